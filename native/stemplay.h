@@ -1,0 +1,219 @@
+/*
+ * stemplay.h: the whole ABI of the stemplay native shim.
+ *
+ * Thread rules (see DESIGN.md):
+ *   control: every function here unless marked otherwise. One control thread at a time.
+ *   audio:   miniaudio's data callback, internal only. It reads atomics and preallocated
+ *            memory, never allocates, frees, locks, waits, logs or does I/O.
+ *   loading: sp_decode_job_run(), called from a worker thread (Deno: nonblocking FFI).
+ *
+ * Never call from the audio thread: anything in this header.
+ * Every function that can fail returns an sp_result; pointers are checked for NULL first.
+ */
+#ifndef STEMPLAY_H
+#define STEMPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define SP_API __declspec(dllexport)
+#else
+#define SP_API __attribute__((visibility("default")))
+#endif
+
+/* Bumped whenever a signature or the meaning of an out-array changes. */
+#define SP_ABI_VERSION 1u
+
+#define SP_MAX_CHANNELS 32u       /* per track and per device */
+#define SP_MONITOR_SLOTS 4096u    /* power of two */
+#define SP_DEFAULT_BLOCK_FRAMES 2048u
+#define SP_DEFAULT_TRACK_CAPACITY 128u
+#define SP_FADE_MS 5u             /* declick fade around every transport jump */
+
+typedef int32_t sp_result;
+enum {
+    SP_OK = 0,
+    SP_ERROR_INVALID_ARGUMENT = 1,
+    SP_ERROR_OUT_OF_MEMORY = 2,
+    SP_ERROR_NO_BACKEND = 3,      /* the requested backend is unknown or not available */
+    SP_ERROR_DEVICE = 4,          /* the device could not be opened or started */
+    SP_ERROR_NO_SUCH_DEVICE = 5,  /* device index out of range */
+    SP_ERROR_FILE = 6,            /* the file could not be opened or read */
+    SP_ERROR_DECODE = 7,          /* not a supported or valid audio file */
+    SP_ERROR_TRUNCATED = 8,       /* the file holds less audio than its header says */
+    SP_ERROR_FORMAT = 9,          /* unsupported format: 0 or absurd rate, too many channels */
+    SP_ERROR_CAPACITY = 10,       /* the track table is full */
+    SP_ERROR_SLOT = 11,           /* no such track slot, or the slot is in the wrong state */
+    SP_ERROR_NOT_OFFLINE = 12,    /* sp_render on an engine that has a device */
+    SP_ERROR_BUSY = 13,           /* try again later (slot still in use by the audio thread) */
+    SP_ERROR_EMPTY = 14,          /* the file decodes to zero frames */
+    SP_ERROR_UNSUPPORTED = 15     /* not compiled into this build (test hooks, monitor) */
+};
+
+/* Transport states published by the audio side. */
+enum {
+    SP_STATE_STOPPED = 0,
+    SP_STATE_PLAYING = 1,
+    SP_STATE_PAUSED = 2,
+    SP_STATE_ENDED = 3
+};
+
+/* Indexes into the out-array of sp_engine_status(). */
+enum {
+    SP_STATUS_POSITION = 0,     /* frames */
+    SP_STATUS_STATE = 1,        /* SP_STATE_* */
+    SP_STATUS_ENDED = 2,        /* 1 once the longest track has ended */
+    SP_STATUS_BLOCKS = 3,       /* callbacks completed (the watchdog counter) */
+    SP_STATUS_DURATION = 4,     /* frames of the longest active track of the current group */
+    SP_STATUS_GROUP = 5,        /* the group (song) being played */
+    SP_STATUS_COUNT = 6
+};
+
+/* Indexes into the out-array of sp_engine_info(). */
+enum {
+    SP_INFO_SAMPLE_RATE = 0,
+    SP_INFO_CHANNELS = 1,
+    SP_INFO_BLOCK_FRAMES = 2,
+    SP_INFO_TRACK_CAPACITY = 3,
+    SP_INFO_OFFLINE = 4,
+    SP_INFO_MONITOR_BUILT = 5,  /* 0 when compiled with -DSP_NO_MONITOR */
+    SP_INFO_COUNT = 6
+};
+
+/* Indexes into the counters out-array of sp_monitor_read(). */
+enum {
+    SP_MONITOR_CALLBACKS = 0,   /* callbacks timed since the last reset */
+    SP_MONITOR_OVERRUNS = 1,    /* of those, longer than 80% of their time budget */
+    SP_MONITOR_WRITE_INDEX = 2, /* slots written since the last reset (only grows) */
+    SP_MONITOR_COUNTER_COUNT = 3
+};
+
+typedef struct sp_engine sp_engine;         /* device (or offline) + track table + transport */
+typedef struct sp_pcm sp_pcm;               /* planar float32 audio owned by C */
+typedef struct sp_decode_job sp_decode_job; /* one file being decoded on a loading thread */
+
+/* ---- library ---------------------------------------------------------------------------- */
+SP_API uint32_t sp_abi_version(void);
+SP_API const char *sp_result_string(sp_result result);
+SP_API const char *sp_miniaudio_version(void);
+
+/* ---- devices ---------------------------------------------------------------------------- */
+/* Writes one line per playback device: "index\tis_default\tmax_channels\tname\n".
+ * backend: "auto" or NULL for miniaudio's default order, or a backend name. */
+SP_API sp_result sp_devices_list(const char *backend, char *out_text, uint32_t capacity,
+                                 uint32_t *out_count);
+
+/* ---- engine ----------------------------------------------------------------------------- */
+/* backend: "offline" (no device, drive it with sp_render), "null", "auto"/NULL, "pulseaudio",
+ * "alsa", "jack", or another miniaudio backend name. device_index: -1 for the default device.
+ * sample_rate, channels: 0 for the device's (channels at least 2; offline: 48000 and 2).
+ * block_frames: 0 for SP_DEFAULT_BLOCK_FRAMES. track_capacity: 0 for the default.
+ * The device is started at once and plays silence until sp_transport_play(). */
+SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uint32_t sample_rate,
+                                  uint32_t channels, uint32_t block_frames,
+                                  uint32_t track_capacity, sp_engine **out_engine);
+/* Stops the device and frees everything, including every attached pcm. May block inside the
+ * backend when the device is dead: use sp_engine_abandon() then. */
+SP_API sp_result sp_engine_destroy(sp_engine *engine);
+/* For a lost device: returns at once, tears the device down on a detached thread and frees
+ * the engine there if that ever returns. The handle is invalid afterwards. */
+SP_API sp_result sp_engine_abandon(sp_engine *engine);
+/* out: SP_INFO_COUNT values. */
+SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out);
+/* The device's name and the backend's name, NUL-terminated, truncated to capacity. */
+SP_API sp_result sp_engine_device_name(const sp_engine *engine, char *out, uint32_t capacity);
+SP_API sp_result sp_engine_backend_name(const sp_engine *engine, char *out, uint32_t capacity);
+/* out: SP_STATUS_COUNT values. Lock-free; safe at any rate. */
+SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out);
+SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain);
+/* Runs exactly the callback's code for `frames` frames into `out` (interleaved, channels
+ * wide), in chunks of block_frames like a device would. Offline engines only. */
+SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames);
+
+/* ---- pcm -------------------------------------------------------------------------------- */
+/* Copies planar float32 audio (channel 0's frames, then channel 1's ...). */
+SP_API sp_result sp_pcm_from_planar(const float *planar, uint32_t channels, uint64_t frames,
+                                    sp_pcm **out_pcm);
+SP_API void sp_pcm_free(sp_pcm *pcm);
+/* out: [frames, channels, bytes held]. */
+SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
+/* Copies `frames` frames of one channel from `start` into out. */
+SP_API sp_result sp_pcm_read_channel(const sp_pcm *pcm, uint32_t channel, uint64_t start,
+                                     uint64_t frames, float *out);
+
+/* ---- decoding (loading thread) ---------------------------------------------------------- */
+/* sample_rate: the rate to resample to, 0 to keep the file's. Opens nothing yet. */
+SP_API sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
+                                      sp_decode_job **out_job);
+/* Decodes the whole file. Blocking: call it on a loading thread, never the audio thread. */
+SP_API sp_result sp_decode_job_run(sp_decode_job *job);
+/* out: [frames decoded so far, frames expected (0 until known)]. Any thread, lock-free. */
+SP_API void sp_decode_job_progress(const sp_decode_job *job, uint64_t *out);
+/* out: [source sample rate, source channels]. Valid after run. */
+SP_API void sp_decode_job_source(const sp_decode_job *job, uint32_t *out);
+/* A NUL-terminated detail for the last failure ("" if none). */
+SP_API const char *sp_decode_job_error(const sp_decode_job *job);
+/* Moves the decoded pcm out of a finished job; the job keeps nothing. */
+SP_API sp_result sp_decode_job_take(sp_decode_job *job, sp_pcm **out_pcm);
+SP_API void sp_decode_job_free(sp_decode_job *job);
+
+/* ---- tracks ----------------------------------------------------------------------------- */
+/* Reserves a free slot for pcm in `group` (a song). On success the engine owns the pcm.
+ * The slot is silent until sp_track_activate(); set its parameters first. */
+SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
+                                 uint32_t *out_slot);
+/* Publishes the slot to the audio thread (release store). Its parameters apply at once,
+ * with no ramp from silence. */
+SP_API sp_result sp_track_activate(sp_engine *engine, uint32_t slot);
+/* Stops the audio thread from reading the slot (from the next block on). */
+SP_API sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot);
+/* Frees a deactivated slot's pcm once the audio thread is past it; SP_ERROR_BUSY until then. */
+SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot);
+SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain);
+SP_API sp_result sp_track_set_mute(sp_engine *engine, uint32_t slot, int32_t muted);
+SP_API sp_result sp_track_set_solo(sp_engine *engine, uint32_t slot, int32_t solo);
+/* gains: channels x outputs (row per track channel), count must equal that product.
+ * Routing and pan are resolved into this matrix by the caller. */
+SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,
+                                    uint32_t count);
+
+/* ---- transport (requests, consumed by the audio thread at the next block) --------------- */
+SP_API sp_result sp_transport_play(sp_engine *engine);
+SP_API sp_result sp_transport_pause(sp_engine *engine);
+/* Pause and rewind to 0; reported as SP_STATE_STOPPED. */
+SP_API sp_result sp_transport_stop(sp_engine *engine);
+/* Jump to frame; while audible, fades out, jumps, fades in. Clears `ended`. */
+SP_API sp_result sp_transport_seek(sp_engine *engine, uint64_t frame);
+/* Switch the playing group (song) and jump to frame, as one atomic request. */
+SP_API sp_result sp_transport_switch(sp_engine *engine, uint32_t group, uint64_t frame);
+
+/* ---- meters ----------------------------------------------------------------------------- */
+/* Off by default: peak metering costs a pass over every block. */
+SP_API sp_result sp_meters_set_enabled(sp_engine *engine, int32_t enabled);
+/* Per slot, the highest post-gain peak since the last read; resets them. out: capacity. */
+SP_API sp_result sp_meters_read(sp_engine *engine, float *out, uint32_t capacity);
+
+/* ---- latency monitor -------------------------------------------------------------------- */
+SP_API sp_result sp_monitor_set_enabled(sp_engine *engine, int32_t enabled);
+SP_API int32_t sp_monitor_enabled(const sp_engine *engine);
+SP_API sp_result sp_monitor_reset(sp_engine *engine);
+/* Copies the newest min(capacity, window) slots: callback durations and start-to-start
+ * intervals in ns, oldest first, dropping slots overwritten during the copy. counters gets
+ * SP_MONITOR_COUNTER_COUNT values. *out_count is the number of slots copied. */
+SP_API sp_result sp_monitor_read(const sp_engine *engine, uint32_t *durations_ns,
+                                 uint32_t *intervals_ns, uint32_t capacity, uint64_t *counters,
+                                 uint32_t *out_count);
+
+/* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
+/* Makes every callback busy-wait for ns nanoseconds, to give the monitor a known load. */
+SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
