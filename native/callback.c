@@ -1,0 +1,247 @@
+/* callback.c: everything the audio thread does, one block at a time.
+ *
+ * Real-time rules: no allocation, no free, no lock, no wait, no I/O, no logging, no
+ * ma_device_* calls. Only preallocated memory and atomics. The monitor's clock read (vDSO) is
+ * the single exception, and only when the monitor is on. */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define RELAXED memory_order_relaxed
+
+/* Reads every live slot of the playing group once: its gain targets for this block, and the
+ * song's length. Solo is global: any soloed track silences the unsoloed ones. */
+static void scan_tracks(sp_engine *engine) {
+    const uint32_t outputs = engine->channels;
+    bool any_solo = false;
+    uint64_t song_frames = 0;
+
+    for (uint32_t s = 0; s < engine->capacity; s++) {
+        sp_slot *slot = &engine->slots[s];
+        slot->mixing = atomic_load_explicit(&slot->live, memory_order_acquire) &&
+                       slot->group == engine->group;
+        if (!slot->mixing) continue;
+        if (atomic_load_explicit(&slot->solo, RELAXED)) any_solo = true;
+        if (slot->pcm->frames > song_frames) song_frames = slot->pcm->frames;
+    }
+    engine->song_frames = song_frames;
+
+    for (uint32_t s = 0; s < engine->capacity; s++) {
+        sp_slot *slot = &engine->slots[s];
+        if (!slot->mixing) continue;
+        const bool audible = !atomic_load_explicit(&slot->muted, RELAXED) &&
+                             (!any_solo || atomic_load_explicit(&slot->solo, RELAXED));
+        const float gain = audible ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
+        const uint32_t cells = slot->pcm->channels * outputs;
+        for (uint32_t i = 0; i < cells; i++) {
+            slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
+        }
+        if (atomic_exchange_explicit(&slot->fresh, 0, RELAXED)) {
+            memcpy(slot->applied, slot->target, cells * sizeof(float));
+        }
+    }
+}
+
+/* Adds frames [pos, pos + count) of every live track of the group into the mix at block
+ * offset `offset`. Gains ramp from applied to target across the whole block of `block`
+ * frames, so a segment's ramp depends only on where it sits in the block. */
+static void mix_tracks(sp_engine *engine, uint64_t pos, uint32_t offset, uint32_t count,
+                       uint32_t block, bool meters) {
+    const uint32_t outputs = engine->channels;
+    const float inv_block = 1.0f / (float)block;
+
+    for (uint32_t s = 0; s < engine->capacity; s++) {
+        sp_slot *slot = &engine->slots[s];
+        if (!slot->mixing) continue;
+        const sp_pcm *pcm = slot->pcm;
+        if (pos >= pcm->frames) continue;
+        const uint64_t left = pcm->frames - pos;
+        const uint32_t n = left < count ? (uint32_t)left : count;
+        float peak = 0.0f;
+
+        for (uint32_t c = 0; c < pcm->channels; c++) {
+            const float *src = pcm->data + (uint64_t)c * pcm->frames + pos;
+            const float *applied = slot->applied + c * outputs;
+            const float *target = slot->target + c * outputs;
+            float channel_gain = 0.0f;
+            for (uint32_t o = 0; o < outputs; o++) {
+                float *dst = engine->mix + (size_t)o * engine->block_frames + offset;
+                const float a = applied[o], t = target[o];
+                if (a == t) {
+                    if (a != 0.0f) sp_mix_constant(dst, src, n, a);
+                } else {
+                    const float step = (t - a) * inv_block;
+                    sp_mix_ramp(dst, src, n, a + step * (float)(offset + 1), step);
+                }
+                const float g = fabsf(t) > fabsf(a) ? fabsf(t) : fabsf(a);
+                if (g > channel_gain) channel_gain = g;
+            }
+            if (meters && channel_gain > 0.0f) {
+                const float p = sp_peak_abs(src, n) * channel_gain;
+                if (p > peak) peak = p;
+            }
+        }
+        if (meters && peak > atomic_load_explicit(&slot->peak, RELAXED)) {
+            atomic_store_explicit(&slot->peak, peak, RELAXED);
+        }
+    }
+}
+
+/* The gains reached at the end of the block become the start of the next one. */
+static void finish_ramps(sp_engine *engine) {
+    for (uint32_t s = 0; s < engine->capacity; s++) {
+        sp_slot *slot = &engine->slots[s];
+        if (!slot->mixing) continue;
+        memcpy(slot->applied, slot->target,
+               slot->pcm->channels * engine->channels * sizeof(float));
+    }
+}
+
+/* Multiplies a segment of the mix by the declick envelope moving toward `goal` by `step` per
+ * frame; returns the envelope after the segment. */
+static float apply_envelope(sp_engine *engine, uint32_t offset, uint32_t count, float from,
+                            float goal, float step) {
+    float env = from;
+    for (uint32_t i = 0; i < count; i++) {
+        env = goal > env ? fminf(goal, env + step) : fmaxf(goal, env - step);
+        for (uint32_t o = 0; o < engine->channels; o++) {
+            engine->mix[(size_t)o * engine->block_frames + offset + i] *= env;
+        }
+    }
+    return env;
+}
+
+/* Frames until the envelope reaches goal (at least 1). */
+static uint32_t frames_to_reach(float env, float goal, float step) {
+    const float distance = fabsf(goal - env);
+    uint32_t n = (uint32_t)ceilf(distance / step - 1e-4f);
+    return n == 0 ? 1 : n;
+}
+
+static void take_requests(sp_engine *engine) {
+    const uint32_t seq = atomic_load_explicit(&engine->jump_seq, memory_order_acquire);
+    if (seq != engine->seen_jump_seq) {
+        engine->seen_jump_seq = seq;
+        sp_unpack_jump(atomic_load_explicit(&engine->jump_request, RELAXED), &engine->jump_frame,
+                       &engine->jump_group);
+        engine->jump_pending = true;
+    }
+}
+
+static void apply_jump(sp_engine *engine) {
+    const bool new_group = engine->jump_group != engine->group;
+    engine->pos = engine->jump_frame;
+    engine->group = engine->jump_group;
+    engine->jump_pending = false;
+    engine->is_ended = false;
+    if (new_group) scan_tracks(engine);
+}
+
+/* Master gain ramps across the block; output is interleaved. */
+static void write_output(sp_engine *engine, float *out, uint32_t frames) {
+    const float target = atomic_load_explicit(&engine->master_gain, RELAXED);
+    const float start = engine->master_applied;
+    const float step = (target - start) / (float)frames;
+    const uint32_t outputs = engine->channels;
+    for (uint32_t o = 0; o < outputs; o++) {
+        const float *src = engine->mix + (size_t)o * engine->block_frames;
+        if (start == target) {
+            for (uint32_t i = 0; i < frames; i++) out[(size_t)i * outputs + o] = src[i] * target;
+        } else {
+            for (uint32_t i = 0; i < frames; i++) {
+                out[(size_t)i * outputs + o] = src[i] * (start + step * (float)(i + 1));
+            }
+        }
+    }
+    engine->master_applied = target;
+}
+
+static void publish(sp_engine *engine, int32_t run) {
+    int32_t state;
+    if (engine->is_ended) state = SP_STATE_ENDED;
+    else if (run == RUN_PLAY) state = SP_STATE_PLAYING;
+    else if (run == RUN_PAUSE) state = SP_STATE_PAUSED;
+    else state = SP_STATE_STOPPED;
+    atomic_store_explicit(&engine->position, engine->pos, RELAXED);
+    atomic_store_explicit(&engine->duration, engine->song_frames, RELAXED);
+    atomic_store_explicit(&engine->group_playing, engine->group, RELAXED);
+    atomic_store_explicit(&engine->ended, engine->is_ended ? 1 : 0, RELAXED);
+    atomic_store_explicit(&engine->state, state, memory_order_release);
+}
+
+static void render_block(sp_engine *engine, float *out, uint32_t frames) {
+    const int32_t run = atomic_load_explicit(&engine->run_request, RELAXED);
+    const bool meters = atomic_load_explicit(&engine->meters_enabled, RELAXED) != 0;
+    const float step = 1.0f / (float)engine->fade_frames;
+
+    take_requests(engine);
+    scan_tracks(engine);
+    for (uint32_t o = 0; o < engine->channels; o++) {
+        memset(engine->mix + (size_t)o * engine->block_frames, 0, frames * sizeof(float));
+    }
+
+    uint32_t offset = 0;
+    while (offset < frames) {
+        const bool silent = engine->envelope == 0.0f;
+        if (engine->jump_pending && silent) {
+            apply_jump(engine);
+            continue;
+        }
+        const bool wanted = run == RUN_PLAY && !engine->jump_pending && !engine->is_ended;
+        if (silent && !wanted) break; /* the rest of the block stays silent */
+        if (wanted && engine->pos >= engine->song_frames) {
+            engine->is_ended = true;
+            engine->envelope = 0.0f;
+            break;
+        }
+        /* A song that starts from its first frame needs no fade-in: it starts from silence. */
+        if (silent && wanted && engine->pos == 0) engine->envelope = 1.0f;
+
+        const float goal = wanted ? 1.0f : 0.0f;
+        uint32_t count = frames - offset;
+        if (engine->envelope != goal) {
+            const uint32_t fade = frames_to_reach(engine->envelope, goal, step);
+            if (fade < count) count = fade;
+        }
+        if (engine->pos < engine->song_frames && engine->song_frames - engine->pos < count) {
+            count = (uint32_t)(engine->song_frames - engine->pos);
+        }
+        if (engine->pos < engine->song_frames) {
+            mix_tracks(engine, engine->pos, offset, count, frames, meters);
+        }
+        if (engine->envelope != 1.0f || goal != 1.0f) {
+            engine->envelope = apply_envelope(engine, offset, count, engine->envelope, goal, step);
+        }
+        engine->pos += count;
+        offset += count;
+    }
+    finish_ramps(engine);
+    write_output(engine, out, frames);
+    publish(engine, run);
+}
+
+#if defined(__clang__) && defined(SP_RTSAN)
+#define SP_NONBLOCKING __attribute__((nonblocking))
+#else
+#define SP_NONBLOCKING
+#endif
+
+void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOCKING {
+    atomic_fetch_add_explicit(&engine->blocks_begun, 1, memory_order_seq_cst);
+#ifndef SP_NO_MONITOR
+    const bool timed = atomic_load_explicit(&engine->monitor.enabled, RELAXED) != 0;
+    const uint64_t start_ns = timed ? sp_monitor_now_ns() : 0;
+#endif
+
+    render_block(engine, out, frames);
+#ifdef SP_TEST_HOOKS
+    sp_test_spin(engine, start_ns);
+#endif
+
+#ifndef SP_NO_MONITOR
+    if (timed) sp_monitor_record(engine, start_ns, frames);
+    else engine->monitor.last_start_ns = 0;
+#endif
+    atomic_fetch_add_explicit(&engine->blocks_done, 1, memory_order_seq_cst);
+}

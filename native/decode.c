@@ -1,0 +1,235 @@
+/* decode.c: whole files into planar float32 on a loading thread, resampled to the engine's
+ * rate by miniaudio's decoder. Never reached from the audio thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CHUNK_FRAMES 16384u
+#define MAX_SAMPLE_RATE 768000u
+/* Frames a file may fall short of its header's length before it counts as truncated:
+ * resampling and MP3 priming can lose a few. */
+#define TRUNCATION_SLACK 64u
+
+struct sp_decode_job {
+    char *path;
+    uint32_t target_rate;
+    _Atomic uint64_t frames_done;
+    _Atomic uint64_t frames_expected;
+    uint32_t source_rate, source_channels;
+    sp_pcm *pcm;
+    char error[512];
+};
+
+SP_API sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
+                                      sp_decode_job **out_job) {
+    SP_CHECK(path != NULL && out_job != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(sample_rate <= MAX_SAMPLE_RATE, SP_ERROR_INVALID_ARGUMENT);
+    sp_decode_job *job = calloc(1, sizeof(sp_decode_job));
+    SP_CHECK(job != NULL, SP_ERROR_OUT_OF_MEMORY);
+    job->path = strdup(path);
+    if (job->path == NULL) {
+        free(job);
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    job->target_rate = sample_rate;
+    *out_job = job;
+    return SP_OK;
+}
+
+static sp_result fail(sp_decode_job *job, sp_result result, const char *detail) {
+    snprintf(job->error, sizeof job->error, "%s", detail);
+    return result;
+}
+
+/* Decides the container from the first bytes, not the extension: a file of random bytes
+ * named .mp3 would otherwise decode as noise, since MP3 sync words are easy to find. */
+static sp_result sniff(sp_decode_job *job, ma_encoding_format *format) {
+    FILE *file = fopen(job->path, "rb");
+    if (file == NULL) return fail(job, SP_ERROR_FILE, "cannot open the file");
+    unsigned char head[12] = {0};
+    const size_t got = fread(head, 1, sizeof head, file);
+    fclose(file);
+    if (got == 0) return fail(job, SP_ERROR_EMPTY, "the file is empty");
+    if (got >= 12 && (!memcmp(head, "RIFF", 4) || !memcmp(head, "RF64", 4)) &&
+        !memcmp(head + 8, "WAVE", 4)) {
+        *format = ma_encoding_format_wav;
+    } else if (got >= 4 && !memcmp(head, "fLaC", 4)) {
+        *format = ma_encoding_format_flac;
+    } else if ((got >= 3 && !memcmp(head, "ID3", 3)) ||
+               (got >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0)) {
+        *format = ma_encoding_format_mp3;
+    } else {
+        return fail(job, SP_ERROR_DECODE, "not a WAV, FLAC or MP3 file");
+    }
+    return SP_OK;
+}
+
+/* Opens the file at its own rate to learn its format, so that a bad rate or channel count is
+ * reported as such rather than as a resampler failure. */
+static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *source_frames) {
+    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, 0, 0);
+    config.encodingFormat = format;
+    ma_decoder decoder;
+    if (ma_decoder_init_file(job->path, &config, &decoder) != MA_SUCCESS) {
+        return fail(job, SP_ERROR_DECODE, "the decoder rejected the file (corrupt or unsupported)");
+    }
+    ma_format sample_format;
+    ma_uint32 channels = 0, rate = 0;
+    ma_decoder_get_data_format(&decoder, &sample_format, &channels, &rate, NULL, 0);
+    ma_uint64 length = 0;
+    if (ma_decoder_get_length_in_pcm_frames(&decoder, &length) != MA_SUCCESS) length = 0;
+    ma_decoder_uninit(&decoder);
+
+    job->source_rate = rate;
+    job->source_channels = channels;
+    *source_frames = length;
+    if (rate == 0 || rate > MAX_SAMPLE_RATE) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "unsupported sample rate %u Hz", rate);
+        return fail(job, SP_ERROR_FORMAT, detail);
+    }
+    if (channels == 0 || channels > SP_MAX_CHANNELS) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "%u channels (at most %u are supported)", channels,
+                 SP_MAX_CHANNELS);
+        return fail(job, SP_ERROR_FORMAT, detail);
+    }
+    return SP_OK;
+}
+
+/* Grows the planar buffer to hold `capacity` frames per channel, moving channels apart. */
+static bool grow(float **data, uint32_t channels, uint64_t used, uint64_t old_capacity,
+                 uint64_t capacity) {
+    float *grown = realloc(*data, (size_t)capacity * channels * sizeof(float));
+    if (grown == NULL) return false;
+    for (uint32_t c = channels; c-- > 1;) {
+        memmove(grown + (size_t)c * capacity, grown + (size_t)c * old_capacity, used * sizeof(float));
+    }
+    *data = grown;
+    return true;
+}
+
+SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
+    SP_CHECK(job != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(job->pcm == NULL, SP_ERROR_INVALID_ARGUMENT);
+    job->error[0] = '\0';
+
+    ma_encoding_format format;
+    sp_result result = sniff(job, &format);
+    if (result != SP_OK) return result;
+    uint64_t source_frames = 0;
+    result = probe(job, format, &source_frames);
+    if (result != SP_OK) return result;
+
+    const uint32_t rate = job->target_rate ? job->target_rate : job->source_rate;
+    const uint32_t channels = job->source_channels;
+    const uint64_t expected =
+        (uint64_t)((double)source_frames * rate / job->source_rate + 0.5);
+    atomic_store(&job->frames_expected, expected);
+
+    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, channels, rate);
+    config.encodingFormat = format;
+    ma_decoder decoder;
+    if (ma_decoder_init_file(job->path, &config, &decoder) != MA_SUCCESS) {
+        return fail(job, SP_ERROR_DECODE, "the decoder rejected the file");
+    }
+
+    uint64_t capacity = expected > 0 ? expected + CHUNK_FRAMES : (uint64_t)rate * 10;
+    float *data = malloc((size_t)capacity * channels * sizeof(float));
+    float *chunk = malloc((size_t)CHUNK_FRAMES * channels * sizeof(float));
+    uint64_t frames = 0;
+    result = SP_OK;
+    if (data == NULL || chunk == NULL) result = SP_ERROR_OUT_OF_MEMORY;
+
+    while (result == SP_OK) {
+        ma_uint64 got = 0;
+        const ma_result read = ma_decoder_read_pcm_frames(&decoder, chunk, CHUNK_FRAMES, &got);
+        if (got == 0) {
+            if (read != MA_SUCCESS && read != MA_AT_END && frames == 0) {
+                result = fail(job, SP_ERROR_DECODE, "the audio data could not be decoded");
+            }
+            break;
+        }
+        if (frames + got > capacity) {
+            const uint64_t bigger = capacity * 2 > frames + got ? capacity * 2 : frames + got;
+            if (!grow(&data, channels, frames, capacity, bigger)) {
+                result = SP_ERROR_OUT_OF_MEMORY;
+                break;
+            }
+            capacity = bigger;
+        }
+        for (uint32_t c = 0; c < channels; c++) {
+            float *dst = data + (size_t)c * capacity + frames;
+            for (ma_uint64 i = 0; i < got; i++) dst[i] = chunk[i * channels + c];
+        }
+        frames += got;
+        atomic_store_explicit(&job->frames_done, frames, memory_order_relaxed);
+    }
+    ma_decoder_uninit(&decoder);
+    free(chunk);
+
+    if (result == SP_OK && frames == 0) result = fail(job, SP_ERROR_EMPTY, "the file holds no audio frames");
+    if (result == SP_OK && expected > TRUNCATION_SLACK && frames + TRUNCATION_SLACK < expected) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "truncated: the header promises %llu frames, the file holds %llu",
+                 (unsigned long long)expected, (unsigned long long)frames);
+        result = fail(job, SP_ERROR_TRUNCATED, detail);
+    }
+    if (result != SP_OK) {
+        if (result == SP_ERROR_OUT_OF_MEMORY) fail(job, result, "out of memory");
+        free(data);
+        return result;
+    }
+
+    /* Close the gaps between channels so memory held is the raw size. */
+    for (uint32_t c = 1; c < channels; c++) {
+        memmove(data + (size_t)c * frames, data + (size_t)c * capacity, frames * sizeof(float));
+    }
+    float *fitted = realloc(data, (size_t)frames * channels * sizeof(float));
+    if (fitted != NULL) data = fitted;
+
+    sp_pcm *pcm = calloc(1, sizeof(sp_pcm));
+    if (pcm == NULL) {
+        free(data);
+        return fail(job, SP_ERROR_OUT_OF_MEMORY, "out of memory");
+    }
+    pcm->data = data;
+    pcm->frames = frames;
+    pcm->channels = channels;
+    job->pcm = pcm;
+    atomic_store(&job->frames_expected, frames);
+    return SP_OK;
+}
+
+SP_API void sp_decode_job_progress(const sp_decode_job *job, uint64_t *out) {
+    if (job == NULL || out == NULL) return;
+    out[0] = atomic_load_explicit(&job->frames_done, memory_order_relaxed);
+    out[1] = atomic_load_explicit(&job->frames_expected, memory_order_relaxed);
+}
+
+SP_API void sp_decode_job_source(const sp_decode_job *job, uint32_t *out) {
+    if (job == NULL || out == NULL) return;
+    out[0] = job->source_rate;
+    out[1] = job->source_channels;
+}
+
+SP_API const char *sp_decode_job_error(const sp_decode_job *job) {
+    return job == NULL ? "" : job->error;
+}
+
+SP_API sp_result sp_decode_job_take(sp_decode_job *job, sp_pcm **out_pcm) {
+    SP_CHECK(job != NULL && out_pcm != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(job->pcm != NULL, SP_ERROR_INVALID_ARGUMENT);
+    *out_pcm = job->pcm;
+    job->pcm = NULL;
+    return SP_OK;
+}
+
+SP_API void sp_decode_job_free(sp_decode_job *job) {
+    if (job == NULL) return;
+    sp_pcm_free(job->pcm);
+    free(job->path);
+    free(job);
+}

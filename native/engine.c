@@ -1,0 +1,256 @@
+/* engine.c: engine life cycle, the device, and the offline render entry. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define OFFLINE_RATE 48000u
+#define OFFLINE_CHANNELS 2u
+#define MAX_BLOCK_FRAMES 65536u
+#define MAX_CAPACITY 4096u
+
+sp_result sp_backend_from_name(const char *name, ma_backend *backend, bool *is_auto);
+
+/* miniaudio's data callback: the device's thread enters the engine here. */
+static void data_callback(ma_device *device, void *output, const void *input, ma_uint32 frames) {
+    (void)input;
+    sp_engine *engine = device->pUserData;
+    float *out = output;
+    /* Backends may ask for more than a block; the mix buffer holds one block. */
+    while (frames > 0) {
+        const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
+        sp_process_block(engine, out, n);
+        out += (size_t)n * engine->channels;
+        frames -= n;
+    }
+}
+
+void sp_engine_free_memory(sp_engine *engine) {
+    if (engine->slots != NULL) {
+        for (uint32_t i = 0; i < engine->capacity; i++) {
+            sp_slot *s = &engine->slots[i];
+            sp_pcm_free(s->pcm);
+            free((void *)s->route);
+            free(s->applied);
+            free(s->target);
+        }
+    }
+    free(engine->slots);
+    free(engine->mix);
+    free(engine);
+}
+
+static sp_result allocate_tables(sp_engine *engine) {
+    const size_t cells = (size_t)SP_MAX_CHANNELS * engine->channels;
+    engine->slots = calloc(engine->capacity, sizeof(sp_slot));
+    engine->mix = calloc((size_t)engine->block_frames * engine->channels, sizeof(float));
+    SP_CHECK(engine->slots != NULL && engine->mix != NULL, SP_ERROR_OUT_OF_MEMORY);
+    for (uint32_t i = 0; i < engine->capacity; i++) {
+        sp_slot *s = &engine->slots[i];
+        s->route = calloc(cells, sizeof(float));
+        s->applied = calloc(cells, sizeof(float));
+        s->target = calloc(cells, sizeof(float));
+        SP_CHECK(s->route != NULL && s->applied != NULL && s->target != NULL,
+                 SP_ERROR_OUT_OF_MEMORY);
+    }
+    return SP_OK;
+}
+
+static sp_result open_device(sp_engine *engine, const char *backend_name, int32_t device_index) {
+    ma_backend backend;
+    bool is_auto;
+    sp_result result = sp_backend_from_name(backend_name, &backend, &is_auto);
+    if (result != SP_OK) return result;
+    if (ma_context_init(is_auto ? NULL : &backend, is_auto ? 0 : 1, NULL, &engine->context) !=
+        MA_SUCCESS) {
+        return SP_ERROR_NO_BACKEND;
+    }
+    engine->has_context = true;
+
+    ma_device_info *devices = NULL;
+    ma_uint32 device_count = 0;
+    const ma_device_id *device_id = NULL;
+    if (device_index >= 0) {
+        if (ma_context_get_devices(&engine->context, &devices, &device_count, NULL, NULL) !=
+                MA_SUCCESS ||
+            (uint32_t)device_index >= device_count) {
+            return SP_ERROR_NO_SUCH_DEVICE;
+        }
+        device_id = &devices[device_index].id;
+    }
+
+    ma_device_config config = ma_device_config_init(ma_device_type_playback);
+    config.playback.pDeviceID = device_id;
+    config.playback.format = ma_format_f32;
+    config.playback.channels = engine->channels; /* 0: the device's */
+    config.sampleRate = engine->sample_rate;     /* 0: the device's */
+    config.periodSizeInFrames = engine->block_frames;
+    config.dataCallback = data_callback;
+    config.pUserData = engine;
+    config.noPreSilencedOutputBuffer = MA_TRUE; /* every frame is written by the engine */
+    config.noClip = MA_TRUE; /* clipping is the interface's business, not a hidden stage */
+    if (ma_device_init(&engine->context, &config, &engine->device) != MA_SUCCESS) {
+        return SP_ERROR_DEVICE;
+    }
+    engine->has_device = true;
+    if (engine->channels == 0 && engine->device.playback.channels < 2) {
+        /* A mono device: ask again for 2 channels and let miniaudio fold them. */
+        ma_device_uninit(&engine->device);
+        engine->has_device = false;
+        config.playback.channels = 2;
+        if (ma_device_init(&engine->context, &config, &engine->device) != MA_SUCCESS) {
+            return SP_ERROR_DEVICE;
+        }
+        engine->has_device = true;
+    }
+    engine->channels = engine->device.playback.channels;
+    engine->sample_rate = engine->device.sampleRate;
+    snprintf(engine->device_name, sizeof engine->device_name, "%s", engine->device.playback.name);
+    snprintf(engine->backend_name, sizeof engine->backend_name, "%s",
+             ma_get_backend_name(engine->context.backend));
+    return SP_OK;
+}
+
+static void close_device(sp_engine *engine) {
+    if (engine->has_device) ma_device_uninit(&engine->device);
+    if (engine->has_context) ma_context_uninit(&engine->context);
+    engine->has_device = engine->has_context = false;
+}
+
+SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uint32_t sample_rate,
+                                  uint32_t channels, uint32_t block_frames,
+                                  uint32_t track_capacity, sp_engine **out_engine) {
+    SP_CHECK(out_engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(sample_rate <= 768000u, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(channels <= SP_MAX_CHANNELS, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(block_frames <= MAX_BLOCK_FRAMES, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(track_capacity <= MAX_CAPACITY, SP_ERROR_INVALID_ARGUMENT);
+    *out_engine = NULL;
+
+    sp_engine *engine = calloc(1, sizeof(sp_engine));
+    SP_CHECK(engine != NULL, SP_ERROR_OUT_OF_MEMORY);
+    engine->offline = backend != NULL && strcmp(backend, "offline") == 0;
+    engine->sample_rate = sample_rate;
+    engine->channels = channels;
+    engine->block_frames = block_frames ? block_frames : SP_DEFAULT_BLOCK_FRAMES;
+    engine->capacity = track_capacity ? track_capacity : SP_DEFAULT_TRACK_CAPACITY;
+    atomic_store(&engine->master_gain, 1.0f);
+    engine->master_applied = 1.0f;
+    atomic_store(&engine->run_request, RUN_STOP);
+
+    sp_result result = SP_OK;
+    if (engine->offline) {
+        if (engine->sample_rate == 0) engine->sample_rate = OFFLINE_RATE;
+        if (engine->channels == 0) engine->channels = OFFLINE_CHANNELS;
+        snprintf(engine->device_name, sizeof engine->device_name, "offline");
+        snprintf(engine->backend_name, sizeof engine->backend_name, "offline");
+    } else {
+        /* The device fixes rate and channels, which size the tables, so it opens first; it is
+         * only started once the tables exist. */
+        result = open_device(engine, backend, device_index);
+    }
+    if (result == SP_OK && engine->channels > SP_MAX_CHANNELS) result = SP_ERROR_DEVICE;
+    if (result == SP_OK) {
+        engine->fade_frames = engine->sample_rate * SP_FADE_MS / 1000u;
+        if (engine->fade_frames == 0) engine->fade_frames = 1;
+        result = allocate_tables(engine);
+    }
+    if (result == SP_OK && engine->has_device && ma_device_start(&engine->device) != MA_SUCCESS) {
+        result = SP_ERROR_DEVICE;
+    }
+    if (result != SP_OK) {
+        close_device(engine);
+        sp_engine_free_memory(engine);
+        return result;
+    }
+    *out_engine = engine;
+    return SP_OK;
+}
+
+SP_API sp_result sp_engine_destroy(sp_engine *engine) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    close_device(engine);
+    sp_engine_free_memory(engine);
+    return SP_OK;
+}
+
+static void *abandon_thread(void *arg) {
+    sp_engine *engine = arg;
+    close_device(engine); /* may never return when the server is gone */
+    sp_engine_free_memory(engine);
+    return NULL;
+}
+
+SP_API sp_result sp_engine_abandon(sp_engine *engine) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    const int failed = pthread_create(&thread, &attr, abandon_thread, engine);
+    pthread_attr_destroy(&attr);
+    return failed ? SP_ERROR_OUT_OF_MEMORY : SP_OK;
+}
+
+SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out) {
+    SP_CHECK(engine != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    out[SP_INFO_SAMPLE_RATE] = engine->sample_rate;
+    out[SP_INFO_CHANNELS] = engine->channels;
+    out[SP_INFO_BLOCK_FRAMES] = engine->block_frames;
+    out[SP_INFO_TRACK_CAPACITY] = engine->capacity;
+    out[SP_INFO_OFFLINE] = engine->offline ? 1 : 0;
+#ifdef SP_NO_MONITOR
+    out[SP_INFO_MONITOR_BUILT] = 0;
+#else
+    out[SP_INFO_MONITOR_BUILT] = 1;
+#endif
+    return SP_OK;
+}
+
+static sp_result copy_name(const char *name, char *out, uint32_t capacity) {
+    SP_CHECK(out != NULL && capacity > 0, SP_ERROR_INVALID_ARGUMENT);
+    snprintf(out, capacity, "%s", name);
+    return SP_OK;
+}
+
+SP_API sp_result sp_engine_device_name(const sp_engine *engine, char *out, uint32_t capacity) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    return copy_name(engine->device_name, out, capacity);
+}
+
+SP_API sp_result sp_engine_backend_name(const sp_engine *engine, char *out, uint32_t capacity) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    return copy_name(engine->backend_name, out, capacity);
+}
+
+SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out) {
+    SP_CHECK(engine != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    out[SP_STATUS_STATE] = (uint64_t)atomic_load_explicit(&engine->state, memory_order_acquire);
+    out[SP_STATUS_POSITION] = atomic_load_explicit(&engine->position, memory_order_relaxed);
+    out[SP_STATUS_ENDED] = (uint64_t)atomic_load_explicit(&engine->ended, memory_order_relaxed);
+    out[SP_STATUS_BLOCKS] = atomic_load_explicit(&engine->blocks_done, memory_order_relaxed);
+    out[SP_STATUS_DURATION] = atomic_load_explicit(&engine->duration, memory_order_relaxed);
+    out[SP_STATUS_GROUP] = atomic_load_explicit(&engine->group_playing, memory_order_relaxed);
+    return SP_OK;
+}
+
+SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(gain == gain && gain >= 0.0f && gain <= 1000.0f, SP_ERROR_INVALID_ARGUMENT);
+    atomic_store_explicit(&engine->master_gain, gain, memory_order_relaxed);
+    return SP_OK;
+}
+
+SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames) {
+    SP_CHECK(engine != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(engine->offline, SP_ERROR_NOT_OFFLINE);
+    while (frames > 0) {
+        const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
+        sp_process_block(engine, out, n);
+        out += (size_t)n * engine->channels;
+        frames -= n;
+    }
+    return SP_OK;
+}
