@@ -1,0 +1,406 @@
+/**
+ * The FFI table of native/stemplay.h: one entry per `SP_API` function, each parameter
+ * commented with its C prototype. A test checks that this table and the header agree.
+ *
+ * Conventions: "buffer" for pointers JS passes typed arrays into (out-arrays, strings as
+ * NUL-terminated Uint8Array, `sp_x **out_x` out-params as a BigUint64Array(1)); "pointer" for
+ * opaque handles (sp_engine*, sp_pcm*, sp_decode_job*) and for returned C strings.
+ *
+ * @module
+ */
+
+/** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
+export const ABI_VERSION = 1;
+
+/** Every function of native/stemplay.h, for `Deno.dlopen`. */
+export const symbols = {
+  // ---- library ----------------------------------------------------------------------------
+  /** uint32_t sp_abi_version(void) */
+  sp_abi_version: { parameters: [], result: "u32" },
+  /** const char *sp_result_string(sp_result result) */
+  sp_result_string: {
+    parameters: [
+      "i32", // sp_result result
+    ],
+    result: "pointer",
+  },
+  /** const char *sp_miniaudio_version(void) */
+  sp_miniaudio_version: { parameters: [], result: "pointer" },
+
+  // ---- devices ----------------------------------------------------------------------------
+  /** sp_result sp_devices_list(const char *backend, char *out_text, uint32_t capacity,
+   * uint32_t *out_count) */
+  sp_devices_list: {
+    parameters: [
+      "buffer", // const char *backend
+      "buffer", // char *out_text
+      "u32", // uint32_t capacity
+      "buffer", // uint32_t *out_count
+    ],
+    result: "i32",
+  },
+
+  // ---- engine -----------------------------------------------------------------------------
+  /** sp_result sp_engine_create(const char *backend, int32_t device_index, uint32_t sample_rate,
+   * uint32_t channels, uint32_t block_frames, uint32_t track_capacity, sp_engine **out_engine) */
+  sp_engine_create: {
+    parameters: [
+      "buffer", // const char *backend
+      "i32", // int32_t device_index
+      "u32", // uint32_t sample_rate
+      "u32", // uint32_t channels
+      "u32", // uint32_t block_frames
+      "u32", // uint32_t track_capacity
+      "buffer", // sp_engine **out_engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_destroy(sp_engine *engine): device teardown can block. */
+  sp_engine_destroy: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_engine_abandon(sp_engine *engine) */
+  sp_engine_abandon: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_info(const sp_engine *engine, uint32_t *out) */
+  sp_engine_info: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+      "buffer", // uint32_t *out
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_device_name(const sp_engine *engine, char *out, uint32_t capacity) */
+  sp_engine_device_name: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+      "buffer", // char *out
+      "u32", // uint32_t capacity
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_backend_name(const sp_engine *engine, char *out, uint32_t capacity) */
+  sp_engine_backend_name: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+      "buffer", // char *out
+      "u32", // uint32_t capacity
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_status(const sp_engine *engine, uint64_t *out) */
+  sp_engine_status: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_set_master_gain(sp_engine *engine, float gain) */
+  sp_engine_set_master_gain: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "f32", // float gain
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_render(sp_engine *engine, float *out, uint32_t frames) */
+  sp_render: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "buffer", // float *out
+      "u32", // uint32_t frames
+    ],
+    result: "i32",
+  },
+
+  // ---- pcm --------------------------------------------------------------------------------
+  /** sp_result sp_pcm_from_planar(const float *planar, uint32_t channels, uint64_t frames,
+   * sp_pcm **out_pcm) */
+  sp_pcm_from_planar: {
+    parameters: [
+      "buffer", // const float *planar
+      "u32", // uint32_t channels
+      "u64", // uint64_t frames
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
+  /** void sp_pcm_free(sp_pcm *pcm) */
+  sp_pcm_free: {
+    parameters: [
+      "pointer", // sp_pcm *pcm
+    ],
+    result: "void",
+  },
+  /** sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out) */
+  sp_pcm_info: {
+    parameters: [
+      "pointer", // const sp_pcm *pcm
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_pcm_read_channel(const sp_pcm *pcm, uint32_t channel, uint64_t start,
+   * uint64_t frames, float *out) */
+  sp_pcm_read_channel: {
+    parameters: [
+      "pointer", // const sp_pcm *pcm
+      "u32", // uint32_t channel
+      "u64", // uint64_t start
+      "u64", // uint64_t frames
+      "buffer", // float *out
+    ],
+    result: "i32",
+  },
+
+  // ---- decoding (loading thread) ----------------------------------------------------------
+  /** sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
+   * sp_decode_job **out_job) */
+  sp_decode_job_create: {
+    parameters: [
+      "buffer", // const char *path
+      "u32", // uint32_t sample_rate
+      "buffer", // sp_decode_job **out_job
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_decode_job_run(sp_decode_job *job): decodes a whole file on a worker thread. */
+  sp_decode_job_run: {
+    parameters: [
+      "pointer", // sp_decode_job *job
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** void sp_decode_job_progress(const sp_decode_job *job, uint64_t *out) */
+  sp_decode_job_progress: {
+    parameters: [
+      "pointer", // const sp_decode_job *job
+      "buffer", // uint64_t *out
+    ],
+    result: "void",
+  },
+  /** void sp_decode_job_source(const sp_decode_job *job, uint32_t *out) */
+  sp_decode_job_source: {
+    parameters: [
+      "pointer", // const sp_decode_job *job
+      "buffer", // uint32_t *out
+    ],
+    result: "void",
+  },
+  /** const char *sp_decode_job_error(const sp_decode_job *job) */
+  sp_decode_job_error: {
+    parameters: [
+      "pointer", // const sp_decode_job *job
+    ],
+    result: "pointer",
+  },
+  /** sp_result sp_decode_job_take(sp_decode_job *job, sp_pcm **out_pcm) */
+  sp_decode_job_take: {
+    parameters: [
+      "pointer", // sp_decode_job *job
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
+  /** void sp_decode_job_free(sp_decode_job *job) */
+  sp_decode_job_free: {
+    parameters: [
+      "pointer", // sp_decode_job *job
+    ],
+    result: "void",
+  },
+
+  // ---- tracks -----------------------------------------------------------------------------
+  /** sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
+   * uint32_t *out_slot) */
+  sp_track_attach: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "pointer", // sp_pcm *pcm
+      "u32", // uint32_t group
+      "buffer", // uint32_t *out_slot
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_activate(sp_engine *engine, uint32_t slot) */
+  sp_track_activate: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot) */
+  sp_track_deactivate: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_release(sp_engine *engine, uint32_t slot) */
+  sp_track_release: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain) */
+  sp_track_set_gain: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+      "f32", // float gain
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_set_mute(sp_engine *engine, uint32_t slot, int32_t muted) */
+  sp_track_set_mute: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+      "i32", // int32_t muted
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_set_solo(sp_engine *engine, uint32_t slot, int32_t solo) */
+  sp_track_set_solo: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+      "i32", // int32_t solo
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,
+   * uint32_t count) */
+  sp_track_set_route: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+      "buffer", // const float *gains
+      "u32", // uint32_t count
+    ],
+    result: "i32",
+  },
+
+  // ---- transport --------------------------------------------------------------------------
+  /** sp_result sp_transport_play(sp_engine *engine) */
+  sp_transport_play: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_pause(sp_engine *engine) */
+  sp_transport_pause: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_stop(sp_engine *engine) */
+  sp_transport_stop: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_seek(sp_engine *engine, uint64_t frame) */
+  sp_transport_seek: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u64", // uint64_t frame
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_switch(sp_engine *engine, uint32_t group, uint64_t frame) */
+  sp_transport_switch: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t group
+      "u64", // uint64_t frame
+    ],
+    result: "i32",
+  },
+
+  // ---- meters -----------------------------------------------------------------------------
+  /** sp_result sp_meters_set_enabled(sp_engine *engine, int32_t enabled) */
+  sp_meters_set_enabled: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t enabled
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_meters_read(sp_engine *engine, float *out, uint32_t capacity) */
+  sp_meters_read: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "buffer", // float *out
+      "u32", // uint32_t capacity
+    ],
+    result: "i32",
+  },
+
+  // ---- latency monitor --------------------------------------------------------------------
+  /** sp_result sp_monitor_set_enabled(sp_engine *engine, int32_t enabled) */
+  sp_monitor_set_enabled: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t enabled
+    ],
+    result: "i32",
+  },
+  /** int32_t sp_monitor_enabled(const sp_engine *engine) */
+  sp_monitor_enabled: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_monitor_reset(sp_engine *engine) */
+  sp_monitor_reset: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_monitor_read(const sp_engine *engine, uint32_t *durations_ns,
+   * uint32_t *intervals_ns, uint32_t capacity, uint64_t *counters, uint32_t *out_count) */
+  sp_monitor_read: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+      "buffer", // uint32_t *durations_ns
+      "buffer", // uint32_t *intervals_ns
+      "u32", // uint32_t capacity
+      "buffer", // uint64_t *counters
+      "buffer", // uint32_t *out_count
+    ],
+    result: "i32",
+  },
+
+  // ---- test hooks (SP_ERROR_UNSUPPORTED unless built with -DSP_TEST_HOOKS) -----------------
+  /** sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns) */
+  sp_test_set_spin_ns: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t ns
+    ],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The type of the table, for code that holds a loaded library. */
+export type Symbols = typeof symbols;

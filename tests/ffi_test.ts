@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import {
+  buildLibrary,
+  cacheDir,
+  ensureMiniaudioHeader,
+  libraryFileName,
+  listLocalSources,
+  localBuildDir,
+  miniaudioVersionOf,
+  NATIVE_SOURCES,
+  readNativeFiles,
+  readPin,
+  sha256Hex,
+  verifySha256,
+} from "../ffi/build.ts";
+import { openLibrary } from "../ffi/library.ts";
+import { ABI_VERSION, symbols } from "../ffi/symbols.ts";
+import { StemplayError } from "../src/errors.ts";
+
+const nativeDir = new URL("../native/", import.meta.url);
+
+/** `SP_API <type> name(params);` from the header, with the number of parameters of each. */
+function headerFunctions(text: string): Map<string, number> {
+  const withoutComments = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const functions = new Map<string, number>();
+  const pattern = /\bSP_API\s+[^;(]*?\b(sp_\w+)\s*\(([^)]*)\)\s*;/g;
+  for (const match of withoutComments.matchAll(pattern)) {
+    const params = match[2].trim();
+    const count = params === "" || params === "void" ? 0 : params.split(",").length;
+    functions.set(match[1], count);
+  }
+  return functions;
+}
+
+Deno.test("symbols: every SP_API function of stemplay.h has an entry with as many parameters", async () => {
+  const header = await Deno.readTextFile(new URL("stemplay.h", nativeDir));
+  const declared = headerFunctions(header);
+  assert.ok(declared.size >= 40, `only ${declared.size} SP_API functions parsed`);
+  for (const [name, count] of declared) {
+    const entry = (symbols as Record<string, Deno.ForeignFunction>)[name];
+    assert.ok(entry, `${name} is declared in stemplay.h but missing from ffi/symbols.ts`);
+    assert.equal(entry.parameters.length, count, `${name}: parameter count`);
+  }
+  for (const name of Object.keys(symbols)) {
+    assert.ok(declared.has(name), `${name} is in ffi/symbols.ts but not declared in stemplay.h`);
+  }
+});
+
+Deno.test("symbols: blocking functions run on a worker thread", () => {
+  assert.equal(symbols.sp_decode_job_run.nonblocking, true);
+  assert.equal(symbols.sp_engine_destroy.nonblocking, true);
+  assert.equal(ABI_VERSION, 1);
+});
+
+Deno.test("build: NATIVE_SOURCES equals the shim's files on disk", async () => {
+  const onDisk = await listLocalSources(decodeURIComponent(nativeDir.pathname));
+  assert.deepEqual([...NATIVE_SOURCES].sort(), onDisk);
+});
+
+Deno.test("build: sources are read through a base URL", async () => {
+  const files = await readNativeFiles(nativeDir, ["stemplay.h", "miniaudio/pin.json"]);
+  const pin = JSON.parse(new TextDecoder().decode(files.get("miniaudio/pin.json")!));
+  assert.equal(pin.version, "0.11.25");
+  assert.match(new TextDecoder().decode(files.get("stemplay.h")!), /SP_ABI_VERSION/);
+});
+
+Deno.test("build: a hash mismatch is a hard error naming both hashes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-test-" });
+  try {
+    const path = `${dir}/miniaudio.h`;
+    await Deno.writeTextFile(path, "not miniaudio\n");
+    const actual = await sha256Hex("not miniaudio\n");
+    const expected = "ac7af4de748b7e26b777f37e01cee313a308a7296a3eb080e2906b320cc55c89";
+    await assert.rejects(verifySha256(path, expected), (error: unknown) => {
+      assert.ok(error instanceof StemplayError);
+      assert.equal(error.code, "HASH_MISMATCH");
+      assert.ok(error.message.includes(expected), error.message);
+      assert.ok(error.message.includes(actual), error.message);
+      return true;
+    });
+    assert.equal(await verifySha256(path, actual), actual);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("build: helpers", () => {
+  assert.equal(libraryFileName("default", "linux"), "libstemplay.so");
+  assert.equal(libraryFileName("test", "linux"), "libstemplay-test.so");
+  assert.equal(libraryFileName("nomonitor", "darwin"), "libstemplay-nomonitor.dylib");
+  assert.equal(libraryFileName("default", "windows"), "stemplay.dll");
+  assert.equal(
+    miniaudioVersionOf(
+      "#define MA_VERSION_MAJOR 0\n#define MA_VERSION_MINOR 11\n#define MA_VERSION_REVISION 25\n",
+    ),
+    "0.11.25",
+  );
+  assert.equal(typeof cacheDir(), "string");
+});
+
+Deno.test("build: a compile error is COMPILE_FAILED with the compiler's output", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-test-" });
+  try {
+    await Deno.mkdir(`${dir}/native/miniaudio`, { recursive: true });
+    for (const name of ["miniaudio/miniaudio.c", "miniaudio/pin.json", "stemplay.h"]) {
+      await Deno.copyFile(new URL(name, nativeDir), `${dir}/native/${name}`);
+    }
+    await Deno.writeTextFile(`${dir}/native/broken.c`, "int broken(void) { return nope; }\n");
+    await assert.rejects(
+      buildLibrary({
+        sourceBase: new URL(`file://${dir}/native/`),
+        outDir: `${dir}/out`,
+        quiet: true,
+        // The shim compiles before miniaudio's object, so this fails in a second.
+        miniaudioHeader: (await ensureMiniaudioHeader(localBuildDir(), await readPin())).path,
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof StemplayError);
+        assert.equal(error.code, "COMPILE_FAILED");
+        assert.match(error.message, /nope/);
+        return true;
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("library: openLibrary() builds, loads and checks the ABI version", async () => {
+  const library = await openLibrary();
+  assert.equal(library.symbols.sp_abi_version(), 1);
+  assert.equal(await openLibrary(), library, "memoized");
+  const version = library.symbols.sp_miniaudio_version();
+  assert.ok(version);
+  assert.equal(new Deno.UnsafePointerView(version).getCString(), "0.11.25");
+});
+
+Deno.test("library: the test variant loads", async () => {
+  const library = await openLibrary("test");
+  assert.equal(library.symbols.sp_abi_version(), 1);
+  assert.match(library.path, /libstemplay-test\./);
+});
