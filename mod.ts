@@ -1,0 +1,24 @@
+/**
+ * stemplay: multitrack playback for live performance. Stems play locked together,
+ * sample-accurately, each with its own level and routing, mixed in C on the audio thread.
+ *
+ * ```ts
+ * import { Player } from "./mod.ts";
+ * await using player = await Player.open({ backend: "null", channels: 4 });
+ * const click = await player.load("click.wav", { route: [3] });
+ * player.play();
+ * await player.finished;
+ * ```
+ *
+ * @module
+ */
+
+export { Player } from "./src/player.ts";
+export type { PlayerOptions, PlayerState } from "./src/player.ts";
+export { dbToGain, gainToDb, Track } from "./src/track.ts";
+export type { TrackOptions } from "./src/track.ts";
+export { listDevices } from "./src/devices.ts";
+export type { DeviceInfo } from "./src/devices.ts";
+export { StemplayError } from "./src/errors.ts";
+export type { ProgressCallback } from "./src/decode.ts";
+export type { Routing } from "./src/routing.ts";

@@ -1,0 +1,66 @@
+/**
+ * Playback devices as miniaudio enumerates them.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { Native } from "./native.ts";
+import { bufferString, loadNative, toCString, unwrap } from "./native.ts";
+
+/** A playback device. */
+export interface DeviceInfo {
+  /** Index to pass as `device` to `Player.open()`. */
+  id: number;
+  name: string;
+  /** Most output channels the device reports (0: any). */
+  channels: number;
+  isDefault: boolean;
+}
+
+/** Lists a backend's devices with an already loaded library. */
+export function listDevicesWith(native: Native, backend = "auto"): DeviceInfo[] {
+  const text = new Uint8Array(1 << 16);
+  const count = new Uint32Array(1);
+  unwrap(
+    native,
+    native.sp_devices_list(toCString(backend), text, text.length, count),
+    `cannot list the devices of the "${backend}" backend`,
+  );
+  return bufferString(text).split("\n").filter((line) => line !== "").map((line) => {
+    const [id, isDefault, channels, ...name] = line.split("\t");
+    return {
+      id: Number(id),
+      name: name.join("\t"),
+      channels: Number(channels),
+      isDefault: isDefault === "1",
+    };
+  });
+}
+
+/** Lists the playback devices of a backend ("auto": miniaudio's default order). */
+export async function listDevices(options: { backend?: string } = {}): Promise<DeviceInfo[]> {
+  return listDevicesWith(await loadNative(), options.backend ?? "auto");
+}
+
+/** Resolves a device given as an index or a name substring (case-insensitive). */
+export function findDevice(native: Native, backend: string, device: number | string): number {
+  const devices = listDevicesWith(native, backend);
+  if (typeof device === "number") {
+    if (devices.some((d) => d.id === device)) return device;
+    throw new StemplayError(
+      "NO_SUCH_DEVICE",
+      `no device ${device} on the "${backend}" backend (it has ${devices.length})`,
+    );
+  }
+  const wanted = String(device).toLowerCase();
+  const matches = devices.filter((d) => d.name.toLowerCase().includes(wanted));
+  if (matches.length === 1) return matches[0].id;
+  const names = devices.map((d) => `${d.id}: ${d.name}`).join(", ");
+  throw new StemplayError(
+    "NO_SUCH_DEVICE",
+    matches.length === 0
+      ? `no device named like "${device}" on "${backend}" (devices: ${names || "none"})`
+      : `"${device}" matches ${matches.length} devices (${names}): be more specific`,
+  );
+}

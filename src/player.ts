@@ -1,0 +1,557 @@
+/**
+ * The Player: one engine (a device, or offline), its track table and its transport.
+ *
+ * JS never runs on the audio thread. Everything here is a control call: it writes atomics
+ * that the callback reads at its next block, or reads what the callback published. A poll at
+ * UI rate turns published state into events ("statechange", "ended", "devicelost").
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { LibraryVariant, Native } from "./native.ts";
+import { bufferString, cString, loadNative, outPointer, toCString, unwrap } from "./native.ts";
+import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
+import { initialGain, Track, type TrackHost, type TrackOptions } from "./track.ts";
+import { routeMatrix } from "./routing.ts";
+import { findDevice } from "./devices.ts";
+
+/** How to open a player. Every field is optional. */
+export interface PlayerOptions {
+  /** "auto" (default), "null", "offline", "pulseaudio", "alsa", "jack", or another
+   * miniaudio backend by name. "offline" has no device: drive it with `render()`. */
+  backend?: string;
+  /** A device index from `listDevices()`, or a substring of its name. Default: the
+   * backend's default device. */
+  device?: number | string;
+  /** Frames per second. Default: the device's (offline: 48000). */
+  sampleRate?: number;
+  /** Output channels. Default: the device's, at least 2 (offline: 2). */
+  channels?: number;
+  /** Frames per callback. Default: 2048. */
+  blockFrames?: number;
+  /** Tracks the engine can hold, preallocated. Default: 128. */
+  trackCapacity?: number;
+  /** Start with the latency monitor on. Default: off. */
+  latencyMonitor?: boolean;
+  /** Which build of the native library (tests and benchmarks only). */
+  library?: LibraryVariant;
+}
+
+/** The transport's state as the audio thread last published it. "error": the device was
+ * lost. */
+export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
+
+const STATES: PlayerState[] = ["stopped", "playing", "paused", "ended"];
+const POLL_MS = 20;
+/** The device counts as lost when its callback has not run for this long. */
+const WATCHDOG_MIN_MS = 500;
+const RELEASE_WAIT_MS = 2;
+
+const STATUS = { position: 0, state: 1, ended: 2, blocks: 3, duration: 4, group: 5 } as const;
+const INFO = { rate: 0, channels: 1, block: 2, capacity: 3, offline: 4, monitorBuilt: 5 } as const;
+
+function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Checks the planar PCM given to addTrack and packs it for C. */
+function packPlanar(pcm: Float32Array[]): { data: Float32Array; channels: number; frames: number } {
+  if (!Array.isArray(pcm) || pcm.length === 0 || pcm.length > 32) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      "addTrack needs an array of 1 to 32 Float32Arrays, one per channel",
+    );
+  }
+  const frames = pcm[0]?.length ?? 0;
+  pcm.forEach((channel, index) => {
+    if (!(channel instanceof Float32Array)) {
+      throw new StemplayError("INVALID_ARGUMENT", `channel ${index} is not a Float32Array`);
+    }
+    if (channel.length !== frames) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `channel ${index} has ${channel.length} frames, channel 0 has ${frames}`,
+      );
+    }
+  });
+  if (frames === 0) throw new StemplayError("EMPTY", "addTrack was given zero frames");
+  const data = new Float32Array(frames * pcm.length);
+  pcm.forEach((channel, index) => data.set(channel, index * frames));
+  return { data, channels: pcm.length, frames };
+}
+
+const leaked = new FinalizationRegistry<{ native: Native; engine: Deno.PointerValue }>(
+  ({ native, engine }) => {
+    // A player dropped without close(): free the engine off the JS thread.
+    void native.sp_engine_destroy(engine);
+  },
+);
+
+/** A multitrack player. Open one with `Player.open()`, close it with `close()`. */
+export class Player extends EventTarget implements TrackHost {
+  /** @internal */ readonly native: Native;
+  /** @internal */ readonly engine: Deno.PointerValue;
+  /** Frames per second of the engine. */
+  readonly sampleRate: number;
+  /** Output channels of the engine. */
+  readonly channels: number;
+  /** Frames per callback block. */
+  readonly blockFrames: number;
+  /** Tracks the engine can hold. */
+  readonly trackCapacity: number;
+  /** True for an engine without a device, driven by `render()`. */
+  readonly offline: boolean;
+  /** The backend in use, as miniaudio names it. */
+  readonly backendName: string;
+  /** The device in use. */
+  readonly deviceName: string;
+
+  #tracks: Track[] = [];
+  #group = 0;
+  #closed = false;
+  #lost = false;
+  #status = new BigUint64Array(6);
+  #lastState: PlayerState = "stopped";
+  #lastBlocks = 0n;
+  #lastBlockChangeAt = 0;
+  #timer?: number;
+  #finished?: { promise: Promise<void>; resolve: () => void };
+  #monitorBuilt: boolean;
+
+  private constructor(native: Native, engine: Deno.PointerValue) {
+    super();
+    this.native = native;
+    this.engine = engine;
+    const info = new Uint32Array(6);
+    native.sp_engine_info(engine, info);
+    this.sampleRate = info[INFO.rate];
+    this.channels = info[INFO.channels];
+    this.blockFrames = info[INFO.block];
+    this.trackCapacity = info[INFO.capacity];
+    this.offline = info[INFO.offline] === 1;
+    this.#monitorBuilt = info[INFO.monitorBuilt] === 1;
+    const name = new Uint8Array(256);
+    native.sp_engine_backend_name(engine, name, name.length);
+    this.backendName = bufferString(name);
+    native.sp_engine_device_name(engine, name, name.length);
+    this.deviceName = bufferString(name);
+    leaked.register(this, { native, engine }, this);
+    if (!this.offline) this.#startPolling();
+  }
+
+  /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
+  static async open(options: PlayerOptions = {}): Promise<Player> {
+    const backend = options.backend ?? "auto";
+    if (typeof backend !== "string" || backend === "") {
+      throw new StemplayError("INVALID_ARGUMENT", `backend must be a name, got ${backend}`);
+    }
+    const sampleRate = options.sampleRate === undefined
+      ? 0
+      : checkInteger("sampleRate", options.sampleRate, 8000, 768000);
+    const channels = options.channels === undefined
+      ? 0
+      : checkInteger("channels", options.channels, 1, 32);
+    const blockFrames = options.blockFrames === undefined
+      ? 0
+      : checkInteger("blockFrames", options.blockFrames, 16, 65536);
+    const capacity = options.trackCapacity === undefined
+      ? 0
+      : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
+    const native = await loadNative(options.library);
+    const device = options.device === undefined || backend === "offline"
+      ? -1
+      : findDevice(native, backend, options.device);
+
+    const cell = new BigUint64Array(1);
+    const result = native.sp_engine_create(
+      toCString(backend),
+      device,
+      sampleRate,
+      channels,
+      blockFrames,
+      capacity,
+      cell,
+    );
+    if (result !== 0) {
+      const hint = backend === "auto"
+        ? ' (no audio device here? open with { backend: "null" } to play to the null device)'
+        : "";
+      unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`);
+    }
+    const player = new Player(native, outPointer(cell));
+    if (options.latencyMonitor) player.latencyMonitor = true;
+    return player;
+  }
+
+  /** @internal */
+  assertOpen(what: string): void {
+    if (this.#closed) {
+      throw new StemplayError("CLOSED", `cannot ${what}: the player is closed`);
+    }
+  }
+
+  /** The tracks in the engine, in the order they were added. */
+  get tracks(): readonly Track[] {
+    return [...this.#tracks];
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Decodes a WAV, FLAC or MP3 file on a loading thread (resampled to the engine's rate)
+   * and adds it as a track. */
+  async load(
+    path: string,
+    options: TrackOptions & { onProgress?: ProgressCallback } = {},
+  ): Promise<Track> {
+    this.assertOpen("load a file");
+    this.#checkTrackOptions(options, undefined);
+    const decoded = await decodeFile(this.native, path, this.sampleRate, options.onProgress);
+    try {
+      this.assertOpen("load a file");
+      return this.#addDecoded(decoded, options, this.#group);
+    } catch (error) {
+      this.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+  }
+
+  /** Adds a track from planar PCM at the engine's rate: one Float32Array per channel. */
+  addTrack(pcm: Float32Array[], options: TrackOptions = {}): Track {
+    this.assertOpen("add a track");
+    const packed = packPlanar(pcm);
+    this.#checkTrackOptions(options, packed.channels);
+    const cell = new BigUint64Array(1);
+    unwrap(
+      this.native,
+      this.native.sp_pcm_from_planar(packed.data, packed.channels, BigInt(packed.frames), cell),
+      "add a track",
+    );
+    const decoded: DecodedAudio = {
+      pcm: outPointer(cell),
+      channels: packed.channels,
+      frames: packed.frames,
+      sourceRate: this.sampleRate,
+      path: "",
+    };
+    try {
+      return this.#addDecoded(decoded, options, this.#group);
+    } catch (error) {
+      this.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+  }
+
+  /** Validates what can be validated before any audio is touched. */
+  #checkTrackOptions(options: TrackOptions, channels: number | undefined): void {
+    initialGain(options);
+    if (channels !== undefined) routeMatrix(channels, this.channels, options);
+  }
+
+  /** @internal Attaches decoded audio to a slot of `group` and publishes it. On failure the
+   * caller still owns the pcm. */
+  #addDecoded(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
+    routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
+    const slotCell = new Uint32Array(1);
+    const attached = this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
+    if (attached !== 0) {
+      const detail = attached === 10
+        ? `all ${this.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
+        : undefined;
+      unwrap(this.native, attached, "add a track", { path: decoded.path || undefined, detail });
+    }
+    const slot = slotCell[0];
+    const name = options.name ?? (decoded.path ? baseName(decoded.path) : `track ${slot + 1}`);
+    let track: Track;
+    try {
+      track = new Track(this, slot, { ...decoded, name }, options);
+    } catch (error) {
+      // The engine owns the pcm now: retire the slot, which frees it.
+      this.native.sp_track_deactivate(this.engine, slot);
+      this.native.sp_track_release(this.engine, slot);
+      decoded.pcm = null;
+      throw error;
+    }
+    unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
+    this.#tracks.push(track);
+    return track;
+  }
+
+  /** @internal Removes a track: the audio thread stops reading it at its next block, and its
+   * memory is freed once the block that may still read it is done. */
+  async detach(track: Track): Promise<void> {
+    const index = this.#tracks.indexOf(track);
+    if (index < 0) return;
+    this.#tracks.splice(index, 1);
+    track.markRemoved();
+    this.native.sp_track_deactivate(this.engine, track.slot);
+    await this.#release(track.slot);
+  }
+
+  async #release(slot: number): Promise<void> {
+    while (this.native.sp_track_release(this.engine, slot) === 13) {
+      if (this.#lost) return; // the callback will never move again; destroy frees it
+      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+    }
+  }
+
+  // ---- transport ------------------------------------------------------------------------
+
+  /** Starts playback (from the top after the song ended). */
+  play(): void {
+    this.assertOpen("play");
+    if (this.state === "ended") this.native.sp_transport_seek(this.engine, 0n);
+    this.native.sp_transport_play(this.engine);
+    this.#keepAlive(true);
+  }
+
+  /** Pauses, with a short fade, keeping the position. */
+  pause(): void {
+    this.assertOpen("pause");
+    this.native.sp_transport_pause(this.engine);
+  }
+
+  /** Stops, with a short fade, and rewinds to the start. */
+  stop(): void {
+    this.assertOpen("stop");
+    this.native.sp_transport_stop(this.engine);
+  }
+
+  /** Jumps to `seconds` (clamped to the song), fading out and in around the jump. */
+  seek(seconds: number): void {
+    this.assertOpen("seek");
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `seek needs a time in seconds >= 0, got ${seconds}`,
+      );
+    }
+    this.seekFrames(Math.round(seconds * this.sampleRate));
+  }
+
+  /** Jumps to a frame (clamped to the song). */
+  seekFrames(frame: number): void {
+    this.assertOpen("seek");
+    checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
+    if (this.state === "ended") this.native.sp_transport_pause(this.engine);
+    const clamped = Math.min(frame, this.durationFrames);
+    unwrap(this.native, this.native.sp_transport_seek(this.engine, BigInt(clamped)), "seek");
+  }
+
+  #readStatus(): BigUint64Array {
+    this.native.sp_engine_status(this.engine, this.#status);
+    return this.#status;
+  }
+
+  /** Position in frames, as of the last block. */
+  get positionFrames(): number {
+    this.assertOpen("read the position");
+    return Number(this.#readStatus()[STATUS.position]);
+  }
+
+  /** Position in seconds, as of the last block. */
+  get position(): number {
+    return this.positionFrames / this.sampleRate;
+  }
+
+  /** Length of the longest track, in frames. */
+  get durationFrames(): number {
+    this.assertOpen("read the duration");
+    return this.#tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+  }
+
+  /** Length of the longest track, in seconds. */
+  get duration(): number {
+    return this.durationFrames / this.sampleRate;
+  }
+
+  /** The transport's state. */
+  get state(): PlayerState {
+    this.assertOpen("read the state");
+    if (this.#lost) return "error";
+    return STATES[Number(this.#readStatus()[STATUS.state])] ?? "stopped";
+  }
+
+  /** Master gain applied after the mix (1 = unity), ramped like every gain. */
+  set masterGain(gain: number) {
+    this.assertOpen("set the master gain");
+    if (typeof gain !== "number" || !Number.isFinite(gain) || gain < 0 || gain > 1000) {
+      throw new StemplayError("INVALID_ARGUMENT", `masterGain must be 0 to 1000, got ${gain}`);
+    }
+    this.native.sp_engine_set_master_gain(this.engine, gain);
+    this.#masterGain = gain;
+  }
+  get masterGain(): number {
+    return this.#masterGain;
+  }
+  #masterGain = 1;
+
+  /** Resolves when the song next ends (or the player closes). */
+  get finished(): Promise<void> {
+    if (!this.#finished) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => resolve = r);
+      this.#finished = { promise, resolve };
+      this.#keepAlive(true);
+    }
+    return this.#finished.promise;
+  }
+
+  // ---- offline --------------------------------------------------------------------------
+
+  /** Runs the callback's code for `frames` frames and returns one Float32Array per output
+   * channel. Offline engines only (`backend: "offline"`). */
+  render(frames: number): Float32Array[] {
+    this.assertOpen("render");
+    checkInteger("frames", frames, 1, 0x7fffffff / Math.max(1, this.channels));
+    if (!this.offline) {
+      throw new StemplayError(
+        "NOT_OFFLINE",
+        `render() needs a player opened with { backend: "offline" }, this one plays to ${this.deviceName}`,
+      );
+    }
+    const interleaved = new Float32Array(frames * this.channels);
+    unwrap(this.native, this.native.sp_render(this.engine, interleaved, frames), "render");
+    const out = Array.from({ length: this.channels }, () => new Float32Array(frames));
+    for (let i = 0, k = 0; i < frames; i++) {
+      for (let c = 0; c < this.channels; c++) out[c][i] = interleaved[k++];
+    }
+    this.#poll();
+    return out;
+  }
+
+  // ---- meters and monitor ---------------------------------------------------------------
+
+  /** Peak metering in the callback (off by default: it costs a pass over every block). */
+  set metering(on: boolean) {
+    this.assertOpen("set metering");
+    this.native.sp_meters_set_enabled(this.engine, on ? 1 : 0);
+    this.#metering = Boolean(on);
+  }
+  get metering(): boolean {
+    return this.#metering;
+  }
+  #metering = false;
+
+  /** The highest post-gain peak of each track (same order as `tracks`) since the last call. */
+  readPeaks(): number[] {
+    this.assertOpen("read peaks");
+    const peaks = new Float32Array(this.trackCapacity);
+    this.native.sp_meters_read(this.engine, peaks, peaks.length);
+    return this.#tracks.map((track) => peaks[track.slot]);
+  }
+
+  /** Whether the callback times itself. Takes effect from the next block. */
+  get latencyMonitor(): boolean {
+    this.assertOpen("read the latency monitor");
+    return this.native.sp_monitor_enabled(this.engine) === 1;
+  }
+  set latencyMonitor(on: boolean) {
+    this.assertOpen("toggle the latency monitor");
+    if (on && !this.#monitorBuilt) {
+      throw new StemplayError("UNSUPPORTED", "this build has the latency monitor compiled out");
+    }
+    this.native.sp_monitor_set_enabled(this.engine, on ? 1 : 0);
+  }
+
+  // ---- events and life cycle ------------------------------------------------------------
+
+  #startPolling(): void {
+    this.#lastBlockChangeAt = performance.now();
+    this.#timer = setInterval(() => this.#poll(), POLL_MS);
+    Deno.unrefTimer(this.#timer);
+  }
+
+  /** Keeps the process alive while something waits on playback. */
+  #keepAlive(on: boolean): void {
+    if (this.#timer === undefined) return;
+    if (on) Deno.refTimer(this.#timer);
+    else Deno.unrefTimer(this.#timer);
+  }
+
+  #poll(): void {
+    if (this.#closed || this.#lost) return;
+    const status = this.#readStatus();
+    const now = performance.now();
+    if (status[STATUS.blocks] !== this.#lastBlocks) {
+      this.#lastBlocks = status[STATUS.blocks];
+      this.#lastBlockChangeAt = now;
+    } else if (!this.offline) {
+      const period = this.blockFrames / this.sampleRate * 1000;
+      if (now - this.#lastBlockChangeAt > Math.max(WATCHDOG_MIN_MS, 4 * period)) {
+        this.#deviceLost();
+        return;
+      }
+    }
+    const state = STATES[Number(status[STATUS.state])] ?? "stopped";
+    if (state !== this.#lastState) {
+      this.#lastState = state;
+      this.dispatchEvent(new CustomEvent("statechange", { detail: state }));
+      if (state === "ended") {
+        this.dispatchEvent(new Event("ended"));
+        this.#settleFinished();
+      }
+    }
+    if (state !== "playing" && !this.#finished) this.#keepAlive(false);
+  }
+
+  #settleFinished(): void {
+    this.#finished?.resolve();
+    this.#finished = undefined;
+  }
+
+  #deviceLost(): void {
+    this.#lost = true;
+    this.#lastState = "error";
+    this.#keepAlive(false);
+    this.dispatchEvent(new CustomEvent("statechange", { detail: "error" }));
+    this.dispatchEvent(new Event("devicelost"));
+  }
+
+  /** Stops the stream and frees the engine and every track. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    leaked.unregister(this);
+    for (const track of this.#tracks) track.markRemoved();
+    this.#tracks = [];
+    if (this.#lost) {
+      // The backend may block forever tearing down a dead device: never on this thread.
+      this.native.sp_engine_abandon(this.engine);
+    } else {
+      await this.native.sp_engine_destroy(this.engine);
+    }
+    this.#settleFinished();
+  }
+
+  /** `await using player = await Player.open(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal Used by song loading. */
+  get currentGroup(): number {
+    return this.#group;
+  }
+
+  /** @internal The miniaudio version the library was built with. */
+  get miniaudioVersion(): string {
+    return cString(this.native.sp_miniaudio_version());
+  }
+}
+
+function baseName(path: string): string {
+  const file = path.split(/[\\/]/).pop() ?? path;
+  const dot = file.lastIndexOf(".");
+  return dot > 0 ? file.slice(0, dot) : file;
+}

@@ -1,0 +1,247 @@
+/**
+ * A track: one stem in the engine's track table, with its level, mute, solo, pan and routing.
+ * Setting a property sends it to the audio thread, which ramps to it across the next block.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { Native } from "./native.ts";
+import { unwrap } from "./native.ts";
+import { checkPan, routeMatrix } from "./routing.ts";
+
+/** How a track starts out. Every field is optional. */
+export interface TrackOptions {
+  /** Shown in UIs and used to find the track; defaults to "track N" or the file's name. */
+  name?: string;
+  /** Linear gain, 0 .. 1000 (1 = unity). */
+  gain?: number;
+  /** Gain in dB; wins over `gain` when both are given. */
+  gainDb?: number;
+  /** -1 (left) .. 1 (right); see the routing rules in src/routing.ts. */
+  pan?: number;
+  muted?: boolean;
+  solo?: boolean;
+  /** Output numbers from 1, e.g. `[3]` for a click on output 3, `[1, 2]` for a stereo pad. */
+  route?: number[];
+  /** Explicit gains, one row per track channel, one gain per device output. */
+  routeGains?: number[][];
+}
+
+/** What a track needs from the player that owns it. */
+export interface TrackHost {
+  readonly native: Native;
+  readonly engine: Deno.PointerValue;
+  readonly channels: number;
+  readonly sampleRate: number;
+  assertOpen(what: string): void;
+  detach(track: Track): Promise<void>;
+}
+
+/** Converts dB to a linear gain. */
+export function dbToGain(db: number): number {
+  return Math.pow(10, db / 20);
+}
+
+/** Converts a linear gain to dB (-Infinity for 0). */
+export function gainToDb(gain: number): number {
+  return 20 * Math.log10(gain);
+}
+
+function checkGain(gain: number): number {
+  if (typeof gain !== "number" || !Number.isFinite(gain) || gain < 0 || gain > 1000) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `gain must be a number from 0 to 1000, got ${gain}`,
+    );
+  }
+  return gain;
+}
+
+/** The starting gain from options, checked. */
+export function initialGain(options: TrackOptions): number {
+  if (options.gainDb !== undefined) {
+    if (typeof options.gainDb !== "number" || Number.isNaN(options.gainDb)) {
+      throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${options.gainDb}`);
+    }
+    return checkGain(dbToGain(options.gainDb));
+  }
+  return checkGain(options.gain ?? 1);
+}
+
+/** One stem in the engine. Create tracks with `player.load()` or `player.addTrack()`. */
+export class Track {
+  /** The slot in the engine's track table. */
+  readonly slot: number;
+  /** Channels of the track's audio. */
+  readonly channelCount: number;
+  /** Length in frames at the engine's rate. */
+  readonly frames: number;
+  /** The file it came from, if any. */
+  readonly path?: string;
+  #host: TrackHost;
+  #name: string;
+  #gain: number;
+  #pan: number;
+  #muted: boolean;
+  #solo: boolean;
+  #route?: number[];
+  #routeGains?: number[][];
+  #removed = false;
+
+  /** @internal Used by the player; applies and checks every option before it returns. */
+  constructor(
+    host: TrackHost,
+    slot: number,
+    info: { channels: number; frames: number; path?: string; name: string },
+    options: TrackOptions,
+  ) {
+    this.#host = host;
+    this.slot = slot;
+    this.channelCount = info.channels;
+    this.frames = info.frames;
+    this.path = info.path;
+    this.#name = info.name;
+    this.#gain = initialGain(options);
+    this.#pan = checkPan(options.pan ?? 0);
+    this.#muted = options.muted ?? false;
+    this.#solo = options.solo ?? false;
+    this.#route = options.route ? [...options.route] : undefined;
+    this.#routeGains = options.routeGains?.map((row) => [...row]);
+    this.#sendRoute(this.#route, this.#routeGains, this.#pan);
+    this.#send("set gain", host.native.sp_track_set_gain(host.engine, slot, this.#gain));
+    this.#send("mute", host.native.sp_track_set_mute(host.engine, slot, this.#muted ? 1 : 0));
+    this.#send("solo", host.native.sp_track_set_solo(host.engine, slot, this.#solo ? 1 : 0));
+  }
+
+  /** The track's name. */
+  get name(): string {
+    return this.#name;
+  }
+  set name(value: string) {
+    this.#name = String(value);
+  }
+
+  /** Duration in seconds at the engine's rate. */
+  get duration(): number {
+    return this.frames / this.#host.sampleRate;
+  }
+
+  /** True once the track was removed or its player closed. */
+  get removed(): boolean {
+    return this.#removed;
+  }
+
+  /** Linear gain (1 = unity). */
+  get gain(): number {
+    return this.#gain;
+  }
+  set gain(value: number) {
+    this.#check("set gain");
+    const gain = checkGain(value);
+    this.#send("set gain", this.#host.native.sp_track_set_gain(this.#host.engine, this.slot, gain));
+    this.#gain = gain;
+  }
+
+  /** Gain in dB. */
+  get gainDb(): number {
+    return gainToDb(this.#gain);
+  }
+  set gainDb(value: number) {
+    if (typeof value !== "number" || Number.isNaN(value)) {
+      throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${value}`);
+    }
+    this.gain = dbToGain(value);
+  }
+
+  get muted(): boolean {
+    return this.#muted;
+  }
+  set muted(value: boolean) {
+    this.#check("mute");
+    this.#send(
+      "mute",
+      this.#host.native.sp_track_set_mute(this.#host.engine, this.slot, value ? 1 : 0),
+    );
+    this.#muted = Boolean(value);
+  }
+
+  /** Any soloed track silences every track that is not soloed. */
+  get solo(): boolean {
+    return this.#solo;
+  }
+  set solo(value: boolean) {
+    this.#check("solo");
+    this.#send(
+      "solo",
+      this.#host.native.sp_track_set_solo(this.#host.engine, this.slot, value ? 1 : 0),
+    );
+    this.#solo = Boolean(value);
+  }
+
+  /** -1 (left) .. 1 (right). */
+  get pan(): number {
+    return this.#pan;
+  }
+  set pan(value: number) {
+    this.#check("pan");
+    const pan = checkPan(value);
+    this.#sendRoute(this.#route, this.#routeGains, pan);
+    this.#pan = pan;
+  }
+
+  /** Output numbers from 1 (undefined: the default route or routeGains). */
+  get route(): number[] | undefined {
+    return this.#route ? [...this.#route] : undefined;
+  }
+  set route(value: number[] | undefined) {
+    this.#check("route");
+    const route = value ? [...value] : undefined;
+    this.#sendRoute(route, undefined, this.#pan);
+    this.#route = route;
+    this.#routeGains = undefined;
+  }
+
+  /** Explicit gain matrix, one row per channel, one gain per output. */
+  get routeGains(): number[][] | undefined {
+    return this.#routeGains?.map((row) => [...row]);
+  }
+  set routeGains(value: number[][] | undefined) {
+    this.#check("routeGains");
+    const gains = value?.map((row) => [...row]);
+    this.#sendRoute(gains ? undefined : this.#route, gains, this.#pan);
+    this.#routeGains = gains;
+    if (gains) this.#route = undefined;
+  }
+
+  /** Removes the track from the engine and frees its memory once the audio thread is past it. */
+  async remove(): Promise<void> {
+    if (this.#removed) return;
+    this.#check("remove");
+    await this.#host.detach(this);
+  }
+
+  /** @internal Marks the track as gone (removed or player closed). */
+  markRemoved(): void {
+    this.#removed = true;
+  }
+
+  #sendRoute(route: number[] | undefined, routeGains: number[][] | undefined, pan: number) {
+    const matrix = routeMatrix(this.channelCount, this.#host.channels, { route, routeGains, pan });
+    this.#send(
+      "set route",
+      this.#host.native.sp_track_set_route(this.#host.engine, this.slot, matrix, matrix.length),
+    );
+  }
+
+  #check(what: string): void {
+    if (this.#removed) {
+      throw new StemplayError("CLOSED", `cannot ${what} track "${this.#name}": it was removed`);
+    }
+    this.#host.assertOpen(`${what} on track "${this.#name}"`);
+  }
+
+  #send(what: string, result: number): void {
+    unwrap(this.#host.native, result, `${what} on track "${this.#name}"`);
+  }
+}
