@@ -286,7 +286,7 @@ export async function ensureMiniaudioHeader(
   options: { quiet?: boolean; header?: string } = {},
 ): Promise<MiniaudioHeader> {
   const userHeader = options.header ??
-    guard("--allow-env", "read MINIAUDIO_H", () => Deno.env.get("MINIAUDIO_H"));
+    optionalEnv("MINIAUDIO_H");
   if (userHeader) {
     const bytes = await guardAsync(
       "--allow-read",
@@ -422,7 +422,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
   const outDir = options.outDir ?? (local ? localBuildDir() : cacheDir());
   const os = Deno.build.os;
   const compiler = options.compiler ??
-    guard("--allow-env", "read CC", () => Deno.env.get("CC")) ??
+    optionalEnv("CC") ??
     (os === "windows" ? "clang" : "cc");
   const msvc = /(^|[\\/])cl(\.exe)?$/i.test(compiler);
 
@@ -743,6 +743,16 @@ function permissionError(
     );
   }
   return undefined;
+}
+
+/** An optional setting from the environment; unset when Deno may not read it. */
+function optionalEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return undefined;
+    throw error;
+  }
 }
 
 function guard<T>(flag: string, action: string, fn: () => T, path?: string): T {

@@ -62,7 +62,7 @@ async function locateAndOpen(variant: Variant): Promise<StemplayLibrary> {
     tried.push("STEMPLAY_LIB (not readable without --allow-env)");
   }
   if (explicit && variant === "default") {
-    return open(explicit, variant, ["STEMPLAY_LIB"]);
+    return openLibraryFile(explicit, variant, ["STEMPLAY_LIB"]);
   }
   if (explicit) tried.push(`STEMPLAY_LIB (ignored: it is for the default variant, not ${variant})`);
   else tried.push("STEMPLAY_LIB (not set)");
@@ -97,38 +97,54 @@ async function locateAndOpen(variant: Variant): Promise<StemplayLibrary> {
       { cause, path: cause.path },
     );
   }
-  return open(path, variant, [...tried, where]);
+  return openLibraryFile(path, variant, [...tried, where]);
 }
 
-function open(path: string, variant: Variant, tried: string[]): StemplayLibrary {
-  let library: Deno.DynamicLibrary<Symbols>;
-  try {
-    library = Deno.dlopen(path, symbols);
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotCapable) {
+/**
+ * Loads the stemplay library at `path` and checks its ABI version first (with only
+ * `sp_abi_version` bound, so a library of another version fails with ABI_MISMATCH rather than a
+ * missing symbol). Not memoized; {@link openLibrary} is what the rest of stemplay uses.
+ *
+ * @throws StemplayError `PERMISSION`, `LOAD_FAILED` or `ABI_MISMATCH`
+ */
+export function openLibraryFile(
+  path: string,
+  variant: Variant = "default",
+  tried: string[] = [],
+): StemplayLibrary {
+  const triedText = tried.length > 0 ? ` (tried: ${tried.join("; ")})` : "";
+  const dlopen = <S extends Deno.ForeignLibraryInterface>(table: S) => {
+    try {
+      return Deno.dlopen(path, table);
+    } catch (cause) {
+      if (cause instanceof Deno.errors.NotCapable) {
+        throw new StemplayError(
+          "PERMISSION",
+          `stemplay needs --allow-ffi to load its native library ${path}`,
+          { cause, path },
+        );
+      }
       throw new StemplayError(
-        "PERMISSION",
-        `stemplay needs --allow-ffi to load its native library ${path}`,
+        "LOAD_FAILED",
+        `could not load the stemplay library ${path}: ${
+          cause instanceof Error ? cause.message : cause
+        }${triedText}`,
         { cause, path },
       );
     }
-    throw new StemplayError(
-      "LOAD_FAILED",
-      `could not load the stemplay library ${path}: ${
-        cause instanceof Error ? cause.message : cause
-      } (tried: ${tried.join("; ")})`,
-      { cause, path },
-    );
-  }
-  const actual = library.symbols.sp_abi_version();
+  };
+
+  const probe = dlopen({ sp_abi_version: symbols.sp_abi_version });
+  const actual = probe.symbols.sp_abi_version();
+  probe.close();
   if (actual !== ABI_VERSION) {
-    library.close();
     throw new StemplayError(
       "ABI_MISMATCH",
       `the stemplay library ${path} has ABI version ${actual}, this code expects ${ABI_VERSION}; ` +
-        `rebuild it (deno task build) or point STEMPLAY_LIB at a matching build`,
+        `rebuild it (deno task build) or point STEMPLAY_LIB at a matching build${triedText}`,
       { path },
     );
   }
+  const library = dlopen(symbols);
   return { symbols: library.symbols, path, variant };
 }

@@ -13,7 +13,7 @@ import {
   sha256Hex,
   verifySha256,
 } from "../ffi/build.ts";
-import { openLibrary } from "../ffi/library.ts";
+import { openLibrary, openLibraryFile } from "../ffi/library.ts";
 import { ABI_VERSION, symbols } from "../ffi/symbols.ts";
 import { StemplayError } from "../src/errors.ts";
 
@@ -139,4 +139,78 @@ Deno.test("library: the test variant loads", async () => {
   const library = await openLibrary("test");
   assert.equal(library.symbols.sp_abi_version(), 1);
   assert.match(library.path, /libstemplay-test\./);
+});
+
+Deno.test("build: from an http URL, the sources are fetched and built in their own folder", async () => {
+  // Serve native/ over http, as a deployed mod.ts would be.
+  const root = decodeURIComponent(nativeDir.pathname);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    if (path.includes("..")) return new Response("no", { status: 403 });
+    try {
+      return new Response(await Deno.readFile(`${root}${path.replace(/^\/native\//, "")}`));
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  const base = new URL(`http://127.0.0.1:${server.addr.port}/native/`);
+  let built: string | undefined;
+  try {
+    // outDir native/build/ reuses its verified header and miniaudio object; the library goes
+    // into a folder named by its key under it.
+    const result = await buildLibrary({ sourceBase: base, outDir: localBuildDir(), quiet: true });
+    built = result.path;
+    assert.ok(result.built);
+    assert.ok(result.path.includes(result.key.slice(0, 16)));
+    const library = Deno.dlopen(result.path, { sp_abi_version: symbols.sp_abi_version });
+    try {
+      assert.equal(library.symbols.sp_abi_version(), 1);
+    } finally {
+      library.close();
+    }
+    const again = await buildLibrary({ sourceBase: base, outDir: localBuildDir(), quiet: true });
+    assert.equal(again.built, false);
+    assert.equal(again.path, result.path);
+  } finally {
+    await server.shutdown();
+    if (built) await Deno.remove(built.replace(/[\\/][^\\/]+$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("library: a library of another ABI version is ABI_MISMATCH naming both and the path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-test-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/other.c`,
+      "unsigned sp_abi_version(void) { return 2; }\n",
+    );
+    const path = `${dir}/${libraryFileName("default").replace("stemplay", "other")}`;
+    const result = await new Deno.Command("cc", {
+      args: ["-shared", "-fPIC", "-o", path, `${dir}/other.c`],
+    }).output();
+    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    assert.throws(() => openLibraryFile(path), (error: unknown) => {
+      assert.ok(error instanceof StemplayError);
+      assert.equal(error.code, "ABI_MISMATCH");
+      assert.match(error.message, /ABI version 2, this code expects 1/);
+      assert.ok(error.message.includes(path));
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("build: a missing compiler is COMPILER_MISSING", async () => {
+  await assert.rejects(
+    buildLibrary({ compiler: "stemplay-no-such-cc", quiet: true, outDir: localBuildDir() }),
+    (error: unknown) => {
+      assert.ok(error instanceof StemplayError);
+      assert.equal(error.code, "COMPILER_MISSING");
+      assert.match(error.message, /gcc or clang/);
+      assert.match(error.message, /STEMPLAY_LIB/);
+      assert.ok(error.cause instanceof Deno.errors.NotFound);
+      return true;
+    },
+  );
 });
