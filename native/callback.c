@@ -98,18 +98,22 @@ static void finish_ramps(sp_engine *engine) {
     }
 }
 
-/* Multiplies a segment of the mix by the declick envelope moving toward `goal` by `step` per
- * frame; returns the envelope after the segment. */
+/* Multiplies a segment of the mix by the declick envelope, which moves linearly toward `goal`
+ * by `step` per frame: frame k of the segment gets from +/- step * (k + 1). Returns the
+ * envelope after the segment, exactly `goal` once reached, so float error never leaves a
+ * remainder that would need one more frame. */
 static float apply_envelope(sp_engine *engine, uint32_t offset, uint32_t count, float from,
-                            float goal, float step) {
+                            float goal, float step, bool reaches_goal) {
+    const float direction = goal > from ? 1.0f : -1.0f;
     float env = from;
     for (uint32_t i = 0; i < count; i++) {
-        env = goal > env ? fminf(goal, env + step) : fmaxf(goal, env - step);
+        env = from + direction * step * (float)(i + 1);
+        env = direction > 0 ? fminf(goal, env) : fmaxf(goal, env);
         for (uint32_t o = 0; o < engine->channels; o++) {
             engine->mix[(size_t)o * engine->block_frames + offset + i] *= env;
         }
     }
-    return env;
+    return reaches_goal ? goal : env;
 }
 
 /* Frames until the envelope reaches goal (at least 1). */
@@ -200,8 +204,9 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
 
         const float goal = wanted ? 1.0f : 0.0f;
         uint32_t count = frames - offset;
+        uint32_t fade = 0;
         if (engine->envelope != goal) {
-            const uint32_t fade = frames_to_reach(engine->envelope, goal, step);
+            fade = frames_to_reach(engine->envelope, goal, step);
             if (fade < count) count = fade;
         }
         if (engine->pos < engine->song_frames && engine->song_frames - engine->pos < count) {
@@ -211,7 +216,8 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
             mix_tracks(engine, engine->pos, offset, count, frames, meters);
         }
         if (engine->envelope != 1.0f || goal != 1.0f) {
-            engine->envelope = apply_envelope(engine, offset, count, engine->envelope, goal, step);
+            engine->envelope =
+                apply_envelope(engine, offset, count, engine->envelope, goal, step, count == fade);
         }
         engine->pos += count;
         offset += count;

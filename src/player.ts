@@ -121,7 +121,7 @@ export class Player extends EventTarget implements TrackHost {
   #lastState: PlayerState = "stopped";
   #lastBlocks = 0n;
   #lastBlockChangeAt = 0;
-  #timer?: number;
+  #timer?: ReturnType<typeof setInterval>;
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
 
