@@ -1,0 +1,331 @@
+/* harness.c: drives the engine the way a device does, for the sanitizers.
+ *
+ * An "audio" thread calls sp_process_block() from a function marked nonblocking, exactly as
+ * miniaudio's data callback does, while a control thread runs every control call the library
+ * has: tracks (many), gain, mute, solo, routing, master gain, meters, the latency monitor and
+ * its reads, play, pause, stop, seek, playing to the end, and song swaps (attach a new group,
+ * switch, retire the old one). Built with -fsanitize=realtime it proves the audio path never
+ * allocates, frees, locks or blocks; with address,undefined and thread it proves the two sides
+ * share memory correctly.
+ *
+ * Usage: harness [stress_seconds]   (0 or absent: the scripted scenario only)
+ * Exit status 0 and "harness: ok" on success; anything else is a failure.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../internal.h"
+
+#if defined(__clang__) && __has_attribute(nonblocking)
+#define HARNESS_NONBLOCKING __attribute__((nonblocking))
+#else
+#define HARNESS_NONBLOCKING
+#endif
+
+#define RATE 48000u
+#define OUTPUTS 4u
+#define BLOCK 256u
+#define CAPACITY 160u
+#define SONG_A_TRACKS 128u
+#define SONG_B_TRACKS 16u
+
+static sp_engine *engine;
+static _Atomic int audio_running = 1;
+static _Atomic uint64_t bad_samples; /* NaN, infinite or absurd output, counted by audio */
+static float out_block[BLOCK * OUTPUTS];
+
+#define CHECK(call) \
+    do { \
+        const sp_result r_ = (call); \
+        if (r_ != SP_OK) { \
+            fprintf(stderr, "harness: %s failed at line %d: %s\n", #call, __LINE__, \
+                    sp_result_string(r_)); \
+            exit(2); \
+        } \
+    } while (0)
+
+#define EXPECT(cond) \
+    do { \
+        if (!(cond)) { \
+            fprintf(stderr, "harness: expected %s at line %d\n", #cond, __LINE__); \
+            exit(3); \
+        } \
+    } while (0)
+
+/* ---- audio side ------------------------------------------------------------------------- */
+
+/* The realtime function: the data callback's body. RealtimeSanitizer checks everything it
+ * reaches at run time. */
+static void audio_callback(float *out, uint32_t frames) HARNESS_NONBLOCKING {
+#ifdef SP_HARNESS_DELIBERATE_MALLOC
+    /* Negative test: an allocation on the audio path must be reported. */
+    void *volatile scratch = malloc(64);
+    free(scratch);
+#endif
+    sp_process_block(engine, out, frames);
+    uint64_t bad = 0;
+    for (uint32_t i = 0; i < frames * OUTPUTS; i++) {
+        if (!(fabsf(out[i]) < 1000.0f)) bad++;
+    }
+    if (bad) atomic_fetch_add_explicit(&bad_samples, bad, memory_order_relaxed);
+}
+
+static void *audio_thread(void *arg) {
+    (void)arg;
+    uint32_t n = 0;
+    while (atomic_load_explicit(&audio_running, memory_order_acquire)) {
+        /* Vary the block size like backends do (never more than a block). */
+        const uint32_t frames = (n++ % 7 == 3) ? BLOCK / 2 : BLOCK;
+        audio_callback(out_block, frames);
+        sched_yield(); /* outside the realtime function: lets the control thread in on 2 cores */
+    }
+    return NULL;
+}
+
+/* ---- control side ----------------------------------------------------------------------- */
+
+static uint64_t status_of(int index) {
+    uint64_t status[SP_STATUS_COUNT];
+    CHECK(sp_engine_status(engine, status));
+    return status[index];
+}
+
+/* Waits until the audio side has finished `blocks` more blocks. */
+static void wait_blocks(uint64_t blocks) {
+    const uint64_t target = status_of(SP_STATUS_BLOCKS) + blocks;
+    while (status_of(SP_STATUS_BLOCKS) < target) sched_yield();
+}
+
+static void wait_state(uint64_t state) {
+    for (int i = 0; i < 100000 && status_of(SP_STATUS_STATE) != state; i++) wait_blocks(1);
+    EXPECT(status_of(SP_STATUS_STATE) == state);
+}
+
+static uint32_t random_state = 12345u;
+static uint32_t next_random(void) {
+    random_state = random_state * 1664525u + 1013904223u;
+    return random_state >> 8;
+}
+static float random_unit(void) { return (float)(next_random() & 0xffff) / 65535.0f; }
+
+/* A track of `channels` channels and `frames` frames: a quiet tone, different per track. */
+static sp_pcm *make_pcm(uint32_t channels, uint64_t frames, uint32_t seed) {
+    float *planar = malloc(sizeof(float) * channels * frames);
+    EXPECT(planar != NULL);
+    for (uint32_t c = 0; c < channels; c++) {
+        for (uint64_t i = 0; i < frames; i++) {
+            planar[c * frames + i] = 0.01f * sinf((float)i * 0.01f * (float)(seed % 17 + c + 1));
+        }
+    }
+    sp_pcm *pcm;
+    CHECK(sp_pcm_from_planar(planar, channels, frames, &pcm));
+    free(planar);
+    return pcm;
+}
+
+static void random_route(uint32_t slot, uint32_t channels) {
+    float gains[SP_MAX_CHANNELS * OUTPUTS];
+    for (uint32_t k = 0; k < channels * OUTPUTS; k++) gains[k] = random_unit();
+    CHECK(sp_track_set_route(engine, slot, gains, channels * OUTPUTS));
+}
+
+typedef struct song {
+    uint32_t group;
+    uint32_t count;
+    uint32_t slots[SONG_A_TRACKS];
+    uint32_t channels[SONG_A_TRACKS];
+} song;
+
+static void load_song(song *s, uint32_t group, uint32_t count, uint64_t frames) {
+    s->group = group;
+    s->count = count;
+    for (uint32_t t = 0; t < count; t++) {
+        const uint32_t channels = t % 3 == 0 ? 1 : 2;
+        /* Different lengths, so "the longest track" matters. */
+        sp_pcm *pcm = make_pcm(channels, frames - (uint64_t)(t % 5) * 1000u, t + group * 100u);
+        CHECK(sp_track_attach(engine, pcm, group, &s->slots[t]));
+        s->channels[t] = channels;
+        random_route(s->slots[t], channels);
+        CHECK(sp_track_set_gain(engine, s->slots[t], 0.5f));
+        CHECK(sp_track_activate(engine, s->slots[t]));
+    }
+}
+
+/* Retires a song's tracks: deactivate, then release once the audio side is past them. */
+static void retire_song(song *s) {
+    for (uint32_t t = 0; t < s->count; t++) CHECK(sp_track_deactivate(engine, s->slots[t]));
+    for (uint32_t t = 0; t < s->count; t++) {
+        sp_result r;
+        while ((r = sp_track_release(engine, s->slots[t])) == SP_ERROR_BUSY) sched_yield();
+        /* SP_ERROR_SLOT: an earlier release already reclaimed it (release frees every retired
+         * slot the audio side is past). */
+        EXPECT(r == SP_OK || r == SP_ERROR_SLOT);
+    }
+    s->count = 0;
+}
+
+static void read_stats(void) {
+    static uint32_t durations[SP_MONITOR_SLOTS], intervals[SP_MONITOR_SLOTS];
+    static float peaks[CAPACITY];
+    uint64_t counters[SP_MONITOR_COUNTER_COUNT];
+    uint32_t count;
+    CHECK(sp_monitor_read(engine, durations, intervals, SP_MONITOR_SLOTS, counters, &count));
+    EXPECT(count <= SP_MONITOR_SLOTS);
+    CHECK(sp_meters_read(engine, peaks, CAPACITY));
+    uint64_t status[SP_STATUS_COUNT];
+    CHECK(sp_engine_status(engine, status));
+}
+
+static void change_one_parameter(const song *s) {
+    const uint32_t t = next_random() % s->count;
+    const uint32_t slot = s->slots[t];
+    switch (next_random() % 6) {
+    case 0: CHECK(sp_track_set_gain(engine, slot, random_unit())); break;
+    case 1: CHECK(sp_track_set_mute(engine, slot, (int32_t)(next_random() & 1))); break;
+    case 2: CHECK(sp_track_set_solo(engine, slot, (int32_t)(next_random() % 8 == 0))); break;
+    case 3: random_route(slot, s->channels[t]); break;
+    case 4: CHECK(sp_engine_set_master_gain(engine, random_unit())); break;
+    default: CHECK(sp_meters_set_enabled(engine, (int32_t)(next_random() & 1))); break;
+    }
+}
+
+/* Every control call once, waiting for the audio side to take each in turn. */
+static void scripted(song *a, song *b) {
+    CHECK(sp_transport_play(engine));
+    wait_state(SP_STATE_PLAYING);
+    wait_blocks(4);
+    EXPECT(status_of(SP_STATUS_POSITION) > 0);
+
+    /* The monitor on, read, reset, off. */
+    CHECK(sp_monitor_set_enabled(engine, 1));
+    wait_blocks(8);
+    read_stats();
+    CHECK(sp_monitor_reset(engine));
+    wait_blocks(2);
+    read_stats();
+    CHECK(sp_monitor_set_enabled(engine, 0));
+    CHECK(sp_meters_set_enabled(engine, 1));
+    wait_blocks(2);
+    read_stats();
+
+    /* Every parameter of every track. */
+    for (uint32_t t = 0; t < a->count; t++) {
+        CHECK(sp_track_set_gain(engine, a->slots[t], 0.25f));
+        CHECK(sp_track_set_mute(engine, a->slots[t], t % 4 == 0));
+        CHECK(sp_track_set_solo(engine, a->slots[t], t == 5));
+        random_route(a->slots[t], a->channels[t]);
+    }
+    CHECK(sp_engine_set_master_gain(engine, 0.8f));
+    wait_blocks(2);
+    for (uint32_t t = 0; t < a->count; t++) CHECK(sp_track_set_solo(engine, a->slots[t], 0));
+    wait_blocks(2);
+
+    /* Seek, pause, play, stop. */
+    CHECK(sp_transport_seek(engine, RATE / 2));
+    wait_blocks(4);
+    CHECK(sp_transport_pause(engine));
+    wait_state(SP_STATE_PAUSED);
+    CHECK(sp_transport_play(engine));
+    wait_state(SP_STATE_PLAYING);
+    CHECK(sp_transport_stop(engine));
+    wait_state(SP_STATE_STOPPED);
+    EXPECT(status_of(SP_STATUS_POSITION) == 0);
+
+    /* Play to the end. */
+    CHECK(sp_transport_seek(engine, status_of(SP_STATUS_DURATION) - 3 * BLOCK));
+    CHECK(sp_transport_play(engine));
+    wait_state(SP_STATE_ENDED);
+    EXPECT(status_of(SP_STATUS_ENDED) == 1);
+
+    /* Song swap: the new song is attached while the old one plays, then switched to at a
+     * block boundary, then the old one is retired. */
+    CHECK(sp_transport_seek(engine, 0));
+    wait_state(SP_STATE_PLAYING);
+    load_song(b, 1, SONG_B_TRACKS, RATE / 2);
+    CHECK(sp_transport_switch(engine, 1, 1000));
+    while (status_of(SP_STATUS_GROUP) != 1) wait_blocks(1);
+    retire_song(a);
+    load_song(a, 2, SONG_A_TRACKS, RATE);
+    CHECK(sp_transport_switch(engine, 2, 0));
+    while (status_of(SP_STATUS_GROUP) != 2) wait_blocks(1);
+    retire_song(b);
+    wait_blocks(4);
+    EXPECT(status_of(SP_STATUS_STATE) == SP_STATE_PLAYING);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* As fast as it can: parameters, stats, transport and song swaps, while the audio renders. */
+static void stress(song *a, song *b, double seconds) {
+    const double end = now_seconds() + seconds;
+    uint32_t round = 0, swaps = 0;
+    song *playing = a, *spare = b;
+    CHECK(sp_monitor_set_enabled(engine, 1));
+    CHECK(sp_transport_play(engine));
+    while (now_seconds() < end) {
+        round++;
+        for (int i = 0; i < 200; i++) change_one_parameter(playing);
+        read_stats();
+        switch (next_random() % 16) {
+        case 0: CHECK(sp_transport_seek(engine, next_random() % RATE)); break;
+        case 1: CHECK(sp_transport_pause(engine)); break;
+        case 2: CHECK(sp_transport_stop(engine)); break;
+        case 3: CHECK(sp_monitor_set_enabled(engine, (int32_t)(next_random() & 1))); break;
+        case 4: CHECK(sp_monitor_reset(engine)); break;
+        case 5: { /* song swap */
+            const uint32_t group = playing->group + 1;
+            load_song(spare, group, 8 + next_random() % 24, RATE / 4);
+            CHECK(sp_transport_switch(engine, group, 0));
+            retire_song(playing); /* releases as soon as the audio side is past the old song */
+            song *t = playing;
+            playing = spare;
+            spare = t;
+            swaps++;
+            break;
+        }
+        default: CHECK(sp_transport_play(engine)); break;
+        }
+    }
+    retire_song(playing);
+    printf("harness: stress %u rounds, %u song swaps, %llu blocks\n", round, swaps,
+           (unsigned long long)status_of(SP_STATUS_BLOCKS));
+}
+
+int main(int argc, char **argv) {
+    const double stress_seconds = argc > 1 ? atof(argv[1]) : 0.0;
+    CHECK(sp_engine_create("offline", -1, RATE, OUTPUTS, BLOCK, CAPACITY, &engine));
+    /* This engine's blocks run on another thread, like a device's: make the control side
+     * treat it as one (retired slots wait for the audio side instead of being freed at once). */
+    engine->offline = false;
+
+    static song a, b;
+    load_song(&a, 0, SONG_A_TRACKS, RATE);
+
+    pthread_t audio;
+    EXPECT(pthread_create(&audio, NULL, audio_thread, NULL) == 0);
+    scripted(&a, &b);
+    if (stress_seconds > 0) stress(&a, &b, stress_seconds);
+    else retire_song(&a);
+    atomic_store_explicit(&audio_running, 0, memory_order_release);
+    pthread_join(audio, NULL);
+
+    const uint64_t bad = atomic_load(&bad_samples);
+    if (bad) {
+        fprintf(stderr, "harness: %llu bad output samples\n", (unsigned long long)bad);
+        return 4;
+    }
+    printf("harness: %llu blocks rendered\n", (unsigned long long)status_of(SP_STATUS_BLOCKS));
+    engine->offline = true;
+    CHECK(sp_engine_destroy(engine));
+    printf("harness: ok\n");
+    return 0;
+}

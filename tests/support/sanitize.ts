@@ -1,0 +1,138 @@
+/**
+ * Builds native/tests/harness.c with the shim and miniaudio under one of clang's sanitizers.
+ *
+ * miniaudio's implementation unit is compiled with the same sanitizer flags into its own
+ * object, cached under native/build/sanitize/ by a key of the header's hash, the flags and the
+ * compiler, because it takes half a minute or more. The shim and the harness are rebuilt on
+ * every call (a few seconds), so a test always checks the current sources.
+ *
+ * @module
+ */
+
+import { ensureMiniaudioHeader, localBuildDir, readPin, sha256Hex } from "../../ffi/build.ts";
+
+/** The sanitizer builds the tests use. */
+export type Sanitizer = "realtime" | "address,undefined" | "thread";
+
+/** The compiler every sanitizer build uses (RealtimeSanitizer needs clang 20 or later). */
+export const SANITIZER_CC = "clang-22";
+
+const NATIVE_DIR = new URL("../../native/", import.meta.url);
+
+function sanitizerFlags(sanitizer: Sanitizer): string[] {
+  const flags = [`-fsanitize=${sanitizer}`, "-g", "-O1", "-fno-omit-frame-pointer"];
+  if (sanitizer === "address,undefined") flags.push("-fno-sanitize-recover=all");
+  return flags;
+}
+
+async function run(command: string, args: string[]): Promise<void> {
+  const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!output.success) {
+    const text = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
+    throw new Error(`${command} ${args.join(" ")} failed:\n${text}`);
+  }
+}
+
+async function compilerVersion(): Promise<string> {
+  const output = await new Deno.Command(SANITIZER_CC, { args: ["--version"], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(output.stdout).split("\n")[0];
+}
+
+/** Paths of a build. */
+export interface HarnessBuild {
+  /** The harness executable. */
+  executable: string;
+}
+
+/**
+ * Compiles the harness for `sanitizer`, with extra `-D` defines (e.g.
+ * `SP_HARNESS_DELIBERATE_MALLOC`), into native/build/sanitize/.
+ */
+export async function buildHarness(
+  sanitizer: Sanitizer,
+  defines: string[] = [],
+): Promise<HarnessBuild> {
+  const buildDir = localBuildDir();
+  const outDir = `${buildDir}/sanitize`;
+  await Deno.mkdir(outDir, { recursive: true });
+  const header = await ensureMiniaudioHeader(buildDir, await readPin(), { quiet: true });
+  const flags = sanitizerFlags(sanitizer);
+  const common = ["-std=c11", "-D_GNU_SOURCE", ...flags];
+
+  // miniaudio, once per sanitizer and header.
+  const key = (await sha256Hex([header.sha256, common.join(" "), await compilerVersion()].join(
+    "\n",
+  ))).slice(0, 16);
+  const tag = sanitizer.replace(",", "-");
+  const miniaudioObject = `${outDir}/miniaudio-${tag}-${key}.o`;
+  try {
+    await Deno.stat(miniaudioObject);
+  } catch {
+    const temp = `${miniaudioObject}.${Deno.pid}.tmp`;
+    await run(SANITIZER_CC, [
+      ...common,
+      `-I${header.includeDir}`,
+      "-c",
+      new URL("miniaudio/miniaudio.c", NATIVE_DIR).pathname,
+      "-o",
+      temp,
+    ]);
+    await Deno.rename(temp, miniaudioObject);
+  }
+
+  const nativeDir = new URL(".", NATIVE_DIR).pathname;
+  const sources: string[] = [];
+  for await (const entry of Deno.readDir(nativeDir)) {
+    if (entry.isFile && entry.name.endsWith(".c")) sources.push(`${nativeDir}${entry.name}`);
+  }
+  sources.sort();
+  const name = [tag, ...defines.map((d) => d.toLowerCase())].join("-");
+  const executable = `${outDir}/harness-${name}`;
+  await run(SANITIZER_CC, [
+    ...common,
+    "-Wall",
+    "-Wextra",
+    ...(sanitizer === "realtime" ? ["-DSP_RTSAN"] : []),
+    ...defines.map((d) => `-D${d}`),
+    `-I${nativeDir}`,
+    `-I${header.includeDir}`,
+    ...sources,
+    `${nativeDir}tests/harness.c`,
+    miniaudioObject,
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-o",
+    executable,
+  ]);
+  return { executable };
+}
+
+/** The result of running a harness. */
+export interface HarnessRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a built harness with arguments and optional sanitizer options in its environment. */
+export async function runHarness(
+  build: HarnessBuild,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<HarnessRun> {
+  const output = await new Deno.Command(build.executable, {
+    args,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
