@@ -391,6 +391,21 @@ export const symbols = {
     result: "i32",
   },
 
+  // ---- show flow ------------------------------------------------------------------------------
+  /** sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *accents,
+   *  uint32_t beats, uint64_t frames, uint32_t sample_rate, sp_pcm **out_pcm) */
+  sp_click_render: {
+    parameters: [
+      "buffer", // const uint64_t *beat_frames
+      "buffer", // const uint8_t *accents
+      "u32", // uint32_t beats
+      "u64", // uint64_t frames
+      "u32", // uint32_t sample_rate
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
+
   // ---- test hooks (SP_ERROR_UNSUPPORTED unless built with -DSP_TEST_HOOKS) -----------------
   /** sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns) */
   sp_test_set_spin_ns: {

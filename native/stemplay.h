@@ -209,6 +209,13 @@ SP_API sp_result sp_monitor_read(const sp_engine *engine, uint32_t *durations_ns
                                  uint32_t *intervals_ns, uint32_t capacity, uint64_t *counters,
                                  uint32_t *out_count);
 
+/* ---- show flow -------------------------------------------------------------------------- */
+/* Renders a mono metronome track of `frames` frames: a click on each beat frame, accented where
+ * accents[b] is non-zero. It plays as an ordinary track (gain, mute, routing). */
+SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *accents,
+                                 uint32_t beats, uint64_t frames, uint32_t sample_rate,
+                                 sp_pcm **out_pcm);
+
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
 /* Makes every callback busy-wait for ns nanoseconds, to give the monitor a known load. */
 SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns);
