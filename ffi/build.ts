@@ -32,9 +32,11 @@ export const VARIANT_DEFINES: Readonly<Record<Variant, readonly string[]>> = {
  */
 export const NATIVE_SOURCES: readonly string[] = [
   "callback.c",
+  "click.c",
   "decode.c",
   "devices.c",
   "engine.c",
+  "header.c",
   "internal.h",
   "mix.c",
   "monitor.c",
@@ -300,7 +302,7 @@ export async function ensureMiniaudioHeader(
         path: userHeader,
       });
     });
-    const version = miniaudioVersionOf(new TextDecoder().decode(bytes.subarray(0, 1 << 16)));
+    const version = miniaudioVersionOf(new TextDecoder().decode(bytes));
     if (version !== pin.version && !options.quiet) {
       console.error(
         `stemplay: warning: MINIAUDIO_H=${userHeader} is miniaudio ${version ?? "(unknown)"}, ` +
@@ -383,7 +385,17 @@ export async function ensureMiniaudioHeader(
       );
     }
     const fetched = join(tempDir, ...pin.pathInPackage.split("/"));
-    const sha256 = await verifySha256(fetched, pin.sha256);
+    const sha256 = await verifySha256(fetched, pin.sha256).catch((cause) => {
+      if (!(cause instanceof StemplayError && cause.code === "HASH_MISMATCH")) throw cause;
+      throw new StemplayError(
+        "HASH_MISMATCH",
+        `the miniaudio.h in npm pack ${pin.npmPackage} is not the pinned one: ` +
+          `${cause.message.replace(/ The file is not.*$/s, "")}. Nothing was cached. Check ` +
+          `your npm registry or mirror, or set MINIAUDIO_H to a verified copy of miniaudio ` +
+          `${pin.version}'s miniaudio.h.`,
+        { cause },
+      );
+    });
     await writeAtomic(cached, await Deno.readFile(fetched));
     if (!options.quiet) {
       console.error(`stemplay: miniaudio.h verified and cached in ${seconds(started)} s`);

@@ -11,6 +11,9 @@
 /* Frames a file may fall short of its header's length before it counts as truncated:
  * resampling and MP3 priming can lose a few. */
 #define TRUNCATION_SLACK 64u
+/* Frames per file byte that no WAV, FLAC or MP3 we expect exceeds (silence in FLAC comes
+ * closest); only bounds the first allocation. */
+#define PLAUSIBLE_FRAMES_PER_BYTE 32u
 
 struct sp_decode_job {
     char *path;
@@ -41,29 +44,6 @@ SP_API sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
 static sp_result fail(sp_decode_job *job, sp_result result, const char *detail) {
     snprintf(job->error, sizeof job->error, "%s", detail);
     return result;
-}
-
-/* Decides the container from the first bytes, not the extension: a file of random bytes
- * named .mp3 would otherwise decode as noise, since MP3 sync words are easy to find. */
-static sp_result sniff(sp_decode_job *job, ma_encoding_format *format) {
-    FILE *file = fopen(job->path, "rb");
-    if (file == NULL) return fail(job, SP_ERROR_FILE, "cannot open the file");
-    unsigned char head[12] = {0};
-    const size_t got = fread(head, 1, sizeof head, file);
-    fclose(file);
-    if (got == 0) return fail(job, SP_ERROR_EMPTY, "the file is empty");
-    if (got >= 12 && (!memcmp(head, "RIFF", 4) || !memcmp(head, "RF64", 4)) &&
-        !memcmp(head + 8, "WAVE", 4)) {
-        *format = ma_encoding_format_wav;
-    } else if (got >= 4 && !memcmp(head, "fLaC", 4)) {
-        *format = ma_encoding_format_flac;
-    } else if ((got >= 3 && !memcmp(head, "ID3", 3)) ||
-               (got >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0)) {
-        *format = ma_encoding_format_mp3;
-    } else {
-        return fail(job, SP_ERROR_DECODE, "not a WAV, FLAC or MP3 file");
-    }
-    return SP_OK;
 }
 
 /* Opens the file at its own rate to learn its format, so that a bad rate or channel count is
@@ -116,8 +96,10 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     SP_CHECK(job->pcm == NULL, SP_ERROR_INVALID_ARGUMENT);
     job->error[0] = '\0';
 
-    ma_encoding_format format;
-    sp_result result = sniff(job, &format);
+    ma_encoding_format format = ma_encoding_format_unknown;
+    uint64_t file_size = 0;
+    sp_result result =
+        sp_inspect_file(job->path, &format, &file_size, job->error, sizeof job->error);
     if (result != SP_OK) return result;
     uint64_t source_frames = 0;
     result = probe(job, format, &source_frames);
@@ -136,7 +118,14 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
         return fail(job, SP_ERROR_DECODE, "the decoder rejected the file");
     }
 
-    uint64_t capacity = expected > 0 ? expected + CHUNK_FRAMES : (uint64_t)rate * 10;
+    /* Trust the header's length for the first allocation only as far as the file's size makes
+     * it plausible: a FLAC or MP3 header that lies about its length must not make us reserve
+     * gigabytes. Beyond that the buffer grows as audio actually arrives. */
+    const double rate_ratio = (double)rate / job->source_rate;
+    const uint64_t plausible =
+        (uint64_t)((double)file_size * PLAUSIBLE_FRAMES_PER_BYTE * (rate_ratio > 1 ? rate_ratio : 1));
+    const uint64_t first = expected < plausible ? expected : plausible;
+    uint64_t capacity = first > 0 ? first + CHUNK_FRAMES : (uint64_t)rate * 10;
     float *data = malloc((size_t)capacity * channels * sizeof(float));
     float *chunk = malloc((size_t)CHUNK_FRAMES * channels * sizeof(float));
     uint64_t frames = 0;

@@ -56,15 +56,18 @@ typedef struct sp_slot {
  * reset, so nothing is ever written by both. */
 typedef struct sp_monitor {
     _Atomic int32_t enabled;
-    _Atomic uint64_t write_index; /* only grows */
-    _Atomic uint64_t callbacks;
+    _Atomic uint64_t write_begun; /* slots begun: a reader drops slots a write has reached */
+    _Atomic uint64_t write_index; /* slots done; only grows; also the count of timed callbacks */
     _Atomic uint64_t overruns;
     _Atomic uint32_t durations_ns[SP_MONITOR_SLOTS];
     _Atomic uint32_t intervals_ns[SP_MONITOR_SLOTS];
-    uint64_t last_start_ns;     /* audio-owned; 0 when the previous block was not timed */
+    /* audio-owned: start time and block number of the last timed block. Comparing block
+     * numbers (not clearing a flag) keeps the off path free of stores. */
+    uint64_t last_start_ns;
+    uint64_t last_block;
     _Atomic uint32_t spin_ns;   /* test hook */
     /* control-owned reset bases */
-    uint64_t base_index, base_callbacks, base_overruns;
+    uint64_t base_index, base_overruns;
 } sp_monitor;
 
 /* What the transport is asked to do (control -> audio). */
@@ -128,7 +131,7 @@ float sp_peak_abs(const float *src, uint32_t frames);
 
 /* monitor.c */
 uint64_t sp_monitor_now_ns(void);
-void sp_monitor_record(sp_engine *engine, uint64_t start_ns, uint32_t frames);
+void sp_monitor_record(sp_engine *engine, uint64_t block, uint64_t start_ns, uint32_t frames);
 #ifdef SP_TEST_HOOKS
 void sp_test_spin(sp_engine *engine, uint64_t start_ns);
 #endif
@@ -139,6 +142,12 @@ void sp_unpack_jump(uint64_t packed, uint64_t *frame, uint32_t *group);
 
 /* pcm.c */
 sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
+
+/* header.c: the container from the first bytes, and what a WAV or FLAC header claims
+ * (rate, channels, data size) checked against the file, and the file's size in bytes.
+ * On failure, detail says why. */
+sp_result sp_inspect_file(const char *path, ma_encoding_format *format, uint64_t *out_size,
+                          char *detail, size_t size);
 
 /* engine.c */
 void sp_engine_free_memory(sp_engine *engine);

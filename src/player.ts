@@ -15,6 +15,10 @@ import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.t
 import { initialGain, Track, type TrackHost, type TrackOptions } from "./track.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
+import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
+import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
+import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
+import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
 
 /** How to open a player. Every field is optional. */
 export interface PlayerOptions {
@@ -28,8 +32,11 @@ export interface PlayerOptions {
   sampleRate?: number;
   /** Output channels. Default: the device's, at least 2 (offline: 2). */
   channels?: number;
-  /** Frames per callback. Default: 2048. */
+  /** Frames per callback. Default: the profile's, else 2048. */
   blockFrames?: number;
+  /** A latency profile: "low-latency" (256 frames), "balanced" (1024) or "safe" (2048).
+   * An explicit `blockFrames` wins. */
+  profile?: LatencyProfile;
   /** Tracks the engine can hold, preallocated. Default: 128. */
   trackCapacity?: number;
   /** Start with the latency monitor on. Default: off. */
@@ -115,6 +122,11 @@ export class Player extends EventTarget implements TrackHost {
 
   #tracks: Track[] = [];
   #group = 0;
+  #nextGroup = 1;
+  #song?: { title: string; markers: Marker[] };
+  #songLoading = false;
+  /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
+  #trackBytes = new WeakMap<Track, number>();
   #closed = false;
   #lost = false;
   #status = new BigUint64Array(6);
@@ -124,6 +136,7 @@ export class Player extends EventTarget implements TrackHost {
   #timer?: ReturnType<typeof setInterval>;
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
+  #monitorReader?: LatencyMonitorReader;
 
   private constructor(native: Native, engine: Deno.PointerValue) {
     super();
@@ -159,7 +172,7 @@ export class Player extends EventTarget implements TrackHost {
       ? 0
       : checkInteger("channels", options.channels, 1, 32);
     const blockFrames = options.blockFrames === undefined
-      ? 0
+      ? (options.profile === undefined ? 0 : profileBlockFrames(options.profile))
       : checkInteger("blockFrames", options.blockFrames, 16, 65536);
     const capacity = options.trackCapacity === undefined
       ? 0
@@ -257,9 +270,18 @@ export class Player extends EventTarget implements TrackHost {
     if (channels !== undefined) routeMatrix(channels, this.channels, options);
   }
 
-  /** @internal Attaches decoded audio to a slot of `group` and publishes it. On failure the
-   * caller still owns the pcm. */
+  /** @internal Attaches decoded audio to a slot of `group`, publishes it and adds it to the
+   * current song's tracks. On failure the caller still owns the pcm. */
   #addDecoded(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
+    const track = this.#createTrack(decoded, options, group);
+    this.#tracks.push(track);
+    return track;
+  }
+
+  /** Attaches and publishes a track without making it part of the current song. */
+  #createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
+    const info = new BigUint64Array(3);
+    this.native.sp_pcm_info(decoded.pcm, info);
     routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
     const slotCell = new Uint32Array(1);
     const attached = this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
@@ -282,7 +304,7 @@ export class Player extends EventTarget implements TrackHost {
       throw error;
     }
     unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
-    this.#tracks.push(track);
+    this.#trackBytes.set(track, Number(info[2]));
     return track;
   }
 
@@ -301,7 +323,110 @@ export class Player extends EventTarget implements TrackHost {
     while (this.native.sp_track_release(this.engine, slot) === 13) {
       if (this.#lost) return; // the callback will never move again; destroy frees it
       await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+      if (this.#closed) return; // close() destroyed the engine and every slot with it
     }
+  }
+
+  // ---- songs (the logic is in song.ts and song_loader.ts) --------------------------------
+
+  /**
+   * Loads a song: a folder of audio files or a `song.json` manifest (see docs/songs.md). The
+   * description is validated in full first, then every file decodes at once on loading
+   * threads while the current song keeps playing. Then the new song replaces it in one step,
+   * stopped at its start (a live rig never starts the next song by surprise), and the old
+   * song's tracks are freed. Any failure frees everything new and leaves the current song,
+   * its tracks and the transport as they were.
+   */
+  async loadSong(path: string, options: LoadSongOptions = {}): Promise<SongDescription> {
+    this.assertOpen("load a song");
+    if (this.#songLoading) {
+      throw new StemplayError("BUSY", `cannot load ${path}: another song is still loading`, {
+        path,
+      });
+    }
+    this.#songLoading = true;
+    try {
+      const description = await loadSongDescription(path, { outputs: this.channels });
+      const decoded = await decodeSongFiles(
+        this.native,
+        description,
+        this.sampleRate,
+        options.onProgress,
+      );
+      if (this.#closed) decoded.forEach((audio) => this.native.sp_pcm_free(audio.pcm));
+      this.assertOpen("load a song");
+      const group = this.#nextGroup++;
+      const tracks = await attachSong(this.#songHost(), description, decoded, group);
+      await this.#switchSong(group, tracks, {
+        title: description.title,
+        markers: description.markers,
+      });
+      return description;
+    } finally {
+      this.#songLoading = false;
+    }
+  }
+
+  /** Stops and removes the current song (every track), freeing its memory. */
+  async unloadSong(): Promise<void> {
+    this.assertOpen("unload the song");
+    if (this.#songLoading) {
+      throw new StemplayError("BUSY", "cannot unload the song while another one is loading");
+    }
+    await this.#switchSong(this.#nextGroup++, [], undefined);
+  }
+
+  /** The current song's title ("" when none was loaded with `loadSong`). */
+  get title(): string {
+    return this.#song?.title ?? "";
+  }
+
+  /** The current song's markers, in manifest order. */
+  get markers(): Marker[] {
+    return (this.#song?.markers ?? []).map((marker) => ({ ...marker }));
+  }
+
+  /** Bytes of audio the current tracks hold (planar float32, close to the raw size). */
+  get memoryBytes(): number {
+    return this.#tracks.reduce((sum, track) => sum + (this.#trackBytes.get(track) ?? 0), 0);
+  }
+
+  #songHost(): SongHost {
+    return {
+      native: this.native,
+      channels: this.channels,
+      sampleRate: this.sampleRate,
+      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
+      dropTrack: (track) => this.#dropTrack(track),
+    };
+  }
+
+  /** Makes `group` the playing song, stopped at 0, then frees the old song's tracks once the
+   * audio thread has left them (so its fade-out still has them). */
+  async #switchSong(
+    group: number,
+    tracks: Track[],
+    song: { title: string; markers: Marker[] } | undefined,
+  ): Promise<void> {
+    this.native.sp_transport_stop(this.engine);
+    unwrap(this.native, this.native.sp_transport_switch(this.engine, group, 0n), "switch songs");
+    const old = this.#tracks;
+    this.#tracks = tracks;
+    this.#group = group;
+    this.#song = song;
+    while (!this.offline && !this.#closed && !this.#lost) {
+      if (Number(this.#readStatus()[STATUS.group]) === group) break;
+      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+    }
+    await Promise.all(old.map((track) => this.#dropTrack(track)));
+  }
+
+  /** Removes a track that is not (or no longer) in `tracks`. */
+  async #dropTrack(track: Track): Promise<void> {
+    track.markRemoved();
+    if (this.#closed) return; // close() freed it with the engine
+    this.native.sp_track_deactivate(this.engine, track.slot);
+    await this.#release(track.slot);
   }
 
   // ---- transport ------------------------------------------------------------------------
@@ -461,6 +586,25 @@ export class Player extends EventTarget implements TrackHost {
       throw new StemplayError("UNSUPPORTED", "this build has the latency monitor compiled out");
     }
     this.native.sp_monitor_set_enabled(this.engine, on ? 1 : 0);
+  }
+
+  /** Callback timing over the monitor's window (the newest up to 4096 timed callbacks since
+   * the last reset). Copies the ring without making the audio thread wait. */
+  latencyStats(): LatencyStats {
+    this.assertOpen("read latency stats");
+    this.#monitorReader ??= new LatencyMonitorReader(
+      this.native,
+      this.engine,
+      this.sampleRate,
+      this.blockFrames,
+    );
+    return this.#monitorReader.stats();
+  }
+
+  /** Starts a new window for `latencyStats()`: counts and ring read as empty. */
+  resetLatencyStats(): void {
+    this.assertOpen("reset latency stats");
+    this.native.sp_monitor_reset(this.engine);
   }
 
   // ---- events and life cycle ------------------------------------------------------------

@@ -48,11 +48,13 @@ export interface HarnessBuild {
 
 /**
  * Compiles the harness for `sanitizer`, with extra `-D` defines (e.g.
- * `SP_HARNESS_DELIBERATE_MALLOC`), into native/build/sanitize/.
+ * `SP_HARNESS_DELIBERATE_MALLOC`), into native/build/sanitize/. `harness` names another
+ * program under native/tests/ (without `.c`), e.g. "fuzz_decode".
  */
 export async function buildHarness(
   sanitizer: Sanitizer,
   defines: string[] = [],
+  harness = "harness",
 ): Promise<HarnessBuild> {
   const buildDir = localBuildDir();
   const outDir = `${buildDir}/sanitize`;
@@ -89,7 +91,7 @@ export async function buildHarness(
   }
   sources.sort();
   const name = [tag, ...defines.map((d) => d.toLowerCase())].join("-");
-  const executable = `${outDir}/harness-${name}`;
+  const executable = `${outDir}/${harness}-${name}`;
   await run(SANITIZER_CC, [
     ...common,
     "-Wall",
@@ -99,7 +101,7 @@ export async function buildHarness(
     `-I${nativeDir}`,
     `-I${header.includeDir}`,
     ...sources,
-    `${nativeDir}tests/harness.c`,
+    `${nativeDir}tests/${harness}.c`,
     miniaudioObject,
     "-lpthread",
     "-lm",

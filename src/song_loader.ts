@@ -1,0 +1,140 @@
+/**
+ * Loading a song's audio: every file decoded at once on native loading threads (each decode is
+ * a nonblocking FFI call, which Deno runs on its own worker thread), progress summed over the
+ * files, then the tracks attached to a new group of the engine. Any failure frees everything
+ * new; nothing of the song already playing is touched here.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { Native } from "./native.ts";
+import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
+import { routeMatrix } from "./routing.ts";
+import type { Track, TrackOptions } from "./track.ts";
+import { checkMarkers, type SongDescription, type SongTrack } from "./song.ts";
+
+/** Options of `player.loadSong()`. */
+export interface LoadSongOptions {
+  /** Called about every 50 ms while the files decode, and once at the end, with the frames
+   * decoded so far and the frames expected, summed over every file, at the engine's rate.
+   * `totalFrames` can grow at first, as each file's length becomes known. */
+  onProgress?: ProgressCallback;
+}
+
+/** What attaching a song needs from the player. */
+export interface SongHost {
+  readonly native: Native;
+  readonly channels: number;
+  readonly sampleRate: number;
+  /** Attaches decoded audio as a live track of `group`, not part of the current song. On
+   * failure the caller still owns the pcm. */
+  createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
+  /** Deactivates a track and frees its memory once the audio thread is past it. */
+  dropTrack(track: Track): Promise<void>;
+}
+
+const PROGRESS_INTERVAL_MS = 50;
+
+/** Names the track in an error about its file, keeping the code and the file's path. */
+function inTrack(description: SongDescription, track: SongTrack, error: unknown): unknown {
+  if (!(error instanceof StemplayError)) return error;
+  const where = description.kind === "manifest" ? `${description.path}: ${track.keyPath}: ` : "";
+  return new StemplayError(error.code, `${where}${error.message}`, {
+    path: error.path ?? track.file,
+    cause: error,
+  });
+}
+
+/**
+ * Decodes every file of a song at the same time, resampled to `sampleRate`. Resolves with the
+ * decoded audio in track order, or frees all of it and rejects with the first track's error
+ * (in track order) once every decode has finished.
+ */
+export async function decodeSongFiles(
+  native: Native,
+  description: SongDescription,
+  sampleRate: number,
+  onProgress?: ProgressCallback,
+): Promise<DecodedAudio[]> {
+  const done = description.tracks.map(() => 0);
+  const expected = description.tracks.map(() => 0);
+  const report = () => {
+    onProgress?.(done.reduce((a, b) => a + b, 0), expected.reduce((a, b) => a + b, 0));
+  };
+  const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
+  let settled: PromiseSettledResult<DecodedAudio>[];
+  try {
+    settled = await Promise.allSettled(
+      description.tracks.map((track, index) =>
+        decodeFile(native, track.file, sampleRate, (loaded, total) => {
+          done[index] = loaded;
+          expected[index] = total;
+        }).then((decoded) => {
+          done[index] = expected[index] = decoded.frames;
+          return decoded;
+        })
+      ),
+    );
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+  }
+  const failed = settled.findIndex((result) => result.status === "rejected");
+  if (failed >= 0) {
+    for (const result of settled) {
+      if (result.status === "fulfilled") native.sp_pcm_free(result.value.pcm);
+    }
+    const reason = (settled[failed] as PromiseRejectedResult).reason;
+    throw inTrack(description, description.tracks[failed], reason);
+  }
+  report();
+  return settled.map((result) => (result as PromiseFulfilledResult<DecodedAudio>).value);
+}
+
+/** Checks every track's routing against its decoded channel count, before any is attached. */
+function checkRoutes(host: SongHost, description: SongDescription, decoded: DecodedAudio[]) {
+  description.tracks.forEach((track, index) => {
+    try {
+      routeMatrix(decoded[index].channels, host.channels, track.options);
+    } catch (error) {
+      if (!(error instanceof StemplayError) || description.kind !== "manifest") {
+        throw inTrack(description, track, error);
+      }
+      const key = track.options.routeGains ? "routeGains" : "route";
+      throw new StemplayError(
+        "MANIFEST",
+        `${description.path}: ${track.keyPath}.${key}: ${error.message} ` +
+          `(${track.file} has ${decoded[index].channels} channels)`,
+        { path: description.path, cause: error },
+      );
+    }
+  });
+}
+
+/**
+ * Attaches decoded audio as the tracks of `group` and checks the markers against the song's
+ * length. Takes ownership of every pcm: on failure the tracks attached so far are dropped,
+ * the rest freed, and the error rethrown.
+ */
+export async function attachSong(
+  host: SongHost,
+  description: SongDescription,
+  decoded: DecodedAudio[],
+  group: number,
+): Promise<Track[]> {
+  const tracks: Track[] = [];
+  let next = 0;
+  try {
+    checkRoutes(host, description, decoded);
+    for (; next < decoded.length; next++) {
+      tracks.push(host.createTrack(decoded[next], description.tracks[next].options, group));
+    }
+    const frames = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+    checkMarkers(description, frames / host.sampleRate);
+    return tracks;
+  } catch (error) {
+    for (let i = next; i < decoded.length; i++) host.native.sp_pcm_free(decoded[i].pcm);
+    await Promise.all(tracks.map((track) => host.dropTrack(track)));
+    throw error;
+  }
+}
