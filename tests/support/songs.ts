@@ -1,0 +1,94 @@
+/**
+ * Songs for the song tests: small tone stems written into a folder, a player already playing
+ * a song, and a check that a failed load left that song exactly as it was.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Player } from "../../src/player.ts";
+import { encodeWav, type WavFormat } from "../../src/wav.ts";
+import { tone } from "./fixtures.ts";
+
+/** One stem to write: a tone of `frequency` Hz. */
+export interface StemSpec {
+  file: string;
+  frequency?: number;
+  seconds?: number;
+  channels?: number;
+  sampleRate?: number;
+  format?: WavFormat;
+}
+
+/** Writes WAV stems into `dir` (created if needed). @returns `dir` */
+export async function writeStems(dir: string, stems: StemSpec[]): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const stem of stems) {
+    const rate = stem.sampleRate ?? 48000;
+    const pcm = tone(stem.frequency ?? 440, stem.seconds ?? 0.5, rate, stem.channels ?? 2);
+    await Deno.writeFile(join(dir, stem.file), encodeWav(pcm, rate, stem.format ?? "s16"));
+  }
+  return dir;
+}
+
+/** Writes a song.json into `dir`. @returns its path */
+export async function writeManifest(dir: string, manifest: unknown): Promise<string> {
+  const path = join(dir, "song.json");
+  await Deno.writeTextFile(path, JSON.stringify(manifest, null, 2));
+  return path;
+}
+
+/** What must not change when a load fails. */
+export interface SongSnapshot {
+  title: string;
+  names: string[];
+  slots: number[];
+  memoryBytes: number;
+  state: string;
+  positionFrames: number;
+  group: number;
+  durationFrames: number;
+}
+
+/** Everything observable about the current song. */
+export function snapshot(player: Player): SongSnapshot {
+  return {
+    title: player.title,
+    names: player.tracks.map((track) => track.name),
+    slots: player.tracks.map((track) => track.slot),
+    memoryBytes: player.memoryBytes,
+    state: player.state,
+    positionFrames: player.positionFrames,
+    group: player.currentGroup,
+    durationFrames: player.durationFrames,
+  };
+}
+
+/** An offline 4-output player playing a two-stem song ("Old song": bass.wav, keys.wav, 1 s),
+ * 4096 frames in. Close it when done. */
+export async function playerPlayingOldSong(dir: string): Promise<Player> {
+  const folder = await writeStems(join(dir, "old"), [
+    { file: "bass.wav", frequency: 110, seconds: 1 },
+    { file: "keys.wav", frequency: 660, seconds: 1, channels: 1 },
+  ]);
+  await writeManifest(folder, {
+    title: "Old song",
+    tracks: [{ file: "bass.wav" }, { file: "keys.wav", route: [1, 2] }],
+  });
+  const player = await Player.open({ backend: "offline", channels: 4, trackCapacity: 8 });
+  await player.loadSong(folder);
+  player.play();
+  player.render(4096);
+  assert.equal(player.state, "playing");
+  return player;
+}
+
+/** Asserts the failed load changed nothing, and that the old song still sounds. */
+export function assertUntouched(player: Player, before: SongSnapshot): void {
+  assert.deepEqual(snapshot(player), before);
+  for (const track of player.tracks) assert.equal(track.removed, false);
+  const out = player.render(1024);
+  const peak = out[0].reduce((max, sample) => Math.max(max, Math.abs(sample)), 0);
+  assert.ok(peak > 0.05, `the old song went silent (peak ${peak})`);
+}
