@@ -12,9 +12,11 @@ import { bufferString, loadNative, toCString, unwrap } from "./native.ts";
 export interface DeviceInfo {
   /** Index to pass as `device` to `Player.open()`. */
   id: number;
+  /** The name the backend gives it. */
   name: string;
   /** Most output channels the device reports (0: any). */
   channels: number;
+  /** True for the backend's default device. */
   isDefault: boolean;
 }
 

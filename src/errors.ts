@@ -17,6 +17,8 @@ export class StemplayError extends Error {
   path?: string;
 
   /**
+   * Creates an error with a code, a message and, optionally, the file and the cause.
+   *
    * @param code a stable, upper-case code naming the kind of failure
    * @param message what went wrong, what was tried and how to fix it
    * @param options `path`: the file concerned; `cause`: the underlying error

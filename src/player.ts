@@ -12,7 +12,7 @@ import { StemplayError } from "./errors.ts";
 import type { LibraryVariant, Native } from "./native.ts";
 import { bufferString, cString, loadNative, outPointer, toCString, unwrap } from "./native.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
-import { initialGain, Track, type TrackHost, type TrackOptions } from "./track.ts";
+import { initialGain, Track, type TrackOptions } from "./track.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
 import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
@@ -102,7 +102,7 @@ const leaked = new FinalizationRegistry<{ native: Native; engine: Deno.PointerVa
 );
 
 /** A multitrack player. Open one with `Player.open()`, close it with `close()`. */
-export class Player extends EventTarget implements TrackHost {
+export class Player extends EventTarget {
   /** @internal */ readonly native: Native;
   /** @internal */ readonly engine: Deno.PointerValue;
   /** Frames per second of the engine. */

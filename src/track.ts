@@ -20,7 +20,9 @@ export interface TrackOptions {
   gainDb?: number;
   /** -1 (left) .. 1 (right); see the routing rules in src/routing.ts. */
   pan?: number;
+  /** Start muted. */
   muted?: boolean;
+  /** Start soloed: while any track is soloed, only soloed tracks are heard. */
   solo?: boolean;
   /** Output numbers from 1, e.g. `[3]` for a click on output 3, `[1, 2]` for a stereo pad. */
   route?: number[];
@@ -154,6 +156,7 @@ export class Track {
     this.gain = dbToGain(value);
   }
 
+  /** Muted: silent, but still playing in time. */
   get muted(): boolean {
     return this.#muted;
   }
