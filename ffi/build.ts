@@ -74,6 +74,12 @@ export const SHIM_FLAGS: readonly string[] = [
   "-D_GNU_SOURCE",
 ];
 
+/** Extra flags for single files of the shim (after SHIM_FLAGS). The mix kernels need -O3:
+ * gcc's -O2 vectorises only loops whose trip count it knows. */
+export const FILE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  "mix.c": ["-O3"],
+};
+
 /** The pin in native/miniaudio/pin.json. */
 export interface MiniaudioPin {
   version: string;
@@ -478,7 +484,10 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
     addPart(text.encode(name));
     addPart(files.get(name)!);
   }
-  for (const part of [shimFlags.join(" "), variant, header.sha256, compilerVersion, os]) {
+  const fileFlags = JSON.stringify(FILE_FLAGS);
+  for (
+    const part of [shimFlags.join(" "), fileFlags, variant, header.sha256, compilerVersion, os]
+  ) {
     addPart(text.encode(part));
   }
   const key = await sha256Hex(concat(keyParts));
@@ -570,7 +579,15 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
           const object = join(objDir, `${basename(source).replace(/\.c$/, "")}.o`);
           await compile(
             compiler,
-            [...shimFlags, ...includes.map((dir) => `-I${dir}`), "-c", source, "-o", object],
+            [
+              ...shimFlags,
+              ...(FILE_FLAGS[basename(source)] ?? []),
+              ...includes.map((dir) => `-I${dir}`),
+              "-c",
+              source,
+              "-o",
+              object,
+            ],
             basename(source),
           );
           return object;

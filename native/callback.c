@@ -37,19 +37,42 @@ static void scan_tracks(sp_engine *engine) {
         for (uint32_t i = 0; i < cells; i++) {
             slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
         }
-        if (atomic_exchange_explicit(&slot->fresh, 0, RELAXED)) {
+        /* Load first: an exchange is a locked instruction, and fresh is rarely set. */
+        if (atomic_load_explicit(&slot->fresh, RELAXED) &&
+            atomic_exchange_explicit(&slot->fresh, 0, RELAXED)) {
             memcpy(slot->applied, slot->target, cells * sizeof(float));
         }
     }
 }
 
+/* The next block of a track starts where this one ends; it is prefetched this far at most.
+ * Past that, the hardware prefetcher follows the stream by itself. */
+#define PREFETCH_MAX_FRAMES 512u
+
+/* One (channel, output) cell's gain over a segment that starts `first` frames into the
+ * block: start value and per-frame step (0 when it does not move). */
+static inline void cell_ramp(const sp_slot *slot, uint32_t cell, float inv_block, float first,
+                             float *start, float *step) {
+    const float a = slot->applied[cell], t = slot->target[cell];
+    if (a == t) {
+        *start = a;
+        *step = 0.0f;
+    } else {
+        *step = (t - a) * inv_block;
+        *start = a + *step * first;
+    }
+}
+
 /* Adds frames [pos, pos + count) of every live track of the group into the mix at block
  * offset `offset`. Gains ramp from applied to target across the whole block of `block`
- * frames, so a segment's ramp depends only on where it sits in the block. */
+ * frames, so a segment's ramp depends only on where it sits in the block. Per output, the
+ * channels that reach it (a cell whose gain is or was non-zero) are added in channel order,
+ * two per pass over the output. */
 static void mix_tracks(sp_engine *engine, uint64_t pos, uint32_t offset, uint32_t count,
                        uint32_t block, bool meters) {
     const uint32_t outputs = engine->channels;
     const float inv_block = 1.0f / (float)block;
+    const float first = (float)(offset + 1);
 
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
@@ -58,31 +81,66 @@ static void mix_tracks(sp_engine *engine, uint64_t pos, uint32_t offset, uint32_
         if (pos >= pcm->frames) continue;
         const uint64_t left = pcm->frames - pos;
         const uint32_t n = left < count ? (uint32_t)left : count;
-        float peak = 0.0f;
+        const float *source = pcm->data + pos; /* channel c at source + c * pcm->frames */
+        bool audible = false;
 
+        for (uint32_t o = 0; o < outputs; o++) {
+            float *dst = engine->mix + (size_t)o * engine->block_frames + offset;
+            uint32_t waiting = UINT32_MAX; /* a channel to pair with the next one */
+            for (uint32_t c = 0; c < pcm->channels; c++) {
+                const uint32_t cell = c * outputs + o;
+                if (slot->applied[cell] == 0.0f && slot->target[cell] == 0.0f) continue;
+                audible = true;
+                if (waiting == UINT32_MAX) {
+                    waiting = c;
+                    continue;
+                }
+                float start_a, step_a, start_b, step_b;
+                cell_ramp(slot, waiting * outputs + o, inv_block, first, &start_a, &step_a);
+                cell_ramp(slot, cell, inv_block, first, &start_b, &step_b);
+                const float *src_a = source + (uint64_t)waiting * pcm->frames;
+                const float *src_b = source + (uint64_t)c * pcm->frames;
+                if (step_a == 0.0f && step_b == 0.0f) {
+                    sp_mix_pair_constant(dst, src_a, src_b, n, start_a, start_b);
+                } else {
+                    sp_mix_pair_ramp(dst, src_a, src_b, n, start_a, step_a, start_b, step_b);
+                }
+                waiting = UINT32_MAX;
+            }
+            if (waiting != UINT32_MAX) {
+                float start, step;
+                cell_ramp(slot, waiting * outputs + o, inv_block, first, &start, &step);
+                const float *src = source + (uint64_t)waiting * pcm->frames;
+                if (step == 0.0f) sp_mix_constant(dst, src, n, start);
+                else sp_mix_ramp(dst, src, n, start, step);
+            }
+        }
+
+        if (audible && left > n) {
+            const uint64_t rest = left - n;
+            uint32_t ahead = block < PREFETCH_MAX_FRAMES ? block : PREFETCH_MAX_FRAMES;
+            if (rest < ahead) ahead = (uint32_t)rest;
+            for (uint32_t c = 0; c < pcm->channels; c++) {
+                sp_prefetch(source + (uint64_t)c * pcm->frames + n, ahead);
+            }
+        }
+
+        if (!meters) continue;
+        float peak = 0.0f;
         for (uint32_t c = 0; c < pcm->channels; c++) {
-            const float *src = pcm->data + (uint64_t)c * pcm->frames + pos;
-            const float *applied = slot->applied + c * outputs;
-            const float *target = slot->target + c * outputs;
             float channel_gain = 0.0f;
             for (uint32_t o = 0; o < outputs; o++) {
-                float *dst = engine->mix + (size_t)o * engine->block_frames + offset;
-                const float a = applied[o], t = target[o];
-                if (a == t) {
-                    if (a != 0.0f) sp_mix_constant(dst, src, n, a);
-                } else {
-                    const float step = (t - a) * inv_block;
-                    sp_mix_ramp(dst, src, n, a + step * (float)(offset + 1), step);
-                }
-                const float g = fabsf(t) > fabsf(a) ? fabsf(t) : fabsf(a);
+                const float a = fabsf(slot->applied[c * outputs + o]);
+                const float t = fabsf(slot->target[c * outputs + o]);
+                const float g = t > a ? t : a;
                 if (g > channel_gain) channel_gain = g;
             }
-            if (meters && channel_gain > 0.0f) {
-                const float p = sp_peak_abs(src, n) * channel_gain;
+            if (channel_gain > 0.0f) {
+                const float p = sp_peak_abs(source + (uint64_t)c * pcm->frames, n) * channel_gain;
                 if (p > peak) peak = p;
             }
         }
-        if (meters && peak > atomic_load_explicit(&slot->peak, RELAXED)) {
+        if (peak > atomic_load_explicit(&slot->peak, RELAXED)) {
             atomic_store_explicit(&slot->peak, peak, RELAXED);
         }
     }

@@ -246,11 +246,15 @@ SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain) {
 SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames) {
     SP_CHECK(engine != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(engine->offline, SP_ERROR_NOT_OFFLINE);
+    /* This is the caller's (JS) thread: flush denormals like miniaudio does around its device
+     * callback, and give the thread its own state back afterwards. */
+    const uint32_t fp_state = sp_denormals_off();
     while (frames > 0) {
         const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
         sp_process_block(engine, out, n);
         out += (size_t)n * engine->channels;
         frames -= n;
     }
+    sp_denormals_restore(fp_state);
     return SP_OK;
 }

@@ -124,10 +124,19 @@ struct sp_engine {
  * (interleaved). frames must be <= block_frames. */
 void sp_process_block(sp_engine *engine, float *out, uint32_t frames);
 
-/* mix.c: kernels */
+/* mix.c: kernels. dst never overlaps a source. */
 void sp_mix_constant(float *dst, const float *src, uint32_t frames, float gain);
 void sp_mix_ramp(float *dst, const float *src, uint32_t frames, float start, float step);
+void sp_mix_pair_constant(float *dst, const float *src_a, const float *src_b, uint32_t frames,
+                          float gain_a, float gain_b);
+void sp_mix_pair_ramp(float *dst, const float *src_a, const float *src_b, uint32_t frames,
+                      float start_a, float step_a, float start_b, float step_b);
 float sp_peak_abs(const float *src, uint32_t frames);
+void sp_prefetch(const float *src, uint32_t frames);
+/* Flush denormals to zero on this thread (x86-64: MXCSR FTZ and DAZ); returns the previous
+ * state for sp_denormals_restore. A no-op elsewhere. */
+uint32_t sp_denormals_off(void);
+void sp_denormals_restore(uint32_t saved);
 
 /* monitor.c */
 uint64_t sp_monitor_now_ns(void);
