@@ -42,6 +42,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "monitor.c",
   "pcm.c",
   "result.c",
+  "show.c",
   "stemplay.h",
   "tracks.c",
   "transport.c",

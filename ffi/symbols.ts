@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -402,6 +402,36 @@ export const symbols = {
       "u64", // uint64_t frames
       "u32", // uint32_t sample_rate
       "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
+
+  /** sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t group,
+   *  uint64_t target_frame, uint32_t crossfade_frames, int32_t repeat) */
+  sp_transport_cue: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u64", // uint64_t at_frame
+      "u32", // uint32_t group
+      "u64", // uint64_t target_frame
+      "u32", // uint32_t crossfade_frames
+      "i32", // int32_t repeat
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_cancel_cue(sp_engine *engine) */
+  sp_transport_cancel_cue: {
+    parameters: [
+      "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames) */
+  sp_transport_fade: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t direction
+      "u32", // uint32_t frames
     ],
     result: "i32",
   },

@@ -10,8 +10,9 @@
 
 #define RELAXED memory_order_relaxed
 
-/* Reads every live slot of the playing group once: its gain targets for this block, and the
- * song's length. Solo is global: any soloed track silences the unsoloed ones. */
+/* Reads every live slot of the playing group (and of a crossfade's tail) once: its gain
+ * targets for this block, and the song's length. Solo is global: any soloed track silences
+ * the unsoloed ones. */
 static void scan_tracks(sp_engine *engine) {
     const uint32_t outputs = engine->channels;
     bool any_solo = false;
@@ -20,10 +21,13 @@ static void scan_tracks(sp_engine *engine) {
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
         slot->mixing = atomic_load_explicit(&slot->live, memory_order_acquire) &&
-                       slot->group == engine->group;
+                       (slot->group == engine->group ||
+                        (engine->show.tail_active && slot->group == engine->show.tail_group));
         if (!slot->mixing) continue;
         if (atomic_load_explicit(&slot->solo, RELAXED)) any_solo = true;
-        if (slot->pcm->frames > song_frames) song_frames = slot->pcm->frames;
+        if (slot->group == engine->group && slot->pcm->frames > song_frames) {
+            song_frames = slot->pcm->frames;
+        }
     }
     engine->song_frames = song_frames;
 
@@ -63,20 +67,20 @@ static inline void cell_ramp(const sp_slot *slot, uint32_t cell, float inv_block
     }
 }
 
-/* Adds frames [pos, pos + count) of every live track of the group into the mix at block
+/* Adds frames [pos, pos + count) of every live track of `group` into `mix` at block
  * offset `offset`. Gains ramp from applied to target across the whole block of `block`
  * frames, so a segment's ramp depends only on where it sits in the block. Per output, the
  * channels that reach it (a cell whose gain is or was non-zero) are added in channel order,
  * two per pass over the output. */
-static void mix_tracks(sp_engine *engine, uint64_t pos, uint32_t offset, uint32_t count,
-                       uint32_t block, bool meters) {
+static void mix_tracks(sp_engine *engine, uint32_t group, uint64_t pos, float *mix,
+                       uint32_t offset, uint32_t count, uint32_t block, bool meters) {
     const uint32_t outputs = engine->channels;
     const float inv_block = 1.0f / (float)block;
     const float first = (float)(offset + 1);
 
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
-        if (!slot->mixing) continue;
+        if (!slot->mixing || slot->group != group) continue;
         const sp_pcm *pcm = slot->pcm;
         if (pos >= pcm->frames) continue;
         const uint64_t left = pcm->frames - pos;
@@ -85,7 +89,7 @@ static void mix_tracks(sp_engine *engine, uint64_t pos, uint32_t offset, uint32_
         bool audible = false;
 
         for (uint32_t o = 0; o < outputs; o++) {
-            float *dst = engine->mix + (size_t)o * engine->block_frames + offset;
+            float *dst = mix + (size_t)o * engine->block_frames + offset;
             uint32_t waiting = UINT32_MAX; /* a channel to pair with the next one */
             for (uint32_t c = 0; c < pcm->channels; c++) {
                 const uint32_t cell = c * outputs + o;
@@ -222,6 +226,7 @@ static void write_output(sp_engine *engine, float *out, uint32_t frames) {
 static void publish(sp_engine *engine, int32_t run) {
     int32_t state;
     if (engine->is_ended) state = SP_STATE_ENDED;
+    else if (run == RUN_PLAY && engine->show.faded_out) state = SP_STATE_PAUSED;
     else if (run == RUN_PLAY) state = SP_STATE_PLAYING;
     else if (run == RUN_PAUSE) state = SP_STATE_PAUSED;
     else state = SP_STATE_STOPPED;
@@ -238,6 +243,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
     const float step = 1.0f / (float)engine->fade_frames;
 
     take_requests(engine);
+    sp_show_take_requests(engine);
     scan_tracks(engine);
     for (uint32_t o = 0; o < engine->channels; o++) {
         memset(engine->mix + (size_t)o * engine->block_frames, 0, frames * sizeof(float));
@@ -250,8 +256,15 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
             apply_jump(engine);
             continue;
         }
-        const bool wanted = run == RUN_PLAY && !engine->jump_pending && !engine->is_ended;
+        const bool wanted = run == RUN_PLAY && !engine->jump_pending && !engine->is_ended &&
+                            !engine->show.faded_out;
         if (silent && !wanted) break; /* the rest of the block stays silent */
+        /* A cue due at the song's last frame (a gapless "next") wins over the end. */
+        if (wanted && sp_show_cue_due(engine)) {
+            sp_show_fire_cue(engine);
+            scan_tracks(engine);
+            continue;
+        }
         if (wanted && engine->pos >= engine->song_frames) {
             engine->is_ended = true;
             engine->envelope = 0.0f;
@@ -270,8 +283,20 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
         if (engine->pos < engine->song_frames && engine->song_frames - engine->pos < count) {
             count = (uint32_t)(engine->song_frames - engine->pos);
         }
+        count = sp_show_limit(engine, count);
         if (engine->pos < engine->song_frames) {
-            mix_tracks(engine, engine->pos, offset, count, frames, meters);
+            mix_tracks(engine, engine->group, engine->pos, engine->mix, offset, count, frames,
+                       meters);
+        }
+        if (engine->show.tail_active) {
+            sp_show *show = &engine->show;
+            for (uint32_t o = 0; o < engine->channels; o++) {
+                memset(show->tail_mix + (size_t)o * engine->block_frames + offset, 0,
+                       count * sizeof(float));
+            }
+            mix_tracks(engine, show->tail_group, show->tail_pos, show->tail_mix, offset, count,
+                       frames, meters);
+            sp_show_crossfade(engine, offset, count);
         }
         if (engine->envelope != 1.0f || goal != 1.0f) {
             engine->envelope =
@@ -281,6 +306,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
         offset += count;
     }
     finish_ramps(engine);
+    sp_show_apply_fade(engine, frames);
     write_output(engine, out, frames);
     publish(engine, run);
 }
@@ -292,20 +318,23 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
 #endif
 
 void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOCKING {
-    atomic_fetch_add_explicit(&engine->blocks_begun, 1, memory_order_seq_cst);
+    const uint64_t block =
+        atomic_fetch_add_explicit(&engine->blocks_begun, 1, memory_order_seq_cst);
 #ifndef SP_NO_MONITOR
+    /* Off: this load and the branch below are the monitor's whole cost. */
     const bool timed = atomic_load_explicit(&engine->monitor.enabled, RELAXED) != 0;
     const uint64_t start_ns = timed ? sp_monitor_now_ns() : 0;
+#else
+    (void)block;
 #endif
 
     render_block(engine, out, frames);
 #ifdef SP_TEST_HOOKS
-    sp_test_spin(engine, start_ns);
+    sp_test_spin(engine);
 #endif
 
 #ifndef SP_NO_MONITOR
-    if (timed) sp_monitor_record(engine, start_ns, frames);
-    else engine->monitor.last_start_ns = 0;
+    if (timed) sp_monitor_record(engine, block, start_ns, frames);
 #endif
     atomic_fetch_add_explicit(&engine->blocks_done, 1, memory_order_seq_cst);
 }

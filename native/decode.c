@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #define CHUNK_FRAMES 16384u
+#define MIN_SAMPLE_RATE 1000u /* as in header.c */
 #define MAX_SAMPLE_RATE 768000u
 /* Frames a file may fall short of its header's length before it counts as truncated:
  * resampling and MP3 priming can lose a few. */
@@ -65,7 +66,7 @@ static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *
     job->source_rate = rate;
     job->source_channels = channels;
     *source_frames = length;
-    if (rate == 0 || rate > MAX_SAMPLE_RATE) {
+    if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) {
         char detail[128];
         snprintf(detail, sizeof detail, "unsupported sample rate %u Hz", rate);
         return fail(job, SP_ERROR_FORMAT, detail);

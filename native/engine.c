@@ -39,6 +39,7 @@ void sp_engine_free_memory(sp_engine *engine) {
     }
     free(engine->slots);
     free(engine->mix);
+    free(engine->show.tail_mix);
     free(engine);
 }
 
@@ -46,7 +47,9 @@ static sp_result allocate_tables(sp_engine *engine) {
     const size_t cells = (size_t)SP_MAX_CHANNELS * engine->channels;
     engine->slots = calloc(engine->capacity, sizeof(sp_slot));
     engine->mix = calloc((size_t)engine->block_frames * engine->channels, sizeof(float));
-    SP_CHECK(engine->slots != NULL && engine->mix != NULL, SP_ERROR_OUT_OF_MEMORY);
+    engine->show.tail_mix = calloc((size_t)engine->block_frames * engine->channels, sizeof(float));
+    SP_CHECK(engine->slots != NULL && engine->mix != NULL && engine->show.tail_mix != NULL,
+             SP_ERROR_OUT_OF_MEMORY);
     for (uint32_t i = 0; i < engine->capacity; i++) {
         sp_slot *s = &engine->slots[i];
         s->route = calloc(cells, sizeof(float));
@@ -138,6 +141,7 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
     engine->capacity = track_capacity ? track_capacity : SP_DEFAULT_TRACK_CAPACITY;
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
+    engine->show.fade_level = 1.0f;
     atomic_store(&engine->run_request, RUN_STOP);
 
     sp_result result = SP_OK;
@@ -233,6 +237,9 @@ SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out) {
     out[SP_STATUS_BLOCKS] = atomic_load_explicit(&engine->blocks_done, memory_order_relaxed);
     out[SP_STATUS_DURATION] = atomic_load_explicit(&engine->duration, memory_order_relaxed);
     out[SP_STATUS_GROUP] = atomic_load_explicit(&engine->group_playing, memory_order_relaxed);
+    out[SP_STATUS_CUES_FIRED] = atomic_load_explicit(&engine->show.cues_fired, memory_order_relaxed);
+    out[SP_STATUS_CUE_ARMED] =
+        (uint64_t)atomic_load_explicit(&engine->show.cue_armed_now, memory_order_relaxed);
     return SP_OK;
 }
 

@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+#define MIN_SAMPLE_RATE 1000u /* below this a header is lying, and resampling it up would
+                                 * turn a few bytes into gigabytes */
 #define MAX_SAMPLE_RATE 768000u
 #define MAX_CHUNKS 4096u /* a WAV file with more chunks before its data is not one we read */
 
@@ -22,9 +24,9 @@ static sp_result report(char *detail, size_t size, sp_result result, const char 
 }
 
 static sp_result check_format(uint32_t rate, uint32_t channels, char *detail, size_t size) {
-    if (rate == 0 || rate > MAX_SAMPLE_RATE) {
-        snprintf(detail, size, "unsupported sample rate %u Hz in the header (1 to %u)", rate,
-                 MAX_SAMPLE_RATE);
+    if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) {
+        snprintf(detail, size, "unsupported sample rate %u Hz in the header (%u to %u)", rate,
+                 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
         return SP_ERROR_FORMAT;
     }
     if (channels == 0 || channels > SP_MAX_CHANNELS) {

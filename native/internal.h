@@ -70,6 +70,45 @@ typedef struct sp_monitor {
     uint64_t base_index, base_overruns;
 } sp_monitor;
 
+/* Show flow (show.c): one armed cue, a jump at an exact frame that may repeat (marker jumps,
+ * loops, gapless and crossfaded song transitions); the voice that fades out while a crossfade
+ * runs; and an equal-power fade of the whole mix. */
+typedef struct sp_show {
+    /* control -> audio. The cue is a seqlock: cue_seq is odd while control writes it. */
+    _Atomic uint32_t cue_seq;
+    _Atomic uint64_t cue_at, cue_target;
+    _Atomic uint32_t cue_group, cue_crossfade;
+    _Atomic int32_t cue_flags; /* SHOW_CUE_* */
+    _Atomic uint32_t fade_seq;
+    _Atomic int32_t fade_direction; /* 0 out, 1 in */
+    _Atomic uint32_t fade_frames;
+    _Atomic uint32_t play_seq; /* every play request: ends a finished fade-out */
+
+    /* audio -> control */
+    _Atomic uint64_t cues_fired;
+    _Atomic int32_t cue_armed_now;
+
+    /* audio-owned */
+    uint32_t seen_cue_seq, seen_fade_seq, seen_play_seq;
+    bool cue_armed, cue_repeat;
+    uint64_t cue_at_frame, cue_target_frame;
+    uint32_t cue_to_group, cue_fade_frames;
+    bool tail_active;
+    uint32_t tail_group;
+    uint64_t tail_pos;
+    uint32_t tail_done, tail_total;
+    float *tail_mix; /* preallocated like engine->mix */
+    int32_t fade_dir;
+    uint32_t fade_total, fade_done;
+    float fade_level, fade_from;
+    bool faded_out; /* a fade-out finished: silent and paused until the next play */
+
+    /* control-owned */
+    uint32_t control_cue_seq, control_fade_seq, control_play_seq;
+} sp_show;
+
+enum { SHOW_CUE_ARMED = 1, SHOW_CUE_REPEAT = 2 };
+
 /* What the transport is asked to do (control -> audio). */
 enum { RUN_STOP = 0, RUN_PLAY = 1, RUN_PAUSE = 2 };
 
@@ -118,6 +157,7 @@ struct sp_engine {
     uint32_t control_jump_seq;
 
     sp_monitor monitor;
+    sp_show show;
 };
 
 /* callback.c: the audio thread's whole work for one block of `frames` frames into `out`
@@ -142,7 +182,7 @@ void sp_denormals_restore(uint32_t saved);
 uint64_t sp_monitor_now_ns(void);
 void sp_monitor_record(sp_engine *engine, uint64_t block, uint64_t start_ns, uint32_t frames);
 #ifdef SP_TEST_HOOKS
-void sp_test_spin(sp_engine *engine, uint64_t start_ns);
+void sp_test_spin(sp_engine *engine);
 #endif
 
 /* transport.c */
@@ -157,6 +197,15 @@ sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
  * On failure, detail says why. */
 sp_result sp_inspect_file(const char *path, ma_encoding_format *format, uint64_t *out_size,
                           char *detail, size_t size);
+
+/* show.c: the audio side of cues, crossfades and fades, called from callback.c */
+void sp_show_take_requests(sp_engine *engine);
+bool sp_show_cue_due(const sp_engine *engine);
+void sp_show_fire_cue(sp_engine *engine);
+uint32_t sp_show_limit(const sp_engine *engine, uint32_t count);
+void sp_show_crossfade(sp_engine *engine, uint32_t offset, uint32_t count);
+void sp_show_apply_fade(sp_engine *engine, uint32_t frames);
+void sp_show_note_play(sp_engine *engine); /* control side, from sp_transport_play */
 
 /* engine.c */
 void sp_engine_free_memory(sp_engine *engine);

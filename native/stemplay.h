@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 1u
+#define SP_ABI_VERSION 2u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
@@ -71,7 +71,9 @@ enum {
     SP_STATUS_BLOCKS = 3,       /* callbacks completed (the watchdog counter) */
     SP_STATUS_DURATION = 4,     /* frames of the longest active track of the current group */
     SP_STATUS_GROUP = 5,        /* the group (song) being played */
-    SP_STATUS_COUNT = 6
+    SP_STATUS_CUES_FIRED = 6,   /* cues fired since the engine was created */
+    SP_STATUS_CUE_ARMED = 7,    /* 1 while a cue waits for its frame */
+    SP_STATUS_COUNT = 8
 };
 
 /* Indexes into the out-array of sp_engine_info(). */
@@ -216,8 +218,21 @@ SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *acc
                                  uint32_t beats, uint64_t frames, uint32_t sample_rate,
                                  sp_pcm **out_pcm);
 
+/* Arms the cue (replacing any): when the playing position reaches at_frame, play continues in
+ * `group` from target_frame, crossfaded with equal power over crossfade_frames (0: a hard,
+ * gapless cut). repeat: re-arm after firing, for loops (target_frame must be < at_frame).
+ * A frame already passed fires at once. */
+SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t group,
+                                  uint64_t target_frame, uint32_t crossfade_frames,
+                                  int32_t repeat);
+SP_API sp_result sp_transport_cancel_cue(sp_engine *engine);
+/* Equal-power fade of the whole mix over `frames`: direction 0 fades out, then holds silent
+ * and paused until the next sp_transport_play; 1 fades in (from silence when not playing). */
+SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames);
+
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
-/* Makes every callback busy-wait for ns nanoseconds, to give the monitor a known load. */
+/* Makes every callback busy-wait for ns nanoseconds of its thread's CPU time (so a pause of
+ * the thread adds to the callback's duration), to give the monitor a known load. */
 SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns);
 
 #ifdef __cplusplus

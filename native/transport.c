@@ -42,6 +42,7 @@ static uint32_t requested_group(const sp_engine *engine) {
 SP_API sp_result sp_transport_play(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&engine->run_request, RUN_PLAY, memory_order_release);
+    sp_show_note_play(engine);
     return SP_OK;
 }
 

@@ -129,7 +129,7 @@ export class Player extends EventTarget {
   #trackBytes = new WeakMap<Track, number>();
   #closed = false;
   #lost = false;
-  #status = new BigUint64Array(6);
+  #status = new BigUint64Array(8);
   #lastState: PlayerState = "stopped";
   #lastBlocks = 0n;
   #lastBlockChangeAt = 0;

@@ -1,0 +1,170 @@
+/**
+ * Tempo: a song's tempo map turned into beat and bar positions in frames, so that jumps, loops
+ * and the click land on exact frames. Beat k of a tempo segment that starts at `at` seconds
+ * falls on frame `round((at + k * 60 / tempo) * rate)`; a bar is `timeSignature[0]` beats.
+ * The tempo counts the beats of the time signature's denominator (6/8 at 72: 72 eighths a
+ * minute, 6 to the bar).
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+
+/** One stretch of constant tempo, starting on a downbeat. */
+export interface TempoSegment {
+  /** Seconds from the song's start of this segment's first downbeat. */
+  at: number;
+  /** Beats per minute. */
+  tempo: number;
+  /** [beats per bar, beat unit]. */
+  timeSignature: [number, number];
+}
+
+/** A beat on the grid. */
+export interface Beat {
+  frame: number;
+  /** Bar number from 1. */
+  bar: number;
+  /** Beat in the bar from 1; 1 is the downbeat. */
+  beat: number;
+}
+
+/** The manifest's tempo keys, as given. */
+export interface TempoFields {
+  tempo?: unknown;
+  timeSignature?: unknown;
+  firstBeat?: unknown;
+  tempoMap?: unknown;
+}
+
+const MAX_TEMPO = 1000;
+
+function fail(key: string, problem: string, path?: string): never {
+  throw new StemplayError("MANIFEST", `${key}: ${problem}`, { path });
+}
+
+function checkTempo(value: unknown, key: string, path?: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TEMPO) {
+    fail(key, `must be a tempo in bpm above 0 and at most ${MAX_TEMPO}, got ${value}`, path);
+  }
+  return value;
+}
+
+function checkSignature(value: unknown, key: string, path?: string): [number, number] {
+  if (
+    !Array.isArray(value) || value.length !== 2 ||
+    !value.every((n) => Number.isInteger(n) && n >= 1 && n <= 64)
+  ) {
+    fail(key, `must be [beats per bar, beat unit], two whole numbers from 1 to 64, got ${JSON.stringify(value)}`, path);
+  }
+  return [value[0], value[1]];
+}
+
+function checkSeconds(value: unknown, key: string, path?: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    fail(key, `must be a number of seconds >= 0, got ${value}`, path);
+  }
+  return value;
+}
+
+/**
+ * Validates the manifest's tempo keys into segments (empty when the song has no tempo).
+ * Errors name the key (`tempoMap[1].tempo`) and are StemplayError "MANIFEST" with `path`.
+ */
+export function parseTempo(fields: TempoFields, path?: string): TempoSegment[] {
+  const { tempo, timeSignature, firstBeat, tempoMap } = fields;
+  if (tempo === undefined && tempoMap === undefined) {
+    if (timeSignature !== undefined) fail("timeSignature", "needs a tempo", path);
+    if (firstBeat !== undefined) fail("firstBeat", "needs a tempo", path);
+    return [];
+  }
+  const signature = timeSignature === undefined
+    ? [4, 4] as [number, number]
+    : checkSignature(timeSignature, "timeSignature", path);
+  const start = firstBeat === undefined ? 0 : checkSeconds(firstBeat, "firstBeat", path);
+  const segments: TempoSegment[] = [];
+  if (tempo !== undefined) {
+    segments.push({ at: start, tempo: checkTempo(tempo, "tempo", path), timeSignature: signature });
+  }
+  if (tempoMap !== undefined) {
+    if (!Array.isArray(tempoMap) || tempoMap.length === 0) {
+      fail("tempoMap", "must be a non-empty array of { at, tempo, timeSignature? }", path);
+    }
+    tempoMap.forEach((entry, index) => {
+      const key = `tempoMap[${index}]`;
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+        fail(key, "must be an object { at, tempo, timeSignature? }", path);
+      }
+      for (const name of Object.keys(entry)) {
+        if (!["at", "tempo", "timeSignature"].includes(name)) {
+          fail(`${key}.${name}`, "is not a known key (at, tempo, timeSignature)", path);
+        }
+      }
+      const at = checkSeconds(entry.at, `${key}.at`, path);
+      const previous = segments.at(-1);
+      if (previous && at <= previous.at) {
+        fail(`${key}.at`, `must come after ${previous.at} s (entries in time order)`, path);
+      }
+      segments.push({
+        at,
+        tempo: checkTempo(entry.tempo, `${key}.tempo`, path),
+        timeSignature: entry.timeSignature === undefined
+          ? previous?.timeSignature ?? signature
+          : checkSignature(entry.timeSignature, `${key}.timeSignature`, path),
+      });
+    });
+  }
+  return segments;
+}
+
+/** Every beat from the first downbeat to `frames`, with its bar and beat numbers. */
+export function beatGrid(segments: TempoSegment[], frames: number, rate: number): Beat[] {
+  const beats: Beat[] = [];
+  let bar = 0;
+  segments.forEach((segment, index) => {
+    const endSeconds = segments[index + 1]?.at ?? Infinity;
+    const perBar = segment.timeSignature[0];
+    for (let k = 0;; k++) {
+      const seconds = segment.at + k * 60 / segment.tempo;
+      const frame = Math.round(seconds * rate);
+      if (seconds >= endSeconds - 1e-9 || frame >= frames) break;
+      if (k % perBar === 0) bar++;
+      beats.push({ frame, bar, beat: (k % perBar) + 1 });
+    }
+  });
+  return beats;
+}
+
+/** The first beat (or downbeat, with `bars`) at or after `frame`; undefined past the last. */
+export function nextBeat(grid: Beat[], frame: number, bars = false): Beat | undefined {
+  return grid.find((b) => b.frame >= frame && (!bars || b.beat === 1));
+}
+
+/** Bar and beat at a frame (the last beat at or before it), for display. */
+export function barBeatAt(grid: Beat[], frame: number): { bar: number; beat: number } | undefined {
+  let found: Beat | undefined;
+  for (const b of grid) {
+    if (b.frame > frame) break;
+    found = b;
+  }
+  return found && { bar: found.bar, beat: found.beat };
+}
+
+/** The click of a count-in: `bars` bars at the song's first tempo, beat k on
+ * `round(k * 60 / tempo * rate)`. Returns the beats and the count-in's length in frames. */
+export function countInGrid(
+  segment: TempoSegment,
+  bars: number,
+  rate: number,
+): { beats: Beat[]; frames: number } {
+  const perBar = segment.timeSignature[0];
+  const beats: Beat[] = [];
+  for (let k = 0; k < bars * perBar; k++) {
+    beats.push({
+      frame: Math.round(k * 60 / segment.tempo * rate),
+      bar: Math.floor(k / perBar) + 1,
+      beat: (k % perBar) + 1,
+    });
+  }
+  return { beats, frames: Math.round(bars * perBar * 60 / segment.tempo * rate) };
+}
