@@ -1,0 +1,258 @@
+/* fuzz_decode.c: feeds mutated copies of small valid WAV, FLAC and MP3 files through the
+ * decode job API (create, run, progress, source, error, take, pcm info and read, free), built
+ * with AddressSanitizer and UndefinedBehaviorSanitizer; LeakSanitizer checks nothing leaks.
+ *
+ * Mutations, chosen by a deterministic generator: bit flips, random bytes, truncation at any
+ * length, lies in the size fields (WAV chunk sizes, FLAC metadata lengths and STREAMINFO,
+ * MP3 frame headers), and random bytes inserted into the header.
+ *
+ * Usage: fuzz_decode <scratch folder> <cases> <seed> <seed file>...
+ * Prints one summary line per result code and "fuzz: ok" at the end. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stemplay.h"
+
+typedef struct {
+    unsigned char *data;
+    size_t size;
+} bytes;
+
+static uint64_t rng_state;
+
+static uint64_t next_random(void) { /* xorshift64* */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ull;
+}
+
+static size_t below(size_t n) { return n == 0 ? 0 : (size_t)(next_random() % n); }
+
+static bytes read_file(const char *path) {
+    bytes out = {0};
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        fprintf(stderr, "fuzz: cannot read seed %s\n", path);
+        exit(2);
+    }
+    fseek(file, 0, SEEK_END);
+    out.size = (size_t)ftell(file);
+    fseek(file, 0, SEEK_SET);
+    out.data = malloc(out.size + 1);
+    if (out.data == NULL || fread(out.data, 1, out.size, file) != out.size) exit(2);
+    fclose(file);
+    return out;
+}
+
+static void write_file(const char *path, const bytes *b) {
+    FILE *file = fopen(path, "wb");
+    if (file == NULL || fwrite(b->data, 1, b->size, file) != b->size) {
+        fprintf(stderr, "fuzz: cannot write %s\n", path);
+        exit(2);
+    }
+    fclose(file);
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A size a liar would write: edges, off-by-some, huge. */
+static uint32_t lying_size(uint32_t truth) {
+    switch (below(8)) {
+        case 0: return 0;
+        case 1: return 1;
+        case 2: return 0xFFFFFFFFu;
+        case 3: return 0x7FFFFFFFu;
+        case 4: return truth + 1 + (uint32_t)below(64);
+        case 5: return truth > 64 ? truth - 1 - (uint32_t)below(64) : 0;
+        case 6: return truth * 2 + 1;
+        default: return (uint32_t)next_random();
+    }
+}
+
+static void lie_wav(bytes *b) {
+    size_t offsets[64], count = 0;
+    offsets[count++] = 4; /* RIFF size */
+    size_t at = 12;
+    while (at + 8 <= b->size && count < 64) {
+        offsets[count++] = at + 4;
+        const uint32_t size = get32(b->data + at + 4);
+        if (!memcmp(b->data + at, "fmt ", 4) && at + 24 <= b->size) {
+            /* channels, rate, byte rate, block align and bits live here too */
+            const size_t field = at + 8 + 2 + 2 * below(4);
+            if (below(2)) b->data[field] = (unsigned char)next_random();
+            else put32(b->data + at + 12, lying_size(get32(b->data + at + 12)));
+        }
+        at += 8 + (size_t)size + (size & 1u);
+    }
+    const size_t pick = offsets[below(count)];
+    if (pick + 4 <= b->size) put32(b->data + pick, lying_size(get32(b->data + pick)));
+}
+
+static void lie_flac(bytes *b) {
+    if (b->size < 42) return;
+    switch (below(4)) {
+        case 0: /* a metadata block length */
+            b->data[5 + below(3)] = (unsigned char)next_random();
+            break;
+        case 1: /* sample rate, channels, bits */
+            b->data[18 + below(3)] = (unsigned char)next_random();
+            break;
+        case 2: /* total samples */
+            for (size_t i = 21; i < 26; i++) b->data[i] = (unsigned char)next_random();
+            break;
+        default: /* block and frame sizes */
+            b->data[8 + below(10)] = (unsigned char)next_random();
+    }
+}
+
+static void lie_mp3(bytes *b) {
+    /* Corrupt the bytes after a sync word: version, layer, bitrate, rate, channel mode. */
+    for (int tries = 0; tries < 64 && b->size > 4; tries++) {
+        const size_t at = below(b->size - 4);
+        if (b->data[at] == 0xFF && (b->data[at + 1] & 0xE0) == 0xE0) {
+            b->data[at + 1 + below(3)] = (unsigned char)next_random();
+            return;
+        }
+    }
+    if (b->size > 4) b->data[1 + below(3)] = (unsigned char)next_random();
+}
+
+static void mutate(bytes *b) {
+    const int rounds = 1 + (int)below(3);
+    for (int r = 0; r < rounds && b->size > 0; r++) {
+        switch (below(6)) {
+            case 0: { /* bit flips */
+                const size_t flips = 1 + below(8);
+                for (size_t i = 0; i < flips; i++) b->data[below(b->size)] ^= (unsigned char)(1u << below(8));
+                break;
+            }
+            case 1: { /* random bytes, mostly in the header */
+                const size_t n = 1 + below(16);
+                const size_t span = below(2) ? (b->size < 128 ? b->size : 128) : b->size;
+                for (size_t i = 0; i < n; i++) b->data[below(span)] = (unsigned char)next_random();
+                break;
+            }
+            case 2: /* truncation anywhere */
+                b->size = below(b->size + 1);
+                break;
+            case 3: /* size fields that lie */
+                if (b->size >= 12 && !memcmp(b->data, "RIFF", 4)) lie_wav(b);
+                else if (b->size >= 4 && !memcmp(b->data, "fLaC", 4)) lie_flac(b);
+                else lie_mp3(b);
+                break;
+            case 4: { /* insert random bytes into the first 256 */
+                const size_t n = 1 + below(32);
+                unsigned char *grown = realloc(b->data, b->size + n + 1);
+                if (grown == NULL) exit(2);
+                b->data = grown;
+                const size_t at = below((b->size < 256 ? b->size : 256) + 1);
+                memmove(b->data + at + n, b->data + at, b->size - at);
+                for (size_t i = 0; i < n; i++) b->data[at + i] = (unsigned char)next_random();
+                b->size += n;
+                break;
+            }
+            default: /* a lie and a cut: a header promising more than is left */
+                if (b->size >= 12 && !memcmp(b->data, "RIFF", 4)) lie_wav(b);
+                else if (b->size >= 4 && !memcmp(b->data, "fLaC", 4)) lie_flac(b);
+                b->size = b->size / 2 + below(b->size / 2 + 1);
+        }
+    }
+}
+
+static const uint32_t TARGET_RATES[] = {0, 48000, 44100, 22050};
+
+/* Runs one file through the whole job API; returns the sp_result of the run. */
+static sp_result decode_once(const char *path, uint32_t rate) {
+    sp_decode_job *job = NULL;
+    sp_result result = sp_decode_job_create(path, rate, &job);
+    if (result != SP_OK) {
+        fprintf(stderr, "fuzz: create failed: %d\n", result);
+        exit(3);
+    }
+    result = sp_decode_job_run(job);
+    uint64_t progress[2];
+    uint32_t source[2];
+    sp_decode_job_progress(job, progress);
+    sp_decode_job_source(job, source);
+    const char *error = sp_decode_job_error(job);
+    if (result != SP_OK && error[0] == '\0') {
+        fprintf(stderr, "fuzz: result %d without a detail\n", result);
+        exit(3);
+    }
+    if (result == SP_OK) {
+        sp_pcm *pcm = NULL;
+        if (sp_decode_job_take(job, &pcm) != SP_OK) exit(3);
+        uint64_t info[3];
+        sp_pcm_info(pcm, info);
+        if (info[0] == 0 || info[1] == 0 || info[1] > SP_MAX_CHANNELS) {
+            fprintf(stderr, "fuzz: ok with %llu frames, %llu channels\n",
+                    (unsigned long long)info[0], (unsigned long long)info[1]);
+            exit(3);
+        }
+        float tail[16];
+        const uint64_t n = info[0] < 16 ? info[0] : 16;
+        for (uint32_t c = 0; c < (uint32_t)info[1]; c++) {
+            if (sp_pcm_read_channel(pcm, c, info[0] - n, n, tail) != SP_OK) exit(3);
+        }
+        sp_pcm_free(pcm);
+    }
+    sp_decode_job_free(job);
+    return result;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: fuzz_decode <scratch folder> <cases> <seed> <seed file>...\n");
+        return 2;
+    }
+    const char *scratch = argv[1];
+    const long cases = strtol(argv[2], NULL, 10);
+    rng_state = strtoull(argv[3], NULL, 10) | 1u;
+    const int seeds = argc - 4;
+    bytes *originals = calloc((size_t)seeds, sizeof(bytes));
+    if (originals == NULL) return 2;
+    for (int i = 0; i < seeds; i++) originals[i] = read_file(argv[4 + i]);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fuzz.bin", scratch);
+    long counts[32] = {0};
+    for (int i = 0; i < seeds; i++) { /* the seeds themselves must decode */
+        const sp_result result = decode_once(argv[4 + i], 48000);
+        if (result != SP_OK) {
+            fprintf(stderr, "fuzz: seed %s does not decode: %s\n", argv[4 + i],
+                    sp_result_string(result));
+            return 4;
+        }
+    }
+    for (long n = 0; n < cases; n++) {
+        const bytes *original = &originals[n % seeds];
+        bytes copy = {malloc(original->size + 1), original->size};
+        if (copy.data == NULL) return 2;
+        memcpy(copy.data, original->data, original->size);
+        mutate(&copy);
+        write_file(path, &copy);
+        free(copy.data);
+        const sp_result result = decode_once(path, TARGET_RATES[below(4)]);
+        counts[result >= 0 && result < 32 ? result : 31]++;
+    }
+    for (int code = 0; code < 32; code++) {
+        if (counts[code] > 0) printf("fuzz: %ld x %s\n", counts[code], sp_result_string(code));
+    }
+    for (int i = 0; i < seeds; i++) free(originals[i].data);
+    free(originals);
+    remove(path);
+    printf("fuzz: %ld cases, ok\n", cases);
+    return 0;
+}
