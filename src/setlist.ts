@@ -1,0 +1,171 @@
+/**
+ * Setlists: the songs of a show in order, and how each one hands over to the next. Read and
+ * validated in full (every song's description too) before anything is decoded, so a typo in
+ * song 9 is found before song 1 starts.
+ *
+ * ```json
+ * { "title": "Sunday", "songs": [
+ *     { "song": "way-maker", "transition": "next", "countIn": 2, "start": "Verse 1" },
+ *     { "song": "goodness/song.json", "transition": { "crossfade": 4 } },
+ *     "closing-song" ] }
+ * ```
+ *
+ * @module
+ */
+
+import { dirname, isAbsolute, join } from "node:path";
+import { StemplayError } from "./errors.ts";
+import { loadSongDescription, type SongDescription } from "./song.ts";
+
+/** How a song hands over to the next one when it ends. */
+export type Transition = "stop" | "next" | { crossfade: number };
+
+/** One song of a setlist, validated. */
+export interface SetlistEntry {
+  /** The song folder or manifest (resolved against the setlist's folder). */
+  song: string;
+  /** "stop" (default): the song ends and the rig waits; "next": the next song starts on the
+   * frame after the last one, gapless; `{ crossfade: s }`: it starts `s` seconds before the
+   * end, crossfaded with equal power. */
+  transition: Transition;
+  /** Bars of count-in before the song starts (0: none). Needs the song's tempo. */
+  countIn: number;
+  /** The marker the song starts at (undefined: its beginning). */
+  start?: string;
+  /** The song as its folder or manifest describes it. */
+  description: SongDescription;
+}
+
+/** A validated setlist. */
+export interface Setlist {
+  path: string;
+  title: string;
+  songs: SetlistEntry[];
+}
+
+const SETLIST_KEYS = ["title", "songs"];
+const ENTRY_KEYS = ["song", "transition", "countIn", "start"];
+const MAX_COUNT_IN = 16;
+const MAX_CROSSFADE_SECONDS = 60;
+
+function invalid(path: string, key: string, problem: string): never {
+  throw new StemplayError("SETLIST", `${path}: ${key ? `${key}: ` : ""}${problem}`, { path });
+}
+
+function checkKeys(path: string, key: string, value: Record<string, unknown>, known: string[]) {
+  for (const name of Object.keys(value)) {
+    if (!known.includes(name)) {
+      invalid(path, key ? `${key}.${name}` : name, `unknown key (known: ${known.join(", ")})`);
+    }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function parseTransition(path: string, key: string, value: unknown): Transition {
+  if (value === undefined || value === "stop") return "stop";
+  if (value === "next") return "next";
+  if (isObject(value)) {
+    checkKeys(path, key, value, ["crossfade"]);
+    const seconds = value.crossfade;
+    if (
+      typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0 ||
+      seconds > MAX_CROSSFADE_SECONDS
+    ) {
+      invalid(
+        path,
+        `${key}.crossfade`,
+        `must be seconds above 0 and at most ${MAX_CROSSFADE_SECONDS}`,
+      );
+    }
+    return { crossfade: seconds };
+  }
+  invalid(
+    path,
+    key,
+    `must be "stop", "next" or { "crossfade": seconds }, got ${JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * Reads and validates a setlist file, and every song it names.
+ *
+ * @param path the setlist's JSON file
+ * @param outputs the device's output count (song routes are checked against it)
+ * @throws {StemplayError} "SETLIST" naming the key (`songs[2].transition`), or the song's own
+ *   error (its code and path) when a song is broken
+ */
+export async function loadSetlist(path: string, outputs = 32): Promise<Setlist> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const code = error instanceof Deno.errors.NotFound ? "FILE_NOT_FOUND" : "SETLIST";
+    throw new StemplayError(code, `cannot read the setlist ${path}: ${error}`, {
+      path,
+      cause: error,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    invalid(path, "", `not valid JSON (${error instanceof Error ? error.message : error})`);
+  }
+  if (!isObject(raw)) invalid(path, "", "must be an object { title?, songs: [...] }");
+  checkKeys(path, "", raw, SETLIST_KEYS);
+  if (raw.title !== undefined && typeof raw.title !== "string") {
+    invalid(path, "title", "must be a string");
+  }
+  if (!Array.isArray(raw.songs) || raw.songs.length === 0) {
+    invalid(path, "songs", "must be a non-empty array of songs");
+  }
+  const base = dirname(path);
+  const songs: SetlistEntry[] = [];
+  for (const [index, item] of raw.songs.entries()) {
+    const key = `songs[${index}]`;
+    const entry = typeof item === "string" ? { song: item } : item;
+    if (!isObject(entry)) invalid(path, key, "must be a song path or an object { song, ... }");
+    checkKeys(path, key, entry, ENTRY_KEYS);
+    if (typeof entry.song !== "string" || entry.song === "") {
+      invalid(path, `${key}.song`, "must be the path of a song folder or manifest");
+    }
+    const song = isAbsolute(entry.song) ? entry.song : join(base, entry.song);
+    const countIn = entry.countIn ?? 0;
+    if (
+      typeof countIn !== "number" || !Number.isInteger(countIn) || countIn < 0 ||
+      countIn > MAX_COUNT_IN
+    ) {
+      invalid(path, `${key}.countIn`, `must be a whole number of bars from 0 to ${MAX_COUNT_IN}`);
+    }
+    if (entry.start !== undefined && typeof entry.start !== "string") {
+      invalid(path, `${key}.start`, "must be a marker name");
+    }
+    const transition = parseTransition(path, `${key}.transition`, entry.transition);
+    let description: SongDescription;
+    try {
+      description = await loadSongDescription(song, { outputs });
+    } catch (error) {
+      if (error instanceof StemplayError && error.code === "FILE_NOT_FOUND") {
+        invalid(path, `${key}.song`, `no such song: ${song}`);
+      }
+      throw error;
+    }
+    if (entry.start !== undefined && !description.markers.some((m) => m.name === entry.start)) {
+      invalid(path, `${key}.start`, `the song has no marker "${entry.start}"`);
+    }
+    if (countIn > 0 && (description.tempo?.length ?? 0) === 0) {
+      invalid(path, `${key}.countIn`, "a count-in needs the song's tempo (tempo in its manifest)");
+    }
+    songs.push({
+      song,
+      transition,
+      countIn,
+      start: entry.start as string | undefined,
+      description,
+    });
+  }
+  return { path, title: typeof raw.title === "string" ? raw.title : "", songs };
+}
