@@ -6,7 +6,8 @@
  *   callback's code, block by block (Player.render() adds a JS de-interleave on top).
  * - the memory limit: a vectorised sum over the same data (bench/peers/sum.c, -O3
  *   -march=native).
- * - ma_engine: miniaudio's engine mixing the same data as ma_sounds (bench/peers/).
+ * - ma_engine: miniaudio's engine mixing the same data as ma_sounds (bench/peers/), with
+ *   miniaudio's default sound flags, and with pitch and spatialization off (its fastest path).
  * - a plain TypeScript loop.
  *
  * Data: 64 stereo tracks of 30 s of noise (737 MB) in one Float32Array, laid out so that any
@@ -37,8 +38,21 @@ export const GAIN = 0.5;
 const BASE_FRAMES = SAMPLE_RATE * BASE_SECONDS;
 
 /** The four ways of mixing a window. */
-export type MixerName = "stemplay" | "memory limit" | "ma_engine" | "TypeScript";
-export const MIXERS: readonly MixerName[] = ["stemplay", "memory limit", "ma_engine", "TypeScript"];
+export type MixerName =
+  | "stemplay"
+  | "memory limit"
+  | "ma_engine"
+  | "ma_engine fast"
+  | "TypeScript";
+export const MIXERS: readonly MixerName[] = [
+  "stemplay",
+  "memory limit",
+  "ma_engine",
+  "ma_engine fast",
+  "TypeScript",
+];
+/** ma_sound flags: MA_SOUND_FLAG_NO_PITCH | MA_SOUND_FLAG_NO_SPATIALIZATION. */
+const MA_FAST_FLAGS = 0x00002000 | 0x00004000;
 
 /** One mixer bound to a shape: mixes WINDOW_FRAMES frames from the shape's cursor on. */
 export interface Mixer {
@@ -162,7 +176,7 @@ export class MixLab {
         close: () => Promise.resolve(),
       };
     }
-    if (name === "ma_engine") {
+    if (name === "ma_engine" || name === "ma_engine fast") {
       const arrays = this.#interleavedTracks(shape.tracks);
       const ma = this.#ma.symbols;
       const peer = ma.peer_create(
@@ -171,6 +185,7 @@ export class MixLab {
         BigInt(this.trackFrames(shape.tracks)),
         SAMPLE_RATE,
         GAIN,
+        name === "ma_engine fast" ? MA_FAST_FLAGS : 0,
       );
       if (peer === null) throw new Error("ma_engine peer: init failed");
       return {
@@ -284,8 +299,8 @@ const SUM_SYMBOLS = {
 
 const MA_SYMBOLS = {
   /** peer *peer_create(uint32_t count, const float *const *interleaved, uint64_t frames,
-   * uint32_t sample_rate, float gain) */
-  peer_create: { parameters: ["u32", "buffer", "u64", "u32", "f32"], result: "pointer" },
+   * uint32_t sample_rate, float gain, uint32_t flags) */
+  peer_create: { parameters: ["u32", "buffer", "u64", "u32", "f32", "u32"], result: "pointer" },
   /** int32_t peer_seek(peer *p, uint64_t frame) */
   peer_seek: { parameters: ["pointer", "u64"], result: "i32" },
   /** int32_t peer_read(peer *p, float *out, uint32_t frames, uint32_t block) */

@@ -1,8 +1,10 @@
 /* ma_engine_peer.c: miniaudio's own engine mixing the same in-memory data, for comparison.
  * Each stereo track is an ma_sound over an ma_audio_buffer that references (never copies) an
- * interleaved copy of the track. Sounds skip pitch and spatialization, miniaudio's fastest
- * path; the engine has no device and is pulled with ma_engine_read_pcm_frames, one block at
- * a time like a device would. */
+ * interleaved copy of the track. `flags` are the ma_sound flags: 0 for miniaudio's defaults
+ * (what ma_sound_init_from_data_source gives a user: pitch and spatialization on), or
+ * MA_SOUND_FLAG_NO_PITCH | MA_SOUND_FLAG_NO_SPATIALIZATION, its fastest path. The engine has
+ * no device and is pulled with ma_engine_read_pcm_frames, one block at a time like a device
+ * would. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -29,7 +31,7 @@ void peer_free(peer *p) {
 
 /* interleaved: count pointers to stereo interleaved tracks of `frames` frames each. */
 peer *peer_create(uint32_t count, const float *const *interleaved, uint64_t frames,
-                  uint32_t sample_rate, float gain) {
+                  uint32_t sample_rate, float gain, uint32_t flags) {
     peer *p = calloc(1, sizeof(peer));
     if (p == NULL) return NULL;
     p->buffers = calloc(count, sizeof(ma_audio_buffer));
@@ -56,9 +58,7 @@ peer *peer_create(uint32_t count, const float *const *interleaved, uint64_t fram
         buffer_config.sampleRate = sample_rate;
         if (ma_audio_buffer_init(&buffer_config, &p->buffers[i]) != MA_SUCCESS ||
             ma_sound_init_from_data_source(
-                &p->engine, &p->buffers[i],
-                MA_SOUND_FLAG_NO_PITCH | MA_SOUND_FLAG_NO_SPATIALIZATION, NULL,
-                &p->sounds[i]) != MA_SUCCESS) {
+                &p->engine, &p->buffers[i], flags, NULL, &p->sounds[i]) != MA_SUCCESS) {
             p->count = i;
             peer_free(p);
             return NULL;
