@@ -23,3 +23,5 @@ export type { DeviceInfo } from "./src/devices.ts";
 export { StemplayError } from "./src/errors.ts";
 export type { ProgressCallback } from "./src/decode.ts";
 export type { Routing } from "./src/routing.ts";
+export type { LatencyStats } from "./src/stats.ts";
+export type { LatencyProfile } from "./src/profiles.ts";

@@ -445,6 +445,14 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_test_set_cpu_load_ns(sp_engine *engine, uint32_t ns) */
+  sp_test_set_cpu_load_ns: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t ns
+    ],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The type of the table, for code that holds a loaded library. */

@@ -325,16 +325,18 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
     const bool timed = atomic_load_explicit(&engine->monitor.enabled, RELAXED) != 0;
     const uint64_t start_ns = timed ? sp_monitor_now_ns() : 0;
 #else
+    const uint64_t start_ns = 0;
     (void)block;
 #endif
 
     render_block(engine, out, frames);
 #ifdef SP_TEST_HOOKS
-    sp_test_spin(engine);
+    sp_test_spin(engine, start_ns);
 #endif
 
 #ifndef SP_NO_MONITOR
     if (timed) sp_monitor_record(engine, block, start_ns, frames);
 #endif
+    (void)start_ns;
     atomic_fetch_add_explicit(&engine->blocks_done, 1, memory_order_seq_cst);
 }

@@ -66,7 +66,13 @@ static sp_result open_device(sp_engine *engine, const char *backend_name, int32_
     bool is_auto;
     sp_result result = sp_backend_from_name(backend_name, &backend, &is_auto);
     if (result != SP_OK) return result;
-    if (ma_context_init(is_auto ? NULL : &backend, is_auto ? 0 : 1, NULL, &engine->context) !=
+    /* Live audio asks for real-time scheduling (SCHED_FIFO) of the callback's thread, so that
+     * no busy thread (JS, V8's GC helpers, another program) can preempt a block. miniaudio
+     * falls back to normal priority where that is not permitted. */
+    ma_context_config context_config = ma_context_config_init();
+    context_config.threadPriority = ma_thread_priority_realtime;
+    if (ma_context_init(is_auto ? NULL : &backend, is_auto ? 0 : 1, &context_config,
+                        &engine->context) !=
         MA_SUCCESS) {
         return SP_ERROR_NO_BACKEND;
     }

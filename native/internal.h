@@ -65,7 +65,8 @@ typedef struct sp_monitor {
      * numbers (not clearing a flag) keeps the off path free of stores. */
     uint64_t last_start_ns;
     uint64_t last_block;
-    _Atomic uint32_t spin_ns;   /* test hook */
+    _Atomic uint32_t spin_ns;     /* test hook: wall-time busy-wait */
+    _Atomic uint32_t cpu_load_ns; /* test hook: CPU-time busy-wait */
     /* control-owned reset bases */
     uint64_t base_index, base_overruns;
 } sp_monitor;
@@ -182,7 +183,7 @@ void sp_denormals_restore(uint32_t saved);
 uint64_t sp_monitor_now_ns(void);
 void sp_monitor_record(sp_engine *engine, uint64_t block, uint64_t start_ns, uint32_t frames);
 #ifdef SP_TEST_HOOKS
-void sp_test_spin(sp_engine *engine);
+void sp_test_spin(sp_engine *engine, uint64_t start_ns);
 #endif
 
 /* transport.c */

@@ -48,15 +48,23 @@ static uint64_t thread_cpu_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Busy-waits until this thread has run for spin_ns more nanoseconds of CPU time: a known,
- * honest load for the tests. CPU time, not wall time, so any pause of the thread (being
- * descheduled) adds to the callback's duration instead of being absorbed by the spin. Test
- * builds only: the CPU-time clock is a system call. */
-void sp_test_spin(sp_engine *engine) {
+/* The tests' known loads, after the block's real work:
+ * - cpu_load_ns: busy-waits until this thread has run that much more CPU time, so any pause of
+ *   the thread (being descheduled) adds to the callback's duration in full;
+ * - spin_ns: busy-waits until the callback has lasted that long in wall time (from start_ns,
+ *   or from now when the monitor is off), so its duration is known exactly.
+ * Test builds only: the CPU-time clock is a system call. */
+void sp_test_spin(sp_engine *engine, uint64_t start_ns) {
+    const uint32_t cpu = atomic_load_explicit(&engine->monitor.cpu_load_ns, RELAXED);
+    if (cpu != 0) {
+        const uint64_t from = thread_cpu_ns();
+        while (thread_cpu_ns() - from < cpu) {
+        }
+    }
     const uint32_t spin = atomic_load_explicit(&engine->monitor.spin_ns, RELAXED);
     if (spin == 0) return;
-    const uint64_t from = thread_cpu_ns();
-    while (thread_cpu_ns() - from < spin) {
+    const uint64_t from = start_ns ? start_ns : sp_monitor_now_ns();
+    while (sp_monitor_now_ns() - from < spin) {
     }
 }
 #endif
@@ -65,6 +73,17 @@ SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
 #ifdef SP_TEST_HOOKS
     atomic_store_explicit(&engine->monitor.spin_ns, ns, RELAXED);
+    return SP_OK;
+#else
+    (void)ns;
+    return SP_ERROR_UNSUPPORTED;
+#endif
+}
+
+SP_API sp_result sp_test_set_cpu_load_ns(sp_engine *engine, uint32_t ns) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+#ifdef SP_TEST_HOOKS
+    atomic_store_explicit(&engine->monitor.cpu_load_ns, ns, RELAXED);
     return SP_OK;
 #else
     (void)ns;

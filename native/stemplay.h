@@ -231,9 +231,12 @@ SP_API sp_result sp_transport_cancel_cue(sp_engine *engine);
 SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames);
 
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
-/* Makes every callback busy-wait for ns nanoseconds of its thread's CPU time (so a pause of
- * the thread adds to the callback's duration), to give the monitor a known load. */
+/* Makes every callback busy-wait until it has lasted ns nanoseconds (wall time), to give the
+ * monitor a known load. */
 SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns);
+/* Makes every callback burn ns nanoseconds of its thread's CPU time after its work, so a
+ * pause of the thread adds to the callback's duration in full. */
+SP_API sp_result sp_test_set_cpu_load_ns(sp_engine *engine, uint32_t ns);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,203 @@
+/**
+ * The settings file, `stemplay.json`: what the command-line player reads from the working
+ * folder (or from `--config <path>`).
+ *
+ * ```json
+ * {
+ *   "audio": { "profile": "balanced", "backend": "pulseaudio", "device": "Scarlett",
+ *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024 },
+ *   "monitoring": { "latencyMonitor": true }
+ * }
+ * ```
+ *
+ * Every key is optional. Unknown keys are errors (a typo must not be silently ignored on a
+ * show night), and every bad key is named by its path, all of them in one error.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { PlayerOptions } from "./player.ts";
+import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
+
+/** The `audio` section. */
+export interface AudioSettings {
+  /** A latency profile; an explicit `blockFrames` wins over it. */
+  profile?: LatencyProfile;
+  /** A backend name, as in `Player.open({ backend })`. */
+  backend?: string;
+  /** A device index or a substring of its name. */
+  device?: number | string;
+  /** Frames per second, 8000 to 768000. */
+  sampleRate?: number;
+  /** Output channels, 1 to 32. */
+  channels?: number;
+  /** Frames per block, 16 to 65536. */
+  blockFrames?: number;
+}
+
+/** The `monitoring` section. */
+export interface MonitoringSettings {
+  /** Start with the latency monitor on. */
+  latencyMonitor?: boolean;
+}
+
+/** A checked settings file. Both sections are always present (empty when not given). */
+export interface Settings {
+  /** Audio device and block size. */
+  audio: AudioSettings;
+  /** Diagnostics. */
+  monitoring: MonitoringSettings;
+}
+
+/** The file read from the working folder when no path is given. */
+export const DEFAULT_SETTINGS_FILE = "stemplay.json";
+
+type Check = (value: unknown) => string | undefined; // a problem, or undefined when fine
+
+const integer = (min: number, max: number): Check => (value) =>
+  typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+    ? undefined
+    : `must be an integer from ${min} to ${max}, got ${show(value)}`;
+
+const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
+  profile: (value) =>
+    isLatencyProfile(value)
+      ? undefined
+      : `unknown latency profile ${show(value)} ${knownProfiles()}`,
+  backend: (value) =>
+    typeof value === "string" && value !== ""
+      ? undefined
+      : `must be a backend name such as "pulseaudio", got ${show(value)}`,
+  device: (value) =>
+    (typeof value === "string" && value !== "") ||
+      (typeof value === "number" && Number.isInteger(value) && value >= 0)
+      ? undefined
+      : `must be a device index (0 or more) or part of its name, got ${show(value)}`,
+  sampleRate: integer(8000, 768000),
+  channels: integer(1, 32),
+  blockFrames: integer(16, 65536),
+};
+
+const MONITORING_KEYS: Record<keyof MonitoringSettings, Check> = {
+  latencyMonitor: (value) =>
+    typeof value === "boolean" ? undefined : `must be true or false, got ${show(value)}`,
+};
+
+const SECTIONS: Record<keyof Settings, Record<string, Check>> = {
+  audio: AUDIO_KEYS,
+  monitoring: MONITORING_KEYS,
+};
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks parsed JSON against the settings schema.
+ *
+ * @param value the parsed contents of a settings file
+ * @param source the file's name, for messages
+ * @throws StemplayError code "SETTINGS" naming every bad key by its path (e.g.
+ * `audio.profile`) and what is wrong with it
+ */
+export function parseSettings(value: unknown, source: string): Settings {
+  if (!isPlainObject(value)) {
+    throw new StemplayError(
+      "SETTINGS",
+      `${source}: the settings must be a JSON object, got ${show(value)}`,
+    );
+  }
+  const problems: string[] = [];
+  const settings: Settings = { audio: {}, monitoring: {} };
+  for (const [sectionName, section] of Object.entries(value)) {
+    if (!Object.hasOwn(SECTIONS, sectionName)) {
+      problems.push(`${sectionName}: unknown key (expected "audio" or "monitoring")`);
+      continue;
+    }
+    if (!isPlainObject(section)) {
+      problems.push(`${sectionName}: must be an object, got ${show(section)}`);
+      continue;
+    }
+    const checks = SECTIONS[sectionName as keyof Settings];
+    const out = settings[sectionName as keyof Settings] as Record<string, unknown>;
+    for (const [key, entry] of Object.entries(section)) {
+      const path = `${sectionName}.${key}`;
+      if (!Object.hasOwn(checks, key)) {
+        const known = Object.keys(checks).join(", ");
+        problems.push(`${path}: unknown key (the ${sectionName} keys are ${known})`);
+        continue;
+      }
+      const problem = checks[key](entry);
+      if (problem) problems.push(`${path}: ${problem}`);
+      else out[key] = entry;
+    }
+  }
+  if (problems.length > 0) {
+    throw new StemplayError("SETTINGS", `${source}: ${problems.join("; ")}`);
+  }
+  return settings;
+}
+
+/**
+ * Reads and checks a settings file.
+ *
+ * @param path the file to read; without it, `stemplay.json` in the working folder, whose
+ * absence just means the defaults (empty settings)
+ * @throws StemplayError "FILE" when a named file cannot be read, "SETTINGS" when the file is
+ * not JSON or a key is bad; both with `path`
+ */
+export async function loadSettings(path?: string): Promise<Settings> {
+  const file = path ?? DEFAULT_SETTINGS_FILE;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (cause) {
+    if (path === undefined && cause instanceof Deno.errors.NotFound) {
+      return { audio: {}, monitoring: {} };
+    }
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new StemplayError("FILE", `cannot read the settings file ${file}: ${reason}`, {
+      path: file,
+      cause,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new StemplayError("SETTINGS", `${file}: not valid JSON: ${reason}`, {
+      path: file,
+      cause,
+    });
+  }
+  try {
+    return parseSettings(json, file);
+  } catch (error) {
+    if (error instanceof StemplayError) error.path = file;
+    throw error;
+  }
+}
+
+/** The `Player.open()` options a settings file asks for (only the keys it sets). */
+export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
+  const options: PlayerOptions = {};
+  const { audio, monitoring } = settings;
+  if (monitoring.latencyMonitor !== undefined) options.latencyMonitor = monitoring.latencyMonitor;
+  if (audio.profile !== undefined) options.profile = audio.profile;
+  if (audio.backend !== undefined) options.backend = audio.backend;
+  if (audio.device !== undefined) options.device = audio.device;
+  if (audio.sampleRate !== undefined) options.sampleRate = audio.sampleRate;
+  if (audio.channels !== undefined) options.channels = audio.channels;
+  if (audio.blockFrames !== undefined) options.blockFrames = audio.blockFrames;
+  return options;
+}

@@ -1,0 +1,207 @@
+/**
+ * Latency profiles and the settings file (stemplay.json).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Player } from "../mod.ts";
+import { StemplayError } from "../src/errors.ts";
+import { profileBlockFrames, PROFILES } from "../src/profiles.ts";
+import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/settings.ts";
+
+/** Asserts that `fn` throws a StemplayError with `code` whose message contains every part. */
+function assertError(fn: () => unknown, code: string, ...parts: string[]): void {
+  assert.throws(fn, (error) => {
+    assert.ok(error instanceof StemplayError, `not a StemplayError: ${error}`);
+    assert.equal(error.code, code, error.message);
+    for (const part of parts) {
+      assert.ok(error.message.includes(part), `"${part}" not in: ${error.message}`);
+    }
+    return true;
+  });
+}
+
+async function assertRejects(
+  promise: Promise<unknown>,
+  code: string,
+  ...parts: string[]
+): Promise<StemplayError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof StemplayError, `not a StemplayError: ${error}`);
+    assert.equal(error.code, code, error.message);
+    for (const part of parts) {
+      assert.ok(error.message.includes(part), `"${part}" not in: ${error.message}`);
+    }
+    return error;
+  }
+  assert.fail("did not throw");
+}
+
+// ---- profiles ----------------------------------------------------------------------------
+
+Deno.test("profiles: the three profiles and their block sizes", () => {
+  assert.deepEqual(Object.keys(PROFILES).sort(), ["balanced", "low-latency", "safe"]);
+  assert.equal(profileBlockFrames("low-latency"), 256);
+  assert.equal(profileBlockFrames("balanced"), 1024);
+  assert.equal(profileBlockFrames("safe"), 2048);
+});
+
+Deno.test("profiles: an unknown profile is an error naming it and the known ones", () => {
+  assertError(() => profileBlockFrames("fast"), "INVALID_ARGUMENT", '"fast"', "low-latency");
+  assertError(() => profileBlockFrames(42), "INVALID_ARGUMENT", "42");
+  // Inherited object keys are not profiles.
+  assertError(() => profileBlockFrames("toString"), "INVALID_ARGUMENT", '"toString"');
+});
+
+Deno.test("profiles: Player.open({ profile }) sets the block size", async () => {
+  for (const [profile, frames] of [["low-latency", 256], ["balanced", 1024], ["safe", 2048]]) {
+    await using player = await Player.open({ backend: "offline", profile: profile as "safe" });
+    assert.equal(player.blockFrames, frames, profile as string);
+  }
+});
+
+Deno.test("profiles: an explicit blockFrames wins over the profile", async () => {
+  await using player = await Player.open({
+    backend: "offline",
+    profile: "safe",
+    blockFrames: 512,
+  });
+  assert.equal(player.blockFrames, 512);
+});
+
+Deno.test("profiles: Player.open with an unknown profile fails before opening anything", async () => {
+  await assertRejects(
+    // deno-lint-ignore no-explicit-any
+    Player.open({ backend: "offline", profile: "turbo" as any }),
+    "INVALID_ARGUMENT",
+    '"turbo"',
+  );
+});
+
+// ---- settings ----------------------------------------------------------------------------
+
+Deno.test("settings: a full, valid file", () => {
+  const settings = parseSettings({
+    monitoring: { latencyMonitor: true },
+    audio: {
+      profile: "low-latency",
+      backend: "null",
+      device: "Scarlett",
+      sampleRate: 48000,
+      channels: 4,
+      blockFrames: 512,
+    },
+  }, "stemplay.json");
+  assert.deepEqual(settings, {
+    monitoring: { latencyMonitor: true },
+    audio: {
+      profile: "low-latency",
+      backend: "null",
+      device: "Scarlett",
+      sampleRate: 48000,
+      channels: 4,
+      blockFrames: 512,
+    },
+  });
+  assert.deepEqual(settingsToPlayerOptions(settings), {
+    latencyMonitor: true,
+    profile: "low-latency",
+    backend: "null",
+    device: "Scarlett",
+    sampleRate: 48000,
+    channels: 4,
+    blockFrames: 512,
+  });
+});
+
+Deno.test("settings: an empty object is valid and sets nothing", () => {
+  const settings = parseSettings({}, "x.json");
+  assert.deepEqual(settings, { monitoring: {}, audio: {} });
+  assert.deepEqual(settingsToPlayerOptions(settings), {});
+  assert.deepEqual(parseSettings({ audio: { device: 2 } }, "x.json").audio, { device: 2 });
+});
+
+Deno.test("settings: every bad key is named with its path and the problem", () => {
+  const cases: [unknown, string[]][] = [
+    [{ audio: { profile: "fast" } }, ["audio.profile", '"fast"', "low-latency"]],
+    [{ audio: { profile: 3 } }, ["audio.profile", "3"]],
+    [{ monitoring: { latencyMonitor: "yes" } }, ["monitoring.latencyMonitor", "true or false"]],
+    [{ audio: { sampleRate: 44.1 } }, ["audio.sampleRate", "integer", "44.1"]],
+    [{ audio: { sampleRate: 100 } }, ["audio.sampleRate", "100"]],
+    [{ audio: { channels: 0 } }, ["audio.channels", "0"]],
+    [{ audio: { blockFrames: "256" } }, ["audio.blockFrames", '"256"']],
+    [{ audio: { backend: "" } }, ["audio.backend"]],
+    [{ audio: { device: -1 } }, ["audio.device", "-1"]],
+    [{ audio: { device: true } }, ["audio.device"]],
+    [{ audio: [] }, ["audio", "object"]],
+    [{ monitoring: null }, ["monitoring", "object"]],
+    [{ audio: { profil: "safe" } }, ["audio.profil", "unknown key"]],
+    [{ sound: {} }, ["sound", "unknown key"]],
+    [[], ["object"]],
+    ["safe", ["object"]],
+  ];
+  for (const [value, parts] of cases) {
+    assertError(() => parseSettings(value, "stemplay.json"), "SETTINGS", "stemplay.json", ...parts);
+  }
+});
+
+Deno.test("settings: all the bad keys of a file are named at once", () => {
+  assertError(
+    () =>
+      parseSettings(
+        { audio: { profile: "fast", channels: 99 }, monitoring: { latencyMonitor: 1 } },
+        "stemplay.json",
+      ),
+    "SETTINGS",
+    "audio.profile",
+    "audio.channels",
+    "monitoring.latencyMonitor",
+  );
+});
+
+Deno.test("settings: loadSettings reads a file, or stemplay.json in the working folder", async () => {
+  const dir = await Deno.makeTempDir();
+  const here = Deno.cwd();
+  try {
+    const path = join(dir, "custom.json");
+    await Deno.writeTextFile(path, JSON.stringify({ audio: { profile: "balanced" } }));
+    assert.deepEqual(await loadSettings(path), { monitoring: {}, audio: { profile: "balanced" } });
+
+    Deno.chdir(dir);
+    // No stemplay.json: the defaults, not an error.
+    assert.deepEqual(await loadSettings(), { monitoring: {}, audio: {} });
+    await Deno.writeTextFile(
+      join(dir, "stemplay.json"),
+      JSON.stringify({ monitoring: { latencyMonitor: true } }),
+    );
+    assert.deepEqual(await loadSettings(), {
+      monitoring: { latencyMonitor: true },
+      audio: {},
+    });
+  } finally {
+    Deno.chdir(here);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("settings: a named file that is missing, broken or bad is an error with its path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = join(dir, "missing.json");
+    const error = await assertRejects(loadSettings(missing), "FILE", missing);
+    assert.equal(error.path, missing);
+
+    const broken = join(dir, "broken.json");
+    await Deno.writeTextFile(broken, '{ "audio": { "profile": "safe", } }');
+    assert.equal((await assertRejects(loadSettings(broken), "SETTINGS", "JSON")).path, broken);
+
+    const bad = join(dir, "bad.json");
+    await Deno.writeTextFile(bad, JSON.stringify({ audio: { profile: "fast" } }));
+    assert.equal((await assertRejects(loadSettings(bad), "SETTINGS", "audio.profile")).path, bad);
+
+    await assertRejects(loadSettings(dir), "FILE", dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
