@@ -450,6 +450,24 @@ urlTest("url import: each missing permission names its --allow-* flag", async ()
   );
 });
 
+urlTest(
+  "url import: with STEMPLAY_LIB, --allow-import, --allow-env and --allow-ffi are enough",
+  async () => {
+    const { server } = await served();
+    await seededCache();
+    assert.ok(warm);
+    const library = (await listTree(warm)).find((name) => name.endsWith("/libstemplay.so"));
+    assert.ok(library);
+    const outcome = await runPlay({
+      modUrl: new URL("mod.ts", server.url).href,
+      flags: [`--allow-import=${server.url.host}`, "--allow-env", "--allow-ffi"],
+      env: { STEMPLAY_LIB: `${warm}/${library}`, STEMPLAY_CACHE: await tempDir("unused") },
+    });
+    assertPlayed(outcome);
+    assert.equal(outcome.stderr.includes("stemplay:"), false, describe(outcome));
+  },
+);
+
 urlTest("url import: clean up", async () => {
   await snapshot?.server.close();
   for (const dir of tempDirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
