@@ -126,7 +126,11 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     const uint64_t plausible =
         (uint64_t)((double)file_size * PLAUSIBLE_FRAMES_PER_BYTE * (rate_ratio > 1 ? rate_ratio : 1));
     const uint64_t first = expected < plausible ? expected : plausible;
-    uint64_t capacity = first > 0 ? first + CHUNK_FRAMES : (uint64_t)rate * 10;
+    uint64_t capacity = first > 0 ? first : (uint64_t)rate * 10;
+    /* Resampled, a file is exactly round(frames x ratio) long: the resampler's last few frames
+     * of filter tail are dropped, or a shortfall of a few frames is padded with silence. So
+     * the buffer is the right size from the start and never needs its channels moved. */
+    const bool exact_length = rate != job->source_rate && first == expected && expected > 0;
     float *data = malloc((size_t)capacity * channels * sizeof(float));
     float *chunk = malloc((size_t)CHUNK_FRAMES * channels * sizeof(float));
     uint64_t frames = 0;
@@ -134,8 +138,10 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     if (data == NULL || chunk == NULL) result = SP_ERROR_OUT_OF_MEMORY;
 
     while (result == SP_OK) {
-        ma_uint64 got = 0;
-        const ma_result read = ma_decoder_read_pcm_frames(&decoder, chunk, CHUNK_FRAMES, &got);
+        ma_uint64 got = 0, want = CHUNK_FRAMES;
+        if (exact_length && expected - frames < want) want = expected - frames;
+        if (want == 0) break;
+        const ma_result read = ma_decoder_read_pcm_frames(&decoder, chunk, want, &got);
         if (got == 0) {
             if (read != MA_SUCCESS && read != MA_AT_END && frames == 0) {
                 result = fail(job, SP_ERROR_DECODE, "the audio data could not be decoded");
@@ -172,13 +178,21 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
         free(data);
         return result;
     }
+    if (exact_length && frames < expected) {
+        for (uint32_t c = 0; c < channels; c++) {
+            memset(data + (size_t)c * capacity + frames, 0, (expected - frames) * sizeof(float));
+        }
+        frames = expected;
+    }
 
     /* Close the gaps between channels so memory held is the raw size. */
-    for (uint32_t c = 1; c < channels; c++) {
-        memmove(data + (size_t)c * frames, data + (size_t)c * capacity, frames * sizeof(float));
+    if (frames < capacity) {
+        for (uint32_t c = 1; c < channels; c++) {
+            memmove(data + (size_t)c * frames, data + (size_t)c * capacity, frames * sizeof(float));
+        }
+        float *fitted = realloc(data, (size_t)frames * channels * sizeof(float));
+        if (fitted != NULL) data = fitted;
     }
-    float *fitted = realloc(data, (size_t)frames * channels * sizeof(float));
-    if (fitted != NULL) data = fitted;
 
     sp_pcm *pcm = calloc(1, sizeof(sp_pcm));
     if (pcm == NULL) {
