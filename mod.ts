@@ -23,5 +23,8 @@ export type { DeviceInfo } from "./src/devices.ts";
 export { StemplayError } from "./src/errors.ts";
 export type { ProgressCallback } from "./src/decode.ts";
 export type { Routing } from "./src/routing.ts";
+export { loadSongDescription } from "./src/song.ts";
+export type { Marker, SongDescription, SongDescriptionOptions, SongTrack } from "./src/song.ts";
+export type { LoadSongOptions } from "./src/song_loader.ts";
 export type { LatencyStats } from "./src/stats.ts";
 export type { LatencyProfile } from "./src/profiles.ts";

@@ -22,12 +22,7 @@ import {
   writeToneFiles,
 } from "./support/fixtures.ts";
 import { encodeWav } from "../src/wav.ts";
-import {
-  assertUntouched,
-  playerPlayingOldSong,
-  snapshot,
-  writeStems,
-} from "./support/songs.ts";
+import { assertUntouched, playerPlayingOldSong, snapshot, writeStems } from "./support/songs.ts";
 
 /** Loads `song` into a player playing another song; expects `code`, `path` and `message`. */
 async function expectRefused(
