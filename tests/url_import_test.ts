@@ -116,10 +116,12 @@ async function runPlay(options: {
   modUrl: string;
   flags: string[];
   env: Record<string, string>;
+  /** Another script than {@link playScript}. */
+  script?: string;
 }): Promise<Outcome> {
   const { denoDir } = await served();
   const dir = await tempDir("project");
-  await Deno.writeTextFile(`${dir}/play.ts`, playScript(options.modUrl));
+  await Deno.writeTextFile(`${dir}/play.ts`, options.script ?? playScript(options.modUrl));
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...options.flags, "play.ts"],
     cwd: dir,
@@ -467,6 +469,28 @@ urlTest(
     assert.equal(outcome.stderr.includes("stemplay:"), false, describe(outcome));
   },
 );
+
+urlTest("url import: the recipe in docs/use_from_your_project.md works as written", async () => {
+  const { server } = await served();
+  const doc = await Deno.readTextFile(new URL("docs/use_from_your_project.md", repo));
+  const indented = (text: string) => text.replace(/^ {3}/gm, "");
+  const script = doc.match(/Save this as `play\.ts` in it:\n\n {3}```ts\n([\s\S]*?) {3}```/)?.[1];
+  const command = doc.match(/Run it:\n\n {3}```sh\n {3}(deno run .*)\n/)?.[1];
+  assert.ok(script && command, "the recipe's play.ts or command was not found");
+  // The doc's server is on port 8000; this test's is on another.
+  const here = (text: string) => text.replaceAll("127.0.0.1:8000", server.url.host);
+  const args = here(command).split(" ");
+  assert.deepEqual(args.slice(0, 2), ["deno", "run"]);
+  assert.equal(args.at(-1), "play.ts");
+  const outcome = await runPlay({
+    modUrl: "",
+    script: here(indented(script)),
+    flags: args.slice(2, -1),
+    env: { STEMPLAY_CACHE: await seededCache() },
+  });
+  assert.equal(outcome.code, 0, describe(outcome));
+  assert.equal(outcome.stdout, "played 2.0 s on Null\n", describe(outcome));
+});
 
 urlTest("url import: clean up", async () => {
   await snapshot?.server.close();
