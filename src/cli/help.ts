@@ -1,0 +1,67 @@
+/**
+ * The `--help` texts.
+ *
+ * @module
+ */
+
+const AUDIO = `
+Audio:
+  --backend <name>     auto (default), null, pulseaudio, alsa, jack, coreaudio, wasapi, ...
+  --device <id|name>   a device id from \`stemplay devices\`, or part of its name
+  --rate <hz>          sample rate (default: the device's)
+  --channels <n>       output channels (default: the device's, at least 2)
+  --block <frames>     frames per audio callback (16..65536)
+  --profile <name>     low-latency (256), balanced (1024) or safe (2048 frames)
+  --monitor            start with the latency monitor on
+  --config <file>      settings file (default: stemplay.json in this folder, if any)`;
+
+/** Help for each command, and for `stemplay` alone. */
+export const HELP: Record<string, string> = {
+  main: `stemplay: multitrack playback for live performance
+
+Usage:
+  stemplay play <song-folder | song.json | file...> [flags]   play with a live screen
+  stemplay devices [--backend <name>]                         list playback devices
+  stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
+  stemplay demo [flags]                                       make a demo song and play it
+
+Run \`stemplay <command> --help\` for a command's flags.
+Exit codes: 0 done, 1 runtime failure, 2 usage error.`,
+
+  play: `Usage: stemplay play <song-folder | song.json | file...> [flags]
+
+Plays a song folder (every .wav/.flac/.mp3 in it, sorted by name), a song.json manifest, or
+audio files given one by one. On a terminal it shows a live screen; piped, it prints a
+progress line a second and a summary at the end.
+
+  --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
+${AUDIO}
+
+Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker, Home start,
+1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor, q quit.`,
+
+  devices: `Usage: stemplay devices [--backend <name>]
+
+Lists playback devices: id (for --device), name, channels, and which is the default.
+
+  --backend <name>     auto (default), null, pulseaudio, alsa, jack, ...`,
+
+  render: `Usage: stemplay render <song-folder | song.json | file...> -o <mix.wav> [flags]
+
+Bounces the song offline (no device, faster than real time) with its levels and routing.
+
+  -o, --output <file>  the WAV file to write (required)
+  --rate <hz>          sample rate (default 48000)
+  --channels <n>       output channels (default 2)
+  --format <f>         f32 (default), s16 or s24`,
+
+  demo: `Usage: stemplay demo [flags]
+
+Synthesises a 24-second demo song (click, bass, pad, guide) into a temporary folder and
+plays it. The click goes to output 3 when the device has 3 or more outputs.
+
+  --out <folder>       write the song here instead (the folder is kept)
+  --no-play            write the song, print the manifest's path, and stop
+  --start <time|marker>  start at seconds, m:ss or a marker's name
+${AUDIO}`,
+};

@@ -1,0 +1,58 @@
+/**
+ * The command line: picks the command, and turns what went wrong into one line on stderr and
+ * an exit code (0 done, 1 runtime failure, 2 usage).
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { UsageError } from "./args.ts";
+import { demoCommand } from "./demo.ts";
+import { devicesCommand } from "./devices.ts";
+import { HELP } from "./help.ts";
+import { playCommand } from "./play.ts";
+import { renderCommand } from "./render.ts";
+
+/** Exit codes. */
+export const EXIT = { done: 0, failure: 1, usage: 2 } as const;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  play: playCommand,
+  devices: devicesCommand,
+  render: renderCommand,
+  demo: demoCommand,
+};
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** Runs the command line `args` and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      console.log(HELP.main);
+      return command === undefined ? EXIT.usage : EXIT.done;
+    }
+    const run = COMMANDS[command];
+    if (!run) {
+      throw new UsageError(
+        `stemplay: unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(", ")})`,
+      );
+    }
+    return await run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof StemplayError) {
+      console.error(`stemplay: ${oneLine(error.message)}`);
+      return EXIT.failure;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`stemplay: ${oneLine(message)}`);
+    return EXIT.failure;
+  }
+}

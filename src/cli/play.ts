@@ -1,0 +1,96 @@
+/**
+ * `stemplay play`: load a song (folder, manifest or files) and play it, with the live screen
+ * on a terminal or plain progress lines when piped.
+ *
+ * @module
+ */
+
+import type { Player } from "../player.ts";
+import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
+import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
+import { formatTime } from "./format.ts";
+import { HELP } from "./help.ts";
+import { openPlayer } from "./open_player.ts";
+import { StderrProgress } from "./progress.ts";
+import { runReporter } from "./reporter.ts";
+import { PlaySession } from "./session.ts";
+import { type LoadedSong, loadInputs } from "./song_source.ts";
+import { runScreen } from "./tui.ts";
+
+const COMMAND = "stemplay play";
+
+/** The flags of `play`. */
+export const PLAY_FLAGS: FlagSpecs = { ...AUDIO_FLAGS, start: { type: "string" } };
+
+/** Writes one line to stderr (notices and warnings). */
+export function warn(line: string): void {
+  console.error(line);
+}
+
+/**
+ * Where `--start` points: seconds ("12.5"), m:ss ("1:02.5"), or a marker's name (exact,
+ * then ignoring case).
+ *
+ * @throws {UsageError} naming --start when it is neither
+ */
+export function startSeconds(command: string, start: string, song: LoadedSong): number {
+  const clock = /^(?:(\d+):)?(\d+(?:\.\d+)?)$/.exec(start);
+  if (clock) return Number(clock[1] ?? 0) * 60 + Number(clock[2]);
+  const marker = song.markers.find((m) => m.name === start) ??
+    song.markers.find((m) => m.name.toLowerCase() === start.toLowerCase());
+  if (marker) return marker.at;
+  const names = song.markers.map((m) => m.name).join(", ");
+  throw new UsageError(
+    `${command}: --start "${start}" is neither a time nor a marker of this song ` +
+      `(markers: ${names || "none"})`,
+  );
+}
+
+/**
+ * Loads `inputs` into an open player and plays them until the song ends (piped) or q (on a
+ * terminal). Closes nothing: the caller owns the player.
+ *
+ * @returns the signal that stopped playback (SIGINT/SIGTERM), if one did
+ */
+export async function playOn(
+  player: Player,
+  inputs: string[],
+  start: string | undefined,
+  command = COMMAND,
+): Promise<Deno.Signal | undefined> {
+  const progress = new StderrProgress("loading");
+  const song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
+  progress.done();
+  if (start !== undefined) player.seek(startSeconds(command, start, song));
+  const session = new PlaySession(player, song);
+  player.play();
+  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+    const signal = await runScreen(session);
+    console.log(
+      `stemplay: left "${song.title}" at ${formatTime(player.position)} of ` +
+        `${formatTime(player.duration)} (${signal ? `stopped by ${signal}` : player.state})`,
+    );
+    return signal;
+  }
+  return await runReporter(session);
+}
+
+/** Exit codes after a signal, as shells report them (128 + its number). */
+export function signalExitCode(signal: Deno.Signal | undefined): number {
+  return signal === undefined ? 0 : signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1;
+}
+
+/** Runs `stemplay play …` and returns the exit code. */
+export async function playCommand(args: string[]): Promise<number> {
+  const parsed = parseFlags(COMMAND, args, PLAY_FLAGS);
+  if (parsed.flags.help) {
+    console.log(HELP.play);
+    return 0;
+  }
+  if (parsed.positionals.length === 0) {
+    throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to play`);
+  }
+  const options = await resolveAudioOptions(COMMAND, parsed);
+  await using player = await openPlayer(options, warn);
+  return signalExitCode(await playOn(player, parsed.positionals, stringFlag(parsed, "start")));
+}

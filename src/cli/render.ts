@@ -1,0 +1,96 @@
+/**
+ * `stemplay render`: an offline bounce of a song with its levels and routing into a WAV
+ * file, block by block (memory stays flat however long the song is), with a progress bar.
+ *
+ * @module
+ */
+
+import { Player } from "../player.ts";
+import { StemplayError } from "../errors.ts";
+import { WavFileWriter, type WavFormat } from "../wav.ts";
+import { choiceFlag, integerFlag, parseFlags, stringFlag, UsageError } from "./args.ts";
+import { formatTime } from "./format.ts";
+import { HELP } from "./help.ts";
+import { StderrProgress } from "./progress.ts";
+import { loadInputs } from "./song_source.ts";
+
+const COMMAND = "stemplay render";
+/** Blocks rendered per write: a multiple of the block size, so the result is the same as
+ * one `Player.render()` of the whole song. */
+const BLOCKS_PER_CHUNK = 16;
+const FORMATS = ["f32", "s16", "s24"] as const;
+
+/** What to render and how. */
+export interface RenderJob {
+  inputs: string[];
+  output: string;
+  sampleRate: number;
+  channels: number;
+  format: WavFormat;
+}
+
+/** Renders `job` and returns the number of frames written. */
+export async function renderSong(job: RenderJob): Promise<number> {
+  await using player = await Player.open({
+    backend: "offline",
+    sampleRate: job.sampleRate,
+    channels: job.channels,
+  });
+  const loading = new StderrProgress("loading  ");
+  const song = await loadInputs(player, job.inputs, (done, total) => loading.update(done, total));
+  loading.done();
+  const total = player.durationFrames;
+  if (total === 0) {
+    throw new StemplayError("EMPTY", `${job.inputs.join(", ")}: nothing to render (no frames)`);
+  }
+  const writer = await WavFileWriter.create(job.output, job.channels, job.sampleRate, job.format);
+  const rendering = new StderrProgress("rendering");
+  try {
+    player.play();
+    const chunk = player.blockFrames * BLOCKS_PER_CHUNK;
+    for (let done = 0; done < total;) {
+      const frames = Math.min(chunk, total - done);
+      await writer.write(player.render(frames));
+      done += frames;
+      rendering.update(done, total);
+    }
+  } catch (error) {
+    await writer.close();
+    await Deno.remove(job.output).catch(() => {});
+    throw error;
+  } finally {
+    rendering.done();
+  }
+  await writer.close();
+  console.log(
+    `wrote ${job.output}: "${song.title}", ${formatTime(total / job.sampleRate)}, ` +
+      `${job.channels} ch, ${job.sampleRate} Hz, ${job.format}`,
+  );
+  return total;
+}
+
+/** Runs `stemplay render …` and returns the exit code. */
+export async function renderCommand(args: string[]): Promise<number> {
+  const parsed = parseFlags(COMMAND, args, {
+    output: { type: "string", short: "o" },
+    rate: { type: "string" },
+    channels: { type: "string" },
+    format: { type: "string" },
+  });
+  if (parsed.flags.help) {
+    console.log(HELP.render);
+    return 0;
+  }
+  const sampleRate = integerFlag(COMMAND, parsed, "rate", 8000, 768000) ?? 48000;
+  const channels = integerFlag(COMMAND, parsed, "channels", 1, 32) ?? 2;
+  const format = choiceFlag(COMMAND, parsed, "format", FORMATS) ?? "f32";
+  const output = stringFlag(parsed, "output");
+  if (output === undefined) {
+    throw new UsageError(`${COMMAND}: -o/--output <file.wav> is required`);
+  }
+  if (parsed.positionals.length === 0) {
+    throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to render`);
+  }
+  await renderSong({ inputs: parsed.positionals, output, sampleRate, channels, format });
+  return 0;
+}

@@ -1,0 +1,94 @@
+/**
+ * `play` when stdout is not a terminal (piped, CI): one plain progress line a second, and a
+ * summary when the song ends, the device is lost, or SIGINT/SIGTERM stops it.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { formatTime } from "./format.ts";
+import type { PlaySession } from "./session.ts";
+
+/** Milliseconds between progress lines. */
+const LINE_MS = 1000;
+
+/** One progress line, e.g. "0:03.0 / 0:24.0  playing  Intro". */
+export function progressLine(session: PlaySession): string {
+  const { player } = session;
+  const marker = session.markerAt(player.position);
+  return `${formatTime(player.position)} / ${formatTime(player.duration)}  ${player.state}` +
+    (marker ? `  ${marker.name}` : "");
+}
+
+/** The closing summary. */
+export function summaryLines(session: PlaySession, how: string, playedSeconds: number): string[] {
+  const { player, song } = session;
+  const lines = [
+    `${how}: "${song.title}", ${player.tracks.length} tracks, ${
+      formatTime(playedSeconds)
+    } played ` +
+    `on ${player.deviceName} (${player.backendName}, ${player.sampleRate} Hz, ` +
+    `${player.channels} ch, block ${player.blockFrames})`,
+  ];
+  const latency = session.latency();
+  if (latency) {
+    lines.push(
+      `latency monitor: ${latency.callbacks} callbacks, mean ${latency.meanMs.toFixed(3)} ms, ` +
+        `p99 ${latency.p99Ms.toFixed(3)} ms, load ${(latency.load * 100).toFixed(1)}%, ` +
+        `overruns ${latency.overruns}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Plays to the end, printing a line a second to `print`. Resolves after the summary, with the
+ * signal that stopped it early, if one did.
+ *
+ * @throws {StemplayError} "DEVICE_LOST" when the device stops calling back
+ */
+export async function runReporter(
+  session: PlaySession,
+  print: (line: string) => void = console.log,
+): Promise<Deno.Signal | undefined> {
+  const { player } = session;
+  const startedAt = performance.now();
+  let lines = 0;
+  let stopSignal: Deno.Signal | undefined;
+  let wake = () => {};
+  const onSignal = (signal: Deno.Signal) => () => {
+    stopSignal = signal;
+    wake();
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = onSignal(signal);
+    Deno.addSignalListener(signal, handler);
+    return () => Deno.removeSignalListener(signal, handler);
+  });
+  const onEnd = () => wake();
+  player.addEventListener("statechange", onEnd);
+  try {
+    while (true) {
+      const state = player.state;
+      if (state === "error") {
+        throw new StemplayError("DEVICE_LOST", `the audio device ${player.deviceName} stopped`);
+      }
+      if (state === "ended" || stopSignal) break;
+      if (lines++ > 0) print(progressLine(session)); // the first after a second of playing
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, LINE_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    const played = (performance.now() - startedAt) / 1000;
+    const how = stopSignal ? `stopped by ${stopSignal}` : "ended";
+    for (const line of summaryLines(session, how, played)) print(line);
+    return stopSignal;
+  } finally {
+    player.removeEventListener("statechange", onEnd);
+    for (const remove of handlers) remove();
+  }
+}

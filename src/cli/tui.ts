@@ -1,0 +1,53 @@
+/**
+ * The play screen on a terminal: redraws at ~20 Hz, reads keys in raw mode, and gives the
+ * terminal back on every way out.
+ *
+ * @module
+ */
+
+import { decodeKeys, handleKey } from "./keys.ts";
+import { frameLines, frameText } from "./screen.ts";
+import type { PlaySession } from "./session.ts";
+import { TerminalScreen } from "./terminal.ts";
+
+/** Milliseconds between frames (20 Hz). */
+const FRAME_MS = 50;
+
+/**
+ * Runs the screen until q or Ctrl-C (returns undefined), or SIGINT/SIGTERM (returns the
+ * signal, after the terminal was restored at once). The caller closes the player.
+ */
+export async function runScreen(session: PlaySession): Promise<Deno.Signal | undefined> {
+  const terminal = new TerminalScreen();
+  const decoder = new TextDecoder();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let stopBySignal!: (signal: Deno.Signal) => void;
+  const signalled = new Promise<Deno.Signal>((resolve) => stopBySignal = resolve);
+  try {
+    terminal.enter((signal) => stopBySignal(signal));
+    session.player.metering = true;
+    const draw = () => {
+      const { columns, rows } = terminal.size;
+      terminal.draw(frameText(frameLines(session, columns), columns, rows));
+    };
+    draw();
+    timer = setInterval(draw, FRAME_MS);
+    const buffer = new Uint8Array(64);
+    while (true) {
+      const next = await Promise.race([Deno.stdin.read(buffer), signalled]);
+      if (typeof next === "string") return next;
+      if (next === null) return undefined; // stdin closed: nobody can press q any more
+      for (const key of decodeKeys(decoder.decode(buffer.subarray(0, next)))) {
+        try {
+          if (handleKey(session, key) === "quit") return undefined;
+        } catch (error) {
+          session.message = error instanceof Error ? error.message : String(error);
+        }
+      }
+      draw();
+    }
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+    terminal.restore();
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The play screen driven for real: `stemplay play` runs in a tmux pane of a fixed size (a
+ * real pseudo-terminal), keys are sent as a user types them, and the pane is captured and read.
+ * Waits have generous limits and assert on what the screen shows, never on how fast.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { writeDemoSong } from "../src/cli/demo_song.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+const COLUMNS = 100;
+const ROWS = 30;
+const PROMPT = "READY$ ";
+/** How long to wait for something to appear before failing (a cold build can be slow). */
+const WAIT_MS = 90_000;
+
+/** A tmux server of its own (its own socket), with one pane running a plain shell. */
+class Pane {
+  readonly socket = `stemplay-tui-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  async tmux(...args: string[]): Promise<string> {
+    const output = await new Deno.Command("tmux", {
+      args: ["-L", this.socket, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder();
+    if (!output.success) {
+      throw new Error(`tmux ${args.join(" ")}: ${text.decode(output.stderr)}`);
+    }
+    return text.decode(output.stdout);
+  }
+
+  async start(cwd: string): Promise<void> {
+    await this.tmux(
+      "-f",
+      "/dev/null",
+      "new-session",
+      "-d",
+      "-s",
+      "main",
+      "-x",
+      String(COLUMNS),
+      "-y",
+      String(ROWS),
+      "-c",
+      cwd,
+      "env",
+      `PS1=${PROMPT}`,
+      "TERM=xterm-256color",
+      "bash",
+      "--norc",
+      "--noprofile",
+    );
+    await this.waitFor((screen) => screen.includes(PROMPT.trim()), "the shell prompt");
+  }
+
+  /** Types `text` literally (no key names), then Enter when asked. */
+  async type(text: string, enter = false): Promise<void> {
+    await this.tmux("send-keys", "-t", "main", "-l", text);
+    if (enter) await this.tmux("send-keys", "-t", "main", "Enter");
+  }
+
+  /** Sends tmux key names: "Space", "Right", "Home", "C-c" … */
+  async keys(...names: string[]): Promise<void> {
+    await this.tmux("send-keys", "-t", "main", ...names);
+  }
+
+  capture(): Promise<string> {
+    return this.tmux("capture-pane", "-p", "-t", "main");
+  }
+
+  async flag(name: string): Promise<string> {
+    return (await this.tmux("display-message", "-p", "-t", "main", `#{${name}}`)).trim();
+  }
+
+  /** Captures until `test` holds; fails with the last screen after WAIT_MS. */
+  async waitFor(test: (screen: string) => boolean, what: string): Promise<string> {
+    const deadline = Date.now() + WAIT_MS;
+    let screen = "";
+    while (Date.now() < deadline) {
+      screen = await this.capture();
+      if (test(screen)) return screen;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`waited for ${what}; the screen was:\n${screen}`);
+  }
+
+  async close(): Promise<void> {
+    await this.tmux("kill-server").catch(() => {});
+  }
+}
+
+/** The position the screen shows, in seconds ("0:08.8 / 0:24.0" → 8.8). */
+function shownPosition(screen: string): number {
+  const match = /(\d+):(\d\d\.\d) \/ \d+:\d\d\.\d/.exec(screen);
+  assert.ok(match, `no position on the screen:\n${screen}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** The row of track `number` on the screen. */
+function trackRow(screen: string, number: number): string {
+  const row = screen.split("\n").find((line) => new RegExp(`^  [> ] +${number}  `).test(line));
+  assert.ok(row, `no row for track ${number}:\n${screen}`);
+  return row;
+}
+
+async function withDemo(fn: (pane: Pane, dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const pane = new Pane();
+  try {
+    await writeDemoSong(dir);
+    await pane.start(dir);
+    await fn(pane, dir);
+  } finally {
+    await pane.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The one child process of the pane's shell: the player it runs. */
+async function childOf(shell: number): Promise<number> {
+  const children = await Deno.readTextFile(`/proc/${shell}/task/${shell}/children`);
+  const pids = children.trim().split(/\s+/).filter(Boolean).map(Number);
+  assert.equal(pids.length, 1, `the shell runs one process, not ${pids.join(", ")}`);
+  return pids[0];
+}
+
+const playCommand = (extra = "") =>
+  `stty -g > before.tty; ${Deno.execPath()} run -A ${CLI} play . --backend null ${extra}` +
+  `; echo "exit=$?"; stty -g > after.tty`;
+
+const keysName = "tui: keys change the screen, and q gives the terminal back";
+Deno.test({
+  name: keysName,
+  ignore: ignoreWithout("tmux", keysName),
+  async fn() {
+    requireTool("tmux", keysName);
+    await withDemo(async (pane, dir) => {
+      await pane.type(playCommand(), true);
+      let screen = await pane.waitFor((s) => s.includes("> PLAYING"), "the screen, playing");
+      assert.equal(await pane.flag("alternate_on"), "1", "the screen is on the alternate buffer");
+      assert.equal(await pane.flag("cursor_flag"), "0", "the cursor is hidden");
+      assert.match(screen, /stemplay {2}stemplay demo/);
+      for (const [number, name] of [[1, "Click"], [2, "Bass"], [3, "Pad"], [4, "Guide"]]) {
+        assert.match(
+          trackRow(screen, number as number),
+          new RegExp(`${name} +-\\d\\.\\d dB +\\. \\.`),
+        );
+      }
+      assert.match(
+        screen,
+        /device: NULL Playback Device \(Null\) {2}48000 Hz {2}2 ch {2}block \d+/,
+      );
+      assert.match(screen, /monitor: off/);
+      // The position moves while playing.
+      const first = shownPosition(screen);
+      screen = await pane.waitFor((s) => shownPosition(s) > first, "the position to move");
+
+      // space: paused, and the position holds still.
+      await pane.keys("Space");
+      screen = await pane.waitFor((s) => s.includes("|| PAUSED"), "the paused state");
+      let paused = shownPosition(screen);
+      screen = await pane.waitFor((s) => {
+        const now = shownPosition(s);
+        const settled = now === paused;
+        paused = now;
+        return settled;
+      }, "the position to settle");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(shownPosition(await pane.capture()), paused, "no movement while paused");
+
+      // 2 then m: track 2 selected and muted; the others untouched.
+      await pane.keys("2", "m");
+      screen = await pane.waitFor((s) => /^ {2}> +2 {2}Bass .* M \. /m.test(s), "M on track 2");
+      assert.match(trackRow(screen, 1), /^ {3,}1 {2}Click .* \. \. /);
+      assert.match(screen, /> Bass muted/);
+
+      // l: the monitor line appears with figures.
+      await pane.keys("l");
+      screen = await pane.waitFor((s) => /monitor: mean \d/.test(s), "the monitor line");
+      assert.match(
+        screen,
+        /monitor: mean [\d.]+ ms {2}p99 [\d.]+ ms {2}load [\d.]+% {2}overruns \d+/,
+      );
+
+      // →: five seconds on, still paused.
+      await pane.keys("Right");
+      screen = await pane.waitFor(
+        (s) => Math.abs(shownPosition(s) - (paused + 5)) < 0.01,
+        `the position at ${paused + 5}`,
+      );
+      assert.match(screen, /\|\| PAUSED/);
+
+      // q: the shell is back, on the normal screen, cursor shown, the tty as it was.
+      await pane.keys("q");
+      screen = await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
+      assert.doesNotMatch(screen, /space play\/pause/, "the screen is gone");
+      assert.match(screen, /stemplay: left "stemplay demo" at \d:\d\d\.\d of 0:24\.0 \(paused\)/);
+      await pane.waitFor((s) => s.trimEnd().endsWith(PROMPT.trim()), "the prompt");
+      assert.equal(await pane.flag("alternate_on"), "0", "back on the normal screen");
+      assert.equal(await pane.flag("cursor_flag"), "1", "the cursor is visible again");
+      const before = await Deno.readTextFile(`${dir}/before.tty`);
+      const after = await Deno.readTextFile(`${dir}/after.tty`);
+      assert.equal(after, before, "the terminal settings are restored");
+    });
+  },
+});
+
+const signalName = "tui: Ctrl-C and SIGTERM also restore the terminal";
+Deno.test({
+  name: signalName,
+  ignore: ignoreWithout("tmux", signalName),
+  async fn() {
+    requireTool("tmux", signalName);
+    await withDemo(async (pane, dir) => {
+      // Ctrl-C in raw mode arrives as a key: a normal quit.
+      await pane.type(playCommand("--start Chorus"), true);
+      let screen = await pane.waitFor((s) => s.includes("marker: Chorus"), "the screen at Chorus");
+      await pane.keys("C-c");
+      screen = await pane.waitFor((s) => s.includes("exit=0"), "the exit status after Ctrl-C");
+      assert.equal(await pane.flag("alternate_on"), "0");
+      assert.equal(await pane.flag("cursor_flag"), "1");
+      assert.equal(
+        await Deno.readTextFile(`${dir}/after.tty`),
+        await Deno.readTextFile(`${dir}/before.tty`),
+      );
+      // SIGTERM from outside: exit 143, terminal restored.
+      await pane.type("clear", true);
+      await pane.type(playCommand(), true);
+      await pane.waitFor((s) => s.includes("> PLAYING"), "the screen, playing");
+      const player = await childOf(Number(await pane.flag("pane_pid")));
+      Deno.kill(player, "SIGTERM");
+      screen = await pane.waitFor((s) => /exit=\d/.test(s), "the exit status after SIGTERM");
+      assert.match(screen, /exit=143/);
+      assert.equal(await pane.flag("alternate_on"), "0");
+      assert.equal(await pane.flag("cursor_flag"), "1");
+      assert.equal(
+        await Deno.readTextFile(`${dir}/after.tty`),
+        await Deno.readTextFile(`${dir}/before.tty`),
+      );
+    });
+  },
+});
