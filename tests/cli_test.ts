@@ -306,3 +306,34 @@ Deno.test("cli: demo plays to the end on the null device, piped", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli: SIGINT stops piped playback with the summary and exit 130", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeDemoSong(dir);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, "play", dir, "--backend", "null", "--monitor"],
+      cwd: dir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    let text = "";
+    let signalled = false;
+    const decoder = new TextDecoder();
+    // Read to the end, sending SIGINT once the first progress line is out.
+    for await (const chunk of child.stdout) {
+      text += decoder.decode(chunk);
+      if (!signalled && /playing/.test(text)) {
+        signalled = true;
+        child.kill("SIGINT");
+      }
+    }
+    const status = await child.status;
+    assert.equal(status.code, 130, text);
+    assert.match(text, /^stopped by SIGINT: "stemplay demo", 4 tracks/m);
+    assert.match(text, /^latency monitor: \d+ callbacks, mean [\d.]+ ms, p99 [\d.]+ ms/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

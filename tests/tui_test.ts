@@ -243,3 +243,43 @@ Deno.test({
     });
   },
 });
+
+const markersName = "tui: Home, markers, solo and gain keys";
+Deno.test({
+  name: markersName,
+  ignore: ignoreWithout("tmux", markersName),
+  async fn() {
+    requireTool("tmux", markersName);
+    await withDemo(async (pane) => {
+      await pane.type(playCommand(), true);
+      await pane.waitFor((s) => s.includes("> PLAYING"), "the screen, playing");
+      await pane.keys("Space");
+      await pane.waitFor((s) => s.includes("|| PAUSED"), "the paused state");
+      const at = (seconds: number) => (s: string) => Math.abs(shownPosition(s) - seconds) < 0.01;
+      await pane.keys("Home");
+      await pane.waitFor(at(0), "the start");
+      await pane.keys("]");
+      let screen = await pane.waitFor(at(8), "the Verse marker at 0:08.0");
+      assert.match(screen, /marker: Verse/);
+      await pane.keys("]");
+      screen = await pane.waitFor(at(16), "the Chorus marker at 0:16.0");
+      assert.match(screen, /marker: Chorus/);
+      await pane.keys("[");
+      screen = await pane.waitFor(at(8), "back to Verse (just past Chorus goes one further)");
+      assert.match(screen, /marker: Verse/);
+
+      await pane.keys("3", "s");
+      screen = await pane.waitFor((s) => /^ {2}> +3 {2}Pad .* \. S /m.test(s), "S on track 3");
+      await pane.keys("+");
+      await pane.waitFor((s) => /Pad +-3\.0 dB/.test(s), "Pad up 1 dB to -3.0 dB");
+      await pane.keys("-", "-");
+      await pane.waitFor((s) => /Pad +-5\.0 dB/.test(s), "Pad down 2 dB to -5.0 dB");
+      await pane.keys("0");
+      screen = await pane.waitFor((s) => /Pad +-4\.0 dB/.test(s), "Pad back to its -4.0 dB");
+      assert.match(screen, /> Pad back to -4\.0 dB/);
+      assert.match(trackRow(screen, 2), /Bass +-3\.0 dB +\. \. /, "other tracks untouched");
+      await pane.keys("q");
+      await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
+    });
+  },
+});
