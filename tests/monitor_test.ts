@@ -182,26 +182,30 @@ Deno.test("monitor: Player.open({ latencyMonitor: true }) counts every offline b
   assert.equal(player.latencyStats().callbacks, 3);
 });
 
-Deno.test("monitor: a known spin load is reported within 10%", async () => {
+Deno.test("monitor: a known spin load is reported within 10% (null backend)", async () => {
+  // On the real callback thread, which runs with real-time priority: on the JS thread (the
+  // offline engine) a busy machine can preempt the end of any spin and stretch it.
   await using player = await Player.open({
-    backend: "offline",
+    backend: "null",
     blockFrames: 2048, // 42.7 ms budget at 48 kHz
     library: "test",
-    latencyMonitor: true,
   });
-  addStereoTracks(player, 8, 1);
+  if (skipWithoutRealtime()) return;
+  addStereoTracks(player, 8, 5);
   player.play();
-  const spinNs = 8 * MS;
-  assert.equal(player.native.sp_test_set_spin_ns(player.engine, spinNs), 0);
-  player.render(2048 * 20);
+  assert.equal(player.native.sp_test_set_spin_ns(player.engine, 8 * MS), 0);
+  await sleep(100); // blocks from before the spin are left behind by the reset
+  player.resetLatencyStats();
+  player.latencyMonitor = true;
+  await waitFor("20 timed callbacks", () => player.latencyStats().callbacks >= 20);
   const stats = player.latencyStats();
-  assert.equal(stats.callbacks, 20);
-  // The spin runs until the callback has lasted spinNs: no block can be shorter.
+  // The spin runs until the callback has lasted 8 ms: no block can be shorter.
   assert.ok(stats.minMs >= 8, `min ${stats.minMs} ms`);
   for (const [key, value] of [["p50", stats.p50Ms], ["min", stats.minMs]] as const) {
     assert.ok(Math.abs(value - 8) <= 0.8, `${key} ${value} ms is not within 10% of 8 ms`);
   }
-  assert.ok(Math.abs(stats.load - 8 / stats.budgetMs) < 0.1 * 8 / stats.budgetMs + 0.05);
+  assert.ok(Math.abs(stats.load - 8 / stats.budgetMs) <= 0.1 * 8 / stats.budgetMs, `${stats.load}`);
+  assert.equal(stats.overruns, 0);
 });
 
 Deno.test("monitor: overruns are counted exactly when the spin exceeds 80% of the budget", async () => {
@@ -214,7 +218,7 @@ Deno.test("monitor: overruns are counted exactly when the spin exceeds 80% of th
   const budgetNs = 2048 / 48000 * 1e9;
   const set = (ns: number) => player.native.sp_test_set_spin_ns(player.engine, Math.round(ns));
 
-  set(0.5 * budgetNs); // well under: none
+  set(0.2 * budgetNs); // well under (a 25 ms margin against preemption): none
   player.render(2048 * 10);
   let stats = player.latencyStats();
   assert.equal(stats.callbacks, 10);
@@ -366,6 +370,18 @@ function realtimeThreads(): number {
   return count;
 }
 
+/** True (after saying so loudly) when this machine gives the audio thread no real-time
+ * scheduling; fails instead under CI. Without it, any busy thread can preempt the callback:
+ * that is CPU contention, and a timing test cannot tell it from what it is testing. */
+function skipWithoutRealtime(): boolean {
+  if (Deno.build.os !== "linux" || realtimeThreads() > 0) return false;
+  const message = "SKIPPED: the audio thread did not get real-time scheduling " +
+    "(run as root or grant rtprio in /etc/security/limits.conf)";
+  if (Deno.env.get("CI") || Deno.env.get("STEMPLAY_REQUIRE_ALL")) assert.fail(message);
+  console.error(message);
+  return true;
+}
+
 Deno.test({
   name: "monitor: a JS garbage storm does not touch callback timing (null backend, 1024 frames)",
   // 1024 frames = 21.3 ms budget: zero overruns is robust on a shared 2-core machine, where
@@ -380,16 +396,7 @@ Deno.test({
       latencyMonitor: true,
       library: "test",
     });
-    if (Deno.build.os === "linux" && realtimeThreads() === 0) {
-      // Without real-time scheduling (no permission), any busy thread, the storm's included,
-      // can preempt the callback: that is CPU contention, not GC, and this test cannot tell
-      // them apart. Fail where everything must run; say so loudly elsewhere.
-      const message = "SKIPPED: the audio thread did not get real-time scheduling " +
-        "(run as root or grant rtprio in /etc/security/limits.conf)";
-      if (Deno.env.get("CI") || Deno.env.get("STEMPLAY_REQUIRE_ALL")) assert.fail(message);
-      console.error(message);
-      return;
-    }
+    if (skipWithoutRealtime()) return;
     addStereoTracks(player, 8, 10);
     assert.equal(player.native.sp_test_set_cpu_load_ns(player.engine, 2 * MS), 0);
     player.play();
