@@ -19,6 +19,15 @@ import { loadSongDescription, type Marker, type SongDescription } from "./song.t
 import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
 import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
+import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "./show.ts";
+import { beatGrid, type TempoSegment } from "./tempo.ts";
+import { loadSetlist } from "./setlist.ts";
+import {
+  type PreparedSong,
+  type SetlistHost,
+  SetlistRunner,
+  type SetlistState,
+} from "./setlist_runner.ts";
 
 /** How to open a player. Every field is optional. */
 export interface PlayerOptions {
@@ -55,7 +64,30 @@ const POLL_MS = 20;
 const WATCHDOG_MIN_MS = 500;
 const RELEASE_WAIT_MS = 2;
 
-const STATUS = { position: 0, state: 1, ended: 2, blocks: 3, duration: 4, group: 5 } as const;
+const STATUS = {
+  position: 0,
+  state: 1,
+  ended: 2,
+  blocks: 3,
+  duration: 4,
+  group: 5,
+  cuesFired: 6,
+} as const;
+
+/** A song's tracks in their engine group. */
+interface SongInGroup {
+  group: number;
+  tracks: Track[];
+  info: SongInfo | undefined;
+}
+
+/** What the player knows of the current song beyond its tracks. */
+interface SongInfo {
+  title: string;
+  markers: Marker[];
+  tempo: TempoSegment[];
+  clickRoute?: number[];
+}
 const INFO = { rate: 0, channels: 1, block: 2, capacity: 3, offline: 4, monitorBuilt: 5 } as const;
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
@@ -123,7 +155,11 @@ export class Player extends EventTarget {
   #tracks: Track[] = [];
   #group = 0;
   #nextGroup = 1;
-  #song?: { title: string; markers: Marker[] };
+  #song?: SongInfo;
+  #show: ShowFlow;
+  #setlist?: SetlistRunner;
+  /** Songs whose tracks are freed once a crossfade's tail has played this far. */
+  #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
   #songLoading = false;
   /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
   #trackBytes = new WeakMap<Track, number>();
@@ -156,6 +192,7 @@ export class Player extends EventTarget {
     native.sp_engine_device_name(engine, name, name.length);
     this.deviceName = bufferString(name);
     leaked.register(this, { native, engine }, this);
+    this.#show = new ShowFlow(this.#showHost());
     if (!this.offline) this.#startPolling();
   }
 
@@ -347,20 +384,9 @@ export class Player extends EventTarget {
     this.#songLoading = true;
     try {
       const description = await loadSongDescription(path, { outputs: this.channels });
-      const decoded = await decodeSongFiles(
-        this.native,
-        description,
-        this.sampleRate,
-        options.onProgress,
-      );
-      if (this.#closed) decoded.forEach((audio) => this.native.sp_pcm_free(audio.pcm));
-      this.assertOpen("load a song");
-      const group = this.#nextGroup++;
-      const tracks = await attachSong(this.#songHost(), description, decoded, group);
-      await this.#switchSong(group, tracks, {
-        title: description.title,
-        markers: description.markers,
-      });
+      const prepared = await this.#prepareSong(description, options.onProgress);
+      await this.#endSetlist();
+      await this.#switchSong(prepared, 0);
       return description;
     } finally {
       this.#songLoading = false;
@@ -373,7 +399,8 @@ export class Player extends EventTarget {
     if (this.#songLoading) {
       throw new StemplayError("BUSY", "cannot unload the song while another one is loading");
     }
-    await this.#switchSong(this.#nextGroup++, [], undefined);
+    await this.#endSetlist();
+    await this.#switchSong({ group: this.#nextGroup++, tracks: [], info: undefined }, 0);
   }
 
   /** The current song's title ("" when none was loaded with `loadSong`). */
@@ -401,24 +428,91 @@ export class Player extends EventTarget {
     };
   }
 
-  /** Makes `group` the playing song, stopped at 0, then frees the old song's tracks once the
-   * audio thread has left them (so its fade-out still has them). */
-  async #switchSong(
-    group: number,
-    tracks: Track[],
-    song: { title: string; markers: Marker[] } | undefined,
-  ): Promise<void> {
+  /** Decodes a described song and attaches it to a new group (with its generated click),
+   * without switching to it. */
+  async #prepareSong(
+    description: SongDescription,
+    onProgress?: LoadSongOptions["onProgress"],
+  ): Promise<SongInGroup> {
+    const decoded = await decodeSongFiles(this.native, description, this.sampleRate, onProgress);
+    if (this.#closed) decoded.forEach((audio) => this.native.sp_pcm_free(audio.pcm));
+    this.assertOpen("load a song");
+    const group = this.#nextGroup++;
+    const tracks = await attachSong(this.#songHost(), description, decoded, group);
+    const info: SongInfo = {
+      title: description.title,
+      markers: description.markers,
+      tempo: description.tempo,
+      clickRoute: description.clickRoute,
+    };
+    if (description.generateClick) {
+      try {
+        tracks.push(this.#generateClick(tracks, info, group));
+      } catch (error) {
+        await Promise.all(tracks.map((track) => this.#dropTrack(track)));
+        throw error;
+      }
+    }
+    return { group, tracks, info };
+  }
+
+  /** A click track from the song's tempo, routed to its clickRoute. */
+  #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
+    const frames = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+    const beats = beatGrid(info.tempo, frames, this.sampleRate);
+    const decoded = renderClick(this.native, beats, frames, this.sampleRate);
+    const taken = tracks.some((track) => track.name.toLowerCase() === "click");
+    try {
+      return this.#createTrack(
+        decoded,
+        { name: taken ? "generated click" : "click", route: info.clickRoute },
+        group,
+      );
+    } catch (error) {
+      if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+  }
+
+  /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
+   * song's tracks once the audio thread has left them (so its fade-out still has them). */
+  async #switchSong(song: SongInGroup, startFrame: number): Promise<void> {
     this.native.sp_transport_stop(this.engine);
-    unwrap(this.native, this.native.sp_transport_switch(this.engine, group, 0n), "switch songs");
+    unwrap(
+      this.native,
+      this.native.sp_transport_switch(this.engine, song.group, BigInt(startFrame)),
+      "switch songs",
+    );
     const old = this.#tracks;
-    this.#tracks = tracks;
-    this.#group = group;
-    this.#song = song;
+    this.#tracks = song.tracks;
+    this.#group = song.group;
+    this.#song = song.info;
+    this.#show.resetForSong();
     while (!this.offline && !this.#closed && !this.#lost) {
-      if (Number(this.#readStatus()[STATUS.group]) === group) break;
+      if (Number(this.#readStatus()[STATUS.group]) === song.group) break;
       await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
     }
     await Promise.all(old.map((track) => this.#dropTrack(track)));
+  }
+
+  /** The callback switched to `song` by itself (a setlist transition): it becomes the current
+   * song; the old one's tracks are freed once `tailFrames` of its crossfade have played. */
+  #adoptSong(song: SongInGroup, tailFrames: number): void {
+    this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame: tailFrames });
+    this.#tracks = song.tracks;
+    this.#group = song.group;
+    this.#song = song.info;
+    this.#show.resetForSong();
+    this.#freeRetired(song.group, Number(this.#status[STATUS.position]));
+  }
+
+  /** Frees the tracks of songs whose crossfade tail is over. */
+  #freeRetired(group: number, position: number): void {
+    this.#retiring = this.#retiring.filter((retired) => {
+      const done = group !== retired.group || position >= retired.untilFrame + this.blockFrames;
+      if (done) retired.tracks.forEach((track) => void this.#dropTrack(track));
+      return !done;
+    });
   }
 
   /** Removes a track that is not (or no longer) in `tracks`. */
@@ -434,7 +528,9 @@ export class Player extends EventTarget {
   /** Starts playback (from the top after the song ended). */
   play(): void {
     this.assertOpen("play");
-    if (this.state === "ended") this.native.sp_transport_seek(this.engine, 0n);
+    const state = this.state;
+    if (state === "ended") this.native.sp_transport_seek(this.engine, 0n);
+    if (state === "stopped") this.#show.startCountIn(this.positionFrames);
     this.native.sp_transport_play(this.engine);
     this.#keepAlive(true);
   }
@@ -480,7 +576,11 @@ export class Player extends EventTarget {
   /** Position in frames, as of the last block. */
   get positionFrames(): number {
     this.assertOpen("read the position");
-    return Number(this.#readStatus()[STATUS.position]);
+    const status = this.#readStatus();
+    return this.#show.displayPosition(
+      Number(status[STATUS.position]),
+      Number(status[STATUS.group]),
+    );
   }
 
   /** Position in seconds, as of the last block. */
@@ -636,6 +736,10 @@ export class Player extends EventTarget {
         return;
       }
     }
+    const group = Number(status[STATUS.group]);
+    this.#show.poll(group, Number(status[STATUS.cuesFired]));
+    this.#setlist?.poll(group);
+    this.#freeRetired(group, Number(status[STATUS.position]));
     const state = STATES[Number(status[STATUS.state])] ?? "stopped";
     if (state !== this.#lastState) {
       this.#lastState = state;
@@ -686,6 +790,179 @@ export class Player extends EventTarget {
   /** @internal Used by song loading. */
   get currentGroup(): number {
     return this.#group;
+  }
+
+  // ---- show flow (the logic is in show.ts, setlist.ts and setlist_runner.ts) ------------
+
+  /** Jumps to a marker (name or index): `at` "now" (default), or on the next "beat", "bar"
+   * line or marker ("section"). Lands on the exact frame with a 5 ms crossfade. */
+  jump(marker: string | number, options: { at?: JumpAt } = {}): void {
+    this.#show.jump(marker, options);
+  }
+
+  /** Cancels a jump that has not happened yet. */
+  cancelJump(): void {
+    this.#show.cancelJump();
+  }
+
+  /** Loops from `start` to `end` seconds, sample-exact with a 5 ms crossfade at the seam,
+   * until `exitLoop()`. */
+  loop(start: number, end: number): void {
+    this.#show.loop(start, end);
+  }
+
+  /** Loops from a marker to the next one (or the song's end). */
+  loopSection(marker: string | number): void {
+    this.#show.loopSection(marker);
+  }
+
+  /** Leaves the loop: at its "end" (default: this pass plays out) or "now" (on from the
+   * loop's end at once). */
+  exitLoop(options: { at?: "now" | "end" } = {}): void {
+    this.#show.exitLoop(options);
+  }
+
+  /** The loop playing, in seconds. */
+  get loopRange(): { start: number; end: number } | undefined {
+    return this.#show.loopRange;
+  }
+
+  /** Bars of click before the song starts from a stop (needs the song's tempo). */
+  get countIn(): number {
+    return this.#show.countIn;
+  }
+  set countIn(bars: number) {
+    this.assertOpen("set the count-in");
+    this.#show.countIn = bars;
+  }
+
+  /** The current song's tempo map (empty without a tempo). */
+  get tempo(): TempoSegment[] {
+    return (this.#song?.tempo ?? []).map((segment) => ({ ...segment }));
+  }
+
+  /** Fades the whole mix out along an equal-power curve, then pauses. */
+  fadeOut(seconds: number): void {
+    this.#show.fadeOut(seconds);
+  }
+
+  /** Fades the whole mix in along an equal-power curve, playing. */
+  fadeIn(seconds: number): void {
+    this.#show.fadeIn(seconds);
+    this.native.sp_transport_play(this.engine);
+    this.#keepAlive(true);
+  }
+
+  /** Loads a setlist (see README, "Running a show"): validates every song, loads the first,
+   * and decodes the second in the background. */
+  async loadSetlist(path: string): Promise<SetlistState> {
+    this.assertOpen("load a setlist");
+    const setlist = await loadSetlist(path, this.channels);
+    await this.#endSetlist();
+    this.#setlist = new SetlistRunner(this.#setlistHost(), setlist);
+    await this.#setlist.goto(0);
+    return this.#setlist.state;
+  }
+
+  /** The setlist and where it stands (undefined without one). */
+  get setlist(): SetlistState | undefined {
+    return this.#setlist?.state;
+  }
+
+  /** The next song of the setlist, stopped at its start. */
+  async next(): Promise<void> {
+    await this.goto((this.#setlist?.state.index ?? 0) + 1);
+  }
+
+  /** The previous song of the setlist, stopped at its start. */
+  async previous(): Promise<void> {
+    await this.goto((this.#setlist?.state.index ?? 0) - 1);
+  }
+
+  /** Song `index` of the setlist, stopped at its start. */
+  async goto(index: number): Promise<void> {
+    this.assertOpen("change songs");
+    if (!this.#setlist) throw new StemplayError("SETLIST", "no setlist is loaded");
+    await this.#setlist.goto(index);
+  }
+
+  /** Resolves when the setlist's next song is decoded and its transition armed. */
+  async setlistReady(): Promise<void> {
+    await this.#setlist?.ready();
+  }
+
+  /** Resolves once a transition that fired has been taken in and the next song preloaded. */
+  async setlistSettled(): Promise<void> {
+    this.#poll();
+    await this.#setlist?.ready();
+  }
+
+  async #endSetlist(): Promise<void> {
+    const runner = this.#setlist;
+    this.#setlist = undefined;
+    await runner?.dispose();
+  }
+
+  #showHost(): ShowHost {
+    // deno-lint-ignore no-this-alias
+    const player = this;
+    return {
+      native: this.native,
+      engine: this.engine,
+      sampleRate: this.sampleRate,
+      blockFrames: this.blockFrames,
+      offline: this.offline,
+      get songPositionFrames() {
+        return Number(player.#readStatus()[STATUS.position]);
+      },
+      get durationFrames() {
+        return player.durationFrames;
+      },
+      get currentGroup() {
+        return player.#group;
+      },
+      get markers() {
+        return player.#song?.markers ?? [];
+      },
+      get tempo() {
+        return player.#song?.tempo ?? [];
+      },
+      get clickRoute() {
+        return player.#song?.clickRoute;
+      },
+      assertOpen: (what) => this.assertOpen(what),
+      newGroup: () => this.#nextGroup++,
+      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
+      dropTrack: (track) => this.#dropTrack(track),
+    };
+  }
+
+  #setlistHost(): SetlistHost {
+    // deno-lint-ignore no-this-alias
+    const player = this;
+    const prepared = new WeakMap<PreparedSong, SongInGroup>();
+    return {
+      sampleRate: this.sampleRate,
+      get durationFrames() {
+        return player.durationFrames;
+      },
+      show: this.#show,
+      prepareSong: async (description) => {
+        const song = await this.#prepareSong(description);
+        const handle: PreparedSong = {
+          group: song.group,
+          durationFrames: song.tracks.reduce((n, t) => Math.max(n, t.frames), 0),
+          description,
+        };
+        prepared.set(handle, song);
+        return handle;
+      },
+      switchToSong: (handle, startFrame) => this.#switchSong(prepared.get(handle)!, startFrame),
+      adoptSong: (handle, tailFrames) => this.#adoptSong(prepared.get(handle)!, tailFrames),
+      dropSong: async (handle) => {
+        await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#dropTrack(track)));
+      },
+    };
   }
 
   /** @internal The miniaudio version the library was built with. */

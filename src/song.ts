@@ -10,6 +10,7 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { StemplayError } from "./errors.ts";
 import type { TrackOptions } from "./track.ts";
+import { parseTempo, type TempoSegment } from "./tempo.ts";
 
 /** A named point in a song, in seconds from its start. */
 export interface Marker {
@@ -42,8 +43,15 @@ export interface SongDescription {
   sampleRate?: number;
   /** In manifest order, or sorted by file name for a folder. */
   tracks: SongTrack[];
-  /** In manifest order (none for a folder). */
+  /** In time order (none for a folder). */
   markers: Marker[];
+  /** The tempo map (empty when the song has no tempo): bars and beats for quantised jumps,
+   * count-ins and the generated click. */
+  tempo: TempoSegment[];
+  /** Outputs of the count-in and generated click (default: 1-2). */
+  clickRoute?: number[];
+  /** Whether a click track is generated from the tempo. */
+  generateClick: boolean;
 }
 
 /** Options of {@linkcode loadSongDescription}. */
@@ -59,7 +67,18 @@ export const MANIFEST_NAME = "song.json";
 export const AUDIO_EXTENSIONS: readonly string[] = [".wav", ".flac", ".mp3"];
 
 const MAX_OUTPUTS = 32;
-const SONG_KEYS = ["title", "sampleRate", "tracks", "markers"];
+const SONG_KEYS = [
+  "title",
+  "sampleRate",
+  "tracks",
+  "markers",
+  "tempo",
+  "timeSignature",
+  "firstBeat",
+  "tempoMap",
+  "clickRoute",
+  "generateClick",
+];
 const TRACK_KEYS = [
   "file",
   "name",
@@ -174,7 +193,15 @@ async function readFolder(folder: string): Promise<SongDescription> {
     seen.set(trackName.toLowerCase(), name);
     tracks.push({ file, keyPath: name, options: { name: trackName } });
   }
-  return { path: folder, kind: "folder", title: basename(resolve(folder)), tracks, markers: [] };
+  return {
+    path: folder,
+    kind: "folder",
+    title: basename(resolve(folder)),
+    tracks,
+    markers: [],
+    tempo: [],
+    generateClick: false,
+  };
 }
 
 function stem(fileName: string): string {
@@ -344,13 +371,38 @@ async function readManifest(manifest: string, outputs: number): Promise<SongDesc
         at: check.number(`${keyPath}.at`, marker.at, 0, Number.MAX_SAFE_INTEGER, " s"),
       };
     });
+  markers.forEach((marker, index) => {
+    if (index > 0 && marker.at < markers[index - 1].at) {
+      invalid(manifest, `markers[${index}].at`, `${marker.at} s comes before the marker above it`);
+    }
+  });
+  const tempo = parseTempo(song, (key, problem) => invalid(manifest, key, problem));
+  const clickRoute = song.clickRoute === undefined
+    ? undefined
+    : checkRoute(check, "clickRoute", song.clickRoute, outputs);
+  const generateClick = song.generateClick === undefined
+    ? false
+    : check.boolean("generateClick", song.generateClick);
+  if (generateClick && tempo.length === 0) {
+    invalid(manifest, "generateClick", "needs the song's tempo (tempo or tempoMap)");
+  }
   // Files last: a schema error is named even when files are missing too.
   const folder = dirname(manifest);
   for (const track of tracks) {
     track.file = isAbsolute(track.file) ? track.file : join(folder, track.file);
     await checkTrackFile(manifest, track);
   }
-  return { path: manifest, kind: "manifest", title, sampleRate, tracks, markers };
+  return {
+    path: manifest,
+    kind: "manifest",
+    title,
+    sampleRate,
+    tracks,
+    markers,
+    tempo,
+    clickRoute,
+    generateClick,
+  };
 }
 
 function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: number): SongTrack {
@@ -378,22 +430,7 @@ function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: nu
     invalid(manifest, `${keyPath}.routeGains`, "give route or routeGains, not both");
   }
   if (track.route !== undefined) {
-    const route = check.array(`${keyPath}.route`, track.route, 1);
-    const seen = new Set<number>();
-    options.route = route.map((output, index) => {
-      const at = `${keyPath}.route[${index}]`;
-      if (typeof output === "number" && Number.isInteger(output) && output > outputs) {
-        invalid(
-          manifest,
-          at,
-          `output ${output} does not exist: the device has outputs 1 to ${outputs}`,
-        );
-      }
-      const number = check.integer(at, output, 1, outputs);
-      if (seen.has(number)) invalid(manifest, at, `repeats output ${number}`);
-      seen.add(number);
-      return number;
-    });
+    options.route = checkRoute(check, `${keyPath}.route`, track.route, outputs);
   }
   if (track.routeGains !== undefined) {
     const rows = check.array(`${keyPath}.routeGains`, track.routeGains, 1);
@@ -411,6 +448,25 @@ function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: nu
     });
   }
   return { file, keyPath, options };
+}
+
+function checkRoute(check: Checker, keyPath: string, value: unknown, outputs: number): number[] {
+  const route = check.array(keyPath, value, 1);
+  const seen = new Set<number>();
+  return route.map((output, index) => {
+    const at = `${keyPath}[${index}]`;
+    if (typeof output === "number" && Number.isInteger(output) && output > outputs) {
+      invalid(
+        check.manifest,
+        at,
+        `output ${output} does not exist: the device has outputs 1 to ${outputs}`,
+      );
+    }
+    const number = check.integer(at, output, 1, outputs);
+    if (seen.has(number)) invalid(check.manifest, at, `repeats output ${number}`);
+    seen.add(number);
+    return number;
+  });
 }
 
 async function checkTrackFile(manifest: string, track: SongTrack): Promise<void> {

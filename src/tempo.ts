@@ -8,8 +8,6 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
-
 /** One stretch of constant tempo, starting on a downbeat. */
 export interface TempoSegment {
   /** Seconds from the song's start of this segment's first downbeat. */
@@ -39,78 +37,82 @@ export interface TempoFields {
 
 const MAX_TEMPO = 1000;
 
-function fail(key: string, problem: string, path?: string): never {
-  throw new StemplayError("MANIFEST", `${key}: ${problem}`, { path });
-}
+/** Throws the caller's error for a key (a manifest names its file and key path). */
+export type Fail = (key: string, problem: string) => never;
 
-function checkTempo(value: unknown, key: string, path?: string): number {
+function checkTempo(value: unknown, key: string, fail: Fail): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TEMPO) {
-    fail(key, `must be a tempo in bpm above 0 and at most ${MAX_TEMPO}, got ${value}`, path);
+    fail(key, `must be a tempo in bpm above 0 and at most ${MAX_TEMPO}, got ${value}`);
   }
   return value;
 }
 
-function checkSignature(value: unknown, key: string, path?: string): [number, number] {
+function checkSignature(value: unknown, key: string, fail: Fail): [number, number] {
   if (
     !Array.isArray(value) || value.length !== 2 ||
     !value.every((n) => Number.isInteger(n) && n >= 1 && n <= 64)
   ) {
-    fail(key, `must be [beats per bar, beat unit], two whole numbers from 1 to 64, got ${JSON.stringify(value)}`, path);
+    fail(
+      key,
+      `must be [beats per bar, beat unit], two whole numbers from 1 to 64, got ${
+        JSON.stringify(value)
+      }`,
+    );
   }
   return [value[0], value[1]];
 }
 
-function checkSeconds(value: unknown, key: string, path?: string): number {
+function checkSeconds(value: unknown, key: string, fail: Fail): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    fail(key, `must be a number of seconds >= 0, got ${value}`, path);
+    fail(key, `must be a number of seconds >= 0, got ${value}`);
   }
   return value;
 }
 
 /**
  * Validates the manifest's tempo keys into segments (empty when the song has no tempo).
- * Errors name the key (`tempoMap[1].tempo`) and are StemplayError "MANIFEST" with `path`.
+ * Errors go through `fail` with the key (`tempoMap[1].tempo`) and the problem.
  */
-export function parseTempo(fields: TempoFields, path?: string): TempoSegment[] {
+export function parseTempo(fields: TempoFields, fail: Fail): TempoSegment[] {
   const { tempo, timeSignature, firstBeat, tempoMap } = fields;
   if (tempo === undefined && tempoMap === undefined) {
-    if (timeSignature !== undefined) fail("timeSignature", "needs a tempo", path);
-    if (firstBeat !== undefined) fail("firstBeat", "needs a tempo", path);
+    if (timeSignature !== undefined) fail("timeSignature", "needs a tempo");
+    if (firstBeat !== undefined) fail("firstBeat", "needs a tempo");
     return [];
   }
   const signature = timeSignature === undefined
     ? [4, 4] as [number, number]
-    : checkSignature(timeSignature, "timeSignature", path);
-  const start = firstBeat === undefined ? 0 : checkSeconds(firstBeat, "firstBeat", path);
+    : checkSignature(timeSignature, "timeSignature", fail);
+  const start = firstBeat === undefined ? 0 : checkSeconds(firstBeat, "firstBeat", fail);
   const segments: TempoSegment[] = [];
   if (tempo !== undefined) {
-    segments.push({ at: start, tempo: checkTempo(tempo, "tempo", path), timeSignature: signature });
+    segments.push({ at: start, tempo: checkTempo(tempo, "tempo", fail), timeSignature: signature });
   }
   if (tempoMap !== undefined) {
     if (!Array.isArray(tempoMap) || tempoMap.length === 0) {
-      fail("tempoMap", "must be a non-empty array of { at, tempo, timeSignature? }", path);
+      fail("tempoMap", "must be a non-empty array of { at, tempo, timeSignature? }");
     }
     tempoMap.forEach((entry, index) => {
       const key = `tempoMap[${index}]`;
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-        fail(key, "must be an object { at, tempo, timeSignature? }", path);
+        fail(key, "must be an object { at, tempo, timeSignature? }");
       }
       for (const name of Object.keys(entry)) {
         if (!["at", "tempo", "timeSignature"].includes(name)) {
-          fail(`${key}.${name}`, "is not a known key (at, tempo, timeSignature)", path);
+          fail(`${key}.${name}`, "is not a known key (at, tempo, timeSignature)");
         }
       }
-      const at = checkSeconds(entry.at, `${key}.at`, path);
+      const at = checkSeconds(entry.at, `${key}.at`, fail);
       const previous = segments.at(-1);
       if (previous && at <= previous.at) {
-        fail(`${key}.at`, `must come after ${previous.at} s (entries in time order)`, path);
+        fail(`${key}.at`, `must come after ${previous.at} s (entries in time order)`);
       }
       segments.push({
         at,
-        tempo: checkTempo(entry.tempo, `${key}.tempo`, path),
+        tempo: checkTempo(entry.tempo, `${key}.tempo`, fail),
         timeSignature: entry.timeSignature === undefined
           ? previous?.timeSignature ?? signature
-          : checkSignature(entry.timeSignature, `${key}.timeSignature`, path),
+          : checkSignature(entry.timeSignature, `${key}.timeSignature`, fail),
       });
     });
   }

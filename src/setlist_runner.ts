@@ -1,0 +1,162 @@
+/**
+ * Running a setlist: the current song plays while the next one decodes in the background, and
+ * the hand-over (gapless or crossfaded) is a cue the callback plays out on the exact frame.
+ * At most the current and the next song are held in memory.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { Setlist, SetlistEntry } from "./setlist.ts";
+import type { ShowFlow } from "./show.ts";
+import type { SongDescription } from "./song.ts";
+
+/** A song decoded and attached to its own group, not yet the one playing. */
+export interface PreparedSong {
+  group: number;
+  durationFrames: number;
+  description: SongDescription;
+}
+
+/** What a setlist needs from the player. */
+export interface SetlistHost {
+  readonly sampleRate: number;
+  /** The current song's length. */
+  readonly durationFrames: number;
+  readonly show: ShowFlow;
+  /** Decodes and attaches a song into a new group, without switching to it. */
+  prepareSong(description: SongDescription): Promise<PreparedSong>;
+  /** Makes a prepared song the current one, stopped at `startFrame`; frees the old one. */
+  switchToSong(prepared: PreparedSong, startFrame: number): Promise<void>;
+  /** The callback already switched to `prepared` (a transition cue fired): take it as the
+   * current song, and free the old one once `tailFrames` of crossfade have played. */
+  adoptSong(prepared: PreparedSong, tailFrames: number): void;
+  /** Frees a prepared song that will not play. */
+  dropSong(prepared: PreparedSong): Promise<void>;
+}
+
+/** Where a setlist stands, as `player.setlist` shows it. */
+export interface SetlistState {
+  title: string;
+  songs: { title: string; path: string }[];
+  /** The current song's index. */
+  index: number;
+  /** Whether the next song is decoded and its transition armed. */
+  nextReady: boolean;
+}
+
+/** Plays a validated setlist through a player. */
+export class SetlistRunner {
+  #host: SetlistHost;
+  #setlist: Setlist;
+  #index = 0;
+  #next?: { index: number; song: PreparedSong };
+  #work: Promise<void> = Promise.resolve();
+
+  constructor(host: SetlistHost, setlist: Setlist) {
+    this.#host = host;
+    this.#setlist = setlist;
+  }
+
+  /** The setlist and where it stands. */
+  get state(): SetlistState {
+    return {
+      title: this.#setlist.title,
+      songs: this.#setlist.songs.map((s) => ({ title: s.description.title, path: s.song })),
+      index: this.#index,
+      nextReady: this.#next !== undefined,
+    };
+  }
+
+  #startFrame(entry: SetlistEntry): number {
+    const marker = entry.description.markers.find((m) => m.name === entry.start);
+    return Math.round((marker?.at ?? 0) * this.#host.sampleRate);
+  }
+
+  /** Goes to song `index`, stopped at its start, and starts decoding the one after it. */
+  async goto(index: number): Promise<void> {
+    const songs = this.#setlist.songs;
+    if (!Number.isInteger(index) || index < 0 || index >= songs.length) {
+      throw new StemplayError(
+        "SETLIST",
+        `no song ${index} in the setlist (it has songs 0 to ${songs.length - 1})`,
+      );
+    }
+    await this.#work; // a preload in flight finishes first
+    const next = this.#next;
+    this.#next = undefined;
+    let prepared: PreparedSong;
+    if (next?.index === index) {
+      prepared = next.song;
+    } else {
+      if (next) await this.#host.dropSong(next.song); // never three songs in memory
+      prepared = await this.#host.prepareSong(songs[index].description);
+    }
+    await this.#host.switchToSong(prepared, this.#startFrame(songs[index]));
+    this.#index = index;
+    this.#host.show.countIn = songs[index].countIn;
+    this.#work = this.#preloadNext();
+    await this.#work;
+  }
+
+  /** Resolves when the next song is decoded and its transition armed. */
+  ready(): Promise<void> {
+    return this.#work;
+  }
+
+  async #preloadNext(): Promise<void> {
+    const index = this.#index + 1;
+    const entry = this.#setlist.songs[index];
+    if (!entry) {
+      this.#host.show.setStandingCue(undefined);
+      return;
+    }
+    const song = await this.#host.prepareSong(entry.description);
+    this.#next = { index, song };
+    this.#armTransition();
+  }
+
+  /** Arms the current song's hand-over to the prepared next one. */
+  #armTransition(): void {
+    const current = this.#setlist.songs[this.#index];
+    const next = this.#next;
+    const show = this.#host.show;
+    if (!next || current.transition === "stop") {
+      show.setStandingCue(undefined);
+      return;
+    }
+    const duration = this.#host.durationFrames;
+    const crossfade = current.transition === "next"
+      ? 0
+      : Math.min(duration, Math.round(current.transition.crossfade * this.#host.sampleRate));
+    show.setStandingCue({
+      at: duration - crossfade,
+      group: next.song.group,
+      target: this.#startFrame(this.#setlist.songs[next.index]),
+      crossfade,
+    });
+  }
+
+  /** Called at every poll with the group the callback plays: adopts the next song once a
+   * transition has switched to it, and starts decoding the one after. */
+  poll(group: number): void {
+    const next = this.#next;
+    if (!next || group !== next.song.group) return;
+    const current = this.#setlist.songs[this.#index];
+    const tail = typeof current.transition === "object"
+      ? Math.round(current.transition.crossfade * this.#host.sampleRate)
+      : 0;
+    this.#next = undefined;
+    this.#index = next.index;
+    this.#host.adoptSong(next.song, tail);
+    this.#host.show.countIn = this.#setlist.songs[next.index].countIn;
+    this.#work = this.#preloadNext();
+  }
+
+  /** Frees the prepared next song (the setlist is being replaced or the player closes). */
+  async dispose(): Promise<void> {
+    await this.#work.catch(() => {});
+    if (this.#next) await this.#host.dropSong(this.#next.song);
+    this.#next = undefined;
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * Show flow on the control side: marker jumps quantised to the beat, bar or section, loops,
+ * count-ins, fades. Each becomes one request to the callback (a cue at an exact frame, or a
+ * fade), so what a band leader asks for happens on the frame, never on a JS timer.
+ *
+ * One cue is armed at a time. A standing cue (the setlist's transition to the next song) is
+ * put back whenever a jump fires or a loop is left.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { DecodedAudio } from "./decode.ts";
+import type { Native } from "./native.ts";
+import { outPointer, unwrap } from "./native.ts";
+import type { Marker } from "./song.ts";
+import type { Track, TrackOptions } from "./track.ts";
+import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "./tempo.ts";
+
+/** When a jump happens: at once, on the next beat, the next bar line, or the next marker. */
+export type JumpAt = "now" | "beat" | "bar" | "section";
+
+/** A cue the callback plays out on its own: at `at`, go to `target` in `group`. */
+export interface Cue {
+  at: number;
+  group: number;
+  target: number;
+  crossfade: number;
+}
+
+/** What show flow needs from the player. */
+export interface ShowHost {
+  readonly native: Native;
+  readonly engine: Deno.PointerValue;
+  readonly sampleRate: number;
+  readonly blockFrames: number;
+  readonly offline: boolean;
+  /** The playing song's position, as the callback last published it. */
+  readonly songPositionFrames: number;
+  readonly durationFrames: number;
+  readonly currentGroup: number;
+  readonly markers: Marker[];
+  readonly tempo: TempoSegment[];
+  readonly clickRoute: number[] | undefined;
+  assertOpen(what: string): void;
+  newGroup(): number;
+  createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
+  dropTrack(track: Track): Promise<void>;
+}
+
+const JUMP_AT: JumpAt[] = ["now", "beat", "bar", "section"];
+/** Jumps and loop seams are declicked with a crossfade this long. */
+const SEAM_SECONDS = 0.005;
+const MAX_COUNT_IN = 16;
+const MAX_FADE_SECONDS = 600;
+
+function refuse(code: string, message: string): never {
+  throw new StemplayError(code, message);
+}
+
+/** Renders a click track in C from beat positions (accents on downbeats). */
+export function renderClick(
+  native: Native,
+  beats: Beat[],
+  frames: number,
+  sampleRate: number,
+): DecodedAudio {
+  const positions = new BigUint64Array(beats.map((b) => BigInt(b.frame)));
+  const accents = new Uint8Array(beats.map((b) => b.beat === 1 ? 1 : 0));
+  const cell = new BigUint64Array(1);
+  unwrap(
+    native,
+    native.sp_click_render(positions, accents, beats.length, BigInt(frames), sampleRate, cell),
+    "render the click",
+  );
+  return { pcm: outPointer(cell), channels: 1, frames, sourceRate: sampleRate, path: "" };
+}
+
+/** The show-flow state of one player. */
+export class ShowFlow {
+  #host: ShowHost;
+  #loop?: { start: number; end: number };
+  #standing?: Cue;
+  #jumpArmed = false;
+  #countIn = 0;
+  #countInTrack?: { track: Track; group: number; frames: number; songGroup: number };
+  #cuesFired = 0;
+
+  constructor(host: ShowHost) {
+    this.#host = host;
+  }
+
+  get #seam(): number {
+    return Math.round(this.#host.sampleRate * SEAM_SECONDS);
+  }
+
+  #arm(cue: Cue, repeat: boolean): void {
+    const { native, engine } = this.#host;
+    unwrap(
+      native,
+      native.sp_transport_cue(
+        engine,
+        BigInt(Math.max(0, cue.at)),
+        cue.group,
+        BigInt(cue.target),
+        cue.crossfade,
+        repeat ? 1 : 0,
+      ),
+      "arm a cue",
+    );
+  }
+
+  /** Puts back what should be armed when nothing else is: the loop, else the standing cue. */
+  #rearm(): void {
+    const host = this.#host;
+    if (this.#loop) {
+      this.#arm({
+        at: this.#loop.end,
+        group: host.currentGroup,
+        target: this.#loop.start,
+        crossfade: this.#seam,
+      }, true);
+    } else if (this.#standing) {
+      this.#arm(this.#standing, false);
+    } else {
+      unwrap(host.native, host.native.sp_transport_cancel_cue(host.engine), "cancel a cue");
+    }
+  }
+
+  /** Sets (or clears) the cue that stands when no jump or loop is armed: the setlist's
+   * transition. */
+  setStandingCue(cue: Cue | undefined): void {
+    this.#standing = cue;
+    if (!this.#loop && !this.#jumpArmed) this.#rearm();
+  }
+
+  /** Forgets the song's loop and jump (a new song is in place). */
+  resetForSong(): void {
+    this.#loop = undefined;
+    this.#jumpArmed = false;
+    this.#standing = undefined;
+    this.#rearm();
+  }
+
+  #marker(which: string | number): Marker {
+    const markers = this.#host.markers;
+    const found = typeof which === "number"
+      ? markers[which]
+      : markers.find((m) => m.name === which) ??
+        markers.find((m) => m.name.toLowerCase() === String(which).toLowerCase());
+    if (!found) {
+      const names = markers.map((m) => `"${m.name}"`).join(", ") || "none";
+      refuse(
+        "MARKER",
+        `no marker ${
+          typeof which === "number" ? which : `"${which}"`
+        } in this song (markers: ${names})`,
+      );
+    }
+    return found;
+  }
+
+  /** Frames after the published position that a request may take to reach the callback:
+   * none offline (render is synchronous), one block on a device. */
+  get #guard(): number {
+    return this.#host.offline ? 0 : this.#host.blockFrames;
+  }
+
+  #grid(what: string): Beat[] {
+    const host = this.#host;
+    if (host.tempo.length === 0) {
+      refuse("NO_TEMPO", `${what} needs the song's tempo ("tempo" in its manifest)`);
+    }
+    return beatGrid(host.tempo, host.durationFrames, host.sampleRate);
+  }
+
+  /** Jumps to a marker (by name or index) now, or on the next beat, bar line or marker. */
+  jump(marker: string | number, options: { at?: JumpAt } = {}): void {
+    const host = this.#host;
+    host.assertOpen("jump");
+    const at = options.at ?? "now";
+    if (!JUMP_AT.includes(at)) {
+      refuse("INVALID_ARGUMENT", `at must be one of ${JUMP_AT.join(", ")}, got ${at}`);
+    }
+    const target = Math.round(this.#marker(marker).at * host.sampleRate);
+    const from = host.songPositionFrames + this.#guard;
+    let when = host.songPositionFrames;
+    if (at === "beat" || at === "bar") {
+      when = nextBeat(this.#grid(`a jump at the next ${at}`), from, at === "bar")?.frame ??
+        host.durationFrames;
+    } else if (at === "section") {
+      const next = host.markers.map((m) => Math.round(m.at * host.sampleRate)).filter((f) =>
+        f >= from && f > host.songPositionFrames
+      );
+      when = next.length ? Math.min(...next) : host.durationFrames;
+    }
+    this.#arm({ at: when, group: host.currentGroup, target, crossfade: this.#seam }, false);
+    this.#loop = undefined; // jumping out of a vamp ends it
+    this.#jumpArmed = true;
+  }
+
+  /** Cancels a jump that has not happened yet; a loop or transition stands again. */
+  cancelJump(): void {
+    this.#host.assertOpen("cancel a jump");
+    this.#jumpArmed = false;
+    this.#rearm();
+  }
+
+  /** Loops from `start` to `end` seconds, seamlessly, until `exitLoop()`. */
+  loop(start: number, end: number): void {
+    const host = this.#host;
+    host.assertOpen("loop");
+    for (const [name, value] of [["start", start], ["end", end]] as const) {
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        refuse("INVALID_ARGUMENT", `loop ${name} must be seconds >= 0, got ${value}`);
+      }
+    }
+    if (end <= start) refuse("LOOP", `loop end (${end} s) must come after its start (${start} s)`);
+    const duration = host.durationFrames / host.sampleRate;
+    if (end > duration) {
+      refuse("LOOP", `loop end ${end} s is beyond the song (${duration.toFixed(3)} s)`);
+    }
+    this.#loop = {
+      start: Math.round(start * host.sampleRate),
+      end: Math.round(end * host.sampleRate),
+    };
+    this.#jumpArmed = false;
+    this.#rearm();
+  }
+
+  /** Loops a marker's section: from it to the next marker (or the song's end). */
+  loopSection(marker: string | number): void {
+    const host = this.#host;
+    const from = this.#marker(marker);
+    const later = host.markers.filter((m) => m.at > from.at).map((m) => m.at);
+    const end = later.length ? Math.min(...later) : host.durationFrames / host.sampleRate;
+    this.loop(from.at, end);
+  }
+
+  /** The loop playing, in seconds, if any. */
+  get loopRange(): { start: number; end: number } | undefined {
+    const rate = this.#host.sampleRate;
+    return this.#loop && { start: this.#loop.start / rate, end: this.#loop.end / rate };
+  }
+
+  /** Leaves the loop: "end" (default) plays the current pass to its end and goes on; "now"
+   * goes on from the loop's end at once (crossfaded). */
+  exitLoop(options: { at?: "now" | "end" } = {}): void {
+    const host = this.#host;
+    host.assertOpen("exit the loop");
+    const at = options.at ?? "end";
+    if (at !== "now" && at !== "end") {
+      refuse("INVALID_ARGUMENT", `exitLoop at must be "now" or "end", got ${at}`);
+    }
+    const loop = this.#loop;
+    if (!loop) return; // nothing to leave: a live rig ignores the extra press
+    this.#loop = undefined;
+    if (at === "now") {
+      this.#arm({
+        at: host.songPositionFrames,
+        group: host.currentGroup,
+        target: loop.end,
+        crossfade: this.#seam,
+      }, false);
+      this.#jumpArmed = true;
+    } else {
+      this.#rearm();
+    }
+  }
+
+  /** Bars of count-in before the song starts from a stop (0: none). */
+  get countIn(): number {
+    return this.#countIn;
+  }
+  set countIn(bars: number) {
+    if (!Number.isInteger(bars) || bars < 0 || bars > MAX_COUNT_IN) {
+      refuse(
+        "INVALID_ARGUMENT",
+        `countIn must be a whole number of bars from 0 to ${MAX_COUNT_IN}, got ${bars}`,
+      );
+    }
+    if (bars > 0 && this.#host.tempo.length === 0) {
+      refuse("NO_TEMPO", 'a count-in needs the song\'s tempo ("tempo" in its manifest)');
+    }
+    this.#countIn = bars;
+  }
+
+  /** Before play from a stop: plays the count-in as its own short song, cued gaplessly into
+   * the song at its current position. Returns whether a count-in was started. */
+  startCountIn(fromFrame: number): boolean {
+    const host = this.#host;
+    if (this.#countIn === 0 || host.tempo.length === 0 || this.#countInTrack) return false;
+    const { beats, frames } = countInGrid(host.tempo[0], this.#countIn, host.sampleRate);
+    const group = host.newGroup();
+    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
+    let track: Track;
+    try {
+      track = host.createTrack(decoded, { name: "count-in", route: host.clickRoute }, group);
+    } catch (error) {
+      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+    const songGroup = host.currentGroup;
+    unwrap(
+      host.native,
+      host.native.sp_transport_switch(host.engine, group, 0n),
+      "start the count-in",
+    );
+    this.#arm({ at: frames, group: songGroup, target: fromFrame, crossfade: 0 }, false);
+    this.#jumpArmed = true;
+    this.#countInTrack = { track, group, frames, songGroup };
+    return true;
+  }
+
+  /** During a count-in, the song's position is negative: frames until the song starts. */
+  displayPosition(position: number, group: number): number {
+    const countIn = this.#countInTrack;
+    return countIn && group === countIn.group ? position - countIn.frames : position;
+  }
+
+  /** Called at every poll with the callback's group and cue counter: frees a finished
+   * count-in, and puts back the standing cue after a jump fired. */
+  poll(group: number, cuesFired: number): void {
+    const fired = cuesFired !== this.#cuesFired;
+    this.#cuesFired = cuesFired;
+    const countIn = this.#countInTrack;
+    if (countIn && group === countIn.songGroup && fired) {
+      this.#countInTrack = undefined;
+      void this.#host.dropTrack(countIn.track);
+    }
+    if (fired && this.#jumpArmed) {
+      this.#jumpArmed = false;
+      this.#rearm();
+    }
+  }
+
+  /** Equal-power fade of the whole mix to silence over `seconds`, then paused. */
+  fadeOut(seconds: number): void {
+    this.#fade(0, seconds, "fadeOut");
+  }
+
+  /** Equal-power fade in over `seconds` (from silence when not playing). The player starts
+   * playing. */
+  fadeIn(seconds: number): void {
+    this.#fade(1, seconds, "fadeIn");
+  }
+
+  #fade(direction: 0 | 1, seconds: number, what: string): void {
+    const host = this.#host;
+    host.assertOpen(what);
+    if (
+      typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 ||
+      seconds > MAX_FADE_SECONDS
+    ) {
+      refuse(
+        "INVALID_ARGUMENT",
+        `${what} needs seconds from 0 to ${MAX_FADE_SECONDS}, got ${seconds}`,
+      );
+    }
+    unwrap(
+      host.native,
+      host.native.sp_transport_fade(host.engine, direction, Math.round(seconds * host.sampleRate)),
+      what,
+    );
+  }
+}
