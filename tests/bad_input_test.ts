@@ -217,8 +217,8 @@ Deno.test("every kind of manifest schema error is MANIFEST naming the key path",
       ["not an object", () => [1, 2], /song\.json: must be an object, got an array/],
       [
         "unknown key",
-        (m) => ({ ...m, tempo: 120 }),
-        /: tempo: unknown key \(allowed here: title, sampleRate/,
+        (m) => ({ ...m, bpm: 120 }),
+        /: bpm: unknown key \(allowed here: title, sampleRate/,
       ],
       ["unknown track key", (m) => (m.tracks[1].volume = 3, m), /tracks\[1\]\.volume: unknown key/],
       [
