@@ -28,3 +28,8 @@ export type { Marker, SongDescription, SongDescriptionOptions, SongTrack } from 
 export type { LoadSongOptions } from "./src/song_loader.ts";
 export type { LatencyStats } from "./src/stats.ts";
 export type { LatencyProfile } from "./src/profiles.ts";
+export type { JumpAt } from "./src/show.ts";
+export type { TempoSegment } from "./src/tempo.ts";
+export { loadSetlist } from "./src/setlist.ts";
+export type { Setlist, SetlistEntry, Transition } from "./src/setlist.ts";
+export type { SetlistState } from "./src/setlist_runner.ts";
