@@ -38,8 +38,11 @@ export interface SetlistEntry {
 
 /** A validated setlist. */
 export interface Setlist {
+  /** The setlist file. */
   path: string;
+  /** Its title ("" when it has none). */
   title: string;
+  /** The songs in show order. */
   songs: SetlistEntry[];
 }
 

@@ -37,7 +37,9 @@ export interface SetlistHost {
 
 /** Where a setlist stands, as `player.setlist` shows it. */
 export interface SetlistState {
+  /** The setlist's title. */
   title: string;
+  /** Each song's title and path, in show order. */
   songs: { title: string; path: string }[];
   /** The current song's index. */
   index: number;
