@@ -114,6 +114,25 @@ static sp_result open_device(sp_engine *engine, const char *backend_name, int32_
         }
         engine->has_device = true;
     }
+    /* Output n must be channel n of the interface. miniaudio gives the engine side its own
+     * standard channel map and shuffles channels by position name into the device's (with
+     * PulseAudio's 4-channel map, outputs 2 and 3 swapped). Asking again with the device's map
+     * makes the conversion a plain copy. */
+    const ma_uint32 opened_channels = engine->device.playback.channels;
+    if (opened_channels == engine->device.playback.internalChannels &&
+        !ma_channel_map_is_equal(engine->device.playback.channelMap,
+                                 engine->device.playback.internalChannelMap, opened_channels)) {
+        ma_channel device_map[MA_MAX_CHANNELS];
+        memcpy(device_map, engine->device.playback.internalChannelMap, sizeof device_map);
+        ma_device_uninit(&engine->device);
+        engine->has_device = false;
+        config.playback.channels = opened_channels;
+        config.playback.pChannelMap = device_map;
+        if (ma_device_init(&engine->context, &config, &engine->device) != MA_SUCCESS) {
+            return SP_ERROR_DEVICE;
+        }
+        engine->has_device = true;
+    }
     engine->channels = engine->device.playback.channels;
     engine->sample_rate = engine->device.sampleRate;
     snprintf(engine->device_name, sizeof engine->device_name, "%s", engine->device.playback.name);

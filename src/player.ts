@@ -62,6 +62,9 @@ const STATES: PlayerState[] = ["stopped", "playing", "paused", "ended"];
 const POLL_MS = 20;
 /** The device counts as lost when its callback has not run for this long. */
 const WATCHDOG_MIN_MS = 500;
+/** Until the callback has been seen running, a stream may take this long to start (a
+ * PulseAudio stream on a null sink takes 1-2 s). */
+const WATCHDOG_STARTUP_MS = 5000;
 const RELEASE_WAIT_MS = 2;
 
 const STATUS = {
@@ -169,6 +172,7 @@ export class Player extends EventTarget {
   #lastState: PlayerState = "stopped";
   #lastBlocks = 0n;
   #lastBlockChangeAt = 0;
+  #blockChangesSeen = 0;
   #timer?: ReturnType<typeof setInterval>;
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
@@ -711,6 +715,7 @@ export class Player extends EventTarget {
 
   #startPolling(): void {
     this.#lastBlockChangeAt = performance.now();
+    this.#blockChangesSeen = 0;
     this.#timer = setInterval(() => this.#poll(), POLL_MS);
     Deno.unrefTimer(this.#timer);
   }
@@ -729,9 +734,14 @@ export class Player extends EventTarget {
     if (status[STATUS.blocks] !== this.#lastBlocks) {
       this.#lastBlocks = status[STATUS.blocks];
       this.#lastBlockChangeAt = now;
+      this.#blockChangesSeen++;
     } else if (!this.offline) {
       const period = this.blockFrames / this.sampleRate * 1000;
-      if (now - this.#lastBlockChangeAt > Math.max(WATCHDOG_MIN_MS, 4 * period)) {
+      // The first callback may come at once (a prefill), the stream proper much later.
+      const limit = this.#blockChangesSeen < 2
+        ? WATCHDOG_STARTUP_MS
+        : Math.max(WATCHDOG_MIN_MS, 4 * period);
+      if (now - this.#lastBlockChangeAt > limit) {
         this.#deviceLost();
         return;
       }
