@@ -21,6 +21,7 @@ export const HELP: Record<string, string> = {
 
 Usage:
   stemplay play <song-folder | song.json | file...> [flags]   play with a live screen
+  stemplay play <setlist.json> [flags]                        run a show (a setlist)
   stemplay devices [--backend <name>]                         list playback devices
   stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
   stemplay demo [flags]                                       make a demo song and play it
@@ -28,17 +29,21 @@ Usage:
 Run \`stemplay <command> --help\` for a command's flags.
 Exit codes: 0 done, 1 runtime failure, 2 usage error.`,
 
-  play: `Usage: stemplay play <song-folder | song.json | file...> [flags]
+  play: `Usage: stemplay play <song-folder | song.json | setlist.json | file...> [flags]
 
-Plays a song folder (every .wav/.flac/.mp3 in it, sorted by name), a song.json manifest, or
-audio files given one by one. On a terminal it shows a live screen; piped, it prints a
-progress line a second and a summary at the end.
+Plays a song folder (every .wav/.flac/.mp3 in it, sorted by name), a song.json manifest, a
+setlist (a .json with "songs"), or audio files given one by one. On a terminal it shows a
+live screen; piped, it prints a progress line a second and a summary at the end (a setlist
+plays through, song after song).
 
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
 ${AUDIO}
 
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker, Home start,
-1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor, q quit.`,
+1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor, q quit.
+Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
+(loop) the current section, Enter leave the loop at its end, c count-in on/off,
+f fade out over 4 s.`,
 
   devices: `Usage: stemplay devices [--backend <name>]
 

@@ -27,6 +27,14 @@ const SEQUENCES: [string, Key][] = [
   ["\x1b[7~", "home"],
 ];
 
+/** Control characters that arrive as themselves, by name. */
+const NAMED_CHARS: Record<string, Key> = {
+  "\x03": "ctrl-c",
+  " ": "space",
+  "\r": "enter",
+  "\n": "enter",
+};
+
 /** Splits what one read of stdin returned into keys. Unknown escape sequences are dropped. */
 export function decodeKeys(text: string): Key[] {
   const keys: Key[] = [];
@@ -46,7 +54,7 @@ export function decodeKeys(text: string): Key[] {
       continue;
     }
     const char = text[i++];
-    keys.push(char === "\x03" ? "ctrl-c" : char === " " ? "space" : char);
+    keys.push(NAMED_CHARS[char] ?? char);
   }
   return keys;
 }
@@ -55,11 +63,22 @@ export function decodeKeys(text: string): Key[] {
 export type KeyOutcome = "continue" | "quit";
 
 /**
- * Applies one key to the session.
+ * Applies one key to the session. After `j`, the next key is a marker number (any other key
+ * cancels the jump and then does what it always does).
  *
- * @returns "quit" for q, Q and Ctrl-C; "continue" otherwise (unknown keys do nothing)
+ * @returns "quit" for q, Q and Ctrl-C; "continue" otherwise (unknown keys do nothing). A
+ *   promise for the keys that change songs (n, p), which take a moment.
+ * @throws {StemplayError} when the player refuses (the screen shows it on its message line)
  */
-export function handleKey(session: PlaySession, key: Key): KeyOutcome {
+export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<KeyOutcome> {
+  const show = session.show;
+  if (show.jumpPending) {
+    if (/^[0-9]$/.test(key)) {
+      show.jumpTo(Number(key));
+      return "continue";
+    }
+    show.cancelJump();
+  }
   switch (key) {
     case "q":
     case "Q":
@@ -102,6 +121,25 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome {
       break;
     case "l":
       session.toggleMonitor();
+      break;
+    case "n":
+      return show.step(1).then(() => "continue");
+    case "p":
+      return show.step(-1).then(() => "continue");
+    case "j":
+      show.startJump();
+      break;
+    case "v":
+      show.vamp();
+      break;
+    case "enter":
+      show.leaveLoop();
+      break;
+    case "c":
+      show.toggleCountIn();
+      break;
+    case "f":
+      show.fadeOut();
       break;
     default:
       if (/^[1-9]$/.test(key)) session.select(Number(key));

@@ -14,7 +14,8 @@ import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
 import { PlaySession } from "./session.ts";
-import { type LoadedSong, loadInputs } from "./song_source.ts";
+import { runSetlistReporter } from "./setlist_reporter.ts";
+import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
 import { runScreen } from "./tui.ts";
 
 const COMMAND = "stemplay play";
@@ -58,21 +59,33 @@ export async function playOn(
   start: string | undefined,
   command = COMMAND,
 ): Promise<Deno.Signal | undefined> {
-  const progress = new StderrProgress("loading");
-  const song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
-  progress.done();
+  const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
+  let song: LoadedSong;
+  if (setlist) {
+    warn(`loading the setlist ${inputs[0]}…`);
+    await player.loadSetlist(inputs[0]);
+    song = { title: player.title, markers: player.markers };
+  } else {
+    const progress = new StderrProgress("loading");
+    song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
+    progress.done();
+  }
   if (start !== undefined) player.seek(startSeconds(command, start, song));
   const session = new PlaySession(player, song);
   player.play();
   if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
     const signal = await runScreen(session);
+    const list = player.setlist;
+    const where = list
+      ? ` (song ${list.index + 1} of ${list.songs.length} of "${list.title}")`
+      : "";
     console.log(
-      `stemplay: left "${song.title}" at ${formatTime(player.position)} of ` +
+      `stemplay: left "${session.song.title}"${where} at ${formatTime(player.position)} of ` +
         `${formatTime(player.duration)} (${signal ? `stopped by ${signal}` : player.state})`,
     );
     return signal;
   }
-  return await runReporter(session);
+  return setlist ? await runSetlistReporter(session) : await runReporter(session);
 }
 
 /** Exit codes after a signal, as shells report them (128 + its number). */

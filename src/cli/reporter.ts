@@ -12,12 +12,23 @@ import type { PlaySession } from "./session.ts";
 /** Milliseconds between progress lines. */
 const LINE_MS = 1000;
 
-/** One progress line, e.g. "0:03.0 / 0:24.0  playing  Intro". */
+/** One progress line, e.g. "0:03.0 / 0:24.0  playing  Intro"; with a setlist it starts with
+ * the song, e.g. "[2/5 Goodness] ". */
 export function progressLine(session: PlaySession): string {
   const { player } = session;
   const marker = session.markerAt(player.position);
-  return `${formatTime(player.position)} / ${formatTime(player.duration)}  ${player.state}` +
-    (marker ? `  ${marker.name}` : "");
+  const setlist = player.setlist;
+  const song = setlist ? `[${setlist.index + 1}/${setlist.songs.length} ${player.title}] ` : "";
+  return `${song}${formatTime(player.position)} / ${formatTime(player.duration)}  ` +
+    player.state + (marker ? `  ${marker.name}` : "");
+}
+
+/** How `runReporter` reports. */
+export interface ReporterOptions {
+  /** Print the closing summary (default true). */
+  summary?: boolean;
+  /** Called before each progress line and once at the end (a setlist notes song changes). */
+  onTick?: () => void;
 }
 
 /** The closing summary. */
@@ -50,6 +61,7 @@ export function summaryLines(session: PlaySession, how: string, playedSeconds: n
 export async function runReporter(
   session: PlaySession,
   print: (line: string) => void = console.log,
+  options: ReporterOptions = {},
 ): Promise<Deno.Signal | undefined> {
   const { player } = session;
   const startedAt = performance.now();
@@ -65,7 +77,11 @@ export async function runReporter(
     Deno.addSignalListener(signal, handler);
     return () => Deno.removeSignalListener(signal, handler);
   });
-  const onEnd = () => wake();
+  // Only an end (or a lost device) cuts the second short: a start would print a line early.
+  const onEnd = (event: Event) => {
+    const state = (event as CustomEvent<string>).detail;
+    if (state === "ended" || state === "error") wake();
+  };
   player.addEventListener("statechange", onEnd);
   try {
     while (true) {
@@ -73,6 +89,7 @@ export async function runReporter(
       if (state === "error") {
         throw new StemplayError("DEVICE_LOST", `the audio device ${player.deviceName} stopped`);
       }
+      options.onTick?.();
       if (state === "ended" || stopSignal) break;
       if (lines++ > 0) print(progressLine(session)); // the first after a second of playing
       await new Promise<void>((resolve) => {
@@ -85,7 +102,9 @@ export async function runReporter(
     }
     const played = (performance.now() - startedAt) / 1000;
     const how = stopSignal ? `stopped by ${stopSignal}` : "ended";
-    for (const line of summaryLines(session, how, played)) print(line);
+    if (options.summary !== false) {
+      for (const line of summaryLines(session, how, played)) print(line);
+    }
     return stopSignal;
   } finally {
     player.removeEventListener("statechange", onEnd);

@@ -10,6 +10,7 @@ import { defaultRoute } from "../routing.ts";
 import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
 import type { PlaySession } from "./session.ts";
+import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -52,13 +53,19 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   const duration = player.duration;
   const state = player.state;
   const marker = session.markerAt(position);
+  const barBeat = positionBarBeat(session, position);
   const lines: string[] = [];
   lines.push(`stemplay  ${song.title}`);
   lines.push(
     `${pad(STATE_LABELS[state] ?? state, 14)}${formatTime(position)} / ${formatTime(duration)}` +
-      (marker ? `   marker: ${marker.name}` : ""),
+      (barBeat ? `   ${barBeat}` : "") + (marker ? `   marker: ${marker.name}` : ""),
   );
   lines.push(progressBar(duration > 0 ? position / duration : 0, Math.min(columns - 1, 72)));
+  const setlist = setlistLines(session);
+  if (setlist.length > 0 || song.markers.length > 0 || player.tempo.length > 0) {
+    lines.push(...markerLines(session, columns), showStateLine(session));
+  }
+  if (setlist.length > 0) lines.push("", ...setlist);
   lines.push("");
   const nameWidth = Math.max(8, Math.min(20, ...player.tracks.map((track) => track.name.length)));
   const meterWidth = Math.max(10, Math.min(30, columns - nameWidth - 40));
@@ -93,6 +100,7 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   lines.push("");
   lines.push("space play/pause  <- -> 5 s  [ ] markers  Home start  1-9 track  m mute  s solo");
   lines.push("+ - gain  0 reset gain  l latency monitor  q quit");
+  lines.push("n p song  j 1-9 jump at next bar  v vamp  Enter end loop  c count-in  f fade");
   return lines;
 }
 

@@ -11,6 +11,7 @@ import { dbToGain } from "../track.ts";
 import { formatDb } from "./format.ts";
 import type { LatencyStats } from "../stats.ts";
 import type { LoadedSong, Marker } from "./song_source.ts";
+import { ShowControls } from "./show_controls.ts";
 
 /** Seconds that ← and → jump. */
 export const SEEK_STEP_SECONDS = 5;
@@ -29,21 +30,29 @@ const METER_FALL_DB_PER_SECOND = 24;
 export class PlaySession {
   /** The player the song plays on. */
   readonly player: Player;
-  /** The song's title and markers. */
-  readonly song: LoadedSong;
   /** Index into `player.tracks` of the track the keys act on. */
   selected = 0;
   /** What the last key did, shown on the screen's message line. */
   message = "";
-  #initialGains: number[];
+  /** The show keys (setlist songs, jumps, loops, count-in, fade). */
+  readonly show: ShowControls;
+  #song: LoadedSong;
+  /** Each track's gain before the keys first changed it (0 goes back to it). */
+  #initialGains = new WeakMap<Track, number>();
   #levels: number[] = [];
   #lastMeterAt = 0;
 
   /** @param player a player with the song loaded @param song its title and markers */
   constructor(player: Player, song: LoadedSong) {
     this.player = player;
-    this.song = song;
-    this.#initialGains = player.tracks.map((track) => track.gain);
+    this.#song = song;
+    this.show = new ShowControls(this);
+  }
+
+  /** The song's title and markers: with a setlist, the setlist's current song. */
+  get song(): LoadedSong {
+    if (!this.player.setlist) return this.#song;
+    return { title: this.player.title, markers: this.player.markers };
   }
 
   /** The selected track, if there is one. */
@@ -139,6 +148,7 @@ export class PlaySession {
   changeGain(db: number): void {
     const track = this.track;
     if (!track) return;
+    if (!this.#initialGains.has(track)) this.#initialGains.set(track, track.gain);
     const current = track.gain > 0 ? track.gainDb : MIN_GAIN_DB - GAIN_STEP_DB;
     const next = Math.min(MAX_GAIN_DB, Math.round(current + db));
     track.gain = next < MIN_GAIN_DB ? 0 : dbToGain(next);
@@ -149,7 +159,7 @@ export class PlaySession {
   resetGain(): void {
     const track = this.track;
     if (!track) return;
-    track.gain = this.#initialGains[this.selected] ?? 1;
+    track.gain = this.#initialGains.get(track) ?? track.gain;
     this.message = `${track.name} back to ${formatDb(track.gain)}`;
   }
 

@@ -30,6 +30,20 @@ async function isSong(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * True when `path` is a setlist: a .json file whose top level has "songs". Anything else
+ * (including JSON that does not parse) is left to the song loader, which names the problem.
+ */
+export async function isSetlistFile(path: string): Promise<boolean> {
+  if (!path.toLowerCase().endsWith(".json")) return false;
+  try {
+    const raw = JSON.parse(await Deno.readTextFile(path));
+    return typeof raw === "object" && raw !== null && !Array.isArray(raw) && "songs" in raw;
+  } catch {
+    return false;
+  }
+}
+
 function baseName(path: string): string {
   const parts = path.replace(/[\\/]+$/, "").split(/[\\/]/);
   return parts.pop() || path;

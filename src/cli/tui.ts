@@ -5,6 +5,7 @@
  * @module
  */
 
+import { StemplayError } from "../errors.ts";
 import { decodeKeys, handleKey } from "./keys.ts";
 import { frameLines, frameText } from "./screen.ts";
 import type { PlaySession } from "./session.ts";
@@ -12,6 +13,12 @@ import { TerminalScreen } from "./terminal.ts";
 
 /** Milliseconds between frames (20 Hz). */
 const FRAME_MS = 50;
+
+/** What went wrong with a key, on one line: the player's refusal, or the error itself. */
+function refusal(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+  return error instanceof StemplayError ? `refused: ${text}` : `error: ${text}`;
+}
 
 /**
  * Runs the screen until q or Ctrl-C (returns undefined), or SIGINT/SIGTERM (returns the
@@ -27,6 +34,7 @@ export async function runScreen(session: PlaySession): Promise<Deno.Signal | und
     terminal.enter((signal) => stopBySignal(signal));
     session.player.metering = true;
     const draw = () => {
+      session.show.sync(); // a setlist transition may have changed the song
       const { columns, rows } = terminal.size;
       terminal.draw(frameText(frameLines(session, columns), columns, rows));
     };
@@ -39,10 +47,11 @@ export async function runScreen(session: PlaySession): Promise<Deno.Signal | und
       if (next === null) return undefined; // stdin closed: nobody can press q any more
       for (const key of decodeKeys(decoder.decode(buffer.subarray(0, next)))) {
         try {
-          if (handleKey(session, key) === "quit") return undefined;
+          if (await handleKey(session, key) === "quit") return undefined;
         } catch (error) {
-          session.message = error instanceof Error ? error.message : String(error);
+          session.message = refusal(error);
         }
+        session.show.sync();
       }
       draw();
     }
