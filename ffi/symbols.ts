@@ -70,6 +70,22 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_engine_reopen(sp_engine *engine, const char *backend, int32_t device_index):
+   * opening a device can take a while. */
+  sp_engine_reopen: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "buffer", // const char *backend
+      "i32", // int32_t device_index
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** uint32_t sp_abandoned_outputs(void) */
+  sp_abandoned_outputs: {
+    parameters: [],
+    result: "u32",
+  },
   /** sp_result sp_engine_info(const sp_engine *engine, uint32_t *out) */
   sp_engine_info: {
     parameters: [

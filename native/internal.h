@@ -113,12 +113,21 @@ enum { SHOW_CUE_ARMED = 1, SHOW_CUE_REPEAT = 2 };
 /* What the transport is asked to do (control -> audio). */
 enum { RUN_STOP = 0, RUN_PLAY = 1, RUN_PAUSE = 2 };
 
+/* A device and its context, allocated apart from the engine: a dead one is handed to a thread
+ * that may block in ma_device_uninit forever, while the engine lives on with a new one. */
+typedef struct sp_output {
+    ma_context context;
+    ma_device device;
+    bool has_context, has_device;
+    sp_engine *engine;           /* set before the device starts */
+    _Atomic int32_t detached;    /* control -> audio: never touch the engine again */
+    _Atomic int32_t in_callback; /* audio -> control: the callback may be touching the engine */
+} sp_output;
+
 struct sp_engine {
     /* fixed at creation */
     bool offline;
-    bool has_context, has_device;
-    ma_context context;
-    ma_device device;
+    sp_output *output; /* the device; NULL offline, and after a loss until reopened */
     uint32_t sample_rate, channels, block_frames, capacity;
     uint32_t fade_frames;
     char device_name[256];

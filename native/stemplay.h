@@ -122,9 +122,18 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
 /* Stops the device and frees everything, including every attached pcm. May block inside the
  * backend when the device is dead: use sp_engine_abandon() then. */
 SP_API sp_result sp_engine_destroy(sp_engine *engine);
-/* For a lost device: returns at once, tears the device down on a detached thread and frees
- * the engine there if that ever returns. The handle is invalid afterwards. */
+/* For a lost device: returns at once. The device's callback is cut off from the engine (it
+ * never touches it again), the engine and its tracks are freed here, and the device is torn
+ * down on a detached thread, which may block there forever. The handle is invalid afterwards. */
 SP_API sp_result sp_engine_abandon(sp_engine *engine);
+/* For a lost device: cuts the old device off from the engine (as abandon does) and tears it
+ * down on a detached thread, then opens and starts a new one with the engine's rate, channels
+ * and block size. Tracks, parameters, the transport and the position survive; playback
+ * resumes where the last block ended, fading in. On failure the engine has no device (call
+ * again later). Not for offline engines. */
+SP_API sp_result sp_engine_reopen(sp_engine *engine, const char *backend, int32_t device_index);
+/* Device teardowns handed to threads (by abandon or reopen) that have not returned yet. */
+SP_API uint32_t sp_abandoned_outputs(void);
 /* out: SP_INFO_COUNT values. */
 SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out);
 /* The device's name and the backend's name, NUL-terminated, truncated to capacity. */

@@ -168,6 +168,8 @@ export class Player extends EventTarget {
   #trackBytes = new WeakMap<Track, number>();
   #closed = false;
   #lost = false;
+  #openedWith: { backend: string; device?: number | string } = { backend: "offline" };
+  #reopening?: Promise<void>;
   #status = new BigUint64Array(8);
   #lastState: PlayerState = "stopped";
   #lastBlocks = 0n;
@@ -240,6 +242,7 @@ export class Player extends EventTarget {
       unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`);
     }
     const player = new Player(native, outPointer(cell));
+    player.#openedWith = { backend, device: options.device };
     if (options.latencyMonitor) player.latencyMonitor = true;
     return player;
   }
@@ -775,10 +778,57 @@ export class Player extends EventTarget {
     this.dispatchEvent(new Event("devicelost"));
   }
 
+  /**
+   * After a "devicelost" event (or to move to another device): cuts the old device off the
+   * engine, tears it down on a native thread (a dead PulseAudio stream can block there
+   * forever), and opens a new one on the same engine. Tracks, gains, routing, the transport
+   * and the position survive: playback resumes where the last block ended, fading in.
+   * Throws a StemplayError (state stays "error") when the device cannot be opened yet; call
+   * it again later. See docs/device_loss.md.
+   */
+  async reopen(options: { backend?: string; device?: number | string } = {}): Promise<void> {
+    this.assertOpen("reopen the device");
+    if (this.offline) {
+      throw new StemplayError("INVALID_ARGUMENT", "an offline player has no device to reopen");
+    }
+    if (this.#reopening) throw new StemplayError("BUSY", "reopen() is already running");
+    const backend = options.backend ?? this.#openedWith.backend;
+    const device = options.device ?? this.#openedWith.device;
+    const wasLost = this.#lost;
+    this.#lost = true; // no watchdog while the device changes hands
+    const attempt = (async () => {
+      const index = device === undefined ? -1 : findDevice(this.native, backend, device);
+      const result = await this.native.sp_engine_reopen(this.engine, toCString(backend), index);
+      unwrap(this.native, result, `cannot reopen the "${backend}" audio device`);
+    })();
+    this.#reopening = attempt.catch(() => {});
+    try {
+      await attempt;
+    } catch (error) {
+      if (!wasLost && !this.#closed) this.#deviceLost();
+      throw error;
+    } finally {
+      this.#reopening = undefined;
+    }
+    if (this.#closed) return;
+    const name = new Uint8Array(256);
+    this.native.sp_engine_backend_name(this.engine, name, name.length);
+    (this as { backendName: string }).backendName = bufferString(name);
+    this.native.sp_engine_device_name(this.engine, name, name.length);
+    (this as { deviceName: string }).deviceName = bufferString(name);
+    this.#lastBlocks = this.#readStatus()[STATUS.blocks];
+    this.#lastBlockChangeAt = performance.now();
+    this.#blockChangesSeen = 0;
+    this.#lost = false;
+    this.#poll(); // "statechange" from "error" to the transport's state
+    if (this.#lastState === "playing") this.#keepAlive(true);
+  }
+
   /** Stops the stream and frees the engine and every track. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#reopening; // never free the engine under a running reopen
     if (this.#timer !== undefined) clearInterval(this.#timer);
     leaked.unregister(this);
     for (const track of this.#tracks) track.markRemoved();

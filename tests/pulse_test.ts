@@ -9,11 +9,10 @@ import { Player } from "../mod.ts";
 import { Capture, PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
 import {
   crossCorrelationLag,
-  findExact,
-  matchesAt,
   maxAbsError,
   noise,
   peak,
+  segmentsOf,
   sine,
 } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
@@ -160,45 +159,6 @@ async function withServer(fn: (server: PulseServer) => Promise<void>): Promise<v
   });
 }
 
-/** One stretch of the capture that is the source, unfaded, at a constant offset. */
-interface Segment {
-  captureStart: number;
-  sourceStart: number;
-  frames: number;
-}
-
-/** Cuts the capture of output 4 (noise) into windows and finds, for each, where it sits in the
- * source. Consecutive windows at consecutive source positions form one segment. Windows that
- * match nowhere (fades) and silent windows end a segment. */
-function segmentsOf(captured: Float32Array, source: Float32Array, window: number) {
-  const segments: Segment[] = [];
-  let unmatched = 0;
-  let current: Segment | undefined;
-  for (let at = 0; at + window <= captured.length; at += window) {
-    const piece = captured.subarray(at, at + window);
-    if (peak(piece) === 0) {
-      current = undefined;
-      continue;
-    }
-    if (
-      current &&
-      matchesAt(source, piece, current.sourceStart + at - current.captureStart, TOLERANCE)
-    ) {
-      current.frames += window;
-      continue;
-    }
-    const found = findExact(source, piece, TOLERANCE);
-    if (found < 0) {
-      unmatched++;
-      current = undefined;
-      continue;
-    }
-    current = { captureStart: at, sourceStart: found, frames: window };
-    segments.push(current);
-  }
-  return { segments, unmatched };
-}
-
 {
   const name = "PulseAudio: seek and pause while playing leave no discontinuity beyond the fades";
   Deno.test({
@@ -261,7 +221,7 @@ function segmentsOf(captured: Float32Array, source: Float32Array, window: number
       // seek target, and from where the pause left off; nothing else (a gap or repeated block
       // would start another stretch), and only a few windows inside the fades.
       const window = 128;
-      const { segments, unmatched } = segmentsOf(captured[3], song.guide, window);
+      const { segments, unmatched } = segmentsOf(captured[3], song.guide, window, TOLERANCE);
       const summary = JSON.stringify(segments);
       assert.equal(segments.length, 3, `segments: ${summary}`);
       const [first, second, third] = segments;

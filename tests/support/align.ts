@@ -100,3 +100,47 @@ export function matchesAt(
   }
   return true;
 }
+
+/** One stretch of the capture that is the source, unfaded, at a constant offset. */
+export interface Segment {
+  captureStart: number;
+  sourceStart: number;
+  frames: number;
+}
+
+/** Cuts the capture of output 4 (noise) into windows and finds, for each, where it sits in the
+ * source. Consecutive windows at consecutive source positions form one segment. Windows that
+ * match nowhere (fades) and silent windows end a segment. */
+export function segmentsOf(
+  captured: Float32Array,
+  source: Float32Array,
+  window: number,
+  tolerance: number,
+): { segments: Segment[]; unmatched: number } {
+  const segments: Segment[] = [];
+  let unmatched = 0;
+  let current: Segment | undefined;
+  for (let at = 0; at + window <= captured.length; at += window) {
+    const piece = captured.subarray(at, at + window);
+    if (peak(piece) === 0) {
+      current = undefined;
+      continue;
+    }
+    if (
+      current &&
+      matchesAt(source, piece, current.sourceStart + at - current.captureStart, tolerance)
+    ) {
+      current.frames += window;
+      continue;
+    }
+    const found = findExact(source, piece, tolerance);
+    if (found < 0) {
+      unmatched++;
+      current = undefined;
+      continue;
+    }
+    current = { captureStart: at, sourceStart: found, frames: window };
+    segments.push(current);
+  }
+  return { segments, unmatched };
+}

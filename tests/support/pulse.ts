@@ -64,6 +64,9 @@ export class PulseServer {
   /** Starts the server again in the same runtime folder (after `kill()`). */
   async restart(): Promise<void> {
     if (this.#pid && alive(this.#pid)) throw new Error("the server is still running");
+    // A killed daemon may linger as a zombie (nobody reaps it), and pulseaudio takes the pid
+    // in its pid file for a running server: remove the stale file first.
+    await Deno.remove(`${this.runtimeDir}/pulse/pid`).catch(() => {});
     await this.#launch();
   }
 
