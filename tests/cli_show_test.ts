@@ -232,6 +232,9 @@ Deno.test({
       // j then a number with no marker: a message, nothing moves; f: a fade-out message.
       await pane.keys("j", "7");
       screen = await pane.waitFor((s) => s.includes("> no marker 7"), "no marker 7");
+      assert.equal(shownPosition(screen), 5, "nothing moved");
+      await pane.keys("j", "x");
+      await pane.waitFor((s) => s.includes("> jump cancelled"), "j cancelled by another key");
       await pane.keys("f");
       await pane.waitFor((s) => s.includes("> fading out over 4 s"), "the fade message");
       await pane.keys("q");
