@@ -76,8 +76,11 @@ export class Pane {
     throw new Error(`waited for ${what}; the screen was:\n${screen}`);
   }
 
-  /** Ends the tmux server (and whatever runs in it). */
+  /** Ends the tmux server (and whatever runs in it), and removes its socket file, which
+   * kill-server leaves behind. */
   async close(): Promise<void> {
+    const socket = await this.tmux("display-message", "-p", "#{socket_path}").catch(() => "");
     await this.tmux("kill-server").catch(() => {});
+    if (socket.trim()) await Deno.remove(socket.trim()).catch(() => {});
   }
 }
