@@ -7,90 +7,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { Pane, PROMPT } from "./support/tmux_pane.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const COLUMNS = 100;
 const ROWS = 30;
-const PROMPT = "READY$ ";
-/** How long to wait for something to appear before failing (a cold build can be slow). */
-const WAIT_MS = 90_000;
-
-/** A tmux server of its own (its own socket), with one pane running a plain shell. */
-class Pane {
-  readonly socket = `stemplay-tui-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-  async tmux(...args: string[]): Promise<string> {
-    const output = await new Deno.Command("tmux", {
-      args: ["-L", this.socket, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder();
-    if (!output.success) {
-      throw new Error(`tmux ${args.join(" ")}: ${text.decode(output.stderr)}`);
-    }
-    return text.decode(output.stdout);
-  }
-
-  async start(cwd: string): Promise<void> {
-    await this.tmux(
-      "-f",
-      "/dev/null",
-      "new-session",
-      "-d",
-      "-s",
-      "main",
-      "-x",
-      String(COLUMNS),
-      "-y",
-      String(ROWS),
-      "-c",
-      cwd,
-      "env",
-      `PS1=${PROMPT}`,
-      "TERM=xterm-256color",
-      "bash",
-      "--norc",
-      "--noprofile",
-    );
-    await this.waitFor((screen) => screen.includes(PROMPT.trim()), "the shell prompt");
-  }
-
-  /** Types `text` literally (no key names), then Enter when asked. */
-  async type(text: string, enter = false): Promise<void> {
-    await this.tmux("send-keys", "-t", "main", "-l", text);
-    if (enter) await this.tmux("send-keys", "-t", "main", "Enter");
-  }
-
-  /** Sends tmux key names: "Space", "Right", "Home", "C-c" … */
-  async keys(...names: string[]): Promise<void> {
-    await this.tmux("send-keys", "-t", "main", ...names);
-  }
-
-  capture(): Promise<string> {
-    return this.tmux("capture-pane", "-p", "-t", "main");
-  }
-
-  async flag(name: string): Promise<string> {
-    return (await this.tmux("display-message", "-p", "-t", "main", `#{${name}}`)).trim();
-  }
-
-  /** Captures until `test` holds; fails with the last screen after WAIT_MS. */
-  async waitFor(test: (screen: string) => boolean, what: string): Promise<string> {
-    const deadline = Date.now() + WAIT_MS;
-    let screen = "";
-    while (Date.now() < deadline) {
-      screen = await this.capture();
-      if (test(screen)) return screen;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`waited for ${what}; the screen was:\n${screen}`);
-  }
-
-  async close(): Promise<void> {
-    await this.tmux("kill-server").catch(() => {});
-  }
-}
 
 /** The position the screen shows, in seconds ("0:08.8 / 0:24.0" → 8.8). */
 function shownPosition(screen: string): number {
@@ -108,7 +29,7 @@ function trackRow(screen: string, number: number): string {
 
 async function withDemo(fn: (pane: Pane, dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
-  const pane = new Pane();
+  const pane = new Pane(COLUMNS, ROWS);
   try {
     await writeDemoSong(dir);
     await pane.start(dir);
