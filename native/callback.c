@@ -192,15 +192,19 @@ static void take_requests(sp_engine *engine) {
         sp_unpack_jump(atomic_load_explicit(&engine->jump_request, RELAXED), &engine->jump_frame,
                        &engine->jump_group);
         engine->jump_pending = true;
+        atomic_store_explicit(&engine->jump_seq_taken, seq, memory_order_release);
     }
 }
 
 static void apply_jump(sp_engine *engine) {
-    const bool new_group = engine->jump_group != engine->group;
+    const uint32_t group =
+        sp_jump_keeps_group(engine->jump_group) ? engine->group : engine->jump_group;
+    const bool new_group = group != engine->group;
     engine->pos = engine->jump_frame;
-    engine->group = engine->jump_group;
+    engine->group = group;
     engine->jump_pending = false;
     engine->is_ended = false;
+    engine->show.tail_active = false; /* a jump leaves any crossfade behind */
     if (new_group) scan_tracks(engine);
 }
 
@@ -259,7 +263,8 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
         const bool wanted = run == RUN_PLAY && !engine->jump_pending && !engine->is_ended &&
                             !engine->show.faded_out;
         if (silent && !wanted) break; /* the rest of the block stays silent */
-        /* A cue due at the song's last frame (a gapless "next") wins over the end. */
+        /* A cue due at the song's last frame (a gapless "next") wins over the end; one that a
+         * seek went past fires at once. */
         if (wanted && sp_show_cue_due(engine)) {
             sp_show_fire_cue(engine);
             scan_tracks(engine);

@@ -364,9 +364,9 @@ SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out) {
     out[SP_STATUS_BLOCKS] = atomic_load_explicit(&engine->blocks_done, memory_order_relaxed);
     out[SP_STATUS_DURATION] = atomic_load_explicit(&engine->duration, memory_order_relaxed);
     out[SP_STATUS_GROUP] = atomic_load_explicit(&engine->group_playing, memory_order_relaxed);
-    out[SP_STATUS_CUES_FIRED] = atomic_load_explicit(&engine->show.cues_fired, memory_order_relaxed);
-    out[SP_STATUS_CUE_ARMED] =
-        (uint64_t)atomic_load_explicit(&engine->show.cue_armed_now, memory_order_relaxed);
+    out[SP_STATUS_CUE_ARMED] = engine->show.control_cue_seq; /* control-owned: same thread */
+    out[SP_STATUS_CUE_FIRED] =
+        atomic_load_explicit(&engine->show.fired_cue_seq, memory_order_relaxed);
     return SP_OK;
 }
 

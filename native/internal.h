@@ -85,13 +85,13 @@ typedef struct sp_show {
     _Atomic uint32_t fade_frames;
     _Atomic uint32_t play_seq; /* every play request: ends a finished fade-out */
 
-    /* audio -> control */
-    _Atomic uint64_t cues_fired;
-    _Atomic int32_t cue_armed_now;
+    /* audio -> control: the seq of the cue that fired last, so control can tell which did */
+    _Atomic uint32_t fired_cue_seq;
 
     /* audio-owned */
     uint32_t seen_cue_seq, seen_fade_seq, seen_play_seq;
     bool cue_armed, cue_repeat;
+    uint32_t cue_armed_seq;
     uint64_t cue_at_frame, cue_target_frame;
     uint32_t cue_to_group, cue_fade_frames;
     bool tail_active;
@@ -150,6 +150,7 @@ struct sp_engine {
     _Atomic uint32_t group_playing;
     _Atomic uint64_t blocks_begun;
     _Atomic uint64_t blocks_done;
+    _Atomic uint32_t jump_seq_taken; /* the last jump request the audio side took */
 
     /* audio-owned transport */
     uint64_t pos;
@@ -165,6 +166,7 @@ struct sp_engine {
 
     /* control-owned */
     uint32_t control_jump_seq;
+    uint32_t control_switch_seq, control_switch_group; /* the last request that named a group */
 
     sp_monitor monitor;
     sp_show show;
@@ -198,6 +200,7 @@ void sp_test_spin(sp_engine *engine, uint64_t start_ns);
 /* transport.c */
 uint64_t sp_pack_jump(uint64_t frame, uint32_t group);
 void sp_unpack_jump(uint64_t packed, uint64_t *frame, uint32_t *group);
+bool sp_jump_keeps_group(uint32_t group); /* a seek or stop: stay in the playing group */
 
 /* pcm.c */
 sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);

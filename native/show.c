@@ -82,15 +82,27 @@ static void take_cue(sp_engine *engine) {
     show->seen_cue_seq = before;
     show->cue_armed = (flags & SHOW_CUE_ARMED) != 0;
     show->cue_repeat = (flags & SHOW_CUE_REPEAT) != 0;
-    /* A moment already passed is taken as "now". */
-    show->cue_at_frame = at < engine->pos && !show->cue_repeat ? engine->pos : at;
+    show->cue_armed_seq = before;
+    show->cue_at_frame = at;
     show->cue_target_frame = target;
     show->cue_to_group = group;
     show->cue_fade_frames = crossfade;
 }
 
+/* Play first, then a fade: `play(); fadeOut()` in one block keeps its fade-out, and a fade-in
+ * after a finished fade-out still starts from silence (the envelope is 0 by then). */
 static void take_fade(sp_engine *engine) {
     sp_show *show = &engine->show;
+    const uint32_t play = atomic_load_explicit(&show->play_seq, memory_order_acquire);
+    if (play != show->seen_play_seq) {
+        show->seen_play_seq = play;
+        show->faded_out = false;
+        /* Play cancels a fade-out (running or finished), but not a fade-in. */
+        if (show->fade_dir == 0 || show->fade_total == 0) {
+            show->fade_total = 0;
+            show->fade_level = 1.0f;
+        }
+    }
     const uint32_t seq = atomic_load_explicit(&show->fade_seq, memory_order_acquire);
     if (seq != show->seen_fade_seq) {
         show->seen_fade_seq = seq;
@@ -107,26 +119,17 @@ static void take_fade(sp_engine *engine) {
             show->faded_out = show->fade_dir == 0;
         }
     }
-    const uint32_t play = atomic_load_explicit(&show->play_seq, memory_order_acquire);
-    if (play != show->seen_play_seq) {
-        show->seen_play_seq = play;
-        show->faded_out = false;
-        /* Play cancels a fade-out (running or finished), but not a fade-in. */
-        if (show->fade_dir == 0 || show->fade_total == 0) {
-            if (show->fade_dir == 0) show->fade_total = 0;
-            if (show->fade_total == 0) show->fade_level = 1.0f;
-        }
-    }
 }
 
 void sp_show_take_requests(sp_engine *engine) {
     take_cue(engine);
     take_fade(engine);
-    atomic_store_explicit(&engine->show.cue_armed_now, engine->show.cue_armed ? 1 : 0, RELAXED);
 }
 
+/* Due on its frame, or at once when the position is already past it (a seek went over it, or
+ * the cue asked for "now" with the position it last saw). */
 bool sp_show_cue_due(const sp_engine *engine) {
-    return engine->show.cue_armed && engine->pos == engine->show.cue_at_frame;
+    return engine->show.cue_armed && engine->pos >= engine->show.cue_at_frame;
 }
 
 /* Jumps the main voice; with a crossfade, the old place goes on as the tail, fading out. */
@@ -143,8 +146,7 @@ void sp_show_fire_cue(sp_engine *engine) {
     engine->group = show->cue_to_group;
     engine->is_ended = false;
     if (!show->cue_repeat) show->cue_armed = false;
-    atomic_store_explicit(&show->cue_armed_now, show->cue_armed ? 1 : 0, RELAXED);
-    atomic_fetch_add_explicit(&show->cues_fired, 1, RELAXED);
+    atomic_store_explicit(&show->fired_cue_seq, show->cue_armed_seq, RELAXED);
 }
 
 /* Shortens a segment so it ends where the cue is due or the crossfade ends. */

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 2u
+#define SP_ABI_VERSION 3u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
@@ -71,8 +71,8 @@ enum {
     SP_STATUS_BLOCKS = 3,       /* callbacks completed (the watchdog counter) */
     SP_STATUS_DURATION = 4,     /* frames of the longest active track of the current group */
     SP_STATUS_GROUP = 5,        /* the group (song) being played */
-    SP_STATUS_CUES_FIRED = 6,   /* cues fired since the engine was created */
-    SP_STATUS_CUE_ARMED = 7,    /* 1 while a cue waits for its frame */
+    SP_STATUS_CUE_ARMED = 6,    /* the seq of the cue armed last (0: none yet) */
+    SP_STATUS_CUE_FIRED = 7,    /* the seq of the cue that fired last (0: none yet) */
     SP_STATUS_COUNT = 8
 };
 
@@ -230,7 +230,7 @@ SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *acc
 /* Arms the cue (replacing any): when the playing position reaches at_frame, play continues in
  * `group` from target_frame, crossfaded with equal power over crossfade_frames (0: a hard,
  * gapless cut). repeat: re-arm after firing, for loops (target_frame must be < at_frame).
- * A frame already passed fires at once. */
+ * A frame the position is already past (a seek went over it, or "now") fires at once. */
 SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t group,
                                   uint64_t target_frame, uint32_t crossfade_frames,
                                   int32_t repeat);

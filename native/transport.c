@@ -8,6 +8,9 @@
 #define FRAME_BITS 40u
 #define FRAME_MASK ((1ull << FRAME_BITS) - 1u)
 #define GROUP_LIMIT (1u << 24)
+/* A jump within whatever group is playing when the audio side takes it: a seek or stop must
+ * follow a song change made by a cue (setlist transition, count-in), not the last request. */
+#define GROUP_CURRENT (GROUP_LIMIT - 1u)
 
 uint64_t sp_pack_jump(uint64_t frame, uint32_t group) {
     return ((uint64_t)group << FRAME_BITS) | (frame & FRAME_MASK);
@@ -18,25 +21,27 @@ void sp_unpack_jump(uint64_t packed, uint64_t *frame, uint32_t *group) {
     *group = (uint32_t)(packed >> FRAME_BITS);
 }
 
-static sp_result request_jump(sp_engine *engine, uint64_t frame, uint32_t group) {
-    SP_CHECK(frame <= FRAME_MASK, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(group < GROUP_LIMIT, SP_ERROR_INVALID_ARGUMENT);
-    atomic_store_explicit(&engine->jump_request, sp_pack_jump(frame, group), memory_order_relaxed);
-    engine->control_jump_seq++;
-    atomic_store_explicit(&engine->jump_seq, engine->control_jump_seq, memory_order_release);
-    return SP_OK;
+bool sp_jump_keeps_group(uint32_t group) {
+    return group == GROUP_CURRENT;
 }
 
-/* The group the transport will be in once pending requests are taken. */
-static uint32_t requested_group(const sp_engine *engine) {
-    uint64_t frame;
-    uint32_t group;
-    if (engine->control_jump_seq == 0) {
-        return atomic_load_explicit(&engine->group_playing, memory_order_relaxed);
+static sp_result request_jump(sp_engine *engine, uint64_t frame, uint32_t group) {
+    SP_CHECK(frame <= FRAME_MASK, SP_ERROR_INVALID_ARGUMENT);
+    /* One request slot: a song switch the audio side has not taken yet must not be lost
+     * under a seek or stop that follows it, so that seek carries the switch's group. */
+    const uint32_t taken = atomic_load_explicit(&engine->jump_seq_taken, memory_order_acquire);
+    if (group == GROUP_CURRENT && engine->control_switch_seq != 0 &&
+        (int32_t)(taken - engine->control_switch_seq) < 0) {
+        group = engine->control_switch_group;
     }
-    sp_unpack_jump(atomic_load_explicit(&engine->jump_request, memory_order_relaxed), &frame,
-                   &group);
-    return group;
+    atomic_store_explicit(&engine->jump_request, sp_pack_jump(frame, group), memory_order_relaxed);
+    engine->control_jump_seq++;
+    if (group != GROUP_CURRENT) {
+        engine->control_switch_seq = engine->control_jump_seq;
+        engine->control_switch_group = group;
+    }
+    atomic_store_explicit(&engine->jump_seq, engine->control_jump_seq, memory_order_release);
+    return SP_OK;
 }
 
 SP_API sp_result sp_transport_play(sp_engine *engine) {
@@ -55,15 +60,16 @@ SP_API sp_result sp_transport_pause(sp_engine *engine) {
 SP_API sp_result sp_transport_stop(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&engine->run_request, RUN_STOP, memory_order_release);
-    return request_jump(engine, 0, requested_group(engine));
+    return request_jump(engine, 0, GROUP_CURRENT);
 }
 
 SP_API sp_result sp_transport_seek(sp_engine *engine, uint64_t frame) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    return request_jump(engine, frame, requested_group(engine));
+    return request_jump(engine, frame, GROUP_CURRENT);
 }
 
 SP_API sp_result sp_transport_switch(sp_engine *engine, uint32_t group, uint64_t frame) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(group < GROUP_CURRENT, SP_ERROR_INVALID_ARGUMENT);
     return request_jump(engine, frame, group);
 }

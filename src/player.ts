@@ -74,7 +74,8 @@ const STATUS = {
   blocks: 3,
   duration: 4,
   group: 5,
-  cuesFired: 6,
+  cueArmed: 6,
+  cueFired: 7,
 } as const;
 
 /** A song's tracks in their engine group. */
@@ -484,7 +485,9 @@ export class Player extends EventTarget {
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
    * song's tracks once the audio thread has left them (so its fade-out still has them). */
   async #switchSong(song: SongInGroup, startFrame: number): Promise<void> {
+    this.assertOpen("switch songs");
     this.native.sp_transport_stop(this.engine);
+    this.#requestedFrame = startFrame;
     unwrap(
       this.native,
       this.native.sp_transport_switch(this.engine, song.group, BigInt(startFrame)),
@@ -503,9 +506,10 @@ export class Player extends EventTarget {
   }
 
   /** The callback switched to `song` by itself (a setlist transition): it becomes the current
-   * song; the old one's tracks are freed once `tailFrames` of its crossfade have played. */
-  #adoptSong(song: SongInGroup, tailFrames: number): void {
-    this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame: tailFrames });
+   * song; the old one's tracks are freed once the new one reaches `untilFrame` (the end of
+   * the crossfade's tail). */
+  #adoptSong(song: SongInGroup, untilFrame: number): void {
+    this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame });
     this.#tracks = song.tracks;
     this.#group = song.group;
     this.#song = song.info;
@@ -537,10 +541,17 @@ export class Player extends EventTarget {
     this.assertOpen("play");
     const state = this.state;
     if (state === "ended") this.native.sp_transport_seek(this.engine, 0n);
-    if (state === "stopped") this.#show.startCountIn(this.positionFrames);
+    if (state === "stopped") {
+      this.#show.startCountIn(this.#requestedFrame ?? this.positionFrames);
+    }
+    this.#requestedFrame = undefined;
     this.native.sp_transport_play(this.engine);
     this.#keepAlive(true);
   }
+
+  /** Where the last seek, stop or song change asked the transport to be, until play(): the
+   * published position lags a request by up to a block. */
+  #requestedFrame?: number;
 
   /** Pauses, with a short fade, keeping the position. */
   pause(): void {
@@ -552,6 +563,8 @@ export class Player extends EventTarget {
   stop(): void {
     this.assertOpen("stop");
     this.native.sp_transport_stop(this.engine);
+    this.#show.abortCountIn(0);
+    this.#requestedFrame = 0;
   }
 
   /** Jumps to `seconds` (clamped to the song), fading out and in around the jump. */
@@ -573,6 +586,7 @@ export class Player extends EventTarget {
     if (this.state === "ended") this.native.sp_transport_pause(this.engine);
     const clamped = Math.min(frame, this.durationFrames);
     unwrap(this.native, this.native.sp_transport_seek(this.engine, BigInt(clamped)), "seek");
+    this.#requestedFrame = clamped;
   }
 
   #readStatus(): BigUint64Array {
@@ -629,6 +643,7 @@ export class Player extends EventTarget {
 
   /** Resolves when the song next ends (or the player closes). */
   get finished(): Promise<void> {
+    if (this.#closed || this.#lost) return Promise.resolve();
     if (!this.#finished) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => resolve = r);
@@ -750,7 +765,7 @@ export class Player extends EventTarget {
       }
     }
     const group = Number(status[STATUS.group]);
-    this.#show.poll(group, Number(status[STATUS.cuesFired]));
+    this.#show.poll(Number(status[STATUS.cueFired]));
     this.#setlist?.poll(group);
     this.#freeRetired(group, Number(status[STATUS.position]));
     const state = STATES[Number(status[STATUS.state])] ?? "stopped";
@@ -919,9 +934,11 @@ export class Player extends EventTarget {
     this.assertOpen("load a setlist");
     const setlist = await loadSetlist(path, this.channels);
     await this.#endSetlist();
-    this.#setlist = new SetlistRunner(this.#setlistHost(), setlist);
-    await this.#setlist.goto(0);
-    return this.#setlist.state;
+    this.assertOpen("load a setlist");
+    const runner = new SetlistRunner(this.#setlistHost(), setlist);
+    await runner.goto(0); // a failure leaves no setlist, and the song that played plays on
+    this.#setlist = runner;
+    return runner.state;
   }
 
   /** The setlist and where it stands (undefined without one). */
@@ -975,6 +992,9 @@ export class Player extends EventTarget {
       get songPositionFrames() {
         return Number(player.#readStatus()[STATUS.position]);
       },
+      get armedCueSeq() {
+        return Number(player.#readStatus()[STATUS.cueArmed]);
+      },
       get durationFrames() {
         return player.durationFrames;
       },
@@ -1018,7 +1038,7 @@ export class Player extends EventTarget {
         return handle;
       },
       switchToSong: (handle, startFrame) => this.#switchSong(prepared.get(handle)!, startFrame),
-      adoptSong: (handle, tailFrames) => this.#adoptSong(prepared.get(handle)!, tailFrames),
+      adoptSong: (handle, untilFrame) => this.#adoptSong(prepared.get(handle)!, untilFrame),
       dropSong: async (handle) => {
         await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#dropTrack(track)));
       },

@@ -29,8 +29,9 @@ export interface SetlistHost {
   /** Makes a prepared song the current one, stopped at `startFrame`; frees the old one. */
   switchToSong(prepared: PreparedSong, startFrame: number): Promise<void>;
   /** The callback already switched to `prepared` (a transition cue fired): take it as the
-   * current song, and free the old one once `tailFrames` of crossfade have played. */
-  adoptSong(prepared: PreparedSong, tailFrames: number): void;
+   * current song, and free the old one once the new one reaches `untilFrame` (the end of the
+   * crossfade). */
+  adoptSong(prepared: PreparedSong, untilFrame: number): void;
   /** Frees a prepared song that will not play. */
   dropSong(prepared: PreparedSong): Promise<void>;
 }
@@ -91,7 +92,11 @@ export class SetlistRunner {
     if (next?.index === index) {
       prepared = next.song;
     } else {
-      if (next) await this.#host.dropSong(next.song); // never three songs in memory
+      if (next) {
+        // The transition must not switch to a song that is going away.
+        this.#host.show.setStandingCue(undefined);
+        await this.#host.dropSong(next.song); // never three songs in memory
+      }
       prepared = await this.#host.prepareSong(songs[index].description);
     }
     await this.#host.switchToSong(prepared, this.#startFrame(songs[index]));
@@ -150,7 +155,8 @@ export class SetlistRunner {
       : 0;
     this.#next = undefined;
     this.#index = next.index;
-    this.#host.adoptSong(next.song, tail);
+    const start = this.#startFrame(this.#setlist.songs[next.index]);
+    this.#host.adoptSong(next.song, start + tail);
     this.#host.show.countIn = this.#setlist.songs[next.index].countIn;
     this.#work = this.#preloadNext();
   }

@@ -42,6 +42,8 @@ export interface ShowHost {
   readonly markers: Marker[];
   readonly tempo: TempoSegment[];
   readonly clickRoute: number[] | undefined;
+  /** The seq of the cue armed last (the callback reports the seq of each cue it fires). */
+  readonly armedCueSeq: number;
   assertOpen(what: string): void;
   newGroup(): number;
   createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
@@ -81,10 +83,16 @@ export class ShowFlow {
   #host: ShowHost;
   #loop?: { start: number; end: number };
   #standing?: Cue;
-  #jumpArmed = false;
+  /** The seq of an armed one-off jump, until the callback reports that it fired. */
+  #jumpSeq?: number;
   #countIn = 0;
-  #countInTrack?: { track: Track; group: number; frames: number; songGroup: number };
-  #cuesFired = 0;
+  #countInTrack?: {
+    track: Track;
+    group: number;
+    frames: number;
+    songGroup: number;
+    cueSeq: number;
+  };
 
   constructor(host: ShowHost) {
     this.#host = host;
@@ -94,7 +102,8 @@ export class ShowFlow {
     return Math.round(this.#host.sampleRate * SEAM_SECONDS);
   }
 
-  #arm(cue: Cue, repeat: boolean): void {
+  /** Arms a cue (replacing the armed one) and returns its seq. */
+  #arm(cue: Cue, repeat: boolean): number {
     const { native, engine } = this.#host;
     unwrap(
       native,
@@ -108,9 +117,10 @@ export class ShowFlow {
       ),
       "arm a cue",
     );
+    return this.#host.armedCueSeq;
   }
 
-  /** Puts back what should be armed when nothing else is: the loop, else the standing cue. */
+  /** Puts back what should be armed when no jump is: the loop, else the standing cue. */
   #rearm(): void {
     const host = this.#host;
     if (this.#loop) {
@@ -131,14 +141,15 @@ export class ShowFlow {
    * transition. */
   setStandingCue(cue: Cue | undefined): void {
     this.#standing = cue;
-    if (!this.#loop && !this.#jumpArmed) this.#rearm();
+    if (!this.#loop && this.#jumpSeq === undefined) this.#rearm();
   }
 
-  /** Forgets the song's loop and jump (a new song is in place). */
+  /** Forgets the song's loop, jump, transition and count-in (a new song is in place). */
   resetForSong(): void {
     this.#loop = undefined;
-    this.#jumpArmed = false;
+    this.#jumpSeq = undefined;
     this.#standing = undefined;
+    this.#dropCountIn();
     this.#rearm();
   }
 
@@ -150,12 +161,8 @@ export class ShowFlow {
         markers.find((m) => m.name.toLowerCase() === String(which).toLowerCase());
     if (!found) {
       const names = markers.map((m) => `"${m.name}"`).join(", ") || "none";
-      refuse(
-        "MARKER",
-        `no marker ${
-          typeof which === "number" ? which : `"${which}"`
-        } in this song (markers: ${names})`,
-      );
+      const asked = typeof which === "number" ? which : `"${which}"`;
+      refuse("MARKER", `no marker ${asked} in this song (markers: ${names})`);
     }
     return found;
   }
@@ -183,30 +190,33 @@ export class ShowFlow {
       refuse("INVALID_ARGUMENT", `at must be one of ${JUMP_AT.join(", ")}, got ${at}`);
     }
     const target = Math.round(this.#marker(marker).at * host.sampleRate);
-    const from = host.songPositionFrames + this.#guard;
-    let when = host.songPositionFrames;
+    const position = host.songPositionFrames;
+    const from = position + this.#guard;
+    let when = position; // "now": the callback is at or past it, so it fires at once
     if (at === "beat" || at === "bar") {
-      when = nextBeat(this.#grid(`a jump at the next ${at}`), from, at === "bar")?.frame ??
-        host.durationFrames;
+      const beat = nextBeat(this.#grid(`a jump at the next ${at}`), from, at === "bar");
+      when = beat?.frame ?? host.durationFrames;
     } else if (at === "section") {
-      const next = host.markers.map((m) => Math.round(m.at * host.sampleRate)).filter((f) =>
-        f >= from && f > host.songPositionFrames
-      );
+      const next = host.markers.map((m) => Math.round(m.at * host.sampleRate))
+        .filter((frame) => frame >= from && frame > position);
       when = next.length ? Math.min(...next) : host.durationFrames;
     }
-    this.#arm({ at: when, group: host.currentGroup, target, crossfade: this.#seam }, false);
+    this.#jumpSeq = this.#arm(
+      { at: when, group: host.currentGroup, target, crossfade: this.#seam },
+      false,
+    );
     this.#loop = undefined; // jumping out of a vamp ends it
-    this.#jumpArmed = true;
   }
 
   /** Cancels a jump that has not happened yet; a loop or transition stands again. */
   cancelJump(): void {
     this.#host.assertOpen("cancel a jump");
-    this.#jumpArmed = false;
+    this.#jumpSeq = undefined;
     this.#rearm();
   }
 
-  /** Loops from `start` to `end` seconds, seamlessly, until `exitLoop()`. */
+  /** Loops from `start` to `end` seconds, seamlessly, until `exitLoop()`. A loop behind the
+   * position pulls it back at once. */
   loop(start: number, end: number): void {
     const host = this.#host;
     host.assertOpen("loop");
@@ -220,11 +230,15 @@ export class ShowFlow {
     if (end > duration) {
       refuse("LOOP", `loop end ${end} s is beyond the song (${duration.toFixed(3)} s)`);
     }
-    this.#loop = {
+    const frames = {
       start: Math.round(start * host.sampleRate),
       end: Math.round(end * host.sampleRate),
     };
-    this.#jumpArmed = false;
+    if (frames.end <= frames.start) {
+      refuse("LOOP", `a loop from ${start} s to ${end} s is shorter than one frame`);
+    }
+    this.#loop = frames;
+    this.#jumpSeq = undefined;
     this.#rearm();
   }
 
@@ -256,13 +270,12 @@ export class ShowFlow {
     if (!loop) return; // nothing to leave: a live rig ignores the extra press
     this.#loop = undefined;
     if (at === "now") {
-      this.#arm({
+      this.#jumpSeq = this.#arm({
         at: host.songPositionFrames,
         group: host.currentGroup,
         target: loop.end,
         crossfade: this.#seam,
       }, false);
-      this.#jumpArmed = true;
     } else {
       this.#rearm();
     }
@@ -286,7 +299,7 @@ export class ShowFlow {
   }
 
   /** Before play from a stop: plays the count-in as its own short song, cued gaplessly into
-   * the song at its current position. Returns whether a count-in was started. */
+   * the song at `fromFrame`. Returns whether a count-in was started. */
   startCountIn(fromFrame: number): boolean {
     const host = this.#host;
     if (this.#countIn === 0 || host.tempo.length === 0 || this.#countInTrack) return false;
@@ -306,10 +319,34 @@ export class ShowFlow {
       host.native.sp_transport_switch(host.engine, group, 0n),
       "start the count-in",
     );
-    this.#arm({ at: frames, group: songGroup, target: fromFrame, crossfade: 0 }, false);
-    this.#jumpArmed = true;
-    this.#countInTrack = { track, group, frames, songGroup };
+    const cueSeq = this.#arm(
+      { at: frames, group: songGroup, target: fromFrame, crossfade: 0 },
+      false,
+    );
+    this.#countInTrack = { track, group, frames, songGroup, cueSeq };
     return true;
+  }
+
+  /** Stops a count-in that has not reached the song: back to the song at `frame`. Returns
+   * whether one was running. */
+  abortCountIn(frame: number): boolean {
+    const countIn = this.#countInTrack;
+    if (!countIn) return false;
+    const { native, engine } = this.#host;
+    unwrap(
+      native,
+      native.sp_transport_switch(engine, countIn.songGroup, BigInt(frame)),
+      "stop the count-in",
+    );
+    this.#dropCountIn();
+    this.#rearm();
+    return true;
+  }
+
+  #dropCountIn(): void {
+    const countIn = this.#countInTrack;
+    this.#countInTrack = undefined;
+    if (countIn) void this.#host.dropTrack(countIn.track);
   }
 
   /** During a count-in, the song's position is negative: frames until the song starts. */
@@ -318,18 +355,15 @@ export class ShowFlow {
     return countIn && group === countIn.group ? position - countIn.frames : position;
   }
 
-  /** Called at every poll with the callback's group and cue counter: frees a finished
-   * count-in, and puts back the standing cue after a jump fired. */
-  poll(group: number, cuesFired: number): void {
-    const fired = cuesFired !== this.#cuesFired;
-    this.#cuesFired = cuesFired;
-    const countIn = this.#countInTrack;
-    if (countIn && group === countIn.songGroup && fired) {
-      this.#countInTrack = undefined;
-      void this.#host.dropTrack(countIn.track);
+  /** Called at every poll with the seq of the cue the callback fired last: frees a finished
+   * count-in, and puts back the loop or the standing cue after a jump fired. */
+  poll(firedCueSeq: number): void {
+    if (this.#countInTrack?.cueSeq === firedCueSeq) {
+      this.#dropCountIn();
+      this.#rearm();
     }
-    if (fired && this.#jumpArmed) {
-      this.#jumpArmed = false;
+    if (this.#jumpSeq !== undefined && this.#jumpSeq === firedCueSeq) {
+      this.#jumpSeq = undefined;
       this.#rearm();
     }
   }

@@ -67,15 +67,12 @@ Deno.test("null backend: 'ended' fires and `finished` resolves at the end", asyn
   const states: string[] = [];
   player.addEventListener("ended", () => ended++);
   player.addEventListener("statechange", (e) => states.push((e as CustomEvent).detail));
-  const t0 = performance.now();
   player.play();
   await player.finished;
-  const elapsed = performance.now() - t0;
   assert.equal(ended, 1);
   assert.equal(player.state, "ended");
   assert.equal(player.positionFrames, RATE / 2);
   assert.deepEqual(states, ["playing", "ended"]);
-  assert.ok(elapsed >= 450, `ended after ${elapsed.toFixed(0)} ms, before the song could`);
 });
 
 Deno.test("null backend: the device's defaults are used when none are given", async () => {

@@ -371,3 +371,122 @@ Deno.test("show: preloading the next song during null-backend playback causes no
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("show: after a gapless transition, seek and replay stay in the new song", async () => {
+  await withShow(async (dir, player) => {
+    await writeSong(dir, "one", 1, {}, 1);
+    await writeSong(dir, "two", 1, {}, -1);
+    await player.loadSetlist(await writeSetlist(dir, [{ song: "one", transition: "next" }, "two"]));
+    await player.setlistReady();
+    player.play();
+    player.render(RATE + 1000);
+    await player.setlistSettled();
+    player.seek(0.5);
+    const out = player.render(2 * BLOCK + 2 * FADE);
+    assert.equal(player.state, "playing");
+    assertSource(out[0], 2 * BLOCK + 2 * FADE - 1, RATE / 2 + FADE + 2 * BLOCK - 1, -1, "seek");
+    player.render(RATE); // to the end of song two
+    assert.equal(player.state, "ended");
+    player.play();
+    const again = player.render(100);
+    assertSource(again[0], 50, 50, -1, "play after the end restarts song two");
+  });
+});
+
+Deno.test("show: a count-in lands on the setlist entry's start marker", async () => {
+  await withShow(async (dir, player) => {
+    await writeSong(dir, "one", 3, { tempo: 120, markers: [{ name: "Verse", at: 2 }] });
+    await player.loadSetlist(
+      await writeSetlist(dir, [{ song: "one", countIn: 1, start: "Verse" }]),
+    );
+    player.play();
+    const countIn = 2 * RATE; // one bar of 4/4 at 120 bpm
+    const out = player.render(countIn + 1000);
+    assertSource(out[0], countIn, 2 * RATE, 1, "the song starts at Verse");
+    assert.equal(player.state, "playing");
+  });
+});
+
+Deno.test("show: stopping during a count-in counts in again on the next play", async () => {
+  await withShow(async (dir, player) => {
+    await player.loadSong(await writeSong(dir, "a", 3, { tempo: 120, clickRoute: [2] }));
+    player.countIn = 1;
+    player.play();
+    player.render(RATE);
+    player.stop();
+    player.render(2 * BLOCK);
+    assert.equal(player.state, "stopped");
+    assert.equal(player.tracks.length, 1, "the count-in track is not part of the song");
+    player.play();
+    const out = player.render(2 * RATE + 100);
+    assert.notEqual(out[1][0], 0, "the count-in clicks again");
+    assertSource(out[0], 2 * RATE, 0, 1, "then the song starts");
+  });
+});
+
+Deno.test("show: a crossfade into a song's start marker keeps its whole tail", async () => {
+  await withShow(async (dir, player) => {
+    await writeSong(dir, "one", 2, {}, 1);
+    await writeSong(dir, "two", 3, { markers: [{ name: "Late", at: 1 }] }, -1);
+    await player.loadSetlist(
+      await writeSetlist(dir, [{ song: "one", transition: { crossfade: 1 } }, {
+        song: "two",
+        start: "Late",
+      }]),
+    );
+    await player.setlistReady();
+    player.play();
+    const first = player.render(RATE + RATE / 4); // into the crossfade
+    await player.setlistSettled(); // song two is adopted mid-crossfade
+    const rest = player.render(RATE);
+    const k = RATE / 4 + RATE / 2; // frame of the crossfade checked, in the second render
+    const angle = (k + 1) / RATE * Math.PI / 2;
+    const expected = encoded(RATE + k) * Math.cos(angle) + encoded(RATE + k, -1) * Math.sin(angle);
+    assert.ok(Math.abs(rest[0][k - RATE / 4] - expected) < 1e-6, "song one is still in the mix");
+    assert.ok(first[0].length > 0);
+  });
+});
+
+Deno.test("show: seeking past a transition's cue still hands over", async () => {
+  await withShow(async (dir, player) => {
+    await writeSong(dir, "one", 3, {}, 1);
+    await writeSong(dir, "two", 1, {}, -1);
+    await player.loadSetlist(
+      await writeSetlist(dir, [{ song: "one", transition: { crossfade: 2 } }, "two"]),
+    );
+    await player.setlistReady();
+    player.play();
+    player.render(1000);
+    player.seek(2.5); // past the crossfade's start at 1 s
+    player.render(RATE);
+    await player.setlistSettled();
+    assert.equal(player.setlist?.index, 1);
+    assert.equal(player.title, "two");
+  });
+});
+
+Deno.test("show: a fade-out asked for with play() in the same block is kept", async () => {
+  await withShow(async (dir, player) => {
+    await player.loadSong(await writeSong(dir, "a", 3));
+    player.play();
+    player.fadeOut(0.25);
+    const out = player.render(RATE / 2);
+    assert.ok(Math.abs(out[0][100]) > 0, "audible at first");
+    assert.ok(out[0].subarray(RATE / 4).every((x) => x === 0), "faded out");
+    assert.equal(player.state, "paused");
+  });
+});
+
+Deno.test("show: a setlist that fails to load leaves no setlist and the song playing", async () => {
+  await withShow(async (dir, player) => {
+    await player.loadSong(await writeSong(dir, "good", 3));
+    player.play();
+    player.render(1000);
+    const broken = await writeSong(dir, "broken", 1);
+    await Deno.remove(join(broken, "index.wav"));
+    await assert.rejects(player.loadSetlist(await writeSetlist(dir, ["broken"])));
+    assert.equal(player.setlist, undefined);
+    assert.equal(player.title, "good");
+    assert.equal(player.state, "playing");
+  });
+});

@@ -292,6 +292,18 @@ static void stress(song *a, song *b, double seconds) {
             swaps++;
             break;
         }
+        case 6: { /* a loop whose seam crossfades */
+            const uint64_t at = RATE / 8 + next_random() % (RATE / 8);
+            CHECK(sp_transport_cue(engine, at, playing->group, next_random() % at,
+                                   next_random() % 512, 1));
+            break;
+        }
+        case 7: /* a one-off jump, crossfaded, maybe already passed */
+            CHECK(sp_transport_cue(engine, next_random() % RATE, playing->group,
+                                   next_random() % RATE, next_random() % 512, 0));
+            break;
+        case 8: CHECK(sp_transport_cancel_cue(engine)); break;
+        case 9: CHECK(sp_transport_fade(engine, (int32_t)(next_random() & 1), next_random() % 4800)); break;
         default: CHECK(sp_transport_play(engine)); break;
         }
     }
