@@ -130,12 +130,18 @@ function packPlanar(pcm: Float32Array[]): { data: Float32Array; channels: number
   return { data, channels: pcm.length, frames };
 }
 
-const leaked = new FinalizationRegistry<{ native: Native; engine: Deno.PointerValue }>(
-  ({ native, engine }) => {
-    // A player dropped without close(): free the engine off the JS thread.
-    void native.sp_engine_destroy(engine);
-  },
-);
+/** What the backstop needs to free a player that was dropped without close(). */
+interface Leak {
+  native: Native;
+  engine: Deno.PointerValue;
+  timer?: ReturnType<typeof setInterval>;
+}
+
+const leaked = new FinalizationRegistry<Leak>(({ native, engine, timer }) => {
+  // A player dropped without close(): stop its poll, free the engine off the JS thread.
+  if (timer !== undefined) clearInterval(timer);
+  void native.sp_engine_destroy(engine);
+});
 
 /** A multitrack player. Open one with `Player.open()`, close it with `close()`. */
 export class Player extends EventTarget {
@@ -198,9 +204,10 @@ export class Player extends EventTarget {
     this.backendName = bufferString(name);
     native.sp_engine_device_name(engine, name, name.length);
     this.deviceName = bufferString(name);
-    leaked.register(this, { native, engine }, this);
+    const leak: Leak = { native, engine };
+    leaked.register(this, leak, this);
     this.#show = new ShowFlow(this.#showHost());
-    if (!this.offline) this.#startPolling();
+    if (!this.offline) leak.timer = this.#startPolling();
   }
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
@@ -731,11 +738,18 @@ export class Player extends EventTarget {
 
   // ---- events and life cycle ------------------------------------------------------------
 
-  #startPolling(): void {
+  /** Polls through a weak reference, so the timer alone never keeps a dropped player (and
+   * its engine) alive: the FinalizationRegistry backstop can then free it. */
+  #startPolling(): ReturnType<typeof setInterval> {
     this.#lastBlockChangeAt = performance.now();
     this.#blockChangesSeen = 0;
-    this.#timer = setInterval(() => this.#poll(), POLL_MS);
+    const player = new WeakRef(this);
+    this.#timer = setInterval(() => {
+      const alive = player.deref();
+      if (alive) alive.#poll();
+    }, POLL_MS);
     Deno.unrefTimer(this.#timer);
+    return this.#timer;
   }
 
   /** Keeps the process alive while something waits on playback. */
