@@ -143,6 +143,10 @@ export async function writeDemoSong(
   const manifest = {
     title: "stemplay demo",
     sampleRate: rate,
+    // The tempo gives bars and beats: jumps on the bar, vamps and a count-in work in the demo.
+    tempo: BPM,
+    timeSignature: [4, 4],
+    ...(outputs >= 3 ? { clickRoute: [3] } : {}),
     tracks: [
       { file: "click.wav", name: "Click", gainDb: -6, ...clickRoute },
       { file: "bass.wav", name: "Bass", gainDb: -3 },
