@@ -46,6 +46,8 @@ export interface SetlistState {
   index: number;
   /** Whether the next song is decoded and its transition armed. */
   nextReady: boolean;
+  /** Why the next song could not be decoded, if it could not (it is tried again on `next()`). */
+  nextError?: string;
 }
 
 /** Plays a validated setlist through a player. */
@@ -55,6 +57,7 @@ export class SetlistRunner {
   #index = 0;
   #next?: { index: number; song: PreparedSong };
   #work: Promise<void> = Promise.resolve();
+  #nextError?: string;
 
   constructor(host: SetlistHost, setlist: Setlist) {
     this.#host = host;
@@ -68,6 +71,7 @@ export class SetlistRunner {
       songs: this.#setlist.songs.map((s) => ({ title: s.description.title, path: s.song })),
       index: this.#index,
       nextReady: this.#next !== undefined,
+      nextError: this.#nextError,
     };
   }
 
@@ -102,25 +106,35 @@ export class SetlistRunner {
     await this.#host.switchToSong(prepared, this.#startFrame(songs[index]));
     this.#index = index;
     this.#host.show.countIn = songs[index].countIn;
+    // The song after decodes in the background: the operator can press play at once.
     this.#work = this.#preloadNext();
-    await this.#work;
   }
 
-  /** Resolves when the next song is decoded and its transition armed. */
+  /** Resolves when the next song is decoded and its transition armed, or its decoding failed
+   * (see `state.nextError`). Never rejects. */
   ready(): Promise<void> {
     return this.#work;
   }
 
+  /** Decodes the song after the current one. A broken song must not stop the show: its error
+   * is kept (`state.nextError`), no transition is armed, and the current song ends normally;
+   * `next()` then tries that song again and reports its error to the operator. */
   async #preloadNext(): Promise<void> {
+    this.#nextError = undefined;
     const index = this.#index + 1;
     const entry = this.#setlist.songs[index];
     if (!entry) {
       this.#host.show.setStandingCue(undefined);
       return;
     }
-    const song = await this.#host.prepareSong(entry.description);
-    this.#next = { index, song };
-    this.#armTransition();
+    try {
+      const song = await this.#host.prepareSong(entry.description);
+      this.#next = { index, song };
+      this.#armTransition();
+    } catch (error) {
+      this.#nextError = error instanceof Error ? error.message : String(error);
+      this.#host.show.setStandingCue(undefined);
+    }
   }
 
   /** Arms the current song's hand-over to the prepared next one. */

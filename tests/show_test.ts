@@ -490,3 +490,28 @@ Deno.test("show: a setlist that fails to load leaves no setlist and the song pla
     assert.equal(player.state, "playing");
   });
 });
+
+Deno.test("show: a broken later song does not stop the show; next() reports it", async () => {
+  await withShow(async (dir, player) => {
+    await writeSong(dir, "one", 1, {}, 1);
+    await writeSong(dir, "two", 1, {}, -1);
+    const three = await writeSong(dir, "three", 1);
+    const wav = join(three, "index.wav");
+    const bytes = await Deno.readFile(wav);
+    await Deno.writeFile(wav, bytes.subarray(0, bytes.length / 2)); // header intact, data cut
+    await player.loadSetlist(
+      await writeSetlist(dir, [{ song: "one", transition: "next" }, "two", "three"]),
+    );
+    await player.setlistReady();
+    player.play();
+    player.render(RATE + 1000); // into song two, whose preload of song three fails
+    await player.setlistSettled();
+    assert.equal(player.setlist?.index, 1);
+    assert.match(player.setlist?.nextError ?? "", /truncated/);
+    const out = player.render(1000);
+    assertSource(out[0], 999, 1999, -1, "song two plays on");
+    await assert.rejects(player.next(), /truncated/);
+    assert.equal(player.title, "two");
+    assert.equal(player.state, "playing");
+  });
+});

@@ -40,7 +40,8 @@ plays through, song after song).
 ${AUDIO}
 
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker, Home start,
-1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor, q quit.
+1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor,
+r reopen the device after it was lost, q quit.
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
 f fade out over 4 s.`,

@@ -122,6 +122,8 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     case "l":
       session.toggleMonitor();
       break;
+    case "r":
+      return session.reopenDevice().then(() => "continue");
     case "n":
       return show.step(1).then(() => "continue");
     case "p":

@@ -6,6 +6,7 @@
  */
 
 import type { Player } from "../player.ts";
+import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
 import { formatTime } from "./format.ts";
@@ -79,10 +80,14 @@ export async function playOn(
     const where = list
       ? ` (song ${list.index + 1} of ${list.songs.length} of "${list.title}")`
       : "";
+    const state = player.state;
     console.log(
       `stemplay: left "${session.song.title}"${where} at ${formatTime(player.position)} of ` +
-        `${formatTime(player.duration)} (${signal ? `stopped by ${signal}` : player.state})`,
+        `${formatTime(player.duration)} (${signal ? `stopped by ${signal}` : state})`,
     );
+    if (state === "error" && !signal) {
+      throw new StemplayError("DEVICE_LOST", `the audio device ${player.deviceName} was lost`);
+    }
     return signal;
   }
   return setlist ? await runSetlistReporter(session) : await runReporter(session);

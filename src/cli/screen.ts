@@ -57,7 +57,7 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   const lines: string[] = [];
   lines.push(`stemplay  ${song.title}`);
   lines.push(
-    `${pad(STATE_LABELS[state] ?? state, 14)}${formatTime(position)} / ${formatTime(duration)}` +
+    `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
       (barBeat ? `   ${barBeat}` : "") + (marker ? `   marker: ${marker.name}` : ""),
   );
   lines.push(progressBar(duration > 0 ? position / duration : 0, Math.min(columns - 1, 72)));
@@ -99,7 +99,7 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   lines.push(session.message ? `> ${session.message}` : "");
   lines.push("");
   lines.push("space play/pause  <- -> 5 s  [ ] markers  Home start  1-9 track  m mute  s solo");
-  lines.push("+ - gain  0 reset gain  l latency monitor  q quit");
+  lines.push("+ - gain  0 reset gain  l latency monitor  r reopen a lost device  q quit");
   lines.push("n p song  j 1-9 jump at next bar  v vamp  Enter end loop  c count-in  f fade");
   return lines;
 }

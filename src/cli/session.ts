@@ -72,6 +72,16 @@ export class PlaySession {
     return [...this.song.markers].sort((a, b) => a.at - b.at);
   }
 
+  /** r: after the device was lost, open it again and play on from where it stopped. */
+  async reopenDevice(): Promise<void> {
+    if (this.player.state !== "error") {
+      this.message = "the device is fine: nothing to reopen";
+      return;
+    }
+    await this.player.reopen();
+    this.message = "device reopened";
+  }
+
   /** Space: play when paused, stopped or ended; pause when playing. */
   togglePlay(): void {
     if (this.player.state === "playing") {

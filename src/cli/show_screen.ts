@@ -24,7 +24,13 @@ export function setlistLines(session: PlaySession): string[] {
   songs.slice(first, first + SONGS_SHOWN).forEach((song, offset) => {
     const at = first + offset;
     const label = at === index ? "now " : at === index + 1 ? "next" : "    ";
-    const ready = at === index + 1 ? (setlist.nextReady ? "  (ready)" : "  (loading)") : "";
+    const ready = at !== index + 1
+      ? ""
+      : setlist.nextReady
+      ? "  (ready)"
+      : setlist.nextError
+      ? `  (cannot load: ${setlist.nextError})`
+      : "  (loading)";
     lines.push(`  ${label}  ${at + 1}. ${song.title}${ready}`);
   });
   return lines;
