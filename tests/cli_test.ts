@@ -138,6 +138,13 @@ Deno.test("cli: --start that is neither a time nor a marker exits 2 naming --sta
     assert.equal(run.code, 2, run.stderr);
     const line = run.stderr.trim().split("\n").at(-1)!;
     assert.match(line, /--start "Bridge".*markers: Verse, Chorus/);
+    for (
+      const [start, message] of [["99", /--start 99 is past the end/], ["0:70", /< 60/]] as const
+    ) {
+      const bad = await runCli(["play", manifest, "--backend", "null", "--start", start], dir);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr.trim().split("\n").at(-1)!, message);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

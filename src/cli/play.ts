@@ -37,7 +37,12 @@ export function warn(line: string): void {
  */
 export function startSeconds(command: string, start: string, song: LoadedSong): number {
   const clock = /^(?:(\d+):)?(\d+(?:\.\d+)?)$/.exec(start);
-  if (clock) return Number(clock[1] ?? 0) * 60 + Number(clock[2]);
+  if (clock) {
+    if (clock[1] !== undefined && Number(clock[2]) >= 60) {
+      throw new UsageError(`${command}: --start "${start}": seconds after the colon must be < 60`);
+    }
+    return Number(clock[1] ?? 0) * 60 + Number(clock[2]);
+  }
   const marker = song.markers.find((m) => m.name === start) ??
     song.markers.find((m) => m.name.toLowerCase() === start.toLowerCase());
   if (marker) return marker.at;
@@ -71,7 +76,15 @@ export async function playOn(
     song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
     progress.done();
   }
-  if (start !== undefined) player.seek(startSeconds(command, start, song));
+  if (start !== undefined) {
+    const seconds = startSeconds(command, start, song);
+    if (seconds > player.duration) {
+      throw new UsageError(
+        `${command}: --start ${start} is past the end of the song (${formatTime(player.duration)})`,
+      );
+    }
+    player.seek(seconds);
+  }
   const session = new PlaySession(player, song);
   player.play();
   if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
