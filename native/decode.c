@@ -7,8 +7,6 @@
 #include "internal.h"
 
 #define CHUNK_FRAMES 16384u
-#define MIN_SAMPLE_RATE 1000u /* as in header.c */
-#define MAX_SAMPLE_RATE 768000u
 /* Frames a file may fall short of its header's length before it counts as truncated:
  * resampling and MP3 priming can lose a few. */
 #define TRUNCATION_SLACK 64u
@@ -29,7 +27,7 @@ struct sp_decode_job {
 SP_API sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
                                       sp_decode_job **out_job) {
     SP_CHECK(path != NULL && out_job != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(sample_rate <= MAX_SAMPLE_RATE, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(sample_rate <= SP_MAX_SAMPLE_RATE, SP_ERROR_INVALID_ARGUMENT);
     sp_decode_job *job = calloc(1, sizeof(sp_decode_job));
     SP_CHECK(job != NULL, SP_ERROR_OUT_OF_MEMORY);
     job->path = strdup(path);
@@ -66,18 +64,7 @@ static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *
     job->source_rate = rate;
     job->source_channels = channels;
     *source_frames = length;
-    if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "unsupported sample rate %u Hz", rate);
-        return fail(job, SP_ERROR_FORMAT, detail);
-    }
-    if (channels == 0 || channels > SP_MAX_CHANNELS) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "%u channels (at most %u are supported)", channels,
-                 SP_MAX_CHANNELS);
-        return fail(job, SP_ERROR_FORMAT, detail);
-    }
-    return SP_OK;
+    return sp_check_format(rate, channels, job->error, sizeof job->error);
 }
 
 /* Grows the planar buffer to hold `capacity` frames per channel, moving channels apart. */

@@ -16,6 +16,17 @@ sp_result sp_backend_from_name(const char *name, ma_backend *backend, bool *is_a
 
 static _Atomic uint32_t abandoned_outputs; /* teardown threads that have not returned */
 
+/* Renders `frames` frames block by block: the mix buffer holds one block, and a device or a
+ * render call may ask for more. */
+static void render_blocks(sp_engine *engine, float *out, uint32_t frames) {
+    while (frames > 0) {
+        const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
+        sp_process_block(engine, out, n);
+        out += (size_t)n * engine->channels;
+        frames -= n;
+    }
+}
+
 /* miniaudio's data callback: the device's thread enters the engine here. */
 static void data_callback(ma_device *device, void *buffer, const void *input, ma_uint32 frames) {
     (void)input;
@@ -29,14 +40,7 @@ static void data_callback(ma_device *device, void *buffer, const void *input, ma
         memset(out, 0, (size_t)frames * device->playback.channels * sizeof(float));
         return;
     }
-    sp_engine *engine = output->engine;
-    /* Backends may ask for more than a block; the mix buffer holds one block. */
-    while (frames > 0) {
-        const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
-        sp_process_block(engine, out, n);
-        out += (size_t)n * engine->channels;
-        frames -= n;
-    }
+    render_blocks(output->engine, out, frames);
     atomic_store_explicit(&output->in_callback, 0, memory_order_release);
 }
 
@@ -383,12 +387,7 @@ SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames) {
     /* This is the caller's (JS) thread: flush denormals like miniaudio does around its device
      * callback, and give the thread its own state back afterwards. */
     const uint32_t fp_state = sp_denormals_off();
-    while (frames > 0) {
-        const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
-        sp_process_block(engine, out, n);
-        out += (size_t)n * engine->channels;
-        frames -= n;
-    }
+    render_blocks(engine, out, frames);
     sp_denormals_restore(fp_state);
     return SP_OK;
 }

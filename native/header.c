@@ -7,9 +7,6 @@
 
 #include "internal.h"
 
-#define MIN_SAMPLE_RATE 1000u /* below this a header is lying, and resampling it up would
-                                 * turn a few bytes into gigabytes */
-#define MAX_SAMPLE_RATE 768000u
 #define MAX_CHUNKS 4096u /* a WAV file with more chunks before its data is not one we read */
 
 static uint32_t le32(const unsigned char *p) {
@@ -23,14 +20,14 @@ static sp_result report(char *detail, size_t size, sp_result result, const char 
     return result;
 }
 
-static sp_result check_format(uint32_t rate, uint32_t channels, char *detail, size_t size) {
-    if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) {
-        snprintf(detail, size, "unsupported sample rate %u Hz in the header (%u to %u)", rate,
-                 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t size) {
+    if (rate < SP_MIN_SAMPLE_RATE || rate > SP_MAX_SAMPLE_RATE) {
+        snprintf(detail, size, "unsupported sample rate %u Hz (%u to %u)", rate,
+                 SP_MIN_SAMPLE_RATE, SP_MAX_SAMPLE_RATE);
         return SP_ERROR_FORMAT;
     }
     if (channels == 0 || channels > SP_MAX_CHANNELS) {
-        snprintf(detail, size, "%u channels in the header (at most %u are supported)", channels,
+        snprintf(detail, size, "%u channels (at most %u are supported)", channels,
                  SP_MAX_CHANNELS);
         return SP_ERROR_FORMAT;
     }
@@ -52,7 +49,7 @@ static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *deta
         }
         if (!memcmp(head, "fmt ", 4) && body_bytes >= 16) {
             const sp_result result =
-                check_format(le32(body + 4), (uint32_t)body[2] | (uint32_t)body[3] << 8, detail, size);
+                sp_check_format(le32(body + 4), (uint32_t)body[2] | (uint32_t)body[3] << 8, detail, size);
             if (result != SP_OK) return result;
             have_format = true;
         } else if (!memcmp(head, "ds64", 4) && body_bytes >= 16) {
@@ -85,7 +82,7 @@ static sp_result check_flac(FILE *file, uint64_t file_size, char *detail, size_t
     }
     if ((info[0] & 0x7f) == 0) {
         const uint32_t rate = (uint32_t)info[14] << 12 | (uint32_t)info[15] << 4 | info[16] >> 4;
-        const sp_result result = check_format(rate, ((info[16] >> 1) & 7u) + 1, detail, size);
+        const sp_result result = sp_check_format(rate, ((info[16] >> 1) & 7u) + 1, detail, size);
         if (result != SP_OK) return result;
     }
     uint64_t offset = 4;

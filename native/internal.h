@@ -91,7 +91,6 @@ typedef struct sp_show {
     /* audio-owned */
     uint32_t seen_cue_seq, seen_fade_seq, seen_play_seq;
     bool cue_armed, cue_repeat;
-    uint32_t cue_armed_seq;
     uint64_t cue_at_frame, cue_target_frame;
     uint32_t cue_to_group, cue_fade_frames;
     bool tail_active;
@@ -204,6 +203,15 @@ bool sp_jump_keeps_group(uint32_t group); /* a seek or stop: stay in the playing
 
 /* pcm.c */
 sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
+
+/* A header below this rate is lying, and resampling it up would turn a few bytes into
+ * gigabytes; above it no interface runs. */
+#define SP_MIN_SAMPLE_RATE 1000u
+#define SP_MAX_SAMPLE_RATE 768000u
+
+/* header.c: SP_ERROR_FORMAT (with why, in detail) for a rate or channel count stemplay does
+ * not play, else SP_OK. */
+sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t size);
 
 /* header.c: the container from the first bytes, and what a WAV or FLAC header claims
  * (rate, channels, data size) checked against the file, and the file's size in bytes.

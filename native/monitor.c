@@ -69,26 +69,26 @@ void sp_test_spin(sp_engine *engine, uint64_t start_ns) {
 }
 #endif
 
-SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns) {
-    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+/* Sets one of the known loads; only the test build has them. */
+static sp_result set_test_load(_Atomic uint32_t *load, uint32_t ns) {
 #ifdef SP_TEST_HOOKS
-    atomic_store_explicit(&engine->monitor.spin_ns, ns, RELAXED);
+    atomic_store_explicit(load, ns, RELAXED);
     return SP_OK;
 #else
+    (void)load;
     (void)ns;
     return SP_ERROR_UNSUPPORTED;
 #endif
 }
 
+SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    return set_test_load(&engine->monitor.spin_ns, ns);
+}
+
 SP_API sp_result sp_test_set_cpu_load_ns(sp_engine *engine, uint32_t ns) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-#ifdef SP_TEST_HOOKS
-    atomic_store_explicit(&engine->monitor.cpu_load_ns, ns, RELAXED);
-    return SP_OK;
-#else
-    (void)ns;
-    return SP_ERROR_UNSUPPORTED;
-#endif
+    return set_test_load(&engine->monitor.cpu_load_ns, ns);
 }
 
 SP_API sp_result sp_monitor_set_enabled(sp_engine *engine, int32_t enabled) {

@@ -82,7 +82,6 @@ static void take_cue(sp_engine *engine) {
     show->seen_cue_seq = before;
     show->cue_armed = (flags & SHOW_CUE_ARMED) != 0;
     show->cue_repeat = (flags & SHOW_CUE_REPEAT) != 0;
-    show->cue_armed_seq = before;
     show->cue_at_frame = at;
     show->cue_target_frame = target;
     show->cue_to_group = group;
@@ -146,7 +145,7 @@ void sp_show_fire_cue(sp_engine *engine) {
     engine->group = show->cue_to_group;
     engine->is_ended = false;
     if (!show->cue_repeat) show->cue_armed = false;
-    atomic_store_explicit(&show->fired_cue_seq, show->cue_armed_seq, RELAXED);
+    atomic_store_explicit(&show->fired_cue_seq, show->seen_cue_seq, RELAXED);
 }
 
 /* Shortens a segment so it ends where the cue is due or the crossfade ends. */
@@ -167,12 +166,13 @@ uint32_t sp_show_limit(const sp_engine *engine, uint32_t count) {
 void sp_show_crossfade(sp_engine *engine, uint32_t offset, uint32_t count) {
     sp_show *show = &engine->show;
     const float total = (float)show->tail_total;
-    for (uint32_t o = 0; o < engine->channels; o++) {
-        float *main = engine->mix + (size_t)o * engine->block_frames + offset;
-        const float *tail = show->tail_mix + (size_t)o * engine->block_frames + offset;
-        for (uint32_t i = 0; i < count; i++) {
-            const float angle = (float)(show->tail_done + i + 1) / total * HALF_PI;
-            main[i] = main[i] * sinf(angle) + tail[i] * cosf(angle);
+    for (uint32_t i = 0; i < count; i++) {
+        /* The weights once per frame, for every output. */
+        const float angle = (float)(show->tail_done + i + 1) / total * HALF_PI;
+        const float in = sinf(angle), out = cosf(angle);
+        for (uint32_t o = 0; o < engine->channels; o++) {
+            const size_t at = (size_t)o * engine->block_frames + offset + i;
+            engine->mix[at] = engine->mix[at] * in + show->tail_mix[at] * out;
         }
     }
     show->tail_pos += count;

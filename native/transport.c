@@ -30,8 +30,7 @@ static sp_result request_jump(sp_engine *engine, uint64_t frame, uint32_t group)
     /* One request slot: a song switch the audio side has not taken yet must not be lost
      * under a seek or stop that follows it, so that seek carries the switch's group. */
     const uint32_t taken = atomic_load_explicit(&engine->jump_seq_taken, memory_order_acquire);
-    if (group == GROUP_CURRENT && engine->control_switch_seq != 0 &&
-        (int32_t)(taken - engine->control_switch_seq) < 0) {
+    if (group == GROUP_CURRENT && (int32_t)(taken - engine->control_switch_seq) < 0) {
         group = engine->control_switch_group;
     }
     atomic_store_explicit(&engine->jump_request, sp_pack_jump(frame, group), memory_order_relaxed);
