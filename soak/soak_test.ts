@@ -9,6 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
+import { sleep } from "../tests/support/wait.ts";
+import { noise } from "../tests/support/align.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const RATE = 48000;
@@ -20,10 +22,6 @@ const CHANGES_PER_SECOND = 1000;
 const READS_PER_SECOND = 50;
 
 declare const gc: undefined | (() => void);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** glibc's malloc_trim, to hand freed heap back to the system before RSS is read, so that
  * freed garbage (and when the allocator happens to return it) does not count as growth. */
@@ -49,20 +47,6 @@ function settledRss(): number {
   return usage.rss;
 }
 
-function quietNoise(seed: number, frames: number): Float32Array {
-  const out = new Float32Array(frames);
-  let state = seed * 2654435761 >>> 0 || 1;
-  for (let i = 0; i < frames; i++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    out[i] = (state / 0x100000000 - 0.5) * 0.02;
-  }
-  return out;
-}
-
 Deno.test({
   name: `soak: ${SECONDS} s, ${TRACKS} tracks, ${BLOCK}-frame blocks, ` +
     `${CHANGES_PER_SECOND} parameter changes/s, ${READS_PER_SECOND} stats reads/s`,
@@ -81,7 +65,7 @@ Deno.test({
     const tracks = Array.from(
       { length: TRACKS },
       (_, k) =>
-        player.addTrack([quietNoise(k + 1, LOOP_SECONDS * RATE)], {
+        player.addTrack([noise(k + 1, LOOP_SECONDS * RATE, 0.01)], {
           name: `t${k}`,
           route: [1 + (k % OUTPUTS)],
         }),

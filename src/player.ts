@@ -366,9 +366,7 @@ export class Player extends EventTarget {
     const index = this.#tracks.indexOf(track);
     if (index < 0) return;
     this.#tracks.splice(index, 1);
-    track.markRemoved();
-    this.native.sp_track_deactivate(this.engine, track.slot);
-    await this.#release(track.slot);
+    await this.#dropTrack(track);
   }
 
   async #release(slot: number): Promise<void> {

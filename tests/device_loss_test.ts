@@ -10,23 +10,12 @@ import { Player } from "../mod.ts";
 import { Capture, PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
 import { noise, segmentsOf } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = 48000;
 const BLOCK = 512;
 const SONG_FRAMES = 30 * RATE;
 const FADE_FRAMES = RATE * 5 / 1000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15000) {
-  const end = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 const name = "PulseAudio killed during playback: devicelost within 1 s, reopen resumes in place";
 Deno.test({

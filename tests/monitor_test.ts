@@ -8,19 +8,9 @@ import { Player } from "../mod.ts";
 import type { LatencyStats } from "../mod.ts";
 import { LatencyMonitorReader, summarizeLatency } from "../src/stats.ts";
 import { StemplayError } from "../src/errors.ts";
+import { sleep, waitFor } from "./support/wait.ts";
 
 const MS = 1_000_000; // ns per ms
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits (polling) until `check` is true, failing after `ms`. */
-async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const until = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Every number of a LatencyStats is finite (no NaN, no Infinity). */
 function assertWellFormed(stats: LatencyStats): void {
@@ -198,7 +188,7 @@ Deno.test({ name: spinName, ignore: ignoreWithoutRealtime(spinName) }, async () 
   await sleep(100); // blocks from before the spin are left behind by the reset
   player.resetLatencyStats();
   player.latencyMonitor = true;
-  await waitFor("20 timed callbacks", () => player.latencyStats().callbacks >= 20);
+  await waitFor("20 timed callbacks", () => player.latencyStats().callbacks >= 20, 5000);
   const stats = player.latencyStats();
   // The spin runs until the callback has lasted 8 ms: no block can be shorter.
   assert.ok(stats.minMs >= 8, `min ${stats.minMs} ms`);
@@ -284,7 +274,7 @@ Deno.test("monitor: toggling during null-backend playback stops and resumes the 
   addStereoTracks(player, 2, 10);
   player.play();
   player.latencyMonitor = true;
-  await waitFor("20 timed callbacks", () => player.latencyStats().callbacks >= 20);
+  await waitFor("20 timed callbacks", () => player.latencyStats().callbacks >= 20, 5000);
 
   player.latencyMonitor = false;
   assert.equal(player.latencyMonitor, false);
@@ -304,7 +294,7 @@ Deno.test("monitor: toggling during null-backend playback stops and resumes the 
   assert.equal(empty.jitterP99Ms, 0);
 
   player.latencyMonitor = true;
-  await waitFor("callbacks to resume", () => player.latencyStats().callbacks >= 10);
+  await waitFor("callbacks to resume", () => player.latencyStats().callbacks >= 10, 5000);
   const window = reader.read();
   // The block after a gap has no previous start to measure from: unknown, not a 300 ms jump.
   assert.equal(window.intervalsNs[0], 0);

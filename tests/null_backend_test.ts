@@ -4,12 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
+import { sleep } from "./support/wait.ts";
 
 const RATE = 48000;
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Waits until the callback has moved the position (a stream takes a moment to start). */
 async function waitForMovement(player: Player) {

@@ -16,6 +16,7 @@ import {
   sine,
 } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = 48000;
 const BLOCK = 512;
@@ -23,18 +24,6 @@ const SONG_FRAMES = 8 * RATE;
 const CLICK_FRAMES = 6 * RATE; /* output 3 is silent for the song's last 2 s */
 const TOLERANCE = 1e-4;
 const FADE_FRAMES = RATE * 5 / 1000; /* SP_FADE_MS */
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15000) {
-  const end = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 interface Song {
   padLeft: Float32Array;

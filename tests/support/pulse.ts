@@ -7,6 +7,8 @@
  * @module
  */
 
+import { sleep } from "./wait.ts";
+
 /** The sink every test plays to. */
 export const SINK = "stage";
 /** Its format. */
@@ -14,10 +16,6 @@ export const SINK_RATE = 48000;
 export const SINK_CHANNELS = 4;
 
 const decoder = new TextDecoder();
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function alive(pid: number): boolean {
   try {
