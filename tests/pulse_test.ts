@@ -25,6 +25,16 @@ const CLICK_FRAMES = 6 * RATE; /* output 3 is silent for the song's last 2 s */
 const TOLERANCE = 1e-4;
 const FADE_FRAMES = RATE * 5 / 1000; /* SP_FADE_MS */
 
+/** A player on the private server's 4-channel stage sink. */
+function openOnStage(): Promise<Player> {
+  return Player.open({
+    backend: "pulseaudio",
+    channels: SINK_CHANNELS,
+    sampleRate: RATE,
+    blockFrames: BLOCK,
+  });
+}
+
 interface Song {
   padLeft: Float32Array;
   padRight: Float32Array;
@@ -78,12 +88,7 @@ async function withServer(fn: (server: PulseServer) => Promise<void>): Promise<v
       await withServer(async (server) => {
         const capture = Capture.start(server);
         await waitFor("parec to deliver", () => capture.frames > 0);
-        const player = await Player.open({
-          backend: "pulseaudio",
-          channels: SINK_CHANNELS,
-          sampleRate: RATE,
-          blockFrames: BLOCK,
-        });
+        const player = await openOnStage();
         try {
           assert.equal(player.backendName, "PulseAudio");
           assert.equal(player.channels, 4);
@@ -171,12 +176,7 @@ async function withServer(fn: (server: PulseServer) => Promise<void>): Promise<v
       await withServer(async (server) => {
         const capture = Capture.start(server);
         await waitFor("parec to deliver", () => capture.frames > 0);
-        const player = await Player.open({
-          backend: "pulseaudio",
-          channels: SINK_CHANNELS,
-          sampleRate: RATE,
-          blockFrames: BLOCK,
-        });
+        const player = await openOnStage();
         try {
           addSong(player, song);
           player.play();
