@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { cpSync } from "node:fs";
 import type { Player } from "../src/player.ts";
 import { StemplayError } from "../src/errors.ts";
 import { openLibrary } from "../ffi/library.ts";
@@ -446,9 +447,20 @@ Deno.test("an unreadable file (as the nobody user; root reads anything): PERMISS
     const denoDir = join(dir, "deno-dir");
     await Deno.mkdir(denoDir, { mode: 0o777 });
     await Deno.chmod(denoDir, 0o777);
-    const child = new URL("./support/unreadable_song_child.ts", import.meta.url).pathname;
+    // nobody may not be able to reach this Deno (npx keeps it under root's home) or this
+    // checkout: give it copies of both in the world-readable temporary folder.
+    const deno = join(dir, "deno");
+    await Deno.copyFile(Deno.execPath(), deno);
+    await Deno.chmod(deno, 0o755);
+    const sources = join(dir, "sources");
+    const root = new URL("../", import.meta.url).pathname;
+    for (const part of ["deno.json", "mod.ts", "src", "ffi", "tests/support"]) {
+      cpSync(join(root, part), join(sources, part), { recursive: true });
+    }
+    await new Deno.Command("chmod", { args: ["-R", "a+rX", sources] }).output();
+    const child = join(sources, "tests/support/unreadable_song_child.ts");
     const output = await new Deno.Command("runuser", {
-      args: ["-u", "nobody", "--", Deno.execPath(), "run", "-A", "--no-lock", child, dir, folder],
+      args: ["-u", "nobody", "--", deno, "run", "-A", "--no-lock", child, dir, folder],
       env: { DENO_DIR: denoDir, STEMPLAY_LIB: library, HOME: dir, NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { delimiter, join } from "node:path";
+
 /** The Debian packages that provide each program the tests use. */
 const PACKAGES: Record<string, string> = {
   sox: "sox",
@@ -29,6 +31,7 @@ const PACKAGES: Record<string, string> = {
   pacat: "pulseaudio-utils",
   pactl: "pulseaudio-utils",
   "clang-22": "clang-22 libclang-rt-22-dev",
+  "llvm-symbolizer-22": "llvm-22",
   cc: "gcc",
   gcc: "gcc",
 };
@@ -97,4 +100,23 @@ export function ignoreWithout(name: string, what?: string): boolean {
   if (hasTool(name)) return false;
   if (strictVariables().length > 0) return false;
   return !requireTool(name, what);
+}
+
+/**
+ * The absolute path of `name` on PATH (sanitizers want their symbolizer as a path), or
+ * undefined when it is not there.
+ *
+ * @param name a program looked up on PATH
+ */
+export function toolPath(name: string): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      if (Deno.statSync(candidate).isFile) return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
 }

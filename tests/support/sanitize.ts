@@ -10,12 +10,18 @@
  */
 
 import { ensureMiniaudioHeader, localBuildDir, readPin, sha256Hex } from "../../ffi/build.ts";
+import { toolPath } from "./require_tool.ts";
 
 /** The sanitizer builds the tests use. */
 export type Sanitizer = "realtime" | "address,undefined" | "thread";
 
 /** The compiler every sanitizer build uses (RealtimeSanitizer needs clang 20 or later). */
 export const SANITIZER_CC = "clang-22";
+
+/** The symbolizer that turns a report's addresses into function names (Debian's llvm-22).
+ * Named explicitly: a sanitizer looks for a bare `llvm-symbolizer`, which clang-22 alone does
+ * not install. */
+export const SANITIZER_SYMBOLIZER = "llvm-symbolizer-22";
 
 const NATIVE_DIR = new URL("../../native/", import.meta.url);
 
@@ -125,9 +131,15 @@ export async function runHarness(
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<HarnessRun> {
+  const symbolizer = toolPath(SANITIZER_SYMBOLIZER);
+  // Each runtime reads its own variable; without one it looks for a bare llvm-symbolizer.
+  const symbolized: Record<string, string> = {};
+  for (const tool of ["RTSAN", "ASAN", "TSAN", "UBSAN"]) {
+    if (symbolizer) symbolized[`${tool}_SYMBOLIZER_PATH`] = symbolizer;
+  }
   const output = await new Deno.Command(build.executable, {
     args,
-    env,
+    env: { ...symbolized, ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
