@@ -33,3 +33,34 @@ export type { TempoSegment } from "./src/tempo.ts";
 export { loadSetlist } from "./src/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/setlist.ts";
 export type { SetlistState } from "./src/setlist_runner.ts";
+export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";
+export type {
+  Action,
+  BusGainAction,
+  CancelJumpAction,
+  CountInAction,
+  ExitLoopAction,
+  FadeInAction,
+  FadeOutAction,
+  GotoAction,
+  JumpAction,
+  LatencyMonitorAction,
+  LocateAction,
+  MarkerRef,
+  MuteAction,
+  NextAction,
+  PauseAction,
+  PlayAction,
+  PreviousAction,
+  ReopenDeviceAction,
+  SeekAction,
+  SoloAction,
+  StopAction,
+  TogglePlayAction,
+  TrackGainAction,
+  TrackRef,
+  VampAction,
+} from "./src/control/actions.ts";
+export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";
+export type { ActionResult } from "./src/control/surface.ts";
+export type { ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";

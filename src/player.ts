@@ -914,6 +914,16 @@ export class Player extends EventTarget {
     return this.#show.loopRange;
   }
 
+  /** A jump armed and not yet taken: the marker's time and when it happens, in seconds. */
+  get scheduledJump(): { target: number; at: number } | undefined {
+    return this.#show.scheduledJump;
+  }
+
+  /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds. */
+  get leavingLoop(): { start: number; end: number } | undefined {
+    return this.#show.leavingLoop;
+  }
+
   /** Bars of click before the song starts from a stop (needs the song's tempo). */
   get countIn(): number {
     return this.#show.countIn;

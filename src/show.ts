@@ -85,6 +85,10 @@ export class ShowFlow {
   #standing?: Cue;
   /** The seq of an armed one-off jump, until the callback reports that it fired. */
   #jumpSeq?: number;
+  /** Where the armed jump goes and when (frames), for the screen. */
+  #jumpPlan?: { target: number; when: number };
+  /** A loop left "at its end": its last pass is still playing. */
+  #leaving?: { start: number; end: number };
   #countIn = 0;
   #countInTrack?: {
     track: Track;
@@ -146,8 +150,8 @@ export class ShowFlow {
 
   /** Forgets the song's loop, jump, transition and count-in (a new song is in place). */
   resetForSong(): void {
-    this.#loop = undefined;
-    this.#jumpSeq = undefined;
+    this.#loop = this.#leaving = undefined;
+    this.#jumpSeq = this.#jumpPlan = undefined;
     this.#standing = undefined;
     this.#dropCountIn();
     this.#rearm();
@@ -205,13 +209,14 @@ export class ShowFlow {
       { at: when, group: host.currentGroup, target, crossfade: this.#seam },
       false,
     );
-    this.#loop = undefined; // jumping out of a vamp ends it
+    this.#jumpPlan = { target, when };
+    this.#loop = this.#leaving = undefined; // jumping out of a vamp ends it
   }
 
   /** Cancels a jump that has not happened yet; a loop or transition stands again. */
   cancelJump(): void {
     this.#host.assertOpen("cancel a jump");
-    this.#jumpSeq = undefined;
+    this.#jumpSeq = this.#jumpPlan = undefined;
     this.#rearm();
   }
 
@@ -238,7 +243,8 @@ export class ShowFlow {
       refuse("LOOP", `a loop from ${start} s to ${end} s is shorter than one frame`);
     }
     this.#loop = frames;
-    this.#jumpSeq = undefined;
+    this.#leaving = undefined;
+    this.#jumpSeq = this.#jumpPlan = undefined;
     this.#rearm();
   }
 
@@ -277,8 +283,30 @@ export class ShowFlow {
         crossfade: this.#seam,
       }, false);
     } else {
+      this.#leaving = loop;
       this.#rearm();
     }
+  }
+
+  /** A jump armed and not yet taken: its target and when it happens, in seconds. */
+  get scheduledJump(): { target: number; at: number } | undefined {
+    const plan = this.#jumpSeq === undefined ? undefined : this.#jumpPlan;
+    const rate = this.#host.sampleRate;
+    return plan && { target: plan.target / rate, at: plan.when / rate };
+  }
+
+  /** A loop left at its end whose last pass is still playing (until the position leaves it),
+   * in seconds. */
+  get leavingLoop(): { start: number; end: number } | undefined {
+    const leaving = this.#leaving;
+    if (!leaving) return undefined;
+    const position = this.#host.songPositionFrames;
+    if (position >= leaving.end || position < leaving.start) {
+      this.#leaving = undefined;
+      return undefined;
+    }
+    const rate = this.#host.sampleRate;
+    return { start: leaving.start / rate, end: leaving.end / rate };
   }
 
   /** Bars of count-in before the song starts from a stop (0: none). */
@@ -363,7 +391,7 @@ export class ShowFlow {
       this.#rearm();
     }
     if (this.#jumpSeq !== undefined && this.#jumpSeq === firedCueSeq) {
-      this.#jumpSeq = undefined;
+      this.#jumpSeq = this.#jumpPlan = undefined;
       this.#rearm();
     }
   }

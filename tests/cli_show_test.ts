@@ -150,7 +150,10 @@ Deno.test({
       // v: the Chorus section (4 s to the next marker at 6 s) loops; Enter leaves it.
       await pane.keys("v");
       screen = await pane.waitFor((s) => s.includes("loop: 0:04.0-0:06.0 Chorus"), "the loop");
-      assert.match(screen, /> vamp: looping 3 Chorus 0:04\.0-0:06\.0 \(Enter leaves at its end\)/);
+      assert.match(
+        screen,
+        /> vamp: looping 3 Chorus 0:04\.0-0:06\.0 \(exit loop leaves at its end\)/,
+      );
       await pane.keys("Enter");
       screen = await pane.waitFor((s) => !s.includes("loop: 0:04"), "the loop gone");
       assert.match(screen, /> leaving the loop at its end/);
@@ -231,9 +234,9 @@ Deno.test({
 
       // j then a number with no marker: a message, nothing moves; f: a fade-out message.
       await pane.keys("j", "7");
-      screen = await pane.waitFor((s) => s.includes("> no marker 7"), "no marker 7");
+      screen = await pane.waitFor((s) => s.includes("> refused: no marker 7"), "no marker 7");
       assert.equal(shownPosition(screen), 5, "nothing moved");
-      await pane.keys("j", "x");
+      await pane.keys("j", "y");
       await pane.waitFor((s) => s.includes("> jump cancelled"), "j cancelled by another key");
       await pane.keys("f");
       await pane.waitFor((s) => s.includes("> fading out over 4 s"), "the fade message");

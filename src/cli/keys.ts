@@ -5,7 +5,9 @@
  * @module
  */
 
+import type { Action } from "../control/actions.ts";
 import { GAIN_STEP_DB, type PlaySession, SEEK_STEP_SECONDS } from "./session.ts";
+import { FADE_OUT_SECONDS } from "./show_controls.ts";
 
 /** A decoded key: a printable character, or one of the named keys. */
 export type Key = string;
@@ -62,89 +64,90 @@ export function decodeKeys(text: string): Key[] {
 /** What a key asks the screen loop to do after it was applied. */
 export type KeyOutcome = "continue" | "quit";
 
+/** The operator action each plain key stands for (the selected track fills in `track`). */
+export function keyAction(session: PlaySession, key: Key): Action | undefined {
+  const track = session.selected + 1;
+  switch (key) {
+    case "space":
+      return { type: "togglePlay" };
+    case "left":
+      return { type: "seek", by: -SEEK_STEP_SECONDS };
+    case "right":
+      return { type: "seek", by: SEEK_STEP_SECONDS };
+    case "[":
+      return { type: "locate", marker: "previous" };
+    case "]":
+      return { type: "locate", marker: "next" };
+    case "home":
+      return { type: "seek", to: "start" };
+    case "m":
+      return { type: "mute", track };
+    case "s":
+      return { type: "solo", track };
+    case "+":
+    case "=":
+      return { type: "trackGain", track, stepDb: GAIN_STEP_DB };
+    case "-":
+    case "_":
+      return { type: "trackGain", track, stepDb: -GAIN_STEP_DB };
+    case "0":
+      return { type: "trackGain", track, reset: true };
+    case "l":
+      return { type: "latencyMonitor" };
+    case "r":
+      return { type: "reopenDevice" };
+    case "n":
+      return { type: "next" };
+    case "p":
+      return { type: "previous" };
+    case "x":
+      return { type: "cancelJump" };
+    case "v":
+      return { type: "vamp" };
+    case "enter":
+      return { type: "exitLoop" };
+    case "c":
+      return { type: "countIn" };
+    case "f":
+      return { type: "fadeOut", seconds: FADE_OUT_SECONDS };
+  }
+  return undefined;
+}
+
+/** Runs an action through the control layer and shows what it did. */
+async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
+  session.message = (await session.control.dispatch(action)).message;
+  return "continue";
+}
+
 /**
- * Applies one key to the session. After `j`, the next key is a marker number (any other key
- * cancels the jump and then does what it always does).
+ * Applies one key to the session: every key that acts on the show maps onto an operator
+ * action (src/control) and goes through the player's ControlSurface. After `j`, the next key
+ * is a marker number (any other key cancels the pending jump and then does what it always
+ * does).
  *
  * @returns "quit" for q, Q and Ctrl-C; "continue" otherwise (unknown keys do nothing). A
- *   promise for the keys that change songs (n, p), which take a moment.
+ *   promise for the keys that dispatch an action.
  * @throws {StemplayError} when the player refuses (the screen shows it on its message line)
  */
 export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<KeyOutcome> {
   const show = session.show;
   if (show.jumpPending) {
-    if (/^[0-9]$/.test(key)) {
-      show.jumpTo(Number(key));
-      return "continue";
-    }
-    show.cancelJump();
+    show.jumpPending = false;
+    if (/^[0-9]$/.test(key)) return run(session, { type: "jump", marker: Number(key), at: "bar" });
+    session.message = "jump cancelled";
   }
   switch (key) {
     case "q":
     case "Q":
     case "ctrl-c":
       return "quit";
-    case "space":
-      session.togglePlay();
-      break;
-    case "left":
-      session.seekBy(-SEEK_STEP_SECONDS);
-      break;
-    case "right":
-      session.seekBy(SEEK_STEP_SECONDS);
-      break;
-    case "[":
-      session.previousMarker();
-      break;
-    case "]":
-      session.nextMarker();
-      break;
-    case "home":
-      session.toStart();
-      break;
-    case "m":
-      session.toggleMute();
-      break;
-    case "s":
-      session.toggleSolo();
-      break;
-    case "+":
-    case "=":
-      session.changeGain(GAIN_STEP_DB);
-      break;
-    case "-":
-    case "_":
-      session.changeGain(-GAIN_STEP_DB);
-      break;
-    case "0":
-      session.resetGain();
-      break;
-    case "l":
-      session.toggleMonitor();
-      break;
-    case "r":
-      return session.reopenDevice().then(() => "continue");
-    case "n":
-      return show.step(1).then(() => "continue");
-    case "p":
-      return show.step(-1).then(() => "continue");
     case "j":
       show.startJump();
-      break;
-    case "v":
-      show.vamp();
-      break;
-    case "enter":
-      show.leaveLoop();
-      break;
-    case "c":
-      show.toggleCountIn();
-      break;
-    case "f":
-      show.fadeOut();
-      break;
-    default:
-      if (/^[1-9]$/.test(key)) session.select(Number(key));
+      return "continue";
   }
+  const action = keyAction(session, key);
+  if (action) return run(session, action);
+  if (/^[1-9]$/.test(key)) session.select(Number(key));
   return "continue";
 }

@@ -100,7 +100,9 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   lines.push("");
   lines.push("space play/pause  <- -> 5 s  [ ] markers  Home start  1-9 track  m mute  s solo");
   lines.push("+ - gain  0 reset gain  l latency monitor  r reopen a lost device  q quit");
-  lines.push("n p song  j 1-9 jump at next bar  v vamp  Enter end loop  c count-in  f fade");
+  lines.push(
+    "n p song  j 1-9 jump at next bar  x cancel jump  v vamp  Enter end loop  c count-in  f fade",
+  );
   return lines;
 }
 

@@ -1,0 +1,371 @@
+/**
+ * The vocabulary of operator actions: every thing an operator can do to a running show, as a
+ * plain, JSON-safe object. Keys (the CLI), OSC, the web remote and MIDI pedals all map their
+ * input onto these objects and hand them to `dispatch()`; no action exists in one surface only.
+ *
+ * Numbers an operator sees count from 1, as the screen shows them: track 1 is the first track,
+ * song 1 the first song of the setlist, marker 1 the song's first marker.
+ *
+ * ```ts
+ * await dispatch(player, { type: "jump", marker: "Chorus", at: "bar" });
+ * await dispatch(player, { type: "solo", track: 3 });            // toggles
+ * await dispatch(player, { type: "trackGain", track: "Bass", gainDb: -6 });
+ * ```
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import type { JumpAt } from "../show.ts";
+
+/** A track by its number on the screen (from 1) or by its name (exact, then ignoring case). */
+export type TrackRef = number | string;
+/** A marker by its number (from 1) or its name (exact, then ignoring case). */
+export type MarkerRef = number | string;
+
+/** Starts playback. From a stop the song's count-in plays first (when it has one); after a
+ * song of a setlist ended, the next song starts (with its count-in). */
+export interface PlayAction {
+  type: "play";
+}
+/** Pauses, keeping the position. */
+export interface PauseAction {
+  type: "pause";
+}
+/** Plays when not playing, pauses when playing (a single foot switch, the space bar). */
+export interface TogglePlayAction {
+  type: "togglePlay";
+}
+/** Stops and returns to the song's start, with the count-in armed for the next play. */
+export interface StopAction {
+  type: "stop";
+}
+/** The next song of the setlist, stopped at its start. */
+export interface NextAction {
+  type: "next";
+}
+/** The previous song of the setlist, stopped at its start. */
+export interface PreviousAction {
+  type: "previous";
+}
+/** A song of the setlist by its number (from 1) or its title, stopped at its start. */
+export interface GotoAction {
+  type: "goto";
+  song: number | string;
+}
+/** Jumps to a marker: `at` "bar" (default: on the next bar line), "beat", "section" (the next
+ * marker) or "now". Without a tempo there are no bars: it jumps at once. Not playing, it moves
+ * the position there. */
+export interface JumpAction {
+  type: "jump";
+  marker: MarkerRef;
+  at?: JumpAt;
+}
+/** Cancels a scheduled jump that has not happened yet. */
+export interface CancelJumpAction {
+  type: "cancelJump";
+}
+/** Loops a section (a marker to the next one): the section the position is in, or `marker`. */
+export interface VampAction {
+  type: "vamp";
+  marker?: MarkerRef;
+}
+/** Leaves the loop: at its "end" (default: this pass plays out) or "now". */
+export interface ExitLoopAction {
+  type: "exitLoop";
+  at?: "end" | "now";
+}
+/** Count-in: `bars` sets it (0 turns it off); without `bars` it toggles between off and the
+ * setlist's bars for this song (else 1 bar). Needs the song's tempo. */
+export interface CountInAction {
+  type: "countIn";
+  bars?: number;
+}
+/** Fades the whole show mix out over `seconds` (default 4), then pauses. Protected buses
+ * (the in-ears) are not faded. */
+export interface FadeOutAction {
+  type: "fadeOut";
+  seconds?: number;
+}
+/** Fades the show mix in over `seconds` (default 4), playing. */
+export interface FadeInAction {
+  type: "fadeIn";
+  seconds?: number;
+}
+/** Moves the position at once: `to` seconds (or "start"), or `by` seconds from here. */
+export interface SeekAction {
+  type: "seek";
+  to?: number | "start";
+  by?: number;
+}
+/** Moves the position at once to the next or previous marker (or a marker). */
+export interface LocateAction {
+  type: "locate";
+  marker: "next" | "previous" | MarkerRef;
+}
+/** A track's level: exactly one of `gain` (linear, 0..1000), `gainDb`, `stepDb` (relative;
+ * stepping below -60 dB gives silence) or `reset` (back to the gain the song gave it). */
+export interface TrackGainAction {
+  type: "trackGain";
+  track: TrackRef;
+  gain?: number;
+  gainDb?: number;
+  stepDb?: number;
+  reset?: true;
+}
+/** Mutes (`on: true`), unmutes (`on: false`) or toggles (no `on`) a track. */
+export interface MuteAction {
+  type: "mute";
+  track: TrackRef;
+  on?: boolean;
+}
+/** Solos, unsolos or toggles a track. Tracks on a protected bus (the in-ears) are never
+ * silenced by a solo. */
+export interface SoloAction {
+  type: "solo";
+  track: TrackRef;
+  on?: boolean;
+}
+/** A bus's own level (e.g. the in-ears): `gain` (linear) or `gainDb`. */
+export interface BusGainAction {
+  type: "busGain";
+  bus: string;
+  gain?: number;
+  gainDb?: number;
+}
+/** Reopens the audio device after it was lost (or the same device again). */
+export interface ReopenDeviceAction {
+  type: "reopenDevice";
+}
+/** The latency monitor on, off, or toggled (no `on`). */
+export interface LatencyMonitorAction {
+  type: "latencyMonitor";
+  on?: boolean;
+}
+
+/** One operator action. See each interface for what it does. */
+export type Action =
+  | PlayAction
+  | PauseAction
+  | TogglePlayAction
+  | StopAction
+  | NextAction
+  | PreviousAction
+  | GotoAction
+  | JumpAction
+  | CancelJumpAction
+  | VampAction
+  | ExitLoopAction
+  | CountInAction
+  | FadeOutAction
+  | FadeInAction
+  | SeekAction
+  | LocateAction
+  | TrackGainAction
+  | MuteAction
+  | SoloAction
+  | BusGainAction
+  | ReopenDeviceAction
+  | LatencyMonitorAction;
+
+/** Every action type, for surfaces that list or map them. */
+export const ACTION_TYPES: readonly Action["type"][] = [
+  "play",
+  "pause",
+  "togglePlay",
+  "stop",
+  "next",
+  "previous",
+  "goto",
+  "jump",
+  "cancelJump",
+  "vamp",
+  "exitLoop",
+  "countIn",
+  "fadeOut",
+  "fadeIn",
+  "seek",
+  "locate",
+  "trackGain",
+  "mute",
+  "solo",
+  "busGain",
+  "reopenDevice",
+  "latencyMonitor",
+];
+
+/** The fields each action type may carry beyond `type` (anything else is refused). */
+const FIELDS: Record<Action["type"], string[]> = {
+  play: [],
+  pause: [],
+  togglePlay: [],
+  stop: [],
+  next: [],
+  previous: [],
+  goto: ["song"],
+  jump: ["marker", "at"],
+  cancelJump: [],
+  vamp: ["marker"],
+  exitLoop: ["at"],
+  countIn: ["bars"],
+  fadeOut: ["seconds"],
+  fadeIn: ["seconds"],
+  seek: ["to", "by"],
+  locate: ["marker"],
+  trackGain: ["track", "gain", "gainDb", "stepDb", "reset"],
+  mute: ["track", "on"],
+  solo: ["track", "on"],
+  busGain: ["bus", "gain", "gainDb"],
+  reopenDevice: [],
+  latencyMonitor: ["on"],
+};
+
+const JUMP_AT: readonly string[] = ["now", "beat", "bar", "section"];
+/** Longest fade an action may ask for, in seconds. */
+export const MAX_FADE_SECONDS = 600;
+
+function refuse(message: string): never {
+  throw new StemplayError("INVALID_ACTION", message);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return `the string "${value}"`;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A number ≥ 1 (a screen number) or a non-empty name. */
+function checkRef(type: string, key: string, value: unknown): void {
+  if (typeof value === "string" && value.trim() !== "") return;
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1) return;
+  refuse(
+    `${type}: "${key}" must be a number from 1 (as on the screen) or a name, got ` +
+      describe(value),
+  );
+}
+
+function checkNumber(type: string, key: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    refuse(`${type}: "${key}" must be a number from ${min} to ${max}, got ${describe(value)}`);
+  }
+}
+
+function checkBoolean(type: string, key: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "boolean") {
+    refuse(`${type}: "${key}" must be true or false, got ${describe(value)}`);
+  }
+}
+
+/** Exactly one of `keys` present. */
+function checkOneOf(type: string, action: Record<string, unknown>, keys: string[]): void {
+  const given = keys.filter((key) => action[key] !== undefined);
+  if (given.length !== 1) {
+    refuse(
+      `${type} needs exactly one of ${keys.map((k) => `"${k}"`).join(", ")}` +
+        (given.length ? `, got ${given.join(" and ")}` : ""),
+    );
+  }
+}
+
+/**
+ * Checks that `value` is a well-formed action (its type known, every field of the right kind,
+ * no unknown field) and returns it typed. What the player then makes of it (a marker that
+ * does not exist, a count-in without tempo) is checked by `dispatch()`.
+ *
+ * @throws {StemplayError} code "INVALID_ACTION", naming the field and what it should be
+ */
+export function validateAction(value: unknown): Action {
+  if (!isObject(value)) refuse(`an action must be an object with a "type", got ${describe(value)}`);
+  const type = value.type;
+  if (typeof type !== "string" || !(ACTION_TYPES as readonly string[]).includes(type)) {
+    refuse(`unknown action type ${describe(type)} (known: ${ACTION_TYPES.join(", ")})`);
+  }
+  const allowed = FIELDS[type as Action["type"]];
+  for (const key of Object.keys(value)) {
+    if (key !== "type" && !allowed.includes(key)) {
+      refuse(
+        `${type}: unknown field "${key}"` +
+          (allowed.length
+            ? ` (it takes ${allowed.map((k) => `"${k}"`).join(", ")})`
+            : " (it takes none)"),
+      );
+    }
+  }
+  const v = value;
+  switch (type as Action["type"]) {
+    case "goto":
+      checkRef(type, "song", v.song);
+      break;
+    case "jump":
+      checkRef(type, "marker", v.marker);
+      if (v.at !== undefined && !JUMP_AT.includes(v.at as string)) {
+        refuse(`jump: "at" must be one of ${JUMP_AT.join(", ")}, got ${describe(v.at)}`);
+      }
+      break;
+    case "vamp":
+      if (v.marker !== undefined) checkRef(type, "marker", v.marker);
+      break;
+    case "exitLoop":
+      if (v.at !== undefined && v.at !== "end" && v.at !== "now") {
+        refuse(`exitLoop: "at" must be "end" or "now", got ${describe(v.at)}`);
+      }
+      break;
+    case "countIn":
+      if (v.bars !== undefined && (typeof v.bars !== "number" || !Number.isInteger(v.bars))) {
+        refuse(`countIn: "bars" must be a whole number of bars, got ${describe(v.bars)}`);
+      }
+      checkNumber(type, "bars", v.bars, 0, 16);
+      break;
+    case "fadeOut":
+    case "fadeIn":
+      checkNumber(type, "seconds", v.seconds, 0, MAX_FADE_SECONDS);
+      break;
+    case "seek":
+      checkOneOf(type, v, ["to", "by"]);
+      if (v.to !== "start") checkNumber(type, "to", v.to, 0, Number.MAX_SAFE_INTEGER);
+      checkNumber(type, "by", v.by, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      break;
+    case "locate":
+      if (v.marker !== "next" && v.marker !== "previous") checkRef(type, "marker", v.marker);
+      break;
+    case "trackGain":
+      checkRef(type, "track", v.track);
+      checkOneOf(type, v, ["gain", "gainDb", "stepDb", "reset"]);
+      checkNumber(type, "gain", v.gain, 0, 1000);
+      checkNumber(type, "gainDb", v.gainDb, -Infinity, 60);
+      if (v.gainDb !== undefined && typeof v.gainDb !== "number") {
+        refuse(`trackGain: "gainDb" must be a number, got ${describe(v.gainDb)}`);
+      }
+      checkNumber(type, "stepDb", v.stepDb, -60, 60);
+      if (v.reset !== undefined && v.reset !== true) {
+        refuse(`trackGain: "reset" must be true, got ${describe(v.reset)}`);
+      }
+      break;
+    case "mute":
+    case "solo":
+      checkRef(type, "track", v.track);
+      checkBoolean(type, "on", v.on);
+      break;
+    case "busGain":
+      if (typeof v.bus !== "string" || v.bus === "") {
+        refuse(`busGain: "bus" must be a bus name, got ${describe(v.bus)}`);
+      }
+      checkOneOf(type, v, ["gain", "gainDb"]);
+      checkNumber(type, "gain", v.gain, 0, 1000);
+      if (v.gainDb !== undefined && (typeof v.gainDb !== "number" || Number.isNaN(v.gainDb))) {
+        refuse(`busGain: "gainDb" must be a number, got ${describe(v.gainDb)}`);
+      }
+      break;
+    case "latencyMonitor":
+      checkBoolean(type, "on", v.on);
+      break;
+  }
+  return value as unknown as Action;
+}

@@ -1,0 +1,177 @@
+/**
+ * What a remote needs to show the operator, read from a player in one call: a plain,
+ * JSON-safe snapshot. Numbers an operator sees count from 1 (tracks, songs, markers).
+ *
+ * @module
+ */
+
+import type { Player, PlayerState } from "../player.ts";
+import { barBeatAt, beatGrid } from "../tempo.ts";
+import type { Marker } from "../song.ts";
+
+/** A marker as the operator sees it. */
+export interface MarkerStatus {
+  /** From 1, as `jump` takes it. */
+  number: number;
+  name: string;
+  /** Seconds from the song's start. */
+  at: number;
+}
+
+/** One track's row. */
+export interface TrackStatus {
+  /** From 1, as the screen shows it and `mute`/`solo`/`trackGain` take it. */
+  number: number;
+  name: string;
+  /** Linear gain (1 = unity). */
+  gain: number;
+  /** Gain in dB (-Infinity for silence). */
+  gainDb: number;
+  muted: boolean;
+  solo: boolean;
+  /** The bus the track plays on, when the player has buses. */
+  bus?: string;
+}
+
+/** The state of one show, as a remote shows it. */
+export interface ControlStatus {
+  state: PlayerState;
+  /** Seconds; negative during a count-in (seconds until the song starts). */
+  position: number;
+  /** The song's length in seconds. */
+  duration: number;
+  /** Seconds left in the song. */
+  remaining: number;
+  /** Where the position is, "bar.beat" (e.g. "9.1"), when the song has a tempo. */
+  barBeat?: string;
+  /** The current song. `number` and `of` only with a setlist. */
+  song: { title: string; number?: number; of?: number };
+  /** The marker the position is in. */
+  marker?: MarkerStatus;
+  /** The next marker after the position. */
+  nextMarker?: MarkerStatus;
+  /** Bars until the next marker (1: it starts at the next bar line), with a tempo. */
+  barsToNextSection?: number;
+  /** The setlist's next song, if there is one. `ready`: decoded and its transition armed. */
+  nextSong?: { number: number; title: string; ready: boolean; error?: string };
+  /** The loop playing. `leaving`: Enter was pressed, this is its last pass. */
+  loop?: { start: number; end: number; leaving: boolean };
+  /** A jump armed and not yet taken (cancel it with `cancelJump`). */
+  scheduledJump?: { marker?: MarkerStatus; at: number };
+  /** Bars of count-in before the next play from a stop (0: off). */
+  countIn: number;
+  /** Whether the device works, and problems the operator must see. */
+  health: {
+    device: "ok" | "lost";
+    deviceName: string;
+    backend: string;
+    /** Problems in words, loudest first (a lost device, a bus without outputs, a song that
+     * cannot load). Empty when all is well. */
+    problems: string[];
+  };
+  tracks: TrackStatus[];
+  /** The setlist, when one is loaded. */
+  setlist?: { title: string; songs: { number: number; title: string }[]; current: number };
+}
+
+/** The marker the position is in: the last one at or before it. */
+export function markerAt(markers: readonly Marker[], seconds: number): MarkerStatus | undefined {
+  let found: MarkerStatus | undefined;
+  markers.forEach((marker, index) => {
+    if (marker.at <= seconds + 1e-6 && (!found || marker.at >= found.at)) {
+      found = { number: index + 1, name: marker.name, at: marker.at };
+    }
+  });
+  return found;
+}
+
+/** The first marker after the position. */
+export function markerAfter(
+  markers: readonly Marker[],
+  seconds: number,
+): MarkerStatus | undefined {
+  let found: MarkerStatus | undefined;
+  markers.forEach((marker, index) => {
+    if (marker.at > seconds + 1e-6 && (!found || marker.at < found.at)) {
+      found = { number: index + 1, name: marker.name, at: marker.at };
+    }
+  });
+  return found;
+}
+
+/** Reads everything a remote shows, in one snapshot. */
+export function readStatus(player: Player): ControlStatus {
+  const state = player.state;
+  const lost = state === "error";
+  const position = player.position;
+  const duration = player.duration;
+  const markers = player.markers;
+  const rate = player.sampleRate;
+  const tempo = player.tempo;
+  const grid = tempo.length ? beatGrid(tempo, player.durationFrames, rate) : undefined;
+  const barOf = (seconds: number) =>
+    grid && seconds >= 0 ? barBeatAt(grid, Math.round(seconds * rate)) : undefined;
+  const here = barOf(position);
+  const marker = markerAt(markers, Math.max(0, position));
+  const nextMarker = markerAfter(markers, Math.max(0, position));
+  let barsToNextSection: number | undefined;
+  if (nextMarker && grid) {
+    const target = barOf(nextMarker.at);
+    if (target) barsToNextSection = Math.max(0, target.bar - (here?.bar ?? 0));
+  }
+  const setlist = player.setlist;
+  const nextEntry = setlist?.songs[setlist.index + 1];
+  const loopRange = player.loopRange;
+  const leaving = loopRange ? undefined : player.leavingLoop;
+  const loop = loopRange
+    ? { ...loopRange, leaving: false }
+    : leaving && { ...leaving, leaving: true };
+  const jump = player.scheduledJump;
+  const problems: string[] = [];
+  if (lost) problems.push(`the audio device ${player.deviceName} was lost`);
+  if (setlist?.nextError) problems.push(`the next song cannot load: ${setlist.nextError}`);
+  return {
+    state,
+    position,
+    duration,
+    remaining: Math.max(0, duration - Math.max(0, position)),
+    barBeat: here && `${here.bar}.${here.beat}`,
+    song: setlist
+      ? { title: player.title, number: setlist.index + 1, of: setlist.songs.length }
+      : { title: player.title },
+    marker,
+    nextMarker,
+    barsToNextSection,
+    nextSong: nextEntry && {
+      number: setlist!.index + 2,
+      title: nextEntry.title,
+      ready: setlist!.nextReady,
+      error: setlist!.nextError,
+    },
+    loop,
+    scheduledJump: jump && {
+      marker: markerAt(markers, jump.target),
+      at: jump.at,
+    },
+    countIn: player.countIn,
+    health: {
+      device: lost ? "lost" : "ok",
+      deviceName: player.deviceName,
+      backend: player.backendName,
+      problems,
+    },
+    tracks: player.tracks.map((track, index) => ({
+      number: index + 1,
+      name: track.name,
+      gain: track.gain,
+      gainDb: track.gain > 0 ? track.gainDb : -Infinity,
+      muted: track.muted,
+      solo: track.solo,
+    })),
+    setlist: setlist && {
+      title: setlist.title,
+      songs: setlist.songs.map((song, index) => ({ number: index + 1, title: song.title })),
+      current: setlist.index + 1,
+    },
+  };
+}

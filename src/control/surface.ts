@@ -1,0 +1,398 @@
+/**
+ * Dispatching operator actions to a player. One `ControlSurface` per player (shared by every
+ * surface that drives it: keys, OSC, web, MIDI) holds what an operator's actions remember
+ * between presses: each track's gain before the first change (for `reset`) and the setlist's
+ * count-in for the current song (for the `countIn` toggle).
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import type { Player } from "../player.ts";
+import type { Track } from "../track.ts";
+import { dbToGain } from "../track.ts";
+import { barBeatAt, beatGrid } from "../tempo.ts";
+import { type Action, validateAction } from "./actions.ts";
+import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
+
+/** What an action did, in words for the operator (a screen's message line, an OSC reply). */
+export interface ActionResult {
+  /** The action as it was dispatched (validated). */
+  action: Action;
+  /** One line saying what happened, e.g. "jump to 3 Chorus at bar 17". */
+  message: string;
+}
+
+/** Seconds a fade takes when the action gives none. */
+export const DEFAULT_FADE_SECONDS = 4;
+/** Bars of count-in the toggle turns on when the setlist gives the song none. */
+const DEFAULT_COUNT_IN_BARS = 1;
+/** Lowest gain a `stepDb` goes to before it silences the track. */
+const MIN_STEP_GAIN_DB = -60;
+/** Highest gain a `stepDb` goes to. */
+const MAX_STEP_GAIN_DB = 24;
+
+function fail(code: string, message: string): never {
+  throw new StemplayError(code, message);
+}
+
+function formatGain(gain: number): string {
+  if (gain <= 0) return "-inf dB";
+  const db = 20 * Math.log10(gain);
+  const rounded = Math.abs(db) < 0.05 ? 0 : db;
+  return `${rounded >= 0 ? "+" : ""}${rounded.toFixed(1)} dB`;
+}
+
+function clock(seconds: number): string {
+  const tenths = Math.max(0, Math.floor(seconds * 10 + 1e-6));
+  return `${Math.floor(tenths / 600)}:${((tenths % 600) / 10).toFixed(1).padStart(4, "0")}`;
+}
+
+const surfaces = new WeakMap<Player, ControlSurface>();
+
+/**
+ * The operator's controls of one player. Get it with `ControlSurface.for(player)`, so every
+ * surface driving the same player shares it.
+ *
+ * ```ts
+ * const surface = ControlSurface.for(player);
+ * const { message } = await surface.dispatch({ type: "vamp" });
+ * const status = surface.status();
+ * ```
+ */
+export class ControlSurface {
+  /** The player the actions go to. */
+  readonly player: Player;
+  #initialGains = new WeakMap<Track, number>();
+  #songKey = "";
+  #songCountIn = 0;
+
+  /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
+  constructor(player: Player) {
+    this.player = player;
+    this.#sync();
+  }
+
+  /** The one surface of `player` (made on first use). */
+  static for(player: Player): ControlSurface {
+    let surface = surfaces.get(player);
+    if (!surface) {
+      surface = new ControlSurface(player);
+      surfaces.set(player, surface);
+    }
+    return surface;
+  }
+
+  /** Notices a song change, and remembers the count-in the setlist gave the new song. */
+  #sync(): void {
+    const player = this.player;
+    const key = `${player.setlist?.index ?? -1}|${player.title}|${player.durationFrames}`;
+    if (key === this.#songKey) return;
+    this.#songKey = key;
+    this.#songCountIn = player.countIn;
+  }
+
+  /** What a remote shows: state, position, song, markers, loop, tracks, setlist, health. */
+  status(): ControlStatus {
+    this.#sync();
+    return readStatus(this.player);
+  }
+
+  /**
+   * Validates `action` (see `validateAction`) and applies it to the player.
+   *
+   * @returns what happened, in words for the operator
+   * @throws {StemplayError} (the promise rejects) when the action is malformed
+   *   ("INVALID_ACTION") or the player refuses it (e.g. "MARKER", "NO_TEMPO", "SETLIST",
+   *   "TRACK", "BUS"); nothing changed then
+   */
+  async dispatch(action: unknown): Promise<ActionResult> {
+    const checked = validateAction(action);
+    this.#sync();
+    const message = await this.#apply(checked);
+    this.#sync();
+    return { action: checked, message };
+  }
+
+  async #apply(action: Action): Promise<string> {
+    const player = this.player;
+    switch (action.type) {
+      case "play":
+        player.play();
+        return "playing";
+      case "pause":
+        player.pause();
+        return "paused";
+      case "togglePlay":
+        if (player.state === "playing") {
+          player.pause();
+          return "paused";
+        }
+        player.play();
+        return "playing";
+      case "stop":
+        player.stop();
+        return "stopped at the start";
+      case "next":
+      case "previous":
+        return await this.#step(action.type === "next" ? 1 : -1);
+      case "goto":
+        return await this.#goto(action.song);
+      case "jump":
+        return this.#jump(action.marker, action.at ?? "bar");
+      case "cancelJump":
+        if (!player.scheduledJump) return "no jump to cancel";
+        player.cancelJump();
+        return "jump cancelled";
+      case "vamp":
+        return this.#vamp(action.marker);
+      case "exitLoop":
+        if (!player.loopRange) return "no loop to leave";
+        player.exitLoop({ at: action.at ?? "end" });
+        return action.at === "now" ? "left the loop" : "leaving the loop at its end";
+      case "countIn":
+        return this.#countIn(action.bars);
+      case "fadeOut": {
+        const seconds = action.seconds ?? DEFAULT_FADE_SECONDS;
+        player.fadeOut(seconds);
+        return `fading out over ${seconds} s, then paused (play goes on)`;
+      }
+      case "fadeIn": {
+        const seconds = action.seconds ?? DEFAULT_FADE_SECONDS;
+        player.fadeIn(seconds);
+        return `fading in over ${seconds} s`;
+      }
+      case "seek": {
+        const target = action.to === "start"
+          ? 0
+          : action.to ?? Math.max(0, player.position) + action.by!;
+        player.seek(Math.min(player.duration, Math.max(0, target)));
+        if (action.to === "start") return "to start";
+        if (action.by !== undefined) return `seek ${action.by > 0 ? "+" : ""}${action.by} s`;
+        return `to ${clock(target)}`;
+      }
+      case "locate":
+        return this.#locate(action.marker);
+      case "trackGain":
+        return this.#trackGain(action);
+      case "mute": {
+        const track = this.track(action.track);
+        track.muted = action.on ?? !track.muted;
+        return `${track.name} ${track.muted ? "muted" : "unmuted"}`;
+      }
+      case "solo": {
+        const track = this.track(action.track);
+        track.solo = action.on ?? !track.solo;
+        return `${track.name} ${track.solo ? "soloed" : "unsoloed"}`;
+      }
+      case "busGain":
+        return busGain(player, action.bus, action.gain ?? dbToGain(action.gainDb!));
+      case "reopenDevice":
+        if (player.state !== "error") return "the device is fine: nothing to reopen";
+        await player.reopen();
+        return "device reopened";
+      case "latencyMonitor": {
+        const on = action.on ?? !player.latencyMonitor;
+        player.latencyMonitor = on;
+        if (on) player.resetLatencyStats();
+        return `latency monitor ${on ? "on" : "off"}`;
+      }
+    }
+  }
+
+  /** A track by its number (from 1) or name. @throws {StemplayError} "TRACK" */
+  track(ref: number | string): Track {
+    const tracks = this.player.tracks;
+    const found = typeof ref === "number" ? tracks[ref - 1] : tracks.find((t) => t.name === ref) ??
+      tracks.find((t) => t.name.toLowerCase() === ref.toLowerCase());
+    if (!found) {
+      fail(
+        "TRACK",
+        typeof ref === "number"
+          ? `no track ${ref} (this song has ${
+            tracks.length === 0 ? "none" : `1 to ${tracks.length}`
+          })`
+          : `no track named "${ref}" (tracks: ${tracks.map((t) => t.name).join(", ") || "none"})`,
+      );
+    }
+    return found;
+  }
+
+  /** A marker's index (from 0) by number (from 1) or name. @throws {StemplayError} "MARKER" */
+  #markerIndex(ref: number | string): number {
+    const markers = this.player.markers;
+    const index = typeof ref === "number"
+      ? (ref <= markers.length ? ref - 1 : -1)
+      : markers.findIndex((m) => m.name === ref) >= 0
+      ? markers.findIndex((m) => m.name === ref)
+      : markers.findIndex((m) => m.name.toLowerCase() === ref.toLowerCase());
+    if (index < 0) {
+      const names = markers.map((m, i) => `${i + 1} ${m.name}`).join(", ") || "none";
+      fail("MARKER", `no marker ${typeof ref === "number" ? ref : `"${ref}"`} (markers: ${names})`);
+    }
+    return index;
+  }
+
+  async #step(by: 1 | -1): Promise<string> {
+    const setlist = this.player.setlist;
+    if (!setlist) fail("SETLIST", "no setlist is loaded (play a setlist.json to use it)");
+    const index = setlist.index + by;
+    if (index < 0) fail("SETLIST", "this is the first song");
+    if (index >= setlist.songs.length) fail("SETLIST", "this is the last song");
+    return await this.#gotoIndex(index);
+  }
+
+  async #goto(song: number | string): Promise<string> {
+    const setlist = this.player.setlist;
+    if (!setlist) fail("SETLIST", "no setlist is loaded (play a setlist.json to use it)");
+    const songs = setlist.songs;
+    const index = typeof song === "number"
+      ? (song <= songs.length ? song - 1 : -1)
+      : songs.findIndex((s) => s.title.toLowerCase() === song.toLowerCase());
+    if (index < 0) {
+      fail(
+        "SETLIST",
+        typeof song === "number"
+          ? `no song ${song} in the setlist (it has songs 1 to ${songs.length})`
+          : `no song titled "${song}" (songs: ${songs.map((s) => s.title).join(", ")})`,
+      );
+    }
+    return await this.#gotoIndex(index);
+  }
+
+  async #gotoIndex(index: number): Promise<string> {
+    await this.player.goto(index);
+    const setlist = this.player.setlist!;
+    return `song ${
+      index + 1
+    } of ${setlist.songs.length}: ${this.player.title} (stopped; play starts it)`;
+  }
+
+  #jump(ref: number | string, at: "now" | "beat" | "bar" | "section"): string {
+    const player = this.player;
+    const index = this.#markerIndex(ref);
+    const marker = player.markers[index];
+    const name = `${index + 1} ${marker.name}`;
+    if (player.tempo.length === 0 && (at === "bar" || at === "beat")) {
+      // No bars to wait for: at once (a seek when not playing, where a cue would wait).
+      if (player.state === "playing") player.jump(index, { at: "now" });
+      else player.seek(Math.min(marker.at, player.duration));
+      return `jumped to ${name} at once (no tempo: no bars to wait for)`;
+    }
+    if (at === "now" && player.state !== "playing") {
+      player.seek(Math.min(marker.at, player.duration));
+      return `jumped to ${name}`;
+    }
+    player.jump(index, { at });
+    if (at === "now") return `jumped to ${name}`;
+    const when = player.scheduledJump?.at;
+    if (when === undefined || when >= player.duration) {
+      return `jump to ${name} at the song's end (no ${at === "section" ? "marker" : at} left)`;
+    }
+    const grid = beatGrid(player.tempo, player.durationFrames, player.sampleRate);
+    const bar = barBeatAt(grid, Math.round(when * player.sampleRate));
+    const where = !bar
+      ? clock(when)
+      : bar.beat === 1
+      ? `bar ${bar.bar}`
+      : `bar ${bar.bar}.${bar.beat}`;
+    return `jump to ${name} at ${where}`;
+  }
+
+  #vamp(ref: number | string | undefined): string {
+    const player = this.player;
+    const markers = player.markers;
+    let index: number;
+    if (ref === undefined) {
+      const current = markerAt(markers, Math.max(0, player.position));
+      if (!current) {
+        fail(
+          "MARKER",
+          markers.length === 0
+            ? "this song has no markers: no section to vamp"
+            : "no section here (before the first marker)",
+        );
+      }
+      index = current.number - 1;
+    } else {
+      index = this.#markerIndex(ref);
+    }
+    player.loopSection(index);
+    const loop = player.loopRange!;
+    return `vamp: looping ${index + 1} ${markers[index].name} ${clock(loop.start)}-` +
+      `${clock(loop.end)} (exit loop leaves at its end)`;
+  }
+
+  #countIn(bars: number | undefined): string {
+    const player = this.player;
+    const target = bars ?? (player.countIn > 0 ? 0 : this.#songCountIn || DEFAULT_COUNT_IN_BARS);
+    player.countIn = target; // refused (NO_TEMPO) for a song without tempo
+    if (target === 0) return "count-in off";
+    return `count-in on: ${target} bar${target === 1 ? "" : "s"}` +
+      (player.state === "playing" ? " (plays when the song next starts from a stop)" : "");
+  }
+
+  #locate(ref: "next" | "previous" | number | string): string {
+    const player = this.player;
+    const markers = player.markers;
+    const position = Math.max(0, player.position);
+    let target: { name: string; at: number } | undefined;
+    if (ref === "next") {
+      target = markerAfter(markers, position + 0.05);
+      if (!target) return "no marker after here";
+    } else if (ref === "previous") {
+      // Just past a marker (within a second), go to the one before it.
+      target = markerAt(markers, position - 1);
+      if (!target) {
+        player.seek(0);
+        return "to start";
+      }
+    } else {
+      target = markers[this.#markerIndex(ref)];
+    }
+    player.seek(Math.min(target.at, player.duration));
+    return `marker ${target.name}`;
+  }
+
+  #trackGain(action: Extract<Action, { type: "trackGain" }>): string {
+    const track = this.track(action.track);
+    if (!this.#initialGains.has(track)) this.#initialGains.set(track, track.gain);
+    if (action.reset) {
+      track.gain = this.#initialGains.get(track)!;
+      return `${track.name} back to ${formatGain(track.gain)}`;
+    }
+    if (action.stepDb !== undefined) {
+      const current = track.gain > 0 ? track.gainDb : MIN_STEP_GAIN_DB - Math.abs(action.stepDb);
+      const next = Math.min(MAX_STEP_GAIN_DB, Math.round(current + action.stepDb));
+      track.gain = next < MIN_STEP_GAIN_DB ? 0 : dbToGain(next);
+    } else if (action.gainDb !== undefined) {
+      track.gainDb = action.gainDb;
+    } else {
+      track.gain = action.gain!;
+    }
+    return `${track.name} ${formatGain(track.gain)}`;
+  }
+}
+
+/** Sets a bus's gain. */
+function busGain(player: Player, name: string, gain: number): string {
+  void player;
+  void gain;
+  fail("BUS", `no bus named "${name}" (this player has no buses)`);
+}
+
+/**
+ * Validates `action` and applies it to `player`, through the player's one `ControlSurface`.
+ *
+ * @returns what happened, in words for the operator
+ * @throws {StemplayError} (the promise rejects) when the action is malformed or refused;
+ *   nothing changed then
+ */
+export function dispatch(player: Player, action: unknown): Promise<ActionResult> {
+  return ControlSurface.for(player).dispatch(action);
+}
+
+/** What a remote shows about `player` (see `ControlStatus`). */
+export function controlStatus(player: Player): ControlStatus {
+  return ControlSurface.for(player).status();
+}
