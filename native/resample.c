@@ -174,6 +174,10 @@ void sp_resampler_finish(sp_resampler *r) {
     r->limit = (r->frames_in * r->up + r->down / 2) / r->down;
 }
 
+bool sp_resampler_finished(const sp_resampler *r) {
+    return r != NULL && r->finished;
+}
+
 uint32_t sp_resampler_delay(const sp_resampler *r) {
     return r == NULL ? 0 : r->half;
 }

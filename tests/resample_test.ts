@@ -166,11 +166,16 @@ for (const [from, to] of CONVERSIONS) {
         channels: 2,
         blockFrames: 1024,
       });
-      const frames = Math.floor(from / 4) + 37;
       const ratio = to / from;
-      // A middle frame whose exact position is not half-way between two output frames.
+      // Frames whose exact output position is not half-way between two output frames; the
+      // last one's position also rounds to a frame inside the output.
+      const clear = (k: number) => Math.abs((k * ratio) % 1 - 0.5) >= 0.1;
+      let frames = Math.floor(from / 4) + 37;
+      while (!clear(frames - 1) || Math.round((frames - 1) * ratio) >= Math.round(frames * ratio)) {
+        frames++;
+      }
       let middle = 1001;
-      while (Math.abs((middle * ratio) % 1 - 0.5) < 0.1) middle++;
+      while (!clear(middle)) middle++;
       const impulses = [0, middle, frames - 1];
       const channel = new Float32Array(frames);
       for (const k of impulses) channel[k] = 0.5;
