@@ -10,8 +10,11 @@
  * up <= MAX_EXACT_PHASES (44.1k<->48k, 88.2k/96k->48k ...) every phase has its own row of taps;
  * otherwise rows are tabulated at INTERPOLATED_PHASES and interpolated linearly.
  *
- * Loading and reader threads only: creation allocates, processing never does. */
+ * Resamplers of the same two rates share one table (64 stems streaming from 44.1 kHz read one
+ * 130 KB table, not 64 of them). Loading and reader threads only: creation allocates and
+ * takes a lock, processing does neither. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +32,19 @@
 /* Input frames the history holds beyond the filter's length. */
 #define HISTORY_SPARE 4096u
 
+/* The filter kernel: out[c] = sum over k < n of taps[k] * frames[c * stride + k], for every
+ * channel c; n is a multiple of 4. Channels go in pairs so each load of taps serves two. */
+typedef void filter_kernel(const double *taps, const double *frames, size_t stride,
+                           uint32_t channels, uint32_t n, float *out);
+
 struct sp_resampler {
     uint32_t channels, rate_in, rate_out;
     uint32_t up, down;  /* rate_out / rate_in in lowest terms */
     uint32_t taps;      /* per phase, a multiple of 4 */
     uint32_t half;      /* taps / 2: output at centre c reads frames c - half + 1 .. c + half */
-    uint32_t rows;      /* rows of `table` */
     bool interpolated;  /* rows are INTERPOLATED_PHASES + 1 tabulated phases, not `up` */
-    double *table;      /* rows x taps */
+    const double *table; /* rows x taps, shared: `filter` */
+    struct filter *filter;
     double *scratch;    /* taps: an interpolated row */
     double *history;    /* channels x capacity, planar */
     uint32_t capacity;
@@ -47,7 +55,10 @@ struct sp_resampler {
     uint64_t frames_in, frames_out;
     uint64_t limit; /* frames_out stops here once finished */
     bool finished;
+    filter_kernel *kernel;
 };
+
+static filter_kernel *choose_kernel(void);
 
 static double bessel_i0(double x) {
     double sum = 1.0, term = 1.0;
@@ -79,40 +90,80 @@ static uint32_t gcd(uint32_t a, uint32_t b) {
     return a;
 }
 
-/* Designs the filter and fills the table; false when out of memory. */
-static bool design(sp_resampler *r) {
-    const double lower = r->rate_in < r->rate_out ? r->rate_in : r->rate_out;
-    const double cutoff = lower / 2.0 / r->rate_in;
+/* A designed filter, shared by every resampler between the same two rates. */
+struct filter {
+    uint32_t rate_in, rate_out, up;
+    uint32_t taps, half, rows;
+    bool interpolated;
+    uint32_t users; /* under filters_lock */
+    struct filter *next;
+    double coefficients[]; /* rows x taps */
+};
+
+static pthread_mutex_t filters_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct filter *filters;
+
+/* Designs the filter from rate_in to rate_out (up = rate_out / gcd); NULL when out of memory. */
+static struct filter *design(uint32_t rate_in, uint32_t rate_out, uint32_t up) {
+    const double lower = rate_in < rate_out ? rate_in : rate_out;
+    const double cutoff = lower / 2.0 / rate_in;
     double passband = lower * PASSBAND_FRACTION;
     if (passband > PASSBAND_HZ) passband = PASSBAND_HZ;
     /* Kaiser's estimate of the length for this attenuation over this transition. */
-    double transition = (lower - 2.0 * passband) / r->rate_in;
-    double taps = (STOPBAND_DB - 7.95) / (2.285 * 2.0 * M_PI * transition) + 1.0;
-    if (taps > MAX_TAPS) taps = MAX_TAPS; /* extreme down-sampling: a wider transition */
-    r->taps = ((uint32_t)ceil(taps) + 3u) & ~3u;
-    r->half = r->taps / 2;
+    const double transition = (lower - 2.0 * passband) / rate_in;
+    double length = (STOPBAND_DB - 7.95) / (2.285 * 2.0 * M_PI * transition) + 1.0;
+    if (length > MAX_TAPS) length = MAX_TAPS; /* extreme down-sampling: a wider transition */
+    const uint32_t taps = ((uint32_t)ceil(length) + 3u) & ~3u;
+    const bool interpolated = up > MAX_EXACT_PHASES;
+    const uint32_t phases = interpolated ? INTERPOLATED_PHASES : up;
+    const uint32_t rows = interpolated ? phases + 1 : phases;
+    struct filter *f = malloc(sizeof(struct filter) + (size_t)rows * taps * sizeof(double));
+    if (f == NULL) return NULL;
+    *f = (struct filter){.rate_in = rate_in, .rate_out = rate_out, .up = up, .taps = taps,
+                         .half = taps / 2, .rows = rows, .interpolated = interpolated};
     const double beta = 0.1102 * (STOPBAND_DB - 8.7);
     const double i0_beta = bessel_i0(beta);
-
-    r->interpolated = r->up > MAX_EXACT_PHASES;
-    const uint32_t phases = r->interpolated ? INTERPOLATED_PHASES : r->up;
-    r->rows = r->interpolated ? phases + 1 : phases;
-    r->table = malloc((size_t)r->rows * r->taps * sizeof(double));
-    r->scratch = malloc((size_t)r->taps * sizeof(double));
-    if (r->table == NULL || r->scratch == NULL) return false;
-    for (uint32_t row = 0; row < r->rows; row++) {
-        double *coefficients = r->table + (size_t)row * r->taps;
+    for (uint32_t row = 0; row < rows; row++) {
+        double *coefficients = f->coefficients + (size_t)row * taps;
         const double fraction = (double)row / phases;
         double sum = 0.0;
-        for (uint32_t k = 0; k < r->taps; k++) {
-            const double t = (double)r->half - 1.0 - k + fraction;
-            coefficients[k] = prototype(t, cutoff, r->half, beta, i0_beta);
+        for (uint32_t k = 0; k < taps; k++) {
+            const double t = (double)f->half - 1.0 - k + fraction;
+            coefficients[k] = prototype(t, cutoff, f->half, beta, i0_beta);
             sum += coefficients[k];
         }
         /* Every phase passes DC at exactly unity: no gain ripple from phase to phase. */
-        for (uint32_t k = 0; k < r->taps; k++) coefficients[k] /= sum;
+        for (uint32_t k = 0; k < taps; k++) coefficients[k] /= sum;
     }
-    return true;
+    return f;
+}
+
+static struct filter *acquire_filter(uint32_t rate_in, uint32_t rate_out, uint32_t up) {
+    pthread_mutex_lock(&filters_lock);
+    struct filter *f = filters;
+    while (f != NULL && (f->rate_in != rate_in || f->rate_out != rate_out)) f = f->next;
+    if (f == NULL) {
+        f = design(rate_in, rate_out, up);
+        if (f != NULL) {
+            f->next = filters;
+            filters = f;
+        }
+    }
+    if (f != NULL) f->users++;
+    pthread_mutex_unlock(&filters_lock);
+    return f;
+}
+
+static void release_filter(struct filter *f) {
+    if (f == NULL) return;
+    pthread_mutex_lock(&filters_lock);
+    if (--f->users == 0) {
+        struct filter **link = &filters;
+        while (*link != f) link = &(*link)->next;
+        *link = f->next;
+        free(f);
+    }
+    pthread_mutex_unlock(&filters_lock);
 }
 
 static void reset(sp_resampler *r) {
@@ -143,11 +194,18 @@ sp_result sp_resampler_create(uint32_t rate_in, uint32_t rate_out, uint32_t chan
     r->channels = channels;
     r->up = rate_out / divisor;
     r->down = rate_in / divisor;
-    if (design(r)) {
+    r->kernel = choose_kernel();
+    r->filter = acquire_filter(rate_in, rate_out, r->up);
+    if (r->filter != NULL) {
+        r->table = r->filter->coefficients;
+        r->taps = r->filter->taps;
+        r->half = r->filter->half;
+        r->interpolated = r->filter->interpolated;
         r->capacity = r->taps + HISTORY_SPARE;
+        r->scratch = malloc((size_t)r->taps * sizeof(double));
         r->history = malloc((size_t)channels * r->capacity * sizeof(double));
     }
-    if (r->history == NULL) {
+    if (r->history == NULL || r->scratch == NULL) {
         sp_resampler_free(r);
         return SP_ERROR_OUT_OF_MEMORY;
     }
@@ -158,7 +216,7 @@ sp_result sp_resampler_create(uint32_t rate_in, uint32_t rate_out, uint32_t chan
 
 void sp_resampler_free(sp_resampler *r) {
     if (r == NULL) return;
-    free(r->table);
+    release_filter(r->filter);
     free(r->scratch);
     free(r->history);
     free(r);
@@ -210,8 +268,7 @@ uint64_t sp_resampler_expected_output(const sp_resampler *r, uint64_t frames_in)
     return count;
 }
 
-/* Two doubles: SSE2 on any x86-64, NEON on arm64; wider vectors would change the ABI of
- * these helpers without -mavx. */
+/* Two doubles: SSE2 on any x86-64, NEON on arm64. */
 typedef double v2d __attribute__((vector_size(16)));
 
 static inline v2d load2(const double *p) {
@@ -220,23 +277,90 @@ static inline v2d load2(const double *p) {
     return v;
 }
 
-/* The dot product of n (a multiple of 4) taps with n frames; four accumulators keep the
- * vector units busy. */
-static double dot(const double *restrict taps, const double *restrict frames, uint32_t n) {
-    v2d a = {0, 0}, b = {0, 0}, c = {0, 0}, d = {0, 0};
-    uint32_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        a += load2(taps + k) * load2(frames + k);
-        b += load2(taps + k + 2) * load2(frames + k + 2);
-        c += load2(taps + k + 4) * load2(frames + k + 4);
-        d += load2(taps + k + 6) * load2(frames + k + 6);
+static void filter_portable(const double *restrict taps, const double *restrict frames,
+                            size_t stride, uint32_t channels, uint32_t n, float *out) {
+    uint32_t c = 0;
+    for (; c + 2 <= channels; c += 2) {
+        const double *x = frames + c * stride, *y = x + stride;
+        v2d a0 = {0, 0}, a1 = {0, 0}, b0 = {0, 0}, b1 = {0, 0};
+        for (uint32_t k = 0; k < n; k += 4) {
+            const v2d t0 = load2(taps + k), t1 = load2(taps + k + 2);
+            a0 += t0 * load2(x + k);
+            a1 += t1 * load2(x + k + 2);
+            b0 += t0 * load2(y + k);
+            b1 += t1 * load2(y + k + 2);
+        }
+        a0 += a1;
+        b0 += b1;
+        out[c] = (float)(a0[0] + a0[1]);
+        out[c + 1] = (float)(b0[0] + b0[1]);
     }
-    if (k < n) {
-        a += load2(taps + k) * load2(frames + k);
-        b += load2(taps + k + 2) * load2(frames + k + 2);
+    if (c < channels) {
+        const double *x = frames + c * stride;
+        v2d a0 = {0, 0}, a1 = {0, 0};
+        for (uint32_t k = 0; k < n; k += 4) {
+            a0 += load2(taps + k) * load2(x + k);
+            a1 += load2(taps + k + 2) * load2(x + k + 2);
+        }
+        a0 += a1;
+        out[c] = (float)(a0[0] + a0[1]);
     }
-    a = (a + b) + (c + d);
-    return a[0] + a[1];
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_KERNEL 1
+
+/* The same with four doubles and fused multiply-adds, where the CPU has them (chosen at run
+ * time, so the default build stays portable). */
+__attribute__((target("avx2,fma"))) static void filter_avx2(
+    const double *restrict taps, const double *restrict frames, size_t stride,
+    uint32_t channels, uint32_t n, float *out) {
+    uint32_t c = 0;
+    for (; c + 2 <= channels; c += 2) {
+        const double *x = frames + c * stride, *y = x + stride;
+        __m256d a = _mm256_setzero_pd(), b = _mm256_setzero_pd();
+        __m256d a2 = _mm256_setzero_pd(), b2 = _mm256_setzero_pd();
+        uint32_t k = 0;
+        for (; k + 8 <= n; k += 8) {
+            const __m256d t0 = _mm256_loadu_pd(taps + k), t1 = _mm256_loadu_pd(taps + k + 4);
+            a = _mm256_fmadd_pd(t0, _mm256_loadu_pd(x + k), a);
+            b = _mm256_fmadd_pd(t0, _mm256_loadu_pd(y + k), b);
+            a2 = _mm256_fmadd_pd(t1, _mm256_loadu_pd(x + k + 4), a2);
+            b2 = _mm256_fmadd_pd(t1, _mm256_loadu_pd(y + k + 4), b2);
+        }
+        if (k < n) {
+            const __m256d t0 = _mm256_loadu_pd(taps + k);
+            a = _mm256_fmadd_pd(t0, _mm256_loadu_pd(x + k), a);
+            b = _mm256_fmadd_pd(t0, _mm256_loadu_pd(y + k), b);
+        }
+        a = _mm256_add_pd(a, a2);
+        b = _mm256_add_pd(b, b2);
+        /* [a0+a1, b0+b1, a2+a3, b2+b3], then the halves added */
+        const __m256d pairs = _mm256_hadd_pd(a, b);
+        const __m128d sums =
+            _mm_add_pd(_mm256_castpd256_pd128(pairs), _mm256_extractf128_pd(pairs, 1));
+        out[c] = (float)_mm_cvtsd_f64(sums);
+        out[c + 1] = (float)_mm_cvtsd_f64(_mm_unpackhi_pd(sums, sums));
+    }
+    if (c < channels) {
+        const double *x = frames + c * stride;
+        __m256d a = _mm256_setzero_pd();
+        for (uint32_t k = 0; k < n; k += 4) {
+            a = _mm256_fmadd_pd(_mm256_loadu_pd(taps + k), _mm256_loadu_pd(x + k), a);
+        }
+        const __m128d halves = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+        out[c] = (float)_mm_cvtsd_f64(_mm_add_sd(halves, _mm_unpackhi_pd(halves, halves)));
+    }
+}
+#endif
+
+static filter_kernel *choose_kernel(void) {
+#ifdef HAVE_AVX2_KERNEL
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return filter_avx2;
+#endif
+    return filter_portable;
 }
 
 static const double *taps_for_phase(sp_resampler *r) {
@@ -260,10 +384,9 @@ static bool next_ready(const sp_resampler *r) {
 static void emit(sp_resampler *r, float *out) {
     const double *taps = taps_for_phase(r);
     const size_t offset = (size_t)(r->centre - r->half + 1 - r->history_start);
-    for (uint32_t c = 0; c < r->channels; c++) {
-        const double value = dot(taps, r->history + (size_t)c * r->capacity + offset, r->taps);
-        if (out != NULL) out[c] = (float)value;
-    }
+    float dropped[SP_MAX_CHANNELS];
+    r->kernel(taps, r->history + offset, r->capacity, r->channels, r->taps,
+              out != NULL ? out : dropped);
     r->phase += r->down;
     r->centre += (int64_t)(r->phase / r->up);
     r->phase %= r->up;
