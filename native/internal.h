@@ -244,6 +244,8 @@ void sp_resampler_process(sp_resampler *resampler, const float *in, uint64_t *fr
 /* No more input: the stream ends at round(frames in x rate_out / rate_in) output frames. */
 void sp_resampler_finish(sp_resampler *resampler);
 bool sp_resampler_finished(const sp_resampler *resampler);
+/* Tests: the portable kernel even where the AVX2 one would run. */
+void sp_resampler_use_portable_kernel(sp_resampler *resampler);
 /* Input frames the filter reads ahead of an output's time. */
 uint32_t sp_resampler_delay(const sp_resampler *resampler);
 /* Input frames needed before frames_out more frames can be produced. */

@@ -535,3 +535,7 @@ void sp_resampler_configure(ma_resampler_config *config, sp_resampler_link *link
     config->pBackendVTable = &backend_vtable;
     config->pBackendUserData = link;
 }
+
+void sp_resampler_use_portable_kernel(sp_resampler *r) {
+    if (r != NULL) r->kernel = filter_portable;
+}

@@ -7,7 +7,8 @@
  * - a finished stream is exactly round(frames x rate_out / rate_in) frames long;
  * - sp_resampler_required_input(n) input frames give exactly n output frames, and
  *   sp_resampler_expected_output agrees with what a call then produces;
- * - reset gives the same output again.
+ * - reset gives the same output again;
+ * - the portable kernel gives the same output as the one chosen for this CPU (to 1e-6).
  *
  * Usage: resample_check <cases> <seed>. Prints "resample: ok" at the end. */
 #include <stdio.h>
@@ -68,6 +69,24 @@ static void check_case(uint32_t rate_in, uint32_t rate_out, uint32_t channels, u
     uint64_t none = 0, tail = capacity - produced;
     sp_resampler_process(r, NULL, &none, whole + produced * channels, &tail);
     if (produced + tail != expected) fail("length is not round(frames x ratio)", rate_in, rate_out, channels, frames);
+
+    /* The portable kernel (SSE2/NEON) agrees with the one chosen for this CPU. */
+    sp_resampler *portable = create(rate_in, rate_out, channels);
+    sp_resampler_use_portable_kernel(portable);
+    float *other = calloc(capacity * channels + 1, sizeof(float));
+    if (other == NULL) exit(2);
+    uint64_t in2 = frames, out2 = capacity;
+    sp_resampler_process(portable, input, &in2, other, &out2);
+    sp_resampler_finish(portable);
+    uint64_t none2 = 0, tail2 = capacity - out2;
+    sp_resampler_process(portable, NULL, &none2, other + out2 * channels, &tail2);
+    if (out2 + tail2 != expected) fail("portable kernel: length", rate_in, rate_out, channels, frames);
+    for (uint64_t i = 0; i < expected * channels; i++) {
+        const float diff = other[i] > whole[i] ? other[i] - whole[i] : whole[i] - other[i];
+        if (diff > 1e-6f) fail("the portable kernel disagrees", rate_in, rate_out, channels, frames);
+    }
+    free(other);
+    sp_resampler_free(portable);
 
     /* The same again after a reset, in random chunks. */
     sp_resampler_reset(r);
