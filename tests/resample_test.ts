@@ -131,7 +131,9 @@ for (const [from, to] of CONVERSIONS) {
         const ours = [0, 1].map((c) => fitTone(rendered[c], hz, to));
         const ref = haveSox ? fitTone(await soxConvert(path, to), hz, to) : undefined;
         rows.push(
-          `| ${hz / 1000} kHz | ${ours[0].sinadDb.toFixed(1)} dB | ${ours[0].gainDb.toFixed(4)} dB | ${
+          `| ${hz / 1000} kHz | ${ours[0].sinadDb.toFixed(1)} dB | ${
+            ours[0].gainDb.toFixed(4)
+          } dB | ${
             ref ? `${ref.sinadDb.toFixed(1)} dB | ${ref.gainDb.toFixed(4)} dB` : "(no sox) | –"
           } |`,
         );
