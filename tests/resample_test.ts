@@ -29,6 +29,8 @@ const CONVERSIONS: readonly [number, number][] = [
   [48000, 44100],
   [88200, 48000],
   [96000, 48000],
+  // 48000/44101 has no small fraction: interpolated phases, not exact ones.
+  [44101, 48000],
 ];
 
 /** A stereo float WAV of `hz` at `rate`, 1 s plus a few frames (so rounding matters). */
@@ -145,7 +147,9 @@ for (const [from, to] of CONVERSIONS) {
             failures.push(`${hz} Hz channel ${c}: gain ${fit.gainDb.toFixed(4)} dB`);
           }
         }
-        if (ref && hz <= 18000) {
+        // sox's own `rate -v` is below 120 dB at 44,101 Hz (117 dB at 18 kHz): only the
+        // issue's four conversions check the method against it.
+        if (ref && hz <= 18000 && from !== 44101) {
           assert.ok(ref.sinadDb >= MIN_SINAD_DB, `the fit itself: sox gets ${ref.sinadDb} dB`);
         }
       }
