@@ -42,7 +42,7 @@ function toneFile(hz: number, rate: number): Uint8Array {
 }
 
 /** The least-squares fit of a·sin + b·cos at `hz` (plus DC) over x[from, to). */
-export function fitTone(
+function fitTone(
   x: Float32Array,
   hz: number,
   rate: number,
