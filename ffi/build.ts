@@ -41,6 +41,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "mix.c",
   "monitor.c",
   "pcm.c",
+  "resample.c",
   "result.c",
   "show.c",
   "stemplay.h",

@@ -1,5 +1,6 @@
 /* decode.c: whole files into planar float32 on a loading thread, resampled to the engine's
- * rate by miniaudio's decoder. Never reached from the audio thread. */
+ * rate by miniaudio's decoder with our resampler (resample.c) plugged in. Never reached from
+ * the audio thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,28 @@ static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *
     return sp_check_format(rate, channels, job->error, sizeof job->error);
 }
 
+/* Reads decoded (and resampled) frames. miniaudio never tells a resampler that the input has
+ * ended: a call without input frames also happens mid-stream, whenever its converter has used
+ * up a buffer. So once the decoder reports the end, the resampler is finished here and its
+ * filter's tail read directly: the last input frames reach the output too. */
+static ma_result read_frames(ma_decoder *decoder, sp_resampler_link *resampling, float *out,
+                             ma_uint64 want, ma_uint64 *got) {
+    sp_resampler *resampler = resampling->resampler;
+    ma_result result = MA_AT_END;
+    *got = 0;
+    if (resampler == NULL || !sp_resampler_finished(resampler)) {
+        result = ma_decoder_read_pcm_frames(decoder, out, want, got);
+        if (*got > 0 || resampler == NULL || (result != MA_SUCCESS && result != MA_AT_END)) {
+            return result;
+        }
+        sp_resampler_finish(resampler);
+    }
+    uint64_t none = 0, tail = want;
+    sp_resampler_process(resampler, NULL, &none, out, &tail);
+    *got = tail;
+    return tail > 0 ? MA_SUCCESS : MA_AT_END;
+}
+
 /* Grows the planar buffer to hold `capacity` frames per channel, moving channels apart. */
 static bool grow(float **data, uint32_t channels, uint64_t used, uint64_t old_capacity,
                  uint64_t capacity) {
@@ -101,6 +124,8 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
 
     ma_decoder_config config = ma_decoder_config_init(ma_format_f32, channels, rate);
     config.encodingFormat = format;
+    sp_resampler_link resampling = {0};
+    sp_resampler_configure(&config.resampling, &resampling);
     ma_decoder decoder;
     if (ma_decoder_init_file(job->path, &config, &decoder) != MA_SUCCESS) {
         return fail(job, SP_ERROR_DECODE, "the decoder rejected the file");
@@ -128,7 +153,7 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
         ma_uint64 got = 0, want = CHUNK_FRAMES;
         if (exact_length && expected - frames < want) want = expected - frames;
         if (want == 0) break;
-        const ma_result read = ma_decoder_read_pcm_frames(&decoder, chunk, want, &got);
+        const ma_result read = read_frames(&decoder, &resampling, chunk, want, &got);
         if (got == 0) {
             if (read != MA_SUCCESS && read != MA_AT_END && frames == 0) {
                 result = fail(job, SP_ERROR_DECODE, "the audio data could not be decoded");

@@ -228,6 +228,39 @@ void sp_show_crossfade(sp_engine *engine, uint32_t offset, uint32_t count);
 void sp_show_apply_fade(sp_engine *engine, uint32_t frames);
 void sp_show_note_play(sp_engine *engine); /* control side, from sp_transport_play */
 
+/* resample.c: polyphase windowed-sinc sample-rate conversion of interleaved float32, in chunks
+ * (state carried from call to call). Loading and reader threads only: create allocates. */
+typedef struct sp_resampler sp_resampler;
+sp_result sp_resampler_create(uint32_t rate_in, uint32_t rate_out, uint32_t channels,
+                              sp_resampler **out_resampler);
+void sp_resampler_free(sp_resampler *resampler);
+void sp_resampler_reset(sp_resampler *resampler);
+/* Consumes up to *frames_in frames of `in` (NULL: silence) and writes up to *frames_out frames
+ * to `out` (NULL: computed and dropped); both are updated to what was done. Output frame j is
+ * the input at time j x rate_in / rate_out, so the first frames wait for `delay` frames of input
+ * ahead: after the input's end, sp_resampler_finish and process with no input give the rest. */
+void sp_resampler_process(sp_resampler *resampler, const float *in, uint64_t *frames_in,
+                          float *out, uint64_t *frames_out);
+/* No more input: the stream ends at round(frames in x rate_out / rate_in) output frames. */
+void sp_resampler_finish(sp_resampler *resampler);
+bool sp_resampler_finished(const sp_resampler *resampler);
+/* Tests: the portable kernel even where the AVX2 one would run. */
+void sp_resampler_use_portable_kernel(sp_resampler *resampler);
+/* Input frames the filter reads ahead of an output's time. */
+uint32_t sp_resampler_delay(const sp_resampler *resampler);
+/* Input frames needed before frames_out more frames can be produced. */
+uint64_t sp_resampler_required_input(const sp_resampler *resampler, uint64_t frames_out);
+/* Output frames that frames_in more input frames make available. */
+uint64_t sp_resampler_expected_output(const sp_resampler *resampler, uint64_t frames_in);
+
+/* Plugs ours into miniaudio's resampler config (decoder or data converter). miniaudio never
+ * tells a resampler that its input ended, so `link` receives the instance it creates: the
+ * caller finishes it and drains the tail itself. */
+typedef struct sp_resampler_link {
+    sp_resampler *resampler;
+} sp_resampler_link;
+void sp_resampler_configure(ma_resampler_config *config, sp_resampler_link *link);
+
 /* engine.c */
 void sp_engine_free_memory(sp_engine *engine);
 
