@@ -1,0 +1,292 @@
+/* protocol.c: the control -> audio protocol and the clicks it must never make, checked on an
+ * offline engine driven block by block (sp_render with chosen lengths, like the short
+ * callbacks PulseAudio delivers), through the public C API only.
+ *
+ * Every check prints "protocol: <name> ... ok" or "protocol: <name> FAILED: why", with the
+ * measured numbers; the exit status is the number of failures. Steps are the largest
+ * sample-to-sample step of the output, compared with the material's own largest step.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../stemplay.h"
+
+#define RATE 48000u
+#define OUTPUTS 2u
+#define PI 3.14159265358979f
+
+static int failures = 0;
+
+#define CHECK(call) \
+    do { \
+        const sp_result r_ = (call); \
+        if (r_ != SP_OK) { \
+            fprintf(stderr, "protocol: %s failed at line %d: %s\n", #call, __LINE__, \
+                    sp_result_string(r_)); \
+            exit(100); \
+        } \
+    } while (0)
+
+static void report(const char *name, int ok, const char *detail) {
+    printf("protocol: %s %s%s%s\n", name, ok ? "... ok" : "FAILED", detail[0] ? ": " : "",
+           detail);
+    if (!ok) failures++;
+}
+
+/* A mono sine of amplitude 0.5 and `hz`, `frames` long: its largest step is about
+ * 0.5 * 2 pi hz / RATE. */
+static sp_pcm *sine(float hz, uint64_t frames) {
+    float *data = malloc(sizeof(float) * frames);
+    for (uint64_t i = 0; i < frames; i++) data[i] = 0.5f * sinf(2.0f * PI * hz * (float)i / RATE);
+    sp_pcm *pcm;
+    CHECK(sp_pcm_from_planar(data, 1, frames, &pcm));
+    free(data);
+    return pcm;
+}
+
+static float natural_step(float hz) { return 0.5f * 2.0f * PI * hz / (float)RATE; }
+
+static uint32_t add_track(sp_engine *engine, sp_pcm *pcm, uint32_t group) {
+    uint32_t slot;
+    CHECK(sp_track_attach(engine, pcm, group, &slot));
+    const float route[OUTPUTS] = {1.0f, 1.0f};
+    CHECK(sp_track_set_route(engine, slot, route, OUTPUTS));
+    CHECK(sp_track_activate(engine, slot));
+    return slot;
+}
+
+static sp_engine *offline(uint32_t block) {
+    sp_engine *engine;
+    CHECK(sp_engine_create("offline", -1, RATE, OUTPUTS, block, 16, &engine));
+    return engine;
+}
+
+static uint64_t status_of(sp_engine *engine, int index) {
+    uint64_t status[SP_STATUS_COUNT];
+    CHECK(sp_engine_status(engine, status));
+    return status[index];
+}
+
+/* Renders `frames` frames and returns the largest step of output 0, continuing from *last. */
+static float render_step(sp_engine *engine, uint32_t frames, float *last) {
+    float *out = malloc(sizeof(float) * frames * OUTPUTS);
+    CHECK(sp_render(engine, out, frames));
+    float step = 0.0f;
+    for (uint32_t i = 0; i < frames; i++) {
+        const float s = out[(size_t)i * OUTPUTS];
+        if (fabsf(s - *last) > step) step = fabsf(s - *last);
+        *last = s;
+    }
+    free(out);
+    return step;
+}
+
+/* ---- 3: a song switch is never lost under a later seek or stop ---------------------------- */
+
+static void switch_then(uint32_t block, int use_stop) {
+    sp_engine *engine = offline(block);
+    add_track(engine, sine(437.3f, RATE * 4), 0);
+    add_track(engine, sine(331.7f, RATE * 4), 1);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, block * 4, &last);
+    CHECK(sp_transport_switch(engine, 1, 0));
+    /* A short callback: the switch is taken, its fade-out (5 ms) is not over. */
+    render_step(engine, 100, &last);
+    if (use_stop) CHECK(sp_transport_stop(engine));
+    else CHECK(sp_transport_seek(engine, 1000));
+    for (int i = 0; i < 20; i++) render_step(engine, block, &last);
+    const uint64_t group = status_of(engine, SP_STATUS_GROUP);
+    char detail[160];
+    snprintf(detail, sizeof detail, "block %u, switch then %s: playing group %llu (want 1)", block,
+             use_stop ? "stop" : "seek", (unsigned long long)group);
+    report("switch survives a following seek/stop", group == 1, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* Requests are applied in order and exactly once: play, seek, pause, seek, play in one block
+ * leave the transport playing from the last seek. */
+static void requests_in_order(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 4), 0);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, 1024, &last);
+    CHECK(sp_transport_seek(engine, 10000));
+    CHECK(sp_transport_switch(engine, 0, 20000));
+    CHECK(sp_transport_seek(engine, 30000));
+    render_step(engine, 256 * 4, &last);
+    const uint64_t position = status_of(engine, SP_STATUS_POSITION);
+    char detail[160];
+    snprintf(detail, sizeof detail, "position %llu after seek 30000 and 1024 frames",
+             (unsigned long long)position);
+    report("requests apply in order", position > 30000 && position < 30000 + 1024, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* ---- 4: a cue during a crossfade's tail, and the song ending during it -------------------- */
+
+static void cue_during_tail(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 8), 0);
+    add_track(engine, sine(331.7f, RATE * 8), 1);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, RATE / 2, &last);
+    /* A 2 s crossfade into song 1, interrupted after 0.5 s by a marker jump (5 ms seam). */
+    CHECK(sp_transport_cue(engine, 0, 1, 0, RATE * 2, 0));
+    render_step(engine, RATE / 2, &last);
+    CHECK(sp_transport_cue(engine, 0, 1, RATE * 3, RATE * 5 / 1000, 0));
+    const float step = render_step(engine, RATE, &last);
+    const float natural = natural_step(437.3f) + natural_step(331.7f);
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step, natural);
+    report("a marker jump during a crossfade tail does not cut it", step <= natural * 1.5f,
+           detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+static void song_ends_during_tail(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 8), 0);
+    add_track(engine, sine(331.7f, RATE), 1); /* 1 s: shorter than the 2 s crossfade */
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, RATE / 2, &last);
+    CHECK(sp_transport_cue(engine, 0, 1, 0, RATE * 2, 0));
+    const float step = render_step(engine, RATE * 3, &last);
+    const float natural = natural_step(437.3f) + natural_step(331.7f);
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step, natural);
+    report("the song ending during a crossfade tail does not cut it", step <= natural * 1.5f,
+           detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* ---- 5: play() during a running fade-out --------------------------------------------------- */
+
+static void play_during_fade_out(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 8), 0);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, RATE / 2, &last);
+    CHECK(sp_transport_fade(engine, 0, RATE));
+    render_step(engine, RATE / 2, &last);
+    CHECK(sp_transport_play(engine));
+    const float step = render_step(engine, RATE / 2, &last);
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step,
+             natural_step(437.3f));
+    report("play during a fade-out does not snap the level", step <= natural_step(437.3f) * 1.5f,
+           detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* ---- 6: adding and removing a track while playing ------------------------------------------ */
+
+static void add_and_remove_while_playing(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(223.1f, RATE * 8), 0);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, RATE / 2 + 77, &last); /* mid-block, mid-waveform */
+    const uint32_t added = add_track(engine, sine(437.3f, RATE * 8), 0);
+    float step = render_step(engine, RATE / 2, &last);
+    const float natural = natural_step(437.3f) + natural_step(223.1f);
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step, natural);
+    report("a track added while playing ramps in", step <= natural * 1.5f, detail);
+
+    render_step(engine, 101, &last);
+    CHECK(sp_track_deactivate(engine, added));
+    step = render_step(engine, RATE / 2, &last);
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step, natural);
+    report("a track deactivated while playing ramps out", step <= natural * 1.5f, detail);
+    sp_result released = sp_track_release(engine, added);
+    snprintf(detail, sizeof detail, "release after the ramp-out: %s", sp_result_string(released));
+    report("the slot is released after its ramp-out", released == SP_OK, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* ---- 7: count-in, then the song from a start marker ---------------------------------------- */
+
+static void count_in_to_marker(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 8), 0);
+    /* The count-in: its own short song (silent here: the click has decayed by its end). */
+    float *silence = calloc(RATE, sizeof(float));
+    sp_pcm *count_in;
+    CHECK(sp_pcm_from_planar(silence, 1, RATE, &count_in));
+    free(silence);
+    add_track(engine, count_in, 1);
+    CHECK(sp_transport_switch(engine, 1, 0));
+    /* A start marker mid-waveform: 0.5 s + 13 frames. */
+    CHECK(sp_transport_cue(engine, RATE, 0, RATE / 2 + 13, 0, 0));
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    const float step = render_step(engine, RATE * 2, &last);
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step,
+             natural_step(437.3f));
+    report("count-in hands over to a start marker with a fade-in",
+           step <= natural_step(437.3f) * 1.5f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* ---- 8: a loop shorter than two declick seams is refused ----------------------------------- */
+
+static void short_loop_refused(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 8), 0);
+    const uint32_t seam = RATE * SP_FADE_MS / 1000u;
+    const sp_result too_short = sp_transport_cue(engine, 1000 + 2 * seam - 1, 0, 1000, 0, 1);
+    const sp_result long_enough = sp_transport_cue(engine, 1000 + 2 * seam, 0, 1000, 0, 1);
+    char detail[160];
+    snprintf(detail, sizeof detail, "%u frames: %s; %u frames: %s", 2 * seam - 1,
+             sp_result_string(too_short), 2 * seam, sp_result_string(long_enough));
+    report("a loop shorter than two seams is refused",
+           too_short == SP_ERROR_INVALID_ARGUMENT && long_enough == SP_OK, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* ---- 10: meters show what reaches the outputs ----------------------------------------------- */
+
+static void meters_follow_output(void) {
+    sp_engine *engine = offline(256);
+    const uint32_t slot = add_track(engine, sine(437.3f, RATE * 8), 0);
+    CHECK(sp_meters_set_enabled(engine, 1));
+    CHECK(sp_engine_set_master_gain(engine, 0.25f));
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, RATE / 2, &last);
+    float peaks[16];
+    CHECK(sp_meters_read(engine, peaks, 16));
+    render_step(engine, RATE / 4, &last);
+    CHECK(sp_meters_read(engine, peaks, 16));
+    char detail[160];
+    snprintf(detail, sizeof detail, "peak %.4f under master gain 0.25 (output peak 0.125)",
+             peaks[slot]);
+    report("meters include the master gain", fabsf(peaks[slot] - 0.125f) < 0.01f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+int main(void) {
+    const uint32_t blocks[] = {100, 128, 256, 1024};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        switch_then(blocks[i], 0);
+        switch_then(blocks[i], 1);
+    }
+    requests_in_order();
+    cue_during_tail();
+    song_ends_during_tail();
+    play_during_fade_out();
+    add_and_remove_while_playing();
+    count_in_to_marker();
+    short_loop_refused();
+    meters_follow_output();
+    printf("protocol: %d failed\n", failures);
+    return failures;
+}
