@@ -33,6 +33,7 @@ export const VARIANT_DEFINES: Readonly<Record<Variant, readonly string[]>> = {
 export const NATIVE_SOURCES: readonly string[] = [
   "callback.c",
   "click.c",
+  "commands.c",
   "decode.c",
   "devices.c",
   "engine.c",
@@ -45,6 +46,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "result.c",
   "show.c",
   "stemplay.h",
+  "status.c",
   "tracks.c",
   "transport.c",
 ];

@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -441,6 +441,13 @@ export const symbols = {
       "pointer", // sp_engine *engine
     ],
     result: "i32",
+  },
+  /** uint32_t sp_min_loop_frames(const sp_engine *engine) */
+  sp_min_loop_frames: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+    ],
+    result: "u32",
   },
   /** sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames) */
   sp_transport_fade: {

@@ -10,19 +10,39 @@
 
 #define RELAXED memory_order_relaxed
 
-/* Reads every live slot of the playing group (and of a crossfade's tail) once: its gain
- * targets for this block, and the song's length. Solo is global: any soloed track silences
+/* Whether a slot is heard under the solo rule: solo is global, so any soloed track silences
  * the unsoloed ones. */
-static void scan_tracks(sp_engine *engine) {
+static bool slot_audible(sp_slot *slot, bool any_solo) {
+    if (slot->leaving || atomic_load_explicit(&slot->muted, RELAXED)) return false;
+    return !any_solo || atomic_load_explicit(&slot->solo, RELAXED);
+}
+
+static bool group_scanned(const sp_engine *engine, uint32_t group) {
+    for (uint32_t i = 0; i < engine->scanned_count; i++) {
+        if (engine->scanned_groups[i] == group) return true;
+    }
+    return false;
+}
+
+/* Reads every live slot of the playing group and of the crossfade tails once: its gain
+ * targets for this block, and the song's length. */
+void sp_scan_tracks(sp_engine *engine) {
     const uint32_t outputs = engine->channels;
     bool any_solo = false;
     uint64_t song_frames = 0;
 
+    engine->scanned_count = 0;
+    engine->scanned_groups[engine->scanned_count++] = engine->group;
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        const sp_tail *tail = &engine->show.tails[t];
+        if (tail->active && !group_scanned(engine, tail->group)) {
+            engine->scanned_groups[engine->scanned_count++] = tail->group;
+        }
+    }
+
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
-        slot->mixing = atomic_load_explicit(&slot->live, memory_order_acquire) &&
-                       (slot->group == engine->group ||
-                        (engine->show.tail_active && slot->group == engine->show.tail_group));
+        slot->mixing = slot->on && group_scanned(engine, slot->group);
         if (!slot->mixing) continue;
         if (atomic_load_explicit(&slot->solo, RELAXED)) any_solo = true;
         if (slot->group == engine->group && slot->pcm->frames > song_frames) {
@@ -34,19 +54,28 @@ static void scan_tracks(sp_engine *engine) {
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
         if (!slot->mixing) continue;
-        const bool audible = !atomic_load_explicit(&slot->muted, RELAXED) &&
-                             (!any_solo || atomic_load_explicit(&slot->solo, RELAXED));
-        const float gain = audible ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
+        const float gain =
+            slot_audible(slot, any_solo) ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
         const uint32_t cells = slot->pcm->channels * outputs;
         for (uint32_t i = 0; i < cells; i++) {
             slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
         }
-        /* Load first: an exchange is a locked instruction, and fresh is rarely set. */
-        if (atomic_load_explicit(&slot->fresh, RELAXED) &&
-            atomic_exchange_explicit(&slot->fresh, 0, RELAXED)) {
+        if (slot->snap) {
+            slot->snap = false;
             memcpy(slot->applied, slot->target, cells * sizeof(float));
         }
     }
+}
+
+/* After a cue: scans again only when the playing group or a tail's group is new to the last
+ * scan, so a fired loop seam costs nothing per track. */
+static void rescan_if_needed(sp_engine *engine) {
+    bool covered = engine->scanned_count > 0 && engine->scanned_groups[0] == engine->group;
+    for (uint32_t t = 0; covered && t < SP_MAX_TAILS; t++) {
+        const sp_tail *tail = &engine->show.tails[t];
+        if (tail->active && !group_scanned(engine, tail->group)) covered = false;
+    }
+    if (!covered) sp_scan_tracks(engine);
 }
 
 /* The next block of a track starts where this one ends; it is prefetched this far at most.
@@ -71,9 +100,10 @@ static inline void cell_ramp(const sp_slot *slot, uint32_t cell, float inv_block
  * offset `offset`. Gains ramp from applied to target across the whole block of `block`
  * frames, so a segment's ramp depends only on where it sits in the block. Per output, the
  * channels that reach it (a cell whose gain is or was non-zero) are added in channel order,
- * two per pass over the output. */
-static void mix_tracks(sp_engine *engine, uint32_t group, uint64_t pos, float *mix,
-                       uint32_t offset, uint32_t count, uint32_t block, bool meters) {
+ * two per pass over the output. With meters on, each track's peak times meter_weight (the
+ * highest declick and crossfade weight of the segment) goes into its block peak. */
+void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
+                  uint32_t count, uint32_t block, float meter_weight) {
     const uint32_t outputs = engine->channels;
     const float inv_block = 1.0f / (float)block;
     const float first = (float)(offset + 1);
@@ -129,7 +159,7 @@ static void mix_tracks(sp_engine *engine, uint32_t group, uint64_t pos, float *m
             }
         }
 
-        if (!meters) continue;
+        if (!engine->metering || meter_weight <= 0.0f) continue;
         float peak = 0.0f;
         for (uint32_t c = 0; c < pcm->channels; c++) {
             float channel_gain = 0.0f;
@@ -144,19 +174,29 @@ static void mix_tracks(sp_engine *engine, uint32_t group, uint64_t pos, float *m
                 if (p > peak) peak = p;
             }
         }
-        if (peak > atomic_load_explicit(&slot->peak, RELAXED)) {
-            atomic_store_explicit(&slot->peak, peak, RELAXED);
-        }
+        peak *= meter_weight;
+        if (peak > slot->block_peak) slot->block_peak = peak;
     }
 }
 
-/* The gains reached at the end of the block become the start of the next one. */
-static void finish_ramps(sp_engine *engine) {
+/* The end of a block for every mixed slot: the gains reached become the start of the next
+ * block; the meter takes the block's peak times the block-wide gains (fade, master), so it
+ * shows what reached the outputs; a slot that ramped out is left for good and handed back. */
+static void finish_slots(sp_engine *engine, float block_gain) {
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
         if (!slot->mixing) continue;
         memcpy(slot->applied, slot->target,
                slot->pcm->channels * engine->channels * sizeof(float));
+        if (slot->block_peak > 0.0f) {
+            sp_meter_raise(slot, slot->block_peak * block_gain);
+            slot->block_peak = 0.0f;
+        }
+        if (slot->leaving) {
+            slot->on = slot->leaving = slot->mixing = false;
+            /* Last: the control side may free the slot from here on. */
+            atomic_store_explicit(&slot->released, 1, memory_order_release);
+        }
     }
 }
 
@@ -185,31 +225,84 @@ static uint32_t frames_to_reach(float env, float goal, float step) {
     return n == 0 ? 1 : n;
 }
 
-static void take_requests(sp_engine *engine) {
-    const uint32_t seq = atomic_load_explicit(&engine->jump_seq, memory_order_acquire);
-    if (seq != engine->seen_jump_seq) {
-        engine->seen_jump_seq = seq;
-        sp_unpack_jump(atomic_load_explicit(&engine->jump_request, RELAXED), &engine->jump_frame,
-                       &engine->jump_group);
-        engine->jump_pending = true;
-        atomic_store_explicit(&engine->jump_seq_taken, seq, memory_order_release);
+/* Whether a group's tracks are heard (or about to be) right now: a track activated then must
+ * ramp in, and one deactivated then must ramp out. */
+static bool group_sounding(const sp_engine *engine, uint32_t group) {
+    return (engine->run == RUN_PLAY || engine->envelope > 0.0f) &&
+           (group == engine->group || sp_show_in_tail(engine, group));
+}
+
+/* A seek or stop jumps within the group a pending switch goes to, if one is pending: a later
+ * request never erases an earlier one. */
+static void request_jump(sp_engine *engine, uint64_t frame, uint32_t group) {
+    if (group == SP_GROUP_CURRENT && engine->jump_pending) group = engine->jump_group;
+    engine->jump_pending = true;
+    engine->jump_frame = frame;
+    engine->jump_group = group;
+}
+
+static void activate_slot(sp_engine *engine, uint32_t index) {
+    if (index >= engine->capacity) return;
+    sp_slot *slot = &engine->slots[index];
+    slot->on = true;
+    slot->leaving = false;
+    slot->block_peak = 0.0f;
+    if (group_sounding(engine, slot->group)) {
+        /* From silence to its gains across the block, never mid-waveform at full level. */
+        memset(slot->applied, 0, slot->pcm->channels * engine->channels * sizeof(float));
+        slot->snap = false;
+    } else {
+        slot->snap = true;
+    }
+}
+
+static void deactivate_slot(sp_engine *engine, uint32_t index) {
+    if (index >= engine->capacity) return;
+    sp_slot *slot = &engine->slots[index];
+    if (slot->on && slot->mixing && group_sounding(engine, slot->group)) {
+        slot->leaving = true; /* ramps to silence this block; finish_slots hands it back */
+        return;
+    }
+    /* Not read since the last block ended, and this block has not read it yet. */
+    slot->on = slot->mixing = false;
+    atomic_store_explicit(&slot->released, 1, memory_order_release);
+}
+
+/* Every request pushed since the last block, in order, each applied once. */
+static void take_commands(sp_engine *engine) {
+    sp_command command;
+    while (sp_command_pop(engine, &command)) {
+        switch (command.type) {
+        case SP_COMMAND_PLAY:
+            engine->run = RUN_PLAY;
+            sp_show_play(engine);
+            break;
+        case SP_COMMAND_PAUSE: engine->run = RUN_PAUSE; break;
+        case SP_COMMAND_STOP:
+            engine->run = RUN_STOP;
+            request_jump(engine, 0, SP_GROUP_CURRENT);
+            break;
+        case SP_COMMAND_SEEK: request_jump(engine, command.frame, SP_GROUP_CURRENT); break;
+        case SP_COMMAND_SWITCH: request_jump(engine, command.frame, command.group); break;
+        case SP_COMMAND_ACTIVATE: activate_slot(engine, command.group); break;
+        case SP_COMMAND_DEACTIVATE: deactivate_slot(engine, command.group); break;
+        default: sp_show_take_command(engine, &command); break;
+        }
     }
 }
 
 static void apply_jump(sp_engine *engine) {
-    const uint32_t group =
-        sp_jump_keeps_group(engine->jump_group) ? engine->group : engine->jump_group;
-    const bool new_group = group != engine->group;
+    if (engine->jump_group != SP_GROUP_CURRENT) engine->group = engine->jump_group;
     engine->pos = engine->jump_frame;
-    engine->group = group;
     engine->jump_pending = false;
     engine->is_ended = false;
-    engine->show.tail_active = false; /* a jump leaves any crossfade behind */
-    if (new_group) scan_tracks(engine);
+    sp_show_drop_tails(engine); /* a jump leaves any crossfade behind (faded out with it) */
+    rescan_if_needed(engine);
 }
 
-/* Master gain ramps across the block; output is interleaved. */
-static void write_output(sp_engine *engine, float *out, uint32_t frames) {
+/* Master gain ramps across the block; output is interleaved. Returns the highest gain
+ * applied, for the meters. */
+static float write_output(sp_engine *engine, float *out, uint32_t frames) {
     const float target = atomic_load_explicit(&engine->master_gain, RELAXED);
     const float start = engine->master_applied;
     const float step = (target - start) / (float)frames;
@@ -225,30 +318,34 @@ static void write_output(sp_engine *engine, float *out, uint32_t frames) {
         }
     }
     engine->master_applied = target;
+    return start > target ? start : target;
 }
 
-static void publish(sp_engine *engine, int32_t run) {
+/* One consistent snapshot of the block that just ended (status.c). */
+static void publish(sp_engine *engine, uint64_t block) {
     int32_t state;
     if (engine->is_ended) state = SP_STATE_ENDED;
-    else if (run == RUN_PLAY && engine->show.faded_out) state = SP_STATE_PAUSED;
-    else if (run == RUN_PLAY) state = SP_STATE_PLAYING;
-    else if (run == RUN_PAUSE) state = SP_STATE_PAUSED;
+    else if (engine->run == RUN_PLAY && engine->show.faded_out) state = SP_STATE_PAUSED;
+    else if (engine->run == RUN_PLAY) state = SP_STATE_PLAYING;
+    else if (engine->run == RUN_PAUSE) state = SP_STATE_PAUSED;
     else state = SP_STATE_STOPPED;
-    atomic_store_explicit(&engine->position, engine->pos, RELAXED);
-    atomic_store_explicit(&engine->duration, engine->song_frames, RELAXED);
-    atomic_store_explicit(&engine->group_playing, engine->group, RELAXED);
-    atomic_store_explicit(&engine->ended, engine->is_ended ? 1 : 0, RELAXED);
-    atomic_store_explicit(&engine->state, state, memory_order_release);
+    uint64_t values[SP_STATUS_COUNT] = {0};
+    values[SP_STATUS_POSITION] = engine->pos;
+    values[SP_STATUS_STATE] = (uint64_t)state;
+    values[SP_STATUS_ENDED] = engine->is_ended ? 1 : 0;
+    values[SP_STATUS_BLOCKS] = block + 1;
+    values[SP_STATUS_DURATION] = engine->song_frames;
+    values[SP_STATUS_GROUP] = engine->group;
+    values[SP_STATUS_CUE_FIRED] = engine->show.fired_cue_seq;
+    sp_status_publish(engine, values);
 }
 
-static void render_block(sp_engine *engine, float *out, uint32_t frames) {
-    const int32_t run = atomic_load_explicit(&engine->run_request, RELAXED);
-    const bool meters = atomic_load_explicit(&engine->meters_enabled, RELAXED) != 0;
+static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_t block) {
     const float step = 1.0f / (float)engine->fade_frames;
+    engine->metering = atomic_load_explicit(&engine->meters_enabled, RELAXED) != 0;
 
-    take_requests(engine);
-    sp_show_take_requests(engine);
-    scan_tracks(engine);
+    take_commands(engine);
+    sp_scan_tracks(engine);
     for (uint32_t o = 0; o < engine->channels; o++) {
         memset(engine->mix + (size_t)o * engine->block_frames, 0, frames * sizeof(float));
     }
@@ -260,25 +357,31 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
             apply_jump(engine);
             continue;
         }
-        const bool wanted = run == RUN_PLAY && !engine->jump_pending && !engine->is_ended &&
-                            !engine->show.faded_out;
-        if (silent && !wanted) break; /* the rest of the block stays silent */
+        const bool running =
+            engine->run == RUN_PLAY && !engine->jump_pending && !engine->show.faded_out;
+        const bool wanted = running && !engine->is_ended;
+        /* The song ended during a crossfade: its tails play out their fade. */
+        const bool tails_only = running && engine->is_ended && sp_show_tails_active(engine);
+        if (silent && !wanted && !tails_only) break; /* the rest of the block stays silent */
         /* A cue due at the song's last frame (a gapless "next") wins over the end; one that a
          * seek went past fires at once. */
         if (wanted && sp_show_cue_due(engine)) {
             sp_show_fire_cue(engine);
-            scan_tracks(engine);
+            rescan_if_needed(engine);
             continue;
         }
         if (wanted && engine->pos >= engine->song_frames) {
             engine->is_ended = true;
-            engine->envelope = 0.0f;
-            break;
+            if (!sp_show_tails_active(engine)) {
+                engine->envelope = 0.0f;
+                break;
+            }
+            continue;
         }
         /* A song that starts from its first frame needs no fade-in: it starts from silence. */
         if (silent && wanted && engine->pos == 0) engine->envelope = 1.0f;
 
-        const float goal = wanted ? 1.0f : 0.0f;
+        const float goal = wanted || tails_only ? 1.0f : 0.0f;
         uint32_t count = frames - offset;
         uint32_t fade = 0;
         if (engine->envelope != goal) {
@@ -289,31 +392,26 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames) {
             count = (uint32_t)(engine->song_frames - engine->pos);
         }
         count = sp_show_limit(engine, count);
-        if (engine->pos < engine->song_frames) {
-            mix_tracks(engine, engine->group, engine->pos, engine->mix, offset, count, frames,
-                       meters);
+        /* The envelope's highest value over the segment, for the meters. */
+        const float envelope_peak =
+            goal > engine->envelope ? fminf(goal, engine->envelope + step * (float)count)
+                                    : engine->envelope;
+        if (!engine->is_ended && engine->pos < engine->song_frames) {
+            sp_mix_group(engine, engine->group, engine->pos, engine->mix, offset, count, frames,
+                         envelope_peak * sp_show_main_weight(engine, count));
         }
-        if (engine->show.tail_active) {
-            sp_show *show = &engine->show;
-            for (uint32_t o = 0; o < engine->channels; o++) {
-                memset(show->tail_mix + (size_t)o * engine->block_frames + offset, 0,
-                       count * sizeof(float));
-            }
-            mix_tracks(engine, show->tail_group, show->tail_pos, show->tail_mix, offset, count,
-                       frames, meters);
-            sp_show_crossfade(engine, offset, count);
-        }
+        sp_show_mix_tails(engine, offset, count, frames, envelope_peak);
         if (engine->envelope != 1.0f || goal != 1.0f) {
             engine->envelope =
                 apply_envelope(engine, offset, count, engine->envelope, goal, step, count == fade);
         }
-        engine->pos += count;
+        if (!engine->is_ended) engine->pos += count;
         offset += count;
     }
-    finish_ramps(engine);
     sp_show_apply_fade(engine, frames);
-    write_output(engine, out, frames);
-    publish(engine, run);
+    const float master_peak = write_output(engine, out, frames);
+    finish_slots(engine, engine->show.fade_peak * master_peak);
+    publish(engine, block);
 }
 
 #if defined(__clang__) && defined(SP_RTSAN)
@@ -331,10 +429,9 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
     const uint64_t start_ns = timed ? sp_monitor_now_ns() : 0;
 #else
     const uint64_t start_ns = 0;
-    (void)block;
 #endif
 
-    render_block(engine, out, frames);
+    render_block(engine, out, frames, block);
 #ifdef SP_TEST_HOOKS
     sp_test_spin(engine, start_ns);
 #endif
@@ -343,5 +440,4 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
     if (timed) sp_monitor_record(engine, block, start_ns, frames);
 #endif
     (void)start_ns;
-    atomic_fetch_add_explicit(&engine->blocks_done, 1, memory_order_seq_cst);
 }

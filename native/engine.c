@@ -64,9 +64,13 @@ static sp_result allocate_tables(sp_engine *engine) {
     const size_t cells = (size_t)SP_MAX_CHANNELS * engine->channels;
     engine->slots = calloc(engine->capacity, sizeof(sp_slot));
     engine->mix = calloc((size_t)engine->block_frames * engine->channels, sizeof(float));
-    engine->show.tail_mix = calloc((size_t)engine->block_frames * engine->channels, sizeof(float));
+    const size_t tail_floats = (size_t)engine->block_frames * engine->channels;
+    engine->show.tail_mix = calloc(tail_floats * SP_MAX_TAILS, sizeof(float));
     SP_CHECK(engine->slots != NULL && engine->mix != NULL && engine->show.tail_mix != NULL,
              SP_ERROR_OUT_OF_MEMORY);
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        engine->show.tails[t].mix = engine->show.tail_mix + tail_floats * t;
+    }
     for (uint32_t i = 0; i < engine->capacity; i++) {
         sp_slot *s = &engine->slots[i];
         s->route = calloc(cells, sizeof(float));
@@ -212,7 +216,6 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
     engine->show.fade_level = 1.0f;
-    atomic_store(&engine->run_request, RUN_STOP);
 
     sp_result result = SP_OK;
     if (engine->offline) {
@@ -362,15 +365,8 @@ SP_API sp_result sp_engine_backend_name(const sp_engine *engine, char *out, uint
 
 SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out) {
     SP_CHECK(engine != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
-    out[SP_STATUS_STATE] = (uint64_t)atomic_load_explicit(&engine->state, memory_order_acquire);
-    out[SP_STATUS_POSITION] = atomic_load_explicit(&engine->position, memory_order_relaxed);
-    out[SP_STATUS_ENDED] = (uint64_t)atomic_load_explicit(&engine->ended, memory_order_relaxed);
-    out[SP_STATUS_BLOCKS] = atomic_load_explicit(&engine->blocks_done, memory_order_relaxed);
-    out[SP_STATUS_DURATION] = atomic_load_explicit(&engine->duration, memory_order_relaxed);
-    out[SP_STATUS_GROUP] = atomic_load_explicit(&engine->group_playing, memory_order_relaxed);
+    sp_status_read(engine, out); /* one block's snapshot (status.c) */
     out[SP_STATUS_CUE_ARMED] = engine->show.control_cue_seq; /* control-owned: same thread */
-    out[SP_STATUS_CUE_FIRED] =
-        atomic_load_explicit(&engine->show.fired_cue_seq, memory_order_relaxed);
     return SP_OK;
 }
 

@@ -21,34 +21,37 @@ struct sp_pcm {
     uint32_t channels;
 };
 
-/* Slot life cycle, owned by the control side. The audio side only sees `live`. */
+/* Slot life cycle, owned by the control side. The audio side learns of activation and
+ * deactivation through the command ring (commands.c). */
 enum { SLOT_FREE = 0, SLOT_RESERVED, SLOT_LIVE, SLOT_RETIRING };
 
 typedef struct sp_slot {
     /* control-owned */
     int32_t lifecycle;
-    uint64_t retire_after_block; /* free once blocks_done reaches this */
 
-    /* written by control before `live` is published, then read-only for the audio side */
+    /* written by control before its activation is pushed, then read-only for the audio side */
     sp_pcm *pcm;
     uint32_t group;
 
-    /* control -> audio */
-    _Atomic int32_t live;  /* release-stored by control, acquire-loaded by audio */
-    _Atomic int32_t fresh; /* set on activation: the audio side snaps its gains once */
+    /* control -> audio: parameters (levels the callback ramps to, not requests) */
     _Atomic float gain;
     _Atomic int32_t muted;
     _Atomic int32_t solo;
     _Atomic float *route; /* channels x device channels, preallocated at engine creation */
 
     /* audio -> control */
-    _Atomic float peak;
+    _Atomic float peak;       /* the highest output peak since the last read (atomic max) */
+    _Atomic int32_t released; /* the audio side has left the slot for good: it may be freed */
 
     /* audio-owned: the per-(channel, output) gain reached at the end of the last block, and
      * the target of the current block. Preallocated, SP_MAX_CHANNELS x device channels. */
     float *applied;
     float *target;
-    bool mixing; /* audio-owned: live and in the playing group, as seen at the block's start */
+    bool on;      /* activated and not deactivated, as the commands drained so far say */
+    bool snap;    /* take the targets at once on the next scan (activated while silent) */
+    bool leaving; /* deactivated while sounding: ramps to silence this block, then off */
+    bool mixing;  /* on and in a sounding group, as seen at the last scan */
+    float block_peak; /* this block's peak before the block-wide gains (fade, master) */
 } sp_slot;
 
 /* Latency monitor: a fixed ring inside the engine. Only the audio side writes the ring and
@@ -71,46 +74,87 @@ typedef struct sp_monitor {
     uint64_t base_index, base_overruns;
 } sp_monitor;
 
+/* One voice fading out while the main voice fades in (a crossfaded cue). Weights over its
+ * n frames, frame k: in = in_from + (1 - in_from) sin(a), out = out_from cos(a), a = k/n pi/2.
+ * A fresh tail has in_from 0 and out_from 1; a tail cut short by a later cue or the song's
+ * end continues from the weights it had, over the declick length. */
+typedef struct sp_tail {
+    bool active;
+    uint32_t group;
+    uint64_t pos;
+    uint32_t done, total;
+    float in_from, out_from;
+    uint64_t started; /* fire count when it began: newer tails nest inside older ones */
+    float *mix;       /* block_frames x channels, preallocated */
+} sp_tail;
+
+#define SP_MAX_TAILS 2u
+
 /* Show flow (show.c): one armed cue, a jump at an exact frame that may repeat (marker jumps,
- * loops, gapless and crossfaded song transitions); the voice that fades out while a crossfade
- * runs; and an equal-power fade of the whole mix. */
+ * loops, gapless and crossfaded song transitions); the voices fading out while crossfades run;
+ * and an equal-power fade of the whole mix. All audio-owned: requests arrive as commands. */
 typedef struct sp_show {
-    /* control -> audio. The cue is a seqlock: cue_seq is odd while control writes it. */
-    _Atomic uint32_t cue_seq;
-    _Atomic uint64_t cue_at, cue_target;
-    _Atomic uint32_t cue_group, cue_crossfade;
-    _Atomic int32_t cue_flags; /* SHOW_CUE_* */
-    _Atomic uint32_t fade_seq;
-    _Atomic int32_t fade_direction; /* 0 out, 1 in */
-    _Atomic uint32_t fade_frames;
-    _Atomic uint32_t play_seq; /* every play request: ends a finished fade-out */
-
-    /* audio -> control: the seq of the cue that fired last, so control can tell which did */
-    _Atomic uint32_t fired_cue_seq;
-
-    /* audio-owned */
-    uint32_t seen_cue_seq, seen_fade_seq, seen_play_seq;
+    uint32_t cue_seq; /* the seq of the cue (or cancel) taken last */
+    uint32_t fired_cue_seq;
     bool cue_armed, cue_repeat;
     uint64_t cue_at_frame, cue_target_frame;
     uint32_t cue_to_group, cue_fade_frames;
-    bool tail_active;
-    uint32_t tail_group;
-    uint64_t tail_pos;
-    uint32_t tail_done, tail_total;
-    float *tail_mix; /* preallocated like engine->mix */
+    uint64_t fires;
+    sp_tail tails[SP_MAX_TAILS];
+    float *tail_mix; /* SP_MAX_TAILS x block_frames x channels, preallocated */
     int32_t fade_dir;
     uint32_t fade_total, fade_done;
     float fade_level, fade_from;
-    bool faded_out; /* a fade-out finished: silent and paused until the next play */
+    float fade_peak; /* the highest fade level of the last block, for the meters */
+    bool faded_out;  /* a fade-out finished: silent and paused until the next play */
 
     /* control-owned */
-    uint32_t control_cue_seq, control_fade_seq, control_play_seq;
+    uint32_t control_cue_seq;
 } sp_show;
 
-enum { SHOW_CUE_ARMED = 1, SHOW_CUE_REPEAT = 2 };
-
-/* What the transport is asked to do (control -> audio). */
+/* What the transport is asked to do. */
 enum { RUN_STOP = 0, RUN_PLAY = 1, RUN_PAUSE = 2 };
+
+/* ---- commands.c: the one control -> audio request path ------------------------------------ *
+ * A single-producer single-consumer ring of fixed-size commands, drained in order at the start
+ * of every block. Each side publishes its own index; a full ring refuses with SP_ERROR_BUSY. */
+enum {
+    SP_COMMAND_PLAY = 1,
+    SP_COMMAND_PAUSE,
+    SP_COMMAND_STOP,       /* pause and rewind to 0 of the group playing when applied */
+    SP_COMMAND_SEEK,       /* frame, in the group playing when applied */
+    SP_COMMAND_SWITCH,     /* group, frame */
+    SP_COMMAND_CUE,        /* frame = at, group, target, length = crossfade, flags, seq */
+    SP_COMMAND_CANCEL_CUE, /* seq */
+    SP_COMMAND_FADE,       /* flags = direction (0 out, 1 in), length = frames */
+    SP_COMMAND_ACTIVATE,   /* group = slot */
+    SP_COMMAND_DEACTIVATE  /* group = slot */
+};
+enum { SP_COMMAND_REPEAT = 1 };
+
+typedef struct sp_command {
+    uint16_t type;
+    uint16_t flags;
+    uint32_t group;
+    uint64_t frame;
+    uint64_t target;
+    uint32_t length;
+    uint32_t seq;
+} sp_command;
+
+#define SP_COMMAND_SLOTS 256u /* power of two; a control burst never comes near it */
+
+typedef struct sp_command_ring {
+    sp_command items[SP_COMMAND_SLOTS];
+    _Atomic uint32_t write_index; /* control: commands pushed (only grows, wraps) */
+    _Atomic uint32_t read_index;  /* audio: commands drained */
+} sp_command_ring;
+
+/* ---- status.c: one snapshot of the audio side, published under a seqlock ----------------- */
+typedef struct sp_status_board {
+    _Atomic uint32_t seq; /* odd while the audio side writes */
+    _Atomic uint64_t values[SP_STATUS_COUNT];
+} sp_status_board;
 
 /* A device and its context, allocated apart from the engine: a dead one is handed to a thread
  * that may block in ma_device_uninit forever, while the engine lives on with a new one. */
@@ -135,37 +179,28 @@ struct sp_engine {
     float *mix; /* block_frames x channels, planar: output o at mix + o * block_frames */
 
     /* control -> audio */
-    _Atomic int32_t run_request;   /* RUN_* */
-    _Atomic uint64_t jump_request; /* packed frame and group, see transport.c */
-    _Atomic uint32_t jump_seq;
+    sp_command_ring commands;
     _Atomic float master_gain;
     _Atomic int32_t meters_enabled;
 
     /* audio -> control */
-    _Atomic uint64_t position;
-    _Atomic int32_t state;
-    _Atomic int32_t ended;
-    _Atomic uint64_t duration;
-    _Atomic uint32_t group_playing;
-    _Atomic uint64_t blocks_begun;
-    _Atomic uint64_t blocks_done;
-    _Atomic uint32_t jump_seq_taken; /* the last jump request the audio side took */
+    sp_status_board status;
+    _Atomic uint64_t blocks_begun; /* the block number (monitor) */
 
     /* audio-owned transport */
+    int32_t run;   /* RUN_* */
+    bool metering; /* meters_enabled, read once per block */
     uint64_t pos;
     uint32_t group;
     bool is_ended;
     bool jump_pending;
     uint64_t jump_frame;
-    uint32_t jump_group;
-    uint32_t seen_jump_seq;
+    uint32_t jump_group; /* SP_GROUP_CURRENT: the group playing when the jump applies */
     float envelope; /* declick fade, 0..1 */
     float master_applied;
-    uint64_t song_frames; /* longest live track of `group`, refreshed every block */
-
-    /* control-owned */
-    uint32_t control_jump_seq;
-    uint32_t control_switch_seq, control_switch_group; /* the last request that named a group */
+    uint64_t song_frames; /* longest live track of `group`, refreshed at every scan */
+    uint32_t scanned_groups[1 + SP_MAX_TAILS]; /* the groups the last scan mixed */
+    uint32_t scanned_count;
 
     sp_monitor monitor;
     sp_show show;
@@ -196,10 +231,20 @@ void sp_monitor_record(sp_engine *engine, uint64_t block, uint64_t start_ns, uin
 void sp_test_spin(sp_engine *engine, uint64_t start_ns);
 #endif
 
-/* transport.c */
-uint64_t sp_pack_jump(uint64_t frame, uint32_t group);
-void sp_unpack_jump(uint64_t packed, uint64_t *frame, uint32_t *group);
-bool sp_jump_keeps_group(uint32_t group); /* a seek or stop: stay in the playing group */
+/* A jump's group meaning "whatever group is playing when the audio side applies it". */
+#define SP_GROUP_CURRENT 0xffffffu
+#define SP_MAX_FRAME ((1ull << 40) - 1u)
+
+/* tracks.c: raises a slot's meter peak (atomic max), audio side */
+void sp_meter_raise(sp_slot *slot, float peak);
+
+/* commands.c */
+sp_result sp_command_push(sp_engine *engine, const sp_command *command); /* control */
+bool sp_command_pop(sp_engine *engine, sp_command *command);             /* audio */
+
+/* status.c */
+void sp_status_publish(sp_engine *engine, const uint64_t *values); /* audio */
+void sp_status_read(const sp_engine *engine, uint64_t *out);       /* control */
 
 /* pcm.c */
 sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
@@ -220,13 +265,23 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, uint64_t
                           char *detail, size_t size);
 
 /* show.c: the audio side of cues, crossfades and fades, called from callback.c */
-void sp_show_take_requests(sp_engine *engine);
+void sp_show_take_command(sp_engine *engine, const sp_command *command);
+void sp_show_play(sp_engine *engine); /* a play command: ends or reverses a fade-out */
 bool sp_show_cue_due(const sp_engine *engine);
 void sp_show_fire_cue(sp_engine *engine);
+bool sp_show_tails_active(const sp_engine *engine);
+bool sp_show_in_tail(const sp_engine *engine, uint32_t group);
+void sp_show_drop_tails(sp_engine *engine);
 uint32_t sp_show_limit(const sp_engine *engine, uint32_t count);
-void sp_show_crossfade(sp_engine *engine, uint32_t offset, uint32_t count);
+float sp_show_main_weight(const sp_engine *engine, uint32_t count); /* highest, for meters */
+void sp_show_mix_tails(sp_engine *engine, uint32_t offset, uint32_t count, uint32_t block,
+                       float envelope_peak);
 void sp_show_apply_fade(sp_engine *engine, uint32_t frames);
-void sp_show_note_play(sp_engine *engine); /* control side, from sp_transport_play */
+
+/* callback.c, for show.c */
+void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
+                  uint32_t count, uint32_t block, float meter_weight);
+void sp_scan_tracks(sp_engine *engine);
 
 /* resample.c: polyphase windowed-sinc sample-rate conversion of interleaved float32, in chunks
  * (state carried from call to call). Loading and reader threads only: create allocates. */

@@ -1,188 +1,288 @@
 /* show.c: what a band leader asks for, on exact frames. One armed cue (jump at a frame to a
- * frame of a group, crossfaded or cut, once or repeating), the voice fading out while a
- * crossfade runs, and an equal-power fade of the whole mix.
+ * frame of a group, crossfaded or cut, once or repeating), the voices fading out while
+ * crossfades run, and an equal-power fade of the whole mix.
  *
- * Control side: sp_transport_cue / cancel_cue / fade write requests. Audio side: the sp_show_*
- * functions below, called from callback.c; they touch only preallocated memory and atomics. */
+ * Control side: sp_transport_cue / cancel_cue / fade push commands (commands.c). Audio side:
+ * the sp_show_* functions below, called from callback.c; they touch only preallocated memory. */
 #include <math.h>
 #include <string.h>
 
 #include "internal.h"
 
-#define RELAXED memory_order_relaxed
 #define HALF_PI 1.57079632679489661923f
-#define MAX_FRAME ((1ull << 40) - 1u)
 #define MAX_FADE_FRAMES (768000u * 600u) /* ten minutes at the highest rate */
 
 /* ---- control side ------------------------------------------------------------------------ */
 
-static void write_cue(sp_engine *engine, int32_t flags, uint64_t at, uint32_t group,
-                      uint64_t target, uint32_t crossfade) {
-    sp_show *show = &engine->show;
-    /* Seqlock writer: odd while the fields change, so the audio side never takes half a cue. */
-    atomic_store_explicit(&show->cue_seq, ++show->control_cue_seq, RELAXED);
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&show->cue_at, at, RELAXED);
-    atomic_store_explicit(&show->cue_target, target, RELAXED);
-    atomic_store_explicit(&show->cue_group, group, RELAXED);
-    atomic_store_explicit(&show->cue_crossfade, crossfade, RELAXED);
-    atomic_store_explicit(&show->cue_flags, flags, RELAXED);
-    atomic_store_explicit(&show->cue_seq, ++show->control_cue_seq, memory_order_release);
+/* The shortest loop: two declick seams, so a seam's crossfade never overlaps the next seam. */
+static uint64_t min_loop_frames(const sp_engine *engine) {
+    return 2ull * engine->fade_frames;
+}
+
+static sp_result push_cue(sp_engine *engine, uint16_t type, uint16_t flags, uint64_t at,
+                          uint32_t group, uint64_t target, uint32_t crossfade) {
+    const sp_command command = {.type = type,
+                                .flags = flags,
+                                .group = group,
+                                .frame = at,
+                                .target = target,
+                                .length = crossfade,
+                                .seq = engine->show.control_cue_seq + 1u};
+    const sp_result result = sp_command_push(engine, &command);
+    if (result == SP_OK) engine->show.control_cue_seq++;
+    return result;
 }
 
 SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t group,
                                   uint64_t target_frame, uint32_t crossfade_frames,
                                   int32_t repeat) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(at_frame <= MAX_FRAME && target_frame <= MAX_FRAME, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(at_frame <= SP_MAX_FRAME && target_frame <= SP_MAX_FRAME,
+             SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(group < SP_GROUP_CURRENT, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(crossfade_frames <= MAX_FADE_FRAMES, SP_ERROR_INVALID_ARGUMENT);
-    /* A repeating cue must land before its own frame, or it would fire forever. */
-    SP_CHECK(!repeat || target_frame < at_frame, SP_ERROR_INVALID_ARGUMENT);
-    write_cue(engine, SHOW_CUE_ARMED | (repeat ? SHOW_CUE_REPEAT : 0), at_frame, group,
-              target_frame, crossfade_frames);
-    return SP_OK;
+    /* A repeating cue must land before its own frame, at least two seams back (a shorter
+     * loop would fire every few frames and click at every seam). */
+    SP_CHECK(!repeat || (target_frame < at_frame && at_frame - target_frame >=
+                                                        min_loop_frames(engine)),
+             SP_ERROR_INVALID_ARGUMENT);
+    return push_cue(engine, SP_COMMAND_CUE, repeat ? SP_COMMAND_REPEAT : 0, at_frame, group,
+                    target_frame, crossfade_frames);
 }
 
 SP_API sp_result sp_transport_cancel_cue(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    write_cue(engine, 0, 0, 0, 0, 0);
-    return SP_OK;
+    return push_cue(engine, SP_COMMAND_CANCEL_CUE, 0, 0, 0, 0, 0);
 }
 
 SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(direction == 0 || direction == 1, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(frames <= MAX_FADE_FRAMES, SP_ERROR_INVALID_ARGUMENT);
-    sp_show *show = &engine->show;
-    atomic_store_explicit(&show->fade_direction, direction, RELAXED);
-    atomic_store_explicit(&show->fade_frames, frames, RELAXED);
-    atomic_store_explicit(&show->fade_seq, ++show->control_fade_seq, memory_order_release);
-    return SP_OK;
+    const sp_command command = {
+        .type = SP_COMMAND_FADE, .flags = (uint16_t)direction, .length = frames};
+    return sp_command_push(engine, &command);
 }
 
-/* Called by sp_transport_play: a play ends a finished fade-out. */
-void sp_show_note_play(sp_engine *engine) {
-    sp_show *show = &engine->show;
-    atomic_store_explicit(&show->play_seq, ++show->control_play_seq, memory_order_release);
+SP_API uint32_t sp_min_loop_frames(const sp_engine *engine) {
+    return engine == NULL ? 0 : (uint32_t)min_loop_frames(engine);
 }
 
-/* ---- audio side -------------------------------------------------------------------------- */
+/* ---- audio side: requests ---------------------------------------------------------------- */
 
-static void take_cue(sp_engine *engine) {
+static void start_fade(sp_engine *engine, int32_t direction, uint32_t frames) {
     sp_show *show = &engine->show;
-    const uint32_t before = atomic_load_explicit(&show->cue_seq, memory_order_acquire);
-    if (before == show->seen_cue_seq || (before & 1u)) return; /* none new, or being written */
-    const uint64_t at = atomic_load_explicit(&show->cue_at, RELAXED);
-    const uint64_t target = atomic_load_explicit(&show->cue_target, RELAXED);
-    const uint32_t group = atomic_load_explicit(&show->cue_group, RELAXED);
-    const uint32_t crossfade = atomic_load_explicit(&show->cue_crossfade, RELAXED);
-    const int32_t flags = atomic_load_explicit(&show->cue_flags, RELAXED);
-    atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&show->cue_seq, RELAXED) != before) return; /* retry next block */
-    show->seen_cue_seq = before;
-    show->cue_armed = (flags & SHOW_CUE_ARMED) != 0;
-    show->cue_repeat = (flags & SHOW_CUE_REPEAT) != 0;
-    show->cue_at_frame = at;
-    show->cue_target_frame = target;
-    show->cue_to_group = group;
-    show->cue_fade_frames = crossfade;
-}
-
-/* Play first, then a fade: `play(); fadeOut()` in one block keeps its fade-out, and a fade-in
- * after a finished fade-out still starts from silence (the envelope is 0 by then). */
-static void take_fade(sp_engine *engine) {
-    sp_show *show = &engine->show;
-    const uint32_t play = atomic_load_explicit(&show->play_seq, memory_order_acquire);
-    if (play != show->seen_play_seq) {
-        show->seen_play_seq = play;
-        show->faded_out = false;
-        /* Play cancels a fade-out (running or finished), but not a fade-in. */
-        if (show->fade_dir == 0 || show->fade_total == 0) {
-            show->fade_total = 0;
-            show->fade_level = 1.0f;
-        }
+    show->fade_dir = direction;
+    show->fade_total = frames;
+    show->fade_done = 0;
+    /* A fade-in from silence starts at 0; one that reverses a fade-out starts where it is. */
+    if (direction == 1 && (show->faded_out || engine->envelope == 0.0f)) show->fade_level = 0.0f;
+    show->fade_from = show->fade_level;
+    if (frames == 0) {
+        show->fade_level = direction == 1 ? 1.0f : 0.0f;
+        show->faded_out = direction == 0;
     }
-    const uint32_t seq = atomic_load_explicit(&show->fade_seq, memory_order_acquire);
-    if (seq != show->seen_fade_seq) {
-        show->seen_fade_seq = seq;
-        show->fade_dir = atomic_load_explicit(&show->fade_direction, RELAXED);
-        show->fade_total = atomic_load_explicit(&show->fade_frames, RELAXED);
-        show->fade_done = 0;
-        /* A fade-in from silence starts at 0; one that reverses a fade-out starts where it is. */
-        if (show->fade_dir == 1 && (show->faded_out || engine->envelope == 0.0f)) {
-            show->fade_level = 0.0f;
-        }
+}
+
+void sp_show_take_command(sp_engine *engine, const sp_command *command) {
+    sp_show *show = &engine->show;
+    switch (command->type) {
+    case SP_COMMAND_CUE:
+        show->cue_seq = command->seq;
+        show->cue_armed = true;
+        show->cue_repeat = (command->flags & SP_COMMAND_REPEAT) != 0;
+        show->cue_at_frame = command->frame;
+        show->cue_target_frame = command->target;
+        show->cue_to_group = command->group;
+        show->cue_fade_frames = command->length;
+        break;
+    case SP_COMMAND_CANCEL_CUE:
+        show->cue_seq = command->seq;
+        show->cue_armed = false;
+        break;
+    case SP_COMMAND_FADE: start_fade(engine, command->flags, command->length); break;
+    default: break;
+    }
+}
+
+/* A play ends a finished fade-out and reverses a running one, from the level reached, over
+ * the declick length: never a jump of the level. A running fade-in goes on. */
+void sp_show_play(sp_engine *engine) {
+    sp_show *show = &engine->show;
+    const bool fading_out = show->fade_total > 0 && show->fade_dir == 0;
+    const bool held_down = show->fade_total == 0 && show->fade_level < 1.0f;
+    show->faded_out = false;
+    if (fading_out || held_down) {
+        show->fade_dir = 1;
         show->fade_from = show->fade_level;
-        if (show->fade_total == 0) {
-            show->fade_level = show->fade_dir == 1 ? 1.0f : 0.0f;
-            show->faded_out = show->fade_dir == 0;
-        }
+        show->fade_total = engine->fade_frames;
+        show->fade_done = 0;
     }
 }
 
-void sp_show_take_requests(sp_engine *engine) {
-    take_cue(engine);
-    take_fade(engine);
+/* ---- audio side: cues and tails ---------------------------------------------------------- */
+
+/* The crossfade a cue plays with. A cut into another song at a frame other than its first
+ * (a count-in handing over to a start marker) is declicked like a seam; a cut to a song's
+ * first frame stays gapless. */
+static uint32_t cue_crossfade(const sp_engine *engine) {
+    const sp_show *show = &engine->show;
+    if (show->cue_fade_frames == 0 && show->cue_to_group != engine->group &&
+        show->cue_target_frame != 0) {
+        return engine->fade_frames;
+    }
+    return show->cue_fade_frames;
+}
+
+static sp_tail *free_tail(sp_engine *engine) {
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        if (!engine->show.tails[t].active) return &engine->show.tails[t];
+    }
+    return NULL;
+}
+
+bool sp_show_tails_active(const sp_engine *engine) {
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        if (engine->show.tails[t].active) return true;
+    }
+    return false;
+}
+
+bool sp_show_in_tail(const sp_engine *engine, uint32_t group) {
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        if (engine->show.tails[t].active && engine->show.tails[t].group == group) return true;
+    }
+    return false;
+}
+
+void sp_show_drop_tails(sp_engine *engine) {
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) engine->show.tails[t].active = false;
 }
 
 /* Due on its frame, or at once when the position is already past it (a seek went over it, or
- * the cue asked for "now" with the position it last saw). */
+ * the cue asked for "now" with the position it last saw). A crossfaded cue waits for a free
+ * tail, at most the declick length (tails are shortened to it when a cue fires). */
 bool sp_show_cue_due(const sp_engine *engine) {
-    return engine->show.cue_armed && engine->pos >= engine->show.cue_at_frame;
+    const sp_show *show = &engine->show;
+    if (!show->cue_armed || engine->pos < show->cue_at_frame) return false;
+    return cue_crossfade(engine) == 0 || free_tail((sp_engine *)engine) != NULL;
 }
 
-/* Jumps the main voice; with a crossfade, the old place goes on as the tail, fading out. */
+static void tail_weights(const sp_tail *tail, uint32_t done, float *in, float *out) {
+    const float angle = (float)done / (float)tail->total * HALF_PI;
+    *in = tail->in_from + (1.0f - tail->in_from) * sinf(angle);
+    *out = tail->out_from * cosf(angle);
+}
+
+/* Jumps the main voice; with a crossfade, the old place goes on as a tail, fading out. Tails
+ * already running finish within the declick length from the weights they reached: a cue
+ * during a crossfade never cuts the old voice off. */
 void sp_show_fire_cue(sp_engine *engine) {
     sp_show *show = &engine->show;
-    show->tail_active = show->cue_fade_frames > 0;
-    if (show->tail_active) {
-        show->tail_group = engine->group;
-        show->tail_pos = engine->pos;
-        show->tail_done = 0;
-        show->tail_total = show->cue_fade_frames;
+    const uint32_t crossfade = cue_crossfade(engine);
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        sp_tail *tail = &show->tails[t];
+        if (!tail->active || tail->total - tail->done <= engine->fade_frames) continue;
+        tail_weights(tail, tail->done, &tail->in_from, &tail->out_from);
+        tail->done = 0;
+        tail->total = engine->fade_frames;
+    }
+    if (crossfade > 0) {
+        sp_tail *tail = free_tail(engine); /* cue_due made sure there is one */
+        tail->active = true;
+        tail->group = engine->group;
+        tail->pos = engine->pos;
+        tail->done = 0;
+        tail->total = crossfade;
+        tail->in_from = 0.0f;
+        tail->out_from = 1.0f;
+        tail->started = ++show->fires;
     }
     engine->pos = show->cue_target_frame;
     engine->group = show->cue_to_group;
     engine->is_ended = false;
     if (!show->cue_repeat) show->cue_armed = false;
-    atomic_store_explicit(&show->fired_cue_seq, show->seen_cue_seq, RELAXED);
+    show->fired_cue_seq = show->cue_seq;
 }
 
-/* Shortens a segment so it ends where the cue is due or the crossfade ends. */
+/* Shortens a segment so it ends where the cue is due or a crossfade ends. */
 uint32_t sp_show_limit(const sp_engine *engine, uint32_t count) {
     const sp_show *show = &engine->show;
     if (show->cue_armed && engine->pos < show->cue_at_frame &&
         show->cue_at_frame - engine->pos < count) {
         count = (uint32_t)(show->cue_at_frame - engine->pos);
     }
-    if (show->tail_active && show->tail_total - show->tail_done < count) {
-        count = show->tail_total - show->tail_done;
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        const sp_tail *tail = &show->tails[t];
+        if (tail->active && tail->total - tail->done < count) count = tail->total - tail->done;
     }
     return count;
 }
 
-/* Equal-power crossfade of the main voice (in the mix) with the tail (in tail_mix): frame k
- * of an n-frame crossfade weighs them sin and cos of (k + 1) / n * pi / 2. */
-void sp_show_crossfade(sp_engine *engine, uint32_t offset, uint32_t count) {
-    sp_show *show = &engine->show;
-    const float total = (float)show->tail_total;
+/* The main voice's highest crossfade weight over the next `count` frames (weights in rise). */
+float sp_show_main_weight(const sp_engine *engine, uint32_t count) {
+    float weight = 1.0f;
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        const sp_tail *tail = &engine->show.tails[t];
+        if (!tail->active) continue;
+        float in, out;
+        tail_weights(tail, tail->done + count, &in, &out);
+        weight *= in;
+    }
+    return weight;
+}
+
+/* Mixes one tail's segment into its buffer and crossfades the mix with it: frame k weighs
+ * the mix `in` and the tail `out` (tail_weights at done + k + 1). */
+static void crossfade_tail(sp_engine *engine, sp_tail *tail, uint32_t offset, uint32_t count,
+                           uint32_t block, float envelope_peak) {
+    for (uint32_t o = 0; o < engine->channels; o++) {
+        memset(tail->mix + (size_t)o * engine->block_frames + offset, 0, count * sizeof(float));
+    }
+    float in_first, out_first;
+    tail_weights(tail, tail->done, &in_first, &out_first);
+    sp_mix_group(engine, tail->group, tail->pos, tail->mix, offset, count, block,
+                 envelope_peak * out_first);
     for (uint32_t i = 0; i < count; i++) {
         /* The weights once per frame, for every output. */
-        const float angle = (float)(show->tail_done + i + 1) / total * HALF_PI;
-        const float in = sinf(angle), out = cosf(angle);
+        float in, out;
+        tail_weights(tail, tail->done + i + 1, &in, &out);
         for (uint32_t o = 0; o < engine->channels; o++) {
             const size_t at = (size_t)o * engine->block_frames + offset + i;
-            engine->mix[at] = engine->mix[at] * in + show->tail_mix[at] * out;
+            engine->mix[at] = engine->mix[at] * in + tail->mix[at] * out;
         }
     }
-    show->tail_pos += count;
-    show->tail_done += count;
-    if (show->tail_done >= show->tail_total) show->tail_active = false;
+    tail->pos += count;
+    tail->done += count;
+    if (tail->done >= tail->total) tail->active = false;
 }
+
+/* Every running tail, newest first: a newer crossfade nests inside an older one. */
+void sp_show_mix_tails(sp_engine *engine, uint32_t offset, uint32_t count, uint32_t block,
+                       float envelope_peak) {
+    sp_tail *order[SP_MAX_TAILS];
+    uint32_t n = 0;
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        sp_tail *tail = &engine->show.tails[t];
+        if (!tail->active) continue;
+        uint32_t at = n++;
+        while (at > 0 && order[at - 1]->started < tail->started) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = tail;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        crossfade_tail(engine, order[i], offset, count, block, envelope_peak);
+    }
+}
+
+/* ---- audio side: the fade of the whole mix ------------------------------------------------ */
 
 /* The whole mix follows the fade: out along from * cos, in along from + (1 - from) * sin. */
 void sp_show_apply_fade(sp_engine *engine, uint32_t frames) {
     sp_show *show = &engine->show;
+    show->fade_peak = show->fade_level;
     if (show->fade_total == 0 && show->fade_level == 1.0f) return;
     for (uint32_t i = 0; i < frames; i++) {
         if (show->fade_total > 0) {
@@ -196,6 +296,7 @@ void sp_show_apply_fade(sp_engine *engine, uint32_t frames) {
                 show->fade_level = show->fade_dir == 1 ? 1.0f : 0.0f;
                 if (show->fade_dir == 0) show->faded_out = true;
             }
+            if (show->fade_level > show->fade_peak) show->fade_peak = show->fade_level;
         }
         for (uint32_t o = 0; o < engine->channels; o++) {
             engine->mix[(size_t)o * engine->block_frames + i] *= show->fade_level;

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 3u
+#define SP_ABI_VERSION 4u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
@@ -50,7 +50,8 @@ enum {
     SP_ERROR_CAPACITY = 10,       /* the track table is full */
     SP_ERROR_SLOT = 11,           /* no such track slot, or the slot is in the wrong state */
     SP_ERROR_NOT_OFFLINE = 12,    /* sp_render on an engine that has a device */
-    SP_ERROR_BUSY = 13,           /* try again later (slot still in use by the audio thread) */
+    SP_ERROR_BUSY = 13,           /* try again later (slot still in use by the audio thread, or
+                                     256 requests waiting for an audio side that does not run) */
     SP_ERROR_EMPTY = 14,          /* the file decodes to zero frames */
     SP_ERROR_UNSUPPORTED = 15     /* not compiled into this build (test hooks, monitor) */
 };
@@ -139,7 +140,8 @@ SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out);
 /* The device's name and the backend's name, NUL-terminated, truncated to capacity. */
 SP_API sp_result sp_engine_device_name(const sp_engine *engine, char *out, uint32_t capacity);
 SP_API sp_result sp_engine_backend_name(const sp_engine *engine, char *out, uint32_t capacity);
-/* out: SP_STATUS_COUNT values. Lock-free; safe at any rate. */
+/* out: SP_STATUS_COUNT values, all from the same block (one snapshot). Lock-free; safe at any
+ * rate. */
 SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out);
 SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain);
 /* Runs exactly the callback's code for `frames` frames into `out` (interleaved, channels
@@ -178,12 +180,16 @@ SP_API void sp_decode_job_free(sp_decode_job *job);
  * The slot is silent until sp_track_activate(); set its parameters first. */
 SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
                                  uint32_t *out_slot);
-/* Publishes the slot to the audio thread (release store). Its parameters apply at once,
- * with no ramp from silence. */
+/* Publishes the slot to the audio thread (a command, applied at its next block). Into a song
+ * that is sounding it ramps in from silence over a block; otherwise its parameters apply at
+ * once. SP_ERROR_BUSY: the command ring is full. */
 SP_API sp_result sp_track_activate(sp_engine *engine, uint32_t slot);
-/* Stops the audio thread from reading the slot (from the next block on). */
+/* Takes the slot away from the audio thread (a command): a sounding track ramps out over the
+ * next block, then the audio thread leaves the slot for good. SP_ERROR_BUSY: ring full. */
 SP_API sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot);
-/* Frees a deactivated slot's pcm once the audio thread is past it; SP_ERROR_BUSY until then. */
+/* Frees a deactivated slot's pcm once the audio thread has left it; SP_ERROR_BUSY until then.
+ * Offline engines return SP_OK at once: the slot is freed after the next sp_render has ramped
+ * it out (at the next attach, or with the engine). */
 SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot);
 SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain);
 SP_API sp_result sp_track_set_mute(sp_engine *engine, uint32_t slot, int32_t muted);
@@ -194,19 +200,24 @@ SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const floa
                                     uint32_t count);
 
 /* ---- transport (requests, consumed by the audio thread at the next block) --------------- */
+/* Every request (transport, cues, fades, track activation) is a command in one ring that the
+ * audio thread drains in order at the start of each block: requests apply in the order they
+ * were made, each exactly once. A full ring (256 waiting) returns SP_ERROR_BUSY. */
 SP_API sp_result sp_transport_play(sp_engine *engine);
 SP_API sp_result sp_transport_pause(sp_engine *engine);
 /* Pause and rewind to 0; reported as SP_STATE_STOPPED. */
 SP_API sp_result sp_transport_stop(sp_engine *engine);
 /* Jump to frame; while audible, fades out, jumps, fades in. Clears `ended`. */
 SP_API sp_result sp_transport_seek(sp_engine *engine, uint64_t frame);
-/* Switch the playing group (song) and jump to frame, as one atomic request. */
+/* Switch the playing group (song) and jump to frame, as one request. A seek or stop made after
+ * it, even before it was applied, jumps within the new song. */
 SP_API sp_result sp_transport_switch(sp_engine *engine, uint32_t group, uint64_t frame);
 
 /* ---- meters ----------------------------------------------------------------------------- */
 /* Off by default: peak metering costs a pass over every block. */
 SP_API sp_result sp_meters_set_enabled(sp_engine *engine, int32_t enabled);
-/* Per slot, the highest post-gain peak since the last read; resets them. out: capacity. */
+/* Per slot, the highest peak since the last read, as it reached the outputs (after the
+ * track's gains, declick, crossfade weights, fades and master gain); resets them. */
 SP_API sp_result sp_meters_read(sp_engine *engine, float *out, uint32_t capacity);
 
 /* ---- latency monitor -------------------------------------------------------------------- */
@@ -229,12 +240,17 @@ SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *acc
 
 /* Arms the cue (replacing any): when the playing position reaches at_frame, play continues in
  * `group` from target_frame, crossfaded with equal power over crossfade_frames (0: a hard,
- * gapless cut). repeat: re-arm after firing, for loops (target_frame must be < at_frame).
- * A frame the position is already past (a seek went over it, or "now") fires at once. */
+ * gapless cut; a cut into another group at a frame other than 0 is declicked over
+ * SP_FADE_MS). repeat: re-arm after firing, for loops (target_frame must be at least
+ * sp_min_loop_frames() before at_frame, else SP_ERROR_INVALID_ARGUMENT). A frame the
+ * position is already past (a seek went over it, or "now") fires at once. A cue that fires
+ * while a crossfade runs finishes that crossfade's old voice over SP_FADE_MS. */
 SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t group,
                                   uint64_t target_frame, uint32_t crossfade_frames,
                                   int32_t repeat);
 SP_API sp_result sp_transport_cancel_cue(sp_engine *engine);
+/* The shortest loop sp_transport_cue accepts: two declick seams (2 x SP_FADE_MS). */
+SP_API uint32_t sp_min_loop_frames(const sp_engine *engine);
 /* Equal-power fade of the whole mix over `frames`: direction 0 fades out, then holds silent
  * and paused until the next sp_transport_play; 1 fades in (from silence when not playing). */
 SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames);

@@ -1,6 +1,6 @@
 /* tracks.c: the fixed track table. Slots are attached and parameterised while the audio side
- * cannot see them, published with a release store, and freed only after the audio side has
- * finished every block that could have read them. */
+ * cannot see them, activated and deactivated by commands (commands.c), and freed only once the
+ * audio side has said it left them: after a sounding track's ramp-out, at the end of a block. */
 #include <string.h>
 
 #include "internal.h"
@@ -23,10 +23,10 @@ static sp_slot *slot_in_use(sp_engine *engine, uint32_t slot) {
 
 /* Frees retired slots the audio side is done with, so their memory comes back early. */
 static void reclaim(sp_engine *engine) {
-    const uint64_t done = atomic_load_explicit(&engine->blocks_done, memory_order_seq_cst);
     for (uint32_t i = 0; i < engine->capacity; i++) {
         sp_slot *s = &engine->slots[i];
-        if (s->lifecycle == SLOT_RETIRING && (engine->offline || done >= s->retire_after_block)) {
+        if (s->lifecycle == SLOT_RETIRING &&
+            atomic_load_explicit(&s->released, memory_order_acquire)) {
             sp_pcm_free(s->pcm);
             s->pcm = NULL;
             s->lifecycle = SLOT_FREE;
@@ -49,6 +49,7 @@ SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
         atomic_store_explicit(&s->muted, 0, RELAXED);
         atomic_store_explicit(&s->solo, 0, RELAXED);
         atomic_store_explicit(&s->peak, 0.0f, RELAXED);
+        atomic_store_explicit(&s->released, 0, RELAXED);
         for (uint32_t k = 0; k < SP_MAX_CHANNELS * engine->channels; k++) {
             atomic_store_explicit(&s->route[k], 0.0f, RELAXED);
         }
@@ -61,19 +62,24 @@ SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
 SP_API sp_result sp_track_activate(sp_engine *engine, uint32_t slot) {
     sp_slot *s = slot_in(engine, slot, SLOT_RESERVED);
     SP_CHECK(s != NULL, SP_ERROR_SLOT);
-    s->lifecycle = SLOT_LIVE;
-    atomic_store_explicit(&s->fresh, 1, RELAXED);
-    atomic_store_explicit(&s->live, 1, memory_order_seq_cst);
-    return SP_OK;
+    /* The push publishes pcm, group and parameters (release) before the audio side sees it. */
+    const sp_command command = {.type = SP_COMMAND_ACTIVATE, .group = slot};
+    const sp_result result = sp_command_push(engine, &command);
+    if (result == SP_OK) s->lifecycle = SLOT_LIVE;
+    return result;
 }
 
 SP_API sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot) {
     sp_slot *s = slot_in_use(engine, slot);
     SP_CHECK(s != NULL, SP_ERROR_SLOT);
-    atomic_store_explicit(&s->live, 0, memory_order_seq_cst);
-    /* A block that began before the store may still read the slot; one that begins after
-     * cannot. So once every block begun so far is done, the slot is free. */
-    s->retire_after_block = atomic_load_explicit(&engine->blocks_begun, memory_order_seq_cst);
+    if (s->lifecycle == SLOT_RESERVED) {
+        /* Never activated: the audio side never saw it. */
+        atomic_store_explicit(&s->released, 1, RELAXED);
+    } else {
+        const sp_command command = {.type = SP_COMMAND_DEACTIVATE, .group = slot};
+        const sp_result result = sp_command_push(engine, &command);
+        if (result != SP_OK) return result;
+    }
     s->lifecycle = SLOT_RETIRING;
     return SP_OK;
 }
@@ -82,7 +88,10 @@ SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot) {
     sp_slot *s = slot_in(engine, slot, SLOT_RETIRING);
     SP_CHECK(s != NULL, SP_ERROR_SLOT);
     reclaim(engine);
-    return s->lifecycle == SLOT_FREE ? SP_OK : SP_ERROR_BUSY;
+    if (s->lifecycle == SLOT_FREE) return SP_OK;
+    /* Offline, only sp_render moves the audio side: the slot is freed once a render has ramped
+     * it out (at the next attach, or with the engine). */
+    return engine->offline ? SP_OK : SP_ERROR_BUSY;
 }
 
 SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain) {
@@ -125,6 +134,15 @@ SP_API sp_result sp_meters_set_enabled(sp_engine *engine, int32_t enabled) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&engine->meters_enabled, enabled ? 1 : 0, RELAXED);
     return SP_OK;
+}
+
+/* Audio side: raises a slot's peak to at least `peak`. A compare-exchange loop, so a reader's
+ * exchange to 0 between the load and the store can never lose this block's peak. */
+void sp_meter_raise(sp_slot *slot, float peak) {
+    float seen = atomic_load_explicit(&slot->peak, RELAXED);
+    while (peak > seen &&
+           !atomic_compare_exchange_weak_explicit(&slot->peak, &seen, peak, RELAXED, RELAXED)) {
+    }
 }
 
 SP_API sp_result sp_meters_read(sp_engine *engine, float *out, uint32_t capacity) {

@@ -292,9 +292,10 @@ static void stress(song *a, song *b, double seconds) {
             swaps++;
             break;
         }
-        case 6: { /* a loop whose seam crossfades */
+        case 6: { /* a loop whose seam crossfades, at least the shortest loop long */
             const uint64_t at = RATE / 8 + next_random() % (RATE / 8);
-            CHECK(sp_transport_cue(engine, at, playing->group, next_random() % at,
+            const uint64_t longest_start = at - sp_min_loop_frames(engine);
+            CHECK(sp_transport_cue(engine, at, playing->group, next_random() % longest_start,
                                    next_random() % 512, 1));
             break;
         }

@@ -46,6 +46,20 @@ static sp_pcm *sine(float hz, uint64_t frames) {
     return pcm;
 }
 
+/* The same, ending in a 10 ms fade, as a song ends: its end is no step of its own. */
+static sp_pcm *sine_ending(float hz, uint64_t frames) {
+    float *data = malloc(sizeof(float) * frames);
+    const uint64_t fade = RATE / 100;
+    for (uint64_t i = 0; i < frames; i++) {
+        const float level = i + fade < frames ? 1.0f : (float)(frames - i) / (float)fade;
+        data[i] = level * 0.5f * sinf(2.0f * PI * hz * (float)i / RATE);
+    }
+    sp_pcm *pcm;
+    CHECK(sp_pcm_from_planar(data, 1, frames, &pcm));
+    free(data);
+    return pcm;
+}
+
 static float natural_step(float hz) { return 0.5f * 2.0f * PI * hz / (float)RATE; }
 
 static uint32_t add_track(sp_engine *engine, sp_pcm *pcm, uint32_t group) {
@@ -151,7 +165,7 @@ static void cue_during_tail(void) {
 static void song_ends_during_tail(void) {
     sp_engine *engine = offline(256);
     add_track(engine, sine(437.3f, RATE * 8), 0);
-    add_track(engine, sine(331.7f, RATE), 1); /* 1 s: shorter than the 2 s crossfade */
+    add_track(engine, sine_ending(331.7f, RATE), 1); /* 1 s: shorter than the 2 s crossfade */
     CHECK(sp_transport_play(engine));
     float last = 0.0f;
     render_step(engine, RATE / 2, &last);
