@@ -185,13 +185,15 @@ void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, u
 static void finish_slots(sp_engine *engine, float block_gain) {
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
-        if (!slot->mixing) continue;
-        memcpy(slot->applied, slot->target,
-               slot->pcm->channels * engine->channels * sizeof(float));
-        if (slot->block_peak > 0.0f) {
-            sp_meter_raise(slot, slot->block_peak * block_gain);
-            slot->block_peak = 0.0f;
+        if (slot->mixing) {
+            memcpy(slot->applied, slot->target,
+                   slot->pcm->channels * engine->channels * sizeof(float));
+            if (slot->block_peak > 0.0f) {
+                sp_meter_raise(slot, slot->block_peak * block_gain);
+                slot->block_peak = 0.0f;
+            }
         }
+        /* Even when a jump in this block took its group off the mix: it is done either way. */
         if (slot->leaving) {
             slot->on = slot->leaving = slot->mixing = false;
             /* Last: the control side may free the slot from here on. */

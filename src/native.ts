@@ -8,6 +8,7 @@
 import { openLibrary } from "../ffi/library.ts";
 import type { symbols } from "../ffi/symbols.ts";
 import { StemplayError } from "./errors.ts";
+import { RESULT } from "./native_constants.ts";
 
 /** The dlopen'd library's symbols. */
 export type Native = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -22,23 +23,9 @@ export async function loadNative(variant: LibraryVariant = "default"): Promise<N
 }
 
 /** sp_result codes, by number, as the stable string codes of StemplayError. */
-const RESULT_CODES: Record<number, string> = {
-  1: "INVALID_ARGUMENT",
-  2: "OUT_OF_MEMORY",
-  3: "NO_BACKEND",
-  4: "DEVICE",
-  5: "NO_SUCH_DEVICE",
-  6: "FILE",
-  7: "DECODE",
-  8: "TRUNCATED",
-  9: "FORMAT",
-  10: "CAPACITY",
-  11: "SLOT",
-  12: "NOT_OFFLINE",
-  13: "BUSY",
-  14: "EMPTY",
-  15: "UNSUPPORTED",
-};
+const RESULT_CODES: Record<number, string> = Object.fromEntries(
+  Object.entries(RESULT).map(([code, value]) => [value, code]),
+);
 
 /** The StemplayError code of an sp_result. */
 export function resultCode(result: number): string {
@@ -52,7 +39,7 @@ export function unwrap(
   what: string,
   options?: { path?: string; detail?: string },
 ): void {
-  if (result === 0) return;
+  if (result === RESULT.OK) return;
   const reason = cString(native.sp_result_string(result));
   const detail = options?.detail ? `: ${options.detail}` : "";
   throw new StemplayError(resultCode(result), `${what}: ${reason}${detail}`, {

@@ -11,6 +11,7 @@
 import { StemplayError } from "./errors.ts";
 import type { LibraryVariant, Native } from "./native.ts";
 import { bufferString, cString, loadNative, outPointer, toCString, unwrap } from "./native.ts";
+import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
 import { initialGain, Track, type TrackOptions } from "./track.ts";
 import { routeMatrix } from "./routing.ts";
@@ -58,7 +59,9 @@ export interface PlayerOptions {
  * lost. */
 export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
 
-const STATES: PlayerState[] = ["stopped", "playing", "paused", "ended"];
+/** PlayerState by SP_STATE_* number. */
+const STATES: PlayerState[] = [];
+for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
 /** The device counts as lost when its callback has not run for this long. */
 const WATCHDOG_MIN_MS = 500;
@@ -67,16 +70,6 @@ const WATCHDOG_MIN_MS = 500;
 const WATCHDOG_STARTUP_MS = 5000;
 const RELEASE_WAIT_MS = 2;
 
-const STATUS = {
-  position: 0,
-  state: 1,
-  ended: 2,
-  blocks: 3,
-  duration: 4,
-  group: 5,
-  cueArmed: 6,
-  cueFired: 7,
-} as const;
 
 /** A song's tracks in their engine group. */
 interface SongInGroup {
@@ -92,7 +85,6 @@ interface SongInfo {
   tempo: TempoSegment[];
   clickRoute?: number[];
 }
-const INFO = { rate: 0, channels: 1, block: 2, capacity: 3, offline: 4, monitorBuilt: 5 } as const;
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -177,7 +169,7 @@ export class Player extends EventTarget {
   #lost = false;
   #openedWith: { backend: string; device?: number | string } = { backend: "offline" };
   #reopening?: Promise<void>;
-  #status = new BigUint64Array(8);
+  #status = new BigUint64Array(STATUS.count);
   #lastState: PlayerState = "stopped";
   #lastBlocks = 0n;
   #lastBlockChangeAt = 0;
@@ -191,7 +183,7 @@ export class Player extends EventTarget {
     super();
     this.native = native;
     this.engine = engine;
-    const info = new Uint32Array(6);
+    const info = new Uint32Array(INFO.count);
     native.sp_engine_info(engine, info);
     this.sampleRate = info[INFO.rate];
     this.channels = info[INFO.channels];
@@ -338,7 +330,7 @@ export class Player extends EventTarget {
     const slotCell = new Uint32Array(1);
     const attached = this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
     if (attached !== 0) {
-      const detail = attached === 10
+      const detail = attached === RESULT.CAPACITY
         ? `all ${this.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
         : undefined;
       unwrap(this.native, attached, "add a track", { path: decoded.path || undefined, detail });
@@ -370,7 +362,7 @@ export class Player extends EventTarget {
   }
 
   async #release(slot: number): Promise<void> {
-    while (this.native.sp_track_release(this.engine, slot) === 13) {
+    while (this.native.sp_track_release(this.engine, slot) === RESULT.BUSY) {
       if (this.#lost) return; // the callback will never move again; destroy frees it
       await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
       if (this.#closed) return; // close() destroyed the engine and every slot with it

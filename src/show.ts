@@ -242,6 +242,16 @@ export class ShowFlow {
     if (frames.end <= frames.start) {
       refuse("LOOP", `a loop from ${start} s to ${end} s is shorter than one frame`);
     }
+    // Two declick seams: a shorter loop would crossfade into its own next seam and click.
+    const shortest = host.native.sp_min_loop_frames(host.engine);
+    if (frames.end - frames.start < shortest) {
+      const ms = (shortest / host.sampleRate * 1000).toFixed(0);
+      refuse(
+        "LOOP",
+        `a loop from ${start} s to ${end} s is shorter than the minimum of ${ms} ms ` +
+          `(${shortest} frames: two ${SEAM_SECONDS * 1000} ms declick seams); make it longer`,
+      );
+    }
     this.#loop = frames;
     this.#leaving = undefined;
     this.#jumpSeq = this.#jumpPlan = undefined;

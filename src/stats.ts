@@ -10,10 +10,11 @@
  */
 
 import type { Native } from "./native.ts";
+import { MONITOR } from "./native_constants.ts";
 import { unwrap } from "./native.ts";
 
 /** The ring's size in the native library (SP_MONITOR_SLOTS). */
-export const MONITOR_SLOTS = 4096;
+export const MONITOR_SLOTS: number = MONITOR.slots;
 
 /** Callback timing over the monitor's current window (the newest up to 4096 callbacks since
  * the last reset). Durations are in milliseconds. With an empty window every measured value
@@ -62,7 +63,7 @@ export interface MonitorWindow {
 }
 
 const NS_PER_MS = 1e6;
-const COUNTER = { callbacks: 0, overruns: 1 } as const;
+const COUNTER = MONITOR;
 
 /** Reused sort space, so a summary allocates nothing but its result. */
 export interface SummaryScratch {
@@ -144,7 +145,7 @@ export class LatencyMonitorReader {
   readonly #budgetNs: number;
   readonly #durations = new Uint32Array(MONITOR_SLOTS);
   readonly #intervals = new Uint32Array(MONITOR_SLOTS);
-  readonly #counters = new BigUint64Array(3);
+  readonly #counters = new BigUint64Array(MONITOR.counterCount);
   readonly #count = new Uint32Array(1);
   readonly #scratch = newScratch(MONITOR_SLOTS);
 

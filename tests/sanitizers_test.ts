@@ -28,6 +28,9 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
   // The stress phase really ran: song swaps happened and blocks were rendered.
   const swaps = Number(run.stdout.match(/(\d+) song swaps/)?.[1] ?? 0);
   assert.ok(swaps > 0, `no song swaps in the stress phase:\n${describe(run)}`);
+  // Bursts that fill the command ring while the audio side drains it.
+  const bursts = Number(run.stdout.match(/(\d+) command bursts/)?.[1] ?? 0);
+  assert.ok(bursts > 0, `no command bursts in the stress phase:\n${describe(run)}`);
 }
 
 {
@@ -93,6 +96,34 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
       const build = await buildHarness("thread");
       const run = await runHarness(build, [STRESS_SECONDS], { TSAN_OPTIONS: "exitcode=66" });
       assertClean(run, "ThreadSanitizer");
+    },
+  });
+}
+
+{
+  const name = "protocol: requests apply in order and once, and nothing a user does clicks";
+  Deno.test({
+    name,
+    ignore: ignoreWithout(SANITIZER_CC, name),
+    async fn() {
+      requireTool(SANITIZER_CC, name);
+      // native/tests/protocol.c: an offline engine driven block by block (block sizes 100,
+      // 128, 256, 1024, and 100-frame callbacks), under ASan/UBSan. It prints each check with
+      // the largest output step it measured against the material's own.
+      const build = await buildHarness("address,undefined", [], "protocol");
+      const run = await runHarness(build, [], {
+        ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+        UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+      });
+      assert.doesNotMatch(run.stdout, /FAILED/, describe(run));
+      assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, describe(run));
+      assert.match(run.stdout, /protocol: 0 failed/, describe(run));
+      assert.equal(run.code, 0, describe(run));
+      // Every block size of the lost-switch check ran.
+      for (const block of [100, 128, 256, 1024]) {
+        assert.match(run.stdout, new RegExp(`block ${block}, switch then seek: .*group 1`));
+        assert.match(run.stdout, new RegExp(`block ${block}, switch then stop: .*group 1`));
+      }
     },
   });
 }

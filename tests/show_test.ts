@@ -331,6 +331,9 @@ Deno.test("show: bad input is refused by name and playback goes on unchanged", a
     };
     refused(() => player.loop(3, 2), /loop end .* after its start/);
     refused(() => player.loop(1, 99), /beyond the song/);
+    // Shorter than two 5 ms declick seams: refused, naming the minimum; the minimum itself plays.
+    refused(() => player.loop(1, 1.0099), /minimum of 10 ms \(480 frames/);
+    assert.equal(player.loopRange, undefined, "a refused loop leaves no loop behind");
     refused(() => player.jump("Bridge"), /no marker "Bridge"/);
     refused(() => player.jump("Verse", { at: "sometime" as "bar" }), /at must be/);
     refused(() => player.countIn = -1, /countIn/);
@@ -402,7 +405,11 @@ Deno.test("show: a count-in lands on the setlist entry's start marker", async ()
     player.play();
     const countIn = 2 * RATE; // one bar of 4/4 at 120 bpm
     const out = player.render(countIn + 1000);
-    assertSource(out[0], countIn, 2 * RATE, 1, "the song starts at Verse");
+    // The song fades in at Verse over the declick seam (a cut into the middle of a song would
+    // click), then plays on exactly.
+    const first = out[0][countIn] * SCALE - 1;
+    assert.ok(out[0][countIn] > 0 && first < 2 * RATE, `fades in at Verse: ${first}`);
+    assertSource(out[0], countIn + FADE, 2 * RATE + FADE, 1, "the song plays from Verse");
     assert.equal(player.state, "playing");
   });
 });

@@ -3,8 +3,9 @@
  * An "audio" thread calls sp_process_block() from a function marked nonblocking, exactly as
  * miniaudio's data callback does, while a control thread runs every control call the library
  * has: tracks (many), gain, mute, solo, routing, master gain, meters, the latency monitor and
- * its reads, play, pause, stop, seek, playing to the end, and song swaps (attach a new group,
- * switch, retire the old one). Built with -fsanitize=realtime it proves the audio path never
+ * its reads, play, pause, stop, seek, playing to the end, song swaps (attach a new group,
+ * switch, retire the old one), cues, fades, and bursts of commands that fill the command ring
+ * while the audio side drains it. Built with -fsanitize=realtime it proves the audio path never
  * allocates, frees, locks or blocks; with address,undefined and thread it proves the two sides
  * share memory correctly.
  *
@@ -267,7 +268,7 @@ static double now_seconds(void) {
 /* As fast as it can: parameters, stats, transport and song swaps, while the audio renders. */
 static void stress(song *a, song *b, double seconds) {
     const double end = now_seconds() + seconds;
-    uint32_t round = 0, swaps = 0;
+    uint32_t round = 0, swaps = 0, bursts = 0;
     song *playing = a, *spare = b;
     CHECK(sp_monitor_set_enabled(engine, 1));
     CHECK(sp_transport_play(engine));
@@ -305,12 +306,25 @@ static void stress(song *a, song *b, double seconds) {
             break;
         case 8: CHECK(sp_transport_cancel_cue(engine)); break;
         case 9: CHECK(sp_transport_fade(engine, (int32_t)(next_random() & 1), next_random() % 4800)); break;
+        case 10: { /* a burst of commands while the audio side drains: the ring fills, and
+                    * a full ring is the only refusal */
+            uint32_t pushed = 0;
+            sp_result r = SP_OK;
+            while (pushed < 2 * SP_COMMAND_SLOTS &&
+                   (r = sp_transport_seek(engine, next_random() % RATE)) == SP_OK) {
+                pushed++;
+            }
+            EXPECT(r == SP_OK || r == SP_ERROR_BUSY);
+            wait_blocks(2); /* drained: every call below may push again */
+            bursts++;
+            break;
+        }
         default: CHECK(sp_transport_play(engine)); break;
         }
     }
     retire_song(playing);
-    printf("harness: stress %u rounds, %u song swaps, %llu blocks\n", round, swaps,
-           (unsigned long long)status_of(SP_STATUS_BLOCKS));
+    printf("harness: stress %u rounds, %u song swaps, %u command bursts, %llu blocks\n", round,
+           swaps, bursts, (unsigned long long)status_of(SP_STATUS_BLOCKS));
 }
 
 int main(int argc, char **argv) {
