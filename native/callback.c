@@ -271,7 +271,7 @@ static void deactivate_slot(sp_engine *engine, uint32_t index) {
 }
 
 /* Every request pushed since the last block, in order, each applied once. */
-static void take_commands(sp_engine *engine) {
+void sp_take_commands(sp_engine *engine) {
     sp_command command;
     while (sp_command_pop(engine, &command)) {
         switch (command.type) {
@@ -346,7 +346,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
     const float step = 1.0f / (float)engine->fade_frames;
     engine->metering = atomic_load_explicit(&engine->meters_enabled, RELAXED) != 0;
 
-    take_commands(engine);
+    sp_take_commands(engine);
     sp_scan_tracks(engine);
     for (uint32_t o = 0; o < engine->channels; o++) {
         memset(engine->mix + (size_t)o * engine->block_frames, 0, frames * sizeof(float));

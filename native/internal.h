@@ -282,6 +282,9 @@ void sp_show_apply_fade(sp_engine *engine, uint32_t frames);
 void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
                   uint32_t count, uint32_t block, float meter_weight);
 void sp_scan_tracks(sp_engine *engine);
+/* callback.c: drains the command ring. The audio side at every block's start; offline engines
+ * also from the control side (the same thread renders), so retired slots come back at once. */
+void sp_take_commands(sp_engine *engine);
 
 /* resample.c: polyphase windowed-sinc sample-rate conversion of interleaved float32, in chunks
  * (state carried from call to call). Loading and reader threads only: create allocates. */

@@ -188,8 +188,8 @@ SP_API sp_result sp_track_activate(sp_engine *engine, uint32_t slot);
  * next block, then the audio thread leaves the slot for good. SP_ERROR_BUSY: ring full. */
 SP_API sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot);
 /* Frees a deactivated slot's pcm once the audio thread has left it; SP_ERROR_BUSY until then.
- * Offline engines return SP_OK at once: the slot is freed after the next sp_render has ramped
- * it out (at the next attach, or with the engine). */
+ * Offline engines return SP_OK at once: a silent slot is freed then; a sounding one once the
+ * next sp_render has ramped it out (at the next attach or release, or with the engine). */
 SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot);
 SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain);
 SP_API sp_result sp_track_set_mute(sp_engine *engine, uint32_t slot, int32_t muted);

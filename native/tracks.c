@@ -23,6 +23,9 @@ static sp_slot *slot_in_use(sp_engine *engine, uint32_t slot) {
 
 /* Frees retired slots the audio side is done with, so their memory comes back early. */
 static void reclaim(sp_engine *engine) {
+    /* Offline, this thread is the one that renders: apply what is queued now (exactly what
+     * the next render would do first), so a track removed while silent is free at once. */
+    if (engine->offline) sp_take_commands(engine);
     for (uint32_t i = 0; i < engine->capacity; i++) {
         sp_slot *s = &engine->slots[i];
         if (s->lifecycle == SLOT_RETIRING &&
@@ -89,8 +92,8 @@ SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot) {
     SP_CHECK(s != NULL, SP_ERROR_SLOT);
     reclaim(engine);
     if (s->lifecycle == SLOT_FREE) return SP_OK;
-    /* Offline, only sp_render moves the audio side: the slot is freed once a render has ramped
-     * it out (at the next attach, or with the engine). */
+    /* Offline, a sounding slot is freed once a render has ramped it out (at the next attach
+     * or release, or with the engine). */
     return engine->offline ? SP_OK : SP_ERROR_BUSY;
 }
 
