@@ -70,7 +70,6 @@ const WATCHDOG_MIN_MS = 500;
 const WATCHDOG_STARTUP_MS = 5000;
 const RELEASE_WAIT_MS = 2;
 
-
 /** A song's tracks in their engine group. */
 interface SongInGroup {
   group: number;
@@ -483,7 +482,7 @@ export class Player extends EventTarget {
    * song's tracks once the audio thread has left them (so its fade-out still has them). */
   async #switchSong(song: SongInGroup, startFrame: number): Promise<void> {
     this.assertOpen("switch songs");
-    this.native.sp_transport_stop(this.engine);
+    unwrap(this.native, this.native.sp_transport_stop(this.engine), "switch songs");
     this.#requestedFrame = startFrame;
     unwrap(
       this.native,
@@ -527,7 +526,12 @@ export class Player extends EventTarget {
   async #dropTrack(track: Track): Promise<void> {
     track.markRemoved();
     if (this.#closed) return; // close() freed it with the engine
-    this.native.sp_track_deactivate(this.engine, track.slot);
+    // BUSY: the command ring is full (the callback has not run for a while); wait for it.
+    while (this.native.sp_track_deactivate(this.engine, track.slot) === RESULT.BUSY) {
+      if (this.#lost) return; // the callback will never move again; destroy frees it
+      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+      if (this.#closed) return;
+    }
     await this.#release(track.slot);
   }
 
@@ -537,12 +541,14 @@ export class Player extends EventTarget {
   play(): void {
     this.assertOpen("play");
     const state = this.state;
-    if (state === "ended") this.native.sp_transport_seek(this.engine, 0n);
+    if (state === "ended") {
+      unwrap(this.native, this.native.sp_transport_seek(this.engine, 0n), "play");
+    }
     if (state === "stopped") {
       this.#show.startCountIn(this.#requestedFrame ?? this.positionFrames);
     }
     this.#requestedFrame = undefined;
-    this.native.sp_transport_play(this.engine);
+    unwrap(this.native, this.native.sp_transport_play(this.engine), "play");
     this.#keepAlive(true);
   }
 
@@ -553,13 +559,13 @@ export class Player extends EventTarget {
   /** Pauses, with a short fade, keeping the position. */
   pause(): void {
     this.assertOpen("pause");
-    this.native.sp_transport_pause(this.engine);
+    unwrap(this.native, this.native.sp_transport_pause(this.engine), "pause");
   }
 
   /** Stops, with a short fade, and rewinds to the start. */
   stop(): void {
     this.assertOpen("stop");
-    this.native.sp_transport_stop(this.engine);
+    unwrap(this.native, this.native.sp_transport_stop(this.engine), "stop");
     this.#show.abortCountIn(0);
     this.#requestedFrame = 0;
   }
@@ -580,7 +586,9 @@ export class Player extends EventTarget {
   seekFrames(frame: number): void {
     this.assertOpen("seek");
     checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
-    if (this.state === "ended") this.native.sp_transport_pause(this.engine);
+    if (this.state === "ended") {
+      unwrap(this.native, this.native.sp_transport_pause(this.engine), "seek");
+    }
     const clamped = Math.min(frame, this.durationFrames);
     unwrap(this.native, this.native.sp_transport_seek(this.engine, BigInt(clamped)), "seek");
     this.#requestedFrame = clamped;
@@ -938,7 +946,7 @@ export class Player extends EventTarget {
   /** Fades the whole mix in along an equal-power curve, playing. */
   fadeIn(seconds: number): void {
     this.#show.fadeIn(seconds);
-    this.native.sp_transport_play(this.engine);
+    unwrap(this.native, this.native.sp_transport_play(this.engine), "fade in");
     this.#keepAlive(true);
   }
 
