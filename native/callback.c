@@ -31,6 +31,7 @@ void sp_scan_tracks(sp_engine *engine) {
     bool any_solo = false;
     uint64_t song_frames = 0;
 
+    engine->scans++;
     engine->scanned_count = 0;
     engine->scanned_groups[engine->scanned_count++] = engine->group;
     for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {

@@ -201,6 +201,7 @@ struct sp_engine {
     uint64_t song_frames; /* longest live track of `group`, refreshed at every scan */
     uint32_t scanned_groups[1 + SP_MAX_TAILS]; /* the groups the last scan mixed */
     uint32_t scanned_count;
+    uint64_t scans; /* full scans of the track table so far (a test reads it) */
 
     sp_monitor monitor;
     sp_show show;

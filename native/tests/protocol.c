@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../stemplay.h"
+#include "../internal.h"
 
 #define RATE 48000u
 #define OUTPUTS 2u
@@ -266,6 +266,27 @@ static void short_loop_refused(void) {
     CHECK(sp_engine_destroy(engine));
 }
 
+/* ---- 8: a fired loop seam costs no scan of the track table -------------------------------- */
+
+static void loop_seams_do_not_rescan(void) {
+    sp_engine *engine = offline(1024);
+    for (int t = 0; t < 8; t++) add_track(engine, sine(437.3f, RATE * 8), 0);
+    const uint32_t shortest = sp_min_loop_frames(engine);
+    CHECK(sp_transport_cue(engine, 1000 + shortest, 0, 1000, 0, 1));
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, 1024 * 4, &last);
+    const uint64_t scans_before = engine->scans;
+    render_step(engine, 1024 * 100, &last); /* about 200 seams */
+    const uint64_t scans = engine->scans - scans_before;
+    char detail[160];
+    snprintf(detail, sizeof detail, "%llu scans for 100 blocks with a %u-frame loop",
+             (unsigned long long)scans, shortest);
+    report("loop seams in the same song do not rescan the tracks",
+           scans == 100 && status_of(engine, SP_STATUS_POSITION) < 1000 + shortest, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
 /* ---- 10: meters show what reaches the outputs ----------------------------------------------- */
 
 static void meters_follow_output(void) {
@@ -300,6 +321,7 @@ int main(void) {
     add_and_remove_while_playing();
     count_in_to_marker();
     short_loop_refused();
+    loop_seams_do_not_rescan();
     meters_follow_output();
     printf("protocol: %d failed\n", failures);
     return failures;
