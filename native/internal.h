@@ -76,8 +76,8 @@ typedef struct sp_monitor {
 
 /* One voice fading out while the main voice fades in (a crossfaded cue). Weights over its
  * n frames, frame k: in = in_from + (1 - in_from) sin(a), out = out_from cos(a), a = k/n pi/2.
- * A fresh tail has in_from 0 and out_from 1; a tail cut short by a later cue or the song's
- * end continues from the weights it had, over the declick length. */
+ * A fresh tail has in_from 0 and out_from 1; a tail cut short by a later cue continues from
+ * the weights it had, over the declick length. */
 typedef struct sp_tail {
     bool active;
     uint32_t group;
@@ -88,6 +88,8 @@ typedef struct sp_tail {
     float *mix;       /* block_frames x channels, preallocated */
 } sp_tail;
 
+/* A cue shortens running tails to the declick length, so two suffice: a cue that needs a third
+ * waits at most that long for one to finish (sp_show_cue_due). */
 #define SP_MAX_TAILS 2u
 
 /* Show flow (show.c): one armed cue, a jump at an exact frame that may repeat (marker jumps,
@@ -127,8 +129,8 @@ enum {
     SP_COMMAND_CUE,        /* frame = at, group, target, length = crossfade, flags, seq */
     SP_COMMAND_CANCEL_CUE, /* seq */
     SP_COMMAND_FADE,       /* flags = direction (0 out, 1 in), length = frames */
-    SP_COMMAND_ACTIVATE,   /* group = slot */
-    SP_COMMAND_DEACTIVATE  /* group = slot */
+    SP_COMMAND_ACTIVATE,   /* group = the slot's index */
+    SP_COMMAND_DEACTIVATE  /* group = the slot's index */
 };
 enum { SP_COMMAND_REPEAT = 1 };
 
