@@ -35,7 +35,8 @@ static void scan_tracks(sp_engine *engine) {
         sp_slot *slot = &engine->slots[s];
         if (!slot->mixing) continue;
         const bool audible = !atomic_load_explicit(&slot->muted, RELAXED) &&
-                             (!any_solo || atomic_load_explicit(&slot->solo, RELAXED));
+                             (!any_solo || atomic_load_explicit(&slot->solo, RELAXED) ||
+                              atomic_load_explicit(&slot->protected_track, RELAXED));
         const float gain = audible ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
         const uint32_t cells = slot->pcm->channels * outputs;
         for (uint32_t i = 0; i < cells; i++) {
@@ -208,13 +209,17 @@ static void apply_jump(sp_engine *engine) {
     if (new_group) scan_tracks(engine);
 }
 
-/* Master gain ramps across the block; output is interleaved. */
+/* Master gain times each output's own gain (its bus's level) ramps across the block; output
+ * is interleaved. */
 static void write_output(sp_engine *engine, float *out, uint32_t frames) {
-    const float target = atomic_load_explicit(&engine->master_gain, RELAXED);
-    const float start = engine->master_applied;
-    const float step = (target - start) / (float)frames;
+    const float master = atomic_load_explicit(&engine->master_gain, RELAXED);
     const uint32_t outputs = engine->channels;
     for (uint32_t o = 0; o < outputs; o++) {
+        const float own = atomic_load_explicit(&engine->output_gain[o], RELAXED);
+        const float target = master * own;
+        const float start = engine->master_applied * engine->output_applied[o];
+        const float step = (target - start) / (float)frames;
+        engine->output_applied[o] = own;
         const float *src = engine->mix + (size_t)o * engine->block_frames;
         if (start == target) {
             for (uint32_t i = 0; i < frames; i++) out[(size_t)i * outputs + o] = src[i] * target;
@@ -224,7 +229,7 @@ static void write_output(sp_engine *engine, float *out, uint32_t frames) {
             }
         }
     }
-    engine->master_applied = target;
+    engine->master_applied = master;
 }
 
 static void publish(sp_engine *engine, int32_t run) {

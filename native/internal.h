@@ -39,6 +39,7 @@ typedef struct sp_slot {
     _Atomic float gain;
     _Atomic int32_t muted;
     _Atomic int32_t solo;
+    _Atomic int32_t protected_track; /* on a protected bus: a solo never silences it */
     _Atomic float *route; /* channels x device channels, preallocated at engine creation */
 
     /* audio -> control */
@@ -167,6 +168,12 @@ struct sp_engine {
     uint32_t control_jump_seq;
     uint32_t control_switch_seq, control_switch_group; /* the last request that named a group */
 
+    /* buses.c: per-output gain (a bus's own level) and the protected flag the show fade
+     * skips. control -> audio; output_applied is audio-owned (the ramp's start). */
+    _Atomic float output_gain[SP_MAX_CHANNELS];
+    _Atomic int32_t output_protected[SP_MAX_CHANNELS];
+    float output_applied[SP_MAX_CHANNELS];
+
     sp_monitor monitor;
     sp_show show;
 };
@@ -263,5 +270,8 @@ void sp_resampler_configure(ma_resampler_config *config, sp_resampler_link *link
 
 /* engine.c */
 void sp_engine_free_memory(sp_engine *engine);
+
+/* buses.c: every output at unity, none protected (at engine creation). */
+void sp_buses_init(sp_engine *engine);
 
 #endif

@@ -23,6 +23,14 @@ import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "./show.ts";
 import { beatGrid, type TempoSegment } from "./tempo.ts";
 import { loadSetlist } from "./setlist.ts";
 import {
+  type Bus,
+  Buses,
+  type BusProfile,
+  checkBusProfile,
+  defaultBusProfile,
+  IN_EARS,
+} from "./buses.ts";
+import {
   type PreparedSong,
   type SetlistHost,
   SetlistRunner,
@@ -52,6 +60,9 @@ export interface PlayerOptions {
   latencyMonitor?: boolean;
   /** Which build of the native library (tests and benchmarks only). */
   library?: LibraryVariant;
+  /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
+   * { outputs: [3, 4], protected: true } }` (that is the default). See src/buses.ts. */
+  buses?: BusProfile;
 }
 
 /** The transport's state as the audio thread last published it. "error": the device was
@@ -186,6 +197,7 @@ export class Player extends EventTarget {
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
   #monitorReader?: LatencyMonitorReader;
+  #buses: Buses;
 
   private constructor(native: Native, engine: Deno.PointerValue) {
     super();
@@ -207,6 +219,7 @@ export class Player extends EventTarget {
     const leak: Leak = { native, engine };
     leaked.register(this, leak, this);
     this.#show = new ShowFlow(this.#showHost());
+    this.#buses = new Buses(native, engine, defaultBusProfile(this.channels), this.channels);
     if (!this.offline) leak.timer = this.#startPolling();
   }
 
@@ -228,6 +241,7 @@ export class Player extends EventTarget {
     const capacity = options.trackCapacity === undefined
       ? 0
       : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
+    const profile = options.buses === undefined ? undefined : checkBusProfile(options.buses);
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
@@ -251,6 +265,7 @@ export class Player extends EventTarget {
     }
     const player = new Player(native, outPointer(cell));
     player.#openedWith = { backend, device: options.device };
+    if (profile) player.#buses = new Buses(native, player.engine, profile, player.channels);
     if (options.latencyMonitor) player.latencyMonitor = true;
     return player;
   }
@@ -334,6 +349,8 @@ export class Player extends EventTarget {
   #createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
     const info = new BigUint64Array(3);
     this.native.sp_pcm_info(decoded.pcm, info);
+    const placed = this.#buses.place(options, decoded.channels);
+    options = placed.options;
     routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
     const slotCell = new Uint32Array(1);
     const attached = this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
@@ -355,6 +372,11 @@ export class Player extends EventTarget {
       decoded.pcm = null;
       throw error;
     }
+    unwrap(
+      this.native,
+      this.native.sp_track_set_protected(this.engine, slot, placed.bus?.protected ? 1 : 0),
+      "protect a track",
+    );
     unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
     this.#trackBytes.set(track, Number(info[2]));
     return track;
@@ -396,7 +418,10 @@ export class Player extends EventTarget {
     }
     this.#songLoading = true;
     try {
-      const description = await loadSongDescription(path, { outputs: this.channels });
+      const description = await loadSongDescription(path, {
+        outputs: this.channels,
+        buses: this.#buses.names,
+      });
       const prepared = await this.#prepareSong(description, options.onProgress);
       await this.#endSetlist();
       await this.#switchSong(prepared, 0);
@@ -438,6 +463,7 @@ export class Player extends EventTarget {
       sampleRate: this.sampleRate,
       createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
       dropTrack: (track) => this.#dropTrack(track),
+      place: (options, channels) => this.#buses.place(options, channels).options,
     };
   }
 
@@ -478,13 +504,39 @@ export class Player extends EventTarget {
     try {
       return this.#createTrack(
         decoded,
-        { name: taken ? "generated click" : "click", route: info.clickRoute },
+        { name: taken ? "generated click" : "click", ...this.clickPlacement(info.clickRoute) },
         group,
       );
     } catch (error) {
       if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
+  }
+
+  /** @internal Where a generated click or count-in goes: its clickRoute, else the in-ears. */
+  clickPlacement(clickRoute: number[] | undefined): { route?: number[]; bus?: string } {
+    if (clickRoute) return { route: clickRoute };
+    const inEars = this.#buses.list.find((bus) => bus.name === IN_EARS) ??
+      this.#buses.list.find((bus) => bus.protected);
+    return inEars ? { bus: inEars.name } : {};
+  }
+
+  // ---- buses ------------------------------------------------------------------------------
+
+  /** A bus of the rig profile by name, e.g. `player.bus("in-ears").gain = 0.5`.
+   * @throws {StemplayError} "BUS" naming the buses there are */
+  bus(name: string): Bus {
+    return this.#buses.get(name);
+  }
+
+  /** Every bus of the rig profile, in its order. */
+  get buses(): Bus[] {
+    return this.#buses.list;
+  }
+
+  /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
+  get busProblems(): string[] {
+    return this.#buses.problems(this.#tracks.map((t) => ({ name: t.name, bus: t.bus })));
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
@@ -954,7 +1006,7 @@ export class Player extends EventTarget {
    * and decodes the second in the background. */
   async loadSetlist(path: string): Promise<SetlistState> {
     this.assertOpen("load a setlist");
-    const setlist = await loadSetlist(path, this.channels);
+    const setlist = await loadSetlist(path, this.channels, this.#buses.names);
     await this.#endSetlist();
     this.assertOpen("load a setlist");
     const runner = new SetlistRunner(this.#setlistHost(), setlist);
@@ -1029,8 +1081,8 @@ export class Player extends EventTarget {
       get tempo() {
         return player.#song?.tempo ?? [];
       },
-      get clickRoute() {
-        return player.#song?.clickRoute;
+      get clickPlacement() {
+        return player.clickPlacement(player.#song?.clickRoute);
       },
       assertOpen: (what) => this.assertOpen(what),
       newGroup: () => this.#nextGroup++,

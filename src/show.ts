@@ -41,7 +41,8 @@ export interface ShowHost {
   readonly currentGroup: number;
   readonly markers: Marker[];
   readonly tempo: TempoSegment[];
-  readonly clickRoute: number[] | undefined;
+  /** Where the count-in goes: the song's clickRoute, else the in-ears bus. */
+  readonly clickPlacement: { route?: number[]; bus?: string };
   /** The seq of the cue armed last (the callback reports the seq of each cue it fires). */
   readonly armedCueSeq: number;
   assertOpen(what: string): void;
@@ -336,7 +337,7 @@ export class ShowFlow {
     const decoded = renderClick(host.native, beats, frames, host.sampleRate);
     let track: Track;
     try {
-      track = host.createTrack(decoded, { name: "count-in", route: host.clickRoute }, group);
+      track = host.createTrack(decoded, { name: "count-in", ...host.clickPlacement }, group);
     } catch (error) {
       if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
       throw error;

@@ -11,6 +11,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path
 import { StemplayError } from "./errors.ts";
 import type { TrackOptions } from "./track.ts";
 import { parseTempo, type TempoSegment } from "./tempo.ts";
+import { guessBus } from "./buses.ts";
 
 /** A named point in a song, in seconds from its start. */
 export interface Marker {
@@ -59,6 +60,8 @@ export interface SongDescriptionOptions {
   /** The device's output count: routes are checked against it. Default: 32, the most any
    * device can have. */
   outputs?: number;
+  /** The rig profile's bus names: a track's `bus` must be one. Default: not checked. */
+  buses?: readonly string[];
 }
 
 /** The name of the manifest inside a song folder. */
@@ -89,6 +92,7 @@ const TRACK_KEYS = [
   "solo",
   "route",
   "routeGains",
+  "bus",
 ];
 const MARKER_KEYS = ["name", "at"];
 
@@ -111,14 +115,15 @@ export async function loadSongDescription(
   options: SongDescriptionOptions = {},
 ): Promise<SongDescription> {
   const outputs = options.outputs ?? MAX_OUTPUTS;
+  const buses = options.buses;
   const info = await statOrThrow(path, path);
   if (info.isDirectory) {
     const manifest = join(path, MANIFEST_NAME);
     const manifestInfo = await Deno.stat(manifest).catch(() => undefined);
-    if (manifestInfo?.isFile) return await readManifest(manifest, outputs);
+    if (manifestInfo?.isFile) return await readManifest(manifest, outputs, buses);
     return await readFolder(path);
   }
-  if (extname(path).toLowerCase() === ".json") return await readManifest(path, outputs);
+  if (extname(path).toLowerCase() === ".json") return await readManifest(path, outputs, buses);
   throw new StemplayError(
     "NOT_A_SONG",
     `${path} is neither a song folder nor a .json manifest (to play one file, use player.load)`,
@@ -191,7 +196,12 @@ async function readFolder(folder: string): Promise<SongDescription> {
       );
     }
     seen.set(trackName.toLowerCase(), name);
-    tracks.push({ file, keyPath: name, options: { name: trackName } });
+    // The folder guess: click, guide, cue or count in the name → in-ears, else FOH.
+    tracks.push({
+      file,
+      keyPath: name,
+      options: { name: trackName, bus: guessBus(name), busGuessed: true },
+    });
   }
   return {
     path: folder,
@@ -331,7 +341,11 @@ class Checker {
   }
 }
 
-async function readManifest(manifest: string, outputs: number): Promise<SongDescription> {
+async function readManifest(
+  manifest: string,
+  outputs: number,
+  buses?: readonly string[],
+): Promise<SongDescription> {
   const json = await parseJson(manifest);
   const check = new Checker(manifest);
   const song = check.object("", json, SONG_KEYS);
@@ -346,7 +360,7 @@ async function readManifest(manifest: string, outputs: number): Promise<SongDesc
   const tracks: SongTrack[] = [];
   const names = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
-    const track = checkTrack(check, `tracks[${index}]`, entry, outputs);
+    const track = checkTrack(check, `tracks[${index}]`, entry, outputs, buses);
     const key = track.options.name.toLowerCase();
     const other = names.get(key);
     if (other !== undefined) {
@@ -405,7 +419,13 @@ async function readManifest(manifest: string, outputs: number): Promise<SongDesc
   };
 }
 
-function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: number): SongTrack {
+function checkTrack(
+  check: Checker,
+  keyPath: string,
+  entry: unknown,
+  outputs: number,
+  buses?: readonly string[],
+): SongTrack {
   const manifest = check.manifest;
   const track = check.object(keyPath, entry, TRACK_KEYS);
   if (track.file === undefined) invalid(manifest, `${keyPath}.file`, "is missing");
@@ -428,6 +448,17 @@ function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: nu
   if (track.solo !== undefined) options.solo = check.boolean(`${keyPath}.solo`, track.solo);
   if (track.route !== undefined && track.routeGains !== undefined) {
     invalid(manifest, `${keyPath}.routeGains`, "give route or routeGains, not both");
+  }
+  if (track.bus !== undefined) {
+    options.bus = check.string(`${keyPath}.bus`, track.bus);
+    if (buses && !buses.includes(options.bus)) {
+      invalid(
+        manifest,
+        `${keyPath}.bus`,
+        `no bus "${options.bus}" in the rig profile (buses: ${buses.join(", ")}; ` +
+          `stemplay.json "buses" names them)`,
+      );
+    }
   }
   if (track.route !== undefined) {
     options.route = checkRoute(check, `${keyPath}.route`, track.route, outputs);

@@ -31,6 +31,13 @@ const STATE_LABELS: Record<string, string> = {
   error: "!! DEVICE LOST",
 };
 
+/** A track's bus and outputs, e.g. "in-ears 3+4", "FOH? 1+2" (? = guessed from the file
+ * name), "in-ears NONE" (the device lacks the bus's outputs), or just its outputs. */
+export function describeBus(track: Track, outputs: number, available: boolean): string {
+  const where = available ? describeRoute(track, outputs) : "NONE";
+  return track.bus ? `${track.bus}${track.busGuessed ? "?" : ""} ${where}` : where;
+}
+
 /** The outputs a track reaches, e.g. "3", "1+2", "1+2 L100", "matrix". */
 export function describeRoute(track: Track, outputs: number): string {
   if (track.routeGains) return "matrix";
@@ -56,6 +63,8 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   const barBeat = positionBarBeat(session, position);
   const lines: string[] = [];
   lines.push(`stemplay  ${song.title}`);
+  // Loud: a bus the device lacks mutes its tracks (the click is never folded into FOH).
+  for (const problem of player.busProblems) lines.push(`!! ${problem}`);
   lines.push(
     `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
       (barBeat ? `   ${barBeat}` : "") + (marker ? `   marker: ${marker.name}` : ""),
@@ -68,8 +77,11 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   if (setlist.length > 0) lines.push("", ...setlist);
   lines.push("");
   const nameWidth = Math.max(8, Math.min(20, ...player.tracks.map((track) => track.name.length)));
-  const meterWidth = Math.max(10, Math.min(30, columns - nameWidth - 40));
-  lines.push(`    #  ${pad("track", nameWidth)}  ${pad("gain", 9)} M S  ${pad("route", 9)} level`);
+  const meterWidth = Math.max(10, Math.min(30, columns - nameWidth - 44));
+  const busWidth = 13;
+  lines.push(
+    `    #  ${pad("track", nameWidth)}  ${pad("gain", 9)} M S  ${pad("bus", busWidth)} level`,
+  );
   const levels = session.meterLevels();
   player.tracks.forEach((track, index) => {
     const cursor = index === session.selected ? ">" : " ";
@@ -77,7 +89,14 @@ export function frameLines(session: PlaySession, columns: number): string[] {
     lines.push(
       `  ${cursor} ${String(index + 1).padStart(2)}  ${pad(track.name, nameWidth)}  ` +
         `${pad(formatDb(track.gain), 9)} ${flags}  ${
-          pad(describeRoute(track, player.channels), 9)
+          pad(
+            describeBus(
+              track,
+              player.channels,
+              track.bus === undefined || player.bus(track.bus).available,
+            ),
+            busWidth,
+          )
         } ` +
         peakMeter(levels[index] ?? 0, meterWidth),
     );

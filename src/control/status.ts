@@ -29,8 +29,22 @@ export interface TrackStatus {
   gainDb: number;
   muted: boolean;
   solo: boolean;
-  /** The bus the track plays on, when the player has buses. */
+  /** The bus the track plays on (undefined: its route reaches no single bus). */
   bus?: string;
+  /** The bus was guessed from the file's name (a folder song). */
+  busGuessed: boolean;
+}
+
+/** One bus of the rig profile. */
+export interface BusStatus {
+  name: string;
+  /** Outputs from 1. */
+  outputs: number[];
+  protected: boolean;
+  /** False when the device lacks its outputs: its tracks are muted. */
+  available: boolean;
+  gain: number;
+  gainDb: number;
 }
 
 /** The state of one show, as a remote shows it. */
@@ -70,6 +84,7 @@ export interface ControlStatus {
     problems: string[];
   };
   tracks: TrackStatus[];
+  buses: BusStatus[];
   /** The setlist, when one is loaded. */
   setlist?: { title: string; songs: { number: number; title: string }[]; current: number };
 }
@@ -129,6 +144,7 @@ export function readStatus(player: Player): ControlStatus {
   const jump = player.scheduledJump;
   const problems: string[] = [];
   if (lost) problems.push(`the audio device ${player.deviceName} was lost`);
+  problems.push(...player.busProblems);
   if (setlist?.nextError) problems.push(`the next song cannot load: ${setlist.nextError}`);
   return {
     state,
@@ -167,6 +183,16 @@ export function readStatus(player: Player): ControlStatus {
       gainDb: track.gain > 0 ? track.gainDb : -Infinity,
       muted: track.muted,
       solo: track.solo,
+      bus: track.bus,
+      busGuessed: track.busGuessed,
+    })),
+    buses: player.buses.map((bus) => ({
+      name: bus.name,
+      outputs: [...bus.outputs],
+      protected: bus.protected,
+      available: bus.available,
+      gain: bus.gain,
+      gainDb: bus.gain > 0 ? bus.gainDb : -Infinity,
     })),
     setlist: setlist && {
       title: setlist.title,
