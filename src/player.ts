@@ -593,12 +593,16 @@ export class Player extends EventTarget {
 
   // ---- transport ------------------------------------------------------------------------
 
-  /** Starts playback (from the top after the song ended). */
+  /** Starts playback (from the top after the song ended). From a stop or the end, the
+   * count-in plays first when one is set. */
   play(): void {
     this.assertOpen("play");
     const state = this.state;
-    if (state === "ended") this.native.sp_transport_seek(this.engine, 0n);
-    if (state === "stopped") {
+    if (state === "ended" && this.#requestedFrame === undefined) {
+      this.native.sp_transport_seek(this.engine, 0n);
+      this.#requestedFrame = 0;
+    }
+    if (state === "stopped" || state === "ended") {
       this.#show.startCountIn(this.#requestedFrame ?? this.positionFrames);
     }
     this.#requestedFrame = undefined;

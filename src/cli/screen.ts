@@ -117,10 +117,12 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   }
   lines.push(session.message ? `> ${session.message}` : "");
   lines.push("");
-  lines.push("space play/pause  <- -> 5 s  [ ] markers  Home start  1-9 track  m mute  s solo");
+  lines.push(
+    "space play/pause  . stop  <- -> 5 s  [ ] markers  Home start  1-9 track  m mute  s solo",
+  );
   lines.push("+ - gain  0 reset gain  l latency monitor  r reopen a lost device  q quit");
   lines.push(
-    "n p song  j 1-9 jump at next bar  x cancel jump  v vamp  Enter end loop  c count-in  f fade",
+    "n p song  g 1-9 pick song  j 1-9 jump at next bar  x cancel jump  v vamp  Enter end loop  c count-in  f fade",
   );
   return lines;
 }

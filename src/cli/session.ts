@@ -27,6 +27,8 @@ export class PlaySession {
   selected = 0;
   /** What the last key did, shown on the screen's message line. */
   message = "";
+  /** A key that asked for a second press during playback, and until when (performance.now()). */
+  confirm?: { id: string; until: number };
   /** The screen's show state (a pending j, the beat grid). */
   readonly show: ShowControls;
   /** The operator actions every key goes through (shared with any other surface). */
