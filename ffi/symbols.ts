@@ -326,6 +326,15 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_output_peaks_read(sp_engine *engine, float *out, uint32_t count) */
+  sp_output_peaks_read: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "buffer", // float *out
+      "u32", // uint32_t count
+    ],
+    result: "i32",
+  },
   /** sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,
    * uint32_t count) */
   sp_track_set_route: {

@@ -38,3 +38,11 @@ SP_API sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int
     atomic_store_explicit(&engine->output_protected[output], on ? 1 : 0, RELAXED);
     return SP_OK;
 }
+
+SP_API sp_result sp_output_peaks_read(sp_engine *engine, float *out, uint32_t count) {
+    SP_CHECK(engine != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    for (uint32_t o = 0; o < count && o < engine->channels; o++) {
+        out[o] = atomic_exchange_explicit(&engine->output_peak[o], 0.0f, RELAXED);
+    }
+    return SP_OK;
+}

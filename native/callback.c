@@ -213,6 +213,7 @@ static void apply_jump(sp_engine *engine) {
  * is interleaved. */
 static void write_output(sp_engine *engine, float *out, uint32_t frames) {
     const float master = atomic_load_explicit(&engine->master_gain, RELAXED);
+    const bool meters = atomic_load_explicit(&engine->meters_enabled, RELAXED) != 0;
     const uint32_t outputs = engine->channels;
     for (uint32_t o = 0; o < outputs; o++) {
         const float own = atomic_load_explicit(&engine->output_gain[o], RELAXED);
@@ -226,6 +227,15 @@ static void write_output(sp_engine *engine, float *out, uint32_t frames) {
         } else {
             for (uint32_t i = 0; i < frames; i++) {
                 out[(size_t)i * outputs + o] = src[i] * (start + step * (float)(i + 1));
+            }
+        }
+        if (meters) {
+            float peak = 0.0f;
+            for (uint32_t i = 0; i < frames; i++) {
+                peak = fmaxf(peak, fabsf(out[(size_t)i * outputs + o]));
+            }
+            if (peak > atomic_load_explicit(&engine->output_peak[o], RELAXED)) {
+                atomic_store_explicit(&engine->output_peak[o], peak, RELAXED);
             }
         }
     }

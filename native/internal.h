@@ -173,6 +173,7 @@ struct sp_engine {
     _Atomic float output_gain[SP_MAX_CHANNELS];
     _Atomic int32_t output_protected[SP_MAX_CHANNELS];
     float output_applied[SP_MAX_CHANNELS];
+    _Atomic float output_peak[SP_MAX_CHANNELS]; /* audio -> control, with the meters on */
 
     sp_monitor monitor;
     sp_show show;

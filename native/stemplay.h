@@ -195,6 +195,8 @@ SP_API sp_result sp_track_set_protected(sp_engine *engine, uint32_t slot, int32_
 SP_API sp_result sp_output_set_gain(sp_engine *engine, uint32_t output, float gain);
 /* A protected output keeps its level through show fades (sp_transport_fade). */
 SP_API sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int32_t on);
+/* Each output's highest peak since the last read (with the meters on), out[0 .. count). */
+SP_API sp_result sp_output_peaks_read(sp_engine *engine, float *out, uint32_t count);
 /* gains: channels x outputs (row per track channel), count must equal that product.
  * Routing and pan are resolved into this matrix by the caller. */
 SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,

@@ -758,6 +758,15 @@ export class Player extends EventTarget {
     return this.#tracks.map((track) => peaks[track.slot]);
   }
 
+  /** The highest peak of each output (after every gain and fade) since the last call, with
+   * `metering` on: index 0 is output 1. */
+  readOutputPeaks(): number[] {
+    this.assertOpen("read output peaks");
+    const peaks = new Float32Array(this.channels);
+    this.native.sp_output_peaks_read(this.engine, peaks, peaks.length);
+    return [...peaks];
+  }
+
   /** Whether the callback times itself. Takes effect from the next block. */
   get latencyMonitor(): boolean {
     this.assertOpen("read the latency monitor");

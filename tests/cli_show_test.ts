@@ -164,7 +164,12 @@ Deno.test({
         /> vamp: looping 3 Chorus 0:04\.0-0:06\.0 \(exit loop leaves at its end\)/,
       );
       await pane.keys("Enter");
-      screen = await pane.waitFor((s) => !s.includes("loop: 0:04"), "the loop gone");
+      // The loop shows until it really ends: this is its last pass.
+      screen = await pane.waitFor(
+        (s) => s.includes("loop: 0:04.0-0:06.0 Chorus (last pass)"),
+        "the loop's last pass",
+      );
+      assert.match(screen, /LOOP 0:04\.0-0:06\.0: last pass/);
       assert.match(screen, /> leaving the loop at its end/);
 
       // j 2: a jump to Verse armed for the next bar line (bar 4, at 6 s), then play: the
@@ -173,6 +178,7 @@ Deno.test({
       screen = await pane.waitFor((s) => s.includes("jump: press a marker number"), "j asks");
       await pane.keys("2");
       screen = await pane.waitFor((s) => s.includes("> jump to 2 Verse at bar 4"), "jump armed");
+      assert.match(screen, /JUMP to 2 Verse at 0:06\.0 \(x cancels\)/, "the cancel hint");
       await pane.keys("Space");
       // First the song plays on in Chorus (an immediate jump would never show this) …
       await pane.waitFor(

@@ -33,6 +33,7 @@ const SEQUENCES: [string, Key][] = [
 const NAMED_CHARS: Record<string, Key> = {
   "\x03": "ctrl-c",
   " ": "space",
+  "\t": "tab",
   "\r": "enter",
   "\n": "enter",
 };
@@ -165,6 +166,19 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
       return "continue";
     case "g":
       show.startSongPick();
+      return "continue";
+    case "up":
+      session.moveSelection(-1);
+      return "continue";
+    case "down":
+      session.moveSelection(1);
+      return "continue";
+    case "tab":
+      session.moveSelection(1, true);
+      return "continue";
+    case "?":
+      session.helpPage++;
+      session.message = "key help: next page";
       return "continue";
     case "n":
     case "p":

@@ -36,7 +36,7 @@ export async function runScreen(session: PlaySession): Promise<Deno.Signal | und
     const draw = () => {
       session.show.sync(); // a setlist transition may have changed the song
       const { columns, rows } = terminal.size;
-      terminal.draw(frameText(frameLines(session, columns), columns, rows));
+      terminal.draw(frameText(frameLines(session, columns, rows), columns, rows));
     };
     draw();
     timer = setInterval(draw, FRAME_MS);
