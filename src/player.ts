@@ -644,10 +644,12 @@ export class Player extends EventTarget {
   seekFrames(frame: number): void {
     this.assertOpen("seek");
     checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
-    if (this.state === "ended") this.native.sp_transport_pause(this.engine);
+    const state = this.state;
+    if (state === "ended") this.native.sp_transport_pause(this.engine);
     const clamped = Math.min(frame, this.durationFrames);
     unwrap(this.native, this.native.sp_transport_seek(this.engine, BigInt(clamped)), "seek");
-    this.#requestedFrame = clamped;
+    // Playing, the transport is there a block later: nothing to remember for the next play.
+    this.#requestedFrame = state === "playing" ? undefined : clamped;
   }
 
   #readStatus(): BigUint64Array {

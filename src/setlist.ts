@@ -13,6 +13,7 @@
  * @module
  */
 
+import { describeJsonError } from "./json_position.ts";
 import { dirname, isAbsolute, join } from "node:path";
 import { StemplayError } from "./errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
@@ -120,7 +121,7 @@ export async function loadSetlist(
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    invalid(path, "", `not valid JSON (${error instanceof Error ? error.message : error})`);
+    invalid(path, "", `not valid JSON (${describeJsonError(text, error)})`);
   }
   if (!isObject(raw)) invalid(path, "", "must be an object { title?, songs: [...] }");
   checkKeys(path, "", raw, SETLIST_KEYS);

@@ -21,6 +21,7 @@ import { StemplayError } from "./errors.ts";
 import type { PlayerOptions } from "./player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
 import { type BusProfile, checkBusProfile } from "./buses.ts";
+import { describeJsonError } from "./json_position.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -186,7 +187,7 @@ export async function loadSettings(path?: string): Promise<Settings> {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeJsonError(text, cause);
     throw new StemplayError("SETTINGS", `${file}: not valid JSON: ${reason}`, {
       path: file,
       cause,

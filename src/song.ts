@@ -2,7 +2,9 @@
  * Songs: what a song folder or a `song.json` manifest describes, read and validated in full
  * before any audio is decoded. Every problem with a manifest is one StemplayError with code
  * `"MANIFEST"`, the manifest's `path`, and a message naming the key path
- * (`tracks[2].route[0]`) and what is wrong with it.
+ * (`tracks[2].route[0]`) and what is wrong with it. Tracks and markers count from 1 in key
+ * paths, as on the screen (`tracks[2]` is the second track); indexes inside them
+ * (`route[0]`) count from 0.
  *
  * @module
  */
@@ -12,6 +14,8 @@ import { StemplayError } from "./errors.ts";
 import type { TrackOptions } from "./track.ts";
 import { parseTempo, type TempoSegment } from "./tempo.ts";
 import { guessBus } from "./buses.ts";
+import { describeJsonError } from "./json_position.ts";
+import { didYouMean } from "./did_you_mean.ts";
 
 /** A named point in a song, in seconds from its start. */
 export interface Marker {
@@ -136,7 +140,7 @@ async function statOrThrow(path: string, reported: string): Promise<Deno.FileInf
     return await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new StemplayError("FILE_NOT_FOUND", `no such song: ${path}`, {
+      throw new StemplayError("FILE_NOT_FOUND", `no such song: ${path}${await didYouMean(path)}`, {
         path: reported,
         cause: error,
       });
@@ -235,12 +239,6 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** Line and column (from 1) of a character offset. */
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split("\n");
-  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
-}
-
 async function parseJson(manifest: string): Promise<unknown> {
   let text: string;
   try {
@@ -255,13 +253,9 @@ async function parseJson(manifest: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    // V8 says "... at position N" (sometimes with line and column already): add them.
-    const detail = message(error);
-    const position = /position (\d+)/.exec(detail);
-    const where = position && !/line \d+/.test(detail)
-      ? ` (${lineAndColumn(text, Number(position[1]))})`
-      : "";
-    throw new StemplayError("MANIFEST", `${manifest} is not valid JSON: ${detail}${where}`, {
+    // V8 gives line and column for most errors, not for an unexpected token: add them.
+    const detail = describeJsonError(text, error);
+    throw new StemplayError("MANIFEST", `${manifest} is not valid JSON: ${detail}`, {
       path: manifest,
       cause: error,
     });
@@ -360,22 +354,22 @@ async function readManifest(
   const tracks: SongTrack[] = [];
   const names = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
-    const track = checkTrack(check, `tracks[${index}]`, entry, outputs, buses);
+    const track = checkTrack(check, `tracks[${index + 1}]`, entry, outputs, buses);
     const key = track.options.name.toLowerCase();
     const other = names.get(key);
     if (other !== undefined) {
       const where = entry && isObject(entry) && entry.name !== undefined
-        ? `tracks[${index}].name`
-        : `tracks[${index}].file`;
+        ? `tracks[${index + 1}].name`
+        : `tracks[${index + 1}].file`;
       invalid(manifest, where, `the name "${track.options.name}" is already used by ${other}`);
     }
-    names.set(key, `tracks[${index}]`);
+    names.set(key, `tracks[${index + 1}]`);
     tracks.push(track);
   }
   const markers = song.markers === undefined
     ? []
     : check.array("markers", song.markers, 0).map((entry, index) => {
-      const keyPath = `markers[${index}]`;
+      const keyPath = `markers[${index + 1}]`;
       const marker = check.object(keyPath, entry, MARKER_KEYS);
       for (const key of MARKER_KEYS) {
         if (marker[key] === undefined) invalid(manifest, `${keyPath}.${key}`, "is missing");
@@ -387,7 +381,11 @@ async function readManifest(
     });
   markers.forEach((marker, index) => {
     if (index > 0 && marker.at < markers[index - 1].at) {
-      invalid(manifest, `markers[${index}].at`, `${marker.at} s comes before the marker above it`);
+      invalid(
+        manifest,
+        `markers[${index + 1}].at`,
+        `${marker.at} s comes before the marker above it`,
+      );
     }
   });
   const tempo = parseTempo(song, (key, problem) => invalid(manifest, key, problem));
@@ -507,7 +505,7 @@ async function checkTrackFile(manifest: string, track: SongTrack): Promise<void>
     info = await Deno.stat(track.file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      invalid(manifest, keyPath, `no such file: ${track.file}`);
+      invalid(manifest, keyPath, `no such file: ${track.file}${await didYouMean(track.file)}`);
     }
     invalid(manifest, keyPath, `cannot read ${track.file}: ${message(error)}`);
   }
@@ -530,7 +528,7 @@ export function checkMarkers(description: SongDescription, duration: number): vo
     if (marker.at > duration) {
       invalid(
         description.path,
-        `markers[${index}].at`,
+        `markers[${index + 1}].at`,
         `${marker.at} s is past the end of the song (${duration.toFixed(3)} s)`,
       );
     }

@@ -163,14 +163,14 @@ Deno.test("buses: song.json bus: named, checked against the profile, with a rout
       assert.equal(error.code, "MANIFEST");
       assert.match(
         error.message,
-        /tracks\[0\]\.bus: no bus "ears" in the rig profile \(buses: FOH, in-ears;/,
+        /tracks\[1\]\.bus: no bus "ears" in the rig profile \(buses: FOH, in-ears;/,
       );
       return true;
     });
     await writeManifest(dir, { tracks: [{ file: "click.wav", bus: "in-ears", route: [1] }] });
     await assert.rejects(
       player.loadSong(dir),
-      /tracks\[0\]\.bus: route output 1 is not on bus "in-ears" \(outputs 3-4\)/,
+      /tracks\[1\]\.bus: route output 1 is not on bus "in-ears" \(outputs 3-4\)/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

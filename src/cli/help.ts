@@ -25,6 +25,7 @@ Usage:
   stemplay devices [--backend <name>]                         list playback devices
   stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
   stemplay demo [flags]                                       make a demo song and play it
+  stemplay --version                                          print the version
 
 Run \`stemplay <command> --help\` for a command's flags.
 Exit codes: 0 done, 1 runtime failure, 2 usage error.`,

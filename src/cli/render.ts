@@ -5,6 +5,7 @@
  * @module
  */
 
+import { basename, dirname, extname } from "node:path";
 import { Player } from "../player.ts";
 import { StemplayError } from "../errors.ts";
 import { WavFileWriter, type WavFormat } from "../wav.ts";
@@ -90,6 +91,30 @@ export async function renderSong(job: RenderJob): Promise<number> {
   return total;
 }
 
+/** The output must be a .wav file in a folder that exists: checked before any decoding. */
+async function checkOutput(output: string): Promise<void> {
+  const extension = extname(output).toLowerCase();
+  if (extension !== ".wav") {
+    throw new UsageError(
+      `${COMMAND}: -o ${output}: render writes WAV files only` +
+        (extension ? `, not ${extension}` : "") +
+        `; name it ${basename(output, extname(output)) || "mix"}.wav ` +
+        `(convert it afterwards, e.g. with ffmpeg or lame)`,
+    );
+  }
+  const folder = dirname(output);
+  const info = await Deno.stat(folder).catch(() => undefined);
+  if (!info) {
+    throw new UsageError(
+      `${COMMAND}: -o ${output}: the folder "${folder}" does not exist (create it first, ` +
+        `or write the file somewhere else)`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(`${COMMAND}: -o ${output}: "${folder}" is a file, not a folder`);
+  }
+}
+
 /** Runs `stemplay render …` and returns the exit code. */
 export async function renderCommand(args: string[]): Promise<number> {
   const parsed = parseFlags(COMMAND, args, {
@@ -114,6 +139,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (parsed.positionals.length === 0) {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to render`);
   }
+  await checkOutput(output);
   const settings = await loadSettings(stringFlag(parsed, "config"));
   const bus = stringFlag(parsed, "bus");
   await renderSong({
