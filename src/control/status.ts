@@ -13,6 +13,7 @@ import type { Marker } from "../song.ts";
 export interface MarkerStatus {
   /** From 1, as `jump` takes it. */
   number: number;
+  /** Its name. */
   name: string;
   /** Seconds from the song's start. */
   at: number;
@@ -22,12 +23,15 @@ export interface MarkerStatus {
 export interface TrackStatus {
   /** From 1, as the screen shows it and `mute`/`solo`/`trackGain` take it. */
   number: number;
+  /** Its name. */
   name: string;
   /** Linear gain (1 = unity). */
   gain: number;
   /** Gain in dB (-Infinity for silence). */
   gainDb: number;
+  /** Muted. */
   muted: boolean;
+  /** Soloed. */
   solo: boolean;
   /** The bus the track plays on (undefined: its route reaches no single bus). */
   bus?: string;
@@ -37,18 +41,23 @@ export interface TrackStatus {
 
 /** One bus of the rig profile. */
 export interface BusStatus {
+  /** Its name. */
   name: string;
   /** Outputs from 1. */
   outputs: number[];
+  /** Ignores solo and show fades (the in-ears). */
   protected: boolean;
   /** False when the device lacks its outputs: its tracks are muted. */
   available: boolean;
+  /** Linear gain (1 = unity). */
   gain: number;
+  /** Gain in dB. */
   gainDb: number;
 }
 
 /** The state of one show, as a remote shows it. */
 export interface ControlStatus {
+  /** The transport's state ("error": the device was lost). */
   state: PlayerState;
   /** Seconds; negative during a count-in (seconds until the song starts). */
   position: number;
@@ -83,7 +92,9 @@ export interface ControlStatus {
      * cannot load). Empty when all is well. */
     problems: string[];
   };
+  /** Every track of the song, in screen order. */
   tracks: TrackStatus[];
+  /** Every bus of the rig profile. */
   buses: BusStatus[];
   /** The setlist, when one is loaded. */
   setlist?: { title: string; songs: { number: number; title: string }[]; current: number };
