@@ -536,7 +536,11 @@ export class Player extends EventTarget {
 
   /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
   get busProblems(): string[] {
-    return this.#buses.problems(this.#tracks.map((t) => ({ name: t.name, bus: t.bus })));
+    const tracks = this.#tracks.map((t) => ({ name: t.name, bus: t.bus }));
+    // The count-in plays on the click's bus: a muted one must be said before it is needed.
+    const click = this.clickPlacement(this.#song?.clickRoute).bus;
+    if (this.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
+    return this.#buses.problems(tracks);
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old

@@ -218,3 +218,20 @@ Deno.test("buses: a bad profile names the key", () => {
     /buses\.FOH\.outputs\[0\]: must be an output number from 1 to 32, got the string "1"/,
   );
 });
+
+Deno.test("buses: a count-in on a device without the in-ears is said to be muted", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-buses-" });
+  try {
+    await writeStems(dir, [{ file: "bass.wav" }]);
+    await writeManifest(dir, { tempo: 120, tracks: [{ file: "bass.wav", bus: "FOH" }] });
+    await using player = await Player.open({ backend: "offline", channels: 2 });
+    await player.loadSong(dir);
+    assert.deepEqual(player.busProblems, []);
+    player.countIn = 1;
+    assert.deepEqual(player.busProblems, [
+      'BUS "in-ears" HAS NO OUTPUTS: it needs outputs 3-4, the device has 1-2. MUTED: the count-in',
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
