@@ -63,4 +63,6 @@ export type {
 } from "./src/control/actions.ts";
 export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";
 export type { ActionResult } from "./src/control/surface.ts";
-export type { ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
+export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
+export { Bus, FOH, IN_EARS } from "./src/buses.ts";
+export type { BusOptions, BusProfile } from "./src/buses.ts";

@@ -31,6 +31,7 @@ export const VARIANT_DEFINES: Readonly<Record<Variant, readonly string[]>> = {
  * that it equals what is on disk.
  */
 export const NATIVE_SOURCES: readonly string[] = [
+  "buses.c",
   "callback.c",
   "click.c",
   "commands.c",

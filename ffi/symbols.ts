@@ -299,6 +299,42 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_track_set_protected(sp_engine *engine, uint32_t slot, int32_t on) */
+  sp_track_set_protected: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t slot
+      "i32", // int32_t on
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_output_set_gain(sp_engine *engine, uint32_t output, float gain) */
+  sp_output_set_gain: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t output
+      "f32", // float gain
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int32_t on) */
+  sp_output_set_protected: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t output
+      "i32", // int32_t on
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_output_peaks_read(sp_engine *engine, float *out, uint32_t count) */
+  sp_output_peaks_read: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "buffer", // float *out
+      "u32", // uint32_t count
+    ],
+    result: "i32",
+  },
   /** sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,
    * uint32_t count) */
   sp_track_set_route: {

@@ -11,10 +11,12 @@
 #define RELAXED memory_order_relaxed
 
 /* Whether a slot is heard under the solo rule: solo is global, so any soloed track silences
- * the unsoloed ones. */
+ * the unsoloed, unprotected ones. */
 static bool slot_audible(sp_slot *slot, bool any_solo) {
     if (slot->leaving || atomic_load_explicit(&slot->muted, RELAXED)) return false;
-    return !any_solo || atomic_load_explicit(&slot->solo, RELAXED);
+    /* A protected track (the in-ears: click, guide) is never silenced by another's solo. */
+    return !any_solo || atomic_load_explicit(&slot->solo, RELAXED) ||
+           atomic_load_explicit(&slot->protected_track, RELAXED);
 }
 
 static bool group_scanned(const sp_engine *engine, uint32_t group) {
@@ -190,7 +192,7 @@ static void finish_slots(sp_engine *engine, float block_gain) {
             memcpy(slot->applied, slot->target,
                    slot->pcm->channels * engine->channels * sizeof(float));
             if (slot->block_peak > 0.0f) {
-                sp_meter_raise(slot, slot->block_peak * block_gain);
+                sp_peak_raise(&slot->peak, slot->block_peak * block_gain);
                 slot->block_peak = 0.0f;
             }
         }
@@ -303,14 +305,19 @@ static void apply_jump(sp_engine *engine) {
     rescan_if_needed(engine);
 }
 
-/* Master gain ramps across the block; output is interleaved. Returns the highest gain
- * applied, for the meters. */
+/* Master gain times each output's own gain (its bus's level) ramps across the block; output
+ * is interleaved. Returns the highest master gain applied, for the track meters. */
 static float write_output(sp_engine *engine, float *out, uint32_t frames) {
-    const float target = atomic_load_explicit(&engine->master_gain, RELAXED);
-    const float start = engine->master_applied;
-    const float step = (target - start) / (float)frames;
+    const float master = atomic_load_explicit(&engine->master_gain, RELAXED);
+    const float master_start = engine->master_applied;
+    const bool meters = engine->metering;
     const uint32_t outputs = engine->channels;
     for (uint32_t o = 0; o < outputs; o++) {
+        const float own = atomic_load_explicit(&engine->output_gain[o], RELAXED);
+        const float target = master * own;
+        const float start = engine->master_applied * engine->output_applied[o];
+        const float step = (target - start) / (float)frames;
+        engine->output_applied[o] = own;
         const float *src = engine->mix + (size_t)o * engine->block_frames;
         if (start == target) {
             for (uint32_t i = 0; i < frames; i++) out[(size_t)i * outputs + o] = src[i] * target;
@@ -319,9 +326,16 @@ static float write_output(sp_engine *engine, float *out, uint32_t frames) {
                 out[(size_t)i * outputs + o] = src[i] * (start + step * (float)(i + 1));
             }
         }
+        if (meters) {
+            float peak = 0.0f;
+            for (uint32_t i = 0; i < frames; i++) {
+                peak = fmaxf(peak, fabsf(out[(size_t)i * outputs + o]));
+            }
+            sp_peak_raise(&engine->output_peak[o], peak);
+        }
     }
-    engine->master_applied = target;
-    return start > target ? start : target;
+    engine->master_applied = master;
+    return master_start > master ? master_start : master;
 }
 
 /* One consistent snapshot of the block that just ended (status.c). */

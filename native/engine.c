@@ -215,6 +215,7 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
     engine->capacity = track_capacity ? track_capacity : SP_DEFAULT_TRACK_CAPACITY;
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
+    sp_buses_init(engine);
     engine->show.fade_level = 1.0f;
 
     sp_result result = SP_OK;

@@ -37,6 +37,7 @@ typedef struct sp_slot {
     _Atomic float gain;
     _Atomic int32_t muted;
     _Atomic int32_t solo;
+    _Atomic int32_t protected_track; /* on a protected bus: a solo never silences it */
     _Atomic float *route; /* channels x device channels, preallocated at engine creation */
 
     /* audio -> control */
@@ -205,6 +206,13 @@ struct sp_engine {
     uint32_t scanned_count;
     uint64_t scans; /* full scans of the track table so far (a test reads it) */
 
+    /* buses.c: per-output gain (a bus's own level) and the protected flag the show fade
+     * skips. control -> audio; output_applied is audio-owned (the ramp's start). */
+    _Atomic float output_gain[SP_MAX_CHANNELS];
+    _Atomic int32_t output_protected[SP_MAX_CHANNELS];
+    float output_applied[SP_MAX_CHANNELS];
+    _Atomic float output_peak[SP_MAX_CHANNELS]; /* audio -> control, with the meters on */
+
     sp_monitor monitor;
     sp_show show;
 };
@@ -238,8 +246,9 @@ void sp_test_spin(sp_engine *engine, uint64_t start_ns);
 #define SP_GROUP_CURRENT 0xffffffu
 #define SP_MAX_FRAME ((1ull << 40) - 1u)
 
-/* tracks.c: raises a slot's meter peak (atomic max), audio side */
-void sp_meter_raise(sp_slot *slot, float peak);
+/* tracks.c: raises a track or output meter to peak (atomic max, so a reader's exchange is never
+ * lost), audio side */
+void sp_peak_raise(_Atomic float *meter, float peak);
 
 /* commands.c */
 sp_result sp_command_push(sp_engine *engine, const sp_command *command); /* control */
@@ -324,5 +333,8 @@ void sp_resampler_configure(ma_resampler_config *config, sp_resampler_link *link
 
 /* engine.c */
 void sp_engine_free_memory(sp_engine *engine);
+
+/* buses.c: every output at unity, none protected (at engine creation). */
+void sp_buses_init(sp_engine *engine);
 
 #endif

@@ -299,6 +299,8 @@ void sp_show_apply_fade(sp_engine *engine, uint32_t frames) {
             if (show->fade_level > show->fade_peak) show->fade_peak = show->fade_level;
         }
         for (uint32_t o = 0; o < engine->channels; o++) {
+            /* A protected output (the in-ears) keeps its level through a show fade. */
+            if (atomic_load_explicit(&engine->output_protected[o], memory_order_relaxed)) continue;
             engine->mix[(size_t)o * engine->block_frames + i] *= show->fade_level;
         }
     }

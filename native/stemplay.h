@@ -194,6 +194,15 @@ SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot);
 SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain);
 SP_API sp_result sp_track_set_mute(sp_engine *engine, uint32_t slot, int32_t muted);
 SP_API sp_result sp_track_set_solo(sp_engine *engine, uint32_t slot, int32_t solo);
+/* buses.c. A protected track (on the in-ears bus) is never silenced by another track's solo. */
+SP_API sp_result sp_track_set_protected(sp_engine *engine, uint32_t slot, int32_t on);
+/* An output's own gain (a bus's level), ramped across the next block like every gain. output
+ * counts from 0. */
+SP_API sp_result sp_output_set_gain(sp_engine *engine, uint32_t output, float gain);
+/* A protected output keeps its level through show fades (sp_transport_fade). */
+SP_API sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int32_t on);
+/* Each output's highest peak since the last read (with the meters on), out[0 .. count). */
+SP_API sp_result sp_output_peaks_read(sp_engine *engine, float *out, uint32_t count);
 /* gains: channels x outputs (row per track channel), count must equal that product.
  * Routing and pan are resolved into this matrix by the caller. */
 SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,

@@ -141,10 +141,10 @@ SP_API sp_result sp_meters_set_enabled(sp_engine *engine, int32_t enabled) {
 
 /* Audio side: raises a slot's peak to at least `peak`. A compare-exchange loop, so a reader's
  * exchange to 0 between the load and the store can never lose this block's peak. */
-void sp_meter_raise(sp_slot *slot, float peak) {
-    float seen = atomic_load_explicit(&slot->peak, RELAXED);
+void sp_peak_raise(_Atomic float *meter, float peak) {
+    float seen = atomic_load_explicit(meter, RELAXED);
     while (peak > seen &&
-           !atomic_compare_exchange_weak_explicit(&slot->peak, &seen, peak, RELAXED, RELAXED)) {
+           !atomic_compare_exchange_weak_explicit(meter, &seen, peak, RELAXED, RELAXED)) {
     }
 }
 

@@ -55,14 +55,39 @@ export function findDevice(native: Native, backend: string, device: number | str
       `no device ${device} on the "${backend}" backend (it has ${devices.length})`,
     );
   }
-  const wanted = String(device).toLowerCase();
+  return pickDevice(devices, backend, device);
+}
+
+/**
+ * The device a name picks: the one whose name contains it (ignoring case), or the one named
+ * exactly so when several contain it. Devices of the same name can only be told apart by
+ * their id, and the message says which ids to give.
+ *
+ * @throws {StemplayError} "NO_SUCH_DEVICE"
+ */
+export function pickDevice(devices: DeviceInfo[], backend: string, device: string): number {
+  const wanted = device.toLowerCase();
   const matches = devices.filter((d) => d.name.toLowerCase().includes(wanted));
   if (matches.length === 1) return matches[0].id;
+  const exact = matches.filter((d) => d.name.toLowerCase() === wanted);
+  if (exact.length === 1) return exact[0].id;
   const names = devices.map((d) => `${d.id}: ${d.name}`).join(", ");
+  if (matches.length === 0) {
+    throw new StemplayError(
+      "NO_SUCH_DEVICE",
+      `no device named like "${device}" on "${backend}" (devices: ${names || "none"})`,
+    );
+  }
+  const same = matches.every((d) => d.name === matches[0].name);
+  const ids = matches.map((d) => d.id);
+  const listed = matches.map((d) => `${d.id}: ${d.name}`).join(", ");
   throw new StemplayError(
     "NO_SUCH_DEVICE",
-    matches.length === 0
-      ? `no device named like "${device}" on "${backend}" (devices: ${names || "none"})`
-      : `"${device}" matches ${matches.length} devices (${names}): be more specific`,
+    same
+      ? `${matches.length} devices are named "${matches[0].name}" (ids ${ids.join(", ")}): ` +
+        `give the id to pick one, e.g. --device ${ids[0]} ("device": ${ids[0]} in ` +
+        `stemplay.json); stemplay devices lists them`
+      : `"${device}" matches ${matches.length} devices (${listed}): give more of the name, or ` +
+        `the id, e.g. --device ${ids[0]}`,
   );
 }

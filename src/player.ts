@@ -24,6 +24,14 @@ import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "./show.ts";
 import { beatGrid, type TempoSegment } from "./tempo.ts";
 import { loadSetlist } from "./setlist.ts";
 import {
+  type Bus,
+  Buses,
+  type BusProfile,
+  checkBusProfile,
+  defaultBusProfile,
+  IN_EARS,
+} from "./buses.ts";
+import {
   type PreparedSong,
   type SetlistHost,
   SetlistRunner,
@@ -53,6 +61,9 @@ export interface PlayerOptions {
   latencyMonitor?: boolean;
   /** Which build of the native library (tests and benchmarks only). */
   library?: LibraryVariant;
+  /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
+   * { outputs: [3, 4], protected: true } }` (that is the default). See src/buses.ts. */
+  buses?: BusProfile;
 }
 
 /** The transport's state as the audio thread last published it. "error": the device was
@@ -177,6 +188,7 @@ export class Player extends EventTarget {
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
   #monitorReader?: LatencyMonitorReader;
+  #buses: Buses;
 
   private constructor(native: Native, engine: Deno.PointerValue) {
     super();
@@ -198,6 +210,7 @@ export class Player extends EventTarget {
     const leak: Leak = { native, engine };
     leaked.register(this, leak, this);
     this.#show = new ShowFlow(this.#showHost());
+    this.#buses = new Buses(native, engine, defaultBusProfile(this.channels), this.channels);
     if (!this.offline) leak.timer = this.#startPolling();
   }
 
@@ -219,6 +232,7 @@ export class Player extends EventTarget {
     const capacity = options.trackCapacity === undefined
       ? 0
       : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
+    const profile = options.buses === undefined ? undefined : checkBusProfile(options.buses);
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
@@ -242,6 +256,7 @@ export class Player extends EventTarget {
     }
     const player = new Player(native, outPointer(cell));
     player.#openedWith = { backend, device: options.device };
+    if (profile) player.#buses = new Buses(native, player.engine, profile, player.channels);
     if (options.latencyMonitor) player.latencyMonitor = true;
     return player;
   }
@@ -325,6 +340,8 @@ export class Player extends EventTarget {
   #createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
     const info = new BigUint64Array(3);
     this.native.sp_pcm_info(decoded.pcm, info);
+    const placed = this.#buses.place(options, decoded.channels);
+    options = placed.options;
     routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
     const slotCell = new Uint32Array(1);
     const attached = this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
@@ -346,6 +363,11 @@ export class Player extends EventTarget {
       decoded.pcm = null;
       throw error;
     }
+    unwrap(
+      this.native,
+      this.native.sp_track_set_protected(this.engine, slot, placed.bus?.protected ? 1 : 0),
+      "protect a track",
+    );
     unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
     this.#trackBytes.set(track, Number(info[2]));
     return track;
@@ -387,7 +409,10 @@ export class Player extends EventTarget {
     }
     this.#songLoading = true;
     try {
-      const description = await loadSongDescription(path, { outputs: this.channels });
+      const description = await loadSongDescription(path, {
+        outputs: this.channels,
+        buses: this.#buses.names,
+      });
       const prepared = await this.#prepareSong(description, options.onProgress);
       await this.#endSetlist();
       await this.#switchSong(prepared, 0);
@@ -429,6 +454,7 @@ export class Player extends EventTarget {
       sampleRate: this.sampleRate,
       createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
       dropTrack: (track) => this.#dropTrack(track),
+      place: (options, channels) => this.#buses.place(options, channels).options,
     };
   }
 
@@ -469,13 +495,43 @@ export class Player extends EventTarget {
     try {
       return this.#createTrack(
         decoded,
-        { name: taken ? "generated click" : "click", route: info.clickRoute },
+        { name: taken ? "generated click" : "click", ...this.clickPlacement(info.clickRoute) },
         group,
       );
     } catch (error) {
       if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
+  }
+
+  /** @internal Where a generated click or count-in goes: its clickRoute, else the in-ears. */
+  clickPlacement(clickRoute: number[] | undefined): { route?: number[]; bus?: string } {
+    if (clickRoute) return { route: clickRoute };
+    const inEars = this.#buses.list.find((bus) => bus.name === IN_EARS) ??
+      this.#buses.list.find((bus) => bus.protected);
+    return inEars ? { bus: inEars.name } : {};
+  }
+
+  // ---- buses ------------------------------------------------------------------------------
+
+  /** A bus of the rig profile by name, e.g. `player.bus("in-ears").gain = 0.5`.
+   * @throws {StemplayError} "BUS" naming the buses there are */
+  bus(name: string): Bus {
+    return this.#buses.get(name);
+  }
+
+  /** Every bus of the rig profile, in its order. */
+  get buses(): Bus[] {
+    return this.#buses.list;
+  }
+
+  /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
+  get busProblems(): string[] {
+    const tracks = this.#tracks.map((t) => ({ name: t.name, bus: t.bus }));
+    // The count-in plays on the click's bus: a muted one must be said before it is needed.
+    const click = this.clickPlacement(this.#song?.clickRoute).bus;
+    if (this.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
+    return this.#buses.problems(tracks);
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
@@ -537,14 +593,16 @@ export class Player extends EventTarget {
 
   // ---- transport ------------------------------------------------------------------------
 
-  /** Starts playback (from the top after the song ended). */
+  /** Starts playback (from the top after the song ended). From a stop or the end, the
+   * count-in plays first when one is set. */
   play(): void {
     this.assertOpen("play");
     const state = this.state;
-    if (state === "ended") {
+    if (state === "ended" && this.#requestedFrame === undefined) {
       unwrap(this.native, this.native.sp_transport_seek(this.engine, 0n), "play");
+      this.#requestedFrame = 0;
     }
-    if (state === "stopped") {
+    if (state === "stopped" || state === "ended") {
       this.#show.startCountIn(this.#requestedFrame ?? this.positionFrames);
     }
     this.#requestedFrame = undefined;
@@ -586,12 +644,12 @@ export class Player extends EventTarget {
   seekFrames(frame: number): void {
     this.assertOpen("seek");
     checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
-    if (this.state === "ended") {
-      unwrap(this.native, this.native.sp_transport_pause(this.engine), "seek");
-    }
+    const state = this.state;
+    if (state === "ended") unwrap(this.native, this.native.sp_transport_pause(this.engine), "seek");
     const clamped = Math.min(frame, this.durationFrames);
     unwrap(this.native, this.native.sp_transport_seek(this.engine, BigInt(clamped)), "seek");
-    this.#requestedFrame = clamped;
+    // Playing, the transport is there a block later: nothing to remember for the next play.
+    this.#requestedFrame = state === "playing" ? undefined : clamped;
   }
 
   #readStatus(): BigUint64Array {
@@ -700,6 +758,15 @@ export class Player extends EventTarget {
     const peaks = new Float32Array(this.trackCapacity);
     this.native.sp_meters_read(this.engine, peaks, peaks.length);
     return this.#tracks.map((track) => peaks[track.slot]);
+  }
+
+  /** The highest peak of each output (after every gain and fade) since the last call, with
+   * `metering` on: index 0 is output 1. */
+  readOutputPeaks(): number[] {
+    this.assertOpen("read output peaks");
+    const peaks = new Float32Array(this.channels);
+    this.native.sp_output_peaks_read(this.engine, peaks, peaks.length);
+    return [...peaks];
   }
 
   /** Whether the callback times itself. Takes effect from the next block. */
@@ -954,7 +1021,7 @@ export class Player extends EventTarget {
    * and decodes the second in the background. */
   async loadSetlist(path: string): Promise<SetlistState> {
     this.assertOpen("load a setlist");
-    const setlist = await loadSetlist(path, this.channels);
+    const setlist = await loadSetlist(path, this.channels, this.#buses.names);
     await this.#endSetlist();
     this.assertOpen("load a setlist");
     const runner = new SetlistRunner(this.#setlistHost(), setlist);
@@ -1029,8 +1096,11 @@ export class Player extends EventTarget {
       get tempo() {
         return player.#song?.tempo ?? [];
       },
-      get clickRoute() {
-        return player.#song?.clickRoute;
+      get clickPlacement() {
+        return player.clickPlacement(player.#song?.clickRoute);
+      },
+      get closed() {
+        return player.#closed;
       },
       assertOpen: (what) => this.assertOpen(what),
       newGroup: () => this.#nextGroup++,

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { describeJsonError } from "./json_position.ts";
 import { dirname, isAbsolute, join } from "node:path";
 import { StemplayError } from "./errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
@@ -97,10 +98,15 @@ function parseTransition(path: string, key: string, value: unknown): Transition 
  *
  * @param path the setlist's JSON file
  * @param outputs the device's output count (song routes are checked against it)
+ * @param buses the rig profile's bus names (a track's "bus" must be one)
  * @throws {StemplayError} "SETLIST" naming the key (`songs[2].transition`), or the song's own
  *   error (its code and path) when a song is broken
  */
-export async function loadSetlist(path: string, outputs = 32): Promise<Setlist> {
+export async function loadSetlist(
+  path: string,
+  outputs = 32,
+  buses?: readonly string[],
+): Promise<Setlist> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -115,7 +121,7 @@ export async function loadSetlist(path: string, outputs = 32): Promise<Setlist> 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    invalid(path, "", `not valid JSON (${error instanceof Error ? error.message : error})`);
+    invalid(path, "", `not valid JSON (${describeJsonError(text, error)})`);
   }
   if (!isObject(raw)) invalid(path, "", "must be an object { title?, songs: [...] }");
   checkKeys(path, "", raw, SETLIST_KEYS);
@@ -149,7 +155,7 @@ export async function loadSetlist(path: string, outputs = 32): Promise<Setlist> 
     const transition = parseTransition(path, `${key}.transition`, entry.transition);
     let description: SongDescription;
     try {
-      description = await loadSongDescription(song, { outputs });
+      description = await loadSongDescription(song, { outputs, buses });
     } catch (error) {
       if (error instanceof StemplayError && error.code === "FILE_NOT_FOUND") {
         invalid(path, `${key}.song`, `no such song: ${song}`);

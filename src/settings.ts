@@ -6,7 +6,8 @@
  * {
  *   "audio": { "profile": "balanced", "backend": "pulseaudio", "device": "Scarlett",
  *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024 },
- *   "monitoring": { "latencyMonitor": true }
+ *   "monitoring": { "latencyMonitor": true },
+ *   "buses": { "FOH": { "outputs": [1, 2] }, "in-ears": { "outputs": [3, 4], "protected": true } }
  * }
  * ```
  *
@@ -19,6 +20,8 @@
 import { StemplayError } from "./errors.ts";
 import type { PlayerOptions } from "./player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
+import { type BusProfile, checkBusProfile } from "./buses.ts";
+import { describeJsonError } from "./json_position.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -48,6 +51,8 @@ export interface Settings {
   audio: AudioSettings;
   /** Diagnostics. */
   monitoring: MonitoringSettings;
+  /** The rig profile: bus names to outputs (see src/buses.ts). Absent: the default. */
+  buses?: BusProfile;
 }
 
 /** The file read from the working folder when no path is given. */
@@ -84,7 +89,7 @@ const MONITORING_KEYS: Record<keyof MonitoringSettings, Check> = {
     typeof value === "boolean" ? undefined : `must be true or false, got ${show(value)}`,
 };
 
-const SECTIONS: Record<keyof Settings, Record<string, Check>> = {
+const SECTIONS: Record<"audio" | "monitoring", Record<string, Check>> = {
   audio: AUDIO_KEYS,
   monitoring: MONITORING_KEYS,
 };
@@ -119,16 +124,24 @@ export function parseSettings(value: unknown, source: string): Settings {
   const problems: string[] = [];
   const settings: Settings = { audio: {}, monitoring: {} };
   for (const [sectionName, section] of Object.entries(value)) {
+    if (sectionName === "buses") {
+      try {
+        settings.buses = checkBusProfile(section, "buses");
+      } catch (error) {
+        problems.push(error instanceof Error ? error.message : String(error));
+      }
+      continue;
+    }
     if (!Object.hasOwn(SECTIONS, sectionName)) {
-      problems.push(`${sectionName}: unknown key (expected "audio" or "monitoring")`);
+      problems.push(`${sectionName}: unknown key (expected "audio", "monitoring" or "buses")`);
       continue;
     }
     if (!isPlainObject(section)) {
       problems.push(`${sectionName}: must be an object, got ${show(section)}`);
       continue;
     }
-    const checks = SECTIONS[sectionName as keyof Settings];
-    const out = settings[sectionName as keyof Settings] as Record<string, unknown>;
+    const checks = SECTIONS[sectionName as keyof typeof SECTIONS];
+    const out = settings[sectionName as keyof typeof SECTIONS] as Record<string, unknown>;
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
       if (!Object.hasOwn(checks, key)) {
@@ -174,7 +187,7 @@ export async function loadSettings(path?: string): Promise<Settings> {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeJsonError(text, cause);
     throw new StemplayError("SETTINGS", `${file}: not valid JSON: ${reason}`, {
       path: file,
       cause,
@@ -199,5 +212,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.sampleRate !== undefined) options.sampleRate = audio.sampleRate;
   if (audio.channels !== undefined) options.channels = audio.channels;
   if (audio.blockFrames !== undefined) options.blockFrames = audio.blockFrames;
+  if (settings.buses !== undefined) options.buses = settings.buses;
   return options;
 }

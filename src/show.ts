@@ -41,9 +41,12 @@ export interface ShowHost {
   readonly currentGroup: number;
   readonly markers: Marker[];
   readonly tempo: TempoSegment[];
-  readonly clickRoute: number[] | undefined;
+  /** Where the count-in goes: the song's clickRoute, else the in-ears bus. */
+  readonly clickPlacement: { route?: number[]; bus?: string };
   /** The seq of the cue armed last (the callback reports the seq of each cue it fires). */
   readonly armedCueSeq: number;
+  /** close() has begun: the engine is (being) freed, so nothing may reach it any more. */
+  readonly closed: boolean;
   assertOpen(what: string): void;
   newGroup(): number;
   createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
@@ -144,6 +147,8 @@ export class ShowFlow {
   /** Sets (or clears) the cue that stands when no jump or loop is armed: the setlist's
    * transition. */
   setStandingCue(cue: Cue | undefined): void {
+    // A setlist's background preload can finish (or fail) after close(): the engine is gone.
+    if (this.#host.closed) return;
     this.#standing = cue;
     if (!this.#loop && this.#jumpSeq === undefined) this.#rearm();
   }
@@ -346,7 +351,7 @@ export class ShowFlow {
     const decoded = renderClick(host.native, beats, frames, host.sampleRate);
     let track: Track;
     try {
-      track = host.createTrack(decoded, { name: "count-in", route: host.clickRoute }, group);
+      track = host.createTrack(decoded, { name: "count-in", ...host.clickPlacement }, group);
     } catch (error) {
       if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
       throw error;

@@ -2,7 +2,9 @@
  * Songs: what a song folder or a `song.json` manifest describes, read and validated in full
  * before any audio is decoded. Every problem with a manifest is one StemplayError with code
  * `"MANIFEST"`, the manifest's `path`, and a message naming the key path
- * (`tracks[2].route[0]`) and what is wrong with it.
+ * (`tracks[2].route[0]`) and what is wrong with it. Tracks and markers count from 1 in key
+ * paths, as on the screen (`tracks[2]` is the second track); indexes inside them
+ * (`route[0]`) count from 0.
  *
  * @module
  */
@@ -11,6 +13,9 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path
 import { StemplayError } from "./errors.ts";
 import type { TrackOptions } from "./track.ts";
 import { parseTempo, type TempoSegment } from "./tempo.ts";
+import { guessBus } from "./buses.ts";
+import { describeJsonError } from "./json_position.ts";
+import { didYouMean } from "./did_you_mean.ts";
 
 /** A named point in a song, in seconds from its start. */
 export interface Marker {
@@ -59,6 +64,8 @@ export interface SongDescriptionOptions {
   /** The device's output count: routes are checked against it. Default: 32, the most any
    * device can have. */
   outputs?: number;
+  /** The rig profile's bus names: a track's `bus` must be one. Default: not checked. */
+  buses?: readonly string[];
 }
 
 /** The name of the manifest inside a song folder. */
@@ -89,6 +96,7 @@ const TRACK_KEYS = [
   "solo",
   "route",
   "routeGains",
+  "bus",
 ];
 const MARKER_KEYS = ["name", "at"];
 
@@ -111,14 +119,15 @@ export async function loadSongDescription(
   options: SongDescriptionOptions = {},
 ): Promise<SongDescription> {
   const outputs = options.outputs ?? MAX_OUTPUTS;
+  const buses = options.buses;
   const info = await statOrThrow(path, path);
   if (info.isDirectory) {
     const manifest = join(path, MANIFEST_NAME);
     const manifestInfo = await Deno.stat(manifest).catch(() => undefined);
-    if (manifestInfo?.isFile) return await readManifest(manifest, outputs);
+    if (manifestInfo?.isFile) return await readManifest(manifest, outputs, buses);
     return await readFolder(path);
   }
-  if (extname(path).toLowerCase() === ".json") return await readManifest(path, outputs);
+  if (extname(path).toLowerCase() === ".json") return await readManifest(path, outputs, buses);
   throw new StemplayError(
     "NOT_A_SONG",
     `${path} is neither a song folder nor a .json manifest (to play one file, use player.load)`,
@@ -131,7 +140,7 @@ async function statOrThrow(path: string, reported: string): Promise<Deno.FileInf
     return await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new StemplayError("FILE_NOT_FOUND", `no such song: ${path}`, {
+      throw new StemplayError("FILE_NOT_FOUND", `no such song: ${path}${await didYouMean(path)}`, {
         path: reported,
         cause: error,
       });
@@ -191,7 +200,12 @@ async function readFolder(folder: string): Promise<SongDescription> {
       );
     }
     seen.set(trackName.toLowerCase(), name);
-    tracks.push({ file, keyPath: name, options: { name: trackName } });
+    // The folder guess: click, guide, cue or count in the name → in-ears, else FOH.
+    tracks.push({
+      file,
+      keyPath: name,
+      options: { name: trackName, bus: guessBus(name), busGuessed: true },
+    });
   }
   return {
     path: folder,
@@ -225,12 +239,6 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** Line and column (from 1) of a character offset. */
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split("\n");
-  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
-}
-
 async function parseJson(manifest: string): Promise<unknown> {
   let text: string;
   try {
@@ -245,13 +253,9 @@ async function parseJson(manifest: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    // V8 says "... at position N" (sometimes with line and column already): add them.
-    const detail = message(error);
-    const position = /position (\d+)/.exec(detail);
-    const where = position && !/line \d+/.test(detail)
-      ? ` (${lineAndColumn(text, Number(position[1]))})`
-      : "";
-    throw new StemplayError("MANIFEST", `${manifest} is not valid JSON: ${detail}${where}`, {
+    // V8 gives line and column for most errors, not for an unexpected token: add them.
+    const detail = describeJsonError(text, error);
+    throw new StemplayError("MANIFEST", `${manifest} is not valid JSON: ${detail}`, {
       path: manifest,
       cause: error,
     });
@@ -331,7 +335,11 @@ class Checker {
   }
 }
 
-async function readManifest(manifest: string, outputs: number): Promise<SongDescription> {
+async function readManifest(
+  manifest: string,
+  outputs: number,
+  buses?: readonly string[],
+): Promise<SongDescription> {
   const json = await parseJson(manifest);
   const check = new Checker(manifest);
   const song = check.object("", json, SONG_KEYS);
@@ -346,22 +354,22 @@ async function readManifest(manifest: string, outputs: number): Promise<SongDesc
   const tracks: SongTrack[] = [];
   const names = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
-    const track = checkTrack(check, `tracks[${index}]`, entry, outputs);
+    const track = checkTrack(check, `tracks[${index + 1}]`, entry, outputs, buses);
     const key = track.options.name.toLowerCase();
     const other = names.get(key);
     if (other !== undefined) {
       const where = entry && isObject(entry) && entry.name !== undefined
-        ? `tracks[${index}].name`
-        : `tracks[${index}].file`;
+        ? `tracks[${index + 1}].name`
+        : `tracks[${index + 1}].file`;
       invalid(manifest, where, `the name "${track.options.name}" is already used by ${other}`);
     }
-    names.set(key, `tracks[${index}]`);
+    names.set(key, `tracks[${index + 1}]`);
     tracks.push(track);
   }
   const markers = song.markers === undefined
     ? []
     : check.array("markers", song.markers, 0).map((entry, index) => {
-      const keyPath = `markers[${index}]`;
+      const keyPath = `markers[${index + 1}]`;
       const marker = check.object(keyPath, entry, MARKER_KEYS);
       for (const key of MARKER_KEYS) {
         if (marker[key] === undefined) invalid(manifest, `${keyPath}.${key}`, "is missing");
@@ -373,7 +381,11 @@ async function readManifest(manifest: string, outputs: number): Promise<SongDesc
     });
   markers.forEach((marker, index) => {
     if (index > 0 && marker.at < markers[index - 1].at) {
-      invalid(manifest, `markers[${index}].at`, `${marker.at} s comes before the marker above it`);
+      invalid(
+        manifest,
+        `markers[${index + 1}].at`,
+        `${marker.at} s comes before the marker above it`,
+      );
     }
   });
   const tempo = parseTempo(song, (key, problem) => invalid(manifest, key, problem));
@@ -405,7 +417,13 @@ async function readManifest(manifest: string, outputs: number): Promise<SongDesc
   };
 }
 
-function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: number): SongTrack {
+function checkTrack(
+  check: Checker,
+  keyPath: string,
+  entry: unknown,
+  outputs: number,
+  buses?: readonly string[],
+): SongTrack {
   const manifest = check.manifest;
   const track = check.object(keyPath, entry, TRACK_KEYS);
   if (track.file === undefined) invalid(manifest, `${keyPath}.file`, "is missing");
@@ -428,6 +446,17 @@ function checkTrack(check: Checker, keyPath: string, entry: unknown, outputs: nu
   if (track.solo !== undefined) options.solo = check.boolean(`${keyPath}.solo`, track.solo);
   if (track.route !== undefined && track.routeGains !== undefined) {
     invalid(manifest, `${keyPath}.routeGains`, "give route or routeGains, not both");
+  }
+  if (track.bus !== undefined) {
+    options.bus = check.string(`${keyPath}.bus`, track.bus);
+    if (buses && !buses.includes(options.bus)) {
+      invalid(
+        manifest,
+        `${keyPath}.bus`,
+        `no bus "${options.bus}" in the rig profile (buses: ${buses.join(", ")}; ` +
+          `stemplay.json "buses" names them)`,
+      );
+    }
   }
   if (track.route !== undefined) {
     options.route = checkRoute(check, `${keyPath}.route`, track.route, outputs);
@@ -476,7 +505,7 @@ async function checkTrackFile(manifest: string, track: SongTrack): Promise<void>
     info = await Deno.stat(track.file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      invalid(manifest, keyPath, `no such file: ${track.file}`);
+      invalid(manifest, keyPath, `no such file: ${track.file}${await didYouMean(track.file)}`);
     }
     invalid(manifest, keyPath, `cannot read ${track.file}: ${message(error)}`);
   }
@@ -499,7 +528,7 @@ export function checkMarkers(description: SongDescription, duration: number): vo
     if (marker.at > duration) {
       invalid(
         description.path,
-        `markers[${index}].at`,
+        `markers[${index + 1}].at`,
         `${marker.at} s is past the end of the song (${duration.toFixed(3)} s)`,
       );
     }

@@ -30,6 +30,8 @@ export interface SongHost {
   /** Attaches decoded audio as a live track of `group`, not part of the current song. On
    * failure the caller still owns the pcm. */
   createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
+  /** A track's options with its bus resolved into a route (see src/buses.ts). */
+  place(options: TrackOptions, channels: number): TrackOptions;
   /** Deactivates a track and frees its memory once the audio thread is past it. */
   dropTrack(track: Track): Promise<void>;
 }
@@ -95,12 +97,13 @@ export async function decodeSongFiles(
 function checkRoutes(host: SongHost, description: SongDescription, decoded: DecodedAudio[]) {
   description.tracks.forEach((track, index) => {
     try {
-      routeMatrix(decoded[index].channels, host.channels, track.options);
+      const channels = decoded[index].channels;
+      routeMatrix(channels, host.channels, host.place(track.options, channels));
     } catch (error) {
       if (!(error instanceof StemplayError) || description.kind !== "manifest") {
         throw inTrack(description, track, error);
       }
-      const key = track.options.routeGains ? "routeGains" : "route";
+      const key = error.code === "BUS" ? "bus" : track.options.routeGains ? "routeGains" : "route";
       throw new StemplayError(
         "MANIFEST",
         `${description.path}: ${track.keyPath}.${key}: ${error.message} ` +

@@ -40,9 +40,20 @@ const MAX_TEMPO = 1000;
 /** Throws the caller's error for a key (a manifest names its file and key path). */
 export type Fail = (key: string, problem: string) => never;
 
+/** A value as a message shows it: a string is said to be one ("the string "120""). */
+function shown(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return "an array";
+  if (value !== null && typeof value === "object") return "an object";
+  return String(value);
+}
+
 function checkTempo(value: unknown, key: string, fail: Fail): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TEMPO) {
-    fail(key, `must be a tempo in bpm above 0 and at most ${MAX_TEMPO}, got ${value}`);
+    fail(
+      key,
+      `must be a tempo in bpm above 0 and at most ${MAX_TEMPO} (a number), got ${shown(value)}`,
+    );
   }
   return value;
 }
@@ -64,7 +75,7 @@ function checkSignature(value: unknown, key: string, fail: Fail): [number, numbe
 
 function checkSeconds(value: unknown, key: string, fail: Fail): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    fail(key, `must be a number of seconds >= 0, got ${value}`);
+    fail(key, `must be a number of seconds >= 0, got ${shown(value)}`);
   }
   return value;
 }

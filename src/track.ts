@@ -28,6 +28,12 @@ export interface TrackOptions {
   route?: number[];
   /** Explicit gains, one row per track channel, one gain per device output. */
   routeGains?: number[][];
+  /** The bus it plays on (see src/buses.ts), e.g. "in-ears": its outputs, unless `route`
+   * (within the bus) says otherwise. */
+  bus?: string;
+  /** The bus was guessed from the file name (a folder song): a profile without that bus
+   * takes its first protected (for in-ears) or unprotected (for FOH) bus. */
+  busGuessed?: boolean;
 }
 
 /** What a track needs from the player that owns it. */
@@ -89,6 +95,8 @@ export class Track {
   #solo: boolean;
   #route?: number[];
   #routeGains?: number[][];
+  #bus?: string;
+  #busGuessed: boolean;
   #removed = false;
 
   /** @internal Used by the player; applies and checks every option before it returns. */
@@ -110,6 +118,8 @@ export class Track {
     this.#solo = options.solo ?? false;
     this.#route = options.route ? [...options.route] : undefined;
     this.#routeGains = options.routeGains?.map((row) => [...row]);
+    this.#bus = options.bus;
+    this.#busGuessed = options.busGuessed === true && options.bus !== undefined;
     this.#sendRoute(this.#route, this.#routeGains, this.#pan);
     this.#send("set gain", host.native.sp_track_set_gain(host.engine, slot, this.#gain));
     this.#send("mute", host.native.sp_track_set_mute(host.engine, slot, this.#muted ? 1 : 0));
@@ -122,6 +132,16 @@ export class Track {
   }
   set name(value: string) {
     this.#name = String(value);
+  }
+
+  /** The bus the track plays on (undefined: none, its route reaches no single bus). */
+  get bus(): string | undefined {
+    return this.#bus;
+  }
+
+  /** Whether the bus was guessed from the file's name (folder songs). */
+  get busGuessed(): boolean {
+    return this.#busGuessed;
   }
 
   /** Duration in seconds at the engine's rate. */

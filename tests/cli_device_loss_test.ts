@@ -47,6 +47,7 @@ Deno.test({
 
       await server.kill();
       let screen = await pane.waitFor((s) => s.includes("!! DEVICE LOST"), "the loss shown");
+      assert.match(screen, /!! DEVICE LOST: .*\. Press r to reopen it/, "what to do");
       const lostAt = shownPosition(screen);
 
       await server.restart();

@@ -90,10 +90,14 @@ Deno.test({
     requireTool("tmux", showName);
     await withPane(writeShow, async (pane, dir) => {
       await pane.type(playSetlist(), true);
+      // A setlist opens stopped; space plays.
       let screen = await pane.waitFor(
-        (s) => s.includes("> PLAYING") && s.includes("next  2. Two  (ready)"),
-        "the first song playing, the second one preloaded",
+        (s) => s.includes("[] STOPPED") && s.includes("next  2. Two  (ready)"),
+        "the first song stopped, the second one preloaded",
       );
+      assert.match(screen, /> setlist loaded, stopped: space plays the first song/);
+      await pane.keys("Space");
+      screen = await pane.waitFor((s) => s.includes("> PLAYING"), "the first song playing");
       assert.match(screen, /setlist: Test Show {2}\(song 1 of 2\)/);
       assert.match(screen, /^ {2}now {3}1\. One$/m);
       assert.match(
@@ -107,7 +111,12 @@ Deno.test({
         "the bar and beat of the position",
       );
 
-      // n: the second song is current, stopped at its start; it is the last one.
+      // n during playback asks for a second press; the second n goes to the second song,
+      // stopped at its start; it is the last one.
+      await pane.keys("n");
+      screen = await pane.waitFor((s) => s.includes("press n again within 2 s"), "n asks");
+      assert.match(screen, /> next song\? the song is playing: press n again within 2 s/);
+      assert.match(screen, /^ {2}now {3}1\. One$/m, "still song 1");
       await pane.keys("n");
       screen = await pane.waitFor((s) => /^ {2}now {3}2\. Two$/m.test(s), "song 2 current");
       assert.match(screen, /setlist: Test Show {2}\(song 2 of 2\)/);
@@ -155,7 +164,12 @@ Deno.test({
         /> vamp: looping 3 Chorus 0:04\.0-0:06\.0 \(exit loop leaves at its end\)/,
       );
       await pane.keys("Enter");
-      screen = await pane.waitFor((s) => !s.includes("loop: 0:04"), "the loop gone");
+      // The loop shows until it really ends: this is its last pass.
+      screen = await pane.waitFor(
+        (s) => s.includes("loop: 0:04.0-0:06.0 Chorus (last pass)"),
+        "the loop's last pass",
+      );
+      assert.match(screen, /LOOP 0:04\.0-0:06\.0: last pass/);
       assert.match(screen, /> leaving the loop at its end/);
 
       // j 2: a jump to Verse armed for the next bar line (bar 4, at 6 s), then play: the
@@ -164,6 +178,7 @@ Deno.test({
       screen = await pane.waitFor((s) => s.includes("jump: press a marker number"), "j asks");
       await pane.keys("2");
       screen = await pane.waitFor((s) => s.includes("> jump to 2 Verse at bar 4"), "jump armed");
+      assert.match(screen, /JUMP to 2 Verse at 0:06\.0 \(x cancels\)/, "the cancel hint");
       await pane.keys("Space");
       // First the song plays on in Chorus (an immediate jump would never show this) …
       await pane.waitFor(
@@ -178,7 +193,7 @@ Deno.test({
       assert.match(screen, /bar 2\.\d {3}marker: Verse/);
 
       // q: a clean exit, the terminal as it was.
-      await pane.keys("q");
+      await pane.quit();
       screen = await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
       assert.match(screen, /stemplay: left "One" \(song 1 of 2 of "Test Show"\) at /);
       await pane.waitFor((s) => s.trimEnd().endsWith(PROMPT.trim()), "the prompt");
@@ -209,7 +224,9 @@ Deno.test({
     };
     await withPane(write, async (pane) => {
       await pane.type(playSetlist(), true);
-      let screen = await pane.waitFor((s) => s.includes("> PLAYING"), "playing");
+      let screen = await pane.waitFor((s) => s.includes("[] STOPPED"), "stopped");
+      await pane.keys("Space");
+      screen = await pane.waitFor((s) => s.includes("> PLAYING"), "playing");
       assert.match(screen, /markers: 1 Top 0:00\.0 {2}2 Late 0:05\.0/);
       assert.match(screen, /tempo: none {3}count-in: off/);
       await pane.keys("Space");
@@ -230,7 +247,7 @@ Deno.test({
       // Paused, "at once" is a seek: the position is exactly on Late.
       screen = await pane.waitFor((s) => s.includes("marker: Late"), "the position at Late");
       assert.equal(shownPosition(screen), 5, screen);
-      assert.match(screen, /\|\| PAUSED/);
+      assert.match(screen, /\[\] STOPPED/, "Home from a pause stops (count-in armed)");
 
       // j then a number with no marker: a message, nothing moves; f: a fade-out message.
       await pane.keys("j", "7");
@@ -240,7 +257,7 @@ Deno.test({
       await pane.waitFor((s) => s.includes("> jump cancelled"), "j cancelled by another key");
       await pane.keys("f");
       await pane.waitFor((s) => s.includes("> fading out over 4 s"), "the fade message");
-      await pane.keys("q");
+      await pane.quit();
       await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
     });
   },

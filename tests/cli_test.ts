@@ -200,9 +200,11 @@ Deno.test("cli: render of a manifest song is bit-exact with Player.render (f32)"
   try {
     const manifest = await writeSong(dir);
     const out = `${dir}/mix.wav`;
-    const run = await runCli(["render", manifest, "-o", out], dir);
+    // --bus FOH: the front-of-house outputs (1-2) of the default profile.
+    const run = await runCli(["render", manifest, "-o", out, "--bus", "FOH"], dir);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /rendering \[=+\] 100%/);
+    assert.match(run.stdout, /2 ch \(bus FOH\)/);
     const written = decodeWav(await Deno.readFile(out));
     assert.equal(written.sampleRate, 48000);
     assert.equal(written.channels.length, 2);

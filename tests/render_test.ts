@@ -47,6 +47,9 @@ async function rig() {
     sampleRate: RATE,
     channels: 4,
     blockFrames: BLOCK,
+    // One unprotected bus: these tests check the plain solo rules (the in-ears' exemption
+    // has its own tests in buses_test.ts).
+    buses: { all: { outputs: [1, 2, 3, 4] } },
   });
   const model = new ReferenceMixer(RATE, 4, BLOCK);
   const add = (

@@ -205,3 +205,26 @@ Deno.test("settings: a named file that is missing, broken or bad is an error wit
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("settings: buses is the rig profile, checked, and passed to Player.open", () => {
+  const buses = { FOH: { outputs: [1, 2] }, "in-ears": { outputs: [3, 4], protected: true } };
+  const settings = parseSettings({ buses }, "stemplay.json");
+  assert.deepEqual(settings.buses, {
+    FOH: { outputs: [1, 2], protected: false },
+    "in-ears": { outputs: [3, 4], protected: true },
+  });
+  assert.deepEqual(settingsToPlayerOptions(settings).buses, settings.buses);
+  assert.throws(
+    () =>
+      parseSettings({ buses: { FOH: { outputs: [1, 2] }, ears: { outputs: [2] } } }, "rig.json"),
+    (error: unknown) => {
+      assert.ok(error instanceof StemplayError);
+      assert.equal(error.code, "SETTINGS");
+      assert.match(
+        error.message,
+        /rig\.json: buses\.ears\.outputs\[0\]: output 2 already belongs to bus "FOH"/,
+      );
+      return true;
+    },
+  );
+});

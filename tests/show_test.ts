@@ -319,8 +319,8 @@ Deno.test("show: bad input is refused by name and playback goes on unchanged", a
     await bad({ tempo: 0 }, /tempo: must be a tempo/);
     await bad({ tempo: -5 }, /tempo/);
     await bad({ tempo: 120, timeSignature: [0, 4] }, /timeSignature/);
-    await bad({ markers: [{ name: "X", at: 5 }] }, /markers\[0\]\.at/);
-    await bad({ markers: [{ name: "X", at: 0.5 }, { name: "Y", at: 0.2 }] }, /markers\[1\]\.at/);
+    await bad({ markers: [{ name: "X", at: 5 }] }, /markers\[1\]\.at/);
+    await bad({ markers: [{ name: "X", at: 0.5 }, { name: "Y", at: 0.2 }] }, /markers\[2\]\.at/);
     await bad({ generateClick: true }, /generateClick: needs the song's tempo/);
     const refused = (fn: () => unknown, pattern: RegExp) => {
       assert.throws(fn, (error: unknown) => {

@@ -136,11 +136,14 @@ Deno.test({
   async fn() {
     requireTool("tmux", signalName);
     await withDemo(async (pane, dir) => {
-      // Ctrl-C in raw mode arrives as a key: a normal quit.
+      // Ctrl-C in raw mode arrives as a key: an interrupt, exit 130 as documented, terminal
+      // restored first. It never asks for a second press.
       await pane.type(playCommand("--start Chorus"), true);
       let screen = await pane.waitFor((s) => s.includes("marker: Chorus"), "the screen at Chorus");
       await pane.keys("C-c");
-      screen = await pane.waitFor((s) => s.includes("exit=0"), "the exit status after Ctrl-C");
+      screen = await pane.waitFor((s) => /exit=\d/.test(s), "the exit status after Ctrl-C");
+      assert.match(screen, /exit=130/);
+      assert.match(screen, /stopped by SIGINT/);
       assert.equal(await pane.flag("alternate_on"), "0");
       assert.equal(await pane.flag("cursor_flag"), "1");
       assert.equal(
@@ -199,8 +202,45 @@ Deno.test({
       screen = await pane.waitFor((s) => /Pad +-4\.0 dB/.test(s), "Pad back to its -4.0 dB");
       assert.match(screen, /> Pad back to -4\.0 dB/);
       assert.match(trackRow(screen, 2), /Bass +-3\.0 dB +\. \. /, "other tracks untouched");
-      await pane.keys("q");
+      await pane.quit();
       await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
+    });
+  },
+});
+
+const safetyName =
+  "tui: q asks during playback; . stops with the count-in armed; c counts in a single song";
+Deno.test({
+  name: safetyName,
+  ignore: ignoreWithout("tmux", safetyName),
+  async fn() {
+    requireTool("tmux", safetyName);
+    await withDemo(async (pane) => {
+      await pane.type(playCommand("--start Chorus"), true);
+      let screen = await pane.waitFor((s) => s.includes("> PLAYING"), "playing");
+
+      // q while playing: a question, the song plays on.
+      await pane.keys("q");
+      screen = await pane.waitFor((s) => s.includes("press q again"), "q asks");
+      assert.match(screen, /> quit\? the song is playing: press q again within 2 s/);
+      assert.match(screen, /> PLAYING/);
+      const before = shownPosition(screen);
+      await pane.waitFor((s) => shownPosition(s) > before, "still playing");
+
+      // c: count-in on; . : stopped at the start, armed; space: the count-in plays.
+      await pane.keys("c");
+      await pane.waitFor((s) => s.includes("count-in: 1 bar"), "count-in on");
+      await pane.keys(".");
+      screen = await pane.waitFor((s) => s.includes("[] STOPPED"), "stopped");
+      assert.match(screen, /> stopped at the start \(count-in: 1 bar armed\)/);
+      assert.equal(shownPosition(screen), 0);
+      await pane.keys("Space");
+      screen = await pane.waitFor((s) => /count-in/.test(s.split("\n")[1] ?? ""), "counting in");
+      assert.match(screen, /> playing after a 1-bar count-in/);
+
+      // q, q: quits.
+      screen = await pane.quit();
+      assert.match(screen, /exit=0/);
     });
   },
 });

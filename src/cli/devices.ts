@@ -42,8 +42,28 @@ export async function devicesCommand(args: string[]): Promise<number> {
   const devices = await listDevices({ backend });
   if (devices.length === 0) {
     console.log(`no playback devices on the "${backend}" backend`);
-    return 0;
+  } else {
+    console.log(deviceTable(devices));
   }
-  console.log(deviceTable(devices));
+  if (backend === "auto" && !(await soundServerAnswers())) console.log(NO_SOUND_SERVER);
   return 0;
+}
+
+/** Said under the list when neither PulseAudio (or PipeWire's) nor JACK answers. */
+export const NO_SOUND_SERVER =
+  "note: no sound server is running (PulseAudio, PipeWire or JACK), so these are ALSA's " +
+  "own devices and plugins, most of them not sound cards. Start one, e.g. " +
+  "`pulseaudio --start` or `jackd -d alsa`, and run stemplay devices again.";
+
+/** Whether PulseAudio (or PipeWire's PulseAudio service) or JACK is there to play through. */
+async function soundServerAnswers(): Promise<boolean> {
+  for (const backend of ["pulseaudio", "jack"]) {
+    try {
+      await listDevices({ backend });
+      return true;
+    } catch {
+      // this one does not answer; try the next
+    }
+  }
+  return false;
 }

@@ -25,6 +25,7 @@ Usage:
   stemplay devices [--backend <name>]                         list playback devices
   stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
   stemplay demo [flags]                                       make a demo song and play it
+  stemplay --version                                          print the version
 
 Run \`stemplay <command> --help\` for a command's flags.
 Exit codes: 0 done, 1 runtime failure, 2 usage error.`,
@@ -54,12 +55,16 @@ Lists playback devices: id (for --device), name, channels, and which is the defa
 
   render: `Usage: stemplay render <song-folder | song.json | file...> -o <mix.wav> [flags]
 
-Bounces the song offline (no device, faster than real time) with its levels and routing.
+Bounces the song offline (no device, faster than real time) with its levels and routing,
+through the rig profile's buses (stemplay.json "buses"; default FOH 1-2, in-ears 3-4): the
+WAV has every output the profile uses, or only one bus's outputs with --bus.
 
   -o, --output <file>  the WAV file to write (required)
+  --bus <name>         only this bus's outputs (e.g. --bus FOH: a 2-channel mix)
   --rate <hz>          sample rate (default 48000)
-  --channels <n>       output channels (default 2)
-  --format <f>         f32 (default), s16 or s24`,
+  --channels <n>       output channels (default: the highest output of the profile)
+  --format <f>         f32 (default), s16 or s24
+  --config <file>      the settings file (default: stemplay.json here, if there is one)`,
 
   demo: `Usage: stemplay demo [flags]
 

@@ -33,6 +33,7 @@ const SEQUENCES: [string, Key][] = [
 const NAMED_CHARS: Record<string, Key> = {
   "\x03": "ctrl-c",
   " ": "space",
+  "\t": "tab",
   "\r": "enter",
   "\n": "enter",
 };
@@ -61,8 +62,12 @@ export function decodeKeys(text: string): Key[] {
   return keys;
 }
 
-/** What a key asks the screen loop to do after it was applied. */
-export type KeyOutcome = "continue" | "quit";
+/** What a key asks the screen loop to do after it was applied: go on, quit (q), or stop as
+ * an interrupt (Ctrl-C: exit 130, as a shell reports SIGINT). */
+export type KeyOutcome = "continue" | "quit" | "interrupt";
+
+/** The keys that stop or change the song: during playback they ask for a second press. */
+const CONFIRM_WINDOW_MS = 2000;
 
 /** The operator action each plain key stands for (the selected track fills in `track`). */
 export function keyAction(session: PlaySession, key: Key): Action | undefined {
@@ -80,6 +85,8 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
       return { type: "locate", marker: "next" };
     case "home":
       return { type: "seek", to: "start" };
+    case ".":
+      return { type: "stop" };
     case "m":
       return { type: "mute", track };
     case "s":
@@ -132,22 +139,78 @@ async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
  */
 export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<KeyOutcome> {
   const show = session.show;
+  if (key === "ctrl-c") return "interrupt"; // never asks: the way out when all else fails
   if (show.jumpPending) {
     show.jumpPending = false;
     if (/^[0-9]$/.test(key)) return run(session, { type: "jump", marker: Number(key), at: "bar" });
     session.message = "jump cancelled";
   }
+  if (show.songPickPending) {
+    show.songPickPending = false;
+    if (/^[1-9]$/.test(key)) {
+      const number = Number(key);
+      const title = session.player.setlist?.songs[number - 1]?.title ?? `song ${number}`;
+      if (!confirmed(session, `g${key}`, `g ${key}`, `go to ${number}. ${title}`)) {
+        return "continue";
+      }
+      return run(session, { type: "goto", song: number });
+    }
+    session.message = "song pick cancelled";
+  }
   switch (key) {
     case "q":
     case "Q":
-    case "ctrl-c":
-      return "quit";
+      return confirmed(session, "q", "q", "quit") ? "quit" : "continue";
     case "j":
       show.startJump();
       return "continue";
+    case "g":
+      show.startSongPick();
+      return "continue";
+    case "up":
+      session.moveSelection(-1);
+      return "continue";
+    case "down":
+      session.moveSelection(1);
+      return "continue";
+    case "tab":
+      session.moveSelection(1, true);
+      return "continue";
+    case "?":
+      session.helpPage++;
+      session.message = "key help: next page";
+      return "continue";
+    case "n":
+    case "p":
+      if (!confirmed(session, key, key, key === "n" ? "next song" : "previous song")) {
+        return "continue";
+      }
   }
   const action = keyAction(session, key);
   if (action) return run(session, action);
   if (/^[1-9]$/.test(key)) session.select(Number(key));
   return "continue";
+}
+
+/**
+ * During playback, `what` (quit, a song change) needs the same key again within 2 s; the
+ * screen says so. Not playing, it goes at once.
+ *
+ * @param id what must be pressed again (a key, or "g3" for a song pick)
+ * @param keys how to tell the operator what to press
+ */
+function confirmed(session: PlaySession, id: string, keys: string, what: string): boolean {
+  if (session.player.state !== "playing") {
+    session.confirm = undefined;
+    return true;
+  }
+  const now = performance.now();
+  const pending = session.confirm;
+  if (pending?.id === id && now <= pending.until) {
+    session.confirm = undefined;
+    return true;
+  }
+  session.confirm = { id, until: now + CONFIRM_WINDOW_MS };
+  session.message = `${what}? the song is playing: press ${keys} again within 2 s`;
+  return false;
 }

@@ -12,6 +12,10 @@ import { devicesCommand } from "./devices.ts";
 import { HELP } from "./help.ts";
 import { playCommand } from "./play.ts";
 import { renderCommand } from "./render.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** The version, from deno.json. */
+export const VERSION: string = denoJson.version;
 
 /** Exit codes. */
 export const EXIT = { done: 0, failure: 1, usage: 2 } as const;
@@ -31,6 +35,10 @@ function oneLine(text: string): string {
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
+    if (command === "--version" || command === "-V" || command === "version") {
+      console.log(`stemplay ${VERSION}`);
+      return EXIT.done;
+    }
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       console.log(HELP.main);
       return command === undefined ? EXIT.usage : EXIT.done;

@@ -86,8 +86,11 @@ export async function playOn(
     player.seek(seconds);
   }
   const session = new PlaySession(player, song);
-  player.play();
-  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+  const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  // A setlist opens stopped on the screen: the show is opened before the service starts.
+  if (setlist && screen) session.message = "setlist loaded, stopped: space plays the first song";
+  else player.play();
+  if (screen) {
     const signal = await runScreen(session);
     const list = player.setlist;
     const where = list

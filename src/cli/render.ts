@@ -5,6 +5,7 @@
  * @module
  */
 
+import { basename, dirname, extname } from "node:path";
 import { Player } from "../player.ts";
 import { StemplayError } from "../errors.ts";
 import { WavFileWriter, type WavFormat } from "../wav.ts";
@@ -13,6 +14,8 @@ import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { StderrProgress } from "./progress.ts";
 import { loadInputs } from "./song_source.ts";
+import { type BusProfile, defaultBusProfile, profileChannels } from "../buses.ts";
+import { loadSettings } from "../settings.ts";
 
 const COMMAND = "stemplay render";
 /** Blocks rendered per write: a multiple of the block size, so the result is the same as
@@ -25,17 +28,33 @@ export interface RenderJob {
   inputs: string[];
   output: string;
   sampleRate: number;
-  channels: number;
+  /** The engine's outputs (default: the highest output of the profile). */
+  channels?: number;
   format: WavFormat;
+  /** The rig profile (default: FOH 1-2, in-ears 3-4). */
+  buses?: BusProfile;
+  /** Only this bus's outputs go into the file. */
+  bus?: string;
 }
 
 /** Renders `job` and returns the number of frames written. */
 export async function renderSong(job: RenderJob): Promise<number> {
+  const profile = job.buses ?? defaultBusProfile(2);
   await using player = await Player.open({
     backend: "offline",
     sampleRate: job.sampleRate,
-    channels: job.channels,
+    channels: job.channels ?? profileChannels(profile),
+    buses: profile,
   });
+  // Every output, or the outputs of one bus (0-based).
+  const outputs = job.bus === undefined
+    ? Array.from({ length: player.channels }, (_, o) => o)
+    : player.bus(job.bus).outputs.map((output) => output - 1);
+  if (outputs.some((output) => output >= player.channels)) {
+    throw new UsageError(
+      `${COMMAND}: bus "${job.bus}" uses outputs beyond --channels ${player.channels}`,
+    );
+  }
   const loading = new StderrProgress("loading  ");
   const song = await loadInputs(player, job.inputs, (done, total) => loading.update(done, total));
   loading.done();
@@ -43,14 +62,16 @@ export async function renderSong(job: RenderJob): Promise<number> {
   if (total === 0) {
     throw new StemplayError("EMPTY", `${job.inputs.join(", ")}: nothing to render (no frames)`);
   }
-  const writer = await WavFileWriter.create(job.output, job.channels, job.sampleRate, job.format);
+  for (const problem of player.busProblems) console.error(`stemplay: ${problem}`);
+  const writer = await WavFileWriter.create(job.output, outputs.length, job.sampleRate, job.format);
   const rendering = new StderrProgress("rendering");
   try {
     player.play();
     const chunk = player.blockFrames * BLOCKS_PER_CHUNK;
     for (let done = 0; done < total;) {
       const frames = Math.min(chunk, total - done);
-      await writer.write(player.render(frames));
+      const rendered = player.render(frames);
+      await writer.write(outputs.map((output) => rendered[output]));
       done += frames;
       rendering.update(done, total);
     }
@@ -64,9 +85,34 @@ export async function renderSong(job: RenderJob): Promise<number> {
   await writer.close();
   console.log(
     `wrote ${job.output}: "${song.title}", ${formatTime(total / job.sampleRate)}, ` +
-      `${job.channels} ch, ${job.sampleRate} Hz, ${job.format}`,
+      `${outputs.length} ch${job.bus === undefined ? "" : ` (bus ${job.bus})`}, ` +
+      `${job.sampleRate} Hz, ${job.format}`,
   );
   return total;
+}
+
+/** The output must be a .wav file in a folder that exists: checked before any decoding. */
+async function checkOutput(output: string): Promise<void> {
+  const extension = extname(output).toLowerCase();
+  if (extension !== ".wav") {
+    throw new UsageError(
+      `${COMMAND}: -o ${output}: render writes WAV files only` +
+        (extension ? `, not ${extension}` : "") +
+        `; name it ${basename(output, extname(output)) || "mix"}.wav ` +
+        `(convert it afterwards, e.g. with ffmpeg or lame)`,
+    );
+  }
+  const folder = dirname(output);
+  const info = await Deno.stat(folder).catch(() => undefined);
+  if (!info) {
+    throw new UsageError(
+      `${COMMAND}: -o ${output}: the folder "${folder}" does not exist (create it first, ` +
+        `or write the file somewhere else)`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(`${COMMAND}: -o ${output}: "${folder}" is a file, not a folder`);
+  }
 }
 
 /** Runs `stemplay render …` and returns the exit code. */
@@ -76,13 +122,15 @@ export async function renderCommand(args: string[]): Promise<number> {
     rate: { type: "string" },
     channels: { type: "string" },
     format: { type: "string" },
+    bus: { type: "string" },
+    config: { type: "string" },
   });
   if (parsed.flags.help) {
     console.log(HELP.render);
     return 0;
   }
   const sampleRate = integerFlag(COMMAND, parsed, "rate", 8000, 768000) ?? 48000;
-  const channels = integerFlag(COMMAND, parsed, "channels", 1, 32) ?? 2;
+  const channels = integerFlag(COMMAND, parsed, "channels", 1, 32);
   const format = choiceFlag(COMMAND, parsed, "format", FORMATS) ?? "f32";
   const output = stringFlag(parsed, "output");
   if (output === undefined) {
@@ -91,6 +139,17 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (parsed.positionals.length === 0) {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to render`);
   }
-  await renderSong({ inputs: parsed.positionals, output, sampleRate, channels, format });
+  await checkOutput(output);
+  const settings = await loadSettings(stringFlag(parsed, "config"));
+  const bus = stringFlag(parsed, "bus");
+  await renderSong({
+    inputs: parsed.positionals,
+    output,
+    sampleRate,
+    channels,
+    format,
+    buses: settings.buses,
+    bus,
+  });
   return 0;
 }

@@ -27,6 +27,12 @@ export class PlaySession {
   selected = 0;
   /** What the last key did, shown on the screen's message line. */
   message = "";
+  /** The page of key help shown when it does not fit (`?` turns it). */
+  helpPage = 0;
+  #outputLevels: number[] = [];
+  #lastOutputMeterAt = 0;
+  /** A key that asked for a second press during playback, and until when (performance.now()). */
+  confirm?: { id: string; until: number };
   /** The screen's show state (a pending j, the beat grid). */
   readonly show: ShowControls;
   /** The operator actions every key goes through (shared with any other surface). */
@@ -79,6 +85,27 @@ export class PlaySession {
   /** The monitor's figures, or undefined when it is off. */
   latency(): LatencyStats | undefined {
     return this.player.latencyMonitor ? this.player.latencyStats() : undefined;
+  }
+
+  /** Up, down and Tab: the selection moves by `by` tracks (Tab wraps around). */
+  moveSelection(by: number, wrap = false): void {
+    const count = this.player.tracks.length;
+    if (count === 0) return;
+    const next = this.selected + by;
+    this.selected = wrap ? (next + count) % count : Math.max(0, Math.min(count - 1, next));
+    this.message = `track ${this.selected + 1} ${this.player.tracks[this.selected].name} selected`;
+  }
+
+  /** Per-output meter levels (linear), index 0 = output 1, falling like the track meters. */
+  outputLevels(now = performance.now()): number[] {
+    const peaks = this.player.readOutputPeaks();
+    const seconds = this.#lastOutputMeterAt ? (now - this.#lastOutputMeterAt) / 1000 : 0;
+    this.#lastOutputMeterAt = now;
+    const fall = Math.pow(10, -METER_FALL_DB_PER_SECOND * seconds / 20);
+    this.#outputLevels = peaks.map((peak, index) =>
+      Math.max(peak, (this.#outputLevels[index] ?? 0) * fall)
+    );
+    return this.#outputLevels;
   }
 
   /** Per-track meter levels (linear), peaks from the callback with a falling decay. */

@@ -17,6 +17,8 @@ export class ShowControls {
   #session: PlaySession;
   /** True after `j`, until the next key (a marker number, or anything else to cancel). */
   jumpPending = false;
+  /** True after `g`, until the next key (a song number, or anything else to cancel). */
+  songPickPending = false;
   #songKey = "";
   #grid?: { key: string; beats: Beat[] };
 
@@ -62,6 +64,17 @@ export class ShowControls {
     const grid = this.grid();
     const found = grid && barBeatAt(grid, Math.round(seconds * this.#player.sampleRate));
     return found && `${found.bar}.${found.beat}`;
+  }
+
+  /** g: waits for a song number of the setlist. */
+  startSongPick(): void {
+    const setlist = this.#player.setlist;
+    if (!setlist) {
+      this.#session.message = "g: no setlist (play a setlist.json to pick songs)";
+      return;
+    }
+    this.songPickPending = true;
+    this.#session.message = `song: press its number (1-${Math.min(9, setlist.songs.length)})`;
   }
 
   /** j: waits for a marker number. */

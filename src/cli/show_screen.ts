@@ -75,10 +75,15 @@ export function showStateLine(session: PlaySession): string {
       : "count-in: off",
   ];
   const loop = player.loopRange;
-  if (loop) {
-    const marker = session.markerAt(loop.start);
+  const leaving = loop ? undefined : player.leavingLoop;
+  const shown = loop ?? leaving;
+  if (shown) {
+    const marker = session.markerAt(shown.start);
     parts.push(
-      `loop: ${formatTime(loop.start)}-${formatTime(loop.end)}${marker ? ` ${marker.name}` : ""}`,
+      `loop: ${formatTime(shown.start)}-${formatTime(shown.end)}${
+        marker ? ` ${marker.name}` : ""
+      }` +
+        (leaving ? " (last pass)" : ""),
     );
   }
   return parts.join("   ");

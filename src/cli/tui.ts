@@ -21,8 +21,8 @@ function refusal(error: unknown): string {
 }
 
 /**
- * Runs the screen until q or Ctrl-C (returns undefined), or SIGINT/SIGTERM (returns the
- * signal, after the terminal was restored at once). The caller closes the player.
+ * Runs the screen until q (returns undefined), or Ctrl-C, SIGINT or SIGTERM (returns the
+ * signal, after the terminal was restored). The caller closes the player.
  */
 export async function runScreen(session: PlaySession): Promise<Deno.Signal | undefined> {
   const terminal = new TerminalScreen();
@@ -36,7 +36,7 @@ export async function runScreen(session: PlaySession): Promise<Deno.Signal | und
     const draw = () => {
       session.show.sync(); // a setlist transition may have changed the song
       const { columns, rows } = terminal.size;
-      terminal.draw(frameText(frameLines(session, columns), columns, rows));
+      terminal.draw(frameText(frameLines(session, columns, rows), columns, rows));
     };
     draw();
     timer = setInterval(draw, FRAME_MS);
@@ -47,7 +47,9 @@ export async function runScreen(session: PlaySession): Promise<Deno.Signal | und
       if (next === null) return undefined; // stdin closed: nobody can press q any more
       for (const key of decodeKeys(decoder.decode(buffer.subarray(0, next)))) {
         try {
-          if (await handleKey(session, key) === "quit") return undefined;
+          const outcome = await handleKey(session, key);
+          if (outcome === "quit") return undefined;
+          if (outcome === "interrupt") return "SIGINT";
         } catch (error) {
           session.message = refusal(error);
         }

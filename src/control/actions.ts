@@ -26,120 +26,166 @@ export type MarkerRef = number | string;
 /** Starts playback. From a stop the song's count-in plays first (when it has one); after a
  * song of a setlist ended, the next song starts (with its count-in). */
 export interface PlayAction {
+  /** The action. */
   type: "play";
 }
 /** Pauses, keeping the position. */
 export interface PauseAction {
+  /** The action. */
   type: "pause";
 }
 /** Plays when not playing, pauses when playing (a single foot switch, the space bar). */
 export interface TogglePlayAction {
+  /** The action. */
   type: "togglePlay";
 }
 /** Stops and returns to the song's start, with the count-in armed for the next play. */
 export interface StopAction {
+  /** The action. */
   type: "stop";
 }
 /** The next song of the setlist, stopped at its start. */
 export interface NextAction {
+  /** The action. */
   type: "next";
 }
 /** The previous song of the setlist, stopped at its start. */
 export interface PreviousAction {
+  /** The action. */
   type: "previous";
 }
 /** A song of the setlist by its number (from 1) or its title, stopped at its start. */
 export interface GotoAction {
+  /** The action. */
   type: "goto";
+  /** The song: its number in the setlist from 1, or its title. */
   song: number | string;
 }
 /** Jumps to a marker: `at` "bar" (default: on the next bar line), "beat", "section" (the next
  * marker) or "now". Without a tempo there are no bars: it jumps at once. Not playing, it moves
  * the position there. */
 export interface JumpAction {
+  /** The action. */
   type: "jump";
+  /** The marker: its number from 1, or its name. */
   marker: MarkerRef;
+  /** When it happens (see the action). */
   at?: JumpAt;
 }
 /** Cancels a scheduled jump that has not happened yet. */
 export interface CancelJumpAction {
+  /** The action. */
   type: "cancelJump";
 }
 /** Loops a section (a marker to the next one): the section the position is in, or `marker`. */
 export interface VampAction {
+  /** The action. */
   type: "vamp";
+  /** The marker: its number from 1, or its name. */
   marker?: MarkerRef;
 }
 /** Leaves the loop: at its "end" (default: this pass plays out) or "now". */
 export interface ExitLoopAction {
+  /** The action. */
   type: "exitLoop";
+  /** When it happens (see the action). */
   at?: "end" | "now";
 }
 /** Count-in: `bars` sets it (0 turns it off); without `bars` it toggles between off and the
  * setlist's bars for this song (else 1 bar). Needs the song's tempo. */
 export interface CountInAction {
+  /** The action. */
   type: "countIn";
+  /** Bars of count-in (0: off). */
   bars?: number;
 }
 /** Fades the whole show mix out over `seconds` (default 4), then pauses. Protected buses
  * (the in-ears) are not faded. */
 export interface FadeOutAction {
+  /** The action. */
   type: "fadeOut";
+  /** Seconds (see the action for the default). */
   seconds?: number;
 }
 /** Fades the show mix in over `seconds` (default 4), playing. */
 export interface FadeInAction {
+  /** The action. */
   type: "fadeIn";
+  /** Seconds (see the action for the default). */
   seconds?: number;
 }
 /** Moves the position at once: `to` seconds (or "start"), or `by` seconds from here. */
 export interface SeekAction {
+  /** The action. */
   type: "seek";
+  /** Where to: seconds from the start, or "start". */
   to?: number | "start";
+  /** Seconds from the position (negative: back). */
   by?: number;
 }
 /** Moves the position at once to the next or previous marker (or a marker). */
 export interface LocateAction {
+  /** The action. */
   type: "locate";
+  /** The marker: its number from 1, or its name. */
   marker: "next" | "previous" | MarkerRef;
 }
 /** A track's level: exactly one of `gain` (linear, 0..1000), `gainDb`, `stepDb` (relative;
  * stepping below -60 dB gives silence) or `reset` (back to the gain the song gave it). */
 export interface TrackGainAction {
+  /** The action. */
   type: "trackGain";
+  /** The track: its number on the screen from 1, or its name. */
   track: TrackRef;
+  /** Linear gain (1 = unity). */
   gain?: number;
+  /** Gain in dB. */
   gainDb?: number;
+  /** dB to add to the gain (negative: down). */
   stepDb?: number;
+  /** Back to the gain the song gave the track. */
   reset?: true;
 }
 /** Mutes (`on: true`), unmutes (`on: false`) or toggles (no `on`) a track. */
 export interface MuteAction {
+  /** The action. */
   type: "mute";
+  /** The track: its number on the screen from 1, or its name. */
   track: TrackRef;
+  /** On (true) or off (false); omitted: toggles. */
   on?: boolean;
 }
 /** Solos, unsolos or toggles a track. Tracks on a protected bus (the in-ears) are never
  * silenced by a solo. */
 export interface SoloAction {
+  /** The action. */
   type: "solo";
+  /** The track: its number on the screen from 1, or its name. */
   track: TrackRef;
+  /** On (true) or off (false); omitted: toggles. */
   on?: boolean;
 }
 /** A bus's own level (e.g. the in-ears): `gain` (linear) or `gainDb`. */
 export interface BusGainAction {
+  /** The action. */
   type: "busGain";
+  /** The bus, by name (e.g. "in-ears"). */
   bus: string;
+  /** Linear gain (1 = unity). */
   gain?: number;
+  /** Gain in dB. */
   gainDb?: number;
 }
 /** Reopens the audio device after it was lost (or the same device again). */
 export interface ReopenDeviceAction {
+  /** The action. */
   type: "reopenDevice";
 }
 /** The latency monitor on, off, or toggled (no `on`). */
 export interface LatencyMonitorAction {
+  /** The action. */
   type: "latencyMonitor";
+  /** On (true) or off (false); omitted: toggles. */
   on?: boolean;
 }
 

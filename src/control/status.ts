@@ -13,6 +13,7 @@ import type { Marker } from "../song.ts";
 export interface MarkerStatus {
   /** From 1, as `jump` takes it. */
   number: number;
+  /** Its name. */
   name: string;
   /** Seconds from the song's start. */
   at: number;
@@ -22,19 +23,41 @@ export interface MarkerStatus {
 export interface TrackStatus {
   /** From 1, as the screen shows it and `mute`/`solo`/`trackGain` take it. */
   number: number;
+  /** Its name. */
   name: string;
   /** Linear gain (1 = unity). */
   gain: number;
   /** Gain in dB (-Infinity for silence). */
   gainDb: number;
+  /** Muted. */
   muted: boolean;
+  /** Soloed. */
   solo: boolean;
-  /** The bus the track plays on, when the player has buses. */
+  /** The bus the track plays on (undefined: its route reaches no single bus). */
   bus?: string;
+  /** The bus was guessed from the file's name (a folder song). */
+  busGuessed: boolean;
+}
+
+/** One bus of the rig profile. */
+export interface BusStatus {
+  /** Its name. */
+  name: string;
+  /** Outputs from 1. */
+  outputs: number[];
+  /** Ignores solo and show fades (the in-ears). */
+  protected: boolean;
+  /** False when the device lacks its outputs: its tracks are muted. */
+  available: boolean;
+  /** Linear gain (1 = unity). */
+  gain: number;
+  /** Gain in dB. */
+  gainDb: number;
 }
 
 /** The state of one show, as a remote shows it. */
 export interface ControlStatus {
+  /** The transport's state ("error": the device was lost). */
   state: PlayerState;
   /** Seconds; negative during a count-in (seconds until the song starts). */
   position: number;
@@ -69,7 +92,10 @@ export interface ControlStatus {
      * cannot load). Empty when all is well. */
     problems: string[];
   };
+  /** Every track of the song, in screen order. */
   tracks: TrackStatus[];
+  /** Every bus of the rig profile. */
+  buses: BusStatus[];
   /** The setlist, when one is loaded. */
   setlist?: { title: string; songs: { number: number; title: string }[]; current: number };
 }
@@ -129,6 +155,7 @@ export function readStatus(player: Player): ControlStatus {
   const jump = player.scheduledJump;
   const problems: string[] = [];
   if (lost) problems.push(`the audio device ${player.deviceName} was lost`);
+  problems.push(...player.busProblems);
   if (setlist?.nextError) problems.push(`the next song cannot load: ${setlist.nextError}`);
   return {
     state,
@@ -167,6 +194,16 @@ export function readStatus(player: Player): ControlStatus {
       gainDb: track.gain > 0 ? track.gainDb : -Infinity,
       muted: track.muted,
       solo: track.solo,
+      bus: track.bus,
+      busGuessed: track.busGuessed,
+    })),
+    buses: player.buses.map((bus) => ({
+      name: bus.name,
+      outputs: [...bus.outputs],
+      protected: bus.protected,
+      available: bus.available,
+      gain: bus.gain,
+      gainDb: bus.gain > 0 ? bus.gainDb : -Infinity,
     })),
     setlist: setlist && {
       title: setlist.title,

@@ -118,8 +118,7 @@ export class ControlSurface {
     const player = this.player;
     switch (action.type) {
       case "play":
-        player.play();
-        return "playing";
+        return await this.#play();
       case "pause":
         player.pause();
         return "paused";
@@ -128,11 +127,10 @@ export class ControlSurface {
           player.pause();
           return "paused";
         }
-        player.play();
-        return "playing";
+        return await this.#play();
       case "stop":
         player.stop();
-        return "stopped at the start";
+        return `stopped at the start${this.#countInNote()}`;
       case "next":
       case "previous":
         return await this.#step(action.type === "next" ? 1 : -1);
@@ -163,6 +161,11 @@ export class ControlSurface {
         return `fading in over ${seconds} s`;
       }
       case "seek": {
+        if (action.to === "start" && player.state !== "playing") {
+          // Back to the top from a pause or the end is a stop: the count-in is armed again.
+          player.stop();
+          return `to start${this.#countInNote()}`;
+        }
         const target = action.to === "start"
           ? 0
           : action.to ?? Math.max(0, player.position) + action.by!;
@@ -198,6 +201,29 @@ export class ControlSurface {
         return `latency monitor ${on ? "on" : "off"}`;
       }
     }
+  }
+
+  /** Play. After a setlist song ended (a "stop" transition), play starts the next song,
+   * with its count-in; from a stop or the end, the count-in plays first. */
+  async #play(): Promise<string> {
+    const player = this.player;
+    const setlist = player.setlist;
+    let moved = "";
+    if (player.state === "ended" && setlist && setlist.index + 1 < setlist.songs.length) {
+      await player.goto(setlist.index + 1);
+      this.#sync();
+      moved = `song ${setlist.index + 2} of ${setlist.songs.length}: ${player.title}, `;
+    }
+    const state = player.state;
+    const countIn = (state === "stopped" || state === "ended") && player.countIn > 0;
+    player.play();
+    return `${moved}playing${countIn ? ` after a ${player.countIn}-bar count-in` : ""}`;
+  }
+
+  /** " (count-in: 1 bar armed)" when a count-in will play on the next play. */
+  #countInNote(): string {
+    const bars = this.player.countIn;
+    return bars > 0 ? ` (count-in: ${bars} bar${bars === 1 ? "" : "s"} armed)` : "";
   }
 
   /** A track by its number (from 1) or name. @throws {StemplayError} "TRACK" */
@@ -374,11 +400,11 @@ export class ControlSurface {
   }
 }
 
-/** Sets a bus's gain. */
+/** Sets a bus's own gain (e.g. the in-ears). */
 function busGain(player: Player, name: string, gain: number): string {
-  void player;
-  void gain;
-  fail("BUS", `no bus named "${name}" (this player has no buses)`);
+  const bus = player.bus(name); // "BUS" naming the buses there are
+  bus.gain = gain;
+  return `bus ${bus.name} ${formatGain(bus.gain)}`;
 }
 
 /**

@@ -76,6 +76,19 @@ export class Pane {
     throw new Error(`waited for ${what}; the screen was:\n${screen}`);
   }
 
+  /** Quits the play screen with q, and with q again when it asks (a song is playing: q
+   * needs a second press within 2 s). Resolves once the exit status shows. */
+  async quit(): Promise<string> {
+    await this.keys("q");
+    const screen = await this.waitFor(
+      (s) => /exit=\d+/.test(s) || s.includes("press q again"),
+      "the exit, or the question",
+    );
+    if (/exit=\d+/.test(screen)) return screen;
+    await this.keys("q");
+    return await this.waitFor((s) => /exit=\d+/.test(s), "the exit status");
+  }
+
   /** Ends the tmux server (and whatever runs in it), and removes its socket file, which
    * kill-server leaves behind. */
   async close(): Promise<void> {
