@@ -185,6 +185,8 @@ static sp_result open_output_into(sp_output *output, const open_request *request
         }
         output->has_device = true;
     }
+    output->has_info =
+        ma_device_get_info(&output->device, ma_device_type_playback, &output->info) == MA_SUCCESS;
     return SP_OK;
 }
 
@@ -230,14 +232,33 @@ static sp_result open_output(const sp_engine_config *config, uint32_t sample_rat
     return result;
 }
 
-/* The device must run what the engine renders: miniaudio would otherwise convert silently,
- * and a channel count conversion remixes outputs (an in-ear click into front of house). A rate
- * conversion is refused as well: its resampler is not of playback quality and adds latency.
- * 0 asks for nothing. Writes what the device runs into config's found_ fields. */
+/* The channel count the device itself has: a sound server (PulseAudio) takes a stream of any
+ * count and remixes it into its sink, so miniaudio's side alone cannot tell. 0: unknown. */
+static uint32_t native_channels(const sp_output *output, uint32_t wanted) {
+    if (!output->has_info || output->info.nativeDataFormatCount == 0) return 0;
+    uint32_t most = 0;
+    for (uint32_t i = 0; i < output->info.nativeDataFormatCount; i++) {
+        const uint32_t channels = output->info.nativeDataFormats[i].channels;
+        if (channels == 0 || channels == wanted) return wanted; /* any count, or this one */
+        if (channels > most) most = channels;
+    }
+    return most;
+}
+
+/* The device must play what the engine renders, output n on channel n. A channel count
+ * conversion remixes outputs (an in-ear click into front of house), so it is refused, whether
+ * miniaudio or the sound server would do it. A rate that miniaudio would convert is refused as
+ * well (its resampler is not of playback quality and adds latency); a sound server that
+ * resamples streams itself (PulseAudio, PipeWire) is left to do its job. 0 asks for nothing.
+ * Writes what the device runs into config's found_ fields. */
 static sp_result check_format(const sp_output *output, uint32_t sample_rate, uint32_t channels,
                               sp_engine_config *config) {
     const uint32_t found_rate = output->device.playback.internalSampleRate;
-    const uint32_t found_channels = output->device.playback.internalChannels;
+    uint32_t found_channels = output->device.playback.internalChannels;
+    if (channels != 0 && found_channels == channels) {
+        const uint32_t device_channels = native_channels(output, channels);
+        if (device_channels != 0) found_channels = device_channels;
+    }
     config->found_sample_rate = found_rate;
     config->found_channels = found_channels;
     if (channels != 0 && found_channels != channels) return SP_ERROR_FORMAT;

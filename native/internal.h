@@ -164,6 +164,9 @@ typedef struct sp_output {
     ma_context context;
     ma_device device;
     bool has_context, has_device;
+    /* What the device itself offers, behind any conversion (a sound server's own remix) */
+    ma_device_info info;
+    bool has_info;
     sp_engine *engine;           /* set before the device starts */
     _Atomic int32_t detached;    /* control -> audio: never touch the engine again */
     _Atomic int32_t in_callback; /* audio -> control: the callback may be touching the engine */

@@ -133,14 +133,15 @@ export class DeviceRecovery {
     };
   }
 
-  /** The watchdog saw the callback stop: report it and start retrying. */
-  deviceLost(reason: string): void {
+  /** The watchdog saw the callback stop (its last block at `lastBlockAt`, performance.now()
+   * time): report it and start retrying. */
+  deviceLost(reason: string, lastBlockAt = performance.now()): void {
     if (this.#lost || this.#closed) return;
     this.#lost = true;
     this.#losses++;
     this.#lastError = { message: reason, time: Date.now() };
     const playing = this.#host.transportState() === "playing";
-    this.#loss = { position: this.#host.positionFrames(), at: performance.now(), playing };
+    this.#loss = { position: this.#host.positionFrames(), at: lastBlockAt, playing };
     // No callback runs now, so a pause is taken by the new device's first block: it comes
     // back silent, and resume() decides when (and where) to play.
     if (playing && this.#mode !== "where-lost") this.#host.pause();
@@ -152,10 +153,9 @@ export class DeviceRecovery {
   /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given device or the
    * one the player had. On success it becomes the device recovery returns to. */
   async reopen(target: DeviceTarget | undefined): Promise<void> {
-    if (this.#attempt) {
-      await this.#attempt;
-      if (!this.#lost && target === undefined) return; // the running attempt brought it back
-    }
+    await this.#attempt?.catch(() => {});
+    // The device plays (maybe the running attempt brought it back): nothing to reopen.
+    if (!this.#lost && target === undefined) return;
     this.#cancelTimer();
     await this.#run(target, true);
   }
@@ -204,12 +204,10 @@ export class DeviceRecovery {
     try {
       await attempt;
     } catch (error) {
-      const wasLost = this.#lost;
+      // A refused device leaves the old one playing; one that failed to start leaves none,
+      // and the watchdog then calls it lost.
       if (!this.#closed) this.#failed(error);
-      if (byHand) {
-        if (!wasLost && !this.#closed) this.deviceLost(messageOf(error));
-        throw error;
-      }
+      if (byHand) throw error;
       return;
     } finally {
       this.#attempt = undefined;

@@ -803,6 +803,7 @@ export class Player extends EventTarget {
           `the audio device ${this.deviceName} stopped (no callback for ${
             Math.round(now - this.#lastBlockChangeAt)
           } ms)`,
+          this.#lastBlockChangeAt,
         );
         return;
       }
