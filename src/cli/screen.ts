@@ -11,6 +11,7 @@ import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
+import { healthLine } from "./health_line.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -87,6 +88,7 @@ export function frameLines(session: PlaySession, columns: number): string[] {
     `device: ${player.deviceName} (${player.backendName})  ${player.sampleRate} Hz  ` +
       `${player.channels} ch  block ${player.blockFrames}`,
   );
+  lines.push(healthLine(player.health, Date.now()));
   const latency = session.latency();
   if (latency) {
     lines.push(
@@ -99,7 +101,7 @@ export function frameLines(session: PlaySession, columns: number): string[] {
   lines.push(session.message ? `> ${session.message}` : "");
   lines.push("");
   lines.push("space play/pause  <- -> 5 s  [ ] markers  Home start  1-9 track  m mute  s solo");
-  lines.push("+ - gain  0 reset gain  l latency monitor  r reopen a lost device  q quit");
+  lines.push("+ - gain  0 reset gain  l latency monitor  r retry a lost device now  q quit");
   lines.push(
     "n p song  j 1-9 jump at next bar  x cancel jump  v vamp  Enter end loop  c count-in  f fade",
   );
