@@ -97,6 +97,11 @@ export const symbols = {
     parameters: [],
     result: "u32",
   },
+  /** uint32_t sp_hanging_opens(void) */
+  sp_hanging_opens: {
+    parameters: [],
+    result: "u32",
+  },
   /** sp_result sp_engine_info(const sp_engine *engine, uint32_t *out) */
   sp_engine_info: {
     parameters: [

@@ -203,11 +203,19 @@ static sp_result open_work(void *arg) {
     return SP_OK;
 }
 
+static _Atomic uint32_t hanging_opens; /* opens past their deadline that have not returned */
+
 /* An open that came back after its deadline: nobody wants the device any more. */
 static void open_late(void *arg) {
+    atomic_fetch_sub_explicit(&hanging_opens, 1, memory_order_relaxed);
     open_request *request = arg;
     close_output(request->output);
     free(request);
+}
+
+static void count_hanging_open(void *arg) {
+    (void)arg;
+    atomic_fetch_add_explicit(&hanging_opens, 1, memory_order_relaxed);
 }
 
 /* Opens (does not start) a device on a helper thread, waiting at most timeout_ms. */
@@ -225,7 +233,8 @@ static sp_result open_output(const sp_engine_config *config, uint32_t sample_rat
     request->block_frames = block_frames;
     const uint32_t timeout_ms =
         config->timeout_ms ? config->timeout_ms : SP_DEFAULT_DEVICE_TIMEOUT_MS;
-    const sp_result result = sp_run_with_deadline(open_work, NULL, open_late, request, timeout_ms);
+    const sp_result result =
+        sp_run_with_deadline(open_work, count_hanging_open, open_late, request, timeout_ms);
     if (result == SP_ERROR_TIMEOUT) return result; /* the request now belongs to the helper */
     *out_output = request->output;
     free(request);
@@ -463,6 +472,10 @@ SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
 
 SP_API uint32_t sp_abandoned_outputs(void) {
     return sp_stuck_threads();
+}
+
+SP_API uint32_t sp_hanging_opens(void) {
+    return atomic_load_explicit(&hanging_opens, memory_order_relaxed);
 }
 
 SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out) {

@@ -173,6 +173,9 @@ SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config);
 /* Device threads given up on (teardowns handed off, opens past their deadline) that have not
  * returned yet: a hung server keeps them. */
 SP_API uint32_t sp_abandoned_outputs(void);
+/* Of those, the device opens given up on past their deadline (a frozen server holds them):
+ * a caller that retries can wait for them instead of piling up more. */
+SP_API uint32_t sp_hanging_opens(void);
 /* out: SP_INFO_COUNT values. */
 SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out);
 /* The device's name and the backend's name, NUL-terminated, truncated to capacity. */

@@ -48,7 +48,8 @@ export interface PlayerHealth {
 export const RETRY_FIRST_MS = 250;
 export const RETRY_MAX_MS = 5000;
 /** Opens given up on past their deadline that still hang (a frozen server): no new attempt is
- * started while this many hang, so a server that never answers does not pile up threads. */
+ * started while this many hang, so a server that never answers does not pile up threads. (The
+ * teardowns of dead devices, which may hang for good after a server crash, do not count.) */
 const MAX_HANGING_OPENS = 4;
 
 /** What recovery needs of the player. */
@@ -189,7 +190,7 @@ export class DeviceRecovery {
   /** One open; on failure (automatic) the next one is scheduled. */
   async #run(target: DeviceTarget | undefined, byHand: boolean): Promise<void> {
     if (this.#closed) return;
-    const hanging = this.#host.native.sp_abandoned_outputs();
+    const hanging = this.#host.native.sp_hanging_opens();
     if (!byHand && hanging >= MAX_HANGING_OPENS) {
       this.#failed(
         new StemplayError(

@@ -99,7 +99,9 @@ Deno.test({
       const stuckTeardowns = player.native.sp_abandoned_outputs();
       console.log(
         `device loss: devicelost ${lostAfter.toFixed(0)} ms after SIGKILL; recovered ` +
-          `${reopenMs.toFixed(0)} ms after the server returned; resumed at frame ${resumedAt} (lost at ${positionAtLoss}); ` +
+          `${
+            reopenMs.toFixed(0)
+          } ms after the server returned; resumed at frame ${resumedAt} (lost at ${positionAtLoss}); ` +
           `dead-device teardowns still blocked: ${stuckTeardowns}`,
       );
 
