@@ -20,6 +20,9 @@ static const backend_name BACKENDS[] = {
     {"wasapi", ma_backend_wasapi},     {"dsound", ma_backend_dsound},
     {"winmm", ma_backend_winmm},       {"aaudio", ma_backend_aaudio},
     {"opensl", ma_backend_opensl},     {"webaudio", ma_backend_webaudio},
+    /* miniaudio's own names, as sp_engine_backend_name gives them (to reopen the same one) */
+    {"directsound", ma_backend_dsound}, {"audio(4)", ma_backend_audio4},
+    {"opensl|es", ma_backend_opensl},
 };
 
 /* "PulseAudio" and "Core Audio" (miniaudio's names) as "pulseaudio" and "coreaudio". */
