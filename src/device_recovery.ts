@@ -139,6 +139,7 @@ export class DeviceRecovery {
   deviceLost(reason: string, lastBlockAt = performance.now()): void {
     if (this.#lost || this.#closed) return;
     this.#lost = true;
+    this.#refused = false;
     this.#losses++;
     this.#lastError = { message: reason, time: Date.now() };
     const playing = this.#host.transportState() === "playing";

@@ -17,6 +17,7 @@ import { initialGain, Track, type TrackOptions } from "./track.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
 import { EngineConfig, formatMismatch } from "./engine_config.ts";
+import { DeviceWatchdog } from "./device_watchdog.ts";
 import {
   DeviceRecovery,
   type DeviceTarget,
@@ -72,15 +73,19 @@ export interface PlayerOptions {
  * lost. */
 export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
 
+const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
+  status: "ok",
+  losses: 0,
+  recoveries: 0,
+  overruns: 0,
+  starved: 0,
+  lastError: null,
+  nextRetryAt: null,
+});
 /** PlayerState by SP_STATE_* number. */
 const STATES: PlayerState[] = [];
 for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
-/** The device counts as lost when its callback has not run for this long. */
-const WATCHDOG_MIN_MS = 500;
-/** Until the callback has been seen running, a stream may take this long to start (a
- * PulseAudio stream on a null sink takes 1-2 s). */
-const WATCHDOG_STARTUP_MS = 5000;
 const RELEASE_WAIT_MS = 2;
 
 /** A song's tracks in their engine group. */
@@ -182,9 +187,7 @@ export class Player extends EventTarget {
   #recovery?: DeviceRecovery;
   #status = new BigUint64Array(STATUS.count);
   #lastState: PlayerState = "stopped";
-  #lastBlocks = 0n;
-  #lastBlockChangeAt = 0;
-  #blockChangesSeen = 0;
+  #watchdog?: DeviceWatchdog;
   #timer?: ReturnType<typeof setInterval>;
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
@@ -766,8 +769,7 @@ export class Player extends EventTarget {
   /** Polls through a weak reference, so the timer alone never keeps a dropped player (and
    * its engine) alive: the FinalizationRegistry backstop can then free it. */
   #startPolling(): ReturnType<typeof setInterval> {
-    this.#lastBlockChangeAt = performance.now();
-    this.#blockChangesSeen = 0;
+    this.#watchdog = new DeviceWatchdog(this.blockFrames / this.sampleRate * 1000);
     const player = new WeakRef(this);
     this.#timer = setInterval(() => {
       const alive = player.deref();
@@ -788,25 +790,12 @@ export class Player extends EventTarget {
     if (this.#closed || this.#deviceDown) return;
     const status = this.#readStatus();
     const now = performance.now();
-    if (status[STATUS.blocks] !== this.#lastBlocks) {
-      this.#lastBlocks = status[STATUS.blocks];
-      this.#lastBlockChangeAt = now;
-      this.#blockChangesSeen++;
-    } else if (!this.offline) {
-      const period = this.blockFrames / this.sampleRate * 1000;
-      // The first callback may come at once (a prefill), the stream proper much later.
-      const limit = this.#blockChangesSeen < 2
-        ? WATCHDOG_STARTUP_MS
-        : Math.max(WATCHDOG_MIN_MS, 4 * period);
-      if (now - this.#lastBlockChangeAt > limit) {
-        this.#recovery?.deviceLost(
-          `the audio device ${this.deviceName} stopped (no callback for ${
-            Math.round(now - this.#lastBlockChangeAt)
-          } ms)`,
-          this.#lastBlockChangeAt,
-        );
-        return;
-      }
+    const lastBlockAt = this.#watchdog?.check(status[STATUS.blocks], now);
+    if (lastBlockAt !== undefined) {
+      const silent = Math.round(now - lastBlockAt);
+      const reason = `the audio device ${this.deviceName} stopped (no callback for ${silent} ms)`;
+      this.#recovery?.deviceLost(reason, lastBlockAt);
+      return;
     }
     const group = Number(status[STATUS.group]);
     this.#show.poll(Number(status[STATUS.cueFired]));
@@ -838,15 +827,7 @@ export class Player extends EventTarget {
    * and the last retry found it unusable), with counts and the last error. See
    * docs/device_loss.md. */
   get health(): PlayerHealth {
-    return this.#recovery?.health ?? {
-      status: "ok",
-      losses: 0,
-      recoveries: 0,
-      overruns: 0,
-      starved: 0,
-      lastError: null,
-      nextRetryAt: null,
-    };
+    return this.#recovery?.health ?? OFFLINE_HEALTH;
   }
 
   /** What recovery may do to the player. */
@@ -886,9 +867,7 @@ export class Player extends EventTarget {
     (this as { backendName: string }).backendName = bufferString(name);
     this.native.sp_engine_device_name(this.engine, name, name.length);
     (this as { deviceName: string }).deviceName = bufferString(name);
-    this.#lastBlocks = this.#readStatus()[STATUS.blocks];
-    this.#lastBlockChangeAt = performance.now();
-    this.#blockChangesSeen = 0;
+    this.#watchdog?.restart(this.#readStatus()[STATUS.blocks]);
     this.#poll(); // "statechange" from "error" to the transport's state
     if (wasLost) this.dispatchEvent(new Event("devicerecovered"));
     if (this.#lastState === "playing") this.#keepAlive(true);
