@@ -5,7 +5,7 @@
  * ```json
  * {
  *   "audio": { "profile": "balanced", "backend": "pulseaudio", "device": "Scarlett",
- *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024 },
+ *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024, "recovery": "in-time" },
  *   "monitoring": { "latencyMonitor": true }
  * }
  * ```
@@ -19,6 +19,7 @@
 import { StemplayError } from "./errors.ts";
 import type { PlayerOptions } from "./player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -34,6 +35,8 @@ export interface AudioSettings {
   channels?: number;
   /** Frames per block, 16 to 65536. */
   blockFrames?: number;
+  /** What a lost device does when it comes back: "in-time", "where-lost" or "paused". */
+  recovery?: RecoveryMode;
 }
 
 /** The `monitoring` section. */
@@ -77,6 +80,10 @@ const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
   sampleRate: integer(8000, 768000),
   channels: integer(1, 32),
   blockFrames: integer(16, 65536),
+  recovery: (value) =>
+    (RECOVERY_MODES as readonly unknown[]).includes(value)
+      ? undefined
+      : `must be one of ${RECOVERY_MODES.join(", ")}, got ${show(value)}`,
 };
 
 const MONITORING_KEYS: Record<keyof MonitoringSettings, Check> = {
@@ -199,5 +206,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.sampleRate !== undefined) options.sampleRate = audio.sampleRate;
   if (audio.channels !== undefined) options.channels = audio.channels;
   if (audio.blockFrames !== undefined) options.blockFrames = audio.blockFrames;
+  if (audio.recovery !== undefined) options.recovery = audio.recovery;
   return options;
 }

@@ -54,8 +54,8 @@ export function audioOptions(command: string, parsed: ParsedArgs): PlayerOptions
   if (block !== undefined) options.blockFrames = block;
   if (profile !== undefined) options.profile = profile;
   if (parsed.flags.monitor) options.latencyMonitor = true;
-  options.recovery = choiceFlag(command, parsed, "recovery", RECOVERY_MODES) ??
-    CLI_RECOVERY;
+  const recovery = choiceFlag(command, parsed, "recovery", RECOVERY_MODES);
+  if (recovery !== undefined) options.recovery = recovery;
   return options;
 }
 
@@ -77,5 +77,5 @@ export async function resolveAudioOptions(
     delete settings.profile;
   }
   if (flags.backend !== undefined) delete settings.device;
-  return { ...settings, ...flags };
+  return { recovery: CLI_RECOVERY, ...settings, ...flags };
 }
