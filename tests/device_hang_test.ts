@@ -134,3 +134,33 @@ Deno.test({
     });
   },
 });
+
+const thawed = "a server frozen, then running again: the player recovers by itself";
+Deno.test({
+  name: thawed,
+  ignore: ignoreWithout("pulseaudio", thawed),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withServer(thawed, async (server) => {
+      const player = await playingOnStage();
+      try {
+        server.freeze();
+        await waitFor("the loss", () => player.state === "error", 10000);
+        await waitFor(
+          "a retry that timed out",
+          () => /did not answer/.test(player.health.lastError?.message ?? ""),
+          30000,
+        );
+        server.thaw();
+        await waitFor("the recovery", () => player.health.status === "ok", 30000);
+        assert.equal(player.health.recoveries, 1);
+        const position = player.positionFrames;
+        await waitFor("playback again", () => player.positionFrames > position + RATE / 2, 10000);
+        assert.equal(player.state, "playing");
+      } finally {
+        await returns("close()", player.close());
+      }
+    });
+  },
+});
