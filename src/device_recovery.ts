@@ -146,7 +146,13 @@ export class DeviceRecovery {
     this.#loss = { position: this.#host.positionFrames(), at: lastBlockAt, playing };
     // No callback runs now, so a pause is taken by the new device's first block: it comes
     // back silent, and resume() decides when (and where) to play.
-    if (playing && this.#mode !== "where-lost") this.#host.pause();
+    if (playing && this.#mode !== "where-lost") {
+      try {
+        this.#host.pause();
+      } catch {
+        // A full command ring (BUSY): the device comes back playing, as in "where-lost".
+      }
+    }
     this.#host.deviceLost();
     this.#delay = RETRY_FIRST_MS;
     this.#schedule();
