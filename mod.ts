@@ -15,6 +15,7 @@
 
 export { Player } from "./src/player.ts";
 export type { PlayerOptions, PlayerState } from "./src/player.ts";
+export type { PlayerHealth, RecoveryMode } from "./src/device_recovery.ts";
 export type { LibraryVariant } from "./src/native.ts";
 export { dbToGain, gainToDb, Track } from "./src/track.ts";
 export type { TrackOptions } from "./src/track.ts";

@@ -36,6 +36,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "click.c",
   "commands.c",
   "decode.c",
+  "deadline.c",
   "devices.c",
   "engine.c",
   "header.c",

@@ -41,19 +41,31 @@ export const symbols = {
   },
 
   // ---- engine -----------------------------------------------------------------------------
-  /** sp_result sp_engine_create(const char *backend, int32_t device_index, uint32_t sample_rate,
-   * uint32_t channels, uint32_t block_frames, uint32_t track_capacity, sp_engine **out_engine) */
-  sp_engine_create: {
+  /** sp_engine_config sp_engine_config_init(void): the struct by value, as bytes (see
+   * src/engine_config.ts for its layout). */
+  sp_engine_config_init: {
+    parameters: [],
+    result: {
+      struct: ["pointer", "pointer", "i32", "u32", "u32", "u32", "u32", "u32", "u32", "u32"],
+    },
+  },
+  /** sp_result sp_engine_config_layout(uint32_t *out, uint32_t count) */
+  sp_engine_config_layout: {
     parameters: [
-      "buffer", // const char *backend
-      "i32", // int32_t device_index
-      "u32", // uint32_t sample_rate
-      "u32", // uint32_t channels
-      "u32", // uint32_t block_frames
-      "u32", // uint32_t track_capacity
+      "buffer", // uint32_t *out
+      "u32", // uint32_t count
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine): opening a
+   * device can take up to its deadline. */
+  sp_engine_init: {
+    parameters: [
+      "buffer", // sp_engine_config *config
       "buffer", // sp_engine **out_engine
     ],
     result: "i32",
+    nonblocking: true,
   },
   /** sp_result sp_engine_destroy(sp_engine *engine): device teardown can block. */
   sp_engine_destroy: {
@@ -70,19 +82,23 @@ export const symbols = {
     ],
     result: "i32",
   },
-  /** sp_result sp_engine_reopen(sp_engine *engine, const char *backend, int32_t device_index):
-   * opening a device can take a while. */
+  /** sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config): opening a
+   * device can take up to its deadline. */
   sp_engine_reopen: {
     parameters: [
       "pointer", // sp_engine *engine
-      "buffer", // const char *backend
-      "i32", // int32_t device_index
+      "buffer", // sp_engine_config *config
     ],
     result: "i32",
     nonblocking: true,
   },
   /** uint32_t sp_abandoned_outputs(void) */
   sp_abandoned_outputs: {
+    parameters: [],
+    result: "u32",
+  },
+  /** uint32_t sp_hanging_opens(void) */
+  sp_hanging_opens: {
     parameters: [],
     result: "u32",
   },

@@ -1,6 +1,6 @@
 /* engine.c: engine life cycle, the device, and the offline render entry. */
-#include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,6 @@
 #define MAX_CAPACITY 4096u
 
 sp_result sp_backend_from_name(const char *name, ma_backend *backend, bool *is_auto);
-
-static _Atomic uint32_t abandoned_outputs; /* teardown threads that have not returned */
 
 /* Renders `frames` frames block by block: the mix buffer holds one block, and a device or a
  * render call may ask for more. */
@@ -89,13 +87,44 @@ static void close_output(sp_output *output) {
     free(output);
 }
 
-/* Opens (does not start) a device. sample_rate, channels: 0 for the device's. */
-static sp_result open_output_into(sp_output *output, const char *backend_name,
-                                  int32_t device_index, uint32_t sample_rate, uint32_t channels,
-                                  uint32_t block_frames) {
+/* What a device open needs, copied: the helper thread may outlive the caller's strings. */
+typedef struct {
+    char backend[64];
+    char device_name[MA_MAX_DEVICE_NAME_LENGTH + 1];
+    int32_t device_index;
+    uint32_t sample_rate, channels, block_frames; /* 0: the device's */
+    sp_output *output;                            /* the result */
+} open_request;
+
+/* The device to open: by exact name, by index, or NULL for the default. */
+static sp_result find_device_id(sp_output *output, const open_request *request,
+                                const ma_device_id **out_id) {
+    *out_id = NULL;
+    if (request->device_name[0] == '\0' && request->device_index < 0) return SP_OK;
+    ma_device_info *devices = NULL;
+    ma_uint32 count = 0;
+    if (ma_context_get_devices(&output->context, &devices, &count, NULL, NULL) != MA_SUCCESS) {
+        return SP_ERROR_NO_SUCH_DEVICE;
+    }
+    if (request->device_name[0] != '\0') {
+        for (ma_uint32 i = 0; i < count; i++) {
+            if (strcmp(devices[i].name, request->device_name) == 0) {
+                *out_id = &devices[i].id;
+                return SP_OK;
+            }
+        }
+        return SP_ERROR_NO_SUCH_DEVICE;
+    }
+    SP_CHECK((uint32_t)request->device_index < count, SP_ERROR_NO_SUCH_DEVICE);
+    *out_id = &devices[request->device_index].id;
+    return SP_OK;
+}
+
+/* Opens (does not start) a device. */
+static sp_result open_output_into(sp_output *output, const open_request *request) {
     ma_backend backend;
     bool is_auto;
-    sp_result result = sp_backend_from_name(backend_name, &backend, &is_auto);
+    sp_result result = sp_backend_from_name(request->backend, &backend, &is_auto);
     if (result != SP_OK) return result;
     /* Live audio asks for real-time scheduling (SCHED_FIFO) of the callback's thread, so that
      * no busy thread (JS, V8's GC helpers, another program) can preempt a block. miniaudio
@@ -109,24 +138,16 @@ static sp_result open_output_into(sp_output *output, const char *backend_name,
     }
     output->has_context = true;
 
-    ma_device_info *devices = NULL;
-    ma_uint32 device_count = 0;
     const ma_device_id *device_id = NULL;
-    if (device_index >= 0) {
-        if (ma_context_get_devices(&output->context, &devices, &device_count, NULL, NULL) !=
-                MA_SUCCESS ||
-            (uint32_t)device_index >= device_count) {
-            return SP_ERROR_NO_SUCH_DEVICE;
-        }
-        device_id = &devices[device_index].id;
-    }
+    result = find_device_id(output, request, &device_id);
+    if (result != SP_OK) return result;
 
     ma_device_config config = ma_device_config_init(ma_device_type_playback);
     config.playback.pDeviceID = device_id;
     config.playback.format = ma_format_f32;
-    config.playback.channels = channels; /* 0: the device's */
-    config.sampleRate = sample_rate;     /* 0: the device's */
-    config.periodSizeInFrames = block_frames;
+    config.playback.channels = request->channels; /* 0: the device's */
+    config.sampleRate = request->sample_rate;     /* 0: the device's */
+    config.periodSizeInFrames = request->block_frames;
     config.dataCallback = data_callback;
     config.pUserData = output;
     config.noPreSilencedOutputBuffer = MA_TRUE; /* every frame is written by the engine */
@@ -135,7 +156,7 @@ static sp_result open_output_into(sp_output *output, const char *backend_name,
         return SP_ERROR_DEVICE;
     }
     output->has_device = true;
-    if (channels == 0 && output->device.playback.channels < 2) {
+    if (request->channels == 0 && output->device.playback.channels < 2) {
         /* A mono device: ask again for 2 channels and let miniaudio fold them. */
         ma_device_uninit(&output->device);
         output->has_device = false;
@@ -164,22 +185,139 @@ static sp_result open_output_into(sp_output *output, const char *backend_name,
         }
         output->has_device = true;
     }
+    output->has_info =
+        ma_device_get_info(&output->device, ma_device_type_playback, &output->info) == MA_SUCCESS;
     return SP_OK;
 }
 
-static sp_result open_output(const char *backend_name, int32_t device_index,
-                             uint32_t sample_rate, uint32_t channels, uint32_t block_frames,
-                             sp_output **out_output) {
+static sp_result open_work(void *arg) {
+    open_request *request = arg;
     sp_output *output = calloc(1, sizeof(sp_output));
     SP_CHECK(output != NULL, SP_ERROR_OUT_OF_MEMORY);
-    const sp_result result = open_output_into(output, backend_name, device_index, sample_rate,
-                                              channels, block_frames);
+    const sp_result result = open_output_into(output, request);
     if (result != SP_OK) {
         close_output(output);
         return result;
     }
-    *out_output = output;
+    request->output = output;
     return SP_OK;
+}
+
+static _Atomic uint32_t hanging_opens; /* opens past their deadline that have not returned */
+
+/* An open that came back after its deadline: nobody wants the device any more. */
+static void open_late(void *arg) {
+    atomic_fetch_sub_explicit(&hanging_opens, 1, memory_order_relaxed);
+    open_request *request = arg;
+    close_output(request->output);
+    free(request);
+}
+
+static void count_hanging_open(void *arg) {
+    (void)arg;
+    atomic_fetch_add_explicit(&hanging_opens, 1, memory_order_relaxed);
+}
+
+/* Opens (does not start) a device on a helper thread, waiting at most timeout_ms. */
+static sp_result open_output(const sp_engine_config *config, uint32_t sample_rate,
+                             uint32_t channels, uint32_t block_frames, sp_output **out_output) {
+    open_request *request = calloc(1, sizeof *request);
+    SP_CHECK(request != NULL, SP_ERROR_OUT_OF_MEMORY);
+    snprintf(request->backend, sizeof request->backend, "%s",
+             config->backend != NULL ? config->backend : "");
+    snprintf(request->device_name, sizeof request->device_name, "%s",
+             config->device_name != NULL ? config->device_name : "");
+    request->device_index = config->device_index;
+    request->sample_rate = sample_rate;
+    request->channels = channels;
+    request->block_frames = block_frames;
+    const uint32_t timeout_ms =
+        config->timeout_ms ? config->timeout_ms : SP_DEFAULT_DEVICE_TIMEOUT_MS;
+    const sp_result result =
+        sp_run_with_deadline(open_work, count_hanging_open, open_late, request, timeout_ms);
+    if (result == SP_ERROR_TIMEOUT) return result; /* the request now belongs to the helper */
+    *out_output = request->output;
+    free(request);
+    return result;
+}
+
+/* The channel count the device itself has: a sound server (PulseAudio) takes a stream of any
+ * count and remixes it into its sink, so miniaudio's side alone cannot tell. 0: unknown. */
+static uint32_t native_channels(const sp_output *output, uint32_t wanted) {
+    if (!output->has_info || output->info.nativeDataFormatCount == 0) return 0;
+    uint32_t most = 0;
+    for (uint32_t i = 0; i < output->info.nativeDataFormatCount; i++) {
+        const uint32_t channels = output->info.nativeDataFormats[i].channels;
+        if (channels == 0 || channels == wanted) return wanted; /* any count, or this one */
+        if (channels > most) most = channels;
+    }
+    return most;
+}
+
+/* The device must play what the engine renders, output n on channel n. A channel count
+ * conversion remixes outputs (an in-ear click into front of house), so it is refused, whether
+ * miniaudio or the sound server would do it. A rate that miniaudio would convert is refused as
+ * well (its resampler is not of playback quality and adds latency); a sound server that
+ * resamples streams itself (PulseAudio, PipeWire) is left to do its job. 0 asks for nothing.
+ * Writes what the device runs into config's found_ fields. */
+static sp_result check_format(const sp_output *output, uint32_t sample_rate, uint32_t channels,
+                              sp_engine_config *config) {
+    const uint32_t found_rate = output->device.playback.internalSampleRate;
+    uint32_t found_channels = output->device.playback.internalChannels;
+    if (channels != 0 && found_channels == channels) {
+        const uint32_t device_channels = native_channels(output, channels);
+        if (device_channels != 0) found_channels = device_channels;
+    }
+    config->found_sample_rate = found_rate;
+    config->found_channels = found_channels;
+    if (channels != 0 && found_channels != channels) return SP_ERROR_FORMAT;
+    if (sample_rate != 0 && found_rate != sample_rate) return SP_ERROR_FORMAT;
+    return SP_OK;
+}
+
+static sp_result teardown_work(void *arg) {
+    close_output(arg); /* may never return when the server is gone */
+    return SP_OK;
+}
+
+/* Tears an output down, waiting at most deadline_ms (0: not at all); past that it is left to
+ * its thread. If no thread can be made, it is leaked: better than blocking. */
+static void teardown_output(sp_output *output, uint32_t deadline_ms) {
+    if (output != NULL) sp_run_with_deadline(teardown_work, NULL, NULL, output, deadline_ms);
+}
+
+/* A start that came back after its deadline: the output was cut off, close it. */
+static void start_late(void *arg) {
+    close_output(arg);
+}
+
+static sp_result start_work(void *arg) {
+    sp_output *output = arg;
+    return ma_device_start(&output->device) == MA_SUCCESS ? SP_OK : SP_ERROR_DEVICE;
+}
+
+/* Takes an output away from the engine's side: once this returns, its callback never touches
+ * the engine again (it plays silence if it ever runs). Waits at most for one callback to end. */
+static void cut_off(void *arg) {
+    sp_output *output = arg;
+    atomic_store_explicit(&output->detached, 1, memory_order_seq_cst);
+    while (atomic_load_explicit(&output->in_callback, memory_order_seq_cst)) sched_yield();
+}
+
+/* Starts the engine's output, waiting at most timeout_ms. On failure the engine has no device:
+ * the output is torn down (on time-out by the helper, once the start returns). */
+static sp_result start_output(sp_engine *engine, uint32_t timeout_ms) {
+    sp_output *output = engine->output;
+    const sp_result result = sp_run_with_deadline(
+        start_work, cut_off, start_late, output,
+        timeout_ms ? timeout_ms : SP_DEFAULT_DEVICE_TIMEOUT_MS);
+    if (result == SP_OK) return SP_OK;
+    engine->output = NULL;
+    if (result != SP_ERROR_TIMEOUT) {
+        cut_off(output);
+        teardown_output(output, 0);
+    }
+    return result;
 }
 
 /* Binds an opened output to the engine (names, and the callback's engine pointer). */
@@ -191,34 +329,60 @@ static void bind_output(sp_engine *engine, sp_output *output) {
              ma_get_backend_name(output->context.backend));
 }
 
-static void close_device(sp_engine *engine) {
-    close_output(engine->output);
-    engine->output = NULL;
+SP_API sp_engine_config sp_engine_config_init(void) {
+    sp_engine_config config;
+    memset(&config, 0, sizeof config);
+    config.backend = "auto";
+    config.device_index = -1;
+    config.block_frames = SP_DEFAULT_BLOCK_FRAMES;
+    config.track_capacity = SP_DEFAULT_TRACK_CAPACITY;
+    config.timeout_ms = SP_DEFAULT_DEVICE_TIMEOUT_MS;
+    return config;
 }
 
-SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uint32_t sample_rate,
-                                  uint32_t channels, uint32_t block_frames,
-                                  uint32_t track_capacity, sp_engine **out_engine) {
-    SP_CHECK(out_engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(sample_rate <= 768000u, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(channels <= SP_MAX_CHANNELS, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(block_frames <= MAX_BLOCK_FRAMES, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(track_capacity <= MAX_CAPACITY, SP_ERROR_INVALID_ARGUMENT);
+SP_API sp_result sp_engine_config_layout(uint32_t *out, uint32_t count) {
+    SP_CHECK(out != NULL && count >= SP_ENGINE_CONFIG_LAYOUT_COUNT, SP_ERROR_INVALID_ARGUMENT);
+    const uint32_t layout[SP_ENGINE_CONFIG_LAYOUT_COUNT] = {
+        sizeof(sp_engine_config),
+        offsetof(sp_engine_config, backend),
+        offsetof(sp_engine_config, device_name),
+        offsetof(sp_engine_config, device_index),
+        offsetof(sp_engine_config, sample_rate),
+        offsetof(sp_engine_config, channels),
+        offsetof(sp_engine_config, block_frames),
+        offsetof(sp_engine_config, track_capacity),
+        offsetof(sp_engine_config, timeout_ms),
+        offsetof(sp_engine_config, found_sample_rate),
+        offsetof(sp_engine_config, found_channels),
+    };
+    memcpy(out, layout, sizeof layout);
+    return SP_OK;
+}
+
+SP_API sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine) {
+    SP_CHECK(config != NULL && out_engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(config->sample_rate <= 768000u, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(config->channels <= SP_MAX_CHANNELS, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(config->block_frames <= MAX_BLOCK_FRAMES, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(config->track_capacity <= MAX_CAPACITY, SP_ERROR_INVALID_ARGUMENT);
     *out_engine = NULL;
+    config->found_sample_rate = 0;
+    config->found_channels = 0;
 
     sp_engine *engine = calloc(1, sizeof(sp_engine));
     SP_CHECK(engine != NULL, SP_ERROR_OUT_OF_MEMORY);
-    engine->offline = backend != NULL && strcmp(backend, "offline") == 0;
-    engine->sample_rate = sample_rate;
-    engine->channels = channels;
-    engine->block_frames = block_frames ? block_frames : SP_DEFAULT_BLOCK_FRAMES;
-    engine->capacity = track_capacity ? track_capacity : SP_DEFAULT_TRACK_CAPACITY;
+    engine->offline = config->backend != NULL && strcmp(config->backend, "offline") == 0;
+    engine->sample_rate = config->sample_rate;
+    engine->channels = config->channels;
+    engine->block_frames = config->block_frames ? config->block_frames : SP_DEFAULT_BLOCK_FRAMES;
+    engine->capacity = config->track_capacity ? config->track_capacity : SP_DEFAULT_TRACK_CAPACITY;
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
     sp_buses_init(engine);
     engine->show.fade_level = 1.0f;
 
     sp_result result = SP_OK;
+    sp_output *output = NULL;
     if (engine->offline) {
         if (engine->sample_rate == 0) engine->sample_rate = OFFLINE_RATE;
         if (engine->channels == 0) engine->channels = OFFLINE_CHANNELS;
@@ -227,11 +391,12 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
     } else {
         /* The device fixes rate and channels, which size the tables, so it opens first; it is
          * only started once the tables exist. */
-        sp_output *output = NULL;
-        result = open_output(backend, device_index, sample_rate, channels, engine->block_frames,
+        result = open_output(config, config->sample_rate, config->channels, engine->block_frames,
                              &output);
         if (result == SP_OK) {
-            bind_output(engine, output);
+            result = check_format(output, config->sample_rate, config->channels, config);
+        }
+        if (result == SP_OK) {
             engine->channels = output->device.playback.channels;
             engine->sample_rate = output->device.sampleRate;
         }
@@ -242,12 +407,13 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
         if (engine->fade_frames == 0) engine->fade_frames = 1;
         result = allocate_tables(engine);
     }
-    if (result == SP_OK && engine->output != NULL &&
-        ma_device_start(&engine->output->device) != MA_SUCCESS) {
-        result = SP_ERROR_DEVICE;
+    if (result == SP_OK && output != NULL) {
+        bind_output(engine, output);
+        output = NULL; /* the engine's now, and start_output's on failure */
+        result = start_output(engine, config->timeout_ms);
     }
     if (result != SP_OK) {
-        close_device(engine);
+        teardown_output(output, SP_TEARDOWN_TIMEOUT_MS);
         sp_engine_free_memory(engine);
         return result;
     }
@@ -255,82 +421,62 @@ SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uin
     return SP_OK;
 }
 
-SP_API sp_result sp_engine_destroy(sp_engine *engine) {
-    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    close_device(engine);
-    sp_engine_free_memory(engine);
-    return SP_OK;
-}
-
 /* Takes the output away from the engine: once this returns, its callback never touches the
- * engine again (it plays silence if it ever runs). Waits at most for one callback to end. */
+ * engine again. */
 static sp_output *detach_output(sp_engine *engine) {
     sp_output *output = engine->output;
     if (output == NULL) return NULL;
-    atomic_store_explicit(&output->detached, 1, memory_order_seq_cst);
-    while (atomic_load_explicit(&output->in_callback, memory_order_seq_cst)) sched_yield();
+    cut_off(output);
     engine->output = NULL;
     return output;
 }
 
-static void *teardown_thread(void *arg) {
-    close_output(arg); /* may never return when the server is gone */
-    atomic_fetch_sub_explicit(&abandoned_outputs, 1, memory_order_relaxed);
-    return NULL;
-}
-
-/* Tears a detached output down on a thread of its own, never blocking the caller. */
-static void abandon_output(sp_output *output) {
-    pthread_attr_t attr;
-    pthread_t thread;
-    atomic_fetch_add_explicit(&abandoned_outputs, 1, memory_order_relaxed);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* If no thread can be made, the dead device is leaked: better than blocking. */
-    if (pthread_create(&thread, &attr, teardown_thread, output) != 0) {
-        atomic_fetch_sub_explicit(&abandoned_outputs, 1, memory_order_relaxed);
-    }
-    pthread_attr_destroy(&attr);
-}
-
-SP_API sp_result sp_engine_abandon(sp_engine *engine) {
+SP_API sp_result sp_engine_destroy(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    sp_output *output = detach_output(engine);
-    if (output != NULL) abandon_output(output);
+    teardown_output(detach_output(engine), SP_TEARDOWN_TIMEOUT_MS);
     sp_engine_free_memory(engine);
     return SP_OK;
 }
 
-SP_API sp_result sp_engine_reopen(sp_engine *engine, const char *backend, int32_t device_index) {
-    SP_CHECK(engine != NULL && !engine->offline, SP_ERROR_INVALID_ARGUMENT);
-    sp_output *old = detach_output(engine);
-    if (old != NULL) abandon_output(old);
+SP_API sp_result sp_engine_abandon(sp_engine *engine) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    teardown_output(detach_output(engine), 0);
+    sp_engine_free_memory(engine);
+    return SP_OK;
+}
 
+SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
+    SP_CHECK(engine != NULL && !engine->offline && config != NULL, SP_ERROR_INVALID_ARGUMENT);
+    config->found_sample_rate = 0;
+    config->found_channels = 0;
+
+    /* The new device first: until it is open and runs the engine's format, nothing changes. */
+    sp_output *output = NULL;
+    sp_result result = open_output(config, engine->sample_rate, engine->channels,
+                                   engine->block_frames, &output);
+    if (result != SP_OK) return result;
+    result = check_format(output, engine->sample_rate, engine->channels, config);
+    if (result != SP_OK) {
+        teardown_output(output, 0);
+        return result;
+    }
+
+    teardown_output(detach_output(engine), 0);
     /* No callback runs now, so the audio-owned state is the control side's until the new
      * device starts (its start orders these writes before its first callback): resume where
      * the last block ended, fading in. */
     engine->envelope = 0.0f;
     engine->monitor.last_start_ns = 0;
-
-    sp_output *output = NULL;
-    const sp_result result = open_output(backend, device_index, engine->sample_rate,
-                                         engine->channels, engine->block_frames, &output);
-    if (result != SP_OK) return result;
-    if (output->device.playback.channels != engine->channels ||
-        output->device.sampleRate != engine->sample_rate) {
-        close_output(output);
-        return SP_ERROR_FORMAT;
-    }
     bind_output(engine, output);
-    if (ma_device_start(&output->device) != MA_SUCCESS) {
-        close_device(engine);
-        return SP_ERROR_DEVICE;
-    }
-    return SP_OK;
+    return start_output(engine, config->timeout_ms);
 }
 
 SP_API uint32_t sp_abandoned_outputs(void) {
-    return atomic_load_explicit(&abandoned_outputs, memory_order_relaxed);
+    return sp_stuck_threads();
+}
+
+SP_API uint32_t sp_hanging_opens(void) {
+    return atomic_load_explicit(&hanging_opens, memory_order_relaxed);
 }
 
 SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out) {

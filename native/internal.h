@@ -165,10 +165,22 @@ typedef struct sp_output {
     ma_context context;
     ma_device device;
     bool has_context, has_device;
+    /* What the device itself offers, behind any conversion (a sound server's own remix) */
+    ma_device_info info;
+    bool has_info;
     sp_engine *engine;           /* set before the device starts */
     _Atomic int32_t detached;    /* control -> audio: never touch the engine again */
     _Atomic int32_t in_callback; /* audio -> control: the callback may be touching the engine */
 } sp_output;
+
+/* Runs work(arg) on a helper thread and waits for it at most deadline_ms. Returns its result,
+ * or SP_ERROR_TIMEOUT: then give_up(arg) runs at once on the caller's thread, and late(arg)
+ * runs on the helper thread if work ever returns (to free what it made). Either hook may be
+ * NULL. deadline_ms 0: hand the work off without waiting. */
+sp_result sp_run_with_deadline(sp_result (*work)(void *), void (*give_up)(void *),
+                               void (*late)(void *), void *arg, uint32_t deadline_ms);
+/* Helper threads given up on that have not returned. */
+uint32_t sp_stuck_threads(void);
 
 struct sp_engine {
     /* fixed at creation */

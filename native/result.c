@@ -23,6 +23,7 @@ SP_API const char *sp_result_string(sp_result result) {
         case SP_ERROR_BUSY: return "busy, try again";
         case SP_ERROR_EMPTY: return "the file holds no audio";
         case SP_ERROR_UNSUPPORTED: return "not supported by this build";
+        case SP_ERROR_TIMEOUT: return "the audio server did not answer in time";
         default: return "unknown result";
     }
 }

@@ -34,6 +34,8 @@ extern "C" {
 #define SP_DEFAULT_BLOCK_FRAMES 2048u
 #define SP_DEFAULT_TRACK_CAPACITY 128u
 #define SP_FADE_MS 5u             /* declick fade around every transport jump */
+#define SP_DEFAULT_DEVICE_TIMEOUT_MS 3000u /* deadline to open or start a device */
+#define SP_TEARDOWN_TIMEOUT_MS 500u /* sp_engine_destroy waits this long for the device */
 
 typedef int32_t sp_result;
 enum {
@@ -53,7 +55,8 @@ enum {
     SP_ERROR_BUSY = 13,           /* try again later (slot still in use by the audio thread, or
                                      256 requests waiting for an audio side that does not run) */
     SP_ERROR_EMPTY = 14,          /* the file decodes to zero frames */
-    SP_ERROR_UNSUPPORTED = 15     /* not compiled into this build (test hooks, monitor) */
+    SP_ERROR_UNSUPPORTED = 15,    /* not compiled into this build (test hooks, monitor) */
+    SP_ERROR_TIMEOUT = 16         /* the audio server did not answer before the deadline */
 };
 
 /* Transport states published by the audio side. */
@@ -107,34 +110,72 @@ SP_API const char *sp_miniaudio_version(void);
 
 /* ---- devices ---------------------------------------------------------------------------- */
 /* Writes one line per playback device: "index\tis_default\tmax_channels\tname\n".
- * backend: "auto" or NULL for miniaudio's default order, or a backend name. */
+ * backend: "auto" or NULL for miniaudio's default order, or a backend name.
+ * SP_ERROR_TIMEOUT when the server does not answer within SP_DEFAULT_DEVICE_TIMEOUT_MS. */
 SP_API sp_result sp_devices_list(const char *backend, char *out_text, uint32_t capacity,
                                  uint32_t *out_count);
 
 /* ---- engine ----------------------------------------------------------------------------- */
-/* backend: "offline" (no device, drive it with sp_render), "null", "auto"/NULL, "pulseaudio",
- * "alsa", "jack", or another miniaudio backend name. device_index: -1 for the default device.
- * sample_rate, channels: 0 for the device's (channels at least 2; offline: 48000 and 2).
- * block_frames: 0 for SP_DEFAULT_BLOCK_FRAMES. track_capacity: 0 for the default.
- * The device is started at once and plays silence until sp_transport_play(). */
-SP_API sp_result sp_engine_create(const char *backend, int32_t device_index, uint32_t sample_rate,
-                                  uint32_t channels, uint32_t block_frames,
-                                  uint32_t track_capacity, sp_engine **out_engine);
-/* Stops the device and frees everything, including every attached pcm. May block inside the
- * backend when the device is dead: use sp_engine_abandon() then. */
+/* How to open an engine (miniaudio style): sp_engine_config_init(), set fields, sp_engine_init().
+ * Strings are read during the call only. */
+typedef struct sp_engine_config {
+    /* "offline" (no device, drive it with sp_render), "null", "auto"/NULL, "pulseaudio",
+     * "alsa", "jack", or another miniaudio backend name (case and spaces do not matter). */
+    const char *backend;
+    /* The device's exact name (as sp_devices_list or sp_engine_device_name give it); wins over
+     * device_index. NULL or "": use device_index. */
+    const char *device_name;
+    int32_t device_index;    /* -1: the default device */
+    /* 0: the device's (offline: 48000). Otherwise the device must run at exactly this rate. */
+    uint32_t sample_rate;
+    /* 0: the device's, at least 2 (offline: 2). Otherwise the device must have exactly this many
+     * channels: a device that would need a remix is refused with SP_ERROR_FORMAT. */
+    uint32_t channels;
+    uint32_t block_frames;   /* 0: SP_DEFAULT_BLOCK_FRAMES */
+    uint32_t track_capacity; /* 0: SP_DEFAULT_TRACK_CAPACITY */
+    /* Deadline for each of opening and starting the device (a hung audio server never
+     * answers); past it the call fails with SP_ERROR_TIMEOUT. 0: SP_DEFAULT_DEVICE_TIMEOUT_MS. */
+    uint32_t timeout_ms;
+    /* out: the rate and channel count the device itself runs at, written whenever a device was
+     * opened (also when it was refused with SP_ERROR_FORMAT); 0 otherwise. */
+    uint32_t found_sample_rate;
+    uint32_t found_channels;
+} sp_engine_config;
+
+/* Defaults: backend "auto", the default device, its rate and channels, default block size and
+ * capacity, SP_DEFAULT_DEVICE_TIMEOUT_MS. */
+SP_API sp_engine_config sp_engine_config_init(void);
+/* For bindings that lay the struct out by hand: out[0] = sizeof(sp_engine_config), then the
+ * offset of each field in declaration order. count: at least SP_ENGINE_CONFIG_LAYOUT_COUNT. */
+#define SP_ENGINE_CONFIG_LAYOUT_COUNT 11u
+SP_API sp_result sp_engine_config_layout(uint32_t *out, uint32_t count);
+/* Opens the device (with the deadline), sizes the tables for it and starts it: it plays silence
+ * until sp_transport_play(). SP_ERROR_FORMAT when the device's rate or channel count is not the
+ * one asked for; SP_ERROR_TIMEOUT when the server did not answer in time. */
+SP_API sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine);
+/* Stops the device and frees everything, including every attached pcm. Waits for the device's
+ * teardown at most SP_TEARDOWN_TIMEOUT_MS; past that it is left to a thread of its own. */
 SP_API sp_result sp_engine_destroy(sp_engine *engine);
 /* For a lost device: returns at once. The device's callback is cut off from the engine (it
  * never touches it again), the engine and its tracks are freed here, and the device is torn
  * down on a detached thread, which may block there forever. The handle is invalid afterwards. */
 SP_API sp_result sp_engine_abandon(sp_engine *engine);
-/* For a lost device: cuts the old device off from the engine (as abandon does) and tears it
- * down on a detached thread, then opens and starts a new one with the engine's rate, channels
- * and block size. Tracks, parameters, the transport and the position survive; playback
- * resumes where the last block ended, fading in. On failure the engine has no device (call
- * again later). Not for offline engines. */
-SP_API sp_result sp_engine_reopen(sp_engine *engine, const char *backend, int32_t device_index);
-/* Device teardowns handed to threads (by abandon or reopen) that have not returned yet. */
+/* Moves the engine to another device, or back to its own after a loss: opens the device
+ * config names (backend, device_name or device_index, timeout_ms; its rate, channels, block size
+ * and capacity are ignored: the engine's are used) and checks it runs at exactly the engine's
+ * rate and channel count. Only then is the old device cut off from the engine (as abandon does)
+ * and torn down on a detached thread, and the new one started. Tracks, parameters, the
+ * transport and the position survive; playback resumes where the last block ended, fading in.
+ * Any failure before the swap (SP_ERROR_NO_SUCH_DEVICE, SP_ERROR_FORMAT, SP_ERROR_TIMEOUT ...)
+ * leaves the engine and its old device untouched; a failure to start the new one leaves the
+ * engine without a device (call again). Not for offline engines. */
+SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config);
+/* Device threads given up on (teardowns handed off, opens past their deadline) that have not
+ * returned yet: a hung server keeps them. */
 SP_API uint32_t sp_abandoned_outputs(void);
+/* Of those, the device opens given up on past their deadline (a frozen server holds them):
+ * a caller that retries can wait for them instead of piling up more. */
+SP_API uint32_t sp_hanging_opens(void);
 /* out: SP_INFO_COUNT values. */
 SP_API sp_result sp_engine_info(const sp_engine *engine, uint32_t *out);
 /* The device's name and the backend's name, NUL-terminated, truncated to capacity. */

@@ -10,12 +10,22 @@
 
 import { StemplayError } from "./errors.ts";
 import type { LibraryVariant, Native } from "./native.ts";
-import { bufferString, cString, loadNative, outPointer, toCString, unwrap } from "./native.ts";
+import { bufferString, cString, loadNative, outPointer, unwrap } from "./native.ts";
 import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
 import { initialGain, Track, type TrackOptions } from "./track.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
+import { EngineConfig, formatMismatch } from "./engine_config.ts";
+import { DeviceWatchdog } from "./device_watchdog.ts";
+import {
+  DeviceRecovery,
+  type DeviceTarget,
+  type PlayerHealth,
+  RECOVERY_MODES,
+  type RecoveryHost,
+  type RecoveryMode,
+} from "./device_recovery.ts";
 import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
 import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
@@ -57,6 +67,10 @@ export interface PlayerOptions {
   profile?: LatencyProfile;
   /** Tracks the engine can hold, preallocated. Default: 128. */
   trackCapacity?: number;
+  /** What to do when a lost device comes back by itself (it is retried with backoff until
+   * `close()`): "in-time" (default) resumes where the song would be by now, "where-lost" where
+   * it stopped, "paused" stays paused there. See docs/device_loss.md. */
+  recovery?: RecoveryMode;
   /** Start with the latency monitor on. Default: off. */
   latencyMonitor?: boolean;
   /** Which build of the native library (tests and benchmarks only). */
@@ -70,15 +84,19 @@ export interface PlayerOptions {
  * lost. */
 export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
 
+const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
+  status: "ok",
+  losses: 0,
+  recoveries: 0,
+  overruns: 0,
+  starved: 0,
+  lastError: null,
+  nextRetryAt: null,
+});
 /** PlayerState by SP_STATE_* number. */
 const STATES: PlayerState[] = [];
 for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
-/** The device counts as lost when its callback has not run for this long. */
-const WATCHDOG_MIN_MS = 500;
-/** Until the callback has been seen running, a stream may take this long to start (a
- * PulseAudio stream on a null sink takes 1-2 s). */
-const WATCHDOG_STARTUP_MS = 5000;
 const RELEASE_WAIT_MS = 2;
 
 /** A song's tracks in their engine group. */
@@ -176,14 +194,11 @@ export class Player extends EventTarget {
   /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
   #trackBytes = new WeakMap<Track, number>();
   #closed = false;
-  #lost = false;
-  #openedWith: { backend: string; device?: number | string } = { backend: "offline" };
-  #reopening?: Promise<void>;
+  /** Device loss and recovery; none offline. */
+  #recovery?: DeviceRecovery;
   #status = new BigUint64Array(STATUS.count);
   #lastState: PlayerState = "stopped";
-  #lastBlocks = 0n;
-  #lastBlockChangeAt = 0;
-  #blockChangesSeen = 0;
+  #watchdog?: DeviceWatchdog;
   #timer?: ReturnType<typeof setInterval>;
   #finished?: { promise: Promise<void>; resolve: () => void };
   #monitorBuilt: boolean;
@@ -233,30 +248,45 @@ export class Player extends EventTarget {
       ? 0
       : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
     const profile = options.buses === undefined ? undefined : checkBusProfile(options.buses);
+    const recovery = options.recovery ?? "in-time";
+    if (!RECOVERY_MODES.includes(recovery)) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${recovery}`,
+      );
+    }
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
       : findDevice(native, backend, options.device);
 
-    const cell = new BigUint64Array(1);
-    const result = native.sp_engine_create(
-      toCString(backend),
-      device,
+    const config = new EngineConfig(native, {
+      backend,
+      deviceIndex: device,
       sampleRate,
       channels,
       blockFrames,
-      capacity,
-      cell,
-    );
+      trackCapacity: capacity,
+    });
+    const cell = new BigUint64Array(1);
+    const result = await native.sp_engine_init(config.bytes, cell);
     if (result !== 0) {
       const hint = backend === "auto"
         ? ' (no audio device here? open with { backend: "null" } to play to the null device)'
         : "";
-      unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`);
+      const detail = result === RESULT.FORMAT
+        ? formatMismatch(config.found, { sampleRate, channels })
+        : "";
+      unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`, { detail });
     }
     const player = new Player(native, outPointer(cell));
-    player.#openedWith = { backend, device: options.device };
     if (profile) player.#buses = new Buses(native, player.engine, profile, player.channels);
+    if (!player.offline) {
+      player.#recovery = new DeviceRecovery(player.#recoveryHost(), recovery, {
+        backend: player.backendName,
+        deviceName: player.deviceName,
+      });
+    }
     if (options.latencyMonitor) player.latencyMonitor = true;
     return player;
   }
@@ -384,7 +414,7 @@ export class Player extends EventTarget {
 
   async #release(slot: number): Promise<void> {
     while (this.native.sp_track_release(this.engine, slot) === RESULT.BUSY) {
-      if (this.#lost) return; // the callback will never move again; destroy frees it
+      if (this.#deviceDown) return; // the callback may never move again; destroy frees it
       await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
       if (this.#closed) return; // close() destroyed the engine and every slot with it
     }
@@ -550,7 +580,7 @@ export class Player extends EventTarget {
     this.#group = song.group;
     this.#song = song.info;
     this.#show.resetForSong();
-    while (!this.offline && !this.#closed && !this.#lost) {
+    while (!this.offline && !this.#closed && !this.#deviceDown) {
       if (Number(this.#readStatus()[STATUS.group]) === song.group) break;
       await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
     }
@@ -584,7 +614,7 @@ export class Player extends EventTarget {
     if (this.#closed) return; // close() freed it with the engine
     // BUSY: the command ring is full (the callback has not run for a while); wait for it.
     while (this.native.sp_track_deactivate(this.engine, track.slot) === RESULT.BUSY) {
-      if (this.#lost) return; // the callback will never move again; destroy frees it
+      if (this.#deviceDown) return; // the callback may never move again; destroy frees it
       await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
       if (this.#closed) return;
     }
@@ -686,7 +716,7 @@ export class Player extends EventTarget {
   /** The transport's state. */
   get state(): PlayerState {
     this.assertOpen("read the state");
-    if (this.#lost) return "error";
+    if (this.#recovery?.lost) return "error";
     return STATES[Number(this.#readStatus()[STATUS.state])] ?? "stopped";
   }
 
@@ -706,7 +736,7 @@ export class Player extends EventTarget {
 
   /** Resolves when the song next ends (or the player closes). */
   get finished(): Promise<void> {
-    if (this.#closed || this.#lost) return Promise.resolve();
+    if (this.#closed || this.#recovery?.lost) return Promise.resolve();
     if (!this.#finished) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => resolve = r);
@@ -806,8 +836,7 @@ export class Player extends EventTarget {
   /** Polls through a weak reference, so the timer alone never keeps a dropped player (and
    * its engine) alive: the FinalizationRegistry backstop can then free it. */
   #startPolling(): ReturnType<typeof setInterval> {
-    this.#lastBlockChangeAt = performance.now();
-    this.#blockChangesSeen = 0;
+    this.#watchdog = new DeviceWatchdog(this.blockFrames / this.sampleRate * 1000);
     const player = new WeakRef(this);
     this.#timer = setInterval(() => {
       const alive = player.deref();
@@ -825,23 +854,15 @@ export class Player extends EventTarget {
   }
 
   #poll(): void {
-    if (this.#closed || this.#lost) return;
+    if (this.#closed || this.#deviceDown) return;
     const status = this.#readStatus();
     const now = performance.now();
-    if (status[STATUS.blocks] !== this.#lastBlocks) {
-      this.#lastBlocks = status[STATUS.blocks];
-      this.#lastBlockChangeAt = now;
-      this.#blockChangesSeen++;
-    } else if (!this.offline) {
-      const period = this.blockFrames / this.sampleRate * 1000;
-      // The first callback may come at once (a prefill), the stream proper much later.
-      const limit = this.#blockChangesSeen < 2
-        ? WATCHDOG_STARTUP_MS
-        : Math.max(WATCHDOG_MIN_MS, 4 * period);
-      if (now - this.#lastBlockChangeAt > limit) {
-        this.#deviceLost();
-        return;
-      }
+    const lastBlockAt = this.#watchdog?.check(status[STATUS.blocks], now);
+    if (lastBlockAt !== undefined) {
+      const silent = Math.round(now - lastBlockAt);
+      const reason = `the audio device ${this.deviceName} stopped (no callback for ${silent} ms)`;
+      this.#recovery?.deviceLost(reason, lastBlockAt);
+      return;
     }
     const group = Number(status[STATUS.group]);
     this.#show.poll(Number(status[STATUS.cueFired]));
@@ -864,75 +885,105 @@ export class Player extends EventTarget {
     this.#finished = undefined;
   }
 
-  #deviceLost(): void {
-    this.#lost = true;
-    this.#lastState = "error";
-    this.#keepAlive(false);
-    this.dispatchEvent(new CustomEvent("statechange", { detail: "error" }));
-    this.dispatchEvent(new Event("devicelost"));
+  /** True while the device is lost or changes hands: no watchdog, no waiting on blocks. */
+  get #deviceDown(): boolean {
+    return (this.#recovery?.lost ?? false) || (this.#recovery?.busy ?? false);
   }
 
-  /**
-   * After a "devicelost" event (or to move to another device): cuts the old device off the
-   * engine, tears it down on a native thread (a dead PulseAudio stream can block there
-   * forever), and opens a new one on the same engine. Tracks, gains, routing, the transport
-   * and the position survive: playback resumes where the last block ended, fading in.
-   * Throws a StemplayError (state stays "error") when the device cannot be opened yet; call
-   * it again later. See docs/device_loss.md.
-   */
-  async reopen(options: { backend?: string; device?: number | string } = {}): Promise<void> {
-    this.assertOpen("reopen the device");
-    if (this.offline) {
-      throw new StemplayError("INVALID_ARGUMENT", "an offline player has no device to reopen");
-    }
-    if (this.#reopening) throw new StemplayError("BUSY", "reopen() is already running");
-    const backend = options.backend ?? this.#openedWith.backend;
-    const device = options.device ?? this.#openedWith.device;
-    const wasLost = this.#lost;
-    this.#lost = true; // no watchdog while the device changes hands
-    const attempt = (async () => {
-      const index = device === undefined ? -1 : findDevice(this.native, backend, device);
-      const result = await this.native.sp_engine_reopen(this.engine, toCString(backend), index);
-      unwrap(this.native, result, `cannot reopen the "${backend}" audio device`);
-    })();
-    this.#reopening = attempt.catch(() => {});
-    try {
-      await attempt;
-    } catch (error) {
-      if (!wasLost && !this.#closed) this.#deviceLost();
-      throw error;
-    } finally {
-      this.#reopening = undefined;
-    }
-    if (this.#closed) return;
+  /** The device's health: "ok", "recovering" (lost, retried with backoff) or "lost" (lost,
+   * and the last retry found it unusable), with counts and the last error. See
+   * docs/device_loss.md. */
+  get health(): PlayerHealth {
+    return this.#recovery?.health ?? OFFLINE_HEALTH;
+  }
+
+  /** What recovery may do to the player. */
+  #recoveryHost(): RecoveryHost {
+    // deno-lint-ignore no-this-alias
+    const player = this;
+    return {
+      native: this.native,
+      engine: this.engine,
+      sampleRate: this.sampleRate,
+      channels: this.channels,
+      transportState: () => STATES[Number(player.#readStatus()[STATUS.state])] ?? "stopped",
+      positionFrames: () => player.positionFrames,
+      durationFrames: () => player.durationFrames,
+      blocks: () => player.#readStatus()[STATUS.blocks],
+      overruns: () => player.latencyMonitor ? player.#monitorReader?.read().overruns ?? 0 : 0,
+      seekFrames: (frame) => player.seekFrames(frame),
+      play: () => player.play(),
+      pause: () => player.pause(),
+      deviceLost: () => {
+        player.#lastState = "error";
+        player.#keepAlive(false);
+        player.dispatchEvent(new CustomEvent("statechange", { detail: "error" }));
+        player.dispatchEvent(new Event("devicelost"));
+      },
+      deviceBack: () => player.#deviceBack(),
+      deviceName: () => player.deviceName,
+      backendName: () => player.backendName,
+    };
+  }
+
+  /** A device plays again (recovered, or moved by `reopen()`). */
+  #deviceBack(): void {
+    const wasLost = this.#lastState === "error";
     const name = new Uint8Array(256);
     this.native.sp_engine_backend_name(this.engine, name, name.length);
     (this as { backendName: string }).backendName = bufferString(name);
     this.native.sp_engine_device_name(this.engine, name, name.length);
     (this as { deviceName: string }).deviceName = bufferString(name);
-    this.#lastBlocks = this.#readStatus()[STATUS.blocks];
-    this.#lastBlockChangeAt = performance.now();
-    this.#blockChangesSeen = 0;
-    this.#lost = false;
+    this.#watchdog?.restart(this.#readStatus()[STATUS.blocks]);
     this.#poll(); // "statechange" from "error" to the transport's state
+    if (wasLost) this.dispatchEvent(new Event("devicerecovered"));
     if (this.#lastState === "playing") this.#keepAlive(true);
   }
 
-  /** Stops the stream and frees the engine and every track. Idempotent. */
+  /**
+   * Opens the device again on the same engine, at once: after a "devicelost" event (recovery
+   * retries by itself too; this is "retry now"), or to move to another device. The old device
+   * is cut off and torn down on a native thread (a dead PulseAudio stream can block there
+   * forever) only once the new one is open and runs the engine's rate and channel count.
+   * Tracks, gains, routing, the transport and the position survive: playback resumes where the
+   * last block ended, fading in. Throws a StemplayError: "FORMAT" (the device runs another
+   * channel count or rate; nothing is remixed), "TIMEOUT" (the audio server did not answer),
+   * "NO_SUCH_DEVICE", ... ; the old device is then untouched. See docs/device_loss.md.
+   */
+  async reopen(options: { backend?: string; device?: number | string } = {}): Promise<void> {
+    this.assertOpen("reopen the device");
+    if (!this.#recovery) {
+      throw new StemplayError("INVALID_ARGUMENT", "an offline player has no device to reopen");
+    }
+    const moving = options.backend !== undefined || options.device !== undefined;
+    const target: DeviceTarget | undefined = moving
+      ? { backend: options.backend ?? this.backendName, device: options.device }
+      : undefined;
+    await this.#recovery.reopen(target);
+  }
+
+  /** Stops the stream and frees the engine and every track. Idempotent. Returns within about
+   * a second even when the audio server hangs: a device teardown that takes longer is left to a
+   * native thread. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#reopening; // never free the engine under a running reopen
     if (this.#timer !== undefined) clearInterval(this.#timer);
     leaked.unregister(this);
     for (const track of this.#tracks) track.markRemoved();
     this.#tracks = [];
-    if (this.#lost) {
-      // The backend may block forever tearing down a dead device: never on this thread.
-      this.native.sp_engine_abandon(this.engine);
-    } else {
-      await this.native.sp_engine_destroy(this.engine);
-    }
+    const free = async () => {
+      if (this.#recovery?.lost) {
+        // The backend may block forever tearing down a dead device: never on this thread.
+        this.native.sp_engine_abandon(this.engine);
+      } else {
+        await this.native.sp_engine_destroy(this.engine);
+      }
+    };
+    const running = this.#recovery?.close();
+    // An open still running (bounded by its deadline) uses the engine: free it after that.
+    if (running) void running.catch(() => {}).then(free);
+    else await free();
     this.#settleFinished();
   }
 

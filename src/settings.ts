@@ -5,7 +5,7 @@
  * ```json
  * {
  *   "audio": { "profile": "balanced", "backend": "pulseaudio", "device": "Scarlett",
- *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024 },
+ *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024, "recovery": "in-time" },
  *   "monitoring": { "latencyMonitor": true },
  *   "buses": { "FOH": { "outputs": [1, 2] }, "in-ears": { "outputs": [3, 4], "protected": true } }
  * }
@@ -22,6 +22,7 @@ import type { PlayerOptions } from "./player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
 import { type BusProfile, checkBusProfile } from "./buses.ts";
 import { describeJsonError } from "./json_position.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -37,6 +38,8 @@ export interface AudioSettings {
   channels?: number;
   /** Frames per block, 16 to 65536. */
   blockFrames?: number;
+  /** What a lost device does when it comes back: "in-time", "where-lost" or "paused". */
+  recovery?: RecoveryMode;
 }
 
 /** The `monitoring` section. */
@@ -82,6 +85,10 @@ const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
   sampleRate: integer(8000, 768000),
   channels: integer(1, 32),
   blockFrames: integer(16, 65536),
+  recovery: (value) =>
+    (RECOVERY_MODES as readonly unknown[]).includes(value)
+      ? undefined
+      : `must be one of ${RECOVERY_MODES.join(", ")}, got ${show(value)}`,
 };
 
 const MONITORING_KEYS: Record<keyof MonitoringSettings, Check> = {
@@ -213,5 +220,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.channels !== undefined) options.channels = audio.channels;
   if (audio.blockFrames !== undefined) options.blockFrames = audio.blockFrames;
   if (settings.buses !== undefined) options.buses = settings.buses;
+  if (audio.recovery !== undefined) options.recovery = audio.recovery;
   return options;
 }

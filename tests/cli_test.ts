@@ -97,6 +97,7 @@ const USAGE_CASES: [string[], string][] = [
   [["play", "song", "--block", "8"], "--block"],
   [["play", "song", "--profile", "fast"], "--profile"],
   [["play", "song", "--block", "256", "--profile", "safe"], "--profile"],
+  [["play", "song", "--recovery", "later"], "--recovery"],
   [["play", "song", "--backend", "nope"], "--backend"],
   [["play", "song", "--device"], "--device"],
   [["play", "song", "--monitor=yes"], "--monitor"],

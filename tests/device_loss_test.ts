@@ -2,8 +2,9 @@
  * Device loss on a real audio server: the PulseAudio server is killed (SIGKILL, by its pid)
  * during playback. miniaudio says nothing in that case (the callback just stops), so the
  * player's watchdog must notice: state "error" and a "devicelost" event within 1 s, with the
- * process alive. After the server is back, `reopen()` resumes playback at the position it
- * had, on the same engine and tracks. See docs/device_loss.md.
+ * process alive. After the server is back, the player reopens the device by itself (recovery
+ * "where-lost") and resumes playback at the position it had, on the same engine and tracks;
+ * `reopen()` then has nothing to do. See docs/device_loss.md.
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
@@ -17,7 +18,8 @@ const BLOCK = 512;
 const SONG_FRAMES = 30 * RATE;
 const FADE_FRAMES = RATE * 5 / 1000;
 
-const name = "PulseAudio killed during playback: devicelost within 1 s, reopen resumes in place";
+const name =
+  "PulseAudio killed during playback: devicelost within 1 s, recovery resumes where it was lost";
 Deno.test({
   name,
   ignore: ignoreWithout("pulseaudio", name) || ignoreWithout("parec", name),
@@ -37,10 +39,14 @@ Deno.test({
         channels: SINK_CHANNELS,
         sampleRate: RATE,
         blockFrames: BLOCK,
+        recovery: "where-lost",
       });
       player.addTrack([guide], { name: "guide", route: [4] });
       const events: { type: string; at: number; detail?: unknown }[] = [];
       player.addEventListener("devicelost", () => events.push({ type: "devicelost", at: now() }));
+      player.addEventListener("devicerecovered", () => {
+        events.push({ type: "devicerecovered", at: now() });
+      });
       player.addEventListener("statechange", (event) => {
         events.push({ type: "statechange", at: now(), detail: (event as CustomEvent).detail });
       });
@@ -62,14 +68,14 @@ Deno.test({
       await sleep(300);
       assert.equal(player.positionFrames, positionAtLoss, "the position moved without a device");
 
-      // Bring the server back, capture it, and reopen on the same engine.
+      // Bring the server back and capture it: the player reopens the device by itself.
       await server.restart();
-      Deno.env.set("PULSE_SERVER", server.serverAddress);
+      const backAt = now();
       const capture = Capture.start(server);
-      await waitFor("parec to deliver", () => capture.frames > 0);
-      const reopenStarted = now();
-      await player.reopen();
-      const reopenMs = now() - reopenStarted;
+      await waitFor("the recovery", () => events.some((e) => e.type === "devicerecovered"), 20000);
+      const reopenMs = events.find((e) => e.type === "devicerecovered")!.at - backAt;
+      await player.reopen(); // the device plays: nothing to do
+      assert.equal(player.health.recoveries, 1);
       assert.equal(player.tracks.length, 1);
       await waitFor("playback after reopen", () => player!.positionFrames >= positionAtLoss + RATE);
       assert.equal(player.state, "playing");
@@ -92,8 +98,10 @@ Deno.test({
       assert.ok(segments[0].frames >= RATE / 2, JSON.stringify(segments));
       const stuckTeardowns = player.native.sp_abandoned_outputs();
       console.log(
-        `device loss: devicelost ${lostAfter.toFixed(0)} ms after SIGKILL; reopen took ` +
-          `${reopenMs.toFixed(0)} ms; resumed at frame ${resumedAt} (lost at ${positionAtLoss}); ` +
+        `device loss: devicelost ${lostAfter.toFixed(0)} ms after SIGKILL; recovered ` +
+          `${
+            reopenMs.toFixed(0)
+          } ms after the server returned; resumed at frame ${resumedAt} (lost at ${positionAtLoss}); ` +
           `dead-device teardowns still blocked: ${stuckTeardowns}`,
       );
 

@@ -16,6 +16,8 @@ import {
 import { openLibrary, openLibraryFile } from "../ffi/library.ts";
 import { ABI_VERSION, symbols } from "../ffi/symbols.ts";
 import { StemplayError } from "../src/errors.ts";
+import { loadNative } from "../src/native.ts";
+import { ENGINE_CONFIG_LAYOUT, EngineConfig } from "../src/engine_config.ts";
 
 const nativeDir = new URL("../native/", import.meta.url);
 
@@ -217,4 +219,45 @@ Deno.test("build: a missing compiler is COMPILER_MISSING", async () => {
       return true;
     },
   );
+});
+
+Deno.test("sp_engine_config: the layout JS writes matches C's (size and every offset)", async () => {
+  const native = await loadNative();
+  const layout = new Uint32Array(11);
+  assert.equal(native.sp_engine_config_layout(layout, layout.length), 0);
+  const at = ENGINE_CONFIG_LAYOUT;
+  assert.deepEqual([...layout], [
+    at.size,
+    at.backend,
+    at.deviceName,
+    at.deviceIndex,
+    at.sampleRate,
+    at.channels,
+    at.blockFrames,
+    at.trackCapacity,
+    at.timeoutMs,
+    at.foundSampleRate,
+    at.foundChannels,
+  ]);
+  // The defaults C returns by value land where JS reads them.
+  const defaults = new DataView((native.sp_engine_config_init() as Uint8Array).slice().buffer);
+  assert.equal(defaults.getInt32(at.deviceIndex, true), -1);
+  assert.equal(defaults.getUint32(at.blockFrames, true), 2048);
+  assert.equal(defaults.getUint32(at.trackCapacity, true), 128);
+  assert.equal(defaults.getUint32(at.timeoutMs, true), 3000);
+  // A config written by JS opens what it says.
+  const config = new EngineConfig(native, {
+    backend: "offline",
+    sampleRate: 44100,
+    channels: 6,
+    blockFrames: 100,
+    trackCapacity: 3,
+  });
+  const cell = new BigUint64Array(1);
+  assert.equal(await native.sp_engine_init(config.bytes, cell), 0);
+  const engine = Deno.UnsafePointer.create(cell[0]);
+  const info = new Uint32Array(6);
+  native.sp_engine_info(engine, info);
+  assert.deepEqual([...info.subarray(0, 5)], [44100, 6, 100, 3, 1]);
+  await native.sp_engine_destroy(engine);
 });

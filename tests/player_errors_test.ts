@@ -140,6 +140,12 @@ Deno.test("bad options to open are refused before any device is touched", async 
     "NO_SUCH_DEVICE",
     /no device 99/,
   );
+  await assertRejects(
+    // deno-lint-ignore no-explicit-any
+    () => Player.open({ backend: "null", recovery: "later" as any }),
+    "INVALID_ARGUMENT",
+    /recovery must be one of in-time, where-lost, paused/,
+  );
 });
 
 Deno.test("bad values for a track are refused and the old value stays", async () => {

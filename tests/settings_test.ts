@@ -91,6 +91,7 @@ Deno.test("settings: a full, valid file", () => {
       sampleRate: 48000,
       channels: 4,
       blockFrames: 512,
+      recovery: "paused",
     },
   }, "stemplay.json");
   assert.deepEqual(settings, {
@@ -102,6 +103,7 @@ Deno.test("settings: a full, valid file", () => {
       sampleRate: 48000,
       channels: 4,
       blockFrames: 512,
+      recovery: "paused",
     },
   });
   assert.deepEqual(settingsToPlayerOptions(settings), {
@@ -112,6 +114,7 @@ Deno.test("settings: a full, valid file", () => {
     sampleRate: 48000,
     channels: 4,
     blockFrames: 512,
+    recovery: "paused",
   });
 });
 
@@ -134,6 +137,7 @@ Deno.test("settings: every bad key is named with its path and the problem", () =
     [{ audio: { backend: "" } }, ["audio.backend"]],
     [{ audio: { device: -1 } }, ["audio.device", "-1"]],
     [{ audio: { device: true } }, ["audio.device"]],
+    [{ audio: { recovery: "later" } }, ["audio.recovery", '"later"', "in-time"]],
     [{ audio: [] }, ["audio", "object"]],
     [{ monitoring: null }, ["monitoring", "object"]],
     [{ audio: { profil: "safe" } }, ["audio.profil", "unknown key"]],

@@ -342,7 +342,13 @@ static void stress(song *a, song *b, double seconds) {
 
 int main(int argc, char **argv) {
     const double stress_seconds = argc > 1 ? atof(argv[1]) : 0.0;
-    CHECK(sp_engine_create("offline", -1, RATE, OUTPUTS, BLOCK, CAPACITY, &engine));
+    sp_engine_config config = sp_engine_config_init();
+    config.backend = "offline";
+    config.sample_rate = RATE;
+    config.channels = OUTPUTS;
+    config.block_frames = BLOCK;
+    config.track_capacity = CAPACITY;
+    CHECK(sp_engine_init(&config, &engine));
     /* This engine's blocks run on another thread, like a device's: make the control side
      * treat it as one (retired slots wait for the audio side instead of being freed at once). */
     engine->offline = false;

@@ -73,7 +73,13 @@ static uint32_t add_track(sp_engine *engine, sp_pcm *pcm, uint32_t group) {
 
 static sp_engine *offline(uint32_t block) {
     sp_engine *engine;
-    CHECK(sp_engine_create("offline", -1, RATE, OUTPUTS, block, 16, &engine));
+    sp_engine_config config = sp_engine_config_init();
+    config.backend = "offline";
+    config.sample_rate = RATE;
+    config.channels = OUTPUTS;
+    config.block_frames = block;
+    config.track_capacity = 16;
+    CHECK(sp_engine_init(&config, &engine));
     return engine;
 }
 

@@ -6,6 +6,7 @@
 
 import type { PlayerOptions } from "../player.ts";
 import { PROFILE_NAMES } from "../profiles.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "../device_recovery.ts";
 import { loadSettings, settingsToPlayerOptions } from "../settings.ts";
 import {
   BACKENDS,
@@ -17,6 +18,10 @@ import {
   UsageError,
 } from "./args.ts";
 
+/** A band that keeps playing through a dropout stays with the tracks when they come back:
+ * the CLI's default (see the README, "When the device is lost"). */
+export const CLI_RECOVERY: RecoveryMode = "in-time";
+
 /** The flags, by long name. */
 export const AUDIO_FLAGS: FlagSpecs = {
   backend: { type: "string" },
@@ -26,6 +31,7 @@ export const AUDIO_FLAGS: FlagSpecs = {
   block: { type: "string" },
   profile: { type: "string" },
   monitor: { type: "boolean" },
+  recovery: { type: "string" },
   config: { type: "string" },
 };
 
@@ -48,6 +54,8 @@ export function audioOptions(command: string, parsed: ParsedArgs): PlayerOptions
   if (block !== undefined) options.blockFrames = block;
   if (profile !== undefined) options.profile = profile;
   if (parsed.flags.monitor) options.latencyMonitor = true;
+  const recovery = choiceFlag(command, parsed, "recovery", RECOVERY_MODES);
+  if (recovery !== undefined) options.recovery = recovery;
   return options;
 }
 
@@ -69,5 +77,5 @@ export async function resolveAudioOptions(
     delete settings.profile;
   }
   if (flags.backend !== undefined) delete settings.device;
-  return { ...settings, ...flags };
+  return { recovery: CLI_RECOVERY, ...settings, ...flags };
 }

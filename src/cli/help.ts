@@ -13,6 +13,8 @@ Audio:
   --block <frames>     frames per audio callback (16..65536)
   --profile <name>     low-latency (256), balanced (1024) or safe (2048 frames)
   --monitor            start with the latency monitor on
+  --recovery <mode>    when a lost device comes back by itself: in-time (default: where
+                       the song would be by now), where-lost, or paused
   --config <file>      settings file (default: stemplay.json in this folder, if any)`;
 
 /** Help for each command, and for `stemplay` alone. */
@@ -42,7 +44,7 @@ ${AUDIO}
 
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker, Home start,
 1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor,
-r reopen the device after it was lost, q quit.
+r retry a lost device now (it is retried by itself too), q quit.
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
 f fade out over 4 s.`,

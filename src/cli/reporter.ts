@@ -1,11 +1,12 @@
 /**
  * `play` when stdout is not a terminal (piped, CI): one plain progress line a second, and a
- * summary when the song ends, the device is lost, or SIGINT/SIGTERM stops it.
+ * summary when the song ends or SIGINT/SIGTERM stops it. A lost device is reported, and so is
+ * its return (the player retries it by itself).
  *
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
+import { healthLine } from "./health_line.ts";
 import { formatTime } from "./format.ts";
 import type { PlaySession } from "./session.ts";
 
@@ -84,14 +85,16 @@ export async function runReporter(
   };
   player.addEventListener("statechange", onEnd);
   try {
+    let lost = false;
     while (true) {
       const state = player.state;
-      if (state === "error") {
-        throw new StemplayError("DEVICE_LOST", `the audio device ${player.deviceName} stopped`);
-      }
+      // A lost device is retried by the player itself: say so once, and when it is back.
+      if (state === "error" && !lost) print(healthLine(player.health, Date.now()));
+      else if (state !== "error" && lost) print(`the audio device ${player.deviceName} is back`);
+      lost = state === "error";
       options.onTick?.();
       if (state === "ended" || stopSignal) break;
-      if (lines++ > 0) print(progressLine(session)); // the first after a second of playing
+      if (!lost && lines++ > 0) print(progressLine(session)); // the first after a second
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, LINE_MS);
         wake = () => {

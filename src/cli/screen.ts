@@ -14,6 +14,7 @@ import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
+import { healthLine } from "./health_line.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -55,7 +56,7 @@ export const KEY_HELP: readonly string[] = [
   "c count-in",
   "f fade",
   "l latency monitor",
-  "r reopen a lost device",
+  "r retry a lost device now",
   "q quit",
 ];
 
@@ -207,7 +208,11 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   const top: string[] = [];
   const where = status.song.number ? `   (song ${status.song.number} of ${status.song.of})` : "";
   top.push(`stemplay  ${song.title}${where}`);
-  if (state === "error") top.push(`!! DEVICE LOST: ${player.deviceName}. Press r to reopen it`);
+  if (state === "error") {
+    // Loud and on top: the player retries by itself; r only retries at once.
+    top.push(`!! ${healthLine(player.health, Date.now())}`);
+    top.push(`!! ${player.deviceName}: recovering by itself, press r to retry now`);
+  }
   for (const problem of player.busProblems) top.push(`!! ${problem}`);
   top.push(
     `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
@@ -236,6 +241,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     `device: ${player.deviceName} (${player.backendName})  ${player.sampleRate} Hz  ` +
     `${player.channels} ch  block ${player.blockFrames}`,
   ];
+  if (state !== "error") device.push(healthLine(player.health, Date.now()));
   const latency = session.latency();
   device.push(
     latency

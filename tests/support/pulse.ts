@@ -27,14 +27,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/** More null sinks besides "stage", e.g. a stereo one to be refused by a 4-output engine. */
+export interface ExtraSink {
+  name: string;
+  channels: number;
+}
+
 /** A running server. */
 export class PulseServer {
   /** The server's runtime folder (its socket and pid file live in `<dir>/pulse/`). */
   readonly runtimeDir: string;
+  readonly #extraSinks: ExtraSink[];
   #pid = 0;
 
-  private constructor(runtimeDir: string) {
+  private constructor(runtimeDir: string, extraSinks: ExtraSink[]) {
     this.runtimeDir = runtimeDir;
+    this.#extraSinks = extraSinks;
   }
 
   /** The `PULSE_SERVER` value that reaches this server. */
@@ -53,8 +61,11 @@ export class PulseServer {
   }
 
   /** Starts a server in a new temporary runtime folder and waits until it answers. */
-  static async start(): Promise<PulseServer> {
-    const server = new PulseServer(await Deno.makeTempDir({ prefix: "stemplay-pulse-" }));
+  static async start(options: { extraSinks?: ExtraSink[] } = {}): Promise<PulseServer> {
+    const server = new PulseServer(
+      await Deno.makeTempDir({ prefix: "stemplay-pulse-" }),
+      options.extraSinks ?? [],
+    );
     await server.#launch();
     return server;
   }
@@ -77,7 +88,11 @@ export class PulseServer {
         "--disallow-exit",
         "--use-pid-file=yes",
         `--load=module-null-sink sink_name=${SINK} channels=${SINK_CHANNELS} ` +
-        `rate=${SINK_RATE} format=float32le`,
+        `rate=${SINK_RATE} format=float32le sink_properties=device.description=${SINK}`,
+        ...this.#extraSinks.map((sink) =>
+          `--load=module-null-sink sink_name=${sink.name} channels=${sink.channels} ` +
+          `rate=${SINK_RATE} format=float32le sink_properties=device.description=${sink.name}`
+        ),
         "--load=module-native-protocol-unix",
       ],
       env: { XDG_RUNTIME_DIR: this.runtimeDir },
@@ -113,8 +128,20 @@ export class PulseServer {
     await this.#signal("SIGKILL");
   }
 
+  /** Freezes the server (SIGSTOP): it keeps its socket open and answers nothing, as a hung
+   * audio server does. */
+  freeze(): void {
+    if (this.#pid && alive(this.#pid)) Deno.kill(this.#pid, "SIGSTOP");
+  }
+
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void {
+    if (this.#pid && alive(this.#pid)) Deno.kill(this.#pid, "SIGCONT");
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL) and removes its folder. Idempotent. */
   async stop(): Promise<void> {
+    this.thaw();
     await this.#signal("SIGTERM");
     await this.#signal("SIGKILL");
     await Deno.remove(this.runtimeDir, { recursive: true }).catch(() => {});

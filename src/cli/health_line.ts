@@ -1,0 +1,26 @@
+/**
+ * The device's health on one line, for the screen and the piped reporter:
+ * "DEVICE LOST — recovering (retry in 2 s)" while it is gone.
+ *
+ * @module
+ */
+
+import type { PlayerHealth } from "../device_recovery.ts";
+
+/** One line for `health`, with retry times counted from `now` (ms since the epoch). */
+export function healthLine(health: PlayerHealth, now: number): string {
+  const counts = `losses ${health.losses}  recoveries ${health.recoveries}  ` +
+    `overruns ${health.overruns}  starved ${health.starved}`;
+  if (health.status === "ok") {
+    const last = health.lastError && health.losses > 0
+      ? `  last loss ${new Date(health.lastError.time).toLocaleTimeString()}`
+      : "";
+    return `health: ok  ${counts}${last}`;
+  }
+  const retry = health.nextRetryAt === null
+    ? "retrying now"
+    : `retry in ${Math.max(0, Math.ceil((health.nextRetryAt - now) / 1000))} s`;
+  const doing = health.status === "recovering" ? "recovering" : "device unusable";
+  const why = health.lastError ? `: ${health.lastError.message}` : "";
+  return `DEVICE LOST — ${doing} (${retry})  ${counts}${why}`;
+}

@@ -1,0 +1,281 @@
+/**
+ * A rig that recovers by itself: after the watchdog declares the device lost, the same device
+ * (same backend, same name, looked up by name again since its index may change) is reopened on
+ * the same engine, with a backoff from 250 ms to 5 s, until it is back or the player is closed.
+ * What happens to the song when it is back is the `recovery` mode. See docs/device_loss.md.
+ *
+ * @module
+ */
+
+import { StemplayError } from "./errors.ts";
+import type { Native } from "./native.ts";
+import { unwrap } from "./native.ts";
+import { RESULT } from "./native_constants.ts";
+import { EngineConfig, formatMismatch } from "./engine_config.ts";
+import { findDevice } from "./devices.ts";
+
+/** What the player does when a lost device comes back:
+ * - `"in-time"`: resume at the position the song would have reached by the wall clock since
+ *   the loss, so a band that kept playing to the count is with the tracks again;
+ * - `"where-lost"`: resume at the position it had when the device went;
+ * - `"paused"`: stay paused at that position until `play()`. */
+export type RecoveryMode = "in-time" | "where-lost" | "paused";
+
+export const RECOVERY_MODES: readonly RecoveryMode[] = ["in-time", "where-lost", "paused"];
+
+/** The device's health as a user reads it (`player.health`). */
+export interface PlayerHealth {
+  /** `"ok"`: the device plays. `"recovering"`: it was lost and is retried with backoff.
+   * `"lost"`: it was lost, and the last retry found it in a form the engine cannot use
+   * (another channel count or rate): retries go on, but an operator should look. */
+  status: "ok" | "recovering" | "lost";
+  /** Times the device was lost since the player opened. */
+  losses: number;
+  /** Times it came back by itself or by `reopen()`. */
+  recoveries: number;
+  /** Callbacks over 80% of their budget since the latency monitor was last reset (0 while the
+   * monitor is off). */
+  overruns: number;
+  /** Blocks in which a streamed track had no audio ready (0 until streaming lands). */
+  starved: number;
+  /** The last loss or failed retry, with its wall-clock time (ms since the epoch). */
+  lastError: { message: string; time: number } | null;
+  /** While recovering: when the next retry starts (ms since the epoch); otherwise null. */
+  nextRetryAt: number | null;
+}
+
+/** The first retry comes this soon after a loss; each failure doubles it up to the maximum. */
+export const RETRY_FIRST_MS = 250;
+export const RETRY_MAX_MS = 5000;
+/** Opens given up on past their deadline that still hang (a frozen server): no new attempt is
+ * started while this many hang, so a server that never answers does not pile up threads. (The
+ * teardowns of dead devices, which may hang for good after a server crash, do not count.) */
+const MAX_HANGING_OPENS = 4;
+
+/** What recovery needs of the player. */
+export interface RecoveryHost {
+  readonly native: Native;
+  readonly engine: Deno.PointerValue;
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** The transport as C publishes it (never "error"). */
+  transportState(): string;
+  positionFrames(): number;
+  durationFrames(): number;
+  blocks(): bigint;
+  overruns(): number;
+  seekFrames(frame: number): void;
+  play(): void;
+  pause(): void;
+  /** The device is gone: events, watchdog off. */
+  deviceLost(): void;
+  /** A new device runs: names, watchdog, events. */
+  deviceBack(): void;
+  deviceName(): string;
+  backendName(): string;
+}
+
+/** Where to reopen: a backend and a device by exact name (or index, or the default). */
+export interface DeviceTarget {
+  backend: string;
+  device?: number | string;
+}
+
+export class DeviceRecovery {
+  readonly #host: RecoveryHost;
+  readonly #mode: RecoveryMode;
+  /** The device the player had: same backend, same name. */
+  #target: { backend: string; deviceName?: string };
+  #lost = false;
+  #closed = false;
+  #losses = 0;
+  #recoveries = 0;
+  #lastError: { message: string; time: number } | null = null;
+  #refused = false;
+  #delay = RETRY_FIRST_MS;
+  #timer?: ReturnType<typeof setTimeout>;
+  #nextRetryAt: number | null = null;
+  #attempt?: Promise<void>;
+  #loss?: { position: number; at: number; playing: boolean };
+
+  constructor(
+    host: RecoveryHost,
+    mode: RecoveryMode,
+    target: { backend: string; deviceName?: string },
+  ) {
+    this.#host = host;
+    this.#mode = mode;
+    this.#target = target;
+  }
+
+  /** True from a loss until a device plays again. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** True while an open is running (automatic or `reopen()`). */
+  get busy(): boolean {
+    return this.#attempt !== undefined;
+  }
+
+  get mode(): RecoveryMode {
+    return this.#mode;
+  }
+
+  get health(): PlayerHealth {
+    return {
+      status: !this.#lost ? "ok" : this.#refused ? "lost" : "recovering",
+      losses: this.#losses,
+      recoveries: this.#recoveries,
+      overruns: this.#host.overruns(),
+      starved: 0,
+      lastError: this.#lastError,
+      nextRetryAt: this.#lost ? this.#nextRetryAt : null,
+    };
+  }
+
+  /** The watchdog saw the callback stop (its last block at `lastBlockAt`, performance.now()
+   * time): report it and start retrying. */
+  deviceLost(reason: string, lastBlockAt = performance.now()): void {
+    if (this.#lost || this.#closed) return;
+    this.#lost = true;
+    this.#refused = false;
+    this.#losses++;
+    this.#lastError = { message: reason, time: Date.now() };
+    const playing = this.#host.transportState() === "playing";
+    this.#loss = { position: this.#host.positionFrames(), at: lastBlockAt, playing };
+    // No callback runs now, so a pause is taken by the new device's first block: it comes
+    // back silent, and resume() decides when (and where) to play.
+    if (playing && this.#mode !== "where-lost") {
+      try {
+        this.#host.pause();
+      } catch {
+        // A full command ring (BUSY): the device comes back playing, as in "where-lost".
+      }
+    }
+    this.#host.deviceLost();
+    this.#delay = RETRY_FIRST_MS;
+    this.#schedule();
+  }
+
+  /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given device or the
+   * one the player had. On success it becomes the device recovery returns to. */
+  async reopen(target: DeviceTarget | undefined): Promise<void> {
+    await this.#attempt?.catch(() => {});
+    // The device plays (maybe the running attempt brought it back): nothing to reopen.
+    if (!this.#lost && target === undefined) return;
+    this.#cancelTimer();
+    await this.#run(target, true);
+  }
+
+  /** Stops retrying. Returns the open still running, if any: the engine must outlive it. */
+  close(): Promise<void> | undefined {
+    this.#closed = true;
+    this.#cancelTimer();
+    return this.#attempt;
+  }
+
+  #schedule(): void {
+    if (this.#closed || !this.#lost) return;
+    this.#cancelTimer();
+    const delay = this.#delay;
+    this.#delay = Math.min(this.#delay * 2, RETRY_MAX_MS);
+    this.#nextRetryAt = Date.now() + delay;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#nextRetryAt = null;
+      void this.#run(undefined, false).catch(() => {});
+    }, delay);
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#nextRetryAt = null;
+  }
+
+  /** One open; on failure (automatic) the next one is scheduled. */
+  async #run(target: DeviceTarget | undefined, byHand: boolean): Promise<void> {
+    if (this.#closed) return;
+    const hanging = this.#host.native.sp_hanging_opens();
+    if (!byHand && hanging >= MAX_HANGING_OPENS) {
+      this.#failed(
+        new StemplayError(
+          "TIMEOUT",
+          `the audio server does not answer (${hanging} device threads still wait on it)`,
+        ),
+      );
+      return;
+    }
+    const attempt = this.#open(target);
+    this.#attempt = attempt;
+    try {
+      await attempt;
+    } catch (error) {
+      // A refused device leaves the old one playing; one that failed to start leaves none,
+      // and the watchdog then calls it lost.
+      if (!this.#closed) this.#failed(error);
+      if (byHand) throw error;
+      return;
+    } finally {
+      this.#attempt = undefined;
+    }
+    if (this.#closed) return;
+    const wasLost = this.#lost;
+    this.#lost = false;
+    this.#refused = false;
+    this.#cancelTimer();
+    if (wasLost) this.#recoveries++;
+    this.#host.deviceBack();
+    this.#target = { backend: this.#host.backendName(), deviceName: this.#host.deviceName() };
+    if (wasLost) await this.#resume();
+  }
+
+  #failed(error: unknown): void {
+    this.#lastError = { message: messageOf(error), time: Date.now() };
+    this.#refused = error instanceof StemplayError && error.code === "FORMAT";
+    this.#schedule();
+  }
+
+  async #open(target: DeviceTarget | undefined): Promise<void> {
+    const { native, engine } = this.#host;
+    const backend = target?.backend ?? this.#target.backend;
+    let fields: { deviceName?: string; deviceIndex?: number };
+    if (target === undefined || target.device === undefined) {
+      fields = target === undefined ? { deviceName: this.#target.deviceName } : {};
+    } else {
+      fields = { deviceIndex: findDevice(native, backend, target.device) };
+    }
+    const config = new EngineConfig(native, { backend, ...fields });
+    const result = await native.sp_engine_reopen(engine, config.bytes);
+    const detail = result === RESULT.FORMAT
+      ? formatMismatch(config.found, this.#host)
+      : result === RESULT.NO_SUCH_DEVICE && fields.deviceName
+      ? `no device named "${fields.deviceName}"`
+      : undefined;
+    unwrap(native, result, `cannot reopen the "${backend}" audio device`, { detail });
+  }
+
+  /** The device is back: play on as the mode says. */
+  async #resume(): Promise<void> {
+    const loss = this.#loss;
+    this.#loss = undefined;
+    if (!loss?.playing || this.#mode !== "in-time") return;
+    // Wait for the stream proper (a first callback may be a prefill), so the position is
+    // computed when audio really flows again.
+    const start = this.#host.blocks();
+    const waitUntil = performance.now() + 5000;
+    while (this.#host.blocks() < start + 2n && performance.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (this.#closed || this.#lost) return;
+    }
+    const elapsed = (performance.now() - loss.at) / 1000;
+    const target = loss.position + Math.round(elapsed * this.#host.sampleRate);
+    this.#host.seekFrames(Math.min(target, this.#host.durationFrames()));
+    this.#host.play();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
