@@ -213,6 +213,13 @@ export const symbols = {
     ],
     result: "void",
   },
+  /** const char *sp_decode_job_format(const sp_decode_job *job) */
+  sp_decode_job_format: {
+    parameters: [
+      "pointer", // const sp_decode_job *job
+    ],
+    result: "pointer",
+  },
   /** const char *sp_decode_job_error(const sp_decode_job *job) */
   sp_decode_job_error: {
     parameters: [

@@ -53,7 +53,8 @@ enum {
     SP_ERROR_BUSY = 13,           /* try again later (slot still in use by the audio thread, or
                                      256 requests waiting for an audio side that does not run) */
     SP_ERROR_EMPTY = 14,          /* the file decodes to zero frames */
-    SP_ERROR_UNSUPPORTED = 15     /* not compiled into this build (test hooks, monitor) */
+    SP_ERROR_UNSUPPORTED = 15,    /* not compiled into this build (test hooks, monitor) */
+    SP_ERROR_NEEDS_DECODER = 16   /* a format only the optional decoder (ffmpeg) reads */
 };
 
 /* Transport states published by the audio side. */
@@ -169,6 +170,9 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job);
 SP_API void sp_decode_job_progress(const sp_decode_job *job, uint64_t *out);
 /* out: [source sample rate, source channels]. Valid after run. */
 SP_API void sp_decode_job_source(const sp_decode_job *job, uint32_t *out);
+/* The container the file turned out to be ("WAV", "RF64", "AIFF", "AIFF-C", "FLAC", "MP3",
+ * "Ogg Vorbis", ...; "" before run). Static: valid for the program's life. */
+SP_API const char *sp_decode_job_format(const sp_decode_job *job);
 /* A NUL-terminated detail for the last failure ("" if none). */
 SP_API const char *sp_decode_job_error(const sp_decode_job *job);
 /* Moves the decoded pcm out of a finished job; the job keeps nothing. */
