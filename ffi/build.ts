@@ -118,6 +118,9 @@ export interface BuildOptions {
   /** A miniaudio.h to use instead of `$MINIAUDIO_H` or the pinned, cached one (no hash check,
    * a warning when its version is not the pinned one). */
   miniaudioHeader?: string;
+  /** A stb_vorbis.c to use instead of `$STB_VORBIS_C` or the pinned, cached one, or `"off"`
+   * to build without native Ogg Vorbis. */
+  stbVorbis?: string;
   /** Rebuild even when the key matches. */
   force?: boolean;
   /** Print nothing on stderr (errors are still thrown). */
@@ -485,7 +488,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
     new TextDecoder().decode(files.get(STB_VORBIS_PIN)!),
     new URL(STB_VORBIS_PIN, sourceBase).href,
   );
-  const vorbis = await ensureStbVorbis(outDir, vorbisPin, { quiet });
+  const vorbis = await ensureStbVorbis(outDir, vorbisPin, { quiet, path: options.stbVorbis });
 
   // The shim learns whether miniaudio decodes Vorbis (else Ogg goes to the optional decoder).
   const variantFlags = [

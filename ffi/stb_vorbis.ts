@@ -68,12 +68,12 @@ export function stbVorbisVersionOf(text: string): string | undefined {
 export async function ensureStbVorbis(
   outDir: string,
   pin: StbVorbisPin,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; path?: string } = {},
 ): Promise<StbVorbisSource | null> {
   const warn = (text: string) => {
     if (!options.quiet) console.error(`stemplay: ${text}`);
   };
-  const user = optionalEnv("STB_VORBIS_C");
+  const user = options.path ?? optionalEnv("STB_VORBIS_C");
   if (user?.toLowerCase() === "off") return null;
   if (user) {
     let bytes: Uint8Array;

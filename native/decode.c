@@ -49,10 +49,10 @@ static sp_result fail(sp_decode_job *job, sp_result result, const char *detail) 
     return result;
 }
 
-/* Opens the file at its own rate to learn its format, so that a bad rate or channel count is
- * reported as such rather than as a resampler failure. */
+/* Opens the file at its own rate and sample format to learn them, so that a bad rate or channel
+ * count is reported as such rather than as a resampler failure. */
 static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *source_frames) {
-    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, 0, 0);
+    ma_decoder_config config = ma_decoder_config_init(ma_format_unknown, 0, 0);
     config.encodingFormat = format;
     ma_decoder decoder;
     if (ma_decoder_init_file(job->path, &config, &decoder) != MA_SUCCESS) {
@@ -61,10 +61,7 @@ static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *
     ma_format sample_format;
     ma_uint32 channels = 0, rate = 0;
     ma_decoder_get_data_format(&decoder, &sample_format, &channels, &rate, NULL, 0);
-    if (ma_data_source_get_data_format(decoder.pBackend, &job->source_format, NULL, NULL, NULL, 0) !=
-        MA_SUCCESS) {
-        job->source_format = ma_format_unknown;
-    }
+    job->source_format = sample_format;
     ma_uint64 length = 0;
     if (ma_decoder_get_length_in_pcm_frames(&decoder, &length) != MA_SUCCESS) length = 0;
     ma_decoder_uninit(&decoder);
@@ -129,9 +126,12 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
         (uint64_t)((double)source_frames * rate / job->source_rate + 0.5);
     atomic_store(&job->frames_expected, expected);
 
-    /* 8-bit files read as 16-bit when the rate is kept: miniaudio maps u8 to float as
-     * x * 2/255 - 1, which is neither exact nor centred; (x - 128) << 8 then / 32768 is both. */
-    const bool widen_u8 = job->source_format == ma_format_u8 && rate == job->source_rate;
+    /* miniaudio maps 8-bit samples to float as x * 2/255 - 1: neither exact nor centred. At the
+     * file's rate they are read as 16-bit ((x - 128) << 8, exact) instead; resampled, the
+     * float output is mapped back onto (x - 128) / 128, which the resampler's unity DC gain
+     * keeps affine. */
+    const bool is_u8 = job->source_format == ma_format_u8;
+    const bool widen_u8 = is_u8 && rate == job->source_rate;
     ma_decoder_config config =
         ma_decoder_config_init(widen_u8 ? ma_format_s16 : ma_format_f32, channels, rate);
     config.encodingFormat = format;
@@ -184,6 +184,10 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
             if (widen_u8) {
                 const int16_t *src = (const int16_t *)chunk;
                 for (ma_uint64 i = 0; i < got; i++) dst[i] = src[i * channels + c] * (1.0f / 32768);
+            } else if (is_u8) {
+                for (ma_uint64 i = 0; i < got; i++) {
+                    dst[i] = (chunk[i * channels + c] + 1.0f) * (255.0f / 256.0f) - 1.0f;
+                }
             } else {
                 for (ma_uint64 i = 0; i < got; i++) dst[i] = chunk[i * channels + c];
             }

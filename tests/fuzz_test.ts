@@ -58,7 +58,7 @@ async function writeSeeds(dir: string): Promise<string[]> {
         // The mutations really reach the decoder's failure paths, and some still decode.
         assert.match(run.stdout, /fuzz: \d+ x ok/, report);
         assert.match(run.stdout, /fuzz: \d+ x the file is truncated/, report);
-        assert.match(run.stdout, /fuzz: \d+ x not a valid WAV, FLAC or MP3 file/, report);
+        assert.match(run.stdout, /fuzz: \d+ x not a valid audio file/, report);
         console.log(run.stdout.trim());
       } finally {
         await Deno.remove(dir, { recursive: true });
