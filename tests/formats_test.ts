@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, StemplayError } from "../mod.ts";
+import { Player, type StemplayError } from "../mod.ts";
 import { decodeFile } from "../src/decode.ts";
 import { loadNative } from "../src/native.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
