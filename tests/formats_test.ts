@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, type StemplayError } from "../mod.ts";
+import { encodeWav } from "../src/wav.ts";
 import { decodeFile } from "../src/decode.ts";
 import { loadNative } from "../src/native.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
@@ -575,3 +576,114 @@ for (const one of OPTIONAL) {
     },
   });
 }
+
+/** A Logic-style export folder: every audio format a band brings, plus files that are not. */
+async function writeExportFolder(dir: string): Promise<void> {
+  await soxFile(["-r", "48000", "-b", "24", "-e", "signed"], 0.5)(join(dir, "Click.wav"));
+  await soxFile(["-r", "44100", "-b", "24", "-e", "signed"], 0.5)(join(dir, "Bass.aif"));
+  await ffmpeg(lavfiTones(0.5, 44100, 2), ["-c:a", "libvorbis"])(join(dir, "Pads.ogg"));
+  await ffmpeg(lavfiTones(0.5, 48000, 2), ["-c:a", "alac"])(join(dir, "Keys.m4a"));
+  await Deno.writeTextFile(join(dir, "notes.txt"), "capo 2\n");
+  await Deno.writeTextFile(join(dir, "lyrics.pdf"), "%PDF-1.4\n");
+  await Deno.writeTextFile(join(dir, "mix.json"), "{}\n");
+  await Deno.writeFile(join(dir, "cover.jpg"), new Uint8Array([0xff, 0xd8, 0xff, 0xe0]));
+  await Deno.writeFile(join(dir, ".DS_Store"), new Uint8Array(16));
+  await Deno.copyFile(join(dir, "Click.wav"), join(dir, "._Bass.aif")); // AppleDouble: hidden
+}
+
+{
+  const name =
+    "folder: every audio file is a track (WAV, AIFF, Ogg, M4A); notes and hidden files are not";
+  Deno.test({
+    name,
+    ignore: missingTool(["sox", "ffmpeg"], name),
+    async fn() {
+      requireTool("sox", name);
+      requireTool("ffmpeg", name);
+      await withDir(async (dir) => {
+        await writeExportFolder(dir);
+        await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
+        await player.loadSong(dir);
+        const tracks = player.tracks.map((track) => ({
+          name: track.name,
+          format: track.source?.format,
+          converted: track.source?.converted,
+        }));
+        assert.deepEqual(tracks, [
+          { name: "Bass", format: "AIFF", converted: true },
+          { name: "Click", format: "WAV", converted: false },
+          { name: "Keys", format: "MP4/M4A (alac)", converted: false },
+          { name: "Pads", format: "Ogg Vorbis", converted: true },
+        ]);
+      });
+    },
+  });
+}
+
+{
+  const name = "folder: a file that cannot play is an error naming it; the old song keeps playing";
+  Deno.test({
+    name,
+    ignore: missingTool(["sox", "ffmpeg"], name),
+    async fn() {
+      requireTool("sox", name);
+      requireTool("ffmpeg", name);
+      await withDir(async (dir) => {
+        const first = join(dir, "first");
+        const second = join(dir, "second");
+        await Deno.mkdir(first);
+        await Deno.mkdir(second);
+        await soxFile(["-r", "48000", "-b", "16", "-e", "signed"], 2)(join(first, "Click.wav"));
+        await writeExportFolder(second);
+        await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
+        await player.loadSong(first);
+        player.play();
+        player.render(4800);
+        Deno.env.set("STEMPLAY_FFMPEG", join(dir, "no-ffmpeg-here"));
+        try {
+          await assert.rejects(() => player.loadSong(second), (error: StemplayError) => {
+            assert.equal(error.code, "FORMAT_UNAVAILABLE");
+            assert.equal(error.path, join(second, "Keys.m4a"));
+            assert.match(error.message, /Keys\.m4a: it is MP4\/M4A.*apt-get install ffmpeg/s);
+            return true;
+          });
+        } finally {
+          Deno.env.delete("STEMPLAY_FFMPEG");
+        }
+        assert.equal(player.title, "first");
+        assert.deepEqual(player.tracks.map((track) => track.name), ["Click"]);
+        assert.equal(player.state, "playing");
+        const before = player.position;
+        player.render(4800);
+        assert.ok(player.position > before, "the old song still plays");
+
+        // A broken file is named too, with what to do.
+        await Deno.writeFile(join(second, "Keys.m4a"), new Uint8Array(4096).fill(7));
+        await assert.rejects(() => player.loadSong(second), (error: StemplayError) => {
+          assert.equal(error.code, "DECODE");
+          assert.equal(error.path, join(second, "Keys.m4a"));
+          assert.match(error.message, /convert Keys\.m4a to WAV or FLAC, or move it out of/);
+          return true;
+        });
+        assert.equal(player.title, "first");
+      });
+    },
+  });
+}
+
+Deno.test("folder: audio under a name stemplay does not take is an error, not skipped", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeFile(
+      join(dir, "Click.wav"),
+      encodeWav([new Float32Array(480)], 48000, "s16"),
+    );
+    await Deno.copyFile(join(dir, "Click.wav"), join(dir, "Guide.bak"));
+    await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
+    await assert.rejects(() => player.loadSong(dir), (error: StemplayError) => {
+      assert.equal(error.code, "UNKNOWN_EXTENSION");
+      assert.equal(error.path, join(dir, "Guide.bak"));
+      assert.match(error.message, /rename it \(e\.g\. to Guide\.wav/);
+      return true;
+    });
+  });
+});
