@@ -9,6 +9,7 @@ import type { Player } from "../player.ts";
 import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
+import { conversionLine } from "./conversion.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
@@ -87,7 +88,10 @@ export async function playOn(
   }
   const session = new PlaySession(player, song);
   player.play();
-  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+  const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const conversion = conversionLine(player);
+  if (!interactive && conversion) console.log(conversion); // the screen shows it itself
+  if (interactive) {
     const signal = await runScreen(session);
     const list = player.setlist;
     const where = list

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { conversionLine } from "./conversion.ts";
 import { defaultRoute } from "../routing.ts";
 import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
@@ -87,6 +88,8 @@ export function frameLines(session: PlaySession, columns: number): string[] {
     `device: ${player.deviceName} (${player.backendName})  ${player.sampleRate} Hz  ` +
       `${player.channels} ch  block ${player.blockFrames}`,
   );
+  const conversion = conversionLine(player);
+  if (conversion) lines.push(conversion);
   const latency = session.latency();
   if (latency) {
     lines.push(
