@@ -4,6 +4,7 @@
  * that claims more bytes than the file holds, and rejects a 0 Hz header as merely "invalid";
  * a live rig needs to be told "truncated" and "unsupported rate" instead. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -116,9 +117,90 @@ static sp_result check_aiff(FILE *file, uint64_t file_size, char *detail, size_t
     return SP_OK;
 }
 
+#ifdef SP_HAVE_STB_VORBIS
+#define MAX_COMMENT_PACKET (64u << 20) /* a Vorbis comment header larger than this is refused */
+
+/* Copies the Ogg stream's second packet (Vorbis's comment header) into a new buffer; NULL when
+ * the pages end first, are not Ogg pages, or the packet is absurdly large. */
+static unsigned char *second_packet(FILE *file, uint64_t file_size, uint32_t *out_length) {
+    unsigned char *packet = NULL;
+    uint32_t length = 0, capacity = 0, index = 0;
+    uint64_t offset = 0;
+    while (offset + 27 <= file_size) {
+        unsigned char head[27], lacing[255];
+        if (fseek(file, (long)offset, SEEK_SET) != 0 || fread(head, 1, 27, file) != 27 ||
+            memcmp(head, "OggS", 4) != 0 || fread(lacing, 1, head[26], file) != head[26]) {
+            break;
+        }
+        uint64_t body = offset + 27 + head[26];
+        for (uint32_t s = 0; s < head[26]; body += lacing[s], s++) {
+            if (index == 1) {
+                if (length + lacing[s] > MAX_COMMENT_PACKET) goto fail;
+                if (length + lacing[s] > capacity) {
+                    capacity = capacity * 2 > length + lacing[s] ? capacity * 2 : length + 4096;
+                    unsigned char *grown = realloc(packet, capacity);
+                    if (grown == NULL) goto fail;
+                    packet = grown;
+                }
+                if (fseek(file, (long)body, SEEK_SET) != 0 ||
+                    fread(packet + length, 1, lacing[s], file) != lacing[s]) {
+                    goto fail;
+                }
+                length += lacing[s];
+            }
+            if (lacing[s] < 255 && ++index == 2) {
+                *out_length = length;
+                return packet;
+            }
+        }
+        offset = body;
+    }
+fail:
+    free(packet);
+    return NULL;
+}
+
+/* stb_vorbis trusts the comment header's lengths: a vendor string or comment that claims more
+ * bytes than its packet holds makes it allocate (up to 2 GiB) and loop that far. Every length
+ * must fit in what is left of the packet. */
+static sp_result check_vorbis_comments(FILE *file, uint64_t file_size, char *detail, size_t size) {
+    uint32_t length = 0;
+    unsigned char *packet = second_packet(file, file_size, &length);
+    if (packet == NULL) {
+        return report(detail, size, SP_ERROR_DECODE,
+                      "the Ogg Vorbis comment header is missing, cut short or over 64 MiB");
+    }
+    bool ok = length >= 7 + 4 && packet[0] == 3 && !memcmp(packet + 1, "vorbis", 6);
+    uint64_t at = 7;
+    if (ok) {
+        const uint32_t vendor = le32(packet + at);
+        at += 4;
+        ok = vendor <= length - at;
+        at += vendor;
+    }
+    if (ok && (ok = length - at >= 4)) {
+        const uint32_t comments = le32(packet + at);
+        at += 4;
+        ok = comments <= (length - at) / 4;
+        for (uint32_t i = 0; ok && i < comments; i++) {
+            ok = length - at >= 4;
+            if (!ok) break;
+            const uint32_t bytes = le32(packet + at);
+            at += 4;
+            ok = bytes <= length - at;
+            at += bytes;
+        }
+    }
+    free(packet);
+    return ok ? SP_OK
+              : report(detail, size, SP_ERROR_DECODE,
+                       "the Ogg Vorbis comment header is corrupt (a length runs past its packet)");
+}
+#endif
+
 /* The first Ogg page holds the codec's identification packet: what the stream is. */
-static sp_result check_ogg(FILE *file, ma_encoding_format *format, const char **name, char *detail,
-                           size_t size) {
+static sp_result check_ogg(FILE *file, uint64_t file_size, ma_encoding_format *format,
+                           const char **name, char *detail, size_t size) {
     unsigned char page[27 + 255 + 8] = {0};
     if (fseek(file, 0, SEEK_SET) != 0) return report(detail, size, SP_ERROR_FILE, "cannot read");
     const size_t got = fread(page, 1, sizeof page, file);
@@ -131,8 +213,10 @@ static sp_result check_ogg(FILE *file, ma_encoding_format *format, const char **
         *name = "Ogg Vorbis";
 #ifdef SP_HAVE_STB_VORBIS
         *format = ma_encoding_format_vorbis;
-        return SP_OK;
+        return check_vorbis_comments(file, file_size, detail, size);
 #else
+        (void)file_size;
+        (void)format;
         return report(detail, size, SP_ERROR_NEEDS_DECODER,
                       "Ogg Vorbis (this build has no stb_vorbis)");
 #endif
@@ -207,7 +291,7 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const ch
         *name = "FLAC";
         result = check_flac(file, file_size, detail, size);
     } else if (got >= 4 && !memcmp(head, "OggS", 4)) {
-        result = check_ogg(file, format, name, detail, size);
+        result = check_ogg(file, file_size, format, name, detail, size);
     } else if (got >= 12 && !memcmp(head + 4, "ftyp", 4)) {
         *name = "MP4/M4A";
         result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);

@@ -541,7 +541,11 @@ async function checkTrackFile(manifest: string, track: SongTrack): Promise<void>
   if (info.isDirectory) invalid(manifest, keyPath, `${track.file} is a folder, not an audio file`);
   const extension = extname(track.file).toLowerCase();
   if (!AUDIO_EXTENSIONS.includes(extension)) {
-    invalid(manifest, keyPath, `${track.file} is not an audio file (${AUDIO_EXTENSIONS.join(" ")})`);
+    invalid(
+      manifest,
+      keyPath,
+      `${track.file} is not an audio file (${AUDIO_EXTENSIONS.join(" ")})`,
+    );
   }
 }
 
