@@ -687,3 +687,82 @@ Deno.test("folder: audio under a name stemplay does not take is an error, not sk
     });
   });
 });
+
+/** Ogg's page CRC (polynomial 0x04c11db7, not reflected), written into the page at `at`. */
+function fixOggCrc(bytes: Uint8Array, at: number): void {
+  const segments = bytes[at + 26];
+  let length = 27 + segments;
+  for (let i = 0; i < segments; i++) length += bytes[at + 27 + i];
+  bytes.fill(0, at + 22, at + 26);
+  let crc = 0;
+  for (let i = at; i < at + length; i++) {
+    crc = (crc ^ (bytes[i] << 24)) >>> 0;
+    for (let k = 0; k < 8; k++) crc = (crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1) >>> 0;
+  }
+  new DataView(bytes.buffer).setUint32(at + 22, crc, true);
+}
+
+{
+  const name =
+    "formats: an Ogg Vorbis comment length past its packet is DECODE, not a 2 GiB malloc";
+  Deno.test({
+    name,
+    ignore: missingTool(["ffmpeg"], name),
+    async fn() {
+      requireTool("ffmpeg", name);
+      await withDir(async (dir) => {
+        const ogg = join(dir, "pads.ogg");
+        await ffmpeg(lavfiTones(0.2, 44100, 2), ["-c:a", "libvorbis"])(ogg);
+        const bytes = await Deno.readFile(ogg);
+        const text = new TextDecoder("latin1").decode(bytes);
+        const comment = text.indexOf("\x03vorbis");
+        const page = text.lastIndexOf("OggS", comment);
+        new DataView(bytes.buffer).setUint32(comment + 7, 0x7fffffff, true); // vendor length
+        fixOggCrc(bytes, page);
+        const bad = join(dir, "bad.ogg");
+        await Deno.writeFile(bad, bytes);
+        await assert.rejects(() => decodeFile(native, bad, 0), (error: StemplayError) => {
+          assert.equal(error.code, "DECODE");
+          assert.match(
+            error.message,
+            /comment header is corrupt \(a length runs past its packet\)/,
+          );
+          return true;
+        });
+      });
+    },
+  });
+}
+
+{
+  const name = "formats: an AIFF cut short is TRUNCATED and one at 0 Hz is FORMAT, named as such";
+  Deno.test({
+    name,
+    ignore: missingTool(["sox"], name),
+    async fn() {
+      requireTool("sox", name);
+      await withDir(async (dir) => {
+        const aiff = join(dir, "Bass.aif");
+        await soxFile(["-r", "44100", "-b", "16", "-e", "signed"], 0.2)(aiff);
+        const bytes = await Deno.readFile(aiff);
+        const cut = join(dir, "cut.aif");
+        await Deno.writeFile(cut, bytes.subarray(0, bytes.length - 1000));
+        await assert.rejects(() => decodeFile(native, cut, 0), (error: StemplayError) => {
+          assert.equal(error.code, "TRUNCATED");
+          assert.match(error.message, /the header promises \d+ bytes of audio, the file holds/);
+          return true;
+        });
+        const comm = new TextDecoder("latin1").decode(bytes).indexOf("COMM");
+        const zero = bytes.slice();
+        zero.fill(0, comm + 16, comm + 26); // the 80-bit rate
+        const zeroRate = join(dir, "zero.aif");
+        await Deno.writeFile(zeroRate, zero);
+        await assert.rejects(() => decodeFile(native, zeroRate, 0), (error: StemplayError) => {
+          assert.equal(error.code, "FORMAT");
+          assert.match(error.message, /unsupported sample rate 0 Hz/);
+          return true;
+        });
+      });
+    },
+  });
+}
