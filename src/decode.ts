@@ -109,7 +109,9 @@ export async function decodeFile(
     const result = await native.sp_decode_job_run(job);
     const format = cString(native.sp_decode_job_format(job));
     if (result === NEEDS_DECODER) {
-      const decoded = await decodeWithFfmpeg(native, path, sampleRate, format, onProgress);
+      // The detail names the format and, for Ogg Vorbis, that this build lacks stb_vorbis.
+      const what = cString(native.sp_decode_job_error(job)) || format;
+      const decoded = await decodeWithFfmpeg(native, path, sampleRate, what, onProgress);
       if (onProgress) onProgress(decoded.frames, decoded.frames);
       const sourceRate = decoded.sourceRate || sampleRate;
       return {

@@ -766,3 +766,69 @@ function fixOggCrc(bytes: Uint8Array, at: number): void {
     },
   });
 }
+
+{
+  const name =
+    "formats: a build without stb_vorbis plays Ogg Vorbis through ffmpeg, and without ffmpeg says what to install";
+  Deno.test({
+    name,
+    ignore: missingTool(["ffmpeg"], name),
+    async fn() {
+      requireTool("ffmpeg", name);
+      const { buildLibrary, ensureMiniaudioHeader, localBuildDir, readPin } = await import(
+        "../ffi/build.ts"
+      );
+      await withDir(async (dir) => {
+        // Its own folder under native/build/, so miniaudio's object compiles once, not per run.
+        const built = await buildLibrary({
+          outDir: join(localBuildDir(), "without-stb-vorbis"),
+          stbVorbis: "off",
+          quiet: true,
+          miniaudioHeader: (await ensureMiniaudioHeader(localBuildDir(), await readPin())).path,
+        });
+        assert.equal(built.stbVorbis, null);
+        const ogg = join(dir, "Pads.ogg");
+        await ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "libvorbis"])(ogg);
+        const script = `
+          import { decodeFile } from ${
+          JSON.stringify(new URL("../src/decode.ts", import.meta.url).href)
+        };
+          import { loadNative } from ${
+          JSON.stringify(new URL("../src/native.ts", import.meta.url).href)
+        };
+          const native = await loadNative();
+          try {
+            const decoded = await decodeFile(native, ${JSON.stringify(ogg)}, 48000);
+            console.log(JSON.stringify(decoded.source));
+          } catch (error) {
+            console.log(JSON.stringify({ code: error.code, message: error.message }));
+          }`;
+        const child = async (env: Record<string, string>) => {
+          const output = await new Deno.Command(Deno.execPath(), {
+            args: ["eval", script],
+            env: { STEMPLAY_LIB: built.path, ...env },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(output.stdout).trim();
+          assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+          return JSON.parse(text.split("\n").at(-1)!);
+        };
+        assert.deepEqual(await child({}), {
+          path: ogg,
+          format: "Ogg Vorbis (vorbis)",
+          sampleRate: 48000,
+          channels: 2,
+          converted: false,
+          decoder: "ffmpeg",
+        });
+        const missing = await child({ STEMPLAY_FFMPEG: join(dir, "no-ffmpeg-here") });
+        assert.equal(missing.code, "FORMAT_UNAVAILABLE");
+        assert.match(
+          missing.message,
+          /Pads\.ogg: it is Ogg Vorbis \(this build has no stb_vorbis\), which stemplay plays through ffmpeg.*apt-get install ffmpeg/,
+        );
+      });
+    },
+  });
+}
