@@ -150,6 +150,18 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_pcm_resample(const sp_pcm *in, uint32_t rate_in, uint32_t rate_out,
+   * sp_pcm **out_pcm) */
+  sp_pcm_resample: {
+    parameters: [
+      "pointer", // const sp_pcm *in
+      "u32", // uint32_t rate_in
+      "u32", // uint32_t rate_out
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
   /** void sp_pcm_free(sp_pcm *pcm) */
   sp_pcm_free: {
     parameters: [

@@ -154,6 +154,11 @@ SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames);
 SP_API sp_result sp_pcm_from_planar(const float *planar, uint32_t channels, uint64_t frames,
                                     sp_pcm **out_pcm);
 SP_API void sp_pcm_free(sp_pcm *pcm);
+/* A new pcm: `in` converted from rate_in to rate_out with the decoder's resampler (for audio
+ * decoded elsewhere, e.g. by the optional decoder), round(frames x rate_out / rate_in) frames
+ * long. Blocking: call it on a loading thread. */
+SP_API sp_result sp_pcm_resample(const sp_pcm *in, uint32_t rate_in, uint32_t rate_out,
+                                 sp_pcm **out_pcm);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */

@@ -113,7 +113,7 @@ export async function decodeFile(
       const what = cString(native.sp_decode_job_error(job)) || format;
       const decoded = await decodeWithFfmpeg(native, path, sampleRate, what, onProgress);
       if (onProgress) onProgress(decoded.frames, decoded.frames);
-      const sourceRate = decoded.sourceRate || sampleRate;
+      const sourceRate = decoded.sourceRate;
       return {
         pcm: decoded.pcm,
         frames: decoded.frames,

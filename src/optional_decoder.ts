@@ -2,7 +2,8 @@
  * The optional decoder: formats no native decoder covers (M4A/AAC, ALAC, Opus, CAF, WMA, and
  * Ogg Vorbis in a build without stb_vorbis) are decoded by ffmpeg, found at run time:
  * `$STEMPLAY_FFMPEG` when it is set, else `ffmpeg` on PATH. ffmpeg writes float32 WAV at the
- * engine's rate to a pipe; the samples become C-owned planar PCM like a native decode.
+ * file's own rate to a pipe; the samples become C-owned planar PCM and, when the engine runs at
+ * another rate, go through the same resampler as a native decode (sp_pcm_resample).
  *
  * Without ffmpeg such a file is a StemplayError `FORMAT_UNAVAILABLE` naming the file, its
  * format and exactly what to install. Nothing is ever skipped.
@@ -24,7 +25,7 @@ export interface OptionalDecode {
   pcm: Deno.PointerValue;
   channels: number;
   frames: number;
-  /** The file's own rate, as ffmpeg reported it (0 when it did not say). */
+  /** The file's own rate. */
   sourceRate: number;
   /** The codec, as ffmpeg names it ("aac", "alac", "opus", "vorbis" …). */
   codec: string;
@@ -52,8 +53,8 @@ function unavailable(path: string, format: string, why: string, cause?: unknown)
 }
 
 /**
- * Decodes `path` with ffmpeg to float32 at `sampleRate` (0 keeps the file's rate) and hands
- * the samples to C.
+ * Decodes `path` with ffmpeg to float32 and hands the samples to C, resampled to `sampleRate`
+ * (0 keeps the file's rate) by stemplay's own resampler.
  *
  * @param format the container, as the native header check named it ("MP4/M4A", "Ogg Opus" …)
  * @throws {StemplayError} `FORMAT_UNAVAILABLE` when ffmpeg is missing; `DECODE` when ffmpeg
@@ -67,11 +68,21 @@ export async function decodeWithFfmpeg(
   onProgress?: (loadedFrames: number, totalFrames: number) => void,
 ): Promise<OptionalDecode> {
   const { program, fromEnv } = ffmpegProgram();
-  const args = ["-hide_banner", "-nostdin", "-nostats", "-i", path, "-map", "0:a:0", "-vn"];
-  // A rate change goes through soxr at its highest precision where ffmpeg has it (Debian's and
-  // Homebrew's do); aresample is a no-op when the rates already match.
-  if (sampleRate > 0) args.push("-af", `aresample=${sampleRate}:resampler=soxr:precision=28`);
-  args.push("-c:a", "pcm_f32le", "-f", "wav", "pipe:1");
+  const args = [
+    "-hide_banner",
+    "-nostdin",
+    "-nostats",
+    "-i",
+    path,
+    "-map",
+    "0:a:0",
+    "-vn",
+    "-c:a",
+    "pcm_f32le",
+    "-f",
+    "wav",
+    "pipe:1",
+  ];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(program, { args, stdin: "null", stdout: "piped", stderr: "piped" })
@@ -123,12 +134,23 @@ export async function decodeWithFfmpeg(
     `load ${path}`,
     { path },
   );
-  const stream = /Stream #0:\d+[^:]*: Audio: ([A-Za-z0-9_]+)[^\n]*?, (\d+) Hz/.exec(log);
+  let pcm = outPointer(cell);
+  let frames = planar.frames;
+  if (sampleRate > 0 && planar.rate !== sampleRate) {
+    const converted = await native.sp_pcm_resample(pcm, planar.rate, sampleRate, cell);
+    native.sp_pcm_free(pcm);
+    unwrap(native, converted, `resample ${path} from ${planar.rate} Hz`, { path });
+    pcm = outPointer(cell);
+    const info = new BigUint64Array(3);
+    native.sp_pcm_info(pcm, info);
+    frames = Number(info[0]);
+  }
+  const stream = /Stream #0:\d+[^:]*: Audio: ([A-Za-z0-9_]+)/.exec(log);
   return {
-    pcm: outPointer(cell),
+    pcm,
     channels: planar.channels,
-    frames: planar.frames,
-    sourceRate: stream ? Number(stream[2]) : 0,
+    frames,
+    sourceRate: planar.rate,
     codec: stream ? stream[1] : "unknown",
   };
 }
@@ -150,8 +172,8 @@ class WavPipeReader {
     this.#onProgress?.(Math.floor(this.#bytes / 8), 0);
   }
 
-  /** The samples as planar float32, or undefined when no WAV header came. */
-  planar(): { data: Float32Array; channels: number; frames: number } | undefined {
+  /** The samples as planar float32 and their rate, or undefined when no WAV header came. */
+  planar(): { data: Float32Array; channels: number; frames: number; rate: number } | undefined {
     const all = new Uint8Array(this.#bytes);
     let offset = 0;
     for (const chunk of this.#chunks) {
@@ -162,18 +184,21 @@ class WavPipeReader {
     const view = new DataView(all.buffer);
     if (all.length < 12 || String.fromCharCode(...all.subarray(0, 4)) !== "RIFF") return undefined;
     let at = 12;
-    let channels = 0;
+    let channels = 0, rate = 0;
     while (at + 8 <= all.length) {
       const id = String.fromCharCode(...all.subarray(at, at + 4));
       const size = view.getUint32(at + 4, true);
-      if (id === "fmt ") channels = view.getUint16(at + 10, true);
+      if (id === "fmt ") {
+        channels = view.getUint16(at + 10, true);
+        rate = view.getUint32(at + 12, true);
+      }
       if (id === "data") {
         at += 8;
         break;
       }
       at += 8 + size + (size & 1);
     }
-    if (channels === 0) return undefined;
+    if (channels === 0 || rate === 0) return undefined;
     const frames = Math.floor((all.length - at) / (4 * channels));
     const interleaved = new Float32Array(all.buffer.slice(at, at + frames * channels * 4));
     const data = new Float32Array(frames * channels);
@@ -181,6 +206,6 @@ class WavPipeReader {
       const plane = data.subarray(c * frames, (c + 1) * frames);
       for (let i = 0; i < frames; i++) plane[i] = interleaved[i * channels + c];
     }
-    return { data, channels, frames };
+    return { data, channels, frames, rate };
   }
 }

@@ -832,3 +832,29 @@ function fixOggCrc(bytes: Uint8Array, at: number): void {
     },
   });
 }
+
+{
+  const name =
+    "formats: ffmpeg's audio at another rate goes through stemplay's resampler: ALAC equals the same WAV";
+  Deno.test({
+    name,
+    ignore: missingTool(["sox", "ffmpeg"], name),
+    async fn() {
+      requireTool("sox", name);
+      requireTool("ffmpeg", name);
+      await withDir(async (dir) => {
+        const wav = join(dir, "keys.wav");
+        const m4a = join(dir, "keys.m4a");
+        await soxFile(["-r", "44100", "-b", "24", "-e", "signed"], 0.5)(wav);
+        await run("ffmpeg", ["-v", "error", "-i", wav, "-c:a", "alac", m4a]);
+        const native = await ours(wav, 48000);
+        const optional = await ours(m4a, 48000);
+        assert.equal(native.planes[0].length, 24000);
+        assertBitExact(optional.planes, native.planes, "ALAC through ffmpeg vs WAV, at 48 kHz");
+        assert.equal(optional.source.decoder, "ffmpeg");
+        assert.equal(optional.source.sampleRate, 44100);
+        assert.equal(optional.source.converted, true);
+      });
+    },
+  });
+}
