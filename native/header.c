@@ -25,7 +25,8 @@ static uint32_t be32(const unsigned char *p) {
 static uint32_t extended_to_rate(const unsigned char *p) {
     const int exponent = ((p[0] & 0x7f) << 8 | p[1]) - 16383;
     const uint64_t mantissa = (uint64_t)be32(p + 2) << 32 | be32(p + 6);
-    if ((p[0] & 0x80) || exponent < 0 || exponent > 31) return 0;
+    if ((p[0] & 0x80) || exponent < 0) return 0;
+    if (exponent > 31) return UINT32_MAX; /* reported as far too high, not as 0 Hz */
     return (uint32_t)(mantissa >> (63 - exponent));
 }
 
@@ -303,7 +304,7 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const ch
         result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
     } else if (got >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF0) {
         /* ADTS: the MP3 sync word with layer bits 00, which MPEG audio never uses. */
-        *name = "AAC (ADTS)";
+        *name = "ADTS AAC";
         result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
     } else if ((got >= 3 && !memcmp(head, "ID3", 3)) ||
                (got >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0)) {

@@ -197,6 +197,17 @@ LOSSLESS.push(
     marks: ["bext", "iXML", "JUNK"],
   },
   {
+    name: "Wave64",
+    file: "sony.w64",
+    make: ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s24le", "-f", "w64"]),
+    tools: ["ffmpeg"],
+    channels: 2,
+    rate: 48000,
+    reference: "ffmpeg",
+    format: "Wave64",
+    marks: ["riff", "wave"],
+  },
+  {
     name: "RF64 (ds64 chunk)",
     file: "rf64.wav",
     make: ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s16le", "-rf64", "always"]),
@@ -478,6 +489,27 @@ const OPTIONAL: Array<
     codec: ["-c:a", "libopus"],
     format: "Ogg Opus (opus)",
     rate: 48000,
+  },
+  {
+    name: "AAC (ADTS)",
+    file: "guide.aac",
+    codec: ["-c:a", "aac", "-f", "adts"],
+    format: "ADTS AAC (aac)",
+    rate: 48000,
+  },
+  {
+    name: "CAF (24-bit PCM)",
+    file: "strings.caf",
+    codec: ["-c:a", "pcm_s24be", "-f", "caf"],
+    format: "CAF (pcm_s24be)",
+    rate: 48000,
+  },
+  {
+    name: "WMA",
+    file: "choir.wma",
+    codec: ["-c:a", "wmav2"],
+    format: "ASF/WMA (wmav2)",
+    rate: 44100,
   },
 ];
 
