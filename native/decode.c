@@ -120,18 +120,18 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     result = probe(job, format, &source_frames);
     if (result != SP_OK) return result;
 
-    const uint32_t rate = job->target_rate ? job->target_rate : job->source_rate;
+    /* miniaudio maps 8-bit samples to float as x * 2/255 - 1: neither exact nor centred. They
+     * are read as 16-bit ((x - 128) << 8, exact) at the file's rate instead, and resampled
+     * afterwards (sp_pcm_resample: the same resampler) when the engine's rate differs. */
+    const bool widen_u8 = job->source_format == ma_format_u8;
+    const uint32_t final_rate = job->target_rate ? job->target_rate : job->source_rate;
+    const bool resample_after = widen_u8 && final_rate != job->source_rate;
+    const uint32_t rate = resample_after ? job->source_rate : final_rate;
     const uint32_t channels = job->source_channels;
     const uint64_t expected =
         (uint64_t)((double)source_frames * rate / job->source_rate + 0.5);
     atomic_store(&job->frames_expected, expected);
 
-    /* miniaudio maps 8-bit samples to float as x * 2/255 - 1: neither exact nor centred. At the
-     * file's rate they are read as 16-bit ((x - 128) << 8, exact) instead; resampled, the
-     * float output is mapped back onto (x - 128) / 128, which the resampler's unity DC gain
-     * keeps affine. */
-    const bool is_u8 = job->source_format == ma_format_u8;
-    const bool widen_u8 = is_u8 && rate == job->source_rate;
     ma_decoder_config config =
         ma_decoder_config_init(widen_u8 ? ma_format_s16 : ma_format_f32, channels, rate);
     config.encodingFormat = format;
@@ -184,10 +184,6 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
             if (widen_u8) {
                 const int16_t *src = (const int16_t *)chunk;
                 for (ma_uint64 i = 0; i < got; i++) dst[i] = src[i * channels + c] * (1.0f / 32768);
-            } else if (is_u8) {
-                for (ma_uint64 i = 0; i < got; i++) {
-                    dst[i] = (chunk[i * channels + c] + 1.0f) * (255.0f / 256.0f) - 1.0f;
-                }
             } else {
                 for (ma_uint64 i = 0; i < got; i++) dst[i] = chunk[i * channels + c];
             }
@@ -234,6 +230,14 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     pcm->data = data;
     pcm->frames = frames;
     pcm->channels = channels;
+    if (resample_after) {
+        sp_pcm *resampled = NULL;
+        result = sp_pcm_resample(pcm, rate, final_rate, &resampled);
+        sp_pcm_free(pcm);
+        if (result != SP_OK) return fail(job, result, "out of memory while resampling");
+        pcm = resampled;
+        frames = pcm->frames;
+    }
     job->pcm = pcm;
     atomic_store(&job->frames_expected, frames);
     return SP_OK;

@@ -890,3 +890,29 @@ function fixOggCrc(bytes: Uint8Array, at: number): void {
     },
   });
 }
+
+{
+  const name = "formats: an 8-bit WAV resampled has no DC offset (it equals its 16-bit copy)";
+  Deno.test({
+    name,
+    ignore: missingTool(["sox"], name),
+    async fn() {
+      requireTool("sox", name);
+      await withDir(async (dir) => {
+        const u8 = join(dir, "u8.wav");
+        const s16 = join(dir, "s16.wav");
+        await soxFile(["-r", "44100", "-b", "8", "-e", "unsigned"])(u8);
+        await run("sox", [u8, "-b", "16", "-e", "signed", s16]); // exact: x - 128, shifted
+        const eight = await ours(u8, 48000);
+        const sixteen = await ours(s16, 48000);
+        let worst = 0;
+        for (let c = 0; c < 2; c++) {
+          for (let i = 0; i < sixteen.planes[c].length; i++) {
+            worst = Math.max(worst, Math.abs(eight.planes[c][i] - sixteen.planes[c][i]));
+          }
+        }
+        assert.ok(worst < 1e-6, `largest difference ${worst}`);
+      });
+    },
+  });
+}
