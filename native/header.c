@@ -1,6 +1,6 @@
 /* header.c: decides the container from a file's first bytes and checks what a WAV, AIFF or
  * FLAC header claims before the decoder runs. Containers that only the optional decoder reads
- * (MP4/M4A, Opus, CAF, ...) are named and answered with SP_ERROR_NEEDS_DECODER. miniaudio's WAV reader silently clamps a data chunk
+ * (MP4/M4A, Opus, CAF, ...) are named and answered with SP_ERROR_FORMAT_UNAVAILABLE. miniaudio's WAV reader silently clamps a data chunk
  * that claims more bytes than the file holds, and rejects a 0 Hz header as merely "invalid";
  * a live rig needs to be told "truncated" and "unsupported rate" instead. */
 #include <stdio.h>
@@ -218,14 +218,14 @@ static sp_result check_ogg(FILE *file, uint64_t file_size, ma_encoding_format *f
 #else
         (void)file_size;
         (void)format;
-        return report(detail, size, SP_ERROR_NEEDS_DECODER,
+        return report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE,
                       "Ogg Vorbis (this build has no stb_vorbis)");
 #endif
     }
     if (!memcmp(id, "OpusHead", 8)) *name = "Ogg Opus";
     else if (!memcmp(id, "\x7f" "FLAC", 5)) *name = "Ogg FLAC";
     else *name = "Ogg";
-    return report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
+    return report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
 }
 
 /* STREAMINFO is the first metadata block: 20 bits of rate, 3 of channels - 1. A file that ends
@@ -295,17 +295,17 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const ch
         result = check_ogg(file, file_size, format, name, detail, size);
     } else if (got >= 12 && !memcmp(head + 4, "ftyp", 4)) {
         *name = "MP4/M4A";
-        result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
     } else if (got >= 4 && !memcmp(head, "caff", 4)) {
         *name = "CAF";
-        result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
     } else if (got >= 4 && !memcmp(head, "\x30\x26\xb2\x75", 4)) {
         *name = "ASF/WMA";
-        result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
     } else if (got >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF0) {
         /* ADTS: the MP3 sync word with layer bits 00, which MPEG audio never uses. */
         *name = "ADTS AAC";
-        result = report(detail, size, SP_ERROR_NEEDS_DECODER, *name);
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
     } else if ((got >= 3 && !memcmp(head, "ID3", 3)) ||
                (got >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0)) {
         /* Random bytes named .mp3 would otherwise decode as noise: sync words are easy to find. */

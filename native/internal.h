@@ -264,7 +264,7 @@ sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t
 /* header.c: the container from the first bytes (its name, e.g. "AIFF-C", in *name, a static
  * string), what a WAV, AIFF or FLAC header claims (rate, channels, data size) checked against
  * the file, and the file's size in bytes. On failure, detail says why; a container only the
- * optional decoder reads gives SP_ERROR_NEEDS_DECODER with its name as the detail. */
+ * optional decoder reads gives SP_ERROR_FORMAT_UNAVAILABLE with its name as the detail. */
 sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const char **name,
                           uint64_t *out_size, char *detail, size_t size);
 

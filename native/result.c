@@ -23,7 +23,7 @@ SP_API const char *sp_result_string(sp_result result) {
         case SP_ERROR_BUSY: return "busy, try again";
         case SP_ERROR_EMPTY: return "the file holds no audio";
         case SP_ERROR_UNSUPPORTED: return "not supported by this build";
-        case SP_ERROR_NEEDS_DECODER: return "this format needs the optional decoder (ffmpeg)";
+        case SP_ERROR_FORMAT_UNAVAILABLE: return "this format needs the optional decoder (ffmpeg)";
         default: return "unknown result";
     }
 }

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 4u
+#define SP_ABI_VERSION 5u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
@@ -54,7 +54,7 @@ enum {
                                      256 requests waiting for an audio side that does not run) */
     SP_ERROR_EMPTY = 14,          /* the file decodes to zero frames */
     SP_ERROR_UNSUPPORTED = 15,    /* not compiled into this build (test hooks, monitor) */
-    SP_ERROR_NEEDS_DECODER = 16   /* a format only the optional decoder (ffmpeg) reads */
+    SP_ERROR_FORMAT_UNAVAILABLE = 16   /* a format only the optional decoder (ffmpeg) reads */
 };
 
 /* Transport states published by the audio side. */

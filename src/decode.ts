@@ -8,6 +8,7 @@
 import { StemplayError } from "./errors.ts";
 import type { Native } from "./native.ts";
 import { cString, outPointer, resultCode, toCString } from "./native.ts";
+import { RESULT } from "./native_constants.ts";
 import { decodeWithFfmpeg } from "./optional_decoder.ts";
 
 /** Where a track's audio came from, as `track.source` shows it. */
@@ -42,8 +43,6 @@ export interface DecodedAudio {
 export type ProgressCallback = (loadedFrames: number, totalFrames: number) => void;
 
 const PROGRESS_INTERVAL_MS = 50;
-/** SP_ERROR_NEEDS_DECODER: a format only the optional decoder reads. */
-const NEEDS_DECODER = 16;
 
 /** Checks what the file system can tell before the decoder runs, for clearer errors. */
 async function checkFile(path: string): Promise<void> {
@@ -108,7 +107,8 @@ export async function decodeFile(
   try {
     const result = await native.sp_decode_job_run(job);
     const format = cString(native.sp_decode_job_format(job));
-    if (result === NEEDS_DECODER) {
+    // A format only the optional decoder reads.
+    if (result === RESULT.FORMAT_UNAVAILABLE) {
       // The detail names the format and, for Ogg Vorbis, that this build lacks stb_vorbis.
       const what = cString(native.sp_decode_job_error(job)) || format;
       const decoded = await decodeWithFfmpeg(native, path, sampleRate, what, onProgress);

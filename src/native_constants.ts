@@ -25,6 +25,7 @@ export const RESULT = {
   BUSY: 13,
   EMPTY: 14,
   UNSUPPORTED: 15,
+  FORMAT_UNAVAILABLE: 16,
 } as const;
 
 /** Transport states (SP_STATE_*). */
