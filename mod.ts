@@ -22,7 +22,7 @@ export type { TrackOptions } from "./src/track.ts";
 export { listDevices } from "./src/devices.ts";
 export type { DeviceInfo } from "./src/devices.ts";
 export { StemplayError } from "./src/errors.ts";
-export type { ProgressCallback } from "./src/decode.ts";
+export type { ProgressCallback, TrackSource } from "./src/decode.ts";
 export type { Routing } from "./src/routing.ts";
 export { loadSongDescription } from "./src/song.ts";
 export type { Marker, SongDescription, SongDescriptionOptions, SongTrack } from "./src/song.ts";

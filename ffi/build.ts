@@ -14,6 +14,12 @@
  */
 
 import { StemplayError } from "../src/errors.ts";
+import {
+  ensureStbVorbis,
+  parseStbVorbisPin,
+  STB_VORBIS_PIN,
+  type StbVorbisSource,
+} from "./stb_vorbis.ts";
 
 /** Which build of the library: plain, with test hooks, or without the latency monitor. */
 export type Variant = "default" | "test" | "nomonitor";
@@ -114,6 +120,9 @@ export interface BuildOptions {
   /** A miniaudio.h to use instead of `$MINIAUDIO_H` or the pinned, cached one (no hash check,
    * a warning when its version is not the pinned one). */
   miniaudioHeader?: string;
+  /** A stb_vorbis.c to use instead of `$STB_VORBIS_C` or the pinned, cached one, or `"off"`
+   * to build without native Ogg Vorbis. */
+  stbVorbis?: string;
   /** Rebuild even when the key matches. */
   force?: boolean;
   /** Print nothing on stderr (errors are still thrown). */
@@ -132,6 +141,8 @@ export interface BuildResult {
   seconds: number;
   /** SHA-256 of the miniaudio.h used. */
   miniaudioSha256: string;
+  /** Where stb_vorbis.c came from, or null when the build has no native Ogg Vorbis. */
+  stbVorbis?: StbVorbisSource | null;
 }
 
 const DEFAULT_SOURCE_BASE = new URL("../native/", import.meta.url);
@@ -468,15 +479,25 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
   }
   const [pin, files, compilerVersion] = await Promise.all([
     readPin(sourceBase),
-    readNativeFiles(sourceBase, [...names, MINIAUDIO_UNIT]),
+    readNativeFiles(sourceBase, [...names, MINIAUDIO_UNIT, STB_VORBIS_PIN]),
     compilerIdentity(compiler, msvc),
   ]);
   const header = await ensureMiniaudioHeader(outDir, pin, {
     quiet,
     header: options.miniaudioHeader,
   });
+  const vorbisPin = parseStbVorbisPin(
+    new TextDecoder().decode(files.get(STB_VORBIS_PIN)!),
+    new URL(STB_VORBIS_PIN, sourceBase).href,
+  );
+  const vorbis = await ensureStbVorbis(outDir, vorbisPin, { quiet, path: options.stbVorbis });
 
-  const variantFlags = [...VARIANT_DEFINES[variant], ...(options.extraFlags ?? [])];
+  // The shim learns whether miniaudio decodes Vorbis (else Ogg goes to the optional decoder).
+  const variantFlags = [
+    ...VARIANT_DEFINES[variant],
+    ...(vorbis ? ["-DSP_HAVE_STB_VORBIS"] : []),
+    ...(options.extraFlags ?? []),
+  ];
   const shimFlags = [...SHIM_FLAGS, ...variantFlags];
 
   // The key: every shim file's name and contents, the flags, the variant, miniaudio's hash and
@@ -492,7 +513,15 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
   }
   const fileFlags = JSON.stringify(FILE_FLAGS);
   for (
-    const part of [shimFlags.join(" "), fileFlags, variant, header.sha256, compilerVersion, os]
+    const part of [
+      shimFlags.join(" "),
+      fileFlags,
+      variant,
+      header.sha256,
+      vorbis?.sha256 ?? "",
+      compilerVersion,
+      os,
+    ]
   ) {
     addPart(text.encode(part));
   }
@@ -512,6 +541,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
         key,
         seconds: (performance.now() - started) / 1000,
         miniaudioSha256: header.sha256,
+        stbVorbis: vorbis,
       };
     }
   }
@@ -522,7 +552,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
     nativeDir = fromFileUrl(sourceBase).replace(/[\\/]+$/, "");
   } else {
     nativeDir = join(libDir, "native");
-    for (const name of [...names, MINIAUDIO_UNIT, MINIAUDIO_PIN]) {
+    for (const name of [...names, MINIAUDIO_UNIT, MINIAUDIO_PIN, STB_VORBIS_PIN]) {
       const bytes = files.get(name) ?? (await readNativeFiles(sourceBase, [name])).get(name)!;
       await writeAtomic(join(nativeDir, ...name.split("/")), bytes);
     }
@@ -539,6 +569,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
       compilerVersion,
       outDir,
       header,
+      vorbis,
       unitPath: join(nativeDir, ...MINIAUDIO_UNIT.split("/")),
       unitSource: files.get(MINIAUDIO_UNIT)!,
       quiet,
@@ -647,6 +678,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
     key,
     seconds: (performance.now() - started) / 1000,
     miniaudioSha256: header.sha256,
+    stbVorbis: vorbis,
   };
 }
 
@@ -660,14 +692,25 @@ async function buildMiniaudioObject(args: {
   compilerVersion: string;
   outDir: string;
   header: MiniaudioHeader;
+  vorbis: StbVorbisSource | null;
   unitPath: string;
   unitSource: Uint8Array;
   quiet: boolean;
 }): Promise<string> {
   const flags = args.msvc ? ["/nologo", "/O2", "/std:c11"] : [...MINIAUDIO_FLAGS];
+  const vorbisFlags = args.vorbis
+    ? [args.msvc ? "/DSP_HAVE_STB_VORBIS" : "-DSP_HAVE_STB_VORBIS"]
+    : [];
+  const includes = [args.header.includeDir, ...(args.vorbis ? [args.vorbis.includeDir] : [])]
+    .map((dir) => args.msvc ? `/I${dir}` : `-I${dir}`);
   const key = await sha256Hex(
-    [args.header.sha256, await sha256Hex(args.unitSource), flags.join(" "), args.compilerVersion]
-      .join("\n"),
+    [
+      args.header.sha256,
+      await sha256Hex(args.unitSource),
+      [...flags, ...vorbisFlags].join(" "),
+      args.compilerVersion,
+      args.vorbis?.sha256 ?? "no stb_vorbis",
+    ].join("\n"),
   );
   const object = join(args.outDir, `miniaudio-${key.slice(0, 16)}.${args.msvc ? "obj" : "o"}`);
   if (await exists(object)) return object;
@@ -677,8 +720,8 @@ async function buildMiniaudioObject(args: {
   const temp = `${object}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     const compileArgs = args.msvc
-      ? [...flags, `/I${args.header.includeDir}`, "/c", args.unitPath, `/Fo:${temp}`]
-      : [...flags, `-I${args.header.includeDir}`, "-c", args.unitPath, "-o", temp];
+      ? [...flags, ...vorbisFlags, ...includes, "/c", args.unitPath, `/Fo:${temp}`]
+      : [...flags, ...vorbisFlags, ...includes, "-c", args.unitPath, "-o", temp];
     await compile(args.compiler, compileArgs, "miniaudio");
     await Deno.rename(temp, object);
   } finally {

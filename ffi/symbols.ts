@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -166,6 +166,18 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_pcm_resample(const sp_pcm *in, uint32_t rate_in, uint32_t rate_out,
+   * sp_pcm **out_pcm) */
+  sp_pcm_resample: {
+    parameters: [
+      "pointer", // const sp_pcm *in
+      "u32", // uint32_t rate_in
+      "u32", // uint32_t rate_out
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
   /** void sp_pcm_free(sp_pcm *pcm) */
   sp_pcm_free: {
     parameters: [
@@ -228,6 +240,13 @@ export const symbols = {
       "buffer", // uint32_t *out
     ],
     result: "void",
+  },
+  /** const char *sp_decode_job_format(const sp_decode_job *job) */
+  sp_decode_job_format: {
+    parameters: [
+      "pointer", // const sp_decode_job *job
+    ],
+    result: "pointer",
   },
   /** const char *sp_decode_job_error(const sp_decode_job *job) */
   sp_decode_job_error: {

@@ -21,6 +21,8 @@ struct sp_decode_job {
     _Atomic uint64_t frames_done;
     _Atomic uint64_t frames_expected;
     uint32_t source_rate, source_channels;
+    ma_format source_format;  /* the decoder's native sample format */
+    const char *format_name; /* the container, from the header check */
     sp_pcm *pcm;
     char error[512];
 };
@@ -37,6 +39,7 @@ SP_API sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
         return SP_ERROR_OUT_OF_MEMORY;
     }
     job->target_rate = sample_rate;
+    job->format_name = "";
     *out_job = job;
     return SP_OK;
 }
@@ -46,10 +49,10 @@ static sp_result fail(sp_decode_job *job, sp_result result, const char *detail) 
     return result;
 }
 
-/* Opens the file at its own rate to learn its format, so that a bad rate or channel count is
- * reported as such rather than as a resampler failure. */
+/* Opens the file at its own rate and sample format to learn them, so that a bad rate or channel
+ * count is reported as such rather than as a resampler failure. */
 static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *source_frames) {
-    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, 0, 0);
+    ma_decoder_config config = ma_decoder_config_init(ma_format_unknown, 0, 0);
     config.encodingFormat = format;
     ma_decoder decoder;
     if (ma_decoder_init_file(job->path, &config, &decoder) != MA_SUCCESS) {
@@ -58,6 +61,7 @@ static sp_result probe(sp_decode_job *job, ma_encoding_format format, uint64_t *
     ma_format sample_format;
     ma_uint32 channels = 0, rate = 0;
     ma_decoder_get_data_format(&decoder, &sample_format, &channels, &rate, NULL, 0);
+    job->source_format = sample_format;
     ma_uint64 length = 0;
     if (ma_decoder_get_length_in_pcm_frames(&decoder, &length) != MA_SUCCESS) length = 0;
     ma_decoder_uninit(&decoder);
@@ -109,20 +113,27 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
 
     ma_encoding_format format = ma_encoding_format_unknown;
     uint64_t file_size = 0;
-    sp_result result =
-        sp_inspect_file(job->path, &format, &file_size, job->error, sizeof job->error);
+    sp_result result = sp_inspect_file(job->path, &format, &job->format_name, &file_size,
+                                       job->error, sizeof job->error);
     if (result != SP_OK) return result;
     uint64_t source_frames = 0;
     result = probe(job, format, &source_frames);
     if (result != SP_OK) return result;
 
-    const uint32_t rate = job->target_rate ? job->target_rate : job->source_rate;
+    /* miniaudio maps 8-bit samples to float as x * 2/255 - 1: neither exact nor centred. They
+     * are read as 16-bit ((x - 128) << 8, exact) at the file's rate instead, and resampled
+     * afterwards (sp_pcm_resample: the same resampler) when the engine's rate differs. */
+    const bool widen_u8 = job->source_format == ma_format_u8;
+    const uint32_t final_rate = job->target_rate ? job->target_rate : job->source_rate;
+    const bool resample_after = widen_u8 && final_rate != job->source_rate;
+    const uint32_t rate = resample_after ? job->source_rate : final_rate;
     const uint32_t channels = job->source_channels;
     const uint64_t expected =
         (uint64_t)((double)source_frames * rate / job->source_rate + 0.5);
     atomic_store(&job->frames_expected, expected);
 
-    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, channels, rate);
+    ma_decoder_config config =
+        ma_decoder_config_init(widen_u8 ? ma_format_s16 : ma_format_f32, channels, rate);
     config.encodingFormat = format;
     sp_resampler_link resampling = {0};
     sp_resampler_configure(&config.resampling, &resampling);
@@ -170,7 +181,12 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
         }
         for (uint32_t c = 0; c < channels; c++) {
             float *dst = data + (size_t)c * capacity + frames;
-            for (ma_uint64 i = 0; i < got; i++) dst[i] = chunk[i * channels + c];
+            if (widen_u8) {
+                const int16_t *src = (const int16_t *)chunk;
+                for (ma_uint64 i = 0; i < got; i++) dst[i] = src[i * channels + c] * (1.0f / 32768);
+            } else {
+                for (ma_uint64 i = 0; i < got; i++) dst[i] = chunk[i * channels + c];
+            }
         }
         frames += got;
         atomic_store_explicit(&job->frames_done, frames, memory_order_relaxed);
@@ -214,6 +230,14 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     pcm->data = data;
     pcm->frames = frames;
     pcm->channels = channels;
+    if (resample_after) {
+        sp_pcm *resampled = NULL;
+        result = sp_pcm_resample(pcm, rate, final_rate, &resampled);
+        sp_pcm_free(pcm);
+        if (result != SP_OK) return fail(job, result, "out of memory while resampling");
+        pcm = resampled;
+        frames = pcm->frames;
+    }
     job->pcm = pcm;
     atomic_store(&job->frames_expected, frames);
     return SP_OK;
@@ -229,6 +253,10 @@ SP_API void sp_decode_job_source(const sp_decode_job *job, uint32_t *out) {
     if (job == NULL || out == NULL) return;
     out[0] = job->source_rate;
     out[1] = job->source_channels;
+}
+
+SP_API const char *sp_decode_job_format(const sp_decode_job *job) {
+    return job == NULL ? "" : job->format_name;
 }
 
 SP_API const char *sp_decode_job_error(const sp_decode_job *job) {

@@ -1,8 +1,10 @@
-/* header.c: decides the container from a file's first bytes and checks what a WAV or FLAC
- * header claims before the decoder runs. miniaudio's WAV reader silently clamps a data chunk
+/* header.c: decides the container from a file's first bytes and checks what a WAV, AIFF or
+ * FLAC header claims before the decoder runs. Containers that only the optional decoder reads
+ * (MP4/M4A, Opus, CAF, ...) are named and answered with SP_ERROR_FORMAT_UNAVAILABLE. miniaudio's WAV reader silently clamps a data chunk
  * that claims more bytes than the file holds, and rejects a 0 Hz header as merely "invalid";
  * a live rig needs to be told "truncated" and "unsupported rate" instead. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -14,6 +16,19 @@ static uint32_t le32(const unsigned char *p) {
 }
 
 static uint64_t le64(const unsigned char *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+static uint32_t be32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* AIFF's sample rate: an 80-bit IEEE extended float. 0 for anything out of range. */
+static uint32_t extended_to_rate(const unsigned char *p) {
+    const int exponent = ((p[0] & 0x7f) << 8 | p[1]) - 16383;
+    const uint64_t mantissa = (uint64_t)be32(p + 2) << 32 | be32(p + 6);
+    if ((p[0] & 0x80) || exponent < 0) return 0;
+    if (exponent > 31) return UINT32_MAX; /* reported as far too high, not as 0 Hz */
+    return (uint32_t)(mantissa >> (63 - exponent));
+}
 
 static sp_result report(char *detail, size_t size, sp_result result, const char *text) {
     snprintf(detail, size, "%s", text);
@@ -73,6 +88,146 @@ static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *deta
     return SP_OK;
 }
 
+/* Walks the AIFF/AIFF-C chunks (big-endian) up to "SSND": COMM's channels and rate, and
+ * whether the sound data the header claims is in the file. */
+static sp_result check_aiff(FILE *file, uint64_t file_size, char *detail, size_t size) {
+    uint64_t offset = 12;
+    bool have_format = false;
+    for (uint32_t n = 0; n < MAX_CHUNKS && offset + 8 <= file_size; n++) {
+        unsigned char head[8], body[18];
+        if (fseek(file, (long)offset, SEEK_SET) != 0 || fread(head, 1, 8, file) != 8) break;
+        const uint32_t chunk_size = be32(head + 4);
+        if (!memcmp(head, "COMM", 4) && chunk_size >= sizeof body) {
+            if (fread(body, 1, sizeof body, file) != sizeof body) break;
+            const sp_result result = sp_check_format(extended_to_rate(body + 8),
+                                                     (uint32_t)body[0] << 8 | body[1], detail, size);
+            if (result != SP_OK) return result;
+            have_format = true;
+        } else if (!memcmp(head, "SSND", 4)) {
+            const uint64_t held = file_size - (offset + 8);
+            if (have_format && chunk_size > held) {
+                snprintf(detail, size,
+                         "truncated: the header promises %llu bytes of audio, the file holds %llu",
+                         (unsigned long long)chunk_size, (unsigned long long)held);
+                return SP_ERROR_TRUNCATED;
+            }
+            return SP_OK;
+        }
+        offset += 8 + (uint64_t)chunk_size + (chunk_size & 1u);
+    }
+    return SP_OK;
+}
+
+#ifdef SP_HAVE_STB_VORBIS
+#define MAX_COMMENT_PACKET (64u << 20) /* a Vorbis comment header larger than this is refused */
+
+/* Copies the Ogg stream's second packet (Vorbis's comment header) into a new buffer; NULL when
+ * the pages end first, are not Ogg pages, or the packet is absurdly large. */
+static unsigned char *second_packet(FILE *file, uint64_t file_size, uint32_t *out_length) {
+    unsigned char *packet = NULL;
+    uint32_t length = 0, capacity = 0, index = 0;
+    uint64_t offset = 0;
+    while (offset + 27 <= file_size) {
+        unsigned char head[27], lacing[255];
+        if (fseek(file, (long)offset, SEEK_SET) != 0 || fread(head, 1, 27, file) != 27 ||
+            memcmp(head, "OggS", 4) != 0 || fread(lacing, 1, head[26], file) != head[26]) {
+            break;
+        }
+        uint64_t body = offset + 27 + head[26];
+        for (uint32_t s = 0; s < head[26]; body += lacing[s], s++) {
+            if (index == 1) {
+                if (length + lacing[s] > MAX_COMMENT_PACKET) goto fail;
+                if (length + lacing[s] > capacity) {
+                    capacity = capacity * 2 > length + lacing[s] ? capacity * 2 : length + 4096;
+                    unsigned char *grown = realloc(packet, capacity);
+                    if (grown == NULL) goto fail;
+                    packet = grown;
+                }
+                if (fseek(file, (long)body, SEEK_SET) != 0 ||
+                    fread(packet + length, 1, lacing[s], file) != lacing[s]) {
+                    goto fail;
+                }
+                length += lacing[s];
+            }
+            if (lacing[s] < 255 && ++index == 2) {
+                *out_length = length;
+                return packet;
+            }
+        }
+        offset = body;
+    }
+fail:
+    free(packet);
+    return NULL;
+}
+
+/* stb_vorbis trusts the comment header's lengths: a vendor string or comment that claims more
+ * bytes than its packet holds makes it allocate (up to 2 GiB) and loop that far. Every length
+ * must fit in what is left of the packet. */
+static sp_result check_vorbis_comments(FILE *file, uint64_t file_size, char *detail, size_t size) {
+    uint32_t length = 0;
+    unsigned char *packet = second_packet(file, file_size, &length);
+    if (packet == NULL) {
+        return report(detail, size, SP_ERROR_DECODE,
+                      "the Ogg Vorbis comment header is missing, cut short or over 64 MiB");
+    }
+    bool ok = length >= 7 + 4 && packet[0] == 3 && !memcmp(packet + 1, "vorbis", 6);
+    uint64_t at = 7;
+    if (ok) {
+        const uint32_t vendor = le32(packet + at);
+        at += 4;
+        ok = vendor <= length - at;
+        at += vendor;
+    }
+    if (ok && (ok = length - at >= 4)) {
+        const uint32_t comments = le32(packet + at);
+        at += 4;
+        ok = comments <= (length - at) / 4;
+        for (uint32_t i = 0; ok && i < comments; i++) {
+            ok = length - at >= 4;
+            if (!ok) break;
+            const uint32_t bytes = le32(packet + at);
+            at += 4;
+            ok = bytes <= length - at;
+            at += bytes;
+        }
+    }
+    free(packet);
+    return ok ? SP_OK
+              : report(detail, size, SP_ERROR_DECODE,
+                       "the Ogg Vorbis comment header is corrupt (a length runs past its packet)");
+}
+#endif
+
+/* The first Ogg page holds the codec's identification packet: what the stream is. */
+static sp_result check_ogg(FILE *file, uint64_t file_size, ma_encoding_format *format,
+                           const char **name, char *detail, size_t size) {
+    unsigned char page[27 + 255 + 8] = {0};
+    if (fseek(file, 0, SEEK_SET) != 0) return report(detail, size, SP_ERROR_FILE, "cannot read");
+    const size_t got = fread(page, 1, sizeof page, file);
+    const size_t packet = 27u + page[26];
+    if (got < packet + 8) {
+        return report(detail, size, SP_ERROR_TRUNCATED, "truncated: the first Ogg page is cut short");
+    }
+    const unsigned char *id = page + packet;
+    if (!memcmp(id, "\x01vorbis", 7)) {
+        *name = "Ogg Vorbis";
+#ifdef SP_HAVE_STB_VORBIS
+        *format = ma_encoding_format_vorbis;
+        return check_vorbis_comments(file, file_size, detail, size);
+#else
+        (void)file_size;
+        (void)format;
+        return report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE,
+                      "Ogg Vorbis (this build has no stb_vorbis)");
+#endif
+    }
+    if (!memcmp(id, "OpusHead", 8)) *name = "Ogg Opus";
+    else if (!memcmp(id, "\x7f" "FLAC", 5)) *name = "Ogg FLAC";
+    else *name = "Ogg";
+    return report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
+}
+
 /* STREAMINFO is the first metadata block: 20 bits of rate, 3 of channels - 1. A file that ends
  * inside its own metadata is truncated. */
 static sp_result check_flac(FILE *file, uint64_t file_size, char *detail, size_t size) {
@@ -103,11 +258,11 @@ static sp_result check_flac(FILE *file, uint64_t file_size, char *detail, size_t
     return SP_OK;
 }
 
-sp_result sp_inspect_file(const char *path, ma_encoding_format *format, uint64_t *out_size,
-                          char *detail, size_t size) {
+sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const char **name,
+                          uint64_t *out_size, char *detail, size_t size) {
     FILE *file = fopen(path, "rb");
     if (file == NULL) return report(detail, size, SP_ERROR_FILE, "cannot open the file");
-    unsigned char head[12] = {0};
+    unsigned char head[16] = {0};
     const size_t got = fread(head, 1, sizeof head, file);
     uint64_t file_size = 0;
     if (fseek(file, 0, SEEK_END) == 0) {
@@ -115,22 +270,51 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, uint64_t
         if (end > 0) file_size = (uint64_t)end;
     }
     *out_size = file_size;
+    *name = "";
     sp_result result = SP_OK;
     if (got == 0) {
         result = report(detail, size, SP_ERROR_EMPTY, "the file is empty");
     } else if (got >= 12 && (!memcmp(head, "RIFF", 4) || !memcmp(head, "RF64", 4)) &&
                !memcmp(head + 8, "WAVE", 4)) {
         *format = ma_encoding_format_wav;
+        *name = head[1] == 'F' ? "RF64" : "WAV";
         result = check_wav(file, file_size, head[1] == 'F', detail, size);
+    } else if (got >= 16 && !memcmp(head, "riff\x2e\x91\xcf\x11\xa5\xd6\x28\xdb\x04\xc1\x00\x00", 16)) {
+        *format = ma_encoding_format_wav; /* Sony Wave64: dr_wav reads it */
+        *name = "Wave64";
+    } else if (got >= 12 && !memcmp(head, "FORM", 4) &&
+               (!memcmp(head + 8, "AIFF", 4) || !memcmp(head + 8, "AIFC", 4))) {
+        *format = ma_encoding_format_wav; /* dr_wav reads AIFF and AIFF-C */
+        *name = head[11] == 'C' ? "AIFF-C" : "AIFF";
+        result = check_aiff(file, file_size, detail, size);
     } else if (got >= 4 && !memcmp(head, "fLaC", 4)) {
         *format = ma_encoding_format_flac;
+        *name = "FLAC";
         result = check_flac(file, file_size, detail, size);
+    } else if (got >= 4 && !memcmp(head, "OggS", 4)) {
+        result = check_ogg(file, file_size, format, name, detail, size);
+    } else if (got >= 12 && !memcmp(head + 4, "ftyp", 4)) {
+        *name = "MP4/M4A";
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
+    } else if (got >= 4 && !memcmp(head, "caff", 4)) {
+        *name = "CAF";
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
+    } else if (got >= 4 && !memcmp(head, "\x30\x26\xb2\x75", 4)) {
+        *name = "ASF/WMA";
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
+    } else if (got >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF0) {
+        /* ADTS: the MP3 sync word with layer bits 00, which MPEG audio never uses. */
+        *name = "ADTS AAC";
+        result = report(detail, size, SP_ERROR_FORMAT_UNAVAILABLE, *name);
     } else if ((got >= 3 && !memcmp(head, "ID3", 3)) ||
                (got >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0)) {
         /* Random bytes named .mp3 would otherwise decode as noise: sync words are easy to find. */
         *format = ma_encoding_format_mp3;
+        *name = "MP3";
     } else {
-        result = report(detail, size, SP_ERROR_DECODE, "not a WAV, FLAC or MP3 file");
+        result = report(detail, size, SP_ERROR_DECODE,
+                        "not an audio file stemplay can read (WAV, AIFF, FLAC, MP3, Ogg Vorbis; "
+                        "M4A, AAC, ALAC, Opus through ffmpeg)");
     }
     fclose(file);
     return result;

@@ -282,11 +282,12 @@ sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
  * not play, else SP_OK. */
 sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t size);
 
-/* header.c: the container from the first bytes, and what a WAV or FLAC header claims
- * (rate, channels, data size) checked against the file, and the file's size in bytes.
- * On failure, detail says why. */
-sp_result sp_inspect_file(const char *path, ma_encoding_format *format, uint64_t *out_size,
-                          char *detail, size_t size);
+/* header.c: the container from the first bytes (its name, e.g. "AIFF-C", in *name, a static
+ * string), what a WAV, AIFF or FLAC header claims (rate, channels, data size) checked against
+ * the file, and the file's size in bytes. On failure, detail says why; a container only the
+ * optional decoder reads gives SP_ERROR_FORMAT_UNAVAILABLE with its name as the detail. */
+sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const char **name,
+                          uint64_t *out_size, char *detail, size_t size);
 
 /* show.c: the audio side of cues, crossfades and fades, called from callback.c */
 void sp_show_take_command(sp_engine *engine, const sp_command *command);

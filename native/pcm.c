@@ -55,3 +55,61 @@ SP_API sp_result sp_pcm_read_channel(const sp_pcm *pcm, uint32_t channel, uint64
     memcpy(out, pcm->data + (uint64_t)channel * pcm->frames + start, frames * sizeof(float));
     return SP_OK;
 }
+
+#define RESAMPLE_CHUNK 8192u
+
+SP_API sp_result sp_pcm_resample(const sp_pcm *in, uint32_t rate_in, uint32_t rate_out,
+                                 sp_pcm **out_pcm) {
+    SP_CHECK(in != NULL && out_pcm != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(rate_in >= SP_MIN_SAMPLE_RATE && rate_in <= SP_MAX_SAMPLE_RATE, SP_ERROR_FORMAT);
+    SP_CHECK(rate_out >= SP_MIN_SAMPLE_RATE && rate_out <= SP_MAX_SAMPLE_RATE, SP_ERROR_FORMAT);
+    const uint32_t channels = in->channels;
+    /* The same length rule as a decode: round(frames x ratio). */
+    const uint64_t expected = (uint64_t)((double)in->frames * rate_out / rate_in + 0.5);
+    sp_pcm *out = NULL;
+    sp_result result = sp_pcm_alloc(channels, expected, &out);
+    if (result != SP_OK) return result;
+    sp_resampler *resampler = NULL;
+    result = sp_resampler_create(rate_in, rate_out, channels, &resampler);
+    const uint64_t out_chunk = (uint64_t)((double)RESAMPLE_CHUNK * rate_out / rate_in) + 64;
+    float *interleaved_in = malloc((size_t)RESAMPLE_CHUNK * channels * sizeof(float));
+    float *interleaved_out = malloc((size_t)out_chunk * channels * sizeof(float));
+    if (result == SP_OK && (interleaved_in == NULL || interleaved_out == NULL)) {
+        result = SP_ERROR_OUT_OF_MEMORY;
+    }
+    uint64_t consumed = 0, produced = 0;
+    while (result == SP_OK && produced < expected) {
+        uint64_t frames_in = in->frames - consumed < RESAMPLE_CHUNK ? in->frames - consumed
+                                                                    : RESAMPLE_CHUNK;
+        for (uint32_t c = 0; c < channels; c++) {
+            const float *src = in->data + (size_t)c * in->frames + consumed;
+            for (uint64_t i = 0; i < frames_in; i++) interleaved_in[i * channels + c] = src[i];
+        }
+        if (frames_in == 0 && !sp_resampler_finished(resampler)) sp_resampler_finish(resampler);
+        uint64_t frames_out = expected - produced < out_chunk ? expected - produced : out_chunk;
+        sp_resampler_process(resampler, frames_in > 0 ? interleaved_in : NULL, &frames_in,
+                             interleaved_out, &frames_out);
+        for (uint32_t c = 0; c < channels; c++) {
+            float *dst = out->data + (size_t)c * expected + produced;
+            for (uint64_t i = 0; i < frames_out; i++) dst[i] = interleaved_out[i * channels + c];
+        }
+        consumed += frames_in;
+        produced += frames_out;
+        if (frames_in == 0 && frames_out == 0) break; /* the tail is drained */
+    }
+    if (result == SP_OK && produced < expected) { /* a few frames short: silence, as decode.c */
+        for (uint32_t c = 0; c < channels; c++) {
+            memset(out->data + (size_t)c * expected + produced, 0,
+                   (expected - produced) * sizeof(float));
+        }
+    }
+    free(interleaved_in);
+    free(interleaved_out);
+    sp_resampler_free(resampler);
+    if (result != SP_OK) {
+        sp_pcm_free(out);
+        return result;
+    }
+    *out_pcm = out;
+    return SP_OK;
+}

@@ -14,7 +14,7 @@ SP_API const char *sp_result_string(sp_result result) {
         case SP_ERROR_DEVICE: return "the audio device could not be opened or started";
         case SP_ERROR_NO_SUCH_DEVICE: return "no such audio device";
         case SP_ERROR_FILE: return "the file could not be opened";
-        case SP_ERROR_DECODE: return "not a valid WAV, FLAC or MP3 file";
+        case SP_ERROR_DECODE: return "not a valid audio file";
         case SP_ERROR_TRUNCATED: return "the file is truncated";
         case SP_ERROR_FORMAT: return "unsupported audio format";
         case SP_ERROR_CAPACITY: return "the track table is full";
@@ -24,6 +24,7 @@ SP_API const char *sp_result_string(sp_result result) {
         case SP_ERROR_EMPTY: return "the file holds no audio";
         case SP_ERROR_UNSUPPORTED: return "not supported by this build";
         case SP_ERROR_TIMEOUT: return "the audio server did not answer in time";
+        case SP_ERROR_FORMAT_UNAVAILABLE: return "this format needs the optional decoder (ffmpeg)";
         default: return "unknown result";
     }
 }

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 4u
+#define SP_ABI_VERSION 5u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
@@ -56,7 +56,8 @@ enum {
                                      256 requests waiting for an audio side that does not run) */
     SP_ERROR_EMPTY = 14,          /* the file decodes to zero frames */
     SP_ERROR_UNSUPPORTED = 15,    /* not compiled into this build (test hooks, monitor) */
-    SP_ERROR_TIMEOUT = 16         /* the audio server did not answer before the deadline */
+    SP_ERROR_TIMEOUT = 16,        /* the audio server did not answer before the deadline */
+    SP_ERROR_FORMAT_UNAVAILABLE = 17 /* a format only the optional decoder (ffmpeg) reads */
 };
 
 /* Transport states published by the audio side. */
@@ -194,6 +195,11 @@ SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames);
 SP_API sp_result sp_pcm_from_planar(const float *planar, uint32_t channels, uint64_t frames,
                                     sp_pcm **out_pcm);
 SP_API void sp_pcm_free(sp_pcm *pcm);
+/* A new pcm: `in` converted from rate_in to rate_out with the decoder's resampler (for audio
+ * decoded elsewhere, e.g. by the optional decoder), round(frames x rate_out / rate_in) frames
+ * long. Blocking: call it on a loading thread. */
+SP_API sp_result sp_pcm_resample(const sp_pcm *in, uint32_t rate_in, uint32_t rate_out,
+                                 sp_pcm **out_pcm);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */
@@ -210,6 +216,9 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job);
 SP_API void sp_decode_job_progress(const sp_decode_job *job, uint64_t *out);
 /* out: [source sample rate, source channels]. Valid after run. */
 SP_API void sp_decode_job_source(const sp_decode_job *job, uint32_t *out);
+/* The container the file turned out to be ("WAV", "RF64", "AIFF", "AIFF-C", "FLAC", "MP3",
+ * "Ogg Vorbis", ...; "" before run). Static: valid for the program's life. */
+SP_API const char *sp_decode_job_format(const sp_decode_job *job);
 /* A NUL-terminated detail for the last failure ("" if none). */
 SP_API const char *sp_decode_job_error(const sp_decode_job *job);
 /* Moves the decoded pcm out of a finished job; the job keeps nothing. */

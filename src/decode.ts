@@ -8,6 +8,25 @@
 import { StemplayError } from "./errors.ts";
 import type { Native } from "./native.ts";
 import { cString, outPointer, resultCode, toCString } from "./native.ts";
+import { RESULT } from "./native_constants.ts";
+import { decodeWithFfmpeg } from "./optional_decoder.ts";
+
+/** Where a track's audio came from, as `track.source` shows it. */
+export interface TrackSource {
+  /** The file. */
+  path: string;
+  /** The file's format: the container ("WAV", "RF64", "AIFF", "AIFF-C", "FLAC", "MP3",
+   * "Ogg Vorbis"), and for files ffmpeg decodes the codec too ("MP4/M4A (alac)"). */
+  format: string;
+  /** The file's own sample rate in Hz. */
+  sampleRate: number;
+  /** The file's channel count. */
+  channels: number;
+  /** True when the file's rate differs from the engine's, so it was resampled at load. */
+  converted: boolean;
+  /** Which decoder read it: the native one in the C shim, or the optional ffmpeg. */
+  decoder: "native" | "ffmpeg";
+}
 
 /** Decoded audio, owned by C until attached to an engine or freed. */
 export interface DecodedAudio {
@@ -16,6 +35,8 @@ export interface DecodedAudio {
   frames: number;
   sourceRate: number;
   path: string;
+  /** What the file was (absent for audio made in memory). */
+  source?: TrackSource;
 }
 
 /** Called while a file decodes: frames done, frames expected (0 while unknown). */
@@ -56,7 +77,10 @@ async function checkFile(path: string): Promise<void> {
   }
 }
 
-/** Decodes a whole file, resampled to `sampleRate` (0 keeps the file's rate). */
+/**
+ * Decodes a whole file, resampled to `sampleRate` (0 keeps the file's rate): natively when the
+ * C shim reads the format, else through the optional decoder (ffmpeg).
+ */
 export async function decodeFile(
   native: Native,
   path: string,
@@ -82,6 +106,30 @@ export async function decodeFile(
   const timer = onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
   try {
     const result = await native.sp_decode_job_run(job);
+    const format = cString(native.sp_decode_job_format(job));
+    // A format only the optional decoder reads.
+    if (result === RESULT.FORMAT_UNAVAILABLE) {
+      // The detail names the format and, for Ogg Vorbis, that this build lacks stb_vorbis.
+      const what = cString(native.sp_decode_job_error(job)) || format;
+      const decoded = await decodeWithFfmpeg(native, path, sampleRate, what, onProgress);
+      if (onProgress) onProgress(decoded.frames, decoded.frames);
+      const sourceRate = decoded.sourceRate;
+      return {
+        pcm: decoded.pcm,
+        frames: decoded.frames,
+        channels: decoded.channels,
+        sourceRate,
+        path,
+        source: {
+          path,
+          format: `${format} (${decoded.codec})`,
+          sampleRate: sourceRate,
+          channels: decoded.channels,
+          converted: sampleRate !== 0 && sourceRate !== sampleRate,
+          decoder: "ffmpeg",
+        },
+      };
+    }
     if (result !== 0) {
       const detail = cString(native.sp_decode_job_error(job)) ||
         cString(native.sp_result_string(result));
@@ -101,6 +149,14 @@ export async function decodeFile(
       channels: Number(info[1]),
       sourceRate: source[0],
       path,
+      source: {
+        path,
+        format,
+        sampleRate: source[0],
+        channels: source[1],
+        converted: sampleRate !== 0 && source[0] !== sampleRate,
+        decoder: "native",
+      },
     };
   } finally {
     if (timer !== undefined) clearInterval(timer);

@@ -26,6 +26,7 @@ export const RESULT = {
   EMPTY: 14,
   UNSUPPORTED: 15,
   TIMEOUT: 16,
+  FORMAT_UNAVAILABLE: 17,
 } as const;
 
 /** Transport states (SP_STATE_*). */

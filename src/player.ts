@@ -308,7 +308,8 @@ export class Player extends EventTarget {
     return this.#closed;
   }
 
-  /** Decodes a WAV, FLAC or MP3 file on a loading thread (resampled to the engine's rate)
+  /** Decodes an audio file (WAV, AIFF, FLAC, MP3, Ogg Vorbis; M4A, AAC, ALAC, Opus through
+   * ffmpeg) on a loading thread (resampled to the engine's rate)
    * and adds it as a track. */
   async load(
     path: string,

@@ -70,8 +70,32 @@ export interface SongDescriptionOptions {
 
 /** The name of the manifest inside a song folder. */
 export const MANIFEST_NAME = "song.json";
-/** File extensions a song folder's tracks may have (lower case). */
-export const AUDIO_EXTENSIONS: readonly string[] = [".wav", ".flac", ".mp3"];
+/**
+ * File extensions that make a file in a song folder a track (compared in lower case). The
+ * first group decodes natively; the second through the optional decoder, ffmpeg. Every other
+ * file is ignored (notes, PDFs, images, project files, hidden files such as macOS's
+ * `._Bass.wav`), unless its first bytes say it is audio: then it is an error, never skipped.
+ */
+export const AUDIO_EXTENSIONS: readonly string[] = [
+  ".wav",
+  ".wave",
+  ".bwf",
+  ".rf64",
+  ".w64",
+  ".aif",
+  ".aiff",
+  ".aifc",
+  ".flac",
+  ".mp3",
+  ".ogg",
+  ".oga",
+  ".m4a",
+  ".aac",
+  ".alac",
+  ".opus",
+  ".caf",
+  ".wma",
+];
 
 const MAX_OUTPUTS = 32;
 const SONG_KEYS = [
@@ -105,14 +129,15 @@ const byName = new Intl.Collator("en", { numeric: true }).compare;
 
 /**
  * Reads a song: a `song.json` manifest (given directly, or inside the folder given), else a
- * folder whose `.wav`, `.flac` and `.mp3` files each become a track named after the file,
- * sorted by name. Checks everything that can be checked without decoding: the schema, the
+ * folder whose audio files ({@linkcode AUDIO_EXTENSIONS}) each become a track named after the
+ * file, sorted by name; other files are ignored, unless their first bytes are audio (an error). Checks everything that can be checked without decoding: the schema, the
  * files (present and not folders), routes against the device's outputs, duplicate names.
  *
  * @param path a song folder or a manifest file
  * @param options the device's output count
  * @throws {StemplayError} `MANIFEST` for any problem with a manifest; `FILE_NOT_FOUND`,
- *   `NOT_A_SONG`, `EMPTY`, `IS_DIRECTORY`, `DUPLICATE_NAME`, `PERMISSION` for folders
+ *   `NOT_A_SONG`, `EMPTY`, `IS_DIRECTORY`, `DUPLICATE_NAME`, `UNKNOWN_EXTENSION`,
+ *   `PERMISSION` for folders
  */
 export async function loadSongDescription(
   path: string,
@@ -158,13 +183,34 @@ function message(error: unknown): string {
 
 // ---- folders ------------------------------------------------------------------------------
 
+/** What audio looks like in its first bytes, whatever the file is called. */
+function looksLikeAudio(head: Uint8Array): boolean {
+  const text = String.fromCharCode(...head.subarray(0, 12));
+  return /^(RIFF|RF64)....WAVE/s.test(text) || /^FORM....AIF[FC]/s.test(text) ||
+    /^(fLaC|OggS|caff|ID3)/.test(text) || /^....ftypM4A/s.test(text);
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const file = await Deno.open(path, { read: true }).catch(() => undefined);
+  if (!file) return new Uint8Array(0);
+  try {
+    const head = new Uint8Array(12);
+    const got = await file.read(head);
+    return head.subarray(0, got ?? 0);
+  } finally {
+    file.close();
+  }
+}
+
 async function readFolder(folder: string): Promise<SongDescription> {
   const names: string[] = [];
+  const others: string[] = [];
   try {
     for await (const entry of Deno.readDir(folder)) {
       // Hidden files include macOS's "._click.wav" resource forks, which are not audio.
       if (entry.name.startsWith(".")) continue;
       if (AUDIO_EXTENSIONS.includes(extname(entry.name).toLowerCase())) names.push(entry.name);
+      else if (entry.isFile) others.push(entry.name);
     }
   } catch (error) {
     throw new StemplayError("PERMISSION", `cannot list ${folder}: ${message(error)}`, {
@@ -172,10 +218,22 @@ async function readFolder(folder: string): Promise<SongDescription> {
       cause: error,
     });
   }
+  // A file ignored for its name must not be audio: a band would play without it.
+  for (const name of others.sort(byName)) {
+    if (looksLikeAudio(await readHead(join(folder, name)))) {
+      throw new StemplayError(
+        "UNKNOWN_EXTENSION",
+        `${join(folder, name)} holds audio, but "${extname(name) || "no extension"}" is not an ` +
+          `audio file name stemplay takes (${AUDIO_EXTENSIONS.join(" ")}): rename it (e.g. to ` +
+          `${stem(name)}.wav for a WAV file) so it plays as a track, or move it out of the folder`,
+        { path: join(folder, name) },
+      );
+    }
+  }
   if (names.length === 0) {
     throw new StemplayError(
       "EMPTY",
-      `${folder} holds no ${AUDIO_EXTENSIONS.join(", ")} files and no ${MANIFEST_NAME}`,
+      `${folder} holds no audio files (${AUDIO_EXTENSIONS.join(" ")}) and no ${MANIFEST_NAME}`,
       { path: folder },
     );
   }
@@ -512,7 +570,11 @@ async function checkTrackFile(manifest: string, track: SongTrack): Promise<void>
   if (info.isDirectory) invalid(manifest, keyPath, `${track.file} is a folder, not an audio file`);
   const extension = extname(track.file).toLowerCase();
   if (!AUDIO_EXTENSIONS.includes(extension)) {
-    invalid(manifest, keyPath, `${track.file} is not a ${AUDIO_EXTENSIONS.join(", ")} file`);
+    invalid(
+      manifest,
+      keyPath,
+      `${track.file} is not an audio file (${AUDIO_EXTENSIONS.join(" ")})`,
+    );
   }
 }
 

@@ -38,11 +38,16 @@ export interface SongHost {
 
 const PROGRESS_INTERVAL_MS = 50;
 
-/** Names the track in an error about its file, keeping the code and the file's path. */
+/** Names the track in an error about its file, keeping the code and the file's path. In a
+ * folder every audio file is a track, so the message says how to do without one. */
 function inTrack(description: SongDescription, track: SongTrack, error: unknown): unknown {
   if (!(error instanceof StemplayError)) return error;
   const where = description.kind === "manifest" ? `${description.path}: ${track.keyPath}: ` : "";
-  return new StemplayError(error.code, `${where}${error.message}`, {
+  const hint = description.kind === "folder" && error.code !== "FORMAT_UNAVAILABLE"
+    ? `. Every audio file in a song folder is a track: convert ${track.keyPath} to WAV or ` +
+      `FLAC, or move it out of ${description.path}`
+    : "";
+  return new StemplayError(error.code, `${where}${error.message}${hint}`, {
     path: error.path ?? track.file,
     cause: error,
   });

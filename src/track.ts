@@ -9,6 +9,7 @@ import { StemplayError } from "./errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
+import type { TrackSource } from "./decode.ts";
 
 /** How a track starts out. Every field is optional. */
 export interface TrackOptions {
@@ -87,6 +88,12 @@ export class Track {
   readonly frames: number;
   /** The file it came from, if any. */
   readonly path?: string;
+  /**
+   * What the file was, for tracks loaded from a file: its format, its own sample rate and
+   * channels, and `converted: true` when its rate differs from the engine's (it was resampled
+   * at load). Undefined for tracks made in memory (`addTrack`, the generated click).
+   */
+  readonly source?: TrackSource;
   #host: TrackHost;
   #name: string;
   #gain: number;
@@ -103,7 +110,7 @@ export class Track {
   constructor(
     host: TrackHost,
     slot: number,
-    info: { channels: number; frames: number; path?: string; name: string },
+    info: { channels: number; frames: number; path?: string; name: string; source?: TrackSource },
     options: TrackOptions,
   ) {
     this.#host = host;
@@ -111,6 +118,7 @@ export class Track {
     this.channelCount = info.channels;
     this.frames = info.frames;
     this.path = info.path;
+    this.source = info.source ? { ...info.source } : undefined;
     this.#name = info.name;
     this.#gain = initialGain(options);
     this.#pan = checkPan(options.pan ?? 0);

@@ -105,7 +105,8 @@ Deno.test("build: a compile error is COMPILE_FAILED with the compiler's output",
   const dir = await Deno.makeTempDir({ prefix: "stemplay-test-" });
   try {
     await Deno.mkdir(`${dir}/native/miniaudio`, { recursive: true });
-    for (const name of ["miniaudio/miniaudio.c", "miniaudio/pin.json", "stemplay.h"]) {
+    const pins = ["miniaudio/pin.json", "miniaudio/stb_vorbis.pin.json"];
+    for (const name of ["miniaudio/miniaudio.c", ...pins, "stemplay.h"]) {
       await Deno.copyFile(new URL(name, nativeDir), `${dir}/native/${name}`);
     }
     await Deno.writeTextFile(`${dir}/native/broken.c`, "int broken(void) { return nope; }\n");
@@ -114,6 +115,7 @@ Deno.test("build: a compile error is COMPILE_FAILED with the compiler's output",
         sourceBase: new URL(`file://${dir}/native/`),
         outDir: `${dir}/out`,
         quiet: true,
+        stbVorbis: "off",
         // The shim compiles before miniaudio's object, so this fails in a second.
         miniaudioHeader: (await ensureMiniaudioHeader(localBuildDir(), await readPin())).path,
       }),

@@ -55,8 +55,16 @@ Deno.test("bad files are refused with the file named, and the mix plays on", asy
     const cases: Array<[string, string, RegExp]> = [
       [join(dir, "missing.wav"), "FILE_NOT_FOUND", /no such file/],
       [await emptyFile(join(dir, "empty.wav")), "EMPTY", /empty/],
-      [await randomBytes(join(dir, "noise.wav"), 4096), "DECODE", /not a WAV, FLAC or MP3/],
-      [await randomBytes(join(dir, "noise.mp3"), 4096, 7), "DECODE", /not a WAV, FLAC or MP3/],
+      [
+        await randomBytes(join(dir, "noise.wav"), 4096),
+        "DECODE",
+        /not an audio file stemplay can read/,
+      ],
+      [
+        await randomBytes(join(dir, "noise.mp3"), 4096, 7),
+        "DECODE",
+        /not an audio file stemplay can read/,
+      ],
       [await truncate(tones.wavS16, 100_000), "TRUNCATED", /truncated/],
       [dir, "IS_DIRECTORY", /folder/],
     ];

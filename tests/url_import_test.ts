@@ -204,7 +204,11 @@ async function seededCache(options: { header?: boolean; object?: boolean } = {})
   for (const name of await listTree(warm)) {
     const isHeader = name === "miniaudio.h";
     const isObject = /^miniaudio-[0-9a-f]+\.o$/.test(name);
-    if ((isHeader && options.header !== false) || (isObject && options.object !== false)) {
+    // The verified stb_vorbis.c is part of a warm cache too (else npm fetches it again).
+    const isVorbis = name === "stb_vorbis.c";
+    if (
+      (isHeader && options.header !== false) || (isObject && options.object !== false) || isVorbis
+    ) {
       await Deno.copyFile(`${warm}/${name}`, `${cache}/${name}`);
     }
   }

@@ -1,10 +1,13 @@
-/* fuzz_decode.c: feeds mutated copies of small valid WAV, FLAC and MP3 files through the
- * decode job API (create, run, progress, source, error, take, pcm info and read, free), built
- * with AddressSanitizer and UndefinedBehaviorSanitizer; LeakSanitizer checks nothing leaks.
+/* fuzz_decode.c: feeds mutated copies of small valid WAV, AIFF, FLAC, MP3 and Ogg Vorbis files
+ * through the decode job API (create, run, progress, source, format, error, take, pcm info and
+ * read, free), built with AddressSanitizer and UndefinedBehaviorSanitizer; LeakSanitizer
+ * checks nothing leaks.
  *
  * Mutations, chosen by a deterministic generator: bit flips, random bytes, truncation at any
- * length, lies in the size fields (WAV chunk sizes, FLAC metadata lengths and STREAMINFO,
- * MP3 frame headers), and random bytes inserted into the header.
+ * length, lies in the size fields (WAV and AIFF chunk sizes, AIFF's COMM, FLAC metadata
+ * lengths and STREAMINFO, MP3 frame headers, Ogg page headers and segment tables), and random
+ * bytes inserted into the header. Most mutated Ogg files get their page checksums fixed, so
+ * the damage reaches the Vorbis decoder instead of stopping at the CRC check.
  *
  * Usage: fuzz_decode <scratch folder> <cases> <seed> <seed file>...
  * Prints one summary line per result code and "fuzz: ok" at the end. */
@@ -100,6 +103,103 @@ static void lie_wav(bytes *b) {
     if (pick + 4 <= b->size) put32(b->data + pick, lying_size(get32(b->data + pick)));
 }
 
+static uint32_t get32be(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void put32be(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void lie_aiff(bytes *b) {
+    size_t offsets[64], count = 0;
+    offsets[count++] = 4; /* FORM size */
+    size_t at = 12;
+    while (at + 8 <= b->size && count < 64) {
+        offsets[count++] = at + 4;
+        const uint32_t size = get32be(b->data + at + 4);
+        if (!memcmp(b->data + at, "COMM", 4) && at + 26 <= b->size && below(2)) {
+            /* channels, frames, bits, the 80-bit rate, AIFF-C's compression type */
+            b->data[at + 8 + below(18)] = (unsigned char)next_random();
+            return;
+        }
+        at += 8 + (size_t)size + (size & 1u);
+    }
+    const size_t pick = offsets[below(count)];
+    if (pick + 4 <= b->size) put32be(b->data + pick, lying_size(get32be(b->data + pick)));
+}
+
+/* Ogg's CRC-32: polynomial 0x04c11db7, not reflected, initial 0, over the page with its
+ * checksum field zeroed. */
+static uint32_t ogg_crc(const unsigned char *p, size_t n) {
+    uint32_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint32_t)p[i] << 24;
+        for (int k = 0; k < 8; k++) crc = crc & 0x80000000u ? crc << 1 ^ 0x04c11db7u : crc << 1;
+    }
+    return crc;
+}
+
+/* Recomputes the checksum of every whole page, so a page with damage inside still passes. */
+static void fix_ogg_crcs(bytes *b) {
+    size_t at = 0;
+    while (at + 27 <= b->size && !memcmp(b->data + at, "OggS", 4)) {
+        const size_t segments = b->data[at + 26];
+        if (at + 27 + segments > b->size) return;
+        size_t body = 0;
+        for (size_t i = 0; i < segments; i++) body += b->data[at + 27 + i];
+        const size_t length = 27 + segments + body;
+        if (at + length > b->size) return;
+        memset(b->data + at + 22, 0, 4);
+        const uint32_t crc = ogg_crc(b->data + at, length);
+        b->data[at + 22] = (unsigned char)crc;
+        b->data[at + 23] = (unsigned char)(crc >> 8);
+        b->data[at + 24] = (unsigned char)(crc >> 16);
+        b->data[at + 25] = (unsigned char)(crc >> 24);
+        at += length;
+    }
+}
+
+static void lie_ogg(bytes *b) {
+    /* Pick a page, then one of its header fields, a segment length, or its body. */
+    size_t pages[64], count = 0, at = 0;
+    while (at + 27 <= b->size && count < 64 && !memcmp(b->data + at, "OggS", 4)) {
+        pages[count++] = at;
+        const size_t segments = b->data[at + 26];
+        if (at + 27 + segments > b->size) break;
+        size_t body = 0;
+        for (size_t i = 0; i < segments; i++) body += b->data[at + 27 + i];
+        at += 27 + segments + body;
+    }
+    if (count == 0) return;
+    const size_t page = pages[below(count)];
+    const size_t segments = b->data[page + 26];
+    switch (below(4)) {
+        case 0: /* header type, granule position, serial, sequence */
+            b->data[page + 5 + below(17)] = (unsigned char)next_random();
+            break;
+        case 1: /* the segment count */
+            b->data[page + 26] = (unsigned char)next_random();
+            break;
+        case 2: /* a segment length */
+            if (segments > 0 && page + 27 + segments <= b->size) {
+                b->data[page + 27 + below(segments)] = (unsigned char)next_random();
+            }
+            break;
+        default: { /* packet bytes: the Vorbis headers and codebooks live in the first pages */
+            const size_t start = page + 27 + segments;
+            if (start < b->size) {
+                const size_t span = b->size - start < 4096 ? b->size - start : 4096;
+                const size_t n = 1 + below(4);
+                for (size_t i = 0; i < n; i++) b->data[start + below(span)] ^= (unsigned char)(1u << below(8));
+            }
+        }
+    }
+}
+
 static void lie_flac(bytes *b) {
     if (b->size < 42) return;
     switch (below(4)) {
@@ -149,7 +249,9 @@ static void mutate(bytes *b) {
                 break;
             case 3: /* size fields that lie */
                 if (b->size >= 12 && !memcmp(b->data, "RIFF", 4)) lie_wav(b);
+                else if (b->size >= 12 && !memcmp(b->data, "FORM", 4)) lie_aiff(b);
                 else if (b->size >= 4 && !memcmp(b->data, "fLaC", 4)) lie_flac(b);
+                else if (b->size >= 4 && !memcmp(b->data, "OggS", 4)) lie_ogg(b);
                 else lie_mp3(b);
                 break;
             case 4: { /* insert random bytes into the first 256 */
@@ -165,16 +267,20 @@ static void mutate(bytes *b) {
             }
             default: /* a lie and a cut: a header promising more than is left */
                 if (b->size >= 12 && !memcmp(b->data, "RIFF", 4)) lie_wav(b);
+                else if (b->size >= 12 && !memcmp(b->data, "FORM", 4)) lie_aiff(b);
                 else if (b->size >= 4 && !memcmp(b->data, "fLaC", 4)) lie_flac(b);
+                else if (b->size >= 4 && !memcmp(b->data, "OggS", 4)) lie_ogg(b);
                 b->size = b->size / 2 + below(b->size / 2 + 1);
         }
     }
+    if (b->size >= 4 && !memcmp(b->data, "OggS", 4) && below(4) != 0) fix_ogg_crcs(b);
 }
 
 static const uint32_t TARGET_RATES[] = {0, 48000, 44100, 22050};
 
-/* Runs one file through the whole job API; returns the sp_result of the run. */
-static sp_result decode_once(const char *path, uint32_t rate) {
+/* Runs one file through the whole job API; returns the sp_result of the run and, in *format,
+ * the container the header check named (a static string). */
+static sp_result decode_once(const char *path, uint32_t rate, const char **format) {
     sp_decode_job *job = NULL;
     sp_result result = sp_decode_job_create(path, rate, &job);
     if (result != SP_OK) {
@@ -187,6 +293,8 @@ static sp_result decode_once(const char *path, uint32_t rate) {
     sp_decode_job_progress(job, progress);
     sp_decode_job_source(job, source);
     const char *error = sp_decode_job_error(job);
+    *format = sp_decode_job_format(job);
+    if (*format == NULL) exit(3);
     if (result != SP_OK && error[0] == '\0') {
         fprintf(stderr, "fuzz: result %d without a detail\n", result);
         exit(3);
@@ -228,8 +336,13 @@ int main(int argc, char **argv) {
     char path[4096];
     snprintf(path, sizeof path, "%s/fuzz.bin", scratch);
     long counts[32] = {0};
+    struct {
+        const char *name;
+        long cases, ok;
+    } formats[16] = {{0}};
     for (int i = 0; i < seeds; i++) { /* the seeds themselves must decode */
-        const sp_result result = decode_once(argv[4 + i], 48000);
+        const char *format = "";
+        const sp_result result = decode_once(argv[4 + i], 48000, &format);
         if (result != SP_OK) {
             fprintf(stderr, "fuzz: seed %s does not decode: %s\n", argv[4 + i],
                     sp_result_string(result));
@@ -244,11 +357,22 @@ int main(int argc, char **argv) {
         mutate(&copy);
         write_file(path, &copy);
         free(copy.data);
-        const sp_result result = decode_once(path, TARGET_RATES[below(4)]);
+        const char *format = "";
+        const sp_result result = decode_once(path, TARGET_RATES[below(4)], &format);
         counts[result >= 0 && result < 32 ? result : 31]++;
+        /* Per container: how many mutated files reached it, and how many still decoded. */
+        int slot = 0;
+        while (slot < 15 && formats[slot].name != NULL && strcmp(formats[slot].name, format) != 0) slot++;
+        formats[slot].name = format;
+        formats[slot].cases++;
+        if (result == SP_OK) formats[slot].ok++;
     }
     for (int code = 0; code < 32; code++) {
         if (counts[code] > 0) printf("fuzz: %ld x %s\n", counts[code], sp_result_string(code));
+    }
+    for (int slot = 0; slot < 16 && formats[slot].name != NULL; slot++) {
+        printf("fuzz: format \"%s\": %ld cases, %ld ok\n", formats[slot].name[0] ? formats[slot].name : "(none)",
+               formats[slot].cases, formats[slot].ok);
     }
     for (int i = 0; i < seeds; i++) free(originals[i].data);
     free(originals);

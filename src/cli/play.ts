@@ -9,6 +9,7 @@ import type { Player } from "../player.ts";
 import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
+import { conversionLine } from "./conversion.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
@@ -90,6 +91,8 @@ export async function playOn(
   // A setlist opens stopped on the screen: the show is opened before the service starts.
   if (setlist && screen) session.message = "setlist loaded, stopped: space plays the first song";
   else player.play();
+  const conversion = conversionLine(player);
+  if (!screen && conversion) console.log(conversion); // the screen shows it itself
   if (screen) {
     const signal = await runScreen(session);
     const list = player.setlist;

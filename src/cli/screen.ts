@@ -9,6 +9,7 @@
  */
 
 import type { ControlStatus } from "../control/status.ts";
+import { conversionLine } from "./conversion.ts";
 import { defaultRoute } from "../routing.ts";
 import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
@@ -242,6 +243,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     `${player.channels} ch  block ${player.blockFrames}`,
   ];
   if (state !== "error") device.push(healthLine(player.health, Date.now()));
+  const conversion = conversionLine(player);
+  if (conversion) device.push(conversion);
   const latency = session.latency();
   device.push(
     latency

@@ -32,6 +32,7 @@ const PACKAGES: Record<string, string> = {
   pactl: "pulseaudio-utils",
   "clang-22": "clang-22 libclang-rt-22-dev",
   "llvm-symbolizer-22": "llvm-22",
+  ffmpeg: "ffmpeg",
   cc: "gcc",
   gcc: "gcc",
 };

@@ -1,0 +1,242 @@
+/**
+ * Finds stb_vorbis.c for the build, so that miniaudio decodes Ogg Vorbis natively.
+ *
+ * Like miniaudio.h it is never committed. In this order:
+ *
+ * 1. `$STB_VORBIS_C`: a user's own copy (no hash check, a warning when it is not the pinned
+ *    version), or `off` to build without it;
+ * 2. `<outDir>/stb_vorbis.c` when its SHA-256 matches native/miniaudio/stb_vorbis.pin.json;
+ * 3. `npm pack` of the pinned package into a temporary folder, that one file extracted with
+ *    tar, verified and cached (a hash mismatch is a hard error: the registry served something
+ *    else);
+ * 4. Debian's libstb-dev (`/usr/include/stb/stb_vorbis.h`, the same bytes under another name)
+ *    when its hash matches the pin.
+ *
+ * When none is at hand the build goes on without it and says so: Ogg Vorbis files then go
+ * through the optional decoder (ffmpeg), like M4A and Opus, never silently nowhere.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../src/errors.ts";
+import { sha256Hex } from "./build.ts";
+
+/** The pin of stb_vorbis.c, relative to native/. */
+export const STB_VORBIS_PIN = "miniaudio/stb_vorbis.pin.json";
+
+/** The pin in native/miniaudio/stb_vorbis.pin.json. */
+export interface StbVorbisPin {
+  version: string;
+  sha256: string;
+  bytes: number;
+  npmPackage: string;
+  pathInPackage: string;
+  /** Where Debian's libstb-dev installs the same file. */
+  debianPath: string;
+}
+
+/** The stb_vorbis.c a build compiles in. */
+export interface StbVorbisSource {
+  /** The folder to pass with -I (it holds a file named stb_vorbis.c). */
+  includeDir: string;
+  /** SHA-256 of the file (part of the miniaudio object's cache key). */
+  sha256: string;
+  /** Where it came from. */
+  source: "STB_VORBIS_C" | "cache" | "npm" | "debian";
+}
+
+/** Reads and checks the pin's text. */
+export function parseStbVorbisPin(text: string, where: string): StbVorbisPin {
+  const pin = JSON.parse(text) as StbVorbisPin;
+  for (const field of ["version", "sha256", "npmPackage", "pathInPackage", "debianPath"] as const) {
+    if (typeof pin[field] !== "string" || pin[field] === "") {
+      throw new StemplayError("BAD_PIN", `${where} has no "${field}"`);
+    }
+  }
+  return pin;
+}
+
+/** The `// Ogg Vorbis audio decoder - v1.22` version from the file's first line. */
+export function stbVorbisVersionOf(text: string): string | undefined {
+  return /Ogg Vorbis audio decoder - v(\d+\.\d+)/.exec(text.slice(0, 200))?.[1];
+}
+
+/**
+ * Finds, verifies and caches stb_vorbis.c (see the module's notes for the order), or returns
+ * null when the build must go without it. Warnings go to stderr unless `quiet`.
+ */
+export async function ensureStbVorbis(
+  outDir: string,
+  pin: StbVorbisPin,
+  options: { quiet?: boolean; path?: string } = {},
+): Promise<StbVorbisSource | null> {
+  const warn = (text: string) => {
+    if (!options.quiet) console.error(`stemplay: ${text}`);
+  };
+  const user = options.path ?? optionalEnv("STB_VORBIS_C");
+  if (user?.toLowerCase() === "off") return null;
+  if (user) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(user);
+    } catch (cause) {
+      throw new StemplayError(
+        "STB_VORBIS_C",
+        `cannot read STB_VORBIS_C=${user}: ${cause}. Point it at a copy of stb_vorbis.c, or set ` +
+          `STB_VORBIS_C=off to build without it (Ogg Vorbis then needs ffmpeg).`,
+        { cause, path: user },
+      );
+    }
+    const version = stbVorbisVersionOf(new TextDecoder().decode(bytes.subarray(0, 200)));
+    if (version !== pin.version) {
+      warn(
+        `warning: STB_VORBIS_C=${user} is stb_vorbis ${version ?? "(unknown)"}, stemplay is ` +
+          `tested with ${pin.version}`,
+      );
+    }
+    return await cacheUnder(outDir, bytes, "STB_VORBIS_C");
+  }
+
+  const cached = join(outDir, "stb_vorbis.c");
+  const cachedBytes = await Deno.readFile(cached).catch(() => undefined);
+  if (cachedBytes && (await sha256Hex(cachedBytes)) === pin.sha256) {
+    return { includeDir: outDir, sha256: pin.sha256, source: "cache" };
+  }
+
+  warn(`fetching stb_vorbis ${pin.version} with npm pack ${pin.npmPackage}…`);
+  const fetched = await fromNpm(pin, warn);
+  if (fetched) {
+    const sha256 = await sha256Hex(fetched);
+    if (sha256 !== pin.sha256) {
+      throw new StemplayError(
+        "HASH_MISMATCH",
+        `the stb_vorbis.c in npm pack ${pin.npmPackage} is not the pinned one: SHA-256 expected ` +
+          `${pin.sha256}, got ${sha256} (${fetched.length} bytes). Nothing was cached. Check ` +
+          `your npm registry or mirror, set STB_VORBIS_C to a verified copy of stb_vorbis ` +
+          `${pin.version}, or STB_VORBIS_C=off to build without it.`,
+      );
+    }
+    await writeAtomic(cached, fetched);
+    return { includeDir: outDir, sha256, source: "npm" };
+  }
+
+  const debian = await Deno.readFile(pin.debianPath).catch(() => undefined);
+  if (debian) {
+    const sha256 = await sha256Hex(debian);
+    if (sha256 === pin.sha256) {
+      await writeAtomic(cached, debian);
+      return { includeDir: outDir, sha256, source: "debian" };
+    }
+    warn(
+      `warning: ${pin.debianPath} is not the pinned stb_vorbis ${pin.version} ` +
+        `(SHA-256 ${sha256}); not using it`,
+    );
+  }
+  warn(
+    `building without stb_vorbis: Ogg Vorbis files will play through ffmpeg (the optional ` +
+      `decoder). To decode them natively, make npm work, install libstb-dev, or set ` +
+      `STB_VORBIS_C to a copy of stb_vorbis.c ${pin.version}.`,
+  );
+  return null;
+}
+
+/** `npm pack` of the pinned package, returning the one file; undefined (with a warning) when
+ * npm or the registry is not available. */
+async function fromNpm(
+  pin: StbVorbisPin,
+  warn: (text: string) => void,
+): Promise<Uint8Array | undefined> {
+  const tempDir = await Deno.makeTempDir({ prefix: "stemplay-stb-vorbis-" });
+  try {
+    const packed = await run("npm", ["pack", pin.npmPackage, "--silent"], tempDir);
+    if (packed === undefined || packed.code !== 0) {
+      warn(
+        `npm pack ${pin.npmPackage} failed${packed ? ` (exit ${packed.code})` : " (no npm)"}; ` +
+          `looking for stb_vorbis.c elsewhere${packed ? `:\n${tail(packed.stderr)}` : ""}`,
+      );
+      return undefined;
+    }
+    let tgz = "";
+    for await (const entry of Deno.readDir(tempDir)) {
+      if (entry.name.endsWith(".tgz")) tgz = entry.name;
+    }
+    const extracted = tgz ? await run("tar", ["-xzf", tgz, pin.pathInPackage], tempDir) : undefined;
+    if (extracted === undefined || extracted.code !== 0) {
+      warn(`could not extract ${pin.pathInPackage} from npm pack ${pin.npmPackage}`);
+      return undefined;
+    }
+    return await Deno.readFile(join(tempDir, ...pin.pathInPackage.split("/")));
+  } finally {
+    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** A user's copy goes under its own hash, as stb_vorbis.c (the name miniaudio.c includes). */
+async function cacheUnder(
+  outDir: string,
+  bytes: Uint8Array,
+  source: StbVorbisSource["source"],
+): Promise<StbVorbisSource> {
+  const sha256 = await sha256Hex(bytes);
+  const includeDir = join(outDir, "stb_vorbis-user", sha256.slice(0, 16));
+  await writeAtomic(join(includeDir, "stb_vorbis.c"), bytes);
+  return { includeDir, sha256, source };
+}
+
+async function run(
+  program: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stderr: string } | undefined> {
+  try {
+    const output = await new Deno.Command(program, {
+      args,
+      cwd,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+  } catch (error) {
+    // No such program, or no --allow-run for it: the caller looks elsewhere.
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotCapable) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function optionalEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return undefined;
+    throw error;
+  }
+}
+
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeFile(temp, bytes);
+    await Deno.rename(temp, path);
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+function tail(text: string): string {
+  return text.trimEnd().split("\n").slice(-10).join("\n");
+}
+
+const SEP = Deno.build.os === "windows" ? "\\" : "/";
+
+function join(...parts: string[]): string {
+  return parts.filter((part) => part !== "").join(SEP).replace(/[\\/]+/g, SEP);
+}
+
+function dirname(path: string): string {
+  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return index <= 0 ? (index === 0 ? path.slice(0, 1) : ".") : path.slice(0, index);
+}
