@@ -192,7 +192,9 @@ export class Capture {
         `--channels=${SINK_CHANNELS}`,
         `--rate=${SINK_RATE}`,
         "--raw",
-        "--latency-msec=20",
+        // A capture needs no low latency, and a deep buffer keeps a busy machine from making
+        // the monitor source drop what it could not hand over in time (a gap that is not ours).
+        "--latency-msec=250",
       ],
       env: server.env,
       stdout: "piped",
