@@ -66,3 +66,5 @@ export type { ActionResult } from "./src/control/surface.ts";
 export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
 export { Bus, FOH, IN_EARS } from "./src/buses.ts";
 export type { BusOptions, BusProfile } from "./src/buses.ts";
+export { serveOsc } from "./src/control/osc.ts";
+export type { OscOptions, OscServer } from "./src/control/osc.ts";

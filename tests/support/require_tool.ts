@@ -34,6 +34,9 @@ const PACKAGES: Record<string, string> = {
   "llvm-symbolizer-22": "llvm-22",
   cc: "gcc",
   gcc: "gcc",
+  oscsend: "liblo-tools",
+  oscdump: "liblo-tools",
+  chromium: "chromium",
 };
 
 function strictVariables(): string[] {
