@@ -19,6 +19,9 @@
 
 import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
+// The version is pinned here, not in deno.json's import map: a project that imports mod.ts by
+// URL does not see our import map.
+// deno-lint-ignore no-import-prefix
 import { fromBuffer, type OscArgInput, type OscPacketOutput, toBuffer } from "npm:osc-min@2.1.2";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player.ts";
