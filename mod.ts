@@ -68,3 +68,5 @@ export { Bus, FOH, IN_EARS } from "./src/buses.ts";
 export type { BusOptions, BusProfile } from "./src/buses.ts";
 export { serveOsc } from "./src/control/osc.ts";
 export type { OscOptions, OscServer } from "./src/control/osc.ts";
+export { serveRemote } from "./src/control/remote.ts";
+export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
