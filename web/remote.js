@@ -91,17 +91,23 @@ function render(s) {
   $("count-in").setAttribute("aria-pressed", String(s.countIn > 0));
 
   const jumpTarget = s.scheduledJump?.marker?.number;
-  buttons($("section-buttons"), s.markers.map((m) => ({
-    label: m.name,
-    action: { type: "jump", marker: m.number, at: "bar" },
-    classes: { current: s.marker?.number === m.number, armed: jumpTarget === m.number },
-  })));
-  buttons($("track-buttons"), s.tracks.map((t) => ({
-    label: t.name,
-    action: { type: "mute", track: t.number, on: !t.muted },
-    classes: { muted: t.muted },
-    pressed: t.muted,
-  })));
+  buttons(
+    $("section-buttons"),
+    s.markers.map((m) => ({
+      label: m.name,
+      action: { type: "jump", marker: m.number, at: "bar" },
+      classes: { current: s.marker?.number === m.number, armed: jumpTarget === m.number },
+    })),
+  );
+  buttons(
+    $("track-buttons"),
+    s.tracks.map((t) => ({
+      label: t.name,
+      action: { type: "mute", track: t.number, on: !t.muted },
+      classes: { muted: t.muted },
+      pressed: t.muted,
+    })),
+  );
 
   const list = $("setlist");
   const songs = s.setlist ? s.setlist.songs : [{ number: 1, title: s.song.title }];

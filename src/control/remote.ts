@@ -197,7 +197,8 @@ class WebRemote implements RemoteServer {
     if (path === "/ws" && request.method === "GET") return this.#webSocket(request);
     if (path === "/action" && request.method === "POST") return await this.#action(request);
     const known = path === "/" || path === "/login" || path === "/ws" || path === "/action" ||
-      path === "/session" || path === "/remote.js" || path === "/remote.css" || path === "/login.css";
+      path === "/session" || path === "/remote.js" || path === "/remote.css" ||
+      path === "/login.css";
     return known ? answer("method not allowed", 405) : answer("not found", 404);
   }
 
