@@ -67,14 +67,16 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "/login.css": { file: "login.css", type: "text/css; charset=utf-8" },
 };
 
-/** Headers on every answer: nothing cached, framed, sniffed, or loaded from elsewhere. */
+/** Headers on every answer: nothing cached, framed, sniffed, or loaded from elsewhere. The
+ * referrer policy is "same-origin", not "no-referrer": with "no-referrer" a browser sends
+ * `Origin: null` on the PIN form's POST, and the Origin check could not pass. */
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
     "connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " +
     "base-uri 'none'",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
 };
 
