@@ -12,6 +12,7 @@ import type { ControlStatus } from "../control/status.ts";
 import { defaultRoute } from "../routing.ts";
 import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
+import { remoteLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
 
@@ -223,6 +224,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   if (ahead) top.push(ahead);
 
   const bottom: string[] = [];
+  bottom.push(...remoteLines(player));
   bottom.push(session.message ? `> ${session.message}` : "");
 
   // Optional sections, dropped from the end when rows are short.
