@@ -4,7 +4,6 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-let status;
 let retryMs = 250;
 let socket;
 
@@ -64,7 +63,6 @@ function buttons(box, items) {
 }
 
 function render(s) {
-  status = s;
   const state = $("state");
   state.textContent = s.state === "error" ? "DEVICE LOST" : s.state.toUpperCase();
   state.dataset.state = s.state;
