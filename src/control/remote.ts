@@ -160,7 +160,6 @@ class WebRemote implements RemoteServer {
       );
     }
     await listening.promise;
-    this.#feed.start();
   }
 
   get port(): number {
@@ -251,10 +250,13 @@ class WebRemote implements RemoteServer {
     const { socket, response } = Deno.upgradeWebSocket(request);
     socket.onopen = () => {
       this.#sockets.add(socket);
+      this.#feed.start(); // the status is read only while a page listens
       socket.send(this.#statusText(controlStatus(this.#player)));
     };
-    socket.onclose = () => this.#sockets.delete(socket);
-    socket.onerror = () => this.#sockets.delete(socket);
+    socket.onclose = socket.onerror = () => {
+      this.#sockets.delete(socket);
+      if (this.#sockets.size === 0) this.#feed.stop();
+    };
     // The page sends nothing but keep-alives; anything else is ignored, never acted on.
     socket.onmessage = () => {};
     return response;
