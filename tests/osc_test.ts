@@ -130,9 +130,9 @@ oscTest("osc: track and bus addresses reach the player", async () => {
     await waitFor("bass soloed", () => bass.solo);
     await send("/stemplay/track/solo", "si", "Bass", "0");
     await waitFor("bass unsoloed", () => !bass.solo);
-    // This player has no rig profile: the bus is refused, naming it.
-    await send("/stemplay/bus/gain", "sf", "in-ears", "0.5");
-    const line = await dump.waitFor(/^\/stemplay\/error s ".*in-ears/);
+    // No bus of that name: refused by the command layer, naming it.
+    await send("/stemplay/bus/gain", "sf", "balcony", "0.5");
+    const line = await dump.waitFor(/^\/stemplay\/error s "\/stemplay\/bus\/gain: .*balcony/);
     assert.match(line, /bus/);
     assert.equal(osc.errors, 1);
   });
