@@ -33,6 +33,10 @@ export type { TempoSegment } from "./src/tempo.ts";
 export { loadSetlist } from "./src/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/setlist.ts";
 export type { SetlistState } from "./src/setlist_runner.ts";
+export { serveOsc } from "./src/control/osc.ts";
+export type { OscOptions, OscServer } from "./src/control/osc.ts";
+export { serveRemote } from "./src/control/remote.ts";
+export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
 export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";
 export type {
   Action,
@@ -66,7 +70,3 @@ export type { ActionResult } from "./src/control/surface.ts";
 export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
 export { Bus, FOH, IN_EARS } from "./src/buses.ts";
 export type { BusOptions, BusProfile } from "./src/buses.ts";
-export { serveOsc } from "./src/control/osc.ts";
-export type { OscOptions, OscServer } from "./src/control/osc.ts";
-export { serveRemote } from "./src/control/remote.ts";
-export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";

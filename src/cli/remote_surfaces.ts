@@ -122,9 +122,14 @@ export class RemoteSurfaces {
     return surfaces;
   }
 
-  /** The lines the screen shows: where the surfaces listen, the PIN, and the QR code until
-   * the first device has logged in. */
+  /** Where the surfaces listen and the PIN (one line each), then the QR code until the first
+   * device has logged in. */
   lines(): string[] {
+    return [...this.infoLines(), ...this.qrLines()];
+  }
+
+  /** Where the surfaces listen, with the PIN: one line each. */
+  infoLines(): string[] {
     const lines: string[] = [];
     if (this.osc) {
       lines.push(
@@ -139,9 +144,13 @@ export class RemoteSurfaces {
         `remote: ${this.url.replace(/\?pin=.*/, "")}  PIN ${this.web.pin}` +
           (devices ? `  (${devices} device${devices === 1 ? "" : "s"})` : "  (scan to open)"),
       );
-      if (devices === 0) lines.push(...this.#qr);
     }
     return lines;
+  }
+
+  /** The QR code of the URL with the PIN, until the first device has logged in. */
+  qrLines(): string[] {
+    return this.web && this.web.sessions === 0 ? this.#qr : [];
   }
 
   /** Stops both surfaces. */
@@ -159,7 +168,13 @@ export class RemoteSurfaces {
 /** The surfaces running for each player, for the screen to show. */
 const current = new Map<Player, RemoteSurfaces>();
 
-/** The screen's lines about the surfaces of `player` (none when it has none). */
+/** The screen's lines about the surfaces of `player`: where they listen and the PIN (none
+ * when it has none). */
 export function remoteLines(player: Player): string[] {
-  return current.get(player)?.lines() ?? [];
+  return current.get(player)?.infoLines() ?? [];
+}
+
+/** The screen's QR code for the web remote of `player`, until a device has logged in. */
+export function remoteQrLines(player: Player): string[] {
+  return current.get(player)?.qrLines() ?? [];
 }

@@ -12,7 +12,7 @@ import type { ControlStatus } from "../control/status.ts";
 import { defaultRoute } from "../routing.ts";
 import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
-import { remoteLines } from "./remote_surfaces.ts";
+import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
 
@@ -297,6 +297,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     }
     return [];
   };
+  const qrLines = take(remoteQrLines(player)); // until a device has scanned it
   const showLines = take(optional.show, 0);
   let helpLines = take(help);
   if (helpLines.length === 0) {
@@ -317,6 +318,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   lines.push("", ...table);
   if (meterLines.length) lines.push("", ...meterLines);
   if (deviceLines.length) lines.push("", ...deviceLines);
+  if (qrLines.length) lines.push("", ...qrLines);
   lines.push(...bottom);
   if (helpLines.length) lines.push("", ...helpLines);
   return Number.isFinite(rows) ? lines.slice(0, rows) : lines;
