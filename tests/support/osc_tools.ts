@@ -34,28 +34,39 @@ export class OscDump {
     })();
   }
 
-  /** Starts oscdump on a free port and waits until it listens. */
+  /** Starts oscdump on a free port and waits until it listens (on another port if the one
+   * picked was taken meanwhile: oscdump then exits at once). */
   static async start(): Promise<OscDump> {
-    const port = await freeUdpPort();
-    const child = new Deno.Command("oscdump", {
-      args: ["-L", String(port)],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const dump = new OscDump(port, child);
-    // It listens once it answers: send it a probe until it prints it.
-    const probe = dgram.createSocket("udp4");
-    try {
-      const bytes = Buffer.from("/probe\0\0,\0\0\0", "latin1");
-      await waitFor("oscdump to listen", () => {
-        probe.send(bytes, port, "127.0.0.1");
-        return dump.lines.includes("/probe ");
-      }, 10000);
-    } finally {
-      probe.close();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freeUdpPort();
+      const child = new Deno.Command("oscdump", {
+        args: ["-L", String(port)],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const dump = new OscDump(port, child);
+      let exited = false;
+      child.status.then(() => exited = true);
+      // It listens once it answers: send it a probe until it prints it.
+      const probe = dgram.createSocket("udp4");
+      try {
+        const bytes = Buffer.from("/probe\0\0,\0\0\0", "latin1");
+        await waitFor("oscdump to listen", () => {
+          if (exited) throw new Error(`oscdump could not listen on port ${port}`);
+          probe.send(bytes, port, "127.0.0.1");
+          return dump.lines.includes("/probe ");
+        }, 30000);
+        dump.lines.length = 0;
+        return dump;
+      } catch (error) {
+        lastError = error;
+        await dump.stop();
+      } finally {
+        probe.close();
+      }
     }
-    dump.lines.length = 0;
-    return dump;
+    throw lastError;
   }
 
   /** Waits for a line matching `pattern` (after index `from`) and returns it. */
