@@ -7,7 +7,8 @@
  * Group "osc command" has the bare UDP trip on loopback (send → the receiving socket's message
  * event, the same node:dgram sockets, no OSC) as its baseline, so `deno bench` prints how much
  * the decoding, the address table, validation and dispatch add; "dispatch only" is the command
- * layer called directly, without the network.
+ * layer called directly, without the network. Between iterations (not timed) the offline engine
+ * renders one block, which takes the command as the audio callback would.
  *
  * @module
  */
@@ -16,7 +17,8 @@ import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
 import { dispatch, Player, serveOsc } from "../mod.ts";
 
-const player = await Player.open({ backend: "offline", blockFrames: 256 });
+const BLOCK_FRAMES = 256;
+const player = await Player.open({ backend: "offline", blockFrames: BLOCK_FRAMES });
 const tone = new Float32Array(player.sampleRate * 10).map((_, i) => 0.1 * Math.sin(i / 8));
 player.addTrack([tone, tone.slice()]);
 const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
@@ -65,20 +67,26 @@ Deno.bench({
 Deno.bench({
   name: "OSC packet → engine (/stemplay/play or /pause reaches the Player)",
   group: "osc command",
-  async fn() {
+  async fn(b) {
     flip = !flip;
     const done = new Promise<void>((resolve) => reached = resolve);
+    b.start();
     sender.send(flip ? PLAY : PAUSE, osc.port, "127.0.0.1");
     await done;
+    b.end();
+    player.render(BLOCK_FRAMES); // the engine takes the command (its ring never fills)
   },
 });
 
 Deno.bench({
   name: "dispatch only (no network)",
   group: "osc command",
-  async fn() {
+  async fn(b) {
     flip = !flip;
+    b.start();
     await dispatch(player, { type: flip ? "play" : "pause" });
+    b.end();
+    player.render(BLOCK_FRAMES);
   },
 });
 
