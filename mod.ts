@@ -34,6 +34,10 @@ export type { TempoSegment } from "./src/tempo.ts";
 export { loadSetlist } from "./src/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/setlist.ts";
 export type { SetlistState } from "./src/setlist_runner.ts";
+export { serveOsc } from "./src/control/osc.ts";
+export type { OscOptions, OscServer } from "./src/control/osc.ts";
+export { serveRemote } from "./src/control/remote.ts";
+export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
 export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";
 export type {
   Action,

@@ -111,6 +111,31 @@ function urlFlags(server: StaticServer): string[] {
   ];
 }
 
+/** How this machine reaches the npm registry (mod.ts imports the OSC codec from npm): its
+ * certificate store and proxy, passed on when set, as a user's own shell would have them. */
+function networkTrust(): Record<string, string> {
+  const names = [
+    "DENO_CERT",
+    "DENO_TLS_CA_STORE",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NPM_CONFIG_REGISTRY",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+  ];
+  return Object.fromEntries(
+    names.flatMap((name) => {
+      const value = Deno.env.get(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 /** Runs the play script in a fresh folder with `deno run <flags>`, and a clean environment. */
 async function runPlay(options: {
   modUrl: string;
@@ -131,6 +156,7 @@ async function runPlay(options: {
       PATH: Deno.env.get("PATH") ?? "",
       DENO_DIR: denoDir,
       NO_COLOR: "1",
+      ...networkTrust(),
       ...options.env,
     },
     stdin: "null",

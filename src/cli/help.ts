@@ -42,6 +42,12 @@ plays through, song after song).
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
 ${AUDIO}
 
+Remote control (on every network interface; see docs/remote.md):
+  --osc <port>         OSC over UDP on this port (e.g. 9000)
+  --remote <port>      the phone/tablet web remote on this port (e.g. 8080)
+  --pin <digits>       the remote's PIN, 4 to 12 digits (default: a random 6-digit PIN,
+                       shown on the screen with the URL and its QR code)
+
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker, Home start,
 1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor,
 r retry a lost device now (it is retried by itself too), q quit.

@@ -15,6 +15,7 @@ import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
+import { REMOTE_FLAGS, remoteFlags, RemoteSurfaces } from "./remote_surfaces.ts";
 import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
 import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
@@ -23,7 +24,11 @@ import { runScreen } from "./tui.ts";
 const COMMAND = "stemplay play";
 
 /** The flags of `play`. */
-export const PLAY_FLAGS: FlagSpecs = { ...AUDIO_FLAGS, start: { type: "string" } };
+export const PLAY_FLAGS: FlagSpecs = {
+  ...AUDIO_FLAGS,
+  ...REMOTE_FLAGS,
+  start: { type: "string" },
+};
 
 /** Writes one line to stderr (notices and warnings). */
 export function warn(line: string): void {
@@ -127,7 +132,10 @@ export async function playCommand(args: string[]): Promise<number> {
   if (parsed.positionals.length === 0) {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to play`);
   }
+  const remote = remoteFlags(COMMAND, parsed);
   const options = await resolveAudioOptions(COMMAND, parsed);
   await using player = await openPlayer(options, warn);
+  await using surfaces = await RemoteSurfaces.start(player, remote);
+  if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) surfaces.lines().forEach(warn);
   return signalExitCode(await playOn(player, parsed.positionals, stringFlag(parsed, "start")));
 }

@@ -13,6 +13,7 @@ import { conversionLine } from "./conversion.ts";
 import { defaultRoute } from "../routing.ts";
 import type { Track } from "../track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
+import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
 import { healthLine } from "./health_line.ts";
@@ -229,6 +230,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   if (ahead) top.push(ahead);
 
   const bottom: string[] = [];
+  bottom.push(...remoteLines(player));
   bottom.push(session.message ? `> ${session.message}` : "");
 
   // Optional sections, dropped from the end when rows are short.
@@ -304,6 +306,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     }
     return [];
   };
+  const qrLines = take(remoteQrLines(player)); // until a device has scanned it
   const showLines = take(optional.show, 0);
   let helpLines = take(help);
   if (helpLines.length === 0) {
@@ -324,6 +327,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   lines.push("", ...table);
   if (meterLines.length) lines.push("", ...meterLines);
   if (deviceLines.length) lines.push("", ...deviceLines);
+  if (qrLines.length) lines.push("", ...qrLines);
   lines.push(...bottom);
   if (helpLines.length) lines.push("", ...helpLines);
   return Number.isFinite(rows) ? lines.slice(0, rows) : lines;

@@ -73,6 +73,8 @@ export interface ControlStatus {
   marker?: MarkerStatus;
   /** The next marker after the position. */
   nextMarker?: MarkerStatus;
+  /** Every marker of the song, in the song's order (a remote's section buttons). */
+  markers: MarkerStatus[];
   /** Bars until the next marker (1: it starts at the next bar line), with a tempo. */
   barsToNextSection?: number;
   /** The setlist's next song, if there is one. `ready`: decoded and its transition armed. */
@@ -168,6 +170,7 @@ export function readStatus(player: Player): ControlStatus {
       : { title: player.title },
     marker,
     nextMarker,
+    markers: markers.map((m, index) => ({ number: index + 1, name: m.name, at: m.at })),
     barsToNextSection,
     nextSong: nextEntry && {
       number: setlist!.index + 2,

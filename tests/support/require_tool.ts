@@ -35,6 +35,9 @@ const PACKAGES: Record<string, string> = {
   ffmpeg: "ffmpeg",
   cc: "gcc",
   gcc: "gcc",
+  oscsend: "liblo-tools",
+  oscdump: "liblo-tools",
+  chromium: "chromium",
 };
 
 function strictVariables(): string[] {

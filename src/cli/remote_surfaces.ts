@@ -1,0 +1,180 @@
+/**
+ * `--osc PORT`, `--remote PORT` and `--pin PIN` of `stemplay play`: the OSC and web remote
+ * surfaces started beside the screen, listening on every interface of this machine (a LAN).
+ * Without `--pin` the remote makes a random 6-digit PIN; the URL (with the PIN, for the QR
+ * code) and the PIN are shown on the screen, with the URL as a QR code until a device logs in.
+ *
+ * @module
+ */
+
+// Pinned here, not in deno.json's import map: cli.ts may be run by URL, which does not see it.
+// deno-lint-ignore no-import-prefix
+import QRCode from "npm:qrcode@1.5.4";
+import { type OscServer, serveOsc } from "../control/osc.ts";
+import { type RemoteServer, serveRemote } from "../control/remote.ts";
+import type { Player } from "../player.ts";
+import { type FlagSpecs, integerFlag, type ParsedArgs, stringFlag, UsageError } from "./args.ts";
+
+/** The flags, by long name. */
+export const REMOTE_FLAGS: FlagSpecs = {
+  osc: { type: "string" },
+  remote: { type: "string" },
+  pin: { type: "string" },
+};
+
+/** What the flags ask for. */
+export interface RemoteFlags {
+  osc?: number;
+  remote?: number;
+  pin?: string;
+}
+
+/** Reads the flags. @throws {UsageError} for a bad port or PIN, or --pin without --remote */
+export function remoteFlags(command: string, parsed: ParsedArgs): RemoteFlags {
+  const osc = integerFlag(command, parsed, "osc", 1, 65535);
+  const remote = integerFlag(command, parsed, "remote", 1, 65535);
+  const pin = stringFlag(parsed, "pin");
+  if (pin !== undefined && remote === undefined) {
+    throw new UsageError(`${command}: --pin needs --remote PORT (the web remote it protects)`);
+  }
+  if (pin !== undefined && !/^\d{4,12}$/.test(pin)) {
+    throw new UsageError(`${command}: --pin must be 4 to 12 digits, got "${pin}"`);
+  }
+  if (osc !== undefined && osc === remote) {
+    throw new UsageError(`${command}: --osc and --remote need different ports`);
+  }
+  return { osc, remote, pin };
+}
+
+/** This machine's address on the LAN (the first IPv4 address that is not loopback), so a
+ * phone can reach it; 127.0.0.1 when there is none. */
+export function lanAddress(): string {
+  try {
+    const found = Deno.networkInterfaces().find((net) =>
+      net.family === "IPv4" && !net.address.startsWith("127.") &&
+      !net.address.startsWith("169.254.")
+    );
+    return found?.address ?? "127.0.0.1";
+  } catch {
+    return "127.0.0.1";
+  }
+}
+
+/** Modules of light margin around the code (scanners need a quiet zone). */
+const QUIET_ZONE = 2;
+
+/**
+ * `text` as a QR code in half-block characters, two module rows per line, drawn for a dark
+ * terminal: the light modules (and the quiet zone) are the lit characters, so the code reads
+ * dark-on-light as every phone scanner expects.
+ */
+export function qrLines(text: string): string[] {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: "L" });
+  const size = modules.size;
+  const light = (row: number, column: number) => {
+    const r = row - QUIET_ZONE, c = column - QUIET_ZONE;
+    return r < 0 || c < 0 || r >= size || c >= size || !modules.get(r, c);
+  };
+  const width = size + 2 * QUIET_ZONE;
+  const lines: string[] = [];
+  for (let row = 0; row < width; row += 2) {
+    let line = "";
+    for (let column = 0; column < width; column++) {
+      const top = light(row, column);
+      const bottom = row + 1 < width ? light(row + 1, column) : false;
+      line += top && bottom ? "█" : top ? "▀" : bottom ? "▄" : " ";
+    }
+    lines.push("  " + line);
+  }
+  return lines;
+}
+
+/** The running surfaces of one `play`. */
+export class RemoteSurfaces {
+  readonly osc?: OscServer;
+  readonly web?: RemoteServer;
+  /** The URL a phone opens, with the PIN (what the QR code holds). */
+  readonly url?: string;
+  readonly #qr: string[];
+
+  private constructor(osc?: OscServer, web?: RemoteServer, url?: string, qr: string[] = []) {
+    this.osc = osc;
+    this.web = web;
+    this.url = url;
+    this.#qr = qr;
+  }
+
+  /** Starts what `flags` ask for (nothing when they ask for nothing). */
+  static async start(player: Player, flags: RemoteFlags): Promise<RemoteSurfaces> {
+    let osc: OscServer | undefined;
+    let web: RemoteServer | undefined;
+    try {
+      if (flags.osc !== undefined) osc = await serveOsc(player, { port: flags.osc });
+      if (flags.remote === undefined) return new RemoteSurfaces(osc);
+      web = await serveRemote(player, { port: flags.remote, pin: flags.pin });
+    } catch (error) {
+      await osc?.close();
+      throw error;
+    }
+    const url = `http://${lanAddress()}:${web.port}/?pin=${web.pin}`;
+    const surfaces = new RemoteSurfaces(osc, web, url, qrLines(url));
+    current.set(player, surfaces);
+    return surfaces;
+  }
+
+  /** Where the surfaces listen and the PIN (one line each), then the QR code until the first
+   * device has logged in. */
+  lines(): string[] {
+    return [...this.infoLines(), ...this.qrLines()];
+  }
+
+  /** Where the surfaces listen, with the PIN: one line each. */
+  infoLines(): string[] {
+    const lines: string[] = [];
+    if (this.osc) {
+      lines.push(
+        `osc: udp port ${this.osc.port}` +
+          (this.osc.subscribers ? `  (${this.osc.subscribers} subscribed)` : "") +
+          (this.osc.errors ? `  ${this.osc.errors} bad messages answered` : ""),
+      );
+    }
+    if (this.web && this.url) {
+      const devices = this.web.sessions;
+      lines.push(
+        `remote: ${this.url.replace(/\?pin=.*/, "")}  PIN ${this.web.pin}` +
+          (devices ? `  (${devices} device${devices === 1 ? "" : "s"})` : "  (scan to open)"),
+      );
+    }
+    return lines;
+  }
+
+  /** The QR code of the URL with the PIN, until the first device has logged in. */
+  qrLines(): string[] {
+    return this.web && this.web.sessions === 0 ? this.#qr : [];
+  }
+
+  /** Stops both surfaces. */
+  async close(): Promise<void> {
+    for (const [player, surfaces] of current) if (surfaces === this) current.delete(player);
+    await this.web?.close();
+    await this.osc?.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** The surfaces running for each player, for the screen to show. */
+const current = new Map<Player, RemoteSurfaces>();
+
+/** The screen's lines about the surfaces of `player`: where they listen and the PIN (none
+ * when it has none). */
+export function remoteLines(player: Player): string[] {
+  return current.get(player)?.infoLines() ?? [];
+}
+
+/** The screen's QR code for the web remote of `player`, until a device has logged in. */
+export function remoteQrLines(player: Player): string[] {
+  return current.get(player)?.qrLines() ?? [];
+}

@@ -1,0 +1,146 @@
+/**
+ * `stemplay play … --osc PORT --remote PORT [--pin PIN]`: the flags' usage errors, a piped run
+ * driven over OSC (oscsend, oscdump) and logged into over HTTP, and the screen (in tmux)
+ * showing the remote's URL, PIN and QR code until a device logs in.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { freeUdpPort, OscDump, oscsend } from "./support/osc_tools.ts";
+import { writeShow } from "./support/show_rig.ts";
+import { Pane } from "./support/tmux_pane.ts";
+
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+
+function freeTcpPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function run(args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, "play", ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+Deno.test("cli remote: bad --osc, --remote and --pin are usage errors", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--remote", "8080", "--pin", "12ab"], /--pin must be 4 to 12 digits, got "12ab"/],
+    [["--pin", "4321"], /--pin needs --remote PORT/],
+    [["--osc", "70000"], /--osc must be a whole number from 1 to 65535/],
+    [["--osc", "9000", "--remote", "9000"], /--osc and --remote need different ports/],
+  ];
+  for (const [flags, message] of cases) {
+    const { code, stderr } = await run(["song", "--backend", "null", ...flags]);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, message);
+  }
+});
+
+const pipedName = "cli remote: a piped play is driven over OSC and opens the web remote";
+Deno.test({
+  name: pipedName,
+  ignore: ignoreWithout("oscsend", pipedName) || ignoreWithout("oscdump", pipedName),
+  async fn() {
+    requireTool("oscsend", pipedName);
+    requireTool("oscdump", pipedName);
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-cli-remote-" });
+    const dump = await OscDump.start();
+    const oscPort = await freeUdpPort();
+    const webPort = freeTcpPort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "-A", CLI, "play", await writeShow(dir), "--backend", "null"],
+        ...["--osc", String(oscPort), "--remote", String(webPort)],
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+        stderr.push(chunk);
+      }
+    })();
+    const stdout = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream(),
+    );
+    try {
+      const deadline = Date.now() + 90_000;
+      let pin: string | undefined;
+      while (!pin && Date.now() < deadline) {
+        pin = new RegExp(`remote: http://[\\d.]+:${webPort}/ {2}PIN (\\d{6})`).exec(
+          stderr.join(""),
+        )?.[1];
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(pin, `no remote line in:\n${stderr.join("")}`);
+      const text = stderr.join("");
+      assert.match(text, new RegExp(`osc: udp port ${oscPort}`));
+      assert.match(text, /[█▀▄]{7}/, "the QR code");
+
+      await oscsend(oscPort, "/stemplay/subscribe", "i", String(dump.port));
+      await dump.waitFor(/^\/stemplay\/song is 1 "Amazing Grace"$/);
+      await oscsend(oscPort, "/stemplay/goto", "i", "2");
+      await dump.waitFor(/^\/stemplay\/song is 2 "Way Maker"$/);
+
+      const wrong = await fetch(`http://127.0.0.1:${webPort}/?pin=000000`, { redirect: "manual" });
+      await wrong.body?.cancel();
+      assert.equal(wrong.status, 401);
+      const right = await fetch(`http://127.0.0.1:${webPort}/?pin=${pin}`, { redirect: "manual" });
+      await right.body?.cancel();
+      assert.equal(right.status, 303);
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      await reading;
+      await stdout.catch(() => {});
+      await dump.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+const screenName =
+  "cli remote: the screen shows the URL, the PIN and a QR code until a device logs in";
+Deno.test({
+  name: screenName,
+  ignore: ignoreWithout("tmux", screenName),
+  async fn() {
+    requireTool("tmux", screenName);
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-cli-remote-" });
+    const pane = new Pane(100, 60);
+    const webPort = freeTcpPort();
+    try {
+      await writeShow(dir);
+      await pane.start(dir);
+      await pane.type(
+        `${Deno.execPath()} run -A ${CLI} play setlist.json --backend null --remote ${webPort}` +
+          ` --pin 4321; echo "exit=$?"`,
+        true,
+      );
+      let screen = await pane.waitFor(
+        (s) => s.includes(`:${webPort}/  PIN 4321  (scan to open)`),
+        "the remote's line",
+      );
+      assert.match(screen, /remote: http:\/\/[\d.]+:\d+\/ {2}PIN 4321/);
+      assert.match(screen, /[█▀▄]{7}/, "the QR code");
+      const login = await fetch(`http://127.0.0.1:${webPort}/?pin=4321`, { redirect: "manual" });
+      await login.body?.cancel();
+      screen = await pane.waitFor((s) => s.includes("PIN 4321  (1 device)"), "one device");
+      assert.doesNotMatch(screen, /[█▀▄]{7}/, "the QR code is gone");
+      await pane.keys("q");
+      await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
+    } finally {
+      await pane.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

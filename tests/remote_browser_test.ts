@@ -1,0 +1,250 @@
+/**
+ * The web remote in a real browser: headless Chromium (Debian's `chromium`) driven with
+ * puppeteer-core, on loopback. Taps, not clicks: the page is for touch screens.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { type Player, type RemoteServer, serveRemote } from "../mod.ts";
+import { chromiumPath, launchChromium } from "./support/chromium.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { MARKERS, SONG_TITLES, TRACK_NAMES, withShow } from "./support/show_rig.ts";
+import { TcpProxy } from "./support/tcp_proxy.ts";
+import { waitFor } from "./support/wait.ts";
+
+const PIN = "4321";
+const PHONE = { width: 390, height: 844, hasTouch: true, isMobile: true };
+
+/** Runs `fn` with a player (`backend`), the remote on it, and a headless Chromium. */
+function browserTest(
+  name: string,
+  backend: "null" | "offline",
+  fn: (player: Player, web: RemoteServer, newPage: () => Promise<Page>) => Promise<void>,
+) {
+  // chromium's name on PATH differs between distributions: look for it, then apply the policy.
+  const ignore = chromiumPath() === undefined && ignoreWithout("chromium", name);
+  Deno.test({
+    name,
+    ignore,
+    sanitizeResources: false, // puppeteer's pipes close after the test's own end
+    sanitizeOps: false,
+    async fn() {
+      if (!chromiumPath()) requireTool("chromium", name);
+      await withShow({ backend }, async (player) => {
+        const web = await serveRemote(player, { port: 0, hostname: "127.0.0.1", pin: PIN });
+        const chrome = await launchChromium();
+        try {
+          await fn(player, web, async () => {
+            const context = await chrome.browser.createBrowserContext(); // its own cookies
+            const page = await context.newPage();
+            await page.setViewport(PHONE);
+            return page;
+          });
+        } finally {
+          await chrome.close();
+          await web.close();
+        }
+      });
+    },
+  });
+}
+
+function text(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (element) => element.textContent ?? "");
+}
+
+async function waitText(page: Page, selector: string, expected: string | RegExp) {
+  const matches = (value: string) =>
+    typeof expected === "string" ? value === expected : expected.test(value);
+  let last = "";
+  const end = performance.now() + 15000;
+  while (!matches(last = await text(page, selector).catch(() => ""))) {
+    if (performance.now() > end) throw new Error(`${selector} reads "${last}", not ${expected}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function openRemote(page: Page, port: number): Promise<void> {
+  await page.goto(`http://127.0.0.1:${port}/?pin=${PIN}`);
+  await waitText(page, "#song", SONG_TITLES[0]);
+}
+
+browserTest(
+  "browser: the page opened with the PIN shows the song, its sections and the setlist",
+  "null",
+  async (_player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    assert.equal(new URL(page.url()).search, "", "the PIN is not left in the address bar");
+    assert.equal(await text(page, "#state"), "STOPPED");
+    assert.equal(await text(page, "#marker"), "Intro");
+    assert.equal(await text(page, "#song-number"), "Song 1 of 2");
+    assert.equal(await text(page, "#health"), "Audio OK");
+    await waitText(page, "#next-section", "Verse in 2 bars");
+    assert.deepEqual(
+      await page.$$eval("#section-buttons button", (buttons) => buttons.map((b) => b.textContent)),
+      MARKERS.map((m) => m.name),
+    );
+    assert.deepEqual(
+      await page.$$eval("#track-buttons button", (buttons) => buttons.map((b) => b.textContent)),
+      TRACK_NAMES,
+    );
+    assert.deepEqual(
+      await page.$$eval("#setlist li", (items) => items.map((i) => [i.textContent, i.className])),
+      [[SONG_TITLES[0], "current"], [SONG_TITLES[1], "next"]],
+    );
+    const labels = await page.$$eval("button", (buttons) => buttons.map((b) => b.textContent!));
+    for (
+      const word of [
+        "Play",
+        "Pause",
+        "Stop",
+        "Next",
+        "Previous",
+        "Vamp",
+        "Exit loop",
+        "Count-in",
+        "Fade out",
+      ]
+    ) {
+      assert.ok(labels.some((label) => label.includes(word)), `a button labelled ${word}`);
+    }
+    // Big touch targets: every button at least 64 CSS pixels tall on a phone.
+    const heights = await page.$$eval(
+      "button",
+      (b) => b.map((e) => e.getBoundingClientRect().height),
+    );
+    assert.ok(Math.min(...heights) >= 64, `smallest button ${Math.min(...heights)} px`);
+    // Portrait phone: nothing wider than the screen.
+    assert.equal(await page.evaluate("document.documentElement.scrollWidth"), PHONE.width);
+  },
+);
+
+browserTest(
+  "browser: tapping Play plays, Pause pauses, a track button mutes",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    await page.tap("button.play");
+    await waitFor("the player to play", () => player.state === "playing");
+    await waitText(page, "#state", "PLAYING");
+    await page.tap('button[data-action=\'{"type":"pause"}\']');
+    await waitFor("the player to pause", () => player.state === "paused");
+    await page.tap("#track-buttons button:nth-child(3)");
+    await waitFor("Bass muted", () => player.tracks[2].muted);
+    await page.waitForSelector("#track-buttons button:nth-child(3).muted");
+    await page.tap("#count-in");
+    await waitFor("the count-in on", () => player.countIn === 1);
+    await waitText(page, "#count-in", "Count-in: 1");
+  },
+);
+
+browserTest(
+  "browser: a section button jumps on the next bar line",
+  "offline",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    player.play();
+    player.render(48000); // 1 s: bar 1 (2 s a bar)
+    assert.equal(player.position, 1);
+    await page.tap("#section-buttons button:nth-child(3)"); // Chorus, at 8 s
+    await waitFor("the jump to be armed", () => player.scheduledJump !== undefined);
+    assert.equal(player.scheduledJump!.at, 2, "on the bar line at 2 s");
+    await page.waitForSelector("#section-buttons button:nth-child(3).armed");
+    player.render(48000 / 2); // 1.5 s: still in the intro
+    assert.equal(player.position, 1.5);
+    player.render(48000); // 2.5 s of playing: the jump happened at 2 s
+    assert.equal(player.position, MARKERS[2].at + 0.5);
+    await waitText(page, "#marker", "Chorus");
+  },
+);
+
+browserTest(
+  "browser: two browsers at once see each other's actions",
+  "null",
+  async (player, web, newPage) => {
+    const first = await newPage();
+    const second = await newPage();
+    await openRemote(first, web.port);
+    await openRemote(second, web.port);
+    assert.equal(web.sessions, 2);
+    await first.tap("#track-buttons button:nth-child(2)"); // Guide
+    await second.waitForSelector("#track-buttons button:nth-child(2).muted");
+    await second.tap("button.play");
+    await waitText(first, "#state", "PLAYING");
+    await first.tap('button[data-action=\'{"type":"next"}\']');
+    await waitText(second, "#song", SONG_TITLES[1]);
+    await waitText(second, "#state", "STOPPED");
+    assert.equal(player.setlist?.index, 1);
+  },
+);
+
+browserTest(
+  "browser: the page reconnects by itself when the connection drops and returns",
+  "null",
+  async (player, web, newPage) => {
+    const proxy = TcpProxy.start(web.port);
+    try {
+      const page = await newPage();
+      await page.goto(`http://127.0.0.1:${proxy.port}/?pin=${PIN}`);
+      await waitText(page, "#song", SONG_TITLES[0]);
+      assert.equal(
+        await page.$eval("#connection", (e) => (e as unknown as { hidden: boolean }).hidden),
+        true,
+      );
+      proxy.cut();
+      await page.waitForSelector("#connection:not([hidden])");
+      // Meanwhile, on stage, the show goes on.
+      player.tracks[3].muted = true;
+      player.play();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a few tries fail
+      proxy.restore();
+      await page.waitForSelector("#connection[hidden]", { timeout: 15000 });
+      await waitText(page, "#state", "PLAYING");
+      await page.waitForSelector("#track-buttons button:nth-child(4).muted");
+      // And it acts again.
+      await page.tap('button[data-action=\'{"type":"pause"}\']');
+      await waitFor("paused through the restored connection", () => player.state === "paused");
+    } finally {
+      proxy.close();
+    }
+  },
+);
+
+browserTest(
+  "browser: a wrong PIN sees nothing and can do nothing; the right one typed logs in",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    const response = await page.goto(`http://127.0.0.1:${web.port}/?pin=0000`);
+    assert.equal(response?.status(), 401);
+    const body = await page.evaluate("document.body.innerText") as string;
+    assert.match(body, /Wrong PIN/);
+    assert.doesNotMatch(body, new RegExp(SONG_TITLES[0]));
+    assert.equal(await page.$("#song"), null);
+    // Its scripts cannot act or listen either.
+    const tries = await page.evaluate(async () => {
+      const action = await fetch("/action", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "play" }),
+      });
+      const opened = await new Promise((resolve) => {
+        const socket = new WebSocket(`ws://${location.host}/ws`);
+        socket.onopen = () => resolve(true);
+        socket.onerror = () => resolve(false);
+      });
+      const script = await fetch("/remote.js");
+      return { action: action.status, opened, script: script.status };
+    });
+    assert.deepEqual(tries, { action: 401, opened: false, script: 401 });
+    assert.equal(player.state, "stopped");
+    assert.equal(web.sessions, 0);
+    // The form, as a person would use it.
+    await page.type("#pin", PIN);
+    await Promise.all([page.waitForNavigation(), page.tap("button[type=submit]")]);
+    await waitText(page, "#song", SONG_TITLES[0]);
+    assert.equal(web.sessions, 1);
+  },
+);
