@@ -227,6 +227,9 @@ struct sp_engine {
 
     sp_monitor monitor;
     sp_show show;
+#ifdef SP_TEST_HOOKS
+    void (*drain_hook)(sp_engine *engine); /* test hook: called after each command drained */
+#endif
 };
 
 /* callback.c: the audio thread's whole work for one block of `frames` frames into `out`

@@ -314,6 +314,168 @@ static void meters_follow_output(void) {
     CHECK(sp_engine_destroy(engine));
 }
 
+
+/* ---- review: gains, solo, fades, protected outputs, the command drain ---------------------- */
+
+/* A constant mono track of `level`, `frames` long (its own largest step is 0). */
+static sp_pcm *constant(float level, uint64_t frames) {
+    float *data = malloc(sizeof(float) * frames);
+    for (uint64_t i = 0; i < frames; i++) data[i] = level;
+    sp_pcm *pcm;
+    CHECK(sp_pcm_from_planar(data, 1, frames, &pcm));
+    free(data);
+    return pcm;
+}
+
+static uint32_t add_routed(sp_engine *engine, sp_pcm *pcm, uint32_t group, uint32_t output) {
+    uint32_t slot;
+    CHECK(sp_track_attach(engine, pcm, group, &slot));
+    const float route[OUTPUTS] = {output == 0 ? 1.0f : 0.0f, output == 1 ? 1.0f : 0.0f};
+    CHECK(sp_track_set_route(engine, slot, route, OUTPUTS));
+    CHECK(sp_track_activate(engine, slot));
+    return slot;
+}
+
+/* Renders `frames` and returns output `o`'s largest absolute sample. */
+static float render_peak(sp_engine *engine, uint32_t frames, uint32_t o) {
+    float *out = malloc(sizeof(float) * frames * OUTPUTS);
+    CHECK(sp_render(engine, out, frames));
+    float peak = 0.0f;
+    for (uint32_t i = 0; i < frames; i++) peak = fmaxf(peak, fabsf(out[(size_t)i * OUTPUTS + o]));
+    free(out);
+    return peak;
+}
+
+/* A track muted while its song was not playing stays silent when the song comes back: by a
+ * gapless cue (use_switch 0) or a declicked switch (1). */
+static void muted_while_away(uint32_t block, int use_switch) {
+    sp_engine *engine = offline(block);
+    const uint32_t a = add_routed(engine, constant(0.5f, RATE * 10), 0, 0);
+    add_routed(engine, constant(0.5f, RATE * 10), 1, 1);
+    CHECK(sp_transport_play(engine));
+    render_peak(engine, block * 4, 0);
+    if (use_switch) CHECK(sp_transport_switch(engine, 1, 1000));
+    else CHECK(sp_transport_cue(engine, 0, 1, 0, 0, 0));
+    render_peak(engine, block * 4, 0);
+    CHECK(sp_track_set_mute(engine, a, 1));
+    render_peak(engine, block, 0);
+    if (use_switch) CHECK(sp_transport_switch(engine, 0, 1000));
+    else CHECK(sp_transport_cue(engine, 0, 0, 0, 0, 0));
+    const float peak = render_peak(engine, block * 4, 0);
+    char detail[160];
+    snprintf(detail, sizeof detail, "block %u, back by %s: muted track's output peak %.4f (want 0)",
+             block, use_switch ? "switch" : "cue", peak);
+    report("a track muted while its song was away stays silent on return", peak == 0.0f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* A crossfaded cue firing mid-block into a song with a soloed track: the outgoing song's
+ * level moves only along the crossfade (no step where the solo set changes). */
+static void solo_in_incoming_song(void) {
+    const uint32_t block = 2048;
+    sp_engine *engine = offline(block);
+    add_routed(engine, constant(0.5f, RATE * 10), 0, 0);
+    const uint32_t b = add_routed(engine, constant(0.5f, RATE * 10), 1, 1);
+    CHECK(sp_track_set_solo(engine, b, 1));
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, block * 4, &last);
+    CHECK(sp_transport_cue(engine, block * 4 + 256, 1, 0, RATE, 0));
+    const float step = render_step(engine, block * 2, &last);
+    char detail[160];
+    /* A 1 s equal-power fade of 0.5 moves less than 0.0001 a frame. */
+    snprintf(detail, sizeof detail, "largest step of the outgoing song %.4f (fade's own < 0.0001)",
+             step);
+    report("a solo in the incoming song does not step the outgoing song", step < 0.001f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* Solo is global: a soloed track of the outgoing song keeps the incoming song's unsoloed
+ * track silent through the crossfade and after it (not silent, then in at the tail's end). */
+static void solo_in_outgoing_song(void) {
+    const uint32_t block = 512;
+    sp_engine *engine = offline(block);
+    const uint32_t s0 = add_routed(engine, constant(0.5f, RATE * 10), 0, 0);
+    add_routed(engine, constant(0.5f, RATE * 10), 0, 0);
+    add_routed(engine, constant(0.5f, RATE * 10), 1, 1);
+    CHECK(sp_track_set_solo(engine, s0, 1));
+    CHECK(sp_transport_play(engine));
+    render_peak(engine, block * 4, 1);
+    CHECK(sp_transport_cue(engine, block * 4, 1, 0, RATE / 2, 0));
+    const float peak = render_peak(engine, RATE, 1);
+    char detail[160];
+    snprintf(detail, sizeof detail, "incoming unsoloed track's peak %.4f over 1 s (want 0)", peak);
+    report("a solo in the outgoing song holds for the incoming song", peak == 0.0f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* A show fade over 0 frames is declicked (at least the 5 ms declick length). */
+static void zero_length_fade(void) {
+    sp_engine *engine = offline(256);
+    add_track(engine, sine(437.3f, RATE * 8), 0);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, RATE / 2, &last);
+    CHECK(sp_transport_fade(engine, 0, 0));
+    float step = render_step(engine, RATE / 10, &last);
+    CHECK(sp_transport_fade(engine, 1, 0));
+    step = fmaxf(step, render_step(engine, RATE / 10, &last));
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f, material %.4f", step,
+             natural_step(437.3f));
+    report("a zero-length show fade is declicked", step <= natural_step(437.3f) * 1.5f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* Protecting (and unprotecting) an output during a show fade ramps its level. */
+static void protect_during_fade(void) {
+    sp_engine *engine = offline(2048);
+    add_routed(engine, constant(0.5f, RATE * 10), 0, 0);
+    CHECK(sp_transport_play(engine));
+    float last = 0.0f;
+    render_step(engine, 2048 * 4, &last);
+    CHECK(sp_transport_fade(engine, 0, RATE));
+    float step = render_step(engine, RATE / 2, &last);
+    CHECK(sp_output_set_protected(engine, 0, 1));
+    step = fmaxf(step, render_step(engine, 4096, &last));
+    CHECK(sp_output_set_protected(engine, 0, 0));
+    step = fmaxf(step, render_step(engine, 4096, &last));
+    char detail[160];
+    snprintf(detail, sizeof detail, "largest step %.4f (a block's ramp of 0.5: < 0.001)", step);
+    report("protecting an output during a fade ramps it", step < 0.001f, detail);
+    CHECK(sp_engine_destroy(engine));
+}
+
+/* The audio side drains what was pushed when its drain began, never more: a command pushed
+ * during the drain waits for the next block (a control thread pushing as fast as it can never
+ * holds the callback in its drain). The test hook pushes one seek after each pop, 10 at most. */
+#ifdef SP_TEST_HOOKS
+static int drain_pushes = 0;
+static void push_during_drain(sp_engine *engine) {
+    if (drain_pushes < 10 && sp_transport_seek(engine, 100) == SP_OK) drain_pushes++;
+}
+#endif
+
+static void drain_is_bounded(void) {
+#ifdef SP_TEST_HOOKS
+    sp_engine *engine = offline(256);
+    for (int i = 0; i < 4; i++) CHECK(sp_transport_seek(engine, (uint64_t)i * 10));
+    engine->drain_hook = push_during_drain;
+    sp_take_commands(engine);
+    engine->drain_hook = NULL;
+    const uint32_t left = atomic_load(&engine->commands.write_index) -
+                          atomic_load(&engine->commands.read_index);
+    char detail[160];
+    snprintf(detail, sizeof detail, "%u of %d pushed during the drain left for the next block",
+             left, drain_pushes);
+    report("the command drain stops at the write index it read first", left == 4, detail);
+    CHECK(sp_engine_destroy(engine));
+#else
+    report("the command drain stops at the write index it read first", 0,
+           "built without -DSP_TEST_HOOKS");
+#endif
+}
+
 int main(void) {
     const uint32_t blocks[] = {100, 128, 256, 1024};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
@@ -329,6 +491,14 @@ int main(void) {
     short_loop_refused();
     loop_seams_do_not_rescan();
     meters_follow_output();
+    muted_while_away(2048, 0);
+    muted_while_away(2048, 1);
+    muted_while_away(256, 0);
+    solo_in_incoming_song();
+    solo_in_outgoing_song();
+    zero_length_fade();
+    protect_during_fade();
+    drain_is_bounded();
     printf("protocol: %d failed\n", failures);
     return failures;
 }
