@@ -26,14 +26,25 @@ static bool group_scanned(const sp_engine *engine, uint32_t group) {
     return false;
 }
 
-/* Reads every live slot of the playing group and of the crossfade tails once: its gain
- * targets for this block, and the song's length. */
-void sp_scan_tracks(sp_engine *engine) {
+/* The gain targets of a mixing slot for this block. */
+static void set_targets(sp_engine *engine, sp_slot *slot) {
     const uint32_t outputs = engine->channels;
-    bool any_solo = false;
-    uint64_t song_frames = 0;
+    const float gain =
+        slot_audible(slot, engine->any_solo) ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
+    const uint32_t cells = slot->pcm->channels * outputs;
+    for (uint32_t i = 0; i < cells; i++) {
+        slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
+    }
+}
 
-    engine->scans++;
+/* Which slots mix (the playing group and the crossfade tails' groups) and the song's length.
+ * A slot that enters the mix here without having been activated into a sounding song comes
+ * in through a jump, a cue or a tail: a point that is silent, crossfaded or a song's start, so
+ * it takes its targets at once (its applied gains are from when its song last played). With
+ * `all`, every mixing slot's targets are read; else only those of slots entering the mix, so
+ * a mid-block rescan never moves the gains of a track that goes on. */
+static void scan_groups(sp_engine *engine, bool all) {
+    uint64_t song_frames = 0;
     engine->scanned_count = 0;
     engine->scanned_groups[engine->scanned_count++] = engine->group;
     for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
@@ -42,43 +53,51 @@ void sp_scan_tracks(sp_engine *engine) {
             engine->scanned_groups[engine->scanned_count++] = tail->group;
         }
     }
-
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
+        const bool was_mixing = slot->mixing;
         slot->mixing = slot->on && group_scanned(engine, slot->group);
         if (!slot->mixing) continue;
-        if (atomic_load_explicit(&slot->solo, RELAXED)) any_solo = true;
         if (slot->group == engine->group && slot->pcm->frames > song_frames) {
             song_frames = slot->pcm->frames;
         }
+        const bool entering = !was_mixing && !slot->ramp_in;
+        slot->ramp_in = false;
+        if (!all && !entering) continue;
+        set_targets(engine, slot);
+        if (slot->snap || entering) {
+            slot->snap = false;
+            memcpy(slot->applied, slot->target,
+                   slot->pcm->channels * engine->channels * sizeof(float));
+        }
     }
     engine->song_frames = song_frames;
-
-    for (uint32_t s = 0; s < engine->capacity; s++) {
-        sp_slot *slot = &engine->slots[s];
-        if (!slot->mixing) continue;
-        const float gain =
-            slot_audible(slot, any_solo) ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
-        const uint32_t cells = slot->pcm->channels * outputs;
-        for (uint32_t i = 0; i < cells; i++) {
-            slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
-        }
-        if (slot->snap) {
-            slot->snap = false;
-            memcpy(slot->applied, slot->target, cells * sizeof(float));
-        }
-    }
 }
 
-/* After a cue: scans again only when the playing group or a tail's group is new to the last
- * scan, so a fired loop seam costs nothing per track. */
+/* Once per block: the solo rule over every active track (solo is global, so it cannot change
+ * mid-block when a cue brings in another song), then the gain targets of every mixing slot. */
+void sp_scan_tracks(sp_engine *engine) {
+    engine->scans++;
+    bool any_solo = false;
+    for (uint32_t s = 0; s < engine->capacity && !any_solo; s++) {
+        const sp_slot *slot = &engine->slots[s];
+        if (slot->on && !slot->leaving && atomic_load_explicit(&slot->solo, RELAXED)) {
+            any_solo = true;
+        }
+    }
+    engine->any_solo = any_solo;
+    scan_groups(engine, true);
+}
+
+/* After a cue or jump: scans again only when the playing group or a tail's group is new to
+ * the last scan, so a fired loop seam costs nothing per track. */
 static void rescan_if_needed(sp_engine *engine) {
     bool covered = engine->scanned_count > 0 && engine->scanned_groups[0] == engine->group;
     for (uint32_t t = 0; covered && t < SP_MAX_TAILS; t++) {
         const sp_tail *tail = &engine->show.tails[t];
         if (tail->active && !group_scanned(engine, tail->group)) covered = false;
     }
-    if (!covered) sp_scan_tracks(engine);
+    if (!covered) scan_groups(engine, false);
 }
 
 /* The next block of a track starts where this one ends; it is prefetched this far at most.
@@ -256,8 +275,10 @@ static void activate_slot(sp_engine *engine, uint32_t index) {
         /* From silence to its gains across the block, never mid-waveform at full level. */
         memset(slot->applied, 0, slot->pcm->channels * engine->channels * sizeof(float));
         slot->snap = false;
+        slot->ramp_in = true;
     } else {
         slot->snap = true;
+        slot->ramp_in = false;
     }
 }
 
@@ -273,10 +294,15 @@ static void deactivate_slot(sp_engine *engine, uint32_t index) {
     atomic_store_explicit(&slot->released, 1, memory_order_release);
 }
 
-/* Every request pushed since the last block, in order, each applied once. */
+/* Every request pushed before this drain began, in order, each applied once. The write index
+ * is read once: a control thread pushing during the drain never holds the callback in it. */
 void sp_take_commands(sp_engine *engine) {
     sp_command command;
-    while (sp_command_pop(engine, &command)) {
+    const uint32_t end = sp_command_drain_end(engine);
+    while (sp_command_pop(engine, &command, end)) {
+#ifdef SP_TEST_HOOKS
+        if (engine->drain_hook != NULL) engine->drain_hook(engine);
+#endif
         switch (command.type) {
         case SP_COMMAND_PLAY:
             engine->run = RUN_PLAY;

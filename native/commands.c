@@ -19,11 +19,14 @@ sp_result sp_command_push(sp_engine *engine, const sp_command *command) {
     return SP_OK;
 }
 
-bool sp_command_pop(sp_engine *engine, sp_command *command) {
+uint32_t sp_command_drain_end(sp_engine *engine) {
+    return atomic_load_explicit(&engine->commands.write_index, memory_order_acquire);
+}
+
+bool sp_command_pop(sp_engine *engine, sp_command *command, uint32_t end) {
     sp_command_ring *ring = &engine->commands;
     const uint32_t read = atomic_load_explicit(&ring->read_index, memory_order_relaxed);
-    const uint32_t write = atomic_load_explicit(&ring->write_index, memory_order_acquire);
-    if (read == write) return false;
+    if (read == end) return false;
     *command = ring->items[read & (SP_COMMAND_SLOTS - 1u)];
     atomic_store_explicit(&ring->read_index, read + 1u, memory_order_release);
     return true;

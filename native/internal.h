@@ -52,6 +52,7 @@ typedef struct sp_slot {
     bool snap;    /* take the targets at once on the next scan (activated while silent) */
     bool leaving; /* deactivated while sounding: ramps to silence this block, then off */
     bool mixing;  /* on and in a sounding group, as seen at the last scan */
+    bool ramp_in; /* activated into a sounding group: ramps from silence, never snaps */
     float block_peak; /* this block's peak before the block-wide gains (fade, master) */
 } sp_slot;
 
@@ -217,6 +218,7 @@ struct sp_engine {
     uint32_t scanned_groups[1 + SP_MAX_TAILS]; /* the groups the last scan mixed */
     uint32_t scanned_count;
     uint64_t scans; /* full scans of the track table so far (a test reads it) */
+    bool any_solo;  /* some active track is soloed: read once per block, at the full scan */
 
     /* buses.c: per-output gain (a bus's own level) and the protected flag the show fade
      * skips. control -> audio; output_applied is audio-owned (the ramp's start). */
@@ -267,7 +269,10 @@ void sp_peak_raise(_Atomic float *meter, float peak);
 
 /* commands.c */
 sp_result sp_command_push(sp_engine *engine, const sp_command *command); /* control */
-bool sp_command_pop(sp_engine *engine, sp_command *command);             /* audio */
+/* audio: the write index a drain stops at (read once per drain), then one command at a time
+ * up to it */
+uint32_t sp_command_drain_end(sp_engine *engine);
+bool sp_command_pop(sp_engine *engine, sp_command *command, uint32_t end);
 
 /* status.c */
 void sp_status_publish(sp_engine *engine, const uint64_t *values); /* audio */
