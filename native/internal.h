@@ -110,6 +110,7 @@ typedef struct sp_show {
     uint32_t fade_total, fade_done;
     float fade_level, fade_from;
     float fade_peak; /* the highest fade level of the last block, for the meters */
+    float protect_applied[SP_MAX_CHANNELS]; /* per output: 1 protected, as the last block ended */
     bool faded_out;  /* a fade-out finished: silent and paused until the next play */
 
     /* control-owned */

@@ -72,16 +72,15 @@ SP_API uint32_t sp_min_loop_frames(const sp_engine *engine) {
 
 static void start_fade(sp_engine *engine, int32_t direction, uint32_t frames) {
     sp_show *show = &engine->show;
+    /* Never an instant cut: a fade is at least the declick length (0 s means "as fast as
+     * possible without a click"). */
+    if (frames < engine->fade_frames) frames = engine->fade_frames;
     show->fade_dir = direction;
     show->fade_total = frames;
     show->fade_done = 0;
     /* A fade-in from silence starts at 0; one that reverses a fade-out starts where it is. */
     if (direction == 1 && (show->faded_out || engine->envelope == 0.0f)) show->fade_level = 0.0f;
     show->fade_from = show->fade_level;
-    if (frames == 0) {
-        show->fade_level = direction == 1 ? 1.0f : 0.0f;
-        show->faded_out = direction == 0;
-    }
 }
 
 void sp_show_take_command(sp_engine *engine, const sp_command *command) {
@@ -279,9 +278,20 @@ void sp_show_mix_tails(sp_engine *engine, uint32_t offset, uint32_t count, uint3
 
 /* ---- audio side: the fade of the whole mix ------------------------------------------------ */
 
-/* The whole mix follows the fade: out along from * cos, in along from + (1 - from) * sin. */
+/* The whole mix follows the fade: out along from * cos, in along from + (1 - from) * sin.
+ * A protected output (the in-ears) keeps its level: its weight `p` (1 protected, 0 not) ramps
+ * across the block when the flag changes, so output o gets p + (1 - p) * fade. */
 void sp_show_apply_fade(sp_engine *engine, uint32_t frames) {
     sp_show *show = &engine->show;
+    float p_start[SP_MAX_CHANNELS], p_step[SP_MAX_CHANNELS];
+    for (uint32_t o = 0; o < engine->channels; o++) {
+        const float target =
+            atomic_load_explicit(&engine->output_protected[o], memory_order_relaxed) ? 1.0f
+                                                                                      : 0.0f;
+        p_start[o] = show->protect_applied[o];
+        p_step[o] = (target - p_start[o]) / (float)frames;
+        show->protect_applied[o] = target;
+    }
     show->fade_peak = show->fade_level;
     if (show->fade_total == 0 && show->fade_level == 1.0f) return;
     for (uint32_t i = 0; i < frames; i++) {
@@ -299,9 +309,8 @@ void sp_show_apply_fade(sp_engine *engine, uint32_t frames) {
             if (show->fade_level > show->fade_peak) show->fade_peak = show->fade_level;
         }
         for (uint32_t o = 0; o < engine->channels; o++) {
-            /* A protected output (the in-ears) keeps its level through a show fade. */
-            if (atomic_load_explicit(&engine->output_protected[o], memory_order_relaxed)) continue;
-            engine->mix[(size_t)o * engine->block_frames + i] *= show->fade_level;
+            const float p = p_start[o] + p_step[o] * (float)(i + 1);
+            engine->mix[(size_t)o * engine->block_frames + i] *= p + (1.0f - p) * show->fade_level;
         }
     }
 }

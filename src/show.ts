@@ -411,13 +411,14 @@ export class ShowFlow {
     }
   }
 
-  /** Equal-power fade of the whole mix to silence over `seconds`, then paused. */
+  /** Equal-power fade of the whole mix to silence over `seconds`, then paused. A fade shorter
+   * than the 5 ms declick (0 included) takes the 5 ms: never an instant cut. */
   fadeOut(seconds: number): void {
     this.#fade(0, seconds, "fadeOut");
   }
 
-  /** Equal-power fade in over `seconds` (from silence when not playing). The player starts
-   * playing. */
+  /** Equal-power fade in over `seconds` (at least the 5 ms declick; from silence when not
+   * playing). The player starts playing. */
   fadeIn(seconds: number): void {
     this.#fade(1, seconds, "fadeIn");
   }
