@@ -86,6 +86,11 @@ export const SHIM_FLAGS: readonly string[] = [
   "-D_GNU_SOURCE",
 ];
 
+/** Link flags of the shared library on Linux and the BSDs. `-z now` binds every symbol at load
+ * (BIND_NOW): lazy binding would resolve sinf/cosf through the dynamic linker, which takes a
+ * lock, on the audio thread at the first crossfade or fade. */
+export const ELF_LINK_FLAGS: readonly string[] = ["-shared", "-Wl,-z,now"];
+
 /** Extra flags for single files of the shim (after SHIM_FLAGS). The mix kernels need -O3:
  * gcc's -O2 vectorises only loops whose trip count it knows. */
 export const FILE_FLAGS: Readonly<Record<string, readonly string[]>> = {
@@ -515,6 +520,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
   for (
     const part of [
       shimFlags.join(" "),
+      ELF_LINK_FLAGS.join(" "),
       fileFlags,
       variant,
       header.sha256,
@@ -644,7 +650,7 @@ export async function buildLibrary(options: BuildOptions = {}): Promise<BuildRes
         : os === "windows"
         ? [] // untested: clang on Windows; miniaudio loads its backends at run time
         : ["-lpthread", "-lm", "-ldl"];
-      const linkFlags = os === "darwin" ? ["-dynamiclib"] : ["-shared"];
+      const linkFlags = os === "darwin" ? ["-dynamiclib"] : [...ELF_LINK_FLAGS];
       await compile(
         compiler,
         [

@@ -17,6 +17,7 @@ import { openLibrary, openLibraryFile } from "../ffi/library.ts";
 import { ABI_VERSION, symbols } from "../ffi/symbols.ts";
 import { StemplayError } from "../src/errors.ts";
 import { loadNative } from "../src/native.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { ENGINE_CONFIG_LAYOUT, EngineConfig } from "../src/engine_config.ts";
 
 const nativeDir = new URL("../native/", import.meta.url);
@@ -139,6 +140,27 @@ Deno.test("library: openLibrary() builds, loads and checks the ABI version", asy
   assert.ok(version);
   assert.equal(new Deno.UnsafePointerView(version).getCString(), "0.11.25");
 });
+
+{
+  const name = "library: every variant is bound at load (BIND_NOW), never lazily on the audio thread";
+  Deno.test({
+    name,
+    ignore: Deno.build.os !== "linux" || ignoreWithout("readelf", name),
+    async fn() {
+      requireTool("readelf", name);
+      // Lazy binding resolves sinf/cosf through the dynamic linker (a lock) at the first
+      // crossfade or fade, on the audio thread.
+      for (const variant of ["default", "test", "nomonitor"] as const) {
+        const { path } = await buildLibrary({ variant, quiet: true });
+        const output = await new Deno.Command("readelf", { args: ["-d", path], stdout: "piped" })
+          .output();
+        const dynamic = new TextDecoder().decode(output.stdout);
+        assert.match(dynamic, /\(BIND_NOW\)|\(FLAGS\)\s+BIND_NOW/, `${path}:\n${dynamic}`);
+        assert.match(dynamic, /\(FLAGS_1\)\s+Flags:.*\bNOW\b/, `${path}:\n${dynamic}`);
+      }
+    },
+  });
+}
 
 Deno.test("library: the test variant loads", async () => {
   const library = await openLibrary("test");

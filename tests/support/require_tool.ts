@@ -33,6 +33,7 @@ const PACKAGES: Record<string, string> = {
   "clang-22": "clang-22 libclang-rt-22-dev",
   "llvm-symbolizer-22": "llvm-22",
   ffmpeg: "ffmpeg",
+  readelf: "binutils",
   cc: "gcc",
   gcc: "gcc",
   oscsend: "liblo-tools",
