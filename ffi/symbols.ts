@@ -29,7 +29,7 @@ export const symbols = {
 
   // ---- devices ----------------------------------------------------------------------------
   /** sp_result sp_devices_list(const char *backend, char *out_text, uint32_t capacity,
-   * uint32_t *out_count) */
+   * uint32_t *out_count): enumerating can take up to the device deadline (3 s). */
   sp_devices_list: {
     parameters: [
       "buffer", // const char *backend
@@ -38,6 +38,7 @@ export const symbols = {
       "buffer", // uint32_t *out_count
     ],
     result: "i32",
+    nonblocking: true,
   },
 
   // ---- engine -----------------------------------------------------------------------------

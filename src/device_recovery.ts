@@ -244,7 +244,7 @@ export class DeviceRecovery {
     if (target === undefined || target.device === undefined) {
       fields = target === undefined ? { deviceName: this.#target.deviceName } : {};
     } else {
-      fields = { deviceIndex: findDevice(native, backend, target.device) };
+      fields = { deviceIndex: await findDevice(native, backend, target.device) };
     }
     const config = new EngineConfig(native, { backend, ...fields });
     const result = await native.sp_engine_reopen(engine, config.bytes);

@@ -20,13 +20,14 @@ export interface DeviceInfo {
   isDefault: boolean;
 }
 
-/** Lists a backend's devices with an already loaded library. */
-export function listDevicesWith(native: Native, backend = "auto"): DeviceInfo[] {
+/** Lists a backend's devices with an already loaded library. Enumerating can take up to the
+ * device deadline (a hung backend), so it runs off the JS thread. */
+export async function listDevicesWith(native: Native, backend = "auto"): Promise<DeviceInfo[]> {
   const text = new Uint8Array(1 << 16);
   const count = new Uint32Array(1);
   unwrap(
     native,
-    native.sp_devices_list(toCString(backend), text, text.length, count),
+    await native.sp_devices_list(toCString(backend), text, text.length, count),
     `cannot list the devices of the "${backend}" backend`,
   );
   return bufferString(text).split("\n").filter((line) => line !== "").map((line) => {
@@ -42,12 +43,16 @@ export function listDevicesWith(native: Native, backend = "auto"): DeviceInfo[] 
 
 /** Lists the playback devices of a backend ("auto": miniaudio's default order). */
 export async function listDevices(options: { backend?: string } = {}): Promise<DeviceInfo[]> {
-  return listDevicesWith(await loadNative(), options.backend ?? "auto");
+  return await listDevicesWith(await loadNative(), options.backend ?? "auto");
 }
 
 /** Resolves a device given as an index or a name substring (case-insensitive). */
-export function findDevice(native: Native, backend: string, device: number | string): number {
-  const devices = listDevicesWith(native, backend);
+export async function findDevice(
+  native: Native,
+  backend: string,
+  device: number | string,
+): Promise<number> {
+  const devices = await listDevicesWith(native, backend);
   if (typeof device === "number") {
     if (devices.some((d) => d.id === device)) return device;
     throw new StemplayError(

@@ -258,7 +258,7 @@ export class Player extends EventTarget {
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
-      : findDevice(native, backend, options.device);
+      : await findDevice(native, backend, options.device);
 
     const config = new EngineConfig(native, {
       backend,

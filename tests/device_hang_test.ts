@@ -7,7 +7,7 @@
  * as a test that never ends, so each wait has a generous guard that fails with a message.
  */
 import assert from "node:assert/strict";
-import { Player, StemplayError } from "../mod.ts";
+import { listDevices, Player, StemplayError } from "../mod.ts";
 import { PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { waitFor } from "./support/wait.ts";
@@ -106,6 +106,26 @@ Deno.test({
         await returns("close()", player.close());
       }
       assert.equal(player.closed, true);
+    });
+  },
+});
+
+const listing = "hung server (SIGSTOP): listing devices rejects with TIMEOUT, JS responsive";
+Deno.test({
+  name: listing,
+  ignore: ignoreWithout("pulseaudio", listing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withServer(listing, async (server) => {
+      // Answers while the server runs (the same call device recovery makes to find a device).
+      assert.ok((await listDevices({ backend: "pulseaudio" })).length > 0);
+      server.freeze();
+      const listed = await ticksDuring(
+        returns("listDevices()", listDevices({ backend: "pulseaudio" }).then(() => null, (e) => e)),
+      );
+      isCode("TIMEOUT")(listed.result);
+      assert.ok(listed.ticks > 0, "the event loop stood still while listDevices() waited");
     });
   },
 });

@@ -52,6 +52,8 @@ Deno.test("symbols: every SP_API function of stemplay.h has an entry with as man
 Deno.test("symbols: blocking functions run on a worker thread", () => {
   assert.equal(symbols.sp_decode_job_run.nonblocking, true);
   assert.equal(symbols.sp_engine_destroy.nonblocking, true);
+  // Device enumeration waits up to the device deadline (3 s) on a hung backend.
+  assert.equal(symbols.sp_devices_list.nonblocking, true);
   const header = Deno.readTextFileSync(new URL("../native/stemplay.h", import.meta.url));
   assert.equal(ABI_VERSION, Number(/#define SP_ABI_VERSION (\d+)u/.exec(header)?.[1]));
 });
@@ -142,7 +144,8 @@ Deno.test("library: openLibrary() builds, loads and checks the ABI version", asy
 });
 
 {
-  const name = "library: every variant is bound at load (BIND_NOW), never lazily on the audio thread";
+  const name =
+    "library: every variant is bound at load (BIND_NOW), never lazily on the audio thread";
   Deno.test({
     name,
     ignore: Deno.build.os !== "linux" || ignoreWithout("readelf", name),
