@@ -39,6 +39,11 @@ static void data_callback(ma_device *device, void *buffer, const void *input, ma
         return;
     }
     render_blocks(output->engine, out, frames);
+#ifdef SP_TEST_HOOKS
+    if (output->engine->device_tap != NULL) {
+        output->engine->device_tap(output, out, frames, device->playback.channels);
+    }
+#endif
     atomic_store_explicit(&output->in_callback, 0, memory_order_release);
 }
 

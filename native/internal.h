@@ -232,6 +232,8 @@ struct sp_engine {
     sp_show show;
 #ifdef SP_TEST_HOOKS
     void (*drain_hook)(sp_engine *engine); /* test hook: called after each command drained */
+    /* test hook: every device callback's buffer (interleaved), with the device it is for */
+    void (*device_tap)(const void *device, const float *out, uint32_t frames, uint32_t channels);
 #endif
 };
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../internal.h"
 
@@ -476,6 +477,60 @@ static void drain_is_bounded(void) {
 #endif
 }
 
+/* A reopen on a healthy device fades the old device out over its last callback before cutting
+ * it off: its last sample is near silence, and no step on the way. The test hook taps every
+ * callback's buffer (output 0), kept for the first device only. */
+#ifdef SP_TEST_HOOKS
+static const void *tapped_device = NULL;
+static float tapped_last = 0.0f, tapped_step = 0.0f;
+static uint64_t tapped_frames = 0;
+static void tap(const void *device, const float *out, uint32_t frames, uint32_t channels) {
+    if (tapped_device == NULL) tapped_device = device;
+    if (device != tapped_device) return;
+    for (uint32_t i = 0; i < frames; i++) {
+        const float s = out[(size_t)i * channels];
+        tapped_step = fmaxf(tapped_step, fabsf(s - tapped_last));
+        tapped_last = s;
+    }
+    tapped_frames += frames;
+}
+#endif
+
+static void reopen_fades_out(void) {
+#ifdef SP_TEST_HOOKS
+    sp_engine *engine;
+    sp_engine_config config = sp_engine_config_init();
+    config.backend = "null";
+    config.sample_rate = RATE;
+    config.channels = OUTPUTS;
+    config.block_frames = 256;
+    config.track_capacity = 4;
+    CHECK(sp_engine_init(&config, &engine));
+    engine->device_tap = tap;
+    add_routed(engine, constant(0.5f, RATE * 60), 0, 0);
+    CHECK(sp_transport_play(engine));
+    /* Until the old device has played at full level for a while. */
+    for (int i = 0; i < 2000 && !(tapped_frames > RATE / 10 && tapped_last == 0.5f); i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    tapped_step = 0.0f; /* from here: the material (constant) has no step of its own */
+    sp_engine_config again = sp_engine_config_init();
+    again.backend = "null";
+    CHECK(sp_engine_reopen(engine, &again));
+    const float last = tapped_last, step = tapped_step;
+    engine->device_tap = NULL;
+    CHECK(sp_engine_destroy(engine));
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "old device's last sample %.4f (want ~0), largest step %.4f, %llu frames", last, step,
+             (unsigned long long)tapped_frames);
+    report("a reopen fades the old device out", fabsf(last) < 0.01f && step < 0.01f, detail);
+#else
+    report("a reopen fades the old device out", 0, "built without -DSP_TEST_HOOKS");
+#endif
+}
+
 int main(void) {
     const uint32_t blocks[] = {100, 128, 256, 1024};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
@@ -499,6 +554,7 @@ int main(void) {
     zero_length_fade();
     protect_during_fade();
     drain_is_bounded();
+    reopen_fades_out();
     printf("protocol: %d failed\n", failures);
     return failures;
 }
