@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -33,12 +34,23 @@ static void data_callback(ma_device *device, void *buffer, const void *input, ma
     /* Handshake with detach_output(): either it sees in_callback and waits for this callback to
      * end, or this callback sees detached and leaves the engine alone (seq_cst on both). */
     atomic_store_explicit(&output->in_callback, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&output->detached, memory_order_seq_cst)) {
+    if (atomic_load_explicit(&output->detached, memory_order_seq_cst) ||
+        atomic_load_explicit(&output->silent, memory_order_acquire)) {
         atomic_store_explicit(&output->in_callback, 0, memory_order_release);
         memset(out, 0, (size_t)frames * device->playback.channels * sizeof(float));
         return;
     }
     render_blocks(output->engine, out, frames);
+    if (atomic_load_explicit(&output->fade_out, memory_order_acquire)) {
+        /* Leaving for another device: this callback ramps to silence, the next ones are
+         * silent and leave the engine alone (the new device resumes where this one ended). */
+        const uint32_t channels = device->playback.channels;
+        for (uint32_t i = 0; i < frames; i++) {
+            const float gain = (float)(frames - 1u - i) / (float)frames;
+            for (uint32_t c = 0; c < channels; c++) out[(size_t)i * channels + c] *= gain;
+        }
+        atomic_store_explicit(&output->silent, 1, memory_order_release);
+    }
 #ifdef SP_TEST_HOOKS
     if (output->engine->device_tap != NULL) {
         output->engine->device_tap(output, out, frames, device->playback.channels);
@@ -450,6 +462,21 @@ SP_API sp_result sp_engine_abandon(sp_engine *engine) {
     return SP_OK;
 }
 
+/* Asks a running device to fade out over its next callback and waits for it, at most a few
+ * blocks' time: a lost device never calls back, and is then cut off as it is (silent anyway). */
+static void fade_out_output(sp_engine *engine) {
+    sp_output *output = engine->output;
+    if (output == NULL) return;
+    atomic_store_explicit(&output->fade_out, 1, memory_order_release);
+    uint64_t wait_ms = 4ull * engine->block_frames * 1000u / engine->sample_rate + 20u;
+    if (wait_ms > 500u) wait_ms = 500u;
+    const struct timespec one_ms = {0, 1000000};
+    for (uint64_t waited = 0; waited < wait_ms; waited++) {
+        if (atomic_load_explicit(&output->silent, memory_order_acquire)) return;
+        nanosleep(&one_ms, NULL);
+    }
+}
+
 SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
     SP_CHECK(engine != NULL && !engine->offline && config != NULL, SP_ERROR_INVALID_ARGUMENT);
     config->found_sample_rate = 0;
@@ -466,6 +493,7 @@ SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
         return result;
     }
 
+    fade_out_output(engine);
     teardown_output(detach_output(engine), 0);
     /* No callback runs now, so the audio-owned state is the control side's until the new
      * device starts (its start orders these writes before its first callback): resume where

@@ -173,6 +173,8 @@ typedef struct sp_output {
     sp_engine *engine;           /* set before the device starts */
     _Atomic int32_t detached;    /* control -> audio: never touch the engine again */
     _Atomic int32_t in_callback; /* audio -> control: the callback may be touching the engine */
+    _Atomic int32_t fade_out;    /* control -> audio: fade the next callback out, then silence */
+    _Atomic int32_t silent;      /* audio -> control: faded out; plays silence from now on */
 } sp_output;
 
 /* Runs work(arg) on a helper thread and waits for it at most deadline_ms. Returns its result,

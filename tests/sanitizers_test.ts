@@ -110,7 +110,9 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
       // native/tests/protocol.c: an offline engine driven block by block (block sizes 100,
       // 128, 256, 1024, and 100-frame callbacks), under ASan/UBSan. It prints each check with
       // the largest output step it measured against the material's own.
-      const build = await buildHarness("address,undefined", [], "protocol");
+      // With the test hooks: the drain check pushes from inside the drain, and the reopen check
+      // taps the device's callbacks.
+      const build = await buildHarness("address,undefined", ["SP_TEST_HOOKS"], "protocol");
       const run = await runHarness(build, [], {
         ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
         UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
