@@ -10,13 +10,22 @@
 
 #define RELAXED memory_order_relaxed
 
-/* Whether a slot is heard under the solo rule: solo is global, so any soloed track silences
- * the unsoloed, unprotected ones. */
-static bool slot_audible(sp_slot *slot, bool any_solo) {
+static bool group_soloed(const sp_engine *engine, uint32_t group) {
+    for (uint32_t i = 0; i < engine->solo_count; i++) {
+        if (engine->solo_groups[i] == group) return true;
+    }
+    return false;
+}
+
+/* Whether a slot is heard under the solo rule: a soloed track silences the unsoloed,
+ * unprotected tracks of its own song (another song crossfading with it, or preloaded for
+ * later, is not its business). */
+static bool slot_audible(const sp_engine *engine, sp_slot *slot) {
     if (slot->leaving || atomic_load_explicit(&slot->muted, RELAXED)) return false;
     /* A protected track (the in-ears: click, guide) is never silenced by another's solo. */
-    return !any_solo || atomic_load_explicit(&slot->solo, RELAXED) ||
-           atomic_load_explicit(&slot->protected_track, RELAXED);
+    return atomic_load_explicit(&slot->solo, RELAXED) ||
+           atomic_load_explicit(&slot->protected_track, RELAXED) ||
+           !group_soloed(engine, slot->group);
 }
 
 static bool group_scanned(const sp_engine *engine, uint32_t group) {
@@ -30,7 +39,7 @@ static bool group_scanned(const sp_engine *engine, uint32_t group) {
 static void set_targets(sp_engine *engine, sp_slot *slot) {
     const uint32_t outputs = engine->channels;
     const float gain =
-        slot_audible(slot, engine->any_solo) ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
+        slot_audible(engine, slot) ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
     const uint32_t cells = slot->pcm->channels * outputs;
     for (uint32_t i = 0; i < cells; i++) {
         slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
@@ -74,18 +83,33 @@ static void scan_groups(sp_engine *engine, bool all) {
     engine->song_frames = song_frames;
 }
 
-/* Once per block: the solo rule over every active track (solo is global, so it cannot change
- * mid-block when a cue brings in another song), then the gain targets of every mixing slot. */
+/* Whether a slot's group can sound in this block: the playing group, a crossfade tail's, or
+ * the group an armed cue or a pending switch goes to. */
+static bool group_in_play(const sp_engine *engine, uint32_t group) {
+    if (group == engine->group) return true;
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        const sp_tail *tail = &engine->show.tails[t];
+        if (tail->active && tail->group == group) return true;
+    }
+    if (engine->show.cue_armed && engine->show.cue_to_group == group) return true;
+    return engine->jump_pending && engine->jump_group == group;
+}
+
+/* Once per block: which songs that can sound in this block have a soloed track (so the rule
+ * cannot change mid-block when a cue brings another song in, and a song preloaded for later,
+ * whose manifest may solo a stem, never touches the one playing), then the gain targets of
+ * every mixing slot. */
 void sp_scan_tracks(sp_engine *engine) {
     engine->scans++;
-    bool any_solo = false;
-    for (uint32_t s = 0; s < engine->capacity && !any_solo; s++) {
+    engine->solo_count = 0;
+    for (uint32_t s = 0; s < engine->capacity; s++) {
         const sp_slot *slot = &engine->slots[s];
-        if (slot->on && !slot->leaving && atomic_load_explicit(&slot->solo, RELAXED)) {
-            any_solo = true;
+        if (slot->on && !slot->leaving && atomic_load_explicit(&slot->solo, RELAXED) &&
+            group_in_play(engine, slot->group) && !group_soloed(engine, slot->group) &&
+            engine->solo_count < SP_MAX_TAILS + 3) {
+            engine->solo_groups[engine->solo_count++] = slot->group;
         }
     }
-    engine->any_solo = any_solo;
     scan_groups(engine, true);
 }
 

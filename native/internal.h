@@ -221,7 +221,10 @@ struct sp_engine {
     uint32_t scanned_groups[1 + SP_MAX_TAILS]; /* the groups the last scan mixed */
     uint32_t scanned_count;
     uint64_t scans; /* full scans of the track table so far (a test reads it) */
-    bool any_solo;  /* some active track is soloed: read once per block, at the full scan */
+    /* The songs (groups) that have a soloed track, among those that can sound in this block;
+     * read once per block, at the full scan. Solo acts within its own song. */
+    uint32_t solo_groups[SP_MAX_TAILS + 3];
+    uint32_t solo_count;
 
     /* buses.c: per-output gain (a bus's own level) and the protected flag the show fade
      * skips. control -> audio; output_applied is audio-owned (the ramp's start). */
