@@ -57,12 +57,12 @@ sp_result sp_run_with_deadline(sp_result (*work)(void *), void (*give_up)(void *
     job->late = late;
     job->arg = arg;
 
-    pthread_attr_t attr;
+    /* Joinable: a helper that finishes in time is joined, so no thread of ours is still running
+     * this library's code after we return (the host may unload the library right after, and a
+     * helper caught between its signal and its return then faulted at process exit). One
+     * that misses the deadline is detached and cleans up after itself. */
     pthread_t thread;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    const int created = pthread_create(&thread, &attr, job_thread, job);
-    pthread_attr_destroy(&attr);
+    const int created = pthread_create(&thread, NULL, job_thread, job);
     if (created != 0) {
         job_free(job);
         return SP_ERROR_OUT_OF_MEMORY;
@@ -86,9 +86,11 @@ sp_result sp_run_with_deadline(sp_result (*work)(void *), void (*give_up)(void *
         job->given_up = true;
         atomic_fetch_add_explicit(&stuck_threads, 1, memory_order_relaxed);
         pthread_mutex_unlock(&job->lock);
+        pthread_detach(thread);
         return SP_ERROR_TIMEOUT;
     }
     pthread_mutex_unlock(&job->lock);
+    pthread_join(thread, NULL); /* done: it only has to return */
     const sp_result result = job->result;
     job_free(job);
     return result;
