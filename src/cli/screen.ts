@@ -300,6 +300,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   const minTable = tracks.length <= firstTracks ? 1 + tracks.length : 1 + firstTracks + 1;
   budget -= minTable;
   const take = (lines: string[], gap = 1): string[] => {
+    if (lines.length === 0) return lines; // nothing to show takes no row, not even its gap
     if (lines.length + gap <= budget) {
       budget -= lines.length + gap; // with a blank line before it
       return lines;
