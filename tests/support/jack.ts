@@ -1,0 +1,194 @@
+/**
+ * A private JACK server for tests: Debian's jackd2 with the dummy driver, in user space
+ * (`--no-realtime`), 48 kHz, 64-frame periods, 8 playback and 2 capture ports, under its own
+ * server name so parallel runs never share a server. Clients reach it through
+ * `JACK_DEFAULT_SERVER` (see {@linkcode JackServer.env}); the engine's miniaudio JACK backend
+ * reads the same variable, so {@linkcode withJackServer} sets it in this process too.
+ *
+ * miniaudio's JACK client is named "miniaudio"; its output ports are `miniaudio:playback0` …
+ * `miniaudio:playback7`, connected to `system:playback_1` … `_8` when the device starts.
+ *
+ * Always stop it: it is stopped by the pid of the process the test started, never by name.
+ *
+ * @module
+ */
+
+import { sleep } from "./wait.ts";
+
+export const JACK_RATE = 48000;
+export const JACK_PERIOD = 64;
+export const JACK_OUTPUTS = 8;
+
+const decoder = new TextDecoder();
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** A running jackd. */
+export class JackServer {
+  /** The server name (`jackd -n`), unique per start. */
+  readonly name: string;
+  #child: Deno.ChildProcess;
+  #log: Promise<string>;
+
+  private constructor(name: string, child: Deno.ChildProcess) {
+    this.name = name;
+    this.#child = child;
+    this.#log = (async () => {
+      const [out, err] = await Promise.all([
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+      ]);
+      return out + err;
+    })();
+  }
+
+  /** Environment for a JACK client program (jack_lsp, jack_rec, jack_connect …). */
+  get env(): Record<string, string> {
+    return { JACK_DEFAULT_SERVER: this.name, JACK_NO_START_SERVER: "1" };
+  }
+
+  /** The server's pid. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Starts jackd and waits until it accepts clients (jack_lsp lists its ports). */
+  static async start(): Promise<JackServer> {
+    const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    const child = new Deno.Command("jackd", {
+      args: [
+        "-n",
+        name,
+        "--no-realtime",
+        "-d",
+        "dummy",
+        "-r",
+        String(JACK_RATE),
+        "-p",
+        String(JACK_PERIOD),
+        "-w",
+        String(Math.round(JACK_PERIOD / JACK_RATE * 1e6)),
+        "-P",
+        String(JACK_OUTPUTS),
+        "-C",
+        "2",
+      ],
+      env: { JACK_NO_AUDIO_RESERVATION: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const server = new JackServer(name, child);
+    for (let i = 0; i < 200; i++) {
+      if (!alive(child.pid)) break;
+      const ports = await server.ports();
+      if (ports.includes(`system:playback_${JACK_OUTPUTS}`)) return server;
+      await sleep(50);
+    }
+    await server.stop();
+    throw new Error(`jackd did not start: ${await server.#log}`);
+  }
+
+  /** The server's ports (`jack_lsp`), or [] when it does not answer. */
+  async ports(): Promise<string[]> {
+    const output = await new Deno.Command("jack_lsp", {
+      env: this.env,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!output.success) return [];
+    return decoder.decode(output.stdout).split("\n").filter(Boolean);
+  }
+
+  /** Connects two ports with `jack_connect`. */
+  async connect(from: string, to: string): Promise<void> {
+    const output = await new Deno.Command("jack_connect", {
+      args: [from, to],
+      env: this.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!output.success) {
+      throw new Error(`jack_connect ${from} ${to}: ${decoder.decode(output.stderr)}`);
+    }
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL) by its pid. Idempotent. */
+  async stop(): Promise<void> {
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      const pid = this.#child.pid;
+      if (!alive(pid)) break;
+      try {
+        this.#child.kill(signal);
+      } catch {
+        break;
+      }
+      for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
+    }
+    await this.#child.status;
+    await this.#log;
+  }
+
+  /** `await using server = await JackServer.start()` stops it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/** Runs `fn` with a fresh server, this process's JACK_DEFAULT_SERVER pointing at it (for the
+ * engine's JACK backend), and stops the server after. */
+export async function withJackServer(fn: (server: JackServer) => Promise<void>): Promise<void> {
+  const server = await JackServer.start();
+  const previous = Deno.env.get("JACK_DEFAULT_SERVER");
+  Deno.env.set("JACK_DEFAULT_SERVER", server.name);
+  Deno.env.set("JACK_NO_START_SERVER", "1");
+  try {
+    await fn(server);
+  } finally {
+    if (previous === undefined) Deno.env.delete("JACK_DEFAULT_SERVER");
+    else Deno.env.set("JACK_DEFAULT_SERVER", previous);
+    await server.stop();
+  }
+}
+
+/** A capture with `jack_rec` (an independent JACK client) of the given ports into a 32-bit WAV. */
+export class JackRecording {
+  #child: Deno.ChildProcess;
+  readonly path: string;
+
+  private constructor(child: Deno.ChildProcess, path: string) {
+    this.#child = child;
+    this.path = path;
+  }
+
+  /** Starts jack_rec on `ports` for `seconds`. */
+  static async start(server: JackServer, ports: string[], seconds: number): Promise<JackRecording> {
+    const path = await Deno.makeTempFile({ prefix: "stemplay-jackrec-", suffix: ".wav" });
+    const child = new Deno.Command("jack_rec", {
+      args: ["-f", path, "-d", String(seconds), "-b", "32", ...ports],
+      env: server.env,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    return new JackRecording(child, path);
+  }
+
+  /** Waits for jack_rec to finish its duration and returns the WAV's bytes (file removed). */
+  async finish(): Promise<Uint8Array> {
+    const status = await this.#child.output();
+    if (!status.success) {
+      throw new Error(`jack_rec failed: ${decoder.decode(status.stderr)}`);
+    }
+    const bytes = await Deno.readFile(this.path);
+    await Deno.remove(this.path).catch(() => {});
+    return bytes;
+  }
+}
