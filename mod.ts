@@ -71,3 +71,4 @@ export type { ActionResult } from "./src/control/surface.ts";
 export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
 export { Bus, FOH, IN_EARS } from "./src/buses.ts";
 export type { BusOptions, BusProfile } from "./src/buses.ts";
+export type { LtcFps, LtcOptions } from "./src/timecode.ts";

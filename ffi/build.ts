@@ -47,6 +47,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "engine.c",
   "header.c",
   "internal.h",
+  "ltc.c",
   "mix.c",
   "monitor.c",
   "pcm.c",

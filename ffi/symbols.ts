@@ -480,6 +480,20 @@ export const symbols = {
   },
 
   // ---- show flow ------------------------------------------------------------------------------
+  /** sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
+   *  uint64_t frames, uint32_t sample_rate, float level, sp_pcm **out_pcm) */
+  sp_ltc_render: {
+    parameters: [
+      "u32", // uint32_t fps_x100
+      "u32", // uint32_t hour
+      "i64", // int64_t first_frame
+      "u64", // uint64_t frames
+      "u32", // uint32_t sample_rate
+      "f32", // float level
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
   /** sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *accents,
    *  uint32_t beats, uint64_t frames, uint32_t sample_rate, sp_pcm **out_pcm) */
   sp_click_render: {

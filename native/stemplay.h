@@ -297,6 +297,13 @@ SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *acc
                                  uint32_t beats, uint64_t frames, uint32_t sample_rate,
                                  sp_pcm **out_pcm);
 
+/* Renders a mono SMPTE linear timecode track (see ltc.c): fps_x100 is 2400, 2500, 2997 (29.97
+ * drop-frame) or 3000; song frame 0 reads hour:00:00:00; first_frame is the song frame of the
+ * track's first sample (negative: a pre-roll in the hour before); level is the peak, in (0, 1]. */
+SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
+                               uint64_t frames, uint32_t sample_rate, float level,
+                               sp_pcm **out_pcm);
+
 /* Arms the cue (replacing any): when the playing position reaches at_frame, play continues in
  * `group` from target_frame, crossfaded with equal power over crossfade_frames (0: a hard,
  * gapless cut; a cut into another group at a frame other than 0 is declicked over

@@ -31,6 +31,13 @@ import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from
 import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
 import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "./show.ts";
+import {
+  checkLtcOptions,
+  LTC_TRACK_NAME,
+  type LtcOptions,
+  renderLtc,
+  songHour,
+} from "./timecode.ts";
 import { beatGrid, type TempoSegment } from "./tempo.ts";
 import { loadSetlist } from "./setlist.ts";
 import {
@@ -78,6 +85,9 @@ export interface PlayerOptions {
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
    * { outputs: [3, 4], protected: true } }` (that is the default). See src/buses.ts. */
   buses?: BusProfile;
+  /** SMPTE linear timecode out: every song loaded gets a generated timecode track on this
+   * output (see docs/timecode.md). Default: none. */
+  ltc?: LtcOptions;
 }
 
 /** The transport's state as the audio thread last published it. "error": the device was
@@ -191,6 +201,7 @@ export class Player extends EventTarget {
   /** Songs whose tracks are freed once a crossfade's tail has played this far. */
   #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
   #songLoading = false;
+  #ltc?: LtcOptions;
   /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
   #trackBytes = new WeakMap<Track, number>();
   #closed = false;
@@ -288,6 +299,14 @@ export class Player extends EventTarget {
       });
     }
     if (options.latencyMonitor) player.latencyMonitor = true;
+    if (options.ltc !== undefined) {
+      try {
+        player.ltc = options.ltc;
+      } catch (error) {
+        await player.close();
+        throw error;
+      }
+    }
     return player;
   }
 
@@ -494,6 +513,7 @@ export class Player extends EventTarget {
   async #prepareSong(
     description: SongDescription,
     onProgress?: LoadSongOptions["onProgress"],
+    setlistIndex?: number,
   ): Promise<SongInGroup> {
     const decoded = await decodeSongFiles(this.native, description, this.sampleRate, onProgress);
     if (this.#closed) decoded.forEach((audio) => this.native.sp_pcm_free(audio.pcm));
@@ -506,13 +526,16 @@ export class Player extends EventTarget {
       tempo: description.tempo,
       clickRoute: description.clickRoute,
     };
-    if (description.generateClick) {
-      try {
-        tracks.push(this.#generateClick(tracks, info, group));
-      } catch (error) {
-        await Promise.all(tracks.map((track) => this.#dropTrack(track)));
-        throw error;
+    const length = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+    try {
+      if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
+      if (this.#ltc) {
+        const hour = songHour(setlistIndex);
+        tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
       }
+    } catch (error) {
+      await Promise.all(tracks.map((track) => this.#dropTrack(track)));
+      throw error;
     }
     return { group, tracks, info };
   }
@@ -563,6 +586,26 @@ export class Player extends EventTarget {
     const click = this.clickPlacement(this.#song?.clickRoute).bus;
     if (this.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
     return this.#buses.problems(tracks);
+  }
+
+  /** A timecode track for the song's timeline, routed to the LTC output. */
+  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
+    const decoded = renderLtc(this.native, ltc, hour, 0, frames, this.sampleRate);
+    try {
+      return this.#createTrack(decoded, { name: LTC_TRACK_NAME, route: [ltc.output] }, group);
+    } catch (error) {
+      if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+  }
+
+  /** SMPTE linear timecode out (undefined: none). Setting it applies to songs loaded from
+   * then on (see docs/timecode.md). */
+  get ltc(): LtcOptions | undefined {
+    return this.#ltc && { ...this.#ltc };
+  }
+  set ltc(options: LtcOptions | undefined) {
+    this.#ltc = options === undefined ? undefined : checkLtcOptions(options, this.channels);
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
@@ -1171,8 +1214,8 @@ export class Player extends EventTarget {
         return player.durationFrames;
       },
       show: this.#show,
-      prepareSong: async (description) => {
-        const song = await this.#prepareSong(description);
+      prepareSong: async (description, index) => {
+        const song = await this.#prepareSong(description, undefined, index);
         const handle: PreparedSong = {
           group: song.group,
           durationFrames: song.tracks.reduce((n, t) => Math.max(n, t.frames), 0),

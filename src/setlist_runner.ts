@@ -24,8 +24,9 @@ export interface SetlistHost {
   /** The current song's length. */
   readonly durationFrames: number;
   readonly show: ShowFlow;
-  /** Decodes and attaches a song into a new group, without switching to it. */
-  prepareSong(description: SongDescription): Promise<PreparedSong>;
+  /** Decodes and attaches a song into a new group, without switching to it. `index`: its
+   * place in the setlist (the timecode's song hour follows it). */
+  prepareSong(description: SongDescription, index: number): Promise<PreparedSong>;
   /** Makes a prepared song the current one, stopped at `startFrame`; frees the old one. */
   switchToSong(prepared: PreparedSong, startFrame: number): Promise<void>;
   /** The callback already switched to `prepared` (a transition cue fired): take it as the
@@ -101,7 +102,7 @@ export class SetlistRunner {
         this.#host.show.setStandingCue(undefined);
         await this.#host.dropSong(next.song); // never three songs in memory
       }
-      prepared = await this.#host.prepareSong(songs[index].description);
+      prepared = await this.#host.prepareSong(songs[index].description, index);
     }
     await this.#host.switchToSong(prepared, this.#startFrame(songs[index]));
     this.#index = index;
@@ -128,7 +129,7 @@ export class SetlistRunner {
       return;
     }
     try {
-      const song = await this.#host.prepareSong(entry.description);
+      const song = await this.#host.prepareSong(entry.description, index);
       this.#next = { index, song };
       this.#armTransition();
     } catch (error) {

@@ -1,0 +1,106 @@
+/**
+ * Timecode out: SMPTE linear timecode (LTC) as a generated track of each song, rendered in C
+ * (native/ltc.c) for the song's own timeline, like the generated click. Because it is a track
+ * of the song, every seek, marker jump, loop and song change moves it with the music, sample
+ * for sample.
+ *
+ * The song-hour scheme: a single song (`loadSong`) reads 01:00:00:00 on its first frame; song n
+ * of a setlist (1-based) reads n:00:00:00, so lights and video can tell songs apart. Hours run
+ * 1 to 23; a 24th song starts again at hour 1. See docs/timecode.md.
+ *
+ * @module
+ */
+
+import type { DecodedAudio } from "./decode.ts";
+import { StemplayError } from "./errors.ts";
+import type { Native } from "./native.ts";
+import { outPointer, unwrap } from "./native.ts";
+
+/** LTC frame rates: 29.97 is drop-frame. */
+export type LtcFps = 24 | 25 | 29.97 | 30;
+
+/** LTC output settings. */
+export interface LtcOptions {
+  /** Frames per second: 24, 25, 29.97 (drop-frame) or 30. */
+  fps: LtcFps;
+  /** The output (1-based) the timecode track is routed to. */
+  output: number;
+  /** Peak level in dBFS, from -40 to 0. Default -12. */
+  levelDb?: number;
+}
+
+const FPS: readonly LtcFps[] = [24, 25, 29.97, 30];
+const DEFAULT_LEVEL_DB = -12;
+/** The track name of the generated timecode. */
+export const LTC_TRACK_NAME = "timecode";
+
+/**
+ * Checks LTC options against an engine of `outputs` channels.
+ *
+ * @throws {StemplayError} `INVALID_ARGUMENT` naming the key at fault and what is allowed
+ */
+export function checkLtcOptions(options: unknown, outputs: number, where = "ltc"): LtcOptions {
+  const fail = (key: string, message: string): never => {
+    throw new StemplayError("INVALID_ARGUMENT", `${where}.${key}: ${message}`);
+  };
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `${where} must be an object like { "fps": 25, "output": 5 }`,
+    );
+  }
+  const record = options as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!["fps", "output", "levelDb"].includes(key)) {
+      fail(key, "unknown key (known: fps, output, levelDb)");
+    }
+  }
+  if (!FPS.includes(record.fps as LtcFps)) {
+    fail("fps", `must be one of ${FPS.join(", ")} (29.97 is drop-frame), got ${record.fps}`);
+  }
+  const output = record.output;
+  if (typeof output !== "number" || !Number.isInteger(output) || output < 1 || output > outputs) {
+    fail("output", `must be an output from 1 to ${outputs}, got ${output}`);
+  }
+  const level = record.levelDb ?? DEFAULT_LEVEL_DB;
+  if (typeof level !== "number" || !Number.isFinite(level) || level < -40 || level > 0) {
+    fail("levelDb", `must be dBFS from -40 to 0, got ${level}`);
+  }
+  return { fps: record.fps as LtcFps, output: output as number, levelDb: level as number };
+}
+
+/** The hour a song's timecode starts at: setlist song `index` (0-based) reads index + 1,
+ * wrapping after 23; a single song reads 1. */
+export function songHour(setlistIndex: number | undefined): number {
+  return setlistIndex === undefined ? 1 : (setlistIndex % 23) + 1;
+}
+
+/**
+ * Renders `frames` frames of LTC in C: the track's first sample is song frame `firstFrame`
+ * (0: the song's start, which reads `hour`:00:00:00).
+ */
+export function renderLtc(
+  native: Native,
+  options: LtcOptions,
+  hour: number,
+  firstFrame: number,
+  frames: number,
+  sampleRate: number,
+): DecodedAudio {
+  const cell = new BigUint64Array(1);
+  const level = 10 ** ((options.levelDb ?? DEFAULT_LEVEL_DB) / 20);
+  unwrap(
+    native,
+    native.sp_ltc_render(
+      Math.round(options.fps * 100),
+      hour,
+      BigInt(firstFrame),
+      BigInt(frames),
+      sampleRate,
+      level,
+      cell,
+    ),
+    "render the timecode",
+  );
+  return { pcm: outPointer(cell), channels: 1, frames, sourceRate: sampleRate, path: "" };
+}
