@@ -72,3 +72,8 @@ export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/
 export { Bus, FOH, IN_EARS } from "./src/buses.ts";
 export type { BusOptions, BusProfile } from "./src/buses.ts";
 export type { LtcFps, LtcOptions } from "./src/timecode.ts";
+export { MidiInput, serveMidi } from "./src/control/midi.ts";
+export type { MidiStats, ServeMidiOptions } from "./src/control/midi.ts";
+export type { MidiAction, MidiMapEntry, MidiSettings } from "./src/control/midi_map.ts";
+export { parseMidi } from "./src/control/midi_message.ts";
+export type { MidiMessage } from "./src/control/midi_message.ts";

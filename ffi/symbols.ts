@@ -494,6 +494,38 @@ export const symbols = {
     ],
     result: "i32",
   },
+  // ---- MIDI in ----------------------------------------------------------------------------
+  /** sp_result sp_midi_in_open_jack(const char *client_name, const char *port_name,
+   *  const char *connect_from, sp_midi_in **out_midi) */
+  sp_midi_in_open_jack: {
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_midi_in_open_alsa(const char *client_name, const char *port_name,
+   *  const char *connect_from, sp_midi_in **out_midi) */
+  sp_midi_in_open_alsa: {
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_midi_in_wait(sp_midi_in *midi, sp_midi_event *events, uint32_t capacity,
+   *  uint32_t *out_count): waits for events, on a loading thread */
+  sp_midi_in_wait: {
+    parameters: ["pointer", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_midi_in_wake(sp_midi_in *midi) */
+  sp_midi_in_wake: { parameters: ["pointer"], result: "i32" },
+  /** sp_result sp_midi_in_counters(const sp_midi_in *midi, uint64_t *counters) */
+  sp_midi_in_counters: { parameters: ["pointer", "buffer"], result: "i32" },
+  /** void sp_midi_in_close(sp_midi_in *midi): stops the backend (JACK deactivation waits for
+   * the server), on a loading thread */
+  sp_midi_in_close: { parameters: ["pointer"], result: "void", nonblocking: true },
+  /** uint64_t sp_midi_now_ns(void) */
+  sp_midi_now_ns: { parameters: [], result: "u64" },
+
   /** sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *accents,
    *  uint32_t beats, uint64_t frames, uint32_t sample_rate, sp_pcm **out_pcm) */
   sp_click_render: {

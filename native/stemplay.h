@@ -321,6 +321,53 @@ SP_API uint32_t sp_min_loop_frames(const sp_engine *engine);
  * and paused until the next sp_transport_play; 1 fades in (from silence when not playing). */
 SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames);
 
+/* ---- MIDI in (midi_in.c, midi_jack.c, midi_alsa.c; Linux only, else SP_ERROR_UNSUPPORTED) -- */
+typedef struct sp_midi_in sp_midi_in;
+
+/* One channel voice message as the input queued it: when it reached the backend (monotonic
+ * ns), its length (2 or 3) and its bytes. */
+typedef struct sp_midi_event {
+    uint64_t time_ns;
+    uint8_t size;
+    uint8_t bytes[3];
+    uint32_t reserved;
+} sp_midi_event;
+
+/* Indexes into the out-array of sp_midi_in_counters(). */
+enum {
+    SP_MIDI_RECEIVED = 0,  /* every message the backend delivered */
+    SP_MIDI_QUEUED = 1,    /* channel voice messages queued for the control side */
+    SP_MIDI_SYSEX = 2,     /* system exclusive, skipped */
+    SP_MIDI_SYSTEM = 3,    /* system common and real-time (clock, active sensing), ignored */
+    SP_MIDI_MALFORMED = 4, /* empty, no status byte, or the wrong length for its status */
+    SP_MIDI_DROPPED = 5,   /* the queue was full (the control side fell behind) */
+    SP_MIDI_COUNTER_COUNT = 6
+};
+
+/* Opens a JACK client named `client_name` (exactly: SP_ERROR_BUSY when taken) with a MIDI input
+ * port `port_name`, loading libjack at run time; connects `connect_from` (a JACK output port
+ * name) to it when not NULL. SP_ERROR_NO_BACKEND: no libjack or no server. SP_ERROR_DEVICE:
+ * the port could not be registered or connected. */
+SP_API sp_result sp_midi_in_open_jack(const char *client_name, const char *port_name,
+                                      const char *connect_from, sp_midi_in **out_midi);
+/* Opens an ALSA sequencer client `client_name` with a writable port `port_name`, loading
+ * libasound at run time, and subscribes it to `connect_from` ("client:port" or a client name)
+ * when not NULL. A reader thread fills the queue. Untested here (no /dev/snd). */
+SP_API sp_result sp_midi_in_open_alsa(const char *client_name, const char *port_name,
+                                      const char *connect_from, sp_midi_in **out_midi);
+/* Waits until events are queued (or sp_midi_in_wake), then copies up to `capacity` of them,
+ * oldest first. Blocks: call it from a loading thread (FFI nonblocking). */
+SP_API sp_result sp_midi_in_wait(sp_midi_in *midi, sp_midi_event *events, uint32_t capacity,
+                                 uint32_t *out_count);
+/* Makes a waiting (or the next) sp_midi_in_wait return at once, and every later one too. */
+SP_API sp_result sp_midi_in_wake(sp_midi_in *midi);
+/* Copies SP_MIDI_COUNTER_COUNT counters. */
+SP_API sp_result sp_midi_in_counters(const sp_midi_in *midi, uint64_t *counters);
+/* Stops the backend and frees the input. No sp_midi_in_wait may be running (wake it first). */
+SP_API void sp_midi_in_close(sp_midi_in *midi);
+/* The clock event times are read from (monotonic ns), for latency measurements. */
+SP_API uint64_t sp_midi_now_ns(void);
+
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
 /* Makes every callback busy-wait until it has lasted ns nanoseconds (wall time), to give the
  * monitor a known load. */

@@ -79,7 +79,7 @@ function newScratch(length: number): SummaryScratch {
 
 /** Nearest-rank percentile of an ascending array: the smallest value with at least p of the
  * values at or below it. */
-function percentile(sorted: ArrayLike<number>, length: number, p: number): number {
+export function percentile(sorted: ArrayLike<number>, length: number, p: number): number {
   if (length === 0) return 0;
   const rank = Math.max(1, Math.ceil(p * length - 1e-9));
   return sorted[Math.min(rank, length) - 1];

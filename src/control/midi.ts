@@ -1,0 +1,296 @@
+/**
+ * MIDI foot control: `serveMidi(player, { input, map })` opens a MIDI input and turns each
+ * mapped message into an operator action for the player.
+ *
+ * - `input: "jack"`: a JACK client `stemplay` with the port `stemplay:midi_in` (connect a
+ *   controller to it); `"alsa"`: an ALSA sequencer client `stemplay` with a port `midi_in`;
+ *   any other string: a port to connect from (a JACK port when the engine runs on JACK, else an
+ *   ALSA sequencer address such as "20:0" or a client name). Default: "jack" when the engine
+ *   plays on JACK, else "alsa".
+ * - Messages arrive without polling: the native input queues them from JACK's process callback
+ *   (or the ALSA reader thread) and a waiting FFI call, run on a worker thread, resolves as soon
+ *   as they are there.
+ *
+ * See docs/midi.md.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { outPointer, resultCode, toCString } from "../native.ts";
+import type { Native } from "../native.ts";
+import type { Player } from "../player.ts";
+import { percentile } from "../stats.ts";
+import {
+  type ActionCheck,
+  checkMidiMap,
+  type MidiAction,
+  type MidiMapEntry,
+  MidiMapper,
+} from "./midi_map.ts";
+import { type MidiMessage, parseMidi } from "./midi_message.ts";
+
+/** The JACK (and ALSA sequencer) client name and the input port's name. */
+export const MIDI_CLIENT = "stemplay";
+export const MIDI_PORT = "midi_in";
+
+/** How to serve MIDI. */
+export interface ServeMidiOptions {
+  /** "jack", "alsa" or a port name to connect from (see the module docs). */
+  input?: string;
+  /** The mapping (see midi_map.ts and docs/midi.md), checked before anything opens. */
+  map: MidiMapEntry[];
+  /** Carries out an action (default: the command layer's dispatch). Its synchronous part is
+   * what the latency measures. */
+  dispatch?: (player: Player, action: MidiAction) => unknown;
+  /** Checks mapped actions up front (default: the command layer's validator). */
+  checkAction?: ActionCheck;
+  /** Called for every parsed message with the action it mapped to (if any): for logs and the
+   * learn mode. */
+  onMessage?: (message: MidiMessage, action: MidiAction | undefined) => void;
+}
+
+/** Counters of a MIDI input, and the latency from a message reaching the input to its action
+ * being handed to the player. */
+export interface MidiStats {
+  /** Messages the backend delivered. */
+  received: number;
+  /** SysEx messages, skipped. */
+  sysex: number;
+  /** System common and real-time messages (clock, active sensing), ignored. */
+  system: number;
+  /** Malformed messages (no status byte, wrong length), ignored. */
+  malformed: number;
+  /** Channel messages that are not note, CC or program change (pitch bend, aftertouch). */
+  unknown: number;
+  /** Messages lost because the queue was full. */
+  dropped: number;
+  /** Parsed messages no mapping entry matched. */
+  unmapped: number;
+  /** Actions handed to the player. */
+  dispatched: number;
+  /** Actions the player refused (the error is in `lastError`). */
+  failed: number;
+  /** Milliseconds from message to action, over the last 4096 actions. */
+  latency: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
+}
+
+const EVENT_BYTES = 16;
+const BATCH = 256;
+const LATENCY_WINDOW = 4096;
+
+/** A running MIDI input. Close it with `close()`. */
+export class MidiInput {
+  readonly #native: Native;
+  readonly #handle: Deno.PointerValue;
+  readonly #player: Player;
+  readonly #mapper: MidiMapper;
+  readonly #options: ServeMidiOptions;
+  readonly #dispatch: (player: Player, action: MidiAction) => unknown;
+  #loop: Promise<void> = Promise.resolve();
+  #closing?: Promise<void>;
+  #counts = { unknown: 0, unmapped: 0, dispatched: 0, failed: 0 };
+  #latencies = new Float64Array(LATENCY_WINDOW);
+  #latencyCount = 0;
+  /** The last error an action raised. */
+  lastError?: Error;
+  /** What the input is: "jack" or "alsa", and the port it listens on. */
+  readonly transport: "jack" | "alsa";
+  readonly port: string;
+
+  /** @internal */
+  constructor(
+    native: Native,
+    handle: Deno.PointerValue,
+    player: Player,
+    options: ServeMidiOptions,
+    transport: "jack" | "alsa",
+  ) {
+    this.#native = native;
+    this.#handle = handle;
+    this.#player = player;
+    this.#options = options;
+    this.#mapper = new MidiMapper(options.map);
+    this.#dispatch = options.dispatch ?? defaultDispatch;
+    this.transport = transport;
+    this.port = `${MIDI_CLIENT}:${MIDI_PORT}`;
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    const events = new Uint8Array(EVENT_BYTES * BATCH);
+    const view = new DataView(events.buffer);
+    const count = new Uint32Array(1);
+    for (;;) {
+      const result = await this.#native.sp_midi_in_wait(this.#handle, events, BATCH, count);
+      if (result !== 0 || count[0] === 0) return; // woken to close
+      for (let i = 0; i < count[0]; i++) {
+        const at = i * EVENT_BYTES;
+        const size = events[at + 8];
+        this.#handle_(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true));
+      }
+    }
+  }
+
+  #handle_(bytes: Uint8Array, timeNs: bigint): void {
+    const message = parseMidi(bytes);
+    if (!message) {
+      this.#counts.unknown++;
+      return;
+    }
+    const action = this.#mapper.actionFor(message);
+    try {
+      this.#options.onMessage?.(message, action);
+    } catch {
+      // a listener's failure must not stop the input
+    }
+    if (!action) {
+      this.#counts.unmapped++;
+      return;
+    }
+    try {
+      const done = this.#dispatch(this.#player, action);
+      this.#recordLatency(timeNs);
+      this.#counts.dispatched++;
+      if (done instanceof Promise) {
+        done.catch((error) => this.#failed(error));
+      }
+    } catch (error) {
+      this.#failed(error);
+    }
+  }
+
+  #failed(error: unknown): void {
+    this.#counts.failed++;
+    this.lastError = error instanceof Error ? error : new Error(String(error));
+  }
+
+  #recordLatency(timeNs: bigint): void {
+    const now = this.#native.sp_midi_now_ns();
+    this.#latencies[this.#latencyCount++ % LATENCY_WINDOW] = Number(now - timeNs) / 1e6;
+  }
+
+  /** Counters and latency so far. */
+  get stats(): MidiStats {
+    const counters = new BigUint64Array(6);
+    if (!this.#closing) this.#native.sp_midi_in_counters(this.#handle, counters);
+    const n = Math.min(this.#latencyCount, LATENCY_WINDOW);
+    const sorted = Array.from(this.#latencies.subarray(0, n)).sort((a, b) => a - b);
+    return {
+      received: Number(counters[0]),
+      sysex: Number(counters[2]),
+      system: Number(counters[3]),
+      malformed: Number(counters[4]),
+      dropped: Number(counters[5]),
+      ...this.#counts,
+      latency: {
+        count: this.#latencyCount,
+        p50Ms: n ? percentile(sorted, n, 0.5) : 0,
+        p99Ms: n ? percentile(sorted, n, 0.99) : 0,
+        maxMs: n ? sorted[n - 1] : 0,
+      },
+    };
+  }
+
+  /** Stops listening and closes the port. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#native.sp_midi_in_wake(this.#handle);
+      await this.#loop;
+      await this.#native.sp_midi_in_close(this.#handle);
+    })();
+    return this.#closing;
+  }
+
+  /** `await using midi = await serveMidi(…)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Until the command layer's dispatch is wired in: the transport and setlist actions. */
+function defaultDispatch(player: Player, action: MidiAction): unknown {
+  switch (action.type) {
+    case "play":
+      return player.play();
+    case "pause":
+      return player.pause();
+    case "togglePlay":
+      return player.state === "playing" ? player.pause() : player.play();
+    case "stop":
+      return player.stop();
+    case "next":
+      return player.next();
+    case "previous":
+      return player.previous();
+    case "goto":
+      return player.goto(Number(action.song) - 1);
+    case "jump":
+      return player.jump(
+        typeof action.marker === "number" ? action.marker - 1 : String(action.marker),
+        { at: (action.at as "now" | "beat" | "bar" | "section" | undefined) ?? "bar" },
+      );
+    case "exitLoop":
+      return player.exitLoop({ at: (action.at as "now" | "end" | undefined) ?? "end" });
+    default:
+      throw new StemplayError("ACTION", `MIDI: the action ${action.type} is not wired yet`);
+  }
+}
+
+/**
+ * Opens a MIDI input for `player` and maps its messages to actions.
+ *
+ * ```ts
+ * const midi = await serveMidi(player, {
+ *   input: "jack",
+ *   map: [{ note: 60, action: "next" }, { cc: 64, min: 64, action: "vamp" }],
+ * });
+ * // … the show …
+ * await midi.close();
+ * ```
+ *
+ * @throws {StemplayError} `MIDI_MAP` for a bad mapping (every bad key by its path), `MIDI_INPUT`
+ * when the input cannot be opened (no JACK server, no sequencer, a taken client name, a port
+ * that does not exist), `UNSUPPORTED` off Linux
+ */
+export async function serveMidi(player: Player, options: ServeMidiOptions): Promise<MidiInput> {
+  player.assertOpen("serve MIDI");
+  const map = checkMidiMap(options.map, options.checkAction);
+  const input = options.input ?? (player.backendName === "JACK" ? "jack" : "alsa");
+  if (typeof input !== "string" || input === "") {
+    throw new StemplayError(
+      "MIDI_INPUT",
+      `input must be "jack", "alsa" or a port name, got ${input}`,
+    );
+  }
+  const transport = input === "jack" || input === "alsa"
+    ? input
+    : player.backendName === "JACK"
+    ? "jack"
+    : "alsa";
+  const connectFrom = input === "jack" || input === "alsa" ? null : toCString(input);
+  const native = player.native;
+  const cell = new BigUint64Array(1);
+  const open = transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa;
+  const result = await open(toCString(MIDI_CLIENT), toCString(MIDI_PORT), connectFrom, cell);
+  if (result !== 0) throw openError(resultCode(result), transport, input);
+  return new MidiInput(native, outPointer(cell), player, { ...options, map }, transport);
+}
+
+function openError(code: string, transport: "jack" | "alsa", input: string): StemplayError {
+  const what = transport === "jack" ? "JACK" : "the ALSA sequencer";
+  const reasons: Record<string, string> = {
+    NO_BACKEND: transport === "jack"
+      ? 'no JACK server is running, or libjack is not installed (start jackd, or use input "alsa")'
+      : "the ALSA sequencer cannot be opened (no /dev/snd/seq, or libasound is not installed)",
+    BUSY: `a ${what} client named "${MIDI_CLIENT}" already exists (another stemplay?)`,
+    DEVICE: input === transport
+      ? `the port ${MIDI_CLIENT}:${MIDI_PORT} could not be created`
+      : `cannot connect ${JSON.stringify(input)} to ${MIDI_CLIENT}:${MIDI_PORT}: no such port?`,
+    UNSUPPORTED: "MIDI input is only built on Linux",
+  };
+  return new StemplayError(
+    code === "UNSUPPORTED" ? "UNSUPPORTED" : "MIDI_INPUT",
+    `cannot open MIDI input through ${what}: ${reasons[code] ?? code}`,
+  );
+}

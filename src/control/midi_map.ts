@@ -1,0 +1,241 @@
+/**
+ * The MIDI mapping: which message does which operator action. It lives in `stemplay.json`:
+ *
+ * ```json
+ * "midi": {
+ *   "input": "jack",
+ *   "map": [
+ *     { "note": 60, "action": "next" },
+ *     { "cc": 64, "min": 64, "action": "vamp" },
+ *     { "program": "any", "action": "goto" },
+ *     { "note": 62, "channel": 2, "action": { "type": "jump", "marker": "Chorus", "at": "bar" } }
+ *   ]
+ * }
+ * ```
+ *
+ * - `note` fires on note on (velocity above 0); `cc` fires when the controller's value enters
+ *   `min`..`max` (default 64..127) from outside it, so a sustain pedal fires once per press and a
+ *   sweeping expression pedal once per crossing; `program` fires on that program change, and
+ *   `"program": "any"` passes the program number on: song n+1 for `goto`, marker n+1 for `jump`.
+ * - `channel` (1-16) restricts an entry to one channel; without it any channel matches.
+ * - `action` is an action of the command layer (docs/control.md): its name when it needs
+ *   nothing more, or the whole action object.
+ * - The first entry that matches wins.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import type { MidiMessage } from "./midi_message.ts";
+
+/** An operator action as the command layer takes it: a plain object with a `type`. */
+export interface MidiAction {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** What a mapping entry listens to (exactly one of note, cc, program). */
+export interface MidiMapEntry {
+  note?: number;
+  cc?: number;
+  /** For cc: the lowest value of the firing range (default 64). */
+  min?: number;
+  /** For cc: the highest value of the firing range (default 127). */
+  max?: number;
+  program?: number | "any";
+  /** 1-16; any channel when absent. */
+  channel?: number;
+  /** An action name (e.g. "next") or an action object. */
+  action: string | MidiAction;
+}
+
+/** The `midi` section of stemplay.json. */
+export interface MidiSettings {
+  /** "jack", "alsa" or a port name to connect from. Default: "jack" when the engine runs on
+   * JACK, else "alsa". */
+  input?: string;
+  map?: MidiMapEntry[];
+}
+
+/** Actions that need no parameter, so the map may name them by a string. */
+export const PARAMETERLESS_ACTIONS: readonly string[] = [
+  "play",
+  "pause",
+  "togglePlay",
+  "stop",
+  "next",
+  "previous",
+  "cancelJump",
+  "vamp",
+  "exitLoop",
+  "countIn",
+  "fadeOut",
+  "fadeIn",
+  "reopenDevice",
+  "latencyMonitor",
+];
+/** Actions that take the program number of `"program": "any"`, and under which key. */
+const PROGRAM_TAKERS: Record<string, string> = { goto: "song", jump: "marker" };
+
+const ENTRY_KEYS = ["note", "cc", "min", "max", "program", "channel", "action"];
+
+/** Checks an action object; the command layer's validator once it is wired in. */
+export type ActionCheck = (action: MidiAction) => void;
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const isByte = (value: unknown) =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 127;
+
+/**
+ * Checks a mapping. Returns every problem as "<path>: <what is wrong>", paths relative to the
+ * map (e.g. `[2].note`); an empty list when it is fine.
+ */
+export function midiMapProblems(map: unknown, checkAction?: ActionCheck): string[] {
+  if (!Array.isArray(map)) return [`: must be an array of entries, got ${show(map)}`];
+  const problems: string[] = [];
+  map.forEach((entry, index) => {
+    const at = `[${index}]`;
+    if (!isObject(entry)) {
+      problems.push(`${at}: must be an object like { "note": 60, "action": "next" }`);
+      return;
+    }
+    for (const key of Object.keys(entry)) {
+      if (!ENTRY_KEYS.includes(key)) {
+        problems.push(`${at}.${key}: unknown key (known: ${ENTRY_KEYS.join(", ")})`);
+      }
+    }
+    const kinds = ["note", "cc", "program"].filter((key) => key in entry);
+    if (kinds.length !== 1) {
+      problems.push(`${at}: needs exactly one of "note", "cc" or "program", got ${kinds.length}`);
+    }
+    for (const key of ["note", "cc", "min", "max"]) {
+      if (key in entry && !isByte(entry[key])) {
+        problems.push(`${at}.${key}: must be an integer from 0 to 127, got ${show(entry[key])}`);
+      }
+    }
+    if (("min" in entry || "max" in entry) && !("cc" in entry)) {
+      problems.push(`${at}: "min" and "max" only go with "cc"`);
+    }
+    if (isByte(entry.min) && isByte(entry.max) && (entry.min as number) > (entry.max as number)) {
+      problems.push(`${at}.min: must not be above max (${entry.max}), got ${entry.min}`);
+    }
+    if ("program" in entry && !isByte(entry.program) && entry.program !== "any") {
+      problems.push(
+        `${at}.program: must be an integer from 0 to 127 or "any", got ${show(entry.program)}`,
+      );
+    }
+    if (
+      "channel" in entry &&
+      !(Number.isInteger(entry.channel) && (entry.channel as number) >= 1 &&
+        (entry.channel as number) <= 16)
+    ) {
+      problems.push(`${at}.channel: must be an integer from 1 to 16, got ${show(entry.channel)}`);
+    }
+    const action = entry.action;
+    if (typeof action === "string") {
+      const takesProgram = entry.program === "any" && action in PROGRAM_TAKERS;
+      if (!PARAMETERLESS_ACTIONS.includes(action) && !takesProgram) {
+        problems.push(
+          `${at}.action: ${show(action)} is not an action that needs nothing more ` +
+            `(those are ${PARAMETERLESS_ACTIONS.join(", ")}); write the whole action, ` +
+            `e.g. { "type": "jump", "marker": "Chorus" }`,
+        );
+      }
+    } else if (isObject(action) && typeof action.type === "string") {
+      if (entry.program === "any" && !(action.type in PROGRAM_TAKERS)) {
+        problems.push(`${at}.action: "program": "any" only goes with goto or jump`);
+      } else if (checkAction) {
+        try {
+          checkAction(
+            entry.program === "any" ? programAction(action as MidiAction, 0) : action as MidiAction,
+          );
+        } catch (error) {
+          problems.push(`${at}.action: ${error instanceof Error ? error.message : error}`);
+        }
+      }
+    } else {
+      problems.push(
+        `${at}.action: must be an action name or an object with a "type", got ${show(action)}`,
+      );
+    }
+  });
+  return problems;
+}
+
+/**
+ * Checks a mapping and returns it typed.
+ *
+ * @throws {StemplayError} `MIDI_MAP` naming every bad key by its path (`map[2].note`)
+ */
+export function checkMidiMap(map: unknown, checkAction?: ActionCheck): MidiMapEntry[] {
+  const problems = midiMapProblems(map, checkAction);
+  if (problems.length > 0) {
+    throw new StemplayError("MIDI_MAP", problems.map((p) => `map${p}`).join("; "));
+  }
+  return map as MidiMapEntry[];
+}
+
+function programAction(action: MidiAction, program: number): MidiAction {
+  return { ...action, [PROGRAM_TAKERS[action.type]]: program + 1 };
+}
+
+/** Matches messages against a mapping, remembering each controller's last value (so a cc
+ * fires when it enters its range, not on every value inside it). */
+export class MidiMapper {
+  #map: MidiMapEntry[];
+  #lastValue = new Map<number, number>(); // (channel << 7 | controller) → value
+
+  constructor(map: MidiMapEntry[]) {
+    this.#map = map;
+  }
+
+  /** The action the first matching entry asks for, or undefined. */
+  actionFor(message: MidiMessage): MidiAction | undefined {
+    let previous: number | undefined;
+    if (message.kind === "cc") {
+      const key = (message.channel << 7) | message.controller;
+      previous = this.#lastValue.get(key);
+      this.#lastValue.set(key, message.value);
+    }
+    for (const entry of this.#map) {
+      if (entry.channel !== undefined && entry.channel !== message.channel) continue;
+      if (!matches(entry, message, previous)) continue;
+      const action: MidiAction = typeof entry.action === "string"
+        ? { type: entry.action }
+        : { ...entry.action };
+      if (entry.program === "any" && message.kind === "program") {
+        return programAction(action, message.program);
+      }
+      return action;
+    }
+    return undefined;
+  }
+}
+
+function matches(entry: MidiMapEntry, message: MidiMessage, previous?: number): boolean {
+  switch (message.kind) {
+    case "noteOn":
+      return entry.note === message.note;
+    case "cc": {
+      if (entry.cc !== message.controller) return false;
+      const min = entry.min ?? 64, max = entry.max ?? 127;
+      const inside = (value: number) => value >= min && value <= max;
+      return inside(message.value) && (previous === undefined || !inside(previous));
+    }
+    case "program":
+      return entry.program === "any" || entry.program === message.program;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * MIDI in through JACK: a private jackd2 at 64-frame periods, the engine playing on it, and an
+ * independent JACK MIDI client (native/tests/midi_send.c) wired to `stemplay:midi_in` with
+ * jack_connect. Mapped notes play, pause and jump to a marker on the next bar line; jack_rec
+ * records what played, and the recording shows the jump left the song exactly on a bar line and
+ * landed exactly on the marker. SysEx, clock, a malformed and an unknown message are counted and
+ * ignored. The latency from a message reaching the input to its action reaching the player is
+ * measured and printed, not asserted.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Player, serveMidi } from "../mod.ts";
+import { encodeWav } from "../src/wav.ts";
+import { decodeWav } from "../src/wav.ts";
+import {
+  JACK_OUTPUTS,
+  JACK_PERIOD,
+  JACK_RATE,
+  JackRecording,
+  withJackServer,
+} from "./support/jack.ts";
+import { MidiSender } from "./support/midi_send.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { sleep, waitFor } from "./support/wait.ts";
+
+const RATE = JACK_RATE;
+const SCALE = 2 ** 20; // sample i of the stem is (i + 1) / SCALE: exact in float32 and int32
+const SONG_SECONDS = 20;
+const TEMPO = 120; // 4/4: a bar is 2 s
+const BAR = 2 * RATE;
+const B_SECONDS = 10.5;
+const B_FRAME = B_SECONDS * RATE;
+
+async function writeRampSong(dir: string): Promise<string> {
+  const folder = join(dir, "ramp");
+  await Deno.mkdir(folder, { recursive: true });
+  const samples = new Float32Array(SONG_SECONDS * RATE);
+  for (let i = 0; i < samples.length; i++) samples[i] = (i + 1) / SCALE;
+  await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], RATE, "f32"));
+  await Deno.writeTextFile(
+    join(folder, "song.json"),
+    JSON.stringify({
+      title: "ramp",
+      tracks: [{ file: "ramp.wav", route: [1] }],
+      tempo: TEMPO,
+      markers: [{ name: "A", at: 0 }, { name: "B", at: B_SECONDS }],
+    }),
+  );
+  return folder;
+}
+
+/** Maximal runs of consecutive source frames in the recording (fades and crossfades break
+ * them): [captured index of the first, its source frame, length]. */
+function runs(captured: Float32Array): { at: number; frame: number; length: number }[] {
+  const out: { at: number; frame: number; length: number }[] = [];
+  let current: { at: number; frame: number; length: number } | undefined;
+  for (let c = 0; c < captured.length; c++) {
+    const scaled = captured[c] * SCALE;
+    const frame = Math.round(scaled) - 1;
+    const clean = scaled >= 1 && Math.abs(scaled - Math.round(scaled)) < 1e-3;
+    if (clean && current && frame === current.frame + current.length) {
+      current.length++;
+    } else if (clean) {
+      current = { at: c, frame, length: 1 };
+      out.push(current);
+    } else {
+      current = undefined;
+    }
+  }
+  return out.filter((run) => run.length >= 64);
+}
+
+const name = "MIDI through JACK: notes from another client play, pause and jump on the bar";
+Deno.test({
+  name,
+  ignore: ignoreWithout("jackd", name) || ignoreWithout("jack_rec", name) ||
+    ignoreWithout("cc", name),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    requireTool("jackd", name);
+    requireTool("jack_rec", name);
+    requireTool("jack_connect", name);
+    requireTool("cc", name);
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-midi-" });
+    let wav: Uint8Array = new Uint8Array();
+    try {
+      await withJackServer(async (server) => {
+        const player = await Player.open({
+          backend: "jack",
+          channels: JACK_OUTPUTS,
+          sampleRate: RATE,
+          blockFrames: JACK_PERIOD,
+        });
+        const midi = await serveMidi(player, {
+          input: "jack",
+          map: [
+            { note: 60, action: "play" },
+            { note: 61, action: "pause" },
+            { note: 62, channel: 1, action: { type: "jump", marker: "B", at: "bar" } },
+          ],
+        });
+        const sender = await MidiSender.start(server);
+        try {
+          assert.ok((await server.ports()).includes("stemplay:midi_in"), "no stemplay:midi_in");
+          await server.connect(sender.port, "stemplay:midi_in");
+          await player.loadSong(await writeRampSong(dir));
+          const recording = await JackRecording.start(server, ["miniaudio:playback0"], 10);
+          await sleep(500);
+
+          await sender.send([0x90, 60, 100]);
+          await waitFor("play", () => player.state === "playing");
+          await waitFor("1 s of playback", () => player.positionFrames >= RATE);
+          await sender.send([0x80, 60, 0]); // note off: not mapped
+          await sender.send([0x90, 61, 100]);
+          await waitFor("pause", () => player.state === "paused");
+          const pausedAt = player.positionFrames;
+          await sleep(300);
+          assert.ok(player.positionFrames - pausedAt < JACK_PERIOD * 2, "paused but moving");
+          await sender.send([0x90, 60, 100]);
+          await waitFor("play again", () => player.state === "playing");
+          await sender.send([0x92, 62, 100]); // channel 3: the entry is for channel 1
+          await sleep(100);
+          assert.ok(player.positionFrames < B_FRAME, "a note on another channel jumped");
+          await sender.send([0x90, 62, 100]);
+          await waitFor(
+            "the jump to B",
+            () => player.positionFrames >= B_FRAME && player.positionFrames < B_FRAME + BAR,
+            5000,
+          );
+          // What the input skips and counts.
+          await sender.send([0xf0, 0x7e, 0x7f, 0x06, 0x01, 0xf7]); // SysEx
+          await sender.send([0xf8]); // clock
+          await sender.send([0x90, 60]); // malformed: a note on without velocity
+          await sender.send([0xe0, 0x00, 0x40]); // pitch bend: not parsed
+          await sleep(300);
+          await sender.send([0x90, 61, 100]);
+          await waitFor("pause at the end", () => player.state === "paused");
+          wav = await recording.finish();
+
+          const stats = midi.stats;
+          console.log(
+            `midi: ${stats.received} received, ${stats.dispatched} actions, latency ` +
+              `p50 ${stats.latency.p50Ms.toFixed(3)} ms, p99 ${
+                stats.latency.p99Ms.toFixed(3)
+              } ms, ` +
+              `max ${stats.latency.maxMs.toFixed(3)} ms`,
+          );
+          assert.equal(stats.received, 11);
+          assert.equal(stats.dispatched, 5);
+          assert.equal(stats.unmapped, 2); // the note off, and note 62 on channel 3
+          assert.equal(stats.sysex, 1);
+          assert.equal(stats.system, 1);
+          assert.equal(stats.malformed, 1);
+          assert.equal(stats.unknown, 1);
+          assert.equal(stats.dropped, 0);
+          assert.equal(stats.failed, 0, String(midi.lastError));
+        } finally {
+          await sender.stop();
+          await midi.close();
+          await midi.close(); // idempotent
+          await player.close();
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+
+    // The recording: the jump left the song exactly on a bar line, landing exactly on B.
+    const captured = decodeWav(wav).channels[0];
+    const found = runs(captured);
+    const after = found.findIndex((run) => run.frame >= B_FRAME && run.frame < B_FRAME + RATE);
+    assert.ok(after > 0, `no run of playback at B: ${JSON.stringify(found)}`);
+    const [before, landed] = [found[after - 1], found[after]];
+    // Old frame f plays at captured index before.at + (f - before.frame); new frame g at
+    // landed.at + (g - landed.frame). The jump maps old frame `at` to B exactly when the two
+    // lines agree there:
+    const delta = (landed.frame - landed.at) - (before.frame - before.at);
+    const leftAt = B_FRAME - delta;
+    const beforeEnd = before.frame + before.length;
+    assert.equal(leftAt % BAR, 0, `the jump left at frame ${leftAt}, not on a bar line`);
+    assert.ok(
+      leftAt >= beforeEnd - 1 && leftAt <= beforeEnd + (landed.at - before.at - before.length),
+      `the jump's seam (${leftAt}) is not where the recording changes (${beforeEnd})`,
+    );
+    console.log(
+      `midi jump: left at frame ${leftAt} (bar ${leftAt / BAR + 1}), landed on B (${B_FRAME}), ` +
+        `${landed.at - before.at - before.length} crossfade frames`,
+    );
+  },
+});
