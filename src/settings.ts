@@ -7,7 +7,8 @@
  *   "audio": { "profile": "balanced", "backend": "pulseaudio", "device": "Scarlett",
  *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024, "recovery": "in-time" },
  *   "monitoring": { "latencyMonitor": true },
- *   "buses": { "FOH": { "outputs": [1, 2] }, "in-ears": { "outputs": [3, 4], "protected": true } }
+ *   "buses": { "FOH": { "outputs": [1, 2] }, "in-ears": { "outputs": [3, 4], "protected": true } },
+ *   "midi": { "input": "jack", "map": [{ "note": 60, "action": "next" }] }
  * }
  * ```
  *
@@ -23,6 +24,7 @@ import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles
 import { type BusProfile, checkBusProfile } from "./buses.ts";
 import { describeJsonError } from "./json_position.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
+import { midiMapProblems, type MidiSettings } from "./control/midi_map.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -56,12 +58,15 @@ export interface Settings {
   monitoring: MonitoringSettings;
   /** The rig profile: bus names to outputs (see src/buses.ts). Absent: the default. */
   buses?: BusProfile;
+  /** MIDI foot control (docs/midi.md). */
+  midi: MidiSettings;
 }
 
 /** The file read from the working folder when no path is given. */
 export const DEFAULT_SETTINGS_FILE = "stemplay.json";
 
-type Check = (value: unknown) => string | undefined; // a problem, or undefined when fine
+/** A problem, or undefined when fine; or problems below the key, each "<sub-path>: <what>". */
+type Check = (value: unknown) => string | string[] | undefined;
 
 const integer = (min: number, max: number): Check => (value) =>
   typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
@@ -96,9 +101,21 @@ const MONITORING_KEYS: Record<keyof MonitoringSettings, Check> = {
     typeof value === "boolean" ? undefined : `must be true or false, got ${show(value)}`,
 };
 
-const SECTIONS: Record<"audio" | "monitoring", Record<string, Check>> = {
+const MIDI_KEYS: Record<keyof MidiSettings, Check> = {
+  input: (value) =>
+    typeof value === "string" && value !== ""
+      ? undefined
+      : `must be "jack", "alsa" or a MIDI port name, got ${show(value)}`,
+  map: (value) => {
+    const problems = midiMapProblems(value);
+    return problems.length ? problems : undefined;
+  },
+};
+
+const SECTIONS: Record<"audio" | "monitoring" | "midi", Record<string, Check>> = {
   audio: AUDIO_KEYS,
   monitoring: MONITORING_KEYS,
+  midi: MIDI_KEYS,
 };
 
 function show(value: unknown): string {
@@ -129,7 +146,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     );
   }
   const problems: string[] = [];
-  const settings: Settings = { audio: {}, monitoring: {} };
+  const settings: Settings = { audio: {}, monitoring: {}, midi: {} };
   for (const [sectionName, section] of Object.entries(value)) {
     if (sectionName === "buses") {
       try {
@@ -140,7 +157,7 @@ export function parseSettings(value: unknown, source: string): Settings {
       continue;
     }
     if (!Object.hasOwn(SECTIONS, sectionName)) {
-      problems.push(`${sectionName}: unknown key (expected "audio", "monitoring" or "buses")`);
+      problems.push(`${sectionName}: unknown key (expected "audio", "monitoring", "buses" or "midi")`);
       continue;
     }
     if (!isPlainObject(section)) {
@@ -157,7 +174,8 @@ export function parseSettings(value: unknown, source: string): Settings {
         continue;
       }
       const problem = checks[key](entry);
-      if (problem) problems.push(`${path}: ${problem}`);
+      if (Array.isArray(problem)) problems.push(...problem.map((p) => `${path}${p}`));
+      else if (problem) problems.push(`${path}: ${problem}`);
       else out[key] = entry;
     }
   }
@@ -182,7 +200,7 @@ export async function loadSettings(path?: string): Promise<Settings> {
     text = await Deno.readTextFile(file);
   } catch (cause) {
     if (path === undefined && cause instanceof Deno.errors.NotFound) {
-      return { audio: {}, monitoring: {} };
+      return { audio: {}, monitoring: {}, midi: {} };
     }
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new StemplayError("FILE", `cannot read the settings file ${file}: ${reason}`, {

@@ -105,6 +105,7 @@ Deno.test("settings: a full, valid file", () => {
       blockFrames: 512,
       recovery: "paused",
     },
+    midi: {},
   });
   assert.deepEqual(settingsToPlayerOptions(settings), {
     latencyMonitor: true,
@@ -118,9 +119,22 @@ Deno.test("settings: a full, valid file", () => {
   });
 });
 
+Deno.test("settings: a midi section with input and map", () => {
+  const midi = {
+    input: "jack",
+    map: [
+      { note: 60, action: "next" },
+      { cc: 64, min: 64, action: "vamp" },
+      { program: "any", action: "goto" },
+      { note: 62, channel: 10, action: { type: "jump", marker: "Chorus", at: "bar" } },
+    ],
+  };
+  assert.deepEqual(parseSettings({ midi }, "stemplay.json").midi, midi);
+});
+
 Deno.test("settings: an empty object is valid and sets nothing", () => {
   const settings = parseSettings({}, "x.json");
-  assert.deepEqual(settings, { monitoring: {}, audio: {} });
+  assert.deepEqual(settings, { monitoring: {}, audio: {}, midi: {} });
   assert.deepEqual(settingsToPlayerOptions(settings), {});
   assert.deepEqual(parseSettings({ audio: { device: 2 } }, "x.json").audio, { device: 2 });
 });
@@ -142,6 +156,14 @@ Deno.test("settings: every bad key is named with its path and the problem", () =
     [{ monitoring: null }, ["monitoring", "object"]],
     [{ audio: { profil: "safe" } }, ["audio.profil", "unknown key"]],
     [{ sound: {} }, ["sound", "unknown key"]],
+    [{ midi: { input: "" } }, ["midi.input"]],
+    [{ midi: { map: {} } }, ["midi.map", "array"]],
+    [{ midi: { map: [{ note: 200, action: "next" }] } }, ["midi.map[0].note", "200"]],
+    [{ midi: { map: [{ cc: 64, action: "vamp" }, { cc: 1, action: "jump" }] } }, [
+      "midi.map[1].action",
+      '"jump"',
+    ]],
+    [{ midi: { port: "x" } }, ["midi.port", "unknown key"]],
     [[], ["object"]],
     ["safe", ["object"]],
   ];
@@ -170,11 +192,15 @@ Deno.test("settings: loadSettings reads a file, or stemplay.json in the working 
   try {
     const path = join(dir, "custom.json");
     await Deno.writeTextFile(path, JSON.stringify({ audio: { profile: "balanced" } }));
-    assert.deepEqual(await loadSettings(path), { monitoring: {}, audio: { profile: "balanced" } });
+    assert.deepEqual(await loadSettings(path), {
+      monitoring: {},
+      audio: { profile: "balanced" },
+      midi: {},
+    });
 
     Deno.chdir(dir);
     // No stemplay.json: the defaults, not an error.
-    assert.deepEqual(await loadSettings(), { monitoring: {}, audio: {} });
+    assert.deepEqual(await loadSettings(), { monitoring: {}, audio: {}, midi: {} });
     await Deno.writeTextFile(
       join(dir, "stemplay.json"),
       JSON.stringify({ monitoring: { latencyMonitor: true } }),
@@ -182,6 +208,7 @@ Deno.test("settings: loadSettings reads a file, or stemplay.json in the working 
     assert.deepEqual(await loadSettings(), {
       monitoring: { latencyMonitor: true },
       audio: {},
+      midi: {},
     });
   } finally {
     Deno.chdir(here);
