@@ -10,6 +10,7 @@ import { LatencyMonitorReader, summarizeLatency } from "../src/stats.ts";
 import { StemplayError } from "../src/errors.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 import { garbageStorm } from "./support/garbage.ts";
+import { ignoreWithoutRealtime } from "./support/realtime.ts";
 
 const MS = 1_000_000; // ns per ms
 
@@ -343,30 +344,6 @@ function realtimeThreads(): number {
     if (policy === 1 || policy === 2) count++;
   }
   return count;
-}
-
-/** Whether this process may give a thread real-time scheduling: root, or a non-zero
- * RLIMIT_RTPRIO ("Max realtime priority" in /proc/self/limits). */
-function realtimeAllowed(): boolean {
-  if (Deno.build.os !== "linux") return true; // other systems: no such check here
-  if (Deno.uid() === 0) return true;
-  const limits = Deno.readTextFileSync("/proc/self/limits");
-  const line = limits.split("\n").find((l) => l.startsWith("Max realtime priority"));
-  const soft = line?.split(/\s{2,}/)[1];
-  return soft === "unlimited" || Number(soft) > 0;
-}
-
-/** The tool policy of tests/support/require_tool.ts for real-time scheduling: without it,
- * any busy thread can preempt the callback, and a timing test cannot tell that CPU contention
- * from what it tests. Ignored loudly here; under CI not ignored, so the test fails. */
-function ignoreWithoutRealtime(name: string): boolean {
-  if (realtimeAllowed()) return false;
-  if (Deno.env.get("CI") || Deno.env.get("STEMPLAY_REQUIRE_ALL")) return false;
-  console.error(
-    `SKIPPED: real-time scheduling is not allowed (run as root or grant rtprio in ` +
-      `/etc/security/limits.conf) — skipping "${name}"`,
-  );
-  return true;
 }
 
 /** The callback thread really got real-time scheduling. */

@@ -59,14 +59,16 @@ export class JackServer {
     return this.#child.pid;
   }
 
-  /** Starts jackd and waits until it accepts clients (jack_lsp lists its ports). */
-  static async start(): Promise<JackServer> {
+  /** Starts jackd and waits until it accepts clients (jack_lsp lists its ports).
+   * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
+   * as on a rig; default: `--no-realtime`, all in user space. */
+  static async start(options: { realtime?: boolean } = {}): Promise<JackServer> {
     const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const child = new Deno.Command("jackd", {
       args: [
         "-n",
         name,
-        "--no-realtime",
+        ...(options.realtime ? ["--realtime"] : ["--no-realtime"]),
         "-d",
         "dummy",
         "-r",
@@ -144,8 +146,11 @@ export class JackServer {
 
 /** Runs `fn` with a fresh server, this process's JACK_DEFAULT_SERVER pointing at it (for the
  * engine's JACK backend), and stops the server after. */
-export async function withJackServer(fn: (server: JackServer) => Promise<void>): Promise<void> {
-  const server = await JackServer.start();
+export async function withJackServer(
+  fn: (server: JackServer) => Promise<void>,
+  options: { realtime?: boolean } = {},
+): Promise<void> {
+  const server = await JackServer.start(options);
   const previous = Deno.env.get("JACK_DEFAULT_SERVER");
   Deno.env.set("JACK_DEFAULT_SERVER", server.name);
   Deno.env.set("JACK_NO_START_SERVER", "1");
