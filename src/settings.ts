@@ -8,7 +8,8 @@
  *              "sampleRate": 48000, "channels": 4, "blockFrames": 1024, "recovery": "in-time" },
  *   "monitoring": { "latencyMonitor": true },
  *   "buses": { "FOH": { "outputs": [1, 2] }, "in-ears": { "outputs": [3, 4], "protected": true } },
- *   "midi": { "input": "jack", "map": [{ "note": 60, "action": "next" }] }
+ *   "midi": { "input": "jack", "map": [{ "note": 60, "action": "next" }] },
+ *   "timecode": { "ltc": { "fps": 25, "output": 8 } }
  * }
  * ```
  *
@@ -25,6 +26,7 @@ import { type BusProfile, checkBusProfile } from "./buses.ts";
 import { describeJsonError } from "./json_position.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
 import { midiMapProblems, type MidiSettings } from "./control/midi_map.ts";
+import { checkLtcOptions, type LtcOptions } from "./timecode.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -60,6 +62,14 @@ export interface Settings {
   buses?: BusProfile;
   /** MIDI foot control (docs/midi.md). */
   midi: MidiSettings;
+  /** Timecode out (docs/timecode.md). */
+  timecode: TimecodeSettings;
+}
+
+/** The `timecode` section. */
+export interface TimecodeSettings {
+  /** SMPTE linear timecode out, as `Player.open({ ltc })`. */
+  ltc?: LtcOptions;
 }
 
 /** The file read from the working folder when no path is given. */
@@ -112,10 +122,23 @@ const MIDI_KEYS: Record<keyof MidiSettings, Check> = {
   },
 };
 
-const SECTIONS: Record<"audio" | "monitoring" | "midi", Record<string, Check>> = {
+const TIMECODE_KEYS: Record<keyof TimecodeSettings, Check> = {
+  ltc: (value) => {
+    try {
+      checkLtcOptions(value, 32, "");
+      return undefined;
+    } catch (error) {
+      const message = (error as Error).message; // ".fps: …" for a key, " must be …" otherwise
+      return message.startsWith(".") ? [message] : message.trim();
+    }
+  },
+};
+
+const SECTIONS: Record<"audio" | "monitoring" | "midi" | "timecode", Record<string, Check>> = {
   audio: AUDIO_KEYS,
   monitoring: MONITORING_KEYS,
   midi: MIDI_KEYS,
+  timecode: TIMECODE_KEYS,
 };
 
 function show(value: unknown): string {
@@ -146,7 +169,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     );
   }
   const problems: string[] = [];
-  const settings: Settings = { audio: {}, monitoring: {}, midi: {} };
+  const settings: Settings = { audio: {}, monitoring: {}, midi: {}, timecode: {} };
   for (const [sectionName, section] of Object.entries(value)) {
     if (sectionName === "buses") {
       try {
@@ -157,7 +180,9 @@ export function parseSettings(value: unknown, source: string): Settings {
       continue;
     }
     if (!Object.hasOwn(SECTIONS, sectionName)) {
-      problems.push(`${sectionName}: unknown key (expected "audio", "monitoring", "buses" or "midi")`);
+      problems.push(
+        `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi" or "timecode")`,
+      );
       continue;
     }
     if (!isPlainObject(section)) {
@@ -200,7 +225,7 @@ export async function loadSettings(path?: string): Promise<Settings> {
     text = await Deno.readTextFile(file);
   } catch (cause) {
     if (path === undefined && cause instanceof Deno.errors.NotFound) {
-      return { audio: {}, monitoring: {}, midi: {} };
+      return { audio: {}, monitoring: {}, midi: {}, timecode: {} };
     }
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new StemplayError("FILE", `cannot read the settings file ${file}: ${reason}`, {
@@ -239,5 +264,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.blockFrames !== undefined) options.blockFrames = audio.blockFrames;
   if (settings.buses !== undefined) options.buses = settings.buses;
   if (audio.recovery !== undefined) options.recovery = audio.recovery;
+  if (settings.timecode.ltc !== undefined) options.ltc = settings.timecode.ltc;
   return options;
 }

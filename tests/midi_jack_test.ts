@@ -19,7 +19,7 @@ import {
   JackRecording,
   withJackServer,
 } from "./support/jack.ts";
-import { MidiSender } from "./support/midi_send.ts";
+import { MidiSender, readLines } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -189,3 +189,78 @@ Deno.test({
     );
   },
 });
+
+{
+  const name = "MIDI in the CLI: stemplay.json's midi.map drives `stemplay play` on JACK";
+  Deno.test({
+    name,
+    ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      requireTool("jackd", name);
+      requireTool("jack_connect", name);
+      requireTool("cc", name);
+      const dir = await Deno.makeTempDir({ prefix: "stemplay-midi-cli-" });
+      try {
+        const song = await writeRampSong(dir);
+        await Deno.writeTextFile(
+          join(dir, "stemplay.json"),
+          JSON.stringify({
+            audio: { backend: "jack", channels: JACK_OUTPUTS, blockFrames: JACK_PERIOD },
+            midi: {
+              input: "jack",
+              map: [{ note: 64, action: { type: "jump", marker: "B", at: "now" } }],
+            },
+          }),
+        );
+        await withJackServer(async (server) => {
+          const cli = new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "play", song],
+            cwd: dir,
+            env: { ...server.env, NO_COLOR: "1" },
+            stdin: "null",
+            stdout: "piped",
+            stderr: "piped",
+          }).spawn();
+          const lines = readLines(cli.stdout)[Symbol.asyncIterator]();
+          const stderr = new Response(cli.stderr).text();
+          const sender = await MidiSender.start(server);
+          try {
+            const deadline = performance.now() + 30000;
+            while (!(await server.ports()).includes("stemplay:midi_in")) {
+              assert.ok(performance.now() < deadline, "the CLI never opened stemplay:midi_in");
+              await sleep(100);
+            }
+            await server.connect(sender.port, "stemplay:midi_in");
+            // The progress lines, one a second: "0:03.0 / 0:20.0  playing  A".
+            const times: number[] = [];
+            const next = async () => {
+              for (let line = await lines.next(); !line.done; line = await lines.next()) {
+                const match = line.value.match(/^(\d+):(\d+\.\d) \/ /);
+                if (match) return times.push(Number(match[1]) * 60 + Number(match[2]));
+              }
+              return 0;
+            };
+            await next();
+            await next();
+            await sender.send([0x90, 64, 100]); // jump to B (10.5 s) at once
+            while (await next());
+            const status = await cli.status;
+            const text = await stderr;
+            assert.equal(status.code, 0, text);
+            assert.match(text, /MIDI: 1 mapped messages on stemplay:midi_in/);
+            // Song time leaps ahead by far more than the second between two lines.
+            assert.ok(times[1] < B_SECONDS - 5, `the song was already at ${times[1]} s`);
+            const leaps = times.slice(1).map((time, i) => time - times[i]);
+            assert.ok(leaps.some((leap) => leap > 5), `no jump in the progress: ${times}`);
+          } finally {
+            await sender.stop();
+          }
+        });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

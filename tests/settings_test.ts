@@ -106,6 +106,7 @@ Deno.test("settings: a full, valid file", () => {
       recovery: "paused",
     },
     midi: {},
+    timecode: {},
   });
   assert.deepEqual(settingsToPlayerOptions(settings), {
     latencyMonitor: true,
@@ -132,9 +133,14 @@ Deno.test("settings: a midi section with input and map", () => {
   assert.deepEqual(parseSettings({ midi }, "stemplay.json").midi, midi);
 });
 
+Deno.test("settings: timecode.ltc becomes Player.open's ltc", () => {
+  const settings = parseSettings({ timecode: { ltc: { fps: 29.97, output: 8 } } }, "x.json");
+  assert.deepEqual(settingsToPlayerOptions(settings), { ltc: { fps: 29.97, output: 8 } });
+});
+
 Deno.test("settings: an empty object is valid and sets nothing", () => {
   const settings = parseSettings({}, "x.json");
-  assert.deepEqual(settings, { monitoring: {}, audio: {}, midi: {} });
+  assert.deepEqual(settings, { monitoring: {}, audio: {}, midi: {}, timecode: {} });
   assert.deepEqual(settingsToPlayerOptions(settings), {});
   assert.deepEqual(parseSettings({ audio: { device: 2 } }, "x.json").audio, { device: 2 });
 });
@@ -164,6 +170,9 @@ Deno.test("settings: every bad key is named with its path and the problem", () =
       '"jump"',
     ]],
     [{ midi: { port: "x" } }, ["midi.port", "unknown key"]],
+    [{ timecode: { ltc: { fps: 23.976, output: 1 } } }, ["timecode.ltc.fps", "23.976"]],
+    [{ timecode: { ltc: { fps: 25 } } }, ["timecode.ltc.output"]],
+    [{ timecode: { ltc: 25 } }, ["timecode.ltc", "object"]],
     [[], ["object"]],
     ["safe", ["object"]],
   ];
@@ -196,11 +205,12 @@ Deno.test("settings: loadSettings reads a file, or stemplay.json in the working 
       monitoring: {},
       audio: { profile: "balanced" },
       midi: {},
+      timecode: {},
     });
 
     Deno.chdir(dir);
     // No stemplay.json: the defaults, not an error.
-    assert.deepEqual(await loadSettings(), { monitoring: {}, audio: {}, midi: {} });
+    assert.deepEqual(await loadSettings(), { monitoring: {}, audio: {}, midi: {}, timecode: {} });
     await Deno.writeTextFile(
       join(dir, "stemplay.json"),
       JSON.stringify({ monitoring: { latencyMonitor: true } }),
@@ -209,6 +219,7 @@ Deno.test("settings: loadSettings reads a file, or stemplay.json in the working 
       monitoring: { latencyMonitor: true },
       audio: {},
       midi: {},
+      timecode: {},
     });
   } finally {
     Deno.chdir(here);

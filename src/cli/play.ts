@@ -10,6 +10,7 @@ import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
 import { conversionLine } from "./conversion.ts";
+import { startMidiFromSettings } from "./midi.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
@@ -137,5 +138,6 @@ export async function playCommand(args: string[]): Promise<number> {
   await using player = await openPlayer(options, warn);
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) surfaces.lines().forEach(warn);
+  await using _midi = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
   return signalExitCode(await playOn(player, parsed.positionals, stringFlag(parsed, "start")));
 }

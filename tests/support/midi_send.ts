@@ -78,7 +78,8 @@ export class MidiSender {
   }
 }
 
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/** The lines of a text stream. */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let buffered = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     buffered += chunk;

@@ -1,0 +1,32 @@
+/**
+ * MIDI foot control for the command-line player: when stemplay.json has a `midi.map`, the
+ * player listens on its input for the whole session (see docs/midi.md).
+ *
+ * @module
+ */
+
+import { type MidiInput, serveMidi } from "../control/midi.ts";
+import type { Player } from "../player.ts";
+import { loadSettings } from "../settings.ts";
+
+/**
+ * Starts MIDI input from the settings file (`--config`, else stemplay.json), or returns
+ * undefined when it maps nothing.
+ *
+ * @param say receives one line naming the port it listens on
+ */
+export async function startMidiFromSettings(
+  player: Player,
+  configPath: string | undefined,
+  say: (line: string) => void,
+): Promise<MidiInput | undefined> {
+  const { midi } = await loadSettings(configPath);
+  if (!midi.map || midi.map.length === 0) return undefined;
+  const input = await serveMidi(player, { input: midi.input, map: midi.map });
+  say(
+    `MIDI: ${midi.map.length} mapped messages on ${
+      input.transport === "jack" ? input.port : `the ALSA sequencer (${input.port})`
+    }${midi.input && !["jack", "alsa"].includes(midi.input) ? `, from ${midi.input}` : ""}`,
+  );
+  return input;
+}
