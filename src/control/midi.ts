@@ -21,13 +21,8 @@ import { outPointer, resultCode, toCString } from "../native.ts";
 import type { Native } from "../native.ts";
 import type { Player } from "../player.ts";
 import { percentile } from "../stats.ts";
-import {
-  type ActionCheck,
-  checkMidiMap,
-  type MidiAction,
-  type MidiMapEntry,
-  MidiMapper,
-} from "./midi_map.ts";
+import { checkMidiMap, type MidiAction, type MidiMapEntry, MidiMapper } from "./midi_map.ts";
+import { dispatch } from "./surface.ts";
 import { type MidiMessage, parseMidi } from "./midi_message.ts";
 
 /** The JACK (and ALSA sequencer) client name and the input port's name. */
@@ -40,11 +35,6 @@ export interface ServeMidiOptions {
   input?: string;
   /** The mapping (see midi_map.ts and docs/midi.md), checked before anything opens. */
   map: MidiMapEntry[];
-  /** Carries out an action (default: the command layer's dispatch). Its synchronous part is
-   * what the latency measures. */
-  dispatch?: (player: Player, action: MidiAction) => unknown;
-  /** Checks mapped actions up front (default: the command layer's validator). */
-  checkAction?: ActionCheck;
   /** Called for every parsed message with the action it mapped to (if any): for logs and the
    * learn mode. */
   onMessage?: (message: MidiMessage, action: MidiAction | undefined) => void;
@@ -86,7 +76,6 @@ export class MidiInput {
   readonly #player: Player;
   readonly #mapper: MidiMapper;
   readonly #options: ServeMidiOptions;
-  readonly #dispatch: (player: Player, action: MidiAction) => unknown;
   #loop: Promise<void> = Promise.resolve();
   #closing?: Promise<void>;
   #counts = { unknown: 0, unmapped: 0, dispatched: 0, failed: 0 };
@@ -111,7 +100,6 @@ export class MidiInput {
     this.#player = player;
     this.#options = options;
     this.#mapper = new MidiMapper(options.map);
-    this.#dispatch = options.dispatch ?? defaultDispatch;
     this.transport = transport;
     this.port = `${MIDI_CLIENT}:${MIDI_PORT}`;
     this.#loop = this.#run();
@@ -149,12 +137,12 @@ export class MidiInput {
       return;
     }
     try {
-      const done = this.#dispatch(this.#player, action);
+      // The synchronous part of dispatch hands transport requests to the engine; a song
+      // change goes on in the background and reports its failure here.
+      const done = dispatch(this.#player, action);
       this.#recordLatency(timeNs);
       this.#counts.dispatched++;
-      if (done instanceof Promise) {
-        done.catch((error) => this.#failed(error));
-      }
+      done.catch((error) => this.#failed(error));
     } catch (error) {
       this.#failed(error);
     }
@@ -208,35 +196,6 @@ export class MidiInput {
   }
 }
 
-/** Until the command layer's dispatch is wired in: the transport and setlist actions. */
-function defaultDispatch(player: Player, action: MidiAction): unknown {
-  switch (action.type) {
-    case "play":
-      return player.play();
-    case "pause":
-      return player.pause();
-    case "togglePlay":
-      return player.state === "playing" ? player.pause() : player.play();
-    case "stop":
-      return player.stop();
-    case "next":
-      return player.next();
-    case "previous":
-      return player.previous();
-    case "goto":
-      return player.goto(Number(action.song) - 1);
-    case "jump":
-      return player.jump(
-        typeof action.marker === "number" ? action.marker - 1 : String(action.marker),
-        { at: (action.at as "now" | "beat" | "bar" | "section" | undefined) ?? "bar" },
-      );
-    case "exitLoop":
-      return player.exitLoop({ at: (action.at as "now" | "end" | undefined) ?? "end" });
-    default:
-      throw new StemplayError("ACTION", `MIDI: the action ${action.type} is not wired yet`);
-  }
-}
-
 /**
  * Opens a MIDI input for `player` and maps its messages to actions.
  *
@@ -255,7 +214,7 @@ function defaultDispatch(player: Player, action: MidiAction): unknown {
  */
 export async function serveMidi(player: Player, options: ServeMidiOptions): Promise<MidiInput> {
   player.assertOpen("serve MIDI");
-  const map = checkMidiMap(options.map, options.checkAction);
+  const map = checkMidiMap(options.map);
   const input = options.input ?? (player.backendName === "JACK" ? "jack" : "alsa");
   if (typeof input !== "string" || input === "") {
     throw new StemplayError(

@@ -27,6 +27,7 @@
 
 import { StemplayError } from "../errors.ts";
 import type { MidiMessage } from "./midi_message.ts";
+import { validateAction } from "./actions.ts";
 
 /** An operator action as the command layer takes it: a plain object with a `type`. */
 export interface MidiAction {
@@ -57,30 +58,10 @@ export interface MidiSettings {
   map?: MidiMapEntry[];
 }
 
-/** Actions that need no parameter, so the map may name them by a string. */
-export const PARAMETERLESS_ACTIONS: readonly string[] = [
-  "play",
-  "pause",
-  "togglePlay",
-  "stop",
-  "next",
-  "previous",
-  "cancelJump",
-  "vamp",
-  "exitLoop",
-  "countIn",
-  "fadeOut",
-  "fadeIn",
-  "reopenDevice",
-  "latencyMonitor",
-];
 /** Actions that take the program number of `"program": "any"`, and under which key. */
 const PROGRAM_TAKERS: Record<string, string> = { goto: "song", jump: "marker" };
 
 const ENTRY_KEYS = ["note", "cc", "min", "max", "program", "channel", "action"];
-
-/** Checks an action object; the command layer's validator once it is wired in. */
-export type ActionCheck = (action: MidiAction) => void;
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -101,7 +82,7 @@ const isByte = (value: unknown) =>
  * Checks a mapping. Returns every problem as "<path>: <what is wrong>", paths relative to the
  * map (e.g. `[2].note`); an empty list when it is fine.
  */
-export function midiMapProblems(map: unknown, checkAction?: ActionCheck): string[] {
+export function midiMapProblems(map: unknown): string[] {
   if (!Array.isArray(map)) return [`: must be an array of entries, got ${show(map)}`];
   const problems: string[] = [];
   map.forEach((entry, index) => {
@@ -143,34 +124,37 @@ export function midiMapProblems(map: unknown, checkAction?: ActionCheck): string
       problems.push(`${at}.channel: must be an integer from 1 to 16, got ${show(entry.channel)}`);
     }
     const action = entry.action;
-    if (typeof action === "string") {
-      const takesProgram = entry.program === "any" && action in PROGRAM_TAKERS;
-      if (!PARAMETERLESS_ACTIONS.includes(action) && !takesProgram) {
-        problems.push(
-          `${at}.action: ${show(action)} is not an action that needs nothing more ` +
-            `(those are ${PARAMETERLESS_ACTIONS.join(", ")}); write the whole action, ` +
-            `e.g. { "type": "jump", "marker": "Chorus" }`,
-        );
-      }
-    } else if (isObject(action) && typeof action.type === "string") {
-      if (entry.program === "any" && !(action.type in PROGRAM_TAKERS)) {
-        problems.push(`${at}.action: "program": "any" only goes with goto or jump`);
-      } else if (checkAction) {
-        try {
-          checkAction(
-            entry.program === "any" ? programAction(action as MidiAction, 0) : action as MidiAction,
-          );
-        } catch (error) {
-          problems.push(`${at}.action: ${error instanceof Error ? error.message : error}`);
-        }
-      }
-    } else {
+    const named = typeof action === "string";
+    if (!named && !(isObject(action) && typeof action.type === "string")) {
       problems.push(
         `${at}.action: must be an action name or an object with a "type", got ${show(action)}`,
       );
+      return;
+    }
+    const object: MidiAction = named ? { type: action } : action as MidiAction;
+    if (entry.program === "any" && object.type in PROGRAM_TAKERS) {
+      if (!named) problems.push(...checked(at, programAction(object, 0), false));
+      else problems.push(...checked(at, programAction(object, 0), true));
+    } else {
+      problems.push(...checked(at, object, named));
     }
   });
   return problems;
+}
+
+/** The command layer's verdict on one mapped action, as map problems. */
+function checked(at: string, action: MidiAction, named: boolean): string[] {
+  try {
+    validateAction(action);
+    return [];
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const hint = named
+      ? ` (a name alone only does for actions that need nothing more; write the whole ` +
+        `action, e.g. { "type": "jump", "marker": "Chorus" })`
+      : "";
+    return [`${at}.action: ${reason}${hint}`];
+  }
 }
 
 /**
@@ -178,8 +162,8 @@ export function midiMapProblems(map: unknown, checkAction?: ActionCheck): string
  *
  * @throws {StemplayError} `MIDI_MAP` naming every bad key by its path (`map[2].note`)
  */
-export function checkMidiMap(map: unknown, checkAction?: ActionCheck): MidiMapEntry[] {
-  const problems = midiMapProblems(map, checkAction);
+export function checkMidiMap(map: unknown): MidiMapEntry[] {
+  const problems = midiMapProblems(map);
   if (problems.length > 0) {
     throw new StemplayError("MIDI_MAP", problems.map((p) => `map${p}`).join("; "));
   }
