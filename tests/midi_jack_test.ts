@@ -22,6 +22,7 @@ import {
 import { MidiSender, readLines } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
+import { Pane, PROMPT } from "./support/tmux_pane.ts";
 
 const RATE = JACK_RATE;
 const SCALE = 2 ** 20; // sample i of the stem is (i + 1) / SCALE: exact in float32 and int32
@@ -259,6 +260,75 @@ Deno.test({
           }
         });
       } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+{
+  const name = "MIDI learn on the play screen: L, an action's key, the pedal: mapped and saved";
+  Deno.test({
+    name,
+    ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name) ||
+      ignoreWithout("tmux", name),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      requireTool("jackd", name);
+      requireTool("jack_connect", name);
+      requireTool("cc", name);
+      requireTool("tmux", name);
+      const dir = await Deno.makeTempDir({ prefix: "stemplay-midi-learn-" });
+      const pane = new Pane(100, 30);
+      try {
+        const song = await writeRampSong(dir);
+        const settingsPath = join(dir, "stemplay.json");
+        await Deno.writeTextFile(
+          settingsPath,
+          JSON.stringify({
+            audio: { backend: "jack", channels: JACK_OUTPUTS, blockFrames: JACK_PERIOD },
+            midi: { input: "jack" },
+          }),
+        );
+        await withJackServer(async (server) => {
+          await pane.start(dir);
+          const cli = new URL("../cli.ts", import.meta.url).pathname;
+          await pane.type(
+            `JACK_DEFAULT_SERVER=${server.name} ${Deno.execPath()} run -A ${cli} play ${song}`,
+            true,
+          );
+          await pane.waitFor((s) => s.includes("> PLAYING"), "the screen, playing");
+          const sender = await MidiSender.start(server);
+          try {
+            await server.connect(sender.port, "stemplay:midi_in");
+            await sleep(200);
+            await pane.keys("L");
+            await pane.waitFor((s) => s.includes("press the key of the action"), "learn");
+            await pane.keys("Space");
+            await pane.waitFor((s) => s.includes("press the pedal for togglePlay"), "the pedal");
+            await sender.send([0xb3, 64, 127]); // a sustain pedal on channel 4, pressed
+            const screen = await pane.waitFor((s) => s.includes("saved to"), "the save");
+            assert.match(screen, /cc 64 = 127, ch 4 → togglePlay/);
+            assert.match(screen, /> PLAYING/, "the learnt press did not act");
+            const saved = JSON.parse(await Deno.readTextFile(settingsPath));
+            assert.deepEqual(saved.midi, {
+              input: "jack",
+              map: [{ cc: 64, channel: 4, min: 64, action: "togglePlay" }],
+            });
+            assert.equal(saved.audio.backend, "jack", "the rest of the file is kept");
+            // The pedal now does it: release, then press again.
+            await sender.send([0xb3, 64, 0]);
+            await sender.send([0xb3, 64, 127]);
+            await pane.waitFor((s) => s.includes("|| PAUSED"), "the pedal to pause");
+            await pane.keys("q");
+            await pane.waitFor((s) => s.includes(PROMPT.trim()), "the shell again");
+          } finally {
+            await sender.stop();
+          }
+        });
+      } finally {
+        await pane.close();
         await Deno.remove(dir, { recursive: true });
       }
     },

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { parseMidi } from "../src/control/midi_message.ts";
 import { checkMidiMap, MidiMapper, midiMapProblems } from "../src/control/midi_map.ts";
 import { StemplayError } from "../src/errors.ts";
+import { learnedEntry, saveMidiMap, withLearned } from "../src/control/midi_learn.ts";
 
 Deno.test("parseMidi: note on/off, CC and program change with their channel", () => {
   assert.deepEqual(parseMidi([0x90, 60, 100]), {
@@ -124,4 +125,56 @@ Deno.test("MIDI map: every bad key is named by its path, in one error", () => {
       /map\[0\]\.note/.test(error.message),
   );
   assert.deepEqual(midiMapProblems("nope"), [': must be an array of entries, got "nope"']);
+});
+
+Deno.test("MIDI learn: entries from what the pedal sent, replacing the same trigger, saved", async () => {
+  const jump = { type: "jump", marker: 2, at: "bar" };
+  assert.deepEqual(learnedEntry(parseMidi([0x90, 60, 9])!, { type: "next" }), {
+    note: 60,
+    channel: 1,
+    action: "next",
+  });
+  assert.deepEqual(learnedEntry(parseMidi([0xb2, 64, 0])!, jump), {
+    cc: 64,
+    channel: 3,
+    min: 0,
+    max: 63,
+    action: jump,
+  });
+  assert.deepEqual(learnedEntry(parseMidi([0xc0, 5])!, { type: "stop" }), {
+    program: 5,
+    channel: 1,
+    action: "stop",
+  });
+  const map = withLearned(
+    [{ program: "any", action: "goto" }, { note: 60, channel: 1, action: "play" }],
+    { note: 60, channel: 1, action: "next" },
+  );
+  assert.deepEqual(map, [
+    { note: 60, channel: 1, action: "next" },
+    { program: "any", action: "goto" },
+  ]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/stemplay.json`;
+    await saveMidiMap(path, map); // no file yet: created
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), { midi: { map } });
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ audio: { backend: "jack" }, midi: { input: "alsa" } }),
+    );
+    await saveMidiMap(path, map);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), {
+      audio: { backend: "jack" },
+      midi: { input: "alsa", map },
+    });
+    await Deno.writeTextFile(path, "[]");
+    await assert.rejects(
+      saveMidiMap(path, map),
+      (e) => e instanceof StemplayError && e.code === "SETTINGS",
+    );
+    assert.equal(await Deno.readTextFile(path), "[]", "a refused save leaves the file");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -140,6 +140,10 @@ async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
 export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<KeyOutcome> {
   const show = session.show;
   if (key === "ctrl-c") return "interrupt"; // never asks: the way out when all else fails
+  if (session.learn?.active) {
+    session.learn.key(key);
+    return "continue";
+  }
   if (show.jumpPending) {
     show.jumpPending = false;
     if (/^[0-9]$/.test(key)) return run(session, { type: "jump", marker: Number(key), at: "bar" });
@@ -163,6 +167,10 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
       return confirmed(session, "q", "q", "quit") ? "quit" : "continue";
     case "j":
       show.startJump();
+      return "continue";
+    case "L":
+      if (session.learn) session.learn.start();
+      else session.message = 'MIDI learn needs a "midi" section in stemplay.json';
       return "continue";
     case "g":
       show.startSongPick();

@@ -1,6 +1,7 @@
 /**
- * MIDI foot control for the command-line player: when stemplay.json has a `midi.map`, the
- * player listens on its input for the whole session (see docs/midi.md).
+ * MIDI foot control for the command-line player: when stemplay.json has a `midi` section, the
+ * player listens on its input for the whole session, and `L` on the play screen learns a new
+ * mapping (see docs/midi.md).
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { loadSettings } from "../settings.ts";
 
 /**
  * Starts MIDI input from the settings file (`--config`, else stemplay.json), or returns
- * undefined when it maps nothing.
+ * undefined when it has no `midi` section.
  *
  * @param say receives one line naming the port it listens on
  */
@@ -21,10 +22,10 @@ export async function startMidiFromSettings(
   say: (line: string) => void,
 ): Promise<MidiInput | undefined> {
   const { midi } = await loadSettings(configPath);
-  if (!midi.map || midi.map.length === 0) return undefined;
-  const input = await serveMidi(player, { input: midi.input, map: midi.map });
+  if (midi.input === undefined && midi.map === undefined) return undefined;
+  const input = await serveMidi(player, { input: midi.input, map: midi.map ?? [] });
   say(
-    `MIDI: ${midi.map.length} mapped messages on ${
+    `MIDI: ${input.map.length} mapped messages on ${
       input.transport === "jack" ? input.port : `the ALSA sequencer (${input.port})`
     }${midi.input && !["jack", "alsa"].includes(midi.input) ? `, from ${midi.input}` : ""}`,
   );

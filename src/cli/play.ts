@@ -11,6 +11,11 @@ import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
 import { conversionLine } from "./conversion.ts";
 import { startMidiFromSettings } from "./midi.ts";
+import { MidiLearn } from "./midi_learn.ts";
+import { keyAction } from "./keys.ts";
+import type { MidiInput } from "../control/midi.ts";
+import type { MidiAction } from "../control/midi_map.ts";
+import { DEFAULT_SETTINGS_FILE } from "../settings.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
@@ -71,6 +76,7 @@ export async function playOn(
   inputs: string[],
   start: string | undefined,
   command = COMMAND,
+  midi?: { input: MidiInput; settingsPath: string },
 ): Promise<Deno.Signal | undefined> {
   const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
   let song: LoadedSong;
@@ -93,6 +99,18 @@ export async function playOn(
     player.seek(seconds);
   }
   const session = new PlaySession(player, song);
+  if (midi) {
+    session.learn = new MidiLearn(midi.input, midi.settingsPath, {
+      get message() {
+        return session.message;
+      },
+      set message(text: string) {
+        session.message = text;
+      },
+      // Every screen action is a plain JSON object, as a mapping stores it.
+      actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
+    });
+  }
   const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   // A setlist opens stopped on the screen: the show is opened before the service starts.
   if (setlist && screen) session.message = "setlist loaded, stopped: space plays the first song";
@@ -138,6 +156,10 @@ export async function playCommand(args: string[]): Promise<number> {
   await using player = await openPlayer(options, warn);
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) surfaces.lines().forEach(warn);
-  await using _midi = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
-  return signalExitCode(await playOn(player, parsed.positionals, stringFlag(parsed, "start")));
+  const settingsPath = stringFlag(parsed, "config") ?? DEFAULT_SETTINGS_FILE;
+  await using input = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
+  const midi = input && { input, settingsPath };
+  return signalExitCode(
+    await playOn(player, parsed.positionals, stringFlag(parsed, "start"), COMMAND, midi),
+  );
 }

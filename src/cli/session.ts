@@ -11,6 +11,7 @@ import type { LatencyStats } from "../stats.ts";
 import type { LoadedSong, Marker } from "./song_source.ts";
 import { ShowControls } from "./show_controls.ts";
 import { ControlSurface } from "../control/surface.ts";
+import type { MidiLearn } from "./midi_learn.ts";
 
 /** Seconds that ← and → jump. */
 export const SEEK_STEP_SECONDS = 5;
@@ -37,6 +38,8 @@ export class PlaySession {
   readonly show: ShowControls;
   /** The operator actions every key goes through (shared with any other surface). */
   readonly control: ControlSurface;
+  /** MIDI learn (`L`), when a MIDI input runs. */
+  learn?: MidiLearn;
   #song: LoadedSong;
   #levels: number[] = [];
   #lastMeterAt = 0;

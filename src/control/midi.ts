@@ -74,7 +74,9 @@ export class MidiInput {
   readonly #native: Native;
   readonly #handle: Deno.PointerValue;
   readonly #player: Player;
-  readonly #mapper: MidiMapper;
+  #mapper: MidiMapper;
+  #map: MidiMapEntry[];
+  #learner?: (message: MidiMessage) => void;
   readonly #options: ServeMidiOptions;
   #loop: Promise<void> = Promise.resolve();
   #closing?: Promise<void>;
@@ -99,6 +101,7 @@ export class MidiInput {
     this.#handle = handle;
     this.#player = player;
     this.#options = options;
+    this.#map = options.map;
     this.#mapper = new MidiMapper(options.map);
     this.transport = transport;
     this.port = `${MIDI_CLIENT}:${MIDI_PORT}`;
@@ -124,6 +127,12 @@ export class MidiInput {
     const message = parseMidi(bytes);
     if (!message) {
       this.#counts.unknown++;
+      return;
+    }
+    if (this.#learner && message.kind !== "noteOff") {
+      const learner = this.#learner;
+      this.#learner = undefined;
+      learner(message); // learnt, not acted on
       return;
     }
     const action = this.#mapper.actionFor(message);
@@ -156,6 +165,30 @@ export class MidiInput {
   #recordLatency(timeNs: bigint): void {
     const now = this.#native.sp_midi_now_ns();
     this.#latencies[this.#latencyCount++ % LATENCY_WINDOW] = Number(now - timeNs) / 1e6;
+  }
+
+  /** The mapping in use. */
+  get map(): MidiMapEntry[] {
+    return structuredClone(this.#map);
+  }
+
+  /** Replaces the mapping (checked first; a bad one changes nothing).
+   * @throws {StemplayError} `MIDI_MAP` naming every bad key by its path */
+  setMap(map: MidiMapEntry[]): void {
+    const checked = checkMidiMap(structuredClone(map));
+    this.#map = checked;
+    this.#mapper = new MidiMapper(checked);
+  }
+
+  /** Resolves with the next note on, CC or program change, which is then not acted on: for
+   * the learn mode. A second call replaces the first (whose promise never resolves). */
+  learn(): Promise<MidiMessage> {
+    return new Promise((resolve) => this.#learner = resolve);
+  }
+
+  /** Stops waiting for a message to learn. */
+  cancelLearn(): void {
+    this.#learner = undefined;
   }
 
   /** Counters and latency so far. */
