@@ -77,3 +77,5 @@ export type { MidiStats, ServeMidiOptions } from "./src/control/midi.ts";
 export type { MidiAction, MidiMapEntry, MidiSettings } from "./src/control/midi_map.ts";
 export { parseMidi } from "./src/control/midi_message.ts";
 export type { MidiMessage } from "./src/control/midi_message.ts";
+export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
+export type { ServeMtcOptions } from "./src/control/mtc.ts";

@@ -526,6 +526,21 @@ export const symbols = {
   /** uint64_t sp_midi_now_ns(void) */
   sp_midi_now_ns: { parameters: [], result: "u64" },
 
+  // ---- MTC out -----------------------------------------------------------------------------
+  /** sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
+   *  const char *client_name, const char *port_name, const char *connect_to, sp_mtc **out_mtc) */
+  sp_mtc_open_jack: {
+    parameters: ["pointer", "u32", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) */
+  sp_mtc_map_song: { parameters: ["pointer", "u32", "u32"], result: "i32" },
+  /** sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) */
+  sp_mtc_counters: { parameters: ["pointer", "buffer"], result: "i32" },
+  /** void sp_mtc_close(sp_mtc *mtc): JACK deactivation waits for the server */
+  sp_mtc_close: { parameters: ["pointer"], result: "void", nonblocking: true },
+
   /** sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *accents,
    *  uint32_t beats, uint64_t frames, uint32_t sample_rate, sp_pcm **out_pcm) */
   sp_click_render: {

@@ -12,63 +12,17 @@
  * rendering can start at any frame. */
 #include <string.h>
 
-#include "internal.h"
+#include "timecode.h"
 
 #define LTC_BITS 80
 #define HALF_BITS (2 * LTC_BITS)
-
-typedef struct {
-    uint32_t num, den;   /* frames per second as a fraction: 30000/1001 for 29.97 */
-    uint32_t nominal;    /* frame labels per second: 24, 25 or 30 */
-    bool drop;           /* drop-frame labels (29.97) */
-} ltc_rate;
-
-static bool ltc_rate_of(uint32_t fps_x100, ltc_rate *rate) {
-    switch (fps_x100) {
-    case 2400: *rate = (ltc_rate){24, 1, 24, false}; return true;
-    case 2500: *rate = (ltc_rate){25, 1, 25, false}; return true;
-    case 2997: *rate = (ltc_rate){30000, 1001, 30, true}; return true;
-    case 3000: *rate = (ltc_rate){30, 1, 30, false}; return true;
-    default: return false;
-    }
-}
-
-static int64_t floor_div(int64_t a, int64_t b) {
-    const int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Frames in one hour of labels: 29.97 drop-frame skips labels 00 and 01 of every minute but
- * each tenth, 108000 - 108 = 107892. */
-static int64_t frames_per_hour(const ltc_rate *rate) {
-    return rate->drop ? 107892 : (int64_t)rate->nominal * 3600;
-}
-
-typedef struct {
-    uint32_t hours, minutes, seconds, frames;
-} ltc_label;
-
-/* The label of frame `count` since 00:00:00:00, wrapped at 24 hours. */
-static ltc_label label_of(const ltc_rate *rate, int64_t count) {
-    const int64_t day = frames_per_hour(rate) * 24;
-    count %= day;
-    if (count < 0) count += day;
-    if (rate->drop) {
-        /* Add back the dropped labels: 18 per ten minutes, 2 per minute after the first. */
-        const int64_t tens = count / 17982, rest = count % 17982;
-        count += 18 * tens + (rest < 2 ? 0 : 2 * ((rest - 2) / 1798));
-    }
-    const int64_t n = rate->nominal;
-    return (ltc_label){(uint32_t)(count / (n * 3600)), (uint32_t)(count / (n * 60) % 60),
-                       (uint32_t)(count / n % 60), (uint32_t)(count % n)};
-}
 
 static void put_bits(uint8_t *bits, int at, int count, uint32_t value) {
     for (int i = 0; i < count; i++) bits[at + i] = (uint8_t)((value >> i) & 1u);
 }
 
 /* The 80 bits of one frame, bit 0 first (user bits zero, sync word 0011111111111101). */
-static void frame_bits(const ltc_rate *rate, ltc_label label, uint8_t bits[LTC_BITS]) {
+static void frame_bits(const sp_tc_rate *rate, sp_tc_label label, uint8_t bits[LTC_BITS]) {
     memset(bits, 0, LTC_BITS);
     put_bits(bits, 0, 4, label.frames % 10);
     put_bits(bits, 8, 2, label.frames / 10);
@@ -103,8 +57,8 @@ static void frame_levels(const uint8_t bits[LTC_BITS], uint8_t levels[HALF_BITS]
 SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
                                uint64_t frames, uint32_t sample_rate, float level,
                                sp_pcm **out_pcm) {
-    ltc_rate rate;
-    SP_CHECK(out_pcm != NULL && ltc_rate_of(fps_x100, &rate) && hour < 24,
+    sp_tc_rate rate;
+    SP_CHECK(out_pcm != NULL && sp_tc_rate_of(fps_x100, &rate) && hour < 24,
              SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(sample_rate >= 8000 && sample_rate <= 768000, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(level > 0.0f && level <= 1.0f, SP_ERROR_INVALID_ARGUMENT);
@@ -116,15 +70,15 @@ SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_f
      * integers (s * 30000 * 160 stays far below 2^63 for any song length). */
     const int64_t per_second = (int64_t)rate.num * HALF_BITS;
     const int64_t divisor = (int64_t)sample_rate * rate.den;
-    const int64_t hour_start = frames_per_hour(&rate) * hour;
+    const int64_t hour_start = sp_tc_frames_per_hour(&rate) * hour;
     int64_t current = INT64_MIN;
     uint8_t bits[LTC_BITS], levels[HALF_BITS];
     for (uint64_t i = 0; i < frames; i++) {
-        const int64_t half = floor_div((first_frame + (int64_t)i) * per_second, divisor);
-        const int64_t frame = floor_div(half, HALF_BITS);
+        const int64_t half = sp_tc_floor_div((first_frame + (int64_t)i) * per_second, divisor);
+        const int64_t frame = sp_tc_floor_div(half, HALF_BITS);
         if (frame != current) {
             current = frame;
-            frame_bits(&rate, label_of(&rate, hour_start + frame), bits);
+            frame_bits(&rate, sp_tc_label_of(&rate, hour_start + frame), bits);
             frame_levels(bits, levels);
         }
         pcm->data[i] = levels[half - frame * HALF_BITS] ? level : -level;

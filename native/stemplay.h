@@ -368,6 +368,24 @@ SP_API void sp_midi_in_close(sp_midi_in *midi);
 /* The clock event times are read from (monotonic ns), for latency measurements. */
 SP_API uint64_t sp_midi_now_ns(void);
 
+/* ---- MTC out (mtc.c; JACK on Linux only, else SP_ERROR_UNSUPPORTED) ----------------------- */
+typedef struct sp_mtc sp_mtc;
+
+/* Opens a JACK client `client_name` (exactly) with a MIDI output port `port_name` that sends
+ * MIDI timecode at fps_x100 (2400, 2500, 2997 drop-frame, 3000) for the engine's playing song:
+ * quarter frames while it plays, a full-frame message after every jump. Only groups mapped with
+ * sp_mtc_map_song send timecode. The JACK server must run at the engine's rate
+ * (SP_ERROR_FORMAT). Connects the port to `connect_to` when not NULL. Close it before the
+ * engine is destroyed. */
+SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
+                                  const char *client_name, const char *port_name,
+                                  const char *connect_to, sp_mtc **out_mtc);
+/* Group `group` (a song) starts at hour:00:00:00. */
+SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
+/* counters[0]: full-frame messages sent, counters[1]: quarter frames sent. */
+SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters);
+SP_API void sp_mtc_close(sp_mtc *mtc);
+
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
 /* Makes every callback busy-wait until it has lasted ns nanoseconds (wall time), to give the
  * monitor a known load. */

@@ -202,6 +202,10 @@ export class Player extends EventTarget {
   #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
   #songLoading = false;
   #ltc?: LtcOptions;
+  /** The timecode hour of each song's group (see timecode.ts). */
+  #songHours = new Map<number, number>();
+  /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
+  #closeHooks = new Set<() => Promise<void>>();
   /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
   #trackBytes = new WeakMap<Track, number>();
   #closed = false;
@@ -527,6 +531,10 @@ export class Player extends EventTarget {
       clickRoute: description.clickRoute,
     };
     const length = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+    this.#songHours.set(group, songHour(setlistIndex));
+    this.dispatchEvent(
+      new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
+    );
     try {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
       if (this.#ltc) {
@@ -597,6 +605,18 @@ export class Player extends EventTarget {
       if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
+  }
+
+  /** @internal The timecode hour of each prepared song's group; a "songprepared" event
+   * ({ group, hour }) announces each new one. */
+  get songHours(): ReadonlyMap<number, number> {
+    return this.#songHours;
+  }
+
+  /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */
+  beforeClose(hook: () => Promise<void>): () => void {
+    this.#closeHooks.add(hook);
+    return () => this.#closeHooks.delete(hook);
   }
 
   /** SMPTE linear timecode out (undefined: none). Setting it applies to songs loaded from
@@ -1012,6 +1032,8 @@ export class Player extends EventTarget {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Outputs that read the engine from their own threads (MTC) close before it is freed.
+    await Promise.all([...this.#closeHooks].map((hook) => hook()));
     if (this.#timer !== undefined) clearInterval(this.#timer);
     leaked.unregister(this);
     for (const track of this.#tracks) track.markRemoved();

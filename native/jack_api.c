@@ -1,0 +1,47 @@
+/* jack_api.c: libjack loaded at run time (see jack_api.h). */
+#include "jack_api.h"
+
+#ifdef __linux__
+#include <dlfcn.h>
+#include <string.h>
+
+#define LOAD(field, name) \
+    if (!(*(void **)&api->field = dlsym(api->library, name))) goto missing
+
+sp_result sp_jack_api_load(sp_jack_api *api) {
+    memset(api, 0, sizeof *api);
+    api->library = dlopen("libjack.so.0", RTLD_NOW);
+    if (!api->library) api->library = dlopen("libjack.so", RTLD_NOW);
+    if (!api->library) return SP_ERROR_NO_BACKEND;
+    LOAD(client_open, "jack_client_open");
+    LOAD(client_close, "jack_client_close");
+    LOAD(set_process_callback, "jack_set_process_callback");
+    LOAD(port_register, "jack_port_register");
+    LOAD(activate, "jack_activate");
+    LOAD(deactivate, "jack_deactivate");
+    LOAD(port_get_buffer, "jack_port_get_buffer");
+    LOAD(midi_get_event_count, "jack_midi_get_event_count");
+    LOAD(midi_event_get, "jack_midi_event_get");
+    LOAD(midi_clear_buffer, "jack_midi_clear_buffer");
+    LOAD(midi_event_write, "jack_midi_event_write");
+    LOAD(connect, "jack_connect");
+    LOAD(port_name, "jack_port_name");
+    LOAD(get_sample_rate, "jack_get_sample_rate");
+    return SP_OK;
+missing:
+    sp_jack_api_unload(api);
+    return SP_ERROR_NO_BACKEND;
+}
+
+sp_result sp_jack_api_open(sp_jack_api *api, const char *name, jack_client_t **out) {
+    int status = 0;
+    *out = api->client_open(name, JACK_NO_START_SERVER | JACK_USE_EXACT_NAME, &status);
+    if (*out) return SP_OK;
+    return (status & JACK_NAME_NOT_UNIQUE) ? SP_ERROR_BUSY : SP_ERROR_NO_BACKEND;
+}
+
+void sp_jack_api_unload(sp_jack_api *api) {
+    if (api->library) dlclose(api->library);
+    api->library = NULL;
+}
+#endif

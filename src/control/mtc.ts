@@ -1,0 +1,111 @@
+/**
+ * MIDI timecode out: `serveMtc(player, { fps })` opens a JACK MIDI output port
+ * `stemplay-mtc:mtc_out` that sends MTC for the song playing: quarter frames while it plays, a
+ * full-frame message after every jump (play from a stop, seek, marker jump, loop seam, song
+ * change). It uses the song-hour scheme of the LTC (docs/timecode.md): a single song starts at
+ * 01:00:00:00, setlist song n at n:00:00:00; a count-in sends none. The quarter frames are
+ * written by the JACK process callback in C (native/mtc.c) from the engine's position, so they
+ * follow the audio within one JACK period, without JavaScript in the loop.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { outPointer, resultCode, toCString } from "../native.ts";
+import type { Player } from "../player.ts";
+import { checkLtcOptions, type LtcFps } from "../timecode.ts";
+
+/** The JACK client and port of the MTC output. */
+export const MTC_CLIENT = "stemplay-mtc";
+export const MTC_PORT = "mtc_out";
+
+/** How to serve MTC. */
+export interface ServeMtcOptions {
+  /** 24, 25, 29.97 (drop-frame) or 30. */
+  fps: LtcFps;
+  /** A JACK MIDI input port to connect the output to (e.g. a lighting desk's). */
+  connectTo?: string;
+}
+
+/** A running MTC output. Close it with `close()` (closing the player closes it first). */
+export class MtcOutput {
+  readonly #player: Player;
+  readonly #handle: Deno.PointerValue;
+  readonly #listener: (event: Event) => void;
+  readonly #undoHook: () => void;
+  #closing?: Promise<void>;
+  /** The JACK port, "stemplay-mtc:mtc_out". */
+  readonly port = `${MTC_CLIENT}:${MTC_PORT}`;
+
+  /** @internal */
+  constructor(player: Player, handle: Deno.PointerValue) {
+    this.#player = player;
+    this.#handle = handle;
+    const native = player.native;
+    for (const [group, hour] of player.songHours) native.sp_mtc_map_song(handle, group, hour);
+    this.#listener = (event) => {
+      const { group, hour } = (event as CustomEvent<{ group: number; hour: number }>).detail;
+      native.sp_mtc_map_song(handle, group, hour);
+    };
+    player.addEventListener("songprepared", this.#listener);
+    this.#undoHook = player.beforeClose(() => this.close());
+  }
+
+  /** Messages sent so far. */
+  get counters(): { fullFrames: number; quarterFrames: number } {
+    const counters = new BigUint64Array(2);
+    if (!this.#closing) this.#player.native.sp_mtc_counters(this.#handle, counters);
+    return { fullFrames: Number(counters[0]), quarterFrames: Number(counters[1]) };
+  }
+
+  /** Stops sending and closes the port. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#player.removeEventListener("songprepared", this.#listener);
+      this.#undoHook();
+      await this.#player.native.sp_mtc_close(this.#handle);
+    })();
+    return this.#closing;
+  }
+
+  /** `await using mtc = await serveMtc(…)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Opens the MTC output of `player` on JACK.
+ *
+ * @throws {StemplayError} `INVALID_ARGUMENT` for a bad fps; `MTC_OUTPUT` when JACK is not
+ *   running, the client name is taken, the server's rate is not the engine's, or `connectTo`
+ *   does not exist; `UNSUPPORTED` off Linux
+ */
+export async function serveMtc(player: Player, options: ServeMtcOptions): Promise<MtcOutput> {
+  player.assertOpen("serve MTC");
+  const { fps } = checkLtcOptions({ fps: options.fps, output: 1 }, 1, "mtc");
+  const cell = new BigUint64Array(1);
+  const result = await player.native.sp_mtc_open_jack(
+    player.engine,
+    Math.round(fps * 100),
+    toCString(MTC_CLIENT),
+    toCString(MTC_PORT),
+    options.connectTo === undefined ? null : toCString(options.connectTo),
+    cell,
+  );
+  if (result !== 0) {
+    const code = resultCode(result);
+    const reasons: Record<string, string> = {
+      NO_BACKEND: "no JACK server is running, or libjack is not installed",
+      BUSY: `a JACK client named "${MTC_CLIENT}" already exists`,
+      FORMAT: `the JACK server does not run at the engine's rate (${player.sampleRate} Hz)`,
+      DEVICE: `the port could not be created or connected to ${options.connectTo}`,
+      UNSUPPORTED: "MTC output is only built on Linux",
+    };
+    throw new StemplayError(
+      code === "UNSUPPORTED" ? code : "MTC_OUTPUT",
+      `cannot open MTC output on JACK: ${reasons[code] ?? code}`,
+    );
+  }
+  return new MtcOutput(player, outPointer(cell));
+}
