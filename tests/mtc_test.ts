@@ -56,7 +56,7 @@ Deno.test({
     requireTool("cc", name);
     const dir = await Deno.makeTempDir({ prefix: "stemplay-mtc-" });
     const audioPath = join(dir, "audio.f32");
-    let lines: string[] = [];
+    const lines: string[] = [];
     try {
       const folder = join(dir, "ramp");
       await Deno.mkdir(folder);
