@@ -1,6 +1,6 @@
 /**
  * A private JACK server for tests: Debian's jackd2 with the dummy driver, in user space
- * (`--no-realtime`), 48 kHz, 64-frame periods, 8 playback and 2 capture ports, under its own
+ * (`--no-realtime`) and synchronous (`--sync`), 48 kHz, 64-frame periods, 8 playback and 2 capture ports, under its own
  * server name so parallel runs never share a server. Clients reach it through
  * `JACK_DEFAULT_SERVER` (see {@linkcode JackServer.env}); the engine's miniaudio JACK backend
  * reads the same variable, so {@linkcode withJackServer} sets it in this process too.
@@ -69,6 +69,10 @@ export class JackServer {
         "-n",
         name,
         ...(options.realtime ? ["--realtime"] : ["--no-realtime"]),
+        // Synchronous: each cycle waits for every client. Without real-time scheduling a busy
+        // machine makes cycles late, and in JACK2's default asynchronous mode a late client's
+        // buffer is then read before it is written (a recording repeats or skips a block).
+        "--sync",
         "-d",
         "dummy",
         "-r",
