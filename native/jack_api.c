@@ -37,7 +37,11 @@ sp_result sp_jack_api_open(sp_jack_api *api, const char *name, jack_client_t **o
     int status = 0;
     *out = api->client_open(name, JACK_NO_START_SERVER | JACK_USE_EXACT_NAME, &status);
     if (*out) return SP_OK;
-    return (status & JACK_NAME_NOT_UNIQUE) ? SP_ERROR_BUSY : SP_ERROR_NO_BACKEND;
+    /* No server: JackServerFailed. A taken exact name: JackNameNotUnique in JACK1; jackd2
+     * answers JackServerError from a server that runs (measured: status 0x21). */
+    if (status & JACK_SERVER_FAILED) return SP_ERROR_NO_BACKEND;
+    return (status & (JACK_NAME_NOT_UNIQUE | JACK_SERVER_ERROR)) ? SP_ERROR_BUSY
+                                                                  : SP_ERROR_NO_BACKEND;
 }
 
 void sp_jack_api_unload(sp_jack_api *api) {

@@ -16,7 +16,7 @@ typedef struct {
     unsigned char *buffer;
 } jack_midi_event_t;
 enum { JACK_NO_START_SERVER = 0x01, JACK_USE_EXACT_NAME = 0x02 };
-enum { JACK_NAME_NOT_UNIQUE = 0x04 };
+enum { JACK_NAME_NOT_UNIQUE = 0x04, JACK_SERVER_FAILED = 0x10, JACK_SERVER_ERROR = 0x20 };
 enum { JACK_PORT_IS_INPUT = 0x1, JACK_PORT_IS_OUTPUT = 0x2 };
 #define JACK_MIDI_TYPE "8 bit raw midi"
 

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidi } from "../mod.ts";
+import { Player, serveMidi, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/wav.ts";
 import { decodeWav } from "../src/wav.ts";
 import {
@@ -332,6 +332,49 @@ Deno.test({
         await pane.close();
         await Deno.remove(dir, { recursive: true });
       }
+    },
+  });
+}
+
+{
+  const name = "MIDI: closing the player closes its MIDI input; a taken client name is an error";
+  Deno.test({
+    name,
+    ignore: ignoreWithout("jackd", name),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      requireTool("jackd", name);
+      await withJackServer(async (server) => {
+        const player = await Player.open({ backend: "jack", channels: JACK_OUTPUTS });
+        const midi = await serveMidi(player, { map: [{ note: 60, action: "play" }] });
+        assert.equal(midi.transport, "jack", "the default input on JACK is JACK");
+        assert.ok((await server.ports()).includes("stemplay:midi_in"));
+        await assert.rejects(
+          serveMidi(player, { input: "jack", map: [] }),
+          (error) =>
+            error instanceof StemplayError && error.code === "MIDI_INPUT" &&
+            /already exists/.test(error.message),
+        );
+        await assert.rejects(
+          serveMidi(player, { input: "jack", map: [{ note: 300, action: "play" }] }),
+          (error) => error instanceof StemplayError && error.code === "MIDI_MAP",
+        );
+        await player.close();
+        assert.ok(!(await server.ports()).includes("stemplay:midi_in"), "the port outlived");
+        await midi.close(); // idempotent after the player closed it
+      });
+      await assert.rejects(
+        (async () => {
+          const player = await Player.open({ backend: "null" });
+          try {
+            await serveMidi(player, { input: "jack", map: [] });
+          } finally {
+            await player.close();
+          }
+        })(),
+        (error) => error instanceof StemplayError && /no JACK server/.test(error.message),
+      );
     },
   });
 }

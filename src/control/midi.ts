@@ -69,7 +69,7 @@ const EVENT_BYTES = 16;
 const BATCH = 256;
 const LATENCY_WINDOW = 4096;
 
-/** A running MIDI input. Close it with `close()`. */
+/** A running MIDI input. Close it with `close()` (closing the player closes it first). */
 export class MidiInput {
   readonly #native: Native;
   readonly #handle: Deno.PointerValue;
@@ -79,6 +79,7 @@ export class MidiInput {
   #learner?: (message: MidiMessage) => void;
   readonly #options: ServeMidiOptions;
   #loop: Promise<void> = Promise.resolve();
+  #undoHook: () => void;
   #closing?: Promise<void>;
   #counts = { unknown: 0, unmapped: 0, dispatched: 0, failed: 0 };
   #latencies = new Float64Array(LATENCY_WINDOW);
@@ -106,6 +107,8 @@ export class MidiInput {
     this.transport = transport;
     this.port = `${MIDI_CLIENT}:${MIDI_PORT}`;
     this.#loop = this.#run();
+    // Closing the player closes the input too (its waiting call would keep the process alive).
+    this.#undoHook = player.beforeClose(() => this.close());
   }
 
   async #run(): Promise<void> {
@@ -216,6 +219,7 @@ export class MidiInput {
   /** Stops listening and closes the port. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#undoHook();
       this.#native.sp_midi_in_wake(this.#handle);
       await this.#loop;
       await this.#native.sp_midi_in_close(this.#handle);
