@@ -59,7 +59,7 @@ export interface MidiStats {
   unmapped: number;
   /** Actions handed to the player. */
   dispatched: number;
-  /** Actions the player refused (the error is in `lastError`). */
+  /** Of those, actions the player refused (the error is in `lastError`). */
   failed: number;
   /** Milliseconds from message to action, over the last 4096 actions. */
   latency: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
@@ -121,12 +121,12 @@ export class MidiInput {
       for (let i = 0; i < count[0]; i++) {
         const at = i * EVENT_BYTES;
         const size = events[at + 8];
-        this.#handle_(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true));
+        this.#receive(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true));
       }
     }
   }
 
-  #handle_(bytes: Uint8Array, timeNs: bigint): void {
+  #receive(bytes: Uint8Array, timeNs: bigint): void {
     const message = parseMidi(bytes);
     if (!message) {
       this.#counts.unknown++;
