@@ -37,6 +37,7 @@ import {
   type LtcOptions,
   renderLtc,
   songHour,
+  TIMECODE_BUS,
 } from "./timecode.ts";
 import { beatGrid, type TempoSegment } from "./tempo.ts";
 import { loadSetlist } from "./setlist.ts";
@@ -596,11 +597,12 @@ export class Player extends EventTarget {
     return this.#buses.problems(tracks);
   }
 
-  /** A timecode track for the song's timeline, routed to the LTC output. */
+  /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
   #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
     const decoded = renderLtc(this.native, ltc, hour, 0, frames, this.sampleRate);
     try {
-      return this.#createTrack(decoded, { name: LTC_TRACK_NAME, route: [ltc.output] }, group);
+      const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
+      return this.#createTrack(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
     } catch (error) {
       if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
       throw error;
@@ -625,7 +627,17 @@ export class Player extends EventTarget {
     return this.#ltc && { ...this.#ltc };
   }
   set ltc(options: LtcOptions | undefined) {
-    this.#ltc = options === undefined ? undefined : checkLtcOptions(options, this.channels);
+    const checked = options === undefined ? undefined : checkLtcOptions(options, this.channels);
+    if (
+      checked && checked.output === undefined && !this.buses.some((b) => b.name === TIMECODE_BUS)
+    ) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
+          `the rig profile (buses: ${this.buses.map((b) => b.name).join(", ")})`,
+      );
+    }
+    this.#ltc = checked;
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old

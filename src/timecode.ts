@@ -23,8 +23,9 @@ export type LtcFps = 24 | 25 | 29.97 | 30;
 export interface LtcOptions {
   /** Frames per second: 24, 25, 29.97 (drop-frame) or 30. */
   fps: LtcFps;
-  /** The output (1-based) the timecode track is routed to. */
-  output: number;
+  /** The output (1-based) the timecode track is routed to. Without it the track goes to the
+   * rig profile's bus named "timecode" (TIMECODE_BUS). */
+  output?: number;
   /** Peak level in dBFS, from -40 to 0. Default -12. */
   levelDb?: number;
 }
@@ -33,6 +34,8 @@ const FPS: readonly LtcFps[] = [24, 25, 29.97, 30];
 const DEFAULT_LEVEL_DB = -12;
 /** The track name of the generated timecode. */
 export const LTC_TRACK_NAME = "timecode";
+/** The rig-profile bus the timecode plays on when `ltc.output` is not given. */
+export const TIMECODE_BUS = "timecode";
 
 /**
  * Checks LTC options against an engine of `outputs` channels.
@@ -59,14 +62,19 @@ export function checkLtcOptions(options: unknown, outputs: number, where = "ltc"
     fail("fps", `must be one of ${FPS.join(", ")} (29.97 is drop-frame), got ${record.fps}`);
   }
   const output = record.output;
-  if (typeof output !== "number" || !Number.isInteger(output) || output < 1 || output > outputs) {
+  if (
+    output !== undefined &&
+    (typeof output !== "number" || !Number.isInteger(output) || output < 1 || output > outputs)
+  ) {
     fail("output", `must be an output from 1 to ${outputs}, got ${output}`);
   }
   const level = record.levelDb ?? DEFAULT_LEVEL_DB;
   if (typeof level !== "number" || !Number.isFinite(level) || level < -40 || level > 0) {
     fail("levelDb", `must be dBFS from -40 to 0, got ${level}`);
   }
-  return { fps: record.fps as LtcFps, output: output as number, levelDb: level as number };
+  const checked: LtcOptions = { fps: record.fps as LtcFps, levelDb: level as number };
+  if (output !== undefined) checked.output = output as number;
+  return checked;
 }
 
 /** The hour a song's timecode starts at: setlist song `index` (0-based) reads index + 1,

@@ -221,6 +221,7 @@ Deno.test("LTC options are checked with the key at fault", async () => {
     assert.throws(() => (player.ltc = { fps: 23.976 as 24, output: 1 }), /ltc\.fps/);
     assert.throws(() => (player.ltc = { fps: 25, output: 3 }), /ltc\.output.*1 to 2/);
     assert.throws(() => (player.ltc = { fps: 25, output: 1, levelDb: 3 }), /ltc\.levelDb/);
+    assert.throws(() => (player.ltc = { fps: 25 }), /"timecode" bus/);
     assert.equal(player.ltc, undefined, "a refused setting leaves none");
     player.ltc = { fps: 25, output: 2 };
     assert.deepEqual(player.ltc, { fps: 25, output: 2, levelDb: -12 });
@@ -232,3 +233,37 @@ Deno.test("LTC options are checked with the key at fault", async () => {
     /ltc\.output/,
   );
 });
+
+{
+  const name = "LTC on the rig profile's timecode bus when no output is given";
+  Deno.test({
+    name,
+    ignore: ignoreWithout("cc", name),
+    async fn() {
+      requireTool("cc", name);
+      const dir = await Deno.makeTempDir({ prefix: "stemplay-ltc-bus-" });
+      const player = await Player.open({
+        backend: "offline",
+        sampleRate: RATE,
+        channels: 3,
+        blockFrames: BLOCK,
+        buses: { FOH: { outputs: [1] }, timecode: { outputs: [3], protected: true } },
+        ltc: { fps: 30 },
+      });
+      try {
+        await player.loadSong(await writeSong(dir, "song", 3));
+        const timecode = player.tracks.find((track) => track.name === "timecode");
+        assert.equal(timecode?.bus, "timecode");
+        player.play();
+        const out = player.render(2 * RATE);
+        assert.equal(out[1].every((sample) => sample === 0), true, "output 2 is not silent");
+        const decoded = await decodeLtc(out[2], RATE, 30);
+        assert.equal(labelOf(decoded[0]), "01:00:00:00");
+        assert.ok(decoded.length >= 58, `only ${decoded.length} frames decoded on output 3`);
+      } finally {
+        await player.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
