@@ -171,8 +171,8 @@ Deno.test("settings: every bad key is named with its path and the problem", () =
     ]],
     [{ midi: { port: "x" } }, ["midi.port", "unknown key"]],
     [{ timecode: { ltc: { fps: 23.976, output: 1 } } }, ["timecode.ltc.fps", "23.976"]],
-    [{ timecode: { ltc: { fps: 25 } } }, ["timecode.ltc.output"]],
     [{ timecode: { ltc: 25 } }, ["timecode.ltc", "object"]],
+    [{ timecode: { ltc: { fps: 25, output: 0 } } }, ["timecode.ltc.output", "0"]],
     [[], ["object"]],
     ["safe", ["object"]],
   ];
