@@ -50,7 +50,7 @@ Deno.test({
       const env = Object.entries(server.env).map(([key, value]) => `${key}=${value}`).join(" ");
       await pane.type(
         `env ${env} ${Deno.execPath()} run -A ${CLI} play song.json --backend pulseaudio ` +
-          `--channels 4 --rate ${RATE} --block 1024; echo "exit=$?"`,
+          `--channels 4 --rate ${RATE} --block 2048; echo "exit=$?"`,
         true,
       );
       let screen = await pane.waitFor(
@@ -92,19 +92,17 @@ Deno.test({
       const fading = out1.slice(windowOf(fadeAt) + 1).map((value, k) => ({ value, k }))
         .filter(({ value }) => value > soloed(out1) * 0.05 && value < soloed(out1) * 0.9);
       assert.ok(fading.length >= 3, `FOH faded through several windows (${fading.length})`);
-      for (const { k } of fading) {
-        const w = windowOf(fadeAt) + 1 + k;
-        for (
-          const [label, values, reference] of [["3", out3, before3], ["4", out4, before3]] as const
-        ) {
-          const ratio = values[w] / reference;
-          assert.ok(
-            ratio > 0.97 && ratio < 1.03,
-            `output ${label} during the fade at ${(w * 0.2).toFixed(1)} s: ${
-              ratio.toFixed(3)
-            } of full`,
-          );
-        }
+      // Faded, the in-ears would follow FOH below 0.9 of full in every one of these windows.
+      // Held, they stay at full; a busy machine's stream underrun (a few ms PulseAudio fills
+      // with silence) can dent one window, so: the median at full, and no window near a fade.
+      for (
+        const [label, values, reference] of [["3", out3, before3], ["4", out4, before3]] as const
+      ) {
+        const ratios = fading.map(({ k }) => values[windowOf(fadeAt) + 1 + k] / reference);
+        const held = median(ratios);
+        assert.ok(held > 0.97 && held < 1.03, `output ${label} during the fade: ${held} of full`);
+        const lowest = Math.min(...ratios);
+        assert.ok(lowest > 0.9, `output ${label} fell to ${lowest.toFixed(3)} of full in the fade`);
       }
       for (const w of [windowOf(soloAt) + 3, windowOf(fadeAt) - 2]) {
         const ratio = out3[w] / before3;
