@@ -126,50 +126,78 @@ const soxFile = (args: string[], seconds = 0.3, channels = 2) => (path: string) 
     () => {},
   );
 
-// sox holds samples as 32-bit fixed point and rounds them to 2^-24 on output as float, so for
-// 32-bit PCM and 64-bit float files ffmpeg (which converts straight to float) is the oracle.
-const LOSSLESS: Case[] = ([8, 16, 24, 32] as const).map((bits): Case => ({
-  name: `WAV ${bits}-bit PCM`,
-  file: `pcm${bits}.wav`,
-  make: soxFile(["-r", "48000", "-b", String(bits), "-e", bits === 8 ? "unsigned" : "signed"]),
+/** A lossless case whose fixture sox synthesises (two channels, 0.3 s). */
+const bySox = (
+  name: string,
+  file: string,
+  rate: number,
+  encoding: string[],
+  format: string,
+  reference: "sox" | "ffmpeg" = "sox",
+  marks?: string[],
+): Case => ({
+  name,
+  file,
+  make: soxFile(["-r", String(rate), ...encoding]),
   tools: ["sox"],
   channels: 2,
+  rate,
+  reference,
+  format,
+  marks,
+});
+
+/** A lossless case whose fixture ffmpeg writes from tones at 48 kHz (0.3 s), with `output`. */
+const byFfmpeg = (
+  name: string,
+  file: string,
+  output: string[],
+  format: string,
+  marks?: string[],
+  channels = 2,
+): Case => ({
+  name,
+  file,
+  make: ffmpeg(lavfiTones(0.3, 48000, channels), output),
+  tools: ["ffmpeg"],
+  channels,
   rate: 48000,
-  reference: bits === 32 ? "ffmpeg" : "sox",
-  format: "WAV",
-}));
+  reference: "ffmpeg",
+  format,
+  marks,
+});
+
+// sox holds samples as 32-bit fixed point and rounds them to 2^-24 on output as float, so for
+// 32-bit PCM and 64-bit float files ffmpeg (which converts straight to float) is the oracle.
+const LOSSLESS: Case[] = ([8, 16, 24, 32] as const).map((bits) =>
+  bySox(
+    `WAV ${bits}-bit PCM`,
+    `pcm${bits}.wav`,
+    48000,
+    ["-b", String(bits), "-e", bits === 8 ? "unsigned" : "signed"],
+    "WAV",
+    bits === 32 ? "ffmpeg" : "sox",
+  )
+);
 
 LOSSLESS.push(
-  {
-    name: "WAV 32-bit float",
-    file: "f32.wav",
-    make: soxFile(["-r", "44100", "-e", "floating-point", "-b", "32"]),
-    tools: ["sox"],
-    channels: 2,
-    rate: 44100,
-    reference: "sox",
-    format: "WAV",
-  },
-  {
-    name: "WAV 64-bit float",
-    file: "f64.wav",
-    make: soxFile(["-r", "48000", "-e", "floating-point", "-b", "64"]),
-    tools: ["sox"],
-    channels: 2,
-    rate: 48000,
-    reference: "ffmpeg",
-    format: "WAV",
-  },
-  {
-    name: "WAV WAVE_FORMAT_EXTENSIBLE 6-channel 24-bit",
-    file: "ext6.wav",
-    make: ffmpeg(lavfiTones(0.3, 48000, 6), ["-c:a", "pcm_s24le"]),
-    tools: ["ffmpeg"],
-    channels: 6,
-    rate: 48000,
-    reference: "ffmpeg",
-    format: "WAV",
-  },
+  bySox("WAV 32-bit float", "f32.wav", 44100, ["-e", "floating-point", "-b", "32"], "WAV"),
+  bySox(
+    "WAV 64-bit float",
+    "f64.wav",
+    48000,
+    ["-e", "floating-point", "-b", "64"],
+    "WAV",
+    "ffmpeg",
+  ),
+  byFfmpeg(
+    "WAV WAVE_FORMAT_EXTENSIBLE 6-channel 24-bit",
+    "ext6.wav",
+    ["-c:a", "pcm_s24le"],
+    "WAV",
+    undefined,
+    6,
+  ),
   {
     name: "WAV BWF with bext, iXML and JUNK chunks",
     file: "bwf.wav",
@@ -196,71 +224,47 @@ LOSSLESS.push(
     format: "WAV",
     marks: ["bext", "iXML", "JUNK"],
   },
-  {
-    name: "Wave64",
-    file: "sony.w64",
-    make: ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s24le", "-f", "w64"]),
-    tools: ["ffmpeg"],
-    channels: 2,
-    rate: 48000,
-    reference: "ffmpeg",
-    format: "Wave64",
-    marks: ["riff", "wave"],
-  },
-  {
-    name: "RF64 (ds64 chunk)",
-    file: "rf64.wav",
-    make: ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s16le", "-rf64", "always"]),
-    tools: ["ffmpeg"],
-    channels: 2,
-    rate: 48000,
-    reference: "ffmpeg",
-    format: "RF64",
-    marks: ["RF64", "ds64"],
-  },
-  ...([16, 24, 32] as const).map((bits): Case => ({
-    name: `AIFF ${bits}-bit`,
-    file: `pcm${bits}.aiff`,
-    make: soxFile(["-r", "44100", "-b", String(bits), "-e", "signed"]),
-    tools: ["sox"],
-    channels: 2,
-    rate: 44100,
-    reference: bits === 32 ? "ffmpeg" : "sox",
-    format: "AIFF",
-  })),
-  {
-    name: "AIFF-C 32-bit float (fl32)",
-    file: "f32.aifc",
-    make: soxFile(["-r", "48000", "-e", "floating-point", "-b", "32"]),
-    tools: ["sox"],
-    channels: 2,
-    rate: 48000,
-    reference: "sox",
-    format: "AIFF-C",
-    marks: ["AIFC", "fl32"],
-  },
-  {
-    name: "AIFF-C 64-bit float (fl64)",
-    file: "f64.aifc",
-    make: ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_f64be", "-f", "aiff"]),
-    tools: ["ffmpeg"],
-    channels: 2,
-    rate: 48000,
-    reference: "ffmpeg",
-    format: "AIFF-C",
-    marks: ["AIFC", "fl64"],
-  },
-  {
-    name: "AIFF-C little-endian 16-bit (sowt, as Logic writes)",
-    file: "sowt.aifc",
-    make: ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s16le", "-f", "aiff"]),
-    tools: ["ffmpeg"],
-    channels: 2,
-    rate: 48000,
-    reference: "ffmpeg",
-    format: "AIFF-C",
-    marks: ["AIFC", "sowt"],
-  },
+  byFfmpeg("Wave64", "sony.w64", ["-c:a", "pcm_s24le", "-f", "w64"], "Wave64", ["riff", "wave"]),
+  byFfmpeg(
+    "RF64 (ds64 chunk)",
+    "rf64.wav",
+    ["-c:a", "pcm_s16le", "-rf64", "always"],
+    "RF64",
+    ["RF64", "ds64"],
+  ),
+  ...([16, 24, 32] as const).map((bits) =>
+    bySox(
+      `AIFF ${bits}-bit`,
+      `pcm${bits}.aiff`,
+      44100,
+      ["-b", String(bits), "-e", "signed"],
+      "AIFF",
+      bits === 32 ? "ffmpeg" : "sox",
+    )
+  ),
+  bySox(
+    "AIFF-C 32-bit float (fl32)",
+    "f32.aifc",
+    48000,
+    ["-e", "floating-point", "-b", "32"],
+    "AIFF-C",
+    "sox",
+    ["AIFC", "fl32"],
+  ),
+  byFfmpeg(
+    "AIFF-C 64-bit float (fl64)",
+    "f64.aifc",
+    ["-c:a", "pcm_f64be", "-f", "aiff"],
+    "AIFF-C",
+    ["AIFC", "fl64"],
+  ),
+  byFfmpeg(
+    "AIFF-C little-endian 16-bit (sowt, as Logic writes)",
+    "sowt.aifc",
+    ["-c:a", "pcm_s16le", "-f", "aiff"],
+    "AIFF-C",
+    ["AIFC", "sowt"],
+  ),
   {
     name: "FLAC 16-bit stereo",
     file: "s16.flac",
@@ -336,135 +340,116 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-function missingTool(tools: string[], name: string): boolean {
-  return tools.some((tool) => ignoreWithout(tool, name));
+/** A test needing `tools` (ignored loudly without them, failing under CI), in a fresh folder. */
+function toolTest(name: string, tools: string[], body: (dir: string) => Promise<void>) {
+  Deno.test({
+    name,
+    ignore: tools.some((tool) => ignoreWithout(tool, name)),
+    async fn() {
+      for (const tool of tools) requireTool(tool, name);
+      await withDir(body);
+    },
+  });
 }
 
 for (const one of LOSSLESS) {
   const name = `formats: ${one.name} is bit-exact against ${one.reference}`;
-  Deno.test({
-    name,
-    ignore: missingTool([...one.tools, one.reference], name),
-    async fn() {
-      for (const tool of [...one.tools, one.reference]) requireTool(tool, name);
-      await withDir(async (dir) => {
-        const path = join(dir, one.file);
-        await one.make(path, dir);
-        const bytes = await Deno.readFile(path);
-        for (const mark of one.marks ?? []) {
-          assert.ok(contains(bytes, mark), `the fixture holds "${mark}"`);
-        }
-        const expected = await reference(one.reference, path, one.channels);
-        const { planes, source } = await ours(path);
-        assert.ok(expected[0].length > 1000, "the reference decoded some audio");
-        assertBitExact(planes, expected, one.name);
-        assert.deepEqual(source, {
-          path,
-          format: one.format,
-          sampleRate: one.rate,
-          channels: one.channels,
-          converted: false,
-          decoder: "native",
-        });
-      });
-    },
+  toolTest(name, [...one.tools, one.reference], async (dir) => {
+    const path = join(dir, one.file);
+    await one.make(path, dir);
+    const bytes = await Deno.readFile(path);
+    for (const mark of one.marks ?? []) {
+      assert.ok(contains(bytes, mark), `the fixture holds "${mark}"`);
+    }
+    const expected = await reference(one.reference, path, one.channels);
+    const { planes, source } = await ours(path);
+    assert.ok(expected[0].length > 1000, "the reference decoded some audio");
+    assertBitExact(planes, expected, one.name);
+    assert.deepEqual(source, {
+      path,
+      format: one.format,
+      sampleRate: one.rate,
+      channels: one.channels,
+      converted: false,
+      decoder: "native",
+    });
   });
 }
 
-{
-  const name = "formats: RF64's data size comes from ds64 (a cut RF64 is TRUNCATED)";
-  Deno.test({
-    name,
-    ignore: missingTool(["ffmpeg"], name),
-    async fn() {
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        const path = join(dir, "rf64.wav");
-        await ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s16le", "-rf64", "always"])(path);
-        const bytes = await Deno.readFile(path);
-        const view = new DataView(bytes.buffer);
-        // The RF64 layout: RIFF size 0xFFFFFFFF, ds64 first, data's own size 0xFFFFFFFF.
-        assert.equal(view.getUint32(4, true), 0xffffffff);
-        assert.equal(String.fromCharCode(...bytes.subarray(12, 16)), "ds64");
-        const dataSize = Number(view.getBigUint64(28, true));
-        assert.equal(dataSize, 0.3 * 48000 * 4);
-        const cut = join(dir, "cut.wav");
-        await Deno.writeFile(cut, bytes.subarray(0, bytes.length - 4000));
-        await assert.rejects(() => decodeFile(native, cut, 0), (error: StemplayError) => {
-          assert.equal(error.code, "TRUNCATED");
-          assert.match(error.message, /promises 57600 bytes of audio, the file holds 53600/);
-          return true;
-        });
-      });
-    },
-  });
-}
+toolTest(
+  "formats: RF64's data size comes from ds64 (a cut RF64 is TRUNCATED)",
+  ["ffmpeg"],
+  async (dir) => {
+    const path = join(dir, "rf64.wav");
+    await ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "pcm_s16le", "-rf64", "always"])(path);
+    const bytes = await Deno.readFile(path);
+    const view = new DataView(bytes.buffer);
+    // The RF64 layout: RIFF size 0xFFFFFFFF, ds64 first, data's own size 0xFFFFFFFF.
+    assert.equal(view.getUint32(4, true), 0xffffffff);
+    assert.equal(String.fromCharCode(...bytes.subarray(12, 16)), "ds64");
+    const dataSize = Number(view.getBigUint64(28, true));
+    assert.equal(dataSize, 0.3 * 48000 * 4);
+    const cut = join(dir, "cut.wav");
+    await Deno.writeFile(cut, bytes.subarray(0, bytes.length - 4000));
+    await assert.rejects(() => decodeFile(native, cut, 0), (error: StemplayError) => {
+      assert.equal(error.code, "TRUNCATED");
+      assert.match(error.message, /promises 57600 bytes of audio, the file holds 53600/);
+      return true;
+    });
+  },
+);
 
-{
-  const name = "formats: MP3 from lame plays gapless (LAME tag) and matches ffmpeg's decode";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox", "lame", "ffmpeg"], name),
-    async fn() {
-      for (const tool of ["sox", "lame", "ffmpeg"]) requireTool(tool, name);
-      await withDir(async (dir) => {
-        const wav = join(dir, "src.wav");
-        const mp3 = join(dir, "tone.mp3");
-        await soxFile(["-r", "44100", "-b", "16", "-e", "signed"], 1)(wav);
-        await run("lame", ["--silent", "-V", "2", wav, mp3]);
-        const expected = await reference("ffmpeg", mp3, 2);
-        const { planes, source } = await ours(mp3);
-        // Gapless: exactly the source's 44,100 frames, as ffmpeg (which reads the tag) gives.
-        assert.equal(expected[0].length, 44100);
-        assert.equal(planes[0].length, 44100);
-        const measured = snr(planes, expected);
-        console.log(`MP3: SNR against ffmpeg's decode ${measured.toFixed(1)} dB`);
-        assert.ok(measured > 60, `SNR ${measured.toFixed(1)} dB`);
-        assert.equal(source.format, "MP3");
-      });
-    },
-  });
-}
+toolTest("formats: MP3 from lame plays gapless (LAME tag) and matches ffmpeg's decode", [
+  "sox",
+  "lame",
+  "ffmpeg",
+], async (dir) => {
+  const wav = join(dir, "src.wav");
+  const mp3 = join(dir, "tone.mp3");
+  await soxFile(["-r", "44100", "-b", "16", "-e", "signed"], 1)(wav);
+  await run("lame", ["--silent", "-V", "2", wav, mp3]);
+  const expected = await reference("ffmpeg", mp3, 2);
+  const { planes, source } = await ours(mp3);
+  // Gapless: exactly the source's 44,100 frames, as ffmpeg (which reads the tag) gives.
+  assert.equal(expected[0].length, 44100);
+  assert.equal(planes[0].length, 44100);
+  const measured = snr(planes, expected);
+  console.log(`MP3: SNR against ffmpeg's decode ${measured.toFixed(1)} dB`);
+  assert.ok(measured > 60, `SNR ${measured.toFixed(1)} dB`);
+  assert.equal(source.format, "MP3");
+});
 
-{
-  const name = "formats: Ogg Vorbis decodes natively within 40 dB SNR of ffmpeg's decode";
-  Deno.test({
-    name,
-    ignore: missingTool(["ffmpeg", "sox"], name),
-    async fn() {
-      requireTool("ffmpeg", name);
-      requireTool("sox", name);
-      await withDir(async (dir) => {
-        const ogg = join(dir, "pads.ogg");
-        await ffmpeg(lavfiTones(1, 44100, 2), ["-c:a", "libvorbis", "-q:a", "6"])(ogg);
-        // libvorbis (through sox) returns every frame; ffmpeg's own Vorbis decoder drops the
-        // last 128 here, so it is compared where the two line up.
-        const libvorbis = await reference("sox", ogg, 2);
-        const ffmpegs = await reference("ffmpeg", ogg, 2);
-        const { planes, source } = await ours(ogg);
-        assert.equal(planes[0].length, libvorbis[0].length);
-        const againstLibvorbis = snr(planes, libvorbis);
-        const short = planes[0].length - ffmpegs[0].length;
-        const [againstFfmpeg, lag] = [0, short]
-          .map((
-            lag,
-          ) => [snr(planes.map((p) => p.subarray(lag, lag + ffmpegs[0].length)), ffmpegs), lag])
-          .sort((a, b) => b[0] - a[0])[0];
-        console.log(
-          `Vorbis: SNR against libvorbis ${againstLibvorbis.toFixed(1)} dB, against ffmpeg ` +
-            `${againstFfmpeg.toFixed(1)} dB (its decode ${short} frames shorter, lined up at ` +
-            `frame ${lag})`,
-        );
-        assert.ok(againstLibvorbis >= 40, `SNR ${againstLibvorbis.toFixed(1)} dB`);
-        assert.ok(againstFfmpeg >= 40, `SNR ${againstFfmpeg.toFixed(1)} dB`);
-        // Native when the build has stb_vorbis (it does wherever npm or libstb-dev is).
-        assert.equal(source.format, "Ogg Vorbis");
-        assert.equal(source.decoder, "native");
-        assert.equal(source.sampleRate, 44100);
-      });
-    },
-  });
-}
+toolTest("formats: Ogg Vorbis decodes natively within 40 dB SNR of ffmpeg's decode", [
+  "ffmpeg",
+  "sox",
+], async (dir) => {
+  const ogg = join(dir, "pads.ogg");
+  await ffmpeg(lavfiTones(1, 44100, 2), ["-c:a", "libvorbis", "-q:a", "6"])(ogg);
+  // libvorbis (through sox) returns every frame; ffmpeg's own Vorbis decoder drops the
+  // last 128 here, so it is compared where the two line up.
+  const libvorbis = await reference("sox", ogg, 2);
+  const ffmpegs = await reference("ffmpeg", ogg, 2);
+  const { planes, source } = await ours(ogg);
+  assert.equal(planes[0].length, libvorbis[0].length);
+  const againstLibvorbis = snr(planes, libvorbis);
+  const short = planes[0].length - ffmpegs[0].length;
+  const [againstFfmpeg, lag] = [0, short]
+    .map((
+      lag,
+    ) => [snr(planes.map((p) => p.subarray(lag, lag + ffmpegs[0].length)), ffmpegs), lag])
+    .sort((a, b) => b[0] - a[0])[0];
+  console.log(
+    `Vorbis: SNR against libvorbis ${againstLibvorbis.toFixed(1)} dB, against ffmpeg ` +
+      `${againstFfmpeg.toFixed(1)} dB (its decode ${short} frames shorter, lined up at ` +
+      `frame ${lag})`,
+  );
+  assert.ok(againstLibvorbis >= 40, `SNR ${againstLibvorbis.toFixed(1)} dB`);
+  assert.ok(againstFfmpeg >= 40, `SNR ${againstFfmpeg.toFixed(1)} dB`);
+  // Native when the build has stb_vorbis (it does wherever npm or libstb-dev is).
+  assert.equal(source.format, "Ogg Vorbis");
+  assert.equal(source.decoder, "native");
+  assert.equal(source.sampleRate, 44100);
+});
 
 const OPTIONAL: Array<
   { name: string; file: string; codec: string[]; format: string; rate: number }
@@ -515,99 +500,78 @@ const OPTIONAL: Array<
 
 for (const one of OPTIONAL) {
   const name = `formats: ${one.name} through ffmpeg equals ffmpeg's own decode`;
-  Deno.test({
-    name,
-    ignore: missingTool(["ffmpeg"], name),
-    async fn() {
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        const path = join(dir, one.file);
-        await ffmpeg(lavfiTones(0.5, one.rate, 2), one.codec)(path);
-        const expected = await reference("ffmpeg", path, 2);
-        const { planes, source } = await ours(path, one.rate);
-        assertBitExact(planes, expected, one.name);
-        assert.deepEqual(source, {
-          path,
-          format: one.format,
-          sampleRate: one.rate,
-          channels: 2,
-          converted: false,
-          decoder: "ffmpeg",
-        });
-      });
-    },
+  toolTest(name, ["ffmpeg"], async (dir) => {
+    const path = join(dir, one.file);
+    await ffmpeg(lavfiTones(0.5, one.rate, 2), one.codec)(path);
+    const expected = await reference("ffmpeg", path, 2);
+    const { planes, source } = await ours(path, one.rate);
+    assertBitExact(planes, expected, one.name);
+    assert.deepEqual(source, {
+      path,
+      format: one.format,
+      sampleRate: one.rate,
+      channels: 2,
+      converted: false,
+      decoder: "ffmpeg",
+    });
   });
 }
 
-{
-  const name = "formats: without ffmpeg, M4A is FORMAT_UNAVAILABLE naming the file and the fix";
-  Deno.test({
-    name,
-    ignore: missingTool(["ffmpeg"], name),
-    async fn() {
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        const path = join(dir, "bass.m4a");
-        await ffmpeg(lavfiTones(0.2, 44100, 2), ["-c:a", "aac"])(path);
-        const expectMissing = async (why: string) => {
-          await assert.rejects(() => decodeFile(native, path, 48000), (error: StemplayError) => {
-            assert.equal(error.code, "FORMAT_UNAVAILABLE");
-            assert.equal(error.path, path);
-            assert.equal(
-              error.message,
-              `cannot load ${path}: it is MP4/M4A, which stemplay plays through ffmpeg, and ` +
-                `${why}. To play it, install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; ` +
-                `macOS: brew install ffmpeg), or set STEMPLAY_FFMPEG to the path of an ffmpeg ` +
-                `program; or convert it to WAV or FLAC.`,
-            );
-            return true;
-          });
-        };
-        const savedPath = Deno.env.get("PATH") ?? "";
-        try {
-          Deno.env.set("STEMPLAY_FFMPEG", join(dir, "no-ffmpeg-here"));
-          await expectMissing(`STEMPLAY_FFMPEG=${join(dir, "no-ffmpeg-here")} does not exist`);
-          Deno.env.delete("STEMPLAY_FFMPEG");
-          Deno.env.set("PATH", dir); // a PATH without ffmpeg
-          await expectMissing("ffmpeg was not found on PATH (nor is STEMPLAY_FFMPEG set)");
-        } finally {
-          Deno.env.set("PATH", savedPath);
-          Deno.env.delete("STEMPLAY_FFMPEG");
-        }
-      });
-    },
-  });
-}
+toolTest("formats: without ffmpeg, M4A is FORMAT_UNAVAILABLE naming the file and the fix", [
+  "ffmpeg",
+], async (dir) => {
+  const path = join(dir, "bass.m4a");
+  await ffmpeg(lavfiTones(0.2, 44100, 2), ["-c:a", "aac"])(path);
+  const expectMissing = async (why: string) => {
+    await assert.rejects(() => decodeFile(native, path, 48000), (error: StemplayError) => {
+      assert.equal(error.code, "FORMAT_UNAVAILABLE");
+      assert.equal(error.path, path);
+      assert.equal(
+        error.message,
+        `cannot load ${path}: it is MP4/M4A, which stemplay plays through ffmpeg, and ` +
+          `${why}. To play it, install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; ` +
+          `macOS: brew install ffmpeg), or set STEMPLAY_FFMPEG to the path of an ffmpeg ` +
+          `program; or convert it to WAV or FLAC.`,
+      );
+      return true;
+    });
+  };
+  const savedPath = Deno.env.get("PATH") ?? "";
+  try {
+    Deno.env.set("STEMPLAY_FFMPEG", join(dir, "no-ffmpeg-here"));
+    await expectMissing(`STEMPLAY_FFMPEG=${join(dir, "no-ffmpeg-here")} does not exist`);
+    Deno.env.delete("STEMPLAY_FFMPEG");
+    Deno.env.set("PATH", dir); // a PATH without ffmpeg
+    await expectMissing("ffmpeg was not found on PATH (nor is STEMPLAY_FFMPEG set)");
+  } finally {
+    Deno.env.set("PATH", savedPath);
+    Deno.env.delete("STEMPLAY_FFMPEG");
+  }
+});
 
-{
-  const name = "formats: a 44.1 kHz AIFF in a 48 kHz player says so in track.source";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox"], name),
-    async fn() {
-      requireTool("sox", name);
-      await withDir(async (dir) => {
-        const path = join(dir, "Bass.aif");
-        await soxFile(["-r", "44100", "-b", "24", "-e", "signed"], 0.5)(path);
-        await using player = await Player.open({
-          backend: "offline",
-          sampleRate: 48000,
-          channels: 2,
-        });
-        const track = await player.load(path);
-        assert.deepEqual(track.source, {
-          path,
-          format: "AIFF",
-          sampleRate: 44100,
-          channels: 2,
-          converted: true,
-          decoder: "native",
-        });
-        assert.equal(track.frames, 24000);
-      });
-    },
-  });
-}
+toolTest(
+  "formats: a 44.1 kHz AIFF in a 48 kHz player says so in track.source",
+  ["sox"],
+  async (dir) => {
+    const path = join(dir, "Bass.aif");
+    await soxFile(["-r", "44100", "-b", "24", "-e", "signed"], 0.5)(path);
+    await using player = await Player.open({
+      backend: "offline",
+      sampleRate: 48000,
+      channels: 2,
+    });
+    const track = await player.load(path);
+    assert.deepEqual(track.source, {
+      path,
+      format: "AIFF",
+      sampleRate: 44100,
+      channels: 2,
+      converted: true,
+      decoder: "native",
+    });
+    assert.equal(track.frames, 24000);
+  },
+);
 
 /** A Logic-style export folder: every audio format a band brings, plus files that are not. */
 async function writeExportFolder(dir: string): Promise<void> {
@@ -623,85 +587,69 @@ async function writeExportFolder(dir: string): Promise<void> {
   await Deno.copyFile(join(dir, "Click.wav"), join(dir, "._Bass.aif")); // AppleDouble: hidden
 }
 
-{
-  const name =
-    "folder: every audio file is a track (WAV, AIFF, Ogg, M4A); notes and hidden files are not";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox", "ffmpeg"], name),
-    async fn() {
-      requireTool("sox", name);
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        await writeExportFolder(dir);
-        await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
-        await player.loadSong(dir);
-        const tracks = player.tracks.map((track) => ({
-          name: track.name,
-          format: track.source?.format,
-          converted: track.source?.converted,
-        }));
-        assert.deepEqual(tracks, [
-          { name: "Bass", format: "AIFF", converted: true },
-          { name: "Click", format: "WAV", converted: false },
-          { name: "Keys", format: "MP4/M4A (alac)", converted: false },
-          { name: "Pads", format: "Ogg Vorbis", converted: true },
-        ]);
-      });
-    },
-  });
-}
+toolTest(
+  "folder: every audio file is a track (WAV, AIFF, Ogg, M4A); notes and hidden files are not",
+  ["sox", "ffmpeg"],
+  async (dir) => {
+    await writeExportFolder(dir);
+    await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
+    await player.loadSong(dir);
+    const tracks = player.tracks.map((track) => ({
+      name: track.name,
+      format: track.source?.format,
+      converted: track.source?.converted,
+    }));
+    assert.deepEqual(tracks, [
+      { name: "Bass", format: "AIFF", converted: true },
+      { name: "Click", format: "WAV", converted: false },
+      { name: "Keys", format: "MP4/M4A (alac)", converted: false },
+      { name: "Pads", format: "Ogg Vorbis", converted: true },
+    ]);
+  },
+);
 
-{
-  const name = "folder: a file that cannot play is an error naming it; the old song keeps playing";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox", "ffmpeg"], name),
-    async fn() {
-      requireTool("sox", name);
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        const first = join(dir, "first");
-        const second = join(dir, "second");
-        await Deno.mkdir(first);
-        await Deno.mkdir(second);
-        await soxFile(["-r", "48000", "-b", "16", "-e", "signed"], 2)(join(first, "Click.wav"));
-        await writeExportFolder(second);
-        await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
-        await player.loadSong(first);
-        player.play();
-        player.render(4800);
-        Deno.env.set("STEMPLAY_FFMPEG", join(dir, "no-ffmpeg-here"));
-        try {
-          await assert.rejects(() => player.loadSong(second), (error: StemplayError) => {
-            assert.equal(error.code, "FORMAT_UNAVAILABLE");
-            assert.equal(error.path, join(second, "Keys.m4a"));
-            assert.match(error.message, /Keys\.m4a: it is MP4\/M4A.*apt-get install ffmpeg/s);
-            return true;
-          });
-        } finally {
-          Deno.env.delete("STEMPLAY_FFMPEG");
-        }
-        assert.equal(player.title, "first");
-        assert.deepEqual(player.tracks.map((track) => track.name), ["Click"]);
-        assert.equal(player.state, "playing");
-        const before = player.position;
-        player.render(4800);
-        assert.ok(player.position > before, "the old song still plays");
+toolTest("folder: a file that cannot play is an error naming it; the old song keeps playing", [
+  "sox",
+  "ffmpeg",
+], async (dir) => {
+  const first = join(dir, "first");
+  const second = join(dir, "second");
+  await Deno.mkdir(first);
+  await Deno.mkdir(second);
+  await soxFile(["-r", "48000", "-b", "16", "-e", "signed"], 2)(join(first, "Click.wav"));
+  await writeExportFolder(second);
+  await using player = await Player.open({ backend: "offline", sampleRate: 48000 });
+  await player.loadSong(first);
+  player.play();
+  player.render(4800);
+  Deno.env.set("STEMPLAY_FFMPEG", join(dir, "no-ffmpeg-here"));
+  try {
+    await assert.rejects(() => player.loadSong(second), (error: StemplayError) => {
+      assert.equal(error.code, "FORMAT_UNAVAILABLE");
+      assert.equal(error.path, join(second, "Keys.m4a"));
+      assert.match(error.message, /Keys\.m4a: it is MP4\/M4A.*apt-get install ffmpeg/s);
+      return true;
+    });
+  } finally {
+    Deno.env.delete("STEMPLAY_FFMPEG");
+  }
+  assert.equal(player.title, "first");
+  assert.deepEqual(player.tracks.map((track) => track.name), ["Click"]);
+  assert.equal(player.state, "playing");
+  const before = player.position;
+  player.render(4800);
+  assert.ok(player.position > before, "the old song still plays");
 
-        // A broken file is named too, with what to do.
-        await Deno.writeFile(join(second, "Keys.m4a"), new Uint8Array(4096).fill(7));
-        await assert.rejects(() => player.loadSong(second), (error: StemplayError) => {
-          assert.equal(error.code, "DECODE");
-          assert.equal(error.path, join(second, "Keys.m4a"));
-          assert.match(error.message, /convert Keys\.m4a to WAV or FLAC, or move it out of/);
-          return true;
-        });
-        assert.equal(player.title, "first");
-      });
-    },
+  // A broken file is named too, with what to do.
+  await Deno.writeFile(join(second, "Keys.m4a"), new Uint8Array(4096).fill(7));
+  await assert.rejects(() => player.loadSong(second), (error: StemplayError) => {
+    assert.equal(error.code, "DECODE");
+    assert.equal(error.path, join(second, "Keys.m4a"));
+    assert.match(error.message, /convert Keys\.m4a to WAV or FLAC, or move it out of/);
+    return true;
   });
-}
+  assert.equal(player.title, "first");
+});
 
 Deno.test("folder: audio under a name stemplay does not take is an error, not skipped", async () => {
   await withDir(async (dir) => {
@@ -734,185 +682,143 @@ function fixOggCrc(bytes: Uint8Array, at: number): void {
   new DataView(bytes.buffer).setUint32(at + 22, crc, true);
 }
 
-{
-  const name =
-    "formats: an Ogg Vorbis comment length past its packet is DECODE, not a 2 GiB malloc";
-  Deno.test({
-    name,
-    ignore: missingTool(["ffmpeg"], name),
-    async fn() {
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        const ogg = join(dir, "pads.ogg");
-        await ffmpeg(lavfiTones(0.2, 44100, 2), ["-c:a", "libvorbis"])(ogg);
-        const bytes = await Deno.readFile(ogg);
-        const text = new TextDecoder("latin1").decode(bytes);
-        const comment = text.indexOf("\x03vorbis");
-        const page = text.lastIndexOf("OggS", comment);
-        new DataView(bytes.buffer).setUint32(comment + 7, 0x7fffffff, true); // vendor length
-        fixOggCrc(bytes, page);
-        const bad = join(dir, "bad.ogg");
-        await Deno.writeFile(bad, bytes);
-        await assert.rejects(() => decodeFile(native, bad, 0), (error: StemplayError) => {
-          assert.equal(error.code, "DECODE");
-          assert.match(
-            error.message,
-            /comment header is corrupt \(a length runs past its packet\)/,
-          );
-          return true;
-        });
-      });
-    },
+toolTest("formats: an Ogg Vorbis comment length past its packet is DECODE, not a 2 GiB malloc", [
+  "ffmpeg",
+], async (dir) => {
+  const ogg = join(dir, "pads.ogg");
+  await ffmpeg(lavfiTones(0.2, 44100, 2), ["-c:a", "libvorbis"])(ogg);
+  const bytes = await Deno.readFile(ogg);
+  const text = new TextDecoder("latin1").decode(bytes);
+  const comment = text.indexOf("\x03vorbis");
+  const page = text.lastIndexOf("OggS", comment);
+  new DataView(bytes.buffer).setUint32(comment + 7, 0x7fffffff, true); // vendor length
+  fixOggCrc(bytes, page);
+  const bad = join(dir, "bad.ogg");
+  await Deno.writeFile(bad, bytes);
+  await assert.rejects(() => decodeFile(native, bad, 0), (error: StemplayError) => {
+    assert.equal(error.code, "DECODE");
+    assert.match(
+      error.message,
+      /comment header is corrupt \(a length runs past its packet\)/,
+    );
+    return true;
   });
-}
+});
 
-{
-  const name = "formats: an AIFF cut short is TRUNCATED and one at 0 Hz is FORMAT, named as such";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox"], name),
-    async fn() {
-      requireTool("sox", name);
-      await withDir(async (dir) => {
-        const aiff = join(dir, "Bass.aif");
-        await soxFile(["-r", "44100", "-b", "16", "-e", "signed"], 0.2)(aiff);
-        const bytes = await Deno.readFile(aiff);
-        const cut = join(dir, "cut.aif");
-        await Deno.writeFile(cut, bytes.subarray(0, bytes.length - 1000));
-        await assert.rejects(() => decodeFile(native, cut, 0), (error: StemplayError) => {
-          assert.equal(error.code, "TRUNCATED");
-          assert.match(error.message, /the header promises \d+ bytes of audio, the file holds/);
-          return true;
-        });
-        const comm = new TextDecoder("latin1").decode(bytes).indexOf("COMM");
-        const zero = bytes.slice();
-        zero.fill(0, comm + 16, comm + 26); // the 80-bit rate
-        const zeroRate = join(dir, "zero.aif");
-        await Deno.writeFile(zeroRate, zero);
-        await assert.rejects(() => decodeFile(native, zeroRate, 0), (error: StemplayError) => {
-          assert.equal(error.code, "FORMAT");
-          assert.match(error.message, /unsupported sample rate 0 Hz/);
-          return true;
-        });
-      });
-    },
+toolTest("formats: an AIFF cut short is TRUNCATED and one at 0 Hz is FORMAT, named as such", [
+  "sox",
+], async (dir) => {
+  const aiff = join(dir, "Bass.aif");
+  await soxFile(["-r", "44100", "-b", "16", "-e", "signed"], 0.2)(aiff);
+  const bytes = await Deno.readFile(aiff);
+  const cut = join(dir, "cut.aif");
+  await Deno.writeFile(cut, bytes.subarray(0, bytes.length - 1000));
+  await assert.rejects(() => decodeFile(native, cut, 0), (error: StemplayError) => {
+    assert.equal(error.code, "TRUNCATED");
+    assert.match(error.message, /the header promises \d+ bytes of audio, the file holds/);
+    return true;
   });
-}
+  const comm = new TextDecoder("latin1").decode(bytes).indexOf("COMM");
+  const zero = bytes.slice();
+  zero.fill(0, comm + 16, comm + 26); // the 80-bit rate
+  const zeroRate = join(dir, "zero.aif");
+  await Deno.writeFile(zeroRate, zero);
+  await assert.rejects(() => decodeFile(native, zeroRate, 0), (error: StemplayError) => {
+    assert.equal(error.code, "FORMAT");
+    assert.match(error.message, /unsupported sample rate 0 Hz/);
+    return true;
+  });
+});
 
-{
-  const name =
-    "formats: a build without stb_vorbis plays Ogg Vorbis through ffmpeg, and without ffmpeg says what to install";
-  Deno.test({
-    name,
-    ignore: missingTool(["ffmpeg"], name),
-    async fn() {
-      requireTool("ffmpeg", name);
-      const { buildLibrary, ensureMiniaudioHeader, localBuildDir, readPin } = await import(
-        "../ffi/build.ts"
-      );
-      await withDir(async (dir) => {
-        // Its own folder under native/build/, so miniaudio's object compiles once, not per run.
-        const built = await buildLibrary({
-          outDir: join(localBuildDir(), "without-stb-vorbis"),
-          stbVorbis: "off",
-          quiet: true,
-          miniaudioHeader: (await ensureMiniaudioHeader(localBuildDir(), await readPin())).path,
-        });
-        assert.equal(built.stbVorbis, null);
-        const ogg = join(dir, "Pads.ogg");
-        await ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "libvorbis"])(ogg);
-        const script = `
-          import { decodeFile } from ${
-          JSON.stringify(new URL("../src/decode.ts", import.meta.url).href)
-        };
-          import { loadNative } from ${
-          JSON.stringify(new URL("../src/native.ts", import.meta.url).href)
-        };
-          const native = await loadNative();
-          try {
-            const decoded = await decodeFile(native, ${JSON.stringify(ogg)}, 48000);
-            console.log(JSON.stringify(decoded.source));
-          } catch (error) {
-            console.log(JSON.stringify({ code: error.code, message: error.message }));
-          }`;
-        const child = async (env: Record<string, string>) => {
-          const output = await new Deno.Command(Deno.execPath(), {
-            args: ["eval", script],
-            env: { STEMPLAY_LIB: built.path, ...env },
-            stdout: "piped",
-            stderr: "piped",
-          }).output();
-          const text = new TextDecoder().decode(output.stdout).trim();
-          assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-          return JSON.parse(text.split("\n").at(-1)!);
-        };
-        assert.deepEqual(await child({}), {
-          path: ogg,
-          format: "Ogg Vorbis (vorbis)",
-          sampleRate: 48000,
-          channels: 2,
-          converted: false,
-          decoder: "ffmpeg",
-        });
-        const missing = await child({ STEMPLAY_FFMPEG: join(dir, "no-ffmpeg-here") });
-        assert.equal(missing.code, "FORMAT_UNAVAILABLE");
-        assert.match(
-          missing.message,
-          /Pads\.ogg: it is Ogg Vorbis \(this build has no stb_vorbis\), which stemplay plays through ffmpeg.*apt-get install ffmpeg/,
-        );
-      });
-    },
-  });
-}
+toolTest(
+  "formats: a build without stb_vorbis plays Ogg Vorbis through ffmpeg, and without ffmpeg says what to install",
+  ["ffmpeg"],
+  async (dir) => {
+    const { buildLibrary, ensureMiniaudioHeader, localBuildDir, readPin } = await import(
+      "../ffi/build.ts"
+    );
+    // Its own folder under native/build/, so miniaudio's object compiles once, not per run.
+    const built = await buildLibrary({
+      outDir: join(localBuildDir(), "without-stb-vorbis"),
+      stbVorbis: "off",
+      quiet: true,
+      miniaudioHeader: (await ensureMiniaudioHeader(localBuildDir(), await readPin())).path,
+    });
+    assert.equal(built.stbVorbis, null);
+    const ogg = join(dir, "Pads.ogg");
+    await ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "libvorbis"])(ogg);
+    const script = `
+    import { decodeFile } from ${JSON.stringify(new URL("../src/decode.ts", import.meta.url).href)};
+    import { loadNative } from ${JSON.stringify(new URL("../src/native.ts", import.meta.url).href)};
+    const native = await loadNative();
+    try {
+      const decoded = await decodeFile(native, ${JSON.stringify(ogg)}, 48000);
+      console.log(JSON.stringify(decoded.source));
+    } catch (error) {
+      console.log(JSON.stringify({ code: error.code, message: error.message }));
+    }`;
+    const child = async (env: Record<string, string>) => {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", script],
+        env: { STEMPLAY_LIB: built.path, ...env },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(output.stdout).trim();
+      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      return JSON.parse(text.split("\n").at(-1)!);
+    };
+    assert.deepEqual(await child({}), {
+      path: ogg,
+      format: "Ogg Vorbis (vorbis)",
+      sampleRate: 48000,
+      channels: 2,
+      converted: false,
+      decoder: "ffmpeg",
+    });
+    const missing = await child({ STEMPLAY_FFMPEG: join(dir, "no-ffmpeg-here") });
+    assert.equal(missing.code, "FORMAT_UNAVAILABLE");
+    assert.match(
+      missing.message,
+      /Pads\.ogg: it is Ogg Vorbis \(this build has no stb_vorbis\), which stemplay plays through ffmpeg.*apt-get install ffmpeg/,
+    );
+  },
+);
 
-{
-  const name =
-    "formats: ffmpeg's audio at another rate goes through stemplay's resampler: ALAC equals the same WAV";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox", "ffmpeg"], name),
-    async fn() {
-      requireTool("sox", name);
-      requireTool("ffmpeg", name);
-      await withDir(async (dir) => {
-        const wav = join(dir, "keys.wav");
-        const m4a = join(dir, "keys.m4a");
-        await soxFile(["-r", "44100", "-b", "24", "-e", "signed"], 0.5)(wav);
-        await run("ffmpeg", ["-v", "error", "-i", wav, "-c:a", "alac", m4a]);
-        const native = await ours(wav, 48000);
-        const optional = await ours(m4a, 48000);
-        assert.equal(native.planes[0].length, 24000);
-        assertBitExact(optional.planes, native.planes, "ALAC through ffmpeg vs WAV, at 48 kHz");
-        assert.equal(optional.source.decoder, "ffmpeg");
-        assert.equal(optional.source.sampleRate, 44100);
-        assert.equal(optional.source.converted, true);
-      });
-    },
-  });
-}
+toolTest(
+  "formats: ffmpeg's audio at another rate goes through stemplay's resampler: ALAC equals the same WAV",
+  ["sox", "ffmpeg"],
+  async (dir) => {
+    const wav = join(dir, "keys.wav");
+    const m4a = join(dir, "keys.m4a");
+    await soxFile(["-r", "44100", "-b", "24", "-e", "signed"], 0.5)(wav);
+    await run("ffmpeg", ["-v", "error", "-i", wav, "-c:a", "alac", m4a]);
+    const native = await ours(wav, 48000);
+    const optional = await ours(m4a, 48000);
+    assert.equal(native.planes[0].length, 24000);
+    assertBitExact(optional.planes, native.planes, "ALAC through ffmpeg vs WAV, at 48 kHz");
+    assert.equal(optional.source.decoder, "ffmpeg");
+    assert.equal(optional.source.sampleRate, 44100);
+    assert.equal(optional.source.converted, true);
+  },
+);
 
-{
-  const name = "formats: an 8-bit WAV resampled has no DC offset (it equals its 16-bit copy)";
-  Deno.test({
-    name,
-    ignore: missingTool(["sox"], name),
-    async fn() {
-      requireTool("sox", name);
-      await withDir(async (dir) => {
-        const u8 = join(dir, "u8.wav");
-        const s16 = join(dir, "s16.wav");
-        await soxFile(["-r", "44100", "-b", "8", "-e", "unsigned"])(u8);
-        await run("sox", [u8, "-b", "16", "-e", "signed", s16]); // exact: x - 128, shifted
-        const eight = await ours(u8, 48000);
-        const sixteen = await ours(s16, 48000);
-        let worst = 0;
-        for (let c = 0; c < 2; c++) {
-          for (let i = 0; i < sixteen.planes[c].length; i++) {
-            worst = Math.max(worst, Math.abs(eight.planes[c][i] - sixteen.planes[c][i]));
-          }
-        }
-        assert.ok(worst < 1e-6, `largest difference ${worst}`);
-      });
-    },
-  });
-}
+toolTest(
+  "formats: an 8-bit WAV resampled has no DC offset (it equals its 16-bit copy)",
+  ["sox"],
+  async (dir) => {
+    const u8 = join(dir, "u8.wav");
+    const s16 = join(dir, "s16.wav");
+    await soxFile(["-r", "44100", "-b", "8", "-e", "unsigned"])(u8);
+    await run("sox", [u8, "-b", "16", "-e", "signed", s16]); // exact: x - 128, shifted
+    const eight = await ours(u8, 48000);
+    const sixteen = await ours(s16, 48000);
+    let worst = 0;
+    for (let c = 0; c < 2; c++) {
+      for (let i = 0; i < sixteen.planes[c].length; i++) {
+        worst = Math.max(worst, Math.abs(eight.planes[c][i] - sixteen.planes[c][i]));
+      }
+    }
+    assert.ok(worst < 1e-6, `largest difference ${worst}`);
+  },
+);
