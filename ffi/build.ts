@@ -374,10 +374,41 @@ export async function ensureMiniaudioHeader(
   if (!options.quiet) {
     console.error(`stemplay: fetching miniaudio ${pin.version} with npm pack ${pin.npmPackage}…`);
   }
+  const { bytes, sha256 } = await npmPackFile(
+    pin,
+    "miniaudio.h",
+    `set MINIAUDIO_H to a copy of miniaudio ${pin.version}'s miniaudio.h`,
+  );
+  await writeAtomic(cached, bytes);
+  if (!options.quiet) {
+    console.error(`stemplay: miniaudio.h verified and cached in ${seconds(started)} s`);
+  }
+  return { includeDir: outDir, path: cached, sha256, source: "npm" };
+}
+
+/** A file pinned by hash inside an npm package (miniaudio.h, stb_vorbis.c). */
+export interface NpmPinnedFile {
+  npmPackage: string;
+  pathInPackage: string;
+  sha256: string;
+}
+
+/**
+ * `npm pack` of the pinned package into a temporary folder, extracting just the one file with
+ * tar and checking its SHA-256 (nothing is cached here). Every error names `what` and ends
+ * with `otherwise`, how to do without npm.
+ * @throws StemplayError `NPM_MISSING`, `NPM_FAILED`, `TAR_MISSING`, `EXTRACT_FAILED`,
+ * `HASH_MISMATCH`, `PERMISSION`
+ */
+export async function npmPackFile(
+  pin: NpmPinnedFile,
+  what: string,
+  otherwise: string,
+): Promise<{ bytes: Uint8Array; sha256: string }> {
   const tempDir = await guardAsync(
     "--allow-write",
     "create a temporary folder",
-    () => Deno.makeTempDir({ prefix: "stemplay-miniaudio-" }),
+    () => Deno.makeTempDir({ prefix: "stemplay-npm-pack-" }),
   );
   try {
     const packed = await run("npm", ["pack", pin.npmPackage, "--silent"], {
@@ -385,16 +416,15 @@ export async function ensureMiniaudioHeader(
       missing: () =>
         new StemplayError(
           "NPM_MISSING",
-          `npm was not found, and it is needed to fetch miniaudio.h (${pin.npmPackage}). ` +
-            `Install Node.js/npm, or set MINIAUDIO_H to a copy of miniaudio ${pin.version}'s ` +
-            `miniaudio.h.`,
+          `npm was not found, and it is needed to fetch ${what} (${pin.npmPackage}). ` +
+            `Install Node.js/npm, or ${otherwise}.`,
         ),
     });
     if (packed.code !== 0) {
       throw new StemplayError(
         "NPM_FAILED",
         `npm pack ${pin.npmPackage} failed (exit ${packed.code}):\n${tail(packed.stderr, 20)}\n` +
-          `Set MINIAUDIO_H to a copy of miniaudio ${pin.version}'s miniaudio.h to skip npm.`,
+          `To skip npm, ${otherwise}.`,
       );
     }
     let tgz = packed.stdout.trim().split("\n").pop()?.trim() ?? "";
@@ -412,8 +442,8 @@ export async function ensureMiniaudioHeader(
       missing: () =>
         new StemplayError(
           "TAR_MISSING",
-          `tar was not found, and it is needed to unpack ${pin.npmPackage}; install tar or set ` +
-            `MINIAUDIO_H`,
+          `tar was not found, and it is needed to unpack ${pin.npmPackage}; install tar or ` +
+            `${otherwise}`,
         ),
     });
     if (extracted.code !== 0) {
@@ -422,23 +452,17 @@ export async function ensureMiniaudioHeader(
         `tar could not extract ${pin.pathInPackage} from ${tgz}:\n${tail(extracted.stderr, 20)}`,
       );
     }
-    const fetched = join(tempDir, ...pin.pathInPackage.split("/"));
-    const sha256 = await verifySha256(fetched, pin.sha256).catch((cause) => {
-      if (!(cause instanceof StemplayError && cause.code === "HASH_MISMATCH")) throw cause;
+    const bytes = await Deno.readFile(join(tempDir, ...pin.pathInPackage.split("/")));
+    const sha256 = await sha256Hex(bytes);
+    if (sha256 !== pin.sha256.toLowerCase()) {
       throw new StemplayError(
         "HASH_MISMATCH",
-        `the miniaudio.h in npm pack ${pin.npmPackage} is not the pinned one: ` +
-          `${cause.message.replace(/ The file is not.*$/s, "")}. Nothing was cached. Check ` +
-          `your npm registry or mirror, or set MINIAUDIO_H to a verified copy of miniaudio ` +
-          `${pin.version}'s miniaudio.h.`,
-        { cause },
+        `the ${what} in npm pack ${pin.npmPackage} is not the pinned one: SHA-256 expected ` +
+          `${pin.sha256.toLowerCase()}, got ${sha256} (${bytes.length} bytes). Nothing was ` +
+          `cached. Check your npm registry or mirror, or ${otherwise}.`,
       );
-    });
-    await writeAtomic(cached, await Deno.readFile(fetched));
-    if (!options.quiet) {
-      console.error(`stemplay: miniaudio.h verified and cached in ${seconds(started)} s`);
     }
-    return { includeDir: outDir, path: cached, sha256, source: "npm" };
+    return { bytes, sha256 };
   } finally {
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   }
@@ -840,7 +864,7 @@ function permissionError(
 }
 
 /** An optional setting from the environment; unset when Deno may not read it. */
-function optionalEnv(name: string): string | undefined {
+export function optionalEnv(name: string): string | undefined {
   try {
     return Deno.env.get(name) || undefined;
   } catch (error) {
@@ -881,7 +905,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Writes to a temporary name next to `path`, then renames. */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await guardAsync("--allow-write", `write ${path}`, async () => {
     await Deno.mkdir(dirname(path), { recursive: true });
     const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -938,7 +962,7 @@ function seconds(since: number): string {
 // Small path helpers (no @std/path here): "/" and "\" both separate on Windows.
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
-function join(...parts: string[]): string {
+export function join(...parts: string[]): string {
   return parts.filter((part) => part !== "").join(SEP).replace(/[\\/]+/g, SEP);
 }
 

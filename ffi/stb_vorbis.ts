@@ -19,7 +19,7 @@
  */
 
 import { StemplayError } from "../src/errors.ts";
-import { sha256Hex } from "./build.ts";
+import { join, npmPackFile, optionalEnv, sha256Hex, writeAtomic } from "./build.ts";
 
 /** The pin of stb_vorbis.c, relative to native/. */
 export const STB_VORBIS_PIN = "miniaudio/stb_vorbis.pin.json";
@@ -106,18 +106,8 @@ export async function ensureStbVorbis(
   warn(`fetching stb_vorbis ${pin.version} with npm pack ${pin.npmPackage}…`);
   const fetched = await fromNpm(pin, warn);
   if (fetched) {
-    const sha256 = await sha256Hex(fetched);
-    if (sha256 !== pin.sha256) {
-      throw new StemplayError(
-        "HASH_MISMATCH",
-        `the stb_vorbis.c in npm pack ${pin.npmPackage} is not the pinned one: SHA-256 expected ` +
-          `${pin.sha256}, got ${sha256} (${fetched.length} bytes). Nothing was cached. Check ` +
-          `your npm registry or mirror, set STB_VORBIS_C to a verified copy of stb_vorbis ` +
-          `${pin.version}, or STB_VORBIS_C=off to build without it.`,
-      );
-    }
-    await writeAtomic(cached, fetched);
-    return { includeDir: outDir, sha256, source: "npm" };
+    await writeAtomic(cached, fetched.bytes);
+    return { includeDir: outDir, sha256: fetched.sha256, source: "npm" };
   }
 
   const debian = await Deno.readFile(pin.debianPath).catch(() => undefined);
@@ -140,34 +130,23 @@ export async function ensureStbVorbis(
   return null;
 }
 
-/** `npm pack` of the pinned package, returning the one file; undefined (with a warning) when
- * npm or the registry is not available. */
+/** The pinned file from `npm pack`, verified; undefined (with a warning) when npm, tar or the
+ * registry is not available. A file that is not the pinned one is a hard error. */
 async function fromNpm(
   pin: StbVorbisPin,
   warn: (text: string) => void,
-): Promise<Uint8Array | undefined> {
-  const tempDir = await Deno.makeTempDir({ prefix: "stemplay-stb-vorbis-" });
+): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
   try {
-    const packed = await run("npm", ["pack", pin.npmPackage, "--silent"], tempDir);
-    if (packed === undefined || packed.code !== 0) {
-      warn(
-        `npm pack ${pin.npmPackage} failed${packed ? ` (exit ${packed.code})` : " (no npm)"}; ` +
-          `looking for stb_vorbis.c elsewhere${packed ? `:\n${tail(packed.stderr)}` : ""}`,
-      );
-      return undefined;
-    }
-    let tgz = "";
-    for await (const entry of Deno.readDir(tempDir)) {
-      if (entry.name.endsWith(".tgz")) tgz = entry.name;
-    }
-    const extracted = tgz ? await run("tar", ["-xzf", tgz, pin.pathInPackage], tempDir) : undefined;
-    if (extracted === undefined || extracted.code !== 0) {
-      warn(`could not extract ${pin.pathInPackage} from npm pack ${pin.npmPackage}`);
-      return undefined;
-    }
-    return await Deno.readFile(join(tempDir, ...pin.pathInPackage.split("/")));
-  } finally {
-    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+    return await npmPackFile(
+      pin,
+      "stb_vorbis.c",
+      `set STB_VORBIS_C to a verified copy of stb_vorbis ${pin.version}, or STB_VORBIS_C=off ` +
+        `to build without it`,
+    );
+  } catch (error) {
+    if (!(error instanceof StemplayError) || error.code === "HASH_MISMATCH") throw error;
+    warn(`${error.message}\nlooking for stb_vorbis.c elsewhere`);
+    return undefined;
   }
 }
 
@@ -181,62 +160,4 @@ async function cacheUnder(
   const includeDir = join(outDir, "stb_vorbis-user", sha256.slice(0, 16));
   await writeAtomic(join(includeDir, "stb_vorbis.c"), bytes);
   return { includeDir, sha256, source };
-}
-
-async function run(
-  program: string,
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stderr: string } | undefined> {
-  try {
-    const output = await new Deno.Command(program, {
-      args,
-      cwd,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
-  } catch (error) {
-    // No such program, or no --allow-run for it: the caller looks elsewhere.
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotCapable) {
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-function optionalEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) return undefined;
-    throw error;
-  }
-}
-
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeFile(temp, bytes);
-    await Deno.rename(temp, path);
-  } finally {
-    await Deno.remove(temp).catch(() => {});
-  }
-}
-
-function tail(text: string): string {
-  return text.trimEnd().split("\n").slice(-10).join("\n");
-}
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
-
-function join(...parts: string[]): string {
-  return parts.filter((part) => part !== "").join(SEP).replace(/[\\/]+/g, SEP);
-}
-
-function dirname(path: string): string {
-  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return index <= 0 ? (index === 0 ? path.slice(0, 1) : ".") : path.slice(0, index);
 }
