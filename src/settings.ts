@@ -24,6 +24,7 @@ import type { PlayerOptions } from "./player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
 import { type BusProfile, checkBusProfile } from "./buses.ts";
 import { describeJsonError } from "./json_position.ts";
+import { isObject, show } from "./json_value.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
 import { midiMapProblems, type MidiSettings } from "./control/midi_map.ts";
 import { checkLtcOptions, type LtcOptions } from "./timecode.ts";
@@ -141,18 +142,6 @@ const SECTIONS: Record<"audio" | "monitoring" | "midi" | "timecode", Record<stri
   timecode: TIMECODE_KEYS,
 };
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * Checks parsed JSON against the settings schema.
  *
@@ -162,7 +151,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * `audio.profile`) and what is wrong with it
  */
 export function parseSettings(value: unknown, source: string): Settings {
-  if (!isPlainObject(value)) {
+  if (!isObject(value)) {
     throw new StemplayError(
       "SETTINGS",
       `${source}: the settings must be a JSON object, got ${show(value)}`,
@@ -185,7 +174,7 @@ export function parseSettings(value: unknown, source: string): Settings {
       );
       continue;
     }
-    if (!isPlainObject(section)) {
+    if (!isObject(section)) {
       problems.push(`${sectionName}: must be an object, got ${show(section)}`);
       continue;
     }

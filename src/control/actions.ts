@@ -17,6 +17,7 @@
 
 import { StemplayError } from "../errors.ts";
 import type { JumpAt } from "../show.ts";
+import { isObject } from "../json_value.ts";
 
 /** A track by its number on the screen (from 1) or by its name (exact, then ignoring case). */
 export type TrackRef = number | string;
@@ -280,10 +281,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A number ≥ 1 (a screen number) or a non-empty name. */

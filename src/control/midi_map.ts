@@ -28,6 +28,7 @@
 import { StemplayError } from "../errors.ts";
 import type { MidiMessage } from "./midi_message.ts";
 import { validateAction } from "./actions.ts";
+import { isObject, show } from "../json_value.ts";
 
 /** An operator action as the command layer takes it: a plain object with a `type`. */
 export interface MidiAction {
@@ -62,18 +63,6 @@ export interface MidiSettings {
 const PROGRAM_TAKERS: Record<string, string> = { goto: "song", jump: "marker" };
 
 const ENTRY_KEYS = ["note", "cc", "min", "max", "program", "channel", "action"];
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const isByte = (value: unknown) =>
   typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 127;
