@@ -17,7 +17,7 @@ import { StemplayError } from "./errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { defaultRoute, type Routing } from "./routing.ts";
-import { dbToGain, gainToDb, type TrackOptions } from "./track.ts";
+import { checkGain, gainFromDb, gainToDb, type TrackOptions } from "./track.ts";
 
 /** One bus of a rig profile. */
 export interface BusOptions {
@@ -167,12 +167,7 @@ export class Bus {
     return this.#gain;
   }
   set gain(value: number) {
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1000) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `bus "${this.name}" gain must be a number from 0 to 1000, got ${value}`,
-      );
-    }
+    checkGain(value, `bus "${this.name}" gain`);
     if (this.available) {
       for (const output of this.outputs) {
         unwrap(
@@ -190,10 +185,7 @@ export class Bus {
     return gainToDb(this.#gain);
   }
   set gainDb(value: number) {
-    if (typeof value !== "number" || Number.isNaN(value)) {
-      throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${value}`);
-    }
-    this.gain = dbToGain(value);
+    this.gain = gainFromDb(value);
   }
 
   /** "1-2", "3", "1+3". */

@@ -57,24 +57,28 @@ export function gainToDb(gain: number): number {
   return 20 * Math.log10(gain);
 }
 
-function checkGain(gain: number): number {
+/** A linear gain from 0 to 1000, checked; `what` names it in the error. */
+export function checkGain(gain: number, what = "gain"): number {
   if (typeof gain !== "number" || !Number.isFinite(gain) || gain < 0 || gain > 1000) {
     throw new StemplayError(
       "INVALID_ARGUMENT",
-      `gain must be a number from 0 to 1000, got ${gain}`,
+      `${what} must be a number from 0 to 1000, got ${gain}`,
     );
   }
   return gain;
 }
 
+/** A gain in dB as linear, checked to be a number (the linear gain is checked by its setter). */
+export function gainFromDb(db: number): number {
+  if (typeof db !== "number" || Number.isNaN(db)) {
+    throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${db}`);
+  }
+  return dbToGain(db);
+}
+
 /** The starting gain from options, checked. */
 export function initialGain(options: TrackOptions): number {
-  if (options.gainDb !== undefined) {
-    if (typeof options.gainDb !== "number" || Number.isNaN(options.gainDb)) {
-      throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${options.gainDb}`);
-    }
-    return checkGain(dbToGain(options.gainDb));
-  }
+  if (options.gainDb !== undefined) return checkGain(gainFromDb(options.gainDb));
   return checkGain(options.gain ?? 1);
 }
 
@@ -178,10 +182,7 @@ export class Track {
     return gainToDb(this.#gain);
   }
   set gainDb(value: number) {
-    if (typeof value !== "number" || Number.isNaN(value)) {
-      throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${value}`);
-    }
-    this.gain = dbToGain(value);
+    this.gain = gainFromDb(value);
   }
 
   /** Muted: silent, but still playing in time. */
