@@ -13,6 +13,7 @@
  * @module
  */
 
+import { alive, signalAndWait } from "./pid.ts";
 import { sleep } from "./wait.ts";
 
 export const JACK_RATE = 48000;
@@ -20,15 +21,6 @@ export const JACK_PERIOD = 64;
 export const JACK_OUTPUTS = 8;
 
 const decoder = new TextDecoder();
-
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 /** A running jackd. */
 export class JackServer {
@@ -128,16 +120,8 @@ export class JackServer {
 
   /** Stops the server (SIGTERM, then SIGKILL) by its pid. Idempotent. */
   async stop(): Promise<void> {
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      const pid = this.#child.pid;
-      if (!alive(pid)) break;
-      try {
-        this.#child.kill(signal);
-      } catch {
-        break;
-      }
-      for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
-    }
+    await signalAndWait(this.#child.pid, "SIGTERM");
+    await signalAndWait(this.#child.pid, "SIGKILL");
     await this.#child.status;
     await this.#log;
   }
