@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Player, StemplayError } from "../mod.ts";
-import { PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
+import { SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -14,16 +14,7 @@ const RATE = 48000;
 
 async function withServer(name: string, fn: () => Promise<void>): Promise<void> {
   requireTool("pulseaudio", name);
-  const server = await PulseServer.start({ extraSinks: [{ name: "pair", channels: 2 }] });
-  const previous = Deno.env.get("PULSE_SERVER");
-  Deno.env.set("PULSE_SERVER", server.serverAddress);
-  try {
-    await fn();
-  } finally {
-    if (previous === undefined) Deno.env.delete("PULSE_SERVER");
-    else Deno.env.set("PULSE_SERVER", previous);
-    await server.stop();
-  }
+  await withPulseServer(fn, { extraSinks: [{ name: "pair", channels: 2 }] });
 }
 
 function isFormat(found: number, needs: number) {

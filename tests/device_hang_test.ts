@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { listDevices, Player, StemplayError } from "../mod.ts";
-import { PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
+import { type PulseServer, SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -54,16 +54,7 @@ async function playingOnStage(): Promise<Player> {
 
 async function withServer(name: string, fn: (server: PulseServer) => Promise<void>) {
   requireTool("pulseaudio", name);
-  const server = await PulseServer.start();
-  const previous = Deno.env.get("PULSE_SERVER");
-  Deno.env.set("PULSE_SERVER", server.serverAddress);
-  try {
-    await fn(server);
-  } finally {
-    if (previous === undefined) Deno.env.delete("PULSE_SERVER");
-    else Deno.env.set("PULSE_SERVER", previous);
-    await server.stop();
-  }
+  await withPulseServer(fn);
 }
 
 function isCode(code: string) {

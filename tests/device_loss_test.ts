@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
-import { Capture, PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
+import { Capture, SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import { noise, segmentsOf } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -29,93 +29,96 @@ Deno.test({
     requireTool("pulseaudio", name);
     requireTool("parec", name);
     const guide = noise(7, SONG_FRAMES, 0.2);
-    const server = await PulseServer.start();
-    const previous = Deno.env.get("PULSE_SERVER");
-    Deno.env.set("PULSE_SERVER", server.serverAddress);
-    let player: Player | undefined;
-    try {
-      player = await Player.open({
-        backend: "pulseaudio",
-        channels: SINK_CHANNELS,
-        sampleRate: RATE,
-        blockFrames: BLOCK,
-        recovery: "where-lost",
-      });
-      player.addTrack([guide], { name: "guide", route: [4] });
-      const events: { type: string; at: number; detail?: unknown }[] = [];
-      player.addEventListener("devicelost", () => events.push({ type: "devicelost", at: now() }));
-      player.addEventListener("devicerecovered", () => {
-        events.push({ type: "devicerecovered", at: now() });
-      });
-      player.addEventListener("statechange", (event) => {
-        events.push({ type: "statechange", at: now(), detail: (event as CustomEvent).detail });
-      });
-      player.play();
-      await waitFor("1 s of playback", () => player!.positionFrames >= RATE);
+    await withPulseServer(async (server) => {
+      let player: Player | undefined;
+      try {
+        player = await Player.open({
+          backend: "pulseaudio",
+          channels: SINK_CHANNELS,
+          sampleRate: RATE,
+          blockFrames: BLOCK,
+          recovery: "where-lost",
+        });
+        player.addTrack([guide], { name: "guide", route: [4] });
+        const events: { type: string; at: number; detail?: unknown }[] = [];
+        player.addEventListener("devicelost", () => events.push({ type: "devicelost", at: now() }));
+        player.addEventListener("devicerecovered", () => {
+          events.push({ type: "devicerecovered", at: now() });
+        });
+        player.addEventListener("statechange", (event) => {
+          events.push({ type: "statechange", at: now(), detail: (event as CustomEvent).detail });
+        });
+        player.play();
+        await waitFor("1 s of playback", () => player!.positionFrames >= RATE);
 
-      // Kill the server. The watchdog, not miniaudio, must notice.
-      const killedAt = now();
-      await server.kill();
-      await waitFor("devicelost", () => events.some((e) => e.type === "devicelost"), 5000);
-      const lostAfter = events.find((e) => e.type === "devicelost")!.at - killedAt;
-      assert.equal(player.state, "error");
-      assert.ok(
-        events.some((e) => e.type === "statechange" && e.detail === "error"),
-        JSON.stringify(events),
-      );
-      assert.ok(lostAfter <= 1000, `devicelost came ${lostAfter.toFixed(0)} ms after the kill`);
-      const positionAtLoss = player.positionFrames;
-      await sleep(300);
-      assert.equal(player.positionFrames, positionAtLoss, "the position moved without a device");
+        // Kill the server. The watchdog, not miniaudio, must notice.
+        const killedAt = now();
+        await server.kill();
+        await waitFor("devicelost", () => events.some((e) => e.type === "devicelost"), 5000);
+        const lostAfter = events.find((e) => e.type === "devicelost")!.at - killedAt;
+        assert.equal(player.state, "error");
+        assert.ok(
+          events.some((e) => e.type === "statechange" && e.detail === "error"),
+          JSON.stringify(events),
+        );
+        assert.ok(lostAfter <= 1000, `devicelost came ${lostAfter.toFixed(0)} ms after the kill`);
+        const positionAtLoss = player.positionFrames;
+        await sleep(300);
+        assert.equal(player.positionFrames, positionAtLoss, "the position moved without a device");
 
-      // Bring the server back and capture it: the player reopens the device by itself.
-      await server.restart();
-      const backAt = now();
-      const capture = Capture.start(server);
-      await waitFor("the recovery", () => events.some((e) => e.type === "devicerecovered"), 20000);
-      const reopenMs = events.find((e) => e.type === "devicerecovered")!.at - backAt;
-      await player.reopen(); // the device plays: nothing to do
-      assert.equal(player.health.recoveries, 1);
-      assert.equal(player.tracks.length, 1);
-      await waitFor("playback after reopen", () => player!.positionFrames >= positionAtLoss + RATE);
-      assert.equal(player.state, "playing");
-      assert.ok(
-        events.some((e) => e.type === "statechange" && e.detail === "playing" && e.at > killedAt),
-        JSON.stringify(events),
-      );
-      await sleep(200);
-      const captured = await capture.stop();
+        // Bring the server back and capture it: the player reopens the device by itself.
+        await server.restart();
+        const backAt = now();
+        const capture = Capture.start(server);
+        await waitFor(
+          "the recovery",
+          () => events.some((e) => e.type === "devicerecovered"),
+          20000,
+        );
+        const reopenMs = events.find((e) => e.type === "devicerecovered")!.at - backAt;
+        await player.reopen(); // the device plays: nothing to do
+        assert.equal(player.health.recoveries, 1);
+        assert.equal(player.tracks.length, 1);
+        await waitFor(
+          "playback after reopen",
+          () => player!.positionFrames >= positionAtLoss + RATE,
+        );
+        assert.equal(player.state, "playing");
+        assert.ok(
+          events.some((e) => e.type === "statechange" && e.detail === "playing" && e.at > killedAt),
+          JSON.stringify(events),
+        );
+        await sleep(200);
+        const captured = await capture.stop();
 
-      // What the new server heard: the guide from where it stopped (after the fade-in), one
-      // stretch, no gap, no repeat.
-      const { segments } = segmentsOf(captured[3], guide, 128, 1e-4);
-      assert.equal(segments.length, 1, JSON.stringify(segments));
-      const resumedAt = segments[0].sourceStart;
-      assert.ok(
-        resumedAt >= positionAtLoss && resumedAt <= positionAtLoss + FADE_FRAMES + 128,
-        `resumed at frame ${resumedAt}, the position at the loss was ${positionAtLoss}`,
-      );
-      assert.ok(segments[0].frames >= RATE / 2, JSON.stringify(segments));
-      const stuckTeardowns = player.native.sp_abandoned_outputs();
-      console.log(
-        `device loss: devicelost ${lostAfter.toFixed(0)} ms after SIGKILL; recovered ` +
-          `${
-            reopenMs.toFixed(0)
-          } ms after the server returned; resumed at frame ${resumedAt} (lost at ${positionAtLoss}); ` +
-          `dead-device teardowns still blocked: ${stuckTeardowns}`,
-      );
+        // What the new server heard: the guide from where it stopped (after the fade-in), one
+        // stretch, no gap, no repeat.
+        const { segments } = segmentsOf(captured[3], guide, 128, 1e-4);
+        assert.equal(segments.length, 1, JSON.stringify(segments));
+        const resumedAt = segments[0].sourceStart;
+        assert.ok(
+          resumedAt >= positionAtLoss && resumedAt <= positionAtLoss + FADE_FRAMES + 128,
+          `resumed at frame ${resumedAt}, the position at the loss was ${positionAtLoss}`,
+        );
+        assert.ok(segments[0].frames >= RATE / 2, JSON.stringify(segments));
+        const stuckTeardowns = player.native.sp_abandoned_outputs();
+        console.log(
+          `device loss: devicelost ${lostAfter.toFixed(0)} ms after SIGKILL; recovered ` +
+            `${
+              reopenMs.toFixed(0)
+            } ms after the server returned; resumed at frame ${resumedAt} (lost at ${positionAtLoss}); ` +
+            `dead-device teardowns still blocked: ${stuckTeardowns}`,
+        );
 
-      // Lose it again and close without reopening: close() must not block.
-      await server.kill();
-      await waitFor("the second devicelost", () => player!.state === "error", 5000);
-      await player.close();
-      assert.equal(player.closed, true);
-    } finally {
-      if (player && !player.closed) await player.close();
-      if (previous === undefined) Deno.env.delete("PULSE_SERVER");
-      else Deno.env.set("PULSE_SERVER", previous);
-      await server.stop();
-    }
+        // Lose it again and close without reopening: close() must not block.
+        await server.kill();
+        await waitFor("the second devicelost", () => player!.state === "error", 5000);
+        await player.close();
+        assert.equal(player.closed, true);
+      } finally {
+        if (player && !player.closed) await player.close();
+      }
+    });
   },
 });
 

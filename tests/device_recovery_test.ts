@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { Player, type PlayerHealth, type RecoveryMode } from "../mod.ts";
-import { Capture, PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
+import { Capture, type PulseServer, SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import { noise, peak, segmentsOf } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -42,49 +42,45 @@ async function lossAndReturn(
 ): Promise<void> {
   requireTool("pulseaudio", name);
   requireTool("parec", name);
-  const server = await PulseServer.start();
-  const previous = Deno.env.get("PULSE_SERVER");
-  Deno.env.set("PULSE_SERVER", server.serverAddress);
-  let player: Player | undefined;
-  try {
-    player = await Player.open({
-      backend: "pulseaudio",
-      channels: SINK_CHANNELS,
-      sampleRate: RATE,
-      blockFrames: BLOCK,
-      recovery: mode,
-    });
-    const guide = noise(11, SONG_FRAMES, 0.2);
-    player.addTrack([guide], { name: "guide", route: [4] });
-    let recovered = 0;
-    player.addEventListener("devicerecovered", () => recovered++);
-    player.play();
-    await waitFor("1 s of playback", () => player!.positionFrames >= RATE);
+  await withPulseServer(async (server) => {
+    let player: Player | undefined;
+    try {
+      player = await Player.open({
+        backend: "pulseaudio",
+        channels: SINK_CHANNELS,
+        sampleRate: RATE,
+        blockFrames: BLOCK,
+        recovery: mode,
+      });
+      const guide = noise(11, SONG_FRAMES, 0.2);
+      player.addTrack([guide], { name: "guide", route: [4] });
+      let recovered = 0;
+      player.addEventListener("devicerecovered", () => recovered++);
+      player.play();
+      await waitFor("1 s of playback", () => player!.positionFrames >= RATE);
 
-    const killedAt = performance.now();
-    await server.kill();
-    await waitFor("the loss", () => player!.state === "error", 5000);
-    assert.equal(player.health.status, "recovering");
-    const positionAtLoss = player.positionFrames;
-    await sleep(DOWN_MS);
-    assert.equal(player.positionFrames, positionAtLoss, "the position moved without a device");
+      const killedAt = performance.now();
+      await server.kill();
+      await waitFor("the loss", () => player!.state === "error", 5000);
+      assert.equal(player.health.status, "recovering");
+      const positionAtLoss = player.positionFrames;
+      await sleep(DOWN_MS);
+      assert.equal(player.positionFrames, positionAtLoss, "the position moved without a device");
 
-    await server.restart();
-    const backAt = performance.now();
-    const capture = Capture.start(server);
-    await waitFor("the recovery", () => player!.health.status === "ok", 20000);
-    assert.equal(recovered, 1, "one devicerecovered event");
-    const health: PlayerHealth = player.health;
-    assert.equal(health.losses, 1);
-    assert.equal(health.recoveries, 1);
-    assert.ok(health.lastError !== null && health.lastError.time > 0);
-    await check({ player, guide, positionAtLoss, killedAt, backAt, server, capture });
-  } finally {
-    if (player && !player.closed) await player.close();
-    if (previous === undefined) Deno.env.delete("PULSE_SERVER");
-    else Deno.env.set("PULSE_SERVER", previous);
-    await server.stop();
-  }
+      await server.restart();
+      const backAt = performance.now();
+      const capture = Capture.start(server);
+      await waitFor("the recovery", () => player!.health.status === "ok", 20000);
+      assert.equal(recovered, 1, "one devicerecovered event");
+      const health: PlayerHealth = player.health;
+      assert.equal(health.losses, 1);
+      assert.equal(health.recoveries, 1);
+      assert.ok(health.lastError !== null && health.lastError.time > 0);
+      await check({ player, guide, positionAtLoss, killedAt, backAt, server, capture });
+    } finally {
+      if (player && !player.closed) await player.close();
+    }
+  });
 }
 
 /** Waits until the position leaves `from`; returns when (performance.now()). */
@@ -179,10 +175,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     requireTool("pulseaudio", never);
-    const server = await PulseServer.start();
-    const previous = Deno.env.get("PULSE_SERVER");
-    Deno.env.set("PULSE_SERVER", server.serverAddress);
-    try {
+    await withPulseServer(async (server) => {
       const player = await Player.open({
         backend: "pulseaudio",
         channels: SINK_CHANNELS,
@@ -213,10 +206,6 @@ Deno.test({
       player.seek(0); // control calls still return
       await player.close();
       assert.equal(player.closed, true);
-    } finally {
-      if (previous === undefined) Deno.env.delete("PULSE_SERVER");
-      else Deno.env.set("PULSE_SERVER", previous);
-      await server.stop();
-    }
+    });
   },
 });

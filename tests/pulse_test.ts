@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
-import { Capture, PulseServer, SINK_CHANNELS } from "./support/pulse.ts";
+import { Capture, SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import {
   crossCorrelationLag,
   maxAbsError,
@@ -58,20 +58,6 @@ function expectedOutputs(song: Song): Float32Array[] {
   return [song.padLeft, song.padRight, click, song.guide];
 }
 
-/** Runs `fn` with a fresh server, PULSE_SERVER pointing at it, and parec capturing. */
-async function withServer(fn: (server: PulseServer) => Promise<void>): Promise<void> {
-  const server = await PulseServer.start();
-  const previous = Deno.env.get("PULSE_SERVER");
-  Deno.env.set("PULSE_SERVER", server.serverAddress);
-  try {
-    await fn(server);
-  } finally {
-    if (previous === undefined) Deno.env.delete("PULSE_SERVER");
-    else Deno.env.set("PULSE_SERVER", previous);
-    await server.stop();
-  }
-}
-
 {
   const name = "PulseAudio: each stem reaches its output, sample-exact, with no gap for 8 s";
   Deno.test({
@@ -88,7 +74,7 @@ async function withServer(fn: (server: PulseServer) => Promise<void>): Promise<v
         guide: noise(4, SONG_FRAMES, 0.2),
       };
       let captured: Float32Array[] = [];
-      await withServer(async (server) => {
+      await withPulseServer(async (server) => {
         const capture = Capture.start(server);
         await waitFor("parec to deliver", () => capture.frames > 0);
         const player = await openOnStage();
@@ -176,7 +162,7 @@ async function withServer(fn: (server: PulseServer) => Promise<void>): Promise<v
       const seekTo = 4 * RATE;
       let captured: Float32Array[] = [];
       let pausedAt = 0;
-      await withServer(async (server) => {
+      await withPulseServer(async (server) => {
         const capture = Capture.start(server);
         await waitFor("parec to deliver", () => capture.frames > 0);
         const player = await openOnStage();

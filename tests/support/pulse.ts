@@ -7,6 +7,7 @@
  * @module
  */
 
+import { alive, signalAndWait } from "./pid.ts";
 import { sleep } from "./wait.ts";
 
 /** The sink every test plays to. */
@@ -16,16 +17,6 @@ export const SINK_RATE = 48000;
 export const SINK_CHANNELS = 4;
 
 const decoder = new TextDecoder();
-
-function alive(pid: number): boolean {
-  try {
-    // /proc/<pid>/stat exists and is not a zombie.
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 /** More null sinks besides "stage", e.g. a stereo one to be refused by a 4-output engine. */
 export interface ExtraSink {
@@ -150,18 +141,31 @@ export class PulseServer {
   async #signal(signal: Deno.Signal): Promise<void> {
     const pid = this.#pid;
     if (!pid || !alive(pid)) return;
-    try {
-      Deno.kill(pid, signal);
-    } catch {
-      return;
-    }
-    for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
+    await signalAndWait(pid, signal);
     if (!alive(pid)) this.#pid = 0;
   }
 
   /** `await using server = await PulseServer.start()` stops it at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/** Runs `fn` with a fresh server and this process's PULSE_SERVER pointing at it (for the
+ * engine's PulseAudio backend), and stops the server after. */
+export async function withPulseServer(
+  fn: (server: PulseServer) => Promise<void>,
+  options: { extraSinks?: ExtraSink[] } = {},
+): Promise<void> {
+  const server = await PulseServer.start(options);
+  const previous = Deno.env.get("PULSE_SERVER");
+  Deno.env.set("PULSE_SERVER", server.serverAddress);
+  try {
+    await fn(server);
+  } finally {
+    if (previous === undefined) Deno.env.delete("PULSE_SERVER");
+    else Deno.env.set("PULSE_SERVER", previous);
+    await server.stop();
   }
 }
 
