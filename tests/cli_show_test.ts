@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { encodeWav } from "../src/wav.ts";
+import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane, PROMPT } from "./support/tmux_pane.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const RATE = 48000;
 
 /** A song folder: one quiet tone track and a manifest with `manifest`'s keys. */
@@ -272,16 +271,11 @@ Deno.test("cli show: piped, a setlist plays through both songs and the summary l
       join(dir, "setlist.json"),
       JSON.stringify({ title: "Piped Show", songs: ["First", "Second"] }),
     );
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "play", "setlist.json", "--backend", "null"],
-      cwd: dir,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const { code, stdout, stderr } = await runCli(
+      ["play", "setlist.json", "--backend", "null"],
+      dir,
+    );
+    assert.equal(code, 0, stderr);
     const lines = stdout.trim().split("\n");
     const starts = lines.filter((line) => line.startsWith("song "));
     assert.deepEqual(starts, ['song 1 of 2: "First"', 'song 2 of 2: "Second"']);

@@ -4,36 +4,10 @@
  * plain-progress playback to the null device.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { Player } from "../mod.ts";
 import { decodeWav, encodeWav } from "../src/wav.ts";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
-
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in `cwd` (a temp folder, so no stemplay.json of the repo is read). */
-async function runCli(args: string[], cwd?: string): Promise<Run> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd: cwd ?? Deno.cwd(),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
-}
+import { CLI, runCli } from "./support/cli.ts";
 
 /** stderr without the noise audio libraries print while probing (ALSA, JACK) and without
  * the note of an on-demand build of the native library. */

@@ -3,32 +3,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Player, StemplayError } from "../mod.ts";
 import { pickDevice } from "../src/devices.ts";
 import { jsonErrorOffset } from "../src/json_position.ts";
 import { loadSettings } from "../src/settings.ts";
 import { loadSetlist } from "../src/setlist.ts";
+import { runCli } from "./support/cli.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";
-
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
-
-async function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
-}
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-messages-" });

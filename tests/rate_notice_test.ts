@@ -4,14 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Player } from "../mod.ts";
 import { encodeWav } from "../src/wav.ts";
 import { frameLines } from "../src/cli/screen.ts";
 import { PlaySession } from "../src/cli/session.ts";
+import { runCli } from "./support/cli.ts";
 import { tone } from "./support/fixtures.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const NOTICE = "converted to 48 kHz at load: Bass (WAV, 44.1 kHz)";
 
 async function writeSong(dir: string): Promise<void> {
@@ -23,16 +22,15 @@ Deno.test("rate notice: piped play prints the converted tracks once", async () =
   const dir = await Deno.makeTempDir({ prefix: "stemplay-rate-" });
   try {
     await writeSong(dir);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "play", dir, "--backend", "null", "--rate", "48000"],
-      cwd: dir,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const { code, stdout, stderr } = await runCli([
+      "play",
+      dir,
+      "--backend",
+      "null",
+      "--rate",
+      "48000",
+    ], dir);
+    assert.equal(code, 0, stderr);
     const lines = stdout.split("\n").filter((line) => line.includes("converted"));
     assert.deepEqual(lines, [NOTICE]);
   } finally {
