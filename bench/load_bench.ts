@@ -23,6 +23,7 @@
 import { join } from "node:path";
 import { Player } from "../src/player.ts";
 import { encodeWav } from "../src/wav.ts";
+import { run, stereoStem } from "./material.ts";
 
 const STEMS = 12;
 const SECONDS = 60;
@@ -33,25 +34,14 @@ const RUNS = 5;
 
 /** A stereo stem: a tone per channel plus quiet noise (deterministic). */
 function stem(index: number, rate: number): Float32Array[] {
-  const frames = SECONDS * rate;
-  let seed = 0x9e3779b9 ^ index;
-  return [0, 1].map((channel) => {
-    const out = new Float32Array(frames);
-    const step = 2 * Math.PI * (110 + 55 * index + channel * 3) / rate;
-    for (let i = 0; i < frames; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      out[i] = 0.3 * Math.sin(step * i) + 0.02 * (seed / 2 ** 32 - 0.5);
-    }
-    return out;
+  return stereoStem({
+    seconds: SECONDS,
+    rate,
+    frequency: 110 + 55 * index,
+    tone: 0.3,
+    noise: 0.02,
+    seed: 0x9e3779b9 ^ index,
   });
-}
-
-async function run(command: string, args: string[]): Promise<void> {
-  const output = await new Deno.Command(command, { args, stdout: "null", stderr: "piped" })
-    .output();
-  if (!output.success) {
-    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
-  }
 }
 
 const root = await Deno.makeTempDir({ prefix: "stemplay-load-bench-" });

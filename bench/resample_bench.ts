@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { Player } from "../src/player.ts";
 import { encodeWav } from "../src/wav.ts";
 import { buildLibrary, localBuildDir, SHIM_FLAGS } from "../ffi/build.ts";
+import { run, stereoStem } from "./material.ts";
 
 const SECONDS = 60;
 const RATE_IN = 44100;
@@ -32,25 +33,14 @@ const STREAM_BLOCKS = Math.ceil(RATE_OUT / BLOCK);
 const STREAM_SECONDS = STREAM_BLOCKS * BLOCK / RATE_OUT;
 
 function stem(rate: number): Float32Array[] {
-  const frames = SECONDS * rate;
-  let seed = 0x9e3779b9;
-  return [0, 1].map((channel) => {
-    const out = new Float32Array(frames);
-    const step = 2 * Math.PI * (440 + channel * 3) / rate;
-    for (let i = 0; i < frames; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      out[i] = 0.4 * Math.sin(step * i) + 0.05 * (seed / 2 ** 32 - 0.5);
-    }
-    return out;
+  return stereoStem({
+    seconds: SECONDS,
+    rate,
+    frequency: 440,
+    tone: 0.4,
+    noise: 0.05,
+    seed: 0x9e3779b9,
   });
-}
-
-async function run(command: string, args: string[]): Promise<void> {
-  const output = await new Deno.Command(command, { args, stdout: "null", stderr: "piped" })
-    .output();
-  if (!output.success) {
-    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
-  }
 }
 
 /** Builds the streaming peer into native/build/bench/ (a second). */
