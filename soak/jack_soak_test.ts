@@ -13,6 +13,7 @@ import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "../tests/s
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { ignoreWithoutRealtime } from "../tests/support/realtime.ts";
 import { sleep } from "../tests/support/wait.ts";
+import { randomChanges } from "./churn.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const STEMS = 64;
@@ -53,24 +54,7 @@ Deno.test({
       while (player.positionFrames === 0) await sleep(5);
       player.latencyMonitor = true;
 
-      let random = 7;
-      const next = () => (random = (random * 1664525 + 1013904223) >>> 0) / 0x100000000;
-      const changeOne = () => {
-        const track = tracks[Math.floor(next() * STEMS)];
-        switch (Math.floor(next() * 4)) {
-          case 0:
-            track.gain = next();
-            break;
-          case 1:
-            track.muted = next() < 0.2;
-            break;
-          case 2:
-            track.pan = next() * 2 - 1;
-            break;
-          default:
-            player.masterGain = 0.5 + next() * 0.5;
-        }
-      };
+      const changeOne = randomChanges(player, tracks, 7, ["gain", "mute", "pan", "master"]);
 
       const start = performance.now();
       let changes = 0;

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
 import { sleep } from "../tests/support/wait.ts";
 import { noise } from "../tests/support/align.ts";
+import { randomChanges } from "./churn.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const RATE = 48000;
@@ -73,30 +74,13 @@ Deno.test({
     player.loop(0, LOOP_SECONDS); // sample-exact: the position wraps by exactly the loop length
     player.play();
 
-    let random = 42;
-    const next = () => (random = (random * 1664525 + 1013904223) >>> 0) / 0x100000000;
-    const changeOne = () => {
-      const track = tracks[Math.floor(next() * TRACKS)];
-      switch (Math.floor(next() * 6)) {
-        case 0:
-          track.gain = next();
-          break;
-        case 1:
-          track.muted = next() < 0.2;
-          break;
-        case 2:
-          track.solo = next() < 0.05;
-          break;
-        case 3:
-          track.pan = next() * 2 - 1;
-          break;
-        case 4:
-          track.route = [1 + Math.floor(next() * OUTPUTS)];
-          break;
-        default:
-          player.masterGain = 0.5 + next() * 0.5;
-      }
-    };
+    const changeOne = randomChanges(
+      player,
+      tracks,
+      42,
+      ["gain", "mute", "solo", "pan", "route", "master"],
+      OUTPUTS,
+    );
 
     // Wait for the stream to run, drop the garbage of building the tracks, then warm up (JIT,
     // allocator, V8 heap) for 10% of the run (at least 5 s).
