@@ -91,7 +91,7 @@ static void close_alsa(sp_midi_in *midi) {
     if (alsa->wake[1] >= 0) close(alsa->wake[1]);
     if (alsa->decoder) alsa->midi_event_free(alsa->decoder);
     if (alsa->seq) alsa->seq_close(alsa->seq);
-    dlclose(alsa->library);
+    if (alsa->library) dlclose(alsa->library);
     free(alsa);
     midi->backend = NULL;
 }
@@ -104,22 +104,12 @@ SP_API sp_result sp_midi_in_open_alsa(const char *client_name, const char *port_
     SP_CHECK(client_name != NULL && port_name != NULL && out_midi != NULL,
              SP_ERROR_INVALID_ARGUMENT);
     sp_midi_in *midi;
-    sp_result result = sp_midi_in_alloc(&midi);
+    sp_result result = sp_midi_in_alloc(sizeof(alsa_midi), close_alsa, &midi);
     if (result != SP_OK) return result;
-    alsa_midi *alsa = calloc(1, sizeof *alsa);
-    if (!alsa) {
-        sp_midi_in_close(midi);
-        return SP_ERROR_OUT_OF_MEMORY;
-    }
+    alsa_midi *alsa = midi->backend;
     alsa->wake[0] = alsa->wake[1] = -1;
     alsa->library = dlopen("libasound.so.2", RTLD_NOW);
-    if (!alsa->library) {
-        free(alsa);
-        sp_midi_in_close(midi);
-        return SP_ERROR_NO_BACKEND;
-    }
-    midi->backend = alsa;
-    midi->close_backend = close_alsa;
+    if (!alsa->library) goto no_backend;
     LOAD(seq_open, "snd_seq_open");
     LOAD(seq_close, "snd_seq_close");
     LOAD(set_client_name, "snd_seq_set_client_name");

@@ -14,13 +14,20 @@ uint64_t sp_midi_clock_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
-sp_result sp_midi_in_alloc(sp_midi_in **out) {
+sp_result sp_midi_in_alloc(size_t backend_size, void (*close_backend)(sp_midi_in *midi),
+                           sp_midi_in **out) {
     sp_midi_in *midi = calloc(1, sizeof *midi);
     if (!midi) return SP_ERROR_OUT_OF_MEMORY;
     if (sem_init(&midi->ready, 0, 0) != 0) {
         free(midi);
         return SP_ERROR_OUT_OF_MEMORY;
     }
+    midi->backend = calloc(1, backend_size);
+    if (!midi->backend) {
+        sp_midi_in_close(midi);
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    midi->close_backend = close_backend;
     *out = midi;
     return SP_OK;
 }

@@ -24,8 +24,11 @@ struct sp_midi_in {
     void *backend;
 };
 
-/* Allocates a zeroed input with its semaphore. */
-sp_result sp_midi_in_alloc(sp_midi_in **out);
+/* Allocates a zeroed input with its semaphore, and its backend's zeroed state of
+ * `backend_size` bytes, which `close_backend` (called by sp_midi_in_close) must stop and free
+ * however far its open got. */
+sp_result sp_midi_in_alloc(size_t backend_size, void (*close_backend)(sp_midi_in *midi),
+                           sp_midi_in **out);
 /* Producer side (real-time safe: no allocation, no lock): classifies one raw message, counts
  * it, queues it when it is a complete channel voice message. Call sp_midi_in_signal once after
  * a batch. */

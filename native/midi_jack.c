@@ -49,15 +49,9 @@ SP_API sp_result sp_midi_in_open_jack(const char *client_name, const char *port_
     SP_CHECK(client_name != NULL && port_name != NULL && out_midi != NULL,
              SP_ERROR_INVALID_ARGUMENT);
     sp_midi_in *midi;
-    sp_result result = sp_midi_in_alloc(&midi);
+    sp_result result = sp_midi_in_alloc(sizeof(jack_midi), close_jack, &midi);
     if (result != SP_OK) return result;
-    jack_midi *jack = calloc(1, sizeof *jack);
-    if (!jack) {
-        sp_midi_in_close(midi);
-        return SP_ERROR_OUT_OF_MEMORY;
-    }
-    midi->backend = jack;
-    midi->close_backend = close_jack;
+    jack_midi *jack = midi->backend;
     if ((result = sp_jack_api_load(&jack->api)) != SP_OK ||
         (result = sp_jack_api_open(&jack->api, client_name, &jack->client)) != SP_OK) {
         sp_midi_in_close(midi);
