@@ -28,6 +28,7 @@ export { loadSongDescription } from "./src/song.ts";
 export type { Marker, SongDescription, SongDescriptionOptions, SongTrack } from "./src/song.ts";
 export type { LoadSongOptions } from "./src/song_loader.ts";
 export type { LatencyStats } from "./src/stats.ts";
+export type { StreamingOptions, StreamStats } from "./src/streaming.ts";
 export type { LatencyProfile } from "./src/profiles.ts";
 export type { JumpAt } from "./src/show.ts";
 export type { TempoSegment } from "./src/tempo.ts";
