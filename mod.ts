@@ -13,27 +13,32 @@
  * @module
  */
 
-export { Player } from "./src/player.ts";
-export type { PlayerOptions, PlayerState } from "./src/player.ts";
-export type { PlayerHealth, RecoveryMode } from "./src/device_recovery.ts";
-export type { LibraryVariant } from "./src/native.ts";
-export { dbToGain, gainToDb, Track } from "./src/track.ts";
-export type { TrackOptions } from "./src/track.ts";
-export { listDevices } from "./src/devices.ts";
-export type { DeviceInfo } from "./src/devices.ts";
+export { Player } from "./src/engine/player.ts";
+export type { PlayerOptions, PlayerState } from "./src/engine/player.ts";
+export type { PlayerHealth, RecoveryMode } from "./src/engine/device_recovery.ts";
+export type { LibraryVariant } from "./src/engine/native.ts";
+export { dbToGain, gainToDb, Track } from "./src/engine/track.ts";
+export type { TrackOptions } from "./src/engine/track.ts";
+export { listDevices } from "./src/engine/devices.ts";
+export type { DeviceInfo } from "./src/engine/devices.ts";
 export { StemplayError } from "./src/errors.ts";
-export type { ProgressCallback, TrackSource } from "./src/decode.ts";
-export type { Routing } from "./src/routing.ts";
-export { loadSongDescription } from "./src/song.ts";
-export type { Marker, SongDescription, SongDescriptionOptions, SongTrack } from "./src/song.ts";
-export type { LoadSongOptions } from "./src/song_loader.ts";
-export type { LatencyStats } from "./src/stats.ts";
-export type { LatencyProfile } from "./src/profiles.ts";
-export type { JumpAt } from "./src/show.ts";
-export type { TempoSegment } from "./src/tempo.ts";
-export { loadSetlist } from "./src/setlist.ts";
-export type { Setlist, SetlistEntry, Transition } from "./src/setlist.ts";
-export type { SetlistState } from "./src/setlist_runner.ts";
+export type { ProgressCallback, TrackSource } from "./src/sources/decode.ts";
+export type { Routing } from "./src/engine/routing.ts";
+export { loadSongDescription } from "./src/songs/song.ts";
+export type {
+  Marker,
+  SongDescription,
+  SongDescriptionOptions,
+  SongTrack,
+} from "./src/songs/song.ts";
+export type { LoadSongOptions } from "./src/songs/song_loader.ts";
+export type { LatencyStats } from "./src/engine/stats.ts";
+export type { LatencyProfile } from "./src/engine/profiles.ts";
+export type { JumpAt } from "./src/show/show.ts";
+export type { TempoSegment } from "./src/songs/tempo.ts";
+export { loadSetlist } from "./src/songs/setlist.ts";
+export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
+export type { SetlistState } from "./src/songs/setlist_runner.ts";
 export { serveOsc } from "./src/control/osc.ts";
 export type { OscOptions, OscServer } from "./src/control/osc.ts";
 export { serveRemote } from "./src/control/remote.ts";
@@ -69,9 +74,9 @@ export type {
 export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";
 export type { ActionResult } from "./src/control/surface.ts";
 export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
-export { Bus, FOH, IN_EARS } from "./src/buses.ts";
-export type { BusOptions, BusProfile } from "./src/buses.ts";
-export type { LtcFps, LtcOptions } from "./src/timecode.ts";
+export { Bus, FOH, IN_EARS } from "./src/engine/buses.ts";
+export type { BusOptions, BusProfile } from "./src/engine/buses.ts";
+export type { LtcFps, LtcOptions } from "./src/show/timecode.ts";
 export { MidiInput, serveMidi } from "./src/control/midi.ts";
 export type { MidiStats, ServeMidiOptions } from "./src/control/midi.ts";
 export type { MidiAction, MidiMapEntry, MidiSettings } from "./src/control/midi_map.ts";

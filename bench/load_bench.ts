@@ -21,8 +21,8 @@
  */
 
 import { join } from "node:path";
-import { Player } from "../src/player.ts";
-import { encodeWav } from "../src/wav.ts";
+import { Player } from "../src/engine/player.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { run, stereoStem } from "./material.ts";
 
 const STEMS = 12;

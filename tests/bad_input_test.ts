@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cpSync } from "node:fs";
-import type { Player } from "../src/player.ts";
+import type { Player } from "../src/engine/player.ts";
 import { StemplayError } from "../src/errors.ts";
 import { openLibrary } from "../ffi/library.ts";
 import {
@@ -22,7 +22,7 @@ import {
   withHeaderClaimingMore,
   writeToneFiles,
 } from "./support/fixtures.ts";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { assertUntouched, playerPlayingOldSong, snapshot, writeStems } from "./support/songs.ts";
 
 /** Loads `song` into a player playing another song; expects `code`, `path` and `message`. */

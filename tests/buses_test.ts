@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Player, StemplayError } from "../mod.ts";
-import { checkBusProfile } from "../src/buses.ts";
+import { checkBusProfile } from "../src/engine/buses.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";
 
 const RATE = 48000;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { PulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";

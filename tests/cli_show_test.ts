@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane, PROMPT } from "./support/tmux_pane.ts";

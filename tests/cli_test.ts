@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
-import { decodeWav, encodeWav } from "../src/wav.ts";
+import { decodeWav, encodeWav } from "../src/sources/wav.ts";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { CLI, runCli } from "./support/cli.ts";
 

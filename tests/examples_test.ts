@@ -3,7 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 
 const example = new URL("../examples/play_folder.ts", import.meta.url);
 

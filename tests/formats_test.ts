@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, type StemplayError } from "../mod.ts";
-import { encodeWav } from "../src/wav.ts";
-import { decodeFile } from "../src/decode.ts";
-import { loadNative } from "../src/native.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { decodeFile } from "../src/sources/decode.ts";
+import { loadNative } from "../src/engine/native.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
 const native = await loadNative();
@@ -748,8 +748,12 @@ toolTest(
     const ogg = join(dir, "Pads.ogg");
     await ffmpeg(lavfiTones(0.3, 48000, 2), ["-c:a", "libvorbis"])(ogg);
     const script = `
-    import { decodeFile } from ${JSON.stringify(new URL("../src/decode.ts", import.meta.url).href)};
-    import { loadNative } from ${JSON.stringify(new URL("../src/native.ts", import.meta.url).href)};
+    import { decodeFile } from ${
+      JSON.stringify(new URL("../src/sources/decode.ts", import.meta.url).href)
+    };
+    import { loadNative } from ${
+      JSON.stringify(new URL("../src/engine/native.ts", import.meta.url).href)
+    };
     const native = await loadNative();
     try {
       const decoded = await decodeFile(native, ${JSON.stringify(ogg)}, 48000);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { sine } from "./support/align.ts";
 import { decodeLtc, labelOf, type LtcVerification, verifyLtc } from "./support/ltc.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
-import { pickDevice } from "../src/devices.ts";
-import { jsonErrorOffset } from "../src/json_position.ts";
-import { loadSettings } from "../src/settings.ts";
-import { loadSetlist } from "../src/setlist.ts";
+import { pickDevice } from "../src/engine/devices.ts";
+import { jsonErrorOffset } from "../src/util/json_position.ts";
+import { loadSettings } from "../src/songs/settings.ts";
+import { loadSetlist } from "../src/songs/setlist.ts";
 import { runCli } from "./support/cli.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";
 

@@ -10,8 +10,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, serveMidi, StemplayError } from "../mod.ts";
-import { encodeWav } from "../src/wav.ts";
-import { decodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "../src/sources/wav.ts";
 import {
   JACK_OUTPUTS,
   JACK_PERIOD,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
 import type { LatencyStats } from "../mod.ts";
-import { LatencyMonitorReader, summarizeLatency } from "../src/stats.ts";
+import { LatencyMonitorReader, summarizeLatency } from "../src/engine/stats.ts";
 import { StemplayError } from "../src/errors.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 import { garbageStorm } from "./support/garbage.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Player, serveMtc } from "../mod.ts";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
 import { readLines } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";

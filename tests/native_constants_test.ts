@@ -1,9 +1,9 @@
 /**
- * The C constants TypeScript mirrors (src/native_constants.ts) agree with native/stemplay.h:
+ * The C constants TypeScript mirrors (src/engine/native_constants.ts) agree with native/stemplay.h:
  * every result code, state, status/info/monitor index and size, parsed from the header.
  */
 import assert from "node:assert/strict";
-import { FADE_MS, INFO, MONITOR, RESULT, STATE, STATUS } from "../src/native_constants.ts";
+import { FADE_MS, INFO, MONITOR, RESULT, STATE, STATUS } from "../src/engine/native_constants.ts";
 
 const header = await Deno.readTextFile(new URL("../native/stemplay.h", import.meta.url));
 const code = header.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
@@ -33,7 +33,7 @@ function assertGroup(prefix: string, values: Record<string, number>, rename = sn
   );
   assert.ok(expected.size > 0, `no ${prefix}* constants parsed from stemplay.h`);
   const actual = new Map(Object.entries(values).map(([key, value]) => [rename(key), value]));
-  assert.deepEqual(actual, expected, `${prefix}* in src/native_constants.ts vs stemplay.h`);
+  assert.deepEqual(actual, expected, `${prefix}* in src/engine/native_constants.ts vs stemplay.h`);
 }
 
 Deno.test("native constants: result codes match stemplay.h", () => {

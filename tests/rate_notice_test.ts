@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { frameLines } from "../src/cli/screen.ts";
 import { PlaySession } from "../src/cli/session.ts";
 import { runCli } from "./support/cli.ts";

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
 import { StemplayError } from "../src/errors.ts";
-import { profileBlockFrames, PROFILES } from "../src/profiles.ts";
-import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/settings.ts";
+import { profileBlockFrames, PROFILES } from "../src/engine/profiles.ts";
+import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/songs/settings.ts";
 
 /** Asserts that `fn` throws a StemplayError with `code` whose message contains every part. */
 function assertError(fn: () => unknown, code: string, ...parts: string[]): void {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
-import { encodeWav } from "../src/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 
 const RATE = 48000;
 const BLOCK = 256;

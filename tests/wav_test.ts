@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeWav, encodeWav, WavFileWriter, type WavFormat } from "../src/wav.ts";
+import { decodeWav, encodeWav, WavFileWriter, type WavFormat } from "../src/sources/wav.ts";
 import { StemplayError } from "../src/errors.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { encodeWav } from "../wav.ts";
+import { encodeWav } from "../sources/wav.ts";
 
 /** How to write the demo song. */
 export interface DemoSongOptions {

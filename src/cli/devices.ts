@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type DeviceInfo, listDevices } from "../devices.ts";
+import { type DeviceInfo, listDevices } from "../engine/devices.ts";
 import { BACKENDS, choiceFlag, parseFlags, UsageError } from "./args.ts";
 import { HELP } from "./help.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PlayerHealth } from "../device_recovery.ts";
+import type { PlayerHealth } from "../engine/device_recovery.ts";
 
 /** One line for `health`, with retry times counted from `now` (ms since the epoch). */
 export function healthLine(health: PlayerHealth, now: number): string {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Player, type PlayerOptions } from "../player.ts";
+import { Player, type PlayerOptions } from "../engine/player.ts";
 import { StemplayError } from "../errors.ts";
 
 /**

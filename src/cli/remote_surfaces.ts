@@ -12,7 +12,7 @@
 import QRCode from "npm:qrcode@1.5.4";
 import { type OscServer, serveOsc } from "../control/osc.ts";
 import { type RemoteServer, serveRemote } from "../control/remote.ts";
-import type { Player } from "../player.ts";
+import type { Player } from "../engine/player.ts";
 import { type FlagSpecs, integerFlag, type ParsedArgs, stringFlag, UsageError } from "./args.ts";
 
 /** The flags, by long name. */

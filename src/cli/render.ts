@@ -6,16 +6,16 @@
  */
 
 import { basename, dirname, extname } from "node:path";
-import { Player } from "../player.ts";
+import { Player } from "../engine/player.ts";
 import { StemplayError } from "../errors.ts";
-import { WavFileWriter, type WavFormat } from "../wav.ts";
+import { WavFileWriter, type WavFormat } from "../sources/wav.ts";
 import { choiceFlag, integerFlag, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { StderrProgress } from "./progress.ts";
 import { loadInputs } from "./song_source.ts";
-import { type BusProfile, defaultBusProfile, profileChannels } from "../buses.ts";
-import { loadSettings } from "../settings.ts";
+import { type BusProfile, defaultBusProfile, profileChannels } from "../engine/buses.ts";
+import { loadSettings } from "../songs/settings.ts";
 
 const COMMAND = "stemplay render";
 /** Blocks rendered per write: a multiple of the block size, so the result is the same as

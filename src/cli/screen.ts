@@ -10,8 +10,8 @@
 
 import type { ControlStatus } from "../control/status.ts";
 import { conversionLine } from "./conversion.ts";
-import { defaultRoute } from "../routing.ts";
-import type { Track } from "../track.ts";
+import { defaultRoute } from "../engine/routing.ts";
+import type { Track } from "../engine/track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
 import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";

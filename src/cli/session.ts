@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Player } from "../player.ts";
-import type { Track } from "../track.ts";
-import type { LatencyStats } from "../stats.ts";
+import type { Player } from "../engine/player.ts";
+import type { Track } from "../engine/track.ts";
+import type { LatencyStats } from "../engine/stats.ts";
 import type { LoadedSong, Marker } from "./song_source.ts";
 import { ShowControls } from "./show_controls.ts";
 import { ControlSurface } from "../control/surface.ts";

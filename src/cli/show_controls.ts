@@ -6,7 +6,7 @@
  * @module
  */
 
-import { barBeatAt, type Beat, beatGrid } from "../tempo.ts";
+import { barBeatAt, type Beat, beatGrid } from "../songs/tempo.ts";
 import type { PlaySession } from "./session.ts";
 
 /** Seconds that f fades out over. */

@@ -16,8 +16,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { JumpAt } from "../show.ts";
-import { isObject } from "../json_value.ts";
+import type { JumpAt } from "../show/show.ts";
+import { isObject } from "../util/json_value.ts";
 
 /** A track by its number on the screen (from 1) or by its name (exact, then ignoring case). */
 export type TrackRef = number | string;

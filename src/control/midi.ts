@@ -17,10 +17,10 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../native.ts";
-import type { Native } from "../native.ts";
-import type { Player } from "../player.ts";
-import { percentile } from "../stats.ts";
+import { outPointer, resultCode, toCString } from "../engine/native.ts";
+import type { Native } from "../engine/native.ts";
+import type { Player } from "../engine/player.ts";
+import { percentile } from "../engine/stats.ts";
 import { checkMidiMap, type MidiAction, type MidiMapEntry, MidiMapper } from "./midi_map.ts";
 import { dispatch } from "./surface.ts";
 import { type MidiMessage, parseMidi } from "./midi_message.ts";
@@ -86,8 +86,9 @@ export class MidiInput {
   #latencyCount = 0;
   /** The last error an action raised. */
   lastError?: Error;
-  /** What the input is: "jack" or "alsa", and the port it listens on. */
+  /** What the input is: "jack" or "alsa". */
   readonly transport: "jack" | "alsa";
+  /** The port it listens on, e.g. "stemplay:midi_in". */
   readonly port: string;
 
   /** @internal */

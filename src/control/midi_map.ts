@@ -28,22 +28,27 @@
 import { StemplayError } from "../errors.ts";
 import type { MidiMessage } from "./midi_message.ts";
 import { validateAction } from "./actions.ts";
-import { isObject, show } from "../json_value.ts";
+import { isObject, show } from "../util/json_value.ts";
 
 /** An operator action as the command layer takes it: a plain object with a `type`. */
 export interface MidiAction {
+  /** The action's name, e.g. "next" or "jump". */
   type: string;
+  /** The action's own fields (marker, song, seconds …). */
   [key: string]: unknown;
 }
 
 /** What a mapping entry listens to (exactly one of note, cc, program). */
 export interface MidiMapEntry {
+  /** A note number (0-127): the action fires on its note-on. */
   note?: number;
+  /** A controller number (0-127): the action fires when its value enters [min, max]. */
   cc?: number;
   /** For cc: the lowest value of the firing range (default 64). */
   min?: number;
   /** For cc: the highest value of the firing range (default 127). */
   max?: number;
+  /** A program number (0-127), or "any" to pass the number to the action (e.g. goto). */
   program?: number | "any";
   /** 1-16; any channel when absent. */
   channel?: number;
@@ -56,6 +61,7 @@ export interface MidiSettings {
   /** "jack", "alsa" or a port name to connect from. Default: "jack" when the engine runs on
    * JACK, else "alsa". */
   input?: string;
+  /** What each message does. */
   map?: MidiMapEntry[];
 }
 

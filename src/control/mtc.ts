@@ -11,9 +11,9 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../native.ts";
-import type { Player } from "../player.ts";
-import { checkLtcOptions, type LtcFps } from "../timecode.ts";
+import { outPointer, resultCode, toCString } from "../engine/native.ts";
+import type { Player } from "../engine/player.ts";
+import { checkLtcOptions, type LtcFps } from "../show/timecode.ts";
 
 /** The JACK client and port of the MTC output. */
 export const MTC_CLIENT = "stemplay-mtc";

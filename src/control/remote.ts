@@ -24,7 +24,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Player } from "../player.ts";
+import type { Player } from "../engine/player.ts";
 import { randomPin, RemoteGate, sameOrigin } from "./remote_auth.ts";
 import type { ControlStatus } from "./status.ts";
 import { StatusFeed } from "./status_feed.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Player, PlayerState } from "../player.ts";
-import { barBeatAt, beatGrid } from "../tempo.ts";
-import type { Marker } from "../song.ts";
+import type { Player, PlayerState } from "../engine/player.ts";
+import { barBeatAt, beatGrid } from "../songs/tempo.ts";
+import type { Marker } from "../songs/song.ts";
 
 /** A marker as the operator sees it. */
 export interface MarkerStatus {

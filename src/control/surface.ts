@@ -8,10 +8,10 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Player } from "../player.ts";
-import type { Track } from "../track.ts";
-import { dbToGain } from "../track.ts";
-import { barBeatAt, beatGrid } from "../tempo.ts";
+import type { Player } from "../engine/player.ts";
+import type { Track } from "../engine/track.ts";
+import { dbToGain } from "../engine/track.ts";
+import { barBeatAt, beatGrid } from "../songs/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { encodeWav } from "../../src/wav.ts";
+import { encodeWav } from "../../src/sources/wav.ts";
 import { tone } from "./fixtures.ts";
 
 /** The stems' names, in order: click and guide first. */

@@ -11,7 +11,7 @@
  */
 
 import { join } from "node:path";
-import { encodeWav } from "../../src/wav.ts";
+import { encodeWav } from "../../src/sources/wav.ts";
 import { hasTool } from "./require_tool.ts";
 
 export { requireTool } from "./require_tool.ts";

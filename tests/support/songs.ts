@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player } from "../../src/player.ts";
-import { encodeWav, type WavFormat } from "../../src/wav.ts";
+import { Player } from "../../src/engine/player.ts";
+import { encodeWav, type WavFormat } from "../../src/sources/wav.ts";
 import { tone } from "./fixtures.ts";
 
 /** One stem to write: a tone of `frequency` Hz. */

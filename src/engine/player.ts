@@ -8,11 +8,11 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import type { LibraryVariant, Native } from "./native.ts";
 import { bufferString, cString, loadNative, outPointer, unwrap } from "./native.ts";
 import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
-import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
+import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { initialGain, Track, type TrackOptions } from "./track.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
@@ -26,11 +26,16 @@ import {
   type RecoveryHost,
   type RecoveryMode,
 } from "./device_recovery.ts";
-import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
-import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
+import { loadSongDescription, type Marker, type SongDescription } from "../songs/song.ts";
+import {
+  attachSong,
+  decodeSongFiles,
+  type LoadSongOptions,
+  type SongHost,
+} from "../songs/song_loader.ts";
 import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
-import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "./show.ts";
+import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
 import {
   checkLtcOptions,
   LTC_TRACK_NAME,
@@ -38,9 +43,9 @@ import {
   renderLtc,
   songHour,
   TIMECODE_BUS,
-} from "./timecode.ts";
-import { beatGrid, type TempoSegment } from "./tempo.ts";
-import { loadSetlist } from "./setlist.ts";
+} from "../show/timecode.ts";
+import { beatGrid, type TempoSegment } from "../songs/tempo.ts";
+import { loadSetlist } from "../songs/setlist.ts";
 import {
   type Bus,
   Buses,
@@ -54,7 +59,7 @@ import {
   type SetlistHost,
   SetlistRunner,
   type SetlistState,
-} from "./setlist_runner.ts";
+} from "../songs/setlist_runner.ts";
 
 /** How to open a player. Every field is optional. */
 export interface PlayerOptions {
@@ -84,7 +89,7 @@ export interface PlayerOptions {
   /** Which build of the native library (tests and benchmarks only). */
   library?: LibraryVariant;
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
-   * { outputs: [3, 4], protected: true } }` (that is the default). See src/buses.ts. */
+   * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */
   buses?: BusProfile;
   /** SMPTE linear timecode out: every song loaded gets a generated timecode track on this
    * output (see docs/timecode.md). Default: none. */

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import type { Setlist, SetlistEntry } from "./setlist.ts";
-import type { ShowFlow } from "./show.ts";
+import type { ShowFlow } from "../show/show.ts";
 import type { SongDescription } from "./song.ts";
 
 /** A song decoded and attached to its own group, not yet the one playing. */

@@ -13,9 +13,9 @@
  * @module
  */
 
-import { describeJsonError } from "./json_position.ts";
+import { describeJsonError } from "../util/json_position.ts";
 import { dirname, isAbsolute, join } from "node:path";
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 
 /** How a song hands over to the next one when it ends. */

@@ -7,11 +7,11 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
-import type { Native } from "./native.ts";
-import { type DecodedAudio, decodeFile, type ProgressCallback } from "./decode.ts";
-import { routeMatrix } from "./routing.ts";
-import type { Track, TrackOptions } from "./track.ts";
+import { StemplayError } from "../errors.ts";
+import type { Native } from "../engine/native.ts";
+import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
+import { routeMatrix } from "../engine/routing.ts";
+import type { Track, TrackOptions } from "../engine/track.ts";
 import { checkMarkers, type SongDescription, type SongTrack } from "./song.ts";
 
 /** Options of `player.loadSong()`. */
@@ -30,7 +30,7 @@ export interface SongHost {
   /** Attaches decoded audio as a live track of `group`, not part of the current song. On
    * failure the caller still owns the pcm. */
   createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
-  /** A track's options with its bus resolved into a route (see src/buses.ts). */
+  /** A track's options with its bus resolved into a route (see src/engine/buses.ts). */
   place(options: TrackOptions, channels: number): TrackOptions;
   /** Deactivates a track and frees its memory once the audio thread is past it. */
   dropTrack(track: Track): Promise<void>;

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
-import type { TrackSource } from "./decode.ts";
+import type { TrackSource } from "../sources/decode.ts";
 
 /** How a track starts out. Every field is optional. */
 export interface TrackOptions {
@@ -19,7 +19,7 @@ export interface TrackOptions {
   gain?: number;
   /** Gain in dB; wins over `gain` when both are given. */
   gainDb?: number;
-  /** -1 (left) .. 1 (right); see the routing rules in src/routing.ts. */
+  /** -1 (left) .. 1 (right); see the routing rules in src/engine/routing.ts. */
   pan?: number;
   /** Start muted. */
   muted?: boolean;
@@ -29,7 +29,7 @@ export interface TrackOptions {
   route?: number[];
   /** Explicit gains, one row per track channel, one gain per device output. */
   routeGains?: number[][];
-  /** The bus it plays on (see src/buses.ts), e.g. "in-ears": its outputs, unless `route`
+  /** The bus it plays on (see src/engine/buses.ts), e.g. "in-ears": its outputs, unless `route`
    * (within the bus) says otherwise. */
   bus?: string;
   /** The bus was guessed from the file name (a folder song): a profile without that bus

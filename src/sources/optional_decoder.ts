@@ -11,9 +11,9 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
-import type { Native } from "./native.ts";
-import { outPointer, unwrap } from "./native.ts";
+import { StemplayError } from "../errors.ts";
+import type { Native } from "../engine/native.ts";
+import { outPointer, unwrap } from "../engine/native.ts";
 
 /** How to install ffmpeg, for error messages. */
 export const INSTALL_FFMPEG =

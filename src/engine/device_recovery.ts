@@ -7,7 +7,7 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { RESULT } from "./native_constants.ts";

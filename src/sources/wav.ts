@@ -21,7 +21,7 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 
 /** The sample formats {@linkcode encodeWav} and {@linkcode WavFileWriter} can write. */
 export type WavFormat = "f32" | "s16" | "s24" | "s32";

@@ -10,12 +10,12 @@
  */
 
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
-import { StemplayError } from "./errors.ts";
-import type { TrackOptions } from "./track.ts";
+import { StemplayError } from "../errors.ts";
+import type { TrackOptions } from "../engine/track.ts";
 import { parseTempo, type TempoSegment } from "./tempo.ts";
-import { guessBus } from "./buses.ts";
-import { describeJsonError } from "./json_position.ts";
-import { didYouMean } from "./did_you_mean.ts";
+import { guessBus } from "../engine/buses.ts";
+import { describeJsonError } from "../util/json_position.ts";
+import { didYouMean } from "../util/did_you_mean.ts";
 
 /** A named point in a song, in seconds from its start. */
 export interface Marker {

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { defaultRoute, type Routing } from "./routing.ts";

@@ -19,15 +19,15 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
-import type { PlayerOptions } from "./player.ts";
-import { isLatencyProfile, knownProfiles, type LatencyProfile } from "./profiles.ts";
-import { type BusProfile, checkBusProfile } from "./buses.ts";
-import { describeJsonError } from "./json_position.ts";
-import { isObject, show } from "./json_value.ts";
-import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
-import { midiMapProblems, type MidiSettings } from "./control/midi_map.ts";
-import { checkLtcOptions, type LtcOptions } from "./timecode.ts";
+import { StemplayError } from "../errors.ts";
+import type { PlayerOptions } from "../engine/player.ts";
+import { isLatencyProfile, knownProfiles, type LatencyProfile } from "../engine/profiles.ts";
+import { type BusProfile, checkBusProfile } from "../engine/buses.ts";
+import { describeJsonError } from "../util/json_position.ts";
+import { isObject, show } from "../util/json_value.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
+import { midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
+import { checkLtcOptions, type LtcOptions } from "../show/timecode.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -59,7 +59,7 @@ export interface Settings {
   audio: AudioSettings;
   /** Diagnostics. */
   monitoring: MonitoringSettings;
-  /** The rig profile: bus names to outputs (see src/buses.ts). Absent: the default. */
+  /** The rig profile: bus names to outputs (see src/engine/buses.ts). Absent: the default. */
   buses?: BusProfile;
   /** MIDI foot control (docs/midi.md). */
   midi: MidiSettings;

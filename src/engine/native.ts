@@ -5,9 +5,9 @@
  * @module
  */
 
-import { openLibrary } from "../ffi/library.ts";
-import type { symbols } from "../ffi/symbols.ts";
-import { StemplayError } from "./errors.ts";
+import { openLibrary } from "../../ffi/library.ts";
+import type { symbols } from "../../ffi/symbols.ts";
+import { StemplayError } from "../errors.ts";
 import { RESULT } from "./native_constants.ts";
 
 /** The dlopen'd library's symbols. */

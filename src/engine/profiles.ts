@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 
 /** The name of a latency profile. */
 export type LatencyProfile = "low-latency" | "balanced" | "safe";

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
-import type { Native } from "./native.ts";
-import { cString, outPointer, resultCode, toCString } from "./native.ts";
-import { RESULT } from "./native_constants.ts";
+import { StemplayError } from "../errors.ts";
+import type { Native } from "../engine/native.ts";
+import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
+import { RESULT } from "../engine/native_constants.ts";
 import { decodeWithFfmpeg } from "./optional_decoder.ts";
 
 /** Where a track's audio came from, as `track.source` shows it. */

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 
 /** How a track reaches the outputs. */
 export interface Routing {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StemplayError } from "./errors.ts";
+import { StemplayError } from "../errors.ts";
 import type { Native } from "./native.ts";
 import { bufferString, loadNative, toCString, unwrap } from "./native.ts";
 
