@@ -31,3 +31,19 @@ Deno.test("a process that closes its player exits cleanly, every time", async ()
   }
   assert.deepEqual(failures, [], `${failures.length} of ${RUNS} runs did not exit cleanly`);
 });
+
+Deno.test("two reopens at once take turns (a double tap never crashes the process)", async () => {
+  const child = new URL("./support/double_reopen_child.ts", import.meta.url).pathname;
+  for (let run = 0; run < 3; run++) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", child],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(
+      output.success,
+      `run ${run + 1}: exit ${output.code} signal ${output.signal}: ` +
+        new TextDecoder().decode(output.stderr).slice(-300),
+    );
+  }
+});

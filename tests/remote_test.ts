@@ -282,3 +282,35 @@ Deno.test("remote: a PIN that is not 4 to 12 digits is refused", async () => {
     await web.close();
   });
 });
+
+Deno.test("remote: a huge body to /login or /action is refused without being read", async () => {
+  await withRemote(async (web, _player, base) => {
+    // A stream that would go on for 64 MiB: the server must stop reading long before.
+    const endless = () => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 64 << 20) return controller.close();
+          sent += 1 << 16;
+          controller.enqueue(new Uint8Array(1 << 16).fill(0x61));
+        },
+      });
+    };
+    const huge = await fetch(`${base}/login`, {
+      method: "POST",
+      body: endless(),
+      headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+    });
+    await huge.body?.cancel();
+    assert.equal(huge.status, 413);
+    const cookie = await login(base);
+    const action = await fetch(`${base}/action`, {
+      method: "POST",
+      body: endless(),
+      headers: { origin: base, cookie, "content-type": "application/json" },
+    });
+    await action.body?.cancel();
+    assert.equal(action.status, 413);
+    assert.equal(web.sessions, 1, "the huge login made no session");
+  });
+});

@@ -182,12 +182,13 @@ class OscSurface implements OscServer {
         this.#subscribe(from.address, request.port ?? from.port);
       } else {
         const action = request.action;
+        // The chain must never reject: a rejected queue would drop every later action.
         this.#queue = this.#queue.then(() =>
           dispatch(this.#player, action).then(
             () => this.#feed.poke(),
             (error) => this.#answerProblem(from, `${message.address}: ${errorText(error)}`),
           )
-        );
+        ).catch((error) => console.error(`stemplay: OSC ${message.address}: ${error}`));
       }
     }
   }
@@ -239,13 +240,18 @@ class OscSurface implements OscServer {
   }
 
   #send(host: string, port: number, messages: OutMessage[]): void {
-    if (this.#closed) return;
+    // A spoofed packet can claim source port 0, which send() throws on: nobody to answer.
+    if (this.#closed || !Number.isInteger(port) || port < 1 || port > 65535) return;
     for (const message of messages) {
       const bytes = toBuffer({ address: message.address, args: message.args });
       const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      this.#socket.send(buffer, port, host, (error) => {
-        if (error) console.error(`stemplay: OSC to ${host}:${port}: ${error.message}`);
-      });
+      try {
+        this.#socket.send(buffer, port, host, (error) => {
+          if (error) console.error(`stemplay: OSC to ${host}:${port}: ${error.message}`);
+        });
+      } catch (error) {
+        console.error(`stemplay: OSC to ${host}:${port}: ${error}`);
+      }
     }
   }
 

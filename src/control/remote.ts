@@ -82,6 +82,41 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 /** Bytes an action request may have. */
 const MAX_ACTION_BYTES = 4096;
+/** A PIN form ("pin=123456") and then some. */
+const MAX_LOGIN_BYTES = 256;
+
+/** A request's body as text, or undefined once it is longer than `maxBytes`: it is never read
+ * whole, so a huge body costs nothing (an unbounded read of one let a stranger on the LAN
+ * exhaust the process's memory). */
+async function readCapped(request: Request, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await request.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
 
 async function loadAssets(): Promise<Map<string, string>> {
   const folder = new URL("../../web/", import.meta.url);
@@ -184,9 +219,11 @@ class WebRemote implements RemoteServer {
     }
     if (path === "/login" && request.method === "POST") {
       if (!sameOrigin(request)) return answer("forbidden: not from this remote's page", 403);
-      const form = await request.formData().catch(() => undefined);
-      const pin = form?.get("pin");
-      return this.#login(address, typeof pin === "string" ? pin : "");
+      // Anyone can reach this without a session: read at most a PIN form's worth of body.
+      const body = await readCapped(request, MAX_LOGIN_BYTES);
+      if (body === undefined) return answer("the login form is too long", 413);
+      const pin = new URLSearchParams(body).get("pin");
+      return this.#login(address, pin ?? "");
     }
     if ((path === "/remote.js" || path === "/remote.css") && request.method === "GET") {
       return this.#gate.hasSession(request) ? this.#asset(path) : answer("log in first", 401);
@@ -268,8 +305,8 @@ class WebRemote implements RemoteServer {
     if (!(request.headers.get("content-type") ?? "").startsWith("application/json")) {
       return json({ ok: false, error: "send the action as application/json" }, 415);
     }
-    const text = await request.text();
-    if (text.length > MAX_ACTION_BYTES) {
+    const text = await readCapped(request, MAX_ACTION_BYTES);
+    if (text === undefined) {
       return json({ ok: false, error: "the action is too long" }, 413);
     }
     let action: unknown;

@@ -96,6 +96,8 @@ export class DeviceRecovery {
   #timer?: ReturnType<typeof setTimeout>;
   #nextRetryAt: number | null = null;
   #attempt?: Promise<void>;
+  /** The chain every open waits its turn on. */
+  #opens: Promise<void> = Promise.resolve();
   #loss?: { position: number; at: number; playing: boolean };
 
   constructor(
@@ -160,19 +162,16 @@ export class DeviceRecovery {
 
   /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given device or the
    * one the player had. On success it becomes the device recovery returns to. */
-  async reopen(target: DeviceTarget | undefined): Promise<void> {
-    await this.#attempt?.catch(() => {});
-    // The device plays (maybe the running attempt brought it back): nothing to reopen.
-    if (!this.#lost && target === undefined) return;
+  reopen(target: DeviceTarget | undefined): Promise<void> {
     this.#cancelTimer();
-    await this.#run(target, true);
+    return this.#run(target, true);
   }
 
   /** Stops retrying. Returns the open still running, if any: the engine must outlive it. */
   close(): Promise<void> | undefined {
     this.#closed = true;
     this.#cancelTimer();
-    return this.#attempt;
+    return this.#attempt === undefined ? undefined : this.#opens;
   }
 
   #schedule(): void {
@@ -194,9 +193,19 @@ export class DeviceRecovery {
     this.#nextRetryAt = null;
   }
 
+  /** Opens run one at a time, in the order asked: two at once would both cut off and rebind
+   * the engine's device in C (a double tap on the remote's reopen crashed the process). */
+  #run(target: DeviceTarget | undefined, byHand: boolean): Promise<void> {
+    const run = this.#opens.then(() => this.#runNow(target, byHand));
+    this.#opens = run.catch(() => {});
+    return run;
+  }
+
   /** One open; on failure (automatic) the next one is scheduled. */
-  async #run(target: DeviceTarget | undefined, byHand: boolean): Promise<void> {
+  async #runNow(target: DeviceTarget | undefined, byHand: boolean): Promise<void> {
     if (this.#closed) return;
+    // The device plays (maybe an open just before this one brought it back): nothing to do.
+    if (byHand && !this.#lost && target === undefined) return;
     const hanging = this.#host.native.sp_hanging_opens();
     if (!byHand && hanging >= MAX_HANGING_OPENS) {
       this.#failed(
