@@ -49,6 +49,16 @@ sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t
     return SP_OK;
 }
 
+/* The audio chunk's claimed size against what the file holds after its header (checked once
+ * the format is known). */
+static sp_result audio_fits(bool have_format, uint64_t claimed, uint64_t held, char *detail,
+                            size_t size) {
+    if (!have_format || claimed <= held) return SP_OK;
+    snprintf(detail, size, "truncated: the header promises %llu bytes of audio, the file holds %llu",
+             (unsigned long long)claimed, (unsigned long long)held);
+    return SP_ERROR_TRUNCATED;
+}
+
 /* Walks the RIFF chunks up to "data". Anything this walk cannot make sense of is left to the
  * decoder, which then names it. */
 static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *detail, size_t size) {
@@ -74,14 +84,7 @@ static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *deta
             uint64_t claimed = chunk_size;
             if (rf64 && chunk_size == 0xFFFFFFFFu) claimed = rf64_data_size;
             else if (chunk_size == 0xFFFFFFFFu) return SP_OK;
-            const uint64_t held = file_size - (offset + 8);
-            if (have_format && claimed > held) {
-                snprintf(detail, size,
-                         "truncated: the header promises %llu bytes of audio, the file holds %llu",
-                         (unsigned long long)claimed, (unsigned long long)held);
-                return SP_ERROR_TRUNCATED;
-            }
-            return SP_OK;
+            return audio_fits(have_format, claimed, file_size - (offset + 8), detail, size);
         }
         offset += 8 + (uint64_t)chunk_size + (chunk_size & 1u);
     }
@@ -104,14 +107,7 @@ static sp_result check_aiff(FILE *file, uint64_t file_size, char *detail, size_t
             if (result != SP_OK) return result;
             have_format = true;
         } else if (!memcmp(head, "SSND", 4)) {
-            const uint64_t held = file_size - (offset + 8);
-            if (have_format && chunk_size > held) {
-                snprintf(detail, size,
-                         "truncated: the header promises %llu bytes of audio, the file holds %llu",
-                         (unsigned long long)chunk_size, (unsigned long long)held);
-                return SP_ERROR_TRUNCATED;
-            }
-            return SP_OK;
+            return audio_fits(have_format, chunk_size, file_size - (offset + 8), detail, size);
         }
         offset += 8 + (uint64_t)chunk_size + (chunk_size & 1u);
     }
