@@ -61,6 +61,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "resample.c",
   "result.c",
   "show.c",
+  "source.c",
   "stemplay.h",
   "status.c",
   "timecode.c",

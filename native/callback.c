@@ -40,7 +40,7 @@ static void set_targets(sp_engine *engine, sp_slot *slot) {
     const uint32_t outputs = engine->channels;
     const float gain =
         slot_audible(engine, slot) ? atomic_load_explicit(&slot->gain, RELAXED) : 0.0f;
-    const uint32_t cells = slot->pcm->channels * outputs;
+    const uint32_t cells = slot->source.channels * outputs;
     for (uint32_t i = 0; i < cells; i++) {
         slot->target[i] = gain * atomic_load_explicit(&slot->route[i], RELAXED);
     }
@@ -67,8 +67,8 @@ static void scan_groups(sp_engine *engine, bool all) {
         const bool was_mixing = slot->mixing;
         slot->mixing = slot->on && group_scanned(engine, slot->group);
         if (!slot->mixing) continue;
-        if (slot->group == engine->group && slot->pcm->frames > song_frames) {
-            song_frames = slot->pcm->frames;
+        if (slot->group == engine->group && slot->source.frames > song_frames) {
+            song_frames = slot->source.frames;
         }
         const bool entering = !was_mixing && !slot->ramp_in;
         slot->ramp_in = false;
@@ -77,7 +77,7 @@ static void scan_groups(sp_engine *engine, bool all) {
         if (slot->snap || entering) {
             slot->snap = false;
             memcpy(slot->applied, slot->target,
-                   slot->pcm->channels * engine->channels * sizeof(float));
+                   slot->source.channels * engine->channels * sizeof(float));
         }
     }
     engine->song_frames = song_frames;
@@ -142,86 +142,102 @@ static inline void cell_ramp(const sp_slot *slot, uint32_t cell, float inv_block
     }
 }
 
-/* Adds frames [pos, pos + count) of every live track of `group` into `mix` at block
- * offset `offset`. Gains ramp from applied to target across the whole block of `block`
- * frames, so a segment's ramp depends only on where it sits in the block. Per output, the
- * channels that reach it (a cell whose gain is or was non-zero) are added in channel order,
- * two per pass over the output. With meters on, each track's peak times meter_weight (the
- * highest declick and crossfade weight of the segment) goes into its block peak. */
-void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
-                  uint32_t count, uint32_t block, float meter_weight) {
+/* Adds one window of a slot's frames into `mix` at block offset `offset`. Gains ramp from
+ * applied to target across the whole block of `block` frames, so a segment's ramp depends only
+ * on where it sits in the block. Per output, the channels that reach it (a cell whose gain is
+ * or was non-zero) are added in channel order, two per pass over the output. With meters on,
+ * the window's peak times meter_weight goes into the slot's block peak. */
+static void mix_window(sp_engine *engine, sp_slot *slot, const sp_window *window, float *mix,
+                       uint32_t offset, uint32_t block, float meter_weight) {
     const uint32_t outputs = engine->channels;
+    const uint32_t channels = slot->source.channels;
     const float inv_block = 1.0f / (float)block;
     const float first = (float)(offset + 1);
+    const uint32_t n = window->frames;
+    const float *source = window->data; /* channel c at source + c * window->stride */
+    const uint64_t stride = window->stride;
+    bool audible = false;
 
+    for (uint32_t o = 0; o < outputs; o++) {
+        float *dst = mix + (size_t)o * engine->block_frames + offset;
+        uint32_t waiting = UINT32_MAX; /* a channel to pair with the next one */
+        for (uint32_t c = 0; c < channels; c++) {
+            const uint32_t cell = c * outputs + o;
+            if (slot->applied[cell] == 0.0f && slot->target[cell] == 0.0f) continue;
+            audible = true;
+            if (waiting == UINT32_MAX) {
+                waiting = c;
+                continue;
+            }
+            float start_a, step_a, start_b, step_b;
+            cell_ramp(slot, waiting * outputs + o, inv_block, first, &start_a, &step_a);
+            cell_ramp(slot, cell, inv_block, first, &start_b, &step_b);
+            const float *src_a = source + (uint64_t)waiting * stride;
+            const float *src_b = source + (uint64_t)c * stride;
+            if (step_a == 0.0f && step_b == 0.0f) {
+                sp_mix_pair_constant(dst, src_a, src_b, n, start_a, start_b);
+            } else {
+                sp_mix_pair_ramp(dst, src_a, src_b, n, start_a, step_a, start_b, step_b);
+            }
+            waiting = UINT32_MAX;
+        }
+        if (waiting != UINT32_MAX) {
+            float start, step;
+            cell_ramp(slot, waiting * outputs + o, inv_block, first, &start, &step);
+            const float *src = source + (uint64_t)waiting * stride;
+            if (step == 0.0f) sp_mix_constant(dst, src, n, start);
+            else sp_mix_ramp(dst, src, n, start, step);
+        }
+    }
+
+    if (audible && window->ahead > 0) {
+        uint32_t ahead = block < PREFETCH_MAX_FRAMES ? block : PREFETCH_MAX_FRAMES;
+        if (window->ahead < ahead) ahead = window->ahead;
+        for (uint32_t c = 0; c < channels; c++) {
+            sp_prefetch(source + (uint64_t)c * stride + n, ahead);
+        }
+    }
+
+    if (!engine->metering || meter_weight <= 0.0f) return;
+    float peak = 0.0f;
+    for (uint32_t c = 0; c < channels; c++) {
+        float channel_gain = 0.0f;
+        for (uint32_t o = 0; o < outputs; o++) {
+            const float a = fabsf(slot->applied[c * outputs + o]);
+            const float t = fabsf(slot->target[c * outputs + o]);
+            const float g = t > a ? t : a;
+            if (g > channel_gain) channel_gain = g;
+        }
+        if (channel_gain > 0.0f) {
+            const float p = sp_peak_abs(source + (uint64_t)c * stride, n) * channel_gain;
+            if (p > peak) peak = p;
+        }
+    }
+    peak *= meter_weight;
+    if (peak > slot->block_peak) slot->block_peak = peak;
+}
+
+/* Adds frames [pos, pos + count) of every live track of `group` into `mix` at block offset
+ * `offset`, window by window as each track's source gives them. A source that is not ready
+ * leaves its track silent for the rest of the segment: the block is never waited for. With
+ * meters on, each track's peak times meter_weight (the highest declick and crossfade weight of
+ * the segment) goes into its block peak. */
+void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
+                  uint32_t count, uint32_t block, float meter_weight) {
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
         if (!slot->mixing || slot->group != group) continue;
-        const sp_pcm *pcm = slot->pcm;
-        if (pos >= pcm->frames) continue;
-        const uint64_t left = pcm->frames - pos;
+        const sp_source *source = &slot->source;
+        if (pos >= source->frames) continue;
+        const uint64_t left = source->frames - pos;
         const uint32_t n = left < count ? (uint32_t)left : count;
-        const float *source = pcm->data + pos; /* channel c at source + c * pcm->frames */
-        bool audible = false;
-
-        for (uint32_t o = 0; o < outputs; o++) {
-            float *dst = mix + (size_t)o * engine->block_frames + offset;
-            uint32_t waiting = UINT32_MAX; /* a channel to pair with the next one */
-            for (uint32_t c = 0; c < pcm->channels; c++) {
-                const uint32_t cell = c * outputs + o;
-                if (slot->applied[cell] == 0.0f && slot->target[cell] == 0.0f) continue;
-                audible = true;
-                if (waiting == UINT32_MAX) {
-                    waiting = c;
-                    continue;
-                }
-                float start_a, step_a, start_b, step_b;
-                cell_ramp(slot, waiting * outputs + o, inv_block, first, &start_a, &step_a);
-                cell_ramp(slot, cell, inv_block, first, &start_b, &step_b);
-                const float *src_a = source + (uint64_t)waiting * pcm->frames;
-                const float *src_b = source + (uint64_t)c * pcm->frames;
-                if (step_a == 0.0f && step_b == 0.0f) {
-                    sp_mix_pair_constant(dst, src_a, src_b, n, start_a, start_b);
-                } else {
-                    sp_mix_pair_ramp(dst, src_a, src_b, n, start_a, step_a, start_b, step_b);
-                }
-                waiting = UINT32_MAX;
-            }
-            if (waiting != UINT32_MAX) {
-                float start, step;
-                cell_ramp(slot, waiting * outputs + o, inv_block, first, &start, &step);
-                const float *src = source + (uint64_t)waiting * pcm->frames;
-                if (step == 0.0f) sp_mix_constant(dst, src, n, start);
-                else sp_mix_ramp(dst, src, n, start, step);
-            }
+        uint32_t done = 0;
+        while (done < n) {
+            sp_window window;
+            if (!sp_source_window(source, pos + done, n - done, &window)) break;
+            mix_window(engine, slot, &window, mix, offset + done, block, meter_weight);
+            done += window.frames;
         }
-
-        if (audible && left > n) {
-            const uint64_t rest = left - n;
-            uint32_t ahead = block < PREFETCH_MAX_FRAMES ? block : PREFETCH_MAX_FRAMES;
-            if (rest < ahead) ahead = (uint32_t)rest;
-            for (uint32_t c = 0; c < pcm->channels; c++) {
-                sp_prefetch(source + (uint64_t)c * pcm->frames + n, ahead);
-            }
-        }
-
-        if (!engine->metering || meter_weight <= 0.0f) continue;
-        float peak = 0.0f;
-        for (uint32_t c = 0; c < pcm->channels; c++) {
-            float channel_gain = 0.0f;
-            for (uint32_t o = 0; o < outputs; o++) {
-                const float a = fabsf(slot->applied[c * outputs + o]);
-                const float t = fabsf(slot->target[c * outputs + o]);
-                const float g = t > a ? t : a;
-                if (g > channel_gain) channel_gain = g;
-            }
-            if (channel_gain > 0.0f) {
-                const float p = sp_peak_abs(source + (uint64_t)c * pcm->frames, n) * channel_gain;
-                if (p > peak) peak = p;
-            }
-        }
-        peak *= meter_weight;
-        if (peak > slot->block_peak) slot->block_peak = peak;
     }
 }
 
@@ -233,7 +249,7 @@ static void finish_slots(sp_engine *engine, float block_gain) {
         sp_slot *slot = &engine->slots[s];
         if (slot->mixing) {
             memcpy(slot->applied, slot->target,
-                   slot->pcm->channels * engine->channels * sizeof(float));
+                   slot->source.channels * engine->channels * sizeof(float));
             if (slot->block_peak > 0.0f) {
                 sp_peak_raise(&slot->peak, slot->block_peak * block_gain);
                 slot->block_peak = 0.0f;
@@ -297,7 +313,7 @@ static void activate_slot(sp_engine *engine, uint32_t index) {
     slot->block_peak = 0.0f;
     if (group_sounding(engine, slot->group)) {
         /* From silence to its gains across the block, never mid-waveform at full level. */
-        memset(slot->applied, 0, slot->pcm->channels * engine->channels * sizeof(float));
+        memset(slot->applied, 0, slot->source.channels * engine->channels * sizeof(float));
         slot->snap = false;
         slot->ramp_in = true;
     } else {

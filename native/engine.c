@@ -63,7 +63,7 @@ void sp_engine_free_memory(sp_engine *engine) {
     if (engine->slots != NULL) {
         for (uint32_t i = 0; i < engine->capacity; i++) {
             sp_slot *s = &engine->slots[i];
-            sp_pcm_free(s->pcm);
+            sp_source_free(&s->source);
             free((void *)s->route);
             free(s->applied);
             free(s->target);

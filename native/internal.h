@@ -25,12 +25,38 @@ struct sp_pcm {
  * deactivation through the command ring (commands.c). */
 enum { SLOT_FREE = 0, SLOT_RESERVED, SLOT_LIVE, SLOT_RETIRING };
 
+/* ---- source.c: where a track's frames come from ------------------------------------------ */
+enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1 };
+
+typedef struct sp_source {
+    int32_t kind;      /* SP_SOURCE_* */
+    uint32_t channels;
+    uint64_t frames;   /* the track's length */
+    sp_pcm *pcm;       /* SP_SOURCE_MEMORY: owned */
+} sp_source;
+
+/* Frames the callback reads in place: channel c's first frame at data + c * stride. */
+typedef struct sp_window {
+    const float *data;
+    uint64_t stride;
+    uint32_t frames; /* contiguous frames from the position asked, 1..count */
+    uint32_t ahead;  /* frames that follow the window in the same layout (a prefetch hint) */
+} sp_window;
+
+/* control: the source plays pcm and owns it from here on */
+void sp_source_init_memory(sp_source *source, sp_pcm *pcm);
+/* control: frees what the source owns; the audio side must have left it */
+void sp_source_free(sp_source *source);
+/* audio: the first contiguous run of frames [pos, pos + count), or false when not ready (the
+ * track is silent for the rest of the block). Never waits. */
+bool sp_source_window(const sp_source *source, uint64_t pos, uint32_t count, sp_window *window);
+
 typedef struct sp_slot {
     /* control-owned */
     int32_t lifecycle;
 
     /* written by control before its activation is pushed, then read-only for the audio side */
-    sp_pcm *pcm;
+    sp_source source;
     uint32_t group;
 
     /* control -> audio: parameters (levels the callback ramps to, not requests) */

@@ -30,8 +30,7 @@ static void reclaim(sp_engine *engine) {
         sp_slot *s = &engine->slots[i];
         if (s->lifecycle == SLOT_RETIRING &&
             atomic_load_explicit(&s->released, memory_order_acquire)) {
-            sp_pcm_free(s->pcm);
-            s->pcm = NULL;
+            sp_source_free(&s->source);
             s->lifecycle = SLOT_FREE;
         }
     }
@@ -46,7 +45,7 @@ SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
         sp_slot *s = &engine->slots[i];
         if (s->lifecycle != SLOT_FREE) continue;
         s->lifecycle = SLOT_RESERVED;
-        s->pcm = pcm;
+        sp_source_init_memory(&s->source, pcm);
         s->group = group;
         atomic_store_explicit(&s->gain, 1.0f, RELAXED);
         atomic_store_explicit(&s->muted, 0, RELAXED);
@@ -124,7 +123,7 @@ SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const floa
     sp_slot *s = slot_in_use(engine, slot);
     SP_CHECK(s != NULL, SP_ERROR_SLOT);
     SP_CHECK(gains != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(count == s->pcm->channels * engine->channels, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(count == s->source.channels * engine->channels, SP_ERROR_INVALID_ARGUMENT);
     for (uint32_t k = 0; k < count; k++) {
         SP_CHECK(gains[k] == gains[k] && gains[k] >= -1000.0f && gains[k] <= 1000.0f,
                  SP_ERROR_INVALID_ARGUMENT);
