@@ -33,6 +33,7 @@ export type {
 } from "./src/songs/song.ts";
 export type { LoadSongOptions } from "./src/songs/song_loader.ts";
 export type { LatencyStats } from "./src/engine/stats.ts";
+export type { StreamingOptions, StreamStats } from "./src/sources/streaming.ts";
 export type { LatencyProfile } from "./src/engine/profiles.ts";
 export type { JumpAt } from "./src/show/show.ts";
 export type { TempoSegment } from "./src/songs/tempo.ts";

@@ -38,6 +38,7 @@ export const VARIANT_DEFINES: Readonly<Record<Variant, readonly string[]>> = {
  */
 export const NATIVE_SOURCES: readonly string[] = [
   "buses.c",
+  "butler.c",
   "callback.c",
   "click.c",
   "commands.c",
@@ -60,10 +61,12 @@ export const NATIVE_SOURCES: readonly string[] = [
   "pcm.c",
   "resample.c",
   "result.c",
+  "ring.c",
   "show.c",
   "source.c",
   "stemplay.h",
   "status.c",
+  "stream.c",
   "timecode.c",
   "timecode.h",
   "tracks.c",

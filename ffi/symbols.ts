@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -272,7 +272,75 @@ export const symbols = {
     result: "void",
   },
 
+  // ---- streamed files (loading thread) ----------------------------------------------------
+  /** sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uint32_t ring_frames,
+   * sp_file_source **out_source, char *detail, uint32_t detail_capacity): reads the header on a
+   * worker thread. */
+  sp_file_source_open: {
+    parameters: [
+      "buffer", // const char *path
+      "u32", // uint32_t sample_rate
+      "u32", // uint32_t ring_frames
+      "buffer", // sp_file_source **out_source
+      "buffer", // char *detail
+      "u32", // uint32_t detail_capacity
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
+   * uint32_t frames) */
+  sp_file_source_add_head: {
+    parameters: [
+      "pointer", // sp_file_source *source
+      "u64", // uint64_t start
+      "u32", // uint32_t frames
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out) */
+  sp_file_source_info: {
+    parameters: [
+      "pointer", // const sp_file_source *source
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
+  /** const char *sp_file_source_format(const sp_file_source *source) */
+  sp_file_source_format: {
+    parameters: [
+      "pointer", // const sp_file_source *source
+    ],
+    result: "pointer",
+  },
+  /** void sp_file_source_free(sp_file_source *source) */
+  sp_file_source_free: {
+    parameters: [
+      "pointer", // sp_file_source *source
+    ],
+    result: "void",
+  },
+
   // ---- tracks -----------------------------------------------------------------------------
+  /** sp_result sp_track_attach_file(sp_engine *engine, sp_file_source *source, uint32_t group,
+   * uint32_t *out_slot) */
+  sp_track_attach_file: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "pointer", // sp_file_source *source
+      "u32", // uint32_t group
+      "buffer", // uint32_t *out_slot
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_stream_stats(sp_engine *engine, uint64_t *out) */
+  sp_engine_stream_stats: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
   /** sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
    * uint32_t *out_slot) */
   sp_track_attach: {
@@ -606,6 +674,16 @@ export const symbols = {
     parameters: [
       "pointer", // sp_engine *engine
       "u32", // uint32_t ns
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_test_set_streaming(sp_engine *engine, int32_t reader_paused,
+   * int32_t offline_waits) */
+  sp_test_set_streaming: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t reader_paused
+      "i32", // int32_t offline_waits
     ],
     result: "i32",
   },

@@ -227,14 +227,17 @@ void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, u
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
         if (!slot->mixing || slot->group != group) continue;
-        const sp_source *source = &slot->source;
+        sp_source *source = &slot->source;
         if (pos >= source->frames) continue;
         const uint64_t left = source->frames - pos;
         const uint32_t n = left < count ? (uint32_t)left : count;
         uint32_t done = 0;
         while (done < n) {
             sp_window window;
-            if (!sp_source_window(source, pos + done, n - done, &window)) break;
+            if (!sp_source_window(source, pos + done, n - done, &window)) {
+                engine->starved++; /* silent for the rest of the segment, never waited for */
+                break;
+            }
             mix_window(engine, slot, &window, mix, offset + done, block, meter_weight);
             done += window.frames;
         }
@@ -362,6 +365,18 @@ void sp_take_commands(sp_engine *engine) {
     }
 }
 
+/* Whether every live track of `group` can play frame pos now. */
+static bool group_ready(sp_engine *engine, uint32_t group, uint64_t pos) {
+    bool ready = true;
+    for (uint32_t s = 0; s < engine->capacity; s++) {
+        sp_slot *slot = &engine->slots[s];
+        if (!slot->mixing || slot->group != group) continue;
+        /* Every one is asked, so all their rings start refilling in this block. */
+        if (!sp_source_ready(&slot->source, pos)) ready = false;
+    }
+    return ready;
+}
+
 static void apply_jump(sp_engine *engine) {
     if (engine->jump_group != SP_GROUP_CURRENT) engine->group = engine->jump_group;
     engine->pos = engine->jump_frame;
@@ -420,6 +435,7 @@ static void publish(sp_engine *engine, uint64_t block) {
     values[SP_STATUS_DURATION] = engine->song_frames;
     values[SP_STATUS_GROUP] = engine->group;
     values[SP_STATUS_CUE_FIRED] = engine->show.fired_cue_seq;
+    values[SP_STATUS_STARVED] = engine->starved;
     sp_status_publish(engine, values);
 }
 
@@ -461,6 +477,9 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
             }
             continue;
         }
+        /* After a seek (or at the start) from silence: hold, silent and in place, until every
+         * streamed track has the frames there, then play from exactly there. */
+        if (silent && wanted && !group_ready(engine, engine->group, engine->pos)) break;
         /* A song that starts from its first frame needs no fade-in: it starts from silence. */
         if (silent && wanted && engine->pos == 0) engine->envelope = 1.0f;
 

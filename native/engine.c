@@ -60,6 +60,7 @@ static void data_callback(ma_device *device, void *buffer, const void *input, ma
 }
 
 void sp_engine_free_memory(sp_engine *engine) {
+    sp_butler_stop(engine); /* before the slots it reads go */
     if (engine->slots != NULL) {
         for (uint32_t i = 0; i < engine->capacity; i++) {
             sp_slot *s = &engine->slots[i];

@@ -24,24 +24,97 @@ struct sp_pcm {
 /* Slot life cycle, owned by the control side. The audio side learns of activation and
  * deactivation through the command ring (commands.c). */
 enum { SLOT_FREE = 0, SLOT_RESERVED, SLOT_LIVE, SLOT_RETIRING };
+/* A retired slot's free: not handed; handed to the reader; claimed by one side (which frees it,
+ * the reader under its lock); freed by the reader (control then marks the slot free). */
+enum { SP_HANDED_NO = 0, SP_HANDED_YES, SP_HANDED_CLAIMED, SP_HANDED_FREED };
+
+/* ---- ring.c: a streamed track's frames, butler -> audio (see ring.c for the protocol) ---- */
+typedef struct sp_window sp_window;
+typedef struct sp_ring {
+    float *data; /* channels x capacity, planar */
+    uint32_t channels;
+    uint32_t capacity; /* frames, a power of two */
+    /* audio -> butler */
+    _Atomic uint64_t read_frame;
+    _Atomic uint64_t request_frame;
+    _Atomic uint32_t request_seq;
+    /* butler -> audio */
+    _Atomic uint32_t fill_seq;
+    _Atomic uint64_t write_frame;
+    /* audio-owned */
+    uint32_t asked_seq;
+    uint64_t asked_frame, consumed;
+    /* butler-owned */
+    uint32_t served_seq;
+    uint64_t butler_write;
+} sp_ring;
+
+sp_result sp_ring_init(sp_ring *ring, uint32_t channels, uint32_t min_frames); /* control */
+void sp_ring_free(sp_ring *ring);                                            /* control */
+/* audio: frames from pos that the ring holds now (no request made), or false */
+bool sp_ring_window(sp_ring *ring, uint64_t pos, uint32_t count, sp_window *window);
+/* audio: the ring lacks pos: asks the butler to start there, unless it is on its way */
+void sp_ring_follow(sp_ring *ring, uint64_t pos);
+void sp_ring_ask(sp_ring *ring, uint64_t frame); /* audio: start again from frame */
+bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame);   /* butler */
+void sp_ring_restart(sp_ring *ring, uint32_t seq, uint64_t frame);          /* butler */
+uint32_t sp_ring_space(const sp_ring *ring);                                /* butler */
+void sp_ring_write(sp_ring *ring, const float *interleaved, uint32_t frames); /* butler */
+
+/* ---- stream.c: a file decoded and resampled in order from any frame (butler, loading) ---- */
+typedef struct sp_stream sp_stream;
+sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream, char *detail,
+                         size_t size);
+void sp_stream_free(sp_stream *stream);
+uint32_t sp_stream_channels(const sp_stream *stream);
+uint64_t sp_stream_frames(const sp_stream *stream);
+uint32_t sp_stream_source_rate(const sp_stream *stream);
+const char *sp_stream_format(const sp_stream *stream); /* static, e.g. "FLAC" */
+sp_result sp_stream_seek(sp_stream *stream, uint64_t frame);
+/* Interleaved frames from the current position; returns frames written (0 at the end). */
+uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want);
+
+/* The first frames after a point a jump may go to (a marker, a song's start, an armed cue's
+ * target), kept resident so the jump never waits for the ring. Control fills in start, frames
+ * and data, then publishes it by raising head_count; the butler decodes it and sets ready;
+ * from then on it never changes until the source is freed. */
+#define SP_MAX_HEADS 64u
+typedef struct sp_head {
+    uint64_t start;
+    uint64_t frames;
+    float *data; /* planar: channel c at data + c * frames */
+    _Atomic int32_t ready;
+} sp_head;
+
+/* A streamed file, its ring and its heads (stemplay.h's sp_file_source). */
+struct sp_file_source {
+    sp_stream *stream;
+    sp_ring ring;
+    bool failed; /* butler: a seek failed; the ring stays empty */
+    sp_head heads[SP_MAX_HEADS];
+    _Atomic uint32_t head_count; /* control -> butler, audio */
+    _Atomic uint64_t head_bytes;
+};
 
 /* ---- source.c: where a track's frames come from ------------------------------------------ */
-enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1 };
+enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1, SP_SOURCE_STREAM = 2 };
 
 typedef struct sp_source {
     int32_t kind;      /* SP_SOURCE_* */
     uint32_t channels;
     uint64_t frames;   /* the track's length */
     sp_pcm *pcm;       /* SP_SOURCE_MEMORY: owned */
+    sp_file_source *file; /* SP_SOURCE_STREAM: owned */
+    bool may_wait;     /* offline engines: the render waits for the butler (never a device) */
 } sp_source;
 
 /* Frames the callback reads in place: channel c's first frame at data + c * stride. */
-typedef struct sp_window {
+struct sp_window {
     const float *data;
     uint64_t stride;
     uint32_t frames; /* contiguous frames from the position asked, 1..count */
     uint32_t ahead;  /* frames that follow the window in the same layout (a prefetch hint) */
-} sp_window;
+};
 
 /* control: the source plays pcm and owns it from here on */
 void sp_source_init_memory(sp_source *source, sp_pcm *pcm);
@@ -49,7 +122,26 @@ void sp_source_init_memory(sp_source *source, sp_pcm *pcm);
 void sp_source_free(sp_source *source);
 /* audio: the first contiguous run of frames [pos, pos + count), or false when not ready (the
  * track is silent for the rest of the block). Never waits. */
-bool sp_source_window(const sp_source *source, uint64_t pos, uint32_t count, sp_window *window);
+bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window);
+/* audio: whether frame pos can play now (memory: always; past the end: nothing to wait for).
+ * A streamed source that lacks it asks its ring for it. */
+bool sp_source_ready(sp_source *source, uint64_t pos);
+extern _Atomic int32_t sp_test_no_wait; /* test hook (sp_test_set_streaming) */
+/* control: the source streams file and owns it from here on */
+void sp_source_init_stream(sp_source *source, sp_file_source *file, bool may_wait);
+
+/* ---- butler.c: the engine's one reader thread -------------------------------------------- */
+typedef struct sp_butler sp_butler;
+/* control: the slot's source becomes `source` under the butler's lock (a streamed source
+ * starts the butler) */
+sp_result sp_butler_attach(sp_engine *engine, sp_source *slot_source, const sp_source *source);
+/* control: frees a source the audio side has left, under the butler's lock */
+void sp_butler_free_source(sp_engine *engine, sp_source *source);
+void sp_butler_stop(sp_engine *engine);
+/* control: keeps the reader thread off the slots (e.g. while reading their sources) */
+void sp_butler_lock(sp_engine *engine);
+void sp_butler_unlock(sp_engine *engine);
+uint64_t sp_butler_busy_ns(const sp_engine *engine);
 
 typedef struct sp_slot {
     /* control-owned */
@@ -69,6 +161,10 @@ typedef struct sp_slot {
     /* audio -> control */
     _Atomic float peak;       /* the highest output peak since the last read (atomic max) */
     _Atomic int32_t released; /* the audio side has left the slot for good: it may be freed */
+
+    /* control <-> butler: SP_HANDED_*, the free of a retired slot handed to the reader thread
+     * (sp_track_release while the audio side was still on the slot) */
+    _Atomic int32_t handed;
 
     /* audio-owned: the per-(channel, output) gain reached at the end of the last block, and
      * the target of the current block. Preallocated, SP_MAX_CHANNELS x device channels. */
@@ -266,6 +362,12 @@ struct sp_engine {
     /* test hook: every device callback's buffer (interleaved), with the device it is for */
     void (*device_tap)(const void *device, const float *out, uint32_t frames, uint32_t channels);
 #endif
+
+    /* streaming: the reader thread (control-owned pointer), and the audio side's count of
+     * track-blocks a ring could not fill (published in the status) */
+    sp_butler *butler;
+    _Atomic int32_t butler_paused; /* test hook: the reader does nothing while set */
+    uint64_t starved;
 };
 
 /* callback.c: the audio thread's whole work for one block of `frames` frames into `out`

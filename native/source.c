@@ -1,7 +1,93 @@
 /* source.c: where a track's frames come from. The mixer never reads a track's memory itself:
  * it asks its source for a window of frames, which is either there (readable in place) or not
  * ready (the track is silent for the rest of the block). Resident PCM is one kind of source. */
+#include <stdlib.h>
+#include <time.h>
+
 #include "internal.h"
+
+/* Test hook: offline renders do not wait either (they behave like the audio thread). */
+_Atomic int32_t sp_test_no_wait;
+
+/* Offline renders only. */
+static void sp_sleep_briefly(void) {
+    const struct timespec pause = {0, 200000L};
+    nanosleep(&pause, NULL);
+}
+
+SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uint32_t ring_frames,
+                                     sp_file_source **out_source, char *detail,
+                                     uint32_t detail_capacity) {
+    char ignored[8];
+    if (detail == NULL || detail_capacity == 0) {
+        detail = ignored;
+        detail_capacity = sizeof ignored;
+    }
+    detail[0] = '\0';
+    SP_CHECK(path != NULL && out_source != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(sample_rate >= SP_MIN_SAMPLE_RATE && sample_rate <= SP_MAX_SAMPLE_RATE,
+             SP_ERROR_INVALID_ARGUMENT);
+    sp_file_source *source = calloc(1, sizeof(sp_file_source));
+    SP_CHECK(source != NULL, SP_ERROR_OUT_OF_MEMORY);
+    sp_result result = sp_stream_open(path, sample_rate, &source->stream, detail, detail_capacity);
+    if (result == SP_OK) {
+        result = sp_ring_init(&source->ring, sp_stream_channels(source->stream), ring_frames);
+    }
+    if (result != SP_OK) {
+        sp_file_source_free(source);
+        return result;
+    }
+    *out_source = source;
+    return SP_OK;
+}
+
+SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
+                                         uint32_t frames) {
+    SP_CHECK(source != NULL && frames > 0, SP_ERROR_INVALID_ARGUMENT);
+    const uint64_t length = sp_stream_frames(source->stream);
+    if (start >= length) return SP_OK; /* nothing to play there */
+    if (frames > length - start) frames = (uint32_t)(length - start);
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_relaxed);
+    for (uint32_t h = 0; h < count; h++) {
+        sp_head *head = &source->heads[h];
+        if (head->start <= start && start + frames <= head->start + head->frames) return SP_OK;
+    }
+    SP_CHECK(count < SP_MAX_HEADS, SP_ERROR_CAPACITY);
+    const uint32_t channels = source->ring.channels;
+    sp_head *head = &source->heads[count];
+    head->data = malloc((size_t)frames * channels * sizeof(float));
+    SP_CHECK(head->data != NULL, SP_ERROR_OUT_OF_MEMORY);
+    head->start = start;
+    head->frames = frames;
+    atomic_store_explicit(&head->ready, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&source->head_bytes, (uint64_t)frames * channels * sizeof(float),
+                              memory_order_relaxed);
+    atomic_store_explicit(&source->head_count, count + 1, memory_order_release);
+    return SP_OK;
+}
+
+SP_API void sp_file_source_free(sp_file_source *source) {
+    if (source == NULL) return;
+    const uint32_t heads = atomic_load_explicit(&source->head_count, memory_order_relaxed);
+    for (uint32_t h = 0; h < heads; h++) free(source->heads[h].data);
+    sp_stream_free(source->stream);
+    sp_ring_free(&source->ring);
+    free(source);
+}
+
+SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out) {
+    SP_CHECK(source != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    out[0] = sp_stream_frames(source->stream);
+    out[1] = source->ring.channels;
+    out[2] = (uint64_t)source->ring.capacity * source->ring.channels * sizeof(float);
+    out[3] = sp_stream_source_rate(source->stream);
+    out[4] = atomic_load_explicit(&source->head_bytes, memory_order_relaxed);
+    return SP_OK;
+}
+
+SP_API const char *sp_file_source_format(const sp_file_source *source) {
+    return source == NULL ? "" : sp_stream_format(source->stream);
+}
 
 void sp_source_init_memory(sp_source *source, sp_pcm *pcm) {
     source->kind = SP_SOURCE_MEMORY;
@@ -10,17 +96,71 @@ void sp_source_init_memory(sp_source *source, sp_pcm *pcm) {
     source->frames = pcm->frames;
 }
 
+void sp_source_init_stream(sp_source *source, sp_file_source *file, bool may_wait) {
+    source->kind = SP_SOURCE_STREAM;
+    source->pcm = NULL;
+    source->file = file;
+    source->channels = sp_stream_channels(file->stream);
+    source->frames = sp_stream_frames(file->stream);
+    source->may_wait = may_wait;
+}
+
 void sp_source_free(sp_source *source) {
     if (source->kind == SP_SOURCE_MEMORY) sp_pcm_free(source->pcm);
+    if (source->kind == SP_SOURCE_STREAM) sp_file_source_free(source->file);
     source->kind = SP_SOURCE_NONE;
     source->pcm = NULL;
+    source->file = NULL;
     source->channels = 0;
     source->frames = 0;
 }
 
-/* Audio side: no allocation, lock or wait. */
-bool sp_source_window(const sp_source *source, uint64_t pos, uint32_t count, sp_window *window) {
-    if (source->kind != SP_SOURCE_MEMORY || pos >= source->frames) return false;
+bool sp_source_ready(sp_source *source, uint64_t pos) {
+    if (source->kind != SP_SOURCE_STREAM || pos >= source->frames) return true;
+    sp_window window;
+    return sp_source_window(source, pos, 1, &window);
+}
+
+/* Audio side: frames from a resident head that holds pos. */
+static bool head_window(sp_file_source *file, uint64_t pos, uint32_t count, sp_window *window,
+                        uint64_t *head_end) {
+    const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
+    for (uint32_t h = 0; h < heads; h++) {
+        sp_head *head = &file->heads[h];
+        if (pos < head->start || pos >= head->start + head->frames) continue;
+        if (!atomic_load_explicit(&head->ready, memory_order_acquire)) continue;
+        const uint64_t left = head->start + head->frames - pos;
+        window->data = head->data + (pos - head->start);
+        window->stride = head->frames;
+        window->frames = left < count ? (uint32_t)left : count;
+        window->ahead = (uint32_t)(left - window->frames);
+        *head_end = head->start + head->frames;
+        return true;
+    }
+    return false;
+}
+
+/* Audio side: no allocation, lock or wait (an offline render is not the audio side: it waits
+ * for the butler, so that a render is the same every time). */
+bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window) {
+    if (pos >= source->frames) return false;
+    if (source->kind == SP_SOURCE_STREAM) {
+        sp_file_source *file = source->file;
+        for (;;) {
+            if (sp_ring_window(&file->ring, pos, count, window)) return true;
+            uint64_t head_end;
+            if (head_window(file, pos, count, window, &head_end)) {
+                /* A jump to a head: the ring starts where the head ends, meanwhile. */
+                sp_ring_follow(&file->ring, head_end);
+                return true;
+            }
+            sp_ring_follow(&file->ring, pos);
+            if (!source->may_wait || file->failed) return false;
+            if (atomic_load_explicit(&sp_test_no_wait, memory_order_relaxed)) return false;
+            sp_sleep_briefly();
+        }
+    }
+    if (source->kind != SP_SOURCE_MEMORY) return false;
     const sp_pcm *pcm = source->pcm;
     const uint64_t left = pcm->frames - pos;
     window->data = pcm->data + pos;

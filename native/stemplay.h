@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 5u
+#define SP_ABI_VERSION 6u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
@@ -78,7 +78,8 @@ enum {
     SP_STATUS_GROUP = 5,        /* the group (song) being played */
     SP_STATUS_CUE_ARMED = 6,    /* the seq of the cue armed last (0: none yet) */
     SP_STATUS_CUE_FIRED = 7,    /* the seq of the cue that fired last (0: none yet) */
-    SP_STATUS_COUNT = 8
+    SP_STATUS_STARVED = 8,      /* track-blocks a streamed track's ring could not fill (silent) */
+    SP_STATUS_COUNT = 9
 };
 
 /* Indexes into the out-array of sp_engine_info(). */
@@ -102,6 +103,7 @@ enum {
 
 typedef struct sp_engine sp_engine;         /* device (or offline) + track table + transport */
 typedef struct sp_pcm sp_pcm;               /* planar float32 audio owned by C */
+typedef struct sp_file_source sp_file_source; /* a file streamed through a ring */
 typedef struct sp_decode_job sp_decode_job; /* one file being decoded on a loading thread */
 
 /* ---- library ---------------------------------------------------------------------------- */
@@ -225,7 +227,36 @@ SP_API const char *sp_decode_job_error(const sp_decode_job *job);
 SP_API sp_result sp_decode_job_take(sp_decode_job *job, sp_pcm **out_pcm);
 SP_API void sp_decode_job_free(sp_decode_job *job);
 
+/* ---- streamed files (loading thread) ----------------------------------------------------- */
+/* Opens a file to stream at sample_rate, with a ring of at least ring_frames frames (rounded up
+ * to a power of two). Reads only the header: nothing is decoded until the engine's reader
+ * thread fills the ring. SP_ERROR_FORMAT_UNAVAILABLE: this file cannot stream (no known length,
+ * 8-bit samples, or a container only the optional decoder reads): decode it whole instead.
+ * detail receives why, NUL-terminated. Blocking: call it on a loading thread. */
+SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uint32_t ring_frames,
+                                     sp_file_source **out_source, char *detail,
+                                     uint32_t detail_capacity);
+/* Keeps frames [start, start + frames) resident once the reader has decoded them (a "head":
+ * the first seconds after a marker or a jump target), so a jump there never waits for the
+ * ring. A head inside an existing one is not added again. Control thread, before or after
+ * attach (while the track is attached). SP_ERROR_CAPACITY: 64 heads already. */
+SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
+                                         uint32_t frames);
+/* out: [frames at the engine's rate, channels, bytes the ring holds, the file's own rate,
+ * bytes the heads hold]. */
+SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out);
+/* The container ("WAV", "FLAC", ...). Static: valid for the program's life. */
+SP_API const char *sp_file_source_format(const sp_file_source *source);
+SP_API void sp_file_source_free(sp_file_source *source);
+
 /* ---- tracks ----------------------------------------------------------------------------- */
+/* Like sp_track_attach, for a streamed file: the engine owns the source from here on, and its
+ * reader thread starts filling the ring from frame 0 at once (before activation). */
+SP_API sp_result sp_track_attach_file(sp_engine *engine, sp_file_source *source, uint32_t group,
+                                      uint32_t *out_slot);
+/* out: [bytes held by the rings of attached streamed tracks, their count, nanoseconds of CPU
+ * the reader thread has used, heads, heads decoded]. */
+SP_API sp_result sp_engine_stream_stats(sp_engine *engine, uint64_t *out);
 /* Reserves a free slot for pcm in `group` (a song). On success the engine owns the pcm.
  * The slot is silent until sp_track_activate(); set its parameters first. */
 SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
@@ -238,6 +269,8 @@ SP_API sp_result sp_track_activate(sp_engine *engine, uint32_t slot);
  * next block, then the audio thread leaves the slot for good. SP_ERROR_BUSY: ring full. */
 SP_API sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot);
 /* Frees a deactivated slot's pcm once the audio thread has left it; SP_ERROR_BUSY until then.
+ * An engine with a reader thread (a streamed track was attached) returns SP_OK at once and its
+ * reader frees the slot when the audio thread has left it (the slot is reusable after that).
  * Offline engines return SP_OK at once: a silent slot is freed then; a sounding one once the
  * next sp_render has ramped it out (at the next attach or release, or with the engine). */
 SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot);
@@ -393,6 +426,10 @@ SP_API sp_result sp_test_set_spin_ns(sp_engine *engine, uint32_t ns);
 /* Makes every callback burn ns nanoseconds of its thread's CPU time after its work, so a
  * pause of the thread adds to the callback's duration in full. */
 SP_API sp_result sp_test_set_cpu_load_ns(sp_engine *engine, uint32_t ns);
+/* Pauses the engine's reader thread (no ring or head is filled while paused), and makes an
+ * offline render stop waiting for it (it then starves like the audio thread would). */
+SP_API sp_result sp_test_set_streaming(sp_engine *engine, int32_t reader_paused,
+                                       int32_t offline_waits);
 
 #ifdef __cplusplus
 }

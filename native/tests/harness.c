@@ -5,7 +5,8 @@
  * has: tracks (many), gain, mute, solo, routing, master gain, meters, the latency monitor and
  * its reads, play, pause, stop, seek, playing to the end, song swaps (attach a new group,
  * switch, retire the old one), cues, fades, and bursts of commands that fill the command ring
- * while the audio side drains it. Built with -fsanitize=realtime it proves the audio path never
+ * while the audio side drains it. Every fourth track streams from a 44.1 kHz WAV file through
+ * the engine's reader thread (a ring and a head per track). Built with -fsanitize=realtime it proves the audio path never
  * allocates, frees, locks or blocks; with address,undefined and thread it proves the two sides
  * share memory correctly.
  *
@@ -129,6 +130,34 @@ static sp_pcm *make_pcm(uint32_t channels, uint64_t frames, uint32_t seed) {
     return pcm;
 }
 
+/* A stereo 16-bit 44.1 kHz WAV of a quarter second (resampled when streamed: exactly RATE / 4
+ * frames, the length of a swapped-in song), written once. */
+static char stream_path[64];
+static void write_stream_file(void) {
+    snprintf(stream_path, sizeof stream_path, "/tmp/stemplay-harness-XXXXXX");
+    const int fd = mkstemp(stream_path);
+    EXPECT(fd >= 0);
+    FILE *file = fdopen(fd, "wb");
+    EXPECT(file != NULL);
+    const uint32_t frames = 11025, rate = 44100, bytes = frames * 4;
+    uint8_t header[44] = "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x02\0";
+    const uint32_t riff = 36 + bytes, byte_rate = rate * 4;
+    memcpy(header + 4, &riff, 4);
+    memcpy(header + 24, &rate, 4);
+    memcpy(header + 28, &byte_rate, 4);
+    header[32] = 4;
+    header[34] = 16;
+    memcpy(header + 36, "data", 4);
+    memcpy(header + 40, &bytes, 4);
+    EXPECT(fwrite(header, 1, 44, file) == 44);
+    for (uint32_t i = 0; i < frames; i++) {
+        const int16_t sample = (int16_t)(300.0f * sinf((float)i * 0.05f));
+        const int16_t pair[2] = {sample, (int16_t)-sample};
+        EXPECT(fwrite(pair, sizeof pair, 1, file) == 1);
+    }
+    EXPECT(fclose(file) == 0);
+}
+
 static void random_route(uint32_t slot, uint32_t channels) {
     float gains[SP_MAX_CHANNELS * OUTPUTS];
     for (uint32_t k = 0; k < channels * OUTPUTS; k++) gains[k] = random_unit();
@@ -146,10 +175,18 @@ static void load_song(song *s, uint32_t group, uint32_t count, uint64_t frames) 
     s->group = group;
     s->count = count;
     for (uint32_t t = 0; t < count; t++) {
-        const uint32_t channels = t % 3 == 0 ? 1 : 2;
-        /* Different lengths, so "the longest track" matters. */
-        sp_pcm *pcm = make_pcm(channels, frames - (uint64_t)(t % 5) * 1000u, t + group * 100u);
-        CHECK(sp_track_attach(engine, pcm, group, &s->slots[t]));
+        uint32_t channels = t % 3 == 0 ? 1 : 2;
+        if (t % 4 == 3) { /* streamed: a small ring, and a head at 0 */
+            sp_file_source *source;
+            CHECK(sp_file_source_open(stream_path, RATE, 2048, &source, NULL, 0));
+            CHECK(sp_file_source_add_head(source, 0, 4096));
+            CHECK(sp_track_attach_file(engine, source, group, &s->slots[t]));
+            channels = 2;
+        } else {
+            /* Different lengths, so "the longest track" matters. */
+            sp_pcm *pcm = make_pcm(channels, frames - (uint64_t)(t % 5) * 1000u, t + group * 100u);
+            CHECK(sp_track_attach(engine, pcm, group, &s->slots[t]));
+        }
         s->channels[t] = channels;
         random_route(s->slots[t], channels);
         CHECK(sp_track_set_gain(engine, s->slots[t], 0.5f));
@@ -211,7 +248,8 @@ static void change_one_parameter(const song *s) {
 static void scripted(song *a, song *b) {
     CHECK(sp_transport_play(engine));
     wait_state(SP_STATE_PLAYING);
-    wait_blocks(4);
+    /* The transport holds at 0 until every streamed track's ring has its first frames. */
+    for (int i = 0; i < 100000 && status_of(SP_STATUS_POSITION) == 0; i++) wait_blocks(1);
     EXPECT(status_of(SP_STATUS_POSITION) > 0);
 
     /* The monitor on, read, reset, off. */
@@ -350,8 +388,10 @@ int main(int argc, char **argv) {
     config.track_capacity = CAPACITY;
     CHECK(sp_engine_init(&config, &engine));
     /* This engine's blocks run on another thread, like a device's: make the control side
-     * treat it as one (retired slots wait for the audio side instead of being freed at once). */
+     * treat it as one (retired slots wait for the audio side instead of being freed at once,
+     * and streamed tracks never wait for the reader). */
     engine->offline = false;
+    write_stream_file();
 
     static song a, b;
     load_song(&a, 0, SONG_A_TRACKS, RATE);
@@ -372,6 +412,7 @@ int main(int argc, char **argv) {
     printf("harness: %llu blocks rendered\n", (unsigned long long)status_of(SP_STATUS_BLOCKS));
     engine->offline = true;
     CHECK(sp_engine_destroy(engine));
+    remove(stream_path);
     printf("harness: ok\n");
     return 0;
 }

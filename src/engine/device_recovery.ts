@@ -36,7 +36,8 @@ export interface PlayerHealth {
   /** Callbacks over 80% of their budget since the latency monitor was last reset (0 while the
    * monitor is off). */
   overruns: number;
-  /** Blocks in which a streamed track had no audio ready (0 until streaming lands). */
+  /** Track-blocks in which a streamed track had no audio ready and played silence, since the
+   * player opened (0 without streaming). */
   starved: number;
   /** The last loss or failed retry, with its wall-clock time (ms since the epoch). */
   lastError: { message: string; time: number } | null;
@@ -64,6 +65,8 @@ export interface RecoveryHost {
   durationFrames(): number;
   blocks(): bigint;
   overruns(): number;
+  /** Track-blocks a streamed track starved (silent) since the player opened. */
+  starved?(): number;
   seekFrames(frame: number): void;
   play(): void;
   pause(): void;
@@ -130,7 +133,7 @@ export class DeviceRecovery {
       losses: this.#losses,
       recoveries: this.#recoveries,
       overruns: this.#host.overruns(),
-      starved: 0,
+      starved: this.#host.starved?.() ?? 0,
       lastError: this.#lastError,
       nextRetryAt: this.#lost ? this.#nextRetryAt : null,
     };

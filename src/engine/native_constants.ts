@@ -42,7 +42,8 @@ export const STATUS = {
   group: 5,
   cueArmed: 6,
   cueFired: 7,
-  count: 8,
+  starved: 8,
+  count: 9,
 } as const;
 
 /** Indices into sp_engine_info()'s out-array (SP_INFO_*), and its length. */

@@ -28,6 +28,14 @@ import {
 } from "./device_recovery.ts";
 import { loadSongDescription, type Marker, type SongDescription } from "../songs/song.ts";
 import {
+  freeAudio,
+  StreamedTracks,
+  type StreamingOptions,
+  streamingSettings,
+  type StreamStats,
+  streamStats,
+} from "../sources/streaming.ts";
+import {
   attachSong,
   decodeSongFiles,
   type LoadSongOptions,
@@ -88,6 +96,10 @@ export interface PlayerOptions {
   latencyMonitor?: boolean;
   /** Which build of the native library (tests and benchmarks only). */
   library?: LibraryVariant;
+  /** Stream file tracks from disk instead of decoding them whole at load: `true`, or
+   * `{ lookAheadSeconds, headSeconds }` (defaults 2 s and 1 s per track). See src/streaming.ts
+   * and the README's Streaming section. Default: off. */
+  streaming?: StreamingOptions | boolean;
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
    * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */
   buses?: BusProfile;
@@ -218,6 +230,8 @@ export class Player extends EventTarget {
   /** Device loss and recovery; none offline. */
   #recovery?: DeviceRecovery;
   #status = new BigUint64Array(STATUS.count);
+  /** Set when file tracks stream (Player.open({ streaming })). */
+  #streams?: StreamedTracks;
   #lastState: PlayerState = "stopped";
   #watchdog?: DeviceWatchdog;
   #timer?: ReturnType<typeof setInterval>;
@@ -276,6 +290,7 @@ export class Player extends EventTarget {
         `recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${recovery}`,
       );
     }
+    streamingSettings(options.streaming, 48000); // throws before any engine exists
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
@@ -309,6 +324,8 @@ export class Player extends EventTarget {
       });
     }
     if (options.latencyMonitor) player.latencyMonitor = true;
+    const streaming = streamingSettings(options.streaming, player.sampleRate);
+    if (streaming) player.#streams = new StreamedTracks(native, streaming);
     if (options.ltc !== undefined) {
       try {
         player.ltc = options.ltc;
@@ -346,12 +363,18 @@ export class Player extends EventTarget {
   ): Promise<Track> {
     this.assertOpen("load a file");
     this.#checkTrackOptions(options, undefined);
-    const decoded = await decodeFile(this.native, path, this.sampleRate, options.onProgress);
+    const decoded = await decodeFile(
+      this.native,
+      path,
+      this.sampleRate,
+      options.onProgress,
+      this.#streams?.settings.ringFrames,
+    );
     try {
       this.assertOpen("load a file");
       return this.#addDecoded(decoded, options, this.#group);
     } catch (error) {
-      this.native.sp_pcm_free(decoded.pcm);
+      freeAudio(this.native, decoded);
       throw error;
     }
   }
@@ -398,13 +421,16 @@ export class Player extends EventTarget {
 
   /** Attaches and publishes a track without making it part of the current song. */
   #createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const info = new BigUint64Array(3);
-    this.native.sp_pcm_info(decoded.pcm, info);
+    const info = new BigUint64Array(4);
+    if (decoded.stream) this.native.sp_file_source_info(decoded.stream, info);
+    else this.native.sp_pcm_info(decoded.pcm, info);
     const placed = this.#buses.place(options, decoded.channels);
     options = placed.options;
     routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
     const slotCell = new Uint32Array(1);
-    const attached = this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
+    const attached = decoded.stream
+      ? this.native.sp_track_attach_file(this.engine, decoded.stream, group, slotCell)
+      : this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
     if (attached !== 0) {
       const detail = attached === RESULT.CAPACITY
         ? `all ${this.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
@@ -421,6 +447,7 @@ export class Player extends EventTarget {
       this.native.sp_track_deactivate(this.engine, slot);
       this.native.sp_track_release(this.engine, slot);
       decoded.pcm = null;
+      decoded.stream = null;
       throw error;
     }
     unwrap(
@@ -430,6 +457,7 @@ export class Player extends EventTarget {
     );
     unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
     this.#trackBytes.set(track, Number(info[2]));
+    if (decoded.stream) this.#streams?.add(track, decoded.stream, group);
     return track;
   }
 
@@ -502,9 +530,13 @@ export class Player extends EventTarget {
     return (this.#song?.markers ?? []).map((marker) => ({ ...marker }));
   }
 
-  /** Bytes of audio the current tracks hold (planar float32, close to the raw size). */
+  /** Bytes of audio the current tracks hold: decoded tracks their planar float32 (close to the
+   * raw size), streamed tracks their ring and heads. */
   get memoryBytes(): number {
-    return this.#tracks.reduce((sum, track) => sum + (this.#trackBytes.get(track) ?? 0), 0);
+    return this.#tracks.reduce(
+      (sum, track) => sum + (this.#streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0),
+      0,
+    );
   }
 
   #songHost(): SongHost {
@@ -525,11 +557,22 @@ export class Player extends EventTarget {
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
   ): Promise<SongInGroup> {
-    const decoded = await decodeSongFiles(this.native, description, this.sampleRate, onProgress);
-    if (this.#closed) decoded.forEach((audio) => this.native.sp_pcm_free(audio.pcm));
+    const decoded = await decodeSongFiles(
+      this.native,
+      description,
+      this.sampleRate,
+      onProgress,
+      this.#streams?.settings.ringFrames,
+    );
+    if (this.#closed) decoded.forEach((audio) => freeAudio(this.native, audio));
     this.assertOpen("load a song");
     const group = this.#nextGroup++;
     const tracks = await attachSong(this.#songHost(), description, decoded, group);
+    // Every marker's first seconds stay resident: a jump to one never waits for the rings.
+    this.#streams?.preroll(
+      group,
+      description.markers.map((m) => Math.round(m.at * this.sampleRate)),
+    );
     const info: SongInfo = {
       title: description.title,
       markers: description.markers,
@@ -692,6 +735,7 @@ export class Player extends EventTarget {
   /** Removes a track that is not (or no longer) in `tracks`. */
   async #dropTrack(track: Track): Promise<void> {
     track.markRemoved();
+    this.#streams?.drop(track);
     if (this.#closed) return; // close() freed it with the engine
     // BUSY: the command ring is full (the callback has not run for a while); wait for it.
     while (this.native.sp_track_deactivate(this.engine, track.slot) === RESULT.BUSY) {
@@ -893,6 +937,19 @@ export class Player extends EventTarget {
     this.native.sp_monitor_set_enabled(this.engine, on ? 1 : 0);
   }
 
+  /** Track-blocks in which a streamed track had no audio ready (it played silence for that
+   * block; the block was never waited for), since the player opened. */
+  get starvedBlocks(): number {
+    if (this.#closed) return 0;
+    return Number(this.#readStatus()[STATUS.starved]);
+  }
+
+  /** What streaming holds and costs: ring bytes, streamed tracks, the reader thread's CPU. */
+  get streamStats(): StreamStats {
+    this.assertOpen("read stream stats");
+    return streamStats(this.native, this.engine);
+  }
+
   /** Callback timing over the monitor's window (the newest up to 4096 timed callbacks since
    * the last reset). Copies the ring without making the audio thread wait. */
   latencyStats(): LatencyStats {
@@ -903,7 +960,7 @@ export class Player extends EventTarget {
       this.sampleRate,
       this.blockFrames,
     );
-    return this.#monitorReader.stats();
+    return { ...this.#monitorReader.stats(), starved: this.starvedBlocks };
   }
 
   /** Starts a new window for `latencyStats()`: counts and ring read as empty. */
@@ -975,7 +1032,7 @@ export class Player extends EventTarget {
    * and the last retry found it unusable), with counts and the last error. See
    * docs/device_loss.md. */
   get health(): PlayerHealth {
-    return this.#recovery?.health ?? OFFLINE_HEALTH;
+    return this.#recovery?.health ?? { ...OFFLINE_HEALTH, starved: this.starvedBlocks };
   }
 
   /** What recovery may do to the player. */
@@ -992,6 +1049,7 @@ export class Player extends EventTarget {
       durationFrames: () => player.durationFrames,
       blocks: () => player.#readStatus()[STATUS.blocks],
       overruns: () => player.latencyMonitor ? player.#monitorReader?.read().overruns ?? 0 : 0,
+      starved: () => player.starvedBlocks,
       seekFrames: (frame) => player.seekFrames(frame),
       play: () => player.play(),
       pause: () => player.pause(),
@@ -1240,6 +1298,7 @@ export class Player extends EventTarget {
       newGroup: () => this.#nextGroup++,
       createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
       dropTrack: (track) => this.#dropTrack(track),
+      preroll: (group, frame) => this.#streams?.preroll(group, [frame]),
     };
   }
 

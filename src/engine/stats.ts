@@ -47,6 +47,9 @@ export interface LatencyStats {
   /** 99th percentile of |start-to-start interval − nominal period|: how late or early the
    * system starts callbacks, independent of how long they take. */
   jitterP99Ms: number;
+  /** Track-blocks a streamed track had no audio ready for (silent, never waited for), since the
+   * player opened; not reset with the window. */
+  starved?: number;
 }
 
 /** The raw window as copied out of the ring, oldest first. The arrays are views into the

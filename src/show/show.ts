@@ -51,6 +51,8 @@ export interface ShowHost {
   newGroup(): number;
   createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
   dropTrack(track: Track): Promise<void>;
+  /** Keeps the target's first seconds resident for streamed tracks (an armed cue prerolls). */
+  preroll?(group: number, frame: number): void;
 }
 
 const JUMP_AT: JumpAt[] = ["now", "beat", "bar", "section"];
@@ -112,6 +114,7 @@ export class ShowFlow {
   /** Arms a cue (replacing the armed one) and returns its seq. */
   #arm(cue: Cue, repeat: boolean): number {
     const { native, engine } = this.#host;
+    this.#host.preroll?.(cue.group, Math.max(0, cue.target));
     unwrap(
       native,
       native.sp_transport_cue(

@@ -10,6 +10,7 @@
 import { StemplayError } from "../errors.ts";
 import type { Native } from "../engine/native.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
+import { freeAudio } from "../sources/streaming.ts";
 import { routeMatrix } from "../engine/routing.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";
 import { checkMarkers, type SongDescription, type SongTrack } from "./song.ts";
@@ -63,6 +64,7 @@ export async function decodeSongFiles(
   description: SongDescription,
   sampleRate: number,
   onProgress?: ProgressCallback,
+  streamRingFrames?: number,
 ): Promise<DecodedAudio[]> {
   const done = description.tracks.map(() => 0);
   const expected = description.tracks.map(() => 0);
@@ -77,7 +79,7 @@ export async function decodeSongFiles(
         decodeFile(native, track.file, sampleRate, (loaded, total) => {
           done[index] = loaded;
           expected[index] = total;
-        }).then((decoded) => {
+        }, streamRingFrames).then((decoded) => {
           done[index] = expected[index] = decoded.frames;
           return decoded;
         })
@@ -89,7 +91,7 @@ export async function decodeSongFiles(
   const failed = settled.findIndex((result) => result.status === "rejected");
   if (failed >= 0) {
     for (const result of settled) {
-      if (result.status === "fulfilled") native.sp_pcm_free(result.value.pcm);
+      if (result.status === "fulfilled") freeAudio(native, result.value);
     }
     const reason = (settled[failed] as PromiseRejectedResult).reason;
     throw inTrack(description, description.tracks[failed], reason);
@@ -141,7 +143,7 @@ export async function attachSong(
     checkMarkers(description, frames / host.sampleRate);
     return tracks;
   } catch (error) {
-    for (let i = next; i < decoded.length; i++) host.native.sp_pcm_free(decoded[i].pcm);
+    for (let i = next; i < decoded.length; i++) freeAudio(host.native, decoded[i]);
     await Promise.all(tracks.map((track) => host.dropTrack(track)));
     throw error;
   }

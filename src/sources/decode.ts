@@ -10,6 +10,7 @@ import type { Native } from "../engine/native.ts";
 import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
 import { RESULT } from "../engine/native_constants.ts";
 import { decodeWithFfmpeg } from "./optional_decoder.ts";
+import { openStreamed } from "./streaming.ts";
 
 /** Where a track's audio came from, as `track.source` shows it. */
 export interface TrackSource {
@@ -30,7 +31,10 @@ export interface TrackSource {
 
 /** Decoded audio, owned by C until attached to an engine or freed. */
 export interface DecodedAudio {
+  /** Resident audio (null for a streamed file). */
   pcm: Deno.PointerValue;
+  /** A streamed file (sp_file_source), read ahead of the playhead by the engine's reader. */
+  stream?: Deno.PointerValue;
   channels: number;
   frames: number;
   sourceRate: number;
@@ -86,8 +90,17 @@ export async function decodeFile(
   path: string,
   sampleRate: number,
   onProgress?: ProgressCallback,
+  streamRingFrames?: number,
 ): Promise<DecodedAudio> {
   await checkFile(path);
+  if (streamRingFrames !== undefined && sampleRate !== 0) {
+    // Streamed: nothing is decoded now (a file that cannot stream is decoded whole below).
+    const streamed = await openStreamed(native, path, sampleRate, streamRingFrames);
+    if (streamed) {
+      onProgress?.(streamed.frames, streamed.frames);
+      return streamed;
+    }
+  }
   const cell = new BigUint64Array(1);
   const created = native.sp_decode_job_create(toCString(path), sampleRate, cell);
   if (created !== 0) {

@@ -1,0 +1,202 @@
+/* butler.c: the one reader thread of an engine (Ardour's "butler"). It keeps every streamed
+ * track's ring (ring.c) filled ahead of the playhead from its file (stream.c), and starts a
+ * ring again from wherever the audio side asks (a seek, a jump), decodes heads, and frees the
+ * tracks the control side retired once the audio side has left them (sp_track_release hands
+ * them over, so JS never polls). Never the audio thread: it
+ * may read files, allocate and sleep. Started with the engine's first streamed track.
+ *
+ * The lock is between the control thread (attaching and freeing streamed tracks) and the
+ * butler only; the audio side never takes it and only touches the rings' atomics. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define BUTLER_CHUNK 4096u /* frames decoded per turn of a track */
+#define BUTLER_IDLE_NS 2000000L /* when every ring is full: look again in 2 ms */
+
+struct sp_butler {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    _Atomic int32_t quit;
+    _Atomic uint64_t busy_ns; /* time spent reading and decoding (thread CPU time) */
+    sp_engine *engine;
+    float *chunk; /* BUTLER_CHUNK x SP_MAX_CHANNELS, interleaved */
+};
+
+static uint64_t thread_cpu_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* Decodes the first head not decoded yet, then puts the stream back where the ring goes on.
+ * Returns whether there was one. */
+static bool decode_head(sp_butler *butler, sp_file_source *source) {
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    for (uint32_t h = 0; h < count; h++) {
+        sp_head *head = &source->heads[h];
+        if (atomic_load_explicit(&head->ready, memory_order_relaxed)) continue;
+        const uint32_t channels = source->ring.channels;
+        bool ok = sp_stream_seek(source->stream, head->start) == SP_OK;
+        for (uint64_t done = 0; ok && done < head->frames;) {
+            uint64_t want = head->frames - done;
+            if (want > BUTLER_CHUNK) want = BUTLER_CHUNK;
+            const uint32_t got = sp_stream_read(source->stream, butler->chunk, (uint32_t)want);
+            if (got == 0) break;
+            for (uint32_t c = 0; c < channels; c++) {
+                float *dst = head->data + (size_t)c * head->frames + done;
+                for (uint32_t i = 0; i < got; i++) dst[i] = butler->chunk[(size_t)i * channels + c];
+            }
+            done += got;
+        }
+        if (sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) source->failed = true;
+        if (ok) atomic_store_explicit(&head->ready, 1, memory_order_release);
+        return true;
+    }
+    return false;
+}
+
+/* One turn for one streamed track: a new position first, then a chunk if there is room.
+ * Returns whether it did anything. */
+static bool service(sp_butler *butler, sp_file_source *source) {
+    sp_ring *ring = &source->ring;
+    bool worked = false;
+    uint32_t seq;
+    uint64_t frame;
+    if (sp_ring_take_request(ring, &seq, &frame)) {
+        if (sp_stream_seek(source->stream, frame) != SP_OK) source->failed = true;
+        sp_ring_restart(ring, seq, frame);
+        worked = true;
+    }
+    if (source->failed) return worked; /* the ring stays empty: silence, counted as starved */
+    uint32_t room = sp_ring_space(ring);
+    /* A ring at least half full can wait while a head is decoded. */
+    if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {
+        if (decode_head(butler, source)) return true;
+    }
+    if (room > BUTLER_CHUNK) room = BUTLER_CHUNK;
+    if (room == 0) return worked;
+    const uint32_t got = sp_stream_read(source->stream, butler->chunk, room);
+    if (got > 0) sp_ring_write(ring, butler->chunk, got);
+    return worked || got > 0;
+}
+
+static void *run(void *arg) {
+    sp_butler *butler = arg;
+    sp_engine *engine = butler->engine;
+    while (!atomic_load_explicit(&butler->quit, memory_order_acquire)) {
+        const uint64_t start = thread_cpu_ns();
+        bool worked = false;
+        const bool paused = atomic_load_explicit(&engine->butler_paused, memory_order_relaxed);
+        for (uint32_t s = 0; s < engine->capacity && !paused; s++) {
+            pthread_mutex_lock(&butler->lock);
+            sp_slot *slot = &engine->slots[s];
+            sp_source *source = &slot->source;
+            int32_t handed = SP_HANDED_YES;
+            if (atomic_load_explicit(&slot->released, memory_order_acquire) &&
+                atomic_compare_exchange_strong(&slot->handed, &handed, SP_HANDED_CLAIMED)) {
+                /* A deferred free: the audio side has left the slot. */
+                sp_source_free(source);
+                atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
+                worked = true;
+            } else if (source->kind == SP_SOURCE_STREAM) {
+                worked |= service(butler, source->file);
+            }
+            pthread_mutex_unlock(&butler->lock);
+        }
+        atomic_fetch_add_explicit(&butler->busy_ns, thread_cpu_ns() - start,
+                                  memory_order_relaxed);
+        if (!worked) {
+            const struct timespec idle = {0, BUTLER_IDLE_NS};
+            nanosleep(&idle, NULL);
+        }
+    }
+    return NULL;
+}
+
+static sp_result start(sp_engine *engine) {
+    if (engine->butler != NULL) return SP_OK;
+    sp_butler *butler = calloc(1, sizeof(sp_butler));
+    SP_CHECK(butler != NULL, SP_ERROR_OUT_OF_MEMORY);
+    butler->engine = engine;
+    butler->chunk = malloc((size_t)BUTLER_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+    if (butler->chunk == NULL) {
+        free(butler);
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    pthread_mutex_init(&butler->lock, NULL);
+    if (pthread_create(&butler->thread, NULL, run, butler) != 0) {
+        pthread_mutex_destroy(&butler->lock);
+        free(butler->chunk);
+        free(butler);
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    engine->butler = butler;
+    return SP_OK;
+}
+
+void sp_butler_stop(sp_engine *engine) {
+    sp_butler *butler = engine->butler;
+    if (butler == NULL) return;
+    atomic_store_explicit(&butler->quit, 1, memory_order_release);
+    pthread_join(butler->thread, NULL);
+    pthread_mutex_destroy(&butler->lock);
+    free(butler->chunk);
+    free(butler);
+    engine->butler = NULL;
+}
+
+sp_result sp_butler_attach(sp_engine *engine, sp_source *slot_source, const sp_source *source) {
+    if (source->kind == SP_SOURCE_STREAM) {
+        const sp_result result = start(engine);
+        if (result != SP_OK) return result;
+    }
+    if (engine->butler == NULL) {
+        *slot_source = *source; /* no reader thread to race with */
+        return SP_OK;
+    }
+    pthread_mutex_lock(&engine->butler->lock);
+    *slot_source = *source;
+    pthread_mutex_unlock(&engine->butler->lock);
+    return SP_OK;
+}
+
+void sp_butler_free_source(sp_engine *engine, sp_source *source) {
+    if (engine->butler == NULL) {
+        sp_source_free(source);
+        return;
+    }
+    pthread_mutex_lock(&engine->butler->lock);
+    sp_source_free(source);
+    pthread_mutex_unlock(&engine->butler->lock);
+}
+
+SP_API sp_result sp_test_set_streaming(sp_engine *engine, int32_t reader_paused,
+                                       int32_t offline_waits) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+#ifdef SP_TEST_HOOKS
+    atomic_store(&engine->butler_paused, reader_paused ? 1 : 0);
+    atomic_store(&sp_test_no_wait, offline_waits ? 0 : 1);
+    return SP_OK;
+#else
+    (void)reader_paused;
+    (void)offline_waits;
+    return SP_ERROR_UNSUPPORTED;
+#endif
+}
+
+void sp_butler_lock(sp_engine *engine) {
+    if (engine->butler != NULL) pthread_mutex_lock(&engine->butler->lock);
+}
+
+void sp_butler_unlock(sp_engine *engine) {
+    if (engine->butler != NULL) pthread_mutex_unlock(&engine->butler->lock);
+}
+
+uint64_t sp_butler_busy_ns(const sp_engine *engine) {
+    return engine->butler == NULL
+               ? 0
+               : atomic_load_explicit(&engine->butler->busy_ns, memory_order_relaxed);
+}

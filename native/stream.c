@@ -1,0 +1,216 @@
+/* stream.c: a file read in order from any frame, decoded and resampled to the engine's rate,
+ * for the butler (butler.c). Never the audio thread.
+ *
+ * The frames equal a whole-file decode (decode.c) bit for bit: the same decoder, the same
+ * resampler. A seek into resampled audio starts the resampler afresh at an input frame where
+ * its phase is 0 (a multiple of rate_in / gcd) early enough that the filter has its full
+ * history again before the target, and drops the frames before the target. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define STREAM_CHUNK 4096u
+
+struct sp_stream {
+    char *path;
+    ma_encoding_format format;
+    ma_decoder decoder;
+    bool open;
+    sp_resampler *resampler; /* NULL when the file is at the engine's rate */
+    uint32_t up, down;       /* rate_out / gcd, rate_in / gcd */
+    uint32_t channels;
+    uint32_t source_rate;
+    const char *format_name; /* the container, static */
+    uint64_t frames;         /* output length */
+    uint64_t next;           /* the output frame the next read gives */
+    bool input_done;
+    uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
+    float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
+};
+
+static uint32_t gcd(uint32_t a, uint32_t b) {
+    while (b != 0) {
+        const uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static sp_result open_decoder(sp_stream *stream) {
+    if (stream->open) ma_decoder_uninit(&stream->decoder);
+    stream->open = false;
+    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, stream->channels, 0);
+    config.encodingFormat = stream->format;
+    if (ma_decoder_init_file(stream->path, &config, &stream->decoder) != MA_SUCCESS) {
+        return SP_ERROR_DECODE;
+    }
+    stream->open = true;
+    return SP_OK;
+}
+
+void sp_stream_free(sp_stream *stream) {
+    if (stream == NULL) return;
+    if (stream->open) ma_decoder_uninit(&stream->decoder);
+    sp_resampler_free(stream->resampler);
+    free(stream->in);
+    free(stream->path);
+    free(stream);
+}
+
+sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream, char *detail,
+                         size_t size) {
+    ma_encoding_format format = ma_encoding_format_unknown;
+    const char *name = NULL;
+    uint64_t file_size = 0;
+    sp_result result = sp_inspect_file(path, &format, &name, &file_size, detail, size);
+    if (result != SP_OK) return result;
+
+    sp_stream *stream = calloc(1, sizeof(sp_stream));
+    SP_CHECK(stream != NULL, SP_ERROR_OUT_OF_MEMORY);
+    stream->path = strdup(path);
+    stream->format = format;
+    if (stream->path == NULL) {
+        sp_stream_free(stream);
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    /* At the file's own channels and rate first, to learn them. */
+    ma_decoder_config config = ma_decoder_config_init(ma_format_unknown, 0, 0);
+    config.encodingFormat = format;
+    if (ma_decoder_init_file(path, &config, &stream->decoder) != MA_SUCCESS) {
+        sp_stream_free(stream);
+        snprintf(detail, size, "the decoder rejected the file (corrupt or unsupported)");
+        return SP_ERROR_DECODE;
+    }
+    ma_format sample_format;
+    ma_uint32 channels = 0, source_rate = 0;
+    ma_decoder_get_data_format(&stream->decoder, &sample_format, &channels, &source_rate, NULL, 0);
+    ma_uint64 length = 0;
+    const bool known = ma_decoder_get_length_in_pcm_frames(&stream->decoder, &length) == MA_SUCCESS;
+    ma_decoder_uninit(&stream->decoder);
+    result = sp_check_format(source_rate, channels, detail, size);
+    if (result == SP_OK && (!known || length == 0 || sample_format == ma_format_u8)) {
+        /* 8-bit audio is widened exactly by the whole-file decode; a stream without a known
+         * length cannot say where the song ends. Both load whole instead. */
+        snprintf(detail, size, "%s", !known || length == 0 ? "length unknown" : "8-bit samples");
+        result = SP_ERROR_FORMAT_UNAVAILABLE;
+    }
+    if (result != SP_OK) {
+        sp_stream_free(stream);
+        return result;
+    }
+    stream->channels = channels;
+    stream->source_rate = source_rate;
+    stream->format_name = name;
+    if (source_rate != rate) {
+        const uint32_t divisor = gcd(source_rate, rate);
+        stream->up = rate / divisor;
+        stream->down = source_rate / divisor;
+        result = sp_resampler_create(source_rate, rate, channels, &stream->resampler);
+        stream->frames = (uint64_t)((double)length * rate / source_rate + 0.5);
+    } else {
+        stream->frames = length;
+    }
+    stream->in = malloc((size_t)STREAM_CHUNK * channels * sizeof(float));
+    if (result == SP_OK && stream->in == NULL) result = SP_ERROR_OUT_OF_MEMORY;
+    if (result == SP_OK) result = open_decoder(stream);
+    if (result == SP_OK) result = sp_stream_seek(stream, 0);
+    if (result != SP_OK) {
+        sp_stream_free(stream);
+        return result;
+    }
+    *out_stream = stream;
+    return SP_OK;
+}
+
+uint32_t sp_stream_channels(const sp_stream *stream) { return stream->channels; }
+uint64_t sp_stream_frames(const sp_stream *stream) { return stream->frames; }
+uint32_t sp_stream_source_rate(const sp_stream *stream) { return stream->source_rate; }
+const char *sp_stream_format(const sp_stream *stream) { return stream->format_name; }
+
+/* Reads up to `want` input frames; fewer only at the end. */
+static uint64_t read_input(sp_stream *stream, uint64_t want) {
+    if (stream->input_done) return 0;
+    ma_uint64 got = 0;
+    ma_decoder_read_pcm_frames(&stream->decoder, stream->in, want, &got);
+    if (got < want) stream->input_done = true;
+    return got;
+}
+
+/* Output frames from the resampler; drops them when out is NULL. Input the resampler has not
+ * taken yet waits in `in` for the next call. */
+static uint64_t resampled(sp_stream *stream, float *out, uint64_t want) {
+    sp_resampler *r = stream->resampler;
+    uint64_t made = 0;
+    while (made < want) {
+        uint64_t available = stream->in_len - stream->in_pos;
+        if (available == 0 && !sp_resampler_finished(r)) {
+            stream->in_pos = 0;
+            stream->in_len = read_input(stream, STREAM_CHUNK);
+            available = stream->in_len;
+            if (available == 0) sp_resampler_finish(r);
+        }
+        uint64_t consumed = available, n = want - made;
+        const float *in = available ? stream->in + (size_t)stream->in_pos * stream->channels : NULL;
+        sp_resampler_process(r, in, &consumed, out == NULL ? NULL : out + (size_t)made * stream->channels,
+                             &n);
+        stream->in_pos += consumed;
+        made += n;
+        if (n == 0 && consumed == 0 && (sp_resampler_finished(r) || available > 0)) break;
+    }
+    return made;
+}
+
+sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
+    if (frame > stream->frames) frame = stream->frames;
+    stream->input_done = false;
+    stream->in_pos = stream->in_len = 0;
+    if (stream->resampler == NULL) {
+        if (ma_decoder_seek_to_pcm_frame(&stream->decoder, frame) != MA_SUCCESS) {
+            return SP_ERROR_DECODE;
+        }
+        stream->next = frame;
+        return SP_OK;
+    }
+    /* The filter reaches `delay` input frames ahead and as far behind: start it afresh far
+     * enough before the target, at a phase-0 frame. */
+    const uint64_t margin = 4ull * sp_resampler_delay(stream->resampler) + 64u;
+    const uint64_t periods_back = (margin + stream->down - 1) / stream->down;
+    const uint64_t period = frame / stream->up;
+    const uint64_t start_period = period > periods_back ? period - periods_back : 0;
+    sp_resampler_reset(stream->resampler);
+    if (ma_decoder_seek_to_pcm_frame(&stream->decoder, start_period * stream->down) != MA_SUCCESS) {
+        return SP_ERROR_DECODE;
+    }
+    stream->next = start_period * stream->up;
+    if (frame > stream->next) {
+        const uint64_t drop = frame - stream->next;
+        stream->next += resampled(stream, NULL, drop);
+    }
+    return SP_OK;
+}
+
+uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
+    if (stream->next >= stream->frames) return 0;
+    if (want > stream->frames - stream->next) want = (uint32_t)(stream->frames - stream->next);
+    uint64_t got;
+    if (stream->resampler != NULL) {
+        got = resampled(stream, out, want);
+    } else {
+        got = 0;
+        while (got < want) {
+            ma_uint64 n = 0;
+            ma_decoder_read_pcm_frames(&stream->decoder, out + (size_t)got * stream->channels,
+                                       want - got, &n);
+            if (n == 0) break;
+            got += n;
+        }
+    }
+    /* A file that ends short of its length plays silence to its end, as the whole decode. */
+    if (got < want) memset(out + (size_t)got * stream->channels, 0,
+                           (size_t)(want - got) * stream->channels * sizeof(float));
+    stream->next += want;
+    return want;
+}

@@ -1,0 +1,216 @@
+/**
+ * Streaming: a file track read, decoded and resampled ahead of the playhead by the engine's
+ * reader thread (native/butler.c) into a ring per track, instead of decoded whole at load.
+ * Memory per track is the ring: channels × ring frames × 4 bytes, whatever the song's length.
+ *
+ * @module
+ */
+
+import type { DecodedAudio } from "./decode.ts";
+import { StemplayError } from "../errors.ts";
+import type { Native } from "../engine/native.ts";
+import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
+import { RESULT } from "../engine/native_constants.ts";
+
+/** How file tracks reach the engine. */
+export interface StreamingOptions {
+  /** Seconds of audio the reader keeps decoded ahead of the playhead, per track (rounded up so
+   * the ring is a power of two of frames). Default: 2. */
+  lookAheadSeconds?: number;
+  /** Seconds kept resident after the start, every marker and every armed jump's target, per
+   * track ("heads"): a jump there plays at once while the ring refills behind it. Default: 1. */
+  headSeconds?: number;
+}
+
+/** The default look-ahead: 2 s (a 131,072-frame ring at 48 kHz, 1 MiB per stereo track). */
+export const DEFAULT_LOOK_AHEAD_SECONDS = 2;
+/** The default head: 1 s resident after every marker, song start and armed jump target. */
+export const DEFAULT_HEAD_SECONDS = 1;
+
+/** Validated streaming settings: the ring's minimum size and each head's length, in frames. */
+export interface StreamingSettings {
+  lookAheadSeconds: number;
+  ringFrames: number;
+  headSeconds: number;
+  headFrames: number;
+}
+
+/** Checks `Player.open({ streaming })`; undefined or false: decode whole files. */
+export function streamingSettings(
+  options: StreamingOptions | boolean | undefined,
+  sampleRate: number,
+): StreamingSettings | undefined {
+  if (options === undefined || options === false) return undefined;
+  const given = options === true ? {} : options;
+  if (typeof given !== "object" || given === null) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `streaming must be true, false or { lookAheadSeconds }, got ${options}`,
+    );
+  }
+  const seconds = given.lookAheadSeconds ?? DEFAULT_LOOK_AHEAD_SECONDS;
+  if (typeof seconds !== "number" || !(seconds >= 0.05 && seconds <= 60)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `streaming.lookAheadSeconds must be a number of seconds from 0.05 to 60, got ${seconds}`,
+    );
+  }
+  const head = given.headSeconds ?? DEFAULT_HEAD_SECONDS;
+  if (typeof head !== "number" || !(head >= 0.05 && head <= 30)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `streaming.headSeconds must be a number of seconds from 0.05 to 30, got ${head}`,
+    );
+  }
+  return {
+    lookAheadSeconds: seconds,
+    ringFrames: Math.ceil(seconds * sampleRate),
+    headSeconds: head,
+    headFrames: Math.ceil(head * sampleRate),
+  };
+}
+
+/** Keeps `headFrames` frames resident from each of `starts` (frames) of a streamed track. */
+export function addHeads(
+  native: Native,
+  stream: Deno.PointerValue,
+  starts: number[],
+  headFrames: number,
+): void {
+  for (const start of starts) {
+    const result = native.sp_file_source_add_head(stream, BigInt(Math.max(0, start)), headFrames);
+    // 64 heads per track: later targets simply stream (a jump there may starve briefly).
+    if (result !== RESULT.OK && result !== RESULT.CAPACITY) {
+      throw new StemplayError(resultCode(result), `cannot keep a head at frame ${start}`);
+    }
+  }
+}
+
+/** Bytes a streamed track holds: its ring and its heads. */
+export function streamedBytes(native: Native, stream: Deno.PointerValue): number {
+  const info = new BigUint64Array(5);
+  native.sp_file_source_info(stream, info);
+  return Number(info[2]) + Number(info[4]);
+}
+
+/**
+ * Opens a file to stream (reads its header on a loading thread). Undefined when the file
+ * cannot stream (no known length, 8-bit samples, a format only ffmpeg reads): the caller
+ * decodes it whole instead. Any other failure is a StemplayError naming the file.
+ */
+export async function openStreamed(
+  native: Native,
+  path: string,
+  sampleRate: number,
+  ringFrames: number,
+): Promise<DecodedAudio | undefined> {
+  const cell = new BigUint64Array(1);
+  const detail = new Uint8Array(512);
+  const result = await native.sp_file_source_open(
+    toCString(path),
+    sampleRate,
+    ringFrames,
+    cell,
+    detail,
+    detail.length,
+  );
+  if (result === RESULT.FORMAT_UNAVAILABLE) return undefined;
+  if (result !== RESULT.OK) {
+    const end = detail.indexOf(0);
+    const why = new TextDecoder().decode(detail.subarray(0, end < 0 ? detail.length : end)) ||
+      cString(native.sp_result_string(result));
+    throw new StemplayError(resultCode(result), `cannot load ${path}: ${why}`, { path });
+  }
+  const stream = outPointer(cell);
+  const info = new BigUint64Array(4);
+  native.sp_file_source_info(stream, info);
+  const sourceRate = Number(info[3]);
+  const channels = Number(info[1]);
+  return {
+    pcm: null,
+    stream,
+    frames: Number(info[0]),
+    channels,
+    sourceRate,
+    path,
+    source: {
+      path,
+      format: cString(native.sp_file_source_format(stream)),
+      sampleRate: sourceRate,
+      channels,
+      converted: sourceRate !== sampleRate,
+      decoder: "native",
+    },
+  };
+}
+
+/** Frees audio that was never attached (decoded or streamed). */
+export function freeAudio(native: Native, audio: DecodedAudio): void {
+  if (audio.pcm) native.sp_pcm_free(audio.pcm);
+  if (audio.stream) native.sp_file_source_free(audio.stream);
+  audio.pcm = null;
+  audio.stream = null;
+}
+
+/** What the engine's streams hold and cost. */
+export function streamStats(native: Native, engine: Deno.PointerValue): StreamStats {
+  const out = new BigUint64Array(5);
+  native.sp_engine_stream_stats(engine, out);
+  return {
+    ringBytes: Number(out[0]),
+    streams: Number(out[1]),
+    readerCpuMs: Number(out[2]) / 1e6,
+    heads: Number(out[3]),
+    headsReady: Number(out[4]),
+  };
+}
+
+/** What the engine's streamed tracks hold and cost (every song loaded, not only the current). */
+export interface StreamStats {
+  /** Bytes the rings hold. */
+  ringBytes: number;
+  /** Streamed tracks attached. */
+  streams: number;
+  /** CPU time the reader thread has used since the engine opened. */
+  readerCpuMs: number;
+  /** Heads asked for, and of them decoded and resident. */
+  heads: number;
+  headsReady: number;
+}
+
+/** A player's streamed tracks: their sources (owned by the engine once attached) and songs,
+ * for heads and memory. */
+export class StreamedTracks {
+  #native: Native;
+  #tracks = new Map<object, { stream: Deno.PointerValue; group: number }>();
+  readonly settings: StreamingSettings;
+
+  constructor(native: Native, settings: StreamingSettings) {
+    this.#native = native;
+    this.settings = settings;
+  }
+
+  /** A track attached from a streamed file: its start stays resident. */
+  add(track: object, stream: Deno.PointerValue, group: number): void {
+    this.#tracks.set(track, { stream, group });
+    addHeads(this.#native, stream, [0], this.settings.headFrames);
+  }
+
+  drop(track: object): void {
+    this.#tracks.delete(track);
+  }
+
+  /** Bytes a streamed track holds (ring and heads); undefined for other tracks. */
+  bytes(track: object): number | undefined {
+    const streamed = this.#tracks.get(track);
+    return streamed ? streamedBytes(this.#native, streamed.stream) : undefined;
+  }
+
+  /** Keeps heads at `frames` of every streamed track of `group` (markers, an armed jump's
+   * target): a jump there then never waits for a ring. */
+  preroll(group: number, frames: number[]): void {
+    for (const { stream, group: own } of this.#tracks.values()) {
+      if (own === group) addHeads(this.#native, stream, frames, this.settings.headFrames);
+    }
+  }
+}

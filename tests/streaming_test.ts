@@ -1,0 +1,373 @@
+/**
+ * Streaming (src/streaming.ts, native/butler.c, ring.c, stream.c): file tracks read ahead of
+ * the playhead by the engine's reader thread. An offline render may wait for the reader (it is
+ * not the audio thread), so a streamed song must render bit for bit like the same song decoded
+ * whole, through seeks, jumps, loops and resampling; and memory must not grow with length.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Player } from "../mod.ts";
+import type { PlayerOptions } from "../src/engine/player.ts";
+import { encodeWav } from "../src/util/wav.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+
+const RATE = 48000;
+const BLOCK = 256;
+
+/** Deterministic noise in [-0.5, 0.5]. */
+function noise(frames: number, seed: number): Float32Array {
+  const out = new Float32Array(frames);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < frames; i++) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    out[i] = state / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+const MARKERS = [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 4 }];
+
+/** A song of a 48 kHz float WAV, a 44.1 kHz FLAC (resampled), a mono 48 kHz 16-bit WAV and an
+ * 8-bit WAV (which cannot stream: it is decoded whole). */
+async function writeSong(dir: string, seconds: number, flac: boolean): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const frames = Math.round(seconds * RATE);
+  await Deno.writeFile(
+    join(dir, "pads.wav"),
+    encodeWav([noise(frames, 1), noise(frames, 2)], RATE, "f32"),
+  );
+  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([noise(frames, 3)], RATE, "s16"));
+  const tracks: Record<string, unknown>[] = [
+    { file: "pads.wav" },
+    { file: "bass.wav", route: [1] },
+  ];
+  if (flac) {
+    const cd = Math.round(seconds * 44100);
+    const wav = join(dir, "keys-source.wav");
+    await Deno.writeFile(wav, encodeWav([noise(cd, 4), noise(cd, 5)], 44100, "s16"));
+    const made = await new Deno.Command("flac", {
+      args: ["--silent", "--force", "-o", join(dir, "keys.flac"), wav],
+    }).output();
+    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+    await Deno.remove(wav);
+    tracks.push({ file: "keys.flac", gain: 0.5 });
+  }
+  const manifest = {
+    title: "streamed",
+    tempo: 120,
+    timeSignature: [4, 4],
+    markers: MARKERS,
+    tracks,
+  };
+  await Deno.writeTextFile(join(dir, "song.json"), JSON.stringify(manifest));
+  return dir;
+}
+
+type Step = (player: Player) => void;
+
+/** Plays the song through `steps` (each followed by `frames` frames of render). */
+async function renderShow(
+  song: string,
+  streaming: PlayerOptions["streaming"],
+  script: [Step, number][],
+): Promise<{ out: Float32Array[]; memory: number; starved: number }> {
+  const player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 2,
+    blockFrames: BLOCK,
+    streaming,
+  });
+  try {
+    await player.loadSong(song);
+    const total = script.reduce((sum, [, frames]) => sum + frames, 0);
+    const out = [new Float32Array(total), new Float32Array(total)];
+    let at = 0;
+    for (const [step, frames] of script) {
+      step(player);
+      const block = player.render(frames);
+      out[0].set(block[0], at);
+      out[1].set(block[1], at);
+      at += frames;
+    }
+    return { out, memory: player.memoryBytes, starved: player.health.starved };
+  } finally {
+    await player.close();
+  }
+}
+
+function assertIdentical(actual: Float32Array[], expected: Float32Array[], what: string) {
+  for (let c = 0; c < expected.length; c++) {
+    for (let i = 0; i < expected[c].length; i++) {
+      if (!Object.is(actual[c][i], expected[c][i])) {
+        assert.fail(`${what}: output ${c + 1} frame ${i}: ${actual[c][i]} != ${expected[c][i]}`);
+      }
+    }
+  }
+}
+
+const SHOW: [Step, number][] = [
+  [(p) => p.play(), RATE], // from the start
+  [(p) => p.seekFrames(Math.round(2.3377 * RATE)), RATE / 2], // a seek (declicked)
+  [(p) => p.jump("Chorus", { at: "bar" }), RATE * 2], // a jump on the bar
+  [(p) => p.loop(1, 2), RATE * 4 + 123], // four passes of a loop, going back each time
+  [(p) => p.exitLoop({ at: "now" }), RATE / 3],
+  [(p) => p.seekFrames(777), RATE / 4], // back near the start
+  [(p) => p.seekFrames(RATE * 6 - 5000), RATE], // to the end
+];
+
+Deno.test({
+  name:
+    "streaming: an offline render of a streamed song equals the song decoded whole, bit for bit",
+  ignore: ignoreWithout("flac", "streaming render"),
+  async fn() {
+    requireTool("flac", "streaming render");
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+    try {
+      const song = await writeSong(dir, 6, true);
+      const whole = await renderShow(song, undefined, SHOW);
+      // A tiny ring (4096 frames) wraps and refills many times in every step.
+      const tiny = await renderShow(song, { lookAheadSeconds: 0.05 }, SHOW);
+      const usual = await renderShow(song, true, SHOW);
+      assertIdentical(tiny.out, whole.out, "0.05 s look-ahead");
+      assertIdentical(usual.out, whole.out, "default look-ahead");
+      assert.equal(tiny.starved, 0);
+      assert.ok(whole.out[0].some((x) => x !== 0), "the render is not silent");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("streaming: memory is the rings (channels × ring frames × 4 bytes), not the song's length", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const short = await writeSong(join(dir, "short"), 5, false);
+    const long = await writeSong(join(dir, "long"), 12, false);
+    const stay: [Step, number][] = [[(p) => p.play(), BLOCK]];
+    const shortStreamed = await renderShow(short, { lookAheadSeconds: 1 }, stay);
+    const longStreamed = await renderShow(long, { lookAheadSeconds: 1 }, stay);
+    const longWhole = await renderShow(long, undefined, stay);
+    // 1 s at 48 kHz rounds up to a 65,536-frame ring: stereo pads + mono bass = 3 channels;
+    // and a 1 s head at each marker (0, 1 and 4 s) of each channel.
+    assert.equal(shortStreamed.memory, 3 * 65536 * 4 + 3 * 3 * RATE * 4);
+    assert.equal(longStreamed.memory, shortStreamed.memory);
+    assert.ok(longWhole.memory >= 3 * 12 * RATE * 4, `whole: ${longWhole.memory}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streaming: bad settings are refused before any engine opens", async () => {
+  for (const lookAheadSeconds of [0, -1, 61, Number.NaN]) {
+    await assert.rejects(
+      Player.open({ backend: "offline", streaming: { lookAheadSeconds } }),
+      (error: Error & { code?: string }) =>
+        error.code === "INVALID_ARGUMENT" && /lookAheadSeconds/.test(error.message),
+    );
+  }
+});
+
+Deno.test("streaming: an 8-bit WAV cannot stream and is decoded whole; it still plays exactly", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const frames = RATE;
+    const bytes = encodeWav([noise(frames, 9)], RATE, "s16");
+    // Rewrite as 8-bit unsigned: a minimal PCM WAV header, then one byte per sample.
+    const samples = new Int16Array(bytes.buffer.slice(44));
+    const eight = new Uint8Array(44 + samples.length);
+    eight.set(bytes.subarray(0, 44));
+    const view = new DataView(eight.buffer);
+    view.setUint32(4, 36 + samples.length, true);
+    view.setUint32(28, RATE, true); // byte rate
+    view.setUint16(32, 1, true); // block align
+    view.setUint16(34, 8, true); // bits
+    view.setUint32(40, samples.length, true);
+    samples.forEach((s, i) => eight[44 + i] = (s >> 8) + 128);
+    await Deno.writeFile(join(dir, "eight.wav"), eight);
+    const play: [Step, number][] = [[(p) => p.play(), RATE / 2]];
+    await Deno.writeTextFile(
+      join(dir, "song.json"),
+      JSON.stringify({ title: "8-bit", tracks: [{ file: "eight.wav", route: [1, 2] }] }),
+    );
+    const streamed = await renderShow(dir, true, play);
+    const whole = await renderShow(dir, undefined, play);
+    assertIdentical(streamed.out, whole.out, "8-bit");
+    assert.equal(streamed.memory, whole.memory);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A player on the test build whose reader can be paused, with the song loaded, every head
+ * decoded and the rings filled; then the reader is paused and renders stop waiting for it, so
+ * the render sees exactly what the audio thread would with a reader that stopped. */
+async function frozenReader(song: string, streaming: PlayerOptions["streaming"]) {
+  const player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 2,
+    blockFrames: BLOCK,
+    streaming,
+    library: "test",
+  });
+  await player.loadSong(song);
+  for (let i = 0; i < 1000; i++) {
+    const stats = player.streamStats;
+    if (stats.heads > 0 && stats.headsReady === stats.heads) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const stats = player.streamStats;
+  assert.ok(stats.heads > 0 && stats.headsReady === stats.heads, JSON.stringify(stats));
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the rings fill (4096 frames)
+  const native = player.native;
+  const freeze = (on: boolean) =>
+    assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+  freeze(true);
+  return { player, freeze };
+}
+
+function concat(parts: Float32Array[][]): Float32Array[] {
+  const total = parts.reduce((sum, part) => sum + part[0].length, 0);
+  return [0, 1].map((c) => {
+    const out = new Float32Array(total);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part[c], at);
+      at += part[c].length;
+    }
+    return out;
+  });
+}
+
+Deno.test("streaming: with the reader stopped, jumps to markers play from the heads: no starved block, the same samples", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 6, false);
+    const script: [Step, number][] = [
+      [(p) => p.play(), 2048], // from the ring, filled from 0
+      [(p) => p.jump("Chorus", { at: "now" }), RATE / 4], // a head
+      [(p) => p.jump("Verse", { at: "beat" }), RATE / 2], // a head, quantised (at 4.5 s)
+      [(p) => p.loop(1, 1.25), RATE], // four passes back to the Verse head
+    ];
+    const whole = await renderShow(song, undefined, script);
+    const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
+    try {
+      const parts = script.map(([step, frames]) => {
+        step(player);
+        return player.render(frames);
+      });
+      assert.equal(player.health.starved, 0);
+      assertIdentical(concat(parts), whole.out, "jumps from heads");
+    } finally {
+      freeze(false);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streaming: a ring the reader does not refill starves: that track is silent and counted, never garbage", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 6, false);
+    const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
+    try {
+      player.play();
+      // The 4096-frame rings run out after 4096 frames; the head at 0 holds 1 s, so play on
+      // past it: from 1 s the Verse head holds until 2 s, then nothing is resident.
+      const out = player.render(RATE * 2);
+      assert.equal(player.health.starved, 0, "the heads at 0 and 1 s cover the first 2 s");
+      const more = player.render(RATE / 2);
+      assert.ok(player.health.starved > 0, "starved blocks are counted");
+      assert.ok(more[0].every((x) => x === 0) && more[1].every((x) => x === 0));
+      assert.ok(out[0].some((x) => x !== 0));
+      assert.equal(player.latencyStats().starved, player.health.starved);
+    } finally {
+      freeze(false);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streaming: a seek where nothing is resident fades out, holds in silence, then plays from exactly the target", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 6, false);
+    const target = Math.round(2.5 * RATE) + 17; // no head there
+    const script: [Step, number][] = [[(p) => p.play(), 1000], [(p) => p.seekFrames(target), RATE]];
+    const whole = await renderShow(song, undefined, script);
+    const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
+    try {
+      player.play();
+      const first = player.render(1000);
+      player.seekFrames(target);
+      const held = player.render(RATE / 4); // the reader is stopped: silence after the fade
+      assert.equal(player.positionFrames, target, "the transport holds at the target");
+      freeze(false); // the reader runs again; renders wait for it
+      const after = player.render(RATE);
+      const streamed = concat([first, held, after]);
+      assert.equal(player.health.starved, 0, "a hold is not a starved block");
+      // The fade-out is the same; then each plays the target from its first frame on.
+      const fadeEnd = (out: Float32Array) => out.indexOf(0, 1000);
+      const resume = (out: Float32Array) => out.findIndex((x, i) => i > fadeEnd(out) && x !== 0);
+      const a = streamed[0], b = whole.out[0];
+      assert.equal(fadeEnd(a), fadeEnd(b));
+      const ra = resume(a), rb = resume(b);
+      assert.ok(ra > rb, `the streamed song held (${ra} > ${rb})`);
+      assert.ok(a.subarray(fadeEnd(a), ra).every((x) => x === 0), "silence while held");
+      // The 5 ms fade-in's float steps depend on where the block boundaries fall; from the
+      // end of the fade on, every sample is the same.
+      const faded = BLOCK * 2;
+      for (const c of [0, 1]) {
+        assertIdentical(
+          [streamed[c].subarray(ra + faded, ra + RATE / 2)],
+          [whole.out[c].subarray(rb + faded, rb + RATE / 2)],
+          `output ${c + 1} from the target`,
+        );
+        const close = streamed[c].subarray(ra, ra + faded).every((x, i) =>
+          Math.abs(x - whole.out[c][rb + i]) < 1e-6
+        );
+        assert.ok(close, `output ${c + 1}: the fade-in plays the target's first frames`);
+      }
+    } finally {
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streaming: the reader thread frees a retired track once the audio side has left it; nobody polls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  const player = await Player.open({
+    backend: "null",
+    sampleRate: RATE,
+    channels: 2,
+    blockFrames: BLOCK,
+    streaming: {},
+  });
+  try {
+    await player.loadSong(await writeSong(dir, 6, false));
+    player.play();
+    while (player.positionFrames === 0) await new Promise((r) => setTimeout(r, 5));
+    const streams = () => player.streamStats.streams;
+    assert.equal(streams(), 2);
+    const { native, engine } = player;
+    const slot = player.tracks[0].slot;
+    assert.equal(native.sp_track_deactivate(engine, slot), 0);
+    // Sounding: the callback ramps it out over its next block. Before, this said BUSY until
+    // then and JS asked again every 2 ms; now the reader takes it over at once.
+    assert.equal(native.sp_track_release(engine, slot), 0);
+    for (let i = 0; i < 200 && streams() !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(streams(), 1, "the reader freed the retired track");
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
