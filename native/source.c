@@ -121,9 +121,9 @@ bool sp_source_ready(sp_source *source, uint64_t pos) {
     return sp_source_window(source, pos, 1, &window);
 }
 
-/* Audio side: frames from a resident head that holds pos. */
-static bool head_window(sp_file_source *file, uint64_t pos, uint32_t count, sp_window *window,
-                        uint64_t *head_end) {
+/* Audio side: frames from a resident head that holds pos; the head, or NULL. */
+static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t count,
+                                  sp_window *window) {
     const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
     for (uint32_t h = 0; h < heads; h++) {
         sp_head *head = &file->heads[h];
@@ -134,10 +134,9 @@ static bool head_window(sp_file_source *file, uint64_t pos, uint32_t count, sp_w
         window->stride = head->frames;
         window->frames = left < count ? (uint32_t)left : count;
         window->ahead = (uint32_t)(left - window->frames);
-        *head_end = head->start + head->frames;
-        return true;
+        return head;
     }
-    return false;
+    return NULL;
 }
 
 /* Audio side: no allocation, lock or wait (an offline render is not the audio side: it waits
@@ -148,10 +147,14 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
         sp_file_source *file = source->file;
         for (;;) {
             if (sp_ring_window(&file->ring, pos, count, window)) return true;
-            uint64_t head_end;
-            if (head_window(file, pos, count, window, &head_end)) {
-                /* A jump to a head: the ring starts where the head ends, meanwhile. */
-                sp_ring_follow(&file->ring, head_end);
+            const sp_head *head = head_window(file, pos, count, window);
+            if (head != NULL) {
+                /* A jump to a head: the ring starts where the head ends, meanwhile. Not in the
+                 * head's first quarter: a jump's seam still crossfades from the old position,
+                 * which the ring holds (the same track, read there as the fading voice). */
+                if (pos - head->start >= head->frames / 4) {
+                    sp_ring_follow(&file->ring, head->start + head->frames);
+                }
                 return true;
             }
             sp_ring_follow(&file->ring, pos);

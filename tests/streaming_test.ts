@@ -371,3 +371,37 @@ Deno.test("streaming: the reader thread frees a retired track once the audio sid
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("streaming: a jump's seam fades the old position out from the ring while the target plays from its head", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 6, false);
+    const from = Math.round(2.5 * RATE); // no head here: only the ring holds it
+    const script: [Step, number][] = [
+      [(p) => {
+        p.seekFrames(from);
+        p.play();
+      }, 1024],
+      [(p) => p.jump("Chorus", { at: "now" }), RATE / 8], // the seam crossfades 5 ms
+    ];
+    const whole = await renderShow(song, undefined, script);
+    const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
+    try {
+      freeze(false);
+      player.seekFrames(from);
+      player.play();
+      const first = player.render(1024); // waits for the reader, which then fills the ring
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      freeze(true);
+      player.jump("Chorus", { at: "now" });
+      const jumped = player.render(RATE / 8);
+      assert.equal(player.health.starved, 0, "the fading voice found its frames");
+      assertIdentical(concat([first, jumped]), whole.out, "seam");
+    } finally {
+      freeze(false);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
