@@ -29,14 +29,19 @@ const MARKERS = [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Ch
 
 /** A song of a 48 kHz float WAV, a 44.1 kHz FLAC (resampled), a mono 48 kHz 16-bit WAV and an
  * 8-bit WAV (which cannot stream: it is decoded whole). */
-async function writeSong(dir: string, seconds: number, flac: boolean): Promise<string> {
+async function writeSong(
+  dir: string,
+  seconds: number,
+  flac: boolean,
+  seed = 0,
+): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const frames = Math.round(seconds * RATE);
   await Deno.writeFile(
     join(dir, "pads.wav"),
-    encodeWav([noise(frames, 1), noise(frames, 2)], RATE, "f32"),
+    encodeWav([noise(frames, 1 + seed), noise(frames, 2 + seed)], RATE, "f32"),
   );
-  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([noise(frames, 3)], RATE, "s16"));
+  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([noise(frames, 3 + seed)], RATE, "s16"));
   const tracks: Record<string, unknown>[] = [
     { file: "pads.wav" },
     { file: "bass.wav", route: [1] },
@@ -401,6 +406,53 @@ Deno.test("streaming: a jump's seam fades the old position out from the ring whi
       freeze(false);
       await player.close();
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streaming: a setlist's crossfaded and gapless hand-overs render bit for bit like the songs decoded whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    await writeSong(join(dir, "one"), 4.5, false);
+    await writeSong(join(dir, "two"), 5, false, 10);
+    await writeSong(join(dir, "three"), 5, false, 20);
+    await Deno.writeTextFile(
+      join(dir, "setlist.json"),
+      JSON.stringify({
+        songs: [
+          { song: "one", transition: { crossfade: 0.5 } },
+          { song: "two", transition: "next" },
+          "three",
+        ],
+      }),
+    );
+    const renderSetlist = async (streaming: PlayerOptions["streaming"]) => {
+      const player = await Player.open({
+        backend: "offline",
+        sampleRate: RATE,
+        channels: 2,
+        blockFrames: BLOCK,
+        streaming,
+      });
+      try {
+        await player.loadSetlist(join(dir, "setlist.json"));
+        await player.setlistReady();
+        player.play();
+        const parts: Float32Array[][] = [];
+        for (let second = 0; second < 13; second++) {
+          parts.push(player.render(RATE));
+          await player.setlistReady(); // the next song is prepared before its hand-over
+        }
+        return concat(parts);
+      } finally {
+        await player.close();
+      }
+    };
+    const whole = await renderSetlist(undefined);
+    const streamed = await renderSetlist({ lookAheadSeconds: 0.1 });
+    assertIdentical(streamed, whole, "setlist");
+    assert.ok(whole[0].subarray(10 * RATE).some((x) => x !== 0), "the third song plays");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
