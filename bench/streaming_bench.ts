@@ -21,6 +21,8 @@ import { Player } from "../src/player.ts";
 
 const STEMS = 16;
 const RUNS = Number(Deno.env.get("STREAM_BENCH_RUNS") ?? "5");
+/** STREAM_BENCH_ONLY=goto: only the setlist jumps. */
+const ONLY_GOTO = Deno.env.get("STREAM_BENCH_ONLY") === "goto";
 
 async function run(command: string, args: string[]): Promise<void> {
   const output = await new Deno.Command(command, { args, stdout: "null", stderr: "piped" })
@@ -149,8 +151,23 @@ async function rssGrowth(song: string, streaming: boolean): Promise<Record<strin
 const root = await Deno.makeTempDir({ prefix: "stemplay-stream-bench-" });
 try {
   const four = await writeSong(join(root, "four"), 240);
-  const sixteen = await writeSong(join(root, "sixteen"), 960);
   const results: string[] = [];
+  for (const streaming of [false, true]) {
+    const times = await gotoTimes(root, four, streaming, streaming ? [5, 2, 8, 0, 7] : [5, 2]);
+    results.push(
+      `goto(i) in a 10-song setlist, ${streaming ? "streamed" : "whole   "}: median ` +
+        `${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")})`,
+    );
+  }
+  if (!ONLY_GOTO) await timeAndMemory(root, four, results);
+  console.log(results.join("\n"));
+} finally {
+  await Deno.remove(root, { recursive: true });
+}
+
+/** Time to first sound and memory, whole against streamed. */
+async function timeAndMemory(root: string, four: string, results: string[]): Promise<void> {
+  const sixteen = await writeSong(join(root, "sixteen"), 960);
   for (const streaming of [false, true]) {
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) times.push(await firstSound(four, streaming));
@@ -172,7 +189,4 @@ try {
         `MiB, starved ${r.starved}, reader CPU ${r.readerCpuMs.toFixed(0)} ms in 10 s`,
     );
   }
-  console.log(results.join("\n"));
-} finally {
-  await Deno.remove(root, { recursive: true });
 }
