@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { Player } from "../src/player.ts";
+import { Player } from "../src/engine/player.ts";
 
 const STEMS = 16;
 const RUNS = Number(Deno.env.get("STREAM_BENCH_RUNS") ?? "5");
@@ -126,7 +126,7 @@ async function gotoTimes(root: string, song: string, streaming: boolean, jumps: 
 /** A child process loads the song, plays 10 s on the null device and reports its RSS growth. */
 async function rssGrowth(song: string, streaming: boolean): Promise<Record<string, number>> {
   const code = `
-    import { Player } from ${JSON.stringify(new URL("../src/player.ts", import.meta.url).href)};
+    import { Player } from ${JSON.stringify(new URL("../src/engine/player.ts", import.meta.url).href)};
     const player = await Player.open({ backend: "null", sampleRate: 48000, channels: 2,
       blockFrames: 256, streaming: ${streaming ? "{}" : "undefined"} });
     const before = Deno.memoryUsage().rss;
