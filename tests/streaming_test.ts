@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
 import type { PlayerOptions } from "../src/engine/player.ts";
-import { encodeWav } from "../src/util/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
 const RATE = 48000;
