@@ -71,6 +71,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "timecode.h",
   "tracks.c",
   "transport.c",
+  "unload.c",
 ];
 
 /** miniaudio's implementation unit, relative to native/. */

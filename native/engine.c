@@ -435,6 +435,7 @@ SP_API sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine
         sp_engine_free_memory(engine);
         return result;
     }
+    sp_live_add(engine);
     *out_engine = engine;
     return SP_OK;
 }
@@ -449,8 +450,14 @@ static sp_output *detach_output(sp_engine *engine) {
     return output;
 }
 
+void sp_engine_stop_threads(sp_engine *engine) {
+    teardown_output(detach_output(engine), SP_TEARDOWN_TIMEOUT_MS);
+    sp_butler_stop(engine);
+}
+
 SP_API sp_result sp_engine_destroy(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    sp_live_remove(engine);
     teardown_output(detach_output(engine), SP_TEARDOWN_TIMEOUT_MS);
     sp_engine_free_memory(engine);
     return SP_OK;
@@ -458,6 +465,7 @@ SP_API sp_result sp_engine_destroy(sp_engine *engine) {
 
 SP_API sp_result sp_engine_abandon(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    sp_live_remove(engine);
     teardown_output(detach_output(engine), 0);
     sp_engine_free_memory(engine);
     return SP_OK;

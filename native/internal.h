@@ -130,6 +130,12 @@ extern _Atomic int32_t sp_test_no_wait; /* test hook (sp_test_set_streaming) */
 /* control: the source streams file and owns it from here on */
 void sp_source_init_stream(sp_source *source, sp_file_source *file, bool may_wait);
 
+/* ---- unload.c: open engines, whose threads stop when the library unloads ----------------- */
+void sp_live_add(sp_engine *engine);
+void sp_live_remove(sp_engine *engine);
+/* engine.c: the device torn down (under its deadline) and the reader stopped; memory kept */
+void sp_engine_stop_threads(sp_engine *engine);
+
 /* ---- butler.c: the engine's one reader thread -------------------------------------------- */
 typedef struct sp_butler sp_butler;
 /* control: the slot's source becomes `source` under the butler's lock (a streamed source
@@ -366,6 +372,7 @@ struct sp_engine {
     /* streaming: the reader thread (control-owned pointer), and the audio side's count of
      * track-blocks a ring could not fill (published in the status) */
     sp_butler *butler;
+    sp_engine *live_next; /* unload.c's list of open engines */
     _Atomic int32_t butler_paused; /* test hook: the reader does nothing while set */
     uint64_t starved;
 };
