@@ -75,7 +75,7 @@ async function firstSound(song: string, streaming: boolean): Promise<number> {
     sampleRate: 48000,
     channels: 2,
     blockFrames: 256,
-    streaming: streaming ? {} : undefined,
+    streaming: streaming ? {} : false,
   });
   try {
     const start = performance.now();
@@ -100,7 +100,7 @@ async function gotoTimes(root: string, song: string, streaming: boolean, jumps: 
     sampleRate: 48000,
     channels: 2,
     blockFrames: 256,
-    streaming: streaming ? {} : undefined,
+    streaming: streaming ? {} : false,
   });
   try {
     await player.loadSetlist(setlist);
@@ -128,7 +128,7 @@ async function rssGrowth(song: string, streaming: boolean): Promise<Record<strin
   const code = `
     import { Player } from ${JSON.stringify(new URL("../src/engine/player.ts", import.meta.url).href)};
     const player = await Player.open({ backend: "null", sampleRate: 48000, channels: 2,
-      blockFrames: 256, streaming: ${streaming ? "{}" : "undefined"} });
+      blockFrames: 256, streaming: ${streaming ? "{}" : "false"} });
     const before = Deno.memoryUsage().rss;
     await player.loadSong(${JSON.stringify(song)});
     player.play();

@@ -130,7 +130,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
     try {
       const song = await writeSong(dir, 6, true);
-      const whole = await renderShow(song, undefined, SHOW);
+      const whole = await renderShow(song, false, SHOW);
       // A tiny ring (4096 frames) wraps and refills many times in every step.
       const tiny = await renderShow(song, { lookAheadSeconds: 0.05 }, SHOW);
       const usual = await renderShow(song, true, SHOW);
@@ -152,7 +152,7 @@ Deno.test("streaming: memory is the rings (channels × ring frames × 4 bytes), 
     const stay: [Step, number][] = [[(p) => p.play(), BLOCK]];
     const shortStreamed = await renderShow(short, { lookAheadSeconds: 1 }, stay);
     const longStreamed = await renderShow(long, { lookAheadSeconds: 1 }, stay);
-    const longWhole = await renderShow(long, undefined, stay);
+    const longWhole = await renderShow(long, false, stay);
     // 1 s at 48 kHz rounds up to a 65,536-frame ring: stereo pads + mono bass = 3 channels;
     // and a 1 s head at each marker (0, 1 and 4 s) of each channel.
     assert.equal(shortStreamed.memory, 3 * 65536 * 4 + 3 * 3 * RATE * 4);
@@ -196,7 +196,7 @@ Deno.test("streaming: an 8-bit WAV cannot stream and is decoded whole; it still 
       JSON.stringify({ title: "8-bit", tracks: [{ file: "eight.wav", route: [1, 2] }] }),
     );
     const streamed = await renderShow(dir, true, play);
-    const whole = await renderShow(dir, undefined, play);
+    const whole = await renderShow(dir, false, play);
     assertIdentical(streamed.out, whole.out, "8-bit");
     assert.equal(streamed.memory, whole.memory);
   } finally {
@@ -255,7 +255,7 @@ Deno.test("streaming: with the reader stopped, jumps to markers play from the he
       [(p) => p.jump("Verse", { at: "beat" }), RATE / 2], // a head, quantised (at 4.5 s)
       [(p) => p.loop(1, 1.25), RATE], // four passes back to the Verse head
     ];
-    const whole = await renderShow(song, undefined, script);
+    const whole = await renderShow(song, false, script);
     const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
     try {
       const parts = script.map(([step, frames]) => {
@@ -304,7 +304,7 @@ Deno.test("streaming: a seek where nothing is resident fades out, holds in silen
     const song = await writeSong(dir, 6, false);
     const target = Math.round(2.5 * RATE) + 17; // no head there
     const script: [Step, number][] = [[(p) => p.play(), 1000], [(p) => p.seekFrames(target), RATE]];
-    const whole = await renderShow(song, undefined, script);
+    const whole = await renderShow(song, false, script);
     const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
     try {
       player.play();
@@ -389,7 +389,7 @@ Deno.test("streaming: a jump's seam fades the old position out from the ring whi
       }, 1024],
       [(p) => p.jump("Chorus", { at: "now" }), RATE / 8], // the seam crossfades 5 ms
     ];
-    const whole = await renderShow(song, undefined, script);
+    const whole = await renderShow(song, false, script);
     const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 0.05 });
     try {
       freeze(false);
@@ -449,7 +449,7 @@ Deno.test("streaming: a setlist's crossfaded and gapless hand-overs render bit f
         await player.close();
       }
     };
-    const whole = await renderSetlist(undefined);
+    const whole = await renderSetlist(false);
     const streamed = await renderSetlist({ lookAheadSeconds: 0.1 });
     assertIdentical(streamed, whole, "setlist");
     assert.ok(whole[0].subarray(10 * RATE).some((x) => x !== 0), "the third song plays");

@@ -96,9 +96,10 @@ export interface PlayerOptions {
   latencyMonitor?: boolean;
   /** Which build of the native library (tests and benchmarks only). */
   library?: LibraryVariant;
-  /** Stream file tracks from disk instead of decoding them whole at load: `true`, or
-   * `{ lookAheadSeconds, headSeconds }` (defaults 2 s and 1 s per track). See src/streaming.ts
-   * and the README's Streaming section. Default: off. */
+  /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
+   * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track), or decoded whole at
+   * load (`false`). See src/sources/streaming.ts and the README's Streaming section. Default:
+   * streamed. */
   streaming?: StreamingOptions | boolean;
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
    * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */

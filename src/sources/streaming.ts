@@ -35,13 +35,14 @@ export interface StreamingSettings {
   headFrames: number;
 }
 
-/** Checks `Player.open({ streaming })`; undefined or false: decode whole files. */
+/** Checks `Player.open({ streaming })`; undefined or true: the defaults; false: decode whole
+ * files. */
 export function streamingSettings(
   options: StreamingOptions | boolean | undefined,
   sampleRate: number,
 ): StreamingSettings | undefined {
-  if (options === undefined || options === false) return undefined;
-  const given = options === true ? {} : options;
+  if (options === false) return undefined;
+  const given = options === undefined || options === true ? {} : options;
   if (typeof given !== "object" || given === null) {
     throw new StemplayError(
       "INVALID_ARGUMENT",
