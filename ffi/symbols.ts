@@ -298,6 +298,23 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_file_source_decode_heads(sp_file_source *source): decodes on a worker
+   * thread. */
+  sp_file_source_decode_heads: {
+    parameters: [
+      "pointer", // sp_file_source *source
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_source *from) */
+  sp_file_source_copy_heads: {
+    parameters: [
+      "pointer", // sp_file_source *to
+      "pointer", // const sp_file_source *from
+    ],
+    result: "i32",
+  },
   /** sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out) */
   sp_file_source_info: {
     parameters: [

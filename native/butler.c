@@ -13,7 +13,6 @@
 
 #include "internal.h"
 
-#define BUTLER_CHUNK 4096u /* frames decoded per turn of a track */
 #define BUTLER_IDLE_NS 2000000L /* when every ring is full: look again in 2 ms */
 
 struct sp_butler {
@@ -22,40 +21,13 @@ struct sp_butler {
     _Atomic int32_t quit;
     _Atomic uint64_t busy_ns; /* time spent reading and decoding (thread CPU time) */
     sp_engine *engine;
-    float *chunk; /* BUTLER_CHUNK x SP_MAX_CHANNELS, interleaved */
+    float *chunk; /* SP_DECODE_CHUNK x SP_MAX_CHANNELS, interleaved */
 };
 
 static uint64_t thread_cpu_ns(void) {
     struct timespec now;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
-/* Decodes the first head not decoded yet, then puts the stream back where the ring goes on.
- * Returns whether there was one. */
-static bool decode_head(sp_butler *butler, sp_file_source *source) {
-    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
-    for (uint32_t h = 0; h < count; h++) {
-        sp_head *head = &source->heads[h];
-        if (atomic_load_explicit(&head->ready, memory_order_relaxed)) continue;
-        const uint32_t channels = source->ring.channels;
-        bool ok = sp_stream_seek(source->stream, head->start) == SP_OK;
-        for (uint64_t done = 0; ok && done < head->frames;) {
-            uint64_t want = head->frames - done;
-            if (want > BUTLER_CHUNK) want = BUTLER_CHUNK;
-            const uint32_t got = sp_stream_read(source->stream, butler->chunk, (uint32_t)want);
-            if (got == 0) break;
-            for (uint32_t c = 0; c < channels; c++) {
-                float *dst = head->data + (size_t)c * head->frames + done;
-                for (uint32_t i = 0; i < got; i++) dst[i] = butler->chunk[(size_t)i * channels + c];
-            }
-            done += got;
-        }
-        if (sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) source->failed = true;
-        if (ok) atomic_store_explicit(&head->ready, 1, memory_order_release);
-        return true;
-    }
-    return false;
 }
 
 /* One turn for one streamed track: a new position first, then a chunk if there is room.
@@ -74,9 +46,9 @@ static bool service(sp_butler *butler, sp_file_source *source) {
     uint32_t room = sp_ring_space(ring);
     /* A ring at least half full can wait while a head is decoded. */
     if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {
-        if (decode_head(butler, source)) return true;
+        if (sp_file_source_decode_next_head(source, butler->chunk)) return true;
     }
-    if (room > BUTLER_CHUNK) room = BUTLER_CHUNK;
+    if (room > SP_DECODE_CHUNK) room = SP_DECODE_CHUNK;
     if (room == 0) return worked;
     const uint32_t got = sp_stream_read(source->stream, butler->chunk, room);
     if (got > 0) sp_ring_write(ring, butler->chunk, got);
@@ -121,7 +93,7 @@ static sp_result start(sp_engine *engine) {
     sp_butler *butler = calloc(1, sizeof(sp_butler));
     SP_CHECK(butler != NULL, SP_ERROR_OUT_OF_MEMORY);
     butler->engine = engine;
-    butler->chunk = malloc((size_t)BUTLER_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+    butler->chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
     if (butler->chunk == NULL) {
         free(butler);
         return SP_ERROR_OUT_OF_MEMORY;

@@ -96,6 +96,11 @@ struct sp_file_source {
     _Atomic uint64_t head_bytes;
 };
 
+#define SP_DECODE_CHUNK 4096u /* frames decoded at a time into a head or a ring */
+/* butler, or a loading thread for a source no engine has: decodes the first head not decoded
+ * yet (chunk: SP_DECODE_CHUNK x SP_MAX_CHANNELS floats); whether there was one */
+bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk);
+
 /* ---- source.c: where a track's frames come from ------------------------------------------ */
 enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1, SP_SOURCE_STREAM = 2 };
 

@@ -2,6 +2,7 @@
  * it asks its source for a window of frames, which is either there (readable in place) or not
  * ready (the track is silent for the rest of the block). Resident PCM is one kind of source. */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "internal.h"
@@ -30,7 +31,9 @@ SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uin
     sp_file_source *source = calloc(1, sizeof(sp_file_source));
     SP_CHECK(source != NULL, SP_ERROR_OUT_OF_MEMORY);
     sp_result result = sp_stream_open(path, sample_rate, &source->stream, detail, detail_capacity);
-    if (result == SP_OK) {
+    if (result == SP_OK && ring_frames == 0) {
+        source->ring.channels = sp_stream_channels(source->stream); /* heads only, no ring */
+    } else if (result == SP_OK) {
         result = sp_ring_init(&source->ring, sp_stream_channels(source->stream), ring_frames);
     }
     if (result != SP_OK) {
@@ -63,6 +66,76 @@ SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
     atomic_fetch_add_explicit(&source->head_bytes, (uint64_t)frames * channels * sizeof(float),
                               memory_order_relaxed);
     atomic_store_explicit(&source->head_count, count + 1, memory_order_release);
+    return SP_OK;
+}
+
+bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    for (uint32_t h = 0; h < count; h++) {
+        sp_head *head = &source->heads[h];
+        if (atomic_load_explicit(&head->ready, memory_order_relaxed)) continue;
+        const uint32_t channels = source->ring.channels;
+        bool ok = sp_stream_seek(source->stream, head->start) == SP_OK;
+        for (uint64_t done = 0; ok && done < head->frames;) {
+            uint64_t want = head->frames - done;
+            if (want > SP_DECODE_CHUNK) want = SP_DECODE_CHUNK;
+            const uint32_t got = sp_stream_read(source->stream, chunk, (uint32_t)want);
+            if (got == 0) break;
+            for (uint32_t c = 0; c < channels; c++) {
+                float *dst = head->data + (size_t)c * head->frames + done;
+                for (uint32_t i = 0; i < got; i++) dst[i] = chunk[(size_t)i * channels + c];
+            }
+            done += got;
+        }
+        if (sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) source->failed = true;
+        if (ok) atomic_store_explicit(&head->ready, 1, memory_order_release);
+        return true;
+    }
+    return false;
+}
+
+SP_API sp_result sp_file_source_decode_heads(sp_file_source *source) {
+    SP_CHECK(source != NULL, SP_ERROR_INVALID_ARGUMENT);
+    float *chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+    SP_CHECK(chunk != NULL, SP_ERROR_OUT_OF_MEMORY);
+    while (sp_file_source_decode_next_head(source, chunk)) {
+    }
+    free(chunk);
+    return source->failed ? SP_ERROR_DECODE : SP_OK;
+}
+
+SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_source *from) {
+    SP_CHECK(to != NULL && from != NULL, SP_ERROR_INVALID_ARGUMENT);
+    const uint32_t channels = to->ring.channels;
+    SP_CHECK(from->ring.channels == channels &&
+                 sp_stream_frames(from->stream) == sp_stream_frames(to->stream),
+             SP_ERROR_INVALID_ARGUMENT);
+    const uint32_t heads = atomic_load_explicit(&from->head_count, memory_order_acquire);
+    for (uint32_t h = 0; h < heads; h++) {
+        const sp_head *given = &from->heads[h];
+        if (!atomic_load_explicit(&given->ready, memory_order_acquire)) continue;
+        const uint32_t count = atomic_load_explicit(&to->head_count, memory_order_relaxed);
+        bool covered = false;
+        for (uint32_t k = 0; k < count && !covered; k++) {
+            const sp_head *own = &to->heads[k];
+            covered = atomic_load_explicit(&own->ready, memory_order_relaxed) &&
+                      own->start <= given->start &&
+                      given->start + given->frames <= own->start + own->frames;
+        }
+        if (covered) continue;
+        SP_CHECK(count < SP_MAX_HEADS, SP_ERROR_CAPACITY);
+        sp_head *head = &to->heads[count];
+        const size_t bytes = (size_t)given->frames * channels * sizeof(float);
+        head->data = malloc(bytes);
+        SP_CHECK(head->data != NULL, SP_ERROR_OUT_OF_MEMORY);
+        memcpy(head->data, given->data, bytes);
+        head->start = given->start;
+        head->frames = given->frames;
+        /* Ready before it is published: whoever sees the count sees the data. */
+        atomic_store_explicit(&head->ready, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&to->head_bytes, bytes, memory_order_relaxed);
+        atomic_store_explicit(&to->head_count, count + 1, memory_order_release);
+    }
     return SP_OK;
 }
 

@@ -232,7 +232,9 @@ SP_API void sp_decode_job_free(sp_decode_job *job);
  * to a power of two). Reads only the header: nothing is decoded until the engine's reader
  * thread fills the ring. SP_ERROR_FORMAT_UNAVAILABLE: this file cannot stream (no known length,
  * 8-bit samples, or a container only the optional decoder reads): decode it whole instead.
- * detail receives why, NUL-terminated. Blocking: call it on a loading thread. */
+ * detail receives why, NUL-terminated. Blocking: call it on a loading thread. ring_frames 0:
+ * no ring, heads only (a cache of a song's first seconds, which sp_file_source_copy_heads hands
+ * to the source that plays; it cannot be attached). */
 SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uint32_t ring_frames,
                                      sp_file_source **out_source, char *detail,
                                      uint32_t detail_capacity);
@@ -242,6 +244,13 @@ SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uin
  * attach (while the track is attached). SP_ERROR_CAPACITY: 64 heads already. */
 SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
                                          uint32_t frames);
+/* Decodes every head not decoded yet, now, on the calling (loading) thread. Only for a source
+ * no engine has (an attached source's heads are decoded by the engine's reader). */
+SP_API sp_result sp_file_source_decode_heads(sp_file_source *source);
+/* Copies every decoded head of `from` (the same file at the same rate) into `to`, resident at
+ * once: a jump to one never waits for the reader. Control thread; `to` may be attached,
+ * `from` must not be changing. SP_ERROR_INVALID_ARGUMENT: not the same length and channels. */
+SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_source *from);
 /* out: [frames at the engine's rate, channels, bytes the ring holds, the file's own rate,
  * bytes the heads hold]. */
 SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out);

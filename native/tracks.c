@@ -112,6 +112,7 @@ SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
 SP_API sp_result sp_track_attach_file(sp_engine *engine, sp_file_source *file, uint32_t group,
                                       uint32_t *out_slot) {
     SP_CHECK(engine != NULL && file != NULL && out_slot != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(file->ring.data != NULL, SP_ERROR_INVALID_ARGUMENT); /* a heads-only source */
     uint32_t index;
     sp_slot *s = reserve(engine, group, &index);
     SP_CHECK(s != NULL, SP_ERROR_CAPACITY);

@@ -457,3 +457,60 @@ Deno.test("streaming: a setlist's crossfaded and gapless hand-overs render bit f
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("streaming: every song of a loaded setlist starts from resident heads: with the reader stopped, goto to any song plays at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const names = ["one", "two", "three", "four"];
+    for (const [i, name] of names.entries()) await writeSong(join(dir, name), 5, i === 3, i * 10);
+    await Deno.writeTextFile(
+      join(dir, "setlist.json"),
+      JSON.stringify({ songs: [...names.slice(0, 3), { song: "four", start: "Verse" }] }),
+    );
+    const goto = async (player: Player, index: number) => {
+      await player.goto(index);
+      player.play();
+      return player.render(RATE / 2);
+    };
+    const wholePlayer = await Player.open({
+      backend: "offline",
+      sampleRate: RATE,
+      channels: 2,
+      blockFrames: BLOCK,
+      streaming: false,
+    });
+    let whole: Float32Array[][];
+    try {
+      await wholePlayer.loadSetlist(join(dir, "setlist.json"));
+      whole = [await goto(wholePlayer, 3), await goto(wholePlayer, 2)];
+    } finally {
+      await wholePlayer.close();
+    }
+    const player = await Player.open({
+      backend: "offline",
+      sampleRate: RATE,
+      channels: 2,
+      blockFrames: BLOCK,
+      streaming: { lookAheadSeconds: 0.05 },
+      library: "test",
+    });
+    const native = player.native;
+    try {
+      await player.loadSetlist(join(dir, "setlist.json"));
+      await player.setlistReady();
+      // The reader stops: only what is resident can play.
+      assert.equal(native.sp_test_set_streaming(player.engine, 1, 0), 0);
+      // Song four (not the preloaded next one) from its start marker, then song three.
+      const streamed = [await goto(player, 3), await goto(player, 2)];
+      assert.equal(player.health.starved, 0);
+      assertIdentical(streamed[0], whole[0], "song four from its start");
+      assertIdentical(streamed[1], whole[1], "song three");
+      assert.ok(whole[0][0].some((x) => x !== 0) && whole[1][0].some((x) => x !== 0));
+    } finally {
+      native.sp_test_set_streaming(player.engine, 0, 1);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

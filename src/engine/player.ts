@@ -35,6 +35,7 @@ import {
   type StreamStats,
   streamStats,
 } from "../sources/streaming.ts";
+import { SetlistHeads } from "../sources/setlist_heads.ts";
 import {
   attachSong,
   decodeSongFiles,
@@ -458,7 +459,7 @@ export class Player extends EventTarget {
     );
     unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
     this.#trackBytes.set(track, Number(info[2]));
-    if (decoded.stream) this.#streams?.add(track, decoded.stream, group);
+    if (decoded.stream) this.#streams?.add(track, decoded.stream, group, decoded.path);
     return track;
   }
 
@@ -532,11 +533,12 @@ export class Player extends EventTarget {
   }
 
   /** Bytes of audio the current tracks hold: decoded tracks their planar float32 (close to the
-   * raw size), streamed tracks their ring and heads. */
+   * raw size), streamed tracks their ring and heads; and a loaded setlist's resident song
+   * starts. */
   get memoryBytes(): number {
     return this.#tracks.reduce(
       (sum, track) => sum + (this.#streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0),
-      0,
+      this.#streams?.setlistHeads?.bytes ?? 0,
     );
   }
 
@@ -1122,6 +1124,7 @@ export class Player extends EventTarget {
         await this.native.sp_engine_destroy(this.engine);
       }
     };
+    this.#streams?.dropSetlistHeads(); // not the engine's: freed here
     const running = this.#recovery?.close();
     // An open still running (bounded by its deadline) uses the engine: free it after that.
     if (running) void running.catch(() => {}).then(free);
@@ -1218,7 +1221,25 @@ export class Player extends EventTarget {
     await this.#endSetlist();
     this.assertOpen("load a setlist");
     const runner = new SetlistRunner(this.#setlistHost(), setlist);
-    await runner.goto(0); // a failure leaves no setlist, and the song that played plays on
+    // Every song's first seconds, decoded while the first song loads: any song starts at once.
+    const heads = this.#streams &&
+      SetlistHeads.load(
+        this.native,
+        this.sampleRate,
+        this.#streams.settings.headFrames,
+        setlist.songs.map((entry) => ({
+          files: entry.description.tracks.map((track) => track.file),
+          starts: [0, runner.startFrame(entry)],
+        })),
+      );
+    try {
+      await runner.goto(0); // a failure leaves no setlist, and the song that played plays on
+    } catch (error) {
+      (await heads)?.free();
+      throw error;
+    }
+    if (this.#streams && heads) this.#streams.setlistHeads = await heads;
+    if (this.#closed) this.#streams?.dropSetlistHeads(); // closed while they loaded
     this.#setlist = runner;
     return runner.state;
   }
@@ -1260,6 +1281,7 @@ export class Player extends EventTarget {
     const runner = this.#setlist;
     this.#setlist = undefined;
     await runner?.dispose();
+    this.#streams?.dropSetlistHeads();
   }
 
   #showHost(): ShowHost {

@@ -76,7 +76,8 @@ export class SetlistRunner {
     };
   }
 
-  #startFrame(entry: SetlistEntry): number {
+  /** Where `entry` starts (its start marker, else 0), in frames. */
+  startFrame(entry: SetlistEntry): number {
     const marker = entry.description.markers.find((m) => m.name === entry.start);
     return Math.round((marker?.at ?? 0) * this.#host.sampleRate);
   }
@@ -104,7 +105,7 @@ export class SetlistRunner {
       }
       prepared = await this.#host.prepareSong(songs[index].description, index);
     }
-    await this.#host.switchToSong(prepared, this.#startFrame(songs[index]));
+    await this.#host.switchToSong(prepared, this.startFrame(songs[index]));
     this.#index = index;
     this.#host.show.countIn = songs[index].countIn;
     // The song after decodes in the background: the operator can press play at once.
@@ -154,7 +155,7 @@ export class SetlistRunner {
     show.setStandingCue({
       at: duration - crossfade,
       group: next.song.group,
-      target: this.#startFrame(this.#setlist.songs[next.index]),
+      target: this.startFrame(this.#setlist.songs[next.index]),
       crossfade,
     });
   }
@@ -170,7 +171,7 @@ export class SetlistRunner {
       : 0;
     this.#next = undefined;
     this.#index = next.index;
-    const start = this.#startFrame(this.#setlist.songs[next.index]);
+    const start = this.startFrame(this.#setlist.songs[next.index]);
     this.#host.adoptSong(next.song, start + tail);
     this.#host.show.countIn = this.#setlist.songs[next.index].countIn;
     this.#work = this.#preloadNext();

@@ -11,6 +11,7 @@ import { StemplayError } from "../errors.ts";
 import type { Native } from "../engine/native.ts";
 import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
 import { RESULT } from "../engine/native_constants.ts";
+import type { SetlistHeads } from "./setlist_heads.ts";
 
 /** How file tracks reach the engine. */
 export interface StreamingOptions {
@@ -191,9 +192,20 @@ export class StreamedTracks {
     this.settings = settings;
   }
 
-  /** A track attached from a streamed file: its start stays resident. */
-  add(track: object, stream: Deno.PointerValue, group: number): void {
+  /** The loaded setlist's resident song starts, copied into every track of a song that is
+   * prepared (src/sources/setlist_heads.ts). */
+  setlistHeads?: SetlistHeads;
+
+  /** Frees the setlist's resident song starts (the setlist ends, or the player closes). */
+  dropSetlistHeads(): void {
+    this.setlistHeads?.free();
+    this.setlistHeads = undefined;
+  }
+
+  /** A track attached from streamed `file`: its start stays resident. */
+  add(track: object, stream: Deno.PointerValue, group: number, file: string): void {
     this.#tracks.set(track, { stream, group });
+    this.setlistHeads?.copyInto(file, stream);
     addHeads(this.#native, stream, [0], this.settings.headFrames);
   }
 
