@@ -36,6 +36,8 @@ const NAMED_CHARS: Record<string, Key> = {
   "\t": "tab",
   "\r": "enter",
   "\n": "enter",
+  "\x7f": "backspace",
+  "\b": "backspace",
 };
 
 /** Splits what one read of stdin returned into keys. Unknown escape sequences are dropped. */
@@ -50,9 +52,10 @@ export function decodeKeys(text: string): Key[] {
         i += match[0].length;
         continue;
       }
-      // A lone Escape, or a sequence we do not use: skip ESC [ ... final byte.
+      // A sequence we do not use: skip ESC [ ... final byte. A lone Escape is a key.
       // deno-lint-ignore no-control-regex -- escape sequences are what this parses
       const rest = /^\x1b(\[[0-9;?]*[@-~]|O.)?/.exec(text.slice(i));
+      if (!rest?.[1]) keys.push("escape");
       i += rest ? rest[0].length : 1;
       continue;
     }
@@ -131,7 +134,7 @@ async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
  * Applies one key to the session: every key that acts on the show maps onto an operator
  * action (src/control) and goes through the player's ControlSurface. After `j`, the next key
  * is a marker number (any other key cancels the pending jump and then does what it always
- * does).
+ * does). After `g`, the keys are the song pick's (see song_pick.ts).
  *
  * @returns "quit" for q, Q and Ctrl-C; "continue" otherwise (unknown keys do nothing). A
  *   promise for the keys that dispatch an action.
@@ -149,17 +152,17 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     if (/^[0-9]$/.test(key)) return run(session, { type: "jump", marker: Number(key), at: "bar" });
     session.message = "jump cancelled";
   }
-  if (show.songPickPending) {
-    show.songPickPending = false;
-    if (/^[1-9]$/.test(key)) {
-      const number = Number(key);
-      const title = session.player.setlist?.songs[number - 1]?.title ?? `song ${number}`;
-      if (!confirmed(session, `g${key}`, `g ${key}`, `go to ${number}. ${title}`)) {
-        return "continue";
-      }
-      return run(session, { type: "goto", song: number });
-    }
-    session.message = "song pick cancelled";
+  const pick = show.songPick.key(key);
+  switch (pick.kind) {
+    case "held":
+      return "continue";
+    case "ended":
+      session.message = pick.message;
+      return "continue";
+    case "go":
+      return goToSong(session, pick);
+    case "cancelled":
+      session.message = "song pick cancelled";
   }
   switch (key) {
     case "q":
@@ -198,6 +201,21 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
   if (action) return run(session, action);
   if (/^[1-9]$/.test(key)) session.select(Number(key));
   return "continue";
+}
+
+/** A song pick's number: goes there (asking first during playback). When it went without
+ * its Enter, an Enter right after is still the pick's. */
+async function goToSong(
+  session: PlaySession,
+  { song, keys, enterTyped }: { song: number; keys: string; enterTyped: boolean },
+): Promise<KeyOutcome> {
+  try {
+    const title = session.player.setlist?.songs[song - 1]?.title ?? `song ${song}`;
+    if (!confirmed(session, `g${song}`, keys, `go to ${song}. ${title}`)) return "continue";
+    return await run(session, { type: "goto", song });
+  } finally {
+    if (!enterTyped) session.show.songPick.holdLateEnter();
+  }
 }
 
 /**

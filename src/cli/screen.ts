@@ -50,7 +50,7 @@ export const KEY_HELP: readonly string[] = [
   "+ - gain",
   "0 reset gain",
   "n p song",
-  "g 1-9 pick song",
+  "g number Enter pick song",
   "j 1-9 jump at next bar",
   "x cancel jump",
   "v vamp",
@@ -231,7 +231,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
 
   const bottom: string[] = [];
   bottom.push(...remoteLines(player));
-  bottom.push(session.message ? `> ${session.message}` : "");
+  const message = session.show.songPick.prompt() ?? session.message; // a pick shows its digits
+  bottom.push(message ? `> ${message}` : "");
 
   // Optional sections, dropped from the end when rows are short.
   const show: string[] = [];

@@ -8,6 +8,7 @@
 
 import { barBeatAt, type Beat, beatGrid } from "../songs/tempo.ts";
 import type { PlaySession } from "./session.ts";
+import { SongPick } from "./song_pick.ts";
 
 /** Seconds that f fades out over. */
 export const FADE_OUT_SECONDS = 4;
@@ -17,8 +18,8 @@ export class ShowControls {
   #session: PlaySession;
   /** True after `j`, until the next key (a marker number, or anything else to cancel). */
   jumpPending = false;
-  /** True after `g`, until the next key (a song number, or anything else to cancel). */
-  songPickPending = false;
+  /** The `g` song pick: open after `g` until it goes or is cancelled. */
+  readonly songPick = new SongPick();
   #songKey = "";
   #grid?: { key: string; beats: Beat[] };
 
@@ -73,8 +74,7 @@ export class ShowControls {
       this.#session.message = "g: no setlist (play a setlist.json to pick songs)";
       return;
     }
-    this.songPickPending = true;
-    this.#session.message = `song: press its number (1-${Math.min(9, setlist.songs.length)})`;
+    this.songPick.start(setlist.songs.length); // the screen shows its prompt while it is open
   }
 
   /** j: waits for a marker number. */
