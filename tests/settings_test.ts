@@ -7,6 +7,7 @@ import { Player } from "../mod.ts";
 import { StemplayError } from "../src/errors.ts";
 import { profileBlockFrames, PROFILES } from "../src/engine/profiles.ts";
 import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/songs/settings.ts";
+import { streamingSettings } from "../src/sources/streaming.ts";
 
 /** Asserts that `fn` throws a StemplayError with `code` whose message contains every part. */
 function assertError(fn: () => unknown, code: string, ...parts: string[]): void {
@@ -269,4 +270,100 @@ Deno.test("settings: buses is the rig profile, checked, and passed to Player.ope
       return true;
     },
   );
+});
+
+// ---- streaming ---------------------------------------------------------------------------
+
+Deno.test("settings: streaming is a section of look-ahead and head seconds, or false, passed to Player.open", () => {
+  const section = parseSettings({ streaming: { lookAheadSeconds: 4, headSeconds: 0.5 } }, "x.json");
+  assert.deepEqual(section.streaming, { lookAheadSeconds: 4, headSeconds: 0.5 });
+  assert.deepEqual(settingsToPlayerOptions(section), {
+    streaming: { lookAheadSeconds: 4, headSeconds: 0.5 },
+  });
+  // One key alone: the other keeps its default.
+  assert.deepEqual(parseSettings({ streaming: { headSeconds: 2 } }, "x.json").streaming, {
+    headSeconds: 2,
+  });
+  // false: decode whole files at load; true: stream with the defaults.
+  const whole = parseSettings({ streaming: false }, "x.json");
+  assert.equal(whole.streaming, false);
+  assert.deepEqual(settingsToPlayerOptions(whole), { streaming: false });
+  assert.equal(parseSettings({ streaming: true }, "x.json").streaming, true);
+  // Absent: Player.open's default (streamed), nothing set.
+  assert.equal(parseSettings({}, "x.json").streaming, undefined);
+  assert.ok(!("streaming" in settingsToPlayerOptions(parseSettings({}, "x.json"))));
+});
+
+Deno.test("settings: streaming accepts exactly the seconds Player.open accepts", () => {
+  const values = [0, 0.049, 0.05, 1, 29.9, 30, 30.01, 59.9, 60, 60.5, -1];
+  for (const key of ["lookAheadSeconds", "headSeconds"] as const) {
+    for (const seconds of values) {
+      let player = true;
+      try {
+        streamingSettings({ [key]: seconds }, 48000);
+      } catch {
+        player = false;
+      }
+      let file = true;
+      try {
+        parseSettings({ streaming: { [key]: seconds } }, "x.json");
+      } catch (error) {
+        assert.ok(error instanceof StemplayError && error.code === "SETTINGS", String(error));
+        assert.ok(error.message.includes(`streaming.${key}`), error.message);
+        file = false;
+      }
+      assert.equal(file, player, `${key} ${seconds}: the file and Player.open disagree`);
+    }
+  }
+});
+
+Deno.test("settings: a bad streaming value is named by its path, and the input is left as it was", () => {
+  const cases: [unknown, string[]][] = [
+    [{ streaming: { lookAheadSeconds: 0 } }, [
+      "streaming.lookAheadSeconds",
+      "0.05 to 60",
+      "got 0",
+    ]],
+    [{ streaming: { lookAheadSeconds: "2" } }, ["streaming.lookAheadSeconds", '"2"']],
+    [{ streaming: { lookAheadSeconds: 61 } }, ["streaming.lookAheadSeconds", "61"]],
+    [{ streaming: { headSeconds: 31 } }, ["streaming.headSeconds", "0.05 to 30", "31"]],
+    [{ streaming: { headSeconds: null } }, ["streaming.headSeconds", "null"]],
+    [{ streaming: { lookahead: 2 } }, [
+      "streaming.lookahead",
+      "unknown key",
+      "lookAheadSeconds, headSeconds",
+    ]],
+    [{ streaming: "yes" }, ["streaming", "false", "object", '"yes"']],
+    [{ streaming: null }, ["streaming", "object", "null"]],
+    [{ streaming: [] }, ["streaming", "object"]],
+  ];
+  for (const [value, parts] of cases) {
+    const before = structuredClone(value);
+    assertError(() => parseSettings(value, "stemplay.json"), "SETTINGS", "stemplay.json", ...parts);
+    assert.deepEqual(value, before, "the parsed value is not changed");
+  }
+  // Every bad key at once, with the other sections'.
+  assertError(
+    () =>
+      parseSettings(
+        { streaming: { lookAheadSeconds: 0.01, headSeconds: 99 }, audio: { channels: 0 } },
+        "stemplay.json",
+      ),
+    "SETTINGS",
+    "streaming.lookAheadSeconds",
+    "streaming.headSeconds",
+    "audio.channels",
+  );
+});
+
+Deno.test("settings: a file with a bad streaming key is an error with its path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bad = join(dir, "stemplay.json");
+    await Deno.writeTextFile(bad, JSON.stringify({ streaming: { lookAheadSeconds: 0 } }));
+    const error = await assertRejects(loadSettings(bad), "SETTINGS", "streaming.lookAheadSeconds");
+    assert.equal(error.path, bad);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

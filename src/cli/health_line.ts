@@ -24,3 +24,11 @@ export function healthLine(health: PlayerHealth, now: number): string {
   const why = health.lastError ? `: ${health.lastError.message}` : "";
   return `DEVICE LOST — ${doing} (${retry})  ${counts}${why}`;
 }
+
+/** The screen's loud line while streamed tracks have starved (played silence for a block
+ * because the reader fell behind) since the player opened; undefined while none have. */
+export function starvedLine(starved: number): string | undefined {
+  if (starved === 0) return undefined;
+  return `!! starved ${starved} track-blocks: streamed audio came late and played as silence ` +
+    `(a slow disk or a busy machine; raise streaming.lookAheadSeconds in stemplay.json)`;
+}

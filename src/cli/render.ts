@@ -6,7 +6,7 @@
  */
 
 import { basename, dirname, extname } from "node:path";
-import { Player } from "../engine/player.ts";
+import { Player, type PlayerOptions } from "../engine/player.ts";
 import { StemplayError } from "../errors.ts";
 import { WavFileWriter, type WavFormat } from "../sources/wav.ts";
 import { choiceFlag, integerFlag, parseFlags, stringFlag, UsageError } from "./args.ts";
@@ -35,6 +35,9 @@ export interface RenderJob {
   buses?: BusProfile;
   /** Only this bus's outputs go into the file. */
   bus?: string;
+  /** As `Player.open({ streaming })` (stemplay.json's `streaming`; default: streamed). The
+   * render is the same bit for bit either way; streaming keeps memory flat. */
+  streaming?: PlayerOptions["streaming"];
 }
 
 /** Renders `job` and returns the number of frames written. */
@@ -45,6 +48,7 @@ export async function renderSong(job: RenderJob): Promise<number> {
     sampleRate: job.sampleRate,
     channels: job.channels ?? profileChannels(profile),
     buses: profile,
+    streaming: job.streaming,
   });
   // Every output, or the outputs of one bus (0-based).
   const outputs = job.bus === undefined
@@ -150,6 +154,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     format,
     buses: settings.buses,
     bus,
+    streaming: settings.streaming,
   });
   return 0;
 }

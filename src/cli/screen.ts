@@ -16,7 +16,7 @@ import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
 import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
-import { healthLine } from "./health_line.ts";
+import { healthLine, starvedLine } from "./health_line.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -214,6 +214,10 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     // Loud and on top: the player retries by itself; r only retries at once.
     top.push(`!! ${healthLine(player.health, Date.now())}`);
     top.push(`!! ${player.deviceName}: recovering by itself, press r to retry now`);
+  } else {
+    // An audible dropout: on top, not only in the device section that short screens drop.
+    const starved = starvedLine(player.health.starved);
+    if (starved) top.push(starved);
   }
   for (const problem of player.busProblems) top.push(`!! ${problem}`);
   top.push(

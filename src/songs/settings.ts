@@ -9,9 +9,18 @@
  *   "monitoring": { "latencyMonitor": true },
  *   "buses": { "FOH": { "outputs": [1, 2] }, "in-ears": { "outputs": [3, 4], "protected": true } },
  *   "midi": { "input": "jack", "map": [{ "note": 60, "action": "next" }] },
- *   "timecode": { "ltc": { "fps": 25, "output": 8 } }
+ *   "timecode": { "ltc": { "fps": 25, "output": 8 } },
+ *   "streaming": { "lookAheadSeconds": 2, "headSeconds": 1 }
  * }
  * ```
+ *
+ * `streaming` is how file tracks reach the engine, as `Player.open({ streaming })`: streamed
+ * from disk by the reader thread (the default, also `true`), with `lookAheadSeconds` (0.05 to
+ * 60, default 2) decoded ahead of the playhead and `headSeconds` (0.05 to 30, default 1)
+ * resident after the start, every marker and every armed jump's target; or `false`, decoded
+ * whole at load. Per streamed track that holds channels × lookAheadSeconds × rate (rounded up
+ * to a power of two of frames) × 4 bytes for the ring, plus channels × headSeconds × rate × 4
+ * bytes per head (README, "Streaming").
  *
  * Every key is optional. Unknown keys are errors (a typo must not be silently ignored on a
  * show night), and every bad key is named by its path, all of them in one error.
@@ -28,6 +37,12 @@ import { isObject, show } from "../util/json_value.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
 import { midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, type LtcOptions } from "../show/timecode.ts";
+import {
+  HEAD_SECONDS,
+  LOOK_AHEAD_SECONDS,
+  secondsProblem,
+  type StreamingOptions,
+} from "../sources/streaming.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -65,6 +80,9 @@ export interface Settings {
   midi: MidiSettings;
   /** Timecode out (docs/timecode.md). */
   timecode: TimecodeSettings;
+  /** File tracks streamed (an object of seconds, or true: the defaults) or decoded whole
+   * (false), as `Player.open({ streaming })`. Absent: streamed with the defaults. */
+  streaming?: StreamingOptions | boolean;
 }
 
 /** The `timecode` section. */
@@ -135,11 +153,20 @@ const TIMECODE_KEYS: Record<keyof TimecodeSettings, Check> = {
   },
 };
 
-const SECTIONS: Record<"audio" | "monitoring" | "midi" | "timecode", Record<string, Check>> = {
+const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
+  lookAheadSeconds: (value) => secondsProblem(value, LOOK_AHEAD_SECONDS),
+  headSeconds: (value) => secondsProblem(value, HEAD_SECONDS),
+};
+
+const SECTIONS: Record<
+  "audio" | "monitoring" | "midi" | "timecode" | "streaming",
+  Record<string, Check>
+> = {
   audio: AUDIO_KEYS,
   monitoring: MONITORING_KEYS,
   midi: MIDI_KEYS,
   timecode: TIMECODE_KEYS,
+  streaming: STREAMING_KEYS,
 };
 
 /**
@@ -170,16 +197,26 @@ export function parseSettings(value: unknown, source: string): Settings {
     }
     if (!Object.hasOwn(SECTIONS, sectionName)) {
       problems.push(
-        `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi" or "timecode")`,
+        `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi", ` +
+          `"timecode" or "streaming")`,
       );
       continue;
     }
+    if (sectionName === "streaming" && typeof section === "boolean") {
+      settings.streaming = section; // false: decode whole files at load; true: the defaults
+      continue;
+    }
     if (!isObject(section)) {
-      problems.push(`${sectionName}: must be an object, got ${show(section)}`);
+      const expected = sectionName === "streaming"
+        ? "false (decode whole files), true or an object"
+        : "an object";
+      problems.push(`${sectionName}: must be ${expected}, got ${show(section)}`);
       continue;
     }
     const checks = SECTIONS[sectionName as keyof typeof SECTIONS];
-    const out = settings[sectionName as keyof typeof SECTIONS] as Record<string, unknown>;
+    const out = sectionName === "streaming"
+      ? (settings.streaming = {})
+      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming">];
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
       if (!Object.hasOwn(checks, key)) {
@@ -190,7 +227,7 @@ export function parseSettings(value: unknown, source: string): Settings {
       const problem = checks[key](entry);
       if (Array.isArray(problem)) problems.push(...problem.map((p) => `${path}${p}`));
       else if (problem) problems.push(`${path}: ${problem}`);
-      else out[key] = entry;
+      else (out as Record<string, unknown>)[key] = entry;
     }
   }
   if (problems.length > 0) {
@@ -254,5 +291,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (settings.buses !== undefined) options.buses = settings.buses;
   if (audio.recovery !== undefined) options.recovery = audio.recovery;
   if (settings.timecode.ltc !== undefined) options.ltc = settings.timecode.ltc;
+  if (settings.streaming !== undefined) options.streaming = settings.streaming;
   return options;
 }

@@ -8,6 +8,7 @@
 
 import type { DecodedAudio } from "./decode.ts";
 import { StemplayError } from "../errors.ts";
+import { show } from "../util/json_value.ts";
 import type { Native } from "../engine/native.ts";
 import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
 import { RESULT } from "../engine/native_constants.ts";
@@ -27,6 +28,11 @@ export interface StreamingOptions {
 export const DEFAULT_LOOK_AHEAD_SECONDS = 2;
 /** The default head: 1 s resident after every marker, song start and armed jump target. */
 export const DEFAULT_HEAD_SECONDS = 1;
+
+/** The look-ahead's range, in seconds (Player.open and stemplay.json check against it). */
+export const LOOK_AHEAD_SECONDS = { min: 0.05, max: 60 } as const;
+/** The head's range, in seconds. */
+export const HEAD_SECONDS = { min: 0.05, max: 30 } as const;
 
 /** Validated streaming settings: the ring's minimum size and each head's length, in frames. */
 export interface StreamingSettings {
@@ -51,18 +57,14 @@ export function streamingSettings(
     );
   }
   const seconds = given.lookAheadSeconds ?? DEFAULT_LOOK_AHEAD_SECONDS;
-  if (typeof seconds !== "number" || !(seconds >= 0.05 && seconds <= 60)) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      `streaming.lookAheadSeconds must be a number of seconds from 0.05 to 60, got ${seconds}`,
-    );
+  const lookAheadProblem = secondsProblem(seconds, LOOK_AHEAD_SECONDS);
+  if (lookAheadProblem) {
+    throw new StemplayError("INVALID_ARGUMENT", `streaming.lookAheadSeconds ${lookAheadProblem}`);
   }
   const head = given.headSeconds ?? DEFAULT_HEAD_SECONDS;
-  if (typeof head !== "number" || !(head >= 0.05 && head <= 30)) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      `streaming.headSeconds must be a number of seconds from 0.05 to 30, got ${head}`,
-    );
+  const headProblem = secondsProblem(head, HEAD_SECONDS);
+  if (headProblem) {
+    throw new StemplayError("INVALID_ARGUMENT", `streaming.headSeconds ${headProblem}`);
   }
   return {
     lookAheadSeconds: seconds,
@@ -70,6 +72,16 @@ export function streamingSettings(
     headSeconds: head,
     headFrames: Math.ceil(head * sampleRate),
   };
+}
+
+/** What is wrong with `value` as seconds in `range`, or undefined when it is fine. */
+export function secondsProblem(
+  value: unknown,
+  range: { min: number; max: number },
+): string | undefined {
+  return typeof value === "number" && value >= range.min && value <= range.max
+    ? undefined
+    : `must be a number of seconds from ${range.min} to ${range.max}, got ${show(value)}`;
 }
 
 /** Keeps `headFrames` frames resident from each of `starts` (frames) of a streamed track. */
