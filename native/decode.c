@@ -10,7 +10,6 @@
 #define CHUNK_FRAMES 16384u
 /* Frames a file may fall short of its header's length before it counts as truncated:
  * resampling and MP3 priming can lose a few. */
-#define TRUNCATION_SLACK 64u
 /* Frames per file byte that no WAV, FLAC or MP3 we expect exceeds (silence in FLAC comes
  * closest); only bounds the first allocation. */
 #define PLAUSIBLE_FRAMES_PER_BYTE 32u
@@ -195,7 +194,7 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
     free(chunk);
 
     if (result == SP_OK && frames == 0) result = fail(job, SP_ERROR_EMPTY, "the file holds no audio frames");
-    if (result == SP_OK && expected > TRUNCATION_SLACK && frames + TRUNCATION_SLACK < expected) {
+    if (result == SP_OK && expected > SP_TRUNCATION_SLACK && frames + SP_TRUNCATION_SLACK < expected) {
         char detail[160];
         snprintf(detail, sizeof detail, "truncated: the header promises %llu frames, the file holds %llu",
                  (unsigned long long)expected, (unsigned long long)frames);

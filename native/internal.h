@@ -61,6 +61,10 @@ void sp_ring_restart(sp_ring *ring, uint32_t seq, uint64_t frame);          /* b
 uint32_t sp_ring_space(const sp_ring *ring);                                /* butler */
 void sp_ring_write(sp_ring *ring, const float *interleaved, uint32_t frames); /* butler */
 
+/* A decoded file may end this many frames before its header's length (a decoder's rounding)
+ * before it counts as truncated (decode.c, stream.c). */
+#define SP_TRUNCATION_SLACK 64u
+
 /* ---- stream.c: a file decoded and resampled in order from any frame (butler, loading) ---- */
 typedef struct sp_stream sp_stream;
 sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream, char *detail,

@@ -1,6 +1,7 @@
 /* source.c: where a track's frames come from. The mixer never reads a track's memory itself:
  * it asks its source for a window of frames, which is either there (readable in place) or not
  * ready (the track is silent for the rest of the block). Resident PCM is one kind of source. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,10 @@ SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uin
     sp_result result = sp_stream_open(path, sample_rate, &source->stream, detail, detail_capacity);
     if (result == SP_OK && ring_frames == 0) {
         source->ring.channels = sp_stream_channels(source->stream); /* heads only, no ring */
+    } else if (result == SP_OK && sp_stream_frames(source->stream) <= ring_frames) {
+        /* No longer than its ring would be: resident costs no more, and never waits. */
+        snprintf(detail, detail_capacity, "shorter than the look-ahead");
+        result = SP_ERROR_FORMAT_UNAVAILABLE;
     } else if (result == SP_OK) {
         result = sp_ring_init(&source->ring, sp_stream_channels(source->stream), ring_frames);
     }

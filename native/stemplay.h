@@ -230,8 +230,9 @@ SP_API void sp_decode_job_free(sp_decode_job *job);
 /* ---- streamed files (loading thread) ----------------------------------------------------- */
 /* Opens a file to stream at sample_rate, with a ring of at least ring_frames frames (rounded up
  * to a power of two). Reads only the header: nothing is decoded until the engine's reader
- * thread fills the ring. SP_ERROR_FORMAT_UNAVAILABLE: this file cannot stream (no known length,
- * 8-bit samples, or a container only the optional decoder reads): decode it whole instead.
+ * thread fills the ring. SP_ERROR_FORMAT_UNAVAILABLE: this file is better decoded whole (no
+ * known length, 8-bit samples, MP3, no longer than ring_frames, or a container only the
+ * optional decoder reads). SP_ERROR_TRUNCATED: shorter than its header says.
  * detail receives why, NUL-terminated. Blocking: call it on a loading thread. ring_frames 0:
  * no ring, heads only (a cache of a song's first seconds, which sp_file_source_copy_heads hands
  * to the source that plays; it cannot be attached). */

@@ -51,6 +51,27 @@ static sp_result open_decoder(sp_stream *stream) {
     return SP_OK;
 }
 
+/* A file shorter than its header says (a copy cut off) is refused at load, as the whole-file
+ * decode refuses it (decode.c: more than SP_TRUNCATION_SLACK frames missing), rather than
+ * found out mid-song: the frame that must exist is sought and decoded. */
+static sp_result check_tail(ma_decoder *decoder, uint64_t length, char *detail, size_t size) {
+    if (length <= SP_TRUNCATION_SLACK) return SP_OK;
+    ma_format format;
+    ma_uint32 channels;
+    ma_decoder_get_data_format(decoder, &format, &channels, NULL, NULL, 0);
+    uint8_t frame[SP_MAX_CHANNELS * sizeof(double)];
+    if (ma_get_bytes_per_frame(format, channels) > sizeof frame) return SP_ERROR_FORMAT;
+    const uint64_t last = length - SP_TRUNCATION_SLACK - 1;
+    ma_uint64 got = 0;
+    if (ma_decoder_seek_to_pcm_frame(decoder, last) == MA_SUCCESS) {
+        ma_decoder_read_pcm_frames(decoder, frame, 1, &got);
+    }
+    if (got == 1) return SP_OK;
+    snprintf(detail, size, "truncated: the header promises %llu frames, the file ends before %llu",
+             (unsigned long long)length, (unsigned long long)(last + 1));
+    return SP_ERROR_TRUNCATED;
+}
+
 void sp_stream_free(sp_stream *stream) {
     if (stream == NULL) return;
     if (stream->open) ma_decoder_uninit(&stream->decoder);
@@ -89,14 +110,20 @@ sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream
     ma_decoder_get_data_format(&stream->decoder, &sample_format, &channels, &source_rate, NULL, 0);
     ma_uint64 length = 0;
     const bool known = ma_decoder_get_length_in_pcm_frames(&stream->decoder, &length) == MA_SUCCESS;
-    ma_decoder_uninit(&stream->decoder);
     result = sp_check_format(source_rate, channels, detail, size);
-    if (result == SP_OK && (!known || length == 0 || sample_format == ma_format_u8)) {
+    if (result == SP_OK && (!known || length == 0 || sample_format == ma_format_u8 ||
+                            format == ma_encoding_format_mp3)) {
         /* 8-bit audio is widened exactly by the whole-file decode; a stream without a known
-         * length cannot say where the song ends. Both load whole instead. */
-        snprintf(detail, size, "%s", !known || length == 0 ? "length unknown" : "8-bit samples");
+         * length cannot say where the song ends; MP3 seeks by decoding from the file's start
+         * (about 150 ms three minutes in). All load whole instead. */
+        snprintf(detail, size, "%s",
+                 !known || length == 0 ? "length unknown"
+                 : format == ma_encoding_format_mp3 ? "MP3 seeks slowly"
+                                                    : "8-bit samples");
         result = SP_ERROR_FORMAT_UNAVAILABLE;
     }
+    if (result == SP_OK) result = check_tail(&stream->decoder, length, detail, size);
+    ma_decoder_uninit(&stream->decoder);
     if (result != SP_OK) {
         sp_stream_free(stream);
         return result;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player } from "../mod.ts";
+import { Player, StemplayError } from "../mod.ts";
 import type { PlayerOptions } from "../src/engine/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
@@ -513,4 +513,33 @@ Deno.test("streaming: every song of a loaded setlist starts from resident heads:
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "streaming: a FLAC cut short is refused at load (TRUNCATED), as decoding it whole refuses it",
+  ignore: ignoreWithout("flac", "a truncated FLAC"),
+  async fn() {
+    requireTool("flac", "a truncated FLAC");
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+    const player = await Player.open({
+      backend: "offline",
+      sampleRate: RATE,
+      channels: 2,
+      blockFrames: BLOCK,
+      streaming: { lookAheadSeconds: 0.05 },
+    });
+    try {
+      await writeSong(dir, 6, true);
+      const flac = await Deno.readFile(join(dir, "keys.flac"));
+      await Deno.writeFile(join(dir, "keys.flac"), flac.subarray(0, flac.length >> 1));
+      const error = await player.loadSong(dir).then(() => undefined, (e) => e);
+      assert.ok(error instanceof StemplayError, `expected TRUNCATED, got ${error}`);
+      assert.equal(error.code, "TRUNCATED");
+      assert.match(error.message, /keys\.flac.*promises 264600 frames/);
+      assert.equal(player.tracks.length, 0, "nothing was loaded");
+    } finally {
+      await player.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
