@@ -38,11 +38,14 @@ static bool service(sp_butler *butler, sp_file_source *source) {
     uint32_t seq;
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) {
-        if (sp_stream_seek(source->stream, frame) != SP_OK) source->failed = true;
-        sp_ring_restart(ring, seq, frame);
+        const bool failed = sp_stream_seek(source->stream, frame) != SP_OK;
+        atomic_store_explicit(&source->failed, failed ? 1 : 0, memory_order_relaxed);
+        sp_ring_restart(ring, seq, frame); /* publishes failed with the request it answers */
         worked = true;
     }
-    if (source->failed) return worked; /* the ring stays empty: silence, counted as starved */
+    if (atomic_load_explicit(&source->failed, memory_order_relaxed)) {
+        return worked; /* the ring stays empty: silence, counted as starved */
+    }
     uint32_t room = sp_ring_space(ring);
     /* A ring at least half full can wait while a head is decoded. */
     if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {

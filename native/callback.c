@@ -223,7 +223,7 @@ static void mix_window(sp_engine *engine, sp_slot *slot, const sp_window *window
  * meters on, each track's peak times meter_weight (the highest declick and crossfade weight of
  * the segment) goes into its block peak. */
 void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
-                  uint32_t count, uint32_t block, float meter_weight) {
+                  uint32_t count, uint32_t block, float meter_weight, int voice) {
     for (uint32_t s = 0; s < engine->capacity; s++) {
         sp_slot *slot = &engine->slots[s];
         if (!slot->mixing || slot->group != group) continue;
@@ -234,7 +234,7 @@ void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, u
         uint32_t done = 0;
         while (done < n) {
             sp_window window;
-            if (!sp_source_window(source, pos + done, n - done, &window)) {
+            if (!sp_source_window(source, pos + done, n - done, &window, voice)) {
                 engine->starved++; /* silent for the rest of the segment, never waited for */
                 break;
             }
@@ -499,8 +499,11 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
             goal > engine->envelope ? fminf(goal, engine->envelope + step * (float)count)
                                     : engine->envelope;
         if (!engine->is_ended && engine->pos < engine->song_frames) {
+            /* While a crossfade of this song runs, its fading voice has the rings. */
+            const int voice =
+                sp_show_in_tail(engine, engine->group) ? SP_VOICE_HEADS : SP_VOICE_MAIN;
             sp_mix_group(engine, engine->group, engine->pos, engine->mix, offset, count, frames,
-                         envelope_peak * sp_show_main_weight(engine, count));
+                         envelope_peak * sp_show_main_weight(engine, count), voice);
         }
         sp_show_mix_tails(engine, offset, count, frames, envelope_peak);
         if (engine->envelope != 1.0f || goal != 1.0f) {

@@ -56,6 +56,10 @@ bool sp_ring_window(sp_ring *ring, uint64_t pos, uint32_t count, sp_window *wind
 /* audio: the ring lacks pos: asks the butler to start there, unless it is on its way */
 void sp_ring_follow(sp_ring *ring, uint64_t pos);
 void sp_ring_ask(sp_ring *ring, uint64_t frame); /* audio: start again from frame */
+/* audio: whether the butler has answered the last request (filled or failed) */
+bool sp_ring_answered(const sp_ring *ring);
+/* audio: whether pos will be in the ring without a new request (offline renders wait then) */
+bool sp_ring_will_hold(const sp_ring *ring, uint64_t pos);
 bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame);   /* butler */
 void sp_ring_restart(sp_ring *ring, uint32_t seq, uint64_t frame);          /* butler */
 uint32_t sp_ring_space(const sp_ring *ring);                                /* butler */
@@ -83,18 +87,21 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want);
  * and data, then publishes it by raising head_count; the butler decodes it and sets ready;
  * from then on it never changes until the source is freed. */
 #define SP_MAX_HEADS 64u
+enum { SP_HEAD_PENDING = 0, SP_HEAD_READY = 1, SP_HEAD_FAILED = -1 };
 typedef struct sp_head {
     uint64_t start;
     uint64_t frames;
     float *data; /* planar: channel c at data + c * frames */
-    _Atomic int32_t ready;
+    _Atomic int32_t ready; /* SP_HEAD_* */
 } sp_head;
 
 /* A streamed file, its ring and its heads (stemplay.h's sp_file_source). */
 struct sp_file_source {
     sp_stream *stream;
     sp_ring ring;
-    bool failed; /* butler: a seek failed; the ring stays empty */
+    /* butler -> audio: the last request's seek failed: the ring stays empty (silence, counted
+     * as starved) until a request it can serve; published before that request's fill_seq */
+    _Atomic int32_t failed;
     sp_head heads[SP_MAX_HEADS];
     _Atomic uint32_t head_count; /* control -> butler, audio */
     _Atomic uint64_t head_bytes;
@@ -129,9 +136,14 @@ struct sp_window {
 void sp_source_init_memory(sp_source *source, sp_pcm *pcm);
 /* control: frees what the source owns; the audio side must have left it */
 void sp_source_free(sp_source *source);
-/* audio: the first contiguous run of frames [pos, pos + count), or false when not ready (the
- * track is silent for the rest of the block). Never waits. */
-bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window);
+/* Who reads a source: the main voice, which steers a streamed track's ring; the main voice
+ * while a crossfade of its own song runs (resident heads only: the fading voice has the ring);
+ * a fading voice (the ring where it already is, or heads; it never moves the ring). */
+enum { SP_VOICE_MAIN = 0, SP_VOICE_HEADS, SP_VOICE_TAIL };
+/* audio: the first contiguous run of frames [pos, pos + count) for `voice`, or false when not
+ * ready (the track is silent for the rest of the block). Never waits. */
+bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window,
+                      int voice);
 /* audio: whether frame pos can play now (memory: always; past the end: nothing to wait for).
  * A streamed source that lacks it asks its ring for it. */
 bool sp_source_ready(sp_source *source, uint64_t pos);
@@ -465,7 +477,7 @@ void sp_show_apply_fade(sp_engine *engine, uint32_t frames);
 
 /* callback.c, for show.c */
 void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
-                  uint32_t count, uint32_t block, float meter_weight);
+                  uint32_t count, uint32_t block, float meter_weight, int voice);
 void sp_scan_tracks(sp_engine *engine);
 /* callback.c: drains the command ring. The audio side at every block's start; offline engines
  * also from the control side (the same thread renders), so retired slots come back at once. */

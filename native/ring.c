@@ -89,6 +89,15 @@ void sp_ring_follow(sp_ring *ring, uint64_t pos) {
     }
 }
 
+bool sp_ring_answered(const sp_ring *ring) {
+    return atomic_load_explicit(&ring->fill_seq, memory_order_acquire) == ring->asked_seq;
+}
+
+bool sp_ring_will_hold(const sp_ring *ring, uint64_t pos) {
+    if (!sp_ring_answered(ring)) return true; /* look again once it has */
+    return pos >= ring->consumed && pos < ring->consumed + ring->capacity;
+}
+
 /* ---- butler side ------------------------------------------------------------------------- */
 
 bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame) {

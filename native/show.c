@@ -241,7 +241,7 @@ static void crossfade_tail(sp_engine *engine, sp_tail *tail, uint32_t offset, ui
     float in_first, out_first;
     tail_weights(tail, tail->done, &in_first, &out_first);
     sp_mix_group(engine, tail->group, tail->pos, tail->mix, offset, count, block,
-                 envelope_peak * out_first);
+                 envelope_peak * out_first, SP_VOICE_TAIL);
     for (uint32_t i = 0; i < count; i++) {
         /* The weights once per frame, for every output. */
         float in, out;

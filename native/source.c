@@ -67,7 +67,7 @@ SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
     SP_CHECK(head->data != NULL, SP_ERROR_OUT_OF_MEMORY);
     head->start = start;
     head->frames = frames;
-    atomic_store_explicit(&head->ready, 0, memory_order_relaxed);
+    atomic_store_explicit(&head->ready, SP_HEAD_PENDING, memory_order_relaxed);
     atomic_fetch_add_explicit(&source->head_bytes, (uint64_t)frames * channels * sizeof(float),
                               memory_order_relaxed);
     atomic_store_explicit(&source->head_count, count + 1, memory_order_release);
@@ -78,22 +78,30 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
     const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
     for (uint32_t h = 0; h < count; h++) {
         sp_head *head = &source->heads[h];
-        if (atomic_load_explicit(&head->ready, memory_order_relaxed)) continue;
+        if (atomic_load_explicit(&head->ready, memory_order_relaxed) != SP_HEAD_PENDING) continue;
         const uint32_t channels = source->ring.channels;
-        bool ok = sp_stream_seek(source->stream, head->start) == SP_OK;
-        for (uint64_t done = 0; ok && done < head->frames;) {
-            uint64_t want = head->frames - done;
-            if (want > SP_DECODE_CHUNK) want = SP_DECODE_CHUNK;
-            const uint32_t got = sp_stream_read(source->stream, chunk, (uint32_t)want);
-            if (got == 0) break;
-            for (uint32_t c = 0; c < channels; c++) {
-                float *dst = head->data + (size_t)c * head->frames + done;
-                for (uint32_t i = 0; i < got; i++) dst[i] = chunk[(size_t)i * channels + c];
+        uint64_t done = 0;
+        if (sp_stream_seek(source->stream, head->start) == SP_OK) {
+            while (done < head->frames) {
+                uint64_t want = head->frames - done;
+                if (want > SP_DECODE_CHUNK) want = SP_DECODE_CHUNK;
+                const uint32_t got = sp_stream_read(source->stream, chunk, (uint32_t)want);
+                if (got == 0) break;
+                for (uint32_t c = 0; c < channels; c++) {
+                    float *dst = head->data + (size_t)c * head->frames + done;
+                    for (uint32_t i = 0; i < got; i++) dst[i] = chunk[(size_t)i * channels + c];
+                }
+                done += got;
             }
-            done += got;
         }
-        if (sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) source->failed = true;
-        if (ok) atomic_store_explicit(&head->ready, 1, memory_order_release);
+        /* Back where the ring goes on (a ring-less source has none). */
+        if (source->ring.data != NULL &&
+            sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) {
+            atomic_store_explicit(&source->failed, 1, memory_order_relaxed);
+        }
+        /* A head that cannot be read whole is never played (and never tried again). */
+        atomic_store_explicit(&head->ready, done == head->frames ? SP_HEAD_READY : SP_HEAD_FAILED,
+                              memory_order_release);
         return true;
     }
     return false;
@@ -106,7 +114,12 @@ SP_API sp_result sp_file_source_decode_heads(sp_file_source *source) {
     while (sp_file_source_decode_next_head(source, chunk)) {
     }
     free(chunk);
-    return source->failed ? SP_ERROR_DECODE : SP_OK;
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    for (uint32_t h = 0; h < count; h++) {
+        const int32_t ready = atomic_load_explicit(&source->heads[h].ready, memory_order_acquire);
+        if (ready != SP_HEAD_READY) return SP_ERROR_DECODE;
+    }
+    return SP_OK;
 }
 
 SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_source *from) {
@@ -118,12 +131,12 @@ SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_sou
     const uint32_t heads = atomic_load_explicit(&from->head_count, memory_order_acquire);
     for (uint32_t h = 0; h < heads; h++) {
         const sp_head *given = &from->heads[h];
-        if (!atomic_load_explicit(&given->ready, memory_order_acquire)) continue;
+        if (atomic_load_explicit(&given->ready, memory_order_acquire) != SP_HEAD_READY) continue;
         const uint32_t count = atomic_load_explicit(&to->head_count, memory_order_relaxed);
         bool covered = false;
         for (uint32_t k = 0; k < count && !covered; k++) {
             const sp_head *own = &to->heads[k];
-            covered = atomic_load_explicit(&own->ready, memory_order_relaxed) &&
+            covered = atomic_load_explicit(&own->ready, memory_order_relaxed) == SP_HEAD_READY &&
                       own->start <= given->start &&
                       given->start + given->frames <= own->start + own->frames;
         }
@@ -137,7 +150,7 @@ SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_sou
         head->start = given->start;
         head->frames = given->frames;
         /* Ready before it is published: whoever sees the count sees the data. */
-        atomic_store_explicit(&head->ready, 1, memory_order_relaxed);
+        atomic_store_explicit(&head->ready, SP_HEAD_READY, memory_order_relaxed);
         atomic_fetch_add_explicit(&to->head_bytes, bytes, memory_order_relaxed);
         atomic_store_explicit(&to->head_count, count + 1, memory_order_release);
     }
@@ -193,12 +206,6 @@ void sp_source_free(sp_source *source) {
     source->frames = 0;
 }
 
-bool sp_source_ready(sp_source *source, uint64_t pos) {
-    if (source->kind != SP_SOURCE_STREAM || pos >= source->frames) return true;
-    sp_window window;
-    return sp_source_window(source, pos, 1, &window);
-}
-
 /* Audio side: frames from a resident head that holds pos; the head, or NULL. */
 static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t count,
                                   sp_window *window) {
@@ -206,7 +213,7 @@ static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t c
     for (uint32_t h = 0; h < heads; h++) {
         sp_head *head = &file->heads[h];
         if (pos < head->start || pos >= head->start + head->frames) continue;
-        if (!atomic_load_explicit(&head->ready, memory_order_acquire)) continue;
+        if (atomic_load_explicit(&head->ready, memory_order_acquire) != SP_HEAD_READY) continue;
         const uint64_t left = head->start + head->frames - pos;
         window->data = head->data + (pos - head->start);
         window->stride = head->frames;
@@ -217,29 +224,62 @@ static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t c
     return NULL;
 }
 
+/* Whether a head that holds pos is still being decoded (an offline render waits for it). */
+static bool head_pending(sp_file_source *file, uint64_t pos) {
+    const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
+    for (uint32_t h = 0; h < heads; h++) {
+        const sp_head *head = &file->heads[h];
+        if (pos < head->start || pos >= head->start + head->frames) continue;
+        if (atomic_load_explicit(&head->ready, memory_order_acquire) == SP_HEAD_PENDING) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether the reader's last request for this ring failed (its seek): the track stays silent. */
+static bool request_failed(sp_file_source *file) {
+    return sp_ring_answered(&file->ring) &&
+           atomic_load_explicit(&file->failed, memory_order_relaxed) != 0;
+}
+
+/* A streamed window for `voice` (see SP_VOICE_*), or false. Only the steering voice moves the
+ * ring: one ring serves one position, and two voices of one track (a crossfade within a song)
+ * asking for their own would take it from each other. */
+static bool stream_window(sp_file_source *file, uint64_t pos, uint32_t count,
+                          sp_window *window, int voice) {
+    if (voice != SP_VOICE_HEADS && sp_ring_window(&file->ring, pos, count, window)) return true;
+    const sp_head *head = head_window(file, pos, count, window);
+    if (head != NULL) {
+        /* Playing from a head: the ring goes on from where the head ends, meanwhile. */
+        if (voice == SP_VOICE_MAIN) sp_ring_follow(&file->ring, head->start + head->frames);
+        return true;
+    }
+    if (voice == SP_VOICE_MAIN) sp_ring_follow(&file->ring, pos);
+    return false;
+}
+
+/* Offline only: whether what `voice` lacks at pos is on its way (so waiting ends). */
+static bool worth_waiting(sp_file_source *file, uint64_t pos, int voice) {
+    if (request_failed(file)) return false;
+    if (head_pending(file, pos)) return true;
+    if (voice == SP_VOICE_HEADS) return false;
+    return voice == SP_VOICE_MAIN || sp_ring_will_hold(&file->ring, pos);
+}
+
 /* Audio side: no allocation, lock or wait (an offline render is not the audio side: it waits
  * for the butler, so that a render is the same every time). */
-bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window) {
+bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window,
+                      int voice) {
     if (pos >= source->frames) return false;
     if (source->kind == SP_SOURCE_STREAM) {
         sp_file_source *file = source->file;
-        for (;;) {
-            if (sp_ring_window(&file->ring, pos, count, window)) return true;
-            const sp_head *head = head_window(file, pos, count, window);
-            if (head != NULL) {
-                /* A jump to a head: the ring starts where the head ends, meanwhile. Not in the
-                 * head's first quarter: a jump's seam still crossfades from the old position,
-                 * which the ring holds (the same track, read there as the fading voice). */
-                if (pos - head->start >= head->frames / 4) {
-                    sp_ring_follow(&file->ring, head->start + head->frames);
-                }
-                return true;
-            }
-            sp_ring_follow(&file->ring, pos);
-            if (!source->may_wait || file->failed) return false;
+        while (!stream_window(file, pos, count, window, voice)) {
+            if (!source->may_wait || !worth_waiting(file, pos, voice)) return false;
             if (atomic_load_explicit(&sp_test_no_wait, memory_order_relaxed)) return false;
             sp_sleep_briefly();
         }
+        return true;
     }
     if (source->kind != SP_SOURCE_MEMORY) return false;
     const sp_pcm *pcm = source->pcm;
@@ -251,4 +291,12 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
     const uint64_t after = left - window->frames;
     window->ahead = after > UINT32_MAX ? UINT32_MAX : (uint32_t)after;
     return true;
+}
+
+bool sp_source_ready(sp_source *source, uint64_t pos) {
+    if (source->kind != SP_SOURCE_STREAM || pos >= source->frames) return true;
+    sp_window window;
+    if (sp_source_window(source, pos, 1, &window, SP_VOICE_MAIN)) return true;
+    /* The reader could not go there (a seek failed): hold no longer; this track is silent. */
+    return request_failed(source->file);
 }

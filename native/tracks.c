@@ -141,7 +141,9 @@ SP_API sp_result sp_engine_stream_stats(sp_engine *engine, uint64_t *out) {
         const uint32_t n = atomic_load_explicit(&file->head_count, memory_order_acquire);
         heads += n;
         for (uint32_t h = 0; h < n; h++) {
-            if (atomic_load_explicit(&file->heads[h].ready, memory_order_acquire)) ready++;
+            if (atomic_load_explicit(&file->heads[h].ready, memory_order_acquire) == SP_HEAD_READY) {
+                ready++;
+            }
         }
     }
     sp_butler_unlock(engine);

@@ -516,7 +516,8 @@ Deno.test("streaming: every song of a loaded setlist starts from resident heads:
 });
 
 Deno.test({
-  name: "streaming: a FLAC cut short is refused at load (TRUNCATED), as decoding it whole refuses it",
+  name:
+    "streaming: a FLAC cut short is refused at load (TRUNCATED), as decoding it whole refuses it",
   ignore: ignoreWithout("flac", "a truncated FLAC"),
   async fn() {
     requireTool("flac", "a truncated FLAC");
@@ -543,3 +544,92 @@ Deno.test({
     }
   },
 });
+
+Deno.test("streaming: a jump's seam to a point the ring already holds fades the old position out from the ring, the target from its head", async () => {
+  // The ring holds 0 to 5.4 s; heads at 0, 1 s (Verse) and 4 s (Chorus). Playing at 2.8 s, a
+  // jump to the Chorus: the old voice (2.8 s, in no head) fades from the ring while the new one
+  // plays the Chorus. Both reading the ring, the new one moved it past the old one's position
+  // and the old voice went silent at once (a hard cut).
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 6, false);
+    const script: [Step, number][] = [
+      [(p) => {
+        p.seekFrames(Math.round(2.5 * RATE));
+        p.play();
+      }, 0.3 * RATE],
+      [(p) => p.jump("Chorus", { at: "now" }), RATE / 2],
+    ];
+    const whole = await renderShow(song, false, script);
+    const { player, freeze } = await frozenReader(song, { lookAheadSeconds: 3 });
+    try {
+      const parts = script.map(([step, frames]) => {
+        step(player);
+        return player.render(frames);
+      });
+      assertIdentical(concat(parts), whole.out, "the seam");
+      assert.equal(player.health.starved, 0);
+    } finally {
+      freeze(false);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "streaming: a FLAC cut short on disk after loading: a seek past its end leaves that track silent and counted, the song goes on, and back where it holds audio it plays again",
+  ignore: ignoreWithout("flac", "a FLAC cut short"),
+  fn: cutShortOnDisk,
+});
+
+async function cutShortOnDisk() {
+  // The seek into the missing part fails in the reader. That used to hold the whole song,
+  // silent, for good (the track never became ready again).
+  requireTool("flac", "a FLAC cut short");
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 6, true);
+    const script: [Step, number][] = [
+      [(p) => {
+        p.seekFrames(Math.round(5.2 * RATE));
+        p.play();
+      }, RATE / 4],
+      [(p) => p.seekFrames(Math.round(2.2 * RATE)), RATE / 4],
+    ];
+    const whole = await renderShow(song, false, script);
+    const player = await Player.open({
+      backend: "offline",
+      sampleRate: RATE,
+      channels: 2,
+      blockFrames: BLOCK,
+      streaming: { lookAheadSeconds: 0.05 },
+    });
+    try {
+      await player.loadSong(song);
+      // The keys keep about their first 3 s: their header still says 6 s.
+      const keys = join(dir, "keys.flac");
+      const bytes = await Deno.readFile(keys);
+      await Deno.writeFile(keys, bytes.subarray(0, bytes.length >> 1));
+      script[0][0](player);
+      const past = player.render(script[0][1]);
+      assert.ok(player.positionFrames > 5.2 * RATE, "the song goes on");
+      assert.ok(player.health.starved > 0, "the silent track is counted");
+      assert.ok(past[0].some((x) => x !== 0), "the other tracks play");
+      script[1][0](player);
+      const back = player.render(script[1][1]);
+      const fadeIn = 2 * BLOCK; // the seek's declick is the same in both
+      assertIdentical(
+        back.map((c) => c.subarray(fadeIn)),
+        whole.out.map((c) => c.subarray(RATE / 4 + fadeIn)),
+        "back where the file holds audio",
+      );
+    } finally {
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -1321,7 +1321,7 @@ export class Player extends EventTarget {
       newGroup: () => this.#nextGroup++,
       createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
       dropTrack: (track) => this.#dropTrack(track),
-      preroll: (group, frame) => this.#streams?.preroll(group, [frame]),
+      preroll: (group, frame, frames) => this.#streams?.preroll(group, [frame], frames),
     };
   }
 

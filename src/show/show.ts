@@ -51,8 +51,9 @@ export interface ShowHost {
   newGroup(): number;
   createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
   dropTrack(track: Track): Promise<void>;
-  /** Keeps the target's first seconds resident for streamed tracks (an armed cue prerolls). */
-  preroll?(group: number, frame: number): void;
+  /** Keeps the target's first seconds resident for streamed tracks (an armed cue prerolls),
+   * at least `frames` of them (its crossfade plays the target from them alone). */
+  preroll?(group: number, frame: number, frames: number): void;
 }
 
 const JUMP_AT: JumpAt[] = ["now", "beat", "bar", "section"];
@@ -114,7 +115,7 @@ export class ShowFlow {
   /** Arms a cue (replacing the armed one) and returns its seq. */
   #arm(cue: Cue, repeat: boolean): number {
     const { native, engine } = this.#host;
-    this.#host.preroll?.(cue.group, Math.max(0, cue.target));
+    this.#host.preroll?.(cue.group, Math.max(0, cue.target), 2 * cue.crossfade);
     unwrap(
       native,
       native.sp_transport_cue(

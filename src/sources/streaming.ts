@@ -232,10 +232,11 @@ export class StreamedTracks {
   }
 
   /** Keeps heads at `frames` of every streamed track of `group` (markers, an armed jump's
-   * target): a jump there then never waits for a ring. */
-  preroll(group: number, frames: number[]): void {
+   * target), each at least `length` frames long: a jump there then never waits for a ring. */
+  preroll(group: number, frames: number[], length = 0): void {
+    const headFrames = Math.max(this.settings.headFrames, length);
     for (const { stream, group: own } of this.#tracks.values()) {
-      if (own === group) addHeads(this.#native, stream, frames, this.settings.headFrames);
+      if (own === group) addHeads(this.#native, stream, frames, headFrames);
     }
   }
 }
