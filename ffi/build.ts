@@ -103,8 +103,10 @@ export const SHIM_FLAGS: readonly string[] = [
 
 /** Link flags of the shared library on Linux and the BSDs. `-z now` binds every symbol at load
  * (BIND_NOW): lazy binding would resolve sinf/cosf through the dynamic linker, which takes a
- * lock, on the audio thread at the first crossfade or fade. */
-export const ELF_LINK_FLAGS: readonly string[] = ["-shared", "-Wl,-z,now"];
+ * lock, on the audio thread at the first crossfade or fade. `-z nodelete` keeps it mapped once
+ * loaded: a device thread a backend never lets go of (a teardown past its deadline) would fault
+ * when the process unloads the library at exit. */
+export const ELF_LINK_FLAGS: readonly string[] = ["-shared", "-Wl,-z,now", "-Wl,-z,nodelete"];
 
 /** Extra flags for single files of the shim (after SHIM_FLAGS). The mix kernels need -O3:
  * gcc's -O2 vectorises only loops whose trip count it knows. */
