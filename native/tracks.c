@@ -84,7 +84,8 @@ static sp_slot *reserve(sp_engine *engine, uint32_t group, uint32_t *out_slot) {
             *out_slot = i;
             return s;
         }
-        if (pending == 0 || engine->offline) return NULL;
+        /* Without a device nothing will leave them: do not wait. */
+        if (pending == 0 || engine->offline || engine->output == NULL) return NULL;
         const struct timespec pause = {0, 1000000L};
         nanosleep(&pause, NULL);
     }
