@@ -103,7 +103,9 @@ async function gotoTimes(root: string, song: string, streaming: boolean, jumps: 
     streaming: streaming ? {} : false,
   });
   try {
-    await player.loadSetlist(setlist);
+    const loading = performance.now();
+    await player.loadSetlist(setlist); // streamed: also every song's first seconds
+    const loadMs = performance.now() - loading;
     await player.setlistReady();
     const times: number[] = [];
     for (const index of jumps) {
@@ -117,7 +119,7 @@ async function gotoTimes(root: string, song: string, streaming: boolean, jumps: 
       player.stop();
       await player.setlistReady(); // the next song's preload is not part of the next jump
     }
-    return times;
+    return { times, loadMs, memory: player.memoryBytes };
   } finally {
     await player.close();
   }
@@ -154,10 +156,16 @@ try {
   const four = await writeSong(join(root, "four"), 240);
   const results: string[] = [];
   for (const streaming of [false, true]) {
-    const times = await gotoTimes(root, four, streaming, streaming ? [5, 2, 8, 0, 7] : [5, 2]);
+    const { times, loadMs, memory } = await gotoTimes(
+      root,
+      four,
+      streaming,
+      streaming ? [5, 2, 8, 0, 7] : [5, 2],
+    );
     results.push(
       `goto(i) in a 10-song setlist, ${streaming ? "streamed" : "whole   "}: median ` +
-        `${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")})`,
+        `${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")}); ` +
+        `loadSetlist ${loadMs.toFixed(0)} ms, memoryBytes ${(memory / 2 ** 20).toFixed(1)} MiB`,
     );
   }
   if (!ONLY_GOTO) await timeAndMemory(root, four, results);

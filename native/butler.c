@@ -6,7 +6,9 @@
  * may read files, allocate and sleep. Started with the engine's first streamed track.
  *
  * The lock is between the control thread (attaching and freeing streamed tracks) and the
- * butler only; the audio side never takes it and only touches the rings' atomics. */
+ * butler only, and held only to look at or change a slot's source: the butler reads and decodes
+ * with the slot marked busy, and a free of that slot waits for its turn to end. The audio side
+ * never takes it and only touches the rings' atomics. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,6 +20,7 @@
 struct sp_butler {
     pthread_t thread;
     pthread_mutex_t lock;
+    pthread_cond_t idle; /* a slot's source is no longer busy */
     _Atomic int32_t quit;
     _Atomic uint64_t busy_ns; /* time spent reading and decoding (thread CPU time) */
     sp_engine *engine;
@@ -77,7 +80,15 @@ static void *run(void *arg) {
                 atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
                 worked = true;
             } else if (source->kind == SP_SOURCE_STREAM) {
-                worked |= service(butler, source->file);
+                /* File work outside the lock: the control side waits for this slot only (to
+                 * free it), never for the reader's turn on another one. */
+                sp_file_source *file = source->file;
+                source->busy = true;
+                pthread_mutex_unlock(&butler->lock);
+                worked |= service(butler, file);
+                pthread_mutex_lock(&butler->lock);
+                source->busy = false;
+                pthread_cond_broadcast(&butler->idle);
             }
             pthread_mutex_unlock(&butler->lock);
         }
@@ -102,7 +113,9 @@ static sp_result start(sp_engine *engine) {
         return SP_ERROR_OUT_OF_MEMORY;
     }
     pthread_mutex_init(&butler->lock, NULL);
+    pthread_cond_init(&butler->idle, NULL);
     if (pthread_create(&butler->thread, NULL, run, butler) != 0) {
+        pthread_cond_destroy(&butler->idle);
         pthread_mutex_destroy(&butler->lock);
         free(butler->chunk);
         free(butler);
@@ -117,6 +130,7 @@ void sp_butler_stop(sp_engine *engine) {
     if (butler == NULL) return;
     atomic_store_explicit(&butler->quit, 1, memory_order_release);
     pthread_join(butler->thread, NULL);
+    pthread_cond_destroy(&butler->idle);
     pthread_mutex_destroy(&butler->lock);
     free(butler->chunk);
     free(butler);
@@ -132,9 +146,11 @@ sp_result sp_butler_attach(sp_engine *engine, sp_source *slot_source, const sp_s
         *slot_source = *source; /* no reader thread to race with */
         return SP_OK;
     }
-    pthread_mutex_lock(&engine->butler->lock);
+    sp_butler *butler = engine->butler;
+    pthread_mutex_lock(&butler->lock);
+    while (slot_source->busy) pthread_cond_wait(&butler->idle, &butler->lock);
     *slot_source = *source;
-    pthread_mutex_unlock(&engine->butler->lock);
+    pthread_mutex_unlock(&butler->lock);
     return SP_OK;
 }
 
@@ -143,9 +159,11 @@ void sp_butler_free_source(sp_engine *engine, sp_source *source) {
         sp_source_free(source);
         return;
     }
-    pthread_mutex_lock(&engine->butler->lock);
+    sp_butler *butler = engine->butler;
+    pthread_mutex_lock(&butler->lock);
+    while (source->busy) pthread_cond_wait(&butler->idle, &butler->lock); /* its turn ends */
     sp_source_free(source);
-    pthread_mutex_unlock(&engine->butler->lock);
+    pthread_mutex_unlock(&butler->lock);
 }
 
 SP_API sp_result sp_test_set_streaming(sp_engine *engine, int32_t reader_paused,

@@ -122,6 +122,7 @@ typedef struct sp_source {
     sp_pcm *pcm;       /* SP_SOURCE_MEMORY: owned */
     sp_file_source *file; /* SP_SOURCE_STREAM: owned */
     bool may_wait;     /* offline engines: the render waits for the butler (never a device) */
+    bool busy;         /* under the butler's lock: it is reading the file (not to be freed) */
 } sp_source;
 
 /* Frames the callback reads in place: channel c's first frame at data + c * stride. */
