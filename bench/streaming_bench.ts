@@ -125,8 +125,9 @@ async function gotoTimes(root: string, song: string, streaming: boolean, jumps: 
 
 /** A child process loads the song, plays 10 s on the null device and reports its RSS growth. */
 async function rssGrowth(song: string, streaming: boolean): Promise<Record<string, number>> {
+  const playerModule = JSON.stringify(new URL("../src/engine/player.ts", import.meta.url).href);
   const code = `
-    import { Player } from ${JSON.stringify(new URL("../src/engine/player.ts", import.meta.url).href)};
+    import { Player } from ${playerModule};
     const player = await Player.open({ backend: "null", sampleRate: 48000, channels: 2,
       blockFrames: 256, streaming: ${streaming ? "{}" : "false"} });
     const before = Deno.memoryUsage().rss;
