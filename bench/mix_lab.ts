@@ -304,6 +304,8 @@ export class MixLab {
     await this.#removeStems();
     const dir = await Deno.makeTempDir({ prefix: "stemplay-mix-rings-" });
     this.#stems = { tracks, dir, paths: [] };
+    // mix_bench.ts never closes its lab: the files (hundreds of MB) go when the process ends.
+    addEventListener("unload", () => removeIfThere(dir), { once: true });
     const chunk = 1 << 18;
     for (const [k, [left, right]] of this.tracks(tracks).entries()) {
       const path = `${dir}/track${k}.wav`;
@@ -362,6 +364,15 @@ export class MixLab {
     await this.#removeStems();
     this.#sum.close();
     this.#ma.close();
+  }
+}
+
+/** Removes a directory that close() may have removed already. */
+function removeIfThere(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 
