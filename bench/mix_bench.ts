@@ -2,7 +2,8 @@
  * Mixing speed, side by side: for every shape (8, 16, 64 stereo tracks × 128, 256, 2048-frame
  * blocks) one group with stemplay as the baseline, so `deno bench` prints how many times
  * slower or faster each peer is. One iteration mixes one window of 16384 frames; ns per input
- * sample = time per iteration ÷ (tracks × 2 × 16384). See bench/mix_lab.ts for the setup, and
+ * sample = time per iteration ÷ (tracks × 2 × 16384). See bench/mix_lab.ts for the setup (and
+ * for what "stemplay rings" times: the mix from rings already full, the reader paused), and
  * bench/mix_table.ts for the compact table (`deno task bench` prints it after this).
  *
  * Then the control plane: the cost of one gain change through the Track API and through the
@@ -31,12 +32,17 @@ for (const tracks of TRACK_COUNTS) {
         name: `${name} ${tracks}x${block}`,
         group,
         baseline: name === "stemplay",
+        // Each rings window waits untimed for the reader to fill the rings (tens of ms).
+        ...(name === "stemplay rings" ? { n: 60, warmup: 5 } : {}),
         async fn(b) {
-          // The first call creates the mixer (an engine and its copy of the tracks): untimed.
+          // The first call creates the mixer (an engine and its copy of the tracks, or the
+          // files it streams): untimed, as is getting a window's input ready.
           const mixer = await lab.mixer(name as MixerName, shape);
+          await mixer.prepare?.();
           b.start();
           lab.step(mixer, shape);
           b.end();
+          mixer.check?.();
         },
       });
     }

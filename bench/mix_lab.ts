@@ -1,9 +1,20 @@
 /**
  * The mixing benchmark's setup, shared by mix_bench.ts (Deno.bench) and mix_table.ts (the
- * compact table): one set of track data, and four mixers over it.
+ * compact table): one set of track data, and the mixers over it.
  *
  * - stemplay: an offline engine driven with sp_render, which runs exactly the device
- *   callback's code, block by block (Player.render() adds a JS de-interleave on top).
+ *   callback's code, block by block (Player.render() adds a JS de-interleave on top). Its
+ *   tracks are resident (addTrack).
+ * - stemplay rings: the same engine and the same sp_render, with every track streamed from a
+ *   file (float32 WAV files of the same data, written once per track count into a temp dir):
+ *   the mixer reads each track's window from its ring (native/ring.c). Timed: sp_render of one
+ *   window whose frames are all in the rings already, with the reader thread paused. Not
+ *   timed: before each window the reader runs until every ring is full again (its CPU time
+ *   stops growing), then it is paused; after the window the starved counter must not have
+ *   moved (a track whose ring lacked a frame would have been silent, and the window would not
+ *   have measured mixing: the bench throws). So no file read or decode is in the timed part.
+ *   Pausing needs the library's test build (two relaxed loads per block more than the default
+ *   build's callback). Default streaming settings (2 s look-ahead, 1 s heads).
  * - the memory limit: a vectorised sum over the same data (bench/peers/sum.c, -O3
  *   -march=native).
  * - ma_engine: miniaudio's engine mixing the same data as ma_sounds (bench/peers/), with
@@ -21,6 +32,8 @@
 
 import { Player } from "../mod.ts";
 import { buildLibrary, localBuildDir } from "../ffi/build.ts";
+import { WavFileWriter } from "../src/sources/wav.ts";
+import { DEFAULT_HEAD_SECONDS } from "../src/sources/streaming.ts";
 
 /** Frames per second of every track and engine. */
 export const SAMPLE_RATE = 48000;
@@ -37,15 +50,17 @@ export const GAIN = 0.5;
 
 const BASE_FRAMES = SAMPLE_RATE * BASE_SECONDS;
 
-/** The four ways of mixing a window. */
+/** The ways of mixing a window. */
 export type MixerName =
   | "stemplay"
+  | "stemplay rings"
   | "memory limit"
   | "ma_engine"
   | "ma_engine fast"
   | "TypeScript";
 export const MIXERS: readonly MixerName[] = [
   "stemplay",
+  "stemplay rings",
   "memory limit",
   "ma_engine",
   "ma_engine fast",
@@ -57,7 +72,11 @@ const MA_FAST_FLAGS = 0x00002000 | 0x00004000;
 /** One mixer bound to a shape: mixes WINDOW_FRAMES frames from the shape's cursor on. */
 export interface Mixer {
   seek(frame: number): void;
+  /** Untimed, before each timed window: gets the window's input ready. */
+  prepare?(): Promise<void>;
   mix(start: number): void;
+  /** Untimed, after each timed window: throws if it did not measure what it should. */
+  check?(): void;
 }
 
 /** A shape: how many stereo tracks, how many frames per block. */
@@ -80,6 +99,7 @@ export class MixLab {
   #out = new Float32Array(WINDOW_FRAMES * 2);
   #live?: { key: string; mixer: Mixer; close: () => Promise<void> };
   #interleaved?: { tracks: number; arrays: Float32Array[] };
+  #stems?: { tracks: number; dir: string; paths: string[] };
 
   private constructor(data: Float32Array) {
     this.data = data;
@@ -145,6 +165,7 @@ export class MixLab {
     shape: Shape,
   ): Promise<{ mixer: Mixer; close: () => Promise<void> }> {
     const out = this.#out;
+    if (name === "stemplay rings") return await this.#rings(shape);
     if (name === "stemplay") {
       const player = await Player.open({
         backend: "offline",
@@ -212,6 +233,100 @@ export class MixLab {
     };
   }
 
+  /** stemplay mixing the shape's tracks streamed from files through rings. It keeps its own
+   * position (the rings hold its data, not this.data, so the shared cursor means nothing to
+   * it): seek() is ignored, and near the end it seeks back to the first window past the
+   * heads at 0 (a window there would be read from a head, which is resident, not a ring). */
+  async #rings(shape: Shape): Promise<{ mixer: Mixer; close: () => Promise<void> }> {
+    const paths = await this.#stemFiles(shape.tracks);
+    const player = await Player.open({
+      backend: "offline",
+      sampleRate: SAMPLE_RATE,
+      channels: 2,
+      blockFrames: shape.block,
+      library: "test",
+    });
+    const { native, engine } = player;
+    /** Paused: the reader fills nothing and a render never waits for it (a missing frame is a
+     * starved, silent track). Running: renders wait for the reader, as offline renders do. */
+    const pauseReader = (paused: boolean) => {
+      const result = native.sp_test_set_streaming(engine, paused ? 1 : 0, paused ? 0 : 1);
+      if (result !== 0) throw new Error(`sp_test_set_streaming: ${result}`);
+    };
+    const out = this.#out;
+    const trackFrames = this.trackFrames(shape.tracks);
+    const headFrames = Math.ceil(DEFAULT_HEAD_SECONDS * SAMPLE_RATE);
+    const restart = Math.ceil((headFrames + 1) / WINDOW_FRAMES) * WINDOW_FRAMES;
+    let starved = 0;
+    try {
+      for (const path of paths) await player.load(path, { gain: GAIN });
+      player.play();
+    } catch (error) {
+      await player.close();
+      throw error;
+    }
+    return {
+      mixer: {
+        seek: () => {},
+        prepare: async () => {
+          pauseReader(false);
+          if (player.positionFrames + 2 * WINDOW_FRAMES > trackFrames) {
+            native.sp_transport_seek(engine, BigInt(restart));
+            native.sp_render(engine, out, WINDOW_FRAMES); // waits for the rings there
+          }
+          await readerSettled(player);
+          pauseReader(true);
+          starved = player.starvedBlocks;
+        },
+        mix: () => void native.sp_render(engine, out, WINDOW_FRAMES),
+        check: () => {
+          const more = player.starvedBlocks - starved;
+          if (more > 0) {
+            throw new Error(
+              `stemplay rings ${shape.tracks}x${shape.block}: ${more} track-blocks starved in a ` +
+                "timed window (a ring was not full when it started): the window did not measure " +
+                "mixing from rings",
+            );
+          }
+        },
+      },
+      close: async () => {
+        pauseReader(false);
+        await player.close();
+      },
+    };
+  }
+
+  /** Float32 WAV files of a shape's tracks (the same samples as this.data), written once per
+   * track count; the previous count's files are removed first. */
+  async #stemFiles(tracks: number): Promise<string[]> {
+    if (this.#stems?.tracks === tracks) return this.#stems.paths;
+    await this.#removeStems();
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-mix-rings-" });
+    this.#stems = { tracks, dir, paths: [] };
+    // mix_bench.ts never closes its lab: the files (hundreds of MB) go when the process ends.
+    addEventListener("unload", () => removeIfThere(dir), { once: true });
+    const chunk = 1 << 18;
+    for (const [k, [left, right]] of this.tracks(tracks).entries()) {
+      const path = `${dir}/track${k}.wav`;
+      const writer = await WavFileWriter.create(path, 2, SAMPLE_RATE, "f32");
+      try {
+        for (let at = 0; at < left.length; at += chunk) {
+          await writer.write([left.subarray(at, at + chunk), right.subarray(at, at + chunk)]);
+        }
+      } finally {
+        await writer.close();
+      }
+      this.#stems.paths.push(path);
+    }
+    return this.#stems.paths;
+  }
+
+  async #removeStems(): Promise<void> {
+    if (this.#stems) await Deno.remove(this.#stems.dir, { recursive: true });
+    this.#stems = undefined;
+  }
+
   /** Interleaved stereo copies of a shape's tracks, for miniaudio (one set kept at a time). */
   #interleavedTracks(tracks: number): Float32Array[] {
     if (this.#interleaved?.tracks === tracks) return this.#interleaved.arrays;
@@ -246,8 +361,32 @@ export class MixLab {
     if (this.#live) await this.#live.close();
     this.#live = undefined;
     this.#interleaved = undefined;
+    await this.#removeStems();
     this.#sum.close();
     this.#ma.close();
+  }
+}
+
+/** Removes a directory that close() may have removed already. */
+function removeIfThere(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** Waits until the reader thread's CPU time has stopped growing (under 0.05 ms in each of three
+ * 4 ms looks in a row; idle, it only wakes every 2 ms to look at its rings): it has nothing
+ * left to fill, so every ring is full. */
+async function readerSettled(player: Player): Promise<void> {
+  let last = player.streamStats.readerCpuMs;
+  for (let quiet = 0, turns = 0; quiet < 3; turns++) {
+    if (turns > 5000) throw new Error("the reader thread never settled");
+    await new Promise((resolve) => setTimeout(resolve, 4));
+    const now = player.streamStats.readerCpuMs;
+    quiet = now - last < 0.05 ? quiet + 1 : 0;
+    last = now;
   }
 }
 
