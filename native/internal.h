@@ -28,6 +28,9 @@ enum { SLOT_FREE = 0, SLOT_RESERVED, SLOT_LIVE, SLOT_RETIRING };
  * the reader under its lock); freed by the reader (control then marks the slot free). */
 enum { SP_HANDED_NO = 0, SP_HANDED_YES, SP_HANDED_CLAIMED, SP_HANDED_FREED };
 
+/* resample.c: the greatest common divisor (rational rate ratios) */
+uint32_t sp_gcd(uint32_t a, uint32_t b);
+
 /* ---- ring.c: a streamed track's frames, butler -> audio (see ring.c for the protocol) ---- */
 typedef struct sp_window sp_window;
 typedef struct sp_ring {

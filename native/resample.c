@@ -81,7 +81,7 @@ static double prototype(double t, double cutoff, double half, double beta, doubl
     return 2.0 * cutoff * sinc * window;
 }
 
-static uint32_t gcd(uint32_t a, uint32_t b) {
+uint32_t sp_gcd(uint32_t a, uint32_t b) {
     while (b != 0) {
         const uint32_t t = a % b;
         a = b;
@@ -188,7 +188,7 @@ sp_result sp_resampler_create(uint32_t rate_in, uint32_t rate_out, uint32_t chan
     SP_CHECK(channels >= 1 && channels <= SP_MAX_CHANNELS, SP_ERROR_INVALID_ARGUMENT);
     sp_resampler *r = calloc(1, sizeof(sp_resampler));
     SP_CHECK(r != NULL, SP_ERROR_OUT_OF_MEMORY);
-    const uint32_t divisor = gcd(rate_in, rate_out);
+    const uint32_t divisor = sp_gcd(rate_in, rate_out);
     r->rate_in = rate_in;
     r->rate_out = rate_out;
     r->channels = channels;

@@ -30,15 +30,6 @@ struct sp_stream {
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
 };
 
-static uint32_t gcd(uint32_t a, uint32_t b) {
-    while (b != 0) {
-        const uint32_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 static sp_result open_decoder(sp_stream *stream) {
     if (stream->open) ma_decoder_uninit(&stream->decoder);
     stream->open = false;
@@ -132,7 +123,7 @@ sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream
     stream->source_rate = source_rate;
     stream->format_name = name;
     if (source_rate != rate) {
-        const uint32_t divisor = gcd(source_rate, rate);
+        const uint32_t divisor = sp_gcd(source_rate, rate);
         stream->up = rate / divisor;
         stream->down = source_rate / divisor;
         result = sp_resampler_create(source_rate, rate, channels, &stream->resampler);

@@ -70,19 +70,28 @@ async function writeSong(
 
 type Step = (player: Player) => void;
 
+/** An offline player at the tests' rate and block size. */
+function offlinePlayer(
+  streaming: PlayerOptions["streaming"],
+  library?: PlayerOptions["library"],
+): Promise<Player> {
+  return Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 2,
+    blockFrames: BLOCK,
+    streaming,
+    library,
+  });
+}
+
 /** Plays the song through `steps` (each followed by `frames` frames of render). */
 async function renderShow(
   song: string,
   streaming: PlayerOptions["streaming"],
   script: [Step, number][],
 ): Promise<{ out: Float32Array[]; memory: number; starved: number }> {
-  const player = await Player.open({
-    backend: "offline",
-    sampleRate: RATE,
-    channels: 2,
-    blockFrames: BLOCK,
-    streaming,
-  });
+  const player = await offlinePlayer(streaming);
   try {
     await player.loadSong(song);
     const total = script.reduce((sum, [, frames]) => sum + frames, 0);
@@ -208,14 +217,7 @@ Deno.test("streaming: an 8-bit WAV cannot stream and is decoded whole; it still 
  * decoded and the rings filled; then the reader is paused and renders stop waiting for it, so
  * the render sees exactly what the audio thread would with a reader that stopped. */
 async function frozenReader(song: string, streaming: PlayerOptions["streaming"]) {
-  const player = await Player.open({
-    backend: "offline",
-    sampleRate: RATE,
-    channels: 2,
-    blockFrames: BLOCK,
-    streaming,
-    library: "test",
-  });
+  const player = await offlinePlayer(streaming, "test");
   await player.loadSong(song);
   for (let i = 0; i < 1000; i++) {
     const stats = player.streamStats;
@@ -428,13 +430,7 @@ Deno.test("streaming: a setlist's crossfaded and gapless hand-overs render bit f
       }),
     );
     const renderSetlist = async (streaming: PlayerOptions["streaming"]) => {
-      const player = await Player.open({
-        backend: "offline",
-        sampleRate: RATE,
-        channels: 2,
-        blockFrames: BLOCK,
-        streaming,
-      });
+      const player = await offlinePlayer(streaming);
       try {
         await player.loadSetlist(join(dir, "setlist.json"));
         await player.setlistReady();
@@ -472,13 +468,7 @@ Deno.test("streaming: every song of a loaded setlist starts from resident heads:
       player.play();
       return player.render(RATE / 2);
     };
-    const wholePlayer = await Player.open({
-      backend: "offline",
-      sampleRate: RATE,
-      channels: 2,
-      blockFrames: BLOCK,
-      streaming: false,
-    });
+    const wholePlayer = await offlinePlayer(false);
     let whole: Float32Array[][];
     try {
       await wholePlayer.loadSetlist(join(dir, "setlist.json"));
@@ -486,14 +476,7 @@ Deno.test("streaming: every song of a loaded setlist starts from resident heads:
     } finally {
       await wholePlayer.close();
     }
-    const player = await Player.open({
-      backend: "offline",
-      sampleRate: RATE,
-      channels: 2,
-      blockFrames: BLOCK,
-      streaming: { lookAheadSeconds: 0.05 },
-      library: "test",
-    });
+    const player = await offlinePlayer({ lookAheadSeconds: 0.05 }, "test");
     const native = player.native;
     try {
       await player.loadSetlist(join(dir, "setlist.json"));
@@ -522,13 +505,7 @@ Deno.test({
   async fn() {
     requireTool("flac", "a truncated FLAC");
     const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
-    const player = await Player.open({
-      backend: "offline",
-      sampleRate: RATE,
-      channels: 2,
-      blockFrames: BLOCK,
-      streaming: { lookAheadSeconds: 0.05 },
-    });
+    const player = await offlinePlayer({ lookAheadSeconds: 0.05 });
     try {
       await writeSong(dir, 6, true);
       const flac = await Deno.readFile(join(dir, "keys.flac"));
@@ -600,13 +577,7 @@ async function cutShortOnDisk() {
       [(p) => p.seekFrames(Math.round(2.2 * RATE)), RATE / 4],
     ];
     const whole = await renderShow(song, false, script);
-    const player = await Player.open({
-      backend: "offline",
-      sampleRate: RATE,
-      channels: 2,
-      blockFrames: BLOCK,
-      streaming: { lookAheadSeconds: 0.05 },
-    });
+    const player = await offlinePlayer({ lookAheadSeconds: 0.05 });
     try {
       await player.loadSong(song);
       // The keys keep about their first 3 s: their header still says 6 s.
