@@ -3,7 +3,8 @@
  * ring again from wherever the audio side asks (a seek, a jump), decodes heads, and frees the
  * tracks the control side retired once the audio side has left them (sp_track_release hands
  * them over, so JS never polls). Never the audio thread: it
- * may read files, allocate and sleep. Started with the engine's first streamed track.
+ * may read files, allocate and sleep. Started with the engine's first streamed track, or its
+ * first retired track.
  *
  * The lock is between the control thread (attaching and freeing streamed tracks) and the
  * butler only, and held only to look at or change a slot's source: the butler reads and decodes
@@ -102,7 +103,7 @@ static void *run(void *arg) {
     return NULL;
 }
 
-static sp_result start(sp_engine *engine) {
+sp_result sp_butler_start(sp_engine *engine) {
     if (engine->butler != NULL) return SP_OK;
     sp_butler *butler = calloc(1, sizeof(sp_butler));
     SP_CHECK(butler != NULL, SP_ERROR_OUT_OF_MEMORY);
@@ -139,7 +140,7 @@ void sp_butler_stop(sp_engine *engine) {
 
 sp_result sp_butler_attach(sp_engine *engine, sp_source *slot_source, const sp_source *source) {
     if (source->kind == SP_SOURCE_STREAM) {
-        const sp_result result = start(engine);
+        const sp_result result = sp_butler_start(engine);
         if (result != SP_OK) return result;
     }
     if (engine->butler == NULL) {

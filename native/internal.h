@@ -33,22 +33,24 @@ uint32_t sp_gcd(uint32_t a, uint32_t b);
 
 /* ---- ring.c: a streamed track's frames, butler -> audio (see ring.c for the protocol) ---- */
 typedef struct sp_window sp_window;
+/* Each side's fields on cache lines of their own: the audio side stores read_frame every block
+ * of every track, which must not take the reader's lines from its core (and back). */
 typedef struct sp_ring {
     float *data; /* channels x capacity, planar */
     uint32_t channels;
     uint32_t capacity; /* frames, a power of two */
     /* audio -> butler */
-    _Atomic uint64_t read_frame;
+    _Alignas(64) _Atomic uint64_t read_frame;
     _Atomic uint64_t request_frame;
     _Atomic uint32_t request_seq;
-    /* butler -> audio */
-    _Atomic uint32_t fill_seq;
-    _Atomic uint64_t write_frame;
     /* audio-owned */
     uint32_t asked_seq;
     uint64_t asked_frame, consumed;
+    /* butler -> audio */
+    _Alignas(64) _Atomic uint32_t fill_seq;
+    _Atomic uint64_t write_frame;
     /* butler-owned */
-    uint32_t served_seq;
+    _Alignas(64) uint32_t served_seq;
     uint64_t butler_write;
 } sp_ring;
 
@@ -168,6 +170,7 @@ typedef struct sp_butler sp_butler;
 sp_result sp_butler_attach(sp_engine *engine, sp_source *slot_source, const sp_source *source);
 /* control: frees a source the audio side has left, under the butler's lock */
 void sp_butler_free_source(sp_engine *engine, sp_source *source);
+sp_result sp_butler_start(sp_engine *engine); /* control: once; later calls do nothing */
 void sp_butler_stop(sp_engine *engine);
 /* control: keeps the reader thread off the slots (e.g. while reading their sources) */
 void sp_butler_lock(sp_engine *engine);

@@ -29,8 +29,10 @@ SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uin
     SP_CHECK(path != NULL && out_source != NULL, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(sample_rate >= SP_MIN_SAMPLE_RATE && sample_rate <= SP_MAX_SAMPLE_RATE,
              SP_ERROR_INVALID_ARGUMENT);
-    sp_file_source *source = calloc(1, sizeof(sp_file_source));
+    /* Its ring's fields are cache-line aligned (sizeof is a multiple of that alignment). */
+    sp_file_source *source = aligned_alloc(_Alignof(sp_file_source), sizeof(sp_file_source));
     SP_CHECK(source != NULL, SP_ERROR_OUT_OF_MEMORY);
+    memset(source, 0, sizeof *source);
     sp_result result = sp_stream_open(path, sample_rate, &source->stream, detail, detail_capacity);
     if (result == SP_OK && ring_frames == 0) {
         source->ring.channels = sp_stream_channels(source->stream); /* heads only, no ring */

@@ -189,8 +189,8 @@ SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot) {
     /* Offline, a sounding slot is freed once a render has ramped it out (at the next attach
      * or release, or with the engine). */
     if (engine->offline) return SP_OK;
-    /* With a reader thread, it frees the slot once the audio side has left it: nobody polls. */
-    if (engine->butler != NULL) {
+    /* The reader thread frees the slot once the audio side has left it: nobody polls. */
+    if (sp_butler_start(engine) == SP_OK) {
         atomic_store_explicit(&s->handed, SP_HANDED_YES, memory_order_release);
         return SP_OK;
     }

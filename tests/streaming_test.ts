@@ -379,6 +379,28 @@ Deno.test("streaming: the reader thread frees a retired track once the audio sid
   }
 });
 
+Deno.test("the reader thread also frees a retired track held in memory (addTrack): its release never says BUSY", async () => {
+  const player = await Player.open({
+    backend: "null",
+    sampleRate: RATE,
+    channels: 2,
+    blockFrames: BLOCK,
+  });
+  try {
+    const tone = noise(RATE * 4, 9);
+    player.addTrack([tone, tone]);
+    const removed = player.addTrack([tone]);
+    player.play();
+    while (player.positionFrames === 0) await new Promise((r) => setTimeout(r, 5));
+    const { native, engine } = player;
+    assert.equal(native.sp_track_deactivate(engine, removed.slot), 0);
+    // Sounding: before, BUSY until the callback had ramped it out, and JS asked every 2 ms.
+    assert.equal(native.sp_track_release(engine, removed.slot), 0);
+  } finally {
+    await player.close();
+  }
+});
+
 Deno.test("streaming: a jump's seam fades the old position out from the ring while the target plays from its head", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
   try {
