@@ -9,6 +9,8 @@
  * `miniaudio:playback7`, connected to `system:playback_1` … `_8` when the device starts.
  *
  * Always stop it: it is stopped by the pid of the process the test started, never by name.
+ * A registry full of killed servers ("Too many servers already active") is cleared when no jackd
+ * runs at all.
  *
  * @module
  */
@@ -55,6 +57,19 @@ export class JackServer {
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */
   static async start(options: { realtime?: boolean } = {}): Promise<JackServer> {
+    try {
+      return await JackServer.#start(options);
+    } catch (error) {
+      // JACK's registry has 8 server slots, and a server that was killed (not stopped) keeps
+      // its slot for good: another server reclaims it only under the same name, and every
+      // test server has its own. With no jackd running, the registry holds only dead servers.
+      if (!String(error).includes("Too many servers") || await jackdRunning()) throw error;
+      await clearJackRegistry();
+      return await JackServer.#start(options);
+    }
+  }
+
+  static async #start(options: { realtime?: boolean }): Promise<JackServer> {
     const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const child = new Deno.Command("jackd", {
       args: [
@@ -129,6 +144,25 @@ export class JackServer {
   /** `await using server = await JackServer.start()` stops it at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/** Whether any jackd process runs on this machine (of any user). */
+async function jackdRunning(): Promise<boolean> {
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const comm = await Deno.readTextFile(`/proc/${entry.name}/comm`).catch(() => "");
+    if (comm.trim() === "jackd") return true;
+  }
+  return false;
+}
+
+/** Removes JACK's shared-memory registry and segments (only when no jackd runs). */
+async function clearJackRegistry(): Promise<void> {
+  for await (const entry of Deno.readDir("/dev/shm")) {
+    if (entry.name.startsWith("jack")) {
+      await Deno.remove(`/dev/shm/${entry.name}`, { recursive: true }).catch(() => {});
+    }
   }
 }
 
