@@ -26,7 +26,7 @@ import {
   type RecoveryHost,
   type RecoveryMode,
 } from "./device_recovery.ts";
-import { loadSongDescription, type Marker, type SongDescription } from "../songs/song.ts";
+import type { Marker, SongDescription } from "../songs/song.ts";
 import {
   freeAudio,
   StreamedTracks,
@@ -35,26 +35,14 @@ import {
   type StreamStats,
   streamStats,
 } from "../sources/streaming.ts";
-import { SetlistHeads } from "../sources/setlist_heads.ts";
-import {
-  attachSong,
-  decodeSongFiles,
-  type LoadSongOptions,
-  type SongHost,
-} from "../songs/song_loader.ts";
+import type { LoadSongOptions } from "../songs/song_loader.ts";
+import { SongDeck, type SongDeckHost } from "../songs/song_deck.ts";
+import { PlayerSetlist, type PlayerSetlistHost } from "../songs/player_setlist.ts";
 import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
-import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
-import {
-  checkLtcOptions,
-  LTC_TRACK_NAME,
-  type LtcOptions,
-  renderLtc,
-  songHour,
-  TIMECODE_BUS,
-} from "../show/timecode.ts";
-import { beatGrid, type TempoSegment } from "../songs/tempo.ts";
-import { loadSetlist } from "../songs/setlist.ts";
+import type { JumpAt, ShowFlow } from "../show/show.ts";
+import { checkLtcOptions, type LtcOptions, TIMECODE_BUS } from "../show/timecode.ts";
+import type { TempoSegment } from "../songs/tempo.ts";
 import {
   type Bus,
   Buses,
@@ -63,12 +51,7 @@ import {
   defaultBusProfile,
   IN_EARS,
 } from "./buses.ts";
-import {
-  type PreparedSong,
-  type SetlistHost,
-  SetlistRunner,
-  type SetlistState,
-} from "../songs/setlist_runner.ts";
+import type { SetlistState } from "../songs/setlist_runner.ts";
 
 /** How to open a player. Every field is optional. */
 export interface PlayerOptions {
@@ -128,21 +111,6 @@ const STATES: PlayerState[] = [];
 for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
 const RELEASE_WAIT_MS = 2;
-
-/** A song's tracks in their engine group. */
-interface SongInGroup {
-  group: number;
-  tracks: Track[];
-  info: SongInfo | undefined;
-}
-
-/** What the player knows of the current song beyond its tracks. */
-interface SongInfo {
-  title: string;
-  markers: Marker[];
-  tempo: TempoSegment[];
-  clickRoute?: number[];
-}
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -212,18 +180,12 @@ export class Player extends EventTarget {
   /** The device in use. */
   readonly deviceName: string;
 
-  #tracks: Track[] = [];
-  #group = 0;
-  #nextGroup = 1;
-  #song?: SongInfo;
+  /** The current song and the songs prepared beside it (src/songs/song_deck.ts). */
+  #songs: SongDeck;
+  /** Cues on the current song; the deck's, reset at every switch. */
   #show: ShowFlow;
-  #setlist?: SetlistRunner;
-  /** Songs whose tracks are freed once a crossfade's tail has played this far. */
-  #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
-  #songLoading = false;
+  #setlist: PlayerSetlist;
   #ltc?: LtcOptions;
-  /** The timecode hour of each song's group (see timecode.ts). */
-  #songHours = new Map<number, number>();
   /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
   #closeHooks = new Set<() => Promise<void>>();
   /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
@@ -261,7 +223,9 @@ export class Player extends EventTarget {
     this.deviceName = bufferString(name);
     const leak: Leak = { native, engine };
     leaked.register(this, leak, this);
-    this.#show = new ShowFlow(this.#showHost());
+    this.#songs = new SongDeck(this.#songDeckHost());
+    this.#show = this.#songs.show;
+    this.#setlist = new PlayerSetlist(this.#setlistHost(), this.#songs.setlistHost());
     this.#buses = new Buses(native, engine, defaultBusProfile(this.channels), this.channels);
     if (!this.offline) leak.timer = this.#startPolling();
   }
@@ -348,7 +312,7 @@ export class Player extends EventTarget {
 
   /** The tracks in the engine, in the order they were added. */
   get tracks(): readonly Track[] {
-    return [...this.#tracks];
+    return [...this.#songs.tracks];
   }
 
   /** True after `close()`. */
@@ -374,7 +338,7 @@ export class Player extends EventTarget {
     );
     try {
       this.assertOpen("load a file");
-      return this.#addDecoded(decoded, options, this.#group);
+      return this.#addDecoded(decoded, options, this.#songs.group);
     } catch (error) {
       freeAudio(this.native, decoded);
       throw error;
@@ -400,7 +364,7 @@ export class Player extends EventTarget {
       path: "",
     };
     try {
-      return this.#addDecoded(decoded, options, this.#group);
+      return this.#addDecoded(decoded, options, this.#songs.group);
     } catch (error) {
       this.native.sp_pcm_free(decoded.pcm);
       throw error;
@@ -417,7 +381,7 @@ export class Player extends EventTarget {
    * current song's tracks. On failure the caller still owns the pcm. */
   #addDecoded(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
     const track = this.#createTrack(decoded, options, group);
-    this.#tracks.push(track);
+    this.#songs.add(track);
     return track;
   }
 
@@ -466,10 +430,7 @@ export class Player extends EventTarget {
   /** @internal Removes a track: the audio thread stops reading it at its next block, and its
    * memory is freed once the block that may still read it is done. */
   async detach(track: Track): Promise<void> {
-    const index = this.#tracks.indexOf(track);
-    if (index < 0) return;
-    this.#tracks.splice(index, 1);
-    await this.#dropTrack(track);
+    if (this.#songs.remove(track)) await this.#dropTrack(track);
   }
 
   async #release(slot: number): Promise<void> {
@@ -480,7 +441,7 @@ export class Player extends EventTarget {
     }
   }
 
-  // ---- songs (the logic is in song.ts and song_loader.ts) --------------------------------
+  // ---- songs (the logic is in src/songs: song_deck.ts, song_loader.ts, song.ts) ----------
 
   /**
    * Loads a song: a folder of audio files or a `song.json` manifest (see docs/songs.md). The
@@ -491,131 +452,32 @@ export class Player extends EventTarget {
    * its tracks and the transport as they were.
    */
   async loadSong(path: string, options: LoadSongOptions = {}): Promise<SongDescription> {
-    this.assertOpen("load a song");
-    if (this.#songLoading) {
-      throw new StemplayError("BUSY", `cannot load ${path}: another song is still loading`, {
-        path,
-      });
-    }
-    this.#songLoading = true;
-    try {
-      const description = await loadSongDescription(path, {
-        outputs: this.channels,
-        buses: this.#buses.names,
-      });
-      const prepared = await this.#prepareSong(description, options.onProgress);
-      await this.#endSetlist();
-      await this.#switchSong(prepared, 0);
-      return description;
-    } finally {
-      this.#songLoading = false;
-    }
+    return await this.#songs.load(path, options);
   }
 
   /** Stops and removes the current song (every track), freeing its memory. */
   async unloadSong(): Promise<void> {
-    this.assertOpen("unload the song");
-    if (this.#songLoading) {
-      throw new StemplayError("BUSY", "cannot unload the song while another one is loading");
-    }
-    await this.#endSetlist();
-    await this.#switchSong({ group: this.#nextGroup++, tracks: [], info: undefined }, 0);
+    await this.#songs.unload();
   }
 
   /** The current song's title ("" when none was loaded with `loadSong`). */
   get title(): string {
-    return this.#song?.title ?? "";
+    return this.#songs.song?.title ?? "";
   }
 
   /** The current song's markers, in manifest order. */
   get markers(): Marker[] {
-    return (this.#song?.markers ?? []).map((marker) => ({ ...marker }));
+    return (this.#songs.song?.markers ?? []).map((marker) => ({ ...marker }));
   }
 
   /** Bytes of audio the current tracks hold: decoded tracks their planar float32 (close to the
    * raw size), streamed tracks their ring and heads; and a loaded setlist's resident song
    * starts. */
   get memoryBytes(): number {
-    return this.#tracks.reduce(
+    return this.#songs.tracks.reduce(
       (sum, track) => sum + (this.#streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0),
       this.#streams?.setlistHeads?.bytes ?? 0,
     );
-  }
-
-  #songHost(): SongHost {
-    return {
-      native: this.native,
-      channels: this.channels,
-      sampleRate: this.sampleRate,
-      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
-      dropTrack: (track) => this.#dropTrack(track),
-      place: (options, channels) => this.#buses.place(options, channels).options,
-    };
-  }
-
-  /** Decodes a described song and attaches it to a new group (with its generated click),
-   * without switching to it. */
-  async #prepareSong(
-    description: SongDescription,
-    onProgress?: LoadSongOptions["onProgress"],
-    setlistIndex?: number,
-  ): Promise<SongInGroup> {
-    const decoded = await decodeSongFiles(
-      this.native,
-      description,
-      this.sampleRate,
-      onProgress,
-      this.#streams?.settings.ringFrames,
-    );
-    if (this.#closed) decoded.forEach((audio) => freeAudio(this.native, audio));
-    this.assertOpen("load a song");
-    const group = this.#nextGroup++;
-    const tracks = await attachSong(this.#songHost(), description, decoded, group);
-    // Every marker's first seconds stay resident: a jump to one never waits for the rings.
-    this.#streams?.preroll(
-      group,
-      description.markers.map((m) => Math.round(m.at * this.sampleRate)),
-    );
-    const info: SongInfo = {
-      title: description.title,
-      markers: description.markers,
-      tempo: description.tempo,
-      clickRoute: description.clickRoute,
-    };
-    const length = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
-    this.#songHours.set(group, songHour(setlistIndex));
-    this.dispatchEvent(
-      new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
-    );
-    try {
-      if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
-      if (this.#ltc) {
-        const hour = songHour(setlistIndex);
-        tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
-      }
-    } catch (error) {
-      await Promise.all(tracks.map((track) => this.#dropTrack(track)));
-      throw error;
-    }
-    return { group, tracks, info };
-  }
-
-  /** A click track from the song's tempo, routed to its clickRoute. */
-  #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
-    const frames = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
-    const beats = beatGrid(info.tempo, frames, this.sampleRate);
-    const decoded = renderClick(this.native, beats, frames, this.sampleRate);
-    const taken = tracks.some((track) => track.name.toLowerCase() === "click");
-    try {
-      return this.#createTrack(
-        decoded,
-        { name: taken ? "generated click" : "click", ...this.clickPlacement(info.clickRoute) },
-        group,
-      );
-    } catch (error) {
-      if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
   }
 
   /** @internal Where a generated click or count-in goes: its clickRoute, else the in-ears. */
@@ -641,29 +503,17 @@ export class Player extends EventTarget {
 
   /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
   get busProblems(): string[] {
-    const tracks = this.#tracks.map((t) => ({ name: t.name, bus: t.bus }));
+    const tracks = this.#songs.tracks.map((t) => ({ name: t.name, bus: t.bus }));
     // The count-in plays on the click's bus: a muted one must be said before it is needed.
-    const click = this.clickPlacement(this.#song?.clickRoute).bus;
+    const click = this.clickPlacement(this.#songs.song?.clickRoute).bus;
     if (this.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
     return this.#buses.problems(tracks);
-  }
-
-  /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
-  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
-    const decoded = renderLtc(this.native, ltc, hour, 0, frames, this.sampleRate);
-    try {
-      const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
-      return this.#createTrack(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
-    } catch (error) {
-      if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
   }
 
   /** @internal The timecode hour of each prepared song's group; a "songprepared" event
    * ({ group, hour }) announces each new one. */
   get songHours(): ReadonlyMap<number, number> {
-    return this.#songHours;
+    return this.#songs.songHours;
   }
 
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */
@@ -689,50 +539,6 @@ export class Player extends EventTarget {
       );
     }
     this.#ltc = checked;
-  }
-
-  /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
-   * song's tracks once the audio thread has left them (so its fade-out still has them). */
-  async #switchSong(song: SongInGroup, startFrame: number): Promise<void> {
-    this.assertOpen("switch songs");
-    unwrap(this.native, this.native.sp_transport_stop(this.engine), "switch songs");
-    this.#requestedFrame = startFrame;
-    unwrap(
-      this.native,
-      this.native.sp_transport_switch(this.engine, song.group, BigInt(startFrame)),
-      "switch songs",
-    );
-    const old = this.#tracks;
-    this.#tracks = song.tracks;
-    this.#group = song.group;
-    this.#song = song.info;
-    this.#show.resetForSong();
-    while (!this.offline && !this.#closed && !this.#deviceDown) {
-      if (Number(this.#readStatus()[STATUS.group]) === song.group) break;
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-    }
-    await Promise.all(old.map((track) => this.#dropTrack(track)));
-  }
-
-  /** The callback switched to `song` by itself (a setlist transition): it becomes the current
-   * song; the old one's tracks are freed once the new one reaches `untilFrame` (the end of
-   * the crossfade's tail). */
-  #adoptSong(song: SongInGroup, untilFrame: number): void {
-    this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame });
-    this.#tracks = song.tracks;
-    this.#group = song.group;
-    this.#song = song.info;
-    this.#show.resetForSong();
-    this.#freeRetired(song.group, Number(this.#status[STATUS.position]));
-  }
-
-  /** Frees the tracks of songs whose crossfade tail is over. */
-  #freeRetired(group: number, position: number): void {
-    this.#retiring = this.#retiring.filter((retired) => {
-      const done = group !== retired.group || position >= retired.untilFrame + this.blockFrames;
-      if (done) retired.tracks.forEach((track) => void this.#dropTrack(track));
-      return !done;
-    });
   }
 
   /** Removes a track that is not (or no longer) in `tracks`. */
@@ -832,8 +638,7 @@ export class Player extends EventTarget {
 
   /** Length of the longest track, in frames. */
   get durationFrames(): number {
-    this.assertOpen("read the duration");
-    return this.#tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+    return this.#songs.durationFrames;
   }
 
   /** Length of the longest track, in seconds. */
@@ -915,7 +720,7 @@ export class Player extends EventTarget {
     this.assertOpen("read peaks");
     const peaks = new Float32Array(this.trackCapacity);
     this.native.sp_meters_read(this.engine, peaks, peaks.length);
-    return this.#tracks.map((track) => peaks[track.slot]);
+    return this.#songs.tracks.map((track) => peaks[track.slot]);
   }
 
   /** The highest peak of each output (after every gain and fade) since the last call, with
@@ -1007,8 +812,8 @@ export class Player extends EventTarget {
     }
     const group = Number(status[STATUS.group]);
     this.#show.poll(Number(status[STATUS.cueFired]));
-    this.#setlist?.poll(group);
-    this.#freeRetired(group, Number(status[STATUS.position]));
+    this.#setlist.poll(group);
+    this.#songs.freeRetired(group, Number(status[STATUS.position]));
     const state = STATES[Number(status[STATUS.state])] ?? "stopped";
     if (state !== this.#lastState) {
       this.#lastState = state;
@@ -1114,8 +919,7 @@ export class Player extends EventTarget {
     await Promise.all([...this.#closeHooks].map((hook) => hook()));
     if (this.#timer !== undefined) clearInterval(this.#timer);
     leaked.unregister(this);
-    for (const track of this.#tracks) track.markRemoved();
-    this.#tracks = [];
+    this.#songs.clear();
     const free = async () => {
       if (this.#recovery?.lost) {
         // The backend may block forever tearing down a dead device: never on this thread.
@@ -1139,7 +943,7 @@ export class Player extends EventTarget {
 
   /** @internal Used by song loading. */
   get currentGroup(): number {
-    return this.#group;
+    return this.#songs.group;
   }
 
   // ---- show flow (the logic is in show.ts, setlist.ts and setlist_runner.ts) ------------
@@ -1198,7 +1002,7 @@ export class Player extends EventTarget {
 
   /** The current song's tempo map (empty without a tempo). */
   get tempo(): TempoSegment[] {
-    return (this.#song?.tempo ?? []).map((segment) => ({ ...segment }));
+    return (this.#songs.song?.tempo ?? []).map((segment) => ({ ...segment }));
   }
 
   /** Fades the whole mix out along an equal-power curve, then pauses. */
@@ -1216,140 +1020,99 @@ export class Player extends EventTarget {
   /** Loads a setlist (see README, "Running a show"): validates every song, loads the first,
    * and decodes the second in the background. */
   async loadSetlist(path: string): Promise<SetlistState> {
-    this.assertOpen("load a setlist");
-    const setlist = await loadSetlist(path, this.channels, this.#buses.names);
-    await this.#endSetlist();
-    this.assertOpen("load a setlist");
-    const runner = new SetlistRunner(this.#setlistHost(), setlist);
-    // Every song's first seconds, decoded while the first song loads: any song starts at once.
-    const heads = this.#streams &&
-      SetlistHeads.load(
-        this.native,
-        this.sampleRate,
-        this.#streams.settings.headFrames,
-        setlist.songs.map((entry) => ({
-          files: entry.description.tracks.map((track) => track.file),
-          starts: [0, runner.startFrame(entry)],
-        })),
-      );
-    try {
-      await runner.goto(0); // a failure leaves no setlist, and the song that played plays on
-    } catch (error) {
-      (await heads)?.free();
-      throw error;
-    }
-    if (this.#streams && heads) this.#streams.setlistHeads = await heads;
-    if (this.#closed) this.#streams?.dropSetlistHeads(); // closed while they loaded
-    this.#setlist = runner;
-    return runner.state;
+    return await this.#setlist.load(path);
   }
 
   /** The setlist and where it stands (undefined without one). */
   get setlist(): SetlistState | undefined {
-    return this.#setlist?.state;
+    return this.#setlist.state;
   }
 
   /** The next song of the setlist, stopped at its start. */
   async next(): Promise<void> {
-    await this.goto((this.#setlist?.state.index ?? 0) + 1);
+    await this.#setlist.next();
   }
 
   /** The previous song of the setlist, stopped at its start. */
   async previous(): Promise<void> {
-    await this.goto((this.#setlist?.state.index ?? 0) - 1);
+    await this.#setlist.previous();
   }
 
   /** Song `index` of the setlist, stopped at its start. */
   async goto(index: number): Promise<void> {
-    this.assertOpen("change songs");
-    if (!this.#setlist) throw new StemplayError("SETLIST", "no setlist is loaded");
     await this.#setlist.goto(index);
   }
 
   /** Resolves when the setlist's next song is decoded and its transition armed. */
   async setlistReady(): Promise<void> {
-    await this.#setlist?.ready();
+    await this.#setlist.ready();
   }
 
   /** Resolves once a transition that fired has been taken in and the next song preloaded. */
   async setlistSettled(): Promise<void> {
     this.#poll();
-    await this.#setlist?.ready();
+    await this.#setlist.ready();
   }
 
-  async #endSetlist(): Promise<void> {
-    const runner = this.#setlist;
-    this.#setlist = undefined;
-    await runner?.dispose();
-    this.#streams?.dropSetlistHeads();
-  }
-
-  #showHost(): ShowHost {
+  /** What the song deck may do to the player (src/songs/song_deck.ts). */
+  #songDeckHost(): SongDeckHost {
     // deno-lint-ignore no-this-alias
     const player = this;
     return {
       native: this.native,
       engine: this.engine,
+      channels: this.channels,
       sampleRate: this.sampleRate,
       blockFrames: this.blockFrames,
       offline: this.offline,
-      get songPositionFrames() {
-        return Number(player.#readStatus()[STATUS.position]);
+      get closed() {
+        return player.#closed;
       },
-      get armedCueSeq() {
-        return Number(player.#readStatus()[STATUS.cueArmed]);
+      get deviceDown() {
+        return player.#deviceDown;
       },
-      get durationFrames() {
-        return player.durationFrames;
+      get busNames() {
+        return player.#buses.names;
       },
-      get currentGroup() {
-        return player.#group;
+      get ltc() {
+        return player.#ltc;
       },
-      get markers() {
-        return player.#song?.markers ?? [];
+      get streams() {
+        return player.#streams;
       },
-      get tempo() {
-        return player.#song?.tempo ?? [];
+      lastStatus: this.#status,
+      readStatus: () => this.#readStatus(),
+      assertOpen: (what) => this.assertOpen(what),
+      clickPlacement: (clickRoute) => this.clickPlacement(clickRoute),
+      requestFrame: (frame) => {
+        this.#requestedFrame = frame;
       },
-      get clickPlacement() {
-        return player.clickPlacement(player.#song?.clickRoute);
+      endSetlist: () => this.#setlist.end(),
+      dispatchEvent: (event) => this.dispatchEvent(event),
+      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
+      dropTrack: (track) => this.#dropTrack(track),
+      place: (options, channels) => this.#buses.place(options, channels).options,
+    };
+  }
+
+  /** What the setlist may do to the player (src/songs/player_setlist.ts). */
+  #setlistHost(): PlayerSetlistHost {
+    // deno-lint-ignore no-this-alias
+    const player = this;
+    return {
+      native: this.native,
+      sampleRate: this.sampleRate,
+      channels: this.channels,
+      get busNames() {
+        return player.#buses.names;
+      },
+      get streams() {
+        return player.#streams;
       },
       get closed() {
         return player.#closed;
       },
       assertOpen: (what) => this.assertOpen(what),
-      newGroup: () => this.#nextGroup++,
-      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
-      dropTrack: (track) => this.#dropTrack(track),
-      preroll: (group, frame, frames) => this.#streams?.preroll(group, [frame], frames),
-    };
-  }
-
-  #setlistHost(): SetlistHost {
-    // deno-lint-ignore no-this-alias
-    const player = this;
-    const prepared = new WeakMap<PreparedSong, SongInGroup>();
-    return {
-      sampleRate: this.sampleRate,
-      get durationFrames() {
-        return player.durationFrames;
-      },
-      show: this.#show,
-      prepareSong: async (description, index) => {
-        const song = await this.#prepareSong(description, undefined, index);
-        const handle: PreparedSong = {
-          group: song.group,
-          durationFrames: song.tracks.reduce((n, t) => Math.max(n, t.frames), 0),
-          description,
-        };
-        prepared.set(handle, song);
-        return handle;
-      },
-      switchToSong: (handle, startFrame) => this.#switchSong(prepared.get(handle)!, startFrame),
-      adoptSong: (handle, untilFrame) => this.#adoptSong(prepared.get(handle)!, untilFrame),
-      dropSong: async (handle) => {
-        await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#dropTrack(track)));
-      },
     };
   }
 
