@@ -13,7 +13,8 @@ import type { LibraryVariant, Native } from "./native.ts";
 import { bufferString, cString, loadNative, outPointer, unwrap } from "./native.ts";
 import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
-import { initialGain, Track, type TrackOptions } from "./track.ts";
+import { initialGain, type Track, type TrackOptions } from "./track.ts";
+import { TrackSlots, type TrackSlotsHost } from "./track_slots.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
 import { EngineConfig, formatMismatch } from "./engine_config.ts";
@@ -37,7 +38,7 @@ import {
 } from "../sources/streaming.ts";
 import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck, type SongDeckHost } from "../songs/song_deck.ts";
-import { PlayerSetlist, type PlayerSetlistHost } from "../songs/player_setlist.ts";
+import { PlayerSetlist } from "../songs/player_setlist.ts";
 import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
 import type { JumpAt, ShowFlow } from "../show/show.ts";
@@ -110,7 +111,6 @@ const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
 const STATES: PlayerState[] = [];
 for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
-const RELEASE_WAIT_MS = 2;
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -188,8 +188,8 @@ export class Player extends EventTarget {
   #ltc?: LtcOptions;
   /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
   #closeHooks = new Set<() => Promise<void>>();
-  /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
-  #trackBytes = new WeakMap<Track, number>();
+  /** The engine's track slots: tracks attached, and freed once the callback is past them. */
+  #slots: TrackSlots;
   #closed = false;
   /** Device loss and recovery; none offline. */
   #recovery?: DeviceRecovery;
@@ -223,9 +223,11 @@ export class Player extends EventTarget {
     this.deviceName = bufferString(name);
     const leak: Leak = { native, engine };
     leaked.register(this, leak, this);
-    this.#songs = new SongDeck(this.#songDeckHost());
+    this.#slots = new TrackSlots(this.#slotsHost());
+    const songsHost = this.#songsHost(); // the setlist needs a part of what the deck needs
+    this.#songs = new SongDeck(songsHost);
     this.#show = this.#songs.show;
-    this.#setlist = new PlayerSetlist(this.#setlistHost(), this.#songs.setlistHost());
+    this.#setlist = new PlayerSetlist(songsHost, this.#songs.setlistHost());
     this.#buses = new Buses(native, engine, defaultBusProfile(this.channels), this.channels);
     if (!this.offline) leak.timer = this.#startPolling();
   }
@@ -380,65 +382,15 @@ export class Player extends EventTarget {
   /** @internal Attaches decoded audio to a slot of `group`, publishes it and adds it to the
    * current song's tracks. On failure the caller still owns the pcm. */
   #addDecoded(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const track = this.#createTrack(decoded, options, group);
+    const track = this.#slots.create(decoded, options, group);
     this.#songs.add(track);
-    return track;
-  }
-
-  /** Attaches and publishes a track without making it part of the current song. */
-  #createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const info = new BigUint64Array(4);
-    if (decoded.stream) this.native.sp_file_source_info(decoded.stream, info);
-    else this.native.sp_pcm_info(decoded.pcm, info);
-    const placed = this.#buses.place(options, decoded.channels);
-    options = placed.options;
-    routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
-    const slotCell = new Uint32Array(1);
-    const attached = decoded.stream
-      ? this.native.sp_track_attach_file(this.engine, decoded.stream, group, slotCell)
-      : this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
-    if (attached !== 0) {
-      const detail = attached === RESULT.CAPACITY
-        ? `all ${this.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
-        : undefined;
-      unwrap(this.native, attached, "add a track", { path: decoded.path || undefined, detail });
-    }
-    const slot = slotCell[0];
-    const name = options.name ?? (decoded.path ? baseName(decoded.path) : `track ${slot + 1}`);
-    let track: Track;
-    try {
-      track = new Track(this, slot, { ...decoded, name }, options);
-    } catch (error) {
-      // The engine owns the pcm now: retire the slot, which frees it.
-      this.native.sp_track_deactivate(this.engine, slot);
-      this.native.sp_track_release(this.engine, slot);
-      decoded.pcm = null;
-      decoded.stream = null;
-      throw error;
-    }
-    unwrap(
-      this.native,
-      this.native.sp_track_set_protected(this.engine, slot, placed.bus?.protected ? 1 : 0),
-      "protect a track",
-    );
-    unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
-    this.#trackBytes.set(track, Number(info[2]));
-    if (decoded.stream) this.#streams?.add(track, decoded.stream, group, decoded.path);
     return track;
   }
 
   /** @internal Removes a track: the audio thread stops reading it at its next block, and its
    * memory is freed once the block that may still read it is done. */
   async detach(track: Track): Promise<void> {
-    if (this.#songs.remove(track)) await this.#dropTrack(track);
-  }
-
-  async #release(slot: number): Promise<void> {
-    while (this.native.sp_track_release(this.engine, slot) === RESULT.BUSY) {
-      if (this.#deviceDown) return; // the callback may never move again; destroy frees it
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-      if (this.#closed) return; // close() destroyed the engine and every slot with it
-    }
+    if (this.#songs.remove(track)) await this.#slots.drop(track);
   }
 
   // ---- songs (the logic is in src/songs: song_deck.ts, song_loader.ts, song.ts) ----------
@@ -475,7 +427,7 @@ export class Player extends EventTarget {
    * starts. */
   get memoryBytes(): number {
     return this.#songs.tracks.reduce(
-      (sum, track) => sum + (this.#streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0),
+      (sum, track) => sum + this.#slots.bytes(track),
       this.#streams?.setlistHeads?.bytes ?? 0,
     );
   }
@@ -539,20 +491,6 @@ export class Player extends EventTarget {
       );
     }
     this.#ltc = checked;
-  }
-
-  /** Removes a track that is not (or no longer) in `tracks`. */
-  async #dropTrack(track: Track): Promise<void> {
-    track.markRemoved();
-    this.#streams?.drop(track);
-    if (this.#closed) return; // close() freed it with the engine
-    // BUSY: the command ring is full (the callback has not run for a while); wait for it.
-    while (this.native.sp_track_deactivate(this.engine, track.slot) === RESULT.BUSY) {
-      if (this.#deviceDown) return; // the callback may never move again; destroy frees it
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-      if (this.#closed) return;
-    }
-    await this.#release(track.slot);
   }
 
   // ---- transport ------------------------------------------------------------------------
@@ -1054,8 +992,34 @@ export class Player extends EventTarget {
     await this.#setlist.ready();
   }
 
-  /** What the song deck may do to the player (src/songs/song_deck.ts). */
-  #songDeckHost(): SongDeckHost {
+  /** What the track table may do to the player (src/engine/track_slots.ts). */
+  #slotsHost(): TrackSlotsHost {
+    // deno-lint-ignore no-this-alias
+    const player = this;
+    return {
+      native: this.native,
+      engine: this.engine,
+      channels: this.channels,
+      trackCapacity: this.trackCapacity,
+      get buses() {
+        return player.#buses;
+      },
+      get streams() {
+        return player.#streams;
+      },
+      get closed() {
+        return player.#closed;
+      },
+      get deviceDown() {
+        return player.#deviceDown;
+      },
+      owner: this,
+    };
+  }
+
+  /** What the song deck and the setlist may do to the player (src/songs/song_deck.ts,
+   * src/songs/player_setlist.ts). */
+  #songsHost(): SongDeckHost {
     // deno-lint-ignore no-this-alias
     const player = this;
     return {
@@ -1089,30 +1053,9 @@ export class Player extends EventTarget {
       },
       endSetlist: () => this.#setlist.end(),
       dispatchEvent: (event) => this.dispatchEvent(event),
-      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
-      dropTrack: (track) => this.#dropTrack(track),
+      createTrack: (decoded, options, group) => this.#slots.create(decoded, options, group),
+      dropTrack: (track) => this.#slots.drop(track),
       place: (options, channels) => this.#buses.place(options, channels).options,
-    };
-  }
-
-  /** What the setlist may do to the player (src/songs/player_setlist.ts). */
-  #setlistHost(): PlayerSetlistHost {
-    // deno-lint-ignore no-this-alias
-    const player = this;
-    return {
-      native: this.native,
-      sampleRate: this.sampleRate,
-      channels: this.channels,
-      get busNames() {
-        return player.#buses.names;
-      },
-      get streams() {
-        return player.#streams;
-      },
-      get closed() {
-        return player.#closed;
-      },
-      assertOpen: (what) => this.assertOpen(what),
     };
   }
 
@@ -1120,10 +1063,4 @@ export class Player extends EventTarget {
   get miniaudioVersion(): string {
     return cString(this.native.sp_miniaudio_version());
   }
-}
-
-function baseName(path: string): string {
-  const file = path.split(/[\\/]/).pop() ?? path;
-  const dot = file.lastIndexOf(".");
-  return dot > 0 ? file.slice(0, dot) : file;
 }
