@@ -9,10 +9,11 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { LibraryVariant, Native } from "./native.ts";
+import type { Native } from "./native.ts";
 import { bufferString, cString, loadNative, outPointer, unwrap } from "./native.ts";
 import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
+import { packPlanar, planarAudio } from "../sources/planar.ts";
 import { initialGain, type Track, type TrackOptions } from "./track.ts";
 import { TrackSlots, type TrackSlotsHost } from "./track_slots.ts";
 import { routeMatrix } from "./routing.ts";
@@ -23,15 +24,12 @@ import {
   DeviceRecovery,
   type DeviceTarget,
   type PlayerHealth,
-  RECOVERY_MODES,
   type RecoveryHost,
-  type RecoveryMode,
 } from "./device_recovery.ts";
 import type { Marker, SongDescription } from "../songs/song.ts";
 import {
   freeAudio,
   StreamedTracks,
-  type StreamingOptions,
   streamingSettings,
   type StreamStats,
   streamStats,
@@ -39,60 +37,15 @@ import {
 import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck, type SongDeckHost } from "../songs/song_deck.ts";
 import { PlayerSetlist } from "../songs/player_setlist.ts";
-import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
 import type { JumpAt, ShowFlow } from "../show/show.ts";
-import { checkLtcOptions, type LtcOptions, TIMECODE_BUS } from "../show/timecode.ts";
+import type { LtcOptions } from "../show/timecode.ts";
 import type { TempoSegment } from "../songs/tempo.ts";
-import {
-  type Bus,
-  Buses,
-  type BusProfile,
-  checkBusProfile,
-  defaultBusProfile,
-  IN_EARS,
-} from "./buses.ts";
+import { type Bus, Buses, defaultBusProfile, IN_EARS } from "./buses.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
+import { checkInteger, checkPlayerOptions, type PlayerOptions } from "./player_options.ts";
 
-/** How to open a player. Every field is optional. */
-export interface PlayerOptions {
-  /** "auto" (default), "null", "offline", "pulseaudio", "alsa", "jack", or another
-   * miniaudio backend by name. "offline" has no device: drive it with `render()`. */
-  backend?: string;
-  /** A device index from `listDevices()`, or a substring of its name. Default: the
-   * backend's default device. */
-  device?: number | string;
-  /** Frames per second. Default: the device's (offline: 48000). */
-  sampleRate?: number;
-  /** Output channels. Default: the device's, at least 2 (offline: 2). */
-  channels?: number;
-  /** Frames per callback. Default: the profile's, else 2048. */
-  blockFrames?: number;
-  /** A latency profile: "low-latency" (256 frames), "balanced" (1024) or "safe" (2048).
-   * An explicit `blockFrames` wins. */
-  profile?: LatencyProfile;
-  /** Tracks the engine can hold, preallocated. Default: 128. */
-  trackCapacity?: number;
-  /** What to do when a lost device comes back by itself (it is retried with backoff until
-   * `close()`): "in-time" (default) resumes where the song would be by now, "where-lost" where
-   * it stopped, "paused" stays paused there. See docs/device_loss.md. */
-  recovery?: RecoveryMode;
-  /** Start with the latency monitor on. Default: off. */
-  latencyMonitor?: boolean;
-  /** Which build of the native library (tests and benchmarks only). */
-  library?: LibraryVariant;
-  /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
-   * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track), or decoded whole at
-   * load (`false`). See src/sources/streaming.ts and the README's Streaming section. Default:
-   * streamed. */
-  streaming?: StreamingOptions | boolean;
-  /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
-   * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */
-  buses?: BusProfile;
-  /** SMPTE linear timecode out: every song loaded gets a generated timecode track on this
-   * output (see docs/timecode.md). Default: none. */
-  ltc?: LtcOptions;
-}
+export type { PlayerOptions } from "./player_options.ts";
 
 /** The transport's state as the audio thread last published it. "error": the device was
  * lost. */
@@ -111,42 +64,6 @@ const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
 const STATES: PlayerState[] = [];
 for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
-
-function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/** Checks the planar PCM given to addTrack and packs it for C. */
-function packPlanar(pcm: Float32Array[]): { data: Float32Array; channels: number; frames: number } {
-  if (!Array.isArray(pcm) || pcm.length === 0 || pcm.length > 32) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      "addTrack needs an array of 1 to 32 Float32Arrays, one per channel",
-    );
-  }
-  const frames = pcm[0]?.length ?? 0;
-  pcm.forEach((channel, index) => {
-    if (!(channel instanceof Float32Array)) {
-      throw new StemplayError("INVALID_ARGUMENT", `channel ${index} is not a Float32Array`);
-    }
-    if (channel.length !== frames) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `channel ${index} has ${channel.length} frames, channel 0 has ${frames}`,
-      );
-    }
-  });
-  if (frames === 0) throw new StemplayError("EMPTY", "addTrack was given zero frames");
-  const data = new Float32Array(frames * pcm.length);
-  pcm.forEach((channel, index) => data.set(channel, index * frames));
-  return { data, channels: pcm.length, frames };
-}
 
 /** What the backstop needs to free a player that was dropped without close(). */
 interface Leak {
@@ -185,7 +102,6 @@ export class Player extends EventTarget {
   /** Cues on the current song; the deck's, reset at every switch. */
   #show: ShowFlow;
   #setlist: PlayerSetlist;
-  #ltc?: LtcOptions;
   /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
   #closeHooks = new Set<() => Promise<void>>();
   /** The engine's track slots: tracks attached, and freed once the callback is past them. */
@@ -234,31 +150,8 @@ export class Player extends EventTarget {
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
   static async open(options: PlayerOptions = {}): Promise<Player> {
-    const backend = options.backend ?? "auto";
-    if (typeof backend !== "string" || backend === "") {
-      throw new StemplayError("INVALID_ARGUMENT", `backend must be a name, got ${backend}`);
-    }
-    const sampleRate = options.sampleRate === undefined
-      ? 0
-      : checkInteger("sampleRate", options.sampleRate, 8000, 768000);
-    const channels = options.channels === undefined
-      ? 0
-      : checkInteger("channels", options.channels, 1, 32);
-    const blockFrames = options.blockFrames === undefined
-      ? (options.profile === undefined ? 0 : profileBlockFrames(options.profile))
-      : checkInteger("blockFrames", options.blockFrames, 16, 65536);
-    const capacity = options.trackCapacity === undefined
-      ? 0
-      : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
-    const profile = options.buses === undefined ? undefined : checkBusProfile(options.buses);
-    const recovery = options.recovery ?? "in-time";
-    if (!RECOVERY_MODES.includes(recovery)) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${recovery}`,
-      );
-    }
-    streamingSettings(options.streaming, 48000); // throws before any engine exists
+    const { backend, sampleRate, channels, blockFrames, trackCapacity, buses, recovery } =
+      checkPlayerOptions(options);
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
@@ -270,7 +163,7 @@ export class Player extends EventTarget {
       sampleRate,
       channels,
       blockFrames,
-      trackCapacity: capacity,
+      trackCapacity,
     });
     const cell = new BigUint64Array(1);
     const result = await native.sp_engine_init(config.bytes, cell);
@@ -284,7 +177,7 @@ export class Player extends EventTarget {
       unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`, { detail });
     }
     const player = new Player(native, outPointer(cell));
-    if (profile) player.#buses = new Buses(native, player.engine, profile, player.channels);
+    if (buses) player.#buses = new Buses(native, player.engine, buses, player.channels);
     if (!player.offline) {
       player.#recovery = new DeviceRecovery(player.#recoveryHost(), recovery, {
         backend: player.backendName,
@@ -352,19 +245,7 @@ export class Player extends EventTarget {
     this.assertOpen("add a track");
     const packed = packPlanar(pcm);
     this.#checkTrackOptions(options, packed.channels);
-    const cell = new BigUint64Array(1);
-    unwrap(
-      this.native,
-      this.native.sp_pcm_from_planar(packed.data, packed.channels, BigInt(packed.frames), cell),
-      "add a track",
-    );
-    const decoded: DecodedAudio = {
-      pcm: outPointer(cell),
-      channels: packed.channels,
-      frames: packed.frames,
-      sourceRate: this.sampleRate,
-      path: "",
-    };
+    const decoded = planarAudio(this.native, packed, this.sampleRate);
     try {
       return this.#addDecoded(decoded, options, this.#songs.group);
     } catch (error) {
@@ -477,20 +358,10 @@ export class Player extends EventTarget {
   /** SMPTE linear timecode out (undefined: none). Setting it applies to songs loaded from
    * then on (see docs/timecode.md). */
   get ltc(): LtcOptions | undefined {
-    return this.#ltc && { ...this.#ltc };
+    return this.#songs.ltc;
   }
   set ltc(options: LtcOptions | undefined) {
-    const checked = options === undefined ? undefined : checkLtcOptions(options, this.channels);
-    if (
-      checked && checked.output === undefined && !this.buses.some((b) => b.name === TIMECODE_BUS)
-    ) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
-          `the rig profile (buses: ${this.buses.map((b) => b.name).join(", ")})`,
-      );
-    }
-    this.#ltc = checked;
+    this.#songs.ltc = options;
   }
 
   // ---- transport ------------------------------------------------------------------------
@@ -1037,9 +908,6 @@ export class Player extends EventTarget {
       },
       get busNames() {
         return player.#buses.names;
-      },
-      get ltc() {
-        return player.#ltc;
       },
       get streams() {
         return player.#streams;

@@ -3,8 +3,10 @@
  * songs being prepared beside it, and switching between them. A switch the player asks for
  * stops the old song and frees it once the audio thread has left it; a switch the callback
  * made by itself (a setlist transition) is adopted, and the old song's tracks are retired
- * until its crossfade's tail has played. The show flow (cues on the current song) lives here
- * too: it reads the song's markers and tempo, and starts afresh at every switch.
+ * until its crossfade's tail has played. Every song prepared here gets its generated tracks:
+ * the click (from its tempo) and, when timecode is on, LTC. The show flow (cues on the current
+ * song) lives here too: it reads the song's markers and tempo, and starts afresh at every
+ * switch.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import { freeAudio, type StreamedTracks } from "../sources/streaming.ts";
 import type { Track } from "../engine/track.ts";
 import { renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
 import {
+  checkLtcOptions,
   LTC_TRACK_NAME,
   type LtcOptions,
   renderLtc,
@@ -56,8 +59,6 @@ export interface SongDeckHost extends SongHost {
   readonly deviceDown: boolean;
   /** The rig profile's bus names (a manifest's `bus` keys are checked against them). */
   readonly busNames: string[];
-  /** Timecode out, when every song gets a generated timecode track. */
-  readonly ltc: LtcOptions | undefined;
   /** Set when file tracks stream. */
   readonly streams: StreamedTracks | undefined;
   /** What the callback published, as of the last read. */
@@ -90,6 +91,8 @@ export class SongDeck {
   #loading = false;
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
+  /** Timecode out: every song prepared gets a generated timecode track. */
+  #ltc?: LtcOptions;
   /** Cues on the current song: jumps, loops, count-in, fades. */
   readonly show: ShowFlow;
 
@@ -146,6 +149,23 @@ export class SongDeck {
   /** The timecode hour of each prepared song's group. */
   get songHours(): ReadonlyMap<number, number> {
     return this.#songHours;
+  }
+
+  /** SMPTE linear timecode out (undefined: none), for songs prepared from then on. */
+  get ltc(): LtcOptions | undefined {
+    return this.#ltc && { ...this.#ltc };
+  }
+  set ltc(options: LtcOptions | undefined) {
+    const host = this.#host;
+    const checked = options === undefined ? undefined : checkLtcOptions(options, host.channels);
+    if (checked && checked.output === undefined && !host.busNames.includes(TIMECODE_BUS)) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
+          `the rig profile (buses: ${host.busNames.join(", ")})`,
+      );
+    }
+    this.#ltc = checked;
   }
 
   /** Loads a song (see `Player.loadSong`): the current one plays on until the new one is
@@ -220,9 +240,9 @@ export class SongDeck {
     );
     try {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
-      if (host.ltc) {
+      if (this.#ltc) {
         const hour = songHour(setlistIndex);
-        tracks.push(this.#generateLtc(host.ltc, hour, length, group));
+        tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
       }
     } catch (error) {
       await Promise.all(tracks.map((track) => host.dropTrack(track)));
