@@ -755,7 +755,7 @@ export class Player extends EventTarget {
     return this.#songs.group;
   }
 
-  // ---- show flow (the logic is in show.ts, setlist.ts and setlist_runner.ts) ------------
+  // ---- show flow (the logic is in src/show/show.ts and src/songs/player_setlist.ts) -----
 
   /** Jumps to a marker (name or index): `at` "now" (default), or on the next "beat", "bar"
    * line or marker ("section"). Lands on the exact frame with a 5 ms crossfade. */
