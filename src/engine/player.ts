@@ -9,11 +9,13 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { LibraryVariant, Native } from "./native.ts";
+import type { Native } from "./native.ts";
 import { bufferString, cString, loadNative, outPointer, unwrap } from "./native.ts";
 import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
-import { initialGain, Track, type TrackOptions } from "./track.ts";
+import { packPlanar, planarAudio } from "../sources/planar.ts";
+import { initialGain, type Track, type TrackOptions } from "./track.ts";
+import { TrackSlots, type TrackSlotsHost } from "./track_slots.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
 import { EngineConfig, formatMismatch } from "./engine_config.ts";
@@ -22,93 +24,28 @@ import {
   DeviceRecovery,
   type DeviceTarget,
   type PlayerHealth,
-  RECOVERY_MODES,
   type RecoveryHost,
-  type RecoveryMode,
 } from "./device_recovery.ts";
-import { loadSongDescription, type Marker, type SongDescription } from "../songs/song.ts";
+import type { Marker, SongDescription } from "../songs/song.ts";
 import {
   freeAudio,
   StreamedTracks,
-  type StreamingOptions,
   streamingSettings,
   type StreamStats,
   streamStats,
 } from "../sources/streaming.ts";
-import { SetlistHeads } from "../sources/setlist_heads.ts";
-import {
-  attachSong,
-  decodeSongFiles,
-  type LoadSongOptions,
-  type SongHost,
-} from "../songs/song_loader.ts";
-import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
+import type { LoadSongOptions } from "../songs/song_loader.ts";
+import { SongDeck, type SongDeckHost } from "../songs/song_deck.ts";
+import { PlayerSetlist } from "../songs/player_setlist.ts";
 import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
-import { type JumpAt, renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
-import {
-  checkLtcOptions,
-  LTC_TRACK_NAME,
-  type LtcOptions,
-  renderLtc,
-  songHour,
-  TIMECODE_BUS,
-} from "../show/timecode.ts";
-import { beatGrid, type TempoSegment } from "../songs/tempo.ts";
-import { loadSetlist } from "../songs/setlist.ts";
-import {
-  type Bus,
-  Buses,
-  type BusProfile,
-  checkBusProfile,
-  defaultBusProfile,
-  IN_EARS,
-} from "./buses.ts";
-import {
-  type PreparedSong,
-  type SetlistHost,
-  SetlistRunner,
-  type SetlistState,
-} from "../songs/setlist_runner.ts";
+import type { JumpAt, ShowFlow } from "../show/show.ts";
+import type { LtcOptions } from "../show/timecode.ts";
+import type { TempoSegment } from "../songs/tempo.ts";
+import { type Bus, Buses, defaultBusProfile, IN_EARS } from "./buses.ts";
+import type { SetlistState } from "../songs/setlist_runner.ts";
+import { checkInteger, checkPlayerOptions, type PlayerOptions } from "./player_options.ts";
 
-/** How to open a player. Every field is optional. */
-export interface PlayerOptions {
-  /** "auto" (default), "null", "offline", "pulseaudio", "alsa", "jack", or another
-   * miniaudio backend by name. "offline" has no device: drive it with `render()`. */
-  backend?: string;
-  /** A device index from `listDevices()`, or a substring of its name. Default: the
-   * backend's default device. */
-  device?: number | string;
-  /** Frames per second. Default: the device's (offline: 48000). */
-  sampleRate?: number;
-  /** Output channels. Default: the device's, at least 2 (offline: 2). */
-  channels?: number;
-  /** Frames per callback. Default: the profile's, else 2048. */
-  blockFrames?: number;
-  /** A latency profile: "low-latency" (256 frames), "balanced" (1024) or "safe" (2048).
-   * An explicit `blockFrames` wins. */
-  profile?: LatencyProfile;
-  /** Tracks the engine can hold, preallocated. Default: 128. */
-  trackCapacity?: number;
-  /** What to do when a lost device comes back by itself (it is retried with backoff until
-   * `close()`): "in-time" (default) resumes where the song would be by now, "where-lost" where
-   * it stopped, "paused" stays paused there. See docs/device_loss.md. */
-  recovery?: RecoveryMode;
-  /** Start with the latency monitor on. Default: off. */
-  latencyMonitor?: boolean;
-  /** Which build of the native library (tests and benchmarks only). */
-  library?: LibraryVariant;
-  /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
-   * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track), or decoded whole at
-   * load (`false`). See src/sources/streaming.ts and the README's Streaming section. Default:
-   * streamed. */
-  streaming?: StreamingOptions | boolean;
-  /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
-   * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */
-  buses?: BusProfile;
-  /** SMPTE linear timecode out: every song loaded gets a generated timecode track on this
-   * output (see docs/timecode.md). Default: none. */
-  ltc?: LtcOptions;
-}
+export type { PlayerOptions } from "./player_options.ts";
 
 /** The transport's state as the audio thread last published it. "error": the device was
  * lost. */
@@ -127,58 +64,6 @@ const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
 const STATES: PlayerState[] = [];
 for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
 const POLL_MS = 20;
-const RELEASE_WAIT_MS = 2;
-
-/** A song's tracks in their engine group. */
-interface SongInGroup {
-  group: number;
-  tracks: Track[];
-  info: SongInfo | undefined;
-}
-
-/** What the player knows of the current song beyond its tracks. */
-interface SongInfo {
-  title: string;
-  markers: Marker[];
-  tempo: TempoSegment[];
-  clickRoute?: number[];
-}
-
-function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/** Checks the planar PCM given to addTrack and packs it for C. */
-function packPlanar(pcm: Float32Array[]): { data: Float32Array; channels: number; frames: number } {
-  if (!Array.isArray(pcm) || pcm.length === 0 || pcm.length > 32) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      "addTrack needs an array of 1 to 32 Float32Arrays, one per channel",
-    );
-  }
-  const frames = pcm[0]?.length ?? 0;
-  pcm.forEach((channel, index) => {
-    if (!(channel instanceof Float32Array)) {
-      throw new StemplayError("INVALID_ARGUMENT", `channel ${index} is not a Float32Array`);
-    }
-    if (channel.length !== frames) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `channel ${index} has ${channel.length} frames, channel 0 has ${frames}`,
-      );
-    }
-  });
-  if (frames === 0) throw new StemplayError("EMPTY", "addTrack was given zero frames");
-  const data = new Float32Array(frames * pcm.length);
-  pcm.forEach((channel, index) => data.set(channel, index * frames));
-  return { data, channels: pcm.length, frames };
-}
 
 /** What the backstop needs to free a player that was dropped without close(). */
 interface Leak {
@@ -212,22 +97,15 @@ export class Player extends EventTarget {
   /** The device in use. */
   readonly deviceName: string;
 
-  #tracks: Track[] = [];
-  #group = 0;
-  #nextGroup = 1;
-  #song?: SongInfo;
+  /** The current song and the songs prepared beside it (src/songs/song_deck.ts). */
+  #songs: SongDeck;
+  /** Cues on the current song; the deck's, reset at every switch. */
   #show: ShowFlow;
-  #setlist?: SetlistRunner;
-  /** Songs whose tracks are freed once a crossfade's tail has played this far. */
-  #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
-  #songLoading = false;
-  #ltc?: LtcOptions;
-  /** The timecode hour of each song's group (see timecode.ts). */
-  #songHours = new Map<number, number>();
+  #setlist: PlayerSetlist;
   /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
   #closeHooks = new Set<() => Promise<void>>();
-  /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
-  #trackBytes = new WeakMap<Track, number>();
+  /** The engine's track slots: tracks attached, and freed once the callback is past them. */
+  #slots: TrackSlots;
   #closed = false;
   /** Device loss and recovery; none offline. */
   #recovery?: DeviceRecovery;
@@ -261,38 +139,19 @@ export class Player extends EventTarget {
     this.deviceName = bufferString(name);
     const leak: Leak = { native, engine };
     leaked.register(this, leak, this);
-    this.#show = new ShowFlow(this.#showHost());
+    this.#slots = new TrackSlots(this.#slotsHost());
+    const songsHost = this.#songsHost(); // the setlist needs a part of what the deck needs
+    this.#songs = new SongDeck(songsHost);
+    this.#show = this.#songs.show;
+    this.#setlist = new PlayerSetlist(songsHost, this.#songs.setlistHost());
     this.#buses = new Buses(native, engine, defaultBusProfile(this.channels), this.channels);
     if (!this.offline) leak.timer = this.#startPolling();
   }
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
   static async open(options: PlayerOptions = {}): Promise<Player> {
-    const backend = options.backend ?? "auto";
-    if (typeof backend !== "string" || backend === "") {
-      throw new StemplayError("INVALID_ARGUMENT", `backend must be a name, got ${backend}`);
-    }
-    const sampleRate = options.sampleRate === undefined
-      ? 0
-      : checkInteger("sampleRate", options.sampleRate, 8000, 768000);
-    const channels = options.channels === undefined
-      ? 0
-      : checkInteger("channels", options.channels, 1, 32);
-    const blockFrames = options.blockFrames === undefined
-      ? (options.profile === undefined ? 0 : profileBlockFrames(options.profile))
-      : checkInteger("blockFrames", options.blockFrames, 16, 65536);
-    const capacity = options.trackCapacity === undefined
-      ? 0
-      : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
-    const profile = options.buses === undefined ? undefined : checkBusProfile(options.buses);
-    const recovery = options.recovery ?? "in-time";
-    if (!RECOVERY_MODES.includes(recovery)) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${recovery}`,
-      );
-    }
-    streamingSettings(options.streaming, 48000); // throws before any engine exists
+    const { backend, sampleRate, channels, blockFrames, trackCapacity, buses, recovery } =
+      checkPlayerOptions(options);
     const native = await loadNative(options.library);
     const device = options.device === undefined || backend === "offline"
       ? -1
@@ -304,7 +163,7 @@ export class Player extends EventTarget {
       sampleRate,
       channels,
       blockFrames,
-      trackCapacity: capacity,
+      trackCapacity,
     });
     const cell = new BigUint64Array(1);
     const result = await native.sp_engine_init(config.bytes, cell);
@@ -318,7 +177,7 @@ export class Player extends EventTarget {
       unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`, { detail });
     }
     const player = new Player(native, outPointer(cell));
-    if (profile) player.#buses = new Buses(native, player.engine, profile, player.channels);
+    if (buses) player.#buses = new Buses(native, player.engine, buses, player.channels);
     if (!player.offline) {
       player.#recovery = new DeviceRecovery(player.#recoveryHost(), recovery, {
         backend: player.backendName,
@@ -348,7 +207,7 @@ export class Player extends EventTarget {
 
   /** The tracks in the engine, in the order they were added. */
   get tracks(): readonly Track[] {
-    return [...this.#tracks];
+    return [...this.#songs.tracks];
   }
 
   /** True after `close()`. */
@@ -374,7 +233,7 @@ export class Player extends EventTarget {
     );
     try {
       this.assertOpen("load a file");
-      return this.#addDecoded(decoded, options, this.#group);
+      return this.#addDecoded(decoded, options, this.#songs.group);
     } catch (error) {
       freeAudio(this.native, decoded);
       throw error;
@@ -386,21 +245,9 @@ export class Player extends EventTarget {
     this.assertOpen("add a track");
     const packed = packPlanar(pcm);
     this.#checkTrackOptions(options, packed.channels);
-    const cell = new BigUint64Array(1);
-    unwrap(
-      this.native,
-      this.native.sp_pcm_from_planar(packed.data, packed.channels, BigInt(packed.frames), cell),
-      "add a track",
-    );
-    const decoded: DecodedAudio = {
-      pcm: outPointer(cell),
-      channels: packed.channels,
-      frames: packed.frames,
-      sourceRate: this.sampleRate,
-      path: "",
-    };
+    const decoded = planarAudio(this.native, packed, this.sampleRate);
     try {
-      return this.#addDecoded(decoded, options, this.#group);
+      return this.#addDecoded(decoded, options, this.#songs.group);
     } catch (error) {
       this.native.sp_pcm_free(decoded.pcm);
       throw error;
@@ -416,71 +263,18 @@ export class Player extends EventTarget {
   /** @internal Attaches decoded audio to a slot of `group`, publishes it and adds it to the
    * current song's tracks. On failure the caller still owns the pcm. */
   #addDecoded(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const track = this.#createTrack(decoded, options, group);
-    this.#tracks.push(track);
-    return track;
-  }
-
-  /** Attaches and publishes a track without making it part of the current song. */
-  #createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const info = new BigUint64Array(4);
-    if (decoded.stream) this.native.sp_file_source_info(decoded.stream, info);
-    else this.native.sp_pcm_info(decoded.pcm, info);
-    const placed = this.#buses.place(options, decoded.channels);
-    options = placed.options;
-    routeMatrix(decoded.channels, this.channels, options); // throws before anything changes
-    const slotCell = new Uint32Array(1);
-    const attached = decoded.stream
-      ? this.native.sp_track_attach_file(this.engine, decoded.stream, group, slotCell)
-      : this.native.sp_track_attach(this.engine, decoded.pcm, group, slotCell);
-    if (attached !== 0) {
-      const detail = attached === RESULT.CAPACITY
-        ? `all ${this.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
-        : undefined;
-      unwrap(this.native, attached, "add a track", { path: decoded.path || undefined, detail });
-    }
-    const slot = slotCell[0];
-    const name = options.name ?? (decoded.path ? baseName(decoded.path) : `track ${slot + 1}`);
-    let track: Track;
-    try {
-      track = new Track(this, slot, { ...decoded, name }, options);
-    } catch (error) {
-      // The engine owns the pcm now: retire the slot, which frees it.
-      this.native.sp_track_deactivate(this.engine, slot);
-      this.native.sp_track_release(this.engine, slot);
-      decoded.pcm = null;
-      decoded.stream = null;
-      throw error;
-    }
-    unwrap(
-      this.native,
-      this.native.sp_track_set_protected(this.engine, slot, placed.bus?.protected ? 1 : 0),
-      "protect a track",
-    );
-    unwrap(this.native, this.native.sp_track_activate(this.engine, slot), "activate a track");
-    this.#trackBytes.set(track, Number(info[2]));
-    if (decoded.stream) this.#streams?.add(track, decoded.stream, group, decoded.path);
+    const track = this.#slots.create(decoded, options, group);
+    this.#songs.add(track);
     return track;
   }
 
   /** @internal Removes a track: the audio thread stops reading it at its next block, and its
    * memory is freed once the block that may still read it is done. */
   async detach(track: Track): Promise<void> {
-    const index = this.#tracks.indexOf(track);
-    if (index < 0) return;
-    this.#tracks.splice(index, 1);
-    await this.#dropTrack(track);
+    if (this.#songs.remove(track)) await this.#slots.drop(track);
   }
 
-  async #release(slot: number): Promise<void> {
-    while (this.native.sp_track_release(this.engine, slot) === RESULT.BUSY) {
-      if (this.#deviceDown) return; // the callback may never move again; destroy frees it
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-      if (this.#closed) return; // close() destroyed the engine and every slot with it
-    }
-  }
-
-  // ---- songs (the logic is in song.ts and song_loader.ts) --------------------------------
+  // ---- songs (the logic is in src/songs: song_deck.ts, song_loader.ts, song.ts) ----------
 
   /**
    * Loads a song: a folder of audio files or a `song.json` manifest (see docs/songs.md). The
@@ -491,131 +285,32 @@ export class Player extends EventTarget {
    * its tracks and the transport as they were.
    */
   async loadSong(path: string, options: LoadSongOptions = {}): Promise<SongDescription> {
-    this.assertOpen("load a song");
-    if (this.#songLoading) {
-      throw new StemplayError("BUSY", `cannot load ${path}: another song is still loading`, {
-        path,
-      });
-    }
-    this.#songLoading = true;
-    try {
-      const description = await loadSongDescription(path, {
-        outputs: this.channels,
-        buses: this.#buses.names,
-      });
-      const prepared = await this.#prepareSong(description, options.onProgress);
-      await this.#endSetlist();
-      await this.#switchSong(prepared, 0);
-      return description;
-    } finally {
-      this.#songLoading = false;
-    }
+    return await this.#songs.load(path, options);
   }
 
   /** Stops and removes the current song (every track), freeing its memory. */
   async unloadSong(): Promise<void> {
-    this.assertOpen("unload the song");
-    if (this.#songLoading) {
-      throw new StemplayError("BUSY", "cannot unload the song while another one is loading");
-    }
-    await this.#endSetlist();
-    await this.#switchSong({ group: this.#nextGroup++, tracks: [], info: undefined }, 0);
+    await this.#songs.unload();
   }
 
   /** The current song's title ("" when none was loaded with `loadSong`). */
   get title(): string {
-    return this.#song?.title ?? "";
+    return this.#songs.song?.title ?? "";
   }
 
   /** The current song's markers, in manifest order. */
   get markers(): Marker[] {
-    return (this.#song?.markers ?? []).map((marker) => ({ ...marker }));
+    return (this.#songs.song?.markers ?? []).map((marker) => ({ ...marker }));
   }
 
   /** Bytes of audio the current tracks hold: decoded tracks their planar float32 (close to the
    * raw size), streamed tracks their ring and heads; and a loaded setlist's resident song
    * starts. */
   get memoryBytes(): number {
-    return this.#tracks.reduce(
-      (sum, track) => sum + (this.#streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0),
+    return this.#songs.tracks.reduce(
+      (sum, track) => sum + this.#slots.bytes(track),
       this.#streams?.setlistHeads?.bytes ?? 0,
     );
-  }
-
-  #songHost(): SongHost {
-    return {
-      native: this.native,
-      channels: this.channels,
-      sampleRate: this.sampleRate,
-      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
-      dropTrack: (track) => this.#dropTrack(track),
-      place: (options, channels) => this.#buses.place(options, channels).options,
-    };
-  }
-
-  /** Decodes a described song and attaches it to a new group (with its generated click),
-   * without switching to it. */
-  async #prepareSong(
-    description: SongDescription,
-    onProgress?: LoadSongOptions["onProgress"],
-    setlistIndex?: number,
-  ): Promise<SongInGroup> {
-    const decoded = await decodeSongFiles(
-      this.native,
-      description,
-      this.sampleRate,
-      onProgress,
-      this.#streams?.settings.ringFrames,
-    );
-    if (this.#closed) decoded.forEach((audio) => freeAudio(this.native, audio));
-    this.assertOpen("load a song");
-    const group = this.#nextGroup++;
-    const tracks = await attachSong(this.#songHost(), description, decoded, group);
-    // Every marker's first seconds stay resident: a jump to one never waits for the rings.
-    this.#streams?.preroll(
-      group,
-      description.markers.map((m) => Math.round(m.at * this.sampleRate)),
-    );
-    const info: SongInfo = {
-      title: description.title,
-      markers: description.markers,
-      tempo: description.tempo,
-      clickRoute: description.clickRoute,
-    };
-    const length = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
-    this.#songHours.set(group, songHour(setlistIndex));
-    this.dispatchEvent(
-      new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
-    );
-    try {
-      if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
-      if (this.#ltc) {
-        const hour = songHour(setlistIndex);
-        tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
-      }
-    } catch (error) {
-      await Promise.all(tracks.map((track) => this.#dropTrack(track)));
-      throw error;
-    }
-    return { group, tracks, info };
-  }
-
-  /** A click track from the song's tempo, routed to its clickRoute. */
-  #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
-    const frames = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
-    const beats = beatGrid(info.tempo, frames, this.sampleRate);
-    const decoded = renderClick(this.native, beats, frames, this.sampleRate);
-    const taken = tracks.some((track) => track.name.toLowerCase() === "click");
-    try {
-      return this.#createTrack(
-        decoded,
-        { name: taken ? "generated click" : "click", ...this.clickPlacement(info.clickRoute) },
-        group,
-      );
-    } catch (error) {
-      if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
   }
 
   /** @internal Where a generated click or count-in goes: its clickRoute, else the in-ears. */
@@ -641,29 +336,17 @@ export class Player extends EventTarget {
 
   /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
   get busProblems(): string[] {
-    const tracks = this.#tracks.map((t) => ({ name: t.name, bus: t.bus }));
+    const tracks = this.#songs.tracks.map((t) => ({ name: t.name, bus: t.bus }));
     // The count-in plays on the click's bus: a muted one must be said before it is needed.
-    const click = this.clickPlacement(this.#song?.clickRoute).bus;
+    const click = this.clickPlacement(this.#songs.song?.clickRoute).bus;
     if (this.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
     return this.#buses.problems(tracks);
-  }
-
-  /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
-  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
-    const decoded = renderLtc(this.native, ltc, hour, 0, frames, this.sampleRate);
-    try {
-      const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
-      return this.#createTrack(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
-    } catch (error) {
-      if (decoded.pcm) this.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
   }
 
   /** @internal The timecode hour of each prepared song's group; a "songprepared" event
    * ({ group, hour }) announces each new one. */
   get songHours(): ReadonlyMap<number, number> {
-    return this.#songHours;
+    return this.#songs.songHours;
   }
 
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */
@@ -675,78 +358,10 @@ export class Player extends EventTarget {
   /** SMPTE linear timecode out (undefined: none). Setting it applies to songs loaded from
    * then on (see docs/timecode.md). */
   get ltc(): LtcOptions | undefined {
-    return this.#ltc && { ...this.#ltc };
+    return this.#songs.ltc;
   }
   set ltc(options: LtcOptions | undefined) {
-    const checked = options === undefined ? undefined : checkLtcOptions(options, this.channels);
-    if (
-      checked && checked.output === undefined && !this.buses.some((b) => b.name === TIMECODE_BUS)
-    ) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
-          `the rig profile (buses: ${this.buses.map((b) => b.name).join(", ")})`,
-      );
-    }
-    this.#ltc = checked;
-  }
-
-  /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
-   * song's tracks once the audio thread has left them (so its fade-out still has them). */
-  async #switchSong(song: SongInGroup, startFrame: number): Promise<void> {
-    this.assertOpen("switch songs");
-    unwrap(this.native, this.native.sp_transport_stop(this.engine), "switch songs");
-    this.#requestedFrame = startFrame;
-    unwrap(
-      this.native,
-      this.native.sp_transport_switch(this.engine, song.group, BigInt(startFrame)),
-      "switch songs",
-    );
-    const old = this.#tracks;
-    this.#tracks = song.tracks;
-    this.#group = song.group;
-    this.#song = song.info;
-    this.#show.resetForSong();
-    while (!this.offline && !this.#closed && !this.#deviceDown) {
-      if (Number(this.#readStatus()[STATUS.group]) === song.group) break;
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-    }
-    await Promise.all(old.map((track) => this.#dropTrack(track)));
-  }
-
-  /** The callback switched to `song` by itself (a setlist transition): it becomes the current
-   * song; the old one's tracks are freed once the new one reaches `untilFrame` (the end of
-   * the crossfade's tail). */
-  #adoptSong(song: SongInGroup, untilFrame: number): void {
-    this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame });
-    this.#tracks = song.tracks;
-    this.#group = song.group;
-    this.#song = song.info;
-    this.#show.resetForSong();
-    this.#freeRetired(song.group, Number(this.#status[STATUS.position]));
-  }
-
-  /** Frees the tracks of songs whose crossfade tail is over. */
-  #freeRetired(group: number, position: number): void {
-    this.#retiring = this.#retiring.filter((retired) => {
-      const done = group !== retired.group || position >= retired.untilFrame + this.blockFrames;
-      if (done) retired.tracks.forEach((track) => void this.#dropTrack(track));
-      return !done;
-    });
-  }
-
-  /** Removes a track that is not (or no longer) in `tracks`. */
-  async #dropTrack(track: Track): Promise<void> {
-    track.markRemoved();
-    this.#streams?.drop(track);
-    if (this.#closed) return; // close() freed it with the engine
-    // BUSY: the command ring is full (the callback has not run for a while); wait for it.
-    while (this.native.sp_track_deactivate(this.engine, track.slot) === RESULT.BUSY) {
-      if (this.#deviceDown) return; // the callback may never move again; destroy frees it
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-      if (this.#closed) return;
-    }
-    await this.#release(track.slot);
+    this.#songs.ltc = options;
   }
 
   // ---- transport ------------------------------------------------------------------------
@@ -832,8 +447,7 @@ export class Player extends EventTarget {
 
   /** Length of the longest track, in frames. */
   get durationFrames(): number {
-    this.assertOpen("read the duration");
-    return this.#tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
+    return this.#songs.durationFrames;
   }
 
   /** Length of the longest track, in seconds. */
@@ -915,7 +529,7 @@ export class Player extends EventTarget {
     this.assertOpen("read peaks");
     const peaks = new Float32Array(this.trackCapacity);
     this.native.sp_meters_read(this.engine, peaks, peaks.length);
-    return this.#tracks.map((track) => peaks[track.slot]);
+    return this.#songs.tracks.map((track) => peaks[track.slot]);
   }
 
   /** The highest peak of each output (after every gain and fade) since the last call, with
@@ -1007,8 +621,8 @@ export class Player extends EventTarget {
     }
     const group = Number(status[STATUS.group]);
     this.#show.poll(Number(status[STATUS.cueFired]));
-    this.#setlist?.poll(group);
-    this.#freeRetired(group, Number(status[STATUS.position]));
+    this.#setlist.poll(group);
+    this.#songs.freeRetired(group, Number(status[STATUS.position]));
     const state = STATES[Number(status[STATUS.state])] ?? "stopped";
     if (state !== this.#lastState) {
       this.#lastState = state;
@@ -1114,8 +728,7 @@ export class Player extends EventTarget {
     await Promise.all([...this.#closeHooks].map((hook) => hook()));
     if (this.#timer !== undefined) clearInterval(this.#timer);
     leaked.unregister(this);
-    for (const track of this.#tracks) track.markRemoved();
-    this.#tracks = [];
+    this.#songs.clear();
     const free = async () => {
       if (this.#recovery?.lost) {
         // The backend may block forever tearing down a dead device: never on this thread.
@@ -1139,10 +752,10 @@ export class Player extends EventTarget {
 
   /** @internal Used by song loading. */
   get currentGroup(): number {
-    return this.#group;
+    return this.#songs.group;
   }
 
-  // ---- show flow (the logic is in show.ts, setlist.ts and setlist_runner.ts) ------------
+  // ---- show flow (the logic is in src/show/show.ts and src/songs/player_setlist.ts) -----
 
   /** Jumps to a marker (name or index): `at` "now" (default), or on the next "beat", "bar"
    * line or marker ("section"). Lands on the exact frame with a 5 ms crossfade. */
@@ -1198,7 +811,7 @@ export class Player extends EventTarget {
 
   /** The current song's tempo map (empty without a tempo). */
   get tempo(): TempoSegment[] {
-    return (this.#song?.tempo ?? []).map((segment) => ({ ...segment }));
+    return (this.#songs.song?.tempo ?? []).map((segment) => ({ ...segment }));
   }
 
   /** Fades the whole mix out along an equal-power curve, then pauses. */
@@ -1216,140 +829,101 @@ export class Player extends EventTarget {
   /** Loads a setlist (see README, "Running a show"): validates every song, loads the first,
    * and decodes the second in the background. */
   async loadSetlist(path: string): Promise<SetlistState> {
-    this.assertOpen("load a setlist");
-    const setlist = await loadSetlist(path, this.channels, this.#buses.names);
-    await this.#endSetlist();
-    this.assertOpen("load a setlist");
-    const runner = new SetlistRunner(this.#setlistHost(), setlist);
-    // Every song's first seconds, decoded while the first song loads: any song starts at once.
-    const heads = this.#streams &&
-      SetlistHeads.load(
-        this.native,
-        this.sampleRate,
-        this.#streams.settings.headFrames,
-        setlist.songs.map((entry) => ({
-          files: entry.description.tracks.map((track) => track.file),
-          starts: [0, runner.startFrame(entry)],
-        })),
-      );
-    try {
-      await runner.goto(0); // a failure leaves no setlist, and the song that played plays on
-    } catch (error) {
-      (await heads)?.free();
-      throw error;
-    }
-    if (this.#streams && heads) this.#streams.setlistHeads = await heads;
-    if (this.#closed) this.#streams?.dropSetlistHeads(); // closed while they loaded
-    this.#setlist = runner;
-    return runner.state;
+    return await this.#setlist.load(path);
   }
 
   /** The setlist and where it stands (undefined without one). */
   get setlist(): SetlistState | undefined {
-    return this.#setlist?.state;
+    return this.#setlist.state;
   }
 
   /** The next song of the setlist, stopped at its start. */
   async next(): Promise<void> {
-    await this.goto((this.#setlist?.state.index ?? 0) + 1);
+    await this.#setlist.next();
   }
 
   /** The previous song of the setlist, stopped at its start. */
   async previous(): Promise<void> {
-    await this.goto((this.#setlist?.state.index ?? 0) - 1);
+    await this.#setlist.previous();
   }
 
   /** Song `index` of the setlist, stopped at its start. */
   async goto(index: number): Promise<void> {
-    this.assertOpen("change songs");
-    if (!this.#setlist) throw new StemplayError("SETLIST", "no setlist is loaded");
     await this.#setlist.goto(index);
   }
 
   /** Resolves when the setlist's next song is decoded and its transition armed. */
   async setlistReady(): Promise<void> {
-    await this.#setlist?.ready();
+    await this.#setlist.ready();
   }
 
   /** Resolves once a transition that fired has been taken in and the next song preloaded. */
   async setlistSettled(): Promise<void> {
     this.#poll();
-    await this.#setlist?.ready();
+    await this.#setlist.ready();
   }
 
-  async #endSetlist(): Promise<void> {
-    const runner = this.#setlist;
-    this.#setlist = undefined;
-    await runner?.dispose();
-    this.#streams?.dropSetlistHeads();
-  }
-
-  #showHost(): ShowHost {
+  /** What the track table may do to the player (src/engine/track_slots.ts). */
+  #slotsHost(): TrackSlotsHost {
     // deno-lint-ignore no-this-alias
     const player = this;
     return {
       native: this.native,
       engine: this.engine,
-      sampleRate: this.sampleRate,
-      blockFrames: this.blockFrames,
-      offline: this.offline,
-      get songPositionFrames() {
-        return Number(player.#readStatus()[STATUS.position]);
+      channels: this.channels,
+      trackCapacity: this.trackCapacity,
+      get buses() {
+        return player.#buses;
       },
-      get armedCueSeq() {
-        return Number(player.#readStatus()[STATUS.cueArmed]);
-      },
-      get durationFrames() {
-        return player.durationFrames;
-      },
-      get currentGroup() {
-        return player.#group;
-      },
-      get markers() {
-        return player.#song?.markers ?? [];
-      },
-      get tempo() {
-        return player.#song?.tempo ?? [];
-      },
-      get clickPlacement() {
-        return player.clickPlacement(player.#song?.clickRoute);
+      get streams() {
+        return player.#streams;
       },
       get closed() {
         return player.#closed;
       },
-      assertOpen: (what) => this.assertOpen(what),
-      newGroup: () => this.#nextGroup++,
-      createTrack: (decoded, options, group) => this.#createTrack(decoded, options, group),
-      dropTrack: (track) => this.#dropTrack(track),
-      preroll: (group, frame, frames) => this.#streams?.preroll(group, [frame], frames),
+      get deviceDown() {
+        return player.#deviceDown;
+      },
+      owner: this,
     };
   }
 
-  #setlistHost(): SetlistHost {
+  /** What the song deck and the setlist may do to the player (src/songs/song_deck.ts,
+   * src/songs/player_setlist.ts). */
+  #songsHost(): SongDeckHost {
     // deno-lint-ignore no-this-alias
     const player = this;
-    const prepared = new WeakMap<PreparedSong, SongInGroup>();
     return {
+      native: this.native,
+      engine: this.engine,
+      channels: this.channels,
       sampleRate: this.sampleRate,
-      get durationFrames() {
-        return player.durationFrames;
+      blockFrames: this.blockFrames,
+      offline: this.offline,
+      get closed() {
+        return player.#closed;
       },
-      show: this.#show,
-      prepareSong: async (description, index) => {
-        const song = await this.#prepareSong(description, undefined, index);
-        const handle: PreparedSong = {
-          group: song.group,
-          durationFrames: song.tracks.reduce((n, t) => Math.max(n, t.frames), 0),
-          description,
-        };
-        prepared.set(handle, song);
-        return handle;
+      get deviceDown() {
+        return player.#deviceDown;
       },
-      switchToSong: (handle, startFrame) => this.#switchSong(prepared.get(handle)!, startFrame),
-      adoptSong: (handle, untilFrame) => this.#adoptSong(prepared.get(handle)!, untilFrame),
-      dropSong: async (handle) => {
-        await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#dropTrack(track)));
+      get busNames() {
+        return player.#buses.names;
       },
+      get streams() {
+        return player.#streams;
+      },
+      lastStatus: this.#status,
+      readStatus: () => this.#readStatus(),
+      assertOpen: (what) => this.assertOpen(what),
+      clickPlacement: (clickRoute) => this.clickPlacement(clickRoute),
+      requestFrame: (frame) => {
+        this.#requestedFrame = frame;
+      },
+      endSetlist: () => this.#setlist.end(),
+      dispatchEvent: (event) => this.dispatchEvent(event),
+      createTrack: (decoded, options, group) => this.#slots.create(decoded, options, group),
+      dropTrack: (track) => this.#slots.drop(track),
+      place: (options, channels) => this.#buses.place(options, channels).options,
     };
   }
 
@@ -1357,10 +931,4 @@ export class Player extends EventTarget {
   get miniaudioVersion(): string {
     return cString(this.native.sp_miniaudio_version());
   }
-}
-
-function baseName(path: string): string {
-  const file = path.split(/[\\/]/).pop() ?? path;
-  const dot = file.lastIndexOf(".");
-  return dot > 0 ? file.slice(0, dot) : file;
 }

@@ -1,0 +1,108 @@
+/**
+ * How to open a player (`Player.open(options)`), and the checks every option passes before
+ * any engine exists: a wrong value is refused with the option's name, and nothing is opened.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import type { LibraryVariant } from "./native.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
+import { type StreamingOptions, streamingSettings } from "../sources/streaming.ts";
+import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
+import type { LtcOptions } from "../show/timecode.ts";
+import { type BusProfile, checkBusProfile } from "./buses.ts";
+
+/** How to open a player. Every field is optional. */
+export interface PlayerOptions {
+  /** "auto" (default), "null", "offline", "pulseaudio", "alsa", "jack", or another
+   * miniaudio backend by name. "offline" has no device: drive it with `render()`. */
+  backend?: string;
+  /** A device index from `listDevices()`, or a substring of its name. Default: the
+   * backend's default device. */
+  device?: number | string;
+  /** Frames per second. Default: the device's (offline: 48000). */
+  sampleRate?: number;
+  /** Output channels. Default: the device's, at least 2 (offline: 2). */
+  channels?: number;
+  /** Frames per callback. Default: the profile's, else 2048. */
+  blockFrames?: number;
+  /** A latency profile: "low-latency" (256 frames), "balanced" (1024) or "safe" (2048).
+   * An explicit `blockFrames` wins. */
+  profile?: LatencyProfile;
+  /** Tracks the engine can hold, preallocated. Default: 128. */
+  trackCapacity?: number;
+  /** What to do when a lost device comes back by itself (it is retried with backoff until
+   * `close()`): "in-time" (default) resumes where the song would be by now, "where-lost" where
+   * it stopped, "paused" stays paused there. See docs/device_loss.md. */
+  recovery?: RecoveryMode;
+  /** Start with the latency monitor on. Default: off. */
+  latencyMonitor?: boolean;
+  /** Which build of the native library (tests and benchmarks only). */
+  library?: LibraryVariant;
+  /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
+   * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track), or decoded whole at
+   * load (`false`). See src/sources/streaming.ts and the README's Streaming section. Default:
+   * streamed. */
+  streaming?: StreamingOptions | boolean;
+  /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
+   * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */
+  buses?: BusProfile;
+  /** SMPTE linear timecode out: every song loaded gets a generated timecode track on this
+   * output (see docs/timecode.md). Default: none. */
+  ltc?: LtcOptions;
+}
+
+/** What to open, checked. Numbers are 0 where the device's (or C's) default applies. */
+export interface CheckedPlayerOptions {
+  backend: string;
+  sampleRate: number;
+  channels: number;
+  blockFrames: number;
+  trackCapacity: number;
+  /** The rig profile; undefined: the default one for the engine's channels. */
+  buses?: BusProfile;
+  recovery: RecoveryMode;
+}
+
+/** An integer from `min` to `max`, checked; `name` names it in the error. */
+export function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Checks the options of `Player.open()` (streaming and the rig profile included), before
+ * any engine exists. */
+export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions {
+  const backend = options.backend ?? "auto";
+  if (typeof backend !== "string" || backend === "") {
+    throw new StemplayError("INVALID_ARGUMENT", `backend must be a name, got ${backend}`);
+  }
+  const sampleRate = options.sampleRate === undefined
+    ? 0
+    : checkInteger("sampleRate", options.sampleRate, 8000, 768000);
+  const channels = options.channels === undefined
+    ? 0
+    : checkInteger("channels", options.channels, 1, 32);
+  const blockFrames = options.blockFrames === undefined
+    ? (options.profile === undefined ? 0 : profileBlockFrames(options.profile))
+    : checkInteger("blockFrames", options.blockFrames, 16, 65536);
+  const trackCapacity = options.trackCapacity === undefined
+    ? 0
+    : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
+  const buses = options.buses === undefined ? undefined : checkBusProfile(options.buses);
+  const recovery = options.recovery ?? "in-time";
+  if (!RECOVERY_MODES.includes(recovery)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${recovery}`,
+    );
+  }
+  streamingSettings(options.streaming, 48000); // throws before any engine exists
+  return { backend, sampleRate, channels, blockFrames, trackCapacity, buses, recovery };
+}

@@ -1,0 +1,128 @@
+/**
+ * The engine's track table, from the control side: decoded audio is attached to a slot of a
+ * group, placed on its bus and published; a track dropped is deactivated, and its slot (and
+ * memory) released only once the block that may still read it is done. The audio thread never
+ * frees.
+ *
+ * @module
+ */
+
+import type { Native } from "./native.ts";
+import { unwrap } from "./native.ts";
+import { RESULT } from "./native_constants.ts";
+import type { DecodedAudio } from "../sources/decode.ts";
+import type { StreamedTracks } from "../sources/streaming.ts";
+import { routeMatrix } from "./routing.ts";
+import type { Buses } from "./buses.ts";
+import { Track, type TrackHost, type TrackOptions } from "./track.ts";
+
+const RELEASE_WAIT_MS = 2;
+
+/** What the track table needs from the player. */
+export interface TrackSlotsHost {
+  readonly native: Native;
+  readonly engine: Deno.PointerValue;
+  readonly channels: number;
+  readonly trackCapacity: number;
+  /** The rig profile's buses, which place each track. */
+  readonly buses: Buses;
+  /** Set when file tracks stream. */
+  readonly streams: StreamedTracks | undefined;
+  /** close() has begun: the engine frees every slot with itself. */
+  readonly closed: boolean;
+  /** The device is lost or changes hands: the callback may never move again. */
+  readonly deviceDown: boolean;
+  /** The player the tracks belong to. */
+  readonly owner: TrackHost;
+}
+
+/** Attaches tracks to the engine's slots and frees them. */
+export class TrackSlots {
+  #host: TrackSlotsHost;
+  /** Bytes of PCM each track holds (sp_pcm_info), for memoryBytes. */
+  #trackBytes = new WeakMap<Track, number>();
+
+  constructor(host: TrackSlotsHost) {
+    this.#host = host;
+  }
+
+  /** Attaches and publishes a track without making it part of the current song. On failure
+   * the caller still owns the pcm. */
+  create(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
+    const host = this.#host;
+    const info = new BigUint64Array(4);
+    if (decoded.stream) host.native.sp_file_source_info(decoded.stream, info);
+    else host.native.sp_pcm_info(decoded.pcm, info);
+    const placed = host.buses.place(options, decoded.channels);
+    options = placed.options;
+    routeMatrix(decoded.channels, host.channels, options); // throws before anything changes
+    const slotCell = new Uint32Array(1);
+    const attached = decoded.stream
+      ? host.native.sp_track_attach_file(host.engine, decoded.stream, group, slotCell)
+      : host.native.sp_track_attach(host.engine, decoded.pcm, group, slotCell);
+    if (attached !== 0) {
+      const detail = attached === RESULT.CAPACITY
+        ? `all ${host.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
+        : undefined;
+      unwrap(host.native, attached, "add a track", { path: decoded.path || undefined, detail });
+    }
+    const slot = slotCell[0];
+    const name = options.name ?? (decoded.path ? baseName(decoded.path) : `track ${slot + 1}`);
+    let track: Track;
+    try {
+      track = new Track(host.owner, slot, { ...decoded, name }, options);
+    } catch (error) {
+      // The engine owns the pcm now: retire the slot, which frees it.
+      host.native.sp_track_deactivate(host.engine, slot);
+      host.native.sp_track_release(host.engine, slot);
+      decoded.pcm = null;
+      decoded.stream = null;
+      throw error;
+    }
+    unwrap(
+      host.native,
+      host.native.sp_track_set_protected(host.engine, slot, placed.bus?.protected ? 1 : 0),
+      "protect a track",
+    );
+    unwrap(host.native, host.native.sp_track_activate(host.engine, slot), "activate a track");
+    this.#trackBytes.set(track, Number(info[2]));
+    if (decoded.stream) host.streams?.add(track, decoded.stream, group, decoded.path);
+    return track;
+  }
+
+  /** Bytes of audio a track holds: a decoded track its planar float32, a streamed one its
+   * ring and heads. */
+  bytes(track: Track): number {
+    return this.#host.streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0;
+  }
+
+  /** Removes a track that is not (or no longer) in the current song's tracks. */
+  async drop(track: Track): Promise<void> {
+    const host = this.#host;
+    track.markRemoved();
+    host.streams?.drop(track);
+    if (host.closed) return; // close() freed it with the engine
+    // BUSY: the command ring is full (the callback has not run for a while); wait for it.
+    while (host.native.sp_track_deactivate(host.engine, track.slot) === RESULT.BUSY) {
+      if (host.deviceDown) return; // the callback may never move again; destroy frees it
+      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+      if (host.closed) return;
+    }
+    await this.#release(track.slot);
+  }
+
+  async #release(slot: number): Promise<void> {
+    const host = this.#host;
+    while (host.native.sp_track_release(host.engine, slot) === RESULT.BUSY) {
+      if (host.deviceDown) return; // the callback may never move again; destroy frees it
+      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+      if (host.closed) return; // close() destroyed the engine and every slot with it
+    }
+  }
+}
+
+function baseName(path: string): string {
+  const file = path.split(/[\\/]/).pop() ?? path;
+  const dot = file.lastIndexOf(".");
+  return dot > 0 ? file.slice(0, dot) : file;
+}

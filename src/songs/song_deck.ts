@@ -1,0 +1,404 @@
+/**
+ * The song deck: the current song (its tracks, engine group, title, markers and tempo), the
+ * songs being prepared beside it, and switching between them. A switch the player asks for
+ * stops the old song and frees it once the audio thread has left it; a switch the callback
+ * made by itself (a setlist transition) is adopted, and the old song's tracks are retired
+ * until its crossfade's tail has played. Every song prepared here gets its generated tracks:
+ * the click (from its tempo) and, when timecode is on, LTC. The show flow (cues on the current
+ * song) lives here too: it reads the song's markers and tempo, and starts afresh at every
+ * switch.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { unwrap } from "../engine/native.ts";
+import { STATUS } from "../engine/native_constants.ts";
+import { freeAudio, type StreamedTracks } from "../sources/streaming.ts";
+import type { Track } from "../engine/track.ts";
+import { renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
+import {
+  checkLtcOptions,
+  LTC_TRACK_NAME,
+  type LtcOptions,
+  renderLtc,
+  songHour,
+  TIMECODE_BUS,
+} from "../show/timecode.ts";
+import { beatGrid, type TempoSegment } from "./tempo.ts";
+import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
+import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
+import type { PreparedSong, SetlistHost } from "./setlist_runner.ts";
+
+const RELEASE_WAIT_MS = 2;
+
+/** What the player knows of the current song beyond its tracks. */
+export interface SongInfo {
+  title: string;
+  markers: Marker[];
+  tempo: TempoSegment[];
+  clickRoute?: number[];
+}
+
+/** A song's tracks in their engine group. */
+interface SongInGroup {
+  group: number;
+  tracks: Track[];
+  info: SongInfo | undefined;
+}
+
+/** What the song deck needs from the player: attaching and dropping tracks (as for loading a
+ * song), the transport, and the engine's published status. */
+export interface SongDeckHost extends SongHost {
+  readonly engine: Deno.PointerValue;
+  readonly blockFrames: number;
+  readonly offline: boolean;
+  /** close() has begun: the engine is (being) freed. */
+  readonly closed: boolean;
+  /** The device is lost or changes hands: the callback may not move for a while. */
+  readonly deviceDown: boolean;
+  /** The rig profile's bus names (a manifest's `bus` keys are checked against them). */
+  readonly busNames: string[];
+  /** Set when file tracks stream. */
+  readonly streams: StreamedTracks | undefined;
+  /** What the callback published, as of the last read. */
+  readonly lastStatus: BigUint64Array;
+  /** Reads what the callback publishes now. */
+  readStatus(): BigUint64Array;
+  assertOpen(what: string): void;
+  /** Where a generated click or count-in goes: its clickRoute, else the in-ears. */
+  clickPlacement(clickRoute: number[] | undefined): { route?: number[]; bus?: string };
+  /** The transport was asked to stand at `frame` (the published position lags a block). */
+  requestFrame(frame: number): void;
+  /** Ends the setlist, if one runs: a song loaded by hand replaces it. */
+  endSetlist(): Promise<void>;
+  dispatchEvent(event: Event): boolean;
+}
+
+function longest(tracks: Track[]): number {
+  return tracks.reduce((frames, track) => Math.max(frames, track.frames), 0);
+}
+
+/** The current song and the songs prepared beside it, for one player. */
+export class SongDeck {
+  #host: SongDeckHost;
+  #tracks: Track[] = [];
+  #group = 0;
+  #nextGroup = 1;
+  #song?: SongInfo;
+  /** Songs whose tracks are freed once a crossfade's tail has played this far. */
+  #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
+  #loading = false;
+  /** The timecode hour of each song's group (see timecode.ts). */
+  #songHours = new Map<number, number>();
+  /** Timecode out: every song prepared gets a generated timecode track. */
+  #ltc?: LtcOptions;
+  /** Cues on the current song: jumps, loops, count-in, fades. */
+  readonly show: ShowFlow;
+
+  constructor(host: SongDeckHost) {
+    this.#host = host;
+    this.show = new ShowFlow(this.#showHost());
+  }
+
+  /** The current song's tracks, in the order they were added. */
+  get tracks(): readonly Track[] {
+    return this.#tracks;
+  }
+
+  /** Adds a track (added by hand) to the current song. */
+  add(track: Track): void {
+    this.#tracks.push(track);
+  }
+
+  /** Takes a track out of the current song; false if it was not in it. */
+  remove(track: Track): boolean {
+    const index = this.#tracks.indexOf(track);
+    if (index < 0) return false;
+    this.#tracks.splice(index, 1);
+    return true;
+  }
+
+  /** The player closes: the engine frees every track with itself. */
+  clear(): void {
+    for (const track of this.#tracks) track.markRemoved();
+    this.#tracks = [];
+  }
+
+  /** The engine group the current song plays in. */
+  get group(): number {
+    return this.#group;
+  }
+
+  /** A new engine group, for a song or a count-in. */
+  newGroup(): number {
+    return this.#nextGroup++;
+  }
+
+  /** What is known of the current song beyond its tracks (undefined: none was loaded). */
+  get song(): SongInfo | undefined {
+    return this.#song;
+  }
+
+  /** Length of the current song's longest track, in frames. */
+  get durationFrames(): number {
+    this.#host.assertOpen("read the duration");
+    return longest(this.#tracks);
+  }
+
+  /** The timecode hour of each prepared song's group. */
+  get songHours(): ReadonlyMap<number, number> {
+    return this.#songHours;
+  }
+
+  /** SMPTE linear timecode out (undefined: none), for songs prepared from then on. */
+  get ltc(): LtcOptions | undefined {
+    return this.#ltc && { ...this.#ltc };
+  }
+  set ltc(options: LtcOptions | undefined) {
+    const host = this.#host;
+    const checked = options === undefined ? undefined : checkLtcOptions(options, host.channels);
+    if (checked && checked.output === undefined && !host.busNames.includes(TIMECODE_BUS)) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
+          `the rig profile (buses: ${host.busNames.join(", ")})`,
+      );
+    }
+    this.#ltc = checked;
+  }
+
+  /** Loads a song (see `Player.loadSong`): the current one plays on until the new one is
+   * ready, then is replaced in one step. */
+  async load(path: string, options: LoadSongOptions): Promise<SongDescription> {
+    const host = this.#host;
+    host.assertOpen("load a song");
+    if (this.#loading) {
+      throw new StemplayError("BUSY", `cannot load ${path}: another song is still loading`, {
+        path,
+      });
+    }
+    this.#loading = true;
+    try {
+      const description = await loadSongDescription(path, {
+        outputs: host.channels,
+        buses: host.busNames,
+      });
+      const prepared = await this.#prepare(description, options.onProgress);
+      await host.endSetlist();
+      await this.#switchTo(prepared, 0);
+      return description;
+    } finally {
+      this.#loading = false;
+    }
+  }
+
+  /** Stops and removes the current song (every track), freeing its memory. */
+  async unload(): Promise<void> {
+    this.#host.assertOpen("unload the song");
+    if (this.#loading) {
+      throw new StemplayError("BUSY", "cannot unload the song while another one is loading");
+    }
+    await this.#host.endSetlist();
+    await this.#switchTo({ group: this.#nextGroup++, tracks: [], info: undefined }, 0);
+  }
+
+  /** Decodes a described song and attaches it to a new group (with its generated click),
+   * without switching to it. */
+  async #prepare(
+    description: SongDescription,
+    onProgress?: LoadSongOptions["onProgress"],
+    setlistIndex?: number,
+  ): Promise<SongInGroup> {
+    const host = this.#host;
+    const decoded = await decodeSongFiles(
+      host.native,
+      description,
+      host.sampleRate,
+      onProgress,
+      host.streams?.settings.ringFrames,
+    );
+    if (host.closed) decoded.forEach((audio) => freeAudio(host.native, audio));
+    host.assertOpen("load a song");
+    const group = this.#nextGroup++;
+    const tracks = await attachSong(host, description, decoded, group);
+    // Every marker's first seconds stay resident: a jump to one never waits for the rings.
+    host.streams?.preroll(
+      group,
+      description.markers.map((m) => Math.round(m.at * host.sampleRate)),
+    );
+    const info: SongInfo = {
+      title: description.title,
+      markers: description.markers,
+      tempo: description.tempo,
+      clickRoute: description.clickRoute,
+    };
+    const length = longest(tracks);
+    this.#songHours.set(group, songHour(setlistIndex));
+    host.dispatchEvent(
+      new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
+    );
+    try {
+      if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
+      if (this.#ltc) {
+        const hour = songHour(setlistIndex);
+        tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
+      }
+    } catch (error) {
+      await Promise.all(tracks.map((track) => host.dropTrack(track)));
+      throw error;
+    }
+    return { group, tracks, info };
+  }
+
+  /** A click track from the song's tempo, routed to its clickRoute. */
+  #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
+    const host = this.#host;
+    const frames = longest(tracks);
+    const beats = beatGrid(info.tempo, frames, host.sampleRate);
+    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
+    const taken = tracks.some((track) => track.name.toLowerCase() === "click");
+    try {
+      return host.createTrack(
+        decoded,
+        { name: taken ? "generated click" : "click", ...host.clickPlacement(info.clickRoute) },
+        group,
+      );
+    } catch (error) {
+      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+  }
+
+  /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
+  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
+    const host = this.#host;
+    const decoded = renderLtc(host.native, ltc, hour, 0, frames, host.sampleRate);
+    try {
+      const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
+      return host.createTrack(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
+    } catch (error) {
+      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      throw error;
+    }
+  }
+
+  /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
+   * song's tracks once the audio thread has left them (so its fade-out still has them). */
+  async #switchTo(song: SongInGroup, startFrame: number): Promise<void> {
+    const host = this.#host;
+    host.assertOpen("switch songs");
+    unwrap(host.native, host.native.sp_transport_stop(host.engine), "switch songs");
+    host.requestFrame(startFrame);
+    unwrap(
+      host.native,
+      host.native.sp_transport_switch(host.engine, song.group, BigInt(startFrame)),
+      "switch songs",
+    );
+    const old = this.#tracks;
+    this.#tracks = song.tracks;
+    this.#group = song.group;
+    this.#song = song.info;
+    this.show.resetForSong();
+    while (!host.offline && !host.closed && !host.deviceDown) {
+      if (Number(host.readStatus()[STATUS.group]) === song.group) break;
+      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+    }
+    await Promise.all(old.map((track) => host.dropTrack(track)));
+  }
+
+  /** The callback switched to `song` by itself (a setlist transition): it becomes the current
+   * song; the old one's tracks are freed once the new one reaches `untilFrame` (the end of
+   * the crossfade's tail). */
+  #adopt(song: SongInGroup, untilFrame: number): void {
+    this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame });
+    this.#tracks = song.tracks;
+    this.#group = song.group;
+    this.#song = song.info;
+    this.show.resetForSong();
+    this.freeRetired(song.group, Number(this.#host.lastStatus[STATUS.position]));
+  }
+
+  /** Frees the tracks of songs whose crossfade tail is over (at every poll, with the group
+   * and position the callback plays). */
+  freeRetired(group: number, position: number): void {
+    this.#retiring = this.#retiring.filter((retired) => {
+      const done = group !== retired.group ||
+        position >= retired.untilFrame + this.#host.blockFrames;
+      if (done) retired.tracks.forEach((track) => void this.#host.dropTrack(track));
+      return !done;
+    });
+  }
+
+  /** What a setlist plays through: songs prepared, switched to, adopted and dropped here. */
+  setlistHost(): SetlistHost {
+    // deno-lint-ignore no-this-alias
+    const deck = this;
+    const host = this.#host;
+    const prepared = new WeakMap<PreparedSong, SongInGroup>();
+    return {
+      sampleRate: host.sampleRate,
+      get durationFrames() {
+        return deck.durationFrames;
+      },
+      show: this.show,
+      prepareSong: async (description, index) => {
+        const song = await this.#prepare(description, undefined, index);
+        const handle: PreparedSong = {
+          group: song.group,
+          durationFrames: longest(song.tracks),
+          description,
+        };
+        prepared.set(handle, song);
+        return handle;
+      },
+      switchToSong: (handle, startFrame) => this.#switchTo(prepared.get(handle)!, startFrame),
+      adoptSong: (handle, untilFrame) => this.#adopt(prepared.get(handle)!, untilFrame),
+      dropSong: async (handle) => {
+        await Promise.all(prepared.get(handle)!.tracks.map((track) => host.dropTrack(track)));
+      },
+    };
+  }
+
+  #showHost(): ShowHost {
+    // deno-lint-ignore no-this-alias
+    const deck = this;
+    const host = this.#host;
+    return {
+      native: host.native,
+      engine: host.engine,
+      sampleRate: host.sampleRate,
+      blockFrames: host.blockFrames,
+      offline: host.offline,
+      get songPositionFrames() {
+        return Number(host.readStatus()[STATUS.position]);
+      },
+      get armedCueSeq() {
+        return Number(host.readStatus()[STATUS.cueArmed]);
+      },
+      get durationFrames() {
+        return deck.durationFrames;
+      },
+      get currentGroup() {
+        return deck.#group;
+      },
+      get markers() {
+        return deck.#song?.markers ?? [];
+      },
+      get tempo() {
+        return deck.#song?.tempo ?? [];
+      },
+      get clickPlacement() {
+        return host.clickPlacement(deck.#song?.clickRoute);
+      },
+      get closed() {
+        return host.closed;
+      },
+      assertOpen: (what) => host.assertOpen(what),
+      newGroup: () => this.newGroup(),
+      createTrack: (decoded, options, group) => host.createTrack(decoded, options, group),
+      dropTrack: (track) => host.dropTrack(track),
+      preroll: (group, frame, frames) => host.streams?.preroll(group, [frame], frames),
+    };
+  }
+}
