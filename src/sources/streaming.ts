@@ -187,8 +187,9 @@ export interface StreamStats {
   streams: number;
   /** CPU time the reader thread has used since the engine opened. */
   readerCpuMs: number;
-  /** Heads asked for, and of them decoded and resident. */
+  /** Heads asked for. */
   heads: number;
+  /** Of those, the heads decoded and resident. */
   headsReady: number;
 }
 
