@@ -458,7 +458,7 @@ void sp_engine_stop_threads(sp_engine *engine) {
 SP_API sp_result sp_engine_destroy(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
     sp_live_remove(engine);
-    teardown_output(detach_output(engine), SP_TEARDOWN_TIMEOUT_MS);
+    sp_engine_stop_threads(engine);
     sp_engine_free_memory(engine);
     return SP_OK;
 }

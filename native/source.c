@@ -208,35 +208,28 @@ void sp_source_free(sp_source *source) {
     source->frames = 0;
 }
 
-/* Audio side: frames from a resident head that holds pos; the head, or NULL. */
-static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t count,
-                                  sp_window *window) {
-    const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
-    for (uint32_t h = 0; h < heads; h++) {
-        sp_head *head = &file->heads[h];
-        if (pos < head->start || pos >= head->start + head->frames) continue;
-        if (atomic_load_explicit(&head->ready, memory_order_acquire) != SP_HEAD_READY) continue;
-        const uint64_t left = head->start + head->frames - pos;
-        window->data = head->data + (pos - head->start);
-        window->stride = head->frames;
-        window->frames = left < count ? (uint32_t)left : count;
-        window->ahead = (uint32_t)(left - window->frames);
-        return head;
-    }
-    return NULL;
-}
-
-/* Whether a head that holds pos is still being decoded (an offline render waits for it). */
-static bool head_pending(sp_file_source *file, uint64_t pos) {
+/* The first head that holds pos and is in `state` (SP_HEAD_*), or NULL. */
+static const sp_head *head_at(sp_file_source *file, uint64_t pos, int32_t state) {
     const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
     for (uint32_t h = 0; h < heads; h++) {
         const sp_head *head = &file->heads[h];
         if (pos < head->start || pos >= head->start + head->frames) continue;
-        if (atomic_load_explicit(&head->ready, memory_order_acquire) == SP_HEAD_PENDING) {
-            return true;
-        }
+        if (atomic_load_explicit(&head->ready, memory_order_acquire) == state) return head;
     }
-    return false;
+    return NULL;
+}
+
+/* Audio side: frames from a resident head that holds pos; the head, or NULL. */
+static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t count,
+                                  sp_window *window) {
+    const sp_head *head = head_at(file, pos, SP_HEAD_READY);
+    if (head == NULL) return NULL;
+    const uint64_t left = head->start + head->frames - pos;
+    window->data = head->data + (pos - head->start);
+    window->stride = head->frames;
+    window->frames = left < count ? (uint32_t)left : count;
+    window->ahead = (uint32_t)(left - window->frames);
+    return head;
 }
 
 /* Whether the reader's last request for this ring failed (its seek): the track stays silent. */
@@ -264,7 +257,7 @@ static bool stream_window(sp_file_source *file, uint64_t pos, uint32_t count,
 /* Offline only: whether what `voice` lacks at pos is on its way (so waiting ends). */
 static bool worth_waiting(sp_file_source *file, uint64_t pos, int voice) {
     if (request_failed(file)) return false;
-    if (head_pending(file, pos)) return true;
+    if (head_at(file, pos, SP_HEAD_PENDING) != NULL) return true; /* being decoded */
     if (voice == SP_VOICE_HEADS) return false;
     return voice == SP_VOICE_MAIN || sp_ring_will_hold(&file->ring, pos);
 }

@@ -92,16 +92,13 @@ static sp_slot *reserve(sp_engine *engine, uint32_t group, uint32_t *out_slot) {
     return NULL;
 }
 
-SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
-                                 uint32_t *out_slot) {
-    SP_CHECK(engine != NULL && pcm != NULL && out_slot != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(pcm->channels >= 1 && pcm->channels <= SP_MAX_CHANNELS, SP_ERROR_FORMAT);
+/* Puts `source` into a free slot of `group`; on failure the caller still owns what it holds. */
+static sp_result attach(sp_engine *engine, const sp_source *source, uint32_t group,
+                        uint32_t *out_slot) {
     uint32_t index;
     sp_slot *s = reserve(engine, group, &index);
     SP_CHECK(s != NULL, SP_ERROR_CAPACITY);
-    sp_source source = {0};
-    sp_source_init_memory(&source, pcm);
-    const sp_result result = sp_butler_attach(engine, &s->source, &source);
+    const sp_result result = sp_butler_attach(engine, &s->source, source);
     if (result != SP_OK) {
         s->lifecycle = SLOT_FREE;
         return result;
@@ -110,22 +107,22 @@ SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
     return SP_OK;
 }
 
+SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
+                                 uint32_t *out_slot) {
+    SP_CHECK(engine != NULL && pcm != NULL && out_slot != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(pcm->channels >= 1 && pcm->channels <= SP_MAX_CHANNELS, SP_ERROR_FORMAT);
+    sp_source source = {0};
+    sp_source_init_memory(&source, pcm);
+    return attach(engine, &source, group, out_slot);
+}
+
 SP_API sp_result sp_track_attach_file(sp_engine *engine, sp_file_source *file, uint32_t group,
                                       uint32_t *out_slot) {
     SP_CHECK(engine != NULL && file != NULL && out_slot != NULL, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(file->ring.data != NULL, SP_ERROR_INVALID_ARGUMENT); /* a heads-only source */
-    uint32_t index;
-    sp_slot *s = reserve(engine, group, &index);
-    SP_CHECK(s != NULL, SP_ERROR_CAPACITY);
     sp_source source = {0};
     sp_source_init_stream(&source, file, engine->offline);
-    const sp_result result = sp_butler_attach(engine, &s->source, &source);
-    if (result != SP_OK) {
-        s->lifecycle = SLOT_FREE;
-        return result;
-    }
-    *out_slot = index;
-    return SP_OK;
+    return attach(engine, &source, group, out_slot);
 }
 
 SP_API sp_result sp_engine_stream_stats(sp_engine *engine, uint64_t *out) {
