@@ -170,11 +170,12 @@ SP_API void sp_file_source_free(sp_file_source *source) {
 
 SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out) {
     SP_CHECK(source != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
-    out[0] = sp_stream_frames(source->stream);
-    out[1] = source->ring.channels;
-    out[2] = (uint64_t)source->ring.capacity * source->ring.channels * sizeof(float);
-    out[3] = sp_stream_source_rate(source->stream);
-    out[4] = atomic_load_explicit(&source->head_bytes, memory_order_relaxed);
+    out[SP_FILE_INFO_FRAMES] = sp_stream_frames(source->stream);
+    out[SP_FILE_INFO_CHANNELS] = source->ring.channels;
+    out[SP_FILE_INFO_RING_BYTES] =
+        (uint64_t)source->ring.capacity * source->ring.channels * sizeof(float);
+    out[SP_FILE_INFO_SOURCE_RATE] = sp_stream_source_rate(source->stream);
+    out[SP_FILE_INFO_HEAD_BYTES] = atomic_load_explicit(&source->head_bytes, memory_order_relaxed);
     return SP_OK;
 }
 

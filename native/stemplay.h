@@ -252,8 +252,16 @@ SP_API sp_result sp_file_source_decode_heads(sp_file_source *source);
  * once: a jump to one never waits for the reader. Control thread; `to` may be attached,
  * `from` must not be changing. SP_ERROR_INVALID_ARGUMENT: not the same length and channels. */
 SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_source *from);
-/* out: [frames at the engine's rate, channels, bytes the ring holds, the file's own rate,
- * bytes the heads hold]. */
+/* Indices into sp_file_source_info()'s out-array. */
+enum {
+    SP_FILE_INFO_FRAMES = 0,      /* at the engine's rate */
+    SP_FILE_INFO_CHANNELS = 1,
+    SP_FILE_INFO_RING_BYTES = 2,  /* what the ring holds */
+    SP_FILE_INFO_SOURCE_RATE = 3, /* the file's own rate */
+    SP_FILE_INFO_HEAD_BYTES = 4,  /* what the heads hold */
+    SP_FILE_INFO_COUNT = 5
+};
+/* out: SP_FILE_INFO_COUNT values. */
 SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out);
 /* The container ("WAV", "FLAC", ...). Static: valid for the program's life. */
 SP_API const char *sp_file_source_format(const sp_file_source *source);

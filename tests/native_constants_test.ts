@@ -3,7 +3,15 @@
  * every result code, state, status/info/monitor index and size, parsed from the header.
  */
 import assert from "node:assert/strict";
-import { FADE_MS, INFO, MONITOR, RESULT, STATE, STATUS } from "../src/engine/native_constants.ts";
+import {
+  FADE_MS,
+  FILE_INFO,
+  INFO,
+  MONITOR,
+  RESULT,
+  STATE,
+  STATUS,
+} from "../src/engine/native_constants.ts";
 
 const header = await Deno.readTextFile(new URL("../native/stemplay.h", import.meta.url));
 const code = header.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
@@ -65,4 +73,9 @@ Deno.test("native constants: monitor sizes and indices, and the declick length, 
     (key) => key === "counterCount" ? "COUNTER_COUNT" : snake(key),
   );
   assert.equal(FADE_MS, constants.get("SP_FADE_MS"));
+});
+
+Deno.test("native constants: a streamed file's info indices and length match stemplay.h", () => {
+  // A 4-slot array for its 5 values let C write 8 bytes past a JS buffer on every streamed load.
+  assertGroup("SP_FILE_INFO_", FILE_INFO);
 });

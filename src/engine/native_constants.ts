@@ -57,6 +57,16 @@ export const INFO = {
   count: 6,
 } as const;
 
+/** Indices into sp_file_source_info()'s out-array (SP_FILE_INFO_*), and its length. */
+export const FILE_INFO = {
+  frames: 0,
+  channels: 1,
+  ringBytes: 2,
+  sourceRate: 3,
+  headBytes: 4,
+  count: 5,
+} as const;
+
 /** The latency monitor: its ring's size (SP_MONITOR_SLOTS) and the counters' indices
  * (SP_MONITOR_*) and length. */
 export const MONITOR = {

@@ -50,9 +50,10 @@ export class TrackSlots {
    * the caller still owns the pcm. */
   create(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
     const host = this.#host;
-    const info = new BigUint64Array(4);
-    if (decoded.stream) host.native.sp_file_source_info(decoded.stream, info);
-    else host.native.sp_pcm_info(decoded.pcm, info);
+    // A decoded track's bytes (sp_pcm_info: frames, channels, bytes); a streamed one's are its
+    // ring and heads (StreamedTracks.bytes).
+    const info = new BigUint64Array(3);
+    if (!decoded.stream) host.native.sp_pcm_info(decoded.pcm, info);
     const placed = host.buses.place(options, decoded.channels);
     options = placed.options;
     routeMatrix(decoded.channels, host.channels, options); // throws before anything changes
@@ -85,8 +86,8 @@ export class TrackSlots {
       "protect a track",
     );
     unwrap(host.native, host.native.sp_track_activate(host.engine, slot), "activate a track");
-    this.#trackBytes.set(track, Number(info[2]));
     if (decoded.stream) host.streams?.add(track, decoded.stream, group, decoded.path);
+    else this.#trackBytes.set(track, Number(info[2]));
     return track;
   }
 

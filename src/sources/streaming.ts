@@ -10,8 +10,8 @@ import type { DecodedAudio } from "./decode.ts";
 import { StemplayError } from "../errors.ts";
 import { show } from "../util/json_value.ts";
 import type { Native } from "../engine/native.ts";
-import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
-import { RESULT } from "../engine/native_constants.ts";
+import { bufferString, cString, outPointer, resultCode, toCString } from "../engine/native.ts";
+import { FILE_INFO, RESULT } from "../engine/native_constants.ts";
 import type { SetlistHeads } from "./setlist_heads.ts";
 
 /** How file tracks reach the engine. */
@@ -100,11 +100,17 @@ export function addHeads(
   }
 }
 
+/** sp_file_source_info's values (FILE_INFO), as numbers. */
+function fileInfo(native: Native, stream: Deno.PointerValue): number[] {
+  const info = new BigUint64Array(FILE_INFO.count);
+  native.sp_file_source_info(stream, info);
+  return [...info].map(Number);
+}
+
 /** Bytes a streamed track holds: its ring and its heads. */
 export function streamedBytes(native: Native, stream: Deno.PointerValue): number {
-  const info = new BigUint64Array(5);
-  native.sp_file_source_info(stream, info);
-  return Number(info[2]) + Number(info[4]);
+  const info = fileInfo(native, stream);
+  return info[FILE_INFO.ringBytes] + info[FILE_INFO.headBytes];
 }
 
 /**
@@ -130,20 +136,17 @@ export async function openStreamed(
   );
   if (result === RESULT.FORMAT_UNAVAILABLE) return undefined;
   if (result !== RESULT.OK) {
-    const end = detail.indexOf(0);
-    const why = new TextDecoder().decode(detail.subarray(0, end < 0 ? detail.length : end)) ||
-      cString(native.sp_result_string(result));
+    const why = bufferString(detail) || cString(native.sp_result_string(result));
     throw new StemplayError(resultCode(result), `cannot load ${path}: ${why}`, { path });
   }
   const stream = outPointer(cell);
-  const info = new BigUint64Array(4);
-  native.sp_file_source_info(stream, info);
-  const sourceRate = Number(info[3]);
-  const channels = Number(info[1]);
+  const info = fileInfo(native, stream);
+  const sourceRate = info[FILE_INFO.sourceRate];
+  const channels = info[FILE_INFO.channels];
   return {
     pcm: null,
     stream,
-    frames: Number(info[0]),
+    frames: info[FILE_INFO.frames],
     channels,
     sourceRate,
     path,
