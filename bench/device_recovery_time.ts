@@ -6,7 +6,7 @@
  * [runs]. Needs pulseaudio.
  */
 import { Player } from "../mod.ts";
-import { PulseServer, SINK_CHANNELS } from "../tests/support/pulse.ts";
+import { type PulseServer, SINK_CHANNELS, withPulseServer } from "../tests/support/pulse.ts";
 import { sleep, waitFor } from "../tests/support/wait.ts";
 
 const RATE = 48000;
@@ -20,18 +20,25 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-const server = await PulseServer.start();
-Deno.env.set("PULSE_SERVER", server.serverAddress);
-const player = await Player.open({
-  backend: "pulseaudio",
-  channels: SINK_CHANNELS,
-  sampleRate: RATE,
-  blockFrames: 512,
-  recovery: "where-lost",
+await withPulseServer(async (server) => {
+  const player = await Player.open({
+    backend: "pulseaudio",
+    channels: SINK_CHANNELS,
+    sampleRate: RATE,
+    blockFrames: 512,
+    recovery: "where-lost",
+  });
+  try {
+    await measure(server, player);
+  } finally {
+    await player.close();
+  }
 });
-const toRecovered: number[] = [];
-const toAudio: number[] = [];
-try {
+
+/** Kills and restarts the server RUNS times while the player plays; prints each return. */
+async function measure(server: PulseServer, player: Player): Promise<void> {
+  const toRecovered: number[] = [];
+  const toAudio: number[] = [];
   player.addTrack([new Float32Array(600 * RATE).fill(0.1)], { name: "pad", route: [1] });
   player.play();
   await waitFor("playback", () => player.positionFrames > RATE / 2, 20000);
@@ -60,7 +67,4 @@ try {
     `median over ${RUNS} returns: reopened ${median(toRecovered).toFixed(0)} ms, audio ` +
       `${median(toAudio).toFixed(0)} ms after the server returned`,
   );
-} finally {
-  await player.close();
-  await server.stop();
 }

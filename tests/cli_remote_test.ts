@@ -4,13 +4,11 @@
  * showing the remote's URL, PIN and QR code until a device logs in.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { freeUdpPort, OscDump, oscsend } from "./support/osc_tools.ts";
 import { writeShow } from "./support/show_rig.ts";
 import { Pane } from "./support/tmux_pane.ts";
-
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
 function freeTcpPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -19,14 +17,8 @@ function freeTcpPort(): number {
   return port;
 }
 
-async function run(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "play", ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+function run(args: string[]) {
+  return runCli(["play", ...args]);
 }
 
 Deno.test("cli remote: bad --osc, --remote and --pin are usage errors", async () => {

@@ -23,6 +23,7 @@ import { MidiSender, readLines } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 import { Pane, PROMPT } from "./support/tmux_pane.ts";
+import { CLI } from "./support/cli.ts";
 
 const RATE = JACK_RATE;
 const SCALE = 2 ** 20; // sample i of the stem is (i + 1) / SCALE: exact in float32 and int32
@@ -218,7 +219,7 @@ Deno.test({
         );
         await withJackServer(async (server) => {
           const cli = new Deno.Command(Deno.execPath(), {
-            args: ["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "play", song],
+            args: ["run", "-A", CLI, "play", song],
             cwd: dir,
             env: { ...server.env, NO_COLOR: "1" },
             stdin: "null",
@@ -294,7 +295,7 @@ Deno.test({
         );
         await withJackServer(async (server) => {
           await pane.start(dir);
-          const cli = new URL("../cli.ts", import.meta.url).pathname;
+          const cli = CLI;
           await pane.type(
             `JACK_DEFAULT_SERVER=${server.name} ${Deno.execPath()} run -A ${cli} play ${song}`,
             true,

@@ -6,12 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { writeStems } from "./support/songs.ts";
 import { Pane } from "./support/tmux_pane.ts";
-
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+import { CLI } from "./support/cli.ts";
 
 async function withPane(fn: (pane: Pane, dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-tui-buses-" });

@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { writeStems } from "./support/songs.ts";
 import { Pane } from "./support/tmux_pane.ts";
+import { CLI } from "./support/cli.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const SONGS = 12;
 
 /** A 12-song setlist ("Song 1" … "Song 12", one short stem each), its screen started. */
