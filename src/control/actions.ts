@@ -16,7 +16,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { JumpAt } from "../show/show.ts";
+import { JUMP_AT, type JumpAt } from "../show/show.ts";
 import { isObject } from "../util/json_value.ts";
 
 /** A track by its number on the screen (from 1) or by its name (exact, then ignoring case). */
@@ -267,7 +267,6 @@ const FIELDS: Record<Action["type"], string[]> = {
   latencyMonitor: ["on"],
 };
 
-const JUMP_AT: readonly string[] = ["now", "beat", "bar", "section"];
 /** Longest fade an action may ask for, in seconds. */
 export const MAX_FADE_SECONDS = 600;
 
@@ -348,7 +347,7 @@ export function validateAction(value: unknown): Action {
       break;
     case "jump":
       checkRef(type, "marker", v.marker);
-      if (v.at !== undefined && !JUMP_AT.includes(v.at as string)) {
+      if (v.at !== undefined && !(JUMP_AT as readonly string[]).includes(v.at as string)) {
         refuse(`jump: "at" must be one of ${JUMP_AT.join(", ")}, got ${describe(v.at)}`);
       }
       break;

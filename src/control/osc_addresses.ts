@@ -15,6 +15,7 @@
  */
 
 import type { Action } from "./actions.ts";
+import { JUMP_AT, type JumpAt } from "../show/show.ts";
 
 /** One argument as the OSC codec decodes it: its kind and value. */
 export interface OscArg {
@@ -105,8 +106,6 @@ function bare(type: "play" | "pause" | "stop" | "next" | "previous" | "cancelJum
   };
 }
 
-const JUMP_AT = ["now", "beat", "bar", "section"] as const;
-
 function trackLevel(kind: "gain" | "gainDb"): Method {
   return {
     takes: `s or i (track), then f (${kind === "gain" ? "linear gain" : "gain in dB"})`,
@@ -165,7 +164,7 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
       if (args.length === 1) return action({ type: "jump", marker, at: "bar" });
       const at = args[1].type === "string" ? args[1].value as string : "";
       if (!(JUMP_AT as readonly string[]).includes(at)) return undefined;
-      return action({ type: "jump", marker, at: at as typeof JUMP_AT[number] });
+      return action({ type: "jump", marker, at: at as JumpAt });
     },
   },
   "/stemplay/vamp": {

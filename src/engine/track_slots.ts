@@ -72,20 +72,20 @@ export class TrackSlots {
     let track: Track;
     try {
       track = new Track(host.owner, slot, { ...decoded, name }, options);
+      unwrap(
+        host.native,
+        host.native.sp_track_set_protected(host.engine, slot, placed.bus?.protected ? 1 : 0),
+        "protect a track",
+      );
+      unwrap(host.native, host.native.sp_track_activate(host.engine, slot), "activate a track");
     } catch (error) {
-      // The engine owns the pcm now: retire the slot, which frees it.
+      // The engine owns the audio now: retire the slot, which frees it (the caller must not).
       host.native.sp_track_deactivate(host.engine, slot);
       host.native.sp_track_release(host.engine, slot);
       decoded.pcm = null;
       decoded.stream = null;
       throw error;
     }
-    unwrap(
-      host.native,
-      host.native.sp_track_set_protected(host.engine, slot, placed.bus?.protected ? 1 : 0),
-      "protect a track",
-    );
-    unwrap(host.native, host.native.sp_track_activate(host.engine, slot), "activate a track");
     if (decoded.stream) host.streams?.add(track, decoded.stream, group, decoded.path);
     else this.#trackBytes.set(track, Number(info[2]));
     return track;

@@ -56,7 +56,8 @@ export interface ShowHost {
   preroll?(group: number, frame: number, frames: number): void;
 }
 
-const JUMP_AT: JumpAt[] = ["now", "beat", "bar", "section"];
+/** Every JumpAt, in order (for checks and messages). */
+export const JUMP_AT: readonly JumpAt[] = ["now", "beat", "bar", "section"];
 /** Jumps and loop seams are declicked with a crossfade this long. */
 const SEAM_SECONDS = 0.005;
 const MAX_COUNT_IN = 16;
