@@ -18,19 +18,12 @@
 
 import { join } from "node:path";
 import { Player } from "../src/engine/player.ts";
+import { run } from "./material.ts";
 
 const STEMS = 16;
 const RUNS = Number(Deno.env.get("STREAM_BENCH_RUNS") ?? "5");
 /** STREAM_BENCH_ONLY=goto: only the setlist jumps. */
 const ONLY_GOTO = Deno.env.get("STREAM_BENCH_ONLY") === "goto";
-
-async function run(command: string, args: string[]): Promise<void> {
-  const output = await new Deno.Command(command, { args, stdout: "null", stderr: "piped" })
-    .output();
-  if (!output.success) {
-    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
-  }
-}
 
 /** A song folder of STEMS FLACs (4 distinct stems, each linked 4 times: same decode work). */
 async function writeSong(dir: string, seconds: number): Promise<string> {

@@ -48,11 +48,6 @@ export class JackServer {
     return { JACK_DEFAULT_SERVER: this.name, JACK_NO_START_SERVER: "1" };
   }
 
-  /** The server's pid. */
-  get pid(): number {
-    return this.#child.pid;
-  }
-
   /** Starts jackd and waits until it accepts clients (jack_lsp lists its ports).
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */

@@ -9,7 +9,7 @@
 
 import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
-import { sleep, waitFor } from "./wait.ts";
+import { waitFor } from "./wait.ts";
 
 /** `oscdump -L PORT` running, its lines collected. */
 export class OscDump {
@@ -125,12 +125,10 @@ export async function oscsend(port: number, address: string, types = "", ...args
 export class OscRelay {
   readonly #socket: dgram.Socket;
   readonly #serverPort: number;
-  readonly #dumpPort: number;
 
   private constructor(socket: dgram.Socket, serverPort: number, dumpPort: number) {
     this.#socket = socket;
     this.#serverPort = serverPort;
-    this.#dumpPort = dumpPort;
     socket.on("message", (packet: Buffer, from: dgram.RemoteInfo) => {
       const to = from.port === serverPort ? dumpPort : serverPort;
       socket.send(packet, to, "127.0.0.1");
@@ -155,9 +153,6 @@ export class OscRelay {
   }
 
   close(): Promise<void> {
-    void this.#dumpPort;
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }
 }
-
-export { sleep };
