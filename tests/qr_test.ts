@@ -4,7 +4,7 @@
  * on a dark background (a lit half is light).
  */
 import assert from "node:assert/strict";
-import jsQRModule from "jsqr";
+import jsQRModule from "npm:jsqr@1.4.0";
 import { qrLines } from "../src/cli/remote_surfaces.ts";
 
 // The package is CommonJS with `export default` in its types: the function is the default.

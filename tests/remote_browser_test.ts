@@ -3,7 +3,7 @@
  * puppeteer-core, on loopback. Taps, not clicks: the page is for touch screens.
  */
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
+import type { Page } from "npm:puppeteer-core@25.16.0";
 import { type Player, type RemoteServer, serveRemote } from "../mod.ts";
 import { chromiumPath, launchChromium } from "./support/chromium.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";

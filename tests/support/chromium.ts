@@ -5,7 +5,7 @@
  * @module
  */
 
-import puppeteer, { type Browser } from "puppeteer-core";
+import puppeteer, { type Browser } from "npm:puppeteer-core@25.16.0";
 import { toolPath } from "./require_tool.ts";
 
 /** The Chromium program on PATH, if there is one. */
