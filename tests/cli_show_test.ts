@@ -116,7 +116,7 @@ Deno.test({
       screen = await pane.waitFor((s) => s.includes("press n again within 2 s"), "n asks");
       assert.match(screen, /> next song\? the song is playing: press n again within 2 s/);
       assert.match(screen, /^ {2}now {3}1\. One$/m, "still song 1");
-      await pane.keys("n");
+      await pane.pressAgain("n");
       screen = await pane.waitFor((s) => /^ {2}now {3}2\. Two$/m.test(s), "song 2 current");
       assert.match(screen, /setlist: Test Show {2}\(song 2 of 2\)/);
       screen = await pane.waitFor((s) => s.includes("[] STOPPED"), "song 2 stopped");

@@ -77,7 +77,7 @@ Deno.test({
       await pane.keys("2");
       screen = await pane.waitFor((s) => s.includes("press g 2 again"), "the pick asks");
       assert.match(screen, /> go to 2\. Song B\? the song is playing: press g 2 again within 2 s/);
-      await pane.keys("g", "2");
+      await pane.pressAgain("g", "2");
       screen = await pane.waitFor((s) => /^ {2}now {3}2\. Song B$/m.test(s), "song 2 current");
       assert.match(screen, /\[\] STOPPED/);
       await pane.quit();

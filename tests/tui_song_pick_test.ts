@@ -84,7 +84,7 @@ Deno.test({
       screen = await pane.waitFor((s) => s.includes("press g 1 2 again"), "the pick asks");
       assert.match(screen, /> go to 12\. Song 12\? the song is playing: press g 1 2 again/);
       assert.ok(current(3)(screen), `still song 3 until the second press:\n${screen}`);
-      await pane.keys("g", "1", "2", "Enter");
+      await pane.pressAgain("g", "1", "2", "Enter");
       await pane.waitFor(current(12), "song 12 current");
     });
   },

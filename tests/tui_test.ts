@@ -136,11 +136,13 @@ Deno.test({
   async fn() {
     requireTool("tmux", signalName);
     await withDemo(async (pane, dir) => {
-      // Ctrl-C in raw mode arrives as a key: an interrupt, exit 130 as documented, terminal
-      // restored first. It never asks for a second press.
+      // Ctrl-C in raw mode arrives as a key: during playback it asks like q, and a second one
+      // is an interrupt, exit 130 as documented, terminal restored first.
       await pane.type(playCommand("--start Chorus"), true);
       let screen = await pane.waitFor((s) => s.includes("marker: Chorus"), "the screen at Chorus");
       await pane.keys("C-c");
+      await pane.waitFor((s) => s.includes("press Ctrl-C or q again"), "Ctrl-C asks");
+      await pane.pressAgain("C-c");
       screen = await pane.waitFor((s) => /exit=\d/.test(s), "the exit status after Ctrl-C");
       assert.match(screen, /exit=130/);
       assert.match(screen, /stopped by SIGINT/);
@@ -231,6 +233,8 @@ Deno.test({
       await pane.keys("c");
       await pane.waitFor((s) => s.includes("count-in: 1 bar"), "count-in on");
       await pane.keys(".");
+      await pane.waitFor((s) => s.includes("press . again"), ". asks while playing");
+      await pane.pressAgain(".");
       screen = await pane.waitFor((s) => s.includes("[] STOPPED"), "stopped");
       assert.match(screen, /> stopped at the start \(count-in: 1 bar armed\)/);
       assert.equal(shownPosition(screen), 0);

@@ -69,7 +69,10 @@ export function decodeKeys(text: string): Key[] {
  * an interrupt (Ctrl-C: exit 130, as a shell reports SIGINT). */
 export type KeyOutcome = "continue" | "quit" | "interrupt";
 
-/** The keys that stop or change the song: during playback they ask for a second press. */
+/** The keys that stop, move or change the song: during playback they ask for a second press,
+ * which counts only this long after the first (a pedal's or key's bounce never confirms) … */
+const CONFIRM_AFTER_MS = 150;
+/** … and until this long after it. */
 const CONFIRM_WINDOW_MS = 2000;
 
 /** The operator action each plain key stands for (the selected track fills in `track`). */
@@ -83,9 +86,9 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
     case "right":
       return { type: "seek", by: SEEK_STEP_SECONDS };
     case "[":
-      return { type: "locate", marker: "previous" };
+      return markerOnTheBar(session, -1);
     case "]":
-      return { type: "locate", marker: "next" };
+      return markerOnTheBar(session, 1);
     case "home":
       return { type: "seek", to: "start" };
     case ".":
@@ -124,6 +127,29 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
   return undefined;
 }
 
+/** `[`/`]` while playing: the previous or next marker, on the next bar like `j` (never a cut).
+ * `[` goes to the start of the current section, or the one before when within 1 s of it. */
+function markerOnTheBar(session: PlaySession, direction: 1 | -1): Action {
+  // Not playing, nothing can be cut: the position moves there at once.
+  if (session.player.state !== "playing") {
+    return { type: "locate", marker: direction > 0 ? "next" : "previous" };
+  }
+  const markers = session.song.markers.map((marker, index) => ({
+    at: marker.at,
+    number: index + 1,
+  }))
+    .sort((a, b) => a.at - b.at);
+  const position = session.player.position;
+  const target = direction > 0
+    ? markers.find((marker) => marker.at > position + 1e-6)
+    : markers.filter((marker) => marker.at < position - PREVIOUS_MARKER_GRACE_SECONDS).at(-1);
+  if (!target) return { type: "locate", marker: direction > 0 ? "next" : "previous" };
+  return { type: "jump", marker: target.number, at: "bar" };
+}
+
+/** Within this long after a marker, `[` goes to the one before it (as a CD player's ⏮). */
+const PREVIOUS_MARKER_GRACE_SECONDS = 1;
+
 /** Runs an action through the control layer and shows what it did. */
 async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
   session.message = (await session.control.dispatch(action)).message;
@@ -142,7 +168,10 @@ async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
  */
 export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<KeyOutcome> {
   const show = session.show;
-  if (key === "ctrl-c") return "interrupt"; // never asks: the way out when all else fails
+  if (key === "ctrl-c") {
+    // Asks like q (a second Ctrl-C or q exits); SIGINT and SIGTERM from outside still end it.
+    return confirmed(session, "quit", "Ctrl-C or q", "quit") ? "interrupt" : "continue";
+  }
   if (session.learn?.active) {
     session.learn.key(key);
     return "continue";
@@ -167,7 +196,7 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
   switch (key) {
     case "q":
     case "Q":
-      return confirmed(session, "q", "q", "quit") ? "quit" : "continue";
+      return confirmed(session, "quit", "q", "quit") ? "quit" : "continue";
     case "j":
       show.startJump();
       return "continue";
@@ -196,6 +225,12 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
       if (!confirmed(session, key, key, key === "n" ? "next song" : "previous song")) {
         return "continue";
       }
+      break;
+    case ".":
+      if (!confirmed(session, key, key, "stop")) return "continue";
+      break;
+    case "home":
+      if (!confirmed(session, key, "Home", "back to the start")) return "continue";
   }
   const action = keyAction(session, key);
   if (action) return run(session, action);
@@ -219,10 +254,11 @@ async function goToSong(
 }
 
 /**
- * During playback, `what` (quit, a song change) needs the same key again within 2 s; the
- * screen says so. Not playing, it goes at once.
+ * During playback, `what` (quit, stop, a song change, back to the start) needs the same key again
+ * 150 ms to 2 s after the first; the screen says so. A press sooner than 150 ms is a bounce and
+ * is ignored. Not playing, it goes at once.
  *
- * @param id what must be pressed again (a key, or "g3" for a song pick)
+ * @param id what must be pressed again (a key, "quit" for q and Ctrl-C, or "g3" for a song pick)
  * @param keys how to tell the operator what to press
  */
 function confirmed(session: PlaySession, id: string, keys: string, what: string): boolean {
@@ -233,10 +269,12 @@ function confirmed(session: PlaySession, id: string, keys: string, what: string)
   const now = performance.now();
   const pending = session.confirm;
   if (pending?.id === id && now <= pending.until) {
+    if (now - pending.since < CONFIRM_AFTER_MS) return false; // a bounce, not a second press
     session.confirm = undefined;
     return true;
   }
-  session.confirm = { id, until: now + CONFIRM_WINDOW_MS };
-  session.message = `${what}? the song is playing: press ${keys} again within 2 s`;
+  const question = `${what}? the song is playing: press ${keys} again within 2 s`;
+  session.confirm = { id, since: now, until: now + CONFIRM_WINDOW_MS, question };
+  session.message = question;
   return false;
 }

@@ -20,6 +20,20 @@ export const GAIN_STEP_DB = 1;
 /** How fast a meter falls after a peak, in dB per second. */
 const METER_FALL_DB_PER_SECOND = 24;
 
+/** Names of the tracks that are the band's guides, not its music. */
+const GUIDE_TRACK = /click|count|guide|cue|ltc|timecode|smpte/i;
+
+/** The first music stem: a stray m or - must never mute or lower the band's click, so the
+ * selection starts past the tracks on a protected (in-ear) bus and the guides by name. */
+function firstMusicTrack(player: Player): number {
+  const isProtected = (track: Track) =>
+    track.bus !== undefined && player.buses.some((bus) => bus.name === track.bus && bus.protected);
+  const index = player.tracks.findIndex((track) =>
+    !isProtected(track) && !GUIDE_TRACK.test(track.name)
+  );
+  return Math.max(0, index);
+}
+
 /** The player, the song and the operator's choices during `play`. */
 export class PlaySession {
   /** The player the song plays on. */
@@ -32,8 +46,9 @@ export class PlaySession {
   helpPage = 0;
   #outputLevels: number[] = [];
   #lastOutputMeterAt = 0;
-  /** A key that asked for a second press during playback, and until when (performance.now()). */
-  confirm?: { id: string; until: number };
+  /** A key that asked for a second press during playback: which, from when and until when
+   * (performance.now()), and the question it put on the message line. */
+  confirm?: { id: string; since: number; until: number; question: string };
   /** The screen's show state (a pending j, the beat grid). */
   readonly show: ShowControls;
   /** The operator actions every key goes through (shared with any other surface). */
@@ -50,12 +65,20 @@ export class PlaySession {
     this.#song = song;
     this.control = ControlSurface.for(player);
     this.show = new ShowControls(this);
+    this.selected = firstMusicTrack(player);
   }
 
   /** The song's title and markers: with a setlist, the setlist's current song. */
   get song(): LoadedSong {
     if (!this.player.setlist) return this.#song;
     return { title: this.player.title, markers: this.player.markers };
+  }
+
+  /** Ends a question whose window has passed, and takes it off the message line. */
+  expirePrompt(now = performance.now()): void {
+    if (!this.confirm || now <= this.confirm.until) return;
+    if (this.message === this.confirm.question) this.message = "";
+    this.confirm = undefined;
   }
 
   /** The selected track, if there is one. */

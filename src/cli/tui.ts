@@ -35,6 +35,7 @@ export async function runScreen(session: PlaySession): Promise<Deno.Signal | und
     session.player.metering = true;
     const draw = () => {
       session.show.sync(); // a setlist transition may have changed the song
+      session.expirePrompt();
       const { columns, rows } = terminal.size;
       terminal.draw(frameText(frameLines(session, columns, rows), columns, rows));
     };

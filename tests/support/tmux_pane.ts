@@ -54,6 +54,13 @@ export class Pane {
     await this.tmux("send-keys", "-t", "main", ...names);
   }
 
+  /** A second press of a key that asked for one: the player ignores a repeat sooner than
+   * 150 ms as a bounce, so a person's pause comes first. */
+  async pressAgain(...names: string[]): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await this.keys(...names);
+  }
+
   /** The pane's text now. */
   capture(): Promise<string> {
     return this.tmux("capture-pane", "-p", "-t", "main");
@@ -85,7 +92,7 @@ export class Pane {
       "the exit, or the question",
     );
     if (/exit=\d+/.test(screen)) return screen;
-    await this.keys("q");
+    await this.pressAgain("q");
     return await this.waitFor((s) => /exit=\d+/.test(s), "the exit status");
   }
 

@@ -1,0 +1,102 @@
+/**
+ * Stage safety on the keys (issue 23): while a song plays, every key that ends or moves the music
+ * (`.` stop, Home, Ctrl-C, q) asks for a second press, and only a second press 150 ms to 2 s after
+ * the first confirms, so a bounce or a held key never does. `[`/`]` move on the bar like `j`. The
+ * selection starts on the first music stem, never the click. Driven in a real terminal (tmux).
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { writeDemoSong } from "../src/cli/demo_song.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { Pane } from "./support/tmux_pane.ts";
+
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+
+async function withDemo(fn: (pane: Pane) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const pane = new Pane(100, 30);
+  try {
+    await writeDemoSong(dir);
+    await pane.start(dir);
+    await pane.type(`${Deno.execPath()} run -A ${CLI} play . --backend null; echo "exit=$?"`, true);
+    await pane.waitFor((s) => s.includes("> PLAYING"), "playing");
+    await fn(pane);
+  } finally {
+    await pane.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const stopName = "tui stage keys: . and Home ask while playing; a bounce never confirms";
+Deno.test({
+  name: stopName,
+  ignore: ignoreWithout("tmux", stopName),
+  async fn() {
+    requireTool("tmux", stopName);
+    await withDemo(async (pane) => {
+      // The selection starts on the first music stem (Bass), not on the click.
+      let screen = await pane.capture();
+      assert.match(screen, /^ {2}> +2 +Bass/m, `selection not on Bass:\n${screen}`);
+
+      // Two dots in one burst (a bounce): a question, never a stop.
+      await pane.keys(".", ".");
+      screen = await pane.waitFor((s) => s.includes("press . again"), ". asks");
+      assert.match(screen, /> stop\? the song is playing: press \. again within 2 s/);
+      await sleep(400);
+      assert.match(await pane.capture(), /> PLAYING/, "a bounce stopped the song");
+      // The question expires with its window: its line goes.
+      await pane.waitFor((s) => !s.includes("press . again"), "the question to expire");
+      await pane.keys("Home");
+      screen = await pane.waitFor((s) => s.includes("press Home again"), "Home asks");
+      assert.match(screen, /> PLAYING/);
+      await sleep(300);
+      await pane.keys("Home");
+      await pane.waitFor((s) => /> to start/.test(s), "Home confirmed");
+      await pane.keys(".");
+      await pane.waitFor((s) => s.includes("press . again"), ". asks");
+      await sleep(300);
+      await pane.keys(".");
+      await pane.waitFor((s) => s.includes("[] STOPPED"), "stopped after the second press");
+      // Not playing, . acts at once.
+      await pane.keys("Space");
+      await pane.waitFor((s) => s.includes("> PLAYING"), "playing again");
+      await pane.quit();
+    });
+  },
+});
+
+const interruptName = "tui stage keys: one Ctrl-C asks and plays on; a second one exits 130";
+Deno.test({
+  name: interruptName,
+  ignore: ignoreWithout("tmux", interruptName),
+  async fn() {
+    requireTool("tmux", interruptName);
+    await withDemo(async (pane) => {
+      await pane.keys("C-c");
+      let screen = await pane.waitFor((s) => s.includes("again within 2 s"), "Ctrl-C asks");
+      assert.match(screen, /> quit\? the song is playing: press Ctrl-C or q again within 2 s/);
+      assert.match(screen, /> PLAYING/);
+      await sleep(300);
+      await pane.keys("C-c");
+      screen = await pane.waitFor((s) => /exit=\d+/.test(s), "the exit");
+      assert.match(screen, /exit=130/);
+    });
+  },
+});
+
+const barName = "tui stage keys: ] schedules the next marker on the bar, like j";
+Deno.test({
+  name: barName,
+  ignore: ignoreWithout("tmux", barName),
+  async fn() {
+    requireTool("tmux", barName);
+    await withDemo(async (pane) => {
+      await pane.keys("]");
+      const screen = await pane.waitFor((s) => /> jump to 2 Verse at bar/.test(s), "] on the bar");
+      assert.match(screen, /> PLAYING/);
+      await pane.quit();
+    });
+  },
+});
