@@ -15,6 +15,7 @@ import {
   StemplayError,
 } from "../mod.ts";
 import { healthLine } from "../src/cli/health_line.ts";
+import { waitFor } from "./support/wait.ts";
 import {
   assertUntouched,
   playerPlayingOldSong,
@@ -214,4 +215,14 @@ Deno.test("levels: the health line says which outputs clipped, and nothing while
   assert.doesNotMatch(healthLine(health, 0), /CLIPPED/);
   const line = healthLine({ ...health, clipped: [0, 0, 1024, 7] }, 0);
   assert.match(line, /^health: ok .*CLIPPED out 3: 1024, out 4: 7$/);
+});
+
+Deno.test("levels: a device player's health counts clipping too (null backend)", async () => {
+  await using player = await Player.open({ backend: "null", channels: 2, blockFrames: BLOCK });
+  player.addTrack([dc(0.5, 48000)], { name: "hot", gainDb: MAX_GAIN_DB, route: [2] });
+  assert.equal(player.health.status, "ok");
+  assert.deepEqual(player.health.clipped, [0, 0]);
+  player.play();
+  await waitFor("output 2 to clip", () => player.health.clipped[1] > 0);
+  assert.equal(player.health.clipped[0], 0);
 });
