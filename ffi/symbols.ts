@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -452,6 +452,15 @@ export const symbols = {
     parameters: [
       "pointer", // sp_engine *engine
       "buffer", // float *out
+      "u32", // uint32_t count
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_output_clipped_read(const sp_engine *engine, uint64_t *out, uint32_t count) */
+  sp_output_clipped_read: {
+    parameters: [
+      "pointer", // const sp_engine *engine
+      "buffer", // uint64_t *out
       "u32", // uint32_t count
     ],
     result: "i32",

@@ -388,8 +388,18 @@ static void apply_jump(sp_engine *engine) {
     rescan_if_needed(engine);
 }
 
-/* Master gain times each output's own gain (its bus's level) ramps across the block; output
- * is interleaved. Returns the highest master gain applied, for the track meters. */
+/* Full scale and no further: gain stages multiply (up to +12 dB each), so whatever the gains
+ * and however many tracks sum, the device never gets more than +/-1.0 (in-ears). Branch-free:
+ * the two selects compile to min/max. A NaN plays as 0. */
+static inline float full_scale(float x) {
+    const float number = x == x ? x : 0.0f;
+    const float below = number < 1.0f ? number : 1.0f;
+    return below > -1.0f ? below : -1.0f;
+}
+
+/* Master gain times each output's own gain (its bus's level) ramps across the block, then each
+ * sample is clamped to full scale, the clamped ones counted per output; output is interleaved.
+ * Returns the highest master gain applied, for the track meters. */
 static float write_output(sp_engine *engine, float *out, uint32_t frames) {
     const float master = atomic_load_explicit(&engine->master_gain, RELAXED);
     const float master_start = engine->master_applied;
@@ -402,12 +412,26 @@ static float write_output(sp_engine *engine, float *out, uint32_t frames) {
         const float step = (target - start) / (float)frames;
         engine->output_applied[o] = own;
         const float *src = engine->mix + (size_t)o * engine->block_frames;
+        uint32_t clipped = 0;
         if (start == target) {
-            for (uint32_t i = 0; i < frames; i++) out[(size_t)i * outputs + o] = src[i] * target;
+            for (uint32_t i = 0; i < frames; i++) {
+                const float sample = src[i] * target;
+                const float sent = full_scale(sample);
+                clipped += sent != sample; /* a NaN too: it never equals itself */
+                out[(size_t)i * outputs + o] = sent;
+            }
         } else {
             for (uint32_t i = 0; i < frames; i++) {
-                out[(size_t)i * outputs + o] = src[i] * (start + step * (float)(i + 1));
+                const float sample = src[i] * (start + step * (float)(i + 1));
+                const float sent = full_scale(sample);
+                clipped += sent != sample;
+                out[(size_t)i * outputs + o] = sent;
             }
+        }
+        if (clipped > 0) {
+            /* The audio side is the only writer: a plain add, published with a relaxed store. */
+            const uint64_t total = atomic_load_explicit(&engine->output_clipped[o], RELAXED);
+            atomic_store_explicit(&engine->output_clipped[o], total + clipped, RELAXED);
         }
         if (meters) {
             float peak = 0.0f;

@@ -561,7 +561,7 @@ SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out) {
 
 SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(gain == gain && gain >= 0.0f && gain <= 1000.0f, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(gain == gain && gain >= 0.0f && gain <= SP_MAX_GAIN, SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&engine->master_gain, gain, memory_order_relaxed);
     return SP_OK;
 }

@@ -388,6 +388,9 @@ struct sp_engine {
     _Atomic int32_t output_protected[SP_MAX_CHANNELS];
     float output_applied[SP_MAX_CHANNELS];
     _Atomic float output_peak[SP_MAX_CHANNELS]; /* audio -> control, with the meters on */
+    /* audio -> control: samples clamped to [-1, 1] per output, a running total (only the
+     * audio side writes it). */
+    _Atomic uint64_t output_clipped[SP_MAX_CHANNELS];
 
     sp_monitor monitor;
     sp_show show;

@@ -27,9 +27,13 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 6u
+#define SP_ABI_VERSION 7u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
+/* Every gain stage's ceiling: +12 dB, 10^(12/20) (musicians wear in-ears). The setters refuse
+ * more with SP_ERROR_INVALID_ARGUMENT; MAX_GAIN in src/engine/levels.ts is the same number. */
+#define SP_MAX_GAIN_DB 12u
+#define SP_MAX_GAIN 3.981071705534972f
 #define SP_MONITOR_SLOTS 4096u    /* power of two */
 #define SP_DEFAULT_BLOCK_FRAMES 2048u
 #define SP_DEFAULT_TRACK_CAPACITY 128u
@@ -187,6 +191,8 @@ SP_API sp_result sp_engine_backend_name(const sp_engine *engine, char *out, uint
 /* out: SP_STATUS_COUNT values, all from the same block (one snapshot). Lock-free; safe at any
  * rate. */
 SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out);
+/* 0 .. SP_MAX_GAIN, ramped across the next block. Every output is then clamped to [-1, 1]
+ * (see sp_output_clipped_read). */
 SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain);
 /* Runs exactly the callback's code for `frames` frames into `out` (interleaved, channels
  * wide), in chunks of block_frames like a device would. Offline engines only. */
@@ -292,20 +298,26 @@ SP_API sp_result sp_track_deactivate(sp_engine *engine, uint32_t slot);
  * Offline engines return SP_OK at once: a silent slot is freed then; a sounding one once the
  * next sp_render has ramped it out (at the next attach or release, or with the engine). */
 SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot);
+/* 0 .. SP_MAX_GAIN. */
 SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain);
 SP_API sp_result sp_track_set_mute(sp_engine *engine, uint32_t slot, int32_t muted);
 SP_API sp_result sp_track_set_solo(sp_engine *engine, uint32_t slot, int32_t solo);
 /* buses.c. A protected track (on the in-ears bus) is never silenced by another track's solo. */
 SP_API sp_result sp_track_set_protected(sp_engine *engine, uint32_t slot, int32_t on);
-/* An output's own gain (a bus's level), ramped across the next block like every gain. output
- * counts from 0. */
+/* An output's own gain (a bus's level), 0 .. SP_MAX_GAIN, ramped across the next block like
+ * every gain. output counts from 0. */
 SP_API sp_result sp_output_set_gain(sp_engine *engine, uint32_t output, float gain);
 /* A protected output keeps its level through show fades (sp_transport_fade). */
 SP_API sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int32_t on);
 /* Each output's highest peak since the last read (with the meters on), out[0 .. count). */
 SP_API sp_result sp_output_peaks_read(sp_engine *engine, float *out, uint32_t count);
-/* gains: channels x outputs (row per track channel), count must equal that product.
- * Routing and pan are resolved into this matrix by the caller. */
+/* Samples the callback clamped to [-1, 1] on each output since the engine was made (a NaN
+ * counts and plays as 0), out[0 .. count); outputs past the engine's channels read 0. The
+ * clamp comes after the master gain, so the device never gets more than full scale. */
+SP_API sp_result sp_output_clipped_read(const sp_engine *engine, uint64_t *out, uint32_t count);
+/* gains: channels x outputs (row per track channel), count must equal that product, each
+ * within -SP_MAX_GAIN .. SP_MAX_GAIN. Routing and pan are resolved into this matrix by the
+ * caller. */
 SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const float *gains,
                                     uint32_t count);
 

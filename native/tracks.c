@@ -197,7 +197,7 @@ SP_API sp_result sp_track_release(sp_engine *engine, uint32_t slot) {
 SP_API sp_result sp_track_set_gain(sp_engine *engine, uint32_t slot, float gain) {
     sp_slot *s = slot_in_use(engine, slot);
     SP_CHECK(s != NULL, SP_ERROR_SLOT);
-    SP_CHECK(gain == gain && gain >= 0.0f && gain <= 1000.0f, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(gain == gain && gain >= 0.0f && gain <= SP_MAX_GAIN, SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&s->gain, gain, RELAXED);
     return SP_OK;
 }
@@ -223,7 +223,7 @@ SP_API sp_result sp_track_set_route(sp_engine *engine, uint32_t slot, const floa
     SP_CHECK(gains != NULL, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(count == s->source.channels * engine->channels, SP_ERROR_INVALID_ARGUMENT);
     for (uint32_t k = 0; k < count; k++) {
-        SP_CHECK(gains[k] == gains[k] && gains[k] >= -1000.0f && gains[k] <= 1000.0f,
+        SP_CHECK(gains[k] == gains[k] && gains[k] >= -SP_MAX_GAIN && gains[k] <= SP_MAX_GAIN,
                  SP_ERROR_INVALID_ARGUMENT);
     }
     for (uint32_t k = 0; k < count; k++) atomic_store_explicit(&s->route[k], gains[k], RELAXED);

@@ -298,7 +298,7 @@ Deno.test("every kind of manifest schema error is MANIFEST naming the key path",
       [
         "gainDb too loud",
         (m) => (m.tracks[0].gainDb = 80, m),
-        /tracks\[1\]\.gainDb: must be from -200 to 60 dB, got 80/,
+        /tracks\[1\]\.gainDb: must be from -200 to \+12 dB .*got 80/,
       ],
       [
         "gain and gainDb",
@@ -308,7 +308,7 @@ Deno.test("every kind of manifest schema error is MANIFEST naming the key path",
       [
         "gain negative",
         (m) => (m.tracks[0].gain = -1, m),
-        /tracks\[1\]\.gain: must be from 0 to 1000/,
+        /tracks\[1\]\.gain: must be from 0 to 3\.981 \(-inf to \+12 dB\)/,
       ],
       [
         "pan out of range",

@@ -12,6 +12,7 @@ import {
   STATE,
   STATUS,
 } from "../src/engine/native_constants.ts";
+import { MAX_GAIN, MAX_GAIN_DB } from "../src/engine/levels.ts";
 
 const header = await Deno.readTextFile(new URL("../native/stemplay.h", import.meta.url));
 const code = header.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
@@ -78,4 +79,12 @@ Deno.test("native constants: monitor sizes and indices, and the declick length, 
 Deno.test("native constants: a streamed file's info indices and length match stemplay.h", () => {
   // A 4-slot array for its 5 values let C write 8 bytes past a JS buffer on every streamed load.
   assertGroup("SP_FILE_INFO_", FILE_INFO);
+});
+
+Deno.test("native constants: the gain ceiling in C is MAX_GAIN_DB and MAX_GAIN", () => {
+  assert.equal(MAX_GAIN_DB, constants.get("SP_MAX_GAIN_DB"));
+  const literal = /#define\s+SP_MAX_GAIN\s+([\d.]+)f\b/.exec(code)?.[1];
+  assert.ok(literal, "SP_MAX_GAIN parsed from stemplay.h");
+  // C compares the float it gets with this float literal: both must round alike.
+  assert.equal(Math.fround(Number(literal)), Math.fround(MAX_GAIN));
 });

@@ -139,6 +139,25 @@ oscTest("osc: track and bus addresses reach the player", async () => {
 });
 
 oscTest(
+  "osc: a bus gain above +12 dB is refused naming the range, the in-ears unchanged",
+  async () => {
+    await withOsc(async ({ player, send, dump, osc }) => {
+      const inEars = player.bus("in-ears");
+      inEars.gainDb = -6;
+      // Linear 1000 (+60 dB), unauthenticated: answered with the range, never applied.
+      await send("/stemplay/bus/gain", "sf", "in-ears", "1000");
+      const line = await dump.waitFor(/^\/stemplay\/error s "\/stemplay\/bus\/gain: /);
+      assert.match(line, /\+12 dB/);
+      assert.equal(osc.errors, 1);
+      assert.ok(Math.abs(inEars.gainDb + 6) < 1e-9, `in-ears at ${inEars.gainDb} dB`);
+      // The same surface still sets a gain within the range.
+      await send("/stemplay/bus/gain", "sf", "in-ears", "2");
+      await waitFor("in-ears at 2", () => Math.abs(inEars.gain - 2) < 1e-6);
+    });
+  },
+);
+
+oscTest(
   "osc: a subscriber gets the status at once and every change; /stemplay/status answers the sender",
   async () => {
     await withOsc(async ({ player, send, dump, osc }) => {

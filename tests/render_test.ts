@@ -96,6 +96,9 @@ Deno.test("render: gains, pan law and routing to 4 outputs match the reference",
   player.play();
   model.play();
   assertClose(player.render(10000), model.render(10000), "mix");
+  // Output 4 sums four tracks past full scale: clamped, and counted like the model counts.
+  assert.ok(model.clipped[3] > 0, "the rig clips output 4");
+  assert.deepEqual(player.health.clipped, model.clipped);
   await player.close();
 });
 

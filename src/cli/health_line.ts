@@ -10,7 +10,7 @@ import type { PlayerHealth } from "../engine/device_recovery.ts";
 /** One line for `health`, with retry times counted from `now` (ms since the epoch). */
 export function healthLine(health: PlayerHealth, now: number): string {
   const counts = `losses ${health.losses}  recoveries ${health.recoveries}  ` +
-    `overruns ${health.overruns}  starved ${health.starved}`;
+    `overruns ${health.overruns}  starved ${health.starved}${clippedText(health.clipped)}`;
   if (health.status === "ok") {
     const last = health.lastError && health.losses > 0
       ? `  last loss ${new Date(health.lastError.time).toLocaleTimeString()}`
@@ -31,4 +31,11 @@ export function starvedLine(starved: number): string | undefined {
   if (starved === 0) return undefined;
   return `!! starved ${starved} track-blocks: streamed audio came late and played as silence ` +
     `(a slow disk or a busy machine; raise streaming.lookAheadSeconds in stemplay.json)`;
+}
+
+/** "  CLIPPED out 3: 1024, out 4: 7" for the outputs the callback clamped to full scale (the
+ * gains are too hot: the musicians hear distortion); "" while none has. */
+export function clippedText(clipped: readonly number[] = []): string {
+  const hot = clipped.flatMap((count, index) => count > 0 ? [`out ${index + 1}: ${count}`] : []);
+  return hot.length === 0 ? "" : `  CLIPPED ${hot.join(", ")}`;
 }

@@ -16,6 +16,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
+import { GAIN_DB_RANGE, GAIN_RANGE, gainDbInRange, gainInRange } from "../engine/levels.ts";
 import { JUMP_AT, type JumpAt } from "../show/show.ts";
 import { isObject } from "../util/json_value.ts";
 
@@ -131,8 +132,9 @@ export interface LocateAction {
   /** The marker: its number from 1, or its name. */
   marker: "next" | "previous" | MarkerRef;
 }
-/** A track's level: exactly one of `gain` (linear, 0..1000), `gainDb`, `stepDb` (relative;
- * stepping below -60 dB gives silence) or `reset` (back to the gain the song gave it). */
+/** A track's level: exactly one of `gain` (linear, 0..MAX_GAIN), `gainDb` (at most +12),
+ * `stepDb` (relative; stepping below -60 dB gives silence, above +12 dB stays at +12) or
+ * `reset` (back to the gain the song gave it). */
 export interface TrackGainAction {
   /** The action. */
   type: "trackGain";
@@ -166,7 +168,8 @@ export interface SoloAction {
   /** On (true) or off (false); omitted: toggles. */
   on?: boolean;
 }
-/** A bus's own level (e.g. the in-ears): `gain` (linear) or `gainDb`. */
+/** A bus's own level (e.g. the in-ears): `gain` (linear, 0..MAX_GAIN) or `gainDb` (at most
+ * +12). */
 export interface BusGainAction {
   /** The action. */
   type: "busGain";
@@ -305,6 +308,18 @@ function checkBoolean(type: string, key: string, value: unknown): void {
   }
 }
 
+/** A level: "gain" linear from 0 to MAX_GAIN, "gainDb" a finite number up to +12 dB (the
+ * ceiling of every gain stage, src/engine/levels.ts), refused naming the range. */
+function checkLevel(type: string, key: "gain" | "gainDb", value: unknown): void {
+  if (value === undefined) return;
+  if (key === "gain" && !gainInRange(value)) {
+    refuse(`${type}: "gain" must be a number from ${GAIN_RANGE}, got ${describe(value)}`);
+  }
+  if (key === "gainDb" && !(gainDbInRange(value) && Number.isFinite(value))) {
+    refuse(`${type}: "gainDb" must be a number ${GAIN_DB_RANGE}, got ${describe(value)}`);
+  }
+}
+
 /** Exactly one of `keys` present. */
 function checkOneOf(type: string, action: Record<string, unknown>, keys: string[]): void {
   const given = keys.filter((key) => action[key] !== undefined);
@@ -380,11 +395,8 @@ export function validateAction(value: unknown): Action {
     case "trackGain":
       checkRef(type, "track", v.track);
       checkOneOf(type, v, ["gain", "gainDb", "stepDb", "reset"]);
-      checkNumber(type, "gain", v.gain, 0, 1000);
-      checkNumber(type, "gainDb", v.gainDb, -Infinity, 60);
-      if (v.gainDb !== undefined && typeof v.gainDb !== "number") {
-        refuse(`trackGain: "gainDb" must be a number, got ${describe(v.gainDb)}`);
-      }
+      checkLevel(type, "gain", v.gain);
+      checkLevel(type, "gainDb", v.gainDb);
       checkNumber(type, "stepDb", v.stepDb, -60, 60);
       if (v.reset !== undefined && v.reset !== true) {
         refuse(`trackGain: "reset" must be true, got ${describe(v.reset)}`);
@@ -400,10 +412,8 @@ export function validateAction(value: unknown): Action {
         refuse(`busGain: "bus" must be a bus name, got ${describe(v.bus)}`);
       }
       checkOneOf(type, v, ["gain", "gainDb"]);
-      checkNumber(type, "gain", v.gain, 0, 1000);
-      if (v.gainDb !== undefined && (typeof v.gainDb !== "number" || Number.isNaN(v.gainDb))) {
-        refuse(`busGain: "gainDb" must be a number, got ${describe(v.gainDb)}`);
-      }
+      checkLevel(type, "gain", v.gain);
+      checkLevel(type, "gainDb", v.gainDb);
       break;
     case "latencyMonitor":
       checkBoolean(type, "on", v.on);

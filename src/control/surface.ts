@@ -11,6 +11,7 @@ import { StemplayError } from "../errors.ts";
 import type { Player } from "../engine/player.ts";
 import type { Track } from "../engine/track.ts";
 import { dbToGain } from "../engine/track.ts";
+import { MAX_GAIN_DB } from "../engine/levels.ts";
 import { barBeatAt, beatGrid } from "../songs/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
@@ -29,8 +30,9 @@ export const DEFAULT_FADE_SECONDS = 4;
 const DEFAULT_COUNT_IN_BARS = 1;
 /** Lowest gain a `stepDb` goes to before it silences the track. */
 const MIN_STEP_GAIN_DB = -60;
-/** Highest gain a `stepDb` goes to. */
-const MAX_STEP_GAIN_DB = 24;
+/** Highest gain a `stepDb` goes to: the ceiling of every gain (levels.ts), so pressing "up"
+ * again at the top stays there. */
+const MAX_STEP_GAIN_DB = MAX_GAIN_DB;
 
 function fail(code: string, message: string): never {
   throw new StemplayError(code, message);

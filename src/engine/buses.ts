@@ -17,7 +17,8 @@ import { StemplayError } from "../errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { defaultRoute, type Routing } from "./routing.ts";
-import { checkGain, gainFromDb, gainToDb, type TrackOptions } from "./track.ts";
+import type { TrackOptions } from "./track.ts";
+import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
 
 /** One bus of a rig profile. */
 export interface BusOptions {
@@ -162,7 +163,9 @@ export class Bus {
     }
   }
 
-  /** The bus's own level, linear (1 = unity), ramped like every gain. */
+  /** The bus's own level, linear (1 = unity), 0 .. MAX_GAIN (+12 dB), ramped like every gain.
+   * @throws {StemplayError} "INVALID_ARGUMENT" above that, or for NaN or Infinity; the gain
+   * stays as it was */
   get gain(): number {
     return this.#gain;
   }
@@ -180,12 +183,12 @@ export class Bus {
     this.#gain = value;
   }
 
-  /** The bus's level in dB. */
+  /** The bus's level in dB, at most +12 (MAX_GAIN_DB). */
   get gainDb(): number {
     return gainToDb(this.#gain);
   }
   set gainDb(value: number) {
-    this.gain = gainFromDb(value);
+    this.gain = gainFromDb(value, `bus "${this.name}" gainDb`);
   }
 
   /** "1-2", "3", "1+3". */

@@ -39,6 +39,10 @@ export interface PlayerHealth {
   /** Track-blocks in which a streamed track had no audio ready and played silence, since the
    * player opened (0 without streaming). */
   starved: number;
+  /** Per output (index 0 is output 1): samples clamped to ±1.0 since the player opened. The
+   * callback clamps every output after the master gain, so the device never gets more than
+   * full scale; a count that grows means the gains are too hot. */
+  clipped: number[];
   /** The last loss or failed retry, with its wall-clock time (ms since the epoch). */
   lastError: { message: string; time: number } | null;
   /** While recovering: when the next retry starts (ms since the epoch); otherwise null. */
@@ -67,6 +71,8 @@ export interface RecoveryHost {
   overruns(): number;
   /** Track-blocks a streamed track starved (silent) since the player opened. */
   starved?(): number;
+  /** Samples clamped to full scale per output since the player opened. */
+  clipped?(): number[];
   seekFrames(frame: number): void;
   play(): void;
   pause(): void;
@@ -134,6 +140,7 @@ export class DeviceRecovery {
       recoveries: this.#recoveries,
       overruns: this.#host.overruns(),
       starved: this.#host.starved?.() ?? 0,
+      clipped: this.#host.clipped?.() ?? [],
       lastError: this.#lastError,
       nextRetryAt: this.#lost ? this.#nextRetryAt : null,
     };

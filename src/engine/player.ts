@@ -15,6 +15,7 @@ import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { packPlanar, planarAudio } from "../sources/planar.ts";
 import { initialGain, type Track, type TrackOptions } from "./track.ts";
+import { checkGain } from "./levels.ts";
 import { TrackSlots, type TrackSlotsHost } from "./track_slots.ts";
 import { routeMatrix } from "./routing.ts";
 import { findDevice } from "./devices.ts";
@@ -51,7 +52,7 @@ export type { PlayerOptions } from "./player_options.ts";
  * lost. */
 export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
 
-const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
+const OFFLINE_HEALTH: Omit<PlayerHealth, "clipped"> = Object.freeze({
   status: "ok",
   losses: 0,
   recoveries: 0,
@@ -462,13 +463,18 @@ export class Player extends EventTarget {
     return STATES[Number(this.#readStatus()[STATUS.state])] ?? "stopped";
   }
 
-  /** Master gain applied after the mix (1 = unity), ramped like every gain. */
+  /** Master gain applied after the mix (1 = unity), ramped like every gain: 0 .. MAX_GAIN
+   * (+12 dB). Every output is then clamped to ±1.0 (counted in `health.clipped`).
+   * @throws {StemplayError} "INVALID_ARGUMENT" above +12 dB, or for NaN or Infinity; the
+   * master gain stays as it was */
   set masterGain(gain: number) {
     this.assertOpen("set the master gain");
-    if (typeof gain !== "number" || !Number.isFinite(gain) || gain < 0 || gain > 1000) {
-      throw new StemplayError("INVALID_ARGUMENT", `masterGain must be 0 to 1000, got ${gain}`);
-    }
-    this.native.sp_engine_set_master_gain(this.engine, gain);
+    checkGain(gain, "masterGain");
+    unwrap(
+      this.native,
+      this.native.sp_engine_set_master_gain(this.engine, gain),
+      "set the master gain",
+    );
     this.#masterGain = gain;
   }
   get masterGain(): number {
@@ -561,6 +567,19 @@ export class Player extends EventTarget {
     return Number(this.#readStatus()[STATUS.starved]);
   }
 
+  /** Per output (index 0 is output 1): samples the callback clamped to ±1.0 after the master
+   * gain since the player opened (also in `health.clipped`). Empty once closed. */
+  get clippedSamples(): number[] {
+    if (this.#closed) return [];
+    const counts = new BigUint64Array(this.channels);
+    unwrap(
+      this.native,
+      this.native.sp_output_clipped_read(this.engine, counts, counts.length),
+      "read the clipped samples",
+    );
+    return Array.from(counts, Number);
+  }
+
   /** What streaming holds and costs: ring bytes, streamed tracks, the reader thread's CPU. */
   get streamStats(): StreamStats {
     this.assertOpen("read stream stats");
@@ -649,7 +668,8 @@ export class Player extends EventTarget {
    * and the last retry found it unusable), with counts and the last error. See
    * docs/device_loss.md. */
   get health(): PlayerHealth {
-    return this.#recovery?.health ?? { ...OFFLINE_HEALTH, starved: this.starvedBlocks };
+    return this.#recovery?.health ??
+      { ...OFFLINE_HEALTH, starved: this.starvedBlocks, clipped: this.clippedSamples };
   }
 
   /** What recovery may do to the player. */
@@ -667,6 +687,7 @@ export class Player extends EventTarget {
       blocks: () => player.#readStatus()[STATUS.blocks],
       overruns: () => player.latencyMonitor ? player.#monitorReader?.read().overruns ?? 0 : 0,
       starved: () => player.starvedBlocks,
+      clipped: () => player.clippedSamples,
       seekFrames: (frame) => player.seekFrames(frame),
       play: () => player.play(),
       pause: () => player.pause(),

@@ -16,6 +16,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
+import { gainInRange, MAX_GAIN, MAX_GAIN_DB } from "./levels.ts";
 
 /** How a track reaches the outputs. */
 export interface Routing {
@@ -131,10 +132,18 @@ function fillFromGains(
       );
     }
     row.forEach((gain, output) => {
-      if (typeof gain !== "number" || !Number.isFinite(gain) || Math.abs(gain) > 1000) {
+      if (typeof gain !== "number" || !Number.isFinite(gain)) {
         throw new StemplayError(
           "ROUTE",
           `routeGains[${channel}][${output}] must be a finite number, got ${gain}`,
+        );
+      }
+      // Each entry is a gain stage like any other: at most +12 dB either polarity.
+      if (!gainInRange(gain, true)) {
+        throw new StemplayError(
+          "INVALID_ARGUMENT",
+          `routeGains[${channel}][${output}] must be from -${MAX_GAIN.toFixed(3)} to ` +
+            `${MAX_GAIN.toFixed(3)} (+${MAX_GAIN_DB} dB either polarity), got ${gain}`,
         );
       }
       matrix[channel * outputs + output] = gain;

@@ -9,15 +9,16 @@ import { StemplayError } from "../errors.ts";
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
+import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
 import type { TrackSource } from "../sources/decode.ts";
 
 /** How a track starts out. Every field is optional. */
 export interface TrackOptions {
   /** Shown in UIs and used to find the track; defaults to "track N" or the file's name. */
   name?: string;
-  /** Linear gain, 0 .. 1000 (1 = unity). */
+  /** Linear gain, 0 .. MAX_GAIN (3.981, +12 dB; 1 = unity). */
   gain?: number;
-  /** Gain in dB; wins over `gain` when both are given. */
+  /** Gain in dB, at most +12 (MAX_GAIN_DB); wins over `gain` when both are given. */
   gainDb?: number;
   /** -1 (left) .. 1 (right); see the routing rules in src/engine/routing.ts. */
   pan?: number;
@@ -27,7 +28,8 @@ export interface TrackOptions {
   solo?: boolean;
   /** Output numbers from 1, e.g. `[3]` for a click on output 3, `[1, 2]` for a stereo pad. */
   route?: number[];
-  /** Explicit gains, one row per track channel, one gain per device output. */
+  /** Explicit gains, one row per track channel, one gain per device output, each within
+   * ±MAX_GAIN (+12 dB; negative inverts polarity). */
   routeGains?: number[][];
   /** The bus it plays on (see src/engine/buses.ts), e.g. "in-ears": its outputs, unless `route`
    * (within the bus) says otherwise. */
@@ -47,34 +49,7 @@ export interface TrackHost {
   detach(track: Track): Promise<void>;
 }
 
-/** Converts dB to a linear gain. */
-export function dbToGain(db: number): number {
-  return Math.pow(10, db / 20);
-}
-
-/** Converts a linear gain to dB (-Infinity for 0). */
-export function gainToDb(gain: number): number {
-  return 20 * Math.log10(gain);
-}
-
-/** A linear gain from 0 to 1000, checked; `what` names it in the error. */
-export function checkGain(gain: number, what = "gain"): number {
-  if (typeof gain !== "number" || !Number.isFinite(gain) || gain < 0 || gain > 1000) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      `${what} must be a number from 0 to 1000, got ${gain}`,
-    );
-  }
-  return gain;
-}
-
-/** A gain in dB as linear, checked to be a number (the linear gain is checked by its setter). */
-export function gainFromDb(db: number): number {
-  if (typeof db !== "number" || Number.isNaN(db)) {
-    throw new StemplayError("INVALID_ARGUMENT", `gainDb must be a number, got ${db}`);
-  }
-  return dbToGain(db);
-}
+export { checkGain, dbToGain, gainFromDb, gainToDb } from "./levels.ts";
 
 /** The starting gain from options, checked. */
 export function initialGain(options: TrackOptions): number {
@@ -166,23 +141,26 @@ export class Track {
     return this.#removed;
   }
 
-  /** Linear gain (1 = unity). */
+  /** Linear gain (1 = unity), 0 .. MAX_GAIN (+12 dB).
+   * @throws {StemplayError} "INVALID_ARGUMENT" above that, or for NaN or Infinity; the gain
+   * stays as it was */
   get gain(): number {
     return this.#gain;
   }
   set gain(value: number) {
     this.#check("set gain");
-    const gain = checkGain(value);
+    const gain = checkGain(value, `track "${this.#name}" gain`);
     this.#send("set gain", this.#host.native.sp_track_set_gain(this.#host.engine, this.slot, gain));
     this.#gain = gain;
   }
 
-  /** Gain in dB. */
+  /** Gain in dB, at most +12 (MAX_GAIN_DB).
+   * @throws {StemplayError} "INVALID_ARGUMENT" above that, or for NaN; the gain stays as it was */
   get gainDb(): number {
     return gainToDb(this.#gain);
   }
   set gainDb(value: number) {
-    this.gain = gainFromDb(value);
+    this.gain = gainFromDb(value, `track "${this.#name}" gainDb`);
   }
 
   /** Muted: silent, but still playing in time. */
@@ -234,7 +212,9 @@ export class Track {
     this.#routeGains = undefined;
   }
 
-  /** Explicit gain matrix, one row per channel, one gain per output. */
+  /** Explicit gain matrix, one row per channel, one gain per output, each within ±MAX_GAIN.
+   * @throws {StemplayError} "INVALID_ARGUMENT" for an entry outside that (the routing stays
+   * as it was), "ROUTE" for a matrix of the wrong shape */
   get routeGains(): number[][] | undefined {
     return this.#routeGains?.map((row) => [...row]);
   }

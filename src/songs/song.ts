@@ -14,6 +14,7 @@ import { StemplayError } from "../errors.ts";
 import type { TrackOptions } from "../engine/track.ts";
 import { parseTempo, type TempoSegment } from "./tempo.ts";
 import { guessBus } from "../engine/buses.ts";
+import { GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
 import { describeJsonError } from "../util/json_position.ts";
 import { didYouMean } from "../util/did_you_mean.ts";
 
@@ -495,10 +496,12 @@ function checkTrack(
     invalid(manifest, `${keyPath}.gain`, "give gainDb or gain, not both");
   }
   if (track.gainDb !== undefined) {
-    // +60 dB is the engine's linear limit of 1000; -Infinity is written as "muted".
-    options.gainDb = check.number(`${keyPath}.gainDb`, track.gainDb, -200, 60, " dB");
+    // -Infinity is written as "muted"; the top is the ceiling of every gain stage.
+    options.gainDb = checkLevel(check, `${keyPath}.gainDb`, track.gainDb, "dB");
   }
-  if (track.gain !== undefined) options.gain = check.number(`${keyPath}.gain`, track.gain, 0, 1000);
+  if (track.gain !== undefined) {
+    options.gain = checkLevel(check, `${keyPath}.gain`, track.gain, "linear");
+  }
   if (track.pan !== undefined) options.pan = check.number(`${keyPath}.pan`, track.pan, -1, 1);
   if (track.muted !== undefined) options.muted = check.boolean(`${keyPath}.muted`, track.muted);
   if (track.solo !== undefined) options.solo = check.boolean(`${keyPath}.solo`, track.solo);
@@ -531,10 +534,33 @@ function checkTrack(
           `needs ${outputs} gains (one per device output), got ${gains.length}`,
         );
       }
-      return gains.map((gain, output) => check.number(`${at}[${output}]`, gain, -1000, 1000));
+      return gains.map((gain, output) => checkLevel(check, `${at}[${output}]`, gain, "signed"));
     });
   }
   return { file, keyPath, options };
+}
+
+/** A gain in a song file, within the ceiling of every gain stage (+12 dB, MAX_GAIN_DB): in dB
+ * (from -200), linear (from 0), or a routeGains entry (either polarity). */
+function checkLevel(
+  check: Checker,
+  keyPath: string,
+  value: unknown,
+  kind: "dB" | "linear" | "signed",
+): number {
+  const gain = check.number(keyPath, value, -Infinity, Infinity);
+  const range = kind === "dB"
+    ? `from -200 to +${MAX_GAIN_DB} dB`
+    : kind === "linear"
+    ? `from ${GAIN_RANGE}`
+    : `from -${MAX_GAIN.toFixed(3)} to ${MAX_GAIN.toFixed(3)} (+${MAX_GAIN_DB} dB either polarity)`;
+  const ok = kind === "dB"
+    ? gain >= -200 && gain <= MAX_GAIN_DB
+    : gainInRange(gain, kind === "signed");
+  if (!ok) {
+    invalid(check.manifest, keyPath, `must be ${range} (the ceiling of every gain), got ${gain}`);
+  }
+  return gain;
 }
 
 function checkRoute(check: Checker, keyPath: string, value: unknown, outputs: number): number[] {

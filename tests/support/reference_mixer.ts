@@ -7,7 +7,8 @@
  * - a track's first block starts at its target (no ramp from silence);
  * - transport jumps and pauses fade out over 5 ms, jump, and fade back in over 5 ms; a start
  *   from frame 0 out of silence is not faded in;
- * - when the longest track ends, the song is ended and the output is silent.
+ * - when the longest track ends, the song is ended and the output is silent;
+ * - every output sample is clamped to [-1, 1] after the master gain.
  */
 
 export interface ReferenceTrack {
@@ -26,6 +27,8 @@ export class ReferenceMixer {
   readonly fadeFrames: number;
   tracks: ReferenceTrack[] = [];
   masterGain = 1;
+  /** Samples clamped per output, as `health.clipped` counts them. */
+  readonly clipped: number[];
   #masterApplied = 1;
   #run: Run = "stop";
   #seekRequest?: number;
@@ -44,6 +47,7 @@ export class ReferenceMixer {
     readonly blockFrames: number,
   ) {
     this.fadeFrames = Math.max(1, Math.floor(sampleRate * 5 / 1000));
+    this.clipped = new Array(channels).fill(0);
   }
 
   get ended(): boolean {
@@ -118,7 +122,12 @@ export class ReferenceMixer {
         this.position++;
       }
       const master = this.#masterApplied + (this.masterGain - this.#masterApplied) * (i + 1) / n;
-      for (let o = 0; o < this.channels; o++) out[o][start + i] = sample[o] * master;
+      // Full scale and no further, after the master gain: dense mixes of these tests go past it.
+      for (let o = 0; o < this.channels; o++) {
+        const value = sample[o] * master;
+        if (Math.abs(value) > 1) this.clipped[o]++;
+        out[o][start + i] = Math.min(1, Math.max(-1, value));
+      }
     }
     this.tracks.forEach((t, k) => t.applied = targets[k]);
     this.#masterApplied = this.masterGain;
