@@ -36,6 +36,7 @@ import { controlStatus, dispatch } from "./surface.ts";
 import { type OscArg, OscProblem, readOscMessage } from "./osc_addresses.ts";
 import { OSC_LIMITS } from "./osc_limits.ts";
 import { PacketRate } from "./osc_rate.ts";
+import { countMessages } from "./osc_packet.ts";
 import { type Subscriber, Subscribers } from "./osc_subscribers.ts";
 import { listeningAddresses } from "./listening.ts";
 import { withoutPaths } from "./redact_paths.ts";
@@ -255,6 +256,14 @@ class OscSurface implements OscServer {
   }
 
   #read(packet: Uint8Array, from: dgram.RemoteInfo, answers: PacketAnswers): void {
+    if (countMessages(packet, OSC_LIMITS.messagesPerPacket) > OSC_LIMITS.messagesPerPacket) {
+      this.errors++;
+      answers.problem(
+        `more than ${OSC_LIMITS.messagesPerPacket} messages in one packet ` +
+          `(${packet.length} bytes): none of them was run`,
+      );
+      return;
+    }
     let decoded: OscPacketOutput;
     try {
       decoded = fromBuffer(packet);

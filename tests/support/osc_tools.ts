@@ -179,6 +179,23 @@ export function oscPacket(messages: TestMessage | TestMessage[]): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** A bundle (time tag "immediately") whose elements are the packets given, as bytes: bundles
+ * inside bundles. */
+export function oscBundleOf(elements: Uint8Array[]): Uint8Array {
+  const size = 16 + elements.reduce((sum, element) => sum + 4 + element.length, 0);
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode("#bundle\0"));
+  view.setUint32(12, 1);
+  let at = 16;
+  for (const element of elements) {
+    view.setInt32(at, element.length);
+    bytes.set(element, at + 4);
+    at += 4 + element.length;
+  }
+  return bytes;
+}
+
 /**
  * A UDP socket on one loopback address (127.0.0.1, or another 127.x.y.z to stand for another
  * host: Linux routes all of 127/8 to loopback) that sends raw packets and counts what comes
