@@ -305,7 +305,8 @@ oscTest("osc: an error reply names the song and the file, never a folder", async
     await send("/stemplay/goto", "i", "2");
     await waitFor("song 2", () => player.setlist?.index === 1);
     // Song 1 has lost a stem: going back to it fails, naming the file.
-    await Deno.remove(join(dir, "song1", "bass.wav"));
+    const bass = join(dir, "song1", "bass.wav");
+    await Deno.rename(bass, bass + ".away");
     await send("/stemplay/goto", "i", "1");
     const line = await dump.waitFor(/^\/stemplay\/error /);
     assert.match(
@@ -314,10 +315,16 @@ oscTest("osc: an error reply names the song and the file, never a folder", async
     );
     assert.ok(!line.includes(dir), line);
     assert.doesNotMatch(line, /stemplay-show-|song1\/|\/tmp\b/);
-    // The same through a subscriber's health words.
+    // Song 1 whole again, song 2 not: song 1 plays and the next song's error is in the
+    // health words a subscriber gets, with the file's name only.
+    await Deno.rename(bass + ".away", bass);
+    await Deno.remove(join(dir, "song2", "bass.wav"));
+    await send("/stemplay/goto", "i", "1");
+    await waitFor("song 2 failing to preload", () => player.setlist?.nextError !== undefined);
     await send("/stemplay/subscribe");
     const health = await dump.waitFor(/^\/stemplay\/health /);
-    assert.doesNotMatch(health, /stemplay-show-|song1\/|\/tmp\b/);
+    assert.match(health, /the next song cannot load: .*\bbass\.wav/);
+    assert.doesNotMatch(health, /stemplay-show-|song2\/|\/tmp\b/);
     for (const printed of dump.lines) assert.ok(!printed.includes(dir), printed);
   });
 });
