@@ -246,3 +246,22 @@ Deno.test("osc limits: at most 64 actions wait; more are refused with an error r
     }
   });
 });
+
+Deno.test("osc limits: packetsPerSecond raises the rate limit; a bad value is refused", async () => {
+  await withShow({ backend: "null" }, async (player) => {
+    await assert.rejects(
+      serveOsc(player, { port: 0, packetsPerSecond: 0 }),
+      /packetsPerSecond must be a number >= 1, got 0/,
+    );
+    await using osc = await serveOsc(player, { port: 0, packetsPerSecond: 1000 });
+    const peer = await OscPeer.start();
+    try {
+      const bytes = oscPacket(status);
+      for (let packet = 0; packet < 120; packet++) await peer.send(osc.port, bytes);
+      await waitFor("120 packets received", () => osc.received === 120);
+      assert.equal(osc.rateLimited, 0);
+    } finally {
+      await peer.close();
+    }
+  });
+});

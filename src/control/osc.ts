@@ -52,6 +52,10 @@ export interface OscOptions {
   /** Seconds a subscription lasts after its last renewal (default 60). It also ends after
    * 10 packets sent without a renewal (docs/remote.md, "Subscriptions"). */
   subscriptionSeconds?: number;
+  /** Packets a second one address may send (default 50, `OSC_LIMITS.packetsPerSecond`); more
+   * are dropped and counted. Raise it only on a network you trust, for a controller whose
+   * faders send faster (or to measure, as bench/osc_bench.ts does). */
+  packetsPerSecond?: number;
 }
 
 /** A running OSC surface. */
@@ -190,18 +194,27 @@ class OscSurface implements OscServer {
   readonly #player: Player;
   readonly #socket: dgram.Socket;
   readonly #subscribers: Subscribers;
-  readonly #rate = new PacketRate(OSC_LIMITS.packetsPerSecond, OSC_LIMITS.rateSources);
+  readonly #rate: PacketRate;
   readonly #feed: StatusFeed;
+  readonly #packetsPerSecond: number;
   #sendsInFlight = 0;
   /** Actions run one after the other, in the order they arrived. */
   #queue: Promise<void> = Promise.resolve();
   #closed?: Promise<void>;
 
-  constructor(player: Player, socket: dgram.Socket, hostname: string, subscriptionMs: number) {
+  constructor(
+    player: Player,
+    socket: dgram.Socket,
+    hostname: string,
+    subscriptionMs: number,
+    packetsPerSecond: number,
+  ) {
     this.#player = player;
     this.#socket = socket;
     this.hostname = hostname;
     this.#subscribers = new Subscribers(subscriptionMs);
+    this.#rate = new PacketRate(packetsPerSecond, OSC_LIMITS.rateSources);
+    this.#packetsPerSecond = packetsPerSecond;
     this.#feed = new StatusFeed(player, (status) => this.#publish(status));
     socket.on("message", (packet: Uint8Array, from: dgram.RemoteInfo) => {
       try {
@@ -236,7 +249,7 @@ class OscSurface implements OscServer {
         this.#sendError(
           from,
           `too many packets from ${from.address}: more than ` +
-            `${OSC_LIMITS.packetsPerSecond} a second are dropped`,
+            `${this.#packetsPerSecond} a second are dropped`,
         );
       }
       return;
@@ -479,6 +492,7 @@ export async function serveOsc(player: Player, options: OscOptions = {}): Promis
   const port = options.port ?? 9000;
   const hostname = options.hostname ?? "127.0.0.1";
   const seconds = options.subscriptionSeconds ?? 60;
+  const packetsPerSecond = options.packetsPerSecond ?? OSC_LIMITS.packetsPerSecond;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new StemplayError("INVALID_ARGUMENT", `OSC port must be 0 to 65535, got ${port}`);
   }
@@ -486,6 +500,12 @@ export async function serveOsc(player: Player, options: OscOptions = {}): Promis
     throw new StemplayError(
       "INVALID_ARGUMENT",
       `subscriptionSeconds must be a number of seconds > 0, got ${seconds}`,
+    );
+  }
+  if (typeof packetsPerSecond !== "number" || !(packetsPerSecond >= 1)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `packetsPerSecond must be a number >= 1, got ${packetsPerSecond}`,
     );
   }
   const socket = dgram.createSocket(hostname.includes(":") ? "udp6" : "udp4");
@@ -503,5 +523,5 @@ export async function serveOsc(player: Player, options: OscOptions = {}): Promis
     });
     socket.bind(port, hostname, () => resolve());
   });
-  return new OscSurface(player, socket, hostname, seconds * 1000);
+  return new OscSurface(player, socket, hostname, seconds * 1000, packetsPerSecond);
 }
