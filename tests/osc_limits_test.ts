@@ -3,6 +3,8 @@
  * subscriptions, huge bundles, fast senders and long action queues are bounded, refused with
  * one clear error reply, and counted. Real UDP on loopback only (other hosts are stood for by
  * 127.0.0.2 …, which Linux routes to loopback), bounded in count; nothing timed is asserted.
+ * They pass inside a network namespace with loopback only, too:
+ * `unshare -n sh -c 'ip link set lo up && deno test -A tests/osc_limits_test.ts'`.
  */
 import assert from "node:assert/strict";
 import { type OscServer, type Player, serveOsc } from "../mod.ts";
