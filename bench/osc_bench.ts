@@ -21,7 +21,8 @@ const BLOCK_FRAMES = 256;
 const player = await Player.open({ backend: "offline", blockFrames: BLOCK_FRAMES });
 const tone = new Float32Array(player.sampleRate * 10).map((_, i) => 0.1 * Math.sin(i / 8));
 player.addTrack([tone, tone.slice()]);
-const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
+// Thousands of packets a second from one sender: the stranger's limit of 50 would drop them.
+const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1", packetsPerSecond: Infinity });
 
 /** Resolves when the wrapped transport call runs. */
 let reached: (() => void) | undefined;

@@ -5,9 +5,10 @@
  * while the show goes on, and subscriptions expire.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { type OscServer, type Player, serveOsc } from "../mod.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { OscDump, OscRelay, oscsend } from "./support/osc_tools.ts";
+import { OscDump, oscPacket, OscPeer, OscRelay, oscsend } from "./support/osc_tools.ts";
 import { MARKERS, SONG_TITLES, withShow } from "./support/show_rig.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -16,6 +17,8 @@ interface Rig {
   osc: OscServer;
   dump: OscDump;
   relay: OscRelay;
+  /** The folder of the show's files. */
+  dir: string;
   /** oscsend through the relay, so replies reach oscdump. */
   send(address: string, types?: string, ...args: string[]): Promise<void>;
 }
@@ -25,7 +28,7 @@ async function withOsc(
   fn: (rig: Rig) => Promise<void>,
   subscriptionSeconds?: number,
 ): Promise<void> {
-  await withShow({ backend: "null" }, async (player) => {
+  await withShow({ backend: "null" }, async (player, dir) => {
     const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1", subscriptionSeconds });
     const dump = await OscDump.start();
     const relay = await OscRelay.start(osc.port, dump.port);
@@ -35,6 +38,7 @@ async function withOsc(
         osc,
         dump,
         relay,
+        dir,
         send: (address, types, ...args) => oscsend(relay.port, address, types, ...args),
       });
     } finally {
@@ -160,55 +164,75 @@ oscTest(
 oscTest(
   "osc: a subscriber gets the status at once and every change; /stemplay/status answers the sender",
   async () => {
-    await withOsc(async ({ player, send, dump, osc }) => {
+    await withOsc(async ({ player, send, dump, osc, relay }) => {
       await send("/stemplay/subscribe");
-      await dump.waitFor(/^\/stemplay\/state s "stopped"$/);
-      await dump.waitFor(/^\/stemplay\/position ff 0\.0+ 20\.0+$/);
-      await dump.waitFor(/^\/stemplay\/song is 1 "Amazing Grace"$/);
-      await dump.waitFor(/^\/stemplay\/marker s "Intro"$/);
-      await dump.waitFor(/^\/stemplay\/health si "ok" 0$/);
-      assert.equal(osc.subscribers, 1);
-
-      let from = dump.lines.length;
-      await send("/stemplay/play");
-      await dump.waitFor(/^\/stemplay\/state s "playing"$/, from);
-      await sleep(1500);
-      const positions = dump.matching(/^\/stemplay\/position /).length;
-      // At most 10 a second while playing (plus the first one), and they do flow.
-      assert.ok(positions >= 3 && positions <= 1 + 10 * 1.5 + 2, `${positions} positions in 1.5 s`);
-
-      from = dump.lines.length;
-      await send("/stemplay/jump", "ss", "Bridge", "now");
-      await dump.waitFor(/^\/stemplay\/marker s "Bridge"$/, from);
-      await send("/stemplay/goto", "i", "2");
-      await dump.waitFor(/^\/stemplay\/song is 2 "Way Maker"$/, from);
-      await dump.waitFor(/^\/stemplay\/state s "stopped"$/, from);
-      // A change made elsewhere (here the library itself, as the keys would) is seen too.
-      player.play();
-      await dump.waitFor(/^\/stemplay\/state s "playing"$/, dump.lines.length - 1);
-      player.pause();
-      await dump.waitFor(/^\/stemplay\/state s "paused"$/, from);
-      await sleep(400);
-      // Paused: nothing changes, nothing is sent.
-      const quiet = dump.lines.length;
-      await sleep(500);
-      assert.equal(dump.lines.length, quiet, dump.lines.slice(quiet).join(" | "));
-
-      // /stemplay/status: one of each, to the sender (the relay, which hands them to oscdump).
-      await send("/stemplay/status");
-      await dump.waitFor(/^\/stemplay\/health si "ok" 0$/, quiet);
-      const answer = dump.lines.slice(quiet).map((line) => line.split(" ")[0]);
-      assert.deepEqual(answer, [
-        "/stemplay/state",
-        "/stemplay/position",
-        "/stemplay/song",
-        "/stemplay/marker",
-        "/stemplay/health",
-      ]);
-      assert.equal(osc.errors, 0);
+      // Renewed twice a second, as docs/remote.md tells a controller to (a subscription
+      // otherwise ends after 10 packets).
+      const renewal = setInterval(
+        () => relay.sendRaw(oscPacket({ address: "/stemplay/subscribe" })),
+        500,
+      );
+      try {
+        await subscribedRun(player, send, dump, osc);
+      } finally {
+        clearInterval(renewal);
+      }
     });
   },
 );
+
+/** The subscriber test's steps, while its subscription is renewed. */
+async function subscribedRun(
+  player: Player,
+  send: Rig["send"],
+  dump: OscDump,
+  osc: OscServer,
+): Promise<void> {
+  await dump.waitFor(/^\/stemplay\/state s "stopped"$/);
+  await dump.waitFor(/^\/stemplay\/position ff 0\.0+ 20\.0+$/);
+  await dump.waitFor(/^\/stemplay\/song is 1 "Amazing Grace"$/);
+  await dump.waitFor(/^\/stemplay\/marker s "Intro"$/);
+  await dump.waitFor(/^\/stemplay\/health si "ok" 0$/);
+  assert.equal(osc.subscribers, 1);
+
+  let from = dump.lines.length;
+  await send("/stemplay/play");
+  await dump.waitFor(/^\/stemplay\/state s "playing"$/, from);
+  await sleep(1500);
+  const positions = dump.matching(/^\/stemplay\/position /).length;
+  // At most 10 a second while playing (plus the first one), and they do flow.
+  assert.ok(positions >= 3 && positions <= 1 + 10 * 1.5 + 2, `${positions} positions in 1.5 s`);
+
+  from = dump.lines.length;
+  await send("/stemplay/jump", "ss", "Bridge", "now");
+  await dump.waitFor(/^\/stemplay\/marker s "Bridge"$/, from);
+  await send("/stemplay/goto", "i", "2");
+  await dump.waitFor(/^\/stemplay\/song is 2 "Way Maker"$/, from);
+  await dump.waitFor(/^\/stemplay\/state s "stopped"$/, from);
+  // A change made elsewhere (here the library itself, as the keys would) is seen too.
+  player.play();
+  await dump.waitFor(/^\/stemplay\/state s "playing"$/, dump.lines.length - 1);
+  player.pause();
+  await dump.waitFor(/^\/stemplay\/state s "paused"$/, from);
+  await sleep(400);
+  // Paused: nothing changes, nothing is sent.
+  const quiet = dump.lines.length;
+  await sleep(500);
+  assert.equal(dump.lines.length, quiet, dump.lines.slice(quiet).join(" | "));
+
+  // /stemplay/status: one of each, to the sender (the relay, which hands them to oscdump).
+  await send("/stemplay/status");
+  await dump.waitFor(/^\/stemplay\/health si "ok" 0$/, quiet);
+  const answer = dump.lines.slice(quiet).map((line) => line.split(" ")[0]);
+  assert.deepEqual(answer, [
+    "/stemplay/state",
+    "/stemplay/position",
+    "/stemplay/song",
+    "/stemplay/marker",
+    "/stemplay/health",
+  ]);
+  assert.equal(osc.errors, 0);
+}
 
 oscTest("osc: subscribe with a port sends status to that port of the sender's host", async () => {
   await withOsc(async ({ player, send, dump }) => {
@@ -293,4 +317,67 @@ oscTest("osc: a subscription expires unless renewed", async () => {
     await sleep(500);
     assert.deepEqual(dump.lines.slice(before), []);
   }, 1);
+});
+
+oscTest("osc: an error reply names the song and the file, never a folder", async () => {
+  await withOsc(async ({ player, send, dump, dir }) => {
+    await send("/stemplay/goto", "i", "2");
+    await waitFor("song 2", () => player.setlist?.index === 1);
+    // Song 1 has lost a stem: going back to it fails, naming the file.
+    const bass = join(dir, "song1", "bass.wav");
+    await Deno.rename(bass, bass + ".away");
+    await send("/stemplay/goto", "i", "1");
+    const line = await dump.waitFor(/^\/stemplay\/error /);
+    assert.match(
+      line,
+      /^\/stemplay\/error s "\/stemplay\/goto: song 1 \\?"Amazing Grace\\?": .*\bbass\.wav/,
+    );
+    assert.ok(!line.includes(dir), line);
+    assert.doesNotMatch(line, /stemplay-show-|song1\/|\/tmp\b/);
+    // Song 1 whole again, song 2 not: song 1 plays and the next song's error is in the
+    // health words a subscriber gets, with the file's name only.
+    await Deno.rename(bass + ".away", bass);
+    await Deno.remove(join(dir, "song2", "bass.wav"));
+    await send("/stemplay/goto", "i", "1");
+    await waitFor("song 2 failing to preload", () => player.setlist?.nextError !== undefined);
+    await send("/stemplay/subscribe");
+    const health = await dump.waitFor(/^\/stemplay\/health /);
+    assert.match(health, /the next song cannot load: .*\bbass\.wav/);
+    assert.doesNotMatch(health, /stemplay-show-|song2\/|\/tmp\b/);
+    for (const printed of dump.lines) assert.ok(!printed.includes(dir), printed);
+  });
+});
+
+oscTest("osc: listens on this machine only unless told otherwise, and says where", async () => {
+  await withShow({ backend: "null" }, async (player) => {
+    await using osc = await serveOsc(player, { port: 0 });
+    assert.equal(osc.hostname, "127.0.0.1");
+    assert.deepEqual(osc.addresses, [`127.0.0.1:${osc.port}`]);
+    await using lan = await serveOsc(player, { port: 0, hostname: "0.0.0.0" });
+    const expected = Deno.networkInterfaces()
+      .filter((net) => net.family === "IPv4")
+      .map((net) => `${net.address}:${lan.port}`);
+    assert.deepEqual(lan.addresses, [...new Set(expected)]);
+    assert.ok(lan.addresses.includes(`127.0.0.1:${lan.port}`));
+    // An interface address other than loopback reaches the LAN server, not the default one.
+    const other = Deno.networkInterfaces().find((net) =>
+      net.family === "IPv4" && !net.address.startsWith("127.")
+    );
+    if (other) {
+      const peer = await OscPeer.start(other.address);
+      try {
+        await peer.sendTo(other.address, osc.port, oscPacket({ address: "/stemplay/status" }));
+        await peer.sendTo(other.address, lan.port, oscPacket({ address: "/stemplay/status" }));
+        await waitFor(
+          "the LAN server's answer",
+          () => peer.matching(/^\/stemplay\/state /).length === 1,
+        );
+        await sleep(300);
+        assert.equal(osc.received, 0);
+        assert.equal(peer.matching(/^\/stemplay\/state /).length, 1);
+      } finally {
+        await peer.close();
+      }
+    }
+  });
 });

@@ -109,7 +109,11 @@ export class RemoteSurfaces {
     let osc: OscServer | undefined;
     let web: RemoteServer | undefined;
     try {
-      if (flags.osc !== undefined) osc = await serveOsc(player, { port: flags.osc });
+      // --osc is a choice to be reached from the LAN (the library's default is this machine
+      // only); where that is, is said in infoLines().
+      if (flags.osc !== undefined) {
+        osc = await serveOsc(player, { port: flags.osc, hostname: "0.0.0.0" });
+      }
       if (flags.remote === undefined) return new RemoteSurfaces(osc);
       web = await serveRemote(player, { port: flags.remote, pin: flags.pin });
     } catch (error) {
@@ -133,7 +137,7 @@ export class RemoteSurfaces {
     const lines: string[] = [];
     if (this.osc) {
       lines.push(
-        `osc: udp port ${this.osc.port}` +
+        `osc: udp ${this.osc.addresses.join(", ")}` +
           (this.osc.subscribers ? `  (${this.osc.subscribers} subscribed)` : "") +
           (this.osc.errors ? `  ${this.osc.errors} bad messages answered` : ""),
       );

@@ -5,7 +5,7 @@
  * codec's.
  *
  * ```ts
- * const osc = await serveOsc(player, { port: 9000, hostname: "0.0.0.0" });
+ * const osc = await serveOsc(player, { port: 9000 }); // this machine only; "0.0.0.0": the LAN
  * // oscsend localhost 9000 /stemplay/jump s Chorus
  * await osc.close();
  * ```
@@ -13,6 +13,11 @@
  * Nothing a sender does can throw out of here or stop the show: a malformed packet, an unknown
  * address, wrong type tags, or an action the player refuses (an unknown track or marker) is
  * counted in `errors` and answered to the sender with `/stemplay/error s:<what was wrong>`.
+ *
+ * OSC is unauthenticated UDP, so what a sender can make us hold or send is bounded (the limits
+ * are in osc_limits.ts, the subscriptions in osc_subscribers.ts): messages per packet, packets
+ * per second per address, one error reply and one status reply per packet, pending actions,
+ * subscriptions, packets sent per renewal, sends in flight. Replies name files, never folders.
  *
  * @module
  */
@@ -29,16 +34,28 @@ import type { ControlStatus } from "./status.ts";
 import { StatusFeed } from "./status_feed.ts";
 import { controlStatus, dispatch } from "./surface.ts";
 import { type OscArg, OscProblem, readOscMessage } from "./osc_addresses.ts";
+import { OSC_LIMITS } from "./osc_limits.ts";
+import { PacketRate } from "./osc_rate.ts";
+import { countMessages } from "./osc_packet.ts";
+import { type Subscriber, Subscribers } from "./osc_subscribers.ts";
+import { listeningAddresses } from "./listening.ts";
+import { withoutPaths } from "./redact_paths.ts";
+import type { Action } from "./actions.ts";
 
 /** Options of `serveOsc`. */
 export interface OscOptions {
   /** UDP port to listen on (default 9000; 0 picks a free one, see `port`). */
   port?: number;
-  /** Address to listen on (default "0.0.0.0": every IPv4 interface; "127.0.0.1": this
-   * machine only; an IPv6 address listens on IPv6). */
+  /** Address to listen on (default "127.0.0.1": this machine only; "0.0.0.0": every IPv4
+   * interface, the LAN; an IPv6 address listens on IPv6). See `addresses` for where that is. */
   hostname?: string;
-  /** Seconds a subscription lasts unless renewed (default 60). */
+  /** Seconds a subscription lasts after its last renewal (default 60). It also ends after
+   * 10 packets sent without a renewal (docs/remote.md, "Subscriptions"). */
   subscriptionSeconds?: number;
+  /** Packets a second one address may send (default 50, `OSC_LIMITS.packetsPerSecond`); more
+   * are dropped and counted. Raise it only on a network you trust, for a controller whose
+   * faders send faster (or to measure, as bench/osc_bench.ts does). */
+  packetsPerSecond?: number;
 }
 
 /** A running OSC surface. */
@@ -47,12 +64,22 @@ export interface OscServer {
   readonly port: number;
   /** The address it listens on. */
   readonly hostname: string;
-  /** Packets received. */
+  /** Where it can be reached, `host:port` each: the address, or every interface's address
+   * when it listens on all of them ("0.0.0.0"). */
+  readonly addresses: string[];
+  /** Packets received (dropped ones too). */
   readonly received: number;
-  /** Problems answered with `/stemplay/error` (malformed packets, unknown addresses, wrong
-   * type tags, refused actions). */
+  /** Problems found in messages (malformed packets, unknown addresses, wrong type tags,
+   * refused actions and subscriptions); each packet's first is answered with
+   * `/stemplay/error`. */
   readonly errors: number;
-  /** Subscribers whose subscription has not expired. */
+  /** Packets dropped unread because their address sent more than 50 in a second. */
+  readonly rateLimited: number;
+  /** Packets not sent because too many were already on their way. */
+  readonly sendsDropped: number;
+  /** Actions of this surface waiting or running (at most 64). */
+  readonly pendingActions: number;
+  /** Subscribers whose subscription has not ended. */
   readonly subscribers: number;
   /** Stops listening and sending (idempotent). The player is left as it is. */
   close(): Promise<void>;
@@ -64,14 +91,6 @@ export interface OscServer {
 interface OutMessage {
   address: string;
   args: OscArgInput[];
-}
-
-interface Subscriber {
-  host: string;
-  port: number;
-  expiresAt: number;
-  /** What was last sent to it, by address (the args as JSON), so only changes go out. */
-  sent: Map<string, string>;
 }
 
 /** Whether every part of the show is well, in words: "ok", or the problems. */
@@ -118,31 +137,92 @@ function messagesOf(packet: OscPacketOutput): { address: string; args: OscArg[] 
   return [{ address: packet.address, args: packet.args as OscArg[] }];
 }
 
+/**
+ * The answers to one packet: at most one error reply (its first problem, and how many more)
+ * and at most one status reply, however many messages asked. Problems found while reading
+ * the packet are gathered and answered together; a problem found later (an action refused
+ * when it runs) is answered only if the packet got no error reply yet.
+ */
+class PacketAnswers {
+  readonly #to: dgram.RemoteInfo;
+  readonly #sendError: (to: dgram.RemoteInfo, text: string, keep: string[]) => void;
+  #problems: string[] = [];
+  /** The packet's addresses and strings: echoed back, they are the sender's words, not
+   * paths of ours, and are left as they are. */
+  readonly senderWords: string[] = [];
+  #read = false;
+  #errorSent = false;
+  wantsStatus = false;
+
+  constructor(
+    to: dgram.RemoteInfo,
+    sendError: (to: dgram.RemoteInfo, text: string, keep: string[]) => void,
+  ) {
+    this.#to = to;
+    this.#sendError = sendError;
+  }
+
+  problem(text: string): void {
+    if (!this.#read) {
+      this.#problems.push(text);
+    } else if (!this.#errorSent) {
+      this.#errorSent = true;
+      this.#sendError(this.#to, text, this.senderWords);
+    }
+  }
+
+  /** The packet is read: answer what it found. */
+  done(): void {
+    this.#read = true;
+    const [first, ...more] = this.#problems;
+    if (first === undefined) return;
+    this.#errorSent = true;
+    const others = more.length
+      ? ` (and ${more.length} more problem${more.length === 1 ? "" : "s"} in this packet)`
+      : "";
+    this.#sendError(this.#to, first + others, this.senderWords);
+  }
+}
+
 class OscSurface implements OscServer {
   readonly hostname: string;
   received = 0;
   errors = 0;
+  rateLimited = 0;
+  sendsDropped = 0;
+  pendingActions = 0;
   readonly #player: Player;
   readonly #socket: dgram.Socket;
-  readonly #subscriptionMs: number;
-  readonly #subscribers = new Map<string, Subscriber>();
+  readonly #subscribers: Subscribers;
+  readonly #rate: PacketRate;
   readonly #feed: StatusFeed;
+  readonly #packetsPerSecond: number;
+  #sendsInFlight = 0;
   /** Actions run one after the other, in the order they arrived. */
   #queue: Promise<void> = Promise.resolve();
   #closed?: Promise<void>;
 
-  constructor(player: Player, socket: dgram.Socket, hostname: string, subscriptionMs: number) {
+  constructor(
+    player: Player,
+    socket: dgram.Socket,
+    hostname: string,
+    subscriptionMs: number,
+    packetsPerSecond: number,
+  ) {
     this.#player = player;
     this.#socket = socket;
     this.hostname = hostname;
-    this.#subscriptionMs = subscriptionMs;
+    this.#subscribers = new Subscribers(subscriptionMs);
+    this.#rate = new PacketRate(packetsPerSecond, OSC_LIMITS.rateSources);
+    this.#packetsPerSecond = packetsPerSecond;
     this.#feed = new StatusFeed(player, (status) => this.#publish(status));
     socket.on("message", (packet: Uint8Array, from: dgram.RemoteInfo) => {
       try {
         this.#receive(packet, from);
       } catch (error) {
         // A bug of ours must not stop the show either: say it and go on.
-        this.#answerProblem(from, `internal error: ${error}`);
+        this.errors++;
+        this.#sendError(from, `internal error: ${error}`);
       }
     });
     socket.on("error", (error: Error) => console.error(`stemplay: OSC socket: ${error}`));
@@ -152,115 +232,233 @@ class OscSurface implements OscServer {
     return this.#socket.address().port;
   }
 
+  get addresses(): string[] {
+    return listeningAddresses(this.hostname, this.port);
+  }
+
   get subscribers(): number {
-    this.#expire(performance.now());
-    return this.#subscribers.size;
+    return this.#subscribers.count(performance.now());
   }
 
   #receive(packet: Uint8Array, from: dgram.RemoteInfo): void {
     this.received++;
+    const admission = this.#rate.admit(from.address, performance.now());
+    if (admission !== "ok") {
+      this.rateLimited++;
+      if (admission === "first-over") {
+        this.#sendError(
+          from,
+          `too many packets from ${from.address}: more than ` +
+            `${this.#packetsPerSecond} a second are dropped`,
+        );
+      }
+      return;
+    }
+    const answers = new PacketAnswers(from, (to, text, keep) => this.#sendError(to, text, keep));
+    try {
+      this.#read(packet, from, answers);
+    } catch (error) {
+      // A bug of ours must not stop the show either: say it (in this packet's one reply).
+      this.errors++;
+      answers.problem(`internal error: ${error}`);
+    }
+    answers.done();
+    if (answers.wantsStatus) {
+      this.#sendPacket(from.address, from.port, this.#messages(controlStatus(this.#player)));
+    }
+  }
+
+  #read(packet: Uint8Array, from: dgram.RemoteInfo, answers: PacketAnswers): void {
+    if (countMessages(packet, OSC_LIMITS.messagesPerPacket) > OSC_LIMITS.messagesPerPacket) {
+      this.errors++;
+      answers.problem(
+        `more than ${OSC_LIMITS.messagesPerPacket} messages in one packet ` +
+          `(${packet.length} bytes): none of them was run`,
+      );
+      return;
+    }
     let decoded: OscPacketOutput;
     try {
       decoded = fromBuffer(packet);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      this.#answerProblem(from, `malformed packet (${packet.length} bytes): ${why}`);
+      this.errors++;
+      answers.problem(`malformed packet (${packet.length} bytes): ${why}`);
       return;
     }
-    for (const message of messagesOf(decoded)) {
+    const messages = messagesOf(decoded);
+    if (messages.length > OSC_LIMITS.messagesPerPacket) {
+      this.errors++;
+      answers.problem(
+        `${messages.length} messages in one packet, the most is ` +
+          `${OSC_LIMITS.messagesPerPacket}: none of them was run`,
+      );
+      return;
+    }
+    for (const message of messages) {
+      answers.senderWords.push(message.address);
+      for (const arg of message.args) {
+        if (typeof arg.value === "string") answers.senderWords.push(arg.value);
+      }
+    }
+    for (const message of messages) {
       let request;
       try {
         request = readOscMessage(message.address, message.args);
       } catch (error) {
         if (!(error instanceof OscProblem)) throw error;
-        this.#answerProblem(from, error.message);
+        this.errors++;
+        answers.problem(error.message);
         continue;
       }
       if (request.kind === "status") {
-        this.#send(from.address, from.port, this.#messages(controlStatus(this.#player)));
+        answers.wantsStatus = true;
       } else if (request.kind === "subscribe") {
-        this.#subscribe(from.address, request.port ?? from.port);
+        this.#subscribe(from.address, request.port ?? from.port, answers);
       } else {
-        const action = request.action;
-        // The chain must never reject: a rejected queue would drop every later action.
-        this.#queue = this.#queue.then(() =>
-          dispatch(this.#player, action).then(
-            () => this.#feed.poke(),
-            (error) => this.#answerProblem(from, `${message.address}: ${errorText(error)}`),
-          )
-        ).catch((error) => console.error(`stemplay: OSC ${message.address}: ${error}`));
+        this.#enqueue(message.address, request.action, answers);
       }
     }
   }
 
-  #subscribe(host: string, port: number): void {
-    const key = `${host}|${port}`;
-    const expiresAt = performance.now() + this.#subscriptionMs;
-    const existing = this.#subscribers.get(key);
-    if (existing) {
-      existing.expiresAt = expiresAt;
+  #enqueue(address: string, action: Action, answers: PacketAnswers): void {
+    if (this.pendingActions >= OSC_LIMITS.pendingActions) {
+      this.errors++;
+      answers.problem(
+        `${address} refused: ${this.pendingActions} actions are waiting, the most there may ` +
+          `be (send it again when the show has caught up)`,
+      );
       return;
     }
-    const subscriber = { host, port, expiresAt, sent: new Map<string, string>() };
-    this.#subscribers.set(key, subscriber);
-    // A new subscriber gets the whole status at once, then changes.
-    this.#publishTo(subscriber, this.#messages(controlStatus(this.#player)));
-    this.#feed.start();
+    this.pendingActions++;
+    // The chain must never reject: a rejected queue would drop every later action.
+    this.#queue = this.#queue.then(async () => {
+      const song = this.#songOf(action);
+      try {
+        await dispatch(this.#player, action);
+        this.#feed.poke();
+      } catch (error) {
+        this.errors++;
+        answers.problem(`${address}: ${song}${errorText(error)}`);
+      }
+    }).catch((error) => console.error(`stemplay: OSC ${address}: ${error}`))
+      .finally(() => this.pendingActions--);
   }
 
-  #expire(now: number): void {
-    for (const [key, subscriber] of this.#subscribers) {
-      if (subscriber.expiresAt <= now) this.#subscribers.delete(key);
+  /** For an action that changes the song: which song, in words and a colon ("song 2 "Way
+   * Maker": "), so an error about its files names the song (the files lose their folders). */
+  #songOf(action: Action): string {
+    const setlist = this.#player.setlist;
+    if (!setlist) return "";
+    let number: number | undefined;
+    if (action.type === "goto") {
+      number = typeof action.song === "number"
+        ? action.song
+        : setlist.songs.findIndex((song) => song.title === action.song) + 1;
+    } else if (action.type === "next") number = setlist.index + 2;
+    else if (action.type === "previous") number = setlist.index;
+    const song = number === undefined ? undefined : setlist.songs[number - 1];
+    return song ? `song ${number} "${song.title}": ` : "";
+  }
+
+  #subscribe(host: string, port: number, answers: PacketAnswers): void {
+    const subscription = this.#subscribers.subscribe(host, port, performance.now());
+    if (subscription.kind === "refused") {
+      this.errors++;
+      answers.problem(`/stemplay/subscribe refused: ${subscription.why}`);
+    } else if (subscription.kind === "new") {
+      // A new subscriber gets the whole status at once, then changes.
+      this.#publishTo(subscription.subscriber, this.#messages(controlStatus(this.#player)));
+      this.#feed.start();
     }
-    if (this.#subscribers.size === 0) this.#feed.stop();
   }
 
   #messages(status: ControlStatus): OutMessage[] {
     let overruns = 0;
     if (this.#player.latencyMonitor) overruns = this.#player.latencyStats().overruns;
-    return statusMessages(status, overruns);
+    const messages = statusMessages(status, overruns);
+    // Health words can carry a song's load error, with its files' paths.
+    const health = messages.find((message) => message.address === "/stemplay/health")!;
+    const words = health.args[0] as { type: "string"; value: string };
+    health.args[0] = { type: "string", value: withoutPaths(words.value, this.#knownFolders()) };
+    return messages;
   }
 
   #publish(status: ControlStatus): void {
-    this.#expire(performance.now());
-    if (this.#subscribers.size === 0) return;
-    const messages = this.#messages(status);
-    for (const subscriber of this.#subscribers.values()) this.#publishTo(subscriber, messages);
-  }
-
-  /** Sends the messages that differ from what the subscriber last got. */
-  #publishTo(subscriber: Subscriber, messages: OutMessage[]): void {
-    const changed = messages.filter((message) => {
-      const value = JSON.stringify(message.args);
-      if (subscriber.sent.get(message.address) === value) return false;
-      subscriber.sent.set(message.address, value);
-      return true;
-    });
-    this.#send(subscriber.host, subscriber.port, changed);
-  }
-
-  #send(host: string, port: number, messages: OutMessage[]): void {
-    // A spoofed packet can claim source port 0, which send() throws on: nobody to answer.
-    if (this.#closed || !Number.isInteger(port) || port < 1 || port > 65535) return;
-    for (const message of messages) {
-      const bytes = toBuffer({ address: message.address, args: message.args });
-      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      try {
-        this.#socket.send(buffer, port, host, (error) => {
-          if (error) console.error(`stemplay: OSC to ${host}:${port}: ${error.message}`);
-        });
-      } catch (error) {
-        console.error(`stemplay: OSC to ${host}:${port}: ${error}`);
-      }
+    const now = performance.now();
+    if (this.#subscribers.count(now) > 0) {
+      const messages = this.#messages(status);
+      for (const subscriber of this.#subscribers.list()) this.#publishTo(subscriber, messages);
     }
+    if (this.#subscribers.count(now) === 0) this.#feed.stop();
   }
 
-  #answerProblem(to: dgram.RemoteInfo, problem: string): void {
-    this.errors++;
-    this.#send(to.address, to.port, [{
+  /** Sends the messages that differ from what the subscriber last got, in one packet. */
+  #publishTo(subscriber: Subscriber, messages: OutMessage[]): void {
+    const changed = messages.filter((message) =>
+      subscriber.sent.get(message.address) !== JSON.stringify(message.args)
+    );
+    if (changed.length === 0) return;
+    if (!this.#sendPacket(subscriber.host, subscriber.port, changed)) return;
+    for (const message of changed) {
+      subscriber.sent.set(message.address, JSON.stringify(message.args));
+    }
+    this.#subscribers.spend(subscriber);
+  }
+
+  /**
+   * Sends `messages` as one packet (one message alone, more in a bundle). Never to a port
+   * below 1024 (a system service: nobody to answer there, only someone to attack), and
+   * never more than `sendsInFlight` at once: beyond, the packet is dropped and counted.
+   *
+   * @returns whether the packet was handed to the socket
+   */
+  #sendPacket(host: string, port: number, messages: OutMessage[]): boolean {
+    if (this.#closed || messages.length === 0) return false;
+    if (!Number.isInteger(port) || port < OSC_LIMITS.lowestPort || port > 65535) return false;
+    if (this.#sendsInFlight >= OSC_LIMITS.sendsInFlight) {
+      this.sendsDropped++;
+      return false;
+    }
+    const bytes = messages.length === 1
+      ? toBuffer({ address: messages[0].address, args: messages[0].args })
+      : toBuffer({ timetag: [0, 1], elements: messages });
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#sendsInFlight++;
+    try {
+      this.#socket.send(buffer, port, host, (error) => {
+        this.#sendsInFlight--;
+        if (error) console.error(`stemplay: OSC to ${host}:${port}: ${error.message}`);
+      });
+    } catch (error) {
+      this.#sendsInFlight--;
+      console.error(`stemplay: OSC to ${host}:${port}: ${error}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The one way an error reply leaves: with file paths reduced to file names. */
+  #sendError(to: dgram.RemoteInfo, problem: string, senderWords: string[] = []): void {
+    const text = withoutPaths(problem, this.#knownFolders(), senderWords);
+    this.#sendPacket(to.address, to.port, [{
       address: "/stemplay/error",
-      args: [{ type: "string", value: problem }],
+      args: [{ type: "string", value: text }],
     }]);
+  }
+
+  /** Folders an error may name: the setlist's song folders, their parents, the working one. */
+  #knownFolders(): string[] {
+    const folders: string[] = [];
+    for (const song of this.#player.setlist?.songs ?? []) {
+      folders.push(song.path, song.path.replace(/[\\/][^\\/]*$/, ""));
+    }
+    try {
+      folders.push(Deno.cwd());
+    } catch {
+      // no read permission for it: the pattern still catches its paths
+    }
+    return folders;
   }
 
   close(): Promise<void> {
@@ -292,8 +490,9 @@ function errorText(error: unknown): string {
  */
 export async function serveOsc(player: Player, options: OscOptions = {}): Promise<OscServer> {
   const port = options.port ?? 9000;
-  const hostname = options.hostname ?? "0.0.0.0";
+  const hostname = options.hostname ?? "127.0.0.1";
   const seconds = options.subscriptionSeconds ?? 60;
+  const packetsPerSecond = options.packetsPerSecond ?? OSC_LIMITS.packetsPerSecond;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new StemplayError("INVALID_ARGUMENT", `OSC port must be 0 to 65535, got ${port}`);
   }
@@ -301,6 +500,12 @@ export async function serveOsc(player: Player, options: OscOptions = {}): Promis
     throw new StemplayError(
       "INVALID_ARGUMENT",
       `subscriptionSeconds must be a number of seconds > 0, got ${seconds}`,
+    );
+  }
+  if (typeof packetsPerSecond !== "number" || !(packetsPerSecond >= 1)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `packetsPerSecond must be a number >= 1, got ${packetsPerSecond}`,
     );
   }
   const socket = dgram.createSocket(hostname.includes(":") ? "udp6" : "udp4");
@@ -318,5 +523,5 @@ export async function serveOsc(player: Player, options: OscOptions = {}): Promis
     });
     socket.bind(port, hostname, () => resolve());
   });
-  return new OscSurface(player, socket, hostname, seconds * 1000);
+  return new OscSurface(player, socket, hostname, seconds * 1000, packetsPerSecond);
 }

@@ -16,6 +16,7 @@
 
 import type { Action } from "./actions.ts";
 import { JUMP_AT, type JumpAt } from "../show/show.ts";
+import { OSC_LIMITS } from "./osc_limits.ts";
 
 /** One argument as the OSC codec decodes it: its kind and value. */
 export interface OscArg {
@@ -206,11 +207,13 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
     },
   },
   "/stemplay/subscribe": {
-    takes: "optional i (the port to send status to; without it, the sender's own port)",
+    takes: `optional i (the port to send status to, ${OSC_LIMITS.lowestPort} to 65535; ` +
+      `without it, the sender's own port)`,
     read(args) {
       if (args.length === 0) return { kind: "subscribe" };
       const port = wholeOf(args[0]);
-      return args.length === 1 && port !== undefined && port >= 1 && port <= 65535
+      return args.length === 1 && port !== undefined && port >= OSC_LIMITS.lowestPort &&
+          port <= 65535
         ? { kind: "subscribe", port }
         : undefined;
     },

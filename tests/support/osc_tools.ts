@@ -9,6 +9,8 @@
 
 import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
+// deno-lint-ignore no-import-prefix
+import { fromBuffer, type OscPacketInput, type OscPacketOutput, toBuffer } from "npm:osc-min@2.1.2";
 import { waitFor } from "./wait.ts";
 
 /** `oscdump -L PORT` running, its lines collected. */
@@ -155,4 +157,123 @@ export class OscRelay {
   close(): Promise<void> {
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }
+}
+
+/** One OSC message as the tests build them: an address and `osc-min` arguments. */
+export interface TestMessage {
+  address: string;
+  args?: { type: string; value?: unknown }[];
+}
+
+/** The bytes of one message, or of one bundle holding `messages` (time tag "immediately"). */
+export function oscPacket(messages: TestMessage | TestMessage[]): Uint8Array {
+  const element = (message: TestMessage) => ({
+    address: message.address,
+    args: message.args ?? [],
+  });
+  const view = Array.isArray(messages)
+    ? toBuffer(
+      { oscType: "bundle", timetag: [0, 1], elements: messages.map(element) } as OscPacketInput,
+    )
+    : toBuffer(element(messages) as OscPacketInput);
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** A bundle (time tag "immediately") whose elements are the packets given, as bytes: bundles
+ * inside bundles. */
+export function oscBundleOf(elements: Uint8Array[]): Uint8Array {
+  const size = 16 + elements.reduce((sum, element) => sum + 4 + element.length, 0);
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode("#bundle\0"));
+  view.setUint32(12, 1);
+  let at = 16;
+  for (const element of elements) {
+    view.setInt32(at, element.length);
+    bytes.set(element, at + 4);
+    at += 4 + element.length;
+  }
+  return bytes;
+}
+
+/**
+ * A UDP socket on one loopback address (127.0.0.1, or another 127.x.y.z to stand for another
+ * host: Linux routes all of 127/8 to loopback) that sends raw packets and counts what comes
+ * back: packets, and each message decoded (bundles flattened) as "address arg arg…".
+ */
+export class OscPeer {
+  /** Packets received. */
+  packets = 0;
+  /** Messages received, as "address arg …". */
+  readonly messages: string[] = [];
+  readonly #socket: dgram.Socket;
+
+  private constructor(socket: dgram.Socket) {
+    this.#socket = socket;
+    socket.on("message", (packet: Buffer) => {
+      this.packets++;
+      try {
+        this.messages.push(...linesOf(fromBuffer(packet)));
+      } catch {
+        this.messages.push("(undecodable)");
+      }
+    });
+  }
+
+  /** A peer bound to `host` on a free port. */
+  static async start(host = "127.0.0.1"): Promise<OscPeer> {
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(0, host, () => resolve());
+    });
+    return new OscPeer(socket);
+  }
+
+  /** The port it sends from and listens on. */
+  get port(): number {
+    return this.#socket.address().port;
+  }
+
+  /** Sends `bytes` to 127.0.0.1:`port` and resolves once the socket took them. */
+  send(port: number, bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.send(
+        Buffer.from(bytes),
+        port,
+        "127.0.0.1",
+        (error) => error ? reject(error) : resolve(),
+      )
+    );
+  }
+
+  /** Sends `bytes` to `host`:`port`. */
+  sendTo(host: string, port: number, bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.send(
+        Buffer.from(bytes),
+        port,
+        host,
+        (error) => error ? reject(error) : resolve(),
+      )
+    );
+  }
+
+  /** Messages received whose line matches `pattern`. */
+  matching(pattern: RegExp): string[] {
+    return this.messages.filter((line) => pattern.test(line));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#socket.close(() => resolve()));
+  }
+}
+
+function linesOf(packet: OscPacketOutput): string[] {
+  if (packet.oscType === "bundle") return packet.elements.flatMap(linesOf);
+  return [
+    [packet.address, ...packet.args.map((arg) => String((arg as { value?: unknown }).value))].join(
+      " ",
+    ),
+  ];
 }

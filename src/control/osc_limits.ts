@@ -1,0 +1,36 @@
+/**
+ * What a stranger on the LAN can make the OSC surface hold or send, bounded: OSC is UDP, so a
+ * sender's address can be spoofed and nothing is authenticated. Each limit is refused or
+ * dropped beyond, counted, and never grows memory or traffic. docs/remote.md explains them to
+ * users.
+ *
+ * @module
+ */
+
+/** The limits of the OSC surface. */
+export const OSC_LIMITS = Object.freeze({
+  /** Messages in one packet (bundles counted through). More: one error reply, nothing of the
+   * packet runs. A foot pedal sends one; a layout button a few. */
+  messagesPerPacket: 32,
+  /** Packets a second from one source address (its IP, any port). More are dropped unread and
+   * counted; the first dropped one of a second gets one error reply. */
+  packetsPerSecond: 50,
+  /** Sources whose packet rate is remembered at once: the rate table cannot grow without end
+   * under a flood of spoofed addresses. Packets from further new sources in that second are
+   * dropped. */
+  rateSources: 1024,
+  /** Subscriptions from one host (one IP, any ports). */
+  subscribersPerHost: 8,
+  /** Subscriptions in all. */
+  subscribers: 64,
+  /** Lowest port status is sent to: ports below are system services (echo, DNS, NTP …), the
+   * classic targets of a reflection attack, and no OSC controller listens there. */
+  lowestPort: 1024,
+  /** Packets sent to a subscriber before it must renew (send `/stemplay/subscribe` again): a
+   * spoofed subscription makes us send at most this many packets to its victim. */
+  sendsPerRenewal: 10,
+  /** Actions of this surface waiting or running. More are refused with an error reply. */
+  pendingActions: 64,
+  /** Packets handed to the socket and not yet sent. More are dropped and counted. */
+  sendsInFlight: 256,
+});

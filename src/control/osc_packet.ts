@@ -1,0 +1,46 @@
+/**
+ * Counting the messages of an OSC packet from its bytes, before decoding it: a 64 KB bundle of
+ * thousands of messages is refused for the price of walking its element sizes, not of
+ * decoding every message into objects first.
+ *
+ * @module
+ */
+
+const BUNDLE_TAG = [0x23, 0x62, 0x75, 0x6e, 0x64, 0x6c, 0x65, 0x00]; // "#bundle\0"
+
+function isBundle(bytes: Uint8Array, at: number, end: number): boolean {
+  if (end - at < 16) return false;
+  return BUNDLE_TAG.every((byte, index) => bytes[at + index] === byte);
+}
+
+/**
+ * The messages in `packet` (bundles counted through), stopping as soon as there are more than
+ * `max`. Bytes that are not a well-formed packet count as one message: the decoder then says
+ * what is wrong with them.
+ *
+ * @returns the count, or `max + 1` when there are more than `max`
+ */
+export function countMessages(packet: Uint8Array, max: number): number {
+  let count = 0;
+  const walk = (at: number, end: number, depth: number): boolean => {
+    if (!isBundle(packet, at, end) || depth > 8) {
+      count++;
+      return count <= max;
+    }
+    const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    let position = at + 16; // the tag and the time tag
+    while (position + 4 <= end) {
+      const size = view.getInt32(position);
+      position += 4;
+      if (size <= 0 || position + size > end) {
+        count++;
+        return count <= max;
+      }
+      if (!walk(position, position + size, depth + 1)) return false;
+      position += size;
+    }
+    return true;
+  };
+  walk(0, packet.length, 0);
+  return Math.min(count, max + 1);
+}
