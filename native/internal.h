@@ -466,7 +466,19 @@ sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t
  * the file, and the file's size in bytes. On failure, detail says why; a container only the
  * optional decoder reads gives SP_ERROR_FORMAT_UNAVAILABLE with its name as the detail. */
 sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const char **name,
-                          uint64_t *out_size, char *detail, size_t size);
+                          uint64_t *out_size, uint32_t *quirks, char *detail, size_t size);
+/* dst[i] = -src[i * stride] for i < frames, with 0 - x so that silence stays +0 (stream.c:
+ * undoes SP_QUIRK_AIFF_G711; negation is exact, also after the linear resampler) */
+void sp_negate_strided(float *dst, const float *src, uint32_t stride, uint64_t frames);
+/* What sp_inspect_file found that the decoder gets wrong (miniaudio 0.11.25's dr_wav), bits: */
+enum {
+    /* An AIFF/AIFF-C: dr_wav counts SSND's 8 bytes of offset and blockSize as audio, so a
+     * chunk after SSND makes its forward seeks land 8 bytes late (stream.c seeks from frame 0) */
+    SP_QUIRK_AIFF = 1u << 0,
+    /* AIFF-C ulaw/alaw: dr_wav adds 128 to every byte (meant for signed 8-bit PCM), which flips
+     * the G.711 sign bit: each sample comes out exactly negated */
+    SP_QUIRK_AIFF_G711 = 1u << 1,
+};
 
 /* show.c: the audio side of cues, crossfades and fades, called from callback.c */
 void sp_show_take_command(sp_engine *engine, const sp_command *command);
