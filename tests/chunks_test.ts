@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player } from "../mod.ts";
+import { Player, StemplayError } from "../mod.ts";
+import { decodeFile } from "../src/sources/decode.ts";
+import { loadNative } from "../src/engine/native.ts";
 import { aiffChunks, type ChunkOptions, wavChunks, withChunks } from "./support/chunks.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
@@ -205,3 +207,85 @@ for (const one of CASES) {
     },
   });
 }
+
+const native = await loadNative();
+
+/** Where chunk `id` starts in an AIFF (big-endian) or WAV file. */
+function chunkAt(bytes: Uint8Array, id: string): number {
+  const text = new TextDecoder("latin1").decode(bytes);
+  const at = text.indexOf(id, 12);
+  assert.ok(at >= 12, `the file holds ${id}`);
+  return at;
+}
+
+Deno.test({
+  name: "chunks: an AIFF whose COMM promises more frames than SSND holds is TRUNCATED, " +
+    "never the next chunk played as audio",
+  ignore: ignoreWithout("sox", "COMM frame count"),
+  async fn() {
+    requireTool("sox", "COMM frame count");
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-chunks-" });
+    try {
+      const plain = join(dir, "plain.aif");
+      await sox(["-b", "16", "-e", "signed"])(plain);
+      const bytes = withChunks(await Deno.readFile(plain), [], aiffChunks("trailing"));
+      const view = new DataView(bytes.buffer);
+      const frames = view.getUint32(chunkAt(bytes, "COMM") + 10);
+      view.setUint32(chunkAt(bytes, "COMM") + 10, frames + 2); // 8 bytes: the LGWV's header
+      const path = join(dir, "Bass.aif");
+      await Deno.writeFile(path, bytes);
+      for (const ring of [undefined, 4096]) {
+        await assert.rejects(() => decodeFile(native, path, RATE, undefined, ring), (error) => {
+          assert.ok(error instanceof StemplayError);
+          assert.equal(error.code, "TRUNCATED");
+          assert.equal(error.path, path);
+          assert.match(
+            error.message,
+            new RegExp(
+              `Bass\\.aif: truncated: the header promises ${frames + 2} frames, ` +
+                `the SSND chunk holds ${frames}`,
+            ),
+          );
+          return true;
+        });
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "chunks: a chunk before the audio that runs past the end of the file is TRUNCATED, named",
+  ignore: ignoreWithout("sox", "chunk past the end"),
+  async fn() {
+    requireTool("sox", "chunk past the end");
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-chunks-" });
+    try {
+      for (const ext of ["aif", "wav"]) {
+        const plain = join(dir, `plain.${ext}`);
+        await sox(["-b", "16", "-e", "signed"])(plain);
+        const chunks = ext === "aif" ? aiffChunks("lead") : wavChunks("lead");
+        const bytes = withChunks(await Deno.readFile(plain), chunks, []);
+        const id = ext === "aif" ? "MARK" : "bext";
+        new DataView(bytes.buffer).setUint32(chunkAt(bytes, id) + 4, 0x7ffffff1, ext === "wav");
+        const path = join(dir, `Bass.${ext}`);
+        await Deno.writeFile(path, bytes);
+        await assert.rejects(() => decodeFile(native, path, RATE), (error) => {
+          assert.ok(error instanceof StemplayError);
+          assert.equal(error.code, "TRUNCATED");
+          assert.match(
+            error.message,
+            new RegExp(
+              `Bass\\.${ext}: truncated: the '${id}' chunk claims 2147483633 bytes, ` +
+                "past the end of the file",
+            ),
+          );
+          return true;
+        });
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
