@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -322,6 +322,13 @@ export const symbols = {
       "buffer", // uint64_t *out
     ],
     result: "i32",
+  },
+  /** uint32_t sp_file_source_read_failures(const sp_file_source *source) */
+  sp_file_source_read_failures: {
+    parameters: [
+      "pointer", // const sp_file_source *source
+    ],
+    result: "u32",
   },
   /** const char *sp_file_source_format(const sp_file_source *source) */
   sp_file_source_format: {

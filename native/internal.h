@@ -85,7 +85,11 @@ uint32_t sp_stream_source_rate(const sp_stream *stream);
 const char *sp_stream_format(const sp_stream *stream); /* static, e.g. "FLAC" */
 sp_result sp_stream_seek(sp_stream *stream, uint64_t frame);
 /* Interleaved frames from the current position; returns frames written (0 at the end). */
+/* Up to `want` frames; fewer only at the stream's end, or when the file ends (or cannot be
+ * read) more than SP_TRUNCATION_SLACK frames before its length: then sp_stream_cut_short()
+ * is true until the next seek. */
 uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want);
+bool sp_stream_cut_short(const sp_stream *stream);
 
 /* The first frames after a point a jump may go to (a marker, a song's start, an armed cue's
  * target), kept resident so the jump never waits for the ring. Control fills in start, frames
@@ -107,6 +111,7 @@ struct sp_file_source {
     /* butler -> audio: the last request's seek failed: the ring stays empty (silence, counted
      * as starved) until a request it can serve; published before that request's fill_seq */
     _Atomic int32_t failed;
+    _Atomic uint32_t read_failures; /* butler -> control: sp_file_source_read_failures */
     sp_head heads[SP_MAX_HEADS];
     _Atomic uint32_t head_count; /* control -> butler, audio */
     _Atomic uint64_t head_bytes;

@@ -27,6 +27,7 @@ struct sp_stream {
     uint64_t frames;         /* output length */
     uint64_t next;           /* the output frame the next read gives */
     bool input_done;
+    bool cut_short;          /* the last read ended before the file's length; until a seek */
     uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
 };
@@ -205,6 +206,7 @@ static uint64_t resampled(sp_stream *stream, float *out, uint64_t want) {
 sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     if (frame > stream->frames) frame = stream->frames;
     stream->input_done = false;
+    stream->cut_short = false;
     stream->in_pos = stream->in_len = 0;
     if (stream->resampler == NULL) {
         if (seek_decoder(stream, frame) != MA_SUCCESS) {
@@ -250,9 +252,18 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
     if (stream->quirks & SP_QUIRK_AIFF_G711) {
         sp_negate_strided(out, out, 1, (uint64_t)got * stream->channels);
     }
-    /* A file that ends short of its length plays silence to its end, as the whole decode. */
+    /* The file ended (or a read failed) before its length: cut short on disk after loading.
+     * Only what was read is given; the caller stops there rather than play made-up silence. */
+    if (got < want && stream->frames - (stream->next + got) > SP_TRUNCATION_SLACK) {
+        stream->cut_short = true;
+        stream->next += got;
+        return (uint32_t)got;
+    }
+    /* The resampler's last few frames: silence to the length, as the whole decode pads. */
     if (got < want) memset(out + (size_t)got * stream->channels, 0,
                            (size_t)(want - got) * stream->channels * sizeof(float));
     stream->next += want;
     return want;
 }
+
+bool sp_stream_cut_short(const sp_stream *stream) { return stream->cut_short; }

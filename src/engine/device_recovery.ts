@@ -39,6 +39,10 @@ export interface PlayerHealth {
   /** Track-blocks in which a streamed track had no audio ready and played silence, since the
    * player opened (0 without streaming). */
   starved: number;
+  /** The streamed files (paths) that ended early or could not be read while they played
+   * (cut short on disk after loading): their tracks starved from there. Since the player
+   * opened; empty when none did. */
+  starvedFiles: string[];
   /** The last loss or failed retry, with its wall-clock time (ms since the epoch). */
   lastError: { message: string; time: number } | null;
   /** While recovering: when the next retry starts (ms since the epoch); otherwise null. */
@@ -67,6 +71,8 @@ export interface RecoveryHost {
   overruns(): number;
   /** Track-blocks a streamed track starved (silent) since the player opened. */
   starved?(): number;
+  /** Streamed files found cut short or unreadable (PlayerHealth.starvedFiles). */
+  starvedFiles?(): string[];
   seekFrames(frame: number): void;
   play(): void;
   pause(): void;
@@ -134,6 +140,7 @@ export class DeviceRecovery {
       recoveries: this.#recoveries,
       overruns: this.#host.overruns(),
       starved: this.#host.starved?.() ?? 0,
+      starvedFiles: this.#host.starvedFiles?.() ?? [],
       lastError: this.#lastError,
       nextRetryAt: this.#lost ? this.#nextRetryAt : null,
     };

@@ -57,6 +57,7 @@ const OFFLINE_HEALTH: PlayerHealth = Object.freeze({
   recoveries: 0,
   overruns: 0,
   starved: 0,
+  starvedFiles: [],
   lastError: null,
   nextRetryAt: null,
 });
@@ -649,7 +650,13 @@ export class Player extends EventTarget {
    * and the last retry found it unusable), with counts and the last error. See
    * docs/device_loss.md. */
   get health(): PlayerHealth {
-    return this.#recovery?.health ?? { ...OFFLINE_HEALTH, starved: this.starvedBlocks };
+    return this.#recovery?.health ??
+      { ...OFFLINE_HEALTH, starved: this.starvedBlocks, starvedFiles: this.#starvedFiles() };
+  }
+
+  /** Streamed files found cut short or unreadable since the player opened. */
+  #starvedFiles(): string[] {
+    return this.#closed ? [] : this.#streams?.starvedFiles() ?? [];
   }
 
   /** What recovery may do to the player. */
@@ -667,6 +674,7 @@ export class Player extends EventTarget {
       blocks: () => player.#readStatus()[STATUS.blocks],
       overruns: () => player.latencyMonitor ? player.#monitorReader?.read().overruns ?? 0 : 0,
       starved: () => player.starvedBlocks,
+      starvedFiles: () => player.#starvedFiles(),
       seekFrames: (frame) => player.seekFrames(frame),
       play: () => player.play(),
       pause: () => player.pause(),
