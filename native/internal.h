@@ -84,10 +84,10 @@ uint64_t sp_stream_frames(const sp_stream *stream);
 uint32_t sp_stream_source_rate(const sp_stream *stream);
 const char *sp_stream_format(const sp_stream *stream); /* static, e.g. "FLAC" */
 sp_result sp_stream_seek(sp_stream *stream, uint64_t frame);
-/* Interleaved frames from the current position; returns frames written (0 at the end). */
-/* Up to `want` frames; fewer only at the stream's end, or when the file ends (or cannot be
- * read) more than SP_TRUNCATION_SLACK frames before its length: then sp_stream_cut_short()
- * is true until the next seek. */
+/* Interleaved frames from the current position; returns frames written: `want`, fewer only
+ * at the stream's end (0 there), or when the file ends (or cannot be read) more than
+ * SP_TRUNCATION_SLACK frames before its length: then sp_stream_cut_short() is true until the
+ * next seek. */
 uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want);
 bool sp_stream_cut_short(const sp_stream *stream);
 
