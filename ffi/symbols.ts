@@ -323,6 +323,13 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** uint32_t sp_file_source_read_failures(const sp_file_source *source) */
+  sp_file_source_read_failures: {
+    parameters: [
+      "pointer", // const sp_file_source *source
+    ],
+    result: "u32",
+  },
   /** const char *sp_file_source_format(const sp_file_source *source) */
   sp_file_source_format: {
     parameters: [

@@ -43,6 +43,7 @@ static bool service(sp_butler *butler, sp_file_source *source) {
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) {
         const bool failed = sp_stream_seek(source->stream, frame) != SP_OK;
+        if (failed) atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
         atomic_store_explicit(&source->failed, failed ? 1 : 0, memory_order_relaxed);
         sp_ring_restart(ring, seq, frame); /* publishes failed with the request it answers */
         worked = true;
@@ -59,6 +60,14 @@ static bool service(sp_butler *butler, sp_file_source *source) {
     if (room == 0) return worked;
     const uint32_t got = sp_stream_read(source->stream, butler->chunk, room);
     if (got > 0) sp_ring_write(ring, butler->chunk, got);
+    if (sp_stream_cut_short(source->stream)) {
+        /* The file ends early (cut on disk) or cannot be read: the ring stops here, the track
+         * starves (counted) and the reader leaves this file alone until the next request,
+         * rather than read the same end again every turn. */
+        atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
+        atomic_store_explicit(&source->failed, 1, memory_order_relaxed);
+        return true;
+    }
     return worked || got > 0;
 }
 

@@ -112,8 +112,9 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
 
     ma_encoding_format format = ma_encoding_format_unknown;
     uint64_t file_size = 0;
+    uint32_t quirks = 0;
     sp_result result = sp_inspect_file(job->path, &format, &job->format_name, &file_size,
-                                       job->error, sizeof job->error);
+                                       &quirks, job->error, sizeof job->error);
     if (result != SP_OK) return result;
     uint64_t source_frames = 0;
     result = probe(job, format, &source_frames);
@@ -183,6 +184,8 @@ SP_API sp_result sp_decode_job_run(sp_decode_job *job) {
             if (widen_u8) {
                 const int16_t *src = (const int16_t *)chunk;
                 for (ma_uint64 i = 0; i < got; i++) dst[i] = src[i * channels + c] * (1.0f / 32768);
+            } else if (quirks & SP_QUIRK_AIFF_G711) {
+                sp_negate_strided(dst, chunk + c, channels, got);
             } else {
                 for (ma_uint64 i = 0; i < got; i++) dst[i] = chunk[i * channels + c];
             }

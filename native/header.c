@@ -59,6 +59,18 @@ static sp_result audio_fits(bool have_format, uint64_t claimed, uint64_t held, c
     return SP_ERROR_TRUNCATED;
 }
 
+/* A chunk before the audio that claims more bytes than the file has left: the file was cut
+ * (or its header is corrupt); named, never walked past. */
+static sp_result chunk_past_end(const unsigned char *id, uint32_t chunk_size, char *detail,
+                                size_t size) {
+    char name[5];
+    for (int i = 0; i < 4; i++) name[i] = id[i] >= 0x20 && id[i] < 0x7f ? (char)id[i] : '?';
+    name[4] = '\0';
+    snprintf(detail, size, "truncated: the '%s' chunk claims %u bytes, past the end of the file",
+             name, chunk_size);
+    return SP_ERROR_TRUNCATED;
+}
+
 /* Walks the RIFF chunks up to "data". Anything this walk cannot make sense of is left to the
  * decoder, which then names it. */
 static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *detail, size_t size) {
@@ -86,29 +98,80 @@ static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *deta
             else if (chunk_size == 0xFFFFFFFFu) return SP_OK;
             return audio_fits(have_format, claimed, file_size - (offset + 8), detail, size);
         }
+        if (offset + 8 + chunk_size > file_size) return chunk_past_end(head, chunk_size, detail, size);
         offset += 8 + (uint64_t)chunk_size + (chunk_size & 1u);
     }
     return SP_OK;
 }
 
+/* Bytes per frame of an AIFF's sample data, or 0 when this walk does not know the encoding
+ * (dr_wav then decides). COMM's sampleSize is rounded up to whole bytes. */
+static uint64_t aiff_frame_bytes(uint32_t channels, uint32_t bits, const unsigned char *type) {
+    if (type == NULL || !memcmp(type, "NONE", 4) || !memcmp(type, "twos", 4) ||
+        !memcmp(type, "sowt", 4) || !memcmp(type, "raw ", 4)) {
+        return (uint64_t)channels * ((bits + 7) / 8);
+    }
+    if (!memcmp(type, "fl32", 4) || !memcmp(type, "FL32", 4)) return (uint64_t)channels * 4;
+    if (!memcmp(type, "fl64", 4) || !memcmp(type, "FL64", 4)) return (uint64_t)channels * 8;
+    if (!memcmp(type, "ulaw", 4) || !memcmp(type, "ULAW", 4) || !memcmp(type, "alaw", 4) ||
+        !memcmp(type, "ALAW", 4)) {
+        return channels;
+    }
+    return 0;
+}
+
 /* Walks the AIFF/AIFF-C chunks (big-endian) up to "SSND": COMM's channels and rate, and
- * whether the sound data the header claims is in the file. */
-static sp_result check_aiff(FILE *file, uint64_t file_size, char *detail, size_t size) {
-    uint64_t offset = 12;
+ * whether the sound data the header claims is in the file, and in the SSND chunk: COMM's
+ * frame count must fit in SSND after its offset (else dr_wav reads the next chunk's bytes as
+ * audio). Every size is the file's word: checked before it is used. */
+static sp_result check_aiff(FILE *file, uint64_t file_size, bool aifc, uint32_t *quirks,
+                            char *detail, size_t size) {
+    uint64_t offset = 12, frames = 0, frame_bytes = 0;
     bool have_format = false;
     for (uint32_t n = 0; n < MAX_CHUNKS && offset + 8 <= file_size; n++) {
-        unsigned char head[8], body[18];
+        unsigned char head[8], body[22];
         if (fseek(file, (long)offset, SEEK_SET) != 0 || fread(head, 1, 8, file) != 8) break;
         const uint32_t chunk_size = be32(head + 4);
-        if (!memcmp(head, "COMM", 4) && chunk_size >= sizeof body) {
-            if (fread(body, 1, sizeof body, file) != sizeof body) break;
-            const sp_result result = sp_check_format(extended_to_rate(body + 8),
-                                                     (uint32_t)body[0] << 8 | body[1], detail, size);
+        if (!memcmp(head, "COMM", 4) && chunk_size >= 18) {
+            const size_t want = aifc && chunk_size >= 22 ? 22 : 18;
+            if (fread(body, 1, want, file) != want) break;
+            const uint32_t channels = (uint32_t)body[0] << 8 | body[1];
+            const sp_result result =
+                sp_check_format(extended_to_rate(body + 8), channels, detail, size);
             if (result != SP_OK) return result;
+            const unsigned char *type = want == 22 ? body + 18 : NULL;
+            if (type != NULL && (!memcmp(type, "ulaw", 4) || !memcmp(type, "ULAW", 4) ||
+                                 !memcmp(type, "alaw", 4) || !memcmp(type, "ALAW", 4))) {
+                *quirks |= SP_QUIRK_AIFF_G711;
+            }
+            frames = be32(body + 2);
+            frame_bytes = aiff_frame_bytes(channels, (uint32_t)body[6] << 8 | body[7], type);
             have_format = true;
         } else if (!memcmp(head, "SSND", 4)) {
-            return audio_fits(have_format, chunk_size, file_size - (offset + 8), detail, size);
+            const sp_result result =
+                audio_fits(have_format, chunk_size, file_size - (offset + 8), detail, size);
+            if (result != SP_OK || !have_format) return result;
+            unsigned char fields[8];
+            if (chunk_size < 8 || fread(fields, 1, 8, file) != 8) {
+                return report(detail, size, SP_ERROR_DECODE,
+                              "the SSND chunk is too short for its offset and block size");
+            }
+            const uint64_t skip = be32(fields);
+            if (skip > chunk_size - 8u) {
+                snprintf(detail, size, "the SSND chunk's offset %llu runs past its %u bytes",
+                         (unsigned long long)skip, chunk_size);
+                return SP_ERROR_DECODE;
+            }
+            const uint64_t held = chunk_size - 8u - skip;
+            if (frame_bytes > 0 && frames > held / frame_bytes) {
+                snprintf(detail, size,
+                         "truncated: the header promises %llu frames, the SSND chunk holds %llu",
+                         (unsigned long long)frames, (unsigned long long)(held / frame_bytes));
+                return SP_ERROR_TRUNCATED;
+            }
+            return SP_OK;
         }
+        if (offset + 8 + chunk_size > file_size) return chunk_past_end(head, chunk_size, detail, size);
         offset += 8 + (uint64_t)chunk_size + (chunk_size & 1u);
     }
     return SP_OK;
@@ -255,7 +318,7 @@ static sp_result check_flac(FILE *file, uint64_t file_size, char *detail, size_t
 }
 
 sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const char **name,
-                          uint64_t *out_size, char *detail, size_t size) {
+                          uint64_t *out_size, uint32_t *quirks, char *detail, size_t size) {
     FILE *file = fopen(path, "rb");
     if (file == NULL) return report(detail, size, SP_ERROR_FILE, "cannot open the file");
     unsigned char head[16] = {0};
@@ -267,6 +330,7 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const ch
     }
     *out_size = file_size;
     *name = "";
+    *quirks = 0;
     sp_result result = SP_OK;
     if (got == 0) {
         result = report(detail, size, SP_ERROR_EMPTY, "the file is empty");
@@ -282,7 +346,8 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const ch
                (!memcmp(head + 8, "AIFF", 4) || !memcmp(head + 8, "AIFC", 4))) {
         *format = ma_encoding_format_wav; /* dr_wav reads AIFF and AIFF-C */
         *name = head[11] == 'C' ? "AIFF-C" : "AIFF";
-        result = check_aiff(file, file_size, detail, size);
+        *quirks |= SP_QUIRK_AIFF;
+        result = check_aiff(file, file_size, head[11] == 'C', quirks, detail, size);
     } else if (got >= 4 && !memcmp(head, "fLaC", 4)) {
         *format = ma_encoding_format_flac;
         *name = "FLAC";

@@ -84,8 +84,12 @@ uint64_t sp_stream_frames(const sp_stream *stream);
 uint32_t sp_stream_source_rate(const sp_stream *stream);
 const char *sp_stream_format(const sp_stream *stream); /* static, e.g. "FLAC" */
 sp_result sp_stream_seek(sp_stream *stream, uint64_t frame);
-/* Interleaved frames from the current position; returns frames written (0 at the end). */
+/* Interleaved frames from the current position; returns frames written: `want`, fewer only
+ * at the stream's end (0 there), or when the file ends (or cannot be read) more than
+ * SP_TRUNCATION_SLACK frames before its length: then sp_stream_cut_short() is true until the
+ * next seek. */
 uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want);
+bool sp_stream_cut_short(const sp_stream *stream);
 
 /* The first frames after a point a jump may go to (a marker, a song's start, an armed cue's
  * target), kept resident so the jump never waits for the ring. Control fills in start, frames
@@ -107,6 +111,7 @@ struct sp_file_source {
     /* butler -> audio: the last request's seek failed: the ring stays empty (silence, counted
      * as starved) until a request it can serve; published before that request's fill_seq */
     _Atomic int32_t failed;
+    _Atomic uint32_t read_failures; /* butler -> control: sp_file_source_read_failures */
     sp_head heads[SP_MAX_HEADS];
     _Atomic uint32_t head_count; /* control -> butler, audio */
     _Atomic uint64_t head_bytes;
@@ -469,7 +474,19 @@ sp_result sp_check_format(uint32_t rate, uint32_t channels, char *detail, size_t
  * the file, and the file's size in bytes. On failure, detail says why; a container only the
  * optional decoder reads gives SP_ERROR_FORMAT_UNAVAILABLE with its name as the detail. */
 sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const char **name,
-                          uint64_t *out_size, char *detail, size_t size);
+                          uint64_t *out_size, uint32_t *quirks, char *detail, size_t size);
+/* dst[i] = -src[i * stride] for i < frames, with 0 - x so that silence stays +0 (stream.c:
+ * undoes SP_QUIRK_AIFF_G711; negation is exact, also after the linear resampler) */
+void sp_negate_strided(float *dst, const float *src, uint32_t stride, uint64_t frames);
+/* What sp_inspect_file found that the decoder gets wrong (miniaudio 0.11.25's dr_wav), bits: */
+enum {
+    /* An AIFF/AIFF-C: dr_wav counts SSND's 8 bytes of offset and blockSize as audio, so a
+     * chunk after SSND makes its forward seeks land 8 bytes late (stream.c seeks from frame 0) */
+    SP_QUIRK_AIFF = 1u << 0,
+    /* AIFF-C ulaw/alaw: dr_wav adds 128 to every byte (meant for signed 8-bit PCM), which flips
+     * the G.711 sign bit: each sample comes out exactly negated */
+    SP_QUIRK_AIFF_G711 = 1u << 1,
+};
 
 /* show.c: the audio side of cues, crossfades and fades, called from callback.c */
 void sp_show_take_command(sp_engine *engine, const sp_command *command);

@@ -96,6 +96,9 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
                 done += got;
             }
         }
+        if (sp_stream_cut_short(source->stream)) {
+            atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
+        }
         /* Back where the ring goes on (a ring-less source has none). */
         if (source->ring.data != NULL &&
             sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) {
@@ -181,6 +184,11 @@ SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out
 
 SP_API const char *sp_file_source_format(const sp_file_source *source) {
     return source == NULL ? "" : sp_stream_format(source->stream);
+}
+
+SP_API uint32_t sp_file_source_read_failures(const sp_file_source *source) {
+    return source == NULL ? 0
+                          : atomic_load_explicit(&source->read_failures, memory_order_relaxed);
 }
 
 void sp_source_init_memory(sp_source *source, sp_pcm *pcm) {

@@ -271,6 +271,10 @@ enum {
 SP_API sp_result sp_file_source_info(const sp_file_source *source, uint64_t *out);
 /* The container ("WAV", "FLAC", ...). Static: valid for the program's life. */
 SP_API const char *sp_file_source_format(const sp_file_source *source);
+/* Times the reader found the file shorter than its length or unreadable (it ended early: cut
+ * short on disk after loading, or a read or seek failed): that track plays silence from there
+ * (counted as starved) until it is sent somewhere the file still holds. Never reset. */
+SP_API uint32_t sp_file_source_read_failures(const sp_file_source *source);
 SP_API void sp_file_source_free(sp_file_source *source);
 
 /* ---- tracks ----------------------------------------------------------------------------- */

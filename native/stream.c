@@ -23,12 +23,32 @@ struct sp_stream {
     uint32_t channels;
     uint32_t source_rate;
     const char *format_name; /* the container, static */
+    uint32_t quirks;         /* SP_QUIRK_* from the header check */
     uint64_t frames;         /* output length */
     uint64_t next;           /* the output frame the next read gives */
     bool input_done;
+    bool cut_short;          /* the last read ended before the file's length; until a seek */
     uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
 };
+
+/* dr_wav takes an AIFF's audio to be SSND's size minus its offset, forgetting the 8 bytes of
+ * offset and blockSize, and counts its place in the file from that: with any chunk after SSND
+ * (Logic's LGWV, an ID3 tag, MARK ...) a seek forward from where it stands lands those 8 bytes
+ * (1 or 2 frames) late, and every frame after it plays shifted. (With SSND last, its clamp to
+ * the file's size hides the error.) A seek from the first frame counts from SSND's data start
+ * and is right, so an AIFF always seeks from there (two fseeks, no decoding). */
+static ma_result seek_decoder(sp_stream *stream, uint64_t frame) {
+    if ((stream->quirks & SP_QUIRK_AIFF) && frame > 0) {
+        const ma_result result = ma_decoder_seek_to_pcm_frame(&stream->decoder, 0);
+        if (result != MA_SUCCESS) return result;
+    }
+    return ma_decoder_seek_to_pcm_frame(&stream->decoder, frame);
+}
+
+void sp_negate_strided(float *dst, const float *src, uint32_t stride, uint64_t frames) {
+    for (uint64_t i = 0; i < frames; i++) dst[i] = 0.0f - src[i * stride];
+}
 
 static sp_result open_decoder(sp_stream *stream) {
     if (stream->open) ma_decoder_uninit(&stream->decoder);
@@ -77,13 +97,15 @@ sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream
     ma_encoding_format format = ma_encoding_format_unknown;
     const char *name = NULL;
     uint64_t file_size = 0;
-    sp_result result = sp_inspect_file(path, &format, &name, &file_size, detail, size);
+    uint32_t quirks = 0;
+    sp_result result = sp_inspect_file(path, &format, &name, &file_size, &quirks, detail, size);
     if (result != SP_OK) return result;
 
     sp_stream *stream = calloc(1, sizeof(sp_stream));
     SP_CHECK(stream != NULL, SP_ERROR_OUT_OF_MEMORY);
     stream->path = strdup(path);
     stream->format = format;
+    stream->quirks = quirks;
     if (stream->path == NULL) {
         sp_stream_free(stream);
         return SP_ERROR_OUT_OF_MEMORY;
@@ -184,9 +206,10 @@ static uint64_t resampled(sp_stream *stream, float *out, uint64_t want) {
 sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     if (frame > stream->frames) frame = stream->frames;
     stream->input_done = false;
+    stream->cut_short = false;
     stream->in_pos = stream->in_len = 0;
     if (stream->resampler == NULL) {
-        if (ma_decoder_seek_to_pcm_frame(&stream->decoder, frame) != MA_SUCCESS) {
+        if (seek_decoder(stream, frame) != MA_SUCCESS) {
             return SP_ERROR_DECODE;
         }
         stream->next = frame;
@@ -199,7 +222,7 @@ sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     const uint64_t period = frame / stream->up;
     const uint64_t start_period = period > periods_back ? period - periods_back : 0;
     sp_resampler_reset(stream->resampler);
-    if (ma_decoder_seek_to_pcm_frame(&stream->decoder, start_period * stream->down) != MA_SUCCESS) {
+    if (seek_decoder(stream, start_period * stream->down) != MA_SUCCESS) {
         return SP_ERROR_DECODE;
     }
     stream->next = start_period * stream->up;
@@ -226,9 +249,21 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
             got += n;
         }
     }
-    /* A file that ends short of its length plays silence to its end, as the whole decode. */
+    if (stream->quirks & SP_QUIRK_AIFF_G711) {
+        sp_negate_strided(out, out, 1, (uint64_t)got * stream->channels);
+    }
+    /* The file ended (or a read failed) before its length: cut short on disk after loading.
+     * Only what was read is given; the caller stops there rather than play made-up silence. */
+    if (got < want && stream->frames - (stream->next + got) > SP_TRUNCATION_SLACK) {
+        stream->cut_short = true;
+        stream->next += got;
+        return (uint32_t)got;
+    }
+    /* The resampler's last few frames: silence to the length, as the whole decode pads. */
     if (got < want) memset(out + (size_t)got * stream->channels, 0,
                            (size_t)(want - got) * stream->channels * sizeof(float));
     stream->next += want;
     return want;
 }
+
+bool sp_stream_cut_short(const sp_stream *stream) { return stream->cut_short; }

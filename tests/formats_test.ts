@@ -293,6 +293,37 @@ LOSSLESS.push(
   },
 );
 
+// G.711 at its own 8 kHz, as telephone and voice-memo exports carry it: Apple's AIFF-C "ulaw"
+// and "alaw", and WAV format 7 (mu-law) and 6 (A-law). ffmpeg decodes both containers alike.
+for (const law of ["mulaw", "alaw"] as const) {
+  const type = law === "mulaw" ? "ulaw" : "alaw";
+  const g711 = (output: string[]) =>
+    ffmpeg(lavfiTones(0.3, 8000, 2), ["-c:a", `pcm_${law}`, ...output]);
+  LOSSLESS.push(
+    {
+      name: `AIFF-C ${type} (G.711, 8 kHz)`,
+      file: `${type}.aifc`,
+      make: g711(["-f", "aiff"]),
+      tools: ["ffmpeg"],
+      channels: 2,
+      rate: 8000,
+      reference: "ffmpeg",
+      format: "AIFF-C",
+      marks: ["AIFC", type],
+    },
+    {
+      name: `WAV ${type} (format ${law === "mulaw" ? 7 : 6}, G.711, 8 kHz)`,
+      file: `${type}.wav`,
+      make: g711([]),
+      tools: ["ffmpeg"],
+      channels: 2,
+      rate: 8000,
+      reference: "ffmpeg",
+      format: "WAV",
+    },
+  );
+}
+
 /** A RIFF chunk with `id` and `body` inserted right before "data", sizes kept right. */
 function spliceBeforeData(file: Uint8Array, id: string, body: Uint8Array): Uint8Array {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);

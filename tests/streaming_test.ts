@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
 import type { PlayerOptions } from "../src/engine/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
+import { healthLine, starvedLine } from "../src/cli/health_line.ts";
+import { readStatus } from "../src/control/status.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
 const RATE = 48000;
@@ -610,6 +612,7 @@ async function cutShortOnDisk() {
       const past = player.render(script[0][1]);
       assert.ok(player.positionFrames > 5.2 * RATE, "the song goes on");
       assert.ok(player.health.starved > 0, "the silent track is counted");
+      assert.deepEqual(player.health.starvedFiles, [keys], "and its file named");
       assert.ok(past[0].some((x) => x !== 0), "the other tracks play");
       script[1][0](player);
       const back = player.render(script[1][1]);
@@ -626,3 +629,46 @@ async function cutShortOnDisk() {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+Deno.test("streaming: a file cut short on disk while it plays starves, counted, and is named in health, on the screen and the remote", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const frames = 6 * RATE; // longer than the 2 s look-ahead: it streams
+    const bass = join(dir, "Bass.wav");
+    const left = noise(frames, 21);
+    await Deno.writeFile(bass, encodeWav([left, noise(frames, 22)], RATE, "s16"));
+    await using player = await offlinePlayer(true);
+    const track = await player.load(bass, { route: [1, 2] });
+    assert.equal(player.streamStats.streams, 1);
+    player.play();
+    const before = player.render(RATE);
+    assert.equal(player.health.starved, 0);
+    assert.deepEqual(player.health.starvedFiles, []);
+    // Cut at 2.5 s (44-byte header, 4 bytes a frame): a copy that failed, a disk unplugged.
+    await Deno.truncate(bass, 44 + Math.round(2.5 * RATE) * 4);
+    const after = player.render(frames - RATE);
+    for (let i = 0; i < RATE; i++) {
+      assert.ok(Math.abs(before[0][i] - left[i]) <= 1 / 32768, `frame ${i} before the cut`);
+    }
+    const health = player.health;
+    console.log(`cut short: starved ${health.starved}, starvedFiles ${health.starvedFiles}`);
+    assert.ok(health.starved > 0, "the track-blocks past the cut are counted as starved");
+    assert.deepEqual(health.starvedFiles, [bass]);
+    assert.ok(after[0].subarray(4 * RATE - RATE).every((x) => x === 0), "silent past the cut");
+    assert.equal(track.frames, frames);
+    // Screens show the name, never the machine's path.
+    for (
+      const line of [
+        starvedLine(health.starved, health.starvedFiles)!,
+        healthLine(health, Date.now()),
+        ...readStatus(player).health.problems,
+      ]
+    ) {
+      assert.match(line, /Bass\.wav/);
+      assert.ok(!line.includes(dir), line);
+    }
+    assert.match(healthLine(health, Date.now()), /^health: FILE CUT SHORT .*cut short: Bass\.wav/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,12 +5,21 @@
  * @module
  */
 
+import { basename } from "node:path";
 import type { PlayerHealth } from "../engine/device_recovery.ts";
+
+/** The files' names (screens show names, not paths), comma-separated. */
+export function fileNames(paths: readonly string[]): string {
+  return paths.map((path) => basename(path)).join(", ");
+}
 
 /** One line for `health`, with retry times counted from `now` (ms since the epoch). */
 export function healthLine(health: PlayerHealth, now: number): string {
+  const cut = health.starvedFiles ?? [];
   const counts = `losses ${health.losses}  recoveries ${health.recoveries}  ` +
-    `overruns ${health.overruns}  starved ${health.starved}${clippedText(health.clipped)}`;
+    `overruns ${health.overruns}  starved ${health.starved}` +
+    (cut.length ? ` (cut short: ${fileNames(cut)})` : "") + clippedText(health.clipped);
+  if (health.status === "ok" && cut.length) return `health: FILE CUT SHORT  ${counts}`;
   if (health.status === "ok") {
     const last = health.lastError && health.losses > 0
       ? `  last loss ${new Date(health.lastError.time).toLocaleTimeString()}`
@@ -26,8 +35,13 @@ export function healthLine(health: PlayerHealth, now: number): string {
 }
 
 /** The screen's loud line while streamed tracks have starved (played silence for a block
- * because the reader fell behind) since the player opened; undefined while none have. */
-export function starvedLine(starved: number): string | undefined {
+ * because the reader fell behind, or because their file was cut short on disk: `files`) since
+ * the player opened; undefined while none have. */
+export function starvedLine(starved: number, files: readonly string[] = []): string | undefined {
+  if (files.length) {
+    return `!! starved ${starved} track-blocks: ${fileNames(files)} ended early on disk ` +
+      `(cut short or unreadable) and played silence from there; check the file and reload`;
+  }
   if (starved === 0) return undefined;
   return `!! starved ${starved} track-blocks: streamed audio came late and played as silence ` +
     `(a slow disk or a busy machine; raise streaming.lookAheadSeconds in stemplay.json)`;

@@ -216,7 +216,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     top.push(`!! ${player.deviceName}: recovering by itself, press r to retry now`);
   } else {
     // An audible dropout: on top, not only in the device section that short screens drop.
-    const starved = starvedLine(player.health.starved);
+    const health = player.health;
+    const starved = starvedLine(health.starved, health.starvedFiles);
     if (starved) top.push(starved);
   }
   for (const problem of player.busProblems) top.push(`!! ${problem}`);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { basename } from "node:path";
 import type { Player, PlayerState } from "../engine/player.ts";
 import { barBeatAt, beatGrid } from "../songs/tempo.ts";
 import type { Marker } from "../songs/song.ts";
@@ -158,6 +159,15 @@ export function readStatus(player: Player): ControlStatus {
   const problems: string[] = [];
   if (lost) problems.push(`the audio device ${player.deviceName} was lost`);
   problems.push(...player.busProblems);
+  const cutShort = player.health.starvedFiles;
+  if (cutShort.length) {
+    // Names only: a remote is no place for the machine's paths.
+    problems.push(
+      `silent from where the file ends early (cut short on disk): ${
+        cutShort.map((path) => basename(path)).join(", ")
+      }`,
+    );
+  }
   if (setlist?.nextError) problems.push(`the next song cannot load: ${setlist.nextError}`);
   return {
     state,

@@ -43,6 +43,10 @@ export interface PlayerHealth {
    * callback clamps every output after the master gain, so the device never gets more than
    * full scale; a count that grows means the gains are too hot. */
   clipped: number[];
+  /** The streamed files (paths) that ended early or could not be read while they played
+   * (cut short on disk after loading): their tracks starved from there. Since the player
+   * opened; empty when none did. */
+  starvedFiles: string[];
   /** The last loss or failed retry, with its wall-clock time (ms since the epoch). */
   lastError: { message: string; time: number } | null;
   /** While recovering: when the next retry starts (ms since the epoch); otherwise null. */
@@ -73,6 +77,8 @@ export interface RecoveryHost {
   starved?(): number;
   /** Samples clamped to full scale per output since the player opened. */
   clipped?(): number[];
+  /** Streamed files found cut short or unreadable (PlayerHealth.starvedFiles). */
+  starvedFiles?(): string[];
   seekFrames(frame: number): void;
   play(): void;
   pause(): void;
@@ -141,6 +147,7 @@ export class DeviceRecovery {
       overruns: this.#host.overruns(),
       starved: this.#host.starved?.() ?? 0,
       clipped: this.#host.clipped?.() ?? [],
+      starvedFiles: this.#host.starvedFiles?.() ?? [],
       lastError: this.#lastError,
       nextRetryAt: this.#lost ? this.#nextRetryAt : null,
     };

@@ -58,6 +58,7 @@ const OFFLINE_HEALTH: Omit<PlayerHealth, "clipped"> = Object.freeze({
   recoveries: 0,
   overruns: 0,
   starved: 0,
+  starvedFiles: [],
   lastError: null,
   nextRetryAt: null,
 });
@@ -669,7 +670,17 @@ export class Player extends EventTarget {
    * docs/device_loss.md. */
   get health(): PlayerHealth {
     return this.#recovery?.health ??
-      { ...OFFLINE_HEALTH, starved: this.starvedBlocks, clipped: this.clippedSamples };
+      {
+        ...OFFLINE_HEALTH,
+        starved: this.starvedBlocks,
+        clipped: this.clippedSamples,
+        starvedFiles: this.#starvedFiles(),
+      };
+  }
+
+  /** Streamed files found cut short or unreadable since the player opened. */
+  #starvedFiles(): string[] {
+    return this.#closed ? [] : this.#streams?.starvedFiles() ?? [];
   }
 
   /** What recovery may do to the player. */
@@ -688,6 +699,7 @@ export class Player extends EventTarget {
       overruns: () => player.latencyMonitor ? player.#monitorReader?.read().overruns ?? 0 : 0,
       starved: () => player.starvedBlocks,
       clipped: () => player.clippedSamples,
+      starvedFiles: () => player.#starvedFiles(),
       seekFrames: (frame) => player.seekFrames(frame),
       play: () => player.play(),
       pause: () => player.pause(),

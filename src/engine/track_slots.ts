@@ -101,7 +101,7 @@ export class TrackSlots {
   async drop(track: Track): Promise<void> {
     const host = this.#host;
     track.markRemoved();
-    host.streams?.drop(track);
+    host.streams?.drop(track, !host.closed);
     if (host.closed) return; // close() freed it with the engine
     // BUSY: the command ring is full (the callback has not run for a while); wait for it.
     while (host.native.sp_track_deactivate(host.engine, track.slot) === RESULT.BUSY) {

@@ -200,7 +200,9 @@ export interface StreamStats {
  * for heads and memory. */
 export class StreamedTracks {
   #native: Native;
-  #tracks = new Map<object, { stream: Deno.PointerValue; group: number }>();
+  #tracks = new Map<object, { stream: Deno.PointerValue; group: number; file: string }>();
+  /** Files found cut short or unreadable while streaming, since the player opened. */
+  #cutShort = new Set<string>();
   readonly settings: StreamingSettings;
 
   constructor(native: Native, settings: StreamingSettings) {
@@ -220,13 +222,30 @@ export class StreamedTracks {
 
   /** A track attached from streamed `file`: its start stays resident. */
   add(track: object, stream: Deno.PointerValue, group: number, file: string): void {
-    this.#tracks.set(track, { stream, group });
+    this.#tracks.set(track, { stream, group, file });
     this.setlistHeads?.copyInto(file, stream);
     addHeads(this.#native, stream, [0], this.settings.headFrames);
   }
 
-  drop(track: object): void {
+  /** Forgets a track; `alive`: its source is not freed yet (then a cut-short file it had
+   * stays in {@link starvedFiles}). */
+  drop(track: object, alive = true): void {
+    const streamed = this.#tracks.get(track);
+    if (streamed && alive) this.#noteCutShort(streamed);
     this.#tracks.delete(track);
+  }
+
+  #noteCutShort(streamed: { stream: Deno.PointerValue; file: string }): void {
+    if (this.#native.sp_file_source_read_failures(streamed.stream) > 0) {
+      this.#cutShort.add(streamed.file);
+    }
+  }
+
+  /** The files (paths) the reader found shorter than their length or unreadable while they
+   * played, since the player opened: their tracks starved (went silent) from there. */
+  starvedFiles(): string[] {
+    for (const streamed of this.#tracks.values()) this.#noteCutShort(streamed);
+    return [...this.#cutShort];
   }
 
   /** Bytes a streamed track holds (ring and heads); undefined for other tracks. */
