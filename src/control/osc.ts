@@ -127,8 +127,8 @@ class OscSurface implements OscServer {
   readonly #subscriptionMs: number;
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #feed: StatusFeed;
-  /** Actions run one after the other, in the order they arrived. */
-  #queue: Promise<void> = Promise.resolve();
+  /** Settles when every action this surface handed to the shared queue has run. */
+  #pending: Promise<void> = Promise.resolve();
   #closed?: Promise<void>;
 
   constructor(player: Player, socket: dgram.Socket, hostname: string, subscriptionMs: number) {
@@ -181,14 +181,13 @@ class OscSurface implements OscServer {
       } else if (request.kind === "subscribe") {
         this.#subscribe(from.address, request.port ?? from.port);
       } else {
-        const action = request.action;
-        // The chain must never reject: a rejected queue would drop every later action.
-        this.#queue = this.#queue.then(() =>
-          dispatch(this.#player, action).then(
-            () => this.#feed.poke(),
-            (error) => this.#answerProblem(from, `${message.address}: ${errorText(error)}`),
-          )
+        // The shared action queue orders it after every surface's earlier actions; a full
+        // queue (BUSY) is answered like any refusal. `#pending` only lets close() wait.
+        const done = dispatch(this.#player, request.action).then(
+          () => this.#feed.poke(),
+          (error) => this.#answerProblem(from, `${message.address}: ${errorText(error)}`),
         ).catch((error) => console.error(`stemplay: OSC ${message.address}: ${error}`));
+        this.#pending = Promise.all([this.#pending, done]).then(() => {});
       }
     }
   }
@@ -267,7 +266,7 @@ class OscSurface implements OscServer {
     this.#closed ??= (async () => {
       this.#feed.stop();
       this.#subscribers.clear();
-      await this.#queue;
+      await this.#pending;
       await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
     })();
     return this.#closed;

@@ -13,6 +13,7 @@ import type { Track } from "../engine/track.ts";
 import { dbToGain } from "../engine/track.ts";
 import { barBeatAt, beatGrid } from "../songs/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
+import { ActionQueue } from "./action_queue.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
@@ -66,6 +67,8 @@ export class ControlSurface {
   #initialGains = new WeakMap<Track, number>();
   #songKey = "";
   #songCountIn = 0;
+  /** Every surface's actions, one at a time in arrival order (see action_queue.ts). */
+  #queue = new ActionQueue();
 
   /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
   constructor(player: Player) {
@@ -99,19 +102,28 @@ export class ControlSurface {
   }
 
   /**
-   * Validates `action` (see `validateAction`) and applies it to the player.
+   * Validates `action` (see `validateAction`) and applies it to the player, after every
+   * action dispatched before it (from any surface) has finished: one ordered queue, so two
+   * presses never run at once. At most `MAX_QUEUED_ACTIONS` (64) wait at a time.
    *
    * @returns what happened, in words for the operator
    * @throws {StemplayError} (the promise rejects) when the action is malformed
-   *   ("INVALID_ACTION") or the player refuses it (e.g. "MARKER", "NO_TEMPO", "SETLIST",
-   *   "TRACK", "BUS"); nothing changed then
+   *   ("INVALID_ACTION"), the queue is full ("BUSY"), or the player refuses it (e.g. "MARKER",
+   *   "NO_TEMPO", "SETLIST", "TRACK", "BUS", "TIMEOUT"); nothing changed then
    */
-  async dispatch(action: unknown): Promise<ActionResult> {
-    const checked = validateAction(action);
-    this.#sync();
-    const message = await this.#apply(checked);
-    this.#sync();
-    return { action: checked, message };
+  dispatch(action: unknown): Promise<ActionResult> {
+    let checked: Action;
+    try {
+      checked = validateAction(action); // a malformed action is refused at once, not queued
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#queue.run(async () => {
+      this.#sync();
+      const message = await this.#apply(checked);
+      this.#sync();
+      return { action: checked, message };
+    });
   }
 
   async #apply(action: Action): Promise<string> {
