@@ -49,8 +49,10 @@ async function writeSetlist(dir: string, songs: unknown[]): Promise<string> {
 function assertSongPlaysAfterCountIn(player: Player, title: string) {
   player.render(RATE); // counting in
   assert.ok(player.position < 0, `counting in: ${player.position}`);
-  player.render(RATE * 2); // the 2 s count-in is over, 1 s of the song
+  const out = player.render(RATE * 2); // the 2 s count-in is over, 1 s of the song
   assert.equal(player.state, "playing", `after the count-in: ${player.state}`);
+  const song = out[0].subarray(RATE + RATE / 10); // FOH, 0.1 s into the song
+  assert.ok(song.some((sample) => Math.abs(sample) > 0.1), "the song is heard after its count-in");
   assert.equal(player.title, title);
   assert.ok(
     player.position > 0.5 && player.position < 1.5,
@@ -58,19 +60,23 @@ function assertSongPlaysAfterCountIn(player: Player, title: string) {
   );
 }
 
-Deno.test("count-in: the next song's load finishing during the count-in does not skip the song", async () => {
-  await withPlayer(async (player, dir) => {
-    await writeSong(dir, "A", 6);
-    await writeSong(dir, "B", 60); // long: still loading when play is pressed
-    await player.loadSetlist(
-      await writeSetlist(dir, [{ song: "A", countIn: 1 }, { song: "B" }]),
-    );
-    await dispatch(player, { type: "play" });
-    await player.setlistReady(); // B's load arms the transition now
-    assertSongPlaysAfterCountIn(player, "A");
-    assert.equal(player.setlist?.index, 0);
+for (const transition of ["stop", "next", { crossfade: 1 }]) {
+  Deno.test(`count-in: the next song's load finishing during the count-in does not skip the song (transition ${JSON.stringify(transition)})`, async () => {
+    await withPlayer(async (player, dir) => {
+      await writeSong(dir, "A", 6);
+      await writeSong(dir, "B", 60); // long: still loading when play is pressed
+      await player.loadSetlist(
+        await writeSetlist(dir, [{ song: "A", countIn: 1, transition }, { song: "B" }]),
+      );
+      await player.setlistReady();
+      await player.goto(0); // B is prepared again: it is still loading when play is pressed
+      await dispatch(player, { type: "play" });
+      await player.setlistReady(); // B's load arms the transition now
+      assertSongPlaysAfterCountIn(player, "A");
+      assert.equal(player.setlist?.index, 0);
+    });
   });
-});
+}
 
 Deno.test("count-in: the next song's load failing during the count-in does not skip the song", async () => {
   await withPlayer(async (player, dir) => {

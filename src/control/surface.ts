@@ -50,6 +50,7 @@ function clock(seconds: number): string {
 }
 
 const surfaces = new WeakMap<Player, ControlSurface>();
+const queues = new WeakMap<Player, ActionQueue>();
 
 /**
  * The operator's controls of one player. Get it with `ControlSurface.for(player)`, so every
@@ -67,12 +68,16 @@ export class ControlSurface {
   #initialGains = new WeakMap<Track, number>();
   #songKey = "";
   #songCountIn = 0;
-  /** Every surface's actions, one at a time in arrival order (see action_queue.ts). */
-  #queue = new ActionQueue();
+  /** Every surface's actions, one at a time in arrival order (see action_queue.ts): one
+   * queue per player, even for a surface made with `new`. */
+  #queue: ActionQueue;
 
   /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
   constructor(player: Player) {
     this.player = player;
+    let queue = queues.get(player);
+    if (!queue) queues.set(player, queue = new ActionQueue());
+    this.#queue = queue;
     this.#sync();
   }
 
