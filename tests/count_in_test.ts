@@ -194,6 +194,15 @@ for (const firstBeat of [0.5, 0, 0.25, 3.1]) {
         Math.abs(downbeat - songStart - firstBeat * RATE) <= 2,
         `the song starts at ${songStart}, its first downbeat at ${downbeat}`,
       );
+      if (firstBeat > 0) {
+        // The count-in's last beats are gone once the song passed its downbeat: back at the
+        // top, the in-ears are silent until the song's own first click.
+        player.render(BEAT / 2); // off the song's beats (a click lasts 30 ms)
+        player.seek(0);
+        const again = player.render(Math.round(firstBeat * RATE) - 100)[2];
+        const afterSeam = again.subarray(RATE / 50); // past the seek's fade of the old place
+        assert.ok(afterSeam.every((x) => x === 0), "the count-in clicked again after a seek");
+      }
       const aubio = await aubioOnsets(inEars.subarray(0, RATE * 6));
       if (aubio) {
         // An independent onset detector agrees, within a few ms.

@@ -45,6 +45,8 @@ export interface ShowHost {
   readonly clickPlacement: { route?: number[]; bus?: string };
   /** The seq of the cue armed last (the callback reports the seq of each cue it fires). */
   readonly armedCueSeq: number;
+  /** Blocks the callback has run (its status counter). */
+  readonly blocks: number;
   /** close() has begun: the engine is (being) freed, so nothing may reach it any more. */
   readonly closed: boolean;
   assertOpen(what: string): void;
@@ -106,7 +108,7 @@ export class ShowFlow {
   };
   /** The count-in's beats that sound after the song started (under its `firstBeat`), in the
    * song's group, until the song reaches its downbeat (`until`). */
-  #countInTail?: { track: Track; until: number };
+  #countInTail?: { track: Track; until: number; fromBlock: number };
 
   constructor(host: ShowHost) {
     this.#host = host;
@@ -375,7 +377,7 @@ export class ShowFlow {
       .map((beat) => ({ ...beat, frame: fromFrame + beat.frame - handOver }));
     if (tail.length > 0) {
       const track = this.#clickTrack(tail, fromFrame + lead, "count-in (last beats)", songGroup);
-      this.#countInTail = { track, until: fromFrame + lead };
+      this.#countInTail = { track, until: fromFrame + lead, fromBlock: host.blocks };
     }
     if (handOver === 0) return true; // the song starts at once, under the whole count-in
     const group = host.newGroup();
@@ -456,8 +458,12 @@ export class ShowFlow {
       this.#rearm();
     }
     // The count-in's last beats are behind the song's downbeat: they must not click again.
+    // (Two blocks after play at the earliest: the published position lags a request.)
     const tail = this.#countInTail;
-    if (tail && !this.#countInTrack && this.#host.songPositionFrames >= tail.until) {
+    if (
+      tail && !this.#countInTrack && this.#host.blocks > tail.fromBlock + 1 &&
+      this.#host.songPositionFrames >= tail.until
+    ) {
       this.#dropCountInTail();
     }
     if (this.#jumpSeq !== undefined && this.#jumpSeq === firedCueSeq) {

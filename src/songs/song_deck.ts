@@ -395,6 +395,9 @@ export class SongDeck {
       get armedCueSeq() {
         return Number(host.readStatus()[STATUS.cueArmed]);
       },
+      get blocks() {
+        return Number(host.readStatus()[STATUS.blocks]);
+      },
       get durationFrames() {
         return deck.durationFrames;
       },
