@@ -90,7 +90,7 @@ Deno.test({ name: raceName, ignore: ignoreWithout("oscsend", raceName) }, async 
   }
 });
 
-Deno.test("setlist race: direct player.goto calls are serialised and land on the last one", async () => {
+Deno.test("setlist race: direct player.goto and next calls are serialised, in order", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-race-" });
   const player = await Player.open({ backend: "null", sampleRate: RATE, blockFrames: 256 });
   try {
@@ -101,6 +101,11 @@ Deno.test("setlist race: direct player.goto calls are serialised and land on the
       await Promise.all([player.goto(2), player.goto(3), player.goto(1)]);
       assert.equal(player.setlist?.index, 1);
       assert.equal(player.title, "Song 2");
+      await player.goto(0);
+      await player.setlistReady();
+      // Two nexts at once move two songs: each counts from where the one before it landed.
+      await Promise.all([player.next(), player.next()]);
+      assert.equal(player.setlist?.index, 2);
       await player.goto(0);
       await player.setlistReady();
     }

@@ -88,16 +88,33 @@ export class SetlistRunner {
    * run one at a time, in call order (song changes never interleave, even from the API). On
    * failure the current song plays on and its next song is prepared again. */
   goto(index: number): Promise<void> {
+    try {
+      this.#checkIndex(index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serialised(() => this.#goto(index));
+  }
+
+  /** Moves `by` songs from the current one, counted when the change runs (after the changes
+   * asked for before it): two `next` calls at once move two songs. */
+  step(by: number): Promise<void> {
+    return this.#serialised(() => this.#goto(this.#checkIndex(this.#index + by)));
+  }
+
+  #checkIndex(index: number): number {
     const songs = this.#setlist.songs;
     if (!Number.isInteger(index) || index < 0 || index >= songs.length) {
-      return Promise.reject(
-        new StemplayError(
-          "SETLIST",
-          `no song ${index} in the setlist (it has songs 0 to ${songs.length - 1})`,
-        ),
+      throw new StemplayError(
+        "SETLIST",
+        `no song ${index} in the setlist (it has songs 0 to ${songs.length - 1})`,
       );
     }
-    const run = this.#switching.then(() => this.#goto(index));
+    return index;
+  }
+
+  #serialised(change: () => Promise<void>): Promise<void> {
+    const run = this.#switching.then(change);
     this.#switching = run.catch(() => {}); // one failed change must not stop the next
     return run;
   }
