@@ -4,7 +4,8 @@
  * thirty times. Every surface's actions go through one ordered queue, so both answer, the
  * setlist lands two songs on, and neither the engine's track slots nor the open files grow.
  * Also: a song change whose audio side never answers ends with TIMEOUT and frees what it
- * loaded; the queue's bound refuses with BUSY; direct `player.goto` calls are serialised.
+ * loaded; the queue's bound refuses with BUSY (over OSC: an /stemplay/error reply seen by the
+ * real `oscdump`); direct `player.goto` and `next` calls are serialised.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import { dispatch, Player, serveOsc, StemplayError } from "../mod.ts";
 import { MAX_QUEUED_ACTIONS } from "../src/control/action_queue.ts";
 import { ControlSurface } from "../src/control/surface.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";
-import { freeUdpPort, oscsend } from "./support/osc_tools.ts";
+import { freeUdpPort, OscDump, OscRelay, oscsend } from "./support/osc_tools.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -188,6 +189,48 @@ Deno.test("setlist: a song change the audio side never answers ends with TIMEOUT
     await player.goto(1);
     assert.equal(player.title, "Song 2");
   } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const busyName =
+  "action queue: a full queue is answered over OSC with /stemplay/error, and the show goes on";
+Deno.test({ name: busyName, ignore: ignoreWithout("oscdump", busyName) }, async () => {
+  requireTool("oscsend", busyName);
+  requireTool("oscdump", busyName);
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-race-" });
+  const player = await Player.open({ backend: "null", sampleRate: RATE, blockFrames: 256 });
+  const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
+  const dump = await OscDump.start();
+  const relay = await OscRelay.start(osc.port, dump.port);
+  try {
+    await player.loadSetlist(await writeSetlist(dir, 2));
+    // Song changes wait at a gate: the first one runs (and waits), 63 more wait behind it.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => open = resolve);
+    const goto = player.goto.bind(player);
+    player.goto = async (index: number) => {
+      await gate;
+      await goto(index);
+    };
+    const accepted = Array.from(
+      { length: MAX_QUEUED_ACTIONS },
+      (_, i) => dispatch(player, { type: "goto", song: (i % 2) + 1 }),
+    );
+    await oscsend(relay.port, "/stemplay/next");
+    await dump.waitFor(/^\/stemplay\/error s "\/stemplay\/next: too many actions at once/);
+    assert.equal(osc.errors, 1);
+    open();
+    await Promise.all(accepted);
+    assert.equal(player.setlist?.index, 1);
+    await oscsend(relay.port, "/stemplay/previous"); // the queue takes actions again
+    await waitFor("the OSC previous", () => player.setlist?.index === 0);
+    assert.equal(osc.errors, 1);
+  } finally {
+    await relay.close();
+    await dump.stop();
+    await osc.close();
     await player.close();
     await Deno.remove(dir, { recursive: true });
   }
