@@ -372,7 +372,8 @@ export class ShowFlow {
       host.tempo[0];
     const { beats, handOver } = countInGrid(segment, this.#countIn, host.sampleRate, lead);
     const songGroup = host.currentGroup;
-    // The beats after the hand-over play in the song's group, on the song's own timeline.
+    // The beats after the hand-over play in the song's group, on the song's own timeline (a
+    // track from the song's frame 0, silent up to `fromFrame`: tracks have no start offset).
     const tail = beats.filter((beat) => beat.frame >= handOver)
       .map((beat) => ({ ...beat, frame: fromFrame + beat.frame - handOver }));
     if (tail.length > 0) {
