@@ -76,6 +76,7 @@ export type {
 } from "./src/control/actions.ts";
 export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";
 export type { ActionResult } from "./src/control/surface.ts";
+export { MAX_QUEUED_ACTIONS } from "./src/control/action_queue.ts";
 export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
 export { Bus, FOH, IN_EARS } from "./src/engine/buses.ts";
 export type { BusOptions, BusProfile } from "./src/engine/buses.ts";
@@ -84,6 +85,7 @@ export { MidiInput, serveMidi } from "./src/control/midi.ts";
 export type { MidiStats, ServeMidiOptions } from "./src/control/midi.ts";
 export type { MidiAction, MidiMapEntry, MidiSettings } from "./src/control/midi_map.ts";
 export { parseMidi } from "./src/control/midi_message.ts";
+export { MIDI_DEBOUNCE_MS } from "./src/control/midi_debounce.ts";
 export type { MidiMessage } from "./src/control/midi_message.ts";
 export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

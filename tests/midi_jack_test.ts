@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidi, StemplayError } from "../mod.ts";
+import { dispatch, Player, serveMidi, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { decodeWav } from "../src/sources/wav.ts";
 import {
@@ -376,6 +376,94 @@ Deno.test({
         })(),
         (error) => error instanceof StemplayError && /no JACK server/.test(error.message),
       );
+    },
+  });
+}
+
+{
+  const name =
+    "MIDI through JACK: a pedal's contact bounce (two note-ons 1.3 ms apart) is one next; a MIDI and an API next both run";
+  Deno.test({
+    name,
+    ignore: ignoreWithout("jackd", name) || ignoreWithout("jack_connect", name) ||
+      ignoreWithout("cc", name),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      requireTool("jackd", name);
+      requireTool("jack_connect", name);
+      requireTool("cc", name);
+      const dir = await Deno.makeTempDir({ prefix: "stemplay-midi-bounce-" });
+      try {
+        const songs = [];
+        for (let i = 1; i <= 4; i++) {
+          const folder = join(dir, `song${i}`);
+          await Deno.mkdir(folder);
+          await Deno.writeFile(
+            join(folder, "tone.wav"),
+            encodeWav([new Float32Array(RATE).fill(0.1)], RATE, "f32"),
+          );
+          await Deno.writeTextFile(
+            join(folder, "song.json"),
+            JSON.stringify({ title: `Song ${i}`, tracks: [{ file: "tone.wav", route: [1] }] }),
+          );
+          songs.push({ song: `song${i}` });
+        }
+        await Deno.writeTextFile(
+          join(dir, "setlist.json"),
+          JSON.stringify({ title: "Set", songs }),
+        );
+        await withJackServer(async (server) => {
+          const player = await Player.open({
+            backend: "jack",
+            channels: JACK_OUTPUTS,
+            sampleRate: RATE,
+            blockFrames: JACK_PERIOD,
+          });
+          const midi = await serveMidi(player, {
+            input: "jack",
+            map: [{ note: 60, action: "next" }],
+          });
+          const sender = await MidiSender.start(server);
+          try {
+            await server.connect(sender.port, "stemplay:midi_in");
+            await player.loadSetlist(join(dir, "setlist.json"));
+            await player.setlistReady();
+            // One press, its contact bouncing: the same note-on again 62 frames (1.3 ms) later.
+            await sender.sendInOneCycle([
+              { bytes: [0x90, 60, 100] },
+              { bytes: [0x90, 60, 90], offset: 62 },
+            ]);
+            await waitFor("both note-ons", () => midi.stats.received >= 2);
+            const handled = () => midi.stats.dispatched + (midi.stats.debounced ?? 0);
+            await waitFor("both note-ons handled", () => handled() >= 2, 10000);
+            // An API action queues behind every earlier MIDI action: when it answers, they ran.
+            await dispatch(player, { type: "countIn", bars: 0 });
+            assert.equal(player.setlist?.index, 1, "the bounce moved more than one song");
+            assert.equal(midi.stats.dispatched, 1);
+            assert.equal(midi.stats.debounced, 1);
+            assert.equal(midi.stats.failed, 0, String(midi.lastError));
+
+            // Two surfaces at once: a pedal's next and an API next both run, in order.
+            await sleep(60); // past the debounce window of the first press
+            const [, api] = await Promise.all([
+              sender.send([0x90, 60, 100]),
+              dispatch(player, { type: "next" }),
+            ]);
+            assert.match(api.message, /^song [34] of 4/);
+            await waitFor("the pedal's next", () => midi.stats.dispatched >= 2, 10000);
+            await dispatch(player, { type: "countIn", bars: 0 });
+            assert.equal(player.setlist?.index, 3);
+            assert.equal(midi.stats.failed, 0, String(midi.lastError));
+          } finally {
+            await sender.stop();
+            await midi.close();
+            await player.close();
+          }
+        });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     },
   });
 }

@@ -1,11 +1,13 @@
 /**
- * MIDI parsing and mapping, without a MIDI port: the same code the JACK and ALSA inputs feed.
+ * MIDI parsing, mapping and debouncing, without a MIDI port: the same code the JACK and ALSA
+ * inputs feed.
  */
 import assert from "node:assert/strict";
 import { parseMidi } from "../src/control/midi_message.ts";
 import { checkMidiMap, MidiMapper, midiMapProblems } from "../src/control/midi_map.ts";
 import { StemplayError } from "../src/errors.ts";
 import { learnedEntry, saveMidiMap, withLearned } from "../src/control/midi_learn.ts";
+import { MIDI_DEBOUNCE_MS, MidiDebounce } from "../src/control/midi_debounce.ts";
 
 Deno.test("parseMidi: note on/off, CC and program change with their channel", () => {
   assert.deepEqual(parseMidi([0x90, 60, 100]), {
@@ -177,4 +179,24 @@ Deno.test("MIDI learn: entries from what the pedal sent, replacing the same trig
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("MIDI debounce: the same message within 50 ms is one press; other messages never merge", () => {
+  const debounce = new MidiDebounce();
+  const ms = (n: number) => BigInt(Math.round(n * 1e6));
+  const note = (n: number, velocity = 100) =>
+    ({ kind: "noteOn", channel: 1, note: n, velocity }) as const;
+  assert.equal(debounce.accept(note(60), ms(1000)), true);
+  assert.equal(debounce.accept(note(60, 90), ms(1001.3)), false, "a bounce 1.3 ms later");
+  assert.equal(debounce.accept(note(61), ms(1001.3)), true, "another note");
+  assert.equal(
+    debounce.accept({ kind: "noteOn", channel: 2, note: 60, velocity: 100 }, ms(1002)),
+    true,
+    "another channel",
+  );
+  assert.equal(debounce.accept(note(60), ms(1000 + MIDI_DEBOUNCE_MS - 0.1)), false);
+  assert.equal(debounce.accept(note(60), ms(1000 + MIDI_DEBOUNCE_MS)), true, "a new press");
+  const cc = (value: number) => ({ kind: "cc", channel: 1, controller: 64, value }) as const;
+  assert.equal(debounce.accept(cc(127), ms(2000)), true);
+  assert.equal(debounce.accept(cc(100), ms(2010)), false, "the same controller bouncing");
 });

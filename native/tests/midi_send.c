@@ -1,7 +1,9 @@
 /* midi_send.c: an independent JACK MIDI source for the MIDI tests. A JACK client "midisend"
  * with an output port "out"; each line on stdin is one message in hex ("90 3c 7f"), written to
- * the port in the next process cycle. It prints "ready" once active and "sent <n>" after the
- * cycle that wrote its n-th message.
+ * the port in the next process cycle. Several messages on one line, separated by "|", go out in
+ * the same cycle, each at the frame offset of an optional "+N" before its bytes
+ * ("90 3c 7f | +62 90 3c 7f": a contact bounce 62 frames later). It prints "ready" once active
+ * and "sent <n>" after the cycle that wrote its n-th line.
  * Build: cc -O2 midi_send.c -l:libjack.so.0 -lpthread -o midi_send (no JACK headers needed). */
 #include <pthread.h>
 #include <stdint.h>
@@ -27,6 +29,7 @@ int jack_midi_event_write(void *, jack_nframes_t, const unsigned char *, size_t)
 static struct {
     unsigned char bytes[64];
     size_t size;
+    jack_nframes_t offset;
 } queue[QUEUE];
 static volatile unsigned queued, written; /* test tool: a mutex guards both */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,7 +41,9 @@ static int process(jack_nframes_t frames, void *user) {
     jack_midi_clear_buffer(buffer);
     if (pthread_mutex_trylock(&lock) != 0) return 0;
     while (written < queued) {
-        jack_midi_event_write(buffer, 0, queue[written % QUEUE].bytes, queue[written % QUEUE].size);
+        const jack_nframes_t offset = queue[written % QUEUE].offset;
+        jack_midi_event_write(buffer, offset < frames ? offset : frames - 1,
+                              queue[written % QUEUE].bytes, queue[written % QUEUE].size);
         written++;
     }
     pthread_mutex_unlock(&lock);
@@ -62,19 +67,30 @@ int main(void) {
     char line[512];
     unsigned reported = 0;
     while (fgets(line, sizeof line, stdin)) {
-        unsigned char bytes[64];
-        size_t size = 0;
-        char *at = line, *end;
-        for (long value; size < sizeof bytes && (value = strtol(at, &end, 16), end != at); at = end) {
-            bytes[size++] = (unsigned char)value;
-        }
-        if (size == 0) continue;
+        unsigned messages = 0;
         pthread_mutex_lock(&lock);
-        memcpy(queue[queued % QUEUE].bytes, bytes, size);
-        queue[queued % QUEUE].size = size;
-        queued++;
+        for (char *part = strtok(line, "|"); part; part = strtok(NULL, "|")) {
+            unsigned char bytes[64];
+            size_t size = 0;
+            jack_nframes_t offset = 0;
+            char *at = part, *end;
+            while (*at == ' ' || *at == '\t') at++;
+            if (*at == '+') offset = (jack_nframes_t)strtoul(at + 1, &at, 10);
+            for (long value; size < sizeof bytes && (value = strtol(at, &end, 16), end != at);
+                 at = end) {
+                bytes[size++] = (unsigned char)value;
+            }
+            if (size == 0) continue;
+            memcpy(queue[queued % QUEUE].bytes, bytes, size);
+            queue[queued % QUEUE].size = size;
+            queue[queued % QUEUE].offset = offset;
+            queued++;
+            messages++;
+        }
+        const unsigned target = queued;
         pthread_mutex_unlock(&lock);
-        while (written <= reported) usleep(200);
+        if (messages == 0) continue;
+        while (written < target) usleep(200);
         printf("sent %u\n", ++reported);
         fflush(stdout);
     }

@@ -24,6 +24,7 @@ import { percentile } from "../engine/stats.ts";
 import { checkMidiMap, type MidiAction, type MidiMapEntry, MidiMapper } from "./midi_map.ts";
 import { dispatch } from "./surface.ts";
 import { type MidiMessage, parseMidi } from "./midi_message.ts";
+import { MidiDebounce } from "./midi_debounce.ts";
 
 /** The JACK (and ALSA sequencer) client name and the input port's name. */
 export const MIDI_CLIENT = "stemplay";
@@ -57,6 +58,9 @@ export interface MidiStats {
   dropped: number;
   /** Parsed messages no mapping entry matched. */
   unmapped: number;
+  /** Mapped presses dropped as a bounce: the same message within 50 ms of the press before
+   * (see midi_debounce.ts). */
+  debounced: number;
   /** Actions handed to the player. */
   dispatched: number;
   /** Of those, actions the player refused (the error is in `lastError`). */
@@ -81,7 +85,8 @@ export class MidiInput {
   #loop: Promise<void> = Promise.resolve();
   #undoHook: () => void;
   #closing?: Promise<void>;
-  #counts = { unknown: 0, unmapped: 0, dispatched: 0, failed: 0 };
+  #counts = { unknown: 0, unmapped: 0, debounced: 0, dispatched: 0, failed: 0 };
+  readonly #debounce = new MidiDebounce();
   #latencies = new Float64Array(LATENCY_WINDOW);
   #latencyCount = 0;
   /** The last error an action raised. */
@@ -149,16 +154,15 @@ export class MidiInput {
       this.#counts.unmapped++;
       return;
     }
-    try {
-      // The synchronous part of dispatch hands transport requests to the engine; a song
-      // change goes on in the background and reports its failure here.
-      const done = dispatch(this.#player, action);
-      this.#recordLatency(timeNs);
-      this.#counts.dispatched++;
-      done.catch((error) => this.#failed(error));
-    } catch (error) {
-      this.#failed(error);
+    if (!this.#debounce.accept(message, timeNs)) {
+      this.#counts.debounced++;
+      return;
     }
+    // Into the shared action queue, in arrival order after every surface's earlier actions;
+    // not awaited here (the input keeps reading), its failure is reported here.
+    dispatch(this.#player, action).catch((error) => this.#failed(error));
+    this.#recordLatency(timeNs);
+    this.#counts.dispatched++;
   }
 
   #failed(error: unknown): void {

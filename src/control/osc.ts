@@ -198,8 +198,8 @@ class OscSurface implements OscServer {
   readonly #feed: StatusFeed;
   readonly #packetsPerSecond: number;
   #sendsInFlight = 0;
-  /** Actions run one after the other, in the order they arrived. */
-  #queue: Promise<void> = Promise.resolve();
+  /** Settles when every action this surface handed to the shared queue has run. */
+  #pending: Promise<void> = Promise.resolve();
   #closed?: Promise<void>;
 
   constructor(
@@ -331,18 +331,17 @@ class OscSurface implements OscServer {
       return;
     }
     this.pendingActions++;
-    // The chain must never reject: a rejected queue would drop every later action.
-    this.#queue = this.#queue.then(async () => {
-      const song = this.#songOf(action);
-      try {
-        await dispatch(this.#player, action);
-        this.#feed.poke();
-      } catch (error) {
+    // The shared action queue orders it after every surface's earlier actions; a full queue
+    // (BUSY) is answered like any refusal. `#pending` only lets close() wait.
+    const done = dispatch(this.#player, action).then(
+      () => this.#feed.poke(),
+      (error) => {
         this.errors++;
-        answers.problem(`${address}: ${song}${errorText(error)}`);
-      }
-    }).catch((error) => console.error(`stemplay: OSC ${address}: ${error}`))
+        answers.problem(`${address}: ${this.#songOf(action)}${errorText(error)}`);
+      },
+    ).catch((error) => console.error(`stemplay: OSC ${address}: ${error}`))
       .finally(() => this.pendingActions--);
+    this.#pending = Promise.all([this.#pending, done]).then(() => {});
   }
 
   /** For an action that changes the song: which song, in words and a colon ("song 2 "Way
@@ -465,7 +464,7 @@ class OscSurface implements OscServer {
     this.#closed ??= (async () => {
       this.#feed.stop();
       this.#subscribers.clear();
-      await this.#queue;
+      await this.#pending;
       await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
     })();
     return this.#closed;

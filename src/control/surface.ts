@@ -14,6 +14,7 @@ import { dbToGain } from "../engine/track.ts";
 import { MAX_GAIN_DB } from "../engine/levels.ts";
 import { barBeatAt, beatGrid } from "../songs/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
+import { ActionQueue } from "./action_queue.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
@@ -51,6 +52,7 @@ function clock(seconds: number): string {
 }
 
 const surfaces = new WeakMap<Player, ControlSurface>();
+const queues = new WeakMap<Player, ActionQueue>();
 
 /**
  * The operator's controls of one player. Get it with `ControlSurface.for(player)`, so every
@@ -68,10 +70,16 @@ export class ControlSurface {
   #initialGains = new WeakMap<Track, number>();
   #songKey = "";
   #songCountIn = 0;
+  /** Every surface's actions, one at a time in arrival order (see action_queue.ts): one
+   * queue per player, even for a surface made with `new`. */
+  #queue: ActionQueue;
 
   /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
   constructor(player: Player) {
     this.player = player;
+    let queue = queues.get(player);
+    if (!queue) queues.set(player, queue = new ActionQueue());
+    this.#queue = queue;
     this.#sync();
   }
 
@@ -101,19 +109,28 @@ export class ControlSurface {
   }
 
   /**
-   * Validates `action` (see `validateAction`) and applies it to the player.
+   * Validates `action` (see `validateAction`) and applies it to the player, after every
+   * action dispatched before it (from any surface) has finished: one ordered queue, so two
+   * presses never run at once. At most `MAX_QUEUED_ACTIONS` (64) wait at a time.
    *
    * @returns what happened, in words for the operator
    * @throws {StemplayError} (the promise rejects) when the action is malformed
-   *   ("INVALID_ACTION") or the player refuses it (e.g. "MARKER", "NO_TEMPO", "SETLIST",
-   *   "TRACK", "BUS"); nothing changed then
+   *   ("INVALID_ACTION"), the queue is full ("BUSY"), or the player refuses it (e.g. "MARKER",
+   *   "NO_TEMPO", "SETLIST", "TRACK", "BUS", "TIMEOUT"); nothing changed then
    */
-  async dispatch(action: unknown): Promise<ActionResult> {
-    const checked = validateAction(action);
-    this.#sync();
-    const message = await this.#apply(checked);
-    this.#sync();
-    return { action: checked, message };
+  dispatch(action: unknown): Promise<ActionResult> {
+    let checked: Action;
+    try {
+      checked = validateAction(action); // a malformed action is refused at once, not queued
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#queue.run(async () => {
+      this.#sync();
+      const message = await this.#apply(checked);
+      this.#sync();
+      return { action: checked, message };
+    });
   }
 
   async #apply(action: Action): Promise<string> {

@@ -10,13 +10,12 @@
 import type { Native } from "./native.ts";
 import { unwrap } from "./native.ts";
 import { RESULT } from "./native_constants.ts";
+import { waitForAudio } from "./audio_wait.ts";
 import type { DecodedAudio } from "../sources/decode.ts";
 import type { StreamedTracks } from "../sources/streaming.ts";
 import { routeMatrix } from "./routing.ts";
 import type { Buses } from "./buses.ts";
 import { Track, type TrackHost, type TrackOptions } from "./track.ts";
-
-const RELEASE_WAIT_MS = 2;
 
 /** What the track table needs from the player. */
 export interface TrackSlotsHost {
@@ -97,28 +96,29 @@ export class TrackSlots {
     return this.#host.streams?.bytes(track) ?? this.#trackBytes.get(track) ?? 0;
   }
 
-  /** Removes a track that is not (or no longer) in the current song's tracks. */
+  /** Removes a track that is not (or no longer) in the current song's tracks.
+   * @throws {StemplayError} "TIMEOUT" when the command ring stays full for 2 s (the callback
+   *   does not run); the slot is then freed with the engine */
   async drop(track: Track): Promise<void> {
     const host = this.#host;
     track.markRemoved();
     host.streams?.drop(track, !host.closed);
     if (host.closed) return; // close() freed it with the engine
     // BUSY: the command ring is full (the callback has not run for a while); wait for it.
-    while (host.native.sp_track_deactivate(host.engine, track.slot) === RESULT.BUSY) {
-      if (host.deviceDown) return; // the callback may never move again; destroy frees it
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-      if (host.closed) return;
-    }
-    await this.#release(track.slot);
-  }
-
-  async #release(slot: number): Promise<void> {
-    const host = this.#host;
-    while (host.native.sp_track_release(host.engine, slot) === RESULT.BUSY) {
-      if (host.deviceDown) return; // the callback may never move again; destroy frees it
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-      if (host.closed) return; // close() destroyed the engine and every slot with it
-    }
+    // Gone device: the callback may never move again; destroy frees the slot.
+    const gaveUp = () => host.closed || host.deviceDown;
+    const deactivated = await waitForAudio(
+      "remove a track",
+      () =>
+        !host.closed && host.native.sp_track_deactivate(host.engine, track.slot) !== RESULT.BUSY,
+      gaveUp,
+    );
+    if (!deactivated) return;
+    await waitForAudio(
+      "remove a track",
+      () => !host.closed && host.native.sp_track_release(host.engine, track.slot) !== RESULT.BUSY,
+      gaveUp,
+    );
   }
 }
 

@@ -45,6 +45,8 @@ export interface ShowHost {
   readonly clickPlacement: { route?: number[]; bus?: string };
   /** The seq of the cue armed last (the callback reports the seq of each cue it fires). */
   readonly armedCueSeq: number;
+  /** Blocks the callback has run (its status counter). */
+  readonly blocks: number;
   /** close() has begun: the engine is (being) freed, so nothing may reach it any more. */
   readonly closed: boolean;
   assertOpen(what: string): void;
@@ -104,6 +106,9 @@ export class ShowFlow {
     songGroup: number;
     cueSeq: number;
   };
+  /** The count-in's beats that sound after the song started (under its `firstBeat`), in the
+   * song's group, until the song reaches its downbeat (`until`). */
+  #countInTail?: { track: Track; until: number; fromBlock: number };
 
   constructor(host: ShowHost) {
     this.#host = host;
@@ -132,9 +137,13 @@ export class ShowFlow {
     return this.#host.armedCueSeq;
   }
 
-  /** Puts back what should be armed when no jump is: the loop, else the standing cue. */
+  /** Puts back what should be armed when no jump is: the loop, else the standing cue. While
+   * a count-in runs, its hand-over into the song is the armed cue and nothing replaces it
+   * (a next song's load finishing or failing, a refused song change): `poll` puts back the
+   * rest once the hand-over has fired. */
   #rearm(): void {
     const host = this.#host;
+    if (this.#countInTrack) return;
     if (this.#loop) {
       this.#arm({
         at: this.#loop.end,
@@ -164,6 +173,7 @@ export class ShowFlow {
     this.#jumpSeq = this.#jumpPlan = undefined;
     this.#standing = undefined;
     this.#dropCountIn();
+    this.#dropCountInTail();
     this.#rearm();
   }
 
@@ -347,37 +357,74 @@ export class ShowFlow {
   }
 
   /** Before play from a stop: plays the count-in as its own short song, cued gaplessly into
-   * the song at `fromFrame`. Returns whether a count-in was started. */
+   * the song at `fromFrame`. The count-in ends one beat before the song's next downbeat (its
+   * first, from the top): the song's audio before that downbeat (its `firstBeat`) starts under
+   * the last count-in beats, whose clicks then sound from a short track in the song's group.
+   * Returns whether a count-in was started. */
   startCountIn(fromFrame: number): boolean {
     const host = this.#host;
     if (this.#countIn === 0 || host.tempo.length === 0 || this.#countInTrack) return false;
-    const { beats, frames } = countInGrid(host.tempo[0], this.#countIn, host.sampleRate);
+    this.#dropCountInTail();
+    const grid = beatGrid(host.tempo, host.durationFrames, host.sampleRate);
+    const downbeat = nextBeat(grid, fromFrame, true);
+    const lead = downbeat ? downbeat.frame - fromFrame : 0;
+    const segment = host.tempo.findLast((t) => t.at * host.sampleRate <= (downbeat?.frame ?? 0)) ??
+      host.tempo[0];
+    const { beats, handOver } = countInGrid(segment, this.#countIn, host.sampleRate, lead);
+    const songGroup = host.currentGroup;
+    // The beats after the hand-over play in the song's group, on the song's own timeline (a
+    // track from the song's frame 0, silent up to `fromFrame`: tracks have no start offset).
+    const tail = beats.filter((beat) => beat.frame >= handOver)
+      .map((beat) => ({ ...beat, frame: fromFrame + beat.frame - handOver }));
+    if (tail.length > 0) {
+      const track = this.#clickTrack(tail, fromFrame + lead, "count-in (last beats)", songGroup);
+      this.#countInTail = { track, until: fromFrame + lead, fromBlock: host.blocks };
+    }
+    if (handOver === 0) return true; // the song starts at once, under the whole count-in
     const group = host.newGroup();
-    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
     let track: Track;
     try {
-      track = host.createTrack(decoded, { name: "count-in", ...host.clickPlacement }, group);
+      const counted = beats.filter((beat) => beat.frame < handOver);
+      track = this.#clickTrack(counted, handOver, "count-in", group);
+      unwrap(
+        host.native,
+        host.native.sp_transport_switch(host.engine, group, 0n),
+        "start the count-in",
+      );
+    } catch (error) {
+      this.#dropCountInTail();
+      throw error;
+    }
+    const cueSeq = this.#arm(
+      { at: handOver, group: songGroup, target: fromFrame, crossfade: 0 },
+      false,
+    );
+    this.#countInTrack = { track, group, frames: handOver, songGroup, cueSeq };
+    return true;
+  }
+
+  /** A click track of `beats` in `group`, `frames` long, where the count-in goes. */
+  #clickTrack(beats: Beat[], frames: number, name: string, group: number): Track {
+    const host = this.#host;
+    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
+    try {
+      return host.createTrack(decoded, { name, ...host.clickPlacement }, group);
     } catch (error) {
       if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
-    const songGroup = host.currentGroup;
-    unwrap(
-      host.native,
-      host.native.sp_transport_switch(host.engine, group, 0n),
-      "start the count-in",
-    );
-    const cueSeq = this.#arm(
-      { at: frames, group: songGroup, target: fromFrame, crossfade: 0 },
-      false,
-    );
-    this.#countInTrack = { track, group, frames, songGroup, cueSeq };
-    return true;
+  }
+
+  #dropCountInTail(): void {
+    const tail = this.#countInTail;
+    this.#countInTail = undefined;
+    if (tail) this.#host.dropTrack(tail.track).catch(() => {});
   }
 
   /** Stops a count-in that has not reached the song: back to the song at `frame`. Returns
    * whether one was running. */
   abortCountIn(frame: number): boolean {
+    this.#dropCountInTail();
     const countIn = this.#countInTrack;
     if (!countIn) return false;
     const { native, engine } = this.#host;
@@ -394,7 +441,8 @@ export class ShowFlow {
   #dropCountIn(): void {
     const countIn = this.#countInTrack;
     this.#countInTrack = undefined;
-    if (countIn) void this.#host.dropTrack(countIn.track);
+    // A slot the audio side never leaves (TIMEOUT) is freed with the engine.
+    if (countIn) this.#host.dropTrack(countIn.track).catch(() => {});
   }
 
   /** During a count-in, the song's position is negative: frames until the song starts. */
@@ -409,6 +457,15 @@ export class ShowFlow {
     if (this.#countInTrack?.cueSeq === firedCueSeq) {
       this.#dropCountIn();
       this.#rearm();
+    }
+    // The count-in's last beats are behind the song's downbeat: they must not click again.
+    // (Two blocks after play at the earliest: the published position lags a request.)
+    const tail = this.#countInTail;
+    if (
+      tail && !this.#countInTrack && this.#host.blocks > tail.fromBlock + 1 &&
+      this.#host.songPositionFrames >= tail.until
+    ) {
+      this.#dropCountInTail();
     }
     if (this.#jumpSeq !== undefined && this.#jumpSeq === firedCueSeq) {
       this.#jumpSeq = this.#jumpPlan = undefined;

@@ -77,14 +77,21 @@ export class PlayerSetlist {
     return this.#runner?.state;
   }
 
-  /** The next song of the setlist, stopped at its start. */
+  /** The next song of the setlist, stopped at its start (counted after the song changes
+   * asked for before it). */
   async next(): Promise<void> {
-    await this.goto((this.#runner?.state.index ?? 0) + 1);
+    await this.#step(1);
   }
 
   /** The previous song of the setlist, stopped at its start. */
   async previous(): Promise<void> {
-    await this.goto((this.#runner?.state.index ?? 0) - 1);
+    await this.#step(-1);
+  }
+
+  async #step(by: number): Promise<void> {
+    this.#host.assertOpen("change songs");
+    if (!this.#runner) throw new StemplayError("SETLIST", "no setlist is loaded");
+    await this.#runner.step(by);
   }
 
   /** Song `index` of the setlist, stopped at its start. */

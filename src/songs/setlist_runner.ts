@@ -58,6 +58,8 @@ export class SetlistRunner {
   #index = 0;
   #next?: { index: number; song: PreparedSong };
   #work: Promise<void> = Promise.resolve();
+  /** The song change in flight (settles, never rejects): the next one waits for it. */
+  #switching: Promise<void> = Promise.resolve();
   #nextError?: string;
 
   constructor(host: SetlistHost, setlist: Setlist) {
@@ -82,8 +84,25 @@ export class SetlistRunner {
     return Math.round((marker?.at ?? 0) * this.#host.sampleRate);
   }
 
-  /** Goes to song `index`, stopped at its start, and starts decoding the one after it. */
-  async goto(index: number): Promise<void> {
+  /** Goes to song `index`, stopped at its start, and starts decoding the one after it. Calls
+   * run one at a time, in call order (song changes never interleave, even from the API). On
+   * failure the current song plays on and its next song is prepared again. */
+  goto(index: number): Promise<void> {
+    try {
+      this.#checkIndex(index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serialised(() => this.#goto(index));
+  }
+
+  /** Moves `by` songs from the current one, counted when the change runs (after the changes
+   * asked for before it): two `next` calls at once move two songs. */
+  step(by: number): Promise<void> {
+    return this.#serialised(() => this.#goto(this.#checkIndex(this.#index + by)));
+  }
+
+  #checkIndex(index: number): number {
     const songs = this.#setlist.songs;
     if (!Number.isInteger(index) || index < 0 || index >= songs.length) {
       throw new StemplayError(
@@ -91,21 +110,38 @@ export class SetlistRunner {
         `no song ${index} in the setlist (it has songs 0 to ${songs.length - 1})`,
       );
     }
+    return index;
+  }
+
+  #serialised(change: () => Promise<void>): Promise<void> {
+    const run = this.#switching.then(change);
+    this.#switching = run.catch(() => {}); // one failed change must not stop the next
+    return run;
+  }
+
+  async #goto(index: number): Promise<void> {
+    const songs = this.#setlist.songs;
     await this.#work; // a preload in flight finishes first
     const next = this.#next;
     this.#next = undefined;
-    let prepared: PreparedSong;
-    if (next?.index === index) {
-      prepared = next.song;
-    } else {
-      if (next) {
-        // The transition must not switch to a song that is going away.
-        this.#host.show.setStandingCue(undefined);
-        await this.#host.dropSong(next.song); // never three songs in memory
+    try {
+      let prepared: PreparedSong;
+      if (next?.index === index) {
+        prepared = next.song;
+      } else {
+        if (next) {
+          // The transition must not switch to a song that is going away.
+          this.#host.show.setStandingCue(undefined);
+          await this.#host.dropSong(next.song); // never three songs in memory
+        }
+        prepared = await this.#host.prepareSong(songs[index].description, index);
       }
-      prepared = await this.#host.prepareSong(songs[index].description, index);
+      // A failed switch frees `prepared` (song_deck.ts) and keeps the current song.
+      await this.#host.switchToSong(prepared, this.startFrame(songs[index]));
+    } catch (error) {
+      if (!this.#next) this.#work = this.#preloadNext(); // the current song's next again
+      throw error;
     }
-    await this.#host.switchToSong(prepared, this.startFrame(songs[index]));
     this.#index = index;
     this.#host.show.countIn = songs[index].countIn;
     // The song after decodes in the background: the operator can press play at once.
@@ -179,6 +215,7 @@ export class SetlistRunner {
 
   /** Frees the prepared next song (the setlist is being replaced or the player closes). */
   async dispose(): Promise<void> {
+    await this.#switching;
     await this.#work.catch(() => {});
     if (this.#next) await this.#host.dropSong(this.#next.song);
     this.#next = undefined;

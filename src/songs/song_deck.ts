@@ -14,6 +14,7 @@
 import { StemplayError } from "../errors.ts";
 import { unwrap } from "../engine/native.ts";
 import { STATUS } from "../engine/native_constants.ts";
+import { waitForAudio } from "../engine/audio_wait.ts";
 import { freeAudio, type StreamedTracks } from "../sources/streaming.ts";
 import type { Track } from "../engine/track.ts";
 import { renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
@@ -29,8 +30,6 @@ import { beatGrid, type TempoSegment } from "./tempo.ts";
 import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
 import type { PreparedSong, SetlistHost } from "./setlist_runner.ts";
-
-const RELEASE_WAIT_MS = 2;
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -284,27 +283,49 @@ export class SongDeck {
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
-   * song's tracks once the audio thread has left them (so its fade-out still has them). */
+   * song's tracks once the audio thread has left them (so its fade-out still has them). When
+   * the audio side does not take the switch in time (TIMEOUT), the old song stays the current
+   * one and the prepared song is freed. */
   async #switchTo(song: SongInGroup, startFrame: number): Promise<void> {
     const host = this.#host;
-    host.assertOpen("switch songs");
-    unwrap(host.native, host.native.sp_transport_stop(host.engine), "switch songs");
-    host.requestFrame(startFrame);
-    unwrap(
-      host.native,
-      host.native.sp_transport_switch(host.engine, song.group, BigInt(startFrame)),
-      "switch songs",
-    );
-    const old = this.#tracks;
+    try {
+      host.assertOpen("switch songs");
+      unwrap(host.native, host.native.sp_transport_stop(host.engine), "switch songs");
+      host.requestFrame(startFrame);
+      unwrap(
+        host.native,
+        host.native.sp_transport_switch(host.engine, song.group, BigInt(startFrame)),
+        "switch songs",
+      );
+    } catch (error) {
+      if (!host.closed) await Promise.allSettled(song.tracks.map((t) => host.dropTrack(t)));
+      throw error;
+    }
+    const old: SongInGroup = { group: this.#group, tracks: this.#tracks, info: this.#song };
+    this.#makeCurrent(song);
+    try {
+      await waitForAudio(
+        "switch songs",
+        () => !host.closed && Number(host.readStatus()[STATUS.group]) === song.group,
+        () => host.offline || host.closed || host.deviceDown,
+      );
+    } catch (error) {
+      // Back to the old song, stopped at its start: this switch follows the first in the
+      // command ring, so the callback ends there whenever it runs again.
+      host.native.sp_transport_switch(host.engine, old.group, 0n);
+      host.requestFrame(0);
+      this.#makeCurrent(old);
+      await Promise.allSettled(song.tracks.map((track) => host.dropTrack(track)));
+      throw error;
+    }
+    await Promise.all(old.tracks.map((track) => host.dropTrack(track)));
+  }
+
+  #makeCurrent(song: SongInGroup): void {
     this.#tracks = song.tracks;
     this.#group = song.group;
     this.#song = song.info;
     this.show.resetForSong();
-    while (!host.offline && !host.closed && !host.deviceDown) {
-      if (Number(host.readStatus()[STATUS.group]) === song.group) break;
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
-    }
-    await Promise.all(old.map((track) => host.dropTrack(track)));
   }
 
   /** The callback switched to `song` by itself (a setlist transition): it becomes the current
@@ -312,10 +333,7 @@ export class SongDeck {
    * the crossfade's tail). */
   #adopt(song: SongInGroup, untilFrame: number): void {
     this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame });
-    this.#tracks = song.tracks;
-    this.#group = song.group;
-    this.#song = song.info;
-    this.show.resetForSong();
+    this.#makeCurrent(song);
     this.freeRetired(song.group, Number(this.#host.lastStatus[STATUS.position]));
   }
 
@@ -325,7 +343,8 @@ export class SongDeck {
     this.#retiring = this.#retiring.filter((retired) => {
       const done = group !== retired.group ||
         position >= retired.untilFrame + this.#host.blockFrames;
-      if (done) retired.tracks.forEach((track) => void this.#host.dropTrack(track));
+      // A slot the audio side never leaves (TIMEOUT) is freed with the engine.
+      if (done) retired.tracks.forEach((track) => this.#host.dropTrack(track).catch(() => {}));
       return !done;
     });
   }
@@ -375,6 +394,9 @@ export class SongDeck {
       },
       get armedCueSeq() {
         return Number(host.readStatus()[STATUS.cueArmed]);
+      },
+      get blocks() {
+        return Number(host.readStatus()[STATUS.blocks]);
       },
       get durationFrames() {
         return deck.durationFrames;

@@ -163,21 +163,29 @@ export function barBeatAt(grid: Beat[], frame: number): { bar: number; beat: num
   return found && { bar: found.bar, beat: found.beat };
 }
 
-/** The click of a count-in: `bars` bars at the song's first tempo, beat k on
- * `round(k * 60 / tempo * rate)`. Returns the beats and the count-in's length in frames. */
+/** The click of a count-in: `bars` bars at `segment`'s tempo, beat k on
+ * `round(start + k * 60 / tempo * rate)`, ending one beat before the song's downbeat. The
+ * song's audio starts `leadFrames` (its audio before that downbeat: `firstBeat` from the top)
+ * before the downbeat, at `handOver` on the count-in's timeline, so the last beats may fall
+ * after it. `start` is 0 unless the lead is longer than the count-in. Returns the beats, the
+ * count-in's length to the downbeat (`frames`) and `handOver`, all in frames. */
 export function countInGrid(
   segment: TempoSegment,
   bars: number,
   rate: number,
-): { beats: Beat[]; frames: number } {
+  leadFrames = 0,
+): { beats: Beat[]; frames: number; handOver: number } {
   const perBar = segment.timeSignature[0];
+  const length = bars * perBar * 60 / segment.tempo * rate;
+  const start = Math.max(0, leadFrames - Math.round(length));
   const beats: Beat[] = [];
   for (let k = 0; k < bars * perBar; k++) {
     beats.push({
-      frame: Math.round(k * 60 / segment.tempo * rate),
+      frame: start + Math.round(k * 60 / segment.tempo * rate),
       bar: Math.floor(k / perBar) + 1,
       beat: (k % perBar) + 1,
     });
   }
-  return { beats, frames: Math.round(bars * perBar * 60 / segment.tempo * rate) };
+  const frames = start + Math.round(length);
+  return { beats, frames, handOver: frames - leadFrames };
 }

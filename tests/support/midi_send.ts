@@ -57,7 +57,14 @@ export class MidiSender {
 
   /** Sends one message (bytes) and waits until a JACK cycle has written it. */
   async send(bytes: number[]): Promise<void> {
-    const line = bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ") + "\n";
+    await this.sendInOneCycle([{ bytes }]);
+  }
+
+  /** Sends messages in one JACK cycle, each at its frame offset in the cycle (default 0), and
+   * waits until the cycle has written them. */
+  async sendInOneCycle(messages: { bytes: number[]; offset?: number }[]): Promise<void> {
+    const hex = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const line = messages.map((m) => `+${m.offset ?? 0} ${hex(m.bytes)}`).join(" | ") + "\n";
     await this.#writer.write(new TextEncoder().encode(line));
     const reply = await this.#lines.next();
     if (!reply.value?.startsWith("sent")) throw new Error(`midi_send: ${reply.value}`);
