@@ -4,6 +4,7 @@
  * on a dark background (a lit half is light).
  */
 import assert from "node:assert/strict";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
 import jsQRModule from "npm:jsqr@1.4.0";
 import { qrLines } from "../src/cli/remote_surfaces.ts";
 

@@ -3,6 +3,7 @@
  * puppeteer-core, on loopback. Taps, not clicks: the page is for touch screens.
  */
 import assert from "node:assert/strict";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
 import type { Page } from "npm:puppeteer-core@25.16.0";
 import { type Player, type RemoteServer, serveRemote } from "../mod.ts";
 import { chromiumPath, launchChromium } from "./support/chromium.ts";

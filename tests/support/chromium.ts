@@ -5,6 +5,7 @@
  * @module
  */
 
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
 import puppeteer, { type Browser } from "npm:puppeteer-core@25.16.0";
 import { toolPath } from "./require_tool.ts";
 
