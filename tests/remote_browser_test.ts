@@ -11,7 +11,7 @@ import { MARKERS, SONG_TITLES, TRACK_NAMES, withShow } from "./support/show_rig.
 import { TcpProxy } from "./support/tcp_proxy.ts";
 import { waitFor } from "./support/wait.ts";
 
-const PIN = "4321";
+const PIN = "482913";
 const PHONE = { width: 390, height: 844, hasTouch: true, isMobile: true };
 
 /** Runs `fn` with a player (`backend`), the remote on it, and a headless Chromium. */
@@ -217,7 +217,7 @@ browserTest(
   "null",
   async (player, web, newPage) => {
     const page = await newPage();
-    const response = await page.goto(`http://127.0.0.1:${web.port}/?pin=0000`);
+    const response = await page.goto(`http://127.0.0.1:${web.port}/?pin=000000`);
     assert.equal(response?.status(), 401);
     const body = await page.evaluate("document.body.innerText") as string;
     assert.match(body, /Wrong PIN/);
