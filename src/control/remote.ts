@@ -31,10 +31,10 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 // Pinned here, not in deno.json's import map: mod.ts may be imported by URL, which does not see
-// it. ws ships no types of its own; @types/ws is read only when type-checking.
-// @ts-types="npm:@types/ws@8.18.2"
+// it. ws ships no types, and @types/ws would pull in @types/node, whose globals clash with
+// Deno's: the little we use of it is typed below.
 // deno-lint-ignore no-import-prefix
-import { type WebSocket as WsSocket, WebSocketServer } from "npm:ws@8.23.1";
+import { WebSocketServer as UntypedWebSocketServer } from "npm:ws@8.23.1";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../engine/player.ts";
 import { HostCheck } from "./host_check.ts";
@@ -237,6 +237,31 @@ function refuseUpgrade(socket: Socket, status: number, reason: string): void {
   }
   setTimeout(() => socket.destroy(), 1000).unref?.();
 }
+
+/** What the remote uses of a `ws` WebSocket. */
+interface WsSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: "close" | "error" | "message", listener: () => void): void;
+}
+
+/** What the remote uses of a `ws` WebSocketServer. */
+interface WsServer {
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Socket,
+    head: Uint8Array,
+    done: (socket: WsSocket) => void,
+  ): void;
+}
+
+const WebSocketServer = UntypedWebSocketServer as new (
+  options: { noServer: true; maxPayload: number },
+) => WsServer;
 
 /** What the page gets over the WebSocket. */
 interface StatusMessage {
