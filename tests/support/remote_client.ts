@@ -29,6 +29,7 @@ export async function holdConnections(
     const socket = net.connect({ port, host, localAddress: from });
     const entry = { socket, closed: false };
     socket.on("error", () => {});
+    socket.on("data", () => {}); // read, or a close after the server's answer goes unnoticed
     socket.on("close", () => entry.closed = true);
     opening.push(
       new Promise((resolve) => {
