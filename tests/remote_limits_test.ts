@@ -345,7 +345,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await withRemote({ sessionMs: 1500 } as never, async (web, player) => {
+    await withRemote({ sessionMs: 1500 }, async (web, player) => {
       const { cookie } = await loginFrom(web.port, PIN);
       const page = await openSocket(web.port, cookie!);
       const closed = new Promise<number>((resolve) => page.socket.onclose = (e) => resolve(e.code));
