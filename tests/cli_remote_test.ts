@@ -111,6 +111,17 @@ Deno.test({
       const right = await fetch(`http://127.0.0.1:${webPort}/?pin=${pin}`, { redirect: "manual" });
       await right.body?.cancel();
       assert.equal(right.status, 303);
+      // 100 PIN checks from many addresses pause the checks; piped output says so once.
+      for (let address = 1; address <= 10; address++) {
+        for (let i = 0; i < 10; i++) await loginFrom(webPort, "000000", `127.0.7.${address}`);
+      }
+      const paused = await loginFrom(webPort, pin, "127.0.8.1");
+      assert.equal(paused.status, 429);
+      const until = Date.now() + 15_000;
+      while (!/remote: PIN checks paused \d+ s/.test(stderr.join("")) && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.match(stderr.join(""), /remote: PIN checks paused \d+ s/);
     } finally {
       child.kill("SIGTERM");
       await child.status;

@@ -102,6 +102,10 @@ export function ipv4Addresses(): string[] {
   return [...found];
 }
 
+function pinPauseLine(seconds: number): string {
+  return `remote: PIN checks paused ${seconds} s (too many PIN tries on the network)`;
+}
+
 /** Modules of light margin around the code (scanners need a quiet zone). */
 const QUIET_ZONE = 2;
 
@@ -139,12 +143,26 @@ export class RemoteSurfaces {
   readonly url?: string;
   readonly #qr: string[];
   readonly #addresses = ipv4Addresses(); // read once: the screen redraws many times a second
+  #pauseWatch?: ReturnType<typeof setInterval>;
 
   private constructor(osc?: OscServer, web?: RemoteServer, url?: string, qr: string[] = []) {
     this.osc = osc;
     this.web = web;
     this.url = url;
     this.#qr = qr;
+  }
+
+  /** Tells `notice` once each time the remote's PIN checks pause (piped output has no screen
+   * to show it on). */
+  watchPinPause(notice: (line: string) => void): void {
+    if (!this.web || this.#pauseWatch !== undefined) return;
+    let told = false;
+    this.#pauseWatch = setInterval(() => {
+      const pause = this.web?.pinPauseSeconds ?? 0;
+      if (pause > 0 && !told) notice(pinPauseLine(pause));
+      told = pause > 0;
+    }, 1000);
+    Deno.unrefTimer(this.#pauseWatch);
   }
 
   /** Starts what `flags` ask for (nothing when they ask for nothing). */
@@ -199,7 +217,7 @@ export class RemoteSurfaces {
       );
       const pause = this.web.pinPauseSeconds;
       if (pause > 0) {
-        lines.push(`remote: PIN checks paused ${pause} s (too many PIN tries on the network)`);
+        lines.push(pinPauseLine(pause));
       }
     }
     return lines;
@@ -212,6 +230,7 @@ export class RemoteSurfaces {
 
   /** Stops both surfaces. */
   async close(): Promise<void> {
+    clearInterval(this.#pauseWatch);
     for (const [player, surfaces] of current) if (surfaces === this) current.delete(player);
     await this.web?.close();
     await this.osc?.close();
