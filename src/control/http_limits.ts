@@ -66,7 +66,7 @@ export function limitConnections(server: Server, limits: HttpLimits): Connection
       counts.timedOut++;
       socket.destroy();
     }, ms);
-    Deno.unrefTimer(timer as unknown as number);
+    Deno.unrefTimer(timer);
     timers.set(socket, timer);
   };
 

@@ -235,7 +235,7 @@ function refuseUpgrade(socket: Socket, status: number, reason: string): void {
       `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );
   }
-  setTimeout(() => socket.destroy(), 1000).unref?.();
+  Deno.unrefTimer(setTimeout(() => socket.destroy(), 1000)); // if it never reads the answer
 }
 
 /** What the remote uses of a `ws` WebSocket. */
@@ -525,7 +525,7 @@ class WebRemote implements RemoteServer {
       if (owner !== token) continue;
       this.#sockets.delete(ws);
       ws.close(1008, "the session has ended");
-      setTimeout(() => ws.terminate(), 1000).unref?.();
+      Deno.unrefTimer(setTimeout(() => ws.terminate(), 1000)); // if the page never answers
     }
     if (this.#sockets.size === 0) this.#feed.stop();
   }
