@@ -314,3 +314,14 @@ Deno.test("remote: a huge body to /login or /action is refused without being rea
     assert.equal(web.sessions, 1, "the huge login made no session");
   });
 });
+
+Deno.test("remote: a port in use is REMOTE_LISTEN, naming the fix", async () => {
+  await withRemote(async (web, player) => {
+    await assert.rejects(
+      () => serveRemote(player, { port: web.port, hostname: "127.0.0.1", pin: PIN }),
+      (error: unknown) =>
+        error instanceof StemplayError && error.code === "REMOTE_LISTEN" &&
+        /choose another with --remote PORT/.test(error.message),
+    );
+  });
+});

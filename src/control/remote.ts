@@ -316,8 +316,12 @@ class WebRemote implements RemoteServer {
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
       this.#serve(request, response).catch((error) => {
         console.error(`stemplay: web remote: ${error}`);
-        if (!response.headersSent) this.#write(response, answer("internal error", 500));
-        else response.destroy();
+        try {
+          if (!response.headersSent) this.#write(response, answer("internal error", 500));
+          else response.destroy();
+        } catch {
+          response.destroy(); // the connection is gone: nothing more to say
+        }
       });
     });
     server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
