@@ -20,6 +20,7 @@ import {
 } from "../src/control/remote_auth.ts";
 import {
   headerOf,
+  type HeldSocket,
   holdConnections,
   loginFrom,
   openSocket,
@@ -71,7 +72,7 @@ Deno.test({
       assert.ok(fromOne <= DEFAULT_HTTP_LIMITS.maxPerAddress, `${fromOne} from one address`);
       release(one);
       // Many addresses: 20 × 30 = 600 idle connections; at most 256 in all stay open.
-      const flood: ReturnType<typeof holdConnections> extends Promise<infer T> ? T : never = [];
+      const flood: HeldSocket[] = [];
       for (let i = 0; i < 20; i++) {
         flood.push(...await holdConnections(web.port, `127.0.0.${100 + i}`, 30));
       }
@@ -392,6 +393,42 @@ Deno.test({
         const reply = await loginFrom(web.port, PIN, "127.0.5.1", headers);
         assert.equal(reply.status, 303, JSON.stringify(headers));
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "remote limits: malformed requests and WebSocket frames end nothing but their connection",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withRemote({ headerTimeoutMs: 1000, idleTimeoutMs: 500 }, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      const garbage = [
+        "\x00\x01\x02\xff\r\n\r\n",
+        "GET\r\n\r\n",
+        `GET http://evil.example/ HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+        `GET //../../etc/passwd HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+        `GET / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: -5\r\n\r\n`,
+        `POST /action HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+        `GET / HTTP/1.1\r\nHost: ${host}\r\nBad Header\r\n\r\n`,
+        `GET /?pin=%ff%fe HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+        `GET / HTTP/9.9\r\nHost: ${host}\r\n\r\n`,
+      ];
+      const held: HeldSocket[] = [];
+      for (const text of garbage) {
+        held.push(...await holdConnections(web.port, "127.0.0.1", 1, text));
+      }
+      await waitFor("every malformed connection closed", () => held.every((s) => s.closed), 8000);
+      // A logged-in WebSocket that sends junk and a too-big message is closed; the server lives.
+      const { cookie } = await loginFrom(web.port, PIN);
+      const page = await openSocket(web.port, cookie!);
+      const closed = new Promise<number>((resolve) => page.socket.onclose = (e) => resolve(e.code));
+      page.socket.send("x".repeat(64 * 1024));
+      assert.equal(await closed, 1009, "too big");
+      const reload = await fetch(`${base}/`, { headers: { cookie: cookie! } });
+      assert.equal(reload.status, 200);
+      await reload.body?.cancel();
     });
   },
 });
