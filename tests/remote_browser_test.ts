@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import type { Page } from "npm:puppeteer-core@25.16.0";
 import { type Player, type RemoteServer, serveRemote } from "../mod.ts";
 import { chromiumPath, launchChromium } from "./support/chromium.ts";
+import { holdConnections, release } from "./support/remote_client.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { MARKERS, SONG_TITLES, TRACK_NAMES, withShow } from "./support/show_rig.ts";
 import { TcpProxy } from "./support/tcp_proxy.ts";
 import { waitFor } from "./support/wait.ts";
 
-const PIN = "4321";
+const PIN = "482913";
 const PHONE = { width: 390, height: 844, hasTouch: true, isMobile: true };
 
 /** Runs `fn` with a player (`backend`), the remote on it, and a headless Chromium. */
@@ -218,7 +219,7 @@ browserTest(
   "null",
   async (player, web, newPage) => {
     const page = await newPage();
-    const response = await page.goto(`http://127.0.0.1:${web.port}/?pin=0000`);
+    const response = await page.goto(`http://127.0.0.1:${web.port}/?pin=000000`);
     assert.equal(response?.status(), 401);
     const body = await page.evaluate("document.body.innerText") as string;
     assert.match(body, /Wrong PIN/);
@@ -247,5 +248,35 @@ browserTest(
     await Promise.all([page.waitForNavigation(), page.tap("button[type=submit]")]);
     await waitText(page, "#song", SONG_TITLES[0]);
     assert.equal(web.sessions, 1);
+  },
+);
+
+browserTest(
+  "browser: a logged-in page keeps working through a connection flood; a new page loads after",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    // 400 idle connections from 16 other loopback addresses: more than the server holds.
+    const flood = [];
+    for (let i = 0; i < 16; i++) {
+      flood.push(...await holdConnections(web.port, `127.0.0.${200 + i}`, 25));
+    }
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const held = flood.filter((s) => !s.closed).length;
+      assert.ok(held < 256, `${held} of ${flood.length} idle connections held open`);
+      // The page still sees the show change.
+      player.play();
+      await waitText(page, "#state", "PLAYING");
+      player.tracks[3].muted = true;
+      await page.waitForSelector("#track-buttons button:nth-child(4).muted");
+    } finally {
+      release(flood);
+    }
+    // The flood is gone: a new device's page loads.
+    const second = await newPage();
+    await openRemote(second, web.port);
+    await waitText(second, "#state", "PLAYING");
   },
 );

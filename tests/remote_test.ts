@@ -15,7 +15,7 @@ import {
 import { SONG_TITLES, withShow } from "./support/show_rig.ts";
 import { waitFor } from "./support/wait.ts";
 
-const PIN = "4321";
+const PIN = "482913";
 
 async function withRemote(fn: (web: RemoteServer, player: Player, base: string) => Promise<void>) {
   await withShow({ backend: "null" }, async (player) => {
@@ -156,14 +156,14 @@ Deno.test("remote: /?pin= and the PIN form log in with an HttpOnly session cooki
 Deno.test("remote: a wrong PIN logs nobody in; after 10 that address waits 60 s", async () => {
   await withRemote(async (_web, _player, base) => {
     for (let attempt = 1; attempt < MAX_WRONG_PINS; attempt++) {
-      const wrong = await fetch(`${base}/?pin=0000`, { redirect: "manual" });
+      const wrong = await fetch(`${base}/?pin=000000`, { redirect: "manual" });
       const text = await wrong.text();
       assert.equal(wrong.status, 401);
       assert.equal(wrong.headers.get("set-cookie"), null);
       assert.match(text, new RegExp(`Wrong PIN \\(${MAX_WRONG_PINS - attempt} tr`));
       assert.doesNotMatch(text, new RegExp(SONG_TITLES[0]));
     }
-    const tenth = await fetch(`${base}/?pin=0000`, { redirect: "manual" });
+    const tenth = await fetch(`${base}/?pin=000000`, { redirect: "manual" });
     assert.equal(tenth.status, 429);
     assert.match(await tenth.text(), /wait 60 s/);
     // Now even the right PIN waits.
@@ -188,7 +188,7 @@ Deno.test("remote: the PIN limit counts per address and ends after 60 s", () => 
   }
   assert.equal(gate.login("10.0.0.5", "999999", start).ok, false);
   const locked = gate.login("10.0.0.5", "123456", start + 59_000);
-  assert.deepEqual(locked, { ok: false, reason: "locked", retryAfterSeconds: 1 });
+  assert.deepEqual(locked, { ok: false, reason: "locked", retryAfterSeconds: 1, everyone: false });
   // Another device is not held up by the guesser.
   assert.equal(gate.login("10.0.0.6", "123456", start + 1000).ok, true);
   // 60 s on, the address may try again, and the right PIN works.
@@ -267,14 +267,14 @@ Deno.test("remote: requests reach the command layer and nothing else", async () 
   });
 });
 
-Deno.test("remote: a PIN that is not 4 to 12 digits is refused", async () => {
+Deno.test("remote: a PIN that is not 6 to 12 digits is refused", async () => {
   await withShow({ backend: "offline" }, async (player) => {
-    for (const pin of ["12", "abcd", "12345678901234", ""]) {
+    for (const pin of ["12", "4321", "12345", "abcdef", "12345678901234", ""]) {
       await assert.rejects(
         () => serveRemote(player, { port: 0, hostname: "127.0.0.1", pin }),
         (error: unknown) =>
           error instanceof StemplayError && error.code === "INVALID_ARGUMENT" &&
-          /4 to 12 digits/.test(error.message),
+          /6 to 12 digits/.test(error.message),
       );
     }
     const web = await serveRemote(player, { port: 0, hostname: "127.0.0.1" });
@@ -312,5 +312,16 @@ Deno.test("remote: a huge body to /login or /action is refused without being rea
     await action.body?.cancel();
     assert.equal(action.status, 413);
     assert.equal(web.sessions, 1, "the huge login made no session");
+  });
+});
+
+Deno.test("remote: a port in use is REMOTE_LISTEN, naming the fix", async () => {
+  await withRemote(async (web, player) => {
+    await assert.rejects(
+      () => serveRemote(player, { port: web.port, hostname: "127.0.0.1", pin: PIN }),
+      (error: unknown) =>
+        error instanceof StemplayError && error.code === "REMOTE_LISTEN" &&
+        /choose another with --remote PORT/.test(error.message),
+    );
   });
 });

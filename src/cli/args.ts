@@ -17,8 +17,9 @@ export class UsageError extends Error {
 
 /** How one flag is read. */
 export interface FlagSpec {
-  /** "boolean" takes no value; "string" takes the next word (or `--flag=value`). */
-  type: "boolean" | "string";
+  /** "boolean" takes no value; "string" takes the next word (or `--flag=value`); "list" is a
+   * "string" that may be given more than once (its values in order). */
+  type: "boolean" | "string" | "list";
   /** A one-letter alias, e.g. "o" for `-o`. */
   short?: string;
 }
@@ -28,7 +29,7 @@ export type FlagSpecs = Record<string, FlagSpec>;
 
 /** What the parser found: flag values by long name, and the words that are not flags. */
 export interface ParsedArgs {
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | string[] | boolean | undefined>;
   positionals: string[];
 }
 
@@ -76,7 +77,12 @@ export function parseFlags(command: string, args: string[], specs: FlagSpecs): P
     if (value === undefined || value === "") {
       throw new UsageError(`${command}: ${written} needs a value`);
     }
-    flags[name] = value;
+    if (spec.type === "list") {
+      const earlier = flags[name];
+      flags[name] = [...(Array.isArray(earlier) ? earlier : []), value];
+    } else {
+      flags[name] = value;
+    }
   }
   return { flags, positionals };
 }
@@ -115,6 +121,12 @@ export function choiceFlag<T extends string>(
     );
   }
   return raw as T;
+}
+
+/** Reads a "list" flag: its values in order (none when it was not given). */
+export function listFlag(parsed: ParsedArgs, name: string): string[] {
+  const raw = parsed.flags[name];
+  return Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
 }
 
 /** Reads a string flag, or undefined when it was not given. */

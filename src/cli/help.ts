@@ -45,8 +45,10 @@ ${AUDIO}
 Remote control (on every network interface; see docs/remote.md):
   --osc <port>         OSC over UDP on this port (e.g. 9000)
   --remote <port>      the phone/tablet web remote on this port (e.g. 8080)
-  --pin <digits>       the remote's PIN, 4 to 12 digits (default: a random 6-digit PIN,
+  --pin <digits>       the remote's PIN, 6 to 12 digits (default: a random 6-digit PIN,
                        shown on the screen with the URL and its QR code)
+  --allow-host <name>  a name of this machine the remote's pages may be opened by, besides
+                       its addresses, its hostname and <hostname>.local (repeatable)
 
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker (on the bar), Home start,
 1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, l latency monitor,

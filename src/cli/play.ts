@@ -155,7 +155,10 @@ export async function playCommand(args: string[]): Promise<number> {
   const options = await resolveAudioOptions(COMMAND, parsed);
   await using player = await openPlayer(options, warn);
   await using surfaces = await RemoteSurfaces.start(player, remote);
-  if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) surfaces.lines().forEach(warn);
+  if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
+    surfaces.lines().forEach(warn);
+    surfaces.watchPinPause(warn); // the screen shows it; piped output is told
+  }
   const settingsPath = stringFlag(parsed, "config") ?? DEFAULT_SETTINGS_FILE;
   await using input = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
   const midi = input && { input, settingsPath };

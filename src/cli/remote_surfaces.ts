@@ -1,8 +1,10 @@
 /**
- * `--osc PORT`, `--remote PORT` and `--pin PIN` of `stemplay play`: the OSC and web remote
- * surfaces started beside the screen, listening on every interface of this machine (a LAN).
- * Without `--pin` the remote makes a random 6-digit PIN; the URL (with the PIN, for the QR
- * code) and the PIN are shown on the screen, with the URL as a QR code until a device logs in.
+ * `--osc PORT`, `--remote PORT`, `--pin PIN` and `--allow-host NAME` of `stemplay play`: the OSC
+ * and web remote surfaces started beside the screen, listening on every interface of this
+ * machine (a LAN: the library's default is loopback, the CLI chooses the LAN and says so, with
+ * every address it listens on). Without `--pin` the remote makes a random 6-digit PIN; the URL
+ * (with the PIN, for the QR code) and the PIN are shown on the screen, with the URL as a QR
+ * code until a device logs in.
  *
  * @module
  */
@@ -13,13 +15,26 @@ import QRCode from "npm:qrcode@1.5.4";
 import { type OscServer, serveOsc } from "../control/osc.ts";
 import { type RemoteServer, serveRemote } from "../control/remote.ts";
 import type { Player } from "../engine/player.ts";
-import { type FlagSpecs, integerFlag, type ParsedArgs, stringFlag, UsageError } from "./args.ts";
+import { hostName } from "../control/host_check.ts";
+import { MAX_PIN_DIGITS, MIN_PIN_DIGITS, validPin } from "../control/remote_auth.ts";
+import {
+  type FlagSpecs,
+  integerFlag,
+  listFlag,
+  type ParsedArgs,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
+
+/** Where `--remote` listens: every IPv4 interface, so phones on the LAN reach it. */
+const LAN_LISTEN = "0.0.0.0";
 
 /** The flags, by long name. */
 export const REMOTE_FLAGS: FlagSpecs = {
   osc: { type: "string" },
   remote: { type: "string" },
   pin: { type: "string" },
+  "allow-host": { type: "list" },
 };
 
 /** What the flags ask for. */
@@ -27,6 +42,8 @@ export interface RemoteFlags {
   osc?: number;
   remote?: number;
   pin?: string;
+  /** Names of this machine the remote accepts in Host besides its own. */
+  allowHosts?: string[];
 }
 
 /** Reads the flags. @throws {UsageError} for a bad port or PIN, or --pin without --remote */
@@ -37,13 +54,26 @@ export function remoteFlags(command: string, parsed: ParsedArgs): RemoteFlags {
   if (pin !== undefined && remote === undefined) {
     throw new UsageError(`${command}: --pin needs --remote PORT (the web remote it protects)`);
   }
-  if (pin !== undefined && !/^\d{4,12}$/.test(pin)) {
-    throw new UsageError(`${command}: --pin must be 4 to 12 digits, got "${pin}"`);
+  if (pin !== undefined && !validPin(pin)) {
+    throw new UsageError(
+      `${command}: --pin must be ${MIN_PIN_DIGITS} to ${MAX_PIN_DIGITS} digits, got "${pin}"`,
+    );
+  }
+  const allowHosts = listFlag(parsed, "allow-host");
+  if (allowHosts.length && remote === undefined) {
+    throw new UsageError(`${command}: --allow-host needs --remote PORT (the web remote it opens)`);
+  }
+  for (const name of allowHosts) {
+    if (hostName(name) === undefined || name.includes(":")) {
+      throw new UsageError(
+        `${command}: --allow-host must be a host name (e.g. stage.local), got "${name}"`,
+      );
+    }
   }
   if (osc !== undefined && osc === remote) {
     throw new UsageError(`${command}: --osc and --remote need different ports`);
   }
-  return { osc, remote, pin };
+  return { osc, remote, pin, allowHosts };
 }
 
 /** This machine's address on the LAN (the first IPv4 address that is not loopback), so a
@@ -58,6 +88,22 @@ export function lanAddress(): string {
   } catch {
     return "127.0.0.1";
   }
+}
+
+/** Every IPv4 address of this machine (loopback first), for the line saying where the remote
+ * listens. */
+export function ipv4Addresses(): string[] {
+  const found = new Set(["127.0.0.1"]);
+  try {
+    for (const net of Deno.networkInterfaces()) {
+      if (net.family === "IPv4") found.add(net.address);
+    }
+  } catch { /* no permission: loopback is still true */ }
+  return [...found];
+}
+
+function pinPauseLine(seconds: number): string {
+  return `remote: PIN checks paused ${seconds} s (too many PIN tries on the network)`;
 }
 
 /** Modules of light margin around the code (scanners need a quiet zone). */
@@ -96,12 +142,27 @@ export class RemoteSurfaces {
   /** The URL a phone opens, with the PIN (what the QR code holds). */
   readonly url?: string;
   readonly #qr: string[];
+  readonly #addresses = ipv4Addresses(); // read once: the screen redraws many times a second
+  #pauseWatch?: ReturnType<typeof setInterval>;
 
   private constructor(osc?: OscServer, web?: RemoteServer, url?: string, qr: string[] = []) {
     this.osc = osc;
     this.web = web;
     this.url = url;
     this.#qr = qr;
+  }
+
+  /** Tells `notice` once each time the remote's PIN checks pause (piped output has no screen
+   * to show it on). */
+  watchPinPause(notice: (line: string) => void): void {
+    if (!this.web || this.#pauseWatch !== undefined) return;
+    let told = false;
+    this.#pauseWatch = setInterval(() => {
+      const pause = this.web?.pinPauseSeconds ?? 0;
+      if (pause > 0 && !told) notice(pinPauseLine(pause));
+      told = pause > 0;
+    }, 1000);
+    Deno.unrefTimer(this.#pauseWatch);
   }
 
   /** Starts what `flags` ask for (nothing when they ask for nothing). */
@@ -115,7 +176,12 @@ export class RemoteSurfaces {
         osc = await serveOsc(player, { port: flags.osc, hostname: "0.0.0.0" });
       }
       if (flags.remote === undefined) return new RemoteSurfaces(osc);
-      web = await serveRemote(player, { port: flags.remote, pin: flags.pin });
+      web = await serveRemote(player, {
+        port: flags.remote,
+        pin: flags.pin,
+        hostname: LAN_LISTEN,
+        allowHosts: flags.allowHosts,
+      });
     } catch (error) {
       await osc?.close();
       throw error;
@@ -148,6 +214,15 @@ export class RemoteSurfaces {
         `remote: ${this.url.replace(/\?pin=.*/, "")}  PIN ${this.web.pin}` +
           (devices ? `  (${devices} device${devices === 1 ? "" : "s"})` : "  (scan to open)"),
       );
+      const port = this.web.port;
+      lines.push(
+        `remote listens on ${this.web.hostname}:${port}: ` +
+          this.#addresses.map((address) => `http://${address}:${port}/`).join(", "),
+      );
+      const pause = this.web.pinPauseSeconds;
+      if (pause > 0) {
+        lines.push(pinPauseLine(pause));
+      }
     }
     return lines;
   }
@@ -159,6 +234,7 @@ export class RemoteSurfaces {
 
   /** Stops both surfaces. */
   async close(): Promise<void> {
+    clearInterval(this.#pauseWatch);
     for (const [player, surfaces] of current) if (surfaces === this) current.delete(player);
     await this.web?.close();
     await this.osc?.close();

@@ -3,13 +3,14 @@
  * WebSocket, actions as small JSON requests, every one through the command layer.
  *
  * ```ts
- * const web = await serveRemote(player, { port: 8080, hostname: "0.0.0.0", pin: "4321" });
- * // a phone opens http://<this machine>:8080/?pin=4321
+ * const web = await serveRemote(player, { port: 8080, hostname: "0.0.0.0", pin: "482913" });
+ * // a phone opens http://<this machine>:8080/?pin=482913
  * await web.close();
  * ```
  *
  * Routes (everything but the PIN page needs a session):
- * - `GET /` the remote (with a session), else the PIN page; `/?pin=…` logs in directly;
+ * - `GET /` the remote (with a session), else the PIN page; `/?pin=…` logs in directly (only
+ *   when the link was not followed from another site);
  * - `POST /login` the PIN page's form;
  * - `GET /remote.js`, `/remote.css` the page's assets (`/login.css`, the PIN page's style, is
  *   the one file served without a session: it holds nothing of the show);
@@ -17,15 +18,41 @@
  * - `POST /action` one action (JSON, as `validateAction` takes it): `{ ok, message }` back;
  * - `GET /session` 204 with a session, 401 without (the page asks after a lost connection).
  *
+ * Every request and WebSocket upgrade must name this machine in its Host (DNS rebinding), and
+ * the server bounds what a stranger can hold: connections (256, 32 per address), header and
+ * idle time, body size, PIN checks (100 a minute from all addresses together), sessions (64).
+ *
  * The server holds five files read once at start and the command layer: no route reads or
  * writes any other file.
  *
  * @module
  */
 
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+// Pinned here, not in deno.json's import map: mod.ts may be imported by URL, which does not see
+// it. ws ships no types, and @types/ws would pull in @types/node, whose globals clash with
+// Deno's: the little we use of it is typed below.
+// deno-lint-ignore no-import-prefix
+import { WebSocketServer as UntypedWebSocketServer } from "npm:ws@8.23.1";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../engine/player.ts";
-import { randomPin, RemoteGate, sameOrigin } from "./remote_auth.ts";
+import { HostCheck } from "./host_check.ts";
+import {
+  type ConnectionCounts,
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+  limitConnections,
+} from "./http_limits.ts";
+import {
+  fromAnotherSite,
+  MAX_PIN_DIGITS,
+  MIN_PIN_DIGITS,
+  randomPin,
+  RemoteGate,
+  sameOrigin,
+  validPin,
+} from "./remote_auth.ts";
 import type { ControlStatus } from "./status.ts";
 import { StatusFeed } from "./status_feed.ts";
 import { controlStatus, dispatch } from "./surface.ts";
@@ -34,10 +61,14 @@ import { controlStatus, dispatch } from "./surface.ts";
 export interface RemoteOptions {
   /** TCP port (default 8080; 0 picks a free one, see `port`). */
   port?: number;
-  /** Address to listen on (default "0.0.0.0": every IPv4 interface). */
+  /** Address to listen on (default "127.0.0.1": this machine only; "0.0.0.0" for every IPv4
+   * interface, so phones on the LAN can reach it). */
   hostname?: string;
-  /** The PIN devices must give: 4 to 12 digits. Default: a random 6-digit PIN (see `pin`). */
+  /** The PIN devices must give: 6 to 12 digits. Default: a random 6-digit PIN (see `pin`). */
   pin?: string;
+  /** Names of this machine to accept in the Host header besides its own (localhost, loopback
+   * and interface addresses, its hostname and `<hostname>.local`), e.g. a LAN DNS name. */
+  allowHosts?: string[];
 }
 
 /** A running web remote. */
@@ -52,10 +83,19 @@ export interface RemoteServer {
   readonly sessions: number;
   /** Pages connected now (open WebSockets). */
   readonly connections: number;
+  /** Seconds until PINs are checked again after too many PIN checks from all addresses
+   * together (100 a minute); 0 when they are checked now. */
+  readonly pinPauseSeconds: number;
   /** Stops serving and closes every connection (idempotent). The player is left as it is. */
   close(): Promise<void>;
   /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Tuning beyond `RemoteOptions`, for tests (short timeouts so they run in a second). */
+export interface RemoteTuning extends HttpLimits {
+  /** How long a session lasts, in ms. */
+  sessionMs?: number;
 }
 
 /** The page's files, by the path they are served at. */
@@ -84,38 +124,68 @@ const SECURITY_HEADERS: Record<string, string> = {
 const MAX_ACTION_BYTES = 4096;
 /** A PIN form ("pin=123456") and then some. */
 const MAX_LOGIN_BYTES = 256;
+/** Bytes waiting to go to one page before it is dropped (a phone that stopped reading). */
+const MAX_SOCKET_BACKLOG = 1 << 20;
+/** Known paths, for 405 rather than 404. */
+const KNOWN_PATHS = new Set([
+  "/",
+  "/login",
+  "/ws",
+  "/action",
+  "/session",
+  "/remote.js",
+  "/remote.css",
+  "/login.css",
+]);
 
-/** A request's body as text, or undefined once it is longer than `maxBytes`: it is never read
- * whole, so a huge body costs nothing (an unbounded read of one let a stranger on the LAN
- * exhaust the process's memory). */
-async function readCapped(request: Request, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await request.body?.cancel().catch(() => {});
-    return undefined;
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
+/** An answer, before it is written. */
+interface Reply {
+  status: number;
+  body?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** A request's body as text, or undefined once it is longer than `maxBytes` (or broken): it is
+ * never read whole, so a huge body costs nothing (an unbounded read of one let a stranger on
+ * the LAN exhaust the process's memory). */
+function readCapped(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(request.headers["content-length"] ?? "0");
+  if (!(declared <= maxBytes)) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (text: string | undefined) => {
+      if (done) return;
+      done = true;
+      request.removeAllListeners("data");
+      request.on("data", () => {}); // keep it flowing: discarded
+      resolve(text);
+    };
+    request.on("data", (chunk: Uint8Array) => {
+      size += chunk.byteLength;
       if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        return undefined;
+        // Drop the rest unread (the idle timer closes the connection if it goes on), so the
+        // client can still read the answer.
+        chunks.length = 0;
+        finish(undefined);
+        request.resume();
+        return;
       }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+      chunks.push(chunk);
+    });
+    request.once("end", () => {
+      const bytes = new Uint8Array(size);
+      let at = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      finish(new TextDecoder().decode(bytes));
+    });
+    request.once("error", () => finish(undefined));
+    request.once("close", () => finish(undefined)); // after "end" this is a no-op
+  });
 }
 
 async function loadAssets(): Promise<Map<string, string>> {
@@ -138,13 +208,60 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function answer(body: BodyInit | null, status: number, headers: Record<string, string> = {}) {
-  return new Response(body, { status, headers: { ...SECURITY_HEADERS, ...headers } });
+function answer(body: string | null, status: number, headers: Record<string, string> = {}): Reply {
+  return { status, body, headers };
 }
 
-function json(value: unknown, status = 200): Response {
+function json(value: unknown, status = 200): Reply {
   return answer(JSON.stringify(value), status, { "content-type": "application/json" });
 }
+
+/** A node request's headers as a web `Headers` (the auth checks read those). */
+function headersOf(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    try {
+      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    } catch { /* a value Headers will not hold is a value no check needs */ }
+  }
+  return headers;
+}
+
+/** Refuses an upgrade on the raw socket: a status line and nothing of ours. */
+function refuseUpgrade(socket: Socket, status: number, reason: string): void {
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+  }
+  Deno.unrefTimer(setTimeout(() => socket.destroy(), 1000)); // if it never reads the answer
+}
+
+/** What the remote uses of a `ws` WebSocket. */
+interface WsSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: "close" | "error" | "message", listener: () => void): void;
+}
+
+/** What the remote uses of a `ws` WebSocketServer. */
+interface WsServer {
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Socket,
+    head: Uint8Array,
+    done: (socket: WsSocket) => void,
+  ): void;
+}
+
+const WebSocketServer = UntypedWebSocketServer as new (
+  options: { noServer: true; maxPayload: number },
+) => WsServer;
 
 /** What the page gets over the WebSocket. */
 interface StatusMessage {
@@ -157,34 +274,76 @@ class WebRemote implements RemoteServer {
   readonly pin: string;
   readonly #player: Player;
   readonly #gate: RemoteGate;
+  readonly #hosts: HostCheck;
   readonly #assets: Map<string, string>;
-  readonly #sockets = new Set<WebSocket>();
+  readonly #limits: HttpLimits;
+  readonly #sockets = new Map<WsSocket, string>(); // open WebSocket → its session
+  readonly #webSockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   readonly #feed: StatusFeed;
+  readonly #server: http.Server;
+  #counts!: ConnectionCounts;
   #lastSent = "";
-  #server!: Deno.HttpServer<Deno.NetAddr>;
   #closed?: Promise<void>;
 
-  constructor(player: Player, hostname: string, pin: string, assets: Map<string, string>) {
+  constructor(
+    player: Player,
+    hostname: string,
+    pin: string,
+    allowHosts: string[],
+    assets: Map<string, string>,
+    tuning: RemoteTuning,
+  ) {
     this.#player = player;
     this.hostname = hostname;
     this.pin = pin;
-    this.#gate = new RemoteGate(pin);
+    this.#limits = tuning;
+    this.#gate = new RemoteGate(pin, {
+      sessionMs: tuning.sessionMs,
+      onSessionEnd: (token) => this.#closeSession(token),
+      inUse: (token) => [...this.#sockets.values()].includes(token),
+    });
+    this.#hosts = new HostCheck(allowHosts);
     this.#assets = assets;
     this.#feed = new StatusFeed(player, (status) => this.#broadcast(status));
+    this.#server = http.createServer({ maxHeaderSize: tuning.maxHeaderBytes });
   }
 
   async listen(port: number): Promise<void> {
+    const server = this.#server;
+    this.#counts = limitConnections(server, this.#limits);
+    // Nothing a client sends may end the process: every handler catches, and a request the
+    // parser refuses is answered and closed.
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      this.#serve(request, response).catch((error) => {
+        console.error(`stemplay: web remote: ${error}`);
+        try {
+          if (!response.headersSent) this.#write(response, answer("internal error", 500));
+          else response.destroy();
+        } catch {
+          response.destroy(); // the connection is gone: nothing more to say
+        }
+      });
+    });
+    server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
+      try {
+        this.#upgrade(request, socket, head);
+      } catch (error) {
+        console.error(`stemplay: web remote: ${error}`);
+        socket.destroy();
+      }
+    });
+    server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+      const status = error.code === "HPE_HEADER_OVERFLOW"
+        ? "431 Request Header Fields Too Large"
+        : "400 Bad Request";
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      socket.destroy();
+    });
     const listening = Promise.withResolvers<void>();
+    server.once("error", listening.reject);
+    server.listen(port, this.hostname, () => listening.resolve());
     try {
-      this.#server = Deno.serve({
-        port,
-        hostname: this.hostname,
-        onListen: () => listening.resolve(),
-        onError: (error) => {
-          console.error(`stemplay: web remote: ${error}`);
-          return answer("internal error", 500);
-        },
-      }, (request, info) => this.#handle(request, info.remoteAddr.hostname));
+      await listening.promise;
     } catch (error) {
       throw new StemplayError(
         "REMOTE_LISTEN",
@@ -194,11 +353,13 @@ class WebRemote implements RemoteServer {
         { cause: error },
       );
     }
-    await listening.promise;
+    server.off("error", listening.reject);
+    server.on("error", (error) => console.error(`stemplay: web remote: ${error}`));
   }
 
   get port(): number {
-    return this.#server.addr.port;
+    const address = this.#server.address();
+    return typeof address === "object" && address ? address.port : 0;
   }
 
   get sessions(): number {
@@ -209,43 +370,89 @@ class WebRemote implements RemoteServer {
     return this.#sockets.size;
   }
 
-  async #handle(request: Request, address: string): Promise<Response> {
-    const url = new URL(request.url);
-    const path = url.pathname;
-    if (path === "/" && request.method === "GET") {
-      const pin = url.searchParams.get("pin");
-      if (pin !== null) return this.#login(address, pin);
-      return this.#gate.hasSession(request) ? this.#asset("/") : this.#loginPage("", 200);
+  get pinPauseSeconds(): number {
+    return this.#gate.pinPauseSeconds();
+  }
+
+  /** Connections counted by the limits (for tests). */
+  get httpCounts(): Readonly<ConnectionCounts> {
+    return this.#counts;
+  }
+
+  /** Wrong-PIN records held now (for tests). */
+  get trackedAddresses(): number {
+    return this.#gate.trackedAddresses;
+  }
+
+  async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reply = await this.#handle(request);
+    this.#write(response, reply);
+  }
+
+  #write(response: ServerResponse, reply: Reply): void {
+    const body = reply.body ?? "";
+    response.writeHead(reply.status, {
+      ...SECURITY_HEADERS,
+      "content-length": String(new TextEncoder().encode(body).byteLength),
+      ...(reply.headers ?? {}),
+    });
+    response.end(body);
+  }
+
+  async #handle(request: IncomingMessage): Promise<Reply> {
+    const headers = headersOf(request);
+    // DNS rebinding: a page of evil.example resolved to this machine is refused here, before
+    // any cookie is given or read.
+    if (!this.#hosts.allows(headers.get("host"))) {
+      return answer("misdirected request", 421, { connection: "close" });
     }
-    if (path === "/login" && request.method === "POST") {
-      if (!sameOrigin(request)) return answer("forbidden: not from this remote's page", 403);
+    const address = request.socket.remoteAddress ?? "";
+    const url = new URL(request.url ?? "/", "http://remote.invalid");
+    const path = url.pathname;
+    const method = request.method;
+    if (path === "/" && method === "GET") {
+      const pin = url.searchParams.get("pin");
+      if (pin !== null) {
+        // A link from another site must not log in, or count toward anyone's lockout.
+        if (fromAnotherSite(headers)) {
+          return this.#loginPage("Type the PIN to open the remote.", 200);
+        }
+        return this.#login(address, pin);
+      }
+      return this.#gate.hasSession(headers) ? this.#asset("/") : this.#loginPage("", 200);
+    }
+    if (path === "/login" && method === "POST") {
+      if (!sameOrigin(headers)) {
+        return answer("forbidden: not from this remote's page", 403);
+      }
       // Anyone can reach this without a session: read at most a PIN form's worth of body.
       const body = await readCapped(request, MAX_LOGIN_BYTES);
-      if (body === undefined) return answer("the login form is too long", 413);
+      if (body === undefined) {
+        return answer("the login form is too long", 413);
+      }
       const pin = new URLSearchParams(body).get("pin");
       return this.#login(address, pin ?? "");
     }
-    if ((path === "/remote.js" || path === "/remote.css") && request.method === "GET") {
-      return this.#gate.hasSession(request) ? this.#asset(path) : answer("log in first", 401);
+    if ((path === "/remote.js" || path === "/remote.css") && method === "GET") {
+      return this.#gate.hasSession(headers) ? this.#asset(path) : answer("log in first", 401);
     }
-    if (path === "/login.css" && request.method === "GET") return this.#asset(path); // no show data
-    if (path === "/session" && request.method === "GET") {
-      return answer(null, this.#gate.hasSession(request) ? 204 : 401);
+    if (path === "/login.css" && method === "GET") return this.#asset(path); // no show data
+    if (path === "/session" && method === "GET") {
+      return answer(null, this.#gate.hasSession(headers) ? 204 : 401);
     }
-    if (path === "/ws" && request.method === "GET") return this.#webSocket(request);
-    if (path === "/action" && request.method === "POST") return await this.#action(request);
-    const known = path === "/" || path === "/login" || path === "/ws" || path === "/action" ||
-      path === "/session" || path === "/remote.js" || path === "/remote.css" ||
-      path === "/login.css";
-    return known ? answer("method not allowed", 405) : answer("not found", 404);
+    if (path === "/ws" && method === "GET") {
+      return answer("a WebSocket upgrade is expected", 426);
+    }
+    if (path === "/action" && method === "POST") return await this.#action(request, headers);
+    return KNOWN_PATHS.has(path) ? answer("method not allowed", 405) : answer("not found", 404);
   }
 
-  #asset(path: string): Response {
+  #asset(path: string): Reply {
     const { file, type } = ASSETS[path];
     return answer(this.#assets.get(file)!, 200, { "content-type": type });
   }
 
-  #loginPage(message: string, status: number, headers: Record<string, string> = {}): Response {
+  #loginPage(message: string, status: number, headers: Record<string, string> = {}): Reply {
     const page = this.#assets.get("login.html")!.replace(
       "<!--message-->",
       message ? `<p class="message" role="alert">${escapeHtml(message)}</p>` : "",
@@ -253,15 +460,24 @@ class WebRemote implements RemoteServer {
     return answer(page, status, { "content-type": ASSETS["/login"].type, ...headers });
   }
 
-  #login(address: string, pin: string): Response {
+  #login(address: string, pin: string): Reply {
     const result = this.#gate.login(address, pin.trim());
     if (result.ok) {
       return answer(null, 303, { location: "/", "set-cookie": RemoteGate.cookie(result.token) });
     }
     if (result.reason === "locked") {
       return this.#loginPage(
-        `Too many wrong PINs from this device: wait ${result.retryAfterSeconds} s.`,
+        result.everyone
+          ? `Too many PIN tries on this network: PINs are checked again in ${result.retryAfterSeconds} s.`
+          : `Too many wrong PINs from this device: wait ${result.retryAfterSeconds} s.`,
         429,
+        { "retry-after": String(result.retryAfterSeconds) },
+      );
+    }
+    if (result.reason === "full") {
+      return this.#loginPage(
+        "Too many devices are using the remote: close it on one, or try again in a minute.",
+        503,
         { "retry-after": String(result.retryAfterSeconds) },
       );
     }
@@ -272,37 +488,56 @@ class WebRemote implements RemoteServer {
   }
 
   /** Refuses a request without a session or from another origin; undefined when it may go on. */
-  #refusal(request: Request): Response | undefined {
-    if (!sameOrigin(request)) return json({ ok: false, error: "not from this remote's page" }, 403);
-    if (!this.#gate.hasSession(request)) return json({ ok: false, error: "log in first" }, 401);
+  #refusal(headers: Headers): Reply | undefined {
+    if (!sameOrigin(headers)) return json({ ok: false, error: "not from this remote's page" }, 403);
+    if (!this.#gate.hasSession(headers)) return json({ ok: false, error: "log in first" }, 401);
     return undefined;
   }
 
-  #webSocket(request: Request): Response {
-    const refused = this.#refusal(request);
-    if (refused) return refused;
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return answer("a WebSocket upgrade is expected", 426);
+  #upgrade(request: IncomingMessage, socket: Socket, head: Uint8Array): void {
+    const headers = headersOf(request);
+    if (!this.#hosts.allows(headers.get("host"))) {
+      return refuseUpgrade(socket, 421, "Misdirected Request");
     }
-    const { socket, response } = Deno.upgradeWebSocket(request);
-    socket.onopen = () => {
-      this.#sockets.add(socket);
+    const path = new URL(request.url ?? "/", "http://remote.invalid").pathname;
+    if (path !== "/ws") return refuseUpgrade(socket, 404, "Not Found");
+    if (!sameOrigin(headers)) return refuseUpgrade(socket, 403, "Forbidden");
+    const token = this.#gate.sessionOf(headers);
+    if (token === undefined) return refuseUpgrade(socket, 401, "Unauthorized");
+    if (this.#closed) return refuseUpgrade(socket, 503, "Service Unavailable");
+    this.#webSockets.handleUpgrade(request, socket, head, (ws: WsSocket) => {
+      if (!this.#gate.use(token)) return ws.close(1008, "the session has ended");
+      this.#sockets.set(ws, token);
+      ws.on("error", () => {}); // a broken page is closed below, never thrown
+      ws.on("close", () => {
+        this.#sockets.delete(ws);
+        if (this.#sockets.size === 0) this.#feed.stop();
+      });
+      // The page sends nothing but keep-alives; anything else is ignored, never acted on. Each
+      // message still checks the session: one that has ended closes the socket.
+      ws.on("message", () => {
+        if (!this.#gate.use(token)) ws.close(1008, "the session has ended");
+      });
       this.#feed.start(); // the status is read only while a page listens
-      socket.send(this.#statusText(controlStatus(this.#player)));
-    };
-    socket.onclose = socket.onerror = () => {
-      this.#sockets.delete(socket);
-      if (this.#sockets.size === 0) this.#feed.stop();
-    };
-    // The page sends nothing but keep-alives; anything else is ignored, never acted on.
-    socket.onmessage = () => {};
-    return response;
+      ws.send(this.#statusText(controlStatus(this.#player)));
+    });
   }
 
-  async #action(request: Request): Promise<Response> {
-    const refused = this.#refusal(request);
+  /** Closes the WebSockets of a session that ended: they must not go on receiving the show. */
+  #closeSession(token: string): void {
+    for (const [ws, owner] of this.#sockets) {
+      if (owner !== token) continue;
+      this.#sockets.delete(ws);
+      ws.close(1008, "the session has ended");
+      Deno.unrefTimer(setTimeout(() => ws.terminate(), 1000)); // if the page never answers
+    }
+    if (this.#sockets.size === 0) this.#feed.stop();
+  }
+
+  async #action(request: IncomingMessage, headers: Headers): Promise<Reply> {
+    const refused = this.#refusal(headers);
     if (refused) return refused;
-    if (!(request.headers.get("content-type") ?? "").startsWith("application/json")) {
+    if (!(headers.get("content-type") ?? "").startsWith("application/json")) {
       return json({ ok: false, error: "send the action as application/json" }, 415);
     }
     const text = await readCapped(request, MAX_ACTION_BYTES);
@@ -332,6 +567,7 @@ class WebRemote implements RemoteServer {
   }
 
   #broadcast(status: ControlStatus): void {
+    this.#gate.expire(); // a session that ended closes its sockets before anything more is sent
     if (this.#sockets.size === 0) {
       this.#lastSent = "";
       return;
@@ -339,17 +575,27 @@ class WebRemote implements RemoteServer {
     const text = this.#statusText(status);
     if (text === this.#lastSent) return;
     this.#lastSent = text;
-    for (const socket of this.#sockets) {
-      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+    for (const ws of this.#sockets.keys()) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (ws.bufferedAmount > MAX_SOCKET_BACKLOG) {
+        ws.terminate(); // it stopped reading: it will reconnect and get the whole status
+        continue;
+      }
+      ws.send(text);
     }
   }
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#feed.stop();
-      for (const socket of this.#sockets) socket.close(1001, "the remote is closing");
+      for (const ws of this.#sockets.keys()) ws.close(1001, "the remote is closing");
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      // Give the close frames a moment, then drop whatever is still open.
+      await new Promise((resolve) => setTimeout(resolve, this.#sockets.size ? 50 : 0));
+      for (const ws of this.#sockets.keys()) ws.terminate();
       this.#sockets.clear();
-      await this.#server.shutdown();
+      this.#server.closeAllConnections();
+      await closed;
     })();
     return this.#closed;
   }
@@ -360,29 +606,58 @@ class WebRemote implements RemoteServer {
 }
 
 /**
- * Serves the web remote for `player`.
+ * Serves the web remote for `player`. It listens on loopback unless `hostname` says otherwise
+ * ("0.0.0.0" for phones on the LAN), and answers only requests whose Host names this machine
+ * (or one of `allowHosts`).
  *
  * @param player the player the actions go to (it is not closed by `close()`)
  * @returns the running remote; `close()` it when done
- * @throws {StemplayError} "INVALID_ARGUMENT" for a PIN that is not 4 to 12 digits or a bad
- *   port; "REMOTE_LISTEN" when the port cannot be opened
+ * @throws {StemplayError} "INVALID_ARGUMENT" for a PIN that is not 6 to 12 digits, a bad port
+ *   or bad `allowHosts`; "REMOTE_LISTEN" when the port cannot be opened
  */
-export async function serveRemote(
+export function serveRemote(player: Player, options: RemoteOptions = {}): Promise<RemoteServer> {
+  return startRemote(player, options, DEFAULT_HTTP_LIMITS);
+}
+
+/** `serveRemote` with its limits given (tests shorten the timeouts). Not part of the API. */
+export async function startRemote(
   player: Player,
-  options: RemoteOptions = {},
-): Promise<RemoteServer> {
+  options: RemoteOptions,
+  tuning: RemoteTuning,
+): Promise<
+  RemoteServer & {
+    readonly httpCounts: Readonly<ConnectionCounts>;
+    readonly trackedAddresses: number;
+  }
+> {
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new StemplayError("INVALID_ARGUMENT", `remote port must be 0 to 65535, got ${port}`);
   }
   const pin = options.pin ?? randomPin();
-  if (typeof pin !== "string" || !/^\d{4,12}$/.test(pin)) {
+  if (!validPin(pin)) {
     throw new StemplayError(
       "INVALID_ARGUMENT",
-      `the remote's PIN must be 4 to 12 digits, got ${JSON.stringify(pin)}`,
+      `the remote's PIN must be ${MIN_PIN_DIGITS} to ${MAX_PIN_DIGITS} digits, got ${
+        JSON.stringify(pin)
+      }`,
     );
   }
-  const remote = new WebRemote(player, options.hostname ?? "0.0.0.0", pin, await loadAssets());
+  const allowHosts = options.allowHosts ?? [];
+  if (!Array.isArray(allowHosts) || !allowHosts.every((name) => typeof name === "string" && name)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `allowHosts must be a list of host names, got ${JSON.stringify(allowHosts)}`,
+    );
+  }
+  const remote = new WebRemote(
+    player,
+    options.hostname ?? "127.0.0.1",
+    pin,
+    allowHosts,
+    await loadAssets(),
+    tuning,
+  );
   await remote.listen(port);
   return remote;
 }

@@ -18,7 +18,7 @@ import { withShow } from "./show_rig.ts";
 
 const folder = Deno.args[0] ?? "docs";
 await withShow({ backend: "null" }, async (player) => {
-  const web = await serveRemote(player, { port: 0, hostname: "127.0.0.1", pin: "4321" });
+  const web = await serveRemote(player, { port: 0, hostname: "127.0.0.1", pin: "482913" });
   player.seek(9.2);
   player.play();
   player.tracks[1].muted = true;
@@ -36,7 +36,7 @@ await withShow({ backend: "null" }, async (player) => {
         isMobile: shot.mobile,
         hasTouch: true,
       });
-      await page.goto(`http://127.0.0.1:${web.port}/?pin=4321`);
+      await page.goto(`http://127.0.0.1:${web.port}/?pin=482913`);
       await page.waitForFunction("document.getElementById('song').textContent !== '…'");
       await new Promise((resolve) => setTimeout(resolve, 600));
       await page.screenshot({ path: join(folder, shot.name) });

@@ -44,6 +44,8 @@ const PACKAGES: Record<string, string> = {
   oscsend: "liblo-tools",
   oscdump: "liblo-tools",
   chromium: "chromium",
+  unshare: "util-linux",
+  ip: "iproute2",
 };
 
 function strictVariables(): string[] {
