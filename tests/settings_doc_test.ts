@@ -1,0 +1,56 @@
+/**
+ * One settings reference (issue 28): docs/settings.md documents every key stemplay.json takes,
+ * and only those. The keys the validator accepts (SETTINGS_KEY_PATHS, built from the same key
+ * lists the checks use) and the keys of the document's table are the same set, and the
+ * document's complete example, which uses every key, passes the validator.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { parseSettings, SETTINGS_KEY_PATHS } from "../src/songs/settings.ts";
+
+const DOC = fileURLToPath(new URL("../docs/settings.md", import.meta.url));
+
+/** The key paths in the first column of the document's tables (`audio.profile`, …). */
+function tableKeys(text: string): string[] {
+  return text.split("\n").flatMap((line) => {
+    const match = /^\| `([^`]+)` +\|/.exec(line);
+    return match ? [match[1]] : [];
+  });
+}
+
+/** Every key path a settings value uses: bus names read `<name>`, list entries `[]`, and an
+ * action object is the action's, not the settings' (docs/control.md lists those). */
+function usedKeys(value: unknown, prefix = ""): string[] {
+  if (Array.isArray(value)) return value.flatMap((item) => usedKeys(item, `${prefix}[]`));
+  if (typeof value !== "object" || value === null || prefix.endsWith(".action")) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const name = prefix === "buses" ? "<name>" : key;
+    const path = prefix ? `${prefix}.${name}` : name;
+    return [path, ...usedKeys(child, path)];
+  });
+}
+
+Deno.test("settings doc: every key the validator accepts is documented, and only those", async () => {
+  const documented = new Set(tableKeys(await Deno.readTextFile(DOC)));
+  const accepted = new Set(SETTINGS_KEY_PATHS);
+  assert.deepEqual(
+    [...accepted].filter((key) => !documented.has(key)),
+    [],
+    "keys the validator accepts that docs/settings.md does not list",
+  );
+  assert.deepEqual(
+    [...documented].filter((key) => !accepted.has(key)),
+    [],
+    "keys docs/settings.md lists that the validator refuses",
+  );
+});
+
+Deno.test("settings doc: the complete example uses every documented key and is accepted", async () => {
+  const text = await Deno.readTextFile(DOC);
+  const block = /```json\n([^]*?)\n```/.exec(text);
+  assert.ok(block, "docs/settings.md has a complete example in a json block");
+  const example = JSON.parse(block[1]);
+  parseSettings(example, "docs/settings.md"); // throws, naming every bad key
+  const used = new Set(usedKeys(example));
+  assert.deepEqual(tableKeys(text).filter((key) => !used.has(key)), [], "keys not in the example");
+});
