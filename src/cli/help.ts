@@ -31,7 +31,8 @@ Audio:
   --monitor            start with the latency monitor on
   --recovery <mode>    when a lost device comes back by itself: in-time (default: where
                        the song would be by now), where-lost, or paused
-  --config <file>      settings file (default: stemplay.json in this folder, if any)`;
+  --config <file>      settings file (default: stemplay.json in this folder, if any;
+                       every key: docs/settings.md)`;
 
 /** Help for each command, and for `stemplay` alone. */
 export const HELP: Record<string, string> = {
