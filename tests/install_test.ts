@@ -75,7 +75,14 @@ Deno.test("install: --root picks the folder; a stemplay it did not write needs -
   try {
     const env = freshEnv(home);
     const root = join(home, "tools");
-    const first = await run(Deno.execPath(), ["task", "install", "--root", root], ROOT, env);
+    // Run from the user's folder: a relative --root is theirs, not the checkout's (deno task
+    // runs the task in the checkout).
+    const first = await run(
+      Deno.execPath(),
+      ["task", "--config", join(ROOT, "deno.json"), "install", "--root", "tools"],
+      home,
+      env,
+    );
     assert.equal(first.code, 0, first.stderr);
     const command = join(root, "bin", "stemplay");
     assert.match(await Deno.readTextFile(command), /exec npx -y deno@\d+\.\d+\.\d+ run -A /);

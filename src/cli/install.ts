@@ -57,10 +57,11 @@ export function shimText(checkout: string, denoVersion: string): string {
   ].join("\n");
 }
 
-/** Where the command goes: `<root>/bin`. */
+/** Where the command goes: `<root>/bin`. A relative root is taken from the folder the user ran
+ * `deno task` in (`INIT_CWD`): the task itself runs in the checkout. */
 export function binFolder(root: string | undefined): string {
   const base = root ?? Deno.env.get("DENO_INSTALL_ROOT") ?? join(homeFolder(), ".deno");
-  return join(resolve(base), "bin");
+  return join(resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), base), "bin");
 }
 
 function homeFolder(): string {
@@ -89,6 +90,13 @@ async function mayReplace(path: string): Promise<boolean> {
 export async function installCommand(
   options: { root?: string; force?: boolean; checkout?: string } = {},
 ): Promise<string> {
+  if (Deno.build.os === "windows") {
+    throw new StemplayError(
+      "UNSUPPORTED",
+      "the installer writes a POSIX shell script; on Windows run " +
+        "`npx -y deno@<.deno-version> run -A cli.ts <command>` from the checkout",
+    );
+  }
   const checkout = options.checkout ?? CHECKOUT;
   const folder = binFolder(options.root);
   const target = join(folder, "stemplay");
