@@ -36,10 +36,25 @@ Deno.test({
     await withDemo(async (pane) => {
       await pane.type(play(), true);
       let screen = await pane.waitFor((s) => s.includes("[] STOPPED"), "the song, stopped");
-      assert.match(screen, /stopped: space plays/);
+      assert.match(screen, /> stopped: space plays "stemplay demo" from 0:00\.0/);
       assert.match(screen, /0:00\.0 \//, "still at the start");
       await pane.keys("Space");
       screen = await pane.waitFor((s) => s.includes("> PLAYING"), "space plays");
+      await pane.quit();
+    });
+  },
+});
+
+const startName = "start rule: with --start the song opens stopped at that marker, and says so";
+Deno.test({
+  name: startName,
+  ignore: ignoreWithout("tmux", startName),
+  async fn() {
+    requireTool("tmux", startName);
+    await withDemo(async (pane) => {
+      await pane.type(play("--start Chorus"), true);
+      const screen = await pane.waitFor((s) => s.includes("[] STOPPED"), "stopped at Chorus");
+      assert.match(screen, /> stopped: space plays "stemplay demo" from 0:16\.0/);
       await pane.quit();
     });
   },

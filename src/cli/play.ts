@@ -101,6 +101,8 @@ export async function playOn(
     song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
     progress.done();
   }
+  // Where space will play from: the seek below reaches the audio thread a block later.
+  let from = player.position;
   if (start !== undefined) {
     const seconds = startSeconds(command, start, song);
     if (seconds > player.duration) {
@@ -109,6 +111,7 @@ export async function playOn(
       );
     }
     player.seek(seconds);
+    from = seconds;
   }
   const session = new PlaySession(player, song);
   if (midi) {
@@ -128,7 +131,7 @@ export async function playOn(
   else {
     session.message = setlist
       ? "setlist loaded, stopped: space plays the first song"
-      : "stopped: space plays";
+      : `stopped: space plays "${song.title}" from ${formatTime(from)}`;
   }
   const conversion = conversionLine(player);
   if (!screen && conversion) console.log(conversion); // the screen shows it itself
