@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { saveMidiMap } from "../src/control/midi_learn.ts";
 import { formatJson } from "../src/util/json_format.ts";
 import { writeTextAtomic } from "../src/util/write_atomic.ts";
+import { writeDemoSong } from "../src/cli/demo_song.ts";
+import { runCli } from "./support/cli.ts";
 
 const USER_FILE = `{
   "audio": { "backend": "jack" },
@@ -81,6 +83,30 @@ Deno.test("file writers: writeTextAtomic writes through a symlink and keeps the 
     assert.equal((await Deno.stat(real)).mode! & 0o777, 0o600);
     await writeTextAtomic(join(dir, "tool"), "#!/bin/sh\n", { mode: 0o755 });
     assert.equal((await Deno.stat(join(dir, "tool"))).mode! & 0o777, 0o755);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file writers: render replaces mix.wav by a rename, never by rewriting it in place", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-writers-" });
+  try {
+    await Deno.mkdir(join(dir, "song"));
+    await writeDemoSong(join(dir, "song"));
+    const mix = join(dir, "mix.wav");
+    await Deno.writeTextFile(mix, "the mix of last week");
+    const before = (await Deno.stat(mix)).ino;
+    const run = await runCli(["render", "song", "-o", "mix.wav", "--bus", "FOH"], dir);
+    assert.equal(run.code, 0, run.stderr);
+    // A new file took the old one's name: until then the old mix was whole (a failed render
+    // leaves it as it was).
+    assert.notEqual((await Deno.stat(mix)).ino, before, "mix.wav was rewritten in place");
+    assert.equal(new TextDecoder().decode((await Deno.readFile(mix)).subarray(0, 4)), "RIFF");
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort(),
+      ["mix.wav", "song"],
+      "no temporary file is left behind",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

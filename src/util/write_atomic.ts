@@ -34,6 +34,29 @@ async function existingMode(path: string): Promise<number | undefined> {
   }
 }
 
+/** A hidden temporary name next to `target`, unique to this process and call. */
+function temporaryNameFor(target: string): string {
+  const name = target.split("/").pop();
+  return join(dirname(target), `.${name}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+}
+
+/**
+ * For a file written in pieces (a render): a temporary path next to `path` to write to, and
+ * `commit()` that renames it over `path` once it is complete, or `discard()` that removes it.
+ * Until `commit()`, whatever `path` held stays whole.
+ */
+export async function atomicTarget(
+  path: string,
+): Promise<{ temp: string; commit(): Promise<void>; discard(): Promise<void> }> {
+  const target = await realTarget(path);
+  const temp = temporaryNameFor(target);
+  return {
+    temp,
+    commit: () => Deno.rename(temp, target),
+    discard: () => Deno.remove(temp).catch(() => {}),
+  };
+}
+
 /**
  * Writes `bytes` to `path` atomically: a temporary file next to it, then a rename. The
  * temporary file is removed if anything fails.
@@ -45,10 +68,7 @@ export async function writeAtomic(
 ): Promise<void> {
   const target = await realTarget(path);
   const mode = options.mode ?? await existingMode(target) ?? 0o644;
-  const temp = join(
-    dirname(target),
-    `.${target.split("/").pop()}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
-  );
+  const temp = temporaryNameFor(target);
   try {
     await Deno.writeFile(temp, bytes, { mode });
     // writeFile's mode passes through the umask; the file should have exactly `mode`.
