@@ -54,3 +54,29 @@ Deno.test("settings doc: the complete example uses every documented key and is a
   const used = new Set(usedKeys(example));
   assert.deepEqual(tableKeys(text).filter((key) => !used.has(key)), [], "keys not in the example");
 });
+
+Deno.test("settings doc: every stemplay.json example in the documents passes the validator", async () => {
+  const sections = new Set(SETTINGS_KEY_PATHS.filter((key) => !/[.[]/.test(key)));
+  const files = ["README.md"];
+  for await (const entry of Deno.readDir(new URL("../docs/", import.meta.url))) {
+    if (entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
+  }
+  let checked = 0;
+  for (const file of files) {
+    const text = await Deno.readTextFile(new URL(`../${file}`, import.meta.url));
+    for (const match of text.matchAll(/```json\n([^]*?)\n```/g)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(match[1]);
+      } catch {
+        continue; // a fragment (e.g. one key of a larger file), not a whole file
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) continue;
+      const keys = Object.keys(value);
+      if (keys.length === 0 || !keys.every((key) => sections.has(key))) continue; // a song, a setlist
+      parseSettings(value, `${file} (${keys.join(", ")})`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 5, `only ${checked} stemplay.json examples found`);
+});
