@@ -14,6 +14,7 @@
  */
 
 import { StemplayError } from "../src/errors.ts";
+import { writeAtomic as writeFileAtomic } from "../src/util/write_atomic.ts";
 import {
   ensureStbVorbis,
   parseStbVorbisPin,
@@ -911,17 +912,12 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Writes to a temporary name next to `path`, then renames. */
+/** Writes to a temporary name next to `path`, then renames (src/util/write_atomic.ts, the one
+ * writer), creating the folder first and naming the permission a denial needs. */
 export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await guardAsync("--allow-write", `write ${path}`, async () => {
     await Deno.mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-    try {
-      await Deno.writeFile(temp, bytes);
-      await Deno.rename(temp, path);
-    } finally {
-      await Deno.remove(temp).catch(() => {});
-    }
+    await writeFileAtomic(path, bytes);
   }, path);
 }
 

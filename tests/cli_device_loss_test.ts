@@ -40,7 +40,7 @@ Deno.test({
       await pane.start(dir);
       const env = Object.entries(server.env).map(([key, value]) => `${key}=${value}`).join(" ");
       await pane.type(
-        `env ${env} ${Deno.execPath()} run -A ${CLI} play tone.wav --backend pulseaudio ` +
+        `env ${env} ${Deno.execPath()} run -A ${CLI} play tone.wav --play --backend pulseaudio ` +
           `--channels 4 --rate ${RATE} --block 1024; echo "exit=$?"`,
         true,
       );

@@ -297,7 +297,7 @@ Deno.test({
           await pane.start(dir);
           const cli = CLI;
           await pane.type(
-            `JACK_DEFAULT_SERVER=${server.name} ${Deno.execPath()} run -A ${cli} play ${song}`,
+            `JACK_DEFAULT_SERVER=${server.name} ${Deno.execPath()} run -A ${cli} play ${song} --play`,
             true,
           );
           await pane.waitFor((s) => s.includes("> PLAYING"), "the screen, playing");

@@ -49,7 +49,7 @@ Deno.test({
       await pane.start(dir);
       const env = Object.entries(server.env).map(([key, value]) => `${key}=${value}`).join(" ");
       await pane.type(
-        `env ${env} ${Deno.execPath()} run -A ${CLI} play song.json --backend pulseaudio ` +
+        `env ${env} ${Deno.execPath()} run -A ${CLI} play song.json --play --backend pulseaudio ` +
           `--channels 4 --rate ${RATE} --block 2048; echo "exit=$?"`,
         true,
       );

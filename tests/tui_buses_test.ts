@@ -41,7 +41,7 @@ Deno.test({
     requireTool("tmux", missingName);
     await withPane(async (pane) => {
       await pane.type(
-        `${Deno.execPath()} run -A ${CLI} play "Song A" --backend null --channels 2; echo "exit=$?"`,
+        `${Deno.execPath()} run -A ${CLI} play "Song A" --play --backend null --channels 2; echo "exit=$?"`,
         true,
       );
       const screen = await pane.waitFor((s) => s.includes("> PLAYING"), "playing");

@@ -14,7 +14,7 @@ import { Pane } from "./support/tmux_pane.ts";
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
 const play = () =>
-  `${Deno.execPath()} run -A ${CLI} play song.json --backend null --channels 4; echo "exit=$?"`;
+  `${Deno.execPath()} run -A ${CLI} play song.json --play --backend null --channels 4; echo "exit=$?"`;
 
 /** The rows of the screen that are track rows ("  > 12  name ..."), by track number. */
 function trackRows(screen: string): Map<number, string> {

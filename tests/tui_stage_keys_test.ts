@@ -18,7 +18,10 @@ async function withDemo(fn: (pane: Pane) => Promise<void>): Promise<void> {
   try {
     await writeDemoSong(dir);
     await pane.start(dir);
-    await pane.type(`${Deno.execPath()} run -A ${CLI} play . --backend null; echo "exit=$?"`, true);
+    await pane.type(
+      `${Deno.execPath()} run -A ${CLI} play . --play --backend null; echo "exit=$?"`,
+      true,
+    );
     await pane.waitFor((s) => s.includes("> PLAYING"), "playing");
     await fn(pane);
   } finally {

@@ -49,7 +49,7 @@ async function childOf(shell: number): Promise<number> {
 }
 
 const playCommand = (extra = "") =>
-  `stty -g > before.tty; ${Deno.execPath()} run -A ${CLI} play . --backend null ${extra}` +
+  `stty -g > before.tty; ${Deno.execPath()} run -A ${CLI} play . --play --backend null ${extra}` +
   `; echo "exit=$?"; stty -g > after.tty`;
 
 const keysName = "tui: keys change the screen, and q gives the terminal back";

@@ -19,6 +19,7 @@ export const DEMO_FLAGS: FlagSpecs = {
   out: { type: "string" },
   "no-play": { type: "boolean" },
   start: { type: "string" },
+  play: { type: "boolean" },
 };
 
 /** Runs `stemplay demo …` and returns the exit code. */
@@ -54,7 +55,11 @@ export async function demoCommand(args: string[]): Promise<number> {
       sampleRate: player.sampleRate,
       outputs: player.channels,
     });
-    return signalExitCode(await playOn(player, [manifest], stringFlag(parsed, "start"), COMMAND));
+    const start = stringFlag(parsed, "start");
+    const playAtOnce = parsed.flags.play === true;
+    return signalExitCode(
+      await playOn(player, [manifest], start, COMMAND, undefined, playAtOnce),
+    );
   } finally {
     if (out === undefined) await Deno.remove(folder, { recursive: true }).catch(() => {});
   }

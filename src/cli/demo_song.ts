@@ -8,6 +8,8 @@
  */
 
 import { encodeWav } from "../sources/wav.ts";
+import { formatJson } from "../util/json_format.ts";
+import { writeAtomic, writeTextAtomic } from "../util/write_atomic.ts";
 
 /** How to write the demo song. */
 export interface DemoSongOptions {
@@ -137,7 +139,7 @@ export async function writeDemoSong(
     ["guide.wav", [guide(rate, frames)]],
   ];
   for (const [file, channels] of stems) {
-    await Deno.writeFile(`${folder}/${file}`, encodeWav(channels, rate, "s16"));
+    await writeAtomic(`${folder}/${file}`, encodeWav(channels, rate, "s16"));
   }
   const clickRoute = outputs >= 3 ? { route: [3] } : { pan: -1 };
   const manifest = {
@@ -156,6 +158,6 @@ export async function writeDemoSong(
     markers: MARKERS,
   };
   const path = `${folder}/song.json`;
-  await Deno.writeTextFile(path, JSON.stringify(manifest, null, 2) + "\n");
+  await writeTextAtomic(path, formatJson(manifest));
   return path;
 }

@@ -4,6 +4,22 @@
  * @module
  */
 
+import { AUDIO_EXTENSIONS } from "../songs/song.ts";
+
+/** Every extension a song folder takes, wrapped to the help's width (from the one list, so the
+ * help never falls behind the decoders). */
+const FORMATS = AUDIO_EXTENSIONS.reduce((lines, extension) => {
+  const last = lines.length - 1;
+  if (lines[last].length + extension.length + 1 > 76) lines.push(`  ${extension}`);
+  else lines[last] += ` ${extension}`;
+  return lines;
+}, ["Audio files:"]).join("\n");
+
+/** The one rule for starting, as both `play` and `demo` state it. */
+const START_RULE =
+  `On the screen everything opens stopped, and the screen says what space will play;
+--play starts at once. Piped (no terminal, nobody to press space), it plays at once.`;
+
 const AUDIO = `
 Audio:
   --backend <name>     auto (default), null, pulseaudio, alsa, jack, coreaudio, wasapi, ...
@@ -15,7 +31,8 @@ Audio:
   --monitor            start with the latency monitor on
   --recovery <mode>    when a lost device comes back by itself: in-time (default: where
                        the song would be by now), where-lost, or paused
-  --config <file>      settings file (default: stemplay.json in this folder, if any)`;
+  --config <file>      settings file (default: stemplay.json in this folder, if any;
+                       every key: docs/settings.md)`;
 
 /** Help for each command, and for `stemplay` alone. */
 export const HELP: Record<string, string> = {
@@ -34,11 +51,16 @@ Exit codes: 0 done, 1 runtime failure, 2 usage error.`,
 
   play: `Usage: stemplay play <song-folder | song.json | setlist.json | file...> [flags]
 
-Plays a song folder (every .wav/.flac/.mp3 in it, sorted by name), a song.json manifest, a
+Plays a song folder (every audio file in it, sorted by name), a song.json manifest, a
 setlist (a .json with "songs"), or audio files given one by one. On a terminal it shows a
 live screen; piped, it prints a progress line a second and a summary at the end (a setlist
 plays through, song after song).
+${START_RULE}
 
+${FORMATS}
+(m4a, aac, alac, opus, caf and wma need ffmpeg installed.)
+
+  --play                 start playing at once (default on the screen: open stopped)
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
 ${AUDIO}
 
@@ -81,8 +103,10 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
 
 Synthesises a 24-second demo song (click, bass, pad, guide) into a temporary folder and
 plays it. The click goes to output 3 when the device has 3 or more outputs.
+${START_RULE}
 
   --out <folder>       write the song here instead (the folder is kept)
+  --play               start playing at once (default on the screen: open stopped)
   --no-play            write the song, print the manifest's path, and stop
   --start <time|marker>  start at seconds, m:ss or a marker's name
 ${AUDIO}`,

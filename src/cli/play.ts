@@ -34,6 +34,7 @@ export const PLAY_FLAGS: FlagSpecs = {
   ...AUDIO_FLAGS,
   ...REMOTE_FLAGS,
   start: { type: "string" },
+  play: { type: "boolean" },
 };
 
 /** Writes one line to stderr (notices and warnings). */
@@ -66,8 +67,18 @@ export function startSeconds(command: string, start: string, song: LoadedSong): 
 }
 
 /**
+ * The one rule for starting: on the screen everything opens stopped (nothing on a live rig
+ * starts by surprise; space plays) unless `--play` was given. Piped, nobody can press space,
+ * so a piped run plays at once, as it always has.
+ */
+export function startsAtOnce(screen: boolean, playFlag: boolean): boolean {
+  return playFlag || !screen;
+}
+
+/**
  * Loads `inputs` into an open player and plays them until the song ends (piped) or q (on a
- * terminal). Closes nothing: the caller owns the player.
+ * terminal). Closes nothing: the caller owns the player. On the screen it opens stopped unless
+ * `playAtOnce` (see {@link startsAtOnce}).
  *
  * @returns the signal that stopped playback (SIGINT/SIGTERM), if one did
  */
@@ -77,6 +88,7 @@ export async function playOn(
   start: string | undefined,
   command = COMMAND,
   midi?: { input: MidiInput; settingsPath: string },
+  playAtOnce = false,
 ): Promise<Deno.Signal | undefined> {
   const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
   let song: LoadedSong;
@@ -89,6 +101,8 @@ export async function playOn(
     song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
     progress.done();
   }
+  // Where space will play from: the seek below reaches the audio thread a block later.
+  let from = player.position;
   if (start !== undefined) {
     const seconds = startSeconds(command, start, song);
     if (seconds > player.duration) {
@@ -97,6 +111,7 @@ export async function playOn(
       );
     }
     player.seek(seconds);
+    from = seconds;
   }
   const session = new PlaySession(player, song);
   if (midi) {
@@ -112,9 +127,12 @@ export async function playOn(
     });
   }
   const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
-  // A setlist opens stopped on the screen: the show is opened before the service starts.
-  if (setlist && screen) session.message = "setlist loaded, stopped: space plays the first song";
-  else player.play();
+  if (startsAtOnce(screen, playAtOnce)) player.play();
+  else {
+    session.message = setlist
+      ? "setlist loaded, stopped: space plays the first song"
+      : `stopped: space plays "${song.title}" from ${formatTime(from)}`;
+  }
   const conversion = conversionLine(player);
   if (!screen && conversion) console.log(conversion); // the screen shows it itself
   if (screen) {
@@ -163,6 +181,13 @@ export async function playCommand(args: string[]): Promise<number> {
   await using input = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
   const midi = input && { input, settingsPath };
   return signalExitCode(
-    await playOn(player, parsed.positionals, stringFlag(parsed, "start"), COMMAND, midi),
+    await playOn(
+      player,
+      parsed.positionals,
+      stringFlag(parsed, "start"),
+      COMMAND,
+      midi,
+      parsed.flags.play === true,
+    ),
   );
 }

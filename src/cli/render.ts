@@ -16,6 +16,7 @@ import { StderrProgress } from "./progress.ts";
 import { loadInputs } from "./song_source.ts";
 import { type BusProfile, defaultBusProfile, profileChannels } from "../engine/buses.ts";
 import { loadSettings } from "../songs/settings.ts";
+import { atomicTarget } from "../util/write_atomic.ts";
 
 const COMMAND = "stemplay render";
 /** Blocks rendered per write: a multiple of the block size, so the result is the same as
@@ -67,7 +68,15 @@ export async function renderSong(job: RenderJob): Promise<number> {
     throw new StemplayError("EMPTY", `${job.inputs.join(", ")}: nothing to render (no frames)`);
   }
   for (const problem of player.busProblems) console.error(`stemplay: ${problem}`);
-  const writer = await WavFileWriter.create(job.output, outputs.length, job.sampleRate, job.format);
+  // Rendered under a temporary name and renamed when complete: a render that fails or is
+  // stopped leaves the previous mix (same name) whole.
+  const output = await atomicTarget(job.output);
+  const writer = await WavFileWriter.create(
+    output.temp,
+    outputs.length,
+    job.sampleRate,
+    job.format,
+  );
   const rendering = new StderrProgress("rendering");
   try {
     player.play();
@@ -80,13 +89,19 @@ export async function renderSong(job: RenderJob): Promise<number> {
       rendering.update(done, total);
     }
   } catch (error) {
-    await writer.close();
-    await Deno.remove(job.output).catch(() => {});
+    await writer.close().catch(() => {});
+    await output.discard();
     throw error;
   } finally {
     rendering.done();
   }
-  await writer.close();
+  try {
+    await writer.close();
+    await output.commit();
+  } catch (error) {
+    await output.discard();
+    throw error;
+  }
   console.log(
     `wrote ${job.output}: "${song.title}", ${formatTime(total / job.sampleRate)}, ` +
       `${outputs.length} ch${job.bus === undefined ? "" : ` (bus ${job.bus})`}, ` +

@@ -8,6 +8,8 @@
 import { StemplayError } from "../errors.ts";
 import type { MidiAction, MidiMapEntry } from "./midi_map.ts";
 import type { MidiMessage } from "./midi_message.ts";
+import { formatJson } from "../util/json_format.ts";
+import { writeTextAtomic } from "../util/write_atomic.ts";
 
 /** Actions with no field but `type` are saved by their name, as a person writes them. */
 function compact(action: MidiAction): string | MidiAction {
@@ -73,7 +75,8 @@ export async function saveMidiMap(path: string, map: MidiMapEntry[]): Promise<vo
   const midi = typeof settings.midi === "object" && settings.midi !== null ? settings.midi : {};
   settings.midi = { ...midi, map };
   try {
-    await Deno.writeTextFile(path, JSON.stringify(settings, null, 2) + "\n");
+    // Atomic and readable: a crash never leaves half a settings file, and [1, 2] stays [1, 2].
+    await writeTextAtomic(path, formatJson(settings));
   } catch (error) {
     throw new StemplayError("FILE", `cannot write ${path}: ${(error as Error).message}`, {
       path,

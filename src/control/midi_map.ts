@@ -68,7 +68,17 @@ export interface MidiSettings {
 /** Actions that take the program number of `"program": "any"`, and under which key. */
 const PROGRAM_TAKERS: Record<string, string> = { goto: "song", jump: "marker" };
 
-const ENTRY_KEYS = ["note", "cc", "min", "max", "program", "channel", "action"];
+/** The keys of one mapping entry (docs/settings.md lists them). */
+export const MIDI_ENTRY_KEYS: readonly string[] = [
+  "note",
+  "cc",
+  "min",
+  "max",
+  "program",
+  "channel",
+  "action",
+];
+const ENTRY_KEYS = MIDI_ENTRY_KEYS;
 
 const isByte = (value: unknown) =>
   typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 127;

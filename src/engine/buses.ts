@@ -36,6 +36,8 @@ export const FOH = "FOH";
 /** The protected in-ear bus of the default profile. */
 export const IN_EARS = "in-ears";
 const MAX_OUTPUTS = 32;
+/** The keys of one bus in a rig profile (docs/settings.md lists them). */
+export const BUS_KEYS: readonly string[] = ["outputs", "protected"];
 
 /** The profile used when none is given: FOH on 1-2, in-ears on 3-4 (protected). */
 export function defaultBusProfile(channels = 2): BusProfile {
@@ -90,7 +92,7 @@ export function checkBusProfile(value: unknown, where = "buses"): BusProfile {
     }
     const fields = bus as Record<string, unknown>;
     for (const field of Object.keys(fields)) {
-      if (field !== "outputs" && field !== "protected") {
+      if (!BUS_KEYS.includes(field)) {
         fail(`${key}.${field}`, 'is not a bus key (a bus has "outputs" and "protected")');
       }
     }

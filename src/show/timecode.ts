@@ -31,6 +31,8 @@ export interface LtcOptions {
 }
 
 const FPS: readonly LtcFps[] = [24, 25, 29.97, 30];
+/** The keys of the LTC options (`timecode.ltc` in stemplay.json; docs/settings.md). */
+export const LTC_KEYS: readonly string[] = ["fps", "output", "levelDb"];
 const DEFAULT_LEVEL_DB = -12;
 /** The track name of the generated timecode. */
 export const LTC_TRACK_NAME = "timecode";
@@ -54,8 +56,8 @@ export function checkLtcOptions(options: unknown, outputs: number, where = "ltc"
   }
   const record = options as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!["fps", "output", "levelDb"].includes(key)) {
-      fail(key, "unknown key (known: fps, output, levelDb)");
+    if (!LTC_KEYS.includes(key)) {
+      fail(key, `unknown key (known: ${LTC_KEYS.join(", ")})`);
     }
   }
   if (!FPS.includes(record.fps as LtcFps)) {

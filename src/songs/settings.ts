@@ -22,6 +22,7 @@
  * to a power of two of frames) × 4 bytes for the ring, plus channels × headSeconds × rate × 4
  * bytes per head (README, "Streaming").
  *
+ * docs/settings.md is the reference: every key with its type, default and an example.
  * Every key is optional. Unknown keys are errors (a typo must not be silently ignored on a
  * show night), and every bad key is named by its path, all of them in one error.
  *
@@ -31,12 +32,12 @@
 import { StemplayError } from "../errors.ts";
 import type { PlayerOptions } from "../engine/player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "../engine/profiles.ts";
-import { type BusProfile, checkBusProfile } from "../engine/buses.ts";
+import { BUS_KEYS, type BusProfile, checkBusProfile } from "../engine/buses.ts";
 import { describeJsonError } from "../util/json_position.ts";
 import { isObject, show } from "../util/json_value.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
-import { midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
-import { checkLtcOptions, type LtcOptions } from "../show/timecode.ts";
+import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
+import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
 import {
   HEAD_SECONDS,
   LOOK_AHEAD_SECONDS,
@@ -168,6 +169,24 @@ const SECTIONS: Record<
   timecode: TIMECODE_KEYS,
   streaming: STREAMING_KEYS,
 };
+
+/**
+ * Every key path stemplay.json takes, from the same key lists the checks use: sections
+ * (`audio`), their keys (`audio.profile`), a bus of the rig profile (`buses.<name>`, any name,
+ * and its keys), a MIDI mapping entry's keys (`midi.map[].note`) and the LTC keys
+ * (`timecode.ltc.fps`). docs/settings.md documents exactly these (tests/settings_doc_test.ts).
+ */
+export const SETTINGS_KEY_PATHS: readonly string[] = [
+  ...Object.entries(SECTIONS).flatMap(([section, keys]) => [
+    section,
+    ...Object.keys(keys).map((key) => `${section}.${key}`),
+  ]),
+  "buses",
+  "buses.<name>",
+  ...BUS_KEYS.map((key) => `buses.<name>.${key}`),
+  ...MIDI_ENTRY_KEYS.map((key) => `midi.map[].${key}`),
+  ...LTC_KEYS.map((key) => `timecode.ltc.${key}`),
+];
 
 /**
  * Checks parsed JSON against the settings schema.

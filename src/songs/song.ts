@@ -54,7 +54,8 @@ export interface SongDescription {
   /** The tempo map (empty when the song has no tempo): bars and beats for quantised jumps,
    * count-ins and the generated click. */
   tempo: TempoSegment[];
-  /** Outputs of the count-in and generated click (default: 1-2). */
+  /** Outputs of the count-in and generated click. When absent they go to the in-ears bus (the
+   * first protected bus when no bus is named `in-ears`), where the band hears them. */
   clickRoute?: number[];
   /** Whether a click track is generated from the tempo. */
   generateClick: boolean;
