@@ -43,7 +43,7 @@ export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
 export type { SetlistState } from "./src/songs/setlist_runner.ts";
 export { serveOsc } from "./src/control/osc.ts";
 export type { OscOptions, OscServer } from "./src/control/osc.ts";
-export { OSC_LIMITS } from "./src/control/osc_limits.ts";
+export { OSC_LIMITS, type OscLimits } from "./src/control/osc_limits.ts";
 export { serveRemote } from "./src/control/remote.ts";
 export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
 export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";

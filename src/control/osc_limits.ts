@@ -7,8 +7,30 @@
  * @module
  */
 
+/** The limits of the OSC surface (see `OSC_LIMITS` for each one's meaning). */
+export interface OscLimits {
+  /** Messages in one packet. */
+  readonly messagesPerPacket: number;
+  /** Packets a second from one source address. */
+  readonly packetsPerSecond: number;
+  /** Sources whose packet rate is remembered at once. */
+  readonly rateSources: number;
+  /** Subscriptions from one host. */
+  readonly subscribersPerHost: number;
+  /** Subscriptions in all. */
+  readonly subscribers: number;
+  /** Lowest port status is sent to. */
+  readonly lowestPort: number;
+  /** Packets sent to a subscriber before it must renew. */
+  readonly sendsPerRenewal: number;
+  /** Actions of this surface waiting or running. */
+  readonly pendingActions: number;
+  /** Packets handed to the socket and not yet sent. */
+  readonly sendsInFlight: number;
+}
+
 /** The limits of the OSC surface. */
-export const OSC_LIMITS = Object.freeze({
+export const OSC_LIMITS: OscLimits = Object.freeze({
   /** Messages in one packet (bundles counted through). More: one error reply, nothing of the
    * packet runs. A foot pedal sends one; a layout button a few. */
   messagesPerPacket: 32,
