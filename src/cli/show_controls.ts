@@ -6,7 +6,7 @@
  * @module
  */
 
-import { barBeatAt, type Beat, beatGrid } from "../songs/tempo.ts";
+import { barBeatAt, type Beat, beatGrid } from "../model/tempo.ts";
 import type { PlaySession } from "./session.ts";
 import { SongPick } from "./song_pick.ts";
 

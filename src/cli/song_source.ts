@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import type { Marker } from "../songs/song.ts";
 

@@ -8,11 +8,11 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
 import { dbToGain } from "../engine/track.ts";
 import { MAX_GAIN_DB } from "../engine/levels.ts";
-import { barBeatAt, beatGrid } from "../songs/tempo.ts";
+import { barBeatAt, beatGrid } from "../model/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { ActionQueue } from "./action_queue.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";

@@ -6,8 +6,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "./native.ts";
-import { unwrap } from "./native.ts";
+import type { Native } from "../native/native.ts";
+import { unwrap } from "../native/native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
 import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
 import type { TrackSource } from "../sources/decode.ts";

@@ -11,11 +11,11 @@
 
 import { StemplayError } from "../errors.ts";
 import type { DecodedAudio } from "../sources/decode.ts";
-import type { Native } from "../engine/native.ts";
-import { outPointer, unwrap } from "../engine/native.ts";
+import type { Native } from "../native/native.ts";
+import { outPointer, unwrap } from "../native/native.ts";
 import type { Marker } from "../songs/song.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";
-import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../songs/tempo.ts";
+import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../model/tempo.ts";
 
 /** When a jump happens: at once, on the next beat, the next bar line, or the next marker. */
 export type JumpAt = "now" | "beat" | "bar" | "section";

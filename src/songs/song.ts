@@ -12,7 +12,7 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { TrackOptions } from "../engine/track.ts";
-import { parseTempo, type TempoSegment } from "./tempo.ts";
+import { parseTempo, type TempoSegment } from "../model/tempo.ts";
 import { guessBus } from "../engine/buses.ts";
 import { GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
 import { describeJsonError } from "../util/json_position.ts";

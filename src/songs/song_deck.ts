@@ -12,8 +12,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { unwrap } from "../engine/native.ts";
-import { STATUS } from "../engine/native_constants.ts";
+import { unwrap } from "../native/native.ts";
+import { STATUS } from "../native/native_constants.ts";
 import { waitForAudio } from "../engine/audio_wait.ts";
 import { freeAudio, type StreamedTracks } from "../sources/streaming.ts";
 import type { Track } from "../engine/track.ts";
@@ -26,7 +26,7 @@ import {
   songHour,
   TIMECODE_BUS,
 } from "../show/timecode.ts";
-import { beatGrid, type TempoSegment } from "./tempo.ts";
+import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
 import type { PreparedSong, SetlistHost } from "./setlist_runner.ts";

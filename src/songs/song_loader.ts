@@ -8,7 +8,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
+import type { Native } from "../native/native.ts";
 import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { freeAudio } from "../sources/streaming.ts";
 import { routeMatrix } from "../engine/routing.ts";

@@ -6,9 +6,9 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
-import { cString, outPointer, resultCode, toCString } from "../engine/native.ts";
-import { RESULT } from "../engine/native_constants.ts";
+import type { Native } from "../native/native.ts";
+import { cString, outPointer, resultCode, toCString } from "../native/native.ts";
+import { RESULT } from "../native/native_constants.ts";
 import { decodeWithFfmpeg } from "./optional_decoder.ts";
 import { openStreamed } from "./streaming.ts";
 

@@ -9,9 +9,9 @@
 import type { DecodedAudio } from "./decode.ts";
 import { StemplayError } from "../errors.ts";
 import { show } from "../util/json_value.ts";
-import type { Native } from "../engine/native.ts";
-import { bufferString, cString, outPointer, resultCode, toCString } from "../engine/native.ts";
-import { FILE_INFO, RESULT } from "../engine/native_constants.ts";
+import type { Native } from "../native/native.ts";
+import { bufferString, cString, outPointer, resultCode, toCString } from "../native/native.ts";
+import { FILE_INFO, RESULT } from "../native/native_constants.ts";
 import type { SetlistHeads } from "./setlist_heads.ts";
 
 /** How file tracks reach the engine. */
