@@ -23,15 +23,12 @@ export type { TrackOptions } from "./src/engine/track.ts";
 export { listDevices } from "./src/engine/devices.ts";
 export type { DeviceInfo } from "./src/engine/devices.ts";
 export { StemplayError } from "./src/errors.ts";
-export type { ProgressCallback, TrackSource } from "./src/sources/decode.ts";
+export type { ProgressCallback } from "./src/sources/decode.ts";
+export type { TrackSource } from "./src/sources/audio.ts";
 export type { Routing } from "./src/engine/routing.ts";
 export { loadSongDescription } from "./src/songs/song.ts";
-export type {
-  Marker,
-  SongDescription,
-  SongDescriptionOptions,
-  SongTrack,
-} from "./src/songs/song.ts";
+export type { Marker } from "./src/model/marker.ts";
+export type { SongDescription, SongDescriptionOptions, SongTrack } from "./src/songs/song.ts";
 export type { LoadSongOptions } from "./src/songs/song_loader.ts";
 export type { LatencyStats } from "./src/engine/stats.ts";
 export type { StreamingOptions, StreamStats } from "./src/sources/streaming.ts";

@@ -7,7 +7,7 @@
 
 import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
-import type { Marker } from "../songs/song.ts";
+import type { Marker } from "../model/marker.ts";
 
 export type { Marker };
 

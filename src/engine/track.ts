@@ -10,7 +10,7 @@ import type { Native } from "../native/native.ts";
 import { unwrap } from "../native/native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
 import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
-import type { TrackSource } from "../sources/decode.ts";
+import type { TrackSource } from "../sources/audio.ts";
 
 /** How a track starts out. Every field is optional. */
 export interface TrackOptions {

@@ -12,7 +12,8 @@ import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import { bufferString, cString, loadNative, outPointer, unwrap } from "../native/native.ts";
 import { INFO, RESULT, STATE, STATUS } from "../native/native_constants.ts";
-import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
+import { decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { packPlanar, planarAudio } from "../sources/planar.ts";
 import { initialGain, type Track, type TrackOptions } from "../engine/track.ts";
 import { checkGain } from "../engine/levels.ts";
@@ -27,7 +28,8 @@ import {
   type PlayerHealth,
   type RecoveryHost,
 } from "../engine/device_recovery.ts";
-import type { Marker, SongDescription } from "../songs/song.ts";
+import type { SongDescription } from "../songs/song.ts";
+import type { Marker } from "../model/marker.ts";
 import {
   freeAudio,
   StreamedTracks,

@@ -10,10 +10,10 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { DecodedAudio } from "../sources/decode.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
 import type { Native } from "../native/native.ts";
 import { outPointer, unwrap } from "../native/native.ts";
-import type { Marker } from "../songs/song.ts";
+import type { Marker } from "../model/marker.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";
 import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../model/tempo.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { DecodedAudio } from "../sources/decode.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
 import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import { outPointer, unwrap } from "../native/native.ts";

@@ -27,7 +27,8 @@ import {
   TIMECODE_BUS,
 } from "../show/timecode.ts";
 import { beatGrid, type TempoSegment } from "../model/tempo.ts";
-import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
+import { loadSongDescription, type SongDescription } from "./song.ts";
+import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
 import type { PreparedSong, SetlistHost } from "./setlist_runner.ts";
 

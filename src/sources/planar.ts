@@ -8,7 +8,7 @@
 import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import { outPointer, unwrap } from "../native/native.ts";
-import type { DecodedAudio } from "./decode.ts";
+import type { DecodedAudio } from "./audio.ts";
 
 /** Planar PCM, checked and packed channel after channel. */
 export interface PackedPlanar {
