@@ -7,7 +7,7 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
+import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
 import { dbToGain } from "../engine/track.ts";
@@ -35,7 +35,7 @@ const MIN_STEP_GAIN_DB = -60;
  * again at the top stays there. */
 const MAX_STEP_GAIN_DB = MAX_GAIN_DB;
 
-function fail(code: string, message: string): never {
+function fail(code: StemplayErrorCode, message: string): never {
   throw new StemplayError(code, message);
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
+import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import type { Native } from "../native/native.ts";
 import { outPointer, unwrap } from "../native/native.ts";
@@ -65,7 +65,7 @@ const SEAM_SECONDS = 0.005;
 const MAX_COUNT_IN = 16;
 const MAX_FADE_SECONDS = 600;
 
-function refuse(code: string, message: string): never {
+function refuse(code: StemplayErrorCode, message: string): never {
   throw new StemplayError(code, message);
 }
 
