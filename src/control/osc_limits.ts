@@ -8,7 +8,20 @@
  */
 
 /** The limits of the OSC surface. */
-export const OSC_LIMITS = Object.freeze({
+export const OSC_LIMITS: Readonly<
+  Record<
+    | "messagesPerPacket"
+    | "packetsPerSecond"
+    | "rateSources"
+    | "subscribersPerHost"
+    | "subscribers"
+    | "lowestPort"
+    | "sendsPerRenewal"
+    | "pendingActions"
+    | "sendsInFlight",
+    number
+  >
+> = Object.freeze({
   /** Messages in one packet (bundles counted through). More: one error reply, nothing of the
    * packet runs. A foot pedal sends one; a layout button a few. */
   messagesPerPacket: 32,
