@@ -13,31 +13,29 @@
  * @module
  */
 
-export { Player } from "./src/engine/player.ts";
-export type { PlayerOptions, PlayerState } from "./src/engine/player.ts";
+export { Player } from "./src/player/player.ts";
+export type { PlayerOptions, PlayerState } from "./src/player/player.ts";
 export type { PlayerHealth, RecoveryMode } from "./src/engine/device_recovery.ts";
-export type { LibraryVariant } from "./src/engine/native.ts";
+export type { LibraryVariant } from "./src/native/native.ts";
 export { Track } from "./src/engine/track.ts";
 export { dbToGain, gainToDb, MAX_GAIN, MAX_GAIN_DB } from "./src/engine/levels.ts";
 export type { TrackOptions } from "./src/engine/track.ts";
 export { listDevices } from "./src/engine/devices.ts";
 export type { DeviceInfo } from "./src/engine/devices.ts";
 export { StemplayError } from "./src/errors.ts";
-export type { ProgressCallback, TrackSource } from "./src/sources/decode.ts";
+export type { StemplayErrorCode } from "./src/errors.ts";
+export type { ProgressCallback } from "./src/sources/decode.ts";
+export type { TrackSource } from "./src/sources/audio.ts";
 export type { Routing } from "./src/engine/routing.ts";
 export { loadSongDescription } from "./src/songs/song.ts";
-export type {
-  Marker,
-  SongDescription,
-  SongDescriptionOptions,
-  SongTrack,
-} from "./src/songs/song.ts";
+export type { Marker } from "./src/model/marker.ts";
+export type { SongDescription, SongDescriptionOptions, SongTrack } from "./src/songs/song.ts";
 export type { LoadSongOptions } from "./src/songs/song_loader.ts";
 export type { LatencyStats } from "./src/engine/stats.ts";
 export type { StreamingOptions, StreamStats } from "./src/sources/streaming.ts";
 export type { LatencyProfile } from "./src/engine/profiles.ts";
 export type { JumpAt } from "./src/show/show.ts";
-export type { TempoSegment } from "./src/songs/tempo.ts";
+export type { TempoSegment } from "./src/model/tempo.ts";
 export { loadSetlist } from "./src/songs/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
 export type { SetlistState } from "./src/songs/setlist_runner.ts";

@@ -21,7 +21,7 @@
  */
 
 import { join } from "node:path";
-import { Player } from "../src/engine/player.ts";
+import { Player } from "../src/player/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { run, stereoStem } from "./material.ts";
 

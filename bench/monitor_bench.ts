@@ -16,7 +16,7 @@
  */
 
 import { Player } from "../mod.ts";
-import type { LibraryVariant } from "../src/engine/native.ts";
+import type { LibraryVariant } from "../src/native/native.ts";
 
 const BLOCK_FRAMES = 256;
 const BLOCKS_PER_ITERATION = 64;

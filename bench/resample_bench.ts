@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { Player } from "../src/engine/player.ts";
+import { Player } from "../src/player/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { buildLibrary, localBuildDir, SHIM_FLAGS } from "../ffi/build.ts";
 import { run, stereoStem } from "./material.ts";

@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { Player } from "../src/engine/player.ts";
+import { Player } from "../src/player/player.ts";
 import { run } from "./material.ts";
 
 const STEMS = 16;
@@ -120,7 +120,7 @@ async function gotoTimes(root: string, song: string, streaming: boolean, jumps: 
 
 /** A child process loads the song, plays 10 s on the null device and reports its RSS growth. */
 async function rssGrowth(song: string, streaming: boolean): Promise<Record<string, number>> {
-  const playerModule = JSON.stringify(new URL("../src/engine/player.ts", import.meta.url).href);
+  const playerModule = JSON.stringify(new URL("../src/player/player.ts", import.meta.url).href);
   const code = `
     import { Player } from ${playerModule};
     const player = await Player.open({ backend: "null", sampleRate: 48000, channels: 2,

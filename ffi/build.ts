@@ -14,13 +14,34 @@
  */
 
 import { StemplayError } from "../src/errors.ts";
-import { writeAtomic as writeFileAtomic } from "../src/util/write_atomic.ts";
 import {
   ensureStbVorbis,
   parseStbVorbisPin,
   STB_VORBIS_PIN,
   type StbVorbisSource,
 } from "./stb_vorbis.ts";
+import {
+  basename,
+  concat,
+  dirname,
+  exists,
+  fromFileUrl,
+  guard,
+  guardAsync,
+  join,
+  mapLimit,
+  npmPackFile,
+  optionalEnv,
+  run,
+  seconds,
+  sha256Hex,
+  tail,
+  writeAtomic,
+} from "./build_io.ts";
+
+// Kept here too for the build's callers (tests, benches); they live in build_io.ts.
+export { join, npmPackFile, optionalEnv, sha256Hex, writeAtomic } from "./build_io.ts";
+export type { NpmPinnedFile } from "./build_io.ts";
 
 /** Which build of the library: plain, with test hooks, or without the latency monitor. */
 export type Variant = "default" | "test" | "nomonitor";
@@ -208,13 +229,6 @@ export function cacheDir(): string {
   });
 }
 
-/** Hex SHA-256 of bytes or text. */
-export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * Reads files relative to a base URL: `file:` from disk, `http(s):` with fetch.
  * Returns the contents in the order of `names`.
@@ -392,88 +406,6 @@ export async function ensureMiniaudioHeader(
     console.error(`stemplay: miniaudio.h verified and cached in ${seconds(started)} s`);
   }
   return { includeDir: outDir, path: cached, sha256, source: "npm" };
-}
-
-/** A file pinned by hash inside an npm package (miniaudio.h, stb_vorbis.c). */
-export interface NpmPinnedFile {
-  npmPackage: string;
-  pathInPackage: string;
-  sha256: string;
-}
-
-/**
- * `npm pack` of the pinned package into a temporary folder, extracting just the one file with
- * tar and checking its SHA-256 (nothing is cached here). Every error names `what` and ends
- * with `otherwise`, how to do without npm.
- * @throws StemplayError `NPM_MISSING`, `NPM_FAILED`, `TAR_MISSING`, `EXTRACT_FAILED`,
- * `HASH_MISMATCH`, `PERMISSION`
- */
-export async function npmPackFile(
-  pin: NpmPinnedFile,
-  what: string,
-  otherwise: string,
-): Promise<{ bytes: Uint8Array; sha256: string }> {
-  const tempDir = await guardAsync(
-    "--allow-write",
-    "create a temporary folder",
-    () => Deno.makeTempDir({ prefix: "stemplay-npm-pack-" }),
-  );
-  try {
-    const packed = await run("npm", ["pack", pin.npmPackage, "--silent"], {
-      cwd: tempDir,
-      missing: () =>
-        new StemplayError(
-          "NPM_MISSING",
-          `npm was not found, and it is needed to fetch ${what} (${pin.npmPackage}). ` +
-            `Install Node.js/npm, or ${otherwise}.`,
-        ),
-    });
-    if (packed.code !== 0) {
-      throw new StemplayError(
-        "NPM_FAILED",
-        `npm pack ${pin.npmPackage} failed (exit ${packed.code}):\n${tail(packed.stderr, 20)}\n` +
-          `To skip npm, ${otherwise}.`,
-      );
-    }
-    let tgz = packed.stdout.trim().split("\n").pop()?.trim() ?? "";
-    if (!tgz || !(await exists(join(tempDir, tgz)))) {
-      tgz = "";
-      for await (const entry of Deno.readDir(tempDir)) {
-        if (entry.name.endsWith(".tgz")) tgz = entry.name;
-      }
-    }
-    if (!tgz) {
-      throw new StemplayError("NPM_FAILED", `npm pack ${pin.npmPackage} wrote no .tgz`);
-    }
-    const extracted = await run("tar", ["-xzf", tgz, pin.pathInPackage], {
-      cwd: tempDir,
-      missing: () =>
-        new StemplayError(
-          "TAR_MISSING",
-          `tar was not found, and it is needed to unpack ${pin.npmPackage}; install tar or ` +
-            `${otherwise}`,
-        ),
-    });
-    if (extracted.code !== 0) {
-      throw new StemplayError(
-        "EXTRACT_FAILED",
-        `tar could not extract ${pin.pathInPackage} from ${tgz}:\n${tail(extracted.stderr, 20)}`,
-      );
-    }
-    const bytes = await Deno.readFile(join(tempDir, ...pin.pathInPackage.split("/")));
-    const sha256 = await sha256Hex(bytes);
-    if (sha256 !== pin.sha256.toLowerCase()) {
-      throw new StemplayError(
-        "HASH_MISMATCH",
-        `the ${what} in npm pack ${pin.npmPackage} is not the pinned one: SHA-256 expected ` +
-          `${pin.sha256.toLowerCase()}, got ${sha256} (${bytes.length} bytes). Nothing was ` +
-          `cached. Check your npm registry or mirror, or ${otherwise}.`,
-      );
-    }
-    return { bytes, sha256 };
-  } finally {
-    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
-  }
 }
 
 /** MA_VERSION_MAJOR.MINOR.REVISION from a header's text, or undefined. */
@@ -807,188 +739,6 @@ async function compile(compiler: string, args: string[], what: string): Promise<
         `${compiler} ${args.join(" ")}\n${tail(output, 20)}`,
     );
   }
-}
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program, mapping "not found" and permission errors to StemplayErrors. */
-async function run(
-  program: string,
-  args: string[],
-  options: { cwd?: string; missing: () => StemplayError },
-): Promise<RunResult> {
-  try {
-    const output = await new Deno.Command(program, {
-      args,
-      cwd: options.cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) {
-      const error = options.missing();
-      throw new StemplayError(error.code, error.message, { cause, path: error.path });
-    }
-    throw permissionError(cause, "--allow-run", `run ${program}`) ?? cause;
-  }
-}
-
-/** Maps Deno's permission errors to StemplayError "PERMISSION", naming the flag needed. */
-function permissionError(
-  cause: unknown,
-  flag: string,
-  action: string,
-  path?: string,
-): StemplayError | undefined {
-  if (cause instanceof Deno.errors.NotCapable) {
-    return new StemplayError(
-      "PERMISSION",
-      `stemplay needs ${flag} to ${action} (it builds its native library on first use)`,
-      { cause, path },
-    );
-  }
-  if (cause instanceof Deno.errors.PermissionDenied) {
-    return new StemplayError(
-      "PERMISSION",
-      `permission denied: could not ${action}` +
-        (flag === "--allow-run"
-          ? ""
-          : ` (check the folder's permissions; Deno also needs ${flag})`),
-      { cause, path },
-    );
-  }
-  return undefined;
-}
-
-/** An optional setting from the environment; unset when Deno may not read it. */
-export function optionalEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) return undefined;
-    throw error;
-  }
-}
-
-function guard<T>(flag: string, action: string, fn: () => T, path?: string): T {
-  try {
-    return fn();
-  } catch (cause) {
-    throw permissionError(cause, flag, action, path) ?? cause;
-  }
-}
-
-async function guardAsync<T>(
-  flag: string,
-  action: string,
-  fn: () => Promise<T>,
-  path?: string,
-): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw permissionError(cause, flag, action, path) ?? cause;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw permissionError(error, "--allow-read", `read ${path}`, path) ?? error;
-  }
-}
-
-/** Writes to a temporary name next to `path`, then renames (src/util/write_atomic.ts, the one
- * writer), creating the folder first and naming the permission a denial needs. */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await guardAsync("--allow-write", `write ${path}`, async () => {
-    await Deno.mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, bytes);
-  }, path);
-}
-
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < items.length && failure === undefined) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index]);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
-  return results;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
-
-function seconds(since: number): string {
-  return ((performance.now() - since) / 1000).toFixed(1);
-}
-
-// Small path helpers (no @std/path here): "/" and "\" both separate on Windows.
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
-
-export function join(...parts: string[]): string {
-  return parts.filter((part) => part !== "").join(SEP).replace(/[\\/]+/g, SEP);
-}
-
-function dirname(path: string): string {
-  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  if (index < 0) return ".";
-  if (index === 0) return path.slice(0, 1);
-  return path.slice(0, index);
-}
-
-function basename(path: string): string {
-  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return path.slice(index + 1);
-}
-
-function fromFileUrl(url: URL): string {
-  if (url.protocol !== "file:") throw new TypeError(`not a file: URL: ${url.href}`);
-  let path = decodeURIComponent(url.pathname);
-  if (Deno.build.os === "windows") {
-    path = path.replace(/^\/([A-Za-z]:)/, "$1").replaceAll("/", "\\");
-    if (url.hostname) path = `\\\\${url.hostname}${path}`;
-  }
-  return path;
 }
 
 if (import.meta.main) {

@@ -43,7 +43,7 @@ export const symbols = {
 
   // ---- engine -----------------------------------------------------------------------------
   /** sp_engine_config sp_engine_config_init(void): the struct by value, as bytes (see
-   * src/engine/engine_config.ts for its layout). */
+   * src/native/engine_config.ts for its layout). */
   sp_engine_config_init: {
     parameters: [],
     result: {

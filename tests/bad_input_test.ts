@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cpSync } from "node:fs";
-import type { Player } from "../src/engine/player.ts";
+import type { Player } from "../src/player/player.ts";
 import { StemplayError } from "../src/errors.ts";
 import { openLibrary } from "../ffi/library.ts";
 import {

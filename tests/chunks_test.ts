@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
 import { decodeFile } from "../src/sources/decode.ts";
-import { loadNative } from "../src/engine/native.ts";
+import { loadNative } from "../src/native/native.ts";
 import { aiffChunks, type ChunkOptions, wavChunks, withChunks } from "./support/chunks.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 

@@ -20,7 +20,7 @@ Deno.test("docs agree: clickRoute defaults to the in-ears bus, not outputs 1-2",
   assert.doesNotMatch(jsdoc[1], /1-2/);
   assert.match(jsdoc[1], /in-ears/);
   // And the code does what they say: without clickRoute, the in-ears bus.
-  const player = await read("src/engine/player.ts");
+  const player = await read("src/player/player.ts");
   assert.match(player, /if \(clickRoute\) return \{ route: clickRoute \};\s*const inEars/);
 });
 

@@ -16,9 +16,9 @@ import {
 import { openLibrary, openLibraryFile } from "../ffi/library.ts";
 import { ABI_VERSION, symbols } from "../ffi/symbols.ts";
 import { StemplayError } from "../src/errors.ts";
-import { loadNative } from "../src/engine/native.ts";
+import { loadNative } from "../src/native/native.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { ENGINE_CONFIG_LAYOUT, EngineConfig } from "../src/engine/engine_config.ts";
+import { ENGINE_CONFIG_LAYOUT, EngineConfig } from "../src/native/engine_config.ts";
 
 const nativeDir = new URL("../native/", import.meta.url);
 

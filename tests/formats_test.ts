@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Player, type StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { decodeFile } from "../src/sources/decode.ts";
-import { loadNative } from "../src/engine/native.ts";
+import { loadNative } from "../src/native/native.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
 const native = await loadNative();
@@ -783,7 +783,7 @@ toolTest(
       JSON.stringify(new URL("../src/sources/decode.ts", import.meta.url).href)
     };
     import { loadNative } from ${
-      JSON.stringify(new URL("../src/engine/native.ts", import.meta.url).href)
+      JSON.stringify(new URL("../src/native/native.ts", import.meta.url).href)
     };
     const native = await loadNative();
     try {

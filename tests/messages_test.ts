@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
 import { pickDevice } from "../src/engine/devices.ts";
 import { jsonErrorOffset } from "../src/util/json_position.ts";
-import { loadSettings } from "../src/songs/settings.ts";
+import { loadSettings } from "../src/cli/settings.ts";
 import { loadSetlist } from "../src/songs/setlist.ts";
 import { runCli } from "./support/cli.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";

@@ -1,5 +1,5 @@
 /**
- * The C constants TypeScript mirrors (src/engine/native_constants.ts) agree with native/stemplay.h:
+ * The C constants TypeScript mirrors (src/native/native_constants.ts) agree with native/stemplay.h:
  * every result code, state, status/info/monitor index and size, parsed from the header.
  */
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ import {
   RESULT,
   STATE,
   STATUS,
-} from "../src/engine/native_constants.ts";
+} from "../src/native/native_constants.ts";
 import { MAX_GAIN, MAX_GAIN_DB } from "../src/engine/levels.ts";
 
 const header = await Deno.readTextFile(new URL("../native/stemplay.h", import.meta.url));
@@ -42,7 +42,7 @@ function assertGroup(prefix: string, values: Record<string, number>, rename = sn
   );
   assert.ok(expected.size > 0, `no ${prefix}* constants parsed from stemplay.h`);
   const actual = new Map(Object.entries(values).map(([key, value]) => [rename(key), value]));
-  assert.deepEqual(actual, expected, `${prefix}* in src/engine/native_constants.ts vs stemplay.h`);
+  assert.deepEqual(actual, expected, `${prefix}* in src/native/native_constants.ts vs stemplay.h`);
 }
 
 Deno.test("native constants: result codes match stemplay.h", () => {

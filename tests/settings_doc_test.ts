@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseSettings, SETTINGS_KEY_PATHS } from "../src/songs/settings.ts";
+import { parseSettings, SETTINGS_KEY_PATHS } from "../src/cli/settings.ts";
 
 const DOC = fileURLToPath(new URL("../docs/settings.md", import.meta.url));
 

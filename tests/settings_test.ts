@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Player } from "../mod.ts";
 import { StemplayError } from "../src/errors.ts";
 import { profileBlockFrames, PROFILES } from "../src/engine/profiles.ts";
-import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/songs/settings.ts";
+import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
 import { streamingSettings } from "../src/sources/streaming.ts";
 
 /** Asserts that `fn` throws a StemplayError with `code` whose message contains every part. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player } from "../src/engine/player.ts";
+import { Player } from "../src/player/player.ts";
 import { loadSongDescription } from "../src/songs/song.ts";
 import { estimateFrequency, requireTool, writeToneFiles } from "./support/fixtures.ts";
 import { playerPlayingOldSong, snapshot, writeManifest, writeStems } from "./support/songs.ts";

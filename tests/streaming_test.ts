@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
-import type { PlayerOptions } from "../src/engine/player.ts";
+import type { PlayerOptions } from "../src/player/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { healthLine, starvedLine } from "../src/cli/health_line.ts";
 import { readStatus } from "../src/control/status.ts";

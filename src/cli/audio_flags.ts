@@ -4,10 +4,10 @@
  * @module
  */
 
-import type { PlayerOptions } from "../engine/player.ts";
+import type { PlayerOptions } from "../player/player.ts";
 import { PROFILE_NAMES } from "../engine/profiles.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
-import { loadSettings, settingsToPlayerOptions } from "../songs/settings.ts";
+import { loadSettings, settingsToPlayerOptions } from "./settings.ts";
 import {
   BACKENDS,
   choiceFlag,

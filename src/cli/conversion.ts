@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 
 /** Hz as kHz, e.g. 44100 → "44.1 kHz". */
 function kHz(hz: number): string {

@@ -7,8 +7,8 @@
  */
 
 import { type MidiInput, serveMidi } from "../control/midi.ts";
-import type { Player } from "../engine/player.ts";
-import { loadSettings } from "../songs/settings.ts";
+import type { Player } from "../player/player.ts";
+import { loadSettings } from "./settings.ts";
 
 /**
  * Starts MIDI input from the settings file (`--config`, else stemplay.json), or returns

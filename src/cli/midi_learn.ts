@@ -10,7 +10,7 @@ import type { MidiInput } from "../control/midi.ts";
 import { learnedEntry, saveMidiMap, withLearned } from "../control/midi_learn.ts";
 import type { MidiAction } from "../control/midi_map.ts";
 import { describeMidi } from "../control/midi_message.ts";
-import type { Key } from "./keys.ts";
+import type { Key } from "./key_input.ts";
 
 /** What learn needs from the session. */
 export interface LearnHost {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Player, type PlayerOptions } from "../engine/player.ts";
+import { Player, type PlayerOptions } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 
 /**

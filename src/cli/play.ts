@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
@@ -15,7 +15,7 @@ import { MidiLearn } from "./midi_learn.ts";
 import { keyAction } from "./keys.ts";
 import type { MidiInput } from "../control/midi.ts";
 import type { MidiAction } from "../control/midi_map.ts";
-import { DEFAULT_SETTINGS_FILE } from "../songs/settings.ts";
+import { DEFAULT_SETTINGS_FILE } from "./settings.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";

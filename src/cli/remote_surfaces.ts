@@ -14,7 +14,7 @@
 import QRCode from "npm:qrcode@1.5.4";
 import { type OscServer, serveOsc } from "../control/osc.ts";
 import { type RemoteServer, serveRemote } from "../control/remote.ts";
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import { hostName } from "../control/host_check.ts";
 import { MAX_PIN_DIGITS, MIN_PIN_DIGITS, validPin } from "../control/remote_auth.ts";
 import {

@@ -6,7 +6,7 @@
  */
 
 import { basename, dirname, extname } from "node:path";
-import { Player, type PlayerOptions } from "../engine/player.ts";
+import { Player, type PlayerOptions } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import { WavFileWriter, type WavFormat } from "../sources/wav.ts";
 import { choiceFlag, integerFlag, parseFlags, stringFlag, UsageError } from "./args.ts";
@@ -15,7 +15,7 @@ import { HELP } from "./help.ts";
 import { StderrProgress } from "./progress.ts";
 import { loadInputs } from "./song_source.ts";
 import { type BusProfile, defaultBusProfile, profileChannels } from "../engine/buses.ts";
-import { loadSettings } from "../songs/settings.ts";
+import { loadSettings } from "./settings.ts";
 import { atomicTarget } from "../util/write_atomic.ts";
 
 const COMMAND = "stemplay render";

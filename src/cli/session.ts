@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
 import type { LatencyStats } from "../engine/stats.ts";
 import type { LoadedSong, Marker } from "./song_source.ts";

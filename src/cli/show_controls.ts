@@ -6,16 +6,27 @@
  * @module
  */
 
-import { barBeatAt, type Beat, beatGrid } from "../songs/tempo.ts";
-import type { PlaySession } from "./session.ts";
+import { barBeatAt, type Beat, beatGrid } from "../model/tempo.ts";
+import type { Player } from "../player/player.ts";
 import { SongPick } from "./song_pick.ts";
 
 /** Seconds that f fades out over. */
 export const FADE_OUT_SECONDS = 4;
 
+/** What the show controls use of their `play` session (PlaySession, in session.ts, which
+ * owns them and so is not imported here). */
+export interface ShowControlsHost {
+  /** The player the keys act on. */
+  readonly player: Player;
+  /** The selected track's row. */
+  selected: number;
+  /** The line shown under the tracks. */
+  message: string;
+}
+
 /** The show-flow state of one `play` session: a pending `j`, and per-song memory. */
 export class ShowControls {
-  #session: PlaySession;
+  #session: ShowControlsHost;
   /** True after `j`, until the next key (a marker number, or anything else to cancel). */
   jumpPending = false;
   /** The `g` song pick: open after `g` until it goes or is cancelled. */
@@ -24,7 +35,7 @@ export class ShowControls {
   #grid?: { key: string; beats: Beat[] };
 
   /** @param session the play session the keys act on */
-  constructor(session: PlaySession) {
+  constructor(session: ShowControlsHost) {
     this.#session = session;
     this.sync();
   }

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
-import type { Marker } from "../songs/song.ts";
+import type { Marker } from "../model/marker.ts";
 
 export type { Marker };
 

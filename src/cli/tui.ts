@@ -6,7 +6,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { decodeKeys, handleKey } from "./keys.ts";
+import { handleKey } from "./keys.ts";
+import { decodeKeys } from "./key_input.ts";
 import { frameLines, frameText } from "./screen.ts";
 import type { PlaySession } from "./session.ts";
 import { TerminalScreen } from "./terminal.ts";

@@ -17,9 +17,9 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../engine/native.ts";
-import type { Native } from "../engine/native.ts";
-import type { Player } from "../engine/player.ts";
+import { outPointer, resultCode, toCString } from "../native/native.ts";
+import type { Native } from "../native/native.ts";
+import type { Player } from "../player/player.ts";
 import { percentile } from "../engine/stats.ts";
 import { checkMidiMap, type MidiAction, type MidiMapEntry, MidiMapper } from "./midi_map.ts";
 import { dispatch } from "./surface.ts";

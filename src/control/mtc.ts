@@ -11,8 +11,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../engine/native.ts";
-import type { Player } from "../engine/player.ts";
+import { outPointer, resultCode, toCString } from "../native/native.ts";
+import type { Player } from "../player/player.ts";
 import { checkLtcOptions, type LtcFps } from "../show/timecode.ts";
 
 /** The JACK client and port of the MTC output. */

@@ -29,7 +29,7 @@ import { Buffer } from "node:buffer";
 // deno-lint-ignore no-import-prefix
 import { fromBuffer, type OscArgInput, type OscPacketOutput, toBuffer } from "npm:osc-min@2.1.2";
 import { StemplayError } from "../errors.ts";
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import type { ControlStatus } from "./status.ts";
 import { StatusFeed } from "./status_feed.ts";
 import { controlStatus, dispatch } from "./surface.ts";

@@ -36,7 +36,7 @@ import type { Socket } from "node:net";
 // deno-lint-ignore no-import-prefix
 import { WebSocketServer as UntypedWebSocketServer } from "npm:ws@8.23.1";
 import { StemplayError } from "../errors.ts";
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import { HostCheck } from "./host_check.ts";
 import {
   type ConnectionCounts,

@@ -6,9 +6,9 @@
  */
 
 import { basename } from "node:path";
-import type { Player, PlayerState } from "../engine/player.ts";
-import { barBeatAt, beatGrid } from "../songs/tempo.ts";
-import type { Marker } from "../songs/song.ts";
+import type { Player, PlayerState } from "../player/player.ts";
+import { barBeatAt, beatGrid } from "../model/tempo.ts";
+import type { Marker } from "../model/marker.ts";
 
 /** A marker as the operator sees it. */
 export interface MarkerStatus {

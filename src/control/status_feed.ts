@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Player } from "../engine/player.ts";
+import type { Player } from "../player/player.ts";
 import type { ControlStatus } from "./status.ts";
 import { controlStatus } from "./surface.ts";
 

@@ -7,12 +7,12 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
-import type { Player } from "../engine/player.ts";
+import { StemplayError, type StemplayErrorCode } from "../errors.ts";
+import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
 import { dbToGain } from "../engine/track.ts";
 import { MAX_GAIN_DB } from "../engine/levels.ts";
-import { barBeatAt, beatGrid } from "../songs/tempo.ts";
+import { barBeatAt, beatGrid } from "../model/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { ActionQueue } from "./action_queue.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
@@ -35,7 +35,7 @@ const MIN_STEP_GAIN_DB = -60;
  * again at the top stays there. */
 const MAX_STEP_GAIN_DB = MAX_GAIN_DB;
 
-function fail(code: string, message: string): never {
+function fail(code: StemplayErrorCode, message: string): never {
   throw new StemplayError(code, message);
 }
 

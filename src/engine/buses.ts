@@ -14,8 +14,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "./native.ts";
-import { unwrap } from "./native.ts";
+import type { Native } from "../native/native.ts";
+import { unwrap } from "../native/native.ts";
 import { defaultRoute, type Routing } from "./routing.ts";
 import type { TrackOptions } from "./track.ts";
 import { checkGain, gainFromDb, gainToDb } from "./levels.ts";

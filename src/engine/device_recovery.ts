@@ -8,10 +8,10 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "./native.ts";
-import { unwrap } from "./native.ts";
-import { RESULT } from "./native_constants.ts";
-import { EngineConfig, formatMismatch } from "./engine_config.ts";
+import type { Native } from "../native/native.ts";
+import { unwrap } from "../native/native.ts";
+import { RESULT } from "../native/native_constants.ts";
+import { EngineConfig, formatMismatch } from "../native/engine_config.ts";
 import { findDevice } from "./devices.ts";
 
 /** What the player does when a lost device comes back:

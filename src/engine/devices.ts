@@ -5,8 +5,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "./native.ts";
-import { bufferString, loadNative, toCString, unwrap } from "./native.ts";
+import type { Native } from "../native/native.ts";
+import { bufferString, loadNative, toCString, unwrap } from "../native/native.ts";
 
 /** A playback device. */
 export interface DeviceInfo {

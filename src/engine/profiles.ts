@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
+import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 
 /** The name of a latency profile. */
 export type LatencyProfile = "low-latency" | "balanced" | "safe";
@@ -49,7 +49,10 @@ export function isLatencyProfile(name: unknown): name is LatencyProfile {
  * @param code the StemplayError code to throw with ("INVALID_ARGUMENT" by default)
  * @throws StemplayError naming the unknown profile and the known ones
  */
-export function profileBlockFrames(name: unknown, code = "INVALID_ARGUMENT"): number {
+export function profileBlockFrames(
+  name: unknown,
+  code: StemplayErrorCode = "INVALID_ARGUMENT",
+): number {
   if (!isLatencyProfile(name)) {
     throw new StemplayError(code, `unknown latency profile ${describe(name)} ${knownProfiles()}`);
   }

@@ -9,9 +9,9 @@
  * @module
  */
 
-import type { Native } from "./native.ts";
-import { MONITOR } from "./native_constants.ts";
-import { unwrap } from "./native.ts";
+import type { Native } from "../native/native.ts";
+import { MONITOR } from "../native/native_constants.ts";
+import { unwrap } from "../native/native.ts";
 
 /** The ring's size in the native library (SP_MONITOR_SLOTS). */
 export const MONITOR_SLOTS: number = MONITOR.slots;

@@ -6,11 +6,11 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "./native.ts";
-import { unwrap } from "./native.ts";
+import type { Native } from "../native/native.ts";
+import { unwrap } from "../native/native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
 import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
-import type { TrackSource } from "../sources/decode.ts";
+import type { TrackSource } from "../sources/audio.ts";
 
 /** How a track starts out. Every field is optional. */
 export interface TrackOptions {

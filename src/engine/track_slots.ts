@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { Native } from "./native.ts";
-import { unwrap } from "./native.ts";
-import { RESULT } from "./native_constants.ts";
+import type { Native } from "../native/native.ts";
+import { unwrap } from "../native/native.ts";
+import { RESULT } from "../native/native_constants.ts";
 import { waitForAudio } from "./audio_wait.ts";
-import type { DecodedAudio } from "../sources/decode.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
 import type { StreamedTracks } from "../sources/streaming.ts";
 import { routeMatrix } from "./routing.ts";
 import type { Buses } from "./buses.ts";

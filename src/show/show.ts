@@ -9,13 +9,13 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
-import type { DecodedAudio } from "../sources/decode.ts";
-import type { Native } from "../engine/native.ts";
-import { outPointer, unwrap } from "../engine/native.ts";
-import type { Marker } from "../songs/song.ts";
+import { StemplayError, type StemplayErrorCode } from "../errors.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
+import type { Native } from "../native/native.ts";
+import { outPointer, unwrap } from "../native/native.ts";
+import type { Marker } from "../model/marker.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";
-import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../songs/tempo.ts";
+import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../model/tempo.ts";
 
 /** When a jump happens: at once, on the next beat, the next bar line, or the next marker. */
 export type JumpAt = "now" | "beat" | "bar" | "section";
@@ -65,7 +65,7 @@ const SEAM_SECONDS = 0.005;
 const MAX_COUNT_IN = 16;
 const MAX_FADE_SECONDS = 600;
 
-function refuse(code: string, message: string): never {
+function refuse(code: StemplayErrorCode, message: string): never {
   throw new StemplayError(code, message);
 }
 

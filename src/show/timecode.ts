@@ -11,10 +11,10 @@
  * @module
  */
 
-import type { DecodedAudio } from "../sources/decode.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
-import { outPointer, unwrap } from "../engine/native.ts";
+import type { Native } from "../native/native.ts";
+import { outPointer, unwrap } from "../native/native.ts";
 
 /** LTC frame rates: 29.97 is drop-frame. */
 export type LtcFps = 24 | 25 | 29.97 | 30;

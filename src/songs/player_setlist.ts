@@ -8,7 +8,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
+import type { Native } from "../native/native.ts";
 import type { StreamedTracks } from "../sources/streaming.ts";
 import { SetlistHeads } from "../sources/setlist_heads.ts";
 import { loadSetlist } from "./setlist.ts";

@@ -12,19 +12,12 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { TrackOptions } from "../engine/track.ts";
-import { parseTempo, type TempoSegment } from "./tempo.ts";
+import { parseTempo, type TempoSegment } from "../model/tempo.ts";
 import { guessBus } from "../engine/buses.ts";
 import { GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
 import { describeJsonError } from "../util/json_position.ts";
 import { didYouMean } from "../util/did_you_mean.ts";
-
-/** A named point in a song, in seconds from its start. */
-export interface Marker {
-  /** What the point is called ("Verse 1"). */
-  name: string;
-  /** Seconds from the start of the song. */
-  at: number;
-}
+import type { Marker } from "../model/marker.ts";
 
 /** One track of a song, validated, with its file resolved to a full path. */
 export interface SongTrack {

@@ -12,8 +12,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { unwrap } from "../engine/native.ts";
-import { STATUS } from "../engine/native_constants.ts";
+import { unwrap } from "../native/native.ts";
+import { STATUS } from "../native/native_constants.ts";
 import { waitForAudio } from "../engine/audio_wait.ts";
 import { freeAudio, type StreamedTracks } from "../sources/streaming.ts";
 import type { Track } from "../engine/track.ts";
@@ -26,8 +26,9 @@ import {
   songHour,
   TIMECODE_BUS,
 } from "../show/timecode.ts";
-import { beatGrid, type TempoSegment } from "./tempo.ts";
-import { loadSongDescription, type Marker, type SongDescription } from "./song.ts";
+import { beatGrid, type TempoSegment } from "../model/tempo.ts";
+import { loadSongDescription, type SongDescription } from "./song.ts";
+import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
 import type { PreparedSong, SetlistHost } from "./setlist_runner.ts";
 

@@ -8,8 +8,9 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
-import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
+import type { Native } from "../native/native.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
+import { decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { freeAudio } from "../sources/streaming.ts";
 import { routeMatrix } from "../engine/routing.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";

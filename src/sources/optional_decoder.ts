@@ -12,8 +12,8 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
-import { outPointer, unwrap } from "../engine/native.ts";
+import type { Native } from "../native/native.ts";
+import { outPointer, unwrap } from "../native/native.ts";
 
 /** How to install ffmpeg, for error messages. */
 export const INSTALL_FFMPEG =

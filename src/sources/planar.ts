@@ -6,9 +6,9 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../engine/native.ts";
-import { outPointer, unwrap } from "../engine/native.ts";
-import type { DecodedAudio } from "./decode.ts";
+import type { Native } from "../native/native.ts";
+import { outPointer, unwrap } from "../native/native.ts";
+import type { DecodedAudio } from "./audio.ts";
 
 /** Planar PCM, checked and packed channel after channel. */
 export interface PackedPlanar {

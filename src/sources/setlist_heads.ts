@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { Native } from "../engine/native.ts";
-import { RESULT } from "../engine/native_constants.ts";
+import type { Native } from "../native/native.ts";
+import { RESULT } from "../native/native_constants.ts";
 import { addHeads, openStreamed, streamedBytes } from "./streaming.ts";
 
 /** One song of the setlist: its files and where it may start (frames). */

@@ -6,13 +6,12 @@
  * @module
  */
 
-import type { DecodedAudio } from "./decode.ts";
+import type { DecodedAudio } from "./audio.ts";
 import { StemplayError } from "../errors.ts";
 import { show } from "../util/json_value.ts";
-import type { Native } from "../engine/native.ts";
-import { bufferString, cString, outPointer, resultCode, toCString } from "../engine/native.ts";
-import { FILE_INFO, RESULT } from "../engine/native_constants.ts";
-import type { SetlistHeads } from "./setlist_heads.ts";
+import type { Native } from "../native/native.ts";
+import { bufferString, cString, outPointer, resultCode, toCString } from "../native/native.ts";
+import { FILE_INFO, RESULT } from "../native/native_constants.ts";
 
 /** How file tracks reach the engine. */
 export interface StreamingOptions {
@@ -196,6 +195,17 @@ export interface StreamStats {
   headsReady: number;
 }
 
+/** What streamed tracks need of the setlist's resident song starts (SetlistHeads, in
+ * src/sources/setlist_heads.ts, which builds on this file and so is not imported here). */
+export interface ResidentHeads {
+  /** Copies the resident start of `file`, if there is one, into a newly attached stream. */
+  copyInto(file: string, stream: Deno.PointerValue): void;
+  /** Bytes the resident starts hold. */
+  readonly bytes: number;
+  /** Frees the resident starts. */
+  free(): void;
+}
+
 /** A player's streamed tracks: their sources (owned by the engine once attached) and songs,
  * for heads and memory. */
 export class StreamedTracks {
@@ -212,7 +222,7 @@ export class StreamedTracks {
 
   /** The loaded setlist's resident song starts, copied into every track of a song that is
    * prepared (src/sources/setlist_heads.ts). */
-  setlistHeads?: SetlistHeads;
+  setlistHeads?: ResidentHeads;
 
   /** Frees the setlist's resident song starts (the setlist ends, or the player closes). */
   dropSetlistHeads(): void {

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { Player, type PlayerOptions } from "../../src/engine/player.ts";
+import { Player, type PlayerOptions } from "../../src/player/player.ts";
 import { writeManifest, writeStems } from "./songs.ts";
 
 /** The songs of the setlist, in order. */

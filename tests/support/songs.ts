@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player } from "../../src/engine/player.ts";
+import { Player } from "../../src/player/player.ts";
 import { encodeWav, type WavFormat } from "../../src/sources/wav.ts";
 import { tone } from "./fixtures.ts";
 

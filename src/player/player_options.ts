@@ -6,12 +6,12 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { LibraryVariant } from "./native.ts";
-import { RECOVERY_MODES, type RecoveryMode } from "./device_recovery.ts";
+import type { LibraryVariant } from "../native/native.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
 import { type StreamingOptions, streamingSettings } from "../sources/streaming.ts";
-import { type LatencyProfile, profileBlockFrames } from "./profiles.ts";
+import { type LatencyProfile, profileBlockFrames } from "../engine/profiles.ts";
 import type { LtcOptions } from "../show/timecode.ts";
-import { type BusProfile, checkBusProfile } from "./buses.ts";
+import { type BusProfile, checkBusProfile } from "../engine/buses.ts";
 
 /** How to open a player. Every field is optional. */
 export interface PlayerOptions {

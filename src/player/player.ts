@@ -9,25 +9,27 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "./native.ts";
-import { bufferString, cString, loadNative, outPointer, unwrap } from "./native.ts";
-import { INFO, RESULT, STATE, STATUS } from "./native_constants.ts";
-import { type DecodedAudio, decodeFile, type ProgressCallback } from "../sources/decode.ts";
+import type { Native } from "../native/native.ts";
+import { bufferString, cString, loadNative, outPointer, unwrap } from "../native/native.ts";
+import { INFO, RESULT, STATE, STATUS } from "../native/native_constants.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
+import { decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { packPlanar, planarAudio } from "../sources/planar.ts";
-import { initialGain, type Track, type TrackOptions } from "./track.ts";
-import { checkGain } from "./levels.ts";
-import { TrackSlots, type TrackSlotsHost } from "./track_slots.ts";
-import { routeMatrix } from "./routing.ts";
-import { findDevice } from "./devices.ts";
-import { EngineConfig, formatMismatch } from "./engine_config.ts";
-import { DeviceWatchdog } from "./device_watchdog.ts";
+import { initialGain, type Track, type TrackOptions } from "../engine/track.ts";
+import { checkGain } from "../engine/levels.ts";
+import { TrackSlots, type TrackSlotsHost } from "../engine/track_slots.ts";
+import { routeMatrix } from "../engine/routing.ts";
+import { findDevice } from "../engine/devices.ts";
+import { EngineConfig, formatMismatch } from "../native/engine_config.ts";
+import { DeviceWatchdog } from "../engine/device_watchdog.ts";
 import {
   DeviceRecovery,
   type DeviceTarget,
   type PlayerHealth,
   type RecoveryHost,
-} from "./device_recovery.ts";
-import type { Marker, SongDescription } from "../songs/song.ts";
+} from "../engine/device_recovery.ts";
+import type { SongDescription } from "../songs/song.ts";
+import type { Marker } from "../model/marker.ts";
 import {
   freeAudio,
   StreamedTracks,
@@ -38,11 +40,11 @@ import {
 import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck, type SongDeckHost } from "../songs/song_deck.ts";
 import { PlayerSetlist } from "../songs/player_setlist.ts";
-import { LatencyMonitorReader, type LatencyStats } from "./stats.ts";
+import { LatencyMonitorReader, type LatencyStats } from "../engine/stats.ts";
 import type { JumpAt, ShowFlow } from "../show/show.ts";
 import type { LtcOptions } from "../show/timecode.ts";
-import type { TempoSegment } from "../songs/tempo.ts";
-import { type Bus, Buses, defaultBusProfile, IN_EARS } from "./buses.ts";
+import type { TempoSegment } from "../model/tempo.ts";
+import { type Bus, Buses, defaultBusProfile, IN_EARS } from "../engine/buses.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
 import { checkInteger, checkPlayerOptions, type PlayerOptions } from "./player_options.ts";
 

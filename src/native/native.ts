@@ -7,7 +7,7 @@
 
 import { openLibrary } from "../../ffi/library.ts";
 import type { symbols } from "../../ffi/symbols.ts";
-import { StemplayError } from "../errors.ts";
+import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 import { RESULT } from "./native_constants.ts";
 
 /** The dlopen'd library's symbols. */
@@ -22,14 +22,16 @@ export async function loadNative(variant: LibraryVariant = "default"): Promise<N
   return library.symbols;
 }
 
-/** sp_result codes, by number, as the stable string codes of StemplayError. */
-const RESULT_CODES: Record<number, string> = Object.fromEntries(
-  Object.entries(RESULT).map(([code, value]) => [value, code]),
-);
+/** The failing sp_result codes, by number, as the stable codes of StemplayError (each name
+ * of RESULT but OK must be a StemplayErrorCode: `satisfies` checks that). */
+const RESULT_CODES = new Map<number, StemplayErrorCode>();
+for (const name of Object.keys(RESULT) as (keyof typeof RESULT)[]) {
+  if (name !== "OK") RESULT_CODES.set(RESULT[name], name satisfies StemplayErrorCode);
+}
 
 /** The StemplayError code of an sp_result. */
-export function resultCode(result: number): string {
-  return RESULT_CODES[result] ?? `NATIVE_${result}`;
+export function resultCode(result: number): StemplayErrorCode {
+  return RESULT_CODES.get(result) ?? `NATIVE_${result}`;
 }
 
 /** Throws a StemplayError for any result but SP_OK, with `what` saying what was being done. */

@@ -30,7 +30,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { PlayerOptions } from "../engine/player.ts";
+import type { PlayerOptions } from "../player/player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "../engine/profiles.ts";
 import { BUS_KEYS, type BusProfile, checkBusProfile } from "../engine/buses.ts";
 import { describeJsonError } from "../util/json_position.ts";
