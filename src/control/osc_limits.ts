@@ -33,4 +33,8 @@ export const OSC_LIMITS = Object.freeze({
   pendingActions: 64,
   /** Packets handed to the socket and not yet sent. More are dropped and counted. */
   sendsInFlight: 256,
+  /** Bytes of an error reply, at most, or the request's size when that is bigger: a reply to
+   * a forged sender address sends its victim little more than the forger sent (the text is
+   * cut, ending in "…"). */
+  errorReplyBytes: 256,
 });
