@@ -9,7 +9,8 @@ import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
 // deno-lint-ignore no-import-prefix
 import { toBuffer } from "npm:osc-min@2.1.2";
-import { type OscServer, type Player, serveOsc } from "../mod.ts";
+import { OSC_LIMITS, type OscServer, type Player, serveOsc } from "../mod.ts";
+import { PacketRate } from "../src/control/osc_rate.ts";
 import { oscPacket, OscPeer, type TestMessage } from "./support/osc_tools.ts";
 import { withShow } from "./support/show_rig.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -163,4 +164,26 @@ Deno.test("osc attack: bundles nested 3,000 deep and zero-size elements are refu
       await peer.close();
     }
   });
+});
+
+Deno.test("osc attack: 1,024 forged source addresses a second do not lock out a controller", () => {
+  // The rate table itself, with its clock given (the loopback version needs 1,024 sockets
+  // bound within one second). A forger needs only 1,024 packets a second from spoofed
+  // addresses to keep it full.
+  const rate = new PacketRate(OSC_LIMITS.packetsPerSecond, OSC_LIMITS.rateSources);
+  assert.equal(rate.admit("192.168.1.20", 0), "ok"); // the foot pedal, earlier
+  for (let second = 0; second < 3; second++) {
+    for (let index = 0; index < 5000; index++) {
+      rate.admit(`10.${second}.${index >> 8}.${index & 255}`, 1000 * second + index / 10);
+    }
+    assert.ok(rate.sources <= OSC_LIMITS.rateSources, `${rate.sources} sources remembered`);
+    // The pedal's next press, in the middle of the flood's second.
+    assert.equal(rate.admit("192.168.1.20", 1000 * second + 600), "ok", `second ${second}`);
+  }
+  // Its own limit still holds.
+  let admitted = 0;
+  for (let index = 0; index < 100; index++) {
+    if (rate.admit("192.168.1.30", 2700) === "ok") admitted++;
+  }
+  assert.equal(admitted, OSC_LIMITS.packetsPerSecond);
 });

@@ -16,8 +16,8 @@ export const OSC_LIMITS = Object.freeze({
    * counted; the first dropped one of a second gets one error reply. */
   packetsPerSecond: 50,
   /** Sources whose packet rate is remembered at once: the rate table cannot grow without end
-   * under a flood of spoofed addresses. Packets from further new sources in that second are
-   * dropped. */
+   * under a flood of spoofed addresses. A further new source takes the place of the one
+   * remembered longest (refusing it would let a forger lock every controller out). */
   rateSources: 1024,
   /** Subscriptions from one host (one IP, any ports). */
   subscribersPerHost: 8,
