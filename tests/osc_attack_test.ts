@@ -187,3 +187,30 @@ Deno.test("osc attack: 1,024 forged source addresses a second do not lock out a 
   }
   assert.equal(admitted, OSC_LIMITS.packetsPerSecond);
 });
+
+Deno.test("osc attack: a message of 60,000 arguments is refused unread", async () => {
+  await withOsc(async (player, osc) => {
+    const peer = await OscPeer.start();
+    try {
+      // 64 KB of "T" tags: decoded, 60,000 objects (20-180 ms of the event loop each packet).
+      await peer.send(
+        osc.port,
+        messageBytes("/stemplay/play", Array.from({ length: 60000 }, () => ({ type: "true" }))),
+      );
+      await waitFor("the reply", () => peer.packets === 1);
+      assert.match(peer.messages[0], /^\/stemplay\/error a message with more than 16 arguments/);
+      // The same in a bundle, after a play: nothing of it runs.
+      const bundle = oscPacket([
+        { address: "/stemplay/play" },
+        { address: "/stemplay/play", args: Array.from({ length: 17 }, () => ({ type: "true" })) },
+      ]);
+      await peer.send(osc.port, bundle);
+      await waitFor("the second reply", () => peer.packets === 2);
+      assert.match(peer.messages[1], /more than 16 arguments/);
+      assert.equal(player.state, "stopped");
+      assert.equal(osc.errors, 2);
+    } finally {
+      await peer.close();
+    }
+  });
+});

@@ -36,7 +36,7 @@ import { controlStatus, dispatch } from "./surface.ts";
 import { type OscArg, OscProblem, readOscMessage } from "./osc_addresses.ts";
 import { OSC_LIMITS } from "./osc_limits.ts";
 import { PacketRate } from "./osc_rate.ts";
-import { countMessages, MAX_BUNDLE_DEPTH } from "./osc_packet.ts";
+import { countMessages, MAX_BUNDLE_DEPTH, mostArguments } from "./osc_packet.ts";
 import { type Subscriber, Subscribers } from "./osc_subscribers.ts";
 import { listeningAddresses } from "./listening.ts";
 import { withoutPaths } from "./redact_paths.ts";
@@ -299,6 +299,15 @@ class OscSurface implements OscServer {
       answers.problem(
         `more than ${OSC_LIMITS.messagesPerPacket} messages in one packet ` +
           `(${packet.length} bytes): none of them was run`,
+      );
+      return;
+    }
+    const most = OSC_LIMITS.argumentsPerMessage;
+    if (mostArguments(packet, most) > most) {
+      this.errors++;
+      answers.problem(
+        `a message with more than ${most} arguments (${packet.length} bytes): ` +
+          `none of the packet was run`,
       );
       return;
     }

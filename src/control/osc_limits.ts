@@ -12,6 +12,9 @@ export const OSC_LIMITS = Object.freeze({
   /** Messages in one packet (bundles counted through). More: one error reply, nothing of the
    * packet runs. A foot pedal sends one; a layout button a few. */
   messagesPerPacket: 32,
+  /** Arguments of one message (no address takes more than two). More: one error reply,
+   * nothing of the packet runs, and it is not decoded (60,000 tags are slow to decode). */
+  argumentsPerMessage: 16,
   /** Packets a second from one source address (its IP, any port). More are dropped unread and
    * counted; the first dropped one of a second gets one error reply. */
   packetsPerSecond: 50,
