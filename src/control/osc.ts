@@ -482,15 +482,19 @@ class OscSurface implements OscServer {
   }
 
   /** The one way an error reply leaves: with file paths reduced to file names, and no bigger
-   * than its request (or `OSC_LIMITS.errorReplyBytes`): a forged sender address must not make
-   * us a reflector that sends its victim more bytes than it was sent. */
+   * than its request (or `OSC_LIMITS.errorReplyBytes`; never more than `errorReplyMaxBytes`):
+   * a forged sender address must not make us a reflector that sends its victim more bytes
+   * than it was sent, and a 64 KB text is slow to redact. */
   #sendError(
     to: dgram.RemoteInfo,
     problem: string,
     senderWords: string[] = [],
     requestBytes = 0,
   ): void {
-    const most = Math.max(OSC_LIMITS.errorReplyBytes, requestBytes);
+    const most = Math.max(
+      OSC_LIMITS.errorReplyBytes,
+      Math.min(requestBytes, OSC_LIMITS.errorReplyMaxBytes),
+    );
     // Cut before redacting too (a 64 KB text of paths is slow to redact), then to the reply's
     // size: the address, the type tag and the string's padding take 32 bytes.
     const text = clipUtf8(

@@ -40,4 +40,6 @@ export const OSC_LIMITS = Object.freeze({
    * a forged sender address sends its victim little more than the forger sent (the text is
    * cut, ending in "…"). */
   errorReplyBytes: 256,
+  /** Bytes of an error reply, never more, however big the request. */
+  errorReplyMaxBytes: 1024,
 });
