@@ -15,9 +15,11 @@
  * counted in `errors` and answered to the sender with `/stemplay/error s:<what was wrong>`.
  *
  * OSC is unauthenticated UDP, so what a sender can make us hold or send is bounded (the limits
- * are in osc_limits.ts, the subscriptions in osc_subscribers.ts): messages per packet, packets
- * per second per address, one error reply and one status reply per packet, pending actions,
- * subscriptions, packets sent per renewal, sends in flight. Replies name files, never folders.
+ * are in osc_limits.ts, the subscriptions in osc_subscribers.ts): messages per packet (and
+ * arguments per message, bundle depth: both read before decoding), packets per second per
+ * address, one error reply (of bounded size) and one status reply per packet, one subscribe per
+ * packet, pending actions, subscriptions, packets sent per renewal, sends in flight. Replies
+ * name files, never folders.
  *
  * @module
  */
