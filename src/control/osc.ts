@@ -15,9 +15,11 @@
  * counted in `errors` and answered to the sender with `/stemplay/error s:<what was wrong>`.
  *
  * OSC is unauthenticated UDP, so what a sender can make us hold or send is bounded (the limits
- * are in osc_limits.ts, the subscriptions in osc_subscribers.ts): messages per packet, packets
- * per second per address, one error reply and one status reply per packet, pending actions,
- * subscriptions, packets sent per renewal, sends in flight. Replies name files, never folders.
+ * are in osc_limits.ts, the subscriptions in osc_subscribers.ts): messages per packet (and
+ * arguments per message, bundle depth: both read before decoding), packets per second per
+ * address, one error reply (of bounded size) and one status reply per packet, one subscribe per
+ * packet, pending actions, subscriptions, packets sent per renewal, sends in flight. Replies
+ * name files, never folders.
  *
  * @module
  */
@@ -36,7 +38,7 @@ import { controlStatus, dispatch } from "./surface.ts";
 import { type OscArg, OscProblem, readOscMessage } from "./osc_addresses.ts";
 import { OSC_LIMITS } from "./osc_limits.ts";
 import { PacketRate } from "./osc_rate.ts";
-import { countMessages } from "./osc_packet.ts";
+import { countMessages, MAX_BUNDLE_DEPTH, mostArguments } from "./osc_packet.ts";
 import { type Subscriber, Subscribers } from "./osc_subscribers.ts";
 import { listeningAddresses } from "./listening.ts";
 import { withoutPaths } from "./redact_paths.ts";
@@ -145,7 +147,12 @@ function messagesOf(packet: OscPacketOutput): { address: string; args: OscArg[] 
  */
 class PacketAnswers {
   readonly #to: dgram.RemoteInfo;
-  readonly #sendError: (to: dgram.RemoteInfo, text: string, keep: string[]) => void;
+  readonly #sendError: (
+    to: dgram.RemoteInfo,
+    text: string,
+    keep: string[],
+    requestBytes: number,
+  ) => void;
   #problems: string[] = [];
   /** The packet's addresses and strings: echoed back, they are the sender's words, not
    * paths of ours, and are left as they are. */
@@ -153,10 +160,17 @@ class PacketAnswers {
   #read = false;
   #errorSent = false;
   wantsStatus = false;
+  /** The packet's size: its error reply is no bigger (or `OSC_LIMITS.errorReplyBytes`). */
+  requestBytes = 0;
 
   constructor(
     to: dgram.RemoteInfo,
-    sendError: (to: dgram.RemoteInfo, text: string, keep: string[]) => void,
+    sendError: (
+      to: dgram.RemoteInfo,
+      text: string,
+      keep: string[],
+      requestBytes: number,
+    ) => void,
   ) {
     this.#to = to;
     this.#sendError = sendError;
@@ -167,7 +181,7 @@ class PacketAnswers {
       this.#problems.push(text);
     } else if (!this.#errorSent) {
       this.#errorSent = true;
-      this.#sendError(this.#to, text, this.senderWords);
+      this.#sendError(this.#to, text, this.senderWords, this.requestBytes);
     }
   }
 
@@ -180,7 +194,7 @@ class PacketAnswers {
     const others = more.length
       ? ` (and ${more.length} more problem${more.length === 1 ? "" : "s"} in this packet)`
       : "";
-    this.#sendError(this.#to, first + others, this.senderWords);
+    this.#sendError(this.#to, first + others, this.senderWords, this.requestBytes);
   }
 }
 
@@ -254,7 +268,10 @@ class OscSurface implements OscServer {
       }
       return;
     }
-    const answers = new PacketAnswers(from, (to, text, keep) => this.#sendError(to, text, keep));
+    const answers = new PacketAnswers(
+      from,
+      (to, text, keep, bytes) => this.#sendError(to, text, keep, bytes),
+    );
     try {
       this.#read(packet, from, answers);
     } catch (error) {
@@ -269,11 +286,30 @@ class OscSurface implements OscServer {
   }
 
   #read(packet: Uint8Array, from: dgram.RemoteInfo, answers: PacketAnswers): void {
-    if (countMessages(packet, OSC_LIMITS.messagesPerPacket) > OSC_LIMITS.messagesPerPacket) {
+    answers.requestBytes = packet.length;
+    const count = countMessages(packet, OSC_LIMITS.messagesPerPacket);
+    if (count === Infinity) {
+      this.errors++;
+      answers.problem(
+        `bundles nested more than ${MAX_BUNDLE_DEPTH} deep (${packet.length} bytes): ` +
+          `none of them was run`,
+      );
+      return;
+    }
+    if (count > OSC_LIMITS.messagesPerPacket) {
       this.errors++;
       answers.problem(
         `more than ${OSC_LIMITS.messagesPerPacket} messages in one packet ` +
           `(${packet.length} bytes): none of them was run`,
+      );
+      return;
+    }
+    const most = OSC_LIMITS.argumentsPerMessage;
+    if (mostArguments(packet, most) > most) {
+      this.errors++;
+      answers.problem(
+        `a message with more than ${most} arguments (${packet.length} bytes): ` +
+          `none of the packet was run`,
       );
       return;
     }
@@ -301,6 +337,7 @@ class OscSurface implements OscServer {
         if (typeof arg.value === "string") answers.senderWords.push(arg.value);
       }
     }
+    let subscribed = false;
     for (const message of messages) {
       let request;
       try {
@@ -314,6 +351,14 @@ class OscSurface implements OscServer {
       if (request.kind === "status") {
         answers.wantsStatus = true;
       } else if (request.kind === "subscribe") {
+        // One a packet: else one forged packet of 8 subscribes (a host's most) would make 8
+        // subscriptions, 8 status replies at once and 80 packets to its victim.
+        if (subscribed) {
+          this.errors++;
+          answers.problem("one /stemplay/subscribe a packet: only the first was taken");
+          continue;
+        }
+        subscribed = true;
         this.#subscribe(from.address, request.port ?? from.port, answers);
       } else {
         this.#enqueue(message.address, request.action, answers);
@@ -437,9 +482,26 @@ class OscSurface implements OscServer {
     return true;
   }
 
-  /** The one way an error reply leaves: with file paths reduced to file names. */
-  #sendError(to: dgram.RemoteInfo, problem: string, senderWords: string[] = []): void {
-    const text = withoutPaths(problem, this.#knownFolders(), senderWords);
+  /** The one way an error reply leaves: with file paths reduced to file names, and no bigger
+   * than its request (or `OSC_LIMITS.errorReplyBytes`; never more than `errorReplyMaxBytes`):
+   * a forged sender address must not make us a reflector that sends its victim more bytes
+   * than it was sent, and a 64 KB text is slow to redact. */
+  #sendError(
+    to: dgram.RemoteInfo,
+    problem: string,
+    senderWords: string[] = [],
+    requestBytes = 0,
+  ): void {
+    const most = Math.max(
+      OSC_LIMITS.errorReplyBytes,
+      Math.min(requestBytes, OSC_LIMITS.errorReplyMaxBytes),
+    );
+    // Cut before redacting too (a 64 KB text of paths is slow to redact), then to the reply's
+    // size: the address, the type tag and the string's padding take 32 bytes.
+    const text = clipUtf8(
+      withoutPaths(problem.slice(0, 4 * most), this.#knownFolders(), senderWords),
+      most - 32,
+    );
     this.#sendPacket(to.address, to.port, [{
       address: "/stemplay/error",
       args: [{ type: "string", value: text }],
@@ -473,6 +535,16 @@ class OscSurface implements OscServer {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8 (on a character's boundary), "…" ending it. */
+function clipUtf8(text: string, bytes: number): string {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length <= bytes) return text;
+  const ellipsis = "…"; // 3 bytes
+  let end = bytes - 3;
+  while (end > 0 && (encoded[end] & 0xc0) === 0x80) end--; // not inside a character
+  return new TextDecoder().decode(encoded.subarray(0, end)) + ellipsis;
 }
 
 function errorText(error: unknown): string {

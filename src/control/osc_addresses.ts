@@ -239,8 +239,10 @@ export function readOscMessage(address: string, args: readonly OscArg[]): OscReq
   const request = method.read(args);
   if (!request) {
     throw new OscProblem(
-      `${address} takes ${method.takes}; got type tags "${typeTags(args)}"` +
-        (args.length ? ` (${args.map(describeArg).join(", ")})` : ""),
+      `${address} takes ${method.takes}; got type tags "${typeTags(args.slice(0, 16))}` +
+        `${args.length > 16 ? `…" (${args.length} arguments)` : '"'}` +
+        (args.length ? ` (${args.slice(0, 4).map(describeArg).join(", ")}` : "") +
+        (args.length > 4 ? ", …)" : args.length ? ")" : ""),
     );
   }
   return request;

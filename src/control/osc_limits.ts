@@ -34,12 +34,15 @@ export const OSC_LIMITS: OscLimits = Object.freeze({
   /** Messages in one packet (bundles counted through). More: one error reply, nothing of the
    * packet runs. A foot pedal sends one; a layout button a few. */
   messagesPerPacket: 32,
+  /** Arguments of one message (no address takes more than two). More: one error reply,
+   * nothing of the packet runs, and it is not decoded (60,000 tags are slow to decode). */
+  argumentsPerMessage: 16,
   /** Packets a second from one source address (its IP, any port). More are dropped unread and
    * counted; the first dropped one of a second gets one error reply. */
   packetsPerSecond: 50,
   /** Sources whose packet rate is remembered at once: the rate table cannot grow without end
-   * under a flood of spoofed addresses. Packets from further new sources in that second are
-   * dropped. */
+   * under a flood of spoofed addresses. A further new source takes the place of the one
+   * remembered longest (refusing it would let a forger lock every controller out). */
   rateSources: 1024,
   /** Subscriptions from one host (one IP, any ports). */
   subscribersPerHost: 8,
@@ -55,4 +58,10 @@ export const OSC_LIMITS: OscLimits = Object.freeze({
   pendingActions: 64,
   /** Packets handed to the socket and not yet sent. More are dropped and counted. */
   sendsInFlight: 256,
+  /** Bytes of an error reply, at most, or the request's size when that is bigger: a reply to
+   * a forged sender address sends its victim little more than the forger sent (the text is
+   * cut, ending in "…"). */
+  errorReplyBytes: 256,
+  /** Bytes of an error reply, never more, however big the request. */
+  errorReplyMaxBytes: 1024,
 });

@@ -31,7 +31,8 @@ export class PacketRate {
 
   /**
    * @param perSecond packets a source may send in one second
-   * @param maxSources sources remembered at once (packets from more new sources are over)
+   * @param maxSources sources remembered at once (a new source beyond takes the place of the
+   *   one remembered longest)
    */
   constructor(perSecond: number, maxSources: number) {
     this.#perSecond = perSecond;
@@ -41,9 +42,18 @@ export class PacketRate {
   /** Counts a packet from `source` at time `now` (ms) and says whether to read it. */
   admit(source: string, now: number): Admission {
     let window = this.#windows.get(source);
-    if (window && now - window.startedAt >= 1000) window = undefined;
+    if (window && now - window.startedAt >= 1000) {
+      // Deleted and set again, so the table stays in the order the windows started.
+      this.#windows.delete(source);
+      window = undefined;
+    }
     if (!window) {
-      if (this.#windows.size >= this.#maxSources && !this.#forgetEnded(now)) return "over";
+      if (this.#windows.size >= this.#maxSources && !this.#forgetEnded(now)) {
+        // Full of live windows: a flood of forged addresses (1,024 packets a second would
+        // do). Refusing every new source would lock the operator's controller out; the
+        // window that started first makes room instead, and the table stays bounded.
+        this.#windows.delete(this.#windows.keys().next().value!);
+      }
       window = { startedAt: now, packets: 0 };
       this.#windows.set(source, window);
     }
@@ -60,7 +70,8 @@ export class PacketRate {
   /** Forgets every source whose second is over. @returns whether there is room now */
   #forgetEnded(now: number): boolean {
     for (const [source, window] of this.#windows) {
-      if (now - window.startedAt >= 1000) this.#windows.delete(source);
+      if (now - window.startedAt < 1000) break; // the rest started later
+      this.#windows.delete(source);
     }
     return this.#windows.size < this.#maxSources;
   }

@@ -38,6 +38,8 @@ export function withoutPaths(
   keep: readonly string[] = [],
 ): string {
   let result = text;
+  // A Set: a 64 KB packet holds 12,000 strings, and the reply as many paths to look up.
+  const kept = new Set(keep);
   const folders = knownFolders
     .map((folder) => folder.replace(/[\\/]+$/, ""))
     .filter((folder) => /[\\/]/.test(folder))
@@ -49,6 +51,6 @@ export function withoutPaths(
   }
   return result.replace(
     PATH,
-    (path) => OSC_ADDRESS.test(path) || keep.includes(path) ? path : baseName(path),
+    (path) => OSC_ADDRESS.test(path) || kept.has(path) ? path : baseName(path),
   );
 }
