@@ -42,7 +42,7 @@ const LONG_FILES: Record<string, number> = {
   "ffi/build.ts": 780,
   "src/control/remote.ts": 663,
   "src/player/player.ts": 969,
-  "src/songs/song.ts": 617,
+  "src/songs/song.ts": 618,
 };
 
 /** Every .ts file under `dir`, as a path relative to the repository root. */

@@ -33,7 +33,7 @@ export function shellQuote(text: string): string {
 export async function pinnedDenoVersion(checkout = CHECKOUT): Promise<string> {
   const version = (await Deno.readTextFile(join(checkout, ".deno-version"))).trim();
   if (!/^\d+\.\d+\.\d+$/.test(version)) {
-    throw new StemplayError("BAD_INPUT", `.deno-version holds "${version}", not a version`);
+    throw new StemplayError("FILE", `.deno-version holds "${version}", not a version`);
   }
   return version;
 }

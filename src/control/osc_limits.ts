@@ -27,6 +27,12 @@ export interface OscLimits {
   readonly pendingActions: number;
   /** Packets handed to the socket and not yet sent. */
   readonly sendsInFlight: number;
+  /** Arguments of one message. */
+  readonly argumentsPerMessage: number;
+  /** Bytes an error reply may have at least (a small request's reply). */
+  readonly errorReplyBytes: number;
+  /** Bytes an error reply may have at most, however big its request. */
+  readonly errorReplyMaxBytes: number;
 }
 
 /** The limits of the OSC surface. */
