@@ -30,11 +30,6 @@
 
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-// Pinned here, not in deno.json's import map: mod.ts may be imported by URL, which does not see
-// it. ws ships no types, and @types/ws would pull in @types/node, whose globals clash with
-// Deno's: the little we use of it is typed below.
-// deno-lint-ignore no-import-prefix
-import { WebSocketServer as UntypedWebSocketServer } from "npm:ws@8.23.1";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { HostCheck } from "./host_check.ts";
@@ -259,9 +254,20 @@ interface WsServer {
   ): void;
 }
 
-const WebSocketServer = UntypedWebSocketServer as new (
-  options: { noServer: true; maxPayload: number },
-) => WsServer;
+/** A `ws` WebSocketServer for upgrades only. `ws` is loaded when a remote starts, not when
+ * mod.ts is imported: it reads environment variables as it loads, which would make every
+ * importer of the library need --allow-env. */
+async function webSocketServer(): Promise<WsServer> {
+  // Pinned here, not in deno.json's import map: mod.ts may be imported by URL, which does not
+  // see it. ws ships no types, and @types/ws would pull in @types/node, whose globals clash with
+  // Deno's: the little we use of it is typed above.
+  // deno-lint-ignore no-import-prefix
+  const { WebSocketServer } = await import("npm:ws@8.23.1");
+  const Server = WebSocketServer as new (
+    options: { noServer: true; maxPayload: number },
+  ) => WsServer;
+  return new Server({ noServer: true, maxPayload: 1024 });
+}
 
 /** What the page gets over the WebSocket. */
 interface StatusMessage {
@@ -278,7 +284,7 @@ class WebRemote implements RemoteServer {
   readonly #assets: Map<string, string>;
   readonly #limits: HttpLimits;
   readonly #sockets = new Map<WsSocket, string>(); // open WebSocket → its session
-  readonly #webSockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  readonly #webSockets: WsServer;
   readonly #feed: StatusFeed;
   readonly #server: http.Server;
   #counts!: ConnectionCounts;
@@ -292,8 +298,10 @@ class WebRemote implements RemoteServer {
     allowHosts: string[],
     assets: Map<string, string>,
     tuning: RemoteTuning,
+    webSockets: WsServer,
   ) {
     this.#player = player;
+    this.#webSockets = webSockets;
     this.hostname = hostname;
     this.pin = pin;
     this.#limits = tuning;
@@ -657,6 +665,7 @@ export async function startRemote(
     allowHosts,
     await loadAssets(),
     tuning,
+    await webSocketServer(),
   );
   await remote.listen(port);
   return remote;
