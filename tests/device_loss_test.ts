@@ -1,8 +1,8 @@
 /**
  * Device loss on a real audio server: the PulseAudio server is killed (SIGKILL, by its pid)
  * during playback. miniaudio says nothing in that case (the callback just stops), so the
- * player's watchdog must notice: state "error" and a "devicelost" event (how soon is printed, not asserted), with the
- * process alive. After the server is back, the player reopens the device by itself (recovery
+ * player's watchdog must notice: state "error" and a "devicelost" event (how soon is printed,
+ * not asserted), with the process alive. After the server is back, the player reopens the device by itself (recovery
  * "where-lost") and resumes playback at the position it had, on the same engine and tracks;
  * `reopen()` then has nothing to do. See docs/device_loss.md.
  */
