@@ -227,3 +227,23 @@ Deno.test("levels: a device player's health counts clipping too (null backend)",
   await waitFor("output 2 to clip", () => player.health.clipped[1] > 0);
   assert.equal(player.health.clipped[0], 0);
 });
+
+Deno.test("levels: a fader at its top sends +12 dB as a 32-bit float, and that is the ceiling", async () => {
+  // OSC floats are 32 bits: the nearest one to 3.98107170553 is 3.98107171059, a hair above.
+  await using player = await offline();
+  const top = Math.fround(MAX_GAIN);
+  assert.ok(top > MAX_GAIN);
+  const keys = player.addTrack([dc(0.1, 48000)], { name: "Keys" });
+  await dispatch(player, { type: "busGain", bus: "in-ears", gain: top });
+  await dispatch(player, { type: "trackGain", track: "Keys", gain: top });
+  assert.equal(player.bus("in-ears").gain, MAX_GAIN, "stored as the ceiling itself");
+  assert.equal(keys.gain, MAX_GAIN);
+  keys.gain = top;
+  assert.equal(keys.gain, MAX_GAIN);
+  // The next float up is over the ceiling, and refused.
+  const above = top + 2 ** -21;
+  await assert.rejects(
+    dispatch(player, { type: "busGain", bus: "in-ears", gain: above }),
+    refused("INVALID_ACTION", RANGE),
+  );
+});

@@ -172,7 +172,7 @@ export class Bus {
     return this.#gain;
   }
   set gain(value: number) {
-    checkGain(value, `bus "${this.name}" gain`);
+    value = checkGain(value, `bus "${this.name}" gain`);
     if (this.available) {
       for (const output of this.outputs) {
         unwrap(

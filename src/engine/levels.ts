@@ -27,6 +27,10 @@ export function gainToDb(gain: number): number {
 /** {@link MAX_GAIN_DB} as a linear gain: 3.981. */
 export const MAX_GAIN: number = dbToGain(MAX_GAIN_DB);
 
+/** The ceiling as a 32-bit float (3.98107171, a hair above {@link MAX_GAIN}): what an OSC
+ * fader at its top sends, and what C stores. It counts as the ceiling, never as more. */
+const MAX_GAIN_FLOAT32 = Math.fround(MAX_GAIN);
+
 /** The range as messages name it. */
 export const GAIN_RANGE = `0 to ${MAX_GAIN.toFixed(3)} (-inf to +${MAX_GAIN_DB} dB)`;
 
@@ -37,7 +41,12 @@ export const GAIN_DB_RANGE = `at most +${MAX_GAIN_DB} dB`;
  * `signed`, for a `routeGains` entry that inverts polarity). */
 export function gainInRange(gain: unknown, signed = false): gain is number {
   return typeof gain === "number" && Number.isFinite(gain) &&
-    gain >= (signed ? -MAX_GAIN : 0) && gain <= MAX_GAIN;
+    gain >= (signed ? -MAX_GAIN_FLOAT32 : 0) && gain <= MAX_GAIN_FLOAT32;
+}
+
+/** `gain` (in range) with the float32 ceiling taken as the ceiling itself. */
+export function atMostCeiling(gain: number): number {
+  return Math.max(-MAX_GAIN, Math.min(gain, MAX_GAIN));
 }
 
 /** Whether `db` is a number of dB a gain may be set to: at most {@link MAX_GAIN_DB}
@@ -58,7 +67,7 @@ export function checkGain(gain: number, what = "gain"): number {
       `${what} must be a number from ${GAIN_RANGE}, got ${gain}`,
     );
   }
-  return gain;
+  return atMostCeiling(gain);
 }
 
 /**

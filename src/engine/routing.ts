@@ -16,7 +16,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { gainInRange, MAX_GAIN, MAX_GAIN_DB } from "./levels.ts";
+import { atMostCeiling, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "./levels.ts";
 
 /** How a track reaches the outputs. */
 export interface Routing {
@@ -146,7 +146,7 @@ function fillFromGains(
             `${MAX_GAIN.toFixed(3)} (+${MAX_GAIN_DB} dB either polarity), got ${gain}`,
         );
       }
-      matrix[channel * outputs + output] = gain;
+      matrix[channel * outputs + output] = atMostCeiling(gain);
     });
   });
 }

@@ -472,7 +472,7 @@ export class Player extends EventTarget {
    * master gain stays as it was */
   set masterGain(gain: number) {
     this.assertOpen("set the master gain");
-    checkGain(gain, "masterGain");
+    gain = checkGain(gain, "masterGain");
     unwrap(
       this.native,
       this.native.sp_engine_set_master_gain(this.engine, gain),

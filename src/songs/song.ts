@@ -14,7 +14,7 @@ import { StemplayError } from "../errors.ts";
 import type { TrackOptions } from "../engine/track.ts";
 import { parseTempo, type TempoSegment } from "../model/tempo.ts";
 import { guessBus } from "../engine/buses.ts";
-import { GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
+import { atMostCeiling, GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
 import { describeJsonError } from "../util/json_position.ts";
 import { didYouMean } from "../util/did_you_mean.ts";
 import type { Marker } from "../model/marker.ts";
@@ -554,7 +554,7 @@ function checkLevel(
   if (!ok) {
     invalid(check.manifest, keyPath, `must be ${range} (the ceiling of every gain), got ${gain}`);
   }
-  return gain;
+  return kind === "dB" ? gain : atMostCeiling(gain);
 }
 
 function checkRoute(check: Checker, keyPath: string, value: unknown, outputs: number): number[] {
