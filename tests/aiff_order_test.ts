@@ -95,7 +95,10 @@ async function render(path: string, streaming: boolean | { lookAheadSeconds: num
   return { frames: track.frames, out: player.render(track.frames) };
 }
 
-async function withFiles(files: Record<string, Uint8Array>, fn: (paths: Record<string, string>) => Promise<void>) {
+async function withFiles(
+  files: Record<string, Uint8Array>,
+  fn: (paths: Record<string, string>) => Promise<void>,
+) {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-aiff-order-" });
   try {
     const paths: Record<string, string> = {};
@@ -114,7 +117,11 @@ function assertSameAudio(a: Float32Array[], b: Float32Array[], what: string) {
   for (let c = 0; c < a.length; c++) {
     assert.equal(a[c].length, b[c].length, `${what}: length`);
     const at = a[c].findIndex((x, i) => !Object.is(x, b[c][i]));
-    assert.equal(at, -1, `${what}: channel ${c + 1} differs from frame ${at} (${a[c][at]} vs ${b[c][at]})`);
+    assert.equal(
+      at,
+      -1,
+      `${what}: channel ${c + 1} differs from frame ${at} (${a[c][at]} vs ${b[c][at]})`,
+    );
   }
 }
 
@@ -139,7 +146,12 @@ Deno.test("aiff order: of two COMM chunks the last one decides, the polarity fix
   const data = pcm16Data();
   await withFiles({
     "one.aifc": form(true, [comm(2, FRAMES, 16, "NONE"), ssnd(data), trailing()]),
-    "two.aifc": form(true, [comm(2, FRAMES, 8, "ulaw"), comm(2, FRAMES, 16, "NONE"), ssnd(data), trailing()]),
+    "two.aifc": form(true, [
+      comm(2, FRAMES, 8, "ulaw"),
+      comm(2, FRAMES, 16, "NONE"),
+      ssnd(data),
+      trailing(),
+    ]),
   }, async (paths) => {
     for (const mode of MODES) {
       const one = await render(paths["one.aifc"], mode);
@@ -200,6 +212,10 @@ Deno.test("aiff order: of two SSND chunks the one dr_wav plays is the one checke
     }
     const tail = played.out[0].subarray(1000);
     const hot = tail.findIndex((x) => x !== 0);
-    assert.fail(`loaded ${played.frames} frames from a 1000-frame SSND; after it: ${hot < 0 ? "silence" : tail[hot]}`);
+    assert.fail(
+      `loaded ${played.frames} frames from a 1000-frame SSND; after it: ${
+        hot < 0 ? "silence" : tail[hot]
+      }`,
+    );
   });
 });
