@@ -49,7 +49,10 @@ static bool service(sp_butler *butler, sp_file_source *source) {
         worked = true;
     }
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) {
-        return worked; /* the ring stays empty: silence, counted as starved */
+        /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
+         * (an armed loop's start, a marker) may lie where the file still holds audio: they are
+         * decoded all the same, so a planned jump there does not wait on the ring. */
+        return sp_file_source_decode_next_head(source, butler->chunk) || worked;
     }
     uint32_t room = sp_ring_space(ring);
     /* A ring at least half full can wait while a head is decoded. */

@@ -104,75 +104,102 @@ static sp_result check_wav(FILE *file, uint64_t file_size, bool rf64, char *deta
     return SP_OK;
 }
 
-/* Bytes per frame of an AIFF's sample data, or 0 when this walk does not know the encoding
- * (dr_wav then decides). COMM's sampleSize is rounded up to whole bytes. */
-static uint64_t aiff_frame_bytes(uint32_t channels, uint32_t bits, const unsigned char *type) {
-    if (type == NULL || !memcmp(type, "NONE", 4) || !memcmp(type, "twos", 4) ||
-        !memcmp(type, "sowt", 4) || !memcmp(type, "raw ", 4)) {
-        return (uint64_t)channels * ((bits + 7) / 8);
+/* Bytes per frame of an AIFF's sample data as dr_wav reckons them (its COMM parse and
+ * ma_dr_wav_get_bytes_per_pcm_frame), or 0 when dr_wav refuses the encoding anyway. It goes by
+ * COMM's sampleSize, whatever the compression type says (an "fl32" COMM of 64 bits reads as
+ * doubles). */
+static uint64_t aiff_frame_bytes(uint32_t channels, uint32_t bits, bool g711) {
+    uint32_t block_align = (uint16_t)(channels * bits / 8);
+    if (g711 && bits > 8) {
+        bits = 8;
+        block_align = channels;
     }
-    if (!memcmp(type, "fl32", 4) || !memcmp(type, "FL32", 4)) return (uint64_t)channels * 4;
-    if (!memcmp(type, "fl64", 4) || !memcmp(type, "FL64", 4)) return (uint64_t)channels * 8;
-    if (!memcmp(type, "ulaw", 4) || !memcmp(type, "ULAW", 4) || !memcmp(type, "alaw", 4) ||
-        !memcmp(type, "ALAW", 4)) {
-        return channels;
-    }
-    return 0;
+    bits += bits & 7u;
+    const uint64_t bytes = (bits & 7u) == 0 ? (uint64_t)bits * channels / 8 : block_align;
+    if (g711 && bytes != channels) return 0;
+    return bytes;
 }
 
-/* Walks the AIFF/AIFF-C chunks (big-endian) up to "SSND": COMM's channels and rate, and
- * whether the sound data the header claims is in the file, and in the SSND chunk: COMM's
- * frame count must fit in SSND after its offset (else dr_wav reads the next chunk's bytes as
- * audio). Every size is the file's word: checked before it is used. */
+static bool is_g711(const unsigned char *type) {
+    return type != NULL && (!memcmp(type, "ulaw", 4) || !memcmp(type, "ULAW", 4) ||
+                            !memcmp(type, "alaw", 4) || !memcmp(type, "ALAW", 4));
+}
+
+/* Walks every AIFF/AIFF-C chunk (big-endian) as dr_wav does: it reads the whole file, and the
+ * last COMM and the last SSND win wherever they stand (COMM after SSND is legal AIFF). Then:
+ * COMM's channels and rate, whether the sound data the header claims is in the file, and
+ * whether COMM's frame count fits in SSND after its offset (else dr_wav reads the next chunk's
+ * bytes as audio). Every size is the file's word: checked before it is used. */
 static sp_result check_aiff(FILE *file, uint64_t file_size, bool aifc, uint32_t *quirks,
                             char *detail, size_t size) {
     uint64_t offset = 12, frames = 0, frame_bytes = 0;
-    bool have_format = false;
+    uint32_t rate = 0, channels = 0;
+    bool have_format = false, g711 = false, have_sound = false;
+    uint64_t ssnd_at = 0; /* the last SSND chunk's offset in the file */
+    uint32_t ssnd_size = 0;
     for (uint32_t n = 0; n < MAX_CHUNKS && offset + 8 <= file_size; n++) {
         unsigned char head[8], body[22];
         if (fseek(file, (long)offset, SEEK_SET) != 0 || fread(head, 1, 8, file) != 8) break;
         const uint32_t chunk_size = be32(head + 4);
+        const bool past_end = offset + 8 + chunk_size > file_size;
         if (!memcmp(head, "COMM", 4) && chunk_size >= 18) {
             const size_t want = aifc && chunk_size >= 22 ? 22 : 18;
             if (fread(body, 1, want, file) != want) break;
-            const uint32_t channels = (uint32_t)body[0] << 8 | body[1];
-            const sp_result result =
-                sp_check_format(extended_to_rate(body + 8), channels, detail, size);
-            if (result != SP_OK) return result;
             const unsigned char *type = want == 22 ? body + 18 : NULL;
-            if (type != NULL && (!memcmp(type, "ulaw", 4) || !memcmp(type, "ULAW", 4) ||
-                                 !memcmp(type, "alaw", 4) || !memcmp(type, "ALAW", 4))) {
-                *quirks |= SP_QUIRK_AIFF_G711;
-            }
+            channels = (uint32_t)body[0] << 8 | body[1];
+            rate = extended_to_rate(body + 8);
             frames = be32(body + 2);
-            frame_bytes = aiff_frame_bytes(channels, (uint32_t)body[6] << 8 | body[7], type);
+            g711 = is_g711(type);
+            frame_bytes = aiff_frame_bytes(channels, (uint32_t)body[6] << 8 | body[7], g711);
             have_format = true;
         } else if (!memcmp(head, "SSND", 4)) {
-            const sp_result result =
-                audio_fits(have_format, chunk_size, file_size - (offset + 8), detail, size);
-            if (result != SP_OK || !have_format) return result;
-            unsigned char fields[8];
-            if (chunk_size < 8 || fread(fields, 1, 8, file) != 8) {
-                return report(detail, size, SP_ERROR_DECODE,
-                              "the SSND chunk is too short for its offset and block size");
-            }
-            const uint64_t skip = be32(fields);
-            if (skip > chunk_size - 8u) {
-                snprintf(detail, size, "the SSND chunk's offset %llu runs past its %u bytes",
-                         (unsigned long long)skip, chunk_size);
-                return SP_ERROR_DECODE;
-            }
-            const uint64_t held = chunk_size - 8u - skip;
-            if (frame_bytes > 0 && frames > held / frame_bytes) {
-                snprintf(detail, size,
-                         "truncated: the header promises %llu frames, the SSND chunk holds %llu",
-                         (unsigned long long)frames, (unsigned long long)(held / frame_bytes));
-                return SP_ERROR_TRUNCATED;
-            }
-            return SP_OK;
+            have_sound = true;
+            ssnd_at = offset;
+            ssnd_size = chunk_size;
         }
-        if (offset + 8 + chunk_size > file_size) return chunk_past_end(head, chunk_size, detail, size);
+        if (past_end) {
+            /* Before the sound data: the file was cut (or its header is corrupt). After it:
+             * where dr_wav's walk ends too. */
+            if (!have_sound) return chunk_past_end(head, chunk_size, detail, size);
+            break;
+        }
         offset += 8 + (uint64_t)chunk_size + (chunk_size & 1u);
+    }
+    if (!have_format) return SP_OK; /* the decoder names what is missing */
+    sp_result result = sp_check_format(rate, channels, detail, size);
+    if (result != SP_OK) return result;
+    if (g711) *quirks |= SP_QUIRK_AIFF_G711;
+    if (!have_sound) return SP_OK;
+    result = audio_fits(true, ssnd_size, file_size - (ssnd_at + 8), detail, size);
+    if (result != SP_OK) return result;
+    unsigned char fields[8];
+    if (ssnd_size < 8 || fseek(file, (long)(ssnd_at + 8), SEEK_SET) != 0 ||
+        fread(fields, 1, 8, file) != 8) {
+        return report(detail, size, SP_ERROR_DECODE,
+                      "the SSND chunk is too short for its offset and block size");
+    }
+    const uint64_t skip = be32(fields);
+    if (skip > ssnd_size - 8u) {
+        snprintf(detail, size, "the SSND chunk's offset %llu runs past its %u bytes",
+                 (unsigned long long)skip, ssnd_size);
+        return SP_ERROR_DECODE;
+    }
+    const uint64_t held = ssnd_size - 8u - skip;
+    if (frame_bytes > 0 && frames > held / frame_bytes) {
+        snprintf(detail, size,
+                 "truncated: the header promises %llu frames, the SSND chunk holds %llu",
+                 (unsigned long long)frames, (unsigned long long)(held / frame_bytes));
+        return SP_ERROR_TRUNCATED;
+    }
+    /* 0 frames in COMM: dr_wav then counts SSND's size, its 8 bytes of offset and blockSize
+     * included (clamped only by the file's end), so with anything after SSND it would play
+     * the next chunk's header as a frame or two. */
+    if (frames == 0 && file_size > ssnd_at + 8 + ssnd_size) {
+        snprintf(detail, size,
+                 "the COMM chunk counts 0 frames while its SSND chunk holds %llu bytes and "
+                 "chunks follow it",
+                 (unsigned long long)held);
+        return SP_ERROR_DECODE;
     }
     return SP_OK;
 }

@@ -33,11 +33,12 @@ async function writeSeeds(dir: string): Promise<string[]> {
     if (requireTool("lame", "MP3 fuzz seeds") && files.mp3) seeds.push(files.mp3.path);
   }
   if (requireTool("sox", "AIFF and Ogg Vorbis fuzz seeds")) {
-    // AIFF 16-bit, 24-bit mono, AIFF-C float, and Ogg Vorbis stereo and mono, written by sox.
+    // AIFF 16-bit, 24-bit mono, AIFF-C float and ulaw, and Ogg Vorbis stereo and mono (sox).
     const made: Array<[string, string[], string]> = [
       [stereo.wavS16, [], "stereo.aiff"],
       [mono.wavS16, ["-b", "24"], "mono24.aiff"],
       [stereo.wavF32, ["-e", "floating-point"], "stereo_f32.aifc"],
+      [stereo.wavS16, ["-e", "u-law"], "stereo_ulaw.aifc"],
       [stereo.wavS16, [], "stereo.ogg"],
       [mono.wavS16, [], "mono.ogg"],
     ];

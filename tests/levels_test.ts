@@ -209,6 +209,7 @@ Deno.test("levels: the health line says which outputs clipped, and nothing while
     recoveries: 0,
     overruns: 0,
     starved: 0,
+    starvedFiles: [],
     clipped: [0, 0, 0, 0],
     lastError: null,
     nextRetryAt: null,

@@ -672,3 +672,41 @@ Deno.test("streaming: a file cut short on disk while it plays starves, counted, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("streaming: after a file is found cut short, a head asked for later (an armed loop's start, before the cut) is still decoded", async () => {
+  // The reader leaves a cut-short file alone until the next request; it used to leave its
+  // pending heads too, so a loop or jump armed then into audio the file still holds found no
+  // head for that track, and the planned jump waited on its ring.
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
+  try {
+    const song = await writeSong(dir, 8, false);
+    const player = await offlinePlayer({ lookAheadSeconds: 0.25 });
+    try {
+      await player.loadSong(song);
+      const settle = async () => {
+        let stats = player.streamStats;
+        for (let i = 0; i < 200 && stats.headsReady < stats.heads; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          stats = player.streamStats;
+        }
+        return stats;
+      };
+      const loaded = await settle(); // the markers' heads (0, 1 and 4 s), before the cut
+      assert.equal(loaded.headsReady, loaded.heads, JSON.stringify(loaded));
+      const bass = join(dir, "bass.wav");
+      await Deno.truncate(bass, 44 + Math.round(4.6 * RATE) * 2); // mono 16-bit
+      player.play();
+      player.render(Math.round(5.5 * RATE));
+      assert.deepEqual(player.health.starvedFiles, [bass], "the reader found the cut");
+      const before = player.streamStats;
+      player.loop(1.5, 7);
+      const stats = await settle();
+      assert.ok(stats.heads > before.heads, `the loop asked for heads: ${JSON.stringify(stats)}`);
+      assert.equal(stats.headsReady, stats.heads, `every head decoded: ${JSON.stringify(stats)}`);
+    } finally {
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,7 +7,14 @@
  * length, lies in the size fields (WAV and AIFF chunk sizes, AIFF's COMM, FLAC metadata
  * lengths and STREAMINFO, MP3 frame headers, Ogg page headers and segment tables), and random
  * bytes inserted into the header. Most mutated Ogg files get their page checksums fixed, so
- * the damage reaches the Vorbis decoder instead of stopping at the CRC check.
+ * the damage reaches the Vorbis decoder instead of stopping at the CRC check. AIFF files also
+ * get their chunks reordered (COMM after SSND), a second COMM, another compression type
+ * (ulaw, alaw, an unknown one) and a frame count of 0: the header walk and dr_wav must agree.
+ *
+ * Every file that decodes whole is also opened as a stream (sp_file_source_open without a
+ * ring) and read at heads from its start, middle and end: the streaming reader's seeks (the
+ * AIFF seek from frame 0), its G.711 sign fix and its truncation check run under the
+ * sanitizers too.
  *
  * Usage: fuzz_decode <scratch folder> <cases> <seed> <seed file>...
  * Prints one summary line per result code and "fuzz: ok" at the end. */
@@ -114,7 +121,58 @@ static void put32be(unsigned char *p, uint32_t v) {
     p[3] = (unsigned char)v;
 }
 
+/* Where chunk `id` starts in an AIFF, or 0. */
+static size_t aiff_chunk(const bytes *b, const char *id) {
+    size_t at = 12;
+    for (int n = 0; n < 64 && at + 8 <= b->size; n++) {
+        if (!memcmp(b->data + at, id, 4)) return at;
+        const uint32_t size = get32be(b->data + at + 4);
+        at += 8 + (size_t)size + (size & 1u);
+    }
+    return 0;
+}
+
+/* Chunk-level damage a header walk must follow the way dr_wav does: COMM moved to the end,
+ * a copy of COMM with other fields appended, a new compression type, 0 frames. */
+static void shuffle_aiff(bytes *b) {
+    const size_t comm = aiff_chunk(b, "COMM");
+    if (comm == 0) return;
+    const uint32_t size = get32be(b->data + comm + 4);
+    const size_t length = 8 + (size_t)size + (size & 1u);
+    if (comm + length > b->size || length > 4096) return;
+    unsigned char saved[4096];
+    memcpy(saved, b->data + comm, length);
+    switch (below(4)) {
+        case 0: /* COMM after everything (after SSND) */
+            memmove(b->data + comm, b->data + comm + length, b->size - comm - length);
+            memcpy(b->data + b->size - length, saved, length);
+            break;
+        case 1: { /* a second COMM at the end, its frames or bits changed */
+            unsigned char *grown = realloc(b->data, b->size + length + 1);
+            if (grown == NULL) exit(2);
+            b->data = grown;
+            if (length >= 16) saved[8 + 2 + below(6)] = (unsigned char)next_random();
+            memcpy(b->data + b->size, saved, length);
+            b->size += length;
+            break;
+        }
+        case 2: /* AIFF-C's compression type */
+            if (size >= 22 && comm + 30 <= b->size) {
+                static const char *types[] = {"ulaw", "alaw", "ULAW", "NONE", "sowt", "fl32",
+                                              "fl64", "ima4", "QDM2"};
+                memcpy(b->data + comm + 26, types[below(9)], 4);
+            }
+            break;
+        default: /* 0 frames */
+            if (comm + 14 <= b->size) put32be(b->data + comm + 10, 0);
+    }
+}
+
 static void lie_aiff(bytes *b) {
+    if (below(3) == 0) {
+        shuffle_aiff(b);
+        return;
+    }
     size_t offsets[64], count = 0;
     offsets[count++] = 4; /* FORM size */
     size_t at = 12;
@@ -278,6 +336,37 @@ static void mutate(bytes *b) {
 
 static const uint32_t TARGET_RATES[] = {0, 48000, 44100, 22050};
 
+/* Opens the file as a stream without a ring and decodes heads at its start, middle and end:
+ * the reader's seek, read and truncation paths. Any refusal must say why. */
+static void stream_once(const char *path, uint32_t rate) {
+    sp_file_source *source = NULL;
+    char detail[256] = "";
+    const sp_result result =
+        sp_file_source_open(path, rate == 0 ? 48000 : rate, 0, &source, detail, sizeof detail);
+    if (result != SP_OK) {
+        if (source != NULL || detail[0] == '\0') {
+            fprintf(stderr, "fuzz: stream refused (%d) without a detail\n", result);
+            exit(3);
+        }
+        return;
+    }
+    uint64_t info[SP_FILE_INFO_COUNT];
+    if (sp_file_source_info(source, info) != SP_OK) exit(3);
+    const uint64_t frames = info[SP_FILE_INFO_FRAMES];
+    if (frames == 0 || info[SP_FILE_INFO_CHANNELS] == 0 ||
+        info[SP_FILE_INFO_CHANNELS] > SP_MAX_CHANNELS) {
+        exit(3);
+    }
+    const uint64_t starts[] = {0, frames / 2, frames > 300 ? frames - 300 : 0, frames / 3 + 1};
+    for (size_t h = 0; h < sizeof starts / sizeof starts[0]; h++) {
+        const sp_result added = sp_file_source_add_head(source, starts[h], 1000 + 97 * (uint32_t)h);
+        if (added != SP_OK) exit(3);
+    }
+    const sp_result decoded = sp_file_source_decode_heads(source);
+    if (decoded != SP_OK && decoded != SP_ERROR_DECODE) exit(3);
+    sp_file_source_free(source);
+}
+
 /* Runs one file through the whole job API; returns the sp_result of the run and, in *format,
  * the container the header check named (a static string). */
 static sp_result decode_once(const char *path, uint32_t rate, const char **format) {
@@ -358,7 +447,9 @@ int main(int argc, char **argv) {
         write_file(path, &copy);
         free(copy.data);
         const char *format = "";
-        const sp_result result = decode_once(path, TARGET_RATES[below(4)], &format);
+        const uint32_t rate = TARGET_RATES[below(4)];
+        const sp_result result = decode_once(path, rate, &format);
+        if (result == SP_OK) stream_once(path, rate);
         counts[result >= 0 && result < 32 ? result : 31]++;
         /* Per container: how many mutated files reached it, and how many still decoded. */
         int slot = 0;

@@ -6,7 +6,10 @@
  * its reads, play, pause, stop, seek, playing to the end, song swaps (attach a new group,
  * switch, retire the old one), cues, fades, and bursts of commands that fill the command ring
  * while the audio side drains it. Every fourth track streams from a 44.1 kHz WAV file through
- * the engine's reader thread (a ring and a head per track). Built with -fsanitize=realtime it proves the audio path never
+ * the engine's reader thread (a ring and a head per track); the stress phase cuts that file
+ * short on disk while it streams (the reader's truncation path) and writes a new one for the
+ * next song. Gains reach SP_MAX_GAIN, so the output clamp works and its counters are read while
+ * the audio side adds to them. Built with -fsanitize=realtime it proves the audio path never
  * allocates, frees, locks or blocks; with address,undefined and thread it proves the two sides
  * share memory correctly.
  *
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../internal.h"
 
@@ -72,7 +76,7 @@ static void audio_callback(float *out, uint32_t frames) HARNESS_NONBLOCKING {
     sp_process_block(engine, out, frames);
     uint64_t bad = 0;
     for (uint32_t i = 0; i < frames * OUTPUTS; i++) {
-        if (!(fabsf(out[i]) < 1000.0f)) bad++;
+        if (!(fabsf(out[i]) <= 1.0f)) bad++; /* the clamp: full scale, never NaN */
     }
     if (bad) atomic_fetch_add_explicit(&bad_samples, bad, memory_order_relaxed);
 }
@@ -115,13 +119,15 @@ static uint32_t next_random(void) {
 }
 static float random_unit(void) { return (float)(next_random() & 0xffff) / 65535.0f; }
 
-/* A track of `channels` channels and `frames` frames: a quiet tone, different per track. */
+/* A track of `channels` channels and `frames` frames: a quiet tone, different per track; every
+ * eighth one near full scale, so that gains above 1 drive the output clamp. */
 static sp_pcm *make_pcm(uint32_t channels, uint64_t frames, uint32_t seed) {
     float *planar = malloc(sizeof(float) * channels * frames);
     EXPECT(planar != NULL);
+    const float level = seed % 8 == 0 ? 0.9f : 0.01f;
     for (uint32_t c = 0; c < channels; c++) {
         for (uint64_t i = 0; i < frames; i++) {
-            planar[c * frames + i] = 0.01f * sinf((float)i * 0.01f * (float)(seed % 17 + c + 1));
+            planar[c * frames + i] = level * sinf((float)i * 0.01f * (float)(seed % 17 + c + 1));
         }
     }
     sp_pcm *pcm;
@@ -171,6 +177,20 @@ typedef struct song {
     uint32_t channels[SONG_A_TRACKS];
 } song;
 
+/* A full table whose retired slots the reader has not freed yet: a device's engine waits for
+ * them inside sp_track_attach, this one has no device (engine->output is NULL), so the
+ * harness waits, a block at a time, when two song swaps come close together. */
+static sp_result attach_waiting(sp_pcm *pcm, sp_file_source *file, uint32_t group,
+                                uint32_t *slot) {
+    sp_result r = SP_ERROR_CAPACITY;
+    for (int tries = 0; tries < 4000 && r == SP_ERROR_CAPACITY; tries++) {
+        r = pcm != NULL ? sp_track_attach(engine, pcm, group, slot)
+                        : sp_track_attach_file(engine, file, group, slot);
+        if (r == SP_ERROR_CAPACITY) wait_blocks(1);
+    }
+    return r;
+}
+
 static void load_song(song *s, uint32_t group, uint32_t count, uint64_t frames) {
     s->group = group;
     s->count = count;
@@ -180,12 +200,12 @@ static void load_song(song *s, uint32_t group, uint32_t count, uint64_t frames) 
             sp_file_source *source;
             CHECK(sp_file_source_open(stream_path, RATE, 2048, &source, NULL, 0));
             CHECK(sp_file_source_add_head(source, 0, 4096));
-            CHECK(sp_track_attach_file(engine, source, group, &s->slots[t]));
+            CHECK(attach_waiting(NULL, source, group, &s->slots[t]));
             channels = 2;
         } else {
             /* Different lengths, so "the longest track" matters. */
             sp_pcm *pcm = make_pcm(channels, frames - (uint64_t)(t % 5) * 1000u, t + group * 100u);
-            CHECK(sp_track_attach(engine, pcm, group, &s->slots[t]));
+            CHECK(attach_waiting(pcm, NULL, group, &s->slots[t]));
         }
         s->channels[t] = channels;
         random_route(s->slots[t], channels);
@@ -207,6 +227,8 @@ static void retire_song(song *s) {
     s->count = 0;
 }
 
+static uint64_t total_clipped[OUTPUTS];
+
 static void read_stats(void) {
     static uint32_t durations[SP_MONITOR_SLOTS], intervals[SP_MONITOR_SLOTS];
     static float peaks[CAPACITY];
@@ -217,6 +239,10 @@ static void read_stats(void) {
     CHECK(sp_meters_read(engine, peaks, CAPACITY));
     uint64_t status[SP_STATUS_COUNT];
     CHECK(sp_engine_status(engine, status));
+    uint64_t clipped[OUTPUTS + 1];
+    CHECK(sp_output_clipped_read(engine, clipped, OUTPUTS + 1));
+    EXPECT(clipped[OUTPUTS] == 0);
+    for (uint32_t o = 0; o < OUTPUTS; o++) total_clipped[o] = clipped[o];
 }
 
 /* One snapshot: the duration published with a group is that group's. Every song of the stress
@@ -235,11 +261,11 @@ static void change_one_parameter(const song *s) {
     const uint32_t t = next_random() % s->count;
     const uint32_t slot = s->slots[t];
     switch (next_random() % 6) {
-    case 0: CHECK(sp_track_set_gain(engine, slot, random_unit())); break;
+    case 0: CHECK(sp_track_set_gain(engine, slot, random_unit() * SP_MAX_GAIN)); break;
     case 1: CHECK(sp_track_set_mute(engine, slot, (int32_t)(next_random() & 1))); break;
     case 2: CHECK(sp_track_set_solo(engine, slot, (int32_t)(next_random() % 8 == 0))); break;
     case 3: random_route(slot, s->channels[t]); break;
-    case 4: CHECK(sp_engine_set_master_gain(engine, random_unit())); break;
+    case 4: CHECK(sp_engine_set_master_gain(engine, random_unit() * SP_MAX_GAIN)); break;
     default: CHECK(sp_meters_set_enabled(engine, (int32_t)(next_random() & 1))); break;
     }
 }
@@ -322,7 +348,8 @@ static double now_seconds(void) {
 /* As fast as it can: parameters, stats, transport and song swaps, while the audio renders. */
 static void stress(song *a, song *b, double seconds) {
     const double end = now_seconds() + seconds;
-    uint32_t round = 0, swaps = 0, bursts = 0;
+    uint32_t round = 0, swaps = 0, bursts = 0, cuts = 0;
+    bool cut = false;
     song *playing = a, *spare = b;
     CHECK(sp_monitor_set_enabled(engine, 1));
     CHECK(sp_transport_play(engine));
@@ -331,7 +358,7 @@ static void stress(song *a, song *b, double seconds) {
         for (int i = 0; i < 200; i++) change_one_parameter(playing);
         read_stats();
         check_snapshot(playing);
-        switch (next_random() % 16) {
+        switch (next_random() % 17) {
         case 0: CHECK(sp_transport_seek(engine, next_random() % RATE)); break;
         case 1: CHECK(sp_transport_pause(engine)); break;
         case 2: CHECK(sp_transport_stop(engine)); break;
@@ -339,6 +366,11 @@ static void stress(song *a, song *b, double seconds) {
         case 4: CHECK(sp_monitor_reset(engine)); break;
         case 5: { /* song swap */
             const uint32_t group = playing->group + 1;
+            if (cut) { /* a whole file for the next song; the cut one stays open till retired */
+                remove(stream_path);
+                write_stream_file();
+                cut = false;
+            }
             load_song(spare, group, 8 + next_random() % 24, RATE / 4);
             CHECK(sp_transport_switch(engine, group, 0));
             retire_song(playing); /* releases as soon as the audio side is past the old song */
@@ -374,12 +406,19 @@ static void stress(song *a, song *b, double seconds) {
             bursts++;
             break;
         }
+        case 11: /* the streamed file cut short on disk while it plays */
+            if (!cut && truncate(stream_path, 44 + 4 * 3000) == 0) {
+                cut = true;
+                cuts++;
+            }
+            break;
         default: CHECK(sp_transport_play(engine)); break;
         }
     }
     retire_song(playing);
-    printf("harness: stress %u rounds, %u song swaps, %u command bursts, %llu blocks\n", round,
-           swaps, bursts, (unsigned long long)status_of(SP_STATUS_BLOCKS));
+    printf("harness: stress %u rounds, %u song swaps, %u command bursts, %u files cut, %llu "
+           "blocks\n",
+           round, swaps, bursts, cuts, (unsigned long long)status_of(SP_STATUS_BLOCKS));
 }
 
 int main(int argc, char **argv) {
@@ -414,6 +453,11 @@ int main(int argc, char **argv) {
         return 4;
     }
     printf("harness: %llu blocks rendered\n", (unsigned long long)status_of(SP_STATUS_BLOCKS));
+    read_stats();
+    uint64_t clipped = 0;
+    for (uint32_t o = 0; o < OUTPUTS; o++) clipped += total_clipped[o];
+    printf("harness: %llu samples clamped\n", (unsigned long long)clipped);
+    if (stress_seconds > 0) EXPECT(clipped > 0); /* gains up to +12 dB at every stage */
     engine->offline = true;
     CHECK(sp_engine_destroy(engine));
     remove(stream_path);
