@@ -203,7 +203,6 @@ Deno.test("levels: a song.json above +12 dB is MANIFEST naming the key path; the
 
 Deno.test("levels: the health line says which outputs clipped, and nothing while none has", () => {
   const health: PlayerHealth = {
-    starvedFiles: [],
     status: "ok",
     losses: 0,
     recoveries: 0,
