@@ -432,3 +432,48 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "remote limits: pipelined requests that are never read close their connection",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Timeouts far away: only the pipelining bounds can close these connections.
+    const slow = { headerTimeoutMs: 120_000, idleTimeoutMs: 120_000, bodyTimeoutMs: 120_000 };
+    await withRemote(slow, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      // A browser's keep-alive: many requests one after another on one connection, each read.
+      const [kept] = await holdConnections(web.port, "127.0.0.1", 1);
+      let text = "";
+      kept.socket.on("data", (chunk) => text += chunk.toString());
+      for (let i = 1; i <= 3 * DEFAULT_HTTP_LIMITS.maxPipelined; i++) {
+        kept.socket.write(`GET /login.css HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+        await waitFor(`answer ${i}`, () => text.split("HTTP/1.1 200").length - 1 === i);
+      }
+      assert.equal(kept.closed, false, "a connection that reads its answers stays open");
+      release([kept]);
+      // Requests written 4,000 at a time, answers never read: each answer (the PIN page,
+      // ~1.5 KB) would wait in the server's memory, 40× what the client sent.
+      const rssBefore = rssMiB();
+      const flood: HeldSocket[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [held] = await holdConnections(web.port, `127.0.6.${i + 1}`, 1);
+        held.socket.removeAllListeners("data");
+        held.socket.pause();
+        held.socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`.repeat(4000));
+        flood.push(held);
+      }
+      // (A paused client does not see the close: the server's counts tell.)
+      await waitFor("the unread connections closed", () => web.httpCounts.open === 0);
+      console.log(
+        `pipelining: 12,000 unread requests, server counts ${JSON.stringify(web.httpCounts)}, ` +
+          `RSS ${rssBefore} → ${rssMiB()} MiB`,
+      );
+      assert.equal(web.httpCounts.unread, 3, JSON.stringify(web.httpCounts));
+      release(flood);
+      const reply = await fetch(`${base}/login.css`);
+      assert.equal(reply.status, 200);
+      await reply.body?.cancel();
+    });
+  },
+});

@@ -25,6 +25,12 @@ export interface HttpLimits {
   bodyTimeoutMs: number;
   /** Bytes a request's headers may have (more: 431, then closed). */
   maxHeaderBytes: number;
+  /** Requests one connection may have waiting for their answers to be sent (HTTP/1.1
+   * pipelining); one more closes it. */
+  maxPipelined: number;
+  /** Bytes of answers waiting to go to one connection that does not read them; a request
+   * beyond closes it. */
+  maxUnsentBytes: number;
 }
 
 /** The remote's limits. */
@@ -35,6 +41,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   idleTimeoutMs: 5_000,
   bodyTimeoutMs: 10_000,
   maxHeaderBytes: 16 * 1024,
+  maxPipelined: 16,
+  maxUnsentBytes: 256 * 1024,
 };
 
 /** What the limits did, for the screen and the tests. */
@@ -45,6 +53,8 @@ export interface ConnectionCounts {
   refused: number;
   /** Connections closed because their headers came too slowly or they idled too long. */
   timedOut: number;
+  /** Connections closed because they sent requests faster than they read the answers. */
+  unread: number;
 }
 
 /**
@@ -53,7 +63,8 @@ export interface ConnectionCounts {
  * on connect and after each response, and stops when a request (or an upgrade) has its headers.
  */
 export function limitConnections(server: Server, limits: HttpLimits): ConnectionCounts {
-  const counts: ConnectionCounts = { open: 0, refused: 0, timedOut: 0 };
+  const counts: ConnectionCounts = { open: 0, refused: 0, timedOut: 0, unread: 0 };
+  const waiting = new WeakMap<Socket, number>(); // requests whose answers are not all sent
   const perAddress = new Map<string, number>();
   const timers = new WeakMap<Socket, ReturnType<typeof setTimeout>>();
   const stopTimer = (socket: Socket) => {
@@ -96,6 +107,17 @@ export function limitConnections(server: Server, limits: HttpLimits): Connection
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
+    if (socket.destroyed) return; // a request parsed before its connection was closed
+    // Pipelined requests from a client that never reads: every answer would wait in memory
+    // (30 such connections grew the process by 700 MB). Past the bounds it is closed.
+    const queued = (waiting.get(socket) ?? 0) + 1;
+    if (queued > limits.maxPipelined || socket.writableLength > limits.maxUnsentBytes) {
+      counts.unread++;
+      socket.destroy();
+      return;
+    }
+    waiting.set(socket, queued);
+    response.once("close", () => waiting.set(socket, (waiting.get(socket) ?? 1) - 1));
     stopTimer(socket);
     // The body must come in time too; then the next request's headers, within the idle time.
     startTimer(socket, limits.bodyTimeoutMs);
