@@ -477,3 +477,40 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "remote limits: with every connection held by idle strangers, a logged-in page still acts",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Header timeout far away: only making room can let the page in.
+    await withRemote({ headerTimeoutMs: 120_000 }, async (web, _player, base) => {
+      const { cookie } = await loginFrom(web.port, PIN);
+      const page = await openSocket(web.port, cookie!);
+      // 9 addresses × 30 idle connections (no request sent): more than the 256 in all.
+      const flood: HeldSocket[] = [];
+      for (let i = 0; i < 9; i++) {
+        flood.push(...await holdConnections(web.port, `127.0.7.${i + 1}`, 30));
+      }
+      await waitFor("the limit full", () => web.httpCounts.open >= 256);
+      // The page's own requests (a new connection each) get through: the oldest idle
+      // connection makes room, never the open WebSocket.
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 }); // a new connection each
+      try {
+        for (let i = 0; i < 5; i++) {
+          const reply = await fetch(`${base}/session`, { headers: { cookie: cookie! }, client });
+          assert.equal(reply.status, 204);
+          await reply.body?.cancel();
+        }
+      } finally {
+        client.close();
+      }
+      assert.ok(web.httpCounts.open <= DEFAULT_HTTP_LIMITS.maxConnections);
+      assert.ok(web.httpCounts.evicted >= 5, JSON.stringify(web.httpCounts));
+      assert.equal(page.socket.readyState, WebSocket.OPEN);
+      console.log(`idle flood of ${flood.length}: counts ${JSON.stringify(web.httpCounts)}`);
+      release(flood);
+      page.socket.close();
+    });
+  },
+});

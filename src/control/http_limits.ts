@@ -55,16 +55,25 @@ export interface ConnectionCounts {
   timedOut: number;
   /** Connections closed because they sent requests faster than they read the answers. */
   unread: number;
+  /** Idle connections (no request under way) closed to make room for a new one. */
+  evicted: number;
 }
 
 /**
  * Applies `limits` to `server` (before it listens): every connection is counted, closed at once
- * when a limit is full, and closed when a header or idle timer runs out. The header timer starts
+ * when its address's limit is full, and closed when a header or idle timer runs out. When all
+ * connections are taken, a new one closes the oldest with no request under way (no headers yet,
+ * or kept alive between requests); with none such, it is closed itself. The header timer starts
  * on connect and after each response, and stops when a request (or an upgrade) has its headers.
  */
 export function limitConnections(server: Server, limits: HttpLimits): ConnectionCounts {
-  const counts: ConnectionCounts = { open: 0, refused: 0, timedOut: 0, unread: 0 };
+  const counts: ConnectionCounts = { open: 0, refused: 0, timedOut: 0, unread: 0, evicted: 0 };
   const waiting = new WeakMap<Socket, number>(); // requests whose answers are not all sent
+  // Connections with no request under way (no headers yet, or kept alive), oldest first: when
+  // all connections are taken, the oldest of these makes room. Otherwise strangers holding
+  // idle connections from a few addresses shut out a logged-in page's next request.
+  const idle = new Set<Socket>();
+  const released = new WeakMap<Socket, () => void>(); // uncounts a connection, once
   const perAddress = new Map<string, number>();
   const timers = new WeakMap<Socket, ReturnType<typeof setTimeout>>();
   const stopTimer = (socket: Socket) => {
@@ -89,21 +98,39 @@ export function limitConnections(server: Server, limits: HttpLimits): Connection
     socket.on("error", () => {}); // a reset by the peer is no failure of ours
     const key = addressKey(socket.remoteAddress ?? "");
     const fromKey = perAddress.get(key) ?? 0;
-    if (counts.open >= limits.maxConnections || fromKey >= limits.maxPerAddress) {
+    if (fromKey >= limits.maxPerAddress) {
       counts.refused++;
       socket.destroy();
       return;
     }
+    if (counts.open >= limits.maxConnections) {
+      const oldest = idle.values().next();
+      if (oldest.done) {
+        counts.refused++;
+        socket.destroy();
+        return;
+      }
+      counts.evicted++;
+      released.get(oldest.value)?.();
+      oldest.value.destroy();
+    }
     counts.open++;
-    perAddress.set(key, fromKey + 1);
+    perAddress.set(key, (perAddress.get(key) ?? 0) + 1);
     startTimer(socket, limits.headerTimeoutMs);
-    socket.once("close", () => {
+    idle.add(socket);
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      idle.delete(socket);
       stopTimer(socket);
       counts.open--;
       const left = (perAddress.get(key) ?? 1) - 1;
       if (left > 0) perAddress.set(key, left);
       else perAddress.delete(key);
-    });
+    };
+    released.set(socket, release);
+    socket.once("close", release);
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
@@ -117,7 +144,13 @@ export function limitConnections(server: Server, limits: HttpLimits): Connection
       return;
     }
     waiting.set(socket, queued);
-    response.once("close", () => waiting.set(socket, (waiting.get(socket) ?? 1) - 1));
+    idle.delete(socket);
+    response.once("close", () => {
+      const left = (waiting.get(socket) ?? 1) - 1;
+      waiting.set(socket, left);
+      // Answered, and nothing more under way: it may make room again (as the newest).
+      if (left === 0 && !socket.destroyed) idle.add(socket);
+    });
     stopTimer(socket);
     // The body must come in time too; then the next request's headers, within the idle time.
     startTimer(socket, limits.bodyTimeoutMs);
@@ -128,6 +161,9 @@ export function limitConnections(server: Server, limits: HttpLimits): Connection
       if (!socket.destroyed) startTimer(socket, limits.idleTimeoutMs);
     });
   });
-  server.on("upgrade", (request: IncomingMessage) => stopTimer(request.socket));
+  server.on("upgrade", (request: IncomingMessage) => {
+    stopTimer(request.socket);
+    idle.delete(request.socket); // a WebSocket (or a refused upgrade, closed soon) is not idle
+  });
   return counts;
 }
