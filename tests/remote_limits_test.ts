@@ -514,3 +514,47 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "remote limits: with every connection held by slow PIN forms, a logged-in page still acts",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Body timeout far away: only making room can let the page in.
+    await withRemote({ bodyTimeoutMs: 120_000 }, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      const { cookie } = await loginFrom(web.port, PIN);
+      // 9 addresses × 30 PIN forms whose bodies never come (1 byte of 200): requests under way.
+      const form = `POST /login HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\np`;
+      const flood: HeldSocket[] = [];
+      for (let i = 0; i < 9; i++) {
+        flood.push(...await holdConnections(web.port, `127.0.8.${i + 1}`, 30, form));
+      }
+      await waitFor("the limit full", () => web.httpCounts.open >= 256);
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 }); // a new connection each
+      try {
+        for (let i = 0; i < 5; i++) {
+          const reply = await fetch(`${base}/session`, { headers: { cookie: cookie! }, client });
+          assert.equal(reply.status, 204);
+          await reply.body?.cancel();
+        }
+      } finally {
+        client.close();
+      }
+      assert.ok(web.httpCounts.open <= DEFAULT_HTTP_LIMITS.maxConnections);
+      assert.ok(web.httpCounts.evicted >= 5, JSON.stringify(web.httpCounts));
+      console.log(`slow-form flood of ${flood.length}: counts ${JSON.stringify(web.httpCounts)}`);
+      release(flood);
+      // The server still answers a PIN form in full.
+      const reply = await fetch(`${base}/login`, {
+        method: "POST",
+        headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+        body: `pin=${PIN}`,
+        redirect: "manual",
+      });
+      assert.equal(reply.status, 303);
+      await reply.body?.cancel();
+    });
+  },
+});

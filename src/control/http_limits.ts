@@ -63,10 +63,15 @@ export interface ConnectionCounts {
  * Applies `limits` to `server` (before it listens): every connection is counted, closed at once
  * when its address's limit is full, and closed when a header or idle timer runs out. When all
  * connections are taken, a new one closes the oldest with no request under way (no headers yet,
- * or kept alive between requests); with none such, it is closed itself. The header timer starts
+ * or kept alive between requests) or with only a `stranger`'s request (one without a session);
+ * with none such, it is closed itself. The header timer starts
  * on connect and after each response, and stops when a request (or an upgrade) has its headers.
  */
-export function limitConnections(server: Server, limits: HttpLimits): ConnectionCounts {
+export function limitConnections(
+  server: Server,
+  limits: HttpLimits,
+  stranger: (request: IncomingMessage) => boolean = () => false,
+): ConnectionCounts {
   const counts: ConnectionCounts = { open: 0, refused: 0, timedOut: 0, unread: 0, evicted: 0 };
   const waiting = new WeakMap<Socket, number>(); // requests whose answers are not all sent
   // Connections with no request under way (no headers yet, or kept alive), oldest first: when
@@ -144,7 +149,9 @@ export function limitConnections(server: Server, limits: HttpLimits): Connection
       return;
     }
     waiting.set(socket, queued);
-    idle.delete(socket);
+    // A stranger's request (no session) may still make room while it is read and answered:
+    // else slow bodies from a few addresses would hold every connection instead.
+    if (!stranger(request)) idle.delete(socket);
     response.once("close", () => {
       const left = (waiting.get(socket) ?? 1) - 1;
       waiting.set(socket, left);

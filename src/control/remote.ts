@@ -311,7 +311,11 @@ class WebRemote implements RemoteServer {
 
   async listen(port: number): Promise<void> {
     const server = this.#server;
-    this.#counts = limitConnections(server, this.#limits);
+    this.#counts = limitConnections(
+      server,
+      this.#limits,
+      (request) => !this.#gate.hasSession(headersOf(request)),
+    );
     // Nothing a client sends may end the process: every handler catches, and a request the
     // parser refuses is answered and closed.
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
