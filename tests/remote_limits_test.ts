@@ -6,6 +6,7 @@
  * a PIN in a link from another site counts for nothing.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import type { Player } from "../mod.ts";
 import { serveRemote } from "../mod.ts";
 import { addressKey } from "../src/control/address_key.ts";
@@ -555,6 +556,53 @@ Deno.test({
       });
       assert.equal(reply.status, 303);
       await reply.body?.cancel();
+    });
+  },
+});
+
+Deno.test({
+  name: "remote limits: refused WebSocket upgrades holding every connection let a page act",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withRemote({}, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      const { cookie } = await loginFrom(web.port, PIN);
+      // 9 addresses × 30 upgrades without a session: each is refused (401) and closed a second
+      // later, time enough to fill the 256 connections again and again.
+      const upgrade = `GET /ws HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+      // Each keeps its side open after the refusal (allowHalfOpen), so only the server's close,
+      // a second later, frees the connection.
+      const flood: net.Socket[] = [];
+      let refused = 0;
+      for (let i = 0; i < 9 * 30; i++) {
+        const socket = net.connect({
+          port: web.port,
+          host: "127.0.0.1",
+          localAddress: `127.0.9.${(i % 9) + 1}`,
+          allowHalfOpen: true,
+        });
+        socket.on("error", () => {});
+        socket.once("data", () => refused++);
+        socket.write(upgrade);
+        flood.push(socket);
+      }
+      await waitFor("the limit full of refused upgrades", () => refused >= 250);
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 }); // a new connection each
+      try {
+        for (let i = 0; i < 5; i++) {
+          const reply = await fetch(`${base}/session`, { headers: { cookie: cookie! }, client });
+          assert.equal(reply.status, 204);
+          await reply.body?.cancel();
+        }
+      } finally {
+        client.close();
+      }
+      assert.ok(web.httpCounts.open <= DEFAULT_HTTP_LIMITS.maxConnections);
+      console.log(`upgrade flood of ${flood.length}: counts ${JSON.stringify(web.httpCounts)}`);
+      for (const socket of flood) socket.destroy();
     });
   },
 });

@@ -170,7 +170,9 @@ export function limitConnections(
   });
   server.on("upgrade", (request: IncomingMessage) => {
     stopTimer(request.socket);
-    idle.delete(request.socket); // a WebSocket (or a refused upgrade, closed soon) is not idle
+    // A WebSocket is not idle; a stranger's upgrade (refused, closed within a second) may
+    // still make room, or upgrades sent again and again could hold every connection.
+    if (!stranger(request)) idle.delete(request.socket);
   });
   return counts;
 }
