@@ -64,14 +64,23 @@ export interface ConnectionCounts {
  * when its address's limit is full, and closed when a header or idle timer runs out. When all
  * connections are taken, a new one closes the oldest with no request under way (no headers yet,
  * or kept alive between requests) or with only a `stranger`'s request (one without a session);
- * with none such, it is closed itself. The header timer starts
- * on connect and after each response, and stops when a request (or an upgrade) has its headers.
+ * with none such, it is closed itself. The header timer starts on connect and after each
+ * response, and stops when a request (or an upgrade) has its headers. A connection with more
+ * than `maxPipelined` requests waiting for their answers, or `maxUnsentBytes` of answers it has
+ * not read, is closed.
  */
 export function limitConnections(
   server: Server,
   limits: HttpLimits,
   stranger: (request: IncomingMessage) => boolean = () => false,
 ): ConnectionCounts {
+  const isStranger = (request: IncomingMessage) => {
+    try {
+      return stranger(request);
+    } catch {
+      return true; // a listener that throws would escape into the server's loop
+    }
+  };
   const counts: ConnectionCounts = { open: 0, refused: 0, timedOut: 0, unread: 0, evicted: 0 };
   const waiting = new WeakMap<Socket, number>(); // requests whose answers are not all sent
   // Connections with no request under way (no headers yet, or kept alive), oldest first: when
@@ -151,11 +160,11 @@ export function limitConnections(
     waiting.set(socket, queued);
     // A stranger's request (no session) may still make room while it is read and answered:
     // else slow bodies from a few addresses would hold every connection instead.
-    if (!stranger(request)) idle.delete(socket);
+    if (!isStranger(request)) idle.delete(socket);
     response.once("close", () => {
       const left = (waiting.get(socket) ?? 1) - 1;
       waiting.set(socket, left);
-      // Answered, and nothing more under way: it may make room again (as the newest).
+      // Answered, and nothing more under way: it may make room again.
       if (left === 0 && !socket.destroyed) idle.add(socket);
     });
     stopTimer(socket);
@@ -172,7 +181,7 @@ export function limitConnections(
     stopTimer(request.socket);
     // A WebSocket is not idle; a stranger's upgrade (refused, closed within a second) may
     // still make room, or upgrades sent again and again could hold every connection.
-    if (!stranger(request)) idle.delete(request.socket);
+    if (!isStranger(request)) idle.delete(request.socket);
   });
   return counts;
 }
