@@ -6,6 +6,7 @@
  * a PIN in a link from another site counts for nothing.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import type { Player } from "../mod.ts";
 import { serveRemote } from "../mod.ts";
 import { addressKey } from "../src/control/address_key.ts";
@@ -429,6 +430,179 @@ Deno.test({
       const reload = await fetch(`${base}/`, { headers: { cookie: cookie! } });
       assert.equal(reload.status, 200);
       await reload.body?.cancel();
+    });
+  },
+});
+
+Deno.test({
+  name: "remote limits: pipelined requests that are never read close their connection",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Timeouts far away: only the pipelining bounds can close these connections.
+    const slow = { headerTimeoutMs: 120_000, idleTimeoutMs: 120_000, bodyTimeoutMs: 120_000 };
+    await withRemote(slow, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      // A browser's keep-alive: many requests one after another on one connection, each read.
+      const [kept] = await holdConnections(web.port, "127.0.0.1", 1);
+      let text = "";
+      kept.socket.on("data", (chunk) => text += chunk.toString());
+      for (let i = 1; i <= 3 * DEFAULT_HTTP_LIMITS.maxPipelined; i++) {
+        kept.socket.write(`GET /login.css HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+        await waitFor(`answer ${i}`, () => text.split("HTTP/1.1 200").length - 1 === i);
+      }
+      assert.equal(kept.closed, false, "a connection that reads its answers stays open");
+      release([kept]);
+      // Requests written 4,000 at a time, answers never read: each answer (the PIN page,
+      // ~1.5 KB) would wait in the server's memory, 40× what the client sent.
+      const rssBefore = rssMiB();
+      const flood: HeldSocket[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [held] = await holdConnections(web.port, `127.0.6.${i + 1}`, 1);
+        held.socket.removeAllListeners("data");
+        held.socket.pause();
+        held.socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`.repeat(4000));
+        flood.push(held);
+      }
+      // (A paused client does not see the close: the server's counts tell.)
+      await waitFor("the unread connections closed", () => web.httpCounts.open === 0);
+      console.log(
+        `pipelining: 12,000 unread requests, server counts ${JSON.stringify(web.httpCounts)}, ` +
+          `RSS ${rssBefore} → ${rssMiB()} MiB`,
+      );
+      assert.equal(web.httpCounts.unread, 3, JSON.stringify(web.httpCounts));
+      release(flood);
+      const reply = await fetch(`${base}/login.css`);
+      assert.equal(reply.status, 200);
+      await reply.body?.cancel();
+    });
+  },
+});
+
+Deno.test({
+  name: "remote limits: with every connection held by idle strangers, a logged-in page still acts",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Header timeout far away: only making room can let the page in.
+    await withRemote({ headerTimeoutMs: 120_000 }, async (web, _player, base) => {
+      const { cookie } = await loginFrom(web.port, PIN);
+      const page = await openSocket(web.port, cookie!);
+      // 9 addresses × 30 idle connections (no request sent): more than the 256 in all.
+      const flood: HeldSocket[] = [];
+      for (let i = 0; i < 9; i++) {
+        flood.push(...await holdConnections(web.port, `127.0.7.${i + 1}`, 30));
+      }
+      await waitFor("the limit full", () => web.httpCounts.open >= 256);
+      // The page's own requests (a new connection each) get through: the oldest idle
+      // connection makes room, never the open WebSocket.
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 }); // a new connection each
+      try {
+        for (let i = 0; i < 5; i++) {
+          const reply = await fetch(`${base}/session`, { headers: { cookie: cookie! }, client });
+          assert.equal(reply.status, 204);
+          await reply.body?.cancel();
+        }
+      } finally {
+        client.close();
+      }
+      assert.ok(web.httpCounts.open <= DEFAULT_HTTP_LIMITS.maxConnections);
+      assert.ok(web.httpCounts.evicted >= 5, JSON.stringify(web.httpCounts));
+      assert.equal(page.socket.readyState, WebSocket.OPEN);
+      console.log(`idle flood of ${flood.length}: counts ${JSON.stringify(web.httpCounts)}`);
+      release(flood);
+      page.socket.close();
+    });
+  },
+});
+
+Deno.test({
+  name: "remote limits: with every connection held by slow PIN forms, a logged-in page still acts",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Body timeout far away: only making room can let the page in.
+    await withRemote({ bodyTimeoutMs: 120_000 }, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      const { cookie } = await loginFrom(web.port, PIN);
+      // 9 addresses × 30 PIN forms whose bodies never come (1 byte of 200): requests under way.
+      const form = `POST /login HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\np`;
+      const flood: HeldSocket[] = [];
+      for (let i = 0; i < 9; i++) {
+        flood.push(...await holdConnections(web.port, `127.0.8.${i + 1}`, 30, form));
+      }
+      await waitFor("the limit full", () => web.httpCounts.open >= 256);
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 }); // a new connection each
+      try {
+        for (let i = 0; i < 5; i++) {
+          const reply = await fetch(`${base}/session`, { headers: { cookie: cookie! }, client });
+          assert.equal(reply.status, 204);
+          await reply.body?.cancel();
+        }
+      } finally {
+        client.close();
+      }
+      assert.ok(web.httpCounts.open <= DEFAULT_HTTP_LIMITS.maxConnections);
+      assert.ok(web.httpCounts.evicted >= 5, JSON.stringify(web.httpCounts));
+      console.log(`slow-form flood of ${flood.length}: counts ${JSON.stringify(web.httpCounts)}`);
+      release(flood);
+      // The server still answers a PIN form in full.
+      const reply = await fetch(`${base}/login`, {
+        method: "POST",
+        headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+        body: `pin=${PIN}`,
+        redirect: "manual",
+      });
+      assert.equal(reply.status, 303);
+      await reply.body?.cancel();
+    });
+  },
+});
+
+Deno.test({
+  name: "remote limits: refused WebSocket upgrades holding every connection let a page act",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withRemote({}, async (web, _player, base) => {
+      const host = `127.0.0.1:${web.port}`;
+      const { cookie } = await loginFrom(web.port, PIN);
+      // 9 addresses × 30 upgrades without a session: each is refused (401) and closed a second
+      // later, time enough to fill the 256 connections again and again.
+      const upgrade = `GET /ws HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+      // Each keeps its side open after the refusal (allowHalfOpen), so only the server's close,
+      // a second later, frees the connection.
+      const flood: net.Socket[] = [];
+      let refused = 0;
+      for (let i = 0; i < 9 * 30; i++) {
+        const socket = net.connect({
+          port: web.port,
+          host: "127.0.0.1",
+          localAddress: `127.0.9.${(i % 9) + 1}`,
+          allowHalfOpen: true,
+        });
+        socket.on("error", () => {});
+        socket.once("data", () => refused++);
+        socket.write(upgrade);
+        flood.push(socket);
+      }
+      await waitFor("the limit full of refused upgrades", () => refused >= 250);
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 }); // a new connection each
+      try {
+        for (let i = 0; i < 5; i++) {
+          const reply = await fetch(`${base}/session`, { headers: { cookie: cookie! }, client });
+          assert.equal(reply.status, 204);
+          await reply.body?.cancel();
+        }
+      } finally {
+        client.close();
+      }
+      assert.ok(web.httpCounts.open <= DEFAULT_HTTP_LIMITS.maxConnections);
+      console.log(`upgrade flood of ${flood.length}: counts ${JSON.stringify(web.httpCounts)}`);
+      for (const socket of flood) socket.destroy();
     });
   },
 });

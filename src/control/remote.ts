@@ -20,7 +20,8 @@
  *
  * Every request and WebSocket upgrade must name this machine in its Host (DNS rebinding), and
  * the server bounds what a stranger can hold: connections (256, 32 per address), header and
- * idle time, body size, PIN checks (100 a minute from all addresses together), sessions (64).
+ * idle time, pipelined requests left unread (16, 256 KB of answers), body size, PIN checks (100
+ * a minute from all addresses together), sessions (64).
  *
  * The server holds five files read once at start and the command layer: no route reads or
  * writes any other file.
@@ -283,10 +284,15 @@ class WebRemote implements RemoteServer {
 
   async listen(port: number): Promise<void> {
     const server = this.#server;
-    this.#counts = limitConnections(server, this.#limits);
+    this.#counts = limitConnections(
+      server,
+      this.#limits,
+      (request) => !this.#gate.hasSession(headersOf(request)),
+    );
     // Nothing a client sends may end the process: every handler catches, and a request the
     // parser refuses is answered and closed.
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      if (request.socket.destroyed) return; // closed by a limit: nothing is answered
       this.#serve(request, response).catch((error) => {
         console.error(`stemplay: web remote: ${error}`);
         try {
