@@ -62,6 +62,8 @@ ${FORMATS}
 
   --play                 start playing at once (default on the screen: open stopped)
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
+  --resume               go back to where the last run of this setlist (or song) left:
+                         its song, position, mutes and gains, stopped (with --play: playing)
 ${AUDIO}
 
 Remote control (on every network interface; see docs/remote.md):

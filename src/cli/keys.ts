@@ -151,6 +151,8 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     case "g":
       show.startSongPick();
       return "continue";
+    case "R":
+      return resume(session);
     case "up":
       session.moveSelection(-1);
       return "continue";
@@ -179,6 +181,13 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
   const action = keyAction(session, key);
   if (action) return run(session, action);
   if (/^[1-9]$/.test(key)) session.select(Number(key));
+  return "continue";
+}
+
+/** R: back to where the last run left, when the screen offers it. */
+async function resume(session: PlaySession): Promise<KeyOutcome> {
+  if (!session.resumeOffer) session.message = "nothing to resume (R works before the show moves)";
+  else session.message = await session.resumeOffer();
   return "continue";
 }
 

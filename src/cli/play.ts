@@ -26,6 +26,14 @@ import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
 import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
 import { runScreen } from "./tui.ts";
+import {
+  applyPlace,
+  describePlace,
+  journalBeside,
+  readResume,
+  ResumeJournal,
+  stateFolder,
+} from "./resume_journal.ts";
 
 const COMMAND = "stemplay play";
 
@@ -35,7 +43,19 @@ export const PLAY_FLAGS: FlagSpecs = {
   ...REMOTE_FLAGS,
   start: { type: "string" },
   play: { type: "boolean" },
+  resume: { type: "boolean" },
 };
+
+/** What `play` adds around the song on a stage: the settings file it read (named on the
+ * screen), and the resume journal (see resume_journal.ts). */
+export interface StageOptions {
+  /** The settings file used, as found (undefined: none, the defaults). */
+  settingsFile?: string;
+  /** Journal the show's place, and offer (R) or go back (`--resume`) to the last one. */
+  journal?: boolean;
+  /** `--resume`: go back to where the last run left, stopped (or playing with --play). */
+  resume?: boolean;
+}
 
 /** Writes one line to stderr (notices and warnings). */
 export function warn(line: string): void {
@@ -89,6 +109,7 @@ export async function playOn(
   command = COMMAND,
   midi?: { input: MidiInput; settingsPath: string },
   playAtOnce = false,
+  stage: StageOptions = {},
 ): Promise<Deno.Signal | undefined> {
   const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
   let song: LoadedSong;
@@ -114,6 +135,44 @@ export async function playOn(
     from = seconds;
   }
   const session = new PlaySession(player, song);
+  session.settingsFile = stage.settingsFile;
+  const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const showPath = stage.journal && inputs.length === 1 ? inputs[0] : undefined;
+  let resumed: string | undefined;
+  if (showPath) {
+    const lookup = await readResume(showPath);
+    if (lookup.notice) {
+      session.resumeLine = `resume: ${lookup.notice}`;
+      if (!screen) warn(`stemplay: ${lookup.notice}`);
+    }
+    if (lookup.place && stage.resume) {
+      resumed = await applyPlace(player, lookup.place);
+      from = lookup.place.position;
+    } else if (lookup.place) {
+      const place = lookup.place;
+      session.resumeLine = `resume: R goes back to ${
+        describePlace(place)
+      }, where the last run left`;
+      session.resumeOffer = async () => {
+        session.resumeLine = undefined;
+        session.resumeOffer = undefined;
+        return `${await applyPlace(player, place)}, stopped: space plays`;
+      };
+    } else if (stage.resume && !lookup.notice) {
+      const notice = `--resume: no resume journal for ${showPath} (looked for ` +
+        `${journalBeside(showPath)} and in ${stateFolder()}): opened at the start`;
+      session.resumeLine = `resume: ${notice}`;
+      if (!screen) warn(`stemplay: ${notice}`);
+    }
+  }
+  await using journal = showPath ? ResumeJournal.start(player, showPath) : undefined;
+  if (journal && session.resumeOffer) {
+    // The first change of this run replaces the last run's journal: its offer is gone then.
+    journal.onFirstWrite = () => {
+      session.resumeOffer = undefined;
+      session.resumeLine = undefined;
+    };
+  }
   if (midi) {
     session.learn = new MidiLearn(midi.input, midi.settingsPath, {
       get message() {
@@ -126,8 +185,8 @@ export async function playOn(
       actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
     });
   }
-  const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   if (startsAtOnce(screen, playAtOnce)) player.play();
+  else if (resumed) session.message = `${resumed}, stopped: space plays`;
   else {
     session.message = setlist
       ? "setlist loaded, stopped: space plays the first song"
@@ -170,6 +229,9 @@ export async function playCommand(args: string[]): Promise<number> {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to play`);
   }
   const remote = remoteFlags(COMMAND, parsed);
+  if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
+    throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
+  }
   const options = await resolveAudioOptions(COMMAND, parsed);
   await using player = await openPlayer(options, warn);
   await using surfaces = await RemoteSurfaces.start(player, remote);
@@ -188,6 +250,7 @@ export async function playCommand(args: string[]): Promise<number> {
       COMMAND,
       midi,
       parsed.flags.play === true,
+      { journal: true, resume: parsed.flags.resume === true },
     ),
   );
 }

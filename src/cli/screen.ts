@@ -101,6 +101,37 @@ export function wrapItems(items: readonly string[], width: number): string[] {
   return lines;
 }
 
+/** `text` broken at spaces into lines of at most `width` (a word longer than that is split),
+ * the lines after the first indented by 2. Nothing is cut. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  const indent = "  ";
+  for (const word of text.split(" ")) {
+    let rest = word;
+    while (true) {
+      const sep = line && line !== indent ? " " : "";
+      if ((line + sep + rest).length <= width) {
+        line += sep + rest;
+        break;
+      }
+      if (line && line !== indent) {
+        lines.push(line);
+        line = indent;
+        continue;
+      }
+      // A word longer than a whole line: split it.
+      const room = Math.max(1, width - line.length);
+      lines.push(line + rest.slice(0, room));
+      line = indent;
+      rest = rest.slice(room);
+      if (!rest) break;
+    }
+  }
+  if (line && line !== indent) lines.push(line);
+  return lines.length ? lines : [""];
+}
+
 /** The columns of the track table for a terminal `columns` wide: the same for the header
  * and every row, so they line up. */
 interface TableLayout {
@@ -236,8 +267,11 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
 
   const bottom: string[] = [];
   bottom.push(...remoteLines(player));
+  if (session.resumeLine) bottom.push(...wrapText(session.resumeLine, width));
   const message = session.show.songPick.prompt() ?? session.message; // a pick shows its digits
-  bottom.push(message ? `> ${message}` : "");
+  // Never cut: a long message (an error naming a file and how to fix it) goes on as many
+  // lines as it takes.
+  bottom.push(...(message ? wrapText(`> ${message}`, width) : [""]));
 
   // Optional sections, dropped from the end when rows are short.
   const show: string[] = [];

@@ -55,6 +55,12 @@ export class PlaySession {
   readonly control: ControlSurface;
   /** MIDI learn (`L`), when a MIDI input runs. */
   learn?: MidiLearn;
+  /** The settings file the player was opened with (undefined: none, the defaults). */
+  settingsFile?: string;
+  /** The resume line under the screen: the offer (R), or why a journal was ignored. */
+  resumeLine?: string;
+  /** R: go back to where the last run left (see resume_journal.ts); what it did. */
+  resumeOffer?: () => Promise<string>;
   #song: LoadedSong;
   #levels: number[] = [];
   #lastMeterAt = 0;
