@@ -15,7 +15,7 @@ import { MidiLearn } from "./midi_learn.ts";
 import { keyAction } from "./keys.ts";
 import type { MidiInput } from "../control/midi.ts";
 import type { MidiAction } from "../control/midi_map.ts";
-import { DEFAULT_SETTINGS_FILE } from "./settings.ts";
+import { DEFAULT_SETTINGS_FILE, findSettingsFile } from "./settings.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
@@ -232,15 +232,16 @@ export async function playCommand(args: string[]): Promise<number> {
   if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
     throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
   }
-  const options = await resolveAudioOptions(COMMAND, parsed);
+  const settingsFile = await findSettingsFile(parsed.positionals, stringFlag(parsed, "config"));
+  const options = await resolveAudioOptions(COMMAND, parsed, settingsFile);
   await using player = await openPlayer(options, warn);
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
     surfaces.lines().forEach(warn);
     surfaces.watchPinPause(warn); // the screen shows it; piped output is told
   }
-  const settingsPath = stringFlag(parsed, "config") ?? DEFAULT_SETTINGS_FILE;
-  await using input = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
+  const settingsPath = settingsFile ?? DEFAULT_SETTINGS_FILE;
+  await using input = await startMidiFromSettings(player, settingsFile, warn);
   const midi = input && { input, settingsPath };
   return signalExitCode(
     await playOn(
@@ -250,7 +251,7 @@ export async function playCommand(args: string[]): Promise<number> {
       COMMAND,
       midi,
       parsed.flags.play === true,
-      { journal: true, resume: parsed.flags.resume === true },
+      { journal: true, resume: parsed.flags.resume === true, settingsFile },
     ),
   );
 }

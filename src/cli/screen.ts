@@ -281,6 +281,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   }
   if (setlist.length > 0) show.push("", ...setlist);
   const device: string[] = [
+    `settings: ${session.settingsFile ?? "none (every default)"}`,
     `device: ${player.deviceName} (${player.backendName})  ${player.sampleRate} Hz  ` +
     `${player.channels} ch  block ${player.blockFrames}`,
   ];
