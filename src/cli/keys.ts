@@ -96,6 +96,11 @@ const PREVIOUS_MARKER_GRACE_SECONDS = 1;
 
 /** Runs an action through the control layer and shows what it did. */
 async function run(session: PlaySession, action: Action, message?: string): Promise<KeyOutcome> {
+  const unavailable = session.unavailableSong(action);
+  if (unavailable) {
+    session.message = unavailable;
+    return "continue";
+  }
   const result = await session.control.dispatch(action);
   session.message = message ?? result.message;
   return "continue";

@@ -26,6 +26,7 @@ import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
 import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
 import { runScreen } from "./tui.ts";
+import { loadSetlist } from "../songs/setlist.ts";
 import {
   applyPlace,
   describePlace,
@@ -113,9 +114,10 @@ export async function playOn(
 ): Promise<Deno.Signal | undefined> {
   const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
   let song: LoadedSong;
+  let songErrors = new Map<number, string>();
   if (setlist) {
     warn(`loading the setlist ${inputs[0]}…`);
-    await player.loadSetlist(inputs[0]);
+    songErrors = await openSetlist(player, inputs[0]);
     song = { title: player.title, markers: player.markers };
   } else {
     const progress = new StderrProgress("loading");
@@ -136,6 +138,7 @@ export async function playOn(
   }
   const session = new PlaySession(player, song);
   session.settingsFile = stage.settingsFile;
+  session.songErrors = songErrors;
   const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   const showPath = stage.journal && inputs.length === 1 ? inputs[0] : undefined;
   let resumed: string | undefined;
@@ -188,8 +191,14 @@ export async function playOn(
   if (startsAtOnce(screen, playAtOnce)) player.play();
   else if (resumed) session.message = `${resumed}, stopped: space plays`;
   else {
+    const unavailable = [...songErrors.keys()].map((index) => index + 1);
     session.message = setlist
-      ? "setlist loaded, stopped: space plays the first song"
+      ? "setlist loaded, stopped: space plays the first song" +
+        (unavailable.length
+          ? `; cannot load (refused): song${unavailable.length > 1 ? "s" : ""} ${
+            unavailable.join(", ")
+          }`
+          : "")
       : `stopped: space plays "${song.title}" from ${formatTime(from)}`;
   }
   const conversion = conversionLine(player);
@@ -211,6 +220,31 @@ export async function playOn(
     return signal;
   }
   return setlist ? await runSetlistReporter(session) : await runReporter(session);
+}
+
+/**
+ * Loads a setlist into the player. A song that cannot load (a stem missing or renamed) does
+ * not stop the show from opening: it is refused on its own, and the screen marks it.
+ *
+ * @returns each unavailable song's error, by its index
+ * @throws {StemplayError} for a broken setlist, or when the first song cannot load
+ */
+async function openSetlist(player: Player, path: string): Promise<Map<number, string>> {
+  const checked = await loadSetlist(path, player.channels, player.buses.map((bus) => bus.name));
+  const errors = new Map<number, string>();
+  checked.songs.forEach((entry, index) => {
+    if (entry.error !== undefined) errors.set(index, entry.error);
+  });
+  const first = errors.get(0);
+  if (first !== undefined) {
+    throw new StemplayError(
+      "SETLIST",
+      `${path}: songs[0]: the first song cannot load, so the show cannot open: ${first}`,
+      { path },
+    );
+  }
+  await player.loadSetlist(path);
+  return errors;
 }
 
 /** Exit codes after a signal, as shells report them (128 + its number). */

@@ -17,6 +17,7 @@ import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
 import { healthLine, starvedLine } from "./health_line.ts";
+import { wrapText } from "./wrap_text.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -99,37 +100,6 @@ export function wrapItems(items: readonly string[], width: number): string[] {
   }
   if (line) lines.push(line);
   return lines;
-}
-
-/** `text` broken at spaces into lines of at most `width` (a word longer than that is split),
- * the lines after the first indented by 2. Nothing is cut. */
-export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  const indent = "  ";
-  for (const word of text.split(" ")) {
-    let rest = word;
-    while (true) {
-      const sep = line && line !== indent ? " " : "";
-      if ((line + sep + rest).length <= width) {
-        line += sep + rest;
-        break;
-      }
-      if (line && line !== indent) {
-        lines.push(line);
-        line = indent;
-        continue;
-      }
-      // A word longer than a whole line: split it.
-      const room = Math.max(1, width - line.length);
-      lines.push(line + rest.slice(0, room));
-      line = indent;
-      rest = rest.slice(room);
-      if (!rest) break;
-    }
-  }
-  if (line && line !== indent) lines.push(line);
-  return lines.length ? lines : [""];
 }
 
 /** The columns of the track table for a terminal `columns` wide: the same for the header
@@ -275,7 +245,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
 
   // Optional sections, dropped from the end when rows are short.
   const show: string[] = [];
-  const setlist = setlistLines(session);
+  const setlist = setlistLines(session, width);
   if (setlist.length > 0 || song.markers.length > 0 || player.tempo.length > 0) {
     show.push(...markerLines(session, columns), showStateLine(session));
   }

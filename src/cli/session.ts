@@ -59,6 +59,9 @@ export class PlaySession {
   readonly control: ControlSurface;
   /** MIDI learn (`L`), when a MIDI input runs. */
   learn?: MidiLearn;
+  /** Songs of the setlist that cannot load, by index: their error (the screen marks them, and
+   * going to one is refused with it). */
+  songErrors: Map<number, string> = new Map();
   /** The settings file the player was opened with (undefined: none, the defaults). */
   settingsFile?: string;
   /** The resume line under the screen: the offer (R), or why a journal was ignored. */
@@ -109,6 +112,23 @@ export class PlaySession {
     const to = Math.min(player.duration, Math.max(0, from + by));
     this.#seekTarget = { seconds: to, at: now, playing: player.state === "playing" };
     return { type: "seek", to };
+  }
+
+  /** Why `action` (next, previous, goto) is refused here: it goes to a song that cannot load. */
+  unavailableSong(action: Action): string | undefined {
+    const list = this.player.setlist;
+    if (!list || this.songErrors.size === 0) return undefined;
+    let index: number;
+    if (action.type === "next") index = list.index + 1;
+    else if (action.type === "previous") index = list.index - 1;
+    else if (action.type === "goto") {
+      index = typeof action.song === "number"
+        ? action.song - 1
+        : list.songs.findIndex((s) => s.title.toLowerCase() === String(action.song).toLowerCase());
+    } else return undefined;
+    const error = this.songErrors.get(index);
+    if (error === undefined) return undefined;
+    return `refused: song ${index + 1} ${list.songs[index].title} cannot load: ${error}`;
   }
 
   /** Any other key that moves the position: the next ← or → starts from the position. */
