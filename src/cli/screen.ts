@@ -213,15 +213,17 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   top.push(`stemplay  ${song.title}${where}`);
   if (state === "error") {
     // Loud and on top: the player retries by itself; r only retries at once.
-    top.push(`!! ${healthLine(player.health, Date.now())}`);
-    top.push(`!! ${player.deviceName}: recovering by itself, press r to retry now`);
+    top.push(...wrapText(`!! ${healthLine(player.health, Date.now())}`, width));
+    top.push(
+      ...wrapText(`!! ${player.deviceName}: recovering by itself, press r to retry now`, width),
+    );
   } else {
     // An audible dropout: on top, not only in the device section that short screens drop.
     const health = player.health;
     const starved = starvedLine(health.starved, health.starvedFiles);
-    if (starved) top.push(starved);
+    if (starved) top.push(...wrapText(starved, width));
   }
-  for (const problem of player.busProblems) top.push(`!! ${problem}`);
+  for (const problem of player.busProblems) top.push(...wrapText(`!! ${problem}`, width));
   top.push(
     `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
       (barBeat ? `   ${barBeat}` : "") + (status.marker ? `   marker: ${status.marker.name}` : ""),
@@ -255,7 +257,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     `device: ${player.deviceName} (${player.backendName})  ${player.sampleRate} Hz  ` +
     `${player.channels} ch  block ${player.blockFrames}`,
   ];
-  if (state !== "error") device.push(healthLine(player.health, Date.now()));
+  if (state !== "error") device.push(...wrapText(healthLine(player.health, Date.now()), width));
   const conversion = conversionLine(player);
   if (conversion) device.push(conversion);
   const latency = session.latency();
