@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
-import { CLI } from "./support/cli.ts";
+import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
 
@@ -179,4 +179,36 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("resume: when the setlist's folder cannot take the journal, the state folder does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-resume-" });
+  const state = await Deno.makeTempDir({ prefix: "stemplay-state-" });
+  try {
+    await writeSong(dir, "One", 1);
+    await writeSong(dir, "Two", 1);
+    await Deno.writeTextFile(
+      join(dir, "setlist.json"),
+      JSON.stringify({ title: "Away", songs: ["One", "Two"] }),
+    );
+    // Something in the way where the journal would go: it cannot be written there.
+    await Deno.mkdir(join(dir, ".setlist.json.stemplay-resume"));
+    const env = { XDG_STATE_HOME: state };
+    const run = await runCli(["play", "setlist.json", "--backend", "null"], dir, env);
+    assert.equal(run.code, 0, run.stderr);
+    const files = [...Deno.readDirSync(join(state, "stemplay"))].map((e) => e.name);
+    assert.equal(files.length, 1, files.join(", "));
+    assert.match(files[0], /^setlist\.json-[0-9a-f]{12}\.stemplay-resume$/);
+    const journal = JSON.parse(await Deno.readTextFile(join(state, "stemplay", files[0])));
+    assert.equal(journal.song, 1, "the show ended in song 2");
+    // --resume finds it there: the show goes on from song 2.
+    const again = await runCli(["play", "setlist.json", "--backend", "null", "--resume"], dir, env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /resume/, again.stderr);
+    const starts = again.stdout.split("\n").filter((line) => line.startsWith("song "));
+    assert.deepEqual(starts, ['song 2 of 2: "Two"']);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(state, { recursive: true });
+  }
 });

@@ -149,8 +149,15 @@ export async function playOn(
       if (!screen) warn(`stemplay: ${lookup.notice}`);
     }
     if (lookup.place && stage.resume) {
-      resumed = await applyPlace(player, lookup.place);
-      from = lookup.place.position;
+      try {
+        resumed = await applyPlace(player, lookup.place);
+        from = lookup.place.position;
+      } catch (error) {
+        // The show opens anyway (a song that cannot load any more, say), at the start.
+        const reason = error instanceof Error ? error.message : String(error);
+        session.resumeLine = `resume: cannot go back to ${describePlace(lookup.place)}: ${reason}`;
+        if (!screen) warn(`stemplay: ${session.resumeLine}`);
+      }
     } else if (lookup.place) {
       const place = lookup.place;
       session.resumeLine = `resume: R goes back to ${

@@ -38,9 +38,18 @@ export interface ResumePlace {
   tracks: { name: string; muted: boolean; gain: number }[];
 }
 
-/** The journal beside the show file: `.setlist.json.stemplay-resume`. */
+/** The journal beside the show file: `.setlist.json.stemplay-resume`; for a song folder,
+ * inside it (`Song/.stemplay-resume`: a song folder ignores hidden files), so nothing is
+ * written into the folder around it. */
 export function journalBeside(show: string): string {
   const path = resolve(show);
+  let folder = false;
+  try {
+    folder = Deno.statSync(path).isDirectory;
+  } catch {
+    // A missing show is named by the loader.
+  }
+  if (folder) return join(path, JOURNAL_SUFFIX);
   return join(dirname(path), `.${basename(path)}${JOURNAL_SUFFIX}`);
 }
 
@@ -227,10 +236,9 @@ export class ResumeJournal {
       this.#last = text;
       this.problem = undefined;
     } catch (error) {
-      const denied = error instanceof Deno.errors.PermissionDenied ||
-        error instanceof Deno.errors.NotCapable || /read-only|EROFS/i.test(String(error));
-      if (denied && !this.#inStateFolder) {
-        // The setlist's folder is not ours to write (a read-only share, a USB stick).
+      if (!this.#inStateFolder) {
+        // The setlist's folder is not ours to write (a read-only share, a locked USB stick,
+        // a full disk): the user's state folder instead.
         this.#inStateFolder = true;
         this.#path = await journalInStateFolder(this.#show);
         await Deno.mkdir(dirname(this.#path), { recursive: true }).catch(() => {});
