@@ -292,3 +292,45 @@ Deno.test("cli show: piped, a setlist plays through both songs and the summary l
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const besideName = "cli show: stemplay.json beside the setlist is used, and the screen names it";
+Deno.test({
+  name: besideName,
+  ignore: ignoreWithout("tmux", besideName),
+  async fn() {
+    requireTool("tmux", besideName);
+    const write = async (dir: string) => {
+      const show = join(dir, "show");
+      await writeSong(show, "Routed", 4, {});
+      // The song sends its track to output 3: only the show's own rig profile has it.
+      const manifest = join(show, "Routed", "song.json");
+      const song = JSON.parse(await Deno.readTextFile(manifest));
+      song.tracks[0].route = [3];
+      await Deno.writeTextFile(manifest, JSON.stringify(song));
+      await Deno.writeTextFile(
+        join(show, "setlist.json"),
+        JSON.stringify({ title: "Away", songs: ["Routed"] }),
+      );
+      await Deno.writeTextFile(
+        join(show, "stemplay.json"),
+        JSON.stringify({ audio: { channels: 4 } }),
+      );
+    };
+    await withPane(write, async (pane) => {
+      // Started from the folder above the show's: no stemplay.json here.
+      await pane.type(
+        `${Deno.execPath()} run -A ${CLI} play show/setlist.json --backend null; echo "exit=$?"`,
+        true,
+      );
+      const screen = await pane.waitFor(
+        (s) => s.includes("[] STOPPED") || /exit=\d/.test(s),
+        "the setlist, stopped",
+      );
+      assert.doesNotMatch(screen, /exit=/, "the show opens");
+      assert.match(screen, /^settings: show\/stemplay\.json$/m);
+      assert.match(screen, /48000 Hz {2}4 ch/);
+      await pane.quit();
+      await pane.waitFor((s) => s.includes("exit=0"), "the exit status");
+    });
+  },
+});

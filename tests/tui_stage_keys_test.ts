@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { encodeWav } from "../src/sources/wav.ts";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
@@ -101,5 +103,48 @@ Deno.test({
       assert.match(screen, /> PLAYING/);
       await pane.quit();
     });
+  },
+});
+
+const burstName = "tui stage keys: a burst of five <- moves 25 s (every press counts)";
+Deno.test({
+  name: burstName,
+  ignore: ignoreWithout("tmux", burstName),
+  async fn() {
+    requireTool("tmux", burstName);
+    const dir = await Deno.makeTempDir();
+    const pane = new Pane(100, 30);
+    try {
+      const rate = 48000;
+      const samples = new Float32Array(40 * rate);
+      for (let i = 0; i < samples.length; i++) samples[i] = 0.1 * Math.sin(i / 20);
+      await Deno.writeFile(join(dir, "tone.wav"), encodeWav([samples], rate, "s16"));
+      await pane.start(dir);
+      await pane.type(
+        `${Deno.execPath()} run -A ${CLI} play tone.wav --start 30 --backend null; echo "exit=$?"`,
+        true,
+      );
+      const position = (s: string) => {
+        const match = /(\d+):(\d\d\.\d) \/ 0:40\.0/.exec(s);
+        return match ? Number(match[1]) * 60 + Number(match[2]) : NaN;
+      };
+      await pane.waitFor((s) => s.includes("[] STOPPED") && position(s) === 30, "stopped at 30 s");
+      // Five presses in one burst, then a key that only says it was read after them.
+      await pane.keys("Left", "Left", "Left", "Left", "Left");
+      await pane.keys("Tab");
+      await pane.waitFor((s) => s.includes("> track 1 tone selected"), "the burst read");
+      let last = NaN;
+      const screen = await pane.waitFor((s) => {
+        const now = position(s);
+        const settled = now === last;
+        last = now;
+        return settled;
+      }, "the position to settle");
+      assert.equal(position(screen), 5, `five presses of <- from 0:30 land on 0:05:\n${screen}`);
+      await pane.quit();
+    } finally {
+      await pane.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

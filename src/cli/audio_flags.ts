@@ -60,8 +60,8 @@ export function audioOptions(command: string, parsed: ParsedArgs): PlayerOptions
 }
 
 /**
- * The flags over the settings file (`--config`, else stemplay.json in the working folder if
- * there is one). A flag wins over the key it stands for; `--block`/`--profile` replace both
+ * The flags over the settings file (`settingsFile`: by default `--config`, else stemplay.json
+ * in the working folder if there is one; `play` passes the one `findSettingsFile` found). A flag wins over the key it stands for; `--block`/`--profile` replace both
  * block keys of the file, and `--backend` drops the file's device (it names another backend's).
  *
  * @throws {UsageError} for a bad flag; {StemplayError} for a bad settings file
@@ -69,9 +69,10 @@ export function audioOptions(command: string, parsed: ParsedArgs): PlayerOptions
 export async function resolveAudioOptions(
   command: string,
   parsed: ParsedArgs,
+  settingsFile: string | undefined = stringFlag(parsed, "config"),
 ): Promise<PlayerOptions> {
   const flags = audioOptions(command, parsed);
-  const settings = settingsToPlayerOptions(await loadSettings(stringFlag(parsed, "config")));
+  const settings = settingsToPlayerOptions(await loadSettings(settingsFile));
   if (flags.blockFrames !== undefined || flags.profile !== undefined) {
     delete settings.blockFrames;
     delete settings.profile;

@@ -31,8 +31,8 @@ Audio:
   --monitor            start with the latency monitor on
   --recovery <mode>    when a lost device comes back by itself: in-time (default: where
                        the song would be by now), where-lost, or paused
-  --config <file>      settings file (default: stemplay.json in this folder, if any;
-                       every key: docs/settings.md)`;
+  --config <file>      settings file (default: stemplay.json beside the setlist or song,
+                       else in this folder, if any; every key: docs/settings.md)`;
 
 /** Help for each command, and for `stemplay` alone. */
 export const HELP: Record<string, string> = {
@@ -62,6 +62,8 @@ ${FORMATS}
 
   --play                 start playing at once (default on the screen: open stopped)
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
+  --resume               go back to where the last run of this setlist (or song) left:
+                         its song, position, mutes and gains, stopped (with --play: playing)
 ${AUDIO}
 
 Remote control (on every network interface; see docs/remote.md):
@@ -97,7 +99,8 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
   --rate <hz>          sample rate (default 48000)
   --channels <n>       output channels (default: the highest output of the profile)
   --format <f>         f32 (default), s16 or s24
-  --config <file>      the settings file (default: stemplay.json here, if there is one)`,
+  --config <file>      the settings file (default: stemplay.json beside the song, else
+                       here, if there is one)`,
 
   demo: `Usage: stemplay demo [flags]
 

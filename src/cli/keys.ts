@@ -95,8 +95,14 @@ function markerOnTheBar(session: PlaySession, direction: 1 | -1): Action {
 const PREVIOUS_MARKER_GRACE_SECONDS = 1;
 
 /** Runs an action through the control layer and shows what it did. */
-async function run(session: PlaySession, action: Action): Promise<KeyOutcome> {
-  session.message = (await session.control.dispatch(action)).message;
+async function run(session: PlaySession, action: Action, message?: string): Promise<KeyOutcome> {
+  const unavailable = session.unavailableSong(action);
+  if (unavailable) {
+    session.message = unavailable;
+    return "continue";
+  }
+  const result = await session.control.dispatch(action);
+  session.message = message ?? result.message;
   return "continue";
 }
 
@@ -151,6 +157,8 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     case "g":
       show.startSongPick();
       return "continue";
+    case "R":
+      return resume(session);
     case "up":
       session.moveSelection(-1);
       return "continue";
@@ -176,9 +184,22 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     case "home":
       if (!confirmed(session, key, "Home", "back to the start")) return "continue";
   }
+  if (key === "left" || key === "right") {
+    // From where the last press asked for: every press of a burst counts (session.ts).
+    const by = key === "left" ? -SEEK_STEP_SECONDS : SEEK_STEP_SECONDS;
+    return run(session, session.seekAction(by), `seek ${by > 0 ? "+" : ""}${by} s`);
+  }
   const action = keyAction(session, key);
+  if (action) session.forgetSeekTarget();
   if (action) return run(session, action);
   if (/^[1-9]$/.test(key)) session.select(Number(key));
+  return "continue";
+}
+
+/** R: back to where the last run left, when the screen offers it. */
+async function resume(session: PlaySession): Promise<KeyOutcome> {
+  if (!session.resumeOffer) session.message = "nothing to resume (R works before the show moves)";
+  else session.message = await session.resumeOffer();
   return "continue";
 }
 

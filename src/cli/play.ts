@@ -15,7 +15,7 @@ import { MidiLearn } from "./midi_learn.ts";
 import { keyAction } from "./keys.ts";
 import type { MidiInput } from "../control/midi.ts";
 import type { MidiAction } from "../control/midi_map.ts";
-import { DEFAULT_SETTINGS_FILE } from "./settings.ts";
+import { DEFAULT_SETTINGS_FILE, findSettingsFile } from "./settings.ts";
 import { formatTime } from "./format.ts";
 import { HELP } from "./help.ts";
 import { openPlayer } from "./open_player.ts";
@@ -26,6 +26,15 @@ import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
 import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
 import { runScreen } from "./tui.ts";
+import { loadSetlist } from "../songs/setlist.ts";
+import {
+  applyPlace,
+  describePlace,
+  journalBeside,
+  readResume,
+  ResumeJournal,
+  stateFolder,
+} from "./resume_journal.ts";
 
 const COMMAND = "stemplay play";
 
@@ -35,7 +44,19 @@ export const PLAY_FLAGS: FlagSpecs = {
   ...REMOTE_FLAGS,
   start: { type: "string" },
   play: { type: "boolean" },
+  resume: { type: "boolean" },
 };
+
+/** What `play` adds around the song on a stage: the settings file it read (named on the
+ * screen), and the resume journal (see resume_journal.ts). */
+export interface StageOptions {
+  /** The settings file used, as found (undefined: none, the defaults). */
+  settingsFile?: string;
+  /** Journal the show's place, and offer (R) or go back (`--resume`) to the last one. */
+  journal?: boolean;
+  /** `--resume`: go back to where the last run left, stopped (or playing with --play). */
+  resume?: boolean;
+}
 
 /** Writes one line to stderr (notices and warnings). */
 export function warn(line: string): void {
@@ -89,12 +110,14 @@ export async function playOn(
   command = COMMAND,
   midi?: { input: MidiInput; settingsPath: string },
   playAtOnce = false,
+  stage: StageOptions = {},
 ): Promise<Deno.Signal | undefined> {
   const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
   let song: LoadedSong;
+  let songErrors = new Map<number, string>();
   if (setlist) {
     warn(`loading the setlist ${inputs[0]}…`);
-    await player.loadSetlist(inputs[0]);
+    songErrors = await openSetlist(player, inputs[0]);
     song = { title: player.title, markers: player.markers };
   } else {
     const progress = new StderrProgress("loading");
@@ -114,6 +137,52 @@ export async function playOn(
     from = seconds;
   }
   const session = new PlaySession(player, song);
+  session.settingsFile = stage.settingsFile;
+  session.songErrors = songErrors;
+  const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const showPath = stage.journal && inputs.length === 1 ? inputs[0] : undefined;
+  let resumed: string | undefined;
+  if (showPath) {
+    const lookup = await readResume(showPath);
+    if (lookup.notice) {
+      session.resumeLine = `resume: ${lookup.notice}`;
+      if (!screen) warn(`stemplay: ${lookup.notice}`);
+    }
+    if (lookup.place && stage.resume) {
+      try {
+        resumed = await applyPlace(player, lookup.place);
+        from = lookup.place.position;
+      } catch (error) {
+        // The show opens anyway (a song that cannot load any more, say), at the start.
+        const reason = error instanceof Error ? error.message : String(error);
+        session.resumeLine = `resume: cannot go back to ${describePlace(lookup.place)}: ${reason}`;
+        if (!screen) warn(`stemplay: ${session.resumeLine}`);
+      }
+    } else if (lookup.place) {
+      const place = lookup.place;
+      session.resumeLine = `resume: R goes back to ${
+        describePlace(place)
+      }, where the last run left`;
+      session.resumeOffer = async () => {
+        session.resumeLine = undefined;
+        session.resumeOffer = undefined;
+        return `${await applyPlace(player, place)}, stopped: space plays`;
+      };
+    } else if (stage.resume && !lookup.notice) {
+      const notice = `--resume: no resume journal for ${showPath} (looked for ` +
+        `${journalBeside(showPath)} and in ${stateFolder()}): opened at the start`;
+      session.resumeLine = `resume: ${notice}`;
+      if (!screen) warn(`stemplay: ${notice}`);
+    }
+  }
+  await using journal = showPath ? ResumeJournal.start(player, showPath) : undefined;
+  if (journal && session.resumeOffer) {
+    // The first change of this run replaces the last run's journal: its offer is gone then.
+    journal.onFirstWrite = () => {
+      session.resumeOffer = undefined;
+      session.resumeLine = undefined;
+    };
+  }
   if (midi) {
     session.learn = new MidiLearn(midi.input, midi.settingsPath, {
       get message() {
@@ -126,11 +195,17 @@ export async function playOn(
       actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
     });
   }
-  const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   if (startsAtOnce(screen, playAtOnce)) player.play();
+  else if (resumed) session.message = `${resumed}, stopped: space plays`;
   else {
+    const unavailable = [...songErrors.keys()].map((index) => index + 1);
     session.message = setlist
-      ? "setlist loaded, stopped: space plays the first song"
+      ? "setlist loaded, stopped: space plays the first song" +
+        (unavailable.length
+          ? `; cannot load (refused): song${unavailable.length > 1 ? "s" : ""} ${
+            unavailable.join(", ")
+          }`
+          : "")
       : `stopped: space plays "${song.title}" from ${formatTime(from)}`;
   }
   const conversion = conversionLine(player);
@@ -154,6 +229,31 @@ export async function playOn(
   return setlist ? await runSetlistReporter(session) : await runReporter(session);
 }
 
+/**
+ * Loads a setlist into the player. A song that cannot load (a stem missing or renamed) does
+ * not stop the show from opening: it is refused on its own, and the screen marks it.
+ *
+ * @returns each unavailable song's error, by its index
+ * @throws {StemplayError} for a broken setlist, or when the first song cannot load
+ */
+async function openSetlist(player: Player, path: string): Promise<Map<number, string>> {
+  const checked = await loadSetlist(path, player.channels, player.buses.map((bus) => bus.name));
+  const errors = new Map<number, string>();
+  checked.songs.forEach((entry, index) => {
+    if (entry.error !== undefined) errors.set(index, entry.error);
+  });
+  const first = errors.get(0);
+  if (first !== undefined) {
+    throw new StemplayError(
+      "SETLIST",
+      `${path}: songs[0]: the first song cannot load, so the show cannot open: ${first}`,
+      { path },
+    );
+  }
+  await player.loadSetlist(path);
+  return errors;
+}
+
 /** Exit codes after a signal, as shells report them (128 + its number). */
 export function signalExitCode(signal: Deno.Signal | undefined): number {
   return signal === undefined ? 0 : signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1;
@@ -170,15 +270,19 @@ export async function playCommand(args: string[]): Promise<number> {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to play`);
   }
   const remote = remoteFlags(COMMAND, parsed);
-  const options = await resolveAudioOptions(COMMAND, parsed);
+  if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
+    throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
+  }
+  const settingsFile = await findSettingsFile(parsed.positionals, stringFlag(parsed, "config"));
+  const options = await resolveAudioOptions(COMMAND, parsed, settingsFile);
   await using player = await openPlayer(options, warn);
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
     surfaces.lines().forEach(warn);
     surfaces.watchPinPause(warn); // the screen shows it; piped output is told
   }
-  const settingsPath = stringFlag(parsed, "config") ?? DEFAULT_SETTINGS_FILE;
-  await using input = await startMidiFromSettings(player, stringFlag(parsed, "config"), warn);
+  const settingsPath = settingsFile ?? DEFAULT_SETTINGS_FILE;
+  await using input = await startMidiFromSettings(player, settingsFile, warn);
   const midi = input && { input, settingsPath };
   return signalExitCode(
     await playOn(
@@ -188,6 +292,7 @@ export async function playCommand(args: string[]): Promise<number> {
       COMMAND,
       midi,
       parsed.flags.play === true,
+      { journal: true, resume: parsed.flags.resume === true, settingsFile },
     ),
   );
 }

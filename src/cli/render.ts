@@ -15,7 +15,7 @@ import { HELP } from "./help.ts";
 import { StderrProgress } from "./progress.ts";
 import { loadInputs } from "./song_source.ts";
 import { type BusProfile, defaultBusProfile, profileChannels } from "../engine/buses.ts";
-import { loadSettings } from "./settings.ts";
+import { findSettingsFile, loadSettings } from "./settings.ts";
 import { atomicTarget } from "../util/write_atomic.ts";
 
 const COMMAND = "stemplay render";
@@ -159,7 +159,9 @@ export async function renderCommand(args: string[]): Promise<number> {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to render`);
   }
   await checkOutput(output);
-  const settings = await loadSettings(stringFlag(parsed, "config"));
+  const settings = await loadSettings(
+    await findSettingsFile(parsed.positionals, stringFlag(parsed, "config")),
+  );
   const bus = stringFlag(parsed, "bus");
   await renderSong({
     inputs: parsed.positionals,

@@ -17,6 +17,7 @@ import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
 import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
 import { healthLine, starvedLine } from "./health_line.ts";
+import { wrapText } from "./wrap_text.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -212,15 +213,17 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   top.push(`stemplay  ${song.title}${where}`);
   if (state === "error") {
     // Loud and on top: the player retries by itself; r only retries at once.
-    top.push(`!! ${healthLine(player.health, Date.now())}`);
-    top.push(`!! ${player.deviceName}: recovering by itself, press r to retry now`);
+    top.push(...wrapText(`!! ${healthLine(player.health, Date.now())}`, width));
+    top.push(
+      ...wrapText(`!! ${player.deviceName}: recovering by itself, press r to retry now`, width),
+    );
   } else {
     // An audible dropout: on top, not only in the device section that short screens drop.
     const health = player.health;
     const starved = starvedLine(health.starved, health.starvedFiles);
-    if (starved) top.push(starved);
+    if (starved) top.push(...wrapText(starved, width));
   }
-  for (const problem of player.busProblems) top.push(`!! ${problem}`);
+  for (const problem of player.busProblems) top.push(...wrapText(`!! ${problem}`, width));
   top.push(
     `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
       (barBeat ? `   ${barBeat}` : "") + (status.marker ? `   marker: ${status.marker.name}` : ""),
@@ -236,21 +239,25 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
 
   const bottom: string[] = [];
   bottom.push(...remoteLines(player));
+  if (session.resumeLine) bottom.push(...wrapText(session.resumeLine, width));
   const message = session.show.songPick.prompt() ?? session.message; // a pick shows its digits
-  bottom.push(message ? `> ${message}` : "");
+  // Never cut: a long message (an error naming a file and how to fix it) goes on as many
+  // lines as it takes.
+  bottom.push(...(message ? wrapText(`> ${message}`, width) : [""]));
 
   // Optional sections, dropped from the end when rows are short.
   const show: string[] = [];
-  const setlist = setlistLines(session);
+  const setlist = setlistLines(session, width);
   if (setlist.length > 0 || song.markers.length > 0 || player.tempo.length > 0) {
     show.push(...markerLines(session, columns), showStateLine(session));
   }
   if (setlist.length > 0) show.push("", ...setlist);
   const device: string[] = [
+    `settings: ${session.settingsFile ?? "none (every default)"}`,
     `device: ${player.deviceName} (${player.backendName})  ${player.sampleRate} Hz  ` +
     `${player.channels} ch  block ${player.blockFrames}`,
   ];
-  if (state !== "error") device.push(healthLine(player.health, Date.now()));
+  if (state !== "error") device.push(...wrapText(healthLine(player.health, Date.now()), width));
   const conversion = conversionLine(player);
   if (conversion) device.push(conversion);
   const latency = session.latency();

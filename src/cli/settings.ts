@@ -1,6 +1,6 @@
 /**
- * The settings file, `stemplay.json`: what the command-line player reads from the working
- * folder (or from `--config <path>`).
+ * The settings file, `stemplay.json`: what the command-line player reads from `--config <path>`,
+ * else beside the setlist or song it plays, else from the working folder (`findSettingsFile`).
  *
  * ```json
  * {
@@ -29,6 +29,7 @@
  * @module
  */
 
+import { dirname, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { PlayerOptions } from "../player/player.ts";
 import { isLatencyProfile, knownProfiles, type LatencyProfile } from "../engine/profiles.ts";
@@ -94,6 +95,46 @@ export interface TimecodeSettings {
 
 /** The file read from the working folder when no path is given. */
 export const DEFAULT_SETTINGS_FILE = "stemplay.json";
+
+/**
+ * The settings file a show uses: `--config` when given; else `stemplay.json` beside the setlist
+ * or song (in the folder of a setlist, song.json or audio file; in a song folder, then the folder
+ * it is in); else `stemplay.json` in the working folder. A show carried on a stick with its
+ * stemplay.json plays with its own rig profile wherever it is started from.
+ *
+ * @param inputs what `play` or `render` was given
+ * @param configFlag the `--config` value, if any
+ * @returns the path to read (as found, e.g. `show/stemplay.json`), or undefined when there is
+ *   none (every default)
+ */
+export async function findSettingsFile(
+  inputs: readonly string[],
+  configFlag: string | undefined,
+): Promise<string | undefined> {
+  if (configFlag !== undefined) return configFlag;
+  const candidates: string[] = [];
+  const first = inputs[0];
+  if (first !== undefined) {
+    let folder = false;
+    try {
+      folder = (await Deno.stat(first)).isDirectory;
+    } catch {
+      // A missing input is named by the loader.
+    }
+    const trimmed = first.replace(/[\\/]+$/, "") || first;
+    if (folder) candidates.push(join(trimmed, DEFAULT_SETTINGS_FILE));
+    candidates.push(join(dirname(trimmed), DEFAULT_SETTINGS_FILE));
+  }
+  candidates.push(DEFAULT_SETTINGS_FILE);
+  for (const candidate of candidates) {
+    try {
+      if ((await Deno.stat(candidate)).isFile) return candidate;
+    } catch {
+      // Not there: the next place.
+    }
+  }
+  return undefined;
+}
 
 /** A problem, or undefined when fine; or problems below the key, each "<sub-path>: <what>". */
 type Check = (value: unknown) => string | string[] | undefined;

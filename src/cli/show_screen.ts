@@ -7,13 +7,14 @@
 
 import { formatTime } from "./format.ts";
 import type { PlaySession } from "./session.ts";
+import { wrapText } from "./wrap_text.ts";
 
 /** Songs shown before the current one; the rest of the window shows what comes next. */
 const SONGS_BEFORE = 2;
 const SONGS_SHOWN = 7;
 
 /** The setlist rows: a title line, then the songs around the current one ("now", "next"). */
-export function setlistLines(session: PlaySession): string[] {
+export function setlistLines(session: PlaySession, width = Infinity): string[] {
   const setlist = session.player.setlist;
   if (!setlist) return [];
   const { index, songs } = setlist;
@@ -24,6 +25,12 @@ export function setlistLines(session: PlaySession): string[] {
   songs.slice(first, first + SONGS_SHOWN).forEach((song, offset) => {
     const at = first + offset;
     const label = at === index ? "now " : at === index + 1 ? "next" : "    ";
+    const error = session.songErrors.get(at);
+    if (error !== undefined) {
+      // Never cut: the error says which file is missing and what it may have been renamed to.
+      lines.push(...wrapText(`  ${label}  ${at + 1}. ${song.title}  UNAVAILABLE: ${error}`, width));
+      return;
+    }
     const ready = at !== index + 1
       ? ""
       : setlist.nextReady
@@ -31,7 +38,7 @@ export function setlistLines(session: PlaySession): string[] {
       : setlist.nextError
       ? `  (cannot load: ${setlist.nextError})`
       : "  (loading)";
-    lines.push(`  ${label}  ${at + 1}. ${song.title}${ready}`);
+    lines.push(...wrapText(`  ${label}  ${at + 1}. ${song.title}${ready}`, width));
   });
   return lines;
 }

@@ -90,6 +90,19 @@ export function formatMismatch(
   const needs = `${wanted.channels || "any number of"} channels at ${
     wanted.sampleRate ? `${wanted.sampleRate} Hz` : "any rate"
   }`;
+  const own = `${found.channels} channels`;
+  let how = `pick a device with that format, or open the player with the device's own ` +
+    `(--channels ${found.channels}, or { channels: ${found.channels} } from code)`;
+  if (wanted.channels > found.channels) {
+    // The usual case: a stereo sound server sink in front of a multichannel interface.
+    how += `. To get ${wanted.channels} channels: on PulseAudio or PipeWire, give the device ` +
+      `a sink with that many (the card's ${wanted.channels}-channel profile, e.g. ` +
+      `pactl set-card-profile <card> output:analog-surround-40, or a virtual one: pactl ` +
+      `load-module module-null-sink channels=${wanted.channels}); or play through JACK ` +
+      `(--backend jack), which opens the interface's own outputs`;
+  } else if (wanted.channels && wanted.channels < found.channels) {
+    how += `: the engine routes to any of the ${own}, so a rig profile over them needs no remix`;
+  }
   return `the device runs ${runs}, the engine needs ${needs}; nothing is remixed or resampled ` +
-    "behind your back: pick a device with that format, or open a player with the device's";
+    `behind your back: ${how}`;
 }

@@ -14,7 +14,7 @@
  */
 
 import { describeJsonError } from "../util/json_position.ts";
-import { dirname, isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 
@@ -33,8 +33,12 @@ export interface SetlistEntry {
   countIn: number;
   /** The marker the song starts at (undefined: its beginning). */
   start?: string;
-  /** The song as its folder or manifest describes it. */
+  /** The song as its folder or manifest describes it (for an unavailable song, a stand-in
+   * whose loading fails: see `error`). */
   description: SongDescription;
+  /** Why the song cannot load (a missing stem, a broken manifest), when it cannot: the setlist
+   * opens anyway, and only this song is refused. */
+  error?: string;
 }
 
 /** A validated setlist. */
@@ -94,13 +98,33 @@ function parseTransition(path: string, key: string, value: unknown): Transition 
 }
 
 /**
+ * A stand-in for a song that cannot load: no markers, no tempo, and one track whose file is
+ * the one the song lacks (or the song itself), so loading it fails with the decoder's
+ * "no such file" and the player refuses it, as it refuses a song that breaks mid-show.
+ */
+function unavailableSong(song: string, error: StemplayError): SongDescription {
+  const missing = /no such file: (.+?)(?: \(did you mean .*)?$/.exec(error.message)?.[1];
+  const title = basename(song.replace(/[\\/]+$/, "")) || song;
+  return {
+    path: song,
+    kind: "folder",
+    title,
+    tracks: [{ file: missing ?? song, keyPath: "file", options: { name: title } }],
+    markers: [],
+    tempo: [],
+    generateClick: false,
+  };
+}
+
+/**
  * Reads and validates a setlist file, and every song it names.
  *
  * @param path the setlist's JSON file
  * @param outputs the device's output count (song routes are checked against it)
  * @param buses the rig profile's bus names (a track's "bus" must be one)
- * @throws {StemplayError} "SETLIST" naming the key (`songs[2].transition`), or the song's own
- *   error (its code and path) when a song is broken
+ * @throws {StemplayError} "SETLIST" naming the key (`songs[2].transition`) or a song that is not
+ *   there. A song that is there but cannot load (a stem missing, a broken manifest) does not
+ *   fail the setlist: its entry has `error`, and loading that song fails.
  */
 export async function loadSetlist(
   path: string,
@@ -154,13 +178,22 @@ export async function loadSetlist(
     }
     const transition = parseTransition(path, `${key}.transition`, entry.transition);
     let description: SongDescription;
+    let songError: string | undefined;
     try {
       description = await loadSongDescription(song, { outputs, buses });
     } catch (error) {
       if (error instanceof StemplayError && error.code === "FILE_NOT_FOUND") {
         invalid(path, `${key}.song`, `no such song: ${song}`);
       }
-      throw error;
+      if (!(error instanceof StemplayError)) throw error;
+      // The song is there but cannot load (a stem missing or renamed, a broken manifest):
+      // the show opens anyway, with this song refused (see unavailableSong).
+      songError = error.message;
+      description = unavailableSong(song, error);
+    }
+    if (songError !== undefined) {
+      songs.push({ song, transition, countIn: 0, start: undefined, description, error: songError });
+      continue;
     }
     if (entry.start !== undefined && !description.markers.some((m) => m.name === entry.start)) {
       invalid(path, `${key}.start`, `the song has no marker "${entry.start}"`);
