@@ -14,13 +14,12 @@
 
 import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
-import { cString, unwrap } from "../native/native.ts";
+import { cString } from "../native/native.ts";
 import type { ProgressCallback } from "../sources/decode.ts";
 import type { StreamStats } from "../sources/streaming.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";
-import { checkGain } from "../engine/levels.ts";
 import { TrackSlots } from "../engine/track_slots.ts";
-import type { Engine, TransportState } from "../engine/engine.ts";
+import type { Engine } from "../engine/engine.ts";
 import { Meters } from "../engine/meters.ts";
 import {
   DeviceRecovery,
@@ -39,13 +38,12 @@ import type { SetlistState } from "../songs/setlist_runner.ts";
 import type { JumpAt, ShowFlow } from "../show/show.ts";
 import type { LtcOptions } from "../show/timecode.ts";
 import type { TempoSegment } from "../model/tempo.ts";
-import { checkInteger, openEngine, type PlayerOptions } from "./player_options.ts";
+import { openEngine, type PlayerOptions } from "./player_options.ts";
+import { type PlayerState, Transport } from "./transport.ts";
 
 export type { PlayerOptions } from "./player_options.ts";
 
-/** The transport's state as the audio thread last published it. "error": the device was
- * lost. */
-export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
+export type { PlayerState } from "./transport.ts";
 
 /** A multitrack player. Open one with `Player.open()`, close it with `close()`. */
 export class Player extends EventTarget {
@@ -74,12 +72,8 @@ export class Player extends EventTarget {
   readonly #recovery?: DeviceRecovery;
   /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
   #closeHooks = new Set<() => Promise<void>>();
-  #lastState: PlayerState = "stopped";
-  #finished?: { promise: Promise<void>; resolve: () => void };
-  /** Where the last seek, stop or song change asked the transport to be, until play(): the
-   * published position lags a request by up to a block. */
-  #requestedFrame?: number;
-  #masterGain = 1;
+  /** Play, pause, seek, the state and its events (src/player/transport.ts). */
+  readonly #transport: Transport;
 
   /** Composes the parts; each subscribes to the engine's tick in this order: recovery's
    * watchdog, the show flow and retired songs, the setlist, then the player's events. */
@@ -97,17 +91,20 @@ export class Player extends EventTarget {
       this.#recovery = new DeviceRecovery(engine, {
         transport: this,
         counters: this.#meters,
-        events: { lost: () => this.#deviceLost(), back: () => this.#deviceBack() },
+        events: {
+          lost: () => this.#transport.deviceLost(),
+          back: () => this.#transport.deviceBack(),
+        },
       }, recovery);
     }
     this.#songs = new SongDeck(engine, this.#slots, {
-      requestFrame: (frame) => this.#requestedFrame = frame,
+      requestFrame: (frame) => this.#transport.requestFrame(frame),
       endSetlist: () => this.#setlist.end(),
       dispatchEvent: (event) => this.dispatchEvent(event),
     });
     this.#show = this.#songs.show;
     this.#setlist = new PlayerSetlist(engine, this.#songs.setlistSongs());
-    engine.onTick((status) => this.#stateChanged(status.state));
+    this.#transport = new Transport(engine, this.#songs, this, () => this.#recovery?.lost ?? false);
     engine.guard(this);
   }
 
@@ -276,65 +273,32 @@ export class Player extends EventTarget {
   /** Starts playback (from the top after the song ended). From a stop or the end, the
    * count-in plays first when one is set. */
   play(): void {
-    this.assertOpen("play");
-    const { native, pointer } = this.#engine;
-    const state = this.state;
-    if (state === "ended" && this.#requestedFrame === undefined) {
-      unwrap(native, native.sp_transport_seek(pointer, 0n), "play");
-      this.#requestedFrame = 0;
-    }
-    if (state === "stopped" || state === "ended") {
-      this.#show.startCountIn(this.#requestedFrame ?? this.positionFrames);
-    }
-    this.#requestedFrame = undefined;
-    unwrap(native, native.sp_transport_play(pointer), "play");
-    this.#engine.keepAlive(true);
+    this.#transport.play();
   }
 
   /** Pauses, with a short fade, keeping the position. */
   pause(): void {
-    this.assertOpen("pause");
-    unwrap(this.native, this.native.sp_transport_pause(this.engine), "pause");
+    this.#transport.pause();
   }
 
   /** Stops, with a short fade, and rewinds to the start. */
   stop(): void {
-    this.assertOpen("stop");
-    unwrap(this.native, this.native.sp_transport_stop(this.engine), "stop");
-    this.#show.abortCountIn(0);
-    this.#requestedFrame = 0;
+    this.#transport.stop();
   }
 
   /** Jumps to `seconds` (clamped to the song), fading out and in around the jump. */
   seek(seconds: number): void {
-    this.assertOpen("seek");
-    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `seek needs a time in seconds >= 0, got ${seconds}`,
-      );
-    }
-    this.seekFrames(Math.round(seconds * this.sampleRate));
+    this.#transport.seek(seconds);
   }
 
   /** Jumps to a frame (clamped to the song). */
   seekFrames(frame: number): void {
-    this.assertOpen("seek");
-    checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
-    const { native, pointer } = this.#engine;
-    const state = this.state;
-    if (state === "ended") unwrap(native, native.sp_transport_pause(pointer), "seek");
-    const clamped = Math.min(frame, this.durationFrames);
-    unwrap(native, native.sp_transport_seek(pointer, BigInt(clamped)), "seek");
-    // Playing, the transport is there a block later: nothing to remember for the next play.
-    this.#requestedFrame = state === "playing" ? undefined : clamped;
+    this.#transport.seekFrames(frame);
   }
 
   /** Position in frames, as of the last block. */
   get positionFrames(): number {
-    this.assertOpen("read the position");
-    const status = this.#engine.readStatus();
-    return this.#show.displayPosition(status.position, status.group);
+    return this.#transport.positionFrames;
   }
 
   /** Position in seconds, as of the last block. */
@@ -354,9 +318,7 @@ export class Player extends EventTarget {
 
   /** The transport's state. */
   get state(): PlayerState {
-    this.assertOpen("read the state");
-    if (this.#recovery?.lost) return "error";
-    return this.#engine.readStatus().state;
+    return this.#transport.state;
   }
 
   /** Master gain applied after the mix (1 = unity), ramped like every gain: 0 .. MAX_GAIN
@@ -364,26 +326,15 @@ export class Player extends EventTarget {
    * @throws {StemplayError} "INVALID_ARGUMENT" above +12 dB, or for NaN or Infinity; the
    * master gain stays as it was */
   set masterGain(gain: number) {
-    this.assertOpen("set the master gain");
-    gain = checkGain(gain, "masterGain");
-    const result = this.native.sp_engine_set_master_gain(this.engine, gain);
-    unwrap(this.native, result, "set the master gain");
-    this.#masterGain = gain;
+    this.#transport.masterGain = gain;
   }
   get masterGain(): number {
-    return this.#masterGain;
+    return this.#transport.masterGain;
   }
 
   /** Resolves when the song next ends (or the player closes). */
   get finished(): Promise<void> {
-    if (this.closed || this.#recovery?.lost) return Promise.resolve();
-    if (!this.#finished) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => resolve = r);
-      this.#finished = { promise, resolve };
-      this.#engine.keepAlive(true);
-    }
-    return this.#finished.promise;
+    return this.#transport.finished;
   }
 
   /** Runs the callback's code for `frames` frames and returns one Float32Array per output
@@ -453,45 +404,11 @@ export class Player extends EventTarget {
 
   // ---- events and life cycle ------------------------------------------------------------
 
-  /** The last part of every tick: the transport's state as events. */
-  #stateChanged(state: TransportState): void {
-    if (state !== this.#lastState) {
-      this.#lastState = state;
-      this.dispatchEvent(new CustomEvent("statechange", { detail: state }));
-      if (state === "ended") {
-        this.dispatchEvent(new Event("ended"));
-        this.#settleFinished();
-      }
-    }
-    if (state !== "playing" && !this.#finished) this.#engine.keepAlive(false);
-  }
-
-  #settleFinished(): void {
-    this.#finished?.resolve();
-    this.#finished = undefined;
-  }
-
   /** The device's health: "ok", "recovering" (lost, retried with backoff) or "lost" (lost,
    * and the last retry found it unusable), with counts and the last error. See
    * docs/device_loss.md. */
   get health(): PlayerHealth {
     return this.#recovery?.health ?? this.#meters.offlineHealth;
-  }
-
-  /** The device is gone (recovery's watchdog said so). */
-  #deviceLost(): void {
-    this.#lastState = "error";
-    this.#engine.keepAlive(false);
-    this.dispatchEvent(new CustomEvent("statechange", { detail: "error" }));
-    this.dispatchEvent(new Event("devicelost"));
-  }
-
-  /** A device plays again (recovered, or moved by `reopen()`). */
-  #deviceBack(): void {
-    const wasLost = this.#lastState === "error";
-    this.#engine.tick(); // "statechange" from "error" to the transport's state
-    if (wasLost) this.dispatchEvent(new Event("devicerecovered"));
-    if (this.#lastState === "playing") this.#engine.keepAlive(true);
   }
 
   /**
@@ -533,7 +450,7 @@ export class Player extends EventTarget {
     // An open still running (bounded by its deadline) uses the engine: free it after that.
     if (running) void running.catch(() => {}).then(free);
     else await free();
-    this.#settleFinished();
+    this.#transport.settleFinished();
   }
 
   /** `await using player = await Player.open(...)` closes it at the end of the scope. */
@@ -612,9 +529,7 @@ export class Player extends EventTarget {
 
   /** Fades the whole mix in along an equal-power curve, playing. */
   fadeIn(seconds: number): void {
-    this.#show.fadeIn(seconds);
-    unwrap(this.native, this.native.sp_transport_play(this.engine), "fade in");
-    this.#engine.keepAlive(true);
+    this.#transport.fadeIn(seconds);
   }
 
   /** Loads a setlist (see README, "Running a show"): validates every song, loads the first,
