@@ -203,9 +203,14 @@ export class DeviceRecovery {
     this.#schedule();
   }
 
-  /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given device or the
-   * one the player had. On success it becomes the device recovery returns to. */
-  reopen(target: DeviceTarget | undefined): Promise<void> {
+  /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given backend and
+   * device (the backend defaults to the one in use), or, with neither, the one the player had.
+   * On success it becomes the device recovery returns to. */
+  reopen(options: { backend?: string; device?: number | string }): Promise<void> {
+    const moving = options.backend !== undefined || options.device !== undefined;
+    const target: DeviceTarget | undefined = moving
+      ? { backend: options.backend ?? this.#engine.backendName, device: options.device }
+      : undefined;
     this.#cancelTimer();
     return this.#run(target, true);
   }

@@ -99,6 +99,8 @@ export class Engine {
   #ticks: ((status: EngineStatus) => void)[] = [];
   #timer?: ReturnType<typeof setInterval>;
   #leak: Leak;
+  /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
+  #closeHooks = new Set<() => Promise<void>>();
   /** The token the backstop is registered under. */
   #token = {};
 
@@ -246,13 +248,6 @@ export class Engine {
     else Deno.unrefTimer(this.#timer);
   }
 
-  /** Closing begins: no tick, no call reaches the engine from here on. */
-  markClosed(): void {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    leaked.unregister(this.#token);
-  }
-
   /** Runs the callback's code for `frames` frames (offline engines only) and returns one
    * Float32Array per output channel. */
   render(frames: number): Float32Array[] {
@@ -274,10 +269,38 @@ export class Engine {
     return out;
   }
 
-  /** Frees the engine (after markClosed()). `abandon`: the device is dead and its teardown may
-   * block forever, so it is left to a native thread. */
-  async free(abandon: boolean): Promise<void> {
-    if (abandon) this.native.sp_engine_abandon(this.pointer);
-    else await this.native.sp_engine_destroy(this.pointer);
+  /** Runs `hook` at close(), before the engine is freed (once; returns an undo). */
+  beforeClose(hook: () => Promise<void>): () => void {
+    this.#closeHooks.add(hook);
+    return () => this.#closeHooks.delete(hook);
+  }
+
+  /**
+   * Closes the engine (once; false when it was closed already): no tick, and no call reaches
+   * it from here on. The close hooks run first (outputs that read the engine from their own
+   * threads, e.g. MTC), then `release` (the tracks, which the engine frees with itself), then
+   * the engine is freed: after the open `device` may still be running, and left to a native
+   * thread when the device is lost (a dead device's teardown may block forever).
+   */
+  async close(
+    release: () => void,
+    device?: { readonly lost: boolean; close(): Promise<void> | undefined },
+  ): Promise<boolean> {
+    if (this.#closed) return false;
+    this.#closed = true;
+    await Promise.all([...this.#closeHooks].map((hook) => hook()));
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    leaked.unregister(this.#token);
+    release();
+    const free = async () => {
+      if (device?.lost) this.native.sp_engine_abandon(this.pointer);
+      else await this.native.sp_engine_destroy(this.pointer);
+    };
+    this.streams?.dropSetlistHeads(); // not the engine's: freed here
+    const running = device?.close();
+    // An open still running (bounded by its deadline) uses the engine: free it after that.
+    if (running) void running.catch(() => {}).then(free);
+    else await free();
+    return true;
   }
 }

@@ -21,12 +21,7 @@ import type { Track, TrackOptions } from "../engine/track.ts";
 import { TrackSlots } from "../engine/track_slots.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Meters } from "../engine/meters.ts";
-import {
-  DeviceRecovery,
-  type DeviceTarget,
-  type PlayerHealth,
-  type RecoveryMode,
-} from "../engine/device_recovery.ts";
+import { DeviceRecovery, type PlayerHealth, type RecoveryMode } from "../engine/device_recovery.ts";
 import type { LatencyStats } from "../engine/stats.ts";
 import type { Bus } from "../engine/buses.ts";
 import type { SongDescription } from "../songs/song.ts";
@@ -70,8 +65,6 @@ export class Player extends EventTarget {
   readonly #meters: Meters;
   /** Device loss and recovery; none offline. */
   readonly #recovery?: DeviceRecovery;
-  /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
-  #closeHooks = new Set<() => Promise<void>>();
   /** Play, pause, seek, the state and its events (src/player/transport.ts). */
   readonly #transport: Transport;
 
@@ -255,8 +248,7 @@ export class Player extends EventTarget {
 
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */
   beforeClose(hook: () => Promise<void>): () => void {
-    this.#closeHooks.add(hook);
-    return () => this.#closeHooks.delete(hook);
+    return this.#engine.beforeClose(hook);
   }
 
   /** SMPTE linear timecode out (undefined: none). Setting it applies to songs loaded from
@@ -426,31 +418,16 @@ export class Player extends EventTarget {
     if (!this.#recovery) {
       throw new StemplayError("INVALID_ARGUMENT", "an offline player has no device to reopen");
     }
-    const moving = options.backend !== undefined || options.device !== undefined;
-    const target: DeviceTarget | undefined = moving
-      ? { backend: options.backend ?? this.backendName, device: options.device }
-      : undefined;
-    await this.#recovery.reopen(target);
+    await this.#recovery.reopen(options);
   }
 
   /** Stops the stream and frees the engine and every track. Idempotent. Returns within about
    * a second even when the audio server hangs: a device teardown that takes longer is left to a
    * native thread. */
   async close(): Promise<void> {
-    const engine = this.#engine;
-    if (engine.closed) return;
-    engine.markClosed();
-    // Outputs that read the engine from their own threads (MTC) close before it is freed.
-    await Promise.all([...this.#closeHooks].map((hook) => hook()));
-    this.#songs.clear();
-    // The backend may block forever tearing down a dead device: never on this thread.
-    const free = () => engine.free(this.#recovery?.lost ?? false);
-    engine.streams?.dropSetlistHeads(); // not the engine's: freed here
-    const running = this.#recovery?.close();
-    // An open still running (bounded by its deadline) uses the engine: free it after that.
-    if (running) void running.catch(() => {}).then(free);
-    else await free();
-    this.#transport.settleFinished();
+    if (await this.#engine.close(() => this.#songs.clear(), this.#recovery)) {
+      this.#transport.settleFinished();
+    }
   }
 
   /** `await using player = await Player.open(...)` closes it at the end of the scope. */
