@@ -89,44 +89,48 @@ export class TrackSlots {
   /** Attaches and publishes a track without making it part of the current song. On failure
    * the caller still owns the pcm. */
   create(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const host = this.#engine;
+    const engine = this.#engine;
     // A decoded track's bytes (sp_pcm_info: frames, channels, bytes); a streamed one's are its
     // ring and heads (StreamedTracks.bytes).
     const info = new BigUint64Array(3);
-    if (!decoded.stream) host.native.sp_pcm_info(decoded.pcm, info);
-    const placed = host.buses.place(options, decoded.channels);
+    if (!decoded.stream) engine.native.sp_pcm_info(decoded.pcm, info);
+    const placed = engine.buses.place(options, decoded.channels);
     options = placed.options;
-    routeMatrix(decoded.channels, host.channels, options); // throws before anything changes
+    routeMatrix(decoded.channels, engine.channels, options); // throws before anything changes
     const slotCell = new Uint32Array(1);
     const attached = decoded.stream
-      ? host.native.sp_track_attach_file(host.pointer, decoded.stream, group, slotCell)
-      : host.native.sp_track_attach(host.pointer, decoded.pcm, group, slotCell);
+      ? engine.native.sp_track_attach_file(engine.pointer, decoded.stream, group, slotCell)
+      : engine.native.sp_track_attach(engine.pointer, decoded.pcm, group, slotCell);
     if (attached !== 0) {
       const detail = attached === RESULT.CAPACITY
-        ? `all ${host.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
+        ? `all ${engine.trackCapacity} slots are in use (open the player with a larger trackCapacity)`
         : undefined;
-      unwrap(host.native, attached, "add a track", { path: decoded.path || undefined, detail });
+      unwrap(engine.native, attached, "add a track", { path: decoded.path || undefined, detail });
     }
     const slot = slotCell[0];
     const name = options.name ?? (decoded.path ? baseName(decoded.path) : `track ${slot + 1}`);
     let track: Track;
     try {
-      track = new Track(host, this.#owner, slot, { ...decoded, name }, options);
+      track = new Track(engine, this.#owner, slot, { ...decoded, name }, options);
       unwrap(
-        host.native,
-        host.native.sp_track_set_protected(host.pointer, slot, placed.bus?.protected ? 1 : 0),
+        engine.native,
+        engine.native.sp_track_set_protected(engine.pointer, slot, placed.bus?.protected ? 1 : 0),
         "protect a track",
       );
-      unwrap(host.native, host.native.sp_track_activate(host.pointer, slot), "activate a track");
+      unwrap(
+        engine.native,
+        engine.native.sp_track_activate(engine.pointer, slot),
+        "activate a track",
+      );
     } catch (error) {
       // The engine owns the audio now: retire the slot, which frees it (the caller must not).
-      host.native.sp_track_deactivate(host.pointer, slot);
-      host.native.sp_track_release(host.pointer, slot);
+      engine.native.sp_track_deactivate(engine.pointer, slot);
+      engine.native.sp_track_release(engine.pointer, slot);
       decoded.pcm = null;
       decoded.stream = null;
       throw error;
     }
-    if (decoded.stream) host.streams?.add(track, decoded.stream, group, decoded.path);
+    if (decoded.stream) engine.streams?.add(track, decoded.stream, group, decoded.path);
     else this.#trackBytes.set(track, Number(info[2]));
     return track;
   }
@@ -149,23 +153,26 @@ export class TrackSlots {
    * @throws {StemplayError} "TIMEOUT" when the command ring stays full for 2 s (the callback
    *   does not run); the slot is then freed with the engine */
   async drop(track: Track): Promise<void> {
-    const host = this.#engine;
+    const engine = this.#engine;
     track.markRemoved();
-    host.streams?.drop(track, !host.closed);
-    if (host.closed) return; // close() freed it with the engine
+    engine.streams?.drop(track, !engine.closed);
+    if (engine.closed) return; // close() freed it with the engine
     // BUSY: the command ring is full (the callback has not run for a while); wait for it.
     // Gone device: the callback may never move again; destroy frees the slot.
-    const gaveUp = () => host.closed || host.deviceDown;
+    const gaveUp = () => engine.closed || engine.deviceDown;
     const deactivated = await waitForAudio(
       "remove a track",
       () =>
-        !host.closed && host.native.sp_track_deactivate(host.pointer, track.slot) !== RESULT.BUSY,
+        !engine.closed &&
+        engine.native.sp_track_deactivate(engine.pointer, track.slot) !== RESULT.BUSY,
       gaveUp,
     );
     if (!deactivated) return;
     await waitForAudio(
       "remove a track",
-      () => !host.closed && host.native.sp_track_release(host.pointer, track.slot) !== RESULT.BUSY,
+      () =>
+        !engine.closed &&
+        engine.native.sp_track_release(engine.pointer, track.slot) !== RESULT.BUSY,
       gaveUp,
     );
   }

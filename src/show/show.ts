@@ -445,8 +445,9 @@ export class ShowFlow {
     return countIn && group === countIn.group ? position - countIn.frames : position;
   }
 
-  /** Called at every poll with the seq of the cue the callback fired last: frees a finished
-   * count-in, and puts back the loop or the standing cue after a jump fired. */
+  /** Called at every engine tick with its status snapshot (the seq of the cue the callback
+   * fired last, the blocks and the position): frees a finished count-in, and puts back the
+   * loop or the standing cue after a jump fired. */
   poll(status: EngineStatus): void {
     const firedCueSeq = status.cueFired;
     if (this.#countInTrack?.cueSeq === firedCueSeq) {

@@ -148,13 +148,13 @@ export class SongDeck {
     return this.#ltc && { ...this.#ltc };
   }
   set ltc(options: LtcOptions | undefined) {
-    const host = this.#engine;
-    const checked = options === undefined ? undefined : checkLtcOptions(options, host.channels);
-    if (checked && checked.output === undefined && !host.buses.names.includes(TIMECODE_BUS)) {
+    const engine = this.#engine;
+    const checked = options === undefined ? undefined : checkLtcOptions(options, engine.channels);
+    if (checked && checked.output === undefined && !engine.buses.names.includes(TIMECODE_BUS)) {
       throw new StemplayError(
         "INVALID_ARGUMENT",
         `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
-          `the rig profile (buses: ${host.buses.names.join(", ")})`,
+          `the rig profile (buses: ${engine.buses.names.join(", ")})`,
       );
     }
     this.#ltc = checked;
@@ -163,8 +163,8 @@ export class SongDeck {
   /** Loads a song (see `Player.loadSong`): the current one plays on until the new one is
    * ready, then is replaced in one step. */
   async load(path: string, options: LoadSongOptions): Promise<SongDescription> {
-    const host = this.#engine;
-    host.assertOpen("load a song");
+    const engine = this.#engine;
+    engine.assertOpen("load a song");
     if (this.#loading) {
       throw new StemplayError("BUSY", `cannot load ${path}: another song is still loading`, {
         path,
@@ -173,8 +173,8 @@ export class SongDeck {
     this.#loading = true;
     try {
       const description = await loadSongDescription(path, {
-        outputs: host.channels,
-        buses: host.buses.names,
+        outputs: engine.channels,
+        buses: engine.buses.names,
       });
       const prepared = await this.#prepare(description, options.onProgress);
       await this.#player.endSetlist();
@@ -202,22 +202,22 @@ export class SongDeck {
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
   ): Promise<SongInGroup> {
-    const host = this.#engine;
+    const engine = this.#engine;
     const decoded = await decodeSongFiles(
-      host.native,
+      engine.native,
       description,
-      host.sampleRate,
+      engine.sampleRate,
       onProgress,
-      host.streams?.settings.ringFrames,
+      engine.streams?.settings.ringFrames,
     );
-    if (host.closed) decoded.forEach((audio) => freeAudio(host.native, audio));
-    host.assertOpen("load a song");
+    if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
+    engine.assertOpen("load a song");
     const group = this.#nextGroup++;
     const tracks = await attachSong(this.#engine, this.#slots, description, decoded, group);
     // Every marker's first seconds stay resident: a jump to one never waits for the rings.
-    host.streams?.preroll(
+    engine.streams?.preroll(
       group,
-      description.markers.map((m) => Math.round(m.at * host.sampleRate)),
+      description.markers.map((m) => Math.round(m.at * engine.sampleRate)),
     );
     const info: SongInfo = {
       title: description.title,
@@ -245,35 +245,35 @@ export class SongDeck {
 
   /** A click track from the song's tempo, routed to its clickRoute. */
   #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
-    const host = this.#engine;
+    const engine = this.#engine;
     const frames = longest(tracks);
-    const beats = beatGrid(info.tempo, frames, host.sampleRate);
-    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
+    const beats = beatGrid(info.tempo, frames, engine.sampleRate);
+    const decoded = renderClick(engine.native, beats, frames, engine.sampleRate);
     const taken = tracks.some((track) => track.name.toLowerCase() === "click");
     try {
       return this.#slots.create(
         decoded,
         {
           name: taken ? "generated click" : "click",
-          ...host.buses.clickPlacement(info.clickRoute),
+          ...engine.buses.clickPlacement(info.clickRoute),
         },
         group,
       );
     } catch (error) {
-      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
   }
 
   /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
   #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
-    const host = this.#engine;
-    const decoded = renderLtc(host.native, ltc, hour, 0, frames, host.sampleRate);
+    const engine = this.#engine;
+    const decoded = renderLtc(engine.native, ltc, hour, 0, frames, engine.sampleRate);
     try {
       const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
       return this.#slots.create(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
     } catch (error) {
-      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
   }
@@ -283,18 +283,18 @@ export class SongDeck {
    * the audio side does not take the switch in time (TIMEOUT), the old song stays the current
    * one and the prepared song is freed. */
   async #switchTo(song: SongInGroup, startFrame: number): Promise<void> {
-    const host = this.#engine;
+    const engine = this.#engine;
     try {
-      host.assertOpen("switch songs");
-      unwrap(host.native, host.native.sp_transport_stop(host.pointer), "switch songs");
+      engine.assertOpen("switch songs");
+      unwrap(engine.native, engine.native.sp_transport_stop(engine.pointer), "switch songs");
       this.#player.requestFrame(startFrame);
       unwrap(
-        host.native,
-        host.native.sp_transport_switch(host.pointer, song.group, BigInt(startFrame)),
+        engine.native,
+        engine.native.sp_transport_switch(engine.pointer, song.group, BigInt(startFrame)),
         "switch songs",
       );
     } catch (error) {
-      if (!host.closed) await Promise.allSettled(song.tracks.map((t) => this.#slots.drop(t)));
+      if (!engine.closed) await Promise.allSettled(song.tracks.map((t) => this.#slots.drop(t)));
       throw error;
     }
     const old: SongInGroup = { group: this.#group, tracks: this.#tracks, info: this.#song };
@@ -302,13 +302,13 @@ export class SongDeck {
     try {
       await waitForAudio(
         "switch songs",
-        () => !host.closed && host.readStatus().group === song.group,
-        () => host.offline || host.closed || host.deviceDown,
+        () => !engine.closed && engine.readStatus().group === song.group,
+        () => engine.offline || engine.closed || engine.deviceDown,
       );
     } catch (error) {
       // Back to the old song, stopped at its start: this switch follows the first in the
       // command ring, so the callback ends there whenever it runs again.
-      host.native.sp_transport_switch(host.pointer, old.group, 0n);
+      engine.native.sp_transport_switch(engine.pointer, old.group, 0n);
       this.#player.requestFrame(0);
       this.#makeCurrent(old);
       await Promise.allSettled(song.tracks.map((track) => this.#slots.drop(track)));
