@@ -270,7 +270,7 @@ export async function serveMidi(player: Player, options: ServeMidiOptions): Prom
     ? "jack"
     : "alsa";
   const connectFrom = input === "jack" || input === "alsa" ? null : toCString(input);
-  const native = player.native;
+  const native = player.engineContext.native;
   const cell = new BigUint64Array(1);
   const open = transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa;
   const result = await open(toCString(MIDI_CLIENT), toCString(MIDI_PORT), connectFrom, cell);

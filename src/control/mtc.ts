@@ -41,7 +41,7 @@ export class MtcOutput {
   constructor(player: Player, handle: Deno.PointerValue) {
     this.#player = player;
     this.#handle = handle;
-    const native = player.native;
+    const native = player.engineContext.native;
     for (const [group, hour] of player.songHours) native.sp_mtc_map_song(handle, group, hour);
     this.#listener = (event) => {
       const { group, hour } = (event as CustomEvent<{ group: number; hour: number }>).detail;
@@ -54,7 +54,7 @@ export class MtcOutput {
   /** Messages sent so far. */
   get counters(): { fullFrames: number; quarterFrames: number } {
     const counters = new BigUint64Array(2);
-    if (!this.#closing) this.#player.native.sp_mtc_counters(this.#handle, counters);
+    if (!this.#closing) this.#player.engineContext.native.sp_mtc_counters(this.#handle, counters);
     return { fullFrames: Number(counters[0]), quarterFrames: Number(counters[1]) };
   }
 
@@ -63,7 +63,7 @@ export class MtcOutput {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
       this.#undoHook();
-      await this.#player.native.sp_mtc_close(this.#handle);
+      await this.#player.engineContext.native.sp_mtc_close(this.#handle);
     })();
     return this.#closing;
   }
@@ -85,8 +85,8 @@ export async function serveMtc(player: Player, options: ServeMtcOptions): Promis
   player.assertOpen("serve MTC");
   const { fps } = checkLtcOptions({ fps: options.fps, output: 1 }, 1, "mtc");
   const cell = new BigUint64Array(1);
-  const result = await player.native.sp_mtc_open_jack(
-    player.engine,
+  const result = await player.engineContext.native.sp_mtc_open_jack(
+    player.engineContext.pointer,
     Math.round(fps * 100),
     toCString(MTC_CLIENT),
     toCString(MTC_PORT),

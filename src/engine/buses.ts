@@ -17,7 +17,7 @@ import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import { unwrap } from "../native/native.ts";
 import { defaultRoute, type Routing } from "./routing.ts";
-import type { TrackOptions } from "./track.ts";
+import type { TrackOptions } from "./track_options.ts";
 import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
 
 /** One bus of a rig profile. */
@@ -305,6 +305,15 @@ export class Buses {
     if (options.routeGains !== undefined) return { options: placed, bus };
     placed.route = busRoute(bus.outputs, channels);
     return { options: placed, bus };
+  }
+
+  /** Where a generated click or count-in goes: its clickRoute, else the in-ears (or the first
+   * protected bus). */
+  clickPlacement(clickRoute: number[] | undefined): { route?: number[]; bus?: string } {
+    if (clickRoute) return { route: clickRoute };
+    const inEars = this.list.find((bus) => bus.name === IN_EARS) ??
+      this.list.find((bus) => bus.protected);
+    return inEars ? { bus: inEars.name } : {};
   }
 
   /** Loud lines for the screen: each bus the device lacks, and the tracks it mutes. */

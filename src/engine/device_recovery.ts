@@ -8,11 +8,12 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../native/native.ts";
 import { unwrap } from "../native/native.ts";
 import { RESULT } from "../native/native_constants.ts";
 import { EngineConfig, formatMismatch } from "../native/engine_config.ts";
 import { findDevice } from "./devices.ts";
+import { DeviceWatchdog } from "./device_watchdog.ts";
+import type { Engine, EngineStatus } from "./engine.ts";
 
 /** What the player does when a lost device comes back:
  * - `"in-time"`: resume at the position the song would have reached by the wall clock since
@@ -61,33 +62,33 @@ export const RETRY_MAX_MS = 5000;
  * teardowns of dead devices, which may hang for good after a server crash, do not count.) */
 const MAX_HANGING_OPENS = 4;
 
-/** What recovery needs of the player. */
-export interface RecoveryHost {
-  readonly native: Native;
-  readonly engine: Deno.PointerValue;
-  readonly sampleRate: number;
-  readonly channels: number;
-  /** The transport as C publishes it (never "error"). */
-  transportState(): string;
-  positionFrames(): number;
-  durationFrames(): number;
-  blocks(): bigint;
-  overruns(): number;
-  /** Track-blocks a streamed track starved (silent) since the player opened. */
-  starved?(): number;
-  /** Samples clamped to full scale per output since the player opened. */
-  clipped?(): number[];
-  /** Streamed files found cut short or unreadable (PlayerHealth.starvedFiles). */
-  starvedFiles?(): string[];
+/** The transport recovery drives when the device comes back (the Player). */
+export interface RecoveryTransport {
+  readonly positionFrames: number;
+  readonly durationFrames: number;
   seekFrames(frame: number): void;
   play(): void;
   pause(): void;
-  /** The device is gone: events, watchdog off. */
-  deviceLost(): void;
-  /** A new device runs: names, watchdog, events. */
-  deviceBack(): void;
-  deviceName(): string;
-  backendName(): string;
+}
+
+/** The counters `health` reports besides the device's (the engine's Meters). */
+export interface HealthCounters {
+  /** Callbacks over 80% of their budget (0 while the latency monitor is off). */
+  readonly overruns: number;
+  /** Track-blocks a streamed track starved (silent) since the player opened. */
+  readonly starvedBlocks: number;
+  /** Samples clamped to full scale per output since the player opened. */
+  readonly clippedSamples: number[];
+  /** Streamed files found cut short or unreadable (PlayerHealth.starvedFiles). */
+  readonly starvedFiles: string[];
+}
+
+/** What the player says when the device goes and when one plays again. */
+export interface RecoveryEvents {
+  /** The device is gone (the poll has stopped looking at it). */
+  lost(): void;
+  /** A new device runs (names and watchdog are renewed already). */
+  back(): void;
 }
 
 /** Where to reopen: a backend and a device by exact name (or index, or the default). */
@@ -96,8 +97,14 @@ export interface DeviceTarget {
   device?: number | string;
 }
 
+/** Device loss and recovery for one engine with a device. It watches the engine's ticks (the
+ * watchdog), and while it is lost or reopening the engine counts its device as down. */
 export class DeviceRecovery {
-  readonly #host: RecoveryHost;
+  readonly #engine: Engine;
+  readonly #transport: RecoveryTransport;
+  readonly #counters: HealthCounters;
+  readonly #events: RecoveryEvents;
+  readonly #watchdog: DeviceWatchdog;
   readonly #mode: RecoveryMode;
   /** The device the player had: same backend, same name. */
   #target: { backend: string; deviceName?: string };
@@ -116,13 +123,32 @@ export class DeviceRecovery {
   #loss?: { position: number; at: number; playing: boolean };
 
   constructor(
-    host: RecoveryHost,
+    engine: Engine,
+    parts: { transport: RecoveryTransport; counters: HealthCounters; events: RecoveryEvents },
     mode: RecoveryMode,
-    target: { backend: string; deviceName?: string },
   ) {
-    this.#host = host;
+    this.#engine = engine;
+    this.#transport = parts.transport;
+    this.#counters = parts.counters;
+    this.#events = parts.events;
     this.#mode = mode;
-    this.#target = target;
+    this.#target = { backend: engine.backendName, deviceName: engine.deviceName };
+    this.#watchdog = new DeviceWatchdog(engine.blockFrames / engine.sampleRate * 1000);
+    engine.watchDevice(() => this.#lost || this.busy);
+    engine.onTick((status) => this.#watch(status));
+  }
+
+  /** At every tick: a callback that stopped moving means the device is lost. */
+  #watch(status: EngineStatus): void {
+    const now = performance.now();
+    const lastBlockAt = this.#watchdog.check(status.blocks, now);
+    if (lastBlockAt === undefined) return;
+    const silent = Math.round(now - lastBlockAt);
+    const device = this.#engine.deviceName;
+    this.deviceLost(
+      `the audio device ${device} stopped (no callback for ${silent} ms)`,
+      lastBlockAt,
+    );
   }
 
   /** True from a loss until a device plays again. */
@@ -144,10 +170,10 @@ export class DeviceRecovery {
       status: !this.#lost ? "ok" : this.#refused ? "lost" : "recovering",
       losses: this.#losses,
       recoveries: this.#recoveries,
-      overruns: this.#host.overruns(),
-      starved: this.#host.starved?.() ?? 0,
-      clipped: this.#host.clipped?.() ?? [],
-      starvedFiles: this.#host.starvedFiles?.() ?? [],
+      overruns: this.#counters.overruns,
+      starved: this.#counters.starvedBlocks,
+      clipped: this.#counters.clippedSamples,
+      starvedFiles: this.#counters.starvedFiles,
       lastError: this.#lastError,
       nextRetryAt: this.#lost ? this.#nextRetryAt : null,
     };
@@ -161,25 +187,30 @@ export class DeviceRecovery {
     this.#refused = false;
     this.#losses++;
     this.#lastError = { message: reason, time: Date.now() };
-    const playing = this.#host.transportState() === "playing";
-    this.#loss = { position: this.#host.positionFrames(), at: lastBlockAt, playing };
+    const playing = this.#engine.readStatus().state === "playing";
+    this.#loss = { position: this.#transport.positionFrames, at: lastBlockAt, playing };
     // No callback runs now, so a pause is taken by the new device's first block: it comes
     // back silent, and resume() decides when (and where) to play.
     if (playing && this.#mode !== "where-lost") {
       try {
-        this.#host.pause();
+        this.#transport.pause();
       } catch {
         // A full command ring (BUSY): the device comes back playing, as in "where-lost".
       }
     }
-    this.#host.deviceLost();
+    this.#events.lost();
     this.#delay = RETRY_FIRST_MS;
     this.#schedule();
   }
 
-  /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given device or the
-   * one the player had. On success it becomes the device recovery returns to. */
-  reopen(target: DeviceTarget | undefined): Promise<void> {
+  /** A reopen by hand (`player.reopen()`, the `r` key): at once, to the given backend and
+   * device (the backend defaults to the one in use), or, with neither, the one the player had.
+   * On success it becomes the device recovery returns to. */
+  reopen(options: { backend?: string; device?: number | string }): Promise<void> {
+    const moving = options.backend !== undefined || options.device !== undefined;
+    const target: DeviceTarget | undefined = moving
+      ? { backend: options.backend ?? this.#engine.backendName, device: options.device }
+      : undefined;
     this.#cancelTimer();
     return this.#run(target, true);
   }
@@ -223,7 +254,7 @@ export class DeviceRecovery {
     if (this.#closed) return;
     // The device plays (maybe an open just before this one brought it back): nothing to do.
     if (byHand && !this.#lost && target === undefined) return;
-    const hanging = this.#host.native.sp_hanging_opens();
+    const hanging = this.#engine.native.sp_hanging_opens();
     if (!byHand && hanging >= MAX_HANGING_OPENS) {
       this.#failed(
         new StemplayError(
@@ -252,8 +283,11 @@ export class DeviceRecovery {
     this.#refused = false;
     this.#cancelTimer();
     if (wasLost) this.#recoveries++;
-    this.#host.deviceBack();
-    this.#target = { backend: this.#host.backendName(), deviceName: this.#host.deviceName() };
+    const engine = this.#engine;
+    engine.refreshNames();
+    this.#watchdog.restart(engine.readStatus().blocks);
+    this.#events.back();
+    this.#target = { backend: engine.backendName, deviceName: engine.deviceName };
     if (wasLost) await this.#resume();
   }
 
@@ -264,7 +298,7 @@ export class DeviceRecovery {
   }
 
   async #open(target: DeviceTarget | undefined): Promise<void> {
-    const { native, engine } = this.#host;
+    const { native, pointer } = this.#engine;
     const backend = target?.backend ?? this.#target.backend;
     let fields: { deviceName?: string; deviceIndex?: number };
     if (target === undefined || target.device === undefined) {
@@ -273,9 +307,9 @@ export class DeviceRecovery {
       fields = { deviceIndex: await findDevice(native, backend, target.device) };
     }
     const config = new EngineConfig(native, { backend, ...fields });
-    const result = await native.sp_engine_reopen(engine, config.bytes);
+    const result = await native.sp_engine_reopen(pointer, config.bytes);
     const detail = result === RESULT.FORMAT
-      ? formatMismatch(config.found, this.#host)
+      ? formatMismatch(config.found, this.#engine)
       : result === RESULT.NO_SUCH_DEVICE && fields.deviceName
       ? `no device named "${fields.deviceName}"`
       : undefined;
@@ -289,16 +323,17 @@ export class DeviceRecovery {
     if (!loss?.playing || this.#mode !== "in-time") return;
     // Wait for the stream proper (a first callback may be a prefill), so the position is
     // computed when audio really flows again.
-    const start = this.#host.blocks();
+    const blocks = () => this.#engine.readStatus().blocks;
+    const start = blocks();
     const waitUntil = performance.now() + 5000;
-    while (this.#host.blocks() < start + 2n && performance.now() < waitUntil) {
+    while (blocks() < start + 2n && performance.now() < waitUntil) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (this.#closed || this.#lost) return;
     }
     const elapsed = (performance.now() - loss.at) / 1000;
-    const target = loss.position + Math.round(elapsed * this.#host.sampleRate);
-    this.#host.seekFrames(Math.min(target, this.#host.durationFrames()));
-    this.#host.play();
+    const target = loss.position + Math.round(elapsed * this.#engine.sampleRate);
+    this.#transport.seekFrames(Math.min(target, this.#transport.durationFrames));
+    this.#transport.play();
   }
 }
 

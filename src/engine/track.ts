@@ -6,46 +6,17 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../native/native.ts";
 import { unwrap } from "../native/native.ts";
 import { checkPan, routeMatrix } from "./routing.ts";
 import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
 import type { TrackSource } from "../sources/audio.ts";
+import type { TrackOptions } from "./track_options.ts";
+import type { Engine } from "./engine.ts";
 
-/** How a track starts out. Every field is optional. */
-export interface TrackOptions {
-  /** Shown in UIs and used to find the track; defaults to "track N" or the file's name. */
-  name?: string;
-  /** Linear gain, 0 .. MAX_GAIN (3.981, +12 dB; 1 = unity). */
-  gain?: number;
-  /** Gain in dB, at most +12 (MAX_GAIN_DB); wins over `gain` when both are given. */
-  gainDb?: number;
-  /** -1 (left) .. 1 (right); see the routing rules in src/engine/routing.ts. */
-  pan?: number;
-  /** Start muted. */
-  muted?: boolean;
-  /** Start soloed: while any track is soloed, only soloed tracks are heard. */
-  solo?: boolean;
-  /** Output numbers from 1, e.g. `[3]` for a click on output 3, `[1, 2]` for a stereo pad. */
-  route?: number[];
-  /** Explicit gains, one row per track channel, one gain per device output, each within
-   * ±MAX_GAIN (+12 dB; negative inverts polarity). */
-  routeGains?: number[][];
-  /** The bus it plays on (see src/engine/buses.ts), e.g. "in-ears": its outputs, unless `route`
-   * (within the bus) says otherwise. */
-  bus?: string;
-  /** The bus was guessed from the file name (a folder song): a profile without that bus
-   * takes its first protected (for in-ears) or unprotected (for FOH) bus. */
-  busGuessed?: boolean;
-}
+export type { TrackOptions } from "./track_options.ts";
 
-/** What a track needs from the player that owns it. */
-export interface TrackHost {
-  readonly native: Native;
-  readonly engine: Deno.PointerValue;
-  readonly channels: number;
-  readonly sampleRate: number;
-  assertOpen(what: string): void;
+/** What owns a track: removing one goes through it (the current song lets go of it). */
+export interface TrackOwner {
   detach(track: Track): Promise<void>;
 }
 
@@ -73,7 +44,8 @@ export class Track {
    * at load). Undefined for tracks made in memory (`addTrack`, the generated click).
    */
   readonly source?: TrackSource;
-  #host: TrackHost;
+  #engine: Engine;
+  #owner: TrackOwner;
   #name: string;
   #gain: number;
   #pan: number;
@@ -87,12 +59,14 @@ export class Track {
 
   /** @internal Used by the player; applies and checks every option before it returns. */
   constructor(
-    host: TrackHost,
+    engine: Engine,
+    owner: TrackOwner,
     slot: number,
     info: { channels: number; frames: number; path?: string; name: string; source?: TrackSource },
     options: TrackOptions,
   ) {
-    this.#host = host;
+    this.#engine = engine;
+    this.#owner = owner;
     this.slot = slot;
     this.channelCount = info.channels;
     this.frames = info.frames;
@@ -108,9 +82,9 @@ export class Track {
     this.#bus = options.bus;
     this.#busGuessed = options.busGuessed === true && options.bus !== undefined;
     this.#sendRoute(this.#route, this.#routeGains, this.#pan);
-    this.#send("set gain", host.native.sp_track_set_gain(host.engine, slot, this.#gain));
-    this.#send("mute", host.native.sp_track_set_mute(host.engine, slot, this.#muted ? 1 : 0));
-    this.#send("solo", host.native.sp_track_set_solo(host.engine, slot, this.#solo ? 1 : 0));
+    this.#send("set gain", engine.native.sp_track_set_gain(engine.pointer, slot, this.#gain));
+    this.#send("mute", engine.native.sp_track_set_mute(engine.pointer, slot, this.#muted ? 1 : 0));
+    this.#send("solo", engine.native.sp_track_set_solo(engine.pointer, slot, this.#solo ? 1 : 0));
   }
 
   /** The track's name. */
@@ -133,7 +107,7 @@ export class Track {
 
   /** Duration in seconds at the engine's rate. */
   get duration(): number {
-    return this.frames / this.#host.sampleRate;
+    return this.frames / this.#engine.sampleRate;
   }
 
   /** True once the track was removed or its player closed. */
@@ -150,7 +124,10 @@ export class Track {
   set gain(value: number) {
     this.#check("set gain");
     const gain = checkGain(value, `track "${this.#name}" gain`);
-    this.#send("set gain", this.#host.native.sp_track_set_gain(this.#host.engine, this.slot, gain));
+    this.#send(
+      "set gain",
+      this.#engine.native.sp_track_set_gain(this.#engine.pointer, this.slot, gain),
+    );
     this.#gain = gain;
   }
 
@@ -171,7 +148,7 @@ export class Track {
     this.#check("mute");
     this.#send(
       "mute",
-      this.#host.native.sp_track_set_mute(this.#host.engine, this.slot, value ? 1 : 0),
+      this.#engine.native.sp_track_set_mute(this.#engine.pointer, this.slot, value ? 1 : 0),
     );
     this.#muted = Boolean(value);
   }
@@ -184,7 +161,7 @@ export class Track {
     this.#check("solo");
     this.#send(
       "solo",
-      this.#host.native.sp_track_set_solo(this.#host.engine, this.slot, value ? 1 : 0),
+      this.#engine.native.sp_track_set_solo(this.#engine.pointer, this.slot, value ? 1 : 0),
     );
     this.#solo = Boolean(value);
   }
@@ -230,7 +207,7 @@ export class Track {
   async remove(): Promise<void> {
     if (this.#removed) return;
     this.#check("remove");
-    await this.#host.detach(this);
+    await this.#owner.detach(this);
   }
 
   /** @internal Marks the track as gone (removed or player closed). */
@@ -239,10 +216,19 @@ export class Track {
   }
 
   #sendRoute(route: number[] | undefined, routeGains: number[][] | undefined, pan: number) {
-    const matrix = routeMatrix(this.channelCount, this.#host.channels, { route, routeGains, pan });
+    const matrix = routeMatrix(this.channelCount, this.#engine.channels, {
+      route,
+      routeGains,
+      pan,
+    });
     this.#send(
       "set route",
-      this.#host.native.sp_track_set_route(this.#host.engine, this.slot, matrix, matrix.length),
+      this.#engine.native.sp_track_set_route(
+        this.#engine.pointer,
+        this.slot,
+        matrix,
+        matrix.length,
+      ),
     );
   }
 
@@ -250,10 +236,10 @@ export class Track {
     if (this.#removed) {
       throw new StemplayError("CLOSED", `cannot ${what} track "${this.#name}": it was removed`);
     }
-    this.#host.assertOpen(`${what} on track "${this.#name}"`);
+    this.#engine.assertOpen(`${what} on track "${this.#name}"`);
   }
 
   #send(what: string, result: number): void {
-    unwrap(this.#host.native, result, `${what} on track "${this.#name}"`);
+    unwrap(this.#engine.native, result, `${what} on track "${this.#name}"`);
   }
 }

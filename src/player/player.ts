@@ -2,90 +2,46 @@
  * The Player: one engine (a device, or offline), its track table and its transport.
  *
  * JS never runs on the audio thread. Everything here is a control call: it writes atomics
- * that the callback reads at its next block, or reads what the callback published. A poll at
- * UI rate turns published state into events ("statechange", "ended", "devicelost").
+ * that the callback reads at its next block, or reads what the callback published. The
+ * engine's tick (src/engine/engine.ts) turns published state into events ("statechange",
+ * "ended", "devicelost"). The Player composes the parts and keeps the transport and the
+ * events; the parts live beside it: the engine context, the track table
+ * (src/engine/track_slots.ts), the meters (src/engine/meters.ts), the buses, device recovery,
+ * the song deck and its show flow, the setlist.
  *
  * @module
  */
 
 import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
-import { bufferString, cString, loadNative, outPointer, unwrap } from "../native/native.ts";
-import { INFO, RESULT, STATE, STATUS } from "../native/native_constants.ts";
-import type { DecodedAudio } from "../sources/audio.ts";
-import { decodeFile, type ProgressCallback } from "../sources/decode.ts";
-import { packPlanar, planarAudio } from "../sources/planar.ts";
-import { initialGain, type Track, type TrackOptions } from "../engine/track.ts";
-import { checkGain } from "../engine/levels.ts";
-import { TrackSlots, type TrackSlotsHost } from "../engine/track_slots.ts";
-import { routeMatrix } from "../engine/routing.ts";
-import { findDevice } from "../engine/devices.ts";
-import { EngineConfig, formatMismatch } from "../native/engine_config.ts";
-import { DeviceWatchdog } from "../engine/device_watchdog.ts";
-import {
-  DeviceRecovery,
-  type DeviceTarget,
-  type PlayerHealth,
-  type RecoveryHost,
-} from "../engine/device_recovery.ts";
+import { cString } from "../native/native.ts";
+import type { ProgressCallback } from "../sources/decode.ts";
+import type { StreamStats } from "../sources/streaming.ts";
+import type { Track, TrackOptions } from "../engine/track.ts";
+import { TrackSlots } from "../engine/track_slots.ts";
+import type { Engine } from "../engine/engine.ts";
+import { Meters } from "../engine/meters.ts";
+import { DeviceRecovery, type PlayerHealth, type RecoveryMode } from "../engine/device_recovery.ts";
+import type { LatencyStats } from "../engine/stats.ts";
+import type { Bus } from "../engine/buses.ts";
 import type { SongDescription } from "../songs/song.ts";
 import type { Marker } from "../model/marker.ts";
-import {
-  freeAudio,
-  StreamedTracks,
-  streamingSettings,
-  type StreamStats,
-  streamStats,
-} from "../sources/streaming.ts";
 import type { LoadSongOptions } from "../songs/song_loader.ts";
-import { SongDeck, type SongDeckHost } from "../songs/song_deck.ts";
+import { SongDeck } from "../songs/song_deck.ts";
 import { PlayerSetlist } from "../songs/player_setlist.ts";
-import { LatencyMonitorReader, type LatencyStats } from "../engine/stats.ts";
+import type { SetlistState } from "../songs/setlist_runner.ts";
 import type { JumpAt, ShowFlow } from "../show/show.ts";
 import type { LtcOptions } from "../show/timecode.ts";
 import type { TempoSegment } from "../model/tempo.ts";
-import { type Bus, Buses, defaultBusProfile, IN_EARS } from "../engine/buses.ts";
-import type { SetlistState } from "../songs/setlist_runner.ts";
-import { checkInteger, checkPlayerOptions, type PlayerOptions } from "./player_options.ts";
+import { openEngine, type PlayerOptions } from "./player_options.ts";
+import { type PlayerState, Transport } from "./transport.ts";
 
 export type { PlayerOptions } from "./player_options.ts";
 
-/** The transport's state as the audio thread last published it. "error": the device was
- * lost. */
-export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
-
-const OFFLINE_HEALTH: Omit<PlayerHealth, "clipped"> = Object.freeze({
-  status: "ok",
-  losses: 0,
-  recoveries: 0,
-  overruns: 0,
-  starved: 0,
-  starvedFiles: [],
-  lastError: null,
-  nextRetryAt: null,
-});
-/** PlayerState by SP_STATE_* number. */
-const STATES: PlayerState[] = [];
-for (const [name, value] of Object.entries(STATE)) STATES[value] = name as PlayerState;
-const POLL_MS = 20;
-
-/** What the backstop needs to free a player that was dropped without close(). */
-interface Leak {
-  native: Native;
-  engine: Deno.PointerValue;
-  timer?: ReturnType<typeof setInterval>;
-}
-
-const leaked = new FinalizationRegistry<Leak>(({ native, engine, timer }) => {
-  // A player dropped without close(): stop its poll, free the engine off the JS thread.
-  if (timer !== undefined) clearInterval(timer);
-  void native.sp_engine_destroy(engine);
-});
+export type { PlayerState } from "./transport.ts";
 
 /** A multitrack player. Open one with `Player.open()`, close it with `close()`. */
 export class Player extends EventTarget {
-  /** @internal */ readonly native: Native;
-  /** @internal */ readonly engine: Deno.PointerValue;
   /** Frames per second of the engine. */
   readonly sampleRate: number;
   /** Output channels of the engine. */
@@ -96,101 +52,60 @@ export class Player extends EventTarget {
   readonly trackCapacity: number;
   /** True for an engine without a device, driven by `render()`. */
   readonly offline: boolean;
-  /** The backend in use, as miniaudio names it. */
-  readonly backendName: string;
-  /** The device in use. */
-  readonly deviceName: string;
 
+  /** The engine: handle, pointer, what it is, its status tick (src/engine/engine.ts). */
+  readonly #engine: Engine;
   /** The current song and the songs prepared beside it (src/songs/song_deck.ts). */
-  #songs: SongDeck;
+  readonly #songs: SongDeck;
   /** Cues on the current song; the deck's, reset at every switch. */
-  #show: ShowFlow;
-  #setlist: PlayerSetlist;
-  /** Run before the engine is freed: outputs that read the engine from other threads (MTC). */
-  #closeHooks = new Set<() => Promise<void>>();
+  readonly #show: ShowFlow;
+  readonly #setlist: PlayerSetlist;
   /** The engine's track slots: tracks attached, and freed once the callback is past them. */
-  #slots: TrackSlots;
-  #closed = false;
+  readonly #slots: TrackSlots;
+  readonly #meters: Meters;
   /** Device loss and recovery; none offline. */
-  #recovery?: DeviceRecovery;
-  #status = new BigUint64Array(STATUS.count);
-  /** Set when file tracks stream (Player.open({ streaming })). */
-  #streams?: StreamedTracks;
-  #lastState: PlayerState = "stopped";
-  #watchdog?: DeviceWatchdog;
-  #timer?: ReturnType<typeof setInterval>;
-  #finished?: { promise: Promise<void>; resolve: () => void };
-  #monitorBuilt: boolean;
-  #monitorReader?: LatencyMonitorReader;
-  #buses: Buses;
+  readonly #recovery?: DeviceRecovery;
+  /** Play, pause, seek, the state and its events (src/player/transport.ts). */
+  readonly #transport: Transport;
 
-  private constructor(native: Native, engine: Deno.PointerValue) {
+  /** Composes the parts; each subscribes to the engine's tick in this order: recovery's
+   * watchdog, the show flow and retired songs, the setlist, then the player's events. */
+  private constructor(engine: Engine, recovery: RecoveryMode) {
     super();
-    this.native = native;
-    this.engine = engine;
-    const info = new Uint32Array(INFO.count);
-    native.sp_engine_info(engine, info);
-    this.sampleRate = info[INFO.rate];
-    this.channels = info[INFO.channels];
-    this.blockFrames = info[INFO.block];
-    this.trackCapacity = info[INFO.capacity];
-    this.offline = info[INFO.offline] === 1;
-    this.#monitorBuilt = info[INFO.monitorBuilt] === 1;
-    const name = new Uint8Array(256);
-    native.sp_engine_backend_name(engine, name, name.length);
-    this.backendName = bufferString(name);
-    native.sp_engine_device_name(engine, name, name.length);
-    this.deviceName = bufferString(name);
-    const leak: Leak = { native, engine };
-    leaked.register(this, leak, this);
-    this.#slots = new TrackSlots(this.#slotsHost());
-    const songsHost = this.#songsHost(); // the setlist needs a part of what the deck needs
-    this.#songs = new SongDeck(songsHost);
+    this.#engine = engine;
+    this.sampleRate = engine.sampleRate;
+    this.channels = engine.channels;
+    this.blockFrames = engine.blockFrames;
+    this.trackCapacity = engine.trackCapacity;
+    this.offline = engine.offline;
+    this.#slots = new TrackSlots(engine, this);
+    this.#meters = new Meters(engine, () => this.#songs.tracks);
+    if (!engine.offline) {
+      this.#recovery = new DeviceRecovery(engine, {
+        transport: this,
+        counters: this.#meters,
+        events: {
+          lost: () => this.#transport.deviceLost(),
+          back: () => this.#transport.deviceBack(),
+        },
+      }, recovery);
+    }
+    this.#songs = new SongDeck(engine, this.#slots, {
+      requestFrame: (frame) => this.#transport.requestFrame(frame),
+      endSetlist: () => this.#setlist.end(),
+      dispatchEvent: (event) => this.dispatchEvent(event),
+    });
     this.#show = this.#songs.show;
-    this.#setlist = new PlayerSetlist(songsHost, this.#songs.setlistHost());
-    this.#buses = new Buses(native, engine, defaultBusProfile(this.channels), this.channels);
-    if (!this.offline) leak.timer = this.#startPolling();
+    this.#setlist = new PlayerSetlist(engine, this.#songs.setlistSongs());
+    this.#transport = new Transport(engine, this.#songs, this, () => this.#recovery?.lost ?? false);
+    engine.guard(this);
   }
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
   static async open(options: PlayerOptions = {}): Promise<Player> {
-    const { backend, sampleRate, channels, blockFrames, trackCapacity, buses, recovery } =
-      checkPlayerOptions(options);
-    const native = await loadNative(options.library);
-    const device = options.device === undefined || backend === "offline"
-      ? -1
-      : await findDevice(native, backend, options.device);
-
-    const config = new EngineConfig(native, {
-      backend,
-      deviceIndex: device,
-      sampleRate,
-      channels,
-      blockFrames,
-      trackCapacity,
-    });
-    const cell = new BigUint64Array(1);
-    const result = await native.sp_engine_init(config.bytes, cell);
-    if (result !== 0) {
-      const hint = backend === "auto"
-        ? ' (no audio device here? open with { backend: "null" } to play to the null device)'
-        : "";
-      const detail = result === RESULT.FORMAT
-        ? formatMismatch(config.found, { sampleRate, channels })
-        : "";
-      unwrap(native, result, `cannot open the "${backend}" audio backend${hint}`, { detail });
-    }
-    const player = new Player(native, outPointer(cell));
-    if (buses) player.#buses = new Buses(native, player.engine, buses, player.channels);
-    if (!player.offline) {
-      player.#recovery = new DeviceRecovery(player.#recoveryHost(), recovery, {
-        backend: player.backendName,
-        deviceName: player.deviceName,
-      });
-    }
+    const { engine, recovery } = await openEngine(options);
+    const player = new Player(engine, recovery);
     if (options.latencyMonitor) player.latencyMonitor = true;
-    const streaming = streamingSettings(options.streaming, player.sampleRate);
-    if (streaming) player.#streams = new StreamedTracks(native, streaming);
     if (options.ltc !== undefined) {
       try {
         player.ltc = options.ltc;
@@ -202,11 +117,37 @@ export class Player extends EventTarget {
     return player;
   }
 
+  /** @internal The engine this player runs (src/engine/engine.ts): the native handle and
+   * pointer, rate, channels and block size, the status snapshot and its tick. For outputs that
+   * call the native library themselves (MIDI in, MTC out); everything else goes through the
+   * Player. Internal to the library because the FFI handle is not a published API. */
+  get engineContext(): Engine {
+    return this.#engine;
+  }
+
+  /** @internal The loaded library (`engineContext.native`). */
+  get native(): Native {
+    return this.#engine.native;
+  }
+
+  /** @internal The engine's pointer (`engineContext.pointer`). */
+  get engine(): Deno.PointerValue {
+    return this.#engine.pointer;
+  }
+
+  /** The backend in use, as miniaudio names it. */
+  get backendName(): string {
+    return this.#engine.backendName;
+  }
+
+  /** The device in use. */
+  get deviceName(): string {
+    return this.#engine.deviceName;
+  }
+
   /** @internal */
   assertOpen(what: string): void {
-    if (this.#closed) {
-      throw new StemplayError("CLOSED", `cannot ${what}: the player is closed`);
-    }
+    this.#engine.assertOpen(what);
   }
 
   /** The tracks in the engine, in the order they were added. */
@@ -216,7 +157,7 @@ export class Player extends EventTarget {
 
   /** True after `close()`. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#engine.closed;
   }
 
   /** Decodes an audio file (WAV, AIFF, FLAC, MP3, Ogg Vorbis; M4A, AAC, ALAC, Opus through
@@ -226,50 +167,12 @@ export class Player extends EventTarget {
     path: string,
     options: TrackOptions & { onProgress?: ProgressCallback } = {},
   ): Promise<Track> {
-    this.assertOpen("load a file");
-    this.#checkTrackOptions(options, undefined);
-    const decoded = await decodeFile(
-      this.native,
-      path,
-      this.sampleRate,
-      options.onProgress,
-      this.#streams?.settings.ringFrames,
-    );
-    try {
-      this.assertOpen("load a file");
-      return this.#addDecoded(decoded, options, this.#songs.group);
-    } catch (error) {
-      freeAudio(this.native, decoded);
-      throw error;
-    }
+    return await this.#slots.load(path, options, this.#songs);
   }
 
   /** Adds a track from planar PCM at the engine's rate: one Float32Array per channel. */
   addTrack(pcm: Float32Array[], options: TrackOptions = {}): Track {
-    this.assertOpen("add a track");
-    const packed = packPlanar(pcm);
-    this.#checkTrackOptions(options, packed.channels);
-    const decoded = planarAudio(this.native, packed, this.sampleRate);
-    try {
-      return this.#addDecoded(decoded, options, this.#songs.group);
-    } catch (error) {
-      this.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
-  }
-
-  /** Validates what can be validated before any audio is touched. */
-  #checkTrackOptions(options: TrackOptions, channels: number | undefined): void {
-    initialGain(options);
-    if (channels !== undefined) routeMatrix(channels, this.channels, options);
-  }
-
-  /** @internal Attaches decoded audio to a slot of `group`, publishes it and adds it to the
-   * current song's tracks. On failure the caller still owns the pcm. */
-  #addDecoded(decoded: DecodedAudio, options: TrackOptions, group: number): Track {
-    const track = this.#slots.create(decoded, options, group);
-    this.#songs.add(track);
-    return track;
+    return this.#slots.addPlanar(pcm, options, this.#songs);
   }
 
   /** @internal Removes a track: the audio thread stops reading it at its next block, and its
@@ -311,18 +214,12 @@ export class Player extends EventTarget {
    * raw size), streamed tracks their ring and heads; and a loaded setlist's resident song
    * starts. */
   get memoryBytes(): number {
-    return this.#songs.tracks.reduce(
-      (sum, track) => sum + this.#slots.bytes(track),
-      this.#streams?.setlistHeads?.bytes ?? 0,
-    );
+    return this.#songs.memoryBytes;
   }
 
   /** @internal Where a generated click or count-in goes: its clickRoute, else the in-ears. */
   clickPlacement(clickRoute: number[] | undefined): { route?: number[]; bus?: string } {
-    if (clickRoute) return { route: clickRoute };
-    const inEars = this.#buses.list.find((bus) => bus.name === IN_EARS) ??
-      this.#buses.list.find((bus) => bus.protected);
-    return inEars ? { bus: inEars.name } : {};
+    return this.#engine.buses.clickPlacement(clickRoute);
   }
 
   // ---- buses ------------------------------------------------------------------------------
@@ -330,21 +227,17 @@ export class Player extends EventTarget {
   /** A bus of the rig profile by name, e.g. `player.bus("in-ears").gain = 0.5`.
    * @throws {StemplayError} "BUS" naming the buses there are */
   bus(name: string): Bus {
-    return this.#buses.get(name);
+    return this.#engine.buses.get(name);
   }
 
   /** Every bus of the rig profile, in its order. */
   get buses(): Bus[] {
-    return this.#buses.list;
+    return this.#engine.buses.list;
   }
 
   /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
   get busProblems(): string[] {
-    const tracks = this.#songs.tracks.map((t) => ({ name: t.name, bus: t.bus }));
-    // The count-in plays on the click's bus: a muted one must be said before it is needed.
-    const click = this.clickPlacement(this.#songs.song?.clickRoute).bus;
-    if (this.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
-    return this.#buses.problems(tracks);
+    return this.#songs.busProblems;
   }
 
   /** @internal The timecode hour of each prepared song's group; a "songprepared" event
@@ -355,8 +248,7 @@ export class Player extends EventTarget {
 
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */
   beforeClose(hook: () => Promise<void>): () => void {
-    this.#closeHooks.add(hook);
-    return () => this.#closeHooks.delete(hook);
+    return this.#engine.beforeClose(hook);
   }
 
   /** SMPTE linear timecode out (undefined: none). Setting it applies to songs loaded from
@@ -373,75 +265,32 @@ export class Player extends EventTarget {
   /** Starts playback (from the top after the song ended). From a stop or the end, the
    * count-in plays first when one is set. */
   play(): void {
-    this.assertOpen("play");
-    const state = this.state;
-    if (state === "ended" && this.#requestedFrame === undefined) {
-      unwrap(this.native, this.native.sp_transport_seek(this.engine, 0n), "play");
-      this.#requestedFrame = 0;
-    }
-    if (state === "stopped" || state === "ended") {
-      this.#show.startCountIn(this.#requestedFrame ?? this.positionFrames);
-    }
-    this.#requestedFrame = undefined;
-    unwrap(this.native, this.native.sp_transport_play(this.engine), "play");
-    this.#keepAlive(true);
+    this.#transport.play();
   }
-
-  /** Where the last seek, stop or song change asked the transport to be, until play(): the
-   * published position lags a request by up to a block. */
-  #requestedFrame?: number;
 
   /** Pauses, with a short fade, keeping the position. */
   pause(): void {
-    this.assertOpen("pause");
-    unwrap(this.native, this.native.sp_transport_pause(this.engine), "pause");
+    this.#transport.pause();
   }
 
   /** Stops, with a short fade, and rewinds to the start. */
   stop(): void {
-    this.assertOpen("stop");
-    unwrap(this.native, this.native.sp_transport_stop(this.engine), "stop");
-    this.#show.abortCountIn(0);
-    this.#requestedFrame = 0;
+    this.#transport.stop();
   }
 
   /** Jumps to `seconds` (clamped to the song), fading out and in around the jump. */
   seek(seconds: number): void {
-    this.assertOpen("seek");
-    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
-      throw new StemplayError(
-        "INVALID_ARGUMENT",
-        `seek needs a time in seconds >= 0, got ${seconds}`,
-      );
-    }
-    this.seekFrames(Math.round(seconds * this.sampleRate));
+    this.#transport.seek(seconds);
   }
 
   /** Jumps to a frame (clamped to the song). */
   seekFrames(frame: number): void {
-    this.assertOpen("seek");
-    checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
-    const state = this.state;
-    if (state === "ended") unwrap(this.native, this.native.sp_transport_pause(this.engine), "seek");
-    const clamped = Math.min(frame, this.durationFrames);
-    unwrap(this.native, this.native.sp_transport_seek(this.engine, BigInt(clamped)), "seek");
-    // Playing, the transport is there a block later: nothing to remember for the next play.
-    this.#requestedFrame = state === "playing" ? undefined : clamped;
-  }
-
-  #readStatus(): BigUint64Array {
-    this.native.sp_engine_status(this.engine, this.#status);
-    return this.#status;
+    this.#transport.seekFrames(frame);
   }
 
   /** Position in frames, as of the last block. */
   get positionFrames(): number {
-    this.assertOpen("read the position");
-    const status = this.#readStatus();
-    return this.#show.displayPosition(
-      Number(status[STATUS.position]),
-      Number(status[STATUS.group]),
-    );
+    return this.#transport.positionFrames;
   }
 
   /** Position in seconds, as of the last block. */
@@ -461,9 +310,7 @@ export class Player extends EventTarget {
 
   /** The transport's state. */
   get state(): PlayerState {
-    this.assertOpen("read the state");
-    if (this.#recovery?.lost) return "error";
-    return STATES[Number(this.#readStatus()[STATUS.state])] ?? "stopped";
+    return this.#transport.state;
   }
 
   /** Master gain applied after the mix (1 = unity), ramped like every gain: 0 .. MAX_GAIN
@@ -471,264 +318,89 @@ export class Player extends EventTarget {
    * @throws {StemplayError} "INVALID_ARGUMENT" above +12 dB, or for NaN or Infinity; the
    * master gain stays as it was */
   set masterGain(gain: number) {
-    this.assertOpen("set the master gain");
-    gain = checkGain(gain, "masterGain");
-    unwrap(
-      this.native,
-      this.native.sp_engine_set_master_gain(this.engine, gain),
-      "set the master gain",
-    );
-    this.#masterGain = gain;
+    this.#transport.masterGain = gain;
   }
   get masterGain(): number {
-    return this.#masterGain;
+    return this.#transport.masterGain;
   }
-  #masterGain = 1;
 
   /** Resolves when the song next ends (or the player closes). */
   get finished(): Promise<void> {
-    if (this.#closed || this.#recovery?.lost) return Promise.resolve();
-    if (!this.#finished) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => resolve = r);
-      this.#finished = { promise, resolve };
-      this.#keepAlive(true);
-    }
-    return this.#finished.promise;
+    return this.#transport.finished;
   }
-
-  // ---- offline --------------------------------------------------------------------------
 
   /** Runs the callback's code for `frames` frames and returns one Float32Array per output
    * channel. Offline engines only (`backend: "offline"`). */
   render(frames: number): Float32Array[] {
-    this.assertOpen("render");
-    checkInteger("frames", frames, 1, 0x7fffffff / Math.max(1, this.channels));
-    if (!this.offline) {
-      throw new StemplayError(
-        "NOT_OFFLINE",
-        `render() needs a player opened with { backend: "offline" }, this one plays to ${this.deviceName}`,
-      );
-    }
-    const interleaved = new Float32Array(frames * this.channels);
-    unwrap(this.native, this.native.sp_render(this.engine, interleaved, frames), "render");
-    const out = Array.from({ length: this.channels }, () => new Float32Array(frames));
-    for (let i = 0, k = 0; i < frames; i++) {
-      for (let c = 0; c < this.channels; c++) out[c][i] = interleaved[k++];
-    }
-    this.#poll();
+    const out = this.#engine.render(frames);
+    this.#engine.tick();
     return out;
   }
 
-  // ---- meters and monitor ---------------------------------------------------------------
+  // ---- meters and monitor (the logic is in src/engine/meters.ts) ------------------------
 
   /** Peak metering in the callback (off by default: it costs a pass over every block). */
   set metering(on: boolean) {
-    this.assertOpen("set metering");
-    this.native.sp_meters_set_enabled(this.engine, on ? 1 : 0);
-    this.#metering = Boolean(on);
+    this.#meters.metering = on;
   }
   get metering(): boolean {
-    return this.#metering;
+    return this.#meters.metering;
   }
-  #metering = false;
 
   /** The highest post-gain peak of each track (same order as `tracks`) since the last call. */
   readPeaks(): number[] {
-    this.assertOpen("read peaks");
-    const peaks = new Float32Array(this.trackCapacity);
-    this.native.sp_meters_read(this.engine, peaks, peaks.length);
-    return this.#songs.tracks.map((track) => peaks[track.slot]);
+    return this.#meters.readPeaks();
   }
 
   /** The highest peak of each output (after every gain and fade) since the last call, with
    * `metering` on: index 0 is output 1. */
   readOutputPeaks(): number[] {
-    this.assertOpen("read output peaks");
-    const peaks = new Float32Array(this.channels);
-    this.native.sp_output_peaks_read(this.engine, peaks, peaks.length);
-    return [...peaks];
+    return this.#meters.readOutputPeaks();
   }
 
   /** Whether the callback times itself. Takes effect from the next block. */
   get latencyMonitor(): boolean {
-    this.assertOpen("read the latency monitor");
-    return this.native.sp_monitor_enabled(this.engine) === 1;
+    return this.#meters.latencyMonitor;
   }
   set latencyMonitor(on: boolean) {
-    this.assertOpen("toggle the latency monitor");
-    if (on && !this.#monitorBuilt) {
-      throw new StemplayError("UNSUPPORTED", "this build has the latency monitor compiled out");
-    }
-    this.native.sp_monitor_set_enabled(this.engine, on ? 1 : 0);
+    this.#meters.latencyMonitor = on;
   }
 
   /** Track-blocks in which a streamed track had no audio ready (it played silence for that
    * block; the block was never waited for), since the player opened. */
   get starvedBlocks(): number {
-    if (this.#closed) return 0;
-    return Number(this.#readStatus()[STATUS.starved]);
+    return this.#meters.starvedBlocks;
   }
 
   /** Per output (index 0 is output 1): samples the callback clamped to ±1.0 after the master
    * gain since the player opened (also in `health.clipped`). Empty once closed. */
   get clippedSamples(): number[] {
-    if (this.#closed) return [];
-    const counts = new BigUint64Array(this.channels);
-    unwrap(
-      this.native,
-      this.native.sp_output_clipped_read(this.engine, counts, counts.length),
-      "read the clipped samples",
-    );
-    return Array.from(counts, Number);
+    return this.#meters.clippedSamples;
   }
 
   /** What streaming holds and costs: ring bytes, streamed tracks, the reader thread's CPU. */
   get streamStats(): StreamStats {
-    this.assertOpen("read stream stats");
-    return streamStats(this.native, this.engine);
+    return this.#meters.streamStats;
   }
 
   /** Callback timing over the monitor's window (the newest up to 4096 timed callbacks since
    * the last reset). Copies the ring without making the audio thread wait. */
   latencyStats(): LatencyStats {
-    this.assertOpen("read latency stats");
-    this.#monitorReader ??= new LatencyMonitorReader(
-      this.native,
-      this.engine,
-      this.sampleRate,
-      this.blockFrames,
-    );
-    return { ...this.#monitorReader.stats(), starved: this.starvedBlocks };
+    return this.#meters.latencyStats();
   }
 
   /** Starts a new window for `latencyStats()`: counts and ring read as empty. */
   resetLatencyStats(): void {
-    this.assertOpen("reset latency stats");
-    this.native.sp_monitor_reset(this.engine);
+    this.#meters.resetLatencyStats();
   }
 
   // ---- events and life cycle ------------------------------------------------------------
-
-  /** Polls through a weak reference, so the timer alone never keeps a dropped player (and
-   * its engine) alive: the FinalizationRegistry backstop can then free it. */
-  #startPolling(): ReturnType<typeof setInterval> {
-    this.#watchdog = new DeviceWatchdog(this.blockFrames / this.sampleRate * 1000);
-    const player = new WeakRef(this);
-    this.#timer = setInterval(() => {
-      const alive = player.deref();
-      if (alive) alive.#poll();
-    }, POLL_MS);
-    Deno.unrefTimer(this.#timer);
-    return this.#timer;
-  }
-
-  /** Keeps the process alive while something waits on playback. */
-  #keepAlive(on: boolean): void {
-    if (this.#timer === undefined) return;
-    if (on) Deno.refTimer(this.#timer);
-    else Deno.unrefTimer(this.#timer);
-  }
-
-  #poll(): void {
-    if (this.#closed || this.#deviceDown) return;
-    const status = this.#readStatus();
-    const now = performance.now();
-    const lastBlockAt = this.#watchdog?.check(status[STATUS.blocks], now);
-    if (lastBlockAt !== undefined) {
-      const silent = Math.round(now - lastBlockAt);
-      const reason = `the audio device ${this.deviceName} stopped (no callback for ${silent} ms)`;
-      this.#recovery?.deviceLost(reason, lastBlockAt);
-      return;
-    }
-    const group = Number(status[STATUS.group]);
-    this.#show.poll(Number(status[STATUS.cueFired]));
-    this.#setlist.poll(group);
-    this.#songs.freeRetired(group, Number(status[STATUS.position]));
-    const state = STATES[Number(status[STATUS.state])] ?? "stopped";
-    if (state !== this.#lastState) {
-      this.#lastState = state;
-      this.dispatchEvent(new CustomEvent("statechange", { detail: state }));
-      if (state === "ended") {
-        this.dispatchEvent(new Event("ended"));
-        this.#settleFinished();
-      }
-    }
-    if (state !== "playing" && !this.#finished) this.#keepAlive(false);
-  }
-
-  #settleFinished(): void {
-    this.#finished?.resolve();
-    this.#finished = undefined;
-  }
-
-  /** True while the device is lost or changes hands: no watchdog, no waiting on blocks. */
-  get #deviceDown(): boolean {
-    return (this.#recovery?.lost ?? false) || (this.#recovery?.busy ?? false);
-  }
 
   /** The device's health: "ok", "recovering" (lost, retried with backoff) or "lost" (lost,
    * and the last retry found it unusable), with counts and the last error. See
    * docs/device_loss.md. */
   get health(): PlayerHealth {
-    return this.#recovery?.health ??
-      {
-        ...OFFLINE_HEALTH,
-        starved: this.starvedBlocks,
-        clipped: this.clippedSamples,
-        starvedFiles: this.#starvedFiles(),
-      };
-  }
-
-  /** Streamed files found cut short or unreadable since the player opened. */
-  #starvedFiles(): string[] {
-    return this.#closed ? [] : this.#streams?.starvedFiles() ?? [];
-  }
-
-  /** What recovery may do to the player. */
-  #recoveryHost(): RecoveryHost {
-    // deno-lint-ignore no-this-alias
-    const player = this;
-    return {
-      native: this.native,
-      engine: this.engine,
-      sampleRate: this.sampleRate,
-      channels: this.channels,
-      transportState: () => STATES[Number(player.#readStatus()[STATUS.state])] ?? "stopped",
-      positionFrames: () => player.positionFrames,
-      durationFrames: () => player.durationFrames,
-      blocks: () => player.#readStatus()[STATUS.blocks],
-      overruns: () => player.latencyMonitor ? player.#monitorReader?.read().overruns ?? 0 : 0,
-      starved: () => player.starvedBlocks,
-      clipped: () => player.clippedSamples,
-      starvedFiles: () => player.#starvedFiles(),
-      seekFrames: (frame) => player.seekFrames(frame),
-      play: () => player.play(),
-      pause: () => player.pause(),
-      deviceLost: () => {
-        player.#lastState = "error";
-        player.#keepAlive(false);
-        player.dispatchEvent(new CustomEvent("statechange", { detail: "error" }));
-        player.dispatchEvent(new Event("devicelost"));
-      },
-      deviceBack: () => player.#deviceBack(),
-      deviceName: () => player.deviceName,
-      backendName: () => player.backendName,
-    };
-  }
-
-  /** A device plays again (recovered, or moved by `reopen()`). */
-  #deviceBack(): void {
-    const wasLost = this.#lastState === "error";
-    const name = new Uint8Array(256);
-    this.native.sp_engine_backend_name(this.engine, name, name.length);
-    (this as { backendName: string }).backendName = bufferString(name);
-    this.native.sp_engine_device_name(this.engine, name, name.length);
-    (this as { deviceName: string }).deviceName = bufferString(name);
-    this.#watchdog?.restart(this.#readStatus()[STATUS.blocks]);
-    this.#poll(); // "statechange" from "error" to the transport's state
-    if (wasLost) this.dispatchEvent(new Event("devicerecovered"));
-    if (this.#lastState === "playing") this.#keepAlive(true);
+    return this.#recovery?.health ?? this.#meters.offlineHealth;
   }
 
   /**
@@ -746,38 +418,16 @@ export class Player extends EventTarget {
     if (!this.#recovery) {
       throw new StemplayError("INVALID_ARGUMENT", "an offline player has no device to reopen");
     }
-    const moving = options.backend !== undefined || options.device !== undefined;
-    const target: DeviceTarget | undefined = moving
-      ? { backend: options.backend ?? this.backendName, device: options.device }
-      : undefined;
-    await this.#recovery.reopen(target);
+    await this.#recovery.reopen(options);
   }
 
   /** Stops the stream and frees the engine and every track. Idempotent. Returns within about
    * a second even when the audio server hangs: a device teardown that takes longer is left to a
    * native thread. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    // Outputs that read the engine from their own threads (MTC) close before it is freed.
-    await Promise.all([...this.#closeHooks].map((hook) => hook()));
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    leaked.unregister(this);
-    this.#songs.clear();
-    const free = async () => {
-      if (this.#recovery?.lost) {
-        // The backend may block forever tearing down a dead device: never on this thread.
-        this.native.sp_engine_abandon(this.engine);
-      } else {
-        await this.native.sp_engine_destroy(this.engine);
-      }
-    };
-    this.#streams?.dropSetlistHeads(); // not the engine's: freed here
-    const running = this.#recovery?.close();
-    // An open still running (bounded by its deadline) uses the engine: free it after that.
-    if (running) void running.catch(() => {}).then(free);
-    else await free();
-    this.#settleFinished();
+    if (await this.#engine.close(() => this.#songs.clear(), this.#recovery)) {
+      this.#transport.settleFinished();
+    }
   }
 
   /** `await using player = await Player.open(...)` closes it at the end of the scope. */
@@ -856,9 +506,7 @@ export class Player extends EventTarget {
 
   /** Fades the whole mix in along an equal-power curve, playing. */
   fadeIn(seconds: number): void {
-    this.#show.fadeIn(seconds);
-    unwrap(this.native, this.native.sp_transport_play(this.engine), "fade in");
-    this.#keepAlive(true);
+    this.#transport.fadeIn(seconds);
   }
 
   /** Loads a setlist (see README, "Running a show"): validates every song, loads the first,
@@ -894,72 +542,8 @@ export class Player extends EventTarget {
 
   /** Resolves once a transition that fired has been taken in and the next song preloaded. */
   async setlistSettled(): Promise<void> {
-    this.#poll();
+    this.#engine.tick();
     await this.#setlist.ready();
-  }
-
-  /** What the track table may do to the player (src/engine/track_slots.ts). */
-  #slotsHost(): TrackSlotsHost {
-    // deno-lint-ignore no-this-alias
-    const player = this;
-    return {
-      native: this.native,
-      engine: this.engine,
-      channels: this.channels,
-      trackCapacity: this.trackCapacity,
-      get buses() {
-        return player.#buses;
-      },
-      get streams() {
-        return player.#streams;
-      },
-      get closed() {
-        return player.#closed;
-      },
-      get deviceDown() {
-        return player.#deviceDown;
-      },
-      owner: this,
-    };
-  }
-
-  /** What the song deck and the setlist may do to the player (src/songs/song_deck.ts,
-   * src/songs/player_setlist.ts). */
-  #songsHost(): SongDeckHost {
-    // deno-lint-ignore no-this-alias
-    const player = this;
-    return {
-      native: this.native,
-      engine: this.engine,
-      channels: this.channels,
-      sampleRate: this.sampleRate,
-      blockFrames: this.blockFrames,
-      offline: this.offline,
-      get closed() {
-        return player.#closed;
-      },
-      get deviceDown() {
-        return player.#deviceDown;
-      },
-      get busNames() {
-        return player.#buses.names;
-      },
-      get streams() {
-        return player.#streams;
-      },
-      lastStatus: this.#status,
-      readStatus: () => this.#readStatus(),
-      assertOpen: (what) => this.assertOpen(what),
-      clickPlacement: (clickRoute) => this.clickPlacement(clickRoute),
-      requestFrame: (frame) => {
-        this.#requestedFrame = frame;
-      },
-      endSetlist: () => this.#setlist.end(),
-      dispatchEvent: (event) => this.dispatchEvent(event),
-      createTrack: (decoded, options, group) => this.#slots.create(decoded, options, group),
-      dropTrack: (track) => this.#slots.drop(track),
-      place: (options, channels) => this.#buses.place(options, channels).options,
-    };
   }
 
   /** @internal The miniaudio version the library was built with. */

@@ -6,9 +6,14 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { LibraryVariant } from "../native/native.ts";
+import { checkInteger } from "../util/check_integer.ts";
+
+export { checkInteger } from "../util/check_integer.ts";
+import { type LibraryVariant, loadNative } from "../native/native.ts";
+import { Engine } from "../engine/engine.ts";
+import { findDevice } from "../engine/devices.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
-import { type StreamingOptions, streamingSettings } from "../sources/streaming.ts";
+import { StreamedTracks, type StreamingOptions, streamingSettings } from "../sources/streaming.ts";
 import { type LatencyProfile, profileBlockFrames } from "../engine/profiles.ts";
 import type { LtcOptions } from "../show/timecode.ts";
 import { type BusProfile, checkBusProfile } from "../engine/buses.ts";
@@ -65,17 +70,6 @@ export interface CheckedPlayerOptions {
   recovery: RecoveryMode;
 }
 
-/** An integer from `min` to `max`, checked; `name` names it in the error. */
-export function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StemplayError(
-      "INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return value;
-}
-
 /** Checks the options of `Player.open()` (streaming and the rig profile included), before
  * any engine exists. */
 export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions {
@@ -105,4 +99,21 @@ export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions
   }
   streamingSettings(options.streaming, 48000); // throws before any engine exists
   return { backend, sampleRate, channels, blockFrames, trackCapacity, buses, recovery };
+}
+
+/** Opens the engine `options` describe (checked first: a wrong option opens nothing), with its
+ * rig profile and streaming set up; returns it with the recovery mode. */
+export async function openEngine(
+  options: PlayerOptions,
+): Promise<{ engine: Engine; recovery: RecoveryMode }> {
+  const { backend, buses, recovery, ...sizes } = checkPlayerOptions(options);
+  const native = await loadNative(options.library);
+  const deviceIndex = options.device === undefined || backend === "offline"
+    ? -1
+    : await findDevice(native, backend, options.device);
+  const engine = await Engine.open(native, { backend, deviceIndex, ...sizes });
+  if (buses) engine.useBuses(buses);
+  const streaming = streamingSettings(options.streaming, engine.sampleRate);
+  if (streaming) engine.streams = new StreamedTracks(native, streaming);
+  return { engine, recovery };
 }

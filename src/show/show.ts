@@ -14,7 +14,9 @@ import type { DecodedAudio } from "../sources/audio.ts";
 import type { Native } from "../native/native.ts";
 import { outPointer, unwrap } from "../native/native.ts";
 import type { Marker } from "../model/marker.ts";
-import type { Track, TrackOptions } from "../engine/track.ts";
+import type { Track } from "../engine/track.ts";
+import type { Engine, EngineStatus } from "../engine/engine.ts";
+import type { TrackSlots } from "../engine/track_slots.ts";
 import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../model/tempo.ts";
 
 /** When a jump happens: at once, on the next beat, the next bar line, or the next marker. */
@@ -28,34 +30,16 @@ export interface Cue {
   crossfade: number;
 }
 
-/** What show flow needs from the player. */
-export interface ShowHost {
-  readonly native: Native;
-  readonly engine: Deno.PointerValue;
-  readonly sampleRate: number;
-  readonly blockFrames: number;
-  readonly offline: boolean;
-  /** The playing song's position, as the callback last published it. */
-  readonly songPositionFrames: number;
+/** What show flow needs of the current song (the song deck): its timeline and groups. */
+export interface ShowSong {
   readonly durationFrames: number;
   readonly currentGroup: number;
   readonly markers: Marker[];
   readonly tempo: TempoSegment[];
-  /** Where the count-in goes: the song's clickRoute, else the in-ears bus. */
-  readonly clickPlacement: { route?: number[]; bus?: string };
-  /** The seq of the cue armed last (the callback reports the seq of each cue it fires). */
-  readonly armedCueSeq: number;
-  /** Blocks the callback has run (its status counter). */
-  readonly blocks: number;
-  /** close() has begun: the engine is (being) freed, so nothing may reach it any more. */
-  readonly closed: boolean;
-  assertOpen(what: string): void;
+  /** Where the song's click goes (else the in-ears): where the count-in goes. */
+  readonly clickRoute: number[] | undefined;
+  /** A new engine group, for a count-in. */
   newGroup(): number;
-  createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
-  dropTrack(track: Track): Promise<void>;
-  /** Keeps the target's first seconds resident for streamed tracks (an armed cue prerolls),
-   * at least `frames` of them (its crossfade plays the target from them alone). */
-  preroll?(group: number, frame: number, frames: number): void;
 }
 
 /** Every JumpAt, in order (for checks and messages). */
@@ -89,7 +73,9 @@ export function renderClick(
 
 /** The show-flow state of one player. */
 export class ShowFlow {
-  #host: ShowHost;
+  #engine: Engine;
+  #slots: TrackSlots;
+  #song: ShowSong;
   #loop?: { start: number; end: number };
   #standing?: Cue;
   /** The seq of an armed one-off jump, until the callback reports that it fired. */
@@ -110,18 +96,20 @@ export class ShowFlow {
    * song's group, until the song reaches its downbeat (`until`). */
   #countInTail?: { track: Track; until: number; fromBlock: number };
 
-  constructor(host: ShowHost) {
-    this.#host = host;
+  constructor(engine: Engine, slots: TrackSlots, song: ShowSong) {
+    this.#engine = engine;
+    this.#slots = slots;
+    this.#song = song;
   }
 
   get #seam(): number {
-    return Math.round(this.#host.sampleRate * SEAM_SECONDS);
+    return Math.round(this.#engine.sampleRate * SEAM_SECONDS);
   }
 
   /** Arms a cue (replacing the armed one) and returns its seq. */
   #arm(cue: Cue, repeat: boolean): number {
-    const { native, engine } = this.#host;
-    this.#host.preroll?.(cue.group, Math.max(0, cue.target), 2 * cue.crossfade);
+    const { native, pointer: engine } = this.#engine;
+    this.#engine.streams?.preroll(cue.group, [Math.max(0, cue.target)], 2 * cue.crossfade);
     unwrap(
       native,
       native.sp_transport_cue(
@@ -134,7 +122,7 @@ export class ShowFlow {
       ),
       "arm a cue",
     );
-    return this.#host.armedCueSeq;
+    return this.#engine.readStatus().cueArmed;
   }
 
   /** Puts back what should be armed when no jump is: the loop, else the standing cue. While
@@ -142,19 +130,22 @@ export class ShowFlow {
    * (a next song's load finishing or failing, a refused song change): `poll` puts back the
    * rest once the hand-over has fired. */
   #rearm(): void {
-    const host = this.#host;
     if (this.#countInTrack) return;
     if (this.#loop) {
       this.#arm({
         at: this.#loop.end,
-        group: host.currentGroup,
+        group: this.#song.currentGroup,
         target: this.#loop.start,
         crossfade: this.#seam,
       }, true);
     } else if (this.#standing) {
       this.#arm(this.#standing, false);
     } else {
-      unwrap(host.native, host.native.sp_transport_cancel_cue(host.engine), "cancel a cue");
+      unwrap(
+        this.#engine.native,
+        this.#engine.native.sp_transport_cancel_cue(this.#engine.pointer),
+        "cancel a cue",
+      );
     }
   }
 
@@ -162,7 +153,7 @@ export class ShowFlow {
    * transition. */
   setStandingCue(cue: Cue | undefined): void {
     // A setlist's background preload can finish (or fail) after close(): the engine is gone.
-    if (this.#host.closed) return;
+    if (this.#engine.closed) return;
     this.#standing = cue;
     if (!this.#loop && this.#jumpSeq === undefined) this.#rearm();
   }
@@ -178,7 +169,7 @@ export class ShowFlow {
   }
 
   #marker(which: string | number): Marker {
-    const markers = this.#host.markers;
+    const markers = this.#song.markers;
     const found = typeof which === "number"
       ? markers[which]
       : markers.find((m) => m.name === which) ??
@@ -194,39 +185,37 @@ export class ShowFlow {
   /** Frames after the published position that a request may take to reach the callback:
    * none offline (render is synchronous), one block on a device. */
   get #guard(): number {
-    return this.#host.offline ? 0 : this.#host.blockFrames;
+    return this.#engine.offline ? 0 : this.#engine.blockFrames;
   }
 
   #grid(what: string): Beat[] {
-    const host = this.#host;
-    if (host.tempo.length === 0) {
+    if (this.#song.tempo.length === 0) {
       refuse("NO_TEMPO", `${what} needs the song's tempo ("tempo" in its manifest)`);
     }
-    return beatGrid(host.tempo, host.durationFrames, host.sampleRate);
+    return beatGrid(this.#song.tempo, this.#song.durationFrames, this.#engine.sampleRate);
   }
 
   /** Jumps to a marker (by name or index) now, or on the next beat, bar line or marker. */
   jump(marker: string | number, options: { at?: JumpAt } = {}): void {
-    const host = this.#host;
-    host.assertOpen("jump");
+    this.#engine.assertOpen("jump");
     const at = options.at ?? "now";
     if (!JUMP_AT.includes(at)) {
       refuse("INVALID_ARGUMENT", `at must be one of ${JUMP_AT.join(", ")}, got ${at}`);
     }
-    const target = Math.round(this.#marker(marker).at * host.sampleRate);
-    const position = host.songPositionFrames;
+    const target = Math.round(this.#marker(marker).at * this.#engine.sampleRate);
+    const position = this.#engine.readStatus().position;
     const from = position + this.#guard;
     let when = position; // "now": the callback is at or past it, so it fires at once
     if (at === "beat" || at === "bar") {
       const beat = nextBeat(this.#grid(`a jump at the next ${at}`), from, at === "bar");
-      when = beat?.frame ?? host.durationFrames;
+      when = beat?.frame ?? this.#song.durationFrames;
     } else if (at === "section") {
-      const next = host.markers.map((m) => Math.round(m.at * host.sampleRate))
+      const next = this.#song.markers.map((m) => Math.round(m.at * this.#engine.sampleRate))
         .filter((frame) => frame >= from && frame > position);
-      when = next.length ? Math.min(...next) : host.durationFrames;
+      when = next.length ? Math.min(...next) : this.#song.durationFrames;
     }
     this.#jumpSeq = this.#arm(
-      { at: when, group: host.currentGroup, target, crossfade: this.#seam },
+      { at: when, group: this.#song.currentGroup, target, crossfade: this.#seam },
       false,
     );
     this.#jumpPlan = { target, when };
@@ -235,7 +224,7 @@ export class ShowFlow {
 
   /** Cancels a jump that has not happened yet; a loop or transition stands again. */
   cancelJump(): void {
-    this.#host.assertOpen("cancel a jump");
+    this.#engine.assertOpen("cancel a jump");
     this.#jumpSeq = this.#jumpPlan = undefined;
     this.#rearm();
   }
@@ -243,29 +232,28 @@ export class ShowFlow {
   /** Loops from `start` to `end` seconds, seamlessly, until `exitLoop()`. A loop behind the
    * position pulls it back at once. */
   loop(start: number, end: number): void {
-    const host = this.#host;
-    host.assertOpen("loop");
+    this.#engine.assertOpen("loop");
     for (const [name, value] of [["start", start], ["end", end]] as const) {
       if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
         refuse("INVALID_ARGUMENT", `loop ${name} must be seconds >= 0, got ${value}`);
       }
     }
     if (end <= start) refuse("LOOP", `loop end (${end} s) must come after its start (${start} s)`);
-    const duration = host.durationFrames / host.sampleRate;
+    const duration = this.#song.durationFrames / this.#engine.sampleRate;
     if (end > duration) {
       refuse("LOOP", `loop end ${end} s is beyond the song (${duration.toFixed(3)} s)`);
     }
     const frames = {
-      start: Math.round(start * host.sampleRate),
-      end: Math.round(end * host.sampleRate),
+      start: Math.round(start * this.#engine.sampleRate),
+      end: Math.round(end * this.#engine.sampleRate),
     };
     if (frames.end <= frames.start) {
       refuse("LOOP", `a loop from ${start} s to ${end} s is shorter than one frame`);
     }
     // Two declick seams: a shorter loop would crossfade into its own next seam and click.
-    const shortest = host.native.sp_min_loop_frames(host.engine);
+    const shortest = this.#engine.native.sp_min_loop_frames(this.#engine.pointer);
     if (frames.end - frames.start < shortest) {
-      const ms = (shortest / host.sampleRate * 1000).toFixed(0);
+      const ms = (shortest / this.#engine.sampleRate * 1000).toFixed(0);
       refuse(
         "LOOP",
         `a loop from ${start} s to ${end} s is shorter than the minimum of ${ms} ms ` +
@@ -280,24 +268,24 @@ export class ShowFlow {
 
   /** Loops a marker's section: from it to the next marker (or the song's end). */
   loopSection(marker: string | number): void {
-    const host = this.#host;
     const from = this.#marker(marker);
-    const later = host.markers.filter((m) => m.at > from.at).map((m) => m.at);
-    const end = later.length ? Math.min(...later) : host.durationFrames / host.sampleRate;
+    const later = this.#song.markers.filter((m) => m.at > from.at).map((m) => m.at);
+    const end = later.length
+      ? Math.min(...later)
+      : this.#song.durationFrames / this.#engine.sampleRate;
     this.loop(from.at, end);
   }
 
   /** The loop playing, in seconds, if any. */
   get loopRange(): { start: number; end: number } | undefined {
-    const rate = this.#host.sampleRate;
+    const rate = this.#engine.sampleRate;
     return this.#loop && { start: this.#loop.start / rate, end: this.#loop.end / rate };
   }
 
   /** Leaves the loop: "end" (default) plays the current pass to its end and goes on; "now"
    * goes on from the loop's end at once (crossfaded). */
   exitLoop(options: { at?: "now" | "end" } = {}): void {
-    const host = this.#host;
-    host.assertOpen("exit the loop");
+    this.#engine.assertOpen("exit the loop");
     const at = options.at ?? "end";
     if (at !== "now" && at !== "end") {
       refuse("INVALID_ARGUMENT", `exitLoop at must be "now" or "end", got ${at}`);
@@ -307,8 +295,8 @@ export class ShowFlow {
     this.#loop = undefined;
     if (at === "now") {
       this.#jumpSeq = this.#arm({
-        at: host.songPositionFrames,
-        group: host.currentGroup,
+        at: this.#engine.readStatus().position,
+        group: this.#song.currentGroup,
         target: loop.end,
         crossfade: this.#seam,
       }, false);
@@ -321,7 +309,7 @@ export class ShowFlow {
   /** A jump armed and not yet taken: its target and when it happens, in seconds. */
   get scheduledJump(): { target: number; at: number } | undefined {
     const plan = this.#jumpSeq === undefined ? undefined : this.#jumpPlan;
-    const rate = this.#host.sampleRate;
+    const rate = this.#engine.sampleRate;
     return plan && { target: plan.target / rate, at: plan.when / rate };
   }
 
@@ -330,12 +318,12 @@ export class ShowFlow {
   get leavingLoop(): { start: number; end: number } | undefined {
     const leaving = this.#leaving;
     if (!leaving) return undefined;
-    const position = this.#host.songPositionFrames;
+    const position = this.#engine.readStatus().position;
     if (position >= leaving.end || position < leaving.start) {
       this.#leaving = undefined;
       return undefined;
     }
-    const rate = this.#host.sampleRate;
+    const rate = this.#engine.sampleRate;
     return { start: leaving.start / rate, end: leaving.end / rate };
   }
 
@@ -350,7 +338,7 @@ export class ShowFlow {
         `countIn must be a whole number of bars from 0 to ${MAX_COUNT_IN}, got ${bars}`,
       );
     }
-    if (bars > 0 && this.#host.tempo.length === 0) {
+    if (bars > 0 && this.#song.tempo.length === 0) {
       refuse("NO_TEMPO", 'a count-in needs the song\'s tempo ("tempo" in its manifest)');
     }
     this.#countIn = bars;
@@ -362,33 +350,37 @@ export class ShowFlow {
    * the last count-in beats, whose clicks then sound from a short track in the song's group.
    * Returns whether a count-in was started. */
   startCountIn(fromFrame: number): boolean {
-    const host = this.#host;
-    if (this.#countIn === 0 || host.tempo.length === 0 || this.#countInTrack) return false;
+    if (this.#countIn === 0 || this.#song.tempo.length === 0 || this.#countInTrack) return false;
     this.#dropCountInTail();
-    const grid = beatGrid(host.tempo, host.durationFrames, host.sampleRate);
+    const grid = beatGrid(this.#song.tempo, this.#song.durationFrames, this.#engine.sampleRate);
     const downbeat = nextBeat(grid, fromFrame, true);
     const lead = downbeat ? downbeat.frame - fromFrame : 0;
-    const segment = host.tempo.findLast((t) => t.at * host.sampleRate <= (downbeat?.frame ?? 0)) ??
-      host.tempo[0];
-    const { beats, handOver } = countInGrid(segment, this.#countIn, host.sampleRate, lead);
-    const songGroup = host.currentGroup;
+    const segment =
+      this.#song.tempo.findLast((t) => t.at * this.#engine.sampleRate <= (downbeat?.frame ?? 0)) ??
+        this.#song.tempo[0];
+    const { beats, handOver } = countInGrid(segment, this.#countIn, this.#engine.sampleRate, lead);
+    const songGroup = this.#song.currentGroup;
     // The beats after the hand-over play in the song's group, on the song's own timeline (a
     // track from the song's frame 0, silent up to `fromFrame`: tracks have no start offset).
     const tail = beats.filter((beat) => beat.frame >= handOver)
       .map((beat) => ({ ...beat, frame: fromFrame + beat.frame - handOver }));
     if (tail.length > 0) {
       const track = this.#clickTrack(tail, fromFrame + lead, "count-in (last beats)", songGroup);
-      this.#countInTail = { track, until: fromFrame + lead, fromBlock: host.blocks };
+      this.#countInTail = {
+        track,
+        until: fromFrame + lead,
+        fromBlock: Number(this.#engine.readStatus().blocks),
+      };
     }
     if (handOver === 0) return true; // the song starts at once, under the whole count-in
-    const group = host.newGroup();
+    const group = this.#song.newGroup();
     let track: Track;
     try {
       const counted = beats.filter((beat) => beat.frame < handOver);
       track = this.#clickTrack(counted, handOver, "count-in", group);
       unwrap(
-        host.native,
-        host.native.sp_transport_switch(host.engine, group, 0n),
+        this.#engine.native,
+        this.#engine.native.sp_transport_switch(this.#engine.pointer, group, 0n),
         "start the count-in",
       );
     } catch (error) {
@@ -405,12 +397,14 @@ export class ShowFlow {
 
   /** A click track of `beats` in `group`, `frames` long, where the count-in goes. */
   #clickTrack(beats: Beat[], frames: number, name: string, group: number): Track {
-    const host = this.#host;
-    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
+    const decoded = renderClick(this.#engine.native, beats, frames, this.#engine.sampleRate);
     try {
-      return host.createTrack(decoded, { name, ...host.clickPlacement }, group);
+      return this.#slots.create(decoded, {
+        name,
+        ...this.#engine.buses.clickPlacement(this.#song.clickRoute),
+      }, group);
     } catch (error) {
-      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      if (decoded.pcm) this.#engine.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
   }
@@ -418,7 +412,7 @@ export class ShowFlow {
   #dropCountInTail(): void {
     const tail = this.#countInTail;
     this.#countInTail = undefined;
-    if (tail) this.#host.dropTrack(tail.track).catch(() => {});
+    if (tail) this.#slots.drop(tail.track).catch(() => {});
   }
 
   /** Stops a count-in that has not reached the song: back to the song at `frame`. Returns
@@ -427,7 +421,7 @@ export class ShowFlow {
     this.#dropCountInTail();
     const countIn = this.#countInTrack;
     if (!countIn) return false;
-    const { native, engine } = this.#host;
+    const { native, pointer: engine } = this.#engine;
     unwrap(
       native,
       native.sp_transport_switch(engine, countIn.songGroup, BigInt(frame)),
@@ -442,7 +436,7 @@ export class ShowFlow {
     const countIn = this.#countInTrack;
     this.#countInTrack = undefined;
     // A slot the audio side never leaves (TIMEOUT) is freed with the engine.
-    if (countIn) this.#host.dropTrack(countIn.track).catch(() => {});
+    if (countIn) this.#slots.drop(countIn.track).catch(() => {});
   }
 
   /** During a count-in, the song's position is negative: frames until the song starts. */
@@ -451,9 +445,11 @@ export class ShowFlow {
     return countIn && group === countIn.group ? position - countIn.frames : position;
   }
 
-  /** Called at every poll with the seq of the cue the callback fired last: frees a finished
-   * count-in, and puts back the loop or the standing cue after a jump fired. */
-  poll(firedCueSeq: number): void {
+  /** Called at every engine tick with its status snapshot (the seq of the cue the callback
+   * fired last, the blocks and the position): frees a finished count-in, and puts back the
+   * loop or the standing cue after a jump fired. */
+  poll(status: EngineStatus): void {
+    const firedCueSeq = status.cueFired;
     if (this.#countInTrack?.cueSeq === firedCueSeq) {
       this.#dropCountIn();
       this.#rearm();
@@ -462,8 +458,8 @@ export class ShowFlow {
     // (Two blocks after play at the earliest: the published position lags a request.)
     const tail = this.#countInTail;
     if (
-      tail && !this.#countInTrack && this.#host.blocks > tail.fromBlock + 1 &&
-      this.#host.songPositionFrames >= tail.until
+      tail && !this.#countInTrack && Number(status.blocks) > tail.fromBlock + 1 &&
+      status.position >= tail.until
     ) {
       this.#dropCountInTail();
     }
@@ -486,8 +482,7 @@ export class ShowFlow {
   }
 
   #fade(direction: 0 | 1, seconds: number, what: string): void {
-    const host = this.#host;
-    host.assertOpen(what);
+    this.#engine.assertOpen(what);
     if (
       typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 ||
       seconds > MAX_FADE_SECONDS
@@ -498,8 +493,12 @@ export class ShowFlow {
       );
     }
     unwrap(
-      host.native,
-      host.native.sp_transport_fade(host.engine, direction, Math.round(seconds * host.sampleRate)),
+      this.#engine.native,
+      this.#engine.native.sp_transport_fade(
+        this.#engine.pointer,
+        direction,
+        Math.round(seconds * this.#engine.sampleRate),
+      ),
       what,
     );
   }

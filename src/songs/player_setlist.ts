@@ -8,52 +8,39 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import type { Native } from "../native/native.ts";
-import type { StreamedTracks } from "../sources/streaming.ts";
+import type { Engine } from "../engine/engine.ts";
 import { SetlistHeads } from "../sources/setlist_heads.ts";
 import { loadSetlist } from "./setlist.ts";
-import { type SetlistHost, SetlistRunner, type SetlistState } from "./setlist_runner.ts";
+import { SetlistRunner, type SetlistSongs, type SetlistState } from "./setlist_runner.ts";
 
-/** What the player's setlist needs from the player, besides the songs it plays through. */
-export interface PlayerSetlistHost {
-  readonly native: Native;
-  readonly sampleRate: number;
-  readonly channels: number;
-  /** The rig profile's bus names (each song's `bus` keys are checked against them). */
-  readonly busNames: string[];
-  /** Set when file tracks stream. */
-  readonly streams: StreamedTracks | undefined;
-  /** close() has begun. */
-  readonly closed: boolean;
-  assertOpen(what: string): void;
-}
-
-/** A player's setlist: none, or one running through `songs` (see SongDeck.setlistHost). */
+/** A player's setlist: none, or one running through `songs` (see SongDeck.setlistSongs). */
 export class PlayerSetlist {
-  #host: PlayerSetlistHost;
-  #songs: SetlistHost;
+  #engine: Engine;
+  #songs: SetlistSongs;
   #runner?: SetlistRunner;
 
-  constructor(host: PlayerSetlistHost, songs: SetlistHost) {
-    this.#host = host;
+  /** Subscribes to the engine's ticks: a transition the callback took is adopted. */
+  constructor(engine: Engine, songs: SetlistSongs) {
+    this.#engine = engine;
     this.#songs = songs;
+    engine.onTick((status) => this.poll(status.group));
   }
 
   /** Loads a setlist: validates every song, loads the first, and decodes the second in the
    * background. */
   async load(path: string): Promise<SetlistState> {
-    const host = this.#host;
-    host.assertOpen("load a setlist");
-    const setlist = await loadSetlist(path, host.channels, host.busNames);
+    const engine = this.#engine;
+    engine.assertOpen("load a setlist");
+    const setlist = await loadSetlist(path, engine.channels, engine.buses.names);
     await this.end();
-    host.assertOpen("load a setlist");
-    const runner = new SetlistRunner(this.#songs, setlist);
+    engine.assertOpen("load a setlist");
+    const runner = new SetlistRunner(this.#songs, setlist, engine.sampleRate);
     // Every song's first seconds, decoded while the first song loads: any song starts at once.
-    const streams = host.streams;
+    const streams = engine.streams;
     const heads = streams &&
       SetlistHeads.load(
-        host.native,
-        host.sampleRate,
+        engine.native,
+        engine.sampleRate,
         streams.settings.headFrames,
         setlist.songs.map((entry) => ({
           files: entry.description.tracks.map((track) => track.file),
@@ -66,8 +53,8 @@ export class PlayerSetlist {
       (await heads)?.free();
       throw error;
     }
-    if (host.streams && heads) host.streams.setlistHeads = await heads;
-    if (host.closed) host.streams?.dropSetlistHeads(); // closed while they loaded
+    if (engine.streams && heads) engine.streams.setlistHeads = await heads;
+    if (engine.closed) engine.streams?.dropSetlistHeads(); // closed while they loaded
     this.#runner = runner;
     return runner.state;
   }
@@ -89,14 +76,14 @@ export class PlayerSetlist {
   }
 
   async #step(by: number): Promise<void> {
-    this.#host.assertOpen("change songs");
+    this.#engine.assertOpen("change songs");
     if (!this.#runner) throw new StemplayError("SETLIST", "no setlist is loaded");
     await this.#runner.step(by);
   }
 
   /** Song `index` of the setlist, stopped at its start. */
   async goto(index: number): Promise<void> {
-    this.#host.assertOpen("change songs");
+    this.#engine.assertOpen("change songs");
     if (!this.#runner) throw new StemplayError("SETLIST", "no setlist is loaded");
     await this.#runner.goto(index);
   }
@@ -106,7 +93,7 @@ export class PlayerSetlist {
     await this.#runner?.ready();
   }
 
-  /** Called at every poll with the group the callback plays (a transition may have fired). */
+  /** Called at every tick with the group the callback plays (a transition may have fired). */
   poll(group: number): void {
     this.#runner?.poll(group);
   }
@@ -116,6 +103,6 @@ export class PlayerSetlist {
     const runner = this.#runner;
     this.#runner = undefined;
     await runner?.dispose();
-    this.#host.streams?.dropSetlistHeads();
+    this.#engine.streams?.dropSetlistHeads();
   }
 }

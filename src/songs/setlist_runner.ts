@@ -18,9 +18,8 @@ export interface PreparedSong {
   description: SongDescription;
 }
 
-/** What a setlist needs from the player. */
-export interface SetlistHost {
-  readonly sampleRate: number;
+/** The songs a setlist plays through (the song deck's). */
+export interface SetlistSongs {
   /** The current song's length. */
   readonly durationFrames: number;
   readonly show: ShowFlow;
@@ -53,7 +52,8 @@ export interface SetlistState {
 
 /** Plays a validated setlist through a player. */
 export class SetlistRunner {
-  #host: SetlistHost;
+  #host: SetlistSongs;
+  #sampleRate: number;
   #setlist: Setlist;
   #index = 0;
   #next?: { index: number; song: PreparedSong };
@@ -62,8 +62,10 @@ export class SetlistRunner {
   #switching: Promise<void> = Promise.resolve();
   #nextError?: string;
 
-  constructor(host: SetlistHost, setlist: Setlist) {
+  /** @param sampleRate the engine's rate (song starts and crossfades are in seconds) */
+  constructor(host: SetlistSongs, setlist: Setlist, sampleRate: number) {
     this.#host = host;
+    this.#sampleRate = sampleRate;
     this.#setlist = setlist;
   }
 
@@ -81,7 +83,7 @@ export class SetlistRunner {
   /** Where `entry` starts (its start marker, else 0), in frames. */
   startFrame(entry: SetlistEntry): number {
     const marker = entry.description.markers.find((m) => m.name === entry.start);
-    return Math.round((marker?.at ?? 0) * this.#host.sampleRate);
+    return Math.round((marker?.at ?? 0) * this.#sampleRate);
   }
 
   /** Goes to song `index`, stopped at its start, and starts decoding the one after it. Calls
@@ -187,7 +189,7 @@ export class SetlistRunner {
     const duration = this.#host.durationFrames;
     const crossfade = current.transition === "next"
       ? 0
-      : Math.min(duration, Math.round(current.transition.crossfade * this.#host.sampleRate));
+      : Math.min(duration, Math.round(current.transition.crossfade * this.#sampleRate));
     show.setStandingCue({
       at: duration - crossfade,
       group: next.song.group,
@@ -203,7 +205,7 @@ export class SetlistRunner {
     if (!next || group !== next.song.group) return;
     const current = this.#setlist.songs[this.#index];
     const tail = typeof current.transition === "object"
-      ? Math.round(current.transition.crossfade * this.#host.sampleRate)
+      ? Math.round(current.transition.crossfade * this.#sampleRate)
       : 0;
     this.#next = undefined;
     this.#index = next.index;

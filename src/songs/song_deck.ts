@@ -13,11 +13,12 @@
 
 import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
-import { STATUS } from "../native/native_constants.ts";
 import { waitForAudio } from "../engine/audio_wait.ts";
-import { freeAudio, type StreamedTracks } from "../sources/streaming.ts";
+import { freeAudio } from "../sources/streaming.ts";
 import type { Track } from "../engine/track.ts";
-import { renderClick, ShowFlow, type ShowHost } from "../show/show.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { TrackSlots } from "../engine/track_slots.ts";
+import { renderClick, ShowFlow, type ShowSong } from "../show/show.ts";
 import {
   checkLtcOptions,
   LTC_TRACK_NAME,
@@ -29,8 +30,8 @@ import {
 import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 import type { Marker } from "../model/marker.ts";
-import { attachSong, decodeSongFiles, type LoadSongOptions, type SongHost } from "./song_loader.ts";
-import type { PreparedSong, SetlistHost } from "./setlist_runner.ts";
+import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
+import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -47,27 +48,9 @@ interface SongInGroup {
   info: SongInfo | undefined;
 }
 
-/** What the song deck needs from the player: attaching and dropping tracks (as for loading a
- * song), the transport, and the engine's published status. */
-export interface SongDeckHost extends SongHost {
-  readonly engine: Deno.PointerValue;
-  readonly blockFrames: number;
-  readonly offline: boolean;
-  /** close() has begun: the engine is (being) freed. */
-  readonly closed: boolean;
-  /** The device is lost or changes hands: the callback may not move for a while. */
-  readonly deviceDown: boolean;
-  /** The rig profile's bus names (a manifest's `bus` keys are checked against them). */
-  readonly busNames: string[];
-  /** Set when file tracks stream. */
-  readonly streams: StreamedTracks | undefined;
-  /** What the callback published, as of the last read. */
-  readonly lastStatus: BigUint64Array;
-  /** Reads what the callback publishes now. */
-  readStatus(): BigUint64Array;
-  assertOpen(what: string): void;
-  /** Where a generated click or count-in goes: its clickRoute, else the in-ears. */
-  clickPlacement(clickRoute: number[] | undefined): { route?: number[]; bus?: string };
+/** What the song deck asks of the player: where the transport was asked to stand, ending
+ * the setlist, and the player's events. */
+export interface DeckPlayer {
   /** The transport was asked to stand at `frame` (the published position lags a block). */
   requestFrame(frame: number): void;
   /** Ends the setlist, if one runs: a song loaded by hand replaces it. */
@@ -81,7 +64,9 @@ function longest(tracks: Track[]): number {
 
 /** The current song and the songs prepared beside it, for one player. */
 export class SongDeck {
-  #host: SongDeckHost;
+  #engine: Engine;
+  #slots: TrackSlots;
+  #player: DeckPlayer;
   #tracks: Track[] = [];
   #group = 0;
   #nextGroup = 1;
@@ -96,9 +81,16 @@ export class SongDeck {
   /** Cues on the current song: jumps, loops, count-in, fades. */
   readonly show: ShowFlow;
 
-  constructor(host: SongDeckHost) {
-    this.#host = host;
-    this.show = new ShowFlow(this.#showHost());
+  /** Subscribes to the engine's ticks: the show flow's cues, then the retired songs. */
+  constructor(engine: Engine, slots: TrackSlots, player: DeckPlayer) {
+    this.#engine = engine;
+    this.#slots = slots;
+    this.#player = player;
+    this.show = new ShowFlow(engine, slots, this.#showSong());
+    engine.onTick((status) => {
+      this.show.poll(status);
+      this.freeRetired(status.group, status.position);
+    });
   }
 
   /** The current song's tracks, in the order they were added. */
@@ -142,7 +134,7 @@ export class SongDeck {
 
   /** Length of the current song's longest track, in frames. */
   get durationFrames(): number {
-    this.#host.assertOpen("read the duration");
+    this.#engine.assertOpen("read the duration");
     return longest(this.#tracks);
   }
 
@@ -156,13 +148,13 @@ export class SongDeck {
     return this.#ltc && { ...this.#ltc };
   }
   set ltc(options: LtcOptions | undefined) {
-    const host = this.#host;
-    const checked = options === undefined ? undefined : checkLtcOptions(options, host.channels);
-    if (checked && checked.output === undefined && !host.busNames.includes(TIMECODE_BUS)) {
+    const engine = this.#engine;
+    const checked = options === undefined ? undefined : checkLtcOptions(options, engine.channels);
+    if (checked && checked.output === undefined && !engine.buses.names.includes(TIMECODE_BUS)) {
       throw new StemplayError(
         "INVALID_ARGUMENT",
         `ltc.output: give the output the timecode plays on, or add a "${TIMECODE_BUS}" bus to ` +
-          `the rig profile (buses: ${host.busNames.join(", ")})`,
+          `the rig profile (buses: ${engine.buses.names.join(", ")})`,
       );
     }
     this.#ltc = checked;
@@ -171,8 +163,8 @@ export class SongDeck {
   /** Loads a song (see `Player.loadSong`): the current one plays on until the new one is
    * ready, then is replaced in one step. */
   async load(path: string, options: LoadSongOptions): Promise<SongDescription> {
-    const host = this.#host;
-    host.assertOpen("load a song");
+    const engine = this.#engine;
+    engine.assertOpen("load a song");
     if (this.#loading) {
       throw new StemplayError("BUSY", `cannot load ${path}: another song is still loading`, {
         path,
@@ -181,11 +173,11 @@ export class SongDeck {
     this.#loading = true;
     try {
       const description = await loadSongDescription(path, {
-        outputs: host.channels,
-        buses: host.busNames,
+        outputs: engine.channels,
+        buses: engine.buses.names,
       });
       const prepared = await this.#prepare(description, options.onProgress);
-      await host.endSetlist();
+      await this.#player.endSetlist();
       await this.#switchTo(prepared, 0);
       return description;
     } finally {
@@ -195,11 +187,11 @@ export class SongDeck {
 
   /** Stops and removes the current song (every track), freeing its memory. */
   async unload(): Promise<void> {
-    this.#host.assertOpen("unload the song");
+    this.#engine.assertOpen("unload the song");
     if (this.#loading) {
       throw new StemplayError("BUSY", "cannot unload the song while another one is loading");
     }
-    await this.#host.endSetlist();
+    await this.#player.endSetlist();
     await this.#switchTo({ group: this.#nextGroup++, tracks: [], info: undefined }, 0);
   }
 
@@ -210,22 +202,22 @@ export class SongDeck {
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
   ): Promise<SongInGroup> {
-    const host = this.#host;
+    const engine = this.#engine;
     const decoded = await decodeSongFiles(
-      host.native,
+      engine.native,
       description,
-      host.sampleRate,
+      engine.sampleRate,
       onProgress,
-      host.streams?.settings.ringFrames,
+      engine.streams?.settings.ringFrames,
     );
-    if (host.closed) decoded.forEach((audio) => freeAudio(host.native, audio));
-    host.assertOpen("load a song");
+    if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
+    engine.assertOpen("load a song");
     const group = this.#nextGroup++;
-    const tracks = await attachSong(host, description, decoded, group);
+    const tracks = await attachSong(this.#engine, this.#slots, description, decoded, group);
     // Every marker's first seconds stay resident: a jump to one never waits for the rings.
-    host.streams?.preroll(
+    engine.streams?.preroll(
       group,
-      description.markers.map((m) => Math.round(m.at * host.sampleRate)),
+      description.markers.map((m) => Math.round(m.at * engine.sampleRate)),
     );
     const info: SongInfo = {
       title: description.title,
@@ -235,7 +227,7 @@ export class SongDeck {
     };
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
-    host.dispatchEvent(
+    this.#player.dispatchEvent(
       new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
     );
     try {
@@ -245,7 +237,7 @@ export class SongDeck {
         tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
       }
     } catch (error) {
-      await Promise.all(tracks.map((track) => host.dropTrack(track)));
+      await Promise.all(tracks.map((track) => this.#slots.drop(track)));
       throw error;
     }
     return { group, tracks, info };
@@ -253,32 +245,35 @@ export class SongDeck {
 
   /** A click track from the song's tempo, routed to its clickRoute. */
   #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
-    const host = this.#host;
+    const engine = this.#engine;
     const frames = longest(tracks);
-    const beats = beatGrid(info.tempo, frames, host.sampleRate);
-    const decoded = renderClick(host.native, beats, frames, host.sampleRate);
+    const beats = beatGrid(info.tempo, frames, engine.sampleRate);
+    const decoded = renderClick(engine.native, beats, frames, engine.sampleRate);
     const taken = tracks.some((track) => track.name.toLowerCase() === "click");
     try {
-      return host.createTrack(
+      return this.#slots.create(
         decoded,
-        { name: taken ? "generated click" : "click", ...host.clickPlacement(info.clickRoute) },
+        {
+          name: taken ? "generated click" : "click",
+          ...engine.buses.clickPlacement(info.clickRoute),
+        },
         group,
       );
     } catch (error) {
-      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
   }
 
   /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
   #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
-    const host = this.#host;
-    const decoded = renderLtc(host.native, ltc, hour, 0, frames, host.sampleRate);
+    const engine = this.#engine;
+    const decoded = renderLtc(engine.native, ltc, hour, 0, frames, engine.sampleRate);
     try {
       const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
-      return host.createTrack(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
+      return this.#slots.create(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
     } catch (error) {
-      if (decoded.pcm) host.native.sp_pcm_free(decoded.pcm);
+      if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
       throw error;
     }
   }
@@ -288,18 +283,18 @@ export class SongDeck {
    * the audio side does not take the switch in time (TIMEOUT), the old song stays the current
    * one and the prepared song is freed. */
   async #switchTo(song: SongInGroup, startFrame: number): Promise<void> {
-    const host = this.#host;
+    const engine = this.#engine;
     try {
-      host.assertOpen("switch songs");
-      unwrap(host.native, host.native.sp_transport_stop(host.engine), "switch songs");
-      host.requestFrame(startFrame);
+      engine.assertOpen("switch songs");
+      unwrap(engine.native, engine.native.sp_transport_stop(engine.pointer), "switch songs");
+      this.#player.requestFrame(startFrame);
       unwrap(
-        host.native,
-        host.native.sp_transport_switch(host.engine, song.group, BigInt(startFrame)),
+        engine.native,
+        engine.native.sp_transport_switch(engine.pointer, song.group, BigInt(startFrame)),
         "switch songs",
       );
     } catch (error) {
-      if (!host.closed) await Promise.allSettled(song.tracks.map((t) => host.dropTrack(t)));
+      if (!engine.closed) await Promise.allSettled(song.tracks.map((t) => this.#slots.drop(t)));
       throw error;
     }
     const old: SongInGroup = { group: this.#group, tracks: this.#tracks, info: this.#song };
@@ -307,19 +302,19 @@ export class SongDeck {
     try {
       await waitForAudio(
         "switch songs",
-        () => !host.closed && Number(host.readStatus()[STATUS.group]) === song.group,
-        () => host.offline || host.closed || host.deviceDown,
+        () => !engine.closed && engine.readStatus().group === song.group,
+        () => engine.offline || engine.closed || engine.deviceDown,
       );
     } catch (error) {
       // Back to the old song, stopped at its start: this switch follows the first in the
       // command ring, so the callback ends there whenever it runs again.
-      host.native.sp_transport_switch(host.engine, old.group, 0n);
-      host.requestFrame(0);
+      engine.native.sp_transport_switch(engine.pointer, old.group, 0n);
+      this.#player.requestFrame(0);
       this.#makeCurrent(old);
-      await Promise.allSettled(song.tracks.map((track) => host.dropTrack(track)));
+      await Promise.allSettled(song.tracks.map((track) => this.#slots.drop(track)));
       throw error;
     }
-    await Promise.all(old.tracks.map((track) => host.dropTrack(track)));
+    await Promise.all(old.tracks.map((track) => this.#slots.drop(track)));
   }
 
   #makeCurrent(song: SongInGroup): void {
@@ -335,7 +330,22 @@ export class SongDeck {
   #adopt(song: SongInGroup, untilFrame: number): void {
     this.#retiring.push({ tracks: this.#tracks, group: song.group, untilFrame });
     this.#makeCurrent(song);
-    this.freeRetired(song.group, Number(this.#host.lastStatus[STATUS.position]));
+    this.freeRetired(song.group, this.#engine.status.position);
+  }
+
+  /** Bytes of audio the current tracks hold (see `Player.memoryBytes`). */
+  get memoryBytes(): number {
+    return this.#slots.memoryBytes(this.#tracks);
+  }
+
+  /** Loud lines about buses the device lacks and the tracks they mute (empty when fine). */
+  get busProblems(): string[] {
+    const tracks = this.#tracks.map((t) => ({ name: t.name, bus: t.bus }));
+    // The count-in plays on the click's bus: a muted one must be said before it is needed.
+    const buses = this.#engine.buses;
+    const click = buses.clickPlacement(this.#song?.clickRoute).bus;
+    if (this.show.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
+    return buses.problems(tracks);
   }
 
   /** Frees the tracks of songs whose crossfade tail is over (at every poll, with the group
@@ -343,21 +353,19 @@ export class SongDeck {
   freeRetired(group: number, position: number): void {
     this.#retiring = this.#retiring.filter((retired) => {
       const done = group !== retired.group ||
-        position >= retired.untilFrame + this.#host.blockFrames;
+        position >= retired.untilFrame + this.#engine.blockFrames;
       // A slot the audio side never leaves (TIMEOUT) is freed with the engine.
-      if (done) retired.tracks.forEach((track) => this.#host.dropTrack(track).catch(() => {}));
+      if (done) retired.tracks.forEach((track) => this.#slots.drop(track).catch(() => {}));
       return !done;
     });
   }
 
   /** What a setlist plays through: songs prepared, switched to, adopted and dropped here. */
-  setlistHost(): SetlistHost {
+  setlistSongs(): SetlistSongs {
     // deno-lint-ignore no-this-alias
     const deck = this;
-    const host = this.#host;
     const prepared = new WeakMap<PreparedSong, SongInGroup>();
     return {
-      sampleRate: host.sampleRate,
       get durationFrames() {
         return deck.durationFrames;
       },
@@ -375,30 +383,16 @@ export class SongDeck {
       switchToSong: (handle, startFrame) => this.#switchTo(prepared.get(handle)!, startFrame),
       adoptSong: (handle, untilFrame) => this.#adopt(prepared.get(handle)!, untilFrame),
       dropSong: async (handle) => {
-        await Promise.all(prepared.get(handle)!.tracks.map((track) => host.dropTrack(track)));
+        await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#slots.drop(track)));
       },
     };
   }
 
-  #showHost(): ShowHost {
+  /** The current song as the show flow sees it. */
+  #showSong(): ShowSong {
     // deno-lint-ignore no-this-alias
     const deck = this;
-    const host = this.#host;
     return {
-      native: host.native,
-      engine: host.engine,
-      sampleRate: host.sampleRate,
-      blockFrames: host.blockFrames,
-      offline: host.offline,
-      get songPositionFrames() {
-        return Number(host.readStatus()[STATUS.position]);
-      },
-      get armedCueSeq() {
-        return Number(host.readStatus()[STATUS.cueArmed]);
-      },
-      get blocks() {
-        return Number(host.readStatus()[STATUS.blocks]);
-      },
       get durationFrames() {
         return deck.durationFrames;
       },
@@ -411,17 +405,10 @@ export class SongDeck {
       get tempo() {
         return deck.#song?.tempo ?? [];
       },
-      get clickPlacement() {
-        return host.clickPlacement(deck.#song?.clickRoute);
+      get clickRoute() {
+        return deck.#song?.clickRoute;
       },
-      get closed() {
-        return host.closed;
-      },
-      assertOpen: (what) => host.assertOpen(what),
       newGroup: () => this.newGroup(),
-      createTrack: (decoded, options, group) => host.createTrack(decoded, options, group),
-      dropTrack: (track) => host.dropTrack(track),
-      preroll: (group, frame, frames) => host.streams?.preroll(group, [frame], frames),
     };
   }
 }

@@ -13,7 +13,9 @@ import type { DecodedAudio } from "../sources/audio.ts";
 import { decodeFile, type ProgressCallback } from "../sources/decode.ts";
 import { freeAudio } from "../sources/streaming.ts";
 import { routeMatrix } from "../engine/routing.ts";
-import type { Track, TrackOptions } from "../engine/track.ts";
+import type { Track } from "../engine/track.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { TrackSlots } from "../engine/track_slots.ts";
 import { checkMarkers, type SongDescription, type SongTrack } from "./song.ts";
 
 /** Options of `player.loadSong()`. */
@@ -22,20 +24,6 @@ export interface LoadSongOptions {
    * decoded so far and the frames expected, summed over every file, at the engine's rate.
    * `totalFrames` can grow at first, as each file's length becomes known. */
   onProgress?: ProgressCallback;
-}
-
-/** What attaching a song needs from the player. */
-export interface SongHost {
-  readonly native: Native;
-  readonly channels: number;
-  readonly sampleRate: number;
-  /** Attaches decoded audio as a live track of `group`, not part of the current song. On
-   * failure the caller still owns the pcm. */
-  createTrack(decoded: DecodedAudio, options: TrackOptions, group: number): Track;
-  /** A track's options with its bus resolved into a route (see src/engine/buses.ts). */
-  place(options: TrackOptions, channels: number): TrackOptions;
-  /** Deactivates a track and frees its memory once the audio thread is past it. */
-  dropTrack(track: Track): Promise<void>;
 }
 
 const PROGRESS_INTERVAL_MS = 50;
@@ -102,11 +90,11 @@ export async function decodeSongFiles(
 }
 
 /** Checks every track's routing against its decoded channel count, before any is attached. */
-function checkRoutes(host: SongHost, description: SongDescription, decoded: DecodedAudio[]) {
+function checkRoutes(engine: Engine, description: SongDescription, decoded: DecodedAudio[]) {
   description.tracks.forEach((track, index) => {
     try {
       const channels = decoded[index].channels;
-      routeMatrix(channels, host.channels, host.place(track.options, channels));
+      routeMatrix(channels, engine.channels, engine.buses.place(track.options, channels).options);
     } catch (error) {
       if (!(error instanceof StemplayError) || description.kind !== "manifest") {
         throw inTrack(description, track, error);
@@ -128,7 +116,8 @@ function checkRoutes(host: SongHost, description: SongDescription, decoded: Deco
  * the rest freed, and the error rethrown.
  */
 export async function attachSong(
-  host: SongHost,
+  engine: Engine,
+  slots: TrackSlots,
   description: SongDescription,
   decoded: DecodedAudio[],
   group: number,
@@ -136,16 +125,16 @@ export async function attachSong(
   const tracks: Track[] = [];
   let next = 0;
   try {
-    checkRoutes(host, description, decoded);
+    checkRoutes(engine, description, decoded);
     for (; next < decoded.length; next++) {
-      tracks.push(host.createTrack(decoded[next], description.tracks[next].options, group));
+      tracks.push(slots.create(decoded[next], description.tracks[next].options, group));
     }
     const frames = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
-    checkMarkers(description, frames / host.sampleRate);
+    checkMarkers(description, frames / engine.sampleRate);
     return tracks;
   } catch (error) {
-    for (let i = next; i < decoded.length; i++) freeAudio(host.native, decoded[i]);
-    await Promise.all(tracks.map((track) => host.dropTrack(track)));
+    for (let i = next; i < decoded.length; i++) freeAudio(engine.native, decoded[i]);
+    await Promise.all(tracks.map((track) => slots.drop(track)));
     throw error;
   }
 }

@@ -1,0 +1,179 @@
+/**
+ * The transport of one player: play, pause, stop, seek, the position and state, the master
+ * gain, `finished`, and the events the state makes ("statechange", "ended", "devicelost",
+ * "devicerecovered"), dispatched on the player. It takes in the engine's tick last, after the
+ * show flow, the song deck and the setlist have seen the same snapshot.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { unwrap } from "../native/native.ts";
+import { checkInteger } from "../util/check_integer.ts";
+import { checkGain } from "../engine/levels.ts";
+import type { Engine, TransportState } from "../engine/engine.ts";
+import type { SongDeck } from "../songs/song_deck.ts";
+
+/** The transport's state as the audio thread last published it. "error": the device was
+ * lost. */
+export type PlayerState = "stopped" | "playing" | "paused" | "ended" | "error";
+
+/** The transport and its events (see the Player's members of the same names). */
+export class Transport {
+  readonly #engine: Engine;
+  readonly #songs: SongDeck;
+  /** Where the events go: the player. */
+  readonly #events: EventTarget;
+  /** True while the device is lost (device recovery knows). */
+  readonly #lost: () => boolean;
+  #lastState: PlayerState = "stopped";
+  #finished?: { promise: Promise<void>; resolve: () => void };
+  /** Where the last seek, stop or song change asked the transport to be, until play(): the
+   * published position lags a request by up to a block. */
+  #requestedFrame?: number;
+  #masterGain = 1;
+
+  /** Subscribes to the engine's tick (subscribe it after every other part). */
+  constructor(engine: Engine, songs: SongDeck, events: EventTarget, lost: () => boolean) {
+    this.#engine = engine;
+    this.#songs = songs;
+    this.#events = events;
+    this.#lost = lost;
+    engine.onTick((status) => this.#stateChanged(status.state));
+  }
+
+  /** The transport was asked to stand at `frame` (a song change). */
+  requestFrame(frame: number): void {
+    this.#requestedFrame = frame;
+  }
+
+  play(): void {
+    const { native, pointer } = this.#engine;
+    this.#engine.assertOpen("play");
+    const state = this.state;
+    if (state === "ended" && this.#requestedFrame === undefined) {
+      unwrap(native, native.sp_transport_seek(pointer, 0n), "play");
+      this.#requestedFrame = 0;
+    }
+    if (state === "stopped" || state === "ended") {
+      this.#songs.show.startCountIn(this.#requestedFrame ?? this.positionFrames);
+    }
+    this.#requestedFrame = undefined;
+    unwrap(native, native.sp_transport_play(pointer), "play");
+    this.#engine.keepAlive(true);
+  }
+
+  pause(): void {
+    const { native, pointer } = this.#engine;
+    this.#engine.assertOpen("pause");
+    unwrap(native, native.sp_transport_pause(pointer), "pause");
+  }
+
+  stop(): void {
+    const { native, pointer } = this.#engine;
+    this.#engine.assertOpen("stop");
+    unwrap(native, native.sp_transport_stop(pointer), "stop");
+    this.#songs.show.abortCountIn(0);
+    this.#requestedFrame = 0;
+  }
+
+  seek(seconds: number): void {
+    this.#engine.assertOpen("seek");
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `seek needs a time in seconds >= 0, got ${seconds}`,
+      );
+    }
+    this.seekFrames(Math.round(seconds * this.#engine.sampleRate));
+  }
+
+  seekFrames(frame: number): void {
+    const { native, pointer } = this.#engine;
+    this.#engine.assertOpen("seek");
+    checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
+    const state = this.state;
+    if (state === "ended") unwrap(native, native.sp_transport_pause(pointer), "seek");
+    const clamped = Math.min(frame, this.#songs.durationFrames);
+    unwrap(native, native.sp_transport_seek(pointer, BigInt(clamped)), "seek");
+    // Playing, the transport is there a block later: nothing to remember for the next play.
+    this.#requestedFrame = state === "playing" ? undefined : clamped;
+  }
+
+  /** Fades the whole mix in, playing (see ShowFlow.fadeIn). */
+  fadeIn(seconds: number): void {
+    const { native, pointer } = this.#engine;
+    this.#songs.show.fadeIn(seconds);
+    unwrap(native, native.sp_transport_play(pointer), "fade in");
+    this.#engine.keepAlive(true);
+  }
+
+  get positionFrames(): number {
+    this.#engine.assertOpen("read the position");
+    const status = this.#engine.readStatus();
+    return this.#songs.show.displayPosition(status.position, status.group);
+  }
+
+  get state(): PlayerState {
+    this.#engine.assertOpen("read the state");
+    if (this.#lost()) return "error";
+    return this.#engine.readStatus().state;
+  }
+
+  get masterGain(): number {
+    return this.#masterGain;
+  }
+  set masterGain(gain: number) {
+    const { native, pointer } = this.#engine;
+    this.#engine.assertOpen("set the master gain");
+    gain = checkGain(gain, "masterGain");
+    unwrap(native, native.sp_engine_set_master_gain(pointer, gain), "set the master gain");
+    this.#masterGain = gain;
+  }
+
+  get finished(): Promise<void> {
+    if (this.#engine.closed || this.#lost()) return Promise.resolve();
+    if (!this.#finished) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => resolve = r);
+      this.#finished = { promise, resolve };
+      this.#engine.keepAlive(true);
+    }
+    return this.#finished.promise;
+  }
+
+  /** Resolves `finished` (the song ended, or the player closed). */
+  settleFinished(): void {
+    this.#finished?.resolve();
+    this.#finished = undefined;
+  }
+
+  /** The last part of every tick: the transport's state as events. */
+  #stateChanged(state: TransportState): void {
+    if (state !== this.#lastState) {
+      this.#lastState = state;
+      this.#events.dispatchEvent(new CustomEvent("statechange", { detail: state }));
+      if (state === "ended") {
+        this.#events.dispatchEvent(new Event("ended"));
+        this.settleFinished();
+      }
+    }
+    if (state !== "playing" && !this.#finished) this.#engine.keepAlive(false);
+  }
+
+  /** The device is gone (recovery's watchdog said so). */
+  deviceLost(): void {
+    this.#lastState = "error";
+    this.#engine.keepAlive(false);
+    this.#events.dispatchEvent(new CustomEvent("statechange", { detail: "error" }));
+    this.#events.dispatchEvent(new Event("devicelost"));
+  }
+
+  /** A device plays again (recovered, or moved by `reopen()`). */
+  deviceBack(): void {
+    const wasLost = this.#lastState === "error";
+    this.#engine.tick(); // "statechange" from "error" to the transport's state
+    if (wasLost) this.#events.dispatchEvent(new Event("devicerecovered"));
+    if (this.#lastState === "playing") this.#engine.keepAlive(true);
+  }
+}
