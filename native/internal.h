@@ -364,6 +364,9 @@ sp_result sp_run_with_deadline(sp_result (*work)(void *), void (*give_up)(void *
                                void (*late)(void *), void *arg, uint32_t deadline_ms);
 /* Helper threads given up on that have not returned. */
 uint32_t sp_stuck_threads(void);
+/* deadline.c: names the calling thread ("sp-reader", "sp-deadline", "sp-midi-in") where the
+ * platform can; a no-op elsewhere. */
+void sp_thread_name(const char *name);
 
 struct sp_engine {
     /* fixed at creation */
