@@ -54,18 +54,18 @@ export const VARIANT_DEFINES: Readonly<Record<Variant, readonly string[]>> = {
 };
 
 /**
- * The shim's files, relative to native/, headers included. Local builds glob native/ instead;
+ * The shim's files, relative to native/, headers included: native/rt/ holds what the audio
+ * thread runs, native/ the rest. Local builds glob native/ and native/rt/ instead;
  * this list is what a build from an http(s) URL fetches (a URL cannot be globbed). A test checks
  * that it equals what is on disk.
  */
 export const NATIVE_SOURCES: readonly string[] = [
   "buses.c",
   "butler.c",
-  "callback.c",
   "click.c",
   "commands.c",
-  "decode.c",
   "deadline.c",
+  "decode.c",
   "devices.c",
   "engine.c",
   "header.c",
@@ -77,17 +77,29 @@ export const NATIVE_SOURCES: readonly string[] = [
   "midi_in.c",
   "midi_in.h",
   "midi_jack.c",
-  "mix.c",
   "monitor.c",
   "mtc.c",
+  "offline.c",
   "pcm.c",
   "resample.c",
   "result.c",
   "ring.c",
+  "rt/callback.c",
+  "rt/commands_rt.c",
+  "rt/device_rt.c",
+  "rt/mix.c",
+  "rt/mixer.c",
+  "rt/monitor_rt.c",
+  "rt/ring_rt.c",
+  "rt/seqlock.h",
+  "rt/show_rt.c",
+  "rt/source_rt.c",
+  "rt/spsc.h",
+  "rt/status_rt.c",
   "show.c",
   "source.c",
-  "stemplay.h",
   "status.c",
+  "stemplay.h",
   "stream.c",
   "timecode.c",
   "timecode.h",
@@ -279,12 +291,21 @@ export async function readNativeFiles(
   return new Map(entries);
 }
 
-/** The shim's file names in a local native/ folder: its top-level *.c and *.h, sorted. */
+/** The folders of the shim's sources under native/: the control and reader side, and rt/
+ * (the audio thread's code). */
+export const NATIVE_SOURCE_DIRS: readonly string[] = ["", "rt/"];
+
+/** The shim's file names in a local native/ folder: the *.c and *.h of native/ and native/rt/
+ * (as "rt/name"), sorted. */
 export async function listLocalSources(nativeDir: string): Promise<string[]> {
   const names: string[] = [];
   await guardAsync("--allow-read", `list ${nativeDir}`, async () => {
-    for await (const entry of Deno.readDir(nativeDir)) {
-      if (entry.isFile && /\.[ch]$/.test(entry.name)) names.push(entry.name);
+    for (const sub of NATIVE_SOURCE_DIRS) {
+      const dir = sub ? join(nativeDir, sub) : nativeDir;
+      if (sub && !(await exists(dir))) continue;
+      for await (const entry of Deno.readDir(dir)) {
+        if (entry.isFile && /\.[ch]$/.test(entry.name)) names.push(`${sub}${entry.name}`);
+      }
     }
   }, nativeDir);
   return names.sort();

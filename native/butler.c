@@ -76,6 +76,7 @@ static bool service(sp_butler *butler, sp_file_source *source) {
 
 static void *run(void *arg) {
     sp_butler *butler = arg;
+    sp_thread_name("sp-reader");
     sp_engine *engine = butler->engine;
     while (!atomic_load_explicit(&butler->quit, memory_order_acquire)) {
         const uint64_t start = thread_cpu_ns();

@@ -25,8 +25,26 @@ static void job_free(deadline_job *job) {
     free(job);
 }
 
+/* Names the calling thread (as top, gdb and perf show it), where the platform can: Linux and
+ * the BSDs with glibc-style pthread_setname_np, macOS with its own. Names stay within 15
+ * characters (Linux's limit). */
+void sp_thread_name(const char *name) {
+#if defined(__APPLE__)
+    pthread_setname_np(name);
+#elif defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__)
+#if defined(__NetBSD__)
+    pthread_setname_np(pthread_self(), "%s", (void *)name);
+#else
+    pthread_setname_np(pthread_self(), name);
+#endif
+#else
+    (void)name;
+#endif
+}
+
 static void *job_thread(void *raw) {
     deadline_job *job = raw;
+    sp_thread_name("sp-deadline");
     const sp_result result = job->work(job->arg);
     pthread_mutex_lock(&job->lock);
     const bool given_up = job->given_up;

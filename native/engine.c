@@ -1,4 +1,5 @@
-/* engine.c: engine life cycle, the device, and the offline render entry. */
+/* engine.c: engine life cycle, the device, and the offline render entry (control side; the
+ * device's callback is rt/device_rt.c). */
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,50 +15,6 @@
 #define MAX_CAPACITY 4096u
 
 sp_result sp_backend_from_name(const char *name, ma_backend *backend, bool *is_auto);
-
-/* Renders `frames` frames block by block: the mix buffer holds one block, and a device or a
- * render call may ask for more. */
-static void render_blocks(sp_engine *engine, float *out, uint32_t frames) {
-    while (frames > 0) {
-        const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
-        sp_process_block(engine, out, n);
-        out += (size_t)n * engine->channels;
-        frames -= n;
-    }
-}
-
-/* miniaudio's data callback: the device's thread enters the engine here. */
-static void data_callback(ma_device *device, void *buffer, const void *input, ma_uint32 frames) {
-    (void)input;
-    sp_output *output = device->pUserData;
-    float *out = buffer;
-    /* Handshake with detach_output(): either it sees in_callback and waits for this callback to
-     * end, or this callback sees detached and leaves the engine alone (seq_cst on both). */
-    atomic_store_explicit(&output->in_callback, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&output->detached, memory_order_seq_cst) ||
-        atomic_load_explicit(&output->silent, memory_order_acquire)) {
-        atomic_store_explicit(&output->in_callback, 0, memory_order_release);
-        memset(out, 0, (size_t)frames * device->playback.channels * sizeof(float));
-        return;
-    }
-    render_blocks(output->engine, out, frames);
-    if (atomic_load_explicit(&output->fade_out, memory_order_acquire)) {
-        /* Leaving for another device: this callback ramps to silence, the next ones are
-         * silent and leave the engine alone (the new device resumes where this one ended). */
-        const uint32_t channels = device->playback.channels;
-        for (uint32_t i = 0; i < frames; i++) {
-            const float gain = (float)(frames - 1u - i) / (float)frames;
-            for (uint32_t c = 0; c < channels; c++) out[(size_t)i * channels + c] *= gain;
-        }
-        atomic_store_explicit(&output->silent, 1, memory_order_release);
-    }
-#ifdef SP_TEST_HOOKS
-    if (output->engine->device_tap != NULL) {
-        output->engine->device_tap(output, out, frames, device->playback.channels);
-    }
-#endif
-    atomic_store_explicit(&output->in_callback, 0, memory_order_release);
-}
 
 void sp_engine_free_memory(sp_engine *engine) {
     sp_butler_stop(engine); /* before the slots it reads go */
@@ -166,7 +123,7 @@ static sp_result open_output_into(sp_output *output, const open_request *request
     config.playback.channels = request->channels; /* 0: the device's */
     config.sampleRate = request->sample_rate;     /* 0: the device's */
     config.periodSizeInFrames = request->block_frames;
-    config.dataCallback = data_callback;
+    config.dataCallback = sp_data_callback;
     config.pUserData = output;
     config.noPreSilencedOutputBuffer = MA_TRUE; /* every frame is written by the engine */
     config.noClip = MA_TRUE; /* clipping is the interface's business, not a hidden stage */
@@ -397,6 +354,7 @@ SP_API sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
     sp_buses_init(engine);
+    sp_commands_init(engine);
     engine->show.fade_level = 1.0f;
 
     sp_result result = SP_OK;
@@ -572,7 +530,7 @@ SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames) {
     /* This is the caller's (JS) thread: flush denormals like miniaudio does around its device
      * callback, and give the thread its own state back afterwards. */
     const uint32_t fp_state = sp_denormals_off();
-    render_blocks(engine, out, frames);
+    sp_offline_render(engine, out, frames);
     sp_denormals_restore(fp_state);
     return SP_OK;
 }

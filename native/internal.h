@@ -1,4 +1,8 @@
-/* internal.h: the structs shared by the shim's files. Not part of the ABI. */
+/* internal.h: the structs shared by the shim's files. Not part of the ABI.
+ *
+ * Where code runs is told by its path: native/rt/ is the audio thread's code (and what any
+ * real-time thread may call: no allocation, locks, waits or I/O); everything else in native/
+ * runs on the control, reader or helper threads. */
 #ifndef STEMPLAY_INTERNAL_H
 #define STEMPLAY_INTERNAL_H
 
@@ -6,6 +10,8 @@
 #include <stdbool.h>
 
 #include "miniaudio.h"
+#include "rt/seqlock.h"
+#include "rt/spsc.h"
 #include "stemplay.h"
 
 /* The audio thread must never reach these; they are only reached from control functions. */
@@ -31,7 +37,7 @@ enum { SP_HANDED_NO = 0, SP_HANDED_YES, SP_HANDED_CLAIMED, SP_HANDED_FREED };
 /* resample.c: the greatest common divisor (rational rate ratios) */
 uint32_t sp_gcd(uint32_t a, uint32_t b);
 
-/* ---- ring.c: a streamed track's frames, butler -> audio (see ring.c for the protocol) ---- */
+/* ---- ring.c, rt/ring_rt.c: a streamed track's frames, butler -> audio (ring.c: protocol) -- */
 typedef struct sp_window sp_window;
 /* Each side's fields on cache lines of their own: the audio side stores read_frame every block
  * of every track, which must not take the reader's lines from its core (and back). */
@@ -63,8 +69,6 @@ void sp_ring_follow(sp_ring *ring, uint64_t pos);
 void sp_ring_ask(sp_ring *ring, uint64_t frame); /* audio: start again from frame */
 /* audio: whether the butler has answered the last request (filled or failed) */
 bool sp_ring_answered(const sp_ring *ring);
-/* audio: whether pos will be in the ring without a new request (offline renders wait then) */
-bool sp_ring_will_hold(const sp_ring *ring, uint64_t pos);
 bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame);   /* butler */
 void sp_ring_restart(sp_ring *ring, uint32_t seq, uint64_t frame);          /* butler */
 uint32_t sp_ring_space(const sp_ring *ring);                                /* butler */
@@ -122,18 +126,21 @@ struct sp_file_source {
  * yet (chunk: SP_DECODE_CHUNK x SP_MAX_CHANNELS floats); whether there was one */
 bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk);
 
-/* ---- source.c: where a track's frames come from ------------------------------------------ */
+/* ---- source.c, rt/source_rt.c: where a track's frames come from -------------------------- */
 enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1, SP_SOURCE_STREAM = 2 };
 
-typedef struct sp_source {
+typedef struct sp_source sp_source;
+struct sp_source {
     int32_t kind;      /* SP_SOURCE_* */
     uint32_t channels;
     uint64_t frames;   /* the track's length */
     sp_pcm *pcm;       /* SP_SOURCE_MEMORY: owned */
     sp_file_source *file; /* SP_SOURCE_STREAM: owned */
-    bool may_wait;     /* offline engines: the render waits for the butler (never a device) */
+    /* offline engines' streamed sources only (never a device's): the render's wait for the
+     * butler (offline.c's sp_offline_wait): whether to look again */
+    bool (*offline_wait)(sp_source *source, uint64_t pos, int voice);
     bool busy;         /* under the butler's lock: it is reading the file (not to be freed) */
-} sp_source;
+};
 
 /* Frames the callback reads in place: channel c's first frame at data + c * stride. */
 struct sp_window {
@@ -158,7 +165,19 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
 /* audio: whether frame pos can play now (memory: always; past the end: nothing to wait for).
  * A streamed source that lacks it asks its ring for it. */
 bool sp_source_ready(sp_source *source, uint64_t pos);
+/* audio: the first head of file that holds pos and is in `state` (SP_HEAD_*), or NULL */
+const sp_head *sp_file_source_head_at(sp_file_source *file, uint64_t pos, int32_t state);
+/* audio: whether the reader's last request for file's ring failed (its seek) */
+bool sp_file_source_request_failed(sp_file_source *file);
+
+/* ---- offline.c: what only an offline render does (control side, never the audio thread) -- */
 extern _Atomic int32_t sp_test_no_wait; /* test hook (sp_test_set_streaming) */
+/* waits briefly for the reader when what the source lacks is on its way; whether to look again */
+bool sp_offline_wait(sp_source *source, uint64_t pos, int voice);
+/* offline engines: drains the command ring on the control thread (the one that renders) */
+void sp_offline_drain(sp_engine *engine);
+/* sp_render's blocks */
+void sp_offline_render(sp_engine *engine, float *out, uint32_t frames);
 /* control: the source streams file and owns it from here on */
 void sp_source_init_stream(sp_source *source, sp_file_source *file, bool may_wait);
 
@@ -255,9 +274,9 @@ typedef struct sp_tail {
  * waits at most that long for one to finish (sp_show_cue_due). */
 #define SP_MAX_TAILS 2u
 
-/* Show flow (show.c): one armed cue, a jump at an exact frame that may repeat (marker jumps,
- * loops, gapless and crossfaded song transitions); the voices fading out while crossfades run;
- * and an equal-power fade of the whole mix. All audio-owned: requests arrive as commands. */
+/* Show flow (show.c, rt/show_rt.c): one armed cue, a jump at an exact frame that may repeat
+ * (marker jumps, loops, gapless and crossfaded song transitions); the voices fading out while
+ * crossfades run; and an equal-power fade of the whole mix. All audio-owned: requests arrive as commands. */
 typedef struct sp_show {
     uint32_t cue_seq; /* the seq of the cue (or cancel) taken last */
     uint32_t fired_cue_seq;
@@ -281,9 +300,9 @@ typedef struct sp_show {
 /* What the transport is asked to do. */
 enum { RUN_STOP = 0, RUN_PLAY = 1, RUN_PAUSE = 2 };
 
-/* ---- commands.c: the one control -> audio request path ------------------------------------ *
- * A single-producer single-consumer ring of fixed-size commands, drained in order at the start
- * of every block. Each side publishes its own index; a full ring refuses with SP_ERROR_BUSY. */
+/* ---- commands.c, rt/commands_rt.c: the one control -> audio request path ----------------- *
+ * A single-producer single-consumer ring of fixed-size commands (rt/spsc.h), drained in order
+ * at the start of every block. A full ring refuses with SP_ERROR_BUSY. */
 enum {
     SP_COMMAND_PLAY = 1,
     SP_COMMAND_PAUSE,
@@ -312,11 +331,10 @@ typedef struct sp_command {
 
 typedef struct sp_command_ring {
     sp_command items[SP_COMMAND_SLOTS];
-    _Atomic uint32_t write_index; /* control: commands pushed (only grows, wraps) */
-    _Atomic uint32_t read_index;  /* audio: commands drained */
+    sp_spsc ring; /* over items: control pushes, audio pops */
 } sp_command_ring;
 
-/* ---- status.c: one snapshot of the audio side, published under a seqlock ----------------- */
+/* ---- status.c, rt/status_rt.c: one snapshot of the audio side, under the seqlock --------- */
 typedef struct sp_status_board {
     _Atomic uint32_t seq; /* odd while the audio side writes */
     _Atomic uint64_t values[SP_STATUS_COUNT];
@@ -346,6 +364,9 @@ sp_result sp_run_with_deadline(sp_result (*work)(void *), void (*give_up)(void *
                                void (*late)(void *), void *arg, uint32_t deadline_ms);
 /* Helper threads given up on that have not returned. */
 uint32_t sp_stuck_threads(void);
+/* deadline.c: names the calling thread ("sp-reader", "sp-deadline", "sp-midi-in") where the
+ * platform can; a no-op elsewhere. */
+void sp_thread_name(const char *name);
 
 struct sp_engine {
     /* fixed at creation */
@@ -413,11 +434,15 @@ struct sp_engine {
     uint64_t starved;
 };
 
-/* callback.c: the audio thread's whole work for one block of `frames` frames into `out`
+/* rt/device_rt.c: miniaudio's data callback, and the block loop it and sp_render run */
+void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uint32 frames);
+void sp_render_blocks(sp_engine *engine, float *out, uint32_t frames);
+
+/* rt/callback.c: the audio thread's whole work for one block of `frames` frames into `out`
  * (interleaved). frames must be <= block_frames. */
 void sp_process_block(sp_engine *engine, float *out, uint32_t frames);
 
-/* mix.c: kernels. dst never overlaps a source. */
+/* rt/mix.c: kernels. dst never overlaps a source. */
 void sp_mix_constant(float *dst, const float *src, uint32_t frames, float gain);
 void sp_mix_ramp(float *dst, const float *src, uint32_t frames, float start, float step);
 void sp_mix_pair_constant(float *dst, const float *src_a, const float *src_b, uint32_t frames,
@@ -426,12 +451,13 @@ void sp_mix_pair_ramp(float *dst, const float *src_a, const float *src_b, uint32
                       float start_a, float step_a, float start_b, float step_b);
 float sp_peak_abs(const float *src, uint32_t frames);
 void sp_prefetch(const float *src, uint32_t frames);
-/* Flush denormals to zero on this thread (x86-64: MXCSR FTZ and DAZ); returns the previous
- * state for sp_denormals_restore. A no-op elsewhere. */
+/* offline.c (sp_render; miniaudio does the same around a device's callback): flush denormals
+ * to zero on this thread (x86-64: MXCSR FTZ and DAZ); returns the previous state for
+ * sp_denormals_restore. A no-op elsewhere. */
 uint32_t sp_denormals_off(void);
 void sp_denormals_restore(uint32_t saved);
 
-/* monitor.c */
+/* rt/monitor_rt.c */
 uint64_t sp_monitor_now_ns(void);
 void sp_monitor_record(sp_engine *engine, uint64_t block, uint64_t start_ns, uint32_t frames);
 #ifdef SP_TEST_HOOKS
@@ -442,20 +468,22 @@ void sp_test_spin(sp_engine *engine, uint64_t start_ns);
 #define SP_GROUP_CURRENT 0xffffffu
 #define SP_MAX_FRAME ((1ull << 40) - 1u)
 
-/* tracks.c: raises a track or output meter to peak (atomic max, so a reader's exchange is never
- * lost), audio side */
+/* rt/callback.c: raises a track or output meter to peak (atomic max, so a reader's exchange is
+ * never lost), audio side */
 void sp_peak_raise(_Atomic float *meter, float peak);
 
-/* commands.c */
+/* commands.c (control), rt/commands_rt.c (audio) */
+void sp_commands_init(sp_engine *engine);                                /* control, once */
 sp_result sp_command_push(sp_engine *engine, const sp_command *command); /* control */
 /* audio: the write index a drain stops at (read once per drain), then one command at a time
  * up to it */
 uint32_t sp_command_drain_end(sp_engine *engine);
 bool sp_command_pop(sp_engine *engine, sp_command *command, uint32_t end);
 
-/* status.c */
-void sp_status_publish(sp_engine *engine, const uint64_t *values); /* audio */
-void sp_status_read(const sp_engine *engine, uint64_t *out);       /* control */
+/* rt/status_rt.c (audio, and a real-time reader's one try), status.c (control) */
+void sp_status_publish(sp_engine *engine, const uint64_t *values);   /* audio */
+bool sp_status_try_read(const sp_engine *engine, uint64_t *out);     /* any: false if torn */
+void sp_status_read(const sp_engine *engine, uint64_t *out);         /* control: retries */
 
 /* pcm.c */
 sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
@@ -488,7 +516,7 @@ enum {
     SP_QUIRK_AIFF_G711 = 1u << 1,
 };
 
-/* show.c: the audio side of cues, crossfades and fades, called from callback.c */
+/* rt/show_rt.c: the audio side of cues, crossfades and fades, called from rt/callback.c */
 void sp_show_take_command(sp_engine *engine, const sp_command *command);
 void sp_show_play(sp_engine *engine); /* a play command: ends or reverses a fade-out */
 bool sp_show_cue_due(const sp_engine *engine);
@@ -502,12 +530,14 @@ void sp_show_mix_tails(sp_engine *engine, uint32_t offset, uint32_t count, uint3
                        float envelope_peak);
 void sp_show_apply_fade(sp_engine *engine, uint32_t frames);
 
-/* callback.c, for show.c */
+/* rt/mixer.c: the mixer, for rt/callback.c (the main voice) and rt/show_rt.c (tails) */
 void sp_mix_group(sp_engine *engine, uint32_t group, uint64_t pos, float *mix, uint32_t offset,
                   uint32_t count, uint32_t block, float meter_weight, int voice);
+/* rt/callback.c */
 void sp_scan_tracks(sp_engine *engine);
-/* callback.c: drains the command ring. The audio side at every block's start; offline engines
- * also from the control side (the same thread renders), so retired slots come back at once. */
+/* rt/callback.c: drains the command ring. The audio side at every block's start; offline
+ * engines also from the control side (sp_offline_drain: the same thread renders), so retired
+ * slots come back at once. */
 void sp_take_commands(sp_engine *engine);
 
 /* resample.c: polyphase windowed-sinc sample-rate conversion of interleaved float32, in chunks

@@ -51,6 +51,7 @@ typedef struct {
 
 static void *read_events(void *user) {
     sp_midi_in *midi = user;
+    sp_thread_name("sp-midi-in");
     alsa_midi *alsa = midi->backend;
     struct pollfd fds[8];
     int count = alsa->poll_count(alsa->seq, POLLIN);
@@ -60,7 +61,7 @@ static void *read_events(void *user) {
     for (;;) {
         if (poll(fds, (nfds_t)count + 1, -1) < 0 && errno != EINTR) break;
         if (fds[count].revents) break; /* closing */
-        const uint32_t before = atomic_load_explicit(&midi->write_index, memory_order_relaxed);
+        const uint32_t before = sp_spsc_written(&midi->ring);
         snd_seq_event_t *event;
         while (alsa->event_input(alsa->seq, &event) >= 0 && event) {
             const uint64_t now = sp_midi_clock_ns();

@@ -22,6 +22,7 @@ sp_result sp_midi_in_alloc(size_t backend_size, void (*close_backend)(sp_midi_in
         free(midi);
         return SP_ERROR_OUT_OF_MEMORY;
     }
+    sp_spsc_init(&midi->ring, midi->events, sizeof(sp_midi_event), SP_MIDI_RING);
     midi->backend = calloc(1, backend_size);
     if (!midi->backend) {
         sp_midi_in_close(midi);
@@ -68,23 +69,20 @@ void sp_midi_in_push(sp_midi_in *midi, const uint8_t *bytes, size_t size, uint64
             return;
         }
     }
-    const uint32_t write = atomic_load_explicit(&midi->write_index, memory_order_relaxed);
-    const uint32_t read = atomic_load_explicit(&midi->read_index, memory_order_acquire);
-    if (write - read >= SP_MIDI_RING) {
+    sp_midi_event event;
+    memset(&event, 0, sizeof event);
+    event.time_ns = time_ns;
+    event.size = (uint8_t)size;
+    memcpy(event.bytes, bytes, size);
+    if (!sp_spsc_push(&midi->ring, &event)) {
         count(midi, SP_MIDI_DROPPED);
         return;
     }
-    sp_midi_event *event = &midi->ring[write & (SP_MIDI_RING - 1)];
-    event->time_ns = time_ns;
-    event->size = (uint8_t)size;
-    memset(event->bytes, 0, sizeof event->bytes);
-    memcpy(event->bytes, bytes, size);
-    atomic_store_explicit(&midi->write_index, write + 1, memory_order_release);
     count(midi, SP_MIDI_QUEUED);
 }
 
 void sp_midi_in_signal(sp_midi_in *midi, uint32_t write_index_before) {
-    if (atomic_load_explicit(&midi->write_index, memory_order_relaxed) != write_index_before) {
+    if (sp_spsc_written(&midi->ring) != write_index_before) {
         sem_post(&midi->ready);
     }
 }
@@ -95,13 +93,8 @@ SP_API sp_result sp_midi_in_wait(sp_midi_in *midi, sp_midi_event *events, uint32
              SP_ERROR_INVALID_ARGUMENT);
     *out_count = 0;
     for (;;) {
-        const uint32_t read = atomic_load_explicit(&midi->read_index, memory_order_relaxed);
-        const uint32_t write = atomic_load_explicit(&midi->write_index, memory_order_acquire);
-        if (write != read) {
-            uint32_t n = write - read;
-            if (n > capacity) n = capacity;
-            for (uint32_t i = 0; i < n; i++) events[i] = midi->ring[(read + i) & (SP_MIDI_RING - 1)];
-            atomic_store_explicit(&midi->read_index, read + n, memory_order_release);
+        const uint32_t n = sp_spsc_pop_many(&midi->ring, events, capacity);
+        if (n > 0) {
             *out_count = n;
             return SP_OK;
         }

@@ -1,7 +1,7 @@
 /* midi_in.h: a MIDI input shared by its backends (midi_jack.c, midi_alsa.c): a lock-free
- * single-producer single-consumer ring of short channel messages, filled by the backend's
- * thread (JACK's process callback, or the ALSA reader thread) and drained by sp_midi_in_wait
- * on a loading thread, which sleeps on a semaphore until events arrive. Not part of the ABI. */
+ * single-producer single-consumer ring (rt/spsc.h) of short channel messages, filled by the
+ * backend's thread (JACK's process callback, or the ALSA reader thread) and drained by
+ * sp_midi_in_wait on a loading thread, which sleeps on a semaphore until events arrive. Not part of the ABI. */
 #ifndef STEMPLAY_MIDI_IN_H
 #define STEMPLAY_MIDI_IN_H
 
@@ -13,9 +13,8 @@
 #define SP_MIDI_RING 1024u /* events, a power of two */
 
 struct sp_midi_in {
-    sp_midi_event ring[SP_MIDI_RING];
-    _Atomic uint32_t write_index; /* published by the producer */
-    _Atomic uint32_t read_index;  /* published by the consumer */
+    sp_midi_event events[SP_MIDI_RING];
+    sp_spsc ring; /* over events: the backend's thread pushes, sp_midi_in_wait pops */
     _Atomic uint64_t counters[SP_MIDI_COUNTER_COUNT];
     _Atomic int32_t closing;
     sem_t ready;

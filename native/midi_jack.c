@@ -19,7 +19,7 @@ static int process(jack_nframes_t frames, void *user) {
     sp_midi_in *midi = user;
     jack_midi *jack = midi->backend;
     void *buffer = jack->api.port_get_buffer(jack->port, frames);
-    const uint32_t before = atomic_load_explicit(&midi->write_index, memory_order_relaxed);
+    const uint32_t before = sp_spsc_written(&midi->ring);
     const uint32_t events = jack->api.midi_get_event_count(buffer);
     if (events == 0) return 0;
     const uint64_t now = sp_midi_clock_ns();

@@ -81,18 +81,16 @@ static unsigned char quarter_data(const struct sp_mtc *mtc, int64_t q) {
     return (unsigned char)((piece << 4) | (nibble & 15));
 }
 
-/* One try at the engine's status snapshot (a seqlock): false when a block was publishing it
- * right then. Never spins: this is a real-time thread too. */
+/* One try at the engine's status snapshot (rt/seqlock.h): false when a block was publishing
+ * it right then. Never spins: this is a real-time thread too. */
 static bool read_status(const sp_engine *engine, uint64_t *state, uint64_t *position,
                         uint64_t *group) {
-    sp_status_board *board = (sp_status_board *)&engine->status;
-    const uint32_t before = atomic_load_explicit(&board->seq, memory_order_acquire);
-    if (before & 1u) return false;
-    *state = atomic_load_explicit(&board->values[SP_STATUS_STATE], memory_order_relaxed);
-    *position = atomic_load_explicit(&board->values[SP_STATUS_POSITION], memory_order_relaxed);
-    *group = atomic_load_explicit(&board->values[SP_STATUS_GROUP], memory_order_relaxed);
-    atomic_thread_fence(memory_order_acquire);
-    return atomic_load_explicit(&board->seq, memory_order_relaxed) == before;
+    uint64_t values[SP_STATUS_COUNT];
+    if (!sp_status_try_read(engine, values)) return false;
+    *state = values[SP_STATUS_STATE];
+    *position = values[SP_STATUS_POSITION];
+    *group = values[SP_STATUS_GROUP];
+    return true;
 }
 
 static int process(jack_nframes_t frames, void *user) {

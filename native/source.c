@@ -1,21 +1,12 @@
-/* source.c: where a track's frames come from. The mixer never reads a track's memory itself:
- * it asks its source for a window of frames, which is either there (readable in place) or not
- * ready (the track is silent for the rest of the block). Resident PCM is one kind of source. */
+/* source.c: where a track's frames come from, control side: file sources (open, heads, info,
+ * free) and the track sources made of them or of resident PCM. The mixer never reads a track's
+ * memory itself: it asks its source for a window of frames (rt/source_rt.c), which is either
+ * there (readable in place) or not ready (the track is silent for the rest of the block). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
-
-/* Test hook: offline renders do not wait either (they behave like the audio thread). */
-_Atomic int32_t sp_test_no_wait;
-
-/* Offline renders only. */
-static void sp_sleep_briefly(void) {
-    const struct timespec pause = {0, 200000L};
-    nanosleep(&pause, NULL);
-}
 
 SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uint32_t ring_frames,
                                      sp_file_source **out_source, char *detail,
@@ -204,7 +195,8 @@ void sp_source_init_stream(sp_source *source, sp_file_source *file, bool may_wai
     source->file = file;
     source->channels = sp_stream_channels(file->stream);
     source->frames = sp_stream_frames(file->stream);
-    source->may_wait = may_wait;
+    /* An offline engine's render waits for the reader (offline.c); a device's never does. */
+    source->offline_wait = may_wait ? sp_offline_wait : NULL;
 }
 
 void sp_source_free(sp_source *source) {
@@ -215,92 +207,4 @@ void sp_source_free(sp_source *source) {
     source->file = NULL;
     source->channels = 0;
     source->frames = 0;
-}
-
-/* The first head that holds pos and is in `state` (SP_HEAD_*), or NULL. */
-static const sp_head *head_at(sp_file_source *file, uint64_t pos, int32_t state) {
-    const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
-    for (uint32_t h = 0; h < heads; h++) {
-        const sp_head *head = &file->heads[h];
-        if (pos < head->start || pos >= head->start + head->frames) continue;
-        if (atomic_load_explicit(&head->ready, memory_order_acquire) == state) return head;
-    }
-    return NULL;
-}
-
-/* Audio side: frames from a resident head that holds pos; the head, or NULL. */
-static const sp_head *head_window(sp_file_source *file, uint64_t pos, uint32_t count,
-                                  sp_window *window) {
-    const sp_head *head = head_at(file, pos, SP_HEAD_READY);
-    if (head == NULL) return NULL;
-    const uint64_t left = head->start + head->frames - pos;
-    window->data = head->data + (pos - head->start);
-    window->stride = head->frames;
-    window->frames = left < count ? (uint32_t)left : count;
-    window->ahead = (uint32_t)(left - window->frames);
-    return head;
-}
-
-/* Whether the reader's last request for this ring failed (its seek): the track stays silent. */
-static bool request_failed(sp_file_source *file) {
-    return sp_ring_answered(&file->ring) &&
-           atomic_load_explicit(&file->failed, memory_order_relaxed) != 0;
-}
-
-/* A streamed window for `voice` (see SP_VOICE_*), or false. Only the steering voice moves the
- * ring: one ring serves one position, and two voices of one track (a crossfade within a song)
- * asking for their own would take it from each other. */
-static bool stream_window(sp_file_source *file, uint64_t pos, uint32_t count,
-                          sp_window *window, int voice) {
-    if (voice != SP_VOICE_HEADS && sp_ring_window(&file->ring, pos, count, window)) return true;
-    const sp_head *head = head_window(file, pos, count, window);
-    if (head != NULL) {
-        /* Playing from a head: the ring goes on from where the head ends, meanwhile. */
-        if (voice == SP_VOICE_MAIN) sp_ring_follow(&file->ring, head->start + head->frames);
-        return true;
-    }
-    if (voice == SP_VOICE_MAIN) sp_ring_follow(&file->ring, pos);
-    return false;
-}
-
-/* Offline only: whether what `voice` lacks at pos is on its way (so waiting ends). */
-static bool worth_waiting(sp_file_source *file, uint64_t pos, int voice) {
-    if (request_failed(file)) return false;
-    if (head_at(file, pos, SP_HEAD_PENDING) != NULL) return true; /* being decoded */
-    if (voice == SP_VOICE_HEADS) return false;
-    return voice == SP_VOICE_MAIN || sp_ring_will_hold(&file->ring, pos);
-}
-
-/* Audio side: no allocation, lock or wait (an offline render is not the audio side: it waits
- * for the butler, so that a render is the same every time). */
-bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window *window,
-                      int voice) {
-    if (pos >= source->frames) return false;
-    if (source->kind == SP_SOURCE_STREAM) {
-        sp_file_source *file = source->file;
-        while (!stream_window(file, pos, count, window, voice)) {
-            if (!source->may_wait || !worth_waiting(file, pos, voice)) return false;
-            if (atomic_load_explicit(&sp_test_no_wait, memory_order_relaxed)) return false;
-            sp_sleep_briefly();
-        }
-        return true;
-    }
-    if (source->kind != SP_SOURCE_MEMORY) return false;
-    const sp_pcm *pcm = source->pcm;
-    const uint64_t left = pcm->frames - pos;
-    window->data = pcm->data + pos;
-    window->stride = pcm->frames;
-    window->frames = left < count ? (uint32_t)left : count;
-    /* The rest of the track lies right behind the window, in the same layout. */
-    const uint64_t after = left - window->frames;
-    window->ahead = after > UINT32_MAX ? UINT32_MAX : (uint32_t)after;
-    return true;
-}
-
-bool sp_source_ready(sp_source *source, uint64_t pos) {
-    if (source->kind != SP_SOURCE_STREAM || pos >= source->frames) return true;
-    sp_window window;
-    if (sp_source_window(source, pos, 1, &window, SP_VOICE_MAIN)) return true;
-    /* The reader could not go there (a seek failed): hold no longer; this track is silent. */
-    return request_failed(source->file);
 }

@@ -29,7 +29,7 @@ static sp_slot *slot_in_use(sp_engine *engine, uint32_t slot) {
 static uint32_t reclaim(sp_engine *engine) {
     /* Offline, this thread is the one that renders: apply what is queued now (exactly what
      * the next render would do first), so a track removed while silent is free at once. */
-    if (engine->offline) sp_take_commands(engine);
+    sp_offline_drain(engine);
     uint32_t pending = 0;
     for (uint32_t i = 0; i < engine->capacity; i++) {
         sp_slot *s = &engine->slots[i];
@@ -234,15 +234,6 @@ SP_API sp_result sp_meters_set_enabled(sp_engine *engine, int32_t enabled) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&engine->meters_enabled, enabled ? 1 : 0, RELAXED);
     return SP_OK;
-}
-
-/* Audio side: raises a slot's peak to at least `peak`. A compare-exchange loop, so a reader's
- * exchange to 0 between the load and the store can never lose this block's peak. */
-void sp_peak_raise(_Atomic float *meter, float peak) {
-    float seen = atomic_load_explicit(meter, RELAXED);
-    while (peak > seen &&
-           !atomic_compare_exchange_weak_explicit(meter, &seen, peak, RELAXED, RELAXED)) {
-    }
 }
 
 SP_API sp_result sp_meters_read(sp_engine *engine, float *out, uint32_t capacity) {

@@ -129,3 +129,177 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
     },
   });
 }
+
+// ---- The audio boundary in the tree: native/rt/ is the audio thread's code, and only that ----
+
+const NATIVE = new URL("../native/", import.meta.url);
+const RT_HEADER = "runs on the audio thread: no allocation, locks, waits or I/O";
+
+/** C text without comments and string or character literals (so a comment's "free" or a
+ * format string is not a call). */
+function codeOnly(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, " ")
+    .replace(/\/\/[^\n]*/g, " ")
+    .replace(/"(?:\\.|[^"\\\n])*"/g, '""')
+    .replace(/'(?:\\.|[^'\\\n])*'/g, "''");
+}
+
+/** The files of native/rt/ (name, text). */
+function rtFiles(): [string, string][] {
+  const files: [string, string][] = [];
+  for (const entry of Deno.readDirSync(new URL("rt/", NATIVE))) {
+    if (entry.isFile && /\.[ch]$/.test(entry.name)) {
+      files.push([`rt/${entry.name}`, Deno.readTextFileSync(new URL(`rt/${entry.name}`, NATIVE))]);
+    }
+  }
+  return files.sort(([a], [b]) => a.localeCompare(b));
+}
+
+interface CFunction {
+  name: string;
+  file: string;
+  isStatic: boolean;
+  calls: Set<string>;
+}
+
+/** The functions a C file defines (at file scope), each with the identifiers it calls. */
+function functionsOf(file: string, text: string): CFunction[] {
+  const code = codeOnly(text).replace(/^\s*#.*$/gm, " ");
+  const found: CFunction[] = [];
+  let depth = 0;
+  let start = 0; // where the current file-scope declaration began
+  let bodyStart = -1;
+  let signature = "";
+  for (let i = 0; i < code.length; i++) {
+    const ch = code[i];
+    if (ch === "{") {
+      if (depth === 0) {
+        signature = code.slice(start, i);
+        bodyStart = i;
+      }
+      depth++;
+    } else if (ch === "}") {
+      depth--;
+      if (depth === 0) {
+        const match = signature.match(/(\w+)\s*\(([^()]|\([^()]*\))*\)\s*(\w+\s*)*$/);
+        if (match && !/[=]\s*$/.test(signature)) {
+          const body = code.slice(bodyStart, i + 1);
+          const calls = new Set([...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]));
+          found.push({
+            name: match[1],
+            file,
+            isStatic: /\bstatic\b/.test(signature.slice(0, match.index)),
+            calls,
+          });
+        }
+        start = i + 1;
+      }
+    } else if (ch === ";" && depth === 0) {
+      start = i + 1;
+    }
+  }
+  return found;
+}
+
+Deno.test("native/rt/: every file says it runs on the audio thread", () => {
+  const files = rtFiles();
+  assert.ok(files.length >= 8, `native/rt/ has ${files.length} files`);
+  for (const [name, text] of files) {
+    assert.ok(text.slice(0, 400).includes(RT_HEADER), `${name} does not open with "${RT_HEADER}"`);
+  }
+});
+
+Deno.test("native/rt/: no allocation, lock, wait, I/O, logging or control call", () => {
+  // What the audio thread must never reach, by name: allocation, locks and waits, sleeping,
+  // console and file I/O, device control, and the control side's own functions (the offline
+  // wait is reached only through a source's offline_wait, which only offline engines set).
+  const banned = new RegExp(
+    "\\b(" + [
+      "malloc",
+      "calloc",
+      "realloc",
+      "aligned_alloc",
+      "posix_memalign",
+      "free",
+      "pthread_\\w+",
+      "sem_\\w+",
+      "mtx_\\w+",
+      "cnd_\\w+",
+      "thrd_\\w+",
+      "nanosleep",
+      "usleep",
+      "sleep",
+      "sched_yield",
+      "poll",
+      "select",
+      "printf",
+      "fprintf",
+      "snprintf",
+      "sprintf",
+      "vfprintf",
+      "puts",
+      "fputs",
+      "perror",
+      "fopen",
+      "fread",
+      "fwrite",
+      "fclose",
+      "fflush",
+      "open",
+      "read",
+      "write",
+      "close",
+      "dlopen",
+      "dlsym",
+      "ma_device_\\w+",
+      "ma_context_\\w+",
+      "sp_butler_\\w+",
+      "sp_offline_\\w+",
+      "sp_command_push",
+      "sp_status_read",
+      "sp_stream_\\w+",
+      "sp_resampler_\\w+",
+      "sp_thread_name",
+    ].join("|") + ")\\s*\\(",
+    "g",
+  );
+  for (const [name, text] of rtFiles()) {
+    const found = [...codeOnly(text).matchAll(banned)].map((m) => m[1]);
+    assert.deepEqual(found, [], `${name} calls ${found.join(", ")}`);
+  }
+});
+
+Deno.test("native/rt/: every function there is reached from the harness's callback", () => {
+  // RealtimeSanitizer checks what the harness's nonblocking audio_callback reaches at run time;
+  // this checks, by the call graph of the source, that it can reach every function of native/rt/
+  // (so nothing there escapes the sanitizer), and that the harness's callback calls only into
+  // native/rt/.
+  const functions = new Map<string, CFunction>();
+  for (const [name, text] of rtFiles()) {
+    for (const fn of functionsOf(name, text)) functions.set(fn.name, fn);
+  }
+  const harness = functionsOf(
+    "tests/harness.c",
+    Deno.readTextFileSync(new URL("tests/harness.c", NATIVE)),
+  ).find((fn) => fn.name === "audio_callback");
+  assert.ok(harness, "native/tests/harness.c has no audio_callback");
+  assert.ok(functions.size >= 40, `only ${functions.size} functions found in native/rt/`);
+  const roots = [...harness.calls].filter((name) => name.startsWith("sp_"));
+  for (const root of roots) {
+    assert.ok(functions.has(root), `the harness's callback calls ${root}, not in native/rt/`);
+  }
+  const reached = new Set<string>();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (reached.has(name) || !functions.has(name)) continue;
+    reached.add(name);
+    queue.push(...functions.get(name)!.calls);
+  }
+  const missed = [...functions.values()]
+    .filter((fn) => fn.file.endsWith(".c") && !reached.has(fn.name))
+    .map((fn) => `${fn.file}: ${fn.name}`);
+  assert.deepEqual(missed, [], "native/rt/ functions the harness's callback never reaches");
+  assert.ok(reached.has("sp_process_block") && reached.has("sp_mix_group"));
+});

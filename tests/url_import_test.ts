@@ -425,9 +425,9 @@ urlTest(
     const { root } = await served();
     const broken = await tempDir("broken");
     await copyRepository(broken);
-    const mix = await Deno.readTextFile(`${root}/native/mix.c`);
+    const mix = await Deno.readTextFile(`${root}/native/rt/mix.c`);
     await Deno.writeTextFile(
-      `${broken}/native/mix.c`,
+      `${broken}/native/rt/mix.c`,
       `${mix}\nint sp_broken_on_purpose(void) { return undeclared_on_purpose; }\n`,
     );
     const server = serveFolder(broken);

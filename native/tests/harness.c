@@ -1,7 +1,8 @@
 /* harness.c: drives the engine the way a device does, for the sanitizers.
  *
- * An "audio" thread calls sp_process_block() from a function marked nonblocking, exactly as
- * miniaudio's data callback does, while a control thread runs every control call the library
+ * An "audio" thread calls the engine's data callback (rt/device_rt.c, which runs
+ * sp_process_block) from a function marked nonblocking, exactly as miniaudio's device thread
+ * does, while a control thread runs every control call the library
  * has: tracks (many), gain, mute, solo, routing, master gain, meters, the latency monitor and
  * its reads, play, pause, stop, seek, playing to the end, song swaps (attach a new group,
  * switch, retire the old one), cues, fades, and bursts of commands that fill the command ring
@@ -41,6 +42,10 @@
 #define SONG_B_TRACKS 16u
 
 static sp_engine *engine;
+/* The device the audio thread plays: only what miniaudio's data callback reads of it (its
+ * user data, the output, and its channel count). */
+static ma_device device;
+static sp_output output;
 static _Atomic int audio_running = 1;
 static _Atomic uint64_t bad_samples; /* NaN, infinite or absurd output, counted by audio */
 static float out_block[BLOCK * OUTPUTS];
@@ -73,7 +78,12 @@ static void audio_callback(float *out, uint32_t frames) HARNESS_NONBLOCKING {
     void *volatile scratch = malloc(64);
     free(scratch);
 #endif
-    sp_process_block(engine, out, frames);
+    /* The way a device enters the engine: miniaudio's data callback (rt/device_rt.c), which
+     * renders block by block (sp_process_block). */
+    sp_data_callback(&device, out, NULL, frames);
+    /* A real-time reader of the status (mtc.c's JACK process callback) tries the seqlock once. */
+    uint64_t snapshot[SP_STATUS_COUNT];
+    (void)sp_status_try_read(engine, snapshot);
     uint64_t bad = 0;
     for (uint32_t i = 0; i < frames * OUTPUTS; i++) {
         if (!(fabsf(out[i]) <= 1.0f)) bad++; /* the clamp: full scale, never NaN */
@@ -434,6 +444,9 @@ int main(int argc, char **argv) {
      * treat it as one (retired slots wait for the audio side instead of being freed at once,
      * and streamed tracks never wait for the reader). */
     engine->offline = false;
+    output.engine = engine;
+    device.pUserData = &output;
+    device.playback.channels = OUTPUTS;
     write_stream_file();
 
     static song a, b;

@@ -493,8 +493,7 @@ static void drain_is_bounded(void) {
     engine->drain_hook = push_during_drain;
     sp_take_commands(engine);
     engine->drain_hook = NULL;
-    const uint32_t left = atomic_load(&engine->commands.write_index) -
-                          atomic_load(&engine->commands.read_index);
+    const uint32_t left = sp_spsc_count(&engine->commands.ring);
     char detail[160];
     snprintf(detail, sizeof detail, "%u of %d pushed during the drain left for the next block",
              left, drain_pushes);

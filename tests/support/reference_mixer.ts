@@ -1,6 +1,6 @@
 /**
  * A small, slow, sample-by-sample model of what the callback promises, written from the spec
- * rather than from native/callback.c, so render tests compare two independent formulations:
+ * rather than from native/rt/callback.c, so render tests compare two independent formulations:
  *
  * - every gain (track x route x mute/solo, and master) ramps linearly across each block of
  *   `blockFrames`: frame i of an n-frame block gets a + (t - a) * (i + 1) / n;

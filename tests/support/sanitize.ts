@@ -9,7 +9,13 @@
  * @module
  */
 
-import { ensureMiniaudioHeader, localBuildDir, readPin, sha256Hex } from "../../ffi/build.ts";
+import {
+  ensureMiniaudioHeader,
+  listLocalSources,
+  localBuildDir,
+  readPin,
+  sha256Hex,
+} from "../../ffi/build.ts";
 import { toolPath } from "./require_tool.ts";
 import { ensureStbVorbis, parseStbVorbisPin, STB_VORBIS_PIN } from "../../ffi/stb_vorbis.ts";
 
@@ -108,11 +114,10 @@ export async function buildHarness(
   }
 
   const nativeDir = new URL(".", NATIVE_DIR).pathname;
-  const sources: string[] = [];
-  for await (const entry of Deno.readDir(nativeDir)) {
-    if (entry.isFile && entry.name.endsWith(".c")) sources.push(`${nativeDir}${entry.name}`);
-  }
-  sources.sort();
+  // The shim as the build lists it: native/*.c and native/rt/*.c.
+  const sources = (await listLocalSources(nativeDir))
+    .filter((name) => name.endsWith(".c"))
+    .map((name) => `${nativeDir}${name}`);
   const name = [tag, ...defines.map((d) => d.toLowerCase())].join("-");
   const executable = `${outDir}/${harness}-${name}`;
   await run(SANITIZER_CC, [

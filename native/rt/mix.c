@@ -1,4 +1,6 @@
-/* mix.c: the inner loops of the mix, written so the compiler vectorises them.
+/* rt/mix.c: runs on the audio thread: no allocation, locks, waits or I/O.
+ *
+ * The inner loops of the mix, written so the compiler vectorises them.
  *
  * Plain loops over restrict pointers, built with -O3 (see FILE_FLAGS in ffi/build.ts; gcc's
  * -O2 vectorises only loops whose trip count it knows): SSE2 on x86-64, NEON on arm64. On
@@ -82,27 +84,3 @@ void sp_prefetch(const float *src, uint32_t frames) {
     (void)frames;
 #endif
 }
-
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__SSE2__) || defined(_MSC_VER))
-#include <xmmintrin.h>
-/* MXCSR bits: flush-to-zero (15) and denormals-are-zero (6). */
-#define SP_FTZ_DAZ 0x8040u
-
-uint32_t sp_denormals_off(void) {
-    const uint32_t saved = _mm_getcsr();
-    _mm_setcsr(saved | SP_FTZ_DAZ);
-    return saved;
-}
-
-void sp_denormals_restore(uint32_t saved) {
-    _mm_setcsr(saved);
-}
-#else
-uint32_t sp_denormals_off(void) {
-    return 0;
-}
-
-void sp_denormals_restore(uint32_t saved) {
-    (void)saved;
-}
-#endif
