@@ -20,8 +20,8 @@ Deno.test("docs agree: clickRoute defaults to the in-ears bus, not outputs 1-2",
   assert.doesNotMatch(jsdoc[1], /1-2/);
   assert.match(jsdoc[1], /in-ears/);
   // And the code does what they say: without clickRoute, the in-ears bus.
-  const player = await read("src/player/player.ts");
-  assert.match(player, /if \(clickRoute\) return \{ route: clickRoute \};\s*const inEars/);
+  const buses = await read("src/engine/buses.ts");
+  assert.match(buses, /if \(clickRoute\) return \{ route: clickRoute \};\s*const inEars/);
 });
 
 Deno.test("docs agree: files are resampled by our own resampler, not miniaudio's", async () => {
