@@ -192,7 +192,7 @@ async function subscribedRun(
   await dump.waitFor(/^\/stemplay\/position ff 0\.0+ 20\.0+$/);
   await dump.waitFor(/^\/stemplay\/song is 1 "Amazing Grace"$/);
   await dump.waitFor(/^\/stemplay\/marker s "Intro"$/);
-  await dump.waitFor(/^\/stemplay\/health sii "ok" 0 0$/);
+  await dump.waitFor(/^\/stemplay\/health sii "ok" 0 \d+$/);
   assert.equal(osc.subscribers, 1);
 
   let from = dump.lines.length;
@@ -222,7 +222,7 @@ async function subscribedRun(
 
   // /stemplay/status: one of each, to the sender (the relay, which hands them to oscdump).
   await send("/stemplay/status");
-  await dump.waitFor(/^\/stemplay\/health sii "ok" 0 0$/, quiet);
+  await dump.waitFor(/^\/stemplay\/health sii "ok" 0 \d+$/, quiet);
   const answer = dump.lines.slice(quiet).map((line) => line.split(" ")[0]);
   assert.deepEqual(answer, [
     "/stemplay/state",
