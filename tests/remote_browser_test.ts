@@ -212,6 +212,13 @@ browserTest(
     await page.tap("#setlist li:nth-child(2) button");
     await waitText(page, "#song", SONG_TITLES[1]);
     assert.equal(player.setlist?.index, 1);
+    // Stopped, a song still takes a second tap (the page asks).
+    await page.tap("#setlist li:nth-child(1) button");
+    await waitText(page, "#message", `tap again to go to ${SONG_TITLES[0]}`);
+    await sleep(300);
+    assert.equal(player.setlist?.index, 1);
+    await page.tap("#setlist li:nth-child(1) button");
+    await waitText(page, "#song", SONG_TITLES[0]);
   },
 );
 

@@ -67,9 +67,29 @@ async function act(action, button) {
   }
 }
 
+// A song of the setlist always takes a second tap 150 ms to 2 s after the first. While
+// playing the server asks for it (as for Next); stopped, the page does, with the same rule.
+let songTap;
+function songConfirmed(button) {
+  if (lastStatus?.state === "playing") return true;
+  const now = performance.now();
+  const same = songTap && songTap.button === button && now - songTap.at <= 2000;
+  if (same && now - songTap.at < 150) return false; // a bounce
+  if (same) {
+    songTap = undefined;
+    return true;
+  }
+  songTap = { button, at: now };
+  arm(button, true);
+  say(`tap again to go to ${button.textContent}`);
+  return false;
+}
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
-  if (button) act(JSON.parse(button.dataset.action), button);
+  if (button && (!button.closest("#setlist") || songConfirmed(button))) {
+    act(JSON.parse(button.dataset.action), button);
+  }
   if (event.target.closest("button[data-lock]")) lock();
 });
 
