@@ -243,7 +243,7 @@ class WebRemote implements RemoteServer {
     this.#hosts = new HostCheck(allowHosts);
     this.#actions = new RemoteActions(player, this.#gate);
     this.#assets = assets;
-    this.#feed = new StatusFeed(player, (status) => this.#broadcast(status));
+    this.#feed = new StatusFeed(player, (status) => this.#broadcast(status), undefined, true);
     this.#server = http.createServer({ maxHeaderSize: tuning.maxHeaderBytes });
   }
 

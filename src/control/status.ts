@@ -101,7 +101,7 @@ export interface ControlStatus {
   /** The master gain, after the mix (see the `masterGain` action). */
   master: { gain: number; gainDb: number };
   /** Each output's peak (linear, 1 = full scale) since the last reading, index 0 = output 1;
-   * only while the player's `metering` is on. */
+   * only when asked for (the web remote's feed) while the player's `metering` is on. */
   outputPeaks?: number[];
   /** A destructive action waiting for its confirmation ("phone: tap again to stop"), shown
    * on every screen until it is confirmed or its 2 s have passed. */
@@ -139,8 +139,10 @@ export function markerAfter(
   return found;
 }
 
-/** Reads everything a remote shows, in one snapshot. */
-export function readStatus(player: Player): ControlStatus {
+/** Reads everything a remote shows, in one snapshot. With `outputPeaks` (and the player's
+ * `metering` on) it reads the outputs' peaks too, which resets them: one reader only (the web
+ * remote's feed), or readers share the peaks between them. */
+export function readStatus(player: Player, options: { outputPeaks?: boolean } = {}): ControlStatus {
   const state = player.state;
   const lost = state === "error";
   const position = player.position;
@@ -216,7 +218,9 @@ export function readStatus(player: Player): ControlStatus {
       gain: player.masterGain,
       gainDb: player.masterGain > 0 ? 20 * Math.log10(player.masterGain) : -Infinity,
     },
-    outputPeaks: player.metering && !lost ? player.readOutputPeaks() : undefined,
+    outputPeaks: options.outputPeaks && player.metering && !lost
+      ? player.readOutputPeaks()
+      : undefined,
     tracks: player.tracks.map((track, index) => ({
       number: index + 1,
       name: track.name,

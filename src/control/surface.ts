@@ -137,9 +137,9 @@ export class ControlSurface {
   }
 
   /** What a remote shows: state, position, song, markers, loop, tracks, setlist, health. */
-  status(): ControlStatus {
+  status(options: { outputPeaks?: boolean } = {}): ControlStatus {
     this.#sync();
-    const status = readStatus(this.player);
+    const status = readStatus(this.player, options);
     const notice = this.#notice;
     if (notice && performance.now() <= notice.until) status.notice = notice.text;
     else this.#notice = undefined;
@@ -555,6 +555,9 @@ export function dispatch(
 }
 
 /** What a remote shows about `player` (see `ControlStatus`). */
-export function controlStatus(player: Player): ControlStatus {
-  return ControlSurface.for(player).status();
+export function controlStatus(
+  player: Player,
+  options?: { outputPeaks?: boolean },
+): ControlStatus {
+  return ControlSurface.for(player).status(options);
 }
