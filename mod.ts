@@ -58,6 +58,7 @@ export type {
   LatencyMonitorAction,
   LocateAction,
   MarkerRef,
+  MasterGainAction,
   MuteAction,
   NextAction,
   PauseAction,
@@ -73,7 +74,7 @@ export type {
   VampAction,
 } from "./src/control/actions.ts";
 export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";
-export type { ActionResult } from "./src/control/surface.ts";
+export type { ActionEvent, ActionResult, DispatchOptions } from "./src/control/surface.ts";
 export { MAX_QUEUED_ACTIONS } from "./src/control/action_queue.ts";
 export type { BusStatus, ControlStatus, MarkerStatus, TrackStatus } from "./src/control/status.ts";
 export { Bus, FOH, IN_EARS } from "./src/engine/buses.ts";

@@ -192,7 +192,7 @@ async function subscribedRun(
   await dump.waitFor(/^\/stemplay\/position ff 0\.0+ 20\.0+$/);
   await dump.waitFor(/^\/stemplay\/song is 1 "Amazing Grace"$/);
   await dump.waitFor(/^\/stemplay\/marker s "Intro"$/);
-  await dump.waitFor(/^\/stemplay\/health si "ok" 0$/);
+  await dump.waitFor(/^\/stemplay\/health sii "ok" 0 \d+$/);
   assert.equal(osc.subscribers, 1);
 
   let from = dump.lines.length;
@@ -222,13 +222,18 @@ async function subscribedRun(
 
   // /stemplay/status: one of each, to the sender (the relay, which hands them to oscdump).
   await send("/stemplay/status");
-  await dump.waitFor(/^\/stemplay\/health si "ok" 0$/, quiet);
+  await dump.waitFor(/^\/stemplay\/health sii "ok" 0 \d+$/, quiet);
   const answer = dump.lines.slice(quiet).map((line) => line.split(" ")[0]);
   assert.deepEqual(answer, [
     "/stemplay/state",
     "/stemplay/position",
     "/stemplay/song",
     "/stemplay/marker",
+    "/stemplay/bar",
+    "/stemplay/loop",
+    "/stemplay/nextsection",
+    "/stemplay/notice",
+    "/stemplay/master",
     "/stemplay/health",
   ]);
   assert.equal(osc.errors, 0);
@@ -264,9 +269,9 @@ oscTest(
       await dump.waitFor(/^\/stemplay\/error s "unknown address \/stemplay\/dance"$/);
       await send("/stemplay/*");
       await dump.waitFor(/^\/stemplay\/error s "unknown address \/stemplay\/\* \(patterns/);
-      await send("/stemplay/goto", "s", "two");
+      await send("/stemplay/goto", "si", "two", "2");
       await dump.waitFor(
-        /^\/stemplay\/error s "\/stemplay\/goto takes i \(song number from 1\); got type tags \\?",s\\?" \(\\?"two\\?"\)"$/,
+        /^\/stemplay\/error s "\/stemplay\/goto takes i \(song number from 1\) or s \(song title\); got type tags \\?",si\\?" \(\\?"two\\?", 2\)"$/,
       );
       await send("/stemplay/goto", "f", "1.5");
       await dump.waitFor(/^\/stemplay\/error s "\/stemplay\/goto takes i .*1\.5/);

@@ -11,7 +11,7 @@ import { holdConnections, release } from "./support/remote_client.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { MARKERS, SONG_TITLES, TRACK_NAMES, withShow } from "./support/show_rig.ts";
 import { TcpProxy } from "./support/tcp_proxy.ts";
-import { waitFor } from "./support/wait.ts";
+import { sleep, waitFor } from "./support/wait.ts";
 
 const PIN = "482913";
 const PHONE = { width: 390, height: 844, hasTouch: true, isMobile: true };
@@ -113,7 +113,7 @@ browserTest(
     // Big touch targets: every button at least 64 CSS pixels tall on a phone.
     const heights = await page.$$eval(
       "button",
-      (b) => b.map((e) => e.getBoundingClientRect().height),
+      (b) => b.filter((e) => e.offsetParent !== null).map((e) => e.getBoundingClientRect().height),
     );
     assert.ok(Math.min(...heights) >= 64, `smallest button ${Math.min(...heights)} px`);
     // Portrait phone: nothing wider than the screen.
@@ -175,10 +175,110 @@ browserTest(
     await second.waitForSelector("#track-buttons button:nth-child(2).muted");
     await second.tap("button.play");
     await waitText(first, "#state", "PLAYING");
+    // Next while playing: the first tap arms it (label kept), every screen says so.
+    await first.tap('button[data-action=\'{"type":"next"}\']');
+    await waitText(first, "#message", "tap again for next song");
+    await first.waitForSelector("button.next.confirm");
+    assert.match(await text(first, "button.next"), /Next$/);
+    await waitText(second, "#notice", "phone: tap again for next song");
+    assert.equal(player.setlist?.index, 0);
+    await sleep(300);
     await first.tap('button[data-action=\'{"type":"next"}\']');
     await waitText(second, "#song", SONG_TITLES[1]);
     await waitText(second, "#state", "STOPPED");
     assert.equal(player.setlist?.index, 1);
+  },
+);
+
+browserTest(
+  "browser: a double-tap bounce on Stop never stops; a song in the setlist is tapped to go",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    await page.tap("button.play");
+    await waitText(page, "#state", "PLAYING");
+    // Two presses in one moment (a bounce): both requests leave in the same tick.
+    await page.evaluate(
+      "{ const b = document.querySelector('button.stop'); b.click(); b.click(); }",
+    );
+    await waitText(page, "#message", "tap again to stop");
+    await sleep(400);
+    assert.equal(player.state, "playing");
+    // Tap a song of the setlist, then again: it goes there.
+    await page.tap("#setlist li:nth-child(2) button");
+    await waitText(page, "#message", `tap again to go to 2 ${SONG_TITLES[1]}`);
+    await sleep(300);
+    await page.tap("#setlist li:nth-child(2) button");
+    await waitText(page, "#song", SONG_TITLES[1]);
+    assert.equal(player.setlist?.index, 1);
+    // Stopped, a song still takes a second tap (the page asks).
+    await page.tap("#setlist li:nth-child(1) button");
+    await waitText(page, "#message", `tap again to go to ${SONG_TITLES[0]}`);
+    await sleep(300);
+    assert.equal(player.setlist?.index, 1);
+    await page.tap("#setlist li:nth-child(1) button");
+    await waitText(page, "#song", SONG_TITLES[0]);
+  },
+);
+
+browserTest(
+  "browser: the stage lock leaves Play, Pause, jumps, Vamp and Exit loop until the PIN",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    await page.tap("#lock");
+    await page.waitForSelector("body.locked");
+    assert.equal(await page.$eval("button.next", (b) => b.hasAttribute("disabled")), true);
+    assert.equal(await page.$eval("button.play", (b) => b.hasAttribute("disabled")), false);
+    assert.equal(
+      await page.$eval("#track-buttons button", (b) => b.hasAttribute("disabled")),
+      true,
+    );
+    // The server holds the lock: a request the page would not send is refused too.
+    const refused = await page.evaluate(async () => {
+      const response = await fetch("/action", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "mute", track: 1 }),
+      });
+      return [response.status, (await response.json()).code];
+    });
+    assert.deepEqual(refused, [423, "LOCKED"]);
+    assert.equal(player.tracks[0].muted, false);
+    await page.tap("button.play");
+    await waitFor("playing while locked", () => player.state === "playing");
+    await page.type("#unlock-pin", "111111");
+    await page.tap("#unlock button");
+    await waitText(page, "#message", /wrong PIN/);
+    await page.type("#unlock-pin", PIN);
+    await page.tap("#unlock button");
+    await page.waitForSelector("body:not(.locked)");
+    await page.tap("#track-buttons button:nth-child(1)");
+    await waitFor("Click muted", () => player.tracks[0].muted);
+  },
+);
+
+browserTest(
+  "browser: levels: the master gain steps, the outputs meter, a clip shows in the health",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    await waitText(page, "#master-gain", "Master +0.0 dB");
+    await page.tap("button.master-down");
+    await waitText(page, "#master-gain", "Master -1.0 dB");
+    assert.ok(Math.abs(player.masterGain - 0.891) < 0.001);
+    await waitText(page, "#bus-gains", /FOH \+0\.0 dB/);
+    await page.tap("button.play");
+    // The test stems are loud enough to clip at +0 dB.
+    await page.tap("button.master-up");
+    await waitText(page, "#master-gain", "Master +0.0 dB");
+    await page.waitForFunction(
+      "(document.querySelector('#meters .bar > div')?.style.width ?? '0%') !== '0%'",
+    );
+    await waitText(page, "#health", /Clipped: \d+ samples/);
   },
 );
 

@@ -49,6 +49,10 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
       return { type: "trackGain", track, stepDb: -GAIN_STEP_DB };
     case "0":
       return { type: "trackGain", track, reset: true };
+    case "<":
+      return { type: "masterGain", stepDb: -GAIN_STEP_DB };
+    case ">":
+      return { type: "masterGain", stepDb: GAIN_STEP_DB };
     case "l":
       return { type: "latencyMonitor" };
     case "r":

@@ -23,7 +23,11 @@ export async function startMidiFromSettings(
 ): Promise<MidiInput | undefined> {
   const { midi } = await loadSettings(configPath);
   if (midi.input === undefined && midi.map === undefined) return undefined;
-  const input = await serveMidi(player, { input: midi.input, map: midi.map ?? [] });
+  const input = await serveMidi(player, {
+    input: midi.input,
+    map: midi.map ?? [],
+    confirm: midi.confirm,
+  });
   say(
     `MIDI: ${input.map.length} mapped messages on ${
       input.transport === "jack" ? input.port : `the ALSA sequencer (${input.port})`

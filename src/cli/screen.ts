@@ -50,6 +50,7 @@ export const KEY_HELP: readonly string[] = [
   "s solo",
   "+ - gain",
   "0 reset gain",
+  "< > master gain",
   "n p song",
   "g number Enter pick song",
   "j 1-9 jump at next bar",

@@ -79,6 +79,8 @@ export class PlaySession {
     this.player = player;
     this.#song = song;
     this.control = ControlSurface.for(player);
+    // What the phone, OSC or MIDI did shows on the message line, the surface named.
+    this.control.onAction((event) => this.message = `${event.source}: ${event.message}`);
     this.show = new ShowControls(this);
     this.selected = firstMusicTrack(player);
   }

@@ -181,6 +181,8 @@ const MIDI_KEYS: Record<keyof MidiSettings, Check> = {
     const problems = midiMapProblems(value);
     return problems.length ? problems : undefined;
   },
+  confirm: (value) =>
+    typeof value === "boolean" ? undefined : `must be true or false, got ${show(value)}`,
 };
 
 const TIMECODE_KEYS: Record<keyof TimecodeSettings, Check> = {

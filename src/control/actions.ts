@@ -180,6 +180,19 @@ export interface BusGainAction {
   /** Gain in dB. */
   gainDb?: number;
 }
+/** The master gain, after the mix, before every output's ±1.0 clamp: exactly one of `gain`
+ * (linear, 0..MAX_GAIN), `gainDb` (at most +12) or `stepDb` (relative; above +12 dB it stays
+ * at +12, below -60 dB it is silence). */
+export interface MasterGainAction {
+  /** The action. */
+  type: "masterGain";
+  /** Linear gain (1 = unity). */
+  gain?: number;
+  /** Gain in dB. */
+  gainDb?: number;
+  /** dB to add to the gain (negative: down). */
+  stepDb?: number;
+}
 /** Reopens the audio device after it was lost (or the same device again). */
 export interface ReopenDeviceAction {
   /** The action. */
@@ -215,6 +228,7 @@ export type Action =
   | MuteAction
   | SoloAction
   | BusGainAction
+  | MasterGainAction
   | ReopenDeviceAction
   | LatencyMonitorAction;
 
@@ -240,6 +254,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "mute",
   "solo",
   "busGain",
+  "masterGain",
   "reopenDevice",
   "latencyMonitor",
 ];
@@ -266,6 +281,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   mute: ["track", "on"],
   solo: ["track", "on"],
   busGain: ["bus", "gain", "gainDb"],
+  masterGain: ["gain", "gainDb", "stepDb"],
   reopenDevice: [],
   latencyMonitor: ["on"],
 };
@@ -414,6 +430,12 @@ export function validateAction(value: unknown): Action {
       checkOneOf(type, v, ["gain", "gainDb"]);
       checkLevel(type, "gain", v.gain);
       checkLevel(type, "gainDb", v.gainDb);
+      break;
+    case "masterGain":
+      checkOneOf(type, v, ["gain", "gainDb", "stepDb"]);
+      checkLevel(type, "gain", v.gain);
+      checkLevel(type, "gainDb", v.gainDb);
+      checkNumber(type, "stepDb", v.stepDb, -60, 60);
       break;
     case "latencyMonitor":
       checkBoolean(type, "on", v.on);

@@ -39,6 +39,9 @@ export interface ServeMidiOptions {
   /** Called for every parsed message with the action it mapped to (if any): for logs and the
    * learn mode. */
   onMessage?: (message: MidiMessage, action: MidiAction | undefined) => void;
+  /** Destructive actions while playing need a second press 150 ms to 2 s after the first
+   * (stemplay.json `midi.confirm`; src/control/confirm.ts). */
+  confirm?: boolean;
 }
 
 /** Counters of a MIDI input, and the latency from a message reaching the input to its action
@@ -160,7 +163,10 @@ export class MidiInput {
     }
     // Into the shared action queue, in arrival order after every surface's earlier actions;
     // not awaited here (the input keeps reading), its failure is reported here.
-    dispatch(this.#player, action).catch((error) => this.#failed(error));
+    dispatch(this.#player, action, {
+      source: "midi",
+      confirmBy: this.#options.confirm ? "midi" : undefined,
+    }).catch((error) => this.#failed(error));
     this.#recordLatency(timeNs);
     this.#counts.dispatched++;
   }

@@ -63,6 +63,9 @@ export interface MidiSettings {
   input?: string;
   /** What each message does. */
   map?: MidiMapEntry[];
+  /** While playing, stop, next, previous, goto and back-to-start need the same press again
+   * 150 ms to 2 s after the first (src/control/confirm.ts). Default false. */
+  confirm?: boolean;
 }
 
 /** Actions that take the program number of `"program": "any"`, and under which key. */

@@ -29,7 +29,7 @@ import { Buffer } from "node:buffer";
 // The version is pinned here, not in deno.json's import map: a project that imports mod.ts by
 // URL does not see our import map.
 // deno-lint-ignore no-import-prefix
-import { fromBuffer, type OscArgInput, type OscPacketOutput, toBuffer } from "npm:osc-min@2.1.2";
+import { fromBuffer, type OscPacketOutput, toBuffer } from "npm:osc-min@2.1.2";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import type { ControlStatus } from "./status.ts";
@@ -42,6 +42,7 @@ import { countMessages, MAX_BUNDLE_DEPTH, mostArguments } from "./osc_packet.ts"
 import { type Subscriber, Subscribers } from "./osc_subscribers.ts";
 import { listeningAddresses } from "./listening.ts";
 import { withoutPaths } from "./redact_paths.ts";
+import { type OutMessage, statusMessages } from "./osc_status.ts";
 import type { Action } from "./actions.ts";
 
 /** Options of `serveOsc`. */
@@ -87,49 +88,6 @@ export interface OscServer {
   close(): Promise<void>;
   /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-/** One OSC message to send. */
-interface OutMessage {
-  address: string;
-  args: OscArgInput[];
-}
-
-/** Whether every part of the show is well, in words: "ok", or the problems. */
-function healthWords(status: ControlStatus): string {
-  return status.health.problems.length ? status.health.problems.join("; ") : "ok";
-}
-
-/**
- * The status messages, in the order a subscriber gets them. `overruns` comes from the latency
- * monitor (0 while it is off).
- */
-export function statusMessages(status: ControlStatus, overruns: number): OutMessage[] {
-  return [
-    { address: "/stemplay/state", args: [{ type: "string", value: status.state }] },
-    {
-      address: "/stemplay/position",
-      args: [
-        { type: "float", value: status.position },
-        { type: "float", value: status.duration },
-      ],
-    },
-    {
-      address: "/stemplay/song",
-      args: [
-        { type: "integer", value: status.song.number ?? 1 },
-        { type: "string", value: status.song.title },
-      ],
-    },
-    { address: "/stemplay/marker", args: [{ type: "string", value: status.marker?.name ?? "" }] },
-    {
-      address: "/stemplay/health",
-      args: [
-        { type: "string", value: healthWords(status) },
-        { type: "integer", value: overruns },
-      ],
-    },
-  ];
 }
 
 /** The messages of a packet, bundles flattened (their time tags are not waited for: an
@@ -350,6 +308,12 @@ class OscSurface implements OscServer {
       }
       if (request.kind === "status") {
         answers.wantsStatus = true;
+      } else if (request.kind === "reply") {
+        const reply = this.#subscribers.subscribe(from.address, request.port, now(), "reply");
+        if (reply.kind === "refused") {
+          this.errors++;
+          answers.problem(`/stemplay/reply refused: ${reply.why}`);
+        }
       } else if (request.kind === "subscribe") {
         // One a packet: else one forged packet of 8 subscribes (a host's most) would make 8
         // subscriptions, 8 status replies at once and 80 packets to its victim.
@@ -378,7 +342,7 @@ class OscSurface implements OscServer {
     this.pendingActions++;
     // The shared action queue orders it after every surface's earlier actions; a full queue
     // (BUSY) is answered like any refusal. `#pending` only lets close() wait.
-    const done = dispatch(this.#player, action).then(
+    const done = dispatch(this.#player, action, { source: "osc" }).then(
       () => this.#feed.poke(),
       (error) => {
         this.errors++;
@@ -430,11 +394,13 @@ class OscSurface implements OscServer {
 
   #publish(status: ControlStatus): void {
     const now = performance.now();
-    if (this.#subscribers.count(now) > 0) {
+    if (this.#subscribers.count(now, "status") > 0) {
       const messages = this.#messages(status);
-      for (const subscriber of this.#subscribers.list()) this.#publishTo(subscriber, messages);
+      for (const subscriber of this.#subscribers.list("status")) {
+        this.#publishTo(subscriber, messages);
+      }
     }
-    if (this.#subscribers.count(now) === 0) this.#feed.stop();
+    if (this.#subscribers.count(now, "status") === 0) this.#feed.stop();
   }
 
   /** Sends the messages that differ from what the subscriber last got, in one packet. */
@@ -502,10 +468,16 @@ class OscSurface implements OscServer {
       withoutPaths(problem.slice(0, 4 * most), this.#knownFolders(), senderWords),
       most - 32,
     );
-    this.#sendPacket(to.address, to.port, [{
+    const message: OutMessage[] = [{
       address: "/stemplay/error",
       args: [{ type: "string", value: text }],
-    }]);
+    }];
+    // The host's reply subscriptions (/stemplay/reply i PORT) get it instead of the sender.
+    const replies = this.#subscribers.list("reply").filter((r) => r.host === to.address);
+    for (const reply of replies) {
+      if (this.#sendPacket(reply.host, reply.port, message)) this.#subscribers.spend(reply);
+    }
+    if (replies.length === 0) this.#sendPacket(to.address, to.port, message);
   }
 
   /** Folders an error may name: the setlist's song folders, their parents, the working one. */
@@ -536,6 +508,8 @@ class OscSurface implements OscServer {
     return this.close();
   }
 }
+
+const now = () => performance.now();
 
 /** `text` cut to at most `bytes` bytes of UTF-8 (on a character's boundary), "…" ending it. */
 function clipUtf8(text: string, bytes: number): string {

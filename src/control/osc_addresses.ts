@@ -28,6 +28,7 @@ export interface OscArg {
 export type OscRequest =
   | { kind: "action"; action: Action }
   | { kind: "subscribe"; port?: number }
+  | { kind: "reply"; port: number }
   | { kind: "status" };
 
 /** A message that cannot be mapped: the text goes back to the sender in `/stemplay/error`. */
@@ -119,6 +120,17 @@ function trackLevel(kind: "gain" | "gainDb"): Method {
   };
 }
 
+function masterLevel(kind: "gain" | "gainDb"): Method {
+  return {
+    takes: `f (${kind === "gain" ? "linear gain" : "gain in dB"})`,
+    read(args) {
+      const value = numberOf(args[0]);
+      if (args.length !== 1 || value === undefined) return undefined;
+      return action({ type: "masterGain", [kind]: value });
+    },
+  };
+}
+
 function trackSwitch(type: "mute" | "solo"): Method {
   return {
     takes: "s or i (track), then i 0/1 (off/on; without it, it toggles)",
@@ -151,9 +163,9 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
   "/stemplay/next": bare("next"),
   "/stemplay/previous": bare("previous"),
   "/stemplay/goto": {
-    takes: "i (song number from 1)",
+    takes: "i (song number from 1) or s (song title)",
     read(args) {
-      const song = wholeOf(args[0]);
+      const song = refOf(args[0]);
       return args.length === 1 && song !== undefined ? action({ type: "goto", song }) : undefined;
     },
   },
@@ -204,6 +216,26 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
       const gain = numberOf(args[1]);
       if (args.length !== 2 || args[0].type !== "string" || gain === undefined) return undefined;
       return action({ type: "busGain", bus: args[0].value as string, gain });
+    },
+  },
+  "/stemplay/bus/gaindb": {
+    takes: "s (bus name), then f (gain in dB)",
+    read(args) {
+      const gainDb = numberOf(args[1]);
+      if (args.length !== 2 || args[0].type !== "string" || gainDb === undefined) return undefined;
+      return action({ type: "busGain", bus: args[0].value as string, gainDb });
+    },
+  },
+  "/stemplay/master/gain": masterLevel("gain"),
+  "/stemplay/master/gaindb": masterLevel("gainDb"),
+  "/stemplay/reply": {
+    takes: `i (the port errors go to, ${OSC_LIMITS.lowestPort} to 65535)`,
+    read(args) {
+      const port = wholeOf(args[0]);
+      return args.length === 1 && port !== undefined && port >= OSC_LIMITS.lowestPort &&
+          port <= 65535
+        ? { kind: "reply", port }
+        : undefined;
     },
   },
   "/stemplay/subscribe": {

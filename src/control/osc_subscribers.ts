@@ -9,6 +9,10 @@
  *   not a stream;
  * - in time: it ends `lifetimeMs` after the last renewal even when nothing was sent (paused).
  *
+ * A reply subscription (`/stemplay/reply i PORT`: where the errors of a host's messages go, for
+ * a sender whose own port is not listening, like oscsend's) is one more subscription of the
+ * same table, under the same caps and the same renewal rule.
+ *
  * @module
  */
 
@@ -16,6 +20,8 @@ import { OSC_LIMITS } from "./osc_limits.ts";
 
 /** One subscription. */
 export interface Subscriber {
+  /** "status": gets the show's status; "reply": gets the errors of the host's messages. */
+  readonly kind: SubscriberKind;
   readonly host: string;
   readonly port: number;
   /** When it ends unless renewed (ms, `performance.now()`). */
@@ -25,6 +31,9 @@ export interface Subscriber {
   /** What was last sent to it, by address (the args as JSON), so only changes go out. */
   readonly sent: Map<string, string>;
 }
+
+/** What a subscription gets. */
+export type SubscriberKind = "status" | "reply";
 
 /** What a subscribe did. */
 export type Subscription =
@@ -42,14 +51,20 @@ export class Subscribers {
     this.#lifetimeMs = lifetimeMs;
   }
 
-  /** Subscriptions now (expired ones are dropped first). */
-  count(now: number): number {
+  /** Subscriptions now, of `kind` or all (expired ones are dropped first). */
+  count(now: number, kind?: SubscriberKind): number {
     this.expire(now);
-    return this.#byAddress.size;
+    if (!kind) return this.#byAddress.size;
+    return this.list(kind).length;
   }
 
   /** Subscribes (or renews) `host`:`port`, or says why not. */
-  subscribe(host: string, port: number, now: number): Subscription {
+  subscribe(
+    host: string,
+    port: number,
+    now: number,
+    kind: SubscriberKind = "status",
+  ): Subscription {
     if (!Number.isInteger(port) || port < OSC_LIMITS.lowestPort || port > 65535) {
       return {
         kind: "refused",
@@ -57,7 +72,7 @@ export class Subscribers {
           `(${OSC_LIMITS.lowestPort} to 65535; give one with /stemplay/subscribe i PORT)`,
       };
     }
-    const key = `${host}|${port}`;
+    const key = `${kind}|${host}|${port}`;
     const existing = this.#byAddress.get(key);
     if (existing) {
       existing.expiresAt = now + this.#lifetimeMs;
@@ -81,6 +96,7 @@ export class Subscribers {
       };
     }
     const subscriber: Subscriber = {
+      kind,
       host,
       port,
       expiresAt: now + this.#lifetimeMs,
@@ -94,7 +110,9 @@ export class Subscribers {
   /** Counts one packet sent to `subscriber`; the last one its renewal allows ends it. */
   spend(subscriber: Subscriber): void {
     subscriber.sendsLeft--;
-    if (subscriber.sendsLeft <= 0) this.#byAddress.delete(`${subscriber.host}|${subscriber.port}`);
+    if (subscriber.sendsLeft <= 0) {
+      this.#byAddress.delete(`${subscriber.kind}|${subscriber.host}|${subscriber.port}`);
+    }
   }
 
   /** Drops the subscriptions whose time is over. */
@@ -104,9 +122,10 @@ export class Subscribers {
     }
   }
 
-  /** The subscriptions, for sending to (a copy: sending may end some). */
-  list(): Subscriber[] {
-    return [...this.#byAddress.values()];
+  /** The subscriptions (of `kind`, or all), for sending to (a copy: sending may end some). */
+  list(kind?: SubscriberKind): Subscriber[] {
+    const all = [...this.#byAddress.values()];
+    return kind ? all.filter((subscriber) => subscriber.kind === kind) : all;
   }
 
   /** Ends every subscription. */

@@ -35,6 +35,8 @@ import { webSocketServer, type WsServer, type WsSocket } from "./web_sockets.ts"
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { HostCheck } from "./host_check.ts";
+import { readCapped } from "./http_body.ts";
+import { RemoteActions } from "./remote_actions.ts";
 import {
   type ConnectionCounts,
   DEFAULT_HTTP_LIMITS,
@@ -52,7 +54,7 @@ import {
 } from "./remote_auth.ts";
 import type { ControlStatus } from "./status.ts";
 import { StatusFeed } from "./status_feed.ts";
-import { controlStatus, dispatch } from "./surface.ts";
+import { controlStatus } from "./surface.ts";
 
 /** Options of `serveRemote`. */
 export interface RemoteOptions {
@@ -129,6 +131,8 @@ const KNOWN_PATHS = new Set([
   "/login",
   "/ws",
   "/action",
+  "/lock",
+  "/unlock",
   "/session",
   "/remote.js",
   "/remote.css",
@@ -140,49 +144,6 @@ interface Reply {
   status: number;
   body?: string | null;
   headers?: Record<string, string>;
-}
-
-/** A request's body as text, or undefined once it is longer than `maxBytes` (or broken): it is
- * never read whole, so a huge body costs nothing (an unbounded read of one let a stranger on
- * the LAN exhaust the process's memory). */
-function readCapped(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(request.headers["content-length"] ?? "0");
-  if (!(declared <= maxBytes)) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (text: string | undefined) => {
-      if (done) return;
-      done = true;
-      request.removeAllListeners("data");
-      request.on("data", () => {}); // keep it flowing: discarded
-      resolve(text);
-    };
-    request.on("data", (chunk: Uint8Array) => {
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        // Drop the rest unread (the idle timer closes the connection if it goes on), so the
-        // client can still read the answer.
-        chunks.length = 0;
-        finish(undefined);
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.once("end", () => {
-      const bytes = new Uint8Array(size);
-      let at = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, at);
-        at += chunk.byteLength;
-      }
-      finish(new TextDecoder().decode(bytes));
-    });
-    request.once("error", () => finish(undefined));
-    request.once("close", () => finish(undefined)); // after "end" this is a no-op
-  });
 }
 
 async function loadAssets(): Promise<Map<string, string>> {
@@ -252,6 +213,7 @@ class WebRemote implements RemoteServer {
   readonly #sockets = new Map<WsSocket, string>(); // open WebSocket → its session
   readonly #webSockets: WsServer;
   readonly #feed: StatusFeed;
+  readonly #actions: RemoteActions;
   readonly #server: http.Server;
   #counts!: ConnectionCounts;
   #lastSent = "";
@@ -273,12 +235,16 @@ class WebRemote implements RemoteServer {
     this.#limits = tuning;
     this.#gate = new RemoteGate(pin, {
       sessionMs: tuning.sessionMs,
-      onSessionEnd: (token) => this.#closeSession(token),
+      onSessionEnd: (token) => {
+        this.#actions.forget(token);
+        this.#closeSession(token);
+      },
       inUse: (token) => [...this.#sockets.values()].includes(token),
     });
     this.#hosts = new HostCheck(allowHosts);
+    this.#actions = new RemoteActions(player, this.#gate);
     this.#assets = assets;
-    this.#feed = new StatusFeed(player, (status) => this.#broadcast(status));
+    this.#feed = new StatusFeed(player, (status) => this.#broadcast(status), undefined, true);
     this.#server = http.createServer({ maxHeaderSize: tuning.maxHeaderBytes });
   }
 
@@ -422,7 +388,9 @@ class WebRemote implements RemoteServer {
     if (path === "/ws" && method === "GET") {
       return answer("a WebSocket upgrade is expected", 426);
     }
-    if (path === "/action" && method === "POST") return await this.#action(request, headers);
+    if (["/action", "/lock", "/unlock"].includes(path) && method === "POST") {
+      return await this.#post(path, request, headers, address);
+    }
     return KNOWN_PATHS.has(path) ? answer("method not allowed", 405) : answer("not found", 404);
   }
 
@@ -499,6 +467,7 @@ class WebRemote implements RemoteServer {
       });
       this.#feed.start(); // the status is read only while a page listens
       ws.send(this.#statusText(controlStatus(this.#player)));
+      ws.send(JSON.stringify(this.#actions.session(token)));
     });
   }
 
@@ -513,31 +482,32 @@ class WebRemote implements RemoteServer {
     if (this.#sockets.size === 0) this.#feed.stop();
   }
 
-  async #action(request: IncomingMessage, headers: Headers): Promise<Reply> {
+  async #post(path: string, request: IncomingMessage, headers: Headers, address: string) {
     const refused = this.#refusal(headers);
     if (refused) return refused;
     if (!(headers.get("content-type") ?? "").startsWith("application/json")) {
       return json({ ok: false, error: "send the action as application/json" }, 415);
     }
     const text = await readCapped(request, MAX_ACTION_BYTES);
-    if (text === undefined) {
-      return json({ ok: false, error: "the action is too long" }, 413);
-    }
-    let action: unknown;
+    if (text === undefined) return json({ ok: false, error: "the action is too long" }, 413);
+    let body: unknown;
     try {
-      action = JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
       return json({ ok: false, error: "the action is not JSON" }, 400);
     }
-    try {
-      const { message } = await dispatch(this.#player, action);
-      this.#feed.poke();
-      return json({ ok: true, message });
-    } catch (error) {
-      const code = error instanceof StemplayError ? error.code : "ERROR";
-      const message = error instanceof Error ? error.message : String(error);
-      return json({ ok: false, code, error: message }, 400);
+    const token = this.#gate.sessionOf(headers)!;
+    const reply = path === "/action"
+      ? await this.#actions.action(token, body)
+      : path === "/lock"
+      ? this.#actions.lock(token)
+      : this.#actions.unlock(token, address, body);
+    this.#feed.poke();
+    if (path !== "/action") {
+      const session = JSON.stringify(this.#actions.session(token));
+      for (const [ws, owner] of this.#sockets) if (owner === token) ws.send(session);
     }
+    return json(reply.value, reply.status);
   }
 
   #statusText(status: ControlStatus): string {
@@ -639,5 +609,6 @@ export async function startRemote(
     await webSocketServer(),
   );
   await remote.listen(port);
+  player.metering = true; // the page's output meters
   return remote;
 }

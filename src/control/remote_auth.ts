@@ -124,6 +124,28 @@ export class RemoteGate {
    * addresses together are used up, even the right PIN is refused (so guessing cannot go on).
    */
   login(address: string, pin: string, now = Date.now()): LoginResult {
+    const refused = this.checkPin(address, pin, now);
+    if (refused) return refused;
+    this.expire(now);
+    if (this.#sessions.size >= MAX_SESSIONS && !this.#endIdlest(now)) {
+      return { ok: false, reason: "full", retryAfterSeconds: SESSION_IN_USE_SECONDS };
+    }
+    const token = newToken();
+    this.#sessions.set(token, { expiresAt: now + this.#sessionMs, lastUsed: now });
+    return { ok: true, token };
+  }
+
+  /**
+   * Checks a PIN from `address` without logging in (unlocking a stage lock), counted like a
+   * login's: per address and toward the limit of all addresses together.
+   *
+   * @returns undefined for the right PIN, else why not
+   */
+  checkPin(
+    address: string,
+    pin: string,
+    now = Date.now(),
+  ): Extract<LoginResult, { reason: "locked" | "wrong" }> | undefined {
     this.#prune(now);
     const key = addressKey(address);
     const record = this.#wrong.get(key);
@@ -147,13 +169,7 @@ export class RemoteGate {
         : { ok: false, reason: "wrong", triesLeft: MAX_WRONG_PINS - count };
     }
     this.#wrong.delete(key);
-    this.expire(now);
-    if (this.#sessions.size >= MAX_SESSIONS && !this.#endIdlest(now)) {
-      return { ok: false, reason: "full", retryAfterSeconds: SESSION_IN_USE_SECONDS };
-    }
-    const token = newToken();
-    this.#sessions.set(token, { expiresAt: now + this.#sessionMs, lastUsed: now });
-    return { ok: true, token };
+    return undefined;
   }
 
   /** The live session `headers` carry (its cookie), marked as used now; else undefined. */

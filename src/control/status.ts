@@ -91,10 +91,21 @@ export interface ControlStatus {
     device: "ok" | "lost";
     deviceName: string;
     backend: string;
+    /** Samples clamped to ±1.0 on the outputs since the player opened (all outputs together):
+     * more than 0 means the show was too loud somewhere. */
+    clipped: number;
     /** Problems in words, loudest first (a lost device, a bus without outputs, a song that
      * cannot load). Empty when all is well. */
     problems: string[];
   };
+  /** The master gain, after the mix (see the `masterGain` action). */
+  master: { gain: number; gainDb: number };
+  /** Each output's peak (linear, 1 = full scale) since the last reading, index 0 = output 1;
+   * only when asked for (the web remote's feed) while the player's `metering` is on. */
+  outputPeaks?: number[];
+  /** A destructive action waiting for its confirmation ("phone: tap again to stop"), shown
+   * on every screen until it is confirmed or its 2 s have passed. */
+  notice?: string;
   /** Every track of the song, in screen order. */
   tracks: TrackStatus[];
   /** Every bus of the rig profile. */
@@ -128,8 +139,10 @@ export function markerAfter(
   return found;
 }
 
-/** Reads everything a remote shows, in one snapshot. */
-export function readStatus(player: Player): ControlStatus {
+/** Reads everything a remote shows, in one snapshot. With `outputPeaks` (and the player's
+ * `metering` on) it reads the outputs' peaks too, which resets them: one reader only (the web
+ * remote's feed), or readers share the peaks between them. */
+export function readStatus(player: Player, options: { outputPeaks?: boolean } = {}): ControlStatus {
   const state = player.state;
   const lost = state === "error";
   const position = player.position;
@@ -198,8 +211,16 @@ export function readStatus(player: Player): ControlStatus {
       device: lost ? "lost" : "ok",
       deviceName: player.deviceName,
       backend: player.backendName,
+      clipped: player.clippedSamples.reduce((sum, count) => sum + count, 0),
       problems,
     },
+    master: {
+      gain: player.masterGain,
+      gainDb: player.masterGain > 0 ? 20 * Math.log10(player.masterGain) : -Infinity,
+    },
+    outputPeaks: options.outputPeaks && player.metering && !lost
+      ? player.readOutputPeaks()
+      : undefined,
     tracks: player.tracks.map((track, index) => ({
       number: index + 1,
       name: track.name,

@@ -26,17 +26,22 @@ export class StatusFeed {
   #ticker?: ReturnType<typeof setInterval>;
   #pending?: ReturnType<typeof setTimeout>;
   #lastAt = -Infinity;
+  readonly #outputPeaks: boolean;
 
   /**
    * @param player the player to watch
    * @param listener gets each snapshot (it must not throw; errors are reported and dropped)
    * @param minIntervalMs the shortest time between two snapshots
+   * @param outputPeaks read the outputs' peaks into each snapshot (one feed only: reading
+   *   resets them)
    */
   constructor(
     player: Player,
     listener: (status: ControlStatus) => void,
     minIntervalMs = STATUS_INTERVAL_MS,
+    outputPeaks = false,
   ) {
+    this.#outputPeaks = outputPeaks;
     this.#player = player;
     this.#listener = listener;
     this.#minIntervalMs = minIntervalMs;
@@ -76,7 +81,7 @@ export class StatusFeed {
     this.#lastAt = performance.now();
     let status: ControlStatus;
     try {
-      status = controlStatus(this.#player);
+      status = controlStatus(this.#player, { outputPeaks: this.#outputPeaks });
     } catch (error) {
       console.error(`stemplay: the status could not be read: ${error}`);
       return;

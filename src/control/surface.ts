@@ -11,10 +11,11 @@ import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
 import { dbToGain } from "../engine/track.ts";
-import { MAX_GAIN_DB } from "../engine/levels.ts";
+import { gainToDb, MAX_GAIN_DB } from "../engine/levels.ts";
 import { barBeatAt, beatGrid } from "../model/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { ActionQueue } from "./action_queue.ts";
+import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
@@ -23,6 +24,32 @@ export interface ActionResult {
   action: Action;
   /** One line saying what happened, e.g. "jump to 3 Chorus at bar 17". */
   message: string;
+  /** The action did not run: it waits for its confirmation ("tap again to stop"). */
+  pending?: boolean;
+}
+
+/** How an action was sent: who sent it, and whether it needs confirming. */
+export interface DispatchOptions {
+  /** The surface it came from, named on every screen's message line ("phone", "osc",
+   * "midi", "keys"). */
+  source?: string;
+  /** Who pressed (a phone's session, a MIDI input): with it, a destructive action while
+   * playing needs the same press again 150 ms to 2 s later (src/control/confirm.ts). */
+  confirmBy?: string;
+  /** The word of the prompt: "tap" (default for "phone") or "press". */
+  confirmVerb?: string;
+}
+
+/** What every screen hears of an action from any surface (see `ControlSurface.onAction`). */
+export interface ActionEvent {
+  /** The surface it came from, when it said ("phone", "osc", "midi"). */
+  source?: string;
+  /** What happened (or why not), as `ActionResult.message` or the error's message. */
+  message: string;
+  /** The action did not run: it waits for its confirmation. */
+  pending?: boolean;
+  /** The action was refused. */
+  refused?: boolean;
 }
 
 /** Seconds a fade takes when the action gives none. */
@@ -37,6 +64,10 @@ const MAX_STEP_GAIN_DB = MAX_GAIN_DB;
 
 function fail(code: StemplayErrorCode, message: string): never {
   throw new StemplayError(code, message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function formatGain(gain: number): string {
@@ -73,6 +104,9 @@ export class ControlSurface {
   /** Every surface's actions, one at a time in arrival order (see action_queue.ts): one
    * queue per player, even for a surface made with `new`. */
   #queue: ActionQueue;
+  readonly #confirm = new ConfirmRule();
+  #notice?: { text: string; until: number };
+  readonly #listeners = new Set<(event: ActionEvent) => void>();
 
   /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
   constructor(player: Player) {
@@ -103,9 +137,40 @@ export class ControlSurface {
   }
 
   /** What a remote shows: state, position, song, markers, loop, tracks, setlist, health. */
-  status(): ControlStatus {
+  status(options: { outputPeaks?: boolean } = {}): ControlStatus {
     this.#sync();
-    return readStatus(this.player);
+    const status = readStatus(this.player, options);
+    const notice = this.#notice;
+    if (notice && performance.now() <= notice.until) status.notice = notice.text;
+    else this.#notice = undefined;
+    return status;
+  }
+
+  /**
+   * Calls `listener` after every action dispatched with a `source` (run, refused, or waiting
+   * for its confirmation), in order: a screen's message line shows what any surface did.
+   *
+   * @returns a function that stops the calls
+   */
+  onAction(listener: (event: ActionEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Forgets a presser's armed action (a session that ended). */
+  forgetPresser(who: string): void {
+    this.#confirm.forget(who);
+  }
+
+  #tell(event: ActionEvent): void {
+    if (event.source === undefined) return;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error(`stemplay: an action listener failed: ${error}`);
+      }
+    }
   }
 
   /**
@@ -118,19 +183,52 @@ export class ControlSurface {
    *   ("INVALID_ACTION"), the queue is full ("BUSY"), or the player refuses it (e.g. "MARKER",
    *   "NO_TEMPO", "SETLIST", "TRACK", "BUS", "TIMEOUT"); nothing changed then
    */
-  dispatch(action: unknown): Promise<ActionResult> {
+  dispatch(action: unknown, options: DispatchOptions = {}): Promise<ActionResult> {
+    const source = options.source;
     let checked: Action;
     try {
       checked = validateAction(action); // a malformed action is refused at once, not queued
     } catch (error) {
+      this.#tell({ source, message: messageOf(error), refused: true });
       return Promise.reject(error);
+    }
+    if (options.confirmBy !== undefined) {
+      const playing = this.player.state === "playing";
+      const outcome = this.#confirm.press(options.confirmBy, checked, playing);
+      if (outcome !== "run") {
+        const verb = options.confirmVerb ?? (source === "phone" ? "tap" : "press");
+        const message = `${verb} again ${consequence(checked, (ref) => this.#songName(ref))}`;
+        if (outcome === "armed") {
+          const text = source ? `${source}: ${message}` : message;
+          this.#notice = { text, until: performance.now() + CONFIRM_WINDOW_MS };
+          this.#tell({ source, message, pending: true });
+        }
+        return Promise.resolve({ action: checked, message, pending: true });
+      }
+      this.#notice = undefined;
     }
     return this.#queue.run(async () => {
       this.#sync();
-      const message = await this.#apply(checked);
+      let message: string;
+      try {
+        message = await this.#apply(checked);
+      } catch (error) {
+        this.#tell({ source, message: messageOf(error), refused: true });
+        throw error;
+      }
       this.#sync();
+      this.#tell({ source, message });
       return { action: checked, message };
     });
+  }
+
+  /** "3 Holy Ground" for a setlist's song by number or title (as given when unknown). */
+  #songName(ref: number | string): string {
+    const songs = this.player.setlist?.songs ?? [];
+    const index = typeof ref === "number"
+      ? ref - 1
+      : songs.findIndex((song) => song.title.toLowerCase() === ref.toLowerCase());
+    return songs[index] ? `${index + 1} ${songs[index].title}` : String(ref);
   }
 
   async #apply(action: Action): Promise<string> {
@@ -209,6 +307,8 @@ export class ControlSurface {
       }
       case "busGain":
         return busGain(player, action.bus, action.gain ?? dbToGain(action.gainDb!));
+      case "masterGain":
+        return this.#masterGain(action);
       case "reopenDevice":
         if (player.state !== "error") return "the device is fine: nothing to reopen";
         await player.reopen();
@@ -399,6 +499,19 @@ export class ControlSurface {
     return `marker ${target.name}`;
   }
 
+  #masterGain(action: Extract<Action, { type: "masterGain" }>): string {
+    const player = this.player;
+    if (action.stepDb !== undefined) {
+      const gain = player.masterGain;
+      const current = gain > 0 ? gainToDb(gain) : MIN_STEP_GAIN_DB - Math.abs(action.stepDb);
+      const next = Math.min(MAX_STEP_GAIN_DB, Math.round(current + action.stepDb));
+      player.masterGain = next < MIN_STEP_GAIN_DB ? 0 : dbToGain(next);
+    } else {
+      player.masterGain = action.gain ?? dbToGain(action.gainDb!);
+    }
+    return `master ${formatGain(player.masterGain)}`;
+  }
+
   #trackGain(action: Extract<Action, { type: "trackGain" }>): string {
     const track = this.track(action.track);
     if (!this.#initialGains.has(track)) this.#initialGains.set(track, track.gain);
@@ -433,11 +546,18 @@ function busGain(player: Player, name: string, gain: number): string {
  * @throws {StemplayError} (the promise rejects) when the action is malformed or refused;
  *   nothing changed then
  */
-export function dispatch(player: Player, action: unknown): Promise<ActionResult> {
-  return ControlSurface.for(player).dispatch(action);
+export function dispatch(
+  player: Player,
+  action: unknown,
+  options?: DispatchOptions,
+): Promise<ActionResult> {
+  return ControlSurface.for(player).dispatch(action, options);
 }
 
 /** What a remote shows about `player` (see `ControlStatus`). */
-export function controlStatus(player: Player): ControlStatus {
-  return ControlSurface.for(player).status();
+export function controlStatus(
+  player: Player,
+  options?: { outputPeaks?: boolean },
+): ControlStatus {
+  return ControlSurface.for(player).status(options);
 }
