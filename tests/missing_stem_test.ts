@@ -6,31 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
 import { loadSongDescription } from "../src/songs/song.ts";
 import { StemplayError } from "../src/errors.ts";
 import { CLI } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
-
-const RATE = 48000;
-
-async function writeSong(dir: string, name: string, files: string[], manifestFiles = files) {
-  const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
-  const samples = new Float32Array(2 * RATE).map((_, i) => 0.1 * Math.sin(i / 30));
-  for (const file of files) {
-    await Deno.writeFile(join(folder, file), encodeWav([samples], RATE, "s16"));
-  }
-  const tracks = manifestFiles.map((file) => ({ file }));
-  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify({ title: name, tracks }));
-  return folder;
-}
+import { writeSineSong } from "./support/songs.ts";
 
 Deno.test("missing stem: the error names the closest file in the folder", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-missing-" });
   try {
-    const folder = await writeSong(
+    const folder = await writeSineSong(
       dir,
       "Song",
       ["01 Click.wav", "10 Pads v2.wav", "11 Bass.wav"],
@@ -45,7 +31,7 @@ Deno.test("missing stem: the error names the closest file in the folder", async 
       return true;
     });
     // Nothing close: no guess.
-    const other = await writeSong(dir, "Other", ["Bass.wav"], [
+    const other = await writeSineSong(dir, "Other", ["Bass.wav"], [
       "Bass.wav",
       "Strings and brass.wav",
     ]);
@@ -68,9 +54,9 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "stemplay-missing-" });
     const pane = new Pane(80, 40);
     try {
-      await writeSong(dir, "First", ["tone.wav"]);
-      await writeSong(dir, "Broken", ["10 Pads v2.wav"], ["10 Pads.wav"]);
-      await writeSong(dir, "Third", ["tone.wav"]);
+      await writeSineSong(dir, "First", ["tone.wav"]);
+      await writeSineSong(dir, "Broken", ["10 Pads v2.wav"], ["10 Pads.wav"]);
+      await writeSineSong(dir, "Third", ["tone.wav"]);
       await Deno.writeTextFile(
         join(dir, "setlist.json"),
         JSON.stringify({ title: "Holes", songs: ["First", "Broken", "Third"] }),

@@ -9,22 +9,11 @@ import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
 // deno-lint-ignore no-import-prefix
 import { toBuffer } from "npm:osc-min@2.1.2";
-import { OSC_LIMITS, type OscServer, type Player, serveOsc } from "../mod.ts";
+import { OSC_LIMITS } from "../mod.ts";
 import { PacketRate } from "../src/control/osc_rate.ts";
 import { oscPacket, OscPeer, type TestMessage } from "./support/osc_tools.ts";
-import { withShow } from "./support/show_rig.ts";
+import { withOsc } from "./support/show_rig.ts";
 import { sleep, waitFor } from "./support/wait.ts";
-
-async function withOsc(fn: (player: Player, osc: OscServer) => Promise<void>): Promise<void> {
-  await withShow({ backend: "null" }, async (player) => {
-    const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
-    try {
-      await fn(player, osc);
-    } finally {
-      await osc.close();
-    }
-  });
-}
 
 /** A raw UDP socket on `host` that keeps the size of every packet it gets. */
 async function sizesPeer(host = "127.0.0.1") {

@@ -7,23 +7,11 @@
  * `unshare -n sh -c 'ip link set lo up && deno test -A tests/osc_limits_test.ts'`.
  */
 import assert from "node:assert/strict";
-import { type OscServer, type Player, serveOsc } from "../mod.ts";
+import { serveOsc } from "../mod.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { oscBundleOf, oscPacket, OscPeer, oscsend, type TestMessage } from "./support/osc_tools.ts";
-import { withShow } from "./support/show_rig.ts";
+import { withOsc, withShow } from "./support/show_rig.ts";
 import { sleep, waitFor } from "./support/wait.ts";
-
-/** A null-device player with the show and an OSC server on loopback. */
-async function withOsc(fn: (player: Player, osc: OscServer) => Promise<void>): Promise<void> {
-  await withShow({ backend: "null" }, async (player) => {
-    const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
-    try {
-      await fn(player, osc);
-    } finally {
-      await osc.close();
-    }
-  });
-}
 
 /** Waits until `peer` has received nothing new for `quietMs`. */
 async function settle(peer: OscPeer, quietMs = 300): Promise<void> {

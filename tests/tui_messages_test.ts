@@ -6,26 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
 import { CLI } from "./support/cli.ts";
 import { withPulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
+import { writeSineSong } from "./support/songs.ts";
 
-const RATE = 48000;
 const COLUMNS = 80;
 const ROWS = 24;
-
-async function writeSong(dir: string, name: string, files: string[], manifestFiles = files) {
-  const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
-  const samples = new Float32Array(2 * RATE).map((_, i) => 0.1 * Math.sin(i / 30));
-  for (const file of files) {
-    await Deno.writeFile(join(folder, file), encodeWav([samples], RATE, "s16"));
-  }
-  const tracks = manifestFiles.map((file) => ({ file }));
-  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify({ title: name, tracks }));
-}
 
 /** The screen's lines joined where they were wrapped (a continuation starts with 2 spaces). */
 const unwrapped = (screen: string) => screen.replace(/\n {2}(?=\S)/g, " ");
@@ -56,8 +44,8 @@ Deno.test({
   async fn() {
     requireTool("tmux", screenName);
     await withPane(async (pane, dir) => {
-      await writeSong(dir, "First", ["tone.wav"]);
-      await writeSong(dir, "A Song With A Long Title", ["10 Pads v2.wav"], ["10 Pads.wav"]);
+      await writeSineSong(dir, "First", ["tone.wav"]);
+      await writeSineSong(dir, "A Song With A Long Title", ["10 Pads v2.wav"], ["10 Pads.wav"]);
       await Deno.writeTextFile(
         join(dir, "setlist.json"),
         JSON.stringify({ title: "Narrow", songs: ["First", "A Song With A Long Title"] }),
@@ -98,7 +86,7 @@ Deno.test({
     requireTool("pulseaudio", pulseName);
     await withPulseServer(async (server) => {
       await withPane(async (pane, dir) => {
-        await writeSong(dir, "Song", ["tone.wav"]);
+        await writeSineSong(dir, "Song", ["tone.wav"]);
         const env = Object.entries(server.env).map(([k, v]) => `${k}=${v}`).join(" ");
         await pane.type(
           `${env} ${Deno.execPath()} run -A ${CLI} play Song --backend pulseaudio ` +

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { Player, type PlayerOptions } from "../../src/player/player.ts";
 import { writeManifest, writeStems } from "./songs.ts";
+import { type OscServer, serveOsc } from "../../src/control/osc.ts";
 
 /** The songs of the setlist, in order. */
 export const SONG_TITLES = ["Amazing Grace", "Way Maker"];
@@ -73,4 +74,18 @@ export async function withShow(
     await player.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** A null-device player with the show and an OSC server on loopback. */
+export async function withOsc(
+  fn: (player: Player, osc: OscServer) => Promise<void>,
+): Promise<void> {
+  await withShow({ backend: "null" }, async (player) => {
+    const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
+    try {
+      await fn(player, osc);
+    } finally {
+      await osc.close();
+    }
+  });
 }

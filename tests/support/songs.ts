@@ -92,3 +92,23 @@ export function assertUntouched(player: Player, before: SongSnapshot): void {
   const peak = out[0].reduce((max, sample) => Math.max(max, Math.abs(sample)), 0);
   assert.ok(peak > 0.05, `the old song went silent (peak ${peak})`);
 }
+
+/** A song folder `dir/name` of 2 s sine stems named `files`, whose song.json lists
+ * `manifestFiles` (default: the same files; give others to make a stem go missing). */
+export async function writeSineSong(
+  dir: string,
+  name: string,
+  files: string[],
+  manifestFiles = files,
+): Promise<string> {
+  const rate = 48000;
+  const folder = join(dir, name);
+  await Deno.mkdir(folder, { recursive: true });
+  const samples = new Float32Array(2 * rate).map((_, i) => 0.1 * Math.sin(i / 30));
+  for (const file of files) {
+    await Deno.writeFile(join(folder, file), encodeWav([samples], rate, "s16"));
+  }
+  const tracks = manifestFiles.map((file) => ({ file }));
+  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify({ title: name, tracks }));
+  return folder;
+}
