@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { controlStatus, Player, StemplayError } from "../mod.ts";
+import { controlStatus, dispatch, Player, StemplayError } from "../mod.ts";
 import {
   resolveBus,
   resolveMarker,
@@ -137,6 +137,18 @@ Deno.test("status: state and position come from one engine snapshot", async () =
     } finally {
       engine.readStatus = read;
     }
+    // Through dispatch: the name resolved once, refused with the closest name.
+    await assert.rejects(
+      dispatch(player, { type: "jump", marker: "Vrese" }),
+      refused(
+        "MARKER",
+        /no marker "Vrese" \(markers: 1 Intro, 2 Verse\) \(did you mean "Verse"\?\)/,
+      ),
+    );
+    const { message } = await dispatch(player, { type: "jump", marker: "verse", at: "now" });
+    assert.equal(message, "jumped to 2 Verse");
+    player.render(256);
+    assert.ok(Math.abs(player.position - 2) < 0.02, String(player.position));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -512,7 +512,8 @@ export class Player extends EventTarget {
     return this.#show.scheduledJump;
   }
 
-  /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds. */
+  /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds, as of
+   * the engine's last status read (every tick, every `render()`). */
   get leavingLoop(): { start: number; end: number } | undefined {
     return this.#show.leavingLoop;
   }
