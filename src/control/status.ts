@@ -143,9 +143,13 @@ export function markerAfter(
  * `metering` on) it reads the outputs' peaks too, which resets them: one reader only (the web
  * remote's feed), or readers share the peaks between them. */
 export function readStatus(player: Player, options: { outputPeaks?: boolean } = {}): ControlStatus {
-  const state = player.state;
+  player.assertOpen("read the status");
+  // One read of the callback's status: state, position and the loop's last pass all come from
+  // the same block (three reads could straddle a block, or a song change).
+  const snapshot = player.engineContext.readStatus();
+  const { state, positionFrames } = player.transportAt(snapshot);
   const lost = state === "error";
-  const position = player.position;
+  const position = positionFrames / player.sampleRate;
   const duration = player.duration;
   const markers = player.markers;
   const rate = player.sampleRate;
@@ -172,7 +176,8 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
   const problems: string[] = [];
   if (lost) problems.push(`the audio device ${player.deviceName} was lost`);
   problems.push(...player.busProblems);
-  const cutShort = player.health.starvedFiles;
+  // From the streams themselves: `player.health` would read the callback's status again.
+  const cutShort = player.engineContext.streams?.starvedFiles() ?? [];
   if (cutShort.length) {
     // Names only: a remote is no place for the machine's paths.
     problems.push(

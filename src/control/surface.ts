@@ -17,6 +17,7 @@ import { type Action, validateAction } from "./actions.ts";
 import { ActionQueue } from "./action_queue.ts";
 import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
+import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
 export interface ActionResult {
@@ -225,10 +226,12 @@ export class ControlSurface {
   /** "3 Holy Ground" for a setlist's song by number or title (as given when unknown). */
   #songName(ref: number | string): string {
     const songs = this.player.setlist?.songs ?? [];
-    const index = typeof ref === "number"
-      ? ref - 1
-      : songs.findIndex((song) => song.title.toLowerCase() === ref.toLowerCase());
-    return songs[index] ? `${index + 1} ${songs[index].title}` : String(ref);
+    try {
+      const index = resolveSong(songs, ref);
+      return `${index + 1} ${songs[index].title}`;
+    } catch {
+      return String(ref);
+    }
   }
 
   async #apply(action: Action): Promise<string> {
@@ -345,37 +348,10 @@ export class ControlSurface {
     return bars > 0 ? ` (count-in: ${bars} bar${bars === 1 ? "" : "s"} armed)` : "";
   }
 
-  /** A track by its number (from 1) or name. @throws {StemplayError} "TRACK" */
+  /** A track by its number (from 1) or name (src/control/resolve.ts).
+   * @throws {StemplayError} "TRACK" */
   track(ref: number | string): Track {
-    const tracks = this.player.tracks;
-    const found = typeof ref === "number" ? tracks[ref - 1] : tracks.find((t) => t.name === ref) ??
-      tracks.find((t) => t.name.toLowerCase() === ref.toLowerCase());
-    if (!found) {
-      fail(
-        "TRACK",
-        typeof ref === "number"
-          ? `no track ${ref} (this song has ${
-            tracks.length === 0 ? "none" : `1 to ${tracks.length}`
-          })`
-          : `no track named "${ref}" (tracks: ${tracks.map((t) => t.name).join(", ") || "none"})`,
-      );
-    }
-    return found;
-  }
-
-  /** A marker's index (from 0) by number (from 1) or name. @throws {StemplayError} "MARKER" */
-  #markerIndex(ref: number | string): number {
-    const markers = this.player.markers;
-    const index = typeof ref === "number"
-      ? (ref <= markers.length ? ref - 1 : -1)
-      : markers.findIndex((m) => m.name === ref) >= 0
-      ? markers.findIndex((m) => m.name === ref)
-      : markers.findIndex((m) => m.name.toLowerCase() === ref.toLowerCase());
-    if (index < 0) {
-      const names = markers.map((m, i) => `${i + 1} ${m.name}`).join(", ") || "none";
-      fail("MARKER", `no marker ${typeof ref === "number" ? ref : `"${ref}"`} (markers: ${names})`);
-    }
-    return index;
+    return resolveTrack(this.player.tracks, ref).track;
   }
 
   async #step(by: 1 | -1): Promise<string> {
@@ -390,19 +366,7 @@ export class ControlSurface {
   async #goto(song: number | string): Promise<string> {
     const setlist = this.player.setlist;
     if (!setlist) fail("SETLIST", "no setlist is loaded (play a setlist.json to use it)");
-    const songs = setlist.songs;
-    const index = typeof song === "number"
-      ? (song <= songs.length ? song - 1 : -1)
-      : songs.findIndex((s) => s.title.toLowerCase() === song.toLowerCase());
-    if (index < 0) {
-      fail(
-        "SETLIST",
-        typeof song === "number"
-          ? `no song ${song} in the setlist (it has songs 1 to ${songs.length})`
-          : `no song titled "${song}" (songs: ${songs.map((s) => s.title).join(", ")})`,
-      );
-    }
-    return await this.#gotoIndex(index);
+    return await this.#gotoIndex(resolveSong(setlist.songs, song));
   }
 
   async #gotoIndex(index: number): Promise<string> {
@@ -415,12 +379,12 @@ export class ControlSurface {
 
   #jump(ref: number | string, at: "now" | "beat" | "bar" | "section"): string {
     const player = this.player;
-    const index = this.#markerIndex(ref);
-    const marker = player.markers[index];
+    const { index, marker } = resolveMarker(player.markers, ref);
     const name = `${index + 1} ${marker.name}`;
-    if (player.tempo.length === 0 && (at === "bar" || at === "beat")) {
+    const tempo = player.tempo; // one copy, for the check and the message
+    if (tempo.length === 0 && (at === "bar" || at === "beat")) {
       // No bars to wait for: at once (a seek when not playing, where a cue would wait).
-      if (player.state === "playing") player.jump(index, { at: "now" });
+      if (player.state === "playing") player.jump(marker, { at: "now" });
       else player.seek(Math.min(marker.at, player.duration));
       return `jumped to ${name} at once (no tempo: no bars to wait for)`;
     }
@@ -428,13 +392,13 @@ export class ControlSurface {
       player.seek(Math.min(marker.at, player.duration));
       return `jumped to ${name}`;
     }
-    player.jump(index, { at });
+    player.jump(marker, { at });
     if (at === "now") return `jumped to ${name}`;
     const when = player.scheduledJump?.at;
     if (when === undefined || when >= player.duration) {
       return `jump to ${name} at the song's end (no ${at === "section" ? "marker" : at} left)`;
     }
-    const grid = beatGrid(player.tempo, player.durationFrames, player.sampleRate);
+    const grid = beatGrid(tempo, player.durationFrames, player.sampleRate);
     const bar = barBeatAt(grid, Math.round(when * player.sampleRate));
     const where = !bar
       ? clock(when)
@@ -460,9 +424,9 @@ export class ControlSurface {
       }
       index = current.number - 1;
     } else {
-      index = this.#markerIndex(ref);
+      index = resolveMarker(markers, ref).index;
     }
-    player.loopSection(index);
+    player.loopSection(markers[index]);
     const loop = player.loopRange!;
     return `vamp: looping ${index + 1} ${markers[index].name} ${clock(loop.start)}-` +
       `${clock(loop.end)} (exit loop leaves at its end)`;
@@ -493,7 +457,7 @@ export class ControlSurface {
         return "to start";
       }
     } else {
-      target = markers[this.#markerIndex(ref)];
+      target = resolveMarker(markers, ref).marker;
     }
     player.seek(Math.min(target.at, player.duration));
     return `marker ${target.name}`;
@@ -534,7 +498,7 @@ export class ControlSurface {
 
 /** Sets a bus's own gain (e.g. the in-ears). */
 function busGain(player: Player, name: string, gain: number): string {
-  const bus = player.bus(name); // "BUS" naming the buses there are
+  const bus = resolveBus(player.buses, name); // "BUS" naming the buses there are
   bus.gain = gain;
   return `bus ${bus.name} ${formatGain(bus.gain)}`;
 }

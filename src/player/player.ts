@@ -19,7 +19,7 @@ import type { ProgressCallback } from "../sources/decode.ts";
 import type { StreamStats } from "../sources/streaming.ts";
 import type { Track, TrackOptions } from "../engine/track.ts";
 import { TrackSlots } from "../engine/track_slots.ts";
-import type { Engine } from "../engine/engine.ts";
+import type { Engine, EngineStatus } from "../engine/engine.ts";
 import { Meters } from "../engine/meters.ts";
 import { DeviceRecovery, type PlayerHealth, type RecoveryMode } from "../engine/device_recovery.ts";
 import type { LatencyStats } from "../engine/stats.ts";
@@ -30,7 +30,7 @@ import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck } from "../songs/song_deck.ts";
 import { PlayerSetlist } from "../songs/player_setlist.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
-import type { JumpAt, ShowFlow } from "../show/show.ts";
+import { JUMP_AT, type JumpAt, type ShowFlow } from "../show/show.ts";
 import type { LtcOptions } from "../show/timecode.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { openEngine, type PlayerOptions } from "./player_options.ts";
@@ -313,6 +313,12 @@ export class Player extends EventTarget {
     return this.#transport.state;
   }
 
+  /** @internal The state and position in frames as of one engine snapshot (`status`, e.g.
+   * `engineContext.readStatus()`): both from the same block, for a status read whole. */
+  transportAt(status: EngineStatus): { state: PlayerState; positionFrames: number } {
+    return this.#transport.at(status);
+  }
+
   /** Master gain applied after the mix (1 = unity), ramped like every gain: 0 .. MAX_GAIN
    * (+12 dB). Every output is then clamped to ±1.0 (counted in `health.clipped`).
    * @throws {StemplayError} "INVALID_ARGUMENT" above +12 dB, or for NaN or Infinity; the
@@ -442,10 +448,35 @@ export class Player extends EventTarget {
 
   // ---- show flow (the logic is in src/show/show.ts and src/songs/player_setlist.ts) -----
 
-  /** Jumps to a marker (name or index): `at` "now" (default), or on the next "beat", "bar"
-   * line or marker ("section"). Lands on the exact frame with a 5 ms crossfade. */
-  jump(marker: string | number, options: { at?: JumpAt } = {}): void {
-    this.#show.jump(marker, options);
+  /** Jumps to a marker (name, index from 0, or one of `markers`): `at` "now" (default), or on
+   * the next "beat", "bar" line or marker ("section"). Lands on the exact frame with a 5 ms
+   * crossfade. */
+  jump(marker: string | number | Marker, options: { at?: JumpAt } = {}): void {
+    const at = options.at ?? "now";
+    if (!JUMP_AT.includes(at)) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `at must be one of ${JUMP_AT.join(", ")}, got ${at}`,
+      );
+    }
+    this.#show.jump(this.#marker(marker), at);
+  }
+
+  /** A marker as the caller gave it: a Marker passes through (src/control resolved it), a
+   * name or an index is looked up here, for the API's own callers. */
+  #marker(which: string | number | Marker): Marker {
+    if (typeof which === "object") return which;
+    const markers = this.#songs.song?.markers ?? [];
+    const found = typeof which === "number"
+      ? markers[which]
+      : markers.find((m) => m.name === which) ??
+        markers.find((m) => m.name.toLowerCase() === which.toLowerCase());
+    if (!found) {
+      const names = markers.map((m) => `"${m.name}"`).join(", ") || "none";
+      const asked = typeof which === "number" ? which : `"${which}"`;
+      throw new StemplayError("MARKER", `no marker ${asked} in this song (markers: ${names})`);
+    }
+    return found;
   }
 
   /** Cancels a jump that has not happened yet. */
@@ -459,9 +490,10 @@ export class Player extends EventTarget {
     this.#show.loop(start, end);
   }
 
-  /** Loops from a marker to the next one (or the song's end). */
-  loopSection(marker: string | number): void {
-    this.#show.loopSection(marker);
+  /** Loops from a marker (name, index from 0, or one of `markers`) to the next one (or the
+   * song's end). */
+  loopSection(marker: string | number | Marker): void {
+    this.#show.loopSection(this.#marker(marker));
   }
 
   /** Leaves the loop: at its "end" (default: this pass plays out) or "now" (on from the
@@ -480,7 +512,8 @@ export class Player extends EventTarget {
     return this.#show.scheduledJump;
   }
 
-  /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds. */
+  /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds, as of
+   * the engine's last status read (every tick, every `render()`). */
   get leavingLoop(): { start: number; end: number } | undefined {
     return this.#show.leavingLoop;
   }

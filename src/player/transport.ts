@@ -11,7 +11,7 @@ import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import { checkInteger } from "../util/check_integer.ts";
 import { checkGain } from "../engine/levels.ts";
-import type { Engine, TransportState } from "../engine/engine.ts";
+import type { Engine, EngineStatus, TransportState } from "../engine/engine.ts";
 import type { SongDeck } from "../songs/song_deck.ts";
 
 /** The transport's state as the audio thread last published it. "error": the device was
@@ -110,14 +110,22 @@ export class Transport {
 
   get positionFrames(): number {
     this.#engine.assertOpen("read the position");
-    const status = this.#engine.readStatus();
-    return this.#songs.show.displayPosition(status.position, status.group);
+    return this.at(this.#engine.readStatus()).positionFrames;
   }
 
   get state(): PlayerState {
     this.#engine.assertOpen("read the state");
     if (this.#lost()) return "error";
     return this.#engine.readStatus().state;
+  }
+
+  /** The state and position (negative during a count-in) as of one snapshot: both from the
+   * same block. */
+  at(status: EngineStatus): { state: PlayerState; positionFrames: number } {
+    return {
+      state: this.#lost() ? "error" : status.state,
+      positionFrames: this.#songs.show.displayPosition(status.position, status.group),
+    };
   }
 
   get masterGain(): number {

@@ -168,20 +168,6 @@ export class ShowFlow {
     this.#rearm();
   }
 
-  #marker(which: string | number): Marker {
-    const markers = this.#song.markers;
-    const found = typeof which === "number"
-      ? markers[which]
-      : markers.find((m) => m.name === which) ??
-        markers.find((m) => m.name.toLowerCase() === String(which).toLowerCase());
-    if (!found) {
-      const names = markers.map((m) => `"${m.name}"`).join(", ") || "none";
-      const asked = typeof which === "number" ? which : `"${which}"`;
-      refuse("MARKER", `no marker ${asked} in this song (markers: ${names})`);
-    }
-    return found;
-  }
-
   /** Frames after the published position that a request may take to reach the callback:
    * none offline (render is synchronous), one block on a device. */
   get #guard(): number {
@@ -195,14 +181,11 @@ export class ShowFlow {
     return beatGrid(this.#song.tempo, this.#song.durationFrames, this.#engine.sampleRate);
   }
 
-  /** Jumps to a marker (by name or index) now, or on the next beat, bar line or marker. */
-  jump(marker: string | number, options: { at?: JumpAt } = {}): void {
+  /** Jumps to a marker now, or on the next beat, bar line or marker. The marker is resolved
+   * (src/control/resolve.ts, or the Player for its own callers) and `at` checked before. */
+  jump(marker: Marker, at: JumpAt): void {
     this.#engine.assertOpen("jump");
-    const at = options.at ?? "now";
-    if (!JUMP_AT.includes(at)) {
-      refuse("INVALID_ARGUMENT", `at must be one of ${JUMP_AT.join(", ")}, got ${at}`);
-    }
-    const target = Math.round(this.#marker(marker).at * this.#engine.sampleRate);
+    const target = Math.round(marker.at * this.#engine.sampleRate);
     const position = this.#engine.readStatus().position;
     const from = position + this.#guard;
     let when = position; // "now": the callback is at or past it, so it fires at once
@@ -266,9 +249,9 @@ export class ShowFlow {
     this.#rearm();
   }
 
-  /** Loops a marker's section: from it to the next marker (or the song's end). */
-  loopSection(marker: string | number): void {
-    const from = this.#marker(marker);
+  /** Loops a marker's section (a resolved marker): from it to the next marker (or the song's
+   * end). */
+  loopSection(from: Marker): void {
     const later = this.#song.markers.filter((m) => m.at > from.at).map((m) => m.at);
     const end = later.length
       ? Math.min(...later)
@@ -318,7 +301,8 @@ export class ShowFlow {
   get leavingLoop(): { start: number; end: number } | undefined {
     const leaving = this.#leaving;
     if (!leaving) return undefined;
-    const position = this.#engine.readStatus().position;
+    // The snapshot read last (a tick's, or a status read's): one status read sees one block.
+    const position = this.#engine.status.position;
     if (position >= leaving.end || position < leaving.start) {
       this.#leaving = undefined;
       return undefined;
