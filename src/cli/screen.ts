@@ -245,6 +245,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   if (ahead) top.push(ahead);
 
   const bottom: string[] = [];
+  // As many lines with the QR code drawn or not; which one is known once the QR fits or not.
+  const remoteCount = remoteLines(player).length;
   bottom.push(...remoteLines(player));
   if (session.resumeLine) bottom.push(...wrapText(session.resumeLine, width));
   const message = session.show.songPick.prompt() ?? session.message; // a pick shows its digits
@@ -327,7 +329,11 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     }
     return [];
   };
-  const qrLines = take(remoteQrLines(player)); // until a device has scanned it
+  // The QR code until a device has scanned it, when it fits (rows and columns); otherwise the
+  // remote line does not promise one.
+  const qr = remoteQrLines(player);
+  const qrLines = qr.every((line) => [...line].length < columns) ? take(qr) : [];
+  bottom.splice(0, remoteCount, ...remoteLines(player, qrLines.length > 0));
   const showLines = take(optional.show, 0);
   let helpLines = take(help);
   if (helpLines.length === 0) {
