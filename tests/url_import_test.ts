@@ -97,7 +97,7 @@ async function served(): Promise<{ root: string; server: StaticServer; denoDir: 
   return snapshot;
 }
 
-/** The permissions the README lists for the URL case. */
+/** The permissions docs/use_from_your_project.md lists for the URL case. */
 function urlFlags(server: StaticServer): string[] {
   const host = server.url.host;
   return [

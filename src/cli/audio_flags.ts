@@ -19,7 +19,7 @@ import {
 } from "./args.ts";
 
 /** A band that keeps playing through a dropout stays with the tracks when they come back:
- * the CLI's default (see the README, "When the device is lost"). */
+ * the CLI's default (see docs/player.md, "When the device is lost"). */
 export const CLI_RECOVERY: RecoveryMode = "in-time";
 
 /** The flags, by long name. */

@@ -198,8 +198,9 @@ export class RemoteSurfaces {
     return [...this.infoLines(), ...this.qrLines()];
   }
 
-  /** Where the surfaces listen, with the PIN: one line each. */
-  infoLines(): string[] {
+  /** Where the surfaces listen, with the PIN: one line each. `qrDrawn`: the screen draws the
+   * QR code (it fits), so the line may say "(scan to open)"; otherwise the URL stands alone. */
+  infoLines(qrDrawn = true): string[] {
     const lines: string[] = [];
     if (this.osc) {
       lines.push(
@@ -212,7 +213,11 @@ export class RemoteSurfaces {
       const devices = this.web.sessions;
       lines.push(
         `remote: ${this.url.replace(/\?pin=.*/, "")}  PIN ${this.web.pin}` +
-          (devices ? `  (${devices} device${devices === 1 ? "" : "s"})` : "  (scan to open)"),
+          (devices
+            ? `  (${devices} device${devices === 1 ? "" : "s"})`
+            : qrDrawn && this.#qr.length > 0
+            ? "  (scan to open)"
+            : ""),
       );
       const port = this.web.port;
       lines.push(
@@ -249,9 +254,10 @@ export class RemoteSurfaces {
 const current = new Map<Player, RemoteSurfaces>();
 
 /** The screen's lines about the surfaces of `player`: where they listen and the PIN (none
- * when it has none). */
-export function remoteLines(player: Player): string[] {
-  return current.get(player)?.infoLines() ?? [];
+ * when it has none). `qrDrawn`: whether the screen draws the QR code (only then does the line
+ * say "(scan to open)"). */
+export function remoteLines(player: Player, qrDrawn = true): string[] {
+  return current.get(player)?.infoLines(qrDrawn) ?? [];
 }
 
 /** The screen's QR code for the web remote of `player`, until a device has logged in. */

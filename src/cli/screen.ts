@@ -15,7 +15,13 @@ import type { Track } from "../engine/track.ts";
 import { formatDb, formatTime, peakMeter, progressBar } from "./format.ts";
 import { remoteLines, remoteQrLines } from "./remote_surfaces.ts";
 import type { PlaySession } from "./session.ts";
-import { markerLines, positionBarBeat, setlistLines, showStateLine } from "./show_screen.ts";
+import {
+  markerLines,
+  positionBarBeat,
+  setlistLines,
+  showStateLine,
+  vampLine,
+} from "./show_screen.ts";
 import { healthLine, starvedLine } from "./health_line.ts";
 import { wrapText } from "./wrap_text.ts";
 
@@ -146,9 +152,11 @@ function windowStart(count: number, size: number, selected: number): number {
 }
 
 /** What is coming: remaining time, the next section in bars, a scheduled jump, the loop. */
-function lookAheadLine(status: ControlStatus): string {
+function lookAheadLine(status: ControlStatus, vamp: string | undefined): string {
   const parts: string[] = [];
-  if (status.nextMarker) {
+  // A vamp does not end by itself: no countdown to a section it will not reach.
+  if (vamp) parts.push(vamp);
+  else if (status.nextMarker) {
     const bars = status.barsToNextSection;
     parts.push(
       `next: ${status.nextMarker.name} ` +
@@ -164,7 +172,7 @@ function lookAheadLine(status: ControlStatus): string {
         `${formatTime(status.scheduledJump.at)} (x cancels)`,
     );
   }
-  if (status.loop) {
+  if (status.loop && !vamp) {
     parts.push(
       status.loop.leaving
         ? `LOOP ${formatTime(status.loop.start)}-${formatTime(status.loop.end)}: last pass`
@@ -230,15 +238,15 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
       (barBeat ? `   ${barBeat}` : "") + (status.marker ? `   marker: ${status.marker.name}` : ""),
   );
   const barWidth = Math.max(10, Math.min(width - 15, 72));
-  top.push(
-    `${progressBar(duration > 0 ? position / duration : 0, barWidth)}  -${
-      formatTime(status.remaining)
-    } left`,
-  );
-  const ahead = lookAheadLine(status);
+  const vamp = vampLine(session, status);
+  const bar = progressBar(duration > 0 ? position / duration : 0, barWidth);
+  top.push(vamp ? bar : `${bar}  -${formatTime(status.remaining)} left`);
+  const ahead = lookAheadLine(status, vamp);
   if (ahead) top.push(ahead);
 
   const bottom: string[] = [];
+  // As many lines with the QR code drawn or not; which one is known once the QR fits or not.
+  const remoteCount = remoteLines(player).length;
   bottom.push(...remoteLines(player));
   if (session.resumeLine) bottom.push(...wrapText(session.resumeLine, width));
   const message = session.show.songPick.prompt() ?? session.message; // a pick shows its digits
@@ -321,7 +329,11 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     }
     return [];
   };
-  const qrLines = take(remoteQrLines(player)); // until a device has scanned it
+  // The QR code until a device has scanned it, when it fits (rows and columns); otherwise the
+  // remote line does not promise one.
+  const qr = remoteQrLines(player);
+  const qrLines = qr.every((line) => [...line].length < columns) ? take(qr) : [];
+  bottom.splice(0, remoteCount, ...remoteLines(player, qrLines.length > 0));
   const showLines = take(optional.show, 0);
   let helpLines = take(help);
   if (helpLines.length === 0) {

@@ -20,7 +20,7 @@
  * resident after the start, every marker and every armed jump's target; or `false`, decoded
  * whole at load. Per streamed track that holds channels × lookAheadSeconds × rate (rounded up
  * to a power of two of frames) × 4 bytes for the ring, plus channels × headSeconds × rate × 4
- * bytes per head (README, "Streaming").
+ * bytes per head (docs/formats.md, "Streaming").
  *
  * docs/settings.md is the reference: every key with its type, default and an example.
  * Every key is optional. Unknown keys are errors (a typo must not be silently ignored on a

@@ -6,6 +6,7 @@
  */
 
 import { formatTime } from "./format.ts";
+import type { ControlStatus } from "../control/status.ts";
 import type { PlaySession } from "./session.ts";
 import { wrapText } from "./wrap_text.ts";
 
@@ -101,4 +102,15 @@ export function positionBarBeat(session: PlaySession, position: number): string 
   if (position < 0) return "count-in";
   const barBeat = session.show.barBeat(position);
   return barBeat ? `bar ${barBeat}` : "";
+}
+
+/** During a vamp (a loop that has not been told to end): "looping Bridge: Enter to leave",
+ * which replaces the countdowns, since a vamp does not end by itself. Undefined otherwise,
+ * and on the loop's last pass, when the countdown is true again. */
+export function vampLine(session: PlaySession, status: ControlStatus): string | undefined {
+  const loop = status.loop;
+  if (!loop || loop.leaving) return undefined;
+  const marker = session.markerAt(loop.start);
+  const what = marker ? marker.name : `${formatTime(loop.start)}-${formatTime(loop.end)}`;
+  return `looping ${what}: Enter to leave`;
 }

@@ -542,7 +542,7 @@ export class Player extends EventTarget {
     this.#transport.fadeIn(seconds);
   }
 
-  /** Loads a setlist (see README, "Running a show"): validates every song, loads the first,
+  /** Loads a setlist (see docs/player.md, "Running a show"): validates every song, loads the first,
    * and decodes the second in the background. */
   async loadSetlist(path: string): Promise<SetlistState> {
     return await this.#setlist.load(path);

@@ -47,7 +47,7 @@ export interface PlayerOptions {
   library?: LibraryVariant;
   /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
    * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track), or decoded whole at
-   * load (`false`). See src/sources/streaming.ts and the README's Streaming section. Default:
+   * load (`false`). See src/sources/streaming.ts and docs/formats.md, "Streaming". Default:
    * streamed. */
   streaming?: StreamingOptions | boolean;
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
