@@ -188,13 +188,9 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     case "home":
       if (!confirmed(session, key, "Home", "back to the start")) return "continue";
   }
-  if (key === "left" || key === "right") {
-    // From where the last press asked for: every press of a burst counts (session.ts).
-    const by = key === "left" ? -SEEK_STEP_SECONDS : SEEK_STEP_SECONDS;
-    return run(session, session.seekAction(by), `seek ${by > 0 ? "+" : ""}${by} s`);
-  }
+  // ← and → are relative seeks: every press of a burst counts (the surface starts each from
+  // where the last one asked for).
   const action = keyAction(session, key);
-  if (action) session.forgetSeekTarget();
   if (action) return run(session, action);
   if (/^[1-9]$/.test(key)) session.select(Number(key));
   return "continue";

@@ -16,9 +16,6 @@ import type { Action } from "../control/actions.ts";
 
 /** Seconds that ← and → jump. */
 export const SEEK_STEP_SECONDS = 5;
-/** How long a relative seek's target stands in for the published position (which lags it by a
- * block or more: a 2048-frame block is 43 ms; a busy machine is slower). */
-const SEEK_CATCH_UP_MS = 500;
 /** dB that + and − change the selected track's gain by. */
 export const GAIN_STEP_DB = 1;
 /** How fast a meter falls after a peak, in dB per second. */
@@ -69,8 +66,6 @@ export class PlaySession {
   /** R: go back to where the last run left (see resume_journal.ts); what it did. */
   resumeOffer?: () => Promise<string>;
   #song: LoadedSong;
-  /** The last relative seek's target, until the audio side has published it. */
-  #seekTarget?: { seconds: number; at: number; playing: boolean };
   #levels: number[] = [];
   #lastMeterAt = 0;
 
@@ -98,24 +93,6 @@ export class PlaySession {
     this.confirm = undefined;
   }
 
-  /**
-   * ← and →: a seek of `by` seconds from where the last press asked for, not from the
-   * published position: that lags a seek by a block or more, so five presses in one burst
-   * would otherwise all start from the same place (and move 5 s, not 25). Every press counts.
-   */
-  seekAction(by: number, now = performance.now()): Action {
-    const player = this.player;
-    const pending = this.#seekTarget;
-    let from = Math.max(0, player.position);
-    if (pending && now - pending.at < SEEK_CATCH_UP_MS) {
-      // Playing, the target has moved on with the music since it was asked for.
-      from = pending.seconds + (pending.playing ? (now - pending.at) / 1000 : 0);
-    }
-    const to = Math.min(player.duration, Math.max(0, from + by));
-    this.#seekTarget = { seconds: to, at: now, playing: player.state === "playing" };
-    return { type: "seek", to };
-  }
-
   /** Why `action` (next, previous, goto) is refused here: it goes to a song that cannot load. */
   unavailableSong(action: Action): string | undefined {
     const list = this.player.setlist;
@@ -131,11 +108,6 @@ export class PlaySession {
     const error = this.songErrors.get(index);
     if (error === undefined) return undefined;
     return `refused: song ${index + 1} ${list.songs[index].title} cannot load: ${error}`;
-  }
-
-  /** Any other key that moves the position: the next ← or → starts from the position. */
-  forgetSeekTarget(): void {
-    this.#seekTarget = undefined;
   }
 
   /** The selected track, if there is one. */
