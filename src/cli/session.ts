@@ -47,8 +47,9 @@ export class PlaySession {
   helpPage = 0;
   #outputLevels: number[] = [];
   #lastOutputMeterAt = 0;
-  /** A key that asked for a second press during playback: which, from when and until when
-   * (performance.now()), and the question it put on the message line. */
+  /** Quit (q, Ctrl-C) asked for a second press during playback: from when and until when
+   * (performance.now()), and the question it put on the message line. The other keys' questions
+   * are the control layer's (`asked`). */
   confirm?: { id: string; since: number; until: number; question: string };
   /** The screen's show state (a pending j, the beat grid). */
   readonly show: ShowControls;
@@ -66,6 +67,8 @@ export class PlaySession {
   /** R: go back to where the last run left (see resume_journal.ts); what it did. */
   resumeOffer?: () => Promise<string>;
   #song: LoadedSong;
+  #question?: string;
+  readonly #stopHearing: () => void;
   #levels: number[] = [];
   #lastMeterAt = 0;
 
@@ -74,10 +77,18 @@ export class PlaySession {
     this.player = player;
     this.#song = song;
     this.control = ControlSurface.for(player);
-    // What the phone, OSC or MIDI did shows on the message line, the surface named.
-    this.control.onAction((event) => this.message = `${event.source}: ${event.message}`);
+    // What the phone, OSC or MIDI did shows on the message line, the surface named (the keys
+    // say what they did themselves).
+    this.#stopHearing = this.control.onAction((event) => {
+      if (event.source !== "keys") this.message = `${event.source}: ${event.message}`;
+    });
     this.show = new ShowControls(this);
     this.selected = firstMusicTrack(player);
+  }
+
+  /** Ends the session: it no longer hears the other surfaces' actions. Idempotent. */
+  close(): void {
+    this.#stopHearing();
   }
 
   /** The song's title and markers: with a setlist, the setlist's current song. */
@@ -86,8 +97,18 @@ export class PlaySession {
     return { title: this.player.title, markers: this.player.markers };
   }
 
-  /** Ends a question whose window has passed, and takes it off the message line. */
+  /** A key's question waiting in the control layer (shown on every screen as "keys: …"). */
+  asked(question: string): void {
+    this.#question = question;
+  }
+
+  /** Ends a question whose window has passed (or that was answered), and takes it off the
+   * message line. */
   expirePrompt(now = performance.now()): void {
+    if (this.#question && this.control.notice !== `keys: ${this.#question}`) {
+      if (this.message === this.#question) this.message = "";
+      this.#question = undefined;
+    }
     if (!this.confirm || now <= this.confirm.until) return;
     if (this.message === this.confirm.question) this.message = "";
     this.confirm = undefined;

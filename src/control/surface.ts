@@ -15,6 +15,7 @@ import { gainToDb, MAX_GAIN_DB } from "../engine/levels.ts";
 import { barBeatAt, beatGrid } from "../model/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { ActionQueue } from "./action_queue.ts";
+import { SeekBurst } from "./seek_burst.ts";
 import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 
@@ -38,6 +39,9 @@ export interface DispatchOptions {
   confirmBy?: string;
   /** The word of the prompt: "tap" (default for "phone") or "press". */
   confirmVerb?: string;
+  /** The whole question in place of "press again to stop" (the keys name their key: "stop?
+   * the song is playing: press . again within 2 s"). */
+  confirmPrompt?: string;
 }
 
 /** What every screen hears of an action from any surface (see `ControlSurface.onAction`). */
@@ -56,9 +60,6 @@ export interface ActionEvent {
 export const DEFAULT_FADE_SECONDS = 4;
 /** Bars of count-in the toggle turns on when the setlist gives the song none. */
 const DEFAULT_COUNT_IN_BARS = 1;
-/** How long a relative seek's target stands in for the published position, which lags a seek
- * by a block or more (a 2048-frame block is 43 ms; a busy machine is slower). */
-const SEEK_CATCH_UP_MS = 500;
 /** Lowest gain a `stepDb` goes to before it silences the track. */
 const MIN_STEP_GAIN_DB = -60;
 /** Highest gain a `stepDb` goes to: the ceiling of every gain (levels.ts), so pressing "up"
@@ -109,8 +110,8 @@ export class ControlSurface {
   #queue: ActionQueue;
   readonly #confirm = new ConfirmRule();
   #notice?: { text: string; until: number };
-  /** The last relative seek's target, until the audio side has published it. */
-  #seekTarget?: { seconds: number; at: number; playing: boolean };
+  /** Every press of a burst of relative seeks counts (seek_burst.ts). */
+  readonly #seeks = new SeekBurst();
   readonly #listeners = new Set<(event: ActionEvent) => void>();
 
   /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
@@ -145,10 +146,18 @@ export class ControlSurface {
   status(options: { outputPeaks?: boolean } = {}): ControlStatus {
     this.#sync();
     const status = readStatus(this.player, options);
-    const notice = this.#notice;
-    if (notice && performance.now() <= notice.until) status.notice = notice.text;
-    else this.#notice = undefined;
+    const notice = this.notice;
+    if (notice !== undefined) status.notice = notice;
     return status;
+  }
+
+  /** The question of an action waiting for its confirmation ("keys: stop? …"), while it waits
+   * (`ControlStatus.notice`). */
+  get notice(): string | undefined {
+    const notice = this.#notice;
+    if (notice && performance.now() <= notice.until) return notice.text;
+    this.#notice = undefined;
+    return undefined;
   }
 
   /**
@@ -202,7 +211,8 @@ export class ControlSurface {
       const outcome = this.#confirm.press(options.confirmBy, checked, playing);
       if (outcome !== "run") {
         const verb = options.confirmVerb ?? (source === "phone" ? "tap" : "press");
-        const message = `${verb} again ${consequence(checked, (ref) => this.#songName(ref))}`;
+        const message = options.confirmPrompt ??
+          `${verb} again ${consequence(checked, (ref) => this.#songName(ref))}`;
         if (outcome === "armed") {
           const text = source ? `${source}: ${message}` : message;
           this.#notice = { text, until: performance.now() + CONFIRM_WINDOW_MS };
@@ -236,22 +246,9 @@ export class ControlSurface {
     return songs[index] ? `${index + 1} ${songs[index].title}` : String(ref);
   }
 
-  /**
-   * Where a relative seek starts: where the last one asked for, when that was under 500 ms
-   * ago, not the published position, which lags a seek by a block or more: five presses of a
-   * burst would otherwise all start from the same place (and move 5 s, not 25). Every press
-   * counts, from every surface.
-   */
-  #seekFrom(now = performance.now()): number {
-    const pending = this.#seekTarget;
-    if (!pending || now - pending.at >= SEEK_CATCH_UP_MS) return Math.max(0, this.player.position);
-    // Playing, the target has moved on with the music since it was asked for.
-    return pending.seconds + (pending.playing ? (now - pending.at) / 1000 : 0);
-  }
-
   async #apply(action: Action): Promise<string> {
     const player = this.player;
-    if (movesPosition(action)) this.#seekTarget = undefined; // the next seek starts from there
+    this.#seeks.heard(action);
     switch (action.type) {
       case "play":
         return await this.#play();
@@ -302,16 +299,12 @@ export class ControlSurface {
           player.stop();
           return `to start${this.#countInNote()}`;
         }
-        const target = action.to === "start" ? 0 : action.to ?? this.#seekFrom() + action.by!;
+        const target = action.to === "start"
+          ? 0
+          : action.to ?? this.#seeks.from(player.position) + action.by!;
         const to = Math.min(player.duration, Math.max(0, target));
         player.seek(to);
-        if (action.by !== undefined) {
-          this.#seekTarget = {
-            seconds: to,
-            at: performance.now(),
-            playing: player.state === "playing",
-          };
-        }
+        if (action.by !== undefined) this.#seeks.asked(to, player.state === "playing");
         if (action.to === "start") return "to start";
         if (action.by !== undefined) return `seek ${action.by > 0 ? "+" : ""}${action.by} s`;
         return `to ${clock(target)}`;
@@ -555,26 +548,6 @@ export class ControlSurface {
     }
     return `${track.name} ${formatGain(track.gain)}`;
   }
-}
-
-/** Whether `action` moves the position other than by a relative seek. */
-function movesPosition(action: Action): boolean {
-  switch (action.type) {
-    case "seek":
-      return action.by === undefined;
-    case "play":
-    case "togglePlay":
-    case "stop":
-    case "next":
-    case "previous":
-    case "goto":
-    case "jump":
-    case "locate":
-    case "vamp":
-    case "exitLoop":
-      return true;
-  }
-  return false;
 }
 
 /** Sets a bus's own gain (e.g. the in-ears). */
