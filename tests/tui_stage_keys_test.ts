@@ -11,7 +11,7 @@ import { encodeWav } from "../src/sources/wav.ts";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
-import { controlStatus, Player } from "../mod.ts";
+import { controlStatus, ControlSurface, Player } from "../mod.ts";
 import { PlaySession } from "../src/cli/session.ts";
 import { handleKey } from "../src/cli/keys.ts";
 
@@ -170,5 +170,18 @@ Deno.test("keys: a question asked at the keys is every screen's notice (one conf
     assert.equal(controlStatus(player).notice, undefined);
   } finally {
     session.close();
+  }
+});
+
+Deno.test("keys: a closed play session stops hearing the other surfaces (no listener left)", async () => {
+  await using player = await Player.open({ backend: "null", sampleRate: 48000, blockFrames: 256 });
+  const surface = ControlSurface.for(player);
+  const before = surface.listenerCount;
+  for (let i = 0; i < 3; i++) {
+    const session = new PlaySession(player, { title: "tone", markers: [] });
+    assert.equal(surface.listenerCount, before + 1);
+    session.close();
+    session.close(); // idempotent
+    assert.equal(surface.listenerCount, before);
   }
 });

@@ -171,6 +171,11 @@ export class ControlSurface {
     return () => this.#listeners.delete(listener);
   }
 
+  /** How many listeners `onAction` holds (a screen that ended must not leave one behind). */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   /** Forgets a presser's armed action (a session that ended). */
   forgetPresser(who: string): void {
     this.#confirm.forget(who);
