@@ -22,6 +22,7 @@ import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
 import { REMOTE_FLAGS, remoteFlags, RemoteSurfaces } from "./remote_surfaces.ts";
+import { ActivityLight } from "./activity_light.ts";
 import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
 import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
@@ -187,6 +188,8 @@ export async function playOn(
       };
     }
     if (midi) {
+      const input = midi.input;
+      session.midiLight = new ActivityLight(() => input.received);
       session.learn = new MidiLearn(midi.input, midi.settingsPath, {
         get message() {
           return session.message;

@@ -12,6 +12,7 @@ import type { LoadedSong, Marker } from "./song_source.ts";
 import { ShowControls } from "./show_controls.ts";
 import { ControlSurface } from "../control/surface.ts";
 import type { MidiLearn } from "./midi_learn.ts";
+import type { ActivityLight } from "./activity_light.ts";
 import type { Action } from "../control/actions.ts";
 
 /** Seconds that ← and → jump. */
@@ -57,6 +58,8 @@ export class PlaySession {
   readonly control: ControlSurface;
   /** MIDI learn (`L`), when a MIDI input runs. */
   learn?: MidiLearn;
+  /** The MIDI light on the status line, when a MIDI input runs. */
+  midiLight?: ActivityLight;
   /** Songs of the setlist that cannot load, by index: their error (the screen marks them, and
    * going to one is refused with it). */
   songErrors: Map<number, string> = new Map();
