@@ -301,6 +301,7 @@ Deno.test({
             true,
           );
           await pane.waitFor((s) => s.includes("> PLAYING"), "the screen, playing");
+          await pane.waitFor((s) => s.includes("MIDI -"), "the MIDI light, out");
           const sender = await MidiSender.start(server);
           try {
             await server.connect(sender.port, "stemplay:midi_in");
@@ -323,6 +324,10 @@ Deno.test({
             await sender.send([0xb3, 64, 0]);
             await sender.send([0xb3, 64, 127]);
             await pane.waitFor((s) => s.includes("|| PAUSED"), "the pedal to pause");
+            // The MIDI light lights after a message (a release maps to nothing), then goes out.
+            await sender.send([0xb3, 64, 0]);
+            await pane.waitFor((s) => s.includes("MIDI *"), "the MIDI light, lit");
+            await pane.waitFor((s) => s.includes("MIDI -"), "the MIDI light, out again");
             await pane.keys("q");
             await pane.waitFor((s) => s.includes(PROMPT.trim()), "the shell again");
           } finally {

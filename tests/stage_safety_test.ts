@@ -6,7 +6,7 @@
  * Real parts: a null-device player, HTTP on loopback, liblo's oscsend/oscdump.
  */
 import assert from "node:assert/strict";
-import { type Player, serveOsc, serveRemote, StemplayError } from "../mod.ts";
+import { Player, serveOsc, serveRemote, StemplayError } from "../mod.ts";
 import { type ActionEvent, ControlSurface, dispatch } from "../src/control/surface.ts";
 import { validateAction } from "../src/control/actions.ts";
 import { MAX_GAIN } from "../src/engine/levels.ts";
@@ -250,4 +250,20 @@ oscTest("osc: status carries bar, loop, next section and the pending confirmatio
       await osc.close();
     }
   });
+});
+
+Deno.test("seek: five relative seeks at once each count (from 30 s, five -5 s land on 5 s)", async () => {
+  await using player = await Player.open({ backend: "null", sampleRate: 48000, blockFrames: 256 });
+  player.addTrack([new Float32Array(40 * 48000).map((_, i) => 0.1 * Math.sin(i / 20))]);
+  player.seek(30);
+  await waitFor("at 30 s", () => Math.abs(player.position - 30) < 1e-6);
+  // Five presses in one burst: the position the audio side publishes lags them all.
+  await Promise.all(
+    Array.from({ length: 5 }, () => dispatch(player, { type: "seek", by: -5 }, { source: "osc" })),
+  );
+  await waitFor("at 5 s", () => Math.abs(player.position - 5) < 1e-6);
+  // Later, a relative seek starts from the position again (nothing is left remembered).
+  await sleep(600);
+  await dispatch(player, { type: "seek", by: 5 });
+  await waitFor("at 10 s", () => Math.abs(player.position - 10) < 1e-6);
 });

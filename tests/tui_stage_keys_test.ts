@@ -11,6 +11,9 @@ import { encodeWav } from "../src/sources/wav.ts";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
+import { controlStatus, ControlSurface, Player } from "../mod.ts";
+import { PlaySession } from "../src/cli/session.ts";
+import { handleKey } from "../src/cli/keys.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
@@ -147,4 +150,38 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("keys: a question asked at the keys is every screen's notice (one confirm rule)", async () => {
+  await using player = await Player.open({ backend: "null", sampleRate: 48000, blockFrames: 256 });
+  player.addTrack([new Float32Array(20 * 48000).map((_, i) => 0.1 * Math.sin(i / 20))]);
+  const session = new PlaySession(player, { title: "tone", markers: [] });
+  try {
+    player.play();
+    while (player.state !== "playing" || player.position <= 0) await sleep(5);
+    await handleKey(session, ".");
+    const question = "stop? the song is playing: press . again within 2 s";
+    assert.equal(session.message, question);
+    assert.equal(controlStatus(player).notice, `keys: ${question}`);
+    assert.equal(player.state, "playing");
+    await sleep(300);
+    await handleKey(session, ".");
+    while ((player.state as string) !== "stopped") await sleep(5);
+    assert.equal(controlStatus(player).notice, undefined);
+  } finally {
+    session.close();
+  }
+});
+
+Deno.test("keys: a closed play session stops hearing the other surfaces (no listener left)", async () => {
+  await using player = await Player.open({ backend: "null", sampleRate: 48000, blockFrames: 256 });
+  const surface = ControlSurface.for(player);
+  const before = surface.listenerCount;
+  for (let i = 0; i < 3; i++) {
+    const session = new PlaySession(player, { title: "tone", markers: [] });
+    assert.equal(surface.listenerCount, before + 1);
+    session.close();
+    session.close(); // idempotent
+    assert.equal(surface.listenerCount, before);
+  }
 });

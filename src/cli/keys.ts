@@ -8,16 +8,26 @@ import type { Action } from "../control/actions.ts";
 import { GAIN_STEP_DB, type PlaySession, SEEK_STEP_SECONDS } from "./session.ts";
 import { FADE_OUT_SECONDS } from "./show_controls.ts";
 import type { Key } from "./key_input.ts";
+import { CONFIRM_AFTER_MS, CONFIRM_WINDOW_MS } from "../control/confirm.ts";
 
 /** What a key asks the screen loop to do after it was applied: go on, quit (q), or stop as
  * an interrupt (Ctrl-C: exit 130, as a shell reports SIGINT). */
 export type KeyOutcome = "continue" | "quit" | "interrupt";
 
-/** The keys that stop, move or change the song: during playback they ask for a second press,
- * which counts only this long after the first (a pedal's or key's bounce never confirms) … */
-const CONFIRM_AFTER_MS = 150;
-/** … and until this long after it. */
-const CONFIRM_WINDOW_MS = 2000;
+/** The keys that stop, move or change the song, and how their question names them: during
+ * playback the control layer's one rule (src/control/confirm.ts) asks for a second press, and
+ * every screen shows the question (`ControlStatus.notice`, "keys: stop? …"). */
+const ASKING_KEYS: Partial<Record<Key, { keys: string; what: string }>> = {
+  n: { keys: "n", what: "next song" },
+  p: { keys: "p", what: "previous song" },
+  ".": { keys: ".", what: "stop" },
+  home: { keys: "Home", what: "back to the start" },
+};
+
+/** The question a key asks during playback. */
+function question(what: string, keys: string): string {
+  return `${what}? the song is playing: press ${keys} again within 2 s`;
+}
 
 /** The operator action each plain key stands for (the selected track fills in `track`). */
 export function keyAction(session: PlaySession, key: Key): Action | undefined {
@@ -98,15 +108,21 @@ function markerOnTheBar(session: PlaySession, direction: 1 | -1): Action {
 /** Within this long after a marker, `[` goes to the one before it (as a CD player's ⏮). */
 const PREVIOUS_MARKER_GRACE_SECONDS = 1;
 
-/** Runs an action through the control layer and shows what it did. */
-async function run(session: PlaySession, action: Action, message?: string): Promise<KeyOutcome> {
+/** Runs an action through the control layer (as "keys", under the confirm rule: `prompt` is
+ * the question a destructive one asks during playback) and shows what it did. */
+async function run(session: PlaySession, action: Action, prompt?: string): Promise<KeyOutcome> {
   const unavailable = session.unavailableSong(action);
   if (unavailable) {
     session.message = unavailable;
     return "continue";
   }
-  const result = await session.control.dispatch(action);
-  session.message = message ?? result.message;
+  const result = await session.control.dispatch(action, {
+    source: "keys",
+    confirmBy: "keys",
+    confirmPrompt: prompt,
+  });
+  session.message = result.message;
+  if (result.pending) session.asked(result.message);
   return "continue";
 }
 
@@ -176,26 +192,12 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
       session.helpPage++;
       session.message = "key help: next page";
       return "continue";
-    case "n":
-    case "p":
-      if (!confirmed(session, key, key, key === "n" ? "next song" : "previous song")) {
-        return "continue";
-      }
-      break;
-    case ".":
-      if (!confirmed(session, key, key, "stop")) return "continue";
-      break;
-    case "home":
-      if (!confirmed(session, key, "Home", "back to the start")) return "continue";
   }
-  if (key === "left" || key === "right") {
-    // From where the last press asked for: every press of a burst counts (session.ts).
-    const by = key === "left" ? -SEEK_STEP_SECONDS : SEEK_STEP_SECONDS;
-    return run(session, session.seekAction(by), `seek ${by > 0 ? "+" : ""}${by} s`);
-  }
+  // ← and → are relative seeks: every press of a burst counts (the surface starts each from
+  // where the last one asked for).
   const action = keyAction(session, key);
-  if (action) session.forgetSeekTarget();
-  if (action) return run(session, action);
+  const asking = ASKING_KEYS[key];
+  if (action) return run(session, action, asking && question(asking.what, asking.keys));
   if (/^[1-9]$/.test(key)) session.select(Number(key));
   return "continue";
 }
@@ -215,19 +217,18 @@ async function goToSong(
 ): Promise<KeyOutcome> {
   try {
     const title = session.player.setlist?.songs[song - 1]?.title ?? `song ${song}`;
-    if (!confirmed(session, `g${song}`, keys, `go to ${song}. ${title}`)) return "continue";
-    return await run(session, { type: "goto", song });
+    return await run(session, { type: "goto", song }, question(`go to ${song}. ${title}`, keys));
   } finally {
     if (!enterTyped) session.show.songPick.holdLateEnter();
   }
 }
 
 /**
- * During playback, `what` (quit, stop, a song change, back to the start) needs the same key again
- * 150 ms to 2 s after the first; the screen says so. A press sooner than 150 ms is a bounce and
- * is ignored. Not playing, it goes at once.
+ * Quit (q, Ctrl-C) during playback needs the same key again 150 ms to 2 s after the first, by
+ * the control layer's timing (src/control/confirm.ts); the screen says so. A press sooner than
+ * 150 ms is a bounce and is ignored. Not playing, it goes at once. Quitting is the terminal's
+ * own concern: other screens do not hear it.
  *
- * @param id what must be pressed again (a key, "quit" for q and Ctrl-C, or "g3" for a song pick)
  * @param keys how to tell the operator what to press
  */
 function confirmed(session: PlaySession, id: string, keys: string, what: string): boolean {
@@ -242,8 +243,8 @@ function confirmed(session: PlaySession, id: string, keys: string, what: string)
     session.confirm = undefined;
     return true;
   }
-  const question = `${what}? the song is playing: press ${keys} again within 2 s`;
-  session.confirm = { id, since: now, until: now + CONFIRM_WINDOW_MS, question };
-  session.message = question;
+  const text = question(what, keys);
+  session.confirm = { id, since: now, until: now + CONFIRM_WINDOW_MS, question: text };
+  session.message = text;
   return false;
 }

@@ -22,6 +22,7 @@ import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
 import { REMOTE_FLAGS, remoteFlags, RemoteSurfaces } from "./remote_surfaces.ts";
+import { ActivityLight } from "./activity_light.ts";
 import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
 import { isSetlistFile, type LoadedSong, loadInputs } from "./song_source.ts";
@@ -137,96 +138,104 @@ export async function playOn(
     from = seconds;
   }
   const session = new PlaySession(player, song);
-  session.settingsFile = stage.settingsFile;
-  session.songErrors = songErrors;
-  const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
-  const showPath = stage.journal && inputs.length === 1 ? inputs[0] : undefined;
-  let resumed: string | undefined;
-  if (showPath) {
-    const lookup = await readResume(showPath);
-    if (lookup.notice) {
-      session.resumeLine = `resume: ${lookup.notice}`;
-      if (!screen) warn(`stemplay: ${lookup.notice}`);
-    }
-    if (lookup.place && stage.resume) {
-      try {
-        resumed = await applyPlace(player, lookup.place);
-        from = lookup.place.position;
-      } catch (error) {
-        // The show opens anyway (a song that cannot load any more, say), at the start.
-        const reason = error instanceof Error ? error.message : String(error);
-        session.resumeLine = `resume: cannot go back to ${describePlace(lookup.place)}: ${reason}`;
-        if (!screen) warn(`stemplay: ${session.resumeLine}`);
+  try {
+    session.settingsFile = stage.settingsFile;
+    session.songErrors = songErrors;
+    const screen = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+    const showPath = stage.journal && inputs.length === 1 ? inputs[0] : undefined;
+    let resumed: string | undefined;
+    if (showPath) {
+      const lookup = await readResume(showPath);
+      if (lookup.notice) {
+        session.resumeLine = `resume: ${lookup.notice}`;
+        if (!screen) warn(`stemplay: ${lookup.notice}`);
       }
-    } else if (lookup.place) {
-      const place = lookup.place;
-      session.resumeLine = `resume: R goes back to ${
-        describePlace(place)
-      }, where the last run left`;
-      session.resumeOffer = async () => {
-        session.resumeLine = undefined;
+      if (lookup.place && stage.resume) {
+        try {
+          resumed = await applyPlace(player, lookup.place);
+          from = lookup.place.position;
+        } catch (error) {
+          // The show opens anyway (a song that cannot load any more, say), at the start.
+          const reason = error instanceof Error ? error.message : String(error);
+          session.resumeLine = `resume: cannot go back to ${
+            describePlace(lookup.place)
+          }: ${reason}`;
+          if (!screen) warn(`stemplay: ${session.resumeLine}`);
+        }
+      } else if (lookup.place) {
+        const place = lookup.place;
+        session.resumeLine = `resume: R goes back to ${
+          describePlace(place)
+        }, where the last run left`;
+        session.resumeOffer = async () => {
+          session.resumeLine = undefined;
+          session.resumeOffer = undefined;
+          return `${await applyPlace(player, place)}, stopped: space plays`;
+        };
+      } else if (stage.resume && !lookup.notice) {
+        const notice = `--resume: no resume journal for ${showPath} (looked for ` +
+          `${journalBeside(showPath)} and in ${stateFolder()}): opened at the start`;
+        session.resumeLine = `resume: ${notice}`;
+        if (!screen) warn(`stemplay: ${notice}`);
+      }
+    }
+    await using journal = showPath ? ResumeJournal.start(player, showPath) : undefined;
+    if (journal && session.resumeOffer) {
+      // The first change of this run replaces the last run's journal: its offer is gone then.
+      journal.onFirstWrite = () => {
         session.resumeOffer = undefined;
-        return `${await applyPlace(player, place)}, stopped: space plays`;
+        session.resumeLine = undefined;
       };
-    } else if (stage.resume && !lookup.notice) {
-      const notice = `--resume: no resume journal for ${showPath} (looked for ` +
-        `${journalBeside(showPath)} and in ${stateFolder()}): opened at the start`;
-      session.resumeLine = `resume: ${notice}`;
-      if (!screen) warn(`stemplay: ${notice}`);
     }
-  }
-  await using journal = showPath ? ResumeJournal.start(player, showPath) : undefined;
-  if (journal && session.resumeOffer) {
-    // The first change of this run replaces the last run's journal: its offer is gone then.
-    journal.onFirstWrite = () => {
-      session.resumeOffer = undefined;
-      session.resumeLine = undefined;
-    };
-  }
-  if (midi) {
-    session.learn = new MidiLearn(midi.input, midi.settingsPath, {
-      get message() {
-        return session.message;
-      },
-      set message(text: string) {
-        session.message = text;
-      },
-      // Every screen action is a plain JSON object, as a mapping stores it.
-      actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
-    });
-  }
-  if (startsAtOnce(screen, playAtOnce)) player.play();
-  else if (resumed) session.message = `${resumed}, stopped: space plays`;
-  else {
-    const unavailable = [...songErrors.keys()].map((index) => index + 1);
-    session.message = setlist
-      ? "setlist loaded, stopped: space plays the first song" +
-        (unavailable.length
-          ? `; cannot load (refused): song${unavailable.length > 1 ? "s" : ""} ${
-            unavailable.join(", ")
-          }`
-          : "")
-      : `stopped: space plays "${song.title}" from ${formatTime(from)}`;
-  }
-  const conversion = conversionLine(player);
-  if (!screen && conversion) console.log(conversion); // the screen shows it itself
-  if (screen) {
-    const signal = await runScreen(session);
-    const list = player.setlist;
-    const where = list
-      ? ` (song ${list.index + 1} of ${list.songs.length} of "${list.title}")`
-      : "";
-    const state = player.state;
-    console.log(
-      `stemplay: left "${session.song.title}"${where} at ${formatTime(player.position)} of ` +
-        `${formatTime(player.duration)} (${signal ? `stopped by ${signal}` : state})`,
-    );
-    if (state === "error" && !signal) {
-      throw new StemplayError("DEVICE_LOST", `the audio device ${player.deviceName} was lost`);
+    if (midi) {
+      const input = midi.input;
+      session.midiLight = new ActivityLight(() => input.received);
+      session.learn = new MidiLearn(midi.input, midi.settingsPath, {
+        get message() {
+          return session.message;
+        },
+        set message(text: string) {
+          session.message = text;
+        },
+        // Every screen action is a plain JSON object, as a mapping stores it.
+        actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
+      });
     }
-    return signal;
+    if (startsAtOnce(screen, playAtOnce)) player.play();
+    else if (resumed) session.message = `${resumed}, stopped: space plays`;
+    else {
+      const unavailable = [...songErrors.keys()].map((index) => index + 1);
+      session.message = setlist
+        ? "setlist loaded, stopped: space plays the first song" +
+          (unavailable.length
+            ? `; cannot load (refused): song${unavailable.length > 1 ? "s" : ""} ${
+              unavailable.join(", ")
+            }`
+            : "")
+        : `stopped: space plays "${song.title}" from ${formatTime(from)}`;
+    }
+    const conversion = conversionLine(player);
+    if (!screen && conversion) console.log(conversion); // the screen shows it itself
+    if (screen) {
+      const signal = await runScreen(session);
+      const list = player.setlist;
+      const where = list
+        ? ` (song ${list.index + 1} of ${list.songs.length} of "${list.title}")`
+        : "";
+      const state = player.state;
+      console.log(
+        `stemplay: left "${session.song.title}"${where} at ${formatTime(player.position)} of ` +
+          `${formatTime(player.duration)} (${signal ? `stopped by ${signal}` : state})`,
+      );
+      if (state === "error" && !signal) {
+        throw new StemplayError("DEVICE_LOST", `the audio device ${player.deviceName} was lost`);
+      }
+      return signal;
+    }
+    return setlist ? await runSetlistReporter(session) : await runReporter(session);
+  } finally {
+    session.close(); // it stops hearing the other surfaces
   }
-  return setlist ? await runSetlistReporter(session) : await runReporter(session);
 }
 
 /**

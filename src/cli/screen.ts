@@ -186,6 +186,15 @@ function lookAheadLine(status: ControlStatus, vamp: string | undefined): string 
   return parts.join("   ");
 }
 
+/** After a song ended, what space starts: the setlist's next song, or this one again. */
+function afterEndLine(session: PlaySession): string {
+  const list = session.player.setlist;
+  const next = list && list.index + 1 < list.songs.length ? list.index + 1 : undefined;
+  return next === undefined
+    ? "ended: space plays this song again from the top"
+    : `ended: space plays song ${next + 1} "${list!.songs[next].title}" from the top`;
+}
+
 /** Per-output peak meters, labelled with the bus of each output: "FOH 1 |||. 2 |||.". */
 function outputMeterLines(session: PlaySession, width: number): string[] {
   const player = session.player;
@@ -235,7 +244,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   for (const problem of player.busProblems) top.push(...wrapText(`!! ${problem}`, width));
   top.push(
     `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
-      (barBeat ? `   ${barBeat}` : "") + (status.marker ? `   marker: ${status.marker.name}` : ""),
+      (barBeat ? `   ${barBeat}` : "") + (status.marker ? `   marker: ${status.marker.name}` : "") +
+      (session.midiLight ? `   MIDI ${session.midiLight.lit() ? "*" : "-"}` : ""),
   );
   const barWidth = Math.max(10, Math.min(width - 15, 72));
   const vamp = vampLine(session, status);
@@ -243,6 +253,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   top.push(vamp ? bar : `${bar}  -${formatTime(status.remaining)} left`);
   const ahead = lookAheadLine(status, vamp);
   if (ahead) top.push(ahead);
+  if (state === "ended") top.push(...wrapText(afterEndLine(session), width));
 
   const bottom: string[] = [];
   // As many lines with the QR code drawn or not; which one is known once the QR fits or not.

@@ -12,13 +12,11 @@ import type { LoadedSong, Marker } from "./song_source.ts";
 import { ShowControls } from "./show_controls.ts";
 import { ControlSurface } from "../control/surface.ts";
 import type { MidiLearn } from "./midi_learn.ts";
+import type { ActivityLight } from "./activity_light.ts";
 import type { Action } from "../control/actions.ts";
 
 /** Seconds that ← and → jump. */
 export const SEEK_STEP_SECONDS = 5;
-/** How long a relative seek's target stands in for the published position (which lags it by a
- * block or more: a 2048-frame block is 43 ms; a busy machine is slower). */
-const SEEK_CATCH_UP_MS = 500;
 /** dB that + and − change the selected track's gain by. */
 export const GAIN_STEP_DB = 1;
 /** How fast a meter falls after a peak, in dB per second. */
@@ -50,8 +48,9 @@ export class PlaySession {
   helpPage = 0;
   #outputLevels: number[] = [];
   #lastOutputMeterAt = 0;
-  /** A key that asked for a second press during playback: which, from when and until when
-   * (performance.now()), and the question it put on the message line. */
+  /** Quit (q, Ctrl-C) asked for a second press during playback: from when and until when
+   * (performance.now()), and the question it put on the message line. The other keys' questions
+   * are the control layer's (`asked`). */
   confirm?: { id: string; since: number; until: number; question: string };
   /** The screen's show state (a pending j, the beat grid). */
   readonly show: ShowControls;
@@ -59,6 +58,8 @@ export class PlaySession {
   readonly control: ControlSurface;
   /** MIDI learn (`L`), when a MIDI input runs. */
   learn?: MidiLearn;
+  /** The MIDI light on the status line, when a MIDI input runs. */
+  midiLight?: ActivityLight;
   /** Songs of the setlist that cannot load, by index: their error (the screen marks them, and
    * going to one is refused with it). */
   songErrors: Map<number, string> = new Map();
@@ -69,8 +70,8 @@ export class PlaySession {
   /** R: go back to where the last run left (see resume_journal.ts); what it did. */
   resumeOffer?: () => Promise<string>;
   #song: LoadedSong;
-  /** The last relative seek's target, until the audio side has published it. */
-  #seekTarget?: { seconds: number; at: number; playing: boolean };
+  #question?: string;
+  readonly #stopHearing: () => void;
   #levels: number[] = [];
   #lastMeterAt = 0;
 
@@ -79,10 +80,18 @@ export class PlaySession {
     this.player = player;
     this.#song = song;
     this.control = ControlSurface.for(player);
-    // What the phone, OSC or MIDI did shows on the message line, the surface named.
-    this.control.onAction((event) => this.message = `${event.source}: ${event.message}`);
+    // What the phone, OSC or MIDI did shows on the message line, the surface named (the keys
+    // say what they did themselves).
+    this.#stopHearing = this.control.onAction((event) => {
+      if (event.source !== "keys") this.message = `${event.source}: ${event.message}`;
+    });
     this.show = new ShowControls(this);
     this.selected = firstMusicTrack(player);
+  }
+
+  /** Ends the session: it no longer hears the other surfaces' actions. Idempotent. */
+  close(): void {
+    this.#stopHearing();
   }
 
   /** The song's title and markers: with a setlist, the setlist's current song. */
@@ -91,29 +100,21 @@ export class PlaySession {
     return { title: this.player.title, markers: this.player.markers };
   }
 
-  /** Ends a question whose window has passed, and takes it off the message line. */
+  /** A key's question waiting in the control layer (shown on every screen as "keys: …"). */
+  asked(question: string): void {
+    this.#question = question;
+  }
+
+  /** Ends a question whose window has passed (or that was answered), and takes it off the
+   * message line. */
   expirePrompt(now = performance.now()): void {
+    if (this.#question && this.control.notice !== `keys: ${this.#question}`) {
+      if (this.message === this.#question) this.message = "";
+      this.#question = undefined;
+    }
     if (!this.confirm || now <= this.confirm.until) return;
     if (this.message === this.confirm.question) this.message = "";
     this.confirm = undefined;
-  }
-
-  /**
-   * ← and →: a seek of `by` seconds from where the last press asked for, not from the
-   * published position: that lags a seek by a block or more, so five presses in one burst
-   * would otherwise all start from the same place (and move 5 s, not 25). Every press counts.
-   */
-  seekAction(by: number, now = performance.now()): Action {
-    const player = this.player;
-    const pending = this.#seekTarget;
-    let from = Math.max(0, player.position);
-    if (pending && now - pending.at < SEEK_CATCH_UP_MS) {
-      // Playing, the target has moved on with the music since it was asked for.
-      from = pending.seconds + (pending.playing ? (now - pending.at) / 1000 : 0);
-    }
-    const to = Math.min(player.duration, Math.max(0, from + by));
-    this.#seekTarget = { seconds: to, at: now, playing: player.state === "playing" };
-    return { type: "seek", to };
   }
 
   /** Why `action` (next, previous, goto) is refused here: it goes to a song that cannot load. */
@@ -131,11 +132,6 @@ export class PlaySession {
     const error = this.songErrors.get(index);
     if (error === undefined) return undefined;
     return `refused: song ${index + 1} ${list.songs[index].title} cannot load: ${error}`;
-  }
-
-  /** Any other key that moves the position: the next ← or → starts from the position. */
-  forgetSeekTarget(): void {
-    this.#seekTarget = undefined;
   }
 
   /** The selected track, if there is one. */

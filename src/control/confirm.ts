@@ -1,6 +1,6 @@
 /**
- * One rule for destructive actions, on every surface that asks for it (the web remote always;
- * MIDI with `midi.confirm: true`; the keys have the same rule in src/cli/keys.ts): while the
+ * One rule for destructive actions, on every surface that asks for it (the keys of `play` and
+ * the web remote always; MIDI with `midi.confirm: true`; quit on the keys uses its timing): while the
  * show plays, stop, next, previous, goto and a seek to the start need the same press again
  * 150 ms to 2 s after the first. The first press arms it and says what will happen ("tap again
  * to stop"); a second press sooner than 150 ms is a bounce (a double-tap of a nervous finger,

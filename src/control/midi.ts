@@ -205,6 +205,15 @@ export class MidiInput {
     this.#learner = undefined;
   }
 
+  /** Messages the backend delivered so far (`stats.received`, read cheaply: for an activity
+   * light polled every frame). */
+  get received(): number {
+    if (this.#closing) return 0;
+    const counters = new BigUint64Array(6);
+    this.#native.sp_midi_in_counters(this.#handle, counters);
+    return Number(counters[0]);
+  }
+
   /** Counters and latency so far. */
   get stats(): MidiStats {
     const counters = new BigUint64Array(6);

@@ -15,6 +15,7 @@ import { gainToDb, MAX_GAIN_DB } from "../engine/levels.ts";
 import { barBeatAt, beatGrid } from "../model/tempo.ts";
 import { type Action, validateAction } from "./actions.ts";
 import { ActionQueue } from "./action_queue.ts";
+import { SeekBurst } from "./seek_burst.ts";
 import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
@@ -39,6 +40,9 @@ export interface DispatchOptions {
   confirmBy?: string;
   /** The word of the prompt: "tap" (default for "phone") or "press". */
   confirmVerb?: string;
+  /** The whole question in place of "press again to stop" (the keys name their key: "stop?
+   * the song is playing: press . again within 2 s"). */
+  confirmPrompt?: string;
 }
 
 /** What every screen hears of an action from any surface (see `ControlSurface.onAction`). */
@@ -107,6 +111,8 @@ export class ControlSurface {
   #queue: ActionQueue;
   readonly #confirm = new ConfirmRule();
   #notice?: { text: string; until: number };
+  /** Every press of a burst of relative seeks counts (seek_burst.ts). */
+  readonly #seeks = new SeekBurst();
   readonly #listeners = new Set<(event: ActionEvent) => void>();
 
   /** Prefer `ControlSurface.for(player)`, which shares one surface per player. */
@@ -141,10 +147,18 @@ export class ControlSurface {
   status(options: { outputPeaks?: boolean } = {}): ControlStatus {
     this.#sync();
     const status = readStatus(this.player, options);
-    const notice = this.#notice;
-    if (notice && performance.now() <= notice.until) status.notice = notice.text;
-    else this.#notice = undefined;
+    const notice = this.notice;
+    if (notice !== undefined) status.notice = notice;
     return status;
+  }
+
+  /** The question of an action waiting for its confirmation ("keys: stop? …"), while it waits
+   * (`ControlStatus.notice`). */
+  get notice(): string | undefined {
+    const notice = this.#notice;
+    if (notice && performance.now() <= notice.until) return notice.text;
+    this.#notice = undefined;
+    return undefined;
   }
 
   /**
@@ -156,6 +170,11 @@ export class ControlSurface {
   onAction(listener: (event: ActionEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** How many listeners `onAction` holds (a screen that ended must not leave one behind). */
+  get listenerCount(): number {
+    return this.#listeners.size;
   }
 
   /** Forgets a presser's armed action (a session that ended). */
@@ -198,7 +217,8 @@ export class ControlSurface {
       const outcome = this.#confirm.press(options.confirmBy, checked, playing);
       if (outcome !== "run") {
         const verb = options.confirmVerb ?? (source === "phone" ? "tap" : "press");
-        const message = `${verb} again ${consequence(checked, (ref) => this.#songName(ref))}`;
+        const message = options.confirmPrompt ??
+          `${verb} again ${consequence(checked, (ref) => this.#songName(ref))}`;
         if (outcome === "armed") {
           const text = source ? `${source}: ${message}` : message;
           this.#notice = { text, until: performance.now() + CONFIRM_WINDOW_MS };
@@ -236,6 +256,7 @@ export class ControlSurface {
 
   async #apply(action: Action): Promise<string> {
     const player = this.player;
+    this.#seeks.heard(action);
     switch (action.type) {
       case "play":
         return await this.#play();
@@ -288,8 +309,10 @@ export class ControlSurface {
         }
         const target = action.to === "start"
           ? 0
-          : action.to ?? Math.max(0, player.position) + action.by!;
-        player.seek(Math.min(player.duration, Math.max(0, target)));
+          : action.to ?? this.#seeks.from(player.position) + action.by!;
+        const to = Math.min(player.duration, Math.max(0, target));
+        player.seek(to);
+        if (action.by !== undefined) this.#seeks.asked(to, player.state === "playing");
         if (action.to === "start") return "to start";
         if (action.by !== undefined) return `seek ${action.by > 0 ? "+" : ""}${action.by} s`;
         return `to ${clock(target)}`;
