@@ -10,17 +10,10 @@ import { fileURLToPath } from "node:url";
 import { encodeWav } from "../src/sources/wav.ts";
 import { PulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { Pane } from "./support/tmux_pane.ts";
+import { Pane, shownPosition } from "./support/tmux_pane.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const RATE = 48000;
-
-/** The position the screen shows, in seconds. */
-function shownPosition(screen: string): number {
-  const match = /(\d+):(\d\d\.\d) \/ \d+:\d\d\.\d/.exec(screen);
-  assert.ok(match, `no position on the screen:\n${screen}`);
-  return Number(match[1]) * 60 + Number(match[2]);
-}
 
 const name = "cli: a lost device shows on screen, recovers by itself, q after a loss exits 1";
 Deno.test({

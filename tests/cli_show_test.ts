@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
 import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { Pane, PROMPT } from "./support/tmux_pane.ts";
+import { Pane, PROMPT, shownPosition } from "./support/tmux_pane.ts";
 
 const RATE = 48000;
 
@@ -52,13 +52,6 @@ async function writeShow(dir: string): Promise<string> {
   const path = join(dir, "setlist.json");
   await Deno.writeTextFile(path, JSON.stringify({ title: "Test Show", songs: ["One", "Two"] }));
   return path;
-}
-
-/** The position the screen shows, in seconds ("0:04.0 / 0:08.0" → 4). */
-function shownPosition(screen: string): number {
-  const match = /(\d+):(\d\d\.\d) \/ \d+:\d\d\.\d/.exec(screen);
-  assert.ok(match, `no position on the screen:\n${screen}`);
-  return Number(match[1]) * 60 + Number(match[2]);
 }
 
 async function withPane(

@@ -10,23 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { dispatch, Player, StemplayError } from "../mod.ts";
+import { dispatch, type Player, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";
+import { withOfflinePlayer } from "./support/show_rig.ts";
 
 const RATE = 48000;
 const BEAT = RATE / 2; // 120 bpm
-
-async function withPlayer(fn: (player: Player, dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "stemplay-countin-" });
-  const player = await Player.open({ backend: "offline", sampleRate: RATE, channels: 4 });
-  try {
-    await fn(player, dir);
-  } finally {
-    await player.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function writeSong(dir: string, name: string, seconds: number, extra = {}) {
   const folder = join(dir, name);
@@ -62,7 +52,7 @@ function assertSongPlaysAfterCountIn(player: Player, title: string) {
 
 for (const transition of ["stop", "next", { crossfade: 1 }]) {
   Deno.test(`count-in: the next song's load finishing during the count-in does not skip the song (transition ${JSON.stringify(transition)})`, async () => {
-    await withPlayer(async (player, dir) => {
+    await withOfflinePlayer(RATE, async (player, dir) => {
       await writeSong(dir, "A", 6);
       await writeSong(dir, "B", 60); // long: still loading when play is pressed
       await player.loadSetlist(
@@ -79,7 +69,7 @@ for (const transition of ["stop", "next", { crossfade: 1 }]) {
 }
 
 Deno.test("count-in: the next song's load failing during the count-in does not skip the song", async () => {
-  await withPlayer(async (player, dir) => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
     await writeSong(dir, "A", 6);
     await writeSong(dir, "B", 6);
     const path = await writeSetlist(dir, [{ song: "A", countIn: 1 }, { song: "B" }]);
@@ -95,7 +85,7 @@ Deno.test("count-in: the next song's load failing during the count-in does not s
 });
 
 Deno.test("count-in: a refused song change during the count-in does not skip the song", async () => {
-  await withPlayer(async (player, dir) => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
     await writeSong(dir, "A", 6);
     await writeSong(dir, "B", 6);
     await writeSong(dir, "C", 6);
@@ -115,7 +105,7 @@ Deno.test("count-in: a refused song change during the count-in does not skip the
 });
 
 Deno.test("count-in: after a song ended, play counts in the next song without skipping it", async () => {
-  await withPlayer(async (player, dir) => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
     await writeSong(dir, "A", 1);
     await writeSong(dir, "B", 6);
     await writeSong(dir, "C", 60);
@@ -170,7 +160,7 @@ async function aubioOnsets(samples: Float32Array): Promise<number[] | undefined>
 
 for (const firstBeat of [0.5, 0, 0.25, 3.1]) {
   Deno.test(`count-in: with firstBeat ${firstBeat}, every click is one beat apart into the song's first downbeat`, async () => {
-    await withPlayer(async (player, dir) => {
+    await withOfflinePlayer(RATE, async (player, dir) => {
       await writeSong(dir, "Late", 8, { firstBeat, generateClick: true });
       await player.loadSong(join(dir, "Late"));
       player.countIn = 1;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
 import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { Pane } from "./support/tmux_pane.ts";
+import { childOf, Pane, shownPosition, trackRow } from "./support/tmux_pane.ts";
 
 const RATE = 48000;
 
@@ -26,28 +26,6 @@ async function writeSong(dir: string, name: string, seconds: number): Promise<vo
     tracks.push({ file, name: file === "tone.wav" ? "Tone" : "Hum" });
   }
   await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify({ title: name, tracks }));
-}
-
-/** The position the screen shows, in seconds ("1:04.0 / 1:10.0" → 64). */
-function shownPosition(screen: string): number {
-  const match = /(\d+):(\d\d\.\d) \/ \d+:\d\d\.\d/.exec(screen);
-  assert.ok(match, `no position on the screen:\n${screen}`);
-  return Number(match[1]) * 60 + Number(match[2]);
-}
-
-/** The row of track `number` on the screen. */
-function trackRow(screen: string, number: number): string {
-  const row = screen.split("\n").find((line) => new RegExp(`^  [> ] +${number}  `).test(line));
-  assert.ok(row, `no row for track ${number}:\n${screen}`);
-  return row;
-}
-
-/** The one child process of the pane's shell: the player it runs. */
-async function childOf(shell: number): Promise<number> {
-  const children = await Deno.readTextFile(`/proc/${shell}/task/${shell}/children`);
-  const pids = children.trim().split(/\s+/).filter(Boolean).map(Number);
-  assert.equal(pids.length, 1, `the shell runs one process, not ${pids.join(", ")}`);
-  return pids[0];
 }
 
 interface Journal {

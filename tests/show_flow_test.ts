@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { dispatch, Player } from "../mod.ts";
+import { dispatch } from "../mod.ts";
 import { writeManifest, writeStems } from "./support/songs.ts";
+import { withOfflinePlayer } from "./support/show_rig.ts";
 
 const RATE = 48000;
 
@@ -21,19 +22,8 @@ async function writeSong(dir: string, name: string, seconds: number) {
   });
 }
 
-async function withPlayer(fn: (player: Player, dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "stemplay-flow-" });
-  const player = await Player.open({ backend: "offline", sampleRate: RATE, channels: 4 });
-  try {
-    await fn(player, dir);
-  } finally {
-    await player.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("show flow: after a stop song ends, play starts the next song with its count-in", async () => {
-  await withPlayer(async (player, dir) => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
     await writeSong(dir, "One", 1);
     await writeSong(dir, "Two", 4);
     await Deno.writeTextFile(
@@ -62,7 +52,7 @@ Deno.test("show flow: after a stop song ends, play starts the next song with its
 });
 
 Deno.test("show flow: stop returns to the start with the count-in armed; a count-in switched on plays after the end too", async () => {
-  await withPlayer(async (player, dir) => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
     await writeSong(dir, "Solo", 3);
     await player.loadSong(join(dir, "Solo"));
     assert.equal((await dispatch(player, { type: "countIn" })).message, "count-in on: 1 bar");

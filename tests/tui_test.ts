@@ -7,25 +7,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { Pane, PROMPT } from "./support/tmux_pane.ts";
+import { childOf, Pane, PROMPT, shownPosition, trackRow } from "./support/tmux_pane.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const COLUMNS = 100;
 const ROWS = 30;
-
-/** The position the screen shows, in seconds ("0:08.8 / 0:24.0" → 8.8). */
-function shownPosition(screen: string): number {
-  const match = /(\d+):(\d\d\.\d) \/ \d+:\d\d\.\d/.exec(screen);
-  assert.ok(match, `no position on the screen:\n${screen}`);
-  return Number(match[1]) * 60 + Number(match[2]);
-}
-
-/** The row of track `number` on the screen. */
-function trackRow(screen: string, number: number): string {
-  const row = screen.split("\n").find((line) => new RegExp(`^  [> ] +${number}  `).test(line));
-  assert.ok(row, `no row for track ${number}:\n${screen}`);
-  return row;
-}
 
 async function withDemo(fn: (pane: Pane, dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -38,14 +24,6 @@ async function withDemo(fn: (pane: Pane, dir: string) => Promise<void>): Promise
     await pane.close();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** The one child process of the pane's shell: the player it runs. */
-async function childOf(shell: number): Promise<number> {
-  const children = await Deno.readTextFile(`/proc/${shell}/task/${shell}/children`);
-  const pids = children.trim().split(/\s+/).filter(Boolean).map(Number);
-  assert.equal(pids.length, 1, `the shell runs one process, not ${pids.join(", ")}`);
-  return pids[0];
 }
 
 const playCommand = (extra = "") =>

@@ -89,3 +89,18 @@ export async function withOsc(
     }
   });
 }
+
+/** An offline 4-output player at `sampleRate` and a temporary folder, both gone afterwards. */
+export async function withOfflinePlayer(
+  sampleRate: number,
+  fn: (player: Player, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-offline-" });
+  const player = await Player.open({ backend: "offline", sampleRate, channels: 4 });
+  try {
+    await fn(player, dir);
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -7,6 +7,8 @@
  * @module
  */
 
+import assert from "node:assert/strict";
+
 /** The shell prompt inside the pane. */
 export const PROMPT = "READY$ ";
 /** How long to wait for something to appear before failing (a cold build can be slow). */
@@ -103,4 +105,26 @@ export class Pane {
     await this.tmux("kill-server").catch(() => {});
     if (socket.trim()) await Deno.remove(socket.trim()).catch(() => {});
   }
+}
+
+/** The position the screen shows, in seconds ("1:04.0 / 1:10.0" → 64). */
+export function shownPosition(screen: string): number {
+  const match = /(\d+):(\d\d\.\d) \/ \d+:\d\d\.\d/.exec(screen);
+  assert.ok(match, `no position on the screen:\n${screen}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** The row of track `number` on the screen. */
+export function trackRow(screen: string, number: number): string {
+  const row = screen.split("\n").find((line) => new RegExp(`^  [> ] +${number}  `).test(line));
+  assert.ok(row, `no row for track ${number}:\n${screen}`);
+  return row;
+}
+
+/** The one child process of the pane's shell: the player it runs. */
+export async function childOf(shell: number): Promise<number> {
+  const children = await Deno.readTextFile(`/proc/${shell}/task/${shell}/children`);
+  const pids = children.trim().split(/\s+/).filter(Boolean).map(Number);
+  assert.equal(pids.length, 1, `the shell runs one process, not ${pids.join(", ")}`);
+  return pids[0];
 }
