@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, StemplayError } from "../mod.ts";
+import { StemplayError } from "../mod.ts";
+import { playFile } from "./support/play_file.ts";
 
-const RATE = 48000;
 const FRAMES = 48000;
 const enc = new TextEncoder();
 
@@ -82,19 +82,6 @@ function pcm16Data(): Uint8Array {
   return out;
 }
 
-async function render(path: string, streaming: boolean | { lookAheadSeconds: number }) {
-  await using player = await Player.open({
-    backend: "offline",
-    sampleRate: RATE,
-    channels: 2,
-    blockFrames: 256,
-    streaming,
-  });
-  const track = await player.load(path, { route: [1, 2] });
-  player.play();
-  return { frames: track.frames, out: player.render(track.frames) };
-}
-
 async function withFiles(
   files: Record<string, Uint8Array>,
   fn: (paths: Record<string, string>) => Promise<void>,
@@ -134,8 +121,8 @@ Deno.test("aiff order: AIFF-C ulaw with COMM after SSND plays with the same pola
     "after.aifc": form(true, [ssnd(data), comm(2, FRAMES, 8, "ulaw"), trailing()]),
   }, async (paths) => {
     for (const mode of MODES) {
-      const first = await render(paths["first.aifc"], mode);
-      const after = await render(paths["after.aifc"], mode);
+      const first = await playFile(paths["first.aifc"], mode);
+      const after = await playFile(paths["after.aifc"], mode);
       assert.ok(first.out[0][100] !== 0);
       assertSameAudio(after.out, first.out, `COMM after SSND (${JSON.stringify(mode)})`);
     }
@@ -154,11 +141,11 @@ Deno.test("aiff order: of two COMM chunks the last one decides, the polarity fix
     ]),
   }, async (paths) => {
     for (const mode of MODES) {
-      const one = await render(paths["one.aifc"], mode);
+      const one = await playFile(paths["one.aifc"], mode);
       assert.ok(one.out[0][100] > 0);
       let two;
       try {
-        two = await render(paths["two.aifc"], mode);
+        two = await playFile(paths["two.aifc"], mode);
       } catch (error) {
         assert.ok(error instanceof StemplayError, String(error)); // refused is fine too
         continue;
@@ -173,7 +160,7 @@ Deno.test("aiff order: a COMM after SSND promising more frames than SSND holds i
   await withFiles({
     "Bass.aif": form(false, [ssnd(data), comm(2, FRAMES + 2, 16), trailing()]),
   }, async (paths) => {
-    await assert.rejects(() => render(paths["Bass.aif"], false), (error) => {
+    await assert.rejects(() => playFile(paths["Bass.aif"], false), (error) => {
       assert.ok(error instanceof StemplayError, String(error));
       assert.equal(error.code, "TRUNCATED");
       return true;
@@ -188,7 +175,7 @@ Deno.test("aiff order: COMM counting 0 frames never plays the next chunk's heade
   }, async (paths) => {
     let played;
     try {
-      played = await render(paths["Bass.aif"], false);
+      played = await playFile(paths["Bass.aif"], false);
     } catch (error) {
       assert.ok(error instanceof StemplayError, String(error)); // refused: fine
       return;
@@ -205,7 +192,7 @@ Deno.test("aiff order: of two SSND chunks the one dr_wav plays is the one checke
   }, async (paths) => {
     let played;
     try {
-      played = await render(paths["Bass.aif"], false);
+      played = await playFile(paths["Bass.aif"], false);
     } catch (error) {
       assert.ok(error instanceof StemplayError, String(error)); // refused: fine
       return;

@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, StemplayError } from "../mod.ts";
+import { StemplayError } from "../mod.ts";
 import { decodeFile } from "../src/sources/decode.ts";
 import { loadNative } from "../src/native/native.ts";
 import { aiffChunks, type ChunkOptions, wavChunks, withChunks } from "./support/chunks.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { playFile } from "./support/play_file.ts";
 
 const RATE = 48000;
 /** Longer than the default look-ahead (2 s: a 96,000-frame ring minimum), so it streams. */
@@ -37,22 +38,6 @@ async function ffmpegDecode(path: string, channels: number): Promise<Float32Arra
     for (let i = 0; i < frames; i++) plane[i] = all[i * channels + c];
     return plane;
   });
-}
-
-/** Plays `path` from the start to its end in an offline player; whether it streamed. */
-async function play(path: string, streaming: boolean | { lookAheadSeconds: number }) {
-  await using player = await Player.open({
-    backend: "offline",
-    sampleRate: RATE,
-    channels: 2,
-    blockFrames: 256,
-    streaming,
-  });
-  const track = await player.load(path, { route: [1, 2] });
-  const streamed = player.streamStats.streams;
-  player.play();
-  const out = player.render(track.frames);
-  return { out, streamed, starved: player.health.starved };
 }
 
 /** Where `actual` first differs from `expected`, and by how many frames it is shifted there
@@ -201,11 +186,11 @@ for (const one of CASES) {
         const expected = await ffmpegDecode(path, 2);
         const rate = one.rate ?? RATE;
         assert.equal(expected[0].length, SECONDS * rate, "ffmpeg decodes every frame");
-        const whole = await play(path, false);
+        const whole = await playFile(path, false);
         assert.equal(whole.streamed, 0);
         if (rate === RATE) assertSame(whole.out, expected, `${one.name} decoded whole vs ffmpeg`);
         for (const streaming of [true, { lookAheadSeconds: 0.05 }]) {
-          const streamed = await play(path, streaming);
+          const streamed = await playFile(path, streaming);
           const what = `${one.name} streamed (${JSON.stringify(streaming)})`;
           assert.equal(streamed.streamed, 1, `${what}: it streams`);
           if (rate === RATE) assertSame(streamed.out, expected, `${what} vs ffmpeg`);
