@@ -9,6 +9,7 @@ import { GAIN_STEP_DB, type PlaySession, SEEK_STEP_SECONDS } from "./session.ts"
 import { FADE_OUT_SECONDS } from "./show_controls.ts";
 import type { Key } from "./key_input.ts";
 import { CONFIRM_AFTER_MS, CONFIRM_WINDOW_MS } from "../control/confirm.ts";
+import { markerAfter, markerAt } from "../control/status.ts";
 
 /** What a key asks the screen loop to do after it was applied: go on, quit (q), or stop as
  * an interrupt (Ctrl-C: exit 130, as a shell reports SIGINT). */
@@ -92,15 +93,12 @@ function markerOnTheBar(session: PlaySession, direction: 1 | -1): Action {
   if (session.player.state !== "playing") {
     return { type: "locate", marker: direction > 0 ? "next" : "previous" };
   }
-  const markers = session.song.markers.map((marker, index) => ({
-    at: marker.at,
-    number: index + 1,
-  }))
-    .sort((a, b) => a.at - b.at);
+  // The same rule as the control layer's locate, but scheduled on the bar.
+  const markers = session.song.markers;
   const position = session.player.position;
   const target = direction > 0
-    ? markers.find((marker) => marker.at > position + 1e-6)
-    : markers.filter((marker) => marker.at < position - PREVIOUS_MARKER_GRACE_SECONDS).at(-1);
+    ? markerAfter(markers, position)
+    : markerAt(markers, position - PREVIOUS_MARKER_GRACE_SECONDS);
   if (!target) return { type: "locate", marker: direction > 0 ? "next" : "previous" };
   return { type: "jump", marker: target.number, at: "bar" };
 }
