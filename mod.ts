@@ -24,6 +24,7 @@ export { listDevices } from "./src/engine/devices.ts";
 export type { DeviceInfo } from "./src/engine/devices.ts";
 export { StemplayError } from "./src/errors.ts";
 export type { StemplayErrorCode } from "./src/errors.ts";
+export type { Problem } from "./src/util/check.ts";
 export type { ProgressCallback } from "./src/sources/decode.ts";
 export type { TrackSource } from "./src/sources/audio.ts";
 export type { Routing } from "./src/engine/routing.ts";

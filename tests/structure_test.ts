@@ -41,7 +41,6 @@ const LONG_FILES: Record<string, number> = {
   // Known exceptions (issue 22), at their line counts when this test was written:
   "ffi/build.ts": 748,
   "src/control/remote.ts": 614,
-  "src/songs/song.ts": 618,
 };
 
 /** Every .ts file under `dir`, as a path relative to the repository root. */
