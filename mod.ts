@@ -29,6 +29,8 @@ export type { ProgressCallback } from "./src/sources/decode.ts";
 export type { TrackSource } from "./src/sources/audio.ts";
 export type { Routing } from "./src/engine/routing.ts";
 export { loadSongDescription } from "./src/songs/song.ts";
+export { saveSong, songVersion } from "./src/songs/save_song.ts";
+export type { SavedSong, SaveSongOptions } from "./src/songs/save_song.ts";
 export type { Marker } from "./src/model/marker.ts";
 export type { SongDescription, SongDescriptionOptions, SongTrack } from "./src/songs/song.ts";
 export type { LoadSongOptions } from "./src/songs/song_loader.ts";
