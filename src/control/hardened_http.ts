@@ -12,7 +12,7 @@
 import type http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { StemplayError, type StemplayErrorCode } from "../errors.ts";
+import { StemplayError } from "../errors.ts";
 import { type ConnectionCounts, type HttpLimits, limitConnections } from "./http_limits.ts";
 
 /** Headers on every answer: nothing cached, framed, sniffed, or loaded from elsewhere. The
@@ -106,13 +106,11 @@ export interface HardenedListen {
   name: string;
   /** The flag that chooses another port, e.g. "--remote PORT". */
   portFlag: string;
-  /** The error code when the port cannot be opened. */
-  code: StemplayErrorCode;
 }
 
 /** Listens on `server` with the limits, routing requests and upgrades so that nothing a client
  * sends can end the process. Returns the connection counts the limits keep.
- * @throws {StemplayError} `where.code` when the port cannot be opened, naming the flag */
+ * @throws {StemplayError} "REMOTE_LISTEN" when the port cannot be opened, naming the flag */
 export async function listenHardened(
   server: http.Server,
   where: HardenedListen,
@@ -155,7 +153,7 @@ export async function listenHardened(
     await listening.promise;
   } catch (error) {
     throw new StemplayError(
-      where.code,
+      "REMOTE_LISTEN",
       `cannot serve the ${where.name} on ${where.hostname}:${where.port}: ${
         error instanceof Error ? error.message : error
       } (is another program using the port? choose another with ${where.portFlag})`,

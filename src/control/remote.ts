@@ -206,7 +206,6 @@ class WebRemote implements RemoteServer {
       limits: this.#limits,
       name: "web remote",
       portFlag: "--remote PORT",
-      code: "REMOTE_LISTEN",
     }, {
       handle: (request) => this.#handle(request),
       upgrade: (request, socket, head) => this.#upgrade(request, socket, head),
