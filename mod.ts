@@ -15,6 +15,8 @@
 
 export { Player } from "./src/player/player.ts";
 export type { PlayerOptions, PlayerState } from "./src/player/player.ts";
+export type { PlayerMetering } from "./src/player/player_metering.ts";
+export type { PlayerShowFlow } from "./src/player/player_show_flow.ts";
 export type { PlayerHealth, RecoveryMode } from "./src/engine/device_recovery.ts";
 export type { LibraryVariant } from "./src/native/native.ts";
 export { Track } from "./src/engine/track.ts";
