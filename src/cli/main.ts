@@ -10,6 +10,7 @@ import { UsageError } from "./args.ts";
 import { demoCommand } from "./demo.ts";
 import { devicesCommand } from "./devices.ts";
 import { HELP } from "./help.ts";
+import { initCommand } from "./init.ts";
 import { playCommand } from "./play.ts";
 import { renderCommand } from "./render.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   devices: devicesCommand,
   render: renderCommand,
   demo: demoCommand,
+  init: initCommand,
 };
 
 function oneLine(text: string): string {
