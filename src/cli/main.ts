@@ -58,7 +58,9 @@ export async function main(args: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof StemplayError) {
-      console.error(`stemplay: ${oneLine(error.message)}`);
+      // Several problems in a file: one line each, as the message lists them.
+      const several = (error.problems?.length ?? 0) > 1;
+      console.error(`stemplay: ${several ? error.message : oneLine(error.message)}`);
       return EXIT.failure;
     }
     const message = error instanceof Error ? error.message : String(error);
