@@ -1,10 +1,12 @@
 /**
- * A setlist with several mistakes names them all in one SETLIST error, each with its key path.
+ * A setlist or a settings file with several mistakes names them all in one error, each with its
+ * key path in `problems`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadSetlist, StemplayError } from "../mod.ts";
 import { writeSineSong } from "./support/songs.ts";
+import { parseSettings } from "../src/cli/settings.ts";
 
 Deno.test("a setlist with three mistakes reports all three at once", async () => {
   const dir = await Deno.makeTempDir();
@@ -38,5 +40,29 @@ Deno.test("a setlist with three mistakes reports all three at once", async () =>
     assert.match(error.message, /songs\[2\]\.encore: unknown key \(known: song, transition/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("stemplay.json: every problem in SETTINGS's problems, by key path", () => {
+  const error = (() => {
+    try {
+      parseSettings(
+        { audio: { blockFrames: 3, backend: 7 }, colour: "blue" },
+        "stemplay.json",
+      );
+    } catch (error) {
+      return error;
+    }
+    assert.fail("the settings parsed");
+  })();
+  assert.ok(error instanceof StemplayError, String(error));
+  assert.equal(error.code, "SETTINGS");
+  assert.deepEqual(error.problems?.map((p) => p.keyPath), [
+    "audio.blockFrames",
+    "audio.backend",
+    "colour",
+  ]);
+  for (const problem of error.problems ?? []) {
+    assert.ok(error.message.includes(`${problem.keyPath}: ${problem.message}`), error.message);
   }
 });
