@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { loadSetlist, StemplayError } from "../mod.ts";
 import { writeSineSong } from "./support/songs.ts";
 import { parseSettings } from "../src/cli/settings.ts";
+import { checkMidiMap } from "../src/control/midi_map.ts";
 
 Deno.test("a setlist with three mistakes reports all three at once", async () => {
   const dir = await Deno.makeTempDir();
@@ -65,4 +66,16 @@ Deno.test("stemplay.json: every problem in SETTINGS's problems, by key path", ()
   for (const problem of error.problems ?? []) {
     assert.ok(error.message.includes(`${problem.keyPath}: ${problem.message}`), error.message);
   }
+});
+
+Deno.test("MIDI maps: every problem in MIDI_MAP's problems, by key path", () => {
+  assert.throws(
+    () => checkMidiMap([{ note: 200, action: "next" }, { cc: 7, action: "next", colour: 1 }]),
+    (error: unknown) => {
+      assert.ok(error instanceof StemplayError, String(error));
+      assert.equal(error.code, "MIDI_MAP");
+      assert.deepEqual(error.problems?.map((p) => p.keyPath), ["map[0].note", "map[1].colour"]);
+      return true;
+    },
+  );
 });
