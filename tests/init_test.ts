@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadSongDescription, Player } from "../mod.ts";
+import { draftSong, loadSongDescription, Player, saveSong } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { runCli } from "./support/cli.ts";
 import { writeStems } from "./support/songs.ts";
@@ -116,5 +116,38 @@ Deno.test("init: an existing song.json is kept without --force; usage errors exi
     const help = await runCli(["init", "--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: stemplay init <folder>/);
+  });
+});
+
+Deno.test("draftSong: a tempo detector is run on the click stem; its first entry becomes tempo", async () => {
+  await withStems(async (folder) => {
+    const heard: string[] = [];
+    // Stands in for detectTempo (not on this branch): what it would report for this click.
+    const detect = (path: string) => {
+      heard.push(path);
+      return Promise.resolve({
+        bpm: 120,
+        firstBeat: 0.5,
+        timeSignature: [4, 4] as [number, number],
+        tempoMap: [
+          { at: 0.5, tempo: 120, timeSignature: [4, 4] as [number, number] },
+          { at: 4.5, tempo: 90, timeSignature: [3, 4] as [number, number] },
+        ],
+        confidence: 0.97,
+      });
+    };
+    const draft = await draftSong(folder, { detectTempo: detect });
+    assert.deepEqual(heard, [join(folder, "Click.wav")]);
+    assert.equal(draft.manifest.tempo, 120);
+    assert.equal(draft.manifest.firstBeat, 0.5);
+    assert.deepEqual(draft.manifest.tempoMap, [{ at: 4.5, tempo: 90, timeSignature: [3, 4] }]);
+    assert.match(
+      draft.notes[0],
+      /tempo 120 in 4\/4 .*detected from Click\.wav \(confidence 0\.97\)/,
+    );
+    // The draft is a valid song: saved and loaded, its grid starts at the click's first beat.
+    await saveSong(join(folder, "song.json"), draft.manifest);
+    const song = await loadSongDescription(folder);
+    assert.deepEqual(song.tempo.map((s) => s.at), [0.5, 4.5]);
   });
 });

@@ -24,6 +24,24 @@ export interface DraftSongOptions {
   /** A WAV file whose cue points become the markers (default: the first WAV stem, by name,
    * that has cue points, unless the MIDI file has markers). */
   markersFrom?: string;
+  /** A tempo detector (the library's `detectTempo`) run on the click stem (the first file, by
+   * name, with "click" in it) when there is no MIDI file. Its first tempo becomes `tempo`,
+   * `timeSignature` and `firstBeat`; its later entries, `tempoMap`. */
+  detectTempo?: (audioPath: string) => Promise<DetectedTempoLike>;
+}
+
+/** What a tempo detector reports, as `detectTempo` does. */
+export interface DetectedTempoLike {
+  /** Beats of the time signature's unit a minute. */
+  bpm: number;
+  /** Seconds to the first downbeat. */
+  firstBeat: number;
+  /** [beats per bar, beat unit]. */
+  timeSignature: [number, number];
+  /** Every tempo from the first downbeat on, the first included. */
+  tempoMap: { at: number; tempo: number; timeSignature: [number, number] }[];
+  /** 0 to 1. */
+  confidence: number;
 }
 
 /** What {@linkcode draftSong} makes: the song.json's content, and what a person should know. */
@@ -78,9 +96,24 @@ export async function draftSong(
     markers = map.markers;
     notes.push(
       `tempo ${round(map.tempo)} in ${map.timeSignature.join("/")}` +
-        (map.tempoMap.length ? ` and ${map.tempoMap.length} tempo changes` : "") +
+        changesText(map.tempoMap.length) +
         ` from ${basename(options.midi)}` +
         (markers.length ? `, ${markers.length} markers from it too` : ""),
+    );
+  } else if (options.detectTempo && names.some((name) => /click/i.test(name))) {
+    const click = names.find((name) => /click/i.test(name))!;
+    const found = await options.detectTempo(join(folder, click));
+    manifest.tempo = found.bpm;
+    manifest.timeSignature = found.timeSignature;
+    manifest.firstBeat = found.firstBeat;
+    // The first entry is the tempo above: song.json's tempoMap holds the changes after it.
+    const changes = found.tempoMap.filter((entry) => entry.at > found.firstBeat + 1e-9);
+    if (changes.length > 0) manifest.tempoMap = changes;
+    notes.push(
+      `tempo ${round(found.bpm)} in ${found.timeSignature.join("/")}` +
+        changesText(changes.length) +
+        ` detected from ${click} (confidence ${round(found.confidence)}` +
+        (found.confidence < 0.5 ? ": low, check it by ear" : "") + ")",
     );
   } else {
     notes.push(
@@ -103,6 +136,10 @@ export async function draftSong(
   manifest.tracks = names.map((file) => ({ file, bus: guessBus(file) }));
   if (markers.length > 0) manifest.markers = markers;
   return { manifest, notes };
+}
+
+function changesText(count: number): string {
+  return count === 0 ? "" : ` and ${count} tempo change${count === 1 ? "" : "s"}`;
 }
 
 function round(value: number): number {
