@@ -57,6 +57,7 @@ export const KEY_HELP: readonly string[] = [
   "+ - gain",
   "0 reset gain",
   "< > master gain",
+  "b { } bus gain",
   "n p song",
   "g number Enter pick song",
   "j 1-9 jump at next bar",
