@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Player, serveRemote } from "../mod.ts";
-import { withShow } from "./support/show_rig.ts";
+import { withOsc, withShow } from "./support/show_rig.ts";
+import { OscDump, oscsend } from "./support/osc_tools.ts";
 import { openSocket } from "./support/remote_client.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
@@ -110,5 +111,33 @@ Deno.test({
       await pane.close();
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+const oscName = "did you mean: OSC errors for a wrong marker, track, song or bus name suggest one";
+Deno.test({
+  name: oscName,
+  ignore: ignoreWithout("oscsend", oscName) || ignoreWithout("oscdump", oscName),
+  async fn() {
+    requireTool("oscsend", oscName);
+    requireTool("oscdump", oscName);
+    await withOsc(async (_player, osc) => {
+      const replies = await OscDump.start();
+      try {
+        await oscsend(osc.port, "/stemplay/reply", "i", String(replies.port));
+        await oscsend(osc.port, "/stemplay/jump", "s", "Vrese");
+        await replies.waitFor(
+          /^\/stemplay\/error s ".*no marker \\?"Vrese\\?".*did you mean \\?"Verse\\?"/,
+        );
+        await oscsend(osc.port, "/stemplay/goto", "s", "Amazing Grase");
+        await replies.waitFor(/^\/stemplay\/error s ".*did you mean \\?"Amazing Grace\\?"/);
+        await oscsend(osc.port, "/stemplay/bus/gaindb", "sf", "in-ear", "-3");
+        await replies.waitFor(/^\/stemplay\/error s ".*did you mean \\?"in-ears\\?"/);
+        await oscsend(osc.port, "/stemplay/track/mute", "s", "Bas");
+        await replies.waitFor(/^\/stemplay\/error s ".*did you mean \\?"Bass\\?"/);
+      } finally {
+        await replies.stop();
+      }
+    });
   },
 });
