@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type Player, serveRemote } from "../mod.ts";
 import { withOsc, withShow } from "./support/show_rig.ts";
 import { OscDump, oscsend } from "./support/osc_tools.ts";
-import { openSocket } from "./support/remote_client.ts";
+import { loginFrom, openSocket } from "./support/remote_client.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane } from "./support/tmux_pane.ts";
 import { writeStems } from "./support/songs.ts";
@@ -30,9 +30,8 @@ async function withRemote(fn: (player: Player, base: string, port: number) => Pr
 
 Deno.test("bus gain: the remote has a step pair per bus, steps it, and stops at +12 dB", async () => {
   await withRemote(async (player, base, port) => {
-    const response = await fetch(`${base}/?pin=${PIN}`, { redirect: "manual" });
-    await response.body?.cancel();
-    const cookie = response.headers.get("set-cookie")!.split(";")[0];
+    const { cookie } = await loginFrom(port, PIN);
+    assert.ok(cookie, "logged in");
     const { socket, messages } = await openSocket(port, cookie);
     try {
       const deadline = Date.now() + 10_000;
