@@ -179,6 +179,22 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  /** int32_t sp_stretch_available(void) */
+  sp_stretch_available: { parameters: [], result: "i32" },
+  /** sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
+   * double pitch_scale, uint32_t engine, sp_pcm **out_pcm) */
+  sp_pcm_stretch: {
+    parameters: [
+      "pointer", // const sp_pcm *in
+      "u32", // uint32_t rate
+      "f64", // double speed
+      "f64", // double pitch_scale
+      "u32", // uint32_t engine
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
   /** void sp_pcm_free(sp_pcm *pcm) */
   sp_pcm_free: {
     parameters: [
