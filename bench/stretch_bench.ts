@@ -1,0 +1,120 @@
+/**
+ * Key and tempo cost: Rubber Band's R3 ("finer") and R2 ("faster") through stemplay
+ * (sp_pcm_stretch: real-time mode, fixed feeds, latency compensated) against the `rubberband`
+ * CLI on the same 30 s stereo file, in the same run, at speed 0.9 and transpose −2.
+ *
+ * The CLI's time is a whole process (read, stretch, write); ours is the stretch of resident
+ * audio. After the run a summary prints the medians, the microseconds per 256-frame stereo
+ * block of output, and the ratio to the CLI's time with the same engine.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { loadNative } from "../src/native/native.ts";
+import { stretchPlanar } from "../src/sources/stretch.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { run, stereoStem } from "./material.ts";
+
+const SECONDS = 30;
+const RATE = 48_000;
+const SPEED = 0.9;
+const TRANSPOSE = -2;
+const BLOCK = 256;
+const RUNS = 5;
+const OUTPUT_BLOCKS = Math.round((SECONDS * RATE) / SPEED) / BLOCK;
+
+const native = await loadNative();
+const stem = stereoStem({
+  seconds: SECONDS,
+  rate: RATE,
+  frequency: 220,
+  tone: 0.4,
+  noise: 0.05,
+  seed: 7,
+});
+const root = await Deno.makeTempDir({ prefix: "stemplay-stretch-bench-" });
+const input = join(root, "in.wav");
+await Deno.writeFile(input, encodeWav(stem, RATE, "f32"));
+const timings = new Map<string, number[]>();
+
+globalThis.addEventListener("unload", () => {
+  printSummary();
+  Deno.removeSync(root, { recursive: true });
+});
+
+async function timed(b: Deno.BenchContext, name: string, work: () => Promise<unknown>) {
+  const start = performance.now();
+  b.start();
+  await work();
+  b.end();
+  timings.set(name, [...(timings.get(name) ?? []), (performance.now() - start) / 1000]);
+}
+
+const CLI_R3 = "rubberband --fine (R3), 30 s stereo";
+const CLI_R2 = "rubberband (R2), 30 s stereo";
+const OURS_R3 = "stemplay R3 finer, 30 s stereo";
+const OURS_R2 = "stemplay R2 faster, 30 s stereo";
+const cliArgs = ["-q", "-T", String(SPEED), "-p", String(TRANSPOSE)];
+
+for (
+  const [name, group, work, baseline] of [
+    [
+      CLI_R3,
+      "R3",
+      () => run("rubberband", ["--fine", ...cliArgs, input, join(root, "r3.wav")]),
+      true,
+    ],
+    [
+      OURS_R3,
+      "R3",
+      () => stretchPlanar(native, stem, RATE, { transpose: TRANSPOSE, speed: SPEED }),
+      false,
+    ],
+    [CLI_R2, "R2", () => run("rubberband", [...cliArgs, input, join(root, "r2.wav")]), true],
+    [
+      OURS_R2,
+      "R2",
+      () =>
+        stretchPlanar(native, stem, RATE, { transpose: TRANSPOSE, speed: SPEED, engine: "faster" }),
+      false,
+    ],
+  ] as const
+) {
+  Deno.bench({
+    name,
+    group,
+    baseline,
+    n: RUNS,
+    warmup: 1,
+    async fn(b) {
+      await timed(b, name, work);
+    },
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function printSummary(): void {
+  const m = (name: string) => median(timings.get(name) ?? [NaN]);
+  const perBlock = (name: string) => ((m(name) * 1e6) / OUTPUT_BLOCKS).toFixed(0);
+  const lines = [`\nKey and tempo (speed ${SPEED}, transpose ${TRANSPOSE}), medians of ${RUNS}:`];
+  for (const name of [CLI_R3, OURS_R3, CLI_R2, OURS_R2]) {
+    lines.push(
+      `  ${name.padEnd(38)} ${m(name).toFixed(3)} s  ${perBlock(name)} µs per ${BLOCK}-frame block`,
+    );
+  }
+  lines.push(
+    `  R3: ours / CLI ${(m(OURS_R3) / m(CLI_R3)).toFixed(2)}; R2: ours / CLI ${
+      (m(OURS_R2) / m(CLI_R2)).toFixed(2)
+    }`,
+    `  one core's share for one stereo stem in real time: R3 ${
+      (m(OURS_R3) * SPEED / SECONDS).toFixed(3)
+    }, ` +
+      `R2 ${(m(OURS_R2) * SPEED / SECONDS).toFixed(3)}`,
+  );
+  console.log(lines.join("\n"));
+}
