@@ -182,7 +182,7 @@ export const symbols = {
   /** int32_t sp_stretch_available(void) */
   sp_stretch_available: { parameters: [], result: "i32" },
   /** sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
-   * double pitch_scale, uint32_t engine, sp_pcm **out_pcm) */
+   * double pitch_scale, uint32_t engine, uint64_t start, sp_pcm **out_pcm) */
   sp_pcm_stretch: {
     parameters: [
       "pointer", // const sp_pcm *in
@@ -190,6 +190,7 @@ export const symbols = {
       "f64", // double speed
       "f64", // double pitch_scale
       "u32", // uint32_t engine
+      "u64", // uint64_t start
       "buffer", // sp_pcm **out_pcm
     ],
     result: "i32",

@@ -113,6 +113,8 @@ void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t
     stretcher->api->process(stretcher->state, in, frames, last ? 1 : 0);
 }
 
+void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) { stretcher->to_drop += frames; }
+
 uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames) {
     const sp_stretch_api *rb = stretcher->api;
     while (stretcher->to_drop > 0) {

@@ -45,6 +45,8 @@ uint32_t sp_stretcher_chunk(const sp_stretcher *stretcher);
 /* Feeds one chunk (planar: in[c] holds `frames` frames of channel c); `last` at the end. */
 void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t frames,
                        bool last);
+/* Drops the next `frames` output frames (the output of a lead-in fed before the start). */
+void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames);
 /* Takes up to `frames` output frames into out[c], the latency already dropped: output frame 0
  * is input frame 0 (Rubber Band's start pad and start delay compensated). */
 uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames);

@@ -191,6 +191,39 @@ Deno.test("stretch: a pitched and an unpitched stem share a transient within 2 m
   }
 });
 
+Deno.test("stretch: a render from mid-song lines up with the render from the start", async () => {
+  const seconds = 8;
+  const click = clicks(seconds, 0.25, 0.5);
+  const tone = harmonicTone(220, seconds);
+  for (const speed of [0.9, 1.1]) {
+    const settings = { transpose: 2, speed };
+    const [whole] = await stretchPlanar(native, [click, tone], RATE, settings);
+    const start = Math.round(3.1 * RATE); // between two clicks, off the block grid
+    const [from, held] = await stretchPlanar(native, [click, tone], RATE, settings, start);
+    assert.equal(from.length, Math.round((click.length - start) / speed));
+    const offset = Math.round(start / speed);
+    let worst = 0;
+    for (let at = 3.25; at < seconds - 0.1; at += 0.5) {
+      const expected = Math.round((at * RATE) / speed);
+      worst = Math.max(
+        worst,
+        Math.abs(onsetNear(from, expected - offset) + offset - onsetNear(whole, expected)),
+      );
+    }
+    const error = cents(
+      estimateFrequency(held.subarray(RATE, 2 * RATE), RATE),
+      220 * Math.pow(2, 2 / 12),
+    );
+    console.log(
+      `speed ${speed}: from ${start}: onsets within ${worst} frames of the whole render, ${
+        error.toFixed(3)
+      } cents`,
+    );
+    assert.ok(worst <= RATE / 1000, `${worst} frames off at speed ${speed}`);
+    assert.ok(Math.abs(error) <= 2, `${error} cents off at speed ${speed}`);
+  }
+});
+
 Deno.test("stretch: a render is the same run after run, channel for channel", async () => {
   const left = harmonicTone(330, 3);
   const right = clicks(3, 0.2, 0.4);

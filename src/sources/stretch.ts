@@ -33,13 +33,15 @@ export function requireStretch(native: Native): void {
   );
 }
 
-/** A new C pcm: `pcm` (channels of `frames` at `sampleRate`) at the settings' key and tempo,
- * round(frames / speed) frames long. The caller owns both. Runs on a C thread. */
+/** A new C pcm: `pcm` (channels of `frames` at `sampleRate`) from song frame `start` on, at
+ * the settings' key and tempo, round((frames - start) / speed) frames long; its frame 0 is
+ * `start`. The caller owns both. Runs on a C thread. */
 export async function stretchPcm(
   native: Native,
   pcm: Deno.PointerValue,
   sampleRate: number,
   settings: StretchSettings,
+  start = 0,
 ): Promise<Deno.PointerValue> {
   requireStretch(native);
   const scale = settings.pitched === false ? 1 : pitchScale(settings.transpose);
@@ -47,22 +49,32 @@ export async function stretchPcm(
   const cell = new BigUint64Array(1);
   unwrap(
     native,
-    await native.sp_pcm_stretch(pcm, sampleRate, settings.speed, scale, engine, cell),
+    await native.sp_pcm_stretch(
+      pcm,
+      sampleRate,
+      settings.speed,
+      scale,
+      engine,
+      BigInt(start),
+      cell,
+    ),
     "change key and tempo",
   );
   return outPointer(cell);
 }
 
-/** Planar audio in JS (one Float32Array per channel) at the settings' key and tempo. */
+/** Planar audio in JS (one Float32Array per channel) from song frame `start` on, at the
+ * settings' key and tempo. */
 export async function stretchPlanar(
   native: Native,
   channels: Float32Array[],
   sampleRate: number,
   settings: StretchSettings,
+  start = 0,
 ): Promise<Float32Array[]> {
   const input = planarAudio(native, packPlanar(channels), sampleRate);
   try {
-    const output = await stretchPcm(native, input.pcm, sampleRate, settings);
+    const output = await stretchPcm(native, input.pcm, sampleRate, settings, start);
     try {
       return readPlanar(native, output, channels.length);
     } finally {
