@@ -55,6 +55,8 @@ export const NATIVE_SOURCES: readonly string[] = [
   "stretch.c",
   "stretch_api.h",
   "stretch_pcm.c",
+  "stretch_render.c",
+  "stretch_stream.c",
   "timecode.c",
   "timecode.h",
   "tracks.c",

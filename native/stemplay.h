@@ -219,6 +219,12 @@ SP_API int32_t sp_stretch_available(void);
 SP_API sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
                                 double pitch_scale, uint32_t engine, uint64_t start,
                                 sp_pcm **out_pcm);
+/* The file at `path` read the streaming reader's way (decoded and resampled to `rate` in
+ * order from a frame), then as sp_pcm_stretch: the same frames as the file decoded whole and
+ * stretched, bit for bit. Blocking: call it on a loading thread. */
+SP_API sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
+                                 double pitch_scale, uint32_t engine, uint64_t start,
+                                 sp_pcm **out_pcm);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */

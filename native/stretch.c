@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STRETCH_CHUNK 1024u /* input frames per feed: fixed, so a render repeats exactly */
+#define STRETCH_CHUNK SP_STRETCH_CHUNK
 
 static sp_stretch_api api;
 static bool api_loaded;

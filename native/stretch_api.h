@@ -37,6 +37,7 @@ const sp_stretch_api *sp_stretch_api_get(void);
  * Real-time mode fed in fixed chunks, so a render is the same run after run. Reader or loading
  * thread only. */
 typedef struct sp_stretcher sp_stretcher;
+#define SP_STRETCH_CHUNK 1024u /* input frames per feed: fixed, so a render repeats exactly */
 sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine, double speed,
                               double pitch_scale, sp_stretcher **out);
 void sp_stretcher_free(sp_stretcher *stretcher);
@@ -50,5 +51,20 @@ void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames);
 /* Takes up to `frames` output frames into out[c], the latency already dropped: output frame 0
  * is input frame 0 (Rubber Band's start pad and start delay compensated). */
 uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames);
+
+/* One render of song audio from `start` on (stretch_render.c), read through `read`. */
+typedef struct {
+    uint32_t rate, channels, engine;
+    double speed, pitch_scale;
+    uint64_t frames; /* the song's length */
+    uint64_t start;  /* the song frame that becomes output frame 0 */
+    /* Goes to `frame`; the reads then come in order from there. */
+    sp_result (*seek)(void *context, uint64_t frame);
+    /* `frames` (at most SP_STRETCH_CHUNK) frames from `frame` on, planar; NULL on failure. */
+    const float *const *(*read)(void *context, uint64_t frame, uint32_t frames);
+    void *context;
+} sp_stretch_job;
+/* A new pcm of round((frames - start) / speed) frames; its frame 0 is song frame `start`. */
+sp_result sp_stretch_render(const sp_stretch_job *job, sp_pcm **out_pcm);
 
 #endif

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { StemplayError } from "../mod.ts";
 import { loadNative } from "../src/native/native.ts";
-import { stretchPlanar } from "../src/sources/stretch.ts";
+import { stretchFile, stretchPcm, stretchPlanar } from "../src/sources/stretch.ts";
+import { decodeFile } from "../src/sources/decode.ts";
 import { checkSpeed, checkTranspose, guessPitched } from "../src/model/key_tempo.ts";
 import { decodeWav, encodeWav } from "../src/sources/wav.ts";
 import { estimateFrequency, fft } from "./support/fixtures.ts";
@@ -221,6 +222,45 @@ Deno.test("stretch: a render from mid-song lines up with the render from the sta
     );
     assert.ok(worst <= RATE / 1000, `${worst} frames off at speed ${speed}`);
     assert.ok(Math.abs(error) <= 2, `${error} cents off at speed ${speed}`);
+  }
+});
+
+Deno.test("stretch: a file streamed the reader's way equals the file decoded whole, bit for bit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-stretch-" });
+  try {
+    for (const fileRate of [48_000, 44_100]) {
+      const seconds = 5;
+      const left = new Float32Array(seconds * fileRate);
+      const right = new Float32Array(seconds * fileRate);
+      for (let i = 0; i < left.length; i++) {
+        left[i] = 0.3 * Math.sin((2 * Math.PI * 220 * i) / fileRate);
+        right[i] = i % Math.round(fileRate / 2) < 200 ? 0.5 : 0.05 * Math.sin(i / 7);
+      }
+      const path = join(dir, `stem${fileRate}.wav`);
+      await Deno.writeFile(path, encodeWav([left, right], fileRate, "s24"));
+      const whole = await decodeFile(native, path, RATE);
+      try {
+        for (const start of [0, 70_001]) {
+          const settings = { transpose: -2, speed: 0.9, engine: "faster" as const };
+          const streamed = await stretchFile(native, path, RATE, settings, start);
+          const pcm = await stretchPcm(native, whole.pcm, RATE, settings, start);
+          const info = new BigUint64Array(3);
+          native.sp_pcm_info(pcm, info);
+          const decoded = [0, 1].map((channel) => {
+            const out = new Float32Array(Number(info[0]));
+            native.sp_pcm_read_channel(pcm, channel, 0n, info[0], out);
+            return out;
+          });
+          native.sp_pcm_free(pcm);
+          assert.equal(streamed[0].length, Math.round((whole.frames - start) / 0.9));
+          assert.deepEqual(streamed, decoded, `${fileRate} Hz from ${start}`);
+        }
+      } finally {
+        native.sp_pcm_free(whole.pcm);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

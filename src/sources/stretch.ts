@@ -8,7 +8,7 @@
 
 import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
-import { outPointer, unwrap } from "../native/native.ts";
+import { outPointer, toCString, unwrap } from "../native/native.ts";
 import { type KeyTempo, pitchScale, type StretchEngine } from "../model/key_tempo.ts";
 import { packPlanar, planarAudio } from "./planar.ts";
 
@@ -61,6 +61,40 @@ export async function stretchPcm(
     "change key and tempo",
   );
   return outPointer(cell);
+}
+
+/** A file read the streaming reader's way, from song frame `start` on, at the settings' key
+ * and tempo, into JS: the same frames as the file decoded whole and stretched. */
+export async function stretchFile(
+  native: Native,
+  path: string,
+  sampleRate: number,
+  settings: StretchSettings,
+  start = 0,
+): Promise<Float32Array[]> {
+  requireStretch(native);
+  const cell = new BigUint64Array(1);
+  unwrap(
+    native,
+    await native.sp_file_stretch(
+      toCString(path),
+      sampleRate,
+      settings.speed,
+      settings.pitched === false ? 1 : pitchScale(settings.transpose),
+      settings.engine === "faster" ? 1 : 0,
+      BigInt(start),
+      cell,
+    ),
+    `change the key and tempo of ${path}`,
+  );
+  const pcm = outPointer(cell);
+  try {
+    const info = new BigUint64Array(3);
+    unwrap(native, native.sp_pcm_info(pcm, info), "read the stretched audio");
+    return readPlanar(native, pcm, Number(info[1]));
+  } finally {
+    native.sp_pcm_free(pcm);
+  }
 }
 
 /** Planar audio in JS (one Float32Array per channel) from song frame `start` on, at the
