@@ -11,10 +11,11 @@
  */
 
 import { join } from "node:path";
+import { cpuUsage } from "node:process";
 import { loadNative } from "../src/native/native.ts";
 import { stretchPlanar } from "../src/sources/stretch.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { run, stereoStem } from "./material.ts";
+import { stereoStem } from "./material.ts";
 
 const SECONDS = 30;
 const RATE = 48_000;
@@ -37,18 +38,41 @@ const root = await Deno.makeTempDir({ prefix: "stemplay-stretch-bench-" });
 const input = join(root, "in.wav");
 await Deno.writeFile(input, encodeWav(stem, RATE, "f32"));
 const timings = new Map<string, number[]>();
+const cpu = new Map<string, number[]>();
 
 globalThis.addEventListener("unload", () => {
   printSummary();
   Deno.removeSync(root, { recursive: true });
 });
 
-async function timed(b: Deno.BenchContext, name: string, work: () => Promise<unknown>) {
+/** Runs `work`, keeping its wall time and its CPU time (ours: this process's threads; the
+ * CLI's: what `cliCpu` returns). */
+async function timed(
+  b: Deno.BenchContext,
+  name: string,
+  work: () => Promise<number | unknown>,
+) {
   const start = performance.now();
+  const before = cpuUsage();
   b.start();
-  await work();
+  const childCpu = await work();
   b.end();
+  const used = cpuUsage(before);
   timings.set(name, [...(timings.get(name) ?? []), (performance.now() - start) / 1000]);
+  const seconds = typeof childCpu === "number" ? childCpu : (used.user + used.system) / 1e6;
+  cpu.set(name, [...(cpu.get(name) ?? []), seconds]);
+}
+
+/** Runs the rubberband CLI under bash's `time`; its CPU seconds (user + system). */
+async function cliCpu(args: string[]): Promise<number> {
+  const output = await new Deno.Command("bash", {
+    args: ["-c", 'TIMEFORMAT="%U %S"; time rubberband "$@" 2>/dev/null', "bash", ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(`rubberband ${args.join(" ")} failed`);
+  const [user, system] = new TextDecoder().decode(output.stderr).trim().split(/\s+/).map(Number);
+  return user + system;
 }
 
 const CLI_R3 = "rubberband --fine (R3), 30 s stereo";
@@ -62,7 +86,7 @@ for (
     [
       CLI_R3,
       "R3",
-      () => run("rubberband", ["--fine", ...cliArgs, input, join(root, "r3.wav")]),
+      () => cliCpu(["--fine", ...cliArgs, input, join(root, "r3.wav")]),
       true,
     ],
     [
@@ -71,7 +95,7 @@ for (
       () => stretchPlanar(native, stem, RATE, { transpose: TRANSPOSE, speed: SPEED }),
       false,
     ],
-    [CLI_R2, "R2", () => run("rubberband", [...cliArgs, input, join(root, "r2.wav")]), true],
+    [CLI_R2, "R2", () => cliCpu([...cliArgs, input, join(root, "r2.wav")]), true],
     [
       OURS_R2,
       "R2",
@@ -100,21 +124,22 @@ function median(values: number[]): number {
 
 function printSummary(): void {
   const m = (name: string) => median(timings.get(name) ?? [NaN]);
-  const perBlock = (name: string) => ((m(name) * 1e6) / OUTPUT_BLOCKS).toFixed(0);
+  const c = (name: string) => median(cpu.get(name) ?? [NaN]);
+  const perBlock = (seconds: number) => ((seconds * 1e6) / OUTPUT_BLOCKS).toFixed(0);
   const lines = [`\nKey and tempo (speed ${SPEED}, transpose ${TRANSPOSE}), medians of ${RUNS}:`];
   for (const name of [CLI_R3, OURS_R3, CLI_R2, OURS_R2]) {
     lines.push(
-      `  ${name.padEnd(38)} ${m(name).toFixed(3)} s  ${perBlock(name)} µs per ${BLOCK}-frame block`,
+      `  ${name.padEnd(38)} ${m(name).toFixed(3)} s wall, ${c(name).toFixed(3)} s CPU: ` +
+        `${perBlock(c(name))} µs CPU per ${BLOCK}-frame stereo block`,
     );
   }
   lines.push(
-    `  R3: ours / CLI ${(m(OURS_R3) / m(CLI_R3)).toFixed(2)}; R2: ours / CLI ${
-      (m(OURS_R2) / m(CLI_R2)).toFixed(2)
+    `  CPU, ours / CLI: R3 ${(c(OURS_R3) / c(CLI_R3)).toFixed(2)}, R2 ${
+      (c(OURS_R2) / c(CLI_R2)).toFixed(2)
     }`,
-    `  one core's share for one stereo stem in real time: R3 ${
-      (m(OURS_R3) * SPEED / SECONDS).toFixed(3)
-    }, ` +
-      `R2 ${(m(OURS_R2) * SPEED / SECONDS).toFixed(3)}`,
+    `  one core's share for one stereo stem in real time (CPU): R3 ${
+      (c(OURS_R3) * SPEED / SECONDS).toFixed(3)
+    }, R2 ${(c(OURS_R2) * SPEED / SECONDS).toFixed(3)}`,
   );
   console.log(lines.join("\n"));
 }
