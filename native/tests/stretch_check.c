@@ -1,8 +1,8 @@
 /* stretch_check.c: key and tempo (stretch.c, stretch_render.c, stretch_pcm.c,
  * stretch_stream.c) on their own, built with AddressSanitizer and UndefinedBehaviorSanitizer,
  * over Rubber Band loaded at run time. For both engines, channel counts 1, 2 and 6, lengths
- * of one frame, just past one feed and past the lead-in, speeds and pitch scales at and inside the limits, and starts at the
- * first frame, mid-song and the last frame:
+ * of one frame, just past one feed and past the lead-in, speeds and pitch scales at and
+ * inside the limits, and starts at the first frame, mid-song and the last frame:
  *
  * - the output is exactly round((frames - start) / speed) frames long, every sample finite;
  * - a second render is bit for bit the first;
