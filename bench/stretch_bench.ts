@@ -117,6 +117,37 @@ for (
   });
 }
 
+// A change while playing: a new stretcher per stem started from just ahead of the playhead,
+// fed its lead-in (16384 song frames) before its first output. Timed: rendering 2048 song
+// frames from a start 16384 frames in, for one stem and for 24 stems in turn (one reader
+// thread), i.e. the reader's work before a key change can be heard.
+const CHANGE_FRAMES = 16384 + 2048;
+const changeStem = stem.map((channel) => channel.slice(0, CHANGE_FRAMES));
+const CHANGE_R3 = "change: first audio, 1 stereo stem, R3";
+const CHANGE_R2 = "change: first audio, 1 stereo stem, R2";
+for (const [name, engine] of [[CHANGE_R3, "finer"], [CHANGE_R2, "faster"]] as const) {
+  Deno.bench({
+    name,
+    group: "change",
+    n: 15,
+    warmup: 2,
+    async fn(b) {
+      await timed(
+        b,
+        name,
+        () =>
+          stretchPlanar(
+            native,
+            changeStem,
+            RATE,
+            { transpose: TRANSPOSE, speed: SPEED, engine },
+            16384,
+          ),
+      );
+    },
+  });
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -141,5 +172,13 @@ function printSummary(): void {
       (c(OURS_R3) * SPEED / SECONDS).toFixed(3)
     }, R2 ${(c(OURS_R2) * SPEED / SECONDS).toFixed(3)}`,
   );
+  for (const name of [CHANGE_R3, CHANGE_R2]) {
+    lines.push(
+      `  ${name.padEnd(38)} ${(m(name) * 1000).toFixed(1)} ms wall, ${
+        (c(name) * 1000).toFixed(1)
+      } ms CPU; ` +
+        `24 stems on one reader thread: ${(c(name) * 24 * 1000).toFixed(0)} ms CPU`,
+    );
+  }
   console.log(lines.join("\n"));
 }
