@@ -27,6 +27,7 @@ import {
 import { checkMarkerList } from "./manifest_markers.ts";
 import { compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
 import { INCLUDE_KEYS, includedTracks } from "./manifest_include.ts";
+import { checkKeyTempoFields, KEY_TEMPO_KEYS } from "./manifest_key_tempo.ts";
 
 /** The keys a song.json may have at the top. */
 export const SONG_KEYS: readonly string[] = [
@@ -42,6 +43,7 @@ export const SONG_KEYS: readonly string[] = [
   "clickRoute",
   "generateClick",
   ...INCLUDE_KEYS,
+  ...KEY_TEMPO_KEYS,
 ];
 const TRACK_KEYS = [
   "file",
@@ -54,6 +56,7 @@ const TRACK_KEYS = [
   "route",
   "routeGains",
   "bus",
+  "pitched",
 ];
 
 /** What {@linkcode validateManifest} found: the song when nothing is wrong, else `problems`. */
@@ -83,6 +86,7 @@ export async function validateManifest(
   const sampleRate = song.sampleRate === undefined
     ? undefined
     : check.integer("sampleRate", song.sampleRate, 8000, 768000, " Hz");
+  const keyTempo = checkKeyTempoFields(check, "", song);
   const folder = dirname(manifest);
   const tracks = song.include === undefined
     ? checkTrackList(check, song.tracks, outputs, options.buses)
@@ -126,6 +130,8 @@ export async function validateManifest(
     tempo,
     clickRoute,
     generateClick: generateClick ?? false,
+    transpose: keyTempo.transpose ?? 0,
+    speed: keyTempo.speed ?? 1,
   };
   if (warnings.length > 0) description.warnings = warnings;
   return { description, problems: [] };
@@ -240,12 +246,15 @@ export function checkTrack(
   if (track.routeGains !== undefined) {
     options.routeGains = checkRouteGains(check, `${keyPath}.routeGains`, track.routeGains, outputs);
   }
+  const pitched = track.pitched === undefined
+    ? true
+    : check.boolean(`${keyPath}.pitched`, track.pitched);
   if (file === undefined || name === undefined) return undefined;
   // Options that failed their check are left out (undefined): the song is refused anyway.
   const defined = Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
   ) as TrackOptions;
-  return { file, keyPath, options: { ...defined, name } };
+  return { file, keyPath, options: { ...defined, name }, pitched, pitchedGuessed: false };
 }
 
 function checkRouteGains(

@@ -11,6 +11,7 @@
 
 import { basename } from "node:path";
 import { guessBus } from "../engine/buses.ts";
+import { guessPitched } from "../model/key_tempo.ts";
 import { StemplayError } from "../errors.ts";
 import { describe, type KeyPathChecker } from "../util/check.ts";
 import { audioFileNames } from "./song_folder.ts";
@@ -71,6 +72,8 @@ export async function includedTracks(
       file: name,
       keyPath: name,
       options: { name: stem(basename(name)), bus: guessBus(name), busGuessed: true },
+      pitched: guessPitched(stem(basename(name))),
+      pitchedGuessed: true,
     }
   );
   tracks.push(...extra);

@@ -18,6 +18,7 @@ import { isObject, KeyPathChecker, type Problem, problemsMessage } from "../util
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
+import { checkKeyTempoFields, KEY_TEMPO_KEYS } from "./manifest_key_tempo.ts";
 
 /** How a song hands over to the next one when it ends. */
 export type Transition = "stop" | "next" | { crossfade: number };
@@ -53,7 +54,7 @@ export interface Setlist {
 }
 
 const SETLIST_KEYS = ["title", "songs"];
-const ENTRY_KEYS = ["song", "transition", "countIn", "start"];
+const ENTRY_KEYS = ["song", "transition", "countIn", "start", ...KEY_TEMPO_KEYS];
 const MAX_COUNT_IN = 16;
 const MAX_CROSSFADE_SECONDS = 60;
 
@@ -133,6 +134,7 @@ async function checkEntry(
     check.fail(`${key}.start`, "must be a marker name");
   }
   const transition = parseTransition(check, `${key}.transition`, entry.transition);
+  const keyTempo = checkKeyTempoFields(check, key, entry);
   if (typeof entry.song !== "string" || entry.song === "") {
     return check.fail(`${key}.song`, "must be the path of a song folder or manifest");
   }
@@ -157,6 +159,11 @@ async function checkEntry(
     check.fail(`${key}.countIn`, "a count-in needs the song's tempo (tempo in its manifest)");
   }
   if (check.problems.length > before) return undefined;
+  // The entry's key and tempo win over the song's: the song starts at them.
+  if (keyTempo.transpose !== undefined) {
+    description = { ...description, transpose: keyTempo.transpose };
+  }
+  if (keyTempo.speed !== undefined) description = { ...description, speed: keyTempo.speed };
   return {
     song,
     transition,

@@ -8,6 +8,7 @@
 import { basename, extname, join, resolve } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { guessBus } from "../engine/buses.ts";
+import { guessPitched } from "../model/key_tempo.ts";
 import {
   AUDIO_EXTENSIONS,
   byName,
@@ -115,6 +116,8 @@ export async function readFolder(folder: string): Promise<SongDescription> {
       file,
       keyPath: name,
       options: { name: trackName, bus: guessBus(name), busGuessed: true },
+      pitched: guessPitched(trackName),
+      pitchedGuessed: true,
     });
   }
   return {
@@ -125,5 +128,7 @@ export async function readFolder(folder: string): Promise<SongDescription> {
     markers: [],
     tempo: [],
     generateClick: false,
+    transpose: 0,
+    speed: 1,
   };
 }

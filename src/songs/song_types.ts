@@ -18,6 +18,11 @@ export interface SongTrack {
   keyPath: string;
   /** The track's name, its level, pan, mute, solo and routing. `name` is always set. */
   options: TrackOptions & { name: string };
+  /** False keeps the stem's key at another transpose (click, drums); it still follows the
+   * speed. Absent: true. */
+  pitched?: boolean;
+  /** `pitched` was guessed from the file's name (a folder song). */
+  pitchedGuessed?: boolean;
 }
 
 /** A song as a folder or manifest describes it, before anything is decoded. */
@@ -43,6 +48,10 @@ export interface SongDescription {
   clickRoute?: number[];
   /** Whether a click track is generated from the tempo. */
   generateClick: boolean;
+  /** Semitones the song plays at (song.json `"transpose"`, or a setlist entry's); absent: 0. */
+  transpose?: number;
+  /** Tempo ratio the song plays at (song.json `"speed"`, or a setlist entry's); absent: 1. */
+  speed?: number;
   /** Things that load but look wrong (a 6/8 tempo that looks like the chart's dotted-quarter
    * tempo), each with its key path; absent when there are none. */
   warnings?: Problem[];
