@@ -14,53 +14,10 @@ import { encodeWav } from "../src/sources/wav.ts";
 import { decodeWav } from "./support/wav_reader.ts";
 import { estimateFrequency, fft } from "./support/fixtures.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { cents, clicks, harmonicTone, middle, onsetNear } from "./support/stretch_signals.ts";
 
 const RATE = 48_000;
 const native = await loadNative();
-
-/** A steady harmonic tone: f0 and five overtones at 1/k. */
-function harmonicTone(f0: number, seconds: number): Float32Array {
-  const out = new Float32Array(Math.round(seconds * RATE));
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let k = 1; k <= 6; k++) sum += (0.25 / k) * Math.sin((2 * Math.PI * k * f0 * i) / RATE);
-    out[i] = sum;
-  }
-  return out;
-}
-
-/** Sharp clicks (a decaying 2 kHz burst) every `period` s from `first` s. */
-function clicks(seconds: number, first: number, period: number): Float32Array {
-  const out = new Float32Array(Math.round(seconds * RATE));
-  for (let at = first; at < seconds - 0.1; at += period) {
-    const start = Math.round(at * RATE);
-    for (let i = 0; i < 0.03 * RATE; i++) {
-      out[start + i] = 0.8 * Math.sin((2 * Math.PI * 2000 * i) / RATE) *
-        Math.exp(-i / (0.004 * RATE));
-    }
-  }
-  return out;
-}
-
-/** The first frame near `expected` where |x| reaches a quarter of the burst's peak. */
-function onsetNear(samples: Float32Array, expected: number): number {
-  const from = Math.max(0, expected - Math.round(0.1 * RATE));
-  const to = Math.min(samples.length, expected + Math.round(0.1 * RATE));
-  let peak = 0;
-  for (let i = from; i < to; i++) peak = Math.max(peak, Math.abs(samples[i]));
-  for (let i = from; i < to; i++) if (Math.abs(samples[i]) >= peak / 4) return i;
-  return -1;
-}
-
-function middle(samples: Float32Array, seconds: number): Float32Array {
-  const length = Math.round(seconds * RATE);
-  const start = Math.floor((samples.length - length) / 2);
-  return samples.subarray(start, start + length);
-}
-
-function cents(measured: number, expected: number): number {
-  return 1200 * Math.log2(measured / expected);
-}
 
 /** Energy within ±4 Hz of each harmonic of f0 over everything else above 20 Hz, in dB. */
 function harmonicToRest(samples: Float32Array, f0: number): number {

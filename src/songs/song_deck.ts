@@ -31,6 +31,8 @@ import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
+import { keyTempoOf, stretchDecoded, stretchedTimeline } from "./stretched_song.ts";
+import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -203,13 +205,22 @@ export class SongDeck {
     setlistIndex?: number,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
-    const decoded = await decodeSongFiles(
+    const keyTempo = keyTempoOf(description);
+    const decoded = await stretchDecoded(
       engine.native,
       description,
+      await decodeSongFiles(
+        engine.native,
+        description,
+        engine.sampleRate,
+        onProgress,
+        // At another key or tempo the stems are decoded whole: the reader does not stretch.
+        isNeutral(keyTempo) ? engine.streams?.settings.ringFrames : undefined,
+      ),
       engine.sampleRate,
-      onProgress,
-      engine.streams?.settings.ringFrames,
+      keyTempo,
     );
+    description = stretchedTimeline(description, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
     engine.assertOpen("load a song");
     const group = this.#nextGroup++;

@@ -1,0 +1,90 @@
+/**
+ * A song at another key and tempo (issue 24), before it is attached: every resident stem
+ * rendered through its own stretcher (pitched stems shifted by the transpose, unpitched ones
+ * following the tempo only), and the timeline in real time: tempo × speed, markers and the
+ * first downbeat ÷ speed. The click and count-in are generated from that tempo map, so they
+ * come out exactly on the new grid (generated, not stretched). At transpose 0 and speed 1
+ * nothing is touched: today's path, bit for bit.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import type { Native } from "../native/native.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
+import { freeAudio } from "../sources/streaming.ts";
+import { stretchPcm } from "../sources/stretch.ts";
+import { isNeutral, type KeyTempo } from "../model/key_tempo.ts";
+import type { SongDescription } from "./song_types.ts";
+
+/** The key and tempo a described song plays at (song.json, or its setlist entry's). */
+export function keyTempoOf(description: SongDescription): KeyTempo {
+  return { transpose: description.transpose ?? 0, speed: description.speed ?? 1 };
+}
+
+/** The song's timeline at `speed`: tempo map × speed, its times and the markers ÷ speed.
+ * The same object when the speed is 1. */
+export function stretchedTimeline(description: SongDescription, speed: number): SongDescription {
+  if (speed === 1) return description;
+  return {
+    ...description,
+    markers: description.markers.map((marker) => ({ ...marker, at: marker.at / speed })),
+    tempo: description.tempo.map((segment) => ({
+      ...segment,
+      at: segment.at / speed,
+      tempo: segment.tempo * speed,
+    })),
+  };
+}
+
+/**
+ * Renders each decoded stem at the key and tempo, on C threads, freeing the originals; the
+ * same array when neutral. A streamed stem is refused (STRETCH_UNAVAILABLE): the reader does
+ * not stretch yet. On failure every stem, new and old, is freed and the error rethrown.
+ */
+export async function stretchDecoded(
+  native: Native,
+  description: SongDescription,
+  decoded: DecodedAudio[],
+  sampleRate: number,
+  keyTempo: KeyTempo,
+): Promise<DecodedAudio[]> {
+  if (isNeutral(keyTempo)) return decoded;
+  const made: DecodedAudio[] = [];
+  try {
+    const streamed = decoded.findIndex((audio) => !audio.pcm);
+    if (streamed >= 0) {
+      throw new StemplayError(
+        "STRETCH_UNAVAILABLE",
+        `${description.tracks[streamed].file} is streamed, and streamed stems cannot change ` +
+          `key or tempo yet: play the song at transpose 0 and speed 1, or raise the streaming ` +
+          `threshold so it is decoded whole`,
+      );
+    }
+    const pcms = await Promise.allSettled(
+      decoded.map((audio, index) =>
+        stretchPcm(native, audio.pcm, sampleRate, {
+          ...keyTempo,
+          pitched: description.tracks[index].pitched !== false,
+        })
+      ),
+    );
+    for (const [index, result] of pcms.entries()) {
+      if (result.status === "fulfilled") made.push(withPcm(native, decoded[index], result.value));
+    }
+    const failed = pcms.find((result) => result.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    decoded.forEach((audio) => freeAudio(native, audio));
+    return made;
+  } catch (error) {
+    made.forEach((audio) => freeAudio(native, audio));
+    decoded.forEach((audio) => freeAudio(native, audio));
+    throw error;
+  }
+}
+
+function withPcm(native: Native, audio: DecodedAudio, pcm: Deno.PointerValue): DecodedAudio {
+  const info = new BigUint64Array(3);
+  native.sp_pcm_info(pcm, info);
+  return { ...audio, pcm, frames: Number(info[0]) };
+}

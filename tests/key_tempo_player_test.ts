@@ -1,0 +1,107 @@
+/**
+ * A song played at its song.json's (or setlist entry's) key and tempo (issue 24): the stems
+ * rendered through Rubber Band before the song is attached, the generated click on the new
+ * tempo's grid, markers (bar jumps) at the new tempo, and transpose 0 / speed 1 untouched.
+ * Real Rubber Band, offline engine; nothing timed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Player } from "../mod.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { estimateFrequency } from "./support/fixtures.ts";
+import { writeManifest } from "./support/songs.ts";
+import { withOfflinePlayer } from "./support/show_rig.ts";
+import { cents, harmonicTone, middle } from "./support/stretch_signals.ts";
+
+const RATE = 48_000;
+
+async function writeToneSong(dir: string, manifest: Record<string, unknown>): Promise<string> {
+  const folder = join(dir, "song");
+  await Deno.mkdir(folder, { recursive: true });
+  await Deno.writeFile(
+    join(folder, "keys.wav"),
+    encodeWav([harmonicTone(220, 4)], RATE, "f32"),
+  );
+  await writeManifest(folder, { tracks: [{ file: "keys.wav", route: [1] }], ...manifest });
+  return folder;
+}
+
+/** Output channel `channel` of `frames` frames played from the start. */
+function play(player: Player, frames: number, channel = 0): Float32Array {
+  player.seekFrames(0);
+  player.play();
+  const out = new Float32Array(frames);
+  for (let at = 0; at < frames; at += 4800) {
+    out.set(player.render(Math.min(4800, frames - at))[channel], at);
+  }
+  player.pause();
+  player.render(4800);
+  return out;
+}
+
+/** Where a jump to `marker` leaves the playhead after the same renders (less the landing on a
+ * marker at 0 s, it is the marker's frame). */
+function landing(player: Player, marker: string): number {
+  player.seekFrames(0);
+  player.play();
+  player.render(4096);
+  player.jump(marker, { at: "now" });
+  player.render(4096);
+  player.pause();
+  player.render(4096);
+  return player.positionFrames;
+}
+
+Deno.test("song.json transpose +2: the stem plays on the new key within 2 cents", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    await player.loadSong(await writeToneSong(dir, { transpose: 2 }));
+    const out = play(player, 3 * RATE);
+    const expected = 220 * Math.pow(2, 2 / 12);
+    const error = cents(estimateFrequency(middle(out, 1), RATE), expected);
+    console.log(`  transpose +2: ${error.toFixed(3)} cents off`);
+    assert.ok(Math.abs(error) < 2, `${error} cents`);
+  });
+});
+
+Deno.test("transpose 0 and speed 1 in song.json play the files untouched, bit for bit", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    await player.loadSong(await writeToneSong(dir, {}));
+    const plain = play(player, RATE);
+    await player.loadSong(await writeToneSong(dir, { transpose: 0, speed: 1 }));
+    assert.deepEqual(play(player, RATE), plain);
+  });
+});
+
+for (const speed of [0.9, 1.1]) {
+  Deno.test(`speed ${speed}: the generated click is on the new tempo's grid, a bar marker on the bar`, async () => {
+    await withOfflinePlayer(RATE, async (player, dir) => {
+      await player.loadSong(
+        await writeToneSong(dir, {
+          speed,
+          tempo: 120,
+          generateClick: true,
+          clickRoute: [3],
+          markers: [{ name: "Zero", at: 0 }, { name: "Bar 2", at: "2.1" }],
+        }),
+      );
+      const seconds = 4 / speed;
+      assert.ok(
+        Math.abs(player.durationFrames - Math.round(4 * RATE / speed)) <= 1,
+        `duration ${player.durationFrames}`,
+      );
+      const click = play(player, Math.floor(3.5 * RATE), 2);
+      const beat = (60 / (120 * speed)) * RATE;
+      for (let k = 0; k * beat < 3.4 * RATE; k++) {
+        const expected = Math.round(k * beat);
+        let onset = expected - 200;
+        while (onset < expected + 200 && Math.abs(click[onset] ?? 0) < 1e-6) onset++;
+        assert.ok(Math.abs(onset - expected) <= 1, `beat ${k}: onset ${onset}, grid ${expected}`);
+      }
+      const marker = player.markers.find((m) => m.name === "Bar 2")!;
+      assert.equal(Math.round(marker.at * RATE), Math.round((2 / speed) * RATE));
+      const landed = landing(player, "Bar 2") - landing(player, "Zero");
+      console.log(`  speed ${speed}: ${seconds.toFixed(3)} s long, bar 2 at frame ${landed}`);
+      assert.equal(landed, Math.round((2 / speed) * RATE));
+    });
+  });
+}
