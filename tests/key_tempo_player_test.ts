@@ -105,3 +105,21 @@ for (const speed of [0.9, 1.1]) {
     });
   });
 }
+
+Deno.test("a setlist entry's transpose applies when its song starts", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    const song = await writeToneSong(dir, {});
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [song, { song, transpose: -3 }] }),
+    );
+    await player.loadSetlist(setlist);
+    const measure = () => estimateFrequency(middle(play(player, 3 * RATE), 1), RATE);
+    const first = cents(measure(), 220);
+    await player.next();
+    const second = cents(measure(), 220 * Math.pow(2, -3 / 12));
+    console.log(`  entry 1: ${first.toFixed(3)} cents, entry 2 (−3): ${second.toFixed(3)} cents`);
+    assert.ok(Math.abs(first) < 2 && Math.abs(second) < 2, `${first}, ${second} cents`);
+  });
+});

@@ -101,6 +101,8 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
   --rate <hz>          sample rate (default 48000)
   --channels <n>       output channels (default: the highest output of the profile)
   --format <f>         f32 (default), s16 or s24
+  --transpose <st>     the song's key in semitones, -12 … +12 (default: its song.json's)
+  --speed <ratio>      the song's tempo ratio, 0.5 … 2 (default: its song.json's)
   --config <file>      the settings file (default: stemplay.json beside the song, else
                        here, if there is one)`,
 

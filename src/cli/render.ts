@@ -17,6 +17,8 @@ import { loadInputs } from "./song_source.ts";
 import { type BusProfile, defaultBusProfile, profileChannels } from "../engine/buses.ts";
 import { findSettingsFile, loadSettings } from "./settings.ts";
 import { atomicTarget } from "../util/write_atomic.ts";
+import type { KeyTempo } from "../model/key_tempo.ts";
+import { KEY_TEMPO_FLAGS, keyTempoFlags } from "./key_tempo_flags.ts";
 
 const COMMAND = "stemplay render";
 /** Blocks rendered per write: a multiple of the block size, so the result is the same as
@@ -39,6 +41,8 @@ export interface RenderJob {
   /** As `Player.open({ streaming })` (stemplay.json's `streaming`; default: streamed). The
    * render is the same bit for bit either way; streaming keeps memory flat. */
   streaming?: PlayerOptions["streaming"];
+  /** `--transpose` and `--speed`: the song's key and tempo in place of its song.json's. */
+  keyTempo?: Partial<KeyTempo>;
 }
 
 /** Renders `job` and returns the number of frames written. */
@@ -61,7 +65,12 @@ export async function renderSong(job: RenderJob): Promise<number> {
     );
   }
   const loading = new StderrProgress("loading  ");
-  const song = await loadInputs(player, job.inputs, (done, total) => loading.update(done, total));
+  const song = await loadInputs(
+    player,
+    job.inputs,
+    (done, total) => loading.update(done, total),
+    job.keyTempo,
+  );
   loading.done();
   for (const warning of song.warnings ?? []) console.error(`stemplay: warning: ${warning}`);
   const total = player.durationFrames;
@@ -144,6 +153,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     format: { type: "string" },
     bus: { type: "string" },
     config: { type: "string" },
+    ...KEY_TEMPO_FLAGS,
   });
   if (parsed.flags.help) {
     console.log(HELP.render);
@@ -153,6 +163,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   const channels = integerFlag(COMMAND, parsed, "channels", 1, 32);
   const format = choiceFlag(COMMAND, parsed, "format", FORMATS) ?? "f32";
   const output = stringFlag(parsed, "output");
+  const keyTempo = keyTempoFlags(COMMAND, parsed);
   if (output === undefined) {
     throw new UsageError(`${COMMAND}: -o/--output <file.wav> is required`);
   }
@@ -173,6 +184,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     buses: settings.buses,
     bus,
     streaming: settings.streaming,
+    keyTempo,
   });
   return 0;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { KeyTempo } from "../model/key_tempo.ts";
 import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import type { Marker } from "../model/marker.ts";
@@ -60,10 +61,11 @@ export async function loadInputs(
   player: Player,
   inputs: string[],
   onProgress?: LoadProgress,
+  keyTempo: Partial<KeyTempo> = {},
 ): Promise<LoadedSong> {
   if (inputs.length === 1 && await isSong(inputs[0])) {
     const path = inputs[0];
-    const song = await player.loadSong(path, { onProgress });
+    const song = await player.loadSong(path, { onProgress, ...keyTempo });
     const warnings = (song.warnings ?? []).map((w) => `${song.path}: ${w.keyPath}: ${w.message}`);
     return { title: song.title, markers: player.markers, warnings };
   }
@@ -75,6 +77,12 @@ export async function loadInputs(
         { path },
       );
     }
+  }
+  if (keyTempo.transpose !== undefined || keyTempo.speed !== undefined) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      "--transpose and --speed apply to a song (a folder or a song.json), not to audio files",
+    );
   }
   // One after another, so the tracks keep the order they were given in.
   let before = 0;

@@ -31,7 +31,7 @@ import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
-import { keyTempoOf, stretchDecoded, stretchedTimeline } from "./stretched_song.ts";
+import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./stretched_song.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 
@@ -174,10 +174,10 @@ export class SongDeck {
     }
     this.#loading = true;
     try {
-      const description = await loadSongDescription(path, {
-        outputs: engine.channels,
-        buses: engine.buses.names,
-      });
+      const description = withKeyTempo(
+        await loadSongDescription(path, { outputs: engine.channels, buses: engine.buses.names }),
+        options,
+      );
       const prepared = await this.#prepare(description, options.onProgress);
       await this.#player.endSetlist();
       await this.#switchTo(prepared, 0);

@@ -24,6 +24,10 @@ export interface LoadSongOptions {
    * decoded so far and the frames expected, summed over every file, at the engine's rate.
    * `totalFrames` can grow at first, as each file's length becomes known. */
   onProgress?: ProgressCallback;
+  /** Semitones to play the song at, in place of its song.json's (−12 … +12). */
+  transpose?: number;
+  /** Tempo ratio to play the song at, in place of its song.json's (0.5 … 2). */
+  speed?: number;
 }
 
 const PROGRESS_INTERVAL_MS = 50;

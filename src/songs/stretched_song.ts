@@ -14,12 +14,26 @@ import type { Native } from "../native/native.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import { freeAudio } from "../sources/streaming.ts";
 import { stretchPcm } from "../sources/stretch.ts";
-import { isNeutral, type KeyTempo } from "../model/key_tempo.ts";
+import { checkSpeed, checkTranspose, isNeutral, type KeyTempo } from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
 
 /** The key and tempo a described song plays at (song.json, or its setlist entry's). */
 export function keyTempoOf(description: SongDescription): KeyTempo {
   return { transpose: description.transpose ?? 0, speed: description.speed ?? 1 };
+}
+
+/** The song with `given`'s transpose and speed in place of its own (each checked:
+ * INVALID_ARGUMENT); the same object when neither is given. */
+export function withKeyTempo(
+  description: SongDescription,
+  given: Partial<KeyTempo>,
+): SongDescription {
+  const out = { ...description };
+  if (given.transpose !== undefined) {
+    out.transpose = checkTranspose(given.transpose, "INVALID_ARGUMENT", "transpose");
+  }
+  if (given.speed !== undefined) out.speed = checkSpeed(given.speed, "INVALID_ARGUMENT", "speed");
+  return given.transpose === undefined && given.speed === undefined ? description : out;
 }
 
 /** The song's timeline at `speed`: tempo map × speed, its times and the markers ÷ speed.
