@@ -51,3 +51,25 @@ Deno.test("stemplay render: a bad --transpose or --speed exits 2 and writes noth
     }
   });
 });
+
+Deno.test("stemplay play --transpose/--speed: a good value plays, a bad one exits 2", async () => {
+  await withToneSong(async (song) => {
+    const good = await runCli([
+      "play",
+      song,
+      "--backend",
+      "null",
+      "--speed",
+      "2",
+      "--transpose",
+      "-1",
+    ]);
+    assert.equal(good.code, 0, good.stderr);
+    assert.doesNotMatch(good.stderr, /error/i);
+    for (const flags of [["--speed", "2.5"], ["--transpose", "NaN"], ["--speed", ""]]) {
+      const run = await runCli(["play", song, "--backend", "null", ...flags]);
+      assert.equal(run.code, 2, `${flags.join(" ")}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(flags[0]));
+    }
+  });
+});

@@ -63,6 +63,8 @@ ${FORMATS}
 
   --play                 start playing at once (default on the screen: open stopped)
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
+  --transpose <st>       the song's key in semitones, -12 … +12 (default: its song.json's)
+  --speed <ratio>        the song's tempo ratio, 0.5 … 2 (default: its song.json's)
   --resume               go back to where the last run of this setlist (or song) left:
                          its song, position, mutes and gains, stopped (with --play: playing)
 ${AUDIO}

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { KeyTempo } from "../model/key_tempo.ts";
+import { KEY_TEMPO_FLAGS, keyTempoFlags } from "./key_tempo_flags.ts";
 import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
@@ -46,6 +48,7 @@ export const PLAY_FLAGS: FlagSpecs = {
   start: { type: "string" },
   play: { type: "boolean" },
   resume: { type: "boolean" },
+  ...KEY_TEMPO_FLAGS,
 };
 
 /** What `play` adds around the song on a stage: the settings file it read (named on the
@@ -57,6 +60,8 @@ export interface StageOptions {
   journal?: boolean;
   /** `--resume`: go back to where the last run left, stopped (or playing with --play). */
   resume?: boolean;
+  /** `--transpose` and `--speed`: the song's key and tempo in place of its song.json's. */
+  keyTempo?: Partial<KeyTempo>;
 }
 
 /** Writes one line to stderr (notices and warnings). */
@@ -116,13 +121,24 @@ export async function playOn(
   const setlist = inputs.length === 1 && await isSetlistFile(inputs[0]);
   let song: LoadedSong;
   let songErrors = new Map<number, string>();
+  if (setlist && Object.keys(stage.keyTempo ?? {}).length > 0) {
+    throw new UsageError(
+      `${command}: --transpose and --speed apply to one song; give a setlist entry its own ` +
+        `"transpose" and "speed"`,
+    );
+  }
   if (setlist) {
     warn(`loading the setlist ${inputs[0]}…`);
     songErrors = await openSetlist(player, inputs[0]);
     song = { title: player.title, markers: player.markers };
   } else {
     const progress = new StderrProgress("loading");
-    song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
+    song = await loadInputs(
+      player,
+      inputs,
+      (done, total) => progress.update(done, total),
+      stage.keyTempo,
+    );
     progress.done();
     for (const warning of song.warnings ?? []) warn(`stemplay: warning: ${warning}`);
   }
@@ -278,6 +294,7 @@ export async function playCommand(args: string[]): Promise<number> {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to play`);
   }
   const remote = remoteFlags(COMMAND, parsed);
+  const keyTempo = keyTempoFlags(COMMAND, parsed);
   if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
     throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
   }
@@ -300,7 +317,7 @@ export async function playCommand(args: string[]): Promise<number> {
       COMMAND,
       midi,
       parsed.flags.play === true,
-      { journal: true, resume: parsed.flags.resume === true, settingsFile },
+      { journal: true, resume: parsed.flags.resume === true, settingsFile, keyTempo },
     ),
   );
 }
