@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Player } from "../mod.ts";
+import { type Player, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { estimateFrequency } from "./support/fixtures.ts";
-import { writeManifest } from "./support/songs.ts";
+import { assertUntouched, playerPlayingOldSong, snapshot, writeManifest } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
 import { cents, harmonicTone, middle } from "./support/stretch_signals.ts";
 
@@ -122,4 +122,28 @@ Deno.test("a setlist entry's transpose applies when its song starts", async () =
     console.log(`  entry 1: ${first.toFixed(3)} cents, entry 2 (−3): ${second.toFixed(3)} cents`);
     assert.ok(Math.abs(first) < 2 && Math.abs(second) < 2, `${first}, ${second} cents`);
   });
+});
+
+Deno.test("loadSong with a bad transpose or speed is INVALID_ARGUMENT and the playing song is untouched", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-keytempo-bad-" });
+  const player = await playerPlayingOldSong(dir);
+  try {
+    const song = await writeToneSong(dir, {});
+    for (
+      const options of [{ transpose: 12.5 }, { transpose: NaN }, { speed: 0.4 }, {
+        speed: "1" as unknown as number,
+      }]
+    ) {
+      const before = snapshot(player); // assertUntouched plays on a block
+      await assert.rejects(
+        () => player.loadSong(song, options),
+        (error) => error instanceof StemplayError && error.code === "INVALID_ARGUMENT",
+        JSON.stringify(options),
+      );
+      assertUntouched(player, before);
+    }
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
