@@ -87,4 +87,6 @@ export { parseMidi } from "./src/control/midi_message.ts";
 export { MIDI_DEBOUNCE_MS } from "./src/control/midi_debounce.ts";
 export type { MidiMessage } from "./src/control/midi_message.ts";
 export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
+export { MidiOutput, serveMidiOut } from "./src/control/midi_out.ts";
+export type { MidiOutSent, ServeMidiOutOptions } from "./src/control/midi_out.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

@@ -453,6 +453,32 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
 SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters);
 SP_API void sp_mtc_close(sp_mtc *mtc);
 
+/* ---- MIDI out (midi_out.c, rt/midi_out_rt.c; JACK on Linux only) -------------------------- */
+typedef struct sp_midi_out sp_midi_out;
+
+/* Registers a MIDI output port `port_name` on the engine's own JACK client (the one that plays
+ * its audio), written by the audio callback in the same JACK cycle as the audio, with frame
+ * offsets: MIDI clock (24 ppqn) for groups mapped with sp_midi_out_map_song, Start, Continue,
+ * Stop and Song Position Pointer. SP_ERROR_NO_BACKEND when the engine does not play on JACK,
+ * SP_ERROR_BUSY when the engine already has one. Close it before the engine is destroyed. */
+SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
+                                       sp_midi_out **out_midi);
+/* Connects the port to a JACK MIDI input port (already connected is fine): SP_ERROR_DEVICE
+ * when there is no such port. */
+SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination);
+/* The port's full name ("client:port"), NUL-terminated, cut to capacity. */
+SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity);
+/* Group `group`'s tempo map: `count` segments of 3 doubles {start seconds, seconds per clock
+ * tick, index of the segment's first tick counted from the song's first downbeat}. */
+SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const double *segments,
+                                      uint32_t count);
+/* Clock on or off, and the offset of every message against its audio in frames (> 0 later). */
+SP_API sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames);
+/* Copies 6 counters: clock ticks, Starts, Continues, Stops, song position pointers sent, and
+ * messages dropped for a full port buffer. */
+SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters);
+SP_API void sp_midi_out_close(sp_midi_out *out);
+
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
 /* Makes every callback busy-wait until it has lasted ns nanoseconds (wall time), to give the
  * monitor a known load. */

@@ -136,7 +136,9 @@ export type StemplayErrorCode =
   /** MIDI input cannot be opened. */
   | "MIDI_INPUT"
   /** MIDI timecode output cannot be opened. */
-  | "MTC_OUTPUT";
+  | "MTC_OUTPUT"
+  /** MIDI output (clock) cannot be opened: not on JACK, or a destination port is missing. */
+  | "MIDI_OUTPUT";
 
 /**
  * An error raised by stemplay. `code` says what went wrong in a stable, machine-readable form

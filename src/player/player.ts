@@ -246,6 +246,11 @@ export class Player extends EventTarget {
     return this.#songs.songHours;
   }
 
+  /** @internal The tempo map of each prepared song's group (also in "songprepared"). */
+  get songTempos(): ReadonlyMap<number, TempoSegment[]> {
+    return this.#songs.songTempos;
+  }
+
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */
   beforeClose(hook: () => Promise<void>): () => void {
     return this.#engine.beforeClose(hook);

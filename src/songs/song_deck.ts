@@ -76,6 +76,7 @@ export class SongDeck {
   #loading = false;
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
+  #songTempos = new Map<number, TempoSegment[]>();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
   /** Cues on the current song: jumps, loops, count-in, fades. */
@@ -141,6 +142,11 @@ export class SongDeck {
   /** The timecode hour of each prepared song's group. */
   get songHours(): ReadonlyMap<number, number> {
     return this.#songHours;
+  }
+
+  /** The tempo map of each prepared song's group (MIDI clock reads it). */
+  get songTempos(): ReadonlyMap<number, TempoSegment[]> {
+    return this.#songTempos;
   }
 
   /** SMPTE linear timecode out (undefined: none), for songs prepared from then on. */
@@ -227,8 +233,11 @@ export class SongDeck {
     };
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
+    this.#songTempos.set(group, description.tempo);
     this.#player.dispatchEvent(
-      new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
+      new CustomEvent("songprepared", {
+        detail: { group, hour: songHour(setlistIndex), tempo: description.tempo },
+      }),
     );
     try {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
