@@ -645,13 +645,22 @@ export const symbols = {
   /** sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
    *  sp_midi_out **out_midi) */
   sp_midi_out_open_jack: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  /** sp_result sp_midi_out_reattach(sp_midi_out *out) */
+  sp_midi_out_reattach: { parameters: ["pointer"], result: "i32" },
   /** sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) */
   sp_midi_out_connect: { parameters: ["pointer", "buffer"], result: "i32", nonblocking: true },
   /** sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity) */
   sp_midi_out_port_name: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   /** sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const double *segments,
-   *  uint32_t count) */
-  sp_midi_out_map_song: { parameters: ["pointer", "u32", "buffer", "u32"], result: "i32" },
+   *  uint32_t count, const int64_t *event_frames, const uint32_t *event_sizes,
+   *  uint32_t event_count, const unsigned char *bytes, uint32_t byte_count): waits out a
+   *  running audio callback */
+  sp_midi_out_map_song: {
+    parameters: ["pointer", "u32", "buffer", "u32", "buffer", "buffer", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  /** uint32_t sp_midi_out_last_event(const sp_midi_out *out) */
+  sp_midi_out_last_event: { parameters: ["pointer"], result: "u32" },
   /** sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames) */
   sp_midi_out_set: { parameters: ["pointer", "i32", "i64"], result: "i32" },
   /** sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters) */

@@ -56,6 +56,12 @@ async function writeRampSong(dir: string): Promise<string> {
       tracks: [{ file: "ramp.wav", route: [1] }],
       tempo: 120,
       markers: [{ name: "B", at: B_SECONDS }],
+      midiEvents: [
+        { at: "start", program: 5, bank: 2, channel: 1 },
+        { marker: "B", cc: 64, value: 127, channel: 1 },
+        { at: 1, note: 60, velocity: 100, duration: 0.5, channel: 10 },
+        { at: 1.8, note: 62, velocity: 90, duration: 10, channel: 10 }, // ended by the seek
+      ],
     }),
   );
   return folder;
@@ -180,16 +186,18 @@ Deno.test({
             const shifted = await serveMidiOut(player, { offsetMs });
             const audioPath = join(dir, `audio${offsetMs}.f32`);
             const child = new Deno.Command(capture, {
-              args: [audioPath, "3"],
+              args: [audioPath, "4"],
               env: server.env,
               stdout: "piped",
             }).spawn();
             const lines = readLines(child.stdout)[Symbol.asyncIterator]();
             assert.equal((await lines.next()).value, "ready");
-            await server.connect("miniaudio:playback0", "capture:audio");
+            await server.connect(shifted.port.replace(/:midi_out$/, ":playback0"), "capture:audio");
             await server.connect(shifted.port, "capture:midi");
             player.seekFrames(0);
             player.play();
+            await waitFor("1.5 s of playback", () => player.positionFrames >= 1.5 * RATE);
+            player.jump("B", { at: "now" });
             const captured: string[] = [];
             for (let line = await lines.next(); !line.done; line = await lines.next()) {
               captured.push(line.value);
@@ -212,23 +220,46 @@ Deno.test({
           // --- the dump: Start, ticks 1000 apart, SPP on the seek and the jump, Stop, SPP +
           // Continue on the resume, Stop.
           const events = parseDump(dump.lines);
-          const kinds = events.filter((e) => e.bytes[0] !== 0xf8).map((e) =>
-            e.bytes[0] === 0xf2 ? `spp ${e.bytes[1] | (e.bytes[2] << 7)}` : e.bytes[0].toString(16)
-          );
+          const hex = (e: Event) => e.bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
+          const messages = events.filter((e) => e.bytes[0] !== 0xf8);
           console.log(
-            `midi out: ${events.length} events in the dump; messages: ${kinds.join(", ")}`,
+            `midi out: ${events.length} events in the dump; messages: ` +
+              messages.map((e) => `${e.at}: ${hex(e)}`).join(", "),
           );
-          // The first pass only (the offset runs follow it, each with its own Start).
-          const firstRun = kinds.slice(0, 7);
-          assert.equal(firstRun[0], "fa", "Start on the first downbeat");
-          assert.equal(firstRun[1], `spp ${SEEK_SECONDS * RATE / TICK / 6}`, "SPP on the seek");
-          assert.equal(firstRun[2], `spp ${B_SECONDS * 8}`, "SPP on the jump to bar 9");
-          assert.equal(firstRun[3], "fc", "Stop on pause");
-          assert.match(firstRun[4], /^spp \d+$/, "SPP on the resume");
-          const resumedAt = Number(firstRun[4].split(" ")[1]);
+          const first = messages;
+          const start = first[0].at;
+          const expect = (index: number, bytes: string, at: number | undefined, what: string) => {
+            assert.equal(hex(first[index]), bytes, what);
+            if (at !== undefined) assert.equal(first[index].at, at, `${what}: its frame`);
+          };
+          expect(0, "fa", undefined, "Start on the first downbeat");
+          expect(1, "b0 00 00", start, "bank 2 (MSB) with Start");
+          expect(2, "b0 20 02", start, "bank 2 (LSB)");
+          expect(3, "c0 05", start, "program 5");
+          expect(4, "99 3c 64", start + RATE, "note 60 at 1 s");
+          expect(5, "89 3c 00", start + 1.5 * RATE, "its end after 0.5 s");
+          expect(6, "99 3e 5a", start + 1.8 * RATE, "note 62 at 1.8 s");
+          expect(7, "89 3e 00", undefined, "note 62 ended by the seek");
+          expect(
+            8,
+            `f2 ${(SEEK_SECONDS * 8).toString(16).padStart(2, "0")} 00`,
+            first[7].at,
+            "SPP on the seek",
+          );
+          expect(
+            9,
+            `f2 ${(B_SECONDS * 8 & 127).toString(16).padStart(2, "0")} 01`,
+            undefined,
+            "SPP on the jump",
+          );
+          expect(10, "b0 40 7f", first[9].at, "the CC at marker B, on the jump's frame");
+          expect(11, "fc", undefined, "Stop on pause");
+          assert.equal(first[12].bytes[0], 0xf2, "SPP on the resume");
+          const resumedAt = first[12].bytes[1] | (first[12].bytes[2] << 7);
           assert.ok(resumedAt >= B_SECONDS * 8 + 8, `resumed at sixteenth ${resumedAt}`);
-          assert.equal(firstRun[5], "fb", "Continue on the resume");
-          assert.equal(firstRun[6], "fc", "Stop on stop");
+          expect(13, "fb", first[12].at, "Continue on the resume");
+          expect(14, "fc", undefined, "Stop on stop");
+          assert.equal(messages.length, 15, "nothing else (the later runs have their own port)");
 
           // Jitter: ticks counted from Start, and from each pointer after it.
           let origin = -1, count = 0, worst = 0, ticks = 0;
@@ -269,6 +300,25 @@ Deno.test({
             // song's first frame when that is earlier: nothing plays before it).
             const startSong = songFrameAt(audio, start.at + 10);
             assert.equal(startSong, Math.max(0, shift) + 10, `offset ${offsetMs}: Start's frame`);
+            // The program change with Start; the CC at B on the frame where B's audio begins
+            // (read past the jump's fade-in and taken back), shifted by the offset.
+            const program = events.find((e) => e.bytes[0] === 0xb0 && e.bytes[1] === 0);
+            assert.equal(program?.at, start.at, `offset ${offsetMs}: the program change's frame`);
+            const cc = events.find((e) => e.bytes[0] === 0xb0 && e.bytes[1] === 64);
+            assert.ok(cc, `offset ${offsetMs}: no CC at B`);
+            let bAudio: number | undefined;
+            for (let t = cc.at - 2 * JACK_PERIOD; t < cc.at + 4000 && bAudio === undefined; t++) {
+              const song = songFrameAt(audio, t + 600);
+              if (song !== undefined && song - 600 >= B_SECONDS * RATE - 600) {
+                bAudio = t + 600 - (song - B_SECONDS * RATE);
+              }
+            }
+            assert.ok(bAudio !== undefined, `offset ${offsetMs}: B's audio not found`);
+            assert.equal(
+              cc.at - bAudio,
+              Math.max(0, shift),
+              `offset ${offsetMs}: the CC at B against B's audio`,
+            );
             console.log(
               `midi out: offset ${offsetMs} ms: ${checked} ticks checked against the audio, ` +
                 `worst ${off} frames off`,

@@ -15,6 +15,7 @@ import { StemplayError } from "../errors.ts";
 import { outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import type { TempoSegment } from "../model/tempo.ts";
+import { type MidiEvent, type SongMidi, splitMessages } from "../songs/midi_events.ts";
 
 /** The MIDI output port's name on the engine's JACK client. */
 export const MIDI_OUT_PORT = "midi_out";
@@ -46,6 +47,8 @@ export interface MidiOutSent {
   positions: number;
   /** Messages that did not fit the port's buffer in their cycle. */
   dropped: number;
+  /** The songs' own messages: `midiEvents`, MIDI-file tracks, and notes ended by a jump. */
+  events: number;
 }
 
 /** The clock's tempo segments as the C side takes them: {at, seconds per tick, first tick}. */
@@ -64,40 +67,100 @@ export function clockSegments(tempo: readonly TempoSegment[]): Float64Array {
   return cells;
 }
 
+/** The songs' messages as the C side takes them: frames, sizes and all bytes in a row. */
+function eventTable(events: readonly MidiEvent[], rate: number) {
+  const timed = events.flatMap((event) =>
+    splitMessages(event.bytes).map((bytes) => ({ frame: Math.round(event.at * rate), bytes }))
+  ).sort((a, b) => a.frame - b.frame);
+  return {
+    frames: BigInt64Array.from(timed, (event) => BigInt(event.frame)),
+    sizes: Uint32Array.from(timed, (event) => event.bytes.length),
+    bytes: Uint8Array.from(timed.flatMap((event) => event.bytes)),
+  };
+}
+
 /** A running MIDI output. Close it with `close()` (closing the player closes it first). */
 export class MidiOutput {
   readonly #player: Player;
   readonly #handle: Deno.PointerValue;
   readonly #listener: (event: Event) => void;
+  readonly #onRecovered: () => void;
   readonly #undoHook: () => void;
+  readonly #connectTo: readonly string[];
   #clock: boolean;
   #offsetFrames: number;
   #closing?: Promise<void>;
-  /** The JACK port, e.g. "stemplay:midi_out". */
-  readonly port: string;
+  #port = "";
 
   /** @internal */
-  constructor(player: Player, handle: Deno.PointerValue, clock: boolean, offsetFrames: number) {
+  constructor(
+    player: Player,
+    handle: Deno.PointerValue,
+    clock: boolean,
+    offsetFrames: number,
+    connectTo: readonly string[],
+  ) {
     this.#player = player;
     this.#handle = handle;
     this.#clock = clock;
     this.#offsetFrames = offsetFrames;
+    this.#connectTo = connectTo;
     const native = player.engineContext.native;
-    const name = new Uint8Array(512);
-    native.sp_midi_out_port_name(handle, name, name.length);
-    this.port = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
-    const map = (group: number, tempo: readonly TempoSegment[]) => {
-      native.sp_midi_out_map_song(handle, group, clockSegments(tempo), tempo.length);
+    this.#readPort();
+    const map = (group: number, midi: SongMidi) => {
+      const events = eventTable(midi.events, player.sampleRate);
+      native.sp_midi_out_map_song(
+        handle,
+        group,
+        clockSegments(midi.tempo),
+        midi.tempo.length,
+        events.frames,
+        events.sizes,
+        events.sizes.length,
+        events.bytes,
+        events.bytes.length,
+      );
     };
-    for (const [group, tempo] of player.songTempos) map(group, tempo);
+    for (const [group, midi] of player.songMidi) map(group, midi);
     this.#listener = (event) => {
-      const { group, tempo } = (event as CustomEvent<{ group: number; tempo: TempoSegment[] }>)
-        .detail;
-      map(group, tempo);
+      const { group, midi } = (event as CustomEvent<{ group: number; midi: SongMidi }>).detail;
+      map(group, midi);
     };
     player.addEventListener("songprepared", this.#listener);
+    // A reopened device is a new JACK client: the port goes onto it, and is connected again.
+    this.#onRecovered = () => {
+      if (this.#closing || native.sp_midi_out_reattach(handle) !== 0) return;
+      this.#readPort();
+      this.connect().catch(() => {}); // a destination that went away stays unconnected
+    };
+    player.addEventListener("devicerecovered", this.#onRecovered);
     this.#apply();
     this.#undoHook = player.beforeClose(() => this.close());
+  }
+
+  #readPort(): void {
+    const name = new Uint8Array(512);
+    this.#player.engineContext.native.sp_midi_out_port_name(this.#handle, name, name.length);
+    this.#port = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
+  }
+
+  /** The JACK port, e.g. "stemplay:midi_out" (it follows the engine's client when the device
+   * is reopened). */
+  get port(): string {
+    return this.#port;
+  }
+
+  /** @internal Connects the port to the `connectTo` ports. */
+  async connect(): Promise<void> {
+    for (const port of this.#connectTo) {
+      const native = this.#player.engineContext.native;
+      if (await native.sp_midi_out_connect(this.#handle, toCString(port)) !== 0) {
+        throw new StemplayError(
+          "MIDI_OUTPUT",
+          `cannot connect MIDI out to "${port}": no such JACK MIDI input port`,
+        );
+      }
+    }
   }
 
   #apply(): void {
@@ -120,16 +183,27 @@ export class MidiOutput {
 
   /** Messages sent so far. */
   get sent(): MidiOutSent {
-    const cells = new BigUint64Array(6);
+    const cells = new BigUint64Array(7);
     if (!this.#closing) this.#player.engineContext.native.sp_midi_out_counters(this.#handle, cells);
-    const [ticks, starts, continues, stops, positions, dropped] = Array.from(cells, Number);
-    return { ticks, starts, continues, stops, positions, dropped };
+    const [ticks, starts, continues, stops, positions, dropped, events] = Array.from(cells, Number);
+    return { ticks, starts, continues, stops, positions, dropped, events };
+  }
+
+  /** The first bytes (up to 3) of the last song message sent, e.g. [0xc0, 5] for a program
+   * change; undefined before any. */
+  get lastEvent(): number[] | undefined {
+    if (this.#closing) return undefined;
+    const packed = this.#player.engineContext.native.sp_midi_out_last_event(this.#handle);
+    const size = packed >>> 24;
+    if (size === 0) return undefined;
+    return [(packed >> 16) & 255, (packed >> 8) & 255, packed & 255].slice(0, size);
   }
 
   /** Stops sending and removes the port. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
+      this.#player.removeEventListener("devicerecovered", this.#onRecovered);
       this.#undoHook();
       await this.#player.engineContext.native.sp_midi_out_close(this.#handle);
     })();
@@ -205,15 +279,12 @@ export async function serveMidiOut(
     );
   }
   const offsetFrames = Math.round(offsetMs * player.sampleRate / 1000);
-  const output = new MidiOutput(player, outPointer(cell), clock, offsetFrames);
-  for (const port of connectTo) {
-    if (await native.sp_midi_out_connect(outPointer(cell), toCString(port)) !== 0) {
-      await output.close();
-      throw new StemplayError(
-        "MIDI_OUTPUT",
-        `cannot connect MIDI out to "${port}": no such JACK MIDI input port`,
-      );
-    }
+  const output = new MidiOutput(player, outPointer(cell), clock, offsetFrames, connectTo);
+  try {
+    await output.connect();
+  } catch (error) {
+    await output.close();
+    throw error;
   }
   return output;
 }

@@ -25,6 +25,7 @@ import { DeviceRecovery, type PlayerHealth, type RecoveryMode } from "../engine/
 import type { LatencyStats } from "../engine/stats.ts";
 import type { Bus } from "../engine/buses.ts";
 import type { SongDescription } from "../songs/song.ts";
+import type { SongMidi } from "../songs/midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck } from "../songs/song_deck.ts";
@@ -246,9 +247,10 @@ export class Player extends EventTarget {
     return this.#songs.songHours;
   }
 
-  /** @internal The tempo map of each prepared song's group (also in "songprepared"). */
-  get songTempos(): ReadonlyMap<number, TempoSegment[]> {
-    return this.#songs.songTempos;
+  /** @internal The tempo map and MIDI events of each prepared song's group (also in
+   * "songprepared" as `midi`). */
+  get songMidi(): ReadonlyMap<number, SongMidi> {
+    return this.#songs.songMidi;
   }
 
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */

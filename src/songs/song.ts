@@ -13,6 +13,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path
 import { StemplayError } from "../errors.ts";
 import type { TrackOptions } from "../engine/track.ts";
 import { parseTempo, type TempoSegment } from "../model/tempo.ts";
+import { type MidiEvent, parseMidiEvents } from "./midi_events.ts";
 import { guessBus } from "../engine/buses.ts";
 import { atMostCeiling, GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
 import { describeJsonError } from "../util/json_position.ts";
@@ -52,6 +53,8 @@ export interface SongDescription {
   clickRoute?: number[];
   /** Whether a click track is generated from the tempo. */
   generateClick: boolean;
+  /** MIDI messages at times in the song (`"midiEvents"`), in time order; none when absent. */
+  midiEvents?: MidiEvent[];
 }
 
 /** Options of {@linkcode loadSongDescription}. */
@@ -104,6 +107,7 @@ const SONG_KEYS = [
   "tempoMap",
   "clickRoute",
   "generateClick",
+  "midiEvents",
 ];
 const TRACK_KEYS = [
   "file",
@@ -442,6 +446,11 @@ async function readManifest(
     }
   });
   const tempo = parseTempo(song, (key, problem) => invalid(manifest, key, problem));
+  const midiEvents = parseMidiEvents(
+    song.midiEvents,
+    markers,
+    (key, problem) => invalid(manifest, key, problem),
+  );
   const clickRoute = song.clickRoute === undefined
     ? undefined
     : checkRoute(check, "clickRoute", song.clickRoute, outputs);
@@ -467,6 +476,7 @@ async function readManifest(
     tempo,
     clickRoute,
     generateClick,
+    midiEvents,
   };
 }
 

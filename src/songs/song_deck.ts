@@ -29,6 +29,7 @@ import {
 } from "../show/timecode.ts";
 import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
+import type { SongMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
@@ -76,7 +77,7 @@ export class SongDeck {
   #loading = false;
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
-  #songTempos = new Map<number, TempoSegment[]>();
+  #songMidi = new Map<number, SongMidi>();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
   /** Cues on the current song: jumps, loops, count-in, fades. */
@@ -144,9 +145,9 @@ export class SongDeck {
     return this.#songHours;
   }
 
-  /** The tempo map of each prepared song's group (MIDI clock reads it). */
-  get songTempos(): ReadonlyMap<number, TempoSegment[]> {
-    return this.#songTempos;
+  /** The tempo map and MIDI events of each prepared song's group (MIDI out reads them). */
+  get songMidi(): ReadonlyMap<number, SongMidi> {
+    return this.#songMidi;
   }
 
   /** SMPTE linear timecode out (undefined: none), for songs prepared from then on. */
@@ -233,10 +234,11 @@ export class SongDeck {
     };
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
-    this.#songTempos.set(group, description.tempo);
+    const midi = { tempo: description.tempo, events: description.midiEvents ?? [] };
+    this.#songMidi.set(group, midi);
     this.#player.dispatchEvent(
       new CustomEvent("songprepared", {
-        detail: { group, hour: songHour(setlistIndex), tempo: description.tempo },
+        detail: { group, hour: songHour(setlistIndex), midi },
       }),
     );
     try {
