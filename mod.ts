@@ -89,4 +89,5 @@ export type { MidiMessage } from "./src/control/midi_message.ts";
 export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
 export { MidiOutput, serveMidiOut } from "./src/control/midi_out.ts";
 export type { MidiOutSent, ServeMidiOutOptions } from "./src/control/midi_out.ts";
+export type { MidiEvent } from "./src/songs/midi_events.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

@@ -39,6 +39,7 @@ import { isObject, show } from "../util/json_value.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
 import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
+import { MAX_MIDI_OFFSET_MS, type ServeMidiOutOptions } from "../control/midi_out.ts";
 import {
   HEAD_SECONDS,
   LOOK_AHEAD_SECONDS,
@@ -82,6 +83,8 @@ export interface Settings {
   midi: MidiSettings;
   /** Timecode out (docs/timecode.md). */
   timecode: TimecodeSettings;
+  /** MIDI out: clock and the songs' MIDI events (docs/midi.md); absent: none. */
+  midiOut?: ServeMidiOutOptions;
   /** File tracks streamed (an object of seconds, or true: the defaults) or decoded whole
    * (false), as `Player.open({ streaming })`. Absent: streamed with the defaults. */
   streaming?: StreamingOptions | boolean;
@@ -197,18 +200,34 @@ const TIMECODE_KEYS: Record<keyof TimecodeSettings, Check> = {
   },
 };
 
+const MIDI_OUT_KEYS: Record<keyof ServeMidiOutOptions, Check> = {
+  clock: (value) =>
+    typeof value === "boolean" ? undefined : `must be true or false, got ${show(value)}`,
+  offsetMs: (value) =>
+    typeof value === "number" && Number.isFinite(value) && Math.abs(value) <= MAX_MIDI_OFFSET_MS
+      ? undefined
+      : `must be milliseconds from -${MAX_MIDI_OFFSET_MS} to ${MAX_MIDI_OFFSET_MS}, got ${
+        show(value)
+      }`,
+  connectTo: (value) =>
+    Array.isArray(value) && value.every((port) => typeof port === "string" && port !== "")
+      ? undefined
+      : `must be a list of JACK MIDI input ports ("client:port"), got ${show(value)}`,
+};
+
 const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
   lookAheadSeconds: (value) => secondsProblem(value, LOOK_AHEAD_SECONDS),
   headSeconds: (value) => secondsProblem(value, HEAD_SECONDS),
 };
 
 const SECTIONS: Record<
-  "audio" | "monitoring" | "midi" | "timecode" | "streaming",
+  "audio" | "monitoring" | "midi" | "midiOut" | "timecode" | "streaming",
   Record<string, Check>
 > = {
   audio: AUDIO_KEYS,
   monitoring: MONITORING_KEYS,
   midi: MIDI_KEYS,
+  midiOut: MIDI_OUT_KEYS,
   timecode: TIMECODE_KEYS,
   streaming: STREAMING_KEYS,
 };
@@ -260,7 +279,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     if (!Object.hasOwn(SECTIONS, sectionName)) {
       problems.push(
         `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi", ` +
-          `"timecode" or "streaming")`,
+          `"midiOut", "timecode" or "streaming")`,
       );
       continue;
     }
@@ -278,7 +297,9 @@ export function parseSettings(value: unknown, source: string): Settings {
     const checks = SECTIONS[sectionName as keyof typeof SECTIONS];
     const out = sectionName === "streaming"
       ? (settings.streaming = {})
-      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming">];
+      : sectionName === "midiOut"
+      ? (settings.midiOut = {})
+      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming" | "midiOut">];
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
       if (!Object.hasOwn(checks, key)) {

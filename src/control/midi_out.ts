@@ -39,11 +39,15 @@ export interface ServeMidiOutOptions {
 
 /** Messages sent so far. */
 export interface MidiOutSent {
+  /** Clock ticks (0xF8). */
   ticks: number;
+  /** Starts (0xFA). */
   starts: number;
+  /** Continues (0xFB). */
   continues: number;
+  /** Stops (0xFC). */
   stops: number;
-  /** Song Position Pointers. */
+  /** Song Position Pointers (0xF2). */
   positions: number;
   /** Messages that did not fit the port's buffer in their cycle. */
   dropped: number;
