@@ -10,6 +10,7 @@
 
 import type { Marker } from "../model/marker.ts";
 import type { Fail, TempoSegment } from "../model/tempo.ts";
+import type { KeyPathChecker } from "../util/check.ts";
 
 /** One message at a time in the song, with where it came from. */
 export interface MidiEvent {
@@ -241,4 +242,23 @@ export function parseMidiEvents(
   });
   // Stable: events at one time keep their order in the file.
   return events.sort((a, b) => a.at - b.at);
+}
+
+/** {@linkcode parseMidiEvents} for the manifest's checker: records the first problem of
+ * `"midiEvents"` (later entries are not checked after it) and returns what is valid. */
+export function checkMidiEvents(
+  check: KeyPathChecker,
+  value: unknown,
+  markers: readonly Marker[],
+): MidiEvent[] {
+  const stop = Symbol("midiEvents problem");
+  try {
+    return parseMidiEvents(value, markers, (key, problem) => {
+      check.fail(key, problem);
+      throw stop;
+    });
+  } catch (error) {
+    if (error === stop) return [];
+    throw error;
+  }
 }
