@@ -12,7 +12,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Player, serveMidiOut, StemplayError } from "../mod.ts";
+import { Player, serveMidiOut, serveOsc, StemplayError } from "../mod.ts";
+import { readStatus } from "../src/control/status.ts";
+import { oscsend } from "./support/osc_tools.ts";
 import { clockSegments } from "../src/control/midi_out.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import {
@@ -124,13 +126,14 @@ const name = "MIDI clock on JACK: exact ticks, Start/Stop/Continue/SPP, on the f
 Deno.test({
   name,
   ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name) ||
-    ignoreWithout("jack_midi_dump", name),
+    ignoreWithout("jack_midi_dump", name) || ignoreWithout("oscsend", name),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     requireTool("jackd", name);
     requireTool("cc", name);
     requireTool("jack_midi_dump", name);
+    requireTool("oscsend", name);
     const dir = await Deno.makeTempDir({ prefix: "stemplay-midiout-" });
     try {
       const folder = await writeRampSong(dir);
@@ -178,6 +181,24 @@ Deno.test({
           const sent = out.sent;
           console.log(`midi out: sent ${JSON.stringify(sent)}`);
           assert.equal(sent.dropped, 0);
+
+          // The surfaces: OSC (liblo's oscsend) toggles the clock; the status shows it, the
+          // port and the last song message sent (the CC at B).
+          const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
+          try {
+            assert.deepEqual(readStatus(player).midiOut, {
+              port: out.port,
+              clock: true,
+              lastEvent: "B0 40 7F",
+            });
+            await oscsend(osc.port, "/stemplay/midiclock", "i", "0");
+            await waitFor("the clock off", () => !out.clock);
+            assert.equal(readStatus(player).midiOut?.clock, false);
+            await oscsend(osc.port, "/stemplay/midiclock");
+            await waitFor("the clock toggled on", () => out.clock);
+          } finally {
+            await osc.close();
+          }
 
           // 2. Against the audio, with offsets 0, +10 ms, -10 ms.
           const offsets: [number, Event[], Float32Array][] = [];

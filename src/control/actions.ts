@@ -206,6 +206,14 @@ export interface LatencyMonitorAction {
   on?: boolean;
 }
 
+/** MIDI clock out on, off, or toggled (no `on`); needs a MIDI output (serveMidiOut). */
+export interface MidiClockAction {
+  /** The action. */
+  type: "midiClock";
+  /** On (true) or off (false); omitted: toggles. */
+  on?: boolean;
+}
+
 /** One operator action. See each interface for what it does. */
 export type Action =
   | PlayAction
@@ -230,7 +238,8 @@ export type Action =
   | BusGainAction
   | MasterGainAction
   | ReopenDeviceAction
-  | LatencyMonitorAction;
+  | LatencyMonitorAction
+  | MidiClockAction;
 
 /** Every action type, for surfaces that list or map them. */
 export const ACTION_TYPES: readonly Action["type"][] = [
@@ -257,6 +266,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "masterGain",
   "reopenDevice",
   "latencyMonitor",
+  "midiClock",
 ];
 
 /** The fields each action type may carry beyond `type` (anything else is refused). */
@@ -284,6 +294,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   masterGain: ["gain", "gainDb", "stepDb"],
   reopenDevice: [],
   latencyMonitor: ["on"],
+  midiClock: ["on"],
 };
 
 /** Longest fade an action may ask for, in seconds. */
@@ -438,6 +449,7 @@ export function validateAction(value: unknown): Action {
       checkNumber(type, "stepDb", v.stepDb, -60, 60);
       break;
     case "latencyMonitor":
+    case "midiClock":
       checkBoolean(type, "on", v.on);
       break;
   }

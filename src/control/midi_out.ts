@@ -71,6 +71,28 @@ export function clockSegments(tempo: readonly TempoSegment[]): Float64Array {
   return cells;
 }
 
+/** The open MIDI output of each player (the surfaces' midiClock action and status read it). */
+const outputs = new WeakMap<Player, MidiOutput>();
+
+/** The player's open MIDI output, if any. */
+export function midiOutputOf(player: Player): MidiOutput | undefined {
+  return outputs.get(player);
+}
+
+/** The `midiClock` action: sets (or toggles) the clock of the player's MIDI output; returns
+ * what happened, in words. */
+export function toggleMidiClock(player: Player, on?: boolean): string {
+  const output = outputs.get(player);
+  if (!output) return 'no MIDI out to send clock on (stemplay.json "midiOut")';
+  output.clock = on ?? !output.clock;
+  return `MIDI clock ${output.clock ? "on" : "off"}`;
+}
+
+/** A message's first bytes in hex, as the screens show it ("C0 05"). */
+export function formatMidiBytes(bytes: readonly number[]): string {
+  return bytes.map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
+}
+
 /** The songs' messages as the C side takes them: frames, sizes and all bytes in a row. */
 function eventTable(events: readonly MidiEvent[], rate: number) {
   const timed = events.flatMap((event) =>
@@ -140,6 +162,7 @@ export class MidiOutput {
     player.addEventListener("devicerecovered", this.#onRecovered);
     this.#apply();
     this.#undoHook = player.beforeClose(() => this.close());
+    outputs.set(player, this);
   }
 
   #readPort(): void {
@@ -208,6 +231,7 @@ export class MidiOutput {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
       this.#player.removeEventListener("devicerecovered", this.#onRecovered);
+      if (outputs.get(this.#player) === this) outputs.delete(this.#player);
       this.#undoHook();
       await this.#player.engineContext.native.sp_midi_out_close(this.#handle);
     })();
