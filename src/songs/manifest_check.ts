@@ -25,7 +25,8 @@ import {
   stem,
 } from "./song_types.ts";
 import { checkMarkerList } from "./manifest_markers.ts";
-import { checkMidiEvents } from "./midi_events.ts";
+import { checkMidiEvents, isMidiFile } from "./midi_events.ts";
+import { MIDI_FILE_EXTENSIONS } from "../sources/midi_track.ts";
 import { compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
 import { INCLUDE_KEYS, includedTracks } from "./manifest_include.ts";
 
@@ -124,12 +125,13 @@ export async function validateManifest(
     kind: "manifest",
     title,
     sampleRate,
-    tracks,
+    tracks: tracks.filter((track) => !isMidiFile(track.file)),
     markers: markers as Marker[],
     tempo,
     clickRoute,
     generateClick: generateClick ?? false,
     midiEvents,
+    midiFiles: tracks.filter((track) => isMidiFile(track.file)).map((track) => track.file),
   };
   if (warnings.length > 0) description.warnings = warnings;
   return { description, problems: [] };
@@ -341,7 +343,7 @@ async function checkTrackFile(check: KeyPathChecker, track: SongTrack): Promise<
     return;
   }
   const extension = extname(track.file).toLowerCase();
-  if (!AUDIO_EXTENSIONS.includes(extension)) {
+  if (!AUDIO_EXTENSIONS.includes(extension) && !MIDI_FILE_EXTENSIONS.includes(extension)) {
     check.fail(keyPath, `${track.file} is not an audio file (${AUDIO_EXTENSIONS.join(" ")})`);
   }
 }

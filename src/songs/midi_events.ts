@@ -11,6 +11,8 @@
 import type { Marker } from "../model/marker.ts";
 import type { Fail, TempoSegment } from "../model/tempo.ts";
 import type { KeyPathChecker } from "../util/check.ts";
+import { extname } from "node:path";
+import { MIDI_FILE_EXTENSIONS, readMidiTrack } from "../sources/midi_track.ts";
 
 /** One message at a time in the song, with where it came from. */
 export interface MidiEvent {
@@ -261,4 +263,17 @@ export function checkMidiEvents(
     if (error === stop) return [];
     throw error;
   }
+}
+
+/** Whether a track's file is a MIDI-file track (by its extension). */
+export function isMidiFile(file: string): boolean {
+  return MIDI_FILE_EXTENSIONS.includes(extname(file).toLowerCase());
+}
+
+/** What MIDI out plays for a song: its `midiEvents` and the messages of its MIDI files. */
+export async function songMidi(
+  description: { tempo: TempoSegment[]; midiEvents?: MidiEvent[]; midiFiles?: string[] },
+): Promise<SongMidi> {
+  const files = await Promise.all((description.midiFiles ?? []).map(readMidiTrack));
+  return { tempo: description.tempo, events: [...(description.midiEvents ?? []), ...files.flat()] };
 }

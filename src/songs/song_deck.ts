@@ -29,7 +29,7 @@ import {
 } from "../show/timecode.ts";
 import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
-import type { SongMidi } from "./midi_events.ts";
+import { type SongMidi, songMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
@@ -210,6 +210,7 @@ export class SongDeck {
     setlistIndex?: number,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
+    const midi = await songMidi(description); // its MIDI files first: a bad one changes nothing
     const decoded = await decodeSongFiles(
       engine.native,
       description,
@@ -234,7 +235,6 @@ export class SongDeck {
     };
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
-    const midi = { tempo: description.tempo, events: description.midiEvents ?? [] };
     this.#songMidi.set(group, midi);
     this.#player.dispatchEvent(
       new CustomEvent("songprepared", {

@@ -46,6 +46,8 @@ export interface SongDescription {
   generateClick: boolean;
   /** MIDI messages at times in the song (`"midiEvents"`), in time order; none when absent. */
   midiEvents?: MidiEvent[];
+  /** MIDI-file tracks (`.mid`), full paths, played by MIDI out with the song. */
+  midiFiles?: string[];
   /** Things that load but look wrong (a 6/8 tempo that looks like the chart's dotted-quarter
    * tempo), each with its key path; absent when there are none. */
   warnings?: Problem[];
