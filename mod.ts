@@ -70,6 +70,7 @@ export type {
   LocateAction,
   MarkerRef,
   MasterGainAction,
+  MidiClockAction,
   MuteAction,
   NextAction,
   PauseAction,
