@@ -88,7 +88,7 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
     out->cursor = 0;
     out->buffer = NULL;
 #ifdef __linux__
-    if (device->pContext->backend != ma_backend_jack ||
+    if (device->pContext == NULL || device->pContext->backend != ma_backend_jack ||
         device->jack.pClient != atomic_load_explicit(&out->client, memory_order_acquire)) {
         return; /* another device than the one the port was made on (after a device change) */
     }
