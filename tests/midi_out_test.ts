@@ -234,6 +234,9 @@ Deno.test({
             offsets.push([offsetMs, events, new Float32Array(bytes.buffer, 0, bytes.length / 4)]);
             await shifted.close();
           }
+          // The player first: a client killed while the engine runs can stall a --sync
+          // server's cycle for its timeout, long enough for the watchdog to call it lost.
+          await player.close();
           dump.child.kill("SIGTERM");
           await dump.child.status;
           await sleep(100);
