@@ -36,6 +36,8 @@ export type { StreamingOptions, StreamStats } from "./src/sources/streaming.ts";
 export type { LatencyProfile } from "./src/engine/profiles.ts";
 export type { JumpAt } from "./src/show/show.ts";
 export type { TempoSegment } from "./src/model/tempo.ts";
+export { detectTempo } from "./src/sources/detect_tempo.ts";
+export type { DetectedTempo, DetectedTempoEntry } from "./src/sources/detect_tempo.ts";
 export { loadSetlist } from "./src/songs/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
 export type { SetlistState } from "./src/songs/setlist_runner.ts";

@@ -132,9 +132,11 @@ Deno.test("detectTempo: a tempo change at a bar line gives a two-entry tempo map
   }
 });
 
-Deno.test("detectTempo: a drum pattern at 96.5 bpm within 0.5 bpm", async () => {
+Deno.test("detectTempo: a stereo drum pattern at 96.5 bpm within 0.5 bpm", async () => {
   const path = await Deno.makeTempFile({ suffix: ".wav" });
-  await Deno.writeFile(path, encodeWav([drums(96.5, 0.4, 45)], RATE, "f32"));
+  const kit = drums(96.5, 0.4, 45);
+  // Stereo 24-bit, as a DAW exports it: the channels are mixed to mono.
+  await Deno.writeFile(path, encodeWav([kit, kit.map((x) => 0.7 * x)], RATE, "s24"));
   try {
     const found = await detectTempo(path);
     console.log("drums:", JSON.stringify(found));

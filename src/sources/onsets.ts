@@ -1,0 +1,99 @@
+/**
+ * Onset detection for tempo detection: where sounds start in a mono signal, to the sample,
+ * with how strong each start is and what it sounds like (its level and brightness), so a grid
+ * can be fitted to them and accented beats told apart.
+ *
+ * The signal's level is taken every 2.5 ms; an onset is a rise over the last 10 ms that is the
+ * largest within 40 ms and above a threshold relative to the loudest rise. Its sample is then
+ * the first one that reaches 30% of the sound's first peak, searched in the hops around the
+ * rise: a click's onset is its own first sample, a drum's is its attack.
+ *
+ * @module
+ */
+
+/** One detected start of a sound. */
+export interface Onset {
+  /** Seconds from the start of the signal, to the sample. */
+  time: number;
+  /** How much the level rose (linear amplitude). */
+  strength: number;
+  /** The sound's peak level in its first 20 ms. */
+  peak: number;
+  /** Zero crossings per millisecond in its first 10 ms: a higher click or a hat is brighter. */
+  brightness: number;
+}
+
+const HOP_SECONDS = 0.0025;
+/** The rise is measured against the highest level of this many hops before. */
+const LOOK_BACK = 4;
+/** An onset is the largest rise within this many hops each side. */
+const PEAK_RADIUS = 16;
+/** Rises below this fraction of the largest are not onsets (noise, decays, bleed). */
+const RELATIVE_THRESHOLD = 0.08;
+
+/** RMS level of each hop. */
+function hopLevels(samples: Float32Array, hop: number): Float32Array {
+  const count = Math.floor(samples.length / hop);
+  const levels = new Float32Array(count);
+  for (let h = 0; h < count; h++) {
+    let sum = 0;
+    const start = h * hop;
+    for (let i = start; i < start + hop; i++) sum += samples[i] * samples[i];
+    levels[h] = Math.sqrt(sum / hop);
+  }
+  return levels;
+}
+
+/** Every onset of `samples` (mono, at `rate`), in time order. */
+export function detectOnsets(samples: Float32Array, rate: number): Onset[] {
+  const hop = Math.max(1, Math.round(rate * HOP_SECONDS));
+  const levels = hopLevels(samples, hop);
+  const rise = new Float32Array(levels.length);
+  let largest = 0;
+  for (let h = 1; h < levels.length; h++) {
+    let before = 0;
+    for (let k = Math.max(0, h - LOOK_BACK); k < h; k++) before = Math.max(before, levels[k]);
+    rise[h] = Math.max(0, levels[h] - before);
+    largest = Math.max(largest, rise[h]);
+  }
+  if (largest <= 1e-6) return [];
+  const threshold = largest * RELATIVE_THRESHOLD;
+  const onsets: Onset[] = [];
+  for (let h = 1; h < rise.length; h++) {
+    if (rise[h] < threshold) continue;
+    let isPeak = true;
+    for (let k = Math.max(1, h - PEAK_RADIUS); k <= Math.min(rise.length - 1, h + PEAK_RADIUS); k++) {
+      if (rise[k] > rise[h] || (rise[k] === rise[h] && k < h)) {
+        isPeak = false;
+        break;
+      }
+    }
+    if (isPeak) onsets.push(refine(samples, rate, hop, h, rise[h]));
+  }
+  return onsets;
+}
+
+/** The onset's sample: the first to reach 30% of the sound's first peak, above what came just
+ * before it. */
+function refine(samples: Float32Array, rate: number, hop: number, h: number, strength: number) {
+  const from = Math.max(0, (h - 2) * hop);
+  const peakEnd = Math.min(samples.length, from + Math.round(0.02 * rate));
+  let peak = 0;
+  for (let i = from; i < peakEnd; i++) peak = Math.max(peak, Math.abs(samples[i]));
+  let floor = 0;
+  for (let i = Math.max(0, from - hop); i < from; i++) floor = Math.max(floor, Math.abs(samples[i]));
+  const level = floor + 0.3 * (peak - floor);
+  let at = from;
+  while (at < peakEnd - 1 && Math.abs(samples[at]) < level) at++;
+  const brightEnd = Math.min(samples.length, at + Math.round(0.01 * rate));
+  let crossings = 0;
+  for (let i = at + 1; i < brightEnd; i++) {
+    if ((samples[i - 1] < 0) !== (samples[i] < 0)) crossings++;
+  }
+  return {
+    time: at / rate,
+    strength,
+    peak,
+    brightness: crossings / Math.max(1e-9, (brightEnd - at) / rate * 1000),
+  };
+}
