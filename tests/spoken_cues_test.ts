@@ -1,0 +1,186 @@
+/**
+ * Spoken section cues: a voice saying each marker's name that ends on the downbeat one bar
+ * before the marker, on the in-ear outputs only. Rendered offline on the default rig profile
+ * (FOH on outputs 1-2, in-ears on 3-4) and measured. espeak-ng speaks (the real program);
+ * without it on PATH the cues are off and the player says why; a folder of recorded words is
+ * used instead of the voice when the song names one.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Player, StemplayError } from "../mod.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { writeManifest } from "./support/songs.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+
+const RATE = 48000;
+const BLOCK = 256;
+/** 120 bpm in 4/4: a bar is 2 s. */
+const BAR = 2 * RATE;
+const MARKERS = [
+  { name: "Intro", at: 0 },
+  { name: "Verse 2", at: 8 },
+  { name: "Chorus", at: 16 },
+];
+const SECONDS = 20;
+
+/** A song folder with one silent FOH stem, tempo 120, the markers and `extra` keys. */
+async function writeSong(dir: string, extra: Record<string, unknown>): Promise<string> {
+  const folder = join(dir, "Song");
+  await Deno.mkdir(folder, { recursive: true });
+  await Deno.writeFile(
+    join(folder, "music.wav"),
+    encodeWav([new Float32Array(SECONDS * RATE)], RATE, "s16"),
+  );
+  await writeManifest(folder, {
+    title: "Song",
+    tempo: 120,
+    markers: MARKERS,
+    tracks: [{ file: "music.wav", bus: "FOH" }],
+    ...extra,
+  });
+  return folder;
+}
+
+async function withPlayer(fn: (player: Player, dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-spoken-" });
+  const player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 4,
+    blockFrames: BLOCK,
+  });
+  try {
+    await fn(player, dir);
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The last frame in [from, to) louder than -60 dBFS on either channel, or -1. */
+function lastSound(channels: Float32Array[], from: number, to: number): number {
+  for (let i = to - 1; i >= from; i--) {
+    if (channels.some((c) => Math.abs(c[i]) > 0.001)) return i;
+  }
+  return -1;
+}
+
+function firstSound(channels: Float32Array[], from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    if (channels.some((c) => Math.abs(c[i]) > 0.001)) return i;
+  }
+  return -1;
+}
+
+/** Plays the loaded song from the top and renders all of it. */
+function renderSong(player: Player): Float32Array[] {
+  player.play();
+  return player.render(SECONDS * RATE);
+}
+
+/** Each cue ends within one block of the bar line before its marker; nothing on FOH. */
+function assertCuesEndOnTheBarBefore(out: Float32Array[]): void {
+  const inEars = [out[2], out[3]];
+  for (const marker of MARKERS.slice(1)) {
+    const barBefore = marker.at * RATE - BAR;
+    const end = lastSound(inEars, barBefore - BAR, marker.at * RATE);
+    const start = firstSound(inEars, barBefore - BAR, marker.at * RATE);
+    console.log(
+      `${marker.name}: cue from ${start} to ${end}, bar line ${barBefore} ` +
+        `(end ${end - barBefore} frames from it)`,
+    );
+    assert.ok(start >= 0, `no cue before ${marker.name}`);
+    assert.ok(end - start > 0.1 * RATE, `the cue before ${marker.name} is too short`);
+    assert.ok(Math.abs(end - barBefore) <= BLOCK, `${marker.name}: ends at ${end}`);
+  }
+  // Before the first cue (Intro is at 0 s: no bar before it) the in-ears are silent.
+  assert.equal(firstSound(inEars, 0, 2 * RATE), -1, "a cue for a marker at the song's top");
+  const foh = [out[0], out[1]];
+  assert.equal(firstSound(foh, 0, SECONDS * RATE), -1, "a spoken cue reached FOH");
+}
+
+const SPEAKS = "spoken cues: espeak-ng says each section, ending on the bar line before it, in the in-ears only";
+Deno.test({ name: SPEAKS, ignore: ignoreWithout("espeak-ng", SPEAKS) }, async () => {
+  requireTool("espeak-ng", SPEAKS);
+  await withPlayer(async (player, dir) => {
+    await player.loadSong(await writeSong(dir, { spokenCues: { enabled: true, gainDb: 0 } }));
+    const cue = player.tracks.find((t) => t.name === "spoken cues");
+    assert.ok(cue, `tracks: ${player.tracks.map((t) => t.name)}`);
+    assert.equal(cue.bus, "in-ears");
+    assert.deepEqual(player.busProblems, []);
+    assertCuesEndOnTheBarBefore(renderSong(player));
+  });
+});
+
+Deno.test("spoken cues: a folder of recorded words is used, matched by name", async () => {
+  await withPlayer(async (player, dir) => {
+    const folder = await writeSong(dir, { spokenCues: { folder: "cues" } });
+    await Deno.mkdir(join(folder, "cues"));
+    // "Verse 2" is found as verse-2.wav, "Chorus" as CHORUS.wav: a 0.4 s tone each, at 44.1 kHz.
+    const word = new Float32Array(Math.round(0.4 * 44100)).map((_, i) => 0.3 * Math.sin(i / 9));
+    for (const name of ["verse-2.wav", "CHORUS.wav"]) {
+      await Deno.writeFile(join(folder, "cues", name), encodeWav([word], 44100, "s16"));
+    }
+    // PATH without espeak-ng: the recorded words alone must do.
+    const path = Deno.env.get("PATH") ?? "";
+    Deno.env.set("PATH", dir);
+    try {
+      await player.loadSong(folder);
+    } finally {
+      Deno.env.set("PATH", path);
+    }
+    assert.deepEqual(player.busProblems, []);
+    assertCuesEndOnTheBarBefore(renderSong(player));
+  });
+});
+
+Deno.test("spoken cues: without espeak-ng on PATH they are off and the player says why", async () => {
+  await withPlayer(async (player, dir) => {
+    const folder = await writeSong(dir, { spokenCues: { enabled: true } });
+    const path = Deno.env.get("PATH") ?? "";
+    Deno.env.set("PATH", dir); // a folder with no espeak-ng in it
+    try {
+      await player.loadSong(folder);
+    } finally {
+      Deno.env.set("PATH", path);
+    }
+    assert.deepEqual(player.tracks.map((t) => t.name), ["music"]);
+    const said = player.busProblems.join("\n");
+    assert.match(said, /spoken cues are off/);
+    assert.match(said, /espeak-ng/);
+    const out = renderSong(player);
+    assert.equal(firstSound([out[2], out[3]], 0, SECONDS * RATE), -1);
+  });
+});
+
+Deno.test("spoken cues: bad keys are MANIFEST errors naming the key", async () => {
+  const cases: [unknown, string, Record<string, unknown>?][] = [
+    ["yes", "spokenCues"],
+    [{ enabled: 1 }, "spokenCues.enabled"],
+    [{ gainDb: 20 }, "spokenCues.gainDb"],
+    [{ gainDb: "-6" }, "spokenCues.gainDb"],
+    [{ countIn: "no" }, "spokenCues.countIn"],
+    [{ loud: true }, "spokenCues.loud"],
+    [{ folder: 3 }, "spokenCues.folder"],
+    [{ voice: "" }, "spokenCues.voice"],
+    [{ enabled: true }, "spokenCues", { tempo: undefined }],
+  ];
+  await withPlayer(async (player, dir) => {
+    for (const [value, key, extra] of cases) {
+      const folder = await writeSong(dir, { spokenCues: value, ...extra });
+      await assert.rejects(
+        player.loadSong(folder),
+        (e) =>
+          e instanceof StemplayError && e.code === "MANIFEST" && e.message.includes(`${key}:`) ||
+          e instanceof StemplayError && e.code === "MANIFEST" && e.message.includes(`${key} `),
+        `${JSON.stringify(value)} should be refused at ${key}`,
+      );
+    }
+  });
+});
+
+Deno.test("spoken cues: the README lists them", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.match(readme, /[Ss]poken (section )?cues/);
+  assert.match(readme, /spokenCues/);
+});
