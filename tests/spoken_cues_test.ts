@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { writeManifest } from "./support/songs.ts";
+import { parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
 const RATE = 48000;
@@ -183,4 +184,45 @@ Deno.test("spoken cues: the README lists them", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   assert.match(readme, /[Ss]poken (section )?cues/);
   assert.match(readme, /spokenCues/);
+});
+
+Deno.test("spoken cues: stemplay.json's spokenCues applies to every song, a song's own keys win", async () => {
+  const settings = parseSettings({ spokenCues: { gainDb: -3, folder: "words" } }, "show/stemplay.json");
+  assert.deepEqual(settings.spokenCues, { gainDb: -3, folder: join("show", "words") });
+  assert.deepEqual(settingsToPlayerOptions(settings).spokenCues, settings.spokenCues);
+  assert.throws(
+    () => parseSettings({ spokenCues: { gainDb: 13, speak: 1 } }, "stemplay.json"),
+    (e) =>
+      e instanceof StemplayError && e.code === "SETTINGS" &&
+      e.message.includes("spokenCues.gainDb: must be a number of dB") &&
+      e.message.includes("spokenCues.speak: unknown key"),
+  );
+  await assert.rejects(
+    Player.open({ backend: "offline", spokenCues: { countIn: "yes" } as never }),
+    (e) => e instanceof StemplayError && e.code === "INVALID_ARGUMENT" && /spokenCues\.countIn/.test(e.message),
+  );
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-spoken-" });
+  const player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 4,
+    blockFrames: BLOCK,
+    spokenCues: { gainDb: -3, folder: join(dir, "words") },
+  });
+  try {
+    await Deno.mkdir(join(dir, "words"));
+    const word = new Float32Array(RATE / 4).fill(0.25);
+    for (const name of ["Verse 2.wav", "chorus.wav"]) {
+      await Deno.writeFile(join(dir, "words", name), encodeWav([word], RATE, "s16"));
+    }
+    await player.loadSong(await writeSong(dir, {}));
+    const cue = player.tracks.find((t) => t.name === "spoken cues");
+    assert.ok(cue, `tracks: ${player.tracks.map((t) => t.name)}`);
+    assert.ok(Math.abs(cue.gainDb - -3) < 1e-9, `gainDb ${cue.gainDb}`);
+    await player.loadSong(await writeSong(dir, { spokenCues: { enabled: false } }));
+    assert.deepEqual(player.tracks.map((t) => t.name), ["music"]);
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

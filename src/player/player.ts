@@ -32,6 +32,7 @@ import { PlayerSetlist } from "../songs/player_setlist.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
 import { JUMP_AT, type JumpAt, type ShowFlow } from "../show/show.ts";
 import type { LtcOptions } from "../show/timecode.ts";
+import { checkSpokenCueOptions } from "../show/spoken_cue_options.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { openEngine, type PlayerOptions } from "./player_options.ts";
 import { type PlayerState, Transport } from "./transport.ts";
@@ -103,9 +104,16 @@ export class Player extends EventTarget {
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
   static async open(options: PlayerOptions = {}): Promise<Player> {
+    const spokenCues = options.spokenCues && checkSpokenCueOptions(
+      options.spokenCues,
+      (key, problem) => {
+        throw new StemplayError("INVALID_ARGUMENT", `spokenCues${key && "."}${key} ${problem}`);
+      },
+    );
     const { engine, recovery } = await openEngine(options);
     const player = new Player(engine, recovery);
     if (options.latencyMonitor) player.latencyMonitor = true;
+    player.#songs.spokenCues = spokenCues;
     if (options.ltc !== undefined) {
       try {
         player.ltc = options.ltc;

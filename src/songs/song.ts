@@ -18,6 +18,8 @@ import { atMostCeiling, GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from ".
 import { describeJsonError } from "../util/json_position.ts";
 import { didYouMean } from "../util/did_you_mean.ts";
 import type { Marker } from "../model/marker.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
+import { parseSongSpokenCues } from "./song_spoken_cues.ts";
 
 /** One track of a song, validated, with its file resolved to a full path. */
 export interface SongTrack {
@@ -52,6 +54,8 @@ export interface SongDescription {
   clickRoute?: number[];
   /** Whether a click track is generated from the tempo. */
   generateClick: boolean;
+  /** Spoken section cues (docs/spoken_cues.md), when the manifest has `spokenCues`. */
+  spokenCues?: SpokenCueOptions;
 }
 
 /** Options of {@linkcode loadSongDescription}. */
@@ -104,6 +108,7 @@ const SONG_KEYS = [
   "tempoMap",
   "clickRoute",
   "generateClick",
+  "spokenCues",
 ];
 const TRACK_KEYS = [
   "file",
@@ -451,8 +456,14 @@ async function readManifest(
   if (generateClick && tempo.length === 0) {
     invalid(manifest, "generateClick", "needs the song's tempo (tempo or tempoMap)");
   }
-  // Files last: a schema error is named even when files are missing too.
   const folder = dirname(manifest);
+  const spokenCues = parseSongSpokenCues(
+    song.spokenCues,
+    folder,
+    tempo,
+    (key, problem) => invalid(manifest, key, problem),
+  );
+  // Files last: a schema error is named even when files are missing too.
   for (const track of tracks) {
     track.file = isAbsolute(track.file) ? track.file : join(folder, track.file);
     await checkTrackFile(manifest, track);
@@ -467,6 +478,7 @@ async function readManifest(
     tempo,
     clickRoute,
     generateClick,
+    spokenCues,
   };
 }
 
