@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, StemplayError } from "../mod.ts";
+import { dispatch, Player, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { writeManifest } from "./support/songs.ts";
 import { parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
@@ -225,4 +225,29 @@ Deno.test("spoken cues: stemplay.json's spokenCues applies to every song, a song
     await player.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("spoken cues: countIn says each count-in beat's number, starting on its beat, in the in-ears", async () => {
+  await withPlayer(async (player, dir) => {
+    const folder = await writeSong(dir, { spokenCues: { countIn: true, folder: "cues" } });
+    await Deno.mkdir(join(folder, "cues"));
+    // "one" … "four": 0.3 s tones, from beat 1's to beat 4's pitch.
+    for (const [i, name] of ["one", "two", "three", "four"].entries()) {
+      const word = new Float32Array(0.3 * RATE).map((_, k) => 0.2 * Math.sin(k * (i + 1) / 20));
+      await Deno.writeFile(join(folder, "cues", `${name}.wav`), encodeWav([word], RATE, "f32"));
+    }
+    await player.loadSong(folder);
+    player.countIn = 1;
+    await dispatch(player, { type: "play" });
+    const out = player.render(3 * RATE);
+    const inEars = [out[2], out[3]];
+    const beat = RATE / 2;
+    for (let k = 0; k < 4; k++) {
+      // Past the click (30 ms), the word still sounds; it started on the beat, not before.
+      const from = k * beat + 0.05 * RATE;
+      assert.ok(firstSound(inEars, from, from + 100) >= 0, `no word on count-in beat ${k + 1}`);
+      assert.equal(lastSound(inEars, k * beat + 0.31 * RATE, (k + 1) * beat), -1, `beat ${k + 1}`);
+    }
+    assert.equal(firstSound([out[0], out[1]], 0, 2 * RATE), -1, "the count-in reached FOH");
+  });
 });

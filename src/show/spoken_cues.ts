@@ -11,6 +11,9 @@
 
 import type { Marker } from "../model/marker.ts";
 import { type Beat, beatGrid, type TempoSegment } from "../model/tempo.ts";
+import type { Native } from "../native/native.ts";
+import type { DecodedAudio } from "../sources/audio.ts";
+import { packPlanar, planarAudio } from "../sources/planar.ts";
 
 /** One cue: what is said and the frame it ends on (the last word sample is the frame before). */
 export interface SpokenCue {
@@ -40,8 +43,7 @@ export function planSpokenCues(
   return cues;
 }
 
-/** The count-in's spoken numbers: "one" … on each beat of its last bar, for a count-in whose
- * beats are at `beatFrames` with `perBar` beats to the bar. Each word starts on its beat. */
+/** The words of a spoken count-in with `perBar` beats to the bar: "one", "two" … */
 export function countInWords(perBar: number): string[] {
   const words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
   return Array.from({ length: perBar }, (_, i) => words[i] ?? String(i + 1));
@@ -65,14 +67,31 @@ export function renderSpokenCues(
   return out;
 }
 
-/** Mixes each word into `out` starting on its frame (the spoken count-in: "one" on beat 1). */
-export function mixWordsAt(
-  out: Float32Array,
-  placed: readonly { frame: number; word: Float32Array }[],
-): void {
-  for (const { frame, word } of placed) {
-    for (let i = 0; i < word.length && frame + i < out.length; i++) {
-      if (frame + i >= 0) out[frame + i] += word[i];
+/**
+ * A count-in click with its beats said: each beat's number ("one" on beat 1 …) starts on its
+ * beat, mixed into the rendered click (`decoded`, mono, C-owned), which is replaced by the
+ * mix (and freed). Without words the click is returned as it was.
+ */
+export function sayCountIn(
+  native: Native,
+  decoded: DecodedAudio,
+  beats: readonly Beat[],
+  words: readonly Float32Array[] | undefined,
+  sampleRate: number,
+): DecodedAudio {
+  if (!words || words.length === 0 || !decoded.pcm) return decoded;
+  try {
+    const mix = new Float32Array(decoded.frames);
+    native.sp_pcm_read_channel(decoded.pcm, 0, 0n, BigInt(decoded.frames), mix);
+    for (const beat of beats) {
+      const word = words[beat.beat - 1];
+      if (!word) continue;
+      for (let i = 0; i < word.length && beat.frame + i < mix.length; i++) {
+        if (beat.frame + i >= 0) mix[beat.frame + i] += word[i];
+      }
     }
+    return planarAudio(native, packPlanar([mix]), sampleRate);
+  } finally {
+    native.sp_pcm_free(decoded.pcm);
   }
 }

@@ -32,7 +32,7 @@ import { loadSongDescription, type SongDescription } from "./song.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
-import { makeSpokenCueTrack } from "./spoken_cue_track.ts";
+import { makeSpokenCueTrack, speakCountIn } from "./spoken_cue_track.ts";
 import { resolveSpokenCues, type SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -43,6 +43,8 @@ export interface SongInfo {
   clickRoute?: number[];
   /** Lines the operator must see about this song (spoken cues that are off, and why). */
   notices?: string[];
+  /** The spoken count-in's words, when the song's count-in is spoken. */
+  countInWords?: Float32Array[];
 }
 
 /** A song's tracks in their engine group. */
@@ -242,7 +244,10 @@ export class SongDeck {
       if (spoken) {
         const made = await makeSpokenCueTrack(engine, this.#slots, spoken, info, length, group);
         if (made.track) tracks.push(made.track);
-        if (made.notice) info.notices = [made.notice];
+        const counting = made.notice ? {} : await speakCountIn(engine, spoken, info.tempo);
+        info.countInWords = counting.words;
+        const notice = made.notice ?? counting.notice;
+        if (notice) info.notices = [notice];
       }
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
@@ -416,6 +421,9 @@ export class SongDeck {
       },
       get tempo() {
         return deck.#song?.tempo ?? [];
+      },
+      get countInWords() {
+        return deck.#song?.countInWords;
       },
       get clickRoute() {
         return deck.#song?.clickRoute;

@@ -14,7 +14,7 @@ import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { packPlanar, planarAudio } from "../sources/planar.ts";
 import { INSTALL_ESPEAK, readWordFolder, speakWord } from "../sources/speech.ts";
-import { planSpokenCues, renderSpokenCues } from "../show/spoken_cues.ts";
+import { countInWords, planSpokenCues, renderSpokenCues } from "../show/spoken_cues.ts";
 import type { SpokenCueSettings } from "../show/spoken_cue_options.ts";
 
 /** The cue track's name, as the screen and the remote show it. */
@@ -60,4 +60,27 @@ export async function makeSpokenCueTrack(
     if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
     throw error;
   }
+}
+
+/** The spoken count-in's words at the engine's rate ("one" to the song's most beats in a
+ * bar), or why there are none. */
+export async function speakCountIn(
+  engine: Engine,
+  options: SpokenCueSettings,
+  tempo: TempoSegment[],
+): Promise<{ words?: Float32Array[]; notice?: string }> {
+  if (!options.enabled || !options.countIn || tempo.length === 0) return {};
+  const perBar = Math.max(...tempo.map((segment) => segment.timeSignature[0]));
+  const folder = options.folder === undefined ? undefined : await readWordFolder(options.folder);
+  const words: Float32Array[] = [];
+  for (const text of countInWords(perBar)) {
+    const word = await speakWord(engine.native, text, engine.sampleRate, options.voice, folder);
+    if ("unavailable" in word) {
+      return {
+        notice: `the spoken count-in is off: ${word.unavailable}. To hear it, ${INSTALL_ESPEAK}`,
+      };
+    }
+    words.push(word.samples);
+  }
+  return { words };
 }
