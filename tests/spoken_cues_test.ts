@@ -7,7 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { dispatch, Player, StemplayError } from "../mod.ts";
+import { controlStatus, dispatch, Player, StemplayError } from "../mod.ts";
+import { PlaySession } from "../src/cli/session.ts";
+import { handleKey } from "../src/cli/keys.ts";
+import { frameLines } from "../src/cli/screen.ts";
+import { serveOsc } from "../src/control/osc.ts";
+import { oscsend } from "./support/osc_tools.ts";
+import { waitFor } from "./support/wait.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { writeManifest } from "./support/songs.ts";
 import { parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
@@ -100,7 +106,8 @@ function assertCuesEndOnTheBarBefore(out: Float32Array[]): void {
   assert.equal(firstSound(foh, 0, SECONDS * RATE), -1, "a spoken cue reached FOH");
 }
 
-const SPEAKS = "spoken cues: espeak-ng says each section, ending on the bar line before it, in the in-ears only";
+const SPEAKS =
+  "spoken cues: espeak-ng says each section, ending on the bar line before it, in the in-ears only";
 Deno.test({ name: SPEAKS, ignore: ignoreWithout("espeak-ng", SPEAKS) }, async () => {
   requireTool("espeak-ng", SPEAKS);
   await withPlayer(async (player, dir) => {
@@ -187,7 +194,10 @@ Deno.test("spoken cues: the README lists them", async () => {
 });
 
 Deno.test("spoken cues: stemplay.json's spokenCues applies to every song, a song's own keys win", async () => {
-  const settings = parseSettings({ spokenCues: { gainDb: -3, folder: "words" } }, "show/stemplay.json");
+  const settings = parseSettings(
+    { spokenCues: { gainDb: -3, folder: "words" } },
+    "show/stemplay.json",
+  );
   assert.deepEqual(settings.spokenCues, { gainDb: -3, folder: join("show", "words") });
   assert.deepEqual(settingsToPlayerOptions(settings).spokenCues, settings.spokenCues);
   assert.throws(
@@ -199,7 +209,9 @@ Deno.test("spoken cues: stemplay.json's spokenCues applies to every song, a song
   );
   await assert.rejects(
     Player.open({ backend: "offline", spokenCues: { countIn: "yes" } as never }),
-    (e) => e instanceof StemplayError && e.code === "INVALID_ARGUMENT" && /spokenCues\.countIn/.test(e.message),
+    (e) =>
+      e instanceof StemplayError && e.code === "INVALID_ARGUMENT" &&
+      /spokenCues\.countIn/.test(e.message),
   );
   const dir = await Deno.makeTempDir({ prefix: "stemplay-spoken-" });
   const player = await Player.open({
@@ -250,4 +262,81 @@ Deno.test("spoken cues: countIn says each count-in beat's number, starting on it
     }
     assert.equal(firstSound([out[0], out[1]], 0, 2 * RATE), -1, "the count-in reached FOH");
   });
+});
+
+Deno.test("spoken cues: the a key, the remote and OSC (the mute action by name) turn them off and on; the screen shows why they are off", async () => {
+  await withPlayer(async (player, dir) => {
+    const folder = await writeSong(dir, { spokenCues: { folder: "cues" } });
+    await Deno.mkdir(join(folder, "cues"));
+    const word = new Float32Array(RATE / 4).fill(0.25);
+    for (const name of ["verse 2.wav", "chorus.wav"]) {
+      await Deno.writeFile(join(folder, "cues", name), encodeWav([word], RATE, "s16"));
+    }
+    await player.loadSong(folder);
+    const session = new PlaySession(player, { title: "Song", markers: player.markers });
+    try {
+      await handleKey(session, "a");
+      assert.match(session.message, /spoken cues/);
+      const status = controlStatus(player);
+      const row = status.tracks.find((t) => t.name === "spoken cues");
+      assert.equal(row?.muted, true, JSON.stringify(status.tracks));
+      const muted = renderSong(player);
+      assert.equal(firstSound([muted[2], muted[3]], 0, SECONDS * RATE), -1, "muted cues sound");
+      player.stop();
+      // The remote and OSC send the same action, naming the track.
+      await dispatch(player, { type: "mute", track: "spoken cues", on: false });
+      assert.equal(
+        controlStatus(player).tracks.find((t) => t.name === "spoken cues")?.muted,
+        false,
+      );
+    } finally {
+      session.close();
+    }
+    // A song whose cues are off for want of espeak-ng: the key and the screen say why.
+    const path = Deno.env.get("PATH") ?? "";
+    Deno.env.set("PATH", dir);
+    try {
+      await player.loadSong(await writeSong(dir, { spokenCues: { enabled: true } }));
+    } finally {
+      Deno.env.set("PATH", path);
+    }
+    const off = new PlaySession(player, { title: "Song", markers: player.markers });
+    try {
+      assert.ok(frameLines(off, 200).some((line) => line.includes("spoken cues are off")));
+      await handleKey(off, "a");
+      assert.match(off.message, /spoken cues are off: espeak-ng was not found/);
+    } finally {
+      off.close();
+    }
+  });
+});
+
+const OSC_TOGGLE = "spoken cues: OSC (oscsend) turns them off and on";
+Deno.test({ name: OSC_TOGGLE, ignore: ignoreWithout("oscsend", OSC_TOGGLE) }, async () => {
+  requireTool("oscsend", OSC_TOGGLE);
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-spoken-" });
+  const player = await Player.open({ backend: "null", sampleRate: RATE, channels: 4 });
+  try {
+    const folder = await writeSong(dir, { spokenCues: { folder: "cues" } });
+    await Deno.mkdir(join(folder, "cues"));
+    const word = new Float32Array(RATE / 4).fill(0.25);
+    for (const name of ["verse 2.wav", "chorus.wav"]) {
+      await Deno.writeFile(join(folder, "cues", name), encodeWav([word], RATE, "s16"));
+    }
+    await player.loadSong(folder);
+    const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
+    try {
+      const cues = () => controlStatus(player).tracks.find((t) => t.name === "spoken cues");
+      assert.equal(cues()?.muted, false);
+      await oscsend(osc.port, "/stemplay/track/mute", "si", "spoken cues", "1");
+      await waitFor("the cues muted", () => cues()?.muted === true);
+      await oscsend(osc.port, "/stemplay/track/mute", "s", "spoken cues");
+      await waitFor("the cues back on", () => cues()?.muted === false);
+    } finally {
+      await osc.close();
+    }
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

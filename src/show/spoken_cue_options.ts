@@ -79,13 +79,18 @@ export function checkSpokenCueOptions(
   const options: SpokenCueOptions = {};
   for (const key of ["enabled", "countIn"] as const) {
     if (given[key] === undefined) continue;
-    if (typeof given[key] !== "boolean") fail(key, `must be true or false, got ${shown(given[key])}`);
+    if (typeof given[key] !== "boolean") {
+      fail(key, `must be true or false, got ${shown(given[key])}`);
+    }
     options[key] = given[key];
   }
   if (given.gainDb !== undefined) {
     const db = given.gainDb;
     if (typeof db !== "number" || !Number.isFinite(db) || db < MIN_GAIN_DB || db > MAX_GAIN_DB) {
-      fail("gainDb", `must be a number of dB from ${MIN_GAIN_DB} to +${MAX_GAIN_DB}, got ${shown(db)}`);
+      fail(
+        "gainDb",
+        `must be a number of dB from ${MIN_GAIN_DB} to +${MAX_GAIN_DB}, got ${shown(db)}`,
+      );
     }
     options.gainDb = db;
   }

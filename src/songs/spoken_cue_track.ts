@@ -43,7 +43,9 @@ export async function makeSpokenCueTrack(
   for (const text of new Set(cues.map((cue) => cue.text))) {
     const word = await speakWord(engine.native, text, engine.sampleRate, options.voice, folder);
     if ("unavailable" in word) {
-      return { notice: `spoken cues are off: ${word.unavailable}. To hear them, ${INSTALL_ESPEAK}` };
+      return {
+        notice: `spoken cues are off: ${word.unavailable}. To hear them, ${INSTALL_ESPEAK}`,
+      };
     }
     words.set(text, word.samples);
   }

@@ -62,7 +62,11 @@ export function detectOnsets(samples: Float32Array, rate: number): Onset[] {
   for (let h = 1; h < rise.length; h++) {
     if (rise[h] < threshold) continue;
     let isPeak = true;
-    for (let k = Math.max(1, h - PEAK_RADIUS); k <= Math.min(rise.length - 1, h + PEAK_RADIUS); k++) {
+    for (
+      let k = Math.max(1, h - PEAK_RADIUS);
+      k <= Math.min(rise.length - 1, h + PEAK_RADIUS);
+      k++
+    ) {
       if (rise[k] > rise[h] || (rise[k] === rise[h] && k < h)) {
         isPeak = false;
         break;
@@ -81,7 +85,9 @@ function refine(samples: Float32Array, rate: number, hop: number, h: number, str
   let peak = 0;
   for (let i = from; i < peakEnd; i++) peak = Math.max(peak, Math.abs(samples[i]));
   let floor = 0;
-  for (let i = Math.max(0, from - hop); i < from; i++) floor = Math.max(floor, Math.abs(samples[i]));
+  for (let i = Math.max(0, from - hop); i < from; i++) {
+    floor = Math.max(floor, Math.abs(samples[i]));
+  }
   const level = floor + 0.3 * (peak - floor);
   let at = from;
   while (at < peakEnd - 1 && Math.abs(samples[at]) < level) at++;
