@@ -38,6 +38,7 @@ export type { JumpAt } from "./src/show/show.ts";
 export type { TempoSegment } from "./src/model/tempo.ts";
 export { detectTempo } from "./src/sources/detect_tempo.ts";
 export type { DetectedTempo, DetectedTempoEntry } from "./src/sources/detect_tempo.ts";
+export type { SpokenCueOptions } from "./src/show/spoken_cue_options.ts";
 export { loadSetlist } from "./src/songs/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
 export type { SetlistState } from "./src/songs/setlist_runner.ts";
