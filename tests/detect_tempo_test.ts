@@ -86,6 +86,17 @@ Deno.test("detectTempo: a click at 97.3 bpm in 4/4, first downbeat at 0.5371 s",
   }
 });
 
+Deno.test("detectTempo: a click whose first downbeat is the file's first sample", async () => {
+  const path = await clickFile([{ at: 0, tempo: 150, timeSignature: [4, 4] }], 20);
+  try {
+    const found = await detectTempo(path);
+    assert.ok(Math.abs(found.bpm - 150) <= 0.01, `bpm ${found.bpm}`);
+    assert.ok(Math.abs(found.firstBeat) <= 0.001, `firstBeat ${found.firstBeat}`);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("detectTempo: a click in 3/4 whose first beats are a pickup", async () => {
   // The grid starts two beats before the bar: beats 2 and 3 of bar 0, then the downbeat.
   const first = 1.25;

@@ -50,7 +50,8 @@ export function detectOnsets(samples: Float32Array, rate: number): Onset[] {
   const levels = hopLevels(samples, hop);
   const rise = new Float32Array(levels.length);
   let largest = 0;
-  for (let h = 1; h < levels.length; h++) {
+  // Before the first hop is silence: a sound on the file's first sample is an onset too.
+  for (let h = 0; h < levels.length; h++) {
     let before = 0;
     for (let k = Math.max(0, h - LOOK_BACK); k < h; k++) before = Math.max(before, levels[k]);
     rise[h] = Math.max(0, levels[h] - before);
@@ -59,11 +60,11 @@ export function detectOnsets(samples: Float32Array, rate: number): Onset[] {
   if (largest <= 1e-6) return [];
   const threshold = largest * RELATIVE_THRESHOLD;
   const onsets: Onset[] = [];
-  for (let h = 1; h < rise.length; h++) {
+  for (let h = 0; h < rise.length; h++) {
     if (rise[h] < threshold) continue;
     let isPeak = true;
     for (
-      let k = Math.max(1, h - PEAK_RADIUS);
+      let k = Math.max(0, h - PEAK_RADIUS);
       k <= Math.min(rise.length - 1, h + PEAK_RADIUS);
       k++
     ) {
