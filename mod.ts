@@ -39,6 +39,7 @@ export type { TempoSegment } from "./src/model/tempo.ts";
 export { detectTempo } from "./src/sources/detect_tempo.ts";
 export type { DetectedTempo, DetectedTempoEntry } from "./src/sources/detect_tempo.ts";
 export type { SpokenCueOptions } from "./src/show/spoken_cue_options.ts";
+export type { SongSpokenCues } from "./src/songs/song_spoken_cues.ts";
 export { loadSetlist } from "./src/songs/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
 export type { SetlistState } from "./src/songs/setlist_runner.ts";

@@ -18,8 +18,7 @@ import { atMostCeiling, GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from ".
 import { describeJsonError } from "../util/json_position.ts";
 import { didYouMean } from "../util/did_you_mean.ts";
 import type { Marker } from "../model/marker.ts";
-import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
-import { parseSongSpokenCues } from "./song_spoken_cues.ts";
+import { parseSongSpokenCues, type SongSpokenCues } from "./song_spoken_cues.ts";
 
 /** One track of a song, validated, with its file resolved to a full path. */
 export interface SongTrack {
@@ -32,7 +31,7 @@ export interface SongTrack {
 }
 
 /** A song as a folder or manifest describes it, before anything is decoded. */
-export interface SongDescription {
+export interface SongDescription extends SongSpokenCues {
   /** The folder or the manifest file that was read. */
   path: string;
   /** "manifest" for a song.json, "folder" for a folder of audio files. */
@@ -54,8 +53,6 @@ export interface SongDescription {
   clickRoute?: number[];
   /** Whether a click track is generated from the tempo. */
   generateClick: boolean;
-  /** Spoken section cues (docs/spoken_cues.md), when the manifest has `spokenCues`. */
-  spokenCues?: SpokenCueOptions;
 }
 
 /** Options of {@linkcode loadSongDescription}. */
@@ -456,14 +453,9 @@ async function readManifest(
   if (generateClick && tempo.length === 0) {
     invalid(manifest, "generateClick", "needs the song's tempo (tempo or tempoMap)");
   }
-  const folder = dirname(manifest);
-  const spokenCues = parseSongSpokenCues(
-    song.spokenCues,
-    folder,
-    tempo,
-    (key, problem) => invalid(manifest, key, problem),
-  );
+  const spoken = parseSongSpokenCues(song.spokenCues, manifest, tempo);
   // Files last: a schema error is named even when files are missing too.
+  const folder = dirname(manifest);
   for (const track of tracks) {
     track.file = isAbsolute(track.file) ? track.file : join(folder, track.file);
     await checkTrackFile(manifest, track);
@@ -478,7 +470,7 @@ async function readManifest(
     tempo,
     clickRoute,
     generateClick,
-    spokenCues,
+    ...spoken,
   };
 }
 

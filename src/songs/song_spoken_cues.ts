@@ -6,31 +6,46 @@
  * @module
  */
 
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
+import { StemplayError } from "../errors.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { checkSpokenCueOptions, type SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
+/** What a song description says of spoken cues. */
+export interface SongSpokenCues {
+  /** Spoken section cues, when the manifest has `spokenCues` (docs/spoken_cues.md). */
+  spokenCues?: SpokenCueOptions;
+}
+
+/** The manifest's error for a key path, in the form of every other manifest error. */
+function invalid(manifest: string, keyPath: string, problem: string): never {
+  throw new StemplayError("MANIFEST", `${manifest}: ${keyPath}: ${problem}`, { path: manifest });
+}
+
 /**
- * The song's spoken-cue options, or undefined when the manifest has no `spokenCues`.
+ * The song's spoken-cue options (none when the manifest has no `spokenCues`).
  *
- * @param fail throws the manifest's error for a key path and a problem
+ * @throws {StemplayError} `MANIFEST` naming the key (`spokenCues.gainDb`) and the problem
  */
 export function parseSongSpokenCues(
   value: unknown,
-  songFolder: string,
+  manifest: string,
   tempo: TempoSegment[],
-  fail: (keyPath: string, problem: string) => never,
-): SpokenCueOptions | undefined {
-  if (value === undefined) return undefined;
+): SongSpokenCues {
+  if (value === undefined) return {};
   const options = checkSpokenCueOptions(
     value,
-    (key, problem) => fail(key ? `spokenCues.${key}` : "spokenCues", problem),
+    (key, problem) => invalid(manifest, key ? `spokenCues.${key}` : "spokenCues", problem),
   );
   if (options.enabled !== false && tempo.length === 0) {
-    fail("spokenCues", "needs the song's tempo (tempo or tempoMap): a cue ends on a bar line");
+    invalid(
+      manifest,
+      "spokenCues",
+      "needs the song's tempo (tempo or tempoMap): a cue ends on a bar line",
+    );
   }
   if (options.folder !== undefined && !isAbsolute(options.folder)) {
-    options.folder = join(songFolder, options.folder);
+    options.folder = join(dirname(manifest), options.folder);
   }
-  return options;
+  return { spokenCues: options };
 }
