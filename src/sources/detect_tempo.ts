@@ -21,7 +21,9 @@
 import { StemplayError } from "../errors.ts";
 import { loadNative } from "../native/native.ts";
 import { decodeFile } from "./decode.ts";
-import { detectOnsets, type Onset } from "./onsets.ts";
+import { detectOnsets, type MonoSource, type Onset, samplesSource } from "./onsets.ts";
+import type { Native } from "../native/native.ts";
+import type { DecodedAudio } from "./audio.ts";
 import { estimatePeriod, type FittedSegment, segmentBeats, trackBeats } from "./beat_fit.ts";
 
 /** One entry of a detected tempo map, in song.json's `tempoMap` shape. */
@@ -110,8 +112,12 @@ const round = (value: number, places: number) => Math.round(value * 10 ** places
 
 /** Tempo from onsets found in mono samples (see {@linkcode detectTempo}); undefined without
  * a steady pulse. */
-export function tempoFromSamples(samples: Float32Array, rate: number): DetectedTempo | undefined {
-  const onsets = detectOnsets(samples, rate);
+export function tempoFromSamples(
+  samples: Float32Array | MonoSource,
+  rate: number,
+): DetectedTempo | undefined {
+  const source = samples instanceof Float32Array ? samplesSource(samples) : samples;
+  const onsets = detectOnsets(source, rate);
   if (onsets.length < 4) return undefined;
   const period = estimatePeriod(onsets);
   if (period === undefined) return undefined;
@@ -167,25 +173,12 @@ export function tempoFromSamples(samples: Float32Array, rate: number): DetectedT
 export async function detectTempo(audioPath: string): Promise<DetectedTempo> {
   const native = await loadNative();
   const decoded = await decodeFile(native, audioPath, 0);
-  const mono = new Float32Array(decoded.frames);
+  let found: DetectedTempo | undefined;
   try {
-    if (decoded.channels === 1) {
-      native.sp_pcm_read_channel(decoded.pcm, 0, 0n, BigInt(decoded.frames), mono);
-    } else {
-      // A second of one channel at a time, added into the mono mix.
-      const chunk = new Float32Array(Math.min(decoded.frames, decoded.sourceRate));
-      for (let c = 0; c < decoded.channels; c++) {
-        for (let at = 0; at < decoded.frames; at += chunk.length) {
-          const part = chunk.subarray(0, Math.min(chunk.length, decoded.frames - at));
-          native.sp_pcm_read_channel(decoded.pcm, c, BigInt(at), BigInt(part.length), part);
-          for (let i = 0; i < part.length; i++) mono[at + i] += part[i] / decoded.channels;
-        }
-      }
-    }
+    found = tempoFromSamples(pcmSource(native, decoded), decoded.sourceRate);
   } finally {
     native.sp_pcm_free(decoded.pcm);
   }
-  const found = tempoFromSamples(mono, decoded.sourceRate);
   if (!found) {
     throw new StemplayError(
       "NO_TEMPO",
@@ -195,4 +188,27 @@ export async function detectTempo(audioPath: string): Promise<DetectedTempo> {
     );
   }
   return found;
+}
+
+/** The decoded file's channels mixed to mono, read from C a stretch at a time. */
+function pcmSource(native: Native, decoded: DecodedAudio): MonoSource {
+  let scratch = new Float32Array(0);
+  return {
+    frames: decoded.frames,
+    read(start, out) {
+      out.fill(0);
+      const frames = Math.max(0, Math.min(out.length, decoded.frames - start));
+      if (frames === 0) return;
+      if (decoded.channels === 1) {
+        native.sp_pcm_read_channel(decoded.pcm, 0, BigInt(start), BigInt(frames), out);
+        return;
+      }
+      if (scratch.length < frames) scratch = new Float32Array(out.length);
+      const part = scratch.subarray(0, frames);
+      for (let c = 0; c < decoded.channels; c++) {
+        native.sp_pcm_read_channel(decoded.pcm, c, BigInt(start), BigInt(frames), part);
+        for (let i = 0; i < frames; i++) out[i] += part[i] / decoded.channels;
+      }
+    },
+  };
 }

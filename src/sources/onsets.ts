@@ -31,23 +31,48 @@ const PEAK_RADIUS = 16;
 /** Rises below this fraction of the largest are not onsets (noise, decays, bleed). */
 const RELATIVE_THRESHOLD = 0.08;
 
+/** Mono samples read a stretch at a time, so a long file never needs one huge copy. */
+export interface MonoSource {
+  /** Length in frames. */
+  readonly frames: number;
+  /** Fills `out` from frame `start` (zeros past the end). */
+  read(start: number, out: Float32Array): void;
+}
+
+/** A MonoSource over samples in memory. */
+export function samplesSource(samples: Float32Array): MonoSource {
+  return {
+    frames: samples.length,
+    read(start, out) {
+      out.fill(0);
+      out.set(samples.subarray(start, Math.min(samples.length, start + out.length)));
+    },
+  };
+}
+
+const HOPS_PER_READ = 2048;
+
 /** RMS level of each hop. */
-function hopLevels(samples: Float32Array, hop: number): Float32Array {
-  const count = Math.floor(samples.length / hop);
+function hopLevels(source: MonoSource, hop: number): Float32Array {
+  const count = Math.floor(source.frames / hop);
   const levels = new Float32Array(count);
-  for (let h = 0; h < count; h++) {
-    let sum = 0;
-    const start = h * hop;
-    for (let i = start; i < start + hop; i++) sum += samples[i] * samples[i];
-    levels[h] = Math.sqrt(sum / hop);
+  const chunk = new Float32Array(hop * HOPS_PER_READ);
+  for (let first = 0; first < count; first += HOPS_PER_READ) {
+    source.read(first * hop, chunk);
+    for (let h = first; h < Math.min(count, first + HOPS_PER_READ); h++) {
+      let sum = 0;
+      const start = (h - first) * hop;
+      for (let i = start; i < start + hop; i++) sum += chunk[i] * chunk[i];
+      levels[h] = Math.sqrt(sum / hop);
+    }
   }
   return levels;
 }
 
-/** Every onset of `samples` (mono, at `rate`), in time order. */
-export function detectOnsets(samples: Float32Array, rate: number): Onset[] {
+/** Every onset of `source` (mono, at `rate`), in time order. */
+export function detectOnsets(source: MonoSource, rate: number): Onset[] {
   const hop = Math.max(1, Math.round(rate * HOP_SECONDS));
-  const levels = hopLevels(samples, hop);
+  const levels = hopLevels(source, hop);
   const rise = new Float32Array(levels.length);
   let largest = 0;
   // Before the first hop is silence: a sound on the file's first sample is an onset too.
@@ -73,32 +98,38 @@ export function detectOnsets(samples: Float32Array, rate: number): Onset[] {
         break;
       }
     }
-    if (isPeak) onsets.push(refine(samples, rate, hop, h, rise[h]));
+    if (isPeak) onsets.push(refine(source, rate, hop, h, rise[h]));
   }
   return onsets;
 }
 
 /** The onset's sample: the first to reach 30% of the sound's first peak, above what came just
  * before it. */
-function refine(samples: Float32Array, rate: number, hop: number, h: number, strength: number) {
+function refine(source: MonoSource, rate: number, hop: number, h: number, strength: number) {
   const from = Math.max(0, (h - 2) * hop);
-  const peakEnd = Math.min(samples.length, from + Math.round(0.02 * rate));
+  const before = Math.min(from, hop);
+  // The hop before `from`, then 20 ms for the peak and 10 ms more for the brightness.
+  const window = new Float32Array(before + Math.round(0.03 * rate));
+  source.read(from - before, window);
+  const peakEnd = Math.min(source.frames - from, Math.round(0.02 * rate)) + before;
   let peak = 0;
-  for (let i = from; i < peakEnd; i++) peak = Math.max(peak, Math.abs(samples[i]));
+  for (let i = before; i < peakEnd; i++) peak = Math.max(peak, Math.abs(window[i]));
   let floor = 0;
-  for (let i = Math.max(0, from - hop); i < from; i++) {
-    floor = Math.max(floor, Math.abs(samples[i]));
-  }
+  for (let i = 0; i < before; i++) floor = Math.max(floor, Math.abs(window[i]));
   const level = floor + 0.3 * (peak - floor);
-  let at = from;
-  while (at < peakEnd - 1 && Math.abs(samples[at]) < level) at++;
-  const brightEnd = Math.min(samples.length, at + Math.round(0.01 * rate));
+  let at = before;
+  while (at < peakEnd - 1 && Math.abs(window[at]) < level) at++;
+  const brightEnd = Math.min(
+    window.length,
+    source.frames - from + before,
+    at + Math.round(0.01 * rate),
+  );
   let crossings = 0;
   for (let i = at + 1; i < brightEnd; i++) {
-    if ((samples[i - 1] < 0) !== (samples[i] < 0)) crossings++;
+    if ((window[i - 1] < 0) !== (window[i] < 0)) crossings++;
   }
   return {
-    time: at / rate,
+    time: (from - before + at) / rate,
     strength,
     peak,
     brightness: crossings / Math.max(1e-9, (brightEnd - at) / rate * 1000),
