@@ -340,3 +340,18 @@ Deno.test({ name: OSC_TOGGLE, ignore: ignoreWithout("oscsend", OSC_TOGGLE) }, as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("spoken cues: a recorded word that cannot be read turns the cues off with its error; the song loads", async () => {
+  await withPlayer(async (player, dir) => {
+    const folder = await writeSong(dir, { spokenCues: { folder: "cues" } });
+    await Deno.mkdir(join(folder, "cues"));
+    await Deno.writeTextFile(join(folder, "cues", "chorus.wav"), "RIFF, but not a WAV file");
+    await Deno.writeFile(
+      join(folder, "cues", "verse 2.wav"),
+      encodeWav([new Float32Array(RATE / 4).fill(0.25)], RATE, "s16"),
+    );
+    await player.loadSong(folder);
+    assert.deepEqual(player.tracks.map((t) => t.name), ["music"]);
+    assert.match(player.busProblems.join("\n"), /spoken cues are off: the word "Chorus"/);
+  });
+});

@@ -13,7 +13,14 @@ import type { TrackSlots } from "../engine/track_slots.ts";
 import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { packPlanar, planarAudio } from "../sources/planar.ts";
-import { INSTALL_ESPEAK, readWordFolder, speakWord } from "../sources/speech.ts";
+import { StemplayError } from "../errors.ts";
+import {
+  INSTALL_ESPEAK,
+  readWordFolder,
+  speakWord,
+  type SpokenWord,
+  type WordFolder,
+} from "../sources/speech.ts";
 import { countInWords, planSpokenCues, renderSpokenCues } from "../show/spoken_cues.ts";
 import type { SpokenCueSettings } from "../show/spoken_cue_options.ts";
 
@@ -24,6 +31,22 @@ export const SPOKEN_CUES_TRACK = "spoken cues";
 export interface SpokenCueResult {
   track?: Track;
   notice?: string;
+}
+
+/** One word, or why there is none: a recording that cannot be read turns the cues off (with
+ * its error on the screen) rather than failing the song's load. */
+async function sayWord(
+  engine: Engine,
+  text: string,
+  options: SpokenCueSettings,
+  folder: WordFolder | undefined,
+): Promise<SpokenWord> {
+  try {
+    return await speakWord(engine.native, text, engine.sampleRate, options.voice, folder);
+  } catch (error) {
+    if (!(error instanceof StemplayError)) throw error;
+    return { unavailable: `the word "${text}" could not be read (${error.message})` };
+  }
 }
 
 /** Makes the song's spoken-cue track in `group` (`frames` long). */
@@ -41,7 +64,7 @@ export async function makeSpokenCueTrack(
   const folder = options.folder === undefined ? undefined : await readWordFolder(options.folder);
   const words = new Map<string, Float32Array>();
   for (const text of new Set(cues.map((cue) => cue.text))) {
-    const word = await speakWord(engine.native, text, engine.sampleRate, options.voice, folder);
+    const word = await sayWord(engine, text, options, folder);
     if ("unavailable" in word) {
       return {
         notice: `spoken cues are off: ${word.unavailable}. To hear them, ${INSTALL_ESPEAK}`,
@@ -76,7 +99,7 @@ export async function speakCountIn(
   const folder = options.folder === undefined ? undefined : await readWordFolder(options.folder);
   const words: Float32Array[] = [];
   for (const text of countInWords(perBar)) {
-    const word = await speakWord(engine.native, text, engine.sampleRate, options.voice, folder);
+    const word = await sayWord(engine, text, options, folder);
     if ("unavailable" in word) {
       return {
         notice: `the spoken count-in is off: ${word.unavailable}. To hear it, ${INSTALL_ESPEAK}`,
