@@ -176,3 +176,25 @@ Deno.test("detectTempo: silence has no tempo (NO_TEMPO), a missing file is FILE_
     await Deno.remove(path);
   }
 });
+
+const METERS: [number, [number, number], number][] = [
+  [200, [4, 4], 0.3],
+  [60, [4, 4], 1.1],
+  [144, [6, 8], 0.25],
+  [90, [5, 4], 0.7],
+  [72, [12, 8], 0.5],
+  [180, [3, 4], 0.2],
+];
+for (const [bpm, timeSignature, at] of METERS) {
+  Deno.test(`detectTempo: a click at ${bpm} in ${timeSignature.join("/")}`, async () => {
+    const path = await clickFile([{ at, tempo: bpm, timeSignature }], 40);
+    try {
+      const found = await detectTempo(path);
+      assert.ok(Math.abs(found.bpm - bpm) <= 0.01, `bpm ${found.bpm}`);
+      assert.deepEqual(found.timeSignature, timeSignature);
+      assert.ok(Math.abs(found.firstBeat - at) <= 0.001, `firstBeat ${found.firstBeat}`);
+    } finally {
+      await Deno.remove(path);
+    }
+  });
+}

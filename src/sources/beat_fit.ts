@@ -50,16 +50,17 @@ export function estimatePeriod(onsets: Onset[]): number | undefined {
       histogram[low + 1] += weight * (at - low);
     }
   }
-  const support = (lag: number) => {
-    const at = Math.round(lag / bin);
-    return Math.max(histogram[at - 1] ?? 0, histogram[at] ?? 0, histogram[at + 1] ?? 0);
-  };
+  // Summed over neighbouring bins: a lag between two bins is split between them.
+  const smoothed = histogram.map((h, at) =>
+    h + (histogram[at - 1] ?? 0) + (histogram[at + 1] ?? 0)
+  );
+  const support = (lag: number) => smoothed[Math.round(lag / bin)] ?? 0;
   let best: number | undefined;
   let bestScore = 0;
-  for (let at = Math.floor(60 / MAX_BPM / bin); at < histogram.length - 1; at++) {
+  for (let at = Math.floor(60 / MAX_BPM / bin); at < smoothed.length - 1; at++) {
     const lag = at * bin;
-    if (histogram[at] < histogram[at - 1] || histogram[at] < histogram[at + 1]) continue;
-    const score = histogram[at] * Math.exp(-0.5 * Math.log2(lag * PREFERRED_BPM / 60) ** 2);
+    if (smoothed[at] < smoothed[at - 1] || smoothed[at] < smoothed[at + 1]) continue;
+    const score = smoothed[at] * Math.exp(-0.5 * Math.log2(lag * PREFERRED_BPM / 60) ** 2);
     if (score > bestScore) [best, bestScore] = [lag, score];
   }
   if (best === undefined) return undefined;

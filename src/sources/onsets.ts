@@ -15,7 +15,8 @@
 export interface Onset {
   /** Seconds from the start of the signal, to the sample. */
   time: number;
-  /** How much the level rose (linear amplitude). */
+  /** How strong it is: its peak level (the rise that found it depends on where in a hop it
+   * started, so it is no measure). */
   strength: number;
   /** The sound's peak level in its first 20 ms. */
   peak: number;
@@ -98,14 +99,14 @@ export function detectOnsets(source: MonoSource, rate: number): Onset[] {
         break;
       }
     }
-    if (isPeak) onsets.push(refine(source, rate, hop, h, rise[h]));
+    if (isPeak) onsets.push(refine(source, rate, hop, h));
   }
   return onsets;
 }
 
 /** The onset's sample: the first to reach 30% of the sound's first peak, above what came just
  * before it. */
-function refine(source: MonoSource, rate: number, hop: number, h: number, strength: number) {
+function refine(source: MonoSource, rate: number, hop: number, h: number): Onset {
   const from = Math.max(0, (h - 2) * hop);
   const before = Math.min(from, hop);
   // The hop before `from`, then 20 ms for the peak and 10 ms more for the brightness.
@@ -130,7 +131,7 @@ function refine(source: MonoSource, rate: number, hop: number, h: number, streng
   }
   return {
     time: (from - before + at) / rate,
-    strength,
+    strength: peak,
     peak,
     brightness: crossings / Math.max(1e-9, (brightEnd - at) / rate * 1000),
   };
