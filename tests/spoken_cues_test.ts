@@ -12,6 +12,7 @@ import { PlaySession } from "../src/cli/session.ts";
 import { handleKey } from "../src/cli/keys.ts";
 import { frameLines } from "../src/cli/screen.ts";
 import { serveOsc } from "../src/control/osc.ts";
+import { serveRemote } from "../src/control/remote.ts";
 import { oscsend } from "./support/osc_tools.ts";
 import { waitFor } from "./support/wait.ts";
 import { encodeWav } from "../src/sources/wav.ts";
@@ -354,4 +355,43 @@ Deno.test("spoken cues: a recorded word that cannot be read turns the cues off w
     assert.deepEqual(player.tracks.map((t) => t.name), ["music"]);
     assert.match(player.busProblems.join("\n"), /spoken cues are off: the word "Chorus"/);
   });
+});
+
+Deno.test("spoken cues: the remote's track button (the page's mute action) turns them off and on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-spoken-" });
+  const player = await Player.open({ backend: "null", sampleRate: RATE, channels: 4 });
+  const pin = "246813";
+  try {
+    const folder = await writeSong(dir, { spokenCues: { folder: "cues" } });
+    await Deno.mkdir(join(folder, "cues"));
+    const word = new Float32Array(RATE / 4).fill(0.25);
+    for (const name of ["verse 2.wav", "chorus.wav"]) {
+      await Deno.writeFile(join(folder, "cues", name), encodeWav([word], RATE, "s16"));
+    }
+    await player.loadSong(folder);
+    const web = await serveRemote(player, { port: 0, hostname: "127.0.0.1", pin });
+    try {
+      const base = `http://127.0.0.1:${web.port}`;
+      const login = await fetch(`${base}/?pin=${pin}`, { redirect: "manual" });
+      await login.body?.cancel();
+      const cookie = login.headers.get("set-cookie")!.split(";")[0];
+      const cues = () => controlStatus(player).tracks.find((t) => t.name === "spoken cues")!;
+      // What web/remote.js sends for a track's button: its number, and the state it asks for.
+      for (const on of [true, false]) {
+        const response = await fetch(`${base}/action`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: base, cookie },
+          body: JSON.stringify({ type: "mute", track: cues().number, on }),
+        });
+        await response.body?.cancel();
+        assert.equal(response.status, 200);
+        await waitFor(`the cues ${on ? "muted" : "back on"}`, () => cues().muted === on);
+      }
+    } finally {
+      await web.close();
+    }
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
