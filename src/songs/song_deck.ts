@@ -32,8 +32,8 @@ import { loadSongDescription, type SongDescription } from "./song.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
-import { makeSpokenCueTrack, speakCountIn } from "./spoken_cue_track.ts";
-import { resolveSpokenCues, type SpokenCueOptions } from "../show/spoken_cue_options.ts";
+import { prepareSpokenCues } from "./spoken_cue_track.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -240,15 +240,9 @@ export class SongDeck {
     );
     try {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
-      const spoken = resolveSpokenCues(description.spokenCues, this.spokenCues);
-      if (spoken) {
-        const made = await makeSpokenCueTrack(engine, this.#slots, spoken, info, length, group);
-        if (made.track) tracks.push(made.track);
-        const counting = made.notice ? {} : await speakCountIn(engine, spoken, info.tempo);
-        info.countInWords = counting.words;
-        const notice = made.notice ?? counting.notice;
-        if (notice) info.notices = [notice];
-      }
+      const cueOptions = { song: description.spokenCues, settings: this.spokenCues };
+      const cues = await prepareSpokenCues(engine, this.#slots, cueOptions, info, length, group);
+      if (cues) tracks.push(cues);
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
         tracks.push(this.#generateLtc(this.#ltc, hour, length, group));

@@ -22,7 +22,11 @@ import {
   type WordFolder,
 } from "../sources/speech.ts";
 import { countInWords, planSpokenCues, renderSpokenCues } from "../show/spoken_cues.ts";
-import type { SpokenCueSettings } from "../show/spoken_cue_options.ts";
+import {
+  resolveSpokenCues,
+  type SpokenCueOptions,
+  type SpokenCueSettings,
+} from "../show/spoken_cue_options.ts";
 
 /** The cue track's name, as the screen and the remote show it. */
 export const SPOKEN_CUES_TRACK = "spoken cues";
@@ -108,4 +112,37 @@ export async function speakCountIn(
     words.push(word.samples);
   }
   return { words };
+}
+
+/** What a prepared song keeps of its spoken cues (the song deck's SongInfo has these). */
+export interface SpokenSong {
+  markers: Marker[];
+  tempo: TempoSegment[];
+  clickRoute?: number[];
+  /** Lines the operator must see (cues that are off, and why). */
+  notices?: string[];
+  /** The spoken count-in's words. */
+  countInWords?: Float32Array[];
+}
+
+/**
+ * A prepared song's spoken cues, from its own options over the settings': the cue track (when
+ * it has cues to say), the spoken count-in's words and any notice, set on `song`.
+ */
+export async function prepareSpokenCues(
+  engine: Engine,
+  slots: TrackSlots,
+  options: { song?: SpokenCueOptions; settings?: SpokenCueOptions },
+  song: SpokenSong,
+  frames: number,
+  group: number,
+): Promise<Track | undefined> {
+  const spoken = resolveSpokenCues(options.song, options.settings);
+  if (!spoken) return undefined;
+  const made = await makeSpokenCueTrack(engine, slots, spoken, song, frames, group);
+  const counting = made.notice ? {} : await speakCountIn(engine, spoken, song.tempo);
+  song.countInWords = counting.words;
+  const notice = made.notice ?? counting.notice;
+  if (notice) song.notices = [notice];
+  return made.track;
 }
