@@ -112,7 +112,10 @@ const SPEAKS =
 Deno.test({ name: SPEAKS, ignore: ignoreWithout("espeak-ng", SPEAKS) }, async () => {
   requireTool("espeak-ng", SPEAKS);
   await withPlayer(async (player, dir) => {
-    await player.loadSong(await writeSong(dir, { spokenCues: { enabled: true, gainDb: 0 } }));
+    const folder = await writeSong(dir, { spokenCues: { enabled: true, gainDb: 0 } });
+    const started = performance.now();
+    await player.loadSong(folder);
+    console.log(`loaded with 2 spoken cues in ${(performance.now() - started).toFixed(0)} ms`);
     const cue = player.tracks.find((t) => t.name === "spoken cues");
     assert.ok(cue, `tracks: ${player.tracks.map((t) => t.name)}`);
     assert.equal(cue.bus, "in-ears");

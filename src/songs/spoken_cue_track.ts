@@ -67,8 +67,12 @@ export async function makeSpokenCueTrack(
   if (cues.length === 0) return {};
   const folder = options.folder === undefined ? undefined : await readWordFolder(options.folder);
   const words = new Map<string, Float32Array>();
-  for (const text of new Set(cues.map((cue) => cue.text))) {
-    const word = await sayWord(engine, text, options, folder);
+  // Every word at once: each is a program run (about 0.1 s), so a song loads no slower for
+  // having ten sections than for having one.
+  const texts = [...new Set(cues.map((cue) => cue.text))];
+  const said = await Promise.all(texts.map((text) => sayWord(engine, text, options, folder)));
+  for (const [index, word] of said.entries()) {
+    const text = texts[index];
     if ("unavailable" in word) {
       return {
         notice: `spoken cues are off: ${word.unavailable}. To hear them, ${INSTALL_ESPEAK}`,
