@@ -108,9 +108,10 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
 
 Writes <folder>/song.json for a folder of exported stems: every audio file as a track, sorted
 by name, on the bus its name suggests (click, guide, cue or count: in-ears; else FOH); the
-tempo map and markers of a MIDI file (--midi), else markers from the cue points of the first
-WAV stem that has them. The tempo is not detected from the audio yet: without --midi it is
-left out, and init says so. Edit the file afterwards; docs/songs.md lists every key.
+tempo map and markers of a MIDI file (--midi), else the tempo detected from the click stem
+(a file with "click" in its name) and markers from the cue points of the first WAV stem that
+has them. Without either, the tempo is left out and init says so. Edit the file afterwards;
+docs/songs.md lists every key.
 
   --midi <file.mid>    take the tempo map (tempo, time signature, changes) and markers
                        from a Standard MIDI File exported by the DAW
