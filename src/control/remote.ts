@@ -35,6 +35,15 @@ import { webSocketServer, type WsServer, type WsSocket } from "./web_sockets.ts"
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { HostCheck } from "./host_check.ts";
+import {
+  answer,
+  escapeHtml,
+  headersOf,
+  json,
+  refuseUpgrade,
+  type Reply,
+  SECURITY_HEADERS,
+} from "./http_reply.ts";
 import { readCapped } from "./http_body.ts";
 import { RemoteActions } from "./remote_actions.ts";
 import {
@@ -106,19 +115,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "/login.css": { file: "login.css", type: "text/css; charset=utf-8" },
 };
 
-/** Headers on every answer: nothing cached, framed, sniffed, or loaded from elsewhere. The
- * referrer policy is "same-origin", not "no-referrer": with "no-referrer" a browser sends
- * `Origin: null` on the PIN form's POST, and the Origin check could not pass. */
-const SECURITY_HEADERS: Record<string, string> = {
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
-    "connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " +
-    "base-uri 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "same-origin",
-  "cache-control": "no-store",
-};
-
 /** Bytes an action request may have. */
 const MAX_ACTION_BYTES = 4096;
 /** A PIN form ("pin=123456") and then some. */
@@ -139,13 +135,6 @@ const KNOWN_PATHS = new Set([
   "/login.css",
 ]);
 
-/** An answer, before it is written. */
-interface Reply {
-  status: number;
-  body?: string | null;
-  headers?: Record<string, string>;
-}
-
 async function loadAssets(): Promise<Map<string, string>> {
   const folder = new URL("../../web/", import.meta.url);
   const files = new Map<string, string>();
@@ -160,40 +149,6 @@ async function loadAssets(): Promise<Map<string, string>> {
     files.set(file, await response.text());
   }
   return files;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function answer(body: string | null, status: number, headers: Record<string, string> = {}): Reply {
-  return { status, body, headers };
-}
-
-function json(value: unknown, status = 200): Reply {
-  return answer(JSON.stringify(value), status, { "content-type": "application/json" });
-}
-
-/** A node request's headers as a web `Headers` (the auth checks read those). */
-function headersOf(request: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    try {
-      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    } catch { /* a value Headers will not hold is a value no check needs */ }
-  }
-  return headers;
-}
-
-/** Refuses an upgrade on the raw socket: a status line and nothing of ours. */
-function refuseUpgrade(socket: Socket, status: number, reason: string): void {
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    );
-  }
-  Deno.unrefTimer(setTimeout(() => socket.destroy(), 1000)); // if it never reads the answer
 }
 
 /** What the page gets over the WebSocket. */
