@@ -46,6 +46,8 @@ export { serveOsc } from "./src/control/osc.ts";
 export type { OscOptions, OscServer } from "./src/control/osc.ts";
 export { OSC_LIMITS, type OscLimits } from "./src/control/osc_limits.ts";
 export { serveRemote } from "./src/control/remote.ts";
+export { serveConsole } from "./src/control/console.ts";
+export type { ConsoleOptions, ConsoleServer } from "./src/control/console.ts";
 export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
 export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";
 export type {

@@ -11,19 +11,10 @@
 
 import { join } from "node:path";
 import type { FilePeaks } from "../sources/peaks.ts";
+import { cacheFolder } from "../util/cache_folder.ts";
 import { writeAtomic } from "../util/write_atomic.ts";
 
 const MAGIC = 0x53504b31; // "SPK1"
-
-/** The cache folder (see the module's note). */
-export function peaksCacheFolder(): string | undefined {
-  const own = Deno.env.get("STEMPLAY_CACHE");
-  if (own) return join(own, "peaks");
-  const xdg = Deno.env.get("XDG_CACHE_HOME");
-  if (xdg) return join(xdg, "stemplay", "peaks");
-  const home = Deno.env.get("HOME");
-  return home ? join(home, ".cache", "stemplay", "peaks") : undefined;
-}
 
 /** The entry's file for this audio file (as it is now) and request; undefined without a cache
  * folder or when the file cannot be read. */
@@ -33,7 +24,7 @@ export async function peaksCacheEntry(
   start: number,
   end: number,
 ): Promise<string | undefined> {
-  const folder = peaksCacheFolder();
+  const folder = cacheFolder("peaks");
   if (!folder) return undefined;
   const info = await Deno.stat(path).catch(() => undefined);
   if (!info?.isFile) return undefined;
