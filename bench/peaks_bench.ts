@@ -25,8 +25,23 @@ async function writeSong(dir: string, type: "wav" | "flac"): Promise<string> {
   for (let k = 0; k < 4; k++) {
     const file = join(dir, `source${k}.${type}.tmp`);
     await run("sox", [
-      "-n", "-r", "48000", "-c", "2", "-b", "24", "-t", type, file, "synth", String(SECONDS),
-      "sine", String(110 + 55 * k), "pinknoise", "vol", "0.2",
+      "-n",
+      "-r",
+      "48000",
+      "-c",
+      "2",
+      "-b",
+      "24",
+      "-t",
+      type,
+      file,
+      "synth",
+      String(SECONDS),
+      "sine",
+      String(110 + 55 * k),
+      "pinknoise",
+      "vol",
+      "0.2",
     ]); // deno-fmt-ignore
     distinct.push(file);
   }

@@ -125,7 +125,8 @@ async function waitUntil(what: string, check: () => Promise<boolean>): Promise<v
   }
 }
 
-/** For each lane, which of `columns` equal slices of its canvas have any non-blank pixel. */
+/** For each lane, which of `columns` equal slices of its canvas have a waveform taller than a
+ * flat line. */
 function inkByColumn(page: Page, columns: number): Promise<boolean[][]> {
   return page.evaluate((columns: number) => {
     const rows = [...document.querySelectorAll(".lane-row[data-track] .lane")];
@@ -141,11 +142,12 @@ function inkByColumn(page: Page, columns: number): Promise<boolean[][]> {
         const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
         const box = canvas.getBoundingClientRect();
         for (let x = 0; x < canvas.width; x++) {
-          let any = false;
-          for (let y = 0; y < canvas.height && !any; y++) {
-            any = data[(y * canvas.width + x) * 4 + 3] > 0;
+          // Silence is drawn as a flat line a pixel or two high: audio is taller than that.
+          let inked = 0;
+          for (let y = 0; y < canvas.height; y++) {
+            if (data[(y * canvas.width + x) * 4 + 3] > 0) inked++;
           }
-          if (!any) continue;
+          if (inked <= canvas.height / 8) continue;
           const at = box.left + (x / canvas.width) * box.width - left;
           ink[Math.min(columns - 1, Math.floor((at / width) * columns))] = true;
         }

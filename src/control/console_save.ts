@@ -72,7 +72,7 @@ export async function saveChecked(
       if (!(error instanceof StemplayError)) throw error;
       const problems = problemsOf(error).map((problem) => ({
         keyPath: problem.keyPath,
-        message: problem.message.replaceAll(temp, path),
+        message: problem.message.replaceAll(`${temp}: `, "").replaceAll(temp, path),
       }));
       return { ok: false, stale: false, problems };
     }

@@ -1,13 +1,6 @@
 // The stemplay console: library, song editor, setlist editor, rig. Preact with htm, and
 // wavesurfer.js for the lanes, all served by the console itself (no CDN, no build step).
-import {
-  html,
-  render,
-  useCallback,
-  useEffect,
-  useRef,
-  useState,
-} from "/vendor/preact-htm.js";
+import { html, render, useCallback, useEffect, useRef, useState } from "/vendor/preact-htm.js";
 import WaveSurfer from "/vendor/wavesurfer.js";
 import RegionsPlugin from "/vendor/regions.js";
 
@@ -17,11 +10,14 @@ const POLL_MS = 2000;
 const MARKER_PEAKS = [[0, 0]];
 
 async function api(path, body) {
-  const response = await fetch(path, body === undefined ? {} : {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const response = await fetch(
+    path,
+    body === undefined ? {} : {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+  );
   if (response.status === 401) location.reload(); // the session ended: the PIN page
   const data = await response.json().catch(() => ({}));
   return { status: response.status, ...data };
@@ -85,38 +81,56 @@ function Library({ go }) {
     <section aria-labelledby="songs-title">
       <h2 id="songs-title">Songs</h2>
       <table class="songs">
-        <thead><tr><th>Title</th><th>Length</th><th>Stems</th><th>Tempo</th><th>Markers</th>
-          <th>Problems</th><th><span class="visually-hidden">Open</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th>Title</th>
+            <th>Length</th>
+            <th>Stems</th>
+            <th>Tempo</th>
+            <th>Markers</th>
+            <th>Problems</th>
+            <th><span class="visually-hidden">Open</span></th>
+          </tr>
+        </thead>
         <tbody>
-          ${library.songs.map((song) => html`
-            <tr class=${song.problems.length ? "has-problems" : ""}>
-              <td>${song.title}</td>
-              <td>${formatTime(song.seconds)}</td>
-              <td>${song.stems}</td>
-              <td>${song.tempo ? `${song.tempo.bpm} (${song.tempo.timeSignature.join("/")})` : "—"}</td>
-              <td>${song.markers.map((m) => m.name).join(", ") || "—"}</td>
-              <td>${song.problems.length
-                ? html`<ul class="problems">${song.problems.map((p) => html`<li>${p}</li>`)}</ul>`
-                : "none"}</td>
-              <td><button class="open-song" aria-label=${`Open ${song.title}`}
-                onClick=${() => go(`#/song/${encodeURIComponent(song.id)}`)}>Open</button></td>
-            </tr>`)}
+          ${library.songs.map((song) =>
+            html`
+              <tr class=${song.problems.length ? "has-problems" : ""}>
+                <td>${song.title}</td>
+                <td>${formatTime(song.seconds)}</td>
+                <td>${song.stems}</td>
+                <td>${song.tempo
+                  ? `${song.tempo.bpm} (${song.tempo.timeSignature.join("/")})`
+                  : "—"}</td>
+                <td>${song.markers.map((m) => m.name).join(", ") || "—"}</td>
+                <td>${song.problems.length
+                  ? html`<ul class="problems">${song.problems.map((p) => html`<li>${p}</li>`)}</ul>`
+                  : "none"}</td>
+                <td><button class="open-song" aria-label=${`Open ${song.title}`}
+                  onClick=${() => go(`#/song/${encodeURIComponent(song.id)}`)}>Open</button></td>
+              </tr>
+            `
+          )}
         </tbody>
       </table>
     </section>
     <section aria-labelledby="setlists-title">
       <h2 id="setlists-title">Setlists</h2>
       <ul class="setlists">
-        ${library.setlists.map((setlist) => html`
-          <li>
-            <button class="open-setlist" aria-label=${`Edit setlist ${setlist.title}`}
-              onClick=${() => go(`#/setlist/${encodeURIComponent(setlist.id)}`)}>
-              ${setlist.title}</button>
-            <span class="count">${setlist.songs.length} songs</span>
-            ${setlist.problems.map((p) => html`<span class="problem">${p}</span>`)}
-          </li>`)}
+        ${library.setlists.map((setlist) =>
+          html`
+            <li>
+              <button class="open-setlist" aria-label=${`Edit setlist ${setlist.title}`}
+                onClick=${() => go(`#/setlist/${encodeURIComponent(setlist.id)}`)}>
+                ${setlist.title}</button>
+              <span class="count">${setlist.songs.length} songs</span>
+              ${setlist.problems.map((p) => html`<span class="problem">${p}</span>`)}
+            </li>
+          `
+        )}
       </ul>
-    </section>`;
+    </section>
+  `;
 }
 
 // ---- an edited JSON file: undo, save, stale, changed on disk ----------------------------
@@ -189,13 +203,14 @@ function useEditedFile(kind, id) {
 function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, onMove }) {
   const box = useRef();
   const surfer = useRef();
+  const [ready, setReady] = useState(0);
   useEffect(() => {
     const regions = markers ? RegionsPlugin.create() : undefined;
     const ws = WaveSurfer.create({
       container: box.current,
       height: markers ? 44 : 56,
-      waveColor: "#4fb3a9",
-      progressColor: "#4fb3a9",
+      waveColor: markers ? "transparent" : "#4fb3a9",
+      progressColor: markers ? "transparent" : "#4fb3a9",
       cursorWidth: 0,
       interact: false,
       hideScrollbar: !markers,
@@ -206,11 +221,13 @@ function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, 
       plugins: regions ? [regions] : [],
     });
     surfer.current = { ws, regions };
+    ws.on("ready", () => setReady((n) => n + 1));
     onReady?.(ws);
     return () => ws.destroy();
   }, [peaks, duration]);
   useEffect(() => {
-    surfer.current?.ws.zoom(pxPerSec);
+    const ws = surfer.current?.ws;
+    if (ws && ws.getDuration() > 0) ws.zoom(pxPerSec);
   }, [pxPerSec]);
   useEffect(() => {
     const { regions } = surfer.current ?? {};
@@ -227,25 +244,28 @@ function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, 
       region.element.setAttribute("data-marker", String(index));
       region.on("update-end", () => onMove(index, snapTime(region.start, grid, snap)));
     });
-  }, [markers, grid, snap, peaks]);
+  }, [markers, grid, snap, peaks, ready]);
   return html`<div class="lane" role="img" aria-label=${label} ref=${box}></div>`;
 }
 
 function TrackRow({ track, index, errors, edit, file }) {
   const key = (name) => `tracks[${index + 1}].${name}`;
-  const field = (name, label, parse) => html`
-    <label class="field">
-      <span>${label}</span>
-      <input name=${key(name)} value=${track[name] ?? ""} inputmode="decimal"
-        aria-invalid=${errors[key(name)] ? "true" : "false"}
-        aria-describedby=${`error-${key(name)}`}
-        onChange=${(e) => edit((v) => {
-          const text = e.target.value.trim();
-          if (text === "") delete v.tracks[index][name];
-          else v.tracks[index][name] = parse(text);
-        })}/>
-      <${FieldError} errors=${errors} keyPath=${key(name)}/>
-    </label>`;
+  const field = (name, label, parse) =>
+    html`
+      <label class="field">
+        <span>${label}</span>
+        <input name=${key(name)} value=${track[name] ?? ""} inputmode="decimal"
+          aria-invalid=${errors[key(name)] ? "true" : "false"}
+          aria-describedby=${`error-${key(name)}`}
+          onChange=${(e) =>
+            edit((v) => {
+              const text = e.target.value.trim();
+              if (text === "") delete v.tracks[index][name];
+              else v.tracks[index][name] = parse(text);
+            })}/>
+        <${FieldError} errors=${errors} keyPath=${key(name)}/>
+      </label>
+    `;
   const number = (text) => Number.isFinite(Number(text)) ? Number(text) : text;
   return html`
     <div class="track-controls">
@@ -255,13 +275,15 @@ function TrackRow({ track, index, errors, edit, file }) {
       ${field("bus", "Bus", (t) => t)}
       <label class="field check">
         <input type="checkbox" name=${key("muted")} checked=${track.muted === true}
-          onChange=${(e) => edit((v) => {
-            v.tracks[index].muted = e.target.checked;
-          })}/>
+          onChange=${(e) =>
+            edit((v) => {
+              v.tracks[index].muted = e.target.checked;
+            })}/>
         <span>Mute</span>
       </label>
       <${FieldError} errors=${errors} keyPath=${`tracks[${index + 1}]`}/>
-    </div>`;
+    </div>
+  `;
 }
 
 function SongEditor({ id }) {
@@ -359,81 +381,97 @@ function SongEditor({ id }) {
         <label class="field">
           <span>Tempo (bpm)</span>
           <input name="tempo" value=${value.tempo ?? ""} inputmode="decimal"
-            onChange=${(e) => edit((v) => {
-              const t = e.target.value.trim();
-              if (t === "") delete v.tempo;
-              else v.tempo = Number.isFinite(Number(t)) ? Number(t) : t;
-            })}/>
+            onChange=${(e) =>
+              edit((v) => {
+                const t = e.target.value.trim();
+                if (t === "") delete v.tempo;
+                else v.tempo = Number.isFinite(Number(t)) ? Number(t) : t;
+              })}/>
           <${FieldError} errors=${errors} keyPath="tempo"/>
         </label>
         <label class="field">
           <span>Time signature</span>
           <input name="timeSignature" value=${(value.timeSignature ?? []).join("/")}
-            placeholder="4/4" onChange=${(e) => edit((v) => {
-              const t = e.target.value.trim();
-              if (t === "") delete v.timeSignature;
-              else v.timeSignature = t.split("/").map((x) => Number(x));
-            })}/>
+            placeholder="4/4" onChange=${(e) =>
+              edit((v) => {
+                const t = e.target.value.trim();
+                if (t === "") delete v.timeSignature;
+                else v.timeSignature = t.split("/").map((x) => Number(x));
+              })}/>
           <${FieldError} errors=${errors} keyPath="timeSignature"/>
         </label>
         <label class="field">
           <span>First downbeat (s)</span>
           <input name="firstBeat" value=${value.firstBeat ?? ""} inputmode="decimal"
-            onChange=${(e) => edit((v) => {
-              const t = e.target.value.trim();
-              if (t === "") delete v.firstBeat;
-              else v.firstBeat = Number.isFinite(Number(t)) ? Number(t) : t;
-            })}/>
+            onChange=${(e) =>
+              edit((v) => {
+                const t = e.target.value.trim();
+                if (t === "") delete v.firstBeat;
+                else v.firstBeat = Number.isFinite(Number(t)) ? Number(t) : t;
+              })}/>
           <${FieldError} errors=${errors} keyPath="firstBeat"/>
         </label>
       </div>
       ${errors[""] ? html`<p class="field-error" role="alert">${errors[""]}</p>` : null}
       <div class="lanes">
-        ${peaks ? html`
-          <div class="lane-row marker-row">
-            <div class="track-controls"><strong>Markers</strong></div>
-            <${Lane} label="Markers" peaks=${MARKER_PEAKS} duration=${duration}
-              pxPerSec=${pxPerSec} markers=${markers} grid=${grid} snap=${snap}
-              onMove=${moveMarker}/>
-          </div>
-          ${peaks.tracks.map((track, index) => html`
-            <div class="lane-row" data-track=${index}>
-              <${TrackRow} track=${value.tracks?.[index] ?? {}} index=${index} errors=${errors}
-                edit=${edit} file=${track.name}/>
-              <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
-                duration=${duration} pxPerSec=${pxPerSec}
-                onReady=${(ws) => (lanes.current[index] = ws)}/>
-            </div>`)}` : html`<p class="loading">Drawing the waveforms…</p>`}
+        ${peaks
+          ? html`
+            <div class="lane-row marker-row">
+              <div class="track-controls"><strong>Markers</strong></div>
+              <${Lane} label="Markers" peaks=${MARKER_PEAKS} duration=${duration}
+                pxPerSec=${pxPerSec} markers=${markers} grid=${grid} snap=${snap}
+                onMove=${moveMarker}/>
+            </div>
+            ${peaks.tracks.map((track, index) =>
+              html`
+                <div class="lane-row" data-track=${index}>
+                  <${TrackRow} track=${value.tracks?.[index] ?? {}} index=${index} errors=${errors}
+                    edit=${edit} file=${track.name}/>
+                    <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
+                      duration=${duration} pxPerSec=${pxPerSec}
+                      onReady=${(ws) => (lanes.current[index] = ws)}/>
+                      </div>
+              `
+            )}
+          `
+          : html`<p class="loading">Drawing the waveforms…</p>`}
       </div>
       <h3>Markers</h3>
       <table class="markers">
         <thead><tr><th>Name</th><th>At (s)</th><th>Bar.beat</th><th>
           <span class="visually-hidden">Delete</span></th></tr></thead>
         <tbody>
-          ${markers.map((marker, index) => html`
-            <tr>
-              <td><input aria-label=${`Name of marker ${index + 1}`} value=${marker.name}
-                name=${`markers[${index + 1}].name`}
-                onChange=${(e) => edit((v) => {
-                  v.markers[index].name = e.target.value;
-                })}/>
-                <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].name`}/></td>
-              <td><input aria-label=${`Time of marker ${index + 1} in seconds`}
-                value=${marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
-                onChange=${(e) => edit((v) => {
-                  const n = Number(e.target.value);
-                  v.markers[index].at = Number.isFinite(n) ? n : e.target.value;
-                })}/>
-                <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].at`}/></td>
-              <td>${barBeat(marker.at, grid)}</td>
-              <td><button aria-label=${`Delete marker ${marker.name}`}
-                onClick=${() => edit((v) => {
-                  v.markers.splice(index, 1);
-                })}>Delete</button></td>
-            </tr>`)}
+          ${markers.map((marker, index) =>
+            html`
+              <tr>
+                <td><input aria-label=${`Name of marker ${index + 1}`} value=${marker.name}
+                  name=${`markers[${index + 1}].name`}
+                  onChange=${(e) =>
+                    edit((v) => {
+                      v.markers[index].name = e.target.value;
+                    })}/>
+                  <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].name`}/></td>
+                <td><input aria-label=${`Time of marker ${index + 1} in seconds`}
+                  value=${marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
+                  onChange=${(e) =>
+                    edit((v) => {
+                      const n = Number(e.target.value);
+                      v.markers[index].at = Number.isFinite(n) ? n : e.target.value;
+                    })}/>
+                  <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].at`}/></td>
+                <td>${barBeat(marker.at, grid)}</td>
+                <td><button aria-label=${`Delete marker ${marker.name}`}
+                  onClick=${() =>
+                    edit((v) => {
+                      v.markers.splice(index, 1);
+                    })}>Delete</button></td>
+              </tr>
+            `
+          )}
         </tbody>
       </table>
-    </section>`;
+    </section>
+  `;
 }
 
 // ---- setlist editor -----------------------------------------------------------------------
@@ -464,7 +502,9 @@ function SetlistEditor({ id }) {
   };
   const dropIndex = (y) => {
     const rows = [...list.current.querySelectorAll("li")];
-    const index = rows.findIndex((row) => y < row.getBoundingClientRect().top + row.offsetHeight / 2);
+    const index = rows.findIndex((row) =>
+      y < row.getBoundingClientRect().top + row.offsetHeight / 2
+    );
     return index < 0 ? rows.length - 1 : index;
   };
   return html`
@@ -494,11 +534,12 @@ function SetlistEditor({ id }) {
           const entry = entryOf(raw);
           const key = `songs[${index + 1}]`;
           const crossfade = typeof entry.transition === "object";
-          const set = (change) => edit((v) => {
-            const next = entryOf(v.songs[index]);
-            change(next);
-            v.songs[index] = next;
-          });
+          const set = (change) =>
+            edit((v) => {
+              const next = entryOf(v.songs[index]);
+              change(next);
+              v.songs[index] = next;
+            });
           return html`
             <li class=${dragging === index ? "dragging" : ""} data-song=${entry.song}>
               <button class="handle" aria-label=${`Drag ${entry.song} to reorder`}
@@ -514,35 +555,44 @@ function SetlistEditor({ id }) {
               <label class="field">
                 <span>Transition</span>
                 <select value=${crossfade ? "crossfade" : entry.transition ?? "stop"}
-                  onChange=${(e) => set((n) => {
-                    n.transition = e.target.value === "crossfade" ? { crossfade: 4 } : e.target.value;
-                  })}>
+                  onChange=${(e) =>
+                    set((n) => {
+                      n.transition = e.target.value === "crossfade"
+                        ? { crossfade: 4 }
+                        : e.target.value;
+                    })}>
                   <option value="stop">stop</option>
                   <option value="next">next (gapless)</option>
                   <option value="crossfade">crossfade</option>
                 </select>
               </label>
-              ${crossfade ? html`<label class="field"><span>Crossfade s</span>
+              ${crossfade
+                ? html`<label class="field"><span>Crossfade s</span>
                 <input value=${entry.transition.crossfade} inputmode="decimal"
-                  onChange=${(e) => set((n) => {
+                  onChange=${(e) =>
+                  set((n) => {
                     n.transition = { crossfade: Number(e.target.value) };
-                  })}/></label>` : null}
+                  })}/></label>`
+                : null}
               <label class="field">
                 <span>Count-in bars</span>
                 <input name=${`${key}.countIn`} value=${entry.countIn ?? ""} inputmode="numeric"
-                  onChange=${(e) => set((n) => {
-                    const t = e.target.value.trim();
-                    if (t === "") delete n.countIn;
-                    else n.countIn = Number.isFinite(Number(t)) ? Number(t) : t;
-                  })}/>
+                  onChange=${(e) =>
+                    set((n) => {
+                      const t = e.target.value.trim();
+                      if (t === "") delete n.countIn;
+                      else n.countIn = Number.isFinite(Number(t)) ? Number(t) : t;
+                    })}/>
               </label>
               <button aria-label=${`Remove ${entry.song}`}
                 onClick=${() => edit((v) => v.songs.splice(index, 1))}>Remove</button>
               <${FieldError} errors=${errors} keyPath=${key}/>
-            </li>`;
+            </li>
+          `;
         })}
       </ol>
-    </section>`;
+    </section>
+  `;
 }
 
 // ---- rig ----------------------------------------------------------------------------------
@@ -560,21 +610,29 @@ function Rig() {
     <section aria-labelledby="rig-title">
       <h2 id="rig-title">Rig</h2>
       <dl class="rig">
-        <dt>Device</dt><dd>${rig.device} (${rig.backend})</dd>
-        <dt>Outputs</dt><dd>${rig.outputs}</dd>
-        <dt>Rate</dt><dd>${rig.sampleRate} Hz</dd>
-        <dt>Block</dt><dd>${rig.blockFrames} frames</dd>
+        <dt>Device</dt>
+        <dd>${rig.device} (${rig.backend})</dd>
+        <dt>Outputs</dt>
+        <dd>${rig.outputs}</dd>
+        <dt>Rate</dt>
+        <dd>${rig.sampleRate} Hz</dd>
+        <dt>Block</dt>
+        <dd>${rig.blockFrames} frames</dd>
       </dl>
       <h3>Buses</h3>
       <ul>${rig.buses.map((b) => html`<li>${b.name}: outputs ${b.outputs.join(", ")}</li>`)}</ul>
       <h3>Output meters</h3>
       <ul class="meters">
-        ${(rig.outputPeaks ?? []).map((peak, i) => html`
-          <li><span>Output ${i + 1}</span>
-            <meter min="0" max="1" value=${peak} aria-label=${`Output ${i + 1} level`}></meter>
-          </li>`)}
+        ${(rig.outputPeaks ?? []).map((peak, i) =>
+          html`
+            <li><span>Output ${i + 1}</span>
+              <meter min="0" max="1" value=${peak} aria-label=${`Output ${i + 1} level`}></meter>
+            </li>
+          `
+        )}
       </ul>
-    </section>`;
+    </section>
+  `;
 }
 
 // ---- the app ------------------------------------------------------------------------------
@@ -598,14 +656,27 @@ function App() {
       </nav>
     </header>
     <main>
-      ${view === "song" ? html`<${SongEditor} id=${name} key=${name}/>`
-        : view === "setlist" ? html`<${SetlistEditor} id=${name} key=${name}/>`
-        : view === "rig" ? html`<${Rig}/>`
+      ${view === "song"
+        ? html`<${SongEditor} id=${name} key=${name}/>`
+        : view === "setlist"
+        ? html`<${SetlistEditor} id=${name} key=${name}/>`
+        : view === "rig"
+        ? html`
+          <${Rig} />
+        `
         : html`<${Library} go=${go}/>`}
-    </main>`;
+    </main>
+  `;
 }
 
-render(html`<${App}/>`, document.getElementById("app"));
+const app = document.getElementById("app");
+app.textContent = ""; // the "Loading" line
+render(
+  html`
+    <${App} />
+  `,
+  app,
+);
 requestAnimationFrame(() => {
   document.body.dataset.firstPaintMs = String(Math.round(performance.now()));
 });
