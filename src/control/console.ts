@@ -29,10 +29,11 @@ import { join, relative } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { loadSetlist } from "../songs/setlist.ts";
+import { saveSong, songVersion } from "../songs/save_song.ts";
 import { loadSongDescription, MANIFEST_NAME } from "../songs/song.ts";
 import { MAX_PEAK_POINTS, songPeaks } from "../songs/song_peaks.ts";
 import { insideLibrary, readLibrary } from "./console_library.ts";
-import { saveChecked, versionOf } from "./console_save.ts";
+import { problemsOf, saveChecked, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
 import { HostCheck } from "./host_check.ts";
 import { readCapped } from "./http_body.ts";
@@ -274,7 +275,7 @@ class Console implements ConsoleServer {
     if (path === "/api/song") {
       const folder = await insideLibrary(this.library, query.get("id"));
       const manifestPath = join(folder, MANIFEST_NAME);
-      const version = await versionOf(manifestPath);
+      const version = await songVersion(manifestPath) ?? "";
       const value = version ? JSON.parse(await Deno.readTextFile(manifestPath)) : undefined;
       const song = await loadSongDescription(folder);
       const files = song.tracks.map((track) => relative(folder, track.file));
@@ -338,14 +339,19 @@ class Console implements ConsoleServer {
           error: "this song is playing: edits are refused until it stops (nothing was written)",
         }, 423);
       }
-      const manifestPath = join(folder, MANIFEST_NAME);
-      const outcome = await saveChecked(
-        manifestPath,
-        body.value,
-        ifVersion,
-        (candidate) => loadSongDescription(candidate, { outputs: this.#player.channels }),
-      );
-      return this.#saved(outcome);
+      try {
+        const { version } = await saveSong(join(folder, MANIFEST_NAME), body.value, {
+          ifVersion,
+          outputs: this.#player.channels,
+        });
+        return this.#saved({ ok: true, version });
+      } catch (error) {
+        if (!(error instanceof StemplayError)) throw error;
+        if (error.code === "STALE") {
+          return this.#saved({ ok: false, stale: true, version: "" });
+        }
+        return this.#saved({ ok: false, stale: false, problems: problemsOf(error) });
+      }
     }
     if (path === "/api/setlist") {
       const file = await insideLibrary(this.library, body.id);

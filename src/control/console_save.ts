@@ -2,7 +2,9 @@
  * The console's writes: a JSON file checked by the validator its kind goes through (a song by
  * the song loader, a setlist by the setlist reader) before it replaces the old one, atomically,
  * and only when it is still the version the page read (two browsers never overwrite each other
- * silently). The version is a hash of the file's bytes, so an edit by hand is noticed too.
+ * silently). The version is the SHA-256 of the file's bytes, as `songVersion`'s, so an edit
+ * by hand is noticed too. Songs are saved with `saveSong` (src/songs/save_song.ts); this is
+ * for setlists.
  *
  * @module
  */
@@ -28,7 +30,7 @@ export async function versionOf(path: string): Promise<string> {
   const bytes = await Deno.readFile(path).catch(() => undefined);
   if (!bytes) return "";
   const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest).subarray(0, 12), (b) => b.toString(16).padStart(2, "0"))
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
     .join("");
 }
 
