@@ -36,6 +36,12 @@ import { insideLibrary, readLibrary } from "./console_library.ts";
 import { problemsOf, saveChecked, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
 import { HostCheck } from "./host_check.ts";
+import {
+  playTestSignal,
+  stopTestSignal,
+  TEST_SIGNAL_DBFS,
+  testSignalRefusal,
+} from "./test_signal.ts";
 import { readCapped } from "./http_body.ts";
 import { DEFAULT_HTTP_LIMITS, limitConnections } from "./http_limits.ts";
 import { answer, escapeHtml, headersOf, json, type Reply, SECURITY_HEADERS } from "./http_reply.ts";
@@ -323,6 +329,12 @@ class Console implements ConsoleServer {
     return json({ ok: false, error: "not found" }, 404);
   }
 
+  /** Whether what plays is the test signal alone. */
+  #testing(): boolean {
+    const tracks = this.#player.tracks;
+    return tracks.length === 1 && tracks[0].name === "test signal";
+  }
+
   /** Whether the player is playing a file of this folder now. */
   #playing(folder: string): boolean {
     if (this.#player.state !== "playing") return false;
@@ -365,14 +377,33 @@ class Console implements ConsoleServer {
     }
     if (path === "/api/audition") {
       const folder = await insideLibrary(this.library, body.id);
+      if (this.#player.state === "playing") {
+        return json(
+          { ok: false, error: "the show is playing: auditions wait until it stops" },
+          423,
+        );
+      }
       await this.#player.loadSong(folder);
       this.#player.seek(Math.max(0, Number(body.at) || 0));
       this.#player.play();
       return json({ ok: true });
     }
     if (path === "/api/stop") {
-      this.#player.stop();
+      await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
+    }
+    if (path === "/api/test-signal") {
+      if (body.stop === true) {
+        if (this.#player.state === "playing" && !this.#testing()) {
+          return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
+        }
+        await stopTestSignal(this.#player);
+        return json({ ok: true });
+      }
+      const refusal = testSignalRefusal(this.#player);
+      if (refusal) return json({ ok: false, error: refusal }, 423);
+      playTestSignal(this.#player, body.output);
+      return json({ ok: true, dbfs: TEST_SIGNAL_DBFS });
     }
     return json({ ok: false, error: "not found" }, 404);
   }

@@ -139,6 +139,9 @@ export async function readLibrary(
       if (listed) setlists.push(listed);
     }
   }
+  // Paths in messages as the library names them: no machine's folders on the page.
+  const local = (text: string) => text.replaceAll(`${root}/`, "");
+  for (const item of [...songs, ...setlists]) item.problems = item.problems.map(local);
   return { songs, setlists };
 }
 

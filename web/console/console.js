@@ -234,9 +234,12 @@ function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, 
     if (!regions) return;
     regions.clearRegions();
     markers.forEach((marker, index) => {
+      const label = document.createElement("span");
+      label.textContent = marker.name;
+      label.style.cssText = "white-space: nowrap; padding: 0 0.3em; font-size: 0.85rem";
       const region = regions.addRegion({
         start: marker.at,
-        content: marker.name,
+        content: label,
         color: "#f5a623",
         drag: true,
         resize: false,
@@ -376,6 +379,10 @@ function SongEditor({ id }) {
           const data = await api("/api/audition", { id, at: cursor });
           setNotice(data.ok ? `Playing from ${formatTime(cursor)}.` : `Not played: ${data.error}`);
         }}>Play from here</button>
+        <button onClick=${async () => {
+          await api("/api/stop", {});
+          setNotice("Audition stopped.");
+        }}>Stop audition</button>
       </div>
       <div class="tempo">
         <label class="field">
@@ -541,7 +548,12 @@ function SetlistEditor({ id }) {
               v.songs[index] = next;
             });
           return html`
-            <li class=${dragging === index ? "dragging" : ""} data-song=${entry.song}>
+            <li class=${dragging === index ? "dragging" : ""} data-song=${entry.song}
+              onKeyDown=${(e) => {
+                if (!e.altKey || !["ArrowUp", "ArrowDown"].includes(e.key)) return;
+                e.preventDefault();
+                move(index, index + (e.key === "ArrowUp" ? -1 : 1));
+              }}>
               <button class="handle" aria-label=${`Drag ${entry.song} to reorder`}
                 onPointerDown=${(e) => {
                   e.currentTarget.releasePointerCapture?.(e.pointerId);
@@ -599,6 +611,17 @@ function SetlistEditor({ id }) {
 
 function Rig() {
   const [rig, setRig] = useState();
+  const [notice, setNotice] = useState("");
+  const signal = async (body) => {
+    const data = await api("/api/test-signal", body);
+    setNotice(
+      data.ok
+        ? body.stop
+          ? "Test signal stopped."
+          : `Test signal on output ${body.output} (${data.dbfs} dBFS, 3 s).`
+        : `Refused: ${data.error}`,
+    );
+  };
   useEffect(() => {
     const read = () => api("/api/rig").then(setRig);
     read();
@@ -621,17 +644,23 @@ function Rig() {
       </dl>
       <h3>Buses</h3>
       <ul>${rig.buses.map((b) => html`<li>${b.name}: outputs ${b.outputs.join(", ")}</li>`)}</ul>
-      <h3>Output meters</h3>
-      <ul class="meters">
+      <h3>Outputs: test signal and level</h3>
+      <${Notice} text=${notice}/>
+        <p class="hint">A 1 kHz tone at -20 dBFS on one output, to find which cable is which.
+        Refused while the show plays.</p>
+        <button onClick=${() => signal({ stop: true })}>Stop the test signal</button>
+        <ul class="meters">
         ${(rig.outputPeaks ?? []).map((peak, i) =>
           html`
             <li><span>Output ${i + 1}</span>
+              <button class="test-signal" aria-label=${`Test signal on output ${i + 1}`}
+                disabled=${rig.playing} onClick=${() => signal({ output: i + 1 })}>Test</button>
               <meter min="0" max="1" value=${peak} aria-label=${`Output ${i + 1} level`}></meter>
             </li>
           `
         )}
       </ul>
-    </section>
+        </section>
   `;
 }
 
