@@ -338,3 +338,32 @@ consoleTest(
     }
   },
 );
+
+consoleTest(
+  "console: a folder of stems opens as a draft; the first edit writes its song.json",
+  async ({ root, web, newPage }) => {
+    const folder = join(root, "New Song");
+    await Deno.mkdir(folder);
+    for (const [k, name] of ["01 Click.wav", "02 Bass DI.wav"].entries()) {
+      await Deno.writeFile(join(folder, name), encodeWav(stem(k), RATE, "s16"));
+    }
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "New Song");
+    assert.match(await page.$eval(".notice", (e) => e.textContent ?? ""), /No song.json yet/);
+    await typeInto(page, 'input[aria-label="Gain dB of 02 Bass DI"]', "-6");
+    await waitUntil(
+      "song.json to be written",
+      () => Deno.stat(join(folder, "song.json")).then(() => true, () => false),
+    );
+    const manifest = await readManifest(root, "New Song");
+    assert.deepEqual(
+      manifest.tracks.map((t: { file: string }) => t.file),
+      [
+        "01 Click.wav",
+        "02 Bass DI.wav",
+      ],
+    );
+    assert.equal(manifest.tracks[1].gainDb, -6);
+  },
+);

@@ -282,10 +282,31 @@ class Console implements ConsoleServer {
       const folder = await insideLibrary(this.library, query.get("id"));
       const manifestPath = join(folder, MANIFEST_NAME);
       const version = await songVersion(manifestPath) ?? "";
-      const value = version ? JSON.parse(await Deno.readTextFile(manifestPath)) : undefined;
+      if (version) {
+        // As it is on disk, even when it does not load: the page is where it gets fixed.
+        const text = await Deno.readTextFile(manifestPath);
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (error) {
+          return json({ ok: false, error: `song.json is not JSON: ${error}` }, 422);
+        }
+        return json({ id: query.get("id"), version, value });
+      }
+      // A folder of stems without song.json: a draft from the folder's files (guessed names
+      // and buses); the first edit writes it.
       const song = await loadSongDescription(folder);
-      const files = song.tracks.map((track) => relative(folder, track.file));
-      return json({ id: query.get("id"), version, value, title: song.title, files });
+      const tracks = song.tracks.map((track) => ({
+        file: relative(folder, track.file),
+        name: track.options.name,
+        ...(track.options.bus ? { bus: track.options.bus } : {}),
+      }));
+      return json({
+        id: query.get("id"),
+        version,
+        draft: true,
+        value: { title: song.title, tracks },
+      });
     }
     if (path === "/api/peaks") {
       const folder = await insideLibrary(this.library, query.get("id"));
@@ -352,8 +373,12 @@ class Console implements ConsoleServer {
         }, 423);
       }
       try {
-        const { version } = await saveSong(join(folder, MANIFEST_NAME), body.value, {
-          ifVersion,
+        const manifestPath = join(folder, MANIFEST_NAME);
+        // "" is the draft of a folder without song.json: stale if one has appeared since.
+        const draftSeen = ifVersion === "" && (await songVersion(manifestPath)) !== undefined;
+        if (draftSeen) return this.#saved({ ok: false, stale: true, version: "" });
+        const { version } = await saveSong(manifestPath, body.value, {
+          ifVersion: ifVersion || undefined,
           outputs: this.#player.channels,
         });
         return this.#saved({ ok: true, version });

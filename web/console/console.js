@@ -144,9 +144,15 @@ function useEditedFile(kind, id) {
   const load = useCallback(async (why) => {
     const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
     if (data.status !== 200) return setNotice(data.error ?? "cannot read it");
-    setDoc({ version: data.version, value: data.value ?? { tracks: [] }, files: data.files });
+    setDoc({ version: data.version, value: data.value });
     setErrors({});
     if (why) setNotice(why);
+    else if (data.draft) {
+      setNotice(
+        "No song.json yet: the names and buses are guesses from the files. Your first " +
+          "edit writes song.json.",
+      );
+    }
   }, [kind, id]);
   useEffect(() => {
     undo.current = [];
@@ -158,7 +164,7 @@ function useEditedFile(kind, id) {
       if (saving.current || !doc) return;
       const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
       if (data.status === 200 && data.version !== doc.version && !saving.current) {
-        setDoc({ version: data.version, value: data.value, files: data.files });
+        setDoc({ version: data.version, value: data.value });
         setErrors({});
         setNotice("The file changed on disk: reloaded.");
       }
@@ -251,40 +257,61 @@ function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, 
   return html`<div class="lane" role="img" aria-label=${label} ref=${box}></div>`;
 }
 
-function TrackRow({ track, index, errors, edit, file }) {
-  const key = (name) => `tracks[${index + 1}].${name}`;
-  const field = (name, label, parse) =>
+/** The index of a stem's entry in song.json's tracks (matched by file, as both a listing and an
+ * `"include": "folder"` manifest name them); -1 when it has none yet. */
+function entryIndex(value, file) {
+  const plain = (f) => String(f ?? "").replace(/^\.\//, "");
+  return (value.tracks ?? []).findIndex((entry) => plain(entry?.file) === plain(file));
+}
+
+/** A stem's entry for editing, made (as `{ file }`) when the manifest has none yet. */
+function entryFor(v, file) {
+  v.tracks ??= [];
+  let index = entryIndex(v, file);
+  if (index < 0) index = v.tracks.push({ file }) - 1;
+  return v.tracks[index];
+}
+
+function TrackRow({ value, file, name, errors, edit }) {
+  const index = entryIndex(value, file);
+  const track = index < 0 ? {} : value.tracks[index];
+  const position = index < 0 ? (value.tracks ?? []).length : index;
+  const key = (field) => `tracks[${position + 1}].${field}`;
+  const field = (field, label, parse) =>
     html`
       <label class="field">
         <span>${label}</span>
-        <input name=${key(name)} value=${track[name] ?? ""} inputmode="decimal"
-          aria-invalid=${errors[key(name)] ? "true" : "false"}
-          aria-describedby=${`error-${key(name)}`}
+        <input name=${key(field)} value=${track[field] ?? ""} inputmode="decimal"
+          aria-label=${`${label} of ${name}`}
+          aria-invalid=${errors[key(field)] ? "true" : "false"}
+          aria-describedby=${`error-${key(field)}`}
           onChange=${(e) =>
             edit((v) => {
               const text = e.target.value.trim();
-              if (text === "") delete v.tracks[index][name];
-              else v.tracks[index][name] = parse(text);
+              const entry = entryFor(v, file);
+              if (text === "") delete entry[field];
+              else entry[field] = parse(text);
             })}/>
-        <${FieldError} errors=${errors} keyPath=${key(name)}/>
+        <${FieldError} errors=${errors} keyPath=${key(field)}/>
       </label>
     `;
   const number = (text) => Number.isFinite(Number(text)) ? Number(text) : text;
   return html`
     <div class="track-controls">
-      <strong class="track-name">${track.name ?? file ?? track.file}</strong>
+      <strong class="track-name">${name}</strong>
       ${field("gainDb", "Gain dB", number)}
       ${field("pan", "Pan", number)}
       ${field("bus", "Bus", (t) => t)}
       <label class="field check">
         <input type="checkbox" name=${key("muted")} checked=${track.muted === true}
+          aria-label=${`Mute ${name}`}
           onChange=${(e) =>
             edit((v) => {
-              v.tracks[index].muted = e.target.checked;
+              entryFor(v, file).muted = e.target.checked;
             })}/>
         <span>Mute</span>
       </label>
-      <${FieldError} errors=${errors} keyPath=${`tracks[${index + 1}]`}/>
+      <${FieldError} errors=${errors} keyPath=${`tracks[${position + 1}]`}/>
     </div>
   `;
 }
@@ -432,8 +459,8 @@ function SongEditor({ id }) {
             ${peaks.tracks.map((track, index) =>
               html`
                 <div class="lane-row" data-track=${index}>
-                  <${TrackRow} track=${value.tracks?.[index] ?? {}} index=${index} errors=${errors}
-                    edit=${edit} file=${track.name}/>
+                  <${TrackRow} value=${value} file=${track.file} name=${track.name}
+                    errors=${errors} edit=${edit}/>
                     <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
                       duration=${duration} pxPerSec=${pxPerSec}
                       onReady=${(ws) => (lanes.current[index] = ws)}/>
