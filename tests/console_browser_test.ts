@@ -2,7 +2,6 @@
  * The console in a real browser (headless Chromium through puppeteer-core), on real files: a
  * library written here, song.json read back from disk after every edit.
  */
-/// <reference lib="dom" />
 import assert from "node:assert/strict";
 import { join } from "node:path";
 // deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
@@ -11,6 +10,11 @@ import { type ConsoleServer, Player, serveConsole } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { type Chromium, chromiumPath, launchChromium } from "./support/chromium.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+
+// The page's globals, for the functions puppeteer runs in the page (typed loosely here: the
+// test's own code never touches them).
+// deno-lint-ignore no-explicit-any
+declare const document: any;
 
 const PIN = "90125783";
 const RATE = 48000;
@@ -106,8 +110,8 @@ async function openSong(page: Page, title: string): Promise<void> {
 /** Replaces a field's text as a user would, then leaves it (which commits the edit). */
 async function typeInto(page: Page, selector: string, text: string): Promise<void> {
   await page.$eval(selector, (e) => {
-    (e as HTMLInputElement).value = "";
-    (e as HTMLInputElement).focus();
+    e.value = "";
+    e.focus();
   });
   await page.keyboard.type(text);
   await page.keyboard.press("Tab");
@@ -131,7 +135,7 @@ function inkByColumn(page: Page, columns: number): Promise<boolean[][]> {
   return page.evaluate((columns: number) => {
     const rows = [...document.querySelectorAll(".lane-row[data-track] .lane")];
     return rows.map((lane) => {
-      const host = lane.firstElementChild as HTMLElement;
+      const host = lane.firstElementChild;
       const canvases = [...(host.shadowRoot?.querySelectorAll("canvas") ?? [])]
         .filter((c) => c.width > 0 && c.getBoundingClientRect().width > 0);
       const left = host.getBoundingClientRect().left;
@@ -287,7 +291,7 @@ consoleTest(
     assert.equal(manifest.tempo, 100);
     assert.equal(manifest.firstBeat, undefined, "the stale edit wrote nothing");
     await second.waitForFunction(() =>
-      (document.querySelector('input[name="tempo"]') as HTMLInputElement).value === "100"
+      document.querySelector('input[name="tempo"]').value === "100"
     );
   },
 );

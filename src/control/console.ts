@@ -64,14 +64,17 @@ export interface ConsoleOptions {
 
 /** A running console. */
 export interface ConsoleServer {
+  /** The TCP port it listens on. */
   readonly port: number;
   /** The address to open (without the PIN). */
   readonly url: string;
+  /** The console's PIN (the one given, or the random one made). */
   readonly pin: string;
   /** The library folder (its real path). */
   readonly library: string;
   /** Stops serving (idempotent); the player is left as it is. */
   close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -41,6 +41,7 @@ export interface SongPeaks {
   sampleRate: number;
   /** The song's length in frames (its longest stem). */
   frames: number;
+  /** Every stem, in the song's order. */
   tracks: TrackPeaks[];
 }
 

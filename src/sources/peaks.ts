@@ -14,7 +14,9 @@ const MAX_CHANNELS = 32;
 
 /** Min and max of one channel, one value per point. */
 export interface ChannelPeaks {
+  /** The lowest sample of each point (0 past the file's end). */
   min: Float32Array;
+  /** The highest sample of each point. */
   max: Float32Array;
 }
 
@@ -24,6 +26,7 @@ export interface FilePeaks {
   sampleRate: number;
   /** The file's length in frames at that rate. */
   frames: number;
+  /** Per channel of the file. */
   channels: ChannelPeaks[];
 }
 
