@@ -82,7 +82,7 @@ While playing, q, Ctrl-C, ., Home, n, p and g ask for a second press (150 ms to 
 later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
-f fade out over 4 s.`,
+f fade out over 4 s, a spoken cues on/off.`,
 
   devices: `Usage: stemplay devices [--backend <name>]
 

@@ -24,12 +24,13 @@
  * a minute from all addresses together), sessions (64).
  *
  * The server holds five files read once at start and the command layer: no route reads or
- * writes any other file.
+ * writes any other file. Its hardened HTTP parts (security headers, replies, a listen that no
+ * client can end) are in hardened_http.ts, for any other page served to the LAN.
  *
  * @module
  */
 
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { webSocketServer, type WsServer, type WsSocket } from "./web_sockets.ts";
 import { StemplayError } from "../errors.ts";
@@ -46,12 +47,16 @@ import {
 } from "./http_reply.ts";
 import { readCapped } from "./http_body.ts";
 import { RemoteActions } from "./remote_actions.ts";
+import { type ConnectionCounts, DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http_limits.ts";
 import {
-  type ConnectionCounts,
-  DEFAULT_HTTP_LIMITS,
-  type HttpLimits,
-  limitConnections,
-} from "./http_limits.ts";
+  answer,
+  escapeHtml,
+  headersOf,
+  json,
+  listenHardened,
+  refuseUpgrade,
+  type Reply,
+} from "./hardened_http.ts";
 import {
   fromAnotherSite,
   MAX_PIN_DIGITS,
@@ -204,57 +209,17 @@ class WebRemote implements RemoteServer {
   }
 
   async listen(port: number): Promise<void> {
-    const server = this.#server;
-    this.#counts = limitConnections(
-      server,
-      this.#limits,
-      (request) => !this.#gate.hasSession(headersOf(request)),
-    );
-    // Nothing a client sends may end the process: every handler catches, and a request the
-    // parser refuses is answered and closed.
-    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      if (request.socket.destroyed) return; // closed by a limit: nothing is answered
-      this.#serve(request, response).catch((error) => {
-        console.error(`stemplay: web remote: ${error}`);
-        try {
-          if (!response.headersSent) this.#write(response, answer("internal error", 500));
-          else response.destroy();
-        } catch {
-          response.destroy(); // the connection is gone: nothing more to say
-        }
-      });
+    this.#counts = await listenHardened(this.#server, {
+      port,
+      hostname: this.hostname,
+      limits: this.#limits,
+      name: "web remote",
+      portFlag: "--remote PORT",
+    }, {
+      handle: (request) => this.#handle(request),
+      upgrade: (request, socket, head) => this.#upgrade(request, socket, head),
+      stranger: (request) => !this.#gate.hasSession(headersOf(request)),
     });
-    server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
-      try {
-        this.#upgrade(request, socket, head);
-      } catch (error) {
-        console.error(`stemplay: web remote: ${error}`);
-        socket.destroy();
-      }
-    });
-    server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
-      const status = error.code === "HPE_HEADER_OVERFLOW"
-        ? "431 Request Header Fields Too Large"
-        : "400 Bad Request";
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-      socket.destroy();
-    });
-    const listening = Promise.withResolvers<void>();
-    server.once("error", listening.reject);
-    server.listen(port, this.hostname, () => listening.resolve());
-    try {
-      await listening.promise;
-    } catch (error) {
-      throw new StemplayError(
-        "REMOTE_LISTEN",
-        `cannot serve the web remote on ${this.hostname}:${port}: ${
-          error instanceof Error ? error.message : error
-        } (is another program using the port? choose another with --remote PORT)`,
-        { cause: error },
-      );
-    }
-    server.off("error", listening.reject);
-    server.on("error", (error) => console.error(`stemplay: web remote: ${error}`));
   }
 
   get port(): number {
@@ -282,21 +247,6 @@ class WebRemote implements RemoteServer {
   /** Wrong-PIN records held now (for tests). */
   get trackedAddresses(): number {
     return this.#gate.trackedAddresses;
-  }
-
-  async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const reply = await this.#handle(request);
-    this.#write(response, reply);
-  }
-
-  #write(response: ServerResponse, reply: Reply): void {
-    const body = reply.body ?? "";
-    response.writeHead(reply.status, {
-      ...SECURITY_HEADERS,
-      "content-length": String(new TextEncoder().encode(body).byteLength),
-      ...(reply.headers ?? {}),
-    });
-    response.end(body);
   }
 
   async #handle(request: IncomingMessage): Promise<Reply> {
