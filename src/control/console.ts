@@ -24,7 +24,7 @@
  * @module
  */
 
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import { join, relative } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
@@ -43,8 +43,16 @@ import {
   testSignalRefusal,
 } from "./test_signal.ts";
 import { readCapped } from "./http_body.ts";
-import { DEFAULT_HTTP_LIMITS, limitConnections } from "./http_limits.ts";
-import { answer, escapeHtml, headersOf, json, type Reply, SECURITY_HEADERS } from "./http_reply.ts";
+import { DEFAULT_HTTP_LIMITS } from "./http_limits.ts";
+import {
+  answer,
+  escapeHtml,
+  headersOf,
+  json,
+  listenHardened,
+  type Reply,
+  SECURITY_HEADERS,
+} from "./hardened_http.ts";
 import { fromAnotherSite, randomPin, RemoteGate, sameOrigin, validPin } from "./remote_auth.ts";
 
 /** Options of `serveConsole`. */
@@ -82,8 +90,7 @@ export interface ConsoleServer {
 const MAX_EDIT_BYTES = 1 << 20;
 const MAX_LOGIN_BYTES = 256;
 /** The page's styles use inline style attributes set by wavesurfer: allowed for styles only. */
-const HEADERS = {
-  ...SECURITY_HEADERS,
+const CSP = {
   "content-security-policy": SECURITY_HEADERS["content-security-policy"].replace(
     "style-src 'self'",
     "style-src 'self' 'unsafe-inline'",
@@ -138,41 +145,23 @@ class Console implements ConsoleServer {
     this.#pages = pages;
     this.#vendor = vendor;
     this.#server = http.createServer({ maxHeaderSize: DEFAULT_HTTP_LIMITS.maxHeaderBytes });
-    limitConnections(
-      this.#server,
-      DEFAULT_HTTP_LIMITS,
-      (request) => !this.#gate.hasSession(headersOf(request)),
-    );
-    this.#server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      if (request.socket.destroyed) return;
-      this.#handle(request).catch((error) => {
-        console.error(`stemplay: console: ${error}`);
-        return json({ ok: false, error: "internal error" }, 500);
-      }).then((reply) => this.#write(response, reply)).catch(() => response.destroy());
-    });
-    this.#server.on("upgrade", (_request, socket) => socket.destroy()); // no WebSocket here
-    this.#server.on("clientError", (_error, socket) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      socket.destroy();
-    });
   }
 
   async listen(port: number): Promise<void> {
-    const listening = Promise.withResolvers<void>();
-    this.#server.once("error", listening.reject);
-    this.#server.listen(port, this.#hostname, () => listening.resolve());
-    try {
-      await listening.promise;
-    } catch (error) {
-      throw new StemplayError(
-        "REMOTE_LISTEN",
-        `cannot serve the console on ${this.#hostname}:${port}: ${
-          error instanceof Error ? error.message : error
-        } (is another program using the port? choose another with --port N)`,
-        { cause: error },
-      );
-    }
-    this.#server.off("error", listening.reject);
+    await listenHardened(this.#server, {
+      port,
+      hostname: this.#hostname,
+      limits: DEFAULT_HTTP_LIMITS,
+      name: "console",
+      portFlag: "--port N",
+    }, {
+      // The console's own CSP rides on every reply (it replaces the stricter default).
+      handle: async (request) => {
+        const reply = await this.#handle(request);
+        return { ...reply, headers: { ...CSP, ...(reply.headers ?? {}) } };
+      },
+      stranger: (request) => !this.#gate.hasSession(headersOf(request)),
+    });
   }
 
   get port(): number {
@@ -183,16 +172,6 @@ class Console implements ConsoleServer {
   get url(): string {
     const host = this.#hostname.includes(":") ? `[${this.#hostname}]` : this.#hostname;
     return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${this.port}/`;
-  }
-
-  #write(response: ServerResponse, reply: Reply): void {
-    const body = reply.body ?? "";
-    response.writeHead(reply.status, {
-      ...HEADERS,
-      "content-length": String(new TextEncoder().encode(body).byteLength),
-      ...(reply.headers ?? {}),
-    });
-    response.end(body);
   }
 
   #page(path: string): Reply {

@@ -36,15 +36,6 @@ import { webSocketServer, type WsServer, type WsSocket } from "./web_sockets.ts"
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { HostCheck } from "./host_check.ts";
-import {
-  answer,
-  escapeHtml,
-  headersOf,
-  json,
-  refuseUpgrade,
-  type Reply,
-  SECURITY_HEADERS,
-} from "./http_reply.ts";
 import { readCapped } from "./http_body.ts";
 import { RemoteActions } from "./remote_actions.ts";
 import { type ConnectionCounts, DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http_limits.ts";
