@@ -7,6 +7,9 @@ import { join } from "node:path";
 // deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
 import type { Page } from "npm:puppeteer-core@25.16.0";
 import { type ConsoleServer, Player, serveConsole } from "../mod.ts";
+import { beatGrid } from "../src/model/tempo.ts";
+import { loadNative } from "../src/native/native.ts";
+import { renderClick } from "../src/show/show.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { type Chromium, chromiumPath, launchChromium } from "./support/chromium.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
@@ -369,5 +372,42 @@ consoleTest(
       ],
     );
     assert.equal(manifest.tracks[1].gainDb, -6);
+  },
+);
+
+consoleTest(
+  "console: Detect tempo from the click stem fills in tempo and first downbeat",
+  async ({ root, web, newPage }) => {
+    const folder = join(root, "Click Song");
+    await Deno.mkdir(folder);
+    const native = await loadNative();
+    const frames = 20 * RATE;
+    const tempo = [{ at: 0.3125, tempo: 96, timeSignature: [4, 4] as [number, number] }];
+    const click = renderClick(native, beatGrid(tempo, frames, RATE), frames, RATE);
+    const samples = new Float32Array(frames);
+    native.sp_pcm_read_channel(click.pcm, 0, 0n, BigInt(frames), samples);
+    native.sp_pcm_free(click.pcm);
+    await Deno.writeFile(join(folder, "Click.wav"), encodeWav([samples], RATE, "f32"));
+    await Deno.writeFile(join(folder, "Keys.wav"), encodeWav(stem(1), RATE, "s16"));
+    const manifest = { title: "Click Song", tracks: [{ file: "Keys.wav" }, { file: "Click.wav" }] };
+    await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(manifest, null, 2) + "\n");
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Click Song");
+    assert.equal(await page.$eval('select[name="detectFrom"]', (e) => e.value), "Click.wav");
+    await page.click("button.detect");
+    await waitUntil(
+      "the detected tempo in song.json",
+      async () => (await readManifest(root, "Click Song")).tempo !== undefined,
+    );
+    const saved = await readManifest(root, "Click Song");
+    console.log(`console: detected ${saved.tempo} bpm, first downbeat ${saved.firstBeat} s`);
+    assert.ok(Math.abs(saved.tempo - 96) <= 0.01, `tempo ${saved.tempo}`);
+    assert.ok(Math.abs(saved.firstBeat - 0.3125) <= 0.001, `firstBeat ${saved.firstBeat}`);
+    assert.deepEqual(saved.timeSignature, [4, 4]);
+    assert.match(
+      await page.$eval(".notice", (e) => e.textContent ?? ""),
+      /Detected 96/,
+    );
   },
 );

@@ -17,7 +17,9 @@
  *   `/api/setlist?id=`, `/api/rig`;
  * - `POST /api/song`, `/api/setlist` `{ id, value, ifVersion }`: validated, written atomically,
  *   refused when stale (409) or when the song is the one playing (423);
- * - `POST /api/audition` `{ id, at }`: the song through the real player, from `at` seconds.
+ * - `POST /api/audition` `{ id, at }`: the song through the real player, from `at` seconds;
+ *   `/api/stop` ends it; `/api/test-signal` `{ output }` or `{ stop: true }` (test_signal.ts);
+ * - `POST /api/detect-tempo` `{ id, file }`: `detectTempo` of one stem.
  *
  * Every `id` is a path inside the library (console_library.ts).
  *
@@ -29,6 +31,7 @@ import { join, relative } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { loadSetlist } from "../songs/setlist.ts";
+import { detectTempo } from "../sources/detect_tempo.ts";
 import { saveSong, songVersion } from "../songs/save_song.ts";
 import { loadSongDescription, MANIFEST_NAME } from "../songs/song.ts";
 import { MAX_PEAK_POINTS, songPeaks } from "../songs/song_peaks.ts";
@@ -381,6 +384,11 @@ class Console implements ConsoleServer {
         (candidate) => loadSetlist(candidate),
       );
       return this.#saved(outcome);
+    }
+    if (path === "/api/detect-tempo") {
+      await insideLibrary(this.library, body.id);
+      const file = await insideLibrary(this.library, `${body.id}/${body.file}`);
+      return json({ ok: true, ...(await detectTempo(file)) });
     }
     if (path === "/api/audition") {
       const folder = await insideLibrary(this.library, body.id);

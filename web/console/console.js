@@ -181,6 +181,7 @@ function useEditedFile(kind, id) {
         setDoc({ ...doc, version: data.version, value });
         setErrors({});
         setNotice("Saved.");
+        return true;
       } else if (data.status === 409) {
         await load("Someone else changed this file: nothing was written, and it was reloaded.");
       } else if (data.problems) {
@@ -336,7 +337,7 @@ function SongEditor({ id }) {
   const edit = useCallback((change) => {
     const value = clone(doc.value);
     change(value);
-    save(value);
+    return save(value);
   }, [doc, save]);
   const value = doc?.value;
   const grid = gridOf(value);
@@ -347,6 +348,37 @@ function SongEditor({ id }) {
       v.markers.sort((a, b) => a.at - b.at);
     });
   }, [edit]);
+  // The stem tempo detection listens to: the click if there is one (it is the most exact).
+  const [detectFrom, setDetectFrom] = useState("");
+  useEffect(() => {
+    const tracks = peaks?.tracks ?? [];
+    const click = tracks.find((t) => /click|metronome/i.test(`${t.name} ${t.file}`));
+    setDetectFrom((click ?? tracks[0])?.file ?? "");
+  }, [peaks]);
+  const detect = useCallback(async () => {
+    setNotice("Detecting the tempo…");
+    const found = await api("/api/detect-tempo", { id, file: detectFrom });
+    if (!found.ok) return setNotice(`Not detected: ${found.error}`);
+    const round = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
+    const saved = await edit((v) => {
+      delete v.tempo;
+      delete v.timeSignature;
+      delete v.tempoMap;
+      v.firstBeat = round(found.firstBeat, 4);
+      if (found.tempoMap.length > 1) {
+        v.tempoMap = found.tempoMap.map((entry) => ({ ...entry, tempo: round(entry.tempo, 3) }));
+      } else {
+        v.tempo = round(found.bpm, 3);
+        v.timeSignature = found.timeSignature;
+      }
+    });
+    if (!saved) return; // refused: the save said why
+    setNotice(
+      `Detected ${round(found.bpm, 2)} bpm in ${found.timeSignature.join("/")}, first downbeat ` +
+        `${round(found.firstBeat, 3)} s (confidence ${round(found.confidence, 2)}` +
+        `${found.confidence < 0.5 ? ": check it by ear" : ""}).`,
+    );
+  }, [id, detectFrom, edit]);
   const addMarker = useCallback(() => {
     edit((v) => {
       v.markers ??= [];
@@ -445,6 +477,14 @@ function SongEditor({ id }) {
               })}/>
           <${FieldError} errors=${errors} keyPath="firstBeat"/>
         </label>
+        <label class="field">
+          <span>Detect from</span>
+          <select name="detectFrom" value=${detectFrom}
+            onChange=${(e) => setDetectFrom(e.target.value)}>
+            ${(peaks?.tracks ?? []).map((t) => html`<option value=${t.file}>${t.name}</option>`)}
+          </select>
+        </label>
+        <button class="detect" onClick=${detect} disabled=${!detectFrom}>Detect tempo</button>
       </div>
       ${errors[""] ? html`<p class="field-error" role="alert">${errors[""]}</p>` : null}
       <div class="lanes">
