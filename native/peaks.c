@@ -37,9 +37,20 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
     sp_result result = sp_inspect_file(path, &format, &name, &file_size, &quirks, detail, size);
     if (result != SP_OK) return result;
 
+    /* Integer files are read as s32, which dr_wav and dr_flac give by shifting (no float
+     * conversion per sample); float files as f32. Peaks become float once per point. */
     ma_decoder decoder;
-    ma_decoder_config config = ma_decoder_config_init(ma_format_f32, 0, 0);
+    ma_decoder_config config = ma_decoder_config_init(ma_format_unknown, 0, 0);
     config.encodingFormat = format;
+    if (ma_decoder_init_file(path, &config, &decoder) != MA_SUCCESS) {
+        if (detail != NULL) snprintf(detail, size, "the decoder rejected the file");
+        return SP_ERROR_DECODE;
+    }
+    ma_format native_format = ma_format_unknown;
+    ma_decoder_get_data_format(&decoder, &native_format, NULL, NULL, NULL, 0);
+    const bool integer = native_format != ma_format_f32;
+    ma_decoder_uninit(&decoder);
+    config.format = integer ? ma_format_s32 : ma_format_f32;
     if (ma_decoder_init_file(path, &config, &decoder) != MA_SUCCESS) {
         if (detail != NULL) snprintf(detail, size, "the decoder rejected the file");
         return SP_ERROR_DECODE;
@@ -53,9 +64,9 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
     info[2] = rate;
     result = sp_check_format(rate, channels, detail, size);
     if (result == SP_OK && channels > max_channels) result = SP_ERROR_INVALID_ARGUMENT;
-    float *chunk = NULL;
+    void *chunk = NULL; /* PEAKS_CHUNK frames of int32 or float, 4 bytes a sample */
     if (result == SP_OK) {
-        chunk = malloc((size_t)PEAKS_CHUNK * channels * sizeof(float));
+        chunk = malloc((size_t)PEAKS_CHUNK * channels * 4);
         if (chunk == NULL) result = SP_ERROR_OUT_OF_MEMORY;
     }
     if (result != SP_OK) {
@@ -78,7 +89,11 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
         if (hi <= lo) hi = lo + 1;
         if (hi > length) hi = length;
         float low[SP_MAX_CHANNELS], high[SP_MAX_CHANNELS];
-        for (uint32_t c = 0; c < channels; c++) low[c] = INFINITY, high[c] = -INFINITY;
+        int32_t ilow[SP_MAX_CHANNELS], ihigh[SP_MAX_CHANNELS];
+        for (uint32_t c = 0; c < channels; c++) {
+            low[c] = INFINITY, high[c] = -INFINITY;
+            ilow[c] = INT32_MAX, ihigh[c] = INT32_MIN;
+        }
         bool any = false;
         for (uint64_t f = lo; f < hi;) {
             if (f >= chunk_start + chunk_frames) {
@@ -90,16 +105,26 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
                     ended = true; /* shorter than its header says: the rest stays silent */
                     break;
                 }
-                if (negate) sp_negate_strided(chunk, chunk, 1, (uint64_t)got * channels);
                 continue;
             }
             const uint64_t stop = hi < chunk_start + chunk_frames ? hi : chunk_start + chunk_frames;
-            const float *frame = chunk + (size_t)(f - chunk_start) * channels;
-            for (uint64_t i = f; i < stop; i++, frame += channels) {
-                for (uint32_t c = 0; c < channels; c++) {
-                    const float x = frame[c];
-                    low[c] = x < low[c] ? x : low[c];
-                    high[c] = x > high[c] ? x : high[c];
+            const size_t first = (size_t)(f - chunk_start) * channels;
+            const size_t count = (size_t)(stop - f) * channels;
+            if (integer) {
+                const int32_t *x = (const int32_t *)chunk + first;
+                for (size_t i = 0; i < count; i += channels) {
+                    for (uint32_t c = 0; c < channels; c++) {
+                        ilow[c] = x[i + c] < ilow[c] ? x[i + c] : ilow[c];
+                        ihigh[c] = x[i + c] > ihigh[c] ? x[i + c] : ihigh[c];
+                    }
+                }
+            } else {
+                const float *x = (const float *)chunk + first;
+                for (size_t i = 0; i < count; i += channels) {
+                    for (uint32_t c = 0; c < channels; c++) {
+                        low[c] = x[i + c] < low[c] ? x[i + c] : low[c];
+                        high[c] = x[i + c] > high[c] ? x[i + c] : high[c];
+                    }
                 }
             }
             any = any || stop > f;
@@ -107,8 +132,19 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
         }
         if (!any) continue;
         for (uint32_t c = 0; c < channels; c++) {
-            mins[(size_t)c * points + b] = low[c];
-            maxs[(size_t)c * points + b] = high[c];
+            float mn = low[c], mx = high[c];
+            if (integer) {
+                mn = (float)((double)ilow[c] / 2147483648.0);
+                mx = (float)((double)ihigh[c] / 2147483648.0);
+            }
+            /* G.711 AIFF-C decodes inverted (see stream.c): the peaks of its negation. */
+            if (negate) {
+                const float t = mn;
+                mn = 0.0f - mx;
+                mx = 0.0f - t;
+            }
+            mins[(size_t)c * points + b] = mn;
+            maxs[(size_t)c * points + b] = mx;
         }
     }
     free(chunk);

@@ -77,6 +77,16 @@ Deno.test("songPeaks gives min/max per point per channel, in song seconds", asyn
       assert.equal(zoomed.tracks[0].channels[0].max[p], left[frame]);
     }
 
+    // Integer files (read as int32 natively) give the same peaks within their resolution.
+    await Deno.writeFile(join(dir, "keys.wav"), encodeWav(stem(), RATE, "s24"));
+    const integer = await songPeaks(song, { points: 100 });
+    for (let p = 0; p < 100; p++) {
+      const [lmin, lmax] = oracle(left, p * 960, (p + 1) * 960);
+      assert.ok(Math.abs(integer.tracks[0].channels[0].min[p] - lmin) < 1e-5, `s24 min at ${p}`);
+      assert.ok(Math.abs(integer.tracks[0].channels[0].max[p] - lmax) < 1e-5, `s24 max at ${p}`);
+    }
+    await Deno.writeFile(join(dir, "keys.wav"), encodeWav(stem(), RATE, "f32"));
+
     // Cached: the same answer; a changed file is read again.
     const again = await songPeaks(song, { points: 100 });
     assert.deepEqual(again.tracks[0].channels[0].max, peaks.tracks[0].channels[0].max);
