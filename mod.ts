@@ -47,6 +47,9 @@ export type { StreamingOptions, StreamStats } from "./src/sources/streaming.ts";
 export type { LatencyProfile } from "./src/engine/profiles.ts";
 export type { JumpAt } from "./src/show/show.ts";
 export type { TempoSegment } from "./src/model/tempo.ts";
+export { songPeaks } from "./src/songs/song_peaks.ts";
+export type { SongPeaks, SongPeaksOptions, TrackPeaks } from "./src/songs/song_peaks.ts";
+export type { ChannelPeaks } from "./src/sources/peaks.ts";
 export { detectTempo } from "./src/sources/detect_tempo.ts";
 export type { DetectedTempo, DetectedTempoEntry } from "./src/sources/detect_tempo.ts";
 export type { SpokenCueOptions } from "./src/show/spoken_cue_options.ts";
@@ -58,6 +61,8 @@ export { serveOsc } from "./src/control/osc.ts";
 export type { OscOptions, OscServer } from "./src/control/osc.ts";
 export { OSC_LIMITS, type OscLimits } from "./src/control/osc_limits.ts";
 export { serveRemote } from "./src/control/remote.ts";
+export { serveConsole } from "./src/control/console.ts";
+export type { ConsoleOptions, ConsoleServer } from "./src/control/console.ts";
 export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
 export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";
 export type {

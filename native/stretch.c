@@ -1,6 +1,7 @@
 /* stretch.c: Rubber Band loaded at run time, and one stretcher over it (see stretch_api.h).
  * Reader or loading thread only: Rubber Band allocates and its R3 engine costs about a
  * millisecond per block, so it never runs in the audio callback. */
+#include <math.h>
 #include "stretch_api.h"
 
 #include <dlfcn.h>
@@ -110,7 +111,21 @@ uint32_t sp_stretcher_chunk(const sp_stretcher *stretcher) {
 
 void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t frames,
                        bool last) {
-    stretcher->api->process(stretcher->state, in, frames, last ? 1 : 0);
+    /* A non-finite sample would poison every analysis frame it touches (about 1.8 s of R3
+     * output); unstretched, the mixer loses just that sample. Feed a copy with it as 0. */
+    for (uint32_t done = 0; done < frames || (done == 0 && last);) {
+        const uint32_t n = frames - done < STRETCH_CHUNK ? frames - done : STRETCH_CHUNK;
+        for (uint32_t c = 0; c < stretcher->channels; c++) {
+            for (uint32_t i = 0; i < n; i++) {
+                const float sample = in[c][done + i];
+                stretcher->lanes[c][i] = isfinite(sample) ? sample : 0.0f;
+            }
+        }
+        done += n;
+        stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, n,
+                                last && done == frames ? 1 : 0);
+        if (n == 0) break;
+    }
 }
 
 void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) { stretcher->to_drop += frames; }

@@ -274,6 +274,17 @@ Deno.test("stretch: a render is the same run after run, channel for channel", as
   assert.equal(first[0].length, Math.round(left.length / 0.85));
 });
 
+Deno.test("stretch: a NaN or infinite sample costs that sample, not seconds of silence", async () => {
+  // A decoder can hand over a non-finite sample; fed to Rubber Band it poisoned about 1.8 s of
+  // output (every later FFT frame it touches), and the mixer plays a NaN as 0.
+  const tone = harmonicTone(220, 4);
+  tone[2 * RATE] = NaN;
+  tone[2 * RATE + 100] = Infinity;
+  const [out] = await stretchPlanar(native, [tone], RATE, { transpose: 2, speed: 1 });
+  const bad = out.reduce((count, sample) => count + (Number.isFinite(sample) ? 0 : 1), 0);
+  assert.equal(bad, 0, `${bad} non-finite output samples`);
+});
+
 Deno.test("stretch: bad key and tempo values name the range and the caller's code", () => {
   for (const value of [12.5, -13, NaN, Infinity, "2", null]) {
     assert.throws(

@@ -44,6 +44,7 @@ Usage:
   stemplay devices [--backend <name>]                         list playback devices
   stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
   stemplay demo [flags]                                       make a demo song and play it
+  stemplay console [LIBRARY] [flags]                          prepare songs in a browser
   stemplay init <folder> [--midi <file.mid>] [--force]        write a song.json for stems
   stemplay --version                                          print the version
 
@@ -103,6 +104,19 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
   --format <f>         f32 (default), s16 or s24
   --config <file>      the settings file (default: stemplay.json beside the song, else
                        here, if there is one)`,
+
+  console: `Usage: stemplay console [LIBRARY] [--port N] [--hostname H] [--pin P] [flags]
+
+Serves the console, a browser page to prepare a show: the library's songs and setlists,
+each song's waveforms, markers, tempo and stems, and the rig (see docs/console.md).
+LIBRARY is a folder of song folders and setlists (default: this folder); nothing outside
+it is read or written. Ctrl-C stops it.
+
+  --port <n>           TCP port (default 8090; 0 picks a free one)
+  --hostname <h>       address to listen on (default 127.0.0.1: this machine only)
+  --pin <digits>       the console's PIN, 6 to 12 digits (default: a random 8-digit one).
+                       Not the stage remote's PIN: a stage PIN must not edit the rig.
+${AUDIO}`,
 
   init: `Usage: stemplay init <folder> [flags]
 
