@@ -123,12 +123,14 @@ export type StemplayErrorCode =
   | "TRACK"
   /** No such marker. */
   | "MARKER"
-  /** A bar- or beat-quantised action on a song that has no tempo map. */
+  /** A bar- or beat-quantised action on a song that has no tempo map; no beat in detectTempo. */
   | "NO_TEMPO"
   /** A loop's ends are out of order, beyond the song, or too close together. */
   | "LOOP"
   /** The audio device was lost (the `play` command gives up). */
   | "DEVICE_LOST"
+  /** A key or tempo change needs Rubber Band (librubberband2), which is not installed. */
+  | "STRETCH_UNAVAILABLE"
   // ---- control surfaces ----
   /** An operator action is malformed. */
   | "INVALID_ACTION"

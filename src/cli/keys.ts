@@ -7,9 +7,11 @@
 import type { Action } from "../control/actions.ts";
 import { GAIN_STEP_DB, type PlaySession, SEEK_STEP_SECONDS } from "./session.ts";
 import { FADE_OUT_SECONDS } from "./show_controls.ts";
+import { busStep, pickNextBus } from "./bus_keys.ts";
 import type { Key } from "./key_input.ts";
 import { CONFIRM_AFTER_MS, CONFIRM_WINDOW_MS } from "../control/confirm.ts";
 import { markerAfter, markerAt } from "../control/status.ts";
+import { spokenCueToggle } from "./spoken_cue_key.ts";
 
 /** What a key asks the screen loop to do after it was applied: go on, quit (q), or stop as
  * an interrupt (Ctrl-C: exit 130, as a shell reports SIGINT). */
@@ -64,6 +66,10 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
       return { type: "masterGain", stepDb: -GAIN_STEP_DB };
     case ">":
       return { type: "masterGain", stepDb: GAIN_STEP_DB };
+    case "{":
+      return busStep(session, -1);
+    case "}":
+      return busStep(session, 1);
     case "l":
       return { type: "latencyMonitor" };
     case "r":
@@ -175,8 +181,17 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
     case "g":
       show.startSongPick();
       return "continue";
+    case "b":
+      pickNextBus(session);
+      return "continue";
     case "R":
       return resume(session);
+    case "a": {
+      const toggle = spokenCueToggle(session.player);
+      if (typeof toggle !== "string") return run(session, toggle);
+      session.message = toggle;
+      return "continue";
+    }
     case "up":
       session.moveSelection(-1);
       return "continue";

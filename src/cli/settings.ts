@@ -38,9 +38,16 @@ import { describeJsonError } from "../util/json_position.ts";
 import { isObject, show } from "../util/json_value.ts";
 import { problemFromLine } from "../util/check.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
+import {
+  inOptionRange,
+  type IntegerOptionName,
+  PLAYER_INTEGER_OPTIONS,
+} from "../player/option_ranges.ts";
 import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
 import { MAX_MIDI_OFFSET_MS, type ServeMidiOutOptions } from "../control/midi_out.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
+import { resolveCueFolder, SPOKEN_CUE_SETTING_KEYS } from "./spoken_cue_settings.ts";
 import {
   HEAD_SECONDS,
   LOOK_AHEAD_SECONDS,
@@ -89,6 +96,8 @@ export interface Settings {
   /** File tracks streamed (an object of seconds, or true: the defaults) or decoded whole
    * (false), as `Player.open({ streaming })`. Absent: streamed with the defaults. */
   streaming?: StreamingOptions | boolean;
+  /** Spoken section cues for every song (docs/spoken_cues.md). Absent: only songs that ask. */
+  spokenCues?: SpokenCueOptions;
 }
 
 /** The `timecode` section. */
@@ -143,10 +152,12 @@ export async function findSettingsFile(
 /** A problem, or undefined when fine; or problems below the key, each "<sub-path>: <what>". */
 type Check = (value: unknown) => string | string[] | undefined;
 
-const integer = (min: number, max: number): Check => (value) =>
-  typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-    ? undefined
-    : `must be an integer from ${min} to ${max}, got ${show(value)}`;
+/** A Player integer option's key, checked against its range in the one table. */
+const optionRange = (name: IntegerOptionName): Check => (value) => {
+  if (inOptionRange(name, value)) return undefined;
+  const { min, max } = PLAYER_INTEGER_OPTIONS[name];
+  return `must be an integer from ${min} to ${max}, got ${show(value)}`;
+};
 
 const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
   profile: (value) =>
@@ -162,9 +173,9 @@ const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
       (typeof value === "number" && Number.isInteger(value) && value >= 0)
       ? undefined
       : `must be a device index (0 or more) or part of its name, got ${show(value)}`,
-  sampleRate: integer(8000, 768000),
-  channels: integer(1, 32),
-  blockFrames: integer(16, 65536),
+  sampleRate: optionRange("sampleRate"),
+  channels: optionRange("channels"),
+  blockFrames: optionRange("blockFrames"),
   recovery: (value) =>
     (RECOVERY_MODES as readonly unknown[]).includes(value)
       ? undefined
@@ -222,7 +233,7 @@ const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
 };
 
 const SECTIONS: Record<
-  "audio" | "monitoring" | "midi" | "midiOut" | "timecode" | "streaming",
+  "audio" | "monitoring" | "midi" | "midiOut" | "timecode" | "streaming" | "spokenCues",
   Record<string, Check>
 > = {
   audio: AUDIO_KEYS,
@@ -231,6 +242,7 @@ const SECTIONS: Record<
   midiOut: MIDI_OUT_KEYS,
   timecode: TIMECODE_KEYS,
   streaming: STREAMING_KEYS,
+  spokenCues: SPOKEN_CUE_SETTING_KEYS,
 };
 
 /**
@@ -280,7 +292,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     if (!Object.hasOwn(SECTIONS, sectionName)) {
       problems.push(
         `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi", ` +
-          `"midiOut", "timecode" or "streaming")`,
+          `"midiOut", "timecode", "streaming" or "spokenCues")`,
       );
       continue;
     }
@@ -300,7 +312,11 @@ export function parseSettings(value: unknown, source: string): Settings {
       ? (settings.streaming = {})
       : sectionName === "midiOut"
       ? (settings.midiOut = {})
-      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming" | "midiOut">];
+      : sectionName === "spokenCues"
+      ? (settings.spokenCues = {})
+      : settings[
+        sectionName as Exclude<keyof typeof SECTIONS, "streaming" | "midiOut" | "spokenCues">
+      ];
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
       if (!Object.hasOwn(checks, key)) {
@@ -319,6 +335,7 @@ export function parseSettings(value: unknown, source: string): Settings {
       problems: problems.map(problemFromLine),
     });
   }
+  if (settings.spokenCues) resolveCueFolder(settings.spokenCues, source);
   return settings;
 }
 
@@ -378,5 +395,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.recovery !== undefined) options.recovery = audio.recovery;
   if (settings.timecode.ltc !== undefined) options.ltc = settings.timecode.ltc;
   if (settings.streaming !== undefined) options.streaming = settings.streaming;
+  if (settings.spokenCues !== undefined) options.spokenCues = settings.spokenCues;
   return options;
 }

@@ -29,6 +29,7 @@ import { checkMidiEvents, isMidiFile } from "./midi_events.ts";
 import { MIDI_FILE_EXTENSIONS } from "../sources/midi_track.ts";
 import { compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
 import { INCLUDE_KEYS, includedTracks } from "./manifest_include.ts";
+import { checkSongSpokenCues } from "./song_spoken_cues.ts";
 
 /** The keys a song.json may have at the top. */
 export const SONG_KEYS: readonly string[] = [
@@ -44,6 +45,7 @@ export const SONG_KEYS: readonly string[] = [
   "clickRoute",
   "generateClick",
   "midiEvents",
+  "spokenCues",
   ...INCLUDE_KEYS,
 ];
 const TRACK_KEYS = [
@@ -111,6 +113,7 @@ export async function validateManifest(
     check.fail("generateClick", "needs the song's tempo (tempo or tempoMap)");
   }
   const midiEvents = checkMidiEvents(check, song.midiEvents, markers ?? []);
+  const spoken = checkSongSpokenCues(check, song.spokenCues, folder, tempo);
   // Files last: schema problems come first in the list.
   for (const track of tracks) {
     track.file = isAbsolute(track.file) ? track.file : join(folder, track.file);
@@ -132,6 +135,7 @@ export async function validateManifest(
     generateClick: generateClick ?? false,
     midiEvents,
     midiFiles: tracks.filter((track) => isMidiFile(track.file)).map((track) => track.file),
+    ...spoken,
   };
   if (warnings.length > 0) description.warnings = warnings;
   return { description, problems: [] };

@@ -23,6 +23,7 @@ import { delimiter, join } from "node:path";
 /** The Debian packages that provide each program the tests use. */
 const PACKAGES: Record<string, string> = {
   sox: "sox",
+  rubberband: "rubberband-cli",
   flac: "flac",
   lame: "lame",
   tmux: "tmux",
@@ -33,6 +34,7 @@ const PACKAGES: Record<string, string> = {
   "clang-22": "clang-22 libclang-rt-22-dev",
   "llvm-symbolizer-22": "llvm-22",
   ffmpeg: "ffmpeg",
+  "espeak-ng": "espeak-ng",
   readelf: "binutils",
   jackd: "jackd2",
   jack_rec: "jackd2",
