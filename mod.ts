@@ -47,6 +47,13 @@ export type { StreamingOptions, StreamStats } from "./src/sources/streaming.ts";
 export type { LatencyProfile } from "./src/engine/profiles.ts";
 export type { JumpAt } from "./src/show/show.ts";
 export type { TempoSegment } from "./src/model/tempo.ts";
+export { songPeaks } from "./src/songs/song_peaks.ts";
+export type { SongPeaks, SongPeaksOptions, TrackPeaks } from "./src/songs/song_peaks.ts";
+export type { ChannelPeaks } from "./src/sources/peaks.ts";
+export { detectTempo } from "./src/sources/detect_tempo.ts";
+export type { DetectedTempo, DetectedTempoEntry } from "./src/sources/detect_tempo.ts";
+export type { SpokenCueOptions } from "./src/show/spoken_cue_options.ts";
+export type { SongSpokenCues } from "./src/songs/song_spoken_cues.ts";
 export { loadSetlist } from "./src/songs/setlist.ts";
 export type { Setlist, SetlistEntry, Transition } from "./src/songs/setlist.ts";
 export type { SetlistState } from "./src/songs/setlist_runner.ts";
@@ -54,6 +61,8 @@ export { serveOsc } from "./src/control/osc.ts";
 export type { OscOptions, OscServer } from "./src/control/osc.ts";
 export { OSC_LIMITS, type OscLimits } from "./src/control/osc_limits.ts";
 export { serveRemote } from "./src/control/remote.ts";
+export { serveConsole } from "./src/control/console.ts";
+export type { ConsoleOptions, ConsoleServer } from "./src/control/console.ts";
 export type { RemoteOptions, RemoteServer } from "./src/control/remote.ts";
 export { ACTION_TYPES, validateAction } from "./src/control/actions.ts";
 export type {
@@ -70,6 +79,7 @@ export type {
   LocateAction,
   MarkerRef,
   MasterGainAction,
+  MidiClockAction,
   MuteAction,
   NextAction,
   PauseAction,
@@ -98,4 +108,7 @@ export { parseMidi } from "./src/control/midi_message.ts";
 export { MIDI_DEBOUNCE_MS } from "./src/control/midi_debounce.ts";
 export type { MidiMessage } from "./src/control/midi_message.ts";
 export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
+export { MidiOutput, serveMidiOut } from "./src/control/midi_out.ts";
+export type { MidiOutSent, ServeMidiOutOptions } from "./src/control/midi_out.ts";
+export type { MidiEvent } from "./src/songs/midi_events.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

@@ -240,6 +240,14 @@ export const symbols = {
   },
 
   // ---- decoding (loading thread) ----------------------------------------------------------
+  /** sp_result sp_peaks_file(const char *path, double start, double end, uint32_t points,
+   * uint32_t max_channels, float *out, uint64_t *info, char *detail, size_t size): a file's
+   * min/max per point, on a worker thread. */
+  sp_peaks_file: {
+    parameters: ["buffer", "f64", "f64", "u32", "u32", "buffer", "buffer", "buffer", "usize"],
+    result: "i32",
+    nonblocking: true,
+  },
   /** sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
    * sp_decode_job **out_job) */
   sp_decode_job_create: {
@@ -673,6 +681,32 @@ export const symbols = {
   sp_mtc_counters: { parameters: ["pointer", "buffer"], result: "i32" },
   /** void sp_mtc_close(sp_mtc *mtc): JACK deactivation waits for the server */
   sp_mtc_close: { parameters: ["pointer"], result: "void", nonblocking: true },
+
+  /** sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
+   *  sp_midi_out **out_midi) */
+  sp_midi_out_open_jack: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  /** sp_result sp_midi_out_reattach(sp_midi_out *out) */
+  sp_midi_out_reattach: { parameters: ["pointer"], result: "i32" },
+  /** sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) */
+  sp_midi_out_connect: { parameters: ["pointer", "buffer"], result: "i32", nonblocking: true },
+  /** sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity) */
+  sp_midi_out_port_name: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
+  /** sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const double *segments,
+   *  uint32_t count, const int64_t *event_frames, const uint32_t *event_sizes,
+   *  uint32_t event_count, const unsigned char *bytes, uint32_t byte_count): waits out a
+   *  running audio callback */
+  sp_midi_out_map_song: {
+    parameters: ["pointer", "u32", "buffer", "u32", "buffer", "buffer", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  /** uint32_t sp_midi_out_last_event(const sp_midi_out *out) */
+  sp_midi_out_last_event: { parameters: ["pointer"], result: "u32" },
+  /** sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames) */
+  sp_midi_out_set: { parameters: ["pointer", "i32", "i64"], result: "i32" },
+  /** sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters) */
+  sp_midi_out_counters: { parameters: ["pointer", "buffer"], result: "i32" },
+  /** void sp_midi_out_close(sp_midi_out *out): waits out a running audio callback */
+  sp_midi_out_close: { parameters: ["pointer"], result: "void", nonblocking: true },
 
   /** sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *accents,
    *  uint32_t beats, uint64_t frames, uint32_t sample_rate, sp_pcm **out_pcm) */

@@ -127,6 +127,9 @@ static sp_result open_output_into(sp_output *output, const open_request *request
     config.pUserData = output;
     config.noPreSilencedOutputBuffer = MA_TRUE; /* every frame is written by the engine */
     config.noClip = MA_TRUE; /* clipping is the interface's business, not a hidden stage */
+    /* On JACK the data callback runs inside JACK's process callback, one call per cycle, so
+     * MIDI out (rt/midi_out_rt.c) writes the same cycle as the audio it belongs to. */
+    config.noFixedSizedCallback = backend == ma_backend_jack && !is_auto;
     if (ma_device_init(&output->context, &config, &output->device) != MA_SUCCESS) {
         return SP_ERROR_DEVICE;
     }

@@ -432,6 +432,8 @@ struct sp_engine {
     sp_engine *live_next; /* unload.c's list of open engines */
     _Atomic int32_t butler_paused; /* test hook: the reader does nothing while set */
     uint64_t starved;
+    /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
+    _Atomic(sp_midi_out *) midi_out;
 };
 
 /* rt/device_rt.c: miniaudio's data callback, and the block loop it and sp_render run */

@@ -27,6 +27,7 @@ sp_result sp_jack_api_load(sp_jack_api *api) {
     LOAD(connect, "jack_connect");
     LOAD(port_name, "jack_port_name");
     LOAD(get_sample_rate, "jack_get_sample_rate");
+    LOAD(port_unregister, "jack_port_unregister");
     return SP_OK;
 missing:
     sp_jack_api_unload(api);

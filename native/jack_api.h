@@ -37,6 +37,7 @@ typedef struct {
     int (*connect)(jack_client_t *, const char *, const char *);
     const char *(*port_name)(const jack_port_t *);
     jack_nframes_t (*get_sample_rate)(jack_client_t *);
+    int (*port_unregister)(jack_client_t *, jack_port_t *);
 } sp_jack_api;
 
 /* Loads libjack. SP_ERROR_NO_BACKEND when it is missing or lacks a function. */

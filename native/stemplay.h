@@ -250,6 +250,13 @@ SP_API const char *sp_decode_job_error(const sp_decode_job *job);
 SP_API sp_result sp_decode_job_take(sp_decode_job *job, sp_pcm **out_pcm);
 SP_API void sp_decode_job_free(sp_decode_job *job);
 
+/* Waveform overview (peaks.c, a loading thread): min and max per point of a file's seconds
+ * [start, end) at its own rate; out holds channels x points mins, then as many maxes (room for
+ * max_channels); info: [length in frames, channels, rate]. */
+SP_API sp_result sp_peaks_file(const char *path, double start_seconds, double end_seconds,
+                               uint32_t points, uint32_t max_channels, float *out, uint64_t *info,
+                               char *detail, size_t size);
+
 /* ---- streamed files (loading thread) ----------------------------------------------------- */
 /* Opens a file to stream at sample_rate, with a ring of at least ring_frames frames (rounded up
  * to a power of two). Reads only the header: nothing is decoded until the engine's reader
@@ -469,6 +476,43 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
 /* counters[0]: full-frame messages sent, counters[1]: quarter frames sent. */
 SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters);
 SP_API void sp_mtc_close(sp_mtc *mtc);
+
+/* ---- MIDI out (midi_out.c, rt/midi_out_rt.c; JACK on Linux only) -------------------------- */
+typedef struct sp_midi_out sp_midi_out;
+
+/* Registers a MIDI output port `port_name` on the engine's own JACK client (the one that plays
+ * its audio), written by the audio callback in the same JACK cycle as the audio, with frame
+ * offsets: MIDI clock (24 ppqn) for groups mapped with sp_midi_out_map_song, Start, Continue,
+ * Stop and Song Position Pointer. SP_ERROR_NO_BACKEND when the engine does not play on JACK,
+ * SP_ERROR_BUSY when the engine already has one. Close it before the engine is destroyed. */
+SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
+                                       sp_midi_out **out_midi);
+/* After the engine's device was reopened (a new JACK client): registers the port again on
+ * the new client (its connections are gone with the old one). SP_OK when nothing changed. */
+SP_API sp_result sp_midi_out_reattach(sp_midi_out *out);
+/* Connects the port to a JACK MIDI input port (already connected is fine): SP_ERROR_DEVICE
+ * when there is no such port. */
+SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination);
+/* The port's full name ("client:port"), NUL-terminated, cut to capacity. */
+SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity);
+/* Group `group`'s tempo map: `count` segments of 3 doubles {start seconds, seconds per clock
+ * tick, index of the segment's first tick counted from the song's first downbeat}; and its
+ * messages: `event_count` of them in frame order, message e on song frame event_frames[e],
+ * event_sizes[e] bytes taken in turn from `bytes` (byte_count in all). Replaces what the group
+ * had; waits until the audio callback no longer reads the old one. */
+SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const double *segments,
+                                      uint32_t count, const int64_t *event_frames,
+                                      const uint32_t *event_sizes, uint32_t event_count,
+                                      const unsigned char *bytes, uint32_t byte_count);
+/* Clock on or off, and the offset of every message against its audio in frames (> 0 later). */
+SP_API sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames);
+/* Copies 7 counters: clock ticks, Starts, Continues, Stops, song position pointers sent,
+ * messages dropped for a full port buffer, and the songs' own messages sent. */
+SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters);
+/* The last song message sent: its length (up to 3) << 24 | byte0 << 16 | byte1 << 8 | byte2;
+ * 0 before any. */
+SP_API uint32_t sp_midi_out_last_event(const sp_midi_out *out);
+SP_API void sp_midi_out_close(sp_midi_out *out);
 
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */
 /* Makes every callback busy-wait until it has lasted ns nanoseconds (wall time), to give the

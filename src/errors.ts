@@ -123,7 +123,7 @@ export type StemplayErrorCode =
   | "TRACK"
   /** No such marker. */
   | "MARKER"
-  /** A bar- or beat-quantised action on a song that has no tempo map. */
+  /** A bar- or beat-quantised action on a song that has no tempo map; no beat in detectTempo. */
   | "NO_TEMPO"
   /** A loop's ends are out of order, beyond the song, or too close together. */
   | "LOOP"
@@ -143,7 +143,9 @@ export type StemplayErrorCode =
   /** MIDI input cannot be opened. */
   | "MIDI_INPUT"
   /** MIDI timecode output cannot be opened. */
-  | "MTC_OUTPUT";
+  | "MTC_OUTPUT"
+  /** MIDI output (clock) cannot be opened: not on JACK, or a destination port is missing. */
+  | "MIDI_OUTPUT";
 
 /**
  * An error raised by stemplay. `code` says what went wrong in a stable, machine-readable form

@@ -239,6 +239,15 @@ function render(s) {
     countIn.textContent = s.countIn > 0 ? `Count-in: ${s.countIn}` : "Count-in: off";
     countIn.setAttribute("aria-pressed", String(s.countIn > 0));
   }
+  const midiClock = $("midi-clock");
+  if (midiClock) {
+    midiClock.hidden = !s.midiOut;
+    midiClock.textContent = `MIDI clock: ${s.midiOut?.clock ? "on" : "off"}`;
+    midiClock.setAttribute("aria-pressed", String(!!s.midiOut?.clock));
+    midiClock.title = s.midiOut
+      ? `${s.midiOut.port}${s.midiOut.lastEvent ? `, last sent ${s.midiOut.lastEvent}` : ""}`
+      : "";
+  }
   const cancel = $("cancel-jump");
   if (cancel) cancel.classList.toggle("armed", !!s.scheduledJump);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "midi_out.h"
 
 #define RELAXED memory_order_relaxed
 
@@ -427,6 +428,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
             engine->envelope =
                 apply_envelope(engine, offset, count, engine->envelope, goal, step, count == fade);
         }
+        if (wanted) sp_midi_out_segment(engine, offset, engine->pos, count);
         if (!engine->is_ended) engine->pos += count;
         offset += count;
     }

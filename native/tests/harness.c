@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../internal.h"
+#include "../midi_out.h"
 
 #if defined(__clang__) && __has_attribute(nonblocking)
 #define HARNESS_NONBLOCKING __attribute__((nonblocking))
@@ -449,6 +450,23 @@ int main(int argc, char **argv) {
     device.playback.channels = OUTPUTS;
     write_stream_file();
 
+    /* MIDI out attached without a port (no JACK here): the callback runs all of its clock and
+     * event logic (rt/midi_out_rt.c) for the groups mapped, and counts what it would send. */
+    sp_midi_out *midi = calloc(1, sizeof *midi);
+    EXPECT(midi != NULL);
+    midi->engine = engine;
+    midi->sample_rate = RATE;
+    atomic_store(&midi->clock_on, 1);
+    const double segments[3] = {0.0, 60.0 / 120.0 / 24.0, 0.0};
+    const int64_t event_frames[3] = {0, RATE / 8, RATE / 2};
+    const uint32_t event_sizes[3] = {2, 3, 3};
+    const unsigned char event_bytes[8] = {0xC0, 5, 0x90, 60, 100, 0x80, 60, 0};
+    for (uint32_t group = 0; group < 16; group++) {
+        CHECK(sp_midi_out_map_song(midi, group, segments, 1, event_frames, event_sizes, 3,
+                                   event_bytes, 8));
+    }
+    atomic_store(&engine->midi_out, midi);
+
     static song a, b;
     load_song(&a, 0, SONG_A_TRACKS, RATE);
 
@@ -471,6 +489,14 @@ int main(int argc, char **argv) {
     for (uint32_t o = 0; o < OUTPUTS; o++) clipped += total_clipped[o];
     printf("harness: %llu samples clamped\n", (unsigned long long)clipped);
     if (stress_seconds > 0) EXPECT(clipped > 0); /* gains up to +12 dB at every stage */
+    uint64_t midi_sent[SP_MIDI_OUT_COUNTERS];
+    CHECK(sp_midi_out_counters(midi, midi_sent));
+    printf("harness: midi out %llu ticks, %llu events, %llu positions\n",
+           (unsigned long long)midi_sent[SP_MIDI_OUT_SENT_TICKS],
+           (unsigned long long)midi_sent[SP_MIDI_OUT_SENT_EVENTS],
+           (unsigned long long)midi_sent[SP_MIDI_OUT_SENT_POSITIONS]);
+    EXPECT(midi_sent[SP_MIDI_OUT_SENT_TICKS] > 0 && midi_sent[SP_MIDI_OUT_SENT_EVENTS] > 0);
+    sp_midi_out_close(midi);
     engine->offline = true;
     CHECK(sp_engine_destroy(engine));
     remove(stream_path);

@@ -7,6 +7,8 @@
  */
 
 import { type MidiInput, serveMidi } from "../control/midi.ts";
+import { type MidiOutput, serveMidiOut } from "../control/midi_out.ts";
+import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { loadSettings } from "./settings.ts";
 
@@ -34,4 +36,28 @@ export async function startMidiFromSettings(
     }${midi.input && !["jack", "alsa"].includes(midi.input) ? `, from ${midi.input}` : ""}`,
   );
   return input;
+}
+
+/**
+ * Starts MIDI out from the settings file's `midiOut` section, or returns undefined when it has
+ * none. It needs the JACK backend: elsewhere it says why and plays on without it.
+ *
+ * @param say receives one line naming the port it sends on, or why it does not
+ */
+export async function startMidiOutFromSettings(
+  player: Player,
+  configPath: string | undefined,
+  say: (line: string) => void,
+): Promise<MidiOutput | undefined> {
+  const { midiOut } = await loadSettings(configPath);
+  if (midiOut === undefined) return undefined;
+  try {
+    const output = await serveMidiOut(player, midiOut);
+    say(`MIDI out: ${output.port}${output.clock ? " with clock" : ""}`);
+    return output;
+  } catch (error) {
+    if (!(error instanceof StemplayError) || error.code === "INVALID_ARGUMENT") throw error;
+    say(`MIDI out: off (${error.message})`);
+    return undefined;
+  }
 }

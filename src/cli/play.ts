@@ -12,7 +12,7 @@ import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
 import { AUDIO_FLAGS, resolveAudioOptions } from "./audio_flags.ts";
 import { conversionLine } from "./conversion.ts";
-import { startMidiFromSettings } from "./midi.ts";
+import { startMidiFromSettings, startMidiOutFromSettings } from "./midi.ts";
 import { MidiLearn } from "./midi_learn.ts";
 import { keyAction } from "./keys.ts";
 import type { MidiInput } from "../control/midi.ts";
@@ -308,6 +308,7 @@ export async function playCommand(args: string[]): Promise<number> {
   }
   const settingsPath = settingsFile ?? DEFAULT_SETTINGS_FILE;
   await using input = await startMidiFromSettings(player, settingsFile, warn);
+  await using _midiOut = await startMidiOutFromSettings(player, settingsFile, warn);
   const midi = input && { input, settingsPath };
   return signalExitCode(
     await playOn(

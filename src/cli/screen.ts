@@ -153,6 +153,13 @@ function windowStart(count: number, size: number, selected: number): number {
 }
 
 /** What is coming: remaining time, the next section in bars, a scheduled jump, the loop. */
+/** MIDI out's port, clock and last song message: "MIDI out: stemplay:midi_out  clock on  last
+ * sent C0 05". */
+function midiOutLine(out: NonNullable<ControlStatus["midiOut"]>): string {
+  return `MIDI out: ${out.port}   clock ${out.clock ? "on" : "off"}` +
+    (out.lastEvent ? `   last sent ${out.lastEvent}` : "");
+}
+
 function lookAheadLine(status: ControlStatus, vamp: string | undefined): string {
   const parts: string[] = [];
   // A vamp does not end by itself: no countdown to a section it will not reach.
@@ -259,6 +266,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   top.push(vamp ? bar : `${bar}  -${formatTime(status.remaining)} left`);
   const ahead = lookAheadLine(status, vamp);
   if (ahead) top.push(ahead);
+  if (status.midiOut) top.push(midiOutLine(status.midiOut));
   if (state === "ended") top.push(...wrapText(afterEndLine(session), width));
 
   const bottom: string[] = [];

@@ -45,6 +45,9 @@ import {
 } from "../player/option_ranges.ts";
 import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
+import { MAX_MIDI_OFFSET_MS, type ServeMidiOutOptions } from "../control/midi_out.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
+import { resolveCueFolder, SPOKEN_CUE_SETTING_KEYS } from "./spoken_cue_settings.ts";
 import {
   HEAD_SECONDS,
   LOOK_AHEAD_SECONDS,
@@ -88,9 +91,13 @@ export interface Settings {
   midi: MidiSettings;
   /** Timecode out (docs/timecode.md). */
   timecode: TimecodeSettings;
+  /** MIDI out: clock and the songs' MIDI events (docs/midi.md); absent: none. */
+  midiOut?: ServeMidiOutOptions;
   /** File tracks streamed (an object of seconds, or true: the defaults) or decoded whole
    * (false), as `Player.open({ streaming })`. Absent: streamed with the defaults. */
   streaming?: StreamingOptions | boolean;
+  /** Spoken section cues for every song (docs/spoken_cues.md). Absent: only songs that ask. */
+  spokenCues?: SpokenCueOptions;
 }
 
 /** The `timecode` section. */
@@ -205,20 +212,37 @@ const TIMECODE_KEYS: Record<keyof TimecodeSettings, Check> = {
   },
 };
 
+const MIDI_OUT_KEYS: Record<keyof ServeMidiOutOptions, Check> = {
+  clock: (value) =>
+    typeof value === "boolean" ? undefined : `must be true or false, got ${show(value)}`,
+  offsetMs: (value) =>
+    typeof value === "number" && Number.isFinite(value) && Math.abs(value) <= MAX_MIDI_OFFSET_MS
+      ? undefined
+      : `must be milliseconds from -${MAX_MIDI_OFFSET_MS} to ${MAX_MIDI_OFFSET_MS}, got ${
+        show(value)
+      }`,
+  connectTo: (value) =>
+    Array.isArray(value) && value.every((port) => typeof port === "string" && port !== "")
+      ? undefined
+      : `must be a list of JACK MIDI input ports ("client:port"), got ${show(value)}`,
+};
+
 const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
   lookAheadSeconds: (value) => secondsProblem(value, LOOK_AHEAD_SECONDS),
   headSeconds: (value) => secondsProblem(value, HEAD_SECONDS),
 };
 
 const SECTIONS: Record<
-  "audio" | "monitoring" | "midi" | "timecode" | "streaming",
+  "audio" | "monitoring" | "midi" | "midiOut" | "timecode" | "streaming" | "spokenCues",
   Record<string, Check>
 > = {
   audio: AUDIO_KEYS,
   monitoring: MONITORING_KEYS,
   midi: MIDI_KEYS,
+  midiOut: MIDI_OUT_KEYS,
   timecode: TIMECODE_KEYS,
   streaming: STREAMING_KEYS,
+  spokenCues: SPOKEN_CUE_SETTING_KEYS,
 };
 
 /**
@@ -268,7 +292,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     if (!Object.hasOwn(SECTIONS, sectionName)) {
       problems.push(
         `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi", ` +
-          `"timecode" or "streaming")`,
+          `"midiOut", "timecode", "streaming" or "spokenCues")`,
       );
       continue;
     }
@@ -286,7 +310,13 @@ export function parseSettings(value: unknown, source: string): Settings {
     const checks = SECTIONS[sectionName as keyof typeof SECTIONS];
     const out = sectionName === "streaming"
       ? (settings.streaming = {})
-      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming">];
+      : sectionName === "midiOut"
+      ? (settings.midiOut = {})
+      : sectionName === "spokenCues"
+      ? (settings.spokenCues = {})
+      : settings[
+        sectionName as Exclude<keyof typeof SECTIONS, "streaming" | "midiOut" | "spokenCues">
+      ];
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
       if (!Object.hasOwn(checks, key)) {
@@ -305,6 +335,7 @@ export function parseSettings(value: unknown, source: string): Settings {
       problems: problems.map(problemFromLine),
     });
   }
+  if (settings.spokenCues) resolveCueFolder(settings.spokenCues, source);
   return settings;
 }
 
@@ -364,5 +395,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.recovery !== undefined) options.recovery = audio.recovery;
   if (settings.timecode.ltc !== undefined) options.ltc = settings.timecode.ltc;
   if (settings.streaming !== undefined) options.streaming = settings.streaming;
+  if (settings.spokenCues !== undefined) options.spokenCues = settings.spokenCues;
   return options;
 }

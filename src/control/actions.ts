@@ -209,6 +209,14 @@ export interface LatencyMonitorAction {
   on?: boolean;
 }
 
+/** MIDI clock out on, off, or toggled (no `on`); needs a MIDI output (serveMidiOut). */
+export interface MidiClockAction {
+  /** The action. */
+  type: "midiClock";
+  /** On (true) or off (false); omitted: toggles. */
+  on?: boolean;
+}
+
 /** One operator action. See each interface for what it does. */
 export type Action =
   | PlayAction
@@ -233,7 +241,8 @@ export type Action =
   | BusGainAction
   | MasterGainAction
   | ReopenDeviceAction
-  | LatencyMonitorAction;
+  | LatencyMonitorAction
+  | MidiClockAction;
 
 /** Every action type, for surfaces that list or map them. */
 export const ACTION_TYPES: readonly Action["type"][] = [
@@ -260,6 +269,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "masterGain",
   "reopenDevice",
   "latencyMonitor",
+  "midiClock",
 ];
 
 /** The fields each action type may carry beyond `type` (anything else is refused). */
@@ -287,6 +297,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   masterGain: ["gain", "gainDb", "stepDb"],
   reopenDevice: [],
   latencyMonitor: ["on"],
+  midiClock: ["on"],
 };
 
 /** Longest fade an action may ask for, in seconds. */
@@ -434,6 +445,7 @@ export function validateAction(value: unknown): Action {
       checkNumber(type, "stepDb", v.stepDb, -60, 60);
       break;
     case "latencyMonitor":
+    case "midiClock":
       checkBoolean(type, "on", v.on);
       break;
   }

@@ -204,6 +204,14 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
         : undefined;
     },
   },
+  "/stemplay/midiclock": {
+    takes: "i 0/1 (off/on; without it, it toggles)",
+    read(args) {
+      if (args.length === 0) return action({ type: "midiClock" });
+      const on = flagOf(args[0]);
+      return args.length === 1 && on !== undefined ? action({ type: "midiClock", on }) : undefined;
+    },
+  },
   "/stemplay/fadeout": fade("fadeOut"),
   "/stemplay/fadein": fade("fadeIn"),
   "/stemplay/track/gain": trackLevel("gain"),

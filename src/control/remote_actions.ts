@@ -54,6 +54,7 @@ export const REMOTE_BUTTONS: Readonly<Record<"transport" | "show" | "levels", Re
     { label: "Cancel jump", icon: "✕", action: { type: "cancelJump" }, id: "cancel-jump" },
     { label: "Count-in", action: { type: "countIn" }, id: "count-in" },
     { label: "Fade out", icon: "◢", action: { type: "fadeOut" }, id: "fade-out" },
+    { label: "MIDI clock", action: { type: "midiClock" }, id: "midi-clock" },
   ],
   levels: [
     { label: "−1 dB", action: { type: "masterGain", stepDb: -1 }, id: "master-down" },

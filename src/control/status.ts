@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatMidiBytes, midiOutputOf } from "./midi_out.ts";
 import { basename } from "node:path";
 import type { Player, PlayerState } from "../player/player.ts";
 import { barBeatAt, beatGrid } from "../model/tempo.ts";
@@ -112,6 +113,9 @@ export interface ControlStatus {
   buses: BusStatus[];
   /** The setlist, when one is loaded. */
   setlist?: { title: string; songs: { number: number; title: string }[]; current: number };
+  /** MIDI out, when it is open: its JACK port, whether clock is sent, and the last song
+   * message sent (its first bytes in hex, "C0 05"). */
+  midiOut?: { port: string; clock: boolean; lastEvent?: string };
 }
 
 /** The marker the position is in: the last one at or before it. */
@@ -249,5 +253,13 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
       songs: setlist.songs.map((song, index) => ({ number: index + 1, title: song.title })),
       current: setlist.index + 1,
     },
+    midiOut: midiOutStatus(player),
   };
+}
+
+function midiOutStatus(player: Player): ControlStatus["midiOut"] {
+  const output = midiOutputOf(player);
+  if (!output) return undefined;
+  const last = output.lastEvent;
+  return { port: output.port, clock: output.clock, lastEvent: last && formatMidiBytes(last) };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { toggleMidiClock } from "./midi_out.ts";
 import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
@@ -353,6 +354,8 @@ export class ControlSurface {
         if (on) player.resetLatencyStats();
         return `latency monitor ${on ? "on" : "off"}`;
       }
+      case "midiClock":
+        return toggleMidiClock(player, action.on);
     }
   }
 

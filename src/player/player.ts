@@ -24,10 +24,12 @@ import { Meters } from "../engine/meters.ts";
 import { DeviceRecovery, type PlayerHealth, type RecoveryMode } from "../engine/device_recovery.ts";
 import type { Bus } from "../engine/buses.ts";
 import type { SongDescription } from "../songs/song.ts";
+import type { SongMidi } from "../songs/midi_events.ts";
 import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck } from "../songs/song_deck.ts";
 import { PlayerSetlist } from "../songs/player_setlist.ts";
 import type { LtcOptions } from "../show/timecode.ts";
+import { checkSpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { openEngine, type PlayerOptions } from "./player_options.ts";
 import { type PlayerState, Transport } from "./transport.ts";
 import type { PlayerParts } from "./player_parts.ts";
@@ -85,9 +87,16 @@ export class Player extends PlayerShowFlow {
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
   static async open(options: PlayerOptions = {}): Promise<Player> {
+    const spokenCues = options.spokenCues && checkSpokenCueOptions(
+      options.spokenCues,
+      (key, problem) => {
+        throw new StemplayError("INVALID_ARGUMENT", `spokenCues${key && "."}${key} ${problem}`);
+      },
+    );
     const { engine, recovery } = await openEngine(options);
     const player = new Player(engine, recovery);
     if (options.latencyMonitor) player.latencyMonitor = true;
+    player.parts.songs.spokenCues = spokenCues;
     if (options.ltc !== undefined) {
       try {
         player.ltc = options.ltc;
@@ -221,6 +230,12 @@ export class Player extends PlayerShowFlow {
    * ({ group, hour }) announces each new one. */
   get songHours(): ReadonlyMap<number, number> {
     return this.parts.songs.songHours;
+  }
+
+  /** @internal The tempo map and MIDI events of each prepared song's group (also in
+   * "songprepared" as `midi`). */
+  get songMidi(): ReadonlyMap<number, SongMidi> {
+    return this.parts.songs.songMidi;
   }
 
   /** @internal Runs `hook` at close(), before the engine is freed (once; returns an undo). */

@@ -25,9 +25,12 @@ import {
   stem,
 } from "./song_types.ts";
 import { checkMarkerList } from "./manifest_markers.ts";
+import { checkMidiEvents, isMidiFile } from "./midi_events.ts";
+import { MIDI_FILE_EXTENSIONS } from "../sources/midi_track.ts";
 import { compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
 import { INCLUDE_KEYS, includedTracks } from "./manifest_include.ts";
 import { checkKeyTempoFields, KEY_TEMPO_KEYS } from "./manifest_key_tempo.ts";
+import { checkSongSpokenCues } from "./song_spoken_cues.ts";
 
 /** The keys a song.json may have at the top. */
 export const SONG_KEYS: readonly string[] = [
@@ -42,6 +45,8 @@ export const SONG_KEYS: readonly string[] = [
   "tempoMap",
   "clickRoute",
   "generateClick",
+  "midiEvents",
+  "spokenCues",
   ...INCLUDE_KEYS,
   ...KEY_TEMPO_KEYS,
 ];
@@ -111,6 +116,8 @@ export async function validateManifest(
   if (generateClick && tempo?.length === 0) {
     check.fail("generateClick", "needs the song's tempo (tempo or tempoMap)");
   }
+  const midiEvents = checkMidiEvents(check, song.midiEvents, markers ?? []);
+  const spoken = checkSongSpokenCues(check, song.spokenCues, folder, tempo);
   // Files last: schema problems come first in the list.
   for (const track of tracks) {
     track.file = isAbsolute(track.file) ? track.file : join(folder, track.file);
@@ -125,13 +132,16 @@ export async function validateManifest(
     kind: "manifest",
     title,
     sampleRate,
-    tracks,
+    tracks: tracks.filter((track) => !isMidiFile(track.file)),
     markers: markers as Marker[],
     tempo,
     clickRoute,
     generateClick: generateClick ?? false,
     transpose: keyTempo.transpose ?? 0,
     speed: keyTempo.speed ?? 1,
+    midiEvents,
+    midiFiles: tracks.filter((track) => isMidiFile(track.file)).map((track) => track.file),
+    ...spoken,
   };
   if (warnings.length > 0) description.warnings = warnings;
   return { description, problems: [] };
@@ -346,7 +356,7 @@ async function checkTrackFile(check: KeyPathChecker, track: SongTrack): Promise<
     return;
   }
   const extension = extname(track.file).toLowerCase();
-  if (!AUDIO_EXTENSIONS.includes(extension)) {
+  if (!AUDIO_EXTENSIONS.includes(extension) && !MIDI_FILE_EXTENSIONS.includes(extension)) {
     check.fail(keyPath, `${track.file} is not an audio file (${AUDIO_EXTENSIONS.join(" ")})`);
   }
 }

@@ -29,11 +29,14 @@ import {
 } from "../show/timecode.ts";
 import { beatGrid, type TempoSegment } from "../model/tempo.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
+import { type SongMidi, songMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./stretched_song.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
+import { prepareSpokenCues } from "./spoken_cue_track.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -41,6 +44,10 @@ export interface SongInfo {
   markers: Marker[];
   tempo: TempoSegment[];
   clickRoute?: number[];
+  /** Lines the operator must see about this song (spoken cues that are off, and why). */
+  notices?: string[];
+  /** The spoken count-in's words, when the song's count-in is spoken. */
+  countInWords?: Float32Array[];
 }
 
 /** A song's tracks in their engine group. */
@@ -78,8 +85,11 @@ export class SongDeck {
   #loading = false;
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
+  #songMidi = new Map<number, SongMidi>();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
+  /** Spoken cues for every song (stemplay.json's), under each song's own `spokenCues`. */
+  spokenCues?: SpokenCueOptions;
   /** Cues on the current song: jumps, loops, count-in, fades. */
   readonly show: ShowFlow;
 
@@ -145,6 +155,11 @@ export class SongDeck {
     return this.#songHours;
   }
 
+  /** The tempo map and MIDI events of each prepared song's group (MIDI out reads them). */
+  get songMidi(): ReadonlyMap<number, SongMidi> {
+    return this.#songMidi;
+  }
+
   /** SMPTE linear timecode out (undefined: none), for songs prepared from then on. */
   get ltc(): LtcOptions | undefined {
     return this.#ltc && { ...this.#ltc };
@@ -205,6 +220,7 @@ export class SongDeck {
     setlistIndex?: number,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
+    const midi = await songMidi(description); // its MIDI files first: a bad one changes nothing
     const keyTempo = keyTempoOf(description);
     const decoded = await stretchDecoded(
       engine.native,
@@ -238,11 +254,17 @@ export class SongDeck {
     };
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
+    this.#songMidi.set(group, midi);
     this.#player.dispatchEvent(
-      new CustomEvent("songprepared", { detail: { group, hour: songHour(setlistIndex) } }),
+      new CustomEvent("songprepared", {
+        detail: { group, hour: songHour(setlistIndex), midi },
+      }),
     );
     try {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
+      const cueOptions = { song: description.spokenCues, settings: this.spokenCues };
+      const cues = await prepareSpokenCues(engine, this.#slots, cueOptions, info, length, group);
+      if (cues) tracks.push(cues);
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
         tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
@@ -356,7 +378,7 @@ export class SongDeck {
     const buses = this.#engine.buses;
     const click = buses.clickPlacement(this.#song?.clickRoute).bus;
     if (this.show.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
-    return buses.problems(tracks);
+    return [...buses.problems(tracks), ...this.#song?.notices ?? []];
   }
 
   /** Frees the tracks of songs whose crossfade tail is over (at every poll, with the group
@@ -415,6 +437,9 @@ export class SongDeck {
       },
       get tempo() {
         return deck.#song?.tempo ?? [];
+      },
+      get countInWords() {
+        return deck.#song?.countInWords;
       },
       get clickRoute() {
         return deck.#song?.clickRoute;

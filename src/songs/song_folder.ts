@@ -6,6 +6,7 @@
  */
 
 import { basename, extname, join, resolve } from "node:path";
+import { isMidiFile } from "./midi_events.ts";
 import { StemplayError } from "../errors.ts";
 import { guessBus } from "../engine/buses.ts";
 import { guessPitched } from "../model/key_tempo.ts";
@@ -82,6 +83,17 @@ export async function audioFileNames(folder: string): Promise<string[]> {
  * @throws {StemplayError} `PERMISSION`, `UNKNOWN_EXTENSION`, `EMPTY`, `IS_DIRECTORY`,
  *   `DUPLICATE_NAME`
  */
+/** The MIDI-file tracks of a folder by name (numeric order), hidden files left out. */
+async function midiFileNames(folder: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(folder)) {
+    if (!entry.name.startsWith(".") && entry.isFile && isMidiFile(entry.name)) {
+      names.push(entry.name);
+    }
+  }
+  return names.sort(byName);
+}
+
 export async function readFolder(folder: string): Promise<SongDescription> {
   const names = await audioFileNames(folder);
   if (names.length === 0) {
@@ -120,6 +132,7 @@ export async function readFolder(folder: string): Promise<SongDescription> {
       pitchedGuessed: true,
     });
   }
+  const midiFiles = await midiFileNames(folder);
   return {
     path: folder,
     kind: "folder",
@@ -130,5 +143,6 @@ export async function readFolder(folder: string): Promise<SongDescription> {
     generateClick: false,
     transpose: 0,
     speed: 1,
+    ...(midiFiles.length ? { midiFiles: midiFiles.map((name) => join(folder, name)) } : {}),
   };
 }

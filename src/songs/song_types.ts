@@ -9,6 +9,8 @@ import type { TrackOptions } from "../engine/track.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import type { Marker } from "../model/marker.ts";
 import type { Problem } from "../util/check.ts";
+import type { MidiEvent } from "./midi_events.ts";
+import type { SongSpokenCues } from "./song_spoken_cues.ts";
 
 /** One track of a song, validated, with its file resolved to a full path. */
 export interface SongTrack {
@@ -26,7 +28,7 @@ export interface SongTrack {
 }
 
 /** A song as a folder or manifest describes it, before anything is decoded. */
-export interface SongDescription {
+export interface SongDescription extends SongSpokenCues {
   /** The folder or the manifest file that was read. */
   path: string;
   /** "manifest" for a song.json, "folder" for a folder of audio files. */
@@ -52,6 +54,10 @@ export interface SongDescription {
   transpose?: number;
   /** Tempo ratio the song plays at (song.json `"speed"`, or a setlist entry's); absent: 1. */
   speed?: number;
+  /** MIDI messages at times in the song (`"midiEvents"`), in time order; none when absent. */
+  midiEvents?: MidiEvent[];
+  /** MIDI-file tracks (`.mid`), full paths, played by MIDI out with the song. */
+  midiFiles?: string[];
   /** Things that load but look wrong (a 6/8 tempo that looks like the chart's dotted-quarter
    * tempo), each with its key path; absent when there are none. */
   warnings?: Problem[];

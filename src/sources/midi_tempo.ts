@@ -48,7 +48,8 @@ interface TimedEvent {
 
 const DEFAULT_QUARTER_MICROS = 500_000; // 120 quarters a minute, as the SMF standard says
 
-function decodeError(path: string, why: string, cause?: unknown): StemplayError {
+/** A DECODE error naming the file. */
+export function decodeError(path: string, why: string, cause?: unknown): StemplayError {
   return new StemplayError("DECODE", `${path} is not a Standard MIDI File we can read: ${why}`, {
     path,
     cause,
@@ -57,7 +58,7 @@ function decodeError(path: string, why: string, cause?: unknown): StemplayError 
 
 /** What is wrong with the file's chunk layout (midi-file reads a cut-short file without
  * complaint), or undefined: an MThd header of 6 bytes, then whole chunks, at least one MTrk. */
-function smfShapeProblem(bytes: Uint8Array): string | undefined {
+export function smfShapeProblem(bytes: Uint8Array): string | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const id = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
   if (bytes.length < 14 || id(0) !== "MThd" || view.getUint32(4) !== 6) {

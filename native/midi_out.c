@@ -1,0 +1,211 @@
+/* midi_out.c: MIDI out, control side: registers the `midi_out` port on the engine's own JACK
+ * client (miniaudio's), hands the audio thread the songs' tempo maps, and takes the port away
+ * again. The audio thread's part is rt/midi_out_rt.c. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "midi_out.h"
+
+#ifdef __linux__
+/* The JACK client of the engine's device, or NULL when it does not play on JACK. */
+static jack_client_t *engine_client(const sp_engine *engine) {
+    const sp_output *output = engine->output;
+    if (output == NULL || !output->has_device ||
+        output->device.pContext->backend != ma_backend_jack) {
+        return NULL; /* offline, or not on JACK */
+    }
+    return (jack_client_t *)output->device.jack.pClient;
+}
+
+/* Registers the port on the engine's current client. */
+static sp_result register_port(sp_midi_out *out) {
+    jack_client_t *client = engine_client(out->engine);
+    if (client == NULL) return SP_ERROR_NO_BACKEND;
+    jack_port_t *port =
+        out->api.port_register(client, out->port_name, JACK_MIDI_TYPE, JACK_PORT_IS_OUTPUT, 0);
+    if (port == NULL) return SP_ERROR_DEVICE;
+    atomic_store_explicit(&out->port, port, memory_order_release);
+    atomic_store_explicit(&out->client, client, memory_order_release);
+    return SP_OK;
+}
+
+/* Unregisters the port, when its client is still the engine's (a lost device's client is
+ * gone, and its ports with it). */
+static void unregister_port(sp_midi_out *out) {
+    jack_client_t *client = atomic_load(&out->client);
+    jack_port_t *port = atomic_load(&out->port);
+    if (client != NULL && port != NULL && client == engine_client(out->engine)) {
+        out->api.port_unregister(client, port);
+    }
+}
+
+SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
+                                       sp_midi_out **out_midi) {
+    SP_CHECK(engine != NULL && port_name != NULL && out_midi != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(strlen(port_name) < sizeof ((sp_midi_out *)0)->port_name, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(atomic_load(&engine->midi_out) == NULL, SP_ERROR_BUSY);
+    if (engine_client(engine) == NULL) return SP_ERROR_NO_BACKEND;
+    sp_midi_out *out = calloc(1, sizeof *out);
+    if (!out) return SP_ERROR_OUT_OF_MEMORY;
+    out->engine = engine;
+    out->sample_rate = engine->sample_rate;
+    strcpy(out->port_name, port_name);
+    atomic_store(&out->clock_on, 1);
+    sp_result result = sp_jack_api_load(&out->api);
+    if (result == SP_OK) result = register_port(out);
+    if (result != SP_OK) {
+        if (out->api.library) sp_jack_api_unload(&out->api);
+        free(out);
+        return result;
+    }
+    atomic_store_explicit(&engine->midi_out, out, memory_order_seq_cst);
+    *out_midi = out;
+    return SP_OK;
+}
+
+SP_API sp_result sp_midi_out_reattach(sp_midi_out *out) {
+    SP_CHECK(out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    if (atomic_load(&out->client) == engine_client(out->engine)) return SP_OK;
+    return register_port(out);
+}
+
+SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) {
+    SP_CHECK(out != NULL && destination != NULL, SP_ERROR_INVALID_ARGUMENT);
+    const int result = out->api.connect(atomic_load(&out->client),
+                                        out->api.port_name(atomic_load(&out->port)), destination);
+    return result == 0 || result == 17 /* EEXIST: already connected */ ? SP_OK : SP_ERROR_DEVICE;
+}
+
+SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity) {
+    SP_CHECK(out != NULL && name != NULL && capacity > 0, SP_ERROR_INVALID_ARGUMENT);
+    const char *full = out->api.port_name(atomic_load(&((sp_midi_out *)out)->port));
+    uint32_t i = 0;
+    for (; full[i] != '\0' && i + 1 < capacity; i++) name[i] = full[i];
+    name[i] = '\0';
+    return SP_OK;
+}
+#else
+SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
+                                       sp_midi_out **out_midi) {
+    (void)engine, (void)port_name, (void)out_midi;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) {
+    (void)out, (void)destination;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_midi_out_reattach(sp_midi_out *out) {
+    (void)out;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity) {
+    (void)out, (void)name, (void)capacity;
+    return SP_ERROR_UNSUPPORTED;
+}
+#endif
+
+/* Returns once no audio callback that began before the call still runs: one that read a
+ * pointer the caller has since taken away is done with it (the callback raises in_callback
+ * before it reads midi_out or a song slot, as with detach_output's handshake). */
+static void wait_for_callback(const sp_engine *engine) {
+    const sp_output *output = engine->output;
+    while (output != NULL && atomic_load_explicit(&output->in_callback, memory_order_seq_cst)) {
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+}
+
+static void free_song(sp_midi_song *song) {
+    free(song->events);
+    free(song->bytes);
+    song->events = NULL;
+    song->bytes = NULL;
+    song->event_count = 0;
+}
+
+SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const double *segments,
+                                      uint32_t count, const int64_t *event_frames,
+                                      const uint32_t *event_sizes, uint32_t event_count,
+                                      const unsigned char *bytes, uint32_t byte_count) {
+    SP_CHECK(out != NULL && (segments != NULL || count == 0) && count <= SP_MIDI_OUT_SEGMENTS,
+             SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(event_count == 0 || (event_frames != NULL && event_sizes != NULL && bytes != NULL),
+             SP_ERROR_INVALID_ARGUMENT);
+    for (uint32_t s = 0; s < count; s++) {
+        SP_CHECK(segments[3 * s + 1] > 0 && segments[3 * s] >= 0, SP_ERROR_INVALID_ARGUMENT);
+    }
+    uint64_t total = 0;
+    for (uint32_t e = 0; e < event_count; e++) {
+        SP_CHECK(event_sizes[e] > 0 && (e == 0 || event_frames[e] >= event_frames[e - 1]),
+                 SP_ERROR_INVALID_ARGUMENT); /* frame order */
+        total += event_sizes[e];
+    }
+    SP_CHECK(total == byte_count, SP_ERROR_INVALID_ARGUMENT);
+    sp_midi_timed *events = event_count ? calloc(event_count, sizeof *events) : NULL;
+    unsigned char *pool = byte_count ? malloc(byte_count) : NULL;
+    if ((event_count && !events) || (byte_count && !pool)) {
+        free(events);
+        free(pool);
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    uint32_t offset = 0;
+    for (uint32_t e = 0; e < event_count; e++) {
+        events[e] = (sp_midi_timed){.frame = event_frames[e], .offset = offset,
+                                    .size = event_sizes[e]};
+        offset += event_sizes[e];
+    }
+    if (byte_count) memcpy(pool, bytes, byte_count);
+    /* Reuse the group's slot, else the oldest: the player holds at most a few songs. */
+    uint32_t slot = out->next_slot;
+    for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) {
+        if (atomic_load_explicit(&out->songs[i].group, memory_order_relaxed) == group + 1) slot = i;
+    }
+    if (slot == out->next_slot) out->next_slot = (out->next_slot + 1) % SP_MIDI_OUT_SONGS;
+    sp_midi_song *song = &out->songs[slot];
+    atomic_store_explicit(&song->group, 0, memory_order_seq_cst);
+    wait_for_callback(out->engine); /* the audio thread no longer reads the slot */
+    free_song(song);
+    for (uint32_t s = 0; s < count; s++) {
+        song->segments[s] = (sp_midi_segment){.at = segments[3 * s],
+                                              .tick_seconds = segments[3 * s + 1],
+                                              .first_tick = (int64_t)segments[3 * s + 2]};
+    }
+    song->count = count;
+    song->events = events;
+    song->event_count = event_count;
+    song->bytes = pool;
+    atomic_store_explicit(&song->group, group + 1, memory_order_release);
+    return SP_OK;
+}
+
+SP_API sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames) {
+    SP_CHECK(out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    atomic_store_explicit(&out->clock_on, clock_on ? 1 : 0, memory_order_relaxed);
+    atomic_store_explicit(&out->offset_frames, offset_frames, memory_order_relaxed);
+    return SP_OK;
+}
+
+SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters) {
+    SP_CHECK(out != NULL && counters != NULL, SP_ERROR_INVALID_ARGUMENT);
+    for (uint32_t i = 0; i < SP_MIDI_OUT_COUNTERS; i++) {
+        counters[i] = atomic_load_explicit(&((sp_midi_out *)out)->sent[i], memory_order_relaxed);
+    }
+    return SP_OK;
+}
+
+SP_API uint32_t sp_midi_out_last_event(const sp_midi_out *out) {
+    return out ? atomic_load_explicit(&((sp_midi_out *)out)->last_event, memory_order_relaxed)
+               : 0;
+}
+
+SP_API void sp_midi_out_close(sp_midi_out *out) {
+    if (!out) return;
+    atomic_store_explicit(&out->engine->midi_out, NULL, memory_order_seq_cst);
+    wait_for_callback(out->engine);
+    for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) free_song(&out->songs[i]);
+#ifdef __linux__
+    unregister_port(out);
+    sp_jack_api_unload(&out->api);
+#endif
+    free(out);
+}

@@ -1,0 +1,90 @@
+/* midi_out.h: MIDI out on the engine's own JACK client, shared by midi_out.c (control side:
+ * open, song maps, close) and rt/midi_out_rt.c (the audio thread writes the port inside the
+ * JACK cycle that plays the audio, with frame offsets). Not part of the ABI. */
+#ifndef STEMPLAY_MIDI_OUT_H
+#define STEMPLAY_MIDI_OUT_H
+
+#include "internal.h"
+#include "jack_api.h"
+
+#define SP_MIDI_OUT_SONGS 16u     /* group -> tempo map slots, a ring written by the control side */
+#define SP_MIDI_OUT_SEGMENTS 64u  /* tempo segments per song */
+#define SP_MIDI_OUT_COUNTERS 7u
+
+/* One stretch of constant tempo: clock tick k (k may be negative before the first segment, a
+ * pickup) falls on song frame llround((at + k * tick_seconds) * rate), and is tick first_tick + k
+ * counted from the song's first downbeat (song position 0). */
+typedef struct {
+    double at, tick_seconds;
+    int64_t first_tick;
+} sp_midi_segment;
+
+/* A timed message: `size` bytes at `offset` in the song's byte pool, on song frame `frame`. */
+typedef struct {
+    int64_t frame;
+    uint32_t offset, size;
+} sp_midi_timed;
+
+typedef struct {
+    _Atomic uint32_t group; /* group + 1; 0: empty or being written */
+    uint32_t count;
+    sp_midi_segment segments[SP_MIDI_OUT_SEGMENTS];
+    /* The song's messages in frame order (control-owned memory, read by the audio thread while
+     * `group` is set; replaced only after a grace period, see midi_out.c) */
+    sp_midi_timed *events;
+    uint32_t event_count;
+    unsigned char *bytes;
+} sp_midi_song;
+
+struct sp_midi_out {
+#ifdef __linux__
+    sp_jack_api api;
+    /* The engine's (miniaudio's) client, not ours to close, and our port on it. Swapped by
+     * sp_midi_out_reattach after a device change: port first, then client (release); the
+     * audio thread reads the client (acquire), then the port. */
+    _Atomic(jack_client_t *) client;
+    _Atomic(jack_port_t *) port;
+#endif
+    sp_engine *engine;
+    uint32_t sample_rate;
+    char port_name[64];
+    /* control -> audio */
+    _Atomic int32_t clock_on;
+    _Atomic int64_t offset_frames; /* later (> 0) or earlier (< 0) than the audio */
+    sp_midi_song songs[SP_MIDI_OUT_SONGS];
+    uint32_t next_slot; /* control side only */
+    /* audio thread only */
+    void *buffer;       /* this JACK cycle's port buffer; NULL outside a cycle or offline */
+    uint32_t cursor;    /* the current block's first frame within the cycle */
+    bool valid;         /* `group` and `expected` describe the last segment played */
+    bool rolling;       /* Start or Continue sent, and no Stop since */
+    bool pending_start; /* ticks run toward the first downbeat, where Start goes */
+    bool advanced;      /* a segment played in the current block */
+    uint32_t group;
+    uint64_t expected;   /* the song frame the last segment led to */
+    uint32_t next_event; /* the next of the song's events to send */
+    uint8_t held[16][128]; /* notes on (sent and not yet ended), by channel and key */
+    uint32_t held_count;
+    /* audio -> control: messages written, by kind (SP_MIDI_OUT_SENT_*); the last event sent
+     * (up to 3 bytes and its length, packed size << 24 | b0 << 16 | b1 << 8 | b2) */
+    _Atomic uint64_t sent[SP_MIDI_OUT_COUNTERS];
+    _Atomic uint32_t last_event;
+};
+
+enum {
+    SP_MIDI_OUT_SENT_TICKS = 0,
+    SP_MIDI_OUT_SENT_STARTS = 1,
+    SP_MIDI_OUT_SENT_CONTINUES = 2,
+    SP_MIDI_OUT_SENT_STOPS = 3,
+    SP_MIDI_OUT_SENT_POSITIONS = 4,
+    SP_MIDI_OUT_SENT_DROPPED = 5, /* the port's buffer was full */
+    SP_MIDI_OUT_SENT_EVENTS = 6,  /* the songs' own messages (events, MIDI files, note ends) */
+};
+
+/* rt/midi_out_rt.c, called from the audio thread only. */
+void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t frames);
+void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count);
+void sp_midi_out_end_block(sp_engine *engine, uint32_t frames);
+void sp_midi_out_end_cycle(sp_engine *engine);
+
+#endif

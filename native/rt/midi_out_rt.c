@@ -1,0 +1,243 @@
+/* rt/midi_out_rt.c: runs on the audio thread: no allocation, locks, waits or I/O.
+ *
+ * MIDI clock out, written into the engine's own JACK MIDI port inside the JACK cycle whose
+ * audio it belongs to (the device runs without miniaudio's fixed-size buffering on JACK, so the
+ * data callback is JACK's process callback). render_block reports each stretch of song frames
+ * it plays (sp_midi_out_segment); every clock tick whose frame (shifted by the offset) falls in
+ * it is written at its exact frame in the cycle. A stretch that does not follow on from the last
+ * one (a seek, a jump, a loop pass, a song change, play after a stop) first sends where the
+ * song is: Start at the first downbeat when it plays from there (ticks before it run without
+ * Start: a count-in, a pickup), else a Song Position Pointer and Continue (or just the pointer
+ * while it already rolls). A block where the transport stands still sends Stop.
+ * Real-time safe: atomics, arithmetic and jack_midi_event_write only. */
+#include <math.h>
+#include <stdint.h>
+
+#include "midi_out.h"
+
+#define RELAXED memory_order_relaxed
+
+enum { MIDI_CLOCK = 0xF8, MIDI_START = 0xFA, MIDI_CONTINUE = 0xFB, MIDI_STOP = 0xFC };
+
+static void write_message(sp_midi_out *out, uint32_t at, const unsigned char *bytes, size_t size,
+                          int kind) {
+#ifdef __linux__
+    if (out->buffer != NULL && out->api.midi_event_write(out->buffer, at, bytes, size) != 0) {
+        atomic_fetch_add_explicit(&out->sent[SP_MIDI_OUT_SENT_DROPPED], 1, RELAXED);
+        return;
+    }
+#else
+    (void)at, (void)bytes, (void)size;
+#endif
+    atomic_fetch_add_explicit(&out->sent[kind], 1, RELAXED);
+}
+
+static void write_byte(sp_midi_out *out, uint32_t at, unsigned char byte, int kind) {
+    write_message(out, at, &byte, 1, kind);
+}
+
+/* The song position pointer: sixteenth notes (6 ticks) from the first downbeat. */
+static void write_position(sp_midi_out *out, uint32_t at, int64_t tick) {
+    int64_t sixteenths = tick <= 0 ? 0 : tick / 6;
+    if (sixteenths > 16383) sixteenths = 16383; /* 14 bits */
+    const unsigned char bytes[3] = {0xF2, (unsigned char)(sixteenths & 127),
+                                    (unsigned char)(sixteenths >> 7)};
+    write_message(out, at, bytes, sizeof bytes, SP_MIDI_OUT_SENT_POSITIONS);
+}
+
+static const sp_midi_song *song_of(const sp_midi_out *out, uint32_t group) {
+    for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) {
+        if (atomic_load_explicit(&out->songs[i].group, memory_order_acquire) == group + 1) {
+            return &out->songs[i];
+        }
+    }
+    return NULL;
+}
+
+/* The segment that tick `tick` (from the first downbeat) belongs to: the last one starting at
+ * or before it; the first one for a pickup. */
+static const sp_midi_segment *segment_of_tick(const sp_midi_song *song, int64_t tick) {
+    uint32_t s = 0;
+    while (s + 1 < song->count && song->segments[s + 1].first_tick <= tick) s++;
+    return &song->segments[s];
+}
+
+static int64_t tick_frame(const sp_midi_out *out, const sp_midi_song *song, int64_t tick) {
+    const sp_midi_segment *segment = segment_of_tick(song, tick);
+    const double seconds =
+        segment->at + (double)(tick - segment->first_tick) * segment->tick_seconds;
+    return (int64_t)llround(seconds * (double)out->sample_rate);
+}
+
+/* The first tick whose frame is at or after `frame`. */
+static int64_t first_tick_from(const sp_midi_out *out, const sp_midi_song *song, int64_t frame) {
+    uint32_t s = 0;
+    const double seconds = (double)frame / (double)out->sample_rate;
+    while (s + 1 < song->count && song->segments[s + 1].at <= seconds) s++;
+    const sp_midi_segment *segment = &song->segments[s];
+    int64_t tick = segment->first_tick +
+                   (int64_t)floor((seconds - segment->at) / segment->tick_seconds);
+    while (tick_frame(out, song, tick) >= frame) tick--; /* rounding either way */
+    while (tick_frame(out, song, tick) < frame) tick++;
+    return tick;
+}
+
+void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t frames) {
+    sp_midi_out *out = atomic_load_explicit(&engine->midi_out, memory_order_seq_cst);
+    if (out == NULL) return;
+    out->cursor = 0;
+    out->buffer = NULL;
+#ifdef __linux__
+    if (device->pContext == NULL || device->pContext->backend != ma_backend_jack ||
+        device->jack.pClient != atomic_load_explicit(&out->client, memory_order_acquire)) {
+        return; /* another device than the one the port was made on (after a device change) */
+    }
+    out->buffer =
+        out->api.port_get_buffer(atomic_load_explicit(&out->port, memory_order_relaxed), frames);
+    if (out->buffer != NULL) out->api.midi_clear_buffer(out->buffer);
+#else
+    (void)device, (void)frames;
+#endif
+}
+
+/* The first of the song's events at or after `frame`. */
+static uint32_t first_event_from(const sp_midi_song *song, int64_t frame) {
+    uint32_t low = 0, high = song->event_count;
+    while (low < high) {
+        const uint32_t mid = low + (high - low) / 2;
+        if (song->events[mid].frame < frame) low = mid + 1;
+        else high = mid;
+    }
+    return low;
+}
+
+/* Keeps count of the notes on, so that a jump or a stop can end them. */
+static void track_notes(sp_midi_out *out, const unsigned char *bytes, uint32_t size) {
+    for (uint32_t i = 0; i + 2 < size; i++) {
+        const unsigned char status = bytes[i] & 0xF0;
+        if (status != 0x90 && status != 0x80) continue; /* data bytes are < 0x80 */
+        uint8_t *held = &out->held[bytes[i] & 15][bytes[i + 1] & 127];
+        const bool on = status == 0x90 && bytes[i + 2] != 0;
+        if (on && !*held) out->held_count++;
+        if (!on && *held) out->held_count--;
+        *held = on;
+        i += 2;
+    }
+}
+
+static void write_event(sp_midi_out *out, uint32_t at, const unsigned char *bytes, uint32_t size) {
+    write_message(out, at, bytes, size, SP_MIDI_OUT_SENT_EVENTS);
+    track_notes(out, bytes, size);
+    const uint32_t packed = (size < 3 ? size : 3) << 24 | (uint32_t)bytes[0] << 16 |
+                            (size > 1 ? (uint32_t)bytes[1] << 8 : 0) | (size > 2 ? bytes[2] : 0);
+    atomic_store_explicit(&out->last_event, packed, RELAXED);
+}
+
+/* Note offs for every note on: playback left the place that would have ended them. */
+static void end_held_notes(sp_midi_out *out, uint32_t at) {
+    for (uint32_t channel = 0; channel < 16 && out->held_count > 0; channel++) {
+        for (uint32_t key = 0; key < 128; key++) {
+            if (!out->held[channel][key]) continue;
+            const unsigned char off[3] = {(unsigned char)(0x80 | channel), (unsigned char)key, 0};
+            write_event(out, at, off, 3);
+        }
+    }
+}
+
+/* Stop to a rolling device and the held notes ended: the transport left this song's time. */
+static void halt(sp_midi_out *out, uint32_t at) {
+    if (out->rolling) write_byte(out, at, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS);
+    end_held_notes(out, at);
+    out->rolling = out->pending_start = false;
+    out->valid = false;
+}
+
+void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count) {
+    sp_midi_out *out = atomic_load_explicit(&engine->midi_out, memory_order_seq_cst);
+    if (out == NULL) return;
+    out->advanced = true;
+    const uint32_t group = engine->group;
+    const bool follows = out->valid && group == out->group && pos == out->expected;
+    const sp_midi_song *song = song_of(out, group);
+    const uint32_t base = out->cursor + offset;
+    if (song == NULL) {
+        halt(out, base); /* a song MIDI out knows nothing of (a count-in, a bare track) */
+        return;
+    }
+    const bool clock = song->count > 0 && atomic_load_explicit(&out->clock_on, RELAXED);
+    /* A message at song frame f goes out with the audio of song frame f + shift. */
+    const int64_t shift = atomic_load_explicit(&out->offset_frames, RELAXED);
+    const int64_t start = (int64_t)pos - shift;
+    /* From a jump with a negative offset, the messages between the new position and the
+     * shifted one are already due: they go out at once, at the block's frame. */
+    const int64_t from = !follows && shift < 0 ? (int64_t)pos : start;
+    int64_t tick = clock ? first_tick_from(out, song, from) : 0;
+    if (!follows) {
+        end_held_notes(out, base);
+        out->next_event = first_event_from(song, from);
+        if (!clock) {
+            if (out->rolling) write_byte(out, base, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS);
+            out->rolling = out->pending_start = false;
+        } else if (tick <= 0) {
+            /* From the beginning: Start comes on the first downbeat. */
+            if (out->rolling) {
+                write_byte(out, base, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS);
+                write_position(out, base, 0);
+            }
+            out->rolling = false;
+            out->pending_start = true;
+        } else {
+            write_position(out, base, tick);
+            if (!out->rolling) write_byte(out, base, MIDI_CONTINUE, SP_MIDI_OUT_SENT_CONTINUES);
+            out->rolling = true;
+            out->pending_start = false;
+        }
+    } else if (!clock && out->rolling) {
+        write_byte(out, base, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS); /* the clock was turned off */
+        out->rolling = out->pending_start = false;
+    }
+    out->valid = true;
+    out->group = group;
+    out->expected = pos + count;
+    const int64_t end = start + count;
+    /* Ticks and events merged in frame order (JACK wants them so); at one frame the clock
+     * first, so a device has Start before the events of the downbeat. */
+    for (;;) {
+        const int64_t tick_at = clock ? tick_frame(out, song, tick) : INT64_MAX;
+        const int64_t event_at = out->next_event < song->event_count
+                                     ? song->events[out->next_event].frame
+                                     : INT64_MAX;
+        const int64_t frame = tick_at <= event_at ? tick_at : event_at;
+        if (frame >= end) break;
+        const uint32_t at = frame < start ? base : base + (uint32_t)(frame - start);
+        if (tick_at <= event_at) {
+            if (out->pending_start && tick >= 0) {
+                write_byte(out, at, MIDI_START, SP_MIDI_OUT_SENT_STARTS);
+                out->pending_start = false;
+                out->rolling = true;
+            }
+            write_byte(out, at, MIDI_CLOCK, SP_MIDI_OUT_SENT_TICKS);
+            tick++;
+        } else {
+            const sp_midi_timed *event = &song->events[out->next_event++];
+            write_event(out, at, song->bytes + event->offset, event->size);
+        }
+    }
+}
+
+void sp_midi_out_end_block(sp_engine *engine, uint32_t frames) {
+    sp_midi_out *out = atomic_load_explicit(&engine->midi_out, memory_order_seq_cst);
+    if (out == NULL) return;
+    /* Paused, stopped or ended (not a play that waits for its streams): the transport
+     * stands. */
+    if (!out->advanced && (engine->run != RUN_PLAY || engine->is_ended) && out->valid) {
+        halt(out, out->cursor);
+    }
+    out->advanced = false;
+    out->cursor += frames;
+}
+
+void sp_midi_out_end_cycle(sp_engine *engine) {
+    sp_midi_out *out = atomic_load_explicit(&engine->midi_out, memory_order_seq_cst);
+    if (out != NULL) out->buffer = NULL;
+}

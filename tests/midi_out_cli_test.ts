@@ -1,0 +1,66 @@
+/**
+ * MIDI out from the command line: stemplay.json's `midiOut` makes `stemplay play` open the
+ * port on a real jackd; the play screen (in tmux) shows the port, the clock, and the last song
+ * message sent (the song's program change at its start).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { encodeWav } from "../src/sources/wav.ts";
+import { CLI } from "./support/cli.ts";
+import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { Pane } from "./support/tmux_pane.ts";
+
+const name = "MIDI out in the CLI: stemplay.json's midiOut; the screen shows port and last sent";
+Deno.test({
+  name,
+  ignore: ignoreWithout("jackd", name) || ignoreWithout("tmux", name),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    requireTool("jackd", name);
+    requireTool("tmux", name);
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-midiout-cli-" });
+    const pane = new Pane(110, 40);
+    try {
+      const song = join(dir, "song");
+      await Deno.mkdir(song);
+      const tone = new Float32Array(20 * JACK_RATE).map((_, i) => 0.05 * Math.sin(i / 20));
+      await Deno.writeFile(join(song, "tone.wav"), encodeWav([tone], JACK_RATE, "f32"));
+      await Deno.writeTextFile(
+        join(song, "song.json"),
+        JSON.stringify({
+          tracks: [{ file: "tone.wav", route: [1] }],
+          tempo: 120,
+          midiEvents: [{ at: "start", program: 5, channel: 1 }],
+        }),
+      );
+      await Deno.writeTextFile(
+        join(dir, "stemplay.json"),
+        JSON.stringify({
+          audio: { backend: "jack", channels: JACK_OUTPUTS, blockFrames: JACK_PERIOD },
+          midiOut: { clock: true, offsetMs: 0 },
+        }),
+      );
+      await withJackServer(async (server) => {
+        await pane.start(dir);
+        const env = Object.entries(server.env).map(([key, value]) => `${key}=${value}`).join(" ");
+        await pane.type(`${env} ${Deno.execPath()} run -A ${CLI} play song; echo "exit=$?"`, true);
+        await pane.waitFor((s) => /MIDI out: \S+:midi_out {3}clock on$/m.test(s), "MIDI out");
+        await pane.keys("Space");
+        const screen = await pane.waitFor(
+          (s) => s.includes("last sent C0 05"),
+          "the program change shown as the last message sent",
+        );
+        assert.match(screen, /MIDI out: \S+:midi_out {3}clock on {3}last sent C0 05/);
+        const ports = await server.ports();
+        assert.ok(ports.some((port) => port.endsWith(":midi_out")), ports.join(", "));
+        const end = await pane.quit();
+        assert.match(end, /exit=0/);
+      });
+    } finally {
+      await pane.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
