@@ -53,6 +53,7 @@ export type {
   ExitLoopAction,
   FadeInAction,
   FadeOutAction,
+  FailbackAction,
   GotoAction,
   JumpAction,
   LatencyMonitorAction,
@@ -87,4 +88,9 @@ export { parseMidi } from "./src/control/midi_message.ts";
 export { MIDI_DEBOUNCE_MS } from "./src/control/midi_debounce.ts";
 export type { MidiMessage } from "./src/control/midi_message.ts";
 export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
+export { serveSync } from "./src/control/sync_serve.ts";
+export type { SyncServeOptions, SyncServer } from "./src/control/sync_serve.ts";
+export { followSync } from "./src/control/sync_follow.ts";
+export type { SyncFollower, SyncFollowOptions } from "./src/control/sync_follow.ts";
+export type { SyncHealth } from "./src/control/sync_registry.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

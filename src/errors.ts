@@ -136,7 +136,9 @@ export type StemplayErrorCode =
   /** MIDI input cannot be opened. */
   | "MIDI_INPUT"
   /** MIDI timecode output cannot be opened. */
-  | "MTC_OUTPUT";
+  | "MTC_OUTPUT"
+  /** The sync feed's UDP port cannot be opened (serveSync, followSync). */
+  | "SYNC_LISTEN";
 
 /**
  * An error raised by stemplay. `code` says what went wrong in a stable, machine-readable form

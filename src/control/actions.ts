@@ -198,6 +198,12 @@ export interface ReopenDeviceAction {
   /** The action. */
   type: "reopenDevice";
 }
+/** A follower that took over (standby, docs/two-rigs.md) mutes again and follows the
+ * primary, once the primary is back and locked. */
+export interface FailbackAction {
+  /** The action. */
+  type: "failback";
+}
 /** The latency monitor on, off, or toggled (no `on`). */
 export interface LatencyMonitorAction {
   /** The action. */
@@ -230,7 +236,8 @@ export type Action =
   | BusGainAction
   | MasterGainAction
   | ReopenDeviceAction
-  | LatencyMonitorAction;
+  | LatencyMonitorAction
+  | FailbackAction;
 
 /** Every action type, for surfaces that list or map them. */
 export const ACTION_TYPES: readonly Action["type"][] = [
@@ -257,6 +264,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "masterGain",
   "reopenDevice",
   "latencyMonitor",
+  "failback",
 ];
 
 /** The fields each action type may carry beyond `type` (anything else is refused). */
@@ -284,6 +292,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   masterGain: ["gain", "gainDb", "stepDb"],
   reopenDevice: [],
   latencyMonitor: ["on"],
+  failback: [],
 };
 
 /** Longest fade an action may ask for, in seconds. */

@@ -479,6 +479,12 @@ export class Player extends EventTarget {
     return found;
   }
 
+  /** @internal Jumps to `target` seconds when the song reaches `at` seconds, on those exact
+   * frames: a sync follower repeating its primary's jump (src/control/sync_follow.ts). */
+  jumpAt(target: number, at: number): void {
+    this.#show.jumpAtFrame(Math.round(target * this.sampleRate), Math.round(at * this.sampleRate));
+  }
+
   /** Cancels a jump that has not happened yet. */
   cancelJump(): void {
     this.#show.cancelJump();
