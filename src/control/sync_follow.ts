@@ -310,6 +310,7 @@ class Follower implements SyncFollower {
       if (mine !== "playing") {
         player.seekFrames(Math.max(0, Math.round(this.#primaryAt(now)) + player.blockFrames));
         player.play();
+        this.#locked = false;
         this.#hold();
         return;
       }
@@ -340,6 +341,7 @@ class Follower implements SyncFollower {
       }
       if (setlist.index !== s.song.index) {
         this.#busy = true;
+        this.#locked = false;
         this.#hold();
         player.goto(s.song.index).catch((error) => {
           this.#problem = `cannot load song ${s.song.index + 1}: ${(error as Error).message}`;
@@ -421,12 +423,15 @@ class Follower implements SyncFollower {
       }
       return;
     }
+    // Getting into lock after a start or a song change is not a relock; losing it is.
+    if (this.#locked) {
+      this.#relocks++;
+      this.#notice(
+        `relock: ${(median * 1000 / rate).toFixed(1)} ms off the primary, ` +
+          `a declicked jump back (relock ${this.#relocks})`,
+      );
+    }
     this.#locked = false;
-    this.#relocks++;
-    this.#notice(
-      `relock: ${(median * 1000 / rate).toFixed(1)} ms off the primary, ` +
-        `a declicked jump back (relock ${this.#relocks})`,
-    );
     player.seekFrames(Math.max(0, Math.round(this.#primaryAt(this.#now())) + player.blockFrames));
     this.#hold();
   }
