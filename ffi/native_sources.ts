@@ -47,6 +47,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "rt/source_rt.c",
   "rt/spsc.h",
   "rt/status_rt.c",
+  "rt/varispeed_rt.c",
   "show.c",
   "source.c",
   "status.c",
@@ -57,4 +58,5 @@ export const NATIVE_SOURCES: readonly string[] = [
   "tracks.c",
   "transport.c",
   "unload.c",
+  "varispeed.c",
 ];

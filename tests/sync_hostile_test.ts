@@ -72,8 +72,10 @@ Deno.test("sync: hostile packets are dropped, counted and said, and change nothi
       assert.equal(decodeSyncPacket(OTHER_KEY, probe.bytes).ok, false);
       const to = probe.port;
       let seq = 1000n;
+      // The answer to its probe, on a clock of our own (the follower measures the offset).
+      const t0 = decoded.ok && decoded.message.kind === "ping" ? decoded.message.t0 : 0;
       const t = Date.now();
-      await send(primary, encodeSyncPacket(KEY, seq++, { kind: "pong", t0: t, t1: t, t2: t }), to);
+      await send(primary, encodeSyncPacket(KEY, seq++, { kind: "pong", t0, t1: t, t2: t }), to);
       const old = encodeSyncPacket(KEY, seq++, stateAt(48000));
       await send(primary, old, to);
       await waitFor("the valid state to move the follower", () => player.positionFrames === 48000);

@@ -31,7 +31,7 @@ void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uin
         memset(out, 0, (size_t)frames * device->playback.channels * sizeof(float));
         return;
     }
-    sp_render_blocks(output->engine, out, frames);
+    sp_render_output(output->engine, out, frames);
     if (atomic_load_explicit(&output->fade_out, memory_order_acquire)) {
         /* Leaving for another device: this callback ramps to silence, the next ones are
          * silent and leave the engine alone (the new device resumes where this one ended). */

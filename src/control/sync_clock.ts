@@ -6,9 +6,12 @@
  * @module
  */
 
-/** This machine's clock in ms (monotonic, high resolution, on the epoch's scale). */
-export function syncNow(): number {
-  return performance.timeOrigin + performance.now();
+import type { Native } from "../native/native.ts";
+
+/** This machine's clock in ms: the one the engine stamps its callbacks with (CLOCK_MONOTONIC,
+ * `sp_clock_now_ns`), so a callback's time and a packet's time compare directly. */
+export function syncNow(native: Native): number {
+  return Number(native.sp_clock_now_ns()) / 1e6;
 }
 
 /** Round trips kept; the offset is taken from the one with the shortest delay (the least
@@ -46,8 +49,8 @@ export class ClockOffset {
   }
 }
 
-/** Errors kept for the median (about 0.4 s at the 20 ms tick). */
-const MEDIAN_OF = 21;
+/** Errors kept for the median (about 0.14 s at the 20 ms tick). */
+const MEDIAN_OF = 7;
 /** Errors kept for the drift line (about 30 s at the 20 ms tick). */
 const DRIFT_OF = 1500;
 

@@ -25,6 +25,7 @@ import {
 import { ClockOffset, LockError, syncNow } from "./sync_clock.ts";
 import { setSyncLink, type SyncHealth } from "./sync_registry.ts";
 import { SYNC_TICK_MS } from "./sync_serve.ts";
+import { Varispeed } from "./sync_varispeed.ts";
 
 /** Options of `followSync`. */
 export interface SyncFollowOptions {
@@ -56,8 +57,12 @@ export interface SyncFollower {
   close(): Promise<void>;
 }
 
-/** The follower relocks (a declicked jump) when it is further than this from the primary. */
+/** A follower in lock relocks (a declicked jump) when it is further than this from the
+ * primary; within it, varispeed alone corrects. */
 export const RELOCK_MS = 20;
+/** Getting into lock (after a start or a song change), the follower jumps until it is within
+ * this of the primary; from there varispeed takes it to the frame. */
+export const LOCK_MS = 2;
 /**
  * How long the feed may be silent before a standby follower takes over: 250 ms, about twelve
  * missed 20 ms packets. Shorter would mistake a busy moment (a garbage collection, a loaded
@@ -148,6 +153,11 @@ class Follower implements SyncFollower {
   #holdUntil = 0;
   #busy = false;
   #locked = false;
+  /** Frames a jump of ours lands after the position it was aimed at when asked. */
+  #seekLead = 0;
+  #seeked = false;
+  #lastMeasure = 0;
+  readonly #varispeed: Varispeed;
 
   constructor(
     player: Player,
@@ -174,11 +184,14 @@ class Follower implements SyncFollower {
     this.#muted = targets.map((target) => ({ target, gain: target.gain }));
     // The primary's count-in is heard from the primary; the follower starts on its frame.
     this.#savedCountIn = player.countIn;
+    this.#varispeed = new Varispeed(player);
+    this.#seekLead = player.blockFrames;
   }
 
   start(send: (bytes: Uint8Array) => void, closeSocket: () => void): void {
     this.#send = send;
     this.#closeSocket = closeSocket;
+    this.#varispeed.reset(); // the resampler on, at 1:1, before anything plays
     if (this.#player.countIn) this.#player.countIn = 0;
     if (this.#standby) this.#silence(true);
     setSyncLink(this.#player, { health: () => this.health, failback: () => this.failback() });
@@ -187,8 +200,14 @@ class Follower implements SyncFollower {
     this.#timers.push(setInterval(() => this.#tick(), SYNC_TICK_MS));
   }
 
+  /** This machine's clock (ms), as the engine stamps its callbacks. */
+  #local(): number {
+    return syncNow(this.#player.native);
+  }
+
+  /** This machine's clock as the follower reads it (with a test's injected skew). */
   #now(): number {
-    return syncNow() + this.#skew;
+    return this.#local() + this.#skew;
   }
 
   #notice(text: string): void {
@@ -206,7 +225,7 @@ class Follower implements SyncFollower {
   #reject(reason: SyncReject, from: string): void {
     this.#rejected++;
     this.#problem = `sync packet from ${from} dropped: ${SYNC_REJECT_WORDS[reason]}`;
-    const now = syncNow();
+    const now = this.#local();
     if (now - this.#lastNotice >= NOTICE_EVERY_MS) {
       this.#lastNotice = now;
       this.#notice(`${this.#problem} (${this.#rejected} rejected so far)`);
@@ -236,7 +255,7 @@ class Follower implements SyncFollower {
       return;
     }
     this.#state = message;
-    this.#heardAt = syncNow();
+    this.#heardAt = this.#local();
     if (this.#clock.known) this.#follow();
   }
 
@@ -255,13 +274,13 @@ class Follower implements SyncFollower {
   }
 
   #hold(): void {
-    this.#holdUntil = syncNow() + HOLD_MS;
+    this.#holdUntil = this.#local() + HOLD_MS;
     this.#lock.clear();
   }
 
   #tick(): void {
     if (this.#closed || !this.#state) return;
-    const quiet = syncNow() - this.#heardAt;
+    const quiet = this.#local() - this.#heardAt;
     if (this.#mode === "follow" && quiet > TAKEOVER_MS && this.#state.state === "playing") {
       this.#feedLost(`no packet from the primary for ${Math.round(quiet)} ms`);
     }
@@ -308,10 +327,9 @@ class Follower implements SyncFollower {
     const mine = player.state;
     if (s.state === "playing") {
       if (mine !== "playing") {
-        player.seekFrames(Math.max(0, Math.round(this.#primaryAt(now)) + player.blockFrames));
+        this.#seekToPrimary();
         player.play();
         this.#locked = false;
-        this.#hold();
         return;
       }
     } else {
@@ -406,34 +424,67 @@ class Follower implements SyncFollower {
     }
   }
 
-  /** The position error, and a declicked jump back when it passes RELOCK_MS. */
+  /** This player's position now (frames): from the last callback's frame and time, to the
+   * sub-millisecond on a device; from the last block offline. */
+  #ownPosition(local: number): number {
+    const status = this.#player.engineContext.readStatus();
+    if (status.callbackMs <= 0 || status.state !== "playing") return status.position;
+    return status.callbackPosition + (local - status.callbackMs) * this.#player.sampleRate / 1000;
+  }
+
+  /** A declicked jump to where the primary will be when the jump lands, `#seekLead` frames
+   * ahead (learned from the error measured after each such jump). */
+  #seekToPrimary(): void {
+    const player = this.#player;
+    const target = Math.round(this.#primaryAt(this.#now()) + this.#seekLead);
+    player.seekFrames(Math.max(0, target));
+    this.#seeked = true;
+    this.#varispeed.hold();
+    this.#hold();
+  }
+
+  /**
+   * The position error, then: while getting into lock (after a start, a song change or a
+   * relock), declicked jumps until within LOCK_MS; once locked, varispeed only, and a
+   * declicked jump (a relock, said) only past RELOCK_MS.
+   */
   #measure(now: number): void {
     const player = this.#player;
-    if (syncNow() < this.#holdUntil) return;
+    const local = this.#local();
+    if (local < this.#holdUntil) return;
     const rate = player.sampleRate;
-    const primary = this.#primaryAt(now);
-    const error = player.engineContext.readStatus().position - primary;
-    this.#lock.add(now, error);
-    if (this.#lock.count < 5) return;
+    const error = this.#ownPosition(local) - this.#primaryAt(now);
+    this.#lock.add(local, error);
+    if (this.#lock.count < 3) return;
     const median = this.#lock.median;
-    if (Math.abs(median) * 1000 / rate <= RELOCK_MS) {
-      if (!this.#locked) {
-        this.#locked = true;
-        this.#lockedOnce();
-      }
+    const errorMs = median * 1000 / rate;
+    if (this.#seeked) {
+      // How far the last jump landed from the primary: the next one leads by that much less.
+      this.#seekLead -= median;
+      this.#seeked = false;
+    }
+    const seconds = this.#lastMeasure ? Math.min(0.2, (local - this.#lastMeasure) / 1000) : 0;
+    this.#lastMeasure = local;
+    if (this.#locked && Math.abs(errorMs) <= RELOCK_MS) {
+      this.#varispeed.update(errorMs, seconds);
+      return;
+    }
+    if (!this.#locked && Math.abs(errorMs) <= LOCK_MS) {
+      this.#locked = true;
+      this.#lockedOnce();
+      this.#varispeed.update(errorMs, seconds);
       return;
     }
     // Getting into lock after a start or a song change is not a relock; losing it is.
     if (this.#locked) {
       this.#relocks++;
       this.#notice(
-        `relock: ${(median * 1000 / rate).toFixed(1)} ms off the primary, ` +
-          `a declicked jump back (relock ${this.#relocks})`,
+        `relock: ${errorMs.toFixed(1)} ms off the primary, a declicked jump back ` +
+          `(relock ${this.#relocks})`,
       );
     }
     this.#locked = false;
-    player.seekFrames(Math.max(0, Math.round(this.#primaryAt(this.#now())) + player.blockFrames));
-    this.#hold();
+    this.#seekToPrimary();
   }
 
   /** A failback waiting for the lock mutes now. */
@@ -458,7 +509,10 @@ class Follower implements SyncFollower {
       role: "follower",
       state,
       offsetMs: this.#lock.count ? this.#lock.median * 1000 / rate : 0,
-      driftPpm: this.#lock.driftPpm(rate),
+      // The drift varispeed holds (its integral), else the error's slope before it learned.
+      driftPpm: this.#varispeed.heldPpm !== 0
+        ? -this.#varispeed.heldPpm
+        : this.#lock.driftPpm(rate),
       relocks: this.#relocks,
       rejected: this.#rejected,
       standby: this.#standby,
@@ -469,7 +523,7 @@ class Follower implements SyncFollower {
   failback(): string {
     if (!this.#standby) return "this follower is not in standby: nothing to fail back";
     if (this.#mode !== "takenOver") return "this rig has not taken over: nothing to fail back";
-    if (!this.#state || syncNow() - this.#heardAt > TAKEOVER_MS) {
+    if (!this.#state || this.#local() - this.#heardAt > TAKEOVER_MS) {
       return "the primary is not back yet: this rig keeps sounding";
     }
     this.#mode = "follow";
@@ -485,7 +539,10 @@ class Follower implements SyncFollower {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     setSyncLink(this.#player, undefined);
-    if (!this.#player.closed && this.#savedCountIn) this.#player.countIn = this.#savedCountIn;
+    if (!this.#player.closed) {
+      this.#varispeed.reset();
+      if (this.#savedCountIn) this.#player.countIn = this.#savedCountIn;
+    }
     this.#closeSocket();
     return Promise.resolve();
   }

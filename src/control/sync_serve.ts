@@ -53,8 +53,10 @@ const MAX_FOLLOWERS = 8;
 /** The primary's transport now, as a state message. */
 export function transportMessage(player: Player): SyncState {
   const status = player.engineContext.readStatus();
-  const at = syncNow();
   const { state, positionFrames } = player.transportAt(status);
+  // Playing on a device: the frame the last callback began with, and when (sub-millisecond).
+  const stamped = state === "playing" && status.callbackMs > 0;
+  const at = stamped ? status.callbackMs : syncNow(player.native);
   const setlist = player.setlist;
   const extra = player as unknown as { transpose?: unknown; speed?: unknown };
   return {
@@ -62,7 +64,7 @@ export function transportMessage(player: Player): SyncState {
     at,
     song: { index: setlist ? setlist.index : -1, title: player.title },
     state,
-    position: positionFrames,
+    position: stamped ? status.callbackPosition : positionFrames,
     sampleRate: player.sampleRate,
     jump: player.scheduledJump,
     loop: player.loopRange,
@@ -103,7 +105,7 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
     socket.send(encodeSyncPacket(key, sequence.next(), message), to, address);
   };
   socket.on("message", (packet, from) => {
-    const t1 = syncNow();
+    const t1 = syncNow(player.native);
     const decoded = decodeSyncPacket(key, new Uint8Array(packet));
     const who = `${from.address}:${from.port}`;
     if (!decoded.ok || decoded.message.kind !== "ping") {
@@ -123,12 +125,16 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
     if (followers.has(who) || followers.size < MAX_FOLLOWERS) {
       followers.set(who, { address: from.address, port: from.port, seen: t1 });
     }
-    send({ kind: "pong", t0: decoded.message.t0, t1, t2: syncNow() }, from.address, from.port);
+    send(
+      { kind: "pong", t0: decoded.message.t0, t1, t2: syncNow(player.native) },
+      from.address,
+      from.port,
+    );
   });
   socket.on("error", () => {});
   const timer = setInterval(() => {
     if (player.closed) return;
-    const now = syncNow();
+    const now = syncNow(player.native);
     for (const [who, follower] of followers) {
       if (now - follower.seen > FOLLOWER_TTL_MS) followers.delete(who);
     }
