@@ -16,7 +16,7 @@ export function syncNow(native: Native): number {
 
 /** Round trips kept; the offset is taken from the one with the shortest delay (the least
  * queued, so the most symmetric), as NTP's clock filter does. */
-const ROUND_TRIPS = 16;
+const ROUND_TRIPS = 64;
 
 /** The primary's clock minus ours, from round trips. */
 export class ClockOffset {

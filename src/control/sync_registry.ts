@@ -21,6 +21,8 @@ export interface SyncHealth {
   offsetMs: number;
   /** The follower's audio clock against the primary's, ppm (+ = fast); 0 for a primary. */
   driftPpm: number;
+  /** A follower: the primary's clock minus this machine's, ms, from round trips. */
+  clockOffsetMs?: number;
   /** Declicked jumps the follower made to get back in lock. */
   relocks: number;
   /** Packets dropped: bad MAC, old sequence, another sender, malformed. */
