@@ -93,4 +93,6 @@ export type { SyncServeOptions, SyncServer } from "./src/control/sync_serve.ts";
 export { followSync } from "./src/control/sync_follow.ts";
 export type { SyncFollower, SyncFollowOptions } from "./src/control/sync_follow.ts";
 export type { SyncHealth } from "./src/control/sync_registry.ts";
+export { HEARTBEAT_LEVEL, setHeartbeat } from "./src/control/heartbeat.ts";
+export type { HeartbeatOptions } from "./src/control/heartbeat.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

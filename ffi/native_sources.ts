@@ -38,6 +38,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "rt/callback.c",
   "rt/commands_rt.c",
   "rt/device_rt.c",
+  "rt/heartbeat_rt.c",
   "rt/mix.c",
   "rt/mixer.c",
   "rt/monitor_rt.c",

@@ -145,6 +145,15 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_engine_set_heartbeat(sp_engine *engine, int32_t output, float level) */
+  sp_engine_set_heartbeat: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t output
+      "f32", // float level
+    ],
+    result: "i32",
+  },
   /** uint64_t sp_clock_now_ns(void) */
   sp_clock_now_ns: { parameters: [], result: "u64" },
   /** sp_result sp_engine_set_master_gain(sp_engine *engine, float gain) */

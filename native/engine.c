@@ -355,6 +355,7 @@ SP_API sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine
     engine->capacity = config->track_capacity ? config->track_capacity : SP_DEFAULT_TRACK_CAPACITY;
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
+    atomic_store(&engine->heartbeat.output, -1);
     sp_buses_init(engine);
     sp_commands_init(engine);
     engine->show.fade_level = 1.0f;

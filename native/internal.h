@@ -377,6 +377,16 @@ typedef struct sp_varispeed {
     uint32_t have;        /* frames in buf */
     double t;             /* read position in buf (>= 1) */
 } sp_varispeed;
+/* heartbeat.c, rt/heartbeat_rt.c: the tone a redundancy switcher watches. */
+typedef struct sp_heartbeat {
+    _Atomic int32_t output; /* control -> audio: the output (from 0), -1 off */
+    _Atomic float level;    /* control -> audio */
+    uint32_t channel;       /* audio-owned: the output it ramps on (kept while ramping off) */
+    float applied;          /* audio-owned: the ramp */
+    float top;              /* audio-owned: the last level on (the ramp's full height) */
+    double phase;           /* audio-owned */
+} sp_heartbeat;
+void sp_heartbeat_write(sp_engine *engine, float *out, uint32_t frames);
 sp_result sp_varispeed_allocate(sp_engine *engine);
 void sp_varispeed_free(sp_engine *engine);
 
@@ -433,6 +443,7 @@ struct sp_engine {
     sp_monitor monitor;
     sp_show show;
     sp_varispeed varispeed;
+    sp_heartbeat heartbeat;
     uint64_t callback_ns;  /* audio-owned: when the device callback began (status) */
     uint64_t callback_pos; /* audio-owned: the frame its first output plays (status) */
 #ifdef SP_TEST_HOOKS

@@ -201,6 +201,10 @@ SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain);
  * The first call turns the resampler on (seamlessly at 0 ppm); it stays on. */
 #define SP_MAX_VARISPEED_PPM 1000.0
 SP_API sp_result sp_engine_set_varispeed(sp_engine *engine, double ppm);
+/* The heartbeat for redundancy switchers: a steady 1 kHz tone at `level` (0 < level <= 1)
+ * on `output` (from 0), replacing what the mix had there, written by the callback itself so it
+ * stops when the callback does; output -1 turns it off. Ramped over 10 ms. */
+SP_API sp_result sp_engine_set_heartbeat(sp_engine *engine, int32_t output, float level);
 /* The clock of SP_STATUS_CALLBACK_NS (CLOCK_MONOTONIC), in ns. */
 SP_API uint64_t sp_clock_now_ns(void);
 /* Runs exactly the callback's code for `frames` frames into `out` (interleaved, channels

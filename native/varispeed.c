@@ -26,6 +26,16 @@ SP_API sp_result sp_engine_set_varispeed(sp_engine *engine, double ppm) {
     return SP_OK;
 }
 
+SP_API sp_result sp_engine_set_heartbeat(sp_engine *engine, int32_t output, float level) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(output >= -1 && output < (int32_t)engine->channels, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(output == -1 || (isfinite(level) && level > 0.0f && level <= 1.0f),
+             SP_ERROR_INVALID_ARGUMENT);
+    atomic_store_explicit(&engine->heartbeat.level, output >= 0 ? level : 0.0f, memory_order_relaxed);
+    atomic_store_explicit(&engine->heartbeat.output, output, memory_order_relaxed);
+    return SP_OK;
+}
+
 SP_API uint64_t sp_clock_now_ns(void) {
     return sp_monitor_now_ns();
 }

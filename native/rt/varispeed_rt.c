@@ -65,6 +65,7 @@ void sp_render_output(sp_engine *engine, float *out, uint32_t frames) {
     if (!vs->active) {
         engine->callback_pos = engine->pos;
         sp_render_blocks(engine, out, frames);
+        sp_heartbeat_write(engine, out, frames);
         return;
     }
     /* The input frame the first output frame plays: behind the engine by what is buffered. */
@@ -75,6 +76,7 @@ void sp_render_output(sp_engine *engine, float *out, uint32_t frames) {
     while (frames > 0) {
         const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
         resample_chunk(engine, out, n, ratio);
+        sp_heartbeat_write(engine, out, n);
         out += (size_t)n * engine->channels;
         frames -= n;
     }

@@ -82,6 +82,8 @@ Two rigs (a backup follows the primary; see docs/two-rigs.md):
   --standby            (with --follow) stay muted while the primary is healthy; sound, in
                        time, when its feed stops; B (failback) mutes again
   --standby-bus <name> (with --follow) mute only this bus in standby (repeatable)
+  --heartbeat <output> a steady 1 kHz tone at -20 dBFS on this output, for a redundancy
+                       switcher: it stops (or loops) within a block when the engine stalls
 
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker (on the bar), Home start,
 1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, < > master gain 1 dB,

@@ -22,7 +22,8 @@ import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
 import { REMOTE_FLAGS, remoteFlags, RemoteSurfaces } from "./remote_surfaces.ts";
-import { startSync, SYNC_FLAGS, type SyncFlags, syncFlags } from "./sync_flags.ts";
+import { heartbeatFlag, startSync, SYNC_FLAGS, type SyncFlags, syncFlags } from "./sync_flags.ts";
+import { setHeartbeat } from "../control/heartbeat.ts";
 import { ActivityLight } from "./activity_light.ts";
 import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
@@ -290,12 +291,14 @@ export async function playCommand(args: string[]): Promise<number> {
   }
   const remote = remoteFlags(COMMAND, parsed);
   const sync = syncFlags(COMMAND, parsed);
+  const heartbeat = heartbeatFlag(COMMAND, parsed);
   if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
     throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
   }
   const settingsFile = await findSettingsFile(parsed.positionals, stringFlag(parsed, "config"));
   const options = await resolveAudioOptions(COMMAND, parsed, settingsFile);
   await using player = await openPlayer(options, warn);
+  if (heartbeat !== undefined) setHeartbeat(player, { output: heartbeat });
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
     surfaces.lines().forEach(warn);

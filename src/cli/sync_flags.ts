@@ -21,6 +21,7 @@ export const SYNC_FLAGS: FlagSpecs = {
   "sync-key-file": { type: "string" },
   standby: { type: "boolean" },
   "standby-bus": { type: "list" },
+  heartbeat: { type: "string" },
 };
 
 /** What the flags ask for. */
@@ -52,6 +53,17 @@ function hostPort(
     );
   }
   return { host: host || undefined, port };
+}
+
+/** `--heartbeat N`: the output (from 1) for the switcher's tone, if given.
+ * @throws {UsageError} for anything but a whole number from 1 */
+export function heartbeatFlag(command: string, parsed: ParsedArgs): number | undefined {
+  const raw = stringFlag(parsed, "heartbeat");
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new UsageError(`${command}: --heartbeat takes an output number from 1, got "${raw}"`);
+  }
+  return Number(raw);
 }
 
 /** Reads the flags. @throws {UsageError} for a bad address, both roles at once, a missing key
