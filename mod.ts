@@ -15,6 +15,8 @@
 
 export { Player } from "./src/player/player.ts";
 export type { PlayerOptions, PlayerState } from "./src/player/player.ts";
+export type { PlayerMetering } from "./src/player/player_metering.ts";
+export type { PlayerShowFlow } from "./src/player/player_show_flow.ts";
 export type { PlayerHealth, RecoveryMode } from "./src/engine/device_recovery.ts";
 export type { LibraryVariant } from "./src/native/native.ts";
 export { Track } from "./src/engine/track.ts";
@@ -24,10 +26,17 @@ export { listDevices } from "./src/engine/devices.ts";
 export type { DeviceInfo } from "./src/engine/devices.ts";
 export { StemplayError } from "./src/errors.ts";
 export type { StemplayErrorCode } from "./src/errors.ts";
+export type { Problem } from "./src/util/check.ts";
 export type { ProgressCallback } from "./src/sources/decode.ts";
 export type { TrackSource } from "./src/sources/audio.ts";
 export type { Routing } from "./src/engine/routing.ts";
 export { loadSongDescription } from "./src/songs/song.ts";
+export { saveSong, songVersion } from "./src/songs/save_song.ts";
+export type { SavedSong, SaveSongOptions } from "./src/songs/save_song.ts";
+export { readWavMarkers } from "./src/sources/wav_markers.ts";
+export type { WavLoop, WavMarkers } from "./src/sources/wav_markers.ts";
+export { readMidiTempoMap } from "./src/sources/midi_tempo.ts";
+export type { MidiTempoChange, MidiTempoMap } from "./src/sources/midi_tempo.ts";
 export type { Marker } from "./src/model/marker.ts";
 export type { SongDescription, SongDescriptionOptions, SongTrack } from "./src/songs/song.ts";
 export type { LoadSongOptions } from "./src/songs/song_loader.ts";

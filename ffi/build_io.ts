@@ -1,12 +1,13 @@
 /**
  * What the build does to the world, apart from compiling: run programs, hash, read and write
- * files (atomically), read the environment, join paths, and fetch a pinned file with `npm pack`.
+ * files (atomically), read the environment, and fetch a pinned file with `npm pack`.
  * Every failure is a StemplayError; Deno's permission errors name the flag that is missing.
  * build.ts and stb_vorbis.ts both use these (so neither imports the other for them).
  *
  * @module
  */
 
+import { dirname, join } from "node:path";
 import { StemplayError } from "../src/errors.ts";
 import { writeAtomic as writeFileAtomic } from "../src/util/write_atomic.ts";
 
@@ -175,38 +176,6 @@ export function tail(text: string, lines: number): string {
 /** Seconds since `since` (a `performance.now()`), to one decimal. */
 export function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(1);
-}
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
-
-/** Joins path parts with the platform's separator. */
-export function join(...parts: string[]): string {
-  return parts.filter((part) => part !== "").join(SEP).replace(/[\\/]+/g, SEP);
-}
-
-/** The folder part of a path (no @std/path here: "/" and "\\" both separate on Windows). */
-export function dirname(path: string): string {
-  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  if (index < 0) return ".";
-  if (index === 0) return path.slice(0, 1);
-  return path.slice(0, index);
-}
-
-/** The last part of a path. */
-export function basename(path: string): string {
-  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return path.slice(index + 1);
-}
-
-/** The local path of a `file:` URL. */
-export function fromFileUrl(url: URL): string {
-  if (url.protocol !== "file:") throw new TypeError(`not a file: URL: ${url.href}`);
-  let path = decodeURIComponent(url.pathname);
-  if (Deno.build.os === "windows") {
-    path = path.replace(/^\/([A-Za-z]:)/, "$1").replaceAll("/", "\\");
-    if (url.hostname) path = `\\\\${url.hostname}${path}`;
-  }
-  return path;
 }
 
 /** A file pinned by hash inside an npm package (miniaudio.h, stb_vorbis.c). */

@@ -19,7 +19,8 @@
  */
 
 import { StemplayError } from "../src/errors.ts";
-import { join, npmPackFile, optionalEnv, sha256Hex, writeAtomic } from "./build_io.ts";
+import { join } from "node:path";
+import { npmPackFile, optionalEnv, sha256Hex, writeAtomic } from "./build_io.ts";
 
 /** The pin of stb_vorbis.c, relative to native/. */
 export const STB_VORBIS_PIN = "miniaudio/stb_vorbis.pin.json";

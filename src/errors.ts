@@ -93,8 +93,11 @@ export type StemplayErrorCode =
   | "IS_DIRECTORY"
   /** Neither a song folder nor a .json manifest. */
   | "NOT_A_SONG"
-  /** A song manifest (song.json) is invalid; the message names the key path. */
+  /** A song manifest (song.json) is invalid; the message names the key path of every problem,
+   * and `problems` lists them. */
   | "MANIFEST"
+  /** A save was based on an older version of the file than the one on disk (`ifVersion`). */
+  | "STALE"
   /** Two files of a song folder would make tracks of the same name. */
   | "DUPLICATE_NAME"
   /** A file in a song folder holds audio under an extension stemplay does not take. */
@@ -151,22 +154,31 @@ export class StemplayError extends Error {
   code: StemplayErrorCode;
   /** The file or folder the error is about, when there is one. */
   path?: string;
+  /** Every problem found in a file (a manifest, a setlist), each with its key path, when the
+   * error is about a file's content. */
+  problems?: { keyPath: string; message: string }[];
 
   /**
    * Creates an error with a code, a message and, optionally, the file and the cause.
    *
    * @param code a stable, upper-case code naming the kind of failure
    * @param message what went wrong, what was tried and how to fix it
-   * @param options `path`: the file concerned; `cause`: the underlying error
+   * @param options `path`: the file concerned; `cause`: the underlying error; `problems`:
+   *   every problem found in the file
    */
   constructor(
     code: StemplayErrorCode,
     message: string,
-    options?: { path?: string; cause?: unknown },
+    options?: {
+      path?: string;
+      cause?: unknown;
+      problems?: { keyPath: string; message: string }[];
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "StemplayError";
     this.code = code;
     if (options?.path !== undefined) this.path = options.path;
+    if (options?.problems !== undefined) this.problems = options.problems;
   }
 }

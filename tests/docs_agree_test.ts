@@ -14,9 +14,9 @@ Deno.test("docs agree: clickRoute defaults to the in-ears bus, not outputs 1-2",
   assert.ok(row, "docs/songs.md has a clickRoute row");
   assert.doesNotMatch(row, /1-2/);
   assert.match(row, /in-ears/);
-  const source = await read("src/songs/song.ts");
+  const source = await read("src/songs/song_types.ts");
   const jsdoc = /\/\*\*([^]*?)\*\/\s*clickRoute\?: number\[\];/.exec(source);
-  assert.ok(jsdoc, "src/songs/song.ts documents clickRoute");
+  assert.ok(jsdoc, "src/songs/song_types.ts documents clickRoute");
   assert.doesNotMatch(jsdoc[1], /1-2/);
   assert.match(jsdoc[1], /in-ears/);
   // And the code does what they say: without clickRoute, the in-ears bus.

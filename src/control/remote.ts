@@ -24,12 +24,13 @@
  * a minute from all addresses together), sessions (64).
  *
  * The server holds five files read once at start and the command layer: no route reads or
- * writes any other file.
+ * writes any other file. Its hardened HTTP parts (security headers, replies, a listen that no
+ * client can end) are in hardened_http.ts, for any other page served to the LAN.
  *
  * @module
  */
 
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { webSocketServer, type WsServer, type WsSocket } from "./web_sockets.ts";
 import { StemplayError } from "../errors.ts";
@@ -37,12 +38,16 @@ import type { Player } from "../player/player.ts";
 import { HostCheck } from "./host_check.ts";
 import { readCapped } from "./http_body.ts";
 import { RemoteActions } from "./remote_actions.ts";
+import { type ConnectionCounts, DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http_limits.ts";
 import {
-  type ConnectionCounts,
-  DEFAULT_HTTP_LIMITS,
-  type HttpLimits,
-  limitConnections,
-} from "./http_limits.ts";
+  answer,
+  escapeHtml,
+  headersOf,
+  json,
+  listenHardened,
+  refuseUpgrade,
+  type Reply,
+} from "./hardened_http.ts";
 import {
   fromAnotherSite,
   MAX_PIN_DIGITS,
@@ -106,19 +111,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "/login.css": { file: "login.css", type: "text/css; charset=utf-8" },
 };
 
-/** Headers on every answer: nothing cached, framed, sniffed, or loaded from elsewhere. The
- * referrer policy is "same-origin", not "no-referrer": with "no-referrer" a browser sends
- * `Origin: null` on the PIN form's POST, and the Origin check could not pass. */
-const SECURITY_HEADERS: Record<string, string> = {
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
-    "connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " +
-    "base-uri 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "same-origin",
-  "cache-control": "no-store",
-};
-
 /** Bytes an action request may have. */
 const MAX_ACTION_BYTES = 4096;
 /** A PIN form ("pin=123456") and then some. */
@@ -139,13 +131,6 @@ const KNOWN_PATHS = new Set([
   "/login.css",
 ]);
 
-/** An answer, before it is written. */
-interface Reply {
-  status: number;
-  body?: string | null;
-  headers?: Record<string, string>;
-}
-
 async function loadAssets(): Promise<Map<string, string>> {
   const folder = new URL("../../web/", import.meta.url);
   const files = new Map<string, string>();
@@ -160,40 +145,6 @@ async function loadAssets(): Promise<Map<string, string>> {
     files.set(file, await response.text());
   }
   return files;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function answer(body: string | null, status: number, headers: Record<string, string> = {}): Reply {
-  return { status, body, headers };
-}
-
-function json(value: unknown, status = 200): Reply {
-  return answer(JSON.stringify(value), status, { "content-type": "application/json" });
-}
-
-/** A node request's headers as a web `Headers` (the auth checks read those). */
-function headersOf(request: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    try {
-      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    } catch { /* a value Headers will not hold is a value no check needs */ }
-  }
-  return headers;
-}
-
-/** Refuses an upgrade on the raw socket: a status line and nothing of ours. */
-function refuseUpgrade(socket: Socket, status: number, reason: string): void {
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    );
-  }
-  Deno.unrefTimer(setTimeout(() => socket.destroy(), 1000)); // if it never reads the answer
 }
 
 /** What the page gets over the WebSocket. */
@@ -249,57 +200,17 @@ class WebRemote implements RemoteServer {
   }
 
   async listen(port: number): Promise<void> {
-    const server = this.#server;
-    this.#counts = limitConnections(
-      server,
-      this.#limits,
-      (request) => !this.#gate.hasSession(headersOf(request)),
-    );
-    // Nothing a client sends may end the process: every handler catches, and a request the
-    // parser refuses is answered and closed.
-    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      if (request.socket.destroyed) return; // closed by a limit: nothing is answered
-      this.#serve(request, response).catch((error) => {
-        console.error(`stemplay: web remote: ${error}`);
-        try {
-          if (!response.headersSent) this.#write(response, answer("internal error", 500));
-          else response.destroy();
-        } catch {
-          response.destroy(); // the connection is gone: nothing more to say
-        }
-      });
+    this.#counts = await listenHardened(this.#server, {
+      port,
+      hostname: this.hostname,
+      limits: this.#limits,
+      name: "web remote",
+      portFlag: "--remote PORT",
+    }, {
+      handle: (request) => this.#handle(request),
+      upgrade: (request, socket, head) => this.#upgrade(request, socket, head),
+      stranger: (request) => !this.#gate.hasSession(headersOf(request)),
     });
-    server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
-      try {
-        this.#upgrade(request, socket, head);
-      } catch (error) {
-        console.error(`stemplay: web remote: ${error}`);
-        socket.destroy();
-      }
-    });
-    server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
-      const status = error.code === "HPE_HEADER_OVERFLOW"
-        ? "431 Request Header Fields Too Large"
-        : "400 Bad Request";
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-      socket.destroy();
-    });
-    const listening = Promise.withResolvers<void>();
-    server.once("error", listening.reject);
-    server.listen(port, this.hostname, () => listening.resolve());
-    try {
-      await listening.promise;
-    } catch (error) {
-      throw new StemplayError(
-        "REMOTE_LISTEN",
-        `cannot serve the web remote on ${this.hostname}:${port}: ${
-          error instanceof Error ? error.message : error
-        } (is another program using the port? choose another with --remote PORT)`,
-        { cause: error },
-      );
-    }
-    server.off("error", listening.reject);
-    server.on("error", (error) => console.error(`stemplay: web remote: ${error}`));
   }
 
   get port(): number {
@@ -327,21 +238,6 @@ class WebRemote implements RemoteServer {
   /** Wrong-PIN records held now (for tests). */
   get trackedAddresses(): number {
     return this.#gate.trackedAddresses;
-  }
-
-  async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const reply = await this.#handle(request);
-    this.#write(response, reply);
-  }
-
-  #write(response: ServerResponse, reply: Reply): void {
-    const body = reply.body ?? "";
-    response.writeHead(reply.status, {
-      ...SECURITY_HEADERS,
-      "content-length": String(new TextEncoder().encode(body).byteLength),
-      ...(reply.headers ?? {}),
-    });
-    response.end(body);
   }
 
   async #handle(request: IncomingMessage): Promise<Reply> {

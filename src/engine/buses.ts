@@ -14,6 +14,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
+import { describe } from "../util/check.ts";
 import type { Native } from "../native/native.ts";
 import { unwrap } from "../native/native.ts";
 import { defaultRoute, type Routing } from "./routing.ts";
@@ -50,14 +51,6 @@ export function defaultBusProfile(channels = 2): BusProfile {
 /** The highest output a profile uses (what an offline render needs). */
 export function profileChannels(profile: BusProfile): number {
   return Math.max(1, ...Object.values(profile).flatMap((bus) => bus.outputs));
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
 }
 
 /**

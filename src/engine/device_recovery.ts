@@ -181,7 +181,7 @@ export class DeviceRecovery {
 
   /** The watchdog saw the callback stop (its last block at `lastBlockAt`, performance.now()
    * time): report it and start retrying. */
-  deviceLost(reason: string, lastBlockAt = performance.now()): void {
+  deviceLost(reason: string, lastBlockAt: number = performance.now()): void {
     if (this.#lost || this.#closed) return;
     this.#lost = true;
     this.#refused = false;

@@ -14,6 +14,7 @@
  */
 
 import { describeJsonError } from "../util/json_position.ts";
+import { isObject, KeyPathChecker, type Problem, problemsMessage } from "../util/check.ts";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
@@ -57,44 +58,36 @@ const MAX_COUNT_IN = 16;
 const MAX_CROSSFADE_SECONDS = 60;
 
 function invalid(path: string, key: string, problem: string): never {
-  throw new StemplayError("SETLIST", `${path}: ${key ? `${key}: ` : ""}${problem}`, { path });
+  throw setlistError(path, [{ keyPath: key, message: problem }]);
 }
 
-function checkKeys(path: string, key: string, value: Record<string, unknown>, known: string[]) {
-  for (const name of Object.keys(value)) {
-    if (!known.includes(name)) {
-      invalid(path, key ? `${key}.${name}` : name, `unknown key (known: ${known.join(", ")})`);
-    }
-  }
+function setlistError(path: string, problems: Problem[]): StemplayError {
+  return new StemplayError("SETLIST", problemsMessage(path, problems), { path, problems });
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function parseTransition(path: string, key: string, value: unknown): Transition {
+function parseTransition(check: KeyPathChecker, key: string, value: unknown): Transition {
   if (value === undefined || value === "stop") return "stop";
   if (value === "next") return "next";
   if (isObject(value)) {
-    checkKeys(path, key, value, ["crossfade"]);
+    check.object(key, value, ["crossfade"]);
     const seconds = value.crossfade;
     if (
       typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0 ||
       seconds > MAX_CROSSFADE_SECONDS
     ) {
-      invalid(
-        path,
+      check.fail(
         `${key}.crossfade`,
         `must be seconds above 0 and at most ${MAX_CROSSFADE_SECONDS}`,
       );
+      return "stop";
     }
     return { crossfade: seconds };
   }
-  invalid(
-    path,
+  check.fail(
     key,
     `must be "stop", "next" or { "crossfade": seconds }, got ${JSON.stringify(value)}`,
   );
+  return "stop";
 }
 
 /**
@@ -116,13 +109,70 @@ function unavailableSong(song: string, error: StemplayError): SongDescription {
   };
 }
 
+/** One entry of `songs`, or undefined when it is wrong (every problem recorded). */
+async function checkEntry(
+  check: KeyPathChecker,
+  base: string,
+  key: string,
+  item: unknown,
+  outputs: number,
+  buses?: readonly string[],
+): Promise<SetlistEntry | undefined> {
+  const entry = typeof item === "string" ? { song: item } : item;
+  if (!isObject(entry)) return check.fail(key, "must be a song path or an object { song, ... }");
+  const before = check.problems.length;
+  check.object(key, entry, ENTRY_KEYS);
+  const given = entry.countIn ?? 0;
+  let countIn = 0;
+  if (
+    typeof given !== "number" || !Number.isInteger(given) || given < 0 || given > MAX_COUNT_IN
+  ) {
+    check.fail(`${key}.countIn`, `must be a whole number of bars from 0 to ${MAX_COUNT_IN}`);
+  } else countIn = given;
+  if (entry.start !== undefined && typeof entry.start !== "string") {
+    check.fail(`${key}.start`, "must be a marker name");
+  }
+  const transition = parseTransition(check, `${key}.transition`, entry.transition);
+  if (typeof entry.song !== "string" || entry.song === "") {
+    return check.fail(`${key}.song`, "must be the path of a song folder or manifest");
+  }
+  const song = isAbsolute(entry.song) ? entry.song : join(base, entry.song);
+  let description: SongDescription;
+  try {
+    description = await loadSongDescription(song, { outputs, buses });
+  } catch (error) {
+    if (error instanceof StemplayError && error.code === "FILE_NOT_FOUND") {
+      return check.fail(`${key}.song`, `no such song: ${song}`);
+    }
+    if (!(error instanceof StemplayError)) throw error;
+    // The song is there but cannot load (a stem missing or renamed, a broken manifest):
+    // the show opens anyway, with this song refused (see unavailableSong).
+    description = unavailableSong(song, error);
+    return { song, transition, countIn: 0, start: undefined, description, error: error.message };
+  }
+  if (typeof entry.start === "string" && !description.markers.some((m) => m.name === entry.start)) {
+    check.fail(`${key}.start`, `the song has no marker "${entry.start}"`);
+  }
+  if (countIn > 0 && (description.tempo?.length ?? 0) === 0) {
+    check.fail(`${key}.countIn`, "a count-in needs the song's tempo (tempo in its manifest)");
+  }
+  if (check.problems.length > before) return undefined;
+  return {
+    song,
+    transition,
+    countIn,
+    start: entry.start as string | undefined,
+    description,
+  };
+}
+
 /**
  * Reads and validates a setlist file, and every song it names.
  *
  * @param path the setlist's JSON file
  * @param outputs the device's output count (song routes are checked against it)
  * @param buses the rig profile's bus names (a track's "bus" must be one)
- * @throws {StemplayError} "SETLIST" naming the key (`songs[2].transition`) or a song that is not
+ * @throws {StemplayError} "SETLIST" naming every problem (also in `problems`) by its key (`songs[2].transition`) or a song that is not
  *   there. A song that is there but cannot load (a stem missing, a broken manifest) does not
  *   fail the setlist: its entry has `error`, and loading that song fails.
  */
@@ -148,66 +198,20 @@ export async function loadSetlist(
     invalid(path, "", `not valid JSON (${describeJsonError(text, error)})`);
   }
   if (!isObject(raw)) invalid(path, "", "must be an object { title?, songs: [...] }");
-  checkKeys(path, "", raw, SETLIST_KEYS);
+  const check = new KeyPathChecker("known");
+  check.object("", raw, SETLIST_KEYS);
   if (raw.title !== undefined && typeof raw.title !== "string") {
-    invalid(path, "title", "must be a string");
+    check.fail("title", "must be a string");
   }
   if (!Array.isArray(raw.songs) || raw.songs.length === 0) {
-    invalid(path, "songs", "must be a non-empty array of songs");
+    check.fail("songs", "must be a non-empty array of songs");
   }
   const base = dirname(path);
   const songs: SetlistEntry[] = [];
-  for (const [index, item] of raw.songs.entries()) {
-    const key = `songs[${index}]`;
-    const entry = typeof item === "string" ? { song: item } : item;
-    if (!isObject(entry)) invalid(path, key, "must be a song path or an object { song, ... }");
-    checkKeys(path, key, entry, ENTRY_KEYS);
-    if (typeof entry.song !== "string" || entry.song === "") {
-      invalid(path, `${key}.song`, "must be the path of a song folder or manifest");
-    }
-    const song = isAbsolute(entry.song) ? entry.song : join(base, entry.song);
-    const countIn = entry.countIn ?? 0;
-    if (
-      typeof countIn !== "number" || !Number.isInteger(countIn) || countIn < 0 ||
-      countIn > MAX_COUNT_IN
-    ) {
-      invalid(path, `${key}.countIn`, `must be a whole number of bars from 0 to ${MAX_COUNT_IN}`);
-    }
-    if (entry.start !== undefined && typeof entry.start !== "string") {
-      invalid(path, `${key}.start`, "must be a marker name");
-    }
-    const transition = parseTransition(path, `${key}.transition`, entry.transition);
-    let description: SongDescription;
-    let songError: string | undefined;
-    try {
-      description = await loadSongDescription(song, { outputs, buses });
-    } catch (error) {
-      if (error instanceof StemplayError && error.code === "FILE_NOT_FOUND") {
-        invalid(path, `${key}.song`, `no such song: ${song}`);
-      }
-      if (!(error instanceof StemplayError)) throw error;
-      // The song is there but cannot load (a stem missing or renamed, a broken manifest):
-      // the show opens anyway, with this song refused (see unavailableSong).
-      songError = error.message;
-      description = unavailableSong(song, error);
-    }
-    if (songError !== undefined) {
-      songs.push({ song, transition, countIn: 0, start: undefined, description, error: songError });
-      continue;
-    }
-    if (entry.start !== undefined && !description.markers.some((m) => m.name === entry.start)) {
-      invalid(path, `${key}.start`, `the song has no marker "${entry.start}"`);
-    }
-    if (countIn > 0 && (description.tempo?.length ?? 0) === 0) {
-      invalid(path, `${key}.countIn`, "a count-in needs the song's tempo (tempo in its manifest)");
-    }
-    songs.push({
-      song,
-      transition,
-      countIn,
-      start: entry.start as string | undefined,
-      description,
-    });
+  for (const [index, item] of (Array.isArray(raw.songs) ? raw.songs : []).entries()) {
+    const entry = await checkEntry(check, base, `songs[${index}]`, item, outputs, buses);
+    if (entry) songs.push(entry);
   }
+  if (!check.ok) throw setlistError(path, check.problems);
   return { path, title: typeof raw.title === "string" ? raw.title : "", songs };
 }
