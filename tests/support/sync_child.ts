@@ -34,6 +34,7 @@ if (options.role === "primary") {
     if (verb === "play") player.play();
     else if (verb === "stop") player.stop();
     else if (verb === "jump") player.jump(arg, { at: "bar" });
+    else if (verb === "seek") player.seek(Number(arg));
     else if (verb === "vamp") player.loopSection(arg);
     else if (verb === "exit") player.exitLoop({ at: "end" });
     else if (verb === "goto") await player.goto(Number(arg));

@@ -24,12 +24,16 @@ export const SYNC_MARKERS = [
 export const SYNC_SONG_SECONDS = 24;
 
 /** Writes the setlist into `dir`. @returns its path */
-export async function writeNoiseShow(dir: string, rate = 48000): Promise<string> {
+export async function writeNoiseShow(
+  dir: string,
+  rate = 48000,
+  seconds = SYNC_SONG_SECONDS,
+): Promise<string> {
   const songs: string[] = [];
   for (const [index, title] of SYNC_TITLES.entries()) {
     const folder = join(dir, `song${index + 1}`);
     await Deno.mkdir(folder, { recursive: true });
-    const pcm = noise(100 + index, SYNC_SONG_SECONDS * rate, 0.3);
+    const pcm = noise(100 + index, seconds * rate, 0.3);
     await Deno.writeFile(join(folder, "noise.wav"), encodeWav([pcm], rate, "f32"));
     await Deno.writeTextFile(
       join(folder, "song.json"),
