@@ -16,7 +16,6 @@ import dgram from "node:dgram";
 import { JackServer } from "../tests/support/jack.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { RigProcess, SYNC_MARKERS, writeNoiseShow } from "../tests/support/sync_rig.ts";
-import { sleep } from "../tests/support/wait.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "60");
 const JUMPS = Deno.env.get("SYNC_JUMPS") === "1";
