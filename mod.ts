@@ -33,6 +33,8 @@ export type { Routing } from "./src/engine/routing.ts";
 export { loadSongDescription } from "./src/songs/song.ts";
 export { saveSong, songVersion } from "./src/songs/save_song.ts";
 export type { SavedSong, SaveSongOptions } from "./src/songs/save_song.ts";
+export { draftSong } from "./src/songs/song_draft.ts";
+export type { DetectedTempoLike, DraftSongOptions, SongDraft } from "./src/songs/song_draft.ts";
 export { readWavMarkers } from "./src/sources/wav_markers.ts";
 export type { WavLoop, WavMarkers } from "./src/sources/wav_markers.ts";
 export { readMidiTempoMap } from "./src/sources/midi_tempo.ts";

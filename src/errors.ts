@@ -96,6 +96,8 @@ export type StemplayErrorCode =
   /** A song manifest (song.json) is invalid; the message names the key path of every problem,
    * and `problems` lists them. */
   | "MANIFEST"
+  /** A file that would be overwritten exists (`stemplay init` without --force). */
+  | "FILE_EXISTS"
   /** A save was based on an older version of the file than the one on disk (`ifVersion`). */
   | "STALE"
   /** Two files of a song folder would make tracks of the same name. */

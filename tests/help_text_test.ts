@@ -7,6 +7,7 @@ import { HELP } from "../src/cli/help.ts";
 import { AUDIO_EXTENSIONS } from "../src/songs/song.ts";
 import { DEMO_FLAGS } from "../src/cli/demo.ts";
 import { PLAY_FLAGS } from "../src/cli/play.ts";
+import { INIT_FLAGS } from "../src/cli/init.ts";
 
 Deno.test("help: play --help lists every supported audio format", () => {
   const missing = AUDIO_EXTENSIONS.filter((extension) => !HELP.play.includes(extension));
@@ -21,4 +22,11 @@ Deno.test("help: play and demo state the start rule and take --play", () => {
   }
   assert.equal(PLAY_FLAGS.play?.type, "boolean");
   assert.equal(DEMO_FLAGS.play?.type, "boolean");
+});
+
+Deno.test("help: init --help names each of its flags, and the main help names init", () => {
+  for (const flag of Object.keys(INIT_FLAGS)) {
+    assert.match(HELP.init, new RegExp(`--${flag}\\b`), `init --help names --${flag}`);
+  }
+  assert.match(HELP.main, /stemplay init <folder>/);
 });

@@ -44,6 +44,7 @@ Usage:
   stemplay devices [--backend <name>]                         list playback devices
   stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
   stemplay demo [flags]                                       make a demo song and play it
+  stemplay init <folder> [--midi <file.mid>] [--force]        write a song.json for stems
   stemplay --version                                          print the version
 
 Run \`stemplay <command> --help\` for a command's flags.
@@ -114,6 +115,19 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
   --format <f>         f32 (default), s16 or s24
   --config <file>      the settings file (default: stemplay.json beside the song, else
                        here, if there is one)`,
+
+  init: `Usage: stemplay init <folder> [flags]
+
+Writes <folder>/song.json for a folder of exported stems: every audio file as a track, sorted
+by name, on the bus its name suggests (click, guide, cue or count: in-ears; else FOH); the
+tempo map and markers of a MIDI file (--midi), else markers from the cue points of the first
+WAV stem that has them. The tempo is not detected from the audio yet: without --midi it is
+left out, and init says so. Edit the file afterwards; docs/songs.md lists every key.
+
+  --midi <file.mid>    take the tempo map (tempo, time signature, changes) and markers
+                       from a Standard MIDI File exported by the DAW
+  --markers <file.wav> take the markers from this WAV file's cue points
+  --force              replace an existing song.json (default: keep it, and stop)`,
 
   demo: `Usage: stemplay demo [flags]
 

@@ -10,6 +10,7 @@ import { UsageError } from "./args.ts";
 import { demoCommand } from "./demo.ts";
 import { devicesCommand } from "./devices.ts";
 import { HELP } from "./help.ts";
+import { initCommand } from "./init.ts";
 import { playCommand } from "./play.ts";
 import { renderCommand } from "./render.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   devices: devicesCommand,
   render: renderCommand,
   demo: demoCommand,
+  init: initCommand,
 };
 
 function oneLine(text: string): string {
@@ -56,7 +58,9 @@ export async function main(args: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof StemplayError) {
-      console.error(`stemplay: ${oneLine(error.message)}`);
+      // Several problems in a file: one line each, as the message lists them.
+      const several = (error.problems?.length ?? 0) > 1;
+      console.error(`stemplay: ${several ? error.message : oneLine(error.message)}`);
       return EXIT.failure;
     }
     const message = error instanceof Error ? error.message : String(error);

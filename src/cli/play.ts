@@ -129,6 +129,7 @@ export async function playOn(
     const progress = new StderrProgress("loading");
     song = await loadInputs(player, inputs, (done, total) => progress.update(done, total));
     progress.done();
+    for (const warning of song.warnings ?? []) warn(`stemplay: warning: ${warning}`);
   }
   // Where space will play from: the seek below reaches the audio thread a block later.
   let from = player.position;

@@ -63,6 +63,7 @@ export async function renderSong(job: RenderJob): Promise<number> {
   const loading = new StderrProgress("loading  ");
   const song = await loadInputs(player, job.inputs, (done, total) => loading.update(done, total));
   loading.done();
+  for (const warning of song.warnings ?? []) console.error(`stemplay: warning: ${warning}`);
   const total = player.durationFrames;
   if (total === 0) {
     throw new StemplayError("EMPTY", `${job.inputs.join(", ")}: nothing to render (no frames)`);

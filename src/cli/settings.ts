@@ -36,6 +36,7 @@ import { isLatencyProfile, knownProfiles, type LatencyProfile } from "../engine/
 import { BUS_KEYS, type BusProfile, checkBusProfile } from "../engine/buses.ts";
 import { describeJsonError } from "../util/json_position.ts";
 import { isObject, show } from "../util/json_value.ts";
+import { problemFromLine } from "../util/check.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
 import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
@@ -293,7 +294,9 @@ export function parseSettings(value: unknown, source: string): Settings {
     }
   }
   if (problems.length > 0) {
-    throw new StemplayError("SETTINGS", `${source}: ${problems.join("; ")}`);
+    throw new StemplayError("SETTINGS", `${source}: ${problems.join("; ")}`, {
+      problems: problems.map(problemFromLine),
+    });
   }
   return settings;
 }

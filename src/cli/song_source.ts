@@ -15,6 +15,8 @@ export type { Marker };
 export interface LoadedSong {
   title: string;
   markers: Marker[];
+  /** What loads but looks wrong, one line each (`<song.json>: tempo: …`). */
+  warnings?: string[];
 }
 
 /** Frames decoded so far and frames expected, over all files. */
@@ -62,7 +64,8 @@ export async function loadInputs(
   if (inputs.length === 1 && await isSong(inputs[0])) {
     const path = inputs[0];
     const song = await player.loadSong(path, { onProgress });
-    return { title: song.title, markers: player.markers };
+    const warnings = (song.warnings ?? []).map((w) => `${song.path}: ${w.keyPath}: ${w.message}`);
+    return { title: song.title, markers: player.markers, warnings };
   }
   for (const path of inputs) {
     if (await isSong(path)) {

@@ -19,6 +19,7 @@ import { StemplayError } from "../errors.ts";
 import { GAIN_DB_RANGE, GAIN_RANGE, gainDbInRange, gainInRange } from "../engine/levels.ts";
 import { JUMP_AT, type JumpAt } from "../show/show.ts";
 import { isObject } from "../util/json_value.ts";
+import { describe } from "../util/check.ts";
 
 /** A track by its number on the screen (from 1) or by its name (exact, then ignoring case). */
 export type TrackRef = number | string;
@@ -300,14 +301,6 @@ export const MAX_FADE_SECONDS = 600;
 
 function refuse(message: string): never {
   throw new StemplayError("INVALID_ACTION", message);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return `the string "${value}"`;
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
 }
 
 /** A number ≥ 1 (a screen number) or a non-empty name. */

@@ -29,6 +29,7 @@ import { StemplayError } from "../errors.ts";
 import type { MidiMessage } from "./midi_message.ts";
 import { validateAction } from "./actions.ts";
 import { isObject, show } from "../util/json_value.ts";
+import { problemFromLine } from "../util/check.ts";
 
 /** An operator action as the command layer takes it: a plain object with a `type`. */
 export interface MidiAction {
@@ -173,7 +174,8 @@ function checked(at: string, action: MidiAction, named: boolean): string[] {
 export function checkMidiMap(map: unknown): MidiMapEntry[] {
   const problems = midiMapProblems(map);
   if (problems.length > 0) {
-    throw new StemplayError("MIDI_MAP", problems.map((p) => `map${p}`).join("; "));
+    const lines = problems.map((p) => `map${p}`);
+    throw new StemplayError("MIDI_MAP", lines.join("; "), { problems: lines.map(problemFromLine) });
   }
   return map as MidiMapEntry[];
 }

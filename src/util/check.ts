@@ -33,6 +33,14 @@ export function childKey(parent: string, key: string): string {
   return parent ? `${parent}.${key}` : key;
 }
 
+/** A problem from a line a checker wrote as `keyPath: message` (settings, MIDI maps). */
+export function problemFromLine(line: string): Problem {
+  const colon = line.indexOf(": ");
+  return colon < 0
+    ? { keyPath: "", message: line }
+    : { keyPath: line.slice(0, colon), message: line.slice(colon + 2) };
+}
+
 /** One problem as a line: `keyPath: message`, or the message alone for the whole file. */
 export function problemLine(problem: Problem): string {
   return problem.keyPath ? `${problem.keyPath}: ${problem.message}` : problem.message;
