@@ -298,12 +298,15 @@ class Follower implements SyncFollower {
   #feedLost(why: string): void {
     if (!this.#standby) {
       if (!this.#problem?.startsWith("feed lost")) {
+        this.#varispeed.hold(); // the drift it learned, without chasing a silent primary
         this.#problem = `feed lost: ${why}; playing on alone`;
         this.#notice(this.#problem);
       }
       return;
     }
     this.#mode = "takenOver";
+    // Alone now: the song goes on at this rig's own rate (the primary's clock is gone).
+    this.#varispeed.reset();
     this.#silence(false);
     this.#problem = `took over: ${why}`;
     this.#notice(`TAKE-OVER: ${why}; this rig sounds now, in time (failback mutes it again)`);

@@ -21,7 +21,9 @@ const player = await Player.open({
 });
 await player.loadSetlist(options.setlist);
 const print = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
+let printing: ReturnType<typeof setInterval> | undefined;
 Deno.addSignalListener("SIGTERM", async () => {
+  clearInterval(printing);
   await player.close();
   Deno.exit(0);
 });
@@ -49,5 +51,9 @@ if (options.role === "primary") {
     clockSkewMs: options.skewMs ?? 0,
   });
   print("ready");
-  setInterval(() => print(`sync ${JSON.stringify(syncHealthOf(player))}`), 100);
+  printing = setInterval(
+    () =>
+      print(`sync ${JSON.stringify({ ...syncHealthOf(player), position: player.positionFrames })}`),
+    100,
+  );
 }

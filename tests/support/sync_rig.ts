@@ -112,6 +112,11 @@ export class RigProcess {
     this.until(() => false).catch(() => {});
   }
 
+  /** Sends `signal` to the process (by its pid). */
+  signal(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
   /** Stops the process by its pid and waits for it. */
   async stop(): Promise<void> {
     try {
