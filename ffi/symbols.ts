@@ -198,6 +198,38 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  /** int32_t sp_stretch_available(void) */
+  sp_stretch_available: { parameters: [], result: "i32" },
+  /** sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
+   * double pitch_scale, uint32_t engine, uint64_t start, sp_pcm **out_pcm) */
+  sp_pcm_stretch: {
+    parameters: [
+      "pointer", // const sp_pcm *in
+      "u32", // uint32_t rate
+      "f64", // double speed
+      "f64", // double pitch_scale
+      "u32", // uint32_t engine
+      "u64", // uint64_t start
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
+   * double pitch_scale, uint32_t engine, uint64_t start, sp_pcm **out_pcm) */
+  sp_file_stretch: {
+    parameters: [
+      "buffer", // const char *path
+      "u32", // uint32_t rate
+      "f64", // double speed
+      "f64", // double pitch_scale
+      "u32", // uint32_t engine
+      "u64", // uint64_t start
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
   /** void sp_pcm_free(sp_pcm *pcm) */
   sp_pcm_free: {
     parameters: [

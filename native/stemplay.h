@@ -221,6 +221,23 @@ SP_API void sp_pcm_free(sp_pcm *pcm);
  * long. Blocking: call it on a loading thread. */
 SP_API sp_result sp_pcm_resample(const sp_pcm *in, uint32_t rate_in, uint32_t rate_out,
                                  sp_pcm **out_pcm);
+/* ---- key and tempo (stretch.c, stretch_pcm.c; Rubber Band loaded at run time) ---------- */
+enum { SP_STRETCH_FINER = 0, SP_STRETCH_FASTER = 1 }; /* Rubber Band's R3 and R2 engines */
+/* 1 when librubberband.so.2 (3.0 or later; $STEMPLAY_RUBBERBAND overrides the name) loads. */
+SP_API int32_t sp_stretch_available(void);
+/* A new pcm: `in` from frame `start` on, played `speed` times as fast (0.5 ... 2) and
+ * `pitch_scale` times as high, round((frames - start) / speed) frames long, Rubber Band's
+ * latency compensated (its frame 0 is `start`). The same input always gives the same output.
+ * SP_ERROR_NO_BACKEND: no Rubber Band. Blocking: call it on a loading thread. */
+SP_API sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
+                                double pitch_scale, uint32_t engine, uint64_t start,
+                                sp_pcm **out_pcm);
+/* The file at `path` read the streaming reader's way (decoded and resampled to `rate` in
+ * order from a frame), then as sp_pcm_stretch: the same frames as the file decoded whole and
+ * stretched, bit for bit. Blocking: call it on a loading thread. */
+SP_API sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
+                                 double pitch_scale, uint32_t engine, uint64_t start,
+                                 sp_pcm **out_pcm);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */

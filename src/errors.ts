@@ -129,6 +129,8 @@ export type StemplayErrorCode =
   | "LOOP"
   /** The audio device was lost (the `play` command gives up). */
   | "DEVICE_LOST"
+  /** A key or tempo change needs Rubber Band (librubberband2), which is not installed. */
+  | "STRETCH_UNAVAILABLE"
   // ---- control surfaces ----
   /** An operator action is malformed. */
   | "INVALID_ACTION"

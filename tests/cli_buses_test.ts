@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { runCli } from "./support/cli.ts";
 import { writeStems } from "./support/songs.ts";
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
+import { writeSongFolder } from "./support/songs.ts";
 import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { Pane, PROMPT, shownPosition } from "./support/tmux_pane.ts";
@@ -20,15 +20,12 @@ async function writeSong(
   seconds: number,
   manifest: Record<string, unknown>,
 ): Promise<void> {
-  const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
   const samples = new Float32Array(Math.round(seconds * RATE));
   for (let i = 0; i < samples.length; i++) {
     samples[i] = 0.1 * Math.sin(2 * Math.PI * 330 * i / RATE);
   }
-  await Deno.writeFile(join(folder, "tone.wav"), encodeWav([samples], RATE, "s16"));
-  const song = { title: name, tracks: [{ file: "tone.wav", name: "Tone" }], ...manifest };
-  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(song));
+  const tone = { file: "tone.wav", pcm: [samples], rate: RATE, format: "s16" as const };
+  await writeSongFolder(dir, name, [{ ...tone, track: { name: "Tone" } }], manifest);
 }
 
 /** "One": 8 s at 120 bpm in 4/4 (a bar is 2 s), a marker on every bar.

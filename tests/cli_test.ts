@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
-import { decodeWav, encodeWav } from "../src/sources/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { writeDemoSong } from "../src/cli/demo_song.ts";
 import { CLI, runCli } from "./support/cli.ts";
 

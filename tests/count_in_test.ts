@@ -12,22 +12,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { dispatch, type Player, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { writeManifest, writeStems } from "./support/songs.ts";
+import { writeTempoSong } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
 
 const RATE = 48000;
 const BEAT = RATE / 2; // 120 bpm
-
-async function writeSong(dir: string, name: string, seconds: number, extra = {}) {
-  const folder = join(dir, name);
-  await writeStems(folder, [{ file: "bass.wav", seconds }]);
-  await writeManifest(folder, {
-    title: name,
-    tempo: 120,
-    tracks: [{ file: "bass.wav", route: [1, 2] }],
-    ...extra,
-  });
-}
 
 async function writeSetlist(dir: string, songs: unknown[]): Promise<string> {
   const path = join(dir, "setlist.json");
@@ -53,8 +42,8 @@ function assertSongPlaysAfterCountIn(player: Player, title: string) {
 for (const transition of ["stop", "next", { crossfade: 1 }]) {
   Deno.test(`count-in: the next song's load finishing during the count-in does not skip the song (transition ${JSON.stringify(transition)})`, async () => {
     await withOfflinePlayer(RATE, async (player, dir) => {
-      await writeSong(dir, "A", 6);
-      await writeSong(dir, "B", 60); // long: still loading when play is pressed
+      await writeTempoSong(dir, "A", 6);
+      await writeTempoSong(dir, "B", 60); // long: still loading when play is pressed
       await player.loadSetlist(
         await writeSetlist(dir, [{ song: "A", countIn: 1, transition }, { song: "B" }]),
       );
@@ -70,8 +59,8 @@ for (const transition of ["stop", "next", { crossfade: 1 }]) {
 
 Deno.test("count-in: the next song's load failing during the count-in does not skip the song", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
-    await writeSong(dir, "A", 6);
-    await writeSong(dir, "B", 6);
+    await writeTempoSong(dir, "A", 6);
+    await writeTempoSong(dir, "B", 6);
     const path = await writeSetlist(dir, [{ song: "A", countIn: 1 }, { song: "B" }]);
     await player.loadSetlist(path);
     await player.setlistReady();
@@ -86,9 +75,9 @@ Deno.test("count-in: the next song's load failing during the count-in does not s
 
 Deno.test("count-in: a refused song change during the count-in does not skip the song", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
-    await writeSong(dir, "A", 6);
-    await writeSong(dir, "B", 6);
-    await writeSong(dir, "C", 6);
+    await writeTempoSong(dir, "A", 6);
+    await writeTempoSong(dir, "B", 6);
+    await writeTempoSong(dir, "C", 6);
     const path = await writeSetlist(dir, [
       { song: "A", countIn: 1 },
       { song: "B" },
@@ -106,9 +95,9 @@ Deno.test("count-in: a refused song change during the count-in does not skip the
 
 Deno.test("count-in: after a song ended, play counts in the next song without skipping it", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
-    await writeSong(dir, "A", 1);
-    await writeSong(dir, "B", 6);
-    await writeSong(dir, "C", 60);
+    await writeTempoSong(dir, "A", 1);
+    await writeTempoSong(dir, "B", 6);
+    await writeTempoSong(dir, "C", 60);
     await player.loadSetlist(
       await writeSetlist(dir, [
         { song: "A", transition: "stop" },
@@ -161,7 +150,7 @@ async function aubioOnsets(samples: Float32Array): Promise<number[] | undefined>
 for (const firstBeat of [0.5, 0, 0.25, 3.1]) {
   Deno.test(`count-in: with firstBeat ${firstBeat}, every click is one beat apart into the song's first downbeat`, async () => {
     await withOfflinePlayer(RATE, async (player, dir) => {
-      await writeSong(dir, "Late", 8, { firstBeat, generateClick: true });
+      await writeTempoSong(dir, "Late", 8, { firstBeat, generateClick: true });
       await player.loadSong(join(dir, "Late"));
       player.countIn = 1;
       await dispatch(player, { type: "play" });

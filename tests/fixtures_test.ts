@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { StemplayError } from "../src/errors.ts";
 import {
   estimateFrequency,

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
-import { decodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import {
   JACK_OUTPUTS,
   JACK_PERIOD,

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
+import { writeSongFolder } from "./support/songs.ts";
 import { sine } from "./support/align.ts";
 import { decodeLtc, labelOf, type LtcVerification, verifyLtc } from "./support/ltc.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
@@ -25,13 +25,9 @@ async function writeSong(
   seconds: number,
   manifest: Record<string, unknown> = {},
 ): Promise<string> {
-  const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
   const pcm = sine(220, RATE, Math.round(seconds * RATE), 0.3);
-  await Deno.writeFile(join(folder, "music.wav"), encodeWav([pcm], RATE, "f32"));
-  const song = { title: name, tracks: [{ file: "music.wav", route: [1] }], ...manifest };
-  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(song));
-  return folder;
+  const music = { file: "music.wav", pcm: [pcm], rate: RATE, track: { route: [1] } };
+  return await writeSongFolder(dir, name, [music], manifest);
 }
 
 /** Renders `frames` in blocks, keeping output 2 and the position after each block. */

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { dispatch, Player, serveMidi, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { decodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import {
   JACK_OUTPUTS,
   JACK_PERIOD,

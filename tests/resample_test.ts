@@ -13,7 +13,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { decodeWav, encodeWav } from "../src/sources/wav.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { hasTool } from "./support/require_tool.ts";
 
 const AMPLITUDE = 10 ** (-6 / 20);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
+import { writeSongFolder } from "./support/songs.ts";
 import { CLI, runCli } from "./support/cli.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { childOf, Pane, shownPosition, trackRow } from "./support/tmux_pane.ts";
@@ -14,18 +14,22 @@ import { childOf, Pane, shownPosition, trackRow } from "./support/tmux_pane.ts";
 const RATE = 48000;
 
 async function writeSong(dir: string, name: string, seconds: number): Promise<void> {
-  const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
-  const tracks = [];
-  for (const [file, hz] of [["tone.wav", 330], ["hum.wav", 110]] as const) {
-    const samples = new Float32Array(Math.round(seconds * RATE));
-    for (let i = 0; i < samples.length; i++) {
-      samples[i] = 0.1 * Math.sin(2 * Math.PI * hz * i / RATE);
-    }
-    await Deno.writeFile(join(folder, file), encodeWav([samples], RATE, "s16"));
-    tracks.push({ file, name: file === "tone.wav" ? "Tone" : "Hum" });
-  }
-  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify({ title: name, tracks }));
+  const stems = ([["tone.wav", 330, "Tone"], ["hum.wav", 110, "Hum"]] as const).map(
+    ([file, hz, trackName]) => {
+      const samples = new Float32Array(Math.round(seconds * RATE));
+      for (let i = 0; i < samples.length; i++) {
+        samples[i] = 0.1 * Math.sin(2 * Math.PI * hz * i / RATE);
+      }
+      return {
+        file,
+        pcm: [samples],
+        rate: RATE,
+        format: "s16" as const,
+        track: { name: trackName },
+      };
+    },
+  );
+  await writeSongFolder(dir, name, stems);
 }
 
 interface Journal {

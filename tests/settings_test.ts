@@ -8,6 +8,7 @@ import { StemplayError } from "../src/errors.ts";
 import { profileBlockFrames, PROFILES } from "../src/engine/profiles.ts";
 import { loadSettings, parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
 import { streamingSettings } from "../src/sources/streaming.ts";
+import { assertRejects } from "./support/rejects.ts";
 
 /** Asserts that `fn` throws a StemplayError with `code` whose message contains every part. */
 function assertError(fn: () => unknown, code: string, ...parts: string[]): void {
@@ -19,24 +20,6 @@ function assertError(fn: () => unknown, code: string, ...parts: string[]): void 
     }
     return true;
   });
-}
-
-async function assertRejects(
-  promise: Promise<unknown>,
-  code: string,
-  ...parts: string[]
-): Promise<StemplayError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof StemplayError, `not a StemplayError: ${error}`);
-    assert.equal(error.code, code, error.message);
-    for (const part of parts) {
-      assert.ok(error.message.includes(part), `"${part}" not in: ${error.message}`);
-    }
-    return error;
-  }
-  assert.fail("did not throw");
 }
 
 // ---- profiles ----------------------------------------------------------------------------

@@ -7,25 +7,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { dispatch } from "../mod.ts";
-import { writeManifest, writeStems } from "./support/songs.ts";
+import { writeTempoSong } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
 
 const RATE = 48000;
 
-async function writeSong(dir: string, name: string, seconds: number) {
-  const folder = join(dir, name);
-  await writeStems(folder, [{ file: "bass.wav", seconds }]);
-  await writeManifest(folder, {
-    title: name,
-    tempo: 120, // 2 s a bar
-    tracks: [{ file: "bass.wav", route: [1, 2] }],
-  });
-}
-
 Deno.test("show flow: after a stop song ends, play starts the next song with its count-in", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
-    await writeSong(dir, "One", 1);
-    await writeSong(dir, "Two", 4);
+    await writeTempoSong(dir, "One", 1);
+    await writeTempoSong(dir, "Two", 4);
     await Deno.writeTextFile(
       join(dir, "setlist.json"),
       JSON.stringify({
@@ -53,7 +43,7 @@ Deno.test("show flow: after a stop song ends, play starts the next song with its
 
 Deno.test("show flow: stop returns to the start with the count-in armed; a count-in switched on plays after the end too", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
-    await writeSong(dir, "Solo", 3);
+    await writeTempoSong(dir, "Solo", 3);
     await player.loadSong(join(dir, "Solo"));
     assert.equal((await dispatch(player, { type: "countIn" })).message, "count-in on: 1 bar");
     await dispatch(player, { type: "play" });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
+import { writeSongFolder } from "./support/songs.ts";
 
 const RATE = 48000;
 const BLOCK = 256;
@@ -23,15 +23,10 @@ async function writeSong(
   manifest: Record<string, unknown> = {},
   sign = 1,
 ): Promise<string> {
-  const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
-  const frames = Math.round(seconds * RATE);
-  const samples = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) samples[i] = encoded(i, sign);
-  await Deno.writeFile(join(folder, "index.wav"), encodeWav([samples], RATE, "f32"));
-  const song = { title: name, tracks: [{ file: "index.wav", route: [1] }], ...manifest };
-  await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(song));
-  return folder;
+  const samples = new Float32Array(Math.round(seconds * RATE));
+  for (let i = 0; i < samples.length; i++) samples[i] = encoded(i, sign);
+  const index = { file: "index.wav", pcm: [samples], rate: RATE, track: { route: [1] } };
+  return await writeSongFolder(dir, name, [index], manifest);
 }
 
 async function withShow(fn: (dir: string, player: Player) => Promise<void>) {

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { decodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { JackRecording, withJackServer } from "./support/jack.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { RigProcess, writeNoiseShow } from "./support/sync_rig.ts";

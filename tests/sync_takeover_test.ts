@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { decodeWav } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { JackRecording, JackServer } from "./support/jack.ts";
 import { noise } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";

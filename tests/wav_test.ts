@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeWav, encodeWav, WavFileWriter, type WavFormat } from "../src/sources/wav.ts";
+import { encodeWav, WavFileWriter, type WavFormat } from "../src/sources/wav.ts";
+import { decodeWav } from "./support/wav_reader.ts";
 import { StemplayError } from "../src/errors.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 

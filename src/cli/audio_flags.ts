@@ -6,6 +6,7 @@
 
 import type { PlayerOptions } from "../player/player.ts";
 import { PROFILE_NAMES } from "../engine/profiles.ts";
+import { PLAYER_INTEGER_OPTIONS } from "../player/option_ranges.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
 import { loadSettings, settingsToPlayerOptions } from "./settings.ts";
 import {
@@ -35,6 +36,16 @@ export const AUDIO_FLAGS: FlagSpecs = {
   config: { type: "string" },
 };
 
+/** The flag of a Player integer option, checked against its range in the one table. */
+function optionFlag(
+  command: string,
+  parsed: ParsedArgs,
+  name: "sampleRate" | "channels" | "blockFrames",
+): number | undefined {
+  const { flag, min, max } = PLAYER_INTEGER_OPTIONS[name];
+  return integerFlag(command, parsed, flag, min, max);
+}
+
 /** Player options from the flags alone (the settings file is applied by the caller). */
 export function audioOptions(command: string, parsed: ParsedArgs): PlayerOptions {
   const options: PlayerOptions = {};
@@ -42,11 +53,11 @@ export function audioOptions(command: string, parsed: ParsedArgs): PlayerOptions
   if (backend) options.backend = backend;
   const device = stringFlag(parsed, "device");
   if (device !== undefined) options.device = /^\d+$/.test(device) ? Number(device) : device;
-  const rate = integerFlag(command, parsed, "rate", 8000, 768000);
+  const rate = optionFlag(command, parsed, "sampleRate");
   if (rate !== undefined) options.sampleRate = rate;
-  const channels = integerFlag(command, parsed, "channels", 1, 32);
+  const channels = optionFlag(command, parsed, "channels");
   if (channels !== undefined) options.channels = channels;
-  const block = integerFlag(command, parsed, "block", 16, 65536);
+  const block = optionFlag(command, parsed, "blockFrames");
   const profile = choiceFlag(command, parsed, "profile", PROFILE_NAMES);
   if (block !== undefined && profile !== undefined) {
     throw new UsageError(`${command}: give --block or --profile, not both`);

@@ -88,8 +88,8 @@ Two rigs (a backup follows the primary; see docs/two-rigs.md):
 
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker (on the bar), Home start,
 1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, < > master gain 1 dB,
-l latency monitor, r retry a lost device now (it is retried by itself too), B failback
-(a backup that took over mutes again), q quit.
+b pick a bus, { } its gain 1 dB, l latency monitor, r retry a lost device now (it is retried by itself too),
+B failback (a backup that took over mutes again), q quit.
 While playing, q, Ctrl-C, ., Home, n, p and g ask for a second press (150 ms to 2 s
 later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp

@@ -7,6 +7,7 @@
 import type { Action } from "../control/actions.ts";
 import { GAIN_STEP_DB, type PlaySession, SEEK_STEP_SECONDS } from "./session.ts";
 import { FADE_OUT_SECONDS } from "./show_controls.ts";
+import { busStep, pickNextBus } from "./bus_keys.ts";
 import type { Key } from "./key_input.ts";
 import { CONFIRM_AFTER_MS, CONFIRM_WINDOW_MS } from "../control/confirm.ts";
 import { markerAfter, markerAt } from "../control/status.ts";
@@ -64,6 +65,10 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
       return { type: "masterGain", stepDb: -GAIN_STEP_DB };
     case ">":
       return { type: "masterGain", stepDb: GAIN_STEP_DB };
+    case "{":
+      return busStep(session, -1);
+    case "}":
+      return busStep(session, 1);
     case "l":
       return { type: "latencyMonitor" };
     case "r":
@@ -176,6 +181,9 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
       return "continue";
     case "g":
       show.startSongPick();
+      return "continue";
+    case "b":
+      pickNextBus(session);
       return "continue";
     case "R":
       return resume(session);

@@ -218,7 +218,7 @@ export async function playOn(
     else {
       const unavailable = [...songErrors.keys()].map((index) => index + 1);
       session.message = setlist
-        ? "setlist loaded, stopped: space plays the first song" +
+        ? `setlist loaded, stopped: space plays ${firstSongWords(player)}` +
           (unavailable.length
             ? `; cannot load (refused): song${unavailable.length > 1 ? "s" : ""} ${
               unavailable.join(", ")
@@ -255,7 +255,7 @@ export async function playOn(
  * not stop the show from opening: it is refused on its own, and the screen marks it.
  *
  * @returns each unavailable song's error, by its index
- * @throws {StemplayError} for a broken setlist, or when the first song cannot load
+ * @throws {StemplayError} for a broken setlist, or when no song of it can load
  */
 async function openSetlist(player: Player, path: string): Promise<Map<number, string>> {
   const checked = await loadSetlist(path, player.channels, player.buses.map((bus) => bus.name));
@@ -263,16 +263,14 @@ async function openSetlist(player: Player, path: string): Promise<Map<number, st
   checked.songs.forEach((entry, index) => {
     if (entry.error !== undefined) errors.set(index, entry.error);
   });
-  const first = errors.get(0);
-  if (first !== undefined) {
-    throw new StemplayError(
-      "SETLIST",
-      `${path}: songs[0]: the first song cannot load, so the show cannot open: ${first}`,
-      { path },
-    );
-  }
-  await player.loadSetlist(path);
+  await player.loadSetlist(path); // on the first song that can load
   return errors;
+}
+
+/** "the first song", or `song 2 "Title"` when the setlist opened past songs that cannot load. */
+function firstSongWords(player: Player): string {
+  const index = player.setlist?.index ?? 0;
+  return index === 0 ? "the first song" : `song ${index + 1} "${player.title}"`;
 }
 
 /** Exit codes after a signal, as shells report them (128 + its number). */

@@ -58,6 +58,7 @@ export const KEY_HELP: readonly string[] = [
   "+ - gain",
   "0 reset gain",
   "< > master gain",
+  "b { } bus gain",
   "n p song",
   "g number Enter pick song",
   "j 1-9 jump at next bar",
@@ -191,9 +192,14 @@ function lookAheadLine(status: ControlStatus, vamp: string | undefined): string 
 function afterEndLine(session: PlaySession): string {
   const list = session.player.setlist;
   const next = list && list.index + 1 < list.songs.length ? list.index + 1 : undefined;
-  return next === undefined
-    ? "ended: space plays this song again from the top"
-    : `ended: space plays song ${next + 1} "${list!.songs[next].title}" from the top`;
+  if (next === undefined) return "ended: space plays this song again from the top";
+  const song = `song ${next + 1} "${list!.songs[next].title}"`;
+  // Space would try it and be refused: say so, and how to go on.
+  const unloadable = session.songErrors.has(next) ||
+    (list!.nextError !== undefined && !list!.nextReady);
+  return unloadable
+    ? `ended: ${song} cannot load, so space starts nothing: g picks another song`
+    : `ended: space plays ${song} from the top`;
 }
 
 /** Per-output peak meters, labelled with the bus of each output: "FOH 1 |||. 2 |||.". */

@@ -42,6 +42,8 @@ export class PlaySession {
   readonly player: Player;
   /** Index into `player.tracks` of the track the keys act on. */
   selected = 0;
+  /** Index into `player.buses` of the bus `{` `}` step (-1: none picked yet; src/cli/bus_keys.ts). */
+  busIndex = -1;
   /** What the last key did, shown on the screen's message line. */
   message = "";
   /** The page of key help shown when it does not fit (`?` turns it). */

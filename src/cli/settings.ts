@@ -38,6 +38,11 @@ import { describeJsonError } from "../util/json_position.ts";
 import { isObject, show } from "../util/json_value.ts";
 import { problemFromLine } from "../util/check.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
+import {
+  inOptionRange,
+  type IntegerOptionName,
+  PLAYER_INTEGER_OPTIONS,
+} from "../player/option_ranges.ts";
 import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
 import {
@@ -140,10 +145,12 @@ export async function findSettingsFile(
 /** A problem, or undefined when fine; or problems below the key, each "<sub-path>: <what>". */
 type Check = (value: unknown) => string | string[] | undefined;
 
-const integer = (min: number, max: number): Check => (value) =>
-  typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-    ? undefined
-    : `must be an integer from ${min} to ${max}, got ${show(value)}`;
+/** A Player integer option's key, checked against its range in the one table. */
+const optionRange = (name: IntegerOptionName): Check => (value) => {
+  if (inOptionRange(name, value)) return undefined;
+  const { min, max } = PLAYER_INTEGER_OPTIONS[name];
+  return `must be an integer from ${min} to ${max}, got ${show(value)}`;
+};
 
 const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
   profile: (value) =>
@@ -159,9 +166,9 @@ const AUDIO_KEYS: Record<keyof AudioSettings, Check> = {
       (typeof value === "number" && Number.isInteger(value) && value >= 0)
       ? undefined
       : `must be a device index (0 or more) or part of its name, got ${show(value)}`,
-  sampleRate: integer(8000, 768000),
-  channels: integer(1, 32),
-  blockFrames: integer(16, 65536),
+  sampleRate: optionRange("sampleRate"),
+  channels: optionRange("channels"),
+  blockFrames: optionRange("blockFrames"),
   recovery: (value) =>
     (RECOVERY_MODES as readonly unknown[]).includes(value)
       ? undefined

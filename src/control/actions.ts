@@ -169,8 +169,8 @@ export interface SoloAction {
   /** On (true) or off (false); omitted: toggles. */
   on?: boolean;
 }
-/** A bus's own level (e.g. the in-ears): `gain` (linear, 0..MAX_GAIN) or `gainDb` (at most
- * +12). */
+/** A bus's own level (e.g. the in-ears): exactly one of `gain` (linear, 0..MAX_GAIN), `gainDb`
+ * (at most +12) or `stepDb` (relative, like the master's: it stays at +12). */
 export interface BusGainAction {
   /** The action. */
   type: "busGain";
@@ -180,6 +180,8 @@ export interface BusGainAction {
   gain?: number;
   /** Gain in dB. */
   gainDb?: number;
+  /** A step in dB from the bus's gain now (the keys' and the remote's buttons). */
+  stepDb?: number;
 }
 /** The master gain, after the mix, before every output's ±1.0 clamp: exactly one of `gain`
  * (linear, 0..MAX_GAIN), `gainDb` (at most +12) or `stepDb` (relative; above +12 dB it stays
@@ -289,7 +291,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   trackGain: ["track", "gain", "gainDb", "stepDb", "reset"],
   mute: ["track", "on"],
   solo: ["track", "on"],
-  busGain: ["bus", "gain", "gainDb"],
+  busGain: ["bus", "gain", "gainDb", "stepDb"],
   masterGain: ["gain", "gainDb", "stepDb"],
   reopenDevice: [],
   latencyMonitor: ["on"],
@@ -429,9 +431,10 @@ export function validateAction(value: unknown): Action {
       if (typeof v.bus !== "string" || v.bus === "") {
         refuse(`busGain: "bus" must be a bus name, got ${describe(v.bus)}`);
       }
-      checkOneOf(type, v, ["gain", "gainDb"]);
+      checkOneOf(type, v, ["gain", "gainDb", "stepDb"]);
       checkLevel(type, "gain", v.gain);
       checkLevel(type, "gainDb", v.gainDb);
+      checkNumber(type, "stepDb", v.stepDb, -60, 60);
       break;
     case "masterGain":
       checkOneOf(type, v, ["gain", "gainDb", "stepDb"]);

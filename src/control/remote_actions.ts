@@ -63,6 +63,17 @@ export const REMOTE_BUTTONS: Readonly<Record<"transport" | "show" | "levels", Re
   ],
 };
 
+/** A −1 dB / +1 dB pair for each bus of the rig profile, after the master's. */
+function busButtons(player: Player): RemoteButton[] {
+  return player.buses.flatMap((bus, index) =>
+    ([-1, 1] as const).map((stepDb) => ({
+      label: `${bus.name} ${stepDb < 0 ? "−" : "+"}1 dB`,
+      action: { type: "busGain", bus: bus.name, stepDb } as const,
+      id: `bus-${index + 1}-${stepDb < 0 ? "down" : "up"}`,
+    }))
+  );
+}
+
 /** What the page gets on connect and when its lock changes. */
 export interface SessionMessage {
   type: "session";
@@ -104,7 +115,10 @@ export class RemoteActions {
       type: "session",
       locked: this.#locked.has(token),
       whenLocked: STAGE_LOCK_ACTIONS,
-      buttons: REMOTE_BUTTONS,
+      buttons: {
+        ...REMOTE_BUTTONS,
+        levels: [...REMOTE_BUTTONS.levels, ...busButtons(this.#player)],
+      },
     };
   }
 

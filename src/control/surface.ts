@@ -83,6 +83,14 @@ function formatGain(gain: number): string {
   return `${rounded >= 0 ? "+" : ""}${rounded.toFixed(1)} dB`;
 }
 
+/** A gain `stepDb` from `gain`, on whole dB: above +12 dB it stays at +12, below -60 dB it is
+ * silence (and a step up from silence starts at -60). */
+function steppedGain(gain: number, stepDb: number): number {
+  const current = gain > 0 ? gainToDb(gain) : MIN_STEP_GAIN_DB - Math.abs(stepDb);
+  const next = Math.min(MAX_STEP_GAIN_DB, Math.round(current + stepDb));
+  return next < MIN_STEP_GAIN_DB ? 0 : dbToGain(next);
+}
+
 function clock(seconds: number): string {
   const tenths = Math.max(0, Math.floor(seconds * 10 + 1e-6));
   return `${Math.floor(tenths / 600)}:${((tenths % 600) / 10).toFixed(1).padStart(4, "0")}`;
@@ -333,7 +341,7 @@ export class ControlSurface {
         return `${track.name} ${track.solo ? "soloed" : "unsoloed"}`;
       }
       case "busGain":
-        return busGain(player, action.bus, action.gain ?? dbToGain(action.gainDb!));
+        return busGain(player, action);
       case "masterGain":
         return this.#masterGain(action);
       case "reopenDevice":
@@ -492,10 +500,7 @@ export class ControlSurface {
   #masterGain(action: Extract<Action, { type: "masterGain" }>): string {
     const player = this.player;
     if (action.stepDb !== undefined) {
-      const gain = player.masterGain;
-      const current = gain > 0 ? gainToDb(gain) : MIN_STEP_GAIN_DB - Math.abs(action.stepDb);
-      const next = Math.min(MAX_STEP_GAIN_DB, Math.round(current + action.stepDb));
-      player.masterGain = next < MIN_STEP_GAIN_DB ? 0 : dbToGain(next);
+      player.masterGain = steppedGain(player.masterGain, action.stepDb);
     } else {
       player.masterGain = action.gain ?? dbToGain(action.gainDb!);
     }
@@ -523,9 +528,11 @@ export class ControlSurface {
 }
 
 /** Sets a bus's own gain (e.g. the in-ears). */
-function busGain(player: Player, name: string, gain: number): string {
-  const bus = resolveBus(player.buses, name); // "BUS" naming the buses there are
-  bus.gain = gain;
+function busGain(player: Player, action: Extract<Action, { type: "busGain" }>): string {
+  const bus = resolveBus(player.buses, action.bus); // "BUS" naming the buses there are
+  bus.gain = action.stepDb !== undefined
+    ? steppedGain(bus.gain, action.stepDb)
+    : action.gain ?? dbToGain(action.gainDb!);
   return `bus ${bus.name} ${formatGain(bus.gain)}`;
 }
 

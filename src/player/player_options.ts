@@ -7,6 +7,7 @@
 
 import { StemplayError } from "../errors.ts";
 import { checkInteger } from "../util/check_integer.ts";
+import { type IntegerOptionName, PLAYER_INTEGER_OPTIONS } from "./option_ranges.ts";
 
 export { checkInteger } from "../util/check_integer.ts";
 import { type LibraryVariant, loadNative } from "../native/native.ts";
@@ -70,6 +71,12 @@ export interface CheckedPlayerOptions {
   recovery: RecoveryMode;
 }
 
+/** An integer option of `Player.open()`, checked against the one table (option_ranges.ts). */
+function checkOption(name: IntegerOptionName, value: unknown): number {
+  const { min, max } = PLAYER_INTEGER_OPTIONS[name];
+  return checkInteger(name, value, min, max);
+}
+
 /** Checks the options of `Player.open()` (streaming and the rig profile included), before
  * any engine exists. */
 export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions {
@@ -79,16 +86,14 @@ export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions
   }
   const sampleRate = options.sampleRate === undefined
     ? 0
-    : checkInteger("sampleRate", options.sampleRate, 8000, 768000);
-  const channels = options.channels === undefined
-    ? 0
-    : checkInteger("channels", options.channels, 1, 32);
+    : checkOption("sampleRate", options.sampleRate);
+  const channels = options.channels === undefined ? 0 : checkOption("channels", options.channels);
   const blockFrames = options.blockFrames === undefined
     ? (options.profile === undefined ? 0 : profileBlockFrames(options.profile))
-    : checkInteger("blockFrames", options.blockFrames, 16, 65536);
+    : checkOption("blockFrames", options.blockFrames);
   const trackCapacity = options.trackCapacity === undefined
     ? 0
-    : checkInteger("trackCapacity", options.trackCapacity, 1, 4096);
+    : checkOption("trackCapacity", options.trackCapacity);
   const buses = options.buses === undefined ? undefined : checkBusProfile(options.buses);
   const recovery = options.recovery ?? "in-time";
   if (!RECOVERY_MODES.includes(recovery)) {

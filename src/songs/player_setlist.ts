@@ -10,7 +10,7 @@
 import { StemplayError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { SetlistHeads } from "../sources/setlist_heads.ts";
-import { loadSetlist } from "./setlist.ts";
+import { loadSetlist, type Setlist } from "./setlist.ts";
 import { SetlistRunner, type SetlistSongs, type SetlistState } from "./setlist_runner.ts";
 
 /** A player's setlist: none, or one running through `songs` (see SongDeck.setlistSongs). */
@@ -32,6 +32,7 @@ export class PlayerSetlist {
     const engine = this.#engine;
     engine.assertOpen("load a setlist");
     const setlist = await loadSetlist(path, engine.channels, engine.buses.names);
+    firstLoadable(setlist); // none can load: refused before the current song ends
     await this.end();
     engine.assertOpen("load a setlist");
     const runner = new SetlistRunner(this.#songs, setlist, engine.sampleRate);
@@ -48,7 +49,9 @@ export class PlayerSetlist {
         })),
       );
     try {
-      await runner.goto(0); // a failure leaves no setlist, and the song that played plays on
+      // A song that cannot load is refused on its own, the first one too: the show opens on
+      // the first song that can (a failure leaves no setlist; the song that played plays on).
+      await runner.goto(firstLoadable(setlist));
     } catch (error) {
       (await heads)?.free();
       throw error;
@@ -105,4 +108,18 @@ export class PlayerSetlist {
     await runner?.dispose();
     this.#engine.streams?.dropSetlistHeads();
   }
+}
+
+/** The index of the first song of `setlist` that can load.
+ * @throws {StemplayError} "SETLIST" when none can, with the first song's error */
+function firstLoadable(setlist: Setlist): number {
+  const index = setlist.songs.findIndex((entry) => entry.error === undefined);
+  if (index < 0) {
+    throw new StemplayError(
+      "SETLIST",
+      `${setlist.path}: no song of the setlist can load; songs[0]: ${setlist.songs[0]?.error}`,
+      { path: setlist.path },
+    );
+  }
+  return index;
 }

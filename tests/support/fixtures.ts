@@ -350,7 +350,7 @@ export async function writeBadInputs(dir: string): Promise<BadInputs> {
 // Analysis
 
 /** In-place radix-2 FFT of (re, im); length must be a power of two. */
-function fft(re: Float64Array, im: Float64Array) {
+export function fft(re: Float64Array, im: Float64Array) {
   const n = re.length;
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;

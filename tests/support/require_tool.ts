@@ -23,6 +23,7 @@ import { delimiter, join } from "node:path";
 /** The Debian packages that provide each program the tests use. */
 const PACKAGES: Record<string, string> = {
   sox: "sox",
+  rubberband: "rubberband-cli",
   flac: "flac",
   lame: "lame",
   tmux: "tmux",

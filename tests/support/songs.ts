@@ -112,3 +112,57 @@ export async function writeSineSong(
   await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify({ title: name, tracks }));
   return folder;
 }
+
+/** One stem of a song written by {@link writeSongFolder}: its samples, and its manifest keys. */
+export interface SongStem {
+  /** The file name in the song folder. */
+  file: string;
+  /** Planar samples, one array per channel. */
+  pcm: Float32Array[];
+  /** The file's sample rate. */
+  rate: number;
+  /** The WAV sample format (default "f32"). */
+  format?: WavFormat;
+  /** Keys of its entry in `tracks` besides `file` (name, route, gain, ...). */
+  track?: Record<string, unknown>;
+}
+
+/** Writes a song folder `dir/name`: each stem as a WAV file, and a song.json titled `name`
+ * listing them in order, with `manifest`'s keys added. @returns the folder */
+export async function writeSongFolder(
+  dir: string,
+  name: string,
+  stems: SongStem[],
+  manifest: Record<string, unknown> = {},
+): Promise<string> {
+  const folder = join(dir, name);
+  await Deno.mkdir(folder, { recursive: true });
+  for (const stem of stems) {
+    await Deno.writeFile(
+      join(folder, stem.file),
+      encodeWav(stem.pcm, stem.rate, stem.format ?? "f32"),
+    );
+  }
+  const tracks = stems.map((stem) => ({ file: stem.file, ...stem.track }));
+  await writeManifest(folder, { title: name, tracks, ...manifest });
+  return folder;
+}
+
+/** A song at 120 bpm (2 s a bar): one stereo tone stem "bass.wav" of `seconds` on outputs
+ * 1-2, titled `name`, with `extra` manifest keys. @returns the folder */
+export async function writeTempoSong(
+  dir: string,
+  name: string,
+  seconds: number,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const folder = join(dir, name);
+  await writeStems(folder, [{ file: "bass.wav", seconds }]);
+  await writeManifest(folder, {
+    title: name,
+    tempo: 120,
+    tracks: [{ file: "bass.wav", route: [1, 2] }],
+    ...extra,
+  });
+  return folder;
+}

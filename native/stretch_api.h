@@ -1,0 +1,70 @@
+/* stretch_api.h: the few Rubber Band functions stemplay's key and tempo use, loaded from
+ * librubberband at run time (dlopen), as jack_api.h loads libjack: the build needs no Rubber
+ * Band headers or library, and Rubber Band (GPL-2+) is never linked. Not part of the ABI. */
+#ifndef STEMPLAY_STRETCH_API_H
+#define STEMPLAY_STRETCH_API_H
+
+#include "internal.h"
+
+typedef struct RubberBandState_ *RubberBandState;
+/* The option bits we use (rubberband-c.h, Rubber Band 3). */
+enum {
+    RB_PROCESS_REALTIME = 0x00000001,
+    RB_THREADING_NEVER = 0x00010000,
+    RB_PITCH_HIGH_CONSISTENCY = 0x04000000,
+    RB_CHANNELS_TOGETHER = 0x10000000,
+    RB_ENGINE_FINER = 0x20000000,
+};
+
+typedef struct {
+    void *library;
+    RubberBandState (*create)(unsigned int, unsigned int, int, double, double);
+    void (*destroy)(RubberBandState);
+    unsigned int (*preferred_start_pad)(const RubberBandState);
+    unsigned int (*start_delay)(const RubberBandState);
+    void (*set_max_process_size)(RubberBandState, unsigned int);
+    void (*process)(RubberBandState, const float *const *, unsigned int, int);
+    int (*available)(const RubberBandState);
+    unsigned int (*retrieve)(const RubberBandState, float *const *, unsigned int);
+} sp_stretch_api;
+
+/* The loaded library, or NULL when librubberband.so.2 (or $STEMPLAY_RUBBERBAND) is missing or
+ * lacks a function. Loaded once, on first use; any thread. */
+const sp_stretch_api *sp_stretch_api_get(void);
+
+/* One stretcher: `channels` planar channels at `rate`, played `speed` times as fast (0.5 ...
+ * 2) and `pitch_scale` times as high. engine: SP_STRETCH_FINER (R3) or SP_STRETCH_FASTER (R2).
+ * Real-time mode fed in fixed chunks, so a render is the same run after run. Reader or loading
+ * thread only. */
+typedef struct sp_stretcher sp_stretcher;
+#define SP_STRETCH_CHUNK 1024u /* input frames per feed: fixed, so a render repeats exactly */
+sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine, double speed,
+                              double pitch_scale, sp_stretcher **out);
+void sp_stretcher_free(sp_stretcher *stretcher);
+/* Input frames per feed: every feed but the last is exactly this long. */
+uint32_t sp_stretcher_chunk(const sp_stretcher *stretcher);
+/* Feeds one chunk (planar: in[c] holds `frames` frames of channel c); `last` at the end. */
+void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t frames,
+                       bool last);
+/* Drops the next `frames` output frames (the output of a lead-in fed before the start). */
+void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames);
+/* Takes up to `frames` output frames into out[c], the latency already dropped: output frame 0
+ * is input frame 0 (Rubber Band's start pad and start delay compensated). */
+uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames);
+
+/* One render of song audio from `start` on (stretch_render.c), read through `read`. */
+typedef struct {
+    uint32_t rate, channels, engine;
+    double speed, pitch_scale;
+    uint64_t frames; /* the song's length */
+    uint64_t start;  /* the song frame that becomes output frame 0 */
+    /* Goes to `frame`; the reads then come in order from there. */
+    sp_result (*seek)(void *context, uint64_t frame);
+    /* `frames` (at most SP_STRETCH_CHUNK) frames from `frame` on, planar; NULL on failure. */
+    const float *const *(*read)(void *context, uint64_t frame, uint32_t frames);
+    void *context;
+} sp_stretch_job;
+/* A new pcm of round((frames - start) / speed) frames; its frame 0 is song frame `start`. */
+sp_result sp_stretch_render(const sp_stretch_job *job, sp_pcm **out_pcm);
+
+#endif

@@ -1,0 +1,31 @@
+/**
+ * Key and tempo's C code on its own under AddressSanitizer and UndefinedBehaviorSanitizer, over
+ * the real Rubber Band: native/tests/stretch_check.c renders many channel counts, lengths,
+ * speeds, scales, engines and starts, and checks the lengths, that every sample is finite,
+ * that a render repeats bit for bit, that a file read the streaming reader's way gives the same
+ * frames, and that bad values are refused. (Nothing of it runs on the audio thread, so there is
+ * nothing for RealtimeSanitizer to watch.)
+ */
+import assert from "node:assert/strict";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { buildHarness, runHarness, SANITIZER_CC } from "./support/sanitize.ts";
+
+{
+  const name = "stretch under ASan+UBSan+LSan: exact lengths, repeatable, streamed = whole";
+  Deno.test({
+    name,
+    ignore: ignoreWithout(SANITIZER_CC, name),
+    async fn() {
+      requireTool(SANITIZER_CC, name);
+      const build = await buildHarness("address,undefined", [], "stretch_check");
+      const run = await runHarness(build, [], {
+        ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+        UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+      });
+      const report = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
+      assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
+      assert.equal(run.code, 0, report);
+      assert.match(run.stdout, /stretch: 108 cases, ok/, report);
+    },
+  });
+}
