@@ -32,6 +32,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "mtc.c",
   "offline.c",
   "pcm.c",
+  "peaks.c",
   "resample.c",
   "result.c",
   "ring.c",

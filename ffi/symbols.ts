@@ -259,6 +259,14 @@ export const symbols = {
   },
 
   // ---- decoding (loading thread) ----------------------------------------------------------
+  /** sp_result sp_peaks_file(const char *path, double start, double end, uint32_t points,
+   * uint32_t max_channels, float *out, uint64_t *info, char *detail, size_t size): a file's
+   * min/max per point, on a worker thread. */
+  sp_peaks_file: {
+    parameters: ["buffer", "f64", "f64", "u32", "u32", "buffer", "buffer", "buffer", "usize"],
+    result: "i32",
+    nonblocking: true,
+  },
   /** sp_result sp_decode_job_create(const char *path, uint32_t sample_rate,
    * sp_decode_job **out_job) */
   sp_decode_job_create: {

@@ -263,6 +263,13 @@ SP_API const char *sp_decode_job_error(const sp_decode_job *job);
 SP_API sp_result sp_decode_job_take(sp_decode_job *job, sp_pcm **out_pcm);
 SP_API void sp_decode_job_free(sp_decode_job *job);
 
+/* Waveform overview (peaks.c, a loading thread): min and max per point of a file's seconds
+ * [start, end) at its own rate; out holds channels x points mins, then as many maxes (room for
+ * max_channels); info: [length in frames, channels, rate]. */
+SP_API sp_result sp_peaks_file(const char *path, double start_seconds, double end_seconds,
+                               uint32_t points, uint32_t max_channels, float *out, uint64_t *info,
+                               char *detail, size_t size);
+
 /* ---- streamed files (loading thread) ----------------------------------------------------- */
 /* Opens a file to stream at sample_rate, with a ring of at least ring_frames frames (rounded up
  * to a power of two). Reads only the header: nothing is decoded until the engine's reader

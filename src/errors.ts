@@ -123,7 +123,7 @@ export type StemplayErrorCode =
   | "TRACK"
   /** No such marker. */
   | "MARKER"
-  /** A bar- or beat-quantised action on a song that has no tempo map. */
+  /** A bar- or beat-quantised action on a song that has no tempo map; no beat in detectTempo. */
   | "NO_TEMPO"
   /** A loop's ends are out of order, beyond the song, or too close together. */
   | "LOOP"

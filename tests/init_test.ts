@@ -1,8 +1,8 @@
 /**
  * `stemplay init FOLDER` writes a song.json from a folder of stems, run as a user runs it: the
- * song it writes loads, its buses are guessed from the file names, its tempo and markers come
- * from a MIDI file (--midi) or a WAV stem's cue points, and an existing song.json is kept
- * unless --force.
+ * song it writes loads, its buses are guessed from the file names, its tempo is detected from
+ * the click stem (detectTempo) or taken with the markers from a MIDI file (--midi), markers come
+ * from a WAV stem's cue points, and an existing song.json is kept unless --force.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -52,10 +52,13 @@ Deno.test("init: a folder of a click and stems gives a song that loads, buses gu
       song.tracks.map((t) => [t.options.name, t.options.bus]),
       [["Bass", "FOH"], ["Click", "in-ears"], ["Guide Vox", "in-ears"], ["Keys", "FOH"]],
     );
-    // No tempo detection yet: the tempo is left out, and the output says so and how to add it.
-    assert.deepEqual(song.tempo, []);
-    assert.match(run.stdout, /no tempo/i);
-    assert.match(run.stdout, /--midi/);
+    // The tempo is detected from the click (120 bpm from 0.5 s, no accent: 4/4 from its first
+    // beat), and the output says where it came from and how sure it is.
+    assert.equal(song.tempo.length, 1, JSON.stringify(song.tempo));
+    assert.ok(Math.abs(song.tempo[0].tempo - 120) <= 0.01, `tempo ${song.tempo[0].tempo}`);
+    assert.ok(Math.abs(song.tempo[0].at - 0.5) <= 0.001, `firstBeat ${song.tempo[0].at}`);
+    assert.deepEqual(song.tempo[0].timeSignature, [4, 4]);
+    assert.match(run.stdout, /tempo 120 in 4\/4 detected from Click\.wav \(confidence/);
     // And it plays: the player loads it (offline) with its four tracks.
     const player = await Player.open({ backend: "offline", sampleRate: RATE, channels: 4 });
     try {
@@ -149,5 +152,18 @@ Deno.test("draftSong: a tempo detector is run on the click stem; its first entry
     await saveSong(join(folder, "song.json"), draft.manifest);
     const song = await loadSongDescription(folder);
     assert.deepEqual(song.tempo.map((s) => s.at), [0.5, 4.5]);
+  });
+});
+
+Deno.test("init: a click with no steady beat leaves the tempo out and says so; the song is written", async () => {
+  await withStems(async (folder) => {
+    await Deno.writeFile(
+      join(folder, "Click.wav"),
+      encodeWav([new Float32Array(RATE)], RATE, "s16"),
+    );
+    const run = await runCli(["init", folder, "--force"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /no tempo: no steady beat was heard in Click\.wav; give --midi/);
+    assert.deepEqual((await loadSongDescription(folder)).tempo, []);
   });
 });

@@ -44,6 +44,7 @@ Usage:
   stemplay devices [--backend <name>]                         list playback devices
   stemplay render <song> -o <mix.wav> [flags]                 bounce a song to a WAV file
   stemplay demo [flags]                                       make a demo song and play it
+  stemplay console [LIBRARY] [flags]                          prepare songs in a browser
   stemplay init <folder> [--midi <file.mid>] [--force]        write a song.json for stems
   stemplay --version                                          print the version
 
@@ -94,7 +95,7 @@ While playing, q, Ctrl-C, ., Home, n, p and g ask for a second press (150 ms to 
 later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
-f fade out over 4 s.`,
+f fade out over 4 s, a spoken cues on/off.`,
 
   devices: `Usage: stemplay devices [--backend <name>]
 
@@ -116,13 +117,27 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
   --config <file>      the settings file (default: stemplay.json beside the song, else
                        here, if there is one)`,
 
+  console: `Usage: stemplay console [LIBRARY] [--port N] [--hostname H] [--pin P] [flags]
+
+Serves the console, a browser page to prepare a show: the library's songs and setlists,
+each song's waveforms, markers, tempo and stems, and the rig (see docs/console.md).
+LIBRARY is a folder of song folders and setlists (default: this folder); nothing outside
+it is read or written. Ctrl-C stops it.
+
+  --port <n>           TCP port (default 8090; 0 picks a free one)
+  --hostname <h>       address to listen on (default 127.0.0.1: this machine only)
+  --pin <digits>       the console's PIN, 6 to 12 digits (default: a random 8-digit one).
+                       Not the stage remote's PIN: a stage PIN must not edit the rig.
+${AUDIO}`,
+
   init: `Usage: stemplay init <folder> [flags]
 
 Writes <folder>/song.json for a folder of exported stems: every audio file as a track, sorted
 by name, on the bus its name suggests (click, guide, cue or count: in-ears; else FOH); the
-tempo map and markers of a MIDI file (--midi), else markers from the cue points of the first
-WAV stem that has them. The tempo is not detected from the audio yet: without --midi it is
-left out, and init says so. Edit the file afterwards; docs/songs.md lists every key.
+tempo map and markers of a MIDI file (--midi), else the tempo detected from the click stem
+(a file with "click" in its name) and markers from the cue points of the first WAV stem that
+has them. Without either, the tempo is left out and init says so. Edit the file afterwards;
+docs/songs.md lists every key.
 
   --midi <file.mid>    take the tempo map (tempo, time signature, changes) and markers
                        from a Standard MIDI File exported by the DAW

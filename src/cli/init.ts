@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { saveSong } from "../songs/save_song.ts";
 import { draftSong } from "../songs/song_draft.ts";
+import { detectTempo } from "../sources/detect_tempo.ts";
 import { MANIFEST_NAME } from "../songs/song.ts";
 import { parseFlags, stringFlag, UsageError } from "./args.ts";
 import { HELP } from "./help.ts";
@@ -57,6 +58,7 @@ export async function initCommand(args: string[]): Promise<number> {
   const draft = await draftSong(folder, {
     midi: stringFlag(parsed, "midi"),
     markersFrom: stringFlag(parsed, "markers"),
+    detectTempo,
   });
   await saveSong(manifest, draft.manifest);
   const tracks = draft.manifest.tracks as { file: string; bus: string }[];

@@ -11,6 +11,7 @@ import { busStep, pickNextBus } from "./bus_keys.ts";
 import type { Key } from "./key_input.ts";
 import { CONFIRM_AFTER_MS, CONFIRM_WINDOW_MS } from "../control/confirm.ts";
 import { markerAfter, markerAt } from "../control/status.ts";
+import { spokenCueToggle } from "./spoken_cue_key.ts";
 
 /** What a key asks the screen loop to do after it was applied: go on, quit (q), or stop as
  * an interrupt (Ctrl-C: exit 130, as a shell reports SIGINT). */
@@ -187,6 +188,12 @@ export function handleKey(session: PlaySession, key: Key): KeyOutcome | Promise<
       return "continue";
     case "R":
       return resume(session);
+    case "a": {
+      const toggle = spokenCueToggle(session.player);
+      if (typeof toggle !== "string") return run(session, toggle);
+      session.message = toggle;
+      return "continue";
+    }
     case "up":
       session.moveSelection(-1);
       return "continue";

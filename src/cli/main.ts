@@ -7,6 +7,7 @@
 
 import { StemplayError } from "../errors.ts";
 import { UsageError } from "./args.ts";
+import { consoleCommand } from "./console_command.ts";
 import { demoCommand } from "./demo.ts";
 import { devicesCommand } from "./devices.ts";
 import { HELP } from "./help.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   devices: devicesCommand,
   render: renderCommand,
   demo: demoCommand,
+  console: consoleCommand,
   init: initCommand,
 };
 

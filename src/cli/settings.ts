@@ -45,6 +45,8 @@ import {
 } from "../player/option_ranges.ts";
 import { MIDI_ENTRY_KEYS, midiMapProblems, type MidiSettings } from "../control/midi_map.ts";
 import { checkLtcOptions, LTC_KEYS, type LtcOptions } from "../show/timecode.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
+import { resolveCueFolder, SPOKEN_CUE_SETTING_KEYS } from "./spoken_cue_settings.ts";
 import {
   HEAD_SECONDS,
   LOOK_AHEAD_SECONDS,
@@ -91,6 +93,8 @@ export interface Settings {
   /** File tracks streamed (an object of seconds, or true: the defaults) or decoded whole
    * (false), as `Player.open({ streaming })`. Absent: streamed with the defaults. */
   streaming?: StreamingOptions | boolean;
+  /** Spoken section cues for every song (docs/spoken_cues.md). Absent: only songs that ask. */
+  spokenCues?: SpokenCueOptions;
 }
 
 /** The `timecode` section. */
@@ -211,7 +215,7 @@ const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
 };
 
 const SECTIONS: Record<
-  "audio" | "monitoring" | "midi" | "timecode" | "streaming",
+  "audio" | "monitoring" | "midi" | "timecode" | "streaming" | "spokenCues",
   Record<string, Check>
 > = {
   audio: AUDIO_KEYS,
@@ -219,6 +223,7 @@ const SECTIONS: Record<
   midi: MIDI_KEYS,
   timecode: TIMECODE_KEYS,
   streaming: STREAMING_KEYS,
+  spokenCues: SPOKEN_CUE_SETTING_KEYS,
 };
 
 /**
@@ -268,7 +273,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     if (!Object.hasOwn(SECTIONS, sectionName)) {
       problems.push(
         `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi", ` +
-          `"timecode" or "streaming")`,
+          `"timecode", "streaming" or "spokenCues")`,
       );
       continue;
     }
@@ -286,7 +291,9 @@ export function parseSettings(value: unknown, source: string): Settings {
     const checks = SECTIONS[sectionName as keyof typeof SECTIONS];
     const out = sectionName === "streaming"
       ? (settings.streaming = {})
-      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming">];
+      : sectionName === "spokenCues"
+      ? (settings.spokenCues = {})
+      : settings[sectionName as Exclude<keyof typeof SECTIONS, "streaming" | "spokenCues">];
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
       if (!Object.hasOwn(checks, key)) {
@@ -305,6 +312,7 @@ export function parseSettings(value: unknown, source: string): Settings {
       problems: problems.map(problemFromLine),
     });
   }
+  if (settings.spokenCues) resolveCueFolder(settings.spokenCues, source);
   return settings;
 }
 
@@ -364,5 +372,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (audio.recovery !== undefined) options.recovery = audio.recovery;
   if (settings.timecode.ltc !== undefined) options.ltc = settings.timecode.ltc;
   if (settings.streaming !== undefined) options.streaming = settings.streaming;
+  if (settings.spokenCues !== undefined) options.spokenCues = settings.spokenCues;
   return options;
 }

@@ -28,6 +28,7 @@ import type { LoadSongOptions } from "../songs/song_loader.ts";
 import { SongDeck } from "../songs/song_deck.ts";
 import { PlayerSetlist } from "../songs/player_setlist.ts";
 import type { LtcOptions } from "../show/timecode.ts";
+import { checkSpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { openEngine, type PlayerOptions } from "./player_options.ts";
 import { type PlayerState, Transport } from "./transport.ts";
 import type { PlayerParts } from "./player_parts.ts";
@@ -85,9 +86,16 @@ export class Player extends PlayerShowFlow {
 
   /** Opens an engine on a device (or offline) and starts its stream, silent until `play()`. */
   static async open(options: PlayerOptions = {}): Promise<Player> {
+    const spokenCues = options.spokenCues && checkSpokenCueOptions(
+      options.spokenCues,
+      (key, problem) => {
+        throw new StemplayError("INVALID_ARGUMENT", `spokenCues${key && "."}${key} ${problem}`);
+      },
+    );
     const { engine, recovery } = await openEngine(options);
     const player = new Player(engine, recovery);
     if (options.latencyMonitor) player.latencyMonitor = true;
+    player.parts.songs.spokenCues = spokenCues;
     if (options.ltc !== undefined) {
       try {
         player.ltc = options.ltc;

@@ -17,6 +17,7 @@ import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts"
 import { StreamedTracks, type StreamingOptions, streamingSettings } from "../sources/streaming.ts";
 import { type LatencyProfile, profileBlockFrames } from "../engine/profiles.ts";
 import type { LtcOptions } from "../show/timecode.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { type BusProfile, checkBusProfile } from "../engine/buses.ts";
 
 /** How to open a player. Every field is optional. */
@@ -57,6 +58,9 @@ export interface PlayerOptions {
   /** SMPTE linear timecode out: every song loaded gets a generated timecode track on this
    * output (see docs/timecode.md). Default: none. */
   ltc?: LtcOptions;
+  /** Spoken section cues for every song loaded (each song's `spokenCues` wins key by key; see
+   * docs/spoken_cues.md). Default: only songs whose song.json asks. */
+  spokenCues?: SpokenCueOptions;
 }
 
 /** What to open, checked. Numbers are 0 where the device's (or C's) default applies. */

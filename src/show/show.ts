@@ -18,6 +18,7 @@ import type { Track } from "../engine/track.ts";
 import type { Engine, EngineStatus } from "../engine/engine.ts";
 import type { TrackSlots } from "../engine/track_slots.ts";
 import { type Beat, beatGrid, countInGrid, nextBeat, type TempoSegment } from "../model/tempo.ts";
+import { sayCountIn } from "./spoken_cues.ts";
 
 /** When a jump happens: at once, on the next beat, the next bar line, or the next marker. */
 export type JumpAt = "now" | "beat" | "bar" | "section";
@@ -38,6 +39,8 @@ export interface ShowSong {
   readonly tempo: TempoSegment[];
   /** Where the song's click goes (else the in-ears): where the count-in goes. */
   readonly clickRoute: number[] | undefined;
+  /** The spoken count-in's words ("one" …, at the engine's rate), when it is spoken. */
+  readonly countInWords?: Float32Array[];
   /** A new engine group, for a count-in. */
   newGroup(): number;
 }
@@ -388,7 +391,9 @@ export class ShowFlow {
 
   /** A click track of `beats` in `group`, `frames` long, where the count-in goes. */
   #clickTrack(beats: Beat[], frames: number, name: string, group: number): Track {
-    const decoded = renderClick(this.#engine.native, beats, frames, this.#engine.sampleRate);
+    const { native, sampleRate } = this.#engine;
+    const click = renderClick(native, beats, frames, sampleRate);
+    const decoded = sayCountIn(native, click, beats, this.#song.countInWords, sampleRate);
     try {
       return this.#slots.create(decoded, {
         name,

@@ -27,6 +27,7 @@ import {
 import { checkMarkerList } from "./manifest_markers.ts";
 import { compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
 import { INCLUDE_KEYS, includedTracks } from "./manifest_include.ts";
+import { checkSongSpokenCues } from "./song_spoken_cues.ts";
 
 /** The keys a song.json may have at the top. */
 export const SONG_KEYS: readonly string[] = [
@@ -41,6 +42,7 @@ export const SONG_KEYS: readonly string[] = [
   "tempoMap",
   "clickRoute",
   "generateClick",
+  "spokenCues",
   ...INCLUDE_KEYS,
 ];
 const TRACK_KEYS = [
@@ -107,6 +109,7 @@ export async function validateManifest(
   if (generateClick && tempo?.length === 0) {
     check.fail("generateClick", "needs the song's tempo (tempo or tempoMap)");
   }
+  const spoken = checkSongSpokenCues(check, song.spokenCues, folder, tempo);
   // Files last: schema problems come first in the list.
   for (const track of tracks) {
     track.file = isAbsolute(track.file) ? track.file : join(folder, track.file);
@@ -126,6 +129,7 @@ export async function validateManifest(
     tempo,
     clickRoute,
     generateClick: generateClick ?? false,
+    ...spoken,
   };
   if (warnings.length > 0) description.warnings = warnings;
   return { description, problems: [] };

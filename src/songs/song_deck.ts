@@ -32,6 +32,8 @@ import { loadSongDescription, type SongDescription } from "./song.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
+import { prepareSpokenCues } from "./spoken_cue_track.ts";
+import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -39,6 +41,10 @@ export interface SongInfo {
   markers: Marker[];
   tempo: TempoSegment[];
   clickRoute?: number[];
+  /** Lines the operator must see about this song (spoken cues that are off, and why). */
+  notices?: string[];
+  /** The spoken count-in's words, when the song's count-in is spoken. */
+  countInWords?: Float32Array[];
 }
 
 /** A song's tracks in their engine group. */
@@ -78,6 +84,8 @@ export class SongDeck {
   #songHours = new Map<number, number>();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
+  /** Spoken cues for every song (stemplay.json's), under each song's own `spokenCues`. */
+  spokenCues?: SpokenCueOptions;
   /** Cues on the current song: jumps, loops, count-in, fades. */
   readonly show: ShowFlow;
 
@@ -232,6 +240,9 @@ export class SongDeck {
     );
     try {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
+      const cueOptions = { song: description.spokenCues, settings: this.spokenCues };
+      const cues = await prepareSpokenCues(engine, this.#slots, cueOptions, info, length, group);
+      if (cues) tracks.push(cues);
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
         tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
@@ -345,7 +356,7 @@ export class SongDeck {
     const buses = this.#engine.buses;
     const click = buses.clickPlacement(this.#song?.clickRoute).bus;
     if (this.show.countIn > 0 && click) tracks.push({ name: "the count-in", bus: click });
-    return buses.problems(tracks);
+    return [...buses.problems(tracks), ...this.#song?.notices ?? []];
   }
 
   /** Frees the tracks of songs whose crossfade tail is over (at every poll, with the group
@@ -404,6 +415,9 @@ export class SongDeck {
       },
       get tempo() {
         return deck.#song?.tempo ?? [];
+      },
+      get countInWords() {
+        return deck.#song?.countInWords;
       },
       get clickRoute() {
         return deck.#song?.clickRoute;

@@ -102,24 +102,25 @@ export async function draftSong(
     );
   } else if (options.detectTempo && names.some((name) => /click/i.test(name))) {
     const click = names.find((name) => /click/i.test(name))!;
-    const found = await options.detectTempo(join(folder, click));
-    manifest.tempo = found.bpm;
-    manifest.timeSignature = found.timeSignature;
-    manifest.firstBeat = found.firstBeat;
-    // The first entry is the tempo above: song.json's tempoMap holds the changes after it.
-    const changes = found.tempoMap.filter((entry) => entry.at > found.firstBeat + 1e-9);
-    if (changes.length > 0) manifest.tempoMap = changes;
-    notes.push(
-      `tempo ${round(found.bpm)} in ${found.timeSignature.join("/")}` +
-        changesText(changes.length) +
-        ` detected from ${click} (confidence ${round(found.confidence)}` +
-        (found.confidence < 0.5 ? ": low, check it by ear" : "") + ")",
-    );
+    const found = await detectOrUndefined(options.detectTempo, join(folder, click));
+    if (!found) {
+      notes.push(`no tempo: no steady beat was heard in ${click}; ${NO_TEMPO_HINT}`);
+    } else {
+      manifest.tempo = found.bpm;
+      manifest.timeSignature = found.timeSignature;
+      manifest.firstBeat = found.firstBeat;
+      // The first entry is the tempo above: song.json's tempoMap holds the changes after it.
+      const changes = found.tempoMap.filter((entry) => entry.at > found.firstBeat + 1e-9);
+      if (changes.length > 0) manifest.tempoMap = changes;
+      notes.push(
+        `tempo ${round(found.bpm)} in ${found.timeSignature.join("/")}` +
+          changesText(changes.length) +
+          ` detected from ${click} (confidence ${round(found.confidence)}` +
+          (found.confidence < 0.5 ? ": low, check it by ear" : "") + ")",
+      );
+    }
   } else {
-    notes.push(
-      'no tempo: give --midi <file.mid> (a tempo map exported from the DAW), or add "tempo" ' +
-        '(and "timeSignature", "firstBeat") to song.json by hand',
-    );
+    notes.push(`no tempo: ${NO_TEMPO_HINT}`);
   }
   if (markers.length === 0) {
     const found = options.markersFrom
@@ -136,6 +137,23 @@ export async function draftSong(
   manifest.tracks = names.map((file) => ({ file, bus: guessBus(file) }));
   if (markers.length > 0) manifest.markers = markers;
   return { manifest, notes };
+}
+
+const NO_TEMPO_HINT =
+  'give --midi <file.mid> (a tempo map exported from the DAW), or add "tempo" ' +
+  '(and "timeSignature", "firstBeat") to song.json by hand';
+
+/** The detector's result, or undefined when it heard no steady beat (`NO_TEMPO`). */
+async function detectOrUndefined(
+  detect: NonNullable<DraftSongOptions["detectTempo"]>,
+  path: string,
+): Promise<DetectedTempoLike | undefined> {
+  try {
+    return await detect(path);
+  } catch (error) {
+    if (error instanceof StemplayError && error.code === "NO_TEMPO") return undefined;
+    throw error;
+  }
 }
 
 function changesText(count: number): string {

@@ -9,6 +9,7 @@ import type { TrackOptions } from "../engine/track.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import type { Marker } from "../model/marker.ts";
 import type { Problem } from "../util/check.ts";
+import type { SongSpokenCues } from "./song_spoken_cues.ts";
 
 /** One track of a song, validated, with its file resolved to a full path. */
 export interface SongTrack {
@@ -21,7 +22,7 @@ export interface SongTrack {
 }
 
 /** A song as a folder or manifest describes it, before anything is decoded. */
-export interface SongDescription {
+export interface SongDescription extends SongSpokenCues {
   /** The folder or the manifest file that was read. */
   path: string;
   /** "manifest" for a song.json, "folder" for a folder of audio files. */

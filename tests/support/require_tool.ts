@@ -34,6 +34,7 @@ const PACKAGES: Record<string, string> = {
   "clang-22": "clang-22 libclang-rt-22-dev",
   "llvm-symbolizer-22": "llvm-22",
   ffmpeg: "ffmpeg",
+  "espeak-ng": "espeak-ng",
   readelf: "binutils",
   jackd: "jackd2",
   jack_rec: "jackd2",

@@ -1,0 +1,502 @@
+/**
+ * The console: a browser page to prepare a show (the library, a song's waveforms and markers,
+ * setlists, the rig), served like the web remote (src/control/remote.ts) with the same
+ * hardening, sessions, Host and Origin rules and limits, but with its OWN PIN: a stage PIN
+ * must not edit the rig.
+ *
+ * ```ts
+ * const console = await serveConsole(player, { library: "songs", pin: "90125783" });
+ * // open http://127.0.0.1:8090/?pin=90125783
+ * await console.close();
+ * ```
+ *
+ * Routes (everything but the PIN page needs a console session):
+ * - `GET /` the console, else the PIN page; `POST /login` the PIN form;
+ * - `GET /console.js`, `/console.css`, `/vendor/*.js` the page and its pinned libraries;
+ * - `GET /api/library`, `/api/song?id=`, `/api/peaks?id=&points=&start=&end=`,
+ *   `/api/setlist?id=`, `/api/rig`;
+ * - `POST /api/song`, `/api/setlist` `{ id, value, ifVersion }`: validated, written atomically,
+ *   refused when stale (409) or when the song is the one playing (423);
+ * - `POST /api/audition` `{ id, at }`: the song through the real player, from `at` seconds;
+ *   `/api/stop` ends it; `/api/test-signal` `{ output }` or `{ stop: true }` (test_signal.ts);
+ * - `POST /api/detect-tempo` `{ id, file }`: `detectTempo` of one stem.
+ *
+ * Every `id` is a path inside the library (console_library.ts).
+ *
+ * @module
+ */
+
+import http, { type IncomingMessage } from "node:http";
+import { join, relative } from "node:path";
+import { StemplayError } from "../errors.ts";
+import type { Player } from "../player/player.ts";
+import { loadSetlist } from "../songs/setlist.ts";
+import { detectTempo } from "../sources/detect_tempo.ts";
+import { saveSong, songVersion } from "../songs/save_song.ts";
+import { loadSongDescription, MANIFEST_NAME } from "../songs/song.ts";
+import { MAX_PEAK_POINTS, songPeaks } from "../songs/song_peaks.ts";
+import { insideLibrary, readLibrary } from "./console_library.ts";
+import { problemsOf, saveChecked, versionOf } from "./console_save.ts";
+import { loadVendorFiles } from "./console_vendor.ts";
+import { HostCheck } from "./host_check.ts";
+import {
+  playTestSignal,
+  stopTestSignal,
+  TEST_SIGNAL_DBFS,
+  testSignalRefusal,
+} from "./test_signal.ts";
+import { readCapped } from "./http_body.ts";
+import { DEFAULT_HTTP_LIMITS } from "./http_limits.ts";
+import {
+  answer,
+  escapeHtml,
+  headersOf,
+  json,
+  listenHardened,
+  type Reply,
+  SECURITY_HEADERS,
+} from "./hardened_http.ts";
+import { fromAnotherSite, randomPin, RemoteGate, sameOrigin, validPin } from "./remote_auth.ts";
+
+/** Options of `serveConsole`. */
+export interface ConsoleOptions {
+  /** The library folder: song folders, setlists and stemplay.json (default: the current
+   * folder). */
+  library?: string;
+  /** TCP port (default 8090; 0 picks a free one). */
+  port?: number;
+  /** Address to listen on (default "127.0.0.1"). */
+  hostname?: string;
+  /** The console's PIN, 6 to 12 digits (default: a random 8-digit one). Not the remote's. */
+  pin?: string;
+  /** More names of this machine for the Host check (as the remote's `allowHosts`). */
+  allowHosts?: string[];
+}
+
+/** A running console. */
+export interface ConsoleServer {
+  /** The TCP port it listens on. */
+  readonly port: number;
+  /** The address to open (without the PIN). */
+  readonly url: string;
+  /** The console's PIN (the one given, or the random one made). */
+  readonly pin: string;
+  /** The library folder (its real path). */
+  readonly library: string;
+  /** Stops serving (idempotent); the player is left as it is. */
+  close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Bytes an edit may have (a song.json of many stems and markers). */
+const MAX_EDIT_BYTES = 1 << 20;
+const MAX_LOGIN_BYTES = 256;
+/** The page's styles use inline style attributes set by wavesurfer: allowed for styles only. */
+const CSP = {
+  "content-security-policy": SECURITY_HEADERS["content-security-policy"].replace(
+    "style-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+  ),
+};
+const PAGES: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
+  "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
+  "/login": { file: "login.html", type: "text/html; charset=utf-8" },
+};
+
+async function loadPages(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const { file } of Object.values(PAGES)) {
+    const url = new URL(`../../web/console/${file}`, import.meta.url);
+    files.set(file, await (await fetch(url)).text());
+  }
+  files.set(
+    "login.css",
+    await (await fetch(new URL("../../web/login.css", import.meta.url))).text(),
+  );
+  return files;
+}
+
+class Console implements ConsoleServer {
+  readonly pin: string;
+  readonly library: string;
+  readonly #hostname: string;
+  readonly #player: Player;
+  readonly #gate: RemoteGate;
+  readonly #hosts: HostCheck;
+  readonly #pages: Map<string, string>;
+  readonly #vendor: Map<string, string>;
+  readonly #server: http.Server;
+  #closed?: Promise<void>;
+
+  constructor(
+    player: Player,
+    library: string,
+    options: ConsoleOptions,
+    pin: string,
+    pages: Map<string, string>,
+    vendor: Map<string, string>,
+  ) {
+    this.#player = player;
+    this.library = library;
+    this.pin = pin;
+    this.#hostname = options.hostname ?? "127.0.0.1";
+    this.#gate = new RemoteGate(pin);
+    this.#hosts = new HostCheck(options.allowHosts ?? []);
+    this.#pages = pages;
+    this.#vendor = vendor;
+    this.#server = http.createServer({ maxHeaderSize: DEFAULT_HTTP_LIMITS.maxHeaderBytes });
+  }
+
+  async listen(port: number): Promise<void> {
+    await listenHardened(this.#server, {
+      port,
+      hostname: this.#hostname,
+      limits: DEFAULT_HTTP_LIMITS,
+      name: "console",
+      portFlag: "--port N",
+    }, {
+      // The console's own CSP rides on every reply (it replaces the stricter default).
+      handle: async (request) => {
+        const reply = await this.#handle(request);
+        return { ...reply, headers: { ...CSP, ...(reply.headers ?? {}) } };
+      },
+      stranger: (request) => !this.#gate.hasSession(headersOf(request)),
+    });
+  }
+
+  get port(): number {
+    const address = this.#server.address();
+    return typeof address === "object" && address ? address.port : 0;
+  }
+
+  get url(): string {
+    const host = this.#hostname.includes(":") ? `[${this.#hostname}]` : this.#hostname;
+    return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${this.port}/`;
+  }
+
+  #page(path: string): Reply {
+    const { file, type } = PAGES[path];
+    return answer(this.#pages.get(file)!, 200, { "content-type": type });
+  }
+
+  #loginPage(message: string, status: number): Reply {
+    const page = this.#pages.get("login.html")!.replace(
+      "<!--message-->",
+      message ? `<p class="message" role="alert">${escapeHtml(message)}</p>` : "",
+    );
+    return answer(page, status, { "content-type": PAGES["/login"].type });
+  }
+
+  #login(address: string, pin: string): Reply {
+    const result = this.#gate.login(address, pin.trim());
+    if (result.ok) {
+      return answer(null, 303, { location: "/", "set-cookie": RemoteGate.cookie(result.token) });
+    }
+    if (result.reason === "wrong") {
+      return this.#loginPage(`Wrong PIN (${result.triesLeft} tries left).`, 401);
+    }
+    return this.#loginPage(`Too many tries: wait ${result.retryAfterSeconds} s.`, 429);
+  }
+
+  async #handle(request: IncomingMessage): Promise<Reply> {
+    const headers = headersOf(request);
+    if (!this.#hosts.allows(headers.get("host"))) {
+      return answer("misdirected request", 421, { connection: "close" });
+    }
+    const address = request.socket.remoteAddress ?? "";
+    const url = new URL(request.url ?? "/", "http://console.invalid");
+    const { pathname: path } = url;
+    const get = request.method === "GET", post = request.method === "POST";
+    const session = this.#gate.hasSession(headers);
+    if (path === "/" && get) {
+      const pin = url.searchParams.get("pin");
+      if (pin !== null && !fromAnotherSite(headers)) return this.#login(address, pin);
+      return session ? this.#page("/") : this.#loginPage("", 200);
+    }
+    if (path === "/login" && post) {
+      if (!sameOrigin(headers)) return answer("forbidden: not from the console's page", 403);
+      const body = await readCapped(request, MAX_LOGIN_BYTES);
+      if (body === undefined) return answer("the login form is too long", 413);
+      return this.#login(address, new URLSearchParams(body).get("pin") ?? "");
+    }
+    if (path === "/login.css" && get) {
+      return answer(this.#pages.get("login.css")!, 200, { "content-type": "text/css" });
+    }
+    if (path === "/session" && get) return answer(null, session ? 204 : 401);
+    if (!session) return json({ ok: false, error: "log in first" }, 401);
+    if (get && PAGES[path] && path !== "/login") return this.#page(path);
+    if (get && this.#vendor.has(path)) {
+      return answer(this.#vendor.get(path)!, 200, {
+        "content-type": "text/javascript; charset=utf-8",
+      });
+    }
+    try {
+      if (get && path.startsWith("/api/")) return await this.#read(path, url.searchParams);
+      if (post && path.startsWith("/api/")) {
+        if (!sameOrigin(headers)) return json({ ok: false, error: "not from the console" }, 403);
+        if (!(headers.get("content-type") ?? "").startsWith("application/json")) {
+          return json({ ok: false, error: "send JSON" }, 415);
+        }
+        const text = await readCapped(request, MAX_EDIT_BYTES);
+        if (text === undefined) return json({ ok: false, error: "the edit is too long" }, 413);
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return json({ ok: false, error: "the request is not JSON" }, 400);
+        }
+        return await this.#change(path, body ?? {});
+      }
+    } catch (error) {
+      if (error instanceof StemplayError) {
+        return json({ ok: false, code: error.code, error: error.message }, 400);
+      }
+      throw error;
+    }
+    return json({ ok: false, error: "not found" }, 404);
+  }
+
+  async #read(path: string, query: URLSearchParams): Promise<Reply> {
+    if (path === "/api/library") {
+      return json(await readLibrary(this.library, this.#player.buses.map((bus) => bus.name)));
+    }
+    if (path === "/api/song") {
+      const folder = await insideLibrary(this.library, query.get("id"));
+      const manifestPath = join(folder, MANIFEST_NAME);
+      const version = await songVersion(manifestPath) ?? "";
+      if (version) {
+        // As it is on disk, even when it does not load: the page is where it gets fixed.
+        const text = await Deno.readTextFile(manifestPath);
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (error) {
+          return json({ ok: false, error: `song.json is not JSON: ${error}` }, 422);
+        }
+        return json({ id: query.get("id"), version, value });
+      }
+      // A folder of stems without song.json: a draft from the folder's files (guessed names
+      // and buses); the first edit writes it.
+      const song = await loadSongDescription(folder);
+      const tracks = song.tracks.map((track) => ({
+        file: relative(folder, track.file),
+        name: track.options.name,
+        ...(track.options.bus ? { bus: track.options.bus } : {}),
+      }));
+      return json({
+        id: query.get("id"),
+        version,
+        draft: true,
+        value: { title: song.title, tracks },
+      });
+    }
+    if (path === "/api/peaks") {
+      const folder = await insideLibrary(this.library, query.get("id"));
+      const points = Math.min(Number(query.get("points") ?? 2000), MAX_PEAK_POINTS);
+      const start = query.has("start") ? Number(query.get("start")) : undefined;
+      const end = query.has("end") ? Number(query.get("end")) : undefined;
+      const peaks = await songPeaks(folder, { points, start, end });
+      const round = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
+      return json({
+        sampleRate: peaks.sampleRate,
+        frames: peaks.frames,
+        tracks: peaks.tracks.map((track) => ({
+          name: track.name,
+          file: relative(folder, track.file),
+          channels: track.channels.map((c) => ({ min: round(c.min), max: round(c.max) })),
+        })),
+      });
+    }
+    if (path === "/api/setlist") {
+      const file = await insideLibrary(this.library, query.get("id"));
+      const version = await versionOf(file);
+      return json({
+        id: query.get("id"),
+        version,
+        value: JSON.parse(await Deno.readTextFile(file)),
+      });
+    }
+    if (path === "/api/rig") {
+      const player = this.#player;
+      return json({
+        device: player.deviceName,
+        backend: player.backendName,
+        outputs: player.channels,
+        sampleRate: player.sampleRate,
+        blockFrames: player.blockFrames,
+        buses: player.buses.map((bus) => ({ name: bus.name, outputs: bus.outputs })),
+        playing: player.state === "playing",
+        outputPeaks: player.metering ? player.readOutputPeaks() : [],
+      });
+    }
+    return json({ ok: false, error: "not found" }, 404);
+  }
+
+  /** Whether what plays is the test signal alone. */
+  #testing(): boolean {
+    const tracks = this.#player.tracks;
+    return tracks.length === 1 && tracks[0].name === "test signal";
+  }
+
+  /** Whether the player is playing a file of this folder now. */
+  #playing(folder: string): boolean {
+    if (this.#player.state !== "playing") return false;
+    return this.#player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
+  }
+
+  async #change(path: string, body: Record<string, unknown>): Promise<Reply> {
+    const ifVersion = typeof body.ifVersion === "string" ? body.ifVersion : undefined;
+    if (path === "/api/song") {
+      const folder = await insideLibrary(this.library, body.id);
+      if (this.#playing(folder)) {
+        return json({
+          ok: false,
+          error: "this song is playing: edits are refused until it stops (nothing was written)",
+        }, 423);
+      }
+      try {
+        const manifestPath = join(folder, MANIFEST_NAME);
+        // "" is the draft of a folder without song.json: stale if one has appeared since.
+        const draftSeen = ifVersion === "" && (await songVersion(manifestPath)) !== undefined;
+        if (draftSeen) return this.#saved({ ok: false, stale: true, version: "" });
+        const { version } = await saveSong(manifestPath, body.value, {
+          ifVersion: ifVersion || undefined,
+          outputs: this.#player.channels,
+        });
+        return this.#saved({ ok: true, version });
+      } catch (error) {
+        if (!(error instanceof StemplayError)) throw error;
+        if (error.code === "STALE") {
+          return this.#saved({ ok: false, stale: true, version: "" });
+        }
+        return this.#saved({ ok: false, stale: false, problems: problemsOf(error) });
+      }
+    }
+    if (path === "/api/setlist") {
+      const file = await insideLibrary(this.library, body.id);
+      const outcome = await saveChecked(
+        file,
+        body.value,
+        ifVersion,
+        (candidate) => loadSetlist(candidate),
+      );
+      return this.#saved(outcome);
+    }
+    if (path === "/api/detect-tempo") {
+      await insideLibrary(this.library, body.id);
+      const file = await insideLibrary(this.library, `${body.id}/${body.file}`);
+      return json({ ok: true, ...(await detectTempo(file)) });
+    }
+    if (path === "/api/audition") {
+      const folder = await insideLibrary(this.library, body.id);
+      if (this.#player.state === "playing") {
+        return json(
+          { ok: false, error: "the show is playing: auditions wait until it stops" },
+          423,
+        );
+      }
+      await this.#player.loadSong(folder);
+      this.#player.seek(Math.max(0, Number(body.at) || 0));
+      this.#player.play();
+      return json({ ok: true });
+    }
+    if (path === "/api/stop") {
+      await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
+      return json({ ok: true });
+    }
+    if (path === "/api/test-signal") {
+      if (body.stop === true) {
+        if (this.#player.state === "playing" && !this.#testing()) {
+          return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
+        }
+        await stopTestSignal(this.#player);
+        return json({ ok: true });
+      }
+      const refusal = testSignalRefusal(this.#player);
+      if (refusal) return json({ ok: false, error: refusal }, 423);
+      playTestSignal(this.#player, body.output);
+      return json({ ok: true, dbfs: TEST_SIGNAL_DBFS });
+    }
+    return json({ ok: false, error: "not found" }, 404);
+  }
+
+  #saved(outcome: Awaited<ReturnType<typeof saveChecked>>): Reply {
+    if (outcome.ok) return json(outcome);
+    if (outcome.stale) {
+      return json({
+        ok: false,
+        stale: true,
+        version: outcome.version,
+        error: "the file changed since this page read it (another browser, or an edit by " +
+          "hand): nothing was written, and the page reloads it",
+      }, 409);
+    }
+    return json(
+      { ok: false, problems: outcome.problems, error: outcome.problems[0]?.message },
+      422,
+    );
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Serves the console for `player` on loopback (unless `hostname` says otherwise), with its own
+ * PIN.
+ *
+ * @param player the player auditions go to (not closed by `close()`)
+ * @returns the running console; `close()` it when done
+ * @throws {StemplayError} "INVALID_ARGUMENT" for a bad PIN, port or library folder;
+ *   "REMOTE_LISTEN" when the port cannot be opened; npm's codes when the page's pinned
+ *   libraries cannot be fetched the first time
+ */
+export async function serveConsole(
+  player: Player,
+  options: ConsoleOptions = {},
+): Promise<ConsoleServer> {
+  const port = options.port ?? 8090;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StemplayError("INVALID_ARGUMENT", `console port must be 0 to 65535, got ${port}`);
+  }
+  const pin = options.pin ?? randomPin(8);
+  if (!validPin(pin)) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `the console's PIN must be 6 to 12 digits, got ${JSON.stringify(pin)}`,
+    );
+  }
+  let library: string;
+  try {
+    library = await Deno.realPath(options.library ?? ".");
+    if (!(await Deno.stat(library)).isDirectory) throw new Error("not a folder");
+  } catch (error) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `the console's library ${options.library ?? "."} is not a folder: ${error}`,
+    );
+  }
+  const server = new Console(
+    player,
+    library,
+    options,
+    pin,
+    await loadPages(),
+    await loadVendorFiles(),
+  );
+  await server.listen(port);
+  player.metering = true; // the rig page's output meters
+  return server;
+}

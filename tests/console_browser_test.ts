@@ -1,0 +1,413 @@
+/**
+ * The console in a real browser (headless Chromium through puppeteer-core), on real files: a
+ * library written here, song.json read back from disk after every edit.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
+import type { Page } from "npm:puppeteer-core@25.16.0";
+import { type ConsoleServer, Player, serveConsole } from "../mod.ts";
+import { beatGrid } from "../src/model/tempo.ts";
+import { loadNative } from "../src/native/native.ts";
+import { renderClick } from "../src/show/show.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { type Chromium, chromiumPath, launchChromium } from "./support/chromium.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+
+// The page's globals, for the functions puppeteer runs in the page (typed loosely here: the
+// test's own code never touches them).
+// deno-lint-ignore no-explicit-any
+declare const document: any;
+
+const PIN = "90125783";
+const RATE = 48000;
+const SECONDS = 8;
+/** 120 bpm in 4/4: a bar is 2 s. */
+const BAR = 2;
+const STEMS = ["Click", "Bass", "Keys"];
+
+/** Stem `k` is silent but for seconds [2k + 1, 2k + 3): its lane must show ink only there. */
+function stem(k: number): Float32Array[] {
+  const samples = new Float32Array(SECONDS * RATE);
+  for (let i = (2 * k + 1) * RATE; i < (2 * k + 3) * RATE; i++) samples[i] = 0.8 * Math.sin(i / 9);
+  return [samples, samples];
+}
+
+async function writeLibrary(root: string): Promise<void> {
+  for (const name of ["Amazing Grace", "Way Maker", "Goodness"]) {
+    const folder = join(root, name);
+    await Deno.mkdir(folder);
+    const tracks = [];
+    for (const [k, stemName] of STEMS.entries()) {
+      await Deno.writeFile(join(folder, `${stemName}.wav`), encodeWav(stem(k), RATE, "s16"));
+      tracks.push({ file: `${stemName}.wav`, name: stemName });
+    }
+    const manifest = {
+      title: name,
+      tempo: 120,
+      timeSignature: [4, 4],
+      markers: [{ name: "Intro", at: 0 }, { name: "Verse", at: 2 }],
+      tracks,
+    };
+    await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(manifest, null, 2) + "\n");
+  }
+  const setlist = { title: "Sunday", songs: ["Amazing Grace", "Way Maker", "Goodness"] };
+  await Deno.writeTextFile(join(root, "sunday.json"), JSON.stringify(setlist, null, 2) + "\n");
+}
+
+interface Rig {
+  root: string;
+  web: ConsoleServer;
+  newPage: (viewport?: { width: number; height: number }) => Promise<Page>;
+}
+
+function consoleTest(name: string, fn: (rig: Rig) => Promise<void>) {
+  const ignore = chromiumPath() === undefined && ignoreWithout("chromium", name);
+  Deno.test({
+    name,
+    ignore,
+    sanitizeResources: false, // puppeteer's pipes close after the test's own end
+    sanitizeOps: false,
+    async fn() {
+      if (!chromiumPath()) requireTool("chromium", name);
+      const root = await Deno.makeTempDir({ prefix: "stemplay-console-" });
+      const player = await Player.open({ backend: "null", sampleRate: RATE, channels: 2 });
+      let chrome: Chromium | undefined;
+      let web: ConsoleServer | undefined;
+      try {
+        await writeLibrary(root);
+        web = await serveConsole(player, { library: root, port: 0, pin: PIN });
+        chrome = await launchChromium();
+        const browser = chrome.browser;
+        await fn({
+          root,
+          web,
+          newPage: async (viewport = { width: 1440, height: 900 }) => {
+            const context = await browser.createBrowserContext(); // its own cookies
+            const page = await context.newPage();
+            await page.setViewport(viewport);
+            return page;
+          },
+        });
+      } finally {
+        await chrome?.close();
+        await web?.close();
+        await player.close();
+        await Deno.remove(root, { recursive: true });
+      }
+    },
+  });
+}
+
+async function login(page: Page, web: ConsoleServer): Promise<void> {
+  await page.goto(`${web.url}?pin=${PIN}`);
+  await page.waitForSelector("table.songs tbody tr");
+}
+
+async function openSong(page: Page, title: string): Promise<void> {
+  await page.click(`button[aria-label="Open ${title}"]`);
+  await page.waitForSelector(".lane-row[data-track] .lane");
+  await page.waitForFunction(() => document.body.dataset.lanesMs !== undefined);
+}
+
+/** Replaces a field's text as a user would, then leaves it (which commits the edit). */
+async function typeInto(page: Page, selector: string, text: string): Promise<void> {
+  await page.$eval(selector, (e) => {
+    e.value = "";
+    e.focus();
+  });
+  await page.keyboard.type(text);
+  await page.keyboard.press("Tab");
+}
+
+async function readManifest(root: string, song: string) {
+  return JSON.parse(await Deno.readTextFile(join(root, song, "song.json")));
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
+  const end = performance.now() + 15000;
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** For each lane, which of `columns` equal slices of its canvas have a waveform taller than a
+ * flat line. */
+function inkByColumn(page: Page, columns: number): Promise<boolean[][]> {
+  return page.evaluate((columns: number) => {
+    const rows = [...document.querySelectorAll(".lane-row[data-track] .lane")];
+    return rows.map((lane) => {
+      const host = lane.firstElementChild;
+      const canvases = [...(host.shadowRoot?.querySelectorAll("canvas") ?? [])]
+        .filter((c) => c.width > 0 && c.getBoundingClientRect().width > 0);
+      const left = host.getBoundingClientRect().left;
+      const width = host.getBoundingClientRect().width;
+      const ink = new Array(columns).fill(false);
+      for (const canvas of canvases) {
+        const context = canvas.getContext("2d")!;
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        const box = canvas.getBoundingClientRect();
+        for (let x = 0; x < canvas.width; x++) {
+          // Silence is drawn as a flat line a pixel or two high: audio is taller than that.
+          let inked = 0;
+          for (let y = 0; y < canvas.height; y++) {
+            if (data[(y * canvas.width + x) * 4 + 3] > 0) inked++;
+          }
+          if (inked <= canvas.height / 8) continue;
+          const at = box.left + (x / canvas.width) * box.width - left;
+          ink[Math.min(columns - 1, Math.floor((at / width) * columns))] = true;
+        }
+      }
+      return ink;
+    });
+  }, columns);
+}
+
+consoleTest(
+  "console: a wrong PIN sees nothing; the remote's routes are not open",
+  async ({ web, newPage }) => {
+    const page = await newPage();
+    const login = await page.goto(`${web.url}?pin=111111`);
+    assert.equal(login?.status(), 401);
+    assert.equal(await page.$("table.songs"), null);
+    for (
+      const path of ["api/library", "api/song?id=Way%20Maker", "console.js", "vendor/wavesurfer.js"]
+    ) {
+      const response = await fetch(`${web.url}${path}`);
+      assert.equal(response.status, 401, path);
+      assert.doesNotMatch(await response.text(), /Way Maker|Amazing/);
+    }
+  },
+);
+
+consoleTest(
+  "console: one waveform per stem, ink where the audio is, and the first paint",
+  async ({ web, newPage }) => {
+    const page = await newPage();
+    const started = performance.now();
+    await login(page, web);
+    console.log(
+      `console: library painted ${Math.round(performance.now() - started)} ms after goto`,
+    );
+    const titles = await page.$$eval(
+      "table.songs tbody tr td:first-child",
+      (cells) => cells.map((c) => c.textContent),
+    );
+    assert.deepEqual(titles, ["Amazing Grace", "Goodness", "Way Maker"]);
+    await openSong(page, "Way Maker");
+    console.log(
+      `console: waveform lanes drawn in ${await page.evaluate(() =>
+        document.body.dataset.lanesMs
+      )} ms; page first paint at ${await page.evaluate(() =>
+        document.body.dataset.firstPaintMs
+      )} ms`,
+    );
+    const ink = await inkByColumn(page, SECONDS);
+    assert.equal(ink.length, STEMS.length, "one lane per stem");
+    for (const [k, columns] of ink.entries()) {
+      const expected = columns.map((_, second) => second >= 2 * k + 1 && second < 2 * k + 3);
+      // The edges of the sound may bleed a pixel into the next second: check the middles.
+      for (const [second, want] of expected.entries()) {
+        if (second === 2 * k || second === 2 * k + 3) continue;
+        assert.equal(columns[second], want, `${STEMS[k]}, second ${second}: ${columns}`);
+      }
+    }
+  },
+);
+
+consoleTest(
+  "console: a dragged marker is written to song.json, snapped to the bar",
+  async ({ root, web, newPage }) => {
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Way Maker");
+    const verse = await page.waitForFunction(() => {
+      const host = document.querySelector(".marker-row .lane")?.firstElementChild;
+      return host?.shadowRoot?.querySelector('[data-marker="1"]');
+    });
+    const box = (await verse.asElement()!.boundingBox())!;
+    const lane = await page.$eval(".marker-row .lane", (e) => {
+      const r = e.getBoundingClientRect();
+      return { left: r.left, width: r.width };
+    });
+    const pxPerSecond = lane.width / SECONDS;
+    // From 2 s to about 4.6 s: the bar lines are at 4 and 6 s, so it lands on 4.
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + 1, y);
+    await page.mouse.down();
+    for (let step = 1; step <= 10; step++) {
+      await page.mouse.move(
+        box.x + 1 + step * 0.26 * pxPerSecond,
+        y,
+      );
+    }
+    await page.mouse.up();
+    await waitUntil(
+      "song.json to change",
+      async () => (await readManifest(root, "Way Maker")).markers[1].at !== 2,
+    );
+    const manifest = await readManifest(root, "Way Maker");
+    assert.equal(manifest.markers[1].name, "Verse");
+    assert.equal(manifest.markers[1].at, 2 * BAR, "snapped to bar 3's downbeat");
+  },
+);
+
+consoleTest(
+  "console: an invalid value shows its error beside the field and writes nothing",
+  async ({ root, web, newPage }) => {
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Amazing Grace");
+    const before = await Deno.readFile(join(root, "Amazing Grace", "song.json"));
+    const field = 'input[name="tracks[2].gainDb"]';
+    await typeInto(page, field, "40");
+    const error = await page.waitForSelector('[id="error-tracks[2].gainDb"]');
+    const message = await error!.evaluate((e) => e.textContent ?? "");
+    assert.match(message, /\+12 dB/, "the validator's own words: the ceiling");
+    assert.equal(await page.$eval(field, (e) => e.getAttribute("aria-invalid")), "true");
+    assert.deepEqual(await Deno.readFile(join(root, "Amazing Grace", "song.json")), before);
+  },
+);
+
+consoleTest(
+  "console: a stale write from a second browser is refused and the page reloads",
+  async ({ root, web, newPage }) => {
+    const first = await newPage(), second = await newPage();
+    for (const page of [first, second]) {
+      await login(page, web);
+      await openSong(page, "Goodness");
+    }
+    await typeInto(first, 'input[name="tempo"]', "100");
+    await waitUntil(
+      "the first edit",
+      async () => (await readManifest(root, "Goodness")).tempo === 100,
+    );
+    // The second page still holds the old version: its edit must not overwrite the first.
+    await typeInto(second, 'input[name="firstBeat"]', "0.5");
+    await second.waitForFunction(() =>
+      /Someone else changed this file|changed on disk/.test(
+        document.querySelector(".notice")?.textContent ?? "",
+      )
+    );
+    const manifest = await readManifest(root, "Goodness");
+    assert.equal(manifest.tempo, 100);
+    assert.equal(manifest.firstBeat, undefined, "the stale edit wrote nothing");
+    await second.waitForFunction(() =>
+      document.querySelector('input[name="tempo"]').value === "100"
+    );
+  },
+);
+
+consoleTest("console: a setlist is reordered by dragging", async ({ root, web, newPage }) => {
+  const page = await newPage();
+  await login(page, web);
+  await page.click('button[aria-label="Edit setlist Sunday"]');
+  await page.waitForSelector(".entries li");
+  const handle = await page.$('button[aria-label="Drag Goodness to reorder"]');
+  const from = (await handle!.boundingBox())!;
+  const target = (await (await page.$('.entries li[data-song="Amazing Grace"]'))!.boundingBox())!;
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2, target.y + 4, { steps: 5 });
+  await page.mouse.up();
+  const read = async () => JSON.parse(await Deno.readTextFile(join(root, "sunday.json"))).songs;
+  await waitUntil("the setlist to change", async () => (await read())[0] === "Goodness");
+  assert.deepEqual(await read(), ["Goodness", "Amazing Grace", "Way Maker"]);
+});
+
+consoleTest(
+  "console: paths out of the library are refused (.., absolute, symlink)",
+  async ({ root, web, newPage }) => {
+    const outside = await Deno.makeTempDir({ prefix: "stemplay-outside-" });
+    try {
+      await Deno.writeTextFile(join(outside, "song.json"), '{"tracks":[]}');
+      await Deno.symlink(outside, join(root, "escape"));
+      const page = await newPage();
+      await login(page, web);
+      for (const id of ["../" + outside.split("/").pop(), outside, "escape", "Way Maker/../../x"]) {
+        const answer = await page.evaluate(async (id: string) => {
+          const read = await fetch(`/api/song?id=${encodeURIComponent(id)}`);
+          const write = await fetch("/api/song", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ id, value: { tracks: [] } }),
+          });
+          return [read.status, write.status, (await read.json()).error];
+        }, id);
+        assert.equal(answer[0], 400, `${id}: ${answer[2]}`);
+        assert.equal(answer[1], 400, id);
+        assert.match(answer[2], /library/);
+      }
+      assert.equal(await Deno.readTextFile(join(outside, "song.json")), '{"tracks":[]}');
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  },
+);
+
+consoleTest(
+  "console: a folder of stems opens as a draft; the first edit writes its song.json",
+  async ({ root, web, newPage }) => {
+    const folder = join(root, "New Song");
+    await Deno.mkdir(folder);
+    for (const [k, name] of ["01 Click.wav", "02 Bass DI.wav"].entries()) {
+      await Deno.writeFile(join(folder, name), encodeWav(stem(k), RATE, "s16"));
+    }
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "New Song");
+    assert.match(await page.$eval(".notice", (e) => e.textContent ?? ""), /No song.json yet/);
+    await typeInto(page, 'input[aria-label="Gain dB of 02 Bass DI"]', "-6");
+    await waitUntil(
+      "song.json to be written",
+      () => Deno.stat(join(folder, "song.json")).then(() => true, () => false),
+    );
+    const manifest = await readManifest(root, "New Song");
+    assert.deepEqual(
+      manifest.tracks.map((t: { file: string }) => t.file),
+      [
+        "01 Click.wav",
+        "02 Bass DI.wav",
+      ],
+    );
+    assert.equal(manifest.tracks[1].gainDb, -6);
+  },
+);
+
+consoleTest(
+  "console: Detect tempo from the click stem fills in tempo and first downbeat",
+  async ({ root, web, newPage }) => {
+    const folder = join(root, "Click Song");
+    await Deno.mkdir(folder);
+    const native = await loadNative();
+    const frames = 20 * RATE;
+    const tempo = [{ at: 0.3125, tempo: 96, timeSignature: [4, 4] as [number, number] }];
+    const click = renderClick(native, beatGrid(tempo, frames, RATE), frames, RATE);
+    const samples = new Float32Array(frames);
+    native.sp_pcm_read_channel(click.pcm, 0, 0n, BigInt(frames), samples);
+    native.sp_pcm_free(click.pcm);
+    await Deno.writeFile(join(folder, "Click.wav"), encodeWav([samples], RATE, "f32"));
+    await Deno.writeFile(join(folder, "Keys.wav"), encodeWav(stem(1), RATE, "s16"));
+    const manifest = { title: "Click Song", tracks: [{ file: "Keys.wav" }, { file: "Click.wav" }] };
+    await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(manifest, null, 2) + "\n");
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Click Song");
+    assert.equal(await page.$eval('select[name="detectFrom"]', (e) => e.value), "Click.wav");
+    await page.click("button.detect");
+    await waitUntil(
+      "the detected tempo in song.json",
+      async () => (await readManifest(root, "Click Song")).tempo !== undefined,
+    );
+    const saved = await readManifest(root, "Click Song");
+    console.log(`console: detected ${saved.tempo} bpm, first downbeat ${saved.firstBeat} s`);
+    assert.ok(Math.abs(saved.tempo - 96) <= 0.01, `tempo ${saved.tempo}`);
+    assert.ok(Math.abs(saved.firstBeat - 0.3125) <= 0.001, `firstBeat ${saved.firstBeat}`);
+    assert.deepEqual(saved.timeSignature, [4, 4]);
+    assert.match(
+      await page.$eval(".notice", (e) => e.textContent ?? ""),
+      /Detected 96/,
+    );
+  },
+);
