@@ -22,6 +22,8 @@ import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
 import { REMOTE_FLAGS, remoteFlags, RemoteSurfaces } from "./remote_surfaces.ts";
+import { heartbeatFlag, startSync, SYNC_FLAGS, type SyncFlags, syncFlags } from "./sync_flags.ts";
+import { setHeartbeat } from "../control/heartbeat.ts";
 import { ActivityLight } from "./activity_light.ts";
 import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
@@ -43,6 +45,7 @@ const COMMAND = "stemplay play";
 export const PLAY_FLAGS: FlagSpecs = {
   ...AUDIO_FLAGS,
   ...REMOTE_FLAGS,
+  ...SYNC_FLAGS,
   start: { type: "string" },
   play: { type: "boolean" },
   resume: { type: "boolean" },
@@ -57,6 +60,8 @@ export interface StageOptions {
   journal?: boolean;
   /** `--resume`: go back to where the last run left, stopped (or playing with --play). */
   resume?: boolean;
+  /** `--sync-serve` or `--follow` (docs/two-rigs.md), started once the show is loaded. */
+  sync?: SyncFlags;
 }
 
 /** Writes one line to stderr (notices and warnings). */
@@ -202,7 +207,13 @@ export async function playOn(
         actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
       });
     }
-    if (startsAtOnce(screen, playAtOnce)) player.play();
+    await using _sync = await startSync(player, stage.sync, (text) => {
+      if (screen) session.message = text;
+      else warn(`stemplay: ${text}`);
+    });
+    // A follower plays when its primary does.
+    const follows = stage.sync !== undefined && "follow" in stage.sync;
+    if (startsAtOnce(screen, playAtOnce) && !follows) player.play();
     else if (resumed) session.message = `${resumed}, stopped: space plays`;
     else {
       const unavailable = [...songErrors.keys()].map((index) => index + 1);
@@ -278,12 +289,15 @@ export async function playCommand(args: string[]): Promise<number> {
     throw new UsageError(`${COMMAND}: give a song folder, a song.json or audio files to play`);
   }
   const remote = remoteFlags(COMMAND, parsed);
+  const sync = syncFlags(COMMAND, parsed);
+  const heartbeat = heartbeatFlag(COMMAND, parsed);
   if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
     throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
   }
   const settingsFile = await findSettingsFile(parsed.positionals, stringFlag(parsed, "config"));
   const options = await resolveAudioOptions(COMMAND, parsed, settingsFile);
   await using player = await openPlayer(options, warn);
+  if (heartbeat !== undefined) setHeartbeat(player, { output: heartbeat });
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
     surfaces.lines().forEach(warn);
@@ -301,7 +315,7 @@ export async function playCommand(args: string[]): Promise<number> {
       COMMAND,
       midi,
       parsed.flags.play === true,
-      { journal: true, resume: parsed.flags.resume === true, settingsFile },
+      { journal: true, resume: parsed.flags.resume === true, settingsFile, sync },
     ),
   );
 }
