@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, serveConsole } from "../mod.ts";
+import { boundPeaksCache, touchPeaksEntry } from "../src/songs/peaks_cache_bound.ts";
 import { loginFrom } from "./support/remote_client.ts";
 import { writeSineSong } from "./support/songs.ts";
 
@@ -286,6 +287,13 @@ Deno.test("console refuses: peaks beyond the caps (points, points × channels ×
     assert.equal(window.status, 200, window.text.slice(0, 200));
     const peaks = JSON.parse(window.text);
     assert.ok(peaks.tracks[0].channels[0].max.length <= 48, "no more points than frames");
+    // 33 mono stems × 65,536 points is over 2^21 values in one reply: refused whole.
+    const stems = Array.from({ length: 33 }, (_, i) => `s${i}.wav`);
+    await writeSineSong(dir, "many", stems);
+    const many = await get("/api/peaks?id=many&points=65536");
+    assert.equal(many.status, 400, many.text.slice(0, 200));
+    assert.match(JSON.parse(many.text).error, /fewer points/);
+    assert.equal((await get("/api/peaks?id=many&points=2000")).status, 200);
   });
 });
 
@@ -299,4 +307,26 @@ Deno.test("console: its session cookie is its own, not the remote's", async () =
     await asRemote.body?.cancel();
     assert.equal(asRemote.status, 401);
   });
+});
+
+Deno.test("console: the peaks cache stays bounded, least recently used first", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "stemplay-peaks-cache-" });
+  try {
+    const write = async (name: string, secondsAgo: number) => {
+      const path = join(folder, `${name}.peaks`);
+      await Deno.writeFile(path, new Uint8Array(1000));
+      const when = new Date(Date.now() - secondsAgo * 1000);
+      await Deno.utime(path, when, when);
+    };
+    await write("old", 300);
+    await write("used", 200);
+    await write("new", 100);
+    await touchPeaksEntry(join(folder, "used.peaks")); // read again just now
+    await boundPeaksCache(folder, 2000);
+    const left = [];
+    for await (const entry of Deno.readDir(folder)) left.push(entry.name);
+    assert.deepEqual(left.sort(), ["new.peaks", "used.peaks"]);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
 });
