@@ -13,6 +13,11 @@ import { writeSineSong } from "./support/songs.ts";
 
 const PIN = "90125783";
 
+/** What the console answers a POST with (the fields these tests read). */
+interface Reply {
+  error: string;
+}
+
 interface Rig {
   dir: string;
   outside: string;
@@ -20,7 +25,7 @@ interface Rig {
   port: number;
   cookie: string;
   get(path: string): Promise<{ status: number; text: string }>;
-  post(path: string, body: unknown): Promise<{ status: number; text: string; body: any }>;
+  post(path: string, body: unknown): Promise<{ status: number; text: string; body: Reply }>;
 }
 
 async function withConsole(run: (rig: Rig) => Promise<void>): Promise<void> {
@@ -48,7 +53,7 @@ async function withConsole(run: (rig: Rig) => Promise<void>): Promise<void> {
           body: JSON.stringify(body),
         });
         const text = await response.text();
-        let parsed: unknown;
+        let parsed = {} as Reply;
         try {
           parsed = JSON.parse(text);
         } catch { /* not JSON */ }
