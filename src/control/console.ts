@@ -327,6 +327,7 @@ class Console implements ConsoleServer {
         start,
         end,
         maxValues: MAX_CONSOLE_PEAK_VALUES,
+        atMostFrames: true,
       });
       const round = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
       return json({

@@ -26,6 +26,9 @@ export interface SongPeaksOptions {
   /** The most points over every stem and channel (points × channels, summed); a request
    * for more is refused. Default: no limit beyond `points`. */
   maxValues?: number;
+  /** No more points than the window has frames (default false: a window of fewer frames than
+   * points repeats each frame's value, for a zoomed-in lane). */
+  atMostFrames?: boolean;
 }
 
 /** One stem's peaks. */
@@ -106,9 +109,10 @@ export async function songPeaks(songPath: string, options: SongPeaksOptions): Pr
   const sampleRate = heads[0]?.sampleRate ?? 48000;
   const seconds = Math.max(0, ...heads.map((head) => head.frames / head.sampleRate));
   const end = options.end ?? Math.max(seconds, start + 1 / sampleRate);
-  // No more points than the window has frames (at the highest rate of the stems).
+  // No more points than the window has frames (at the highest rate of the stems), if asked.
   const topRate = Math.max(sampleRate, ...heads.map((head) => head.sampleRate));
-  const points = Math.max(1, Math.min(options.points, Math.ceil((end - start) * topRate)));
+  const frames = Math.max(1, Math.ceil((end - start) * topRate));
+  const points = options.atMostFrames ? Math.min(options.points, frames) : options.points;
   const values = points * heads.reduce((sum, head) => sum + head.channels.length, 0);
   if (options.maxValues !== undefined && values > options.maxValues) {
     throw new StemplayError(
