@@ -118,6 +118,10 @@ Deno.test("console refuses: a file whose real path leaves the library (symlink)"
       JSON.stringify({ title: "song2", tracks: [{ file: "a.wav" }, { file: "b.wav" }] }),
     );
 
+    const library = await get("/api/library");
+    assert.equal(library.status, 200);
+    assert.ok(!library.text.includes(realDir(outside)), library.text);
+    assert.match(library.text, /song.json leads out of the library/);
     const read = await get("/api/song?id=shared");
     assert.equal(read.status, 400, read.text);
     assert.ok(!read.text.includes(outside) && !read.text.includes(realDir(outside)), read.text);
@@ -268,6 +272,8 @@ Deno.test("console refuses: audition, stop and edits while the show plays (state
     assert.equal(audition.status, 423, audition.text);
     const stop = await post("/api/stop", {});
     assert.equal(stop.status, 423, stop.text);
+    const signal = await post("/api/test-signal", { output: 1 });
+    assert.equal(signal.status, 423, signal.text);
     player.render(4800);
     assert.equal(player.state, "playing", "the show still plays");
     assert.equal(player.title, "Live");
