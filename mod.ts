@@ -73,6 +73,7 @@ export type {
   ExitLoopAction,
   FadeInAction,
   FadeOutAction,
+  FailbackAction,
   GotoAction,
   JumpAction,
   LatencyMonitorAction,
@@ -111,4 +112,11 @@ export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
 export { MidiOutput, serveMidiOut } from "./src/control/midi_out.ts";
 export type { MidiOutSent, ServeMidiOutOptions } from "./src/control/midi_out.ts";
 export type { MidiEvent } from "./src/songs/midi_events.ts";
+export { serveSync } from "./src/control/sync_serve.ts";
+export type { SyncServeOptions, SyncServer } from "./src/control/sync_serve.ts";
+export { followSync } from "./src/control/sync_follow.ts";
+export type { SyncFollower, SyncFollowOptions } from "./src/control/sync_follow.ts";
+export type { SyncHealth } from "./src/control/sync_registry.ts";
+export { HEARTBEAT_LEVEL, setHeartbeat } from "./src/control/heartbeat.ts";
+export type { HeartbeatOptions } from "./src/control/heartbeat.ts";
 export type { ServeMtcOptions } from "./src/control/mtc.ts";

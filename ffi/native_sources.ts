@@ -42,6 +42,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "rt/commands_rt.c",
   "rt/device_rt.c",
   "rt/midi_out_rt.c",
+  "rt/heartbeat_rt.c",
   "rt/mix.c",
   "rt/mixer.c",
   "rt/monitor_rt.c",
@@ -51,6 +52,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "rt/source_rt.c",
   "rt/spsc.h",
   "rt/status_rt.c",
+  "rt/varispeed_rt.c",
   "show.c",
   "source.c",
   "status.c",
@@ -66,4 +68,5 @@ export const NATIVE_SOURCES: readonly string[] = [
   "tracks.c",
   "transport.c",
   "unload.c",
+  "varispeed.c",
 ];

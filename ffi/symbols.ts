@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {
@@ -137,6 +137,25 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_engine_set_varispeed(sp_engine *engine, double ppm) */
+  sp_engine_set_varispeed: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "f64", // double ppm
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_engine_set_heartbeat(sp_engine *engine, int32_t output, float level) */
+  sp_engine_set_heartbeat: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t output
+      "f32", // float level
+    ],
+    result: "i32",
+  },
+  /** uint64_t sp_clock_now_ns(void) */
+  sp_clock_now_ns: { parameters: [], result: "u64" },
   /** sp_result sp_engine_set_master_gain(sp_engine *engine, float gain) */
   sp_engine_set_master_gain: {
     parameters: [

@@ -30,6 +30,7 @@ void sp_engine_free_memory(sp_engine *engine) {
     free(engine->slots);
     free(engine->mix);
     free(engine->show.tail_mix);
+    sp_varispeed_free(engine);
     free(engine);
 }
 
@@ -41,6 +42,7 @@ static sp_result allocate_tables(sp_engine *engine) {
     engine->show.tail_mix = calloc(tail_floats * SP_MAX_TAILS, sizeof(float));
     SP_CHECK(engine->slots != NULL && engine->mix != NULL && engine->show.tail_mix != NULL,
              SP_ERROR_OUT_OF_MEMORY);
+    SP_CHECK(sp_varispeed_allocate(engine) == SP_OK, SP_ERROR_OUT_OF_MEMORY);
     for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
         engine->show.tails[t].mix = engine->show.tail_mix + tail_floats * t;
     }
@@ -356,6 +358,7 @@ SP_API sp_result sp_engine_init(sp_engine_config *config, sp_engine **out_engine
     engine->capacity = config->track_capacity ? config->track_capacity : SP_DEFAULT_TRACK_CAPACITY;
     atomic_store(&engine->master_gain, 1.0f);
     engine->master_applied = 1.0f;
+    atomic_store(&engine->heartbeat.output, -1);
     sp_buses_init(engine);
     sp_commands_init(engine);
     engine->show.fade_level = 1.0f;

@@ -368,6 +368,28 @@ uint32_t sp_stuck_threads(void);
  * platform can; a no-op elsewhere. */
 void sp_thread_name(const char *name);
 
+/* varispeed.c, rt/varispeed_rt.c: the follower's variable-ratio output stage. */
+typedef struct sp_varispeed {
+    _Atomic double ppm;   /* control -> audio */
+    _Atomic int32_t on;   /* control -> audio: once set, stays */
+    bool active;          /* audio-owned: the resampler runs */
+    float *buf;           /* interleaved input frames, allocated with the engine */
+    uint32_t have;        /* frames in buf */
+    double t;             /* read position in buf (>= 1) */
+} sp_varispeed;
+/* heartbeat.c, rt/heartbeat_rt.c: the tone a redundancy switcher watches. */
+typedef struct sp_heartbeat {
+    _Atomic int32_t output; /* control -> audio: the output (from 0), -1 off */
+    _Atomic float level;    /* control -> audio */
+    uint32_t channel;       /* audio-owned: the output it ramps on (kept while ramping off) */
+    float applied;          /* audio-owned: the ramp */
+    float top;              /* audio-owned: the last level on (the ramp's full height) */
+    double phase;           /* audio-owned */
+} sp_heartbeat;
+void sp_heartbeat_write(sp_engine *engine, float *out, uint32_t frames);
+sp_result sp_varispeed_allocate(sp_engine *engine);
+void sp_varispeed_free(sp_engine *engine);
+
 struct sp_engine {
     /* fixed at creation */
     bool offline;
@@ -420,6 +442,10 @@ struct sp_engine {
 
     sp_monitor monitor;
     sp_show show;
+    sp_varispeed varispeed;
+    sp_heartbeat heartbeat;
+    uint64_t callback_ns;  /* audio-owned: when the device callback began (status) */
+    uint64_t callback_pos; /* audio-owned: the frame its first output plays (status) */
 #ifdef SP_TEST_HOOKS
     void (*drain_hook)(sp_engine *engine); /* test hook: called after each command drained */
     /* test hook: every device callback's buffer (interleaved), with the device it is for */
@@ -439,6 +465,9 @@ struct sp_engine {
 /* rt/device_rt.c: miniaudio's data callback, and the block loop it and sp_render run */
 void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uint32 frames);
 void sp_render_blocks(sp_engine *engine, float *out, uint32_t frames);
+/* rt/varispeed_rt.c: a device callback's or offline render's whole output (through the
+ * varispeed resampler once it is on). */
+void sp_render_output(sp_engine *engine, float *out, uint32_t frames);
 
 /* rt/callback.c: the audio thread's whole work for one block of `frames` frames into `out`
  * (interleaved). frames must be <= block_frames. */

@@ -70,5 +70,5 @@ void sp_denormals_restore(uint32_t saved) {
 #endif
 
 void sp_offline_render(sp_engine *engine, float *out, uint32_t frames) {
-    sp_render_blocks(engine, out, frames);
+    sp_render_output(engine, out, frames);
 }

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 7u
+#define SP_ABI_VERSION 8u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 /* Every gain stage's ceiling: +12 dB, 10^(12/20) (musicians wear in-ears). The setters refuse
@@ -83,7 +83,9 @@ enum {
     SP_STATUS_CUE_ARMED = 6,    /* the seq of the cue armed last (0: none yet) */
     SP_STATUS_CUE_FIRED = 7,    /* the seq of the cue that fired last (0: none yet) */
     SP_STATUS_STARVED = 8,      /* track-blocks a streamed track's ring could not fill (silent) */
-    SP_STATUS_COUNT = 9
+    SP_STATUS_CALLBACK_NS = 9,  /* sp_clock_now_ns() when the last device callback began (0 offline) */
+    SP_STATUS_CALLBACK_POS = 10, /* the song's frame that callback's first output frame plays */
+    SP_STATUS_COUNT = 11
 };
 
 /* Indexes into the out-array of sp_engine_info(). */
@@ -194,6 +196,17 @@ SP_API sp_result sp_engine_status(const sp_engine *engine, uint64_t *out);
 /* 0 .. SP_MAX_GAIN, ramped across the next block. Every output is then clamped to [-1, 1]
  * (see sp_output_clipped_read). */
 SP_API sp_result sp_engine_set_master_gain(sp_engine *engine, float gain);
+/* Varispeed (a sync follower's drift correction): the mixed output plays `ppm` parts per
+ * million fast (+) or slow (-), within +-SP_MAX_VARISPEED_PPM, through a real-time resampler.
+ * The first call turns the resampler on (seamlessly at 0 ppm); it stays on. */
+#define SP_MAX_VARISPEED_PPM 1000.0
+SP_API sp_result sp_engine_set_varispeed(sp_engine *engine, double ppm);
+/* The heartbeat for redundancy switchers: a steady 1 kHz tone at `level` (0 < level <= 1)
+ * on `output` (from 0), replacing what the mix had there, written by the callback itself so it
+ * stops when the callback does; output -1 turns it off. Ramped over 10 ms. */
+SP_API sp_result sp_engine_set_heartbeat(sp_engine *engine, int32_t output, float level);
+/* The clock of SP_STATUS_CALLBACK_NS (CLOCK_MONOTONIC), in ns. */
+SP_API uint64_t sp_clock_now_ns(void);
 /* Runs exactly the callback's code for `frames` frames into `out` (interleaved, channels
  * wide), in chunks of block_frames like a device would. Offline engines only. */
 SP_API sp_result sp_render(sp_engine *engine, float *out, uint32_t frames);

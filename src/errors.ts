@@ -145,7 +145,9 @@ export type StemplayErrorCode =
   /** MIDI timecode output cannot be opened. */
   | "MTC_OUTPUT"
   /** MIDI output (clock) cannot be opened: not on JACK, or a destination port is missing. */
-  | "MIDI_OUTPUT";
+  | "MIDI_OUTPUT"
+  /** The sync feed's UDP port cannot be opened (serveSync, followSync). */
+  | "SYNC_LISTEN";
 
 /**
  * An error raised by stemplay. `code` says what went wrong in a stable, machine-readable form

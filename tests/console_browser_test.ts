@@ -331,7 +331,7 @@ consoleTest(
           const write = await fetch("/api/song", {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ id, value: { tracks: [] } }),
+            body: JSON.stringify({ id, value: { tracks: [] }, ifVersion: "" }),
           });
           return [read.status, write.status, (await read.json()).error];
         }, id);

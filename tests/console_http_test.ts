@@ -17,6 +17,14 @@ async function post(port: number, cookie: string, path: string, body: unknown) {
   return { status: response.status, body: await response.json() };
 }
 
+/** The version the page would send with a save (ifVersion is required). */
+async function versionOf(port: number, cookie: string, id: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/api/song?id=${id}`, {
+    headers: { cookie },
+  });
+  return (await response.json()).version;
+}
+
 Deno.test("console: an audition plays through the player; the playing song is not edited", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-console-http-" });
   const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
@@ -39,7 +47,11 @@ Deno.test("console: an audition plays through the player; the playing song is no
       title: "Hymn",
       tracks: [{ file: "keys.wav", gainDb: -3 }, { file: "bass.wav" }],
     };
-    const refused = await post(web.port, cookie!, "/api/song", { id: "Hymn", value });
+    const refused = await post(web.port, cookie!, "/api/song", {
+      id: "Hymn",
+      value,
+      ifVersion: await versionOf(web.port, cookie!, "Hymn"),
+    });
     assert.equal(refused.status, 423);
     assert.match(refused.body.error, /this song is playing/);
     assert.deepEqual(await Deno.readFile(manifest), before);
@@ -47,6 +59,7 @@ Deno.test("console: an audition plays through the player; the playing song is no
     const other = await post(web.port, cookie!, "/api/song", {
       id: "Other",
       value: { title: "Other", tracks: [{ file: "pad.wav", gainDb: -6 }] },
+      ifVersion: await versionOf(web.port, cookie!, "Other"),
     });
     assert.equal(other.status, 200, JSON.stringify(other.body));
     const second = await post(web.port, cookie!, "/api/audition", { id: "Other", at: 0 });
@@ -55,7 +68,11 @@ Deno.test("console: an audition plays through the player; the playing song is no
     assert.equal((await post(web.port, cookie!, "/api/stop", {})).status, 200);
     player.render(256);
     assert.equal(player.state, "stopped");
-    const saved = await post(web.port, cookie!, "/api/song", { id: "Hymn", value });
+    const saved = await post(web.port, cookie!, "/api/song", {
+      id: "Hymn",
+      value,
+      ifVersion: await versionOf(web.port, cookie!, "Hymn"),
+    });
     assert.equal(saved.status, 200, JSON.stringify(saved.body));
   } finally {
     await web.close();

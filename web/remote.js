@@ -212,9 +212,17 @@ function render(s) {
   state.dataset.state = s.state;
   const problems = [...s.health.problems];
   if (s.health.clipped > 0) problems.push(`Clipped: ${s.health.clipped} samples`);
+  // Two rigs (docs/two-rigs.md): a take-over, a missing song or a lost feed is a problem.
+  const sync = s.health.sync;
+  if (sync && ["takenOver", "missing", "lost"].includes(sync.state)) {
+    problems.push(`Sync ${sync.state}${sync.problem ? `: ${sync.problem}` : ""}`);
+  }
   const ok = problems.length === 0;
   const health = $("health");
-  health.textContent = ok ? "Audio OK" : problems.join(" · ");
+  const syncLine = sync && sync.role === "follower"
+    ? ` · sync ${sync.state} ${sync.offsetMs.toFixed(1)} ms`
+    : "";
+  health.textContent = ok ? `Audio OK${syncLine}` : problems.join(" · ");
   health.classList.toggle("problem", !ok);
   $("song-number").textContent = s.song.number ? `Song ${s.song.number} of ${s.song.of}` : "";
   $("song").textContent = s.song.title || "(untitled)";

@@ -354,6 +354,8 @@ static void publish(sp_engine *engine, uint64_t block) {
     values[SP_STATUS_GROUP] = engine->group;
     values[SP_STATUS_CUE_FIRED] = engine->show.fired_cue_seq;
     values[SP_STATUS_STARVED] = engine->starved;
+    values[SP_STATUS_CALLBACK_NS] = engine->callback_ns;
+    values[SP_STATUS_CALLBACK_POS] = engine->callback_pos;
     sp_status_publish(engine, values);
 }
 

@@ -34,7 +34,7 @@ void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uin
         return;
     }
     sp_midi_out_begin_cycle(output->engine, device, frames);
-    sp_render_blocks(output->engine, out, frames);
+    sp_render_output(output->engine, out, frames);
     sp_midi_out_end_cycle(output->engine);
     if (atomic_load_explicit(&output->fade_out, memory_order_acquire)) {
         /* Leaving for another device: this callback ramps to silence, the next ones are

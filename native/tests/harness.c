@@ -271,12 +271,20 @@ static void check_snapshot(const song *playing) {
 static void change_one_parameter(const song *s) {
     const uint32_t t = next_random() % s->count;
     const uint32_t slot = s->slots[t];
-    switch (next_random() % 6) {
+    switch (next_random() % 8) {
     case 0: CHECK(sp_track_set_gain(engine, slot, random_unit() * SP_MAX_GAIN)); break;
     case 1: CHECK(sp_track_set_mute(engine, slot, (int32_t)(next_random() & 1))); break;
     case 2: CHECK(sp_track_set_solo(engine, slot, (int32_t)(next_random() % 8 == 0))); break;
     case 3: random_route(slot, s->channels[t]); break;
     case 4: CHECK(sp_engine_set_master_gain(engine, random_unit() * SP_MAX_GAIN)); break;
+    /* A sync follower's varispeed: the resampler on the output, at a new ratio. */
+    case 5:
+        CHECK(sp_engine_set_varispeed(engine, (random_unit() * 2.0 - 1.0) * SP_MAX_VARISPEED_PPM));
+        break;
+    /* The switchers' heartbeat on a random output, or off. */
+    case 6:
+        CHECK(sp_engine_set_heartbeat(engine, (int32_t)(next_random() % (OUTPUTS + 1)) - 1, 0.1f));
+        break;
     default: CHECK(sp_meters_set_enabled(engine, (int32_t)(next_random() & 1))); break;
     }
 }

@@ -78,9 +78,21 @@ Remote control (on every network interface; see docs/remote.md):
   --allow-host <name>  a name of this machine the remote's pages may be opened by, besides
                        its addresses, its hostname and <hostname>.local (repeatable)
 
+Two rigs (a backup follows the primary; see docs/two-rigs.md):
+  --sync-serve [<host>:]<port>  serve this rig's transport on UDP (default host: every
+                       IPv4 interface)
+  --follow <host>:<port>  follow the primary at that address: same setlist, same frame
+  --sync-key-file <file>  the shared key (at least 16 bytes), the same file on both rigs
+  --standby            (with --follow) stay muted while the primary is healthy; sound, in
+                       time, when its feed stops; B (failback) mutes again
+  --standby-bus <name> (with --follow) mute only this bus in standby (repeatable)
+  --heartbeat <output> a steady 1 kHz tone at -20 dBFS on this output, for a redundancy
+                       switcher: it stops (or loops) within a block when the engine stalls
+
 Keys: space play/pause, <- -> seek 5 s, [ ] previous/next marker (on the bar), Home start,
 1-9 select track, m mute, s solo, + - gain 1 dB, 0 reset gain, < > master gain 1 dB,
-b pick a bus, { } its gain 1 dB, l latency monitor, r retry a lost device now (it is retried by itself too), q quit.
+b pick a bus, { } its gain 1 dB, l latency monitor, r retry a lost device now (it is retried by itself too),
+B failback (a backup that took over mutes again), q quit.
 While playing, q, Ctrl-C, ., Home, n, p and g ask for a second press (150 ms to 2 s
 later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp

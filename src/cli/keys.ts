@@ -74,6 +74,8 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
       return { type: "latencyMonitor" };
     case "r":
       return { type: "reopenDevice" };
+    case "B":
+      return { type: "failback" };
     case "n":
       return { type: "next" };
     case "p":

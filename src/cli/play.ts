@@ -24,6 +24,8 @@ import { openPlayer } from "./open_player.ts";
 import { StderrProgress } from "./progress.ts";
 import { runReporter } from "./reporter.ts";
 import { REMOTE_FLAGS, remoteFlags, RemoteSurfaces } from "./remote_surfaces.ts";
+import { heartbeatFlag, startSync, SYNC_FLAGS, type SyncFlags, syncFlags } from "./sync_flags.ts";
+import { setHeartbeat } from "../control/heartbeat.ts";
 import { ActivityLight } from "./activity_light.ts";
 import { PlaySession } from "./session.ts";
 import { runSetlistReporter } from "./setlist_reporter.ts";
@@ -45,6 +47,7 @@ const COMMAND = "stemplay play";
 export const PLAY_FLAGS: FlagSpecs = {
   ...AUDIO_FLAGS,
   ...REMOTE_FLAGS,
+  ...SYNC_FLAGS,
   start: { type: "string" },
   play: { type: "boolean" },
   resume: { type: "boolean" },
@@ -62,6 +65,8 @@ export interface StageOptions {
   resume?: boolean;
   /** `--transpose` and `--speed`: the song's key and tempo in place of its song.json's. */
   keyTempo?: Partial<KeyTempo>;
+  /** `--sync-serve` or `--follow` (docs/two-rigs.md), started once the show is loaded. */
+  sync?: SyncFlags;
 }
 
 /** Writes one line to stderr (notices and warnings). */
@@ -218,7 +223,13 @@ export async function playOn(
         actionFor: (key) => keyAction(session, key) as MidiAction | undefined,
       });
     }
-    if (startsAtOnce(screen, playAtOnce)) player.play();
+    await using _sync = await startSync(player, stage.sync, (text) => {
+      if (screen) session.message = text;
+      else warn(`stemplay: ${text}`);
+    });
+    // A follower plays when its primary does.
+    const follows = stage.sync !== undefined && "follow" in stage.sync;
+    if (startsAtOnce(screen, playAtOnce) && !follows) player.play();
     else if (resumed) session.message = `${resumed}, stopped: space plays`;
     else {
       const unavailable = [...songErrors.keys()].map((index) => index + 1);
@@ -295,12 +306,15 @@ export async function playCommand(args: string[]): Promise<number> {
   }
   const remote = remoteFlags(COMMAND, parsed);
   const keyTempo = keyTempoFlags(COMMAND, parsed);
+  const sync = syncFlags(COMMAND, parsed);
+  const heartbeat = heartbeatFlag(COMMAND, parsed);
   if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
     throw new UsageError(`${COMMAND}: give --resume or --start, not both`);
   }
   const settingsFile = await findSettingsFile(parsed.positionals, stringFlag(parsed, "config"));
   const options = await resolveAudioOptions(COMMAND, parsed, settingsFile);
   await using player = await openPlayer(options, warn);
+  if (heartbeat !== undefined) setHeartbeat(player, { output: heartbeat });
   await using surfaces = await RemoteSurfaces.start(player, remote);
   if (!(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
     surfaces.lines().forEach(warn);
@@ -318,7 +332,7 @@ export async function playCommand(args: string[]): Promise<number> {
       COMMAND,
       midi,
       parsed.flags.play === true,
-      { journal: true, resume: parsed.flags.resume === true, settingsFile, keyTempo },
+      { journal: true, resume: parsed.flags.resume === true, settingsFile, sync, keyTempo },
     ),
   );
 }

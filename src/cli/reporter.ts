@@ -8,6 +8,8 @@
 
 import { healthLine } from "./health_line.ts";
 import { formatTime } from "./format.ts";
+import { syncLine } from "./sync_flags.ts";
+import { syncHealthOf } from "../control/sync_registry.ts";
 import type { PlaySession } from "./session.ts";
 
 /** Milliseconds between progress lines. */
@@ -20,8 +22,9 @@ export function progressLine(session: PlaySession): string {
   const marker = session.markerAt(player.position);
   const setlist = player.setlist;
   const song = setlist ? `[${setlist.index + 1}/${setlist.songs.length} ${player.title}] ` : "";
+  const sync = syncHealthOf(player);
   return `${song}${formatTime(player.position)} / ${formatTime(player.duration)}  ` +
-    player.state + (marker ? `  ${marker.name}` : "");
+    player.state + (marker ? `  ${marker.name}` : "") + (sync ? `  ${syncLine(sync)}` : "");
 }
 
 /** How `runReporter` reports. */

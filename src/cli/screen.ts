@@ -23,6 +23,7 @@ import {
   vampLine,
 } from "./show_screen.ts";
 import { healthLine, starvedLine } from "./health_line.ts";
+import { syncLine } from "./sync_flags.ts";
 import { wrapText } from "./wrap_text.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
@@ -255,6 +256,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
     if (starved) top.push(...wrapText(starved, width));
   }
   for (const problem of player.busProblems) top.push(...wrapText(`!! ${problem}`, width));
+  if (status.health.sync) top.push(...wrapText(syncLine(status.health.sync), width));
   top.push(
     `${pad(STATE_LABELS[state] ?? state, 15)}${formatTime(position)} / ${formatTime(duration)}` +
       (barBeat ? `   ${barBeat}` : "") + (status.marker ? `   marker: ${status.marker.name}` : "") +

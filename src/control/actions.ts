@@ -201,6 +201,12 @@ export interface ReopenDeviceAction {
   /** The action. */
   type: "reopenDevice";
 }
+/** A follower that took over (standby, docs/two-rigs.md) mutes again and follows the
+ * primary, once the primary is back and locked. */
+export interface FailbackAction {
+  /** The action. */
+  type: "failback";
+}
 /** The latency monitor on, off, or toggled (no `on`). */
 export interface LatencyMonitorAction {
   /** The action. */
@@ -242,7 +248,8 @@ export type Action =
   | MasterGainAction
   | ReopenDeviceAction
   | LatencyMonitorAction
-  | MidiClockAction;
+  | MidiClockAction
+  | FailbackAction;
 
 /** Every action type, for surfaces that list or map them. */
 export const ACTION_TYPES: readonly Action["type"][] = [
@@ -270,6 +277,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "reopenDevice",
   "latencyMonitor",
   "midiClock",
+  "failback",
 ];
 
 /** The fields each action type may carry beyond `type` (anything else is refused). */
@@ -298,6 +306,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   reopenDevice: [],
   latencyMonitor: ["on"],
   midiClock: ["on"],
+  failback: [],
 };
 
 /** Longest fade an action may ask for, in seconds. */

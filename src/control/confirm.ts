@@ -19,7 +19,8 @@ export const CONFIRM_WINDOW_MS = 2000;
 /** Whether `action` ends or moves what the audience hears: needs a confirmation while playing. */
 export function isDestructive(action: Action): boolean {
   return action.type === "stop" || action.type === "next" || action.type === "previous" ||
-    action.type === "goto" || (action.type === "seek" && action.to === "start");
+    action.type === "goto" || (action.type === "seek" && action.to === "start") ||
+    action.type === "failback"; // mutes a backup that is sounding
 }
 
 /** What the second press will do, for the prompt ("to stop", "for next song"). */
@@ -33,6 +34,8 @@ export function consequence(action: Action, songTitle?: (ref: number | string) =
       return "for previous song";
     case "goto":
       return `to go to ${songTitle ? songTitle(action.song) : action.song}`;
+    case "failback":
+      return "to fail back (mute this backup)";
     default:
       return "to go back to the start";
   }

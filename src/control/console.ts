@@ -27,14 +27,14 @@
  */
 
 import http, { type IncomingMessage } from "node:http";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { loadSetlist } from "../songs/setlist.ts";
 import { detectTempo } from "../sources/detect_tempo.ts";
 import { saveSong, songVersion } from "../songs/save_song.ts";
-import { loadSongDescription, MANIFEST_NAME } from "../songs/song.ts";
-import { MAX_PEAK_POINTS, songPeaks } from "../songs/song_peaks.ts";
+import { loadSongDescription } from "../songs/song.ts";
+import { songPeaks } from "../songs/song_peaks.ts";
 import { insideLibrary, readLibrary } from "./console_library.ts";
 import { problemsOf, saveChecked, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
@@ -56,7 +56,23 @@ import {
   type Reply,
   SECURITY_HEADERS,
 } from "./hardened_http.ts";
-import { fromAnotherSite, randomPin, RemoteGate, sameOrigin, validPin } from "./remote_auth.ts";
+import {
+  CONSOLE_COOKIE,
+  fromAnotherSite,
+  randomPin,
+  RemoteGate,
+  sameOrigin,
+  validPin,
+} from "./remote_auth.ts";
+import {
+  checkSongStemsIn,
+  finalFileInside,
+  setlistFileIn,
+  songFolderOf,
+  songManifestIn,
+  tracksOutside,
+} from "./console_guard.ts";
+import { MAX_CONSOLE_PEAK_VALUES, parsePeakPoints } from "./console_peaks.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -129,6 +145,8 @@ class Console implements ConsoleServer {
   readonly #pages: Map<string, string>;
   readonly #vendor: Map<string, string>;
   readonly #server: http.Server;
+  /** The folder of the song the console auditions (undefined: none). */
+  #auditioning?: string;
   #closed?: Promise<void>;
 
   constructor(
@@ -143,7 +161,7 @@ class Console implements ConsoleServer {
     this.library = library;
     this.pin = pin;
     this.#hostname = options.hostname ?? "127.0.0.1";
-    this.#gate = new RemoteGate(pin);
+    this.#gate = new RemoteGate(pin, { cookieName: CONSOLE_COOKIE });
     this.#hosts = new HostCheck(options.allowHosts ?? []);
     this.#pages = pages;
     this.#vendor = vendor;
@@ -193,7 +211,10 @@ class Console implements ConsoleServer {
   #login(address: string, pin: string): Reply {
     const result = this.#gate.login(address, pin.trim());
     if (result.ok) {
-      return answer(null, 303, { location: "/", "set-cookie": RemoteGate.cookie(result.token) });
+      return answer(null, 303, {
+        location: "/",
+        "set-cookie": RemoteGate.cookie(result.token, CONSOLE_COOKIE),
+      });
     }
     if (result.reason === "wrong") {
       return this.#loginPage(`Wrong PIN (${result.triesLeft} tries left).`, 401);
@@ -264,8 +285,10 @@ class Console implements ConsoleServer {
       return json(await readLibrary(this.library, this.#player.buses.map((bus) => bus.name)));
     }
     if (path === "/api/song") {
-      const folder = await insideLibrary(this.library, query.get("id"));
-      const manifestPath = join(folder, MANIFEST_NAME);
+      const { folder, manifest: manifestPath } = await songManifestIn(
+        this.library,
+        query.get("id"),
+      );
       const version = await songVersion(manifestPath) ?? "";
       if (version) {
         // As it is on disk, even when it does not load: the page is where it gets fixed.
@@ -295,10 +318,17 @@ class Console implements ConsoleServer {
     }
     if (path === "/api/peaks") {
       const folder = await insideLibrary(this.library, query.get("id"));
-      const points = Math.min(Number(query.get("points") ?? 2000), MAX_PEAK_POINTS);
+      const points = parsePeakPoints(query.get("points"));
+      await checkSongStemsIn(this.library, folder);
       const start = query.has("start") ? Number(query.get("start")) : undefined;
       const end = query.has("end") ? Number(query.get("end")) : undefined;
-      const peaks = await songPeaks(folder, { points, start, end });
+      const peaks = await songPeaks(folder, {
+        points,
+        start,
+        end,
+        maxValues: MAX_CONSOLE_PEAK_VALUES,
+        atMostFrames: true,
+      });
       const round = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
       return json({
         sampleRate: peaks.sampleRate,
@@ -311,7 +341,7 @@ class Console implements ConsoleServer {
       });
     }
     if (path === "/api/setlist") {
-      const file = await insideLibrary(this.library, query.get("id"));
+      const file = await setlistFileIn(this.library, query.get("id"));
       const version = await versionOf(file);
       return json({
         id: query.get("id"),
@@ -341,29 +371,57 @@ class Console implements ConsoleServer {
     return tracks.length === 1 && tracks[0].name === "test signal";
   }
 
-  /** Whether the player is playing a file of this folder now. */
+  /** The folder of the song the player holds (its real path), if any. */
+  #loadedFolder(): string | undefined {
+    const path = this.#player.songPath;
+    if (!path) return undefined;
+    const folder = songFolderOf(path);
+    try {
+      return Deno.realPathSync(folder);
+    } catch {
+      return folder;
+    }
+  }
+
+  /** Whether the player plays (or was just told to) this song, or a file of this folder. */
   #playing(folder: string): boolean {
-    if (this.#player.state !== "playing") return false;
+    if (!this.#player.playingOrAsked) return false;
+    if (this.#loadedFolder() === folder) return true;
     return this.#player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
+  }
+
+  /** Whether the show plays (or is paused): the player holds something the console did not start (neither
+   * its audition nor its test signal). */
+  #showPlaying(): boolean {
+    const player = this.#player;
+    if (!(player.playingOrAsked || player.state === "paused") || this.#testing()) return false;
+    return this.#auditioning === undefined || this.#loadedFolder() !== this.#auditioning;
   }
 
   async #change(path: string, body: Record<string, unknown>): Promise<Reply> {
     const ifVersion = typeof body.ifVersion === "string" ? body.ifVersion : undefined;
+    const saving = path === "/api/song" || path === "/api/setlist";
+    if (saving && ifVersion === undefined) {
+      return json({
+        ok: false,
+        error: 'ifVersion is required: the version the page read ("" for a new file); ' +
+          "nothing was written",
+      }, 428);
+    }
     if (path === "/api/song") {
-      const folder = await insideLibrary(this.library, body.id);
+      const { folder, manifest: manifestPath } = await songManifestIn(this.library, body.id);
       if (this.#playing(folder)) {
         return json({
           ok: false,
           error: "this song is playing: edits are refused until it stops (nothing was written)",
         }, 423);
       }
+      const outside = await tracksOutside(this.library, folder, body.value);
+      if (outside.length) return this.#saved({ ok: false, stale: false, problems: outside });
       try {
-        const manifestPath = join(folder, MANIFEST_NAME);
         // "" is the draft of a folder without song.json: stale if one has appeared since.
-        const draftSeen = ifVersion === "" && (await songVersion(manifestPath)) !== undefined;
-        if (draftSeen) return this.#saved({ ok: false, stale: true, version: "" });
         const { version } = await saveSong(manifestPath, body.value, {
-          ifVersion: ifVersion || undefined,
+          ifVersion,
           outputs: this.#player.channels,
         });
         return this.#saved({ ok: true, version });
@@ -376,7 +434,7 @@ class Console implements ConsoleServer {
       }
     }
     if (path === "/api/setlist") {
-      const file = await insideLibrary(this.library, body.id);
+      const file = await setlistFileIn(this.library, body.id);
       const outcome = await saveChecked(
         file,
         body.value,
@@ -388,28 +446,35 @@ class Console implements ConsoleServer {
     if (path === "/api/detect-tempo") {
       await insideLibrary(this.library, body.id);
       const file = await insideLibrary(this.library, `${body.id}/${body.file}`);
+      await finalFileInside(this.library, file, `${body.id}/${body.file}`);
       return json({ ok: true, ...(await detectTempo(file)) });
     }
     if (path === "/api/audition") {
       const folder = await insideLibrary(this.library, body.id);
-      if (this.#player.state === "playing") {
+      if (this.#player.playingOrAsked || this.#showPlaying()) {
         return json(
           { ok: false, error: "the show is playing: auditions wait until it stops" },
           423,
         );
       }
+      await checkSongStemsIn(this.library, folder);
       await this.#player.loadSong(folder);
+      this.#auditioning = this.#loadedFolder();
       this.#player.seek(Math.max(0, Number(body.at) || 0));
       this.#player.play();
       return json({ ok: true });
     }
     if (path === "/api/stop") {
+      if (this.#showPlaying()) {
+        return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
+      }
+      this.#auditioning = undefined;
       await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
     }
     if (path === "/api/test-signal") {
       if (body.stop === true) {
-        if (this.#player.state === "playing" && !this.#testing()) {
+        if (this.#player.playingOrAsked && !this.#testing()) {
           return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
         }
         await stopTestSignal(this.#player);

@@ -96,6 +96,12 @@ async function describeSong(root: string, id: string, rigBuses: string[]): Promi
     manifest: hasManifest,
     problems: [],
   };
+  // A song.json linked out of the library is not read: nothing of it reaches the page.
+  const real = await Deno.realPath(join(folder, MANIFEST_NAME)).catch(() => undefined);
+  if (real && (relative(root, real).startsWith("..") || isAbsolute(relative(root, real)))) {
+    song.problems.push("song.json leads out of the library (a symlink): move it into it");
+    return song;
+  }
   try {
     const description = await loadSongDescription(folder);
     song.title = description.title;

@@ -12,6 +12,7 @@
 import { basename, dirname, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { formatJson } from "../util/json_format.ts";
+import { withPathLock } from "../util/path_lock.ts";
 
 /** One problem of a refused edit: where in the file, and what is wrong. */
 export interface EditProblem {
@@ -49,9 +50,19 @@ export function problemsOf(error: unknown): EditProblem[] {
 /**
  * Writes `value` to `path` as readable JSON when `ifVersion` is its version now and `validate`
  * accepts the new file (run on a temporary copy beside it, so relative paths resolve the same).
- * Nothing is written otherwise.
+ * Nothing is written otherwise. `ifVersion` "" means there is no such file yet. One save of a
+ * path at a time, from the version check to the rename.
  */
-export async function saveChecked(
+export function saveChecked(
+  path: string,
+  value: unknown,
+  ifVersion: string | undefined,
+  validate: (candidate: string) => Promise<unknown>,
+): Promise<SaveOutcome> {
+  return withPathLock(path, () => saveUnlocked(path, value, ifVersion, validate));
+}
+
+async function saveUnlocked(
   path: string,
   value: unknown,
   ifVersion: string | undefined,

@@ -101,7 +101,9 @@ interface Method {
 const action = (value: Action): OscRequest => ({ kind: "action", action: value });
 
 /** No arguments. */
-function bare(type: "play" | "pause" | "stop" | "next" | "previous" | "cancelJump"): Method {
+function bare(
+  type: "play" | "pause" | "stop" | "next" | "previous" | "cancelJump" | "failback",
+): Method {
   return {
     takes: "no arguments",
     read: (args) => args.length === 0 ? action({ type }) : undefined,
@@ -195,6 +197,7 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
     read: (args) => args.length === 0 ? action({ type: "exitLoop" }) : undefined,
   },
   "/stemplay/canceljump": bare("cancelJump"),
+  "/stemplay/failback": bare("failback"),
   "/stemplay/countin": {
     takes: "i (bars; 0 = off)",
     read(args) {

@@ -28,6 +28,9 @@ export const MIN_PIN_DIGITS = 6;
 export const MAX_PIN_DIGITS = 12;
 /** The session cookie's name. */
 export const SESSION_COOKIE = "stemplay_session";
+/** The console's session cookie: its own name, as cookies ignore ports (a shared name would log
+ * one out when logging into the other, and send one's token to the other). */
+export const CONSOLE_COOKIE = "stemplay_console";
 
 /** Whether `pin` is an acceptable PIN: `MIN_PIN_DIGITS` to `MAX_PIN_DIGITS` digits. */
 export function validPin(pin: unknown): pin is string {
@@ -76,6 +79,8 @@ export interface GateOptions {
   onSessionEnd?: (token: string) => void;
   /** Whether a session is in use now (an open page): such a session is never ended for room. */
   inUse?: (token: string) => boolean;
+  /** The session cookie's name (default `SESSION_COOKIE`). */
+  cookieName?: string;
 }
 
 interface Session {
@@ -92,6 +97,8 @@ export class RemoteGate {
   readonly #sessionMs: number;
   readonly #onSessionEnd: (token: string) => void;
   readonly #inUse: (token: string) => boolean;
+  /** The session cookie's name. */
+  readonly cookieName: string;
 
   /** @param pin the PIN every device must give */
   constructor(pin: string, options: GateOptions = {}) {
@@ -99,6 +106,7 @@ export class RemoteGate {
     this.#sessionMs = options.sessionMs ?? SESSION_HOURS * 3600_000;
     this.#onSessionEnd = options.onSessionEnd ?? (() => {});
     this.#inUse = options.inUse ?? (() => false);
+    this.cookieName = options.cookieName ?? SESSION_COOKIE;
   }
 
   /** Sessions open now. */
@@ -174,7 +182,7 @@ export class RemoteGate {
 
   /** The live session `headers` carry (its cookie), marked as used now; else undefined. */
   sessionOf(headers: Headers, now = Date.now()): string | undefined {
-    const token = cookie(headers, SESSION_COOKIE);
+    const token = cookie(headers, this.cookieName);
     return token !== undefined && this.use(token, now) ? token : undefined;
   }
 
@@ -197,8 +205,8 @@ export class RemoteGate {
 
   /** The Set-Cookie value for a new session: HttpOnly (no script reads it), SameSite=Strict
    * (no other site's page sends it). */
-  static cookie(token: string): string {
-    return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; ` +
+  static cookie(token: string, name = SESSION_COOKIE): string {
+    return `${name}=${token}; HttpOnly; SameSite=Strict; Path=/; ` +
       `Max-Age=${SESSION_HOURS * 3600}`;
   }
 

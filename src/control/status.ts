@@ -10,6 +10,7 @@ import { basename } from "node:path";
 import type { Player, PlayerState } from "../player/player.ts";
 import { barBeatAt, beatGrid } from "../model/tempo.ts";
 import type { Marker } from "../model/marker.ts";
+import { type SyncHealth, syncHealthOf } from "./sync_registry.ts";
 
 /** A marker as the operator sees it. */
 export interface MarkerStatus {
@@ -98,6 +99,8 @@ export interface ControlStatus {
     /** Problems in words, loudest first (a lost device, a bus without outputs, a song that
      * cannot load). Empty when all is well. */
     problems: string[];
+    /** The sync feed, when this rig serves or follows one (docs/two-rigs.md). */
+    sync?: SyncHealth;
   };
   /** The master gain, after the mix (see the `masterGain` action). */
   master: { gain: number; gainDb: number };
@@ -222,6 +225,7 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
       backend: player.backendName,
       clipped: player.clippedSamples.reduce((sum, count) => sum + count, 0),
       problems,
+      sync: syncHealthOf(player),
     },
     master: {
       gain: player.masterGain,

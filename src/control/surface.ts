@@ -20,6 +20,7 @@ import { SeekBurst } from "./seek_burst.ts";
 import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
+import { failbackOf } from "./sync_registry.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
 export interface ActionResult {
@@ -348,6 +349,8 @@ export class ControlSurface {
         if (player.state !== "error") return "the device is fine: nothing to reopen";
         await player.reopen();
         return "device reopened";
+      case "failback":
+        return failbackOf(player);
       case "latencyMonitor": {
         const on = action.on ?? !player.latencyMonitor;
         player.latencyMonitor = on;

@@ -21,7 +21,7 @@ const FREQUENCY = 1000;
 
 /** Why a test signal is refused now, or undefined when it may play. */
 export function testSignalRefusal(player: Player): string | undefined {
-  if (player.state === "playing") {
+  if (player.playingOrAsked) {
     return "the show is playing: the test signal is refused until it stops";
   }
   if (player.tracks.length > 0) {

@@ -43,6 +43,10 @@ export interface EngineStatus {
   readonly cueFired: number;
   /** Track-blocks a streamed track starved since the engine opened. */
   readonly starved: number;
+  /** When the last device callback began, ms on `sp_clock_now_ns`'s clock (0 offline). */
+  readonly callbackMs: number;
+  /** The song's frame that callback's first output frame plays. */
+  readonly callbackPosition: number;
 }
 
 /** What the engine is opened with (checked; 0: the device's or C's default). */
@@ -207,6 +211,8 @@ export class Engine {
       cueArmed: Number(raw[STATUS.cueArmed]),
       cueFired: Number(raw[STATUS.cueFired]),
       starved: Number(raw[STATUS.starved]),
+      callbackMs: Number(raw[STATUS.callbackNs]) / 1e6,
+      callbackPosition: Number(raw[STATUS.callbackPos]),
     };
   }
 

@@ -43,7 +43,9 @@ export const STATUS = {
   cueArmed: 6,
   cueFired: 7,
   starved: 8,
-  count: 9,
+  callbackNs: 9,
+  callbackPos: 10,
+  count: 11,
 } as const;
 
 /** Indices into sp_engine_info()'s out-array (SP_INFO_*), and its length. */

@@ -305,6 +305,16 @@ export class Player extends PlayerShowFlow {
     return this.parts.transport.state;
   }
 
+  /** @internal Whether it plays or play() was just called (`state` lags play() by a block). */
+  get playingOrAsked(): boolean {
+    return this.parts.transport.playingOrAsked;
+  }
+
+  /** @internal The folder or song.json the current song was loaded from (undefined: none). */
+  get songPath(): string | undefined {
+    return this.parts.songs.song?.path;
+  }
+
   /** @internal The state and position in frames as of one engine snapshot (`status`, e.g.
    * `engineContext.readStatus()`): both from the same block, for a status read whole. */
   transportAt(status: EngineStatus): { state: PlayerState; positionFrames: number } {

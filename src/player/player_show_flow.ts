@@ -56,6 +56,13 @@ export abstract class PlayerShowFlow extends PlayerMetering {
     return found;
   }
 
+  /** @internal Jumps to `target` seconds when the song reaches `at` seconds, on those exact
+   * frames: a sync follower repeating its primary's jump (src/control/sync_follow.ts). */
+  jumpAt(target: number, at: number): void {
+    const rate = this.parts.engine.sampleRate;
+    this.parts.show.jumpAtFrame(Math.round(target * rate), Math.round(at * rate));
+  }
+
   /** Cancels a jump that has not happened yet. */
   cancelJump(): void {
     this.parts.show.cancelJump();

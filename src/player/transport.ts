@@ -32,6 +32,8 @@ export class Transport {
    * published position lags a request by up to a block. */
   #requestedFrame?: number;
   #masterGain = 1;
+  /** play() was asked and the audio thread has not yet published "playing" (a block later). */
+  #playPending = false;
 
   /** Subscribes to the engine's tick (subscribe it after every other part). */
   constructor(engine: Engine, songs: SongDeck, events: EventTarget, lost: () => boolean) {
@@ -60,6 +62,7 @@ export class Transport {
     }
     this.#requestedFrame = undefined;
     unwrap(native, native.sp_transport_play(pointer), "play");
+    this.#playPending = true;
     this.#engine.keepAlive(true);
   }
 
@@ -67,12 +70,14 @@ export class Transport {
     const { native, pointer } = this.#engine;
     this.#engine.assertOpen("pause");
     unwrap(native, native.sp_transport_pause(pointer), "pause");
+    this.#playPending = false;
   }
 
   stop(): void {
     const { native, pointer } = this.#engine;
     this.#engine.assertOpen("stop");
     unwrap(native, native.sp_transport_stop(pointer), "stop");
+    this.#playPending = false;
     this.#songs.show.abortCountIn(0);
     this.#requestedFrame = 0;
   }
@@ -105,12 +110,20 @@ export class Transport {
     const { native, pointer } = this.#engine;
     this.#songs.show.fadeIn(seconds);
     unwrap(native, native.sp_transport_play(pointer), "fade in");
+    this.#playPending = true;
     this.#engine.keepAlive(true);
   }
 
   get positionFrames(): number {
     this.#engine.assertOpen("read the position");
     return this.at(this.#engine.readStatus()).positionFrames;
+  }
+
+  /** Whether the transport plays or was just told to (its published state lags play() by up
+   * to a block): what a guard against disturbing the show must read. */
+  get playingOrAsked(): boolean {
+    const state = this.state;
+    return state === "playing" || (this.#playPending && state !== "ended" && state !== "error");
   }
 
   get state(): PlayerState {
@@ -158,6 +171,7 @@ export class Transport {
 
   /** The last part of every tick: the transport's state as events. */
   #stateChanged(state: TransportState): void {
+    if (state === "playing") this.#playPending = false;
     if (state !== this.#lastState) {
       this.#lastState = state;
       this.#events.dispatchEvent(new CustomEvent("statechange", { detail: state }));

@@ -200,6 +200,13 @@ export class ShowFlow {
         .filter((frame) => frame >= from && frame > position);
       when = next.length ? Math.min(...next) : this.#song.durationFrames;
     }
+    this.jumpAtFrame(target, when);
+  }
+
+  /** Jumps to `target` when the song reaches `when` (frames): a follower repeating its
+   * primary's jump at the same frame (src/control/sync_follow.ts). */
+  jumpAtFrame(target: number, when: number): void {
+    this.#engine.assertOpen("jump");
     this.#jumpSeq = this.#arm(
       { at: when, group: this.#song.currentGroup, target, crossfade: this.#seam },
       false,

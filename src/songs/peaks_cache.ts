@@ -1,7 +1,8 @@
 /**
  * Waveform peaks kept on disk, so a song opened again shows its lanes at once. One file per
  * request, named by a hash of the audio file's path, size and modification time and the
- * request: a file that changes gets a new name, and the old entry is never read again.
+ * request: a file that changes gets a new name, and the old entry is never read again. The
+ * folder is bounded in size, least recently used first (peaks_cache_bound.ts).
  *
  * The folder is `$STEMPLAY_CACHE/peaks`, else `$XDG_CACHE_HOME/stemplay/peaks`, else
  * `~/.cache/stemplay/peaks`. A cache that cannot be written is skipped, never an error.
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import type { FilePeaks } from "../sources/peaks.ts";
 import { cacheFolder } from "../util/cache_folder.ts";
 import { writeAtomic } from "../util/write_atomic.ts";
+import { boundPeaksCache, touchPeaksEntry } from "./peaks_cache_bound.ts";
 
 const MAGIC = 0x53504b31; // "SPK1"
 
@@ -48,6 +50,7 @@ export async function readPeaksEntry(
   const head = new Uint32Array(bytes.buffer, 0, 4);
   const [magic, channels, sampleRate, frames] = head;
   if (magic !== MAGIC || bytes.byteLength !== 16 + channels * points * 8) return undefined;
+  await touchPeaksEntry(entry);
   const values = new Float32Array(bytes.buffer, 16);
   const peaks = [];
   for (let c = 0; c < channels; c++) {
@@ -73,5 +76,6 @@ export async function writePeaksEntry(entry: string, peaks: FilePeaks): Promise<
   try {
     await Deno.mkdir(join(entry, ".."), { recursive: true });
     await writeAtomic(entry, bytes);
+    await boundPeaksCache(join(entry, ".."));
   } catch { /* no cache: the peaks are computed again next time */ }
 }

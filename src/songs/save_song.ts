@@ -9,6 +9,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
+import { withPathLock } from "../util/path_lock.ts";
 import { writeAtomic } from "../util/write_atomic.ts";
 import { validateManifest } from "./manifest_check.ts";
 import { manifestError } from "./song.ts";
@@ -17,7 +18,8 @@ import type { SongDescriptionOptions } from "./song_types.ts";
 /** Options of {@linkcode saveSong}. */
 export interface SaveSongOptions extends SongDescriptionOptions {
   /** The version the edit was based on (from {@linkcode songVersion} or an earlier save): the
-   * save is refused with `STALE` when the file on disk is no longer that version (or is gone). */
+   * save is refused with `STALE` when the file on disk is no longer that version (or is gone).
+   * `""` means "there is no such file yet": refused when one has appeared. */
   ifVersion?: string;
 }
 
@@ -64,9 +66,12 @@ export async function saveSong(
 ): Promise<SavedSong> {
   const { problems } = await validateManifest(manifestPath, manifest, options);
   if (problems.length > 0) throw manifestError(manifestPath, problems);
-  if (options.ifVersion !== undefined) {
+  const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n");
+  // From the version check to the rename, one save of this file at a time.
+  await withPathLock(manifestPath, async () => {
+    if (options.ifVersion === undefined) return await writeAtomic(manifestPath, bytes);
     const current = await songVersion(manifestPath);
-    if (current !== options.ifVersion) {
+    if ((current ?? "") !== options.ifVersion) {
       throw new StemplayError(
         "STALE",
         `${manifestPath} has changed since it was read (${
@@ -75,8 +80,7 @@ export async function saveSong(
         { path: manifestPath },
       );
     }
-  }
-  const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n");
-  await writeAtomic(manifestPath, bytes);
+    await writeAtomic(manifestPath, bytes);
+  });
   return { version: await hash(bytes) };
 }

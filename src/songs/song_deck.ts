@@ -41,6 +41,8 @@ import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
   title: string;
+  /** The folder or song.json it was loaded from. */
+  path?: string;
   markers: Marker[];
   tempo: TempoSegment[];
   clickRoute?: number[];
@@ -248,6 +250,7 @@ export class SongDeck {
     );
     const info: SongInfo = {
       title: description.title,
+      path: description.path,
       markers: description.markers,
       tempo: description.tempo,
       clickRoute: description.clickRoute,

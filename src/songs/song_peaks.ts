@@ -23,6 +23,12 @@ export interface SongPeaksOptions {
   start?: number;
   /** Song seconds where it ends (default the song's end: its longest stem). */
   end?: number;
+  /** The most points over every stem and channel (points × channels, summed); a request
+   * for more is refused. Default: no limit beyond `points`. */
+  maxValues?: number;
+  /** No more points than the window has frames (default false: a window of fewer frames than
+   * points repeats each frame's value, for a zoomed-in lane). */
+  atMostFrames?: boolean;
 }
 
 /** One stem's peaks. */
@@ -103,8 +109,20 @@ export async function songPeaks(songPath: string, options: SongPeaksOptions): Pr
   const sampleRate = heads[0]?.sampleRate ?? 48000;
   const seconds = Math.max(0, ...heads.map((head) => head.frames / head.sampleRate));
   const end = options.end ?? Math.max(seconds, start + 1 / sampleRate);
+  // No more points than the window has frames (at the highest rate of the stems), if asked.
+  const topRate = Math.max(sampleRate, ...heads.map((head) => head.sampleRate));
+  const frames = Math.max(1, Math.ceil((end - start) * topRate));
+  const points = options.atMostFrames ? Math.min(options.points, frames) : options.points;
+  const values = points * heads.reduce((sum, head) => sum + head.channels.length, 0);
+  if (options.maxValues !== undefined && values > options.maxValues) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `${points} points × every stem's channels is ${values} values, more than ` +
+        `${options.maxValues}: ask for fewer points or a shorter window`,
+    );
+  }
   const peaks = await Promise.all(
-    song.tracks.map((track) => cachedPeaks(track.file, options.points, start, end)),
+    song.tracks.map((track) => cachedPeaks(track.file, points, start, end)),
   );
   return {
     sampleRate,

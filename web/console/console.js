@@ -175,7 +175,7 @@ function useEditedFile(kind, id) {
     if (!doc) return;
     saving.current = true;
     try {
-      const data = await api(`/api/${kind}`, { id, value, ifVersion: doc.version });
+      const data = await api(`/api/${kind}`, { id, value, ifVersion: doc.version ?? "" });
       if (data.status === 200) {
         if (!isUndo) undo.current.push(doc.value);
         setDoc({ ...doc, version: data.version, value });

@@ -1,0 +1,176 @@
+/**
+ * The primary's side of the sync feed (docs/two-rigs.md): answers followers' clock probes and
+ * sends its transport to every follower heard from lately, every 20 ms.
+ *
+ * @module
+ */
+
+import dgram from "node:dgram";
+import type { Player } from "../player/player.ts";
+import { StemplayError } from "../errors.ts";
+import {
+  checkSyncKey,
+  decodeSyncPacket,
+  encodeSyncPacket,
+  type SyncMessage,
+  SyncReplayGuard,
+  SyncSequence,
+  type SyncState,
+} from "./sync_packet.ts";
+import { syncNow } from "./sync_clock.ts";
+import { setSyncLink } from "./sync_registry.ts";
+
+/** Options of `serveSync`. */
+export interface SyncServeOptions {
+  /** UDP port (0: any free port; see the handle's `port`). */
+  port: number;
+  /** Address to listen on; default "127.0.0.1" (loopback). A LAN rig gives its LAN address or
+   * "0.0.0.0". */
+  hostname?: string;
+  /** The shared secret, at least 16 bytes, the same on the follower. */
+  key: string;
+}
+
+/** A running feed. */
+export interface SyncServer {
+  /** The UDP port it listens on. */
+  readonly port: number;
+  /** Packets dropped (bad MAC, replay, malformed). */
+  readonly rejected: number;
+  /** Followers heard from in the last few seconds. */
+  readonly followers: number;
+  /** Stops the feed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How often the transport goes out. */
+export const SYNC_TICK_MS = 20;
+/** A follower that has not pinged for this long is no longer sent to. */
+const FOLLOWER_TTL_MS = 5000;
+/** Followers served at most (a feed is for a backup or two, not a broadcast). */
+const MAX_FOLLOWERS = 8;
+
+/** The primary's transport now, as a state message. */
+export function transportMessage(player: Player): SyncState {
+  const status = player.engineContext.readStatus();
+  const { state, positionFrames } = player.transportAt(status);
+  // Playing on a device: the frame the last callback began with, and when (sub-millisecond).
+  const stamped = state === "playing" && status.callbackMs > 0;
+  const at = stamped ? status.callbackMs : syncNow(player.native);
+  const setlist = player.setlist;
+  const extra = player as unknown as { transpose?: unknown; speed?: unknown };
+  return {
+    kind: "state",
+    at,
+    song: { index: setlist ? setlist.index : -1, title: player.title },
+    state,
+    position: stamped ? status.callbackPosition : positionFrames,
+    sampleRate: player.sampleRate,
+    jump: player.scheduledJump,
+    loop: player.loopRange,
+    leaving: player.leavingLoop,
+    transpose: typeof extra.transpose === "number" ? extra.transpose : undefined,
+    speed: typeof extra.speed === "number" ? extra.speed : undefined,
+    deviceLost: state === "error",
+  };
+}
+
+/** Serves `player`'s transport to followers on UDP.
+ * @throws {StemplayError} "INVALID_ARGUMENT" for a short key or a bad port; "SYNC_LISTEN" when the
+ * port cannot be bound */
+export async function serveSync(player: Player, options: SyncServeOptions): Promise<SyncServer> {
+  const key = checkSyncKey(options.key);
+  const port = options.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StemplayError("INVALID_ARGUMENT", `sync port must be 0..65535, got ${port}`);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const socket = dgram.createSocket(hostname.includes(":") ? "udp6" : "udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", (error) =>
+      reject(
+        new StemplayError(
+          "SYNC_LISTEN",
+          `cannot serve sync on ${hostname}:${port}: ${error.message}`,
+        ),
+      ));
+    socket.bind(port, hostname, () => resolve());
+  });
+  const sequence = new SyncSequence();
+  const followers = new Map<string, { port: number; address: string; seen: number }>();
+  const guards = new Map<string, SyncReplayGuard>();
+  let rejected = 0;
+  let closed = false;
+  const send = (message: SyncMessage, address: string, to: number) => {
+    socket.send(encodeSyncPacket(key, sequence.next(), message), to, address);
+  };
+  socket.on("message", (packet, from) => {
+    const t1 = syncNow(player.native);
+    const decoded = decodeSyncPacket(key, new Uint8Array(packet));
+    const who = `${from.address}:${from.port}`;
+    if (!decoded.ok || decoded.message.kind !== "ping") {
+      rejected++;
+      return;
+    }
+    let guard = guards.get(who);
+    if (!guard) {
+      if (guards.size >= MAX_FOLLOWERS * 4) guards.clear();
+      guard = new SyncReplayGuard();
+      guards.set(who, guard);
+    }
+    if (!guard.accept(decoded.seq)) {
+      rejected++;
+      return;
+    }
+    if (followers.has(who) || followers.size < MAX_FOLLOWERS) {
+      followers.set(who, { address: from.address, port: from.port, seen: t1 });
+    }
+    send(
+      { kind: "pong", t0: decoded.message.t0, t1, t2: syncNow(player.native) },
+      from.address,
+      from.port,
+    );
+  });
+  socket.on("error", () => {});
+  const timer = setInterval(() => {
+    if (player.closed) return;
+    const now = syncNow(player.native);
+    for (const [who, follower] of followers) {
+      if (now - follower.seen > FOLLOWER_TTL_MS) followers.delete(who);
+    }
+    if (!followers.size) return;
+    const message = transportMessage(player);
+    for (const follower of followers.values()) send(message, follower.address, follower.port);
+  }, SYNC_TICK_MS);
+  const server: SyncServer = {
+    get port() {
+      return socket.address().port;
+    },
+    get rejected() {
+      return rejected;
+    },
+    get followers() {
+      return followers.size;
+    },
+    close() {
+      if (closed) return Promise.resolve();
+      closed = true;
+      clearInterval(timer);
+      setSyncLink(player, undefined);
+      return new Promise((resolve) => socket.close(() => resolve()));
+    },
+  };
+  setSyncLink(player, {
+    health: () => ({
+      role: "primary",
+      state: "serving",
+      offsetMs: 0,
+      driftPpm: 0,
+      relocks: 0,
+      rejected,
+      followers: followers.size,
+    }),
+    failback: () => "this rig is the primary: failback is for a follower",
+  });
+  return server;
+}

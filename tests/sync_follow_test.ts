@@ -1,0 +1,187 @@
+/**
+ * A follower in lock with its primary: two null-device players with the same show, the
+ * follower's clock skewed by 3 s, on loopback. The follower takes the primary's play, a jump
+ * on the bar (armed at the same frame, ahead), a vamp, a song change and a stop; a song it
+ * lacks is reported and not replaced; in standby it is muted, takes over when the feed stops,
+ * and `failback` mutes it again once the primary is back. Offsets are printed, not asserted
+ * (timing on a shared machine); the lock's own threshold is.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { dispatch, followSync, Player, serveSync } from "../mod.ts";
+import { syncHealthOf } from "../src/control/sync_registry.ts";
+import { MARKERS, SONG_TITLES, writeShow } from "./support/show_rig.ts";
+import { sleep, waitFor } from "./support/wait.ts";
+
+const KEY = "a shared secret of the two rigs";
+
+async function rigPair(
+  fn: (primary: Player, follower: Player, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-" });
+  const setlist = await writeShow(dir);
+  const options = { backend: "null", sampleRate: 48000, channels: 2, blockFrames: 256 };
+  const primary = await Player.open(options);
+  const follower = await Player.open(options);
+  try {
+    await primary.loadSetlist(setlist);
+    await follower.loadSetlist(setlist);
+    await fn(primary, follower, dir);
+  } finally {
+    await primary.close();
+    await follower.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function sync(player: Player) {
+  const health = syncHealthOf(player);
+  assert.ok(health, "the player has a sync link");
+  return health;
+}
+
+function offsetMs(primary: Player, follower: Player): number {
+  return (follower.positionFrames - primary.positionFrames) / 48;
+}
+
+Deno.test("sync: a follower plays in lock through a jump, a vamp, a song change and a stop", async () => {
+  await rigPair(async (primary, follower) => {
+    const server = await serveSync(primary, { port: 0, key: KEY });
+    const link = await followSync(follower, {
+      host: "127.0.0.1",
+      port: server.port,
+      key: KEY,
+      clockSkewMs: 3000,
+    });
+    try {
+      await waitFor("the follower to hear the primary", () => sync(follower).state !== "waiting");
+      primary.play();
+      await waitFor("the follower to play", () => follower.state === "playing");
+      await waitFor("the lock", () => sync(follower).state === "locked");
+      console.log(
+        `locked: offset ${sync(follower).offsetMs.toFixed(2)} ms (filtered), ` +
+          `${offsetMs(primary, follower).toFixed(2)} ms (one read)`,
+      );
+
+      primary.jump(MARKERS[2].name, { at: "bar" });
+      const armed = primary.scheduledJump!;
+      await waitFor(
+        "the follower to arm the same jump",
+        () =>
+          follower.scheduledJump?.at === armed.at &&
+          follower.scheduledJump?.target === armed.target,
+      );
+      await waitFor("the jump", () => primary.scheduledJump === undefined);
+      await waitFor("the follower's jump", () => follower.scheduledJump === undefined);
+      await sleep(300);
+      assert.ok(follower.position >= MARKERS[2].at, `follower at ${follower.position} s`);
+      console.log(`after the jump: ${offsetMs(primary, follower).toFixed(2)} ms`);
+
+      primary.loopSection(MARKERS[2].name);
+      await waitFor(
+        "the follower's vamp",
+        () =>
+          follower.loopRange?.start === primary.loopRange?.start &&
+          follower.loopRange?.end === primary.loopRange?.end,
+      );
+      primary.exitLoop({ at: "end" });
+      await waitFor(
+        "the follower to leave the vamp at its end",
+        () => follower.loopRange === undefined && follower.leavingLoop !== undefined,
+      );
+      console.log(`leaving the vamp: ${offsetMs(primary, follower).toFixed(2)} ms`);
+
+      await primary.goto(1);
+      await waitFor("the follower's song change", () => follower.setlist?.index === 1);
+      assert.equal(follower.title, SONG_TITLES[1]);
+      primary.play();
+      await waitFor(
+        "the second song in lock",
+        () => follower.state === "playing" && sync(follower).state === "locked",
+      );
+      console.log(
+        `song 2: ${offsetMs(primary, follower).toFixed(2)} ms, ` +
+          `relocks ${sync(follower).relocks}, drift ${sync(follower).driftPpm.toFixed(0)} ppm`,
+      );
+
+      primary.stop();
+      await waitFor("the follower to stop", () => follower.state === "stopped");
+      assert.equal(sync(follower).rejected, 0);
+      const status = dispatch(follower, { type: "failback" });
+      assert.match((await status).message ?? "", /not in standby/);
+    } finally {
+      await link.close();
+      await server.close();
+    }
+  });
+});
+
+Deno.test("sync: a song the follower lacks is reported and nothing plays in its place", async () => {
+  await rigPair(async (primary, follower, dir) => {
+    // The follower's setlist names the second song differently.
+    const path = join(dir, "other.json");
+    await Deno.writeTextFile(path, JSON.stringify({ title: "Other", songs: ["song1"] }));
+    await follower.loadSetlist(path);
+    const server = await serveSync(primary, { port: 0, key: KEY });
+    const notices: string[] = [];
+    const link = await followSync(follower, {
+      host: "127.0.0.1",
+      port: server.port,
+      key: KEY,
+      onNotice: (text) => notices.push(text),
+    });
+    try {
+      await primary.goto(1);
+      primary.play();
+      await waitFor("the missing song", () => sync(follower).state === "missing");
+      await sleep(200);
+      assert.equal(follower.state, "stopped");
+      assert.equal(follower.setlist?.index, 0);
+      assert.match(sync(follower).problem ?? "", /song 2 "Way Maker", which this rig lacks/);
+      assert.ok(notices.some((text) => text.includes("Way Maker")));
+    } finally {
+      await link.close();
+      await server.close();
+    }
+  });
+});
+
+Deno.test("sync: standby is muted, takes over in time when the feed stops, fails back", async () => {
+  await rigPair(async (primary, follower) => {
+    let server = await serveSync(primary, { port: 0, key: KEY });
+    const port = server.port;
+    const link = await followSync(follower, {
+      host: "127.0.0.1",
+      port,
+      key: KEY,
+      standby: true,
+    });
+    try {
+      assert.equal(follower.masterGain, 0, "standby mutes the master");
+      primary.play();
+      await waitFor("the lock", () => sync(follower).state === "locked");
+      assert.equal(follower.masterGain, 0);
+      // The feed stops (the primary's machine hangs): the follower sounds, where the song is.
+      await server.close();
+      const stopped = performance.now();
+      await waitFor("the take-over", () => sync(follower).state === "takenOver");
+      console.log(`take-over after ${(performance.now() - stopped).toFixed(0)} ms`);
+      assert.equal(follower.masterGain, 1);
+      assert.equal(follower.state, "playing");
+      console.log(`in time: ${offsetMs(primary, follower).toFixed(2)} ms from the primary`);
+      assert.match((await dispatch(follower, { type: "failback" })).message ?? "", /not back/);
+      assert.equal(follower.masterGain, 1);
+
+      server = await serveSync(primary, { port, key: KEY });
+      await sleep(300); // probes reach the new feed, and state packets come back
+      assert.match((await dispatch(follower, { type: "failback" })).message ?? "", /muting/);
+      await waitFor(
+        "muted once locked",
+        () => sync(follower).state === "locked" && follower.masterGain === 0,
+      );
+    } finally {
+      await link.close();
+      await server.close();
+    }
+  });
+});
