@@ -168,7 +168,8 @@ Deno.test("doc examples: every ts block of README.md and docs/*.md runs", async 
         blocks.filter((b) => b.notRun).map((b) => `${b.file}:${b.line} (${b.notRun})`).join(", ")
       }`,
     );
-    assert.ok(runnable.length >= blocks.length - 4, "most blocks run; only a few may be marked");
+    // Three need a JACK server (MIDI in, MIDI out, MTC), one fixed ports, one a URL import.
+    assert.ok(runnable.length >= blocks.length - 5, "most blocks run; only a few may be marked");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
