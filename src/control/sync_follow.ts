@@ -24,7 +24,7 @@ import {
 } from "./sync_packet.ts";
 import { ClockOffset, LockError, syncNow } from "./sync_clock.ts";
 import { setSyncLink, type SyncHealth } from "./sync_registry.ts";
-import { SYNC_TICK_MS } from "./sync_serve.ts";
+import { SYNC_FRESH_MS, SYNC_TICK_MS } from "./sync_serve.ts";
 import { Varispeed } from "./sync_varispeed.ts";
 
 /** Options of `followSync`. */
@@ -116,6 +116,7 @@ export async function followSync(
   });
   socket.on("error", () => {});
   const follower = new Follower(player, options, key, buses, { address, port: options.port });
+  // Deno drops an exception thrown in a dgram listener without a word: receive catches its own.
   socket.on(
     "message",
     (packet, from) => follower.receive(new Uint8Array(packet), from.address, from.port),
@@ -131,15 +132,25 @@ interface Mutable {
 class Follower implements SyncFollower {
   readonly #player: Player;
   readonly #key: string;
-  readonly #primary: { address: string; port: number };
+  /** Where the primary answers from: the configured address until its first answer to our
+   * ping, then the address that answer came from (a primary on 0.0.0.0 answers from the
+   * address its route picks). */
+  #primary: { address: string; port: number };
+  #confirmed = false;
+  /** The primary's session id, from its first answer to our ping. */
+  #primarySession?: bigint;
+  /** The t0 of the newest pong taken: an answer to an older ping cannot switch sessions. */
+  #lastPongT0 = -Infinity;
+  #cookie?: string;
+  #lastRejected?: string;
   readonly #onNotice?: (text: string) => void;
   readonly #skew: number;
   readonly #standby: boolean;
   /** What standby mutes: the chosen buses, else the master; with each one's gain to restore. */
   readonly #muted: { target: Mutable; gain: number }[];
   readonly #sequence = new SyncSequence();
-  readonly #guard = new SyncReplayGuard();
-  readonly #clock = new ClockOffset();
+  #guard = new SyncReplayGuard();
+  #clock = new ClockOffset();
   readonly #lock = new LockError();
   readonly #savedCountIn: number;
   #send: (bytes: Uint8Array) => void = () => {};
@@ -227,37 +238,82 @@ class Follower implements SyncFollower {
   #ping(): void {
     if (this.#closed) return;
     this.#send(
-      encodeSyncPacket(this.#key, this.#sequence.next(), { kind: "ping", t0: this.#now() }),
+      encodeSyncPacket(this.#key, this.#sequence.next(), {
+        kind: "ping",
+        t0: this.#now(),
+        wall: Date.now(),
+        cookie: this.#cookie,
+      }, this.#sequence.session),
     );
   }
 
+  /** A dropped packet: counted, kept in `lastRejected` (never in `problem`: junk from anyone
+   * must not change what health says), and said at most once a second. */
   #reject(reason: SyncReject, from: string): void {
     this.#rejected++;
-    this.#problem = `sync packet from ${from} dropped: ${SYNC_REJECT_WORDS[reason]}`;
+    this.#lastRejected = `sync packet from ${from} dropped: ${SYNC_REJECT_WORDS[reason]}`;
+    this.#rateLimitedNotice(`${this.#lastRejected} (${this.#rejected} rejected so far)`);
+  }
+
+  #rateLimitedNotice(text: string): void {
     const now = this.#local();
     if (now - this.#lastNotice >= NOTICE_EVERY_MS) {
       this.#lastNotice = now;
-      this.#notice(`${this.#problem} (${this.#rejected} rejected so far)`);
+      this.#notice(text);
     }
   }
 
-  /** One datagram: checked whole before anything changes. */
+  /** One datagram: checked whole before anything changes. An error while following it is a
+   * problem said, not an exception lost in the socket's listener. */
   receive(packet: Uint8Array, address: string, port: number): void {
     if (this.#closed) return;
+    try {
+      this.#receive(packet, address, port);
+    } catch (error) {
+      const text = `sync error: ${(error as Error).message}`;
+      if (this.#problem !== text) this.#lastNotice = 0;
+      this.#problem = text;
+      this.#rateLimitedNotice(text);
+    }
+  }
+
+  #receive(packet: Uint8Array, address: string, port: number): void {
     const t3 = this.#now();
     const from = `${address}:${port}`;
-    if (address !== this.#primary.address || port !== this.#primary.port) {
-      return this.#reject("address", from);
-    }
+    const fromPrimary = this.#confirmed
+      ? address === this.#primary.address && port === this.#primary.port
+      : port === this.#primary.port;
+    if (!fromPrimary) return this.#reject("address", from);
     const decoded = decodeSyncPacket(this.#key, packet);
     if (!decoded.ok) return this.#reject(decoded.reason, from);
-    if (decoded.message.kind === "ping") return this.#reject("malformed", from);
-    if (!this.#guard.accept(decoded.seq)) return this.#reject("replay", from);
     const message = decoded.message;
+    if (message.kind === "ping") return this.#reject("malformed", from);
     if (message.kind === "pong") {
+      // Only an answer to one of our own recent pings, in this run, counts.
+      const ours = message.id === this.#sequence.session.toString(16) &&
+        message.t0 <= t3 && t3 - message.t0 <= SYNC_FRESH_MS;
+      if (!ours) return this.#reject("stale", from);
+      if (decoded.session !== this.#primarySession) {
+        if (message.t0 <= this.#lastPongT0) return this.#reject("stale", from);
+        // The primary (re)started: a new session, a new window, a new clock, its address.
+        const restarted = this.#primarySession !== undefined;
+        this.#primarySession = decoded.session;
+        this.#guard = new SyncReplayGuard();
+        this.#clock = new ClockOffset();
+        this.#primary = { address, port };
+        this.#confirmed = true;
+        if (restarted) this.#notice(`the primary restarted (a new session, from ${from})`);
+      }
+      const why = this.#guard.check(decoded.seq);
+      if (why) return this.#reject(why, from);
+      this.#lastPongT0 = Math.max(this.#lastPongT0, message.t0);
+      this.#cookie = message.cookie;
       this.#clock.add(message.t0, message.t1, message.t2, t3);
       return;
     }
+    if (decoded.session !== this.#primarySession) return this.#reject("session", from);
+    const why = this.#guard.check(decoded.seq);
+    if (why) return this.#reject(why, from);
     if (message.sampleRate !== this.#player.sampleRate) {
       this.#problem = `the primary runs at ${message.sampleRate} Hz and this rig at ` +
         `${this.#player.sampleRate} Hz: open both at the same rate`;
@@ -421,19 +477,42 @@ class Follower implements SyncFollower {
     const mine = player.scheduledJump;
     if (s.jump) {
       if (!same(mine?.target, s.jump.target) || !same(mine?.at, s.jump.at)) {
-        player.jumpAt(s.jump.target, s.jump.at);
+        try {
+          player.jumpAt(s.jump.target, s.jump.at);
+        } catch (error) {
+          // Not this rig's song (a longer copy on the primary): said, and the lock goes on.
+          this.#mismatch(`cannot repeat the primary's jump: ${(error as Error).message}`);
+        }
       }
     } else if (mine && mine.at - player.position > 0.1) {
       player.cancelJump(); // cancelled on the primary (not one about to fire here)
     }
     const loop = player.loopRange;
     if (s.loop) {
-      if (!same(loop?.start, s.loop.start) || !same(loop?.end, s.loop.end)) {
-        player.loop(s.loop.start, s.loop.end);
+      // The primary's copy of the song may be longer: loop to our end, and say so.
+      const end = Math.min(s.loop.end, player.duration);
+      if (end < s.loop.end) {
+        this.#mismatch(
+          `the primary loops to ${s.loop.end.toFixed(3)} s and this rig's "${player.title}" ` +
+            `ends at ${player.duration.toFixed(3)} s: the two copies differ; looping to its end`,
+        );
+      }
+      if (!same(loop?.start, s.loop.start) || !same(loop?.end, end)) {
+        player.loop(s.loop.start, end);
       }
     } else if (loop && !s.jump) {
       player.exitLoop({ at: "end" });
     }
+    const fits = (!s.loop || s.loop.end <= player.duration) &&
+      (!s.jump || Math.max(s.jump.at, s.jump.target) <= player.duration);
+    if (fits && this.#problem?.startsWith("mismatch")) this.#problem = undefined;
+  }
+
+  #mismatch(text: string): void {
+    const problem = `mismatch: ${text}`;
+    if (this.#problem === problem) return;
+    this.#problem = problem;
+    this.#notice(problem);
   }
 
   /** This player's position now (frames): from the last callback's frame and time, to the
@@ -530,6 +609,7 @@ class Follower implements SyncFollower {
       rejected: this.#rejected,
       standby: this.#standby,
       problem: this.#problem,
+      lastRejected: this.#lastRejected,
     };
   }
 
