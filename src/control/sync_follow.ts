@@ -14,17 +14,17 @@ import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import {
   checkSyncKey,
-  decodeSyncPacket,
   encodeSyncPacket,
   SYNC_REJECT_WORDS,
   type SyncReject,
-  SyncReplayGuard,
   SyncSequence,
   type SyncState,
 } from "./sync_packet.ts";
 import { ClockOffset, LockError, syncNow } from "./sync_clock.ts";
 import { setSyncLink, type SyncHealth } from "./sync_registry.ts";
-import { SYNC_FRESH_MS, SYNC_TICK_MS } from "./sync_serve.ts";
+import { SYNC_TICK_MS } from "./sync_serve.ts";
+import { SyncAdmission } from "./sync_admit.ts";
+import { followCues } from "./sync_cues.ts";
 import { Varispeed } from "./sync_varispeed.ts";
 
 /** Options of `followSync`. */
@@ -132,16 +132,7 @@ interface Mutable {
 class Follower implements SyncFollower {
   readonly #player: Player;
   readonly #key: string;
-  /** Where the primary answers from: the configured address until its first answer to our
-   * ping, then the address that answer came from (a primary on 0.0.0.0 answers from the
-   * address its route picks). */
-  #primary: { address: string; port: number };
-  #confirmed = false;
-  /** The primary's session id, from its first answer to our ping. */
-  #primarySession?: bigint;
-  /** The t0 of the newest pong taken: an answer to an older ping cannot switch sessions. */
-  #lastPongT0 = -Infinity;
-  #cookie?: string;
+  readonly #admission: SyncAdmission;
   #lastRejected?: string;
   readonly #onNotice?: (text: string) => void;
   readonly #skew: number;
@@ -149,7 +140,6 @@ class Follower implements SyncFollower {
   /** What standby mutes: the chosen buses, else the master; with each one's gain to restore. */
   readonly #muted: { target: Mutable; gain: number }[];
   readonly #sequence = new SyncSequence();
-  #guard = new SyncReplayGuard();
   #clock = new ClockOffset();
   readonly #lock = new LockError();
   readonly #savedCountIn: number;
@@ -183,7 +173,7 @@ class Follower implements SyncFollower {
   ) {
     this.#player = player;
     this.#key = key;
-    this.#primary = primary;
+    this.#admission = new SyncAdmission(key, primary, this.#sequence.session);
     this.#onNotice = options.onNotice;
     this.#skew = options.clockSkewMs ?? 0;
     this.#standby = options.standby ?? false;
@@ -242,7 +232,7 @@ class Follower implements SyncFollower {
         kind: "ping",
         t0: this.#now(),
         wall: Date.now(),
-        cookie: this.#cookie,
+        cookie: this.#admission.cookie,
       }, this.#sequence.session),
     );
   }
@@ -280,40 +270,18 @@ class Follower implements SyncFollower {
   #receive(packet: Uint8Array, address: string, port: number): void {
     const t3 = this.#now();
     const from = `${address}:${port}`;
-    const fromPrimary = this.#confirmed
-      ? address === this.#primary.address && port === this.#primary.port
-      : port === this.#primary.port;
-    if (!fromPrimary) return this.#reject("address", from);
-    const decoded = decodeSyncPacket(this.#key, packet);
-    if (!decoded.ok) return this.#reject(decoded.reason, from);
-    const message = decoded.message;
-    if (message.kind === "ping") return this.#reject("malformed", from);
+    const admitted = this.#admission.admit(packet, address, port, t3);
+    if (!admitted.ok) return this.#reject(admitted.reason, from);
+    const message = admitted.message;
     if (message.kind === "pong") {
-      // Only an answer to one of our own recent pings, in this run, counts.
-      const ours = message.id === this.#sequence.session.toString(16) &&
-        message.t0 <= t3 && t3 - message.t0 <= SYNC_FRESH_MS;
-      if (!ours) return this.#reject("stale", from);
-      if (decoded.session !== this.#primarySession) {
-        if (message.t0 <= this.#lastPongT0) return this.#reject("stale", from);
-        // The primary (re)started: a new session, a new window, a new clock, its address.
-        const restarted = this.#primarySession !== undefined;
-        this.#primarySession = decoded.session;
-        this.#guard = new SyncReplayGuard();
+      if (admitted.newSession) {
+        // A (re)started primary: its clock is measured afresh.
+        if (this.#clock.known) this.#notice(`the primary restarted (a new session, from ${from})`);
         this.#clock = new ClockOffset();
-        this.#primary = { address, port };
-        this.#confirmed = true;
-        if (restarted) this.#notice(`the primary restarted (a new session, from ${from})`);
       }
-      const why = this.#guard.check(decoded.seq);
-      if (why) return this.#reject(why, from);
-      this.#lastPongT0 = Math.max(this.#lastPongT0, message.t0);
-      this.#cookie = message.cookie;
       this.#clock.add(message.t0, message.t1, message.t2, t3);
       return;
     }
-    if (decoded.session !== this.#primarySession) return this.#reject("session", from);
-    const why = this.#guard.check(decoded.seq);
-    if (why) return this.#reject(why, from);
     if (message.sampleRate !== this.#player.sampleRate) {
       this.#problem = `the primary runs at ${message.sampleRate} Hz and this rig at ` +
         `${this.#player.sampleRate} Hz: open both at the same rate`;
@@ -411,7 +379,9 @@ class Follower implements SyncFollower {
       }
       return;
     }
-    this.#cues(s);
+    const mismatch = followCues(this.#player, s);
+    if (mismatch) this.#mismatch(mismatch);
+    else if (this.#problem?.startsWith("mismatch")) this.#problem = undefined;
     this.#measure(now);
   }
 
@@ -467,45 +437,6 @@ class Follower implements SyncFollower {
         }
       }
     }
-  }
-
-  /** The primary's armed jump and loop, repeated at the same frames. */
-  #cues(s: SyncState): void {
-    const player = this.#player;
-    const same = (a?: number, b?: number) =>
-      a !== undefined && b !== undefined && Math.abs(a - b) < 0.5 / player.sampleRate;
-    const mine = player.scheduledJump;
-    if (s.jump) {
-      if (!same(mine?.target, s.jump.target) || !same(mine?.at, s.jump.at)) {
-        try {
-          player.jumpAt(s.jump.target, s.jump.at);
-        } catch (error) {
-          // Not this rig's song (a longer copy on the primary): said, and the lock goes on.
-          this.#mismatch(`cannot repeat the primary's jump: ${(error as Error).message}`);
-        }
-      }
-    } else if (mine && mine.at - player.position > 0.1) {
-      player.cancelJump(); // cancelled on the primary (not one about to fire here)
-    }
-    const loop = player.loopRange;
-    if (s.loop) {
-      // The primary's copy of the song may be longer: loop to our end, and say so.
-      const end = Math.min(s.loop.end, player.duration);
-      if (end < s.loop.end) {
-        this.#mismatch(
-          `the primary loops to ${s.loop.end.toFixed(3)} s and this rig's "${player.title}" ` +
-            `ends at ${player.duration.toFixed(3)} s: the two copies differ; looping to its end`,
-        );
-      }
-      if (!same(loop?.start, s.loop.start) || !same(loop?.end, end)) {
-        player.loop(s.loop.start, end);
-      }
-    } else if (loop && !s.jump) {
-      player.exitLoop({ at: "end" });
-    }
-    const fits = (!s.loop || s.loop.end <= player.duration) &&
-      (!s.jump || Math.max(s.jump.at, s.jump.target) <= player.duration);
-    if (fits && this.#problem?.startsWith("mismatch")) this.#problem = undefined;
   }
 
   #mismatch(text: string): void {
