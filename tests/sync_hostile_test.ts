@@ -3,7 +3,10 @@
  * primary (a plain UDP socket that signs with the codec), takes a valid packet and drops every
  * hostile one (another key, a replay, malformed bytes, a packet from another address): each is
  * counted in `health.sync.rejected`, said as a notice, and changes nothing. The primary drops
- * unsigned probes the same way, and a short key is refused before anything opens.
+ * unsigned probes the same way, and a short key is refused before anything opens. The review's
+ * defects (issue 27's attack report): a loop past this rig's end is clamped and said; junk never
+ * changes health and reordered is told from replay; a restarted primary (new session) is
+ * followed; a replayed ping neither subscribes nor amplifies (cookie round trip, freshness).
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
