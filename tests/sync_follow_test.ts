@@ -185,3 +185,20 @@ Deno.test("sync: standby is muted, takes over in time when the feed stops, fails
     }
   });
 });
+
+Deno.test("sync: a primary on 0.0.0.0 answering from another address is followed", async () => {
+  await rigPair(async (primary, follower) => {
+    const server = await serveSync(primary, { port: 0, hostname: "0.0.0.0", key: KEY });
+    // Asked at 127.0.0.2, the wildcard-bound primary answers from 127.0.0.1 (its route's pick).
+    const link = await followSync(follower, { host: "127.0.0.2", port: server.port, key: KEY });
+    try {
+      await waitFor("the follower to hear the primary", () => sync(follower).state !== "waiting");
+      primary.play();
+      await waitFor("the follower to play", () => follower.state === "playing");
+      assert.equal(sync(follower).rejected, 0, sync(follower).lastRejected);
+    } finally {
+      await link.close();
+      await server.close();
+    }
+  });
+});

@@ -14,17 +14,17 @@ import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import {
   checkSyncKey,
-  decodeSyncPacket,
   encodeSyncPacket,
   SYNC_REJECT_WORDS,
   type SyncReject,
-  SyncReplayGuard,
   SyncSequence,
   type SyncState,
 } from "./sync_packet.ts";
 import { ClockOffset, LockError, syncNow } from "./sync_clock.ts";
 import { setSyncLink, type SyncHealth } from "./sync_registry.ts";
 import { SYNC_TICK_MS } from "./sync_serve.ts";
+import { SyncAdmission } from "./sync_admit.ts";
+import { followCues } from "./sync_cues.ts";
 import { Varispeed } from "./sync_varispeed.ts";
 
 /** Options of `followSync`. */
@@ -116,6 +116,7 @@ export async function followSync(
   });
   socket.on("error", () => {});
   const follower = new Follower(player, options, key, buses, { address, port: options.port });
+  // Deno drops an exception thrown in a dgram listener without a word: receive catches its own.
   socket.on(
     "message",
     (packet, from) => follower.receive(new Uint8Array(packet), from.address, from.port),
@@ -131,15 +132,15 @@ interface Mutable {
 class Follower implements SyncFollower {
   readonly #player: Player;
   readonly #key: string;
-  readonly #primary: { address: string; port: number };
+  readonly #admission: SyncAdmission;
+  #lastRejected?: string;
   readonly #onNotice?: (text: string) => void;
   readonly #skew: number;
   readonly #standby: boolean;
   /** What standby mutes: the chosen buses, else the master; with each one's gain to restore. */
   readonly #muted: { target: Mutable; gain: number }[];
   readonly #sequence = new SyncSequence();
-  readonly #guard = new SyncReplayGuard();
-  readonly #clock = new ClockOffset();
+  #clock = new ClockOffset();
   readonly #lock = new LockError();
   readonly #savedCountIn: number;
   #send: (bytes: Uint8Array) => void = () => {};
@@ -172,7 +173,7 @@ class Follower implements SyncFollower {
   ) {
     this.#player = player;
     this.#key = key;
-    this.#primary = primary;
+    this.#admission = new SyncAdmission(key, primary, this.#sequence.session);
     this.#onNotice = options.onNotice;
     this.#skew = options.clockSkewMs ?? 0;
     this.#standby = options.standby ?? false;
@@ -227,34 +228,57 @@ class Follower implements SyncFollower {
   #ping(): void {
     if (this.#closed) return;
     this.#send(
-      encodeSyncPacket(this.#key, this.#sequence.next(), { kind: "ping", t0: this.#now() }),
+      encodeSyncPacket(this.#key, this.#sequence.next(), {
+        kind: "ping",
+        t0: this.#now(),
+        wall: Date.now(),
+        cookie: this.#admission.cookie,
+      }, this.#sequence.session),
     );
   }
 
+  /** A dropped packet: counted, kept in `lastRejected` (never in `problem`: junk from anyone
+   * must not change what health says), and said at most once a second. */
   #reject(reason: SyncReject, from: string): void {
     this.#rejected++;
-    this.#problem = `sync packet from ${from} dropped: ${SYNC_REJECT_WORDS[reason]}`;
+    this.#lastRejected = `sync packet from ${from} dropped: ${SYNC_REJECT_WORDS[reason]}`;
+    this.#rateLimitedNotice(`${this.#lastRejected} (${this.#rejected} rejected so far)`);
+  }
+
+  #rateLimitedNotice(text: string): void {
     const now = this.#local();
     if (now - this.#lastNotice >= NOTICE_EVERY_MS) {
       this.#lastNotice = now;
-      this.#notice(`${this.#problem} (${this.#rejected} rejected so far)`);
+      this.#notice(text);
     }
   }
 
-  /** One datagram: checked whole before anything changes. */
+  /** One datagram: checked whole before anything changes. An error while following it is a
+   * problem said, not an exception lost in the socket's listener. */
   receive(packet: Uint8Array, address: string, port: number): void {
     if (this.#closed) return;
+    try {
+      this.#receive(packet, address, port);
+    } catch (error) {
+      const text = `sync error: ${(error as Error).message}`;
+      if (this.#problem !== text) this.#lastNotice = 0;
+      this.#problem = text;
+      this.#rateLimitedNotice(text);
+    }
+  }
+
+  #receive(packet: Uint8Array, address: string, port: number): void {
     const t3 = this.#now();
     const from = `${address}:${port}`;
-    if (address !== this.#primary.address || port !== this.#primary.port) {
-      return this.#reject("address", from);
-    }
-    const decoded = decodeSyncPacket(this.#key, packet);
-    if (!decoded.ok) return this.#reject(decoded.reason, from);
-    if (decoded.message.kind === "ping") return this.#reject("malformed", from);
-    if (!this.#guard.accept(decoded.seq)) return this.#reject("replay", from);
-    const message = decoded.message;
+    const admitted = this.#admission.admit(packet, address, port, t3);
+    if (!admitted.ok) return this.#reject(admitted.reason, from);
+    const message = admitted.message;
     if (message.kind === "pong") {
+      if (admitted.newSession) {
+        // A (re)started primary: its clock is measured afresh.
+        if (this.#clock.known) this.#notice(`the primary restarted (a new session, from ${from})`);
+        this.#clock = new ClockOffset();
+      }
       this.#clock.add(message.t0, message.t1, message.t2, t3);
       return;
     }
@@ -355,7 +379,9 @@ class Follower implements SyncFollower {
       }
       return;
     }
-    this.#cues(s);
+    const mismatch = followCues(this.#player, s);
+    if (mismatch) this.#mismatch(mismatch);
+    else if (this.#problem?.startsWith("mismatch")) this.#problem = undefined;
     this.#measure(now);
   }
 
@@ -413,27 +439,11 @@ class Follower implements SyncFollower {
     }
   }
 
-  /** The primary's armed jump and loop, repeated at the same frames. */
-  #cues(s: SyncState): void {
-    const player = this.#player;
-    const same = (a?: number, b?: number) =>
-      a !== undefined && b !== undefined && Math.abs(a - b) < 0.5 / player.sampleRate;
-    const mine = player.scheduledJump;
-    if (s.jump) {
-      if (!same(mine?.target, s.jump.target) || !same(mine?.at, s.jump.at)) {
-        player.jumpAt(s.jump.target, s.jump.at);
-      }
-    } else if (mine && mine.at - player.position > 0.1) {
-      player.cancelJump(); // cancelled on the primary (not one about to fire here)
-    }
-    const loop = player.loopRange;
-    if (s.loop) {
-      if (!same(loop?.start, s.loop.start) || !same(loop?.end, s.loop.end)) {
-        player.loop(s.loop.start, s.loop.end);
-      }
-    } else if (loop && !s.jump) {
-      player.exitLoop({ at: "end" });
-    }
+  #mismatch(text: string): void {
+    const problem = `mismatch: ${text}`;
+    if (this.#problem === problem) return;
+    this.#problem = problem;
+    this.#notice(problem);
   }
 
   /** This player's position now (frames): from the last callback's frame and time, to the
@@ -530,6 +540,7 @@ class Follower implements SyncFollower {
       rejected: this.#rejected,
       standby: this.#standby,
       problem: this.#problem,
+      lastRejected: this.#lastRejected,
     };
   }
 

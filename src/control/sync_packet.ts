@@ -2,8 +2,9 @@
  * The sync feed's packets (docs/two-rigs.md): what a primary and its followers say over UDP,
  * and the one codec that signs and checks them.
  *
- * A packet is `"SPS1"`, a 64-bit big-endian sequence number, a JSON body, then an
- * HMAC-SHA-256 (key: the shared secret) over everything before it. A receiver checks the
+ * A packet is `"SPS2"`, the sender's 64-bit session id (random at every start), a 64-bit
+ * sequence number (both big-endian), a JSON body, then an HMAC-SHA-256 (key: the shared secret)
+ * over everything before it. A receiver checks the
  * size, the magic and the MAC before it parses anything, then the body's shape; a packet that
  * fails any check is dropped whole (the caller counts it).
  *
@@ -13,7 +14,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { StemplayError } from "../errors.ts";
 
-const MAGIC = new TextEncoder().encode("SPS1");
+const MAGIC = new TextEncoder().encode("SPS2");
+const SESSION_BYTES = 8;
 const SEQ_BYTES = 8;
 const MAC_BYTES = 32;
 /** Larger packets are refused: a state packet is a few hundred bytes, and a LAN's MTU is 1500. */
@@ -21,11 +23,15 @@ export const MAX_SYNC_PACKET_BYTES = 1400;
 /** The shortest shared secret accepted, in bytes (UTF-8). */
 export const MIN_SYNC_KEY_BYTES = 16;
 
-/** A follower's clock probe (NTP-style): `t0` is the follower's clock when it was sent. It
- * also subscribes the follower to the primary's state for a few seconds. */
+/** A follower's clock probe (NTP-style): `t0` is the follower's clock when it was sent, `wall`
+ * its wall clock (ms since 1970; the primary refuses a ping more than 30 s from its own). A
+ * ping that echoes the `cookie` of the primary's last pong to this address subscribes the
+ * follower to the primary's state for a few seconds. */
 export interface SyncPing {
   kind: "ping";
   t0: number;
+  wall: number;
+  cookie?: string;
 }
 
 /** The primary's answer to a ping: `t1` when it arrived, `t2` when the answer left (the
@@ -35,6 +41,11 @@ export interface SyncPong {
   t0: number;
   t1: number;
   t2: number;
+  /** The pinging follower's session id (hex), echoed: the follower takes only answers to its
+   * own pings. */
+  id: string;
+  /** Echoed in the follower's next ping, it proves the follower receives at its address. */
+  cookie: string;
 }
 
 /** The primary's transport, sent every tick and at once after every change. Times in seconds
@@ -86,13 +97,21 @@ function mac(key: string, bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHmac("sha256", key).update(bytes).digest());
 }
 
-/** Signs a message with its sequence number. */
-export function encodeSyncPacket(key: string, seq: bigint, message: SyncMessage): Uint8Array {
+const HEAD_BYTES = MAGIC.length + SESSION_BYTES + SEQ_BYTES;
+
+/** Signs a message with the sender's session id and its sequence number. */
+export function encodeSyncPacket(
+  key: string,
+  seq: bigint,
+  message: SyncMessage,
+  session = 0n,
+): Uint8Array {
   const body = new TextEncoder().encode(JSON.stringify(message));
-  const signed = new Uint8Array(MAGIC.length + SEQ_BYTES + body.length);
+  const signed = new Uint8Array(HEAD_BYTES + body.length);
   signed.set(MAGIC, 0);
-  new DataView(signed.buffer).setBigUint64(MAGIC.length, seq);
-  signed.set(body, MAGIC.length + SEQ_BYTES);
+  new DataView(signed.buffer).setBigUint64(MAGIC.length, session);
+  new DataView(signed.buffer).setBigUint64(MAGIC.length + SESSION_BYTES, seq);
+  signed.set(body, HEAD_BYTES);
   const packet = new Uint8Array(signed.length + MAC_BYTES);
   packet.set(signed, 0);
   packet.set(mac(key, signed), signed.length);
@@ -100,11 +119,20 @@ export function encodeSyncPacket(key: string, seq: bigint, message: SyncMessage)
 }
 
 /** Why a packet was dropped. */
-export type SyncReject = "size" | "magic" | "mac" | "malformed" | "replay" | "address";
+export type SyncReject =
+  | "size"
+  | "magic"
+  | "mac"
+  | "malformed"
+  | "replay"
+  | "reordered"
+  | "stale"
+  | "session"
+  | "address";
 
 /** A checked packet, or why it was dropped. */
 export type SyncDecoded =
-  | { ok: true; seq: bigint; message: SyncMessage }
+  | { ok: true; session: bigint; seq: bigint; message: SyncMessage }
   | { ok: false; reason: SyncReject };
 
 const finite = (value: unknown): value is number =>
@@ -123,9 +151,11 @@ function wellFormed(value: unknown): value is SyncMessage {
   const m = value as Record<string, unknown>;
   switch (m.kind) {
     case "ping":
-      return finite(m.t0);
+      return finite(m.t0) && finite(m.wall) &&
+        (m.cookie === undefined || typeof m.cookie === "string");
     case "pong":
-      return finite(m.t0) && finite(m.t1) && finite(m.t2);
+      return finite(m.t0) && finite(m.t1) && finite(m.t2) && typeof m.id === "string" &&
+        typeof m.cookie === "string";
     case "state": {
       const song = m.song as { index?: unknown; title?: unknown } | null;
       const jump = m.jump as { target?: unknown; at?: unknown } | undefined;
@@ -146,7 +176,7 @@ function wellFormed(value: unknown): value is SyncMessage {
 /** Checks a received packet: size, magic, MAC, then the body. The sequence and the sender are
  * the caller's to check. */
 export function decodeSyncPacket(key: string, packet: Uint8Array): SyncDecoded {
-  const head = MAGIC.length + SEQ_BYTES;
+  const head = HEAD_BYTES;
   if (packet.length < head + MAC_BYTES + 2 || packet.length > MAX_SYNC_PACKET_BYTES) {
     return { ok: false, reason: "size" };
   }
@@ -155,7 +185,9 @@ export function decodeSyncPacket(key: string, packet: Uint8Array): SyncDecoded {
   if (!timingSafeEqual(mac(key, signed), packet.subarray(signed.length))) {
     return { ok: false, reason: "mac" };
   }
-  const seq = new DataView(packet.buffer, packet.byteOffset).getBigUint64(MAGIC.length);
+  const view = new DataView(packet.buffer, packet.byteOffset);
+  const session = view.getBigUint64(MAGIC.length);
+  const seq = view.getBigUint64(MAGIC.length + SESSION_BYTES);
   let message: unknown;
   try {
     message = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(signed.subarray(head)));
@@ -163,12 +195,19 @@ export function decodeSyncPacket(key: string, packet: Uint8Array): SyncDecoded {
     return { ok: false, reason: "malformed" };
   }
   if (!wellFormed(message)) return { ok: false, reason: "malformed" };
-  return { ok: true, seq, message };
+  return { ok: true, session, seq, message };
 }
 
-/** A sender's sequence numbers: they start at the wall clock in microseconds, so a rig that
- * restarts goes on above anything it sent before, and a receiver can refuse every replay. */
+/** A random 64-bit session id: a sender draws one at every start, so a restarted rig is told
+ * from a replay of its last run whatever its clock did. */
+export function newSyncSession(): bigint {
+  return new DataView(crypto.getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0);
+}
+
+/** A sender's sequence numbers within its session. They start at the wall clock in
+ * microseconds (for reading; the session id is what tells runs apart). */
 export class SyncSequence {
+  readonly session: bigint = newSyncSession();
   #next = BigInt(Date.now()) * 1000n;
   /** The next number. */
   next(): bigint {
@@ -176,14 +215,53 @@ export class SyncSequence {
   }
 }
 
-/** The receiving side: the highest sequence accepted from one sender. */
+/** How many sequence numbers behind the newest a window remembers. */
+const WINDOW = 64n;
+
+/** The receiving side, for one sender's session: the newest sequence accepted and which of the
+ * 64 before it were seen, so a repeat is told ("replay") from a late packet ("reordered"). */
 export class SyncReplayGuard {
   #last = -1n;
+  #seen = 0n; // bit i: #last - i was accepted
+  /** Null (and remembered) when `seq` is newer than every one accepted before; else why not. */
+  check(seq: bigint): "replay" | "reordered" | null {
+    if (seq > this.#last) {
+      const shift = seq - this.#last;
+      this.#seen = this.#last < 0n || shift >= WINDOW ? 1n : ((this.#seen << shift) | 1n) &
+        ((1n << WINDOW) - 1n);
+      this.#last = seq;
+      return null;
+    }
+    const back = this.#last - seq;
+    if (back >= WINDOW) return "replay"; // too old to tell: refused like a replay
+    if ((this.#seen >> back) & 1n) return "replay";
+    this.#seen |= 1n << back; // a late one, counted once
+    return "reordered";
+  }
   /** True (and remembered) when `seq` is newer than every one accepted before. */
   accept(seq: bigint): boolean {
-    if (seq <= this.#last) return false;
-    this.#last = seq;
-    return true;
+    return this.check(seq) === null;
+  }
+}
+
+/** One replay window per session id, the least recently used forgotten past `limit` (never all
+ * at once: a flood of new ids only pushes out the oldest). */
+export class SyncReplayWindows {
+  readonly #windows = new Map<bigint, SyncReplayGuard>();
+  constructor(readonly limit: number) {}
+  /** The window of `session`, made (and the oldest dropped) when new. */
+  get(session: bigint): SyncReplayGuard {
+    let guard = this.#windows.get(session);
+    if (guard) {
+      this.#windows.delete(session);
+    } else {
+      guard = new SyncReplayGuard();
+      if (this.#windows.size >= this.limit) {
+        this.#windows.delete(this.#windows.keys().next().value!);
+      }
+    }
+    this.#windows.set(session, guard);
+    return guard;
   }
 }
 
@@ -194,5 +272,8 @@ export const SYNC_REJECT_WORDS: Record<SyncReject, string> = {
   mac: "bad MAC (another key, or altered)",
   malformed: "malformed body",
   replay: "old sequence number (a replay)",
+  reordered: "arrived after a newer one (reordered)",
+  stale: "its time is more than 30 s from this rig's clock, or it answers no ping of ours",
+  session: "from another session of the primary than the one confirmed by its answer to our ping",
   address: "not from the primary's address",
 };

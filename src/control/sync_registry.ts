@@ -32,8 +32,11 @@ export interface SyncHealth {
   standby?: boolean;
   /** A primary: followers heard from in the last few seconds. */
   followers?: number;
-  /** What the operator should know (a missing song, the last rejected packet). */
+  /** What the operator should know (a missing song, a mismatched song, a lost feed, an error
+   * following a packet). Only authenticated packets change it. */
   problem?: string;
+  /** A follower: why the last dropped packet was dropped (junk never touches `problem`). */
+  lastRejected?: string;
 }
 
 /** What a surface can ask of a player's sync link. */

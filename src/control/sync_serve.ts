@@ -6,6 +6,7 @@
  */
 
 import dgram from "node:dgram";
+import { createHmac, randomBytes } from "node:crypto";
 import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import {
@@ -13,7 +14,7 @@ import {
   decodeSyncPacket,
   encodeSyncPacket,
   type SyncMessage,
-  SyncReplayGuard,
+  SyncReplayWindows,
   SyncSequence,
   type SyncState,
 } from "./sync_packet.ts";
@@ -49,6 +50,13 @@ export const SYNC_TICK_MS = 20;
 const FOLLOWER_TTL_MS = 5000;
 /** Followers served at most (a feed is for a backup or two, not a broadcast). */
 const MAX_FOLLOWERS = 8;
+/** Follower sessions whose replay windows are remembered (the least recently heard go first). */
+const MAX_WINDOWS = 64;
+/** A ping whose wall clock is further than this from the primary's is refused (an old capture
+ * replayed): the two rigs' clocks must agree within it (NTP, or set by hand). */
+export const SYNC_FRESH_MS = 30_000;
+/** Bytes sent to one follower per second at most (states are ~300 B, 50 a second). */
+const MAX_BYTES_PER_SECOND = 64_000;
 
 /** The primary's transport now, as a state message. */
 export function transportMessage(player: Player): SyncState {
@@ -97,12 +105,22 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
     socket.bind(port, hostname, () => resolve());
   });
   const sequence = new SyncSequence();
-  const followers = new Map<string, { port: number; address: string; seen: number }>();
-  const guards = new Map<string, SyncReplayGuard>();
+  const followers = new Map<
+    string,
+    { port: number; address: string; seen: number; second: number; bytes: number }
+  >();
+  const windows = new SyncReplayWindows(MAX_WINDOWS);
+  // A cookie is a MAC of the follower's address, port and session under a secret of this run:
+  // only a follower that receives at that address can echo it.
+  const cookieKey = randomBytes(32);
+  const cookieOf = (who: string, session: bigint) =>
+    createHmac("sha256", cookieKey).update(`${who}/${session}`).digest("hex").slice(0, 32);
   let rejected = 0;
   let closed = false;
   const send = (message: SyncMessage, address: string, to: number) => {
-    socket.send(encodeSyncPacket(key, sequence.next(), message), to, address);
+    const bytes = encodeSyncPacket(key, sequence.next(), message, sequence.session);
+    socket.send(bytes, to, address);
+    return bytes.length;
   };
   socket.on("message", (packet, from) => {
     const t1 = syncNow(player.native);
@@ -112,21 +130,36 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
       rejected++;
       return;
     }
-    let guard = guards.get(who);
-    if (!guard) {
-      if (guards.size >= MAX_FOLLOWERS * 4) guards.clear();
-      guard = new SyncReplayGuard();
-      guards.set(who, guard);
-    }
-    if (!guard.accept(decoded.seq)) {
+    const ping = decoded.message;
+    if (Math.abs(ping.wall - Date.now()) > SYNC_FRESH_MS) {
       rejected++;
       return;
     }
-    if (followers.has(who) || followers.size < MAX_FOLLOWERS) {
-      followers.set(who, { address: from.address, port: from.port, seen: t1 });
+    if (!windows.get(decoded.session).accept(decoded.seq)) {
+      rejected++;
+      return;
+    }
+    const cookie = cookieOf(who, decoded.session);
+    // State goes only to an address proven by a round trip (the cookie of our last pong).
+    if (ping.cookie === cookie && (followers.has(who) || followers.size < MAX_FOLLOWERS)) {
+      const known = followers.get(who);
+      followers.set(who, {
+        address: from.address,
+        port: from.port,
+        seen: t1,
+        second: known?.second ?? 0,
+        bytes: known?.bytes ?? 0,
+      });
     }
     send(
-      { kind: "pong", t0: decoded.message.t0, t1, t2: syncNow(player.native) },
+      {
+        kind: "pong",
+        t0: ping.t0,
+        t1,
+        t2: syncNow(player.native),
+        id: decoded.session.toString(16),
+        cookie,
+      },
       from.address,
       from.port,
     );
@@ -140,7 +173,12 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
     }
     if (!followers.size) return;
     const message = transportMessage(player);
-    for (const follower of followers.values()) send(message, follower.address, follower.port);
+    const second = Math.floor(now / 1000);
+    for (const follower of followers.values()) {
+      if (follower.second !== second) [follower.second, follower.bytes] = [second, 0];
+      if (follower.bytes >= MAX_BYTES_PER_SECOND) continue;
+      follower.bytes += send(message, follower.address, follower.port);
+    }
   }, SYNC_TICK_MS);
   const server: SyncServer = {
     get port() {

@@ -1,0 +1,42 @@
+/**
+ * A follower repeats the primary's armed jump and loop at the same frames (docs/two-rigs.md).
+ *
+ * @module
+ */
+
+import type { Player } from "../player/player.ts";
+import type { SyncState } from "./sync_packet.ts";
+
+/** Arms, cancels, loops or leaves as the primary's state says. A loop or jump past the end of
+ * this rig's copy of the song (the primary's is longer) is clamped or left out, and the returned
+ * text says so (undefined when everything fits); the lock goes on either way. */
+export function followCues(player: Player, s: SyncState): string | undefined {
+  let mismatch: string | undefined;
+  const same = (a?: number, b?: number) =>
+    a !== undefined && b !== undefined && Math.abs(a - b) < 0.5 / player.sampleRate;
+  const mine = player.scheduledJump;
+  if (s.jump) {
+    if (!same(mine?.target, s.jump.target) || !same(mine?.at, s.jump.at)) {
+      try {
+        player.jumpAt(s.jump.target, s.jump.at);
+      } catch (error) {
+        mismatch = `cannot repeat the primary's jump: ${(error as Error).message}`;
+      }
+    }
+  } else if (mine && mine.at - player.position > 0.1) {
+    player.cancelJump(); // cancelled on the primary (not one about to fire here)
+  }
+  const loop = player.loopRange;
+  if (s.loop) {
+    const end = Math.min(s.loop.end, player.duration);
+    if (end < s.loop.end) {
+      mismatch = `the primary loops to ${s.loop.end.toFixed(3)} s and this rig's ` +
+        `"${player.title}" ends at ${player.duration.toFixed(3)} s: the two copies differ; ` +
+        `looping to its end`;
+    }
+    if (!same(loop?.start, s.loop.start) || !same(loop?.end, end)) player.loop(s.loop.start, end);
+  } else if (loop && !s.jump) {
+    player.exitLoop({ at: "end" });
+  }
+  return mismatch;
+}
