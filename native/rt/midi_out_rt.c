@@ -106,7 +106,9 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
     out->cursor = 0;
     out->buffer = NULL;
     out->cycle_frames = 0;
-    out->off_port = true;
+    /* A device without a backend (a test's stand-in) runs the logic and counts, like an
+     * offline render; a real one without the port sends nothing. */
+    out->off_port = device->pContext != NULL;
 #ifdef __linux__
     if (device->pContext != NULL && device->pContext->backend == ma_backend_jack &&
         device->jack.pClient == atomic_load_explicit(&out->client, memory_order_acquire)) {
@@ -121,8 +123,12 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
     /* A reopened device (a new client, the port not yet on it, or just moved there): the
      * receiver heard nothing since, so the first cycle on the port says where the song is
      * (SPP and Continue, or Start) and the notes held on the old port are forgotten. */
-    if (out->off_port || device->jack.pClient != out->cycle_client) forget_port(out);
-    if (!out->off_port) out->cycle_client = device->jack.pClient;
+    if (out->buffer == NULL) {
+        if (out->off_port) forget_port(out);
+    } else if (device->jack.pClient != out->cycle_client) {
+        forget_port(out);
+        out->cycle_client = device->jack.pClient;
+    }
 #else
     (void)device, (void)frames;
     out->off_port = false;
