@@ -16,6 +16,9 @@ static jack_client_t *engine_client(const sp_engine *engine) {
         output->device.pContext->backend != ma_backend_jack) {
         return NULL; /* offline, or not on JACK */
     }
+    /* miniaudio's fixed-size buffering would split or merge JACK cycles: MIDI's frame offsets
+     * would miss (engine.c turns it off on JACK, "auto" included). */
+    if (!output->device.noFixedSizedCallback) return NULL;
     return (jack_client_t *)output->device.jack.pClient;
 }
 
