@@ -131,7 +131,8 @@ static sp_result open_output_into(sp_output *output, const open_request *request
     config.noClip = MA_TRUE; /* clipping is the interface's business, not a hidden stage */
     /* On JACK the data callback runs inside JACK's process callback, one call per cycle, so
      * MIDI out (rt/midi_out_rt.c) writes the same cycle as the audio it belongs to. */
-    config.noFixedSizedCallback = backend == ma_backend_jack && !is_auto;
+    /* Also when "auto" landed on JACK: the backend is the context's, not the request's. */
+    config.noFixedSizedCallback = output->context.backend == ma_backend_jack;
     if (ma_device_init(&output->context, &config, &output->device) != MA_SUCCESS) {
         return SP_ERROR_DEVICE;
     }

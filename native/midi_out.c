@@ -1,6 +1,7 @@
 /* midi_out.c: MIDI out, control side: registers the `midi_out` port on the engine's own JACK
  * client (miniaudio's), hands the audio thread the songs' tempo maps, and takes the port away
  * again. The audio thread's part is rt/midi_out_rt.c. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,9 @@ static jack_client_t *engine_client(const sp_engine *engine) {
         output->device.pContext->backend != ma_backend_jack) {
         return NULL; /* offline, or not on JACK */
     }
+    /* miniaudio's fixed-size buffering would split or merge JACK cycles: MIDI's frame offsets
+     * would miss (engine.c turns it off on JACK, "auto" included). */
+    if (!output->device.noFixedSizedCallback) return NULL;
     return (jack_client_t *)output->device.jack.pClient;
 }
 
@@ -118,6 +122,9 @@ static void wait_for_callback(const sp_engine *engine) {
 static void free_song(sp_midi_song *song) {
     free(song->events);
     free(song->bytes);
+    free(song->segments);
+    song->segments = NULL;
+    song->count = 0;
     song->events = NULL;
     song->bytes = NULL;
     song->event_count = 0;
@@ -132,7 +139,15 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
     SP_CHECK(event_count == 0 || (event_frames != NULL && event_sizes != NULL && bytes != NULL),
              SP_ERROR_INVALID_ARGUMENT);
     for (uint32_t s = 0; s < count; s++) {
-        SP_CHECK(segments[3 * s + 1] > 0 && segments[3 * s] >= 0, SP_ERROR_INVALID_ARGUMENT);
+        const double *segment = &segments[3 * s];
+        /* The audio thread counts ticks through these: bounded periods (1e-4 s is 25,000 bpm,
+         * 100 s a fortieth of a bpm), times and tick numbers, in order. NaN fails every test. */
+        SP_CHECK(segment[1] >= SP_MIDI_OUT_MIN_TICK_SECONDS &&
+                     segment[1] <= SP_MIDI_OUT_MAX_TICK_SECONDS && segment[0] >= 0 &&
+                     segment[0] <= SP_MIDI_OUT_MAX_AT && fabs(segment[2]) <= 1e12,
+                 SP_ERROR_INVALID_ARGUMENT);
+        SP_CHECK(s == 0 || (segment[0] > segment[-3] && segment[2] >= segment[-1]),
+                 SP_ERROR_INVALID_ARGUMENT);
     }
     uint64_t total = 0;
     for (uint32_t e = 0; e < event_count; e++) {
@@ -143,9 +158,11 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
     SP_CHECK(total == byte_count, SP_ERROR_INVALID_ARGUMENT);
     sp_midi_timed *events = event_count ? calloc(event_count, sizeof *events) : NULL;
     unsigned char *pool = byte_count ? malloc(byte_count) : NULL;
-    if ((event_count && !events) || (byte_count && !pool)) {
+    sp_midi_segment *map = count ? calloc(count, sizeof *map) : NULL;
+    if ((event_count && !events) || (byte_count && !pool) || (count && !map)) {
         free(events);
         free(pool);
+        free(map);
         return SP_ERROR_OUT_OF_MEMORY;
     }
     uint32_t offset = 0;
@@ -166,10 +183,11 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
     wait_for_callback(out->engine); /* the audio thread no longer reads the slot */
     free_song(song);
     for (uint32_t s = 0; s < count; s++) {
-        song->segments[s] = (sp_midi_segment){.at = segments[3 * s],
+        map[s] = (sp_midi_segment){.at = segments[3 * s],
                                               .tick_seconds = segments[3 * s + 1],
                                               .first_tick = (int64_t)segments[3 * s + 2]};
     }
+    song->segments = map;
     song->count = count;
     song->events = events;
     song->event_count = event_count;

@@ -8,8 +8,12 @@
 #include "jack_api.h"
 
 #define SP_MIDI_OUT_SONGS 16u     /* group -> tempo map slots, a ring written by the control side */
-#define SP_MIDI_OUT_SEGMENTS 64u  /* tempo segments per song */
+#define SP_MIDI_OUT_SEGMENTS 4096u /* tempo segments per song, at most */
 #define SP_MIDI_OUT_COUNTERS 7u
+/* What map_song accepts of a tempo map (see there) */
+#define SP_MIDI_OUT_MIN_TICK_SECONDS 1e-4
+#define SP_MIDI_OUT_MAX_TICK_SECONDS 100.0
+#define SP_MIDI_OUT_MAX_AT 1e6 /* seconds: 11 days */
 
 /* One stretch of constant tempo: clock tick k (k may be negative before the first segment, a
  * pickup) falls on song frame llround((at + k * tick_seconds) * rate), and is tick first_tick + k
@@ -28,7 +32,7 @@ typedef struct {
 typedef struct {
     _Atomic uint32_t group; /* group + 1; 0: empty or being written */
     uint32_t count;
-    sp_midi_segment segments[SP_MIDI_OUT_SEGMENTS];
+    sp_midi_segment *segments; /* control-owned, like `events` */
     /* The song's messages in frame order (control-owned memory, read by the audio thread while
      * `group` is set; replaced only after a grace period, see midi_out.c) */
     sp_midi_timed *events;
@@ -56,6 +60,9 @@ struct sp_midi_out {
     /* audio thread only */
     void *buffer;       /* this JACK cycle's port buffer; NULL outside a cycle or offline */
     uint32_t cursor;    /* the current block's first frame within the cycle */
+    uint32_t cycle_frames; /* this JACK cycle's frames: no message goes at or after them */
+    void *cycle_client;    /* the JACK client of the last cycle on the port */
+    bool off_port;         /* this cycle runs on a device the port is not on: nothing is sent */
     bool valid;         /* `group` and `expected` describe the last segment played */
     bool rolling;       /* Start or Continue sent, and no Stop since */
     bool pending_start; /* ticks run toward the first downbeat, where Start goes */

@@ -359,3 +359,52 @@ Deno.test({
     }
   },
 });
+
+{
+  const name = "MIDI out refuses a song's tempo map it cannot play, by error, not in silence";
+  Deno.test({
+    name,
+    ignore: ignoreWithout("jackd", name),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      requireTool("jackd", name);
+      const dir = await Deno.makeTempDir({ prefix: "stemplay-midiout-map-" });
+      try {
+        // A DAW's tempo ramp exported one segment a beat: 5,000 segments (the most is 4,096).
+        const folder = join(dir, "ramp");
+        await Deno.mkdir(folder);
+        await Deno.writeFile(
+          join(folder, "a.wav"),
+          encodeWav([new Float32Array(RATE).fill(0.01)], RATE, "f32"),
+        );
+        const tempoMap = Array.from({ length: 5000 }, (_, i) => ({ at: i * 0.5, tempo: 120 }));
+        await Deno.writeTextFile(
+          join(folder, "song.json"),
+          JSON.stringify({ tracks: [{ file: "a.wav", route: [1] }], tempoMap }),
+        );
+        await withJackServer(async () => {
+          const player = await Player.open({
+            backend: "jack",
+            channels: JACK_OUTPUTS,
+            sampleRate: RATE,
+            blockFrames: JACK_PERIOD,
+          });
+          try {
+            await player.loadSong(folder);
+            await assert.rejects(
+              () => serveMidiOut(player),
+              (error) =>
+                error instanceof StemplayError && error.code === "MIDI_OUTPUT" &&
+                /at most 4096 tempo segments per song, got 5000/.test(error.message),
+            );
+          } finally {
+            await player.close();
+          }
+        });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

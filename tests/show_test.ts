@@ -313,6 +313,9 @@ Deno.test("show: bad input is refused by name and playback goes on unchanged", a
     player.render(1000);
     await bad({ tempo: 0 }, /tempo: must be a tempo/);
     await bad({ tempo: -5 }, /tempo/);
+    // So slow that MIDI clock ticks would be days apart: 1 bpm is the least.
+    await bad({ tempo: 1e-14 }, /tempo: must be a tempo in bpm from 1 to 1000/);
+    await bad({ tempoMap: [{ at: 0, tempo: 120 }, { at: 4, tempo: 0.5 }] }, /tempoMap.*tempo/);
     await bad({ tempo: 120, timeSignature: [0, 4] }, /timeSignature/);
     await bad({ markers: [{ name: "X", at: 5 }] }, /markers\[1\]\.at/);
     await bad({ markers: [{ name: "X", at: 0.5 }, { name: "Y", at: 0.2 }] }, /markers\[2\]\.at/);

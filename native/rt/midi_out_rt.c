@@ -12,6 +12,7 @@
  * Real-time safe: atomics, arithmetic and jack_midi_event_write only. */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "midi_out.h"
 
@@ -19,17 +20,23 @@
 
 enum { MIDI_CLOCK = 0xF8, MIDI_START = 0xFA, MIDI_CONTINUE = 0xFB, MIDI_STOP = 0xFC };
 
-static void write_message(sp_midi_out *out, uint32_t at, const unsigned char *bytes, size_t size,
+/* Writes a message at frame `at` of the cycle; false when the port refused it (full). Without a
+ * port buffer (an offline render) it only counts. */
+static bool write_message(sp_midi_out *out, uint32_t at, const unsigned char *bytes, size_t size,
                           int kind) {
 #ifdef __linux__
+    /* The engine may render more frames than the cycle has (varispeed): JACK refuses a
+     * message at or after the cycle's end, so a late one goes on its last frame. */
+    if (out->cycle_frames > 0 && at >= out->cycle_frames) at = out->cycle_frames - 1;
     if (out->buffer != NULL && out->api.midi_event_write(out->buffer, at, bytes, size) != 0) {
         atomic_fetch_add_explicit(&out->sent[SP_MIDI_OUT_SENT_DROPPED], 1, RELAXED);
-        return;
+        return false;
     }
 #else
     (void)at, (void)bytes, (void)size;
 #endif
     atomic_fetch_add_explicit(&out->sent[kind], 1, RELAXED);
+    return true;
 }
 
 static void write_byte(sp_midi_out *out, uint32_t at, unsigned char byte, int kind) {
@@ -66,7 +73,10 @@ static int64_t tick_frame(const sp_midi_out *out, const sp_midi_song *song, int6
     const sp_midi_segment *segment = segment_of_tick(song, tick);
     const double seconds =
         segment->at + (double)(tick - segment->first_tick) * segment->tick_seconds;
-    return (int64_t)llround(seconds * (double)out->sample_rate);
+    const double frame = round(seconds * (double)out->sample_rate);
+    if (!(frame < 9e18)) return INT64_MAX; /* past any song (and llround's range) */
+    if (frame < -9e18) return -INT64_MAX;
+    return (int64_t)frame;
 }
 
 /* The first tick whose frame is at or after `frame`. */
@@ -75,11 +85,19 @@ static int64_t first_tick_from(const sp_midi_out *out, const sp_midi_song *song,
     const double seconds = (double)frame / (double)out->sample_rate;
     while (s + 1 < song->count && song->segments[s + 1].at <= seconds) s++;
     const sp_midi_segment *segment = &song->segments[s];
-    int64_t tick = segment->first_tick +
-                   (int64_t)floor((seconds - segment->at) / segment->tick_seconds);
-    while (tick_frame(out, song, tick) >= frame) tick--; /* rounding either way */
-    while (tick_frame(out, song, tick) < frame) tick++;
+    const double estimate = floor((seconds - segment->at) / segment->tick_seconds);
+    int64_t tick = segment->first_tick + (int64_t)fmax(fmin(estimate, 1e15), -1e15);
+    /* Rounding either way: a step or two, capped for a map past map_song's checks. */
+    for (int step = 0; step < 64 && tick_frame(out, song, tick) >= frame; step++) tick--;
+    for (int step = 0; step < 64 && tick_frame(out, song, tick) < frame; step++) tick++;
     return tick;
+}
+
+/* What was sent through the port is gone with it: nothing rolls, nothing is held. */
+static void forget_port(sp_midi_out *out) {
+    out->valid = out->rolling = out->pending_start = false;
+    if (out->held_count > 0) memset(out->held, 0, sizeof out->held);
+    out->held_count = 0;
 }
 
 void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t frames) {
@@ -87,16 +105,33 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
     if (out == NULL) return;
     out->cursor = 0;
     out->buffer = NULL;
+    out->cycle_frames = 0;
+    /* A device without a backend (a test's stand-in) runs the logic and counts, like an
+     * offline render; a real one without the port sends nothing. */
+    out->off_port = device->pContext != NULL;
 #ifdef __linux__
-    if (device->pContext == NULL || device->pContext->backend != ma_backend_jack ||
-        device->jack.pClient != atomic_load_explicit(&out->client, memory_order_acquire)) {
-        return; /* another device than the one the port was made on (after a device change) */
+    if (device->pContext != NULL && device->pContext->backend == ma_backend_jack &&
+        device->jack.pClient == atomic_load_explicit(&out->client, memory_order_acquire)) {
+        out->buffer = out->api.port_get_buffer(
+            atomic_load_explicit(&out->port, memory_order_relaxed), frames);
     }
-    out->buffer =
-        out->api.port_get_buffer(atomic_load_explicit(&out->port, memory_order_relaxed), frames);
-    if (out->buffer != NULL) out->api.midi_clear_buffer(out->buffer);
+    if (out->buffer != NULL) {
+        out->api.midi_clear_buffer(out->buffer);
+        out->cycle_frames = frames;
+        out->off_port = false;
+    }
+    /* A reopened device (a new client, the port not yet on it, or just moved there): the
+     * receiver heard nothing since, so the first cycle on the port says where the song is
+     * (SPP and Continue, or Start) and the notes held on the old port are forgotten. */
+    if (out->buffer == NULL) {
+        if (out->off_port) forget_port(out);
+    } else if (device->jack.pClient != out->cycle_client) {
+        forget_port(out);
+        out->cycle_client = device->jack.pClient;
+    }
 #else
     (void)device, (void)frames;
+    out->off_port = false;
 #endif
 }
 
@@ -126,7 +161,8 @@ static void track_notes(sp_midi_out *out, const unsigned char *bytes, uint32_t s
 }
 
 static void write_event(sp_midi_out *out, uint32_t at, const unsigned char *bytes, uint32_t size) {
-    write_message(out, at, bytes, size, SP_MIDI_OUT_SENT_EVENTS);
+    /* A refused note-off leaves its note held, to be ended at the next jump or stop. */
+    if (!write_message(out, at, bytes, size, SP_MIDI_OUT_SENT_EVENTS)) return;
     track_notes(out, bytes, size);
     const uint32_t packed = (size < 3 ? size : 3) << 24 | (uint32_t)bytes[0] << 16 |
                             (size > 1 ? (uint32_t)bytes[1] << 8 : 0) | (size > 2 ? bytes[2] : 0);
@@ -154,7 +190,7 @@ static void halt(sp_midi_out *out, uint32_t at) {
 
 void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count) {
     sp_midi_out *out = atomic_load_explicit(&engine->midi_out, memory_order_seq_cst);
-    if (out == NULL) return;
+    if (out == NULL || out->off_port) return; /* no port to send to: the next one starts over */
     out->advanced = true;
     const uint32_t group = engine->group;
     const bool follows = out->valid && group == out->group && pos == out->expected;
@@ -201,8 +237,9 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
     out->expected = pos + count;
     const int64_t end = start + count;
     /* Ticks and events merged in frame order (JACK wants them so); at one frame the clock
-     * first, so a device has Start before the events of the downbeat. */
-    for (;;) {
+     * first, so a device has Start before the events of the downbeat. Capped: no more ticks
+     * than frames (+ 2), whatever the map says; events end with the song's list. */
+    for (uint64_t ticks = 0; ticks <= (uint64_t)count + 2;) {
         const int64_t tick_at = clock ? tick_frame(out, song, tick) : INT64_MAX;
         const int64_t event_at = out->next_event < song->event_count
                                      ? song->events[out->next_event].frame
@@ -218,6 +255,7 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
             }
             write_byte(out, at, MIDI_CLOCK, SP_MIDI_OUT_SENT_TICKS);
             tick++;
+            ticks++;
         } else {
             const sp_midi_timed *event = &song->events[out->next_event++];
             write_event(out, at, song->bytes + event->offset, event->size);
@@ -227,7 +265,7 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
 
 void sp_midi_out_end_block(sp_engine *engine, uint32_t frames) {
     sp_midi_out *out = atomic_load_explicit(&engine->midi_out, memory_order_seq_cst);
-    if (out == NULL) return;
+    if (out == NULL || out->off_port) return;
     /* Paused, stopped or ended (not a play that waits for its streams): the transport
      * stands. */
     if (!out->advanced && (engine->run != RUN_PLAY || engine->is_ended) && out->valid) {

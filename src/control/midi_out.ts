@@ -23,6 +23,9 @@ export const MIDI_OUT_PORT = "midi_out";
 /** The largest offset either way, in milliseconds. */
 export const MAX_MIDI_OFFSET_MS = 1000;
 
+/** The most tempo segments the clock takes per song (native/midi_out.h). */
+const MAX_CLOCK_SEGMENTS = 4096;
+
 /** MIDI clock: 24 ticks to the quarter note. */
 const PPQN = 24;
 
@@ -135,7 +138,13 @@ export class MidiOutput {
     this.#readPort();
     const map = (group: number, midi: SongMidi) => {
       const events = eventTable(midi.events, player.sampleRate);
-      native.sp_midi_out_map_song(
+      if (midi.tempo.length > MAX_CLOCK_SEGMENTS) {
+        throw new StemplayError(
+          "MIDI_OUTPUT",
+          `MIDI out takes at most ${MAX_CLOCK_SEGMENTS} tempo segments per song, got ${midi.tempo.length}: shorten the song's tempoMap`,
+        );
+      }
+      const result = native.sp_midi_out_map_song(
         handle,
         group,
         clockSegments(midi.tempo),
@@ -146,11 +155,22 @@ export class MidiOutput {
         events.bytes,
         events.bytes.length,
       );
+      if (result !== 0) {
+        throw new StemplayError(
+          "MIDI_OUTPUT",
+          `MIDI out refused the tempo map of song group ${group} (tempos from 1 to 1000 bpm, segments in time order): fix the song's tempo or tempoMap`,
+        );
+      }
     };
     for (const [group, midi] of player.songMidi) map(group, midi);
     this.#listener = (event) => {
       const { group, midi } = (event as CustomEvent<{ group: number; midi: SongMidi }>).detail;
-      map(group, midi);
+      // Inside an event dispatch a throw would be nobody's to catch: say it instead.
+      try {
+        map(group, midi);
+      } catch (error) {
+        console.error(`stemplay: ${(error as Error).message}`);
+      }
     };
     player.addEventListener("songprepared", this.#listener);
     // A reopened device is a new JACK client: the port goes onto it, and is connected again.

@@ -36,6 +36,8 @@ export interface TempoFields {
 }
 
 const MAX_TEMPO = 1000;
+/** Slower than this is no song's tempo (and MIDI clock ticks would be seconds apart). */
+const MIN_TEMPO = 1;
 
 /** Throws the caller's error for a key (a manifest names its file and key path). */
 export type Fail = (key: string, problem: string) => never;
@@ -49,10 +51,13 @@ function shown(value: unknown): string {
 }
 
 function checkTempo(value: unknown, key: string, fail: Fail): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TEMPO) {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < MIN_TEMPO ||
+    value > MAX_TEMPO
+  ) {
     fail(
       key,
-      `must be a tempo in bpm above 0 and at most ${MAX_TEMPO} (a number), got ${shown(value)}`,
+      `must be a tempo in bpm from ${MIN_TEMPO} to ${MAX_TEMPO} (a number), got ${shown(value)}`,
     );
   }
   return value;

@@ -1,0 +1,270 @@
+/* midi_out_check.c: MIDI out's audio-thread logic (rt/midi_out_rt.c) and its song maps
+ * (midi_out.c) against the cases a native review found broken, with stand-in JACK functions (no
+ * server): a port buffer that refuses writes after a cap, and a device whose JACK client
+ * changes (a reopen). Each check prints "ok" or "FAILED"; the last line counts the failures.
+ * Run by tests/midi_out_native_test.ts under ASan/UBSan. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../internal.h"
+#include "../midi_out.h"
+
+static int failures;
+
+static void report(const char *name, bool ok, const char *detail) {
+    printf("%s: %s (%s)\n", name, ok ? "ok" : "FAILED", detail);
+    if (!ok) failures++;
+}
+
+/* ---- A stand-in port: counts what was written by status byte, refuses after `cap` writes per
+ * cycle, and remembers the latest frame offset asked for. */
+static int cap = 1 << 30, written;
+static unsigned received[256];
+static uint32_t latest_at, cycle_frames;
+static bool late_write;
+static char port_buffer[64];
+
+static int fake_write(void *buffer, jack_nframes_t at, const unsigned char *data, size_t size) {
+    (void)buffer, (void)size;
+    if (written >= cap) return -105; /* ENOBUFS: the port's buffer is full */
+    if (at >= cycle_frames) {
+        late_write = true; /* JACK refuses an event at or after the cycle's end */
+        return -22;
+    }
+    written++;
+    received[data[0]]++;
+    latest_at = at;
+    return 0;
+}
+static void *fake_get_buffer(jack_port_t *port, jack_nframes_t frames) {
+    (void)port;
+    cycle_frames = frames;
+    return port_buffer;
+}
+static void fake_clear(void *buffer) { (void)buffer; }
+
+static void on_alarm(int signal) {
+    (void)signal;
+    static const char message[] = "loop: FAILED (the audio thread still runs after 3 s)\n";
+    write(1, message, sizeof message - 1);
+    _exit(3);
+}
+
+static sp_midi_out *bare_out(sp_engine *engine) {
+    sp_midi_out *out = calloc(1, sizeof *out);
+    out->engine = engine;
+    out->sample_rate = 48000;
+    out->api.midi_event_write = fake_write;
+    out->api.port_get_buffer = fake_get_buffer;
+    out->api.midi_clear_buffer = fake_clear;
+    atomic_store(&out->clock_on, 1);
+    atomic_store(&out->client, (jack_client_t *)0x1);
+    atomic_store(&out->port, (jack_port_t *)0x2);
+    atomic_store(&engine->midi_out, out);
+    return out;
+}
+
+/* One JACK cycle of `frames` on the port, the song at `pos` playing `played` of them. */
+static ma_context jack_context = {.backend = ma_backend_jack};
+static ma_device device_on_port;
+static void cycle(sp_engine *engine, uint64_t pos, uint32_t frames, uint32_t played) {
+    written = 0;
+    for (int i = 0; i < 256; i++) received[i] = 0;
+    sp_midi_out_begin_cycle(engine, &device_on_port, frames);
+    sp_midi_out_segment(engine, 0, pos, played);
+    sp_midi_out_end_block(engine, frames);
+    sp_midi_out_end_cycle(engine);
+}
+
+static void check_tempo_limits(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    const double tiny[3] = {0, (60 / 1e-14) / 24, 0}; /* a song.json tempo of 1e-14 bpm */
+    const double fast[3] = {0, 1e-9, 0};
+    const double late[3] = {1e15, 0.02, 0};
+    const double unordered[6] = {10, 0.02, 500, 5, 0.02, 250};
+    const double not_a_number[3] = {0, 0.02, 0.0 / 0.0};
+    bool refused = sp_midi_out_map_song(out, 3, tiny, 1, NULL, NULL, 0, NULL, 0) != SP_OK &&
+                   sp_midi_out_map_song(out, 3, fast, 1, NULL, NULL, 0, NULL, 0) != SP_OK &&
+                   sp_midi_out_map_song(out, 3, late, 1, NULL, NULL, 0, NULL, 0) != SP_OK &&
+                   sp_midi_out_map_song(out, 3, unordered, 2, NULL, NULL, 0, NULL, 0) != SP_OK &&
+                   sp_midi_out_map_song(out, 3, not_a_number, 1, NULL, NULL, 0, NULL, 0) != SP_OK;
+    report("map_song refuses absurd tempo maps", refused,
+           "1e-14 bpm, 1 ns ticks, at 1e15 s, unordered, NaN");
+
+    /* Past the checks (a map written behind map_song's back): the loops still end. */
+    const double sane[3] = {0, 60.0 / 120 / 24, 0};
+    sp_midi_out_map_song(out, 3, sane, 1, NULL, NULL, 0, NULL, 0);
+    for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) {
+        if (atomic_load(&out->songs[i].group) == 4) out->songs[i].segments[0].tick_seconds = 1e-12;
+    }
+    engine->group = 3;
+    engine->run = RUN_PLAY;
+    signal(SIGALRM, on_alarm);
+    alarm(3);
+    cycle(engine, 0, 256, 256);
+    cycle(engine, 256, 256, 256);
+    alarm(0);
+    char detail[96];
+    snprintf(detail, sizeof detail, "1 ps ticks: %d messages in a 256-frame cycle", written);
+    report("the audio thread's loops are capped", written <= 256 + 2 + 4, detail);
+    sp_midi_out_close(out);
+}
+
+static void check_held_notes(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    /* 16 note-ons at frame 0, their note-offs at frame 256 in a cycle whose port takes 8. */
+    enum { N = 16 };
+    int64_t frames[2 * N];
+    uint32_t sizes[2 * N];
+    unsigned char bytes[2 * N * 3];
+    for (int i = 0; i < 2 * N; i++) {
+        frames[i] = i < N ? 0 : 256;
+        sizes[i] = 3;
+        bytes[3 * i] = i < N ? 0x90 : 0x80;
+        bytes[3 * i + 1] = (unsigned char)(40 + i % N);
+        bytes[3 * i + 2] = i < N ? 100 : 0;
+    }
+    sp_midi_out_map_song(out, 0, NULL, 0, frames, sizes, 2 * N, bytes, sizeof bytes);
+    engine->group = 0;
+    engine->run = RUN_PLAY;
+    cycle(engine, 0, 256, 256);
+    cap = 8;
+    cycle(engine, 256, 256, 256);
+    cap = 1 << 30;
+    cycle(engine, 480000, 256, 256); /* a jump: the notes still on are ended */
+    char detail[96];
+    snprintf(detail, sizeof detail, "%u note-offs after the jump (8 were refused before)",
+             received[0x80]);
+    report("a refused note-off keeps its note held", received[0x80] == 8, detail);
+    sp_midi_out_close(out);
+}
+
+static void check_many_segments(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    enum { COUNT = 200 }; /* a DAW's tempo ramp */
+    double segments[COUNT * 3];
+    for (int s = 0; s < COUNT; s++) {
+        segments[3 * s] = s * 0.5;
+        segments[3 * s + 1] = 60.0 / (100 + s) / 24;
+        segments[3 * s + 2] = s == 0 ? 0
+                                     : segments[3 * s - 1] +
+                                           llround(0.5 / segments[3 * s - 2]);
+    }
+    const sp_result result = sp_midi_out_map_song(out, 5, segments, COUNT, NULL, NULL, 0, NULL, 0);
+    engine->group = 5;
+    engine->run = RUN_PLAY;
+    unsigned ticks = 0;
+    for (uint64_t pos = 0; pos < 48000 * 90; pos += 1024) {
+        cycle(engine, pos, 1024, 1024);
+        ticks += received[0xF8];
+    }
+    char detail[96];
+    snprintf(detail, sizeof detail, "map -> %d, %u ticks in 90 s", result, ticks);
+    report("200 tempo segments play", result == SP_OK && ticks > 24 * 150, detail);
+    double too_many[3 * 5000];
+    for (int s = 0; s < 5000; s++) {
+        too_many[3 * s] = s * 0.5, too_many[3 * s + 1] = 0.02, too_many[3 * s + 2] = s * 25.0;
+    }
+    const sp_result refused = sp_midi_out_map_song(out, 6, too_many, 5000, NULL, NULL, 0, NULL, 0);
+    report("5000 tempo segments are refused", refused == SP_ERROR_INVALID_ARGUMENT, "a bound");
+    sp_midi_out_close(out);
+}
+
+static void check_late_offsets(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    const double segments[3] = {0, 60.0 / 120 / 24, 0};
+    sp_midi_out_map_song(out, 2, segments, 1, NULL, NULL, 0, NULL, 0);
+    engine->group = 2;
+    engine->run = RUN_PLAY;
+    late_write = false;
+    unsigned ticks = 0;
+    /* Varispeed: each 1000-frame cycle renders 1001 engine frames. */
+    for (uint64_t pos = 0; pos < 48000 * 10; pos += 1001) {
+        cycle(engine, pos, 1000, 1001);
+        ticks += received[0xF8];
+    }
+    char detail[96];
+    snprintf(detail, sizeof detail, "%u ticks in 10 s, a write past the cycle: %s", ticks,
+             late_write ? "yes" : "no");
+    report("offsets stay inside the cycle", !late_write && ticks >= 479, detail);
+    sp_midi_out_close(out);
+}
+
+/* A device reopen: cycles on the new client before the port moves there, then on it. */
+static void check_reattach(void) {
+    sp_engine_config config = sp_engine_config_init();
+    config.backend = "offline";
+    config.sample_rate = 48000;
+    config.channels = 2;
+    config.block_frames = 256;
+    sp_engine *engine;
+    if (sp_engine_init(&config, &engine) != SP_OK) exit(2);
+    const uint64_t frames = 48000 * 20;
+    float *planar = calloc(frames * 2, sizeof(float));
+    sp_pcm *pcm;
+    uint32_t slot;
+    if (sp_pcm_from_planar(planar, 2, frames, &pcm) != SP_OK) exit(2);
+    free(planar);
+    if (sp_track_attach(engine, pcm, 0, &slot) != SP_OK || sp_track_activate(engine, slot)) exit(2);
+    static ma_context context;
+    static ma_device device;
+    static sp_output output;
+    static float buffer[1024 * 2];
+    context.backend = ma_backend_jack;
+    device.pContext = &context;
+    device.jack.pClient = (void *)0x1;
+    device.playback.channels = 2;
+    device.pUserData = &output;
+    output.engine = engine;
+    sp_midi_out *out = bare_out(engine);
+    atomic_store(&engine->midi_out, NULL);
+    const double segments[3] = {0, 60.0 / 120 / 24, 0};
+    sp_midi_out_map_song(out, 0, segments, 1, NULL, NULL, 0, NULL, 0);
+    atomic_store(&engine->midi_out, out);
+    sp_transport_play(engine);
+    for (int c = 0; c < 100; c++) sp_data_callback(&device, buffer, NULL, 1024);
+    uint64_t before[SP_MIDI_OUT_COUNTERS], after[SP_MIDI_OUT_COUNTERS];
+    sp_midi_out_counters(out, before);
+    device.jack.pClient = (void *)0x3; /* the reopened device: the port is not on it yet */
+    for (int c = 0; c < 20; c++) sp_data_callback(&device, buffer, NULL, 1024);
+    sp_midi_out_counters(out, after);
+    char detail[128];
+    snprintf(detail, sizeof detail, "%llu ticks counted while no port took them",
+             (unsigned long long)(after[0] - before[0]));
+    report("nothing counts as sent without the port", after[0] == before[0], detail);
+    for (int i = 0; i < 256; i++) received[i] = 0;
+    atomic_store(&out->port, (jack_port_t *)0x4); /* sp_midi_out_reattach */
+    atomic_store(&out->client, (jack_client_t *)0x3);
+    unsigned continues = 0, positions = 0, ticks = 0;
+    for (int c = 0; c < 100; c++) {
+        for (int i = 0; i < 256; i++) received[i] = 0;
+        sp_data_callback(&device, buffer, NULL, 1024);
+        if (c == 0) continues = received[0xFB], positions = received[0xF2];
+        ticks += received[0xF8];
+    }
+    snprintf(detail, sizeof detail, "first cycle on the new port: SPP %u, Continue %u; %u ticks",
+             positions, continues, ticks);
+    report("the new port hears where the song is", continues == 1 && positions == 1 && ticks > 0,
+           detail);
+    sp_midi_out_close(out);
+    sp_engine_destroy(engine);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    device_on_port.pContext = &jack_context;
+    device_on_port.jack.pClient = (void *)0x1;
+    sp_engine *engine = calloc(1, sizeof *engine);
+    check_tempo_limits(engine);
+    check_held_notes(engine);
+    check_many_segments(engine);
+    check_late_offsets(engine);
+    free(engine);
+    check_reattach();
+    printf("midi_out_check: %d failed\n", failures);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,33 @@
+/**
+ * MIDI out's audio-thread logic under AddressSanitizer and UndefinedBehaviorSanitizer:
+ * native/tests/midi_out_check.c drives rt/midi_out_rt.c and the song maps of midi_out.c with
+ * stand-in JACK functions (a port buffer that fills up, a device reopened on a new client)
+ * through the cases a native review found broken: absurd tempo maps refused and the audio
+ * thread's loops capped, a refused note-off kept held, more than 64 tempo segments, offsets
+ * past the cycle (varispeed), and where the song is told again after a device reopen.
+ */
+import assert from "node:assert/strict";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { buildHarness, runHarness, SANITIZER_CC } from "./support/sanitize.ts";
+
+{
+  const name = "MIDI out native: tempo limits, held notes, segments, offsets, reopen";
+  Deno.test({
+    name,
+    ignore: ignoreWithout(SANITIZER_CC, name),
+    async fn() {
+      requireTool(SANITIZER_CC, name);
+      const build = await buildHarness("address,undefined", [], "midi_out_check");
+      const run = await runHarness(build, [], {
+        ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+        UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+      });
+      const report = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
+      console.log(run.stdout);
+      assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
+      assert.doesNotMatch(run.stdout, /FAILED/, report);
+      assert.match(run.stdout, /midi_out_check: 0 failed/, report);
+      assert.equal(run.code, 0, report);
+    },
+  });
+}
