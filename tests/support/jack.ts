@@ -52,14 +52,12 @@ export class JackServer {
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */
   static async start(options: { realtime?: boolean; waitUs?: number } = {}): Promise<JackServer> {
-    // JACK's registry has 8 server slots, and a server that was killed (not stopped) keeps
-    // its slot for good: another server reclaims it only under the same name, and every
-    // test server has its own. With no jackd running, the registry holds only dead servers:
-    // clear it first, so a test that starts two servers finds room for the second.
-    if (!(await jackdRunning())) await clearJackRegistry();
     try {
       return await JackServer.#start(options);
     } catch (error) {
+      // JACK's registry has 8 server slots, and a server that was killed (not stopped) keeps
+      // its slot for good: another server reclaims it only under the same name, and every
+      // test server has its own. With no jackd running, the registry holds only dead servers.
       if (!String(error).includes("Too many servers") || await jackdRunning()) throw error;
       await clearJackRegistry();
       return await JackServer.#start(options);
@@ -150,10 +148,8 @@ export class JackServer {
 async function jackdRunning(): Promise<boolean> {
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
-    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
-    // "pid (comm) state …": a zombie (Z) jackd is dead and holds nothing.
-    const match = /^\d+ \((.*)\) (\S)/.exec(stat);
-    if (match && match[1] === "jackd" && match[2] !== "Z") return true;
+    const comm = await Deno.readTextFile(`/proc/${entry.name}/comm`).catch(() => "");
+    if (comm.trim() === "jackd") return true;
   }
   return false;
 }
