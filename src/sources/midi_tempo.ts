@@ -76,13 +76,13 @@ export function smfShapeProblem(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * Reads a Standard MIDI File's tempo map and markers.
+ * Reads and parses a Standard MIDI File, checking its chunk layout first (midi-file reads a
+ * cut-short file without complaint).
  *
- * @param path the .mid file
  * @throws {StemplayError} `FILE_NOT_FOUND` or `PERMISSION` when it cannot be read; `DECODE`
- *   when it is not a Standard MIDI File, or its time is in SMPTE frames instead of beats
+ *   when it is not a Standard MIDI File
  */
-export async function readMidiTempoMap(path: string): Promise<MidiTempoMap> {
+export async function readMidiFile(path: string): Promise<ReturnType<typeof parseMidi>> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -101,6 +101,18 @@ export async function readMidiTempoMap(path: string): Promise<MidiTempoMap> {
   } catch (error) {
     throw decodeError(path, String(error instanceof Error ? error.message : error), error);
   }
+  return midi;
+}
+
+/**
+ * Reads a Standard MIDI File's tempo map and markers.
+ *
+ * @param path the .mid file
+ * @throws {StemplayError} `FILE_NOT_FOUND` or `PERMISSION` when it cannot be read; `DECODE`
+ *   when it is not a Standard MIDI File, or its time is in SMPTE frames instead of beats
+ */
+export async function readMidiTempoMap(path: string): Promise<MidiTempoMap> {
+  const midi = await readMidiFile(path);
   const division = midi.header.ticksPerBeat;
   if (!division) throw decodeError(path, "its time is in SMPTE frames, not beats");
   // Every event of every track on one timeline; ties keep file order.

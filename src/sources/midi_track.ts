@@ -9,9 +9,8 @@
  */
 
 // deno-lint-ignore no-import-prefix
-import { type MidiEvent, parseMidi } from "npm:midi-file@1.2.4";
-import { StemplayError } from "../errors.ts";
-import { decodeError, smfShapeProblem } from "./midi_tempo.ts";
+import type { MidiEvent } from "npm:midi-file@1.2.4";
+import { decodeError, readMidiFile } from "./midi_tempo.ts";
 
 /** One message of a MIDI-file track: seconds from the file's start and its wire bytes. */
 export interface MidiFileMessage {
@@ -61,24 +60,7 @@ function wireBytes(event: MidiEvent): number[] | undefined {
  *   when it is not a Standard MIDI File, or is timed in SMPTE frames
  */
 export async function readMidiTrack(path: string): Promise<MidiFileMessage[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    const code = error instanceof Deno.errors.NotFound ? "FILE_NOT_FOUND" : "PERMISSION";
-    throw new StemplayError(code, `cannot read ${path}: ${(error as Error).message}`, {
-      path,
-      cause: error,
-    });
-  }
-  const problem = smfShapeProblem(bytes);
-  if (problem) throw decodeError(path, problem);
-  let midi: ReturnType<typeof parseMidi>;
-  try {
-    midi = parseMidi(bytes);
-  } catch (error) {
-    throw decodeError(path, String(error instanceof Error ? error.message : error), error);
-  }
+  const midi = await readMidiFile(path);
   const division = midi.header.ticksPerBeat;
   if (!division) {
     throw decodeError(path, "its time is in SMPTE frames, not beats (export it with beats)");
