@@ -73,13 +73,15 @@ let songTap;
 function songConfirmed(button) {
   if (lastStatus?.state === "playing") return true;
   const now = performance.now();
-  const same = songTap && songTap.button === button && now - songTap.at <= 2000;
+  // The song, not the element: a status push may redraw the list between the two taps.
+  const song = button.dataset.action;
+  const same = songTap && songTap.song === song && now - songTap.at <= 2000;
   if (same && now - songTap.at < 150) return false; // a bounce
   if (same) {
     songTap = undefined;
     return true;
   }
-  songTap = { button, at: now };
+  songTap = { song, at: now };
   arm(button, true);
   say(`tap again to go to ${button.textContent}`);
   return false;
