@@ -92,16 +92,32 @@ Deno.test({
         await sleep(200);
         const captured = await capture.stop();
 
-        // What the new server heard: the guide from where it stopped (after the fade-in), one
-        // stretch, no gap, no repeat.
+        // What the new server heard: the guide from where it stopped (after the fade-in), no
+        // skip, no repeat. A loaded machine may underrun the new stream: PulseAudio then plays
+        // silence and goes on where the stream was, so a hole in the capture is allowed only
+        // where the guide, after it, went on no further than the time the hole lasted.
         const { segments } = segmentsOf(captured[3], guide, 128, 1e-4);
-        assert.equal(segments.length, 1, JSON.stringify(segments));
+        assert.ok(segments.length >= 1, "the guide was heard");
+        for (const [i, after] of segments.entries()) {
+          if (i === 0) continue;
+          const before = segments[i - 1];
+          const captureGap = after.captureStart - (before.captureStart + before.frames);
+          const sourceGap = after.sourceStart - (before.sourceStart + before.frames);
+          assert.ok(
+            sourceGap >= 0 && sourceGap <= captureGap,
+            `a skip or a repeat, not a hole: ${JSON.stringify(segments)}`,
+          );
+        }
+        if (segments.length > 1) {
+          console.log(`device loss: ${segments.length - 1} underrun(s) in the new stream`);
+        }
         const resumedAt = segments[0].sourceStart;
         assert.ok(
           resumedAt >= positionAtLoss && resumedAt <= positionAtLoss + FADE_FRAMES + 128,
           `resumed at frame ${resumedAt}, the position at the loss was ${positionAtLoss}`,
         );
-        assert.ok(segments[0].frames >= RATE / 2, JSON.stringify(segments));
+        const heard = segments.reduce((sum, segment) => sum + segment.frames, 0);
+        assert.ok(heard >= RATE / 2, JSON.stringify(segments));
         const stuckTeardowns = player.native.sp_abandoned_outputs();
         console.log(
           `device loss: devicelost ${lostAfter.toFixed(0)} ms after SIGKILL; recovered ` +

@@ -238,3 +238,34 @@ Deno.test({ name: busyName, ignore: ignoreWithout("oscdump", busyName) }, async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("setlist: during a song change, the title and the setlist position change together", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-switch-" });
+  const player = await Player.open({ backend: "null", sampleRate: RATE, channels: 2 });
+  try {
+    await player.loadSetlist(await writeSetlist(dir, 3));
+    const torn: string[] = [];
+    const look = () => {
+      const setlist = player.setlist!;
+      const entry = setlist.songs[setlist.index].title;
+      if (entry !== player.title) {
+        torn.push(`song ${setlist.index + 1} "${entry}" playing "${player.title}"`);
+      }
+    };
+    for (const index of [1, 2, 0]) {
+      let done = false;
+      const change = player.goto(index).finally(() => done = true);
+      // What a sync feed or a remote reads between two of the change's steps.
+      while (!done) {
+        look();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      await change;
+      look();
+    }
+    assert.deepEqual(torn, [], "a torn read: a sync follower would take it for another song");
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

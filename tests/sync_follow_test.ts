@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { dispatch, followSync, Player, serveSync } from "../mod.ts";
 import { syncHealthOf } from "../src/control/sync_registry.ts";
+import { followCues } from "../src/control/sync_cues.ts";
+import type { SyncState } from "../src/control/sync_packet.ts";
 import { MARKERS, SONG_TITLES, writeShow } from "./support/show_rig.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -201,4 +203,39 @@ Deno.test("sync: a primary on 0.0.0.0 answering from another address is followed
       await server.close();
     }
   });
+});
+
+Deno.test("sync: a state sent just before the primary's jump fired does not jump the follower again", async () => {
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  try {
+    player.addTrack([new Float32Array(48000 * 10)]);
+    player.play();
+    const memory = {};
+    // The primary armed a jump to 1 s at 4 s; its state goes out while it is still ahead.
+    const before: SyncState = {
+      kind: "state",
+      at: 0,
+      song: { index: -1, title: player.title },
+      state: "playing",
+      position: 48000 * 3,
+      sampleRate: 48000,
+      jump: { target: 1, at: 4 },
+      deviceLost: false,
+    };
+    followCues(player, before, memory);
+    assert.deepEqual(player.scheduledJump, { target: 1, at: 4 });
+    player.render(48000 * 4 + 4800); // the follower's jump fires (4 s), 0.1 s more plays
+    assert.equal(player.scheduledJump, undefined);
+    const jumpedTo = player.positionFrames;
+    // That state arrives late (UDP, a busy follower): the same jump, already taken here.
+    followCues(player, before, memory);
+    assert.equal(player.scheduledJump, undefined, "the taken jump is not armed again");
+    player.render(4800);
+    assert.equal(player.positionFrames, jumpedTo + 4800, "no second jump");
+    // A new jump (another target) is armed.
+    followCues(player, { ...before, position: jumpedTo, jump: { target: 2, at: 2 } }, memory);
+    assert.deepEqual(player.scheduledJump, { target: 2, at: 2 });
+  } finally {
+    await player.close();
+  }
 });

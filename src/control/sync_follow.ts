@@ -24,7 +24,7 @@ import { ClockOffset, LockError, syncNow } from "./sync_clock.ts";
 import { setSyncLink, type SyncHealth } from "./sync_registry.ts";
 import { SYNC_TICK_MS } from "./sync_serve.ts";
 import { SyncAdmission } from "./sync_admit.ts";
-import { followCues } from "./sync_cues.ts";
+import { type CueMemory, followCues } from "./sync_cues.ts";
 import { Varispeed } from "./sync_varispeed.ts";
 
 /** Options of `followSync`. */
@@ -142,6 +142,7 @@ class Follower implements SyncFollower {
   readonly #sequence = new SyncSequence();
   #clock = new ClockOffset();
   readonly #lock = new LockError();
+  readonly #cues: CueMemory = {};
   readonly #savedCountIn: number;
   #send: (bytes: Uint8Array) => void = () => {};
   #closeSocket: () => void = () => {};
@@ -379,7 +380,7 @@ class Follower implements SyncFollower {
       }
       return;
     }
-    const mismatch = followCues(this.#player, s);
+    const mismatch = followCues(this.#player, s, this.#cues);
     if (mismatch) this.#mismatch(mismatch);
     else if (this.#problem?.startsWith("mismatch")) this.#problem = undefined;
     this.#measure(now);

@@ -27,7 +27,14 @@ export interface SetlistSongs {
    * place in the setlist (the timecode's song hour follows it). */
   prepareSong(description: SongDescription, index: number): Promise<PreparedSong>;
   /** Makes a prepared song the current one, stopped at `startFrame`; frees the old one. */
-  switchToSong(prepared: PreparedSong, startFrame: number): Promise<void>;
+  /** `becameCurrent` is called the moment the song becomes the player's (its title, tracks,
+   * markers), so the setlist position changes with them; a failed switch puts the old song
+   * back and rejects. */
+  switchToSong(
+    prepared: PreparedSong,
+    startFrame: number,
+    becameCurrent: () => void,
+  ): Promise<void>;
   /** The callback already switched to `prepared` (a transition cue fired): take it as the
    * current song, and free the old one once the new one reaches `untilFrame` (the end of the
    * crossfade). */
@@ -126,6 +133,7 @@ export class SetlistRunner {
     await this.#work; // a preload in flight finishes first
     const next = this.#next;
     this.#next = undefined;
+    const previous = this.#index;
     try {
       let prepared: PreparedSong;
       if (next?.index === index) {
@@ -139,8 +147,11 @@ export class SetlistRunner {
         prepared = await this.#host.prepareSong(songs[index].description, index);
       }
       // A failed switch frees `prepared` (song_deck.ts) and keeps the current song.
-      await this.#host.switchToSong(prepared, this.startFrame(songs[index]));
+      await this.#host.switchToSong(prepared, this.startFrame(songs[index]), () => {
+        this.#index = index;
+      });
     } catch (error) {
+      this.#index = previous;
       if (!this.#next) this.#work = this.#preloadNext(); // the current song's next again
       throw error;
     }

@@ -318,7 +318,11 @@ export class SongDeck {
    * song's tracks once the audio thread has left them (so its fade-out still has them). When
    * the audio side does not take the switch in time (TIMEOUT), the old song stays the current
    * one and the prepared song is freed. */
-  async #switchTo(song: SongInGroup, startFrame: number): Promise<void> {
+  async #switchTo(
+    song: SongInGroup,
+    startFrame: number,
+    becameCurrent?: () => void,
+  ): Promise<void> {
     const engine = this.#engine;
     try {
       engine.assertOpen("switch songs");
@@ -335,6 +339,7 @@ export class SongDeck {
     }
     const old: SongInGroup = { group: this.#group, tracks: this.#tracks, info: this.#song };
     this.#makeCurrent(song);
+    becameCurrent?.();
     try {
       await waitForAudio(
         "switch songs",
@@ -416,7 +421,8 @@ export class SongDeck {
         prepared.set(handle, song);
         return handle;
       },
-      switchToSong: (handle, startFrame) => this.#switchTo(prepared.get(handle)!, startFrame),
+      switchToSong: (handle, startFrame, becameCurrent) =>
+        this.#switchTo(prepared.get(handle)!, startFrame, becameCurrent),
       adoptSong: (handle, untilFrame) => this.#adopt(prepared.get(handle)!, untilFrame),
       dropSong: async (handle) => {
         await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#slots.drop(track)));

@@ -40,6 +40,7 @@ if (options.role === "primary") {
     else if (verb === "vamp") player.loopSection(arg);
     else if (verb === "exit") player.exitLoop({ at: "end" });
     else if (verb === "goto") await player.goto(Number(arg));
+    console.error(`primary ${((Date.now() % 1e6) / 1000).toFixed(2)} s: ${line}`);
     print(`ok ${line}`);
   }
 } else {
@@ -49,6 +50,9 @@ if (options.role === "primary") {
     key: SYNC_KEY,
     standby: options.standby ?? false,
     clockSkewMs: options.skewMs ?? 0,
+    // On stderr, timed: a test's output then says why a relock happened.
+    onNotice: (text) =>
+      console.error(`follower ${((Date.now() % 1e6) / 1000).toFixed(2)} s: ${text}`),
   });
   print("ready");
   printing = setInterval(
