@@ -239,3 +239,146 @@ Deno.test("sync: a state sent just before the primary's jump fired does not jump
     await player.close();
   }
 });
+
+// ---- attack-sync2: the CueMemory of e775a43 ---------------------------------------------
+
+function stateWithJump(player: Player, position: number, index = -1): SyncState {
+  return {
+    kind: "state",
+    at: 0,
+    song: { index, title: player.title },
+    state: "playing",
+    position,
+    sampleRate: 48000,
+    jump: { target: 1, at: 4 },
+    deviceLost: false,
+  };
+}
+
+Deno.test("attack-sync2: a follower put back before a jump it took (a relock) arms it again", async () => {
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  try {
+    player.addTrack([new Float32Array(48000 * 10)]);
+    player.play();
+    const memory = {};
+    followCues(player, stateWithJump(player, 48000 * 3), memory);
+    // The primary stalled 30 ms: this rig, ahead, takes the jump (4 s -> 1 s) first.
+    player.render(48000 * 4 + 480);
+    assert.equal(player.scheduledJump, undefined);
+    // Past RELOCK_MS: #seekToPrimary puts this rig back where the primary is, 30 ms before
+    // the jump, which the primary's states still carry (it has not reached it).
+    player.seekFrames(48000 * 4 - 1440);
+    player.render(256);
+    followCues(player, stateWithJump(player, 48000 * 4 - 1440 + 256), memory);
+    assert.deepEqual(
+      player.scheduledJump,
+      { target: 1, at: 4 },
+      "the primary's jump, ahead of both rigs again, is armed again",
+    );
+  } finally {
+    await player.close();
+  }
+});
+
+Deno.test("attack-sync2: the same jump armed in the next song after a song change is repeated", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-attack-" });
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  try {
+    await player.loadSetlist(await writeShow(dir));
+    player.play();
+    player.render(48000);
+    const memory = {};
+    // Song 1: the primary arms "Chorus at the next section" (8 s at 4 s); this rig repeats it.
+    const chorus = (index: number): SyncState => ({
+      ...stateWithJump(player, 48000, index),
+      jump: { target: MARKERS[2].at, at: MARKERS[1].at },
+    });
+    followCues(player, chorus(0), memory);
+    assert.deepEqual(player.scheduledJump, { target: 8, at: 4 });
+    // The primary moves on to song 2 before the verse (its jump goes with its song); this rig
+    // follows (#sameSong's goto). While stopped, followCues is not called (#follow).
+    await player.goto(1);
+    assert.equal(player.scheduledJump, undefined);
+    // In song 2 the operator arms the same cue (same markers) before play, then plays; the
+    // follower's first playing state starts it (no followCues), the next one follows cues.
+    player.play();
+    player.render(48000);
+    followCues(player, chorus(1), memory);
+    assert.deepEqual(player.scheduledJump, { target: 8, at: 4 }, "song 2's jump is armed here");
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("attack-sync2: a setlist transition (gapless next) is taken by the follower's own cue, never by a goto", async () => {
+  const { writeManifest, writeStems } = await import("./support/songs.ts");
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-" });
+  const entries = [];
+  for (let i = 1; i <= 6; i++) {
+    const folder = join(dir, `s${i}`);
+    await writeStems(folder, [{ file: "a.wav", seconds: 1.5, frequency: 110 * i }]);
+    await writeManifest(folder, { title: `Song ${i}`, tracks: [{ file: "a.wav" }] });
+    entries.push({ song: `s${i}`, transition: "next" });
+  }
+  const setlist = join(dir, "setlist.json");
+  await Deno.writeTextFile(setlist, JSON.stringify({ title: "Medley", songs: entries }));
+  const options = { backend: "null", sampleRate: 48000, channels: 2, blockFrames: 256 };
+  const primary = await Player.open(options);
+  const follower = await Player.open(options);
+  const server = await serveSync(primary, { port: 0, key: KEY });
+  const notices: string[] = [];
+  try {
+    await primary.loadSetlist(setlist);
+    await follower.loadSetlist(setlist);
+    await primary.setlistReady();
+    await follower.setlistReady();
+    const gotos: string[] = [];
+    const goto = follower.goto.bind(follower);
+    follower.goto = (index: number) => {
+      gotos.push(`goto ${index} while at song ${follower.setlist!.index}`);
+      return goto(index);
+    };
+    const link = await followSync(follower, {
+      host: "127.0.0.1",
+      port: server.port,
+      key: KEY,
+      onNotice: (text) => notices.push(text),
+    });
+    try {
+      await waitFor("the follower to hear the primary", () => sync(follower).state !== "waiting");
+      primary.play();
+      await waitFor("the follower to play", () => follower.state === "playing");
+      await waitFor("the medley's last song", () => primary.setlist?.index === 5, 20000);
+      await sleep(500);
+      console.log(gotos, notices);
+      assert.deepEqual(gotos, [], "the follower reloaded songs during gapless transitions");
+    } finally {
+      await link.close();
+    }
+  } finally {
+    await server.close();
+    await primary.close();
+    await follower.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("attack-sync2: leaving a vamp 'now' on the primary is in its sync state", async () => {
+  const { transportMessage } = await import("../src/control/sync_serve.ts");
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  try {
+    player.addTrack([new Float32Array(48000 * 10)]);
+    player.play();
+    player.loop(1, 3);
+    player.render(48000 * 2);
+    player.exitLoop({ at: "now" }); // on at the loop's end (3 s) at once
+    const sent = transportMessage(player);
+    assert.ok(
+      sent.jump !== undefined || sent.loop !== undefined,
+      `the follower is told nothing of the jump to 3 s: ${JSON.stringify(sent)}`,
+    );
+  } finally {
+    await player.close();
+  }
+});
