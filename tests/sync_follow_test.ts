@@ -222,25 +222,33 @@ Deno.test("sync: a state sent just before the primary's jump fired does not jump
       jump: { target: 1, at: 4 },
       deviceLost: false,
     };
-    followCues(player, before, memory);
+    followCues(player, before, before.position, memory);
     assert.deepEqual(player.scheduledJump, { target: 1, at: 4 });
     player.render(48000 * 4 + 4800); // the follower's jump fires (4 s), 0.1 s more plays
     assert.equal(player.scheduledJump, undefined);
     const jumpedTo = player.positionFrames;
-    // That state arrives late (UDP, a busy follower): the same jump, already taken here.
-    followCues(player, before, memory);
+    // That state arrives late (UDP, a busy follower): the same jump, taken here and (by the
+    // clocks) on the primary too.
+    const outcome = followCues(player, before, 48000 * 4 + 4800, memory);
+    assert.equal(outcome.catchUp, false, "nothing to catch up with");
     assert.equal(player.scheduledJump, undefined, "the taken jump is not armed again");
     player.render(4800);
     assert.equal(player.positionFrames, jumpedTo + 4800, "no second jump");
     // A new jump (another target) is armed.
-    followCues(player, { ...before, position: jumpedTo, jump: { target: 2, at: 2 } }, memory);
+    followCues(
+      player,
+      { ...before, position: jumpedTo, jump: { target: 2, at: 2 } },
+      jumpedTo,
+      memory,
+    );
     assert.deepEqual(player.scheduledJump, { target: 2, at: 2 });
   } finally {
     await player.close();
   }
 });
 
-// ---- attack-sync2: the CueMemory of e775a43 ---------------------------------------------
+// A review's attacks on the follower's cues (a relock back, a song change, a gapless
+// transition, a vamp left "now"): each failed before its fix.
 
 function stateWithJump(player: Player, position: number, index = -1): SyncState {
   return {
@@ -255,13 +263,13 @@ function stateWithJump(player: Player, position: number, index = -1): SyncState 
   };
 }
 
-Deno.test("attack-sync2: a follower put back before a jump it took (a relock) arms it again", async () => {
+Deno.test("sync: a follower put back before a jump it took (a relock) arms it again", async () => {
   const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
   try {
     player.addTrack([new Float32Array(48000 * 10)]);
     player.play();
     const memory = {};
-    followCues(player, stateWithJump(player, 48000 * 3), memory);
+    followCues(player, stateWithJump(player, 48000 * 3), 48000 * 3, memory);
     // The primary stalled 30 ms: this rig, ahead, takes the jump (4 s -> 1 s) first.
     player.render(48000 * 4 + 480);
     assert.equal(player.scheduledJump, undefined);
@@ -269,7 +277,8 @@ Deno.test("attack-sync2: a follower put back before a jump it took (a relock) ar
     // the jump, which the primary's states still carry (it has not reached it).
     player.seekFrames(48000 * 4 - 1440);
     player.render(256);
-    followCues(player, stateWithJump(player, 48000 * 4 - 1440 + 256), memory);
+    const primaryAt = 48000 * 4 - 1440 + 256;
+    followCues(player, stateWithJump(player, primaryAt), primaryAt, memory);
     assert.deepEqual(
       player.scheduledJump,
       { target: 1, at: 4 },
@@ -280,7 +289,7 @@ Deno.test("attack-sync2: a follower put back before a jump it took (a relock) ar
   }
 });
 
-Deno.test("attack-sync2: the same jump armed in the next song after a song change is repeated", async () => {
+Deno.test("sync: the same jump armed in the next song after a song change is repeated", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-attack-" });
   const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
   try {
@@ -293,7 +302,7 @@ Deno.test("attack-sync2: the same jump armed in the next song after a song chang
       ...stateWithJump(player, 48000, index),
       jump: { target: MARKERS[2].at, at: MARKERS[1].at },
     });
-    followCues(player, chorus(0), memory);
+    followCues(player, chorus(0), 48000, memory);
     assert.deepEqual(player.scheduledJump, { target: 8, at: 4 });
     // The primary moves on to song 2 before the verse (its jump goes with its song); this rig
     // follows (#sameSong's goto). While stopped, followCues is not called (#follow).
@@ -303,7 +312,7 @@ Deno.test("attack-sync2: the same jump armed in the next song after a song chang
     // follower's first playing state starts it (no followCues), the next one follows cues.
     player.play();
     player.render(48000);
-    followCues(player, chorus(1), memory);
+    followCues(player, chorus(1), 48000, memory);
     assert.deepEqual(player.scheduledJump, { target: 8, at: 4 }, "song 2's jump is armed here");
   } finally {
     await player.close();
@@ -311,7 +320,7 @@ Deno.test("attack-sync2: the same jump armed in the next song after a song chang
   }
 });
 
-Deno.test("attack-sync2: a setlist transition (gapless next) is taken by the follower's own cue, never by a goto", async () => {
+Deno.test("sync: a setlist transition (gapless next) is taken by the follower's own cue, never by a goto", async () => {
   const { writeManifest, writeStems } = await import("./support/songs.ts");
   const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-" });
   const entries = [];
@@ -337,6 +346,11 @@ Deno.test("attack-sync2: a setlist transition (gapless next) is taken by the fol
     const goto = follower.goto.bind(follower);
     follower.goto = (index: number) => {
       gotos.push(`goto ${index} while at song ${follower.setlist!.index}`);
+      console.log(
+        `goto ${index}: follower ${follower.state} at ${follower.positionFrames}, next ready ` +
+          `${follower.setlist!.nextReady}; primary song ${primary.setlist!.index} ${primary.state} ` +
+          `at ${primary.positionFrames}`,
+      );
       return goto(index);
     };
     const link = await followSync(follower, {
@@ -364,7 +378,7 @@ Deno.test("attack-sync2: a setlist transition (gapless next) is taken by the fol
   }
 });
 
-Deno.test("attack-sync2: leaving a vamp 'now' on the primary is in its sync state", async () => {
+Deno.test("sync: leaving a vamp 'now' on the primary is in its sync state", async () => {
   const { transportMessage } = await import("../src/control/sync_serve.ts");
   const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
   try {
@@ -373,7 +387,7 @@ Deno.test("attack-sync2: leaving a vamp 'now' on the primary is in its sync stat
     player.loop(1, 3);
     player.render(48000 * 2);
     player.exitLoop({ at: "now" }); // on at the loop's end (3 s) at once
-    const sent = transportMessage(player);
+    const sent = transportMessage(player)!;
     assert.ok(
       sent.jump !== undefined || sent.loop !== undefined,
       `the follower is told nothing of the jump to 3 s: ${JSON.stringify(sent)}`,

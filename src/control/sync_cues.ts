@@ -7,36 +7,55 @@
 import type { Player } from "../player/player.ts";
 import type { SyncState } from "./sync_packet.ts";
 
-/** The primary's jump this follower armed last, pending or taken (while the primary's states
- * still carry it). */
+/** The primary's jump this follower last armed or caught up with. */
 export interface CueMemory {
   armed?: { target: number; at: number };
 }
 
-/** Arms, cancels, loops or leaves as the primary's state says. A loop or jump past the end of
- * this rig's copy of the song (the primary's is longer) is clamped or left out, and the returned
- * text says so (undefined when everything fits); the lock goes on either way. */
-export function followCues(player: Player, s: SyncState, memory: CueMemory): string | undefined {
+/** What following one state asks of the follower. */
+export interface CueOutcome {
+  /** A loop or jump past the end of this rig's copy of the song (the primary's is longer) was
+   * clamped or left out: what to say (the lock goes on either way). */
+  mismatch?: string;
+  /** The primary took a jump before this rig heard of it (a jump "now", a vamp left "now"):
+   * go to where the primary is, a declicked jump that is not a relock. */
+  catchUp?: boolean;
+}
+
+/**
+ * Arms, cancels, loops or leaves as the primary's state says. `primaryFrame`: where the
+ * primary is now by the clocks, before any jump (the state's position carried forward).
+ *
+ * A jump still ahead of the primary is armed on the same frame here. One the primary has
+ * passed is either one this rig armed already (a state sent just before the primary's jump
+ * fired, heard after this rig took it too: armed again it would fire at once, a tick late) and
+ * is left alone, or one it never heard of, and this rig catches up.
+ */
+export function followCues(
+  player: Player,
+  s: SyncState,
+  primaryFrame: number,
+  memory: CueMemory,
+): CueOutcome {
   let mismatch: string | undefined;
+  let catchUp = false;
   const same = (a?: number, b?: number) =>
     a !== undefined && b !== undefined && Math.abs(a - b) < 0.5 / player.sampleRate;
   const sameJump = (a?: { target: number; at: number }, b?: { target: number; at: number }) =>
     same(a?.target, b?.target) && same(a?.at, b?.at);
   const mine = player.scheduledJump;
-  if (s.jump) {
-    // A state sent just before the primary's jump fired can arrive after this rig took the
-    // same jump: armed again, it would fire at once, a tick late (a relock). Once armed, a
-    // jump is not armed again until a state without it comes.
-    if (!sameJump(mine, s.jump) && !sameJump(memory.armed, s.jump)) {
+  if (s.jump && !sameJump(mine, s.jump)) {
+    if (primaryFrame < s.jump.at * s.sampleRate) {
       try {
         player.jumpAt(s.jump.target, s.jump.at);
         memory.armed = s.jump;
       } catch (error) {
         mismatch = `cannot repeat the primary's jump: ${(error as Error).message}`;
       }
+    } else if (!sameJump(memory.armed, s.jump)) {
+      memory.armed = s.jump;
+      catchUp = true;
     }
-  } else {
-    memory.armed = undefined;
   }
   if (!s.jump && mine && mine.at - player.position > 0.1) {
     player.cancelJump(); // cancelled on the primary (not one about to fire here)
@@ -53,5 +72,5 @@ export function followCues(player: Player, s: SyncState, memory: CueMemory): str
   } else if (loop && !s.jump) {
     player.exitLoop({ at: "end" });
   }
-  return mismatch;
+  return { mismatch, catchUp };
 }

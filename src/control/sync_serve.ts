@@ -44,6 +44,8 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
+/** More frames than one callback plays (JACK's largest period is 8192). */
+const MAX_CALLBACK_FRAMES = 8192;
 /** How often the transport goes out. */
 export const SYNC_TICK_MS = 20;
 /** A follower that has not pinged for this long is no longer sent to. */
@@ -58,12 +60,21 @@ export const SYNC_FRESH_MS = 30_000;
 /** Bytes sent to one follower per second at most (states are ~300 B, 50 a second). */
 const MAX_BYTES_PER_SECOND = 64_000;
 
-/** The primary's transport now, as a state message. */
-export function transportMessage(player: Player): SyncState {
+/** The primary's transport now, as a state message; undefined in the moment between the
+ * callback's switch to the next song (a setlist transition) and the tick that takes it in: the
+ * song, its position and its armed jump must come from one status, or a follower would take
+ * the new song's position for the old one's (and reload a song mid-show). */
+export function transportMessage(player: Player): SyncState | undefined {
+  player.engineContext.tick(); // a transition or a jump that fired is taken in first
   const status = player.engineContext.readStatus();
+  if (status.group !== player.currentGroup) return undefined;
   const { state, positionFrames } = player.transportAt(status);
   // Playing on a device: the frame the last callback began with, and when (sub-millisecond).
-  const stamped = state === "playing" && status.callbackMs > 0;
+  // Not when a jump or a song change happened inside that callback: the frame it began with
+  // is then the place it left (the status's own position is the one after it).
+  const seam = status.position < status.callbackPosition ||
+    status.position - status.callbackPosition > MAX_CALLBACK_FRAMES;
+  const stamped = state === "playing" && status.callbackMs > 0 && !seam;
   const at = stamped ? status.callbackMs : syncNow(player.native);
   const setlist = player.setlist;
   const extra = player as unknown as { transpose?: unknown; speed?: unknown };
@@ -74,7 +85,7 @@ export function transportMessage(player: Player): SyncState {
     state,
     position: stamped ? status.callbackPosition : positionFrames,
     sampleRate: player.sampleRate,
-    jump: player.scheduledJump,
+    jump: player.scheduledJumpAsOf(status),
     loop: player.loopRange,
     leaving: player.leavingLoop,
     transpose: typeof extra.transpose === "number" ? extra.transpose : undefined,
@@ -173,6 +184,7 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
     }
     if (!followers.size) return;
     const message = transportMessage(player);
+    if (!message) return; // the next tick's, 20 ms on
     const second = Math.floor(now / 1000);
     for (const follower of followers.values()) {
       if (follower.second !== second) [follower.second, follower.bytes] = [second, 0];

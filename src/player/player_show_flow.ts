@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { EngineStatus } from "../engine/engine.ts";
 import { StemplayError } from "../errors.ts";
 import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
@@ -94,6 +95,11 @@ export abstract class PlayerShowFlow extends PlayerMetering {
   /** A jump armed and not yet taken: the marker's time and when it happens, in seconds. */
   get scheduledJump(): { target: number; at: number } | undefined {
     return this.parts.show.scheduledJump;
+  }
+
+  /** @internal The armed jump as an engine status sees it (none once it shows it fired). */
+  scheduledJumpAsOf(status: EngineStatus): { target: number; at: number } | undefined {
+    return this.parts.show.scheduledJumpAsOf(status);
   }
 
   /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds, as of

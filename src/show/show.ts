@@ -287,12 +287,14 @@ export class ShowFlow {
     if (!loop) return; // nothing to leave: a live rig ignores the extra press
     this.#loop = undefined;
     if (at === "now") {
+      const when = this.#engine.readStatus().position;
       this.#jumpSeq = this.#arm({
-        at: this.#engine.readStatus().position,
+        at: when,
         group: this.#song.currentGroup,
         target: loop.end,
         crossfade: this.#seam,
       }, false);
+      this.#jumpPlan = { target: loop.end, when }; // a sync follower repeats it
     } else {
       this.#leaving = loop;
       this.#rearm();
@@ -301,7 +303,15 @@ export class ShowFlow {
 
   /** A jump armed and not yet taken: its target and when it happens, in seconds. */
   get scheduledJump(): { target: number; at: number } | undefined {
-    const plan = this.#jumpSeq === undefined ? undefined : this.#jumpPlan;
+    return this.scheduledJumpAsOf(undefined);
+  }
+
+  /** The armed jump as `status` sees it: none once that status shows it fired, though the
+   * tick that takes the firing in has not run yet (a sync state must not carry a jump its
+   * position is already past). */
+  scheduledJumpAsOf(status: EngineStatus | undefined): { target: number; at: number } | undefined {
+    const fired = status !== undefined && status.cueFired === this.#jumpSeq;
+    const plan = this.#jumpSeq === undefined || fired ? undefined : this.#jumpPlan;
     const rate = this.#engine.sampleRate;
     return plan && { target: plan.target / rate, at: plan.when / rate };
   }
