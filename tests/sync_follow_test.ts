@@ -348,7 +348,9 @@ Deno.test("sync: a setlist transition (gapless next) is taken by the follower's 
       gotos.push(`goto ${index} while at song ${follower.setlist!.index}`);
       console.log(
         `goto ${index}: follower ${follower.state} at ${follower.positionFrames}, next ready ` +
-          `${follower.setlist!.nextReady}; primary song ${primary.setlist!.index} ${primary.state} ` +
+          `${follower.setlist!.nextReady}; primary song ${
+            primary.setlist!.index
+          } ${primary.state} ` +
           `at ${primary.positionFrames}`,
       );
       return goto(index);
