@@ -89,6 +89,7 @@ export type {
   ReopenDeviceAction,
   SeekAction,
   SoloAction,
+  SpokenCuesAction,
   StopAction,
   TogglePlayAction,
   TrackGainAction,
@@ -110,6 +111,7 @@ export { MIDI_DEBOUNCE_MS } from "./src/control/midi_debounce.ts";
 export type { MidiMessage } from "./src/control/midi_message.ts";
 export { MtcOutput, serveMtc } from "./src/control/mtc.ts";
 export { MidiOutput, serveMidiOut } from "./src/control/midi_out.ts";
+export type { SpokenCuesStatus } from "./src/control/spoken_cues_switch.ts";
 export type { MidiOutSent, ServeMidiOutOptions } from "./src/control/midi_out.ts";
 export type { MidiEvent } from "./src/songs/midi_events.ts";
 export { serveSync } from "./src/control/sync_serve.ts";

@@ -172,12 +172,19 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
         offset += event_sizes[e];
     }
     if (byte_count) memcpy(pool, bytes, byte_count);
-    /* Reuse the group's slot, else the oldest: the player holds at most a few songs. */
-    uint32_t slot = out->next_slot;
+    /* Reuse the group's slot, else an empty one (a count-in's, unmapped), else the oldest:
+     * the player holds at most a few songs. */
+    uint32_t slot = SP_MIDI_OUT_SONGS;
     for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) {
         if (atomic_load_explicit(&out->songs[i].group, memory_order_relaxed) == group + 1) slot = i;
     }
-    if (slot == out->next_slot) out->next_slot = (out->next_slot + 1) % SP_MIDI_OUT_SONGS;
+    for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS && slot == SP_MIDI_OUT_SONGS; i++) {
+        if (atomic_load_explicit(&out->songs[i].group, memory_order_relaxed) == 0) slot = i;
+    }
+    if (slot == SP_MIDI_OUT_SONGS) {
+        slot = out->next_slot;
+        out->next_slot = (out->next_slot + 1) % SP_MIDI_OUT_SONGS;
+    }
     sp_midi_song *song = &out->songs[slot];
     atomic_store_explicit(&song->group, 0, memory_order_seq_cst);
     wait_for_callback(out->engine); /* the audio thread no longer reads the slot */
@@ -193,6 +200,18 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
     song->event_count = event_count;
     song->bytes = pool;
     atomic_store_explicit(&song->group, group + 1, memory_order_release);
+    return SP_OK;
+}
+
+SP_API sp_result sp_midi_out_unmap_song(sp_midi_out *out, uint32_t group) {
+    SP_CHECK(out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) {
+        sp_midi_song *song = &out->songs[i];
+        if (atomic_load_explicit(&song->group, memory_order_relaxed) != group + 1) continue;
+        atomic_store_explicit(&song->group, 0, memory_order_seq_cst);
+        wait_for_callback(out->engine); /* the audio thread no longer reads the slot */
+        free_song(song);
+    }
     return SP_OK;
 }
 
@@ -214,6 +233,11 @@ SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters
 SP_API uint32_t sp_midi_out_last_event(const sp_midi_out *out) {
     return out ? atomic_load_explicit(&((sp_midi_out *)out)->last_event, memory_order_relaxed)
                : 0;
+}
+
+SP_API int64_t sp_midi_out_last_event_frame(const sp_midi_out *out) {
+    if (sp_midi_out_last_event(out) == 0) return -1;
+    return atomic_load_explicit(&((sp_midi_out *)out)->last_event_frame, memory_order_relaxed);
 }
 
 SP_API void sp_midi_out_close(sp_midi_out *out) {

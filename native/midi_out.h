@@ -76,6 +76,7 @@ struct sp_midi_out {
      * (up to 3 bytes and its length, packed size << 24 | b0 << 16 | b1 << 8 | b2) */
     _Atomic uint64_t sent[SP_MIDI_OUT_COUNTERS];
     _Atomic uint32_t last_event;
+    _Atomic int64_t last_event_frame; /* the song frame it belongs to */
 };
 
 enum {

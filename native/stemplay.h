@@ -517,6 +517,8 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
                                       uint32_t count, const int64_t *event_frames,
                                       const uint32_t *event_sizes, uint32_t event_count,
                                       const unsigned char *bytes, uint32_t byte_count);
+/* Forgets group `group`'s map (a count-in that is over), freeing its slot. */
+SP_API sp_result sp_midi_out_unmap_song(sp_midi_out *out, uint32_t group);
 /* Clock on or off, and the offset of every message against its audio in frames (> 0 later). */
 SP_API sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames);
 /* Copies 7 counters: clock ticks, Starts, Continues, Stops, song position pointers sent,
@@ -525,6 +527,8 @@ SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters
 /* The last song message sent: its length (up to 3) << 24 | byte0 << 16 | byte1 << 8 | byte2;
  * 0 before any. */
 SP_API uint32_t sp_midi_out_last_event(const sp_midi_out *out);
+/* The song frame the last song message sent belongs to; -1 before any. */
+SP_API int64_t sp_midi_out_last_event_frame(const sp_midi_out *out);
 SP_API void sp_midi_out_close(sp_midi_out *out);
 
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */

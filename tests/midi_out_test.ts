@@ -17,14 +17,15 @@ import { readStatus } from "../src/control/status.ts";
 import { oscsend } from "./support/osc_tools.ts";
 import { clockSegments } from "../src/control/midi_out.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import {
-  JACK_OUTPUTS,
-  JACK_PERIOD,
-  JACK_RATE,
-  type JackServer,
-  withJackServer,
-} from "./support/jack.ts";
+import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
 import { readLines } from "./support/midi_send.ts";
+import {
+  type DumpEvent as Event,
+  hex,
+  parseDump,
+  startDump,
+  waitForPort,
+} from "./support/midi_dump.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -77,43 +78,6 @@ function songFrameAt(audio: Float32Array, t: number): number | undefined {
   return Math.abs(next - scaled - 1) < 1e-3 ? Math.round(scaled) - 1 : undefined;
 }
 
-interface Event {
-  at: number;
-  bytes: number[];
-}
-
-/** `jack_midi_dump -a` lines: "<frame>: <hex bytes> …" (jackd2 prints the absolute frame). */
-function parseDump(lines: string[]): Event[] {
-  const events: Event[] = [];
-  for (const line of lines) {
-    const match = /^\s*(\d+)\s*:\s*((?:[0-9a-f]{2}\s*)+)/i.exec(line);
-    if (!match) continue;
-    events.push({
-      at: Number(match[1]),
-      bytes: match[2].trim().split(/\s+/).map((b) => parseInt(b, 16)),
-    });
-  }
-  return events;
-}
-
-function startDump(server: JackServer): { child: Deno.ChildProcess; lines: string[] } {
-  const child = new Deno.Command("jack_midi_dump", {
-    args: ["-a", "dump"],
-    env: server.env,
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const lines: string[] = [];
-  (async () => {
-    for await (const line of readLines(child.stdout)) lines.push(line);
-  })();
-  return { child, lines };
-}
-
-async function waitForPort(server: JackServer, port: string): Promise<void> {
-  for (let i = 0; i < 100 && !(await server.ports()).includes(port); i++) await sleep(50);
-}
-
 Deno.test("clockSegments: 24 ticks to the quarter note, first ticks counted across segments", () => {
   const cells = clockSegments([
     { at: 0.5, tempo: 120, timeSignature: [4, 4] },
@@ -152,7 +116,7 @@ Deno.test({
           );
           await player.loadSong(folder);
           const out = await serveMidiOut(player, { clock: true });
-          assert.match(out.port, /:midi_out$/);
+          assert.equal(out.port, "stemplay:midi_out", "the engine's own JACK client, stemplay");
           await assert.rejects(
             () => serveMidiOut(player),
             (error) => error instanceof StemplayError && error.code === "MIDI_OUTPUT",
@@ -190,6 +154,7 @@ Deno.test({
               port: out.port,
               clock: true,
               lastEvent: "B0 40 7F",
+              lastSent: "cc 64 = 127 ch 1 at 0:16.0",
             });
             await oscsend(osc.port, "/stemplay/midiclock", "i", "0");
             await waitFor("the clock off", () => !out.clock);
@@ -244,7 +209,6 @@ Deno.test({
           // --- the dump: Start, ticks 1000 apart, SPP on the seek and the jump, Stop, SPP +
           // Continue on the resume, Stop.
           const events = parseDump(dump.lines);
-          const hex = (e: Event) => e.bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
           const messages = events.filter((e) => e.bytes[0] !== 0xf8);
           console.log(
             `midi out: ${events.length} events in the dump; messages: ` +

@@ -10,6 +10,7 @@ import { chromiumPath, launchChromium } from "./support/chromium.ts";
 import { holdConnections, release } from "./support/remote_client.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { MARKERS, SONG_TITLES, TRACK_NAMES, withShow } from "./support/show_rig.ts";
+import { CUE_SONG_TITLE, writeSpokenCueSong } from "./support/spoken_cue_song.ts";
 import { TcpProxy } from "./support/tcp_proxy.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -387,5 +388,37 @@ browserTest(
     const second = await newPage();
     await openRemote(second, web.port);
     await waitText(second, "#state", "PLAYING");
+  },
+);
+
+browserTest(
+  "browser: the Spoken cues button shows their state and turns them off and on",
+  "null",
+  async (player, web, newPage) => {
+    const page = await newPage();
+    await openRemote(page, web.port);
+    // The show's song has none: the button says so, its tooltip says why.
+    await waitText(page, "#spoken-cues", "Spoken cues: none");
+    const why = await page.$eval("#spoken-cues", (b) => b.getAttribute("title") ?? "");
+    assert.match(why, /this song has no spoken cues/);
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-remote-cues-" });
+    try {
+      await player.loadSong(await writeSpokenCueSong(dir));
+      await waitText(page, "#song", CUE_SONG_TITLE);
+      await waitText(page, "#spoken-cues", "Spoken cues: on");
+      const cues = () => player.tracks.find((t) => t.name === "spoken cues")!;
+      await page.tap("#spoken-cues");
+      await waitFor("the cues off", () => cues().muted);
+      await waitText(page, "#spoken-cues", "Spoken cues: off");
+      assert.equal(
+        await page.$eval("#spoken-cues", (b) => b.getAttribute("aria-pressed")),
+        "false",
+      );
+      await page.tap("#spoken-cues");
+      await waitFor("the cues on", () => !cues().muted);
+      await waitText(page, "#spoken-cues", "Spoken cues: on");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );

@@ -255,8 +255,15 @@ function render(s) {
     midiClock.textContent = `MIDI clock: ${s.midiOut?.clock ? "on" : "off"}`;
     midiClock.setAttribute("aria-pressed", String(!!s.midiOut?.clock));
     midiClock.title = s.midiOut
-      ? `${s.midiOut.port}${s.midiOut.lastEvent ? `, last sent ${s.midiOut.lastEvent}` : ""}`
+      ? `${s.midiOut.port}${s.midiOut.lastSent ? `, last: ${s.midiOut.lastSent}` : ""}`
       : "";
+  }
+  const spokenCues = $("spoken-cues");
+  if (spokenCues && s.spokenCues) {
+    const cues = s.spokenCues;
+    spokenCues.textContent = `Spoken cues: ${cues.available ? (cues.on ? "on" : "off") : "none"}`;
+    spokenCues.setAttribute("aria-pressed", String(cues.on));
+    spokenCues.title = cues.reason ?? "";
   }
   const cancel = $("cancel-jump");
   if (cancel) cancel.classList.toggle("armed", !!s.scheduledJump);

@@ -160,12 +160,15 @@ static void track_notes(sp_midi_out *out, const unsigned char *bytes, uint32_t s
     }
 }
 
-static void write_event(sp_midi_out *out, uint32_t at, const unsigned char *bytes, uint32_t size) {
+/* `song_frame`: where in the song the message belongs (the screens show it). */
+static void write_event(sp_midi_out *out, uint32_t at, const unsigned char *bytes, uint32_t size,
+                        int64_t song_frame) {
     /* A refused note-off leaves its note held, to be ended at the next jump or stop. */
     if (!write_message(out, at, bytes, size, SP_MIDI_OUT_SENT_EVENTS)) return;
     track_notes(out, bytes, size);
     const uint32_t packed = (size < 3 ? size : 3) << 24 | (uint32_t)bytes[0] << 16 |
                             (size > 1 ? (uint32_t)bytes[1] << 8 : 0) | (size > 2 ? bytes[2] : 0);
+    atomic_store_explicit(&out->last_event_frame, song_frame, RELAXED);
     atomic_store_explicit(&out->last_event, packed, RELAXED);
 }
 
@@ -175,7 +178,7 @@ static void end_held_notes(sp_midi_out *out, uint32_t at) {
         for (uint32_t key = 0; key < 128; key++) {
             if (!out->held[channel][key]) continue;
             const unsigned char off[3] = {(unsigned char)(0x80 | channel), (unsigned char)key, 0};
-            write_event(out, at, off, 3);
+            write_event(out, at, off, 3, (int64_t)out->expected); /* where playback left */
         }
     }
 }
@@ -258,7 +261,7 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
             ticks++;
         } else {
             const sp_midi_timed *event = &song->events[out->next_event++];
-            write_event(out, at, song->bytes + event->offset, event->size);
+            write_event(out, at, song->bytes + event->offset, event->size, event->frame);
         }
     }
 }

@@ -194,6 +194,47 @@ static void check_late_offsets(sp_engine *engine) {
     sp_midi_out_close(out);
 }
 
+/* A count-in (its own group, its clock placed so that all its ticks are before tick 0) ticks
+ * without Start; the song's first downbeat brings Start. Count-ins come and go (unmapped)
+ * without pushing the song's map out of its slot. */
+static void check_count_in(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    const double song[3] = {0, 60.0 / 120 / 24, 0};
+    const int64_t program_frame = 0;
+    const uint32_t program_size = 2;
+    const unsigned char program[2] = {0xC0, 5};
+    sp_midi_out_map_song(out, 1, song, 1, &program_frame, &program_size, 1, program, 2);
+    unsigned starts = 0, ticks = 0, freed = 0;
+    for (uint32_t c = 0; c < 3 * SP_MIDI_OUT_SONGS; c++) {
+        if (c > 0) freed += sp_midi_out_unmap_song(out, 100 + c - 1) == SP_OK;
+        const double count_in[3] = {2.0, 60.0 / 120 / 24, 0}; /* one bar: 96,000 frames */
+        sp_midi_out_map_song(out, 100 + c, count_in, 1, NULL, NULL, 0, NULL, 0);
+    }
+    engine->group = 100 + 3 * SP_MIDI_OUT_SONGS - 1;
+    engine->run = RUN_PLAY;
+    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA];
+        ticks += received[0xF8];
+    }
+    engine->group = 1;
+    cycle(engine, 0, 1000, 1000);
+    const unsigned song_starts = received[0xFA], song_ticks = received[0xF8];
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "count-in: %u ticks, %u Starts; the song's first cycle: %u Start, %u tick, "
+             "program at frame %lld",
+             ticks, starts, song_starts, song_ticks,
+             (long long)sp_midi_out_last_event_frame(out));
+    report("a count-in ticks without Start, Start on the downbeat",
+           ticks == 96 && starts == 0 && song_starts == 1 && song_ticks == 1 &&
+               sp_midi_out_last_event(out) >> 24 == 2 && sp_midi_out_last_event_frame(out) == 0,
+           detail);
+    report("count-ins unmapped leave the song's map", freed == 3 * SP_MIDI_OUT_SONGS - 1,
+           "the song's program and Start came after 47 count-ins");
+    sp_midi_out_close(out);
+}
+
 /* A device reopen: cycles on the new client before the port moves there, then on it. */
 static void check_reattach(void) {
     sp_engine_config config = sp_engine_config_init();
@@ -263,6 +304,7 @@ int main(void) {
     check_held_notes(engine);
     check_many_segments(engine);
     check_late_offsets(engine);
+    check_count_in(engine);
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);

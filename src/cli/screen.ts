@@ -154,11 +154,11 @@ function windowStart(count: number, size: number, selected: number): number {
 }
 
 /** What is coming: remaining time, the next section in bars, a scheduled jump, the loop. */
-/** MIDI out's port, clock and last song message: "MIDI out: stemplay:midi_out  clock on  last
- * sent C0 05". */
+/** MIDI out's port, last song message and clock: "midi out: stemplay:midi_out  last: program 5
+ * ch 1 at 0:00.0  clock on". */
 function midiOutLine(out: NonNullable<ControlStatus["midiOut"]>): string {
-  return `MIDI out: ${out.port}   clock ${out.clock ? "on" : "off"}` +
-    (out.lastEvent ? `   last sent ${out.lastEvent}` : "");
+  return `midi out: ${out.port}` + (out.lastSent ? `  last: ${out.lastSent}` : "") +
+    `  clock ${out.clock ? "on" : "off"}`;
 }
 
 function lookAheadLine(status: ControlStatus, vamp: string | undefined): string {

@@ -9,13 +9,12 @@
 import type { Action } from "../control/actions.ts";
 import type { Player } from "../player/player.ts";
 import { SPOKEN_CUES_TRACK } from "../songs/spoken_cue_track.ts";
+import { noSpokenCuesReason } from "../control/spoken_cues_switch.ts";
 
 /** The action the key stands for, or the message when the song has no cue track. */
 export function spokenCueToggle(player: Player): Action | string {
   if (player.tracks.some((track) => track.name === SPOKEN_CUES_TRACK)) {
     return { type: "mute", track: SPOKEN_CUES_TRACK };
   }
-  const off = player.busProblems.find((line) => /^the spoken|^spoken cues/.test(line));
-  return off ??
-    'this song has no spoken cues: give its song.json "spokenCues" (and a tempo and markers)';
+  return noSpokenCuesReason(player);
 }

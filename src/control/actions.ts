@@ -223,6 +223,14 @@ export interface MidiClockAction {
   on?: boolean;
 }
 
+/** Spoken cues (the song's "spoken cues" track) on, off, or toggled (no `on`). */
+export interface SpokenCuesAction {
+  /** The action. */
+  type: "spokenCues";
+  /** On (true) or off (false); omitted: toggles. */
+  on?: boolean;
+}
+
 /** One operator action. See each interface for what it does. */
 export type Action =
   | PlayAction
@@ -249,6 +257,7 @@ export type Action =
   | ReopenDeviceAction
   | LatencyMonitorAction
   | MidiClockAction
+  | SpokenCuesAction
   | FailbackAction;
 
 /** Every action type, for surfaces that list or map them. */
@@ -277,6 +286,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "reopenDevice",
   "latencyMonitor",
   "midiClock",
+  "spokenCues",
   "failback",
 ];
 
@@ -306,6 +316,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   reopenDevice: [],
   latencyMonitor: ["on"],
   midiClock: ["on"],
+  spokenCues: ["on"],
   failback: [],
 };
 
@@ -455,6 +466,7 @@ export function validateAction(value: unknown): Action {
       break;
     case "latencyMonitor":
     case "midiClock":
+    case "spokenCues":
       checkBoolean(type, "on", v.on);
       break;
   }

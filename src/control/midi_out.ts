@@ -16,6 +16,8 @@ import { outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { type MidiEvent, type SongMidi, splitMessages } from "../songs/midi_events.ts";
+import type { CountInPlan } from "../show/show.ts";
+import { countInClock } from "./midi_count_in.ts";
 
 /** The MIDI output port's name on the engine's JACK client. */
 export const MIDI_OUT_PORT = "midi_out";
@@ -114,6 +116,9 @@ export class MidiOutput {
   readonly #handle: Deno.PointerValue;
   readonly #listener: (event: Event) => void;
   readonly #onRecovered: () => void;
+  readonly #onCountIn: (event: Event) => void;
+  /** The group of the last count-in mapped (its slot is freed by the next one). */
+  #countInGroup?: number;
   readonly #undoHook: () => void;
   readonly #connectTo: readonly string[];
   #clock: boolean;
@@ -180,9 +185,37 @@ export class MidiOutput {
       this.connect().catch(() => {}); // a destination that went away stays unconnected
     };
     player.addEventListener("devicerecovered", this.#onRecovered);
+    this.#onCountIn = (event) => this.#mapCountIn((event as CustomEvent<CountInPlan>).detail);
+    player.addEventListener("countin", this.#onCountIn);
     this.#apply();
     this.#undoHook = player.beforeClose(() => this.close());
     outputs.set(player, this);
+  }
+
+  /** The clock ticks through a count-in, without Start (see midi_count_in.ts). */
+  #mapCountIn(plan: CountInPlan): void {
+    const native = this.#player.engineContext.native;
+    const tempo = this.#player.songMidi.get(plan.songGroup)?.tempo ?? [];
+    if (this.#closing || tempo.length === 0) return;
+    if (this.#countInGroup !== undefined) {
+      native.sp_midi_out_unmap_song(this.#handle, this.#countInGroup);
+    }
+    const rate = this.#player.sampleRate;
+    const segment = countInClock(clockSegments(tempo), plan.fromFrame, plan.handOver, rate);
+    const none = new Uint8Array(0);
+    const result = native.sp_midi_out_map_song(
+      this.#handle,
+      plan.group,
+      segment,
+      1,
+      new BigInt64Array(0),
+      new Uint32Array(0),
+      0,
+      none,
+      0,
+    );
+    // A refused map (a tempo past the clock's range) leaves the count-in without clock.
+    this.#countInGroup = result === 0 ? plan.group : undefined;
   }
 
   #readPort(): void {
@@ -246,11 +279,20 @@ export class MidiOutput {
     return [(packed >> 16) & 255, (packed >> 8) & 255, packed & 255].slice(0, size);
   }
 
+  /** Where in its song (seconds) the last song message sent belongs; undefined before any. */
+  get lastEventAt(): number | undefined {
+    if (this.#closing) return undefined;
+    const native = this.#player.engineContext.native;
+    const frame = Number(native.sp_midi_out_last_event_frame(this.#handle));
+    return frame < 0 ? undefined : frame / this.#player.sampleRate;
+  }
+
   /** Stops sending and removes the port. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
       this.#player.removeEventListener("devicerecovered", this.#onRecovered);
+      this.#player.removeEventListener("countin", this.#onCountIn);
       if (outputs.get(this.#player) === this) outputs.delete(this.#player);
       this.#undoHook();
       await this.#player.engineContext.native.sp_midi_out_close(this.#handle);

@@ -215,6 +215,14 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
       return args.length === 1 && on !== undefined ? action({ type: "midiClock", on }) : undefined;
     },
   },
+  "/stemplay/spokencues": {
+    takes: "i 0/1 (off/on; without it, it toggles)",
+    read(args) {
+      if (args.length === 0) return action({ type: "spokenCues" });
+      const on = flagOf(args[0]);
+      return args.length === 1 && on !== undefined ? action({ type: "spokenCues", on }) : undefined;
+    },
+  },
   "/stemplay/fadeout": fade("fadeOut"),
   "/stemplay/fadein": fade("fadeIn"),
   "/stemplay/track/gain": trackLevel("gain"),

@@ -39,6 +39,7 @@ function db(value: number): OscArgInput {
 export function statusMessages(status: ControlStatus, overruns: number): OutMessage[] {
   const loop = status.loop;
   const next = status.nextMarker;
+  const { midiOut, spokenCues: cues } = status;
   return [
     { address: "/stemplay/state", args: [text(status.state)] },
     { address: "/stemplay/position", args: [float(status.position), float(status.duration)] },
@@ -62,6 +63,18 @@ export function statusMessages(status: ControlStatus, overruns: number): OutMess
     {
       address: "/stemplay/health",
       args: [text(healthWords(status)), int(overruns), int(status.health.clipped)],
+    },
+    // On the addresses that toggle them, so a toggle control shows the state: 1 on, 0 off,
+    // -1 none (no MIDI out; no cue track in this song, and why).
+    {
+      address: "/stemplay/midiclock",
+      args: midiOut
+        ? [int(midiOut.clock ? 1 : 0), text(midiOut.port), text(midiOut.lastSent ?? "")]
+        : [int(-1), text(""), text("")],
+    },
+    {
+      address: "/stemplay/spokencues",
+      args: [int(cues.available ? (cues.on ? 1 : 0) : -1), text(cues.reason ?? "")],
     },
   ];
 }

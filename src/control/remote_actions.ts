@@ -55,6 +55,7 @@ export const REMOTE_BUTTONS: Readonly<Record<"transport" | "show" | "levels", Re
     { label: "Count-in", action: { type: "countIn" }, id: "count-in" },
     { label: "Fade out", icon: "◢", action: { type: "fadeOut" }, id: "fade-out" },
     { label: "MIDI clock", action: { type: "midiClock" }, id: "midi-clock" },
+    { label: "Spoken cues", action: { type: "spokenCues" }, id: "spoken-cues" },
     // Two rigs (docs/two-rigs.md): a backup that took over mutes again; asks twice.
     { label: "Failback", action: { type: "failback" }, id: "failback" },
   ],

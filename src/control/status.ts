@@ -6,6 +6,8 @@
  */
 
 import { formatMidiBytes, midiOutputOf } from "./midi_out.ts";
+import { lastSentWords } from "./midi_describe.ts";
+import { type SpokenCuesStatus, spokenCuesStatus } from "./spoken_cues_switch.ts";
 import { basename } from "node:path";
 import type { Player, PlayerState } from "../player/player.ts";
 import { barBeatAt, beatGrid } from "../model/tempo.ts";
@@ -118,7 +120,16 @@ export interface ControlStatus {
   setlist?: { title: string; songs: { number: number; title: string }[]; current: number };
   /** MIDI out, when it is open: its JACK port, whether clock is sent, and the last song
    * message sent (its first bytes in hex, "C0 05"). */
-  midiOut?: { port: string; clock: boolean; lastEvent?: string };
+  midiOut?: {
+    port: string;
+    clock: boolean;
+    lastEvent?: string;
+    /** The last song message in words and where in its song it belongs ("program 5 ch 1 at
+     * 0:00.0"). */
+    lastSent?: string;
+  };
+  /** The current song's spoken cues: there, heard, or why not (docs/spoken_cues.md). */
+  spokenCues: SpokenCuesStatus;
 }
 
 /** The marker the position is in: the last one at or before it. */
@@ -258,6 +269,7 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
       current: setlist.index + 1,
     },
     midiOut: midiOutStatus(player),
+    spokenCues: spokenCuesStatus(player),
   };
 }
 
@@ -265,5 +277,10 @@ function midiOutStatus(player: Player): ControlStatus["midiOut"] {
   const output = midiOutputOf(player);
   if (!output) return undefined;
   const last = output.lastEvent;
-  return { port: output.port, clock: output.clock, lastEvent: last && formatMidiBytes(last) };
+  return {
+    port: output.port,
+    clock: output.clock,
+    lastEvent: last && formatMidiBytes(last),
+    lastSent: last && lastSentWords(last, output.lastEventAt),
+  };
 }

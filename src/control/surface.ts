@@ -8,6 +8,7 @@
  */
 
 import { toggleMidiClock } from "./midi_out.ts";
+import { toggleSpokenCues } from "./spoken_cues_switch.ts";
 import { StemplayError, type StemplayErrorCode } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import type { Track } from "../engine/track.ts";
@@ -359,6 +360,8 @@ export class ControlSurface {
       }
       case "midiClock":
         return toggleMidiClock(player, action.on);
+      case "spokenCues":
+        return toggleSpokenCues(player, action.on);
     }
   }
 

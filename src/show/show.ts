@@ -43,6 +43,17 @@ export interface ShowSong {
   readonly countInWords?: Float32Array[];
   /** A new engine group, for a count-in. */
   newGroup(): number;
+  /** A count-in is about to play in `group`: its frame `handOver` is the song's `fromFrame`
+   * (MIDI out ticks its clock through it). */
+  countInStarting?(countIn: CountInPlan): void;
+}
+
+/** Where a count-in sits against its song (see {@linkcode ShowSong.countInStarting}). */
+export interface CountInPlan {
+  group: number;
+  songGroup: number;
+  fromFrame: number;
+  handOver: number;
 }
 
 /** Every JumpAt, in order (for checks and messages). */
@@ -382,6 +393,7 @@ export class ShowFlow {
     try {
       const counted = beats.filter((beat) => beat.frame < handOver);
       track = this.#clickTrack(counted, handOver, "count-in", group);
+      this.#song.countInStarting?.({ group, songGroup, fromFrame, handOver });
       unwrap(
         this.#engine.native,
         this.#engine.native.sp_transport_switch(this.#engine.pointer, group, 0n),

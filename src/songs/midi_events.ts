@@ -252,13 +252,14 @@ export function checkMidiEvents(
   check: KeyPathChecker,
   value: unknown,
   markers: readonly Marker[],
+  key = "midiEvents",
 ): MidiEvent[] {
   const stop = Symbol("midiEvents problem");
   try {
-    return parseMidiEvents(value, markers, (key, problem) => {
-      check.fail(key, problem);
+    return parseMidiEvents(value, markers, (path, problem) => {
+      check.fail(path, problem);
       throw stop;
-    });
+    }, key);
   } catch (error) {
     if (error === stop) return [];
     throw error;

@@ -19,6 +19,7 @@ import { basename, dirname, isAbsolute, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 import { checkKeyTempoFields, KEY_TEMPO_KEYS } from "./manifest_key_tempo.ts";
+import { setlistErrorCode, withEntryMidiEvents } from "./setlist_midi_events.ts";
 
 /** How a song hands over to the next one when it ends. */
 export type Transition = "stop" | "next" | { crossfade: number };
@@ -54,7 +55,7 @@ export interface Setlist {
 }
 
 const SETLIST_KEYS = ["title", "songs"];
-const ENTRY_KEYS = ["song", "transition", "countIn", "start", ...KEY_TEMPO_KEYS];
+const ENTRY_KEYS = ["song", "transition", "countIn", "start", "midiEvents", ...KEY_TEMPO_KEYS];
 const MAX_COUNT_IN = 16;
 const MAX_CROSSFADE_SECONDS = 60;
 
@@ -63,7 +64,8 @@ function invalid(path: string, key: string, problem: string): never {
 }
 
 function setlistError(path: string, problems: Problem[]): StemplayError {
-  return new StemplayError("SETLIST", problemsMessage(path, problems), { path, problems });
+  const code = setlistErrorCode(problems);
+  return new StemplayError(code, problemsMessage(path, problems), { path, problems });
 }
 
 function parseTransition(check: KeyPathChecker, key: string, value: unknown): Transition {
@@ -158,6 +160,7 @@ async function checkEntry(
   if (countIn > 0 && (description.tempo?.length ?? 0) === 0) {
     check.fail(`${key}.countIn`, "a count-in needs the song's tempo (tempo in its manifest)");
   }
+  description = withEntryMidiEvents(check, key, entry.midiEvents, description);
   if (check.problems.length > before) return undefined;
   // The entry's key and tempo win over the song's: the song starts at them.
   if (keyTempo.transpose !== undefined) {
@@ -180,7 +183,8 @@ async function checkEntry(
  * @param outputs the device's output count (song routes are checked against it)
  * @param buses the rig profile's bus names (a track's "bus" must be one)
  * @throws {StemplayError} "SETLIST" naming every problem (also in `problems`) by its key (`songs[2].transition`) or a song that is not
- *   there. A song that is there but cannot load (a stem missing, a broken manifest) does not
+ *   there ("MANIFEST" when an entry's own `midiEvents` is wrong, as in song.json). A song
+ *   that is there but cannot load (a stem missing, a broken manifest) does not
  *   fail the setlist: its entry has `error`, and loading that song fails.
  */
 export async function loadSetlist(

@@ -454,6 +454,8 @@ export class SongDeck {
         return deck.#song?.clickRoute;
       },
       newGroup: () => this.newGroup(),
+      countInStarting: (plan) =>
+        this.#player.dispatchEvent(new CustomEvent("countin", { detail: plan })),
     };
   }
 }

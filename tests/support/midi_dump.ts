@@ -1,0 +1,56 @@
+/**
+ * jackd2's own `jack_midi_dump -a`, an independent JACK MIDI client, recording what a port
+ * sends: each line is "<absolute frame>: <hex bytes>".
+ *
+ * @module
+ */
+
+import type { JackServer } from "./jack.ts";
+import { readLines } from "./midi_send.ts";
+import { sleep } from "./wait.ts";
+
+/** One message as jack_midi_dump printed it. */
+export interface DumpEvent {
+  at: number;
+  bytes: number[];
+}
+
+/** `jack_midi_dump -a` lines: "<frame>: <hex bytes> …" (jackd2 prints the absolute frame). */
+export function parseDump(lines: string[]): DumpEvent[] {
+  const events: DumpEvent[] = [];
+  for (const line of lines) {
+    const match = /^\s*(\d+)\s*:\s*((?:[0-9a-f]{2}\s*)+)/i.exec(line);
+    if (!match) continue;
+    events.push({
+      at: Number(match[1]),
+      bytes: match[2].trim().split(/\s+/).map((b) => parseInt(b, 16)),
+    });
+  }
+  return events;
+}
+
+/** A message's bytes in lower-case hex, "b0 40 7f". */
+export function hex(event: DumpEvent): string {
+  return event.bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+/** Starts `jack_midi_dump -a` as the JACK client `dump` (port `dump:input`); its lines collect
+ * in `lines`. Stop it with `child.kill("SIGTERM")`. */
+export function startDump(server: JackServer): { child: Deno.ChildProcess; lines: string[] } {
+  const child = new Deno.Command("jack_midi_dump", {
+    args: ["-a", "dump"],
+    env: server.env,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const lines: string[] = [];
+  (async () => {
+    for await (const line of readLines(child.stdout)) lines.push(line);
+  })();
+  return { child, lines };
+}
+
+/** Waits (up to 5 s) until the server lists `port`. */
+export async function waitForPort(server: JackServer, port: string): Promise<void> {
+  for (let i = 0; i < 100 && !(await server.ports()).includes(port); i++) await sleep(50);
+}
