@@ -1,6 +1,6 @@
 /**
  * MIDI-to-action latency on JACK, as a report that asserts nothing: a private jackd2 (dummy
- * driver, 64-frame periods), the engine playing on it, `serveMidi` on `stemplay-midi:midi_in`, and
+ * driver, 64-frame periods), the engine playing on it, `serveMidi` on `stemplay:midi_in`, and
  * an independent JACK MIDI client (native/tests/midi_send.c) sending 500 notes mapped to
  * play/pause, 20 ms apart. The latency runs from the JACK cycle that delivered a message to the
  * moment its action was handed to the player (the transport request is then in the engine's
@@ -31,7 +31,7 @@ await withJackServer(async (server) => {
   });
   const sender = await MidiSender.start(server);
   try {
-    await server.connect(sender.port, "stemplay-midi:midi_in");
+    await server.connect(sender.port, "stemplay:midi_in");
     await sleep(200); // a new connection carries events from the next graph cycle on
     for (let i = 0; i < MESSAGES; i++) {
       await sender.send([0x90, i % 2 ? 61 : 60, 100]);

@@ -2,7 +2,7 @@
  * `midi.confirm` (issue 23): with it, a pedal's stop while playing needs a second press 150 ms
  * to 2 s after the first, as the keys and the remote do, and the first press says so on every
  * screen (`notice`, and the action listeners with the surface named "midi"). Through a private
- * jackd2 and an independent JACK MIDI client wired to `stemplay-midi:midi_in`.
+ * jackd2 and an independent JACK MIDI client wired to `stemplay:midi_in`.
  */
 import assert from "node:assert/strict";
 import { ControlSurface, Player, serveMidi } from "../mod.ts";
@@ -40,7 +40,7 @@ Deno.test({
           heard.push(`${event.source}: ${event.message}`)
         );
         try {
-          await server.connect(sender.port, "stemplay-midi:midi_in");
+          await server.connect(sender.port, "stemplay:midi_in");
           await player.loadSetlist(await writeShow(dir));
           await sender.send([0x90, 60, 100]);
           await waitFor("play", () => player.state === "playing");

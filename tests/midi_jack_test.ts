@@ -1,6 +1,6 @@
 /**
  * MIDI in through JACK: a private jackd2 at 64-frame periods, the engine playing on it, and an
- * independent JACK MIDI client (native/tests/midi_send.c) wired to `stemplay-midi:midi_in` with
+ * independent JACK MIDI client (native/tests/midi_send.c) wired to `stemplay:midi_in` with
  * jack_connect. Mapped notes play, pause and jump to a marker on the next bar line; jack_rec
  * records what played, and the recording shows the jump left the song exactly on a bar line and
  * landed exactly on the marker. SysEx, clock, a malformed and an unknown message are counted and
@@ -104,14 +104,10 @@ Deno.test({
         });
         const sender = await MidiSender.start(server);
         try {
-          assert.ok(
-            (await server.ports()).includes("stemplay-midi:midi_in"),
-            "no stemplay-midi:midi_in",
-          );
-          await server.connect(sender.port, "stemplay-midi:midi_in");
+          assert.ok((await server.ports()).includes("stemplay:midi_in"), "no stemplay:midi_in");
+          await server.connect(sender.port, "stemplay:midi_in");
           await player.loadSong(await writeRampSong(dir));
-          const [engine] = await server.engineClients();
-          const recording = await JackRecording.start(server, [`${engine}:playback0`], 10);
+          const recording = await JackRecording.start(server, ["miniaudio:playback0"], 10);
           await sleep(500);
 
           await sender.send([0x90, 60, 100]);
@@ -235,11 +231,11 @@ Deno.test({
           const sender = await MidiSender.start(server);
           try {
             const deadline = performance.now() + 30000;
-            while (!(await server.ports()).includes("stemplay-midi:midi_in")) {
-              assert.ok(performance.now() < deadline, "the CLI never opened stemplay-midi:midi_in");
+            while (!(await server.ports()).includes("stemplay:midi_in")) {
+              assert.ok(performance.now() < deadline, "the CLI never opened stemplay:midi_in");
               await sleep(100);
             }
-            await server.connect(sender.port, "stemplay-midi:midi_in");
+            await server.connect(sender.port, "stemplay:midi_in");
             // The progress lines, one a second: "0:03.0 / 0:20.0  playing  A".
             const times: number[] = [];
             const next = async () => {
@@ -256,7 +252,7 @@ Deno.test({
             const status = await cli.status;
             const text = await stderr;
             assert.equal(status.code, 0, text);
-            assert.match(text, /MIDI: 1 mapped messages on stemplay-midi:midi_in/);
+            assert.match(text, /MIDI: 1 mapped messages on stemplay:midi_in/);
             // Song time leaps ahead by far more than the second between two lines.
             assert.ok(times[1] < B_SECONDS - 5, `the song was already at ${times[1]} s`);
             const leaps = times.slice(1).map((time, i) => time - times[i]);
@@ -308,7 +304,7 @@ Deno.test({
           await pane.waitFor((s) => s.includes("MIDI -"), "the MIDI light, out");
           const sender = await MidiSender.start(server);
           try {
-            await server.connect(sender.port, "stemplay-midi:midi_in");
+            await server.connect(sender.port, "stemplay:midi_in");
             await sleep(200);
             await pane.keys("L");
             await pane.waitFor((s) => s.includes("press the key of the action"), "learn");
@@ -359,7 +355,7 @@ Deno.test({
         const player = await Player.open({ backend: "jack", channels: JACK_OUTPUTS });
         const midi = await serveMidi(player, { map: [{ note: 60, action: "play" }] });
         assert.equal(midi.transport, "jack", "the default input on JACK is JACK");
-        assert.ok((await server.ports()).includes("stemplay-midi:midi_in"));
+        assert.ok((await server.ports()).includes("stemplay:midi_in"));
         await assert.rejects(
           serveMidi(player, { input: "jack", map: [] }),
           (error) =>
@@ -371,7 +367,7 @@ Deno.test({
           (error) => error instanceof StemplayError && error.code === "MIDI_MAP",
         );
         await player.close();
-        assert.ok(!(await server.ports()).includes("stemplay-midi:midi_in"), "the port outlived");
+        assert.ok(!(await server.ports()).includes("stemplay:midi_in"), "the port outlived");
         await midi.close(); // idempotent after the player closed it
       });
       await assert.rejects(
@@ -435,7 +431,7 @@ Deno.test({
           });
           const sender = await MidiSender.start(server);
           try {
-            await server.connect(sender.port, "stemplay-midi:midi_in");
+            await server.connect(sender.port, "stemplay:midi_in");
             await player.loadSetlist(join(dir, "setlist.json"));
             await player.setlistReady();
             // One press, its contact bouncing: the same note-on again 62 frames (1.3 ms) later.

@@ -87,8 +87,7 @@ Deno.test({
           }).spawn();
           const out = readLines(child.stdout)[Symbol.asyncIterator]();
           assert.equal((await out.next()).value, "ready");
-          const [engine] = await server.engineClients();
-          await server.connect(`${engine}:playback0`, "capture:audio");
+          await server.connect("miniaudio:playback0", "capture:audio");
           await server.connect(mtc.port, "capture:midi");
           await sleep(300);
           player.play();

@@ -2,7 +2,7 @@
  * MIDI foot control: `serveMidi(player, { input, map })` opens a MIDI input and turns each
  * mapped message into an operator action for the player.
  *
- * - `input: "jack"`: a JACK client `stemplay-midi` with the port `stemplay-midi:midi_in` (connect a
+ * - `input: "jack"`: a JACK client `stemplay` with the port `stemplay:midi_in` (connect a
  *   controller to it); `"alsa"`: an ALSA sequencer client `stemplay` with a port `midi_in`;
  *   any other string: a port to connect from (a JACK port when the engine runs on JACK, else an
  *   ALSA sequencer address such as "20:0" or a client name). Default: "jack" when the engine
@@ -26,10 +26,8 @@ import { dispatch } from "./surface.ts";
 import { type MidiMessage, parseMidi } from "./midi_message.ts";
 import { MidiDebounce } from "./midi_debounce.ts";
 
-/** The ALSA sequencer client name and the input port's name. */
+/** The JACK (and ALSA sequencer) client name and the input port's name. */
 export const MIDI_CLIENT = "stemplay";
-/** MIDI in's own JACK client: the engine's audio client is `stemplay` (docs/midi.md). */
-export const MIDI_JACK_CLIENT = "stemplay-midi";
 export const MIDI_PORT = "midi_in";
 
 /** How to serve MIDI. */
@@ -98,7 +96,7 @@ export class MidiInput {
   lastError?: Error;
   /** What the input is: "jack" or "alsa". */
   readonly transport: "jack" | "alsa";
-  /** The port it listens on, e.g. "stemplay-midi:midi_in". */
+  /** The port it listens on, e.g. "stemplay:midi_in". */
   readonly port: string;
 
   /** @internal */
@@ -116,7 +114,7 @@ export class MidiInput {
     this.#map = options.map;
     this.#mapper = new MidiMapper(options.map);
     this.transport = transport;
-    this.port = `${clientOf(transport)}:${MIDI_PORT}`;
+    this.port = `${MIDI_CLIENT}:${MIDI_PORT}`;
     this.#loop = this.#run();
     // Closing the player closes the input too (its waiting call would keep the process alive).
     this.#undoHook = player.beforeClose(() => this.close());
@@ -290,27 +288,21 @@ export async function serveMidi(player: Player, options: ServeMidiOptions): Prom
   const native = player.engineContext.native;
   const cell = new BigUint64Array(1);
   const open = transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa;
-  const client = toCString(clientOf(transport));
-  const result = await open(client, toCString(MIDI_PORT), connectFrom, cell);
+  const result = await open(toCString(MIDI_CLIENT), toCString(MIDI_PORT), connectFrom, cell);
   if (result !== 0) throw openError(resultCode(result), transport, input);
   return new MidiInput(native, outPointer(cell), player, { ...options, map }, transport);
 }
 
-function clientOf(transport: "jack" | "alsa"): string {
-  return transport === "jack" ? MIDI_JACK_CLIENT : MIDI_CLIENT;
-}
-
 function openError(code: string, transport: "jack" | "alsa", input: string): StemplayError {
   const what = transport === "jack" ? "JACK" : "the ALSA sequencer";
-  const client = clientOf(transport);
   const reasons: Record<string, string> = {
     NO_BACKEND: transport === "jack"
       ? 'no JACK server is running, or libjack is not installed (start jackd, or use input "alsa")'
       : "the ALSA sequencer cannot be opened (no /dev/snd/seq, or libasound is not installed)",
-    BUSY: `a ${what} client named "${client}" already exists (another stemplay?)`,
+    BUSY: `a ${what} client named "${MIDI_CLIENT}" already exists (another stemplay?)`,
     DEVICE: input === transport
-      ? `the port ${client}:${MIDI_PORT} could not be created`
-      : `cannot connect ${JSON.stringify(input)} to ${client}:${MIDI_PORT}: no such port?`,
+      ? `the port ${MIDI_CLIENT}:${MIDI_PORT} could not be created`
+      : `cannot connect ${JSON.stringify(input)} to ${MIDI_CLIENT}:${MIDI_PORT}: no such port?`,
     UNSUPPORTED: "MIDI input is only built on Linux",
   };
   return new StemplayError(

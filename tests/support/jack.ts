@@ -5,11 +5,8 @@
  * `JACK_DEFAULT_SERVER` (see {@linkcode JackServer.env}); the engine's miniaudio JACK backend
  * reads the same variable, so {@linkcode withJackServer} sets it in this process too.
  *
- * The engine's JACK client is named "stemplay" (a second rig on the same server gets JACK's
- * renamed client, "stemplay-01"); its output ports are `stemplay:playback0` … `stemplay:playback7`,
- * connected to `system:playback_1` … `_8` when the device starts. Tests find the engine's ports
- * by what the server lists ({@linkcode JackServer.engineClients}) or the engine reports (a MIDI
- * output's `port`), never by a fixed prefix.
+ * miniaudio's JACK client is named "miniaudio"; its output ports are `miniaudio:playback0` …
+ * `miniaudio:playback7`, connected to `system:playback_1` … `_8` when the device starts.
  *
  * Always stop it: it is stopped by the pid of the process the test started, never by name.
  * A registry full of killed servers ("Too many servers already active") is cleared when no jackd
@@ -118,13 +115,6 @@ export class JackServer {
     }).output();
     if (!output.success) return [];
     return decoder.decode(output.stdout).split("\n").filter(Boolean);
-  }
-  /** The clients with audio outputs (a `playback0` port) other than `system`, in the order the
-   * server lists them: the engines, e.g. `["stemplay"]`. */
-  async engineClients(): Promise<string[]> {
-    return (await this.ports())
-      .map((port) => /^(.+):playback0$/.exec(port)?.[1])
-      .filter((client): client is string => client !== undefined && client !== "system");
   }
 
   /** Connects two ports with `jack_connect`. */
