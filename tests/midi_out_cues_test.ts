@@ -199,7 +199,8 @@ function needs(name: string): boolean {
 }
 
 {
-  const name = "one JACK client named stemplay per engine; a second rig's is renamed by JACK";
+  const name =
+    "one JACK client per engine carries its audio and midi_out; a second rig has its own";
   Deno.test({
     name,
     ignore: ignoreWithout("jackd", name),
@@ -214,18 +215,14 @@ function needs(name: string): boolean {
           try {
             const [a, b] = [await serveMidiOut(first), await serveMidiOut(second)];
             console.log(`midi out: two rigs: ${a.port}, ${b.port}`);
-            assert.equal(a.port, "stemplay:midi_out", "the engine's audio client carries it");
-            assert.match(b.port, /^stemplay-?\d+:midi_out$/, "JACK renamed the second client");
+            assert.match(a.port, /:midi_out$/);
+            assert.notEqual(a.port, b.port, "each rig's engine client carries its own");
             const ports = await server.ports();
             for (const out of [a, b]) {
               const client = out.port.split(":")[0];
               assert.ok(ports.includes(`${client}:playback0`), `${client}'s audio: ${ports}`);
               assert.ok(ports.includes(out.port), `${out.port}: ${ports}`);
             }
-            assert.deepEqual(
-              (await server.engineClients()).sort(),
-              [a, b].map((o) => o.port.split(":")[0]).sort(),
-            );
           } finally {
             await second.close();
           }
