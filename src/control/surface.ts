@@ -21,6 +21,7 @@ import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
 import { failbackOf } from "./sync_registry.ts";
+import { keyTempoAction } from "./key_tempo_actions.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
 export interface ActionResult {
@@ -359,6 +360,9 @@ export class ControlSurface {
       }
       case "midiClock":
         return toggleMidiClock(player, action.on);
+      case "transpose":
+      case "speed":
+        return keyTempoAction(player, action);
     }
   }
 
