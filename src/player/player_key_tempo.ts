@@ -6,14 +6,14 @@
  * @module
  */
 
-import { KeyTempoChange, type PreparedAgain } from "../songs/key_tempo_change.ts";
+import { KeyTempoChange } from "../songs/key_tempo_change.ts";
 import { PlayerMetering } from "./player_metering.ts";
 
 /** The key and tempo of a `Player` (its base class: use them on the Player). */
 export abstract class PlayerKeyTempo extends PlayerMetering {
-  #keyTempo?: KeyTempoChange<PreparedAgain>;
+  #keyTempo?: KeyTempoChange;
 
-  #change(): KeyTempoChange<PreparedAgain> {
+  #change(): KeyTempoChange {
     const parts = this.parts;
     this.#keyTempo ??= new KeyTempoChange(parts.songs.keyTempoDeck(), {
       get playing() {

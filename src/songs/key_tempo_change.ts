@@ -30,18 +30,19 @@ export interface PreparedAgain {
   readonly tracks: readonly Track[];
 }
 
-/** What a change goes through: the song deck's prepare and switch (src/songs/song_deck.ts). */
-export interface KeyTempoDeck<P extends PreparedAgain> {
+/** What a change goes through: the song deck's prepare and switch (src/songs/song_deck.ts).
+ * A song it prepared is handed back to it as it came. */
+export interface KeyTempoDeck {
   /** The current song (undefined: none). */
   readonly current: KeyTempoSong | undefined;
   /** The current song's tracks. */
   readonly tracks: readonly Track[];
   /** Prepares `description` beside the current song, without switching to it. */
-  prepare(description: SongDescription, setlistIndex: number | undefined): Promise<P>;
+  prepare(description: SongDescription, setlistIndex: number | undefined): Promise<PreparedAgain>;
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
-  switchTo(prepared: P, startFrame: number): Promise<void>;
+  switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Frees a prepared song that will not play. */
-  drop(prepared: P): Promise<void>;
+  drop(prepared: PreparedAgain): Promise<void>;
 }
 
 /** What a change reads of the transport, and who hears of a switch. */
@@ -57,8 +58,8 @@ export interface KeyTempoTransport {
 }
 
 /** The operator's key and tempo for one player. */
-export class KeyTempoChange<P extends PreparedAgain> {
-  readonly #deck: KeyTempoDeck<P>;
+export class KeyTempoChange {
+  readonly #deck: KeyTempoDeck;
   readonly #transport: KeyTempoTransport;
   /** The value asked for the current song, until the song plays at it. */
   #wanted?: { song: KeyTempoSong; keyTempo: KeyTempo };
@@ -66,7 +67,7 @@ export class KeyTempoChange<P extends PreparedAgain> {
   #running?: Promise<void>;
   #failure?: unknown;
 
-  constructor(deck: KeyTempoDeck<P>, transport: KeyTempoTransport) {
+  constructor(deck: KeyTempoDeck, transport: KeyTempoTransport) {
     this.#deck = deck;
     this.#transport = transport;
   }

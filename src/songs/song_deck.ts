@@ -440,7 +440,7 @@ export class SongDeck {
 
   /** What a key or tempo change goes through (src/songs/key_tempo_change.ts): the current
    * song prepared again, switched to, or dropped. */
-  keyTempoDeck(): KeyTempoDeck<SongInGroup> {
+  keyTempoDeck(): KeyTempoDeck {
     // deno-lint-ignore no-this-alias
     const deck = this;
     return {
@@ -451,7 +451,8 @@ export class SongDeck {
         return deck.#tracks;
       },
       prepare: (description, setlistIndex) => this.#prepare(description, undefined, setlistIndex),
-      switchTo: (song, startFrame) => this.#switchTo(song, startFrame),
+      // A song comes back as prepare() made it: a SongInGroup.
+      switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
       },
