@@ -90,10 +90,12 @@ export type {
   ReopenDeviceAction,
   SeekAction,
   SoloAction,
+  SpeedAction,
   StopAction,
   TogglePlayAction,
   TrackGainAction,
   TrackRef,
+  TransposeAction,
   VampAction,
 } from "./src/control/actions.ts";
 export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";
