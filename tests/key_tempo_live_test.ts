@@ -224,3 +224,27 @@ Deno.test("play while a change is prepared is refused: the old key is never play
     assert.ok(Math.abs(error) < 2, `${error} cents after the refused play`);
   });
 });
+
+Deno.test("a setlist's transition to the next song is armed again at the new length", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    await writeToneSong(dir, { title: "one" }, "one", 2);
+    await writeToneSong(dir, { title: "two" }, "two", 2);
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [{ song: "one", transition: "next" }, "two"] }),
+    );
+    await player.loadSetlist(setlist);
+    await player.setlistReady();
+    player.speed = 0.8; // 2 s become 2.5 s
+    await player.keyTempoReady();
+    assert.equal(player.durationFrames, Math.round(2 * RATE / 0.8));
+    player.play();
+    for (let at = 0; at < 3 * RATE; at += 4800) player.render(4800);
+    await player.setlistSettled();
+    assert.equal(player.setlist?.index, 1, "the transition fired at the new end");
+    assert.equal(player.title, "two");
+    assert.equal(player.state, "playing");
+    assert.deepEqual([player.transpose, player.speed], [0, 1], "song two's own values");
+  });
+});
