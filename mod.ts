@@ -17,6 +17,7 @@ export { Player } from "./src/player/player.ts";
 export type { PlayerOptions, PlayerState } from "./src/player/player.ts";
 export type { PlayerMetering } from "./src/player/player_metering.ts";
 export type { PlayerShowFlow } from "./src/player/player_show_flow.ts";
+export type { PlayerKeyTempo } from "./src/player/player_key_tempo.ts";
 export type { PlayerHealth, RecoveryMode } from "./src/engine/device_recovery.ts";
 export type { LibraryVariant } from "./src/native/native.ts";
 export { Track } from "./src/engine/track.ts";
@@ -89,11 +90,13 @@ export type {
   ReopenDeviceAction,
   SeekAction,
   SoloAction,
+  SpeedAction,
   SpokenCuesAction,
   StopAction,
   TogglePlayAction,
   TrackGainAction,
   TrackRef,
+  TransposeAction,
   VampAction,
 } from "./src/control/actions.ts";
 export { controlStatus, ControlSurface, dispatch } from "./src/control/surface.ts";

@@ -43,7 +43,8 @@ export type StemplayErrorCode =
   | "BUSY"
   /** The file, or the render, has no audio frames. */
   | "EMPTY"
-  /** Not built into this library (test hooks, the monitor, MIDI off Linux). */
+  /** Not built into this library (test hooks, the monitor, MIDI off Linux), or not yet (a key
+   * or tempo change while playing). */
   | "UNSUPPORTED"
   /** Something did not answer in time (the audio server, the audio thread). */
   | "TIMEOUT"

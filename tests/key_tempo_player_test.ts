@@ -7,24 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Player, StemplayError } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import { estimateFrequency } from "./support/fixtures.ts";
-import { assertUntouched, playerPlayingOldSong, snapshot, writeManifest } from "./support/songs.ts";
+import { assertUntouched, playerPlayingOldSong, snapshot } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
-import { cents, harmonicTone, middle } from "./support/stretch_signals.ts";
+import { cents, middle, writeToneSong } from "./support/stretch_signals.ts";
 
 const RATE = 48_000;
-
-async function writeToneSong(dir: string, manifest: Record<string, unknown>): Promise<string> {
-  const folder = join(dir, "song");
-  await Deno.mkdir(folder, { recursive: true });
-  await Deno.writeFile(
-    join(folder, "keys.wav"),
-    encodeWav([harmonicTone(220, 4)], RATE, "f32"),
-  );
-  await writeManifest(folder, { tracks: [{ file: "keys.wav", route: [1] }], ...manifest });
-  return folder;
-}
 
 /** Output channel `channel` of `frames` frames played from the start. */
 function play(player: Player, frames: number, channel = 0): Float32Array {

@@ -388,3 +388,34 @@ oscTest("osc: listens on this machine only unless told otherwise, and says where
     }
   });
 });
+
+oscTest(
+  "osc: /stemplay/transpose and /stemplay/speed set the key and tempo; refusals get /stemplay/error",
+  async () => {
+    await withOsc(async ({ player, send, dump, osc }) => {
+      await send("/stemplay/transpose", "f", "2");
+      await waitFor("key +2", () => player.transpose === 2);
+      await send("/stemplay/speed", "f", "0.9"); // a float32 0.9 is 0.9, not 0.899999976
+      await waitFor("speed 0.9", () => player.speed === 0.9);
+      await player.keyTempoReady();
+      assert.equal(player.tempo[0].tempo, 108, "the song is prepared at 90%");
+      assert.equal(osc.errors, 0);
+
+      await send("/stemplay/transpose", "f", "13");
+      await dump.waitFor(
+        /^\/stemplay\/error s "\/stemplay\/transpose: transpose: \\?"semitones\\?" 13 is out of range/,
+      );
+      await send("/stemplay/speed", "s", "fast");
+      await dump.waitFor(/^\/stemplay\/error s "\/stemplay\/speed takes f \(tempo ratio/);
+      await send("/stemplay/play");
+      await waitFor("playing", () => player.state === "playing");
+      await send("/stemplay/transpose", "f", "0");
+      await dump.waitFor(
+        /^\/stemplay\/error s "\/stemplay\/transpose: cannot set transpose while playing/,
+      );
+      assert.deepEqual([player.transpose, player.speed], [2, 0.9]);
+      assert.equal(player.state, "playing");
+      await waitFor("three errors counted", () => osc.errors === 3);
+    });
+  },
+);

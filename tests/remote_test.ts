@@ -325,3 +325,52 @@ Deno.test("remote: a port in use is REMOTE_LISTEN, naming the fix", async () => 
     );
   });
 });
+
+Deno.test("remote: the key and tempo buttons change them, and the status carries them", async () => {
+  await withRemote(async (web, player, base) => {
+    const cookie = await login(base);
+    const headers = { origin: base, cookie };
+    const messages: {
+      type: string;
+      status?: { transpose: number; speed: number; keyTempo: string };
+      buttons?: Record<string, { label: string; action: unknown }[]>;
+    }[] = [];
+    const socket = new WebSocket(`ws://127.0.0.1:${web.port}/ws`, {
+      headers,
+    } as unknown as string[]);
+    socket.onmessage = (event) => messages.push(JSON.parse(event.data));
+    const statusWith = (keyTempo: string) =>
+      waitFor(
+        `a status with "${keyTempo}"`,
+        () => messages.some((m) => m.status?.keyTempo === keyTempo),
+      );
+    try {
+      await statusWith("");
+      await waitFor("the session", () => messages.some((m) => m.type === "session"));
+      const buttons = messages.find((m) => m.type === "session")!.buttons!.keyTempo;
+      assert.deepEqual(buttons.map((button) => button.label), [
+        "Key −1",
+        "Key +1",
+        "Tempo −1%",
+        "Tempo +1%",
+      ]);
+      // The page sends a button's action as it is: Key +1, then Tempo −1%.
+      for (const index of [1, 2]) {
+        const reply = await postAction(base, buttons[index].action, headers);
+        assert.equal(reply.status, 200);
+        assert.equal((await reply.json()).ok, true);
+      }
+      await player.keyTempoReady();
+      await statusWith("key +1  tempo 118.8 bpm (99%)");
+      const last = messages.findLast((m) => m.status)!.status!;
+      assert.deepEqual([last.transpose, last.speed], [1, 0.99]);
+      const bad = await postAction(base, { type: "speed", ratio: 3 }, headers);
+      assert.equal(bad.status, 400);
+      assert.equal((await bad.json()).code, "INVALID_ACTION");
+      assert.equal(player.speed, 0.99);
+    } finally {
+      socket.close();
+      await waitFor("no connection", () => web.connections === 0);
+    }
+  });
+});

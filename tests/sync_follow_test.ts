@@ -397,4 +397,30 @@ Deno.test("sync: leaving a vamp 'now' on the primary is in its sync state", asyn
   } finally {
     await player.close();
   }
+
+Deno.test("sync: a stopped follower takes the primary's key and tempo, then plays in lock", async () => {
+  await rigPair(async (primary, follower) => {
+    const server = await serveSync(primary, { port: 0, key: KEY });
+    const link = await followSync(follower, { host: "127.0.0.1", port: server.port, key: KEY });
+    try {
+      await waitFor("the follower to hear the primary", () => sync(follower).state !== "waiting");
+      primary.transpose = 2;
+      primary.speed = 0.9;
+      await waitFor(
+        "the follower's key and tempo",
+        () => follower.transpose === 2 && follower.speed === 0.9,
+      );
+      await primary.keyTempoReady();
+      await follower.keyTempoReady();
+      assert.equal(follower.tempo[0].tempo, 108, "the follower's song is prepared at 90%");
+      primary.play();
+      await waitFor("the follower to play", () => follower.state === "playing");
+      await waitFor("the lock", () => sync(follower).state === "locked");
+      console.log(`locked at +2, 90%: offset ${sync(follower).offsetMs.toFixed(2)} ms`);
+      assert.equal(sync(follower).problem, undefined);
+    } finally {
+      await link.close();
+      await server.close();
+    }
+  });
 });

@@ -144,6 +144,7 @@ function applySession(next) {
   fixed($("transport"), session.buttons.transport);
   fixed($("show-buttons"), session.buttons.show);
   fixed($("level-buttons"), session.buttons.levels);
+  fixed($("key-tempo-buttons"), session.buttons.keyTempo);
   if (lastStatus) render(lastStatus);
   applyLock();
 }
@@ -181,6 +182,7 @@ function buttons(box, items) {
 
 function levels(s) {
   $("master-gain").textContent = `Master ${db(s.master.gainDb)}`;
+  $("key-tempo").textContent = s.keyTempo || "As recorded";
   const peaks = s.outputPeaks ?? [];
   const meters = $("meters");
   if (meters.children.length !== peaks.length) {

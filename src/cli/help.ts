@@ -97,7 +97,8 @@ While playing, q, Ctrl-C, ., Home, n, p and g ask for a second press (150 ms to 
 later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
-f fade out over 4 s, a spoken cues on/off.`,
+f fade out over 4 s, a spoken cues on/off.
+Key and tempo (stopped or paused): k/K key down/up a semitone, t/T tempo down/up 1%.`,
 
   devices: `Usage: stemplay devices [--backend <name>]
 

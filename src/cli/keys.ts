@@ -90,6 +90,12 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
       return { type: "countIn" };
     case "f":
       return { type: "fadeOut", seconds: FADE_OUT_SECONDS };
+    case "k":
+    case "K":
+      return { type: "transpose", by: key === "K" ? 1 : -1 };
+    case "t":
+    case "T":
+      return { type: "speed", by: key === "T" ? 0.01 : -0.01 };
   }
   return undefined;
 }

@@ -242,7 +242,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   // Always shown, loudest first.
   const top: string[] = [];
   const where = status.song.number ? `   (song ${status.song.number} of ${status.song.of})` : "";
-  top.push(`stemplay  ${song.title}${where}`);
+  const keyTempo = status.keyTempo ? `   ${status.keyTempo}` : ""; // nothing as recorded
+  top.push(`stemplay  ${song.title}${where}${keyTempo}`);
   if (state === "error") {
     // Loud and on top: the player retries by itself; r only retries at once.
     top.push(...wrapText(`!! ${healthLine(player.health, Date.now())}`, width));

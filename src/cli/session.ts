@@ -96,9 +96,10 @@ export class PlaySession {
     this.#stopHearing();
   }
 
-  /** The song's title and markers: with a setlist, the setlist's current song. */
+  /** The song's title and markers: with a setlist, the setlist's current song. The markers
+   * are the player's: a tempo change (`t`/`T`) moves them. */
   get song(): LoadedSong {
-    if (!this.player.setlist) return this.#song;
+    if (!this.player.setlist) return { ...this.#song, markers: this.player.markers };
     return { title: this.player.title, markers: this.player.markers };
   }
 

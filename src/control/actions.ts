@@ -20,6 +20,7 @@ import { GAIN_DB_RANGE, GAIN_RANGE, gainDbInRange, gainInRange } from "../engine
 import { JUMP_AT, type JumpAt } from "../show/show.ts";
 import { isObject } from "../util/json_value.ts";
 import { describe } from "../util/check.ts";
+import { checkSpeed, checkTranspose } from "../model/key_tempo.ts";
 
 /** A track by its number on the screen (from 1) or by its name (exact, then ignoring case). */
 export type TrackRef = number | string;
@@ -230,6 +231,27 @@ export interface SpokenCuesAction {
   /** On (true) or off (false); omitted: toggles. */
   on?: boolean;
 }
+/** The song's key: `semitones` (−12 … +12, fractions are cents), absolute, or `by` semitones
+ * from the key now (the −/+ keys and buttons; it stops at −12 and +12). Stopped or paused
+ * only: the song is prepared again at the new key in the background (docs/key_tempo.md). */
+export interface TransposeAction {
+  /** The action. */
+  type: "transpose";
+  /** Semitones, absolute (0: as recorded). */
+  semitones?: number;
+  /** Semitones from the key now (negative: down). */
+  by?: number;
+}
+/** The song's tempo: `ratio` (0.5 … 2, 1 = as recorded), absolute, or `by` from the ratio now
+ * (0.01: one percent; it stops at 0.5 and 2). Stopped or paused only, like `transpose`. */
+export interface SpeedAction {
+  /** The action. */
+  type: "speed";
+  /** The tempo ratio, absolute (1: as recorded). */
+  ratio?: number;
+  /** Added to the ratio now (negative: slower). */
+  by?: number;
+}
 
 /** One operator action. See each interface for what it does. */
 export type Action =
@@ -258,7 +280,9 @@ export type Action =
   | LatencyMonitorAction
   | MidiClockAction
   | SpokenCuesAction
-  | FailbackAction;
+  | FailbackAction
+  | TransposeAction
+  | SpeedAction;
 
 /** Every action type, for surfaces that list or map them. */
 export const ACTION_TYPES: readonly Action["type"][] = [
@@ -288,6 +312,8 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "midiClock",
   "spokenCues",
   "failback",
+  "transpose",
+  "speed",
 ];
 
 /** The fields each action type may carry beyond `type` (anything else is refused). */
@@ -318,6 +344,8 @@ const FIELDS: Record<Action["type"], string[]> = {
   midiClock: ["on"],
   spokenCues: ["on"],
   failback: [],
+  transpose: ["semitones", "by"],
+  speed: ["ratio", "by"],
 };
 
 /** Longest fade an action may ask for, in seconds. */
@@ -468,6 +496,18 @@ export function validateAction(value: unknown): Action {
     case "midiClock":
     case "spokenCues":
       checkBoolean(type, "on", v.on);
+      break;
+    case "transpose":
+      checkOneOf(type, v, ["semitones", "by"]);
+      if (v.semitones !== undefined) {
+        checkTranspose(v.semitones, "INVALID_ACTION", 'transpose: "semitones"');
+      }
+      checkNumber(type, "by", v.by, -24, 24);
+      break;
+    case "speed":
+      checkOneOf(type, v, ["ratio", "by"]);
+      if (v.ratio !== undefined) checkSpeed(v.ratio, "INVALID_ACTION", 'speed: "ratio"');
+      checkNumber(type, "by", v.by, -1.5, 1.5);
       break;
   }
   return value as unknown as Action;

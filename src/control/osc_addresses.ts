@@ -64,6 +64,11 @@ export function typeTags(args: readonly OscArg[]): string {
   return "," + args.map((arg) => TAGS[arg.type] ?? "?").join("");
 }
 
+/** A float32 argument as the sender meant it (0.9 arrives as 0.899999976…): six decimals. */
+function float32Dust(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 1e6) / 1e6;
+}
+
 function numberOf(arg: OscArg | undefined): number | undefined {
   if (!arg) return undefined;
   if (arg.type === "integer" || arg.type === "float" || arg.type === "double") {
@@ -247,6 +252,24 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
   },
   "/stemplay/master/gain": masterLevel("gain"),
   "/stemplay/master/gaindb": masterLevel("gainDb"),
+  "/stemplay/transpose": {
+    takes: "f (semitones, -12 to 12, absolute)",
+    read(args) {
+      const semitones = float32Dust(numberOf(args[0]));
+      return args.length === 1 && semitones !== undefined
+        ? action({ type: "transpose", semitones })
+        : undefined;
+    },
+  },
+  "/stemplay/speed": {
+    takes: "f (tempo ratio, 0.5 to 2, 1 = as recorded)",
+    read(args) {
+      const ratio = float32Dust(numberOf(args[0]));
+      return args.length === 1 && ratio !== undefined
+        ? action({ type: "speed", ratio })
+        : undefined;
+    },
+  },
   "/stemplay/reply": {
     takes: `i (the port errors go to, ${OSC_LIMITS.lowestPort} to 65535)`,
     read(args) {

@@ -40,7 +40,9 @@ export interface RemoteButton {
 }
 
 /** The page's fixed buttons, by the section they sit in. */
-export const REMOTE_BUTTONS: Readonly<Record<"transport" | "show" | "levels", RemoteButton[]>> = {
+export const REMOTE_BUTTONS: Readonly<
+  Record<"transport" | "show" | "levels" | "keyTempo", RemoteButton[]>
+> = {
   transport: [
     { label: "Play", icon: "▶", action: { type: "play" }, id: "play" },
     { label: "Pause", icon: "❚❚", action: { type: "pause" }, id: "pause" },
@@ -62,6 +64,13 @@ export const REMOTE_BUTTONS: Readonly<Record<"transport" | "show" | "levels", Re
   levels: [
     { label: "−1 dB", action: { type: "masterGain", stepDb: -1 }, id: "master-down" },
     { label: "+1 dB", action: { type: "masterGain", stepDb: 1 }, id: "master-up" },
+  ],
+  // Key and tempo (docs/key_tempo.md): stopped or paused only; the song is prepared again.
+  keyTempo: [
+    { label: "Key −1", action: { type: "transpose", by: -1 }, id: "key-down" },
+    { label: "Key +1", action: { type: "transpose", by: 1 }, id: "key-up" },
+    { label: "Tempo −1%", action: { type: "speed", by: -0.01 }, id: "tempo-down" },
+    { label: "Tempo +1%", action: { type: "speed", by: 0.01 }, id: "tempo-up" },
   ],
 };
 

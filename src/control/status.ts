@@ -5,6 +5,7 @@
  * @module
  */
 
+import { keyTempoText } from "./key_tempo_actions.ts";
 import { formatMidiBytes, midiOutputOf } from "./midi_out.ts";
 import { lastSentWords } from "./midi_describe.ts";
 import { type SpokenCuesStatus, spokenCuesStatus } from "./spoken_cues_switch.ts";
@@ -106,6 +107,13 @@ export interface ControlStatus {
   };
   /** The master gain, after the mix (see the `masterGain` action). */
   master: { gain: number; gainDb: number };
+  /** The song's key in semitones, as set (the `transpose` action; docs/key_tempo.md). */
+  transpose: number;
+  /** The song's tempo ratio, as set (the `speed` action; 1 = as recorded). */
+  speed: number;
+  /** Key and tempo as the screen says them: "key +2  tempo 108 bpm (90%)", with "(preparing)"
+   * while the song is prepared at them; "" when as recorded. */
+  keyTempo: string;
   /** Each output's peak (linear, 1 = full scale) since the last reading, index 0 = output 1;
    * only when asked for (the web remote's feed) while the player's `metering` is on. */
   outputPeaks?: number[];
@@ -242,6 +250,9 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
       gain: player.masterGain,
       gainDb: player.masterGain > 0 ? 20 * Math.log10(player.masterGain) : -Infinity,
     },
+    transpose: player.transpose,
+    speed: player.speed,
+    keyTempo: keyTempoText(player),
     outputPeaks: options.outputPeaks && player.metering && !lost
       ? player.readOutputPeaks()
       : undefined,

@@ -22,6 +22,7 @@ import { CONFIRM_WINDOW_MS, ConfirmRule, consequence } from "./confirm.ts";
 import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.ts";
 import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
 import { failbackOf } from "./sync_registry.ts";
+import { keyTempoAction } from "./key_tempo_actions.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
 export interface ActionResult {
@@ -362,6 +363,9 @@ export class ControlSurface {
         return toggleMidiClock(player, action.on);
       case "spokenCues":
         return toggleSpokenCues(player, action.on);
+      case "transpose":
+      case "speed":
+        return keyTempoAction(player, action);
     }
   }
 

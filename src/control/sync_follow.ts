@@ -370,8 +370,7 @@ class Follower implements SyncFollower {
     if (this.#mode === "takenOver" || this.#busy || player.closed) return;
     if (s.deviceLost && this.#standby) return this.#feedLost("the primary lost its device");
     if (this.#problem?.startsWith("feed lost")) this.#problem = undefined;
-    if (!this.#sameSong(s)) return;
-    this.#keyAndTempo(s);
+    if (!this.#sameSong(s) || !this.#keyAndTempo(s)) return;
     const now = this.#now();
     const mine = player.state;
     if (s.state === "playing") {
@@ -447,19 +446,33 @@ class Follower implements SyncFollower {
     return false;
   }
 
-  /** Key and tempo, where this player has them (issue 24). */
-  #keyAndTempo(s: SyncState): void {
-    const player = this.#player as unknown as Record<string, unknown>;
-    for (const field of ["transpose", "speed"] as const) {
-      const value = s[field];
-      if (value !== undefined && field in player && player[field] !== value) {
-        try {
-          player[field] = value;
-        } catch (error) {
-          this.#problem = `cannot follow ${field}: ${(error as Error).message}`;
-        }
+  /** The primary's key and tempo (issue 24), applied while this rig is not playing (a change
+   * while playing is not built yet). False while the song is prepared at them: nothing is
+   * played here meanwhile, and the transport follows again once it is ready. */
+  #keyAndTempo(s: SyncState): boolean {
+    const player = this.#player;
+    const transpose = s.transpose ?? player.transpose;
+    const speed = s.speed ?? player.speed;
+    if (transpose === player.transpose && speed === player.speed) return true;
+    try {
+      player.transpose = transpose;
+      player.speed = speed;
+    } catch (error) {
+      const problem = `cannot follow the key and tempo: ${(error as Error).message}`;
+      if (this.#problem !== problem) {
+        this.#problem = problem;
+        this.#notice(problem);
       }
+      return true;
     }
+    this.#busy = true;
+    this.#locked = false;
+    this.#hold();
+    player.keyTempoReady().catch((error) => {
+      this.#problem = `cannot follow the key and tempo: ${(error as Error).message}`;
+      this.#notice(this.#problem);
+    }).finally(() => this.#busy = false);
+    return false;
   }
 
   #mismatch(text: string): void {

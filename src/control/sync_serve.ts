@@ -77,7 +77,6 @@ export function transportMessage(player: Player): SyncState | undefined {
   const stamped = state === "playing" && status.callbackMs > 0 && !seam;
   const at = stamped ? status.callbackMs : syncNow(player.native);
   const setlist = player.setlist;
-  const extra = player as unknown as { transpose?: unknown; speed?: unknown };
   return {
     kind: "state",
     at,
@@ -88,8 +87,8 @@ export function transportMessage(player: Player): SyncState | undefined {
     jump: player.scheduledJumpAsOf(status),
     loop: player.loopRange,
     leaving: player.leavingLoop,
-    transpose: typeof extra.transpose === "number" ? extra.transpose : undefined,
-    speed: typeof extra.speed === "number" ? extra.speed : undefined,
+    transpose: player.transpose,
+    speed: player.speed,
     deviceLost: state === "error",
   };
 }

@@ -6,7 +6,7 @@
  * engine's tick (src/engine/engine.ts) turns published state into events ("statechange",
  * "ended", "devicelost"). The Player composes the parts and keeps the transport and the
  * events; the members for meters and for the show flow and setlist come from its base classes
- * (player_metering.ts, player_show_flow.ts); the parts live beside it: the engine context, the track table
+ * (player_metering.ts, player_key_tempo.ts, player_show_flow.ts); the parts live beside it: the engine context, the track table
  * (src/engine/track_slots.ts), the meters (src/engine/meters.ts), the buses, device recovery,
  * the song deck and its show flow, the setlist.
  *
@@ -257,6 +257,7 @@ export class Player extends PlayerShowFlow {
   /** Starts playback (from the top after the song ended). From a stop or the end, the
    * count-in plays first when one is set. */
   play(): void {
+    this.assertKeyTempoReady("play");
     this.parts.transport.play();
   }
 

@@ -12,10 +12,10 @@ import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
 import { JUMP_AT, type JumpAt } from "../show/show.ts";
-import { PlayerMetering } from "./player_metering.ts";
+import { PlayerKeyTempo } from "./player_key_tempo.ts";
 
 /** The show flow and setlist of a `Player` (its base class: use them on the Player). */
-export abstract class PlayerShowFlow extends PlayerMetering {
+export abstract class PlayerShowFlow extends PlayerKeyTempo {
   /** The current song's markers, in manifest order. */
   get markers(): Marker[] {
     return (this.parts.songs.song?.markers ?? []).map((marker) => ({ ...marker }));
@@ -124,6 +124,7 @@ export abstract class PlayerShowFlow extends PlayerMetering {
 
   /** Fades the whole mix in along an equal-power curve, playing. */
   fadeIn(seconds: number): void {
+    this.assertKeyTempoReady("fade in");
     this.parts.transport.fadeIn(seconds);
   }
 

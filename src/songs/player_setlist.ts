@@ -96,6 +96,12 @@ export class PlayerSetlist {
     await this.#runner?.ready();
   }
 
+  /** The current song was prepared again at another key or tempo: its transition is armed
+   * again at its new length. */
+  rearmTransition(): void {
+    this.#runner?.rearmTransition();
+  }
+
   /** Called at every tick with the group the callback plays (a transition may have fired). */
   poll(group: number): void {
     this.#runner?.poll(group);

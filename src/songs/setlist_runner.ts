@@ -188,6 +188,12 @@ export class SetlistRunner {
     }
   }
 
+  /** Arms the hand-over again: the current song was prepared again at another key or tempo
+   * (its length and group changed; src/songs/key_tempo_change.ts). */
+  rearmTransition(): void {
+    if (this.#next) this.#armTransition();
+  }
+
   /** Arms the current song's hand-over to the prepared next one. */
   #armTransition(): void {
     const current = this.#setlist.songs[this.#index];

@@ -36,6 +36,7 @@ import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./s
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues } from "./spoken_cue_track.ts";
+import type { KeyTempoDeck } from "./key_tempo_change.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -50,6 +51,10 @@ export interface SongInfo {
   notices?: string[];
   /** The spoken count-in's words, when the song's count-in is spoken. */
   countInWords?: Float32Array[];
+  /** The song as described, at the key and tempo it plays (a key or tempo change starts
+   * from it: src/songs/key_tempo_change.ts), and its place in the setlist. */
+  described?: SongDescription;
+  setlistIndex?: number;
 }
 
 /** A song's tracks in their engine group. */
@@ -222,6 +227,7 @@ export class SongDeck {
     setlistIndex?: number,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
+    const described = description;
     const midi = await songMidi(description); // its MIDI files first: a bad one changes nothing
     const keyTempo = keyTempoOf(description);
     const decoded = await stretchDecoded(
@@ -254,6 +260,8 @@ export class SongDeck {
       markers: description.markers,
       tempo: description.tempo,
       clickRoute: description.clickRoute,
+      described,
+      setlistIndex,
     };
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
@@ -426,6 +434,27 @@ export class SongDeck {
       adoptSong: (handle, untilFrame) => this.#adopt(prepared.get(handle)!, untilFrame),
       dropSong: async (handle) => {
         await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#slots.drop(track)));
+      },
+    };
+  }
+
+  /** What a key or tempo change goes through (src/songs/key_tempo_change.ts): the current
+   * song prepared again, switched to, or dropped. */
+  keyTempoDeck(): KeyTempoDeck {
+    // deno-lint-ignore no-this-alias
+    const deck = this;
+    return {
+      get current() {
+        return deck.#song;
+      },
+      get tracks() {
+        return deck.#tracks;
+      },
+      prepare: (description, setlistIndex) => this.#prepare(description, undefined, setlistIndex),
+      // A song comes back as prepare() made it: a SongInGroup.
+      switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
+      drop: async (song) => {
+        await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
       },
     };
   }

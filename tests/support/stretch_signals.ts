@@ -1,11 +1,34 @@
 /**
- * Signals for the key and tempo tests (tests/stretch_test.ts, tests/key_tempo_player_test.ts):
- * a steady harmonic tone, sharp clicks, onsets and cents, at 48 kHz.
+ * Signals for the key and tempo tests (tests/stretch_test.ts, tests/key_tempo_player_test.ts,
+ * tests/key_tempo_live_test.ts): a steady harmonic tone and a song of it, sharp clicks, onsets
+ * and cents, at 48 kHz.
  *
  * @module
  */
 
+import { join } from "node:path";
+import { encodeWav } from "../../src/sources/wav.ts";
+import { writeManifest } from "./songs.ts";
+
 const RATE = 48_000;
+
+/** A song folder `dir/name` of one stem, "keys.wav": a 220 Hz harmonic tone of `seconds` on
+ * output 1, with `manifest`'s keys added to its song.json. */
+export async function writeToneSong(
+  dir: string,
+  manifest: Record<string, unknown>,
+  name = "song",
+  seconds = 4,
+): Promise<string> {
+  const folder = join(dir, name);
+  await Deno.mkdir(folder, { recursive: true });
+  await Deno.writeFile(
+    join(folder, "keys.wav"),
+    encodeWav([harmonicTone(220, seconds)], RATE, "f32"),
+  );
+  await writeManifest(folder, { tracks: [{ file: "keys.wav", route: [1] }], ...manifest });
+  return folder;
+}
 
 /** A steady harmonic tone: f0 and five overtones at 1/k. */
 export function harmonicTone(f0: number, seconds: number): Float32Array {

@@ -1,0 +1,83 @@
+/**
+ * A Player's key and tempo from the operator (issue 24): `transpose` and `speed`, absolute,
+ * reset to the song's (or setlist entry's) values at every song change. The members of
+ * `Player` live here, as its base class; the logic is in src/songs/key_tempo_change.ts.
+ *
+ * @module
+ */
+
+import { KeyTempoChange } from "../songs/key_tempo_change.ts";
+import { PlayerMetering } from "./player_metering.ts";
+
+/** The key and tempo of a `Player` (its base class: use them on the Player). */
+export abstract class PlayerKeyTempo extends PlayerMetering {
+  #keyTempo?: KeyTempoChange;
+
+  #change(): KeyTempoChange {
+    const parts = this.parts;
+    this.#keyTempo ??= new KeyTempoChange(parts.songs.keyTempoDeck(), {
+      get playing() {
+        return parts.transport.playingOrAsked;
+      },
+      get positionFrames() {
+        return parts.transport.positionFrames;
+      },
+      get ended() {
+        return parts.transport.state === "ended";
+      },
+      switched: () => parts.setlist.rearmTransition(),
+    });
+    return this.#keyTempo;
+  }
+
+  /**
+   * The current song's key in semitones, −12 … +12 (fractions are cents), absolute: it
+   * replaces the song's value, it does not add to it. Each song change resets it to that
+   * song's (or setlist entry's) `transpose`. Setting it while stopped or paused prepares the
+   * song again at the new key in the background (every stem through Rubber Band, see
+   * docs/key_tempo.md) and then switches to it at the same place, stopped; `play()` is
+   * refused ("BUSY") until then: await `keyTempoReady()`. Setting the value it has does
+   * nothing.
+   * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number; "UNSUPPORTED"
+   * while playing (a change while playing is not built yet: stop or pause first) or without a
+   * song; the value stays as it was
+   */
+  get transpose(): number {
+    return this.#change().value.transpose;
+  }
+  set transpose(semitones: number) {
+    this.parts.engine.assertOpen("set the transpose");
+    this.#change().set("transpose", semitones);
+  }
+
+  /**
+   * The current song's tempo ratio, 0.5 … 2 (1 = as recorded), absolute, reset at every song
+   * change like `transpose`. The song's timeline follows it (position, duration and markers
+   * are in real time at this speed): the position maps to the same place in the music.
+   * @throws {StemplayError} as `transpose`
+   */
+  get speed(): number {
+    return this.#change().value.speed;
+  }
+  set speed(ratio: number) {
+    this.parts.engine.assertOpen("set the speed");
+    this.#change().set("speed", ratio);
+  }
+
+  /** Resolves once the song plays at the key and tempo set last (at once when no change is
+   * being prepared); rejects with the error of a change that failed (e.g.
+   * "STRETCH_UNAVAILABLE"), and the song then keeps the key and tempo it had. */
+  async keyTempoReady(): Promise<void> {
+    await this.#change().ready();
+  }
+
+  /** True while the song is being prepared at the key and tempo set last (`play()` waits). */
+  get keyTempoPreparing(): boolean {
+    return this.#keyTempo?.preparing ?? false;
+  }
+
+  /** @internal Refuses `what` while a key or tempo change is being prepared ("BUSY"). */
+  protected assertKeyTempoReady(what: string): void {
+    this.#keyTempo?.assertReady(what);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * A key or tempo change from the operator (issue 24): `player.transpose` and `player.speed`.
+ * Setting one prepares the current song again at the new key and tempo in the background (the
+ * song deck's own prepare: decoded, every stem through its stretcher, the timeline scaled),
+ * then switches to it at the same musical place, stopped, carrying the operator's track
+ * levels over. A change while playing is refused (not built yet), and so is `play()` while a
+ * change is being prepared: the old key must never be heard after the operator asked for a
+ * new one. Values set while one is being prepared are coalesced: the last one wins.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import type { Track } from "../engine/track.ts";
+import { checkSpeed, checkTranspose, type KeyTempo, NEUTRAL } from "../model/key_tempo.ts";
+import type { SongDescription } from "./song_types.ts";
+import { keyTempoOf } from "./stretched_song.ts";
+
+/** The current song as the deck prepared it. A new object at every song change. */
+export interface KeyTempoSong {
+  /** The song as described, at the key and tempo it plays (before its timeline was scaled);
+   * undefined for tracks added by hand. */
+  readonly described?: SongDescription;
+  /** Its place in the setlist (the timecode's song hour follows it). */
+  readonly setlistIndex?: number;
+}
+
+/** A song prepared beside the current one. */
+export interface PreparedAgain {
+  readonly tracks: readonly Track[];
+}
+
+/** What a change goes through: the song deck's prepare and switch (src/songs/song_deck.ts).
+ * A song it prepared is handed back to it as it came. */
+export interface KeyTempoDeck {
+  /** The current song (undefined: none). */
+  readonly current: KeyTempoSong | undefined;
+  /** The current song's tracks. */
+  readonly tracks: readonly Track[];
+  /** Prepares `description` beside the current song, without switching to it. */
+  prepare(description: SongDescription, setlistIndex: number | undefined): Promise<PreparedAgain>;
+  /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
+  switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
+  /** Frees a prepared song that will not play. */
+  drop(prepared: PreparedAgain): Promise<void>;
+}
+
+/** What a change reads of the transport, and who hears of a switch. */
+export interface KeyTempoTransport {
+  /** Playing, or play() was just called. */
+  readonly playing: boolean;
+  /** The position in frames of the current song's timeline (real time at its speed). */
+  readonly positionFrames: number;
+  /** The song played to its end (the prepared song then stands at its start). */
+  readonly ended: boolean;
+  /** The song was switched to its new key and tempo (the setlist arms its transition again). */
+  switched(): void;
+}
+
+/** The operator's key and tempo for one player. */
+export class KeyTempoChange {
+  readonly #deck: KeyTempoDeck;
+  readonly #transport: KeyTempoTransport;
+  /** The value asked for the current song, until the song plays at it. */
+  #wanted?: { song: KeyTempoSong; keyTempo: KeyTempo };
+  /** The change being prepared (settles, never rejects: see `ready`). */
+  #running?: Promise<void>;
+  #failure?: unknown;
+
+  constructor(deck: KeyTempoDeck, transport: KeyTempoTransport) {
+    this.#deck = deck;
+    this.#transport = transport;
+  }
+
+  /** The key and tempo asked for: the value set last for this song, else the song's. */
+  get value(): KeyTempo {
+    const song = this.#deck.current;
+    if (this.#wanted && this.#wanted.song === song) return { ...this.#wanted.keyTempo };
+    return song?.described ? keyTempoOf(song.described) : { ...NEUTRAL };
+  }
+
+  /** True while a change is being prepared. */
+  get preparing(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Sets the transpose (semitones) or the speed (ratio), absolute.
+   * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number;
+   * "UNSUPPORTED" while playing, or without a song loaded with loadSong */
+  set(field: keyof KeyTempo, value: unknown): void {
+    const checked = field === "transpose"
+      ? checkTranspose(value, "INVALID_ARGUMENT", "transpose")
+      : checkSpeed(value, "INVALID_ARGUMENT", "speed");
+    const now = this.value;
+    if (now[field] === checked) return;
+    const song = this.#deck.current;
+    if (!song?.described) {
+      throw new StemplayError(
+        "UNSUPPORTED",
+        `cannot set ${field}: no song is loaded (a key or tempo applies to a song loaded with ` +
+          `loadSong or a setlist, not to tracks added by hand)`,
+      );
+    }
+    if (this.#transport.playing) {
+      throw new StemplayError(
+        "UNSUPPORTED",
+        `cannot set ${field} while playing: a key or tempo change while playing is not built ` +
+          `yet; stop or pause first, then set it (the song is prepared again at the new value)`,
+      );
+    }
+    this.#wanted = { song, keyTempo: { ...now, [field]: checked } };
+    this.#failure = undefined;
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#running) return;
+    this.#running = this.#run().catch((error) => {
+      this.#failure = error;
+      this.#wanted = undefined; // the song plays on at the key it had
+    }).finally(() => {
+      this.#running = undefined;
+      if (this.#wanted) this.#start(); // a value set as the last change ended
+    });
+  }
+
+  /** Resolves when no change is being prepared; rejects with the error of a change that
+   * failed (the song then keeps the key and tempo it had). */
+  async ready(): Promise<void> {
+    while (this.#running) await this.#running;
+    const failure = this.#failure;
+    this.#failure = undefined;
+    if (failure) throw failure;
+  }
+
+  /** Refuses `what` (play, fade in) while a change is being prepared.
+   * @throws {StemplayError} "BUSY" */
+  assertReady(what: string): void {
+    if (!this.#running) return;
+    const { transpose, speed } = this.value;
+    throw new StemplayError(
+      "BUSY",
+      `cannot ${what} yet: the song is being prepared at key ${formatTranspose(transpose)}, ` +
+        `speed ${speed}; it plays once that is done (the old key is never played)`,
+    );
+  }
+
+  /** Prepares and switches until the song plays at the value asked last. */
+  async #run(): Promise<void> {
+    for (;;) {
+      const wanted = this.#wanted;
+      const song = this.#deck.current;
+      if (!wanted) return;
+      if (wanted.song !== song || !song.described) {
+        this.#wanted = undefined; // the song changed: it plays at its own key and tempo
+        return;
+      }
+      const from = keyTempoOf(song.described);
+      if (same(from, wanted.keyTempo)) {
+        this.#wanted = undefined;
+        return;
+      }
+      const prepared = await this.#deck.prepare(
+        { ...song.described, ...wanted.keyTempo },
+        song.setlistIndex,
+      );
+      const now = this.#wanted;
+      if (this.#deck.current !== song || !now || !same(now.keyTempo, wanted.keyTempo)) {
+        await this.#deck.drop(prepared); // another value, or another song, was asked since
+        continue;
+      }
+      carryLevels(this.#deck.tracks, prepared.tracks);
+      // The same place in the music; after the end, the top (as play would go there).
+      const frame = this.#transport.ended
+        ? 0
+        : Math.round(this.#transport.positionFrames * from.speed / wanted.keyTempo.speed);
+      await this.#deck.switchTo(prepared, Math.max(0, frame));
+      if (this.#wanted === now) this.#wanted = undefined;
+      this.#transport.switched();
+    }
+  }
+}
+
+function same(a: KeyTempo, b: KeyTempo): boolean {
+  return a.transpose === b.transpose && a.speed === b.speed;
+}
+
+/** The operator's levels on the old tracks, onto the new ones of the same name. */
+function carryLevels(from: readonly Track[], to: readonly Track[]): void {
+  for (const track of to) {
+    const old = from.find((candidate) => candidate.name === track.name);
+    if (!old) continue;
+    if (track.gain !== old.gain) track.gain = old.gain;
+    if (track.pan !== old.pan) track.pan = old.pan;
+    if (track.muted !== old.muted) track.muted = old.muted;
+    if (track.solo !== old.solo) track.solo = old.solo;
+  }
+}
+
+/** "+2", "-1.5", "0". */
+export function formatTranspose(semitones: number): string {
+  const rounded = Number(semitones.toFixed(2));
+  return rounded > 0 ? `+${rounded}` : String(rounded);
+}
