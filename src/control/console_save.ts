@@ -13,6 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { formatJson } from "../util/json_format.ts";
 import { withPathLock } from "../util/path_lock.ts";
+import { refuseSymlink } from "../util/write_atomic.ts";
 
 /** One problem of a refused edit: where in the file, and what is wrong. */
 export interface EditProblem {
@@ -78,7 +79,7 @@ async function saveUnlocked(
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.json`);
   const text = formatJson(value);
   try {
-    await Deno.writeTextFile(temp, text);
+    await Deno.writeTextFile(temp, text, { createNew: true }); // never through a planted link
     try {
       await validate(temp);
     } catch (error) {
@@ -89,6 +90,9 @@ async function saveUnlocked(
       }));
       return { ok: false, stale: false, problems };
     }
+    // A link planted in the library since the checks is refused, not read nor written through.
+    await refuseSymlink(temp);
+    await refuseSymlink(path);
     if (await versionOf(path) !== current) {
       return { ok: false, stale: true, version: await versionOf(path) };
     }
