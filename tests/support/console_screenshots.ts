@@ -14,6 +14,7 @@
 
 import { join } from "node:path";
 import { Player, serveConsole } from "../../mod.ts";
+import { stopTestSignal } from "../../src/control/test_signal.ts";
 import { encodeWav } from "../../src/sources/wav.ts";
 import { launchChromium } from "./chromium.ts";
 
@@ -97,7 +98,7 @@ async function writeLibrary(root: string): Promise<void> {
         title: "Sunday",
         songs: [
           "Amazing Grace",
-          { song: "Way Maker", transition: "next", countIn: 2 },
+          { song: "Way Maker", transition: "next", countIn: 2, transpose: -2 },
           { song: "Goodness of God", transition: { crossfade: 4 } },
         ],
       },
@@ -115,23 +116,39 @@ const web = await serveConsole(player, { library: root, port: 0, pin: "90125783"
 const chrome = await launchChromium();
 try {
   const page = await chrome.browser.newPage();
-  const shot = async (name: string, width: number, height: number, hash: string, ready: string) => {
+  const shot = async (
+    name: string,
+    width: number,
+    height: number,
+    hash: string,
+    ready: string,
+    before?: () => Promise<void>,
+  ) => {
     await page.setViewport({ width, height });
     await page.goto(`${web.url}${hash}`);
     await page.waitForSelector(ready);
+    await before?.();
     await new Promise((resolve) => setTimeout(resolve, 600)); // wavesurfer's last draw
     await page.screenshot({ path: join(out, name) });
     console.log(`wrote ${join(out, name)}`);
   };
   await page.goto(`${web.url}?pin=90125783`);
   await shot("console-library.png", 1440, 900, "#/", "table.songs tbody tr");
+  // The laptop shot auditions: the Chorus looping, the Bass soloed.
   await shot(
     "console-song.png",
     1440,
     900,
     "#/song/Way%20Maker",
     ".lane-row[data-track] .lane > div",
+    async () => {
+      await page.click('button[aria-label="Loop section Chorus"]');
+      await page.waitForSelector('button[aria-label="Loop section Chorus"][aria-pressed="true"]');
+      await page.click('button[aria-label="Solo Bass (audition)"]');
+      await page.waitForSelector('button[aria-label="Solo Bass (audition)"][aria-pressed="true"]');
+    },
   );
+  await stopTestSignal(player); // the audition ends (stopped and unloaded)
   await shot(
     "console-song-tablet.png",
     1024,
