@@ -54,7 +54,12 @@ async function writeLibrary(root: string): Promise<void> {
   for (const [index, [name, levels]] of STEMS.entries()) {
     const file = `${String(index + 1).padStart(2, "0")} ${name}.wav`;
     await Deno.writeFile(join(folder, file), encodeWav([stem(index, levels)], RATE, "s24"));
-    tracks.push({ file, name, ...(index < 2 ? { bus: "in-ears" } : {}) });
+    tracks.push({
+      file,
+      name,
+      ...(index < 2 ? { bus: "in-ears" } : {}),
+      ...(name === "Click" || name === "Drums" ? { pitched: false } : {}),
+    });
   }
   await Deno.writeTextFile(
     join(folder, "song.json"),
@@ -146,6 +151,7 @@ try {
       await page.waitForSelector('button[aria-label="Loop section Chorus"][aria-pressed="true"]');
       await page.click('button[aria-label="Solo Bass (audition)"]');
       await page.waitForSelector('button[aria-label="Solo Bass (audition)"][aria-pressed="true"]');
+      await page.evaluate("window.scrollTo(0, 0)"); // the clicks scrolled to the markers
     },
   );
   await stopTestSignal(player); // the audition ends (stopped and unloaded)
