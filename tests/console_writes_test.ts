@@ -28,7 +28,7 @@ async function withDirs(run: (library: string, outsideFile: string) => Promise<v
   }
 }
 
-Deno.test("console: a setlist or song that does not exist is a 404 with a JSON error", async () => {
+Deno.test("console: a missing setlist or song is a 404; a linked song.json is not written through", async () => {
   await withDirs(async (library) => {
     const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
     const web = await serveConsole(player, { library, port: 0, pin: PIN });
@@ -50,6 +50,39 @@ Deno.test("console: a setlist or song that does not exist is a 404 with a JSON e
         assert.equal(body.ok, false);
         assert.match(body.error, words);
       }
+      // A song.json linked to another song's (inside the library, so the path checks pass):
+      // the save does not write through the link, and says so without the machine's paths.
+      const other = await writeSineSong(library, "Other", ["pad.wav"]);
+      const otherBytes = await Deno.readFile(join(other, "song.json"));
+      await Deno.remove(join(library, "Hymn", "song.json"));
+      await Deno.symlink(join(other, "song.json"), join(library, "Hymn", "song.json"));
+      const read = await fetch(`http://127.0.0.1:${web.port}/api/song?id=Hymn`, {
+        headers: { cookie: cookie! },
+      });
+      const { version } = await read.json();
+      const base = `http://127.0.0.1:${web.port}`;
+      const save = await fetch(`${base}/api/song`, {
+        method: "POST",
+        headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
+        body: JSON.stringify({
+          id: "Hymn",
+          ifVersion: version,
+          value: { title: "Hymn", tracks: [{ file: "keys.wav" }] },
+        }),
+      });
+      const refusal = await save.json();
+      assert.equal(save.status, 400, JSON.stringify(refusal));
+      assert.match(refusal.error, /^Hymn\/song.json is a symlink/);
+      assert.ok(!refusal.error.includes(library), "no path of this machine");
+      assert.deepEqual(await Deno.readFile(join(other, "song.json")), otherBytes);
+      await Deno.remove(join(library, "Hymn", "song.json"));
+      await Deno.writeTextFile(
+        join(library, "Hymn", "song.json"),
+        JSON.stringify({
+          title: "Hymn",
+          tracks: [{ file: "keys.wav" }],
+        }),
+      );
       // What is there still reads.
       const hymn = await fetch(`http://127.0.0.1:${web.port}/api/song?id=Hymn`, {
         headers: { cookie: cookie! },

@@ -39,7 +39,7 @@ import { detectTempo } from "../sources/detect_tempo.ts";
 import { saveSong, songVersion } from "../songs/save_song.ts";
 import { loadSongDescription } from "../songs/song.ts";
 import { insideLibrary, readLibrary } from "./console_library.ts";
-import { problemsOf, saveChecked, versionOf } from "./console_save.ts";
+import { problemsOf, saveChecked, symlinkRefusal, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
 import { HostCheck } from "./host_check.ts";
 import {
@@ -436,7 +436,7 @@ class Console implements ConsoleServer {
         if (error.code === "STALE") {
           return this.#saved({ ok: false, stale: true, version: "" });
         }
-        if (error.code === "INVALID_ARGUMENT") throw error; // a planted symlink: 400
+        if (error.code === "INVALID_ARGUMENT") throw symlinkRefusal(`${body.id}/song.json`);
         return this.#saved({ ok: false, stale: false, problems: problemsOf(error) });
       }
     }
@@ -447,7 +447,10 @@ class Console implements ConsoleServer {
         body.value,
         ifVersion,
         (candidate) => loadSetlist(candidate),
-      );
+      ).catch((error) => {
+        const link = error instanceof StemplayError && error.code === "INVALID_ARGUMENT";
+        throw link ? symlinkRefusal(String(body.id)) : error;
+      });
       return this.#saved(outcome);
     }
     if (path === "/api/detect-tempo") {

@@ -27,6 +27,16 @@ export type SaveOutcome =
   | { ok: false; stale: true; version: string }
   | { ok: false; stale: false; problems: EditProblem[] };
 
+/** A write refused because the file (or its temporary file) is a symlink, naming the file by
+ * its id in the library rather than its path on this machine. */
+export function symlinkRefusal(id: string): StemplayError {
+  return new StemplayError(
+    "INVALID_ARGUMENT",
+    `${id} is a symlink: the console does not write through links (nothing was written); ` +
+      "replace the link with the file itself",
+  );
+}
+
 /** The version of a file's bytes ("" for no file). */
 export async function versionOf(path: string): Promise<string> {
   const bytes = await Deno.readFile(path).catch(() => undefined);
