@@ -12,12 +12,16 @@
  *
  * Routes (everything but the PIN page needs a console session):
  * - `GET /` the console, else the PIN page; `POST /login` the PIN form;
- * - `GET /console.js`, `/console.css`, `/vendor/*.js` the page and its pinned libraries;
+ * - `GET /console.js`, `/tap_tempo.js`, `/console.css`, `/vendor/*.js` the page and its pinned
+ *   libraries;
  * - `GET /api/library`, `/api/song?id=`, `/api/peaks?id=&points=&start=&end=`,
  *   `/api/setlist?id=`, `/api/rig`;
  * - `POST /api/song`, `/api/setlist` `{ id, value, ifVersion }`: validated, written atomically,
  *   refused when stale (409) or when the song is the one playing (423);
  * - `POST /api/audition` `{ id, at }`: the song through the real player, from `at` seconds;
+ *   `/api/loop` `{ id, section, name, at }` loops a marker's section (`section: null` leaves
+ *   the loop), `/api/solo` `{ id, file, at }` solos one stem (`file: null` un-solos), both on
+ *   the console's audition (console_audition.ts);
  *   `/api/stop` ends it; `/api/test-signal` `{ output }` or `{ stop: true }` (test_signal.ts);
  * - `POST /api/detect-tempo` `{ id, file }`: `detectTempo` of one stem.
  *
@@ -34,9 +38,8 @@ import { loadSetlist } from "../songs/setlist.ts";
 import { detectTempo } from "../sources/detect_tempo.ts";
 import { saveSong, songVersion } from "../songs/save_song.ts";
 import { loadSongDescription } from "../songs/song.ts";
-import { songPeaks } from "../songs/song_peaks.ts";
 import { insideLibrary, readLibrary } from "./console_library.ts";
-import { problemsOf, saveChecked, versionOf } from "./console_save.ts";
+import { problemsOf, saveChecked, symlinkRefusal, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
 import { HostCheck } from "./host_check.ts";
 import {
@@ -72,7 +75,8 @@ import {
   songManifestIn,
   tracksOutside,
 } from "./console_guard.ts";
-import { MAX_CONSOLE_PEAK_VALUES, parsePeakPoints } from "./console_peaks.ts";
+import { parsePeakPoints, peaksReply } from "./console_peaks.ts";
+import { auditionState, loopSection, soloStem } from "./console_audition.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -119,6 +123,7 @@ const PAGES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
   "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
+  "/tap_tempo.js": { file: "tap_tempo.js", type: "text/javascript; charset=utf-8" },
   "/login": { file: "login.html", type: "text/html; charset=utf-8" },
 };
 
@@ -133,6 +138,10 @@ async function loadPages(): Promise<Map<string, string>> {
     await (await fetch(new URL("../../web/login.css", import.meta.url))).text(),
   );
   return files;
+}
+
+function isFolder(path: string): Promise<boolean> {
+  return Deno.stat(path).then((info) => info.isDirectory, () => false);
 }
 
 class Console implements ConsoleServer {
@@ -290,6 +299,12 @@ class Console implements ConsoleServer {
         query.get("id"),
       );
       const version = await songVersion(manifestPath) ?? "";
+      if (!version && !(await isFolder(folder))) {
+        return json({
+          ok: false,
+          error: `no song ${JSON.stringify(query.get("id"))} in the library`,
+        }, 404);
+      }
       if (version) {
         // As it is on disk, even when it does not load: the page is where it gets fixed.
         const text = await Deno.readTextFile(manifestPath);
@@ -308,6 +323,7 @@ class Console implements ConsoleServer {
         file: relative(folder, track.file),
         name: track.options.name,
         ...(track.options.bus ? { bus: track.options.bus } : {}),
+        ...(track.pitched === false ? { pitched: false } : {}), // a drum or click: a guess
       }));
       return json({
         id: query.get("id"),
@@ -320,29 +336,18 @@ class Console implements ConsoleServer {
       const folder = await insideLibrary(this.library, query.get("id"));
       const points = parsePeakPoints(query.get("points"));
       await checkSongStemsIn(this.library, folder);
-      const start = query.has("start") ? Number(query.get("start")) : undefined;
-      const end = query.has("end") ? Number(query.get("end")) : undefined;
-      const peaks = await songPeaks(folder, {
-        points,
-        start,
-        end,
-        maxValues: MAX_CONSOLE_PEAK_VALUES,
-        atMostFrames: true,
-      });
-      const round = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
-      return json({
-        sampleRate: peaks.sampleRate,
-        frames: peaks.frames,
-        tracks: peaks.tracks.map((track) => ({
-          name: track.name,
-          file: relative(folder, track.file),
-          channels: track.channels.map((c) => ({ min: round(c.min), max: round(c.max) })),
-        })),
-      });
+      return json(await peaksReply(folder, points, query));
     }
     if (path === "/api/setlist") {
       const file = await setlistFileIn(this.library, query.get("id"));
       const version = await versionOf(file);
+      if (!version) {
+        return json({
+          ok: false,
+          error: `no setlist ${JSON.stringify(query.get("id"))} in the library: a new one is ` +
+            "made by saving it",
+        }, 404);
+      }
       return json({
         id: query.get("id"),
         version,
@@ -423,6 +428,7 @@ class Console implements ConsoleServer {
         const { version } = await saveSong(manifestPath, body.value, {
           ifVersion,
           outputs: this.#player.channels,
+          noFollow: true,
         });
         return this.#saved({ ok: true, version });
       } catch (error) {
@@ -430,6 +436,7 @@ class Console implements ConsoleServer {
         if (error.code === "STALE") {
           return this.#saved({ ok: false, stale: true, version: "" });
         }
+        if (error.code === "INVALID_ARGUMENT") throw symlinkRefusal(`${body.id}/song.json`);
         return this.#saved({ ok: false, stale: false, problems: problemsOf(error) });
       }
     }
@@ -440,7 +447,10 @@ class Console implements ConsoleServer {
         body.value,
         ifVersion,
         (candidate) => loadSetlist(candidate),
-      );
+      ).catch((error) => {
+        const link = error instanceof StemplayError && error.code === "INVALID_ARGUMENT";
+        throw link ? symlinkRefusal(String(body.id)) : error;
+      });
       return this.#saved(outcome);
     }
     if (path === "/api/detect-tempo") {
@@ -451,18 +461,18 @@ class Console implements ConsoleServer {
     }
     if (path === "/api/audition") {
       const folder = await insideLibrary(this.library, body.id);
-      if (this.#player.playingOrAsked || this.#showPlaying()) {
-        return json(
-          { ok: false, error: "the show is playing: auditions wait until it stops" },
-          423,
-        );
-      }
-      await checkSongStemsIn(this.library, folder);
-      await this.#player.loadSong(folder);
-      this.#auditioning = this.#loadedFolder();
-      this.#player.seek(Math.max(0, Number(body.at) || 0));
-      this.#player.play();
-      return json({ ok: true });
+      return await this.#startAudition(folder, body.at) ?? json({ ok: true });
+    }
+    if (path === "/api/loop" || path === "/api/solo") {
+      // On the console's audition of this song; started (from `at`) when none plays.
+      const folder = await insideLibrary(this.library, body.id);
+      const own = this.#auditioning === folder && this.#loadedFolder() === folder &&
+        !this.#showPlaying();
+      const refused = own ? undefined : await this.#startAudition(folder, body.at);
+      if (refused) return refused;
+      if (path === "/api/loop") loopSection(this.#player, body.section ?? null, body.name);
+      else soloStem(this.#player, folder, body.file ?? null);
+      return json({ ok: true, ...auditionState(this.#player, folder) });
     }
     if (path === "/api/stop") {
       if (this.#showPlaying()) {
@@ -486,6 +496,23 @@ class Console implements ConsoleServer {
       return json({ ok: true, dbfs: TEST_SIGNAL_DBFS });
     }
     return json({ ok: false, error: "not found" }, 404);
+  }
+
+  /** Loads `folder` and plays it from `at` seconds as the console's audition; the refusal
+   * (423) while anything plays, the show or another audition. */
+  async #startAudition(folder: string, at: unknown): Promise<Reply | undefined> {
+    if (this.#player.playingOrAsked || this.#showPlaying()) {
+      return json(
+        { ok: false, error: "the show is playing: auditions wait until it stops" },
+        423,
+      );
+    }
+    await checkSongStemsIn(this.library, folder);
+    await this.#player.loadSong(folder);
+    this.#auditioning = this.#loadedFolder();
+    this.#player.seek(Math.max(0, Number(at) || 0));
+    this.#player.play();
+    return undefined;
   }
 
   #saved(outcome: Awaited<ReturnType<typeof saveChecked>>): Reply {

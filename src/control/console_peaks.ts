@@ -6,7 +6,9 @@
  * @module
  */
 
+import { relative } from "node:path";
 import { StemplayError } from "../errors.ts";
+import { songPeaks } from "../songs/song_peaks.ts";
 
 /** The most points per channel one console request may ask for. */
 export const MAX_CONSOLE_PEAK_POINTS = 65_536;
@@ -24,4 +26,29 @@ export function parsePeakPoints(text: string | null): number {
     );
   }
   return points;
+}
+
+/** The page's waveforms of the song in `folder` (its stems checked by the caller): `points`
+ * per channel over the query's `start` and `end` seconds, rounded to 4 decimals for a small
+ * reply. */
+export async function peaksReply(folder: string, points: number, query: URLSearchParams) {
+  const start = query.has("start") ? Number(query.get("start")) : undefined;
+  const end = query.has("end") ? Number(query.get("end")) : undefined;
+  const peaks = await songPeaks(folder, {
+    points,
+    start,
+    end,
+    maxValues: MAX_CONSOLE_PEAK_VALUES,
+    atMostFrames: true,
+  });
+  const round = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
+  return {
+    sampleRate: peaks.sampleRate,
+    frames: peaks.frames,
+    tracks: peaks.tracks.map((track) => ({
+      name: track.name,
+      file: relative(folder, track.file),
+      channels: track.channels.map((c) => ({ min: round(c.min), max: round(c.max) })),
+    })),
+  };
 }

@@ -13,6 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { StemplayError } from "../errors.ts";
 import { formatJson } from "../util/json_format.ts";
 import { withPathLock } from "../util/path_lock.ts";
+import { refuseSymlink } from "../util/write_atomic.ts";
 
 /** One problem of a refused edit: where in the file, and what is wrong. */
 export interface EditProblem {
@@ -25,6 +26,16 @@ export type SaveOutcome =
   | { ok: true; version: string }
   | { ok: false; stale: true; version: string }
   | { ok: false; stale: false; problems: EditProblem[] };
+
+/** A write refused because the file (or its temporary file) is a symlink, naming the file by
+ * its id in the library rather than its path on this machine. */
+export function symlinkRefusal(id: string): StemplayError {
+  return new StemplayError(
+    "INVALID_ARGUMENT",
+    `${id} is a symlink: the console does not write through links (nothing was written); ` +
+      "replace the link with the file itself",
+  );
+}
 
 /** The version of a file's bytes ("" for no file). */
 export async function versionOf(path: string): Promise<string> {
@@ -78,7 +89,7 @@ async function saveUnlocked(
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.json`);
   const text = formatJson(value);
   try {
-    await Deno.writeTextFile(temp, text);
+    await Deno.writeTextFile(temp, text, { createNew: true }); // never through a planted link
     try {
       await validate(temp);
     } catch (error) {
@@ -89,6 +100,9 @@ async function saveUnlocked(
       }));
       return { ok: false, stale: false, problems };
     }
+    // A link planted in the library since the checks is refused, not read nor written through.
+    await refuseSymlink(temp);
+    await refuseSymlink(path);
     if (await versionOf(path) !== current) {
       return { ok: false, stale: true, version: await versionOf(path) };
     }

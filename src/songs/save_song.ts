@@ -21,6 +21,10 @@ export interface SaveSongOptions extends SongDescriptionOptions {
    * save is refused with `STALE` when the file on disk is no longer that version (or is gone).
    * `""` means "there is no such file yet": refused when one has appeared. */
   ifVersion?: string;
+  /** Refuse a song.json that is a symlink rather than write the file it points at (checked
+   * again right before the rename): the console sets it, so a link planted in its library
+   * never leads a write outside. */
+  noFollow?: boolean;
 }
 
 /** What {@linkcode saveSong} resolves to. */
@@ -57,7 +61,8 @@ export async function songVersion(manifestPath: string): Promise<string | undefi
  *   loading
  * @returns the saved file's version
  * @throws {StemplayError} `MANIFEST` with every problem in `problems`; `STALE` when the file
- *   changed since `ifVersion`. In both cases nothing is written.
+ *   changed since `ifVersion`; `INVALID_ARGUMENT` for a symlinked song.json with `noFollow`.
+ *   In every case nothing is written.
  */
 export async function saveSong(
   manifestPath: string,
@@ -68,8 +73,9 @@ export async function saveSong(
   if (problems.length > 0) throw manifestError(manifestPath, problems);
   const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n");
   // From the version check to the rename, one save of this file at a time.
+  const write = { noFollow: options.noFollow };
   await withPathLock(manifestPath, async () => {
-    if (options.ifVersion === undefined) return await writeAtomic(manifestPath, bytes);
+    if (options.ifVersion === undefined) return await writeAtomic(manifestPath, bytes, write);
     const current = await songVersion(manifestPath);
     if ((current ?? "") !== options.ifVersion) {
       throw new StemplayError(
@@ -80,7 +86,7 @@ export async function saveSong(
         { path: manifestPath },
       );
     }
-    await writeAtomic(manifestPath, bytes);
+    await writeAtomic(manifestPath, bytes, write);
   });
   return { version: await hash(bytes) };
 }

@@ -7,11 +7,33 @@
  */
 
 import { dirname, join } from "node:path";
+import { StemplayError } from "../errors.ts";
 
 /** How to write. */
 export interface WriteAtomicOptions {
   /** The new file's permission bits (default: the replaced file's, else 0o644). */
   mode?: number;
+  /** Refuse a symlink at `path` instead of writing the file it points at, and create the
+   * temporary file exclusively (never through a link planted at its name): for a folder
+   * others may write to, such as the console's library. */
+  noFollow?: boolean;
+}
+
+/**
+ * Refuses `path` when it is a symlink (checked with lstat, right before the rename that would
+ * replace it).
+ * @throws {StemplayError} "INVALID_ARGUMENT" naming the path
+ */
+export async function refuseSymlink(path: string): Promise<void> {
+  const link = await Deno.lstat(path).catch(() => undefined);
+  if (link?.isSymlink) {
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `${path} is a symlink: it is not written through (nothing was written); replace the ` +
+        "link with the file itself",
+      { path },
+    );
+  }
 }
 
 /** The file a path names: a symlink's target (so writing a linked settings file updates the
@@ -66,13 +88,21 @@ export async function writeAtomic(
   bytes: Uint8Array,
   options: WriteAtomicOptions = {},
 ): Promise<void> {
-  const target = await realTarget(path);
+  const noFollow = options.noFollow === true;
+  if (noFollow) await refuseSymlink(path);
+  const target = noFollow ? path : await realTarget(path);
   const mode = options.mode ?? await existingMode(target) ?? 0o644;
   const temp = temporaryNameFor(target);
   try {
-    await Deno.writeFile(temp, bytes, { mode });
-    // writeFile's mode passes through the umask; the file should have exactly `mode`.
-    if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
+    // createNew (O_EXCL): a link planted at the temporary name is not followed.
+    await Deno.writeFile(temp, bytes, { mode, createNew: noFollow });
+    // writeFile's mode passes through the umask; the file should have exactly `mode` (chmod
+    // follows links: not where the temporary file could have been swapped for one).
+    if (Deno.build.os !== "windows" && !noFollow) await Deno.chmod(temp, mode);
+    if (noFollow) {
+      await refuseSymlink(temp);
+      await refuseSymlink(path);
+    }
     await Deno.rename(temp, target);
   } finally {
     await Deno.remove(temp).catch(() => {});

@@ -14,6 +14,7 @@
 
 import { join } from "node:path";
 import { Player, serveConsole } from "../../mod.ts";
+import { stopTestSignal } from "../../src/control/test_signal.ts";
 import { encodeWav } from "../../src/sources/wav.ts";
 import { launchChromium } from "./chromium.ts";
 
@@ -53,7 +54,12 @@ async function writeLibrary(root: string): Promise<void> {
   for (const [index, [name, levels]] of STEMS.entries()) {
     const file = `${String(index + 1).padStart(2, "0")} ${name}.wav`;
     await Deno.writeFile(join(folder, file), encodeWav([stem(index, levels)], RATE, "s24"));
-    tracks.push({ file, name, ...(index < 2 ? { bus: "in-ears" } : {}) });
+    tracks.push({
+      file,
+      name,
+      ...(index < 2 ? { bus: "in-ears" } : {}),
+      ...(name === "Click" || name === "Drums" ? { pitched: false } : {}),
+    });
   }
   await Deno.writeTextFile(
     join(folder, "song.json"),
@@ -97,7 +103,7 @@ async function writeLibrary(root: string): Promise<void> {
         title: "Sunday",
         songs: [
           "Amazing Grace",
-          { song: "Way Maker", transition: "next", countIn: 2 },
+          { song: "Way Maker", transition: "next", countIn: 2, transpose: -2 },
           { song: "Goodness of God", transition: { crossfade: 4 } },
         ],
       },
@@ -115,23 +121,40 @@ const web = await serveConsole(player, { library: root, port: 0, pin: "90125783"
 const chrome = await launchChromium();
 try {
   const page = await chrome.browser.newPage();
-  const shot = async (name: string, width: number, height: number, hash: string, ready: string) => {
+  const shot = async (
+    name: string,
+    width: number,
+    height: number,
+    hash: string,
+    ready: string,
+    before?: () => Promise<void>,
+  ) => {
     await page.setViewport({ width, height });
     await page.goto(`${web.url}${hash}`);
     await page.waitForSelector(ready);
+    await before?.();
     await new Promise((resolve) => setTimeout(resolve, 600)); // wavesurfer's last draw
     await page.screenshot({ path: join(out, name) });
     console.log(`wrote ${join(out, name)}`);
   };
   await page.goto(`${web.url}?pin=90125783`);
   await shot("console-library.png", 1440, 900, "#/", "table.songs tbody tr");
+  // The laptop shot auditions: the Chorus looping, the Bass soloed.
   await shot(
     "console-song.png",
     1440,
     900,
     "#/song/Way%20Maker",
     ".lane-row[data-track] .lane > div",
+    async () => {
+      await page.click('button[aria-label="Loop section Chorus"]');
+      await page.waitForSelector('button[aria-label="Loop section Chorus"][aria-pressed="true"]');
+      await page.click('button[aria-label="Solo Bass (audition)"]');
+      await page.waitForSelector('button[aria-label="Solo Bass (audition)"][aria-pressed="true"]');
+      await page.evaluate("window.scrollTo(0, 0)"); // the clicks scrolled to the markers
+    },
   );
+  await stopTestSignal(player); // the audition ends (stopped and unloaded)
   await shot(
     "console-song-tablet.png",
     1024,

@@ -3,6 +3,7 @@
 import { html, render, useCallback, useEffect, useRef, useState } from "/vendor/preact-htm.js";
 import WaveSurfer from "/vendor/wavesurfer.js";
 import RegionsPlugin from "/vendor/regions.js";
+import { createTapper } from "/tap_tempo.js";
 
 const PEAK_POINTS = 4000;
 const POLL_MS = 2000;
@@ -273,7 +274,7 @@ function entryFor(v, file) {
   return v.tracks[index];
 }
 
-function TrackRow({ value, file, name, errors, edit }) {
+function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
   const index = entryIndex(value, file);
   const track = index < 0 ? {} : value.tracks[index];
   const position = index < 0 ? (value.tracks ?? []).length : index;
@@ -312,6 +313,18 @@ function TrackRow({ value, file, name, errors, edit }) {
             })}/>
         <span>Mute</span>
       </label>
+      <label class="field check">
+        <input type="checkbox" name=${key("pitched")} checked=${track.pitched !== false}
+          aria-label=${`${name} is pitched (follows a transpose)`}
+          onChange=${(e) =>
+            edit((v) => {
+              entryFor(v, file).pitched = e.target.checked;
+            })}/>
+        <span>Pitched</span>
+      </label>
+      <button class="solo" aria-pressed=${soloed ? "true" : "false"}
+        aria-label=${`Solo ${name} (audition)`} onClick=${onSolo}>Solo</button>
+      <${FieldError} errors=${errors} keyPath=${key("pitched")}/>
       <${FieldError} errors=${errors} keyPath=${`tracks[${position + 1}]`}/>
     </div>
   `;
@@ -324,6 +337,30 @@ function SongEditor({ id }) {
   const [snap, setSnap] = useState("bar");
   const [cursor, setCursor] = useState(0);
   const lanes = useRef([]);
+  // Tap tempo: shown in the tempo field, saved only by "Save tempo".
+  const tapper = useRef(createTapper());
+  const [tapped, setTapped] = useState();
+  const tap = useCallback(() => {
+    const found = tapper.current.tap(performance.now());
+    setTapped(found);
+    setNotice(
+      found
+        ? `Tapped ${found.bpm} bpm (${found.taps} taps): Save tempo keeps it.`
+        : "Tap again, on each beat…",
+    );
+  }, []);
+  // The console's audition: the section looping and the stem soloed, as the player says.
+  const [audition, setAudition] = useState({});
+  const auditionCall = useCallback(async (path, body, done) => {
+    const data = await api(path, { id, at: cursor, ...body });
+    if (!data.ok) return setNotice(`Not played: ${data.error}`);
+    setAudition((before) => ({
+      loop: data.loop,
+      solo: data.solo,
+      section: data.loop ? body.section ?? before.section : undefined,
+    }));
+    setNotice(done(data));
+  }, [id, cursor]);
   useEffect(() => {
     const started = performance.now();
     api(`/api/peaks?id=${encodeURIComponent(id)}&points=${PEAK_POINTS}`).then((data) => {
@@ -393,13 +430,15 @@ function SongEditor({ id }) {
         event.preventDefault();
         undoLast();
       } else if (event.key === "m") addMarker();
+      else if (event.key === "t") tap();
       else if (event.key === "+" || event.key === "=") setPxPerSec((z) => Math.max(10, z * 2));
       else if (event.key === "-") setPxPerSec((z) => (z > 10 ? z / 2 : 0));
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  }, [undoLast, addMarker]);
-  if (!doc || !value) return html`<p class="loading">Opening the song…</p>`;
+  }, [undoLast, addMarker, tap]);
+  // A song that cannot be read says why (a 404, a song.json that is not JSON).
+  if (!doc || !value) return html`<p class="loading">${notice || "Opening the song…"}</p>`;
   const duration = peaks ? peaks.frames / peaks.sampleRate : 0;
   const lanePeaks = peaks?.tracks.map((track) => {
     // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
@@ -439,22 +478,33 @@ function SongEditor({ id }) {
           setNotice(data.ok ? `Playing from ${formatTime(cursor)}.` : `Not played: ${data.error}`);
         }}>Play from here</button>
         <button onClick=${async () => {
-          await api("/api/stop", {});
-          setNotice("Audition stopped.");
+          const data = await api("/api/stop", {});
+          if (data.ok) setAudition({});
+          setNotice(data.ok ? "Audition stopped." : `Not stopped: ${data.error}`);
         }}>Stop audition</button>
       </div>
       <div class="tempo">
         <label class="field">
           <span>Tempo (bpm)</span>
-          <input name="tempo" value=${value.tempo ?? ""} inputmode="decimal"
-            onChange=${(e) =>
+          <input name="tempo" value=${tapped?.bpm ?? value.tempo ?? ""} inputmode="decimal"
+            aria-invalid=${errors.tempo ? "true" : "false"} aria-describedby="error-tempo"
+            onChange=${(e) => {
+              setTapped(undefined);
               edit((v) => {
                 const t = e.target.value.trim();
                 if (t === "") delete v.tempo;
                 else v.tempo = Number.isFinite(Number(t)) ? Number(t) : t;
-              })}/>
+              });
+            }}/>
           <${FieldError} errors=${errors} keyPath="tempo"/>
         </label>
+        <button class="tap" onClick=${tap} aria-keyshortcuts="T">Tap</button>
+        ${tapped
+          ? html`<button class="save-tempo" onClick=${async () => {
+            const bpm = tapped.bpm;
+            if (await edit((v) => (v.tempo = bpm))) setTapped(undefined);
+          }}>Save tempo</button>`
+          : null}
         <label class="field">
           <span>Time signature</span>
           <input name="timeSignature" value=${(value.timeSignature ?? []).join("/")}
@@ -486,6 +536,27 @@ function SongEditor({ id }) {
         </label>
         <button class="detect" onClick=${detect} disabled=${!detectFrom}>Detect tempo</button>
       </div>
+      <div class="tempo key-tempo">
+        ${[["transpose", "Transpose (semitones)"], ["speed", "Speed (1 = as recorded)"]].map((
+          [field, label],
+        ) =>
+          html`
+            <label class="field">
+              <span>${label}</span>
+              <input name=${field} value=${value[field] ?? ""} inputmode="decimal"
+                aria-invalid=${errors[field] ? "true" : "false"}
+                aria-describedby=${`error-${field}`}
+                onChange=${(e) =>
+                  edit((v) => {
+                    const t = e.target.value.trim();
+                    if (t === "") delete v[field];
+                    else v[field] = Number.isFinite(Number(t)) ? Number(t) : t;
+                  })}/>
+              <${FieldError} errors=${errors} keyPath=${field}/>
+            </label>
+          `
+        )}
+      </div>
       ${errors[""] ? html`<p class="field-error" role="alert">${errors[""]}</p>` : null}
       <div class="lanes">
         ${peaks
@@ -500,7 +571,15 @@ function SongEditor({ id }) {
               html`
                 <div class="lane-row" data-track=${index}>
                   <${TrackRow} value=${value} file=${track.file} name=${track.name}
-                    errors=${errors} edit=${edit}/>
+                    errors=${errors} edit=${edit} soloed=${audition.solo === track.file}
+                    onSolo=${() => {
+                      const on = audition.solo !== track.file;
+                      auditionCall(
+                        "/api/solo",
+                        { file: on ? track.file : null },
+                        () => on ? `Soloing ${track.name}.` : "Solo off: every stem plays.",
+                      );
+                    }}/>
                     <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
                       duration=${duration} pxPerSec=${pxPerSec}
                       onReady=${(ws) => (lanes.current[index] = ws)}/>
@@ -513,6 +592,7 @@ function SongEditor({ id }) {
       <h3>Markers</h3>
       <table class="markers">
         <thead><tr><th>Name</th><th>At (s)</th><th>Bar.beat</th><th>
+          <span class="visually-hidden">Audition</span></th><th>
           <span class="visually-hidden">Delete</span></th></tr></thead>
         <tbody>
           ${markers.map((marker, index) =>
@@ -534,6 +614,25 @@ function SongEditor({ id }) {
                     })}/>
                   <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].at`}/></td>
                 <td>${barBeat(marker.at, grid)}</td>
+                <td>${(() => {
+                  // The section: from this marker to the next (or the song's end).
+                  const looping = audition.loop !== undefined && audition.section === index;
+                  return html`
+                    <button class="loop" aria-pressed=${looping ? "true" : "false"}
+                      aria-label=${`Loop section ${marker.name}`}
+                      onClick=${() =>
+                        auditionCall(
+                          "/api/loop",
+                          { section: looping ? null : index, name: marker.name },
+                          (data) =>
+                            data.loop
+                              ? `Looping ${marker.name}: ${formatTime(data.loop.start)} to ${
+                                formatTime(data.loop.end)
+                              }.`
+                              : "Loop off: playing on.",
+                        )}>${looping ? "End loop" : "Loop this section"}</button>
+                  `;
+                })()}</td>
                 <td><button aria-label=${`Delete marker ${marker.name}`}
                   onClick=${() =>
                     edit((v) => {
@@ -563,7 +662,7 @@ function SetlistEditor({ id }) {
   useEffect(() => {
     api("/api/library").then(setLibrary);
   }, []);
-  if (!doc) return html`<p class="loading">Opening the setlist…</p>`;
+  if (!doc) return html`<p class="loading">${notice || "Opening the setlist…"}</p>`;
   const songs = doc.value.songs ?? [];
   const edit = (change) => {
     const value = clone(doc.value);
@@ -606,7 +705,7 @@ function SetlistEditor({ id }) {
         }}>
         ${songs.map((raw, index) => {
           const entry = entryOf(raw);
-          const key = `songs[${index + 1}]`;
+          const key = `songs[${index}]`; // the setlist reader counts entries from 0
           const crossfade = typeof entry.transition === "object";
           const set = (change) =>
             edit((v) => {
@@ -662,7 +761,26 @@ function SetlistEditor({ id }) {
                       if (t === "") delete n.countIn;
                       else n.countIn = Number.isFinite(Number(t)) ? Number(t) : t;
                     })}/>
+                <${FieldError} errors=${errors} keyPath=${`${key}.countIn`}/>
               </label>
+              ${[["transpose", "Transpose"], ["speed", "Speed"]].map(([field, label]) =>
+                html`
+                  <label class="field">
+                    <span>${label}</span>
+                    <input name=${`${key}.${field}`} value=${entry[field] ?? ""}
+                      inputmode="decimal" aria-label=${`${label} of ${entry.song}`}
+                      aria-invalid=${errors[`${key}.${field}`] ? "true" : "false"}
+                      aria-describedby=${`error-${key}.${field}`}
+                      onChange=${(e) =>
+                        set((n) => {
+                          const t = e.target.value.trim();
+                          if (t === "") delete n[field];
+                          else n[field] = Number.isFinite(Number(t)) ? Number(t) : t;
+                        })}/>
+                    <${FieldError} errors=${errors} keyPath=${`${key}.${field}`}/>
+                  </label>
+                `
+              )}
               <button aria-label=${`Remove ${entry.song}`}
                 onClick=${() => edit((v) => v.songs.splice(index, 1))}>Remove</button>
               <${FieldError} errors=${errors} keyPath=${key}/>
