@@ -397,6 +397,7 @@ Deno.test("sync: leaving a vamp 'now' on the primary is in its sync state", asyn
   } finally {
     await player.close();
   }
+});
 
 Deno.test("sync: a stopped follower takes the primary's key and tempo, then plays in lock", async () => {
   await rigPair(async (primary, follower) => {
