@@ -1,0 +1,65 @@
+/**
+ * Attack on the operator's key and tempo (branch keylive) during a device loss mid-song: the
+ * state reads "error", so `playingOrAsked` is false and a key change is accepted although the
+ * show is playing (the recovery resumes it). The switch then stops the song. Private
+ * PulseAudio server, killed and started again.
+ */
+import assert from "node:assert/strict";
+import { Player } from "../mod.ts";
+import { SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { waitFor } from "./support/wait.ts";
+import { writeToneSong } from "./support/stretch_signals.ts";
+
+const RATE = 48000;
+const name = "attack: a key change while the device is lost mid-song is refused (the show plays on after recovery)";
+Deno.test({
+  name,
+  ignore: ignoreWithout("pulseaudio", name),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    requireTool("pulseaudio", name);
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-attack-loss-" });
+    try {
+      await withPulseServer(async (server) => {
+        let player: Player | undefined;
+        try {
+          player = await Player.open({
+            backend: "pulseaudio",
+            channels: SINK_CHANNELS,
+            sampleRate: RATE,
+            blockFrames: 512,
+            recovery: "where-lost",
+          });
+          await player.loadSong(await writeToneSong(dir, {}, "song", 30));
+          player.play();
+          await waitFor("1 s of playback", () => player!.positionFrames >= RATE);
+          await server.kill();
+          await waitFor("the loss", () => player!.state === "error", 5000);
+          let refused: unknown;
+          try {
+            player.transpose = 2; // the operator, during the loss
+          } catch (error) {
+            refused = error;
+          }
+          const accepted = refused === undefined;
+          if (accepted) await player.keyTempoReady().catch(() => {});
+          await server.restart();
+          await waitFor("the recovery", () => player!.health.status === "ok", 20000);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          console.log(
+            `  set during the loss: ${accepted ? "accepted" : `refused (${refused})`}; ` +
+              `after recovery: ${player.state} at ${player.positionFrames}`,
+          );
+          assert.ok(!accepted, "a key change was accepted while the show was playing (lost)");
+          assert.equal(player.state, "playing");
+        } finally {
+          if (player && !player.closed) await player.close();
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
