@@ -104,3 +104,38 @@ Deno.test("attack: a refused /api/solo or /api/loop (no such stem or marker) cha
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("attack: console audition of a song at speed 0.5 plays from the page's time in the recording", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-attack-console-" });
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  const web = await serveConsole(player, { library: dir, port: 0, pin: PIN });
+  try {
+    const folder = await writeSineSong(dir, "Slow", ["keys.wav"]);
+    const manifest = JSON.parse(await Deno.readTextFile(join(folder, "song.json")));
+    manifest.speed = 0.5; // set in the console's new Speed field
+    manifest.markers = [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }];
+    await Deno.writeTextFile(join(folder, "song.json"), JSON.stringify(manifest));
+    const { cookie } = await loginFrom(web.port, PIN);
+    const base = `http://127.0.0.1:${web.port}`;
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(base + path, {
+        method: "POST",
+        headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    // "Play from here" with the cursor on the Verse marker (1 s on the page's waveform).
+    const played = await post("/api/audition", { id: "Slow", at: 1 });
+    assert.equal(played.status, 200, JSON.stringify(played.body));
+    player.render(256); // offline: the seek and play are published by the next block
+    const verse = player.markers.find((marker) => marker.name === "Verse")!;
+    const at = (player.positionFrames - 256) / 48000;
+    console.log(`  asked 1 s (the Verse); the player stands at ${at} s, its Verse at ${verse.at} s`);
+    assert.ok(Math.abs(at - verse.at) < 0.05, `played from ${at} s, the Verse is at ${verse.at} s`);
+  } finally {
+    await web.close();
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
