@@ -76,7 +76,7 @@ import {
   tracksOutside,
 } from "./console_guard.ts";
 import { parsePeakPoints, peaksReply } from "./console_peaks.ts";
-import { auditionState, loopSection, soloStem } from "./console_audition.ts";
+import { auditionState, checkAuditionRequest, loopSection, soloStem } from "./console_audition.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -154,8 +154,9 @@ class Console implements ConsoleServer {
   readonly #pages: Map<string, string>;
   readonly #vendor: Map<string, string>;
   readonly #server: http.Server;
-  /** The folder of the song the console auditions (undefined: none). */
-  #auditioning?: string;
+  /** The song the console auditions: its folder and the player's song group it loaded (a song
+   * change the console did not make ends the audition as its own). */
+  #audition?: { folder?: string; group: number };
   #closed?: Promise<void>;
 
   constructor(
@@ -395,12 +396,15 @@ class Console implements ConsoleServer {
     return this.#player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
   }
 
-  /** Whether the show plays (or is paused): the player holds something the console did not start (neither
-   * its audition nor its test signal). */
+  /** Whether the show plays or is paused: what the player holds is not the console's. */
   #showPlaying(): boolean {
     const player = this.#player;
     if (!(player.playingOrAsked || player.state === "paused") || this.#testing()) return false;
-    return this.#auditioning === undefined || this.#loadedFolder() !== this.#auditioning;
+    return !this.#ownAudition();
+  }
+
+  #ownAudition(): boolean {
+    return this.#player.currentGroup === this.#audition?.group;
   }
 
   async #change(path: string, body: Record<string, unknown>): Promise<Reply> {
@@ -466,8 +470,9 @@ class Console implements ConsoleServer {
     if (path === "/api/loop" || path === "/api/solo") {
       // On the console's audition of this song; started (from `at`) when none plays.
       const folder = await insideLibrary(this.library, body.id);
-      const own = this.#auditioning === folder && this.#loadedFolder() === folder &&
-        !this.#showPlaying();
+      const own = this.#audition?.folder === folder && this.#ownAudition() && !this.#showPlaying();
+      // Checked against the song on disk first: a refusal must not have started anything.
+      if (!own) await checkAuditionRequest(folder, path, body);
       const refused = own ? undefined : await this.#startAudition(folder, body.at);
       if (refused) return refused;
       if (path === "/api/loop") loopSection(this.#player, body.section ?? null, body.name);
@@ -478,7 +483,7 @@ class Console implements ConsoleServer {
       if (this.#showPlaying()) {
         return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
       }
-      this.#auditioning = undefined;
+      this.#audition = undefined;
       await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
     }
@@ -509,8 +514,9 @@ class Console implements ConsoleServer {
     }
     await checkSongStemsIn(this.library, folder);
     await this.#player.loadSong(folder);
-    this.#auditioning = this.#loadedFolder();
-    this.#player.seek(Math.max(0, Number(at) || 0));
+    this.#audition = { folder: this.#loadedFolder(), group: this.#player.currentGroup };
+    // The page's times are the recording's; the player's run at the song's speed.
+    this.#player.seek(Math.max(0, Number(at) || 0) / this.#player.speed);
     this.#player.play();
     return undefined;
   }

@@ -10,6 +10,7 @@
 import { resolve } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
+import { loadSongDescription } from "../songs/song.ts";
 
 /** What the page shows of an audition after a change. */
 export interface AuditionState {
@@ -69,12 +70,49 @@ export function soloStem(player: Player, folder: string, file: unknown): void {
   });
 }
 
-/** The audition's loop and solo now (`folder` resolves the soloed stem's file). */
+/**
+ * Checks a loop (`/api/loop`) or solo (`/api/solo`) request against the song in `folder` as
+ * read from disk, before an audition of it starts: a refused request starts nothing.
+ * @throws {StemplayError} "INVALID_ARGUMENT" as `loopSection` and `soloStem` do
+ */
+export async function checkAuditionRequest(
+  folder: string,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const song = await loadSongDescription(folder);
+  if (path === "/api/loop" && body.section !== null && body.section !== undefined) {
+    const marker = Number.isInteger(body.section)
+      ? song.markers[body.section as number]
+      : undefined;
+    if (!marker || marker.name !== body.name) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `the song has no marker ${JSON.stringify(body.name)} at position ${body.section}: ` +
+          "reload the song (it changed since the page read it)",
+      );
+    }
+  }
+  if (path === "/api/solo" && body.file !== null && body.file !== undefined) {
+    const file = typeof body.file === "string" ? resolve(folder, body.file) : "";
+    if (!song.tracks.some((track) => resolve(track.file) === file)) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `the song has no stem ${JSON.stringify(body.file)}: reload the song`,
+      );
+    }
+  }
+}
+
+/** The audition's loop and solo now (`folder` resolves the soloed stem's file), the loop in
+ * the recording's seconds, as the page shows them. */
 export function auditionState(player: Player, folder: string): AuditionState {
   const soloed = player.tracks.find((track) => track.solo)?.source?.path;
   const prefix = `${folder}/`;
+  const loop = player.loopRange;
+  const speed = player.speed;
   return {
-    loop: player.loopRange,
+    loop: loop && { start: loop.start * speed, end: loop.end * speed },
     solo: soloed?.startsWith(prefix) ? soloed.slice(prefix.length) : soloed,
   };
 }

@@ -5,7 +5,38 @@
  */
 
 import type { Player } from "../player/player.ts";
+import type { SetlistState } from "../songs/setlist_runner.ts";
 import type { SyncState } from "./sync_packet.ts";
+
+/** Where the primary is at `primaryNow` (the primary's clock, ms), in frames: its state's
+ * position carried forward, and (`takingJump`) its armed jump or loop end taken if it fell in
+ * between. */
+export function primaryAt(s: SyncState, primaryNow: number, takingJump: boolean): number {
+  if (s.state !== "playing") return s.position;
+  const rate = s.sampleRate;
+  const position = s.position + (primaryNow - s.at) * rate / 1000;
+  const jump = s.jump ?? (s.loop && { target: s.loop.start, at: s.loop.end });
+  if (takingJump && jump && s.position < jump.at * rate && position >= jump.at * rate) {
+    return jump.target * rate + (position - jump.at * rate);
+  }
+  return position;
+}
+
+/** How far into the next song the primary may be before a follower that has not taken its own
+ * transition there yet is sent by a goto (seconds). */
+const TRANSITION_GRACE_S = 1;
+
+/** One rig has gone on to the next song by the setlist's transition and the other's is due
+ * within moments (the two are a few ms apart): waiting for it keeps the show going, where a
+ * goto would stop this rig and load the song again. */
+export function transitionUnderway(player: Player, s: SyncState, setlist: SetlistState): boolean {
+  const grace = s.sampleRate * TRANSITION_GRACE_S;
+  if (s.state !== "playing" || player.state !== "playing") return false;
+  const primaryWentOn = s.song.index === setlist.index + 1 && setlist.nextReady &&
+    s.position < grace;
+  const weWentOn = setlist.index === s.song.index + 1 && player.positionFrames < grace;
+  return primaryWentOn || weWentOn;
+}
 
 /** The primary's jump this follower last armed or caught up with. */
 export interface CueMemory {

@@ -11,7 +11,6 @@
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
 import type { Player } from "../player/player.ts";
-import type { SetlistState } from "../songs/setlist_runner.ts";
 import { StemplayError } from "../errors.ts";
 import {
   checkSyncKey,
@@ -25,7 +24,7 @@ import { ClockOffset, LockError, syncNow } from "./sync_clock.ts";
 import { setSyncLink, type SyncHealth } from "./sync_registry.ts";
 import { SYNC_TICK_MS } from "./sync_serve.ts";
 import { SyncAdmission } from "./sync_admit.ts";
-import { type CueMemory, followCues } from "./sync_cues.ts";
+import { type CueMemory, followCues, primaryAt, transitionUnderway } from "./sync_cues.ts";
 import { Varispeed } from "./sync_varispeed.ts";
 
 /** Options of `followSync`. */
@@ -81,9 +80,6 @@ const FIRST_PING_MS = 10;
 /** After a jump, a start or a song change of ours, errors are not measured for this long (the
  * position needs a few blocks to settle). */
 const HOLD_MS = 300;
-/** How far into the next song the primary may be before a follower that has not taken its own
- * transition there yet is sent by a goto (seconds). */
-const TRANSITION_GRACE_S = 1;
 /** Rejection notices at most this often. */
 const NOTICE_EVERY_MS = 1000;
 
@@ -297,26 +293,9 @@ class Follower implements SyncFollower {
     if (this.#clock.known) this.#follow();
   }
 
-  /** Where the primary is at our clock's `now`, in frames: its state's position carried
-   * forward, no jump taken. */
-  #primaryRaw(now: number): number {
-    const s = this.#state!;
-    if (s.state !== "playing") return s.position;
-    return s.position + ((now + this.#clock.offsetMs) - s.at) * s.sampleRate / 1000;
-  }
-
-  /** Where the primary is at our clock's `now`, in frames, with its armed jump or loop end
-   * taken if it fell in between. */
-  #primaryAt(now: number): number {
-    const s = this.#state!;
-    if (s.state !== "playing") return s.position;
-    const rate = s.sampleRate;
-    let position = this.#primaryRaw(now);
-    const jump = s.jump ?? (s.loop && { target: s.loop.start, at: s.loop.end });
-    if (jump && s.position < jump.at * rate && position >= jump.at * rate) {
-      position = jump.target * rate + (position - jump.at * rate);
-    }
-    return position;
+  /** Where the primary is at our clock's `now` (sync_cues.ts), frames. */
+  #primaryAt(now: number, taking = true): number {
+    return primaryAt(this.#state!, now + this.#clock.offsetMs, taking);
   }
 
   #hold(): void {
@@ -391,7 +370,12 @@ class Follower implements SyncFollower {
       }
       return;
     }
-    const { mismatch, catchUp } = followCues(this.#player, s, this.#primaryRaw(now), this.#cues);
+    const { mismatch, catchUp } = followCues(
+      this.#player,
+      s,
+      this.#primaryAt(now, false),
+      this.#cues,
+    );
     if (mismatch) this.#mismatch(mismatch);
     else if (this.#problem?.startsWith("mismatch")) this.#problem = undefined;
     if (catchUp) {
@@ -416,7 +400,7 @@ class Follower implements SyncFollower {
       if (!entry || entry.title !== s.song.title) {
         return this.#missing(s, entry ? `song ${s.song.index + 1} here is "${entry.title}"` : "");
       }
-      if (setlist.index !== s.song.index && this.#transitionUnderway(s, setlist)) return false;
+      if (setlist.index !== s.song.index && transitionUnderway(player, s, setlist)) return false;
       if (setlist.index !== s.song.index) {
         this.#busy = true;
         this.#locked = false;
@@ -543,18 +527,6 @@ class Follower implements SyncFollower {
     }
     this.#locked = false;
     this.#seekToPrimary();
-  }
-
-  /** One rig has gone on to the next song by the setlist's transition and the other's is due
-   * within moments (the two are a few ms apart): waiting for it keeps the show going, where
-   * a goto would stop this rig and load the song again. */
-  #transitionUnderway(s: SyncState, setlist: SetlistState): boolean {
-    const grace = s.sampleRate * TRANSITION_GRACE_S;
-    if (s.state !== "playing" || this.#player.state !== "playing") return false;
-    const primaryWentOn = s.song.index === setlist.index + 1 && setlist.nextReady &&
-      s.position < grace;
-    const weWentOn = setlist.index === s.song.index + 1 && this.#player.positionFrames < grace;
-    return primaryWentOn || weWentOn;
   }
 
   /** A failback waiting for the lock mutes now. */

@@ -17,7 +17,8 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
     const parts = this.parts;
     this.#keyTempo ??= new KeyTempoChange(parts.songs.keyTempoDeck(), {
       get playing() {
-        return parts.transport.playingOrAsked;
+        // A device lost while playing reads "error": the show is still on (recovery resumes it).
+        return parts.transport.playingOrAsked || parts.transport.state === "error";
       },
       get positionFrames() {
         return parts.transport.positionFrames;

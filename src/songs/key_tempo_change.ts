@@ -79,9 +79,14 @@ export class KeyTempoChange {
     return song?.described ? keyTempoOf(song.described) : { ...NEUTRAL };
   }
 
-  /** True while a change is being prepared. */
+  /** True while a change of the current song's key or tempo is being prepared. A change left
+   * behind (another song was loaded, or the value set back to the song's own) is not: it is
+   * dropped when its preparation ends, and never holds the show up. */
   get preparing(): boolean {
-    return this.#running !== undefined;
+    const song = this.#deck.current;
+    const wanted = this.#wanted;
+    if (!this.#running || !wanted || wanted.song !== song || !song.described) return false;
+    return !same(keyTempoOf(song.described), wanted.keyTempo);
   }
 
   /** Sets the transpose (semitones) or the speed (ratio), absolute.
@@ -136,7 +141,7 @@ export class KeyTempoChange {
   /** Refuses `what` (play, fade in) while a change is being prepared.
    * @throws {StemplayError} "BUSY" */
   assertReady(what: string): void {
-    if (!this.#running) return;
+    if (!this.preparing) return;
     const { transpose, speed } = this.value;
     throw new StemplayError(
       "BUSY",
