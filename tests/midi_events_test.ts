@@ -67,6 +67,10 @@ const BAD: [string, unknown, string][] = [
   ["value 200", [{ at: 1, cc: 1, value: 200, channel: 1 }], "midiEvents[1].value"],
   ["velocity 0", [{ at: 1, note: 1, velocity: 0, duration: 1, channel: 1 }], "].velocity"],
   ["no duration", [{ at: 1, note: 60, channel: 1 }], "midiEvents[1].duration"],
+  // Past a day: frames that would wrap the engine's 64-bit counts (a review's attack).
+  ["at 1e300 s", [{ at: 1e300, program: 9, channel: 1 }], "midiEvents[1].at"],
+  ["at 2e14 s", [{ at: 2e14, program: 9, channel: 1 }], "midiEvents[1].at"],
+  ["a note of 1e300 s", [{ at: 1, note: 60, duration: 1e300, channel: 1 }], "].duration"],
   ["bank on a CC", [{ at: 1, cc: 1, value: 1, bank: 1, channel: 1 }], "midiEvents[1].bank"],
   ["unknown key", [{ at: 1, program: 1, channel: 1, port: 2 }], "midiEvents[1].port"],
   ["not an object", [{ at: 1, program: 1, channel: 1 }, 7], "midiEvents[2]:"],

@@ -31,6 +31,9 @@ export interface SongMidi {
 }
 
 const PLACE_KEYS = ["at", "marker"];
+/** The latest an event may be, and the longest a note (seconds: a day). Frames past it would
+ * not fit the engine's 64-bit frame counts once converted; no song is that long. */
+export const MAX_EVENT_SECONDS = 86_400;
 const MESSAGE_KEYS = ["program", "cc", "note", "bytes"];
 const EVENT_KEYS = [
   ...PLACE_KEYS,
@@ -157,8 +160,14 @@ function place(
     return { at: marker.at, marker: name };
   }
   if (entry.at === "start") return { at: 0 };
-  if (typeof entry.at !== "number" || !Number.isFinite(entry.at) || entry.at < 0) {
-    fail(`${key}.at`, `must be "start" or a number of seconds >= 0, got ${shown(entry.at)}`);
+  if (
+    typeof entry.at !== "number" || !Number.isFinite(entry.at) || entry.at < 0 ||
+    entry.at > MAX_EVENT_SECONDS
+  ) {
+    fail(
+      `${key}.at`,
+      `must be "start" or seconds from 0 to ${MAX_EVENT_SECONDS}, got ${shown(entry.at)}`,
+    );
   }
   return { at: entry.at };
 }
@@ -235,8 +244,14 @@ export function parseMidiEvents(
         ? 100
         : integer(fail, `${path}.velocity`, entry.velocity, 1, 127);
       const duration = entry.duration;
-      if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
-        fail(`${path}.duration`, `must be a number of seconds above 0, got ${shown(duration)}`);
+      if (
+        typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0 ||
+        duration > MAX_EVENT_SECONDS
+      ) {
+        fail(
+          `${path}.duration`,
+          `must be seconds above 0, at most ${MAX_EVENT_SECONDS}, got ${shown(duration)}`,
+        );
       }
       add(at, [0x90 | channel, note, velocity]);
       add(at + duration, [0x80 | channel, note, 0]);

@@ -54,7 +54,9 @@ Deno.test("attack: console loop/solo/stop are refused once the show plays the so
     player.render(256);
     const state = player.state;
     console.log(
-      `  solo ${solo.status} (soloed: ${soloed}), loop ${loop.status} (${JSON.stringify(looped)}),` +
+      `  solo ${solo.status} (soloed: ${soloed}), loop ${loop.status} (${
+        JSON.stringify(looped)
+      }),` +
         ` stop ${stop.status} (state: ${state})`,
     );
     assert.deepEqual(
@@ -96,7 +98,11 @@ Deno.test("attack: a refused /api/solo or /api/loop (no such stem or marker) cha
     console.log(`  solo ${solo.status}: ${solo.body.error}; then ${JSON.stringify(afterSolo)}`);
     console.log(`  loop ${loop.status}: ${loop.body.error}; then ${player.title} ${player.state}`);
     assert.equal(solo.status, 400);
-    assert.deepEqual(afterSolo, { title: "Show", state: "stopped" }, "a refused solo changed the player");
+    assert.deepEqual(
+      afterSolo,
+      { title: "Show", state: "stopped" },
+      "a refused solo changed the player",
+    );
     assert.equal(loop.status, 400);
   } finally {
     await web.close();
@@ -131,7 +137,9 @@ Deno.test("attack: console audition of a song at speed 0.5 plays from the page's
     player.render(256); // offline: the seek and play are published by the next block
     const verse = player.markers.find((marker) => marker.name === "Verse")!;
     const at = (player.positionFrames - 256) / 48000;
-    console.log(`  asked 1 s (the Verse); the player stands at ${at} s, its Verse at ${verse.at} s`);
+    console.log(
+      `  asked 1 s (the Verse); the player stands at ${at} s, its Verse at ${verse.at} s`,
+    );
     assert.ok(Math.abs(at - verse.at) < 0.05, `played from ${at} s, the Verse is at ${verse.at} s`);
   } finally {
     await web.close();

@@ -12,7 +12,8 @@ import { waitFor } from "./support/wait.ts";
 import { writeToneSong } from "./support/stretch_signals.ts";
 
 const RATE = 48000;
-const name = "attack: a key change while the device is lost mid-song is refused (the show plays on after recovery)";
+const name =
+  "attack: a key change while the device is lost mid-song is refused (the show plays on after recovery)";
 Deno.test({
   name,
   ignore: ignoreWithout("pulseaudio", name),
