@@ -172,8 +172,9 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
         offset += event_sizes[e];
     }
     if (byte_count) memcpy(pool, bytes, byte_count);
-    /* Reuse the group's slot, else an empty one (a count-in's, unmapped), else the oldest:
-     * the player holds at most a few songs. */
+    /* Reuse the group's slot, else an empty one (a count-in's, unmapped), else the one mapped
+     * longest ago (the player holds at most a few songs; the newest, a count-in playing while
+     * the next song is prepared, is never the one to go). */
     uint32_t slot = SP_MIDI_OUT_SONGS;
     for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) {
         if (atomic_load_explicit(&out->songs[i].group, memory_order_relaxed) == group + 1) slot = i;
@@ -182,8 +183,10 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
         if (atomic_load_explicit(&out->songs[i].group, memory_order_relaxed) == 0) slot = i;
     }
     if (slot == SP_MIDI_OUT_SONGS) {
-        slot = out->next_slot;
-        out->next_slot = (out->next_slot + 1) % SP_MIDI_OUT_SONGS;
+        slot = 0;
+        for (uint32_t i = 1; i < SP_MIDI_OUT_SONGS; i++) {
+            if (out->songs[i].mapped_seq < out->songs[slot].mapped_seq) slot = i;
+        }
     }
     sp_midi_song *song = &out->songs[slot];
     atomic_store_explicit(&song->group, 0, memory_order_seq_cst);
@@ -199,6 +202,7 @@ SP_API sp_result sp_midi_out_map_song(sp_midi_out *out, uint32_t group, const do
     song->events = events;
     song->event_count = event_count;
     song->bytes = pool;
+    song->mapped_seq = ++out->maps;
     atomic_store_explicit(&song->group, group + 1, memory_order_release);
     return SP_OK;
 }

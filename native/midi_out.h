@@ -38,6 +38,7 @@ typedef struct {
     sp_midi_timed *events;
     uint32_t event_count;
     unsigned char *bytes;
+    uint64_t mapped_seq; /* control side only: when it was mapped (out->maps) */
 } sp_midi_song;
 
 struct sp_midi_out {
@@ -56,7 +57,7 @@ struct sp_midi_out {
     _Atomic int32_t clock_on;
     _Atomic int64_t offset_frames; /* later (> 0) or earlier (< 0) than the audio */
     sp_midi_song songs[SP_MIDI_OUT_SONGS];
-    uint32_t next_slot; /* control side only */
+    uint64_t maps; /* control side only: maps made, numbering each slot's (mapped_seq) */
     /* audio thread only */
     void *buffer;       /* this JACK cycle's port buffer; NULL outside a cycle or offline */
     uint32_t cursor;    /* the current block's first frame within the cycle */
@@ -70,6 +71,8 @@ struct sp_midi_out {
     uint32_t group;
     uint64_t expected;   /* the song frame the last segment led to */
     uint32_t next_event; /* the next of the song's events to send */
+    bool ticked;         /* next_tick is the clock's next tick after the last segment */
+    int64_t next_tick;
     uint8_t held[16][128]; /* notes on (sent and not yet ended), by channel and key */
     uint32_t held_count;
     /* audio -> control: messages written, by kind (SP_MIDI_OUT_SENT_*); the last event sent

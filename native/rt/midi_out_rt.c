@@ -211,7 +211,16 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
      * shifted one are already due: they go out at once, at the block's frame. */
     const int64_t from = !follows && shift < 0 ? (int64_t)pos : start;
     int64_t tick = clock ? first_tick_from(out, song, from) : 0;
-    if (!follows) {
+    /* Another group whose clock goes on from the tick the last one stopped before: a
+     * count-in handing over to its song. With a negative offset the count-in has already sent
+     * the song's first ticks (and Start): the clock runs on, no Stop, no second Start. */
+    const bool hand_over = !follows && clock && out->valid && out->ticked && group != out->group &&
+                           first_tick_from(out, song, start) == out->next_tick;
+    if (hand_over) {
+        end_held_notes(out, base);
+        out->next_event = first_event_from(song, from);
+        tick = out->next_tick;
+    } else if (!follows) {
         end_held_notes(out, base);
         out->next_event = first_event_from(song, from);
         if (!clock) {
@@ -264,6 +273,8 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
             write_event(out, at, song->bytes + event->offset, event->size, event->frame);
         }
     }
+    out->ticked = clock;
+    out->next_tick = tick;
 }
 
 void sp_midi_out_end_block(sp_engine *engine, uint32_t frames) {

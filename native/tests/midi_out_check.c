@@ -235,6 +235,103 @@ static void check_count_in(sp_engine *engine) {
     sp_midi_out_close(out);
 }
 
+
+/* ---- attack-midi3 ---------------------------------------------------------------------- */
+
+/* A count-in with a negative offset (MIDI ahead of the audio, offsetMs < 0): the count-in's
+ * clock runs |offset| ahead, so it already sends Start and the song's first ticks before the
+ * hand-over; the song's first block then does not follow on from it (another group) and
+ * starts over: Stop, SPP 0, a second Start and the same ticks again. */
+static void check_count_in_negative_offset(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, -4800); /* 100 ms early */
+    const double tick = 60.0 / 120 / 24; /* 1000 frames at 48 kHz */
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 0}; /* one bar: hands over at frame 96,000 */
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 200, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 200;
+    unsigned starts = 0, stops = 0, ticks = 0, positions = 0;
+    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2];
+    }
+    const unsigned count_in_starts = starts, count_in_ticks = ticks;
+    engine->group = 1; /* the hand-over, at the song's frame 0 */
+    for (uint64_t pos = 0; pos < 48000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2];
+    }
+    /* 96 count-in ticks, then the song's ticks at song frames 0 .. 52,000 (< 48,000 + 4,800) */
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "count-in: %u Start, %u ticks; in all: %u Starts, %u Stops, %u SPP, %u ticks "
+             "(want 1 Start, 0 Stop, 0 SPP, 149 ticks)",
+             count_in_starts, count_in_ticks, starts, stops, positions, ticks);
+    report("a count-in with a negative offset hands over without a restart",
+           starts == 1 && stops == 0 && positions == 0 && ticks == 149, detail);
+    sp_midi_out_close(out);
+}
+
+/* A setlist with "stop" transitions: per song, the previous count-in unmapped, the count-in
+ * mapped, and the song after next prepared (preloaded) while the count-in plays. Once the 16
+ * slots are full, map_song's ring pointer (next_slot) does not move when a map takes the empty
+ * slot the unmapped count-in left: the newest map (the count-in playing) sits where the ring
+ * evicts next, and the preload evicts it mid count-in. */
+static void check_count_in_evicted(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    const double tick = 60.0 / 120 / 24;
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 0};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 2, song, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    int first_lost = -1;
+    unsigned lost_ticks = 0;
+    for (uint32_t i = 1; i <= 40 && first_lost < 0; i++) {
+        if (i > 1) sp_midi_out_unmap_song(out, 1000 + i - 1);
+        sp_midi_out_map_song(out, 1000 + i, count_in, 1, NULL, NULL, 0, NULL, 0);
+        engine->group = 1000 + i;
+        for (uint64_t pos = 0; pos < 48000; pos += 1000) cycle(engine, pos, 1000, 1000);
+        sp_midi_out_map_song(out, i + 2, song, 1, NULL, NULL, 0, NULL, 0); /* the preload */
+        unsigned ticks = 0;
+        for (uint64_t pos = 48000; pos < 96000; pos += 1000) {
+            cycle(engine, pos, 1000, 1000);
+            ticks += received[0xF8];
+        }
+        if (ticks != 48) first_lost = (int)i, lost_ticks = 48 - ticks;
+        /* the song plays after its count-in */
+        engine->group = i;
+        for (uint64_t pos = 0; pos < 4000; pos += 1000) cycle(engine, pos, 1000, 1000);
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "song %d's count-in lost %u of the 48 ticks of its second half when the next "
+             "song was prepared (its slot evicted)",
+             first_lost, lost_ticks);
+    report("a preload never evicts the count-in playing", first_lost < 0, detail);
+    sp_midi_out_close(out);
+}
+
+/* sp_midi_out_set takes any int64 offset (the C API; midi_out.ts bounds it to +-1 s): the
+ * audio thread's `(int64_t)pos - shift` overflows for INT64_MIN. Run with the argument
+ * "offset-overflow" (UBSan stops the program at the overflow). */
+static void check_offset_overflow(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    const double song[3] = {0, 60.0 / 120 / 24, 0};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    const sp_result set = sp_midi_out_set(out, 1, INT64_MIN);
+    engine->group = 1;
+    engine->run = RUN_PLAY;
+    cycle(engine, 1000, 1000, 1000);
+    report("sp_midi_out_set refuses an offset the audio thread cannot take",
+           set != SP_OK, "INT64_MIN accepted and played");
+    sp_midi_out_close(out);
+}
+
 /* A device reopen: cycles on the new client before the port moves there, then on it. */
 static void check_reattach(void) {
     sp_engine_config config = sp_engine_config_init();
@@ -295,16 +392,24 @@ static void check_reattach(void) {
     sp_engine_destroy(engine);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     device_on_port.pContext = &jack_context;
     device_on_port.jack.pClient = (void *)0x1;
     sp_engine *engine = calloc(1, sizeof *engine);
+    if (argc > 1 && strcmp(argv[1], "offset-overflow") == 0) {
+        check_offset_overflow(engine);
+        free(engine);
+        return failures ? 1 : 0;
+    }
     check_tempo_limits(engine);
     check_held_notes(engine);
     check_many_segments(engine);
     check_late_offsets(engine);
     check_count_in(engine);
+    check_count_in_negative_offset(engine);
+    check_count_in_evicted(engine);
+    check_offset_overflow(engine);
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);
