@@ -4,6 +4,7 @@
  * state on `/stemplay/spokencues` and `/stemplay/midiclock`; a song without cues says why.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { readStatus } from "../src/control/status.ts";
 import { dispatch, serveOsc } from "../mod.ts";
 import { OscDump, oscsend } from "./support/osc_tools.ts";
@@ -65,4 +66,23 @@ Deno.test({
       }
     });
   },
+});
+
+Deno.test("spoken cues turned off stay off at the next song, until turned on", async () => {
+  await withShow({ backend: "null" }, async (player, dir) => {
+    const [first, second, third] = ["first", "second", "third"].map((name) => join(dir, name));
+    for (const folder of [first, second, third]) await Deno.mkdir(folder);
+    await player.loadSong(await writeSpokenCueSong(first));
+    const off = await dispatch(player, { type: "spokenCues", on: false });
+    assert.equal(off.message, "spoken cues off");
+    await player.loadSong(await writeSpokenCueSong(second));
+    assert.deepEqual(
+      readStatus(player).spokenCues,
+      { available: true, on: false },
+      "the operator turned spoken cues off: the next song keeps them off",
+    );
+    await dispatch(player, { type: "spokenCues", on: true });
+    await player.loadSong(await writeSpokenCueSong(third));
+    assert.deepEqual(readStatus(player).spokenCues, { available: true, on: true });
+  });
 });

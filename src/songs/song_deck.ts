@@ -35,7 +35,7 @@ import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader
 import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./stretched_song.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
-import { prepareSpokenCues } from "./spoken_cue_track.ts";
+import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
@@ -84,6 +84,8 @@ export class SongDeck {
   #slots: TrackSlots;
   #player: DeckPlayer;
   #tracks: Track[] = [];
+  /** The operator turned the spoken cues off (they stay off at the next song). */
+  #spokenCuesOff = false;
   #group = 0;
   #nextGroup = 1;
   #song?: SongInfo;
@@ -367,6 +369,11 @@ export class SongDeck {
   }
 
   #makeCurrent(song: SongInGroup): void {
+    // Spoken cues the operator turned off stay off from song to song (until turned on).
+    const cues = (tracks: readonly Track[]) => tracks.find((t) => t.name === SPOKEN_CUES_TRACK);
+    this.#spokenCuesOff = cues(this.#tracks)?.muted ?? this.#spokenCuesOff;
+    const next = cues(song.tracks);
+    if (next && this.#spokenCuesOff) next.muted = true;
     this.#tracks = song.tracks;
     this.#group = song.group;
     this.#song = song.info;
