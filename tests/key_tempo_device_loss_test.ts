@@ -1,8 +1,7 @@
 /**
- * Attack on the operator's key and tempo (branch keylive) during a device loss mid-song: the
- * state reads "error", so `playingOrAsked` is false and a key change is accepted although the
- * show is playing (the recovery resumes it). The switch then stops the song. Private
- * PulseAudio server, killed and started again.
+ * A key change while the device is lost mid-song is refused: the show is still on (the state
+ * reads "error" and the recovery resumes it), and a switch would stop it (a review found it
+ * did). Private PulseAudio server, killed and started again.
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
@@ -13,7 +12,7 @@ import { writeToneSong } from "./support/stretch_signals.ts";
 
 const RATE = 48000;
 const name =
-  "attack: a key change while the device is lost mid-song is refused (the show plays on after recovery)";
+  "key and tempo: a key change while the device is lost mid-song is refused (the show plays on after recovery)";
 Deno.test({
   name,
   ignore: ignoreWithout("pulseaudio", name),

@@ -1,6 +1,6 @@
 /**
- * Attacks on the operator's key and tempo (branch keylive): what a change being prepared does
- * to a song change, to close(), and to play of another song. Offline engine, real Rubber Band.
+ * A key or tempo change left behind (another song loaded, the setlist moved on) never holds up
+ * the next song's play (a review found it did, with BUSY). Offline engine, real Rubber Band.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { writeToneSong } from "./support/stretch_signals.ts";
 
 const RATE = 48_000;
 
-Deno.test("attack: after loadSong of another song, play is not refused by the old song's abandoned key change", async () => {
+Deno.test("key and tempo: after loadSong of another song, play is not refused by the old song's abandoned key change", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
     const long = await writeToneSong(dir, { title: "long" }, "long", 20);
     const short = await writeToneSong(dir, { title: "short" }, "short", 2);
@@ -37,7 +37,7 @@ Deno.test("attack: after loadSong of another song, play is not refused by the ol
   });
 });
 
-Deno.test("attack: after next() in a setlist, play is not refused by the previous song's key change", async () => {
+Deno.test("key and tempo: after next() in a setlist, play is not refused by the previous song's key change", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
     await writeToneSong(dir, { title: "one" }, "one", 20);
     await writeToneSong(dir, { title: "two" }, "two", 2);
