@@ -696,6 +696,8 @@ export const symbols = {
   },
   /** sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) */
   sp_mtc_map_song: { parameters: ["pointer", "u32", "u32"], result: "i32" },
+  /** sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) */
+  sp_mtc_set_offset: { parameters: ["pointer", "i64"], result: "i32" },
   /** sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) */
   sp_mtc_counters: { parameters: ["pointer", "buffer"], result: "i32" },
   /** void sp_mtc_close(sp_mtc *mtc): JACK deactivation waits for the server */

@@ -8,6 +8,9 @@
  * (measured in tests/mtc_test.ts).
  * Quarter frame q (counted from the hour) belongs on song frame ceil(q * rate / (4 * fps));
  * each group of 8 starts on an even frame and carries that frame's label, as MTC wants.
+ * An offset (sp_mtc_set_offset) moves all of it against the audio: the cycle whose audio is at
+ * song frame p sends the timecode of frame p - offset (late: the song's first frames send
+ * nothing until frame 0 is due; early: the frames before -offset are never sent).
  * Real-time safe: atomics, arithmetic and jack_midi_event_write only. */
 #include <stdlib.h>
 
@@ -28,6 +31,7 @@ struct sp_mtc {
     _Atomic uint32_t groups[MTC_SONGS];
     _Atomic uint32_t hours[MTC_SONGS];
     uint32_t next_slot; /* control side only */
+    _Atomic int64_t offset_frames; /* control -> JACK thread: > 0 late, < 0 early */
     /* JACK thread only */
     bool running;
     uint32_t group;
@@ -97,40 +101,44 @@ static int process(jack_nframes_t frames, void *user) {
     struct sp_mtc *mtc = user;
     void *buffer = mtc->api.port_get_buffer(mtc->port, frames);
     mtc->api.midi_clear_buffer(buffer);
+    const int64_t offset_frames = atomic_load_explicit(&mtc->offset_frames, memory_order_relaxed);
     uint64_t state, published, group64;
     if (!read_status(mtc->engine, &state, &published, &group64)) {
         /* The engine was publishing: carry on as if it played on steadily. */
         if (!mtc->running) return 0;
         state = SP_STATE_PLAYING;
-        published = mtc->expected + frames;
+        published = (uint64_t)((int64_t)mtc->expected + offset_frames) + frames;
         group64 = mtc->group;
     }
     const uint32_t group = (uint32_t)group64;
     /* The engine publishes the frame after its last block. It usually runs before this client
      * in a cycle (measured: JACK starts the clients of a cycle in the order they activated), so
      * this cycle's audio started one period earlier. */
-    const uint64_t position = published > frames ? published - frames : 0;
+    const uint64_t audio = published > frames ? published - frames : 0;
+    /* From here on, "position" is the song frame whose timecode this cycle's start carries. */
+    const int64_t position = (int64_t)audio - offset_frames;
     const int64_t hour = state == SP_STATE_PLAYING ? hour_of(mtc, group) : -1;
-    if (hour < 0) {
-        mtc->running = false; /* stopped, paused, or a group without timecode (a count-in) */
+    if (hour < 0 || position < 0) {
+        /* stopped, paused, a group without timecode (a count-in), or a late offset's start */
+        mtc->running = false;
         return 0;
     }
     /* A jump: anything but the position the last cycle led to (within one period either way,
      * for the order of the two clients in a cycle). */
-    const int64_t drift = (int64_t)position - (int64_t)mtc->expected;
+    const int64_t drift = position - (int64_t)mtc->expected;
     if (!mtc->running || group != mtc->group || drift > (int64_t)frames || drift < -(int64_t)frames) {
         mtc->running = true;
         mtc->group = group;
         mtc->hour_frames = hour * sp_tc_frames_per_hour(&mtc->rate);
-        const int64_t frame = sp_tc_floor_div((int64_t)position * mtc->rate.num,
+        const int64_t frame = sp_tc_floor_div(position * mtc->rate.num,
                                               (int64_t)mtc->sample_rate * mtc->rate.den);
         write_full_frame(mtc, buffer, frame);
         /* Quarter frames resume with the next group of 8, on an even frame. */
         mtc->next_quarter = ((frame + 2) & ~(int64_t)1) * 4;
     }
-    const int64_t end = (int64_t)position + frames;
+    const int64_t end = position + frames;
     for (int64_t at; (at = quarter_start(mtc, mtc->next_quarter)) < end; mtc->next_quarter++) {
-        const int64_t offset = at > (int64_t)position ? at - (int64_t)position : 0;
+        const int64_t offset = at > position ? at - position : 0;
         const unsigned char message[2] = {0xF1, quarter_data(mtc, mtc->next_quarter)};
         if (mtc->api.midi_event_write(buffer, (jack_nframes_t)offset, message, 2) == 0) {
             atomic_fetch_add_explicit(&mtc->quarter_frames, 1, memory_order_relaxed);
@@ -189,6 +197,15 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
     return SP_OK;
 }
 
+SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {
+    SP_CHECK(mtc != NULL, SP_ERROR_INVALID_ARGUMENT);
+    /* Bounded like MIDI out's, so position arithmetic on the JACK thread cannot overflow. */
+    SP_CHECK(offset_frames > -((int64_t)1 << 32) && offset_frames < ((int64_t)1 << 32),
+             SP_ERROR_INVALID_ARGUMENT);
+    atomic_store_explicit(&mtc->offset_frames, offset_frames, memory_order_relaxed);
+    return SP_OK;
+}
+
 SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) {
     SP_CHECK(mtc != NULL && counters != NULL, SP_ERROR_INVALID_ARGUMENT);
     counters[0] = atomic_load_explicit(&((sp_mtc *)mtc)->full_frames, memory_order_relaxed);
@@ -217,6 +234,10 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
 }
 SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
     (void)mtc, (void)group, (void)hour;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {
+    (void)mtc, (void)offset_frames;
     return SP_ERROR_UNSUPPORTED;
 }
 SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) {

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Player, serveMtc } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
+import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
 import { readLines } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
@@ -18,30 +18,8 @@ import { sleep, waitFor } from "./support/wait.ts";
 const RATE = JACK_RATE;
 const FPS = 25;
 const FRAME = RATE / FPS; // 1920 samples
-const SCALE = 2 ** 21;
 const B_SECONDS = 20.51;
 const CAPTURE_SECONDS = 7;
-
-async function buildCapture(): Promise<string> {
-  const source = fileURLToPath(new URL("../native/tests/jack_capture.c", import.meta.url));
-  const binary = join(await Deno.makeTempDir({ prefix: "stemplay-capture-" }), "jack_capture");
-  const output = await new Deno.Command("cc", {
-    args: ["-O2", "-o", binary, source, "-l:libjack.so.0"],
-    stderr: "piped",
-  }).output();
-  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-  return binary;
-}
-
-/** Song frame playing at capture frame t, read from the ramp; undefined in silence or fades. */
-function songFrameAt(audio: Float32Array, t: number): number | undefined {
-  const scaled = audio[t] * SCALE;
-  if (!(scaled >= 1) || Math.abs(scaled - Math.round(scaled)) > 1e-3) return undefined;
-  const frame = Math.round(scaled) - 1;
-  // Part of a clean run (not a crossfade that happens to land near an integer).
-  const next = audio[t + 1] * SCALE;
-  return Math.abs(next - scaled - 1) < 1e-3 ? frame : undefined;
-}
 
 const name = "MTC on JACK: quarter frames and full frames name the song's frame, within a period";
 Deno.test({
@@ -58,8 +36,7 @@ Deno.test({
     try {
       const folder = join(dir, "ramp");
       await Deno.mkdir(folder);
-      const samples = new Float32Array(30 * RATE);
-      for (let i = 0; i < samples.length; i++) samples[i] = (i + 1) / SCALE;
+      const samples = rampSamples(30 * RATE);
       await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], RATE, "f32"));
       await Deno.writeTextFile(
         join(folder, "song.json"),
@@ -68,7 +45,7 @@ Deno.test({
           markers: [{ name: "B", at: B_SECONDS }],
         }),
       );
-      const capture = await buildCapture();
+      const capture = await buildJackCapture();
       await withJackServer(async (server) => {
         const player = await Player.open({
           backend: "jack",
@@ -131,7 +108,7 @@ Deno.test({
         // side, and taken back.
         let song: number | undefined;
         for (let later = 600; later < 3000 && song === undefined; later += 50) {
-          const at = songFrameAt(audio, event.at + later);
+          const at = rampFrameAt(audio, event.at + later);
           if (at !== undefined) song = at - later;
         }
         assert.ok(song !== undefined, `no music after the full frame at ${event.at}`);
@@ -158,7 +135,7 @@ Deno.test({
         assert.equal(nibble(7) >> 1, 1, "rate code 1 in piece 7");
         assert.equal(hours, 1);
         const named = ((minutes * 60) + seconds) * FPS + frames;
-        const song = songFrameAt(audio, group[0].at);
+        const song = rampFrameAt(audio, group[0].at);
         if (song === undefined) {
           broken++; // piece 0 in a fade or silence: nothing to compare with
           continue;

@@ -13,7 +13,7 @@
 import { StemplayError } from "../errors.ts";
 import { outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
-import { checkLtcOptions, type LtcFps } from "../show/timecode.ts";
+import { checkLtcOptions, type LtcFps, ltcOffsetFrames } from "../show/timecode.ts";
 
 /** The JACK client and port of the MTC output. */
 export const MTC_CLIENT = "stemplay-mtc";
@@ -25,6 +25,9 @@ export interface ServeMtcOptions {
   fps: LtcFps;
   /** A JACK MIDI input port to connect the output to (e.g. a lighting desk's). */
   connectTo?: string;
+  /** Milliseconds the timecode is moved against the audio, from -1000 to 1000: negative sends
+   * it early, before the audio of the frame it names. Default 0. See docs/timecode.md. */
+  offsetMs?: number;
 }
 
 /** A running MTC output. Close it with `close()` (closing the player closes it first). */
@@ -77,13 +80,18 @@ export class MtcOutput {
 /**
  * Opens the MTC output of `player` on JACK.
  *
- * @throws {StemplayError} `INVALID_ARGUMENT` for a bad fps; `MTC_OUTPUT` when JACK is not
+ * @throws {StemplayError} `INVALID_ARGUMENT` for a bad fps or offsetMs; `MTC_OUTPUT` when JACK is not
  *   running, the client name is taken, the server's rate is not the engine's, or `connectTo`
  *   does not exist; `UNSUPPORTED` off Linux
  */
 export async function serveMtc(player: Player, options: ServeMtcOptions): Promise<MtcOutput> {
   player.assertOpen("serve MTC");
-  const { fps } = checkLtcOptions({ fps: options.fps, output: 1 }, 1, "mtc");
+  const checked = checkLtcOptions(
+    { fps: options.fps, output: 1, offsetMs: options.offsetMs ?? 0 },
+    1,
+    "mtc",
+  );
+  const fps = checked.fps;
   const cell = new BigUint64Array(1);
   const result = await player.engineContext.native.sp_mtc_open_jack(
     player.engineContext.pointer,
@@ -107,5 +115,9 @@ export async function serveMtc(player: Player, options: ServeMtcOptions): Promis
       `cannot open MTC output on JACK: ${reasons[code] ?? code}`,
     );
   }
-  return new MtcOutput(player, outPointer(cell));
+  const handle = outPointer(cell);
+  const native = player.engineContext.native;
+  // In range: checked above (±1000 ms is far inside the native bound).
+  native.sp_mtc_set_offset(handle, BigInt(ltcOffsetFrames(checked, player.sampleRate)));
+  return new MtcOutput(player, handle);
 }

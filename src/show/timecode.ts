@@ -28,11 +28,16 @@ export interface LtcOptions {
   output?: number;
   /** Peak level in dBFS, from -40 to 0. Default -12. */
   levelDb?: number;
+  /** Milliseconds the timecode is moved against the audio, from -1000 to 1000: negative sends
+   * each frame's code early (before its audio), positive late. Default 0. */
+  offsetMs?: number;
 }
 
 const FPS: readonly LtcFps[] = [24, 25, 29.97, 30];
 /** The keys of the LTC options (`timecode.ltc` in stemplay.json; docs/settings.md). */
-export const LTC_KEYS: readonly string[] = ["fps", "output", "levelDb"];
+export const LTC_KEYS: readonly string[] = ["fps", "output", "levelDb", "offsetMs"];
+/** The largest LTC offset either way, in milliseconds (as MIDI out's). */
+export const MAX_LTC_OFFSET_MS = 1000;
 const DEFAULT_LEVEL_DB = -12;
 /** The track name of the generated timecode. */
 export const LTC_TRACK_NAME = "timecode";
@@ -74,8 +79,21 @@ export function checkLtcOptions(options: unknown, outputs: number, where = "ltc"
   if (typeof level !== "number" || !Number.isFinite(level) || level < -40 || level > 0) {
     fail("levelDb", `must be dBFS from -40 to 0, got ${level}`);
   }
+  const offset = record.offsetMs;
+  if (
+    offset !== undefined &&
+    (typeof offset !== "number" || !Number.isFinite(offset) ||
+      Math.abs(offset) > MAX_LTC_OFFSET_MS)
+  ) {
+    fail(
+      "offsetMs",
+      `must be milliseconds from -${MAX_LTC_OFFSET_MS} to ${MAX_LTC_OFFSET_MS} ` +
+        `(negative: early), got ${offset}`,
+    );
+  }
   const checked: LtcOptions = { fps: record.fps as LtcFps, levelDb: level as number };
   if (output !== undefined) checked.output = output as number;
+  if (offset !== undefined && offset !== 0) checked.offsetMs = offset as number;
   return checked;
 }
 
@@ -85,9 +103,15 @@ export function songHour(setlistIndex: number | undefined): number {
   return setlistIndex === undefined ? 1 : (setlistIndex % 23) + 1;
 }
 
+/** The LTC offset in whole output frames (rounded to the nearest). */
+export function ltcOffsetFrames(options: LtcOptions, sampleRate: number): number {
+  return Math.round((options.offsetMs ?? 0) * sampleRate / 1000);
+}
+
 /**
- * Renders `frames` frames of LTC in C: the track's first sample is song frame `firstFrame`
- * (0: the song's start, which reads `hour`:00:00:00).
+ * Renders `frames` frames of LTC in C: the track's first sample carries the code of song frame
+ * `firstFrame` (0: the song's start, which reads `hour`:00:00:00). For an offset, pass
+ * `-ltcOffsetFrames(…)`: early codes start into the song, late ones start in the hour before.
  */
 export function renderLtc(
   native: Native,

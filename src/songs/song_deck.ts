@@ -22,6 +22,7 @@ import { renderClick, ShowFlow, type ShowSong } from "../show/show.ts";
 import {
   checkLtcOptions,
   LTC_TRACK_NAME,
+  ltcOffsetFrames,
   type LtcOptions,
   renderLtc,
   songHour,
@@ -314,7 +315,8 @@ export class SongDeck {
   /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
   #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
     const engine = this.#engine;
-    const decoded = renderLtc(engine.native, ltc, hour, 0, frames, engine.sampleRate);
+    const first = -ltcOffsetFrames(ltc, engine.sampleRate);
+    const decoded = renderLtc(engine.native, ltc, hour, first, frames, engine.sampleRate);
     try {
       const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
       return this.#slots.create(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
