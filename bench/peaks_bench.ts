@@ -3,6 +3,9 @@
  * cache after a first read), computed (cache empty) and cached (the second call). Medians
  * printed, nothing asserted. Targets (issue 25): WAV ≤ 1 s computed, ≤ 50 ms cached.
  *
+ * WAV is also measured through the decoder (STEMPLAY_PEAKS_DECODER=1), as before the direct
+ * WAV path, and the ratio printed.
+ *
  * Run: `deno run -A bench/peaks_bench.ts` (needs sox; writes ~0.3 GB to a temporary folder,
  * removed at the end). PEAKS_BENCH_RUNS changes the 5.
  *
@@ -54,8 +57,11 @@ async function writeSong(dir: string, type: "wav" | "flac"): Promise<string> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(song: string, label: string): Promise<void> {
+/** Medians of computed and cached; `decoder` sends WAV through miniaudio's decoder as before
+ * the direct WAV path (native/peaks_wav.c), for the ratio. */
+async function measure(song: string, label: string, decoder = false): Promise<number> {
   const computed: number[] = [], cached: number[] = [];
+  if (decoder) Deno.env.set("STEMPLAY_PEAKS_DECODER", "1");
   for (let i = 0; i < RUNS; i++) {
     const cache = await Deno.makeTempDir({ prefix: "stemplay-peaks-cache-" });
     Deno.env.set("STEMPLAY_CACHE", cache);
@@ -72,6 +78,8 @@ async function measure(song: string, label: string): Promise<void> {
       median(cached).toFixed(1)
     } ms (${RUNS} runs; ${STEMS} stereo stems × ${SECONDS / 60} min, ${POINTS} points)`,
   );
+  Deno.env.delete("STEMPLAY_PEAKS_DECODER");
+  return median(computed);
 }
 
 const root = await Deno.makeTempDir({ prefix: "stemplay-peaks-bench-" });
@@ -79,7 +87,11 @@ try {
   for (const type of ["wav", "flac"] as const) {
     const song = await writeSong(join(root, type), type);
     await songPeaks(song, { points: 1 }); // into the page cache
-    await measure(song, `24-bit ${type.toUpperCase()}`);
+    const direct = await measure(song, `24-bit ${type.toUpperCase()}`);
+    if (type === "wav") {
+      const old = await measure(song, "24-bit WAV through the decoder", true);
+      console.log(`direct WAV path / decoder path, computed: ${(direct / old).toFixed(2)}`);
+    }
   }
 } finally {
   Deno.env.delete("STEMPLAY_CACHE");

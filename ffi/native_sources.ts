@@ -35,6 +35,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "offline.c",
   "pcm.c",
   "peaks.c",
+  "peaks_wav.c",
   "resample.c",
   "result.c",
   "ring.c",

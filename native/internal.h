@@ -537,6 +537,17 @@ sp_result sp_inspect_file(const char *path, ma_encoding_format *format, const ch
 /* dst[i] = -src[i * stride] for i < frames, with 0 - x so that silence stays +0 (stream.c:
  * undoes SP_QUIRK_AIFF_G711; negation is exact, also after the linear resampler) */
 void sp_negate_strided(float *dst, const float *src, uint32_t stride, uint64_t frames);
+/* peaks_wav.c: sp_peaks_file's points [0, points) of a plain PCM WAV read straight from its
+ * data chunk, or false (nothing written) to leave the file to the decoder */
+bool sp_peaks_wav(const char *path, uint64_t f0, uint64_t n, uint64_t length, uint32_t channels,
+                  uint32_t points, float *mins, float *maxs);
+/* native/miniaudio/miniaudio.c: dr_wav's parse and raw little-endian reader, for peaks_wav.c.
+ * open gives NULL for a file dr_wav refuses, channels 0 when fmt and dr_wav disagree */
+void *sp_wav_raw_open(const char *path, uint32_t *container_le, uint32_t *format_tag,
+                      uint32_t *bits, uint32_t *channels, uint64_t *frames);
+int sp_wav_raw_seek(void *wav, uint64_t frame);
+uint64_t sp_wav_raw_read(void *wav, uint64_t frames, void *out);
+void sp_wav_raw_close(void *wav);
 /* What sp_inspect_file found that the decoder gets wrong (miniaudio 0.11.25's dr_wav), bits: */
 enum {
     /* An AIFF/AIFF-C: dr_wav counts SSND's 8 bytes of offset and blockSize as audio, so a

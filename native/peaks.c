@@ -80,6 +80,13 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
     float *mins = out, *maxs = out + (size_t)channels * points;
     memset(out, 0, (size_t)channels * points * 2 * sizeof(float));
     const bool negate = (quirks & SP_QUIRK_AIFF_G711) != 0;
+    /* Plain PCM WAV skips the decoder (STEMPLAY_PEAKS_DECODER=1 keeps it, for tests' oracle) */
+    if (format == ma_encoding_format_wav && quirks == 0 && getenv("STEMPLAY_PEAKS_DECODER") == NULL &&
+        sp_peaks_wav(path, f0, n, length, channels, points, mins, maxs)) {
+        free(chunk);
+        ma_decoder_uninit(&decoder);
+        return SP_OK;
+    }
 
     uint64_t chunk_start = f0, chunk_frames = 0; /* the frames in `chunk` */
     bool ended = f0 >= length || seek_to(&decoder, quirks, f0) != SP_OK;

@@ -3,7 +3,7 @@
  * small valid WAV, AIFF, FLAC, MP3 and Ogg Vorbis files (byte flips, truncations, size fields that lie) through
  * the decode job API, built with AddressSanitizer and UndefinedBehaviorSanitizer (LeakSanitizer
  * included). Nothing may crash, trip a sanitizer or leak, and every failure must carry a
- * detail. The generator's seed is fixed, so a failure reproduces.
+ * detail. Every mutated WAV's peaks (native/peaks_wav.c) must equal the decoder path's bit for bit. The generator's seed is fixed, so a failure reproduces.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

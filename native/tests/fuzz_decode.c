@@ -367,6 +367,35 @@ static void stream_once(const char *path, uint32_t rate) {
     sp_file_source_free(source);
 }
 
+/* Peaks of the file over a few windows, through the direct WAV path (peaks_wav.c) and the
+ * decoder (STEMPLAY_PEAKS_DECODER): both must give the same result and, when they read it, the
+ * same bits. */
+static void peaks_once(const char *path) {
+    static float direct[2 * 4099 * SP_MAX_CHANNELS], decoded[2 * 4099 * SP_MAX_CHANNELS];
+    static const struct {
+        double start, end;
+        uint32_t points;
+    } windows[] = {{0, 1e-3, 1}, {0, 10, 997}, {0.001, 0.03, 4099}, {0.02, 0.021, 333}};
+    for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+        uint64_t info_direct[3] = {0}, info_decoded[3] = {0};
+        char detail[256];
+        unsetenv("STEMPLAY_PEAKS_DECODER");
+        const sp_result a = sp_peaks_file(path, windows[w].start, windows[w].end, windows[w].points,
+                                          SP_MAX_CHANNELS, direct, info_direct, detail, sizeof detail);
+        setenv("STEMPLAY_PEAKS_DECODER", "1", 1);
+        const sp_result b = sp_peaks_file(path, windows[w].start, windows[w].end, windows[w].points,
+                                          SP_MAX_CHANNELS, decoded, info_decoded, detail, sizeof detail);
+        unsetenv("STEMPLAY_PEAKS_DECODER");
+        const size_t values = (size_t)2 * windows[w].points * info_direct[1];
+        if (a != b || (a == SP_OK && (memcmp(info_direct, info_decoded, sizeof info_direct) != 0 ||
+                                      memcmp(direct, decoded, values * sizeof(float)) != 0))) {
+            fprintf(stderr, "fuzz: peaks differ from the decoder's (%d, %d) in window %zu\n", a,
+                    b, w);
+            exit(3);
+        }
+    }
+}
+
 /* Runs one file through the whole job API; returns the sp_result of the run and, in *format,
  * the container the header check named (a static string). */
 static sp_result decode_once(const char *path, uint32_t rate, const char **format) {
@@ -450,6 +479,7 @@ int main(int argc, char **argv) {
         const uint32_t rate = TARGET_RATES[below(4)];
         const sp_result result = decode_once(path, rate, &format);
         if (result == SP_OK) stream_once(path, rate);
+        if (strcmp(format, "WAV") == 0) peaks_once(path);
         counts[result >= 0 && result < 32 ? result : 31]++;
         /* Per container: how many mutated files reached it, and how many still decoded. */
         int slot = 0;

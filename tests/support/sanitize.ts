@@ -92,9 +92,18 @@ export async function buildHarness(
     ...(vorbis ? ["-DSP_HAVE_STB_VORBIS", `-I${vorbis.includeDir}`] : []),
   ];
 
-  // miniaudio, once per sanitizer and header.
+  // miniaudio, once per sanitizer, header, unit (it holds a dr_wav bridge) and ignore list.
+  const unit = await Deno.readTextFile(new URL("miniaudio/miniaudio.c", NATIVE_DIR));
+  const ignoreList = await Deno.readTextFile(new URL("tests/ubsan_ignore.txt", NATIVE_DIR));
   const key = (await sha256Hex(
-    [header.sha256, vorbis?.sha256 ?? "", common.join(" "), await compilerVersion()].join("\n"),
+    [
+      header.sha256,
+      vorbis?.sha256 ?? "",
+      common.join(" "),
+      await compilerVersion(),
+      unit,
+      ignoreList,
+    ].join("\n"),
   )).slice(0, 16);
   const tag = sanitizer.replace(",", "-");
   const miniaudioObject = `${outDir}/miniaudio-${tag}-${key}.o`;
