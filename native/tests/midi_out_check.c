@@ -392,6 +392,68 @@ static void check_reattach(void) {
     sp_engine_destroy(engine);
 }
 
+/* ---- attack-native4 -------------------------------------------------------------------- */
+
+/* The clock turned off mid-song (Stop) and on again in the same song: the song follows on, so
+ * neither branch that says where the song is runs; ticks go out with no SPP and no Continue, to
+ * a device that was told Stop. */
+static void check_clock_off_on(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    const double song[3] = {0, 60.0 / 120 / 24, 0};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 1;
+    uint64_t pos = 0;
+    for (; pos < 48000; pos += 1000) cycle(engine, pos, 1000, 1000);
+    sp_midi_out_set(out, 0, 0);
+    unsigned stops = 0;
+    for (; pos < 96000; pos += 1000) cycle(engine, pos, 1000, 1000), stops += received[0xFC];
+    sp_midi_out_set(out, 1, 0);
+    unsigned ticks = 0, continues = 0, starts = 0, positions = 0;
+    for (; pos < 144000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        ticks += received[0xF8], continues += received[0xFB], starts += received[0xFA];
+        positions += received[0xF2];
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "clock off: %u Stop; on again: %u ticks, %u SPP, %u Continue, %u Start "
+             "(want SPP + Continue before the ticks)",
+             stops, ticks, positions, continues, starts);
+    report("the clock turned on again mid-song says where the song is",
+           stops == 1 && ticks > 0 && positions == 1 && continues + starts == 1, detail);
+    sp_midi_out_close(out);
+}
+
+/* A song re-prepared (another key: a new group, the same tempo map and events) taking over at
+ * the same position with a negative offset: hand_over treats it as following on (no SPP), but
+ * the events of the |offset| ahead, already sent by the old group, are sent again at once. */
+static void check_reprepare_duplicates(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, -4800);
+    const double song[3] = {0, 60.0 / 120 / 24, 0};
+    int64_t frames[2] = {50000, 50500};
+    const uint32_t sizes[2] = {3, 3};
+    const unsigned char bytes[6] = {0x90, 60, 100, 0x80, 60, 0};
+    sp_midi_out_map_song(out, 1, song, 1, frames, sizes, 2, bytes, 6);
+    sp_midi_out_map_song(out, 2, song, 1, frames, sizes, 2, bytes, 6);
+    engine->run = RUN_PLAY;
+    engine->group = 1;
+    unsigned on = 0, off = 0, positions = 0;
+    uint64_t pos = 0;
+    for (; pos < 48000; pos += 1000) cycle(engine, pos, 1000, 1000), on += received[0x90], off += received[0x80];
+    engine->group = 2; /* the key change lands at song frame 48,000 */
+    for (; pos < 96000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        on += received[0x90], off += received[0x80], positions += received[0xF2];
+    }
+    char detail[160];
+    snprintf(detail, sizeof detail, "%u note-ons, %u note-offs, %u SPP (want 1, 1: one note)",
+             on, off, positions);
+    report("a re-prepared song taking over sends its events once", on == 1 && off == 1, detail);
+    sp_midi_out_close(out);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     device_on_port.pContext = &jack_context;
@@ -410,6 +472,8 @@ int main(int argc, char **argv) {
     check_count_in_negative_offset(engine);
     check_count_in_evicted(engine);
     check_offset_overflow(engine);
+    check_clock_off_on(engine);
+    check_reprepare_duplicates(engine);
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);
