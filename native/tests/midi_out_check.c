@@ -454,6 +454,42 @@ static void check_reprepare_duplicates(sp_engine *engine) {
     sp_midi_out_close(out);
 }
 
+/* A count-in into the middle of a song (play from a marker at 2 s, tick 96) with a negative
+ * offset: countInClock numbers the count-in's ticks from 0 at the hand-over, the song from its
+ * first downbeat, so hand_over's tick comparison never matches. The count-in's clock reaches
+ * its tick 0 |offset| early and sends Start (song position 0!), then the song's first block
+ * sends SPP 96 to the rolling device: a device starts from bar 1, then jumps. */
+static void check_count_in_mid_song_negative_offset(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, -4800);
+    const double tick = 60.0 / 120 / 24;
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 0}; /* countInClock(song, 96000, 96000, 48000) */
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 201, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 201;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0;
+    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], positions += received[0xF2];
+        continues += received[0xFB];
+    }
+    engine->group = 1; /* the song from its marker at frame 96,000 */
+    for (uint64_t pos = 96000; pos < 144000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], positions += received[0xF2];
+        continues += received[0xFB];
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "%u Start, %u Stop, %u SPP, %u Continue (want no Start: SPP 96 and Continue once)",
+             starts, stops, positions, continues);
+    report("a count-in into mid-song with a negative offset never sends Start",
+           starts == 0 && stops == 0 && positions == 1 && continues == 1, detail);
+    sp_midi_out_close(out);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     device_on_port.pContext = &jack_context;
@@ -474,6 +510,7 @@ int main(int argc, char **argv) {
     check_offset_overflow(engine);
     check_clock_off_on(engine);
     check_reprepare_duplicates(engine);
+    check_count_in_mid_song_negative_offset(engine);
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);
