@@ -217,8 +217,10 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
     const bool hand_over = !follows && clock && out->valid && out->ticked && group != out->group &&
                            first_tick_from(out, song, start) == out->next_tick;
     if (hand_over) {
+        /* The last group sent everything before `start` (with a negative offset, what was
+         * due early too): its events go on from there, not again. */
         end_held_notes(out, base);
-        out->next_event = first_event_from(song, from);
+        out->next_event = first_event_from(song, start);
         tick = out->next_tick;
     } else if (!follows) {
         end_held_notes(out, base);
@@ -243,6 +245,15 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
     } else if (!clock && out->rolling) {
         write_byte(out, base, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS); /* the clock was turned off */
         out->rolling = out->pending_start = false;
+    } else if (clock && !out->rolling && !out->pending_start) {
+        /* The clock turned on again mid-song: the device is told where the song is. */
+        if (tick <= 0) {
+            out->pending_start = true;
+        } else {
+            write_position(out, base, tick);
+            write_byte(out, base, MIDI_CONTINUE, SP_MIDI_OUT_SENT_CONTINUES);
+            out->rolling = true;
+        }
     }
     out->valid = true;
     out->group = group;

@@ -278,7 +278,12 @@ export class SongDeck {
       if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
       const cueOptions = { song: description.spokenCues, settings: this.spokenCues };
       const cues = await prepareSpokenCues(engine, this.#slots, cueOptions, info, length, group);
-      if (cues) tracks.push(cues);
+      if (cues) {
+        // Off now stays off (a transition plays the song before #makeCurrent runs).
+        const current = this.#tracks.find((t) => t.name === SPOKEN_CUES_TRACK);
+        if (current?.muted ?? this.#spokenCuesOff) cues.muted = true;
+        tracks.push(cues);
+      }
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
         tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
