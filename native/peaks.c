@@ -13,6 +13,9 @@
 
 #include "internal.h"
 
+/* Frames past any file (2^53: exact in a double): a window's ends are clamped to it. */
+#define PEAKS_MAX_FRAME 9007199254740992.0
+
 #define PEAKS_CHUNK 8192u
 
 static sp_result seek_to(ma_decoder *decoder, uint32_t quirks, uint64_t frame) {
@@ -74,13 +77,18 @@ sp_result sp_peaks_file(const char *path, double start_seconds, double end_secon
         return result;
     }
 
-    const uint64_t f0 = (uint64_t)floor(start_seconds * rate);
-    const uint64_t f1 = (uint64_t)ceil(end_seconds * rate);
+    /* Clamped: finite seconds far past any file (1e300) must not overflow the conversion. */
+    const double first = fmin(floor(start_seconds * rate), PEAKS_MAX_FRAME);
+    const double last = fmin(ceil(end_seconds * rate), PEAKS_MAX_FRAME);
+    const uint64_t f0 = (uint64_t)first;
+    const uint64_t f1 = (uint64_t)last;
     const uint64_t n = f1 > f0 ? f1 - f0 : 1;
     float *mins = out, *maxs = out + (size_t)channels * points;
     memset(out, 0, (size_t)channels * points * 2 * sizeof(float));
     const bool negate = (quirks & SP_QUIRK_AIFF_G711) != 0;
     /* Plain PCM WAV skips the decoder (STEMPLAY_PEAKS_DECODER=1 keeps it, for tests' oracle) */
+    /* getenv per call, so the tests can compare both paths in one process: it is unsafe only
+     * while another thread sets a variable, which stemplay never does. */
     if (format == ma_encoding_format_wav && quirks == 0 && getenv("STEMPLAY_PEAKS_DECODER") == NULL &&
         sp_peaks_wav(path, f0, n, length, channels, points, mins, maxs)) {
         free(chunk);

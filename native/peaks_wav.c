@@ -147,7 +147,11 @@ bool sp_peaks_wav(const char *path, uint64_t f0, uint64_t n, uint64_t length, ui
             }
             if (f >= block_start + block_frames) {
                 block_start += block_frames;
-                block_frames = sp_wav_raw_read(wav, block_capacity, block);
+                /* No further than the window needs: a one-point head read takes a few frames. */
+                const uint64_t window_end = f0 + n < length ? f0 + n : length;
+                const uint64_t left = window_end - block_start;
+                block_frames = sp_wav_raw_read(wav, left < block_capacity ? left : block_capacity,
+                                               block);
                 if (block_frames > block_capacity) block_frames = 0; /* never: dr_wav's bound */
                 if (block_frames == 0) {
                     ended = true; /* shorter than its header says: the rest stays silent */
