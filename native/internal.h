@@ -78,6 +78,11 @@ void sp_ring_write(sp_ring *ring, const float *interleaved, uint32_t frames); /*
  * before it counts as truncated (decode.c, stream.c). */
 #define SP_TRUNCATION_SLACK 64u
 
+/* The largest MIDI out or MTC offset, frames either way (exclusive): the real-time threads
+ * subtract it from frame counts, so it is bounded (2^32 frames is a day at 48 kHz; the
+ * TypeScript side allows ±1 s). */
+#define SP_MAX_OFFSET_FRAMES ((int64_t)1 << 32)
+
 /* ---- stream.c: a file decoded and resampled in order from any frame (butler, loading) ---- */
 typedef struct sp_stream sp_stream;
 sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream, char *detail,

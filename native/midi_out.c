@@ -221,9 +221,7 @@ SP_API sp_result sp_midi_out_unmap_song(sp_midi_out *out, uint32_t group) {
 
 SP_API sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames) {
     SP_CHECK(out != NULL, SP_ERROR_INVALID_ARGUMENT);
-    /* The audio thread subtracts it from frame counts: bounded, so that never overflows
-     * (the TypeScript side allows ±1 s; 2^32 frames is a day at 48 kHz). */
-    SP_CHECK(offset_frames > -((int64_t)1 << 32) && offset_frames < ((int64_t)1 << 32),
+    SP_CHECK(offset_frames > -SP_MAX_OFFSET_FRAMES && offset_frames < SP_MAX_OFFSET_FRAMES,
              SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&out->clock_on, clock_on ? 1 : 0, memory_order_relaxed);
     atomic_store_explicit(&out->offset_frames, offset_frames, memory_order_relaxed);

@@ -199,8 +199,7 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
 
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {
     SP_CHECK(mtc != NULL, SP_ERROR_INVALID_ARGUMENT);
-    /* Bounded like MIDI out's, so position arithmetic on the JACK thread cannot overflow. */
-    SP_CHECK(offset_frames > -((int64_t)1 << 32) && offset_frames < ((int64_t)1 << 32),
+    SP_CHECK(offset_frames > -SP_MAX_OFFSET_FRAMES && offset_frames < SP_MAX_OFFSET_FRAMES,
              SP_ERROR_INVALID_ARGUMENT);
     atomic_store_explicit(&mtc->offset_frames, offset_frames, memory_order_relaxed);
     return SP_OK;

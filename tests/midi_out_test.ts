@@ -11,13 +11,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Player, serveMidiOut, serveOsc, StemplayError } from "../mod.ts";
 import { readStatus } from "../src/control/status.ts";
 import { oscsend } from "./support/osc_tools.ts";
 import { clockSegments } from "../src/control/midi_out.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
+import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
 import { readLines } from "./support/midi_send.ts";
 import {
   type DumpEvent as Event,
@@ -31,27 +31,14 @@ import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
 const TICK = 1000; // frames per clock tick at 120 bpm, 48 kHz
-const SCALE = 2 ** 21;
 const B_SECONDS = 16; // bar 9 at 120 bpm in 4/4
 const SEEK_SECONDS = 5.25; // between ticks: tick 252 falls on 5.25 s exactly
-
-async function buildCapture(): Promise<string> {
-  const source = fileURLToPath(new URL("../native/tests/jack_capture.c", import.meta.url));
-  const binary = join(await Deno.makeTempDir({ prefix: "stemplay-capture-" }), "jack_capture");
-  const output = await new Deno.Command("cc", {
-    args: ["-O2", "-o", binary, source, "-l:libjack.so.0"],
-    stderr: "piped",
-  }).output();
-  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-  return binary;
-}
 
 /** A 30 s song at 120 bpm whose samples are (frame + 1) / 2^21. */
 async function writeRampSong(dir: string): Promise<string> {
   const folder = join(dir, "ramp");
   await Deno.mkdir(folder);
-  const samples = new Float32Array(30 * RATE);
-  for (let i = 0; i < samples.length; i++) samples[i] = (i + 1) / SCALE;
+  const samples = rampSamples(30 * RATE);
   await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], RATE, "f32"));
   await Deno.writeTextFile(
     join(folder, "song.json"),
@@ -68,14 +55,6 @@ async function writeRampSong(dir: string): Promise<string> {
     }),
   );
   return folder;
-}
-
-/** Song frame playing at capture frame t, read from the ramp; undefined in silence or fades. */
-function songFrameAt(audio: Float32Array, t: number): number | undefined {
-  const scaled = audio[t] * SCALE;
-  if (!(scaled >= 1) || Math.abs(scaled - Math.round(scaled)) > 1e-3) return undefined;
-  const next = audio[t + 1] * SCALE;
-  return Math.abs(next - scaled - 1) < 1e-3 ? Math.round(scaled) - 1 : undefined;
 }
 
 Deno.test("clockSegments: 24 ticks to the quarter note, first ticks counted across segments", () => {
@@ -101,7 +80,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "stemplay-midiout-" });
     try {
       const folder = await writeRampSong(dir);
-      const capture = await buildCapture();
+      const capture = await buildJackCapture();
       await withJackServer(async (server) => {
         const player = await Player.open({
           backend: "jack",
@@ -276,7 +255,7 @@ Deno.test({
             const shift = Math.round(offsetMs * RATE / 1000);
             let checked = 0, off = 0;
             for (const event of events.filter((e) => e.bytes[0] === 0xf8)) {
-              const song = songFrameAt(audio, event.at);
+              const song = rampFrameAt(audio, event.at);
               if (song === undefined || song < TICK) continue; // see Start for the first
               const error = song - shift - Math.round((song - shift) / TICK) * TICK;
               off = Math.max(off, Math.abs(error));
@@ -286,7 +265,7 @@ Deno.test({
             assert.ok(start, `offset ${offsetMs}: no Start`);
             // Start goes with the tick of the first downbeat: song frame 0 + the shift (at the
             // song's first frame when that is earlier: nothing plays before it).
-            const startSong = songFrameAt(audio, start.at + 10);
+            const startSong = rampFrameAt(audio, start.at + 10);
             assert.equal(startSong, Math.max(0, shift) + 10, `offset ${offsetMs}: Start's frame`);
             // The program change with Start; the CC at B on the frame where B's audio begins
             // (read past the jump's fade-in and taken back), shifted by the offset.
@@ -296,7 +275,7 @@ Deno.test({
             assert.ok(cc, `offset ${offsetMs}: no CC at B`);
             let bAudio: number | undefined;
             for (let t = cc.at - 2 * JACK_PERIOD; t < cc.at + 4000 && bAudio === undefined; t++) {
-              const song = songFrameAt(audio, t + 600);
+              const song = rampFrameAt(audio, t + 600);
               if (song !== undefined && song - 600 >= B_SECONDS * RATE - 600) {
                 bAudio = t + 600 - (song - B_SECONDS * RATE);
               }
