@@ -78,8 +78,13 @@ Deno.test({
       screen = await pane.waitFor((s) => s.includes("press g 2 again"), "the pick asks");
       assert.match(screen, /> go to 2\. Song B\? the song is playing: press g 2 again within 2 s/);
       await pane.pressAgain("g", "2");
-      screen = await pane.waitFor((s) => /^ {2}now {3}2\. Song B$/m.test(s), "song 2 current");
-      assert.match(screen, /\[\] STOPPED/);
+      // The song and the setlist line change together with the switch; the stop shows once the
+      // audio side has taken it (a screen drawn between the two reads PLAYING at 0:00).
+      screen = await pane.waitFor(
+        (s) => /^ {2}now {3}2\. Song B$/m.test(s) && s.includes("[] STOPPED"),
+        "song 2 current, stopped",
+      );
+      assert.match(screen, /stemplay {2}Song B/);
       await pane.quit();
     });
   },
