@@ -42,7 +42,7 @@ export const IN_EARS = "in-ears";
 const MAX_OUTPUTS = 32;
 /** The keys of one bus in a rig profile (docs/settings.md lists them). */
 export const BUS_KEYS: readonly string[] = ["outputs", "protected", "delayMs"];
-/** The longest bus delay, ms (docs/buses.md). */
+/** The longest bus delay, ms (docs/bus_delay.md). */
 export const MAX_BUS_DELAY_MS = 1000;
 
 /** Whether a bus delay is a number from 0 to {@link MAX_BUS_DELAY_MS}. */
@@ -188,7 +188,7 @@ export class Bus {
    * The bus's delay in ms, 0 .. {@link MAX_BUS_DELAY_MS}: its outputs play round(ms × rate /
    * 1000) frames late. A change while playing crossfades from the old delay to the new over
    * 20 ms (no click); 0 is the undelayed output, bit for bit. MIDI out, MTC and LTC keep their
-   * own offsets (docs/buses.md).
+   * own offsets (docs/bus_delay.md).
    * @throws {StemplayError} "INVALID_ARGUMENT" outside that range or for NaN; the delay stays
    * as it was
    */
