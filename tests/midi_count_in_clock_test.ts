@@ -24,3 +24,12 @@ Deno.test("countInClock: into a one-beat pickup, the song's tick -24 at the hand
   const song = clockSegments([{ at: 0.5, tempo: 120, timeSignature: [4, 4] }]);
   assert.deepEqual([...countInClock(song, 0, 72000, RATE)], [1.5, TICK, -24]);
 });
+
+Deno.test("countInClock: after a tempo change, the song's tick counts every segment before", () => {
+  // 120 bpm for 4 s (192 ticks), then 60 bpm: a marker at 6 s is tick 192 + 48 = 240.
+  const song = clockSegments([
+    { at: 0, tempo: 120, timeSignature: [4, 4] },
+    { at: 4, tempo: 60, timeSignature: [4, 4] },
+  ]);
+  assert.deepEqual([...countInClock(song, 6 * RATE, 4 * RATE, RATE)], [4, 1 / 24, 240]);
+});

@@ -31,5 +31,6 @@ export function countInClock(
   // segment starts there and counts from tick k, so every tick it plays is before k (before
   // the song's clock takes over), and none of them sends Start (or SPP and Continue).
   const handOverSeconds = at + k * tickSeconds + (handOver - fromFrame) / rate;
-  return Float64Array.of(Math.max(0, handOverSeconds), tickSeconds, k);
+  // k counts from the segment's start; the map counts from the song's first downbeat.
+  return Float64Array.of(Math.max(0, handOverSeconds), tickSeconds, song[s * 3 + 2] + k);
 }
