@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { Player, StemplayError } from "../mod.ts";
 import { checkBusProfile } from "../src/engine/buses.ts";
 import { parseSettings } from "../src/cli/settings.ts";
+import { readStatus } from "../src/control/status.ts";
 
 const BLOCK = 256;
 
@@ -192,6 +193,11 @@ Deno.test("bus delay: bad values name the key and change nothing", async () => {
     );
   }
   assert.equal(foh.delayMs, 5, "unchanged");
+  assert.deepEqual(
+    readStatus(player).buses.map((bus) => [bus.name, bus.delayMs]),
+    [["FOH", 5], ["in-ears", 0]],
+    "the status shows each bus's delay",
+  );
   player.play();
   const out = player.render(rate / 2);
   assert.equal(firstMismatch(out[0], out[2], 240), -1, "still 5 ms (240 frames) late");
