@@ -11,6 +11,7 @@
  * that it equals what is on disk.
  */
 export const NATIVE_SOURCES: readonly string[] = [
+  "bus_delay.c",
   "buses.c",
   "butler.c",
   "click.c",
@@ -39,6 +40,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "resample.c",
   "result.c",
   "ring.c",
+  "rt/bus_delay_rt.c",
   "rt/callback.c",
   "rt/commands_rt.c",
   "rt/device_rt.c",

@@ -504,6 +504,15 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_output_set_delay(sp_engine *engine, uint32_t output, uint32_t frames) */
+  sp_output_set_delay: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t output
+      "u32", // uint32_t frames
+    ],
+    result: "i32",
+  },
   /** sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int32_t on) */
   sp_output_set_protected: {
     parameters: [

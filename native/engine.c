@@ -31,6 +31,7 @@ void sp_engine_free_memory(sp_engine *engine) {
     free(engine->mix);
     free(engine->show.tail_mix);
     sp_varispeed_free(engine);
+    sp_output_delays_free(engine);
     free(engine);
 }
 

@@ -391,6 +391,17 @@ typedef struct sp_heartbeat {
     float top;              /* audio-owned: the last level on (the ramp's full height) */
     double phase;           /* audio-owned */
 } sp_heartbeat;
+/* bus_delay.c, rt/bus_delay_rt.c: one output's delay line (a bus's delayMs). */
+typedef struct sp_output_delay {
+    _Atomic(float *) line;          /* control -> audio, set once, freed with the engine */
+    uint32_t mask;                  /* the line's frames - 1, written before line */
+    _Atomic uint32_t target_frames; /* control -> audio */
+    uint32_t current, previous;     /* audio-owned: the delay, and the one fading out */
+    uint32_t xfade_done, xfade_total; /* audio-owned: 0 total: no crossfade running */
+    uint64_t written;               /* audio-owned: frames written into the line */
+} sp_output_delay;
+void sp_output_delays_apply(sp_engine *engine, uint32_t frames); /* audio: the mix, per output */
+void sp_output_delays_free(sp_engine *engine);                   /* control: engine free */
 void sp_heartbeat_write(sp_engine *engine, float *out, uint32_t frames);
 sp_result sp_varispeed_allocate(sp_engine *engine);
 void sp_varispeed_free(sp_engine *engine);
@@ -444,6 +455,7 @@ struct sp_engine {
     /* audio -> control: samples clamped to [-1, 1] per output, a running total (only the
      * audio side writes it). */
     _Atomic uint64_t output_clipped[SP_MAX_CHANNELS];
+    sp_output_delay output_delay[SP_MAX_CHANNELS]; /* bus_delay.c */
 
     sp_monitor monitor;
     sp_show show;

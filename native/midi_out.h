@@ -18,6 +18,10 @@
 /* One stretch of constant tempo: clock tick k (k may be negative before the first segment, a
  * pickup) falls on song frame llround((at + k * tick_seconds) * rate), and is tick first_tick + k
  * counted from the song's first downbeat (song position 0). */
+/* A song's first segment starts at tick 0 (its first downbeat). A count-in's one segment is
+ * numbered as its song's ticks: its first_tick is the song's tick where the count-in hands over
+ * (0 from the top, 96 from a marker at bar 2 in 4/4, negative into a pickup); the clock runs
+ * without Start until max(0, first_tick), where Start goes (0) or SPP and Continue. */
 typedef struct {
     double at, tick_seconds;
     int64_t first_tick;
@@ -66,7 +70,8 @@ struct sp_midi_out {
     bool off_port;         /* this cycle runs on a device the port is not on: nothing is sent */
     bool valid;         /* `group` and `expected` describe the last segment played */
     bool rolling;       /* Start or Continue sent, and no Stop since */
-    bool pending_start; /* ticks run toward the first downbeat, where Start goes */
+    bool pending_start; /* ticks run toward pending_tick, where Start (or SPP and Continue) goes */
+    int64_t pending_tick; /* 0: the first downbeat (Start); a count-in into mid-song: its tick */
     bool advanced;      /* a segment played in the current block */
     uint32_t group;
     uint64_t expected;   /* the song frame the last segment led to */

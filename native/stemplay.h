@@ -348,6 +348,10 @@ SP_API sp_result sp_track_set_protected(sp_engine *engine, uint32_t slot, int32_
 /* An output's own gain (a bus's level), 0 .. SP_MAX_GAIN, ramped across the next block like
  * every gain. output counts from 0. */
 SP_API sp_result sp_output_set_gain(sp_engine *engine, uint32_t output, float gain);
+/* bus_delay.c: an output's delay (a bus's delayMs), 0 .. sample rate frames (1 s). A change
+ * while playing crossfades from the old delay to the new over 20 ms; 0 leaves the output as it
+ * was, bit for bit. The first delay allocates the output's line (here, never in the callback). */
+SP_API sp_result sp_output_set_delay(sp_engine *engine, uint32_t output, uint32_t frames);
 /* A protected output keeps its level through show fades (sp_transport_fade). */
 SP_API sp_result sp_output_set_protected(sp_engine *engine, uint32_t output, int32_t on);
 /* Each output's highest peak since the last read (with the meters on), out[0 .. count). */

@@ -31,6 +31,9 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
   // Bursts that fill the command ring while the audio side drains it.
   const bursts = Number(run.stdout.match(/(\d+) command bursts/)?.[1] ?? 0);
   assert.ok(bursts > 0, `no command bursts in the stress phase:\n${describe(run)}`);
+  // Bus delays set while the audio renders (rt/bus_delay_rt.c: crossfades between lines).
+  const delays = Number(run.stdout.match(/(\d+) delay changes/)?.[1] ?? 0);
+  assert.ok(delays > 0, `no delay changes in the stress phase:\n${describe(run)}`);
 }
 
 {

@@ -435,6 +435,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
         offset += count;
     }
     sp_show_apply_fade(engine, frames);
+    sp_output_delays_apply(engine, frames); /* rt/bus_delay_rt.c: a bus's delayMs */
     const float master_peak = write_output(engine, out, frames);
     finish_slots(engine, engine->show.fade_peak * master_peak);
     publish(engine, block);

@@ -93,6 +93,20 @@ static int64_t first_tick_from(const sp_midi_out *out, const sp_midi_song *song,
     return tick;
 }
 
+/* Where the clock's lead-in ends and the device is told to roll: a song's first downbeat (0), or
+ * for a count-in into mid-song the song's tick it hands over at (midi_out.h). */
+static int64_t lead_in_end(const sp_midi_song *song) {
+    const int64_t first = song->segments[0].first_tick;
+    return first > 0 ? first : 0;
+}
+
+/* Ticks run without Start until `tick`, where it (or SPP and Continue) goes. */
+static void await_tick(sp_midi_out *out, int64_t tick) {
+    out->rolling = false;
+    out->pending_start = true;
+    out->pending_tick = tick;
+}
+
 /* What was sent through the port is gone with it: nothing rolls, nothing is held. */
 static void forget_port(sp_midi_out *out) {
     out->valid = out->rolling = out->pending_start = false;
@@ -228,14 +242,14 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
         if (!clock) {
             if (out->rolling) write_byte(out, base, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS);
             out->rolling = out->pending_start = false;
-        } else if (tick <= 0) {
-            /* From the beginning: Start comes on the first downbeat. */
+        } else if (tick <= lead_in_end(song)) {
+            /* From the beginning (or a count-in's start): Start comes on the first downbeat, or
+             * SPP and Continue where a count-in into mid-song hands over. */
             if (out->rolling) {
                 write_byte(out, base, MIDI_STOP, SP_MIDI_OUT_SENT_STOPS);
-                write_position(out, base, 0);
+                if (lead_in_end(song) == 0) write_position(out, base, 0);
             }
-            out->rolling = false;
-            out->pending_start = true;
+            await_tick(out, lead_in_end(song));
         } else {
             write_position(out, base, tick);
             if (!out->rolling) write_byte(out, base, MIDI_CONTINUE, SP_MIDI_OUT_SENT_CONTINUES);
@@ -247,8 +261,8 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
         out->rolling = out->pending_start = false;
     } else if (clock && !out->rolling && !out->pending_start) {
         /* The clock turned on again mid-song: the device is told where the song is. */
-        if (tick <= 0) {
-            out->pending_start = true;
+        if (tick <= lead_in_end(song)) {
+            await_tick(out, lead_in_end(song));
         } else {
             write_position(out, base, tick);
             write_byte(out, base, MIDI_CONTINUE, SP_MIDI_OUT_SENT_CONTINUES);
@@ -271,8 +285,13 @@ void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint3
         if (frame >= end) break;
         const uint32_t at = frame < start ? base : base + (uint32_t)(frame - start);
         if (tick_at <= event_at) {
-            if (out->pending_start && tick >= 0) {
-                write_byte(out, at, MIDI_START, SP_MIDI_OUT_SENT_STARTS);
+            if (out->pending_start && tick >= out->pending_tick) {
+                if (out->pending_tick <= 0) {
+                    write_byte(out, at, MIDI_START, SP_MIDI_OUT_SENT_STARTS);
+                } else {
+                    write_position(out, at, tick);
+                    write_byte(out, at, MIDI_CONTINUE, SP_MIDI_OUT_SENT_CONTINUES);
+                }
                 out->pending_start = false;
                 out->rolling = true;
             }

@@ -268,10 +268,13 @@ static void check_snapshot(const song *playing) {
     }
 }
 
+/* Bus delays set in the stress phase (rt/bus_delay_rt.c: lines written, read, crossfaded). */
+static uint32_t delay_changes;
+
 static void change_one_parameter(const song *s) {
     const uint32_t t = next_random() % s->count;
     const uint32_t slot = s->slots[t];
-    switch (next_random() % 8) {
+    switch (next_random() % 9) {
     case 0: CHECK(sp_track_set_gain(engine, slot, random_unit() * SP_MAX_GAIN)); break;
     case 1: CHECK(sp_track_set_mute(engine, slot, (int32_t)(next_random() & 1))); break;
     case 2: CHECK(sp_track_set_solo(engine, slot, (int32_t)(next_random() % 8 == 0))); break;
@@ -284,6 +287,12 @@ static void change_one_parameter(const song *s) {
     /* The switchers' heartbeat on a random output, or off. */
     case 6:
         CHECK(sp_engine_set_heartbeat(engine, (int32_t)(next_random() % (OUTPUTS + 1)) - 1, 0.1f));
+        break;
+    /* A bus's delay on a random output: 0 (the line stays), up to 1 s. */
+    case 7:
+        CHECK(sp_output_set_delay(engine, next_random() % OUTPUTS,
+                                  next_random() % 4 == 0 ? 0 : next_random() % (RATE + 1)));
+        delay_changes++;
         break;
     default: CHECK(sp_meters_set_enabled(engine, (int32_t)(next_random() & 1))); break;
     }
@@ -436,8 +445,9 @@ static void stress(song *a, song *b, double seconds) {
     }
     retire_song(playing);
     printf("harness: stress %u rounds, %u song swaps, %u command bursts, %u files cut, %llu "
-           "blocks\n",
-           round, swaps, bursts, cuts, (unsigned long long)status_of(SP_STATUS_BLOCKS));
+           "blocks, %u delay changes\n",
+           round, swaps, bursts, cuts, (unsigned long long)status_of(SP_STATUS_BLOCKS),
+           delay_changes);
 }
 
 int main(int argc, char **argv) {

@@ -454,39 +454,50 @@ static void check_reprepare_duplicates(sp_engine *engine) {
     sp_midi_out_close(out);
 }
 
-/* A count-in into the middle of a song (play from a marker at 2 s, tick 96) with a negative
- * offset: countInClock numbers the count-in's ticks from 0 at the hand-over, the song from its
- * first downbeat, so hand_over's tick comparison never matches. The count-in's clock reaches
- * its tick 0 |offset| early and sends Start (song position 0!), then the song's first block
- * sends SPP 96 to the rolling device: a device starts from bar 1, then jumps. */
-__attribute__((unused)) static void check_count_in_mid_song_negative_offset(sp_engine *engine) {
+/* A count-in into the middle of a song (play from a marker at 2 s, tick 96), with a negative
+ * offset and without. The count-in's clock is numbered as the song's (countInClock gives first
+ * tick 96): its ticks run without Start, and where it hands over (|offset| early with a negative
+ * offset) the device gets SPP 96 and Continue, once; the song's clock runs on from there. Before
+ * the fix the count-in's ticks were numbered from 0 at the hand-over: it sent Start (song
+ * position 0) when its clock reached its tick 0 early, then the song's first block SPP 96 to the
+ * rolling device, which started from bar 1, then jumped. */
+static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
     sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, -4800);
+    sp_midi_out_set(out, 1, offset);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
-    const double count_in[3] = {2.0, tick, 0}; /* countInClock(song, 96000, 96000, 48000) */
+    const double count_in[3] = {2.0, tick, 96}; /* countInClock(song, 96000, 96000, 48000) */
     sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
     sp_midi_out_map_song(out, 201, count_in, 1, NULL, NULL, 0, NULL, 0);
     engine->run = RUN_PLAY;
     engine->group = 201;
-    unsigned starts = 0, stops = 0, positions = 0, continues = 0;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
     for (uint64_t pos = 0; pos < 96000; pos += 1000) {
         cycle(engine, pos, 1000, 1000);
         starts += received[0xFA], stops += received[0xFC], positions += received[0xF2];
-        continues += received[0xFB];
+        continues += received[0xFB], ticks += received[0xF8];
     }
+    const unsigned count_in_ticks = ticks, count_in_continues = continues;
     engine->group = 1; /* the song from its marker at frame 96,000 */
     for (uint64_t pos = 96000; pos < 144000; pos += 1000) {
         cycle(engine, pos, 1000, 1000);
         starts += received[0xFA], stops += received[0xFC], positions += received[0xF2];
-        continues += received[0xFB];
+        continues += received[0xFB], ticks += received[0xF8];
     }
-    char detail[200];
+    /* The count-in's 96 ticks, and with the offset the song's first 5 early; then the song's
+     * ticks to frame 144,000 (+ 4,800 with the offset): 96 + 48 (+ 5) in all, each once. */
+    const unsigned early = offset < 0 ? (unsigned)((-offset + 999) / 1000) : 0;
+    char detail[240];
     snprintf(detail, sizeof detail,
-             "%u Start, %u Stop, %u SPP, %u Continue (want no Start: SPP 96 and Continue once)",
-             starts, stops, positions, continues);
-    report("a count-in into mid-song with a negative offset never sends Start",
-           starts == 0 && stops == 0 && positions == 1 && continues == 1, detail);
+             "offset %lld: %u Start, %u Stop, %u SPP, %u Continue, %u ticks (%u in the count-in, "
+             "%u Continue there) (want 0, 0, 1, 1, %u (%u, %u))",
+             (long long)offset, starts, stops, positions, continues, ticks, count_in_ticks,
+             count_in_continues, 144 + early, 96 + early, early > 0 ? 1 : 0);
+    report(offset < 0 ? "a count-in into mid-song with a negative offset never sends Start"
+                      : "a count-in into mid-song: SPP and Continue at the hand-over",
+           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 144 + early &&
+               count_in_ticks == 96 + early && count_in_continues == (early > 0 ? 1u : 0u),
+           detail);
     sp_midi_out_close(out);
 }
 
@@ -510,7 +521,8 @@ int main(int argc, char **argv) {
     check_offset_overflow(engine);
     check_clock_off_on(engine);
     check_reprepare_duplicates(engine);
-    /* check_count_in_mid_song_negative_offset: a known defect, see docs/midi.md */
+    check_count_in_mid_song(engine, -4800);
+    check_count_in_mid_song(engine, 0);
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);

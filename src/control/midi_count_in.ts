@@ -1,9 +1,11 @@
 /**
  * MIDI clock through a count-in: the count-in plays as its own short engine group, so MIDI out
  * gets a one-segment clock map for it, at the song's tempo where the song is handed over, placed
- * so that the count-in's ticks run on into the song's own without a seam and all come before
- * tick 0. Ticks without Start: a device locks its tempo, and Start comes on the song's first
- * downbeat (song position 0).
+ * so that the count-in's ticks run on into the song's own without a seam, numbered as the
+ * song's: its first tick is the song's tick at the hand-over. Ticks without Start: a device
+ * locks its tempo, and Start comes on the song's first downbeat (song position 0); a count-in
+ * into mid-song (from a marker) sends a Song Position Pointer and Continue where it hands over
+ * instead, so the device never starts from bar 1 (native/midi_out.h).
  *
  * @module
  */
@@ -25,8 +27,10 @@ export function countInClock(
   let k = Math.floor((from - at) / tickSeconds);
   while (frameOf(k) < fromFrame) k++;
   while (frameOf(k - 1) >= fromFrame) k--;
-  // That tick, on the count-in's timeline, is its tick 0: every tick the count-in plays is
-  // before it (negative), so none of them sends Start.
-  const zero = at + k * tickSeconds + (handOver - fromFrame) / rate;
-  return Float64Array.of(Math.max(0, zero), tickSeconds, 0);
+  // That tick is where the count-in's clock hands over, at its frame handOver: the count-in's
+  // segment starts there and counts from tick k, so every tick it plays is before k (before
+  // the song's clock takes over), and none of them sends Start (or SPP and Continue).
+  const handOverSeconds = at + k * tickSeconds + (handOver - fromFrame) / rate;
+  // k counts from the segment's start; the map counts from the song's first downbeat.
+  return Float64Array.of(Math.max(0, handOverSeconds), tickSeconds, song[s * 3 + 2] + k);
 }

@@ -59,6 +59,8 @@ export interface BusStatus {
   gain: number;
   /** Gain in dB. */
   gainDb: number;
+  /** Its delay in ms (docs/bus_delay.md); 0 undelayed. */
+  delayMs: number;
 }
 
 /** The state of one show, as a remote shows it. */
@@ -273,6 +275,7 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
       available: bus.available,
       gain: bus.gain,
       gainDb: bus.gain > 0 ? bus.gainDb : -Infinity,
+      delayMs: bus.delayMs,
     })),
     setlist: setlist && {
       title: setlist.title,

@@ -27,6 +27,9 @@ export interface BusOptions {
   outputs: number[];
   /** Ignores solo and show fades (the in-ears). Default: false. */
   protected?: boolean;
+  /** Delays the bus's outputs, in ms, 0 .. {@link MAX_BUS_DELAY_MS} (e.g. front of house
+   * behind the in-ears, or a delay tower). Exact to round(ms × rate / 1000) frames. Default 0. */
+  delayMs?: number;
 }
 
 /** A rig profile: bus names to their outputs. */
@@ -38,7 +41,15 @@ export const FOH = "FOH";
 export const IN_EARS = "in-ears";
 const MAX_OUTPUTS = 32;
 /** The keys of one bus in a rig profile (docs/settings.md lists them). */
-export const BUS_KEYS: readonly string[] = ["outputs", "protected"];
+export const BUS_KEYS: readonly string[] = ["outputs", "protected", "delayMs"];
+/** The longest bus delay, ms (docs/bus_delay.md). */
+export const MAX_BUS_DELAY_MS = 1000;
+
+/** Whether a bus delay is a number from 0 to {@link MAX_BUS_DELAY_MS}. */
+function delayInRange(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 &&
+    value <= MAX_BUS_DELAY_MS;
+}
 
 /** The profile used when none is given: FOH on 1-2, in-ears on 3-4 (protected). */
 export function defaultBusProfile(channels = 2): BusProfile {
@@ -86,7 +97,10 @@ export function checkBusProfile(value: unknown, where = "buses"): BusProfile {
     const fields = bus as Record<string, unknown>;
     for (const field of Object.keys(fields)) {
       if (!BUS_KEYS.includes(field)) {
-        fail(`${key}.${field}`, 'is not a bus key (a bus has "outputs" and "protected")');
+        fail(
+          `${key}.${field}`,
+          'is not a bus key (a bus has "outputs", "protected" and "delayMs")',
+        );
       }
     }
     if (!Array.isArray(fields.outputs) || fields.outputs.length === 0) {
@@ -115,7 +129,14 @@ export function checkBusProfile(value: unknown, where = "buses"): BusProfile {
     if (fields.protected !== undefined && typeof fields.protected !== "boolean") {
       fail(`${key}.protected`, `must be true or false, got ${describe(fields.protected)}`);
     }
+    if (fields.delayMs !== undefined && !delayInRange(fields.delayMs)) {
+      fail(
+        `${key}.delayMs`,
+        `must be a delay in ms from 0 to ${MAX_BUS_DELAY_MS}, got ${describe(fields.delayMs)}`,
+      );
+    }
     profile[name] = { outputs, protected: fields.protected === true };
+    if (fields.delayMs !== undefined) profile[name].delayMs = fields.delayMs as number;
   }
   return profile;
 }
@@ -133,6 +154,8 @@ export class Bus {
   #native: Native;
   #engine: Deno.PointerValue;
   #gain = 1;
+  #delayMs = 0;
+  #sampleRate: number;
 
   /** @internal Made by the player from its profile. */
   constructor(
@@ -141,9 +164,11 @@ export class Bus {
     name: string,
     options: BusOptions,
     deviceOutputs: number,
+    sampleRate = 48000,
   ) {
     this.#native = native;
     this.#engine = engine;
+    this.#sampleRate = sampleRate;
     this.name = name;
     this.outputs = [...options.outputs];
     this.protected = options.protected === true;
@@ -156,6 +181,43 @@ export class Bus {
         `mark output ${output} of bus "${name}"`,
       );
     }
+    if (options.delayMs) this.delayMs = options.delayMs;
+  }
+
+  /**
+   * The bus's delay in ms, 0 .. {@link MAX_BUS_DELAY_MS}: its outputs play round(ms × rate /
+   * 1000) frames late. A change while playing crossfades from the old delay to the new over
+   * 20 ms (no click); 0 is the undelayed output, bit for bit. MIDI out, MTC and LTC keep their
+   * own offsets (docs/bus_delay.md).
+   * @throws {StemplayError} "INVALID_ARGUMENT" outside that range or for NaN; the delay stays
+   * as it was
+   */
+  get delayMs(): number {
+    return this.#delayMs;
+  }
+  set delayMs(value: number) {
+    if (!delayInRange(value)) {
+      throw new StemplayError(
+        "INVALID_ARGUMENT",
+        `bus "${this.name}" delayMs must be a number from 0 to ${MAX_BUS_DELAY_MS}, got ${value}`,
+      );
+    }
+    const frames = Math.min(this.#sampleRate, Math.round(value * this.#sampleRate / 1000));
+    if (this.available) {
+      for (const output of this.outputs) {
+        unwrap(
+          this.#native,
+          this.#native.sp_output_set_delay(this.#engine, output - 1, frames),
+          `set the delay of bus "${this.name}"`,
+        );
+      }
+    }
+    this.#delayMs = value;
+  }
+
+  /** The bus's delay in frames at the engine's rate: round(delayMs × rate / 1000). */
+  get delayFrames(): number {
+    return Math.min(this.#sampleRate, Math.round(this.#delayMs * this.#sampleRate / 1000));
   }
 
   /** The bus's own level, linear (1 = unity), 0 .. MAX_GAIN (+12 dB), ramped like every gain.
@@ -215,16 +277,23 @@ export class Buses {
   readonly #outputs: number;
 
   /** @internal */
-  constructor(native: Native, engine: Deno.PointerValue, profile: BusProfile, outputs: number) {
+  constructor(
+    native: Native,
+    engine: Deno.PointerValue,
+    profile: BusProfile,
+    outputs: number,
+    sampleRate = 48000,
+  ) {
     this.#outputs = outputs;
     for (let output = 0; output < outputs; output++) {
       unwrap(native, native.sp_output_set_protected(engine, output, 0), "reset an output");
       unwrap(native, native.sp_output_set_gain(engine, output, 1), "reset an output");
+      unwrap(native, native.sp_output_set_delay(engine, output, 0), "reset an output");
     }
     this.#buses = new Map(
       Object.entries(profile).map(([name, options]) => [
         name,
-        new Bus(native, engine, name, options, outputs),
+        new Bus(native, engine, name, options, outputs, sampleRate),
       ]),
     );
   }

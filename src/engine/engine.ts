@@ -140,7 +140,13 @@ export class Engine {
     this.monitorBuilt = info[INFO.monitorBuilt] === 1;
     this.refreshNames();
     this.#leak = { native, pointer };
-    this.buses = new Buses(native, pointer, defaultBusProfile(this.channels), this.channels);
+    this.buses = new Buses(
+      native,
+      pointer,
+      defaultBusProfile(this.channels),
+      this.channels,
+      this.sampleRate,
+    );
     this.#status = this.#decode();
   }
 
@@ -165,7 +171,13 @@ export class Engine {
 
   /** Replaces the default rig profile (at open, before any track). */
   useBuses(profile: BusProfile): void {
-    this.buses = new Buses(this.native, this.pointer, profile, this.channels);
+    this.buses = new Buses(
+      this.native,
+      this.pointer,
+      profile,
+      this.channels,
+      this.sampleRate,
+    );
   }
 
   /** True once closing has begun: the engine is (being) freed, nothing may reach it. */

@@ -1,0 +1,70 @@
+/* rt/bus_delay_rt.c: runs on the audio thread: no allocation, locks, waits or I/O.
+ *
+ * Per-output delay lines (a bus's delayMs): each output of the mix is written into its line
+ * and read back `current` frames late. A new delay is crossfaded in over SP_DELAY_XFADE_MS
+ * (old tap down, new tap up, linear), so a change while playing never clicks; a change that
+ * arrives during a crossfade waits for it to end (the latest one wins); one given before the
+ * line's first block is taken at once. At delay 0 with no
+ * crossfade running the mix is left as it is, bit for bit (the line still records, so a later
+ * delay has the past to play). */
+#include "internal.h"
+
+#define RELAXED memory_order_relaxed
+
+/* The crossfade between an old and a new delay. */
+#define SP_DELAY_XFADE_MS 20u
+
+static void delay_output(sp_engine *engine, sp_output_delay *delay, float *line, float *mix,
+                         uint32_t frames) {
+    const uint32_t mask = delay->mask;
+    const uint64_t written = delay->written;
+    if (written == 0) {
+        /* A delay given before the first block (an offline render's profile): nothing has
+         * played through the line yet, so there is nothing to crossfade from. */
+        delay->current = atomic_load_explicit(&delay->target_frames, RELAXED);
+    }
+    for (uint32_t i = 0; i < frames; i++) line[(written + i) & mask] = mix[i];
+    delay->written = written + frames;
+
+    if (delay->xfade_total == 0) {
+        const uint32_t target = atomic_load_explicit(&delay->target_frames, RELAXED);
+        if (target != delay->current) {
+            delay->previous = delay->current;
+            delay->current = target;
+            delay->xfade_done = 0;
+            delay->xfade_total = engine->sample_rate * SP_DELAY_XFADE_MS / 1000u;
+            if (delay->xfade_total == 0) delay->xfade_total = 1;
+        }
+    }
+    if (delay->xfade_total == 0) {
+        if (delay->current == 0) return; /* the mix as it is */
+        for (uint32_t i = 0; i < frames; i++) {
+            mix[i] = line[(written + i - delay->current) & mask];
+        }
+        return;
+    }
+    const float step = 1.0f / (float)delay->xfade_total;
+    for (uint32_t i = 0; i < frames; i++) {
+        const float older = line[(written + i - delay->previous) & mask];
+        const float newer = line[(written + i - delay->current) & mask];
+        if (delay->xfade_done < delay->xfade_total) {
+            delay->xfade_done++;
+            const float weight = step * (float)delay->xfade_done;
+            /* The last frame of the crossfade is the new tap exactly. */
+            mix[i] = delay->xfade_done == delay->xfade_total ? newer
+                                                             : older + weight * (newer - older);
+        } else {
+            mix[i] = newer;
+        }
+    }
+    if (delay->xfade_done >= delay->xfade_total) delay->xfade_total = 0;
+}
+
+void sp_output_delays_apply(sp_engine *engine, uint32_t frames) {
+    for (uint32_t o = 0; o < engine->channels; o++) {
+        sp_output_delay *delay = &engine->output_delay[o];
+        float *line = atomic_load_explicit(&delay->line, memory_order_acquire);
+        if (line == NULL) continue; /* never given a delay */
+        delay_output(engine, delay, line, engine->mix + (size_t)o * engine->block_frames, frames);
+    }
+}
