@@ -32,7 +32,7 @@ consoleTest(
     await login(page, web);
     await openSong(page, "Way Maker");
     const lock = await page.waitForSelector(LOCK);
-    assert.match(await lock!.evaluate((e) => e.textContent ?? ""), /plays in the show/);
+    assert.match(await lock!.evaluate((e) => e.textContent ?? ""), /playing in the show/);
     const gain = 'input[name="tracks[2].gainDb"]';
     assert.equal(await page.$eval(gain, (e) => e.disabled), true, "fields are read-only");
     assert.equal(
@@ -58,11 +58,13 @@ consoleTest(
     assert.deepEqual(await Deno.readFile(file), before, "nothing was written");
     // Another song is not locked.
     await page.click('a[href="#/"]');
+    await page.waitForSelector("table.songs tbody tr");
     await openSong(page, "Goodness");
     assert.equal(await page.$(LOCK), null);
     assert.equal(await page.$eval(gain, (e) => e.disabled), false);
     // Back to the playing song; the show stops: the lock lifts without a reload.
     await page.click('a[href="#/"]');
+    await page.waitForSelector("table.songs tbody tr");
     await openSong(page, "Way Maker");
     await page.waitForSelector(LOCK);
     player.stop();

@@ -71,12 +71,12 @@ import {
   checkSongStemsIn,
   finalFileInside,
   setlistFileIn,
-  songFolderOf,
   songManifestIn,
   tracksOutside,
 } from "./console_guard.ts";
 import { parsePeakPoints, peaksReply } from "./console_peaks.ts";
 import { auditionState, checkAuditionRequest, loopSection, soloStem } from "./console_audition.ts";
+import { loadedFolder, lockedMessage, playingLock } from "./console_playing.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -315,7 +315,7 @@ class Console implements ConsoleServer {
         } catch (error) {
           return json({ ok: false, error: `song.json is not JSON: ${error}` }, 422);
         }
-        return json({ id: query.get("id"), version, value });
+        return json({ id: query.get("id"), version, value, playing: this.#lockOf(folder) });
       }
       // A folder of stems without song.json: a draft from the folder's files (guessed names
       // and buses); the first edit writes it.
@@ -331,6 +331,7 @@ class Console implements ConsoleServer {
         version,
         draft: true,
         value: { title: song.title, tracks },
+        playing: this.#lockOf(folder),
       });
     }
     if (path === "/api/peaks") {
@@ -377,30 +378,16 @@ class Console implements ConsoleServer {
     return tracks.length === 1 && tracks[0].name === "test signal";
   }
 
-  /** The folder of the song the player holds (its real path), if any. */
-  #loadedFolder(): string | undefined {
-    const path = this.#player.songPath;
-    if (!path) return undefined;
-    const folder = songFolderOf(path);
-    try {
-      return Deno.realPathSync(folder);
-    } catch {
-      return folder;
-    }
-  }
-
-  /** Whether the player plays (or was just told to) this song, or a file of this folder. */
-  #playing(folder: string): boolean {
-    if (!this.#player.playingOrAsked) return false;
-    if (this.#loadedFolder() === folder) return true;
-    return this.#player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
-  }
-
   /** Whether the show plays or is paused: what the player holds is not the console's. */
   #showPlaying(): boolean {
     const player = this.#player;
     if (!(player.playingOrAsked || player.state === "paused") || this.#testing()) return false;
     return !this.#ownAudition();
+  }
+
+  /** The song's editing lock for the page (null: it may be edited). */
+  #lockOf(folder: string): string | null {
+    return playingLock(this.#player, folder, this.#ownAudition()) ?? null;
   }
 
   #ownAudition(): boolean {
@@ -419,12 +406,8 @@ class Console implements ConsoleServer {
     }
     if (path === "/api/song") {
       const { folder, manifest: manifestPath } = await songManifestIn(this.library, body.id);
-      if (this.#playing(folder)) {
-        return json({
-          ok: false,
-          error: "this song is playing: edits are refused until it stops (nothing was written)",
-        }, 423);
-      }
+      const lock = playingLock(this.#player, folder, this.#ownAudition());
+      if (lock) return json({ ok: false, playing: lock, error: lockedMessage(lock) }, 423);
       const outside = await tracksOutside(this.library, folder, body.value);
       if (outside.length) return this.#saved({ ok: false, stale: false, problems: outside });
       try {
@@ -514,7 +497,7 @@ class Console implements ConsoleServer {
     }
     await checkSongStemsIn(this.library, folder);
     await this.#player.loadSong(folder);
-    this.#audition = { folder: this.#loadedFolder(), group: this.#player.currentGroup };
+    this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
     // The page's times are the recording's; the player's run at the song's speed.
     this.#player.seek(Math.max(0, Number(at) || 0) / this.#player.speed);
     this.#player.play();

@@ -70,6 +70,21 @@ function Notice({ text }) {
   return html`<p class="notice" role="status" aria-live="polite">${text}</p>`;
 }
 
+/** Why the song cannot be edited now (console_playing.ts says the same to a save). */
+function lockText(playing) {
+  return playing === "show"
+    ? "this song is playing in the show: it is read-only until it stops, so nothing heard changes " +
+      "mid-show."
+    : "this song is playing in your audition: press Stop audition to edit it.";
+}
+
+function PlayingLock({ playing }) {
+  const text = playing ? lockText(playing) : "";
+  return playing
+    ? html`<p class="playing-lock" role="status">${text[0].toUpperCase() + text.slice(1)}</p>`
+    : null;
+}
+
 // ---- library ---------------------------------------------------------------------------
 
 function Library({ go }) {
@@ -145,7 +160,7 @@ function useEditedFile(kind, id) {
   const load = useCallback(async (why) => {
     const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
     if (data.status !== 200) return setNotice(data.error ?? "cannot read it");
-    setDoc({ version: data.version, value: data.value });
+    setDoc({ version: data.version, value: data.value, playing: data.playing });
     setErrors({});
     if (why) setNotice(why);
     else if (data.draft) {
@@ -164,10 +179,13 @@ function useEditedFile(kind, id) {
     const timer = setInterval(async () => {
       if (saving.current || !doc) return;
       const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
-      if (data.status === 200 && data.version !== doc.version && !saving.current) {
-        setDoc({ version: data.version, value: data.value });
+      if (data.status !== 200 || saving.current) return;
+      if (data.version !== doc.version) {
+        setDoc({ version: data.version, value: data.value, playing: data.playing });
         setErrors({});
         setNotice("The file changed on disk: reloaded.");
+      } else if ((data.playing ?? null) !== (doc.playing ?? null)) {
+        setDoc({ ...doc, playing: data.playing }); // the song started or stopped playing
       }
     }, POLL_MS);
     return () => clearInterval(timer);
@@ -185,6 +203,8 @@ function useEditedFile(kind, id) {
         return true;
       } else if (data.status === 409) {
         await load("Someone else changed this file: nothing was written, and it was reloaded.");
+      } else if (data.status === 423) {
+        await load(`Not saved: ${data.error}.`); // the fields show what is saved, locked
       } else if (data.problems) {
         const byKey = {};
         for (const p of data.problems) byKey[p.keyPath] ??= p.message;
@@ -202,13 +222,21 @@ function useEditedFile(kind, id) {
     const previous = undo.current.pop();
     if (previous) save(previous, { isUndo: true });
   }, [save]);
-  return { doc, errors, notice, setNotice, save, undoLast };
+  // After an audition starts or stops: whether the song is locked, without waiting for the poll.
+  const refreshLock = useCallback(async () => {
+    const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
+    if (data.status !== 200) return;
+    setDoc((d) => d && d.version === data.version ? { ...d, playing: data.playing } : d);
+  }, [kind, id]);
+  return { doc, errors, notice, setNotice, save, undoLast, refreshLock };
 }
 
 // ---- song editor --------------------------------------------------------------------------
 
 /** One waveform lane (wavesurfer with the native peaks; no audio is loaded in the page). */
-function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, onMove }) {
+function Lane(
+  { label, peaks, duration, pxPerSec, onReady, markers, grid, snap, onMove, locked },
+) {
   const box = useRef();
   const surfer = useRef();
   const [ready, setReady] = useState(0);
@@ -249,13 +277,13 @@ function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, 
         start: marker.at,
         content: label,
         color: "#f5a623",
-        drag: true,
+        drag: !locked,
         resize: false,
       });
       region.element.setAttribute("data-marker", String(index));
       region.on("update-end", () => onMove(index, snapTime(region.start, grid, snap)));
     });
-  }, [markers, grid, snap, peaks, ready]);
+  }, [markers, grid, snap, peaks, ready, locked]);
   return html`<div class="lane" role="img" aria-label=${label} ref=${box}></div>`;
 }
 
@@ -274,7 +302,7 @@ function entryFor(v, file) {
   return v.tracks[index];
 }
 
-function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
+function TrackRow({ value, file, name, errors, edit, soloed, onSolo, locked }) {
   const index = entryIndex(value, file);
   const track = index < 0 ? {} : value.tracks[index];
   const position = index < 0 ? (value.tracks ?? []).length : index;
@@ -284,7 +312,7 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
       <label class="field">
         <span>${label}</span>
         <input name=${key(field)} value=${track[field] ?? ""} inputmode="decimal"
-          aria-label=${`${label} of ${name}`}
+          disabled=${locked} aria-label=${`${label} of ${name}`}
           aria-invalid=${errors[key(field)] ? "true" : "false"}
           aria-describedby=${`error-${key(field)}`}
           onChange=${(e) =>
@@ -306,6 +334,7 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
       ${field("bus", "Bus", (t) => t)}
       <label class="field check">
         <input type="checkbox" name=${key("muted")} checked=${track.muted === true}
+          disabled=${locked}
           aria-label=${`Mute ${name}`}
           onChange=${(e) =>
             edit((v) => {
@@ -315,6 +344,7 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
       </label>
       <label class="field check">
         <input type="checkbox" name=${key("pitched")} checked=${track.pitched !== false}
+          disabled=${locked}
           aria-label=${`${name} is pitched (follows a transpose)`}
           onChange=${(e) =>
             edit((v) => {
@@ -331,7 +361,10 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
 }
 
 function SongEditor({ id }) {
-  const { doc, errors, notice, setNotice, save, undoLast } = useEditedFile("song", id);
+  const { doc, errors, notice, setNotice, save, undoLast, refreshLock } = useEditedFile(
+    "song",
+    id,
+  );
   const [peaks, setPeaks] = useState();
   const [pxPerSec, setPxPerSec] = useState(0);
   const [snap, setSnap] = useState("bar");
@@ -353,6 +386,7 @@ function SongEditor({ id }) {
   const [audition, setAudition] = useState({});
   const auditionCall = useCallback(async (path, body, done) => {
     const data = await api(path, { id, at: cursor, ...body });
+    refreshLock();
     if (!data.ok) return setNotice(`Not played: ${data.error}`);
     setAudition((before) => ({
       loop: data.loop,
@@ -360,7 +394,7 @@ function SongEditor({ id }) {
       section: data.loop ? body.section ?? before.section : undefined,
     }));
     setNotice(done(data));
-  }, [id, cursor]);
+  }, [id, cursor, refreshLock]);
   useEffect(() => {
     const started = performance.now();
     api(`/api/peaks?id=${encodeURIComponent(id)}&points=${PEAK_POINTS}`).then((data) => {
@@ -371,7 +405,12 @@ function SongEditor({ id }) {
       });
     });
   }, [id]);
+  const locked = doc?.playing ?? null;
   const edit = useCallback((change) => {
+    if (doc.playing) {
+      setNotice(`Not saved: ${lockText(doc.playing)}`);
+      return Promise.resolve(false);
+    }
     const value = clone(doc.value);
     change(value);
     return save(value);
@@ -453,9 +492,11 @@ function SongEditor({ id }) {
     <section class="song" aria-labelledby="song-title">
       <h2 id="song-title">${value.title ?? id}</h2>
       <${Notice} text=${notice}/>
+      <${PlayingLock} playing=${locked}/>
       <div class="toolbar" role="toolbar" aria-label="Song tools">
-        <button onClick=${undoLast} aria-keyshortcuts="Control+Z">Undo</button>
-        <button onClick=${addMarker} aria-keyshortcuts="M">Add marker</button>
+        <button onClick=${undoLast} aria-keyshortcuts="Control+Z" disabled=${locked}>Undo</button>
+        <button class="add-marker" onClick=${addMarker} aria-keyshortcuts="M" disabled=${locked}>
+          Add marker</button>
         <button onClick=${() => setPxPerSec((z) => Math.max(10, z * 2))} aria-keyshortcuts="+">
           Zoom in</button>
         <button onClick=${() => setPxPerSec((z) => (z > 10 ? z / 2 : 0))} aria-keyshortcuts="-">
@@ -475,10 +516,12 @@ function SongEditor({ id }) {
         </label>
         <button onClick=${async () => {
           const data = await api("/api/audition", { id, at: cursor });
+          refreshLock();
           setNotice(data.ok ? `Playing from ${formatTime(cursor)}.` : `Not played: ${data.error}`);
         }}>Play from here</button>
         <button onClick=${async () => {
           const data = await api("/api/stop", {});
+          refreshLock();
           if (data.ok) setAudition({});
           setNotice(data.ok ? "Audition stopped." : `Not stopped: ${data.error}`);
         }}>Stop audition</button>
@@ -487,6 +530,7 @@ function SongEditor({ id }) {
         <label class="field">
           <span>Tempo (bpm)</span>
           <input name="tempo" value=${tapped?.bpm ?? value.tempo ?? ""} inputmode="decimal"
+            disabled=${locked}
             aria-invalid=${errors.tempo ? "true" : "false"} aria-describedby="error-tempo"
             onChange=${(e) => {
               setTapped(undefined);
@@ -498,9 +542,9 @@ function SongEditor({ id }) {
             }}/>
           <${FieldError} errors=${errors} keyPath="tempo"/>
         </label>
-        <button class="tap" onClick=${tap} aria-keyshortcuts="T">Tap</button>
+        <button class="tap" onClick=${tap} aria-keyshortcuts="T" disabled=${locked}>Tap</button>
         ${tapped
-          ? html`<button class="save-tempo" onClick=${async () => {
+          ? html`<button class="save-tempo" disabled=${locked} onClick=${async () => {
             const bpm = tapped.bpm;
             if (await edit((v) => (v.tempo = bpm))) setTapped(undefined);
           }}>Save tempo</button>`
@@ -508,6 +552,7 @@ function SongEditor({ id }) {
         <label class="field">
           <span>Time signature</span>
           <input name="timeSignature" value=${(value.timeSignature ?? []).join("/")}
+            disabled=${locked}
             placeholder="4/4" onChange=${(e) =>
               edit((v) => {
                 const t = e.target.value.trim();
@@ -519,6 +564,7 @@ function SongEditor({ id }) {
         <label class="field">
           <span>First downbeat (s)</span>
           <input name="firstBeat" value=${value.firstBeat ?? ""} inputmode="decimal"
+            disabled=${locked}
             onChange=${(e) =>
               edit((v) => {
                 const t = e.target.value.trim();
@@ -534,7 +580,8 @@ function SongEditor({ id }) {
             ${(peaks?.tracks ?? []).map((t) => html`<option value=${t.file}>${t.name}</option>`)}
           </select>
         </label>
-        <button class="detect" onClick=${detect} disabled=${!detectFrom}>Detect tempo</button>
+        <button class="detect" onClick=${detect} disabled=${!detectFrom || locked}>
+          Detect tempo</button>
       </div>
       <div class="tempo key-tempo">
         ${[["transpose", "Transpose (semitones)"], ["speed", "Speed (1 = as recorded)"]].map((
@@ -544,6 +591,7 @@ function SongEditor({ id }) {
             <label class="field">
               <span>${label}</span>
               <input name=${field} value=${value[field] ?? ""} inputmode="decimal"
+                disabled=${locked}
                 aria-invalid=${errors[field] ? "true" : "false"}
                 aria-describedby=${`error-${field}`}
                 onChange=${(e) =>
@@ -565,13 +613,14 @@ function SongEditor({ id }) {
               <div class="track-controls"><strong>Markers</strong></div>
               <${Lane} label="Markers" peaks=${MARKER_PEAKS} duration=${duration}
                 pxPerSec=${pxPerSec} markers=${markers} grid=${grid} snap=${snap}
-                onMove=${moveMarker}/>
+                onMove=${moveMarker} locked=${locked}/>
             </div>
             ${peaks.tracks.map((track, index) =>
               html`
                 <div class="lane-row" data-track=${index}>
                   <${TrackRow} value=${value} file=${track.file} name=${track.name}
                     errors=${errors} edit=${edit} soloed=${audition.solo === track.file}
+                    locked=${locked}
                     onSolo=${() => {
                       const on = audition.solo !== track.file;
                       auditionCall(
@@ -599,6 +648,7 @@ function SongEditor({ id }) {
             html`
               <tr>
                 <td><input aria-label=${`Name of marker ${index + 1}`} value=${marker.name}
+                  disabled=${locked}
                   name=${`markers[${index + 1}].name`}
                   onChange=${(e) =>
                     edit((v) => {
@@ -607,6 +657,7 @@ function SongEditor({ id }) {
                   <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].name`}/></td>
                 <td><input aria-label=${`Time of marker ${index + 1} in seconds`}
                   value=${marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
+                  disabled=${locked}
                   onChange=${(e) =>
                     edit((v) => {
                       const n = Number(e.target.value);
@@ -633,7 +684,7 @@ function SongEditor({ id }) {
                         )}>${looping ? "End loop" : "Loop this section"}</button>
                   `;
                 })()}</td>
-                <td><button aria-label=${`Delete marker ${marker.name}`}
+                <td><button aria-label=${`Delete marker ${marker.name}`} disabled=${locked}
                   onClick=${() =>
                     edit((v) => {
                       v.markers.splice(index, 1);
