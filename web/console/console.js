@@ -492,7 +492,7 @@ function SongEditor({ id }) {
     <section class="song" aria-labelledby="song-title">
       <h2 id="song-title">${value.title ?? id}</h2>
       <${Notice} text=${notice}/>
-      <${PlayingLock} playing=${locked}/>
+        <${PlayingLock} playing=${locked}/>
       <div class="toolbar" role="toolbar" aria-label="Song tools">
         <button onClick=${undoLast} aria-keyshortcuts="Control+Z" disabled=${locked}>Undo</button>
         <button class="add-marker" onClick=${addMarker} aria-keyshortcuts="M" disabled=${locked}>
