@@ -12,7 +12,7 @@
  *
  * Routes (everything but the PIN page needs a console session):
  * - `GET /` the console, else the PIN page; `POST /login` the PIN form;
- * - `GET /console.js`, `/tap_tempo.js`, `/console.css`, `/vendor/*.js` the page and its pinned
+ * - `GET /console.js`, `/tap_tempo.js`, `/zoom.js`, `/console.css`, `/vendor/*.js` the page and its pinned
  *   libraries;
  * - `GET /api/library`, `/api/song?id=`, `/api/peaks?id=&points=&start=&end=`,
  *   `/api/setlist?id=`, `/api/rig`;
@@ -124,6 +124,7 @@ const PAGES: Record<string, { file: string; type: string }> = {
   "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
   "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
   "/tap_tempo.js": { file: "tap_tempo.js", type: "text/javascript; charset=utf-8" },
+  "/zoom.js": { file: "zoom.js", type: "text/javascript; charset=utf-8" },
   "/login": { file: "login.html", type: "text/html; charset=utf-8" },
 };
 

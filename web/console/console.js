@@ -1,9 +1,18 @@
 // The stemplay console: library, song editor, setlist editor, rig. Preact with htm, and
 // wavesurfer.js for the lanes, all served by the console itself (no CDN, no build step).
-import { html, render, useCallback, useEffect, useRef, useState } from "/vendor/preact-htm.js";
+import {
+  html,
+  render,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "/vendor/preact-htm.js";
 import WaveSurfer from "/vendor/wavesurfer.js";
 import RegionsPlugin from "/vendor/regions.js";
 import { createTapper } from "/tap_tempo.js";
+import { describeWindow, scrollBy, wholeSong, windowQuery, zoomIn, zoomOut } from "/zoom.js";
 
 const PEAK_POINTS = 4000;
 const POLL_MS = 2000;
@@ -235,7 +244,7 @@ function useEditedFile(kind, id) {
 
 /** One waveform lane (wavesurfer with the native peaks; no audio is loaded in the page). */
 function Lane(
-  { label, peaks, duration, pxPerSec, onReady, markers, grid, snap, onMove, locked },
+  { label, peaks, duration, offset = 0, onDrawn, markers, grid, snap, onMove, locked },
 ) {
   const box = useRef();
   const surfer = useRef();
@@ -249,41 +258,38 @@ function Lane(
       progressColor: markers ? "transparent" : "#4fb3a9",
       cursorWidth: 0,
       interact: false,
-      hideScrollbar: !markers,
+      hideScrollbar: true,
       autoScroll: false,
-      minPxPerSec: pxPerSec,
       peaks,
       duration,
       plugins: regions ? [regions] : [],
     });
     surfer.current = { ws, regions };
     ws.on("ready", () => setReady((n) => n + 1));
-    onReady?.(ws);
+    ws.on("redrawcomplete", () => onDrawn?.(peaks));
     return () => ws.destroy();
   }, [peaks, duration]);
-  useEffect(() => {
-    const ws = surfer.current?.ws;
-    if (ws && ws.getDuration() > 0) ws.zoom(pxPerSec);
-  }, [pxPerSec]);
   useEffect(() => {
     const { regions } = surfer.current ?? {};
     if (!regions) return;
     regions.clearRegions();
     markers.forEach((marker, index) => {
+      // The lane shows [offset, offset + duration): flags outside the window are not drawn.
+      if (marker.at < offset || marker.at > offset + duration) return;
       const label = document.createElement("span");
       label.textContent = marker.name;
       label.style.cssText = "white-space: nowrap; padding: 0 0.3em; font-size: 0.85rem";
       const region = regions.addRegion({
-        start: marker.at,
+        start: marker.at - offset,
         content: label,
         color: "#f5a623",
         drag: !locked,
         resize: false,
       });
       region.element.setAttribute("data-marker", String(index));
-      region.on("update-end", () => onMove(index, snapTime(region.start, grid, snap)));
+      region.on("update-end", () => onMove(index, snapTime(offset + region.start, grid, snap)));
     });
-  }, [markers, grid, snap, peaks, ready, locked]);
+  }, [markers, grid, snap, peaks, ready, locked, offset]);
   return html`<div class="lane" role="img" aria-label=${label} ref=${box}></div>`;
 }
 
@@ -366,10 +372,13 @@ function SongEditor({ id }) {
     id,
   );
   const [peaks, setPeaks] = useState();
-  const [pxPerSec, setPxPerSec] = useState(0);
+  // The window the lanes show (undefined: the whole song) and the peaks drawn for it.
+  const [view, setView] = useState();
+  const [shown, setShown] = useState();
+  const drawnLanes = useRef(new Set());
+  const [drawn, setDrawn] = useState(false);
   const [snap, setSnap] = useState("bar");
   const [cursor, setCursor] = useState(0);
-  const lanes = useRef([]);
   // Tap tempo: shown in the tempo field, saved only by "Save tempo".
   const tapper = useRef(createTapper());
   const [tapped, setTapped] = useState();
@@ -405,6 +414,41 @@ function SongEditor({ id }) {
       });
     });
   }, [id]);
+  const total = peaks?.frames ?? 0;
+  useEffect(() => {
+    if (!peaks) return;
+    const target = view ?? wholeSong(total);
+    drawnLanes.current = new Set();
+    setDrawn(false);
+    if (target.frames >= total) return setShown({ view: wholeSong(total), peaks });
+    // Zoomed: that window read from the files, up to one point per frame.
+    const pixels = document.querySelector(".lane")?.clientWidth || 1200;
+    const query = windowQuery(target, peaks.sampleRate, pixels);
+    let current = true;
+    api(`/api/peaks?id=${encodeURIComponent(id)}&${query}`).then((data) => {
+      if (!current) return;
+      if (data.status !== 200) return setNotice(data.error ?? "no waveforms");
+      setShown({ view: target, peaks: data });
+    });
+    return () => (current = false);
+  }, [peaks, view]);
+  const zoom = useCallback((how) => {
+    if (total > 0) setView((v) => how(v ?? wholeSong(total), total));
+  }, [total]);
+  /** A lane finished drawing `lanePeaks`: all of the shown window's lanes mark it drawn. */
+  const laneDrawn = useCallback((lanePeaks) => {
+    drawnLanes.current.add(lanePeaks);
+    if (drawnLanes.current.size >= (peaks?.tracks.length ?? 0)) setDrawn(true);
+  }, [peaks]);
+  const lanePeaks = useMemo(() => (shown?.peaks.tracks ?? []).map((track) => {
+    // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
+    const n = track.channels[0]?.min.length ?? 0, merged = new Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      merged[2 * i] = Math.min(...track.channels.map((c) => c.min[i]));
+      merged[2 * i + 1] = Math.max(...track.channels.map((c) => c.max[i]));
+    }
+    return [merged];
+  }), [shown]);
   const locked = doc?.playing ?? null;
   const edit = useCallback((change) => {
     if (doc.playing) {
@@ -470,24 +514,17 @@ function SongEditor({ id }) {
         undoLast();
       } else if (event.key === "m") addMarker();
       else if (event.key === "t") tap();
-      else if (event.key === "+" || event.key === "=") setPxPerSec((z) => Math.max(10, z * 2));
-      else if (event.key === "-") setPxPerSec((z) => (z > 10 ? z / 2 : 0));
+      else if (event.key === "+" || event.key === "=") zoom(zoomIn);
+      else if (event.key === "-") zoom(zoomOut);
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  }, [undoLast, addMarker, tap]);
+  }, [undoLast, addMarker, tap, zoom]);
   // A song that cannot be read says why (a 404, a song.json that is not JSON).
   if (!doc || !value) return html`<p class="loading">${notice || "Opening the song…"}</p>`;
-  const duration = peaks ? peaks.frames / peaks.sampleRate : 0;
-  const lanePeaks = peaks?.tracks.map((track) => {
-    // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
-    const n = track.channels[0]?.min.length ?? 0, merged = new Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      merged[2 * i] = Math.min(...track.channels.map((c) => c.min[i]));
-      merged[2 * i + 1] = Math.max(...track.channels.map((c) => c.max[i]));
-    }
-    return [merged];
-  });
+  // The shown window: its length in seconds and where it starts in the song.
+  const duration = shown ? shown.view.frames / peaks.sampleRate : 0;
+  const offset = shown ? shown.view.startFrame / peaks.sampleRate : 0;
   return html`
     <section class="song" aria-labelledby="song-title">
       <h2 id="song-title">${value.title ?? id}</h2>
@@ -497,10 +534,18 @@ function SongEditor({ id }) {
         <button onClick=${undoLast} aria-keyshortcuts="Control+Z" disabled=${locked}>Undo</button>
         <button class="add-marker" onClick=${addMarker} aria-keyshortcuts="M" disabled=${locked}>
           Add marker</button>
-        <button onClick=${() => setPxPerSec((z) => Math.max(10, z * 2))} aria-keyshortcuts="+">
-          Zoom in</button>
-        <button onClick=${() => setPxPerSec((z) => (z > 10 ? z / 2 : 0))} aria-keyshortcuts="-">
-          Zoom out</button>
+        <button onClick=${() => zoom(zoomIn)} aria-keyshortcuts="+">Zoom in</button>
+        <button onClick=${() => zoom(zoomOut)} aria-keyshortcuts="-">Zoom out</button>
+        <button aria-label="Scroll left" onClick=${() => zoom((v, t) => scrollBy(v, t, -1))}>
+          ◀</button>
+        <button aria-label="Scroll right" onClick=${() => zoom((v, t) => scrollBy(v, t, 1))}>
+          ▶</button>
+        <button onClick=${() => setView(undefined)}>Whole song</button>
+        ${shown
+          ? html`<span class="view-window" role="status" data-start-frame=${shown.view.startFrame}
+            data-frames=${shown.view.frames} data-drawn=${drawn ? "true" : "false"}>
+            ${describeWindow(shown.view, peaks.sampleRate)}</span>`
+          : null}
         <label class="field">
           <span>Snap</span>
           <select value=${snap} onChange=${(e) => setSnap(e.target.value)}>
@@ -607,12 +652,12 @@ function SongEditor({ id }) {
       </div>
       ${errors[""] ? html`<p class="field-error" role="alert">${errors[""]}</p>` : null}
       <div class="lanes">
-        ${peaks
+        ${shown
           ? html`
             <div class="lane-row marker-row">
               <div class="track-controls"><strong>Markers</strong></div>
               <${Lane} label="Markers" peaks=${MARKER_PEAKS} duration=${duration}
-                pxPerSec=${pxPerSec} markers=${markers} grid=${grid} snap=${snap}
+                offset=${offset} markers=${markers} grid=${grid} snap=${snap}
                 onMove=${moveMarker} locked=${locked}/>
             </div>
             ${peaks.tracks.map((track, index) =>
@@ -630,8 +675,7 @@ function SongEditor({ id }) {
                       );
                     }}/>
                     <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
-                      duration=${duration} pxPerSec=${pxPerSec}
-                      onReady=${(ws) => (lanes.current[index] = ws)}/>
+                      duration=${duration} onDrawn=${laneDrawn}/>
                       </div>
               `
             )}
