@@ -14,8 +14,10 @@ import {
   login,
   openSong,
   RATE,
+  readManifest,
   SECONDS,
   stem,
+  waitUntil,
 } from "./support/console_page.ts";
 
 // The page's globals, for the functions puppeteer runs in the page.
@@ -109,5 +111,41 @@ consoleTest(
       {},
       SECONDS * RATE,
     );
+  },
+);
+
+consoleTest(
+  "console: a marker dragged in a zoomed window is saved at its time in the song",
+  async ({ root, web, newPage }) => {
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Way Maker");
+    await page.keyboard.press("+"); // 2 s to 6 s: the Verse flag (2 s) at the left edge
+    await page.waitForFunction(() => {
+      const e = document.querySelector(".view-window");
+      return Number(e.dataset.frames) === 4 * 48000 /* 4 s */ && e.dataset.drawn === "true";
+    });
+    assert.equal((await shownWindow(page)).startFrame, 2 * RATE);
+    const verse = await page.waitForFunction(() => {
+      const host = document.querySelector(".marker-row .lane")?.firstElementChild;
+      return host?.shadowRoot?.querySelector('[data-marker="1"]');
+    });
+    const box = (await verse.asElement()!.boundingBox())!;
+    const width = await page.$eval(".marker-row .lane", (e) => e.getBoundingClientRect().width);
+    const pxPerSecond = width / 4;
+    // 1.3 s to the right of 2 s: 3.3 s in the song, which snaps to the bar line at 4 s (read
+    // without the window's start, 1.3 s would snap back to 2 s and change nothing).
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + 1, y);
+    await page.mouse.down();
+    for (let step = 1; step <= 10; step++) {
+      await page.mouse.move(box.x + 1 + step * 0.13 * pxPerSecond, y);
+    }
+    await page.mouse.up();
+    await waitUntil(
+      "song.json to change",
+      async () => (await readManifest(root, "Way Maker")).markers[1].at !== 2,
+    );
+    assert.deepEqual((await readManifest(root, "Way Maker")).markers[1], { name: "Verse", at: 4 });
   },
 );

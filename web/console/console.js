@@ -440,15 +440,16 @@ function SongEditor({ id }) {
     drawnLanes.current.add(lanePeaks);
     if (drawnLanes.current.size >= (peaks?.tracks.length ?? 0)) setDrawn(true);
   }, [peaks]);
-  const lanePeaks = useMemo(() => (shown?.peaks.tracks ?? []).map((track) => {
-    // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
-    const n = track.channels[0]?.min.length ?? 0, merged = new Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      merged[2 * i] = Math.min(...track.channels.map((c) => c.min[i]));
-      merged[2 * i + 1] = Math.max(...track.channels.map((c) => c.max[i]));
-    }
-    return [merged];
-  }), [shown]);
+  const lanePeaks = useMemo(() =>
+    (shown?.peaks.tracks ?? []).map((track) => {
+      // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
+      const n = track.channels[0]?.min.length ?? 0, merged = new Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        merged[2 * i] = Math.min(...track.channels.map((c) => c.min[i]));
+        merged[2 * i + 1] = Math.max(...track.channels.map((c) => c.max[i]));
+      }
+      return [merged];
+    }), [shown]);
   const locked = doc?.playing ?? null;
   const edit = useCallback((change) => {
     if (doc.playing) {
@@ -542,9 +543,11 @@ function SongEditor({ id }) {
           ▶</button>
         <button onClick=${() => setView(undefined)}>Whole song</button>
         ${shown
-          ? html`<span class="view-window" role="status" data-start-frame=${shown.view.startFrame}
-            data-frames=${shown.view.frames} data-drawn=${drawn ? "true" : "false"}>
-            ${describeWindow(shown.view, peaks.sampleRate)}</span>`
+          ? html`
+            <span class="view-window" role="status" data-start-frame=${shown.view.startFrame}
+              data-frames=${shown.view.frames} data-drawn=${drawn ? "true" : "false"}>
+                        ${describeWindow(shown.view, peaks.sampleRate)}</span>
+          `
           : null}
         <label class="field">
           <span>Snap</span>

@@ -50,7 +50,10 @@ export function windowQuery(view, sampleRate, pixels) {
 export function describeWindow(view, sampleRate) {
   const clock = (frame) => {
     const seconds = frame / sampleRate, m = Math.floor(seconds / 60);
-    const s = (seconds - m * 60).toFixed(view.frames < sampleRate ? 4 : 1).padStart(view.frames < sampleRate ? 7 : 4, "0");
+    const s = (seconds - m * 60).toFixed(view.frames < sampleRate ? 4 : 1).padStart(
+      view.frames < sampleRate ? 7 : 4,
+      "0",
+    );
     return `${m}:${s}`;
   };
   const end = view.startFrame + view.frames;
