@@ -75,7 +75,14 @@ import {
   tracksOutside,
 } from "./console_guard.ts";
 import { parsePeakPoints, peaksReply } from "./console_peaks.ts";
-import { auditionState, checkAuditionRequest, loopSection, soloStem } from "./console_audition.ts";
+import {
+  auditionState,
+  checkAuditionRequest,
+  loopSection,
+  playFrom,
+  soloStem,
+  stopAudition,
+} from "./console_audition.ts";
 import { loadedFolder, lockedMessage, playingLock } from "./console_playing.ts";
 
 /** Options of `serveConsole`. */
@@ -459,14 +466,15 @@ class Console implements ConsoleServer {
       if (!own) await checkAuditionRequest(folder, path, body);
       const refused = own ? undefined : await this.#startAudition(folder, body.at);
       if (refused) return refused;
-      if (path === "/api/loop") loopSection(this.#player, body.section ?? null, body.name);
-      else soloStem(this.#player, folder, body.file ?? null);
+      if (path === "/api/loop") await loopSection(this.#player, body.section ?? null, body.name);
+      else await soloStem(this.#player, folder, body.file ?? null);
       return json({ ok: true, ...auditionState(this.#player, folder) });
     }
     if (path === "/api/stop") {
       if (this.#showPlaying()) {
         return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
       }
+      if (this.#ownAudition()) await stopAudition(this.#player);
       this.#audition = undefined;
       await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
@@ -499,9 +507,7 @@ class Console implements ConsoleServer {
     await checkSongStemsIn(this.library, folder);
     await this.#player.loadSong(folder);
     this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
-    // The page's times are the recording's; the player's run at the song's speed.
-    this.#player.seek(Math.max(0, Number(at) || 0) / this.#player.speed);
-    this.#player.play();
+    await playFrom(this.#player, at); // the page's times are the recording's
     return undefined;
   }
 
