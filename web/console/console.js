@@ -244,7 +244,7 @@ function useEditedFile(kind, id) {
 
 /** One waveform lane (wavesurfer with the native peaks; no audio is loaded in the page). */
 function Lane(
-  { label, peaks, duration, offset = 0, onDrawn, markers, grid, snap, onMove, locked },
+  { label, peaks, duration, offset = 0, onDrawn, markers, grid, snap, onMove, locked, bars },
 ) {
   const box = useRef();
   const surfer = useRef();
@@ -260,6 +260,8 @@ function Lane(
       interact: false,
       hideScrollbar: true,
       autoScroll: false,
+      // Zoomed to single samples: one bar per sample (`bars` px wide), each its own step.
+      ...(bars ? { barWidth: bars, barGap: 2 } : {}),
       peaks,
       duration,
       plugins: regions ? [regions] : [],
@@ -428,7 +430,7 @@ function SongEditor({ id }) {
     api(`/api/peaks?id=${encodeURIComponent(id)}&${query}`).then((data) => {
       if (!current) return;
       if (data.status !== 200) return setNotice(data.error ?? "no waveforms");
-      setShown({ view: target, peaks: data });
+      setShown({ view: target, peaks: data, pixels });
     });
     return () => (current = false);
   }, [peaks, view]);
@@ -526,6 +528,10 @@ function SongEditor({ id }) {
   // The shown window: its length in seconds and where it starts in the song.
   const duration = shown ? shown.view.frames / peaks.sampleRate : 0;
   const offset = shown ? shown.view.startFrame / peaks.sampleRate : 0;
+  // At most 256 samples shown: each drawn as a bar of its own (width: the lane's pixels each).
+  const sampleLevel = shown?.pixels && shown.view.frames <= 256
+    ? Math.max(1, Math.floor(shown.pixels / shown.view.frames) - 2)
+    : 0;
   return html`
     <section class="song" aria-labelledby="song-title">
       <h2 id="song-title">${value.title ?? id}</h2>
@@ -678,7 +684,7 @@ function SongEditor({ id }) {
                       );
                     }}/>
                     <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
-                      duration=${duration} onDrawn=${laneDrawn}/>
+                      duration=${duration} onDrawn=${laneDrawn} bars=${sampleLevel}/>
                       </div>
               `
             )}
