@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, serveConsole } from "../mod.ts";
+import { type ActionEvent, ControlSurface } from "../src/control/surface.ts";
 import { loginFrom } from "./support/remote_client.ts";
 import { writeSineSong } from "./support/songs.ts";
 
@@ -159,5 +160,46 @@ Deno.test("console: an audition of a song at speed 0.5 plays from the page's tim
       `  asked 1 s (the Verse); the player stands at ${at} s, its Verse at ${verse.at} s`,
     );
     assert.ok(Math.abs(at - verse.at) < 0.05, `played from ${at} s, the Verse is at ${verse.at} s`);
+  });
+});
+
+Deno.test("console: auditions go through the actions' queue, heard by every screen as the console's", async () => {
+  await withConsole(async (player, dir, post) => {
+    await writeMarkedSong(dir, "Hymn", ["keys.wav", "bass.wav"]);
+    const heard: ActionEvent[] = [];
+    const stop = ControlSurface.for(player).onAction((event) => heard.push(event));
+    try {
+      const steps: [string, unknown][] = [
+        ["/api/audition", { id: "Hymn", at: 0.5 }],
+        ["/api/loop", { id: "Hymn", section: 1, name: "Verse" }],
+        ["/api/solo", { id: "Hymn", file: "bass.wav" }],
+        ["/api/solo", { id: "Hymn", file: null }],
+        ["/api/loop", { id: "Hymn", section: null }],
+        ["/api/stop", {}],
+      ];
+      for (const [path, body] of steps) {
+        const reply = await post(path, body);
+        assert.equal(reply.status, 200, `${path}: ${JSON.stringify(reply.body)}`);
+        player.render(2400);
+      }
+    } finally {
+      stop();
+    }
+    console.log(heard.map((event) => `  ${event.source}: ${event.message}`).join("\n"));
+    assert.ok(heard.every((event) => event.source === "console" && !event.refused));
+    const said = heard.map((event) => event.message);
+    const expected = [
+      /^to 0:00\.5$/,
+      /^playing$/,
+      /^to 0:01\.0$/,
+      /^vamp: looping 2 Verse/,
+      /^bass soloed$/,
+      /^bass unsoloed$/,
+      /^left the loop$/,
+      /^stopped at the start/,
+    ];
+    assert.equal(said.length, expected.length, said.join(" | "));
+    expected.forEach((pattern, i) => assert.match(said[i], pattern));
+    assert.equal(player.tracks.length, 0, "Stop audition unloads the song");
   });
 });

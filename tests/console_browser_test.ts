@@ -4,8 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
-import type { Page } from "npm:puppeteer-core@25.16.0";
 import { beatGrid } from "../src/model/tempo.ts";
 import { loadNative } from "../src/native/native.ts";
 import { renderClick } from "../src/show/show.ts";
@@ -13,6 +11,7 @@ import { encodeWav } from "../src/sources/wav.ts";
 import {
   BAR,
   consoleTest,
+  inkByColumn,
   login,
   openSong,
   RATE,
@@ -28,38 +27,6 @@ import {
 // test's own code never touches them).
 // deno-lint-ignore no-explicit-any
 declare const document: any;
-
-/** For each lane, which of `columns` equal slices of its canvas have a waveform taller than a
- * flat line. */
-function inkByColumn(page: Page, columns: number): Promise<boolean[][]> {
-  return page.evaluate((columns: number) => {
-    const rows = [...document.querySelectorAll(".lane-row[data-track] .lane")];
-    return rows.map((lane) => {
-      const host = lane.firstElementChild;
-      const canvases = [...(host.shadowRoot?.querySelectorAll("canvas") ?? [])]
-        .filter((c) => c.width > 0 && c.getBoundingClientRect().width > 0);
-      const left = host.getBoundingClientRect().left;
-      const width = host.getBoundingClientRect().width;
-      const ink = new Array(columns).fill(false);
-      for (const canvas of canvases) {
-        const context = canvas.getContext("2d")!;
-        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-        const box = canvas.getBoundingClientRect();
-        for (let x = 0; x < canvas.width; x++) {
-          // Silence is drawn as a flat line a pixel or two high: audio is taller than that.
-          let inked = 0;
-          for (let y = 0; y < canvas.height; y++) {
-            if (data[(y * canvas.width + x) * 4 + 3] > 0) inked++;
-          }
-          if (inked <= canvas.height / 8) continue;
-          const at = box.left + (x / canvas.width) * box.width - left;
-          ink[Math.min(columns - 1, Math.floor((at / width) * columns))] = true;
-        }
-      }
-      return ink;
-    });
-  }, columns);
-}
 
 consoleTest(
   "console: a wrong PIN sees nothing; the remote's routes are not open",

@@ -12,7 +12,7 @@
  *
  * Routes (everything but the PIN page needs a console session):
  * - `GET /` the console, else the PIN page; `POST /login` the PIN form;
- * - `GET /console.js`, `/tap_tempo.js`, `/console.css`, `/vendor/*.js` the page and its pinned
+ * - `GET /console.js`, `/tap_tempo.js`, `/zoom.js`, `/console.css`, `/vendor/*.js` the page and its pinned
  *   libraries;
  * - `GET /api/library`, `/api/song?id=`, `/api/peaks?id=&points=&start=&end=`,
  *   `/api/setlist?id=`, `/api/rig`;
@@ -71,12 +71,19 @@ import {
   checkSongStemsIn,
   finalFileInside,
   setlistFileIn,
-  songFolderOf,
   songManifestIn,
   tracksOutside,
 } from "./console_guard.ts";
 import { parsePeakPoints, peaksReply } from "./console_peaks.ts";
-import { auditionState, checkAuditionRequest, loopSection, soloStem } from "./console_audition.ts";
+import {
+  auditionState,
+  checkAuditionRequest,
+  loopSection,
+  playFrom,
+  soloStem,
+  stopAudition,
+} from "./console_audition.ts";
+import { loadedFolder, lockedMessage, playingLock } from "./console_playing.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -124,6 +131,7 @@ const PAGES: Record<string, { file: string; type: string }> = {
   "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
   "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
   "/tap_tempo.js": { file: "tap_tempo.js", type: "text/javascript; charset=utf-8" },
+  "/zoom.js": { file: "zoom.js", type: "text/javascript; charset=utf-8" },
   "/login": { file: "login.html", type: "text/html; charset=utf-8" },
 };
 
@@ -315,7 +323,7 @@ class Console implements ConsoleServer {
         } catch (error) {
           return json({ ok: false, error: `song.json is not JSON: ${error}` }, 422);
         }
-        return json({ id: query.get("id"), version, value });
+        return json({ id: query.get("id"), version, value, playing: this.#lockOf(folder) });
       }
       // A folder of stems without song.json: a draft from the folder's files (guessed names
       // and buses); the first edit writes it.
@@ -331,6 +339,7 @@ class Console implements ConsoleServer {
         version,
         draft: true,
         value: { title: song.title, tracks },
+        playing: this.#lockOf(folder),
       });
     }
     if (path === "/api/peaks") {
@@ -377,30 +386,16 @@ class Console implements ConsoleServer {
     return tracks.length === 1 && tracks[0].name === "test signal";
   }
 
-  /** The folder of the song the player holds (its real path), if any. */
-  #loadedFolder(): string | undefined {
-    const path = this.#player.songPath;
-    if (!path) return undefined;
-    const folder = songFolderOf(path);
-    try {
-      return Deno.realPathSync(folder);
-    } catch {
-      return folder;
-    }
-  }
-
-  /** Whether the player plays (or was just told to) this song, or a file of this folder. */
-  #playing(folder: string): boolean {
-    if (!this.#player.playingOrAsked) return false;
-    if (this.#loadedFolder() === folder) return true;
-    return this.#player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
-  }
-
   /** Whether the show plays or is paused: what the player holds is not the console's. */
   #showPlaying(): boolean {
     const player = this.#player;
     if (!(player.playingOrAsked || player.state === "paused") || this.#testing()) return false;
     return !this.#ownAudition();
+  }
+
+  /** The song's editing lock for the page (null: it may be edited). */
+  #lockOf(folder: string): string | null {
+    return playingLock(this.#player, folder, this.#ownAudition()) ?? null;
   }
 
   #ownAudition(): boolean {
@@ -419,12 +414,8 @@ class Console implements ConsoleServer {
     }
     if (path === "/api/song") {
       const { folder, manifest: manifestPath } = await songManifestIn(this.library, body.id);
-      if (this.#playing(folder)) {
-        return json({
-          ok: false,
-          error: "this song is playing: edits are refused until it stops (nothing was written)",
-        }, 423);
-      }
+      const lock = playingLock(this.#player, folder, this.#ownAudition());
+      if (lock) return json({ ok: false, playing: lock, error: lockedMessage(lock) }, 423);
       const outside = await tracksOutside(this.library, folder, body.value);
       if (outside.length) return this.#saved({ ok: false, stale: false, problems: outside });
       try {
@@ -475,14 +466,15 @@ class Console implements ConsoleServer {
       if (!own) await checkAuditionRequest(folder, path, body);
       const refused = own ? undefined : await this.#startAudition(folder, body.at);
       if (refused) return refused;
-      if (path === "/api/loop") loopSection(this.#player, body.section ?? null, body.name);
-      else soloStem(this.#player, folder, body.file ?? null);
+      if (path === "/api/loop") await loopSection(this.#player, body.section ?? null, body.name);
+      else await soloStem(this.#player, folder, body.file ?? null);
       return json({ ok: true, ...auditionState(this.#player, folder) });
     }
     if (path === "/api/stop") {
       if (this.#showPlaying()) {
         return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
       }
+      if (this.#ownAudition()) await stopAudition(this.#player);
       this.#audition = undefined;
       await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
@@ -514,10 +506,8 @@ class Console implements ConsoleServer {
     }
     await checkSongStemsIn(this.library, folder);
     await this.#player.loadSong(folder);
-    this.#audition = { folder: this.#loadedFolder(), group: this.#player.currentGroup };
-    // The page's times are the recording's; the player's run at the song's speed.
-    this.#player.seek(Math.max(0, Number(at) || 0) / this.#player.speed);
-    this.#player.play();
+    this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
+    await playFrom(this.#player, at); // the page's times are the recording's
     return undefined;
   }
 

@@ -1,8 +1,10 @@
 /**
- * The console's audition controls beyond "play from here": loop one section (from a marker to
- * the next, or the song's end) and solo-listen one stem, through the real player that holds
- * the console's audition. The console (console.ts) starts the audition and refuses all of it
- * while the show plays.
+ * The console's audition controls: play from a time, loop one section (from a marker to the
+ * next, or the song's end), solo-listen one stem and stop, through the real player that holds
+ * the console's audition. Each is said in the operators' action vocabulary (actions.ts) and
+ * dispatched as the remote's presses are (`source: "console"`): one ordered queue with every
+ * other surface, the same checks, and every screen's message line names what the console did.
+ * The console (console.ts) loads the song and refuses all of it while the show plays.
  *
  * @module
  */
@@ -11,6 +13,26 @@ import { resolve } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { loadSongDescription } from "../songs/song.ts";
+import { dispatch, type DispatchOptions } from "./surface.ts";
+
+/** How the console's actions are sent: named on every screen, no confirmation (the console
+ * refuses to touch the show instead, see console.ts). */
+const AS_CONSOLE: DispatchOptions = { source: "console" };
+
+/**
+ * Plays the loaded audition from `at` seconds of the recording (the player runs at the song's
+ * speed): a seek, then play, as actions.
+ */
+export async function playFrom(player: Player, at: unknown): Promise<void> {
+  const to = Math.min(player.duration, Math.max(0, Number(at) || 0) / player.speed);
+  await dispatch(player, { type: "seek", to }, AS_CONSOLE);
+  await dispatch(player, { type: "play" }, AS_CONSOLE);
+}
+
+/** Stops the audition (the "stop" action), ready to be unloaded. */
+export async function stopAudition(player: Player): Promise<void> {
+  await dispatch(player, { type: "stop" }, AS_CONSOLE);
+}
 
 /** What the page shows of an audition after a change. */
 export interface AuditionState {
@@ -26,9 +48,13 @@ export interface AuditionState {
  * start; `null` leaves the loop at once (crossfaded).
  * @throws {StemplayError} "INVALID_ARGUMENT" when there is no such marker (reload the song)
  */
-export function loopSection(player: Player, section: unknown, name: unknown): void {
+export async function loopSection(
+  player: Player,
+  section: unknown,
+  name: unknown,
+): Promise<void> {
   if (section === null) {
-    if (player.loopRange) player.exitLoop({ at: "now" });
+    if (player.loopRange) await dispatch(player, { type: "exitLoop", at: "now" }, AS_CONSOLE);
     return;
   }
   const markers = player.markers;
@@ -40,8 +66,9 @@ export function loopSection(player: Player, section: unknown, name: unknown): vo
         "reload the song (it changed since the page read it)",
     );
   }
-  player.seek(marker.at);
-  player.loopSection(marker);
+  // From the section's start: a locate to it (by number, as a screen counts), then vamp.
+  await dispatch(player, { type: "seek", to: marker.at }, AS_CONSOLE);
+  await dispatch(player, { type: "vamp", marker: (section as number) + 1 }, AS_CONSOLE);
 }
 
 /**
@@ -49,12 +76,16 @@ export function loopSection(player: Player, section: unknown, name: unknown): vo
  * `null` un-solos every stem (each back to its own mute).
  * @throws {StemplayError} "INVALID_ARGUMENT" when the auditioned song has no such stem
  */
-export function soloStem(player: Player, folder: string, file: unknown): void {
+export async function soloStem(player: Player, folder: string, file: unknown): Promise<void> {
   const tracks = player.tracks;
-  if (file === null) {
-    for (const track of tracks) if (track.solo) track.solo = false;
-    return;
-  }
+  const unsolo = async (except: number) => {
+    for (const [i, track] of tracks.entries()) {
+      if (i !== except && track.solo) {
+        await dispatch(player, { type: "solo", track: i + 1, on: false }, AS_CONSOLE);
+      }
+    }
+  };
+  if (file === null) return await unsolo(-1);
   const path = typeof file === "string" ? resolve(folder, file) : "";
   const index = tracks.findIndex((track) => track.source?.path === path);
   if (index < 0) {
@@ -64,10 +95,8 @@ export function soloStem(player: Player, folder: string, file: unknown): void {
     );
   }
   // The new solo first, so no block plays with nothing soloed between the two.
-  tracks[index].solo = true;
-  tracks.forEach((track, i) => {
-    if (i !== index && track.solo) track.solo = false;
-  });
+  await dispatch(player, { type: "solo", track: index + 1, on: true }, AS_CONSOLE);
+  await unsolo(index);
 }
 
 /**

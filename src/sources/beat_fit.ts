@@ -172,14 +172,16 @@ export function segmentBeats(beats: TrackedBeat[]): FittedSegment[] {
   let start = 0;
   while (start < beats.length - 1) {
     let end = beats.length;
-    const gaps: number[] = [];
+    // The segment's spacings kept sorted as they come (one insertion each, not a sort per
+    // beat: a 4-minute song has about 500 beats).
+    const sorted: number[] = [];
     for (let i = start + 1; i < beats.length; i++) {
       const gap = beats[i].time - beats[i - 1].time;
-      if (gaps.length >= 4 && deviates(gaps, beats, i)) {
+      if (sorted.length >= 4 && deviates(sorted, beats, i)) {
         end = i;
         break;
       }
-      gaps.push(gap);
+      sorted.splice(insertionIndex(sorted, gap), 0, gap);
     }
     segments.push(fitLine(beats.slice(start, end)));
     // The beat where the spacing changed is the new tempo's first beat and the old one's last.
@@ -188,13 +190,44 @@ export function segmentBeats(beats: TrackedBeat[]): FittedSegment[] {
   return segments;
 }
 
-/** Whether the spacings from beat `i` on (three of them) leave the segment's spacing. */
-function deviates(gaps: number[], beats: TrackedBeat[], i: number): boolean {
-  const sorted = [...gaps].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const spread = sorted.map((g) => Math.abs(g - median)).sort((a, b) => a - b)[
-    Math.floor(sorted.length / 2)
-  ];
+/** Where `value` goes in ascending `sorted` (after equal values). */
+function insertionIndex(sorted: number[], value: number): number {
+  let low = 0, high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The median of the distances of ascending `sorted` from its element `m` (its median): the
+ * distances below and above it are each ascending, so merging them finds it without sorting. */
+function medianDistance(sorted: number[], m: number): number {
+  const median = sorted[m];
+  const wanted = Math.floor(sorted.length / 2);
+  let below = m - 1, above = m;
+  let distance = 0;
+  for (let k = 0; k <= wanted; k++) {
+    const down = below >= 0 ? median - sorted[below] : Infinity;
+    const up = above < sorted.length ? sorted[above] - median : Infinity;
+    if (down < up) {
+      distance = down;
+      below--;
+    } else {
+      distance = up;
+      above++;
+    }
+  }
+  return distance;
+}
+
+/** Whether the spacings from beat `i` on (three of them) leave the segment's spacing
+ * (`sorted`: the segment's spacings so far, ascending). */
+function deviates(sorted: number[], beats: TrackedBeat[], i: number): boolean {
+  const m = Math.floor(sorted.length / 2);
+  const median = sorted[m];
+  const spread = medianDistance(sorted, m);
   const allowed = Math.max(0.002 * median, 4 * spread);
   let side = 0;
   for (let k = i; k < i + 3; k++) {

@@ -133,3 +133,35 @@ export async function waitUntil(what: string, check: () => Promise<boolean>): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** For each lane, which of `columns` equal slices of its canvas have a waveform taller than a
+ * flat line. */
+export function inkByColumn(page: Page, columns: number): Promise<boolean[][]> {
+  return page.evaluate((columns: number) => {
+    const rows = [...document.querySelectorAll(".lane-row[data-track] .lane")];
+    return rows.map((lane) => {
+      const host = lane.firstElementChild;
+      const canvases = [...(host.shadowRoot?.querySelectorAll("canvas") ?? [])]
+        .filter((c) => c.width > 0 && c.getBoundingClientRect().width > 0);
+      const left = host.getBoundingClientRect().left;
+      const width = host.getBoundingClientRect().width;
+      const ink = new Array(columns).fill(false);
+      for (const canvas of canvases) {
+        const context = canvas.getContext("2d")!;
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        const box = canvas.getBoundingClientRect();
+        for (let x = 0; x < canvas.width; x++) {
+          // Silence is drawn as a flat line a pixel or two high: audio is taller than that.
+          let inked = 0;
+          for (let y = 0; y < canvas.height; y++) {
+            if (data[(y * canvas.width + x) * 4 + 3] > 0) inked++;
+          }
+          if (inked <= canvas.height / 8) continue;
+          const at = box.left + (x / canvas.width) * box.width - left;
+          ink[Math.min(columns - 1, Math.floor((at / width) * columns))] = true;
+        }
+      }
+      return ink;
+    });
+  }, columns);
+}

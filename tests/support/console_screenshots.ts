@@ -18,6 +18,10 @@ import { stopTestSignal } from "../../src/control/test_signal.ts";
 import { encodeWav } from "../../src/sources/wav.ts";
 import { launchChromium } from "./chromium.ts";
 
+// The page's globals, for the functions puppeteer runs in the page.
+// deno-lint-ignore no-explicit-any
+declare const document: any;
+
 const RATE = 48000;
 const SECONDS = 32;
 /** Each stem's level in the eight 4-second sections. */
@@ -131,6 +135,7 @@ try {
   ) => {
     await page.setViewport({ width, height });
     await page.goto(`${web.url}${hash}`);
+    await page.reload(); // a new hash alone keeps the last view's state (a solo, a notice)
     await page.waitForSelector(ready);
     await before?.();
     await new Promise((resolve) => setTimeout(resolve, 600)); // wavesurfer's last draw
@@ -161,6 +166,29 @@ try {
     768,
     "#/song/Way%20Maker",
     ".lane-row[data-track] .lane > div",
+  );
+  // Zoomed to the sample, around the Chorus's start (the middle of the song).
+  await shot(
+    "console-song-samples.png",
+    1440,
+    900,
+    "#/song/Way%20Maker",
+    ".lane-row[data-track] .lane > div",
+    async () => {
+      await page.waitForSelector('.view-window[data-drawn="true"]');
+      while (await page.$eval(".view-window", (e) => Number(e.dataset.frames)) > 64) {
+        const frames = await page.$eval(".view-window", (e) => e.dataset.frames);
+        await page.keyboard.press("+");
+        await page.waitForFunction(
+          (before: string) => {
+            const e = document.querySelector(".view-window");
+            return e.dataset.frames !== before && e.dataset.drawn === "true";
+          },
+          {},
+          frames,
+        );
+      }
+    },
   );
   await shot("console-setlist-tablet.png", 1024, 768, "#/setlist/sunday.json", ".entries li");
   await shot("console-rig.png", 1024, 768, "#/rig", ".meters li");

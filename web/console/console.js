@@ -1,9 +1,18 @@
 // The stemplay console: library, song editor, setlist editor, rig. Preact with htm, and
 // wavesurfer.js for the lanes, all served by the console itself (no CDN, no build step).
-import { html, render, useCallback, useEffect, useRef, useState } from "/vendor/preact-htm.js";
+import {
+  html,
+  render,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "/vendor/preact-htm.js";
 import WaveSurfer from "/vendor/wavesurfer.js";
 import RegionsPlugin from "/vendor/regions.js";
 import { createTapper } from "/tap_tempo.js";
+import { describeWindow, scrollBy, wholeSong, windowQuery, zoomIn, zoomOut } from "/zoom.js";
 
 const PEAK_POINTS = 4000;
 const POLL_MS = 2000;
@@ -68,6 +77,21 @@ function FieldError({ errors, keyPath }) {
 
 function Notice({ text }) {
   return html`<p class="notice" role="status" aria-live="polite">${text}</p>`;
+}
+
+/** Why the song cannot be edited now (console_playing.ts says the same to a save). */
+function lockText(playing) {
+  return playing === "show"
+    ? "this song is playing in the show: it is read-only until it stops, so nothing heard changes " +
+      "mid-show."
+    : "this song is playing in your audition: press Stop audition to edit it.";
+}
+
+function PlayingLock({ playing }) {
+  const text = playing ? lockText(playing) : "";
+  return playing
+    ? html`<p class="playing-lock" role="status">${text[0].toUpperCase() + text.slice(1)}</p>`
+    : null;
 }
 
 // ---- library ---------------------------------------------------------------------------
@@ -145,7 +169,7 @@ function useEditedFile(kind, id) {
   const load = useCallback(async (why) => {
     const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
     if (data.status !== 200) return setNotice(data.error ?? "cannot read it");
-    setDoc({ version: data.version, value: data.value });
+    setDoc({ version: data.version, value: data.value, playing: data.playing });
     setErrors({});
     if (why) setNotice(why);
     else if (data.draft) {
@@ -164,10 +188,13 @@ function useEditedFile(kind, id) {
     const timer = setInterval(async () => {
       if (saving.current || !doc) return;
       const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
-      if (data.status === 200 && data.version !== doc.version && !saving.current) {
-        setDoc({ version: data.version, value: data.value });
+      if (data.status !== 200 || saving.current) return;
+      if (data.version !== doc.version) {
+        setDoc({ version: data.version, value: data.value, playing: data.playing });
         setErrors({});
         setNotice("The file changed on disk: reloaded.");
+      } else if ((data.playing ?? null) !== (doc.playing ?? null)) {
+        setDoc({ ...doc, playing: data.playing }); // the song started or stopped playing
       }
     }, POLL_MS);
     return () => clearInterval(timer);
@@ -185,6 +212,8 @@ function useEditedFile(kind, id) {
         return true;
       } else if (data.status === 409) {
         await load("Someone else changed this file: nothing was written, and it was reloaded.");
+      } else if (data.status === 423) {
+        await load(`Not saved: ${data.error}.`); // the fields show what is saved, locked
       } else if (data.problems) {
         const byKey = {};
         for (const p of data.problems) byKey[p.keyPath] ??= p.message;
@@ -202,13 +231,21 @@ function useEditedFile(kind, id) {
     const previous = undo.current.pop();
     if (previous) save(previous, { isUndo: true });
   }, [save]);
-  return { doc, errors, notice, setNotice, save, undoLast };
+  // After an audition starts or stops: whether the song is locked, without waiting for the poll.
+  const refreshLock = useCallback(async () => {
+    const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
+    if (data.status !== 200) return;
+    setDoc((d) => d && d.version === data.version ? { ...d, playing: data.playing } : d);
+  }, [kind, id]);
+  return { doc, errors, notice, setNotice, save, undoLast, refreshLock };
 }
 
 // ---- song editor --------------------------------------------------------------------------
 
 /** One waveform lane (wavesurfer with the native peaks; no audio is loaded in the page). */
-function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, onMove }) {
+function Lane(
+  { label, peaks, duration, offset = 0, onDrawn, markers, grid, snap, onMove, locked, bars },
+) {
   const box = useRef();
   const surfer = useRef();
   const [ready, setReady] = useState(0);
@@ -221,41 +258,40 @@ function Lane({ label, peaks, duration, pxPerSec, onReady, markers, grid, snap, 
       progressColor: markers ? "transparent" : "#4fb3a9",
       cursorWidth: 0,
       interact: false,
-      hideScrollbar: !markers,
+      hideScrollbar: true,
       autoScroll: false,
-      minPxPerSec: pxPerSec,
+      // Zoomed to single samples: one bar per sample (`bars` px wide), each its own step.
+      ...(bars ? { barWidth: bars, barGap: 2 } : {}),
       peaks,
       duration,
       plugins: regions ? [regions] : [],
     });
     surfer.current = { ws, regions };
     ws.on("ready", () => setReady((n) => n + 1));
-    onReady?.(ws);
+    ws.on("redrawcomplete", () => onDrawn?.(peaks));
     return () => ws.destroy();
   }, [peaks, duration]);
-  useEffect(() => {
-    const ws = surfer.current?.ws;
-    if (ws && ws.getDuration() > 0) ws.zoom(pxPerSec);
-  }, [pxPerSec]);
   useEffect(() => {
     const { regions } = surfer.current ?? {};
     if (!regions) return;
     regions.clearRegions();
     markers.forEach((marker, index) => {
+      // The lane shows [offset, offset + duration): flags outside the window are not drawn.
+      if (marker.at < offset || marker.at > offset + duration) return;
       const label = document.createElement("span");
       label.textContent = marker.name;
       label.style.cssText = "white-space: nowrap; padding: 0 0.3em; font-size: 0.85rem";
       const region = regions.addRegion({
-        start: marker.at,
+        start: marker.at - offset,
         content: label,
         color: "#f5a623",
-        drag: true,
+        drag: !locked,
         resize: false,
       });
       region.element.setAttribute("data-marker", String(index));
-      region.on("update-end", () => onMove(index, snapTime(region.start, grid, snap)));
+      region.on("update-end", () => onMove(index, snapTime(offset + region.start, grid, snap)));
     });
-  }, [markers, grid, snap, peaks, ready]);
+  }, [markers, grid, snap, peaks, ready, locked, offset]);
   return html`<div class="lane" role="img" aria-label=${label} ref=${box}></div>`;
 }
 
@@ -274,7 +310,7 @@ function entryFor(v, file) {
   return v.tracks[index];
 }
 
-function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
+function TrackRow({ value, file, name, errors, edit, soloed, onSolo, locked }) {
   const index = entryIndex(value, file);
   const track = index < 0 ? {} : value.tracks[index];
   const position = index < 0 ? (value.tracks ?? []).length : index;
@@ -284,7 +320,7 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
       <label class="field">
         <span>${label}</span>
         <input name=${key(field)} value=${track[field] ?? ""} inputmode="decimal"
-          aria-label=${`${label} of ${name}`}
+          disabled=${locked} aria-label=${`${label} of ${name}`}
           aria-invalid=${errors[key(field)] ? "true" : "false"}
           aria-describedby=${`error-${key(field)}`}
           onChange=${(e) =>
@@ -306,6 +342,7 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
       ${field("bus", "Bus", (t) => t)}
       <label class="field check">
         <input type="checkbox" name=${key("muted")} checked=${track.muted === true}
+          disabled=${locked}
           aria-label=${`Mute ${name}`}
           onChange=${(e) =>
             edit((v) => {
@@ -315,6 +352,7 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
       </label>
       <label class="field check">
         <input type="checkbox" name=${key("pitched")} checked=${track.pitched !== false}
+          disabled=${locked}
           aria-label=${`${name} is pitched (follows a transpose)`}
           onChange=${(e) =>
             edit((v) => {
@@ -331,12 +369,18 @@ function TrackRow({ value, file, name, errors, edit, soloed, onSolo }) {
 }
 
 function SongEditor({ id }) {
-  const { doc, errors, notice, setNotice, save, undoLast } = useEditedFile("song", id);
+  const { doc, errors, notice, setNotice, save, undoLast, refreshLock } = useEditedFile(
+    "song",
+    id,
+  );
   const [peaks, setPeaks] = useState();
-  const [pxPerSec, setPxPerSec] = useState(0);
+  // The window the lanes show (undefined: the whole song) and the peaks drawn for it.
+  const [view, setView] = useState();
+  const [shown, setShown] = useState();
+  const drawnLanes = useRef(new Set());
+  const [drawn, setDrawn] = useState(false);
   const [snap, setSnap] = useState("bar");
   const [cursor, setCursor] = useState(0);
-  const lanes = useRef([]);
   // Tap tempo: shown in the tempo field, saved only by "Save tempo".
   const tapper = useRef(createTapper());
   const [tapped, setTapped] = useState();
@@ -353,6 +397,7 @@ function SongEditor({ id }) {
   const [audition, setAudition] = useState({});
   const auditionCall = useCallback(async (path, body, done) => {
     const data = await api(path, { id, at: cursor, ...body });
+    refreshLock();
     if (!data.ok) return setNotice(`Not played: ${data.error}`);
     setAudition((before) => ({
       loop: data.loop,
@@ -360,7 +405,7 @@ function SongEditor({ id }) {
       section: data.loop ? body.section ?? before.section : undefined,
     }));
     setNotice(done(data));
-  }, [id, cursor]);
+  }, [id, cursor, refreshLock]);
   useEffect(() => {
     const started = performance.now();
     api(`/api/peaks?id=${encodeURIComponent(id)}&points=${PEAK_POINTS}`).then((data) => {
@@ -371,7 +416,48 @@ function SongEditor({ id }) {
       });
     });
   }, [id]);
+  const total = peaks?.frames ?? 0;
+  useEffect(() => {
+    if (!peaks) return;
+    const target = view ?? wholeSong(total);
+    drawnLanes.current = new Set();
+    setDrawn(false);
+    if (target.frames >= total) return setShown({ view: wholeSong(total), peaks });
+    // Zoomed: that window read from the files, up to one point per frame.
+    const pixels = document.querySelector(".lane")?.clientWidth || 1200;
+    const query = windowQuery(target, peaks.sampleRate, pixels);
+    let current = true;
+    api(`/api/peaks?id=${encodeURIComponent(id)}&${query}`).then((data) => {
+      if (!current) return;
+      if (data.status !== 200) return setNotice(data.error ?? "no waveforms");
+      setShown({ view: target, peaks: data, pixels });
+    });
+    return () => (current = false);
+  }, [peaks, view]);
+  const zoom = useCallback((how) => {
+    if (total > 0) setView((v) => how(v ?? wholeSong(total), total));
+  }, [total]);
+  /** A lane finished drawing `lanePeaks`: all of the shown window's lanes mark it drawn. */
+  const laneDrawn = useCallback((lanePeaks) => {
+    drawnLanes.current.add(lanePeaks);
+    if (drawnLanes.current.size >= (peaks?.tracks.length ?? 0)) setDrawn(true);
+  }, [peaks]);
+  const lanePeaks = useMemo(() =>
+    (shown?.peaks.tracks ?? []).map((track) => {
+      // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
+      const n = track.channels[0]?.min.length ?? 0, merged = new Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        merged[2 * i] = Math.min(...track.channels.map((c) => c.min[i]));
+        merged[2 * i + 1] = Math.max(...track.channels.map((c) => c.max[i]));
+      }
+      return [merged];
+    }), [shown]);
+  const locked = doc?.playing ?? null;
   const edit = useCallback((change) => {
+    if (doc.playing) {
+      setNotice(`Not saved: ${lockText(doc.playing)}`);
+      return Promise.resolve(false);
+    }
     const value = clone(doc.value);
     change(value);
     return save(value);
@@ -431,35 +517,44 @@ function SongEditor({ id }) {
         undoLast();
       } else if (event.key === "m") addMarker();
       else if (event.key === "t") tap();
-      else if (event.key === "+" || event.key === "=") setPxPerSec((z) => Math.max(10, z * 2));
-      else if (event.key === "-") setPxPerSec((z) => (z > 10 ? z / 2 : 0));
+      else if (event.key === "+" || event.key === "=") zoom(zoomIn);
+      else if (event.key === "-") zoom(zoomOut);
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  }, [undoLast, addMarker, tap]);
+  }, [undoLast, addMarker, tap, zoom]);
   // A song that cannot be read says why (a 404, a song.json that is not JSON).
   if (!doc || !value) return html`<p class="loading">${notice || "Opening the song…"}</p>`;
-  const duration = peaks ? peaks.frames / peaks.sampleRate : 0;
-  const lanePeaks = peaks?.tracks.map((track) => {
-    // One lane per stem: the channels' min and max interleaved, which wavesurfer draws as bars.
-    const n = track.channels[0]?.min.length ?? 0, merged = new Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      merged[2 * i] = Math.min(...track.channels.map((c) => c.min[i]));
-      merged[2 * i + 1] = Math.max(...track.channels.map((c) => c.max[i]));
-    }
-    return [merged];
-  });
+  // The shown window: its length in seconds and where it starts in the song.
+  const duration = shown ? shown.view.frames / peaks.sampleRate : 0;
+  const offset = shown ? shown.view.startFrame / peaks.sampleRate : 0;
+  // At most 256 samples shown: each drawn as a bar of its own (width: the lane's pixels each).
+  const sampleLevel = shown?.pixels && shown.view.frames <= 256
+    ? Math.max(1, Math.floor(shown.pixels / shown.view.frames) - 2)
+    : 0;
   return html`
     <section class="song" aria-labelledby="song-title">
       <h2 id="song-title">${value.title ?? id}</h2>
       <${Notice} text=${notice}/>
+        <${PlayingLock} playing=${locked}/>
       <div class="toolbar" role="toolbar" aria-label="Song tools">
-        <button onClick=${undoLast} aria-keyshortcuts="Control+Z">Undo</button>
-        <button onClick=${addMarker} aria-keyshortcuts="M">Add marker</button>
-        <button onClick=${() => setPxPerSec((z) => Math.max(10, z * 2))} aria-keyshortcuts="+">
-          Zoom in</button>
-        <button onClick=${() => setPxPerSec((z) => (z > 10 ? z / 2 : 0))} aria-keyshortcuts="-">
-          Zoom out</button>
+        <button onClick=${undoLast} aria-keyshortcuts="Control+Z" disabled=${locked}>Undo</button>
+        <button class="add-marker" onClick=${addMarker} aria-keyshortcuts="M" disabled=${locked}>
+          Add marker</button>
+        <button onClick=${() => zoom(zoomIn)} aria-keyshortcuts="+">Zoom in</button>
+        <button onClick=${() => zoom(zoomOut)} aria-keyshortcuts="-">Zoom out</button>
+        <button aria-label="Scroll left" onClick=${() => zoom((v, t) => scrollBy(v, t, -1))}>
+          ◀</button>
+        <button aria-label="Scroll right" onClick=${() => zoom((v, t) => scrollBy(v, t, 1))}>
+          ▶</button>
+        <button onClick=${() => setView(undefined)}>Whole song</button>
+        ${shown
+          ? html`
+            <span class="view-window" role="status" data-start-frame=${shown.view.startFrame}
+              data-frames=${shown.view.frames} data-drawn=${drawn ? "true" : "false"}>
+                        ${describeWindow(shown.view, peaks.sampleRate)}</span>
+          `
+          : null}
         <label class="field">
           <span>Snap</span>
           <select value=${snap} onChange=${(e) => setSnap(e.target.value)}>
@@ -475,10 +570,12 @@ function SongEditor({ id }) {
         </label>
         <button onClick=${async () => {
           const data = await api("/api/audition", { id, at: cursor });
+          refreshLock();
           setNotice(data.ok ? `Playing from ${formatTime(cursor)}.` : `Not played: ${data.error}`);
         }}>Play from here</button>
         <button onClick=${async () => {
           const data = await api("/api/stop", {});
+          refreshLock();
           if (data.ok) setAudition({});
           setNotice(data.ok ? "Audition stopped." : `Not stopped: ${data.error}`);
         }}>Stop audition</button>
@@ -487,6 +584,7 @@ function SongEditor({ id }) {
         <label class="field">
           <span>Tempo (bpm)</span>
           <input name="tempo" value=${tapped?.bpm ?? value.tempo ?? ""} inputmode="decimal"
+            disabled=${locked}
             aria-invalid=${errors.tempo ? "true" : "false"} aria-describedby="error-tempo"
             onChange=${(e) => {
               setTapped(undefined);
@@ -498,9 +596,9 @@ function SongEditor({ id }) {
             }}/>
           <${FieldError} errors=${errors} keyPath="tempo"/>
         </label>
-        <button class="tap" onClick=${tap} aria-keyshortcuts="T">Tap</button>
+        <button class="tap" onClick=${tap} aria-keyshortcuts="T" disabled=${locked}>Tap</button>
         ${tapped
-          ? html`<button class="save-tempo" onClick=${async () => {
+          ? html`<button class="save-tempo" disabled=${locked} onClick=${async () => {
             const bpm = tapped.bpm;
             if (await edit((v) => (v.tempo = bpm))) setTapped(undefined);
           }}>Save tempo</button>`
@@ -508,6 +606,7 @@ function SongEditor({ id }) {
         <label class="field">
           <span>Time signature</span>
           <input name="timeSignature" value=${(value.timeSignature ?? []).join("/")}
+            disabled=${locked}
             placeholder="4/4" onChange=${(e) =>
               edit((v) => {
                 const t = e.target.value.trim();
@@ -519,6 +618,7 @@ function SongEditor({ id }) {
         <label class="field">
           <span>First downbeat (s)</span>
           <input name="firstBeat" value=${value.firstBeat ?? ""} inputmode="decimal"
+            disabled=${locked}
             onChange=${(e) =>
               edit((v) => {
                 const t = e.target.value.trim();
@@ -534,7 +634,8 @@ function SongEditor({ id }) {
             ${(peaks?.tracks ?? []).map((t) => html`<option value=${t.file}>${t.name}</option>`)}
           </select>
         </label>
-        <button class="detect" onClick=${detect} disabled=${!detectFrom}>Detect tempo</button>
+        <button class="detect" onClick=${detect} disabled=${!detectFrom || locked}>
+          Detect tempo</button>
       </div>
       <div class="tempo key-tempo">
         ${[["transpose", "Transpose (semitones)"], ["speed", "Speed (1 = as recorded)"]].map((
@@ -544,6 +645,7 @@ function SongEditor({ id }) {
             <label class="field">
               <span>${label}</span>
               <input name=${field} value=${value[field] ?? ""} inputmode="decimal"
+                disabled=${locked}
                 aria-invalid=${errors[field] ? "true" : "false"}
                 aria-describedby=${`error-${field}`}
                 onChange=${(e) =>
@@ -559,19 +661,20 @@ function SongEditor({ id }) {
       </div>
       ${errors[""] ? html`<p class="field-error" role="alert">${errors[""]}</p>` : null}
       <div class="lanes">
-        ${peaks
+        ${shown
           ? html`
             <div class="lane-row marker-row">
               <div class="track-controls"><strong>Markers</strong></div>
               <${Lane} label="Markers" peaks=${MARKER_PEAKS} duration=${duration}
-                pxPerSec=${pxPerSec} markers=${markers} grid=${grid} snap=${snap}
-                onMove=${moveMarker}/>
+                offset=${offset} markers=${markers} grid=${grid} snap=${snap}
+                onMove=${moveMarker} locked=${locked}/>
             </div>
             ${peaks.tracks.map((track, index) =>
               html`
                 <div class="lane-row" data-track=${index}>
                   <${TrackRow} value=${value} file=${track.file} name=${track.name}
                     errors=${errors} edit=${edit} soloed=${audition.solo === track.file}
+                    locked=${locked}
                     onSolo=${() => {
                       const on = audition.solo !== track.file;
                       auditionCall(
@@ -581,8 +684,7 @@ function SongEditor({ id }) {
                       );
                     }}/>
                     <${Lane} label=${`Waveform of ${track.name}`} peaks=${lanePeaks[index]}
-                      duration=${duration} pxPerSec=${pxPerSec}
-                      onReady=${(ws) => (lanes.current[index] = ws)}/>
+                      duration=${duration} onDrawn=${laneDrawn} bars=${sampleLevel}/>
                       </div>
               `
             )}
@@ -599,6 +701,7 @@ function SongEditor({ id }) {
             html`
               <tr>
                 <td><input aria-label=${`Name of marker ${index + 1}`} value=${marker.name}
+                  disabled=${locked}
                   name=${`markers[${index + 1}].name`}
                   onChange=${(e) =>
                     edit((v) => {
@@ -607,6 +710,7 @@ function SongEditor({ id }) {
                   <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].name`}/></td>
                 <td><input aria-label=${`Time of marker ${index + 1} in seconds`}
                   value=${marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
+                  disabled=${locked}
                   onChange=${(e) =>
                     edit((v) => {
                       const n = Number(e.target.value);
@@ -633,7 +737,7 @@ function SongEditor({ id }) {
                         )}>${looping ? "End loop" : "Loop this section"}</button>
                   `;
                 })()}</td>
-                <td><button aria-label=${`Delete marker ${marker.name}`}
+                <td><button aria-label=${`Delete marker ${marker.name}`} disabled=${locked}
                   onClick=${() =>
                     edit((v) => {
                       v.markers.splice(index, 1);

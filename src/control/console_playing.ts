@@ -1,0 +1,53 @@
+/**
+ * Which song the console may not edit now: the one the player plays (or holds paused), so a
+ * save never changes what is heard mid-show. The song is matched by its folder and by the
+ * files the player plays (a song whose stems are in a sibling folder counts). The lock says
+ * whose song it is: the show's, or the console's own audition (stopped with Stop audition).
+ *
+ * @module
+ */
+
+import type { Player } from "../player/player.ts";
+import { songFolderOf } from "./console_guard.ts";
+
+/** Why a song is locked for editing: the show plays it, or the console's audition does. */
+export type PlayingLock = "show" | "audition";
+
+/** The folder of the song the player holds (its real path), if any. */
+export function loadedFolder(player: Player): string | undefined {
+  const path = player.songPath;
+  if (!path) return undefined;
+  const folder = songFolderOf(path);
+  try {
+    return Deno.realPathSync(folder);
+  } catch {
+    return folder;
+  }
+}
+
+/** Whether the player plays (or was just told to, or holds paused) the song of `folder`, or a
+ * file of that folder. */
+export function playsSong(player: Player, folder: string): boolean {
+  if (!(player.playingOrAsked || player.state === "paused")) return false;
+  if (loadedFolder(player) === folder) return true;
+  return player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
+}
+
+/** The lock on the song of `folder` now (undefined: it may be edited); `auditioning` says
+ * whether what the player holds is the console's own audition. */
+export function playingLock(
+  player: Player,
+  folder: string,
+  auditioning: boolean,
+): PlayingLock | undefined {
+  if (!playsSong(player, folder)) return undefined;
+  return auditioning ? "audition" : "show";
+}
+
+/** The refusal of a save while the song is locked (HTTP 423), in words for the page. */
+export function lockedMessage(lock: PlayingLock): string {
+  return lock === "show"
+    ? "this song is playing in the show: edits are refused until it stops, so nothing heard " +
+      "changes mid-show (nothing was written)"
+    : "this song is playing in your audition: press Stop audition to edit it (nothing was written)";
+}
