@@ -47,6 +47,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "rt/mix.c",
   "rt/mixer.c",
   "rt/monitor_rt.c",
+  "rt/retime_rt.c",
   "rt/ring_rt.c",
   "rt/seqlock.h",
   "rt/show_rt.c",

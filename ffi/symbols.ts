@@ -767,6 +767,18 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_transport_retime(sp_engine *engine, uint32_t group, double from_speed,
+   *  double to_speed, uint32_t crossfade_frames) */
+  sp_transport_retime: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t group
+      "f64", // double from_speed
+      "f64", // double to_speed
+      "u32", // uint32_t crossfade_frames
+    ],
+    result: "i32",
+  },
   /** uint32_t sp_min_loop_frames(const sp_engine *engine) */
   sp_min_loop_frames: {
     parameters: [

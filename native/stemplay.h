@@ -419,6 +419,13 @@ SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t
                                   uint64_t target_frame, uint32_t crossfade_frames,
                                   int32_t repeat);
 SP_API sp_result sp_transport_cancel_cue(sp_engine *engine);
+/* A key or tempo change while playing: play moves to `group` (the current song prepared again
+ * at another key and tempo) at the block boundary where the request is taken, at the same
+ * musical place (position x from_speed / to_speed), the old key fading out under the new one
+ * over crossfade_frames with equal-gain weights. Stopped or paused it moves there silently; a
+ * seek still fading out lands at its mapped place. Speeds in 0.25 ... 4. */
+SP_API sp_result sp_transport_retime(sp_engine *engine, uint32_t group, double from_speed,
+                                     double to_speed, uint32_t crossfade_frames);
 /* The shortest loop sp_transport_cue accepts: two declick seams (2 x SP_FADE_MS). */
 SP_API uint32_t sp_min_loop_frames(const sp_engine *engine);
 /* Equal-power fade of the whole mix over `frames`: direction 0 fades out, then holds silent
