@@ -62,6 +62,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "stream.c",
   "stretch.c",
   "stretch_api.h",
+  "stretch_fill.c",
   "stretch_pcm.c",
   "stretch_render.c",
   "stretch_stream.c",

@@ -21,11 +21,18 @@
     } while (0)
 
 /* Planar float32 audio: channel c starts at data + c * frames. */
+typedef struct sp_fill sp_fill;
 struct sp_pcm {
     float *data;
     uint64_t frames;
     uint32_t channels;
+    /* Rendered while it plays (stretch_fill.c), else NULL: frames [fill_from, fill_to) are
+     * written (its thread stores them with release; fill_from only ever falls, once, to 0) */
+    sp_fill *fill;
+    _Atomic uint64_t fill_from, fill_to;
 };
+/* stretch_fill.c: stops the fill's thread (at its next chunk), joins it, frees what it owns */
+void sp_fill_free(sp_fill *fill);
 
 /* Slot life cycle, owned by the control side. The audio side learns of activation and
  * deactivation through the command ring (commands.c). */

@@ -238,6 +238,17 @@ SP_API sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
 SP_API sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
                                  double pitch_scale, uint32_t engine, uint64_t start,
                                  sp_pcm **out_pcm);
+/* As sp_pcm_stretch from 0, but at once: a new pcm of the song's stretched length (silent),
+ * rendered by a thread of its own while the engine may already play it, first from song frame
+ * `start` (its output frame round(start / speed)) to the end, then the part before. It takes
+ * `in` (freed once the thread is done). A window not written yet plays as silence, counted as
+ * starved. sp_pcm_free stops the thread first. SP_ERROR_NO_BACKEND: no Rubber Band. */
+SP_API sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double speed,
+                                            double pitch_scale, uint32_t engine, uint64_t start,
+                                            sp_pcm **out_pcm);
+/* out[0], out[1]: the output frames [from, to) written so far (0 and frames for any other
+ * pcm); returns the render's error once it failed, else SP_OK. */
+SP_API sp_result sp_pcm_fill_state(const sp_pcm *pcm, uint64_t *out);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */

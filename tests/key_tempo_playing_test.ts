@@ -8,37 +8,49 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Player, StemplayError } from "../mod.ts";
+import { Player, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
+import { loadNative } from "../src/native/native.ts";
+import { stretchPlanar } from "../src/sources/stretch.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
 import { estimateFrequency } from "./support/fixtures.ts";
 import { snapshot, writeManifest } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
-import { cents, clicks, harmonicTone, onsetNear } from "./support/stretch_signals.ts";
+import {
+  cents,
+  clicks,
+  harmonicTone,
+  onsetNear,
+  writeToneSong,
+} from "./support/stretch_signals.ts";
 
 const RATE = 48_000;
 const BLOCK = 960;
 /** The issue's bound: a change heard within 200 ms at 48 kHz. */
 const HEARD_WITHIN = 9_600;
 const CROSSFADE = Math.round(RETIME_CROSSFADE_SECONDS * RATE);
+const native = await loadNative();
 
-/** A song of a pitched harmonic tone (output 1), and a click stem on output 2 that is pitched
- * (`keys-click`) or not (`drums`), both with a click every half second. */
+/** The song's stems: a pitched harmonic tone (output 1), and a click every half second on
+ * output 2 (unpitched, "perc") and 3 (pitched, "bell"). */
+function stems(seconds: number): { file: string; samples: Float32Array; pitched: boolean }[] {
+  const beat = clicks(seconds, 0.25, 0.5);
+  return [
+    { file: "keys.wav", samples: harmonicTone(220, seconds), pitched: true },
+    { file: "perc.wav", samples: beat, pitched: false },
+    { file: "bell.wav", samples: beat, pitched: true },
+  ];
+}
+
 async function writeSong(dir: string, seconds: number): Promise<string> {
   const folder = join(dir, "song");
   await Deno.mkdir(folder, { recursive: true });
-  const tone = harmonicTone(220, seconds);
-  await Deno.writeFile(join(folder, "keys.wav"), encodeWav([tone], RATE, "f32"));
-  const beat = clicks(seconds, 0.25, 0.5);
-  await Deno.writeFile(join(folder, "perc.wav"), encodeWav([beat], RATE, "f32"));
-  await Deno.writeFile(join(folder, "bell.wav"), encodeWav([beat], RATE, "f32"));
+  for (const { file, samples } of stems(seconds)) {
+    await Deno.writeFile(join(folder, file), encodeWav([samples], RATE, "f32"));
+  }
   await writeManifest(folder, {
     tempo: 120,
-    tracks: [
-      { file: "keys.wav", route: [1] },
-      { file: "perc.wav", route: [2], pitched: false },
-      { file: "bell.wav", route: [3] },
-    ],
+    tracks: stems(0).map(({ file, pitched }, index) => ({ file, route: [index + 1], pitched })),
   });
   return folder;
 }
@@ -132,11 +144,39 @@ for (
       // The references: the old song from 2 s, and the song at the new value from the mapped
       // place, both rendered offline.
       const old = await offlineRender(player, song, {}, before, after);
-      const wanted = { [change.field]: change.value };
-      const reference = await offlineRender(player, song, wanted, mapped, after);
+      // The new key is rendered from the playhead first (the stretcher fed its lead-in
+      // before it): the offline render of that, from the change's song frame on.
+      const wanted = { transpose: 0, speed: 1, [change.field]: change.value };
+      const reference = await Promise.all(
+        stems(8).map(async ({ samples, pitched }) =>
+          (await stretchPlanar(native, [samples], RATE, { ...wanted, pitched }, before))[0]
+            .subarray(0, after)
+        ),
+      );
       for (const [channel, name] of ["keys", "perc (unpitched)", "bell"].entries()) {
         const tail = live[channel].subarray(before);
         const heard = matchesFrom(tail, reference[channel]);
+        if (Deno.env.get("DEBUG_RETIME")) {
+          for (let i = 0; i < after; i += 9600) {
+            let d = 0, r = 0, t = 0;
+            for (let j = i; j < i + 9600; j++) {
+              d = Math.max(d, Math.abs(tail[j] - reference[channel][j]));
+              r = Math.max(r, Math.abs(reference[channel][j]));
+              t = Math.max(t, Math.abs(tail[j]));
+            }
+            console.log(
+              channel,
+              i,
+              d.toFixed(6),
+              r.toFixed(3),
+              t.toFixed(3),
+              tail.length,
+              reference[channel].length,
+              tail[after - 1],
+              reference[channel][after - 1],
+            );
+          }
+        }
         console.log(`  ${change.name}, ${name}: the new render from frame ${heard} after the call`);
         assert.ok(heard >= 0 && heard <= HEARD_WITHIN, `${name}: heard at ${heard}`);
         // The old key never comes back: from `heard` on it IS the new render, to the end.
@@ -221,4 +261,55 @@ Deno.test("values set while playing in a row: the last one is heard, the tone on
     console.log(`  +1 then −3 while playing: ${pitch.toFixed(3)} cents off −3`);
     assert.ok(Math.abs(pitch) < 2, `${pitch} cents`);
   });
+});
+
+Deno.test("a jump into the new key's audio not rendered yet holds silent, never the old key, then plays the new key", async () => {
+  // The test build: its hook makes an offline render stop waiting, as a device's callback.
+  const player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 4,
+    library: "test",
+  });
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-keyplay-" });
+  try {
+    // One stem of 20 s, changed at 15 s: the new key is rendered from 15 s to the end first,
+    // then 0 … 15 s (seconds of work here), so 1 s is not there yet right after the switch.
+    await player.loadSong(await writeToneSong(dir, {}, "long", 20));
+    player.seekFrames(15 * RATE);
+    player.play();
+    player.render(RATE / 2);
+    player.transpose = 2;
+    await player.keyTempoReady();
+    player.render(RATE / 10); // the switch, and its crossfade
+    // The offline render stops waiting for the new key's frames, as a device's callback would.
+    const native = player.native;
+    assert.equal(native.sp_test_set_streaming(player.engine, 0, 0), 0);
+    try {
+      const starved = player.starvedBlocks;
+      player.seekFrames(RATE);
+      const held = player.render(RATE / 2)[0].subarray(480); // past the seek's fade-out
+      console.log(
+        `  jump into frames not rendered yet: at ${player.positionFrames} (asked ${RATE}), ` +
+          `starved blocks +${player.starvedBlocks - starved}, ` +
+          `peak ${peak(held).toExponential(2)}`,
+      );
+      assert.equal(peak(held), 0, "silent: never the old key");
+      assert.ok(player.positionFrames <= RATE, "held in place, not played past");
+    } finally {
+      native.sp_test_set_streaming(player.engine, 0, 1);
+    }
+    // Waiting again (for the render of 0 … 15 s), it plays the new key from exactly there.
+    const out = await renderOutputs(player, RATE);
+    const pitch = cents(
+      estimateFrequency(out[0].subarray(RATE / 2), RATE),
+      220 * Math.pow(2, 2 / 12),
+    );
+    console.log(`  then from 1 s: ${pitch.toFixed(3)} cents off +2, at ${player.positionFrames}`);
+    assert.ok(Math.abs(pitch) < 2, `${pitch} cents`);
+    assert.equal(player.positionFrames, 2 * RATE);
+  } finally {
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

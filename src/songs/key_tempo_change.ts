@@ -38,8 +38,14 @@ export interface KeyTempoDeck {
   readonly current: KeyTempoSong | undefined;
   /** The current song's tracks. */
   readonly tracks: readonly Track[];
-  /** Prepares `description` beside the current song, without switching to it. */
-  prepare(description: SongDescription, setlistIndex: number | undefined): Promise<PreparedAgain>;
+  /** Prepares `description` beside the current song, without switching to it;
+   * `progressiveFrom` (playing): its stems are rendered from that song frame on first, and
+   * the switch waits only for the frames it needs (src/songs/retime.ts). */
+  prepare(
+    description: SongDescription,
+    setlistIndex: number | undefined,
+    progressiveFrom?: () => number,
+  ): Promise<PreparedAgain>;
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Makes `prepared` the current song while playing: the callback moves to it at the same
@@ -162,9 +168,12 @@ export class KeyTempoChange {
         this.#wanted = undefined;
         return;
       }
+      // Playing: rendered from the playhead first (the recording's frame: position × speed).
+      const playhead = () => Math.round(this.#transport.positionFrames * from.speed);
       const prepared = await this.#deck.prepare(
         { ...song.described, ...wanted.keyTempo },
         song.setlistIndex,
+        this.#transport.playing && !this.#transport.ended ? playhead : undefined,
       );
       const now = this.#wanted;
       if (this.#deck.current !== song || !now || !same(now.keyTempo, wanted.keyTempo)) {

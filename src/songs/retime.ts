@@ -12,6 +12,7 @@
 import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import type { Engine } from "../engine/engine.ts";
+import { fillState } from "../sources/stretch.ts";
 
 /** How long the old key fades out under the new one: long enough to hide the seam (the two
  * renders are the same music, so a linear fade never swells), short enough to be heard as a
@@ -74,4 +75,35 @@ export async function waitOutCountIn(
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Frames past the mapped playhead every stem must hold before the switch: the blocks the
+ * callback may play before it takes the request, and the poll's own delay. */
+const FILL_MARGIN_SECONDS = 0.1;
+
+/** Waits until every stem still being rendered holds the frames from the playhead mapped into
+ * the new song (position × `ratio`) on, for `FILL_MARGIN_SECONDS`; then the switch never
+ * lands on frames not written yet. Throws a render's error. */
+export async function waitForFill(
+  engine: Engine,
+  fills: readonly Deno.PointerValue[],
+  ratio: number,
+): Promise<void> {
+  const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+  for (;;) {
+    engine.assertOpen("change key or tempo");
+    const at = Math.round(engine.readStatus().position * ratio);
+    const ready = fills.every((pcm) => {
+      const { from, to } = fillState(engine.native, pcm);
+      return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
+    });
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function fillEnd(engine: Engine, pcm: Deno.PointerValue): number {
+  const info = new BigUint64Array(3);
+  engine.native.sp_pcm_info(pcm, info);
+  return Number(info[0]);
 }

@@ -38,7 +38,7 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
-import { retimeSwitch, waitOutCountIn } from "./retime.ts";
+import { retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -64,6 +64,8 @@ interface SongInGroup {
   group: number;
   tracks: Track[];
   info: SongInfo | undefined;
+  /** Stems still being rendered (a change while playing: src/songs/retime.ts). */
+  fills?: Deno.PointerValue[];
 }
 
 /** What the song deck asks of the player: where the transport was asked to stand, ending
@@ -230,6 +232,7 @@ export class SongDeck {
     description: SongDescription,
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
+    progressiveFrom?: () => number,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
     const described = description;
@@ -248,6 +251,7 @@ export class SongDeck {
       ),
       engine.sampleRate,
       keyTempo,
+      progressiveFrom,
     );
     description = stretchedTimeline(description, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
@@ -294,7 +298,8 @@ export class SongDeck {
       await Promise.all(tracks.map((track) => this.#slots.drop(track)));
       throw error;
     }
-    return { group, tracks, info };
+    const fills = progressiveFrom && !isNeutral(keyTempo) ? decoded.map((a) => a.pcm) : undefined;
+    return { group, tracks, info, fills };
   }
 
   /** A click track from the song's tempo, routed to its clickRoute. */
@@ -381,6 +386,7 @@ export class SongDeck {
    * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). */
   async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<void> {
     await waitOutCountIn(this.#engine, () => this.show.countingIn);
+    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed);
     const retired = retimeSwitch(this.#engine, this.#group, song.group, fromSpeed, toSpeed);
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
@@ -476,7 +482,8 @@ export class SongDeck {
       get tracks() {
         return deck.#tracks;
       },
-      prepare: (description, setlistIndex) => this.#prepare(description, undefined, setlistIndex),
+      prepare: (description, setlistIndex, progressiveFrom) =>
+        this.#prepare(description, undefined, setlistIndex, progressiveFrom),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       retimeTo: (song, fromSpeed, toSpeed) =>
