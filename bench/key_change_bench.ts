@@ -1,10 +1,10 @@
 /**
  * Latency of a key change WHILE PLAYING (issue 24), wall clock, from the `player.transpose` set
  * to the new key in the output: the song is prepared again in the background (every stem
- * decoded and stretched whole on C threads, src/songs/key_tempo_change.ts), then the callback
- * crossfades to it at the next block (src/songs/retime.ts). Offline engine, so the block
- * boundary comes right after the preparation: latency = preparation + one block + the 50 ms
- * crossfade, and the preparation is what this times.
+ * decoded whole, then rendered from the playhead first on a C thread of its own,
+ * native/stretch_fill.c), and the callback crossfades to it at the next block once every stem
+ * holds the mapped playhead plus 0.1 s (src/songs/retime.ts). Offline engine, so the block
+ * boundary comes right after that: latency = this time + the 50 ms crossfade.
  *
  * Baseline, in the same run: loading the same song at that key (`loadSong(path, {transpose})`,
  * the same preparation from a stop). After the run a summary prints the medians and the worst,
@@ -120,7 +120,7 @@ function printSummary(): void {
     }`,
   );
   console.log(
-    `  per second of song: ${(median(change) / SECONDS).toFixed(0)} ms (the change prepares ` +
-      `the whole song: it grows with the song's length and stem count)`,
+    `  per second of song: ${(median(change) / SECONDS).toFixed(1)} ms (what still grows with ` +
+      `the song: decoding its files whole)`,
   );
 }
