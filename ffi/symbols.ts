@@ -230,6 +230,28 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  /** sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double speed,
+   *  double pitch_scale, uint32_t engine, uint64_t start, sp_pcm **out_pcm) */
+  sp_pcm_stretch_progressive: {
+    parameters: [
+      "pointer", // sp_pcm *in
+      "u32", // uint32_t rate
+      "f64", // double speed
+      "f64", // double pitch_scale
+      "u32", // uint32_t engine
+      "u64", // uint64_t start
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_pcm_fill_state(const sp_pcm *pcm, uint64_t *out) */
+  sp_pcm_fill_state: {
+    parameters: [
+      "pointer", // const sp_pcm *pcm
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
   /** void sp_pcm_free(sp_pcm *pcm) */
   sp_pcm_free: {
     parameters: [
@@ -773,6 +795,18 @@ export const symbols = {
   sp_transport_cancel_cue: {
     parameters: [
       "pointer", // sp_engine *engine
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_transport_retime(sp_engine *engine, uint32_t group, double from_speed,
+   *  double to_speed, uint32_t crossfade_frames) */
+  sp_transport_retime: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t group
+      "f64", // double from_speed
+      "f64", // double to_speed
+      "u32", // uint32_t crossfade_frames
     ],
     result: "i32",
   },

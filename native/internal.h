@@ -21,11 +21,18 @@
     } while (0)
 
 /* Planar float32 audio: channel c starts at data + c * frames. */
+typedef struct sp_fill sp_fill;
 struct sp_pcm {
     float *data;
     uint64_t frames;
     uint32_t channels;
+    /* Rendered while it plays (stretch_fill.c), else NULL: frames [fill_from, fill_to) are
+     * written (its thread stores them with release; fill_from only ever falls, once, to 0) */
+    sp_fill *fill;
+    _Atomic uint64_t fill_from, fill_to;
 };
+/* stretch_fill.c: stops the fill's thread (at its next chunk), joins it, frees what it owns */
+void sp_fill_free(sp_fill *fill);
 
 /* Slot life cycle, owned by the control side. The audio side learns of activation and
  * deactivation through the command ring (commands.c). */
@@ -272,6 +279,7 @@ typedef struct sp_tail {
     uint32_t done, total;
     float in_from, out_from;
     uint64_t started; /* fire count when it began: newer tails nest inside older ones */
+    bool linear;      /* equal-gain weights: the same music at another key (rt/retime_rt.c) */
     float *mix;       /* block_frames x channels, preallocated */
 } sp_tail;
 
@@ -318,7 +326,8 @@ enum {
     SP_COMMAND_CANCEL_CUE, /* seq */
     SP_COMMAND_FADE,       /* flags = direction (0 out, 1 in), length = frames */
     SP_COMMAND_ACTIVATE,   /* group = the slot's index */
-    SP_COMMAND_DEACTIVATE  /* group = the slot's index */
+    SP_COMMAND_DEACTIVATE, /* group = the slot's index */
+    SP_COMMAND_RETIME      /* group, frame/target = old/new speed (x 2^40), length = crossfade */
 };
 enum { SP_COMMAND_REPEAT = 1 };
 
@@ -580,6 +589,12 @@ void sp_show_take_command(sp_engine *engine, const sp_command *command);
 void sp_show_play(sp_engine *engine); /* a play command: ends or reverses a fade-out */
 bool sp_show_cue_due(const sp_engine *engine);
 void sp_show_fire_cue(sp_engine *engine);
+/* Shortens running tails to the declick length and fades the voice playing now out over
+ * `frames` as a new tail (the oldest gives way when none is free); the caller moves the main
+ * voice. */
+sp_tail *sp_show_begin_tail(sp_engine *engine, uint32_t frames, bool linear);
+/* rt/retime_rt.c: the song switched to itself at another key or tempo (SP_COMMAND_RETIME) */
+void sp_retime(sp_engine *engine, const sp_command *command);
 bool sp_show_tails_active(const sp_engine *engine);
 bool sp_show_in_tail(const sp_engine *engine, uint32_t group);
 void sp_show_drop_tails(sp_engine *engine);

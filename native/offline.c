@@ -32,7 +32,8 @@ static bool worth_waiting(sp_source *source, uint64_t pos, int voice) {
 }
 
 bool sp_offline_wait(sp_source *source, uint64_t pos, int voice) {
-    if (!worth_waiting(source, pos, voice)) return false;
+    /* A pcm still being rendered (stretch_fill.c) gets every frame, in time. */
+    if (source->kind == SP_SOURCE_STREAM && !worth_waiting(source, pos, voice)) return false;
     if (atomic_load_explicit(&sp_test_no_wait, memory_order_relaxed)) return false;
     const struct timespec pause = {0, 200000L};
     nanosleep(&pause, NULL);

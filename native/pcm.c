@@ -35,6 +35,7 @@ SP_API sp_result sp_pcm_from_planar(const float *planar, uint32_t channels, uint
 
 SP_API void sp_pcm_free(sp_pcm *pcm) {
     if (pcm == NULL) return;
+    if (pcm->fill != NULL) sp_fill_free(pcm->fill); /* its thread writes into data */
     free(pcm->data);
     free(pcm);
 }

@@ -62,3 +62,22 @@ SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_
 SP_API uint32_t sp_min_loop_frames(const sp_engine *engine) {
     return engine == NULL ? 0 : (uint32_t)min_loop_frames(engine);
 }
+
+/* The fixed point the speeds cross the command ring in: exact for any double of 0.5 ... 2
+ * to 2^-40, far below a frame over the longest song. */
+#define SPEED_ONE ((double)(1ull << 40))
+
+SP_API sp_result sp_transport_retime(sp_engine *engine, uint32_t group, double from_speed,
+                                     double to_speed, uint32_t crossfade_frames) {
+    SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(group < SP_GROUP_CURRENT, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(from_speed >= 0.25 && from_speed <= 4.0 && to_speed >= 0.25 && to_speed <= 4.0,
+             SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(crossfade_frames <= MAX_FADE_FRAMES, SP_ERROR_INVALID_ARGUMENT);
+    const sp_command command = {.type = SP_COMMAND_RETIME,
+                                .group = group,
+                                .frame = (uint64_t)(from_speed * SPEED_ONE + 0.5),
+                                .target = (uint64_t)(to_speed * SPEED_ONE + 0.5),
+                                .length = crossfade_frames};
+    return sp_command_push(engine, &command);
+}

@@ -238,6 +238,17 @@ SP_API sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
 SP_API sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
                                  double pitch_scale, uint32_t engine, uint64_t start,
                                  sp_pcm **out_pcm);
+/* As sp_pcm_stretch from 0, but at once: a new pcm of the song's stretched length (silent),
+ * rendered by a thread of its own while the engine may already play it, first from song frame
+ * `start` (its output frame round(start / speed)) to the end, then the part before. It takes
+ * `in` (freed once the thread is done). A window not written yet plays as silence, counted as
+ * starved. sp_pcm_free stops the thread first. SP_ERROR_NO_BACKEND: no Rubber Band. */
+SP_API sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double speed,
+                                            double pitch_scale, uint32_t engine, uint64_t start,
+                                            sp_pcm **out_pcm);
+/* out[0], out[1]: the output frames [from, to) written so far (0 and frames for any other
+ * pcm); returns the render's error once it failed, else SP_OK. */
+SP_API sp_result sp_pcm_fill_state(const sp_pcm *pcm, uint64_t *out);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */
@@ -423,6 +434,13 @@ SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t
                                   uint64_t target_frame, uint32_t crossfade_frames,
                                   int32_t repeat);
 SP_API sp_result sp_transport_cancel_cue(sp_engine *engine);
+/* A key or tempo change while playing: play moves to `group` (the current song prepared again
+ * at another key and tempo) at the block boundary where the request is taken, at the same
+ * musical place (position x from_speed / to_speed), the old key fading out under the new one
+ * over crossfade_frames with equal-gain weights. Stopped or paused it moves there silently; a
+ * seek still fading out lands at its mapped place. Speeds in 0.25 ... 4. */
+SP_API sp_result sp_transport_retime(sp_engine *engine, uint32_t group, double from_speed,
+                                     double to_speed, uint32_t crossfade_frames);
 /* The shortest loop sp_transport_cue accepts: two declick seams (2 x SP_FADE_MS). */
 SP_API uint32_t sp_min_loop_frames(const sp_engine *engine);
 /* Equal-power fade of the whole mix over `frames`: direction 0 fades out, then holds silent

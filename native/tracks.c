@@ -113,6 +113,8 @@ SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
     SP_CHECK(pcm->channels >= 1 && pcm->channels <= SP_MAX_CHANNELS, SP_ERROR_FORMAT);
     sp_source source = {0};
     sp_source_init_memory(&source, pcm);
+    /* Still being rendered: an offline render waits for its frames, as for a stream's. */
+    if (pcm->fill != NULL && engine->offline) source.offline_wait = sp_offline_wait;
     return attach(engine, &source, group, out_slot);
 }
 

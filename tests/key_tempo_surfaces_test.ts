@@ -67,14 +67,14 @@ Deno.test("key and tempo actions: through the command layer, steps stop at the r
     assert.equal(again.message, "key +12 already");
     await player.keyTempoReady();
 
-    // A refusal reaches the surface as any refused action does, and changes nothing.
+    // While playing, the action is taken: the old key plays on until the new one is ready.
     player.play();
     player.render(4800);
-    await assert.rejects(
-      () => surface.dispatch({ type: "speed", ratio: 1 }),
-      (error: unknown) => error instanceof StemplayError && error.code === "UNSUPPORTED",
-    );
-    assert.equal(player.speed, 0.9);
+    const live = await surface.dispatch({ type: "speed", ratio: 1 });
+    assert.match(live.message ?? "", /the old key plays until it is ready/);
+    await player.keyTempoReady();
+    player.render(4800);
+    assert.equal(player.speed, 1);
     assert.equal(player.state, "playing");
   });
 });

@@ -43,6 +43,7 @@ void sp_show_take_command(sp_engine *engine, const sp_command *command) {
         show->cue_armed = false;
         break;
     case SP_COMMAND_FADE: start_fade(engine, command->flags, command->length); break;
+    case SP_COMMAND_RETIME: sp_retime(engine, command); break;
     default: break;
     }
 }
@@ -111,17 +112,21 @@ bool sp_show_cue_due(const sp_engine *engine) {
 }
 
 static void tail_weights(const sp_tail *tail, uint32_t done, float *in, float *out) {
-    const float angle = (float)done / (float)tail->total * HALF_PI;
+    const float x = (float)done / (float)tail->total;
+    if (tail->linear) { /* the same music on both sides: equal gain, no bump in the middle */
+        *in = tail->in_from + (1.0f - tail->in_from) * x;
+        *out = tail->out_from * (1.0f - x);
+        return;
+    }
+    const float angle = x * HALF_PI;
     *in = tail->in_from + (1.0f - tail->in_from) * sinf(angle);
     *out = tail->out_from * cosf(angle);
 }
 
-/* Jumps the main voice; with a crossfade, the old place goes on as a tail, fading out. Tails
- * already running finish within the declick length from the weights they reached: a cue
- * during a crossfade never cuts the old voice off. */
-void sp_show_fire_cue(sp_engine *engine) {
+/* Tails already running finish within the declick length from the weights they reached: a
+ * cue during a crossfade never cuts the old voice off. */
+static void shorten_tails(sp_engine *engine) {
     sp_show *show = &engine->show;
-    const uint32_t crossfade = cue_crossfade(engine);
     for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
         sp_tail *tail = &show->tails[t];
         if (!tail->active || tail->total - tail->done <= engine->fade_frames) continue;
@@ -129,16 +134,36 @@ void sp_show_fire_cue(sp_engine *engine) {
         tail->done = 0;
         tail->total = engine->fade_frames;
     }
+}
+
+sp_tail *sp_show_begin_tail(sp_engine *engine, uint32_t frames, bool linear) {
+    sp_show *show = &engine->show;
+    shorten_tails(engine);
+    sp_tail *tail = free_tail(engine);
+    if (tail == NULL) { /* only a retime comes here without one: the older tail gives way */
+        tail = show->tails[0].started < show->tails[1].started ? &show->tails[0]
+                                                                : &show->tails[1];
+    }
+    tail->active = true;
+    tail->group = engine->group;
+    tail->pos = engine->pos;
+    tail->done = 0;
+    tail->total = frames;
+    tail->in_from = 0.0f;
+    tail->out_from = 1.0f;
+    tail->linear = linear;
+    tail->started = ++show->fires;
+    return tail;
+}
+
+/* Jumps the main voice; with a crossfade, the old place goes on as a tail, fading out. */
+void sp_show_fire_cue(sp_engine *engine) {
+    sp_show *show = &engine->show;
+    const uint32_t crossfade = cue_crossfade(engine);
     if (crossfade > 0) {
-        sp_tail *tail = free_tail(engine); /* cue_due made sure there is one */
-        tail->active = true;
-        tail->group = engine->group;
-        tail->pos = engine->pos;
-        tail->done = 0;
-        tail->total = crossfade;
-        tail->in_from = 0.0f;
-        tail->out_from = 1.0f;
-        tail->started = ++show->fires;
+        sp_show_begin_tail(engine, crossfade, false); /* cue_due made sure one is free */
+    } else {
+        shorten_tails(engine);
     }
     engine->pos = show->cue_target_frame;
     engine->group = show->cue_to_group;

@@ -66,7 +66,17 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
     }
     if (source->kind != SP_SOURCE_MEMORY) return false;
     const sp_pcm *pcm = source->pcm;
-    const uint64_t left = pcm->frames - pos;
+    uint64_t end = pcm->frames;
+    while (pcm->fill != NULL) { /* still being rendered: only what is written plays */
+        end = atomic_load_explicit(&pcm->fill_to, memory_order_acquire);
+        if (pos < end && pos >= atomic_load_explicit(&pcm->fill_from, memory_order_acquire)) {
+            break;
+        }
+        if (source->offline_wait == NULL || !source->offline_wait(source, pos, voice)) {
+            return false;
+        }
+    }
+    const uint64_t left = end - pos;
     window->data = pcm->data + pos;
     window->stride = pcm->frames;
     window->frames = left < count ? (uint32_t)left : count;
@@ -77,7 +87,14 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
 }
 
 bool sp_source_ready(sp_source *source, uint64_t pos) {
-    if (source->kind != SP_SOURCE_STREAM || pos >= source->frames) return true;
+    if (pos >= source->frames) return true;
+    if (source->kind == SP_SOURCE_MEMORY && source->pcm->fill != NULL) {
+        /* Still being rendered (a key change while playing): a jump there holds, silent and in
+         * place, until its frames are written, as a streamed track's does. */
+        sp_window window;
+        return sp_source_window(source, pos, 1, &window, SP_VOICE_MAIN);
+    }
+    if (source->kind != SP_SOURCE_STREAM) return true;
     sp_window window;
     if (sp_source_window(source, pos, 1, &window, SP_VOICE_MAIN)) return true;
     /* The reader could not go there (a seek failed): hold no longer; this track is silent. */

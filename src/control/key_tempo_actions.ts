@@ -13,7 +13,7 @@ import { formatTranspose } from "../songs/key_tempo_change.ts";
 import type { SpeedAction, TransposeAction } from "./actions.ts";
 
 /** Applies a validated `transpose` or `speed` action; returns what it did, in words.
- * @throws {StemplayError} the player's refusals: "UNSUPPORTED" while playing, "BUSY" … */
+ * @throws {StemplayError} the player's refusals: "UNSUPPORTED" without a song, "BUSY" … */
 export function keyTempoAction(player: Player, action: TransposeAction | SpeedAction): string {
   if (action.type === "transpose") {
     const target = action.semitones ??
@@ -27,7 +27,11 @@ export function keyTempoAction(player: Player, action: TransposeAction | SpeedAc
   }
   const words = keyTempoText(player, false) || "key and tempo as recorded";
   return player.keyTempoPreparing
-    ? `${words}: preparing the song at it (play waits until it is ready)`
+    ? `${words}: preparing the song at it (${
+      player.state === "playing"
+        ? "the old key plays until it is ready, then crossfades"
+        : "play waits until it is ready"
+    })`
     : words;
 }
 

@@ -34,14 +34,14 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
   /**
    * The current song's key in semitones, −12 … +12 (fractions are cents), absolute: it
    * replaces the song's value, it does not add to it. Each song change resets it to that
-   * song's (or setlist entry's) `transpose`. Setting it while stopped or paused prepares the
-   * song again at the new key in the background (every stem through Rubber Band, see
-   * docs/key_tempo.md) and then switches to it at the same place, stopped; `play()` is
-   * refused ("BUSY") until then: await `keyTempoReady()`. Setting the value it has does
-   * nothing.
-   * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number; "UNSUPPORTED"
-   * while playing (a change while playing is not built yet: stop or pause first) or without a
-   * song; the value stays as it was
+   * song's (or setlist entry's) `transpose`. Setting it prepares the song again at the new
+   * key in the background (every stem through Rubber Band, see docs/key_tempo.md), then
+   * switches to it at the same place in the music: stopped or paused, it stands there and
+   * `play()` is refused ("BUSY") until then; playing, the old key plays on until it is ready,
+   * then crossfades to it at a block boundary. Await `keyTempoReady()`. Setting the value it
+   * has does nothing.
+   * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number;
+   * "UNSUPPORTED" without a song; the value stays as it was
    */
   get transpose(): number {
     return this.#change().value.transpose;

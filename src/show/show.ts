@@ -342,6 +342,11 @@ export class ShowFlow {
     return { start: leaving.start / rate, end: leaving.end / rate };
   }
 
+  /** A count-in is playing before the song (a key or tempo change waits it out). */
+  get countingIn(): boolean {
+    return this.#countInTrack !== undefined;
+  }
+
   /** Bars of count-in before the song starts from a stop (0: none). */
   get countIn(): number {
     return this.#countIn;

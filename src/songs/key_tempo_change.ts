@@ -2,10 +2,11 @@
  * A key or tempo change from the operator (issue 24): `player.transpose` and `player.speed`.
  * Setting one prepares the current song again at the new key and tempo in the background (the
  * song deck's own prepare: decoded, every stem through its stretcher, the timeline scaled),
- * then switches to it at the same musical place, stopped, carrying the operator's track
- * levels over. A change while playing is refused (not built yet), and so is `play()` while a
- * change is being prepared: the old key must never be heard after the operator asked for a
- * new one. Values set while one is being prepared are coalesced: the last one wins.
+ * then switches to it at the same musical place, carrying the operator's track levels over:
+ * stopped or paused, it stands there; playing, the old key plays on until the new song is
+ * ready, then the callback crossfades to it at a block boundary (src/songs/retime.ts) and the
+ * old key never comes back. Stopped, `play()` is refused while a change is being prepared.
+ * Values set while one is being prepared are coalesced: the last one wins.
  *
  * @module
  */
@@ -37,10 +38,19 @@ export interface KeyTempoDeck {
   readonly current: KeyTempoSong | undefined;
   /** The current song's tracks. */
   readonly tracks: readonly Track[];
-  /** Prepares `description` beside the current song, without switching to it. */
-  prepare(description: SongDescription, setlistIndex: number | undefined): Promise<PreparedAgain>;
+  /** Prepares `description` beside the current song, without switching to it;
+   * `progressiveFrom` (playing): its stems are rendered from that song frame on first, and
+   * the switch waits only for the frames it needs (src/songs/retime.ts). */
+  prepare(
+    description: SongDescription,
+    setlistIndex: number | undefined,
+    progressiveFrom?: () => number,
+  ): Promise<PreparedAgain>;
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
+  /** Makes `prepared` the current song while playing: the callback moves to it at the same
+   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after. */
+  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<void>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
 }
@@ -91,7 +101,7 @@ export class KeyTempoChange {
 
   /** Sets the transpose (semitones) or the speed (ratio), absolute.
    * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number;
-   * "UNSUPPORTED" while playing, or without a song loaded with loadSong */
+   * "UNSUPPORTED" without a song loaded with loadSong */
   set(field: keyof KeyTempo, value: unknown): void {
     const checked = field === "transpose"
       ? checkTranspose(value, "INVALID_ARGUMENT", "transpose")
@@ -104,13 +114,6 @@ export class KeyTempoChange {
         "UNSUPPORTED",
         `cannot set ${field}: no song is loaded (a key or tempo applies to a song loaded with ` +
           `loadSong or a setlist, not to tracks added by hand)`,
-      );
-    }
-    if (this.#transport.playing) {
-      throw new StemplayError(
-        "UNSUPPORTED",
-        `cannot set ${field} while playing: a key or tempo change while playing is not built ` +
-          `yet; stop or pause first, then set it (the song is prepared again at the new value)`,
       );
     }
     this.#wanted = { song, keyTempo: { ...now, [field]: checked } };
@@ -165,9 +168,12 @@ export class KeyTempoChange {
         this.#wanted = undefined;
         return;
       }
+      // Playing: rendered from the playhead first (the recording's frame: position × speed).
+      const playhead = () => Math.round(this.#transport.positionFrames * from.speed);
       const prepared = await this.#deck.prepare(
         { ...song.described, ...wanted.keyTempo },
         song.setlistIndex,
+        this.#transport.playing && !this.#transport.ended ? playhead : undefined,
       );
       const now = this.#wanted;
       if (this.#deck.current !== song || !now || !same(now.keyTempo, wanted.keyTempo)) {
@@ -175,6 +181,17 @@ export class KeyTempoChange {
         continue;
       }
       carryLevels(this.#deck.tracks, prepared.tracks);
+      if (this.#transport.playing && !this.#transport.ended) {
+        try {
+          await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
+        } catch (error) {
+          await this.#deck.drop(prepared);
+          throw error;
+        }
+        if (this.#wanted === now) this.#wanted = undefined;
+        this.#transport.switched();
+        continue;
+      }
       // The same place in the music; after the end, the top (as play would go there).
       const frame = this.#transport.ended
         ? 0

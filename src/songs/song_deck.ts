@@ -38,6 +38,7 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
+import { retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -63,6 +64,8 @@ interface SongInGroup {
   group: number;
   tracks: Track[];
   info: SongInfo | undefined;
+  /** Stems still being rendered (a change while playing: src/songs/retime.ts). */
+  fills?: Deno.PointerValue[];
 }
 
 /** What the song deck asks of the player: where the transport was asked to stand, ending
@@ -90,8 +93,9 @@ export class SongDeck {
   #group = 0;
   #nextGroup = 1;
   #song?: SongInfo;
-  /** Songs whose tracks are freed once a crossfade's tail has played this far. */
-  #retiring: { tracks: Track[]; group: number; untilFrame: number }[] = [];
+  /** Songs whose tracks are freed once a crossfade's tail has played this far (`from`: not
+   * while the callback still plays that group, before it takes a key or tempo change). */
+  #retiring: { tracks: Track[]; group: number; untilFrame: number; from?: number }[] = [];
   #loading = false;
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
@@ -228,6 +232,7 @@ export class SongDeck {
     description: SongDescription,
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
+    progressiveFrom?: () => number,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
     const described = description;
@@ -246,6 +251,7 @@ export class SongDeck {
       ),
       engine.sampleRate,
       keyTempo,
+      progressiveFrom,
     );
     description = stretchedTimeline(description, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
@@ -292,7 +298,8 @@ export class SongDeck {
       await Promise.all(tracks.map((track) => this.#slots.drop(track)));
       throw error;
     }
-    return { group, tracks, info };
+    const fills = progressiveFrom && !isNeutral(keyTempo) ? decoded.map((a) => a.pcm) : undefined;
+    return { group, tracks, info, fills };
   }
 
   /** A click track from the song's tempo, routed to its clickRoute. */
@@ -375,6 +382,16 @@ export class SongDeck {
     await Promise.all(old.tracks.map((track) => this.#slots.drop(track)));
   }
 
+  /** Makes a prepared song at another key or tempo the playing one, while playing: the
+   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). */
+  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<void> {
+    await waitOutCountIn(this.#engine, () => this.show.countingIn);
+    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed);
+    const retired = retimeSwitch(this.#engine, this.#group, song.group, fromSpeed, toSpeed);
+    this.#retiring.push({ tracks: this.#tracks, ...retired });
+    this.#makeCurrent(song);
+  }
+
   #makeCurrent(song: SongInGroup): void {
     // Spoken cues the operator turned off stay off from song to song (until turned on).
     const cues = (tracks: readonly Track[]) => tracks.find((t) => t.name === SPOKEN_CUES_TRACK);
@@ -415,6 +432,7 @@ export class SongDeck {
    * and position the callback plays). */
   freeRetired(group: number, position: number): void {
     this.#retiring = this.#retiring.filter((retired) => {
+      if (group === retired.from) return true; // the switch is not taken yet
       const done = group !== retired.group ||
         position >= retired.untilFrame + this.#engine.blockFrames;
       // A slot the audio side never leaves (TIMEOUT) is freed with the engine.
@@ -464,9 +482,12 @@ export class SongDeck {
       get tracks() {
         return deck.#tracks;
       },
-      prepare: (description, setlistIndex) => this.#prepare(description, undefined, setlistIndex),
+      prepare: (description, setlistIndex, progressiveFrom) =>
+        this.#prepare(description, undefined, setlistIndex, progressiveFrom),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
+      retimeTo: (song, fromSpeed, toSpeed) =>
+        this.#retimeTo(song as SongInGroup, fromSpeed, toSpeed),
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
       },

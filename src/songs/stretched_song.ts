@@ -13,7 +13,7 @@ import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import { freeAudio } from "../sources/streaming.ts";
-import { stretchPcm } from "../sources/stretch.ts";
+import { stretchPcm, stretchPcmProgressive } from "../sources/stretch.ts";
 import { checkSpeed, checkTranspose, isNeutral, type KeyTempo } from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
 
@@ -55,6 +55,9 @@ export function stretchedTimeline(description: SongDescription, speed: number): 
  * Renders each decoded stem at the key and tempo, on C threads, freeing the originals; the
  * same array when neutral. A streamed stem is refused (STRETCH_UNAVAILABLE): the reader does
  * not stretch yet. On failure every stem, new and old, is freed and the error rethrown.
+ * `progressiveFrom` (a change while playing): returns at once with stems still being rendered
+ * from the song frame it gives (read as the render starts) on, then the part before it
+ * (native/stretch_fill.c); each takes its original.
  */
 export async function stretchDecoded(
   native: Native,
@@ -62,8 +65,12 @@ export async function stretchDecoded(
   decoded: DecodedAudio[],
   sampleRate: number,
   keyTempo: KeyTempo,
+  progressiveFrom?: () => number,
 ): Promise<DecodedAudio[]> {
   if (isNeutral(keyTempo)) return decoded;
+  if (progressiveFrom) {
+    return stretchProgressive(native, description, decoded, sampleRate, keyTempo, progressiveFrom);
+  }
   const made: DecodedAudio[] = [];
   try {
     const streamed = decoded.findIndex((audio) => !audio.pcm);
@@ -93,6 +100,42 @@ export async function stretchDecoded(
   } catch (error) {
     made.forEach((audio) => freeAudio(native, audio));
     decoded.forEach((audio) => freeAudio(native, audio));
+    throw error;
+  }
+}
+
+function stretchProgressive(
+  native: Native,
+  description: SongDescription,
+  decoded: DecodedAudio[],
+  sampleRate: number,
+  keyTempo: KeyTempo,
+  progressiveFrom: () => number,
+): DecodedAudio[] {
+  const made: DecodedAudio[] = [];
+  let taken = 0;
+  try {
+    const from = progressiveFrom();
+    for (const [index, audio] of decoded.entries()) {
+      if (!audio.pcm) {
+        throw new StemplayError(
+          "STRETCH_UNAVAILABLE",
+          `${description.tracks[index].file} is streamed, and streamed stems cannot change key ` +
+            `or tempo yet`,
+        );
+      }
+      const start = Math.max(0, Math.min(Math.round(from), audio.frames - 1));
+      const pcm = stretchPcmProgressive(native, audio.pcm, sampleRate, {
+        ...keyTempo,
+        pitched: description.tracks[index].pitched !== false,
+      }, start);
+      taken = index + 1; // the original is the new pcm's now
+      made.push(withPcm(native, audio, pcm));
+    }
+    return made;
+  } catch (error) {
+    made.forEach((audio) => freeAudio(native, audio));
+    decoded.slice(taken).forEach((audio) => freeAudio(native, audio));
     throw error;
   }
 }

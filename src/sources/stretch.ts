@@ -63,6 +63,46 @@ export async function stretchPcm(
   return outPointer(cell);
 }
 
+/**
+ * A new C pcm of `pcm` at the settings' key and tempo, full length (round(frames / speed)) and
+ * silent at first, rendered by a C thread of its own while the engine may already play it:
+ * first from song frame `start` to the end, then the part before it (native/stretch_fill.c).
+ * It takes `pcm` (freed once rendered). Frames not written yet play as silence; see
+ * `fillState`. Returns at once.
+ */
+export function stretchPcmProgressive(
+  native: Native,
+  pcm: Deno.PointerValue,
+  sampleRate: number,
+  settings: StretchSettings,
+  start: number,
+): Deno.PointerValue {
+  requireStretch(native);
+  const cell = new BigUint64Array(1);
+  unwrap(
+    native,
+    native.sp_pcm_stretch_progressive(
+      pcm,
+      sampleRate,
+      settings.speed,
+      settings.pitched === false ? 1 : pitchScale(settings.transpose),
+      settings.engine === "faster" ? 1 : 0,
+      BigInt(start),
+      cell,
+    ),
+    "change key and tempo",
+  );
+  return outPointer(cell);
+}
+
+/** The frames [from, to) of a pcm from `stretchPcmProgressive` written so far (a pcm rendered
+ * whole: all of it). Throws the render's error once it failed. */
+export function fillState(native: Native, pcm: Deno.PointerValue): { from: number; to: number } {
+  const out = new BigUint64Array(2);
+  unwrap(native, native.sp_pcm_fill_state(pcm, out), "change key and tempo");
+  return { from: Number(out[0]), to: Number(out[1]) };
+}
+
 /** A file read the streaming reader's way, from song frame `start` on, at the settings' key
  * and tempo, into JS: the same frames as the file decoded whole and stretched. */
 export async function stretchFile(

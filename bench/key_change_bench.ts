@@ -1,0 +1,126 @@
+/**
+ * Latency of a key change WHILE PLAYING (issue 24), wall clock, from the `player.transpose` set
+ * to the new key in the output: the song is prepared again in the background (every stem
+ * decoded whole, then rendered from the playhead first on a C thread of its own,
+ * native/stretch_fill.c), and the callback crossfades to it at the next block once every stem
+ * holds the mapped playhead plus 0.1 s (src/songs/retime.ts). Offline engine, so the block
+ * boundary comes right after that: latency = this time + the 50 ms crossfade.
+ *
+ * Baseline, in the same run: loading the same song at that key (`loadSong(path, {transpose})`,
+ * the same preparation from a stop). After the run a summary prints the medians and the worst,
+ * per song length, and the ratio of a change to a load.
+ *
+ * `STEMPLAY_BENCH_STEMS` (default 4) stereo stems of `STEMPLAY_BENCH_SECONDS` (default 10) s.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { Player } from "../mod.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
+import { stereoStem } from "./material.ts";
+
+const RATE = 48_000;
+const SECONDS = Number(Deno.env.get("STEMPLAY_BENCH_SECONDS") ?? 10);
+const STEMS = Number(Deno.env.get("STEMPLAY_BENCH_STEMS") ?? 4);
+const RUNS = 5;
+
+const root = await Deno.makeTempDir({ prefix: "stemplay-key-change-bench-" });
+const tracks = [];
+for (let stem = 0; stem < STEMS; stem++) {
+  const file = `stem${stem}.wav`;
+  const audio = stereoStem({
+    seconds: SECONDS,
+    rate: RATE,
+    frequency: 110 * (stem + 2),
+    tone: 0.3,
+    noise: 0.03,
+    seed: stem + 1,
+  });
+  await Deno.writeFile(join(root, file), encodeWav(audio, RATE, "f32"));
+  tracks.push({ file, route: [1, 2] });
+}
+await Deno.writeTextFile(join(root, "song.json"), JSON.stringify({ title: "bench", tracks }));
+
+const player = await Player.open({ backend: "offline", sampleRate: RATE, channels: 2 });
+const timings = new Map<string, number[]>();
+let transpose = 0;
+
+globalThis.addEventListener("unload", () => {
+  printSummary();
+  player.close().finally(() => Deno.removeSync(root, { recursive: true }));
+});
+
+function keep(name: string, ms: number): void {
+  timings.set(name, [...(timings.get(name) ?? []), ms]);
+}
+
+const what = `${STEMS} stereo stems of ${SECONDS} s, R3`;
+const LOAD = `load at a new key (baseline), ${what}`;
+const CHANGE = `change while playing, ${what}`;
+
+Deno.bench({
+  name: LOAD,
+  group: "key change",
+  baseline: true,
+  n: RUNS,
+  warmup: 1,
+  async fn(b) {
+    transpose = transpose >= 5 ? 1 : transpose + 1;
+    b.start();
+    const start = performance.now();
+    await player.loadSong(root, { transpose });
+    keep(LOAD, performance.now() - start);
+    b.end();
+  },
+});
+
+Deno.bench({
+  name: CHANGE,
+  group: "key change",
+  n: RUNS,
+  warmup: 1,
+  async fn(b) {
+    await player.loadSong(root);
+    player.play();
+    player.render(RATE / 2);
+    transpose = transpose >= 5 ? 1 : transpose + 1;
+    b.start();
+    const start = performance.now();
+    player.transpose = transpose;
+    await player.keyTempoReady();
+    player.render(256); // the block that takes the switch
+    keep(CHANGE, performance.now() - start);
+    b.end();
+    player.stop();
+    player.render(1024);
+  },
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function printSummary(): void {
+  const load = timings.get(LOAD) ?? [];
+  const change = timings.get(CHANGE) ?? [];
+  if (load.length === 0 || change.length === 0) return;
+  const crossfade = RETIME_CROSSFADE_SECONDS * 1000;
+  console.log(`\nKey change while playing, ${what} (wall clock, this machine's load):`);
+  console.log(
+    `  change: median ${median(change).toFixed(0)} ms, worst ${
+      Math.max(...change).toFixed(0)
+    } ms to the switch (+ ${crossfade} ms crossfade to the new key alone)`,
+  );
+  console.log(
+    `  load at a key: median ${median(load).toFixed(0)} ms; change / load ${
+      (median(change) / median(load)).toFixed(2)
+    }`,
+  );
+  console.log(
+    `  per second of song: ${(median(change) / SECONDS).toFixed(1)} ms (what still grows with ` +
+      `the song: decoding its files whole)`,
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * A key or tempo change while playing (issue 24): the current song, prepared again at the new
+ * key and tempo in its own group, takes over at the block boundary where the callback takes
+ * the request, at the same musical place (the callback maps its own position: exact whatever
+ * the control side saw last), the old key fading out under it over `RETIME_CROSSFADE_SECONDS`
+ * with equal-gain weights (native/rt/retime_rt.c). The old song's tracks are freed once that
+ * crossfade has played.
+ *
+ * @module
+ */
+
+import { StemplayError } from "../errors.ts";
+import { unwrap } from "../native/native.ts";
+import type { Engine } from "../engine/engine.ts";
+import { fillState } from "../sources/stretch.ts";
+
+/** How long the old key fades out under the new one: long enough to hide the seam (the two
+ * renders are the same music, so a linear fade never swells), short enough to be heard as a
+ * change at once. */
+export const RETIME_CROSSFADE_SECONDS = 0.05;
+
+/** How far the callback may be past the position read here when it takes the request (a
+ * stalled control thread): the old song's tail is kept at least that long. */
+const TAKEN_WITHIN_SECONDS = 0.5;
+
+/** When the old song's tracks may go: once the callback plays `group` and has passed
+ * `untilFrame` (`from`: never while it still plays the old group). */
+export interface RetimeRetirement {
+  group: number;
+  untilFrame: number;
+  from: number;
+}
+
+/** Asks the callback to move from `fromGroup` to `toGroup` at the mapped place, crossfaded.
+ * Cues armed on the old song's timeline (a loop, a jump, the setlist's transition) are
+ * cancelled first, so none fires in the new one; the show flow arms them again on it.
+ * @throws {StemplayError} "CLOSED"; "BUSY" when the command ring is full */
+export function retimeSwitch(
+  engine: Engine,
+  fromGroup: number,
+  toGroup: number,
+  fromSpeed: number,
+  toSpeed: number,
+): RetimeRetirement {
+  engine.assertOpen("change key or tempo");
+  const { native, pointer } = engine;
+  const crossfade = Math.round(RETIME_CROSSFADE_SECONDS * engine.sampleRate);
+  const what = "change key or tempo while playing";
+  unwrap(native, native.sp_transport_cancel_cue(pointer), what);
+  unwrap(
+    native,
+    native.sp_transport_retime(pointer, toGroup, fromSpeed, toSpeed, crossfade),
+    what,
+  );
+  const latest = engine.readStatus().position + TAKEN_WITHIN_SECONDS * engine.sampleRate;
+  return {
+    group: toGroup,
+    untilFrame: Math.round(latest * fromSpeed / toSpeed) + crossfade,
+    from: fromGroup,
+  };
+}
+
+/** A change waits while a count-in plays (the count-in hands over to the song it counts
+ * in); an offline engine, which renders only when asked, cannot wait: "BUSY". */
+export async function waitOutCountIn(
+  engine: Engine,
+  countingIn: () => boolean,
+): Promise<void> {
+  while (countingIn()) {
+    if (engine.offline || engine.closed) {
+      throw new StemplayError(
+        "BUSY",
+        "cannot change key or tempo during the count-in: set it again once the song plays",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Frames past the mapped playhead every stem must hold before the switch: the blocks the
+ * callback may play before it takes the request, and the poll's own delay. */
+const FILL_MARGIN_SECONDS = 0.1;
+
+/** Waits until every stem still being rendered holds the frames from the playhead mapped into
+ * the new song (position × `ratio`) on, for `FILL_MARGIN_SECONDS`; then the switch never
+ * lands on frames not written yet. Throws a render's error. */
+export async function waitForFill(
+  engine: Engine,
+  fills: readonly Deno.PointerValue[],
+  ratio: number,
+): Promise<void> {
+  const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+  for (;;) {
+    engine.assertOpen("change key or tempo");
+    const at = Math.round(engine.readStatus().position * ratio);
+    const ready = fills.every((pcm) => {
+      const { from, to } = fillState(engine.native, pcm);
+      return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
+    });
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function fillEnd(engine: Engine, pcm: Deno.PointerValue): number {
+  const info = new BigUint64Array(3);
+  engine.native.sp_pcm_info(pcm, info);
+  return Number(info[0]);
+}
