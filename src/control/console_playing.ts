@@ -7,6 +7,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import type { Player } from "../player/player.ts";
 import { songFolderOf } from "./console_guard.ts";
 
@@ -16,12 +17,16 @@ export type PlayingLock = "show" | "audition";
 /** The folder of the song the player holds (its real path), if any. */
 export function loadedFolder(player: Player): string | undefined {
   const path = player.songPath;
-  if (!path) return undefined;
-  const folder = songFolderOf(path);
+  return path ? realPathOf(songFolderOf(path)) : undefined;
+}
+
+/** `path` as the library names it: its real path (the show may have reached it through a
+ * symlink, or relative to the working folder), or its absolute path when it is gone. */
+function realPathOf(path: string): string {
   try {
-    return Deno.realPathSync(folder);
+    return Deno.realPathSync(path);
   } catch {
-    return folder;
+    return resolve(path);
   }
 }
 
@@ -30,7 +35,10 @@ export function loadedFolder(player: Player): string | undefined {
 export function playsSong(player: Player, folder: string): boolean {
   if (!(player.playingOrAsked || player.state === "paused")) return false;
   if (loadedFolder(player) === folder) return true;
-  return player.tracks.some((track) => track.source?.path.startsWith(`${folder}/`));
+  return player.tracks.some((track) => {
+    const file = track.source?.path;
+    return file !== undefined && realPathOf(file).startsWith(`${folder}/`);
+  });
 }
 
 /** The lock on the song of `folder` now (undefined: it may be edited); `auditioning` says
