@@ -84,6 +84,7 @@ import {
   stopAudition,
 } from "./console_audition.ts";
 import { loadedFolder, lockedMessage, playingLock } from "./console_playing.ts";
+import { ControlSurface } from "./surface.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -498,15 +499,20 @@ class Console implements ConsoleServer {
   /** Loads `folder` and plays it from `at` seconds as the console's audition; the refusal
    * (423) while anything plays, the show or another audition. */
   async #startAudition(folder: string, at: unknown): Promise<Reply | undefined> {
-    if (this.#player.playingOrAsked || this.#showPlaying()) {
-      return json(
-        { ok: false, error: "the show is playing: auditions wait until it stops" },
-        423,
-      );
-    }
-    await checkSongStemsIn(this.library, folder);
-    await this.#player.loadSong(folder);
-    this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
+    // The check and the load are one action in the queue: a play pressed on another surface
+    // meanwhile waits for the audition instead of starting the show the load would replace.
+    const refused = await ControlSurface.for(this.#player).exclusive(async () => {
+      if (this.#player.playingOrAsked || this.#showPlaying()) {
+        return json(
+          { ok: false, error: "the show is playing: auditions wait until it stops" },
+          423,
+        );
+      }
+      await checkSongStemsIn(this.library, folder);
+      await this.#player.loadSong(folder);
+      this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
+    });
+    if (refused) return refused;
     await playFrom(this.#player, at); // the page's times are the recording's
     return undefined;
   }
