@@ -83,7 +83,7 @@ import {
   soloStem,
   stopAudition,
 } from "./console_audition.ts";
-import { loadedFolder, lockedMessage, playingLock } from "./console_playing.ts";
+import { loadedFolder, lockedMessage, playingLock, showStopRefusal } from "./console_playing.ts";
 import { ControlSurface } from "./surface.ts";
 
 /** Options of `serveConsole`. */
@@ -471,23 +471,16 @@ class Console implements ConsoleServer {
       else await soloStem(this.#player, folder, body.file ?? null);
       return json({ ok: true, ...auditionState(this.#player, folder) });
     }
-    if (path === "/api/stop") {
-      if (this.#showPlaying()) {
-        return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
-      }
+    if (path === "/api/stop" || (path === "/api/test-signal" && body.stop === true)) {
+      const own = (path === "/api/stop" && this.#ownAudition()) || this.#testing();
+      const refusal = showStopRefusal(this.#player, own);
+      if (refusal) return json({ ok: false, error: refusal }, 423);
       if (this.#ownAudition()) await stopAudition(this.#player);
       this.#audition = undefined;
       await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
     }
     if (path === "/api/test-signal") {
-      if (body.stop === true) {
-        if (this.#player.playingOrAsked && !this.#testing()) {
-          return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
-        }
-        await stopTestSignal(this.#player);
-        return json({ ok: true });
-      }
       const refusal = testSignalRefusal(this.#player);
       if (refusal) return json({ ok: false, error: refusal }, 423);
       playTestSignal(this.#player, body.output);

@@ -59,3 +59,16 @@ export function lockedMessage(lock: PlayingLock): string {
       "changes mid-show (nothing was written)"
     : "this song is playing in your audition: press Stop audition to edit it (nothing was written)";
 }
+
+/**
+ * Why the console may not stop and unload what the player holds (undefined: it may), unless it
+ * is the console's `own` (its audition, or its test signal): the show's song, playing, paused,
+ * or standing stopped before the show or between two songs of its setlist.
+ */
+export function showStopRefusal(player: Player, own: boolean): string | undefined {
+  if (own) return undefined;
+  if (player.playingOrAsked) return "the show is playing: stop it from the show";
+  if (player.tracks.length === 0 && !player.setlist) return undefined;
+  return "the show's song is loaded (stopped): the console stops only its own audition and " +
+    "test signal, so nothing was stopped";
+}
