@@ -65,3 +65,38 @@ Deno.test("console: Stop audition and the test signal's stop leave the show's st
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("console: a test signal stopped early does not stop the show started after it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-console-stop-" });
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  const web = await serveConsole(player, { library: dir, port: 0, pin: PIN });
+  try {
+    await writeSineSong(dir, "Opener", ["pad.wav"]);
+    const { cookie } = await loginFrom(web.port, PIN);
+    const base = `http://127.0.0.1:${web.port}`;
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(base + path, {
+        method: "POST",
+        headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    // Line check: the test signal (3 s), stopped early; the show starts right away.
+    assert.equal((await post("/api/test-signal", { output: 1 })).status, 200);
+    player.render(4800);
+    assert.equal((await post("/api/test-signal", { stop: true })).status, 200);
+    await player.loadSong(join(dir, "Opener"));
+    player.play();
+    player.render(4800);
+    // Past the test signal's own end (3 s): its timer must not stop what plays now.
+    await new Promise((resolve) => setTimeout(resolve, 3600));
+    const after = { title: player.title, playing: player.playingOrAsked };
+    console.log(`  after the test signal's time: ${JSON.stringify(after)}`);
+    assert.deepEqual(after, { title: "Opener", playing: true });
+  } finally {
+    await web.close();
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
