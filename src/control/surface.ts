@@ -189,8 +189,9 @@ export class ControlSurface {
     return this.#listeners.size;
   }
 
-  /** Runs `task` in the actions' queue as one action: no surface's action runs while it does
-   * (the console's check that nothing plays, and its audition's load). It must not dispatch. */
+  /** @internal Runs `task` in the actions' queue as one action: no surface's action runs while
+   * it does (the console's check that nothing plays, and its audition's load). It must not
+   * dispatch (it would wait for itself). */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.#queue.run(task);
   }
