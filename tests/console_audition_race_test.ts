@@ -71,3 +71,38 @@ Deno.test("console: an audition that is loading when the show's play arrives nev
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("console: two browsers' auditions at once: one plays, the other is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-console-race-" });
+  const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
+  const web = await serveConsole(player, { library: dir, port: 0, pin: PIN });
+  try {
+    await writeSineSong(dir, "Hymn", ["keys.wav", "bass.wav"]);
+    await writeSineSong(dir, "Anthem", ["pad.wav"]);
+    const base = `http://127.0.0.1:${web.port}`;
+    const browser = async () => {
+      const { cookie } = await loginFrom(web.port, PIN);
+      return async (id: string) => {
+        const response = await fetch(`${base}/api/audition`, {
+          method: "POST",
+          headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
+          body: JSON.stringify({ id, at: 0 }),
+        });
+        return { id, status: response.status, body: await response.json() };
+      };
+    };
+    const [first, second] = [await browser(), await browser()];
+    const answers = await Promise.all([first("Hymn"), second("Anthem")]);
+    player.render(4800);
+    console.log(`  ${JSON.stringify(answers)}; then ${player.title} ${player.state}`);
+    const played = answers.filter((answer) => answer.status === 200);
+    assert.equal(played.length, 1, "one audition plays, and its browser is told so");
+    assert.equal(answers.filter((answer) => answer.status === 423).length, 1);
+    assert.equal(player.title, played[0].id, "what plays is the audition that was answered ok");
+    assert.equal(player.state, "playing");
+  } finally {
+    await web.close();
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -83,7 +83,13 @@ import {
   soloStem,
   stopAudition,
 } from "./console_audition.ts";
-import { loadedFolder, lockedMessage, playingLock, showStopRefusal } from "./console_playing.ts";
+import {
+  auditionRefusal,
+  loadedFolder,
+  lockedMessage,
+  playingLock,
+  showStopRefusal,
+} from "./console_playing.ts";
 import { ControlSurface } from "./surface.ts";
 
 /** Options of `serveConsole`. */
@@ -166,6 +172,8 @@ class Console implements ConsoleServer {
   /** The song the console auditions: its folder and the player's song group it loaded (a song
    * change the console did not make ends the audition as its own). */
   #audition?: { folder?: string; group: number };
+  /** An audition is loaded and its play is on its way (dispatched after the load). */
+  #starting = false;
   #closed?: Promise<void>;
 
   constructor(
@@ -495,18 +503,19 @@ class Console implements ConsoleServer {
     // The check and the load are one action in the queue: a play pressed on another surface
     // meanwhile waits for the audition instead of starting the show the load would replace.
     const refused = await ControlSurface.for(this.#player).exclusive(async () => {
-      if (this.#player.playingOrAsked || this.#showPlaying()) {
-        return json(
-          { ok: false, error: "the show is playing: auditions wait until it stops" },
-          423,
-        );
-      }
+      const refusal = auditionRefusal(this.#player, this.#starting, this.#showPlaying());
+      if (refusal) return json({ ok: false, error: refusal }, 423);
       await checkSongStemsIn(this.library, folder);
       await this.#player.loadSong(folder);
       this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
+      this.#starting = true; // loaded, not yet playing: a second browser must not replace it
     });
     if (refused) return refused;
-    await playFrom(this.#player, at); // the page's times are the recording's
+    try {
+      await playFrom(this.#player, at); // the page's times are the recording's
+    } finally {
+      this.#starting = false;
+    }
     return undefined;
   }
 

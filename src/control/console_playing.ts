@@ -72,3 +72,18 @@ export function showStopRefusal(player: Player, own: boolean): string | undefine
   return "the show's song is loaded (stopped): the console stops only its own audition and " +
     "test signal, so nothing was stopped";
 }
+
+/** Why the console may not start an audition now (undefined: it may): another browser's is
+ * loaded and about to play (`starting`), or the player plays (`showHolds`: the show holds it,
+ * also paused). */
+export function auditionRefusal(
+  player: Player,
+  starting: boolean,
+  showHolds: boolean,
+): string | undefined {
+  if (starting) return "another browser's audition is starting: stop it first";
+  if (player.playingOrAsked || showHolds) {
+    return "the show is playing: auditions wait until it stops";
+  }
+  return undefined;
+}
