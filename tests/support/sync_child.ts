@@ -2,12 +2,13 @@
  * One rig of the sync tests, in its own process on JACK (tests/support/sync_rig.ts): the
  * primary serves its feed and takes commands on stdin ("play", "jump Chorus", "vamp Chorus",
  * "exit", "goto 1", "stop"), answering "ok <command>"; the follower follows (with an injected
- * clock skew) and prints "sync <health.sync as JSON>" every 100 ms.
+ * clock skew) and prints "sync <health.sync as JSON>" every 100 ms. `heartbeat: N` turns the
+ * heartbeat on, on output N.
  *
  * @module
  */
 
-import { followSync, Player, serveSync } from "../../mod.ts";
+import { followSync, Player, serveSync, setHeartbeat } from "../../mod.ts";
 import { syncHealthOf } from "../../src/control/sync_registry.ts";
 import { readLines } from "./midi_send.ts";
 import { SYNC_KEY } from "./sync_rig.ts";
@@ -20,6 +21,7 @@ const player = await Player.open({
   blockFrames: options.blockFrames ?? 64,
 });
 await player.loadSetlist(options.setlist);
+if (options.heartbeat) setHeartbeat(player, { output: options.heartbeat });
 const print = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
 let printing: ReturnType<typeof setInterval> | undefined;
 Deno.addSignalListener("SIGTERM", async () => {
