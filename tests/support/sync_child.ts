@@ -2,8 +2,8 @@
  * One rig of the sync tests, in its own process on JACK (tests/support/sync_rig.ts): the
  * primary serves its feed and takes commands on stdin ("play", "jump Chorus", "vamp Chorus",
  * "exit", "goto 1", "stop"), answering "ok <command>"; the follower follows (with an injected
- * clock skew) and prints "sync <health.sync as JSON>" every 100 ms. `heartbeat: N` turns the
- * heartbeat on, on output N.
+ * clock skew), prints "sync <health.sync as JSON>" every 100 ms and takes "failback" on
+ * stdin. `heartbeat: N` turns the heartbeat on, on output N.
  *
  * @module
  */
@@ -46,7 +46,7 @@ if (options.role === "primary") {
     print(`ok ${line}`);
   }
 } else {
-  await followSync(player, {
+  const follower = await followSync(player, {
     host: "127.0.0.1",
     port: options.port,
     key: SYNC_KEY,
@@ -62,4 +62,9 @@ if (options.role === "primary") {
       print(`sync ${JSON.stringify({ ...syncHealthOf(player), position: player.positionFrames })}`),
     100,
   );
+  // "failback": the follower's failback, answered "ok failback" (its message on stderr).
+  for await (const line of readLines(Deno.stdin.readable)) {
+    if (line === "failback") console.error(`follower: ${follower.failback()}`);
+    print(`ok ${line}`);
+  }
 }
