@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { JackServer } from "../tests/support/jack.ts";
 import { buildJackCapture, JackCapture, type TimedCapture } from "../tests/support/jack_capture.ts";
-import { captureRates, lagOnCommonClock } from "../tests/support/common_clock.ts";
+import { captureRatesPpm, lagOnCommonClock, skippedFrames } from "../tests/support/common_clock.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { RigProcess, SYNC_MARKERS, writeNoiseShow } from "../tests/support/sync_rig.ts";
 
@@ -131,9 +131,9 @@ Deno.test({
         `${heardSorted.at(-1)?.toFixed(3)} ms`,
     );
     // The servers' clocks, second by second: their difference is what varispeed follows.
-    const fastRates = captureRates(primaryTake.stamps, 1);
-    const slowRates = captureRates(followerTake.stamps, 1);
-    const signed = fastRates.slice(0, slowRates.length).map((r, i) => (r / slowRates[i] - 1) * 1e6);
+    const fastPpm = captureRatesPpm(primaryTake.stamps, 1, RATE);
+    const slowPpm = captureRatesPpm(followerTake.stamps, 1, RATE);
+    const signed = fastPpm.slice(0, slowPpm.length).map((p, i) => p - slowPpm[i]);
     const apart = signed.map(Math.abs).sort((a, b) => a - b);
     // The least any follower limited to ±1000 ppm could have been off, second by second: one
     // that cancels all of the difference it can, and the error it already has, at once.
@@ -145,14 +145,14 @@ Deno.test({
     }
     const mean = (rates: number[]) => rates.reduce((a, b) => a + b, 0) / rates.length;
     console.log(
-      `sync drift, the servers: on average ${mean(fastRates).toFixed(0)} and ` +
-        `${mean(slowRates).toFixed(0)} frames/s (${
-          ((mean(fastRates) / mean(slowRates) - 1) * 1e6).toFixed(0)
-        } ppm apart); second by second apart by median ${apart[apart.length >> 1]?.toFixed(0)} ` +
+      `sync drift, the servers: on average ${mean(fastPpm).toFixed(0)} and ` +
+        `${mean(slowPpm).toFixed(0)} ppm off 48 kHz (${mean(signed).toFixed(0)} ppm apart); ` +
+        `second by second apart by median ${apart[apart.length >> 1]?.toFixed(0)} ` +
         `ppm, p90 ${apart[Math.floor(apart.length * 0.9)]?.toFixed(0)} ppm, worst ` +
         `${apart.at(-1)?.toFixed(0)} ppm; ${apart.filter((p) => p > 1000).length} of ` +
         `${apart.length} seconds past varispeed's ±1000 ppm; so even a perfect follower held ` +
-        `to ±1000 ppm would have been ${bound.toFixed(1)} ms off at worst`,
+        `to ±1000 ppm would have been ${bound.toFixed(1)} ms off at worst; late cycles: ` +
+        `${skippedFrames(primaryTake.stamps)} and ${skippedFrames(followerTake.stamps)} frames`,
     );
     assert.ok(heard.length > SECONDS, `only ${heard.length} windows matched`);
     // On a loaded machine a server stalls now and then (the follower falls behind by the stall,

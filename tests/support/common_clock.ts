@@ -7,7 +7,11 @@
  * @module
  */
 
-import { type CaptureStamp, smoothCaptureTimeAt, type TimedCapture } from "./jack_capture.ts";
+import { type CaptureStamp, earliestCaptureTimeAt, type TimedCapture } from "./jack_capture.ts";
+
+/** Frames either side whose periods count for a frame's time: a quarter second (the two
+ * servers' drift moves the earliest period's time by 0.2 ms at most within it). */
+const SPAN_S = 0.25;
 
 /** The capture frame played at `us` (µs, the stamps' `now` clock), from the stamps around it;
  * undefined outside the capture. */
@@ -20,7 +24,7 @@ export function captureFrameAt(stamps: CaptureStamp[], us: number, rate: number)
     else high = middle - 1;
   }
   const frame = stamps[low].frame;
-  const at = smoothCaptureTimeAt(stamps, frame, rate / 2);
+  const at = earliestCaptureTimeAt(stamps, frame, rate * SPAN_S, rate);
   return at === undefined ? undefined : frame + (us - at) * rate / 1e6;
 }
 
@@ -35,7 +39,7 @@ export function lagOnCommonClock(
   window = 2048,
   search = 960,
 ): number | undefined {
-  const us = smoothCaptureTimeAt(primary.stamps, at, rate / 2);
+  const us = earliestCaptureTimeAt(primary.stamps, at, rate * SPAN_S, rate);
   if (us === undefined) return undefined;
   const there = captureFrameAt(follower.stamps, us, rate);
   if (there === undefined) return undefined;
@@ -63,16 +67,35 @@ export function lagOnCommonClock(
   return best > 0.5 ? bestLag + (base - there) : undefined;
 }
 
-/** A server's rate (frames a second of the common clock) over each `seconds` of its capture. */
-export function captureRates(stamps: CaptureStamp[], seconds: number): number[] {
-  const rates: number[] = [];
+/** A server's rate against the common clock over each `seconds` of its capture, in ppm of
+ * `rate` (+ = fast), from the earliest-running period of each stretch (late callbacks, which a
+ * dummy server's catch-up makes common, would read as thousands of ppm). */
+export function captureRatesPpm(stamps: CaptureStamp[], seconds: number, rate: number): number[] {
+  // Per stretch: the least of (time - frames / rate), the server's clock against the machine's.
+  const lead: number[] = [];
   let from = 0;
-  for (let i = 1; i < stamps.length; i++) {
-    const elapsed = (stamps[i].now - stamps[from].now) / 1e6;
-    if (elapsed >= seconds) {
-      rates.push((stamps[i].frame - stamps[from].frame) / elapsed);
-      from = i;
+  let least = Infinity;
+  for (const s of stamps) {
+    if (s.now - stamps[from].now >= seconds * 1e6) {
+      lead.push(least);
+      least = Infinity;
+      from = stamps.indexOf(s);
     }
+    // The server's frame counter: it counts the periods the capture missed too.
+    least = Math.min(least, s.now - ((s.jackFrame - stamps[0].jackFrame) >>> 0) * 1e6 / rate);
   }
-  return rates;
+  const ppm: number[] = [];
+  for (let k = 1; k < lead.length; k++) ppm.push(-(lead[k] - lead[k - 1]) / seconds);
+  return ppm;
+}
+
+/** Periods the server ran that the capture did not get (its frame counter moved on by more
+ * than the frames recorded): late cycles, each a skip of the music on that server. */
+export function skippedFrames(stamps: CaptureStamp[]): number {
+  let skipped = 0;
+  for (let i = 1; i < stamps.length; i++) {
+    const moved = (stamps[i].jackFrame - stamps[i - 1].jackFrame) >>> 0;
+    skipped += Math.max(0, moved - (stamps[i].frame - stamps[i - 1].frame));
+  }
+  return skipped;
 }

@@ -125,6 +125,24 @@ export function smoothCaptureTimeAt(
   return my + (sxy / sxx) * (frame - mx);
 }
 
+/** The time (µs) of capture frame `frame` by the earliest-running period of those within `span`
+ * frames either side: a period's callback can run late (a busy machine; a dummy server catching
+ * up), never early, so the earliest is the server's clock. Undefined with no period that near. */
+export function earliestCaptureTimeAt(
+  stamps: CaptureStamp[],
+  frame: number,
+  span: number,
+  rate: number,
+): number | undefined {
+  let best: number | undefined;
+  for (const s of stamps) {
+    if (Math.abs(s.frame - frame) > span) continue;
+    const at = s.now + (frame - s.frame) * 1e6 / rate;
+    if (best === undefined || at < best) best = at;
+  }
+  return best;
+}
+
 /** Stalls of a capture's server: pairs of stamps more than `frames` JACK frames apart where
  * one period was expected (the graph did not run between them). */
 export function captureGaps(stamps: CaptureStamp[], frames: number): CaptureStamp[][] {
