@@ -26,7 +26,6 @@ import { SYNC_TICK_MS } from "./sync_serve.ts";
 import { SyncAdmission } from "./sync_admit.ts";
 import { type CueMemory, followCues, primaryAt, transitionUnderway } from "./sync_cues.ts";
 import { Varispeed } from "./sync_varispeed.ts";
-import { StampTimeline } from "./sync_timeline.ts";
 
 /** Options of `followSync`. */
 export interface SyncFollowOptions {
@@ -143,8 +142,6 @@ class Follower implements SyncFollower {
   readonly #sequence = new SyncSequence();
   #clock = new ClockOffset();
   readonly #lock = new LockError();
-  /** Each side's timeline from its callbacks' stamps, late ones set aside (sync_timeline.ts). */
-  readonly #line = { own: new StampTimeline(), primary: new StampTimeline() };
   readonly #cues: CueMemory = {};
   readonly #savedCountIn: number;
   #send: (bytes: Uint8Array) => void = () => {};
@@ -291,7 +288,6 @@ class Follower implements SyncFollower {
         `${this.#player.sampleRate} Hz: open both at the same rate`;
       return;
     }
-    this.#line.primary.takeState(this.#state, message);
     this.#state = message;
     this.#heardAt = this.#local();
     if (this.#clock.known) this.#follow();
@@ -299,13 +295,12 @@ class Follower implements SyncFollower {
 
   /** Where the primary is at our clock's `now` (sync_cues.ts), frames. */
   #primaryAt(now: number, taking = true): number {
-    return primaryAt(this.#line.primary.earliest(this.#state!), now + this.#clock.offsetMs, taking);
+    return primaryAt(this.#state!, now + this.#clock.offsetMs, taking);
   }
 
   #hold(): void {
     this.#holdUntil = this.#local() + HOLD_MS;
     this.#lock.clear();
-    this.#line.own.clear();
   }
 
   #tick(): void {
@@ -476,8 +471,7 @@ class Follower implements SyncFollower {
   #ownPosition(local: number): number {
     const status = this.#player.engineContext.readStatus();
     if (status.callbackMs <= 0 || status.state !== "playing") return status.position;
-    const rate = this.#player.sampleRate * (1 + this.#varispeed.ppm / 1e6); // varispeed on
-    return this.#line.own.frameAt(status.callbackMs, status.callbackPosition, rate, local);
+    return status.callbackPosition + (local - status.callbackMs) * this.#player.sampleRate / 1000;
   }
 
   /** A declicked jump to where the primary will be when the jump lands, `#seekLead` frames
