@@ -41,11 +41,12 @@ const name = `sync drift: ${SECONDS} s across jackd servers 750 ppm apart` +
   (JUMPS ? ", a jump every 8 s" : "");
 Deno.test({
   name,
-  ignore: ignoreWithout("jackd", name),
+  ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     requireTool("jackd", name);
+    requireTool("cc", name);
     const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-drift-" });
     const setlist = await writeNoiseShow(dir, 48000, JUMPS ? 30 : SECONDS + LOCK_SECONDS + 10);
     const port = await freePort();

@@ -143,19 +143,6 @@ export function earliestCaptureTimeAt(
   return best;
 }
 
-/** Stalls of a capture's server: pairs of stamps more than `frames` JACK frames apart where
- * one period was expected (the graph did not run between them). */
-export function captureGaps(stamps: CaptureStamp[], frames: number): CaptureStamp[][] {
-  const gaps: CaptureStamp[][] = [];
-  for (let i = 1; i < stamps.length; i++) {
-    const period = stamps[i].frame - stamps[i - 1].frame;
-    if (((stamps[i].jackFrame - stamps[i - 1].jackFrame) >>> 0) > period + frames) {
-      gaps.push([stamps[i - 1], stamps[i]]);
-    }
-  }
-  return gaps;
-}
-
 /** A running timed capture (native/tests/jack_capture.c) of one port of a JACK server. */
 export class JackCapture {
   readonly #child: Deno.ChildProcess;
