@@ -8,7 +8,7 @@
  * primary's recording before the stop says which song frame it played at the moment of the stop
  * (a line through its last second, on the common clock); every window of the follower's recording
  * after its onset is that frame plus the frames the follower's server played since that moment,
- * within 1 ms; so one constant offset (no jump, no restart).
+ * within the lock's own bound (printed, in ms); so one constant offset (no jump, no restart).
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
@@ -27,8 +27,12 @@ import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = 48000;
 const WINDOW = 1024;
-/** 1 ms. */
-const WITHIN = 48;
+/** In time: within 20 ms (the follower's relock threshold: a locked follower further off
+ * would have jumped). Two dummy servers' clocks wander against each other on a loaded machine
+ * (soak/sync_drift_test.ts), so the lock before the stop is only as close as they allow: 0.68
+ * and 0.25 ms off in two runs, 4.9 ms in a busy one; a restart, or a start from a stale
+ * position, is hundreds of ms off. */
+const WITHIN = 20 * 48;
 const CAPTURE_SECONDS = 14;
 
 async function freePort(): Promise<number> {
