@@ -51,7 +51,9 @@ export class JackServer {
   /** Starts jackd and waits until it accepts clients (jack_lsp lists its ports).
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */
-  static async start(options: { realtime?: boolean; waitUs?: number } = {}): Promise<JackServer> {
+  static async start(
+    options: { realtime?: boolean; waitUs?: number; async?: boolean } = {},
+  ): Promise<JackServer> {
     try {
       return await JackServer.#start(options);
     } catch (error) {
@@ -64,7 +66,9 @@ export class JackServer {
     }
   }
 
-  static async #start(options: { realtime?: boolean; waitUs?: number }): Promise<JackServer> {
+  static async #start(
+    options: { realtime?: boolean; waitUs?: number; async?: boolean },
+  ): Promise<JackServer> {
     const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const child = new Deno.Command("jackd", {
       args: [
@@ -74,7 +78,8 @@ export class JackServer {
         // Synchronous: each cycle waits for every client. Without real-time scheduling a busy
         // machine makes cycles late, and in JACK2's default asynchronous mode a late client's
         // buffer is then read before it is written (a recording repeats or skips a block).
-        "--sync",
+        // (`async`: JACK2's default mode, where a stalled client stalls nothing but itself.)
+        ...(options.async ? [] : ["--sync"]),
         "-d",
         "dummy",
         "-r",
