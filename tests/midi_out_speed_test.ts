@@ -3,9 +3,10 @@
  * `jack_midi_dump -a`: a song's `midiEvents` (at seconds, at a marker, a note's duration) and
  * its MIDI-file track follow the stretched timeline (÷ speed) as the markers and the audio do,
  * and the clock follows the tempo map × speed: at a load at speed 0.8 (song.json) and after the
- * operator's change to 0.9 while stopped. Frames are counted from Start, which goes out on
- * the song's frame 0. After a change while playing (1 → 0.8) the events land on the new
- * timeline's clock ticks, which run on through the switch at the same musical place.
+ * operator's change to 0.9 while stopped (with a count-in, whose clock ticks at the new tempo).
+ * Frames are counted from Start, which goes out on the song's frame 0. After a change while
+ * playing (1 → 0.8) the events land on the new timeline's clock ticks, which run on through the
+ * switch at the same musical place.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -111,6 +112,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
             player.speed = 0.9;
             await player.keyTempoReady();
             player.seek(0);
+            player.countIn = 1; // a bar's count-in: its clock at the new tempo too
             await sleep(200);
             player.play();
             await waitFor("the marker at 5.56 s", () => player.position >= 6, 20_000);
@@ -128,6 +130,16 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
               ["99 3c 64", 12.5],
               ["89 3c 00", 13],
             ], "loaded at 0.8");
+            // The count-in's ticks, between the first play's Stop and the second's Start.
+            const stop = events.findIndex((e) => e.bytes[0] === 0xfc);
+            const start = events.findLastIndex((e) => e.bytes[0] === 0xfa);
+            const countIn = events.slice(stop + 1, start).filter((e) => e.bytes[0] === 0xf8);
+            const gaps = countIn.slice(1).map((e, k) => e.at - countIn[k].at);
+            console.log(
+              `midi out: count-in at 0.9: ${countIn.length} ticks, gaps ${[...new Set(gaps)]}`,
+            );
+            assert.equal(countIn.length, 96, "a 4/4 bar of ticks before Start");
+            assert.ok(gaps.every((gap) => gap === 1111 || gap === 1112), "at 108 bpm");
             check(fromStart(events, 1), 0.9, [
               ["91 24 5a", 2],
               ["81 24 00", 2.25],
