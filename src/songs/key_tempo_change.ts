@@ -49,8 +49,9 @@ export interface KeyTempoDeck {
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Makes `prepared` the current song while playing: the callback moves to it at the same
-   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after. */
-  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<void>;
+   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
+   * False, switching nothing, when another song became the current one while it waited. */
+  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
 }
@@ -182,11 +183,16 @@ export class KeyTempoChange {
       }
       carryLevels(this.#deck.tracks, prepared.tracks);
       if (this.#transport.playing && !this.#transport.ended) {
+        let switched: boolean;
         try {
-          await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
+          switched = await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
         } catch (error) {
           await this.#deck.drop(prepared);
           throw error;
+        }
+        if (!switched) { // another song was loaded meanwhile: it plays at its own key
+          await this.#deck.drop(prepared);
+          continue;
         }
         if (this.#wanted === now) this.#wanted = undefined;
         this.#transport.switched();

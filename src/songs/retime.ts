@@ -61,12 +61,14 @@ export function retimeSwitch(
 }
 
 /** A change waits while a count-in plays (the count-in hands over to the song it counts
- * in); an offline engine, which renders only when asked, cannot wait: "BUSY". */
+ * in); an offline engine, which renders only when asked, cannot wait: "BUSY". Stops waiting
+ * when `overtaken` (another song became the current one). */
 export async function waitOutCountIn(
   engine: Engine,
   countingIn: () => boolean,
+  overtaken: () => boolean = () => false,
 ): Promise<void> {
-  while (countingIn()) {
+  while (countingIn() && !overtaken()) {
     if (engine.offline || engine.closed) {
       throw new StemplayError(
         "BUSY",
@@ -83,14 +85,16 @@ const FILL_MARGIN_SECONDS = 0.1;
 
 /** Waits until every stem still being rendered holds the frames from the playhead mapped into
  * the new song (position × `ratio`) on, for `FILL_MARGIN_SECONDS`; then the switch never
- * lands on frames not written yet. Throws a render's error. */
+ * lands on frames not written yet. Stops waiting when `overtaken` (another song became the
+ * current one). Throws a render's error. */
 export async function waitForFill(
   engine: Engine,
   fills: readonly Deno.PointerValue[],
   ratio: number,
+  overtaken: () => boolean = () => false,
 ): Promise<void> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
-  for (;;) {
+  while (!overtaken()) {
     engine.assertOpen("change key or tempo");
     const at = Math.round(engine.readStatus().position * ratio);
     const ready = fills.every((pcm) => {

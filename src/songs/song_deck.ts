@@ -383,13 +383,18 @@ export class SongDeck {
   }
 
   /** Makes a prepared song at another key or tempo the playing one, while playing: the
-   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). */
-  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<void> {
-    await waitOutCountIn(this.#engine, () => this.show.countingIn);
-    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed);
+   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). False
+   * (nothing switched) when another song became the current one while it waited. */
+  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<boolean> {
+    const group = this.#group;
+    const overtaken = () => this.#group !== group; // a song loaded, or a setlist transition
+    await waitOutCountIn(this.#engine, () => this.show.countingIn, overtaken);
+    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed, overtaken);
+    if (overtaken()) return false;
     const retired = retimeSwitch(this.#engine, this.#group, song.group, fromSpeed, toSpeed);
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
+    return true;
   }
 
   #makeCurrent(song: SongInGroup): void {

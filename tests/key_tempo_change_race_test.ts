@@ -1,0 +1,51 @@
+/**
+ * A key or tempo change while playing that is overtaken while it waits for its first frames
+ * (issue 24, review): another song loaded in the meantime must stay the playing one; the old
+ * song, prepared again at the new key, must never come back over it. Real Rubber Band,
+ * offline engine; the change goes through the song deck the Player uses. Nothing timed is
+ * asserted.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Player } from "../mod.ts";
+import { fillState } from "../src/sources/stretch.ts";
+import type { KeyTempoDeck } from "../src/songs/key_tempo_change.ts";
+import type { SongDeck } from "../src/songs/song_deck.ts";
+import { withOfflinePlayer } from "./support/show_rig.ts";
+import { writeToneSong } from "./support/stretch_signals.ts";
+
+const RATE = 48_000;
+
+function deckOf(player: Player): KeyTempoDeck {
+  return (player as unknown as { parts: { songs: SongDeck } }).parts.songs.keyTempoDeck();
+}
+
+Deno.test("a song loaded while a key change waits for its frames stays the playing one", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    const first = await writeToneSong(dir, {}, "first", 30);
+    const second = await writeToneSong(join(dir, "b"), {}, "second", 2);
+    await player.loadSong(first);
+    player.play();
+    player.render(RATE); // 1 s in
+    const deck = deckOf(player);
+    const described = deck.current!.described!;
+    // Prepared again at +2, rendered from 25 s first: the frames at the playhead (1 s) come
+    // with the render of the part before 25 s, seconds later, so the switch waits for them.
+    const prepared = await deck.prepare({ ...described, transpose: 2 }, undefined, () => 25 * RATE);
+    const fills = (prepared as unknown as { fills: Deno.PointerValue[] }).fills;
+    const switching = deck.retimeTo(prepared, 1, 1);
+    await player.loadSong(second);
+    const secondGroup = player.currentGroup;
+    const { from } = fillState(player.native, fills[0]);
+    console.log(`the second song loaded while the new key was filled from frame ${from}`);
+    assert.equal(await switching, false, "the change reports it switched nothing");
+    await deck.drop(prepared);
+    assert.equal(player.currentGroup, secondGroup, "the deck's current song is the one loaded");
+    player.render(RATE / 10);
+    assert.equal(
+      player.engineContext.readStatus().group,
+      secondGroup,
+      "the callback plays the song loaded, not the old one at the new key",
+    );
+  });
+});
