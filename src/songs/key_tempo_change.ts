@@ -13,7 +13,13 @@
 
 import { StemplayError } from "../errors.ts";
 import type { Track } from "../engine/track.ts";
-import { checkSpeed, checkTranspose, type KeyTempo, NEUTRAL } from "../model/key_tempo.ts";
+import {
+  checkSpeed,
+  checkTranspose,
+  isNeutral,
+  type KeyTempo,
+  NEUTRAL,
+} from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
 import { keyTempoOf } from "./stretched_song.ts";
 
@@ -68,19 +74,29 @@ export interface KeyTempoTransport {
   switched(): void;
 }
 
+/** Who checks a change can be made, and who hears that one failed. */
+export interface KeyTempoHooks {
+  /** Throws (STRETCH_UNAVAILABLE) when no key or tempo other than the recording's can play. */
+  requireStretch?(): void;
+  /** A change failed while it was prepared (the song plays on at the key it had). */
+  failed?(error: unknown): void;
+}
+
 /** The operator's key and tempo for one player. */
 export class KeyTempoChange {
   readonly #deck: KeyTempoDeck;
   readonly #transport: KeyTempoTransport;
+  readonly #hooks: KeyTempoHooks;
   /** The value asked for the current song, until the song plays at it. */
   #wanted?: { song: KeyTempoSong; keyTempo: KeyTempo };
   /** The change being prepared (settles, never rejects: see `ready`). */
   #running?: Promise<void>;
   #failure?: unknown;
 
-  constructor(deck: KeyTempoDeck, transport: KeyTempoTransport) {
+  constructor(deck: KeyTempoDeck, transport: KeyTempoTransport, hooks: KeyTempoHooks = {}) {
     this.#deck = deck;
     this.#transport = transport;
+    this.#hooks = hooks;
   }
 
   /** The key and tempo asked for: the value set last for this song, else the song's. */
@@ -102,7 +118,8 @@ export class KeyTempoChange {
 
   /** Sets the transpose (semitones) or the speed (ratio), absolute.
    * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number;
-   * "UNSUPPORTED" without a song loaded with loadSong */
+   * "UNSUPPORTED" without a song loaded with loadSong; "STRETCH_UNAVAILABLE" for a key or
+   * tempo other than the recording's without Rubber Band */
   set(field: keyof KeyTempo, value: unknown): void {
     const checked = field === "transpose"
       ? checkTranspose(value, "INVALID_ARGUMENT", "transpose")
@@ -117,7 +134,9 @@ export class KeyTempoChange {
           `loadSong or a setlist, not to tracks added by hand)`,
       );
     }
-    this.#wanted = { song, keyTempo: { ...now, [field]: checked } };
+    const keyTempo = { ...now, [field]: checked };
+    if (!isNeutral(keyTempo)) this.#hooks.requireStretch?.();
+    this.#wanted = { song, keyTempo };
     this.#failure = undefined;
     this.#start();
   }
@@ -127,6 +146,7 @@ export class KeyTempoChange {
     this.#running = this.#run().catch((error) => {
       this.#failure = error;
       this.#wanted = undefined; // the song plays on at the key it had
+      this.#hooks.failed?.(error);
     }).finally(() => {
       this.#running = undefined;
       if (this.#wanted) this.#start(); // a value set as the last change ended
