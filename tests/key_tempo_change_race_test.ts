@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Player } from "../mod.ts";
+import { Player } from "../mod.ts";
 import { fillState } from "../src/sources/stretch.ts";
 import type { KeyTempoDeck } from "../src/songs/key_tempo_change.ts";
 import type { SongDeck } from "../src/songs/song_deck.ts";
@@ -48,4 +48,43 @@ Deno.test("a song loaded while a key change waits for its frames stays the playi
       "the callback plays the song loaded, not the old one at the new key",
     );
   });
+});
+
+Deno.test("a second change set before the callback took the first renders from where the music is, not into a silent hold", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-retime-" });
+  // The test hooks (sp_test_set_streaming), to render as a device does.
+  const options = { backend: "offline", sampleRate: RATE, channels: 4, library: "test" } as const;
+  await using player = await Player.open(options);
+  try {
+    const song = await writeToneSong(dir, {}, "song", 30);
+    await player.loadSong(song);
+    player.play();
+    for (let second = 0; second < 20; second++) player.render(RATE);
+    // As a device: frames not written yet are heard as silence (the render does not wait).
+    const streaming = (waits: boolean) =>
+      assert.equal(player.native.sp_test_set_streaming(player.engine, 0, waits ? 1 : 0), 0);
+    streaming(false);
+    try {
+      // The first change's switch waits in the command ring (no block rendered since, as
+      // while a device is lost); the second is prepared meanwhile.
+      player.speed = 1.25;
+      await player.keyTempoReady();
+      player.speed = 0.8;
+      await player.keyTempoReady();
+      const starved = player.starvedBlocks;
+      const out = player.render(RATE / 5)[0];
+      const quiet: number[] = [];
+      for (let block = 0; block < out.length; block += 960) {
+        const peak = out.subarray(block, block + 960).reduce((m, s) => Math.max(m, Math.abs(s)), 0);
+        if (peak < 0.05) quiet.push(block);
+      }
+      console.log(`silent blocks after the two changes: ${quiet.length} of ${out.length / 960}`);
+      assert.deepEqual(quiet, [], "the music plays on at the new tempo, no silent hold");
+      assert.equal(player.starvedBlocks, starved);
+    } finally {
+      streaming(true);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -60,6 +60,9 @@ export interface KeyTempoDeck {
   retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
+  /** The callback's position in the current song's frames while a switch to it waits in the
+   * command ring (the transport's position is still the old song's then); else undefined. */
+  pendingPlayhead(): number | undefined;
 }
 
 /** What a change reads of the transport, and who hears of a switch. */
@@ -190,7 +193,8 @@ export class KeyTempoChange {
         return;
       }
       // Playing: rendered from the playhead first (the recording's frame: position × speed).
-      const playhead = () => Math.round(this.#transport.positionFrames * from.speed);
+      const position = () => this.#deck.pendingPlayhead() ?? this.#transport.positionFrames;
+      const playhead = () => Math.round(position() * from.speed);
       const prepared = await this.#deck.prepare(
         { ...song.described, ...wanted.keyTempo },
         song.setlistIndex,
@@ -221,7 +225,7 @@ export class KeyTempoChange {
       // The same place in the music; after the end, the top (as play would go there).
       const frame = this.#transport.ended
         ? 0
-        : Math.round(this.#transport.positionFrames * from.speed / wanted.keyTempo.speed);
+        : Math.round(position() * from.speed / wanted.keyTempo.speed);
       await this.#deck.switchTo(prepared, Math.max(0, frame));
       if (this.#wanted === now) this.#wanted = undefined;
       this.#transport.switched();

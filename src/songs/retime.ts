@@ -29,11 +29,14 @@ export interface RetimeRetirement {
   group: number;
   untilFrame: number;
   from: number;
+  /** `from`'s frames to `group`'s (old speed ÷ new speed), as the callback maps its position. */
+  ratio: number;
 }
 
 /** Asks the callback to move from `fromGroup` to `toGroup` at the mapped place, crossfaded.
  * Cues armed on the old song's timeline (a loop, a jump, the setlist's transition) are
  * cancelled first, so none fires in the new one; the show flow arms them again on it.
+ * `position`: the callback's, in `fromGroup`'s frames.
  * @throws {StemplayError} "CLOSED"; "BUSY" when the command ring is full */
 export function retimeSwitch(
   engine: Engine,
@@ -41,6 +44,7 @@ export function retimeSwitch(
   toGroup: number,
   fromSpeed: number,
   toSpeed: number,
+  position = engine.readStatus().position,
 ): RetimeRetirement {
   engine.assertOpen("change key or tempo");
   const { native, pointer } = engine;
@@ -52,11 +56,12 @@ export function retimeSwitch(
     native.sp_transport_retime(pointer, toGroup, fromSpeed, toSpeed, crossfade),
     what,
   );
-  const latest = engine.readStatus().position + TAKEN_WITHIN_SECONDS * engine.sampleRate;
+  const latest = position + TAKEN_WITHIN_SECONDS * engine.sampleRate;
   return {
     group: toGroup,
     untilFrame: Math.round(latest * fromSpeed / toSpeed) + crossfade,
     from: fromGroup,
+    ratio: fromSpeed / toSpeed,
   };
 }
 
@@ -84,19 +89,20 @@ export async function waitOutCountIn(
 const FILL_MARGIN_SECONDS = 0.1;
 
 /** Waits until every stem still being rendered holds the frames from the playhead mapped into
- * the new song (position × `ratio`) on, for `FILL_MARGIN_SECONDS`; then the switch never
- * lands on frames not written yet. Stops waiting when `overtaken` (another song became the
- * current one). Throws a render's error. */
+ * the new song (`playhead()`, the old song's frame, × `ratio`) on, for `FILL_MARGIN_SECONDS`;
+ * then the switch never lands on frames not written yet. Stops waiting when `overtaken`
+ * (another song became the current one). Throws a render's error. */
 export async function waitForFill(
   engine: Engine,
   fills: readonly Deno.PointerValue[],
   ratio: number,
+  playhead: () => number = () => engine.readStatus().position,
   overtaken: () => boolean = () => false,
 ): Promise<void> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
-    const at = Math.round(engine.readStatus().position * ratio);
+    const at = Math.round(playhead() * ratio);
     const ready = fills.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
