@@ -13,6 +13,7 @@ import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import type { Engine } from "../engine/engine.ts";
 import { fillState } from "../sources/stretch.ts";
+import type { ShowFlow } from "../show/show.ts";
 
 /** How long the old key fades out under the new one: long enough to hide the seam (the two
  * renders are the same music, so a linear fade never swells), short enough to be heard as a
@@ -116,4 +117,33 @@ function fillEnd(engine: Engine, pcm: Deno.PointerValue): number {
   const info = new BigUint64Array(3);
   engine.native.sp_pcm_info(pcm, info);
   return Number(info[0]);
+}
+
+/** The operator's cues on the old timeline, in its seconds: the loop vamping, the jump armed. */
+export interface CarriedCues {
+  loop?: { start: number; end: number };
+  jump?: { target: number; at: number };
+}
+
+/** The cues standing on the current song, before a change replaces its timeline. */
+export function cuesToCarry(show: ShowFlow): CarriedCues {
+  return { loop: show.loopRange, jump: show.scheduledJump };
+}
+
+/** Arms `cues` again on the new song (just made current), at the same places in the music
+ * (`ratio`: old speed ÷ new speed): a vamp goes on, a jump still fires. Never throws: the
+ * switch has been made; a cue the new timeline refuses (a loop end rounded past the song's
+ * end) stays off, as the loop range and the scheduled jump then show. */
+export function carryCues(show: ShowFlow, cues: CarriedCues, ratio: number, rate: number): void {
+  try {
+    if (cues.loop) show.loop(cues.loop.start * ratio, cues.loop.end * ratio);
+    else if (cues.jump) {
+      show.jumpAtFrame(
+        Math.round(cues.jump.target * ratio * rate),
+        Math.round(cues.jump.at * ratio * rate),
+      );
+    }
+  } catch {
+    // See above: the cue stays off.
+  }
 }

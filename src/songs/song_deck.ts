@@ -38,7 +38,7 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
-import { retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
+import { carryCues, cuesToCarry, retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -406,8 +406,10 @@ export class SongDeck {
       toSpeed,
       playhead(),
     );
+    const cues = cuesToCarry(this.show);
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
+    carryCues(this.show, cues, retired.ratio, this.#engine.sampleRate);
     return true;
   }
 
