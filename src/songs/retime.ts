@@ -125,9 +125,11 @@ export interface CarriedCues {
   jump?: { target: number; at: number };
 }
 
-/** The cues standing on the current song, before a change replaces its timeline. */
-export function cuesToCarry(show: ShowFlow): CarriedCues {
-  return { loop: show.loopRange, jump: show.scheduledJump };
+/** The cues standing on the current song, before a change replaces its timeline, read right
+ * before the switch is pushed: a jump the callback has already fired is not carried (it
+ * would fire twice). */
+export function cuesToCarry(show: ShowFlow, engine: Engine): CarriedCues {
+  return { loop: show.loopRange, jump: show.scheduledJumpAsOf(engine.readStatus()) };
 }
 
 /** Arms `cues` again on the new song (just made current), at the same places in the music

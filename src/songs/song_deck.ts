@@ -398,6 +398,7 @@ export class SongDeck {
     const playhead = () => this.pendingPlayhead() ?? this.#engine.readStatus().position;
     await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed, playhead, overtaken);
     if (overtaken()) return false;
+    const cues = cuesToCarry(this.show, this.#engine);
     const retired = retimeSwitch(
       this.#engine,
       this.#group,
@@ -406,7 +407,6 @@ export class SongDeck {
       toSpeed,
       playhead(),
     );
-    const cues = cuesToCarry(this.show);
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
     carryCues(this.show, cues, retired.ratio, this.#engine.sampleRate);
