@@ -35,7 +35,12 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
     }, {
       requireStretch: () => requireStretch(parts.engine.native),
       // Heard by every control surface (src/control/key_tempo_report.ts).
-      failed: (error) => this.dispatchEvent(new CustomEvent(KEY_TEMPO_ERROR, { detail: error })),
+      failed: (error) => {
+        // A player closed mid-change has no one left to tell.
+        if (!parts.engine.closed) {
+          this.dispatchEvent(new CustomEvent(KEY_TEMPO_ERROR, { detail: error }));
+        }
+      },
     });
     return this.#keyTempo;
   }
