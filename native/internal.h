@@ -399,6 +399,7 @@ typedef struct sp_output_delay {
     uint32_t current, previous;     /* audio-owned: the delay, and the one fading out */
     uint32_t xfade_done, xfade_total; /* audio-owned: 0 total: no crossfade running */
     uint64_t written;               /* audio-owned: frames written into the line */
+    uint32_t fade_in;               /* audio-owned: the line's first frames still ramped in */
 } sp_output_delay;
 void sp_output_delays_apply(sp_engine *engine, uint32_t frames); /* audio: the mix, per output */
 void sp_output_delays_free(sp_engine *engine);                   /* control: engine free */

@@ -4,7 +4,9 @@
  * and read back `current` frames late. A new delay is crossfaded in over SP_DELAY_XFADE_MS
  * (old tap down, new tap up, linear), so a change while playing never clicks; a change that
  * arrives during a crossfade waits for it to end (the latest one wins); one given before the
- * line's first block is taken at once. At delay 0 with no
+ * engine's first block is taken at once. The first delay given later (the line is allocated
+ * then, with no past) records the line's first 20 ms ramped in, so the delayed tap starts from
+ * silence without a step. At delay 0 with no
  * crossfade running the mix is left as it is, bit for bit (the line still records, so a later
  * delay has the past to play). */
 #include "internal.h"
@@ -18,12 +20,31 @@ static void delay_output(sp_engine *engine, sp_output_delay *delay, float *line,
                          uint32_t frames) {
     const uint32_t mask = delay->mask;
     const uint64_t written = delay->written;
+    const uint32_t xfade_frames = engine->sample_rate * SP_DELAY_XFADE_MS / 1000u;
     if (written == 0) {
-        /* A delay given before the first block (an offline render's profile): nothing has
-         * played through the line yet, so there is nothing to crossfade from. */
-        delay->current = atomic_load_explicit(&delay->target_frames, RELAXED);
+        if (atomic_load_explicit(&engine->blocks_begun, RELAXED) <= 1) {
+            /* A delay given before the engine's first block (an offline render's profile):
+             * nothing has played yet, so there is nothing to crossfade from. */
+            delay->current = atomic_load_explicit(&delay->target_frames, RELAXED);
+        } else {
+            /* The first delay given while the engine runs: the line starts now, with no past,
+             * so the delayed tap would start on a step. Its first frames are recorded ramped in,
+             * and the undelayed output (delay 0) crossfades to the delayed one below. */
+            delay->fade_in = xfade_frames > 0 ? xfade_frames : 1;
+        }
     }
-    for (uint32_t i = 0; i < frames; i++) line[(written + i) & mask] = mix[i];
+    if (delay->fade_in > 0) {
+        const uint32_t ramp = delay->fade_in < frames ? delay->fade_in : frames;
+        const uint32_t total = xfade_frames > 0 ? xfade_frames : 1;
+        for (uint32_t i = 0; i < ramp; i++) {
+            const uint32_t done = total - delay->fade_in + i; /* 0 .. total - 1 */
+            line[(written + i) & mask] = mix[i] * ((float)done / (float)total);
+        }
+        for (uint32_t i = ramp; i < frames; i++) line[(written + i) & mask] = mix[i];
+        delay->fade_in -= ramp;
+    } else {
+        for (uint32_t i = 0; i < frames; i++) line[(written + i) & mask] = mix[i];
+    }
     delay->written = written + frames;
 
     if (delay->xfade_total == 0) {
@@ -32,8 +53,7 @@ static void delay_output(sp_engine *engine, sp_output_delay *delay, float *line,
             delay->previous = delay->current;
             delay->current = target;
             delay->xfade_done = 0;
-            delay->xfade_total = engine->sample_rate * SP_DELAY_XFADE_MS / 1000u;
-            if (delay->xfade_total == 0) delay->xfade_total = 1;
+            delay->xfade_total = xfade_frames > 0 ? xfade_frames : 1;
         }
     }
     if (delay->xfade_total == 0) {
@@ -45,8 +65,11 @@ static void delay_output(sp_engine *engine, sp_output_delay *delay, float *line,
     }
     const float step = 1.0f / (float)delay->xfade_total;
     for (uint32_t i = 0; i < frames; i++) {
-        const float older = line[(written + i - delay->previous) & mask];
-        const float newer = line[(written + i - delay->current) & mask];
+        /* A tap at 0 is the mix itself (the line's copy may be ramped in: fade_in). */
+        const float older =
+            delay->previous == 0 ? mix[i] : line[(written + i - delay->previous) & mask];
+        const float newer =
+            delay->current == 0 ? mix[i] : line[(written + i - delay->current) & mask];
         if (delay->xfade_done < delay->xfade_total) {
             delay->xfade_done++;
             const float weight = step * (float)delay->xfade_done;
