@@ -403,6 +403,7 @@ typedef struct sp_output_delay {
 } sp_output_delay;
 void sp_output_delays_apply(sp_engine *engine, uint32_t frames); /* audio: the mix, per output */
 void sp_output_delays_free(sp_engine *engine);                   /* control: engine free */
+void sp_output_delays_clear(sp_engine *engine); /* control, no callback running: a reopen */
 void sp_heartbeat_write(sp_engine *engine, float *out, uint32_t frames);
 sp_result sp_varispeed_allocate(sp_engine *engine);
 void sp_varispeed_free(sp_engine *engine);
