@@ -501,6 +501,75 @@ static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
     sp_midi_out_close(out);
 }
 
+/* A count-in into mid-song (marker at 2 s, tick 96) cut short by a seek into the song at 3 s
+ * (tick 144) halfway through: the device never hears Start (it would start from bar 1), and
+ * hears where the song is (SPP 144) and Continue once, the ticks on from there. */
+static void check_seek_during_count_in(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, 0);
+    const double tick = 60.0 / 120 / 24;
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 96};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 202, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 202;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
+    for (uint64_t pos = 0; pos < 48000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    engine->group = 1;
+    for (uint64_t pos = 144000; pos < 192000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 96)", starts,
+             stops, positions, continues, ticks);
+    report("a seek during a count-in into mid-song: SPP and Continue, never Start",
+           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 96, detail);
+    sp_midi_out_close(out);
+}
+
+/* A negative offset longer than the count-in (-3 s before a 2 s count-in into a marker at 2 s):
+ * the count-in's clock is already past its hand-over when it begins, so SPP 96 and Continue go
+ * at once, never Start; the song then takes over without a second pointer, Stop or tick. */
+static void check_offset_past_count_in(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, -144000);
+    const double tick = 60.0 / 120 / 24;
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 96};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 203, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 203;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
+    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    engine->group = 1;
+    for (uint64_t pos = 96000; pos < 144000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    /* Ticks 0 .. 144 + 144 (frames up to 144,000 + 144,000 ahead): 289, each once. */
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 288)", starts,
+             stops, positions, continues, ticks);
+    report("an offset longer than the count-in: SPP and Continue once, never Start",
+           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 288, detail);
+    sp_midi_out_close(out);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     device_on_port.pContext = &jack_context;
@@ -523,6 +592,8 @@ int main(int argc, char **argv) {
     check_reprepare_duplicates(engine);
     check_count_in_mid_song(engine, -4800);
     check_count_in_mid_song(engine, 0);
+    check_seek_during_count_in(engine);
+    check_offset_past_count_in(engine);
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);
