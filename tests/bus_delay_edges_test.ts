@@ -90,3 +90,30 @@ Deno.test("bus: a bus of a closed player refuses a delay or a gain (CLOSED), nev
   assert.equal(foh.delayMs, 5, "unchanged");
   assert.equal(foh.gain, 1, "unchanged");
 });
+
+Deno.test("bus delay: given while the engine runs silent (a device opened with the profile), exact from the first note", async () => {
+  // A device's callback runs from open, so a profile's delay reaches a line after blocks have
+  // rendered (silence): the line's fade-in falls on that silence, and the music is exact.
+  const signal = sine(RATE, 0.7);
+  await using player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 4,
+    blockFrames: BLOCK,
+    buses: { FOH: { outputs: [1, 2] }, "in-ears": { outputs: [3, 4], protected: true } },
+  });
+  player.render(RATE / 10); // nothing plays yet
+  player.bus("FOH").delayMs = 10;
+  player.addTrack([signal, signal], { name: "Band", bus: "FOH" });
+  player.addTrack([signal, signal], { name: "Guide", bus: "in-ears" });
+  player.play();
+  const out = player.render(RATE / 2);
+  const start = out[2].findIndex((x) => x !== 0);
+  assert.ok(start >= 0, "the in-ears play");
+  for (let n = 0; n < out[0].length; n++) {
+    const expected = n - 480 >= 0 ? out[2][n - 480] : 0;
+    if (!Object.is(out[0][n], expected)) {
+      assert.fail(`frame ${n}: FOH is not the in-ears 480 later`);
+    }
+  }
+});
