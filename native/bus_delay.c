@@ -2,7 +2,7 @@
  * an audio bus only delays). An output's delay line is allocated here, on the control thread,
  * the first time the output is given a delay, and kept until the engine is freed; the audio
  * side (rt/bus_delay_rt.c) only reads and writes it. An output never given a delay has no
- * line and costs the callback one load and branch. */
+ * line and costs the callback one load and branch (and one store: its last sample). */
 #include <stdlib.h>
 #include <string.h>
 
