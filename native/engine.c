@@ -474,6 +474,7 @@ SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
      * device starts (its start orders these writes before its first callback): resume where
      * the last block ended, fading in. */
     engine->envelope = 0.0f;
+    sp_output_delays_clear(engine); /* bus_delay.c: delayed outputs come back faded in too */
     engine->monitor.last_start_ns = 0;
     bind_output(engine, output);
     return start_output(engine, config->timeout_ms);
