@@ -60,7 +60,9 @@ function clientsOf(ports: string[]): Set<string> {
           });
           const sender = await MidiSender.start(server);
           try {
-            const midi = await serveMidi(player, { map: [{ note: 60, action: "play" }] });
+            const midi = await serveMidi(player, {
+              map: [{ note: 60, action: "play" }, { note: 61, action: "pause" }],
+            });
             const out = await serveMidiOut(player, {});
             const mtc = await serveMtc(player, { fps: 25 });
             assert.equal(midi.port, "stemplay:midi_in");
@@ -87,9 +89,25 @@ function clientsOf(ports: string[]): Set<string> {
             await waitFor("MIDI out's clock", () => out.sent.ticks > 0);
             await waitFor("MTC", () => mtc.counters.quarterFrames > 0);
             assert.equal(midi.stats.dispatched, 1);
+
+            // A device reopened by hand (here on the same server, so JACK may rename the new
+            // client while the old one still plays): every port moves onto the new client, all
+            // on one client, found by what the player reports; a note still plays.
+            await player.reopen({ backend: "jack" });
+            const client = midi.port.slice(0, midi.port.indexOf(":"));
+            assert.equal(out.port, `${client}:midi_out`);
+            assert.equal(mtc.port, `${client}:mtc_out`);
+            const reopened = await server.ports();
+            for (const port of [`${client}:playback0`, midi.port, out.port, mtc.port]) {
+              assert.ok(reopened.includes(port), `no ${port} after a reopen: ${reopened}`);
+            }
+            assert.deepEqual([...clientsOf(reopened)].sort(), ["midisend", client].sort());
+            await server.connect(sender.port, midi.port); // connections went with the old client
+            await sender.send([0x90, 61, 100]);
+            await waitFor("the note to pause the song", () => player.state === "paused");
             await midi.close();
-            assert.ok(!(await server.ports()).includes("stemplay:midi_in"), "midi_in outlived");
-            assert.ok((await server.ports()).includes("stemplay:playback0"), "the audio went too");
+            assert.ok(!(await server.ports()).includes(midi.port), "midi_in outlived");
+            assert.ok((await server.ports()).includes(`${client}:playback0`), "the audio went");
           } finally {
             await sender.stop();
             await player.close();

@@ -76,7 +76,7 @@ Deno.test({
       });
       try {
         follower.drain(); // its status lines, read as they come: `last` is current
-        const recording = await JackRecording.start(second, ["miniaudio:playback0"], 14);
+        const recording = await JackRecording.start(second, ["stemplay:playback0"], 14);
         const recordingStarted = performance.now();
         await sleep(1000);
         await primary.command("play");

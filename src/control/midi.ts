@@ -122,7 +122,7 @@ export class MidiInput {
       this.#onRecovered = () => {
         if (!this.#closing && native.sp_midi_in_reattach(handle) === 0) this.#readPort();
       };
-      player.addEventListener("devicerecovered", this.#onRecovered);
+      player.addEventListener("devicereopened", this.#onRecovered);
     }
     this.#loop = this.#run();
     // Closing the player closes the input too (its waiting call would keep the process alive).
@@ -262,7 +262,7 @@ export class MidiInput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#undoHook();
-      if (this.#onRecovered) this.#player.removeEventListener("devicerecovered", this.#onRecovered);
+      if (this.#onRecovered) this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#native.sp_midi_in_wake(this.#handle);
       await this.#loop;
       await this.#native.sp_midi_in_close(this.#handle);

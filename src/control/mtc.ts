@@ -57,7 +57,7 @@ export class MtcOutput {
     this.#onRecovered = () => {
       if (!this.#closing && native.sp_mtc_reattach(handle) === 0) this.#readPort();
     };
-    player.addEventListener("devicerecovered", this.#onRecovered);
+    player.addEventListener("devicereopened", this.#onRecovered);
     this.#undoHook = player.beforeClose(() => this.close());
   }
 
@@ -86,7 +86,7 @@ export class MtcOutput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
-      this.#player.removeEventListener("devicerecovered", this.#onRecovered);
+      this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#undoHook();
       await this.#player.engineContext.native.sp_mtc_close(this.#handle);
     })();
