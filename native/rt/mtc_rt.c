@@ -73,12 +73,17 @@ void sp_mtc_restart(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t posit
     mtc->next_quarter = ((frame + 2) & ~(int64_t)1) * 4;
 }
 
+#endif
+
+#ifdef __linux__
 static struct sp_mtc *engine_mtc(sp_engine *engine) {
     struct sp_mtc *mtc = atomic_load_explicit(&engine->mtc, memory_order_seq_cst);
     return mtc != NULL && mtc->on_engine ? mtc : NULL;
 }
+#endif
 
 void sp_mtc_begin_cycle(sp_engine *engine, const ma_device *device, uint32_t frames) {
+#ifdef __linux__
     struct sp_mtc *mtc = engine_mtc(engine);
     if (mtc == NULL) return;
     mtc->cursor = 0;
@@ -86,9 +91,13 @@ void sp_mtc_begin_cycle(sp_engine *engine, const ma_device *device, uint32_t fra
     mtc->buffer = sp_engine_port_buffer(&mtc->engine_port, device, frames);
     if (mtc->buffer != NULL) mtc->api.midi_clear_buffer(mtc->buffer);
     else mtc->running = false; /* no port: the next cycle on one starts with a full frame */
+#else
+    (void)engine, (void)device, (void)frames;
+#endif
 }
 
 void sp_mtc_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count) {
+#ifdef __linux__
     struct sp_mtc *mtc = engine_mtc(engine);
     if (mtc == NULL || mtc->buffer == NULL) return;
     mtc->advanced = true;
@@ -121,9 +130,13 @@ void sp_mtc_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t c
                              mtc->next_quarter);
     }
     mtc->expected = (uint64_t)end;
+#else
+    (void)engine, (void)offset, (void)pos, (void)count;
+#endif
 }
 
 void sp_mtc_end_block(sp_engine *engine, uint32_t frames) {
+#ifdef __linux__
     struct sp_mtc *mtc = engine_mtc(engine);
     if (mtc == NULL) return;
     /* Paused, stopped or ended (not a play that waits for its streams): the next play sends a
@@ -131,19 +144,16 @@ void sp_mtc_end_block(sp_engine *engine, uint32_t frames) {
     if (!mtc->advanced && (engine->run != RUN_PLAY || engine->is_ended)) mtc->running = false;
     mtc->advanced = false;
     mtc->cursor += frames;
+#else
+    (void)engine, (void)frames;
+#endif
 }
 
 void sp_mtc_end_cycle(sp_engine *engine) {
+#ifdef __linux__
     struct sp_mtc *mtc = engine_mtc(engine);
     if (mtc != NULL) mtc->buffer = NULL;
-}
 #else
-void sp_mtc_begin_cycle(sp_engine *engine, const ma_device *device, uint32_t frames) {
-    (void)engine, (void)device, (void)frames;
-}
-void sp_mtc_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count) {
-    (void)engine, (void)offset, (void)pos, (void)count;
-}
-void sp_mtc_end_block(sp_engine *engine, uint32_t frames) { (void)engine, (void)frames; }
-void sp_mtc_end_cycle(sp_engine *engine) { (void)engine; }
+    (void)engine;
 #endif
+}

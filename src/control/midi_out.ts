@@ -224,7 +224,7 @@ export class MidiOutput {
     this.#port = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
   }
 
-  /** The JACK port, e.g. "miniaudio:midi_out" (it follows the engine's client when the device
+  /** The JACK port, e.g. "stemplay:midi_out" (it follows the engine's client when the device
    * is reopened). */
   get port(): string {
     return this.#port;
