@@ -60,8 +60,10 @@ function clientsOf(ports: string[]): Set<string> {
           });
           const sender = await MidiSender.start(server);
           try {
+            const frames: number[] = [];
             const midi = await serveMidi(player, {
               map: [{ note: 60, action: "play" }, { note: 61, action: "pause" }],
+              onMessage: (_message, _action, { frame }) => frames.push(frame),
             });
             const out = await serveMidiOut(player, {});
             const mtc = await serveMtc(player, { fps: 25 });
@@ -84,8 +86,10 @@ function clientsOf(ports: string[]): Set<string> {
 
             await player.loadSong(await writeToneSong(dir));
             await server.connect(sender.port, midi.port);
-            await sender.send([0x90, 60, 100]);
+            // Read in the audio callback with its frame in the JACK cycle.
+            await sender.sendInOneCycle([{ bytes: [0x90, 60, 100], offset: 37 }]);
             await waitFor("the note to play the song", () => player.state === "playing");
+            assert.deepEqual(frames, [37], "the note's frame in its cycle");
             await waitFor("MIDI out's clock", () => out.sent.ticks > 0);
             await waitFor("MTC", () => mtc.counters.quarterFrames > 0);
             assert.equal(midi.stats.dispatched, 1);
@@ -196,9 +200,11 @@ function clientsOf(ports: string[]): Set<string> {
           const player = await Player.open({ backend: "null" });
           const sender = await MidiSender.start(server);
           try {
+            const frames: number[] = [];
             const midi = await serveMidi(player, {
               input: "jack",
               map: [{ note: 60, action: "play" }],
+              onMessage: (_message, _action, { frame }) => frames.push(frame),
             });
             assert.equal(midi.port, "stemplay:midi_in");
             const ports = await server.ports();
@@ -206,8 +212,9 @@ function clientsOf(ports: string[]): Set<string> {
             assert.ok(!ports.some((p) => p.startsWith("stemplay:playback")), ports.join(", "));
             await player.loadSong(await writeToneSong(dir));
             await server.connect(sender.port, midi.port);
-            await sender.send([0x90, 60, 100]);
+            await sender.sendInOneCycle([{ bytes: [0x90, 60, 100], offset: 5 }]);
             await waitFor("the note to play the song", () => player.state === "playing");
+            assert.deepEqual(frames, [5], "the note's frame in its cycle");
           } finally {
             await sender.stop();
             await player.close();

@@ -39,8 +39,12 @@ export interface ServeMidiOptions {
   /** The mapping (see midi_map.ts and docs/midi.md), checked before anything opens. */
   map: MidiMapEntry[];
   /** Called for every parsed message with the action it mapped to (if any): for logs and the
-   * learn mode. */
-  onMessage?: (message: MidiMessage, action: MidiAction | undefined) => void;
+   * learn mode. `frame`: where in its JACK cycle the message arrived (0 from ALSA). */
+  onMessage?: (
+    message: MidiMessage,
+    action: MidiAction | undefined,
+    arrival: { frame: number },
+  ) => void;
   /** Destructive actions while playing need a second press 150 ms to 2 s after the first
    * (stemplay.json `midi.confirm`; src/control/confirm.ts). */
   confirm?: boolean;
@@ -152,12 +156,13 @@ export class MidiInput {
       for (let i = 0; i < count[0]; i++) {
         const at = i * EVENT_BYTES;
         const size = events[at + 8];
-        this.#receive(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true));
+        const frame = view.getUint32(at + 12, true); // sp_midi_event.frame
+        this.#receive(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true), frame);
       }
     }
   }
 
-  #receive(bytes: Uint8Array, timeNs: bigint): void {
+  #receive(bytes: Uint8Array, timeNs: bigint, frame: number): void {
     const message = parseMidi(bytes);
     if (!message) {
       this.#counts.unknown++;
@@ -171,7 +176,7 @@ export class MidiInput {
     }
     const action = this.#mapper.actionFor(message);
     try {
-      this.#options.onMessage?.(message, action);
+      this.#options.onMessage?.(message, action, { frame });
     } catch {
       // a listener's failure must not stop the input
     }
