@@ -71,6 +71,13 @@ sp_result sp_engine_port_open(sp_engine_port *port, sp_engine *engine, const cha
 
 sp_result sp_engine_port_reattach(sp_engine_port *port) {
     if (atomic_load(&port->client) == sp_engine_jack_client(port->engine)) return SP_OK;
+    if (sp_engine_jack_client(port->engine) == NULL) {
+        /* Off JACK: the old client is gone with its port. Forget it, so that a new client at
+         * the same address later is not taken for it. */
+        atomic_store(&port->client, NULL);
+        atomic_store(&port->port, NULL);
+        return SP_ERROR_NO_BACKEND;
+    }
     const sp_result result = register_port(port);
     if (result != SP_OK) return result;
     connect_port(port); /* a port that went away with the old device stays unconnected */

@@ -109,9 +109,25 @@ function clientsOf(ports: string[]): Set<string> {
             await server.connect(sender.port, midi.port); // connections went with the old client
             await sender.send([0x90, 61, 100]);
             await waitFor("the note to pause the song", () => player.state === "paused");
+
+            // Off JACK and back: the ports go with the client, and come back with the next one
+            // (the old client is gone, so JACK gives the name stemplay again).
+            await player.reopen({ backend: "null" });
+            assert.deepEqual([...clientsOf(await server.ports())], ["midisend"]);
+            await player.reopen({ backend: "jack" });
+            assert.equal(midi.port, "stemplay:midi_in");
+            assert.equal(out.port, "stemplay:midi_out");
+            assert.equal(mtc.port, "stemplay:mtc_out");
+            const back = await server.ports();
+            for (const port of [midi.port, out.port, mtc.port]) {
+              assert.ok(back.includes(port), `no ${port} back on JACK: ${back}`);
+            }
+            await server.connect(sender.port, midi.port);
+            await sender.send([0x90, 60, 100]);
+            await waitFor("the note to play again", () => player.state === "playing");
             await midi.close();
             assert.ok(!(await server.ports()).includes(midi.port), "midi_in outlived");
-            assert.ok((await server.ports()).includes(`${client}:playback0`), "the audio went");
+            assert.ok((await server.ports()).includes("stemplay:playback0"), "the audio went");
           } finally {
             await sender.stop();
             await player.close();
