@@ -2,8 +2,14 @@
 #include "engine_port.h"
 
 #ifdef __linux__
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
+
+static pthread_mutex_t jack_requests = PTHREAD_MUTEX_INITIALIZER;
+
+void sp_engine_jack_lock(void) { pthread_mutex_lock(&jack_requests); }
+void sp_engine_jack_unlock(void) { pthread_mutex_unlock(&jack_requests); }
 
 jack_client_t *sp_engine_jack_client(const sp_engine *engine) {
     const sp_output *output = engine->output;
@@ -19,17 +25,21 @@ static int connect_port(sp_engine_port *port) {
     if (port->connection[0] == '\0') return 0;
     jack_client_t *client = atomic_load(&port->client);
     const char *own = port->api.port_name(atomic_load(&port->port));
+    sp_engine_jack_lock();
     const int result = port->flags == JACK_PORT_IS_INPUT
                            ? port->api.connect(client, port->connection, own)
                            : port->api.connect(client, own, port->connection);
+    sp_engine_jack_unlock();
     return result == 17 /* EEXIST: already connected */ ? 0 : result;
 }
 
 static sp_result register_port(sp_engine_port *port) {
     jack_client_t *client = sp_engine_jack_client(port->engine);
     if (client == NULL) return SP_ERROR_NO_BACKEND;
+    sp_engine_jack_lock();
     jack_port_t *registered =
         port->api.port_register(client, port->name, JACK_MIDI_TYPE, port->flags, 0);
+    sp_engine_jack_unlock();
     if (registered == NULL) return SP_ERROR_DEVICE;
     atomic_store_explicit(&port->port, registered, memory_order_release);
     atomic_store_explicit(&port->client, client, memory_order_release);
@@ -41,7 +51,9 @@ static void unregister_port(sp_engine_port *port) {
     jack_port_t *registered = atomic_load(&port->port);
     /* A lost device's client is gone, and its ports with it. */
     if (client != NULL && registered != NULL && client == sp_engine_jack_client(port->engine)) {
+        sp_engine_jack_lock();
         port->api.port_unregister(client, registered);
+        sp_engine_jack_unlock();
     }
     atomic_store(&port->client, NULL);
     atomic_store(&port->port, NULL);

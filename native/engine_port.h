@@ -38,6 +38,12 @@ void sp_engine_port_full_name(const sp_engine_port *port, char *name, uint32_t c
 /* Unregisters the port (when its client is still the engine's) and unloads libjack. The audio
  * thread must no longer read it (see sp_engine_wait_for_callback). */
 void sp_engine_port_close(sp_engine_port *port);
+/* Held around every request on the engine's JACK client (register, unregister, connect): MIDI
+ * in, MIDI out and MTC are closed from different threads at once (nonblocking FFI calls), and
+ * libjack's requests on one client from two threads at once hung (both waiting on the client's
+ * socket for one reply). Control side only. */
+void sp_engine_jack_lock(void);
+void sp_engine_jack_unlock(void);
 /* Returns once no audio callback that began before the call still runs. */
 void sp_engine_wait_for_callback(const sp_engine *engine);
 
