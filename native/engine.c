@@ -109,6 +109,9 @@ static sp_result open_output_into(sp_output *output, const open_request *request
      * falls back to normal priority where that is not permitted. */
     ma_context_config context_config = ma_context_config_init();
     context_config.threadPriority = ma_thread_priority_realtime;
+    /* On JACK, one client `stemplay` carries the audio, midi_in, midi_out and mtc_out
+     * (engine_port.h); JACK renames a second rig's client on the same server. */
+    context_config.jack.pClientName = "stemplay";
     if (ma_context_init(is_auto ? NULL : &backend, is_auto ? 0 : 1, &context_config,
                         &output->context) !=
         MA_SUCCESS) {

@@ -489,6 +489,9 @@ struct sp_engine {
     uint64_t starved;
     /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
     _Atomic(sp_midi_out *) midi_out;
+    /* midi_in_engine.c, mtc.c: MIDI in and MTC on the engine's own JACK client, or NULL */
+    _Atomic(sp_midi_in *) midi_in;
+    _Atomic(sp_mtc *) mtc;
 };
 
 /* rt/device_rt.c: miniaudio's data callback, and the block loop it and sp_render run */

@@ -5,8 +5,11 @@
  * `JACK_DEFAULT_SERVER` (see {@linkcode JackServer.env}); the engine's miniaudio JACK backend
  * reads the same variable, so {@linkcode withJackServer} sets it in this process too.
  *
- * miniaudio's JACK client is named "miniaudio"; its output ports are `miniaudio:playback0` …
- * `miniaudio:playback7`, connected to `system:playback_1` … `_8` when the device starts.
+ * The engine's JACK client is named "stemplay" (a second rig on the same server gets JACK's renamed
+ * client, "stemplay-01"); its output ports are `stemplay:playback0` … `stemplay:playback7`,
+ * connected to `system:playback_1` … `_8` when the device starts, beside `stemplay:midi_in`,
+ * `midi_out` and `mtc_out` when those are open. Find a second rig's ports by what it reports or
+ * what the server lists, not by a fixed prefix.
  *
  * Always stop it: it is stopped by the pid of the process the test started, never by name.
  * A registry full of killed servers ("Too many servers already active") is cleared when no jackd
