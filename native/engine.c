@@ -109,6 +109,9 @@ static sp_result open_output_into(sp_output *output, const open_request *request
      * falls back to normal priority where that is not permitted. */
     ma_context_config context_config = ma_context_config_init();
     context_config.threadPriority = ma_thread_priority_realtime;
+    /* On JACK, one client `stemplay` carries the audio, midi_in, midi_out and mtc_out
+     * (engine_port.h); JACK renames a second rig's client on the same server. */
+    context_config.jack.pClientName = "stemplay";
     if (ma_context_init(is_auto ? NULL : &backend, is_auto ? 0 : 1, &context_config,
                         &output->context) !=
         MA_SUCCESS) {
@@ -474,6 +477,7 @@ SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
      * device starts (its start orders these writes before its first callback): resume where
      * the last block ended, fading in. */
     engine->envelope = 0.0f;
+    sp_output_delays_clear(engine); /* bus_delay.c: delayed outputs come back faded in too */
     engine->monitor.last_start_ns = 0;
     bind_output(engine, output);
     return start_output(engine, config->timeout_ms);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine_port.h"
 #include "midi_out.h"
 
 #ifdef __linux__
@@ -26,8 +27,10 @@ static jack_client_t *engine_client(const sp_engine *engine) {
 static sp_result register_port(sp_midi_out *out) {
     jack_client_t *client = engine_client(out->engine);
     if (client == NULL) return SP_ERROR_NO_BACKEND;
+    sp_engine_jack_lock(); /* one request at a time on the engine's client */
     jack_port_t *port =
         out->api.port_register(client, out->port_name, JACK_MIDI_TYPE, JACK_PORT_IS_OUTPUT, 0);
+    sp_engine_jack_unlock();
     if (port == NULL) return SP_ERROR_DEVICE;
     atomic_store_explicit(&out->port, port, memory_order_release);
     atomic_store_explicit(&out->client, client, memory_order_release);
@@ -40,7 +43,9 @@ static void unregister_port(sp_midi_out *out) {
     jack_client_t *client = atomic_load(&out->client);
     jack_port_t *port = atomic_load(&out->port);
     if (client != NULL && port != NULL && client == engine_client(out->engine)) {
+        sp_engine_jack_lock();
         out->api.port_unregister(client, port);
+        sp_engine_jack_unlock();
     }
 }
 
@@ -76,8 +81,10 @@ SP_API sp_result sp_midi_out_reattach(sp_midi_out *out) {
 
 SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) {
     SP_CHECK(out != NULL && destination != NULL, SP_ERROR_INVALID_ARGUMENT);
+    sp_engine_jack_lock();
     const int result = out->api.connect(atomic_load(&out->client),
                                         out->api.port_name(atomic_load(&out->port)), destination);
+    sp_engine_jack_unlock();
     return result == 0 || result == 17 /* EEXIST: already connected */ ? SP_OK : SP_ERROR_DEVICE;
 }
 

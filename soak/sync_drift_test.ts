@@ -7,19 +7,25 @@
  * relocks. With SYNC_JUMPS=1 the primary jumps every 8 s (a bar jump, the issue's 10-minute
  * target); SOAK_SECONDS sets the length (default 60).
  *
- * The offsets are the follower's view, not a common-clock capture: two servers' recordings need
- * common timestamps (jack_frames_to_time), not written yet.
+ * And from timed captures of both rigs' outputs (native/tests/jack_capture.c), on the machine's
+ * common clock (tests/support/common_clock.ts): the follower's offset as heard, every half
+ * second after lock, and how fast each server's clock ran, second by second: a dummy server
+ * times its periods by the machine's sleeps, and the difference between the two is the drift
+ * varispeed has to follow (it can follow ±1000 ppm).
  */
 import { SOAK_STRICT } from "./strict.ts";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { JackServer } from "../tests/support/jack.ts";
+import { buildJackCapture, JackCapture, type TimedCapture } from "../tests/support/jack_capture.ts";
+import { captureRatesPpm, lagOnCommonClock, skippedFrames } from "../tests/support/common_clock.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { RigProcess, SYNC_MARKERS, writeNoiseShow } from "../tests/support/sync_rig.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "60");
 const JUMPS = Deno.env.get("SYNC_JUMPS") === "1";
 const LOCK_SECONDS = 10;
+const RATE = 48000;
 /** Real-time scheduling for the servers, as on a rig (SYNC_REALTIME=0: user space). */
 const REALTIME = Deno.env.get("SYNC_REALTIME") !== "0";
 
@@ -35,11 +41,12 @@ const name = `sync drift: ${SECONDS} s across jackd servers 750 ppm apart` +
   (JUMPS ? ", a jump every 8 s" : "");
 Deno.test({
   name,
-  ignore: ignoreWithout("jackd", name),
+  ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     requireTool("jackd", name);
+    requireTool("cc", name);
     const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-drift-" });
     const setlist = await writeNoiseShow(dir, 48000, JUMPS ? 30 : SECONDS + LOCK_SECONDS + 10);
     const port = await freePort();
@@ -49,7 +56,21 @@ Deno.test({
     const follower = await RigProcess.start("follower", setlist, port, slow.env);
     const offsets: number[] = [];
     let last: Record<string, unknown> | undefined;
+    const binary = await buildJackCapture();
+    const captures: JackCapture[] = [];
+    const takes: TimedCapture[] = [];
     try {
+      for (const server of [fast, slow]) {
+        captures.push(
+          await JackCapture.start(
+            binary,
+            server.env,
+            SECONDS + LOCK_SECONDS + 1,
+            "stemplay:playback0",
+            (from, to) => server.connect(from, to),
+          ),
+        );
+      }
       await primary.command("play");
       const start = performance.now();
       let nextJump = 8000;
@@ -72,7 +93,9 @@ Deno.test({
           offsets.push(Math.abs(last.offsetMs as number));
         }
       }
+      for (const capture of captures) takes.push(await capture.finish());
     } finally {
+      for (const capture of captures) capture.kill();
       await follower.stop();
       await primary.stop();
       await slow.stop();
@@ -87,6 +110,43 @@ Deno.test({
         `relocks ${last?.relocks}`,
     );
     assert.ok(offsets.length > SECONDS * 5, `only ${offsets.length} locked readings`);
+
+    // As heard, on the common clock: the follower's lag behind the primary every half second
+    // after lock (windows across a jump or in a crossfade do not match, and are left out).
+    const [primaryTake, followerTake] = takes;
+    const heard: number[] = [];
+    const startFrame = primaryTake.audio.findIndex((x) => Math.abs(x) > 0.01);
+    for (
+      let at = startFrame + LOCK_SECONDS * RATE;
+      at + 4096 < primaryTake.audio.length;
+      at += RATE / 2
+    ) {
+      const lag = lagOnCommonClock(primaryTake, followerTake, at, RATE);
+      if (lag !== undefined) heard.push(Math.abs(lag) * 1000 / RATE);
+    }
+    const heardSorted = [...heard].sort((a, b) => a - b);
+    console.log(
+      `sync drift, as heard (captures on the common clock): ${heard.length} windows, median ` +
+        `${heardSorted[heardSorted.length >> 1]?.toFixed(3)} ms, p99 ` +
+        `${heardSorted[Math.floor(heardSorted.length * 0.99)]?.toFixed(3)} ms, worst ` +
+        `${heardSorted.at(-1)?.toFixed(3)} ms`,
+    );
+    // The servers' clocks, second by second: their difference is what varispeed follows.
+    const fastPpm = captureRatesPpm(primaryTake.stamps, 1, RATE);
+    const slowPpm = captureRatesPpm(followerTake.stamps, 1, RATE);
+    const signed = fastPpm.slice(0, slowPpm.length).map((p, i) => p - slowPpm[i]);
+    const apart = signed.map(Math.abs).sort((a, b) => a - b);
+    const mean = (rates: number[]) => rates.reduce((a, b) => a + b, 0) / rates.length;
+    console.log(
+      `sync drift, the servers: on average ${mean(fastPpm).toFixed(0)} and ` +
+        `${mean(slowPpm).toFixed(0)} ppm off 48 kHz (${mean(signed).toFixed(0)} ppm apart); ` +
+        `second by second apart by median ${apart[apart.length >> 1]?.toFixed(0)} ` +
+        `ppm, p90 ${apart[Math.floor(apart.length * 0.9)]?.toFixed(0)} ppm, worst ` +
+        `${apart.at(-1)?.toFixed(0)} ppm; ${apart.filter((p) => p > 1000).length} of ` +
+        `${apart.length} seconds past varispeed's ±1000 ppm; late cycles: ` +
+        `${skippedFrames(primaryTake.stamps)} and ${skippedFrames(followerTake.stamps)} frames`,
+    );
+    assert.ok(heard.length > SECONDS, `only ${heard.length} windows matched`);
     // On a loaded machine a server stalls now and then (the follower falls behind by the stall,
     // and varispeed brings it back at 1 ms a second; past 20 ms it relocks): printed above,
     // asserted with SOAK_STRICT=1.

@@ -81,3 +81,31 @@ Deno.test("segmentBeats: the same segments as the definition, on tempo changes a
   }
   assert.ok(changes > 10, `tempo changes were found (${changes}): the check compares splits`);
 });
+
+Deno.test("segmentBeats: the same segments as the definition on edge cases (none, one, two beats, equal spacings, one odd spacing, a step)", () => {
+  const at = (times: number[]): TrackedBeat[] => times.map((time) => ({ time }));
+  const even = (n: number, period: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => from + i * period);
+  const cases: [string, number[]][] = [
+    ["no beat", []],
+    ["one beat", [1]],
+    ["two beats", [1, 1.5]],
+    ["five equal spacings", even(6, 0.5)],
+    ["equal spacings", even(200, 0.5)],
+    ["equal spacings, one late beat", even(40, 0.5).map((t, i) => i === 20 ? t + 0.05 : t)],
+    ["a step at beat 30", [...even(30, 0.5), ...even(30, 0.4, 14.9)]],
+    ["equal spacings, then three wider", [...even(10, 0.5), 5, 5.6, 6.2]],
+    ["two equal beats", [2, 2, 2.5, 3, 3.5, 4, 4.5]],
+  ];
+  for (const [name, times] of cases) {
+    const beats = at(times);
+    const segments = segmentBeats(beats);
+    const splits: [number, number][] = [];
+    let first = 0;
+    for (const segment of segments) {
+      splits.push([first, first + segment.beats.length - 1]);
+      first += segment.beats.length - 1;
+    }
+    assert.deepEqual(splits, splitsByDefinition(beats), name);
+  }
+});

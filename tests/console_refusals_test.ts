@@ -305,6 +305,12 @@ Deno.test("console refuses: peaks beyond the caps (points, points × channels ×
     assert.equal(many.status, 400, many.text.slice(0, 200));
     assert.match(JSON.parse(many.text).error, /fewer points/);
     assert.equal((await get("/api/peaks?id=many&points=2000")).status, 200);
+    // A start so far (1e15 s) that the default end (start + one frame) rounds back onto it:
+    // refused naming `start`, not the native "invalid argument" of a stem's absolute path.
+    const far = await get("/api/peaks?id=song1&points=10&start=1e15");
+    assert.equal(far.status, 400, far.text.slice(0, 200));
+    assert.match(JSON.parse(far.text).error, /^start /, far.text);
+    assert.ok(!far.text.includes(dir), far.text);
   });
 });
 

@@ -9,8 +9,9 @@
  * while the audio side drains it. Every fourth track streams from a 44.1 kHz WAV file through
  * the engine's reader thread (a ring and a head per track); the stress phase cuts that file
  * short on disk while it streams (the reader's truncation path) and writes a new one for the
- * next song. Key and tempo changes while playing switch onto stems still being rendered by
- * their own threads, freed while those may still run. Gains reach SP_MAX_GAIN, so the output clamp works and its counters are read while
+ * next song. First, the device is a stand-in JACK client for a while (harness_jack.h): MIDI in
+ * and MTC on the engine's own client run too. Key and tempo changes while playing switch onto
+ * stems still being rendered by their own threads, freed while those may still run. Gains reach SP_MAX_GAIN, so the output clamp works and its counters are read while
  * the audio side adds to them. Built with -fsanitize=realtime it proves the audio path never
  * allocates, frees, locks or blocks; with address,undefined and thread it proves the two sides
  * share memory correctly.
@@ -300,6 +301,9 @@ static void change_one_parameter(const song *s) {
     }
 }
 
+/* The device as a JACK client (a stand-in): MIDI in and MTC on the engine's own client. */
+#include "harness_jack.h"
+
 /* The song again at another key and tempo (SP_COMMAND_RETIME's target): each stem a pcm still
  * being rendered by a thread of its own (stretch_fill.c) from `start` on, then the part before,
  * while the callback plays it and the reader may free it. */
@@ -528,6 +532,7 @@ int main(int argc, char **argv) {
     static song a, b;
     load_song(&a, 0, SONG_A_TRACKS, RATE);
 
+    jack_phase();
     pthread_t audio;
     EXPECT(pthread_create(&audio, NULL, audio_thread, NULL) == 0);
     scripted(&a, &b);

@@ -83,7 +83,14 @@ import {
   soloStem,
   stopAudition,
 } from "./console_audition.ts";
-import { loadedFolder, lockedMessage, playingLock } from "./console_playing.ts";
+import {
+  auditionRefusal,
+  loadedFolder,
+  lockedMessage,
+  playingLock,
+  showStopRefusal,
+} from "./console_playing.ts";
+import { ControlSurface } from "./surface.ts";
 
 /** Options of `serveConsole`. */
 export interface ConsoleOptions {
@@ -165,6 +172,8 @@ class Console implements ConsoleServer {
   /** The song the console auditions: its folder and the player's song group it loaded (a song
    * change the console did not make ends the audition as its own). */
   #audition?: { folder?: string; group: number };
+  /** An audition is loaded and its play is on its way (dispatched after the load). */
+  #starting = false;
   #closed?: Promise<void>;
 
   constructor(
@@ -470,23 +479,16 @@ class Console implements ConsoleServer {
       else await soloStem(this.#player, folder, body.file ?? null);
       return json({ ok: true, ...auditionState(this.#player, folder) });
     }
-    if (path === "/api/stop") {
-      if (this.#showPlaying()) {
-        return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
-      }
+    if (path === "/api/stop" || (path === "/api/test-signal" && body.stop === true)) {
+      const own = (path === "/api/stop" && this.#ownAudition()) || this.#testing();
+      const refusal = showStopRefusal(this.#player, own);
+      if (refusal) return json({ ok: false, error: refusal }, 423);
       if (this.#ownAudition()) await stopAudition(this.#player);
       this.#audition = undefined;
       await stopTestSignal(this.#player); // also ends an audition: stopped and unloaded
       return json({ ok: true });
     }
     if (path === "/api/test-signal") {
-      if (body.stop === true) {
-        if (this.#player.playingOrAsked && !this.#testing()) {
-          return json({ ok: false, error: "the show is playing: stop it from the show" }, 423);
-        }
-        await stopTestSignal(this.#player);
-        return json({ ok: true });
-      }
       const refusal = testSignalRefusal(this.#player);
       if (refusal) return json({ ok: false, error: refusal }, 423);
       playTestSignal(this.#player, body.output);
@@ -498,16 +500,22 @@ class Console implements ConsoleServer {
   /** Loads `folder` and plays it from `at` seconds as the console's audition; the refusal
    * (423) while anything plays, the show or another audition. */
   async #startAudition(folder: string, at: unknown): Promise<Reply | undefined> {
-    if (this.#player.playingOrAsked || this.#showPlaying()) {
-      return json(
-        { ok: false, error: "the show is playing: auditions wait until it stops" },
-        423,
-      );
+    // The check and the load are one action in the queue: a play pressed on another surface
+    // meanwhile waits for the audition instead of starting the show the load would replace.
+    const refused = await ControlSurface.for(this.#player).exclusive(async () => {
+      const refusal = auditionRefusal(this.#player, this.#starting, this.#showPlaying());
+      if (refusal) return json({ ok: false, error: refusal }, 423);
+      await checkSongStemsIn(this.library, folder);
+      await this.#player.loadSong(folder);
+      this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
+      this.#starting = true; // loaded, not yet playing: a second browser must not replace it
+    });
+    if (refused) return refused;
+    try {
+      await playFrom(this.#player, at); // the page's times are the recording's
+    } finally {
+      this.#starting = false;
     }
-    await checkSongStemsIn(this.library, folder);
-    await this.#player.loadSong(folder);
-    this.#audition = { folder: loadedFolder(this.#player), group: this.#player.currentGroup };
-    await playFrom(this.#player, at); // the page's times are the recording's
     return undefined;
   }
 

@@ -197,6 +197,13 @@ export class ControlSurface {
     return this.#listeners.size;
   }
 
+  /** @internal Runs `task` in the actions' queue as one action: no surface's action runs while
+   * it does (the console's check that nothing plays, and its audition's load). It must not
+   * dispatch (it would wait for itself). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.#queue.run(task);
+  }
+
   /** Forgets a presser's armed action (a session that ended). */
   forgetPresser(who: string): void {
     this.#confirm.forget(who);

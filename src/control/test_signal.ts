@@ -54,10 +54,17 @@ export function playTestSignal(player: Player, output: unknown): void {
       `output must be 1 to ${player.channels}, got ${JSON.stringify(output)}`,
     );
   }
-  player.addTrack([tone(player.sampleRate)], { name: "test signal", route: [output as number] });
+  const signal = player.addTrack([tone(player.sampleRate)], {
+    name: "test signal",
+    route: [output as number],
+  });
   player.seek(0);
   player.play();
-  const done = setTimeout(() => stopTestSignal(player), SECONDS * 1000 + 200);
+  // Only this signal, if it still plays: stopped early, the show may have started since.
+  const done = setTimeout(() => {
+    if (player.closed || player.tracks.length !== 1 || player.tracks[0] !== signal) return;
+    stopTestSignal(player);
+  }, SECONDS * 1000 + 200);
   Deno.unrefTimer(done);
 }
 

@@ -109,6 +109,14 @@ export async function songPeaks(songPath: string, options: SongPeaksOptions): Pr
   const sampleRate = heads[0]?.sampleRate ?? 48000;
   const seconds = Math.max(0, ...heads.map((head) => head.frames / head.sampleRate));
   const end = options.end ?? Math.max(seconds, start + 1 / sampleRate);
+  if (!(end > start)) {
+    // A start so large (1e15 s) that one frame more rounds back onto it: no window.
+    throw new StemplayError(
+      "INVALID_ARGUMENT",
+      `start ${start} s is too far to make a window: give a start within the song (` +
+        `${seconds} s) or an end after it`,
+    );
+  }
   // No more points than the window has frames (at the highest rate of the stems), if asked.
   const topRate = Math.max(sampleRate, ...heads.map((head) => head.sampleRate));
   const frames = Math.max(1, Math.ceil((end - start) * topRate));

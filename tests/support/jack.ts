@@ -5,8 +5,11 @@
  * `JACK_DEFAULT_SERVER` (see {@linkcode JackServer.env}); the engine's miniaudio JACK backend
  * reads the same variable, so {@linkcode withJackServer} sets it in this process too.
  *
- * miniaudio's JACK client is named "miniaudio"; its output ports are `miniaudio:playback0` …
- * `miniaudio:playback7`, connected to `system:playback_1` … `_8` when the device starts.
+ * The engine's JACK client is named "stemplay" (a second rig on the same server gets JACK's renamed
+ * client, "stemplay-01"); its output ports are `stemplay:playback0` … `stemplay:playback7`,
+ * connected to `system:playback_1` … `_8` when the device starts, beside `stemplay:midi_in`,
+ * `midi_out` and `mtc_out` when those are open. Find a second rig's ports by what it reports or
+ * what the server lists, not by a fixed prefix.
  *
  * Always stop it: it is stopped by the pid of the process the test started, never by name.
  * A registry full of killed servers ("Too many servers already active") is cleared when no jackd
@@ -51,7 +54,9 @@ export class JackServer {
   /** Starts jackd and waits until it accepts clients (jack_lsp lists its ports).
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */
-  static async start(options: { realtime?: boolean; waitUs?: number } = {}): Promise<JackServer> {
+  static async start(
+    options: { realtime?: boolean; waitUs?: number; async?: boolean } = {},
+  ): Promise<JackServer> {
     try {
       return await JackServer.#start(options);
     } catch (error) {
@@ -64,7 +69,9 @@ export class JackServer {
     }
   }
 
-  static async #start(options: { realtime?: boolean; waitUs?: number }): Promise<JackServer> {
+  static async #start(
+    options: { realtime?: boolean; waitUs?: number; async?: boolean },
+  ): Promise<JackServer> {
     const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const child = new Deno.Command("jackd", {
       args: [
@@ -74,7 +81,8 @@ export class JackServer {
         // Synchronous: each cycle waits for every client. Without real-time scheduling a busy
         // machine makes cycles late, and in JACK2's default asynchronous mode a late client's
         // buffer is then read before it is written (a recording repeats or skips a block).
-        "--sync",
+        // (`async`: JACK2's default mode, where a stalled client stalls nothing but itself.)
+        ...(options.async ? [] : ["--sync"]),
         "-d",
         "dummy",
         "-r",

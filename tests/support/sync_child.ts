@@ -2,12 +2,13 @@
  * One rig of the sync tests, in its own process on JACK (tests/support/sync_rig.ts): the
  * primary serves its feed and takes commands on stdin ("play", "jump Chorus", "vamp Chorus",
  * "exit", "goto 1", "stop"), answering "ok <command>"; the follower follows (with an injected
- * clock skew) and prints "sync <health.sync as JSON>" every 100 ms.
+ * clock skew), prints "sync <health.sync as JSON>" every 100 ms and takes "failback" on
+ * stdin. `heartbeat: N` turns the heartbeat on, on output N.
  *
  * @module
  */
 
-import { followSync, Player, serveSync } from "../../mod.ts";
+import { followSync, Player, serveSync, setHeartbeat } from "../../mod.ts";
 import { syncHealthOf } from "../../src/control/sync_registry.ts";
 import { readLines } from "./midi_send.ts";
 import { SYNC_KEY } from "./sync_rig.ts";
@@ -20,6 +21,7 @@ const player = await Player.open({
   blockFrames: options.blockFrames ?? 64,
 });
 await player.loadSetlist(options.setlist);
+if (options.heartbeat) setHeartbeat(player, { output: options.heartbeat });
 const print = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
 let printing: ReturnType<typeof setInterval> | undefined;
 Deno.addSignalListener("SIGTERM", async () => {
@@ -44,7 +46,7 @@ if (options.role === "primary") {
     print(`ok ${line}`);
   }
 } else {
-  await followSync(player, {
+  const follower = await followSync(player, {
     host: "127.0.0.1",
     port: options.port,
     key: SYNC_KEY,
@@ -60,4 +62,9 @@ if (options.role === "primary") {
       print(`sync ${JSON.stringify({ ...syncHealthOf(player), position: player.positionFrames })}`),
     100,
   );
+  // "failback": the follower's failback, answered "ok failback" (its message on stderr).
+  for await (const line of readLines(Deno.stdin.readable)) {
+    if (line === "failback") console.error(`follower: ${follower.failback()}`);
+    print(`ok ${line}`);
+  }
 }

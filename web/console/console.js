@@ -213,6 +213,7 @@ function useEditedFile(kind, id) {
       } else if (data.status === 409) {
         await load("Someone else changed this file: nothing was written, and it was reloaded.");
       } else if (data.status === 423) {
+        if (isUndo) undo.current.push(value); // refused while playing: the step stays to undo later
         await load(`Not saved: ${data.error}.`); // the fields show what is saved, locked
       } else if (data.problems) {
         const byKey = {};
@@ -228,9 +229,11 @@ function useEditedFile(kind, id) {
     }
   }, [doc, kind, id, load]);
   const undoLast = useCallback(() => {
+    // Locked (Ctrl+Z reaches here with the Undo button disabled): the step is kept for later.
+    if (doc?.playing) return setNotice(`Not undone: ${lockText(doc.playing)}`);
     const previous = undo.current.pop();
     if (previous) save(previous, { isUndo: true });
-  }, [save]);
+  }, [doc, save]);
   // After an audition starts or stops: whether the song is locked, without waiting for the poll.
   const refreshLock = useCallback(async () => {
     const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
