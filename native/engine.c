@@ -307,6 +307,8 @@ static sp_result start_output(sp_engine *engine, uint32_t timeout_ms) {
 
 /* Binds an opened output to the engine (names, and the callback's engine pointer). */
 static void bind_output(sp_engine *engine, sp_output *output) {
+    static _Atomic uint32_t outputs_bound;
+    output->generation = atomic_fetch_add(&outputs_bound, 1) + 1;
     output->engine = engine;
     engine->output = output;
     snprintf(engine->device_name, sizeof engine->device_name, "%s", output->device.playback.name);
