@@ -6,6 +6,7 @@
 #define STEMPLAY_HARNESS_JACK_H
 
 #include "../midi_in_engine.h"
+#include "../midi_out.h"
 #include "../mtc.h"
 
 /* The port buffers the stand-in hands out (a port is its buffer's address), and what the
@@ -115,7 +116,24 @@ static void jack_phase(void) {
     sp_engine_port *midi_port = &((sp_midi_in_engine *)midi_in->backend)->port;
     EXPECT(sp_engine_port_buffer(midi_port, &device, 64) == NULL);
     EXPECT(sp_engine_port_buffer(&mtc->engine_port, &device, 64) == NULL);
+    /* MIDI out (midi_out.c) on the same stand-in client: no buffer on the reopened device either. */
+    sp_midi_out *midi_out = calloc(1, sizeof *midi_out);
+    EXPECT(midi_out != NULL);
+    midi_out->api = mtc->api;
+    atomic_store(&midi_out->port, (jack_port_t *)mtc_buffer);
+    atomic_store(&midi_out->generation, output.generation);
+    atomic_store(&midi_out->client, (jack_client_t *)&jack_client_tag);
+    sp_midi_out *engine_midi_out = atomic_load(&engine->midi_out);
+    atomic_store(&engine->midi_out, midi_out);
+    sp_midi_out_begin_cycle(engine, &device, 64);
+    EXPECT(midi_out->buffer == NULL);
+    sp_midi_out_end_cycle(engine);
     device.pUserData = &output;
+    sp_midi_out_begin_cycle(engine, &device, 64);
+    EXPECT(midi_out->buffer == mtc_buffer);
+    sp_midi_out_end_cycle(engine);
+    atomic_store(&engine->midi_out, engine_midi_out);
+    free(midi_out);
     EXPECT(sp_engine_port_buffer(&mtc->engine_port, &device, 64) == mtc_buffer);
     atomic_store(&engine->midi_in, NULL);
     atomic_store(&engine->mtc, NULL);
