@@ -11,6 +11,19 @@ static pthread_mutex_t jack_requests = PTHREAD_MUTEX_INITIALIZER;
 void sp_engine_jack_lock(void) { pthread_mutex_lock(&jack_requests); }
 void sp_engine_jack_unlock(void) { pthread_mutex_unlock(&jack_requests); }
 
+/* The engine's output's generation (0 for none): with the client, what a port belongs to. */
+static uint32_t output_generation(const sp_engine *engine) {
+    return engine->output != NULL ? engine->output->generation : 0;
+}
+
+/* Whether the port is on the engine's current client: the same address is not enough, a new
+ * client after a lost server may be allocated where the old one was. */
+static bool on_current_client(sp_engine_port *port) {
+    jack_client_t *client = atomic_load(&port->client);
+    return client != NULL && client == sp_engine_jack_client(port->engine) &&
+           atomic_load(&port->generation) == output_generation(port->engine);
+}
+
 jack_client_t *sp_engine_jack_client(const sp_engine *engine) {
     const sp_output *output = engine->output;
     if (output == NULL || !output->has_device ||
@@ -42,6 +55,8 @@ static sp_result register_port(sp_engine_port *port) {
     sp_engine_jack_unlock();
     if (registered == NULL) return SP_ERROR_DEVICE;
     atomic_store_explicit(&port->port, registered, memory_order_release);
+    atomic_store_explicit(&port->generation, output_generation(port->engine),
+                          memory_order_release);
     atomic_store_explicit(&port->client, client, memory_order_release);
     return SP_OK;
 }
@@ -50,7 +65,7 @@ static void unregister_port(sp_engine_port *port) {
     jack_client_t *client = atomic_load(&port->client);
     jack_port_t *registered = atomic_load(&port->port);
     /* A lost device's client is gone, and its ports with it. */
-    if (client != NULL && registered != NULL && client == sp_engine_jack_client(port->engine)) {
+    if (registered != NULL && on_current_client(port)) {
         sp_engine_jack_lock();
         port->api.port_unregister(client, registered);
         sp_engine_jack_unlock();
@@ -82,7 +97,7 @@ sp_result sp_engine_port_open(sp_engine_port *port, sp_engine *engine, const cha
 }
 
 sp_result sp_engine_port_reattach(sp_engine_port *port) {
-    if (atomic_load(&port->client) == sp_engine_jack_client(port->engine)) return SP_OK;
+    if (on_current_client(port)) return SP_OK;
     if (sp_engine_jack_client(port->engine) == NULL) {
         /* Off JACK: the old client is gone with its port. Forget it, so that a new client at
          * the same address later is not taken for it. */

@@ -13,10 +13,13 @@
 typedef struct {
     sp_jack_api api;
     sp_engine *engine;
-    /* Swapped by a reattach: port first, then client (release); the audio thread reads the
-     * client (acquire), then the port. */
+    /* Swapped by a reattach: port first, then generation, then client (release); the audio
+     * thread reads the client and the generation (acquire), then the port. */
     _Atomic(jack_client_t *) client;
     _Atomic(jack_port_t *) port;
+    /* The output (sp_output.generation) the port was registered on: a new client at the old
+     * one's address is not the port's. Stored between port and client. */
+    _Atomic uint32_t generation;
     unsigned long flags;  /* JACK_PORT_IS_INPUT or JACK_PORT_IS_OUTPUT */
     char name[64];        /* the short name, "midi_in" */
     char connection[256]; /* the port it is connected with ("" for none), again after a reopen */

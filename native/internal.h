@@ -368,6 +368,10 @@ typedef struct sp_output {
     _Atomic int32_t in_callback; /* audio -> control: the callback may be touching the engine */
     _Atomic int32_t fade_out;    /* control -> audio: fade the next callback out, then silence */
     _Atomic int32_t silent;      /* audio -> control: faded out; plays silence from now on */
+    /* Which output this is, unique in the process (set before it starts): a reopened JACK
+     * device's new client may get the old one's address, so engine_port.c tells them apart by
+     * this, not by the address. */
+    uint32_t generation;
 } sp_output;
 
 /* Runs work(arg) on a helper thread and waits for it at most deadline_ms. Returns its result,

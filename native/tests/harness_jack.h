@@ -6,6 +6,7 @@
 #define STEMPLAY_HARNESS_JACK_H
 
 #include "../midi_in_engine.h"
+#include "../midi_out.h"
 #include "../mtc.h"
 
 /* The port buffers the stand-in hands out (a port is its buffer's address), and what the
@@ -15,6 +16,7 @@ static uint32_t mtc_cycle_frames, mtc_last_at;
 static uint64_t mtc_writes, mtc_disorders;
 static const unsigned char note_on[3] = {0x90, 60, 100};
 static ma_context jack_context;
+static sp_output reopened_output; /* a later device of the engine (see jack_phase) */
 static int jack_client_tag; /* the stand-in client's address */
 
 static void *stub_port_get_buffer(jack_port_t *port, jack_nframes_t frames) {
@@ -49,6 +51,7 @@ static void stand_in_port(sp_engine_port *port, void *buffer) {
     port->api.midi_get_event_count = stub_event_count;
     port->api.midi_event_get = stub_event_get;
     atomic_store(&port->port, (jack_port_t *)buffer);
+    atomic_store(&port->generation, output.generation); /* registered on this device */
     atomic_store(&port->client, (jack_client_t *)&jack_client_tag);
 }
 
@@ -105,6 +108,33 @@ static void jack_phase(void) {
     EXPECT(received > 0 && events[0].size == 3 && events[0].bytes[0] == 0x90);
     EXPECT(timecode[0] >= 2 && timecode[1] > 0); /* play, the seek; the quarter frames */
     EXPECT(mtc_writes == timecode[0] + timecode[1] && mtc_disorders == 0);
+    /* A reopened device whose new client has the old one's address (after a lost server,
+     * malloc may put it there): the ports registered on the old one give no buffer (in JACK2 a
+     * port is an index, which on the new server may name an audio port). */
+    reopened_output.generation = output.generation + 1;
+    device.pUserData = &reopened_output;
+    sp_engine_port *midi_port = &((sp_midi_in_engine *)midi_in->backend)->port;
+    EXPECT(sp_engine_port_buffer(midi_port, &device, 64) == NULL);
+    EXPECT(sp_engine_port_buffer(&mtc->engine_port, &device, 64) == NULL);
+    /* MIDI out (midi_out.c) on the same stand-in client: no buffer on the reopened device either. */
+    sp_midi_out *midi_out = calloc(1, sizeof *midi_out);
+    EXPECT(midi_out != NULL);
+    midi_out->api = mtc->api;
+    atomic_store(&midi_out->port, (jack_port_t *)mtc_buffer);
+    atomic_store(&midi_out->generation, output.generation);
+    atomic_store(&midi_out->client, (jack_client_t *)&jack_client_tag);
+    sp_midi_out *engine_midi_out = atomic_load(&engine->midi_out);
+    atomic_store(&engine->midi_out, midi_out);
+    sp_midi_out_begin_cycle(engine, &device, 64);
+    EXPECT(midi_out->buffer == NULL);
+    sp_midi_out_end_cycle(engine);
+    device.pUserData = &output;
+    sp_midi_out_begin_cycle(engine, &device, 64);
+    EXPECT(midi_out->buffer == mtc_buffer);
+    sp_midi_out_end_cycle(engine);
+    atomic_store(&engine->midi_out, engine_midi_out);
+    free(midi_out);
+    EXPECT(sp_engine_port_buffer(&mtc->engine_port, &device, 64) == mtc_buffer);
     atomic_store(&engine->midi_in, NULL);
     atomic_store(&engine->mtc, NULL);
     free(midi_in->backend);

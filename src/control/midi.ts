@@ -27,6 +27,7 @@ import { checkMidiMap, type MidiAction, type MidiMapEntry, MidiMapper } from "./
 import { dispatch } from "./surface.ts";
 import { type MidiMessage, parseMidi } from "./midi_message.ts";
 import { MidiDebounce } from "./midi_debounce.ts";
+import { openUntilClosed } from "./open_while_closing.ts";
 
 /** The JACK (and ALSA sequencer) client name and the input port's name. */
 export const MIDI_CLIENT = "stemplay";
@@ -318,19 +319,26 @@ export async function serveMidi(player: Player, options: ServeMidiOptions): Prom
   // On JACK the port is on the engine's own client, read in the audio callback (one client
   // for audio and MIDI); otherwise MIDI in is a client of its own.
   const onEngine = transport === "jack" && player.backendName === "JACK";
-  const result = onEngine
-    ? await native.sp_midi_in_open_engine(
+  const opening = onEngine
+    ? native.sp_midi_in_open_engine(
       player.engineContext.pointer,
       toCString(MIDI_PORT),
       connectFrom,
       cell,
     )
-    : await (transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa)(
+    : (transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa)(
       toCString(MIDI_CLIENT),
       toCString(MIDI_PORT),
       connectFrom,
       cell,
     );
+  // A close begun meanwhile waits for the open, then closes it (open_while_closing.ts).
+  const result = await openUntilClosed(
+    player,
+    "serve MIDI",
+    opening,
+    () => native.sp_midi_in_close(outPointer(cell)),
+  );
   if (result !== 0) throw openError(resultCode(result), transport, input, onEngine);
   return new MidiInput(native, outPointer(cell), player, { ...options, map }, transport);
 }

@@ -15,6 +15,7 @@ import { StemplayError } from "../errors.ts";
 import { outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import { checkLtcOptions, type LtcFps, ltcOffsetFrames } from "../show/timecode.ts";
+import { openUntilClosed } from "./open_while_closing.ts";
 
 /** The JACK client of the MTC output when the engine is not on JACK, and its port's name. */
 export const MTC_CLIENT = "stemplay-mtc";
@@ -115,13 +116,20 @@ export async function serveMtc(player: Player, options: ServeMtcOptions): Promis
   );
   const fps = checked.fps;
   const cell = new BigUint64Array(1);
-  const result = await player.engineContext.native.sp_mtc_open_jack(
+  const opening = player.engineContext.native.sp_mtc_open_jack(
     player.engineContext.pointer,
     Math.round(fps * 100),
     toCString(MTC_CLIENT),
     toCString(MTC_PORT),
     options.connectTo === undefined ? null : toCString(options.connectTo),
     cell,
+  );
+  // A close begun meanwhile waits for the open, then closes it (open_while_closing.ts).
+  const result = await openUntilClosed(
+    player,
+    "serve MTC",
+    opening,
+    () => player.engineContext.native.sp_mtc_close(outPointer(cell)),
   );
   if (result !== 0) {
     const code = resultCode(result);

@@ -55,7 +55,7 @@ export class JackServer {
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */
   static async start(
-    options: { realtime?: boolean; waitUs?: number; async?: boolean } = {},
+    options: { realtime?: boolean; waitUs?: number; async?: boolean; name?: string } = {},
   ): Promise<JackServer> {
     try {
       return await JackServer.#start(options);
@@ -70,9 +70,10 @@ export class JackServer {
   }
 
   static async #start(
-    options: { realtime?: boolean; waitUs?: number; async?: boolean },
+    options: { realtime?: boolean; waitUs?: number; async?: boolean; name?: string },
   ): Promise<JackServer> {
-    const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    // `name`: a killed server's, to start it again where its clients look (JACK_DEFAULT_SERVER).
+    const name = options.name ?? `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const child = new Deno.Command("jackd", {
       args: [
         "-n",
@@ -141,6 +142,13 @@ export class JackServer {
   /** Stops the server (SIGTERM, then SIGKILL) by its pid. Idempotent. */
   async stop(): Promise<void> {
     await signalAndWait(this.#child.pid, "SIGTERM");
+    await signalAndWait(this.#child.pid, "SIGKILL");
+    await this.#child.status;
+    await this.#log;
+  }
+
+  /** Kills the server with SIGKILL (a crash, a device lost) by its pid, and waits for it. */
+  async kill(): Promise<void> {
     await signalAndWait(this.#child.pid, "SIGKILL");
     await this.#child.status;
     await this.#log;
