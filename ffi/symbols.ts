@@ -693,6 +693,17 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  /** sp_result sp_midi_in_open_engine(sp_engine *engine, const char *port_name,
+   *  const char *connect_from, sp_midi_in **out_midi): on the engine's own JACK client */
+  sp_midi_in_open_engine: {
+    parameters: ["pointer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** sp_result sp_midi_in_reattach(sp_midi_in *midi) */
+  sp_midi_in_reattach: { parameters: ["pointer"], result: "i32" },
+  /** sp_result sp_midi_in_port_name(const sp_midi_in *midi, char *name, uint32_t capacity) */
+  sp_midi_in_port_name: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   /** sp_result sp_midi_in_open_alsa(const char *client_name, const char *port_name,
    *  const char *connect_from, sp_midi_in **out_midi) */
   sp_midi_in_open_alsa: {
@@ -731,6 +742,10 @@ export const symbols = {
   sp_mtc_set_offset: { parameters: ["pointer", "i64"], result: "i32" },
   /** sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) */
   sp_mtc_counters: { parameters: ["pointer", "buffer"], result: "i32" },
+  /** sp_result sp_mtc_reattach(sp_mtc *mtc) */
+  sp_mtc_reattach: { parameters: ["pointer"], result: "i32" },
+  /** sp_result sp_mtc_port_name(const sp_mtc *mtc, char *name, uint32_t capacity) */
+  sp_mtc_port_name: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   /** void sp_mtc_close(sp_mtc *mtc): JACK deactivation waits for the server */
   sp_mtc_close: { parameters: ["pointer"], result: "void", nonblocking: true },
 

@@ -2,8 +2,9 @@
  * an audio bus only delays). An output's delay line is allocated here, on the control thread,
  * the first time the output is given a delay, and kept until the engine is freed; the audio
  * side (rt/bus_delay_rt.c) only reads and writes it. An output never given a delay has no
- * line and costs the callback one load and branch. */
+ * line and costs the callback one load and branch (and one store: its last sample). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -38,5 +39,17 @@ void sp_output_delays_free(sp_engine *engine) {
     for (uint32_t o = 0; o < SP_MAX_CHANNELS; o++) {
         free(atomic_load_explicit(&engine->output_delay[o].line, memory_order_relaxed));
         atomic_store_explicit(&engine->output_delay[o].line, NULL, memory_order_relaxed);
+    }
+}
+
+/* A reopen (no callback runs): the lines hold what was mixed up to the switch at full level,
+ * and the new device's mix starts faded in (the engine's envelope), so a delayed tap would go
+ * from the old audio to the new fade-in's silence on a step. Cleared, a delayed output comes
+ * back after its delay with the fade-in, as the undelayed ones do at once. */
+void sp_output_delays_clear(sp_engine *engine) {
+    for (uint32_t o = 0; o < SP_MAX_CHANNELS; o++) {
+        sp_output_delay *delay = &engine->output_delay[o];
+        float *line = atomic_load_explicit(&delay->line, memory_order_relaxed);
+        if (line != NULL) memset(line, 0, ((size_t)delay->mask + 1u) * sizeof(float));
     }
 }

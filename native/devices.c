@@ -77,7 +77,10 @@ static sp_result list_work(void *arg) {
     const sp_result result = sp_backend_from_name(request->backend, &chosen, &is_auto);
     if (result != SP_OK) return result;
     ma_context context;
-    if (ma_context_init(is_auto ? NULL : &chosen, is_auto ? 0 : 1, NULL, &context) != MA_SUCCESS) {
+    ma_context_config config = ma_context_config_init();
+    config.jack.pClientName = "stemplay"; /* listing opens a JACK client too: ours by name */
+    if (ma_context_init(is_auto ? NULL : &chosen, is_auto ? 0 : 1, &config, &context) !=
+        MA_SUCCESS) {
         return SP_ERROR_NO_BACKEND;
     }
     ma_device_info *devices = NULL;

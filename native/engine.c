@@ -109,6 +109,9 @@ static sp_result open_output_into(sp_output *output, const open_request *request
      * falls back to normal priority where that is not permitted. */
     ma_context_config context_config = ma_context_config_init();
     context_config.threadPriority = ma_thread_priority_realtime;
+    /* On JACK, one client `stemplay` carries the audio, midi_in, midi_out and mtc_out
+     * (engine_port.h); JACK renames a second rig's client on the same server. */
+    context_config.jack.pClientName = "stemplay";
     if (ma_context_init(is_auto ? NULL : &backend, is_auto ? 0 : 1, &context_config,
                         &output->context) !=
         MA_SUCCESS) {
@@ -304,6 +307,8 @@ static sp_result start_output(sp_engine *engine, uint32_t timeout_ms) {
 
 /* Binds an opened output to the engine (names, and the callback's engine pointer). */
 static void bind_output(sp_engine *engine, sp_output *output) {
+    static _Atomic uint32_t outputs_bound;
+    output->generation = atomic_fetch_add(&outputs_bound, 1) + 1;
     output->engine = engine;
     engine->output = output;
     snprintf(engine->device_name, sizeof engine->device_name, "%s", output->device.playback.name);
@@ -452,10 +457,22 @@ static void fade_out_output(sp_engine *engine) {
     }
 }
 
+/* A JACK device its server shut down (miniaudio stops it then; a live engine's device always
+ * runs). JACK2's libjack deletes every client of a dead server at the next jack_client_open in
+ * the process, so such a device must be closed before a new one opens: closed after, its client
+ * is freed twice (a crash on recovery from a killed jackd). */
+static bool jack_server_gone(const sp_output *output) {
+    return output != NULL && output->has_device && output->context.backend == ma_backend_jack &&
+           ma_device_get_state(&output->device) != ma_device_state_started;
+}
+
 SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
     SP_CHECK(engine != NULL && !engine->offline && config != NULL, SP_ERROR_INVALID_ARGUMENT);
     config->found_sample_rate = 0;
     config->found_channels = 0;
+    if (jack_server_gone(engine->output)) {
+        teardown_output(detach_output(engine), SP_TEARDOWN_TIMEOUT_MS);
+    }
 
     /* The new device first: until it is open and runs the engine's format, nothing changes. */
     sp_output *output = NULL;
@@ -474,6 +491,7 @@ SP_API sp_result sp_engine_reopen(sp_engine *engine, sp_engine_config *config) {
      * device starts (its start orders these writes before its first callback): resume where
      * the last block ended, fading in. */
     engine->envelope = 0.0f;
+    sp_output_delays_clear(engine); /* bus_delay.c: delayed outputs come back faded in too */
     engine->monitor.last_start_ns = 0;
     bind_output(engine, output);
     return start_output(engine, config->timeout_ms);

@@ -368,6 +368,10 @@ typedef struct sp_output {
     _Atomic int32_t in_callback; /* audio -> control: the callback may be touching the engine */
     _Atomic int32_t fade_out;    /* control -> audio: fade the next callback out, then silence */
     _Atomic int32_t silent;      /* audio -> control: faded out; plays silence from now on */
+    /* Which output this is, unique in the process (set before it starts): a reopened JACK
+     * device's new client may get the old one's address, so engine_port.c tells them apart by
+     * this, not by the address. */
+    uint32_t generation;
 } sp_output;
 
 /* Runs work(arg) on a helper thread and waits for it at most deadline_ms. Returns its result,
@@ -408,9 +412,12 @@ typedef struct sp_output_delay {
     uint32_t current, previous;     /* audio-owned: the delay, and the one fading out */
     uint32_t xfade_done, xfade_total; /* audio-owned: 0 total: no crossfade running */
     uint64_t written;               /* audio-owned: frames written into the line */
+    uint32_t fade_in;               /* audio-owned: the line's first frames still ramped in */
+    float last;                     /* audio-owned: before the line, the last block's last sample */
 } sp_output_delay;
 void sp_output_delays_apply(sp_engine *engine, uint32_t frames); /* audio: the mix, per output */
 void sp_output_delays_free(sp_engine *engine);                   /* control: engine free */
+void sp_output_delays_clear(sp_engine *engine); /* control, no callback running: a reopen */
 void sp_heartbeat_write(sp_engine *engine, float *out, uint32_t frames);
 sp_result sp_varispeed_allocate(sp_engine *engine);
 void sp_varispeed_free(sp_engine *engine);
@@ -486,6 +493,9 @@ struct sp_engine {
     uint64_t starved;
     /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
     _Atomic(sp_midi_out *) midi_out;
+    /* midi_in_engine.c, mtc.c: MIDI in and MTC on the engine's own JACK client, or NULL */
+    _Atomic(sp_midi_in *) midi_in;
+    _Atomic(sp_mtc *) mtc;
 };
 
 /* rt/device_rt.c: miniaudio's data callback, and the block loop it and sp_render run */

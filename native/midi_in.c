@@ -45,6 +45,11 @@ static size_t voice_length(uint8_t status) {
 }
 
 void sp_midi_in_push(sp_midi_in *midi, const uint8_t *bytes, size_t size, uint64_t time_ns) {
+    sp_midi_in_push_at(midi, bytes, size, time_ns, 0);
+}
+
+void sp_midi_in_push_at(sp_midi_in *midi, const uint8_t *bytes, size_t size, uint64_t time_ns,
+                        uint32_t frame) {
     count(midi, SP_MIDI_RECEIVED);
     if (size == 0 || bytes == NULL) {
         count(midi, SP_MIDI_MALFORMED);
@@ -73,6 +78,7 @@ void sp_midi_in_push(sp_midi_in *midi, const uint8_t *bytes, size_t size, uint64
     memset(&event, 0, sizeof event);
     event.time_ns = time_ns;
     event.size = (uint8_t)size;
+    event.frame = frame;
     memcpy(event.bytes, bytes, size);
     if (!sp_spsc_push(&midi->ring, &event)) {
         count(midi, SP_MIDI_DROPPED);
@@ -100,6 +106,19 @@ SP_API sp_result sp_midi_in_wait(sp_midi_in *midi, sp_midi_event *events, uint32
         }
         if (atomic_load_explicit(&midi->closing, memory_order_acquire)) return SP_OK;
         /* Posts may outnumber the batches drained: an extra wake just finds the queue empty. */
+        if (midi->polled) {
+            /* Nothing posts but sp_midi_in_wake: look again after a short wait. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += SP_MIDI_POLL_NS;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            while (sem_timedwait(&midi->ready, &until) != 0 && errno == EINTR) {
+            }
+            continue;
+        }
         while (sem_wait(&midi->ready) != 0 && errno == EINTR) {
         }
     }
@@ -117,6 +136,14 @@ SP_API sp_result sp_midi_in_counters(const sp_midi_in *midi, uint64_t *counters)
     for (int i = 0; i < SP_MIDI_COUNTER_COUNT; i++) {
         counters[i] = atomic_load_explicit(&((sp_midi_in *)midi)->counters[i], memory_order_relaxed);
     }
+    return SP_OK;
+}
+
+SP_API sp_result sp_midi_in_port_name(const sp_midi_in *midi, char *name, uint32_t capacity) {
+    SP_CHECK(midi != NULL && name != NULL && capacity > 0, SP_ERROR_INVALID_ARGUMENT);
+    uint32_t i = 0;
+    for (; midi->port_name[i] != '\0' && i + 1 < capacity; i++) name[i] = midi->port_name[i];
+    name[i] = '\0';
     return SP_OK;
 }
 
@@ -142,6 +169,10 @@ SP_API sp_result sp_midi_in_wake(sp_midi_in *midi) {
 }
 SP_API sp_result sp_midi_in_counters(const sp_midi_in *midi, uint64_t *counters) {
     (void)midi, (void)counters;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_midi_in_port_name(const sp_midi_in *midi, char *name, uint32_t capacity) {
+    (void)midi, (void)name, (void)capacity;
     return SP_ERROR_UNSUPPORTED;
 }
 SP_API void sp_midi_in_close(sp_midi_in *midi) { (void)midi; }

@@ -21,7 +21,13 @@ struct sp_midi_in {
     /* the backend: stops its producer and frees what it holds (not the struct) */
     void (*close_backend)(sp_midi_in *midi);
     void *backend;
+    /* The producer never posts `ready` (the audio callback makes no syscall): the consumer
+     * looks at the queue every SP_MIDI_POLL_NS instead (midi_in_engine.c). */
+    bool polled;
+    char port_name[128]; /* the full port name when the backend knows it, else "" */
 };
+
+#define SP_MIDI_POLL_NS 1000000L
 
 /* Allocates a zeroed input with its semaphore, and its backend's zeroed state of
  * `backend_size` bytes, which `close_backend` (called by sp_midi_in_close) must stop and free
@@ -32,6 +38,9 @@ sp_result sp_midi_in_alloc(size_t backend_size, void (*close_backend)(sp_midi_in
  * it, queues it when it is a complete channel voice message. Call sp_midi_in_signal once after
  * a batch. */
 void sp_midi_in_push(sp_midi_in *midi, const uint8_t *bytes, size_t size, uint64_t time_ns);
+/* The same, with the message's frame within its JACK cycle. */
+void sp_midi_in_push_at(sp_midi_in *midi, const uint8_t *bytes, size_t size, uint64_t time_ns,
+                        uint32_t frame);
 /* Wakes the consumer when the batch queued anything (sem_post: no lock, no wait). */
 void sp_midi_in_signal(sp_midi_in *midi, uint32_t write_index_before);
 /* The monotonic clock in ns (vDSO). */

@@ -5,6 +5,7 @@
 #include "midi_in.h"
 
 #ifdef __linux__
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "jack_api.h"
@@ -26,7 +27,7 @@ static int process(jack_nframes_t frames, void *user) {
     for (uint32_t i = 0; i < events; i++) {
         jack_midi_event_t event;
         if (jack->api.midi_event_get(&event, buffer, i) != 0) continue;
-        sp_midi_in_push(midi, event.buffer, event.size, now);
+        sp_midi_in_push_at(midi, event.buffer, event.size, now, event.time);
     }
     sp_midi_in_signal(midi, before);
     return 0;
@@ -65,6 +66,7 @@ SP_API sp_result sp_midi_in_open_jack(const char *client_name, const char *port_
         sp_midi_in_close(midi);
         return SP_ERROR_DEVICE;
     }
+    snprintf(midi->port_name, sizeof midi->port_name, "%s", api->port_name(jack->port));
     *out_midi = midi;
     return SP_OK;
 }

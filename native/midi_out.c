@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine_port.h"
 #include "midi_out.h"
 
 #ifdef __linux__
@@ -22,14 +23,26 @@ static jack_client_t *engine_client(const sp_engine *engine) {
     return (jack_client_t *)output->device.jack.pClient;
 }
 
+/* Whether the port is on the engine's current client: the same address is not enough (a new
+ * client after a lost server may be allocated where the old one was). */
+static bool on_current_client(sp_midi_out *out) {
+    jack_client_t *client = atomic_load(&out->client);
+    return client != NULL && client == engine_client(out->engine) &&
+           atomic_load(&out->generation) == out->engine->output->generation;
+}
+
 /* Registers the port on the engine's current client. */
 static sp_result register_port(sp_midi_out *out) {
     jack_client_t *client = engine_client(out->engine);
     if (client == NULL) return SP_ERROR_NO_BACKEND;
+    sp_engine_jack_lock(); /* one request at a time on the engine's client */
     jack_port_t *port =
         out->api.port_register(client, out->port_name, JACK_MIDI_TYPE, JACK_PORT_IS_OUTPUT, 0);
+    sp_engine_jack_unlock();
     if (port == NULL) return SP_ERROR_DEVICE;
     atomic_store_explicit(&out->port, port, memory_order_release);
+    atomic_store_explicit(&out->generation, out->engine->output->generation,
+                          memory_order_release);
     atomic_store_explicit(&out->client, client, memory_order_release);
     return SP_OK;
 }
@@ -39,8 +52,10 @@ static sp_result register_port(sp_midi_out *out) {
 static void unregister_port(sp_midi_out *out) {
     jack_client_t *client = atomic_load(&out->client);
     jack_port_t *port = atomic_load(&out->port);
-    if (client != NULL && port != NULL && client == engine_client(out->engine)) {
+    if (port != NULL && on_current_client(out)) {
+        sp_engine_jack_lock();
         out->api.port_unregister(client, port);
+        sp_engine_jack_unlock();
     }
 }
 
@@ -70,14 +85,16 @@ SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
 
 SP_API sp_result sp_midi_out_reattach(sp_midi_out *out) {
     SP_CHECK(out != NULL, SP_ERROR_INVALID_ARGUMENT);
-    if (atomic_load(&out->client) == engine_client(out->engine)) return SP_OK;
+    if (on_current_client(out)) return SP_OK;
     return register_port(out);
 }
 
 SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) {
     SP_CHECK(out != NULL && destination != NULL, SP_ERROR_INVALID_ARGUMENT);
+    sp_engine_jack_lock();
     const int result = out->api.connect(atomic_load(&out->client),
                                         out->api.port_name(atomic_load(&out->port)), destination);
+    sp_engine_jack_unlock();
     return result == 0 || result == 17 /* EEXIST: already connected */ ? SP_OK : SP_ERROR_DEVICE;
 }
 

@@ -53,6 +53,9 @@ struct sp_midi_out {
      * audio thread reads the client (acquire), then the port. */
     _Atomic(jack_client_t *) client;
     _Atomic(jack_port_t *) port;
+    /* The output (sp_output.generation) the port was registered on: a new client at the old
+     * one's address is not the port's. Stored between port and client. */
+    _Atomic uint32_t generation;
 #endif
     sp_engine *engine;
     uint32_t sample_rate;
@@ -67,6 +70,7 @@ struct sp_midi_out {
     uint32_t cursor;    /* the current block's first frame within the cycle */
     uint32_t cycle_frames; /* this JACK cycle's frames: no message goes at or after them */
     void *cycle_client;    /* the JACK client of the last cycle on the port */
+    uint32_t cycle_generation; /* and its output's generation (sp_output) */
     bool off_port;         /* this cycle runs on a device the port is not on: nothing is sent */
     bool valid;         /* `group` and `expected` describe the last segment played */
     bool rolling;       /* Start or Continue sent, and no Stop since */

@@ -1,90 +1,22 @@
-/* mtc.c: MIDI timecode out on a JACK MIDI port. Its own JACK client's process callback reads
- * the engine's published song position (atomics), and while a mapped song plays writes quarter
- * frames on their exact frames within the cycle, and a full-frame message whenever the position
- * did not move on as expected (play from a stop, a seek, a jump, a loop seam, a song change).
+/* mtc.c: MIDI timecode out on a JACK MIDI port, control side.
  *
- * The engine runs in another JACK client (miniaudio's), so within a cycle the position read here
- * may be that cycle's or the previous one's: MTC follows the audio within about one JACK period
- * (measured in tests/mtc_test.ts).
- * Quarter frame q (counted from the hour) belongs on song frame ceil(q * rate / (4 * fps));
- * each group of 8 starts on an even frame and carries that frame's label, as MTC wants.
- * An offset (sp_mtc_set_offset) moves all of it against the audio: the cycle whose audio is at
- * song frame p sends the timecode of frame p - offset (late: the song's first frames send
- * nothing until frame 0 is due; early: the frames before -offset are never sent).
+ * When the engine plays on JACK, the port `mtc_out` is on the engine's own client (beside the
+ * audio, midi_in and midi_out), and the audio callback writes it on the exact frame of the
+ * audio it names (rt/mtc_rt.c). Otherwise MTC opens a JACK client of its own, whose process
+ * callback (below) reads the engine's published song position (atomics), and while a mapped
+ * song plays writes quarter frames on their exact frames within the cycle, and a full frame
+ * whenever the position did not move on as expected: it follows the audio within about one
+ * JACK period.
+ * An offset (sp_mtc_set_offset) moves all of it against the audio: the audio at song frame p
+ * goes with the timecode of frame p - offset (late: the song's first frames send nothing until
+ * frame 0 is due; early: the frames before -offset are never sent).
  * Real-time safe: atomics, arithmetic and jack_midi_event_write only. */
 #include <stdlib.h>
+#include <string.h>
 
-#include "jack_api.h"
-#include "timecode.h"
-
-#define MTC_SONGS 16u /* group -> hour slots, a ring written by the control side */
+#include "mtc.h"
 
 #ifdef __linux__
-struct sp_mtc {
-    sp_jack_api api;
-    jack_client_t *client;
-    jack_port_t *port;
-    const sp_engine *engine;
-    sp_tc_rate rate;
-    uint32_t sample_rate;
-    /* control -> JACK thread: which group plays which hour (hour + 1, 0 = empty slot) */
-    _Atomic uint32_t groups[MTC_SONGS];
-    _Atomic uint32_t hours[MTC_SONGS];
-    uint32_t next_slot; /* control side only */
-    _Atomic int64_t offset_frames; /* control -> JACK thread: > 0 late, < 0 early */
-    /* JACK thread only */
-    bool running;
-    uint32_t group;
-    uint64_t expected;   /* the position expected at the next cycle */
-    int64_t next_quarter; /* the next quarter frame to send, counted from the song's start */
-    int64_t hour_frames;  /* frames before the song's start: hour * frames per hour */
-    _Atomic uint64_t full_frames, quarter_frames;
-};
-
-/* Song frame where quarter frame q of the song starts. */
-static int64_t quarter_start(const struct sp_mtc *mtc, int64_t q) {
-    const int64_t numerator = q * (int64_t)mtc->sample_rate * mtc->rate.den;
-    const int64_t divisor = 4 * (int64_t)mtc->rate.num;
-    return sp_tc_floor_div(numerator + divisor - 1, divisor);
-}
-
-static int64_t hour_of(struct sp_mtc *mtc, uint32_t group) {
-    for (uint32_t i = 0; i < MTC_SONGS; i++) {
-        if (atomic_load_explicit(&mtc->groups[i], memory_order_acquire) == group + 1) {
-            return (int64_t)atomic_load_explicit(&mtc->hours[i], memory_order_relaxed);
-        }
-    }
-    return -1;
-}
-
-static void write_full_frame(struct sp_mtc *mtc, void *buffer, int64_t frame) {
-    const sp_tc_label label = sp_tc_label_of(&mtc->rate, mtc->hour_frames + frame);
-    const unsigned char message[10] = {
-        0xF0, 0x7F, 0x7F, 0x01, 0x01, (unsigned char)((mtc->rate.mtc_code << 5) | label.hours),
-        (unsigned char)label.minutes, (unsigned char)label.seconds, (unsigned char)label.frames,
-        0xF7};
-    if (mtc->api.midi_event_write(buffer, 0, message, sizeof message) == 0) {
-        atomic_fetch_add_explicit(&mtc->full_frames, 1, memory_order_relaxed);
-    }
-}
-
-static unsigned char quarter_data(const struct sp_mtc *mtc, int64_t q) {
-    const int piece = (int)(q & 7);
-    const sp_tc_label label = sp_tc_label_of(&mtc->rate, mtc->hour_frames + ((q / 4) & ~(int64_t)1));
-    uint32_t nibble;
-    switch (piece) {
-    case 0: nibble = label.frames & 15; break;
-    case 1: nibble = label.frames >> 4; break;
-    case 2: nibble = label.seconds & 15; break;
-    case 3: nibble = label.seconds >> 4; break;
-    case 4: nibble = label.minutes & 15; break;
-    case 5: nibble = label.minutes >> 4; break;
-    case 6: nibble = label.hours & 15; break;
-    default: nibble = (uint32_t)(mtc->rate.mtc_code << 1) | (label.hours >> 4); break;
-    }
-    return (unsigned char)((piece << 4) | (nibble & 15));
-}
-
 /* One try at the engine's status snapshot (rt/seqlock.h): false when a block was publishing
  * it right then. Never spins: this is a real-time thread too. */
 static bool read_status(const sp_engine *engine, uint64_t *state, uint64_t *position,
@@ -117,7 +49,7 @@ static int process(jack_nframes_t frames, void *user) {
     const uint64_t audio = published > frames ? published - frames : 0;
     /* From here on, "position" is the song frame whose timecode this cycle's start carries. */
     const int64_t position = (int64_t)audio - offset_frames;
-    const int64_t hour = state == SP_STATE_PLAYING ? hour_of(mtc, group) : -1;
+    const int64_t hour = state == SP_STATE_PLAYING ? sp_mtc_hour_of(mtc, group) : -1;
     if (hour < 0 || position < 0) {
         /* stopped, paused, a group without timecode (a count-in), or a late offset's start */
         mtc->running = false;
@@ -127,22 +59,13 @@ static int process(jack_nframes_t frames, void *user) {
      * for the order of the two clients in a cycle). */
     const int64_t drift = position - (int64_t)mtc->expected;
     if (!mtc->running || group != mtc->group || drift > (int64_t)frames || drift < -(int64_t)frames) {
-        mtc->running = true;
-        mtc->group = group;
-        mtc->hour_frames = hour * sp_tc_frames_per_hour(&mtc->rate);
-        const int64_t frame = sp_tc_floor_div(position * mtc->rate.num,
-                                              (int64_t)mtc->sample_rate * mtc->rate.den);
-        write_full_frame(mtc, buffer, frame);
-        /* Quarter frames resume with the next group of 8, on an even frame. */
-        mtc->next_quarter = ((frame + 2) & ~(int64_t)1) * 4;
+        sp_mtc_restart(mtc, buffer, 0, position, group, hour);
     }
     const int64_t end = position + frames;
-    for (int64_t at; (at = quarter_start(mtc, mtc->next_quarter)) < end; mtc->next_quarter++) {
+    for (int64_t at; (at = sp_mtc_quarter_start(mtc, mtc->next_quarter)) < end;
+         mtc->next_quarter++) {
         const int64_t offset = at > position ? at - position : 0;
-        const unsigned char message[2] = {0xF1, quarter_data(mtc, mtc->next_quarter)};
-        if (mtc->api.midi_event_write(buffer, (jack_nframes_t)offset, message, 2) == 0) {
-            atomic_fetch_add_explicit(&mtc->quarter_frames, 1, memory_order_relaxed);
-        }
+        sp_mtc_write_quarter(mtc, buffer, (uint32_t)offset, mtc->next_quarter);
     }
     mtc->expected = (uint64_t)end;
     return 0;
@@ -161,7 +84,27 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
     }
     mtc->engine = engine;
     mtc->sample_rate = engine->sample_rate;
-    sp_result result = sp_jack_api_load(&mtc->api);
+    sp_result result;
+    if (sp_engine_jack_client(engine) != NULL) {
+        /* On the engine's own client, written by the audio callback. */
+        sp_engine *owner = (sp_engine *)engine;
+        if (atomic_load(&owner->mtc) != NULL) {
+            free(mtc);
+            return SP_ERROR_BUSY;
+        }
+        result = sp_engine_port_open(&mtc->engine_port, owner, port_name, JACK_PORT_IS_OUTPUT,
+                                     connect_to);
+        if (result != SP_OK) {
+            free(mtc);
+            return result;
+        }
+        mtc->api = mtc->engine_port.api; /* the same loaded library, for the writer */
+        mtc->on_engine = true;
+        atomic_store_explicit(&owner->mtc, mtc, memory_order_seq_cst);
+        *out_mtc = mtc;
+        return SP_OK;
+    }
+    result = sp_jack_api_load(&mtc->api);
     if (result == SP_OK) result = sp_jack_api_open(&mtc->api, client_name, &mtc->client);
     if (result != SP_OK) {
         sp_mtc_close(mtc);
@@ -212,8 +155,34 @@ SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) {
     return SP_OK;
 }
 
+SP_API sp_result sp_mtc_reattach(sp_mtc *mtc) {
+    SP_CHECK(mtc != NULL, SP_ERROR_INVALID_ARGUMENT);
+    return mtc->on_engine ? sp_engine_port_reattach(&mtc->engine_port) : SP_OK;
+}
+
+SP_API sp_result sp_mtc_port_name(const sp_mtc *mtc, char *name, uint32_t capacity) {
+    SP_CHECK(mtc != NULL && name != NULL && capacity > 0, SP_ERROR_INVALID_ARGUMENT);
+    if (mtc->on_engine) {
+        sp_engine_port_full_name(&mtc->engine_port, name, capacity);
+        return SP_OK;
+    }
+    const char *full = mtc->api.port_name(mtc->port);
+    uint32_t i = 0;
+    for (; full[i] != '\0' && i + 1 < capacity; i++) name[i] = full[i];
+    name[i] = '\0';
+    return SP_OK;
+}
+
 SP_API void sp_mtc_close(sp_mtc *mtc) {
     if (!mtc) return;
+    if (mtc->on_engine) {
+        sp_engine *owner = (sp_engine *)mtc->engine;
+        atomic_store_explicit(&owner->mtc, NULL, memory_order_seq_cst);
+        sp_engine_wait_for_callback(owner); /* the audio thread no longer writes it */
+        sp_engine_port_close(&mtc->engine_port);
+        free(mtc);
+        return;
+    }
     if (mtc->client) {
         mtc->api.deactivate(mtc->client);
         mtc->api.client_close(mtc->client);
@@ -241,6 +210,14 @@ SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {
 }
 SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) {
     (void)mtc, (void)counters;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_mtc_reattach(sp_mtc *mtc) {
+    (void)mtc;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_mtc_port_name(const sp_mtc *mtc, char *name, uint32_t capacity) {
+    (void)mtc, (void)name, (void)capacity;
     return SP_ERROR_UNSUPPORTED;
 }
 SP_API void sp_mtc_close(sp_mtc *mtc) { (void)mtc; }

@@ -451,12 +451,13 @@ SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_
 typedef struct sp_midi_in sp_midi_in;
 
 /* One channel voice message as the input queued it: when it reached the backend (monotonic
- * ns), its length (2 or 3) and its bytes. */
+ * ns), its length (2 or 3) and its bytes, and its frame within the JACK cycle that delivered it
+ * (0 from ALSA). */
 typedef struct sp_midi_event {
     uint64_t time_ns;
     uint8_t size;
     uint8_t bytes[3];
-    uint32_t reserved;
+    uint32_t frame;
 } sp_midi_event;
 
 /* Indexes into the out-array of sp_midi_in_counters(). */
@@ -476,6 +477,19 @@ enum {
  * the port could not be registered or connected. */
 SP_API sp_result sp_midi_in_open_jack(const char *client_name, const char *port_name,
                                       const char *connect_from, sp_midi_in **out_midi);
+/* Registers a MIDI input port `port_name` on the engine's own JACK client (the one that plays
+ * its audio), read by the audio callback in the same JACK cycle as the audio, and connects
+ * `connect_from` to it when not NULL. SP_ERROR_NO_BACKEND when the engine does not play on
+ * JACK, SP_ERROR_BUSY when it already has one, SP_ERROR_DEVICE when the port could not be
+ * registered or connected. Close it before the engine is destroyed. */
+SP_API sp_result sp_midi_in_open_engine(sp_engine *engine, const char *port_name,
+                                        const char *connect_from, sp_midi_in **out_midi);
+/* After the engine's device was reopened (a new JACK client): the port again on the new client,
+ * connected again. SP_OK when nothing changed, or for an input of its own client. */
+SP_API sp_result sp_midi_in_reattach(sp_midi_in *midi);
+/* The input's full port name ("client:port") when the backend knows it (the engine's client),
+ * else "". */
+SP_API sp_result sp_midi_in_port_name(const sp_midi_in *midi, char *name, uint32_t capacity);
 /* Opens an ALSA sequencer client `client_name` with a writable port `port_name`, loading
  * libasound at run time, and subscribes it to `connect_from` ("client:port" or a client name)
  * when not NULL. A reader thread fills the queue. Untested here (no /dev/snd). */
@@ -497,12 +511,14 @@ SP_API uint64_t sp_midi_now_ns(void);
 /* ---- MTC out (mtc.c; JACK on Linux only, else SP_ERROR_UNSUPPORTED) ----------------------- */
 typedef struct sp_mtc sp_mtc;
 
-/* Opens a JACK client `client_name` (exactly) with a MIDI output port `port_name` that sends
- * MIDI timecode at fps_x100 (2400, 2500, 2997 drop-frame, 3000) for the engine's playing song:
- * quarter frames while it plays, a full-frame message after every jump. Only groups mapped with
+/* Opens a MIDI output port `port_name` that sends MIDI timecode at fps_x100 (2400, 2500, 2997
+ * drop-frame, 3000) for the engine's playing song: quarter frames while it plays, a full-frame message after every jump. Only groups mapped with
  * sp_mtc_map_song send timecode. The JACK server must run at the engine's rate
- * (SP_ERROR_FORMAT). Connects the port to `connect_to` when not NULL. Close it before the
- * engine is destroyed. */
+ * (SP_ERROR_FORMAT). When the engine plays on JACK the port is on the engine's own client,
+ * written by the audio callback on the exact frame of the audio (SP_ERROR_BUSY when the engine
+ * already has one); else on a JACK client of its own named `client_name` (exactly), following
+ * the audio within about one JACK period. Connects the port to `connect_to` when not NULL.
+ * Close it before the engine is destroyed. */
 SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
                                   const char *client_name, const char *port_name,
                                   const char *connect_to, sp_mtc **out_mtc);
@@ -512,6 +528,10 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames);
 /* counters[0]: full-frame messages sent, counters[1]: quarter frames sent. */
 SP_API sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters);
+/* After the engine's device was reopened: the port again on the engine's new client. */
+SP_API sp_result sp_mtc_reattach(sp_mtc *mtc);
+/* The port's full name ("client:port"), NUL-terminated, cut to capacity. */
+SP_API sp_result sp_mtc_port_name(const sp_mtc *mtc, char *name, uint32_t capacity);
 SP_API void sp_mtc_close(sp_mtc *mtc);
 
 /* ---- MIDI out (midi_out.c, rt/midi_out_rt.c; JACK on Linux only) -------------------------- */

@@ -66,7 +66,7 @@ Deno.test({
             binary,
             server.env,
             SECONDS + LOCK_SECONDS + 1,
-            "miniaudio:playback0",
+            "stemplay:playback0",
             (from, to) => server.connect(from, to),
           ),
         );

@@ -69,7 +69,7 @@ Deno.test({
             binary,
             second.env,
             CAPTURE_SECONDS,
-            "miniaudio:playback0",
+            "stemplay:playback0",
             (from, to) => second.connect(from, to),
           );
           let take;

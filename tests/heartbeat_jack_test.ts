@@ -48,7 +48,7 @@ Deno.test({
             binary,
             server.env,
             4,
-            "miniaudio:playback1",
+            "stemplay:playback1",
             (from, to) => server.connect(from, to),
           );
           await sleep(1500);

@@ -2,7 +2,7 @@
  * On a real JACK server at small blocks: a private jackd2 (dummy driver, 48 kHz, 64-frame
  * periods, 8 playback ports) started by the test. Eight mono noise stems play through the
  * "jack" backend, each routed to a different output in a shuffled order; `jack_rec`, an
- * independent JACK client, records miniaudio's 8 output ports; the recording is aligned with
+ * independent JACK client, records the engine's 8 output ports (client `stemplay`); the recording is aligned with
  * the offline render of the same song and must match it on every frame of every output.
  */
 import assert from "node:assert/strict";
@@ -57,7 +57,7 @@ Deno.test({
         assert.equal(player.backendName, "JACK");
         assert.equal(player.channels, JACK_OUTPUTS);
         assert.equal(player.blockFrames, JACK_PERIOD);
-        const ports = Array.from({ length: JACK_OUTPUTS }, (_, c) => `miniaudio:playback${c}`);
+        const ports = Array.from({ length: JACK_OUTPUTS }, (_, c) => `stemplay:playback${c}`);
         const listed = await server.ports();
         for (const port of ports) assert.ok(listed.includes(port), `no port ${port}: ${listed}`);
         addStems(player, sources);

@@ -33,3 +33,20 @@ Deno.test("countInClock: after a tempo change, the song's tick counts every segm
   ]);
   assert.deepEqual([...countInClock(song, 6 * RATE, 4 * RATE, RATE)], [4, 1 / 24, 240]);
 });
+
+Deno.test("countInClock: from just before a tempo change off the old grid, the song's next tick is the new segment's first", () => {
+  // 120 bpm, then 60 bpm from 4.01 s (between two ticks of the old grid): the song numbers
+  // its ticks by segment (native/rt/midi_out_rt.c), so tick 192 is at 4.01 s, and from 4.005 s
+  // the first tick is 192 there, 5 ms (240 frames) after the count-in's hand-over. Before, the
+  // old grid's next tick (4.0208 s) was taken and numbered 193: the song's first block sent
+  // tick 192 again at 4.01 s, after the count-in had sent its "192".
+  const song = clockSegments([
+    { at: 0, tempo: 120, timeSignature: [4, 4] },
+    { at: 4.01, tempo: 60, timeSignature: [4, 4] },
+  ]);
+  assert.equal(song[5], 192);
+  const [at, tickSeconds, firstTick] = countInClock(song, 4.005 * RATE, 2 * RATE, RATE);
+  assert.equal(firstTick, 192);
+  assert.equal(Math.round(at * RATE), 2 * RATE + 240);
+  assert.equal(tickSeconds, TICK, "the count-in keeps the tempo it counts in");
+});

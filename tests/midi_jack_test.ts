@@ -107,7 +107,7 @@ Deno.test({
           assert.ok((await server.ports()).includes("stemplay:midi_in"), "no stemplay:midi_in");
           await server.connect(sender.port, "stemplay:midi_in");
           await player.loadSong(await writeRampSong(dir));
-          const recording = await JackRecording.start(server, ["miniaudio:playback0"], 10);
+          const recording = await JackRecording.start(server, ["stemplay:playback0"], 10);
           await sleep(500);
 
           await sender.send([0x90, 60, 100]);

@@ -48,7 +48,7 @@ Deno.test({
         const env = Object.entries(server.env).map(([key, value]) => `${key}=${value}`).join(" ");
         await pane.type(`${env} ${Deno.execPath()} run -A ${CLI} play song; echo "exit=$?"`, true);
         // The engine's own JACK client: stemplay (the only rig on this server).
-        await pane.waitFor((s) => /midi out: miniaudio:midi_out {2}clock on$/m.test(s), "MIDI out");
+        await pane.waitFor((s) => /midi out: stemplay:midi_out {2}clock on$/m.test(s), "MIDI out");
         await pane.keys("Space");
         const screen = await pane.waitFor(
           (s) => s.includes("last: program 5 ch 1"),
@@ -56,10 +56,10 @@ Deno.test({
         );
         assert.match(
           screen,
-          /midi out: miniaudio:midi_out {2}last: program 5 ch 1 at 0:00\.0 {2}clock on/,
+          /midi out: stemplay:midi_out {2}last: program 5 ch 1 at 0:00\.0 {2}clock on/,
         );
         const ports = await server.ports();
-        assert.ok(ports.includes("miniaudio:midi_out"), ports.join(", "));
+        assert.ok(ports.includes("stemplay:midi_out"), ports.join(", "));
         const end = await pane.quit();
         assert.match(end, /exit=0/);
       });

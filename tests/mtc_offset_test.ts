@@ -3,9 +3,9 @@
  * against the audio of the frame it names. An independent JACK client
  * (native/tests/jack_capture.c) records the engine's first output (a ramp song whose samples
  * encode their own frame) and the MTC port on one timeline; for offsets 0, -150 ms (early) and
- * +90 ms (late), each complete group of 8 quarter frames must arrive when the music is at the
- * frame it names plus the offset, within one JACK period (MTC runs in its own JACK client, which
- * reads the engine's position of this cycle or the last).
+ * +90 ms (late), each complete group of 8 quarter frames must arrive exactly when the music is
+ * at the frame it names plus the offset (MTC is written by the audio callback on the engine's
+ * own JACK client, in the same cycle as the audio: 0 frames off).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -47,7 +47,7 @@ function groupMoves(events: CapturedEvent[], audio: Float32Array): number[] {
   return moves;
 }
 
-const name = "MTC offsetMs on JACK: every quarter-frame group moves by the offset, within a period";
+const name = "MTC offsetMs on JACK: every quarter-frame group moves by the offset, exactly";
 Deno.test({
   name,
   ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
@@ -90,7 +90,7 @@ Deno.test({
             }).spawn();
             const out = readLines(child.stdout)[Symbol.asyncIterator]();
             assert.equal((await out.next()).value, "ready");
-            await server.connect("miniaudio:playback0", "capture:audio");
+            await server.connect("stemplay:playback0", "capture:audio");
             await server.connect(mtc.port, "capture:midi");
             await sleep(200);
             player.play();
@@ -119,7 +119,7 @@ Deno.test({
             `${Math.max(...moves)} samples (expected ${expected}, period ${JACK_PERIOD})`,
         );
         assert.ok(moves.length >= 20, `offsetMs ${offsetMs}: only ${moves.length} groups`);
-        assert.ok(worst <= JACK_PERIOD, `offsetMs ${offsetMs}: ${worst} samples off the offset`);
+        assert.equal(worst, 0, `offsetMs ${offsetMs}: ${worst} samples off the offset`);
         // The full frame at play names the first frame sent: 00 late, the frame due then early.
         const full = events.find((e) => e.bytes[0] === 0xf0);
         assert.ok(full, `offsetMs ${offsetMs}: no full frame`);

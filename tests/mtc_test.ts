@@ -1,9 +1,10 @@
 /**
  * MTC out on JACK: the engine plays a song whose samples encode their own frame index; an
  * independent JACK client (native/tests/jack_capture.c) records the engine's first output and
- * the MTC port on one timeline. Every complete group of 8 quarter frames must name the frame
- * the song was at (read from the audio) when its first piece arrived, within one JACK period;
- * every full-frame message (play, a jump, play after a pause) must name the song's frame then.
+ * the MTC port (on the engine's own client, written in the same cycle as the audio) on one
+ * timeline. Every complete group of 8 quarter frames must name exactly the frame the song was
+ * at (read from the audio) when its first piece arrived, 0 frames off; every full-frame message
+ * (play, a jump, play after a pause) must name the song's frame then.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ const FRAME = RATE / FPS; // 1920 samples
 const B_SECONDS = 20.51;
 const CAPTURE_SECONDS = 7;
 
-const name = "MTC on JACK: quarter frames and full frames name the song's frame, within a period";
+const name = "MTC on JACK: quarter frames and full frames name the song's frame, on the frame";
 Deno.test({
   name,
   ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
@@ -56,7 +57,7 @@ Deno.test({
         try {
           await player.loadSong(folder);
           const mtc = await serveMtc(player, { fps: FPS });
-          assert.equal(mtc.port, "stemplay-mtc:mtc_out");
+          assert.equal(mtc.port, "stemplay:mtc_out"); // the engine's own client
           const child = new Deno.Command(capture, {
             args: [audioPath, String(CAPTURE_SECONDS)],
             env: server.env,
@@ -64,7 +65,7 @@ Deno.test({
           }).spawn();
           const out = readLines(child.stdout)[Symbol.asyncIterator]();
           assert.equal((await out.next()).value, "ready");
-          await server.connect("miniaudio:playback0", "capture:audio");
+          await server.connect("stemplay:playback0", "capture:audio");
           await server.connect(mtc.port, "capture:midi");
           await sleep(300);
           player.play();
@@ -114,7 +115,7 @@ Deno.test({
         assert.ok(song !== undefined, `no music after the full frame at ${event.at}`);
         const error = song - named * FRAME;
         assert.ok(
-          error >= -JACK_PERIOD && error < FRAME + JACK_PERIOD,
+          error >= 0 && error < FRAME,
           `full frame ${named} at capture ${event.at}, the song at frame ${song}`,
         );
       }
@@ -140,16 +141,17 @@ Deno.test({
           broken++; // piece 0 in a fade or silence: nothing to compare with
           continue;
         }
-        const offset = song - named * FRAME; // 0, or one period when MTC read the position late
+        const offset = song - named * FRAME; // 0: written in the audio's own cycle
         worst = Math.max(worst, Math.abs(offset));
-        assert.ok(
-          Math.abs(offset) <= JACK_PERIOD,
+        assert.equal(
+          offset,
+          0,
           `quarter frames name frame ${named} at capture ${group[0].at}; the song was at ${song}`,
         );
-        // Its pieces follow a quarter frame (480 samples) apart, within a period.
+        // Its pieces follow exactly a quarter frame (480 samples) apart.
         group.forEach((q, k) => {
           const spacing = q.at - group[0].at - k * FRAME / 4;
-          assert.ok(Math.abs(spacing) <= JACK_PERIOD, `piece ${k} off by ${spacing}`);
+          assert.equal(spacing, 0, `piece ${k} off by ${spacing}`);
         });
         checked++;
         i += 7;

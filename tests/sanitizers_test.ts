@@ -34,6 +34,8 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
   // Bus delays set while the audio renders (rt/bus_delay_rt.c: crossfades between lines).
   const delays = Number(run.stdout.match(/(\d+) delay changes/)?.[1] ?? 0);
   assert.ok(delays > 0, `no delay changes in the stress phase:\n${describe(run)}`);
+  // Key and tempo changes while playing, onto stems still being rendered (stretch_fill.c).
+  assert.match(run.stdout, /harness: retimes done/, describe(run));
 }
 
 {

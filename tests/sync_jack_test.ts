@@ -83,8 +83,8 @@ Deno.test({
       try {
         follower.drain();
         const ports = (await server.ports()).filter((p) => /playback0$/.test(p));
-        const primaryPort = before.find((p) => p.startsWith("miniaudio"))!;
-        const followerPort = ports.find((p) => p.startsWith("miniaudio") && p !== primaryPort)!;
+        const primaryPort = before.find((p) => p.startsWith("stemplay"))!;
+        const followerPort = ports.find((p) => p.startsWith("stemplay") && p !== primaryPort)!;
         assert.ok(primaryPort && followerPort, `ports: ${await server.ports()}`);
         const recording = await JackRecording.start(server, [primaryPort, followerPort], 26);
         await sleep(1000);

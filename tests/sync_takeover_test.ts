@@ -119,7 +119,7 @@ Deno.test({
               binary,
               server.env,
               CAPTURE_SECONDS,
-              "miniaudio:playback0",
+              "stemplay:playback0",
               (from, to) => server.connect(from, to),
             ),
           );

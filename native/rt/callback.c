@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "midi_out.h"
+#include "mtc.h"
 
 #define RELAXED memory_order_relaxed
 
@@ -431,6 +432,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
                 apply_envelope(engine, offset, count, engine->envelope, goal, step, count == fade);
         }
         if (wanted) sp_midi_out_segment(engine, offset, engine->pos, count);
+        if (wanted) sp_mtc_segment(engine, offset, engine->pos, count);
         if (!engine->is_ended) engine->pos += count;
         offset += count;
     }

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "internal.h"
+#include "midi_in_engine.h"
 #include "midi_out.h"
+#include "mtc.h"
 
 /* Renders `frames` frames block by block: the mix buffer holds one block, and a device or a
  * render call may ask for more. */
@@ -14,6 +16,7 @@ void sp_render_blocks(sp_engine *engine, float *out, uint32_t frames) {
         const uint32_t n = frames < engine->block_frames ? frames : engine->block_frames;
         sp_process_block(engine, out, n);
         sp_midi_out_end_block(engine, n);
+        sp_mtc_end_block(engine, n);
         out += (size_t)n * engine->channels;
         frames -= n;
     }
@@ -33,9 +36,14 @@ void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uin
         memset(out, 0, (size_t)frames * device->playback.channels * sizeof(float));
         return;
     }
+#ifdef __linux__
+    sp_midi_in_cycle(output->engine, device, frames); /* MIDI in on the engine's client */
+#endif
     sp_midi_out_begin_cycle(output->engine, device, frames);
+    sp_mtc_begin_cycle(output->engine, device, frames);
     sp_render_output(output->engine, out, frames);
     sp_midi_out_end_cycle(output->engine);
+    sp_mtc_end_cycle(output->engine);
     if (atomic_load_explicit(&output->fade_out, memory_order_acquire)) {
         /* Leaving for another device: this callback ramps to silence, the next ones are
          * silent and leave the engine alone (the new device resumes where this one ended). */

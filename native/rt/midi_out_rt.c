@@ -124,8 +124,10 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
      * offline render; a real one without the port sends nothing. */
     out->off_port = device->pContext != NULL;
 #ifdef __linux__
+    const sp_output *output = device->pUserData;
     if (device->pContext != NULL && device->pContext->backend == ma_backend_jack &&
-        device->jack.pClient == atomic_load_explicit(&out->client, memory_order_acquire)) {
+        device->jack.pClient == atomic_load_explicit(&out->client, memory_order_acquire) &&
+        output->generation == atomic_load_explicit(&out->generation, memory_order_acquire)) {
         out->buffer = out->api.port_get_buffer(
             atomic_load_explicit(&out->port, memory_order_relaxed), frames);
     }
@@ -139,9 +141,11 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
      * (SPP and Continue, or Start) and the notes held on the old port are forgotten. */
     if (out->buffer == NULL) {
         if (out->off_port) forget_port(out);
-    } else if (device->jack.pClient != out->cycle_client) {
+    } else if (device->jack.pClient != out->cycle_client ||
+               output->generation != out->cycle_generation) {
         forget_port(out);
         out->cycle_client = device->jack.pClient;
+        out->cycle_generation = output->generation;
     }
 #else
     (void)device, (void)frames;

@@ -9,7 +9,9 @@
  * while the audio side drains it. Every fourth track streams from a 44.1 kHz WAV file through
  * the engine's reader thread (a ring and a head per track); the stress phase cuts that file
  * short on disk while it streams (the reader's truncation path) and writes a new one for the
- * next song. Gains reach SP_MAX_GAIN, so the output clamp works and its counters are read while
+ * next song. First, the device is a stand-in JACK client for a while (harness_jack.h): MIDI in
+ * and MTC on the engine's own client run too. Key and tempo changes while playing switch onto
+ * stems still being rendered by their own threads, freed while those may still run. Gains reach SP_MAX_GAIN, so the output clamp works and its counters are read while
  * the audio side adds to them. Built with -fsanitize=realtime it proves the audio path never
  * allocates, frees, locks or blocks; with address,undefined and thread it proves the two sides
  * share memory correctly.
@@ -257,13 +259,14 @@ static void read_stats(void) {
 }
 
 /* One snapshot: the duration published with a group is that group's. Every song of the stress
- * phase (group 3 on) is RATE / 4 long, the songs before it longer; a status read field by
+ * phase (group 5 on) is RATE / 4 long, the songs before it longer; a status read field by
  * field could pair the playing song's group with another song's duration. (A stale cue may
- * jump back into a retired, empty group: only the playing song's group is checked.) */
+ * jump back into a retired, empty group: only the playing song's group is checked.) Groups 3
+ * and 4 are the retimed songs before the stress phase, whose swaps start at group 5. */
 static void check_snapshot(const song *playing) {
     uint64_t status[SP_STATUS_COUNT];
     CHECK(sp_engine_status(engine, status));
-    if (status[SP_STATUS_GROUP] >= 3 && status[SP_STATUS_GROUP] == playing->group) {
+    if (status[SP_STATUS_GROUP] >= 5 && status[SP_STATUS_GROUP] == playing->group) {
         EXPECT(status[SP_STATUS_DURATION] == RATE / 4);
     }
 }
@@ -296,6 +299,46 @@ static void change_one_parameter(const song *s) {
         break;
     default: CHECK(sp_meters_set_enabled(engine, (int32_t)(next_random() & 1))); break;
     }
+}
+
+/* The device as a JACK client (a stand-in): MIDI in and MTC on the engine's own client. */
+#include "harness_jack.h"
+
+/* The song again at another key and tempo (SP_COMMAND_RETIME's target): each stem a pcm still
+ * being rendered by a thread of its own (stretch_fill.c) from `start` on, then the part before,
+ * while the callback plays it and the reader may free it. */
+static void load_retimed(song *s, uint32_t group, uint32_t count, double speed, uint64_t start) {
+    s->group = group;
+    s->count = count;
+    for (uint32_t t = 0; t < count; t++) {
+        const uint32_t channels = t % 2 == 0 ? 1 : 2;
+        sp_pcm *out;
+        CHECK(sp_pcm_stretch_progressive(make_pcm(channels, RATE, t + group * 100u), RATE, speed,
+                                         t % 2 == 0 ? 1.122 : 1.0, 1, start, &out));
+        CHECK(attach_waiting(out, NULL, group, &s->slots[t]));
+        s->channels[t] = channels;
+        random_route(s->slots[t], channels);
+        CHECK(sp_track_activate(engine, s->slots[t]));
+    }
+}
+
+/* Key and tempo changes while playing: the callback switches at once, onto frames still being
+ * written (it plays only [fill_from, fill_to)), a seek lands before the part rendered, a second
+ * change follows, and the first retimed song is freed while its renders may still run. */
+static void retimes(song *a, song *b) {
+    EXPECT(sp_stretch_available() == 1); /* .ci/run installs librubberband2 */
+    load_retimed(b, 3, 4, 0.8, RATE / 2);
+    CHECK(sp_transport_retime(engine, 3, 1.0, 0.8, 2400));
+    while (status_of(SP_STATUS_GROUP) != 3) wait_blocks(1);
+    retire_song(a);
+    CHECK(sp_transport_seek(engine, RATE / 8));
+    wait_blocks(8);
+    load_retimed(a, 4, 4, 1.25, RATE / 4);
+    CHECK(sp_transport_retime(engine, 4, 0.8, 1.25, 2400));
+    while (status_of(SP_STATUS_GROUP) != 4) wait_blocks(1);
+    retire_song(b);
+    wait_blocks(4);
+    printf("harness: retimes done\n");
 }
 
 /* Every control call once, waiting for the audio side to take each in turn. */
@@ -365,6 +408,7 @@ static void scripted(song *a, song *b) {
     retire_song(b);
     wait_blocks(4);
     EXPECT(status_of(SP_STATUS_STATE) == SP_STATE_PLAYING);
+    retimes(a, b);
 }
 
 static double now_seconds(void) {
@@ -488,6 +532,7 @@ int main(int argc, char **argv) {
     static song a, b;
     load_song(&a, 0, SONG_A_TRACKS, RATE);
 
+    jack_phase();
     pthread_t audio;
     EXPECT(pthread_create(&audio, NULL, audio_thread, NULL) == 0);
     scripted(&a, &b);

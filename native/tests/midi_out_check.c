@@ -27,6 +27,9 @@ static unsigned received[256];
 static uint32_t latest_at, cycle_frames;
 static bool late_write;
 static char port_buffer[64];
+/* Where a cycle's frame 0 is on one timeline across groups, and the clock's shortest interval. */
+static uint64_t timeline;
+static int64_t last_tick = -1, shortest_tick = INT64_MAX;
 
 static int fake_write(void *buffer, jack_nframes_t at, const unsigned char *data, size_t size) {
     (void)buffer, (void)size;
@@ -38,6 +41,11 @@ static int fake_write(void *buffer, jack_nframes_t at, const unsigned char *data
     written++;
     received[data[0]]++;
     latest_at = at;
+    if (data[0] == 0xF8) { /* the clock on one timeline (a check sets `timeline` per cycle) */
+        const int64_t now = (int64_t)(timeline + at);
+        if (last_tick >= 0 && now - last_tick < shortest_tick) shortest_tick = now - last_tick;
+        last_tick = now;
+    }
     return 0;
 }
 static void *fake_get_buffer(jack_port_t *port, jack_nframes_t frames) {
@@ -501,6 +509,120 @@ static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
     sp_midi_out_close(out);
 }
 
+/* A count-in into mid-song (marker at 2 s, tick 96) cut short by a seek into the song at 3 s
+ * (tick 144) halfway through: the device never hears Start (it would start from bar 1), and
+ * hears where the song is (SPP 144) and Continue once, the ticks on from there. */
+static void check_seek_during_count_in(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, 0);
+    const double tick = 60.0 / 120 / 24;
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 96};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 202, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 202;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
+    for (uint64_t pos = 0; pos < 48000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    engine->group = 1;
+    for (uint64_t pos = 144000; pos < 192000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 96)", starts,
+             stops, positions, continues, ticks);
+    report("a seek during a count-in into mid-song: SPP and Continue, never Start",
+           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 96, detail);
+    sp_midi_out_close(out);
+}
+
+/* A negative offset longer than the count-in (-3 s before a 2 s count-in into a marker at 2 s):
+ * the count-in's clock is already past its hand-over when it begins, so SPP 96 and Continue go
+ * at once, never Start; the song then takes over without a second pointer, Stop or tick. */
+static void check_offset_past_count_in(sp_engine *engine) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, -144000);
+    const double tick = 60.0 / 120 / 24;
+    const double song[3] = {0, tick, 0};
+    const double count_in[3] = {2.0, tick, 96};
+    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 203, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 203;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
+    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    engine->group = 1;
+    for (uint64_t pos = 96000; pos < 144000; pos += 1000) {
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    /* Ticks 0 .. 144 + 144 (frames up to 144,000 + 144,000 ahead): 289, each once. */
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 288)", starts,
+             stops, positions, continues, ticks);
+    report("an offset longer than the count-in: SPP and Continue once, never Start",
+           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 288, detail);
+    sp_midi_out_close(out);
+}
+
+/* A count-in into 4.005 s of a song whose tempo changes from 120 to 60 bpm at 4.01 s, off the
+ * old grid (clockSegments: the new segment's first tick is 192, at 4.01 s). countInClock gives
+ * {2.005, 1/48, 192}: the count-in's ticks run up to 191, and the song's clock goes on with 192
+ * at 4.01 s, each tick once. (Before, countInClock took the old grid's next tick, {2.0158, 1/48,
+ * 193}: the count-in sent a "192" 480 frames before the song's own tick 192.) */
+static void check_count_in_before_tempo_change(sp_engine *engine, const double count_in[3],
+                                               const char *name) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, 0);
+    const double song[6] = {0, 1.0 / 48, 0, 4.01, 1.0 / 24, 192};
+    sp_midi_out_map_song(out, 1, song, 2, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, 204, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = 204;
+    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
+    last_tick = -1, shortest_tick = INT64_MAX;
+    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
+        timeline = pos;
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    const unsigned count_in_ticks = ticks;
+    engine->group = 1;
+    for (uint64_t pos = 192240; pos < 192240 + 96000; pos += 1000) {
+        timeline = 96000 + (pos - 192240);
+        cycle(engine, pos, 1000, 1000);
+        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
+        positions += received[0xF2], continues += received[0xFB];
+    }
+    /* The song's ticks from 4.01 s to 6.005 s at 60 bpm: 192 .. 239 (48); ticks 1,000 frames
+     * apart at 120 bpm (the count-in), 2,000 at 60, never closer across the hand-over. */
+    char detail[240];
+    snprintf(detail, sizeof detail,
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks, %u in the count-in, shortest "
+             "interval %lld frames (want 0, 0, 1, 1, %u, %u, 1000)",
+             starts, stops, positions, continues, ticks, count_in_ticks, (long long)shortest_tick,
+             count_in_ticks + 48, count_in_ticks);
+    report(name,
+           starts == 0 && stops == 0 && positions == 1 && continues == 1 &&
+               ticks == count_in_ticks + 48 && shortest_tick == 1000,
+           detail);
+    sp_midi_out_close(out);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     device_on_port.pContext = &jack_context;
@@ -523,6 +645,11 @@ int main(int argc, char **argv) {
     check_reprepare_duplicates(engine);
     check_count_in_mid_song(engine, -4800);
     check_count_in_mid_song(engine, 0);
+    check_seek_during_count_in(engine);
+    check_offset_past_count_in(engine);
+    const double before_change[3] = {2.005, 1.0 / 48, 192}; /* countInClock's */
+    check_count_in_before_tempo_change(engine, before_change,
+                                       "a count-in into just before a tempo change off the grid");
     free(engine);
     check_reattach();
     printf("midi_out_check: %d failed\n", failures);

@@ -559,6 +559,71 @@ static void reopen_fades_out(void) {
 #endif
 }
 
+/* A reopen with a delayed bus: output 0 delayed 10 ms, output 1 not, both a constant 0.5. The
+ * old device fades out, the new one fades in; the delayed output's line still holds the audio
+ * from before the switch, and must come back faded in too, not on a step. The tap follows
+ * every device's callbacks, both outputs. */
+#ifdef SP_TEST_HOOKS
+static float both_last[OUTPUTS], both_step[OUTPUTS];
+static const void *both_first_device = NULL;
+static uint64_t both_frames_new = 0;
+static void tap_both(const void *device, const float *out, uint32_t frames, uint32_t channels) {
+    if (both_first_device == NULL) both_first_device = device;
+    for (uint32_t i = 0; i < frames; i++) {
+        for (uint32_t o = 0; o < OUTPUTS; o++) {
+            const float s = out[(size_t)i * channels + o];
+            both_step[o] = fmaxf(both_step[o], fabsf(s - both_last[o]));
+            both_last[o] = s;
+        }
+    }
+    if (device != both_first_device) both_frames_new += frames;
+}
+#endif
+
+static void reopen_fades_in_delayed_bus(void) {
+#ifdef SP_TEST_HOOKS
+    sp_engine *engine;
+    sp_engine_config config = sp_engine_config_init();
+    config.backend = "null";
+    config.sample_rate = RATE;
+    config.channels = OUTPUTS;
+    config.block_frames = 256;
+    config.track_capacity = 4;
+    CHECK(sp_engine_init(&config, &engine));
+    CHECK(sp_output_set_delay(engine, 0, RATE / 100));
+    engine->device_tap = tap_both;
+    add_routed(engine, constant(0.5f, RATE * 60), 0, 0);
+    add_routed(engine, constant(0.5f, RATE * 60), 0, 1);
+    CHECK(sp_transport_play(engine));
+    const struct timespec ms = {0, 1000000};
+    /* Until both outputs have played at full level for a while (past the delay). */
+    for (int i = 0; i < 2000 && !(both_last[0] == 0.5f && both_last[1] == 0.5f); i++) {
+        nanosleep(&ms, NULL);
+    }
+    for (int i = 0; i < 100; i++) nanosleep(&ms, NULL);
+    both_step[0] = both_step[1] = 0.0f; /* from here: the material has no step of its own */
+    sp_engine_config again = sp_engine_config_init();
+    again.backend = "null";
+    CHECK(sp_engine_reopen(engine, &again));
+    /* The new device plays past its fade-in and the delay. */
+    for (int i = 0; i < 2000 && both_frames_new < RATE / 10; i++) nanosleep(&ms, NULL);
+    engine->device_tap = NULL;
+    CHECK(sp_engine_destroy(engine));
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "largest step: delayed output %.4f, undelayed %.4f (want < 0.01), %llu frames on "
+             "the new device, last %.2f %.2f",
+             both_step[0], both_step[1], (unsigned long long)both_frames_new, both_last[0],
+             both_last[1]);
+    report("a reopen fades a delayed bus back in", both_step[0] < 0.01f && both_step[1] < 0.01f &&
+                                                       both_frames_new >= RATE / 10 &&
+                                                       both_last[0] == 0.5f,
+           detail);
+#else
+    report("a reopen fades a delayed bus back in", 0, "built without -DSP_TEST_HOOKS");
+#endif
+}
+
 int main(void) {
     const uint32_t blocks[] = {100, 128, 256, 1024};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
@@ -584,6 +649,7 @@ int main(void) {
     protect_during_fade();
     drain_is_bounded();
     reopen_fades_out();
+    reopen_fades_in_delayed_bus();
     printf("protocol: %d failed\n", failures);
     return failures;
 }

@@ -154,7 +154,7 @@ function windowStart(count: number, size: number, selected: number): number {
 }
 
 /** What is coming: remaining time, the next section in bars, a scheduled jump, the loop. */
-/** MIDI out's port, last song message and clock: "midi out: miniaudio:midi_out  last: program 5
+/** MIDI out's port, last song message and clock: "midi out: stemplay:midi_out  last: program 5
  * ch 1 at 0:00.0  clock on". */
 function midiOutLine(out: NonNullable<ControlStatus["midiOut"]>): string {
   return `midi out: ${out.port}` + (out.lastSent ? `  last: ${out.lastSent}` : "") +

@@ -2,14 +2,16 @@
  * MIDI foot control: `serveMidi(player, { input, map })` opens a MIDI input and turns each
  * mapped message into an operator action for the player.
  *
- * - `input: "jack"`: a JACK client `stemplay` with the port `stemplay:midi_in` (connect a
- *   controller to it); `"alsa"`: an ALSA sequencer client `stemplay` with a port `midi_in`;
+ * - `input: "jack"`: the port `stemplay:midi_in` (connect a controller to it): on the engine's
+ *   own JACK client `stemplay` when the engine plays on JACK (read in the audio callback, the
+ *   same cycle as the audio), else on a JACK client `stemplay` of its own; `"alsa"`: an ALSA sequencer client `stemplay` with a port `midi_in`;
  *   any other string: a port to connect from (a JACK port when the engine runs on JACK, else an
  *   ALSA sequencer address such as "20:0" or a client name). Default: "jack" when the engine
  *   plays on JACK, else "alsa".
- * - Messages arrive without polling: the native input queues them from JACK's process callback
- *   (or the ALSA reader thread) and a waiting FFI call, run on a worker thread, resolves as soon
- *   as they are there.
+ * - Messages arrive without polling in JS: the native input queues them from the audio
+ *   callback (or its own JACK client's process callback, or the ALSA reader thread) and a
+ *   waiting FFI call, run on a worker thread, resolves when they are there (within a
+ *   millisecond on the engine's client, whose audio thread posts nothing).
  *
  * See docs/midi.md.
  *
@@ -25,6 +27,7 @@ import { checkMidiMap, type MidiAction, type MidiMapEntry, MidiMapper } from "./
 import { dispatch } from "./surface.ts";
 import { type MidiMessage, parseMidi } from "./midi_message.ts";
 import { MidiDebounce } from "./midi_debounce.ts";
+import { openUntilClosed } from "./open_while_closing.ts";
 
 /** The JACK (and ALSA sequencer) client name and the input port's name. */
 export const MIDI_CLIENT = "stemplay";
@@ -37,8 +40,12 @@ export interface ServeMidiOptions {
   /** The mapping (see midi_map.ts and docs/midi.md), checked before anything opens. */
   map: MidiMapEntry[];
   /** Called for every parsed message with the action it mapped to (if any): for logs and the
-   * learn mode. */
-  onMessage?: (message: MidiMessage, action: MidiAction | undefined) => void;
+   * learn mode. `frame`: where in its JACK cycle the message arrived (0 from ALSA). */
+  onMessage?: (
+    message: MidiMessage,
+    action: MidiAction | undefined,
+    arrival: { frame: number },
+  ) => void;
   /** Destructive actions while playing need a second press 150 ms to 2 s after the first
    * (stemplay.json `midi.confirm`; src/control/confirm.ts). */
   confirm?: boolean;
@@ -96,8 +103,8 @@ export class MidiInput {
   lastError?: Error;
   /** What the input is: "jack" or "alsa". */
   readonly transport: "jack" | "alsa";
-  /** The port it listens on, e.g. "stemplay:midi_in". */
-  readonly port: string;
+  #port = `${MIDI_CLIENT}:${MIDI_PORT}`;
+  #onRecovered?: () => void;
 
   /** @internal */
   constructor(
@@ -114,10 +121,30 @@ export class MidiInput {
     this.#map = options.map;
     this.#mapper = new MidiMapper(options.map);
     this.transport = transport;
-    this.port = `${MIDI_CLIENT}:${MIDI_PORT}`;
+    this.#readPort();
+    if (transport === "jack") {
+      // On the engine's client, a reopened device is a new client: the port moves onto it.
+      this.#onRecovered = () => {
+        if (!this.#closing && native.sp_midi_in_reattach(handle) === 0) this.#readPort();
+      };
+      player.addEventListener("devicereopened", this.#onRecovered);
+    }
     this.#loop = this.#run();
     // Closing the player closes the input too (its waiting call would keep the process alive).
     this.#undoHook = player.beforeClose(() => this.close());
+  }
+
+  #readPort(): void {
+    const name = new Uint8Array(512);
+    if (this.#native.sp_midi_in_port_name(this.#handle, name, name.length) !== 0) return;
+    const text = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
+    if (text !== "") this.#port = text;
+  }
+
+  /** The port it listens on: "stemplay:midi_in", or on a second rig's JACK client the name JACK
+   * gave that client (e.g. "stemplay-01:midi_in"). */
+  get port(): string {
+    return this.#port;
   }
 
   async #run(): Promise<void> {
@@ -130,12 +157,13 @@ export class MidiInput {
       for (let i = 0; i < count[0]; i++) {
         const at = i * EVENT_BYTES;
         const size = events[at + 8];
-        this.#receive(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true));
+        const frame = view.getUint32(at + 12, true); // sp_midi_event.frame
+        this.#receive(events.subarray(at + 9, at + 9 + size), view.getBigUint64(at, true), frame);
       }
     }
   }
 
-  #receive(bytes: Uint8Array, timeNs: bigint): void {
+  #receive(bytes: Uint8Array, timeNs: bigint, frame: number): void {
     const message = parseMidi(bytes);
     if (!message) {
       this.#counts.unknown++;
@@ -149,7 +177,7 @@ export class MidiInput {
     }
     const action = this.#mapper.actionFor(message);
     try {
-      this.#options.onMessage?.(message, action);
+      this.#options.onMessage?.(message, action, { frame });
     } catch {
       // a listener's failure must not stop the input
     }
@@ -240,6 +268,7 @@ export class MidiInput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#undoHook();
+      if (this.#onRecovered) this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#native.sp_midi_in_wake(this.#handle);
       await this.#loop;
       await this.#native.sp_midi_in_close(this.#handle);
@@ -287,24 +316,59 @@ export async function serveMidi(player: Player, options: ServeMidiOptions): Prom
   const connectFrom = input === "jack" || input === "alsa" ? null : toCString(input);
   const native = player.engineContext.native;
   const cell = new BigUint64Array(1);
-  const open = transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa;
-  const result = await open(toCString(MIDI_CLIENT), toCString(MIDI_PORT), connectFrom, cell);
-  if (result !== 0) throw openError(resultCode(result), transport, input);
+  // On JACK the port is on the engine's own client, read in the audio callback (one client
+  // for audio and MIDI); otherwise MIDI in is a client of its own.
+  const onEngine = transport === "jack" && player.backendName === "JACK";
+  const opening = onEngine
+    ? native.sp_midi_in_open_engine(
+      player.engineContext.pointer,
+      toCString(MIDI_PORT),
+      connectFrom,
+      cell,
+    )
+    : (transport === "jack" ? native.sp_midi_in_open_jack : native.sp_midi_in_open_alsa)(
+      toCString(MIDI_CLIENT),
+      toCString(MIDI_PORT),
+      connectFrom,
+      cell,
+    );
+  // A close begun meanwhile waits for the open, then closes it (open_while_closing.ts).
+  const result = await openUntilClosed(
+    player,
+    "serve MIDI",
+    opening,
+    () => native.sp_midi_in_close(outPointer(cell)),
+  );
+  if (result !== 0) throw openError(resultCode(result), transport, input, onEngine);
   return new MidiInput(native, outPointer(cell), player, { ...options, map }, transport);
 }
 
-function openError(code: string, transport: "jack" | "alsa", input: string): StemplayError {
+function openError(
+  code: string,
+  transport: "jack" | "alsa",
+  input: string,
+  onEngine: boolean,
+): StemplayError {
   const what = transport === "jack" ? "JACK" : "the ALSA sequencer";
-  const reasons: Record<string, string> = {
-    NO_BACKEND: transport === "jack"
-      ? 'no JACK server is running, or libjack is not installed (start jackd, or use input "alsa")'
-      : "the ALSA sequencer cannot be opened (no /dev/snd/seq, or libasound is not installed)",
-    BUSY: `a ${what} client named "${MIDI_CLIENT}" already exists (another stemplay?)`,
-    DEVICE: input === transport
-      ? `the port ${MIDI_CLIENT}:${MIDI_PORT} could not be created`
-      : `cannot connect ${JSON.stringify(input)} to ${MIDI_CLIENT}:${MIDI_PORT}: no such port?`,
-    UNSUPPORTED: "MIDI input is only built on Linux",
-  };
+  const reasons: Record<string, string> = onEngine
+    ? {
+      NO_BACKEND: "the player's JACK client is gone (reopen the device)",
+      BUSY: "a MIDI input on this player's JACK client already exists (close it first)",
+      DEVICE: input === transport
+        ? `the port ${MIDI_PORT} could not be created on the player's JACK client`
+        : `cannot connect ${JSON.stringify(input)} to the player's ${MIDI_PORT}: no such port?`,
+    }
+    : {
+      NO_BACKEND: transport === "jack"
+        ? 'no JACK server is running, or libjack is not installed (start jackd, or use input "alsa")'
+        : "the ALSA sequencer cannot be opened (no /dev/snd/seq, or libasound is not installed)",
+      BUSY: `a ${what} client named "${MIDI_CLIENT}" already exists (another stemplay?)`,
+      DEVICE: input === transport
+        ? `the port ${MIDI_CLIENT}:${MIDI_PORT} could not be created`
+        : `cannot connect ${JSON.stringify(input)} to ${MIDI_CLIENT}:${MIDI_PORT}: no such port?`,
+      UNSUPPORTED: "MIDI input is only built on Linux",
+    };
+  reasons.UNSUPPORTED ??= "MIDI input is only built on Linux";
   return new StemplayError(
     code === "UNSUPPORTED" ? "UNSUPPORTED" : "MIDI_INPUT",
     `cannot open MIDI input through ${what}: ${reasons[code] ?? code}`,

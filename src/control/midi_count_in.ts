@@ -22,15 +22,27 @@ export function countInClock(
   let s = 0;
   while ((s + 1) * 3 < song.length && song[(s + 1) * 3] <= from) s++;
   const at = song[s * 3], tickSeconds = song[s * 3 + 1];
+  // The song's ticks as the audio thread numbers them (native/rt/midi_out_rt.c): tick t falls
+  // in the last segment whose first tick is at or before t, so near a tempo change off the old
+  // grid, the next tick is the new segment's first, not the old grid's.
+  const segmentOf = (tick: number) => {
+    let i = 0;
+    while ((i + 1) * 3 < song.length && song[(i + 1) * 3 + 2] <= tick) i++;
+    return i;
+  };
+  const secondsOf = (tick: number) => {
+    const i = segmentOf(tick);
+    return song[i * 3] + (tick - song[i * 3 + 2]) * song[i * 3 + 1];
+  };
   // The song's first tick at or after fromFrame (rounded as the audio thread rounds).
-  const frameOf = (k: number) => Math.round((at + k * tickSeconds) * rate);
-  let k = Math.floor((from - at) / tickSeconds);
-  while (frameOf(k) < fromFrame) k++;
-  while (frameOf(k - 1) >= fromFrame) k--;
+  const frameOf = (tick: number) => Math.round(secondsOf(tick) * rate);
+  let tick = song[s * 3 + 2] + Math.floor((from - at) / tickSeconds);
+  while (frameOf(tick) < fromFrame) tick++;
+  while (frameOf(tick - 1) >= fromFrame) tick--;
   // That tick is where the count-in's clock hands over, at its frame handOver: the count-in's
-  // segment starts there and counts from tick k, so every tick it plays is before k (before
-  // the song's clock takes over), and none of them sends Start (or SPP and Continue).
-  const handOverSeconds = at + k * tickSeconds + (handOver - fromFrame) / rate;
-  // k counts from the segment's start; the map counts from the song's first downbeat.
-  return Float64Array.of(Math.max(0, handOverSeconds), tickSeconds, song[s * 3 + 2] + k);
+  // segment (at the tempo it counts in) starts there and counts from that tick, so every tick
+  // it plays is before it (before the song's clock takes over), and none of them sends Start
+  // (or SPP and Continue). Numbered from the song's first downbeat, like the map.
+  const handOverSeconds = secondsOf(tick) + (handOver - fromFrame) / rate;
+  return Float64Array.of(Math.max(0, handOverSeconds), tickSeconds, tick);
 }

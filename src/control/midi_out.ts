@@ -184,7 +184,7 @@ export class MidiOutput {
       this.#readPort();
       this.connect().catch(() => {}); // a destination that went away stays unconnected
     };
-    player.addEventListener("devicerecovered", this.#onRecovered);
+    player.addEventListener("devicereopened", this.#onRecovered);
     this.#onCountIn = (event) => this.#mapCountIn((event as CustomEvent<CountInPlan>).detail);
     player.addEventListener("countin", this.#onCountIn);
     this.#apply();
@@ -224,7 +224,7 @@ export class MidiOutput {
     this.#port = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
   }
 
-  /** The JACK port, e.g. "miniaudio:midi_out" (it follows the engine's client when the device
+  /** The JACK port, e.g. "stemplay:midi_out" (it follows the engine's client when the device
    * is reopened). */
   get port(): string {
     return this.#port;
@@ -291,7 +291,7 @@ export class MidiOutput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
-      this.#player.removeEventListener("devicerecovered", this.#onRecovered);
+      this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#player.removeEventListener("countin", this.#onCountIn);
       if (outputs.get(this.#player) === this) outputs.delete(this.#player);
       this.#undoHook();

@@ -1,11 +1,12 @@
 /**
  * MIDI timecode out: `serveMtc(player, { fps })` opens a JACK MIDI output port
- * `stemplay-mtc:mtc_out` that sends MTC for the song playing: quarter frames while it plays, a
+ * `stemplay:mtc_out` that sends MTC for the song playing: quarter frames while it plays, a
  * full-frame message after every jump (play from a stop, seek, marker jump, loop seam, song
  * change). It uses the song-hour scheme of the LTC (docs/timecode.md): a single song starts at
- * 01:00:00:00, setlist song n at n:00:00:00; a count-in sends none. The quarter frames are
- * written by the JACK process callback in C (native/mtc.c) from the engine's position, so they
- * follow the audio within one JACK period, without JavaScript in the loop.
+ * 01:00:00:00, setlist song n at n:00:00:00; a count-in sends none. When the engine plays on
+ * JACK the port is on the engine's own client and the audio callback writes each quarter frame
+ * on the exact frame of its audio (native/rt/mtc_rt.c); otherwise MTC is a JACK client of its
+ * own, `stemplay-mtc`, that follows the audio within one JACK period. No JavaScript in the loop.
  *
  * @module
  */
@@ -14,8 +15,9 @@ import { StemplayError } from "../errors.ts";
 import { outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import { checkLtcOptions, type LtcFps, ltcOffsetFrames } from "../show/timecode.ts";
+import { openUntilClosed } from "./open_while_closing.ts";
 
-/** The JACK client and port of the MTC output. */
+/** The JACK client of the MTC output when the engine is not on JACK, and its port's name. */
 export const MTC_CLIENT = "stemplay-mtc";
 export const MTC_PORT = "mtc_out";
 
@@ -36,9 +38,9 @@ export class MtcOutput {
   readonly #handle: Deno.PointerValue;
   readonly #listener: (event: Event) => void;
   readonly #undoHook: () => void;
+  readonly #onRecovered: () => void;
   #closing?: Promise<void>;
-  /** The JACK port, "stemplay-mtc:mtc_out". */
-  readonly port = `${MTC_CLIENT}:${MTC_PORT}`;
+  #port = `${MTC_CLIENT}:${MTC_PORT}`;
 
   /** @internal */
   constructor(player: Player, handle: Deno.PointerValue) {
@@ -51,7 +53,27 @@ export class MtcOutput {
       native.sp_mtc_map_song(handle, group, hour);
     };
     player.addEventListener("songprepared", this.#listener);
+    this.#readPort();
+    // On the engine's client, a reopened device is a new client: the port moves onto it.
+    this.#onRecovered = () => {
+      if (!this.#closing && native.sp_mtc_reattach(handle) === 0) this.#readPort();
+    };
+    player.addEventListener("devicereopened", this.#onRecovered);
     this.#undoHook = player.beforeClose(() => this.close());
+  }
+
+  #readPort(): void {
+    const name = new Uint8Array(512);
+    this.#player.engineContext.native.sp_mtc_port_name(this.#handle, name, name.length);
+    const text = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
+    if (text !== "") this.#port = text;
+  }
+
+  /** The JACK port: "stemplay:mtc_out" on the engine's client (a second rig's client has the
+   * name JACK gave it, e.g. "stemplay-01:mtc_out"), "stemplay-mtc:mtc_out" when the engine is
+   * not on JACK. */
+  get port(): string {
+    return this.#port;
   }
 
   /** Messages sent so far. */
@@ -65,6 +87,7 @@ export class MtcOutput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
+      this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#undoHook();
       await this.#player.engineContext.native.sp_mtc_close(this.#handle);
     })();
@@ -93,7 +116,7 @@ export async function serveMtc(player: Player, options: ServeMtcOptions): Promis
   );
   const fps = checked.fps;
   const cell = new BigUint64Array(1);
-  const result = await player.engineContext.native.sp_mtc_open_jack(
+  const opening = player.engineContext.native.sp_mtc_open_jack(
     player.engineContext.pointer,
     Math.round(fps * 100),
     toCString(MTC_CLIENT),
@@ -101,11 +124,20 @@ export async function serveMtc(player: Player, options: ServeMtcOptions): Promis
     options.connectTo === undefined ? null : toCString(options.connectTo),
     cell,
   );
+  // A close begun meanwhile waits for the open, then closes it (open_while_closing.ts).
+  const result = await openUntilClosed(
+    player,
+    "serve MTC",
+    opening,
+    () => player.engineContext.native.sp_mtc_close(outPointer(cell)),
+  );
   if (result !== 0) {
     const code = resultCode(result);
     const reasons: Record<string, string> = {
       NO_BACKEND: "no JACK server is running, or libjack is not installed",
-      BUSY: `a JACK client named "${MTC_CLIENT}" already exists`,
+      BUSY: player.backendName === "JACK"
+        ? "this player already has an MTC output (close it first)"
+        : `a JACK client named "${MTC_CLIENT}" already exists`,
       FORMAT: `the JACK server does not run at the engine's rate (${player.sampleRate} Hz)`,
       DEVICE: `the port could not be created or connected to ${options.connectTo}`,
       UNSUPPORTED: "MTC output is only built on Linux",

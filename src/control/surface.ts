@@ -23,6 +23,7 @@ import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.
 import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
 import { failbackOf } from "./sync_registry.ts";
 import { keyTempoAction } from "./key_tempo_actions.ts";
+import { KEY_TEMPO_NOTICE_MS, reportKeyTempoErrors } from "./key_tempo_report.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
 export interface ActionResult {
@@ -134,6 +135,13 @@ export class ControlSurface {
     if (!queue) queues.set(player, queue = new ActionQueue());
     this.#queue = queue;
     this.#sync();
+    reportKeyTempoErrors(player, (message) => {
+      this.#notice = {
+        text: `key/tempo: ${message}`,
+        until: performance.now() + KEY_TEMPO_NOTICE_MS,
+      };
+      this.#tell({ source: "key/tempo", message, refused: true });
+    });
   }
 
   /** The one surface of `player` (made on first use). */

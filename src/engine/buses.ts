@@ -156,6 +156,8 @@ export class Bus {
   #gain = 1;
   #delayMs = 0;
   #sampleRate: number;
+  /** Throws "CLOSED" once the engine is being freed (nothing may reach it then). */
+  #assertOpen: (what: string) => void;
 
   /** @internal Made by the player from its profile. */
   constructor(
@@ -165,10 +167,12 @@ export class Bus {
     options: BusOptions,
     deviceOutputs: number,
     sampleRate = 48000,
+    assertOpen: (what: string) => void = () => {},
   ) {
     this.#native = native;
     this.#engine = engine;
     this.#sampleRate = sampleRate;
+    this.#assertOpen = assertOpen;
     this.name = name;
     this.outputs = [...options.outputs];
     this.protected = options.protected === true;
@@ -190,7 +194,7 @@ export class Bus {
    * 20 ms (no click); 0 is the undelayed output, bit for bit. MIDI out, MTC and LTC keep their
    * own offsets (docs/bus_delay.md).
    * @throws {StemplayError} "INVALID_ARGUMENT" outside that range or for NaN; the delay stays
-   * as it was
+   * as it was. "CLOSED" once the player is closed
    */
   get delayMs(): number {
     return this.#delayMs;
@@ -202,6 +206,7 @@ export class Bus {
         `bus "${this.name}" delayMs must be a number from 0 to ${MAX_BUS_DELAY_MS}, got ${value}`,
       );
     }
+    this.#assertOpen(`set the delay of bus "${this.name}"`);
     const frames = Math.min(this.#sampleRate, Math.round(value * this.#sampleRate / 1000));
     if (this.available) {
       for (const output of this.outputs) {
@@ -222,12 +227,13 @@ export class Bus {
 
   /** The bus's own level, linear (1 = unity), 0 .. MAX_GAIN (+12 dB), ramped like every gain.
    * @throws {StemplayError} "INVALID_ARGUMENT" above that, or for NaN or Infinity; the gain
-   * stays as it was */
+   * stays as it was. "CLOSED" once the player is closed */
   get gain(): number {
     return this.#gain;
   }
   set gain(value: number) {
     value = checkGain(value, `bus "${this.name}" gain`);
+    this.#assertOpen(`set the gain of bus "${this.name}"`);
     if (this.available) {
       for (const output of this.outputs) {
         unwrap(
@@ -283,6 +289,7 @@ export class Buses {
     profile: BusProfile,
     outputs: number,
     sampleRate = 48000,
+    assertOpen: (what: string) => void = () => {},
   ) {
     this.#outputs = outputs;
     for (let output = 0; output < outputs; output++) {
@@ -293,7 +300,7 @@ export class Buses {
     this.#buses = new Map(
       Object.entries(profile).map(([name, options]) => [
         name,
-        new Bus(native, engine, name, options, outputs, sampleRate),
+        new Bus(native, engine, name, options, outputs, sampleRate, assertOpen),
       ]),
     );
   }

@@ -146,6 +146,7 @@ export class Engine {
       defaultBusProfile(this.channels),
       this.channels,
       this.sampleRate,
+      (what) => this.assertOpen(what),
     );
     this.#status = this.#decode();
   }
@@ -177,6 +178,7 @@ export class Engine {
       profile,
       this.channels,
       this.sampleRate,
+      (what) => this.assertOpen(what),
     );
   }
 

@@ -7,7 +7,12 @@
  */
 
 import { KeyTempoChange } from "../songs/key_tempo_change.ts";
+import { requireStretch } from "../sources/stretch.ts";
 import { PlayerMetering } from "./player_metering.ts";
+
+/** The event a Player dispatches when a key or tempo change failed while it was prepared (a
+ * `CustomEvent` whose `detail` is the error); the song plays on at the key it had. */
+export const KEY_TEMPO_ERROR = "keytempoerror";
 
 /** The key and tempo of a `Player` (its base class: use them on the Player). */
 export abstract class PlayerKeyTempo extends PlayerMetering {
@@ -27,6 +32,15 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
         return parts.transport.state === "ended";
       },
       switched: () => parts.setlist.rearmTransition(),
+    }, {
+      requireStretch: () => requireStretch(parts.engine.native),
+      // Heard by every control surface (src/control/key_tempo_report.ts).
+      failed: (error) => {
+        // A player closed mid-change has no one left to tell.
+        if (!parts.engine.closed) {
+          this.dispatchEvent(new CustomEvent(KEY_TEMPO_ERROR, { detail: error }));
+        }
+      },
     });
     return this.#keyTempo;
   }
@@ -41,7 +55,10 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
    * then crossfades to it at a block boundary. Await `keyTempoReady()`. Setting the value it
    * has does nothing.
    * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number;
-   * "UNSUPPORTED" without a song; the value stays as it was
+   * "UNSUPPORTED" without a song; "STRETCH_UNAVAILABLE" for any key or tempo other than the
+   * recording's when Rubber Band is not installed; the value stays as it was. A change that
+   * fails later, while it is prepared, rejects `keyTempoReady()` and is dispatched as a
+   * "keytempoerror" event (`detail`: the error).
    */
   get transpose(): number {
     return this.#change().value.transpose;

@@ -1,7 +1,7 @@
 /**
  * The transport of one player: play, pause, stop, seek, the position and state, the master
  * gain, `finished`, and the events the state makes ("statechange", "ended", "devicelost",
- * "devicerecovered"), dispatched on the player. It takes in the engine's tick last, after the
+ * "devicerecovered", "devicereopened"), dispatched on the player. It takes in the engine's tick last, after the
  * show flow, the song deck and the setlist have seen the same snapshot.
  *
  * @module
@@ -196,6 +196,8 @@ export class Transport {
     const wasLost = this.#lastState === "error";
     this.#engine.tick(); // "statechange" from "error" to the transport's state
     if (wasLost) this.#events.dispatchEvent(new Event("devicerecovered"));
+    // Recovered or moved by hand: a new device (on JACK, a new client for the MIDI ports).
+    this.#events.dispatchEvent(new Event("devicereopened"));
     if (this.#lastState === "playing") this.#engine.keepAlive(true);
   }
 }

@@ -13,7 +13,13 @@
 
 import { StemplayError } from "../errors.ts";
 import type { Track } from "../engine/track.ts";
-import { checkSpeed, checkTranspose, type KeyTempo, NEUTRAL } from "../model/key_tempo.ts";
+import {
+  checkSpeed,
+  checkTranspose,
+  isNeutral,
+  type KeyTempo,
+  NEUTRAL,
+} from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
 import { keyTempoOf } from "./stretched_song.ts";
 
@@ -49,10 +55,14 @@ export interface KeyTempoDeck {
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Makes `prepared` the current song while playing: the callback moves to it at the same
-   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after. */
-  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<void>;
+   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
+   * False, switching nothing, when another song became the current one while it waited. */
+  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
+  /** The callback's position in the current song's frames while a switch to it waits in the
+   * command ring (the transport's position is still the old song's then); else undefined. */
+  pendingPlayhead(): number | undefined;
 }
 
 /** What a change reads of the transport, and who hears of a switch. */
@@ -67,19 +77,29 @@ export interface KeyTempoTransport {
   switched(): void;
 }
 
+/** Who checks a change can be made, and who hears that one failed. */
+export interface KeyTempoHooks {
+  /** Throws (STRETCH_UNAVAILABLE) when no key or tempo other than the recording's can play. */
+  requireStretch?(): void;
+  /** A change failed while it was prepared (the song plays on at the key it had). */
+  failed?(error: unknown): void;
+}
+
 /** The operator's key and tempo for one player. */
 export class KeyTempoChange {
   readonly #deck: KeyTempoDeck;
   readonly #transport: KeyTempoTransport;
+  readonly #hooks: KeyTempoHooks;
   /** The value asked for the current song, until the song plays at it. */
   #wanted?: { song: KeyTempoSong; keyTempo: KeyTempo };
   /** The change being prepared (settles, never rejects: see `ready`). */
   #running?: Promise<void>;
   #failure?: unknown;
 
-  constructor(deck: KeyTempoDeck, transport: KeyTempoTransport) {
+  constructor(deck: KeyTempoDeck, transport: KeyTempoTransport, hooks: KeyTempoHooks = {}) {
     this.#deck = deck;
     this.#transport = transport;
+    this.#hooks = hooks;
   }
 
   /** The key and tempo asked for: the value set last for this song, else the song's. */
@@ -101,7 +121,8 @@ export class KeyTempoChange {
 
   /** Sets the transpose (semitones) or the speed (ratio), absolute.
    * @throws {StemplayError} "INVALID_ARGUMENT" out of range, NaN or not a number;
-   * "UNSUPPORTED" without a song loaded with loadSong */
+   * "UNSUPPORTED" without a song loaded with loadSong; "STRETCH_UNAVAILABLE" for a key or
+   * tempo other than the recording's without Rubber Band */
   set(field: keyof KeyTempo, value: unknown): void {
     const checked = field === "transpose"
       ? checkTranspose(value, "INVALID_ARGUMENT", "transpose")
@@ -116,7 +137,9 @@ export class KeyTempoChange {
           `loadSong or a setlist, not to tracks added by hand)`,
       );
     }
-    this.#wanted = { song, keyTempo: { ...now, [field]: checked } };
+    const keyTempo = { ...now, [field]: checked };
+    if (!isNeutral(keyTempo)) this.#hooks.requireStretch?.();
+    this.#wanted = { song, keyTempo };
     this.#failure = undefined;
     this.#start();
   }
@@ -126,6 +149,7 @@ export class KeyTempoChange {
     this.#running = this.#run().catch((error) => {
       this.#failure = error;
       this.#wanted = undefined; // the song plays on at the key it had
+      this.#hooks.failed?.(error);
     }).finally(() => {
       this.#running = undefined;
       if (this.#wanted) this.#start(); // a value set as the last change ended
@@ -169,7 +193,8 @@ export class KeyTempoChange {
         return;
       }
       // Playing: rendered from the playhead first (the recording's frame: position × speed).
-      const playhead = () => Math.round(this.#transport.positionFrames * from.speed);
+      const position = () => this.#deck.pendingPlayhead() ?? this.#transport.positionFrames;
+      const playhead = () => Math.round(position() * from.speed);
       const prepared = await this.#deck.prepare(
         { ...song.described, ...wanted.keyTempo },
         song.setlistIndex,
@@ -182,11 +207,16 @@ export class KeyTempoChange {
       }
       carryLevels(this.#deck.tracks, prepared.tracks);
       if (this.#transport.playing && !this.#transport.ended) {
+        let switched: boolean;
         try {
-          await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
+          switched = await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
         } catch (error) {
           await this.#deck.drop(prepared);
           throw error;
+        }
+        if (!switched) { // another song was loaded meanwhile: it plays at its own key
+          await this.#deck.drop(prepared);
+          continue;
         }
         if (this.#wanted === now) this.#wanted = undefined;
         this.#transport.switched();
@@ -195,7 +225,7 @@ export class KeyTempoChange {
       // The same place in the music; after the end, the top (as play would go there).
       const frame = this.#transport.ended
         ? 0
-        : Math.round(this.#transport.positionFrames * from.speed / wanted.keyTempo.speed);
+        : Math.round(position() * from.speed / wanted.keyTempo.speed);
       await this.#deck.switchTo(prepared, Math.max(0, frame));
       if (this.#wanted === now) this.#wanted = undefined;
       this.#transport.switched();

@@ -13,6 +13,7 @@ import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import type { Engine } from "../engine/engine.ts";
 import { fillState } from "../sources/stretch.ts";
+import type { ShowFlow } from "../show/show.ts";
 
 /** How long the old key fades out under the new one: long enough to hide the seam (the two
  * renders are the same music, so a linear fade never swells), short enough to be heard as a
@@ -29,11 +30,14 @@ export interface RetimeRetirement {
   group: number;
   untilFrame: number;
   from: number;
+  /** `from`'s frames to `group`'s (old speed ÷ new speed), as the callback maps its position. */
+  ratio: number;
 }
 
 /** Asks the callback to move from `fromGroup` to `toGroup` at the mapped place, crossfaded.
  * Cues armed on the old song's timeline (a loop, a jump, the setlist's transition) are
  * cancelled first, so none fires in the new one; the show flow arms them again on it.
+ * `position`: the callback's, in `fromGroup`'s frames.
  * @throws {StemplayError} "CLOSED"; "BUSY" when the command ring is full */
 export function retimeSwitch(
   engine: Engine,
@@ -41,6 +45,7 @@ export function retimeSwitch(
   toGroup: number,
   fromSpeed: number,
   toSpeed: number,
+  position = engine.readStatus().position,
 ): RetimeRetirement {
   engine.assertOpen("change key or tempo");
   const { native, pointer } = engine;
@@ -52,21 +57,24 @@ export function retimeSwitch(
     native.sp_transport_retime(pointer, toGroup, fromSpeed, toSpeed, crossfade),
     what,
   );
-  const latest = engine.readStatus().position + TAKEN_WITHIN_SECONDS * engine.sampleRate;
+  const latest = position + TAKEN_WITHIN_SECONDS * engine.sampleRate;
   return {
     group: toGroup,
     untilFrame: Math.round(latest * fromSpeed / toSpeed) + crossfade,
     from: fromGroup,
+    ratio: fromSpeed / toSpeed,
   };
 }
 
 /** A change waits while a count-in plays (the count-in hands over to the song it counts
- * in); an offline engine, which renders only when asked, cannot wait: "BUSY". */
+ * in); an offline engine, which renders only when asked, cannot wait: "BUSY". Stops waiting
+ * when `overtaken` (another song became the current one). */
 export async function waitOutCountIn(
   engine: Engine,
   countingIn: () => boolean,
+  overtaken: () => boolean = () => false,
 ): Promise<void> {
-  while (countingIn()) {
+  while (countingIn() && !overtaken()) {
     if (engine.offline || engine.closed) {
       throw new StemplayError(
         "BUSY",
@@ -82,17 +90,20 @@ export async function waitOutCountIn(
 const FILL_MARGIN_SECONDS = 0.1;
 
 /** Waits until every stem still being rendered holds the frames from the playhead mapped into
- * the new song (position × `ratio`) on, for `FILL_MARGIN_SECONDS`; then the switch never
- * lands on frames not written yet. Throws a render's error. */
+ * the new song (`playhead()`, the old song's frame, × `ratio`) on, for `FILL_MARGIN_SECONDS`;
+ * then the switch never lands on frames not written yet. Stops waiting when `overtaken`
+ * (another song became the current one). Throws a render's error. */
 export async function waitForFill(
   engine: Engine,
   fills: readonly Deno.PointerValue[],
   ratio: number,
+  playhead: () => number = () => engine.readStatus().position,
+  overtaken: () => boolean = () => false,
 ): Promise<void> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
-  for (;;) {
+  while (!overtaken()) {
     engine.assertOpen("change key or tempo");
-    const at = Math.round(engine.readStatus().position * ratio);
+    const at = Math.round(playhead() * ratio);
     const ready = fills.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
@@ -106,4 +117,35 @@ function fillEnd(engine: Engine, pcm: Deno.PointerValue): number {
   const info = new BigUint64Array(3);
   engine.native.sp_pcm_info(pcm, info);
   return Number(info[0]);
+}
+
+/** The operator's cues on the old timeline, in its seconds: the loop vamping, the jump armed. */
+export interface CarriedCues {
+  loop?: { start: number; end: number };
+  jump?: { target: number; at: number };
+}
+
+/** The cues standing on the current song, before a change replaces its timeline, read right
+ * before the switch is pushed: a jump the callback has already fired is not carried (it
+ * would fire twice). */
+export function cuesToCarry(show: ShowFlow, engine: Engine): CarriedCues {
+  return { loop: show.loopRange, jump: show.scheduledJumpAsOf(engine.readStatus()) };
+}
+
+/** Arms `cues` again on the new song (just made current), at the same places in the music
+ * (`ratio`: old speed ÷ new speed): a vamp goes on, a jump still fires. Never throws: the
+ * switch has been made; a cue the new timeline refuses (a loop end rounded past the song's
+ * end) stays off, as the loop range and the scheduled jump then show. */
+export function carryCues(show: ShowFlow, cues: CarriedCues, ratio: number, rate: number): void {
+  try {
+    if (cues.loop) show.loop(cues.loop.start * ratio, cues.loop.end * ratio);
+    else if (cues.jump) {
+      show.jumpAtFrame(
+        Math.round(cues.jump.target * ratio * rate),
+        Math.round(cues.jump.at * ratio * rate),
+      );
+    }
+  } catch {
+    // See above: the cue stays off.
+  }
 }

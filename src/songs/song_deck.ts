@@ -39,7 +39,7 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
-import { retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
+import { carryCues, cuesToCarry, retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 
 /** What the player knows of the current song beyond its tracks. */
@@ -96,7 +96,13 @@ export class SongDeck {
   #song?: SongInfo;
   /** Songs whose tracks are freed once a crossfade's tail has played this far (`from`: not
    * while the callback still plays that group, before it takes a key or tempo change). */
-  #retiring: { tracks: Track[]; group: number; untilFrame: number; from?: number }[] = [];
+  #retiring: {
+    tracks: Track[];
+    group: number;
+    untilFrame: number;
+    from?: number;
+    ratio?: number;
+  }[] = [];
   #loading = false;
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
@@ -385,13 +391,43 @@ export class SongDeck {
   }
 
   /** Makes a prepared song at another key or tempo the playing one, while playing: the
-   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). */
-  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<void> {
-    await waitOutCountIn(this.#engine, () => this.show.countingIn);
-    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed);
-    const retired = retimeSwitch(this.#engine, this.#group, song.group, fromSpeed, toSpeed);
+   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). False
+   * (nothing switched) when another song became the current one while it waited. */
+  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<boolean> {
+    const group = this.#group;
+    const overtaken = () => this.#group !== group; // a song loaded, or a setlist transition
+    await waitOutCountIn(this.#engine, () => this.show.countingIn, overtaken);
+    const playhead = () => this.pendingPlayhead() ?? this.#engine.readStatus().position;
+    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed, playhead, overtaken);
+    if (overtaken()) return false;
+    const cues = cuesToCarry(this.show, this.#engine);
+    const retired = retimeSwitch(
+      this.#engine,
+      this.#group,
+      song.group,
+      fromSpeed,
+      toSpeed,
+      playhead(),
+    );
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
+    carryCues(this.show, cues, retired.ratio, this.#engine.sampleRate);
+    return true;
+  }
+
+  /** The callback's position in the current song's frames while a switch to it at another
+   * key or tempo waits in the command ring (a device lost, an offline engine between renders):
+   * its position mapped through each switch not taken yet. Undefined when none waits. */
+  pendingPlayhead(): number | undefined {
+    let { group, position } = this.#engine.readStatus();
+    let pending = false;
+    for (const retired of this.#retiring) {
+      if (retired.from !== group || retired.ratio === undefined) continue;
+      position = Math.round(position * retired.ratio);
+      group = retired.group;
+      pending = true;
+    }
+    return pending && group === this.#group ? position : undefined;
   }
 
   #makeCurrent(song: SongInGroup): void {
@@ -490,6 +526,7 @@ export class SongDeck {
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       retimeTo: (song, fromSpeed, toSpeed) =>
         this.#retimeTo(song as SongInGroup, fromSpeed, toSpeed),
+      pendingPlayhead: () => this.pendingPlayhead(),
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
       },

@@ -5,8 +5,11 @@
  * `JACK_DEFAULT_SERVER` (see {@linkcode JackServer.env}); the engine's miniaudio JACK backend
  * reads the same variable, so {@linkcode withJackServer} sets it in this process too.
  *
- * miniaudio's JACK client is named "miniaudio"; its output ports are `miniaudio:playback0` …
- * `miniaudio:playback7`, connected to `system:playback_1` … `_8` when the device starts.
+ * The engine's JACK client is named "stemplay" (a second rig on the same server gets JACK's renamed
+ * client, "stemplay-01"); its output ports are `stemplay:playback0` … `stemplay:playback7`,
+ * connected to `system:playback_1` … `_8` when the device starts, beside `stemplay:midi_in`,
+ * `midi_out` and `mtc_out` when those are open. Find a second rig's ports by what it reports or
+ * what the server lists, not by a fixed prefix.
  *
  * Always stop it: it is stopped by the pid of the process the test started, never by name.
  * A registry full of killed servers ("Too many servers already active") is cleared when no jackd
@@ -52,7 +55,7 @@ export class JackServer {
    * `realtime`: run the server (and its clients' process threads) with real-time scheduling,
    * as on a rig; default: `--no-realtime`, all in user space. */
   static async start(
-    options: { realtime?: boolean; waitUs?: number; async?: boolean } = {},
+    options: { realtime?: boolean; waitUs?: number; async?: boolean; name?: string } = {},
   ): Promise<JackServer> {
     try {
       return await JackServer.#start(options);
@@ -67,9 +70,10 @@ export class JackServer {
   }
 
   static async #start(
-    options: { realtime?: boolean; waitUs?: number; async?: boolean },
+    options: { realtime?: boolean; waitUs?: number; async?: boolean; name?: string },
   ): Promise<JackServer> {
-    const name = `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    // `name`: a killed server's, to start it again where its clients look (JACK_DEFAULT_SERVER).
+    const name = options.name ?? `stemplay-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const child = new Deno.Command("jackd", {
       args: [
         "-n",
@@ -138,6 +142,13 @@ export class JackServer {
   /** Stops the server (SIGTERM, then SIGKILL) by its pid. Idempotent. */
   async stop(): Promise<void> {
     await signalAndWait(this.#child.pid, "SIGTERM");
+    await signalAndWait(this.#child.pid, "SIGKILL");
+    await this.#child.status;
+    await this.#log;
+  }
+
+  /** Kills the server with SIGKILL (a crash, a device lost) by its pid, and waits for it. */
+  async kill(): Promise<void> {
     await signalAndWait(this.#child.pid, "SIGKILL");
     await this.#child.status;
     await this.#log;
