@@ -14,42 +14,9 @@ import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/
 import { readLines } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
+import { beats, smf } from "./support/smf.ts";
 
 const RATE = JACK_RATE;
-const DIVISION = 480; // ticks a quarter note; at 120 bpm a tick is 50 frames
-
-function be(bytes: number, value: number): number[] {
-  return Array.from({ length: bytes }, (_, k) => (value >> (8 * (bytes - 1 - k))) & 0xff);
-}
-
-function vlq(value: number): number[] {
-  const out = [value & 127];
-  for (value >>= 7; value > 0; value >>= 7) out.unshift((value & 127) | 128);
-  return out;
-}
-
-/** A format-0 SMF at 120 bpm: [tick, bytes] events, absolute ticks in order. */
-function smf(events: [number, number[]][], division = DIVISION): Uint8Array {
-  const body: number[] = [0, 0xff, 0x51, 3, ...be(3, 500_000)];
-  let last = 0;
-  for (const [tick, bytes] of events) {
-    body.push(...vlq(tick - last), ...bytes);
-    last = tick;
-  }
-  body.push(0, 0xff, 0x2f, 0);
-  const chunk = (id: string, data: number[]) => [
-    ...new TextEncoder().encode(id),
-    ...be(4, data.length),
-    ...data,
-  ];
-  return new Uint8Array([
-    ...chunk("MThd", [...be(2, 0), ...be(2, 1), ...be(2, division)]),
-    ...chunk("MTrk", body),
-  ]);
-}
-
-const beats = (seconds: number) => seconds * 2 * DIVISION; // 120 bpm: 2 beats a second
-
 async function writeSong(dir: string, mid: Uint8Array): Promise<string> {
   const tone = new Float32Array(20 * RATE).map((_, i) => 0.05 * Math.sin(i / 20));
   await Deno.writeFile(join(dir, "tone.wav"), encodeWav([tone], RATE, "f32"));

@@ -34,6 +34,7 @@ import { type SongMidi, songMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./stretched_song.ts";
+import { stretchedMidi } from "./stretched_midi.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
@@ -242,7 +243,7 @@ export class SongDeck {
   ): Promise<SongInGroup> {
     const engine = this.#engine;
     const described = description;
-    const midi = await songMidi(description); // its MIDI files first: a bad one changes nothing
+    const recorded = await songMidi(description); // its MIDI files first: a bad one changes nothing
     const keyTempo = keyTempoOf(description);
     const decoded = await stretchDecoded(
       engine.native,
@@ -260,6 +261,7 @@ export class SongDeck {
       progressiveFrom,
     );
     description = stretchedTimeline(description, keyTempo.speed);
+    const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
     engine.assertOpen("load a song");
     const group = this.#nextGroup++;
