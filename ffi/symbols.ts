@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this table is written for; compared with `sp_abi_version()` at load. */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 /** Every function of native/stemplay.h, for `Deno.dlopen`. */
 export const symbols = {

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or the meaning of an out-array changes. */
-#define SP_ABI_VERSION 8u
+#define SP_ABI_VERSION 9u
 
 #define SP_MAX_CHANNELS 32u       /* per track and per device */
 /* Every gain stage's ceiling: +12 dB, 10^(12/20) (musicians wear in-ears). The setters refuse

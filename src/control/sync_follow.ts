@@ -430,9 +430,10 @@ class Follower implements SyncFollower {
     return false;
   }
 
-  /** The primary's key and tempo (issue 24), applied while this rig is not playing (a change
-   * while playing is not built yet). False while the song is prepared at them: nothing is
-   * played here meanwhile, and the transport follows again once it is ready. */
+  /** The primary's key and tempo (issue 24), set here as the primary's operator set them
+   * (while playing, the old key plays on until the new one crossfades in). False while the
+   * song is prepared at them: the lock is not measured meanwhile, and the transport follows
+   * again once it is ready. */
   #keyAndTempo(s: SyncState): boolean {
     const player = this.#player;
     const transpose = s.transpose ?? player.transpose;
