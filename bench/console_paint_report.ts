@@ -7,8 +7,8 @@
  * - a song opened with its waveform lanes drawn (the page's own `lanesMs`, and the wall time
  *   from the click).
  *
- * Run: `deno run -A bench/console_paint_report.ts` (needs chromium). CONSOLE_PAINT_RUNS
- * changes the 7.
+ * Run: `deno run -A --lock=tests/deno.lock bench/console_paint_report.ts` (needs chromium;
+ * the test lockfile keeps puppeteer-core out of the player's). CONSOLE_PAINT_RUNS changes the 7.
  *
  * @module
  */

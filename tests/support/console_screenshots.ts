@@ -3,7 +3,7 @@
  * (1440×900) and tablet (1024×768) sizes. Run by hand:
  *
  * ```sh
- * deno run -A tests/support/console_screenshots.ts docs/
+ * deno run -A --lock=tests/deno.lock tests/support/console_screenshots.ts docs/
  * ```
  *
  * The library: a 32-second song of eight stems that come and go by section (intro, verse,
