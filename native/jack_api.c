@@ -3,10 +3,38 @@
 
 #ifdef __linux__
 #include <dlfcn.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LOAD(field, name) \
     if (!(*(void **)&api->field = dlsym(api->library, name))) goto missing
+
+/* libjack prints its messages with fprintf(stderr), which takes stdio's lock on stderr. In CI
+ * that lock was once found held by a thread that no longer existed (a libjack thread ended while
+ * it printed, after its server died), and the next client's "cannot connect" message hung the
+ * process. Each message goes out in one write(2) instead, which takes no lock. */
+static void jack_message(const char *message) {
+    char line[512];
+    int length = snprintf(line, sizeof line - 1, "%s", message);
+    if (length < 0) return;
+    if ((size_t)length > sizeof line - 2) length = (int)(sizeof line - 2);
+    line[length++] = '\n';
+    ssize_t written = write(STDERR_FILENO, line, (size_t)length);
+    (void)written; /* nothing to do if stderr is gone */
+}
+
+/* Sends libjack's error and info messages through jack_message (for every client in the
+ * process, miniaudio's too: the functions are libjack's globals). Optional: an old libjack
+ * without them keeps its own printing. */
+static void route_messages(void *library) {
+    void (*set_error)(void (*)(const char *));
+    void (*set_info)(void (*)(const char *));
+    *(void **)&set_error = dlsym(library, "jack_set_error_function");
+    *(void **)&set_info = dlsym(library, "jack_set_info_function");
+    if (set_error) set_error(jack_message);
+    if (set_info) set_info(jack_message);
+}
 
 sp_result sp_jack_api_load(sp_jack_api *api) {
     memset(api, 0, sizeof *api);
@@ -28,6 +56,7 @@ sp_result sp_jack_api_load(sp_jack_api *api) {
     LOAD(port_name, "jack_port_name");
     LOAD(get_sample_rate, "jack_get_sample_rate");
     LOAD(port_unregister, "jack_port_unregister");
+    route_messages(api->library);
     return SP_OK;
 missing:
     sp_jack_api_unload(api);
