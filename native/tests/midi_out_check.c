@@ -79,6 +79,9 @@ static sp_midi_out *bare_out(sp_engine *engine) {
 /* One JACK cycle of `frames` on the port, the song at `pos` playing `played` of them. */
 static ma_context jack_context = {.backend = ma_backend_jack};
 static ma_device device_on_port;
+/* The engine's output the port belongs to (generation 0, as a bare_out's): a real device's
+ * pUserData is always its sp_output. */
+static sp_output output_on_port;
 static void cycle(sp_engine *engine, uint64_t pos, uint32_t frames, uint32_t played) {
     written = 0;
     for (int i = 0; i < 256; i++) received[i] = 0;
@@ -627,6 +630,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     device_on_port.pContext = &jack_context;
     device_on_port.jack.pClient = (void *)0x1;
+    device_on_port.pUserData = &output_on_port;
     sp_engine *engine = calloc(1, sizeof *engine);
     if (argc > 1 && strcmp(argv[1], "offset-overflow") == 0) {
         check_offset_overflow(engine);
