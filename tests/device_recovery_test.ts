@@ -16,6 +16,7 @@ import { Capture, type PulseServer, SINK_CHANNELS, withPulseServer } from "./sup
 import { noise, peak, segmentsOf } from "./support/align.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
+import { STATUS } from "../src/native/native_constants.ts";
 
 const RATE = 48000;
 const BLOCK = 512;
@@ -138,10 +139,14 @@ Deno.test({
   async fn() {
     await lossAndReturn("paused", paused, async (run) => {
       const blocks = () => run.player.native.sp_engine_status(run.player.engine, status);
-      const status = new BigUint64Array(8);
+      // SP_STATUS_COUNT values: a shorter array is written past its end (heap corruption).
+      const status = new BigUint64Array(STATUS.count);
       blocks();
-      const before = status[3];
-      await waitFor("the new device's callbacks", () => (blocks(), status[3] > before + 20n));
+      const before = status[STATUS.blocks];
+      await waitFor(
+        "the new device's callbacks",
+        () => (blocks(), status[STATUS.blocks] > before + 20n),
+      );
       assert.equal(run.player.state, "paused");
       assert.equal(run.player.positionFrames, run.positionAtLoss);
       const silent = await run.capture.stop();
