@@ -12,8 +12,12 @@
  * what the server lists, not by a fixed prefix.
  *
  * Always stop it: it is stopped by the pid of the process the test started, never by name.
- * A registry full of killed servers ("Too many servers already active") is cleared when no jackd
- * runs at all.
+ * JACK's registry has 8 server slots, and a server that was killed (not stopped) keeps its slot
+ * until a server of its name starts again. So a killed server is started again under its name
+ * and stopped cleanly when it is stopped, and a full registry ("Too many servers already
+ * active") first gets its dead test servers' slots back the same way. Only when that frees
+ * nothing, and no jackd runs at all, is the registry cleared: a cleared registry breaks every
+ * process that has it mapped ("Cannot open shm segment" in all its later clients).
  *
  * @module
  */
@@ -33,6 +37,8 @@ export class JackServer {
   readonly name: string;
   #child: Deno.ChildProcess;
   #log: Promise<string>;
+  /** Ended by SIGKILL: its slot in the registry is still taken. */
+  #killed = false;
 
   private constructor(name: string, child: Deno.ChildProcess) {
     this.name = name;
@@ -63,8 +69,11 @@ export class JackServer {
       // JACK's registry has 8 server slots, and a server that was killed (not stopped) keeps
       // its slot for good: another server reclaims it only under the same name, and every
       // test server has its own. With no jackd running, the registry holds only dead servers.
-      if (!String(error).includes("Too many servers") || await jackdRunning()) throw error;
-      await clearJackRegistry();
+      if (!String(error).includes("Too many servers")) throw error;
+      if (await reclaimDeadSlots() === 0) {
+        if (await jackdRunning()) throw error;
+        await clearJackRegistry();
+      }
       return await JackServer.#start(options);
     }
   }
@@ -139,19 +148,42 @@ export class JackServer {
     }
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL) by its pid. Idempotent. */
+  /** Stops the server (SIGTERM, then SIGKILL) by its pid; a killed one then gets its registry
+   * slot back (see the module's note). Idempotent. */
   async stop(): Promise<void> {
     await signalAndWait(this.#child.pid, "SIGTERM");
+    if (alive(this.#child.pid)) this.#killed = true;
+    await signalAndWait(this.#child.pid, "SIGKILL");
+    await this.#child.status;
+    await this.#log;
+    if (this.#killed) {
+      this.#killed = false;
+      await JackServer.reclaimSlot(this.name);
+    }
+  }
+
+  /** Kills the server with SIGKILL (a crash, a device lost) by its pid, and waits for it.
+   * Its registry slot is given back by `stop()` (or by a start under its name). */
+  async kill(): Promise<void> {
+    this.#killed = true;
     await signalAndWait(this.#child.pid, "SIGKILL");
     await this.#child.status;
     await this.#log;
   }
 
-  /** Kills the server with SIGKILL (a crash, a device lost) by its pid, and waits for it. */
-  async kill(): Promise<void> {
-    await signalAndWait(this.#child.pid, "SIGKILL");
-    await this.#child.status;
-    await this.#log;
+  /** Gives a dead server's registry slot back: a server of its name starts (taking the slot
+   * over) and stops cleanly (freeing it). Once only: a start that fails is left as it is. */
+  static async reclaimSlot(name: string): Promise<void> {
+    let again: JackServer | undefined;
+    try {
+      again = await JackServer.#start({ name });
+    } catch {
+      return;
+    }
+    await signalAndWait(again.#child.pid, "SIGTERM");
+    await signalAndWait(again.#child.pid, "SIGKILL");
+    await again.#child.status;
+    await again.#log;
   }
 
   /** `await using server = await JackServer.start()` stops it at the end of the scope. */
@@ -168,6 +200,37 @@ async function jackdRunning(): Promise<boolean> {
     if (comm.trim() === "jackd") return true;
   }
   return false;
+}
+
+/** The test servers the registry names that no jackd runs as, each given its slot back;
+ * returns how many. */
+async function reclaimDeadSlots(): Promise<number> {
+  const registry = await Deno.readFile("/dev/shm/jack-shm-registry").catch(() => undefined);
+  if (!registry) return 0;
+  const names = new Set(
+    new TextDecoder("latin1").decode(registry).match(/stemplay-test-[\w-]+/g) ?? [],
+  );
+  const running = await jackdNames();
+  let reclaimed = 0;
+  for (const name of names) {
+    if (running.has(name)) continue;
+    await JackServer.reclaimSlot(name);
+    reclaimed++;
+  }
+  return reclaimed;
+}
+
+/** The names (`-n`) of the jackd processes running on this machine. */
+async function jackdNames(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const line = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+    const args = line.split("\0");
+    const at = args.indexOf("-n");
+    if (args[0]?.endsWith("jackd") && at >= 0 && args[at + 1]) names.add(args[at + 1]);
+  }
+  return names;
 }
 
 /** Removes JACK's shared-memory registry and segments (only when no jackd runs). */

@@ -100,12 +100,7 @@ Deno.test({
     } finally {
       if (previous === undefined) Deno.env.delete("JACK_DEFAULT_SERVER");
       else Deno.env.set("JACK_DEFAULT_SERVER", previous);
-      await server.stop();
-      // A killed server keeps its slot in JACK's registry (8 in all) until a server of its
-      // name starts again: start it and stop it cleanly, so later tests find a slot (a full
-      // registry is cleared, which breaks every process that has it mapped).
-      const again = await JackServer.start({ name: server.name }).catch(() => undefined);
-      await again?.stop();
+      await server.stop(); // killed: stop() gives its registry slot back (tests/support/jack.ts)
       await Deno.remove(dir, { recursive: true });
     }
   },
