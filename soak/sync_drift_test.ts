@@ -18,7 +18,12 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { JackServer } from "../tests/support/jack.ts";
 import { buildJackCapture, JackCapture, type TimedCapture } from "../tests/support/jack_capture.ts";
-import { captureRatesPpm, lagOnCommonClock, skippedFrames } from "../tests/support/common_clock.ts";
+import {
+  captureRatesPpm,
+  idealFollowerErrorsMs,
+  lagOnCommonClock,
+  skippedFrames,
+} from "../tests/support/common_clock.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { RigProcess, SYNC_MARKERS, writeNoiseShow } from "../tests/support/sync_rig.ts";
 
@@ -35,6 +40,16 @@ async function freePort(): Promise<number> {
   const port = socket.address().port;
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
+}
+
+/** The follower's own callbacks: how late they ran behind its filtered clock (the jitter an
+ * unfiltered reading would follow). */
+function lateText(late: unknown): string {
+  const l = late as { median: number; p90: number; p99: number } | undefined;
+  return l
+    ? `; its callbacks late by median ${l.median.toFixed(2)}, p90 ${l.p90.toFixed(2)}, p99 ` +
+      `${l.p99.toFixed(2)} ms`
+    : "";
 }
 
 const name = `sync drift: ${SECONDS} s across jackd servers 750 ppm apart` +
@@ -82,7 +97,8 @@ Deno.test({
           console.log(
             `${(elapsed / 1000).toFixed(1)} s: ${last?.state} offset ${
               (last?.offsetMs as number)?.toFixed(2)
-            } ms, drift ${(last?.driftPpm as number)?.toFixed(0)} ppm, relocks ${last?.relocks}`,
+            } ms, drift ${(last?.driftPpm as number)?.toFixed(0)} ppm, relocks ${last?.relocks}` +
+              lateText(last?.callbackLateMs),
           );
         }
         if (JUMPS && elapsed > nextJump) {
@@ -129,7 +145,9 @@ Deno.test({
       `sync drift, as heard (captures on the common clock): ${heard.length} windows, median ` +
         `${heardSorted[heardSorted.length >> 1]?.toFixed(3)} ms, p99 ` +
         `${heardSorted[Math.floor(heardSorted.length * 0.99)]?.toFixed(3)} ms, worst ` +
-        `${heardSorted.at(-1)?.toFixed(3)} ms`,
+        `${heardSorted.at(-1)?.toFixed(3)} ms; over 1 ms ` +
+        `${(100 * heard.filter((e) => e > 1).length / Math.max(1, heard.length)).toFixed(1)} % ` +
+        `of the windows`,
     );
     // The servers' clocks, second by second: their difference is what varispeed follows.
     const fastPpm = captureRatesPpm(primaryTake.stamps, 1, RATE);
@@ -145,6 +163,22 @@ Deno.test({
         `${apart.at(-1)?.toFixed(0)} ppm; ${apart.filter((p) => p > 1000).length} of ` +
         `${apart.length} seconds past varispeed's ±1000 ppm; late cycles: ` +
         `${skippedFrames(primaryTake.stamps)} and ${skippedFrames(followerTake.stamps)} frames`,
+    );
+    // The servers' own share: an ideal follower (no filter, no network, no delay; varispeed
+    // within ±0.1 %) on the same two servers' clocks, from the same moment.
+    const ideally = { count: 0 };
+    const lockedAt = primaryTake.stamps.find((s) => s.frame >= startFrame + LOCK_SECONDS * RATE);
+    const ideal = lockedAt
+      ? idealFollowerErrorsMs(primaryTake.stamps, followerTake.stamps, RATE, lockedAt.now, ideally)
+      : [];
+    const idealSorted = [...ideal].sort((a, b) => a - b);
+    console.log(
+      `sync drift, the servers alone (an ideal ±0.1 % follower, no delay): median ` +
+        `${idealSorted[idealSorted.length >> 1]?.toFixed(3)} ms, p99 ` +
+        `${idealSorted[Math.floor(idealSorted.length * 0.99)]?.toFixed(3)} ms, worst ` +
+        `${idealSorted.at(-1)?.toFixed(3)} ms; over 1 ms ` +
+        `${(100 * ideal.filter((e) => e > 1).length / Math.max(1, ideal.length)).toFixed(1)} % ` +
+        `of the time, ${ideally.count} relocks`,
     );
     assert.ok(heard.length > SECONDS, `only ${heard.length} windows matched`);
     // On a loaded machine a server stalls now and then (the follower falls behind by the stall,
