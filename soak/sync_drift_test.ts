@@ -53,7 +53,8 @@ function lateText(late: unknown): string {
     : "";
 }
 
-const name = `sync drift: ${SECONDS} s across jackd servers 750 ppm apart` +
+const name =
+  `sync drift: ${SECONDS} s across two jackd dummy servers (apart as the load makes them)` +
   (JUMPS ? ", a jump every 8 s" : "");
 Deno.test({
   name,
