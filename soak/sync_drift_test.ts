@@ -1,7 +1,8 @@
 /**
- * Sync across drifting clocks: the primary on one jackd dummy server with 1333 µs periods, the
- * follower on another with 1334 µs (64 frames each: about 750 ppm apart, far more than real
- * interfaces), two processes. The follower must hold the lock by varispeed alone: no relock.
+ * Sync across drifting clocks: the primary on one jackd dummy server, the follower on another
+ * (asked for 1333 and 1334 µs periods, which JACK2 rounds to the same 64 frames at 48 kHz: the
+ * two run apart only as the machine's load makes each one late, and lose the time of each xrun;
+ * on a shared machine that is thousands of ppm, more than real interfaces), two processes. The follower must hold the lock by varispeed alone: no relock.
  * Reports, from the follower's own measurement (which matched a shared-server recording to
  * 0.15 ms, tests/sync_jack_test.ts): worst and p99 offset after lock, the drift it holds,
  * relocks. With SYNC_JUMPS=1 the primary jumps every 8 s (a bar jump, the issue's 10-minute
@@ -18,7 +19,12 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { JackServer } from "../tests/support/jack.ts";
 import { buildJackCapture, JackCapture, type TimedCapture } from "../tests/support/jack_capture.ts";
-import { captureRatesPpm, lagOnCommonClock, skippedFrames } from "../tests/support/common_clock.ts";
+import {
+  captureRatesPpm,
+  idealFollowerErrorsMs,
+  lagOnCommonClock,
+  skippedFrames,
+} from "../tests/support/common_clock.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { RigProcess, SYNC_MARKERS, writeNoiseShow } from "../tests/support/sync_rig.ts";
 
@@ -37,7 +43,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const name = `sync drift: ${SECONDS} s across jackd servers 750 ppm apart` +
+/** The follower's own callbacks: how late they ran behind its filtered clock (the jitter an
+ * unfiltered reading would follow). */
+function lateText(late: unknown): string {
+  const l = late as { median: number; p90: number; p99: number } | undefined;
+  return l
+    ? `; its callbacks late by median ${l.median.toFixed(2)}, p90 ${l.p90.toFixed(2)}, p99 ` +
+      `${l.p99.toFixed(2)} ms`
+    : "";
+}
+
+const name =
+  `sync drift: ${SECONDS} s across two jackd dummy servers (apart as the load makes them)` +
   (JUMPS ? ", a jump every 8 s" : "");
 Deno.test({
   name,
@@ -82,7 +99,8 @@ Deno.test({
           console.log(
             `${(elapsed / 1000).toFixed(1)} s: ${last?.state} offset ${
               (last?.offsetMs as number)?.toFixed(2)
-            } ms, drift ${(last?.driftPpm as number)?.toFixed(0)} ppm, relocks ${last?.relocks}`,
+            } ms, drift ${(last?.driftPpm as number)?.toFixed(0)} ppm, relocks ${last?.relocks}` +
+              lateText(last?.callbackLateMs),
           );
         }
         if (JUMPS && elapsed > nextJump) {
@@ -102,6 +120,11 @@ Deno.test({
       await fast.stop();
       await Deno.remove(dir, { recursive: true });
     }
+    // A dummy server that misses a cycle's deadline restarts its timing from there: each xrun
+    // is a step of its clock, time lost for good.
+    const xruns = await Promise.all(
+      [fast, slow].map(async (server) => (await server.output()).split("XRun").length - 1),
+    );
     const sorted = [...offsets].sort((a, b) => a - b);
     const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
     console.log(
@@ -129,7 +152,9 @@ Deno.test({
       `sync drift, as heard (captures on the common clock): ${heard.length} windows, median ` +
         `${heardSorted[heardSorted.length >> 1]?.toFixed(3)} ms, p99 ` +
         `${heardSorted[Math.floor(heardSorted.length * 0.99)]?.toFixed(3)} ms, worst ` +
-        `${heardSorted.at(-1)?.toFixed(3)} ms`,
+        `${heardSorted.at(-1)?.toFixed(3)} ms; over 1 ms ` +
+        `${(100 * heard.filter((e) => e > 1).length / Math.max(1, heard.length)).toFixed(1)} % ` +
+        `of the windows`,
     );
     // The servers' clocks, second by second: their difference is what varispeed follows.
     const fastPpm = captureRatesPpm(primaryTake.stamps, 1, RATE);
@@ -144,7 +169,24 @@ Deno.test({
         `ppm, p90 ${apart[Math.floor(apart.length * 0.9)]?.toFixed(0)} ppm, worst ` +
         `${apart.at(-1)?.toFixed(0)} ppm; ${apart.filter((p) => p > 1000).length} of ` +
         `${apart.length} seconds past varispeed's ±1000 ppm; late cycles: ` +
-        `${skippedFrames(primaryTake.stamps)} and ${skippedFrames(followerTake.stamps)} frames`,
+        `${skippedFrames(primaryTake.stamps)} and ${skippedFrames(followerTake.stamps)} frames; ` +
+        `xruns (each a step of that server's clock): ${xruns[0]} and ${xruns[1]}`,
+    );
+    // The servers' own share: an ideal follower (no filter, no network, no delay; varispeed
+    // within ±0.1 %) on the same two servers' clocks, from the same moment.
+    const ideally = { count: 0 };
+    const lockedAt = primaryTake.stamps.find((s) => s.frame >= startFrame + LOCK_SECONDS * RATE);
+    const ideal = lockedAt
+      ? idealFollowerErrorsMs(primaryTake.stamps, followerTake.stamps, RATE, lockedAt.now, ideally)
+      : [];
+    const idealSorted = [...ideal].sort((a, b) => a - b);
+    console.log(
+      `sync drift, the servers alone (an ideal ±0.1 % follower, no delay): median ` +
+        `${idealSorted[idealSorted.length >> 1]?.toFixed(3)} ms, p99 ` +
+        `${idealSorted[Math.floor(idealSorted.length * 0.99)]?.toFixed(3)} ms, worst ` +
+        `${idealSorted.at(-1)?.toFixed(3)} ms; over 1 ms ` +
+        `${(100 * ideal.filter((e) => e > 1).length / Math.max(1, ideal.length)).toFixed(1)} % ` +
+        `of the time, ${ideally.count} relocks`,
     );
     assert.ok(heard.length > SECONDS, `only ${heard.length} windows matched`);
     // On a loaded machine a server stalls now and then (the follower falls behind by the stall,

@@ -26,6 +26,7 @@ import { SYNC_TICK_MS } from "./sync_serve.ts";
 import { SyncAdmission } from "./sync_admit.ts";
 import { type CueMemory, followCues, primaryAt, transitionUnderway } from "./sync_cues.ts";
 import { Varispeed } from "./sync_varispeed.ts";
+import { CallbackClock } from "./sync_callback_clock.ts";
 
 /** Options of `followSync`. */
 export interface SyncFollowOptions {
@@ -164,6 +165,7 @@ class Follower implements SyncFollower {
   #seeked = false;
   #lastMeasure = 0;
   readonly #varispeed: Varispeed;
+  readonly #own: CallbackClock;
 
   constructor(
     player: Player,
@@ -191,6 +193,7 @@ class Follower implements SyncFollower {
     // The primary's count-in is heard from the primary; the follower starts on its frame.
     this.#savedCountIn = player.countIn;
     this.#varispeed = new Varispeed(player);
+    this.#own = new CallbackClock(player, () => 1 + this.#varispeed.ppm * 1e-6);
     this.#seekLead = player.blockFrames;
   }
 
@@ -198,6 +201,7 @@ class Follower implements SyncFollower {
     this.#send = send;
     this.#closeSocket = closeSocket;
     this.#varispeed.reset(); // the resampler on, at 1:1, before anything plays
+    this.#own.start();
     if (this.#player.countIn) this.#player.countIn = 0;
     if (this.#standby) this.#silence(true);
     setSyncLink(this.#player, { health: () => this.health, failback: () => this.failback() });
@@ -467,12 +471,12 @@ class Follower implements SyncFollower {
     this.#notice(problem);
   }
 
-  /** This player's position now (frames): from the last callback's frame and time, to the
-   * sub-millisecond on a device; from the last block offline. */
+  /** This player's position now (frames): its callbacks' stamps filtered (CallbackClock). */
   #ownPosition(local: number): number {
     const status = this.#player.engineContext.readStatus();
     if (status.callbackMs <= 0 || status.state !== "playing") return status.position;
-    return status.callbackPosition + (local - status.callbackMs) * this.#player.sampleRate / 1000;
+    this.#own.sample();
+    return this.#own.frameAt(local)!;
   }
 
   /** A declicked jump to where the primary will be when the jump lands, `#seekLead` frames
@@ -559,6 +563,7 @@ class Follower implements SyncFollower {
       clockOffsetMs: this.#clock.known ? this.#clock.offsetMs : undefined,
       relocks: this.#relocks,
       rejected: this.#rejected,
+      callbackLateMs: this.#own.lateMs,
       standby: this.#standby,
       problem: this.#problem,
       lastRejected: this.#lastRejected,
@@ -583,6 +588,7 @@ class Follower implements SyncFollower {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#own.stop();
     setSyncLink(this.#player, undefined);
     if (!this.#player.closed) {
       this.#varispeed.reset();

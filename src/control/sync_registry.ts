@@ -27,6 +27,9 @@ export interface SyncHealth {
   relocks: number;
   /** Packets dropped: bad MAC, old sequence, another sender, malformed. */
   rejected: number;
+  /** A follower: how late its own device callbacks ran behind its filtered audio clock in the
+   * last 2 s, ms (sync_callback_clock.ts): the jitter the filter keeps out of the lock. */
+  callbackLateMs?: { median: number; p90: number; p99: number };
   /** A follower: in standby (its outputs, or the standby buses, muted while the primary is
    * healthy). */
   standby?: boolean;

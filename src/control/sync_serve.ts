@@ -18,6 +18,7 @@ import {
   SyncSequence,
   type SyncState,
 } from "./sync_packet.ts";
+import { CallbackClock } from "./sync_callback_clock.ts";
 import { syncNow } from "./sync_clock.ts";
 import { setSyncLink } from "./sync_registry.ts";
 
@@ -64,7 +65,10 @@ const MAX_BYTES_PER_SECOND = 64_000;
  * callback's switch to the next song (a setlist transition) and the tick that takes it in: the
  * song, its position and its armed jump must come from one status, or a follower would take
  * the new song's position for the old one's (and reload a song mid-show). */
-export function transportMessage(player: Player): SyncState | undefined {
+export function transportMessage(
+  player: Player,
+  clock?: CallbackClock,
+): SyncState | undefined {
   player.engineContext.tick(); // a transition or a jump that fired is taken in first
   const status = player.engineContext.readStatus();
   if (status.group !== player.currentGroup) return undefined;
@@ -76,13 +80,15 @@ export function transportMessage(player: Player): SyncState | undefined {
     status.position - status.callbackPosition > MAX_CALLBACK_FRAMES;
   const stamped = state === "playing" && status.callbackMs > 0 && !seam;
   const at = stamped ? status.callbackMs : syncNow(player.native);
+  if (stamped) clock?.add(at, status.callbackPosition, clock.framesPerMs());
   const setlist = player.setlist;
   return {
     kind: "state",
     at,
     song: { index: setlist ? setlist.index : -1, title: player.title },
     state,
-    position: stamped ? status.callbackPosition : positionFrames,
+    // Filtered, when the feed samples its callbacks: a late callback's stamp reads late.
+    position: stamped ? (clock?.frameAt(at) ?? status.callbackPosition) : positionFrames,
     sampleRate: player.sampleRate,
     jump: player.scheduledJumpAsOf(status),
     loop: player.loopRange,
@@ -175,6 +181,8 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
     );
   });
   socket.on("error", () => {});
+  const clock = new CallbackClock(player);
+  clock.start();
   const timer = setInterval(() => {
     if (player.closed) return;
     const now = syncNow(player.native);
@@ -182,7 +190,7 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
       if (now - follower.seen > FOLLOWER_TTL_MS) followers.delete(who);
     }
     if (!followers.size) return;
-    const message = transportMessage(player);
+    const message = transportMessage(player, clock);
     if (!message) return; // the next tick's, 20 ms on
     const second = Math.floor(now / 1000);
     for (const follower of followers.values()) {
@@ -205,6 +213,7 @@ export async function serveSync(player: Player, options: SyncServeOptions): Prom
       if (closed) return Promise.resolve();
       closed = true;
       clearInterval(timer);
+      clock.stop();
       setSyncLink(player, undefined);
       return new Promise((resolve) => socket.close(() => resolve()));
     },

@@ -11,8 +11,11 @@ import { unwrap } from "../native/native.ts";
 
 /** The most varispeed may correct, in ppm (±0.1 %: a pitch change of under 2 cents). */
 export const MAX_VARISPEED_PPM = 1000;
-/** ppm per ms of error: 1 ms off is corrected at 600 ppm, about 0.6 ms a second. */
-const KP = 600;
+/** ppm per ms of error: 1 ms off is corrected at 1500 ppm (so at the limit, 1 ms a second,
+ * from 0.67 ms off): the error that matters comes in steps (a device or a server that lost
+ * time), and is worked off at full rate; the time constant (0.67 s) is still far from the
+ * loop's delay (about 0.1 s: packets every 20 ms, a median of 7, the clock filter). */
+const KP = 1500;
 /** ppm per ms·s of error: what holds a steady drift (hundreds of ppm) at zero error. */
 const KI = 200;
 

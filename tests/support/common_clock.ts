@@ -99,3 +99,70 @@ export function skippedFrames(stamps: CaptureStamp[]): number {
   }
   return skipped;
 }
+
+/** A server's lead over the common clock at each capture stamp (µs): when the period ran minus
+ * the time its frames took at `rate` since the first. A dummy server that wakes late and misses
+ * its deadline restarts its timing from there (JACK2's JackTimedDriver), so the lead grows by
+ * what it lost: the server's own wander. */
+function serverLeads(stamps: CaptureStamp[], rate: number): { now: number; lead: number }[] {
+  return stamps.map((s) => ({
+    now: s.now,
+    lead: s.now - ((s.jackFrame - stamps[0].jackFrame) >>> 0) * 1e6 / rate,
+  }));
+}
+
+/** The earliest lead of the periods within `half` µs of `us` (a late wake-up that the server
+ * made up is not its clock); undefined with none that near. */
+function leadAt(leads: { now: number; lead: number }[], us: number, half: number) {
+  let low = 0, high = leads.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (leads[middle].now < us - half) low = middle + 1;
+    else high = middle;
+  }
+  let best: number | undefined;
+  for (let i = low; i < leads.length && leads[i].now <= us + half; i++) {
+    best = best === undefined ? leads[i].lead : Math.min(best, leads[i].lead);
+  }
+  return best;
+}
+
+/**
+ * What the two servers' clocks alone cost a follower (ms, one a step): the error of an ideal
+ * follower that knows at once how far the follower's server has moved against the primary's
+ * and corrects it as fast as varispeed allows (±`maxPpm`), from `fromUs` on, every `stepUs`,
+ * and jumps back (counted in `relocks`) past `relockMs`. No filter, no network, no delay:
+ * whatever it cannot hold is the servers' own wander, out of any follower's reach.
+ */
+export function idealFollowerErrorsMs(
+  primary: CaptureStamp[],
+  follower: CaptureStamp[],
+  rate: number,
+  fromUs: number,
+  relocks = { count: 0 },
+  relockMs = 20,
+  maxPpm = 1000,
+  stepUs = 10_000,
+): number[] {
+  const p = serverLeads(primary, rate);
+  const f = serverLeads(follower, rate);
+  const end = Math.min(p.at(-1)!.now, f.at(-1)!.now);
+  const half = 25_000; // 50 ms: about 37 periods of 64 frames
+  const errors: number[] = [];
+  let held: number | undefined;
+  for (let us = fromUs; us < end - half; us += stepUs) {
+    const a = leadAt(p, us, half), b = leadAt(f, us, half);
+    if (a === undefined || b === undefined) continue;
+    const apart = a - b; // how much later the primary's music runs than the follower's server
+    if (held === undefined) held = apart;
+    const most = stepUs * maxPpm * 1e-6;
+    held += Math.max(-most, Math.min(most, apart - held));
+    // Past the follower's relock threshold it jumps back on, as the follower does.
+    if (Math.abs(apart - held) > relockMs * 1000) {
+      held = apart;
+      relocks.count++;
+    }
+    errors.push(Math.abs(apart - held) / 1000);
+  }
+  return errors;
+}

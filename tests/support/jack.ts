@@ -52,6 +52,11 @@ export class JackServer {
     })();
   }
 
+  /** What the server printed (its xruns among it), complete once it has stopped. */
+  output(): Promise<string> {
+    return this.#log;
+  }
+
   /** Environment for a JACK client program (jack_lsp, jack_rec, jack_connect …). */
   get env(): Record<string, string> {
     return { JACK_DEFAULT_SERVER: this.name, JACK_NO_START_SERVER: "1" };
@@ -100,8 +105,9 @@ export class JackServer {
         "-p",
         String(JACK_PERIOD),
         "-w",
-        // The dummy driver's period in µs: another value makes a server whose clock drifts
-        // against the others' (the sync drift soak runs 1333 against 1334, about 750 ppm).
+        // The dummy driver's period in µs. JACK2 rounds it to whole frames (1333 and 1334 µs
+        // are both 64 frames at 48 kHz) and times its cycles by frames / rate, so it does not
+        // change the server's rate: only a late cycle (an xrun, whose time is lost) does.
         String(options.waitUs ?? Math.round(JACK_PERIOD / JACK_RATE * 1e6)),
         "-P",
         String(JACK_OUTPUTS),
