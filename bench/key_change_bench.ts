@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { Player } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
+import { keyChangeBreakdown, keyChangeStemCpu } from "../src/songs/key_change_breakdown.ts";
 import { stereoStem } from "./material.ts";
 
 const RATE = 48_000;
@@ -59,6 +60,7 @@ function keep(name: string, ms: number): void {
 const what = `${STEMS} stereo stems of ${SECONDS} s, R3`;
 const LOAD = `load at a new key (baseline), ${what}`;
 const CHANGE = `change while playing, ${what}`;
+const STEM_CPU = "stem CPU to the first frame";
 
 Deno.bench({
   name: LOAD,
@@ -93,10 +95,22 @@ Deno.bench({
     player.render(256); // the block that takes the switch
     keep(CHANGE, performance.now() - start);
     b.end();
+    for (const { phase, ms } of keyChangeBreakdown()) keep(`phase ${phase}`, ms);
+    for (const ms of keyChangeStemCpu()) keep(STEM_CPU, ms);
     player.stop();
     player.render(1024);
   },
 });
+
+/** What each phase of the breakdown measures (src/songs/key_change_breakdown.ts). */
+const PHASES: Record<string, string> = {
+  decoded: "the song's files decoded again",
+  launched: "each stem's render thread started (its output pcm allocated and zeroed)",
+  created: "the last stem's stretcher made, its start pad fed",
+  published: "its lead-in fed: the first frame at the playhead written",
+  filled: "every stem holds the playhead plus the switch's margin",
+  switched: "the switch pushed",
+};
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -119,6 +133,24 @@ function printSummary(): void {
       (median(change) / median(load)).toFixed(2)
     }`,
   );
+  console.log("  where a change's time goes (median ms, each from the phase before it):");
+  for (const [name, values] of timings) {
+    if (!name.startsWith("phase ")) continue;
+    const phase = name.slice("phase ".length);
+    console.log(
+      `    ${phase.padEnd(10)} ${median(values).toFixed(1).padStart(7)}  ${PHASES[phase]}`,
+    );
+  }
+  const cpu = timings.get(STEM_CPU) ?? [];
+  if (cpu.length > 0) {
+    console.log(
+      `  CPU per stem to its first frame at the playhead (its thread's own, load aside): median ` +
+        `${median(cpu).toFixed(1)} ms, worst ${Math.max(...cpu).toFixed(1)} ms; ${STEMS} stems ` +
+        `on ${navigator.hardwareConcurrency} cores: at least ${
+          (median(cpu) * STEMS / navigator.hardwareConcurrency).toFixed(0)
+        } ms of the change however idle the machine`,
+    );
+  }
   console.log(
     `  per second of song: ${(median(change) / SECONDS).toFixed(1)} ms (what still grows with ` +
       `the song: decoding its files whole)`,
