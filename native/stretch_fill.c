@@ -16,12 +16,6 @@
 
 #include "stretch_api.h"
 
-/* Song frames fed before the start. A change is heard only once this is through the stretcher
- * (about 2.7 ms of R3 per 1024 stereo frames here), so it is one window of R3's longest (4096
- * frames), not stretch_render.c's 16384: measured against a render from the song's top, the
- * first 512 frames after the start are within 0.1 dB of its level from 2048 frames of lead-in on
- * (without one they dip 1.4 dB), at speed 0.8, 1 and 1.25. */
-#define FIRST_LEAD 4096u
 #define SEAM 1024u     /* output frames over which the second render hands over to the first */
 
 struct sp_fill {
@@ -124,7 +118,7 @@ static void *fill_thread(void *context) {
     sp_fill *fill = context;
     sp_pcm *out = fill->out;
     /* First: from just ahead of the playhead to the end, keeping the lead-in's last output. */
-    const uint64_t lead = fill->start < FIRST_LEAD ? fill->start : FIRST_LEAD;
+    const uint64_t lead = fill->start < SP_STRETCH_LEAD ? fill->start : SP_STRETCH_LEAD;
     sp_result result = render(fill, fill->start - lead, lead, SEAM, fill->seam, fill->start_out,
                               out->frames, true);
     /* Whatever happened, the frames are final now (a failed render leaves silence): nothing

@@ -90,8 +90,8 @@ export async function waitOutCountIn(
 const FILL_MARGIN_SECONDS = 0.1;
 
 /** Waits until every stem still being rendered holds the frames from the playhead mapped into
- * the new song (`playhead()`, the old song's frame, × `ratio`) on, for `FILL_MARGIN_SECONDS`
- * (offline: its first frame); then the switch never lands on frames not written yet. Stops waiting when `overtaken`
+ * the new song (`playhead()`, the old song's frame, × `ratio`) on, for `FILL_MARGIN_SECONDS`;
+ * then the switch never lands on frames not written yet. Stops waiting when `overtaken`
  * (another song became the current one). Throws a render's error. */
 export async function waitForFill(
   engine: Engine,
@@ -100,11 +100,7 @@ export async function waitForFill(
   playhead: () => number = () => engine.readStatus().position,
   overtaken: () => boolean = () => false,
 ): Promise<void> {
-  // An offline render waits for a frame still being rendered (native/offline.c): the first
-  // one is enough. A device's callback would play it silent: there the margin comes first.
-  const margin = engine.offline
-    ? 1
-    : Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+  const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
     const at = Math.round(playhead() * ratio);
