@@ -8,7 +8,11 @@
  *
  * Baseline, in the same run: loading the same song at that key (`loadSong(path, {transpose})`,
  * the same preparation from a stop). After the run a summary prints the medians and the worst,
- * per song length, and the ratio of a change to a load.
+ * the ratio of a change to a load, and where a change's time goes: each phase's wall clock
+ * (src/songs/key_change_breakdown.ts: the files decoded again, the render threads started, the
+ * stretchers made, the lead-in fed up to the first frame at the playhead, the margin past it)
+ * and each stem's render thread's own CPU to its first frame, which the machine's load does
+ * not change: × stems ÷ cores, the floor of a change on an idle machine.
  *
  * `STEMPLAY_BENCH_STEMS` (default 4) stereo stems of `STEMPLAY_BENCH_SECONDS` (default 10) s.
  *
@@ -152,7 +156,8 @@ function printSummary(): void {
     );
   }
   console.log(
-    `  per second of song: ${(median(change) / SECONDS).toFixed(1)} ms (what still grows with ` +
-      `the song: decoding its files whole)`,
+    `  what grows with the song, its files decoded again whole: ${
+      (median(timings.get("phase decoded") ?? [0]) / SECONDS).toFixed(1)
+    } ms per second of song`,
   );
 }
