@@ -23,7 +23,11 @@ import { join } from "node:path";
 import { Player } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
-import { keyChangeBreakdown, keyChangeStemCpu } from "../src/songs/key_change_breakdown.ts";
+import {
+  keyChangeBreakdown,
+  keyChangeStemCpu,
+  keyChangeStemCpuToSwitch,
+} from "../src/songs/key_change_breakdown.ts";
 import { stereoStem } from "./material.ts";
 
 const RATE = 48_000;
@@ -65,6 +69,7 @@ const what = `${STEMS} stereo stems of ${SECONDS} s, R3`;
 const LOAD = `load at a new key (baseline), ${what}`;
 const CHANGE = `change while playing, ${what}`;
 const STEM_CPU = "stem CPU to the first frame";
+const STEM_CPU_SWITCH = "stem CPU to the switch";
 
 Deno.bench({
   name: LOAD,
@@ -101,6 +106,7 @@ Deno.bench({
     b.end();
     for (const { phase, ms } of keyChangeBreakdown()) keep(`phase ${phase}`, ms);
     for (const ms of keyChangeStemCpu()) keep(STEM_CPU, ms);
+    for (const ms of keyChangeStemCpuToSwitch()) keep(STEM_CPU_SWITCH, ms);
     player.stop();
     player.render(1024);
   },
@@ -153,6 +159,16 @@ function printSummary(): void {
         `on ${navigator.hardwareConcurrency} cores: at least ${
           (median(cpu) * STEMS / navigator.hardwareConcurrency).toFixed(0)
         } ms of the change however idle the machine`,
+    );
+  }
+  const toSwitch = timings.get(STEM_CPU_SWITCH) ?? [];
+  if (toSwitch.length > 0) {
+    console.log(
+      `  CPU per stem to the switch (the margin included): median ${median(toSwitch).toFixed(1)} ` +
+        `ms, worst ${Math.max(...toSwitch).toFixed(1)} ms; × ${STEMS} stems ÷ ` +
+        `${navigator.hardwareConcurrency} cores: ${
+          (median(toSwitch) * STEMS / navigator.hardwareConcurrency).toFixed(0)
+        } ms`,
     );
   }
   console.log(

@@ -211,6 +211,14 @@ SP_API sp_result sp_pcm_fill_timing(const sp_pcm *pcm, uint64_t *out) {
     out[2] = fill ? atomic_load_explicit(&fill->created_ns, memory_order_relaxed) : 0;
     out[3] = fill ? atomic_load_explicit(&fill->published_ns, memory_order_relaxed) : 0;
     out[4] = fill ? atomic_load_explicit(&fill->published_cpu_ns, memory_order_relaxed) : 0;
+    /* The thread's CPU time so far (0 once it has ended: its clock is gone). */
+    clockid_t clock;
+    struct timespec cpu;
+    out[5] = fill && atomic_load_explicit(&pcm->fill_from, memory_order_acquire) > 0 &&
+                     pthread_getcpuclockid(fill->thread, &clock) == 0 &&
+                     clock_gettime(clock, &cpu) == 0
+                 ? (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec
+                 : 0;
     return SP_OK;
 }
 

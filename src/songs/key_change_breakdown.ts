@@ -37,9 +37,9 @@ export function markKeyChange(phase: KeyChangePhase, at?: number, detail?: unkno
 /** Marks "created" and "published" from the render threads' own clocks: the latest stem's
  * (the switch waits for all of them); "published" carries each stem's CPU ms by then. */
 export function markFillTimings(native: Native, fills: readonly Deno.PointerValue[]): void {
-  const out = new BigUint64Array(5);
+  const out = new BigUint64Array(6);
   let created = 0, published = 0;
-  const cpuMs: number[] = [];
+  const cpuMs: number[] = [], filledCpuMs: number[] = [];
   for (const pcm of fills) {
     native.sp_pcm_fill_timing(pcm, out);
     const now = performance.now();
@@ -47,9 +47,10 @@ export function markFillTimings(native: Native, fills: readonly Deno.PointerValu
     created = Math.max(created, at(out[2]));
     published = Math.max(published, at(out[3]));
     if (out[4] > 0n) cpuMs.push(Number(out[4]) / 1e6);
+    if (out[5] > 0n) filledCpuMs.push(Number(out[5]) / 1e6);
   }
   if (created > 0) markKeyChange("created", created);
-  if (published > 0) markKeyChange("published", published, { cpuMs });
+  if (published > 0) markKeyChange("published", published, { cpuMs, filledCpuMs });
 }
 
 /** Each stem's render thread's CPU ms to its first frame at the playhead, in the latest
@@ -59,6 +60,15 @@ export function keyChangeStemCpu(): number[] {
     | PerformanceMark
     | undefined;
   return (mark?.detail as { cpuMs?: number[] } | undefined)?.cpuMs ?? [];
+}
+
+/** Each stem's render thread's CPU ms to the switch (when every stem held the margin), in the
+ * latest change: the whole work a change waits for, load aside. */
+export function keyChangeStemCpuToSwitch(): number[] {
+  const mark = performance.getEntriesByName(PREFIX + "published", "mark").at(-1) as
+    | PerformanceMark
+    | undefined;
+  return (mark?.detail as { filledCpuMs?: number[] } | undefined)?.filledCpuMs ?? [];
 }
 
 /** The latest change's phases: each one's time in ms since the one before it that was marked
