@@ -8,7 +8,11 @@
  *
  * Baseline, in the same run: loading the same song at that key (`loadSong(path, {transpose})`,
  * the same preparation from a stop). After the run a summary prints the medians and the worst,
- * per song length, and the ratio of a change to a load.
+ * the ratio of a change to a load, and where a change's time goes: each phase's wall clock
+ * (src/songs/key_change_breakdown.ts: the files decoded again, the render threads started, the
+ * stretchers made, the lead-in fed up to the first frame at the playhead, the margin past it)
+ * and each stem's render thread's own CPU to its first frame, which the machine's load does
+ * not change: × stems ÷ cores, the floor of a change on an idle machine.
  *
  * `STEMPLAY_BENCH_STEMS` (default 4) stereo stems of `STEMPLAY_BENCH_SECONDS` (default 10) s.
  *
@@ -19,6 +23,11 @@ import { join } from "node:path";
 import { Player } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
+import {
+  keyChangeBreakdown,
+  keyChangeStemCpu,
+  keyChangeStemCpuToSwitch,
+} from "../src/songs/key_change_breakdown.ts";
 import { stereoStem } from "./material.ts";
 
 const RATE = 48_000;
@@ -59,6 +68,8 @@ function keep(name: string, ms: number): void {
 const what = `${STEMS} stereo stems of ${SECONDS} s, R3`;
 const LOAD = `load at a new key (baseline), ${what}`;
 const CHANGE = `change while playing, ${what}`;
+const STEM_CPU = "stem CPU to the first frame";
+const STEM_CPU_SWITCH = "stem CPU to the switch";
 
 Deno.bench({
   name: LOAD,
@@ -93,10 +104,23 @@ Deno.bench({
     player.render(256); // the block that takes the switch
     keep(CHANGE, performance.now() - start);
     b.end();
+    for (const { phase, ms } of keyChangeBreakdown()) keep(`phase ${phase}`, ms);
+    for (const ms of keyChangeStemCpu()) keep(STEM_CPU, ms);
+    for (const ms of keyChangeStemCpuToSwitch()) keep(STEM_CPU_SWITCH, ms);
     player.stop();
     player.render(1024);
   },
 });
+
+/** What each phase of the breakdown measures (src/songs/key_change_breakdown.ts). */
+const PHASES: Record<string, string> = {
+  decoded: "the song's files decoded again",
+  launched: "each stem's render thread started (its output pcm allocated and zeroed)",
+  created: "the last stem's stretcher made, its start pad fed",
+  published: "its lead-in fed: the first frame at the playhead written",
+  filled: "every stem holds the playhead plus the switch's margin",
+  switched: "the switch pushed",
+};
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -119,8 +143,37 @@ function printSummary(): void {
       (median(change) / median(load)).toFixed(2)
     }`,
   );
+  console.log("  where a change's time goes (median ms, each from the phase before it):");
+  for (const [name, values] of timings) {
+    if (!name.startsWith("phase ")) continue;
+    const phase = name.slice("phase ".length);
+    console.log(
+      `    ${phase.padEnd(10)} ${median(values).toFixed(1).padStart(7)}  ${PHASES[phase]}`,
+    );
+  }
+  const cpu = timings.get(STEM_CPU) ?? [];
+  if (cpu.length > 0) {
+    console.log(
+      `  CPU per stem to its first frame at the playhead (its thread's own, load aside): median ` +
+        `${median(cpu).toFixed(1)} ms, worst ${Math.max(...cpu).toFixed(1)} ms; ${STEMS} stems ` +
+        `on ${navigator.hardwareConcurrency} cores: at least ${
+          (median(cpu) * STEMS / navigator.hardwareConcurrency).toFixed(0)
+        } ms of the change however idle the machine`,
+    );
+  }
+  const toSwitch = timings.get(STEM_CPU_SWITCH) ?? [];
+  if (toSwitch.length > 0) {
+    console.log(
+      `  CPU per stem to the switch (the margin included): median ${median(toSwitch).toFixed(1)} ` +
+        `ms, worst ${Math.max(...toSwitch).toFixed(1)} ms; × ${STEMS} stems ÷ ` +
+        `${navigator.hardwareConcurrency} cores: ${
+          (median(toSwitch) * STEMS / navigator.hardwareConcurrency).toFixed(0)
+        } ms`,
+    );
+  }
   console.log(
-    `  per second of song: ${(median(change) / SECONDS).toFixed(1)} ms (what still grows with ` +
-      `the song: decoding its files whole)`,
+    `  what grows with the song, its files decoded again whole: ${
+      (median(timings.get("phase decoded") ?? [0]) / SECONDS).toFixed(1)
+    } ms per second of song`,
   );
 }

@@ -252,6 +252,14 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_pcm_fill_timing(const sp_pcm *pcm, uint64_t *out) */
+  sp_pcm_fill_timing: {
+    parameters: [
+      "pointer", // const sp_pcm *pcm
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
   /** void sp_pcm_free(sp_pcm *pcm) */
   sp_pcm_free: {
     parameters: [

@@ -554,6 +554,8 @@ void sp_status_read(const sp_engine *engine, uint64_t *out);         /* control:
 
 /* pcm.c */
 sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
+/* As sp_pcm_alloc, its data zeroed. */
+sp_result sp_pcm_alloc_silent(uint32_t channels, uint64_t frames, sp_pcm **out_pcm);
 
 /* A header below this rate is lying, and resampling it up would turn a few bytes into
  * gigabytes; above it no interface runs. */

@@ -22,6 +22,25 @@ sp_result sp_pcm_alloc(uint32_t channels, uint64_t frames, sp_pcm **out_pcm) {
     return SP_OK;
 }
 
+sp_result sp_pcm_alloc_silent(uint32_t channels, uint64_t frames, sp_pcm **out_pcm) {
+    SP_CHECK(frames >= 1, SP_ERROR_EMPTY);
+    SP_CHECK(channels >= 1 && frames <= SIZE_MAX / sizeof(float) / channels,
+             SP_ERROR_OUT_OF_MEMORY);
+    sp_result result = sp_pcm_alloc(channels, 1, out_pcm);
+    if (result != SP_OK) return result;
+    /* calloc: a large block comes as untouched zero pages (no memset to fault them all in). */
+    float *data = calloc((size_t)frames * channels, sizeof(float));
+    if (data == NULL) {
+        sp_pcm_free(*out_pcm);
+        *out_pcm = NULL;
+        return SP_ERROR_OUT_OF_MEMORY;
+    }
+    free((*out_pcm)->data);
+    (*out_pcm)->data = data;
+    (*out_pcm)->frames = frames;
+    return SP_OK;
+}
+
 SP_API sp_result sp_pcm_from_planar(const float *planar, uint32_t channels, uint64_t frames,
                                     sp_pcm **out_pcm) {
     SP_CHECK(planar != NULL && out_pcm != NULL, SP_ERROR_INVALID_ARGUMENT);

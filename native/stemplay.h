@@ -249,6 +249,11 @@ SP_API sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double sp
 /* out[0], out[1]: the output frames [from, to) written so far (0 and frames for any other
  * pcm); returns the render's error once it failed, else SP_OK. */
 SP_API sp_result sp_pcm_fill_state(const sp_pcm *pcm, uint64_t *out);
+/* Where a progressive render's time went (the key change bench), CLOCK_MONOTONIC ns, 0 for
+ * "not yet" (all 0 for any other pcm): out[0] now, out[1] the fill started, out[2] its first
+ * render's stretcher made, out[3] its first frame written; out[4] the CPU time its thread
+ * had used by then, out[5] the CPU time it has used so far (0 once it is done). */
+SP_API sp_result sp_pcm_fill_timing(const sp_pcm *pcm, uint64_t *out);
 /* out: [frames, channels, bytes held]. */
 SP_API sp_result sp_pcm_info(const sp_pcm *pcm, uint64_t *out);
 /* Copies `frames` frames of one channel from `start` into out. */

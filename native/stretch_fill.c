@@ -12,10 +12,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stretch_api.h"
 
-#define PREROLL 16384u /* song frames fed before the start (as stretch_render.c) */
 #define SEAM 1024u     /* output frames over which the second render hands over to the first */
 
 struct sp_fill {
@@ -29,7 +29,19 @@ struct sp_fill {
     uint64_t start;       /* song frame the first render starts at */
     uint64_t start_out;   /* its output frame: round(start / speed) */
     float *seam;          /* SEAM frames x channels: the first render's output before start_out */
+    /* CLOCK_MONOTONIC ns (0: not yet), for the bench's breakdown: the fill started, the first
+     * render's stretcher was made (its start pad fed), its first frame at start_out written */
+    _Atomic uint64_t began_ns, created_ns, published_ns;
+    _Atomic uint64_t published_cpu_ns; /* the thread's CPU time by then (load aside) */
 };
+
+static uint64_t clock_ns(clockid_t clock) {
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static uint64_t monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 static uint64_t to_output(uint64_t frames, double speed) {
     return (uint64_t)((double)frames / speed + 0.5);
@@ -54,6 +66,7 @@ static sp_result render(sp_fill *fill, uint64_t from, uint64_t drop, uint32_t ke
     sp_result result = sp_stretcher_create(fill->rate, in->channels, fill->engine, fill->speed,
                                            fill->pitch_scale, &stretcher);
     if (result != SP_OK) return result;
+    if (publish) atomic_store_explicit(&fill->created_ns, monotonic_ns(), memory_order_relaxed);
     const uint32_t chunk = sp_stretcher_chunk(stretcher);
     const uint64_t dropped = to_output(drop, fill->speed);
     const uint32_t kept_frames = dropped < keep ? (uint32_t)dropped : keep;
@@ -77,6 +90,13 @@ static sp_result render(sp_fill *fill, uint64_t from, uint64_t drop, uint32_t ke
         produced += got;
         if (got > 0) {
             if (publish && !keeping) {
+                if (atomic_load_explicit(&fill->published_ns, memory_order_relaxed) == 0) {
+                    atomic_store_explicit(&fill->published_cpu_ns,
+                                          clock_ns(CLOCK_THREAD_CPUTIME_ID),
+                                          memory_order_relaxed);
+                    atomic_store_explicit(&fill->published_ns, monotonic_ns(),
+                                          memory_order_relaxed);
+                }
                 atomic_store_explicit(&fill->out->fill_to, out_from + (produced - kept_frames),
                                       memory_order_release);
             }
@@ -98,7 +118,7 @@ static void *fill_thread(void *context) {
     sp_fill *fill = context;
     sp_pcm *out = fill->out;
     /* First: from just ahead of the playhead to the end, keeping the lead-in's last output. */
-    const uint64_t lead = fill->start < PREROLL ? fill->start : PREROLL;
+    const uint64_t lead = fill->start < SP_STRETCH_LEAD ? fill->start : SP_STRETCH_LEAD;
     sp_result result = render(fill, fill->start - lead, lead, SEAM, fill->seam, fill->start_out,
                               out->frames, true);
     /* Whatever happened, the frames are final now (a failed render leaves silence): nothing
@@ -138,9 +158,10 @@ SP_API sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double sp
     SP_CHECK(sp_stretch_api_get() != NULL, SP_ERROR_NO_BACKEND);
     const uint64_t frames = to_output(in->frames, speed);
     sp_pcm *out = NULL;
-    sp_result result = sp_pcm_alloc(in->channels, frames > 0 ? frames : 1, &out);
+    /* Zeroed lazily: faulting every page in here, while other stems' threads already run,
+     * cost 16 to 70 ms a stem on 2 busy cores. */
+    sp_result result = sp_pcm_alloc_silent(in->channels, frames > 0 ? frames : 1, &out);
     if (result != SP_OK) return result;
-    memset(out->data, 0, (size_t)out->frames * out->channels * sizeof(float));
     sp_fill *fill = calloc(1, sizeof *fill);
     float *seam = calloc((size_t)SEAM * in->channels, sizeof(float));
     if (fill == NULL || seam == NULL) {
@@ -162,6 +183,7 @@ SP_API sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double sp
     atomic_store(&out->fill_from, fill->start_out);
     atomic_store(&out->fill_to, fill->start_out);
     atomic_store(&fill->result, SP_OK);
+    atomic_store(&fill->began_ns, monotonic_ns());
     if (pthread_create(&fill->thread, NULL, fill_thread, fill) != 0) {
         free(seam);
         free(fill);
@@ -179,6 +201,25 @@ SP_API sp_result sp_pcm_fill_state(const sp_pcm *pcm, uint64_t *out) {
     out[1] = fill ? atomic_load_explicit(&pcm->fill_to, memory_order_acquire) : pcm->frames;
     out[0] = fill ? atomic_load_explicit(&pcm->fill_from, memory_order_acquire) : 0;
     return fill ? (sp_result)atomic_load_explicit(&fill->result, memory_order_acquire) : SP_OK;
+}
+
+SP_API sp_result sp_pcm_fill_timing(const sp_pcm *pcm, uint64_t *out) {
+    SP_CHECK(pcm != NULL && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+    const sp_fill *fill = pcm->fill;
+    out[0] = monotonic_ns();
+    out[1] = fill ? atomic_load_explicit(&fill->began_ns, memory_order_relaxed) : 0;
+    out[2] = fill ? atomic_load_explicit(&fill->created_ns, memory_order_relaxed) : 0;
+    out[3] = fill ? atomic_load_explicit(&fill->published_ns, memory_order_relaxed) : 0;
+    out[4] = fill ? atomic_load_explicit(&fill->published_cpu_ns, memory_order_relaxed) : 0;
+    /* The thread's CPU time so far (0 once it has ended: its clock is gone). */
+    clockid_t clock;
+    struct timespec cpu;
+    out[5] = fill && atomic_load_explicit(&pcm->fill_from, memory_order_acquire) > 0 &&
+                     pthread_getcpuclockid(fill->thread, &clock) == 0 &&
+                     clock_gettime(clock, &cpu) == 0
+                 ? (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec
+                 : 0;
+    return SP_OK;
 }
 
 void sp_fill_free(sp_fill *fill) {

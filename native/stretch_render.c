@@ -3,13 +3,12 @@
  * so both give the same frames bit for bit. Loading or reader thread only.
  *
  * From a frame past the start, the stretcher is fed a lead-in of the song before it (up to
- * PREROLL frames) whose output is dropped: the analysis window then holds the music that
+ * SP_STRETCH_LEAD frames) whose output is dropped: the analysis window then holds the music that
  * precedes the frame, as in a render from the start, rather than silence. */
 #include <string.h>
 
 #include "stretch_api.h"
 
-#define PREROLL 16384u /* song frames fed before the start: R3's longest window, twice */
 
 sp_result sp_stretch_render(const sp_stretch_job *job, sp_pcm **out_pcm) {
     SP_CHECK(job->start < job->frames, SP_ERROR_INVALID_ARGUMENT);
@@ -19,7 +18,7 @@ sp_result sp_stretch_render(const sp_stretch_job *job, sp_pcm **out_pcm) {
     if (result != SP_OK) return result;
     /* Song time to real time: round(frames / speed), as the timeline counts it. */
     const uint64_t expected = (uint64_t)((double)(job->frames - job->start) / job->speed + 0.5);
-    const uint64_t lead = job->start < PREROLL ? job->start : PREROLL;
+    const uint64_t lead = job->start < SP_STRETCH_LEAD ? job->start : SP_STRETCH_LEAD;
     sp_pcm *out = NULL;
     result = sp_pcm_alloc(job->channels, expected > 0 ? expected : 1, &out);
     if (result == SP_OK) result = job->seek(job->context, job->start - lead);

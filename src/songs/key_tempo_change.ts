@@ -22,6 +22,7 @@ import {
 } from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
 import { keyTempoOf } from "./stretched_song.ts";
+import { markKeyChange } from "./key_change_breakdown.ts";
 
 /** The current song as the deck prepared it. A new object at every song change. */
 export interface KeyTempoSong {
@@ -195,6 +196,7 @@ export class KeyTempoChange {
       // Playing: rendered from the playhead first (the recording's frame: position × speed).
       const position = () => this.#deck.pendingPlayhead() ?? this.#transport.positionFrames;
       const playhead = () => Math.round(position() * from.speed);
+      markKeyChange("begin");
       const prepared = await this.#deck.prepare(
         { ...song.described, ...wanted.keyTempo },
         song.setlistIndex,

@@ -41,6 +41,7 @@ import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
 import { carryCues, cuesToCarry, retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
+import { markFillTimings, markKeyChange } from "./key_change_breakdown.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -245,21 +246,24 @@ export class SongDeck {
     const described = description;
     const recorded = await songMidi(description); // its MIDI files first: a bad one changes nothing
     const keyTempo = keyTempoOf(description);
+    const source = await decodeSongFiles(
+      engine.native,
+      description,
+      engine.sampleRate,
+      onProgress,
+      // At another key or tempo the stems are decoded whole: the reader does not stretch.
+      isNeutral(keyTempo) ? engine.streams?.settings.ringFrames : undefined,
+    );
+    if (progressiveFrom) markKeyChange("decoded");
     const decoded = await stretchDecoded(
       engine.native,
       description,
-      await decodeSongFiles(
-        engine.native,
-        description,
-        engine.sampleRate,
-        onProgress,
-        // At another key or tempo the stems are decoded whole: the reader does not stretch.
-        isNeutral(keyTempo) ? engine.streams?.settings.ringFrames : undefined,
-      ),
+      source,
       engine.sampleRate,
       keyTempo,
       progressiveFrom,
     );
+    if (progressiveFrom) markKeyChange("launched");
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
@@ -400,6 +404,8 @@ export class SongDeck {
     const playhead = () => this.pendingPlayhead() ?? this.#engine.readStatus().position;
     await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed, playhead, overtaken);
     if (overtaken()) return false;
+    markFillTimings(this.#engine.native, song.fills ?? []);
+    markKeyChange("filled");
     const cues = cuesToCarry(this.show, this.#engine);
     const retired = retimeSwitch(
       this.#engine,
@@ -409,6 +415,7 @@ export class SongDeck {
       toSpeed,
       playhead(),
     );
+    markKeyChange("switched");
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
     carryCues(this.show, cues, retired.ratio, this.#engine.sampleRate);
