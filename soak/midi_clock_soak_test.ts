@@ -12,7 +12,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type MidiOutSent, Player, serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "../tests/support/jack.ts";
+import {
+  JACK_OUTPUTS,
+  JACK_PERIOD,
+  JACK_RATE,
+  type JackServer,
+  withJackServer,
+} from "../tests/support/jack.ts";
 import { readLines } from "../tests/support/midi_send.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { ignoreWithoutRealtime } from "../tests/support/realtime.ts";
@@ -71,7 +77,11 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "stemplay-clock-soak-" });
     try {
       const folder = await writeSong(dir);
+      let jackd: JackServer | undefined;
+      let report = "";
+      let max = 0;
       await withJackServer(async (server) => {
+        jackd = server;
         const dump = new Deno.Command("jack_midi_dump", {
           args: ["-a", "clocksoak"],
           env: server.env,
@@ -116,15 +126,18 @@ Deno.test({
         await reading;
         const jitter = clockJitter(lines).sort((a, b) => a - b);
         const p99 = jitter[Math.floor(jitter.length * 0.99)] ?? 0;
-        const max = jitter.at(-1) ?? 0;
-        console.log(
-          `midi clock soak: ${SECONDS} s, ${jumps} bar jumps, ${jitter.length} ticks received ` +
-            `(${sent.ticks} sent, ${sent.positions} song position pointers, ${sent.dropped} ` +
-            `dropped), jitter p99 ${p99} frames, max ${max} frames`,
-        );
+        max = jitter.at(-1) ?? 0;
+        report = `midi clock soak: ${SECONDS} s, ${jumps} bar jumps, ${jitter.length} ticks ` +
+          `received (${sent.ticks} sent, ${sent.positions} song position pointers, ` +
+          `${sent.dropped} dropped), jitter p99 ${p99} frames, max ${max} frames, ` +
+          `${jitter.filter((frames) => frames > 0).length} ticks off`;
         assert.ok(jitter.length > SECONDS * 10, `only ${jitter.length} ticks received`);
-        if (SOAK_STRICT) assert.equal(max, 0, `clock jitter up to ${max} frames`);
       }, { realtime: true });
+      // The server's missed cycles, printed beside the jitter, to tell whether ticks off on a
+      // loaded machine go with them (one loaded 20 s run: 159 xruns, 0 ticks off).
+      const xruns = (await jackd!.output()).split("XRun").length - 1;
+      console.log(`${report}; the server's xruns: ${xruns}`);
+      if (SOAK_STRICT) assert.equal(max, 0, `clock jitter up to ${max} frames`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
