@@ -33,6 +33,7 @@ struct sp_fill {
      * render's stretcher was made (its start pad fed), its first frame at start_out written */
     _Atomic uint64_t began_ns, created_ns, published_ns;
     _Atomic uint64_t published_cpu_ns; /* the thread's CPU time by then (load aside) */
+    _Atomic int32_t rendering; /* the thread has not ended: its CPU clock may be read */
 };
 
 static uint64_t clock_ns(clockid_t clock) {
@@ -146,6 +147,7 @@ static void *fill_thread(void *context) {
     }
     atomic_store_explicit(&out->fill_from, 0, memory_order_release); /* final, as fill_to */
     atomic_store_explicit(&fill->result, result, memory_order_release);
+    atomic_store_explicit(&fill->rendering, 0, memory_order_release);
     return NULL;
 }
 
@@ -184,6 +186,7 @@ SP_API sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double sp
     atomic_store(&out->fill_to, fill->start_out);
     atomic_store(&fill->result, SP_OK);
     atomic_store(&fill->began_ns, monotonic_ns());
+    atomic_store(&fill->rendering, 1);
     if (pthread_create(&fill->thread, NULL, fill_thread, fill) != 0) {
         free(seam);
         free(fill);
@@ -211,10 +214,11 @@ SP_API sp_result sp_pcm_fill_timing(const sp_pcm *pcm, uint64_t *out) {
     out[2] = fill ? atomic_load_explicit(&fill->created_ns, memory_order_relaxed) : 0;
     out[3] = fill ? atomic_load_explicit(&fill->published_ns, memory_order_relaxed) : 0;
     out[4] = fill ? atomic_load_explicit(&fill->published_cpu_ns, memory_order_relaxed) : 0;
-    /* The thread's CPU time so far (0 once it has ended: its clock is gone). */
+    /* The thread's CPU time so far (0 once it has ended: its clock is gone). Not fill_from > 0:
+     * that is 0 from the first frame on for a change at the song's top. */
     clockid_t clock;
     struct timespec cpu;
-    out[5] = fill && atomic_load_explicit(&pcm->fill_from, memory_order_acquire) > 0 &&
+    out[5] = fill && atomic_load_explicit(&fill->rendering, memory_order_acquire) &&
                      pthread_getcpuclockid(fill->thread, &clock) == 0 &&
                      clock_gettime(clock, &cpu) == 0
                  ? (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec

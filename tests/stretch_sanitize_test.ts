@@ -3,7 +3,8 @@
  * the real Rubber Band: native/tests/stretch_check.c renders many channel counts, lengths,
  * speeds, scales, engines and starts, and checks the lengths, that every sample is finite,
  * that a render repeats bit for bit, that a file read the streaming reader's way gives the same
- * frames, and that bad values are refused. (Nothing of it runs on the audio thread, so there is
+ * frames, that a render while playing equals the render from its start frame (its clocks read
+ * while it runs, after and right before it is freed), and that bad values are refused. (Nothing of it runs on the audio thread, so there is
  * nothing for RealtimeSanitizer to watch.)
  */
 import assert from "node:assert/strict";
@@ -26,6 +27,7 @@ import { buildHarness, runHarness, SANITIZER_CC } from "./support/sanitize.ts";
       assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
       assert.equal(run.code, 0, report);
       assert.match(run.stdout, /stretch: 108 cases, ok/, report);
+      assert.match(run.stdout, /stretch: 20 renders while playing, ok/, report);
     },
   });
 }

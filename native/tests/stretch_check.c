@@ -7,13 +7,19 @@
  * - the output is exactly round((frames - start) / speed) frames long, every sample finite;
  * - a second render is bit for bit the first;
  * - the same audio read from a float WAV the streaming reader's way is bit for bit the same;
- * - out-of-range speeds, scales, engines and starts are refused.
+ * - out-of-range speeds, scales, engines and starts are refused;
+ * - a render while playing (stretch_fill.c) from the first frame, before and past the lead-in
+ *   and the last frame, at the speed limits, is from its start frame on bit for bit the render
+ *   from that frame, and its clock readings (sp_pcm_fill_timing) are read while it runs, after
+ *   it ended, and right before a pcm still rendering is freed.
  *
- * Usage: stretch_check. Prints "stretch: N cases, ok" at the end; exit 5 without Rubber Band. */
+ * Usage: stretch_check. Prints "stretch: N cases, ok" and "stretch: N renders while playing,
+ * ok" at the end; exit 5 without Rubber Band. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -73,6 +79,67 @@ static void write_wav(const char *path, const sp_pcm *pcm) {
 static bool same(const sp_pcm *a, const sp_pcm *b) {
     return a->frames == b->frames && a->channels == b->channels &&
            memcmp(a->data, b->data, (size_t)a->frames * a->channels * sizeof(float)) == 0;
+}
+
+static void wait_ms(long ms) {
+    const struct timespec pause = {0, ms * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+/* Renders while playing, each checked against the render from its start frame. */
+static unsigned progressive_cases(void) {
+    static const uint64_t STARTS[] = {0, 700, 5000, 30000, 39999};
+    static const double SPEEDS[] = {0.5, 2.0};
+    unsigned cases = 0;
+    for (uint32_t channels = 1; channels <= 2; channels++) {
+        for (uint32_t si = 0; si < 5; si++) {
+            for (uint32_t k = 0; k < 2; k++) {
+                const uint64_t start = STARTS[si];
+                const double speed = SPEEDS[k], scale = k ? 1.1892071150027210 : 0.5;
+                const uint32_t engine = (si + k) % 2;
+                sp_pcm *in = make_pcm(channels, 40000), *out = NULL, *whole = NULL;
+                if (sp_pcm_stretch(in, RATE, speed, scale, engine, start, &whole) != SP_OK ||
+                    sp_pcm_stretch_progressive(in, RATE, speed, scale, engine, start, &out) !=
+                        SP_OK) {
+                    fail("refused while playing", channels, 40000, speed, scale, engine, start);
+                }
+                uint64_t timing[6], state[2];
+                if (sp_pcm_fill_timing(out, timing) != SP_OK || timing[0] == 0) {
+                    fail("no clock while rendering", channels, 40000, speed, scale, engine, start);
+                }
+                for (;;) {
+                    if (sp_pcm_fill_state(out, state) != SP_OK) {
+                        fail("render failed", channels, 40000, speed, scale, engine, start);
+                    }
+                    if (state[0] == 0 && state[1] == out->frames) break;
+                    wait_ms(1);
+                }
+                sp_pcm_fill_timing(out, timing);
+                const uint64_t at = (uint64_t)((double)start / speed + 0.5);
+                const uint64_t n = at < out->frames ? out->frames - at : 0;
+                const uint64_t compared = n < whole->frames ? n : whole->frames;
+                for (uint32_t c = 0; c < channels; c++) {
+                    if (memcmp(out->data + (size_t)c * out->frames + at,
+                               whole->data + (size_t)c * whole->frames,
+                               (size_t)compared * sizeof(float)) != 0) {
+                        fail("the render while playing differs from the render from its start",
+                             channels, 40000, speed, scale, engine, start);
+                    }
+                }
+                sp_pcm_free(whole);
+                sp_pcm_free(out);
+                /* Freed while still rendering, its clocks read right before. */
+                if (sp_pcm_stretch_progressive(make_pcm(channels, 40000), RATE, speed, scale,
+                                               engine, start, &out) != SP_OK ||
+                    sp_pcm_fill_timing(out, timing) != SP_OK) {
+                    fail("refused while playing", channels, 40000, speed, scale, engine, start);
+                }
+                sp_pcm_free(out);
+                cases++;
+            }
+        }
+    }
+    return cases;
 }
 
 int main(void) {
@@ -149,5 +216,6 @@ int main(void) {
     }
     remove(path);
     printf("stretch: %u cases, ok\n", cases);
+    printf("stretch: %u renders while playing, ok\n", progressive_cases());
     return 0;
 }
