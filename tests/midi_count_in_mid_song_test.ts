@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { Player, serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
-import { hex, parseDump, startDump, waitForPort } from "./support/midi_dump.ts";
+import { dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -49,9 +49,7 @@ jackTest(name, ["jack_midi_dump"], async () => {
         await player.loadSong(folder);
         for (const offsetMs of [0, -10]) {
           const out = await serveMidiOut(player, { offsetMs });
-          const dump = startDump(server);
-          await waitForPort(server, "dump:input");
-          await server.connect(out.port, "dump:input");
+          const dump = await dumpPort(server, out.port);
           player.seek(MARKER_SECONDS);
           player.countIn = 1;
           await sleep(200);
@@ -64,9 +62,7 @@ jackTest(name, ["jack_midi_dump"], async () => {
           await sleep(300);
           const sent = out.sent;
           await out.close();
-          dump.child.kill("SIGTERM");
-          await dump.child.status;
-          const events = parseDump(dump.lines);
+          const events = await stopDump(dump);
           const stop = events.findIndex((e) => e.bytes[0] === 0xfc);
           const run = stop < 0 ? events : events.slice(0, stop);
           const messages = run.filter((e) => e.bytes[0] !== 0xf8);

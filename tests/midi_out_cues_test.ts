@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { loadSetlist, Player, serveMidiOut, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
-import { type DumpEvent, hex, parseDump, startDump, waitForPort } from "./support/midi_dump.ts";
+import { type DumpEvent, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -64,9 +64,7 @@ function runs(events: DumpEvent[]): DumpEvent[][] {
         const player = await openJackPlayer();
         try {
           const out = await serveMidiOut(player);
-          const dump = startDump(server);
-          await waitForPort(server, "dump:input");
-          await server.connect(out.port, "dump:input");
+          const dump = await dumpPort(server, out.port);
           for (const song of [plain, pickup]) {
             await player.loadSong(song);
             player.countIn = 1;
@@ -81,9 +79,7 @@ function runs(events: DumpEvent[]): DumpEvent[][] {
           }
           console.log(`midi out: sent ${JSON.stringify(out.sent)}`);
           await player.close();
-          dump.child.kill("SIGTERM");
-          await dump.child.status;
-          const played = runs(parseDump(dump.lines));
+          const played = runs(await stopDump(dump));
           assert.equal(played.length, 2, `two plays, got ${played.length}`);
           for (const [index, run] of played.entries()) {
             const what = index === 0 ? "count-in" : "count-in and pickup";
@@ -140,9 +136,7 @@ function runs(events: DumpEvent[]): DumpEvent[][] {
         const player = await openJackPlayer();
         try {
           const out = await serveMidiOut(player);
-          const dump = startDump(server);
-          await waitForPort(server, "dump:input");
-          await server.connect(out.port, "dump:input");
+          const dump = await dumpPort(server, out.port);
           await player.loadSetlist(setlist);
           await player.setlistReady();
           await sleep(200);
@@ -153,9 +147,7 @@ function runs(events: DumpEvent[]): DumpEvent[][] {
           player.stop();
           await sleep(300);
           await player.close();
-          dump.child.kill("SIGTERM");
-          await dump.child.status;
-          const messages = parseDump(dump.lines).filter((e) => e.bytes[0] !== 0xf8);
+          const messages = (await stopDump(dump)).filter((e) => e.bytes[0] !== 0xf8);
           console.log(
             `midi out: setlist: ${messages.map((e) => `${e.at}: ${hex(e)}`).join(", ")}`,
           );

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Player, serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
-import { type DumpEvent, hex, parseDump, startDump, waitForPort } from "./support/midi_dump.ts";
+import { type DumpEvent, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { beats, smf } from "./support/smf.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -89,9 +89,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
         });
         try {
           const out = await serveMidiOut(player);
-          const dump = startDump(server);
-          await waitForPort(server, "dump:input");
-          await server.connect(out.port, "dump:input");
+          const dump = await dumpPort(server, out.port);
           // Loaded at song.json's speed 0.8: all of it, to the last note's end.
           await player.loadSong(dir);
           assert.equal(player.speed, 0.8);
@@ -112,9 +110,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
           await sleep(300);
           console.log(`midi out: sent ${JSON.stringify(out.sent)}`);
           await player.close();
-          dump.child.kill("SIGTERM");
-          await dump.child.status;
-          const events = parseDump(dump.lines);
+          const events = await stopDump(dump);
           check(fromStart(events, 0), 0.8, [
             ["91 24 5a", 2],
             ["81 24 00", 2.25],
@@ -161,9 +157,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
         });
         try {
           const out = await serveMidiOut(player);
-          const dump = startDump(server);
-          await waitForPort(server, "dump:input");
-          await server.connect(out.port, "dump:input");
+          const dump = await dumpPort(server, out.port);
           await player.loadSong(dir, { speed: 1 });
           await sleep(200);
           player.play();
@@ -176,9 +170,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
           player.stop();
           await sleep(300);
           await player.close();
-          dump.child.kill("SIGTERM");
-          await dump.child.status;
-          const played = fromStart(parseDump(dump.lines), 0);
+          const played = fromStart(await stopDump(dump), 0);
           const messages = played.filter((e) => e.bytes[0] !== 0xf8 && e.bytes[0] !== 0xfa);
           console.log(`midi out: ${messages.map((e) => `${e.at}: ${hex(e)}`).join(", ")}`);
           // The clock goes on through the switch at the same musical place (a hand-over: no

@@ -19,13 +19,7 @@ import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
 import { readLines } from "./support/midi_send.ts";
-import {
-  type DumpEvent as Event,
-  hex,
-  parseDump,
-  startDump,
-  waitForPort,
-} from "./support/midi_dump.ts";
+import { type DumpEvent as Event, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -89,9 +83,7 @@ jackTest(name, ["cc", "jack_midi_dump", "oscsend"], async () => {
           () => serveMidiOut(player),
           (error) => error instanceof StemplayError && error.code === "MIDI_OUTPUT",
         );
-        const dump = startDump(server);
-        await waitForPort(server, "dump:input");
-        await server.connect(out.port, "dump:input");
+        const dump = await dumpPort(server, out.port);
 
         // 1. Play from the start, seek, jump to a bar, pause, resume.
         await sleep(200);
@@ -170,13 +162,11 @@ jackTest(name, ["cc", "jack_midi_dump", "oscsend"], async () => {
         // The player first: a client killed while the engine runs can stall a --sync
         // server's cycle for its timeout, long enough for the watchdog to call it lost.
         await player.close();
-        dump.child.kill("SIGTERM");
-        await dump.child.status;
+        const events = await stopDump(dump);
         await sleep(100);
 
         // --- the dump: Start, ticks 1000 apart, SPP on the seek and the jump, Stop, SPP +
         // Continue on the resume, Stop.
-        const events = parseDump(dump.lines);
         const messages = events.filter((e) => e.bytes[0] !== 0xf8);
         console.log(
           `midi out: ${events.length} events in the dump; messages: ` +
