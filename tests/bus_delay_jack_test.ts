@@ -11,9 +11,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidiOut } from "../mod.ts";
+import { serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { buildJackCapture, parseCapturedEvents } from "./support/jack_capture.ts";
 import { readLines } from "./support/midi_send.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -62,11 +63,7 @@ jackTest(name, ["cc"], async () => {
     const folder = await writeImpulseSong(dir);
     const capture = await buildJackCapture();
     await withJackServer(async (server) => {
-      const player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: RATE,
-        blockFrames: JACK_PERIOD,
+      const player = await openJackPlayer({
         buses: {
           FOH: { outputs: [1, 2], delayMs: 10 },
           "in-ears": { outputs: [3, 4], protected: true },

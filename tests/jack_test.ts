@@ -16,6 +16,7 @@ import {
   jackTest,
   withJackServer,
 } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { crossCorrelationLag, maxAbsError, noise, peak } from "./support/align.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -38,11 +39,7 @@ jackTest(name, ["jack_rec", "jack_lsp"], async () => {
   const sources = stems();
   let wav: Uint8Array = new Uint8Array();
   await withJackServer(async (server) => {
-    const player = await Player.open({
-      backend: "jack",
-      channels: JACK_OUTPUTS,
-      sampleRate: JACK_RATE,
-      blockFrames: JACK_PERIOD,
+    const player = await openJackPlayer({
       latencyMonitor: true,
     });
     try {

@@ -5,8 +5,9 @@
  * jackd2 and an independent JACK MIDI client wired to `stemplay:midi_in`.
  */
 import assert from "node:assert/strict";
-import { ControlSurface, Player, serveMidi } from "../mod.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
+import { ControlSurface, serveMidi } from "../mod.ts";
+import { withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { MidiSender } from "./support/midi_send.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { writeShow } from "./support/show_rig.ts";
@@ -23,12 +24,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "stemplay-midi-confirm-" });
     try {
       await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: JACK_RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         const midi = await serveMidi(player, {
           input: "jack",
           map: [{ note: 60, action: "play" }, { note: 63, action: "stop" }],

@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidiOut, StemplayError } from "../mod.ts";
+import { serveMidiOut, StemplayError } from "../mod.ts";
 import { loadSongDescription } from "../src/songs/song.ts";
 import { songMidi } from "../src/songs/midi_events.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { readLines } from "./support/midi_send.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 import { beats, smf } from "./support/smf.ts";
@@ -71,12 +72,7 @@ jackTest(name, ["jack_midi_dump"], async () => {
     );
     const lines: string[] = [];
     await withJackServer(async (server) => {
-      const player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: RATE,
-        blockFrames: JACK_PERIOD,
-      });
+      const player = await openJackPlayer();
       const dump = new Deno.Command("jack_midi_dump", {
         args: ["-a", "dump"],
         env: server.env,

@@ -20,6 +20,7 @@ import {
   jackTest,
   withJackServer,
 } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { MidiSender, readLines } from "./support/midi_send.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 import { Pane, PROMPT } from "./support/tmux_pane.ts";
@@ -78,12 +79,7 @@ jackTest(name, ["jack_rec", "cc", "jack_connect"], async () => {
   let wav: Uint8Array = new Uint8Array();
   try {
     await withJackServer(async (server) => {
-      const player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: RATE,
-        blockFrames: JACK_PERIOD,
-      });
+      const player = await openJackPlayer();
       const midi = await serveMidi(player, {
         input: "jack",
         map: [
@@ -370,12 +366,7 @@ jackTest(name, ["jack_rec", "cc", "jack_connect"], async () => {
         JSON.stringify({ title: "Set", songs }),
       );
       await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         const midi = await serveMidi(player, {
           input: "jack",
           map: [{ note: 60, action: "next" }],

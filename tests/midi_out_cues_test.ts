@@ -10,9 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadSetlist, Player, serveMidiOut, StemplayError } from "../mod.ts";
+import { loadSetlist, serveMidiOut, StemplayError } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { type DumpEvent, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -30,15 +31,6 @@ async function writeSong(dir: string, name: string, seconds: number, manifest: o
     JSON.stringify({ tracks: [{ file: "a.wav", route: [1] }], tempo: 120, ...manifest }),
   );
   return folder;
-}
-
-function openJackPlayer(): Promise<Player> {
-  return Player.open({
-    backend: "jack",
-    channels: JACK_OUTPUTS,
-    sampleRate: RATE,
-    blockFrames: JACK_PERIOD,
-  });
 }
 
 /** The dump split at each Stop: one run per play. */

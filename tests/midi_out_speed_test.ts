@@ -10,9 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidiOut } from "../mod.ts";
+import { serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { type DumpEvent, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { beats, smf } from "./support/smf.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -81,12 +82,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
     const dir = await writeSong(await Deno.makeTempDir({ prefix: "stemplay-midi-speed-" }));
     try {
       await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         try {
           const out = await serveMidiOut(player);
           const dump = await dumpPort(server, out.port);
@@ -149,12 +145,7 @@ function check(played: DumpEvent[], speed: number, expected: [string, number][],
     const dir = await writeSong(await Deno.makeTempDir({ prefix: "stemplay-midi-retime-" }));
     try {
       await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         try {
           const out = await serveMidiOut(player);
           const dump = await dumpPort(server, out.port);

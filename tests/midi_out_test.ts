@@ -11,12 +11,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidiOut, serveOsc, StemplayError } from "../mod.ts";
+import { serveMidiOut, serveOsc, StemplayError } from "../mod.ts";
 import { readStatus } from "../src/control/status.ts";
 import { oscsend } from "./support/osc_tools.ts";
 import { clockSegments } from "../src/control/midi_out.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
 import { readLines } from "./support/midi_send.ts";
 import { type DumpEvent as Event, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
@@ -65,12 +66,7 @@ jackTest(name, ["cc", "jack_midi_dump", "oscsend"], async () => {
     const folder = await writeRampSong(dir);
     const capture = await buildJackCapture();
     await withJackServer(async (server) => {
-      const player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: RATE,
-        blockFrames: JACK_PERIOD,
-      });
+      const player = await openJackPlayer();
       try {
         await assert.rejects(
           () => serveMidiOut(player, { offsetMs: 5000 }),
@@ -299,12 +295,7 @@ jackTest(name, ["cc", "jack_midi_dump", "oscsend"], async () => {
         JSON.stringify({ tracks: [{ file: "a.wav", route: [1] }], tempoMap }),
       );
       await withJackServer(async () => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         try {
           await player.loadSong(folder);
           await assert.rejects(

@@ -8,10 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMtc } from "../mod.ts";
+import { serveMtc } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { readLines } from "./support/midi_send.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -40,12 +41,7 @@ jackTest(name, ["cc"], async () => {
     );
     const capture = await buildJackCapture();
     await withJackServer(async (server) => {
-      const player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: RATE,
-        blockFrames: JACK_PERIOD,
-      });
+      const player = await openJackPlayer();
       try {
         await player.loadSong(folder);
         const mtc = await serveMtc(player, { fps: FPS });

@@ -6,8 +6,9 @@
  * MIDI in's 1 ms poll would outlive the test). A private jackd2 is started by the test.
  */
 import assert from "node:assert/strict";
-import { Player, serveMidi, serveMidiOut, serveMtc, StemplayError } from "../mod.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
+import { serveMidi, serveMidiOut, serveMtc, StemplayError } from "../mod.ts";
+import { withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 
 /** The open's outcome: the error it rejected with, or the output it opened (then closed). */
@@ -32,12 +33,7 @@ async function outcome(pending: Promise<{ close(): Promise<void> }>): Promise<un
       requireTool("jack_lsp", name);
       await withJackServer(async (server) => {
         for (const open of ["midi", "mtc"] as const) {
-          const player = await Player.open({
-            backend: "jack",
-            channels: JACK_OUTPUTS,
-            sampleRate: JACK_RATE,
-            blockFrames: JACK_PERIOD,
-          });
+          const player = await openJackPlayer();
           const pending = open === "midi"
             ? serveMidi(player, { map: [{ note: 60, action: "play" }] })
             : serveMtc(player, { fps: 25 });
@@ -66,12 +62,7 @@ async function outcome(pending: Promise<{ close(): Promise<void> }>): Promise<un
       requireTool("jackd", name);
       requireTool("jack_lsp", name);
       await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: JACK_RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         const midi = await serveMidi(player, { map: [{ note: 60, action: "play" }] });
         await serveMidiOut(player, {});
         const mtc = await serveMtc(player, { fps: 25 });

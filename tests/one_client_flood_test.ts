@@ -8,9 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidi } from "../mod.ts";
+import { serveMidi } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { MidiSender } from "./support/midi_send.ts";
 import { signalAndWait } from "./support/pid.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -31,12 +32,7 @@ jackTest(name, ["jack_midiseq", "cc", "jack_connect"], async () => {
       JSON.stringify({ title: "tone", tracks: [{ file: "tone.wav", route: [1] }] }),
     );
     await withJackServer(async (server) => {
-      const player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: JACK_RATE,
-        blockFrames: JACK_PERIOD,
-      });
+      const player = await openJackPlayer();
       const sender = await MidiSender.start(server);
       try {
         await player.loadSong(folder);

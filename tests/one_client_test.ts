@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, serveMidi, serveMidiOut, serveMtc } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { JACK_OUTPUTS, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { MidiSender } from "./support/midi_send.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -41,12 +42,7 @@ function clientsOf(ports: string[]): Set<string> {
     const dir = await Deno.makeTempDir({ prefix: "stemplay-oneclient-" });
     try {
       await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: JACK_RATE,
-          blockFrames: JACK_PERIOD,
-        });
+        const player = await openJackPlayer();
         const sender = await MidiSender.start(server);
         try {
           const frames: number[] = [];

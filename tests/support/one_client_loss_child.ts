@@ -12,9 +12,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidi, serveMidiOut, serveMtc } from "../../mod.ts";
+import { serveMidi, serveMidiOut, serveMtc } from "../../mod.ts";
 import { encodeWav } from "../../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, JackServer, jackTest } from "./jack.ts";
+import { JACK_RATE, JackServer, jackTest } from "./jack.ts";
+import { openJackPlayer } from "./jack_player.ts";
 import { MidiSender } from "./midi_send.ts";
 import { sleep, waitFor } from "./wait.ts";
 
@@ -37,12 +38,7 @@ jackTest(name, ["jack_lsp", "cc", "jack_connect"], async () => {
       join(folder, "song.json"),
       JSON.stringify({ title: "tone", tracks: [{ file: "tone.wav", route: [1] }], tempo: 120 }),
     );
-    const player = await Player.open({
-      backend: "jack",
-      channels: JACK_OUTPUTS,
-      sampleRate: JACK_RATE,
-      blockFrames: JACK_PERIOD,
-    });
+    const player = await openJackPlayer();
     try {
       const midi = await serveMidi(player, { map: [{ note: 61, action: "pause" }] });
       const out = await serveMidiOut(player, {});
