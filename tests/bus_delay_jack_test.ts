@@ -15,8 +15,11 @@ import { serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { openJackPlayer } from "./support/jack_player.ts";
-import { buildJackCapture, parseCapturedEvents } from "./support/jack_capture.ts";
-import { readLines } from "./support/midi_send.ts";
+import {
+  buildJackCapture,
+  parseCapturedEvents,
+  startAudioMidiCapture,
+} from "./support/jack_capture.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -81,28 +84,22 @@ jackTest(name, ["cc"], async () => {
           await sleep(100);
           const out = await serveMidiOut(player, { offsetMs });
           const audioPath = join(dir, `audio${delayMs}.f32`);
-          const child = new Deno.Command(capture, {
-            args: [audioPath, "3"],
-            env: server.env,
-            stdout: "piped",
-          }).spawn();
-          const lines = readLines(child.stdout)[Symbol.asyncIterator]();
-          assert.equal((await lines.next()).value, "ready");
           const client = out.port.replace(/:midi_out$/, "");
-          await server.connect(`${client}:playback0`, "capture:audio");
-          await server.connect(`${client}:playback2`, "capture:audio");
-          await server.connect(out.port, "capture:midi");
+          const recording = await startAudioMidiCapture(
+            capture,
+            server,
+            audioPath,
+            3,
+            [`${client}:playback0`, `${client}:playback2`],
+            out.port,
+          );
           player.seekFrames(0);
           player.play();
           await waitFor(
             "past the hit",
             () => player.positionFrames >= (HIT_SECONDS + 0.2) * RATE,
           );
-          const captured: string[] = [];
-          for (let line = await lines.next(); !line.done; line = await lines.next()) {
-            captured.push(line.value);
-          }
-          await child.status;
+          const captured = await recording.finish();
           player.stop();
           await sleep(200);
           await out.close();

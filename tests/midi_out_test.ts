@@ -18,8 +18,12 @@ import { clockSegments } from "../src/control/midi_out.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { openJackPlayer } from "./support/jack_player.ts";
-import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
-import { readLines } from "./support/midi_send.ts";
+import {
+  buildJackCapture,
+  rampFrameAt,
+  rampSamples,
+  startAudioMidiCapture,
+} from "./support/jack_capture.ts";
 import { type DumpEvent as Event, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
@@ -127,24 +131,19 @@ jackTest(name, ["cc", "jack_midi_dump", "oscsend"], async () => {
           await out.close();
           const shifted = await serveMidiOut(player, { offsetMs });
           const audioPath = join(dir, `audio${offsetMs}.f32`);
-          const child = new Deno.Command(capture, {
-            args: [audioPath, "4"],
-            env: server.env,
-            stdout: "piped",
-          }).spawn();
-          const lines = readLines(child.stdout)[Symbol.asyncIterator]();
-          assert.equal((await lines.next()).value, "ready");
-          await server.connect(shifted.port.replace(/:midi_out$/, ":playback0"), "capture:audio");
-          await server.connect(shifted.port, "capture:midi");
+          const recording = await startAudioMidiCapture(
+            capture,
+            server,
+            audioPath,
+            4,
+            [shifted.port.replace(/:midi_out$/, ":playback0")],
+            shifted.port,
+          );
           player.seekFrames(0);
           player.play();
           await waitFor("1.5 s of playback", () => player.positionFrames >= 1.5 * RATE);
           player.jump("B", { at: "now" });
-          const captured: string[] = [];
-          for (let line = await lines.next(); !line.done; line = await lines.next()) {
-            captured.push(line.value);
-          }
-          await child.status;
+          const captured = await recording.finish();
           player.stop();
           await sleep(200);
           const bytes = await Deno.readFile(audioPath);

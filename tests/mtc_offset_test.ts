@@ -17,10 +17,10 @@ import {
   parseCapturedEvents,
   rampFrameAt,
   rampSamples,
+  startAudioMidiCapture,
 } from "./support/jack_capture.ts";
 import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { openJackPlayer } from "./support/jack_player.ts";
-import { readLines } from "./support/midi_send.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -71,22 +71,17 @@ jackTest(name, ["cc"], async () => {
         for (const offsetMs of OFFSETS_MS) {
           const audioPath = join(dir, `audio${offsetMs}.f32`);
           const mtc = await serveMtc(player, { fps: FPS, offsetMs });
-          const child = new Deno.Command(capture, {
-            args: [audioPath, String(CAPTURE_SECONDS)],
-            env: server.env,
-            stdout: "piped",
-          }).spawn();
-          const out = readLines(child.stdout)[Symbol.asyncIterator]();
-          assert.equal((await out.next()).value, "ready");
-          await server.connect("stemplay:playback0", "capture:audio");
-          await server.connect(mtc.port, "capture:midi");
+          const recording = await startAudioMidiCapture(
+            capture,
+            server,
+            audioPath,
+            CAPTURE_SECONDS,
+            ["stemplay:playback0"],
+            mtc.port,
+          );
           await sleep(200);
           player.play();
-          const lines: string[] = [];
-          for (let line = await out.next(); !line.done; line = await out.next()) {
-            lines.push(line.value);
-          }
-          await child.status;
+          const lines = await recording.finish();
           player.stop();
           await waitFor("the stop", () => player.state === "stopped");
           await mtc.close();

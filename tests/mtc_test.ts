@@ -10,10 +10,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveMtc } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { buildJackCapture, rampFrameAt, rampSamples } from "./support/jack_capture.ts";
+import {
+  buildJackCapture,
+  rampFrameAt,
+  rampSamples,
+  startAudioMidiCapture,
+} from "./support/jack_capture.ts";
 import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { openJackPlayer } from "./support/jack_player.ts";
-import { readLines } from "./support/midi_send.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -46,15 +50,14 @@ jackTest(name, ["cc"], async () => {
         await player.loadSong(folder);
         const mtc = await serveMtc(player, { fps: FPS });
         assert.equal(mtc.port, "stemplay:mtc_out"); // the engine's own client
-        const child = new Deno.Command(capture, {
-          args: [audioPath, String(CAPTURE_SECONDS)],
-          env: server.env,
-          stdout: "piped",
-        }).spawn();
-        const out = readLines(child.stdout)[Symbol.asyncIterator]();
-        assert.equal((await out.next()).value, "ready");
-        await server.connect("stemplay:playback0", "capture:audio");
-        await server.connect(mtc.port, "capture:midi");
+        const recording = await startAudioMidiCapture(
+          capture,
+          server,
+          audioPath,
+          CAPTURE_SECONDS,
+          ["stemplay:playback0"],
+          mtc.port,
+        );
         await sleep(300);
         player.play();
         await waitFor("1.5 s of playback", () => player.positionFrames >= 1.5 * RATE);
@@ -63,10 +66,7 @@ jackTest(name, ["cc"], async () => {
         player.pause();
         await sleep(500);
         player.play();
-        for (let line = await out.next(); !line.done; line = await out.next()) {
-          lines.push(line.value);
-        }
-        await child.status;
+        lines.push(...await recording.finish());
         const counters = mtc.counters;
         console.log(
           `mtc: ${counters.fullFrames} full frames, ${counters.quarterFrames} quarter frames sent`,
