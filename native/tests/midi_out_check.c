@@ -109,6 +109,20 @@ static void play_counting(sp_engine *engine, uint64_t from, uint64_t to, uint64_
     }
 }
 
+/* A MIDI out with its clock on `offset` frames early or late, the song's tempo map (`segments`
+ * of them) in group 1 and a count-in's one segment in `count_in_group`, playing the count-in. */
+static sp_midi_out *play_count_in(sp_engine *engine, int64_t offset, const double *song,
+                                  uint32_t segments, const double count_in[3],
+                                  uint32_t count_in_group) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, offset);
+    sp_midi_out_map_song(out, 1, song, segments, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, count_in_group, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = count_in_group;
+    return out;
+}
+
 static void check_tempo_limits(sp_engine *engine) {
     sp_midi_out *out = bare_out(engine);
     const double tiny[3] = {0, (60 / 1e-14) / 24, 0}; /* a song.json tempo of 1e-14 bpm */
@@ -272,15 +286,10 @@ static void check_count_in(sp_engine *engine) {
  * hand-over; the song's first block then does not follow on from it (another group) and
  * starts over: Stop, SPP 0, a second Start and the same ticks again. */
 static void check_count_in_negative_offset(sp_engine *engine) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, -4800); /* 100 ms early */
     const double tick = 60.0 / 120 / 24; /* 1000 frames at 48 kHz */
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 0}; /* one bar: hands over at frame 96,000 */
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 200, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 200;
+    sp_midi_out *out = play_count_in(engine, -4800, song, 1, count_in, 200); /* 100 ms early */
     clock_counts c = {0};
     play_counting(engine, 0, 96000, 0, &c);
     const unsigned count_in_starts = c.starts, count_in_ticks = c.ticks;
@@ -483,15 +492,10 @@ static void check_reprepare_duplicates(sp_engine *engine) {
  * position 0) when its clock reached its tick 0 early, then the song's first block SPP 96 to the
  * rolling device, which started from bar 1, then jumped. */
 static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, offset);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 96}; /* countInClock(song, 96000, 96000, 48000) */
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 201, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 201;
+    sp_midi_out *out = play_count_in(engine, offset, song, 1, count_in, 201);
     clock_counts c = {0};
     play_counting(engine, 0, 96000, 0, &c);
     const unsigned count_in_ticks = c.ticks, count_in_continues = c.continues;
@@ -519,15 +523,10 @@ static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
  * (tick 144) halfway through: the device never hears Start (it would start from bar 1), and
  * hears where the song is (SPP 144) and Continue once, the ticks on from there. */
 static void check_seek_during_count_in(sp_engine *engine) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, 0);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 96};
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 202, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 202;
+    sp_midi_out *out = play_count_in(engine, 0, song, 1, count_in, 202);
     clock_counts c = {0};
     play_counting(engine, 0, 48000, 0, &c);
     engine->group = 1;
@@ -546,15 +545,10 @@ static void check_seek_during_count_in(sp_engine *engine) {
  * the count-in's clock is already past its hand-over when it begins, so SPP 96 and Continue go
  * at once, never Start; the song then takes over without a second pointer, Stop or tick. */
 static void check_offset_past_count_in(sp_engine *engine) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, -144000);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 96};
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 203, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 203;
+    sp_midi_out *out = play_count_in(engine, -144000, song, 1, count_in, 203);
     clock_counts c = {0};
     play_counting(engine, 0, 96000, 0, &c);
     engine->group = 1;
@@ -577,13 +571,8 @@ static void check_offset_past_count_in(sp_engine *engine) {
  * 193}: the count-in sent a "192" 480 frames before the song's own tick 192.) */
 static void check_count_in_before_tempo_change(sp_engine *engine, const double count_in[3],
                                                const char *name) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, 0);
     const double song[6] = {0, 1.0 / 48, 0, 4.01, 1.0 / 24, 192};
-    sp_midi_out_map_song(out, 1, song, 2, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 204, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 204;
+    sp_midi_out *out = play_count_in(engine, 0, song, 2, count_in, 204);
     clock_counts c = {0};
     last_tick = -1, shortest_tick = INT64_MAX;
     play_counting(engine, 0, 96000, 0, &c);
