@@ -270,19 +270,26 @@ export async function withJackServer(
 
 /**
  * Declares a test that runs on a private JACK server: skipped (or, in strict mode, failed) without
- * jackd or any of `tools`, and without Deno's resource and op sanitizers, because the engine's
- * JACK client threads and the server's child processes outlive a test's ops by design.
+ * jackd or any of `tools`, and by default without Deno's resource and op sanitizers, because the
+ * engine's JACK client threads and the server's child processes outlive a test's ops by design.
  *
  * @param name the test's name (outside tools match it: keep it exact)
  * @param tools the programs besides jackd it needs (cc, jack_connect, jack_midi_dump …)
+ * @param options `sanitize`: keep Deno's sanitizers on (a test that checks nothing outlives it)
  */
-export function jackTest(name: string, tools: readonly string[], fn: () => Promise<void>): void {
+export function jackTest(
+  name: string,
+  tools: readonly string[],
+  fn: () => Promise<void>,
+  options: { sanitize?: boolean } = {},
+): void {
   const needs = ["jackd", ...tools];
+  const sanitize = options.sanitize ?? false;
   Deno.test({
     name,
     ignore: needs.some((tool) => ignoreWithout(tool, name)),
-    sanitizeResources: false,
-    sanitizeOps: false,
+    sanitizeResources: sanitize,
+    sanitizeOps: sanitize,
     async fn() {
       for (const tool of needs) requireTool(tool, name);
       await fn();
