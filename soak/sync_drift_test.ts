@@ -16,7 +16,6 @@
  */
 import { SOAK_STRICT } from "./strict.ts";
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { JackServer, jackTest } from "../tests/support/jack.ts";
 import { buildJackCapture, JackCapture, type TimedCapture } from "../tests/support/jack_capture.ts";
 import {
@@ -26,6 +25,7 @@ import {
   skippedFrames,
 } from "../tests/support/common_clock.ts";
 import { RigProcess, SYNC_MARKERS, writeNoiseShow } from "../tests/support/sync_rig.ts";
+import { freeUdpPort } from "../tests/support/osc_tools.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "60");
 const JUMPS = Deno.env.get("SYNC_JUMPS") === "1";
@@ -33,14 +33,6 @@ const LOCK_SECONDS = 10;
 const RATE = 48000;
 /** Real-time scheduling for the servers, as on a rig (SYNC_REALTIME=0: user space). */
 const REALTIME = Deno.env.get("SYNC_REALTIME") !== "0";
-
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /** The follower's own callbacks: how late they ran behind its filtered clock (the jitter an
  * unfiltered reading would follow). */
@@ -58,7 +50,7 @@ const name =
 jackTest(name, ["cc"], async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-drift-" });
   const setlist = await writeNoiseShow(dir, 48000, JUMPS ? 30 : SECONDS + LOCK_SECONDS + 10);
-  const port = await freePort();
+  const port = await freeUdpPort();
   const fast = await JackServer.start({ waitUs: 1333, realtime: REALTIME });
   const slow = await JackServer.start({ waitUs: 1334, realtime: REALTIME });
   const primary = await RigProcess.start("primary", setlist, port, fast.env);

@@ -11,25 +11,17 @@
  */
 import { SOAK_STRICT } from "./strict.ts";
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { JackServer, jackTest } from "../tests/support/jack.ts";
 import { buildJackCapture, captureTimeAt, JackCapture } from "../tests/support/jack_capture.ts";
 import { rawClockMicros } from "../tests/support/raw_clock.ts";
 import { RigProcess, writeNoiseShow } from "../tests/support/sync_rig.ts";
 import { sleep } from "../tests/support/wait.ts";
+import { freeUdpPort } from "../tests/support/osc_tools.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const STOPS = Number(Deno.env.get("SYNC_STOPS") ?? (SECONDS >= 600 ? 20 : 5));
 const RATE = 48000;
 const CAPTURE_SECONDS = 2;
-
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -42,7 +34,7 @@ jackTest(name, ["cc"], async () => {
   // Long enough for every round (a few seconds each) without the song ending.
   const setlist = await writeNoiseShow(dir, RATE, STOPS * 8 + 30);
   const binary = await buildJackCapture();
-  const port = await freePort();
+  const port = await freeUdpPort();
   const first = await JackServer.start({ realtime: true });
   const second = await JackServer.start({ realtime: true });
   const soundMs: number[] = [];

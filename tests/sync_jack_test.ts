@@ -8,11 +8,11 @@
  * after each start has had 2.5 s to lock, every window must be within 1 ms (48 frames).
  */
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { decodeWav } from "./support/wav_reader.ts";
 import { JackRecording, jackTest, withJackServer } from "./support/jack.ts";
 import { RigProcess, writeNoiseShow } from "./support/sync_rig.ts";
 import { sleep } from "./support/wait.ts";
+import { freeUdpPort } from "./support/osc_tools.ts";
 
 const RATE = 48000;
 /** 1 ms. */
@@ -51,20 +51,12 @@ function rms(x: Float32Array, at: number, n: number): number {
   return Math.sqrt(sum / n);
 }
 
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 const name = "sync on JACK: the follower's output within 1 ms of the primary's, through a " +
   "bar jump, a vamp, a song change";
 jackTest(name, ["jack_rec"], async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-jack-" });
   const setlist = await writeNoiseShow(dir);
-  const port = await freePort();
+  const port = await freeUdpPort();
   let wav: Uint8Array = new Uint8Array();
   await withJackServer(async (server) => {
     const primary = await RigProcess.start("primary", setlist, port, server.env);

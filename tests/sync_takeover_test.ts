@@ -11,7 +11,6 @@
  * within the lock's own bound (printed, in ms); so one constant offset (no jump, no restart).
  */
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { JackServer, jackTest } from "./support/jack.ts";
 import {
   buildJackCapture,
@@ -23,6 +22,7 @@ import { noise } from "./support/align.ts";
 import { rawClockMicros } from "./support/raw_clock.ts";
 import { RigProcess, SYNC_SONG_SECONDS, writeNoiseShow } from "./support/sync_rig.ts";
 import { sleep, waitFor } from "./support/wait.ts";
+import { freeUdpPort } from "./support/osc_tools.ts";
 
 const RATE = 48000;
 const WINDOW = 1024;
@@ -33,14 +33,6 @@ const WINDOW = 1024;
  * position, is hundreds of ms off. */
 const WITHIN = 20 * 48;
 const CAPTURE_SECONDS = 14;
-
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /** The song frame that best matches `capture` at `at`, searched within `around` ± `span`. */
 function songFrameAt(
@@ -88,7 +80,7 @@ jackTest(name, ["cc"], async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-takeover-" });
   const setlist = await writeNoiseShow(dir);
   const binary = await buildJackCapture();
-  const port = await freePort();
+  const port = await freeUdpPort();
   // Real-time scheduling, as on a rig: a dummy server in user space on a loaded machine runs
   // its periods late, and its clock wanders by percents (no clock to be in time with).
   const first = await JackServer.start({ realtime: true });
