@@ -21,8 +21,8 @@ import { openJackPlayer } from "./support/jack_player.ts";
 import {
   buildJackCapture,
   rampFrameAt,
-  rampSamples,
   startAudioMidiCapture,
+  writeRampSong,
 } from "./support/jack_capture.ts";
 import { type DumpEvent as Event, dumpPort, hex, stopDump } from "./support/midi_dump.ts";
 import { sleep, waitFor } from "./support/wait.ts";
@@ -32,28 +32,17 @@ const TICK = 1000; // frames per clock tick at 120 bpm, 48 kHz
 const B_SECONDS = 16; // bar 9 at 120 bpm in 4/4
 const SEEK_SECONDS = 5.25; // between ticks: tick 252 falls on 5.25 s exactly
 
-/** A 30 s song at 120 bpm whose samples are (frame + 1) / 2^21. */
-async function writeRampSong(dir: string): Promise<string> {
-  const folder = join(dir, "ramp");
-  await Deno.mkdir(folder);
-  const samples = rampSamples(30 * RATE);
-  await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], RATE, "f32"));
-  await Deno.writeTextFile(
-    join(folder, "song.json"),
-    JSON.stringify({
-      tracks: [{ file: "ramp.wav", route: [1] }],
-      tempo: 120,
-      markers: [{ name: "B", at: B_SECONDS }],
-      midiEvents: [
-        { at: "start", program: 5, bank: 2, channel: 1 },
-        { marker: "B", cc: 64, value: 127, channel: 1 },
-        { at: 1, note: 60, velocity: 100, duration: 0.5, channel: 10 },
-        { at: 1.8, note: 62, velocity: 90, duration: 10, channel: 10 }, // ended by the seek
-      ],
-    }),
-  );
-  return folder;
-}
+/** The song.json keys of the 30 s ramp song (samples (frame + 1) / 2^21) at 120 bpm. */
+const RAMP_SONG = {
+  tempo: 120,
+  markers: [{ name: "B", at: B_SECONDS }],
+  midiEvents: [
+    { at: "start", program: 5, bank: 2, channel: 1 },
+    { marker: "B", cc: 64, value: 127, channel: 1 },
+    { at: 1, note: 60, velocity: 100, duration: 0.5, channel: 10 },
+    { at: 1.8, note: 62, velocity: 90, duration: 10, channel: 10 }, // ended by the seek
+  ],
+};
 
 Deno.test("clockSegments: 24 ticks to the quarter note, first ticks counted across segments", () => {
   const cells = clockSegments([
@@ -67,7 +56,7 @@ const name = "MIDI clock on JACK: exact ticks, Start/Stop/Continue/SPP, on the f
 jackTest(name, ["cc", "jack_midi_dump", "oscsend"], async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-midiout-" });
   try {
-    const folder = await writeRampSong(dir);
+    const folder = await writeRampSong(dir, 30, RAMP_SONG);
     const capture = await buildJackCapture();
     await withJackServer(async (server) => {
       const player = await openJackPlayer();

@@ -10,14 +10,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveMtc } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import {
   buildJackCapture,
   type CapturedEvent,
   parseCapturedEvents,
   rampFrameAt,
-  rampSamples,
   startAudioMidiCapture,
+  writeRampSong,
 } from "./support/jack_capture.ts";
 import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { openJackPlayer } from "./support/jack_player.ts";
@@ -51,16 +50,7 @@ const name = "MTC offsetMs on JACK: every quarter-frame group moves by the offse
 jackTest(name, ["cc"], async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-mtc-offset-" });
   try {
-    const folder = join(dir, "ramp");
-    await Deno.mkdir(folder);
-    await Deno.writeFile(
-      join(folder, "ramp.wav"),
-      encodeWav([rampSamples(10 * RATE)], RATE, "f32"),
-    );
-    await Deno.writeTextFile(
-      join(folder, "song.json"),
-      JSON.stringify({ tracks: [{ file: "ramp.wav", route: [1] }] }),
-    );
+    const folder = await writeRampSong(dir, 10);
     const capture = await buildJackCapture();
     const runs: { offsetMs: number; events: CapturedEvent[]; audio: Float32Array }[] = [];
     await withJackServer(async (server) => {

@@ -9,12 +9,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveMtc } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import {
   buildJackCapture,
   rampFrameAt,
-  rampSamples,
   startAudioMidiCapture,
+  writeRampSong,
 } from "./support/jack_capture.ts";
 import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
 import { openJackPlayer } from "./support/jack_player.ts";
@@ -32,17 +31,7 @@ jackTest(name, ["cc"], async () => {
   const audioPath = join(dir, "audio.f32");
   const lines: string[] = [];
   try {
-    const folder = join(dir, "ramp");
-    await Deno.mkdir(folder);
-    const samples = rampSamples(30 * RATE);
-    await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], RATE, "f32"));
-    await Deno.writeTextFile(
-      join(folder, "song.json"),
-      JSON.stringify({
-        tracks: [{ file: "ramp.wav", route: [1] }],
-        markers: [{ name: "B", at: B_SECONDS }],
-      }),
-    );
+    const folder = await writeRampSong(dir, 30, { markers: [{ name: "B", at: B_SECONDS }] });
     const capture = await buildJackCapture();
     await withJackServer(async (server) => {
       const player = await openJackPlayer();

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { JackServer } from "./jack.ts";
+import { encodeWav } from "../../src/sources/wav.ts";
+import { JACK_RATE, type JackServer } from "./jack.ts";
 import { readLines } from "./midi_send.ts";
 
 /** The ramp's scale: sample i of the ramp song is (i + 1) / RAMP_SCALE. */
@@ -42,6 +43,25 @@ export function rampFrameAt(audio: Float32Array, t: number): number | undefined 
   // Part of a clean run (not a crossfade that happens to land near an integer).
   const next = audio[t + 1] * RAMP_SCALE;
   return Math.abs(next - scaled - 1) < 1e-3 ? frame : undefined;
+}
+
+/** Writes the song folder `dir/ramp`: one mono float stem "ramp.wav" of `seconds` of the ramp at
+ * the test server's rate on output 1, and a song.json with `manifest`'s keys after its tracks.
+ * @returns the folder */
+export async function writeRampSong(
+  dir: string,
+  seconds: number,
+  manifest: Record<string, unknown> = {},
+): Promise<string> {
+  const folder = join(dir, "ramp");
+  await Deno.mkdir(folder);
+  const samples = rampSamples(seconds * JACK_RATE);
+  await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], JACK_RATE, "f32"));
+  await Deno.writeTextFile(
+    join(folder, "song.json"),
+    JSON.stringify({ tracks: [{ file: "ramp.wav", route: [1] }], ...manifest }),
+  );
+  return folder;
 }
 
 /** One MIDI event of a capture: its capture frame and bytes. */
