@@ -284,12 +284,13 @@ export function jackTest(
   options: { sanitize?: boolean } = {},
 ): void {
   const needs = ["jackd", ...tools];
-  const sanitize = options.sanitize ?? false;
+  // Sanitizing: left unset, Deno's default. Set to true, Deno 2.9 also reports the native
+  // library the first player loads (held for the process) as a leak.
+  const sanitizers = options.sanitize ? {} : { sanitizeResources: false, sanitizeOps: false };
   Deno.test({
     name,
     ignore: needs.some((tool) => ignoreWithout(tool, name)),
-    sanitizeResources: sanitize,
-    sanitizeOps: sanitize,
+    ...sanitizers,
     async fn() {
       for (const tool of needs) requireTool(tool, name);
       await fn();
