@@ -10,20 +10,16 @@
  *
  * @module
  */
-import { Player, serveMidi } from "../mod.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "../tests/support/jack.ts";
+import { serveMidi } from "../mod.ts";
+import { JACK_PERIOD, JACK_RATE, withJackServer } from "../tests/support/jack.ts";
+import { openJackPlayer } from "../tests/support/jack_player.ts";
 import { MidiSender } from "../tests/support/midi_send.ts";
 import { sleep } from "../tests/support/wait.ts";
 
 const MESSAGES = 500;
 
 await withJackServer(async (server) => {
-  await using player = await Player.open({
-    backend: "jack",
-    channels: JACK_OUTPUTS,
-    sampleRate: JACK_RATE,
-    blockFrames: JACK_PERIOD,
-  });
+  await using player = await openJackPlayer();
   player.addTrack([new Float32Array(60 * JACK_RATE)], { name: "silence" });
   const midi = await serveMidi(player, {
     input: "jack",

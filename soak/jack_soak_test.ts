@@ -8,9 +8,9 @@
  */
 import { SOAK_STRICT } from "./strict.ts";
 import assert from "node:assert/strict";
-import { Player } from "../mod.ts";
 import { noise } from "../tests/support/align.ts";
 import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "../tests/support/jack.ts";
+import { openJackPlayer } from "../tests/support/jack_player.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { ignoreWithoutRealtime } from "../tests/support/realtime.ts";
 import { sleep } from "../tests/support/wait.ts";
@@ -34,11 +34,7 @@ Deno.test({
     // Real-time scheduling, as on a rig: without it any busy thread of a shared machine can
     // preempt the JACK cycle, and the soak would measure that contention, not the engine.
     await withJackServer(async () => {
-      await using player = await Player.open({
-        backend: "jack",
-        channels: JACK_OUTPUTS,
-        sampleRate: JACK_RATE,
-        blockFrames: JACK_PERIOD,
+      await using player = await openJackPlayer({
         trackCapacity: STEMS,
       });
       const frames = LOOP_SECONDS * JACK_RATE;

@@ -10,15 +10,10 @@
 import { SOAK_STRICT } from "./strict.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type MidiOutSent, Player, serveMidiOut } from "../mod.ts";
+import { type MidiOutSent, serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import {
-  JACK_OUTPUTS,
-  JACK_PERIOD,
-  JACK_RATE,
-  type JackServer,
-  withJackServer,
-} from "../tests/support/jack.ts";
+import { JACK_RATE, type JackServer, withJackServer } from "../tests/support/jack.ts";
+import { openJackPlayer } from "../tests/support/jack_player.ts";
 import { readLines } from "../tests/support/midi_send.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { ignoreWithoutRealtime } from "../tests/support/realtime.ts";
@@ -95,12 +90,7 @@ Deno.test({
         let jumps = 0;
         let sent: MidiOutSent;
         {
-          await using player = await Player.open({
-            backend: "jack",
-            channels: JACK_OUTPUTS,
-            sampleRate: JACK_RATE,
-            blockFrames: JACK_PERIOD,
-          });
+          await using player = await openJackPlayer();
           await player.loadSong(folder);
           await using out = await serveMidiOut(player);
           for (let i = 0; i < 100 && !(await server.ports()).includes("clocksoak:input"); i++) {

@@ -11,12 +11,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidiOut } from "../mod.ts";
+import { serveMidiOut } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
-import { buildJackCapture, parseCapturedEvents } from "./support/jack_capture.ts";
-import { readLines } from "./support/midi_send.ts";
-import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
+import {
+  buildJackCapture,
+  parseCapturedEvents,
+  startAudioMidiCapture,
+} from "./support/jack_capture.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -57,95 +60,77 @@ function impulses(audio: Float32Array): [number, number][] {
 
 const name =
   "bus delay on JACK: FOH lands exactly the delay after the in-ears; MIDI keeps its own offset";
-Deno.test({
-  name,
-  ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    requireTool("jackd", name);
-    requireTool("cc", name);
-    const dir = await Deno.makeTempDir({ prefix: "stemplay-busdelay-" });
-    try {
-      const folder = await writeImpulseSong(dir);
-      const capture = await buildJackCapture();
-      await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-          buses: {
-            FOH: { outputs: [1, 2], delayMs: 10 },
-            "in-ears": { outputs: [3, 4], protected: true },
-          },
-        });
-        try {
-          await player.loadSong(folder);
-          const runs: { delayMs: number; offsetMs: number }[] = [
-            { delayMs: 10, offsetMs: 0 },
-            { delayMs: 12.34, offsetMs: 12.34 },
-          ];
-          for (const { delayMs, offsetMs } of runs) {
-            // Set while stopped: its crossfade runs in silence.
-            player.bus("FOH").delayMs = delayMs;
-            await sleep(100);
-            const out = await serveMidiOut(player, { offsetMs });
-            const audioPath = join(dir, `audio${delayMs}.f32`);
-            const child = new Deno.Command(capture, {
-              args: [audioPath, "3"],
-              env: server.env,
-              stdout: "piped",
-            }).spawn();
-            const lines = readLines(child.stdout)[Symbol.asyncIterator]();
-            assert.equal((await lines.next()).value, "ready");
-            const client = out.port.replace(/:midi_out$/, "");
-            await server.connect(`${client}:playback0`, "capture:audio");
-            await server.connect(`${client}:playback2`, "capture:audio");
-            await server.connect(out.port, "capture:midi");
-            player.seekFrames(0);
-            player.play();
-            await waitFor(
-              "past the hit",
-              () => player.positionFrames >= (HIT_SECONDS + 0.2) * RATE,
-            );
-            const captured: string[] = [];
-            for (let line = await lines.next(); !line.done; line = await lines.next()) {
-              captured.push(line.value);
-            }
-            await child.status;
-            player.stop();
-            await sleep(200);
-            await out.close();
-            const bytes = await Deno.readFile(audioPath);
-            const audio = new Float32Array(bytes.buffer, 0, bytes.length / 4);
-            const events = parseCapturedEvents(captured).filter((e) => e.bytes[0] === 0xb0);
-            const found = impulses(audio);
-            const shift = Math.round(delayMs * RATE / 1000);
-            console.log(
-              `bus delay ${delayMs} ms (${shift} frames), MIDI offset ${offsetMs} ms: impulses ` +
-                `${JSON.stringify(found)}, CC at ${events.map((e) => e.at).join(", ")}`,
-            );
-            assert.deepEqual(
-              found.map(([, x]) => x),
-              [0.25, 0.5],
-              "the in-ears' impulse, then FOH's",
-            );
-            const [[ears], [foh]] = found;
-            assert.equal(foh - ears, shift, `FOH exactly ${shift} frames after the in-ears`);
-            assert.equal(events.length, 1, "one CC at the marker");
-            assert.equal(
-              events[0].at,
-              ears + Math.round(offsetMs * RATE / 1000),
-              "the CC on its audio's undelayed frame plus the MIDI offset",
-            );
-          }
-        } finally {
-          await player.close();
-        }
+jackTest(name, ["cc"], async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-busdelay-" });
+  try {
+    const folder = await writeImpulseSong(dir);
+    const capture = await buildJackCapture();
+    await withJackServer(async (server) => {
+      const player = await openJackPlayer({
+        buses: {
+          FOH: { outputs: [1, 2], delayMs: 10 },
+          "in-ears": { outputs: [3, 4], protected: true },
+        },
       });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+      try {
+        await player.loadSong(folder);
+        const runs: { delayMs: number; offsetMs: number }[] = [
+          { delayMs: 10, offsetMs: 0 },
+          { delayMs: 12.34, offsetMs: 12.34 },
+        ];
+        for (const { delayMs, offsetMs } of runs) {
+          // Set while stopped: its crossfade runs in silence.
+          player.bus("FOH").delayMs = delayMs;
+          await sleep(100);
+          const out = await serveMidiOut(player, { offsetMs });
+          const audioPath = join(dir, `audio${delayMs}.f32`);
+          const client = out.port.replace(/:midi_out$/, "");
+          const recording = await startAudioMidiCapture(
+            capture,
+            server,
+            audioPath,
+            3,
+            [`${client}:playback0`, `${client}:playback2`],
+            out.port,
+          );
+          player.seekFrames(0);
+          player.play();
+          await waitFor(
+            "past the hit",
+            () => player.positionFrames >= (HIT_SECONDS + 0.2) * RATE,
+          );
+          const captured = await recording.finish();
+          player.stop();
+          await sleep(200);
+          await out.close();
+          const bytes = await Deno.readFile(audioPath);
+          const audio = new Float32Array(bytes.buffer, 0, bytes.length / 4);
+          const events = parseCapturedEvents(captured).filter((e) => e.bytes[0] === 0xb0);
+          const found = impulses(audio);
+          const shift = Math.round(delayMs * RATE / 1000);
+          console.log(
+            `bus delay ${delayMs} ms (${shift} frames), MIDI offset ${offsetMs} ms: impulses ` +
+              `${JSON.stringify(found)}, CC at ${events.map((e) => e.at).join(", ")}`,
+          );
+          assert.deepEqual(
+            found.map(([, x]) => x),
+            [0.25, 0.5],
+            "the in-ears' impulse, then FOH's",
+          );
+          const [[ears], [foh]] = found;
+          assert.equal(foh - ears, shift, `FOH exactly ${shift} frames after the in-ears`);
+          assert.equal(events.length, 1, "one CC at the marker");
+          assert.equal(
+            events[0].at,
+            ears + Math.round(offsetMs * RATE / 1000),
+            "the CC on its audio's undelayed frame plus the MIDI offset",
+          );
+        }
+      } finally {
+        await player.close();
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, serveConsole } from "../mod.ts";
 import { type ActionEvent, ControlSurface } from "../src/control/surface.ts";
-import { loginFrom } from "./support/remote_client.ts";
+import { consolePost } from "./support/remote_client.ts";
 import { writeSineSong } from "./support/songs.ts";
 
 const PIN = "90125783";
@@ -23,16 +23,7 @@ async function withConsole(fn: (player: Player, dir: string, post: Post) => Prom
   const player = await Player.open({ backend: "offline", sampleRate: 48000, channels: 2 });
   const web = await serveConsole(player, { library: dir, port: 0, pin: PIN });
   try {
-    const { cookie } = await loginFrom(web.port, PIN);
-    const base = `http://127.0.0.1:${web.port}`;
-    await fn(player, dir, async (path, body) => {
-      const response = await fetch(base + path, {
-        method: "POST",
-        headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json() };
-    });
+    await fn(player, dir, await consolePost(web.port, PIN));
   } finally {
     await web.close();
     await player.close();

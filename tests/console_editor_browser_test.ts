@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
 import {
+  clickButton,
   consoleTest,
   login,
   openSong,
@@ -183,10 +184,7 @@ consoleTest(
     assert.deepEqual(player.loopRange, { start: 5, end: 8 });
     await page.click('button[aria-label="Loop section Chorus"]');
     await waitUntil("the loop's end", () => Promise.resolve(player.loopRange === undefined));
-    await page.evaluate(() =>
-      [...document.querySelectorAll("button")]
-        .find((button) => button.textContent.trim() === "Stop audition").click()
-    );
+    await clickButton(page, "Stop audition");
     await waitUntil("the audition's end", () => Promise.resolve(player.tracks.length === 0));
   },
 );

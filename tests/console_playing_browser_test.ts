@@ -7,19 +7,20 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  clickButton,
   consoleTest,
   login,
   openSong,
+  PLAYING_LOCK,
   readManifest,
   typeInto,
+  waitForUnlock,
   waitUntil,
 } from "./support/console_page.ts";
 
 // The page's globals, for the functions puppeteer runs in the page.
 // deno-lint-ignore no-explicit-any
 declare const document: any;
-
-const LOCK = ".playing-lock";
 
 consoleTest(
   "console: the song the show plays is locked for editing, and unlocks when it stops",
@@ -31,7 +32,7 @@ consoleTest(
     const page = await newPage();
     await login(page, web);
     await openSong(page, "Way Maker");
-    const lock = await page.waitForSelector(LOCK);
+    const lock = await page.waitForSelector(PLAYING_LOCK);
     assert.match(await lock!.evaluate((e) => e.textContent ?? ""), /playing in the show/);
     const gain = 'input[name="tracks[2].gainDb"]';
     assert.equal(await page.$eval(gain, (e) => e.disabled), true, "fields are read-only");
@@ -60,15 +61,15 @@ consoleTest(
     await page.click('a[href="#/"]');
     await page.waitForSelector("table.songs tbody tr");
     await openSong(page, "Goodness");
-    assert.equal(await page.$(LOCK), null);
+    assert.equal(await page.$(PLAYING_LOCK), null);
     assert.equal(await page.$eval(gain, (e) => e.disabled), false);
     // Back to the playing song; the show stops: the lock lifts without a reload.
     await page.click('a[href="#/"]');
     await page.waitForSelector("table.songs tbody tr");
     await openSong(page, "Way Maker");
-    await page.waitForSelector(LOCK);
+    await page.waitForSelector(PLAYING_LOCK);
     player.stop();
-    await page.waitForFunction((lock: string) => document.querySelector(lock) === null, {}, LOCK);
+    await waitForUnlock(page);
     await page.waitForFunction(
       (gain: string) => document.querySelector(gain).disabled === false,
       {},
@@ -88,12 +89,9 @@ consoleTest(
     const page = await newPage();
     await login(page, web);
     await openSong(page, "Goodness");
-    await page.evaluate(() =>
-      [...document.querySelectorAll("button")]
-        .find((button) => button.textContent.trim() === "Play from here").click()
-    );
+    await clickButton(page, "Play from here");
     await waitUntil("the audition", () => Promise.resolve(player.title === "Goodness"));
-    const lock = await page.waitForSelector(LOCK);
+    const lock = await page.waitForSelector(PLAYING_LOCK);
     assert.match(await lock!.evaluate((e) => e.textContent ?? ""), /audition/);
     assert.equal(
       await page.$eval('input[name="tempo"]', (e) => e.disabled),
@@ -105,11 +103,8 @@ consoleTest(
       false,
       "the audition's own buttons still work",
     );
-    await page.evaluate(() =>
-      [...document.querySelectorAll("button")]
-        .find((button) => button.textContent.trim() === "Stop audition").click()
-    );
-    await page.waitForFunction((lock: string) => document.querySelector(lock) === null, {}, LOCK);
+    await clickButton(page, "Stop audition");
+    await waitForUnlock(page);
     await typeInto(page, 'input[name="tempo"]', "100");
     await waitUntil(
       "the tempo after the audition",

@@ -7,19 +7,20 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  clickButton,
   consoleTest,
   login,
   openSong,
+  PLAYING_LOCK,
   readManifest,
   typeInto,
+  waitForUnlock,
   waitUntil,
 } from "./support/console_page.ts";
 
 // The page's globals, for the functions puppeteer runs in the page.
 // deno-lint-ignore no-explicit-any
 declare const document: any;
-
-const LOCK = ".playing-lock";
 
 consoleTest(
   "console: Ctrl+Z while the song is locked keeps the undo step for after the lock",
@@ -36,7 +37,7 @@ consoleTest(
     await player.loadSong(join(root, "Goodness"));
     player.play();
     player.loopSection(player.markers[1]);
-    await page.waitForSelector(LOCK);
+    await page.waitForSelector(PLAYING_LOCK);
     // Ctrl+Z on the locked page (outside any field): it is not undone, and says why.
     await page.$eval("h2, h1, body", (e) => e.focus?.());
     await page.keyboard.down("Control");
@@ -49,11 +50,8 @@ consoleTest(
     const whileLocked = (await readManifest(root, "Goodness")).tempo;
     // The show stops: the lock lifts, and Undo takes the tempo edit back.
     player.stop();
-    await page.waitForFunction((lock: string) => document.querySelector(lock) === null, {}, LOCK);
-    await page.evaluate(() =>
-      [...document.querySelectorAll("button")]
-        .find((button) => button.textContent.trim() === "Undo").click()
-    );
+    await waitForUnlock(page);
+    await clickButton(page, "Undo");
     let undone = false;
     await waitUntil("the undo after the lock", async () => {
       undone = (await readManifest(root, "Goodness")).tempo === 120;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player, serveConsole } from "../mod.ts";
-import { loginFrom } from "./support/remote_client.ts";
+import { consolePost } from "./support/remote_client.ts";
 import { writeSineSong } from "./support/songs.ts";
 
 const PIN = "90125783";
@@ -21,16 +21,7 @@ Deno.test("console: Stop audition and the test signal's stop leave the show's st
     await writeSineSong(dir, "Hymn", ["keys.wav"]);
     await writeSineSong(dir, "Opener", ["pad.wav"]);
     await writeSineSong(dir, "Closer", ["bass.wav"]);
-    const { cookie } = await loginFrom(web.port, PIN);
-    const base = `http://127.0.0.1:${web.port}`;
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(base + path, {
-        method: "POST",
-        headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json() };
-    };
+    const post = await consolePost(web.port, PIN);
     // Soundcheck: the console auditions Hymn, and stops it.
     assert.equal((await post("/api/audition", { id: "Hymn", at: 0 })).status, 200);
     player.render(4800);
@@ -72,16 +63,7 @@ Deno.test("console: a test signal stopped early does not stop the show started a
   const web = await serveConsole(player, { library: dir, port: 0, pin: PIN });
   try {
     await writeSineSong(dir, "Opener", ["pad.wav"]);
-    const { cookie } = await loginFrom(web.port, PIN);
-    const base = `http://127.0.0.1:${web.port}`;
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(base + path, {
-        method: "POST",
-        headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json() };
-    };
+    const post = await consolePost(web.port, PIN);
     // Line check: the test signal (3 s), stopped early; the show starts right away.
     assert.equal((await post("/api/test-signal", { output: 1 })).status, 200);
     player.render(4800);

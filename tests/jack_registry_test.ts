@@ -6,8 +6,7 @@
  * when it is stopped (tests/support/jack.ts).
  */
 import assert from "node:assert/strict";
-import { JackServer } from "./support/jack.ts";
-import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { JackServer, jackTest } from "./support/jack.ts";
 
 async function registryNames(): Promise<string> {
   const bytes = await Deno.readFile("/dev/shm/jack-shm-registry").catch(() => new Uint8Array());
@@ -15,18 +14,11 @@ async function registryNames(): Promise<string> {
 }
 
 const name = "JACK test servers: a killed server's registry slot is free again once it is stopped";
-Deno.test({
-  name,
-  ignore: ignoreWithout("jackd", name),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    requireTool("jackd", name);
-    const server = await JackServer.start();
-    assert.ok((await registryNames()).includes(server.name), "a running server has a slot");
-    await server.kill();
-    assert.ok((await registryNames()).includes(server.name), "killed, it keeps its slot");
-    await server.stop();
-    assert.ok(!(await registryNames()).includes(server.name), "stopped, the slot is free");
-  },
+jackTest(name, [], async () => {
+  const server = await JackServer.start();
+  assert.ok((await registryNames()).includes(server.name), "a running server has a slot");
+  await server.kill();
+  assert.ok((await registryNames()).includes(server.name), "killed, it keeps its slot");
+  await server.stop();
+  assert.ok(!(await registryNames()).includes(server.name), "stopped, the slot is free");
 });

@@ -7,9 +7,7 @@
  * after a change. Real Rubber Band, offline engine; nothing timed is asserted.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import { loadNative } from "../src/native/native.ts";
 import { stretchPlanar } from "../src/sources/stretch.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
@@ -18,7 +16,7 @@ import {
   keyChangeBreakdown,
   keyChangeStemCpu,
 } from "../src/songs/key_change_breakdown.ts";
-import { writeManifest } from "./support/songs.ts";
+import { type RoutedStem, writeRoutedSong } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
 import { clicks, harmonicTone } from "./support/stretch_signals.ts";
 
@@ -27,7 +25,7 @@ const BLOCK = 960;
 const native = await loadNative();
 
 /** Three stems on outputs 1–3: two harmonic tones (pitched) and clicks (unpitched). */
-function stems(seconds: number): { file: string; samples: Float32Array; pitched: boolean }[] {
+function stems(seconds: number): RoutedStem[] {
   return [
     { file: "keys.wav", samples: harmonicTone(220, seconds), pitched: true },
     { file: "bass.wav", samples: harmonicTone(110, seconds), pitched: true },
@@ -35,17 +33,8 @@ function stems(seconds: number): { file: string; samples: Float32Array; pitched:
   ];
 }
 
-async function writeSong(dir: string, seconds: number): Promise<string> {
-  const folder = join(dir, "song");
-  await Deno.mkdir(folder, { recursive: true });
-  for (const { file, samples } of stems(seconds)) {
-    await Deno.writeFile(join(folder, file), encodeWav([samples], RATE, "f32"));
-  }
-  await writeManifest(folder, {
-    tempo: 120,
-    tracks: stems(0).map(({ file, pitched }, index) => ({ file, route: [index + 1], pitched })),
-  });
-  return folder;
+function writeSong(dir: string, seconds: number): Promise<string> {
+  return writeRoutedSong(dir, RATE, stems(seconds));
 }
 
 function rmsDb(samples: Float32Array): number {

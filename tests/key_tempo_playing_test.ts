@@ -7,14 +7,12 @@
  * Rubber Band, offline engine; nothing timed is asserted.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { Player, StemplayError } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import { loadNative } from "../src/native/native.ts";
 import { stretchPlanar } from "../src/sources/stretch.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
 import { estimateFrequency } from "./support/fixtures.ts";
-import { snapshot, writeManifest } from "./support/songs.ts";
+import { type RoutedStem, snapshot, writeRoutedSong } from "./support/songs.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
 import {
   cents,
@@ -33,7 +31,7 @@ const native = await loadNative();
 
 /** The song's stems: a pitched harmonic tone (output 1), and a click every half second on
  * output 2 (unpitched, "perc") and 3 (pitched, "bell"). */
-function stems(seconds: number): { file: string; samples: Float32Array; pitched: boolean }[] {
+function stems(seconds: number): RoutedStem[] {
   const beat = clicks(seconds, 0.25, 0.5);
   return [
     { file: "keys.wav", samples: harmonicTone(220, seconds), pitched: true },
@@ -42,17 +40,8 @@ function stems(seconds: number): { file: string; samples: Float32Array; pitched:
   ];
 }
 
-async function writeSong(dir: string, seconds: number): Promise<string> {
-  const folder = join(dir, "song");
-  await Deno.mkdir(folder, { recursive: true });
-  for (const { file, samples } of stems(seconds)) {
-    await Deno.writeFile(join(folder, file), encodeWav([samples], RATE, "f32"));
-  }
-  await writeManifest(folder, {
-    tempo: 120,
-    tracks: stems(0).map(({ file, pitched }, index) => ({ file, route: [index + 1], pitched })),
-  });
-  return folder;
+function writeSong(dir: string, seconds: number): Promise<string> {
+  return writeRoutedSong(dir, RATE, stems(seconds));
 }
 
 /** `frames` frames of outputs 1–3 from where the transport stands, in blocks of BLOCK; `at`

@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMidiOut, StemplayError } from "../mod.ts";
+import { serveMidiOut, StemplayError } from "../mod.ts";
 import { loadSongDescription } from "../src/songs/song.ts";
 import { songMidi } from "../src/songs/midi_events.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
+import { JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { readLines } from "./support/midi_send.ts";
-import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 import { beats, smf } from "./support/smf.ts";
 
@@ -58,89 +58,76 @@ Deno.test("MIDI-file tracks: read from song.json's tracks, not played as audio",
 });
 
 const name = "MIDI-file tracks on JACK: notes at their frames through a loop pass and a jump";
-Deno.test({
-  name,
-  ignore: ignoreWithout("jackd", name) || ignoreWithout("jack_midi_dump", name),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    requireTool("jackd", name);
-    requireTool("jack_midi_dump", name);
-    const dir = await Deno.makeTempDir({ prefix: "stemplay-midifile-" });
-    try {
-      await writeSong(
-        dir,
-        smf([
-          [beats(1), [0x99, 36, 100]],
-          [beats(1.25), [0x89, 36, 0]],
-          [beats(3), [0x99, 38, 90]], // held past the loop's end (4 s) and the jump
-          [beats(6), [0x89, 38, 0]],
-        ]),
-      );
-      const lines: string[] = [];
-      await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-        });
-        const dump = new Deno.Command("jack_midi_dump", {
-          args: ["-a", "dump"],
-          env: server.env,
-          stdout: "piped",
-          stderr: "null",
-        }).spawn();
-        const reading = (async () => {
-          for await (const line of readLines(dump.stdout)) lines.push(line);
-        })();
-        try {
-          await player.loadSong(dir);
-          const out = await serveMidiOut(player, { clock: false });
-          for (let i = 0; i < 100 && !(await server.ports()).includes("dump:input"); i++) {
-            await sleep(50);
-          }
-          await server.connect(out.port, "dump:input");
-          await sleep(200);
-          player.loop(0.5, 4);
-          player.play();
-          // The second pass, past note 38's start: jump away while it is held.
-          await waitFor("the second pass", () => out.sent.events >= 6);
-          await waitFor("note 38 on again", () => out.sent.events >= 7);
-          player.jump("J", { at: "now" });
-          await waitFor("the jump", () => player.positionFrames >= 10.5 * RATE);
-          player.stop();
-          await sleep(300);
-          await out.close();
-        } finally {
-          await player.close();
+jackTest(name, ["jack_midi_dump"], async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-midifile-" });
+  try {
+    await writeSong(
+      dir,
+      smf([
+        [beats(1), [0x99, 36, 100]],
+        [beats(1.25), [0x89, 36, 0]],
+        [beats(3), [0x99, 38, 90]], // held past the loop's end (4 s) and the jump
+        [beats(6), [0x89, 38, 0]],
+      ]),
+    );
+    const lines: string[] = [];
+    await withJackServer(async (server) => {
+      const player = await openJackPlayer();
+      const dump = new Deno.Command("jack_midi_dump", {
+        args: ["-a", "dump"],
+        env: server.env,
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reading = (async () => {
+        for await (const line of readLines(dump.stdout)) lines.push(line);
+      })();
+      try {
+        await player.loadSong(dir);
+        const out = await serveMidiOut(player, { clock: false });
+        for (let i = 0; i < 100 && !(await server.ports()).includes("dump:input"); i++) {
+          await sleep(50);
         }
-        // Only now: a client killed while the engine runs can stall a --sync server's cycle
-        // for its timeout, long enough for the engine's watchdog to call the device lost.
-        dump.kill("SIGTERM");
-        await dump.status;
-        await reading;
-      });
-      const notes = lines.flatMap((line) => {
-        const match = /^\s*(\d+)\s*:\s*((?:[0-9a-f]{2}\s*)+)/i.exec(line);
-        return match ? [{ at: Number(match[1]), hex: match[2].trim().toLowerCase() }] : [];
-      });
-      console.log(`midi file: ${notes.map((n) => `${n.at}: ${n.hex}`).join(", ")}`);
-      const t0 = notes[0].at - RATE; // the first note is at 1 s
-      const seam = t0 + 4 * RATE; // the loop's end, back to 0.5 s
-      assert.deepEqual(notes.slice(0, 7).map((n) => [n.at - t0, n.hex]), [
-        [RATE, "99 24 64"],
-        [1.25 * RATE, "89 24 00"],
-        [3 * RATE, "99 26 5a"],
-        [seam - t0, "89 26 00"], // held across the seam: ended there
-        [seam - t0 + 0.5 * RATE, "99 24 64"], // the second pass
-        [seam - t0 + 0.75 * RATE, "89 24 00"],
-        [seam - t0 + 2.5 * RATE, "99 26 5a"],
-      ]);
-      assert.equal(notes[7].hex, "89 26 00", "note 38 ended by the jump");
-      assert.equal(notes.length, 8, "nothing after the jump: no note on, none stuck");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+        await server.connect(out.port, "dump:input");
+        await sleep(200);
+        player.loop(0.5, 4);
+        player.play();
+        // The second pass, past note 38's start: jump away while it is held.
+        await waitFor("the second pass", () => out.sent.events >= 6);
+        await waitFor("note 38 on again", () => out.sent.events >= 7);
+        player.jump("J", { at: "now" });
+        await waitFor("the jump", () => player.positionFrames >= 10.5 * RATE);
+        player.stop();
+        await sleep(300);
+        await out.close();
+      } finally {
+        await player.close();
+      }
+      // Only now: a client killed while the engine runs can stall a --sync server's cycle
+      // for its timeout, long enough for the engine's watchdog to call the device lost.
+      dump.kill("SIGTERM");
+      await dump.status;
+      await reading;
+    });
+    const notes = lines.flatMap((line) => {
+      const match = /^\s*(\d+)\s*:\s*((?:[0-9a-f]{2}\s*)+)/i.exec(line);
+      return match ? [{ at: Number(match[1]), hex: match[2].trim().toLowerCase() }] : [];
+    });
+    console.log(`midi file: ${notes.map((n) => `${n.at}: ${n.hex}`).join(", ")}`);
+    const t0 = notes[0].at - RATE; // the first note is at 1 s
+    const seam = t0 + 4 * RATE; // the loop's end, back to 0.5 s
+    assert.deepEqual(notes.slice(0, 7).map((n) => [n.at - t0, n.hex]), [
+      [RATE, "99 24 64"],
+      [1.25 * RATE, "89 24 00"],
+      [3 * RATE, "99 26 5a"],
+      [seam - t0, "89 26 00"], // held across the seam: ended there
+      [seam - t0 + 0.5 * RATE, "99 24 64"], // the second pass
+      [seam - t0 + 0.75 * RATE, "89 24 00"],
+      [seam - t0 + 2.5 * RATE, "99 26 5a"],
+    ]);
+    assert.equal(notes[7].hex, "89 26 00", "note 38 ended by the jump");
+    assert.equal(notes.length, 8, "nothing after the jump: no note on, none stuck");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

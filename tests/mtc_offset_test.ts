@@ -9,18 +9,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player, serveMtc } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
+import { serveMtc } from "../mod.ts";
 import {
   buildJackCapture,
   type CapturedEvent,
   parseCapturedEvents,
   rampFrameAt,
-  rampSamples,
+  startAudioMidiCapture,
+  writeRampSong,
 } from "./support/jack_capture.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
-import { readLines } from "./support/midi_send.ts";
-import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { JACK_PERIOD, JACK_RATE, jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 import { sleep, waitFor } from "./support/wait.ts";
 
 const RATE = JACK_RATE;
@@ -48,86 +47,59 @@ function groupMoves(events: CapturedEvent[], audio: Float32Array): number[] {
 }
 
 const name = "MTC offsetMs on JACK: every quarter-frame group moves by the offset, exactly";
-Deno.test({
-  name,
-  ignore: ignoreWithout("jackd", name) || ignoreWithout("cc", name),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    requireTool("jackd", name);
-    requireTool("cc", name);
-    const dir = await Deno.makeTempDir({ prefix: "stemplay-mtc-offset-" });
-    try {
-      const folder = join(dir, "ramp");
-      await Deno.mkdir(folder);
-      await Deno.writeFile(
-        join(folder, "ramp.wav"),
-        encodeWav([rampSamples(10 * RATE)], RATE, "f32"),
-      );
-      await Deno.writeTextFile(
-        join(folder, "song.json"),
-        JSON.stringify({ tracks: [{ file: "ramp.wav", route: [1] }] }),
-      );
-      const capture = await buildJackCapture();
-      const runs: { offsetMs: number; events: CapturedEvent[]; audio: Float32Array }[] = [];
-      await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: RATE,
-          blockFrames: JACK_PERIOD,
-        });
-        try {
-          await player.loadSong(folder);
-          await assert.rejects(serveMtc(player, { fps: FPS, offsetMs: 1500 }), /mtc\.offsetMs/);
-          for (const offsetMs of OFFSETS_MS) {
-            const audioPath = join(dir, `audio${offsetMs}.f32`);
-            const mtc = await serveMtc(player, { fps: FPS, offsetMs });
-            const child = new Deno.Command(capture, {
-              args: [audioPath, String(CAPTURE_SECONDS)],
-              env: server.env,
-              stdout: "piped",
-            }).spawn();
-            const out = readLines(child.stdout)[Symbol.asyncIterator]();
-            assert.equal((await out.next()).value, "ready");
-            await server.connect("stemplay:playback0", "capture:audio");
-            await server.connect(mtc.port, "capture:midi");
-            await sleep(200);
-            player.play();
-            const lines: string[] = [];
-            for (let line = await out.next(); !line.done; line = await out.next()) {
-              lines.push(line.value);
-            }
-            await child.status;
-            player.stop();
-            await waitFor("the stop", () => player.state === "stopped");
-            await mtc.close();
-            const bytes = await Deno.readFile(audioPath);
-            const audio = new Float32Array(bytes.buffer, 0, bytes.length / 4);
-            runs.push({ offsetMs, events: parseCapturedEvents(lines), audio });
-          }
-        } finally {
-          await player.close();
+jackTest(name, ["cc"], async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-mtc-offset-" });
+  try {
+    const folder = await writeRampSong(dir, 10);
+    const capture = await buildJackCapture();
+    const runs: { offsetMs: number; events: CapturedEvent[]; audio: Float32Array }[] = [];
+    await withJackServer(async (server) => {
+      const player = await openJackPlayer();
+      try {
+        await player.loadSong(folder);
+        await assert.rejects(serveMtc(player, { fps: FPS, offsetMs: 1500 }), /mtc\.offsetMs/);
+        for (const offsetMs of OFFSETS_MS) {
+          const audioPath = join(dir, `audio${offsetMs}.f32`);
+          const mtc = await serveMtc(player, { fps: FPS, offsetMs });
+          const recording = await startAudioMidiCapture(
+            capture,
+            server,
+            audioPath,
+            CAPTURE_SECONDS,
+            ["stemplay:playback0"],
+            mtc.port,
+          );
+          await sleep(200);
+          player.play();
+          const lines = await recording.finish();
+          player.stop();
+          await waitFor("the stop", () => player.state === "stopped");
+          await mtc.close();
+          const bytes = await Deno.readFile(audioPath);
+          const audio = new Float32Array(bytes.buffer, 0, bytes.length / 4);
+          runs.push({ offsetMs, events: parseCapturedEvents(lines), audio });
         }
-      });
-      for (const { offsetMs, events, audio } of runs) {
-        const expected = Math.round(offsetMs * RATE / 1000);
-        const moves = groupMoves(events, audio);
-        const worst = Math.max(...moves.map((move) => Math.abs(move - expected)));
-        console.log(
-          `mtc offsetMs ${offsetMs}: ${moves.length} groups, moves ${Math.min(...moves)}…` +
-            `${Math.max(...moves)} samples (expected ${expected}, period ${JACK_PERIOD})`,
-        );
-        assert.ok(moves.length >= 20, `offsetMs ${offsetMs}: only ${moves.length} groups`);
-        assert.equal(worst, 0, `offsetMs ${offsetMs}: ${worst} samples off the offset`);
-        // The full frame at play names the first frame sent: 00 late, the frame due then early.
-        const full = events.find((e) => e.bytes[0] === 0xf0);
-        assert.ok(full, `offsetMs ${offsetMs}: no full frame`);
-        const named = (full.bytes[6] * 60 + full.bytes[7]) * FPS + full.bytes[8];
-        assert.equal(named, offsetMs < 0 ? Math.floor(-expected / FRAME) : 0, "the first frame");
+      } finally {
+        await player.close();
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+    });
+    for (const { offsetMs, events, audio } of runs) {
+      const expected = Math.round(offsetMs * RATE / 1000);
+      const moves = groupMoves(events, audio);
+      const worst = Math.max(...moves.map((move) => Math.abs(move - expected)));
+      console.log(
+        `mtc offsetMs ${offsetMs}: ${moves.length} groups, moves ${Math.min(...moves)}…` +
+          `${Math.max(...moves)} samples (expected ${expected}, period ${JACK_PERIOD})`,
+      );
+      assert.ok(moves.length >= 20, `offsetMs ${offsetMs}: only ${moves.length} groups`);
+      assert.equal(worst, 0, `offsetMs ${offsetMs}: ${worst} samples off the offset`);
+      // The full frame at play names the first frame sent: 00 late, the frame due then early.
+      const full = events.find((e) => e.bytes[0] === 0xf0);
+      assert.ok(full, `offsetMs ${offsetMs}: no full frame`);
+      const named = (full.bytes[6] * 60 + full.bytes[7]) * FPS + full.bytes[8];
+      assert.equal(named, offsetMs < 0 ? Math.floor(-expected / FRAME) : 0, "the first frame");
     }
-  },
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -6,9 +6,9 @@
  * MIDI in's 1 ms poll would outlive the test). A private jackd2 is started by the test.
  */
 import assert from "node:assert/strict";
-import { Player, serveMidi, serveMidiOut, serveMtc, StemplayError } from "../mod.ts";
-import { JACK_OUTPUTS, JACK_PERIOD, JACK_RATE, withJackServer } from "./support/jack.ts";
-import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { serveMidi, serveMidiOut, serveMtc, StemplayError } from "../mod.ts";
+import { jackTest, withJackServer } from "./support/jack.ts";
+import { openJackPlayer } from "./support/jack_player.ts";
 
 /** The open's outcome: the error it rejected with, or the output it opened (then closed). */
 async function outcome(pending: Promise<{ close(): Promise<void> }>): Promise<unknown> {
@@ -24,74 +24,52 @@ async function outcome(pending: Promise<{ close(): Promise<void> }>): Promise<un
 {
   const name =
     "One JACK client: serveMidi and serveMtc in flight when the player closes reject with CLOSED, nothing outlives";
-  Deno.test({
-    name,
-    ignore: ignoreWithout("jackd", name) || ignoreWithout("jack_lsp", name),
-    async fn() {
-      requireTool("jackd", name);
-      requireTool("jack_lsp", name);
-      await withJackServer(async (server) => {
-        for (const open of ["midi", "mtc"] as const) {
-          const player = await Player.open({
-            backend: "jack",
-            channels: JACK_OUTPUTS,
-            sampleRate: JACK_RATE,
-            blockFrames: JACK_PERIOD,
-          });
-          const pending = open === "midi"
-            ? serveMidi(player, { map: [{ note: 60, action: "play" }] })
-            : serveMtc(player, { fps: 25 });
-          const closing = player.close(); // while the port is being registered
-          const result = await outcome(pending);
-          await closing;
-          assert.ok(
-            result instanceof StemplayError && result.code === "CLOSED",
-            `${open}: an open in flight at close gave ${result}`,
-          );
-          const ports = await server.ports();
-          assert.ok(!ports.some((port) => port.startsWith("stemplay")), `${open}: ${ports}`);
-        }
-      });
-    },
-  });
+  jackTest(name, ["jack_lsp"], async () => {
+    await withJackServer(async (server) => {
+      for (const open of ["midi", "mtc"] as const) {
+        const player = await openJackPlayer();
+        const pending = open === "midi"
+          ? serveMidi(player, { map: [{ note: 60, action: "play" }] })
+          : serveMtc(player, { fps: 25 });
+        const closing = player.close(); // while the port is being registered
+        const result = await outcome(pending);
+        await closing;
+        assert.ok(
+          result instanceof StemplayError && result.code === "CLOSED",
+          `${open}: an open in flight at close gave ${result}`,
+        );
+        const ports = await server.ports();
+        assert.ok(!ports.some((port) => port.startsWith("stemplay")), `${open}: ${ports}`);
+      }
+    });
+  }, { sanitize: true });
 }
 
 {
   const name =
     "One JACK client: a second serveMidi/serveMtc is refused and leaves the first working; player.close() with all three open leaves nothing running";
-  Deno.test({
-    name,
-    ignore: ignoreWithout("jackd", name) || ignoreWithout("jack_lsp", name),
-    async fn() {
-      requireTool("jackd", name);
-      requireTool("jack_lsp", name);
-      await withJackServer(async (server) => {
-        const player = await Player.open({
-          backend: "jack",
-          channels: JACK_OUTPUTS,
-          sampleRate: JACK_RATE,
-          blockFrames: JACK_PERIOD,
-        });
-        const midi = await serveMidi(player, { map: [{ note: 60, action: "play" }] });
-        await serveMidiOut(player, {});
-        const mtc = await serveMtc(player, { fps: 25 });
-        // Opened twice at once, and once more after: one input and one MTC output per client.
-        const twice = await Promise.all([
-          outcome(serveMidi(player, { map: [{ note: 61, action: "pause" }] })),
-          outcome(serveMidi(player, { map: [{ note: 61, action: "pause" }] })),
-          outcome(serveMtc(player, { fps: 25 })),
-        ]);
-        for (const result of twice) {
-          assert.ok(result instanceof StemplayError, `a second open gave ${result}`);
-        }
-        const ports = await server.ports();
-        for (const port of [midi.port, mtc.port, "stemplay:midi_out"]) {
-          assert.ok(ports.includes(port), `no ${port} after the refused opens: ${ports}`);
-        }
-        await player.close(); // closes MIDI in, MIDI out and MTC first; the sanitizers are on
-        const after = await server.ports();
-        assert.ok(!after.some((port) => port.startsWith("stemplay")), `${after}`);
-      });
-    },
-  });
+  jackTest(name, ["jack_lsp"], async () => {
+    await withJackServer(async (server) => {
+      const player = await openJackPlayer();
+      const midi = await serveMidi(player, { map: [{ note: 60, action: "play" }] });
+      await serveMidiOut(player, {});
+      const mtc = await serveMtc(player, { fps: 25 });
+      // Opened twice at once, and once more after: one input and one MTC output per client.
+      const twice = await Promise.all([
+        outcome(serveMidi(player, { map: [{ note: 61, action: "pause" }] })),
+        outcome(serveMidi(player, { map: [{ note: 61, action: "pause" }] })),
+        outcome(serveMtc(player, { fps: 25 })),
+      ]);
+      for (const result of twice) {
+        assert.ok(result instanceof StemplayError, `a second open gave ${result}`);
+      }
+      const ports = await server.ports();
+      for (const port of [midi.port, mtc.port, "stemplay:midi_out"]) {
+        assert.ok(ports.includes(port), `no ${port} after the refused opens: ${ports}`);
+      }
+      await player.close(); // closes MIDI in, MIDI out and MTC first; the sanitizers are on
+      const after = await server.ports();
+      assert.ok(!after.some((port) => port.startsWith("stemplay")), `${after}`);
+    });
+  }, { sanitize: true });
 }

@@ -5,11 +5,11 @@
  * progress lines show the sync state) until both are stopped by pid.
  */
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { join } from "node:path";
 import { CLI, runCli } from "./support/cli.ts";
 import { readLines } from "./support/midi_send.ts";
 import { writeShow } from "./support/show_rig.ts";
+import { freeUdpPort } from "./support/osc_tools.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef\n";
 
@@ -52,20 +52,12 @@ Deno.test("sync cli: a key file shorter than 16 bytes is refused", async () => {
   }
 });
 
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 Deno.test("sync cli: a backup process follows a primary process", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-cli-" });
   const setlist = await writeShow(dir);
   const key = join(dir, "key");
   await Deno.writeTextFile(key, KEY);
-  const port = await freePort();
+  const port = await freeUdpPort();
   const start = (flags: string[]) =>
     new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLI, "play", setlist, "--backend", "null", ...flags],

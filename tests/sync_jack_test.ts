@@ -8,12 +8,11 @@
  * after each start has had 2.5 s to lock, every window must be within 1 ms (48 frames).
  */
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { decodeWav } from "./support/wav_reader.ts";
-import { JackRecording, withJackServer } from "./support/jack.ts";
-import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { JackRecording, jackTest, withJackServer } from "./support/jack.ts";
 import { RigProcess, writeNoiseShow } from "./support/sync_rig.ts";
 import { sleep } from "./support/wait.ts";
+import { freeUdpPort } from "./support/osc_tools.ts";
 
 const RATE = 48000;
 /** 1 ms. */
@@ -52,96 +51,80 @@ function rms(x: Float32Array, at: number, n: number): number {
   return Math.sqrt(sum / n);
 }
 
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 const name = "sync on JACK: the follower's output within 1 ms of the primary's, through a " +
   "bar jump, a vamp, a song change";
-Deno.test({
-  name,
-  ignore: ignoreWithout("jackd", name) || ignoreWithout("jack_rec", name),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    requireTool("jackd", name);
-    requireTool("jack_rec", name);
-    const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-jack-" });
-    const setlist = await writeNoiseShow(dir);
-    const port = await freePort();
-    let wav: Uint8Array = new Uint8Array();
-    await withJackServer(async (server) => {
-      const primary = await RigProcess.start("primary", setlist, port, server.env);
-      const before = (await server.ports()).filter((p) => /playback0$/.test(p));
-      const follower = await RigProcess.start("follower", setlist, port, server.env, {
-        skewMs: 2500,
-      });
-      try {
-        follower.drain();
-        const ports = (await server.ports()).filter((p) => /playback0$/.test(p));
-        const primaryPort = before.find((p) => p.startsWith("stemplay"))!;
-        const followerPort = ports.find((p) => p.startsWith("stemplay") && p !== primaryPort)!;
-        assert.ok(primaryPort && followerPort, `ports: ${await server.ports()}`);
-        const recording = await JackRecording.start(server, [primaryPort, followerPort], 26);
-        await sleep(1000);
-        await primary.command("play");
-        await sleep(3000);
-        await primary.command("jump Chorus");
-        await sleep(2000);
-        await primary.command("vamp Chorus");
-        await sleep(4000);
-        await primary.command("exit");
-        await sleep(4000);
-        await primary.command("stop");
-        await primary.command("goto 1");
-        await sleep(2000);
-        await primary.command("play");
-        await sleep(4500);
-        await primary.command("stop");
-        console.log(`follower: ${JSON.stringify(follower.last)}`);
-        assert.equal(follower.last?.relocks, 0, "no relock while locked");
-        assert.equal(follower.last?.rejected, 0);
-        wav = await recording.finish();
-      } finally {
-        await follower.stop();
-        await primary.stop();
-      }
+jackTest(name, ["jack_rec"], async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-sync-jack-" });
+  const setlist = await writeNoiseShow(dir);
+  const port = await freeUdpPort();
+  let wav: Uint8Array = new Uint8Array();
+  await withJackServer(async (server) => {
+    const primary = await RigProcess.start("primary", setlist, port, server.env);
+    const before = (await server.ports()).filter((p) => /playback0$/.test(p));
+    const follower = await RigProcess.start("follower", setlist, port, server.env, {
+      skewMs: 2500,
     });
-    await Deno.remove(dir, { recursive: true });
-
-    const [p, f] = decodeWav(wav).channels;
-    const hop = RATE / 20;
-    const lags: { at: number; lag: number }[] = [];
-    let startedAt = -Infinity;
-    let sounding = false;
-    for (let at = SEARCH; at + WINDOW + SEARCH < p.length; at += hop) {
-      const loud = rms(p, at, WINDOW) > 0.05;
-      if (loud && !sounding) startedAt = at;
-      sounding = loud;
-      if (!loud || rms(f, at, WINDOW) < 0.05) {
-        if (loud) console.log(`${(at / RATE).toFixed(2)} s: the follower is silent`);
-        continue;
-      }
-      if ((at - startedAt) / RATE < LOCK_SECONDS) continue;
-      lags.push({ at, lag: lagAt(p, f, at) });
+    try {
+      follower.drain();
+      const ports = (await server.ports()).filter((p) => /playback0$/.test(p));
+      const primaryPort = before.find((p) => p.startsWith("stemplay"))!;
+      const followerPort = ports.find((p) => p.startsWith("stemplay") && p !== primaryPort)!;
+      assert.ok(primaryPort && followerPort, `ports: ${await server.ports()}`);
+      const recording = await JackRecording.start(server, [primaryPort, followerPort], 26);
+      await sleep(1000);
+      await primary.command("play");
+      await sleep(3000);
+      await primary.command("jump Chorus");
+      await sleep(2000);
+      await primary.command("vamp Chorus");
+      await sleep(4000);
+      await primary.command("exit");
+      await sleep(4000);
+      await primary.command("stop");
+      await primary.command("goto 1");
+      await sleep(2000);
+      await primary.command("play");
+      await sleep(4500);
+      await primary.command("stop");
+      console.log(`follower: ${JSON.stringify(follower.last)}`);
+      assert.equal(follower.last?.relocks, 0, "no relock while locked");
+      assert.equal(follower.last?.rejected, 0);
+      wav = await recording.finish();
+    } finally {
+      await follower.stop();
+      await primary.stop();
     }
-    const sorted = lags.map((l) => Math.abs(l.lag)).sort((a, b) => a - b);
-    const median = sorted[sorted.length >> 1];
-    const worst = sorted[sorted.length - 1];
-    console.log(
-      `${lags.length} windows after lock: median |lag| ${(median / 48).toFixed(3)} ms, ` +
-        `worst ${(worst / 48).toFixed(3)} ms`,
-    );
-    assert.ok(lags.length > 100, `only ${lags.length} windows with both rigs sounding`);
-    const off = lags.filter((l) => Math.abs(l.lag) > WITHIN);
-    assert.deepEqual(
-      off.map((l) => `${(l.at / RATE).toFixed(2)} s: ${(l.lag / 48).toFixed(2)} ms`),
-      [],
-      "windows more than 1 ms apart",
-    );
-  },
+  });
+  await Deno.remove(dir, { recursive: true });
+
+  const [p, f] = decodeWav(wav).channels;
+  const hop = RATE / 20;
+  const lags: { at: number; lag: number }[] = [];
+  let startedAt = -Infinity;
+  let sounding = false;
+  for (let at = SEARCH; at + WINDOW + SEARCH < p.length; at += hop) {
+    const loud = rms(p, at, WINDOW) > 0.05;
+    if (loud && !sounding) startedAt = at;
+    sounding = loud;
+    if (!loud || rms(f, at, WINDOW) < 0.05) {
+      if (loud) console.log(`${(at / RATE).toFixed(2)} s: the follower is silent`);
+      continue;
+    }
+    if ((at - startedAt) / RATE < LOCK_SECONDS) continue;
+    lags.push({ at, lag: lagAt(p, f, at) });
+  }
+  const sorted = lags.map((l) => Math.abs(l.lag)).sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  const worst = sorted[sorted.length - 1];
+  console.log(
+    `${lags.length} windows after lock: median |lag| ${(median / 48).toFixed(3)} ms, ` +
+      `worst ${(worst / 48).toFixed(3)} ms`,
+  );
+  assert.ok(lags.length > 100, `only ${lags.length} windows with both rigs sounding`);
+  const off = lags.filter((l) => Math.abs(l.lag) > WITHIN);
+  assert.deepEqual(
+    off.map((l) => `${(l.at / RATE).toFixed(2)} s: ${(l.lag / 48).toFixed(2)} ms`),
+    [],
+    "windows more than 1 ms apart",
+  );
 });

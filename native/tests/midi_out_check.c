@@ -91,6 +91,38 @@ static void cycle(sp_engine *engine, uint64_t pos, uint32_t frames, uint32_t pla
     sp_midi_out_end_cycle(engine);
 }
 
+/* The clock's messages over a run of cycles. */
+typedef struct {
+    unsigned starts, stops, positions, continues, ticks;
+} clock_counts;
+
+/* Plays frames [from, to) of the current group in cycles of 1,000, adding what the clock sent
+ * to `counts`; `on_timeline`: where `from` lies on the timeline the tick spacing is measured on. */
+static void play_counting(sp_engine *engine, uint64_t from, uint64_t to, uint64_t on_timeline,
+                          clock_counts *counts) {
+    for (uint64_t pos = from; pos < to; pos += 1000) {
+        timeline = on_timeline + (pos - from);
+        cycle(engine, pos, 1000, 1000);
+        counts->starts += received[0xFA], counts->stops += received[0xFC];
+        counts->positions += received[0xF2], counts->continues += received[0xFB];
+        counts->ticks += received[0xF8];
+    }
+}
+
+/* A MIDI out with its clock on `offset` frames early or late, the song's tempo map (`segments`
+ * of them) in group 1 and a count-in's one segment in `count_in_group`, playing the count-in. */
+static sp_midi_out *play_count_in(sp_engine *engine, int64_t offset, const double *song,
+                                  uint32_t segments, const double count_in[3],
+                                  uint32_t count_in_group) {
+    sp_midi_out *out = bare_out(engine);
+    sp_midi_out_set(out, 1, offset);
+    sp_midi_out_map_song(out, 1, song, segments, NULL, NULL, 0, NULL, 0);
+    sp_midi_out_map_song(out, count_in_group, count_in, 1, NULL, NULL, 0, NULL, 0);
+    engine->run = RUN_PLAY;
+    engine->group = count_in_group;
+    return out;
+}
+
 static void check_tempo_limits(sp_engine *engine) {
     sp_midi_out *out = bare_out(engine);
     const double tiny[3] = {0, (60 / 1e-14) / 24, 0}; /* a song.json tempo of 1e-14 bpm */
@@ -254,36 +286,23 @@ static void check_count_in(sp_engine *engine) {
  * hand-over; the song's first block then does not follow on from it (another group) and
  * starts over: Stop, SPP 0, a second Start and the same ticks again. */
 static void check_count_in_negative_offset(sp_engine *engine) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, -4800); /* 100 ms early */
     const double tick = 60.0 / 120 / 24; /* 1000 frames at 48 kHz */
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 0}; /* one bar: hands over at frame 96,000 */
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 200, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 200;
-    unsigned starts = 0, stops = 0, ticks = 0, positions = 0;
-    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2];
-    }
-    const unsigned count_in_starts = starts, count_in_ticks = ticks;
+    sp_midi_out *out = play_count_in(engine, -4800, song, 1, count_in, 200); /* 100 ms early */
+    clock_counts c = {0};
+    play_counting(engine, 0, 96000, 0, &c);
+    const unsigned count_in_starts = c.starts, count_in_ticks = c.ticks;
     engine->group = 1; /* the hand-over, at the song's frame 0 */
-    for (uint64_t pos = 0; pos < 48000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2];
-    }
+    play_counting(engine, 0, 48000, 0, &c);
     /* 96 count-in ticks, then the song's ticks at song frames 0 .. 52,000 (< 48,000 + 4,800) */
     char detail[200];
     snprintf(detail, sizeof detail,
              "count-in: %u Start, %u ticks; in all: %u Starts, %u Stops, %u SPP, %u ticks "
              "(want 1 Start, 0 Stop, 0 SPP, 149 ticks)",
-             count_in_starts, count_in_ticks, starts, stops, positions, ticks);
+             count_in_starts, count_in_ticks, c.starts, c.stops, c.positions, c.ticks);
     report("a count-in with a negative offset hands over without a restart",
-           starts == 1 && stops == 0 && positions == 0 && ticks == 149, detail);
+           c.starts == 1 && c.stops == 0 && c.positions == 0 && c.ticks == 149, detail);
     sp_midi_out_close(out);
 }
 
@@ -473,28 +492,15 @@ static void check_reprepare_duplicates(sp_engine *engine) {
  * position 0) when its clock reached its tick 0 early, then the song's first block SPP 96 to the
  * rolling device, which started from bar 1, then jumped. */
 static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, offset);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 96}; /* countInClock(song, 96000, 96000, 48000) */
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 201, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 201;
-    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
-    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], positions += received[0xF2];
-        continues += received[0xFB], ticks += received[0xF8];
-    }
-    const unsigned count_in_ticks = ticks, count_in_continues = continues;
+    sp_midi_out *out = play_count_in(engine, offset, song, 1, count_in, 201);
+    clock_counts c = {0};
+    play_counting(engine, 0, 96000, 0, &c);
+    const unsigned count_in_ticks = c.ticks, count_in_continues = c.continues;
     engine->group = 1; /* the song from its marker at frame 96,000 */
-    for (uint64_t pos = 96000; pos < 144000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], positions += received[0xF2];
-        continues += received[0xFB], ticks += received[0xF8];
-    }
+    play_counting(engine, 96000, 144000, 96000, &c);
     /* The count-in's 96 ticks, and with the offset the song's first 5 early; then the song's
      * ticks to frame 144,000 (+ 4,800 with the offset): 96 + 48 (+ 5) in all, each once. */
     const unsigned early = offset < 0 ? (unsigned)((-offset + 999) / 1000) : 0;
@@ -502,12 +508,13 @@ static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
     snprintf(detail, sizeof detail,
              "offset %lld: %u Start, %u Stop, %u SPP, %u Continue, %u ticks (%u in the count-in, "
              "%u Continue there) (want 0, 0, 1, 1, %u (%u, %u))",
-             (long long)offset, starts, stops, positions, continues, ticks, count_in_ticks,
-             count_in_continues, 144 + early, 96 + early, early > 0 ? 1 : 0);
+             (long long)offset, c.starts, c.stops, c.positions, c.continues, c.ticks,
+             count_in_ticks, count_in_continues, 144 + early, 96 + early, early > 0 ? 1 : 0);
     report(offset < 0 ? "a count-in into mid-song with a negative offset never sends Start"
                       : "a count-in into mid-song: SPP and Continue at the hand-over",
-           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 144 + early &&
-               count_in_ticks == 96 + early && count_in_continues == (early > 0 ? 1u : 0u),
+           c.starts == 0 && c.stops == 0 && c.positions == 1 && c.continues == 1 &&
+               c.ticks == 144 + early && count_in_ticks == 96 + early &&
+               count_in_continues == (early > 0 ? 1u : 0u),
            detail);
     sp_midi_out_close(out);
 }
@@ -516,33 +523,21 @@ static void check_count_in_mid_song(sp_engine *engine, int64_t offset) {
  * (tick 144) halfway through: the device never hears Start (it would start from bar 1), and
  * hears where the song is (SPP 144) and Continue once, the ticks on from there. */
 static void check_seek_during_count_in(sp_engine *engine) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, 0);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 96};
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 202, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 202;
-    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
-    for (uint64_t pos = 0; pos < 48000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2], continues += received[0xFB];
-    }
+    sp_midi_out *out = play_count_in(engine, 0, song, 1, count_in, 202);
+    clock_counts c = {0};
+    play_counting(engine, 0, 48000, 0, &c);
     engine->group = 1;
-    for (uint64_t pos = 144000; pos < 192000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2], continues += received[0xFB];
-    }
+    play_counting(engine, 144000, 192000, 144000, &c);
     char detail[200];
     snprintf(detail, sizeof detail,
-             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 96)", starts,
-             stops, positions, continues, ticks);
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 96)", c.starts,
+             c.stops, c.positions, c.continues, c.ticks);
     report("a seek during a count-in into mid-song: SPP and Continue, never Start",
-           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 96, detail);
+           c.starts == 0 && c.stops == 0 && c.positions == 1 && c.continues == 1 && c.ticks == 96,
+           detail);
     sp_midi_out_close(out);
 }
 
@@ -550,34 +545,22 @@ static void check_seek_during_count_in(sp_engine *engine) {
  * the count-in's clock is already past its hand-over when it begins, so SPP 96 and Continue go
  * at once, never Start; the song then takes over without a second pointer, Stop or tick. */
 static void check_offset_past_count_in(sp_engine *engine) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, -144000);
     const double tick = 60.0 / 120 / 24;
     const double song[3] = {0, tick, 0};
     const double count_in[3] = {2.0, tick, 96};
-    sp_midi_out_map_song(out, 1, song, 1, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 203, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 203;
-    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
-    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2], continues += received[0xFB];
-    }
+    sp_midi_out *out = play_count_in(engine, -144000, song, 1, count_in, 203);
+    clock_counts c = {0};
+    play_counting(engine, 0, 96000, 0, &c);
     engine->group = 1;
-    for (uint64_t pos = 96000; pos < 144000; pos += 1000) {
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2], continues += received[0xFB];
-    }
+    play_counting(engine, 96000, 144000, 96000, &c);
     /* Ticks 0 .. 144 + 144 (frames up to 144,000 + 144,000 ahead): 289, each once. */
     char detail[200];
     snprintf(detail, sizeof detail,
-             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 288)", starts,
-             stops, positions, continues, ticks);
+             "%u Start, %u Stop, %u SPP, %u Continue, %u ticks (want 0, 0, 1, 1, 288)", c.starts,
+             c.stops, c.positions, c.continues, c.ticks);
     report("an offset longer than the count-in: SPP and Continue once, never Start",
-           starts == 0 && stops == 0 && positions == 1 && continues == 1 && ticks == 288, detail);
+           c.starts == 0 && c.stops == 0 && c.positions == 1 && c.continues == 1 && c.ticks == 288,
+           detail);
     sp_midi_out_close(out);
 }
 
@@ -588,40 +571,25 @@ static void check_offset_past_count_in(sp_engine *engine) {
  * 193}: the count-in sent a "192" 480 frames before the song's own tick 192.) */
 static void check_count_in_before_tempo_change(sp_engine *engine, const double count_in[3],
                                                const char *name) {
-    sp_midi_out *out = bare_out(engine);
-    sp_midi_out_set(out, 1, 0);
     const double song[6] = {0, 1.0 / 48, 0, 4.01, 1.0 / 24, 192};
-    sp_midi_out_map_song(out, 1, song, 2, NULL, NULL, 0, NULL, 0);
-    sp_midi_out_map_song(out, 204, count_in, 1, NULL, NULL, 0, NULL, 0);
-    engine->run = RUN_PLAY;
-    engine->group = 204;
-    unsigned starts = 0, stops = 0, positions = 0, continues = 0, ticks = 0;
+    sp_midi_out *out = play_count_in(engine, 0, song, 2, count_in, 204);
+    clock_counts c = {0};
     last_tick = -1, shortest_tick = INT64_MAX;
-    for (uint64_t pos = 0; pos < 96000; pos += 1000) {
-        timeline = pos;
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2], continues += received[0xFB];
-    }
-    const unsigned count_in_ticks = ticks;
+    play_counting(engine, 0, 96000, 0, &c);
+    const unsigned count_in_ticks = c.ticks;
     engine->group = 1;
-    for (uint64_t pos = 192240; pos < 192240 + 96000; pos += 1000) {
-        timeline = 96000 + (pos - 192240);
-        cycle(engine, pos, 1000, 1000);
-        starts += received[0xFA], stops += received[0xFC], ticks += received[0xF8];
-        positions += received[0xF2], continues += received[0xFB];
-    }
+    play_counting(engine, 192240, 192240 + 96000, 96000, &c);
     /* The song's ticks from 4.01 s to 6.005 s at 60 bpm: 192 .. 239 (48); ticks 1,000 frames
      * apart at 120 bpm (the count-in), 2,000 at 60, never closer across the hand-over. */
     char detail[240];
     snprintf(detail, sizeof detail,
              "%u Start, %u Stop, %u SPP, %u Continue, %u ticks, %u in the count-in, shortest "
              "interval %lld frames (want 0, 0, 1, 1, %u, %u, 1000)",
-             starts, stops, positions, continues, ticks, count_in_ticks, (long long)shortest_tick,
-             count_in_ticks + 48, count_in_ticks);
+             c.starts, c.stops, c.positions, c.continues, c.ticks, count_in_ticks,
+             (long long)shortest_tick, count_in_ticks + 48, count_in_ticks);
     report(name,
-           starts == 0 && stops == 0 && positions == 1 && continues == 1 &&
-               ticks == count_in_ticks + 48 && shortest_tick == 1000,
+           c.starts == 0 && c.stops == 0 && c.positions == 1 && c.continues == 1 &&
+               c.ticks == count_in_ticks + 48 && shortest_tick == 1000,
            detail);
     sp_midi_out_close(out);
 }

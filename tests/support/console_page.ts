@@ -122,6 +122,28 @@ export async function typeInto(page: Page, selector: string, text: string): Prom
   await page.keyboard.press("Tab");
 }
 
+/** The editor's notice that the song is playing (in the show or the console's audition). */
+export const PLAYING_LOCK = ".playing-lock";
+
+/** Clicks the first button whose text is `label`, as an operator would. */
+export async function clickButton(page: Page, label: string): Promise<void> {
+  await page.evaluate(
+    (text: string) =>
+      [...document.querySelectorAll("button")]
+        .find((button) => button.textContent.trim() === text).click(),
+    label,
+  );
+}
+
+/** Waits until the editor's playing lock has lifted. */
+export async function waitForUnlock(page: Page): Promise<void> {
+  await page.waitForFunction(
+    (lock: string) => document.querySelector(lock) === null,
+    {},
+    PLAYING_LOCK,
+  );
+}
+
 export async function readManifest(root: string, song: string) {
   return JSON.parse(await Deno.readTextFile(join(root, song, "song.json")));
 }

@@ -23,6 +23,7 @@
  */
 
 import { alive, signalAndWait } from "./pid.ts";
+import { ignoreWithout, requireTool } from "./require_tool.ts";
 import { sleep } from "./wait.ts";
 
 export const JACK_RATE = 48000;
@@ -265,6 +266,36 @@ export async function withJackServer(
     else Deno.env.set("JACK_DEFAULT_SERVER", previous);
     await server.stop();
   }
+}
+
+/**
+ * Declares a test that runs on a private JACK server: skipped (or, in strict mode, failed) without
+ * jackd or any of `tools`, and by default without Deno's resource and op sanitizers, because the
+ * engine's JACK client threads and the server's child processes outlive a test's ops by design.
+ *
+ * @param name the test's name (outside tools match it: keep it exact)
+ * @param tools the programs besides jackd it needs (cc, jack_connect, jack_midi_dump …)
+ * @param options `sanitize`: keep Deno's sanitizers on (a test that checks nothing outlives it)
+ */
+export function jackTest(
+  name: string,
+  tools: readonly string[],
+  fn: () => Promise<void>,
+  options: { sanitize?: boolean } = {},
+): void {
+  const needs = ["jackd", ...tools];
+  // Sanitizing: left unset, Deno's default. Set to true, Deno 2.9 also reports the native
+  // library the first player loads (held for the process) as a leak.
+  const sanitizers = options.sanitize ? {} : { sanitizeResources: false, sanitizeOps: false };
+  Deno.test({
+    name,
+    ignore: needs.some((tool) => ignoreWithout(tool, name)),
+    ...sanitizers,
+    async fn() {
+      for (const tool of needs) requireTool(tool, name);
+      await fn();
+    },
+  });
 }
 
 /** A capture with `jack_rec` (an independent JACK client) of the given ports into a 32-bit WAV. */

@@ -6,8 +6,12 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { encodeWav } from "../../src/sources/wav.ts";
+import { JACK_RATE, type JackServer } from "./jack.ts";
+import { readLines } from "./midi_send.ts";
 
 /** The ramp's scale: sample i of the ramp song is (i + 1) / RAMP_SCALE. */
 export const RAMP_SCALE = 2 ** 21;
@@ -39,6 +43,25 @@ export function rampFrameAt(audio: Float32Array, t: number): number | undefined 
   // Part of a clean run (not a crossfade that happens to land near an integer).
   const next = audio[t + 1] * RAMP_SCALE;
   return Math.abs(next - scaled - 1) < 1e-3 ? frame : undefined;
+}
+
+/** Writes the song folder `dir/ramp`: one mono float stem "ramp.wav" of `seconds` of the ramp at
+ * the test server's rate on output 1, and a song.json with `manifest`'s keys after its tracks.
+ * @returns the folder */
+export async function writeRampSong(
+  dir: string,
+  seconds: number,
+  manifest: Record<string, unknown> = {},
+): Promise<string> {
+  const folder = join(dir, "ramp");
+  await Deno.mkdir(folder);
+  const samples = rampSamples(seconds * JACK_RATE);
+  await Deno.writeFile(join(folder, "ramp.wav"), encodeWav([samples], JACK_RATE, "f32"));
+  await Deno.writeTextFile(
+    join(folder, "song.json"),
+    JSON.stringify({ tracks: [{ file: "ramp.wav", route: [1] }], ...manifest }),
+  );
+  return folder;
 }
 
 /** One MIDI event of a capture: its capture frame and bytes. */
@@ -141,6 +164,44 @@ export function earliestCaptureTimeAt(
     if (best === undefined || at < best) best = at;
   }
   return best;
+}
+
+/** A running capture of audio ports and a MIDI port ({@linkcode startAudioMidiCapture}). */
+export interface AudioMidiCapture {
+  /** Waits until its length is recorded: the MIDI lines ("FRAME HEX …"); the audio is in the
+   * file it was started with. */
+  finish(): Promise<string[]>;
+}
+
+/** Starts `binary` (from {@linkcode buildJackCapture}) for `seconds` into `audioPath`, and once
+ * it is ready connects each of `audioPorts` to its audio input and `midiPort` to its MIDI input. */
+export async function startAudioMidiCapture(
+  binary: string,
+  server: JackServer,
+  audioPath: string,
+  seconds: number,
+  audioPorts: string[],
+  midiPort: string,
+): Promise<AudioMidiCapture> {
+  const child = new Deno.Command(binary, {
+    args: [audioPath, String(seconds)],
+    env: server.env,
+    stdout: "piped",
+  }).spawn();
+  const lines = readLines(child.stdout)[Symbol.asyncIterator]();
+  assert.equal((await lines.next()).value, "ready");
+  for (const port of audioPorts) await server.connect(port, "capture:audio");
+  await server.connect(midiPort, "capture:midi");
+  return {
+    async finish() {
+      const captured: string[] = [];
+      for (let line = await lines.next(); !line.done; line = await lines.next()) {
+        captured.push(line.value);
+      }
+      await child.status;
+      return captured;
+    },
+  };
 }
 
 /** A running timed capture (native/tests/jack_capture.c) of one port of a JACK server. */

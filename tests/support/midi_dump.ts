@@ -34,9 +34,16 @@ export function hex(event: DumpEvent): string {
   return event.bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
+/** A running `jack_midi_dump`: its lines so far, and the promise that ends with its output. */
+export interface Dump {
+  child: Deno.ChildProcess;
+  lines: string[];
+  read: Promise<void>;
+}
+
 /** Starts `jack_midi_dump -a` as the JACK client `dump` (port `dump:input`); its lines collect
- * in `lines`. Stop it with `child.kill("SIGTERM")`. */
-export function startDump(server: JackServer): { child: Deno.ChildProcess; lines: string[] } {
+ * in `lines`. Stop it with {@linkcode stopDump}. */
+export function startDump(server: JackServer): Dump {
   const child = new Deno.Command("jack_midi_dump", {
     args: ["-a", "dump"],
     env: server.env,
@@ -44,10 +51,27 @@ export function startDump(server: JackServer): { child: Deno.ChildProcess; lines
     stderr: "null",
   }).spawn();
   const lines: string[] = [];
-  (async () => {
+  const read = (async () => {
     for await (const line of readLines(child.stdout)) lines.push(line);
   })();
-  return { child, lines };
+  return { child, lines, read };
+}
+
+/** Starts the dump and connects `port` (e.g. midi_out's) to it once the server lists it. */
+export async function dumpPort(server: JackServer, port: string): Promise<Dump> {
+  const dump = startDump(server);
+  await waitForPort(server, "dump:input");
+  await server.connect(port, "dump:input");
+  return dump;
+}
+
+/** Stops the dump (SIGTERM), waits for the last of its output and returns what it recorded.
+ * Close the player first: a client killed while the engine runs can stall a --sync server. */
+export async function stopDump(dump: Dump): Promise<DumpEvent[]> {
+  dump.child.kill("SIGTERM");
+  await dump.child.status;
+  await dump.read;
+  return parseDump(dump.lines);
 }
 
 /** Waits (up to 5 s) until the server lists `port`. */

@@ -105,6 +105,28 @@ export async function loginFrom(
   return { ...reply, cookie };
 }
 
+/** A reply of the console's JSON API. */
+// deno-lint-ignore no-explicit-any -- the console's JSON replies, read field by field
+export type JsonReply = { status: number; body: any };
+
+/** Logs in to the console on `port` with `pin` and returns a POST of a JSON body to a path, with
+ * the session cookie and the console's own origin, resolving with the status and JSON reply. */
+export async function consolePost(
+  port: number,
+  pin: string,
+): Promise<(path: string, body: unknown) => Promise<JsonReply>> {
+  const { cookie } = await loginFrom(port, pin);
+  const base = `http://127.0.0.1:${port}`;
+  return async (path, body) => {
+    const response = await fetch(base + path, {
+      method: "POST",
+      headers: { cookie: cookie!, origin: base, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+}
+
 /** A WebSocket to the remote with a session cookie; resolves with it and its first status. */
 export function openSocket(
   port: number,

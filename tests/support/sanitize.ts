@@ -9,6 +9,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import {
   ensureMiniaudioHeader,
   listLocalSources,
@@ -180,4 +181,43 @@ export async function runHarness(
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** What {@linkcode runFuzzDecode} saw: the harness's stdout and a report for assertion messages. */
+export interface FuzzDecodeRun {
+  stdout: string;
+  report: string;
+}
+
+/**
+ * Runs native/tests/fuzz_decode.c under ASan+UBSan+LSan on `cases` mutated copies of `seeds`
+ * (the generator seeded with `seed`, so a failure reproduces), writing them into `dir`, and
+ * asserts what every fuzz run must hold: no sanitizer report, exit 0, every case done, some
+ * still decoding and some failing as truncated.
+ */
+export async function runFuzzDecode(
+  dir: string,
+  cases: number,
+  seed: number,
+  seeds: string[],
+): Promise<FuzzDecodeRun> {
+  const build = await buildHarness("address,undefined", [], "fuzz_decode");
+  const run = await runHarness(build, [dir, String(cases), String(seed), ...seeds], {
+    ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+    // One known leak of stb_vorbis on corrupt setup headers; the file says why.
+    LSAN_OPTIONS: `suppressions=${
+      new URL("tests/lsan_suppressions.txt", NATIVE_DIR).pathname
+    }:print_suppressions=0`,
+    UBSAN_OPTIONS: "print_stacktrace=1",
+  });
+  const report = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${
+    run.stderr.slice(0, 8000)
+  }`;
+  assert.doesNotMatch(run.stderr, /Sanitizer|runtime error/, report);
+  assert.equal(run.code, 0, report);
+  assert.match(run.stdout, new RegExp(`fuzz: ${cases} cases, ok`), report);
+  // The mutations reach the decoder's failure paths, and some still decode.
+  assert.match(run.stdout, /fuzz: \d+ x ok/, report);
+  assert.match(run.stdout, /fuzz: \d+ x the file is truncated/, report);
+  return { stdout: run.stdout, report };
 }

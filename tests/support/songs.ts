@@ -166,3 +166,29 @@ export async function writeTempoSong(
   });
   return folder;
 }
+
+/** One mono stem of {@linkcode writeRoutedSong}: its file name, samples and `pitched` key. */
+export interface RoutedStem {
+  file: string;
+  samples: Float32Array;
+  pitched: boolean;
+}
+
+/** A song folder `dir/song` at 120 bpm: each stem a mono float WAV at `rate` on its own output
+ * (the first on output 1, …), with its `pitched` key. @returns the folder */
+export async function writeRoutedSong(
+  dir: string,
+  rate: number,
+  stems: RoutedStem[],
+): Promise<string> {
+  const folder = join(dir, "song");
+  await Deno.mkdir(folder, { recursive: true });
+  for (const { file, samples } of stems) {
+    await Deno.writeFile(join(folder, file), encodeWav([samples], rate, "f32"));
+  }
+  await writeManifest(folder, {
+    tempo: 120,
+    tracks: stems.map(({ file, pitched }, index) => ({ file, route: [index + 1], pitched })),
+  });
+  return folder;
+}
