@@ -158,15 +158,21 @@ export class JackServer {
   /** Stops the server (SIGTERM, then SIGKILL) by its pid; a killed one then gets its registry
    * slot back (see the module's note). Idempotent. */
   async stop(): Promise<void> {
-    await signalAndWait(this.#child.pid, "SIGTERM");
-    if (alive(this.#child.pid)) this.#killed = true;
-    await signalAndWait(this.#child.pid, "SIGKILL");
-    await this.#child.status;
-    await this.#log;
+    if (await this.#end()) this.#killed = true;
     if (this.#killed) {
       this.#killed = false;
       await JackServer.reclaimSlot(this.name);
     }
+  }
+
+  /** Ends the process (SIGTERM, then SIGKILL) and waits for it; true when it took SIGKILL. */
+  async #end(): Promise<boolean> {
+    await signalAndWait(this.#child.pid, "SIGTERM");
+    const killed = alive(this.#child.pid);
+    await signalAndWait(this.#child.pid, "SIGKILL");
+    await this.#child.status;
+    await this.#log;
+    return killed;
   }
 
   /** Kills the server with SIGKILL (a crash, a device lost) by its pid, and waits for it.
@@ -187,10 +193,7 @@ export class JackServer {
     } catch {
       return;
     }
-    await signalAndWait(again.#child.pid, "SIGTERM");
-    await signalAndWait(again.#child.pid, "SIGKILL");
-    await again.#child.status;
-    await again.#log;
+    await again.#end(); // once: a restart that again needs SIGKILL is left as it is
   }
 
   /** `await using server = await JackServer.start()` stops it at the end of the scope. */
