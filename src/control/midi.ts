@@ -19,7 +19,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../native/native.ts";
+import { bufferString, outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Native } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import { percentile } from "../engine/stats.ts";
@@ -137,7 +137,7 @@ export class MidiInput {
   #readPort(): void {
     const name = new Uint8Array(512);
     if (this.#native.sp_midi_in_port_name(this.#handle, name, name.length) !== 0) return;
-    const text = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
+    const text = bufferString(name);
     if (text !== "") this.#port = text;
   }
 

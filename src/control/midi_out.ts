@@ -12,7 +12,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../native/native.ts";
+import { bufferString, outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import { type MidiEvent, type SongMidi, splitMessages } from "../songs/midi_events.ts";
@@ -221,7 +221,7 @@ export class MidiOutput {
   #readPort(): void {
     const name = new Uint8Array(512);
     this.#player.engineContext.native.sp_midi_out_port_name(this.#handle, name, name.length);
-    this.#port = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
+    this.#port = bufferString(name);
   }
 
   /** The JACK port, e.g. "stemplay:midi_out" (it follows the engine's client when the device

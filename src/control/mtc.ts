@@ -12,7 +12,7 @@
  */
 
 import { StemplayError } from "../errors.ts";
-import { outPointer, resultCode, toCString } from "../native/native.ts";
+import { bufferString, outPointer, resultCode, toCString } from "../native/native.ts";
 import type { Player } from "../player/player.ts";
 import { checkLtcOptions, type LtcFps, ltcOffsetFrames } from "../show/timecode.ts";
 import { openUntilClosed } from "./open_while_closing.ts";
@@ -65,7 +65,7 @@ export class MtcOutput {
   #readPort(): void {
     const name = new Uint8Array(512);
     this.#player.engineContext.native.sp_mtc_port_name(this.#handle, name, name.length);
-    const text = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
+    const text = bufferString(name);
     if (text !== "") this.#port = text;
   }
 
