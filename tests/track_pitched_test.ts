@@ -8,11 +8,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Player, StemplayError } from "../mod.ts";
-import { dispatch } from "../src/control/surface.ts";
+import { controlStatus, dispatch } from "../src/control/surface.ts";
+import { frameLines } from "../src/cli/screen.ts";
+import { PlaySession } from "../src/cli/session.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { estimateFrequency } from "./support/fixtures.ts";
 import { writeManifest } from "./support/songs.ts";
+import { serveOsc } from "../src/control/osc.ts";
+import { oscsend } from "./support/osc_tools.ts";
+import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { waitFor } from "./support/wait.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
 import { cents, clicks, harmonicTone, middle } from "./support/stretch_signals.ts";
 
@@ -97,6 +103,18 @@ Deno.test("player.tracks report the song's pitched flags, the folder guess, gene
     assert.equal(track(player, "click").pitched, false);
     const added = player.addTrack([new Float32Array(RATE)], { name: "by hand" });
     assert.equal(added.pitched, true, "a track added by hand");
+    const status = controlStatus(player).tracks;
+    assert.deepEqual(
+      status.map((t) => [t.name, t.pitched, t.pitchedGuessed]),
+      [["keys", true, false], ["perc", false, false], ["click", false, false], [
+        "by hand",
+        true,
+        false,
+      ]],
+    );
+    const rows = frameLines(new PlaySession(player, { title: "x", markers: [] }), 120);
+    assert.ok(rows.some((row) => /\bperc \(keeps key\) /.test(row)), rows.join("\n"));
+    assert.ok(!rows.some((row) => /keys \(keeps/.test(row)), rows.join("\n"));
 
     // A folder song guesses from the names, and says it guessed.
     const folder = join(dir, "folder");
@@ -114,6 +132,9 @@ Deno.test("player.tracks report the song's pitched flags, the folder guess, gene
     assert.equal(track(player, "Kick").pitchedGuessed, true);
     assert.equal(track(player, "Piano").pitched, true);
     assert.equal(track(player, "Piano").pitchedGuessed, true);
+    // The play screen marks the guess as it marks a guessed bus ("in-ears?").
+    const guessed = frameLines(new PlaySession(player, { title: "x", markers: [] }), 120);
+    assert.ok(guessed.some((row) => row.includes("Kick (keeps key?)")), guessed.join("\n"));
   });
 });
 
@@ -254,4 +275,26 @@ Deno.test("at transpose +2, pitched = false while playing is crossfaded in: no s
     console.log(`  after the switch: ${after.toFixed(3)} cents from 220 Hz`);
     assert.ok(Math.abs(after) < 2, `${after} cents`);
   });
+});
+
+const OSC_TEST = "OSC /stemplay/track/pitched sets and toggles a stem's flag (oscsend)";
+Deno.test({
+  name: OSC_TEST,
+  ignore: ignoreWithout("oscsend", OSC_TEST),
+  async fn() {
+    requireTool("oscsend", OSC_TEST);
+    await withOfflinePlayer(RATE, async (player, dir) => {
+      await player.loadSong(await writeSong(dir));
+      const osc = await serveOsc(player, { port: 0, hostname: "127.0.0.1" });
+      try {
+        await oscsend(osc.port, "/stemplay/track/pitched", "si", "keys", "0");
+        await waitFor("keys unpitched", () => !track(player, "keys").pitched);
+        await oscsend(osc.port, "/stemplay/track/pitched", "i", "2"); // toggles perc
+        await waitFor("perc pitched", () => track(player, "perc").pitched);
+        assert.equal(track(player, "keys").pitched, false);
+      } finally {
+        await osc.close();
+      }
+    });
+  },
 });
