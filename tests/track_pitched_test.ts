@@ -277,6 +277,22 @@ Deno.test("at transpose +2, pitched = false while playing is crossfaded in: no s
   });
 });
 
+Deno.test("a pitched change that fails while it is prepared leaves the flag and the sound as they were", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    const song = await writeSong(dir, { transpose: 2 });
+    await player.loadSong(song);
+    const group = player.currentGroup;
+    await Deno.remove(join(song, "keys.wav")); // the song cannot be prepared again
+    track(player, "keys").pitched = false;
+    await assert.rejects(player.keyTempoReady(), StemplayError);
+    assert.equal(player.currentGroup, group, "the song plays on as it was");
+    assert.equal(track(player, "keys").pitched, true, "the flag of the sound that plays");
+    assert.equal(player.transpose, 2);
+    const error = toneCents(player, UP_2);
+    assert.ok(Math.abs(error) < 2, `${error} cents`);
+  });
+});
+
 const OSC_TEST = "OSC /stemplay/track/pitched sets and toggles a stem's flag (oscsend)";
 Deno.test({
   name: OSC_TEST,

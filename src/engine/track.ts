@@ -150,6 +150,11 @@ export class Track {
     this.#pitch = { ...pitch };
   }
 
+  /** @internal The song stem the track is (its name as described); undefined: none. */
+  get pitchStem(): string | undefined {
+    return this.#pitch.stem;
+  }
+
   /** Duration in seconds at the engine's rate. */
   get duration(): number {
     return this.frames / this.#engine.sampleRate;

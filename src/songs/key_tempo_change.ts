@@ -27,6 +27,7 @@ import {
   hasStem,
   pitchedDiffers,
   type PitchedOverrides,
+  resetPitched,
   samePitched,
   withPitched,
 } from "./pitched_overrides.ts";
@@ -169,6 +170,17 @@ export class KeyTempoChange {
       (keyTempo.transpose !== 0 && pitchedDiffers(described, this.#overrides(song)));
   }
 
+  /** A change failed: at a transpose, the operator's flags the song was not prepared with are
+   * dropped and its tracks report the flags of what plays (at transpose 0 they are the same
+   * sound, so they stay). */
+  #dropPitched(): void {
+    const song = this.#deck.current;
+    if (!song?.described || this.#pitched?.song !== song) return;
+    if (keyTempoOf(song.described).transpose === 0) return;
+    this.#pitched = undefined;
+    resetPitched(this.#deck.tracks, song.described);
+  }
+
   /** After a switch to `target`, the operator's values asked for `old` go on with the song
    * prepared again (a flag or value set while the switch waited). */
   #carryOver(old: KeyTempoSong, target: SongDescription): void {
@@ -208,6 +220,7 @@ export class KeyTempoChange {
     this.#running = this.#run().catch((error) => {
       this.#failure = error;
       this.#wanted = undefined; // the song plays on at the key it had
+      this.#dropPitched();
       this.#hooks.failed?.(error);
     }).finally(() => {
       this.#running = undefined;

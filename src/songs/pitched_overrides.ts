@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Track } from "../engine/track.ts";
 import type { TrackPitch } from "../engine/track_pitch.ts";
 import type { SongDescription, SongTrack } from "./song_types.ts";
 
@@ -52,6 +53,14 @@ export function withPitched(
       return { ...track, pitched: wanted, pitchedGuessed: false };
     }),
   };
+}
+
+/** The song's own flags back on its tracks (a change with the operator's failed). */
+export function resetPitched(tracks: readonly Track[], description: SongDescription): void {
+  for (const track of tracks) {
+    const stem = description.tracks.find((t) => t.options.name === track.pitchStem);
+    if (stem) track.setPitch(stemPitch(stem));
+  }
 }
 
 /** True when two descriptions' stems have the same flags, in order. */
