@@ -85,6 +85,7 @@ export type {
   MuteAction,
   NextAction,
   PauseAction,
+  PitchedAction,
   PlayAction,
   PreviousAction,
   ReopenDeviceAction,

@@ -25,6 +25,7 @@ import {
 import { healthLine, starvedLine } from "./health_line.ts";
 import { syncLine } from "./sync_flags.ts";
 import { wrapText } from "./wrap_text.ts";
+import { trackLabel } from "./track_label.ts";
 
 /** Escape sequences (VT100/xterm, understood by every terminal emulator in use today). */
 export const ESC = {
@@ -312,7 +313,8 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
   const busText = tracks.map((track) =>
     describeBus(track, player.channels, track.bus === undefined || player.bus(track.bus).available)
   );
-  const layout = tableLayout(tracks.map((t) => t.name), busText, columns);
+  const names = tracks.map(trackLabel);
+  const layout = tableLayout(names, busText, columns);
   const tableRows = (count: number): string[] => {
     const lines = [tableRow(layout, " ", "#", "track", "gain", "M S", "bus", "level")];
     const fits = count >= tracks.length ? tracks.length : Math.max(1, count - 1);
@@ -324,7 +326,7 @@ export function frameLines(session: PlaySession, columns: number, rows = Infinit
         layout,
         index === session.selected ? ">" : " ",
         String(index + 1),
-        track.name,
+        names[index],
         formatDb(track.gain),
         `${track.muted ? "M" : "."} ${track.solo ? "S" : "."}`,
         busText[index],

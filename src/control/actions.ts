@@ -253,6 +253,18 @@ export interface SpeedAction {
   by?: number;
 }
 
+/** A song stem's `pitched` flag (docs/key_tempo.md): `pitched: false` keeps its key when the
+ * song is transposed; omitted: toggles. At another transpose the song is prepared again, as
+ * at a key change (crossfaded in while playing). */
+export interface PitchedAction {
+  /** The action. */
+  type: "pitched";
+  /** The track: its number on the screen from 1, or its name. */
+  track: TrackRef;
+  /** Follows the key (true) or keeps its own (false); omitted: toggles. */
+  pitched?: boolean;
+}
+
 /** One operator action. See each interface for what it does. */
 export type Action =
   | PlayAction
@@ -282,7 +294,8 @@ export type Action =
   | SpokenCuesAction
   | FailbackAction
   | TransposeAction
-  | SpeedAction;
+  | SpeedAction
+  | PitchedAction;
 
 /** Every action type, for surfaces that list or map them. */
 export const ACTION_TYPES: readonly Action["type"][] = [
@@ -314,6 +327,7 @@ export const ACTION_TYPES: readonly Action["type"][] = [
   "failback",
   "transpose",
   "speed",
+  "pitched",
 ];
 
 /** The fields each action type may carry beyond `type` (anything else is refused). */
@@ -346,6 +360,7 @@ const FIELDS: Record<Action["type"], string[]> = {
   failback: [],
   transpose: ["semitones", "by"],
   speed: ["ratio", "by"],
+  pitched: ["track", "pitched"],
 };
 
 /** Longest fade an action may ask for, in seconds. */
@@ -508,6 +523,10 @@ export function validateAction(value: unknown): Action {
       checkOneOf(type, v, ["ratio", "by"]);
       if (v.ratio !== undefined) checkSpeed(v.ratio, "INVALID_ACTION", 'speed: "ratio"');
       checkNumber(type, "by", v.by, -1.5, 1.5);
+      break;
+    case "pitched":
+      checkRef(type, "track", v.track);
+      checkBoolean(type, "pitched", v.pitched);
       break;
   }
   return value as unknown as Action;

@@ -234,6 +234,16 @@ export const OSC_METHODS: Readonly<Record<string, Method>> = {
   "/stemplay/track/gaindb": trackLevel("gainDb"),
   "/stemplay/track/mute": trackSwitch("mute"),
   "/stemplay/track/solo": trackSwitch("solo"),
+  "/stemplay/track/pitched": {
+    takes: "s or i (track), then i 0/1 (keeps its key / follows it; without it, it toggles)",
+    read(args) {
+      const track = refOf(args[0]);
+      if (track === undefined || args.length > 2) return undefined;
+      if (args.length === 1) return action({ type: "pitched", track });
+      const pitched = flagOf(args[1]);
+      return pitched === undefined ? undefined : action({ type: "pitched", track, pitched });
+    },
+  },
   "/stemplay/bus/gain": {
     takes: "s (bus name), then f (linear gain)",
     read(args) {

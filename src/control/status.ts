@@ -43,6 +43,10 @@ export interface TrackStatus {
   bus?: string;
   /** The bus was guessed from the file's name (a folder song). */
   busGuessed: boolean;
+  /** False: the stem keeps its key when the song is transposed (`Track.pitched`). */
+  pitched: boolean;
+  /** `pitched` was guessed from the file's name (a folder song). */
+  pitchedGuessed: boolean;
 }
 
 /** One bus of the rig profile. */
@@ -267,6 +271,8 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
       solo: track.solo,
       bus: track.bus,
       busGuessed: track.busGuessed,
+      pitched: track.pitched,
+      pitchedGuessed: track.pitchedGuessed,
     })),
     buses: player.buses.map((bus) => ({
       name: bus.name,

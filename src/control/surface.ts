@@ -23,6 +23,7 @@ import { type ControlStatus, markerAfter, markerAt, readStatus } from "./status.
 import { resolveBus, resolveMarker, resolveSong, resolveTrack } from "./resolve.ts";
 import { failbackOf } from "./sync_registry.ts";
 import { keyTempoAction } from "./key_tempo_actions.ts";
+import { pitchedAction } from "./pitched_action.ts";
 import { KEY_TEMPO_NOTICE_MS, reportKeyTempoErrors } from "./key_tempo_report.ts";
 
 /** What an action did, in words for the operator (a screen's message line, an OSC reply). */
@@ -381,6 +382,8 @@ export class ControlSurface {
       case "transpose":
       case "speed":
         return keyTempoAction(player, action);
+      case "pitched":
+        return pitchedAction(player, this.track(action.track), action.pitched);
     }
   }
 

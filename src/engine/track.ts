@@ -12,11 +12,13 @@ import { checkGain, gainFromDb, gainToDb } from "./levels.ts";
 import type { TrackSource } from "../sources/audio.ts";
 import type { TrackOptions } from "./track_options.ts";
 import type { Engine } from "./engine.ts";
+import { checkPitched, HAND_ADDED_PITCH, type PitchOwner, type TrackPitch } from "./track_pitch.ts";
 
 export type { TrackOptions } from "./track_options.ts";
 
-/** What owns a track: removing one goes through it (the current song lets go of it). */
-export interface TrackOwner {
+/** What owns a track: removing one goes through it (the current song lets go of it), and so
+ * does a change of its `pitched` flag (src/engine/track_pitch.ts). */
+export interface TrackOwner extends PitchOwner {
   detach(track: Track): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export class Track {
   #routeGains?: number[][];
   #bus?: string;
   #busGuessed: boolean;
+  #pitch: TrackPitch = HAND_ADDED_PITCH;
   #removed = false;
 
   /** @internal Used by the player; applies and checks every option before it returns. */
@@ -103,6 +106,53 @@ export class Track {
   /** Whether the bus was guessed from the file's name (folder songs). */
   get busGuessed(): boolean {
     return this.#busGuessed;
+  }
+
+  /**
+   * False keeps the stem's key when the song is transposed (click, guide, drums, percussion);
+   * it still follows the speed. From the song (song.json `tracks[i].pitched`, or the folder's
+   * guess), true for a track added by hand, false for the tracks a song generates (click,
+   * timecode, spoken cues: made at its tempo, never shifted). Setting it on a song's stem at
+   * another transpose prepares the song again, as a key change does (`player.keyTempoReady()`;
+   * while playing it is crossfaded in); at transpose 0 it is only recorded. It stays through
+   * later key changes of the song, and a song change resets it. Setting the value it has does
+   * nothing.
+   * @throws {StemplayError} "INVALID_ARGUMENT" for anything but a boolean; "UNSUPPORTED" on a
+   * track added by hand or generated; "STRETCH_UNAVAILABLE" without Rubber Band; the flag stays
+   */
+  get pitched(): boolean {
+    return this.#pitch.pitched;
+  }
+  set pitched(value: boolean) {
+    const pitched = checkPitched(value, this.#name);
+    this.#check("set pitched");
+    if (pitched === this.#pitch.pitched) return;
+    if (this.#pitch.fixed) {
+      throw new StemplayError(
+        "UNSUPPORTED",
+        `cannot set pitched on track "${this.#name}": ${this.#pitch.fixed}`,
+      );
+    }
+    if (!this.#owner.changePitched) {
+      throw new StemplayError("UNSUPPORTED", `track "${this.#name}" has no song to prepare again`);
+    }
+    this.#owner.changePitched(this.#pitch.stem, pitched, this.#name);
+    this.#pitch = { ...this.#pitch, pitched, guessed: false };
+  }
+
+  /** Whether `pitched` was guessed from the file's name (a folder song), not set. */
+  get pitchedGuessed(): boolean {
+    return this.#pitch.guessed;
+  }
+
+  /** @internal Where the `pitched` flag came from (the song that made the track). */
+  setPitch(pitch: TrackPitch): void {
+    this.#pitch = { ...pitch };
+  }
+
+  /** @internal The song stem the track is (its name as described); undefined: none. */
+  get pitchStem(): string | undefined {
+    return this.#pitch.stem;
   }
 
   /** Duration in seconds at the engine's rate. */

@@ -94,6 +94,13 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
     return this.#keyTempo?.preparing ?? false;
   }
 
+  /** @internal A song stem's `pitched` flag was set (src/engine/track.ts, `Track.pitched`):
+   * recorded, or the song prepared again with it as at a key change. */
+  changePitched(stem: string | undefined, pitched: boolean, trackName: string): void {
+    this.parts.engine.assertOpen("set pitched");
+    this.#change().setPitched(stem, pitched, trackName);
+  }
+
   /** @internal Refuses `what` while a key or tempo change is being prepared ("BUSY"). */
   protected assertKeyTempoReady(what: string): void {
     this.#keyTempo?.assertReady(what);

@@ -23,6 +23,14 @@ import {
 import type { SongDescription } from "./song_types.ts";
 import { keyTempoOf } from "./stretched_song.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
+import {
+  hasStem,
+  pitchedDiffers,
+  type PitchedOverrides,
+  resetPitched,
+  samePitched,
+  withPitched,
+} from "./pitched_overrides.ts";
 
 /** The current song as the deck prepared it. A new object at every song change. */
 export interface KeyTempoSong {
@@ -96,6 +104,8 @@ export class KeyTempoChange {
   /** The change being prepared (settles, never rejects: see `ready`). */
   #running?: Promise<void>;
   #failure?: unknown;
+  /** The operator's `pitched` flags for a song, by stem (src/songs/pitched_overrides.ts). */
+  #pitched?: { song: KeyTempoSong; byStem: PitchedOverrides };
 
   constructor(deck: KeyTempoDeck, transport: KeyTempoTransport, hooks: KeyTempoHooks = {}) {
     this.#deck = deck;
@@ -117,7 +127,67 @@ export class KeyTempoChange {
     const song = this.#deck.current;
     const wanted = this.#wanted;
     if (!this.#running || !wanted || wanted.song !== song || !song.described) return false;
-    return !same(keyTempoOf(song.described), wanted.keyTempo);
+    return this.#needsPrepare(song, wanted.keyTempo);
+  }
+
+  /** Sets a song stem's `pitched` flag (see `Track.pitched`): at transpose 0 only recorded,
+   * else the song is prepared again with it, as at a key change.
+   * @throws {StemplayError} "UNSUPPORTED" for a track that is not a stem of the song loaded;
+   * "STRETCH_UNAVAILABLE" at another transpose without Rubber Band */
+  setPitched(stem: string | undefined, pitched: boolean, trackName: string): void {
+    const song = this.#deck.current;
+    if (!song?.described || stem === undefined || !hasStem(song.described, stem)) {
+      throw new StemplayError(
+        "UNSUPPORTED",
+        `cannot set pitched on track "${trackName}": it is not a stem of a song loaded with ` +
+          `loadSong or a setlist (a track added by hand has no song to prepare again)`,
+      );
+    }
+    const keyTempo = this.value;
+    if (keyTempo.transpose !== 0) this.#hooks.requireStretch?.();
+    const byStem = new Map(this.#overrides(song)).set(stem, pitched);
+    this.#pitched = { song, byStem };
+    if (!this.#needsPrepare(song, keyTempo)) return; // at transpose 0: nothing to render
+    this.#wanted = { song, keyTempo };
+    this.#failure = undefined;
+    this.#start();
+  }
+
+  #overrides(song: KeyTempoSong): PitchedOverrides {
+    return this.#pitched?.song === song ? this.#pitched.byStem : new Map();
+  }
+
+  /** The song as it is to be prepared: at `keyTempo`, with the operator's flags. */
+  #target(song: KeyTempoSong, keyTempo: KeyTempo): SongDescription {
+    return withPitched({ ...song.described!, ...keyTempo }, this.#overrides(song));
+  }
+
+  /** Another key or tempo, or at a transpose, a stem's flag other than the song's. */
+  #needsPrepare(song: KeyTempoSong, keyTempo: KeyTempo): boolean {
+    const described = song.described;
+    if (!described) return false;
+    return !same(keyTempoOf(described), keyTempo) ||
+      (keyTempo.transpose !== 0 && pitchedDiffers(described, this.#overrides(song)));
+  }
+
+  /** A change failed: at a transpose, the operator's flags the song was not prepared with are
+   * dropped and its tracks report the flags of what plays (at transpose 0 they are the same
+   * sound, so they stay). */
+  #dropPitched(): void {
+    const song = this.#deck.current;
+    if (!song?.described || this.#pitched?.song !== song) return;
+    if (keyTempoOf(song.described).transpose === 0) return;
+    this.#pitched = undefined;
+    resetPitched(this.#deck.tracks, song.described);
+  }
+
+  /** After a switch to `target`, the operator's values asked for `old` go on with the song
+   * prepared again (a flag or value set while the switch waited). */
+  #carryOver(old: KeyTempoSong, target: SongDescription): void {
+    const current = this.#deck.current;
+    if (!current || current.described !== target) return;
+    if (this.#pitched?.song === old) this.#pitched = { ...this.#pitched, song: current };
+    if (this.#wanted?.song === old) this.#wanted = { ...this.#wanted, song: current };
   }
 
   /** Sets the transpose (semitones) or the speed (ratio), absolute.
@@ -150,6 +220,7 @@ export class KeyTempoChange {
     this.#running = this.#run().catch((error) => {
       this.#failure = error;
       this.#wanted = undefined; // the song plays on at the key it had
+      this.#dropPitched();
       this.#hooks.failed?.(error);
     }).finally(() => {
       this.#running = undefined;
@@ -189,21 +260,25 @@ export class KeyTempoChange {
         return;
       }
       const from = keyTempoOf(song.described);
-      if (same(from, wanted.keyTempo)) {
+      if (!this.#needsPrepare(song, wanted.keyTempo)) {
         this.#wanted = undefined;
         return;
       }
+      const target = this.#target(song, wanted.keyTempo);
       // Playing: rendered from the playhead first (the recording's frame: position × speed).
       const position = () => this.#deck.pendingPlayhead() ?? this.#transport.positionFrames;
       const playhead = () => Math.round(position() * from.speed);
       markKeyChange("begin");
       const prepared = await this.#deck.prepare(
-        { ...song.described, ...wanted.keyTempo },
+        target,
         song.setlistIndex,
         this.#transport.playing && !this.#transport.ended ? playhead : undefined,
       );
       const now = this.#wanted;
-      if (this.#deck.current !== song || !now || !same(now.keyTempo, wanted.keyTempo)) {
+      if (
+        this.#deck.current !== song || !now || !same(now.keyTempo, wanted.keyTempo) ||
+        !samePitched(this.#target(song, now.keyTempo), target)
+      ) {
         await this.#deck.drop(prepared); // another value, or another song, was asked since
         continue;
       }
@@ -221,6 +296,7 @@ export class KeyTempoChange {
           continue;
         }
         if (this.#wanted === now) this.#wanted = undefined;
+        this.#carryOver(song, target);
         this.#transport.switched();
         continue;
       }
@@ -230,6 +306,7 @@ export class KeyTempoChange {
         : Math.round(position() * from.speed / wanted.keyTempo.speed);
       await this.#deck.switchTo(prepared, Math.max(0, frame));
       if (this.#wanted === now) this.#wanted = undefined;
+      this.#carryOver(song, target);
       this.#transport.switched();
     }
   }

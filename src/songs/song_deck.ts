@@ -18,6 +18,7 @@ import { freeAudio } from "../sources/streaming.ts";
 import type { Track } from "../engine/track.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { TrackSlots } from "../engine/track_slots.ts";
+import { GENERATED_PITCH } from "../engine/track_pitch.ts";
 import { renderClick, ShowFlow, type ShowSong } from "../show/show.ts";
 import {
   checkLtcOptions,
@@ -310,6 +311,7 @@ export class SongDeck {
       await Promise.all(tracks.map((track) => this.#slots.drop(track)));
       throw error;
     }
+    tracks.slice(decoded.length).forEach((track) => track.setPitch(GENERATED_PITCH));
     const fills = progressiveFrom && !isNeutral(keyTempo) ? decoded.map((a) => a.pcm) : undefined;
     return { group, tracks, info, fills };
   }

@@ -17,6 +17,7 @@ import type { Track } from "../engine/track.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { TrackSlots } from "../engine/track_slots.ts";
 import { checkMarkers, type SongDescription, type SongTrack } from "./song.ts";
+import { stemPitch } from "./pitched_overrides.ts";
 
 /** Options of `player.loadSong()`. */
 export interface LoadSongOptions {
@@ -132,6 +133,7 @@ export async function attachSong(
     checkRoutes(engine, description, decoded);
     for (; next < decoded.length; next++) {
       tracks.push(slots.create(decoded[next], description.tracks[next].options, group));
+      tracks[next].setPitch(stemPitch(description.tracks[next]));
     }
     const frames = tracks.reduce((longest, track) => Math.max(longest, track.frames), 0);
     checkMarkers(description, frames / engine.sampleRate);
