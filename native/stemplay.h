@@ -427,6 +427,11 @@ SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *acc
 SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
                                uint64_t frames, uint32_t sample_rate, float level,
                                sp_pcm **out_pcm);
+/* As sp_ltc_render for a song at `speed` (0.25 .. 4): the track's frames are real time, its
+ * codes song time (real frame r reads song frame r * speed); first_frame is in real frames. */
+SP_API sp_result sp_ltc_render_speed(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
+                                     uint64_t frames, uint32_t sample_rate, float level,
+                                     double speed, sp_pcm **out_pcm);
 
 /* Arms the cue (replacing any): when the playing position reaches at_frame, play continues in
  * `group` from target_frame, crossfaded with equal power over crossfade_frames (0: a hard,
