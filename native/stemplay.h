@@ -534,6 +534,10 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
                                   const char *connect_to, sp_mtc **out_mtc);
 /* Group `group` (a song) starts at hour:00:00:00. */
 SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
+/* As sp_mtc_map_song for a song whose timeline runs at `speed` (0.25 .. 4, issue 24): its
+ * quarter and full frames carry song time, timeline frame f reading song frame f * speed. */
+SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
+                                       double speed);
 /* Moves the timecode against the audio by offset_frames (> 0 late, < 0 early; |offset| < 2^32). */
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames);
 /* counters[0]: full-frame messages sent, counters[1]: quarter frames sent. */

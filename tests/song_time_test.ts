@@ -116,6 +116,35 @@ Deno.test("speed 0.8 → 1.25 while stopped: the position stays at the same song
   });
 });
 
+Deno.test("a change to speed 0.8 while playing: the position goes on in song time, without a jump", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    await player.loadSong(await writeClickSong(dir, {}));
+    player.play();
+    player.render(2 * RATE);
+    const before = player.positionFrames;
+    player.speed = 0.8;
+    await player.keyTempoReady();
+    const atSwitch = player.positionFrames;
+    const steps: number[] = [];
+    let last = atSwitch;
+    for (let block = 0; block < 10; block++) {
+      player.render(4800);
+      steps.push(player.positionFrames - last);
+      last = player.positionFrames;
+    }
+    console.log(`  ${before} before, ${atSwitch} at the switch, then steps ${steps.join(" ")}`);
+    assert.ok(
+      Math.abs(atSwitch - before) <= 1,
+      `the switch moved the position by ${atSwitch - before}`,
+    );
+    // Every block of 4800 real frames is 3840 song frames once the new tempo plays (the first
+    // may still be partly at the old one: the callback takes the switch at a block boundary).
+    for (const step of steps.slice(2)) assert.ok(Math.abs(step - 3840) <= 1, `step ${step}`);
+    assert.ok(steps.every((step) => step >= 3840 - 1 && step <= 4800 + 1), `steps ${steps}`);
+    player.pause();
+  });
+});
+
 Deno.test("speed 0.9: LTC read by libltc carries song time (0.9 s of code per second)", async () => {
   const player = await Player.open({
     backend: "offline",

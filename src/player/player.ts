@@ -319,6 +319,11 @@ export class Player extends PlayerShowFlow {
     return this.parts.songs.timelineSpeed();
   }
 
+  /** @internal The speed the timeline of a prepared song's `group` runs at. */
+  timelineSpeedOf(group: number): number {
+    return this.parts.songs.timelineSpeed(group);
+  }
+
   /** The transport's state. */
   get state(): PlayerState {
     return this.parts.transport.state;

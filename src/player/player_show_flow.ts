@@ -11,9 +11,10 @@ import { StemplayError } from "../errors.ts";
 import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
-import { JUMP_AT, type JumpAt } from "../show/show.ts";
+import { checkLoopBounds, JUMP_AT, type JumpAt } from "../show/show.ts";
 import { PlayerKeyTempo } from "./player_key_tempo.ts";
 import {
+  songFrames,
   songMarkers,
   songRange,
   songSeconds,
@@ -89,7 +90,16 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
    * until `exitLoop()`. */
   loop(start: number, end: number): void {
     const speed = this.#speed;
-    this.parts.show.loop(timelineSeconds(start, speed), timelineSeconds(end, speed));
+    if (speed === 1) return this.parts.show.loop(start, end);
+    // Checked in song time (the messages name the caller's seconds), then on the timeline: a
+    // loop to the song's end ends on the timeline's last frame, whatever the rounding.
+    const rate = this.parts.engine.sampleRate;
+    checkLoopBounds(start, end, songFrames(this.parts.songs.durationFrames, speed) / rate);
+    const last = this.parts.songs.durationFrames / rate;
+    this.parts.show.loop(
+      timelineSeconds(start, speed),
+      Math.min(timelineSeconds(end, speed), last),
+    );
   }
 
   /** Loops from a marker (name, index from 0, or one of `markers`) to the next one (or the
