@@ -368,9 +368,7 @@ class Follower implements SyncFollower {
       if (s.state === "paused" && mine === "playing") player.pause();
       if (s.state === "stopped" && mine === "playing") player.stop();
       if ((s.state === "paused" || s.state === "stopped") && mine !== "playing") {
-        // The primary's position is on its timeline (real time; song time at speed 1).
-        const ours = player.transportAt(player.engineContext.readStatus()).positionFrames;
-        if (Math.abs(ours - s.position) > player.blockFrames) {
+        if (Math.abs(player.timelinePositionFrames - s.position) > player.blockFrames) {
           player.seekTimelineFrames(Math.max(0, Math.round(s.position)));
         }
       }

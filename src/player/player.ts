@@ -285,6 +285,12 @@ export class Player extends PlayerShowFlow {
     this.parts.transport.seekFrames(timelineFrames(frame, this.parts.songs.timelineSpeed()));
   }
 
+  /** @internal Position in frames of the timeline (real time from the song's start; song
+   * time at speed 1): what a sync feed carries, and a follower compares. */
+  get timelinePositionFrames(): number {
+    return this.parts.transport.positionFrames;
+  }
+
   /** @internal Jumps to a frame of the timeline (real time from the song's start; song time
    * at speed 1): a sync follower placing itself on its primary's timeline. */
   seekTimelineFrames(frame: number): void {

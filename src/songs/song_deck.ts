@@ -177,7 +177,7 @@ export class SongDeck {
   /** The speed the timeline of `group` (default: the current song's) runs at: song frame =
    * timeline frame × speed. 1 for a group without a song (tracks added by hand, a count-in
    * before any song). */
-  timelineSpeed(group = this.#group): number {
+  timelineSpeed(group: number = this.#group): number {
     return this.#songSpeeds.get(group) ?? this.#songSpeeds.get(this.#group) ?? 1;
   }
 
