@@ -285,6 +285,12 @@ export class Player extends PlayerShowFlow {
     this.parts.transport.seekFrames(timelineFrames(frame, this.parts.songs.timelineSpeed()));
   }
 
+  /** @internal Length in frames of the timeline (real time: what `render()` plays through
+   * to the song's end; `durationFrames` at speed 1). */
+  get timelineDurationFrames(): number {
+    return this.parts.songs.durationFrames;
+  }
+
   /** @internal Position in frames of the timeline (real time from the song's start; song
    * time at speed 1): what a sync feed carries, and a follower compares. */
   get timelinePositionFrames(): number {
