@@ -87,6 +87,9 @@ Deno.test("speed 0.8: a jump to a marker of player.markers and a loop in song se
     assert.ok(onsetNear(jumped, 0) < 0.002 * RATE, `onset ${onsetNear(jumped, 0)}`);
     player.pause();
     player.render(4800);
+    player.loopSection(player.markers[1]); // "Two" to "Four", as the recording has them
+    assert.deepEqual(player.loopRange, { start: 2, end: 4 });
+    player.exitLoop({ at: "now" });
     player.seek(2.5);
     player.loop(2.5, 3.5); // one click (3 s) per pass, passes 1 s / 0.8 = 1.25 s long
     assert.deepEqual(player.loopRange, { start: 2.5, end: 3.5 });

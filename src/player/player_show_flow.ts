@@ -60,8 +60,15 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
    * gives it; src/control resolved it) is mapped, a name or an index is looked up here, for
    * the API's own callers. */
   #marker(which: string | number | Marker): Marker {
-    if (typeof which === "object") return timelineMarker(which, this.#speed);
     const markers = this.parts.songs.song?.markers ?? [];
+    if (typeof which === "object" && this.#speed === 1) return which;
+    if (typeof which === "object") {
+      // The song's own marker when it is one (its exact time: a loop to the next one must
+      // not find this one "later" by a rounding), else the time mapped.
+      const mapped = timelineMarker(which, this.#speed);
+      return markers.find((m) => m.name === which.name && Math.abs(m.at - mapped.at) < 1e-6) ??
+        mapped;
+    }
     const found = typeof which === "number"
       ? markers[which]
       : markers.find((m) => m.name === which) ??
