@@ -64,6 +64,18 @@ Deno.test("speed 0.8: duration, position, markers and the tempo map are in song 
   });
 });
 
+Deno.test("speed 0.8: during a count-in the position counts down in real time", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    await player.loadSong(await writeClickSong(dir, { speed: 0.8 }));
+    player.countIn = 1; // one bar of 4/4 at 120 × 0.8 = 96 bpm: 2.5 s
+    player.play();
+    player.render(4800);
+    console.log(`  count-in: position ${player.positionFrames} after 4800 frames`);
+    assert.equal(player.positionFrames, -(2.5 * RATE - 4800));
+    player.stop();
+  });
+});
+
 Deno.test("speed 0.8: seek(1.5) plays the recording's 1.5 s (its click at 2 s comes 0.625 s later)", async () => {
   await withOfflinePlayer(RATE, async (player, dir) => {
     await player.loadSong(await writeClickSong(dir, { speed: 0.8 }));

@@ -303,7 +303,8 @@ export class Player extends PlayerShowFlow {
     this.parts.transport.seekFrames(frame);
   }
 
-  /** Position in frames of song time (the recording's), as of the last block. */
+  /** Position in frames of song time (the recording's), as of the last block; during a
+   * count-in negative, the real frames until the song starts. */
   get positionFrames(): number {
     this.assertOpen("read the position");
     return this.songPositionAt(this.parts.engine.readStatus()).positionFrames;
@@ -358,9 +359,11 @@ export class Player extends PlayerShowFlow {
   }
 
   /** @internal As `transportAt`, the position in frames of song time (the recording's) at the
-   * speed of the song the snapshot plays. */
+   * speed of the song the snapshot plays. A count-in's negative position stays real time: the
+   * frames until the song starts. */
   songPositionAt(status: EngineStatus): { state: PlayerState; positionFrames: number } {
     const { state, positionFrames } = this.parts.transport.at(status);
+    if (positionFrames < 0) return { state, positionFrames };
     return {
       state,
       positionFrames: songFrames(positionFrames, this.parts.songs.timelineSpeed(status.group)),
