@@ -693,6 +693,21 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_ltc_render_speed(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
+   *  uint64_t frames, uint32_t sample_rate, float level, double speed, sp_pcm **out_pcm) */
+  sp_ltc_render_speed: {
+    parameters: [
+      "u32", // uint32_t fps_x100
+      "u32", // uint32_t hour
+      "i64", // int64_t first_frame
+      "u64", // uint64_t frames
+      "u32", // uint32_t sample_rate
+      "f32", // float level
+      "f64", // double speed
+      "buffer", // sp_pcm **out_pcm
+    ],
+    result: "i32",
+  },
   // ---- MIDI in ----------------------------------------------------------------------------
   /** sp_result sp_midi_in_open_jack(const char *client_name, const char *port_name,
    *  const char *connect_from, sp_midi_in **out_midi) */
@@ -746,6 +761,9 @@ export const symbols = {
   },
   /** sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) */
   sp_mtc_map_song: { parameters: ["pointer", "u32", "u32"], result: "i32" },
+  /** sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
+   *  double speed) */
+  sp_mtc_map_song_speed: { parameters: ["pointer", "u32", "u32", "f64"], result: "i32" },
   /** sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) */
   sp_mtc_set_offset: { parameters: ["pointer", "i64"], result: "i32" },
   /** sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) */

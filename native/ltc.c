@@ -10,6 +10,7 @@
  * Each LTC frame carries an even number of ones (the polarity correction bit), so biphase mark
  * starts every frame on the same level and a frame's waveform depends on its own bits only:
  * rendering can start at any frame. */
+#include <math.h>
 #include <string.h>
 
 #include "timecode.h"
@@ -57,11 +58,23 @@ static void frame_levels(const uint8_t bits[LTC_BITS], uint8_t levels[HALF_BITS]
 SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
                                uint64_t frames, uint32_t sample_rate, float level,
                                sp_pcm **out_pcm) {
+    return sp_ltc_render_speed(fps_x100, hour, first_frame, frames, sample_rate, level, 1.0,
+                               out_pcm);
+}
+
+/* At speed s the track's frames are real time and its codes song time (issue 24): the sample
+ * at real frame r carries song frame r * s, so the bit clock runs at s times its rate, as from
+ * a tape played at that speed, and a reader sees the recording's seconds of the music it
+ * hears. Speed 1 keeps the exact integer path. */
+SP_API sp_result sp_ltc_render_speed(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
+                                     uint64_t frames, uint32_t sample_rate, float level,
+                                     double speed, sp_pcm **out_pcm) {
     sp_tc_rate rate;
     SP_CHECK(out_pcm != NULL && sp_tc_rate_of(fps_x100, &rate) && hour < 24,
              SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(sample_rate >= 8000 && sample_rate <= 768000, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(level > 0.0f && level <= 1.0f, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(speed >= 0.25 && speed <= 4.0, SP_ERROR_INVALID_ARGUMENT);
     sp_pcm *pcm;
     const sp_result result = sp_pcm_alloc(1, frames, &pcm);
     if (result != SP_OK) return result;
@@ -74,7 +87,10 @@ SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_f
     int64_t current = INT64_MIN;
     uint8_t bits[LTC_BITS], levels[HALF_BITS];
     for (uint64_t i = 0; i < frames; i++) {
-        const int64_t half = sp_tc_floor_div((first_frame + (int64_t)i) * per_second, divisor);
+        const int64_t real = first_frame + (int64_t)i;
+        const int64_t half =
+            speed == 1.0 ? sp_tc_floor_div(real * per_second, divisor)
+                         : (int64_t)floor((double)real * speed * (double)per_second / (double)divisor);
         const int64_t frame = sp_tc_floor_div(half, HALF_BITS);
         if (frame != current) {
             current = frame;

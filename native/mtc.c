@@ -11,6 +11,7 @@
  * goes with the timecode of frame p - offset (late: the song's first frames send nothing until
  * frame 0 is due; early: the frames before -offset are never sent).
  * Real-time safe: atomics, arithmetic and jack_midi_event_write only. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,7 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
     }
     mtc->engine = engine;
     mtc->sample_rate = engine->sample_rate;
+    mtc->speed = 1.0;
     sp_result result;
     if (sp_engine_jack_client(engine) != NULL) {
         /* On the engine's own client, written by the audio callback. */
@@ -127,7 +129,13 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
 }
 
 SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
-    SP_CHECK(mtc != NULL && hour < 24, SP_ERROR_INVALID_ARGUMENT);
+    return sp_mtc_map_song_speed(mtc, group, hour, 1.0);
+}
+
+SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
+                                       double speed) {
+    SP_CHECK(mtc != NULL && hour < 24 && speed >= 0.25 && speed <= 4.0,
+             SP_ERROR_INVALID_ARGUMENT);
     /* Reuse the group's slot, else the oldest: the player holds at most a few songs. */
     uint32_t slot = mtc->next_slot;
     for (uint32_t i = 0; i < MTC_SONGS; i++) {
@@ -136,6 +144,8 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
     if (slot == mtc->next_slot) mtc->next_slot = (mtc->next_slot + 1) % MTC_SONGS;
     atomic_store_explicit(&mtc->groups[slot], 0, memory_order_release);
     atomic_store_explicit(&mtc->hours[slot], hour, memory_order_relaxed);
+    const uint32_t millionths = speed == 1.0 ? 0u : (uint32_t)llround(speed * 1e6);
+    atomic_store_explicit(&mtc->speeds[slot], millionths, memory_order_relaxed);
     atomic_store_explicit(&mtc->groups[slot], group + 1, memory_order_release);
     return SP_OK;
 }
@@ -202,6 +212,11 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
 }
 SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
     (void)mtc, (void)group, (void)hour;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
+                                       double speed) {
+    (void)mtc, (void)group, (void)hour, (void)speed;
     return SP_ERROR_UNSUPPORTED;
 }
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {

@@ -25,6 +25,9 @@ struct sp_mtc {
     /* control -> JACK thread: which group plays which hour (hour + 1, 0 = empty slot) */
     _Atomic uint32_t groups[MTC_SONGS];
     _Atomic uint32_t hours[MTC_SONGS];
+    /* the speed each group's timeline runs at, in millionths (0: 1): its quarter frames carry
+     * song time, timeline frame f being song frame f * speed (issue 24) */
+    _Atomic uint32_t speeds[MTC_SONGS];
     uint32_t next_slot; /* control side only */
     _Atomic int64_t offset_frames; /* control -> JACK thread: > 0 late, < 0 early */
     /* JACK thread only */
@@ -33,6 +36,7 @@ struct sp_mtc {
     uint64_t expected;   /* the position expected next */
     int64_t next_quarter; /* the next quarter frame to send, counted from the song's start */
     int64_t hour_frames;  /* frames before the song's start: hour * frames per hour */
+    double speed;         /* the playing group's speed (1: the exact integer path) */
     /* audio thread only, on the engine's client: this cycle's buffer (NULL: none), the
      * current block's first frame in it, its frames, and whether a stretch played in the block */
     void *buffer;
@@ -44,6 +48,7 @@ struct sp_mtc {
 /* rt/mtc_rt.c: the pieces both writers share (real-time safe). */
 int64_t sp_mtc_quarter_start(const struct sp_mtc *mtc, int64_t q);
 int64_t sp_mtc_hour_of(struct sp_mtc *mtc, uint32_t group);
+double sp_mtc_speed_of(struct sp_mtc *mtc, uint32_t group);
 void sp_mtc_write_full_frame(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t frame);
 void sp_mtc_write_quarter(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t q);
 /* A new place (play from a stop, a seek, a jump, a loop seam, a song change): the full frame of

@@ -427,6 +427,11 @@ SP_API sp_result sp_click_render(const uint64_t *beat_frames, const uint8_t *acc
 SP_API sp_result sp_ltc_render(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
                                uint64_t frames, uint32_t sample_rate, float level,
                                sp_pcm **out_pcm);
+/* As sp_ltc_render for a song at `speed` (0.25 .. 4): the track's frames are real time, its
+ * codes song time (real frame r reads song frame r * speed); first_frame is in real frames. */
+SP_API sp_result sp_ltc_render_speed(uint32_t fps_x100, uint32_t hour, int64_t first_frame,
+                                     uint64_t frames, uint32_t sample_rate, float level,
+                                     double speed, sp_pcm **out_pcm);
 
 /* Arms the cue (replacing any): when the playing position reaches at_frame, play continues in
  * `group` from target_frame, crossfaded with equal power over crossfade_frames (0: a hard,
@@ -529,6 +534,10 @@ SP_API sp_result sp_mtc_open_jack(const sp_engine *engine, uint32_t fps_x100,
                                   const char *connect_to, sp_mtc **out_mtc);
 /* Group `group` (a song) starts at hour:00:00:00. */
 SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
+/* As sp_mtc_map_song for a song whose timeline runs at `speed` (0.25 .. 4, issue 24): its
+ * quarter and full frames carry song time, timeline frame f reading song frame f * speed. */
+SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
+                                       double speed);
 /* Moves the timecode against the audio by offset_frames (> 0 late, < 0 early; |offset| < 2^32). */
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames);
 /* counters[0]: full-frame messages sent, counters[1]: quarter frames sent. */

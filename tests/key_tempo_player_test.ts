@@ -73,8 +73,9 @@ for (const speed of [0.9, 1.1]) {
         }),
       );
       const seconds = 4 / speed;
+      // Song time (the recording's 4 s) whatever the speed: docs/key_tempo.md.
       assert.ok(
-        Math.abs(player.durationFrames - Math.round(4 * RATE / speed)) <= 1,
+        Math.abs(player.durationFrames - 4 * RATE) <= 1,
         `duration ${player.durationFrames}`,
       );
       const click = play(player, Math.floor(3.5 * RATE), 2);
@@ -86,10 +87,12 @@ for (const speed of [0.9, 1.1]) {
         assert.ok(Math.abs(onset - expected) <= 1, `beat ${k}: onset ${onset}, grid ${expected}`);
       }
       const marker = player.markers.find((m) => m.name === "Bar 2")!;
-      assert.equal(Math.round(marker.at * RATE), Math.round((2 / speed) * RATE));
+      assert.equal(marker.at, 2); // bar 2 of the recording, in song time
+      // The playhead lands on the bar: in song frames, bar 2 of the recording (within the
+      // rounding of one timeline frame), heard at 2 / speed s of real time.
       const landed = landing(player, "Bar 2") - landing(player, "Zero");
-      console.log(`  speed ${speed}: ${seconds.toFixed(3)} s long, bar 2 at frame ${landed}`);
-      assert.equal(landed, Math.round((2 / speed) * RATE));
+      console.log(`  speed ${speed}: ${seconds.toFixed(3)} s long, bar 2 at song frame ${landed}`);
+      assert.ok(Math.abs(landed - 2 * RATE) <= 1, `landed ${landed}`);
     });
   });
 }

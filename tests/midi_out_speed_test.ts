@@ -112,7 +112,8 @@ async function recordSong(
       assert.equal(player.speed, 0.8);
       await sleep(200);
       player.play();
-      await waitFor("the note's end at 16.25 s", () => player.position >= 16.5, 40_000);
+      // player.position is song time (the recording's): 16.5 s of the timeline at 0.8.
+      await waitFor("the note's end at 16.25 s", () => player.position >= 16.5 * 0.8, 40_000);
       player.stop();
       await sleep(300);
       // The operator's change while stopped: the clock's first seconds and the marker.
@@ -122,7 +123,7 @@ async function recordSong(
       player.countIn = 1; // a bar's count-in: its clock at the new tempo too
       await sleep(200);
       player.play();
-      await waitFor("the marker at 5.56 s", () => player.position >= 6, 20_000);
+      await waitFor("the marker at 5.56 s", () => player.position >= 6 * 0.9, 20_000);
       player.stop();
       await sleep(300);
       console.log(`midi out: sent ${JSON.stringify(out.sent)}`);
@@ -163,8 +164,8 @@ async function recordSong(
       player.speed = 0.8;
       await player.keyTempoReady();
       const switched = player.position;
-      console.log(`midi out: switched to 0.8 by ${switched.toFixed(2)} s (new timeline)`);
-      await waitFor("the note's end at 16.25 s", () => player.position >= 16.5, 40_000);
+      console.log(`midi out: switched to 0.8 by ${switched.toFixed(2)} s (song time)`);
+      await waitFor("the note's end at 16.25 s", () => player.position >= 16.5 * 0.8, 40_000);
       player.stop();
       await sleep(300);
     });

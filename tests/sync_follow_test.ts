@@ -413,7 +413,8 @@ Deno.test("sync: a stopped follower takes the primary's key and tempo, then play
       );
       await primary.keyTempoReady();
       await follower.keyTempoReady();
-      assert.equal(follower.tempo[0].tempo, 108, "the follower's song is prepared at 90%");
+      // player.tempo is song time (the recording's 120 bpm); the timeline runs at 90%.
+      assert.equal(follower.timelineSpeed, 0.9, "the follower's song is prepared at 90%");
       primary.play();
       await waitFor("the follower to play", () => follower.state === "playing");
       await waitFor("the lock", () => sync(follower).state === "locked");

@@ -7,14 +7,30 @@
  * seek, a jump, a loop seam, a song change) first sends a full frame of where it starts.
  * Quarter frame q (counted from the hour) belongs on song frame ceil(q * rate / (4 * fps));
  * each group of 8 starts on an even frame and carries that frame's label, as MTC wants.
+ * At another speed (issue 24) the frames are the stretched song's timeline and the codes song
+ * time: quarter q goes on the timeline frame where song time reaches it (song frame ÷ speed).
  * Real-time safe: atomics, arithmetic and jack_midi_event_write only. */
+#include <math.h>
+
 #include "mtc.h"
 
 #ifdef __linux__
 int64_t sp_mtc_quarter_start(const struct sp_mtc *mtc, int64_t q) {
     const int64_t numerator = q * (int64_t)mtc->sample_rate * mtc->rate.den;
     const int64_t divisor = 4 * (int64_t)mtc->rate.num;
-    return sp_tc_floor_div(numerator + divisor - 1, divisor);
+    if (mtc->speed == 1.0) return sp_tc_floor_div(numerator + divisor - 1, divisor);
+    /* At another speed, the timeline frame where song time reaches quarter q. */
+    return (int64_t)ceil((double)numerator / ((double)divisor * mtc->speed));
+}
+
+double sp_mtc_speed_of(struct sp_mtc *mtc, uint32_t group) {
+    for (uint32_t i = 0; i < MTC_SONGS; i++) {
+        if (atomic_load_explicit(&mtc->groups[i], memory_order_acquire) == group + 1) {
+            const uint32_t millionths = atomic_load_explicit(&mtc->speeds[i], memory_order_relaxed);
+            return millionths == 0 ? 1.0 : (double)millionths / 1e6;
+        }
+    }
+    return 1.0;
 }
 
 int64_t sp_mtc_hour_of(struct sp_mtc *mtc, uint32_t group) {
@@ -66,8 +82,13 @@ void sp_mtc_restart(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t posit
     mtc->running = true;
     mtc->group = group;
     mtc->hour_frames = hour * sp_tc_frames_per_hour(&mtc->rate);
-    const int64_t frame =
-        sp_tc_floor_div(position * mtc->rate.num, (int64_t)mtc->sample_rate * mtc->rate.den);
+    mtc->speed = sp_mtc_speed_of(mtc, group);
+    const int64_t divisor = (int64_t)mtc->sample_rate * mtc->rate.den;
+    /* position is a timeline frame; at another speed its song frame is position * speed,
+     * rounded as the player reports it (src/model/song_time.ts) */
+    const int64_t song =
+        mtc->speed == 1.0 ? position : (int64_t)llround((double)position * mtc->speed);
+    const int64_t frame = sp_tc_floor_div(song * mtc->rate.num, divisor);
     sp_mtc_write_full_frame(mtc, buffer, at, frame);
     /* Quarter frames resume with the next group of 8, on an even frame. */
     mtc->next_quarter = ((frame + 2) & ~(int64_t)1) * 4;

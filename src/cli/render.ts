@@ -73,7 +73,7 @@ export async function renderSong(job: RenderJob): Promise<number> {
   );
   loading.done();
   for (const warning of song.warnings ?? []) console.error(`stemplay: warning: ${warning}`);
-  const total = player.durationFrames;
+  const total = player.timelineDurationFrames; // real frames: the song at its speed
   if (total === 0) {
     throw new StemplayError("EMPTY", `${job.inputs.join(", ")}: nothing to render (no frames)`);
   }

@@ -24,7 +24,7 @@ const AS_CONSOLE: DispatchOptions = { source: "console" };
  * speed): a seek, then play, as actions.
  */
 export async function playFrom(player: Player, at: unknown): Promise<void> {
-  const to = Math.min(player.duration, Math.max(0, Number(at) || 0) / player.speed);
+  const to = Math.min(player.duration, Math.max(0, Number(at) || 0)); // song time
   await dispatch(player, { type: "seek", to }, AS_CONSOLE);
   await dispatch(player, { type: "play" }, AS_CONSOLE);
 }
@@ -138,10 +138,9 @@ export async function checkAuditionRequest(
 export function auditionState(player: Player, folder: string): AuditionState {
   const soloed = player.tracks.find((track) => track.solo)?.source?.path;
   const prefix = `${folder}/`;
-  const loop = player.loopRange;
-  const speed = player.speed;
+  const loop = player.loopRange; // song time: the recording's seconds
   return {
-    loop: loop && { start: loop.start * speed, end: loop.end * speed },
+    loop,
     solo: soloed?.startsWith(prefix) ? soloed.slice(prefix.length) : soloed,
   };
 }

@@ -44,7 +44,8 @@ export function keyTempoText(player: Player, preparing = true): string {
   const parts: string[] = [];
   if (transpose !== 0) parts.push(`key ${formatTranspose(transpose)}`);
   if (speed !== 1) {
-    const tempo = player.tempo[0]?.tempo;
+    const recorded = player.tempo[0]?.tempo; // song time: the recording's bpm
+    const tempo = recorded === undefined ? undefined : recorded * player.timelineSpeed;
     parts.push(
       tempo !== undefined && !player.keyTempoPreparing
         ? `tempo ${Number(tempo.toFixed(1))} bpm (${percent(speed)})`

@@ -47,10 +47,13 @@ export class MtcOutput {
     this.#player = player;
     this.#handle = handle;
     const native = player.engineContext.native;
-    for (const [group, hour] of player.songHours) native.sp_mtc_map_song(handle, group, hour);
+    // Each song's timecode carries song time at the speed its timeline runs (issue 24).
+    const map = (group: number, hour: number) =>
+      native.sp_mtc_map_song_speed(handle, group, hour, player.timelineSpeedOf(group));
+    for (const [group, hour] of player.songHours) map(group, hour);
     this.#listener = (event) => {
       const { group, hour } = (event as CustomEvent<{ group: number; hour: number }>).detail;
-      native.sp_mtc_map_song(handle, group, hour);
+      map(group, hour);
     };
     player.addEventListener("songprepared", this.#listener);
     this.#readPort();

@@ -71,11 +71,12 @@ export interface BusStatus {
 export interface ControlStatus {
   /** The transport's state ("error": the device was lost). */
   state: PlayerState;
-  /** Seconds; negative during a count-in (seconds until the song starts). */
+  /** Seconds of song time (the recording's, whatever the speed); negative during a count-in
+   * (seconds until the song starts). */
   position: number;
-  /** The song's length in seconds. */
+  /** The song's length in seconds of song time (the recording's length). */
   duration: number;
-  /** Seconds left in the song. */
+  /** Seconds left in the song, in real time (what the audience waits at the speed set). */
   remaining: number;
   /** Where the position is, "bar.beat" (e.g. "9.1"), when the song has a tempo. */
   barBeat?: string;
@@ -179,7 +180,7 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
   // One read of the callback's status: state, position and the loop's last pass all come from
   // the same block (three reads could straddle a block, or a song change).
   const snapshot = player.engineContext.readStatus();
-  const { state, positionFrames } = player.transportAt(snapshot);
+  const { state, positionFrames } = player.songPositionAt(snapshot); // song time
   const lost = state === "error";
   const position = positionFrames / player.sampleRate;
   const duration = player.duration;
@@ -223,7 +224,8 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
     state,
     position,
     duration,
-    remaining: Math.max(0, duration - Math.max(0, position)),
+    // Real time: the song time left, heard at the timeline's speed.
+    remaining: Math.max(0, duration - Math.max(0, position)) / player.timelineSpeed,
     barBeat: here && `${here.bar}.${here.beat}`,
     song: setlist
       ? { title: player.title, number: setlist.index + 1, of: setlist.songs.length }

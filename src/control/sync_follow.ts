@@ -368,8 +368,8 @@ class Follower implements SyncFollower {
       if (s.state === "paused" && mine === "playing") player.pause();
       if (s.state === "stopped" && mine === "playing") player.stop();
       if ((s.state === "paused" || s.state === "stopped") && mine !== "playing") {
-        if (Math.abs(player.positionFrames - s.position) > player.blockFrames) {
-          player.seekFrames(Math.max(0, Math.round(s.position)));
+        if (Math.abs(player.timelinePositionFrames - s.position) > player.blockFrames) {
+          player.seekTimelineFrames(Math.max(0, Math.round(s.position)));
         }
       }
       return;
@@ -484,7 +484,7 @@ class Follower implements SyncFollower {
   #seekToPrimary(): void {
     const player = this.#player;
     const target = Math.round(this.#primaryAt(this.#now()) + this.#seekLead);
-    player.seekFrames(Math.max(0, target));
+    player.seekTimelineFrames(Math.max(0, target));
     this.#seeked = true;
     this.#varispeed.hold();
     this.#hold();

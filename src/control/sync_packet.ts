@@ -57,14 +57,15 @@ export interface SyncState {
   /** Setlist position (from 0; -1 without a setlist) and title of the song. */
   song: { index: number; title: string };
   state: "stopped" | "playing" | "paused" | "ended" | "error";
-  /** Frames into the song. */
+  /** Frames into the song, on its timeline (real time; song time at speed 1). */
   position: number;
   sampleRate: number;
-  /** A jump armed and not yet taken (sent ahead). */
+  /** A jump armed and not yet taken (sent ahead), in the timeline's seconds. */
   jump?: { target: number; at: number };
-  /** The loop playing (its end is the next jump, known ahead). */
+  /** The loop playing (its end is the next jump, known ahead), in song time (÷ speed: the
+   * timeline's seconds). */
   loop?: { start: number; end: number };
-  /** A loop whose last pass plays (left at its end). */
+  /** A loop whose last pass plays (left at its end), in song time. */
   leaving?: { start: number; end: number };
   /** Key (semitones) and tempo (speed ratio), when the primary has them. */
   transpose?: number;

@@ -34,6 +34,8 @@ import { openEngine, type PlayerOptions } from "./player_options.ts";
 import { type PlayerState, Transport } from "./transport.ts";
 import type { PlayerParts } from "./player_parts.ts";
 import { PlayerShowFlow } from "./player_show_flow.ts";
+import { songFrames, timelineFrames } from "../model/song_time.ts";
+import { checkInteger } from "../util/check_integer.ts";
 
 export type { PlayerOptions } from "./player_options.ts";
 
@@ -271,34 +273,68 @@ export class Player extends PlayerShowFlow {
     this.parts.transport.stop();
   }
 
-  /** Jumps to `seconds` (clamped to the song), fading out and in around the jump. */
+  /** Jumps to `seconds` of song time (the recording's seconds, whatever the speed: see
+   * docs/key_tempo.md), clamped to the song, fading out and in around the jump. */
   seek(seconds: number): void {
-    this.parts.transport.seek(seconds);
+    this.parts.transport.seek(seconds, this.parts.songs.timelineSpeed());
   }
 
-  /** Jumps to a frame (clamped to the song). */
+  /** Jumps to a frame of song time (clamped to the song). */
   seekFrames(frame: number): void {
-    this.parts.transport.seekFrames(frame);
+    checkInteger("frame", frame, 0, Number.MAX_SAFE_INTEGER);
+    this.parts.transport.seekFrames(timelineFrames(frame, this.parts.songs.timelineSpeed()));
   }
 
-  /** Position in frames, as of the last block. */
-  get positionFrames(): number {
+  /** @internal Length in frames of the timeline (real time: what `render()` plays through
+   * to the song's end; `durationFrames` at speed 1). */
+  get timelineDurationFrames(): number {
+    return this.parts.songs.durationFrames;
+  }
+
+  /** @internal Position in frames of the timeline (real time from the song's start; song
+   * time at speed 1): what a sync feed carries, and a follower compares. */
+  get timelinePositionFrames(): number {
     return this.parts.transport.positionFrames;
   }
 
-  /** Position in seconds, as of the last block. */
+  /** @internal Jumps to a frame of the timeline (real time from the song's start; song time
+   * at speed 1): a sync follower placing itself on its primary's timeline. */
+  seekTimelineFrames(frame: number): void {
+    this.parts.transport.seekFrames(frame);
+  }
+
+  /** Position in frames of song time (the recording's), as of the last block; during a
+   * count-in negative, the real frames until the song starts. */
+  get positionFrames(): number {
+    this.assertOpen("read the position");
+    return this.songPositionAt(this.parts.engine.readStatus()).positionFrames;
+  }
+
+  /** Position in seconds of song time (the recording's), as of the last block. */
   get position(): number {
     return this.positionFrames / this.sampleRate;
   }
 
-  /** Length of the longest track, in frames. */
+  /** Length of the longest track, in frames of song time (the recording's length at any
+   * speed). */
   get durationFrames(): number {
-    return this.parts.songs.durationFrames;
+    return songFrames(this.parts.songs.durationFrames, this.parts.songs.timelineSpeed());
   }
 
-  /** Length of the longest track, in seconds. */
+  /** Length of the longest track, in seconds of song time. */
   get duration(): number {
     return this.durationFrames / this.sampleRate;
+  }
+
+  /** @internal The speed the current song's timeline runs at (the key and tempo it was
+   * prepared at; `speed` may already ask for another): real seconds = song seconds ÷ it. */
+  get timelineSpeed(): number {
+    return this.parts.songs.timelineSpeed();
+  }
+
+  /** @internal The speed the timeline of a prepared song's `group` runs at. */
+  timelineSpeedOf(group: number): number {
+    return this.parts.songs.timelineSpeed(group);
   }
 
   /** The transport's state. */
@@ -316,10 +352,22 @@ export class Player extends PlayerShowFlow {
     return this.parts.songs.song?.path;
   }
 
-  /** @internal The state and position in frames as of one engine snapshot (`status`, e.g.
+  /** @internal The state and position in frames of the timeline (real time) as of one engine snapshot (`status`, e.g.
    * `engineContext.readStatus()`): both from the same block, for a status read whole. */
   transportAt(status: EngineStatus): { state: PlayerState; positionFrames: number } {
     return this.parts.transport.at(status);
+  }
+
+  /** @internal As `transportAt`, the position in frames of song time (the recording's) at the
+   * speed of the song the snapshot plays. A count-in's negative position stays real time: the
+   * frames until the song starts. */
+  songPositionAt(status: EngineStatus): { state: PlayerState; positionFrames: number } {
+    const { state, positionFrames } = this.parts.transport.at(status);
+    if (positionFrames < 0) return { state, positionFrames };
+    return {
+      state,
+      positionFrames: songFrames(positionFrames, this.parts.songs.timelineSpeed(status.group)),
+    };
   }
 
   /** Master gain applied after the mix (1 = unity), ramped like every gain: 0 .. MAX_GAIN

@@ -11,19 +11,35 @@ import { StemplayError } from "../errors.ts";
 import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
 import type { SetlistState } from "../songs/setlist_runner.ts";
-import { JUMP_AT, type JumpAt } from "../show/show.ts";
+import { checkLoopBounds, JUMP_AT, type JumpAt } from "../show/show.ts";
 import { PlayerKeyTempo } from "./player_key_tempo.ts";
+import {
+  songFrames,
+  songMarkers,
+  songRange,
+  songSeconds,
+  songTempo,
+  timelineMarker,
+  timelineSeconds,
+} from "../model/song_time.ts";
 
 /** The show flow and setlist of a `Player` (its base class: use them on the Player). */
 export abstract class PlayerShowFlow extends PlayerKeyTempo {
-  /** The current song's markers, in manifest order. */
+  /** The current song's markers, in manifest order, in song time (the recording's seconds,
+   * whatever the speed). */
   get markers(): Marker[] {
-    return (this.parts.songs.song?.markers ?? []).map((marker) => ({ ...marker }));
+    return songMarkers(this.parts.songs.song?.markers ?? [], this.#speed);
   }
 
-  /** The current song's tempo map (empty without a tempo). */
+  /** The current song's tempo map (empty without a tempo), in song time: the recording's bpm
+   * at the recording's seconds (at speed s the song plays at bpm × s). */
   get tempo(): TempoSegment[] {
-    return (this.parts.songs.song?.tempo ?? []).map((segment) => ({ ...segment }));
+    return songTempo(this.parts.songs.song?.tempo ?? [], this.#speed);
+  }
+
+  /** The speed of the current song's timeline (src/model/song_time.ts). */
+  get #speed(): number {
+    return this.parts.songs.timelineSpeed();
   }
 
   /** Jumps to a marker (name, index from 0, or one of `markers`): `at` "now" (default), or on
@@ -40,11 +56,19 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
     this.parts.show.jump(this.#marker(marker), at);
   }
 
-  /** A marker as the caller gave it: a Marker passes through (src/control resolved it), a
-   * name or an index is looked up here, for the API's own callers. */
+  /** A marker as the caller gave it, on the timeline: a Marker (in song time, as `markers`
+   * gives it; src/control resolved it) is mapped, a name or an index is looked up here, for
+   * the API's own callers. */
   #marker(which: string | number | Marker): Marker {
-    if (typeof which === "object") return which;
     const markers = this.parts.songs.song?.markers ?? [];
+    if (typeof which === "object" && this.#speed === 1) return which;
+    if (typeof which === "object") {
+      // The song's own marker when it is one (its exact time: a loop to the next one must
+      // not find this one "later" by a rounding), else the time mapped.
+      const mapped = timelineMarker(which, this.#speed);
+      return markers.find((m) => m.name === which.name && Math.abs(m.at - mapped.at) < 1e-6) ??
+        mapped;
+    }
     const found = typeof which === "number"
       ? markers[which]
       : markers.find((m) => m.name === which) ??
@@ -57,7 +81,7 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
     return found;
   }
 
-  /** @internal Jumps to `target` seconds when the song reaches `at` seconds, on those exact
+  /** @internal Jumps to `target` seconds when the song reaches `at` seconds of the timeline, on those exact
    * frames: a sync follower repeating its primary's jump (src/control/sync_follow.ts). */
   jumpAt(target: number, at: number): void {
     const rate = this.parts.engine.sampleRate;
@@ -72,7 +96,17 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
   /** Loops from `start` to `end` seconds, sample-exact with a 5 ms crossfade at the seam,
    * until `exitLoop()`. */
   loop(start: number, end: number): void {
-    this.parts.show.loop(start, end);
+    const speed = this.#speed;
+    if (speed === 1) return this.parts.show.loop(start, end);
+    // Checked in song time (the messages name the caller's seconds), then on the timeline: a
+    // loop to the song's end ends on the timeline's last frame, whatever the rounding.
+    const rate = this.parts.engine.sampleRate;
+    checkLoopBounds(start, end, songFrames(this.parts.songs.durationFrames, speed) / rate);
+    const last = this.parts.songs.durationFrames / rate;
+    this.parts.show.loop(
+      timelineSeconds(start, speed),
+      Math.min(timelineSeconds(end, speed), last),
+    );
   }
 
   /** Loops from a marker (name, index from 0, or one of `markers`) to the next one (or the
@@ -87,17 +121,21 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
     this.parts.show.exitLoop(options);
   }
 
-  /** The loop playing, in seconds. */
+  /** The loop playing, in seconds of song time. */
   get loopRange(): { start: number; end: number } | undefined {
-    return this.parts.show.loopRange;
+    const range = this.parts.show.loopRange;
+    return range && songRange(range, this.#speed);
   }
 
-  /** A jump armed and not yet taken: the marker's time and when it happens, in seconds. */
+  /** A jump armed and not yet taken: the marker's time and when it happens, in seconds of
+   * song time. */
   get scheduledJump(): { target: number; at: number } | undefined {
-    return this.parts.show.scheduledJump;
+    const jump = this.parts.show.scheduledJump;
+    const speed = this.#speed;
+    return jump && { target: songSeconds(jump.target, speed), at: songSeconds(jump.at, speed) };
   }
 
-  /** @internal The armed jump as an engine status sees it (none once it shows it fired). */
+  /** @internal The armed jump as an engine status sees it, in the timeline's seconds (none once it shows it fired). */
   scheduledJumpAsOf(status: EngineStatus): { target: number; at: number } | undefined {
     return this.parts.show.scheduledJumpAsOf(status);
   }
@@ -105,7 +143,8 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
   /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds, as of
    * the engine's last status read (every tick, every `render()`). */
   get leavingLoop(): { start: number; end: number } | undefined {
-    return this.parts.show.leavingLoop;
+    const range = this.parts.show.leavingLoop;
+    return range && songRange(range, this.#speed);
   }
 
   /** Bars of click before the song starts from a stop (needs the song's tempo). */

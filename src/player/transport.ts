@@ -13,6 +13,7 @@ import { checkInteger } from "../util/check_integer.ts";
 import { checkGain } from "../engine/levels.ts";
 import type { Engine, EngineStatus, TransportState } from "../engine/engine.ts";
 import type { SongDeck } from "../songs/song_deck.ts";
+import { timelineSeconds } from "../model/song_time.ts";
 
 /** The transport's state as the audio thread last published it. "error": the device was
  * lost. */
@@ -82,7 +83,9 @@ export class Transport {
     this.#requestedFrame = 0;
   }
 
-  seek(seconds: number): void {
+  /** Seeks to `seconds` of song time, on a timeline that runs at `speed` (song seconds ÷
+   * speed are its seconds: src/model/song_time.ts). */
+  seek(seconds: number, speed = 1): void {
     this.#engine.assertOpen("seek");
     if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
       throw new StemplayError(
@@ -90,7 +93,7 @@ export class Transport {
         `seek needs a time in seconds >= 0, got ${seconds}`,
       );
     }
-    this.seekFrames(Math.round(seconds * this.#engine.sampleRate));
+    this.seekFrames(Math.round(timelineSeconds(seconds, speed) * this.#engine.sampleRate));
   }
 
   seekFrames(frame: number): void {

@@ -63,6 +63,21 @@ const SEAM_SECONDS = 0.005;
 const MAX_COUNT_IN = 16;
 const MAX_FADE_SECONDS = 600;
 
+/** A loop's bounds checked in the seconds the caller gave them (the player's song time, or the
+ * timeline's), against the song's `duration` in the same seconds.
+ * @throws {StemplayError} "INVALID_ARGUMENT" (not seconds >= 0) or "LOOP" */
+export function checkLoopBounds(start: number, end: number, duration: number): void {
+  for (const [name, value] of [["start", start], ["end", end]] as const) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      refuse("INVALID_ARGUMENT", `loop ${name} must be seconds >= 0, got ${value}`);
+    }
+  }
+  if (end <= start) refuse("LOOP", `loop end (${end} s) must come after its start (${start} s)`);
+  if (end > duration) {
+    refuse("LOOP", `loop end ${end} s is beyond the song (${duration.toFixed(3)} s)`);
+  }
+}
+
 function refuse(code: StemplayErrorCode, message: string): never {
   throw new StemplayError(code, message);
 }
@@ -237,16 +252,8 @@ export class ShowFlow {
    * position pulls it back at once. */
   loop(start: number, end: number): void {
     this.#engine.assertOpen("loop");
-    for (const [name, value] of [["start", start], ["end", end]] as const) {
-      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-        refuse("INVALID_ARGUMENT", `loop ${name} must be seconds >= 0, got ${value}`);
-      }
-    }
-    if (end <= start) refuse("LOOP", `loop end (${end} s) must come after its start (${start} s)`);
     const duration = this.#song.durationFrames / this.#engine.sampleRate;
-    if (end > duration) {
-      refuse("LOOP", `loop end ${end} s is beyond the song (${duration.toFixed(3)} s)`);
-    }
+    checkLoopBounds(start, end, duration);
     const frames = {
       start: Math.round(start * this.#engine.sampleRate),
       end: Math.round(end * this.#engine.sampleRate),

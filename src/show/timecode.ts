@@ -112,6 +112,8 @@ export function ltcOffsetFrames(options: LtcOptions, sampleRate: number): number
  * Renders `frames` frames of LTC in C: the track's first sample carries the code of song frame
  * `firstFrame` (0: the song's start, which reads `hour`:00:00:00). For an offset, pass
  * `-ltcOffsetFrames(…)`: early codes start into the song, late ones start in the hour before.
+ * At `speed` other than 1 the track's frames are real time (the stretched song's timeline)
+ * and its codes song time: real frame r reads song frame r × speed (`firstFrame` is real).
  */
 export function renderLtc(
   native: Native,
@@ -120,18 +122,20 @@ export function renderLtc(
   firstFrame: number,
   frames: number,
   sampleRate: number,
+  speed = 1,
 ): DecodedAudio {
   const cell = new BigUint64Array(1);
   const level = 10 ** ((options.levelDb ?? DEFAULT_LEVEL_DB) / 20);
   unwrap(
     native,
-    native.sp_ltc_render(
+    native.sp_ltc_render_speed(
       Math.round(options.fps * 100),
       hour,
       BigInt(firstFrame),
       BigInt(frames),
       sampleRate,
       level,
+      speed,
       cell,
     ),
     "render the timecode",

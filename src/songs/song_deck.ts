@@ -109,6 +109,8 @@ export class SongDeck {
   /** The timecode hour of each song's group (see timecode.ts). */
   #songHours = new Map<number, number>();
   #songMidi = new Map<number, SongMidi>();
+  /** The speed each prepared song's timeline runs at (src/model/song_time.ts). */
+  #songSpeeds = new Map<number, number>();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
   /** Spoken cues for every song (stemplay.json's), under each song's own `spokenCues`. */
@@ -171,6 +173,13 @@ export class SongDeck {
   get durationFrames(): number {
     this.#engine.assertOpen("read the duration");
     return longest(this.#tracks);
+  }
+
+  /** The speed the timeline of `group` (default: the current song's) runs at: song frame =
+   * timeline frame × speed. 1 for a group without a song (tracks added by hand, a count-in
+   * before any song). */
+  timelineSpeed(group: number = this.#group): number {
+    return this.#songSpeeds.get(group) ?? this.#songSpeeds.get(this.#group) ?? 1;
   }
 
   /** The timecode hour of each prepared song's group. */
@@ -288,6 +297,7 @@ export class SongDeck {
     const length = longest(tracks);
     this.#songHours.set(group, songHour(setlistIndex));
     this.#songMidi.set(group, midi);
+    this.#songSpeeds.set(group, keyTempo.speed);
     this.#player.dispatchEvent(
       new CustomEvent("songprepared", {
         detail: { group, hour: songHour(setlistIndex), midi },
@@ -305,7 +315,7 @@ export class SongDeck {
       }
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
-        tracks.push(this.#generateLtc(this.#ltc, hour, length, group));
+        tracks.push(this.#generateLtc(this.#ltc, hour, length, group, keyTempo.speed));
       }
     } catch (error) {
       await Promise.all(tracks.map((track) => this.#slots.drop(track)));
@@ -338,11 +348,12 @@ export class SongDeck {
     }
   }
 
-  /** A timecode track for the song's timeline: on `ltc.output`, else on the "timecode" bus. */
-  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number): Track {
+  /** A timecode track for the song's timeline, carrying song time (the recording's, at any
+   * speed): on `ltc.output`, else on the "timecode" bus. */
+  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number, speed: number): Track {
     const engine = this.#engine;
     const first = -ltcOffsetFrames(ltc, engine.sampleRate);
-    const decoded = renderLtc(engine.native, ltc, hour, first, frames, engine.sampleRate);
+    const decoded = renderLtc(engine.native, ltc, hour, first, frames, engine.sampleRate, speed);
     try {
       const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
       return this.#slots.create(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
