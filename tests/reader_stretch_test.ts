@@ -109,7 +109,7 @@ Deno.test("reader stretch: a streamed song at +2 and speed 0.9 renders bit for b
     const frames = Math.round(SECONDS * RATE / KEY.speed) + RATE / 2; // past the end
     const whole = await renderAtKey(song, false, frames);
     // A small ring (0.25 s): it wraps and refills many times, each a read through the stretcher.
-    const streamed = await renderAtKey(song, { lookAheadSeconds: 0.25 }, frames);
+    const streamed = await renderAtKey(song, { lookAheadSeconds: 0.25, stretchStems: 3 }, frames);
     assert.ok(whole.out[0].some((x) => Math.abs(x) > 0.05), "the render is not silent");
     assertIdentical(streamed.out, whole.out, "streamed at +2, speed 0.9");
     assert.equal(streamed.starved, 0);
@@ -122,7 +122,7 @@ Deno.test("reader stretch: loadSong at a key with streaming on holds rings and h
   const dir = await Deno.makeTempDir({ prefix: "stemplay-readerstretch-" });
   try {
     const song = await writeSong(dir);
-    const player = await offlinePlayer({ lookAheadSeconds: 1, headSeconds: 1 });
+    const player = await offlinePlayer({ lookAheadSeconds: 1, headSeconds: 1, stretchStems: 3 });
     try {
       await player.loadSong(song, KEY);
       // 5 channels, a 65,536-frame ring each, and a 1 s head at each of the 3 markers.

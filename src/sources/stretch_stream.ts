@@ -21,7 +21,7 @@ import { requireStretch, type StretchSettings } from "./stretch.ts";
 
 /** Streamed stems one reader thread stretches by default (R3, stereo, 48 kHz). Measured by
  * bench/reader_stretch_bench.ts: see docs/key_tempo.md. */
-export const DEFAULT_STRETCH_STEMS = 4;
+export const DEFAULT_STRETCH_STEMS = 2;
 
 /** The most streamed stems of one song the reader stretches (the setting's range). */
 export const STRETCH_STEMS = { min: 0, max: 64 } as const;
