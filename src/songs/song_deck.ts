@@ -33,13 +33,8 @@ import { loadSongDescription, type SongDescription } from "./song.ts";
 import { type SongMidi, songMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
-import {
-  keyTempoOf,
-  stretchDecoded,
-  stretchedTimeline,
-  stretchStreams,
-  withKeyTempo,
-} from "./stretched_song.ts";
+import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./stretched_song.ts";
+import { stretchStreams } from "./stretched_song.ts";
 import { stretchedMidi } from "./stretched_midi.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
