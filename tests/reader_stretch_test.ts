@@ -164,7 +164,7 @@ Deno.test("reader stretch: with the reader stopped, a jump to a marker at the ke
   const dir = await Deno.makeTempDir({ prefix: "stemplay-readerstretch-" });
   try {
     const song = await writeSong(dir, 1); // the stereo stem alone: the output is the stem
-    const player = await offlinePlayer({ lookAheadSeconds: 0.05 }, "test");
+    const player = await offlinePlayer({ lookAheadSeconds: 0.05, stretchStems: 1 }, "test");
     const native = player.native;
     const freeze = (on: boolean) =>
       assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);

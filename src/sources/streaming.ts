@@ -24,7 +24,7 @@ export interface StreamingOptions {
   headSeconds?: number;
   /** A song at another key or tempo is stretched by the reader thread as it streams when it has
    * at most this many stems, else decoded whole and rendered before it plays (slow to load,
-   * never starved). Default: 2 (see docs/key_tempo.md). */
+   * never starved). Default: 0, always decoded whole (see docs/key_tempo.md). */
   stretchStems?: number;
 }
 

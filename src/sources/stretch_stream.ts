@@ -19,9 +19,10 @@ import type { DecodedAudio } from "./audio.ts";
 import { pitchScale } from "../model/key_tempo.ts";
 import { requireStretch, type StretchSettings } from "./stretch.ts";
 
-/** Streamed stems one reader thread stretches by default (R3, stereo, 48 kHz). Measured by
- * bench/reader_stretch_bench.ts: see docs/key_tempo.md. */
-export const DEFAULT_STRETCH_STEMS = 2;
+/** Streamed stems one reader thread stretches by default: none (opt in). On the shared 2-core
+ * machine even 2 R3 stems starved in one of three runs of bench/reader_stretch_bench.ts under
+ * load: see docs/key_tempo.md. */
+export const DEFAULT_STRETCH_STEMS = 0;
 
 /** The most streamed stems of one song the reader stretches (the setting's range). */
 export const STRETCH_STEMS = { min: 0, max: 64 } as const;
