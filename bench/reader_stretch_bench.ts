@@ -4,7 +4,8 @@
  * (30 s, tone and noise) plays on the null device (its own thread, paced in real time) at
  * transpose −2 and speed 0.9, every stem stretched by the reader (R3, the player's engine),
  * with a marker jump every 4 s; then the same song at its recorded key, as the baseline in the
- * same run. Printed per run: starved track-blocks (the figure that must be 0) and the reader
+ * same run. Printed per run: starved track-blocks (the figure that must be 0; and how many of
+ * them came in the first 4 s, before any jump) and the reader
  * thread's CPU per second played, and the ratio stretched / recorded.
  *
  * Run: `deno run -A bench/reader_stretch_bench.ts` (needs librubberband2). READER_BENCH_STEMS
@@ -62,13 +63,20 @@ async function playFor(song: string, keyTempo: { transpose: number; speed: numbe
     const loadMs = performance.now() - loadStart;
     const cpuBefore = player.streamStats.readerCpuMs;
     player.play();
+    let beforeJumps = 0;
     for (let s = 0; s < SECONDS; s += 4) {
       await new Promise((resolve) => setTimeout(resolve, 4000));
+      if (s === 0) beforeJumps = player.health.starved; // the start: the load's heads and rings
       player.jump(`M${(s / 4) % 5}`, { at: "now" });
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     const cpuMs = player.streamStats.readerCpuMs - cpuBefore;
-    return { loadMs, starved: player.health.starved, cpuPerSecond: cpuMs / (SECONDS + 0.5) };
+    return {
+      loadMs,
+      starved: player.health.starved,
+      beforeJumps,
+      cpuPerSecond: cpuMs / (SECONDS + 0.5),
+    };
   } finally {
     await player.close();
   }
@@ -83,6 +91,7 @@ try {
     const recorded = await playFor(song, { transpose: 0, speed: 1 });
     console.log(
       `${String(stems).padStart(2)} stereo stems: starved ${stretched.starved} ` +
+        `(${stretched.beforeJumps} in the first 4 s, before any jump) ` +
         `(recorded key: ${recorded.starved}), reader CPU ${
           stretched.cpuPerSecond.toFixed(0)
         } ms per s ` +
