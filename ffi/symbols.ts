@@ -230,6 +230,18 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  /** sp_result sp_file_source_stretch(sp_file_source *source, uint32_t rate, double speed,
+   * double pitch_scale, uint32_t engine) */
+  sp_file_source_stretch: {
+    parameters: [
+      "pointer", // sp_file_source *source
+      "u32", // uint32_t rate
+      "f64", // double speed
+      "f64", // double pitch_scale
+      "u32", // uint32_t engine
+    ],
+    result: "i32",
+  },
   /** sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double speed,
    *  double pitch_scale, uint32_t engine, uint64_t start, sp_pcm **out_pcm) */
   sp_pcm_stretch_progressive: {

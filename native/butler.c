@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "stretch_api.h"
 
 #define BUTLER_IDLE_NS 2000000L /* when every ring is full: look again in 2 ms */
 
@@ -42,7 +43,7 @@ static bool service(sp_butler *butler, sp_file_source *source) {
     uint32_t seq;
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) {
-        const bool failed = sp_stream_seek(source->stream, frame) != SP_OK;
+        const bool failed = sp_file_source_seek(source, frame) != SP_OK;
         if (failed) atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
         atomic_store_explicit(&source->failed, failed ? 1 : 0, memory_order_relaxed);
         sp_ring_restart(ring, seq, frame); /* publishes failed with the request it answers */

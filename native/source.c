@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "stretch_api.h"
 
 SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uint32_t ring_frames,
                                      sp_file_source **out_source, char *detail,
@@ -120,6 +121,8 @@ SP_API sp_result sp_file_source_decode_heads(sp_file_source *source) {
 
 SP_API sp_result sp_file_source_copy_heads(sp_file_source *to, const sp_file_source *from) {
     SP_CHECK(to != NULL && from != NULL, SP_ERROR_INVALID_ARGUMENT);
+    /* Heads read at the recorded key never go into a track at another (stretch_source.c). */
+    if (sp_stream_stretched(to->stream) || sp_stream_stretched(from->stream)) return SP_OK;
     const uint32_t channels = to->ring.channels;
     SP_CHECK(from->ring.channels == channels &&
                  sp_stream_frames(from->stream) == sp_stream_frames(to->stream),

@@ -238,6 +238,13 @@ SP_API sp_result sp_pcm_stretch(const sp_pcm *in, uint32_t rate, double speed,
 SP_API sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
                                  double pitch_scale, uint32_t engine, uint64_t start,
                                  sp_pcm **out_pcm);
+/* A streamed file (sp_file_source_open at `rate`, before heads are added or it is attached)
+ * read from here on through a stretcher at `speed` and `pitch_scale`: the reader thread fills
+ * its ring and heads stretched, and its length is round(frames / speed). Read from 0 on it
+ * equals sp_pcm_stretch of the file decoded whole, bit for bit. SP_ERROR_NO_BACKEND: no
+ * Rubber Band. */
+SP_API sp_result sp_file_source_stretch(sp_file_source *source, uint32_t rate, double speed,
+                                        double pitch_scale, uint32_t engine);
 /* As sp_pcm_stretch from 0, but at once: a new pcm of the song's stretched length (silent),
  * rendered by a thread of its own while the engine may already play it, first from song frame
  * `start` (its output frame round(start / speed)) to the end, then the part before. It takes

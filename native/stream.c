@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "stretch_api.h"
 
 #define STREAM_CHUNK 4096u
 
@@ -30,6 +31,7 @@ struct sp_stream {
     bool cut_short;          /* the last read ended before the file's length; until a seek */
     uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
+    sp_stretch_reader *stretch; /* at another key and tempo: reads go through it */
 };
 
 /* dr_wav takes an AIFF's audio to be SSND's size minus its offset, forgetting the 8 bytes of
@@ -85,6 +87,7 @@ static sp_result check_tail(ma_decoder *decoder, uint64_t length, char *detail, 
 
 void sp_stream_free(sp_stream *stream) {
     if (stream == NULL) return;
+    sp_stretch_reader_free(stream->stretch);
     if (stream->open) ma_decoder_uninit(&stream->decoder);
     sp_resampler_free(stream->resampler);
     free(stream->in);
@@ -204,6 +207,7 @@ static uint64_t resampled(sp_stream *stream, float *out, uint64_t want) {
 }
 
 sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
+    if (stream->stretch != NULL) return sp_stretch_reader_seek(stream->stretch, frame);
     if (frame > stream->frames) frame = stream->frames;
     stream->input_done = false;
     stream->cut_short = false;
@@ -234,6 +238,7 @@ sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
 }
 
 uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
+    if (stream->stretch != NULL) return sp_stretch_reader_read(stream->stretch, out, want);
     if (stream->next >= stream->frames) return 0;
     if (want > stream->frames - stream->next) want = (uint32_t)(stream->frames - stream->next);
     uint64_t got;
@@ -266,4 +271,34 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
     return want;
 }
 
-bool sp_stream_cut_short(const sp_stream *stream) { return stream->cut_short; }
+bool sp_stream_cut_short(const sp_stream *stream) {
+    return stream->stretch != NULL ? sp_stretch_reader_cut_short(stream->stretch)
+                                   : stream->cut_short;
+}
+
+sp_result sp_stream_stretch(sp_stream **stream, uint32_t rate, double speed, double pitch_scale,
+                            uint32_t engine) {
+    SP_CHECK(stream != NULL && *stream != NULL && (*stream)->stretch == NULL,
+             SP_ERROR_INVALID_ARGUMENT);
+    sp_stream *shell = calloc(1, sizeof(sp_stream));
+    SP_CHECK(shell != NULL, SP_ERROR_OUT_OF_MEMORY);
+    const sp_result result =
+        sp_stretch_reader_create(*stream, rate, speed, pitch_scale, engine, &shell->stretch);
+    if (result != SP_OK) {
+        free(shell);
+        return result;
+    }
+    shell->channels = (*stream)->channels;
+    shell->source_rate = (*stream)->source_rate;
+    shell->format_name = (*stream)->format_name;
+    shell->frames = sp_stretch_reader_frames(shell->stretch);
+    *stream = shell;
+    return SP_OK;
+}
+
+bool sp_stream_stretched(const sp_stream *stream) { return stream->stretch != NULL; }
+
+sp_result sp_stream_seek_via(sp_stream *stream, uint64_t frame, uint64_t from) {
+    return stream->stretch != NULL ? sp_stretch_reader_seek_via(stream->stretch, frame, from)
+                                   : sp_stream_seek(stream, frame);
+}

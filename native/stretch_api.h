@@ -76,4 +76,31 @@ typedef struct {
 /* A new pcm of round((frames - start) / speed) frames; its frame 0 is song frame `start`. */
 sp_result sp_stretch_render(const sp_stretch_job *job, sp_pcm **out_pcm);
 
+/* A streamed file at another key and tempo (stretch_reader.c): sp_stream's seek, read and
+ * length on the stretched timeline, over `inner` (owned once created). Reader or loading
+ * thread only. stream.c's sp_stream_stretch wraps a stream in one. */
+typedef struct sp_stretch_reader sp_stretch_reader;
+sp_result sp_stretch_reader_create(sp_stream *inner, uint32_t rate, double speed,
+                                   double pitch_scale, uint32_t engine, sp_stretch_reader **out);
+void sp_stretch_reader_free(sp_stretch_reader *reader);
+uint64_t sp_stretch_reader_frames(const sp_stretch_reader *reader);
+sp_result sp_stretch_reader_seek(sp_stretch_reader *reader, uint64_t frame);
+/* As seek, rendered from stretched frame `from` (<= frame) on, its output before `frame`
+ * dropped: the frames a render from `from` gives there. */
+sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, uint64_t from);
+uint32_t sp_stretch_reader_read(sp_stretch_reader *reader, float *out, uint32_t want);
+bool sp_stretch_reader_cut_short(const sp_stretch_reader *reader);
+/* Replaces *stream by a stream of it at the key and tempo (stream.c); on failure *stream is
+ * unchanged and still the caller's. */
+sp_result sp_stream_stretch(sp_stream **stream, uint32_t rate, double speed, double pitch_scale,
+                            uint32_t engine);
+bool sp_stream_stretched(const sp_stream *stream);
+/* sp_stream_seek, through the stretcher from `from` (sp_stretch_reader_seek_via) when the
+ * stream is stretched. */
+sp_result sp_stream_seek_via(sp_stream *stream, uint64_t frame, uint64_t from);
+/* The butler's seek of a track's file to where its ring starts again (stretch_source.c): a
+ * stretched track that goes on from a head's end renders from the head's start, so the ring
+ * continues the head's frames. */
+sp_result sp_file_source_seek(sp_file_source *source, uint64_t frame);
+
 #endif

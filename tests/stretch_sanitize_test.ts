@@ -31,3 +31,26 @@ import { buildHarness, runHarness, SANITIZER_CC } from "./support/sanitize.ts";
     },
   });
 }
+
+for (const sanitizer of ["address,undefined", "thread"] as const) {
+  const name = `stretch reader under ${
+    sanitizer === "thread" ? "TSan" : "ASan+UBSan+LSan"
+  }: a streamed file read through its stretcher equals its renders`;
+  Deno.test({
+    name,
+    ignore: ignoreWithout(SANITIZER_CC, name),
+    async fn() {
+      requireTool(SANITIZER_CC, name);
+      const build = await buildHarness(sanitizer, [], "stretch_reader_check");
+      const run = await runHarness(build, [], {
+        ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+        UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+        TSAN_OPTIONS: "halt_on_error=1",
+      });
+      const report = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
+      assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
+      assert.equal(run.code, 0, report);
+      assert.match(run.stdout, /stretch reader: 16 cases, ok/, report);
+    },
+  });
+}

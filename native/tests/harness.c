@@ -212,6 +212,12 @@ static void load_song(song *s, uint32_t group, uint32_t count, uint64_t frames) 
         if (t % 4 == 3) { /* streamed: a small ring, and a head at 0 */
             sp_file_source *source;
             CHECK(sp_file_source_open(stream_path, RATE, 2048, &source, NULL, 0));
+            /* A few at another key (the same length, as the songs' checks want): the reader
+             * stretches them (R3 or R2). */
+            if (t % 32 == 7 && sp_stretch_available()) {
+                CHECK(sp_file_source_stretch(source, RATE, 1.0, 1.1224620483093730,
+                                             t % 64 == 7 ? SP_STRETCH_FINER : SP_STRETCH_FASTER));
+            }
             CHECK(sp_file_source_add_head(source, 0, 4096));
             CHECK(attach_waiting(NULL, source, group, &s->slots[t]));
             channels = 2;

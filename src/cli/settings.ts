@@ -54,6 +54,7 @@ import {
   secondsProblem,
   type StreamingOptions,
 } from "../sources/streaming.ts";
+import { stretchStemsProblem } from "../sources/stretch_stream.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -230,6 +231,7 @@ const MIDI_OUT_KEYS: Record<keyof ServeMidiOutOptions, Check> = {
 const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
   lookAheadSeconds: (value) => secondsProblem(value, LOOK_AHEAD_SECONDS),
   headSeconds: (value) => secondsProblem(value, HEAD_SECONDS),
+  stretchStems: stretchStemsProblem,
 };
 
 const SECTIONS: Record<

@@ -35,6 +35,7 @@ import { type SongMidi, songMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
 import { attachSong, decodeSongFiles, type LoadSongOptions } from "./song_loader.ts";
 import { keyTempoOf, stretchDecoded, stretchedTimeline, withKeyTempo } from "./stretched_song.ts";
+import { stretchStreams } from "./stretched_song.ts";
 import { stretchedMidi } from "./stretched_midi.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
@@ -261,8 +262,11 @@ export class SongDeck {
       description,
       engine.sampleRate,
       onProgress,
-      // At another key or tempo the stems are decoded whole: the reader does not stretch.
-      isNeutral(keyTempo) ? engine.streams?.settings.ringFrames : undefined,
+      // At another key or tempo the reader stretches them, within its budget of stems; a
+      // change while playing still decodes whole (stretch_stream.ts).
+      isNeutral(keyTempo) || (!progressiveFrom && stretchStreams(engine.streams, description))
+        ? engine.streams?.settings.ringFrames
+        : undefined,
     );
     if (progressiveFrom) markKeyChange("decoded");
     const decoded = await stretchDecoded(

@@ -14,6 +14,7 @@ import type { Native } from "../native/native.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import { freeAudio } from "../sources/streaming.ts";
 import { stretchPcm, stretchPcmProgressive } from "../sources/stretch.ts";
+import { streamsStretched, stretchStreamed } from "../sources/stretch_stream.ts";
 import { checkSpeed, checkTranspose, isNeutral, type KeyTempo } from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
 
@@ -36,6 +37,16 @@ export function withKeyTempo(
   return given.transpose === undefined && given.speed === undefined ? description : out;
 }
 
+/** Whether a song at another key or tempo streams, its stems stretched by the reader thread:
+ * streaming is on and the song has no more stems than the reader's budget. */
+export function stretchStreams(
+  streams: { settings: { stretchStems: number } } | undefined,
+  description: SongDescription,
+): boolean {
+  return streams !== undefined &&
+    streamsStretched(description.tracks.length, streams.settings.stretchStems);
+}
+
 /** The song's timeline at `speed`: tempo map × speed, its times and the markers ÷ speed.
  * The same object when the speed is 1. */
 export function stretchedTimeline(description: SongDescription, speed: number): SongDescription {
@@ -53,8 +64,8 @@ export function stretchedTimeline(description: SongDescription, speed: number): 
 
 /**
  * Renders each decoded stem at the key and tempo, on C threads, freeing the originals; the
- * same array when neutral. A streamed stem is refused (STRETCH_UNAVAILABLE): the reader does
- * not stretch yet. On failure every stem, new and old, is freed and the error rethrown.
+ * same array when neutral. A streamed stem is stretched by the reader thread as it plays
+ * (stretch_stream.ts), not here. On failure every stem, new and old, is freed and the error rethrown.
  * `progressiveFrom` (a change while playing): returns at once with stems still being rendered
  * from the song frame it gives (read as the render starts) on, then the part before it
  * (native/stretch_fill.c); each takes its original.
@@ -73,26 +84,26 @@ export async function stretchDecoded(
   }
   const made: DecodedAudio[] = [];
   try {
-    const streamed = decoded.findIndex((audio) => !audio.pcm);
-    if (streamed >= 0) {
-      throw new StemplayError(
-        "STRETCH_UNAVAILABLE",
-        `${description.tracks[streamed].file} is streamed, and streamed stems cannot change ` +
-          `key or tempo yet: play the song at transpose 0 and speed 1, or raise the streaming ` +
-          `threshold so it is decoded whole`,
-      );
-    }
+    const settingsOf = (index: number) => ({
+      ...keyTempo,
+      pitched: description.tracks[index].pitched !== false,
+    });
+    // Streamed stems are stretched by the reader thread as they play (stretch_stream.ts).
     const pcms = await Promise.allSettled(
-      decoded.map((audio, index) =>
-        stretchPcm(native, audio.pcm, sampleRate, {
-          ...keyTempo,
-          pitched: description.tracks[index].pitched !== false,
-        })
-      ),
+      decoded.map(async (audio, index) => {
+        if (audio.pcm) {
+          return withPcm(
+            native,
+            audio,
+            await stretchPcm(native, audio.pcm, sampleRate, settingsOf(index)),
+          );
+        }
+        const stretched = stretchStreamed(native, audio, sampleRate, settingsOf(index));
+        audio.stream = null; // the stretched stem holds it now: not freed with the originals
+        return stretched;
+      }),
     );
-    for (const [index, result] of pcms.entries()) {
-      if (result.status === "fulfilled") made.push(withPcm(native, decoded[index], result.value));
-    }
+    for (const result of pcms) if (result.status === "fulfilled") made.push(result.value);
     const failed = pcms.find((result) => result.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
     decoded.forEach((audio) => freeAudio(native, audio));

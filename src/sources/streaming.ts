@@ -12,6 +12,7 @@ import { show } from "../util/json_value.ts";
 import type { Native } from "../native/native.ts";
 import { bufferString, cString, outPointer, resultCode, toCString } from "../native/native.ts";
 import { FILE_INFO, RESULT } from "../native/native_constants.ts";
+import { DEFAULT_STRETCH_STEMS, stretchStemsProblem } from "./stretch_stream.ts";
 
 /** How file tracks reach the engine. */
 export interface StreamingOptions {
@@ -21,6 +22,10 @@ export interface StreamingOptions {
   /** Seconds kept resident after the start, every marker and every armed jump's target, per
    * track ("heads"): a jump there plays at once while the ring refills behind it. Default: 1. */
   headSeconds?: number;
+  /** A song at another key or tempo is stretched by the reader thread as it streams when it has
+   * at most this many stems, else decoded whole and rendered before it plays (slow to load,
+   * never starved). Default: 0, always decoded whole (see docs/key_tempo.md). */
+  stretchStems?: number;
 }
 
 /** The default look-ahead: 2 s (a 131,072-frame ring at 48 kHz, 1 MiB per stereo track). */
@@ -39,6 +44,8 @@ export interface StreamingSettings {
   ringFrames: number;
   headSeconds: number;
   headFrames: number;
+  /** The most stems of a song the reader stretches (stretch_stream.ts). */
+  stretchStems: number;
 }
 
 /** Checks `Player.open({ streaming })`; undefined or true: the defaults; false: decode whole
@@ -65,7 +72,13 @@ export function streamingSettings(
   if (headProblem) {
     throw new StemplayError("INVALID_ARGUMENT", `streaming.headSeconds ${headProblem}`);
   }
+  const stretchStems = given.stretchStems ?? DEFAULT_STRETCH_STEMS;
+  const stemsProblem = stretchStemsProblem(stretchStems);
+  if (stemsProblem) {
+    throw new StemplayError("INVALID_ARGUMENT", `streaming.stretchStems ${stemsProblem}`);
+  }
   return {
+    stretchStems,
     lookAheadSeconds: seconds,
     ringFrames: Math.ceil(seconds * sampleRate),
     headSeconds: head,

@@ -1,0 +1,105 @@
+/**
+ * How many streamed stereo stems one reader thread keeps stretched in real time (issue 24):
+ * printed, nothing asserted. For each count of stems, a song of that many 48 kHz stereo stems
+ * (30 s, tone and noise) plays on the null device (its own thread, paced in real time) at
+ * transpose −2 and speed 0.9, every stem stretched by the reader (R3, the player's engine),
+ * with a marker jump every 4 s; then the same song at its recorded key, as the baseline in the
+ * same run. Printed per run: starved track-blocks (the figure that must be 0; and how many of
+ * them came in the first 4 s, before any jump) and the reader
+ * thread's CPU per second played, and the ratio stretched / recorded.
+ *
+ * Run: `deno run -A bench/reader_stretch_bench.ts` (needs librubberband2). READER_BENCH_STEMS
+ * ("2,4,6,8") and READER_BENCH_SECONDS (20) change the counts and the time played.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { Player } from "../src/player/player.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+
+const RATE = 48000;
+const COUNTS = (Deno.env.get("READER_BENCH_STEMS") ?? "2,4,6,8").split(",").map(Number);
+const SECONDS = Number(Deno.env.get("READER_BENCH_SECONDS") ?? "20");
+const SONG_SECONDS = 30;
+
+async function writeSong(dir: string, stems: number): Promise<string> {
+  const folder = join(dir, `song${stems}`);
+  await Deno.mkdir(folder, { recursive: true });
+  const source = join(dir, "source.wav");
+  try {
+    await Deno.stat(source);
+  } catch {
+    let state = 1;
+    const lane = (hz: number) =>
+      new Float32Array(SONG_SECONDS * RATE).map((_, i) => {
+        state = (state * 1664525 + 1013904223) >>> 0;
+        return 0.2 * Math.sin(2 * Math.PI * hz * i / RATE) + 0.05 * (state / 2 ** 32 - 0.5);
+      });
+    await Deno.writeFile(source, encodeWav([lane(220), lane(330)], RATE, "f32"));
+  }
+  const tracks = [];
+  for (let i = 0; i < stems; i++) {
+    await Deno.link(source, join(folder, `stem${i}.wav`));
+    tracks.push({ file: `stem${i}.wav` });
+  }
+  const markers = Array.from({ length: 6 }, (_, i) => ({ name: `M${i}`, at: i * 4 }));
+  await Deno.writeTextFile(
+    join(folder, "song.json"),
+    JSON.stringify({ title: `${stems} stems`, tempo: 120, markers, tracks }),
+  );
+  return folder;
+}
+
+async function playFor(song: string, keyTempo: { transpose: number; speed: number }) {
+  const player = await Player.open({
+    backend: "null",
+    sampleRate: RATE,
+    streaming: { stretchStems: 64 },
+  });
+  try {
+    const loadStart = performance.now();
+    await player.loadSong(song, keyTempo);
+    const loadMs = performance.now() - loadStart;
+    const cpuBefore = player.streamStats.readerCpuMs;
+    player.play();
+    let beforeJumps = 0;
+    for (let s = 0; s < SECONDS; s += 4) {
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      if (s === 0) beforeJumps = player.health.starved; // the start: the load's heads and rings
+      player.jump(`M${(s / 4) % 5}`, { at: "now" });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const cpuMs = player.streamStats.readerCpuMs - cpuBefore;
+    return {
+      loadMs,
+      starved: player.health.starved,
+      beforeJumps,
+      cpuPerSecond: cpuMs / (SECONDS + 0.5),
+    };
+  } finally {
+    await player.close();
+  }
+}
+
+const dir = await Deno.makeTempDir({ prefix: "stemplay-reader-bench-" });
+try {
+  console.log(`reader stretch: ${SECONDS} s per run, a jump every 4 s, R3 at −2 / speed 0.9`);
+  for (const stems of COUNTS) {
+    const song = await writeSong(dir, stems);
+    const stretched = await playFor(song, { transpose: -2, speed: 0.9 });
+    const recorded = await playFor(song, { transpose: 0, speed: 1 });
+    console.log(
+      `${String(stems).padStart(2)} stereo stems: starved ${stretched.starved} ` +
+        `(${stretched.beforeJumps} in the first 4 s, before any jump) ` +
+        `(recorded key: ${recorded.starved}), reader CPU ${
+          stretched.cpuPerSecond.toFixed(0)
+        } ms per s ` +
+        `(recorded key: ${recorded.cpuPerSecond.toFixed(1)}; ratio ${
+          (stretched.cpuPerSecond / recorded.cpuPerSecond).toFixed(1)
+        }), load ${stretched.loadMs.toFixed(0)} ms (recorded key: ${recorded.loadMs.toFixed(0)})`,
+    );
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

@@ -1,0 +1,197 @@
+/* stretch_reader_check.c: a streamed file read through a stretcher (stretch_reader.c,
+ * stretch_source.c) on its own, built with AddressSanitizer and UndefinedBehaviorSanitizer
+ * (and ThreadSanitizer), over Rubber Band loaded at run time. For both engines, 1 and 2
+ * channels, speeds at and inside the limits, pitch scales 1 and +2 semitones, it reads the
+ * file the way the reader thread does and checks:
+ *
+ * - read from 0 in uneven pieces, it is bit for bit the file stretched whole (sp_file_stretch);
+ * - heads decoded between the ring's reads (seek away, read, seek back) hold the render from
+ *   their start, and the ring's frames go on bit for bit as if never left (the parked voice);
+ * - a seek to a head's end (sp_file_source_seek) goes on with the head's own render;
+ * - a seek elsewhere gives the render from that frame;
+ * - bad values and a stretch after heads are refused.
+ *
+ * Usage: stretch_reader_check. Prints "stretch reader: N cases, ok"; exit 5 without Rubber
+ * Band. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "stretch_api.h"
+
+#define RATE 48000u
+#define FRAMES 40000u
+
+static void fail(const char *what, uint32_t channels, double speed, double scale,
+                 uint32_t engine) {
+    fprintf(stderr, "stretch reader: %s (%u channels, speed %g, scale %g, engine %u)\n", what,
+            channels, speed, scale, engine);
+    exit(3);
+}
+
+/* A float WAV of a tone with clicks, at RATE. */
+static void write_wav(const char *path, uint32_t channels) {
+    FILE *file = fopen(path, "wb");
+    if (file == NULL) exit(2);
+    const uint32_t bytes = FRAMES * channels * 4, riff = 36 + bytes, rate = RATE,
+                   byte_rate = RATE * channels * 4, fmt_size = 16;
+    const uint16_t format = 3, count = (uint16_t)channels, align = (uint16_t)(channels * 4),
+                   bits = 32;
+    fwrite("RIFF", 1, 4, file);
+    fwrite(&riff, 4, 1, file);
+    fwrite("WAVEfmt ", 1, 8, file);
+    fwrite(&fmt_size, 4, 1, file);
+    fwrite(&format, 2, 1, file);
+    fwrite(&count, 2, 1, file);
+    fwrite(&rate, 4, 1, file);
+    fwrite(&byte_rate, 4, 1, file);
+    fwrite(&align, 2, 1, file);
+    fwrite(&bits, 2, 1, file);
+    fwrite("data", 1, 4, file);
+    fwrite(&bytes, 4, 1, file);
+    for (uint32_t i = 0; i < FRAMES; i++) {
+        for (uint32_t c = 0; c < channels; c++) {
+            const double t = (double)i / RATE;
+            const float x = (float)(0.3 * sin(2.0 * M_PI * (220.0 + 50.0 * c) * t) +
+                                    ((i % 4800) < 30 ? 0.4 : 0.0));
+            fwrite(&x, 4, 1, file);
+        }
+    }
+    if (fclose(file) != 0) exit(2);
+}
+
+/* Whether `frames` interleaved frames equal the render's frames from `at` on. */
+static bool matches(const float *interleaved, uint32_t frames, const sp_pcm *render,
+                    uint64_t at) {
+    for (uint32_t i = 0; i < frames; i++) {
+        for (uint32_t c = 0; c < render->channels; c++) {
+            const float expected =
+                at + i < render->frames ? render->data[(size_t)c * render->frames + at + i] : 0;
+            const float got = interleaved[(size_t)i * render->channels + c];
+            if (memcmp(&got, &expected, sizeof got) != 0) return false;
+        }
+    }
+    return true;
+}
+
+/* Reads `frames` frames from the stream in pieces of 777 and 4096 and checks them against the
+ * render from `at`. */
+static bool read_matches(sp_stream *stream, float *buffer, uint64_t frames, const sp_pcm *render,
+                         uint64_t at) {
+    for (uint64_t done = 0, k = 0; done < frames; k++) {
+        uint32_t want = k % 2 ? 4096u : 777u;
+        if (want > frames - done) want = (uint32_t)(frames - done);
+        if (sp_stream_read(stream, buffer, want) != want) return false;
+        if (!matches(buffer, want, render, at + done)) return false;
+        done += want;
+    }
+    return true;
+}
+
+static sp_pcm *render_from(const char *path, double speed, double scale, uint32_t engine,
+                           uint64_t stretched_frame) {
+    sp_pcm *out = NULL;
+    const uint64_t start = (uint64_t)((double)stretched_frame * speed + 0.5);
+    if (sp_file_stretch(path, RATE, speed, scale, engine, start, &out) != SP_OK) exit(4);
+    return out;
+}
+
+int main(void) {
+    if (!sp_stretch_available()) {
+        fprintf(stderr, "stretch reader: librubberband.so.2 is not installed\n");
+        return 5;
+    }
+    static const double SPEEDS[] = {0.5, 0.9, 1.3, 2.0};
+    static const double SCALES[] = {1.0, 1.1224620483093730};
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/stemplay-stretch-reader-XXXXXX");
+    const int fd = mkstemp(path);
+    if (fd < 0) return 2;
+    float *buffer = malloc((size_t)4096 * 2 * sizeof(float));
+    float *chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+    unsigned cases = 0;
+    for (uint32_t channels = 1; channels <= 2; channels++) {
+        write_wav(path, channels);
+        for (uint32_t k = 0; k < 8; k++) {
+            const uint32_t engine = k % 2;
+            const double speed = SPEEDS[k / 2], scale = SCALES[(k / 2 + channels) % 2];
+            sp_file_source *source = NULL;
+            if (sp_file_source_open(path, RATE, 0, &source, NULL, 0) != SP_OK) return 2;
+            if (sp_file_source_stretch(source, RATE, 0.49, 1.0, engine) !=
+                    SP_ERROR_INVALID_ARGUMENT ||
+                sp_file_source_stretch(source, RATE, NAN, 1.0, engine) !=
+                    SP_ERROR_INVALID_ARGUMENT ||
+                sp_file_source_stretch(source, RATE, 1.0, 1.0, 7) != SP_ERROR_INVALID_ARGUMENT) {
+                fail("bad values not refused", channels, speed, scale, engine);
+            }
+            if (sp_file_source_stretch(source, RATE, speed, scale, engine) != SP_OK) {
+                fail("refused", channels, speed, scale, engine);
+            }
+            sp_stream *stream = source->stream;
+            const uint64_t length = sp_stream_frames(stream);
+            if (length != (uint64_t)((double)FRAMES / speed + 0.5)) {
+                fail("wrong length", channels, speed, scale, engine);
+            }
+            sp_pcm *whole = render_from(path, speed, scale, engine, 0);
+            /* The ring's first frames, then a head decoded, then the ring goes on. */
+            const uint64_t ring = 5000 < length ? 5000 : length / 2;
+            if (!read_matches(stream, buffer, ring, whole, 0)) {
+                fail("the ring's first frames differ from the whole render", channels, speed,
+                     scale, engine);
+            }
+            const uint64_t head_start = length / 2, head_frames = 3000;
+            if (sp_file_source_add_head(source, head_start, head_frames) != SP_OK ||
+                !sp_file_source_decode_next_head(source, chunk)) {
+                fail("no head", channels, speed, scale, engine);
+            }
+            sp_pcm *from_head = render_from(path, speed, scale, engine, head_start);
+            for (uint32_t c = 0; c < channels; c++) {
+                if (memcmp(source->heads[0].data + (size_t)c * head_frames,
+                           from_head->data + (size_t)c * from_head->frames,
+                           head_frames * sizeof(float)) != 0) {
+                    fail("the head is not the render from its start", channels, speed, scale,
+                         engine);
+                }
+            }
+            if (sp_stream_seek(stream, ring) != SP_OK ||
+                !read_matches(stream, buffer, 6000, whole, ring)) {
+                fail("the ring does not go on as before the head", channels, speed, scale,
+                     engine);
+            }
+            /* A ring that follows a jump to the head goes on with the head's render. */
+            if (sp_file_source_seek(source, head_start + head_frames) != SP_OK ||
+                !read_matches(stream, buffer, 5000, from_head, head_frames)) {
+                fail("the ring after the head does not continue it", channels, speed, scale,
+                     engine);
+            }
+            /* A seek elsewhere: the render from there. */
+            const uint64_t elsewhere = length / 5;
+            sp_pcm *from_elsewhere = render_from(path, speed, scale, engine, elsewhere);
+            if (sp_file_source_seek(source, elsewhere) != SP_OK ||
+                !read_matches(stream, buffer, 5000, from_elsewhere, 0)) {
+                fail("a seek is not the render from there", channels, speed, scale, engine);
+            }
+            /* To the end: silence past the stretcher's output, then nothing. */
+            if (sp_stream_seek(stream, length - 10) != SP_OK ||
+                sp_stream_read(stream, buffer, 100) != 10 || sp_stream_read(stream, buffer, 1)) {
+                fail("the end is wrong", channels, speed, scale, engine);
+            }
+            if (sp_file_source_stretch(source, RATE, speed, scale, engine) !=
+                SP_ERROR_INVALID_ARGUMENT) {
+                fail("stretched twice", channels, speed, scale, engine);
+            }
+            sp_pcm_free(whole);
+            sp_pcm_free(from_head);
+            sp_pcm_free(from_elsewhere);
+            sp_file_source_free(source);
+            cases++;
+        }
+    }
+    free(buffer);
+    free(chunk);
+    remove(path);
+    printf("stretch reader: %u cases, ok\n", cases);
+    return 0;
+}
