@@ -130,7 +130,7 @@ Deno.test("reader stretch: loadSong at a key with streaming on holds rings and h
       const whole = 5 * (SECONDS / KEY.speed) * RATE * 4;
       console.log(`  memoryBytes ${player.memoryBytes} (decoded whole: about ${whole})`);
       assert.equal(player.memoryBytes, streamed);
-      assert.equal(player.durationFrames, Math.round(SECONDS * RATE / KEY.speed));
+      assert.equal(player.durationFrames, SECONDS * RATE, "the duration is in song time");
     } finally {
       await player.close();
     }
