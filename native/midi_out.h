@@ -101,7 +101,7 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
 void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count);
 void sp_midi_out_end_block(sp_engine *engine, uint32_t frames);
 void sp_midi_out_end_cycle(sp_engine *engine);
-/* The last song message sent (packed as `last_event` says) and the song frame it belongs to,
+/* The last song message sent (packed as `last` says) and the song frame it belongs to,
  * for the screens: one snapshot, read whole by sp_midi_out_last. */
 void sp_midi_out_note_last(sp_midi_out *out, uint32_t packed, int64_t song_frame);
 
