@@ -101,11 +101,18 @@ Deno.test({
           for await (const line of readLines(dump.stdout)) lines.push(line);
         })();
         let jumps = 0;
+        const deviceEvents = { devicelost: 0, devicereopened: 0 };
+        let finalState = "";
         let sent: MidiOutSent;
         let captured: string[];
         {
           await using player = await openJackPlayer();
           await player.loadSong(folder);
+          // A device lost and reopened under load is a new JACK client, not connected to the
+          // recorders: counted, so a short recording says why.
+          for (const type of ["devicelost", "devicereopened"] as const) {
+            player.addEventListener(type, () => deviceEvents[type]++);
+          }
           await using out = await serveMidiOut(player);
           for (let i = 0; i < 100 && !(await server.ports()).includes("clocksoak:input"); i++) {
             await sleep(50);
@@ -129,6 +136,7 @@ Deno.test({
             jumps++;
           }
           captured = await recording.finish();
+          finalState = `${player.state} at ${(player.positionFrames / JACK_RATE).toFixed(1)} s`;
           player.stop();
           await sleep(300);
           sent = out.sent;
@@ -154,7 +162,9 @@ Deno.test({
         const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
         console.log(
           `midi clock soak: ${SECONDS} s, ${jumps} bar jumps, ${sent.ticks} ticks sent ` +
-            `(${sent.positions} song position pointers, ${sent.dropped} dropped); load ${load}\n` +
+            `(${sent.positions} song position pointers, ${sent.dropped} dropped); load ${load}; ` +
+            `device lost ${deviceEvents.devicelost}, reopened ${deviceEvents.devicereopened}; ` +
+            `the player at the end: ${finalState}\n` +
             `  real-time capture: ${onServer.length} ticks; jitter against the server's frames ` +
             `${summary(onServer)}; against the capture's ${summary(onCapture)}\n` +
             `  offset from the audio (${offsets.length} ticks with clean audio): ` +
@@ -165,7 +175,10 @@ Deno.test({
             `  jack_midi_dump -a: ${dumped.length} ticks; jitter ${summary(dumped)}`,
         );
         // Printed first, so a run that fails below still reports.
-        assert.ok(onServer.length > SECONDS * 20, `only ${onServer.length} ticks captured`);
+        assert.ok(
+          onServer.length > SECONDS * 20,
+          `only ${onServer.length} ticks captured; the player at the end: ${finalState}`,
+        );
         assert.ok(offsets.length > onServer.length * 0.9, `${offsets.length} ticks with audio`);
         assert.equal(
           Math.max(0, ...offsets.map(Math.abs)),
