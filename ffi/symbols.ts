@@ -806,10 +806,8 @@ export const symbols = {
   },
   /** sp_result sp_midi_out_unmap_song(sp_midi_out *out, uint32_t group) */
   sp_midi_out_unmap_song: { parameters: ["pointer", "u32"], result: "i32" },
-  /** uint32_t sp_midi_out_last_event(const sp_midi_out *out) */
-  sp_midi_out_last_event: { parameters: ["pointer"], result: "u32" },
-  /** int64_t sp_midi_out_last_event_frame(const sp_midi_out *out) */
-  sp_midi_out_last_event_frame: { parameters: ["pointer"], result: "i64" },
+  /** sp_result sp_midi_out_last(const sp_midi_out *out, int64_t *last) */
+  sp_midi_out_last: { parameters: ["pointer", "buffer"], result: "i32" },
   /** sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t offset_frames) */
   sp_midi_out_set: { parameters: ["pointer", "i32", "i64"], result: "i32" },
   /** sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters) */

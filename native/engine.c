@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "engine_output.h"
 
 #define OFFLINE_RATE 48000u
 #define OFFLINE_CHANNELS 2u
@@ -297,7 +298,7 @@ static sp_result start_output(sp_engine *engine, uint32_t timeout_ms) {
         start_work, cut_off, start_late, output,
         timeout_ms ? timeout_ms : SP_DEFAULT_DEVICE_TIMEOUT_MS);
     if (result == SP_OK) return SP_OK;
-    engine->output = NULL;
+    sp_engine_set_output(engine, NULL);
     if (result != SP_ERROR_TIMEOUT) {
         cut_off(output);
         teardown_output(output, 0);
@@ -310,7 +311,7 @@ static void bind_output(sp_engine *engine, sp_output *output) {
     static _Atomic uint32_t outputs_bound;
     output->generation = atomic_fetch_add(&outputs_bound, 1) + 1;
     output->engine = engine;
-    engine->output = output;
+    sp_engine_set_output(engine, output);
     snprintf(engine->device_name, sizeof engine->device_name, "%s", output->device.playback.name);
     snprintf(engine->backend_name, sizeof engine->backend_name, "%s",
              ma_get_backend_name(output->context.backend));
@@ -417,7 +418,7 @@ static sp_output *detach_output(sp_engine *engine) {
     sp_output *output = engine->output;
     if (output == NULL) return NULL;
     cut_off(output);
-    engine->output = NULL;
+    sp_engine_set_output(engine, NULL);
     return output;
 }
 

@@ -1,5 +1,6 @@
 /* engine_port.c: a MIDI port on the engine's own JACK client, control side (see engine_port.h). */
 #include "engine_port.h"
+#include "engine_output.h"
 
 #ifdef __linux__
 #include <pthread.h>
@@ -13,7 +14,8 @@ void sp_engine_jack_unlock(void) { pthread_mutex_unlock(&jack_requests); }
 
 /* The engine's output's generation (0 for none): with the client, what a port belongs to. */
 static uint32_t output_generation(const sp_engine *engine) {
-    return engine->output != NULL ? engine->output->generation : 0;
+    const sp_output *output = sp_engine_output(engine);
+    return output != NULL ? output->generation : 0;
 }
 
 /* Whether the port is on the engine's current client: the same address is not enough, a new
@@ -25,7 +27,7 @@ static bool on_current_client(sp_engine_port *port) {
 }
 
 jack_client_t *sp_engine_jack_client(const sp_engine *engine) {
-    const sp_output *output = engine->output;
+    const sp_output *output = sp_engine_output(engine);
     if (output == NULL || !output->has_device ||
         output->device.pContext->backend != ma_backend_jack ||
         !output->device.noFixedSizedCallback) {
@@ -126,7 +128,7 @@ void sp_engine_port_close(sp_engine_port *port) {
 }
 
 void sp_engine_wait_for_callback(const sp_engine *engine) {
-    const sp_output *output = engine->output;
+    const sp_output *output = sp_engine_output(engine);
     while (output != NULL && atomic_load_explicit(&output->in_callback, memory_order_seq_cst)) {
         nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
     }

@@ -1,5 +1,5 @@
 /* engine_port.h: a MIDI port on the engine's own JACK client (the one that plays its audio), for
- * MIDI in (midi_in_engine.c) and MTC (mtc.c): one client named `stemplay` carries the audio,
+ * MIDI in (midi_in_engine.c), MIDI out (midi_out.c) and MTC (mtc.c): one client named `stemplay` carries the audio,
  * midi_in, midi_out and mtc_out, all read and written in the same JACK cycle by the audio
  * callback. The control side registers, moves (after a device reopen) and removes the port; the
  * audio thread only asks for its buffer (rt/engine_port_rt.c). Linux only. Not part of the ABI. */

@@ -1,80 +1,29 @@
 /* midi_out.c: MIDI out, control side: registers the `midi_out` port on the engine's own JACK
- * client (miniaudio's), hands the audio thread the songs' tempo maps, and takes the port away
+ * client (miniaudio's, through engine_port.c as MIDI in and MTC do), hands the audio thread the songs' tempo maps, and takes the port away
  * again. The audio thread's part is rt/midi_out_rt.c. */
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine_port.h"
 #include "midi_out.h"
 
 #ifdef __linux__
-/* The JACK client of the engine's device, or NULL when it does not play on JACK. */
-static jack_client_t *engine_client(const sp_engine *engine) {
-    const sp_output *output = engine->output;
-    if (output == NULL || !output->has_device ||
-        output->device.pContext->backend != ma_backend_jack) {
-        return NULL; /* offline, or not on JACK */
-    }
-    /* miniaudio's fixed-size buffering would split or merge JACK cycles: MIDI's frame offsets
-     * would miss (engine.c turns it off on JACK, "auto" included). */
-    if (!output->device.noFixedSizedCallback) return NULL;
-    return (jack_client_t *)output->device.jack.pClient;
-}
-
-/* Whether the port is on the engine's current client: the same address is not enough (a new
- * client after a lost server may be allocated where the old one was). */
-static bool on_current_client(sp_midi_out *out) {
-    jack_client_t *client = atomic_load(&out->client);
-    return client != NULL && client == engine_client(out->engine) &&
-           atomic_load(&out->generation) == out->engine->output->generation;
-}
-
-/* Registers the port on the engine's current client. */
-static sp_result register_port(sp_midi_out *out) {
-    jack_client_t *client = engine_client(out->engine);
-    if (client == NULL) return SP_ERROR_NO_BACKEND;
-    sp_engine_jack_lock(); /* one request at a time on the engine's client */
-    jack_port_t *port =
-        out->api.port_register(client, out->port_name, JACK_MIDI_TYPE, JACK_PORT_IS_OUTPUT, 0);
-    sp_engine_jack_unlock();
-    if (port == NULL) return SP_ERROR_DEVICE;
-    atomic_store_explicit(&out->port, port, memory_order_release);
-    atomic_store_explicit(&out->generation, out->engine->output->generation,
-                          memory_order_release);
-    atomic_store_explicit(&out->client, client, memory_order_release);
-    return SP_OK;
-}
-
-/* Unregisters the port, when its client is still the engine's (a lost device's client is
- * gone, and its ports with it). */
-static void unregister_port(sp_midi_out *out) {
-    jack_client_t *client = atomic_load(&out->client);
-    jack_port_t *port = atomic_load(&out->port);
-    if (port != NULL && on_current_client(out)) {
-        sp_engine_jack_lock();
-        out->api.port_unregister(client, port);
-        sp_engine_jack_unlock();
-    }
-}
-
 SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
                                        sp_midi_out **out_midi) {
     SP_CHECK(engine != NULL && port_name != NULL && out_midi != NULL, SP_ERROR_INVALID_ARGUMENT);
-    SP_CHECK(strlen(port_name) < sizeof ((sp_midi_out *)0)->port_name, SP_ERROR_INVALID_ARGUMENT);
+    SP_CHECK(strlen(port_name) < sizeof ((sp_midi_out *)0)->jack.name, SP_ERROR_INVALID_ARGUMENT);
     SP_CHECK(atomic_load(&engine->midi_out) == NULL, SP_ERROR_BUSY);
-    if (engine_client(engine) == NULL) return SP_ERROR_NO_BACKEND;
+    if (sp_engine_jack_client(engine) == NULL) return SP_ERROR_NO_BACKEND;
     sp_midi_out *out = calloc(1, sizeof *out);
     if (!out) return SP_ERROR_OUT_OF_MEMORY;
     out->engine = engine;
     out->sample_rate = engine->sample_rate;
-    strcpy(out->port_name, port_name);
     atomic_store(&out->clock_on, 1);
-    sp_result result = sp_jack_api_load(&out->api);
-    if (result == SP_OK) result = register_port(out);
+    const sp_result result =
+        sp_engine_port_open(&out->jack, engine, port_name, JACK_PORT_IS_OUTPUT, NULL);
     if (result != SP_OK) {
-        if (out->api.library) sp_jack_api_unload(&out->api);
         free(out);
         return result;
     }
@@ -85,25 +34,25 @@ SP_API sp_result sp_midi_out_open_jack(sp_engine *engine, const char *port_name,
 
 SP_API sp_result sp_midi_out_reattach(sp_midi_out *out) {
     SP_CHECK(out != NULL, SP_ERROR_INVALID_ARGUMENT);
-    if (on_current_client(out)) return SP_OK;
-    return register_port(out);
+    return sp_engine_port_reattach(&out->jack);
 }
 
+/* Any number of destinations (connectTo), so not the port's one `connection`: the caller
+ * connects them again after a reattach. */
 SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) {
     SP_CHECK(out != NULL && destination != NULL, SP_ERROR_INVALID_ARGUMENT);
+    jack_port_t *port = atomic_load(&out->jack.port);
+    if (port == NULL) return SP_ERROR_DEVICE; /* off JACK since a reopen */
     sp_engine_jack_lock();
-    const int result = out->api.connect(atomic_load(&out->client),
-                                        out->api.port_name(atomic_load(&out->port)), destination);
+    const int result = out->jack.api.connect(atomic_load(&out->jack.client),
+                                             out->jack.api.port_name(port), destination);
     sp_engine_jack_unlock();
     return result == 0 || result == 17 /* EEXIST: already connected */ ? SP_OK : SP_ERROR_DEVICE;
 }
 
 SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity) {
     SP_CHECK(out != NULL && name != NULL && capacity > 0, SP_ERROR_INVALID_ARGUMENT);
-    const char *full = out->api.port_name(atomic_load(&((sp_midi_out *)out)->port));
-    uint32_t i = 0;
-    for (; full[i] != '\0' && i + 1 < capacity; i++) name[i] = full[i];
-    name[i] = '\0';
+    sp_engine_port_full_name(&out->jack, name, capacity);
     return SP_OK;
 }
 #else
@@ -127,13 +76,13 @@ SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint3
 #endif
 
 /* Returns once no audio callback that began before the call still runs: one that read a
- * pointer the caller has since taken away is done with it (the callback raises in_callback
- * before it reads midi_out or a song slot, as with detach_output's handshake). */
+ * pointer the caller has since taken away is done with it (engine_port.c). */
 static void wait_for_callback(const sp_engine *engine) {
-    const sp_output *output = engine->output;
-    while (output != NULL && atomic_load_explicit(&output->in_callback, memory_order_seq_cst)) {
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-    }
+#ifdef __linux__
+    sp_engine_wait_for_callback(engine);
+#else
+    (void)engine; /* no MIDI out opens off Linux */
+#endif
 }
 
 static void free_song(sp_midi_song *song) {
@@ -253,14 +202,15 @@ SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters
     return SP_OK;
 }
 
-SP_API uint32_t sp_midi_out_last_event(const sp_midi_out *out) {
-    return out ? atomic_load_explicit(&((sp_midi_out *)out)->last_event, memory_order_relaxed)
-               : 0;
-}
-
-SP_API int64_t sp_midi_out_last_event_frame(const sp_midi_out *out) {
-    if (sp_midi_out_last_event(out) == 0) return -1;
-    return atomic_load_explicit(&((sp_midi_out *)out)->last_event_frame, memory_order_relaxed);
+SP_API sp_result sp_midi_out_last(const sp_midi_out *out, int64_t *last) {
+    SP_CHECK(out != NULL && last != NULL, SP_ERROR_INVALID_ARGUMENT);
+    uint64_t copy[2];
+    /* The audio thread writes a pair in a few stores and never waits: a retry soon reads one
+     * whole. */
+    while (!sp_seqlock_try_read(&out->last_seq, out->last, copy, 2)) sched_yield();
+    last[0] = (int64_t)copy[0];
+    last[1] = copy[0] == 0 ? -1 : (int64_t)copy[1];
+    return SP_OK;
 }
 
 SP_API void sp_midi_out_close(sp_midi_out *out) {
@@ -269,8 +219,7 @@ SP_API void sp_midi_out_close(sp_midi_out *out) {
     wait_for_callback(out->engine);
     for (uint32_t i = 0; i < SP_MIDI_OUT_SONGS; i++) free_song(&out->songs[i]);
 #ifdef __linux__
-    unregister_port(out);
-    sp_jack_api_unload(&out->api);
+    sp_engine_port_close(&out->jack);
 #endif
     free(out);
 }

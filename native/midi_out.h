@@ -4,6 +4,7 @@
 #ifndef STEMPLAY_MIDI_OUT_H
 #define STEMPLAY_MIDI_OUT_H
 
+#include "engine_port.h"
 #include "internal.h"
 #include "jack_api.h"
 
@@ -47,19 +48,12 @@ typedef struct {
 
 struct sp_midi_out {
 #ifdef __linux__
-    sp_jack_api api;
-    /* The engine's (miniaudio's) client, not ours to close, and our port on it. Swapped by
-     * sp_midi_out_reattach after a device change: port first, then client (release); the
-     * audio thread reads the client (acquire), then the port. */
-    _Atomic(jack_client_t *) client;
-    _Atomic(jack_port_t *) port;
-    /* The output (sp_output.generation) the port was registered on: a new client at the old
-     * one's address is not the port's. Stored between port and client. */
-    _Atomic uint32_t generation;
+    /* The port `midi_out` on the engine's (miniaudio's) client, as MIDI in's and MTC's are:
+     * registered, moved after a reopen and removed by engine_port.c. */
+    sp_engine_port jack;
 #endif
     sp_engine *engine;
     uint32_t sample_rate;
-    char port_name[64];
     /* control -> audio */
     _Atomic int32_t clock_on;
     _Atomic int64_t offset_frames; /* later (> 0) or earlier (< 0) than the audio */
@@ -85,10 +79,11 @@ struct sp_midi_out {
     uint8_t held[16][128]; /* notes on (sent and not yet ended), by channel and key */
     uint32_t held_count;
     /* audio -> control: messages written, by kind (SP_MIDI_OUT_SENT_*); the last event sent
-     * (up to 3 bytes and its length, packed size << 24 | b0 << 16 | b1 << 8 | b2) */
+     * (up to 3 bytes and its length, packed size << 24 | b0 << 16 | b1 << 8 | b2) and the song
+     * frame it belongs to, one snapshot behind a seqlock (rt/seqlock.h): last[0], last[1] */
     _Atomic uint64_t sent[SP_MIDI_OUT_COUNTERS];
-    _Atomic uint32_t last_event;
-    _Atomic int64_t last_event_frame; /* the song frame it belongs to */
+    _Atomic uint32_t last_seq;
+    _Atomic uint64_t last[2];
 };
 
 enum {
@@ -106,5 +101,8 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
 void sp_midi_out_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t count);
 void sp_midi_out_end_block(sp_engine *engine, uint32_t frames);
 void sp_midi_out_end_cycle(sp_engine *engine);
+/* The last song message sent (packed as `last` says) and the song frame it belongs to,
+ * for the screens: one snapshot, read whole by sp_midi_out_last. */
+void sp_midi_out_note_last(sp_midi_out *out, uint32_t packed, int64_t song_frame);
 
 #endif

@@ -589,11 +589,10 @@ SP_API sp_result sp_midi_out_set(sp_midi_out *out, int32_t clock_on, int64_t off
 /* Copies 7 counters: clock ticks, Starts, Continues, Stops, song position pointers sent,
  * messages dropped for a full port buffer, and the songs' own messages sent. */
 SP_API sp_result sp_midi_out_counters(const sp_midi_out *out, uint64_t *counters);
-/* The last song message sent: its length (up to 3) << 24 | byte0 << 16 | byte1 << 8 | byte2;
- * 0 before any. */
-SP_API uint32_t sp_midi_out_last_event(const sp_midi_out *out);
-/* The song frame the last song message sent belongs to; -1 before any. */
-SP_API int64_t sp_midi_out_last_event_frame(const sp_midi_out *out);
+/* The last song message sent and the song frame it belongs to, as one snapshot (never the
+ * message of one write with the frame of another): last[0] its length (up to 3) << 24 |
+ * byte0 << 16 | byte1 << 8 | byte2, 0 before any; last[1] the frame, -1 before any. */
+SP_API sp_result sp_midi_out_last(const sp_midi_out *out, int64_t *last);
 SP_API void sp_midi_out_close(sp_midi_out *out);
 
 /* ---- test hooks (only with -DSP_TEST_HOOKS) --------------------------------------------- */

@@ -28,7 +28,7 @@ static bool write_message(sp_midi_out *out, uint32_t at, const unsigned char *by
     /* The engine may render more frames than the cycle has (varispeed): JACK refuses a
      * message at or after the cycle's end, so a late one goes on its last frame. */
     if (out->cycle_frames > 0 && at >= out->cycle_frames) at = out->cycle_frames - 1;
-    if (out->buffer != NULL && out->api.midi_event_write(out->buffer, at, bytes, size) != 0) {
+    if (out->buffer != NULL && out->jack.api.midi_event_write(out->buffer, at, bytes, size) != 0) {
         atomic_fetch_add_explicit(&out->sent[SP_MIDI_OUT_SENT_DROPPED], 1, RELAXED);
         return false;
     }
@@ -125,14 +125,9 @@ void sp_midi_out_begin_cycle(sp_engine *engine, ma_device *device, uint32_t fram
     out->off_port = device->pContext != NULL;
 #ifdef __linux__
     const sp_output *output = device->pUserData;
-    if (device->pContext != NULL && device->pContext->backend == ma_backend_jack &&
-        device->jack.pClient == atomic_load_explicit(&out->client, memory_order_acquire) &&
-        output->generation == atomic_load_explicit(&out->generation, memory_order_acquire)) {
-        out->buffer = out->api.port_get_buffer(
-            atomic_load_explicit(&out->port, memory_order_relaxed), frames);
-    }
+    if (device->pContext != NULL) out->buffer = sp_engine_port_buffer(&out->jack, device, frames);
     if (out->buffer != NULL) {
-        out->api.midi_clear_buffer(out->buffer);
+        out->jack.api.midi_clear_buffer(out->buffer);
         out->cycle_frames = frames;
         out->off_port = false;
     }
@@ -178,6 +173,11 @@ static void track_notes(sp_midi_out *out, const unsigned char *bytes, uint32_t s
     }
 }
 
+void sp_midi_out_note_last(sp_midi_out *out, uint32_t packed, int64_t song_frame) {
+    const uint64_t last[2] = {packed, (uint64_t)song_frame};
+    sp_seqlock_write(&out->last_seq, out->last, last, 2);
+}
+
 /* `song_frame`: where in the song the message belongs (the screens show it). */
 static void write_event(sp_midi_out *out, uint32_t at, const unsigned char *bytes, uint32_t size,
                         int64_t song_frame) {
@@ -186,8 +186,7 @@ static void write_event(sp_midi_out *out, uint32_t at, const unsigned char *byte
     track_notes(out, bytes, size);
     const uint32_t packed = (size < 3 ? size : 3) << 24 | (uint32_t)bytes[0] << 16 |
                             (size > 1 ? (uint32_t)bytes[1] << 8 : 0) | (size > 2 ? bytes[2] : 0);
-    atomic_store_explicit(&out->last_event_frame, song_frame, RELAXED);
-    atomic_store_explicit(&out->last_event, packed, RELAXED);
+    sp_midi_out_note_last(out, packed, song_frame);
 }
 
 /* Note offs for every note on: playback left the place that would have ended them. */

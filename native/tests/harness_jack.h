@@ -116,13 +116,14 @@ static void jack_phase(void) {
     sp_engine_port *midi_port = &((sp_midi_in_engine *)midi_in->backend)->port;
     EXPECT(sp_engine_port_buffer(midi_port, &device, 64) == NULL);
     EXPECT(sp_engine_port_buffer(&mtc->engine_port, &device, 64) == NULL);
-    /* MIDI out (midi_out.c) on the same stand-in client: no buffer on the reopened device either. */
+    /* MIDI out (midi_out.c, its port through engine_port.c) on the same stand-in client: no
+     * buffer on the reopened device either. */
     sp_midi_out *midi_out = calloc(1, sizeof *midi_out);
     EXPECT(midi_out != NULL);
-    midi_out->api = mtc->api;
-    atomic_store(&midi_out->port, (jack_port_t *)mtc_buffer);
-    atomic_store(&midi_out->generation, output.generation);
-    atomic_store(&midi_out->client, (jack_client_t *)&jack_client_tag);
+    midi_out->jack.api = mtc->api;
+    atomic_store(&midi_out->jack.port, (jack_port_t *)mtc_buffer);
+    atomic_store(&midi_out->jack.generation, output.generation);
+    atomic_store(&midi_out->jack.client, (jack_client_t *)&jack_client_tag);
     sp_midi_out *engine_midi_out = atomic_load(&engine->midi_out);
     atomic_store(&engine->midi_out, midi_out);
     sp_midi_out_begin_cycle(engine, &device, 64);

@@ -269,22 +269,31 @@ export class MidiOutput {
     return { ticks, starts, continues, stops, positions, dropped, events };
   }
 
-  /** The first bytes (up to 3) of the last song message sent, e.g. [0xc0, 5] for a program
-   * change; undefined before any. */
-  get lastEvent(): number[] | undefined {
+  /** The last song message sent (its first bytes, up to 3, e.g. [0xc0, 5] for a program
+   * change) with where in its song it belongs (seconds), read as one snapshot: never one
+   * message's bytes with another's place. Undefined before any. */
+  get last(): { event: number[]; at: number } | undefined {
     if (this.#closing) return undefined;
-    const packed = this.#player.engineContext.native.sp_midi_out_last_event(this.#handle);
+    const cells = new BigInt64Array(2);
+    this.#player.engineContext.native.sp_midi_out_last(this.#handle, cells);
+    const packed = Number(cells[0]);
     const size = packed >>> 24;
     if (size === 0) return undefined;
-    return [(packed >> 16) & 255, (packed >> 8) & 255, packed & 255].slice(0, size);
+    return {
+      event: [(packed >> 16) & 255, (packed >> 8) & 255, packed & 255].slice(0, size),
+      at: Number(cells[1]) / this.#player.sampleRate,
+    };
+  }
+
+  /** The first bytes (up to 3) of the last song message sent, e.g. [0xc0, 5] for a program
+   * change; undefined before any. (With its place: {@linkcode MidiOutput.last}.) */
+  get lastEvent(): number[] | undefined {
+    return this.last?.event;
   }
 
   /** Where in its song (seconds) the last song message sent belongs; undefined before any. */
   get lastEventAt(): number | undefined {
-    if (this.#closing) return undefined;
-    const native = this.#player.engineContext.native;
-    const frame = Number(native.sp_midi_out_last_event_frame(this.#handle));
-    return frame < 0 ? undefined : frame / this.#player.sampleRate;
+    return this.last?.at;
   }
 
   /** Stops sending and removes the port. Idempotent. */

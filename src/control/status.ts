@@ -298,11 +298,11 @@ export function readStatus(player: Player, options: { outputPeaks?: boolean } = 
 function midiOutStatus(player: Player): ControlStatus["midiOut"] {
   const output = midiOutputOf(player);
   if (!output) return undefined;
-  const last = output.lastEvent;
+  const last = output.last; // one read: the message and its place together
   return {
     port: output.port,
     clock: output.clock,
-    lastEvent: last && formatMidiBytes(last),
-    lastSent: last && lastSentWords(last, output.lastEventAt),
+    lastEvent: last && formatMidiBytes(last.event),
+    lastSent: last && lastSentWords(last.event, last.at),
   };
 }

@@ -174,7 +174,8 @@ export interface AudioMidiCapture {
 }
 
 /** Starts `binary` (from {@linkcode buildJackCapture}) for `seconds` into `audioPath`, and once
- * it is ready connects each of `audioPorts` to its audio input and `midiPort` to its MIDI input. */
+ * it is ready connects each of `audioPorts` to its audio input and `midiPort` to its MIDI input.
+ * With `timesPath`, it also writes the per-period stamps there ({@linkcode parseCaptureTimes}). */
 export async function startAudioMidiCapture(
   binary: string,
   server: JackServer,
@@ -182,9 +183,10 @@ export async function startAudioMidiCapture(
   seconds: number,
   audioPorts: string[],
   midiPort: string,
+  timesPath?: string,
 ): Promise<AudioMidiCapture> {
   const child = new Deno.Command(binary, {
-    args: [audioPath, String(seconds)],
+    args: [audioPath, String(seconds), ...(timesPath ? [timesPath] : [])],
     env: server.env,
     stdout: "piped",
   }).spawn();
