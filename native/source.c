@@ -75,7 +75,8 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
         if (atomic_load_explicit(&head->ready, memory_order_relaxed) != SP_HEAD_PENDING) continue;
         const uint32_t channels = source->ring.channels;
         uint64_t done = 0;
-        if (sp_stream_seek(source->stream, head->start) == SP_OK) {
+        /* The render from the head's start, never the ring's stretcher standing there. */
+        if (sp_stream_seek_via(source->stream, head->start, head->start) == SP_OK) {
             while (done < head->frames) {
                 uint64_t want = head->frames - done;
                 if (want > SP_DECODE_CHUNK) want = SP_DECODE_CHUNK;

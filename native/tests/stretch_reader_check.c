@@ -7,7 +7,10 @@
  * - read from 0 in uneven pieces, it is bit for bit the file stretched whole (sp_file_stretch);
  * - heads decoded between the ring's reads (seek away, read, seek back) hold the render from
  *   their start, and the ring's frames go on bit for bit as if never left (the parked voice);
- * - a seek to a head's end (sp_file_source_seek) goes on with the head's own render;
+ * - a seek to a head's end (sp_file_source_seek) goes on with the head's own render, even when
+ *   the ring's own stretcher (another render) stands exactly there;
+ * - a head decoded exactly where the ring stands is the render from its start, and the ring
+ *   still goes on as before;
  * - a seek elsewhere gives the render from that frame;
  * - bad values and a stretch after heads are refused.
  *
@@ -178,6 +181,46 @@ int main(void) {
                 sp_stream_read(stream, buffer, 100) != 10 || sp_stream_read(stream, buffer, 1)) {
                 fail("the end is wrong", channels, speed, scale, engine);
             }
+            /* The ring's own stretcher (started at 0) standing exactly at a head's end when a
+             * jump plays that head: the ring must go on with the head's render, not with its
+             * own frames there (another render: a click at the seam). */
+            const uint64_t stand = head_start + head_frames;
+            if (sp_stream_seek(stream, 0) != SP_OK ||
+                !read_matches(stream, buffer, stand, whole, 0)) {
+                fail("the ring from the top differs from the whole render", channels, speed,
+                     scale, engine);
+            }
+            if (sp_file_source_seek(source, stand) != SP_OK ||
+                !read_matches(stream, buffer, 2000, from_head, head_frames)) {
+                fail("the ring standing at a head's end does not continue the head", channels,
+                     speed, scale, engine);
+            }
+            /* Back where the ring stood (parked), then a head decoded exactly where it stands
+             * now: the head is the render from its start, and the ring goes on as before. */
+            const uint64_t again = stand + 1000;
+            if (sp_stream_seek(stream, stand) != SP_OK ||
+                !read_matches(stream, buffer, again - stand, whole, stand)) {
+                fail("the parked ring does not go on", channels, speed, scale, engine);
+            }
+            if (sp_file_source_add_head(source, again, head_frames) != SP_OK ||
+                !sp_file_source_decode_next_head(source, chunk)) {
+                fail("no second head", channels, speed, scale, engine);
+            }
+            sp_pcm *from_again = render_from(path, speed, scale, engine, again);
+            for (uint32_t c = 0; c < channels; c++) {
+                if (memcmp(source->heads[1].data + (size_t)c * head_frames,
+                           from_again->data + (size_t)c * from_again->frames,
+                           head_frames * sizeof(float)) != 0) {
+                    fail("a head where the ring stands is not the render from its start",
+                         channels, speed, scale, engine);
+                }
+            }
+            if (sp_stream_seek(stream, again) != SP_OK ||
+                !read_matches(stream, buffer, 3000, whole, again)) {
+                fail("the ring does not go on after a head decoded where it stood", channels,
+                     speed, scale, engine);
+            }
+            sp_pcm_free(from_again);
             if (sp_file_source_stretch(source, RATE, speed, scale, engine) !=
                 SP_ERROR_INVALID_ARGUMENT) {
                 fail("stretched twice", channels, speed, scale, engine);
