@@ -50,7 +50,7 @@ for (const sanitizer of ["address,undefined", "thread"] as const) {
       const report = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
       assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
       assert.equal(run.code, 0, report);
-      assert.match(run.stdout, /stretch reader: 16 cases, ok/, report);
+      assert.match(run.stdout, /stretch reader: 17 cases, ok/, report);
     },
   });
 }

@@ -12,7 +12,9 @@
  * - a head decoded exactly where the ring stands is the render from its start, and the ring
  *   still goes on as before;
  * - a seek elsewhere gives the render from that frame;
- * - bad values and a stretch after heads are refused.
+ * - bad values and a stretch after heads are refused;
+ * - a file cut short on disk while it streams: reads past the cut are cut short, a head there
+ *   fails (counted), the start still reads, nothing crashes.
  *
  * Usage: stretch_reader_check. Prints "stretch reader: N cases, ok"; exit 5 without Rubber
  * Band. */
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "stretch_api.h"
@@ -232,6 +235,35 @@ int main(void) {
             cases++;
         }
     }
+    /* The file cut short on disk while it streams (a stick pulled, a file replaced): a read
+     * past the cut gives what there is and says so (or the seek there fails), a head there
+     * fails and counts as a read failure, and the file's start still reads: never a crash. */
+    write_wav(path, 2);
+    sp_file_source *cut = NULL;
+    if (sp_file_source_open(path, RATE, 0, &cut, NULL, 0) != SP_OK ||
+        sp_file_source_stretch(cut, RATE, 0.9, SCALES[1], SP_STRETCH_FASTER) != SP_OK) {
+        return 2;
+    }
+    const uint64_t cut_length = sp_stream_frames(cut->stream);
+    if (sp_stream_read(cut->stream, buffer, 2000) != 2000) fail("no start", 2, 0.9, 1, 1);
+    if (truncate(path, 44 + (off_t)FRAMES / 4 * 2 * 4) != 0) return 2;
+    const bool seek_failed = sp_stream_seek(cut->stream, cut_length * 3 / 4) != SP_OK;
+    if (!seek_failed && (sp_stream_read(cut->stream, buffer, 4096) == 4096 ||
+                         !sp_stream_cut_short(cut->stream))) {
+        fail("a read past the cut is not cut short", 2, 0.9, 1, 1);
+    }
+    printf("stretch reader: a seek past the cut %s\n", seek_failed ? "fails" : "is cut short");
+    if (sp_file_source_add_head(cut, cut_length / 2, 3000) != SP_OK ||
+        !sp_file_source_decode_next_head(cut, chunk) ||
+        atomic_load(&cut->heads[0].ready) != SP_HEAD_FAILED ||
+        sp_file_source_read_failures(cut) == 0) {
+        fail("a head past the cut is not a counted failure", 2, 0.9, 1, 1);
+    }
+    if (sp_stream_seek(cut->stream, 0) != SP_OK || sp_stream_read(cut->stream, buffer, 3000) != 3000) {
+        fail("the start no longer reads after the cut", 2, 0.9, 1, 1);
+    }
+    sp_file_source_free(cut);
+    cases++;
     free(buffer);
     free(chunk);
     remove(path);
