@@ -259,7 +259,8 @@ int main(void) {
         sp_file_source_read_failures(cut) == 0) {
         fail("a head past the cut is not a counted failure", 2, 0.9, 1, 1);
     }
-    if (sp_stream_seek(cut->stream, 0) != SP_OK || sp_stream_read(cut->stream, buffer, 3000) != 3000) {
+    if (sp_stream_seek(cut->stream, 0) != SP_OK ||
+        sp_stream_read(cut->stream, buffer, 3000) != 3000) {
         fail("the start no longer reads after the cut", 2, 0.9, 1, 1);
     }
     sp_file_source_free(cut);
