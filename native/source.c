@@ -89,12 +89,15 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
                 done += got;
             }
         }
-        if (sp_stream_cut_short(source->stream)) {
+        /* Cut short, or not read whole for any reason (its seek failed: a stretcher Rubber
+         * Band could not create, a file that cannot seek there): a read failure, counted. */
+        if (done != head->frames || sp_stream_cut_short(source->stream)) {
             atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
         }
         /* Back where the ring goes on (a ring-less source has none). */
         if (source->ring.data != NULL &&
             sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) {
+            atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
             atomic_store_explicit(&source->failed, 1, memory_order_relaxed);
         }
         /* A head that cannot be read whole is never played (and never tried again). */

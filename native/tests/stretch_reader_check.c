@@ -16,8 +16,10 @@
  * - a file cut short on disk while it streams: reads past the cut are cut short, a head there
  *   fails (counted), the start still reads, nothing crashes.
  *
- * Usage: stretch_reader_check. Prints "stretch reader: N cases, ok"; exit 5 without Rubber
- * Band. */
+ * Usage: stretch_reader_check [failing-create]. Prints "stretch reader: N cases, ok"; exit 5
+ * without Rubber Band. With failing-create ($STEMPLAY_RUBBERBAND set to rubberband_fault.c's
+ * library) it checks Rubber Band failing to create a stretcher instead. */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +106,54 @@ static sp_pcm *render_from(const char *path, double speed, double scale, uint32_
     return out;
 }
 
-int main(void) {
+/* Rubber Band failing to create a stretcher (rubberband_fault.c behind $STEMPLAY_RUBBERBAND):
+ * a head that cannot be stretched fails and counts as a read failure while the ring's
+ * stretcher, parked meanwhile, goes on; a seek fails and a read then gives nothing. Never a
+ * crash, nothing leaked. */
+static int check_failing_create(const char *path, float *buffer, float *chunk) {
+    void *fault = dlopen(getenv("STEMPLAY_RUBBERBAND"), RTLD_NOW | RTLD_NOLOAD);
+    void (*fail_new)(int) =
+        fault == NULL ? NULL : (void (*)(int))dlsym(fault, "rubberband_fault_fail_new");
+    if (fail_new == NULL) return 2;
+    write_wav(path, 2);
+    sp_file_source *source = NULL;
+    if (sp_file_source_open(path, RATE, 0, &source, NULL, 0) != SP_OK ||
+        sp_file_source_stretch(source, RATE, 0.9, 1.0, SP_STRETCH_FASTER) != SP_OK) {
+        return 2;
+    }
+    sp_stream *stream = source->stream;
+    const uint64_t length = sp_stream_frames(stream);
+    sp_pcm *whole = render_from(path, 0.9, 1.0, SP_STRETCH_FASTER, 0);
+    if (!read_matches(stream, buffer, 2000, whole, 0)) fail("no start", 2, 0.9, 1, 1);
+    fail_new(1);
+    if (sp_file_source_add_head(source, length / 2, 3000) != SP_OK ||
+        !sp_file_source_decode_next_head(source, chunk) ||
+        atomic_load(&source->heads[0].ready) != SP_HEAD_FAILED) {
+        fail("a head without a stretcher did not fail", 2, 0.9, 1, 1);
+    }
+    if (sp_file_source_read_failures(source) == 0) {
+        fail("a head without a stretcher is not counted as a read failure", 2, 0.9, 1, 1);
+    }
+    fail_new(0);
+    if (sp_stream_seek(stream, 2000) != SP_OK ||
+        !read_matches(stream, buffer, 3000, whole, 2000)) {
+        fail("the ring does not go on after a head that failed", 2, 0.9, 1, 1);
+    }
+    fail_new(1);
+    if (sp_file_source_seek(source, length / 3) == SP_OK) {
+        fail("a seek without a stretcher succeeded", 2, 0.9, 1, 1);
+    }
+    if (sp_stream_read(stream, buffer, 1000) != 0 || !sp_stream_cut_short(stream)) {
+        fail("a read after a failed seek gave frames", 2, 0.9, 1, 1);
+    }
+    fail_new(0);
+    sp_pcm_free(whole);
+    sp_file_source_free(source);
+    printf("stretch reader: a failing create, ok\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
     if (!sp_stretch_available()) {
         fprintf(stderr, "stretch reader: librubberband.so.2 is not installed\n");
         return 5;
@@ -117,6 +166,13 @@ int main(void) {
     if (fd < 0) return 2;
     float *buffer = malloc((size_t)4096 * 2 * sizeof(float));
     float *chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+    if (argc > 1 && strcmp(argv[1], "failing-create") == 0) {
+        const int code = check_failing_create(path, buffer, chunk);
+        free(buffer);
+        free(chunk);
+        remove(path);
+        return code;
+    }
     unsigned cases = 0;
     for (uint32_t channels = 1; channels <= 2; channels++) {
         write_wav(path, channels);
