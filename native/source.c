@@ -75,7 +75,8 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
         if (atomic_load_explicit(&head->ready, memory_order_relaxed) != SP_HEAD_PENDING) continue;
         const uint32_t channels = source->ring.channels;
         uint64_t done = 0;
-        if (sp_stream_seek(source->stream, head->start) == SP_OK) {
+        /* The render from the head's start, never the ring's stretcher standing there. */
+        if (sp_stream_seek_via(source->stream, head->start, head->start) == SP_OK) {
             while (done < head->frames) {
                 uint64_t want = head->frames - done;
                 if (want > SP_DECODE_CHUNK) want = SP_DECODE_CHUNK;
@@ -88,12 +89,15 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
                 done += got;
             }
         }
-        if (sp_stream_cut_short(source->stream)) {
+        /* Cut short, or not read whole for any reason (its seek failed: a stretcher Rubber
+         * Band could not create, a file that cannot seek there): a read failure, counted. */
+        if (done != head->frames || sp_stream_cut_short(source->stream)) {
             atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
         }
         /* Back where the ring goes on (a ring-less source has none). */
         if (source->ring.data != NULL &&
             sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) {
+            atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
             atomic_store_explicit(&source->failed, 1, memory_order_relaxed);
         }
         /* A head that cannot be read whole is never played (and never tried again). */

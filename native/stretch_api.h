@@ -86,7 +86,8 @@ void sp_stretch_reader_free(sp_stretch_reader *reader);
 uint64_t sp_stretch_reader_frames(const sp_stretch_reader *reader);
 sp_result sp_stretch_reader_seek(sp_stretch_reader *reader, uint64_t frame);
 /* As seek, rendered from stretched frame `from` (<= frame) on, its output before `frame`
- * dropped: the frames a render from `from` gives there. */
+ * dropped: the frames a render from `from` gives there. Unlike seek, which lets any stretcher
+ * standing at `frame` go on (the ring's own, parked), only one started at `from` is reused. */
 sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, uint64_t from);
 uint32_t sp_stretch_reader_read(sp_stretch_reader *reader, float *out, uint32_t want);
 bool sp_stretch_reader_cut_short(const sp_stretch_reader *reader);
@@ -96,7 +97,8 @@ sp_result sp_stream_stretch(sp_stream **stream, uint32_t rate, double speed, dou
                             uint32_t engine);
 bool sp_stream_stretched(const sp_stream *stream);
 /* sp_stream_seek, through the stretcher from `from` (sp_stretch_reader_seek_via) when the
- * stream is stretched. */
+ * stream is stretched: a head's decode (from == frame: the render from its start) and the
+ * ring after a head. */
 sp_result sp_stream_seek_via(sp_stream *stream, uint64_t frame, uint64_t from);
 /* The butler's seek of a track's file to where its ring starts again (stretch_source.c): a
  * stretched track that goes on from a head's end renders from the head's start, so the ring

@@ -16,7 +16,9 @@
  *
  * The butler seeks away to decode a head and back to where the ring goes on: the stretcher
  * left behind is kept ("parked"), so coming back continues it rather than starting a new one
- * (which would change the ring's frames from there and cost a lead-in). */
+ * (which would change the ring's frames from there and cost a lead-in). A head, and the ring
+ * after a head, take only the render from their start (seek_via): the ring's own stretcher
+ * standing exactly there by chance is another render, so it is parked, not used. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,7 @@ typedef struct {
     sp_stretcher *stretcher; /* NULL: not started */
     uint64_t position;       /* the stretched frame its next output is */
     uint64_t fed;            /* the recorded frame its next input is */
+    uint64_t origin;         /* the stretched frame its render starts at (its output frame 0) */
     bool ended;              /* fed to the file's end */
 } stretch_voice;
 
@@ -109,21 +112,34 @@ static sp_result voice_start(sp_stretch_reader *reader, stretch_voice *voice, ui
     }
     sp_stretcher_skip(stretcher, (uint64_t)((double)lead / reader->speed + 0.5) + (frame - from));
     voice->stretcher = stretcher;
+    voice->origin = from;
     voice->position = frame;
     voice->fed = start - lead;
     voice->ended = voice->fed == reader->recorded;
     return SP_OK;
 }
 
-sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, uint64_t from) {
+/* Whether `voice` may serve a seek to `frame`: it stands there and, when the seek asks for the
+ * render from `from` (exact), it is that render. */
+static bool voice_serves(const stretch_voice *voice, uint64_t frame, uint64_t from, bool exact) {
+    return voice->stretcher != NULL && voice->position == frame &&
+           (!exact || voice->origin == from);
+}
+
+/* A seek to `frame`. Not exact (the ring going on where it stood), any voice standing there
+ * goes on. Exact (a head, or the ring after a head), only the render from `from`: the ring's
+ * own voice standing there by chance gives another render's frames (a click at a head's end,
+ * and a head that is not the render from its start), so it is parked instead. */
+static sp_result seek_voice(sp_stretch_reader *reader, uint64_t frame, uint64_t from,
+                            bool exact) {
     if (frame > reader->frames) frame = reader->frames;
     if (from > frame) from = frame;
     reader->cut_short = false;
     stretch_voice *current = &reader->current;
-    if (current->stretcher != NULL && current->position == frame) {
+    if (voice_serves(current, frame, from, exact)) {
         return sp_stream_seek(reader->inner, current->fed); /* where its input goes on */
     }
-    if (reader->parked.stretcher != NULL && reader->parked.position == frame) {
+    if (voice_serves(&reader->parked, frame, from, exact)) {
         const stretch_voice back = reader->parked;
         reader->parked = *current;
         *current = back;
@@ -135,8 +151,12 @@ sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, 
     return voice_start(reader, current, frame, from);
 }
 
+sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, uint64_t from) {
+    return seek_voice(reader, frame, from, true);
+}
+
 sp_result sp_stretch_reader_seek(sp_stretch_reader *reader, uint64_t frame) {
-    return sp_stretch_reader_seek_via(reader, frame, frame);
+    return seek_voice(reader, frame, frame, false);
 }
 
 /* Feeds the stretcher the next chunk of the file; false when the file ends early. */

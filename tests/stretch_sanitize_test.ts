@@ -50,7 +50,44 @@ for (const sanitizer of ["address,undefined", "thread"] as const) {
       const report = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
       assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
       assert.equal(run.code, 0, report);
-      assert.match(run.stdout, /stretch reader: 16 cases, ok/, report);
+      assert.match(run.stdout, /stretch reader: 17 cases, ok/, report);
+    },
+  });
+}
+
+{
+  const name =
+    "stretch reader under ASan+UBSan+LSan: Rubber Band failing to create a stretcher is a counted read failure, never a crash";
+  Deno.test({
+    name,
+    ignore: ignoreWithout(SANITIZER_CC, name),
+    async fn() {
+      requireTool(SANITIZER_CC, name);
+      const build = await buildHarness("address,undefined", [], "stretch_reader_check");
+      // The real librubberband behind a switch that makes rubberband_new fail.
+      const fault = `${build.executable}-rubberband-fault.so`;
+      const made = await new Deno.Command(SANITIZER_CC, {
+        args: [
+          "-shared",
+          "-fPIC",
+          "-O1",
+          new URL("../native/tests/rubberband_fault.c", import.meta.url).pathname,
+          "-ldl",
+          "-o",
+          fault,
+        ],
+        stderr: "piped",
+      }).output();
+      assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+      const run = await runHarness(build, ["failing-create"], {
+        STEMPLAY_RUBBERBAND: fault,
+        ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+        UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+      });
+      const report = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
+      assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
+      assert.equal(run.code, 0, report);
+      assert.match(run.stdout, /stretch reader: a failing create, ok/, report);
     },
   });
 }

@@ -7,16 +7,24 @@
  * - read from 0 in uneven pieces, it is bit for bit the file stretched whole (sp_file_stretch);
  * - heads decoded between the ring's reads (seek away, read, seek back) hold the render from
  *   their start, and the ring's frames go on bit for bit as if never left (the parked voice);
- * - a seek to a head's end (sp_file_source_seek) goes on with the head's own render;
+ * - a seek to a head's end (sp_file_source_seek) goes on with the head's own render, even when
+ *   the ring's own stretcher (another render) stands exactly there;
+ * - a head decoded exactly where the ring stands is the render from its start, and the ring
+ *   still goes on as before;
  * - a seek elsewhere gives the render from that frame;
- * - bad values and a stretch after heads are refused.
+ * - bad values and a stretch after heads are refused;
+ * - a file cut short on disk while it streams: reads past the cut are cut short, a head there
+ *   fails (counted), the start still reads, nothing crashes.
  *
- * Usage: stretch_reader_check. Prints "stretch reader: N cases, ok"; exit 5 without Rubber
- * Band. */
+ * Usage: stretch_reader_check [failing-create]. Prints "stretch reader: N cases, ok"; exit 5
+ * without Rubber Band. With failing-create ($STEMPLAY_RUBBERBAND set to rubberband_fault.c's
+ * library) it checks Rubber Band failing to create a stretcher instead. */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "stretch_api.h"
@@ -98,7 +106,54 @@ static sp_pcm *render_from(const char *path, double speed, double scale, uint32_
     return out;
 }
 
-int main(void) {
+/* Rubber Band failing to create a stretcher (rubberband_fault.c behind $STEMPLAY_RUBBERBAND):
+ * a head that cannot be stretched fails and counts as a read failure while the ring's
+ * stretcher, parked meanwhile, goes on; a seek fails and a read then gives nothing. Never a
+ * crash, nothing leaked. */
+static int check_failing_create(const char *path, float *buffer, float *chunk) {
+    void *fault = dlopen(getenv("STEMPLAY_RUBBERBAND"), RTLD_NOW | RTLD_NOLOAD);
+    void (*fail_new)(int) =
+        fault == NULL ? NULL : (void (*)(int))dlsym(fault, "rubberband_fault_fail_new");
+    if (fail_new == NULL) return 2;
+    write_wav(path, 2);
+    sp_file_source *source = NULL;
+    if (sp_file_source_open(path, RATE, 0, &source, NULL, 0) != SP_OK ||
+        sp_file_source_stretch(source, RATE, 0.9, 1.0, SP_STRETCH_FASTER) != SP_OK) {
+        return 2;
+    }
+    sp_stream *stream = source->stream;
+    const uint64_t length = sp_stream_frames(stream);
+    sp_pcm *whole = render_from(path, 0.9, 1.0, SP_STRETCH_FASTER, 0);
+    if (!read_matches(stream, buffer, 2000, whole, 0)) fail("no start", 2, 0.9, 1, 1);
+    fail_new(1);
+    if (sp_file_source_add_head(source, length / 2, 3000) != SP_OK ||
+        !sp_file_source_decode_next_head(source, chunk) ||
+        atomic_load(&source->heads[0].ready) != SP_HEAD_FAILED) {
+        fail("a head without a stretcher did not fail", 2, 0.9, 1, 1);
+    }
+    if (sp_file_source_read_failures(source) == 0) {
+        fail("a head without a stretcher is not counted as a read failure", 2, 0.9, 1, 1);
+    }
+    fail_new(0);
+    if (sp_stream_seek(stream, 2000) != SP_OK ||
+        !read_matches(stream, buffer, 3000, whole, 2000)) {
+        fail("the ring does not go on after a head that failed", 2, 0.9, 1, 1);
+    }
+    fail_new(1);
+    if (sp_file_source_seek(source, length / 3) == SP_OK) {
+        fail("a seek without a stretcher succeeded", 2, 0.9, 1, 1);
+    }
+    if (sp_stream_read(stream, buffer, 1000) != 0 || !sp_stream_cut_short(stream)) {
+        fail("a read after a failed seek gave frames", 2, 0.9, 1, 1);
+    }
+    fail_new(0);
+    sp_pcm_free(whole);
+    sp_file_source_free(source);
+    printf("stretch reader: a failing create, ok\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
     if (!sp_stretch_available()) {
         fprintf(stderr, "stretch reader: librubberband.so.2 is not installed\n");
         return 5;
@@ -111,6 +166,13 @@ int main(void) {
     if (fd < 0) return 2;
     float *buffer = malloc((size_t)4096 * 2 * sizeof(float));
     float *chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+    if (argc > 1 && strcmp(argv[1], "failing-create") == 0) {
+        const int code = check_failing_create(path, buffer, chunk);
+        free(buffer);
+        free(chunk);
+        remove(path);
+        return code;
+    }
     unsigned cases = 0;
     for (uint32_t channels = 1; channels <= 2; channels++) {
         write_wav(path, channels);
@@ -178,6 +240,46 @@ int main(void) {
                 sp_stream_read(stream, buffer, 100) != 10 || sp_stream_read(stream, buffer, 1)) {
                 fail("the end is wrong", channels, speed, scale, engine);
             }
+            /* The ring's own stretcher (started at 0) standing exactly at a head's end when a
+             * jump plays that head: the ring must go on with the head's render, not with its
+             * own frames there (another render: a click at the seam). */
+            const uint64_t stand = head_start + head_frames;
+            if (sp_stream_seek(stream, 0) != SP_OK ||
+                !read_matches(stream, buffer, stand, whole, 0)) {
+                fail("the ring from the top differs from the whole render", channels, speed,
+                     scale, engine);
+            }
+            if (sp_file_source_seek(source, stand) != SP_OK ||
+                !read_matches(stream, buffer, 2000, from_head, head_frames)) {
+                fail("the ring standing at a head's end does not continue the head", channels,
+                     speed, scale, engine);
+            }
+            /* Back where the ring stood (parked), then a head decoded exactly where it stands
+             * now: the head is the render from its start, and the ring goes on as before. */
+            const uint64_t again = stand + 1000;
+            if (sp_stream_seek(stream, stand) != SP_OK ||
+                !read_matches(stream, buffer, again - stand, whole, stand)) {
+                fail("the parked ring does not go on", channels, speed, scale, engine);
+            }
+            if (sp_file_source_add_head(source, again, head_frames) != SP_OK ||
+                !sp_file_source_decode_next_head(source, chunk)) {
+                fail("no second head", channels, speed, scale, engine);
+            }
+            sp_pcm *from_again = render_from(path, speed, scale, engine, again);
+            for (uint32_t c = 0; c < channels; c++) {
+                if (memcmp(source->heads[1].data + (size_t)c * head_frames,
+                           from_again->data + (size_t)c * from_again->frames,
+                           head_frames * sizeof(float)) != 0) {
+                    fail("a head where the ring stands is not the render from its start",
+                         channels, speed, scale, engine);
+                }
+            }
+            if (sp_stream_seek(stream, again) != SP_OK ||
+                !read_matches(stream, buffer, 3000, whole, again)) {
+                fail("the ring does not go on after a head decoded where it stood", channels,
+                     speed, scale, engine);
+            }
+            sp_pcm_free(from_again);
             if (sp_file_source_stretch(source, RATE, speed, scale, engine) !=
                 SP_ERROR_INVALID_ARGUMENT) {
                 fail("stretched twice", channels, speed, scale, engine);
@@ -189,6 +291,36 @@ int main(void) {
             cases++;
         }
     }
+    /* The file cut short on disk while it streams (a stick pulled, a file replaced): a read
+     * past the cut gives what there is and says so (or the seek there fails), a head there
+     * fails and counts as a read failure, and the file's start still reads: never a crash. */
+    write_wav(path, 2);
+    sp_file_source *cut = NULL;
+    if (sp_file_source_open(path, RATE, 0, &cut, NULL, 0) != SP_OK ||
+        sp_file_source_stretch(cut, RATE, 0.9, SCALES[1], SP_STRETCH_FASTER) != SP_OK) {
+        return 2;
+    }
+    const uint64_t cut_length = sp_stream_frames(cut->stream);
+    if (sp_stream_read(cut->stream, buffer, 2000) != 2000) fail("no start", 2, 0.9, 1, 1);
+    if (truncate(path, 44 + (off_t)FRAMES / 4 * 2 * 4) != 0) return 2;
+    const bool seek_failed = sp_stream_seek(cut->stream, cut_length * 3 / 4) != SP_OK;
+    if (!seek_failed && (sp_stream_read(cut->stream, buffer, 4096) == 4096 ||
+                         !sp_stream_cut_short(cut->stream))) {
+        fail("a read past the cut is not cut short", 2, 0.9, 1, 1);
+    }
+    printf("stretch reader: a seek past the cut %s\n", seek_failed ? "fails" : "is cut short");
+    if (sp_file_source_add_head(cut, cut_length / 2, 3000) != SP_OK ||
+        !sp_file_source_decode_next_head(cut, chunk) ||
+        atomic_load(&cut->heads[0].ready) != SP_HEAD_FAILED ||
+        sp_file_source_read_failures(cut) == 0) {
+        fail("a head past the cut is not a counted failure", 2, 0.9, 1, 1);
+    }
+    if (sp_stream_seek(cut->stream, 0) != SP_OK ||
+        sp_stream_read(cut->stream, buffer, 3000) != 3000) {
+        fail("the start no longer reads after the cut", 2, 0.9, 1, 1);
+    }
+    sp_file_source_free(cut);
+    cases++;
     free(buffer);
     free(chunk);
     remove(path);
