@@ -10,20 +10,11 @@ import { Player, StemplayError } from "../mod.ts";
 import { checkBusProfile } from "../src/engine/buses.ts";
 import { parseSettings } from "../src/cli/settings.ts";
 import { readStatus } from "../src/control/status.ts";
+import { lcgNoise } from "./support/align.ts";
 
 const BLOCK = 256;
 
 /** Deterministic noise in [-0.5, 0.5): every frame differs, so a shift is unambiguous. */
-function noise(frames: number, seed: number): Float32Array {
-  const out = new Float32Array(frames);
-  let state = seed >>> 0;
-  for (let i = 0; i < frames; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
 function sine(frames: number, rate: number, hz: number): Float32Array {
   return Float32Array.from(
     { length: frames },
@@ -67,7 +58,7 @@ for (const rate of [48000, 44100]) {
   for (const delayMs of [0.5, 10.01, 250, 1000]) {
     Deno.test(`bus delay: ${delayMs} ms at ${rate} Hz lands exactly round(ms × rate / 1000) frames late`, async () => {
       const frames = Math.round(rate * 1.2);
-      await using player = await rig(rate, noise(frames, 7), delayMs);
+      await using player = await rig(rate, lcgNoise(frames, 7), delayMs);
       assert.equal(player.bus("FOH").delayMs, delayMs);
       player.play();
       const out = player.render(frames);
@@ -90,7 +81,7 @@ for (const rate of [48000, 44100]) {
 Deno.test("bus delay: 0 (given, or set back before playing) is today's output bit for bit", async () => {
   const rate = 48000;
   const frames = rate;
-  const signal = noise(frames, 11);
+  const signal = lcgNoise(frames, 11);
   const renders: Float32Array[][] = [];
   for (const variant of ["none", "zero", "back to zero"]) {
     await using player = await rig(rate, signal, variant === "none" ? undefined : 0);
@@ -180,7 +171,7 @@ Deno.test("bus delay: bad values name the key and change nothing", async () => {
   );
 
   const rate = 48000;
-  await using player = await rig(rate, noise(rate, 3), 5);
+  await using player = await rig(rate, lcgNoise(rate, 3), 5);
   const foh = player.bus("FOH");
   for (const bad of [-3, 1001, Number.NaN]) {
     assert.throws(

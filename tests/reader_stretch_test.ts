@@ -7,26 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Player } from "../mod.ts";
 import type { PlayerOptions } from "../src/player/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { stretchFile } from "../src/sources/stretch.ts";
+import { lcgNoise } from "./support/align.ts";
+import { assertIdentical, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 
-const RATE = 48000;
-const BLOCK = 256;
+const RATE = OFFLINE_RATE;
 const KEY = { transpose: 2, speed: 0.9 };
 const SECONDS = 6;
-
-/** Deterministic noise in [-0.5, 0.5]. */
-function noise(frames: number, seed: number): Float32Array {
-  const out = new Float32Array(frames);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < frames; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 /** A stereo 48 kHz float stem, a mono 44.1 kHz 16-bit stem (resampled as it streams) and an
  * unpitched stereo click stem; markers at 0, 1 and 4 s (song time). */
@@ -35,9 +24,9 @@ async function writeSong(dir: string, stems = 3): Promise<string> {
   const cd = SECONDS * 44100;
   await Deno.writeFile(
     join(dir, "pads.wav"),
-    encodeWav([noise(frames, 1), noise(frames, 2)], RATE, "f32"),
+    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
   );
-  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([noise(cd, 3)], 44100, "s16"));
+  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([lcgNoise(cd, 3)], 44100, "s16"));
   const click = new Float32Array(frames);
   for (let at = 0; at < frames; at += RATE / 2) click.fill(0.8, at, at + 48);
   await Deno.writeFile(join(dir, "click.wav"), encodeWav([click, click], RATE, "f32"));
@@ -59,17 +48,6 @@ async function writeSong(dir: string, stems = 3): Promise<string> {
   return dir;
 }
 
-function offlinePlayer(streaming: PlayerOptions["streaming"], library?: "test"): Promise<Player> {
-  return Player.open({
-    backend: "offline",
-    sampleRate: RATE,
-    channels: 2,
-    blockFrames: BLOCK,
-    streaming,
-    library,
-  });
-}
-
 /** The song played from the top at KEY for `frames` frames. */
 async function renderAtKey(
   song: string,
@@ -89,16 +67,6 @@ async function renderAtKey(
     return { out, memory: player.memoryBytes, starved: player.health.starved };
   } finally {
     await player.close();
-  }
-}
-
-function assertIdentical(actual: Float32Array[], expected: Float32Array[], what: string) {
-  for (let c = 0; c < expected.length; c++) {
-    for (let i = 0; i < expected[c].length; i++) {
-      if (!Object.is(actual[c][i], expected[c][i])) {
-        assert.fail(`${what}: output ${c + 1} frame ${i}: ${actual[c][i]} != ${expected[c][i]}`);
-      }
-    }
   }
 }
 

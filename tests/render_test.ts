@@ -6,21 +6,11 @@
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
 import { ReferenceMixer, type ReferenceTrack } from "./support/reference_mixer.ts";
+import { lcgNoise } from "./support/align.ts";
 
 const RATE = 48000;
 const BLOCK = 256;
 const TOLERANCE = 1e-6;
-
-/** Deterministic noise in [-0.5, 0.5]. */
-function noise(frames: number, seed: number): Float32Array {
-  const out = new Float32Array(frames);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < frames; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 function maxError(actual: Float32Array[], expected: Float32Array[]): number {
   let worst = 0;
@@ -68,23 +58,27 @@ async function rig() {
     model.tracks.push(ref);
     return { track, ref };
   };
-  const click = add([noise(6000, 1)], { name: "click", gain: 0.8, route: [3] }, [[0, 0, 1, 0]]);
-  const pad = add([noise(9000, 2), noise(9000, 3)], { name: "pad", pan: -0.2, route: [1, 2] }, [
-    [1, 0, 0, 0],
-    [0, 0.8, 0, 0],
-  ]);
-  const guide = add([noise(4000, 4)], { name: "guide", gain: 0.5, route: [4] }, [[0, 0, 0, 1]]);
+  const click = add([lcgNoise(6000, 1)], { name: "click", gain: 0.8, route: [3] }, [[0, 0, 1, 0]]);
+  const pad = add(
+    [lcgNoise(9000, 2), lcgNoise(9000, 3)],
+    { name: "pad", pan: -0.2, route: [1, 2] },
+    [
+      [1, 0, 0, 0],
+      [0, 0.8, 0, 0],
+    ],
+  );
+  const guide = add([lcgNoise(4000, 4)], { name: "guide", gain: 0.5, route: [4] }, [[0, 0, 0, 1]]);
   const angle = (0.5 + 1) * Math.PI / 4;
-  const bass = add([noise(8000, 5)], { name: "bass", pan: 0.5, route: [1, 2] }, [
+  const bass = add([lcgNoise(8000, 5)], { name: "bass", pan: 0.5, route: [1, 2] }, [
     [Math.cos(angle), Math.sin(angle), 0, 0],
   ]);
-  const keys = add([noise(7000, 6), noise(7000, 7)], { name: "keys", route: [4] }, [
+  const keys = add([lcgNoise(7000, 6), lcgNoise(7000, 7)], { name: "keys", route: [4] }, [
     [0, 0, 0, 0.5],
     [0, 0, 0, 0.5],
   ]);
-  const center = add([noise(5000, 8)], { name: "center" }, [[SQRT_HALF, SQRT_HALF, 0, 0]]);
+  const center = add([lcgNoise(5000, 8)], { name: "center" }, [[SQRT_HALF, SQRT_HALF, 0, 0]]);
   const wide = add(
-    [noise(3000, 9), noise(3000, 10), noise(3000, 11)],
+    [lcgNoise(3000, 9), lcgNoise(3000, 10), lcgNoise(3000, 11)],
     { name: "wide", route: [2, 3, 4] },
     [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
   );

@@ -12,20 +12,16 @@ import { encodeWav } from "../src/sources/wav.ts";
 import { healthLine, starvedLine } from "../src/cli/health_line.ts";
 import { readStatus } from "../src/control/status.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
+import { lcgNoise } from "./support/align.ts";
+import {
+  assertIdentical,
+  OFFLINE_BLOCK,
+  OFFLINE_RATE,
+  offlinePlayer,
+} from "./support/offline_player.ts";
 
-const RATE = 48000;
-const BLOCK = 256;
-
-/** Deterministic noise in [-0.5, 0.5]. */
-function noise(frames: number, seed: number): Float32Array {
-  const out = new Float32Array(frames);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < frames; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 - 0.5;
-  }
-  return out;
-}
+const RATE = OFFLINE_RATE;
+const BLOCK = OFFLINE_BLOCK;
 
 const MARKERS = [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 4 }];
 
@@ -41,9 +37,9 @@ async function writeSong(
   const frames = Math.round(seconds * RATE);
   await Deno.writeFile(
     join(dir, "pads.wav"),
-    encodeWav([noise(frames, 1 + seed), noise(frames, 2 + seed)], RATE, "f32"),
+    encodeWav([lcgNoise(frames, 1 + seed), lcgNoise(frames, 2 + seed)], RATE, "f32"),
   );
-  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([noise(frames, 3 + seed)], RATE, "s16"));
+  await Deno.writeFile(join(dir, "bass.wav"), encodeWav([lcgNoise(frames, 3 + seed)], RATE, "s16"));
   const tracks: Record<string, unknown>[] = [
     { file: "pads.wav" },
     { file: "bass.wav", route: [1] },
@@ -51,7 +47,7 @@ async function writeSong(
   if (flac) {
     const cd = Math.round(seconds * 44100);
     const wav = join(dir, "keys-source.wav");
-    await Deno.writeFile(wav, encodeWav([noise(cd, 4), noise(cd, 5)], 44100, "s16"));
+    await Deno.writeFile(wav, encodeWav([lcgNoise(cd, 4), lcgNoise(cd, 5)], 44100, "s16"));
     const made = await new Deno.Command("flac", {
       args: ["--silent", "--force", "-o", join(dir, "keys.flac"), wav],
     }).output();
@@ -73,20 +69,6 @@ async function writeSong(
 type Step = (player: Player) => void;
 
 /** An offline player at the tests' rate and block size. */
-function offlinePlayer(
-  streaming: PlayerOptions["streaming"],
-  library?: PlayerOptions["library"],
-): Promise<Player> {
-  return Player.open({
-    backend: "offline",
-    sampleRate: RATE,
-    channels: 2,
-    blockFrames: BLOCK,
-    streaming,
-    library,
-  });
-}
-
 /** Plays the song through `steps` (each followed by `frames` frames of render). */
 async function renderShow(
   song: string,
@@ -109,16 +91,6 @@ async function renderShow(
     return { out, memory: player.memoryBytes, starved: player.health.starved };
   } finally {
     await player.close();
-  }
-}
-
-function assertIdentical(actual: Float32Array[], expected: Float32Array[], what: string) {
-  for (let c = 0; c < expected.length; c++) {
-    for (let i = 0; i < expected[c].length; i++) {
-      if (!Object.is(actual[c][i], expected[c][i])) {
-        assert.fail(`${what}: output ${c + 1} frame ${i}: ${actual[c][i]} != ${expected[c][i]}`);
-      }
-    }
   }
 }
 
@@ -188,7 +160,7 @@ Deno.test("streaming: an 8-bit WAV cannot stream and is decoded whole; it still 
   const dir = await Deno.makeTempDir({ prefix: "stemplay-stream-" });
   try {
     const frames = RATE;
-    const bytes = encodeWav([noise(frames, 9)], RATE, "s16");
+    const bytes = encodeWav([lcgNoise(frames, 9)], RATE, "s16");
     // Rewrite as 8-bit unsigned: a minimal PCM WAV header, then one byte per sample.
     const samples = new Int16Array(bytes.buffer.slice(44));
     const eight = new Uint8Array(44 + samples.length);
@@ -389,7 +361,7 @@ Deno.test("the reader thread also frees a retired track held in memory (addTrack
     blockFrames: BLOCK,
   });
   try {
-    const tone = noise(RATE * 4, 9);
+    const tone = lcgNoise(RATE * 4, 9);
     player.addTrack([tone, tone]);
     const removed = player.addTrack([tone]);
     player.play();
@@ -635,8 +607,8 @@ Deno.test("streaming: a file cut short on disk while it plays starves, counted, 
   try {
     const frames = 6 * RATE; // longer than the 2 s look-ahead: it streams
     const bass = join(dir, "Bass.wav");
-    const left = noise(frames, 21);
-    await Deno.writeFile(bass, encodeWav([left, noise(frames, 22)], RATE, "s16"));
+    const left = lcgNoise(frames, 21);
+    await Deno.writeFile(bass, encodeWav([left, lcgNoise(frames, 22)], RATE, "s16"));
     await using player = await offlinePlayer(true);
     const track = await player.load(bass, { route: [1, 2] });
     assert.equal(player.streamStats.streams, 1);

@@ -5,6 +5,18 @@
  * @module
  */
 
+/** Deterministic noise in [-0.5, 0.5] from a linear congruential generator (seed 0 counts as
+ * 1): the offline render, streaming and bus delay tests' signal. */
+export function lcgNoise(frames: number, seed: number): Float32Array {
+  const out = new Float32Array(frames);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < frames; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
 /** Deterministic white noise in [-amplitude, amplitude): never periodic, so any gap, repeat
  * or misalignment shows as a large error. */
 export function noise(seed: number, frames: number, amplitude: number): Float32Array {
