@@ -140,16 +140,33 @@ SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hou
     /* UINT32_MAX: its group + 1 is an empty slot's mark (mtc_slot.h) */
     SP_CHECK(mtc != NULL && group != UINT32_MAX && hour < 24 && speed >= 0.25 && speed <= 4.0,
              SP_ERROR_INVALID_ARGUMENT);
-    /* Reuse the group's slot, else the oldest: the player holds at most a few songs. */
-    uint32_t slot = mtc->next_slot;
+    /* Reuse the group's slot, else an empty one (a dropped song's), else the oldest: the
+     * player holds at most a few songs. */
+    uint32_t slot = MTC_SONGS, empty = MTC_SONGS;
     for (uint32_t i = 0; i < MTC_SONGS; i++) {
-        if (sp_mtc_slot_is(atomic_load_explicit(&mtc->songs[i], memory_order_relaxed), group)) {
-            slot = i;
-        }
+        const uint64_t song = atomic_load_explicit(&mtc->songs[i], memory_order_relaxed);
+        if (sp_mtc_slot_is(song, group)) slot = i;
+        if (song == 0 && empty == MTC_SONGS) empty = i;
     }
-    if (slot == mtc->next_slot) mtc->next_slot = (mtc->next_slot + 1) % MTC_SONGS;
+    if (slot == MTC_SONGS) slot = empty;
+    if (slot == MTC_SONGS) {
+        slot = mtc->next_slot;
+        mtc->next_slot = (mtc->next_slot + 1) % MTC_SONGS;
+    }
     atomic_store_explicit(&mtc->songs[slot], sp_mtc_slot_pack(group, hour, speed),
                           memory_order_release);
+    return SP_OK;
+}
+
+/* A song prepared and dropped (never played) gives its slot back, so a flood of dropped
+ * preparations never evicts the song that plays. */
+SP_API sp_result sp_mtc_unmap_song(sp_mtc *mtc, uint32_t group) {
+    SP_CHECK(mtc != NULL, SP_ERROR_INVALID_ARGUMENT);
+    for (uint32_t i = 0; i < MTC_SONGS; i++) {
+        if (sp_mtc_slot_is(atomic_load_explicit(&mtc->songs[i], memory_order_relaxed), group)) {
+            atomic_store_explicit(&mtc->songs[i], 0, memory_order_release);
+        }
+    }
     return SP_OK;
 }
 
@@ -220,6 +237,10 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
 SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
                                        double speed) {
     (void)mtc, (void)group, (void)hour, (void)speed;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_mtc_unmap_song(sp_mtc *mtc, uint32_t group) {
+    (void)mtc, (void)group;
     return SP_ERROR_UNSUPPORTED;
 }
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {
