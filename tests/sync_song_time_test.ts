@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { primaryAt } from "../src/control/sync_cues.ts";
+import { followCues, primaryAt } from "../src/control/sync_cues.ts";
 import { transportMessage } from "../src/control/sync_serve.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { withOfflinePlayer } from "./support/show_rig.ts";
@@ -41,5 +41,32 @@ Deno.test("sync feed at speed 0.8, speed 1 asked and not yet ready: the loop's e
     console.log(`  at ${state.position / RATE} s (timeline), 0.2 s on: predicted ${predicted} s`);
     assert.ok(Math.abs(predicted - 2.6) < 0.01, `predicted ${predicted} s, not 2.6 s`);
     await waitFor("the change", () => !player.keyTempoPreparing, 60_000);
+  });
+});
+
+Deno.test("speed 1.7: a loop to the song's end reads back within the song, and a follower with the same song sees no mismatch", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    const folder = join(dir, "clicks");
+    await Deno.mkdir(folder);
+    await Deno.writeFile(join(folder, "clicks.wav"), encodeWav([clicks(6, 1, 1)], RATE, "f32"));
+    await writeManifest(folder, {
+      tracks: [{ file: "clicks.wav", route: [1], pitched: false }],
+      markers: [{ name: "Intro", at: 0 }, { name: "Outro", at: 5.5 }],
+      speed: 1.7,
+    });
+    await player.loadSong(folder);
+    player.loopSection("Outro"); // the vamp on the outro: to the song's end
+    const range = player.loopRange!;
+    console.log(`  loopRange ${JSON.stringify(range)}, duration ${player.duration}`);
+    assert.ok(
+      range.end <= player.duration,
+      `loop end ${range.end} past the song's ${player.duration}`,
+    );
+    player.play();
+    player.render(4800);
+    const state = transportMessage(player)!;
+    // This rig as its own follower (the same copy of the song): nothing differs.
+    const outcome = followCues(player, state, Math.round(state.position), {});
+    assert.equal(outcome.mismatch, undefined, outcome.mismatch);
   });
 });
