@@ -776,6 +776,8 @@ export const symbols = {
   /** sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
    *  double speed) */
   sp_mtc_map_song_speed: { parameters: ["pointer", "u32", "u32", "f64"], result: "i32" },
+  /** sp_result sp_mtc_unmap_song(sp_mtc *mtc, uint32_t group) */
+  sp_mtc_unmap_song: { parameters: ["pointer", "u32"], result: "i32" },
   /** sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) */
   sp_mtc_set_offset: { parameters: ["pointer", "i64"], result: "i32" },
   /** sp_result sp_mtc_counters(const sp_mtc *mtc, uint64_t *counters) */

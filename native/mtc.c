@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mtc.h"
+#include "mtc_slot.h"
 
 #ifdef __linux__
 /* One try at the engine's status snapshot (rt/seqlock.h): false when a block was publishing
@@ -50,7 +51,9 @@ static int process(jack_nframes_t frames, void *user) {
     const uint64_t audio = published > frames ? published - frames : 0;
     /* From here on, "position" is the song frame whose timecode this cycle's start carries. */
     const int64_t position = (int64_t)audio - offset_frames;
-    const int64_t hour = state == SP_STATE_PLAYING ? sp_mtc_hour_of(mtc, group) : -1;
+    int64_t hour = -1;
+    double speed = 1.0;
+    if (state != SP_STATE_PLAYING || !sp_mtc_song_of(mtc, group, &hour, &speed)) hour = -1;
     if (hour < 0 || position < 0) {
         /* stopped, paused, a group without timecode (a count-in), or a late offset's start */
         mtc->running = false;
@@ -60,7 +63,7 @@ static int process(jack_nframes_t frames, void *user) {
      * for the order of the two clients in a cycle). */
     const int64_t drift = position - (int64_t)mtc->expected;
     if (!mtc->running || group != mtc->group || drift > (int64_t)frames || drift < -(int64_t)frames) {
-        sp_mtc_restart(mtc, buffer, 0, position, group, hour);
+        sp_mtc_restart(mtc, buffer, 0, position, group, hour, speed);
     }
     const int64_t end = position + frames;
     for (int64_t at; (at = sp_mtc_quarter_start(mtc, mtc->next_quarter)) < end;
@@ -134,19 +137,36 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
 
 SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
                                        double speed) {
-    SP_CHECK(mtc != NULL && hour < 24 && speed >= 0.25 && speed <= 4.0,
+    /* UINT32_MAX: its group + 1 is an empty slot's mark (mtc_slot.h) */
+    SP_CHECK(mtc != NULL && group != UINT32_MAX && hour < 24 && speed >= 0.25 && speed <= 4.0,
              SP_ERROR_INVALID_ARGUMENT);
-    /* Reuse the group's slot, else the oldest: the player holds at most a few songs. */
-    uint32_t slot = mtc->next_slot;
+    /* Reuse the group's slot, else an empty one (a dropped song's), else the oldest: the
+     * player holds at most a few songs. */
+    uint32_t slot = MTC_SONGS, empty = MTC_SONGS;
     for (uint32_t i = 0; i < MTC_SONGS; i++) {
-        if (atomic_load_explicit(&mtc->groups[i], memory_order_relaxed) == group + 1) slot = i;
+        const uint64_t song = atomic_load_explicit(&mtc->songs[i], memory_order_relaxed);
+        if (sp_mtc_slot_is(song, group)) slot = i;
+        if (song == 0 && empty == MTC_SONGS) empty = i;
     }
-    if (slot == mtc->next_slot) mtc->next_slot = (mtc->next_slot + 1) % MTC_SONGS;
-    atomic_store_explicit(&mtc->groups[slot], 0, memory_order_release);
-    atomic_store_explicit(&mtc->hours[slot], hour, memory_order_relaxed);
-    const uint32_t millionths = speed == 1.0 ? 0u : (uint32_t)llround(speed * 1e6);
-    atomic_store_explicit(&mtc->speeds[slot], millionths, memory_order_relaxed);
-    atomic_store_explicit(&mtc->groups[slot], group + 1, memory_order_release);
+    if (slot == MTC_SONGS) slot = empty;
+    if (slot == MTC_SONGS) {
+        slot = mtc->next_slot;
+        mtc->next_slot = (mtc->next_slot + 1) % MTC_SONGS;
+    }
+    atomic_store_explicit(&mtc->songs[slot], sp_mtc_slot_pack(group, hour, speed),
+                          memory_order_release);
+    return SP_OK;
+}
+
+/* A song prepared and dropped (never played) gives its slot back, so a flood of dropped
+ * preparations never evicts the song that plays. */
+SP_API sp_result sp_mtc_unmap_song(sp_mtc *mtc, uint32_t group) {
+    SP_CHECK(mtc != NULL, SP_ERROR_INVALID_ARGUMENT);
+    for (uint32_t i = 0; i < MTC_SONGS; i++) {
+        if (sp_mtc_slot_is(atomic_load_explicit(&mtc->songs[i], memory_order_relaxed), group)) {
+            atomic_store_explicit(&mtc->songs[i], 0, memory_order_release);
+        }
+    }
     return SP_OK;
 }
 
@@ -217,6 +237,10 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour) {
 SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
                                        double speed) {
     (void)mtc, (void)group, (void)hour, (void)speed;
+    return SP_ERROR_UNSUPPORTED;
+}
+SP_API sp_result sp_mtc_unmap_song(sp_mtc *mtc, uint32_t group) {
+    (void)mtc, (void)group;
     return SP_ERROR_UNSUPPORTED;
 }
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames) {

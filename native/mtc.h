@@ -22,12 +22,11 @@ struct sp_mtc {
     const sp_engine *engine;
     sp_tc_rate rate;
     uint32_t sample_rate;
-    /* control -> JACK thread: which group plays which hour (hour + 1, 0 = empty slot) */
-    _Atomic uint32_t groups[MTC_SONGS];
-    _Atomic uint32_t hours[MTC_SONGS];
-    /* the speed each group's timeline runs at, in millionths (0: 1): its quarter frames carry
-     * song time, timeline frame f being song frame f * speed (issue 24) */
-    _Atomic uint32_t speeds[MTC_SONGS];
+    /* control -> JACK thread: which group plays which hour at which speed, one word per slot
+     * so a reader never sees a slot half rewritten (mtc_slot.h: 0 = empty). The speed is the
+     * one its timeline runs at: its quarter frames carry song time, timeline frame f being
+     * song frame f * speed (issue 24). */
+    _Atomic uint64_t songs[MTC_SONGS];
     uint32_t next_slot; /* control side only */
     _Atomic int64_t offset_frames; /* control -> JACK thread: > 0 late, < 0 early */
     /* JACK thread only */
@@ -47,14 +46,14 @@ struct sp_mtc {
 
 /* rt/mtc_rt.c: the pieces both writers share (real-time safe). */
 int64_t sp_mtc_quarter_start(const struct sp_mtc *mtc, int64_t q);
-int64_t sp_mtc_hour_of(struct sp_mtc *mtc, uint32_t group);
-double sp_mtc_speed_of(struct sp_mtc *mtc, uint32_t group);
+/* Group `group`'s hour and speed, read together (one load); false: not mapped. */
+bool sp_mtc_song_of(struct sp_mtc *mtc, uint32_t group, int64_t *hour, double *speed);
 void sp_mtc_write_full_frame(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t frame);
 void sp_mtc_write_quarter(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t q);
 /* A new place (play from a stop, a seek, a jump, a loop seam, a song change): the full frame of
- * song frame `position` at `at`, and quarter frames resume with the next group of 8. */
+ * timeline frame `position` at `at`, and quarter frames resume with the next group of 8. */
 void sp_mtc_restart(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t position,
-                    uint32_t group, int64_t hour);
+                    uint32_t group, int64_t hour, double speed);
 #endif
 
 /* rt/mtc_rt.c, the audio thread, for MTC on the engine's own client (no-ops otherwise). */

@@ -545,6 +545,8 @@ SP_API sp_result sp_mtc_map_song(sp_mtc *mtc, uint32_t group, uint32_t hour);
  * quarter and full frames carry song time, timeline frame f reading song frame f * speed. */
 SP_API sp_result sp_mtc_map_song_speed(sp_mtc *mtc, uint32_t group, uint32_t hour,
                                        double speed);
+/* Forgets group `group` (a song prepared and dropped): its slot is free for the next song. */
+SP_API sp_result sp_mtc_unmap_song(sp_mtc *mtc, uint32_t group);
 /* Moves the timecode against the audio by offset_frames (> 0 late, < 0 early; |offset| < 2^32). */
 SP_API sp_result sp_mtc_set_offset(sp_mtc *mtc, int64_t offset_frames);
 /* counters[0]: full-frame messages sent, counters[1]: quarter frames sent. */

@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "mtc.h"
+#include "mtc_slot.h"
 
 #ifdef __linux__
 int64_t sp_mtc_quarter_start(const struct sp_mtc *mtc, int64_t q) {
@@ -23,23 +24,17 @@ int64_t sp_mtc_quarter_start(const struct sp_mtc *mtc, int64_t q) {
     return (int64_t)ceil((double)numerator / ((double)divisor * mtc->speed));
 }
 
-double sp_mtc_speed_of(struct sp_mtc *mtc, uint32_t group) {
+bool sp_mtc_song_of(struct sp_mtc *mtc, uint32_t group, int64_t *hour, double *speed) {
     for (uint32_t i = 0; i < MTC_SONGS; i++) {
-        if (atomic_load_explicit(&mtc->groups[i], memory_order_acquire) == group + 1) {
-            const uint32_t millionths = atomic_load_explicit(&mtc->speeds[i], memory_order_relaxed);
-            return millionths == 0 ? 1.0 : (double)millionths / 1e6;
+        /* one load: the hour and speed of the same mapping (mtc_slot.h) */
+        const uint64_t slot = atomic_load_explicit(&mtc->songs[i], memory_order_acquire);
+        if (sp_mtc_slot_is(slot, group)) {
+            *hour = sp_mtc_slot_hour(slot);
+            *speed = sp_mtc_slot_speed(slot);
+            return true;
         }
     }
-    return 1.0;
-}
-
-int64_t sp_mtc_hour_of(struct sp_mtc *mtc, uint32_t group) {
-    for (uint32_t i = 0; i < MTC_SONGS; i++) {
-        if (atomic_load_explicit(&mtc->groups[i], memory_order_acquire) == group + 1) {
-            return (int64_t)atomic_load_explicit(&mtc->hours[i], memory_order_relaxed);
-        }
-    }
-    return -1;
+    return false;
 }
 
 void sp_mtc_write_full_frame(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t frame) {
@@ -78,11 +73,11 @@ void sp_mtc_write_quarter(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t
 }
 
 void sp_mtc_restart(struct sp_mtc *mtc, void *buffer, uint32_t at, int64_t position,
-                    uint32_t group, int64_t hour) {
+                    uint32_t group, int64_t hour, double speed) {
     mtc->running = true;
     mtc->group = group;
     mtc->hour_frames = hour * sp_tc_frames_per_hour(&mtc->rate);
-    mtc->speed = sp_mtc_speed_of(mtc, group);
+    mtc->speed = speed;
     const int64_t divisor = (int64_t)mtc->sample_rate * mtc->rate.den;
     /* position is a timeline frame; at another speed its song frame is position * speed,
      * rounded as the player reports it (src/model/song_time.ts) */
@@ -123,7 +118,9 @@ void sp_mtc_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t c
     if (mtc == NULL || mtc->buffer == NULL) return;
     mtc->advanced = true;
     const uint32_t group = engine->group;
-    const int64_t hour = sp_mtc_hour_of(mtc, group);
+    int64_t hour = -1;
+    double speed = 1.0;
+    if (!sp_mtc_song_of(mtc, group, &hour, &speed)) hour = -1;
     /* The song frame whose timecode goes with the stretch's first frame of audio. */
     int64_t position = (int64_t)pos - atomic_load_explicit(&mtc->offset_frames, memory_order_relaxed);
     int64_t base = (int64_t)mtc->cursor + offset;
@@ -141,7 +138,7 @@ void sp_mtc_segment(sp_engine *engine, uint32_t offset, uint64_t pos, uint32_t c
     /* Varispeed may render more frames than the cycle: a late one goes on its last frame. */
     const uint32_t at = (uint32_t)(base < last ? base : last);
     if (!mtc->running || group != mtc->group || position != (int64_t)mtc->expected) {
-        sp_mtc_restart(mtc, mtc->buffer, at, position, group, hour);
+        sp_mtc_restart(mtc, mtc->buffer, at, position, group, hour, speed);
     }
     const int64_t end = position + length;
     for (int64_t frame; (frame = sp_mtc_quarter_start(mtc, mtc->next_quarter)) < end;

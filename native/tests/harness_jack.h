@@ -74,7 +74,12 @@ static void jack_phase(void) {
     mtc->on_engine = true;
     stand_in_port(&mtc->engine_port, mtc_buffer);
     mtc->api = mtc->engine_port.api;
-    for (uint32_t group = 0; group < 16; group++) CHECK(sp_mtc_map_song(mtc, group, 1));
+    /* Songs at speed 2 and 0.5 (issue 24: quarter frames on the timeline frame where song
+     * time reaches them), remapped and unmapped below while the audio thread reads the table. */
+    const double speeds[] = {2.0, 0.5, 0.9, 1.0}; /* song a (group 0) at 2 */
+    for (uint32_t group = 0; group < 16; group++) {
+        CHECK(sp_mtc_map_song_speed(mtc, group, 1, speeds[group % 4]));
+    }
     atomic_store(&engine->midi_in, midi_in);
     atomic_store(&engine->mtc, mtc);
 
@@ -89,6 +94,10 @@ static void jack_phase(void) {
         CHECK(sp_midi_in_wait(midi_in, events, 64, &count));
         received += count;
         if (round == 20) CHECK(sp_transport_seek(engine, RATE / 3));
+        /* the control side rewrites other songs' slots while this one plays */
+        const uint32_t other = 1u + (uint32_t)round % 15u;
+        if (round % 3 == 0) CHECK(sp_mtc_unmap_song(mtc, other));
+        else CHECK(sp_mtc_map_song_speed(mtc, other, (uint32_t)round % 24u, speeds[round % 4]));
         wait_blocks(1);
     }
     CHECK(sp_transport_stop(engine));

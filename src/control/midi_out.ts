@@ -117,6 +117,7 @@ export class MidiOutput {
   readonly #listener: (event: Event) => void;
   readonly #onRecovered: () => void;
   readonly #onCountIn: (event: Event) => void;
+  readonly #onDropped: (event: Event) => void;
   /** The group of the last count-in mapped (its slot is freed by the next one). */
   #countInGroup?: number;
   readonly #undoHook: () => void;
@@ -178,6 +179,10 @@ export class MidiOutput {
       }
     };
     player.addEventListener("songprepared", this.#listener);
+    // A song dropped unplayed frees its slot (src/songs/song_deck.ts).
+    this.#onDropped = (event) =>
+      native.sp_midi_out_unmap_song(handle, (event as CustomEvent<{ group: number }>).detail.group);
+    player.addEventListener("songdropped", this.#onDropped);
     // A reopened device is a new JACK client: the port goes onto it, and is connected again.
     this.#onRecovered = () => {
       if (this.#closing || native.sp_midi_out_reattach(handle) !== 0) return;
@@ -300,6 +305,7 @@ export class MidiOutput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
+      this.#player.removeEventListener("songdropped", this.#onDropped);
       this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#player.removeEventListener("countin", this.#onCountIn);
       if (outputs.get(this.#player) === this) outputs.delete(this.#player);

@@ -39,6 +39,7 @@ export class MtcOutput {
   readonly #listener: (event: Event) => void;
   readonly #undoHook: () => void;
   readonly #onRecovered: () => void;
+  readonly #onDropped: (event: Event) => void;
   #closing?: Promise<void>;
   #port = `${MTC_CLIENT}:${MTC_PORT}`;
 
@@ -56,6 +57,10 @@ export class MtcOutput {
       map(group, hour);
     };
     player.addEventListener("songprepared", this.#listener);
+    // A song dropped unplayed frees its slot (src/songs/song_deck.ts).
+    this.#onDropped = (event) =>
+      native.sp_mtc_unmap_song(handle, (event as CustomEvent<{ group: number }>).detail.group);
+    player.addEventListener("songdropped", this.#onDropped);
     this.#readPort();
     // On the engine's client, a reopened device is a new client: the port moves onto it.
     this.#onRecovered = () => {
@@ -90,6 +95,7 @@ export class MtcOutput {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#player.removeEventListener("songprepared", this.#listener);
+      this.#player.removeEventListener("songdropped", this.#onDropped);
       this.#player.removeEventListener("devicereopened", this.#onRecovered);
       this.#undoHook();
       await this.#player.engineContext.native.sp_mtc_close(this.#handle);

@@ -15,8 +15,9 @@ export function primaryAt(s: SyncState, primaryNow: number, takingJump: boolean)
   if (s.state !== "playing") return s.position;
   const rate = s.sampleRate;
   const position = s.position + (primaryNow - s.at) * rate / 1000;
-  // The jump is on the primary's timeline; its loop is song time (÷ speed: the timeline's).
-  const speed = s.speed ?? 1;
+  // The jump is on the primary's timeline; its loop is song time (÷ the speed its timeline
+  // runs at, not a tempo asked and not yet ready).
+  const speed = s.timelineSpeed ?? s.speed ?? 1;
   const jump = s.jump ?? (s.loop && { target: s.loop.start / speed, at: s.loop.end / speed });
   if (takingJump && jump && s.position < jump.at * rate && position >= jump.at * rate) {
     return jump.target * rate + (position - jump.at * rate);

@@ -70,6 +70,9 @@ export interface SyncState {
   /** Key (semitones) and tempo (speed ratio), when the primary has them. */
   transpose?: number;
   speed?: number;
+  /** The speed the playing song's timeline runs at: `speed` until a tempo change asked is
+   * ready. The loop goes on the timeline ÷ this one. */
+  timelineSpeed?: number;
   /** The primary's device is lost: its audience hears nothing. */
   deviceLost: boolean;
 }
@@ -168,7 +171,8 @@ function wellFormed(value: unknown): value is SyncMessage {
           finite(jump.target) && finite(jump.at))) &&
         range(m.loop) && range(m.leaving) &&
         (m.transpose === undefined || finite(m.transpose)) &&
-        (m.speed === undefined || finite(m.speed));
+        (m.speed === undefined || finite(m.speed)) &&
+        (m.timelineSpeed === undefined || (finite(m.timelineSpeed) && m.timelineSpeed > 0));
     }
   }
   return false;

@@ -95,6 +95,7 @@ export function transportMessage(
     leaving: player.leavingLoop,
     transpose: player.transpose,
     speed: player.speed,
+    timelineSpeed: player.timelineSpeed,
     deviceLost: state === "error",
   };
 }

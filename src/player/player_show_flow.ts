@@ -123,8 +123,17 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
 
   /** The loop playing, in seconds of song time. */
   get loopRange(): { start: number; end: number } | undefined {
-    const range = this.parts.show.loopRange;
-    return range && songRange(range, this.#speed);
+    return this.#songLoop(this.parts.show.loopRange);
+  }
+
+  /** A loop of the timeline in song time, its end never past the song's (at a speed above 1 a
+   * timeline frame is more than one song frame: the end frame read back could pass it). */
+  #songLoop(range?: { start: number; end: number }): { start: number; end: number } | undefined {
+    if (!range) return undefined;
+    const song = songRange(range, this.#speed);
+    const rate = this.parts.engine.sampleRate;
+    const end = songFrames(this.parts.songs.durationFrames, this.#speed) / rate;
+    return { start: Math.min(song.start, end), end: Math.min(song.end, end) };
   }
 
   /** A jump armed and not yet taken: the marker's time and when it happens, in seconds of
@@ -143,8 +152,7 @@ export abstract class PlayerShowFlow extends PlayerKeyTempo {
   /** A loop left with `exitLoop({ at: "end" })` whose last pass still plays, in seconds, as of
    * the engine's last status read (every tick, every `render()`). */
   get leavingLoop(): { start: number; end: number } | undefined {
-    const range = this.parts.show.leavingLoop;
-    return range && songRange(range, this.#speed);
+    return this.#songLoop(this.parts.show.leavingLoop);
   }
 
   /** Bars of click before the song starts from a stop (needs the song's tempo). */

@@ -323,6 +323,7 @@ export class SongDeck {
       }
     } catch (error) {
       await Promise.all(tracks.map((track) => this.#slots.drop(track)));
+      this.#forget(group);
       throw error;
     }
     tracks.slice(decoded.length).forEach((track) => track.setPitch(GENERATED_PITCH));
@@ -503,6 +504,15 @@ export class SongDeck {
     });
   }
 
+  /** A song dropped unplayed: "songdropped" frees its MTC and MIDI out slots (16), so a flood
+   * of dropped preparations never evicts the song that plays (docs/timecode.md). */
+  #forget(group: number): void {
+    this.#songHours.delete(group);
+    this.#songMidi.delete(group);
+    this.#songSpeeds.delete(group);
+    this.#player.dispatchEvent(new CustomEvent("songdropped", { detail: { group } }));
+  }
+
   /** What a setlist plays through: songs prepared, switched to, adopted and dropped here. */
   setlistSongs(): SetlistSongs {
     // deno-lint-ignore no-this-alias
@@ -528,6 +538,7 @@ export class SongDeck {
       adoptSong: (handle, untilFrame) => this.#adopt(prepared.get(handle)!, untilFrame),
       dropSong: async (handle) => {
         await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#slots.drop(track)));
+        this.#forget(handle.group);
       },
     };
   }
@@ -553,6 +564,7 @@ export class SongDeck {
       pendingPlayhead: () => this.pendingPlayhead(),
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
+        this.#forget((song as SongInGroup).group);
       },
     };
   }
