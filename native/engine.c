@@ -290,12 +290,20 @@ static void cut_off(void *arg) {
     while (atomic_load_explicit(&output->in_callback, memory_order_seq_cst)) sched_yield();
 }
 
+/* A start given up on: the output leaves the engine first (so no port asks for its client), then
+ * is cut off; both before the helper may close and free it (start_late). */
+static void give_up_start(void *arg) {
+    sp_output *output = arg;
+    sp_engine_set_output(output->engine, NULL);
+    cut_off(output);
+}
+
 /* Starts the engine's output, waiting at most timeout_ms. On failure the engine has no device:
  * the output is torn down (on time-out by the helper, once the start returns). */
 static sp_result start_output(sp_engine *engine, uint32_t timeout_ms) {
     sp_output *output = engine->output;
     const sp_result result = sp_run_with_deadline(
-        start_work, cut_off, start_late, output,
+        start_work, give_up_start, start_late, output,
         timeout_ms ? timeout_ms : SP_DEFAULT_DEVICE_TIMEOUT_MS);
     if (result == SP_OK) return SP_OK;
     sp_engine_set_output(engine, NULL);

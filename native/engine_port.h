@@ -26,7 +26,9 @@ typedef struct {
 } sp_engine_port;
 
 /* The JACK client of the engine's device, or NULL when it does not play on JACK (or runs
- * miniaudio's fixed-size buffering, which would split JACK's cycles). Control side. */
+ * miniaudio's fixed-size buffering, which would split JACK's cycles). Control side; a yes or no
+ * only: a reopen may close the client once this returns (the port functions below use it under
+ * the JACK lock). */
 jack_client_t *sp_engine_jack_client(const sp_engine *engine);
 /* Loads libjack and registers the port on the engine's client, connected with `connection`
  * (may be NULL): SP_ERROR_NO_BACKEND when the engine is not on JACK, SP_ERROR_DEVICE when the
@@ -36,7 +38,10 @@ sp_result sp_engine_port_open(sp_engine_port *port, sp_engine *engine, const cha
 /* After a device reopen: the port again on the engine's new client, connected again. SP_OK
  * when nothing changed. */
 sp_result sp_engine_port_reattach(sp_engine_port *port);
-/* The port's full name ("client:port"), cut to capacity. */
+/* Connects the port with another port `other` (MIDI out's connectTo): SP_ERROR_DEVICE when it
+ * cannot, or when the port is not on the engine's current client (lost or reopened since). */
+sp_result sp_engine_port_connect(sp_engine_port *port, const char *other);
+/* The port's full name ("client:port"), cut to capacity ("" when libjack cannot tell). */
 void sp_engine_port_full_name(const sp_engine_port *port, char *name, uint32_t capacity);
 /* Unregisters the port (when its client is still the engine's) and unloads libjack. The audio
  * thread must no longer read it (see sp_engine_wait_for_callback). */
@@ -44,7 +49,8 @@ void sp_engine_port_close(sp_engine_port *port);
 /* Held around every request on the engine's JACK client (register, unregister, connect): MIDI
  * in, MIDI out and MTC are closed from different threads at once (nonblocking FFI calls), and
  * libjack's requests on one client from two threads at once hung (both waiting on the client's
- * socket for one reply). Control side only. */
+ * socket for one reply). The engine's device is swapped under it too (engine_output.h), so a
+ * port never uses a client a reopen is closing. Control side only; not recursive. */
 void sp_engine_jack_lock(void);
 void sp_engine_jack_unlock(void);
 /* Returns once no audio callback that began before the call still runs. */

@@ -496,6 +496,10 @@ struct sp_engine {
     /* midi_in_engine.c, mtc.c: MIDI in and MTC on the engine's own JACK client, or NULL */
     _Atomic(sp_midi_in *) midi_in;
     _Atomic(sp_mtc *) mtc;
+    /* rt/device_rt.c -> engine_port.c: device callbacks inside the engine now (past their
+     * output's detached check). On the engine, not the output: a port's close waits on it
+     * while a reopen frees the output (sp_engine_wait_for_callback). */
+    _Atomic uint32_t callbacks_inside;
 };
 
 /* rt/device_rt.c: miniaudio's data callback, and the block loop it and sp_render run */

@@ -41,13 +41,7 @@ SP_API sp_result sp_midi_out_reattach(sp_midi_out *out) {
  * connects them again after a reattach. */
 SP_API sp_result sp_midi_out_connect(sp_midi_out *out, const char *destination) {
     SP_CHECK(out != NULL && destination != NULL, SP_ERROR_INVALID_ARGUMENT);
-    jack_port_t *port = atomic_load(&out->jack.port);
-    if (port == NULL) return SP_ERROR_DEVICE; /* off JACK since a reopen */
-    sp_engine_jack_lock();
-    const int result = out->jack.api.connect(atomic_load(&out->jack.client),
-                                             out->jack.api.port_name(port), destination);
-    sp_engine_jack_unlock();
-    return result == 0 || result == 17 /* EEXIST: already connected */ ? SP_OK : SP_ERROR_DEVICE;
+    return sp_engine_port_connect(&out->jack, destination); /* off JACK since a reopen: DEVICE */
 }
 
 SP_API sp_result sp_midi_out_port_name(const sp_midi_out *out, char *name, uint32_t capacity) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine_output.h"
 #include "internal.h"
 
 #define RELAXED memory_order_relaxed
@@ -85,7 +86,7 @@ static sp_slot *reserve(sp_engine *engine, uint32_t group, uint32_t *out_slot) {
             return s;
         }
         /* Without a device nothing will leave them: do not wait. */
-        if (pending == 0 || engine->offline || engine->output == NULL) return NULL;
+        if (pending == 0 || engine->offline || sp_engine_output(engine) == NULL) return NULL;
         const struct timespec pause = {0, 1000000L};
         nanosleep(&pause, NULL);
     }

@@ -7,7 +7,10 @@
  *   frame)|, the ideal counted from Start and from each Song Position Pointer;
  * - the same against the capture's own frames (the cycles that ran);
  * - each tick's offset from the audio it belongs to: the song frame playing at the tick's
- *   capture frame against the tick's own song frame round(k × tick);
+ *   capture frame against the tick's own song frame round(k × tick), k counted from Start (0)
+ *   or from the last Song Position Pointer (6 per sixteenth): a tick on the song's tick grid
+ *   but not on its own tick (one dropped, or a pointer naming another place) is off by whole
+ *   ticks, not 0. (So the soak's jumps go to bar lines, where a pointer is exact);
  * - how far the engine's audio moved on the server's clock between two pointers (a cycle the
  *   graph did not run moves audio and clock together).
  *
@@ -27,6 +30,8 @@ export interface ClockEvent {
   /** The server's frame (jack_last_frame_time of the event's period + its offset). */
   server: number;
   status: number;
+  /** A Song Position Pointer's position (sixteenths from the first downbeat). */
+  position?: number;
 }
 
 /** Puts each captured event on the server's clock too, by the stamp of its period. */
@@ -37,10 +42,12 @@ export function onServerClock(events: CapturedEvent[], stamps: CaptureStamp[]): 
     while (s + 1 < stamps.length && stamps[s + 1].frame <= event.at) s++;
     const stamp = stamps[s];
     if (!stamp || stamp.frame > event.at) continue;
+    const status = event.bytes[0];
     placed.push({
       at: event.at,
       server: stamp.jackFrame + (event.at - stamp.frame),
-      status: event.bytes[0],
+      status,
+      ...(status === 0xf2 ? { position: (event.bytes[1] ?? 0) | (event.bytes[2] ?? 0) << 7 } : {}),
     });
   }
   return placed;
@@ -67,15 +74,21 @@ export function clockJitter<T extends { status: number }>(
 }
 
 /** Each tick's offset (frames) from its audio: the song frame the ramp plays at the tick's
- * capture frame, minus the nearest tick's song frame round(k × tick). Ticks inside a jump's
- * crossfade (no clean ramp there) are left out. */
+ * capture frame, minus the tick's own song frame round(k × tick), k counted from Start (0) or
+ * the last Song Position Pointer (6 × its sixteenths). Ticks before either are not counted (a
+ * caller checks how many were); ticks inside a jump's crossfade (no clean ramp there) are
+ * left out. */
 export function audioOffsets(events: readonly ClockEvent[], audio: Float32Array, tick: number) {
   const offsets: number[] = [];
+  let next: number | undefined; // the song tick the next clock tick is
   for (const event of events) {
-    if (event.status !== 0xf8) continue;
+    if (event.status === 0xfa) next = 0;
+    if (event.status === 0xf2) next = 6 * (event.position ?? NaN);
+    if (event.status !== 0xf8 || next === undefined) continue;
+    const k = next++;
     const song = rampFrameAt(audio, event.at);
     if (song === undefined) continue;
-    offsets.push(song - Math.round(Math.round(song / tick) * tick));
+    offsets.push(song - Math.round(k * tick));
   }
   return offsets;
 }

@@ -36,6 +36,9 @@ void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uin
         memset(out, 0, (size_t)frames * device->playback.channels * sizeof(float));
         return;
     }
+    /* Before any port pointer is read: a port's close clears its pointer, then waits for this
+     * to fall to 0 (seq_cst on both, sp_engine_wait_for_callback). */
+    atomic_fetch_add_explicit(&output->engine->callbacks_inside, 1, memory_order_seq_cst);
 #ifdef __linux__
     sp_midi_in_cycle(output->engine, device, frames); /* MIDI in on the engine's client */
 #endif
@@ -59,5 +62,6 @@ void sp_data_callback(ma_device *device, void *buffer, const void *input, ma_uin
         output->engine->device_tap(output, out, frames, device->playback.channels);
     }
 #endif
+    atomic_fetch_sub_explicit(&output->engine->callbacks_inside, 1, memory_order_release);
     atomic_store_explicit(&output->in_callback, 0, memory_order_release);
 }
