@@ -20,6 +20,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "decode.c",
   "devices.c",
   "engine.c",
+  "engine_output.h",
   "engine_port.c",
   "engine_port.h",
   "header.c",
