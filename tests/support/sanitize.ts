@@ -221,3 +221,24 @@ export async function runFuzzDecode(
   assert.match(run.stdout, /fuzz: \d+ x the file is truncated/, report);
   return { stdout: run.stdout, report };
 }
+
+/**
+ * Builds native/tests/`check`.c under `sanitizer`, runs it with `env`, prints its stdout and
+ * asserts it clean: nothing matching `report` on stderr (the sanitizer's report), no FAILED
+ * line, its "`check`: 0 failed" summary, and exit 0.
+ */
+export async function assertNativeCheckPasses(
+  sanitizer: Sanitizer,
+  check: string,
+  env: Record<string, string>,
+  report: RegExp,
+): Promise<void> {
+  const build = await buildHarness(sanitizer, [], check);
+  const run = await runHarness(build, [], env);
+  const described = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
+  console.log(run.stdout);
+  assert.doesNotMatch(run.stderr, report, described);
+  assert.doesNotMatch(run.stdout, /FAILED/, described);
+  assert.match(run.stdout, new RegExp(`${check}: 0 failed`), described);
+  assert.equal(run.code, 0, described);
+}
