@@ -274,7 +274,7 @@ export class SongDeck {
       description,
       source,
       engine.sampleRate,
-      keyTempo,
+      { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
     if (progressiveFrom) markKeyChange("launched");
