@@ -2,14 +2,16 @@
  * How many streamed stereo stems one reader thread keeps stretched in real time (issue 24):
  * printed, nothing asserted. For each count of stems, a song of that many 48 kHz stereo stems
  * (30 s, tone and noise) plays on the null device (its own thread, paced in real time) at
- * transpose −2 and speed 0.9, every stem stretched by the reader (R3, the player's engine),
+ * transpose −2 and speed 0.9, every stem stretched by the reader (R3 by default; each engine of
+ * READER_BENCH_ENGINES, e.g. "finer,faster" for R3 then R2, as `Player.open({ keyTempo })`),
  * with a marker jump every 4 s; then the same song at its recorded key, as the baseline in the
  * same run. Printed per run: starved track-blocks (the figure that must be 0; and how many of
  * them came in the first 4 s, before any jump) and the reader
  * thread's CPU per second played, and the ratio stretched / recorded.
  *
  * Run: `deno run -A bench/reader_stretch_bench.ts` (needs librubberband2). READER_BENCH_STEMS
- * ("2,4,6,8") and READER_BENCH_SECONDS (20) change the counts and the time played.
+ * ("2,4,6,8") and READER_BENCH_SECONDS (20) change the counts and the time played;
+ * READER_BENCH_ENGINES ("finer") the stretch engines, each against the same baseline.
  *
  * @module
  */
@@ -17,11 +19,15 @@
 import { join } from "node:path";
 import { Player } from "../src/player/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
+import { checkStretchEngine, type StretchEngine } from "../src/model/key_tempo.ts";
 
 const RATE = 48000;
 const COUNTS = (Deno.env.get("READER_BENCH_STEMS") ?? "2,4,6,8").split(",").map(Number);
 const SECONDS = Number(Deno.env.get("READER_BENCH_SECONDS") ?? "20");
 const SONG_SECONDS = 30;
+const ENGINES = (Deno.env.get("READER_BENCH_ENGINES") ?? "finer").split(",").map((name) =>
+  checkStretchEngine(name, "INVALID_ARGUMENT", "READER_BENCH_ENGINES")
+);
 
 async function writeSong(dir: string, stems: number): Promise<string> {
   const folder = join(dir, `song${stems}`);
@@ -51,11 +57,16 @@ async function writeSong(dir: string, stems: number): Promise<string> {
   return folder;
 }
 
-async function playFor(song: string, keyTempo: { transpose: number; speed: number }) {
+async function playFor(
+  song: string,
+  keyTempo: { transpose: number; speed: number },
+  engine: StretchEngine = "finer",
+) {
   const player = await Player.open({
     backend: "null",
     sampleRate: RATE,
     streaming: { stretchStems: 64 },
+    keyTempo: { engine },
   });
   try {
     const loadStart = performance.now();
@@ -84,21 +95,25 @@ async function playFor(song: string, keyTempo: { transpose: number; speed: numbe
 
 const dir = await Deno.makeTempDir({ prefix: "stemplay-reader-bench-" });
 try {
-  console.log(`reader stretch: ${SECONDS} s per run, a jump every 4 s, R3 at −2 / speed 0.9`);
+  console.log(
+    `reader stretch: ${SECONDS} s per run, a jump every 4 s, ${ENGINES.join(" and ")} at −2 / 0.9`,
+  );
   for (const stems of COUNTS) {
     const song = await writeSong(dir, stems);
-    const stretched = await playFor(song, { transpose: -2, speed: 0.9 });
     const recorded = await playFor(song, { transpose: 0, speed: 1 });
-    console.log(
-      `${String(stems).padStart(2)} stereo stems: starved ${stretched.starved} ` +
-        `(${stretched.beforeJumps} in the first 4 s, before any jump) ` +
-        `(recorded key: ${recorded.starved}), reader CPU ${
-          stretched.cpuPerSecond.toFixed(0)
-        } ms per s ` +
-        `(recorded key: ${recorded.cpuPerSecond.toFixed(1)}; ratio ${
-          (stretched.cpuPerSecond / recorded.cpuPerSecond).toFixed(1)
-        }), load ${stretched.loadMs.toFixed(0)} ms (recorded key: ${recorded.loadMs.toFixed(0)})`,
-    );
+    for (const engine of ENGINES) {
+      const stretched = await playFor(song, { transpose: -2, speed: 0.9 }, engine);
+      console.log(
+        `${String(stems).padStart(2)} stereo stems, ${engine}: starved ${stretched.starved} ` +
+          `(${stretched.beforeJumps} in the first 4 s, before any jump) ` +
+          `(recorded key: ${recorded.starved}), reader CPU ${
+            stretched.cpuPerSecond.toFixed(0)
+          } ms per s ` +
+          `(recorded key: ${recorded.cpuPerSecond.toFixed(1)}; ratio ${
+            (stretched.cpuPerSecond / recorded.cpuPerSecond).toFixed(1)
+          }), load ${stretched.loadMs.toFixed(0)} ms (recorded key: ${recorded.loadMs.toFixed(0)})`,
+      );
+    }
   }
 } finally {
   await Deno.remove(dir, { recursive: true });
