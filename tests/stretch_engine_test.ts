@@ -13,6 +13,7 @@ import type { PlayerOptions } from "../src/player/player.ts";
 import { loadNative } from "../src/native/native.ts";
 import { stretchPlanar, type StretchSettings } from "../src/sources/stretch.ts";
 import { parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
+import { HELP } from "../src/cli/help.ts";
 import { runCli } from "./support/cli.ts";
 import { decodeWav } from "./support/wav_reader.ts";
 import { harmonicTone, writeToneSong } from "./support/stretch_signals.ts";
@@ -125,6 +126,45 @@ Deno.test("stretch engine faster: a transpose, a pitched flag and a setlist entr
   });
 });
 
+/** The first frame from which `live` equals `reference` (within 1e-5) to its end; -1: never. */
+function matchesFrom(live: Float32Array, reference: Float32Array): number {
+  let from = -1;
+  for (let i = live.length - 1; i >= 0; i--) {
+    if (Math.abs(live[i] - reference[i]) > 1e-5) break;
+    from = i;
+  }
+  return from;
+}
+
+Deno.test("stretch engine faster: a transpose set while playing crossfades into R2's render from the playhead", async () => {
+  await withPlayer({ keyTempo: { engine: "faster" } }, async (player, dir) => {
+    await player.loadSong(await writeToneSong(dir, {}));
+    const before = RATE; // played before the change
+    const after = 2 * RATE; // played after it
+    player.play();
+    const live = new Float32Array(before + after);
+    for (let done = 0; done < live.length; done += 960) {
+      if (done === before) {
+        player.transpose = 2;
+        await player.keyTempoReady();
+      }
+      live.set(player.render(960)[0], done);
+    }
+    const tail = live.subarray(before);
+    const atKey = { transpose: 2, speed: 1 };
+    const [r2, r3] = await Promise.all(
+      (["faster", "finer"] as const).map(async (engine) =>
+        (await stretchPlanar(native, [tone], RATE, { ...atKey, engine }, before))[0]
+          .subarray(0, after)
+      ),
+    );
+    const heard = matchesFrom(tail, r2);
+    console.log(`  R2's render from the change's frame heard from frame ${heard} after it`);
+    assert.ok(heard >= 0 && heard < after - RATE, `R2 heard from ${heard}`);
+    assert.ok(largestDifference(tail.subarray(heard), r3.subarray(heard)) > 0.01, "not R3's");
+  });
+});
+
 Deno.test("stretch engine: Player.open refuses anything but finer or faster, naming keyTempo.engine", async () => {
   for (
     const keyTempo of [{ engine: "fast" }, { engine: "R2" }, { engine: 2 }, "faster", null]
@@ -224,5 +264,14 @@ Deno.test("stemplay render and play: a bad --stretch-engine exits 2 naming the f
     assert.doesNotMatch(run.stderr, /error/i);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("help: play and render --help name --stretch-engine and both engines", () => {
+  for (const command of ["play", "render"] as const) {
+    assert.match(
+      HELP[command],
+      /--stretch-engine <e> +finer \(Rubber Band R3, default\) or faster/,
+    );
   }
 });
