@@ -65,7 +65,9 @@ export interface KeyTempoDeck {
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Makes `prepared` the current song while playing: the callback moves to it at the same
    * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
-   * False, switching nothing, when another song became the current one while it waited. */
+   * False, switching nothing, when another song became the current one while it waited, or
+   * when the playhead left the place it was prepared for (a seek or loop back, or past what
+   * its streamed stems' rings hold): then it is prepared again. */
   retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
@@ -251,6 +253,7 @@ export class KeyTempoChange {
 
   /** Prepares and switches until the song plays at the value asked last. */
   async #run(): Promise<void> {
+    let missed = 0; // switches the playhead outran (see retimeTo), in a row
     for (;;) {
       const wanted = this.#wanted;
       const song = this.#deck.current;
@@ -293,7 +296,15 @@ export class KeyTempoChange {
         }
         if (!switched) { // another song was loaded meanwhile: it plays at its own key
           await this.#deck.drop(prepared);
-          continue;
+          if (this.#deck.current === song && ++missed >= MAX_MISSED_SWITCHES) {
+            throw new StemplayError(
+              "BUSY",
+              `cannot change key or tempo: the new key was not ready where the song plays, ` +
+                `${missed} times (a seek or loop back each time, or the reader too slow); the ` +
+                `song plays on at its key: set it again`,
+            );
+          }
+          continue; // else prepared again from where it plays now
         }
         if (this.#wanted === now) this.#wanted = undefined;
         this.#carryOver(song, target);
@@ -311,6 +322,10 @@ export class KeyTempoChange {
     }
   }
 }
+
+/** Preparations in a row a change makes again before it gives up, when the playhead leaves
+ * the place each was prepared for before it is ready (song_deck.ts `retimeTo`). */
+const MAX_MISSED_SWITCHES = 3;
 
 function same(a: KeyTempo, b: KeyTempo): boolean {
   return a.transpose === b.transpose && a.speed === b.speed;

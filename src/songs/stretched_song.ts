@@ -9,7 +9,6 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import { freeAudio } from "../sources/streaming.ts";
@@ -132,18 +131,16 @@ function stretchProgressive(
   try {
     const from = progressiveFrom();
     for (const [index, audio] of decoded.entries()) {
+      const settings = { ...keyTempo, pitched: description.tracks[index].pitched !== false };
       if (!audio.pcm) {
-        throw new StemplayError(
-          "STRETCH_UNAVAILABLE",
-          `${description.tracks[index].file} is streamed, and streamed stems cannot change key ` +
-            `or tempo yet`,
-        );
+        // Streamed: the reader stretches it from the playhead's place (change_start.ts).
+        made.push(stretchStreamed(native, audio, sampleRate, settings));
+        audio.stream = null;
+        taken = index + 1;
+        continue;
       }
       const start = Math.max(0, Math.min(Math.round(from), audio.frames - 1));
-      const pcm = stretchPcmProgressive(native, audio.pcm, sampleRate, {
-        ...keyTempo,
-        pitched: description.tracks[index].pitched !== false,
-      }, start);
+      const pcm = stretchPcmProgressive(native, audio.pcm, sampleRate, settings, start);
       taken = index + 1; // the original is the new pcm's now
       made.push(withPcm(native, audio, pcm));
     }
