@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { Native } from "../native/native.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import { freeAudio, startStreamAt } from "../sources/streaming.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -18,16 +17,21 @@ import { markFillTimings } from "./key_change_breakdown.ts";
  * into the new timeline when it takes the switch, may round a frame lower. */
 const START_EARLY_FRAMES = 2;
 
-/** Starts every streamed stem of `decoded` (not attached yet) at the playhead, mapped into
- * the new timeline: `songFrame()` is the recording's frame, the new timeline runs at `speed`.
- * Frees every stem and rethrows on failure. */
+/** Starts every streamed stem of `decoded` (not attached yet) `lead` seconds of the recording
+ * past the playhead, mapped into the new timeline: `songFrame()` is the recording's frame,
+ * the new timeline runs at `speed`. Frees every stem and rethrows on failure. */
 export function startAtPlayhead(
-  native: Native,
+  engine: Engine,
   decoded: readonly DecodedAudio[],
   songFrame: () => number,
   speed: number,
+  lead = 0,
 ): void {
-  const at = Math.max(0, Math.round(songFrame() / speed) - START_EARLY_FRAMES);
+  const { native } = engine;
+  // An offline engine's playhead stands still until it renders (and its render waits for
+  // the reader): ahead of it, the switch would wait for ever.
+  const recorded = songFrame() + (engine.offline ? 0 : lead * engine.sampleRate);
+  const at = Math.max(0, Math.round(recorded / speed) - START_EARLY_FRAMES);
   try {
     for (const audio of decoded) if (audio.stream) startStreamAt(native, audio.stream, at);
   } catch (error) {

@@ -55,11 +55,14 @@ export interface KeyTempoDeck {
   readonly tracks: readonly Track[];
   /** Prepares `description` beside the current song, without switching to it;
    * `progressiveFrom` (playing): its stems are rendered from that song frame on first, and
-   * the switch waits only for the frames it needs (src/songs/retime.ts). */
+   * the switch waits only for the frames it needs (src/songs/retime.ts); its streamed stems
+   * are read from `streamLead` seconds (of the recording) past it, where the playhead will be
+   * once they are (src/songs/change_start.ts). */
   prepare(
     description: SongDescription,
     setlistIndex: number | undefined,
     progressiveFrom?: () => number,
+    streamLead?: number,
   ): Promise<PreparedAgain>;
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
@@ -276,6 +279,7 @@ export class KeyTempoChange {
         target,
         song.setlistIndex,
         this.#transport.playing && !this.#transport.ended ? playhead : undefined,
+        STREAM_LEADS[missed] * from.speed,
       );
       const now = this.#wanted;
       if (
@@ -323,9 +327,12 @@ export class KeyTempoChange {
   }
 }
 
-/** Preparations in a row a change makes again before it gives up, when the playhead leaves
- * the place each was prepared for before it is ready (song_deck.ts `retimeTo`). */
-const MAX_MISSED_SWITCHES = 3;
+/** How far ahead of the playhead (seconds heard) a change while playing starts its streamed
+ * stems: where the playhead will be once the reader has filled them, so the change is heard
+ * then and not later. Each preparation the playhead outran (the reader slower than this, on
+ * a busy machine) is made again further ahead; after the last, the change gives up. */
+const STREAM_LEADS = [0.15, 0.5, 1.5];
+const MAX_MISSED_SWITCHES = STREAM_LEADS.length;
 
 function same(a: KeyTempo, b: KeyTempo): boolean {
   return a.transpose === b.transpose && a.speed === b.speed;

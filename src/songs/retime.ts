@@ -102,9 +102,9 @@ export interface Filling {
  * frames from the playhead mapped into the new song (`playhead()`, the old song's frame, ×
  * `ratio`) on, for `FILL_MARGIN_SECONDS` (a ring: at most half of it); then the switch never
  * lands on frames not there yet. Stops waiting when `overtaken` (another song became the
- * current one). "ready" once they do; "missed" when a ring never will: the playhead went back
- * before where its reader started (a seek, a loop) or on past what it can hold (the reader
- * fell behind), and the song must be prepared again from where it plays now. Throws a
+ * current one). "ready" once they do; "missed" when they never will: the playhead went back
+ * (a seek, a loop) or on past what a ring can hold (the reader fell behind), and the song
+ * must be prepared again from where it plays now. Throws a
  * render's error, and "FILE" when the reader could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
@@ -114,9 +114,12 @@ export async function waitForFill(
   overtaken: () => boolean = () => false,
 ): Promise<"ready" | "missed" | "overtaken"> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+  let last = -Infinity;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
     const at = Math.round(playhead() * ratio);
+    if (at < last) return "missed"; // a seek or a loop back: prepared for another place
+    last = at;
     const rings = filling.rings.map(({ stream, frames }) =>
       ringHolds(engine, stream, frames, at, margin)
     );
@@ -150,9 +153,11 @@ function ringHolds(
     );
   }
   const until = Math.min(at + Math.min(margin, ring.capacity / 2), frames);
-  // The ring holds at most `capacity` frames from where its reader started.
-  if (at < ring.from || until > ring.from + ring.capacity) return "missed";
-  return until <= ring.to ? "held" : "filling";
+  // The ring holds at most `capacity` frames from where its reader started: the playhead
+  // went on past that before the reader got there.
+  if (until > ring.from + ring.capacity) return "missed";
+  // Started ahead of the playhead (change_start.ts): held once the playhead gets there.
+  return ring.from <= at && until <= ring.to ? "held" : "filling";
 }
 
 function fillEnd(engine: Engine, pcm: Deno.PointerValue): number {

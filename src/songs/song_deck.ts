@@ -253,6 +253,7 @@ export class SongDeck {
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
     progressiveFrom?: () => number,
+    lead = 0,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
     const described = description;
@@ -278,7 +279,7 @@ export class SongDeck {
       progressiveFrom,
     );
     if (progressiveFrom) markKeyChange("launched");
-    if (progressiveFrom) startAtPlayhead(engine.native, decoded, progressiveFrom, keyTempo.speed);
+    if (progressiveFrom) startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead);
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
@@ -554,8 +555,8 @@ export class SongDeck {
       get tracks() {
         return deck.#tracks;
       },
-      prepare: (description, setlistIndex, progressiveFrom) =>
-        this.#prepare(description, undefined, setlistIndex, progressiveFrom),
+      prepare: (description, setlistIndex, from, lead) =>
+        this.#prepare(description, undefined, setlistIndex, from, lead),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       retimeTo: (song, fromSpeed, toSpeed) =>
