@@ -100,7 +100,8 @@ later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
 f fade out over 4 s, a spoken cues on/off.
-Key and tempo (stopped or paused): k/K key down/up a semitone, t/T tempo down/up 1%.`,
+Key and tempo: k/K key down/up a semitone, t/T tempo down/up 1%, P the selected
+track keeps its key (or follows it again).`,
 
   devices: `Usage: stemplay devices [--backend <name>]
 
