@@ -52,18 +52,17 @@ export function fillingOf(decoded: readonly DecodedAudio[]): Filling {
 }
 
 /** Waits until `filling` holds the frames the switch lands on (`waitForFill`; `ratio`: old
- * speed ÷ new speed); false when it will not (another song became current, the playhead
- * left what it was prepared for, or stands short of it: `standing`). */
+ * speed ÷ new speed); false when it will not (another song became current, or the playhead
+ * left what it was prepared for). */
 export async function readyToSwitch(
   engine: Engine,
   filling: Filling | undefined,
   ratio: number,
   playhead: () => number,
   overtaken: () => boolean,
-  standing?: () => boolean,
 ): Promise<boolean> {
   const pending = filling ?? { pcms: [], rings: [] };
-  const filled = await waitForFill(engine, pending, ratio, playhead, overtaken, standing);
+  const filled = await waitForFill(engine, pending, ratio, playhead, overtaken);
   if (filled === "ready") markFillTimings(engine.native, pending.pcms);
   return filled === "ready";
 }

@@ -70,14 +70,9 @@ export interface KeyTempoDeck {
    * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
    * False, switching nothing, when another song became the current one while it waited, or
    * when the playhead left the place it was prepared for (a seek or loop back, or past what
-   * its streamed stems' rings hold), or stands short of it (`standing`: paused, stopped or
-   * ended while it waited): then it is prepared again. */
-  retimeTo(
-    prepared: PreparedAgain,
-    fromSpeed: number,
-    toSpeed: number,
-    standing?: () => boolean,
-  ): Promise<boolean>;
+   * its streamed stems' rings hold), or stands short of it (paused, stopped or ended while
+   * it waited): then it is prepared again. */
+  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
   /** The callback's position in the current song's frames while a switch to it waits in the
@@ -299,19 +294,14 @@ export class KeyTempoChange {
       if (this.#transport.playing && !this.#transport.ended) {
         let switched: boolean;
         try {
-          switched = await this.#deck.retimeTo(
-            prepared,
-            from.speed,
-            wanted.keyTempo.speed,
-            () => !this.#transport.playing || this.#transport.ended,
-          ); // paused, stopped, ended
+          switched = await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
         } catch (error) {
           await this.#deck.drop(prepared);
           throw error;
         }
         if (!switched) { // another song was loaded meanwhile: it plays at its own key
           await this.#deck.drop(prepared);
-          // Paused, stopped or ended: made standing next, not a miss.
+          // Paused, stopped or ended while it waited: made standing next, not a miss.
           const playing = this.#transport.playing && !this.#transport.ended;
           if (this.#deck.current === song && playing && ++missed >= MAX_MISSED_SWITCHES) {
             throw new StemplayError(

@@ -104,16 +104,17 @@ export interface Filling {
  * lands on frames not there yet. Stops waiting when `overtaken` (another song became the
  * current one). "ready" once they do; "missed" when they never will: the playhead went back
  * (a seek, a loop) or on past what a ring can hold (the reader fell behind), or stands
- * (`standing`: paused, stopped or ended) short of where the rings start, and the song must
- * be prepared again from where it is now. Throws a
- * render's error, and "FILE" when the reader could not read a stem there. */
+ * short of where the rings start (`standing`: the callback paused, stopped or ended; a lost
+ * device still reads playing; an offline engine starts its rings at the playhead), and the
+ * song must be prepared again from where it is now. Throws a render's error, and "FILE"
+ * when the reader could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
   filling: Filling,
   ratio: number,
   playhead: () => number = () => engine.readStatus().position,
   overtaken: () => boolean = () => false,
-  standing: () => boolean = () => false,
+  standing: () => boolean = () => !engine.offline && engine.readStatus().state !== "playing",
 ): Promise<"ready" | "missed" | "overtaken"> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
   let last = -Infinity;

@@ -416,21 +416,13 @@ export class SongDeck {
   /** Makes a prepared song at another key or tempo the playing one, while playing: the
    * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). False
    * (nothing switched) when another song became current, or the playhead left what it holds. */
-  async #retimeTo(
-    song: SongInGroup,
-    fromSpeed: number,
-    toSpeed: number,
-    standing?: () => boolean,
-  ): Promise<boolean> {
+  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<boolean> {
     const group = this.#group;
     const overtaken = () => this.#group !== group; // a song loaded, or a setlist transition
     await waitOutCountIn(this.#engine, () => this.show.countingIn, overtaken);
     const playhead = () => this.pendingPlayhead() ?? this.#engine.readStatus().position;
     const ratio = fromSpeed / toSpeed;
-    const filling = song.filling;
-    if (!await readyToSwitch(this.#engine, filling, ratio, playhead, overtaken, standing)) {
-      return false;
-    }
+    if (!await readyToSwitch(this.#engine, song.filling, ratio, playhead, overtaken)) return false;
     markKeyChange("filled");
     const cues = cuesToCarry(this.show, this.#engine);
     const retired = retimeSwitch(
@@ -567,8 +559,8 @@ export class SongDeck {
         this.#prepare(description, undefined, setlistIndex, from, lead),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
-      retimeTo: (song, fromSpeed, toSpeed, standing) =>
-        this.#retimeTo(song as SongInGroup, fromSpeed, toSpeed, standing),
+      retimeTo: (song, fromSpeed, toSpeed) =>
+        this.#retimeTo(song as SongInGroup, fromSpeed, toSpeed),
       pendingPlayhead: () => this.pendingPlayhead(),
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
