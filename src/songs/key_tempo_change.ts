@@ -70,7 +70,8 @@ export interface KeyTempoDeck {
    * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
    * False, switching nothing, when another song became the current one while it waited, or
    * when the playhead left the place it was prepared for (a seek or loop back, or past what
-   * its streamed stems' rings hold): then it is prepared again. */
+   * its streamed stems' rings hold), or stands short of it (paused, stopped or ended while
+   * it waited): then it is prepared again. */
   retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
@@ -300,7 +301,9 @@ export class KeyTempoChange {
         }
         if (!switched) { // another song was loaded meanwhile: it plays at its own key
           await this.#deck.drop(prepared);
-          if (this.#deck.current === song && ++missed >= MAX_MISSED_SWITCHES) {
+          // Paused, stopped or ended while it waited: made standing next, not a miss.
+          const playing = this.#transport.playing && !this.#transport.ended;
+          if (this.#deck.current === song && playing && ++missed >= MAX_MISSED_SWITCHES) {
             throw new StemplayError(
               "BUSY",
               `cannot change key or tempo: the new key was not ready where the song plays, ` +

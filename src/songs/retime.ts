@@ -103,15 +103,18 @@ export interface Filling {
  * `ratio`) on, for `FILL_MARGIN_SECONDS` (a ring: at most half of it); then the switch never
  * lands on frames not there yet. Stops waiting when `overtaken` (another song became the
  * current one). "ready" once they do; "missed" when they never will: the playhead went back
- * (a seek, a loop) or on past what a ring can hold (the reader fell behind), and the song
- * must be prepared again from where it plays now. Throws a
- * render's error, and "FILE" when the reader could not read a stem there. */
+ * (a seek, a loop) or on past what a ring can hold (the reader fell behind), or stands
+ * short of where the rings start (`standing`: the callback paused, stopped or ended; a lost
+ * device still reads playing; an offline engine starts its rings at the playhead), and the
+ * song must be prepared again from where it is now. Throws a render's error, and "FILE"
+ * when the reader could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
   filling: Filling,
   ratio: number,
   playhead: () => number = () => engine.readStatus().position,
   overtaken: () => boolean = () => false,
+  standing: () => boolean = () => !engine.offline && engine.readStatus().state !== "playing",
 ): Promise<"ready" | "missed" | "overtaken"> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
   let last = -Infinity;
@@ -129,6 +132,8 @@ export async function waitForFill(
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
     });
     if (ready) return "ready";
+    // Started ahead of a playhead that no longer moves (change_start.ts): never reached.
+    if (standing()) return "missed";
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return "overtaken";
