@@ -55,6 +55,7 @@ import {
   type StreamingOptions,
 } from "../sources/streaming.ts";
 import { stretchStemsProblem } from "../sources/stretch_stream.ts";
+import { readersProblem } from "../sources/reader_pool.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -232,6 +233,7 @@ const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
   lookAheadSeconds: (value) => secondsProblem(value, LOOK_AHEAD_SECONDS),
   headSeconds: (value) => secondsProblem(value, HEAD_SECONDS),
   stretchStems: stretchStemsProblem,
+  readers: readersProblem,
 };
 
 const SECTIONS: Record<
