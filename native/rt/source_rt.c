@@ -70,7 +70,8 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
         while (offline && source->offline_wait(source, pos, voice)) {
             if (stream_window(source->file, pos, count, window, voice, offline)) return true;
         }
-        return false;
+        /* Not waiting (any more): a head there plays, as on a device. */
+        return offline && stream_window(source->file, pos, count, window, voice, false);
     }
     if (source->kind != SP_SOURCE_MEMORY) return false;
     const sp_pcm *pcm = source->pcm;
