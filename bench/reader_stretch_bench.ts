@@ -4,7 +4,7 @@
  * (30 s, tone and noise) plays on the null device (its own thread, paced in real time) at
  * transpose −2 and speed 0.9, every stem stretched by the reader pool, with a marker jump every
  * 4 s: first with 1 reader (the baseline), then with each other count of readers; then the same
- * song at its recorded key. Printed per run: starved track-blocks (the figure that must be 0;
+ * song at its recorded key with each count of readers. Printed per run: starved track-blocks (the figure that must be 0;
  * and how many of them came in the first 4 s, before any jump), the readers' CPU per second
  * played (all threads) and its ratio to the baseline's.
  *
@@ -126,15 +126,18 @@ try {
       const pooled = await playFor(song, { transpose: -2, speed: 0.9 }, readers);
       console.log(line(readers, pooled, one.cpuPerSecond));
     }
-    const recorded = await playFor(song, { transpose: 0, speed: 1 }, 1);
-    console.log(
-      `${
-        String(stems).padStart(2)
-      } stereo stems at the recorded key: starved ${recorded.starved}, ` +
-        `readers' CPU ${recorded.cpuPerSecond.toFixed(1)} ms per s (stretched with 1 reader: ${
+    for (const readers of [1, ...POOLS]) {
+      const recorded = await playFor(song, { transpose: 0, speed: 1 }, readers);
+      console.log(
+        `${String(stems).padStart(2)} stereo stems at the recorded key, ${readers} reader${
+          readers > 1 ? "s" : ""
+        }: starved ${recorded.starved}, readers' CPU ${
+          recorded.cpuPerSecond.toFixed(1)
+        } ms per s (stretched with 1 reader: ${
           (one.cpuPerSecond / recorded.cpuPerSecond).toFixed(0)
         } x), load ${recorded.loadMs.toFixed(0)} ms`,
-    );
+      );
+    }
   }
 } finally {
   await Deno.remove(dir, { recursive: true });
