@@ -18,6 +18,7 @@ export type { PlayerOptions, PlayerState } from "./src/player/player.ts";
 export type { PlayerMetering } from "./src/player/player_metering.ts";
 export type { PlayerShowFlow } from "./src/player/player_show_flow.ts";
 export type { PlayerKeyTempo } from "./src/player/player_key_tempo.ts";
+export type { KeyTempoOptions, StretchEngine } from "./src/player/key_tempo_options.ts";
 export type { PlayerHealth, RecoveryMode } from "./src/engine/device_recovery.ts";
 export type { LibraryVariant } from "./src/native/native.ts";
 export { Track } from "./src/engine/track.ts";

@@ -6,6 +6,9 @@
  * holds the mapped playhead plus 0.1 s (src/songs/retime.ts). Offline engine, so the block
  * boundary comes right after that: latency = this time + the 50 ms crossfade.
  *
+ * The same change on the same song streamed (`streaming.stretchStems`): the reader stretches
+ * the stems from the playhead into their rings (src/songs/change_start.ts), nothing decoded.
+ *
  * Baseline, in the same run: loading the same song at that key (`loadSong(path, {transpose})`,
  * the same preparation from a stop). After the run a summary prints the medians and the worst,
  * the ratio of a change to a load, and where a change's time goes: each phase's wall clock
@@ -53,12 +56,22 @@ for (let stem = 0; stem < STEMS; stem++) {
 await Deno.writeTextFile(join(root, "song.json"), JSON.stringify({ title: "bench", tracks }));
 
 const player = await Player.open({ backend: "offline", sampleRate: RATE, channels: 2 });
+// The same song streamed, its stems stretched by the reader: a change prepares no pcm, it
+// starts the rings at the playhead and waits for them (src/songs/change_start.ts).
+const streamed = await Player.open({
+  backend: "offline",
+  sampleRate: RATE,
+  channels: 2,
+  streaming: { stretchStems: STEMS },
+});
 const timings = new Map<string, number[]>();
 let transpose = 0;
 
 globalThis.addEventListener("unload", () => {
   printSummary();
-  player.close().finally(() => Deno.removeSync(root, { recursive: true }));
+  Promise.all([player.close(), streamed.close()]).finally(() =>
+    Deno.removeSync(root, { recursive: true })
+  );
 });
 
 function keep(name: string, ms: number): void {
@@ -68,6 +81,7 @@ function keep(name: string, ms: number): void {
 const what = `${STEMS} stereo stems of ${SECONDS} s, R3`;
 const LOAD = `load at a new key (baseline), ${what}`;
 const CHANGE = `change while playing, ${what}`;
+const STREAMED = `change while playing, streamed (the reader stretches), ${what}`;
 const STEM_CPU = "stem CPU to the first frame";
 const STEM_CPU_SWITCH = "stem CPU to the switch";
 
@@ -112,6 +126,28 @@ Deno.bench({
   },
 });
 
+Deno.bench({
+  name: STREAMED,
+  group: "key change",
+  n: RUNS,
+  warmup: 1,
+  async fn(b) {
+    await streamed.loadSong(root);
+    streamed.play();
+    streamed.render(RATE / 2);
+    transpose = transpose >= 5 ? 1 : transpose + 1;
+    b.start();
+    const start = performance.now();
+    streamed.transpose = transpose;
+    await streamed.keyTempoReady();
+    streamed.render(256); // the block that takes the switch
+    keep(STREAMED, performance.now() - start);
+    b.end();
+    streamed.stop();
+    streamed.render(1024);
+  },
+});
+
 /** What each phase of the breakdown measures (src/songs/key_change_breakdown.ts). */
 const PHASES: Record<string, string> = {
   decoded: "the song's files decoded again",
@@ -130,6 +166,7 @@ function median(values: number[]): number {
 function printSummary(): void {
   const load = timings.get(LOAD) ?? [];
   const change = timings.get(CHANGE) ?? [];
+  const fromRings = timings.get(STREAMED) ?? [];
   if (load.length === 0 || change.length === 0) return;
   const crossfade = RETIME_CROSSFADE_SECONDS * 1000;
   console.log(`\nKey change while playing, ${what} (wall clock, this machine's load):`);
@@ -138,6 +175,15 @@ function printSummary(): void {
       Math.max(...change).toFixed(0)
     } ms to the switch (+ ${crossfade} ms crossfade to the new key alone)`,
   );
+  if (fromRings.length > 0) {
+    console.log(
+      `  change, streamed: median ${median(fromRings).toFixed(0)} ms, worst ${
+        Math.max(...fromRings).toFixed(0)
+      } ms to the switch (streamed / decoded whole ${
+        (median(fromRings) / median(change)).toFixed(2)
+      }; on a device the rings start 150 ms ahead of the playhead, so that is the floor there)`,
+    );
+  }
   console.log(
     `  load at a key: median ${median(load).toFixed(0)} ms; change / load ${
       (median(change) / median(load)).toFixed(2)

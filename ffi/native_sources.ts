@@ -69,6 +69,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "rt/varispeed_rt.c",
   "show.c",
   "source.c",
+  "source_start.c",
   "status.c",
   "stemplay.h",
   "stream.c",

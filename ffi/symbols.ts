@@ -431,6 +431,22 @@ export const symbols = {
     ],
     result: "u32",
   },
+  /** sp_result sp_file_source_start_at(sp_file_source *source, uint64_t frame) */
+  sp_file_source_start_at: {
+    parameters: [
+      "pointer", // sp_file_source *source
+      "u64", // uint64_t frame
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_file_source_ring_state(const sp_file_source *source, uint64_t *out) */
+  sp_file_source_ring_state: {
+    parameters: [
+      "pointer", // const sp_file_source *source
+      "buffer", // uint64_t *out
+    ],
+    result: "i32",
+  },
   /** const char *sp_file_source_format(const sp_file_source *source) */
   sp_file_source_format: {
     parameters: [

@@ -335,6 +335,16 @@ SP_API const char *sp_file_source_format(const sp_file_source *source);
  * short on disk after loading, or a read or seek failed): that track plays silence from there
  * (counted as starved) until it is sent somewhere the file still holds. Never reset. */
 SP_API uint32_t sp_file_source_read_failures(const sp_file_source *source);
+/* Before attach: the reader fills the ring from `frame` (clamped to the length) instead of
+ * frame 0, and the track starts there (a key or tempo change while playing: the song prepared
+ * again goes on at the playhead's place). SP_ERROR_INVALID_ARGUMENT: no ring (heads only), or
+ * already attached. */
+SP_API sp_result sp_file_source_start_at(sp_file_source *source, uint64_t frame);
+/* What the ring holds, for the control side to wait on: out[0] 1 once the reader answered the
+ * last request, out[1] the frame it was asked to hold from (frames before it may be gone),
+ * out[2] the end of what is written, out[3] its capacity in frames, out[4] 1 when the answer is
+ * that the file could not be read there. SP_ERROR_INVALID_ARGUMENT: no ring. */
+SP_API sp_result sp_file_source_ring_state(const sp_file_source *source, uint64_t *out);
 SP_API void sp_file_source_free(sp_file_source *source);
 
 /* ---- tracks ----------------------------------------------------------------------------- */

@@ -32,7 +32,7 @@ Deno.test("a song loaded while a key change waits for its frames stays the playi
     // Prepared again at +2, rendered from 25 s first: the frames at the playhead (1 s) come
     // with the render of the part before 25 s, seconds later, so the switch waits for them.
     const prepared = await deck.prepare({ ...described, transpose: 2 }, undefined, () => 25 * RATE);
-    const fills = (prepared as unknown as { fills: Deno.PointerValue[] }).fills;
+    const fills = (prepared as unknown as { filling: { pcms: Deno.PointerValue[] } }).filling.pcms;
     const switching = deck.retimeTo(prepared, 1, 1);
     await player.loadSong(second);
     const secondGroup = player.currentGroup;

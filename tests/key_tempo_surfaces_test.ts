@@ -93,7 +93,8 @@ Deno.test("MIDI map: key and tempo actions are mapped like any other, and checke
   );
 });
 
-const screenName = "tui: the header shows key and tempo, and k/K and t/T change them";
+const screenName =
+  "tui: the header shows key and tempo, k/K and t/T change them, P keeps a track's key";
 Deno.test({
   name: screenName,
   ignore: ignoreWithout("tmux", screenName),
@@ -125,6 +126,11 @@ Deno.test({
         screen = await pane.waitFor((s) => shown.test(s), `${key}: ${shown}`);
         console.log(`  ${key}: ${header().trim()}`);
       }
+      // P: the selected track (the first) keeps its key, then follows it again.
+      await pane.keys("P");
+      screen = await pane.waitFor((s) => /keys \(keeps key\)/.test(s), "P: keys (keeps key)");
+      await pane.keys("P");
+      await pane.waitFor((s) => !/\(keeps key/.test(s) && /\bkeys\b/.test(s), "P again: keys");
       await pane.quit();
     } finally {
       await pane.close();

@@ -66,6 +66,8 @@ ${FORMATS}
   --start <time|marker>  start at seconds (12.5), m:ss (1:02) or a marker's name
   --transpose <st>       the song's key in semitones, -12 … +12 (default: its song.json's)
   --speed <ratio>        the song's tempo ratio, 0.5 … 2 (default: its song.json's)
+  --stretch-engine <e>   finer (Rubber Band R3, default) or faster (R2: about 3x less
+                         CPU, rougher sound; stemplay.json "keyTempo": { "engine" })
   --resume               go back to where the last run of this setlist (or song) left:
                          its song, position, mutes and gains, stopped (with --play: playing)
 ${AUDIO}
@@ -98,7 +100,8 @@ later).
 Show: n/p next/previous song, j then 1-9 jump to that marker at the next bar, v vamp
 (loop) the current section, Enter leave the loop at its end, c count-in on/off,
 f fade out over 4 s, a spoken cues on/off.
-Key and tempo (stopped or paused): k/K key down/up a semitone, t/T tempo down/up 1%.`,
+Key and tempo: k/K key down/up a semitone, t/T tempo down/up 1%, P the selected
+track keeps its key (or follows it again).`,
 
   devices: `Usage: stemplay devices [--backend <name>]
 
@@ -119,6 +122,8 @@ WAV has every output the profile uses, or only one bus's outputs with --bus.
   --format <f>         f32 (default), s16 or s24
   --transpose <st>     the song's key in semitones, -12 … +12 (default: its song.json's)
   --speed <ratio>      the song's tempo ratio, 0.5 … 2 (default: its song.json's)
+  --stretch-engine <e> finer (Rubber Band R3, default) or faster (R2: about 3x less
+                       CPU, rougher sound; stemplay.json "keyTempo": { "engine" })
   --config <file>      the settings file (default: stemplay.json beside the song, else
                        here, if there is one)`,
 

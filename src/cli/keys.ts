@@ -96,6 +96,8 @@ export function keyAction(session: PlaySession, key: Key): Action | undefined {
     case "t":
     case "T":
       return { type: "speed", by: key === "T" ? 0.01 : -0.01 };
+    case "P": // the selected stem keeps its key when the song is transposed, or not
+      return { type: "pitched", track };
   }
   return undefined;
 }

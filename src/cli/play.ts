@@ -6,7 +6,7 @@
  */
 
 import type { KeyTempo } from "../model/key_tempo.ts";
-import { KEY_TEMPO_FLAGS, keyTempoFlags } from "./key_tempo_flags.ts";
+import { KEY_TEMPO_FLAGS, keyTempoFlags, stretchEngineFlag } from "./key_tempo_flags.ts";
 import type { Player } from "../player/player.ts";
 import { StemplayError } from "../errors.ts";
 import { type FlagSpecs, parseFlags, stringFlag, UsageError } from "./args.ts";
@@ -306,6 +306,7 @@ export async function playCommand(args: string[]): Promise<number> {
   }
   const remote = remoteFlags(COMMAND, parsed);
   const keyTempo = keyTempoFlags(COMMAND, parsed);
+  const stretchEngine = stretchEngineFlag(COMMAND, parsed);
   const sync = syncFlags(COMMAND, parsed);
   const heartbeat = heartbeatFlag(COMMAND, parsed);
   if (parsed.flags.resume && stringFlag(parsed, "start") !== undefined) {
@@ -313,6 +314,7 @@ export async function playCommand(args: string[]): Promise<number> {
   }
   const settingsFile = await findSettingsFile(parsed.positionals, stringFlag(parsed, "config"));
   const options = await resolveAudioOptions(COMMAND, parsed, settingsFile);
+  if (stretchEngine) options.keyTempo = { engine: stretchEngine }; // over stemplay.json's
   await using player = await openPlayer(options, warn);
   if (heartbeat !== undefined) setHeartbeat(player, { output: heartbeat });
   await using surfaces = await RemoteSurfaces.start(player, remote);

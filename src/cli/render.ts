@@ -18,7 +18,7 @@ import { type BusProfile, defaultBusProfile, profileChannels } from "../engine/b
 import { findSettingsFile, loadSettings } from "./settings.ts";
 import { atomicTarget } from "../util/write_atomic.ts";
 import type { KeyTempo } from "../model/key_tempo.ts";
-import { KEY_TEMPO_FLAGS, keyTempoFlags } from "./key_tempo_flags.ts";
+import { KEY_TEMPO_FLAGS, keyTempoFlags, stretchEngineFlag } from "./key_tempo_flags.ts";
 
 const COMMAND = "stemplay render";
 /** Blocks rendered per write: a multiple of the block size, so the result is the same as
@@ -43,6 +43,8 @@ export interface RenderJob {
   streaming?: PlayerOptions["streaming"];
   /** `--transpose` and `--speed`: the song's key and tempo in place of its song.json's. */
   keyTempo?: Partial<KeyTempo>;
+  /** As `Player.open({ keyTempo })`: `--stretch-engine`, else stemplay.json's. */
+  stretch?: PlayerOptions["keyTempo"];
 }
 
 /** Renders `job` and returns the number of frames written. */
@@ -54,6 +56,7 @@ export async function renderSong(job: RenderJob): Promise<number> {
     channels: job.channels ?? profileChannels(profile),
     buses: profile,
     streaming: job.streaming,
+    keyTempo: job.stretch,
   });
   // Every output, or the outputs of one bus (0-based).
   const outputs = job.bus === undefined
@@ -164,6 +167,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   const format = choiceFlag(COMMAND, parsed, "format", FORMATS) ?? "f32";
   const output = stringFlag(parsed, "output");
   const keyTempo = keyTempoFlags(COMMAND, parsed);
+  const stretchEngine = stretchEngineFlag(COMMAND, parsed);
   if (output === undefined) {
     throw new UsageError(`${COMMAND}: -o/--output <file.wav> is required`);
   }
@@ -185,6 +189,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     bus,
     streaming: settings.streaming,
     keyTempo,
+    stretch: stretchEngine ? { engine: stretchEngine } : settings.keyTempo,
   });
   return 0;
 }

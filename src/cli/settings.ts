@@ -56,6 +56,8 @@ import {
 } from "../sources/streaming.ts";
 import { stretchStemsProblem } from "../sources/stretch_stream.ts";
 import { readersProblem } from "../sources/reader_pool.ts";
+import { KEY_TEMPO_SETTING_KEYS } from "./key_tempo_settings.ts";
+import type { KeyTempoOptions } from "../player/key_tempo_options.ts";
 
 /** The `audio` section. */
 export interface AudioSettings {
@@ -100,6 +102,8 @@ export interface Settings {
   streaming?: StreamingOptions | boolean;
   /** Spoken section cues for every song (docs/spoken_cues.md). Absent: only songs that ask. */
   spokenCues?: SpokenCueOptions;
+  /** Key and tempo: the stretch engine, as `Player.open({ keyTempo })`. Absent: R3. */
+  keyTempo?: KeyTempoOptions;
 }
 
 /** The `timecode` section. */
@@ -237,7 +241,14 @@ const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
 };
 
 const SECTIONS: Record<
-  "audio" | "monitoring" | "midi" | "midiOut" | "timecode" | "streaming" | "spokenCues",
+  | "audio"
+  | "monitoring"
+  | "midi"
+  | "midiOut"
+  | "timecode"
+  | "streaming"
+  | "spokenCues"
+  | "keyTempo",
   Record<string, Check>
 > = {
   audio: AUDIO_KEYS,
@@ -247,6 +258,7 @@ const SECTIONS: Record<
   timecode: TIMECODE_KEYS,
   streaming: STREAMING_KEYS,
   spokenCues: SPOKEN_CUE_SETTING_KEYS,
+  keyTempo: KEY_TEMPO_SETTING_KEYS,
 };
 
 /**
@@ -296,7 +308,7 @@ export function parseSettings(value: unknown, source: string): Settings {
     if (!Object.hasOwn(SECTIONS, sectionName)) {
       problems.push(
         `${sectionName}: unknown key (expected "audio", "monitoring", "buses", "midi", ` +
-          `"midiOut", "timecode", "streaming" or "spokenCues")`,
+          `"midiOut", "timecode", "streaming", "spokenCues" or "keyTempo")`,
       );
       continue;
     }
@@ -318,8 +330,13 @@ export function parseSettings(value: unknown, source: string): Settings {
       ? (settings.midiOut = {})
       : sectionName === "spokenCues"
       ? (settings.spokenCues = {})
+      : sectionName === "keyTempo"
+      ? (settings.keyTempo = {})
       : settings[
-        sectionName as Exclude<keyof typeof SECTIONS, "streaming" | "midiOut" | "spokenCues">
+        sectionName as Exclude<
+          keyof typeof SECTIONS,
+          "streaming" | "midiOut" | "spokenCues" | "keyTempo"
+        >
       ];
     for (const [key, entry] of Object.entries(section)) {
       const path = `${sectionName}.${key}`;
@@ -400,5 +417,6 @@ export function settingsToPlayerOptions(settings: Settings): PlayerOptions {
   if (settings.timecode.ltc !== undefined) options.ltc = settings.timecode.ltc;
   if (settings.streaming !== undefined) options.streaming = settings.streaming;
   if (settings.spokenCues !== undefined) options.spokenCues = settings.spokenCues;
+  if (settings.keyTempo !== undefined) options.keyTempo = settings.keyTempo;
   return options;
 }

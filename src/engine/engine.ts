@@ -16,6 +16,7 @@ import { bufferString, outPointer, unwrap } from "../native/native.ts";
 import { INFO, RESULT, STATE, STATUS } from "../native/native_constants.ts";
 import { EngineConfig, formatMismatch } from "../native/engine_config.ts";
 import type { StreamedTracks } from "../sources/streaming.ts";
+import type { StretchEngine } from "../model/key_tempo.ts";
 import { Buses, type BusProfile, defaultBusProfile } from "./buses.ts";
 
 /** The transport's state as the callback publishes it. */
@@ -94,6 +95,8 @@ export class Engine {
   buses: Buses;
   /** Set when file tracks stream. */
   streams?: StreamedTracks;
+  /** The Rubber Band engine every stretch of this player uses (`Player.open({ keyTempo })`). */
+  stretchEngine: StretchEngine = "finer";
   #backendName = "";
   #deviceName = "";
   #closed = false;

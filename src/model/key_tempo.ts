@@ -30,6 +30,27 @@ export const NEUTRAL: KeyTempo = { transpose: 0, speed: 1 };
 /** Which Rubber Band engine stretches: R3 ("finer", the default) or R2 ("faster"). */
 export type StretchEngine = "finer" | "faster";
 
+/** The stretch engines, the default first (docs/key_tempo.md, "Engines"). */
+export const STRETCH_ENGINES: readonly StretchEngine[] = ["finer", "faster"];
+
+/** What is wrong with `value` as a stretch engine ("must be …, got …"), or undefined. */
+export function stretchEngineProblem(value: unknown): string | undefined {
+  if ((STRETCH_ENGINES as readonly unknown[]).includes(value)) return undefined;
+  return `must be "finer" (Rubber Band R3, the default) or "faster" (R2: about 3× less CPU, ` +
+    `a rougher sound, for weak machines), got ${show(value)}`;
+}
+
+/** Checks a stretch engine's name: "finer" or "faster", else `code` naming `what`. */
+export function checkStretchEngine(
+  value: unknown,
+  code: StemplayErrorCode,
+  what: string,
+): StretchEngine {
+  const problem = stretchEngineProblem(value);
+  if (problem) throw new StemplayError(code, `${what} ${problem}`);
+  return value as StretchEngine;
+}
+
 /** Checks a transpose value: a finite number within −12 … +12, else `code`. */
 export function checkTranspose(value: unknown, code: StemplayErrorCode, what: string): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {

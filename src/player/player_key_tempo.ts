@@ -8,6 +8,7 @@
 
 import { KeyTempoChange } from "../songs/key_tempo_change.ts";
 import { requireStretch } from "../sources/stretch.ts";
+import type { StretchEngine } from "../model/key_tempo.ts";
 import { PlayerMetering } from "./player_metering.ts";
 
 /** The event a Player dispatches when a key or tempo change failed while it was prepared (a
@@ -87,6 +88,13 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
    * "STRETCH_UNAVAILABLE"), and the song then keeps the key and tempo it had. */
   async keyTempoReady(): Promise<void> {
     await this.#change().ready();
+  }
+
+  /** The Rubber Band engine every key and tempo change of this player renders with:
+   * "finer" (R3, the default) or "faster" (R2), as `Player.open({ keyTempo: { engine } })`
+   * chose. See docs/key_tempo.md, "Engines". */
+  get stretchEngine(): StretchEngine {
+    return this.parts.engine.stretchEngine;
   }
 
   /** True while the song is being prepared at the key and tempo set last (`play()` waits). */

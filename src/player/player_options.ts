@@ -20,6 +20,8 @@ import { type LatencyProfile, profileBlockFrames } from "../engine/profiles.ts";
 import type { LtcOptions } from "../show/timecode.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { type BusProfile, checkBusProfile } from "../engine/buses.ts";
+import type { StretchEngine } from "../model/key_tempo.ts";
+import { checkKeyTempoOptions, type KeyTempoOptions } from "./key_tempo_options.ts";
 
 /** How to open a player. Every field is optional. */
 export interface PlayerOptions {
@@ -62,6 +64,9 @@ export interface PlayerOptions {
   /** Spoken section cues for every song loaded (each song's `spokenCues` wins key by key; see
    * docs/spoken_cues.md). Default: only songs whose song.json asks. */
   spokenCues?: SpokenCueOptions;
+  /** How the player changes key and tempo: `{ engine: "finer" | "faster" }`, Rubber Band's R3
+   * (default) or R2 for weak machines (see docs/key_tempo.md, "Engines"). */
+  keyTempo?: KeyTempoOptions;
 }
 
 /** What to open, checked. Numbers are 0 where the device's (or C's) default applies. */
@@ -74,6 +79,8 @@ export interface CheckedPlayerOptions {
   /** The rig profile; undefined: the default one for the engine's channels. */
   buses?: BusProfile;
   recovery: RecoveryMode;
+  /** The Rubber Band engine every stretch uses. */
+  stretchEngine: StretchEngine;
 }
 
 /** An integer option of `Player.open()`, checked against the one table (option_ranges.ts). */
@@ -108,7 +115,17 @@ export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions
     );
   }
   streamingSettings(options.streaming, 48000); // throws before any engine exists
-  return { backend, sampleRate, channels, blockFrames, trackCapacity, buses, recovery };
+  const stretchEngine = checkKeyTempoOptions(options.keyTempo);
+  return {
+    backend,
+    sampleRate,
+    channels,
+    blockFrames,
+    trackCapacity,
+    buses,
+    recovery,
+    stretchEngine,
+  };
 }
 
 /** Opens the engine `options` describe (checked first: a wrong option opens nothing), with its
@@ -116,13 +133,14 @@ export function checkPlayerOptions(options: PlayerOptions): CheckedPlayerOptions
 export async function openEngine(
   options: PlayerOptions,
 ): Promise<{ engine: Engine; recovery: RecoveryMode }> {
-  const { backend, buses, recovery, ...sizes } = checkPlayerOptions(options);
+  const { backend, buses, recovery, stretchEngine, ...sizes } = checkPlayerOptions(options);
   const native = await loadNative(options.library);
   const deviceIndex = options.device === undefined || backend === "offline"
     ? -1
     : await findDevice(native, backend, options.device);
   const engine = await Engine.open(native, { backend, deviceIndex, ...sizes });
   if (buses) engine.useBuses(buses);
+  engine.stretchEngine = stretchEngine;
   const streaming = streamingSettings(options.streaming, engine.sampleRate);
   if (streaming) {
     setReaders(native, engine.pointer, streaming.readers);

@@ -55,17 +55,22 @@ export interface KeyTempoDeck {
   readonly tracks: readonly Track[];
   /** Prepares `description` beside the current song, without switching to it;
    * `progressiveFrom` (playing): its stems are rendered from that song frame on first, and
-   * the switch waits only for the frames it needs (src/songs/retime.ts). */
+   * the switch waits only for the frames it needs (src/songs/retime.ts); its streamed stems
+   * are read from `streamLead` seconds (of the recording) past it, where the playhead will be
+   * once they are (src/songs/change_start.ts). */
   prepare(
     description: SongDescription,
     setlistIndex: number | undefined,
     progressiveFrom?: () => number,
+    streamLead?: number,
   ): Promise<PreparedAgain>;
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Makes `prepared` the current song while playing: the callback moves to it at the same
    * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
-   * False, switching nothing, when another song became the current one while it waited. */
+   * False, switching nothing, when another song became the current one while it waited, or
+   * when the playhead left the place it was prepared for (a seek or loop back, or past what
+   * its streamed stems' rings hold): then it is prepared again. */
   retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
@@ -251,6 +256,7 @@ export class KeyTempoChange {
 
   /** Prepares and switches until the song plays at the value asked last. */
   async #run(): Promise<void> {
+    let missed = 0; // switches the playhead outran (see retimeTo), in a row
     for (;;) {
       const wanted = this.#wanted;
       const song = this.#deck.current;
@@ -273,6 +279,7 @@ export class KeyTempoChange {
         target,
         song.setlistIndex,
         this.#transport.playing && !this.#transport.ended ? playhead : undefined,
+        STREAM_LEADS[missed] * from.speed,
       );
       const now = this.#wanted;
       if (
@@ -293,7 +300,15 @@ export class KeyTempoChange {
         }
         if (!switched) { // another song was loaded meanwhile: it plays at its own key
           await this.#deck.drop(prepared);
-          continue;
+          if (this.#deck.current === song && ++missed >= MAX_MISSED_SWITCHES) {
+            throw new StemplayError(
+              "BUSY",
+              `cannot change key or tempo: the new key was not ready where the song plays, ` +
+                `${missed} times (a seek or loop back each time, or the reader too slow); the ` +
+                `song plays on at its key: set it again`,
+            );
+          }
+          continue; // else prepared again from where it plays now
         }
         if (this.#wanted === now) this.#wanted = undefined;
         this.#carryOver(song, target);
@@ -311,6 +326,13 @@ export class KeyTempoChange {
     }
   }
 }
+
+/** How far ahead of the playhead (seconds heard) a change while playing starts its streamed
+ * stems: where the playhead will be once the reader has filled them, so the change is heard
+ * then and not later. Each preparation the playhead outran (the reader slower than this, on
+ * a busy machine) is made again further ahead; after the last, the change gives up. */
+const STREAM_LEADS = [0.15, 0.5, 1.5];
+const MAX_MISSED_SWITCHES = STREAM_LEADS.length;
 
 function same(a: KeyTempo, b: KeyTempo): boolean {
   return a.transpose === b.transpose && a.speed === b.speed;

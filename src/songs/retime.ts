@@ -13,6 +13,7 @@ import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import type { Engine } from "../engine/engine.ts";
 import { fillState } from "../sources/stretch.ts";
+import { ringState } from "../sources/streaming.ts";
 import type { ShowFlow } from "../show/show.ts";
 
 /** How long the old key fades out under the new one: long enough to hide the seam (the two
@@ -89,28 +90,74 @@ export async function waitOutCountIn(
  * callback may play before it takes the request, and the poll's own delay. */
 const FILL_MARGIN_SECONDS = 0.1;
 
-/** Waits until every stem still being rendered holds the frames from the playhead mapped into
- * the new song (`playhead()`, the old song's frame, × `ratio`) on, for `FILL_MARGIN_SECONDS`;
- * then the switch never lands on frames not written yet. Stops waiting when `overtaken`
- * (another song became the current one). Throws a render's error. */
+/** What a song prepared while playing is still filling: stems rendered on C threads (their
+ * pcms) and streamed stems (their sources: a ring filled by the reader from the playhead's
+ * place, `frames` long). */
+export interface Filling {
+  pcms: readonly Deno.PointerValue[];
+  rings: readonly { stream: Deno.PointerValue; frames: number }[];
+}
+
+/** Waits until every stem still being rendered, and every streamed stem's ring, holds the
+ * frames from the playhead mapped into the new song (`playhead()`, the old song's frame, ×
+ * `ratio`) on, for `FILL_MARGIN_SECONDS` (a ring: at most half of it); then the switch never
+ * lands on frames not there yet. Stops waiting when `overtaken` (another song became the
+ * current one). "ready" once they do; "missed" when they never will: the playhead went back
+ * (a seek, a loop) or on past what a ring can hold (the reader fell behind), and the song
+ * must be prepared again from where it plays now. Throws a
+ * render's error, and "FILE" when the reader could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
-  fills: readonly Deno.PointerValue[],
+  filling: Filling,
   ratio: number,
   playhead: () => number = () => engine.readStatus().position,
   overtaken: () => boolean = () => false,
-): Promise<void> {
+): Promise<"ready" | "missed" | "overtaken"> {
   const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+  let last = -Infinity;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
     const at = Math.round(playhead() * ratio);
-    const ready = fills.every((pcm) => {
+    if (at < last) return "missed"; // a seek or a loop back: prepared for another place
+    last = at;
+    const rings = filling.rings.map(({ stream, frames }) =>
+      ringHolds(engine, stream, frames, at, margin)
+    );
+    if (rings.includes("missed")) return "missed";
+    const ready = rings.every((held) => held === "held") && filling.pcms.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
     });
-    if (ready) return;
+    if (ready) return "ready";
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  return "overtaken";
+}
+
+/** Whether a streamed stem's ring holds [at, at + margin) (or to its end), will, or never
+ * will (see waitForFill). */
+function ringHolds(
+  engine: Engine,
+  stream: Deno.PointerValue,
+  frames: number,
+  at: number,
+  margin: number,
+): "held" | "filling" | "missed" {
+  const ring = ringState(engine.native, stream);
+  if (!ring.answered) return "filling";
+  if (ring.failed) {
+    throw new StemplayError(
+      "FILE",
+      "cannot change key or tempo: a stem could not be read at the playhead (the song plays " +
+        "on at its key; check its files)",
+    );
+  }
+  const until = Math.min(at + Math.min(margin, ring.capacity / 2), frames);
+  // The ring holds at most `capacity` frames from where its reader started: the playhead
+  // went on past that before the reader got there.
+  if (until > ring.from + ring.capacity) return "missed";
+  // Started ahead of the playhead (change_start.ts): held once the playhead gets there.
+  return ring.from <= at && until <= ring.to ? "held" : "filling";
 }
 
 function fillEnd(engine: Engine, pcm: Deno.PointerValue): number {

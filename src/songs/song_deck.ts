@@ -41,9 +41,10 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
-import { carryCues, cuesToCarry, retimeSwitch, waitForFill, waitOutCountIn } from "./retime.ts";
+import { carryCues, cuesToCarry, retimeSwitch, waitOutCountIn } from "./retime.ts";
+import { fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
-import { markFillTimings, markKeyChange } from "./key_change_breakdown.ts";
+import { markKeyChange } from "./key_change_breakdown.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -68,8 +69,8 @@ interface SongInGroup {
   group: number;
   tracks: Track[];
   info: SongInfo | undefined;
-  /** Stems still being rendered (a change while playing: src/songs/retime.ts). */
-  fills?: Deno.PointerValue[];
+  /** Stems still being rendered or read (a change while playing: src/songs/retime.ts). */
+  filling?: ReturnType<typeof fillingOf>;
 }
 
 /** What the song deck asks of the player: where the transport was asked to stand, ending
@@ -252,6 +253,7 @@ export class SongDeck {
     onProgress?: LoadSongOptions["onProgress"],
     setlistIndex?: number,
     progressiveFrom?: () => number,
+    lead = 0,
   ): Promise<SongInGroup> {
     const engine = this.#engine;
     const described = description;
@@ -262,9 +264,8 @@ export class SongDeck {
       description,
       engine.sampleRate,
       onProgress,
-      // At another key or tempo the reader stretches them, within its budget of stems; a
-      // change while playing still decodes whole (stretch_stream.ts).
-      isNeutral(keyTempo) || (!progressiveFrom && stretchStreams(engine.streams, description))
+      // At another key or tempo the reader stretches them, within its budget (stretch_stream.ts).
+      isNeutral(keyTempo) || stretchStreams(engine.streams, description)
         ? engine.streams?.settings.ringFrames
         : undefined,
     );
@@ -274,10 +275,11 @@ export class SongDeck {
       description,
       source,
       engine.sampleRate,
-      keyTempo,
+      { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
     if (progressiveFrom) markKeyChange("launched");
+    if (progressiveFrom) startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead);
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
@@ -327,8 +329,7 @@ export class SongDeck {
       throw error;
     }
     tracks.slice(decoded.length).forEach((track) => track.setPitch(GENERATED_PITCH));
-    const fills = progressiveFrom && !isNeutral(keyTempo) ? decoded.map((a) => a.pcm) : undefined;
-    return { group, tracks, info, fills };
+    return { group, tracks, info, filling: progressiveFrom ? fillingOf(decoded) : undefined };
   }
 
   /** A click track from the song's tempo, routed to its clickRoute. */
@@ -414,15 +415,14 @@ export class SongDeck {
 
   /** Makes a prepared song at another key or tempo the playing one, while playing: the
    * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). False
-   * (nothing switched) when another song became the current one while it waited. */
+   * (nothing switched) when another song became current, or the playhead left what it holds. */
   async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<boolean> {
     const group = this.#group;
     const overtaken = () => this.#group !== group; // a song loaded, or a setlist transition
     await waitOutCountIn(this.#engine, () => this.show.countingIn, overtaken);
     const playhead = () => this.pendingPlayhead() ?? this.#engine.readStatus().position;
-    await waitForFill(this.#engine, song.fills ?? [], fromSpeed / toSpeed, playhead, overtaken);
-    if (overtaken()) return false;
-    markFillTimings(this.#engine.native, song.fills ?? []);
+    const ratio = fromSpeed / toSpeed;
+    if (!await readyToSwitch(this.#engine, song.filling, ratio, playhead, overtaken)) return false;
     markKeyChange("filled");
     const cues = cuesToCarry(this.show, this.#engine);
     const retired = retimeSwitch(
@@ -555,8 +555,8 @@ export class SongDeck {
       get tracks() {
         return deck.#tracks;
       },
-      prepare: (description, setlistIndex, progressiveFrom) =>
-        this.#prepare(description, undefined, setlistIndex, progressiveFrom),
+      prepare: (description, setlistIndex, from, lead) =>
+        this.#prepare(description, undefined, setlistIndex, from, lead),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       retimeTo: (song, fromSpeed, toSpeed) =>

@@ -9,14 +9,17 @@
  * @module
  */
 
-import { StemplayError } from "../errors.ts";
 import type { Native } from "../native/native.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
 import { freeAudio } from "../sources/streaming.ts";
-import { stretchPcm, stretchPcmProgressive } from "../sources/stretch.ts";
+import { stretchPcm, stretchPcmProgressive, type StretchSettings } from "../sources/stretch.ts";
 import { streamsStretched, stretchStreamed } from "../sources/stretch_stream.ts";
 import { checkSpeed, checkTranspose, isNeutral, type KeyTempo } from "../model/key_tempo.ts";
 import type { SongDescription } from "./song_types.ts";
+
+/** A song's key and tempo and the player's stretch engine (R3 or R2): what its stems are
+ * rendered with. */
+export type SongStretch = Omit<StretchSettings, "pitched">;
 
 /** The key and tempo a described song plays at (song.json, or its setlist entry's). */
 export function keyTempoOf(description: SongDescription): KeyTempo {
@@ -63,7 +66,7 @@ export function stretchedTimeline(description: SongDescription, speed: number): 
 }
 
 /**
- * Renders each decoded stem at the key and tempo, on C threads, freeing the originals; the
+ * Renders each decoded stem at the key and tempo (with the player's engine), on C threads, freeing the originals; the
  * same array when neutral. A streamed stem is stretched by the reader thread as it plays
  * (stretch_stream.ts), not here. On failure every stem, new and old, is freed and the error rethrown.
  * `progressiveFrom` (a change while playing): returns at once with stems still being rendered
@@ -75,7 +78,7 @@ export async function stretchDecoded(
   description: SongDescription,
   decoded: DecodedAudio[],
   sampleRate: number,
-  keyTempo: KeyTempo,
+  keyTempo: SongStretch,
   progressiveFrom?: () => number,
 ): Promise<DecodedAudio[]> {
   if (isNeutral(keyTempo)) return decoded;
@@ -120,7 +123,7 @@ function stretchProgressive(
   description: SongDescription,
   decoded: DecodedAudio[],
   sampleRate: number,
-  keyTempo: KeyTempo,
+  keyTempo: SongStretch,
   progressiveFrom: () => number,
 ): DecodedAudio[] {
   const made: DecodedAudio[] = [];
@@ -128,18 +131,16 @@ function stretchProgressive(
   try {
     const from = progressiveFrom();
     for (const [index, audio] of decoded.entries()) {
+      const settings = { ...keyTempo, pitched: description.tracks[index].pitched !== false };
       if (!audio.pcm) {
-        throw new StemplayError(
-          "STRETCH_UNAVAILABLE",
-          `${description.tracks[index].file} is streamed, and streamed stems cannot change key ` +
-            `or tempo yet`,
-        );
+        // Streamed: the reader stretches it from the playhead's place (change_start.ts).
+        made.push(stretchStreamed(native, audio, sampleRate, settings));
+        audio.stream = null;
+        taken = index + 1;
+        continue;
       }
       const start = Math.max(0, Math.min(Math.round(from), audio.frames - 1));
-      const pcm = stretchPcmProgressive(native, audio.pcm, sampleRate, {
-        ...keyTempo,
-        pitched: description.tracks[index].pitched !== false,
-      }, start);
+      const pcm = stretchPcmProgressive(native, audio.pcm, sampleRate, settings, start);
       taken = index + 1; // the original is the new pcm's now
       made.push(withPcm(native, audio, pcm));
     }

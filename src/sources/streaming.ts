@@ -298,3 +298,39 @@ export class StreamedTracks {
     }
   }
 }
+
+/** Before attach: the track's ring is filled from `frame` (its own timeline) instead of its
+ * top, and it starts there (a key or tempo change while playing goes on at the playhead). */
+export function startStreamAt(native: Native, stream: Deno.PointerValue, frame: number): void {
+  const result = native.sp_file_source_start_at(stream, BigInt(Math.max(0, Math.round(frame))));
+  if (result !== RESULT.OK) {
+    throw new StemplayError(resultCode(result), `cannot start a streamed track at frame ${frame}`);
+  }
+}
+
+/** What a streamed track's ring holds: `answered` once the reader served the last request,
+ * the frames from `from` (asked) to `to` (written), its `capacity`, and whether the file
+ * `failed` to be read there. */
+export interface RingState {
+  answered: boolean;
+  from: number;
+  to: number;
+  capacity: number;
+  failed: boolean;
+}
+
+/** The ring state of an attached (or prepared) streamed track. */
+export function ringState(native: Native, stream: Deno.PointerValue): RingState {
+  const out = new BigUint64Array(5);
+  const result = native.sp_file_source_ring_state(stream, out);
+  if (result !== RESULT.OK) {
+    throw new StemplayError(resultCode(result), "cannot read a streamed track's ring");
+  }
+  return {
+    answered: out[0] === 1n,
+    from: Number(out[1]),
+    to: Number(out[2]),
+    capacity: Number(out[3]),
+    failed: out[4] === 1n,
+  };
+}
