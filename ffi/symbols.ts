@@ -482,6 +482,14 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_engine_set_readers(sp_engine *engine, uint32_t count) */
+  sp_engine_set_readers: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "u32", // uint32_t count
+    ],
+    result: "i32",
+  },
   /** sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,
    * uint32_t *out_slot) */
   sp_track_attach: {

@@ -1,15 +1,20 @@
-/* butler.c: the one reader thread of an engine (Ardour's "butler"). It keeps every streamed
- * track's ring (ring.c) filled ahead of the playhead from its file (stream.c), and starts a
- * ring again from wherever the audio side asks (a seek, a jump), decodes heads, and frees the
- * tracks the control side retired once the audio side has left them (sp_track_release hands
- * them over, so JS never polls). Never the audio thread: it
- * may read files, allocate and sleep. Started with the engine's first streamed track, or its
- * first retired track.
+/* butler.c: the engine's reader threads (Ardour's "butler"), a pool of 1 to SP_MAX_READERS
+ * (sp_engine_set_readers; SP_DEFAULT_READERS). They keep every streamed track's ring (ring.c)
+ * filled ahead of the playhead from its file (stream.c), stretched where the stem is at another
+ * key (stretch_reader.c), and start a ring again from wherever the audio side asks (a seek, a
+ * jump), decode heads, and free the tracks the control side retired once the audio side has left
+ * them (sp_track_release hands them over, so JS never polls). Never the audio thread: they may
+ * read files, allocate and sleep. Started with the engine's first streamed track, or its first
+ * retired track.
  *
- * The lock is between the control thread (attaching and freeing streamed tracks) and the
- * butler only, and held only to look at or change a slot's source: the butler reads and decodes
- * with the slot marked busy, and a free of that slot waits for its turn to end. The audio side
- * never takes it and only touches the rings' atomics. */
+ * The lock is between the control thread (attaching and freeing streamed tracks) and the readers
+ * only, and held only to look at or change a slot's source: a reader reads and decodes with the
+ * slot marked busy, and a free of that slot waits for its turn to end. Every reader scans every
+ * slot and skips one another reader has (busy), so the work balances by itself and one stem is
+ * never serviced by two threads at once: its stream, stretcher, heads and the producer side of
+ * its ring are touched only inside a busy window, and the lock's release (busy cleared) and
+ * acquire (busy set by the next reader) order one reader's turn before the next one's. The audio
+ * side never takes the lock and only touches the rings' atomics. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -19,14 +24,20 @@
 
 #define BUTLER_IDLE_NS 2000000L /* when every ring is full: look again in 2 ms */
 
-struct sp_butler {
+typedef struct sp_reader {
     pthread_t thread;
+    sp_butler *butler;
+    float *chunk; /* SP_DECODE_CHUNK x SP_MAX_CHANNELS, interleaved: this thread's own */
+} sp_reader;
+
+struct sp_butler {
     pthread_mutex_t lock;
     pthread_cond_t idle; /* a slot's source is no longer busy */
     _Atomic int32_t quit;
-    _Atomic uint64_t busy_ns; /* time spent reading and decoding (thread CPU time) */
+    _Atomic uint64_t busy_ns; /* time spent reading and decoding (every reader's CPU time) */
     sp_engine *engine;
-    float *chunk; /* SP_DECODE_CHUNK x SP_MAX_CHANNELS, interleaved */
+    uint32_t count; /* readers running */
+    sp_reader readers[SP_MAX_READERS];
 };
 
 static uint64_t thread_cpu_ns(void) {
@@ -37,7 +48,7 @@ static uint64_t thread_cpu_ns(void) {
 
 /* One turn for one streamed track: a new position first, then a chunk if there is room.
  * Returns whether it did anything. */
-static bool service(sp_butler *butler, sp_file_source *source) {
+static bool service(float *chunk, sp_file_source *source) {
     sp_ring *ring = &source->ring;
     bool worked = false;
     uint32_t seq;
@@ -53,17 +64,17 @@ static bool service(sp_butler *butler, sp_file_source *source) {
         /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
          * (an armed loop's start, a marker) may lie where the file still holds audio: they are
          * decoded all the same, so a planned jump there does not wait on the ring. */
-        return sp_file_source_decode_next_head(source, butler->chunk) || worked;
+        return sp_file_source_decode_next_head(source, chunk) || worked;
     }
     uint32_t room = sp_ring_space(ring);
     /* A ring at least half full can wait while a head is decoded. */
     if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {
-        if (sp_file_source_decode_next_head(source, butler->chunk)) return true;
+        if (sp_file_source_decode_next_head(source, chunk)) return true;
     }
     if (room > SP_DECODE_CHUNK) room = SP_DECODE_CHUNK;
     if (room == 0) return worked;
-    const uint32_t got = sp_stream_read(source->stream, butler->chunk, room);
-    if (got > 0) sp_ring_write(ring, butler->chunk, got);
+    const uint32_t got = sp_stream_read(source->stream, chunk, room);
+    if (got > 0) sp_ring_write(ring, chunk, got);
     if (sp_stream_cut_short(source->stream)) {
         /* The file ends early (cut on disk) or cannot be read: the ring stops here, the track
          * starves (counted) and the reader leaves this file alone until the next request,
@@ -76,7 +87,8 @@ static bool service(sp_butler *butler, sp_file_source *source) {
 }
 
 static void *run(void *arg) {
-    sp_butler *butler = arg;
+    sp_reader *reader = arg;
+    sp_butler *butler = reader->butler;
     sp_thread_name("sp-reader");
     sp_engine *engine = butler->engine;
     while (!atomic_load_explicit(&butler->quit, memory_order_acquire)) {
@@ -88,19 +100,23 @@ static void *run(void *arg) {
             sp_slot *slot = &engine->slots[s];
             sp_source *source = &slot->source;
             int32_t handed = SP_HANDED_YES;
-            if (atomic_load_explicit(&slot->released, memory_order_acquire) &&
-                atomic_compare_exchange_strong(&slot->handed, &handed, SP_HANDED_CLAIMED)) {
+            if (source->busy) {
+                /* Another reader has it: its next turn is another thread's, or this one's on
+                 * the next scan. Not a free either, until that turn ends. */
+            } else if (atomic_load_explicit(&slot->released, memory_order_acquire) &&
+                       atomic_compare_exchange_strong(&slot->handed, &handed,
+                                                      SP_HANDED_CLAIMED)) {
                 /* A deferred free: the audio side has left the slot. */
                 sp_source_free(source);
                 atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
                 worked = true;
             } else if (source->kind == SP_SOURCE_STREAM) {
                 /* File work outside the lock: the control side waits for this slot only (to
-                 * free it), never for the reader's turn on another one. */
+                 * free it), and the other readers skip it, never waiting for this turn. */
                 sp_file_source *file = source->file;
                 source->busy = true;
                 pthread_mutex_unlock(&butler->lock);
-                worked |= service(butler, file);
+                worked |= service(reader->chunk, file);
                 pthread_mutex_lock(&butler->lock);
                 source->busy = false;
                 pthread_cond_broadcast(&butler->idle);
@@ -109,6 +125,8 @@ static void *run(void *arg) {
         }
         atomic_fetch_add_explicit(&butler->busy_ns, thread_cpu_ns() - start,
                                   memory_order_relaxed);
+        /* Nothing done by this thread (every ring full, or every stem with work another
+         * reader's): sleep rather than spin on the busy ones. */
         if (!worked) {
             const struct timespec idle = {0, BUTLER_IDLE_NS};
             nanosleep(&idle, NULL);
@@ -117,25 +135,38 @@ static void *run(void *arg) {
     return NULL;
 }
 
+/* Stops and joins the first `count` readers and frees the pool. */
+static void stop_pool(sp_butler *butler, uint32_t count) {
+    atomic_store_explicit(&butler->quit, 1, memory_order_release);
+    for (uint32_t i = 0; i < count; i++) pthread_join(butler->readers[i].thread, NULL);
+    for (uint32_t i = 0; i < SP_MAX_READERS; i++) free(butler->readers[i].chunk);
+    pthread_cond_destroy(&butler->idle);
+    pthread_mutex_destroy(&butler->lock);
+    free(butler);
+}
+
 sp_result sp_butler_start(sp_engine *engine) {
     if (engine->butler != NULL) return SP_OK;
+    const uint32_t count = engine->reader_count == 0 ? SP_DEFAULT_READERS : engine->reader_count;
     sp_butler *butler = calloc(1, sizeof(sp_butler));
     SP_CHECK(butler != NULL, SP_ERROR_OUT_OF_MEMORY);
     butler->engine = engine;
-    butler->chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
-    if (butler->chunk == NULL) {
-        free(butler);
-        return SP_ERROR_OUT_OF_MEMORY;
-    }
     pthread_mutex_init(&butler->lock, NULL);
     pthread_cond_init(&butler->idle, NULL);
-    if (pthread_create(&butler->thread, NULL, run, butler) != 0) {
-        pthread_cond_destroy(&butler->idle);
-        pthread_mutex_destroy(&butler->lock);
-        free(butler->chunk);
-        free(butler);
-        return SP_ERROR_OUT_OF_MEMORY;
+    for (uint32_t i = 0; i < count; i++) {
+        sp_reader *reader = &butler->readers[i];
+        reader->butler = butler;
+        reader->chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
+        if (reader->chunk == NULL || pthread_create(&reader->thread, NULL, run, reader) != 0) {
+            stop_pool(butler, i); /* all or none */
+            return SP_ERROR_OUT_OF_MEMORY;
+        }
+#if defined(__linux__)
+        /* Named here too, not only by the thread itself: named once the pool has started. */
+        pthread_setname_np(reader->thread, "sp-reader");
+#endif
     }
+    butler->count = count;
     engine->butler = butler;
     return SP_OK;
 }
@@ -143,13 +174,21 @@ sp_result sp_butler_start(sp_engine *engine) {
 void sp_butler_stop(sp_engine *engine) {
     sp_butler *butler = engine->butler;
     if (butler == NULL) return;
-    atomic_store_explicit(&butler->quit, 1, memory_order_release);
-    pthread_join(butler->thread, NULL);
-    pthread_cond_destroy(&butler->idle);
-    pthread_mutex_destroy(&butler->lock);
-    free(butler->chunk);
-    free(butler);
+    stop_pool(butler, butler->count);
     engine->butler = NULL;
+}
+
+SP_API sp_result sp_engine_set_readers(sp_engine *engine, uint32_t count) {
+    SP_CHECK(engine != NULL && count >= 1 && count <= SP_MAX_READERS, SP_ERROR_INVALID_ARGUMENT);
+    engine->reader_count = count;
+    if (engine->butler == NULL || engine->butler->count == count) return SP_OK;
+    /* Running with another count: every reader's state is in the slots' sources, not in the
+     * threads, so a new pool takes over where the old one stopped. */
+    const uint64_t busy_ns = atomic_load(&engine->butler->busy_ns);
+    sp_butler_stop(engine);
+    const sp_result result = sp_butler_start(engine);
+    if (result == SP_OK) atomic_store(&engine->butler->busy_ns, busy_ns);
+    return result;
 }
 
 sp_result sp_butler_attach(sp_engine *engine, sp_source *slot_source, const sp_source *source) {

@@ -76,6 +76,8 @@ void sp_ring_follow(sp_ring *ring, uint64_t pos);
 void sp_ring_ask(sp_ring *ring, uint64_t frame); /* audio: start again from frame */
 /* audio: whether the butler has answered the last request (filled or failed) */
 bool sp_ring_answered(const sp_ring *ring);
+/* audio: whether the butler fills pos without a new request (the last one's window) */
+bool sp_ring_will_hold(const sp_ring *ring, uint64_t pos);
 bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame);   /* butler */
 void sp_ring_restart(sp_ring *ring, uint32_t seq, uint64_t frame);          /* butler */
 uint32_t sp_ring_space(const sp_ring *ring);                                /* butler */
@@ -199,7 +201,7 @@ void sp_live_remove(sp_engine *engine);
 /* engine.c: the device torn down (under its deadline) and the reader stopped; memory kept */
 void sp_engine_stop_threads(sp_engine *engine);
 
-/* ---- butler.c: the engine's one reader thread -------------------------------------------- */
+/* ---- butler.c: the engine's reader threads (a pool) ------------------------------------- */
 typedef struct sp_butler sp_butler;
 /* control: the slot's source becomes `source` under the butler's lock (a streamed source
  * starts the butler) */
@@ -488,6 +490,7 @@ struct sp_engine {
     /* streaming: the reader thread (control-owned pointer), and the audio side's count of
      * track-blocks a ring could not fill (published in the status) */
     sp_butler *butler;
+    uint32_t reader_count; /* control-owned: sp_engine_set_readers, 0: SP_DEFAULT_READERS */
     sp_engine *live_next; /* unload.c's list of open engines */
     _Atomic int32_t butler_paused; /* test hook: the reader does nothing while set */
     uint64_t starved;

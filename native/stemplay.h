@@ -353,8 +353,14 @@ SP_API void sp_file_source_free(sp_file_source *source);
 SP_API sp_result sp_track_attach_file(sp_engine *engine, sp_file_source *source, uint32_t group,
                                       uint32_t *out_slot);
 /* out: [bytes held by the rings of attached streamed tracks, their count, nanoseconds of CPU
- * the reader thread has used, heads, heads decoded]. */
+ * the reader threads have used (all of them), heads, heads decoded]. */
 SP_API sp_result sp_engine_stream_stats(sp_engine *engine, uint64_t *out);
+/* The engine's reader threads (butler.c): 1 .. SP_MAX_READERS, SP_DEFAULT_READERS unless set.
+ * They start with the first streamed track; set while they run, a new pool of `count` takes
+ * over at once. SP_ERROR_INVALID_ARGUMENT outside the range (nothing changes). */
+#define SP_MAX_READERS 8u
+#define SP_DEFAULT_READERS 2u
+SP_API sp_result sp_engine_set_readers(sp_engine *engine, uint32_t count);
 /* Reserves a free slot for pcm in `group` (a song). On success the engine owns the pcm.
  * The slot is silent until sp_track_activate(); set its parameters first. */
 SP_API sp_result sp_track_attach(sp_engine *engine, sp_pcm *pcm, uint32_t group,

@@ -34,6 +34,9 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
   // Bus delays set while the audio renders (rt/bus_delay_rt.c: crossfades between lines).
   const delays = Number(run.stdout.match(/(\d+) delay changes/)?.[1] ?? 0);
   assert.ok(delays > 0, `no delay changes in the stress phase:\n${describe(run)}`);
+  // The reader pool's count changed while its threads stream (native/butler.c).
+  const pools = Number(run.stdout.match(/(\d+) reader pools/)?.[1] ?? 0);
+  assert.ok(pools > 0, `no reader pool changes in the stress phase:\n${describe(run)}`);
   // Key and tempo changes while playing, onto stems still being rendered (stretch_fill.c).
   assert.match(run.stdout, /harness: retimes done/, describe(run));
 }

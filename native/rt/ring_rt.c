@@ -58,3 +58,7 @@ void sp_ring_follow(sp_ring *ring, uint64_t pos) {
 bool sp_ring_answered(const sp_ring *ring) {
     return atomic_load_explicit(&ring->fill_seq, memory_order_acquire) == ring->asked_seq;
 }
+
+bool sp_ring_will_hold(const sp_ring *ring, uint64_t pos) {
+    return pos >= ring->consumed && pos < ring->consumed + ring->capacity;
+}

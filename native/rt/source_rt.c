@@ -39,8 +39,15 @@ bool sp_file_source_request_failed(sp_file_source *file) {
  * ring: one ring serves one position, and two voices of one track (a crossfade within a song)
  * asking for their own would take it from each other. */
 static bool stream_window(sp_file_source *file, uint64_t pos, uint32_t count,
-                          sp_window *window, int voice) {
+                          sp_window *window, int voice, bool offline) {
     if (voice != SP_VOICE_HEADS && sp_ring_window(&file->ring, pos, count, window)) return true;
+    /* Offline, the main voice waits for a ring on its way to pos rather than take a head there:
+     * a stretched stem's head is another render than its ring's (started earlier), so which
+     * one is heard must not depend on which the readers finished first. */
+    if (offline && voice == SP_VOICE_MAIN && !sp_file_source_request_failed(file) &&
+        sp_ring_will_hold(&file->ring, pos)) {
+        return false;
+    }
     const sp_head *head = head_window(file, pos, count, window);
     if (head != NULL) {
         /* Playing from a head: the ring goes on from where the head ends, meanwhile. */
@@ -58,11 +65,13 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
                       int voice) {
     if (pos >= source->frames) return false;
     if (source->kind == SP_SOURCE_STREAM) {
-        if (stream_window(source->file, pos, count, window, voice)) return true;
-        while (source->offline_wait != NULL && source->offline_wait(source, pos, voice)) {
-            if (stream_window(source->file, pos, count, window, voice)) return true;
+        const bool offline = source->offline_wait != NULL;
+        if (stream_window(source->file, pos, count, window, voice, offline)) return true;
+        while (offline && source->offline_wait(source, pos, voice)) {
+            if (stream_window(source->file, pos, count, window, voice, offline)) return true;
         }
-        return false;
+        /* Not waiting (any more): a head there plays, as on a device. */
+        return offline && stream_window(source->file, pos, count, window, voice, false);
     }
     if (source->kind != SP_SOURCE_MEMORY) return false;
     const sp_pcm *pcm = source->pcm;

@@ -9,7 +9,8 @@
  * while the audio side drains it. Every fourth track streams from a 44.1 kHz WAV file through
  * the engine's reader thread (a ring and a head per track); the stress phase cuts that file
  * short on disk while it streams (the reader's truncation path) and writes a new one for the
- * next song. First, the device is a stand-in JACK client for a while (harness_jack.h): MIDI in
+ * next song, with a pool of 3 reader threads (the stress phase changes their count while they
+ * stream). First, the device is a stand-in JACK client for a while (harness_jack.h): MIDI in
  * and MTC on the engine's own client run too. Key and tempo changes while playing switch onto
  * stems still being rendered by their own threads, freed while those may still run. Gains reach SP_MAX_GAIN, so the output clamp works and its counters are read while
  * the audio side adds to them. Built with -fsanitize=realtime it proves the audio path never
@@ -426,7 +427,7 @@ static double now_seconds(void) {
 /* As fast as it can: parameters, stats, transport and song swaps, while the audio renders. */
 static void stress(song *a, song *b, double seconds) {
     const double end = now_seconds() + seconds;
-    uint32_t round = 0, swaps = 0, bursts = 0, cuts = 0;
+    uint32_t round = 0, swaps = 0, bursts = 0, cuts = 0, pools = 0;
     bool cut = false;
     song *playing = a, *spare = b;
     CHECK(sp_monitor_set_enabled(engine, 1));
@@ -484,6 +485,10 @@ static void stress(song *a, song *b, double seconds) {
             bursts++;
             break;
         }
+        case 12: /* another count of reader threads: a new pool takes over the streams */
+            CHECK(sp_engine_set_readers(engine, 1 + next_random() % 4));
+            pools++;
+            break;
         case 11: /* the streamed file cut short on disk while it plays */
             if (!cut && truncate(stream_path, 44 + 4 * 3000) == 0) {
                 cut = true;
@@ -495,9 +500,9 @@ static void stress(song *a, song *b, double seconds) {
     }
     retire_song(playing);
     printf("harness: stress %u rounds, %u song swaps, %u command bursts, %u files cut, %llu "
-           "blocks, %u delay changes\n",
+           "blocks, %u delay changes, %u reader pools\n",
            round, swaps, bursts, cuts, (unsigned long long)status_of(SP_STATUS_BLOCKS),
-           delay_changes);
+           delay_changes, pools);
 }
 
 int main(int argc, char **argv) {
@@ -517,6 +522,10 @@ int main(int argc, char **argv) {
     device.pUserData = &output;
     device.playback.channels = OUTPUTS;
     write_stream_file();
+    /* A pool of reader threads: each stem is serviced by one at a time, handed between them. */
+    CHECK(sp_engine_set_readers(engine, 3));
+    EXPECT(sp_engine_set_readers(engine, 0) == SP_ERROR_INVALID_ARGUMENT);
+    EXPECT(sp_engine_set_readers(engine, SP_MAX_READERS + 1) == SP_ERROR_INVALID_ARGUMENT);
 
     /* MIDI out attached without a port (no JACK here): the callback runs all of its clock and
      * event logic (rt/midi_out_rt.c) for the groups mapped, and counts what it would send. */

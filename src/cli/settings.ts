@@ -55,6 +55,7 @@ import {
   type StreamingOptions,
 } from "../sources/streaming.ts";
 import { stretchStemsProblem } from "../sources/stretch_stream.ts";
+import { readersProblem } from "../sources/reader_pool.ts";
 import { KEY_TEMPO_SETTING_KEYS } from "./key_tempo_settings.ts";
 import type { KeyTempoOptions } from "../player/key_tempo_options.ts";
 
@@ -236,6 +237,7 @@ const STREAMING_KEYS: Record<keyof StreamingOptions, Check> = {
   lookAheadSeconds: (value) => secondsProblem(value, LOOK_AHEAD_SECONDS),
   headSeconds: (value) => secondsProblem(value, HEAD_SECONDS),
   stretchStems: stretchStemsProblem,
+  readers: readersProblem,
 };
 
 const SECTIONS: Record<

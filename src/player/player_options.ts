@@ -15,6 +15,7 @@ import { Engine } from "../engine/engine.ts";
 import { findDevice } from "../engine/devices.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../engine/device_recovery.ts";
 import { StreamedTracks, type StreamingOptions, streamingSettings } from "../sources/streaming.ts";
+import { setReaders } from "../sources/reader_pool.ts";
 import { type LatencyProfile, profileBlockFrames } from "../engine/profiles.ts";
 import type { LtcOptions } from "../show/timecode.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
@@ -141,6 +142,9 @@ export async function openEngine(
   if (buses) engine.useBuses(buses);
   engine.stretchEngine = stretchEngine;
   const streaming = streamingSettings(options.streaming, engine.sampleRate);
-  if (streaming) engine.streams = new StreamedTracks(native, streaming);
+  if (streaming) {
+    setReaders(native, engine.pointer, streaming.readers);
+    engine.streams = new StreamedTracks(native, streaming);
+  }
   return { engine, recovery };
 }

@@ -13,6 +13,7 @@ import type { Native } from "../native/native.ts";
 import { bufferString, cString, outPointer, resultCode, toCString } from "../native/native.ts";
 import { FILE_INFO, RESULT } from "../native/native_constants.ts";
 import { DEFAULT_STRETCH_STEMS, stretchStemsProblem } from "./stretch_stream.ts";
+import { DEFAULT_READERS, readersProblem } from "./reader_pool.ts";
 
 /** How file tracks reach the engine. */
 export interface StreamingOptions {
@@ -26,6 +27,9 @@ export interface StreamingOptions {
    * at most this many stems, else decoded whole and rendered before it plays (slow to load,
    * never starved). Default: 0, always decoded whole (see docs/key_tempo.md). */
   stretchStems?: number;
+  /** Reader threads that read, decode and stretch the streamed stems, 1 to 8 (a pool: each
+   * stem is read by one of them at a time). Default: 2 (see docs/key_tempo.md). */
+  readers?: number;
 }
 
 /** The default look-ahead: 2 s (a 131,072-frame ring at 48 kHz, 1 MiB per stereo track). */
@@ -46,6 +50,8 @@ export interface StreamingSettings {
   headFrames: number;
   /** The most stems of a song the reader stretches (stretch_stream.ts). */
   stretchStems: number;
+  /** Reader threads (reader_pool.ts). */
+  readers: number;
 }
 
 /** Checks `Player.open({ streaming })`; undefined or true: the defaults; false: decode whole
@@ -77,8 +83,14 @@ export function streamingSettings(
   if (stemsProblem) {
     throw new StemplayError("INVALID_ARGUMENT", `streaming.stretchStems ${stemsProblem}`);
   }
+  const readers = given.readers ?? DEFAULT_READERS;
+  const readersWrong = readersProblem(readers);
+  if (readersWrong) {
+    throw new StemplayError("INVALID_ARGUMENT", `streaming.readers ${readersWrong}`);
+  }
   return {
     stretchStems,
+    readers,
     lookAheadSeconds: seconds,
     ringFrames: Math.ceil(seconds * sampleRate),
     headSeconds: head,
@@ -200,7 +212,7 @@ export interface StreamStats {
   ringBytes: number;
   /** Streamed tracks attached. */
   streams: number;
-  /** CPU time the reader thread has used since the engine opened. */
+  /** CPU time the reader threads have used since the engine opened (all of them). */
   readerCpuMs: number;
   /** Heads asked for. */
   heads: number;

@@ -1,13 +1,14 @@
 /**
- * Streamed stems at another key and tempo: the engine's reader thread stretches them ahead of
+ * Streamed stems at another key and tempo: the engine's reader threads stretch them ahead of
  * the playhead, into their rings and heads (native/stretch_reader.c), so a song at a key loads
  * after its headers, like any streamed song, instead of decoding and rendering every stem
  * whole first.
  *
- * One reader thread runs every streamed stem's stretcher, and a stem it cannot keep up with
- * starves in front of an audience: so only a song of at most `stretchStems` streamed stems is
- * stretched there; a larger one is decoded whole and rendered before it plays, as before (slow
- * to load, never starved). See docs/key_tempo.md for the measured budget.
+ * The reader threads (`streaming.readers`, reader_pool.ts) run every streamed stem's
+ * stretcher, and a stem they cannot keep up with starves in front of an audience: so only a
+ * song of at most `stretchStems` streamed stems is stretched there; a larger one is decoded
+ * whole and rendered before it plays, as before (slow to load, never starved). See
+ * docs/key_tempo.md for the measured budget.
  *
  * @module
  */
