@@ -46,6 +46,20 @@ static uint64_t thread_cpu_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
+/* Whether a track's ring is less than half full (or has a request waiting): what the readers
+ * serve first, before any head. A head takes one long turn (a second of audio, stretched
+ * perhaps: 50 to 150 ms of Rubber Band), and other tracks' rings must not run dry meanwhile
+ * (a key change's new rings filling while the song playing has heads still to stretch). */
+static bool urgent(const sp_file_source *source) {
+    const sp_ring *ring = &source->ring;
+    uint32_t seq;
+    uint64_t frame;
+    if (sp_ring_take_request((sp_ring *)ring, &seq, &frame)) return true;
+    if (atomic_load_explicit(&source->failed, memory_order_relaxed)) return false;
+    return sp_ring_space(ring) > ring->capacity / 2 &&
+           sp_stream_frames(source->stream) != ring->butler_write;
+}
+
 /* One turn for one streamed track: a new position first, then a chunk if there is room.
  * Returns whether it did anything. */
 static bool service(float *chunk, sp_file_source *source) {
@@ -95,6 +109,9 @@ static void *run(void *arg) {
         const uint64_t start = thread_cpu_ns();
         bool worked = false;
         const bool paused = atomic_load_explicit(&engine->butler_paused, memory_order_relaxed);
+        /* Two passes: the urgent rings first (each a chunk a turn, until none is urgent);
+         * then every track's turn as before, heads included. */
+        bool urgent_pass = true;
         for (uint32_t s = 0; s < engine->capacity && !paused; s++) {
             pthread_mutex_lock(&butler->lock);
             sp_slot *slot = &engine->slots[s];
@@ -110,7 +127,8 @@ static void *run(void *arg) {
                 sp_source_free(source);
                 atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
                 worked = true;
-            } else if (source->kind == SP_SOURCE_STREAM) {
+            } else if (source->kind == SP_SOURCE_STREAM &&
+                       (!urgent_pass || urgent(source->file))) {
                 /* File work outside the lock: the control side waits for this slot only (to
                  * free it), and the other readers skip it, never waiting for this turn. */
                 sp_file_source *file = source->file;
@@ -122,6 +140,10 @@ static void *run(void *arg) {
                 pthread_cond_broadcast(&butler->idle);
             }
             pthread_mutex_unlock(&butler->lock);
+            if (urgent_pass && s + 1 == engine->capacity && !worked) {
+                urgent_pass = false; /* nothing urgent: the full pass */
+                s = UINT32_MAX;      /* from the first slot again (s++ wraps to 0) */
+            }
         }
         atomic_fetch_add_explicit(&butler->busy_ns, thread_cpu_ns() - start,
                                   memory_order_relaxed);
