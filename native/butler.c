@@ -157,14 +157,17 @@ static void *run(void *arg) {
     return NULL;
 }
 
-/* Stops and joins the first `count` readers and frees the pool. */
-static void stop_pool(sp_butler *butler, uint32_t count) {
+/* Stops and joins the first `count` readers and frees the pool. Returns the CPU time they
+ * used, read once they are joined (each adds its last scan's on its way out). */
+static uint64_t stop_pool(sp_butler *butler, uint32_t count) {
     atomic_store_explicit(&butler->quit, 1, memory_order_release);
     for (uint32_t i = 0; i < count; i++) pthread_join(butler->readers[i].thread, NULL);
+    const uint64_t busy_ns = atomic_load(&butler->busy_ns);
     for (uint32_t i = 0; i < SP_MAX_READERS; i++) free(butler->readers[i].chunk);
     pthread_cond_destroy(&butler->idle);
     pthread_mutex_destroy(&butler->lock);
     free(butler);
+    return busy_ns;
 }
 
 sp_result sp_butler_start(sp_engine *engine) {
@@ -206,8 +209,8 @@ SP_API sp_result sp_engine_set_readers(sp_engine *engine, uint32_t count) {
     if (engine->butler == NULL || engine->butler->count == count) return SP_OK;
     /* Running with another count: every reader's state is in the slots' sources, not in the
      * threads, so a new pool takes over where the old one stopped. */
-    const uint64_t busy_ns = atomic_load(&engine->butler->busy_ns);
-    sp_butler_stop(engine);
+    const uint64_t busy_ns = stop_pool(engine->butler, engine->butler->count);
+    engine->butler = NULL;
     const sp_result result = sp_butler_start(engine);
     if (result == SP_OK) atomic_store(&engine->butler->busy_ns, busy_ns);
     return result;
