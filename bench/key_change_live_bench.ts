@@ -1,0 +1,75 @@
+/**
+ * A key change while playing on the null device (its own thread, paced in real time), the
+ * song streamed and stretched by the readers (issue 24): how long from the `transpose` set to
+ * the switch (`keyTempoReady()`; heard 50 ms of crossfade later), and the track-blocks that
+ * starved meanwhile, for a change every 3 s (the new song's marker heads are still being
+ * stretched when the next comes). Printed, nothing asserted.
+ *
+ * Run: `deno run -A bench/key_change_live_bench.ts` (needs librubberband2). LIVE_BENCH_STEMS
+ * (4), LIVE_BENCH_ENGINE (finer | faster), LIVE_BENCH_READERS (2).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { Player } from "../mod.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { stereoStem } from "./material.ts";
+
+const RATE = 48_000;
+const STEMS = Number(Deno.env.get("LIVE_BENCH_STEMS") ?? 4);
+const ENGINE = (Deno.env.get("LIVE_BENCH_ENGINE") ?? "finer") as "finer" | "faster";
+const READERS = Number(Deno.env.get("LIVE_BENCH_READERS") ?? 2);
+const KEYS = [-1, -2, -1, -3, -2, -1, 0, -1, -2];
+
+const dir = await Deno.makeTempDir({ prefix: "stemplay-live-change-bench-" });
+try {
+  const tracks = [];
+  for (let stem = 0; stem < STEMS; stem++) {
+    const file = `stem${stem}.wav`;
+    const audio = stereoStem({
+      seconds: 60,
+      rate: RATE,
+      frequency: 110 * (stem + 2),
+      tone: 0.3,
+      noise: 0.03,
+      seed: stem + 1,
+    });
+    await Deno.writeFile(join(dir, file), encodeWav(audio, RATE, "f32"));
+    tracks.push({ file });
+  }
+  const markers = [0, 16, 32].map((at, i) => ({ name: `M${i}`, at }));
+  await Deno.writeTextFile(
+    join(dir, "song.json"),
+    JSON.stringify({ title: "bench", tempo: 120, transpose: -2, speed: 0.9, markers, tracks }),
+  );
+  await using player = await Player.open({
+    backend: "null",
+    sampleRate: RATE,
+    streaming: { stretchStems: 64, readers: READERS },
+    keyTempo: { engine: ENGINE },
+  });
+  await player.loadSong(dir);
+  player.play();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const times: number[] = [];
+  let starvedTotal = 0;
+  for (const key of KEYS) {
+    const before = player.health.starved;
+    const start = performance.now();
+    player.transpose = key;
+    await player.keyTempoReady();
+    times.push(performance.now() - start);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    starvedTotal += player.health.starved - before;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  console.log(
+    `${STEMS} stereo stems, ${ENGINE}, ${READERS} readers, a change every 3 s: to the switch ` +
+      `median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, worst ${
+        sorted.at(-1)!.toFixed(0)
+      } ms (+ 50 ms crossfade); starved track-blocks ${starvedTotal} over ${KEYS.length} changes`,
+  );
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
