@@ -6,60 +6,15 @@
  * refused and leaves the running pool alone. Offline engine, real Rubber Band; nothing timed.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { Player } from "../src/player/player.ts";
 import type { PlayerOptions } from "../src/player/player.ts";
-import { encodeWav } from "../src/sources/wav.ts";
-import { lcgNoise } from "./support/align.ts";
 import { assertIdentical, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { joinParts, readerThreads, writeNoiseSong } from "./support/reader_pool.ts";
 
 const RATE = OFFLINE_RATE;
 const SECONDS = 3;
 const KEY = { transpose: 2, speed: 0.9 };
 const INVALID_ARGUMENT = 1; // SP_ERROR_INVALID_ARGUMENT
-
-/** `stems` stereo noise stems (every third mono 44.1 kHz 16-bit, resampled as it streams);
- * markers at 0, 1 and 2 s. */
-async function writeSong(dir: string, stems: number): Promise<string> {
-  const tracks = [];
-  for (let i = 0; i < stems; i++) {
-    const file = `stem${i}.wav`;
-    const audio = i % 3 === 2
-      ? encodeWav([lcgNoise(SECONDS * 44100, 7 * i + 1)], 44100, "s16")
-      : encodeWav(
-        [lcgNoise(SECONDS * RATE, 7 * i + 1), lcgNoise(SECONDS * RATE, 7 * i + 2)],
-        RATE,
-        "f32",
-      );
-    await Deno.writeFile(join(dir, file), audio);
-    tracks.push({ file, gain: 0.1, pitched: i % 4 !== 3 });
-  }
-  await Deno.writeTextFile(
-    join(dir, "song.json"),
-    JSON.stringify({
-      title: "reader pool swap",
-      tempo: 120,
-      markers: [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 2 }],
-      tracks,
-    }),
-  );
-  return dir;
-}
-
-/** The reader threads running in this process (named "sp-reader" by native/butler.c). */
-function readerThreads(): number {
-  let count = 0;
-  for (const task of Deno.readDirSync("/proc/self/task")) {
-    try {
-      if (Deno.readTextFileSync(`/proc/self/task/${task.name}/comm`).trim() === "sp-reader") {
-        count++;
-      }
-    } catch {
-      // the thread ended while we looked
-    }
-  }
-  return count;
-}
 
 /** The song from the top with two marker jumps, in six parts; before each part `between`
  * may change the player (the reader count). */
@@ -88,15 +43,7 @@ async function render(
       parts.push(player.render(frames));
     });
     assert.equal(player.health.starved, 0, "never starved (the offline render waits)");
-    return [0, 1].map((c) => {
-      const lane = new Float32Array(parts.reduce((n, part) => n + part[c].length, 0));
-      let at = 0;
-      for (const part of parts) {
-        lane.set(part[c], at);
-        at += part[c].length;
-      }
-      return lane;
-    });
+    return joinParts(parts);
   } finally {
     await player.close();
   }
@@ -107,7 +54,7 @@ for (const key of [undefined, KEY]) {
   Deno.test(`reader pool: a new count while streaming takes over bit for bit, ${at}`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "stemplay-poolswap-" });
     try {
-      const song = await writeSong(dir, 5);
+      const song = await writeNoiseSong(dir, 5, SECONDS);
       const settings = { lookAheadSeconds: 0.1, stretchStems: 5 };
       const steady = await render(song, { ...settings, readers: 1 }, key);
       assert.ok(steady[0].some((x) => Math.abs(x) > 0.02), "the render is not silent");
@@ -134,7 +81,7 @@ for (const key of [undefined, KEY]) {
 Deno.test("reader pool: 8 readers on 24 stems render bit for bit like 1", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-poolswap-" });
   try {
-    const song = await writeSong(dir, 24);
+    const song = await writeNoiseSong(dir, 24, SECONDS);
     const steady = await render(song, { lookAheadSeconds: 0.1, readers: 1 }, undefined);
     const wide = await render(song, { lookAheadSeconds: 0.1, readers: 8 }, undefined);
     assertIdentical(wide, steady, "8 readers on 24 stems");

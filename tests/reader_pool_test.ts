@@ -8,60 +8,15 @@
  * timed.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { PlayerOptions } from "../src/player/player.ts";
 import { parseSettings } from "../src/cli/settings.ts";
 import { StemplayError } from "../src/errors.ts";
-import { encodeWav } from "../src/sources/wav.ts";
-import { lcgNoise } from "./support/align.ts";
 import { assertIdentical, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { joinParts, readerThreads, writeNoiseSong } from "./support/reader_pool.ts";
 
 const RATE = OFFLINE_RATE;
 const SECONDS = 4;
 const KEY = { transpose: 2, speed: 0.9 };
-
-/** `stems` stems of noise: stereo 48 kHz float ones and every third a mono 44.1 kHz 16-bit one
- * (resampled as it streams); markers at 0, 1 and 3 s. */
-async function writeSong(dir: string, stems: number): Promise<string> {
-  const tracks = [];
-  for (let i = 0; i < stems; i++) {
-    const file = `stem${i}.wav`;
-    const audio = i % 3 === 2
-      ? encodeWav([lcgNoise(SECONDS * 44100, 10 * i + 1)], 44100, "s16")
-      : encodeWav(
-        [lcgNoise(SECONDS * RATE, 10 * i + 1), lcgNoise(SECONDS * RATE, 10 * i + 2)],
-        RATE,
-        "f32",
-      );
-    await Deno.writeFile(join(dir, file), audio);
-    tracks.push({ file, gain: 0.3, pitched: i % 4 !== 3 });
-  }
-  await Deno.writeTextFile(
-    join(dir, "song.json"),
-    JSON.stringify({
-      title: "reader pool",
-      tempo: 120,
-      markers: [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 3 }],
-      tracks,
-    }),
-  );
-  return dir;
-}
-
-/** The reader threads running in this process (named "sp-reader" by native/butler.c). */
-function readerThreads(): number {
-  let count = 0;
-  for (const task of Deno.readDirSync("/proc/self/task")) {
-    try {
-      if (Deno.readTextFileSync(`/proc/self/task/${task.name}/comm`).trim() === "sp-reader") {
-        count++;
-      }
-    } catch {
-      // the thread ended while we looked
-    }
-  }
-  return count;
-}
 
 /** The song played from the top with two marker jumps; returns the output and how many
  * reader threads ran. */
@@ -80,16 +35,7 @@ async function render(
     parts.push(player.render(RATE / 2));
     player.jump("Verse", { at: "now" });
     parts.push(player.render(RATE * 3));
-    const out = [0, 1].map((c) => {
-      const lane = new Float32Array(RATE * 5);
-      let at = 0;
-      for (const part of parts) {
-        lane.set(part[c], at);
-        at += part[c].length;
-      }
-      return lane;
-    });
-    return { out, readers, starved: player.health.starved };
+    return { out: joinParts(parts), readers, starved: player.health.starved };
   } finally {
     await player.close();
   }
@@ -98,7 +44,7 @@ async function render(
 Deno.test("reader pool: 2 and 3 readers render a streamed song bit for bit like 1", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-readerpool-" });
   try {
-    const song = await writeSong(dir, 6);
+    const song = await writeNoiseSong(dir, 6, SECONDS);
     const one = await render(song, { lookAheadSeconds: 0.1, readers: 1 });
     assert.equal(one.readers, 1);
     assert.ok(one.out[0].some((x) => Math.abs(x) > 0.05), "the render is not silent");
@@ -117,7 +63,7 @@ Deno.test("reader pool: 2 and 3 readers render a streamed song bit for bit like 
 Deno.test("reader pool: 2 and 3 readers stretch a streamed song at +2 / speed 0.9 bit for bit like 1", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-readerpool-" });
   try {
-    const song = await writeSong(dir, 4);
+    const song = await writeNoiseSong(dir, 4, SECONDS);
     const settings = { lookAheadSeconds: 0.25, stretchStems: 4 };
     const one = await render(song, { ...settings, readers: 1 }, KEY);
     assert.equal(one.readers, 1);
@@ -135,7 +81,7 @@ Deno.test("reader pool: 2 and 3 readers stretch a streamed song at +2 / speed 0.
 Deno.test("reader pool: the default is 2 readers", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-readerpool-" });
   try {
-    const song = await writeSong(dir, 2);
+    const song = await writeNoiseSong(dir, 2, SECONDS);
     const player = await offlinePlayer(undefined);
     try {
       await player.loadSong(song);
