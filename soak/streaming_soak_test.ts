@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { Player } from "../mod.ts";
 import { sleep } from "../tests/support/wait.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
+import { writeLinkedStems } from "./linked_stems.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const STEMS = 64;
@@ -26,37 +27,15 @@ const SEEK_EVERY_MS = 30000;
 const name = `streaming soak: ${SECONDS} s, ${STEMS} streamed FLAC stems, ${BLOCK}-frame blocks`;
 
 async function writeSong(dir: string): Promise<string> {
-  // 8 distinct stems, each linked 8 times (the same decode work per stream, less disk).
-  const distinct: string[] = [];
-  for (let k = 0; k < 8; k++) {
-    const file = join(dir, `source${k}.tmp`);
-    const synth = ["synth", String(SONG_SECONDS), "sine", String(110 + 55 * k), "pinknoise"];
-    const made = await new Deno.Command("sox", {
-      args: [
-        "-n",
-        "-r",
-        "44100",
-        "-c",
-        "2",
-        "-b",
-        "16",
-        "-t",
-        "flac",
-        file,
-        ...synth,
-        "vol",
-        "0.05",
-      ],
-    }).output();
-    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
-    distinct.push(file);
-  }
-  const tracks = [];
-  for (let i = 0; i < STEMS; i++) {
-    const file = `stem${String(i + 1).padStart(2, "0")}.flac`;
-    await Deno.link(distinct[i % 8], join(dir, file));
-    tracks.push({ file, gain: 0.1 });
-  }
+  // 8 distinct 44.1 kHz FLAC stems, each linked 8 times (the same decode work per stream).
+  const tracks = await writeLinkedStems(dir, {
+    stems: STEMS,
+    distinct: 8,
+    seconds: SONG_SECONDS,
+    rate: 44100,
+    bits: 16,
+    type: "flac",
+  });
   const markers = [0, 16, 32, 48, 64, 80, 96].map((at, i) => ({ name: `M${i + 1}`, at }));
   await Deno.writeTextFile(
     join(dir, "song.json"),

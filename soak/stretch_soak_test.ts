@@ -24,6 +24,7 @@ import { Player, StemplayError } from "../mod.ts";
 import { sleep } from "../tests/support/wait.ts";
 import { ignoreWithout, requireTool } from "../tests/support/require_tool.ts";
 import { SOAK_STRICT } from "./strict.ts";
+import { writeLinkedStems } from "./linked_stems.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const STEMS = Number(Deno.env.get("SOAK_STRETCH_STEMS") ?? "24");
@@ -38,26 +39,15 @@ const name = `key and tempo soak: ${SECONDS} s, ${STEMS} streamed stereo stems a
   `${KEYS[0]} (${ENGINE === "faster" ? "R2" : "R3"}), a jump every 8 s, a key change every 20 s`;
 
 async function writeSong(dir: string): Promise<string> {
-  // 6 distinct 24-bit stems (what a DAW exports), each linked 4 times.
-  const distinct: string[] = [];
-  for (let k = 0; k < 6; k++) {
-    const file = join(dir, `source${k}.tmp`);
-    const made = await new Deno.Command("sox", {
-      args: [
-        ...["-n", "-r", "48000", "-c", "2", "-b", "24", "-t", "wav", file],
-        ...["synth", String(SONG_SECONDS), "sine", String(110 + 55 * k), "pinknoise"],
-        ...["vol", "0.05"],
-      ],
-    }).output();
-    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
-    distinct.push(file);
-  }
-  const tracks = [];
-  for (let i = 0; i < STEMS; i++) {
-    const file = `stem${String(i + 1).padStart(2, "0")}.wav`;
-    await Deno.link(distinct[i % distinct.length], join(dir, file));
-    tracks.push({ file, gain: 0.1 });
-  }
+  // 6 distinct 24-bit WAV stems (what a DAW exports), linked over and over.
+  const tracks = await writeLinkedStems(dir, {
+    stems: STEMS,
+    distinct: 6,
+    seconds: SONG_SECONDS,
+    rate: 48000,
+    bits: 24,
+    type: "wav",
+  });
   const markers = [0, 16, 32, 48, 64].map((at, i) => ({ name: `M${i + 1}`, at }));
   await Deno.writeTextFile(
     join(dir, "song.json"),
