@@ -24,14 +24,13 @@
 
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import { RETIME_CROSSFADE_SECONDS } from "../src/songs/retime.ts";
 import {
   keyChangeBreakdown,
   keyChangeStemCpu,
   keyChangeStemCpuToSwitch,
 } from "../src/songs/key_change_breakdown.ts";
-import { stereoStem } from "./material.ts";
+import { writeStereoStems } from "./material.ts";
 
 const RATE = 48_000;
 const SECONDS = Number(Deno.env.get("STEMPLAY_BENCH_SECONDS") ?? 10);
@@ -39,20 +38,10 @@ const STEMS = Number(Deno.env.get("STEMPLAY_BENCH_STEMS") ?? 4);
 const RUNS = 5;
 
 const root = await Deno.makeTempDir({ prefix: "stemplay-key-change-bench-" });
-const tracks = [];
-for (let stem = 0; stem < STEMS; stem++) {
-  const file = `stem${stem}.wav`;
-  const audio = stereoStem({
-    seconds: SECONDS,
-    rate: RATE,
-    frequency: 110 * (stem + 2),
-    tone: 0.3,
-    noise: 0.03,
-    seed: stem + 1,
-  });
-  await Deno.writeFile(join(root, file), encodeWav(audio, RATE, "f32"));
-  tracks.push({ file, route: [1, 2] });
-}
+const tracks = (await writeStereoStems(root, STEMS, SECONDS, RATE)).map((file) => ({
+  file,
+  route: [1, 2],
+}));
 await Deno.writeTextFile(join(root, "song.json"), JSON.stringify({ title: "bench", tracks }));
 
 const player = await Player.open({ backend: "offline", sampleRate: RATE, channels: 2 });

@@ -13,8 +13,7 @@
 
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
-import { stereoStem } from "./material.ts";
+import { writeStereoStems } from "./material.ts";
 
 const RATE = 48_000;
 const STEMS = Number(Deno.env.get("LIVE_BENCH_STEMS") ?? 4);
@@ -24,20 +23,7 @@ const KEYS = [-1, -2, -1, -3, -2, -1, 0, -1, -2];
 
 const dir = await Deno.makeTempDir({ prefix: "stemplay-live-change-bench-" });
 try {
-  const tracks = [];
-  for (let stem = 0; stem < STEMS; stem++) {
-    const file = `stem${stem}.wav`;
-    const audio = stereoStem({
-      seconds: 60,
-      rate: RATE,
-      frequency: 110 * (stem + 2),
-      tone: 0.3,
-      noise: 0.03,
-      seed: stem + 1,
-    });
-    await Deno.writeFile(join(dir, file), encodeWav(audio, RATE, "f32"));
-    tracks.push({ file });
-  }
+  const tracks = (await writeStereoStems(dir, STEMS, 60, RATE)).map((file) => ({ file }));
   const markers = [0, 16, 32].map((at, i) => ({ name: `M${i}`, at }));
   await Deno.writeTextFile(
     join(dir, "song.json"),

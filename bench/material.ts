@@ -4,6 +4,9 @@
  * @module
  */
 
+import { join } from "node:path";
+import { encodeWav } from "../src/sources/wav.ts";
+
 /** A stereo stem of `seconds` at `rate`: a tone per channel (`frequency`, 3 Hz apart) of
  * amplitude `tone`, plus white noise of amplitude `noise` from `seed` (deterministic). */
 export function stereoStem(options: {
@@ -25,6 +28,31 @@ export function stereoStem(options: {
     }
     return out;
   });
+}
+
+/** Writes `stems` float WAV stems of `seconds` into `dir` (stem0.wav …: a tone 110 Hz × (n +
+ * 2) each, a little noise) and returns their file names. */
+export async function writeStereoStems(
+  dir: string,
+  stems: number,
+  seconds: number,
+  rate: number,
+): Promise<string[]> {
+  const files = [];
+  for (let stem = 0; stem < stems; stem++) {
+    const file = `stem${stem}.wav`;
+    const audio = stereoStem({
+      seconds,
+      rate,
+      frequency: 110 * (stem + 2),
+      tone: 0.3,
+      noise: 0.03,
+      seed: stem + 1,
+    });
+    await Deno.writeFile(join(dir, file), encodeWav(audio, rate, "f32"));
+    files.push(file);
+  }
+  return files;
 }
 
 /** Runs a program; its failure throws with its stderr. */
