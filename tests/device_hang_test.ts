@@ -10,22 +10,14 @@ import assert from "node:assert/strict";
 import { listDevices, Player, StemplayError } from "../mod.ts";
 import { type PulseServer, SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { waitFor } from "./support/wait.ts";
+import { waitFor, within } from "./support/wait.ts";
 
 const RATE = 48000;
 const GUARD_MS = 30000;
 
 /** Resolves as `promise` does, or fails the test if it has not settled after GUARD_MS. */
-async function returns<T>(what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not return`)), GUARD_MS);
-  });
-  try {
-    return await Promise.race([promise, guard]);
-  } finally {
-    clearTimeout(timer);
-  }
+function returns<T>(what: string, promise: Promise<T>): Promise<T> {
+  return within(`${what} did not return`, promise, GUARD_MS);
 }
 
 /** Counts event-loop ticks while `promise` runs: JS stays responsive if they keep coming. */

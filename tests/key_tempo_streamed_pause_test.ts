@@ -12,23 +12,10 @@ import assert from "node:assert/strict";
 import { Player } from "../mod.ts";
 import { SINK_CHANNELS, withPulseServer } from "./support/pulse.ts";
 import { ignoreWithout, requireTool } from "./support/require_tool.ts";
-import { sleep, waitFor } from "./support/wait.ts";
+import { sleep, waitFor, within } from "./support/wait.ts";
 import { writeToneSong } from "./support/stretch_signals.ts";
 
 const RATE = 48000;
-
-/** `promise`, or a failure naming `what` after `ms` (a hang). */
-async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, hang]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const name =
   "key and tempo: paused while a change of a streamed song waits for the playhead, the change is made where it stands (it waited for ever)";

@@ -21,3 +21,17 @@ export async function waitFor(
     await sleep(5);
   }
 }
+
+/** `promise`, or a failure naming `what` once `ms` have passed (a hang made a failure; not a
+ * timing assertion: the limit is far beyond any expected wait). */
+export async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
