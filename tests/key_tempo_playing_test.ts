@@ -18,6 +18,7 @@ import {
   cents,
   clicks,
   harmonicTone,
+  matchesFrom,
   onsetNear,
   writeToneSong,
 } from "./support/stretch_signals.ts";
@@ -72,16 +73,6 @@ function largestStep(samples: Float32Array): number {
     largest = Math.max(largest, Math.abs(samples[i] - samples[i - 1]));
   }
   return largest;
-}
-
-/** The first frame from which `live` equals `reference` (within 1e-5) to its end; -1: never. */
-function matchesFrom(live: Float32Array, reference: Float32Array): number {
-  let from = -1;
-  for (let i = live.length - 1; i >= 0; i--) {
-    if (Math.abs(live[i] - reference[i]) > 1e-5) break;
-    from = i;
-  }
-  return from;
 }
 
 /** Outputs 1–3 of the song loaded at `keyTempo`, played from its start (no seek, so no

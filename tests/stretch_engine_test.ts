@@ -16,7 +16,7 @@ import { parseSettings, settingsToPlayerOptions } from "../src/cli/settings.ts";
 import { HELP } from "../src/cli/help.ts";
 import { runCli } from "./support/cli.ts";
 import { decodeWav } from "./support/wav_reader.ts";
-import { harmonicTone, writeToneSong } from "./support/stretch_signals.ts";
+import { harmonicTone, matchesFrom, writeToneSong } from "./support/stretch_signals.ts";
 
 const RATE = 48_000;
 const SECONDS = 4;
@@ -125,16 +125,6 @@ Deno.test("stretch engine faster: a transpose, a pitched flag and a setlist entr
     await assertR2(renderOutput(player, frames(KEY.speed)), KEY, "setlist entry at a key");
   });
 });
-
-/** The first frame from which `live` equals `reference` (within 1e-5) to its end; -1: never. */
-function matchesFrom(live: Float32Array, reference: Float32Array): number {
-  let from = -1;
-  for (let i = live.length - 1; i >= 0; i--) {
-    if (Math.abs(live[i] - reference[i]) > 1e-5) break;
-    from = i;
-  }
-  return from;
-}
 
 Deno.test("stretch engine faster: a transpose set while playing crossfades into R2's render from the playhead", async () => {
   await withPlayer({ keyTempo: { engine: "faster" } }, async (player, dir) => {

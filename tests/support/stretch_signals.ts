@@ -73,3 +73,13 @@ export function middle(samples: Float32Array, seconds: number): Float32Array {
 export function cents(measured: number, expected: number): number {
   return 1200 * Math.log2(measured / expected);
 }
+
+/** The first frame from which `live` equals `reference` (within 1e-5) to its end; -1: never. */
+export function matchesFrom(live: Float32Array, reference: Float32Array): number {
+  let from = -1;
+  for (let i = live.length - 1; i >= 0; i--) {
+    if (Math.abs(live[i] - reference[i]) > 1e-5) break;
+    from = i;
+  }
+  return from;
+}
