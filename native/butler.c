@@ -54,7 +54,7 @@ static bool urgent(const sp_file_source *source) {
     const sp_ring *ring = &source->ring;
     uint32_t seq;
     uint64_t frame;
-    if (sp_ring_take_request((sp_ring *)ring, &seq, &frame)) return true;
+    if (sp_ring_take_request(ring, &seq, &frame)) return true;
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) return false;
     return sp_ring_space(ring) > ring->capacity / 2 &&
            sp_stream_frames(source->stream) != ring->butler_write;

@@ -78,7 +78,7 @@ void sp_ring_ask(sp_ring *ring, uint64_t frame); /* audio: start again from fram
 bool sp_ring_answered(const sp_ring *ring);
 /* audio: whether the butler fills pos without a new request (the last one's window) */
 bool sp_ring_will_hold(const sp_ring *ring, uint64_t pos);
-bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame);   /* butler */
+bool sp_ring_take_request(const sp_ring *ring, uint32_t *seq, uint64_t *frame); /* butler */
 void sp_ring_restart(sp_ring *ring, uint32_t seq, uint64_t frame);          /* butler */
 uint32_t sp_ring_space(const sp_ring *ring);                                /* butler */
 void sp_ring_write(sp_ring *ring, const float *interleaved, uint32_t frames); /* butler */

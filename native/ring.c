@@ -39,7 +39,7 @@ void sp_ring_free(sp_ring *ring) {
 
 /* ---- butler side ------------------------------------------------------------------------- */
 
-bool sp_ring_take_request(sp_ring *ring, uint32_t *seq, uint64_t *frame) {
+bool sp_ring_take_request(const sp_ring *ring, uint32_t *seq, uint64_t *frame) {
     const uint32_t asked = atomic_load_explicit(&ring->request_seq, memory_order_acquire);
     if (asked == ring->served_seq) return false;
     *seq = asked;
