@@ -46,23 +46,36 @@ static uint64_t thread_cpu_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-/* Whether a track's ring is less than half full (or has a request waiting): what the readers
- * serve first, before any head. A head takes one long turn (a second of audio, stretched
- * perhaps: 50 to 150 ms of Rubber Band), and other tracks' rings must not run dry meanwhile
- * (a key change's new rings filling while the song playing has heads still to stretch). */
-static bool urgent(const sp_file_source *source) {
+/* Whether a track's ring is less than half full (or has a request waiting), or the head an
+ * armed cue lands in is still to be decoded: what the readers serve first, before any other
+ * head. A head takes one long turn (a second of audio, stretched perhaps: 50 to 150 ms of
+ * Rubber Band), and other tracks' rings must not run dry meanwhile (a key change's new rings
+ * filling while the song playing has heads still to stretch). The cue's head is as urgent: a
+ * jump to a head not decoded yet holds silent until it is, and after a key change every head
+ * of the song is stretched again, the cue's last of all if in order. */
+static bool urgent(const sp_file_source *source, uint64_t cue_head) {
     const sp_ring *ring = &source->ring;
     uint32_t seq;
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) return true;
+    if (sp_file_source_head_pending(source, cue_head)) return true;
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) return false;
     return sp_ring_space(ring) > ring->capacity / 2 &&
            sp_stream_frames(source->stream) != ring->butler_write;
 }
 
-/* One turn for one streamed track: a new position first, then a chunk if there is room.
- * Returns whether it did anything. */
-static bool service(float *chunk, sp_file_source *source) {
+/* The frame of `slot`'s song the last armed cue lands on; UINT64_MAX when it lands in
+ * another song, or none was armed. */
+static uint64_t cue_head(sp_engine *engine, const sp_slot *slot) {
+    const uint64_t frame = atomic_load_explicit(&engine->cue_head_frame, memory_order_relaxed);
+    const uint32_t group = atomic_load_explicit(&engine->cue_head_group, memory_order_relaxed);
+    return frame == 0 || group != slot->group ? UINT64_MAX : frame - 1;
+}
+
+/* One turn for one streamed track: a new position first, then the armed cue's head (frame
+ * `cue_head`, UINT64_MAX: none) if it is pending, then a chunk if there is room. Returns
+ * whether it did anything. */
+static bool service(float *chunk, sp_file_source *source, uint64_t cue_head) {
     sp_ring *ring = &source->ring;
     bool worked = false;
     uint32_t seq;
@@ -78,12 +91,15 @@ static bool service(float *chunk, sp_file_source *source) {
         /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
          * (an armed loop's start, a marker) may lie where the file still holds audio: they are
          * decoded all the same, so a planned jump there does not wait on the ring. */
-        return sp_file_source_decode_next_head(source, chunk) || worked;
+        return sp_file_source_decode_next_head(source, chunk, cue_head) || worked;
+    }
+    if (sp_file_source_head_pending(source, cue_head)) {
+        return sp_file_source_decode_next_head(source, chunk, cue_head) || worked;
     }
     uint32_t room = sp_ring_space(ring);
     /* A ring at least half full can wait while a head is decoded. */
     if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {
-        if (sp_file_source_decode_next_head(source, chunk)) return true;
+        if (sp_file_source_decode_next_head(source, chunk, cue_head)) return true;
     }
     if (room > SP_DECODE_CHUNK) room = SP_DECODE_CHUNK;
     if (room == 0) return worked;
@@ -128,13 +144,14 @@ static void *run(void *arg) {
                 atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
                 worked = true;
             } else if (source->kind == SP_SOURCE_STREAM &&
-                       (!urgent_pass || urgent(source->file))) {
+                       (!urgent_pass || urgent(source->file, cue_head(engine, slot)))) {
                 /* File work outside the lock: the control side waits for this slot only (to
                  * free it), and the other readers skip it, never waiting for this turn. */
                 sp_file_source *file = source->file;
+                const uint64_t wanted = cue_head(engine, slot);
                 source->busy = true;
                 pthread_mutex_unlock(&butler->lock);
-                worked |= service(reader->chunk, file);
+                worked |= service(reader->chunk, file, wanted);
                 pthread_mutex_lock(&butler->lock);
                 source->busy = false;
                 pthread_cond_broadcast(&butler->idle);

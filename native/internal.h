@@ -137,8 +137,11 @@ struct sp_file_source {
 
 #define SP_DECODE_CHUNK 4096u /* frames decoded at a time into a head or a ring */
 /* butler, or a loading thread for a source no engine has: decodes the first head not decoded
- * yet (chunk: SP_DECODE_CHUNK x SP_MAX_CHANNELS floats); whether there was one */
-bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk);
+ * yet (chunk: SP_DECODE_CHUNK x SP_MAX_CHANNELS floats); whether there was one. The head
+ * holding frame `wanted` goes first (UINT64_MAX: none). */
+bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk, uint64_t wanted);
+/* Whether a head holding frame `wanted` is still to be decoded. */
+bool sp_file_source_head_pending(const sp_file_source *source, uint64_t wanted);
 
 /* ---- source.c, rt/source_rt.c: where a track's frames come from -------------------------- */
 enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1, SP_SOURCE_STREAM = 2 };
@@ -493,6 +496,11 @@ struct sp_engine {
     uint32_t reader_count; /* control-owned: sp_engine_set_readers, 0: SP_DEFAULT_READERS */
     sp_engine *live_next; /* unload.c's list of open engines */
     _Atomic int32_t butler_paused; /* test hook: the reader does nothing while set */
+    /* control -> butler: where the last armed cue lands (its frame + 1, 0: none yet, and its
+     * group): the readers decode the head there before any other (butler.c). Two stores, not
+     * one: a reader that sees a torn pair only decodes another head first, once. */
+    _Atomic uint64_t cue_head_frame;
+    _Atomic uint32_t cue_head_group;
     uint64_t starved;
     /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
     _Atomic(sp_midi_out *) midi_out;

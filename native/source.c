@@ -68,11 +68,30 @@ SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
     return SP_OK;
 }
 
-bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk) {
-    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+/* The pending head holding frame `wanted`, else the first pending one; count if none. */
+static uint32_t next_pending(const sp_file_source *source, uint32_t count, uint64_t wanted) {
+    uint32_t first = count;
     for (uint32_t h = 0; h < count; h++) {
-        sp_head *head = &source->heads[h];
+        const sp_head *head = &source->heads[h];
         if (atomic_load_explicit(&head->ready, memory_order_relaxed) != SP_HEAD_PENDING) continue;
+        if (head->start <= wanted && wanted - head->start < head->frames) return h;
+        if (first == count) first = h;
+    }
+    return first;
+}
+
+bool sp_file_source_head_pending(const sp_file_source *source, uint64_t wanted) {
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    const uint32_t h = next_pending(source, count, wanted);
+    return h < count && source->heads[h].start <= wanted &&
+           wanted - source->heads[h].start < source->heads[h].frames;
+}
+
+bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk, uint64_t wanted) {
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    const uint32_t h = next_pending(source, count, wanted);
+    if (h < count) {
+        sp_head *head = &source->heads[h];
         const uint32_t channels = source->ring.channels;
         uint64_t done = 0;
         /* The render from the head's start, never the ring's stretcher standing there. */
@@ -112,7 +131,7 @@ SP_API sp_result sp_file_source_decode_heads(sp_file_source *source) {
     SP_CHECK(source != NULL, SP_ERROR_INVALID_ARGUMENT);
     float *chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
     SP_CHECK(chunk != NULL, SP_ERROR_OUT_OF_MEMORY);
-    while (sp_file_source_decode_next_head(source, chunk)) {
+    while (sp_file_source_decode_next_head(source, chunk, UINT64_MAX)) {
     }
     free(chunk);
     const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);

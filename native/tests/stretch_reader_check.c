@@ -127,7 +127,7 @@ static int check_failing_create(const char *path, float *buffer, float *chunk) {
     if (!read_matches(stream, buffer, 2000, whole, 0)) fail("no start", 2, 0.9, 1, 1);
     fail_new(1);
     if (sp_file_source_add_head(source, length / 2, 3000) != SP_OK ||
-        !sp_file_source_decode_next_head(source, chunk) ||
+        !sp_file_source_decode_next_head(source, chunk, UINT64_MAX) ||
         atomic_load(&source->heads[0].ready) != SP_HEAD_FAILED) {
         fail("a head without a stretcher did not fail", 2, 0.9, 1, 1);
     }
@@ -205,7 +205,7 @@ int main(int argc, char **argv) {
             }
             const uint64_t head_start = length / 2, head_frames = 3000;
             if (sp_file_source_add_head(source, head_start, head_frames) != SP_OK ||
-                !sp_file_source_decode_next_head(source, chunk)) {
+                !sp_file_source_decode_next_head(source, chunk, UINT64_MAX)) {
                 fail("no head", channels, speed, scale, engine);
             }
             sp_pcm *from_head = render_from(path, speed, scale, engine, head_start);
@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
                 fail("the parked ring does not go on", channels, speed, scale, engine);
             }
             if (sp_file_source_add_head(source, again, head_frames) != SP_OK ||
-                !sp_file_source_decode_next_head(source, chunk)) {
+                !sp_file_source_decode_next_head(source, chunk, UINT64_MAX)) {
                 fail("no second head", channels, speed, scale, engine);
             }
             sp_pcm *from_again = render_from(path, speed, scale, engine, again);
@@ -310,7 +310,7 @@ int main(int argc, char **argv) {
     }
     printf("stretch reader: a seek past the cut %s\n", seek_failed ? "fails" : "is cut short");
     if (sp_file_source_add_head(cut, cut_length / 2, 3000) != SP_OK ||
-        !sp_file_source_decode_next_head(cut, chunk) ||
+        !sp_file_source_decode_next_head(cut, chunk, UINT64_MAX) ||
         atomic_load(&cut->heads[0].ready) != SP_HEAD_FAILED ||
         sp_file_source_read_failures(cut) == 0) {
         fail("a head past the cut is not a counted failure", 2, 0.9, 1, 1);

@@ -1,0 +1,85 @@
+/**
+ * The head an armed jump lands in is decoded before the song's other heads (native/butler.c,
+ * `cue_head_frame`): after a key change every head of the song is stretched again by the
+ * reader, and a jump to one still pending holds silent until it is ready (counted as starved).
+ * In marker order the last marker's head came last; the armed cue's now comes first. Real
+ * Rubber Band, offline engine with the reader paused and resumed by the test hooks; nothing
+ * timed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { encodeWav } from "../src/sources/wav.ts";
+import { lcgNoise } from "./support/align.ts";
+import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { waitFor } from "./support/wait.ts";
+
+const RATE = OFFLINE_RATE;
+const KEY = { transpose: 2, speed: 0.9 };
+const MARKERS = 11; // M1 at 0 s … M11 at 10 s
+
+async function writeSong(dir: string): Promise<string> {
+  const frames = 14 * RATE;
+  await Deno.writeFile(
+    join(dir, "pads.wav"),
+    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
+  );
+  const markers = Array.from({ length: MARKERS }, (_, i) => ({ name: `M${i + 1}`, at: i }));
+  await Deno.writeTextFile(
+    join(dir, "song.json"),
+    JSON.stringify({
+      title: "cue head first",
+      tempo: 120,
+      timeSignature: [4, 4],
+      markers,
+      tracks: [{ file: "pads.wav" }],
+    }),
+  );
+  return dir;
+}
+
+Deno.test("reader: the head an armed jump lands in is stretched before the song's other heads, so the jump does not hold silent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-cuehead-" });
+  try {
+    const song = await writeSong(dir);
+    const player = await offlinePlayer(
+      { lookAheadSeconds: 0.05, stretchStems: 1, readers: 1 },
+      "test",
+    );
+    const native = player.native;
+    const freeze = (on: boolean) =>
+      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    try {
+      freeze(true); // no ring is filled and no head stretched until the jump is armed
+      await player.loadSong(song, KEY);
+      player.play(); // holds, silent at 0, until the reader is let go
+      player.render(256);
+      // Armed on the bar (the playhead stands on one, so it is taken at the next block): a
+      // cue, as a quantised jump while playing is, to the last marker: the last head in order.
+      player.jump(`M${MARKERS}`, { at: "bar" });
+      const heads = player.streamStats.heads;
+      assert.ok(heads >= MARKERS, `${heads} heads for ${MARKERS} markers`);
+      freeze(false);
+      await waitFor("the first head to be ready", () => player.streamStats.headsReady > 0);
+      freeze(true);
+      const ready = player.streamStats.headsReady;
+      player.render(256);
+      assert.ok(player.positionFrames >= (MARKERS - 1) * RATE, "the jump was taken");
+      // The head is a second of song: the half second after the jump plays from it alone.
+      const heard = player.render(RATE / 2)[0];
+      let silentBlocks = 0;
+      for (let at = 0; at < heard.length; at += 256) {
+        if (!heard.subarray(at, at + 256).some((x) => Math.abs(x) > 1e-3)) silentBlocks++;
+      }
+      console.log(
+        `${ready} of ${heads} heads ready when the reader was paused; ${silentBlocks} silent ` +
+          `blocks in the 0.5 s after the jump`,
+      );
+      assert.equal(silentBlocks, 0, "the jump held silent: its head was not stretched first");
+    } finally {
+      freeze(false);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
