@@ -28,6 +28,7 @@ typedef struct sp_reader {
     pthread_t thread;
     sp_butler *butler;
     float *chunk; /* SP_DECODE_CHUNK x SP_MAX_CHANNELS, interleaved: this thread's own */
+    uint32_t next_turn; /* the slot its next turn that is not urgent starts looking from */
 } sp_reader;
 
 struct sp_butler {
@@ -116,6 +117,42 @@ static bool service(float *chunk, sp_file_source *source, uint64_t cue_head) {
     return worked || got > 0;
 }
 
+/* Slot s's turn for this reader: a deferred free, or file work when the slot is a streamed
+ * track (and urgent, when `urgent_only`). Returns whether it did anything. */
+static bool turn(sp_reader *reader, uint32_t s, bool urgent_only) {
+    sp_butler *butler = reader->butler;
+    sp_engine *engine = butler->engine;
+    bool worked = false;
+    pthread_mutex_lock(&butler->lock);
+    sp_slot *slot = &engine->slots[s];
+    sp_source *source = &slot->source;
+    int32_t handed = SP_HANDED_YES;
+    if (source->busy) {
+        /* Another reader has it: its next turn is another thread's, or this one's on the next
+         * scan. Not a free either, until that turn ends. */
+    } else if (atomic_load_explicit(&slot->released, memory_order_acquire) &&
+               atomic_compare_exchange_strong(&slot->handed, &handed, SP_HANDED_CLAIMED)) {
+        /* A deferred free: the audio side has left the slot. */
+        sp_source_free(source);
+        atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
+        worked = true;
+    } else if (source->kind == SP_SOURCE_STREAM &&
+               (!urgent_only || urgent(source->file, cue_head(engine, slot)))) {
+        /* File work outside the lock: the control side waits for this slot only (to free it),
+         * and the other readers skip it, never waiting for this turn. */
+        sp_file_source *file = source->file;
+        const uint64_t wanted = cue_head(engine, slot);
+        source->busy = true;
+        pthread_mutex_unlock(&butler->lock);
+        worked = service(reader->chunk, file, wanted);
+        pthread_mutex_lock(&butler->lock);
+        source->busy = false;
+        pthread_cond_broadcast(&butler->idle);
+    }
+    pthread_mutex_unlock(&butler->lock);
+    return worked;
+}
+
 static void *run(void *arg) {
     sp_reader *reader = arg;
     sp_butler *butler = reader->butler;
@@ -124,42 +161,19 @@ static void *run(void *arg) {
     while (!atomic_load_explicit(&butler->quit, memory_order_acquire)) {
         const uint64_t start = thread_cpu_ns();
         bool worked = false;
-        const bool paused = atomic_load_explicit(&engine->butler_paused, memory_order_relaxed);
-        /* Two passes: the urgent rings first (each a chunk a turn, until none is urgent);
-         * then every track's turn as before, heads included. */
-        bool urgent_pass = true;
-        for (uint32_t s = 0; s < engine->capacity && !paused; s++) {
-            pthread_mutex_lock(&butler->lock);
-            sp_slot *slot = &engine->slots[s];
-            sp_source *source = &slot->source;
-            int32_t handed = SP_HANDED_YES;
-            if (source->busy) {
-                /* Another reader has it: its next turn is another thread's, or this one's on
-                 * the next scan. Not a free either, until that turn ends. */
-            } else if (atomic_load_explicit(&slot->released, memory_order_acquire) &&
-                       atomic_compare_exchange_strong(&slot->handed, &handed,
-                                                      SP_HANDED_CLAIMED)) {
-                /* A deferred free: the audio side has left the slot. */
-                sp_source_free(source);
-                atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
-                worked = true;
-            } else if (source->kind == SP_SOURCE_STREAM &&
-                       (!urgent_pass || urgent(source->file, cue_head(engine, slot)))) {
-                /* File work outside the lock: the control side waits for this slot only (to
-                 * free it), and the other readers skip it, never waiting for this turn. */
-                sp_file_source *file = source->file;
-                const uint64_t wanted = cue_head(engine, slot);
-                source->busy = true;
-                pthread_mutex_unlock(&butler->lock);
-                worked |= service(reader->chunk, file, wanted);
-                pthread_mutex_lock(&butler->lock);
-                source->busy = false;
-                pthread_cond_broadcast(&butler->idle);
-            }
-            pthread_mutex_unlock(&butler->lock);
-            if (urgent_pass && s + 1 == engine->capacity && !worked) {
-                urgent_pass = false; /* nothing urgent: the full pass */
-                s = UINT32_MAX;      /* from the first slot again (s++ wraps to 0) */
+        if (!atomic_load_explicit(&engine->butler_paused, memory_order_relaxed)) {
+            /* The urgent tracks first, each one turn (a chunk, or the armed cue's head). */
+            for (uint32_t s = 0; s < engine->capacity; s++) worked |= turn(reader, s, true);
+            /* Nothing urgent: one other turn (a ring topped up, a head decoded), the next
+             * track on from this reader's last such turn, then the urgent ones again. A head
+             * is a long turn, and a pass of them, one per track, ran dry the rings it passed
+             * (every head of a song is stretched again after a key change). */
+            for (uint32_t i = 0; i < engine->capacity && !worked; i++) {
+                const uint32_t s = (reader->next_turn + i) % engine->capacity;
+                if (turn(reader, s, false)) {
+                    worked = true;
+                    reader->next_turn = s + 1;
+                }
             }
         }
         atomic_fetch_add_explicit(&butler->busy_ns, thread_cpu_ns() - start,
