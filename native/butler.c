@@ -47,19 +47,15 @@ static uint64_t thread_cpu_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-/* Whether a track's ring is less than half full (or has a request waiting), or the head an
- * armed cue lands in is still to be decoded: what the readers serve first, before any other
- * head. A head takes one long turn (a second of audio, stretched perhaps: 50 to 150 ms of
- * Rubber Band), and other tracks' rings must not run dry meanwhile (a key change's new rings
- * filling while the song playing has heads still to stretch). The cue's head is as urgent: a
- * jump to a head not decoded yet holds silent until it is, and after a key change every head
- * of the song is stretched again, the cue's last of all if in order. */
-static bool urgent(const sp_file_source *source, uint64_t cue_head) {
+/* Whether a track's ring is less than half full (or has a request waiting): what the readers
+ * serve first, before any head. A head takes one long turn (a second of audio, stretched
+ * perhaps: 50 to 150 ms of Rubber Band), and other tracks' rings must not run dry meanwhile
+ * (a key change's new rings filling while the song playing has heads still to stretch). */
+static bool urgent(const sp_file_source *source) {
     const sp_ring *ring = &source->ring;
     uint32_t seq;
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) return true;
-    if (sp_file_source_head_pending(source, cue_head)) return true;
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) return false;
     return sp_ring_space(ring) > ring->capacity / 2 &&
            sp_stream_frames(source->stream) != ring->butler_write;
@@ -73,9 +69,19 @@ static uint64_t cue_head(sp_engine *engine, const sp_slot *slot) {
     return frame == 0 || group != slot->group ? UINT64_MAX : frame - 1;
 }
 
-/* One turn for one streamed track: a new position first, then the armed cue's head (frame
- * `cue_head`, UINT64_MAX: none) if it is pending, then a chunk if there is room. Returns
- * whether it did anything. */
+enum { PASS_RINGS, PASS_CUE, PASS_ALL };
+
+/* Whether a track has work in `pass`: a ring to fill (urgent), the armed cue's head pending
+ * (frame `cue_head`), or anything. */
+static bool wanted_in(int pass, const sp_file_source *source, uint64_t cue_head) {
+    if (pass == PASS_RINGS) return urgent(source);
+    if (pass == PASS_CUE) return sp_file_source_head_pending(source, cue_head);
+    return true;
+}
+
+/* One turn for one streamed track: a new position first, then a chunk if its ring is less
+ * than half full, else a head (the armed cue's first: frame `cue_head`, UINT64_MAX: none),
+ * else a chunk if there is room. Returns whether it did anything. */
 static bool service(float *chunk, sp_file_source *source, uint64_t cue_head) {
     sp_ring *ring = &source->ring;
     bool worked = false;
@@ -92,9 +98,6 @@ static bool service(float *chunk, sp_file_source *source, uint64_t cue_head) {
         /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
          * (an armed loop's start, a marker) may lie where the file still holds audio: they are
          * decoded all the same, so a planned jump there does not wait on the ring. */
-        return sp_file_source_decode_next_head(source, chunk, cue_head) || worked;
-    }
-    if (sp_file_source_head_pending(source, cue_head)) {
         return sp_file_source_decode_next_head(source, chunk, cue_head) || worked;
     }
     uint32_t room = sp_ring_space(ring);
@@ -118,8 +121,8 @@ static bool service(float *chunk, sp_file_source *source, uint64_t cue_head) {
 }
 
 /* Slot s's turn for this reader: a deferred free, or file work when the slot is a streamed
- * track (and urgent, when `urgent_only`). Returns whether it did anything. */
-static bool turn(sp_reader *reader, uint32_t s, bool urgent_only) {
+ * track with work in `pass`. Returns whether it did anything. */
+static bool turn(sp_reader *reader, uint32_t s, int pass) {
     sp_butler *butler = reader->butler;
     sp_engine *engine = butler->engine;
     bool worked = false;
@@ -137,7 +140,7 @@ static bool turn(sp_reader *reader, uint32_t s, bool urgent_only) {
         atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
         worked = true;
     } else if (source->kind == SP_SOURCE_STREAM &&
-               (!urgent_only || urgent(source->file, cue_head(engine, slot)))) {
+               wanted_in(pass, source->file, cue_head(engine, slot))) {
         /* File work outside the lock: the control side waits for this slot only (to free it),
          * and the other readers skip it, never waiting for this turn. */
         sp_file_source *file = source->file;
@@ -162,17 +165,22 @@ static void *run(void *arg) {
         const uint64_t start = thread_cpu_ns();
         bool worked = false;
         if (!atomic_load_explicit(&engine->butler_paused, memory_order_relaxed)) {
-            /* The urgent tracks first, each one turn (a chunk, or the armed cue's head). */
-            for (uint32_t s = 0; s < engine->capacity; s++) worked |= turn(reader, s, true);
-            /* Nothing urgent: one other turn (a ring topped up, a head decoded), the next
-             * track on from this reader's last such turn, then the urgent ones again. A head
-             * is a long turn, and a pass of them, one per track, ran dry the rings it passed
-             * (every head of a song is stretched again after a key change). */
-            for (uint32_t i = 0; i < engine->capacity && !worked; i++) {
-                const uint32_t s = (reader->next_turn + i) % engine->capacity;
-                if (turn(reader, s, false)) {
-                    worked = true;
-                    reader->next_turn = s + 1;
+            /* The urgent rings first, each a chunk a turn. */
+            for (uint32_t s = 0; s < engine->capacity; s++) {
+                worked |= turn(reader, s, PASS_RINGS);
+            }
+            /* None: one other turn, then the rings again. The armed cue's head first (a jump
+             * to a head not decoded yet holds silent, and after a key change every head of
+             * the song is stretched again), else anything (a ring topped up, a head), the
+             * next track on from this reader's last such turn. A head is one long turn, and a
+             * pass of them, one per track, ran dry the rings it passed. */
+            for (int pass = PASS_CUE; pass <= PASS_ALL && !worked; pass++) {
+                for (uint32_t i = 0; i < engine->capacity && !worked; i++) {
+                    const uint32_t s = (reader->next_turn + i) % engine->capacity;
+                    if (turn(reader, s, pass)) {
+                        worked = true;
+                        reader->next_turn = s + 1;
+                    }
                 }
             }
         }

@@ -17,12 +17,15 @@ const RATE = OFFLINE_RATE;
 const KEY = { transpose: 2, speed: 0.9 };
 const MARKERS = 11; // M1 at 0 s … M11 at 10 s
 
-async function writeSong(dir: string): Promise<string> {
+async function writeSong(dir: string, stems = 1): Promise<string> {
   const frames = 14 * RATE;
-  await Deno.writeFile(
-    join(dir, "pads.wav"),
-    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-  );
+  const files = Array.from({ length: stems }, (_, i) => i === 0 ? "pads.wav" : `stem${i}.wav`);
+  for (const [i, file] of files.entries()) {
+    await Deno.writeFile(
+      join(dir, file),
+      encodeWav([lcgNoise(frames, 2 * i + 1), lcgNoise(frames, 2 * i + 2)], RATE, "f32"),
+    );
+  }
   const markers = Array.from({ length: MARKERS }, (_, i) => ({ name: `M${i + 1}`, at: i }));
   await Deno.writeTextFile(
     join(dir, "song.json"),
@@ -31,7 +34,7 @@ async function writeSong(dir: string): Promise<string> {
       tempo: 120,
       timeSignature: [4, 4],
       markers,
-      tracks: [{ file: "pads.wav" }],
+      tracks: files.map((file) => ({ file })),
     }),
   );
   return dir;
@@ -75,6 +78,49 @@ Deno.test("reader: the head an armed jump lands in is stretched before the song'
           `blocks in the 0.5 s after the jump`,
       );
       assert.equal(silentBlocks, 0, "the jump held silent: its head was not stretched first");
+    } finally {
+      freeze(false);
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader: rings less than half full are filled before the armed cue's heads are stretched, so the song playing does not run dry while they are", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-cuehead-" });
+  const STEMS = 4;
+  try {
+    const song = await writeSong(dir, STEMS);
+    const player = await offlinePlayer(
+      { lookAheadSeconds: 0.05, stretchStems: STEMS, readers: 1 },
+      "test",
+    );
+    const native = player.native;
+    const freeze = (on: boolean) =>
+      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    try {
+      freeze(true); // every ring empty and every head pending until the reader is let go
+      await player.loadSong(song, KEY);
+      player.play(); // holds, silent at 0, until the rings hold it
+      player.render(256);
+      assert.equal(player.positionFrames, 0);
+      // A vamp armed far ahead: its start's head is the cue's, in every stem. The rings are
+      // what plays now; the vamp's head is wanted only at its end.
+      player.loop(MARKERS - 1, MARKERS + 1);
+      freeze(false);
+      await waitFor("the first head to be ready", () => player.streamStats.headsReady > 0);
+      freeze(true); // the reader stops at the end of its scan; the rings are what it left
+      const { heads, headsReady } = player.streamStats;
+      const heard = player.render(256)[0];
+      console.log(
+        `${headsReady} of ${heads} heads ready when the reader was paused; position ` +
+          `${player.positionFrames} after a block`,
+      );
+      assert.ok(
+        player.positionFrames > 0 && heard.some((x) => Math.abs(x) > 1e-3),
+        "the song held silent at 0: the rings were left empty while the cue's heads were stretched",
+      );
     } finally {
       freeze(false);
       await player.close();
