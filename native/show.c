@@ -41,17 +41,22 @@ SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t
     SP_CHECK(!repeat || (target_frame < at_frame && at_frame - target_frame >=
                                                         min_loop_frames(engine)),
              SP_ERROR_INVALID_ARGUMENT);
-    /* The head it lands in goes first among the readers' heads (a jump soon after a key
-     * change, while every head of the song is stretched again). */
-    atomic_store_explicit(&engine->cue_head_group, group, memory_order_relaxed);
-    atomic_store_explicit(&engine->cue_head_frame, target_frame + 1, memory_order_relaxed);
-    return push_cue(engine, SP_COMMAND_CUE, repeat ? SP_COMMAND_REPEAT : 0, at_frame, group,
-                    target_frame, crossfade_frames);
+    const sp_result result = push_cue(engine, SP_COMMAND_CUE, repeat ? SP_COMMAND_REPEAT : 0,
+                                      at_frame, group, target_frame, crossfade_frames);
+    if (result == SP_OK) {
+        /* The head it lands in goes first among the readers' heads (a jump soon after a key
+         * change, while every head of the song is stretched again). */
+        atomic_store_explicit(&engine->cue_head_group, group, memory_order_relaxed);
+        atomic_store_explicit(&engine->cue_head_frame, target_frame + 1, memory_order_relaxed);
+    }
+    return result;
 }
 
 SP_API sp_result sp_transport_cancel_cue(sp_engine *engine) {
     SP_CHECK(engine != NULL, SP_ERROR_INVALID_ARGUMENT);
-    return push_cue(engine, SP_COMMAND_CANCEL_CUE, 0, 0, 0, 0, 0);
+    const sp_result result = push_cue(engine, SP_COMMAND_CANCEL_CUE, 0, 0, 0, 0, 0);
+    if (result == SP_OK) atomic_store_explicit(&engine->cue_head_frame, 0, memory_order_relaxed);
+    return result;
 }
 
 SP_API sp_result sp_transport_fade(sp_engine *engine, int32_t direction, uint32_t frames) {
