@@ -5,9 +5,10 @@
  * switch, so the head at its start (what the callback jumps to) was asked for only then, and
  * the reader, busy filling the new rings, had not stretched it: every stem went silent for
  * about 0.15 s at the loop back (39–60 starved track-blocks on a PulseAudio null sink). Now
- * the head is asked for on the prepared song and the switch waits for it. Real Rubber Band,
- * offline engine rendering as a device does (the test hooks: no waits for the reader, then
- * the reader paused, so only what was ready at the switch plays). Nothing timed is asserted.
+ * the head is decoded into the prepared song before it is attached, and the switch waits for
+ * it; a loop back while it waits is no miss. Real Rubber Band, offline engine rendering as a
+ * device does (the test hooks: no waits for the reader, then the reader paused, so only what
+ * was ready at the switch plays). Nothing timed is asserted.
  */
 import assert from "node:assert/strict";
 import { Player } from "../mod.ts";

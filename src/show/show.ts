@@ -157,7 +157,12 @@ export class ShowFlow {
   /** Keeps resident the head a loop or jump to `target` (frames) of `group` plays from, as
    * arming one does: a change of key asks for it on the song it prepares, before the switch. */
   keepCueTarget(group: number, target: number): void {
-    this.#engine.streams?.preroll(group, [Math.max(0, target)], 2 * this.#seam);
+    this.#engine.streams?.preroll(group, [Math.max(0, target)], this.cueHeadFrames);
+  }
+
+  /** The least a head at a cue's target holds (frames): the cue's two declick seams. */
+  get cueHeadFrames(): number {
+    return 2 * this.#seam;
   }
 
   /** Puts back what should be armed when no jump is: the loop, else the standing cue. While

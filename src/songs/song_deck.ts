@@ -41,8 +41,8 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
-import { carryCues, cuesToCarry, retimeSwitch, waitOutCountIn } from "./retime.ts";
-import { fillingOf, readyToSwitch, startAtPlayhead, vampOf } from "./change_start.ts";
+import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from "./retime.ts";
+import { decodeCueHeads, fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
 
@@ -278,10 +278,13 @@ export class SongDeck {
       { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
-    if (progressiveFrom) markKeyChange("launched");
     if (progressiveFrom) {
-      const vamp = vampOf(this.show, engine, this.timelineSpeed()); // the loop playing now
-      startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, vamp);
+      markKeyChange("launched");
+      // The cues carried over at the switch (a vamp): their heads first, then the rings from
+      // where the playhead is once those are done.
+      const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
+      await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
+      startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
     }
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
