@@ -118,11 +118,11 @@ export interface Filling {
  * device still reads playing; an offline engine starts its rings at the playhead), and the
  * song must be prepared again from where it is now. While a loop vamps (`cues`: the cue
  * targets carried, in the new song's frames), every streamed stem must also hold the head at
- * the loop's start (or an armed jump's target), asked for here: the first loop back may come
- * right after the switch, and the reader decodes heads only once its rings are half full. A
- * loop back while it waits is no miss when the rings start within the loop (the playhead gets
- * there again). Throws a render's error, and "FILE" when the reader could not read a stem
- * there. */
+ * the loop's start (or an armed jump's target), for the first loop back may come right after
+ * the switch: decoded before the stems were attached (change_start.ts `decodeCueHeads`), or,
+ * for a loop set since, asked of the reader by `cues`. A loop back while it waits is no miss
+ * when the rings start within the loop (the playhead gets there again). Throws a render's
+ * error, and "FILE" when the reader could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
   filling: Filling,
