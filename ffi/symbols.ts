@@ -439,6 +439,16 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_file_source_head_state(const sp_file_source *source, uint64_t frame,
+   * int32_t *out_state) */
+  sp_file_source_head_state: {
+    parameters: [
+      "pointer", // const sp_file_source *source
+      "u64", // uint64_t frame
+      "buffer", // int32_t *out_state
+    ],
+    result: "i32",
+  },
   /** sp_result sp_file_source_ring_state(const sp_file_source *source, uint64_t *out) */
   sp_file_source_ring_state: {
     parameters: [

@@ -183,7 +183,7 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
  * A streamed source that lacks it asks its ring for it. */
 bool sp_source_ready(sp_source *source, uint64_t pos);
 /* audio: the first head of file that holds pos and is in `state` (SP_HEAD_*), or NULL */
-const sp_head *sp_file_source_head_at(sp_file_source *file, uint64_t pos, int32_t state);
+const sp_head *sp_file_source_head_at(const sp_file_source *file, uint64_t pos, int32_t state);
 /* audio: whether the reader's last request for file's ring failed (its seek) */
 bool sp_file_source_request_failed(sp_file_source *file);
 

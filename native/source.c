@@ -68,6 +68,21 @@ SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
     return SP_OK;
 }
 
+SP_API sp_result sp_file_source_head_state(const sp_file_source *source, uint64_t frame,
+                                           int32_t *out_state) {
+    SP_CHECK(source != NULL && out_state != NULL, SP_ERROR_INVALID_ARGUMENT);
+    /* The audio side's own lookup (atomics only), so "ready" is what a jump there would find. */
+    if (frame >= sp_stream_frames(source->stream) ||
+        sp_file_source_head_at(source, frame, SP_HEAD_READY) != NULL) {
+        *out_state = SP_HEAD_STATE_READY; /* past the end nothing plays: nothing to wait for */
+    } else if (sp_file_source_head_at(source, frame, SP_HEAD_PENDING) != NULL) {
+        *out_state = SP_HEAD_STATE_PENDING;
+    } else {
+        *out_state = SP_HEAD_STATE_NONE;
+    }
+    return SP_OK;
+}
+
 /* The pending head holding frame `wanted`, else the first pending one; count if none. */
 static uint32_t next_pending(const sp_file_source *source, uint32_t count, uint64_t wanted) {
     uint32_t first = count;
@@ -81,10 +96,9 @@ static uint32_t next_pending(const sp_file_source *source, uint32_t count, uint6
 }
 
 bool sp_file_source_head_pending(const sp_file_source *source, uint64_t wanted) {
-    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
-    const uint32_t h = next_pending(source, count, wanted);
-    return h < count && source->heads[h].start <= wanted &&
-           wanted - source->heads[h].start < source->heads[h].frames;
+    /* As a jump there would find it: a ready head holding it is played, whatever else is. */
+    return sp_file_source_head_at(source, wanted, SP_HEAD_READY) == NULL &&
+           sp_file_source_head_at(source, wanted, SP_HEAD_PENDING) != NULL;
 }
 
 bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk, uint64_t wanted) {

@@ -311,6 +311,15 @@ SP_API sp_result sp_file_source_open(const char *path, uint32_t sample_rate, uin
  * attach (while the track is attached). SP_ERROR_CAPACITY: 64 heads already. */
 SP_API sp_result sp_file_source_add_head(sp_file_source *source, uint64_t start,
                                          uint32_t frames);
+/* Whether a jump to `frame` would find a resident head there (sp_file_source_head_state). */
+enum {
+    SP_HEAD_STATE_NONE = 0,    /* no head holds it (none asked for, or it could not be read) */
+    SP_HEAD_STATE_PENDING = 1, /* asked for, not decoded yet */
+    SP_HEAD_STATE_READY = 2    /* decoded and resident (or past the end: nothing to play) */
+};
+/* out_state: an SP_HEAD_STATE_* for `frame`. Control thread, attached or not. */
+SP_API sp_result sp_file_source_head_state(const sp_file_source *source, uint64_t frame,
+                                           int32_t *out_state);
 /* Decodes every head not decoded yet, now, on the calling (loading) thread. Only for a source
  * no engine has (an attached source's heads are decoded by the engine's reader). */
 SP_API sp_result sp_file_source_decode_heads(sp_file_source *source);

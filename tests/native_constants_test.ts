@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   FADE_MS,
   FILE_INFO,
+  HEAD_STATE,
   INFO,
   MONITOR,
   RESULT,
@@ -79,6 +80,10 @@ Deno.test("native constants: monitor sizes and indices, and the declick length, 
 Deno.test("native constants: a streamed file's info indices and length match stemplay.h", () => {
   // A 4-slot array for its 5 values let C write 8 bytes past a JS buffer on every streamed load.
   assertGroup("SP_FILE_INFO_", FILE_INFO);
+});
+
+Deno.test("native constants: a streamed file's head states match stemplay.h", () => {
+  assertGroup("SP_HEAD_STATE_", HEAD_STATE);
 });
 
 Deno.test("native constants: the gain ceiling in C is MAX_GAIN_DB and MAX_GAIN", () => {

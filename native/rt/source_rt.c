@@ -6,7 +6,7 @@
 #include "internal.h"
 
 /* The first head that holds pos and is in `state` (SP_HEAD_*), or NULL. */
-const sp_head *sp_file_source_head_at(sp_file_source *file, uint64_t pos, int32_t state) {
+const sp_head *sp_file_source_head_at(const sp_file_source *file, uint64_t pos, int32_t state) {
     const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
     for (uint32_t h = 0; h < heads; h++) {
         const sp_head *head = &file->heads[h];

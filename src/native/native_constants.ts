@@ -69,6 +69,13 @@ export const FILE_INFO = {
   count: 5,
 } as const;
 
+/** What a jump to a frame of a streamed file would find there (SP_HEAD_STATE_*). */
+export const HEAD_STATE = {
+  none: 0,
+  pending: 1,
+  ready: 2,
+} as const;
+
 /** The latency monitor: its ring's size (SP_MONITOR_SLOTS) and the counters' indices
  * (SP_MONITOR_*) and length. */
 export const MONITOR = {

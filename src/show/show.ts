@@ -154,6 +154,17 @@ export class ShowFlow {
     return this.#engine.readStatus().cueArmed;
   }
 
+  /** Keeps resident the head a loop or jump to `target` (frames) of `group` plays from, as
+   * arming one does: a change of key asks for it on the song it prepares, before the switch. */
+  keepCueTarget(group: number, target: number): void {
+    this.#engine.streams?.preroll(group, [Math.max(0, target)], this.cueHeadFrames);
+  }
+
+  /** The least a head at a cue's target holds (frames): the cue's two declick seams. */
+  get cueHeadFrames(): number {
+    return 2 * this.#seam;
+  }
+
   /** Puts back what should be armed when no jump is: the loop, else the standing cue. While
    * a count-in runs, its hand-over into the song is the armed cue and nothing replaces it
    * (a next song's load finishing or failing, a refused song change): `poll` puts back the

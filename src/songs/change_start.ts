@@ -8,36 +8,67 @@
  */
 
 import type { DecodedAudio } from "../sources/audio.ts";
-import { freeAudio, startStreamAt } from "../sources/streaming.ts";
+import { addHeads, freeAudio, startStreamAt } from "../sources/streaming.ts";
 import type { Engine } from "../engine/engine.ts";
-import { type Filling, waitForFill } from "./retime.ts";
+import { cueTargets, type Filling, fillMargin, START_EARLY_FRAMES, waitForFill } from "./retime.ts";
+import type { ShowFlow } from "../show/show.ts";
 import { markFillTimings } from "./key_change_breakdown.ts";
-
-/** Frames the rings start before the playhead as read here: the callback's position, mapped
- * into the new timeline when it takes the switch, may round a frame lower. */
-const START_EARLY_FRAMES = 2;
 
 /** Starts every streamed stem of `decoded` (not attached yet) `lead` seconds of the recording
  * past the playhead, mapped into the new timeline: `songFrame()` is the recording's frame,
- * the new timeline runs at `speed`. Frees every stem and rethrows on failure. */
+ * the new timeline runs at `speed`. While a loop vamps (`loop`, in the new timeline's frames)
+ * a start past its end comes round into it, where the playhead will be, and one too near its
+ * end to be seen there before it loops back goes to its start (`vampsToRings` in retime.ts).
+ * Frees every stem and rethrows on failure. */
 export function startAtPlayhead(
   engine: Engine,
   decoded: readonly DecodedAudio[],
   songFrame: () => number,
   speed: number,
   lead = 0,
+  loop?: { start: number; end: number },
 ): void {
   const { native } = engine;
+  const playhead = songFrame() / speed;
   // An offline engine's playhead stands still until it renders (and its render waits for
   // the reader): ahead of it, the switch would wait for ever.
-  const recorded = songFrame() + (engine.offline ? 0 : lead * engine.sampleRate);
-  const at = Math.max(0, Math.round(recorded / speed) - START_EARLY_FRAMES);
+  let start = playhead + (engine.offline ? 0 : lead * engine.sampleRate / speed);
+  if (loop && playhead >= loop.start && playhead < loop.end) {
+    if (start >= loop.end) start = loop.start + (start - loop.start) % (loop.end - loop.start);
+    if (start >= loop.end - fillMargin(engine)) start = loop.start;
+  }
+  const at = Math.max(0, Math.round(start) - START_EARLY_FRAMES);
   try {
     for (const audio of decoded) if (audio.stream) startStreamAt(native, audio.stream, at);
   } catch (error) {
     decoded.forEach((audio) => freeAudio(native, audio));
     throw error;
   }
+}
+
+/** Decodes the heads the cues carried over will play from (`heads`: a loop's start, in the new
+ * timeline's frames, each at least `least` frames long) into every streamed stem of `decoded`
+ * before it is attached, on loading threads, for the switch waits for them (retime.ts
+ * `waitForFill`). Asked of the reader instead, a head waits until its ring is half full, and
+ * longer while other rings run short: on a busy machine that held the switch for seconds.
+ * A head that cannot be read is left out: a jump there starves, as before. Frees every stem
+ * and rethrows on failure. */
+export async function decodeCueHeads(
+  engine: Engine,
+  decoded: readonly DecodedAudio[],
+  heads: readonly number[],
+  least: number,
+): Promise<void> {
+  const streams = decoded.flatMap((audio) => audio.stream ? [audio.stream] : []);
+  if (!engine.streams || heads.length === 0 || streams.length === 0) return;
+  const frames = Math.max(engine.streams.settings.headFrames, least);
+  try {
+    for (const stream of streams) addHeads(engine.native, stream, [...heads], frames);
+  } catch (error) {
+    decoded.forEach((audio) => freeAudio(engine.native, audio));
+    throw error;
+  }
+  await Promise.all(streams.map((stream) => engine.native.sp_file_source_decode_heads(stream)));
 }
 
 /** What the switch waits for: every stem's pcm (one still being rendered holds only part of
@@ -51,18 +82,25 @@ export function fillingOf(decoded: readonly DecodedAudio[]): Filling {
   };
 }
 
-/** Waits until `filling` holds the frames the switch lands on (`waitForFill`; `ratio`: old
- * speed ÷ new speed); false when it will not (another song became current, or the playhead
- * left what it was prepared for). */
+/** Waits until `song` (prepared in `group`) holds the frames the switch lands on
+ * (`waitForFill`; `ratio`: old speed ÷ new speed), and the heads the cues standing on `show`
+ * will play from there, asked for here; false when it will not (another song became current,
+ * or the playhead left what it was prepared for). */
 export async function readyToSwitch(
   engine: Engine,
-  filling: Filling | undefined,
+  song: { group: number; filling?: Filling },
+  show: ShowFlow,
   ratio: number,
   playhead: () => number,
   overtaken: () => boolean,
 ): Promise<boolean> {
-  const pending = filling ?? { pcms: [], rings: [] };
-  const filled = await waitForFill(engine, pending, ratio, playhead, overtaken);
+  const pending = song.filling ?? { pcms: [], rings: [] };
+  const cues = () => {
+    const targets = cueTargets(show, engine, ratio);
+    for (const frame of targets.heads) show.keepCueTarget(song.group, frame);
+    return targets;
+  };
+  const filled = await waitForFill(engine, pending, ratio, playhead, overtaken, undefined, cues);
   if (filled === "ready") markFillTimings(engine.native, pending.pcms);
   return filled === "ready";
 }

@@ -13,7 +13,7 @@ import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import type { Engine } from "../engine/engine.ts";
 import { fillState } from "../sources/stretch.ts";
-import { ringState } from "../sources/streaming.ts";
+import { headState, ringState } from "../sources/streaming.ts";
 import type { ShowFlow } from "../show/show.ts";
 
 /** How long the old key fades out under the new one: long enough to hide the seam (the two
@@ -90,6 +90,16 @@ export async function waitOutCountIn(
  * callback may play before it takes the request, and the poll's own delay. */
 const FILL_MARGIN_SECONDS = 0.1;
 
+/** Frames the rings start before the playhead as read (src/songs/change_start.ts): the
+ * callback's position, mapped into the new timeline when it takes the switch, may round a
+ * frame lower. */
+export const START_EARLY_FRAMES = 2;
+
+/** The frames past the playhead a ring must hold for the switch (FILL_MARGIN_SECONDS). */
+export function fillMargin(engine: Engine): number {
+  return Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+}
+
 /** What a song prepared while playing is still filling: stems rendered on C threads (their
  * pcms) and streamed stems (their sources: a ring filled by the reader from the playhead's
  * place, `frames` long). */
@@ -106,8 +116,13 @@ export interface Filling {
  * (a seek, a loop) or on past what a ring can hold (the reader fell behind), or stands
  * short of where the rings start (`standing`: the callback paused, stopped or ended; a lost
  * device still reads playing; an offline engine starts its rings at the playhead), and the
- * song must be prepared again from where it is now. Throws a render's error, and "FILE"
- * when the reader could not read a stem there. */
+ * song must be prepared again from where it is now. While a loop vamps (`cues`: the cue
+ * targets carried, in the new song's frames), every streamed stem must also hold the head at
+ * the loop's start (or an armed jump's target), for the first loop back may come right after
+ * the switch: decoded before the stems were attached (change_start.ts `decodeCueHeads`), or,
+ * for a loop set since, asked of the reader by `cues`. A loop back while it waits is no miss
+ * when the rings start within the loop (the playhead gets there again). Throws a render's
+ * error, and "FILE" when the reader could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
   filling: Filling,
@@ -115,13 +130,16 @@ export async function waitForFill(
   playhead: () => number = () => engine.readStatus().position,
   overtaken: () => boolean = () => false,
   standing: () => boolean = () => !engine.offline && engine.readStatus().state !== "playing",
+  cues: () => CueTargets = () => ({ heads: [] }),
 ): Promise<"ready" | "missed" | "overtaken"> {
-  const margin = Math.round(FILL_MARGIN_SECONDS * engine.sampleRate) + 2 * engine.blockFrames;
+  const margin = fillMargin(engine);
   let last = -Infinity;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
     const at = Math.round(playhead() * ratio);
-    if (at < last) return "missed"; // a seek or a loop back: prepared for another place
+    const targets = cues();
+    // A seek or a loop back: prepared for another place, unless the vamp comes round again.
+    if (at < last && !vampsToRings(engine, filling, targets.loop, at, margin)) return "missed";
     last = at;
     const rings = filling.rings.map(({ stream, frames }) =>
       ringHolds(engine, stream, frames, at, margin)
@@ -130,13 +148,57 @@ export async function waitForFill(
     const ready = rings.every((held) => held === "held") && filling.pcms.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
-    });
+    }) && headsHeld(engine, filling, targets.heads);
     if (ready) return "ready";
     // Started ahead of a playhead that no longer moves (change_start.ts): never reached.
     if (standing()) return "missed";
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return "overtaken";
+}
+
+/** Where the cues carried to the new song send the playhead, in its frames: the heads they
+ * play from (the loop's start, else an armed jump's target) and the loop. */
+export interface CueTargets {
+  heads: number[];
+  loop?: { start: number; end: number };
+}
+
+/** The cues standing on the current song (cuesToCarry) as carryCues will arm them on the new
+ * one (`ratio`: old speed ÷ new speed), in its frames. */
+export function cueTargets(show: ShowFlow, engine: Engine, ratio: number): CueTargets {
+  const { loop, jump } = cuesToCarry(show, engine);
+  const frame = (seconds: number) => Math.round(seconds * ratio * engine.sampleRate);
+  if (loop) {
+    const start = frame(loop.start);
+    return { heads: [start], loop: { start, end: frame(loop.end) } };
+  }
+  return { heads: jump ? [frame(jump.target)] : [] };
+}
+
+/** Whether every streamed stem holds a resident head at each of `heads`, none still being
+ * decoded (a head that cannot be read is not waited for: the jump there starves as before). */
+function headsHeld(engine: Engine, filling: Filling, heads: readonly number[]): boolean {
+  return heads.every((frame) =>
+    filling.rings.every(({ stream }) => headState(engine.native, stream, frame) !== "pending")
+  );
+}
+
+/** A loop back (`at` within `loop`) to rings that all start within it, `margin` before its
+ * end at the latest (so a poll sees the playhead between them and the end): the playhead
+ * reaches them on its next pass, so the wait goes on. */
+function vampsToRings(
+  engine: Engine,
+  filling: Filling,
+  loop: CueTargets["loop"],
+  at: number,
+  margin: number,
+): boolean {
+  if (!loop || at < loop.start || at >= loop.end) return false;
+  return filling.rings.every(({ stream }) => {
+    const { from } = ringState(engine.native, stream);
+    return from + START_EARLY_FRAMES >= loop.start && from < loop.end - margin;
+  });
 }
 
 /** Whether a streamed stem's ring holds [at, at + margin) (or to its end), will, or never

@@ -41,8 +41,8 @@ import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck } from "./key_tempo_change.ts";
-import { carryCues, cuesToCarry, retimeSwitch, waitOutCountIn } from "./retime.ts";
-import { fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
+import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from "./retime.ts";
+import { decodeCueHeads, fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
 
@@ -278,8 +278,14 @@ export class SongDeck {
       { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
-    if (progressiveFrom) markKeyChange("launched");
-    if (progressiveFrom) startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead);
+    if (progressiveFrom) {
+      markKeyChange("launched");
+      // The cues carried over at the switch (a vamp): their heads first, then the rings from
+      // where the playhead is once those are done.
+      const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
+      await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
+      startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
+    }
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
     if (engine.closed) decoded.forEach((audio) => freeAudio(engine.native, audio));
@@ -417,26 +423,19 @@ export class SongDeck {
    * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). False
    * (nothing switched) when another song became current, or the playhead left what it holds. */
   async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<boolean> {
-    const group = this.#group;
+    const engine = this.#engine, group = this.#group, show = this.show;
     const overtaken = () => this.#group !== group; // a song loaded, or a setlist transition
-    await waitOutCountIn(this.#engine, () => this.show.countingIn, overtaken);
-    const playhead = () => this.pendingPlayhead() ?? this.#engine.readStatus().position;
+    await waitOutCountIn(engine, () => show.countingIn, overtaken);
+    const playhead = () => this.pendingPlayhead() ?? engine.readStatus().position;
     const ratio = fromSpeed / toSpeed;
-    if (!await readyToSwitch(this.#engine, song.filling, ratio, playhead, overtaken)) return false;
+    if (!await readyToSwitch(engine, song, show, ratio, playhead, overtaken)) return false;
     markKeyChange("filled");
-    const cues = cuesToCarry(this.show, this.#engine);
-    const retired = retimeSwitch(
-      this.#engine,
-      this.#group,
-      song.group,
-      fromSpeed,
-      toSpeed,
-      playhead(),
-    );
+    const cues = cuesToCarry(show, engine);
+    const retired = retimeSwitch(engine, group, song.group, fromSpeed, toSpeed, playhead());
     markKeyChange("switched");
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
-    carryCues(this.show, cues, retired.ratio, this.#engine.sampleRate);
+    carryCues(show, cues, retired.ratio, engine.sampleRate);
     return true;
   }
 

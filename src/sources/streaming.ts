@@ -11,7 +11,7 @@ import { StemplayError } from "../errors.ts";
 import { show } from "../util/json_value.ts";
 import type { Native } from "../native/native.ts";
 import { bufferString, cString, outPointer, resultCode, toCString } from "../native/native.ts";
-import { FILE_INFO, RESULT } from "../native/native_constants.ts";
+import { FILE_INFO, HEAD_STATE, RESULT } from "../native/native_constants.ts";
 import { DEFAULT_STRETCH_STEMS, stretchStemsProblem } from "./stretch_stream.ts";
 import { DEFAULT_READERS, readersProblem } from "./reader_pool.ts";
 
@@ -306,6 +306,22 @@ export function startStreamAt(native: Native, stream: Deno.PointerValue, frame: 
   if (result !== RESULT.OK) {
     throw new StemplayError(resultCode(result), `cannot start a streamed track at frame ${frame}`);
   }
+}
+
+/** Whether a jump to `frame` of a streamed track would find a resident head there: "ready"
+ * (or past its end), "pending" (asked for, not decoded yet) or "none" (never asked for, or
+ * unreadable: waiting would not help). */
+export function headState(
+  native: Native,
+  stream: Deno.PointerValue,
+  frame: number,
+): "none" | "pending" | "ready" {
+  const out = new Int32Array(1);
+  const result = native.sp_file_source_head_state(stream, BigInt(Math.max(0, frame)), out);
+  if (result !== RESULT.OK) {
+    throw new StemplayError(resultCode(result), "cannot read a streamed track's heads");
+  }
+  return out[0] === HEAD_STATE.ready ? "ready" : out[0] === HEAD_STATE.pending ? "pending" : "none";
 }
 
 /** What a streamed track's ring holds: `answered` once the reader served the last request,
