@@ -69,10 +69,21 @@ static uint64_t cue_head(sp_engine *engine, const sp_slot *slot) {
     return frame == 0 || group != slot->group ? UINT64_MAX : frame - 1;
 }
 
+/* The frame whose head `slot`'s file decodes first: the armed cue's, else the one a switch
+ * waits for (sp_file_source_want_head: the cue's target in a song prepared, not armed in it
+ * yet); UINT64_MAX: none. */
+static uint64_t first_head(sp_engine *engine, const sp_slot *slot) {
+    const uint64_t cue = cue_head(engine, slot);
+    const sp_file_source *file = slot->source.file;
+    if (sp_file_source_head_pending(file, cue)) return cue;
+    const uint64_t wanted = atomic_load_explicit(&file->wanted_head, memory_order_relaxed);
+    return wanted == 0 ? UINT64_MAX : wanted - 1;
+}
+
 enum { PASS_RINGS, PASS_CUE, PASS_ALL };
 
-/* Whether a track has work in `pass`: a ring to fill (urgent), the armed cue's head pending
- * (frame `cue_head`), or anything. */
+/* Whether a track has work in `pass`: a ring to fill (urgent), the head to decode first
+ * pending (frame `cue_head`: the armed cue's, or the one a switch waits for), or anything. */
 static bool wanted_in(int pass, const sp_file_source *source, uint64_t cue_head) {
     if (pass == PASS_RINGS) return urgent(source);
     if (pass == PASS_CUE) return sp_file_source_head_pending(source, cue_head);
@@ -140,11 +151,11 @@ static bool turn(sp_reader *reader, uint32_t s, int pass) {
         atomic_store_explicit(&slot->handed, SP_HANDED_FREED, memory_order_release);
         worked = true;
     } else if (source->kind == SP_SOURCE_STREAM &&
-               wanted_in(pass, source->file, cue_head(engine, slot))) {
+               wanted_in(pass, source->file, first_head(engine, slot))) {
         /* File work outside the lock: the control side waits for this slot only (to free it),
          * and the other readers skip it, never waiting for this turn. */
         sp_file_source *file = source->file;
-        const uint64_t wanted = cue_head(engine, slot);
+        const uint64_t wanted = first_head(engine, slot);
         source->busy = true;
         pthread_mutex_unlock(&butler->lock);
         worked = service(reader->chunk, file, wanted);
