@@ -449,6 +449,14 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_file_source_want_head(sp_file_source *source, uint64_t frame) */
+  sp_file_source_want_head: {
+    parameters: [
+      "pointer", // sp_file_source *source
+      "u64", // uint64_t frame
+    ],
+    result: "i32",
+  },
   /** sp_result sp_file_source_ring_state(const sp_file_source *source, uint64_t *out) */
   sp_file_source_ring_state: {
     parameters: [

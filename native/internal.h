@@ -133,6 +133,9 @@ struct sp_file_source {
     sp_head heads[SP_MAX_HEADS];
     _Atomic uint32_t head_count; /* control -> butler, audio */
     _Atomic uint64_t head_bytes;
+    /* control -> butler: the frame + 1 of a head a switch waits for (0: none), decoded before
+     * the file's other heads (sp_file_source_want_head) */
+    _Atomic uint64_t wanted_head;
 };
 
 #define SP_DECODE_CHUNK 4096u /* frames decoded at a time into a head or a ring */

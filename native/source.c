@@ -83,6 +83,12 @@ SP_API sp_result sp_file_source_head_state(const sp_file_source *source, uint64_
     return SP_OK;
 }
 
+SP_API sp_result sp_file_source_want_head(sp_file_source *source, uint64_t frame) {
+    SP_CHECK(source != NULL && frame < UINT64_MAX, SP_ERROR_INVALID_ARGUMENT);
+    atomic_store_explicit(&source->wanted_head, frame + 1, memory_order_relaxed);
+    return SP_OK;
+}
+
 /* The pending head holding frame `wanted`, else the first pending one; count if none. */
 static uint32_t next_pending(const sp_file_source *source, uint32_t count, uint64_t wanted) {
     uint32_t first = count;

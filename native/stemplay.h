@@ -320,6 +320,10 @@ enum {
 /* out_state: an SP_HEAD_STATE_* for `frame`. Control thread, attached or not. */
 SP_API sp_result sp_file_source_head_state(const sp_file_source *source, uint64_t frame,
                                            int32_t *out_state);
+/* The readers decode the head holding `frame` before the file's other heads (a switch waits
+ * for it, in a song not playing yet: the armed cue's head goes first only in its own song).
+ * Control thread, attached or not. */
+SP_API sp_result sp_file_source_want_head(sp_file_source *source, uint64_t frame);
 /* Decodes every head not decoded yet, now, on the calling (loading) thread. Only for a source
  * no engine has (an attached source's heads are decoded by the engine's reader). */
 SP_API sp_result sp_file_source_decode_heads(sp_file_source *source);

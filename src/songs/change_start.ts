@@ -8,7 +8,7 @@
  */
 
 import type { DecodedAudio } from "../sources/audio.ts";
-import { addHeads, freeAudio, startStreamAt } from "../sources/streaming.ts";
+import { addHeads, freeAudio, startStreamAt, wantHead } from "../sources/streaming.ts";
 import type { Engine } from "../engine/engine.ts";
 import { cueTargets, type Filling, fillMargin, START_EARLY_FRAMES, waitForFill } from "./retime.ts";
 import type { ShowFlow } from "../show/show.ts";
@@ -97,7 +97,11 @@ export async function readyToSwitch(
   const pending = song.filling ?? { pcms: [], rings: [] };
   const cues = () => {
     const targets = cueTargets(show, engine, ratio);
-    for (const frame of targets.heads) show.keepCueTarget(song.group, frame);
+    for (const frame of targets.heads) {
+      show.keepCueTarget(song.group, frame);
+      // Before the song's other heads (its start's, its markers'): the switch waits for it.
+      for (const { stream } of pending.rings) wantHead(engine.native, stream, frame);
+    }
     return targets;
   };
   const filled = await waitForFill(engine, pending, ratio, playhead, overtaken, undefined, cues);

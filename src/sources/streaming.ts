@@ -324,6 +324,15 @@ export function headState(
   return out[0] === HEAD_STATE.ready ? "ready" : out[0] === HEAD_STATE.pending ? "pending" : "none";
 }
 
+/** Has the reader decode the head holding `frame` of a streamed track before its other heads
+ * (a switch waits for it). */
+export function wantHead(native: Native, stream: Deno.PointerValue, frame: number): void {
+  const result = native.sp_file_source_want_head(stream, BigInt(Math.max(0, Math.round(frame))));
+  if (result !== RESULT.OK) {
+    throw new StemplayError(resultCode(result), `cannot ask for the head at frame ${frame}`);
+  }
+}
+
 /** What a streamed track's ring holds: `answered` once the reader served the last request,
  * the frames from `from` (asked) to `to` (written), its `capacity`, and whether the file
  * `failed` to be read there. */
