@@ -13,6 +13,7 @@ import { parseFlags } from "../src/cli/args.ts";
 import { resolveAudioOptions } from "../src/cli/audio_flags.ts";
 import { PLAY_FLAGS } from "../src/cli/play.ts";
 import { runCli } from "./support/cli.ts";
+import { freezeReader } from "./support/offline_player.ts";
 import { tone } from "./support/fixtures.ts";
 
 async function writeSong(dir: string, seconds: number): Promise<void> {
@@ -94,9 +95,7 @@ Deno.test("cli streaming: starved track-blocks are on the play screen's top line
     assert.deepEqual(starvedLines(12), [], "nothing to say while nothing starved");
 
     // The reader stops: once the rings and heads run out, the tracks starve.
-    const native = player.native;
-    const freeze = (on: boolean) =>
-      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    const freeze = (on: boolean) => freezeReader(player, on);
     freeze(true);
     try {
       player.render(48000 * 2);

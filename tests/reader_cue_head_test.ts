@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
 import { lcgNoise } from "./support/align.ts";
-import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { waitFor } from "./support/wait.ts";
 
 const RATE = OFFLINE_RATE;
@@ -48,9 +48,7 @@ Deno.test("reader: the head an armed jump lands in is stretched before the song'
       { lookAheadSeconds: 0.05, stretchStems: 1, readers: 1 },
       "test",
     );
-    const native = player.native;
-    const freeze = (on: boolean) =>
-      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    const freeze = (on: boolean) => freezeReader(player, on);
     try {
       freeze(true); // no ring is filled and no head stretched until the jump is armed
       await player.loadSong(song, KEY);
@@ -96,9 +94,7 @@ Deno.test("reader: rings less than half full are filled before the armed cue's h
       { lookAheadSeconds: 0.05, stretchStems: STEMS, readers: 1 },
       "test",
     );
-    const native = player.native;
-    const freeze = (on: boolean) =>
-      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    const freeze = (on: boolean) => freezeReader(player, on);
     try {
       freeze(true); // every ring empty and every head pending until the reader is let go
       await player.loadSong(song, KEY);

@@ -11,7 +11,12 @@ import type { PlayerOptions } from "../src/player/player.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { stretchFile } from "../src/sources/stretch.ts";
 import { lcgNoise } from "./support/align.ts";
-import { assertIdentical, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import {
+  assertIdentical,
+  freezeReader,
+  OFFLINE_RATE,
+  offlinePlayer,
+} from "./support/offline_player.ts";
 
 const RATE = OFFLINE_RATE;
 const KEY = { transpose: 2, speed: 0.9 };
@@ -134,8 +139,7 @@ Deno.test("reader stretch: with the reader stopped, a jump to a marker at the ke
     const song = await writeSong(dir, 1); // the stereo stem alone: the output is the stem
     const player = await offlinePlayer({ lookAheadSeconds: 0.05, stretchStems: 1 }, "test");
     const native = player.native;
-    const freeze = (on: boolean) =>
-      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    const freeze = (on: boolean) => freezeReader(player, on);
     try {
       await player.loadSong(song, KEY);
       for (let i = 0; i < 1000; i++) {

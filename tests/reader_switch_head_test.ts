@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
 import { lcgNoise } from "./support/align.ts";
-import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { waitFor, within } from "./support/wait.ts";
 
 const RATE = OFFLINE_RATE;
@@ -46,8 +46,7 @@ Deno.test("reader: the head a key change waits for (a loop set while it waits) i
       "test",
     );
     const native = player.native;
-    const freeze = (on: boolean) =>
-      assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+    const freeze = (on: boolean) => freezeReader(player, on);
     try {
       await player.loadSong(song, { transpose: 2, speed: 0.9 });
       player.play();

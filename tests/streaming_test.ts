@@ -15,6 +15,7 @@ import { ignoreWithout, requireTool } from "./support/require_tool.ts";
 import { lcgNoise } from "./support/align.ts";
 import {
   assertIdentical,
+  freezeReader,
   OFFLINE_BLOCK,
   OFFLINE_RATE,
   offlinePlayer,
@@ -201,9 +202,7 @@ async function frozenReader(song: string, streaming: PlayerOptions["streaming"])
   const stats = player.streamStats;
   assert.ok(stats.heads > 0 && stats.headsReady === stats.heads, JSON.stringify(stats));
   await new Promise((resolve) => setTimeout(resolve, 200)); // the rings fill (4096 frames)
-  const native = player.native;
-  const freeze = (on: boolean) =>
-    assert.equal(native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+  const freeze = (on: boolean) => freezeReader(player, on);
   freeze(true);
   return { player, freeze };
 }

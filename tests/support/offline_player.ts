@@ -25,6 +25,13 @@ export function offlinePlayer(
   });
 }
 
+/** Pauses (`on`) or resumes the player's reader threads through the "test" library's hook:
+ * paused, nothing is read or stretched and an offline render never waits for the reader (a
+ * ring that lacks its frames plays silence, counted as starved, as on a device). */
+export function freezeReader(player: Player, on: boolean): void {
+  assert.equal(player.native.sp_test_set_streaming(player.engine, on ? 1 : 0, on ? 0 : 1), 0);
+}
+
 /** Fails at the first sample that differs (Object.is: -0 and NaN count). */
 export function assertIdentical(actual: Float32Array[], expected: Float32Array[], what: string) {
   for (let c = 0; c < expected.length; c++) {
