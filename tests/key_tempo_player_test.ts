@@ -115,6 +115,27 @@ Deno.test("a setlist entry's transpose applies when its song starts", async () =
   });
 });
 
+Deno.test("a setlist entry at another tempo starts on its start marker in the new timeline", async () => {
+  await withOfflinePlayer(RATE, async (player, dir) => {
+    const song = await writeToneSong(dir, { markers: [{ name: "verse", at: 2 }] }, "song", 6);
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({
+        songs: [song, { song, speed: 0.8, start: "verse" }],
+      }),
+    );
+    await player.loadSetlist(setlist);
+    await player.next();
+    player.play();
+    player.render(256);
+    // Song time is the recording's seconds (the marker's own), whatever the tempo.
+    const start = player.position - 256 * player.speed / RATE;
+    console.log(`  at ${player.speed}: started at ${start} s of song time, the verse at 2 s`);
+    assert.ok(Math.abs(start - 2) < 2 / RATE, `started at ${start} s`);
+  });
+});
+
 Deno.test("loadSong with a bad transpose or speed is INVALID_ARGUMENT and the playing song is untouched", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-keytempo-bad-" });
   const player = await playerPlayingOldSong(dir);

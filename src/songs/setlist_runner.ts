@@ -24,8 +24,14 @@ export interface SetlistSongs {
   readonly durationFrames: number;
   readonly show: ShowFlow;
   /** Decodes and attaches a song into a new group, without switching to it. `index`: its
-   * place in the setlist (the timecode's song hour follows it). */
-  prepareSong(description: SongDescription, index: number): Promise<PreparedSong>;
+   * place in the setlist (the timecode's song hour follows it); `startFrame`: it is switched
+   * to at once, there (at another key its head there is ready when this resolves), else it is
+   * prepared in the background. */
+  prepareSong(
+    description: SongDescription,
+    index: number,
+    startFrame?: number,
+  ): Promise<PreparedSong>;
   /** Makes a prepared song the current one, stopped at `startFrame`; frees the old one. */
   /** `becameCurrent` is called the moment the song becomes the player's (its title, tracks,
    * markers), so the setlist position changes with them; a failed switch puts the old song
@@ -87,10 +93,12 @@ export class SetlistRunner {
     };
   }
 
-  /** Where `entry` starts (its start marker, else 0), in frames. */
+  /** Where `entry` starts (its start marker, else 0), in frames of the song at its tempo
+   * (the marker's recorded seconds ÷ its speed). */
   startFrame(entry: SetlistEntry): number {
     const marker = entry.description.markers.find((m) => m.name === entry.start);
-    return Math.round((marker?.at ?? 0) * this.#sampleRate);
+    const speed = entry.description.speed ?? 1;
+    return Math.round(((marker?.at ?? 0) / speed) * this.#sampleRate);
   }
 
   /** Goes to song `index`, stopped at its start, and starts decoding the one after it. Calls
@@ -144,7 +152,8 @@ export class SetlistRunner {
           this.#host.show.setStandingCue(undefined);
           await this.#host.dropSong(next.song); // never three songs in memory
         }
-        prepared = await this.#host.prepareSong(songs[index].description, index);
+        const entry = songs[index];
+        prepared = await this.#host.prepareSong(entry.description, index, this.startFrame(entry));
       }
       // A failed switch frees `prepared` (song_deck.ts) and keeps the current song.
       await this.#host.switchToSong(prepared, this.startFrame(songs[index]), () => {

@@ -73,6 +73,20 @@ interface SongInGroup {
   filling?: ReturnType<typeof fillingOf>;
 }
 
+/** How a song is prepared (SongDeck's #prepare): a fresh load, a setlist's song (its place),
+ * or the current one again at another key while playing (`progressiveFrom`: the playhead;
+ * `lead`: frames prepared ahead of it). `startFrame`: it is switched to at once, there (in its
+ * frames at its tempo), so at another key its heads there are stretched before it is handed
+ * over; a song prepared in the background leaves them to the readers, which serve the playing
+ * song's rings first. */
+interface Preparing {
+  onProgress?: LoadSongOptions["onProgress"];
+  setlistIndex?: number;
+  startFrame?: number;
+  progressiveFrom?: () => number;
+  lead?: number;
+}
+
 /** What the song deck asks of the player: where the transport was asked to stand, ending
  * the setlist, and the player's events. */
 export interface DeckPlayer {
@@ -227,7 +241,10 @@ export class SongDeck {
         await loadSongDescription(path, { outputs: engine.channels, buses: engine.buses.names }),
         options,
       );
-      const prepared = await this.#prepare(description, options.onProgress);
+      const prepared = await this.#prepare(description, {
+        onProgress: options.onProgress,
+        startFrame: 0,
+      });
       await this.#player.endSetlist();
       await this.#switchTo(prepared, 0);
       return description;
@@ -248,13 +265,8 @@ export class SongDeck {
 
   /** Decodes a described song and attaches it to a new group (with its generated click),
    * without switching to it. */
-  async #prepare(
-    description: SongDescription,
-    onProgress?: LoadSongOptions["onProgress"],
-    setlistIndex?: number,
-    progressiveFrom?: () => number,
-    lead = 0,
-  ): Promise<SongInGroup> {
+  async #prepare(description: SongDescription, how: Preparing = {}): Promise<SongInGroup> {
+    const { onProgress, setlistIndex, progressiveFrom, lead = 0, startFrame } = how;
     const engine = this.#engine;
     const described = description;
     const recorded = await songMidi(description); // its MIDI files first: a bad one changes nothing
@@ -285,6 +297,10 @@ export class SongDeck {
       const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
       startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
+    } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
+      // Its start's heads, stretched here: play pressed at once after the load (or a setlist
+      // goto) plays from them, where the reader would get to them only after the rings.
+      await decodeCueHeads(engine, decoded, [...new Set([0, startFrame])], 0);
     }
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
@@ -522,8 +538,8 @@ export class SongDeck {
         return deck.durationFrames;
       },
       show: this.show,
-      prepareSong: async (description, index) => {
-        const song = await this.#prepare(description, undefined, index);
+      prepareSong: async (description, index, startFrame) => {
+        const song = await this.#prepare(description, { setlistIndex: index, startFrame });
         const handle: PreparedSong = {
           group: song.group,
           durationFrames: longest(song.tracks),
@@ -555,7 +571,7 @@ export class SongDeck {
         return deck.#tracks;
       },
       prepare: (description, setlistIndex, from, lead) =>
-        this.#prepare(description, undefined, setlistIndex, from, lead),
+        this.#prepare(description, { setlistIndex, progressiveFrom: from, lead }),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       retimeTo: (song, fromSpeed, toSpeed) =>

@@ -1,0 +1,98 @@
+/**
+ * A song loaded at another key with its stems streamed (issue 24) plays at once from its start:
+ * its start's head is stretched on loading threads before the song is handed over, as the
+ * setlist's resident starts are at the recorded key. Before, the head was left to the reader,
+ * and play pressed straight after `loadSong` or a setlist `goto` held silent until the reader
+ * had stretched it (counted as starved). Real Rubber Band, offline engine with the reader held
+ * paused by the test hook the whole time, so the test does not depend on timing.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Player } from "../mod.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { lcgNoise } from "./support/align.ts";
+import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+
+const RATE = OFFLINE_RATE;
+const STEMS = 3;
+
+async function writeSong(dir: string, name: string): Promise<string> {
+  const song = join(dir, name);
+  await Deno.mkdir(song);
+  const frames = 12 * RATE;
+  const files = Array.from({ length: STEMS }, (_, i) => `stem${i}.wav`);
+  for (const [i, file] of files.entries()) {
+    await Deno.writeFile(
+      join(song, file),
+      encodeWav([lcgNoise(frames, 2 * i + 1), lcgNoise(frames, 2 * i + 2)], RATE, "f32"),
+    );
+  }
+  await Deno.writeTextFile(
+    join(song, "song.json"),
+    JSON.stringify({
+      title: name,
+      tempo: 120,
+      markers: [{ name: "late", at: 6 }],
+      tracks: files.map((file) => ({ file })),
+    }),
+  );
+  return song;
+}
+
+/** Blocks of 256 frames in the first half second of play that are silent. */
+function silentBlocksAtStart(player: Player): number {
+  player.play();
+  const heard = player.render(RATE / 2)[0];
+  let silent = 0;
+  for (let at = 0; at < heard.length; at += 256) {
+    if (!heard.subarray(at, at + 256).some((x) => Math.abs(x) > 1e-3)) silent++;
+  }
+  return silent;
+}
+
+async function withPausedReader(run: (player: Player, dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-starthead-" });
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 0.05, stretchStems: STEMS, readers: 1 },
+    "test",
+  );
+  try {
+    freezeReader(player, true); // nothing is read or stretched but on loading threads
+    await run(player, dir);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("key and tempo: a streamed song loaded at another key plays at once from its start", async () => {
+  await withPausedReader(async (player, dir) => {
+    const song = await writeSong(dir, "one");
+    await player.loadSong(song, { transpose: -2, speed: 0.9 });
+    assert.ok(player.streamStats.streams >= STEMS, "the stems stream");
+    const silent = silentBlocksAtStart(player);
+    console.log(`  loadSong at −2, 0.9: ${silent} silent blocks of 94 in the first 0.5 s`);
+    assert.equal(silent, 0, "play held silent: the start's head was not stretched");
+  });
+});
+
+Deno.test("key and tempo: a setlist goto to a song at another key plays at once from its start marker", async () => {
+  await withPausedReader(async (player, dir) => {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({
+        songs: [songs[0], songs[1], { song: songs[1], transpose: 3, speed: 0.9, start: "late" }],
+      }),
+    );
+    await player.loadSetlist(setlist);
+    await player.goto(2); // not the prepared next song
+    assert.equal(player.transpose, 3);
+    const silent = silentBlocksAtStart(player);
+    assert.ok(Math.abs(player.position - 6.45) < 0.01, `played from ${player.position - 0.45} s`);
+    console.log(`  goto an entry at +3 from 6 s: ${silent} silent blocks of 94 in the first 0.5 s`);
+    assert.equal(silent, 0, "play held silent: the start's head was not stretched");
+  });
+});
