@@ -29,6 +29,8 @@ import { writeLinkedStems } from "./linked_stems.ts";
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "600");
 const STEMS = Number(Deno.env.get("SOAK_STRETCH_STEMS") ?? "24");
 const ENGINE = (Deno.env.get("SOAK_STRETCH_ENGINE") ?? "faster") as "finer" | "faster";
+/** Seconds resident after every marker (`streaming.headSeconds`; the player's default if unset). */
+const HEAD_SECONDS = Deno.env.get("SOAK_HEAD_SECONDS");
 const SONG_SECONDS = 96;
 const BLOCK = 256;
 const JUMP_EVERY_MS = 8000;
@@ -81,7 +83,10 @@ Deno.test({
         channels: 2,
         blockFrames: BLOCK,
         latencyMonitor: true,
-        streaming: { stretchStems: STEMS },
+        streaming: {
+          stretchStems: STEMS,
+          ...(HEAD_SECONDS ? { headSeconds: Number(HEAD_SECONDS) } : {}),
+        },
         keyTempo: { engine: ENGINE },
       });
       await player.loadSong(song);

@@ -96,3 +96,24 @@ Deno.test("key and tempo: a setlist goto to a song at another key plays at once 
     assert.equal(silent, 0, "play held silent: the start's head was not stretched");
   });
 });
+
+Deno.test("key and tempo: next() to the setlist's song prepared in the background waits for its start at another key", async () => {
+  await withPausedReader(async (player, dir) => {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [songs[0], { song: songs[1], transpose: -3 }] }),
+    );
+    await player.loadSetlist(setlist);
+    await player.setlistReady(); // song two prepared, its heads left to the (paused) readers
+    const moving = player.next();
+    freezeReader(player, false);
+    await moving;
+    freezeReader(player, true);
+    assert.equal(player.transpose, -3);
+    const silent = silentBlocksAtStart(player);
+    console.log(`  next() to an entry at −3: ${silent} silent blocks of 94 in the first 0.5 s`);
+    assert.equal(silent, 0, "play held silent: next() did not wait for the start's head");
+  });
+});

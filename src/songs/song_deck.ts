@@ -45,6 +45,7 @@ import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from
 import { decodeCueHeads, fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
+import { decodeStartHeads, waitForStartHeads } from "./start_heads.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -73,12 +74,10 @@ interface SongInGroup {
   filling?: ReturnType<typeof fillingOf>;
 }
 
-/** How a song is prepared (SongDeck's #prepare): a fresh load, a setlist's song (its place),
- * or the current one again at another key while playing (`progressiveFrom`: the playhead;
- * `lead`: frames prepared ahead of it). `startFrame`: it is switched to at once, there (in its
- * frames at its tempo), so at another key its heads there are stretched before it is handed
- * over; a song prepared in the background leaves them to the readers, which serve the playing
- * song's rings first. */
+/** How a song is prepared: a fresh load, a setlist's song (its place), or the current one
+ * again while playing (`progressiveFrom`: the playhead; `lead`: frames ahead of it).
+ * `startFrame`: switched to at once, there, so its start's heads are decoded first
+ * (start_heads.ts); a song prepared in the background leaves them to the readers. */
 interface Preparing {
   onProgress?: LoadSongOptions["onProgress"];
   setlistIndex?: number;
@@ -298,9 +297,7 @@ export class SongDeck {
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
       startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
     } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
-      // Its start's heads, stretched here: play pressed at once after the load (or a setlist
-      // goto) plays from them, where the reader would get to them only after the rings.
-      await decodeCueHeads(engine, decoded, [...new Set([0, startFrame])], 0);
+      await decodeStartHeads(engine, decoded, startFrame);
     }
     description = stretchedTimeline(description, keyTempo.speed);
     const midi = stretchedMidi(recorded, description.tempo, keyTempo.speed);
@@ -548,8 +545,13 @@ export class SongDeck {
         prepared.set(handle, song);
         return handle;
       },
-      switchToSong: (handle, startFrame, becameCurrent) =>
-        this.#switchTo(prepared.get(handle)!, startFrame, becameCurrent),
+      switchToSong: async (handle, startFrame, becameCurrent) => {
+        // At the recorded key the readers read a start in moments; stretched, it may wait.
+        if (!isNeutral(keyTempoOf(handle.description))) {
+          await waitForStartHeads(this.#engine, handle.group, startFrame);
+        }
+        await this.#switchTo(prepared.get(handle)!, startFrame, becameCurrent);
+      },
       adoptSong: (handle, untilFrame) => this.#adopt(prepared.get(handle)!, untilFrame),
       dropSong: async (handle) => {
         await Promise.all(prepared.get(handle)!.tracks.map((track) => this.#slots.drop(track)));

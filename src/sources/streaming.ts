@@ -289,6 +289,13 @@ export class StreamedTracks {
     return streamed ? streamedBytes(this.#native, streamed.stream) : undefined;
   }
 
+  /** The streams of `group`'s streamed tracks. */
+  streamsOf(group: number): Deno.PointerValue[] {
+    return [...this.#tracks.values()].flatMap(({ stream, group: own }) =>
+      own === group ? [stream] : []
+    );
+  }
+
   /** Keeps heads at `frames` of every streamed track of `group` (markers, an armed jump's
    * target), each at least `length` frames long: a jump there then never waits for a ring. */
   preroll(group: number, frames: number[], length = 0): void {
