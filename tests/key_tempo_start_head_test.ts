@@ -117,3 +117,17 @@ Deno.test("key and tempo: next() to the setlist's song prepared in the backgroun
     assert.equal(silent, 0, "play held silent: next() did not wait for the start's head");
   });
 });
+
+Deno.test("key and tempo: after a change while stopped, play at once plays from where it stands", async () => {
+  await withPausedReader(async (player, dir) => {
+    await player.loadSong(await writeSong(dir, "one"), { transpose: -2 });
+    player.seek(5);
+    player.render(256); // stopped: the seek is taken (an offline engine takes it at a render)
+    player.transpose = 1;
+    await player.keyTempoReady();
+    const silent = silentBlocksAtStart(player);
+    assert.ok(Math.abs(player.position - 5.5) < 0.01, `played from ${player.position - 0.5} s`);
+    console.log(`  a change to +1 while stopped at 5 s: ${silent} silent blocks of 94 after play`);
+    assert.equal(silent, 0, "play held silent: the head where it stands was not stretched");
+  });
+});

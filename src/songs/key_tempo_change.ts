@@ -57,12 +57,15 @@ export interface KeyTempoDeck {
    * `progressiveFrom` (playing): its stems are rendered from that song frame on first, and
    * the switch waits only for the frames it needs (src/songs/retime.ts); its streamed stems
    * are read from `streamLead` seconds (of the recording) past it, where the playhead will be
-   * once they are (src/songs/change_start.ts). */
+   * once they are (src/songs/change_start.ts). Stopped, `standingAt` is where it will be
+   * switched to (its frames): its heads there are decoded first, so play pressed at once
+   * plays (src/songs/start_heads.ts). */
   prepare(
     description: SongDescription,
     setlistIndex: number | undefined,
     progressiveFrom?: () => number,
     streamLead?: number,
+    standingAt?: number,
   ): Promise<PreparedAgain>;
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
@@ -275,12 +278,19 @@ export class KeyTempoChange {
       // Playing: rendered from the playhead first (the recording's frame: position × speed).
       const position = () => this.#deck.pendingPlayhead() ?? this.#transport.positionFrames;
       const playhead = () => Math.round(position() * from.speed);
+      // Stopped: the same place in the music; after the end, the top (as play would go there).
+      const standing = () =>
+        this.#transport.ended
+          ? 0
+          : Math.max(0, Math.round(position() * from.speed / wanted.keyTempo.speed));
+      const playing = this.#transport.playing && !this.#transport.ended;
       markKeyChange("begin");
       const prepared = await this.#deck.prepare(
         target,
         song.setlistIndex,
-        this.#transport.playing && !this.#transport.ended ? playhead : undefined,
+        playing ? playhead : undefined,
         STREAM_LEADS[missed] * from.speed,
+        playing ? undefined : standing(),
       );
       const now = this.#wanted;
       if (
@@ -318,11 +328,7 @@ export class KeyTempoChange {
         this.#transport.switched();
         continue;
       }
-      // The same place in the music; after the end, the top (as play would go there).
-      const frame = this.#transport.ended
-        ? 0
-        : Math.round(position() * from.speed / wanted.keyTempo.speed);
-      await this.#deck.switchTo(prepared, Math.max(0, frame));
+      await this.#deck.switchTo(prepared, standing());
       if (this.#wanted === now) this.#wanted = undefined;
       this.#carryOver(song, target);
       this.#transport.switched();

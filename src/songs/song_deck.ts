@@ -572,8 +572,8 @@ export class SongDeck {
       get tracks() {
         return deck.#tracks;
       },
-      prepare: (description, setlistIndex, from, lead) =>
-        this.#prepare(description, { setlistIndex, progressiveFrom: from, lead }),
+      prepare: (description, setlistIndex, from, lead, startFrame) =>
+        this.#prepare(description, { setlistIndex, progressiveFrom: from, lead, startFrame }),
       // A song comes back as prepare() made it: a SongInGroup.
       switchTo: (song, startFrame) => this.#switchTo(song as SongInGroup, startFrame),
       retimeTo: (song, fromSpeed, toSpeed) =>
