@@ -19,17 +19,10 @@ import type { Track } from "../engine/track.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { TrackSlots } from "../engine/track_slots.ts";
 import { GENERATED_PITCH } from "../engine/track_pitch.ts";
-import { renderClick, ShowFlow, type ShowSong } from "../show/show.ts";
-import {
-  checkLtcOptions,
-  LTC_TRACK_NAME,
-  ltcOffsetFrames,
-  type LtcOptions,
-  renderLtc,
-  songHour,
-  TIMECODE_BUS,
-} from "../show/timecode.ts";
-import { beatGrid, type TempoSegment } from "../model/tempo.ts";
+import { ShowFlow, type ShowSong } from "../show/show.ts";
+import { checkLtcOptions, type LtcOptions, songHour, TIMECODE_BUS } from "../show/timecode.ts";
+import type { TempoSegment } from "../model/tempo.ts";
+import { generateClick, generateLtc, longest } from "./generated_tracks.ts";
 import { loadSongDescription, type SongDescription } from "./song.ts";
 import { type SongMidi, songMidi } from "./midi_events.ts";
 import type { Marker } from "../model/marker.ts";
@@ -94,10 +87,6 @@ export interface DeckPlayer {
   /** Ends the setlist, if one runs: a song loaded by hand replaces it. */
   endSetlist(): Promise<void>;
   dispatchEvent(event: Event): boolean;
-}
-
-function longest(tracks: Track[]): number {
-  return tracks.reduce((frames, track) => Math.max(frames, track.frames), 0);
 }
 
 /** The current song and the songs prepared beside it, for one player. */
@@ -329,7 +318,9 @@ export class SongDeck {
       }),
     );
     try {
-      if (description.generateClick) tracks.push(this.#generateClick(tracks, info, group));
+      if (description.generateClick) {
+        tracks.push(generateClick(engine, this.#slots, tracks, info, group));
+      }
       const cueOptions = { song: description.spokenCues, settings: this.spokenCues };
       const cues = await prepareSpokenCues(engine, this.#slots, cueOptions, info, length, group);
       if (cues) {
@@ -340,7 +331,9 @@ export class SongDeck {
       }
       if (this.#ltc) {
         const hour = songHour(setlistIndex);
-        tracks.push(this.#generateLtc(this.#ltc, hour, length, group, keyTempo.speed));
+        tracks.push(
+          generateLtc(engine, this.#slots, this.#ltc, hour, length, group, keyTempo.speed),
+        );
       }
     } catch (error) {
       await Promise.all(tracks.map((track) => this.#slots.drop(track)));
@@ -349,43 +342,6 @@ export class SongDeck {
     }
     tracks.slice(decoded.length).forEach((track) => track.setPitch(GENERATED_PITCH));
     return { group, tracks, info, filling: progressiveFrom ? fillingOf(decoded) : undefined };
-  }
-
-  /** A click track from the song's tempo, routed to its clickRoute. */
-  #generateClick(tracks: Track[], info: SongInfo, group: number): Track {
-    const engine = this.#engine;
-    const frames = longest(tracks);
-    const beats = beatGrid(info.tempo, frames, engine.sampleRate);
-    const decoded = renderClick(engine.native, beats, frames, engine.sampleRate);
-    const taken = tracks.some((track) => track.name.toLowerCase() === "click");
-    try {
-      return this.#slots.create(
-        decoded,
-        {
-          name: taken ? "generated click" : "click",
-          ...engine.buses.clickPlacement(info.clickRoute),
-        },
-        group,
-      );
-    } catch (error) {
-      if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
-  }
-
-  /** A timecode track for the song's timeline, carrying song time (the recording's, at any
-   * speed): on `ltc.output`, else on the "timecode" bus. */
-  #generateLtc(ltc: LtcOptions, hour: number, frames: number, group: number, speed: number): Track {
-    const engine = this.#engine;
-    const first = -ltcOffsetFrames(ltc, engine.sampleRate);
-    const decoded = renderLtc(engine.native, ltc, hour, first, frames, engine.sampleRate, speed);
-    try {
-      const placement = ltc.output === undefined ? { bus: TIMECODE_BUS } : { route: [ltc.output] };
-      return this.#slots.create(decoded, { name: LTC_TRACK_NAME, ...placement }, group);
-    } catch (error) {
-      if (decoded.pcm) engine.native.sp_pcm_free(decoded.pcm);
-      throw error;
-    }
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
