@@ -49,8 +49,9 @@ export function startAtPlayhead(
 /** Decodes the heads the cues carried over will play from (`heads`: a loop's start, in the new
  * timeline's frames, each at least `least` frames long), or a song's start at another key,
  * into every streamed stem of `decoded` before it is attached, on loading threads, for the
- * switch waits for them (retime.ts `waitForFill`) and play may be pressed at once. Asked of the reader instead, a head waits until its ring is half full, and
- * longer while other rings run short: on a busy machine that held the switch for seconds.
+ * switch waits for them (retime.ts `waitForFill`) and play may be pressed at once. Asked of
+ * the reader instead, a head waits until its ring is half full, and longer while other rings
+ * run short: on a busy machine that held the switch for seconds.
  * A head that cannot be read is left out: a jump there starves, as before. Frees every stem
  * and rethrows on failure. */
 export async function decodeCueHeads(
