@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Player } from "../mod.ts";
+import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { lcgNoise } from "./support/align.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
@@ -129,5 +130,28 @@ Deno.test("key and tempo: after a change while stopped, play at once plays from 
     assert.ok(Math.abs(player.position - 5.5) < 0.01, `played from ${player.position - 0.5} s`);
     console.log(`  a change to +1 while stopped at 5 s: ${silent} silent blocks of 94 after play`);
     assert.equal(silent, 0, "play held silent: the head where it stands was not stretched");
+  });
+});
+
+Deno.test("key and tempo: a setlist entry at another speed adds no resident start beside the recorded one", async () => {
+  await withPausedReader(async (player, dir) => {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({
+        songs: [
+          songs[0],
+          { song: songs[1], start: "late" },
+          { song: songs[1], start: "late", speed: 0.8 },
+        ],
+      }),
+    );
+    await player.loadSetlist(setlist);
+    const streams = (player as unknown as { parts: { engine: Engine } }).parts.engine.streams!;
+    // Resident starts are read at the recorded key (a stretched track never takes them): the
+    // song's top and its "late" marker at 6 s, whatever speed an entry plays it at.
+    const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
+    assert.equal(heads, STEMS + 2 * STEMS, `${heads} resident heads for ${STEMS} stems a song`);
   });
 });

@@ -11,7 +11,12 @@ import { StemplayError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { SetlistHeads } from "../sources/setlist_heads.ts";
 import { loadSetlist, type Setlist } from "./setlist.ts";
-import { SetlistRunner, type SetlistSongs, type SetlistState } from "./setlist_runner.ts";
+import {
+  SetlistRunner,
+  type SetlistSongs,
+  type SetlistState,
+  startSeconds,
+} from "./setlist_runner.ts";
 
 /** A player's setlist: none, or one running through `songs` (see SongDeck.setlistSongs). */
 export class PlayerSetlist {
@@ -45,7 +50,8 @@ export class PlayerSetlist {
         streams.settings.headFrames,
         setlist.songs.map((entry) => ({
           files: entry.description.tracks.map((track) => track.file),
-          starts: [0, runner.startFrame(entry)],
+          // The files' frames, at any speed (a stretched track never takes them).
+          starts: [0, Math.round(startSeconds(entry) * engine.sampleRate)],
         })),
       );
     try {
