@@ -133,6 +133,22 @@ Deno.test("key and tempo: after a change while stopped, play at once plays from 
   });
 });
 
+Deno.test("key and tempo: a stopped change right after a seek stretches and plays from where the seek asked", async () => {
+  await withPausedReader(async (player, dir) => {
+    await player.loadSong(await writeSong(dir, "one"), { transpose: -2 });
+    player.seek(5); // not taken yet: an offline engine takes it at its next render
+    player.transpose = 1;
+    await player.keyTempoReady();
+    const silent = silentBlocksAtStart(player);
+    const from = player.position - 0.5;
+    console.log(
+      `  a change to +1 right after a seek to 5 s: played from ${from} s, ${silent} silent`,
+    );
+    assert.ok(Math.abs(from - 5) < 0.01, `played from ${from} s: the seek was lost`);
+    assert.equal(silent, 0, "play held silent: the head where the seek asked was not stretched");
+  });
+});
+
 Deno.test("key and tempo: a setlist entry at another speed adds no resident start beside the recorded one", async () => {
   await withPausedReader(async (player, dir) => {
     const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
@@ -153,5 +169,23 @@ Deno.test("key and tempo: a setlist entry at another speed adds no resident star
     // song's top and its "late" marker at 6 s, whatever speed an entry plays it at.
     const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
     assert.equal(heads, STEMS + 2 * STEMS, `${heads} resident heads for ${STEMS} stems a song`);
+  });
+});
+
+Deno.test("key and tempo: a stopped change after a fade-in from a seek stays where the song paused", async () => {
+  await withPausedReader(async (player, dir) => {
+    freezeReader(player, false); // it plays on from the seek
+    await player.loadSong(await writeSong(dir, "one"), { transpose: -2 });
+    player.seek(2);
+    player.fadeIn(0.1); // plays from the seek: it is not asked for again
+    player.render(RATE);
+    player.pause();
+    player.render(256);
+    player.transpose = 1;
+    await player.keyTempoReady();
+    player.play();
+    player.render(RATE / 2);
+    const from = player.position - 0.5;
+    assert.ok(Math.abs(from - 3) < 0.02, `played from ${from} s, paused at 3 s`);
   });
 });
