@@ -189,3 +189,19 @@ Deno.test("key and tempo: a stopped change after a fade-in from a seek stays whe
     assert.ok(Math.abs(from - 3) < 0.02, `played from ${from} s, paused at 3 s`);
   });
 });
+
+Deno.test("key and tempo: a loaded setlist keeps no resident start for a song only played at another key", async () => {
+  await withPausedReader(async (player, dir) => {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [songs[0], { song: songs[1], start: "late", transpose: -2 }] }),
+    );
+    await player.loadSetlist(setlist);
+    const streams = (player as unknown as { parts: { engine: Engine } }).parts.engine.streams!;
+    // Read at the recorded key, they would never go into its stretched stems (copy_heads).
+    const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
+    assert.equal(heads, STEMS, `${heads} resident heads: song one's top only`);
+  });
+});
