@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Player } from "../mod.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
+import { headState, ringState } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 
@@ -204,4 +205,51 @@ Deno.test("key and tempo: a loaded setlist keeps no resident start for a song on
     const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
     assert.equal(heads, STEMS, `${heads} resident heads: song one's top only`);
   });
+});
+
+Deno.test("key and tempo: next() to a song prepared in the background whose rings hold its start does not wait for its head", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-starthead-" });
+  // The reader fills the rings to half (2.7 s) before it turns to heads (2 s each).
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 4, headSeconds: 2, stretchStems: STEMS, readers: 1 },
+    "test",
+  );
+  try {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [songs[0], { song: songs[1], transpose: -3 }] }),
+    );
+    let group = -1;
+    player.addEventListener("songprepared", (event) => {
+      group = (event as CustomEvent<{ group: number }>).detail.group;
+    });
+    await player.loadSetlist(setlist);
+    await player.setlistReady(); // song two in `group`, its rings and heads left to the reader
+    const { native, streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
+    const stems = streams!.streamsOf(group);
+    assert.equal(stems.length, STEMS);
+    const holding = () =>
+      stems.every((stream) => {
+        const ring = ringState(native, stream);
+        return ring.answered && ring.from === 0 && ring.to >= 2 * RATE;
+      });
+    while (!holding()) await new Promise((resolve) => setTimeout(resolve, 1));
+    freezeReader(player, true);
+    const pending = stems.filter((stream) => headState(native, stream, 0) === "pending");
+    assert.ok(pending.length > 0, "the reader stretched every head before the test paused it");
+    // The rings hold the start: next() switches at once, with the reader paused.
+    const moving = player.next();
+    moving.catch(() => {}); // awaited below; a failed assertion first must not leave it unhandled
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(player.setlist?.index, 1, "next() waited for a head its rings made needless");
+    await moving;
+    const silent = silentBlocksAtStart(player);
+    assert.equal(silent, 0, `${silent} silent blocks: the rings did not hold the start`);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
