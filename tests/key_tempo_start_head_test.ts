@@ -9,7 +9,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Player } from "../mod.ts";
+import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
+import { headState, ringState } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 
@@ -130,4 +132,124 @@ Deno.test("key and tempo: after a change while stopped, play at once plays from 
     console.log(`  a change to +1 while stopped at 5 s: ${silent} silent blocks of 94 after play`);
     assert.equal(silent, 0, "play held silent: the head where it stands was not stretched");
   });
+});
+
+Deno.test("key and tempo: a stopped change right after a seek stretches and plays from where the seek asked", async () => {
+  await withPausedReader(async (player, dir) => {
+    await player.loadSong(await writeSong(dir, "one"), { transpose: -2 });
+    player.seek(5); // not taken yet: an offline engine takes it at its next render
+    player.transpose = 1;
+    await player.keyTempoReady();
+    const silent = silentBlocksAtStart(player);
+    const from = player.position - 0.5;
+    console.log(
+      `  a change to +1 right after a seek to 5 s: played from ${from} s, ${silent} silent`,
+    );
+    assert.ok(Math.abs(from - 5) < 0.01, `played from ${from} s: the seek was lost`);
+    assert.equal(silent, 0, "play held silent: the head where the seek asked was not stretched");
+  });
+});
+
+Deno.test("key and tempo: a setlist entry at another speed adds no resident start beside the recorded one", async () => {
+  await withPausedReader(async (player, dir) => {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({
+        songs: [
+          songs[0],
+          { song: songs[1], start: "late" },
+          { song: songs[1], start: "late", speed: 0.8 },
+        ],
+      }),
+    );
+    await player.loadSetlist(setlist);
+    const streams = (player as unknown as { parts: { engine: Engine } }).parts.engine.streams!;
+    // Resident starts are read at the recorded key (a stretched track never takes them): the
+    // song's top and its "late" marker at 6 s, whatever speed an entry plays it at.
+    const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
+    assert.equal(heads, STEMS + 2 * STEMS, `${heads} resident heads for ${STEMS} stems a song`);
+  });
+});
+
+Deno.test("key and tempo: a stopped change after a fade-in from a seek stays where the song paused", async () => {
+  await withPausedReader(async (player, dir) => {
+    freezeReader(player, false); // it plays on from the seek
+    await player.loadSong(await writeSong(dir, "one"), { transpose: -2 });
+    player.seek(2);
+    player.fadeIn(0.1); // plays from the seek: it is not asked for again
+    player.render(RATE);
+    player.pause();
+    player.render(256);
+    player.transpose = 1;
+    await player.keyTempoReady();
+    player.play();
+    player.render(RATE / 2);
+    const from = player.position - 0.5;
+    assert.ok(Math.abs(from - 3) < 0.02, `played from ${from} s, paused at 3 s`);
+  });
+});
+
+Deno.test("key and tempo: a loaded setlist keeps no resident start for a song only played at another key", async () => {
+  await withPausedReader(async (player, dir) => {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [songs[0], { song: songs[1], start: "late", transpose: -2 }] }),
+    );
+    await player.loadSetlist(setlist);
+    const streams = (player as unknown as { parts: { engine: Engine } }).parts.engine.streams!;
+    // Read at the recorded key, they would never go into its stretched stems (copy_heads).
+    const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
+    assert.equal(heads, STEMS, `${heads} resident heads: song one's top only`);
+  });
+});
+
+Deno.test("key and tempo: next() to a song prepared in the background whose rings hold its start does not wait for its head", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-starthead-" });
+  // The reader fills the rings to half (2.7 s) before it turns to heads (2 s each).
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 4, headSeconds: 2, stretchStems: STEMS, readers: 1 },
+    "test",
+  );
+  try {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    const setlist = join(dir, "show.json");
+    await Deno.writeTextFile(
+      setlist,
+      JSON.stringify({ songs: [songs[0], { song: songs[1], transpose: -3 }] }),
+    );
+    let group = -1;
+    player.addEventListener("songprepared", (event) => {
+      group = (event as CustomEvent<{ group: number }>).detail.group;
+    });
+    await player.loadSetlist(setlist);
+    await player.setlistReady(); // song two in `group`, its rings and heads left to the reader
+    const { native, streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
+    const stems = streams!.streamsOf(group);
+    assert.equal(stems.length, STEMS);
+    const holding = () =>
+      stems.every((stream) => {
+        const ring = ringState(native, stream);
+        return ring.answered && ring.from === 0 && ring.to >= 2 * RATE;
+      });
+    while (!holding()) await new Promise((resolve) => setTimeout(resolve, 1));
+    freezeReader(player, true);
+    const pending = stems.filter((stream) => headState(native, stream, 0) === "pending");
+    assert.ok(pending.length > 0, "the reader stretched every head before the test paused it");
+    // The rings hold the start: next() switches at once, with the reader paused.
+    const moving = player.next();
+    moving.catch(() => {}); // awaited below; a failed assertion first must not leave it unhandled
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(player.setlist?.index, 1, "next() waited for a head its rings made needless");
+    await moving;
+    const silent = silentBlocksAtStart(player);
+    assert.equal(silent, 0, `${silent} silent blocks: the rings did not hold the start`);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

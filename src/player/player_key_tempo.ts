@@ -29,6 +29,9 @@ export abstract class PlayerKeyTempo extends PlayerMetering {
       get positionFrames() {
         return parts.transport.positionFrames;
       },
+      get requestedFrame() {
+        return parts.transport.requestedFrame;
+      },
       get ended() {
         return parts.transport.state === "ended";
       },

@@ -45,6 +45,12 @@ export class Transport {
     engine.onTick((status) => this.#stateChanged(status.state));
   }
 
+  /** Where a seek, stop or song change asked the transport to stand, until play(): what
+   * play plays from, when the callback has not taken it yet. */
+  get requestedFrame(): number | undefined {
+    return this.#requestedFrame;
+  }
+
   /** The transport was asked to stand at `frame` (a song change). */
   requestFrame(frame: number): void {
     this.#requestedFrame = frame;
@@ -113,6 +119,7 @@ export class Transport {
     const { native, pointer } = this.#engine;
     this.#songs.show.fadeIn(seconds);
     unwrap(native, native.sp_transport_play(pointer), "fade in");
+    this.#requestedFrame = undefined; // played from: no longer where it will stand
     this.#playPending = true;
     this.#engine.keepAlive(true);
   }

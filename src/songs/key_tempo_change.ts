@@ -89,6 +89,9 @@ export interface KeyTempoTransport {
   readonly playing: boolean;
   /** The position in frames of the current song's timeline (real time at its speed). */
   readonly positionFrames: number;
+  /** Where a seek, stop or song change asked the transport to stand, not yet played from
+   * (the callback may not have taken it: `positionFrames` is still the old place). */
+  readonly requestedFrame?: number;
   /** The song played to its end (the prepared song then stands at its start). */
   readonly ended: boolean;
   /** The song was switched to its new key and tempo (the setlist arms its transition again). */
@@ -278,11 +281,14 @@ export class KeyTempoChange {
       // Playing: rendered from the playhead first (the recording's frame: position × speed).
       const position = () => this.#deck.pendingPlayhead() ?? this.#transport.positionFrames;
       const playhead = () => Math.round(position() * from.speed);
-      // Stopped: the same place in the music; after the end, the top (as play would go there).
-      const standing = () =>
-        this.#transport.ended
-          ? 0
-          : Math.max(0, Math.round(position() * from.speed / wanted.keyTempo.speed));
+      // Stopped: the same place in the music, where play would go: a seek asked (perhaps not
+      // taken yet), else the playhead; after the end, the top.
+      const standing = () => {
+        const asked = this.#transport.requestedFrame;
+        if (asked === undefined && this.#transport.ended) return 0;
+        const at = asked ?? position();
+        return Math.max(0, Math.round(at * from.speed / wanted.keyTempo.speed));
+      };
       const playing = this.#transport.playing && !this.#transport.ended;
       markKeyChange("begin");
       const prepared = await this.#deck.prepare(

@@ -11,7 +11,14 @@ import { StemplayError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { SetlistHeads } from "../sources/setlist_heads.ts";
 import { loadSetlist, type Setlist } from "./setlist.ts";
-import { SetlistRunner, type SetlistSongs, type SetlistState } from "./setlist_runner.ts";
+import { keyTempoOf } from "./stretched_song.ts";
+import { isNeutral } from "../model/key_tempo.ts";
+import {
+  SetlistRunner,
+  type SetlistSongs,
+  type SetlistState,
+  startSeconds,
+} from "./setlist_runner.ts";
 
 /** A player's setlist: none, or one running through `songs` (see SongDeck.setlistSongs). */
 export class PlayerSetlist {
@@ -37,15 +44,18 @@ export class PlayerSetlist {
     engine.assertOpen("load a setlist");
     const runner = new SetlistRunner(this.#songs, setlist, engine.sampleRate);
     // Every song's first seconds, decoded while the first song loads: any song starts at once.
+    // Read at the recorded key: a song at another key never takes them (its start is
+    // stretched when it is prepared, src/songs/start_heads.ts).
+    const recorded = setlist.songs.filter((entry) => isNeutral(keyTempoOf(entry.description)));
     const streams = engine.streams;
     const heads = streams &&
       SetlistHeads.load(
         engine.native,
         engine.sampleRate,
         streams.settings.headFrames,
-        setlist.songs.map((entry) => ({
+        recorded.map((entry) => ({
           files: entry.description.tracks.map((track) => track.file),
-          starts: [0, runner.startFrame(entry)],
+          starts: [0, Math.round(startSeconds(entry) * engine.sampleRate)],
         })),
       );
     try {

@@ -96,9 +96,8 @@ export class SetlistRunner {
   /** Where `entry` starts (its start marker, else 0), in frames of the song at its tempo
    * (the marker's recorded seconds ÷ its speed). */
   startFrame(entry: SetlistEntry): number {
-    const marker = entry.description.markers.find((m) => m.name === entry.start);
     const speed = entry.description.speed ?? 1;
-    return Math.round(((marker?.at ?? 0) / speed) * this.#sampleRate);
+    return Math.round((startSeconds(entry) / speed) * this.#sampleRate);
   }
 
   /** Goes to song `index`, stopped at its start, and starts decoding the one after it. Calls
@@ -248,4 +247,10 @@ export class SetlistRunner {
     if (this.#next) await this.#host.dropSong(this.#next.song);
     this.#next = undefined;
   }
+}
+
+/** Where `entry` starts (its start marker, else 0), in the recording's seconds: its files'
+ * time, where their resident starts are read (src/sources/setlist_heads.ts). */
+export function startSeconds(entry: SetlistEntry): number {
+  return entry.description.markers.find((m) => m.name === entry.start)?.at ?? 0;
 }

@@ -9,7 +9,7 @@
 
 import type { Engine } from "../engine/engine.ts";
 import type { DecodedAudio } from "../sources/audio.ts";
-import { headState, wantHead } from "../sources/streaming.ts";
+import { headState, ringState, wantHead } from "../sources/streaming.ts";
 import { decodeCueHeads } from "./change_start.ts";
 
 /** How long a switch waits for the readers to stretch its start (then it switches anyway: the
@@ -27,7 +27,8 @@ export async function decodeStartHeads(
 }
 
 /** Waits until every streamed stem of `group` (a song prepared in the background, attached)
- * holds its head at `startFrame`, asked of the readers first. */
+ * holds its start: its head at `startFrame`, asked of the readers first, or its ring from
+ * there as much as the head would (ringHoldsStart). */
 export async function waitForStartHeads(
   engine: Engine,
   group: number,
@@ -35,6 +36,7 @@ export async function waitForStartHeads(
 ): Promise<void> {
   const pending = () =>
     (engine.streams?.streamsOf(group) ?? []).filter((stream) =>
+      !ringHoldsStart(engine, stream, startFrame) &&
       headState(engine.native, stream, startFrame) === "pending"
     );
   for (const stream of pending()) wantHead(engine.native, stream, startFrame);
@@ -43,4 +45,14 @@ export async function waitForStartHeads(
     engine.assertOpen("switch songs");
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/** Whether `stream`'s ring holds a head's length from `startFrame` on: as much as its head
+ * would, so play there goes on from the ring. (At the song's top the readers fill the rings
+ * to half before they turn to heads: with the default look-ahead, more than a head.) */
+function ringHoldsStart(engine: Engine, stream: Deno.PointerValue, startFrame: number): boolean {
+  const ring = ringState(engine.native, stream);
+  const head = engine.streams?.settings.headFrames ?? 0;
+  return ring.answered && !ring.failed && ring.from <= startFrame &&
+    ring.to >= startFrame + head;
 }
