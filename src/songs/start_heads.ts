@@ -16,14 +16,15 @@ import { decodeCueHeads } from "./change_start.ts";
  * start holds silent until the head is ready, as before). */
 const START_HEAD_WAIT_MS = 5000;
 
-/** Stretches the heads at the song's top and at `startFrame` into every streamed stem of
- * `decoded`, before it is attached, on loading threads. */
+/** Stretches the head at `startFrame` into every streamed stem of `decoded`, before it is
+ * attached, on loading threads. (The song's top, where a stop goes, is left to the readers,
+ * as its markers are: stretching it here too would double the wait when it starts elsewhere.) */
 export async function decodeStartHeads(
   engine: Engine,
   decoded: readonly DecodedAudio[],
   startFrame: number,
 ): Promise<void> {
-  await decodeCueHeads(engine, decoded, [...new Set([0, startFrame])], 0);
+  await decodeCueHeads(engine, decoded, [startFrame], 0);
 }
 
 /** Waits until every streamed stem of `group` (a song prepared in the background, attached)
