@@ -41,6 +41,19 @@ async function writeSong(dir: string, name: string): Promise<string> {
   return song;
 }
 
+/** Songs "one" and "two" in `dir`, and a setlist of `entries` (given the songs' folders). */
+async function writeShow(dir: string, entries: (songs: string[]) => unknown[]): Promise<string> {
+  const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+  const setlist = join(dir, "show.json");
+  await Deno.writeTextFile(setlist, JSON.stringify({ songs: entries(songs) }));
+  return setlist;
+}
+
+/** The player's engine (its streamed tracks and native calls). */
+function engineOf(player: Player): Engine {
+  return (player as unknown as { parts: { engine: Engine } }).parts.engine;
+}
+
 /** Blocks of 256 frames in the first half second of play that are silent. */
 function silentBlocksAtStart(player: Player): number {
   player.play();
@@ -81,13 +94,9 @@ Deno.test("key and tempo: a streamed song loaded at another key plays at once fr
 
 Deno.test("key and tempo: a setlist goto to a song at another key plays at once from its start marker", async () => {
   await withPausedReader(async (player, dir) => {
-    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
-    const setlist = join(dir, "show.json");
-    await Deno.writeTextFile(
-      setlist,
-      JSON.stringify({
-        songs: [songs[0], songs[1], { song: songs[1], transpose: 3, speed: 0.9, start: "late" }],
-      }),
+    const setlist = await writeShow(
+      dir,
+      (songs) => [songs[0], songs[1], { song: songs[1], transpose: 3, speed: 0.9, start: "late" }],
     );
     await player.loadSetlist(setlist);
     await player.goto(2); // not the prepared next song
@@ -101,12 +110,7 @@ Deno.test("key and tempo: a setlist goto to a song at another key plays at once 
 
 Deno.test("key and tempo: next() to the setlist's song prepared in the background waits for its start at another key", async () => {
   await withPausedReader(async (player, dir) => {
-    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
-    const setlist = join(dir, "show.json");
-    await Deno.writeTextFile(
-      setlist,
-      JSON.stringify({ songs: [songs[0], { song: songs[1], transpose: -3 }] }),
-    );
+    const setlist = await writeShow(dir, (songs) => [songs[0], { song: songs[1], transpose: -3 }]);
     await player.loadSetlist(setlist);
     await player.setlistReady(); // song two prepared, its heads left to the (paused) readers
     const moving = player.next();
@@ -152,20 +156,13 @@ Deno.test("key and tempo: a stopped change right after a seek stretches and play
 
 Deno.test("key and tempo: a setlist entry at another speed adds no resident start beside the recorded one", async () => {
   await withPausedReader(async (player, dir) => {
-    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
-    const setlist = join(dir, "show.json");
-    await Deno.writeTextFile(
-      setlist,
-      JSON.stringify({
-        songs: [
-          songs[0],
-          { song: songs[1], start: "late" },
-          { song: songs[1], start: "late", speed: 0.8 },
-        ],
-      }),
-    );
+    const setlist = await writeShow(dir, (songs) => [
+      songs[0],
+      { song: songs[1], start: "late" },
+      { song: songs[1], start: "late", speed: 0.8 },
+    ]);
     await player.loadSetlist(setlist);
-    const streams = (player as unknown as { parts: { engine: Engine } }).parts.engine.streams!;
+    const streams = engineOf(player).streams!;
     // Resident starts are read at the recorded key (a stretched track never takes them): the
     // song's top and its "late" marker at 6 s, whatever speed an entry plays it at.
     const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
@@ -193,14 +190,12 @@ Deno.test("key and tempo: a stopped change after a fade-in from a seek stays whe
 
 Deno.test("key and tempo: a loaded setlist keeps no resident start for a song only played at another key", async () => {
   await withPausedReader(async (player, dir) => {
-    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
-    const setlist = join(dir, "show.json");
-    await Deno.writeTextFile(
-      setlist,
-      JSON.stringify({ songs: [songs[0], { song: songs[1], start: "late", transpose: -2 }] }),
+    const setlist = await writeShow(
+      dir,
+      (songs) => [songs[0], { song: songs[1], start: "late", transpose: -2 }],
     );
     await player.loadSetlist(setlist);
-    const streams = (player as unknown as { parts: { engine: Engine } }).parts.engine.streams!;
+    const streams = engineOf(player).streams!;
     // Read at the recorded key, they would never go into its stretched stems (copy_heads).
     const heads = streams.setlistHeads!.bytes / (streams.settings.headFrames * 2 * 4);
     assert.equal(heads, STEMS, `${heads} resident heads: song one's top only`);
@@ -215,19 +210,14 @@ Deno.test("key and tempo: next() to a song prepared in the background whose ring
     "test",
   );
   try {
-    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
-    const setlist = join(dir, "show.json");
-    await Deno.writeTextFile(
-      setlist,
-      JSON.stringify({ songs: [songs[0], { song: songs[1], transpose: -3 }] }),
-    );
+    const setlist = await writeShow(dir, (songs) => [songs[0], { song: songs[1], transpose: -3 }]);
     let group = -1;
     player.addEventListener("songprepared", (event) => {
       group = (event as CustomEvent<{ group: number }>).detail.group;
     });
     await player.loadSetlist(setlist);
     await player.setlistReady(); // song two in `group`, its rings and heads left to the reader
-    const { native, streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
+    const { native, streams } = engineOf(player);
     const stems = streams!.streamsOf(group);
     assert.equal(stems.length, STEMS);
     const holding = () =>
