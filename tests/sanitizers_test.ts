@@ -37,6 +37,9 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
   // The reader pool's count changed while its threads stream (native/butler.c).
   const pools = Number(run.stdout.match(/(\d+) reader pools/)?.[1] ?? 0);
   assert.ok(pools > 0, `no reader pool changes in the stress phase:\n${describe(run)}`);
+  // Heads added, asked for first and read while the readers serve them (a switch's wait).
+  const wanted = Number(run.stdout.match(/(\d+) heads wanted/)?.[1] ?? 0);
+  assert.ok(wanted > 0, `no heads wanted in the stress phase:\n${describe(run)}`);
   // Key and tempo changes while playing, onto stems still being rendered (stretch_fill.c).
   assert.match(run.stdout, /harness: retimes done/, describe(run));
 }

@@ -189,6 +189,7 @@ typedef struct song {
     uint32_t count;
     uint32_t slots[SONG_A_TRACKS];
     uint32_t channels[SONG_A_TRACKS];
+    sp_file_source *sources[SONG_A_TRACKS]; /* a streamed track's, else NULL */
 } song;
 
 /* A full table whose retired slots the reader has not freed yet: a device's engine waits for
@@ -221,11 +222,13 @@ static void load_song(song *s, uint32_t group, uint32_t count, uint64_t frames) 
             }
             CHECK(sp_file_source_add_head(source, 0, 4096));
             CHECK(attach_waiting(NULL, source, group, &s->slots[t]));
+            s->sources[t] = source;
             channels = 2;
         } else {
             /* Different lengths, so "the longest track" matters. */
             sp_pcm *pcm = make_pcm(channels, frames - (uint64_t)(t % 5) * 1000u, t + group * 100u);
             CHECK(attach_waiting(pcm, NULL, group, &s->slots[t]));
+            s->sources[t] = NULL;
         }
         s->channels[t] = channels;
         random_route(s->slots[t], channels);
@@ -427,7 +430,7 @@ static double now_seconds(void) {
 /* As fast as it can: parameters, stats, transport and song swaps, while the audio renders. */
 static void stress(song *a, song *b, double seconds) {
     const double end = now_seconds() + seconds;
-    uint32_t round = 0, swaps = 0, bursts = 0, cuts = 0, pools = 0;
+    uint32_t round = 0, swaps = 0, bursts = 0, cuts = 0, pools = 0, wanted = 0;
     bool cut = false;
     song *playing = a, *spare = b;
     CHECK(sp_monitor_set_enabled(engine, 1));
@@ -495,14 +498,28 @@ static void stress(song *a, song *b, double seconds) {
                 cuts++;
             }
             break;
+        case 13: { /* what a switch's wait does to a streamed stem the readers serve: a head
+                    * added, asked for first, and its state read (src/songs/start_heads.ts) */
+            sp_file_source *source = playing->sources[next_random() % playing->count];
+            if (source == NULL) break;
+            const uint64_t frame = next_random() % (RATE / 4);
+            const sp_result added = sp_file_source_add_head(source, frame, 1024);
+            EXPECT(added == SP_OK || added == SP_ERROR_CAPACITY);
+            CHECK(sp_file_source_want_head(source, frame));
+            int32_t state = -1;
+            CHECK(sp_file_source_head_state(source, frame, &state));
+            EXPECT(state >= SP_HEAD_STATE_NONE && state <= SP_HEAD_STATE_READY);
+            wanted++;
+            break;
+        }
         default: CHECK(sp_transport_play(engine)); break;
         }
     }
     retire_song(playing);
     printf("harness: stress %u rounds, %u song swaps, %u command bursts, %u files cut, %llu "
-           "blocks, %u delay changes, %u reader pools\n",
+           "blocks, %u delay changes, %u reader pools, %u heads wanted\n",
            round, swaps, bursts, cuts, (unsigned long long)status_of(SP_STATUS_BLOCKS),
-           delay_changes, pools);
+           delay_changes, pools, wanted);
 }
 
 int main(int argc, char **argv) {
