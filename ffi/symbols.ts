@@ -949,6 +949,22 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** sp_result sp_test_reader_steps(sp_engine *engine, int32_t add, int32_t *out_left) */
+  sp_test_reader_steps: {
+    parameters: [
+      "pointer", // sp_engine *engine
+      "i32", // int32_t add
+      "buffer", // int32_t *out_left
+    ],
+    result: "i32",
+  },
+  /** sp_result sp_test_stretch_fed(uint64_t *out_frames) */
+  sp_test_stretch_fed: {
+    parameters: [
+      "buffer", // uint64_t *out_frames
+    ],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The type of the table, for code that holds a loaded library. */

@@ -80,24 +80,33 @@ static uint64_t first_head(sp_engine *engine, const sp_slot *slot) {
     return wanted == 0 ? UINT64_MAX : wanted - 1;
 }
 
-enum { PASS_RINGS, PASS_CUE, PASS_ALL };
+enum { PASS_PLAYING, PASS_RINGS, PASS_CUE, PASS_ALL };
 
 /* Whether `slot`'s streamed track has work in `pass`: a ring to fill (urgent), the head to
  * decode first pending (first_head: the armed cue's, or the one a switch waits for), or
  * anything. */
 static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
+    if (pass == PASS_PLAYING) {
+        return slot->group ==
+                   atomic_load_explicit(&engine->sounding_group, memory_order_relaxed) &&
+               urgent(slot->source.file);
+    }
     if (pass == PASS_RINGS) return urgent(slot->source.file);
     if (pass == PASS_CUE) {
-        return sp_file_source_head_pending(slot->source.file, first_head(engine, slot));
+        const sp_file_source *file = slot->source.file;
+        return sp_file_source_head_pending(file, first_head(engine, slot)) ||
+               sp_file_source_voice_wanted(file, cue_head(engine, slot));
     }
     return true;
 }
 
 /* One turn for one streamed track: a new position first, then a chunk if its ring is less
- * than half full, else a head (the armed cue's first: frame `cue_head`, UINT64_MAX: none),
- * else a chunk if there is room. Returns whether it did anything; *head: a head (a long
- * turn). */
-static bool service(float *chunk, sp_file_source *source, uint64_t cue_head, bool *head) {
+ * than half full, else a head (frame `first` first: first_head; UINT64_MAX: none) or, at
+ * another key, the stretcher kept at the end of the armed cue's head (frame `cue`), else a
+ * chunk if there is room. Returns whether it did anything; *head: a head or a kept
+ * stretcher (a long turn). */
+static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64_t cue,
+                    bool *head) {
     sp_ring *ring = &source->ring;
     bool worked = false;
     uint32_t seq;
@@ -113,13 +122,16 @@ static bool service(float *chunk, sp_file_source *source, uint64_t cue_head, boo
         /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
          * (an armed loop's start, a marker) may lie where the file still holds audio: they are
          * decoded all the same, so a planned jump there does not wait on the ring. */
-        *head = sp_file_source_decode_next_head(source, chunk, cue_head);
+        *head = sp_file_source_decode_next_head(source, chunk, first);
         return *head || worked;
     }
     uint32_t room = sp_ring_space(ring);
     /* A ring at least half full can wait while a head is decoded. */
     if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {
-        *head = sp_file_source_decode_next_head(source, chunk, cue_head);
+        /* The cue's stretcher once its head is ready (right after its decode it is parked:
+         * free), before the other heads: the jump may come at the next bar. */
+        *head = sp_file_source_keep_voice(source, cue) ||
+                sp_file_source_decode_next_head(source, chunk, first);
         if (*head) return true;
     }
     if (room > SP_DECODE_CHUNK) room = SP_DECODE_CHUNK;
@@ -161,10 +173,11 @@ static bool turn(sp_reader *reader, uint32_t s, int pass, bool *head) {
         /* File work outside the lock: the control side waits for this slot only (to free it),
          * and the other readers skip it, never waiting for this turn. */
         sp_file_source *file = source->file;
-        const uint64_t wanted = first_head(engine, slot);
+        const uint64_t first = first_head(engine, slot);
+        const uint64_t cue = cue_head(engine, slot);
         source->busy = true;
         pthread_mutex_unlock(&butler->lock);
-        worked = service(reader->chunk, file, wanted, head);
+        worked = service(reader->chunk, file, first, cue, head);
         pthread_mutex_lock(&butler->lock);
         source->busy = false;
         pthread_cond_broadcast(&butler->idle);
@@ -181,11 +194,19 @@ static void *run(void *arg) {
     while (!atomic_load_explicit(&butler->quit, memory_order_acquire)) {
         const uint64_t start = thread_cpu_ns();
         bool worked = false;
-        if (!atomic_load_explicit(&engine->butler_paused, memory_order_relaxed)) {
-            /* The urgent rings first, each a chunk a turn. */
+        bool step = false; /* a paused reader's round a test asked for (one reader) */
+#ifdef SP_TEST_HOOKS
+        step = atomic_load_explicit(&engine->butler_steps, memory_order_acquire) > 0;
+#endif
+        if (step || !atomic_load_explicit(&engine->butler_paused, memory_order_relaxed)) {
+            /* The urgent rings first, each a chunk a turn: the playing song's, then any
+             * (a song being prepared: a key change's, whose switch may wait, while a ring
+             * the audio side reads must not run dry). */
             bool head = false;
-            for (uint32_t s = 0; s < engine->capacity; s++) {
-                worked |= turn(reader, s, PASS_RINGS, &head);
+            for (int pass = PASS_PLAYING; pass <= PASS_RINGS && !worked; pass++) {
+                for (uint32_t s = 0; s < engine->capacity; s++) {
+                    worked |= turn(reader, s, pass, &head);
+                }
             }
             /* None: the armed cue's head (a jump to a head not decoded yet holds silent, and
              * after a key change every head of the song is stretched again), else the other
@@ -206,6 +227,7 @@ static void *run(void *arg) {
                 }
             }
         }
+        if (step) atomic_fetch_sub_explicit(&engine->butler_steps, 1, memory_order_release);
         atomic_fetch_add_explicit(&butler->busy_ns, thread_cpu_ns() - start,
                                   memory_order_relaxed);
         /* Nothing done by this thread (every ring full, or every stem with work another
@@ -316,6 +338,16 @@ SP_API sp_result sp_test_set_streaming(sp_engine *engine, int32_t reader_paused,
 #else
     (void)reader_paused;
     (void)offline_waits;
+    return SP_ERROR_UNSUPPORTED;
+#endif
+}
+
+SP_API sp_result sp_test_reader_steps(sp_engine *engine, int32_t add, int32_t *out_left) {
+    SP_CHECK(engine != NULL && add >= 0 && out_left != NULL, SP_ERROR_INVALID_ARGUMENT);
+#ifdef SP_TEST_HOOKS
+    *out_left = atomic_fetch_add(&engine->butler_steps, add) + add;
+    return SP_OK;
+#else
     return SP_ERROR_UNSUPPORTED;
 #endif
 }

@@ -145,6 +145,15 @@ struct sp_file_source {
 bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk, uint64_t wanted);
 /* Whether a head holding frame `wanted` is still to be decoded. */
 bool sp_file_source_head_pending(const sp_file_source *source, uint64_t wanted);
+/* Seeks the file back to where its ring goes on, after a head (a failure is counted, and the
+ * ring stops there). Butler or loading thread. */
+void sp_file_source_return_to_ring(sp_file_source *source);
+/* At another key: keeps a stretcher at the end of the ready head holding frame `wanted`, for
+ * the ring after a jump there (stretch_source.c). Whether it did anything: rendering one is a
+ * long turn. */
+bool sp_file_source_keep_voice(sp_file_source *source, uint64_t wanted);
+/* Whether keep_voice has work for `wanted`. */
+bool sp_file_source_voice_wanted(const sp_file_source *source, uint64_t wanted);
 
 /* ---- source.c, rt/source_rt.c: where a track's frames come from -------------------------- */
 enum { SP_SOURCE_NONE = 0, SP_SOURCE_MEMORY = 1, SP_SOURCE_STREAM = 2 };
@@ -499,11 +508,15 @@ struct sp_engine {
     uint32_t reader_count; /* control-owned: sp_engine_set_readers, 0: SP_DEFAULT_READERS */
     sp_engine *live_next; /* unload.c's list of open engines */
     _Atomic int32_t butler_paused; /* test hook: the reader does nothing while set */
+    _Atomic int32_t butler_steps;  /* test hook: rounds a paused reader still takes */
     /* control -> butler: where the last armed cue lands (its frame + 1, 0: none yet, and its
      * group): the readers decode the head there before any other (butler.c). Two stores, not
      * one: a reader that sees a torn pair only decodes another head first, once. */
     _Atomic uint64_t cue_head_frame;
     _Atomic uint32_t cue_head_group;
+    /* audio -> butler: the group playing at the end of the last block; the readers fill its
+     * rings before those of a song being prepared (butler.c) */
+    _Atomic uint32_t sounding_group;
     uint64_t starved;
     /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
     _Atomic(sp_midi_out *) midi_out;

@@ -107,6 +107,15 @@ bool sp_file_source_head_pending(const sp_file_source *source, uint64_t wanted) 
            sp_file_source_head_at(source, wanted, SP_HEAD_PENDING) != NULL;
 }
 
+void sp_file_source_return_to_ring(sp_file_source *source) {
+    /* A ring-less source has none. */
+    if (source->ring.data != NULL &&
+        sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) {
+        atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
+        atomic_store_explicit(&source->failed, 1, memory_order_relaxed);
+    }
+}
+
 bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk, uint64_t wanted) {
     const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
     const uint32_t h = next_pending(source, count, wanted);
@@ -133,12 +142,7 @@ bool sp_file_source_decode_next_head(sp_file_source *source, float *chunk, uint6
         if (done != head->frames || sp_stream_cut_short(source->stream)) {
             atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
         }
-        /* Back where the ring goes on (a ring-less source has none). */
-        if (source->ring.data != NULL &&
-            sp_stream_seek(source->stream, source->ring.butler_write) != SP_OK) {
-            atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
-            atomic_store_explicit(&source->failed, 1, memory_order_relaxed);
-        }
+        sp_file_source_return_to_ring(source);
         /* A head that cannot be read whole is never played (and never tried again). */
         atomic_store_explicit(&head->ready, done == head->frames ? SP_HEAD_READY : SP_HEAD_FAILED,
                               memory_order_release);
@@ -151,10 +155,20 @@ SP_API sp_result sp_file_source_decode_heads(sp_file_source *source) {
     SP_CHECK(source != NULL, SP_ERROR_INVALID_ARGUMENT);
     float *chunk = malloc((size_t)SP_DECODE_CHUNK * SP_MAX_CHANNELS * sizeof(float));
     SP_CHECK(chunk != NULL, SP_ERROR_OUT_OF_MEMORY);
+    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    /* The head added last is the one a caller decodes them for (an armed cue's, a song's
+     * start): its stretcher is kept at its end, so the ring after a jump there needs no
+     * render (stretch_source.c). Decoded last, so that stretcher is still parked. */
+    uint32_t last = count;
+    for (uint32_t h = 0; h < count; h++) {
+        if (atomic_load_explicit(&source->heads[h].ready, memory_order_relaxed) == SP_HEAD_PENDING) {
+            last = h;
+        }
+    }
     while (sp_file_source_decode_next_head(source, chunk, UINT64_MAX)) {
     }
     free(chunk);
-    const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);
+    if (last < count) sp_file_source_keep_voice(source, source->heads[last].start);
     for (uint32_t h = 0; h < count; h++) {
         const int32_t ready = atomic_load_explicit(&source->heads[h].ready, memory_order_acquire);
         if (ready != SP_HEAD_READY) return SP_ERROR_DECODE;

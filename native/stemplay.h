@@ -637,6 +637,12 @@ SP_API sp_result sp_test_set_cpu_load_ns(sp_engine *engine, uint32_t ns);
  * offline render stop waiting for it (it then starves like the audio thread would). */
 SP_API sp_result sp_test_set_streaming(sp_engine *engine, int32_t reader_paused,
                                        int32_t offline_waits);
+/* Lets the paused reader take `add` more rounds, each as the reader's loop takes it (every
+ * urgent ring of the song playing a chunk, else every urgent ring's, else a head ...); out_left:
+ * the rounds still to take, the one under way included. Meant for a pool of one reader. */
+SP_API sp_result sp_test_reader_steps(sp_engine *engine, int32_t add, int32_t *out_left);
+/* Song frames fed to every stretcher of the process so far (what key and tempo rendered). */
+SP_API sp_result sp_test_stretch_fed(uint64_t *out_frames);
 
 #ifdef __cplusplus
 }

@@ -302,3 +302,11 @@ sp_result sp_stream_seek_via(sp_stream *stream, uint64_t frame, uint64_t from) {
     return stream->stretch != NULL ? sp_stretch_reader_seek_via(stream->stretch, frame, from)
                                    : sp_stream_seek(stream, frame);
 }
+
+sp_result sp_stream_keep(sp_stream *stream, uint64_t frame, uint64_t from) {
+    return stream->stretch != NULL ? sp_stretch_reader_keep(stream->stretch, frame, from) : SP_OK;
+}
+
+bool sp_stream_kept(const sp_stream *stream, uint64_t frame, uint64_t from) {
+    return stream->stretch == NULL || sp_stretch_reader_kept(stream->stretch, frame, from);
+}

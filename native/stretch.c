@@ -12,6 +12,9 @@
 #define STRETCH_CHUNK SP_STRETCH_CHUNK
 
 static sp_stretch_api api;
+#ifdef SP_TEST_HOOKS
+static _Atomic uint64_t fed_frames; /* every stretcher's input, for sp_test_stretch_fed */
+#endif
 static bool api_loaded;
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
 
@@ -111,6 +114,9 @@ uint32_t sp_stretcher_chunk(const sp_stretcher *stretcher) {
 
 void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t frames,
                        bool last) {
+#ifdef SP_TEST_HOOKS
+    atomic_fetch_add_explicit(&fed_frames, frames, memory_order_relaxed);
+#endif
     /* A non-finite sample would poison every analysis frame it touches (about 1.8 s of R3
      * output); unstretched, the mixer loses just that sample. Feed a copy with it as 0. */
     for (uint32_t done = 0; done < frames || (done == 0 && last);) {
@@ -130,18 +136,34 @@ void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t
 
 void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) { stretcher->to_drop += frames; }
 
-uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames) {
+uint64_t sp_stretcher_drop(sp_stretcher *stretcher) {
     const sp_stretch_api *rb = stretcher->api;
     while (stretcher->to_drop > 0) {
         const int available = rb->available(stretcher->state);
-        if (available <= 0) return 0;
+        if (available <= 0) break;
         uint64_t n = stretcher->to_drop < (uint64_t)available ? stretcher->to_drop
                                                                : (uint64_t)available;
         if (n > STRETCH_CHUNK) n = STRETCH_CHUNK;
         stretcher->to_drop -= rb->retrieve(stretcher->state, stretcher->lanes, (unsigned)n);
     }
+    return stretcher->to_drop;
+}
+
+uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames) {
+    const sp_stretch_api *rb = stretcher->api;
+    if (sp_stretcher_drop(stretcher) > 0) return 0;
     const int available = rb->available(stretcher->state);
     if (available <= 0) return 0;
     if ((uint32_t)available < frames) frames = (uint32_t)available;
     return rb->retrieve(stretcher->state, out, frames);
+}
+
+SP_API sp_result sp_test_stretch_fed(uint64_t *out_frames) {
+    SP_CHECK(out_frames != NULL, SP_ERROR_INVALID_ARGUMENT);
+#ifdef SP_TEST_HOOKS
+    *out_frames = atomic_load_explicit(&fed_frames, memory_order_relaxed);
+    return SP_OK;
+#else
+    return SP_ERROR_UNSUPPORTED;
+#endif
 }

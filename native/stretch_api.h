@@ -57,6 +57,8 @@ void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t
                        bool last);
 /* Drops the next `frames` output frames (the output of a lead-in fed before the start). */
 void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames);
+/* Drops what it can of the output still to drop (skip, latency); returns how much is left. */
+uint64_t sp_stretcher_drop(sp_stretcher *stretcher);
 /* Takes up to `frames` output frames into out[c], the latency already dropped: output frame 0
  * is input frame 0 (Rubber Band's start pad and start delay compensated). */
 uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames);
@@ -89,6 +91,14 @@ sp_result sp_stretch_reader_seek(sp_stretch_reader *reader, uint64_t frame);
  * dropped: the frames a render from `from` gives there. Unlike seek, which lets any stretcher
  * standing at `frame` go on (the ring's own, parked), only one started at `from` is reused. */
 sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, uint64_t from);
+/* Keeps a stretcher standing at `frame`, rendered from `from` (a head's end and start): the
+ * one the ring after a jump to that head goes on with (seek_via), so the jump costs no render.
+ * Takes the one parked there if any (the head just decoded), else renders one now. Leaves the
+ * file anywhere: seek after. */
+sp_result sp_stretch_reader_keep(sp_stretch_reader *reader, uint64_t frame, uint64_t from);
+/* Whether keep was last asked for (frame, from) and its stretcher has not been taken since
+ * (or could not be made: not asked again). */
+bool sp_stretch_reader_kept(const sp_stretch_reader *reader, uint64_t frame, uint64_t from);
 uint32_t sp_stretch_reader_read(sp_stretch_reader *reader, float *out, uint32_t want);
 bool sp_stretch_reader_cut_short(const sp_stretch_reader *reader);
 /* Replaces *stream by a stream of it at the key and tempo (stream.c); on failure *stream is
@@ -100,6 +110,10 @@ bool sp_stream_stretched(const sp_stream *stream);
  * stream is stretched: a head's decode (from == frame: the render from its start) and the
  * ring after a head. */
 sp_result sp_stream_seek_via(sp_stream *stream, uint64_t frame, uint64_t from);
+/* sp_stretch_reader_keep and _kept on a stretched stream; another has nothing to keep (SP_OK,
+ * true). */
+sp_result sp_stream_keep(sp_stream *stream, uint64_t frame, uint64_t from);
+bool sp_stream_kept(const sp_stream *stream, uint64_t frame, uint64_t from);
 /* The butler's seek of a track's file to where its ring starts again (stretch_source.c): a
  * stretched track that goes on from a head's end renders from the head's start, so the ring
  * continues the head's frames. */

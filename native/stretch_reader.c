@@ -18,7 +18,12 @@
  * left behind is kept ("parked"), so coming back continues it rather than starting a new one
  * (which would change the ring's frames from there and cost a lead-in). A head, and the ring
  * after a head, take only the render from their start (seek_via): the ring's own stretcher
- * standing exactly there by chance is another render, so it is parked, not used. */
+ * standing exactly there by chance is another render, so it is parked, not used.
+ *
+ * The armed jump's head gets a third stretcher, "kept" at its end (sp_stretch_reader_keep: the
+ * head's own, taken from parked right after its decode, or rendered while the jump waits for
+ * its bar): the ring after that jump then goes on from it, and the jump costs no render of the
+ * head's length, just when every stem's ring must refill. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +43,9 @@ struct sp_stretch_reader {
     double speed, pitch_scale;
     uint64_t recorded; /* the file's length, engine frames */
     uint64_t frames;   /* round(recorded / speed) */
-    stretch_voice current, parked;
+    stretch_voice current, parked, kept;
+    /* What keep was last asked for: (frame, from) + 1, 0 when its stretcher has been taken */
+    uint64_t keep_frame, keep_from;
     bool cut_short; /* the file ended early on the last read; until the next seek */
     float *interleaved, *planar_in, *planar_out; /* one chunk each */
 };
@@ -83,6 +90,7 @@ void sp_stretch_reader_free(sp_stretch_reader *reader) {
     if (reader == NULL) return;
     voice_free(&reader->current);
     voice_free(&reader->parked);
+    voice_free(&reader->kept);
     sp_stream_free(reader->inner);
     free(reader->interleaved);
     free(reader->planar_in);
@@ -145,6 +153,14 @@ static sp_result seek_voice(sp_stretch_reader *reader, uint64_t frame, uint64_t 
         *current = back;
         return sp_stream_seek(reader->inner, current->fed);
     }
+    if (voice_serves(&reader->kept, frame, from, exact)) {
+        voice_free(&reader->parked);
+        reader->parked = *current;
+        *current = reader->kept;
+        memset(&reader->kept, 0, sizeof reader->kept);
+        reader->keep_frame = 0; /* taken: a jump there again (a loop) keeps another */
+        return sp_stream_seek(reader->inner, current->fed);
+    }
     voice_free(&reader->parked);
     reader->parked = *current;
     memset(current, 0, sizeof *current);
@@ -157,6 +173,36 @@ sp_result sp_stretch_reader_seek_via(sp_stretch_reader *reader, uint64_t frame, 
 
 sp_result sp_stretch_reader_seek(sp_stretch_reader *reader, uint64_t frame) {
     return seek_voice(reader, frame, frame, false);
+}
+
+static bool feed(sp_stretch_reader *reader, stretch_voice *voice);
+
+sp_result sp_stretch_reader_keep(sp_stretch_reader *reader, uint64_t frame, uint64_t from) {
+    if (frame > reader->frames) frame = reader->frames;
+    if (from > frame) from = frame;
+    if (sp_stretch_reader_kept(reader, frame, from)) return SP_OK;
+    reader->keep_frame = frame + 1; /* asked once: a failure below is not tried again */
+    reader->keep_from = from + 1;
+    voice_free(&reader->kept);
+    if (voice_serves(&reader->parked, frame, from, true)) {
+        reader->kept = reader->parked;
+        memset(&reader->parked, 0, sizeof reader->parked);
+        return SP_OK;
+    }
+    stretch_voice *voice = &reader->kept;
+    sp_result result = voice_start(reader, voice, frame, from);
+    /* Through the output it drops (the lead-in and the head), so the jump finds it ready. */
+    while (result == SP_OK && sp_stretcher_drop(voice->stretcher) > 0 && !voice->ended) {
+        if (!feed(reader, voice)) result = SP_ERROR_DECODE;
+    }
+    if (result != SP_OK) voice_free(voice);
+    return result;
+}
+
+bool sp_stretch_reader_kept(const sp_stretch_reader *reader, uint64_t frame, uint64_t from) {
+    if (frame > reader->frames) frame = reader->frames;
+    if (from > frame) from = frame;
+    return reader->keep_frame == frame + 1 && reader->keep_from == from + 1;
 }
 
 /* Feeds the stretcher the next chunk of the file; false when the file ends early. */

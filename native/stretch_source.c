@@ -26,3 +26,29 @@ sp_result sp_file_source_seek(sp_file_source *source, uint64_t frame) {
     }
     return sp_stream_seek(source->stream, frame);
 }
+
+/* The ready head holding `wanted`, on a stretched track with no stretcher kept at its end yet. */
+static const sp_head *head_to_keep(const sp_file_source *source, uint64_t wanted) {
+    if (!sp_stream_stretched(source->stream)) return NULL;
+    const sp_head *head = sp_file_source_head_at(source, wanted, SP_HEAD_READY);
+    return head != NULL && !sp_stream_kept(source->stream, head->start + head->frames,
+                                           head->start)
+               ? head
+               : NULL;
+}
+
+bool sp_file_source_voice_wanted(const sp_file_source *source, uint64_t wanted) {
+    return head_to_keep(source, wanted) != NULL;
+}
+
+bool sp_file_source_keep_voice(sp_file_source *source, uint64_t wanted) {
+    const sp_head *head = head_to_keep(source, wanted);
+    if (head == NULL) return false;
+    /* A stretcher that cannot be made is a read failure, as a head's: the jump's ring then
+     * renders from the head's start as before, and starts its own. */
+    if (sp_stream_keep(source->stream, head->start + head->frames, head->start) != SP_OK) {
+        atomic_fetch_add_explicit(&source->read_failures, 1, memory_order_relaxed);
+    }
+    sp_file_source_return_to_ring(source);
+    return true;
+}

@@ -461,6 +461,7 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
 #endif
 
     render_block(engine, out, frames, block);
+    atomic_store_explicit(&engine->sounding_group, engine->group, RELAXED);
 #ifdef SP_TEST_HOOKS
     sp_test_spin(engine, start_ns);
 #endif

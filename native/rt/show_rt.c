@@ -168,7 +168,14 @@ void sp_show_fire_cue(sp_engine *engine) {
     engine->pos = show->cue_target_frame;
     engine->group = show->cue_to_group;
     engine->is_ended = false;
-    if (!show->cue_repeat) show->cue_armed = false;
+    if (!show->cue_repeat) {
+        show->cue_armed = false;
+        /* Its head no longer goes first among the readers' work, nor is a stretcher kept at
+         * its end again once this jump's ring has taken it; unless another cue was armed. */
+        uint64_t hint = show->cue_target_frame + 1;
+        atomic_compare_exchange_strong_explicit(&engine->cue_head_frame, &hint, 0,
+                                                memory_order_relaxed, memory_order_relaxed);
+    }
     show->fired_cue_seq = show->cue_seq;
 }
 

@@ -510,6 +510,10 @@ static void stress(song *a, song *b, double seconds) {
             CHECK(sp_file_source_head_state(source, frame, &state));
             EXPECT(state >= SP_HEAD_STATE_NONE && state <= SP_HEAD_STATE_READY);
             wanted++;
+            /* A jump armed there: at another key the readers keep a stretcher at the head's
+             * end once it is ready, and the ring after the jump takes it (stretch_reader.c). */
+            CHECK(sp_transport_cue(engine, next_random() % RATE, playing->group, frame,
+                                   next_random() % 512, 0));
             break;
         }
         default: CHECK(sp_transport_play(engine)); break;

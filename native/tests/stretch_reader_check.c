@@ -12,6 +12,8 @@
  * - a head decoded exactly where the ring stands is the render from its start, and the ring
  *   still goes on as before;
  * - a seek elsewhere gives the render from that frame;
+ * - a stretcher kept at a head's end (an armed jump's) leaves the ring where it was, and the
+ *   ring after a jump to the head goes on from it with the head's render;
  * - bad values and a stretch after heads are refused;
  * - a file cut short on disk while it streams: reads past the cut are cut short, a head there
  *   fails (counted), the start still reads, nothing crashes.
@@ -139,6 +141,24 @@ static int check_failing_create(const char *path, float *buffer, float *chunk) {
         !read_matches(stream, buffer, 3000, whole, 2000)) {
         fail("the ring does not go on after a head that failed", 2, 0.9, 1, 1);
     }
+    /* A stretcher kept at a ready head's end that cannot be made: counted, not tried again,
+     * and the ring goes on. */
+    const uint32_t failures = sp_file_source_read_failures(source);
+    if (sp_file_source_add_head(source, length / 4, 3000) != SP_OK ||
+        !sp_file_source_decode_next_head(source, chunk, UINT64_MAX)) {
+        fail("no second head", 2, 0.9, 1, 1);
+    }
+    fail_new(1);
+    if (!sp_file_source_keep_voice(source, length / 4) ||
+        sp_file_source_read_failures(source) != failures + 1 ||
+        sp_file_source_keep_voice(source, length / 4)) {
+        fail("a stretcher that cannot be kept is not counted once", 2, 0.9, 1, 1);
+    }
+    fail_new(0);
+    if (sp_stream_seek(stream, 5000) != SP_OK ||
+        !read_matches(stream, buffer, 3000, whole, 5000)) {
+        fail("the ring does not go on after a stretcher that could not be kept", 2, 0.9, 1, 1);
+    }
     fail_new(1);
     if (sp_file_source_seek(source, length / 3) == SP_OK) {
         fail("a seek without a stretcher succeeded", 2, 0.9, 1, 1);
@@ -234,6 +254,21 @@ int main(int argc, char **argv) {
             if (sp_file_source_seek(source, elsewhere) != SP_OK ||
                 !read_matches(stream, buffer, 5000, from_elsewhere, 0)) {
                 fail("a seek is not the render from there", channels, speed, scale, engine);
+            }
+            /* A stretcher kept at the head's end (an armed jump's) while the ring plays
+             * elsewhere: the ring goes on as it was, and the ring after the jump goes on with
+             * the head's render from the kept stretcher, which is then taken. */
+            if (!sp_file_source_keep_voice(source, head_start) ||
+                sp_file_source_keep_voice(source, head_start) ||
+                sp_stream_seek(stream, elsewhere + 5000) != SP_OK ||
+                !read_matches(stream, buffer, 3000, from_elsewhere, 5000)) {
+                fail("keeping a stretcher moved the ring", channels, speed, scale, engine);
+            }
+            if (sp_file_source_seek(source, head_start + head_frames) != SP_OK ||
+                !read_matches(stream, buffer, 5000, from_head, head_frames) ||
+                !sp_file_source_voice_wanted(source, head_start)) {
+                fail("the kept stretcher does not continue the head", channels, speed, scale,
+                     engine);
             }
             /* To the end: silence past the stretcher's output, then nothing. */
             if (sp_stream_seek(stream, length - 10) != SP_OK ||

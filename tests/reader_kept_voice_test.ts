@@ -1,0 +1,108 @@
+/**
+ * The ring after an armed jump at another key goes on from a stretcher kept at its head's end
+ * (native/stretch_reader.c, "kept"): the readers prepare it while the jump waits for its bar,
+ * so the jump itself costs no second stretch of the head's length per stem (before: the ring
+ * was rendered from the head's start again, right when every stem's ring must refill). And the
+ * seam stays what it was: the head and the ring after it are one render from the marker, bit
+ * for bit. Real Rubber Band, offline engine; counts frames, nothing timed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { encodeWav } from "../src/sources/wav.ts";
+import { stretchFile } from "../src/sources/stretch.ts";
+import type { Player } from "../mod.ts";
+import { lcgNoise } from "./support/align.ts";
+import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { sleep } from "./support/wait.ts";
+
+const RATE = OFFLINE_RATE;
+const KEY = { transpose: 2, speed: 0.9 };
+
+/** One stereo noise stem of 8 s at 120 bpm in 4/4 (a bar is 2 s of song), the Verse at 1 s. */
+async function writeSong(dir: string): Promise<string> {
+  const frames = 8 * RATE;
+  await Deno.writeFile(
+    join(dir, "pads.wav"),
+    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
+  );
+  await Deno.writeTextFile(
+    join(dir, "song.json"),
+    JSON.stringify({
+      title: "kept voice",
+      tempo: 120,
+      timeSignature: [4, 4],
+      markers: [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 4 }],
+      tracks: [{ file: "pads.wav" }],
+    }),
+  );
+  return dir;
+}
+
+/** Song frames every stretcher has been fed so far (the "test" library's counter). */
+function fed(player: Player): number {
+  const out = new BigUint64Array(1);
+  assert.equal(player.native.sp_test_stretch_fed(out), 0);
+  return Number(out[0]);
+}
+
+/** Waits until the readers have nothing left to stretch: the counter still for 300 ms. */
+async function readersIdle(player: Player): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 100 && fed(player) !== last; i++) {
+    last = fed(player);
+    await sleep(300);
+  }
+}
+
+Deno.test("kept voice: the ring after an armed jump at the key goes on from a stretcher kept at its head's end: no head's length stretched again, and seamless", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-keptvoice-" });
+  try {
+    const song = await writeSong(dir);
+    const player = await offlinePlayer({ lookAheadSeconds: 0.05, stretchStems: 1 }, "test");
+    try {
+      await player.loadSong(song, KEY);
+      player.play();
+      const start = 2048; // output frames (positionFrames counts song time)
+      player.render(start);
+      // Not the head decoded last (whose stretcher the reader still has parked by chance).
+      player.jump("Verse", { at: "bar" }); // at the bar: 2 s of song
+      await readersIdle(player);
+      const bar = Math.round(2 * RATE / KEY.speed);
+      player.render(bar - start);
+      await readersIdle(player);
+      const before = fed(player);
+      const heard = player.render(Math.round(1.5 * RATE)); // the head (1 s), then the ring
+      const stretched = fed(player) - before;
+      await readersIdle(player);
+      const settled = fed(player) - before; // before the render the test compares with
+      assert.equal(player.health.starved, 0);
+      // The head at the Verse is a render from the marker with its lead-in; the ring after it
+      // goes on with the same render's frames, bit for bit (after the jump's 5 ms seam).
+      const marker = Math.round(Math.round(1 * RATE / KEY.speed) * KEY.speed);
+      const expected = (await stretchFile(player.native, join(song, "pads.wav"), RATE, KEY, marker))
+        .map((lane) => lane.map((x) => Math.max(-1, Math.min(1, x)))); // the output's clip
+      for (let c = 0; c < 2; c++) {
+        for (let i = 512; i < heard[c].length; i++) {
+          if (!Object.is(heard[c][i], expected[c][i])) {
+            assert.fail(
+              `output ${c + 1}, frame ${i} after the jump: ${heard[c][i]} != ${expected[c][i]}`,
+            );
+          }
+        }
+      }
+      // Half a second of ring after the head is about 24,000 song frames (with the look-ahead
+      // and a chunk); the head's render again would add its whole length and a lead-in.
+      const headRecorded = Math.round(RATE * KEY.speed);
+      assert.ok(
+        stretched < headRecorded,
+        `${stretched} song frames stretched through the jump: the head's ${headRecorded} again`,
+      );
+      // A one-off jump, once made, gets no stretcher kept again (a loop would: it comes back).
+      assert.ok(settled < headRecorded, `${settled} song frames stretched by the readers after`);
+    } finally {
+      await player.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,84 @@
+/**
+ * The readers fill the rings of the song playing before those of a song being prepared (the
+ * setlist's next song, a key change's): a ring the audio side reads must not run dry for one
+ * that only delays a switch. Before, every ring less than half full took its turn in slot
+ * order, so a key change's new rings and a jump's refill competed, and the song playing
+ * starved (the Scale soak's worst burst: a jump with a key change, 8,000 track-blocks).
+ * One reader, paused, taking one round at a time (the "test" library's hook); nothing timed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Player } from "../mod.ts";
+import type { Engine } from "../src/engine/engine.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { ringState } from "../src/sources/streaming.ts";
+import { lcgNoise } from "./support/align.ts";
+import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { sleep } from "./support/wait.ts";
+
+const RATE = OFFLINE_RATE;
+
+async function writeSong(dir: string, name: string): Promise<string> {
+  const song = join(dir, name);
+  await Deno.mkdir(song);
+  const frames = 8 * RATE;
+  await Deno.writeFile(
+    join(song, "pads.wav"),
+    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
+  );
+  await Deno.writeTextFile(
+    join(song, "song.json"),
+    JSON.stringify({ title: name, tempo: 120, tracks: [{ file: "pads.wav" }] }),
+  );
+  return song;
+}
+
+function engineOf(player: Player): Engine {
+  return (player as unknown as { parts: { engine: Engine } }).parts.engine;
+}
+
+/** One round of the paused reader, waited for. */
+async function readerRound(player: Player): Promise<void> {
+  const left = new Int32Array(1);
+  assert.equal(player.native.sp_test_reader_steps(player.engine, 1, left), 0);
+  while (left[0] > 0) {
+    await sleep(1);
+    assert.equal(player.native.sp_test_reader_steps(player.engine, 0, left), 0);
+  }
+}
+
+Deno.test("reader priority: the song playing's rings are filled before the rings of the song the setlist prepares", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const player = await offlinePlayer({ lookAheadSeconds: 1, readers: 1 }, "test");
+  try {
+    const songs = [await writeSong(dir, "one"), await writeSong(dir, "two")];
+    await Deno.writeTextFile(join(dir, "show.json"), JSON.stringify({ songs }));
+    let prepared = -1;
+    player.addEventListener("songprepared", (event) => {
+      prepared = (event as CustomEvent<{ group: number }>).detail.group;
+    });
+    freezeReader(player, true); // every ring stays empty until a round is asked for
+    await player.loadSetlist(join(dir, "show.json"));
+    await player.setlistReady();
+    const { native, streams } = engineOf(player);
+    const [next] = streams!.streamsOf(prepared);
+    // The song playing was attached before the one prepared: a lower group.
+    const groups = Array.from({ length: Math.max(0, prepared) }, (_, group) => group);
+    const [current] = groups.flatMap((group) => streams!.streamsOf(group));
+    assert.ok(next && current, "two streamed songs");
+    player.play();
+    player.render(RATE / 2); // from the start's head: the ring behind it is asked for
+    const written = (stream: Deno.PointerValue) => ringState(native, stream).to;
+    const before = { current: written(current), next: written(next) };
+    await readerRound(player);
+    assert.ok(written(current) > before.current, "the playing song's ring got nothing");
+    assert.equal(written(next), before.next, "the prepared song's ring was filled first");
+    // Once the playing ring is at least half full, the prepared song's rings get their turn.
+    for (let i = 0; i < 100 && written(next) === before.next; i++) await readerRound(player);
+    assert.ok(written(next) > before.next, "the prepared song's ring never filled");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
