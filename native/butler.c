@@ -80,6 +80,18 @@ static uint64_t first_head(sp_engine *engine, const sp_slot *slot) {
     return wanted == 0 ? UINT64_MAX : wanted - 1;
 }
 
+/* Whether the audio side played `group` in its last block: the playing group or a crossfade
+ * tail's (a ring the audio side reads must not run dry for one that only delays a switch). */
+static bool sounding(sp_engine *engine, uint32_t group) {
+    if (group == atomic_load_explicit(&engine->sounding_group, memory_order_relaxed)) return true;
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        if (atomic_load_explicit(&engine->sounding_tails[t], memory_order_relaxed) == group + 1) {
+            return true;
+        }
+    }
+    return false;
+}
+
 enum { PASS_PLAYING, PASS_RINGS, PASS_CUE, PASS_ALL };
 
 /* Whether `slot`'s streamed track has work in `pass`: a ring to fill (urgent), the head to
@@ -87,9 +99,7 @@ enum { PASS_PLAYING, PASS_RINGS, PASS_CUE, PASS_ALL };
  * anything. */
 static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
     if (pass == PASS_PLAYING) {
-        return slot->group ==
-                   atomic_load_explicit(&engine->sounding_group, memory_order_relaxed) &&
-               urgent(slot->source.file);
+        return sounding(engine, slot->group) && urgent(slot->source.file);
     }
     if (pass == PASS_RINGS) return urgent(slot->source.file);
     if (pass == PASS_CUE) {
@@ -199,9 +209,9 @@ static void *run(void *arg) {
         step = atomic_load_explicit(&engine->butler_steps, memory_order_acquire) > 0;
 #endif
         if (step || !atomic_load_explicit(&engine->butler_paused, memory_order_relaxed)) {
-            /* The urgent rings first, each a chunk a turn: the playing song's, then any
-             * (a song being prepared: a key change's, whose switch may wait, while a ring
-             * the audio side reads must not run dry). */
+            /* The urgent rings first, each a chunk a turn: the sounding songs' (the playing
+             * one, a crossfade tail's), then any (a song being prepared: a key change's, whose
+             * switch may wait, while a ring the audio side reads must not run dry). */
             bool head = false;
             for (int pass = PASS_PLAYING; pass <= PASS_RINGS && !worked; pass++) {
                 for (uint32_t s = 0; s < engine->capacity; s++) {

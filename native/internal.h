@@ -517,6 +517,8 @@ struct sp_engine {
     /* audio -> butler: the group playing at the end of the last block; the readers fill its
      * rings before those of a song being prepared (butler.c) */
     _Atomic uint32_t sounding_group;
+    /* audio -> butler: the crossfade tails' groups + 1 (0: none), heard as the playing one */
+    _Atomic uint32_t sounding_tails[SP_MAX_TAILS];
     uint64_t starved;
     /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
     _Atomic(sp_midi_out *) midi_out;

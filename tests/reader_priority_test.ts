@@ -18,10 +18,10 @@ import { sleep } from "./support/wait.ts";
 
 const RATE = OFFLINE_RATE;
 
-async function writeSong(dir: string, name: string): Promise<string> {
+async function writeSong(dir: string, name: string, seconds = 8): Promise<string> {
   const song = join(dir, name);
   await Deno.mkdir(song);
-  const frames = 8 * RATE;
+  const frames = seconds * RATE;
   await Deno.writeFile(
     join(song, "pads.wav"),
     encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
@@ -76,6 +76,51 @@ Deno.test("reader priority: the song playing's rings are filled before the rings
     // Once the playing ring is at least half full, the prepared song's rings get their turn.
     for (let i = 0; i < 100 && written(next) === before.next; i++) await readerRound(player);
     assert.ok(written(next) > before.next, "the prepared song's ring never filled");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader priority: a crossfade's tail is the song playing too: its rings are filled with the new song's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-tail-" });
+  const player = await offlinePlayer({ lookAheadSeconds: 1, readers: 1 }, "test");
+  try {
+    // Song one crossfades into two over its last 4 s: from 2 s on, one is heard as a tail.
+    const songs = [
+      { song: await writeSong(dir, "one", 6), transition: { crossfade: 4 } },
+      await writeSong(dir, "two"),
+    ];
+    await Deno.writeTextFile(join(dir, "show.json"), JSON.stringify({ songs }));
+    let prepared = -1;
+    player.addEventListener("songprepared", (event) => {
+      prepared = (event as CustomEvent<{ group: number }>).detail.group;
+    });
+    await player.loadSetlist(join(dir, "show.json"));
+    await player.setlistReady();
+    const { native, streams } = engineOf(player);
+    const [next] = streams!.streamsOf(prepared);
+    const groups = Array.from({ length: Math.max(0, prepared) }, (_, group) => group);
+    const [tail] = groups.flatMap((group) => streams!.streamsOf(group));
+    assert.ok(next && tail, "two streamed songs");
+    const written = (stream: Deno.PointerValue) => ringState(native, stream).to;
+    // Both songs' heads and rings filled, then the reader paused.
+    let last = "";
+    for (let i = 0; i < 100; i++) {
+      const now = `${written(tail)} ${written(next)}`;
+      if (now === last && written(tail) > 0 && written(next) > 0) break;
+      last = now;
+      await sleep(200);
+    }
+    freezeReader(player, true);
+    player.play();
+    // 2.5 s into the crossfade: both rings played past what they held (starved, counted).
+    player.render(RATE * 4 + RATE / 2);
+    const before = { tail: written(tail), next: written(next) };
+    await readerRound(player);
+    assert.ok(written(next) > before.next, "the new song's ring got nothing");
+    assert.ok(written(tail) > before.tail, "the ring of the song fading out, heard, waited");
   } finally {
     freezeReader(player, false);
     await player.close();

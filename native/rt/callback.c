@@ -462,6 +462,11 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
 
     render_block(engine, out, frames, block);
     atomic_store_explicit(&engine->sounding_group, engine->group, RELAXED);
+    for (uint32_t t = 0; t < SP_MAX_TAILS; t++) {
+        const sp_tail *tail = &engine->show.tails[t];
+        atomic_store_explicit(&engine->sounding_tails[t], tail->active ? tail->group + 1 : 0,
+                              RELAXED);
+    }
 #ifdef SP_TEST_HOOKS
     sp_test_spin(engine, start_ns);
 #endif
