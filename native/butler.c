@@ -64,9 +64,17 @@ static bool urgent(const sp_file_source *source) {
 /* The frame of `slot`'s song the last armed cue lands on; UINT64_MAX when it lands in
  * another song, or none was armed. */
 static uint64_t cue_head(sp_engine *engine, const sp_slot *slot) {
+    return sp_butler_cue_head(engine, slot->group);
+}
+
+uint64_t sp_butler_cue_head(sp_engine *engine, uint32_t group) {
     const uint64_t frame = atomic_load_explicit(&engine->cue_head_frame, memory_order_relaxed);
-    const uint32_t group = atomic_load_explicit(&engine->cue_head_group, memory_order_relaxed);
-    return frame == 0 || group != slot->group ? UINT64_MAX : frame - 1;
+    const uint32_t seq = atomic_load_explicit(&engine->cue_head_seq, memory_order_relaxed);
+    const bool fired = seq == atomic_load_explicit(&engine->cue_fired_seq, memory_order_relaxed);
+    return frame == 0 || fired ||
+                   group != atomic_load_explicit(&engine->cue_head_group, memory_order_relaxed)
+               ? UINT64_MAX
+               : frame - 1;
 }
 
 /* The frame whose head `slot`'s file decodes first: the armed cue's, else the one a switch

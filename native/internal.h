@@ -229,6 +229,8 @@ void sp_butler_stop(sp_engine *engine);
 void sp_butler_lock(sp_engine *engine);
 void sp_butler_unlock(sp_engine *engine);
 uint64_t sp_butler_busy_ns(const sp_engine *engine);
+/* The frame of `group` the last armed cue lands on, not fired yet; UINT64_MAX: none */
+uint64_t sp_butler_cue_head(sp_engine *engine, uint32_t group);
 
 typedef struct sp_slot {
     /* control-owned */
@@ -514,6 +516,9 @@ struct sp_engine {
      * one: a reader that sees a torn pair only decodes another head first, once. */
     _Atomic uint64_t cue_head_frame;
     _Atomic uint32_t cue_head_group;
+    /* ... and that cue's seq (control), and the last one-off cue's that fired (audio): equal,
+     * the jump is made and the hint void (a seq, not the frame: the same jump armed again) */
+    _Atomic uint32_t cue_head_seq, cue_fired_seq;
     /* audio -> butler: the group playing at the end of the last block; the readers fill its
      * rings before those of a song being prepared (butler.c) */
     _Atomic uint32_t sounding_group;

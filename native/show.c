@@ -48,6 +48,10 @@ SP_API sp_result sp_transport_cue(sp_engine *engine, uint64_t at_frame, uint32_t
          * change, while every head of the song is stretched again). */
         atomic_store_explicit(&engine->cue_head_group, group, memory_order_relaxed);
         atomic_store_explicit(&engine->cue_head_frame, target_frame + 1, memory_order_relaxed);
+        /* Its own seq: when it fires (before this store, perhaps) the hint is void, and the
+         * same jump fired just before it was armed voids nothing. */
+        atomic_store_explicit(&engine->cue_head_seq, engine->show.control_cue_seq,
+                              memory_order_relaxed);
     }
     return result;
 }

@@ -171,10 +171,9 @@ void sp_show_fire_cue(sp_engine *engine) {
     if (!show->cue_repeat) {
         show->cue_armed = false;
         /* Its head no longer goes first among the readers' work, nor is a stretcher kept at
-         * its end again once this jump's ring has taken it; unless another cue was armed. */
-        uint64_t hint = show->cue_target_frame + 1;
-        atomic_compare_exchange_strong_explicit(&engine->cue_head_frame, &hint, 0,
-                                                memory_order_relaxed, memory_order_relaxed);
+         * its end again once this jump's ring has taken it; a cue armed since (the same jump
+         * again, perhaps) has another seq and keeps its hint. */
+        atomic_store_explicit(&engine->cue_fired_seq, show->cue_seq, memory_order_relaxed);
     }
     show->fired_cue_seq = show->cue_seq;
 }
