@@ -73,6 +73,7 @@ export const NATIVE_SOURCES: readonly string[] = [
   "status.c",
   "stemplay.h",
   "stream.c",
+  "streaming.h",
   "stretch.c",
   "stretch_api.h",
   "stretch_fill.c",
