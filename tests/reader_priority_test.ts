@@ -4,14 +4,16 @@
  * that only delays a switch. Before, every ring less than half full took its turn in slot
  * order, so a key change's new rings and a jump's refill competed, and the song playing
  * starved (the Scale soak's worst burst: a jump with a key change, 8,000 track-blocks).
- * One reader, paused, taking one round at a time (the "test" library's hook); nothing timed.
+ * The armed jump's head goes first of all once the playing rings hold a quarter: a jump to a
+ * head not ready holds silent. One reader, paused, taking one round at a time (the "test"
+ * library's hook); nothing timed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Player } from "../mod.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { ringState } from "../src/sources/streaming.ts";
+import { headState, ringState } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
@@ -28,7 +30,12 @@ async function writeSong(dir: string, name: string, seconds = 8): Promise<string
   );
   await Deno.writeTextFile(
     join(song, "song.json"),
-    JSON.stringify({ title: name, tempo: 120, tracks: [{ file: "pads.wav" }] }),
+    JSON.stringify({
+      title: name,
+      tempo: 120,
+      markers: [{ name: "Verse", at: 4 }],
+      tracks: [{ file: "pads.wav" }],
+    }),
   );
   return song;
 }
@@ -121,6 +128,41 @@ Deno.test("reader priority: a crossfade's tail is the song playing too: its ring
     await readerRound(player);
     assert.ok(written(next) > before.next, "the new song's ring got nothing");
     assert.ok(written(tail) > before.tail, "the ring of the song fading out, heard, waited");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader priority: the armed jump's head is stretched before a playing ring that holds a quarter is topped up", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const key = { transpose: 2, speed: 0.9 };
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+    "test",
+  );
+  try {
+    const song = await writeSong(dir, "one");
+    freezeReader(player, true); // the start's head is stretched on loading threads, no other
+    await player.loadSong(song, key);
+    const { native, streams } = engineOf(player);
+    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const verse = Math.round(4 * RATE / key.speed) + 100; // a frame in the Verse's head
+    assert.equal(headState(native, stream, verse), "pending");
+    player.play();
+    player.render(RATE / 4); // from the start's head: the ring behind it is asked for
+    const held = () => {
+      const ring = ringState(native, stream);
+      return { written: ring.to, part: (ring.to - ring.from) / ring.capacity };
+    };
+    while (held().part < 0.25) await readerRound(player);
+    assert.ok(held().part < 0.5, `the ring holds ${held().part} of itself: not below half`);
+    player.jump("Verse", { at: "bar" });
+    const before = held().written;
+    await readerRound(player);
+    assert.equal(headState(native, stream, verse), "ready", "the ring was topped up first");
+    assert.equal(held().written, before);
   } finally {
     freezeReader(player, false);
     await player.close();
