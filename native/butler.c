@@ -119,8 +119,11 @@ static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
     if (pass == PASS_PLAYING) return sounding(engine, slot->group) && below(file, 2);
     if (pass == PASS_RINGS) return below(file, 2);
     if (pass == PASS_CUE) {
-        return sp_file_source_head_pending(file, first_head(engine, slot)) ||
-               sp_file_source_voice_wanted(file, cue_head(engine, slot));
+        /* The head a switch waits for only while its song is not sounding yet: once it plays
+         * (the wait ended on its ring), no switch waits for it, and its rings come first. */
+        const uint64_t cue = cue_head(engine, slot);
+        const uint64_t first = sounding(engine, slot->group) ? cue : first_head(engine, slot);
+        return sp_file_source_head_pending(file, first) || sp_file_source_voice_wanted(file, cue);
     }
     return true;
 }

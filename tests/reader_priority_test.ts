@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { Player } from "../mod.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { headState, ringState } from "../src/sources/streaming.ts";
+import { headState, ringState, wantHead } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
@@ -163,6 +163,42 @@ Deno.test("reader priority: the armed jump's head is stretched before a playing 
     await readerRound(player);
     assert.equal(headState(native, stream, verse), "ready", "the ring was topped up first");
     assert.equal(held().written, before);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader priority: a head asked for by a switch that is done waits behind the playing ring's half", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const key = { transpose: 2, speed: 0.9 };
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+    "test",
+  );
+  try {
+    const song = await writeSong(dir, "one");
+    freezeReader(player, true);
+    await player.loadSong(song, key);
+    const { native, streams } = engineOf(player);
+    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const verse = Math.round(4 * RATE / key.speed) + 100;
+    // What a switch's wait (waitForStartHeads) leaves once the ring held the start first: the
+    // head still asked for, on a song now playing. No switch waits for it any more.
+    wantHead(native, stream, verse);
+    player.play();
+    player.render(RATE / 4);
+    const held = () => {
+      const ring = ringState(native, stream);
+      return { written: ring.to, part: (ring.to - ring.from) / ring.capacity };
+    };
+    while (held().part < 0.25) await readerRound(player);
+    assert.ok(held().part < 0.5, `the ring holds ${held().part} of itself: not below half`);
+    const before = held().written;
+    await readerRound(player);
+    assert.ok(held().written > before, "the head asked for went before the playing ring");
+    assert.equal(headState(native, stream, verse), "pending");
   } finally {
     freezeReader(player, false);
     await player.close();
