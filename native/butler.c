@@ -149,8 +149,12 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) {
         /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
          * (an armed loop's start, a marker) may lie where the file still holds audio: they are
-         * decoded all the same, so a planned jump there does not wait on the ring. */
-        *head = sp_file_source_decode_next_head(source, chunk, first);
+         * decoded all the same, so a planned jump there does not wait on the ring, and the
+         * armed cue's stretcher kept first, as below: left undone, it stayed the cue pass's
+         * work, whose every turn then stretched this file's other heads before the playing
+         * rings' half. */
+        *head = sp_file_source_keep_voice(source, cue) ||
+                sp_file_source_decode_next_head(source, chunk, first);
         return *head || worked;
     }
     uint32_t room = sp_ring_space(ring);

@@ -205,3 +205,69 @@ Deno.test("reader priority: a head asked for by a switch that is done waits behi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reader priority: a stem whose ring failed keeps the cue's stretcher: its other heads wait behind the playing ring's half", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const key = { transpose: 2, speed: 0.9 };
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 2 },
+    "test",
+  );
+  try {
+    const song = join(dir, "two");
+    await Deno.mkdir(song);
+    const frames = 12 * RATE;
+    for (const [file, seed] of [["cut.wav", 1], ["whole.wav", 3]] as const) {
+      const wav = encodeWav([lcgNoise(frames, seed), lcgNoise(frames, seed + 1)], RATE, "f32");
+      await Deno.writeFile(join(song, file), wav);
+    }
+    const markers = [0, 3, 4, 5, 6, 7, 9, 10].map((at, i) => ({ name: `M${i}`, at }));
+    await Deno.writeTextFile(
+      join(song, "song.json"),
+      JSON.stringify({
+        title: "two",
+        tempo: 30, // a bar of 8 s: the jump armed below waits
+        markers,
+        tracks: [{ file: "cut.wav" }, { file: "whole.wav" }],
+      }),
+    );
+    freezeReader(player, true);
+    await player.loadSong(song, key);
+    // cut.wav cut short on disk after loading, at 2 s: its ring fails there.
+    const size = (await Deno.stat(join(song, "cut.wav"))).size;
+    await Deno.truncate(join(song, "cut.wav"), size - frames * 8 + 2 * RATE * 8);
+    const { native, streams } = engineOf(player);
+    const [cut, whole] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const marks = markers.slice(1).map((m) => Math.round(m.at * RATE / key.speed) + 100);
+    const pending = () => marks.filter((at) => headState(native, cut, at) === "pending").length;
+    const part = (stream: Deno.PointerValue) => {
+      const ring = ringState(native, stream);
+      return (ring.to - ring.from) / ring.capacity;
+    };
+    player.play();
+    for (let i = 0; i < 400 && !ringState(native, cut).failed; i++) {
+      player.render(RATE / 16);
+      await readerRound(player);
+    }
+    assert.ok(ringState(native, cut).failed, "the cut stem's ring did not fail");
+    while (part(whole) >= 0.5) player.render(RATE / 16);
+    assert.ok(pending() > 0, "no head of the cut stem left pending");
+    // At the top, where the song started (its stretcher kept there was taken by the ring).
+    player.jump("M0", { at: "bar" });
+    for (let i = 0; i < 200 && pending() > 0; i++) {
+      const before = { heads: pending(), part: part(whole) };
+      await readerRound(player);
+      if (pending() < before.heads) {
+        assert.ok(
+          before.part >= 0.5,
+          `a head of the failed stem was decoded with the playing ring at ${before.part}`,
+        );
+      }
+    }
+    assert.equal(pending(), 0, "the cut stem's heads were never decoded");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
