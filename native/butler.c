@@ -47,17 +47,20 @@ static uint64_t thread_cpu_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-/* Whether a track's ring is less than half full (or has a request waiting): what the readers
- * serve first, before any head. A head takes one long turn (a second of audio, stretched
- * perhaps: 50 to 150 ms of Rubber Band), and other tracks' rings must not run dry meanwhile
- * (a key change's new rings filling while the song playing has heads still to stretch). */
-static bool urgent(const sp_file_source *source) {
+/* Whether a track's ring holds less than `quarters` quarters of its capacity, or has a
+ * request waiting. Less than half (urgent) is served before any head: a head is one long turn
+ * (a second of audio, stretched perhaps: 50 to 150 ms of Rubber Band), and other tracks' rings
+ * must not run dry meanwhile (a key change's new rings filling while the song playing has heads
+ * still to stretch). The armed cue's head alone goes before a sounding ring that holds a
+ * quarter or more: a jump to a head not ready holds silent, and after a key change the
+ * readers, busy keeping every stem's ring above half, left it for seconds. */
+static bool below(const sp_file_source *source, uint32_t quarters) {
     const sp_ring *ring = &source->ring;
     uint32_t seq;
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) return true;
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) return false;
-    return sp_ring_space(ring) > ring->capacity / 2 &&
+    return sp_ring_space(ring) > ring->capacity / 4 * (4 - quarters) &&
            sp_stream_frames(source->stream) != ring->butler_write;
 }
 
@@ -100,31 +103,38 @@ static bool sounding(sp_engine *engine, uint32_t group) {
     return false;
 }
 
-enum { PASS_PLAYING, PASS_RINGS, PASS_CUE, PASS_ALL };
+/* The passes of a reader's scan, in order. */
+enum { PASS_LOW, PASS_CUE, PASS_PLAYING, PASS_RINGS, PASS_ALL };
 
-/* Whether `slot`'s streamed track has work in `pass`: a ring to fill (urgent), the head to
- * decode first pending (first_head: the armed cue's, or the one a switch waits for), or
- * anything. */
+/* Whether a pass gives every track with work a turn (a chunk each), rather than stop at the
+ * first (the cue's head) or at the first head. */
+static bool sweeps(int pass) { return pass != PASS_CUE && pass != PASS_ALL; }
+
+/* Whether `slot`'s streamed track has work in `pass`: a sounding ring below a quarter, the
+ * head to decode first pending (first_head: the armed cue's, or the one a switch waits for) or
+ * the cue's stretcher to keep, a sounding ring below half, any ring below half, or anything. */
 static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
-    if (pass == PASS_PLAYING) {
-        return sounding(engine, slot->group) && urgent(slot->source.file);
-    }
-    if (pass == PASS_RINGS) return urgent(slot->source.file);
+    const sp_file_source *file = slot->source.file;
+    if (pass == PASS_LOW) return sounding(engine, slot->group) && below(file, 1);
+    if (pass == PASS_PLAYING) return sounding(engine, slot->group) && below(file, 2);
+    if (pass == PASS_RINGS) return below(file, 2);
     if (pass == PASS_CUE) {
-        const sp_file_source *file = slot->source.file;
-        return sp_file_source_head_pending(file, first_head(engine, slot)) ||
-               sp_file_source_voice_wanted(file, cue_head(engine, slot));
+        /* The head a switch waits for only while its song is not sounding yet: once it plays
+         * (the wait ended on its ring), no switch waits for it, and its rings come first. */
+        const uint64_t cue = cue_head(engine, slot);
+        const uint64_t first = sounding(engine, slot->group) ? cue : first_head(engine, slot);
+        return sp_file_source_head_pending(file, first) || sp_file_source_voice_wanted(file, cue);
     }
     return true;
 }
 
 /* One turn for one streamed track: a new position first, then a chunk if its ring is less
- * than half full, else a head (frame `first` first: first_head; UINT64_MAX: none) or, at
- * another key, the stretcher kept at the end of the armed cue's head (frame `cue`), else a
- * chunk if there is room. Returns whether it did anything; *head: a head or a kept
- * stretcher (a long turn). */
+ * than half full (unless the turn is the cue's: `cue_turn`), else a head (frame `first` first:
+ * first_head; UINT64_MAX: none) or, at another key, the stretcher kept at the end of the armed
+ * cue's head (frame `cue`), else a chunk if there is room. Returns whether it did anything;
+ * *head: a head or a kept stretcher (a long turn). */
 static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64_t cue,
-                    bool *head) {
+                    bool cue_turn, bool *head) {
     sp_ring *ring = &source->ring;
     bool worked = false;
     uint32_t seq;
@@ -139,13 +149,18 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) {
         /* The ring stays where it stopped: silence, counted as starved. Heads asked for since
          * (an armed loop's start, a marker) may lie where the file still holds audio: they are
-         * decoded all the same, so a planned jump there does not wait on the ring. */
-        *head = sp_file_source_decode_next_head(source, chunk, first);
+         * decoded all the same, so a planned jump there does not wait on the ring, and the
+         * armed cue's stretcher kept first, as below: left undone, it stayed the cue pass's
+         * work, whose every turn then stretched this file's other heads before the playing
+         * rings' half. */
+        *head = sp_file_source_keep_voice(source, cue) ||
+                sp_file_source_decode_next_head(source, chunk, first);
         return *head || worked;
     }
     uint32_t room = sp_ring_space(ring);
-    /* A ring at least half full can wait while a head is decoded. */
-    if (room <= ring->capacity / 2 || sp_stream_frames(source->stream) == ring->butler_write) {
+    /* A ring at least half full can wait while a head is decoded (a quarter, for the cue's). */
+    if (cue_turn || room <= ring->capacity / 2 ||
+        sp_stream_frames(source->stream) == ring->butler_write) {
         /* The cue's stretcher once its head is ready (right after its decode it is parked:
          * free), before the other heads: the jump may come at the next bar. */
         *head = sp_file_source_keep_voice(source, cue) ||
@@ -195,7 +210,7 @@ static bool turn(sp_reader *reader, uint32_t s, int pass, bool *head) {
         const uint64_t cue = cue_head(engine, slot);
         source->busy = true;
         pthread_mutex_unlock(&butler->lock);
-        worked = service(reader->chunk, file, first, cue, head);
+        worked = service(reader->chunk, file, first, cue, pass == PASS_CUE, head);
         pthread_mutex_lock(&butler->lock);
         source->busy = false;
         pthread_cond_broadcast(&butler->idle);
@@ -217,24 +232,24 @@ static void *run(void *arg) {
         step = atomic_load_explicit(&engine->butler_steps, memory_order_acquire) > 0;
 #endif
         if (step || !atomic_load_explicit(&engine->butler_paused, memory_order_relaxed)) {
-            /* The urgent rings first, each a chunk a turn: the sounding songs' (the playing
-             * one, a crossfade tail's), then any (a song being prepared: a key change's, whose
-             * switch may wait, while a ring the audio side reads must not run dry). */
+            /* The first pass with work, then a new scan (below() says why this order): a
+             * sounding ring (the playing song's, a crossfade tail's) below a quarter, each a
+             * chunk a turn; the armed cue's head, one stem a scan (a jump to a head not decoded yet
+             * holds silent); the sounding rings below half; any ring below half (a song being
+             * prepared: a key change's, whose switch may wait, while a ring the audio side
+             * reads must not run dry); else the other turns (rings topped up, heads), once
+             * round the tracks from where this reader left off, up to the first head. A head
+             * is one long turn, and a pass of them, one per track, ran dry the rings it
+             * passed; a top-up is a short one, and looking at every ring again after each
+             * doubled the readers' CPU (24 streams at the recorded key: 45 ms a second against
+             * 25). */
             bool head = false;
-            for (int pass = PASS_PLAYING; pass <= PASS_RINGS && !worked; pass++) {
-                for (uint32_t s = 0; s < engine->capacity; s++) {
-                    worked |= turn(reader, s, pass, &head);
-                }
-            }
-            /* None: the armed cue's head (a jump to a head not decoded yet holds silent, and
-             * after a key change every head of the song is stretched again), else the other
-             * turns (rings topped up, heads), once round the tracks from where this reader
-             * left off, up to the first head; then the rings again. A head is one long turn,
-             * and a pass of them, one per track, ran dry the rings it passed; a top-up is a
-             * short one, and looking at every ring again after each doubled the readers' CPU
-             * (24 streams at the recorded key: 45 ms a second against 25). */
-            for (int pass = PASS_CUE; pass <= PASS_ALL && !worked; pass++) {
+            for (int pass = PASS_LOW; pass <= PASS_ALL && !worked; pass++) {
                 for (uint32_t i = 0; i < engine->capacity; i++) {
+                    if (sweeps(pass)) {
+                        worked |= turn(reader, i, pass, &head);
+                        continue;
+                    }
                     const uint32_t s = (reader->next_turn + i) % engine->capacity;
                     if (!turn(reader, s, pass, &head)) continue;
                     worked = true;

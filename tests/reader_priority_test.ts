@@ -4,14 +4,16 @@
  * that only delays a switch. Before, every ring less than half full took its turn in slot
  * order, so a key change's new rings and a jump's refill competed, and the song playing
  * starved (the Scale soak's worst burst: a jump with a key change, 8,000 track-blocks).
- * One reader, paused, taking one round at a time (the "test" library's hook); nothing timed.
+ * The armed jump's head goes first of all once the playing rings hold a quarter: a jump to a
+ * head not ready holds silent. One reader, paused, taking one round at a time (the "test"
+ * library's hook); nothing timed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Player } from "../mod.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
-import { ringState } from "../src/sources/streaming.ts";
+import { headState, ringState, wantHead } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
@@ -28,7 +30,12 @@ async function writeSong(dir: string, name: string, seconds = 8): Promise<string
   );
   await Deno.writeTextFile(
     join(song, "song.json"),
-    JSON.stringify({ title: name, tempo: 120, tracks: [{ file: "pads.wav" }] }),
+    JSON.stringify({
+      title: name,
+      tempo: 120,
+      markers: [{ name: "Verse", at: 4 }],
+      tracks: [{ file: "pads.wav" }],
+    }),
   );
   return song;
 }
@@ -121,6 +128,143 @@ Deno.test("reader priority: a crossfade's tail is the song playing too: its ring
     await readerRound(player);
     assert.ok(written(next) > before.next, "the new song's ring got nothing");
     assert.ok(written(tail) > before.tail, "the ring of the song fading out, heard, waited");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader priority: the armed jump's head is stretched before a playing ring that holds a quarter is topped up", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const key = { transpose: 2, speed: 0.9 };
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+    "test",
+  );
+  try {
+    const song = await writeSong(dir, "one");
+    freezeReader(player, true); // the start's head is stretched on loading threads, no other
+    await player.loadSong(song, key);
+    const { native, streams } = engineOf(player);
+    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const verse = Math.round(4 * RATE / key.speed) + 100; // a frame in the Verse's head
+    assert.equal(headState(native, stream, verse), "pending");
+    player.play();
+    player.render(RATE / 4); // from the start's head: the ring behind it is asked for
+    const held = () => {
+      const ring = ringState(native, stream);
+      return { written: ring.to, part: (ring.to - ring.from) / ring.capacity };
+    };
+    while (held().part < 0.25) await readerRound(player);
+    assert.ok(held().part < 0.5, `the ring holds ${held().part} of itself: not below half`);
+    player.jump("Verse", { at: "bar" });
+    const before = held().written;
+    await readerRound(player);
+    assert.equal(headState(native, stream, verse), "ready", "the ring was topped up first");
+    assert.equal(held().written, before);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader priority: a head asked for by a switch that is done waits behind the playing ring's half", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const key = { transpose: 2, speed: 0.9 };
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+    "test",
+  );
+  try {
+    const song = await writeSong(dir, "one");
+    freezeReader(player, true);
+    await player.loadSong(song, key);
+    const { native, streams } = engineOf(player);
+    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const verse = Math.round(4 * RATE / key.speed) + 100;
+    // What a switch's wait (waitForStartHeads) leaves once the ring held the start first: the
+    // head still asked for, on a song now playing. No switch waits for it any more.
+    wantHead(native, stream, verse);
+    player.play();
+    player.render(RATE / 4);
+    const held = () => {
+      const ring = ringState(native, stream);
+      return { written: ring.to, part: (ring.to - ring.from) / ring.capacity };
+    };
+    while (held().part < 0.25) await readerRound(player);
+    assert.ok(held().part < 0.5, `the ring holds ${held().part} of itself: not below half`);
+    const before = held().written;
+    await readerRound(player);
+    assert.ok(held().written > before, "the head asked for went before the playing ring");
+    assert.equal(headState(native, stream, verse), "pending");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reader priority: a stem whose ring failed keeps the cue's stretcher: its other heads wait behind the playing ring's half", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
+  const key = { transpose: 2, speed: 0.9 };
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 2 },
+    "test",
+  );
+  try {
+    const song = join(dir, "two");
+    await Deno.mkdir(song);
+    const frames = 12 * RATE;
+    for (const [file, seed] of [["cut.wav", 1], ["whole.wav", 3]] as const) {
+      const wav = encodeWav([lcgNoise(frames, seed), lcgNoise(frames, seed + 1)], RATE, "f32");
+      await Deno.writeFile(join(song, file), wav);
+    }
+    const markers = [0, 3, 4, 5, 6, 7, 9, 10].map((at, i) => ({ name: `M${i}`, at }));
+    await Deno.writeTextFile(
+      join(song, "song.json"),
+      JSON.stringify({
+        title: "two",
+        tempo: 30, // a bar of 8 s: the jump armed below waits
+        markers,
+        tracks: [{ file: "cut.wav" }, { file: "whole.wav" }],
+      }),
+    );
+    freezeReader(player, true);
+    await player.loadSong(song, key);
+    // cut.wav cut short on disk after loading, at 2 s: its ring fails there.
+    const size = (await Deno.stat(join(song, "cut.wav"))).size;
+    await Deno.truncate(join(song, "cut.wav"), size - frames * 8 + 2 * RATE * 8);
+    const { native, streams } = engineOf(player);
+    const [cut, whole] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const marks = markers.slice(1).map((m) => Math.round(m.at * RATE / key.speed) + 100);
+    const pending = () => marks.filter((at) => headState(native, cut, at) === "pending").length;
+    const part = (stream: Deno.PointerValue) => {
+      const ring = ringState(native, stream);
+      return (ring.to - ring.from) / ring.capacity;
+    };
+    player.play();
+    for (let i = 0; i < 400 && !ringState(native, cut).failed; i++) {
+      player.render(RATE / 16);
+      await readerRound(player);
+    }
+    assert.ok(ringState(native, cut).failed, "the cut stem's ring did not fail");
+    while (part(whole) >= 0.5) player.render(RATE / 16);
+    assert.ok(pending() > 0, "no head of the cut stem left pending");
+    // At the top, where the song started (its stretcher kept there was taken by the ring).
+    player.jump("M0", { at: "bar" });
+    for (let i = 0; i < 200 && pending() > 0; i++) {
+      const before = { heads: pending(), part: part(whole) };
+      await readerRound(player);
+      if (pending() < before.heads) {
+        assert.ok(
+          before.part >= 0.5,
+          `a head of the failed stem was decoded with the playing ring at ${before.part}`,
+        );
+      }
+    }
+    assert.equal(pending(), 0, "the cut stem's heads were never decoded");
   } finally {
     freezeReader(player, false);
     await player.close();
