@@ -135,7 +135,23 @@ Deno.test("reader priority: a crossfade's tail is the song playing too: its ring
   }
 });
 
-Deno.test("reader priority: the armed jump's head is stretched before a playing ring that holds a quarter is topped up", async () => {
+/** Every streamed stem of the player's songs, in the order they were attached. */
+function allStreams(player: Player): Deno.PointerValue[] {
+  const { streams } = engineOf(player);
+  return Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+}
+
+/** A song at +2 and 0.9 with one stereo stem playing from its start's head, one paused reader
+ * having filled the ring behind it to a quarter (below half); `verse` is a frame in the
+ * Verse's head, which no reader has stretched. */
+async function atAQuarter(
+  run: (context: {
+    player: Player;
+    stream: Deno.PointerValue;
+    verse: number;
+    held: () => { written: number; part: number };
+  }) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
   const key = { transpose: 2, speed: 0.9 };
   const player = await offlinePlayer(
@@ -146,64 +162,45 @@ Deno.test("reader priority: the armed jump's head is stretched before a playing 
     const song = await writeSong(dir, "one");
     freezeReader(player, true); // the start's head is stretched on loading threads, no other
     await player.loadSong(song, key);
-    const { native, streams } = engineOf(player);
-    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
-    const verse = Math.round(4 * RATE / key.speed) + 100; // a frame in the Verse's head
-    assert.equal(headState(native, stream, verse), "pending");
+    const [stream] = allStreams(player);
+    const verse = Math.round(4 * RATE / key.speed) + 100;
+    assert.equal(headState(player.native, stream, verse), "pending");
     player.play();
     player.render(RATE / 4); // from the start's head: the ring behind it is asked for
     const held = () => {
-      const ring = ringState(native, stream);
+      const ring = ringState(player.native, stream);
       return { written: ring.to, part: (ring.to - ring.from) / ring.capacity };
     };
     while (held().part < 0.25) await readerRound(player);
     assert.ok(held().part < 0.5, `the ring holds ${held().part} of itself: not below half`);
+    await run({ player, stream, verse, held });
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("reader priority: the armed jump's head is stretched before a playing ring that holds a quarter is topped up", async () => {
+  await atAQuarter(async ({ player, stream, verse, held }) => {
     player.jump("Verse", { at: "bar" });
     const before = held().written;
     await readerRound(player);
-    assert.equal(headState(native, stream, verse), "ready", "the ring was topped up first");
+    assert.equal(headState(player.native, stream, verse), "ready", "the ring was topped up first");
     assert.equal(held().written, before);
-  } finally {
-    freezeReader(player, false);
-    await player.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("reader priority: a head asked for by a switch that is done waits behind the playing ring's half", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "stemplay-priority-" });
-  const key = { transpose: 2, speed: 0.9 };
-  const player = await offlinePlayer(
-    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
-    "test",
-  );
-  try {
-    const song = await writeSong(dir, "one");
-    freezeReader(player, true);
-    await player.loadSong(song, key);
-    const { native, streams } = engineOf(player);
-    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
-    const verse = Math.round(4 * RATE / key.speed) + 100;
+  await atAQuarter(async ({ player, stream, verse, held }) => {
     // What a switch's wait (waitForStartHeads) leaves once the ring held the start first: the
     // head still asked for, on a song now playing. No switch waits for it any more.
-    wantHead(native, stream, verse);
-    player.play();
-    player.render(RATE / 4);
-    const held = () => {
-      const ring = ringState(native, stream);
-      return { written: ring.to, part: (ring.to - ring.from) / ring.capacity };
-    };
-    while (held().part < 0.25) await readerRound(player);
-    assert.ok(held().part < 0.5, `the ring holds ${held().part} of itself: not below half`);
+    wantHead(player.native, stream, verse);
     const before = held().written;
     await readerRound(player);
     assert.ok(held().written > before, "the head asked for went before the playing ring");
-    assert.equal(headState(native, stream, verse), "pending");
-  } finally {
-    freezeReader(player, false);
-    await player.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.equal(headState(player.native, stream, verse), "pending");
+  });
 });
 
 Deno.test("reader priority: a stem whose ring failed keeps the cue's stretcher: its other heads wait behind the playing ring's half", async () => {
@@ -236,8 +233,8 @@ Deno.test("reader priority: a stem whose ring failed keeps the cue's stretcher: 
     // cut.wav cut short on disk after loading, at 2 s: its ring fails there.
     const size = (await Deno.stat(join(song, "cut.wav"))).size;
     await Deno.truncate(join(song, "cut.wav"), size - frames * 8 + 2 * RATE * 8);
-    const { native, streams } = engineOf(player);
-    const [cut, whole] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const { native } = engineOf(player);
+    const [cut, whole] = allStreams(player);
     const marks = markers.slice(1).map((m) => Math.round(m.at * RATE / key.speed) + 100);
     const pending = () => marks.filter((at) => headState(native, cut, at) === "pending").length;
     const part = (stream: Deno.PointerValue) => {
