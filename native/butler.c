@@ -54,14 +54,26 @@ static uint64_t thread_cpu_ns(void) {
  * still to stretch). The armed cue's head alone goes before a sounding ring that holds a
  * quarter or more: a jump to a head not ready holds silent, and after a key change the
  * readers, busy keeping every stem's ring above half, left it for seconds. */
-static bool below(const sp_file_source *source, uint32_t quarters) {
+static bool below(const sp_file_source *source, uint32_t quarters, uint64_t until) {
     const sp_ring *ring = &source->ring;
     uint32_t seq;
     uint64_t frame;
     if (sp_ring_take_request(ring, &seq, &frame)) return true;
     if (atomic_load_explicit(&source->failed, memory_order_relaxed)) return false;
     return sp_ring_space(ring) > ring->capacity / 4 * (4 - quarters) &&
-           sp_stream_frames(source->stream) != ring->butler_write;
+           sp_stream_frames(source->stream) != ring->butler_write && ring->butler_write < until;
+}
+
+/* The frame from which `slot`'s ring is not heard: where the armed jump leaves the song
+ * playing (sp_show_heard_until), else UINT64_MAX. Its ring is filled up to there only: past it
+ * each frame (stretched perhaps) is work the jump's own heads wait for. */
+static uint64_t heard_until(sp_engine *engine, const sp_slot *slot) {
+    const uint64_t until = atomic_load_explicit(&engine->sounding_until, memory_order_relaxed);
+    if (until == 0 ||
+        slot->group != atomic_load_explicit(&engine->sounding_group, memory_order_relaxed)) {
+        return UINT64_MAX;
+    }
+    return until - 1;
 }
 
 /* The frame of `slot`'s song the last armed cue lands on; UINT64_MAX when it lands in
@@ -115,9 +127,10 @@ static bool sweeps(int pass) { return pass != PASS_CUE && pass != PASS_ALL; }
  * the cue's stretcher to keep, a sounding ring below half, any ring below half, or anything. */
 static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
     const sp_file_source *file = slot->source.file;
-    if (pass == PASS_LOW) return sounding(engine, slot->group) && below(file, 1);
-    if (pass == PASS_PLAYING) return sounding(engine, slot->group) && below(file, 2);
-    if (pass == PASS_RINGS) return below(file, 2);
+    const uint64_t until = heard_until(engine, slot);
+    if (pass == PASS_LOW) return sounding(engine, slot->group) && below(file, 1, until);
+    if (pass == PASS_PLAYING) return sounding(engine, slot->group) && below(file, 2, until);
+    if (pass == PASS_RINGS) return below(file, 2, until);
     if (pass == PASS_CUE) {
         /* The head a switch waits for only while its song is not sounding yet: once it plays
          * (the wait ended on its ring), no switch waits for it, and its rings come first. */
@@ -131,10 +144,11 @@ static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
 /* One turn for one streamed track: a new position first, then a chunk if its ring is less
  * than half full (unless the turn is the cue's: `cue_turn`), else a head (frame `first` first:
  * first_head; UINT64_MAX: none) or, at another key, the stretcher kept at the end of the armed
- * cue's head (frame `cue`), else a chunk if there is room. Returns whether it did anything;
- * *head: a head or a kept stretcher (a long turn). */
+ * cue's head (frame `cue`), else a chunk if there is room. The ring is filled up to frame
+ * `until` only (heard_until). Returns whether it did anything; *head: a head or a kept
+ * stretcher (a long turn). */
 static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64_t cue,
-                    bool cue_turn, bool *head) {
+                    uint64_t until, bool cue_turn, bool *head) {
     sp_ring *ring = &source->ring;
     bool worked = false;
     uint32_t seq;
@@ -158,8 +172,9 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
         return *head || worked;
     }
     uint32_t room = sp_ring_space(ring);
+    const bool to_jump = ring->butler_write >= until; /* holds all heard before the jump */
     /* A ring at least half full can wait while a head is decoded (a quarter, for the cue's). */
-    if (cue_turn || room <= ring->capacity / 2 ||
+    if (cue_turn || room <= ring->capacity / 2 || to_jump ||
         sp_stream_frames(source->stream) == ring->butler_write) {
         /* The cue's stretcher once its head is ready (right after its decode it is parked:
          * free), before the other heads: the jump may come at the next bar. */
@@ -168,7 +183,10 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
         if (*head) return true;
     }
     if (room > SP_DECODE_CHUNK) room = SP_DECODE_CHUNK;
-    if (room == 0) return worked;
+    if (!to_jump && until - ring->butler_write < room) {
+        room = (uint32_t)(until - ring->butler_write);
+    }
+    if (room == 0 || to_jump) return worked;
     const uint32_t got = sp_stream_read(source->stream, chunk, room);
     if (got > 0) sp_ring_write(ring, chunk, got);
     if (sp_stream_cut_short(source->stream)) {
@@ -210,7 +228,8 @@ static bool turn(sp_reader *reader, uint32_t s, int pass, bool *head) {
         const uint64_t cue = cue_head(engine, slot);
         source->busy = true;
         pthread_mutex_unlock(&butler->lock);
-        worked = service(reader->chunk, file, first, cue, pass == PASS_CUE, head);
+        const uint64_t until = heard_until(engine, slot);
+        worked = service(reader->chunk, file, first, cue, until, pass == PASS_CUE, head);
         pthread_mutex_lock(&butler->lock);
         source->busy = false;
         pthread_cond_broadcast(&butler->idle);

@@ -467,6 +467,7 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
         atomic_store_explicit(&engine->sounding_tails[t], tail->active ? tail->group + 1 : 0,
                               RELAXED);
     }
+    atomic_store_explicit(&engine->sounding_until, sp_show_heard_until(engine), RELAXED);
 #ifdef SP_TEST_HOOKS
     sp_test_spin(engine, start_ns);
 #endif

@@ -178,6 +178,16 @@ void sp_show_fire_cue(sp_engine *engine) {
     show->fired_cue_seq = show->cue_seq;
 }
 
+uint64_t sp_show_heard_until(const sp_engine *engine) {
+    const sp_show *show = &engine->show;
+    /* A loop's end may be left (the vamp's exit plays on through it), and a tail plays a
+     * place of its own, perhaps in this song. */
+    if (!show->cue_armed || show->cue_repeat || sp_show_tails_active(engine)) return 0;
+    /* A crossfaded cue waits for a free tail up to the declick length, then plays the old
+     * place as a tail for its crossfade. */
+    return show->cue_at_frame + cue_crossfade(engine) + engine->fade_frames + 1u;
+}
+
 /* Shortens a segment so it ends where the cue is due or a crossfade ends. */
 uint32_t sp_show_limit(const sp_engine *engine, uint32_t count) {
     const sp_show *show = &engine->show;

@@ -1,0 +1,99 @@
+/**
+ * A ring is not filled past the frame where an armed jump leaves: those frames are never
+ * heard, and at another key each is Rubber Band's work that the jump's own heads wait for (the
+ * Scale soak's jump 4 s after a key change held silent in stems whose head was not stretched
+ * yet, while the readers filled the rings of the place it left). Once the jump is made, or
+ * cancelled, the ring goes on as before. Offline player, the reader running free; nothing timed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Player } from "../mod.ts";
+import type { Engine } from "../src/engine/engine.ts";
+import { encodeWav } from "../src/sources/wav.ts";
+import { ringState } from "../src/sources/streaming.ts";
+import { lcgNoise } from "./support/align.ts";
+import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { sleep } from "./support/wait.ts";
+
+const RATE = OFFLINE_RATE;
+const BAR = 2 * RATE; // 120 bpm, 4/4
+/** What may lie past the jump's frame: its crossfade (none: a cut) and the declick. */
+const SLACK = RATE / 10;
+
+/** A 12 s song of one streamed stereo stem, the Verse at 8 s; a 4 s look-ahead. */
+async function withSong(run: (player: Player, stream: Deno.PointerValue) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-jump-end-" });
+  const player = await offlinePlayer({ lookAheadSeconds: 4, readers: 1 }, "test");
+  try {
+    const frames = 12 * RATE;
+    await Deno.writeFile(
+      join(dir, "pads.wav"),
+      encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "song.json"),
+      JSON.stringify({
+        title: "one",
+        tempo: 120,
+        markers: [{ name: "Verse", at: 8 }],
+        tracks: [{ file: "pads.wav" }],
+      }),
+    );
+    freezeReader(player, true); // nothing is read until the jump is armed
+    await player.loadSong(dir);
+    const { streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
+    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    assert.ok(stream, "a streamed stem");
+    assert.equal(ringState(player.native, stream).to, 0, "the ring was read before playing");
+    player.play();
+    player.seek(0.5); // its ring asked for there: it holds, silent, until the reader goes on
+    player.render(256);
+    await run(player, stream);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The frame the ring is written up to once the reader has nothing more to do. */
+async function settled(player: Player, stream: Deno.PointerValue): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    const now = ringState(player.native, stream).to;
+    if (now === last) return now;
+    last = now;
+    await sleep(50);
+  }
+  return last;
+}
+
+Deno.test("reader: a ring is not filled past an armed jump's frame; after the jump it goes on from there", async () => {
+  await withSong(async (player, stream) => {
+    player.jump("Verse", { at: "bar" }); // leaves at 2 s
+    player.render(256); // the audio side has taken the cue
+    assert.ok(player.position < 1, "the jump was made at once");
+    freezeReader(player, false);
+    const to = await settled(player, stream);
+    assert.ok(to >= BAR, `the ring stopped at ${to}, before the jump's frame ${BAR}`);
+    assert.ok(to <= BAR + SLACK, `the ring was filled to ${to}, past the jump's frame ${BAR}`);
+    player.render(2 * RATE); // over the jump, into the Verse
+    const after = await settled(player, stream);
+    assert.ok(after > 8 * RATE + 2 * RATE, `after the jump the ring stays at ${after}`);
+  });
+});
+
+Deno.test("reader: a cancelled jump's ring is filled past its frame again", async () => {
+  await withSong(async (player, stream) => {
+    player.jump("Verse", { at: "bar" });
+    player.render(256);
+    freezeReader(player, false);
+    assert.ok((await settled(player, stream)) <= BAR + SLACK, "the ring went past the jump");
+    player.cancelJump();
+    player.render(256);
+    const to = await settled(player, stream);
+    assert.ok(to > BAR + RATE, `the ring stays at ${to} after the jump was cancelled`);
+    player.render(3 * RATE); // plays on past 2 s from the ring
+    assert.ok(player.position > 3, "the jump was made after all");
+  });
+});
