@@ -23,7 +23,7 @@ import { sleep } from "./support/wait.ts";
 
 const RATE = OFFLINE_RATE;
 const BAR = 2 * RATE; // 120 bpm, 4/4
-/** What may lie past the jump's frame: its crossfade (none: a cut) and the declick. */
+/** What may lie past the jump's frame: its crossfade (none: a cut), the declick and a block. */
 const SLACK = RATE / 10;
 
 /** A 12 s song of one streamed stereo stem, the Verse at 8 s; a 4 s look-ahead. */
@@ -199,3 +199,40 @@ for (
     }
   });
 }
+
+// On a device a cancel (drained at a block's start) lifts the cap only as that block begins,
+// and the callback never waits: every frame of the block must already be in the ring. In
+// 1024-frame blocks (longer than a jump's crossfade and declick) the block after a cancel read
+// past the cap: starved. The reader frozen after it settled stands for one that had no time.
+Deno.test("reader: a jump cancelled in the block before its frame: that block finds its frames in the ring", async () => {
+  const dir = await shortSong(await Deno.makeTempDir({ prefix: "stemplay-jump-end-" }));
+  const player = await Player.open({
+    backend: "offline",
+    sampleRate: RATE,
+    channels: 2,
+    blockFrames: 1024,
+    streaming: { lookAheadSeconds: 1, readers: 1 },
+    library: "test",
+  });
+  try {
+    await player.loadSong(dir);
+    const { streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
+    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    player.play();
+    player.render(1024);
+    player.jump("Chorus", { at: "bar" }); // leaves at 2 s
+    player.render(BAR - 1024 - 512);
+    const to = await settled(player, stream);
+    assert.ok(to < BAR + SLACK, `the ring was filled to ${to}, past the jump's frame ${BAR}`);
+    freezeReader(player, true);
+    player.cancelJump();
+    player.render(1024); // 2 s - 512 to 2 s + 512
+    const starved = player.health.starved;
+    assert.equal(starved, 0, `the block after the cancel starved (${starved})`);
+    assert.ok(player.position > BAR / RATE, "the jump was cancelled");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
