@@ -126,9 +126,10 @@ async function shortSong(dir: string): Promise<string> {
 /** Renders `script` (each step, then that many frames) on an offline player, the reader free. */
 async function renderScript(
   song: string,
-  streaming: { lookAheadSeconds: number } | false,
+  streaming: { lookAheadSeconds: number; stretchStems?: number } | false,
   script: [(player: Player) => void, number][],
   blockFrames = OFFLINE_BLOCK,
+  key?: { transpose: number; speed: number },
 ): Promise<Float32Array[]> {
   const player = await Player.open({
     backend: "offline",
@@ -138,7 +139,7 @@ async function renderScript(
     streaming: streaming === false ? false : { ...streaming, readers: 1 },
   });
   try {
-    await player.loadSong(song);
+    await player.loadSong(song, key);
     const parts = script.map(([step, frames]) => {
       step(player);
       return player.render(frames);
@@ -233,6 +234,37 @@ Deno.test("reader: a jump cancelled in the block before its frame: that block fi
   } finally {
     freezeReader(player, false);
     await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// At another key (Rubber Band, +2 and speed 0.9, the stem stretched as it streams): the ring
+// held at an armed jump's frame goes on through the same stretcher once the jump is cancelled,
+// bit for bit as the song stretched whole; and a jump made renders the same every time (its
+// heads and the ring after them are renders of their own, so not compared with the whole).
+Deno.test("reader: at another key, a cancelled jump renders as the song stretched whole, and a jump made the same every time", async () => {
+  const dir = await shortSong(await Deno.makeTempDir({ prefix: "stemplay-jump-end-" }));
+  const key = { transpose: 2, speed: 0.9 };
+  const bar = Math.round(BAR / key.speed); // output frames
+  const streaming = { lookAheadSeconds: 1, stretchStems: 1 };
+  try {
+    const cancelled: [(player: Player) => void, number][] = [
+      [(p) => p.play(), RATE / 2],
+      [(p) => p.jump("Chorus", { at: "bar" }), bar - RATE / 2 - 300],
+      [(p) => p.cancelJump(), 2 * RATE],
+    ];
+    const whole = await renderScript(dir, false, cancelled, OFFLINE_BLOCK, key);
+    const streamed = await renderScript(dir, streaming, cancelled, OFFLINE_BLOCK, key);
+    assert.ok(whole[0].some((x) => Math.abs(x) > 0.05), "the render is not silent");
+    assertIdentical(streamed, whole, "a cancelled jump at +2, speed 0.9");
+    const jumped: [(player: Player) => void, number][] = [
+      [(p) => p.play(), RATE / 2],
+      [(p) => p.jump("Chorus", { at: "bar" }), 2 * RATE],
+    ];
+    const first = await renderScript(dir, streaming, jumped, OFFLINE_BLOCK, key);
+    const again = await renderScript(dir, streaming, jumped, OFFLINE_BLOCK, key);
+    assertIdentical(again, first, "a jump at +2, speed 0.9, rendered twice");
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
