@@ -415,9 +415,9 @@ struct sp_engine {
     _Atomic uint32_t sounding_group;
     /* audio -> butler: the crossfade tails' groups + 1 (0: none), heard as the playing one */
     _Atomic uint32_t sounding_tails[SP_MAX_TAILS];
-    /* audio -> butler: sp_show_heard_until after the last block: the playing group's rings are
-     * not filled from there (frames no one hears, stretched perhaps, while the jump's heads
-     * wait for the readers) */
+    /* audio -> butler: sp_show_heard_until after each block, its drain and a fired cue: the
+     * playing group's rings are not filled from there (frames no one hears, stretched perhaps,
+     * while the jump's heads wait for the readers) */
     _Atomic uint64_t sounding_until;
     uint64_t starved;
     /* midi_out.c: the MIDI out port's state, or NULL (control sets it, audio reads it) */
@@ -535,7 +535,7 @@ void sp_show_play(sp_engine *engine); /* a play command: ends or reverses a fade
 bool sp_show_cue_due(const sp_engine *engine);
 void sp_show_fire_cue(sp_engine *engine);
 /* The frame + 1 from which the playing song is not heard while the armed cue stays armed (a
- * one-off jump: its frame, crossfade and declick), 0: anywhere may be heard. */
+ * one-off jump: its frame, crossfade, declick and a block), 0: anywhere may be heard. */
 uint64_t sp_show_heard_until(const sp_engine *engine);
 /* Shortens running tails to the declick length and fades the voice playing now out over
  * `frames` as a new tail (the oldest gives way when none is free); the caller moves the main

@@ -360,11 +360,20 @@ static void publish(sp_engine *engine, uint64_t block) {
     sp_status_publish(engine, values);
 }
 
+/* The readers' cap on the playing song's rings (sp_show_heard_until), published again where a
+ * block lifts it (a cue cancelled, replaced or fired), not only at its end: later in the block
+ * the voices may read past the old cap (a seek over the cue, a cancel in a block longer than
+ * the cue's crossfade and declick), and an offline render waits there for the readers. */
+static void publish_heard_until(sp_engine *engine) {
+    atomic_store_explicit(&engine->sounding_until, sp_show_heard_until(engine), RELAXED);
+}
+
 static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_t block) {
     const float step = 1.0f / (float)engine->fade_frames;
     engine->metering = atomic_load_explicit(&engine->meters_enabled, RELAXED) != 0;
 
     sp_take_commands(engine);
+    publish_heard_until(engine);
     sp_scan_tracks(engine);
     for (uint32_t o = 0; o < engine->channels; o++) {
         memset(engine->mix + (size_t)o * engine->block_frames, 0, frames * sizeof(float));
@@ -387,6 +396,7 @@ static void render_block(sp_engine *engine, float *out, uint32_t frames, uint64_
          * seek went past fires at once. */
         if (wanted && sp_show_cue_due(engine)) {
             sp_show_fire_cue(engine);
+            publish_heard_until(engine);
             rescan_if_needed(engine);
             continue;
         }
@@ -467,7 +477,7 @@ void sp_process_block(sp_engine *engine, float *out, uint32_t frames) SP_NONBLOC
         atomic_store_explicit(&engine->sounding_tails[t], tail->active ? tail->group + 1 : 0,
                               RELAXED);
     }
-    atomic_store_explicit(&engine->sounding_until, sp_show_heard_until(engine), RELAXED);
+    publish_heard_until(engine);
 #ifdef SP_TEST_HOOKS
     sp_test_spin(engine, start_ns);
 #endif

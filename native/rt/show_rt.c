@@ -184,8 +184,11 @@ uint64_t sp_show_heard_until(const sp_engine *engine) {
      * place of its own, perhaps in this song. */
     if (!show->cue_armed || show->cue_repeat || sp_show_tails_active(engine)) return 0;
     /* A crossfaded cue waits for a free tail up to the declick length, then plays the old
-     * place as a tail for its crossfade. */
-    return show->cue_at_frame + cue_crossfade(engine) + engine->fade_frames + 1u;
+     * place as a tail for its crossfade. And a block: a cancel (or a later cue) is drained at
+     * a block's start, and that block plays on from just before the frame with no time for
+     * the readers (the callback never waits). */
+    return show->cue_at_frame + cue_crossfade(engine) + engine->fade_frames +
+           engine->block_frames + 1u;
 }
 
 /* Shortens a segment so it ends where the cue is due or a crossfade ends. */
