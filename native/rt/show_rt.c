@@ -186,9 +186,11 @@ uint64_t sp_show_heard_until(const sp_engine *engine) {
     /* A crossfaded cue waits for a free tail up to the declick length, then plays the old
      * place as a tail for its crossfade. And a block: a cancel (or a later cue) is drained at
      * a block's start, and that block plays on from just before the frame with no time for
-     * the readers (the callback never waits). */
+     * the readers (the callback never waits). And a reader's chunk (85 ms at 48 kHz), so that
+     * a jump cancelled at the last moment leaves the ring that much while the readers catch
+     * up (a sounding ring below a quarter goes first). */
     return show->cue_at_frame + cue_crossfade(engine) + engine->fade_frames +
-           engine->block_frames + 1u;
+           engine->block_frames + SP_DECODE_CHUNK + 1u;
 }
 
 /* Shortens a segment so it ends where the cue is due or a crossfade ends. */
