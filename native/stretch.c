@@ -83,9 +83,11 @@ sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine,
     stretcher->channels = channels;
     stretcher->scratch = calloc((size_t)channels * STRETCH_CHUNK, sizeof(float));
     /* The shift's exact ratio is whole rates (within 0.02 cents): Rubber Band stretches by it
-     * too, so the length stays the song's ÷ speed. */
+     * too, so the length stays the song's ÷ speed. Past the resampler's rates (768 kHz up)
+     * Rubber Band shifts, as it does at the recorded key. */
     const uint32_t shifted_rate = (uint32_t)lround(rate * pitch_scale);
-    if (engine == SP_STRETCH_FASTER && shifted_rate != rate) {
+    if (engine == SP_STRETCH_FASTER && shifted_rate != rate &&
+        shifted_rate >= SP_MIN_SAMPLE_RATE && shifted_rate <= SP_MAX_SAMPLE_RATE) {
         pitch_scale = (double)shifted_rate / rate;
         stretcher->shift_first = shifted_rate > rate;
         const size_t size = (size_t)channels * STRETCH_CHUNK * sizeof(float);
