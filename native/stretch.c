@@ -58,7 +58,11 @@ struct sp_stretcher {
      * before the stretch going up (shift_first), after it going down. In real-time mode
      * Rubber Band resamples by a filter it interpolates sample by sample (so that the ratio
      * may change), over half of R2's CPU at -2 (perf, the Scale soak); ours has its rows
-     * tabulated, and a stretcher never changes its ratios. */
+     * tabulated (2,049 of them between rates like 48000 and 53878, two rows blended per
+     * frame), and a stretcher never changes its ratios. At pitch 1 R2 sizes its hops as for a
+     * plain stretch (R2Stretcher::calculateSizes): its longer hop is 1/8 of its window where
+     * it lengthens and 1/6 where it shortens, where its own shift on the same side took 1/4.5
+     * (more overlap, more FFTs per frame): the sound is alike, not the same. */
     sp_resampler *shift;
     bool shift_first;
     uint64_t skip;          /* output frames still to skip, after the shift */
@@ -83,9 +87,11 @@ sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine,
     stretcher->channels = channels;
     stretcher->scratch = calloc((size_t)channels * STRETCH_CHUNK, sizeof(float));
     /* The shift's exact ratio is whole rates (within 0.02 cents): Rubber Band stretches by it
-     * too, so the length stays the song's ÷ speed. */
+     * too, so the length stays the song's ÷ speed. Past the resampler's rates (768 kHz up)
+     * Rubber Band shifts, as it does at the recorded key. */
     const uint32_t shifted_rate = (uint32_t)lround(rate * pitch_scale);
-    if (engine == SP_STRETCH_FASTER && shifted_rate != rate) {
+    if (engine == SP_STRETCH_FASTER && shifted_rate != rate &&
+        shifted_rate >= SP_MIN_SAMPLE_RATE && shifted_rate <= SP_MAX_SAMPLE_RATE) {
         pitch_scale = (double)shifted_rate / rate;
         stretcher->shift_first = shifted_rate > rate;
         const size_t size = (size_t)channels * STRETCH_CHUNK * sizeof(float);
