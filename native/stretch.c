@@ -182,7 +182,9 @@ static void shift_then_stretch(sp_stretcher *stretcher, uint32_t n, bool last) {
         }
         if (made == 0 && used == n && (!last || sp_resampler_finished(stretcher->shift))) break;
     }
-    if (last) stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, 0, 1);
+    if (last) {
+        stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, 0, 1);
+    }
 }
 
 void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t frames,
