@@ -102,10 +102,6 @@ struct filter {
 
 static pthread_mutex_t filters_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct filter *filters;
-/* The last table no resampler uses any more, kept: a key change back to the key before (the
- * stretcher's pitch shift is a pair of rates too) does not design it again (about 12 ms of one
- * thread for an interpolated table, while every stem's stretcher waits for it). */
-static struct filter *spare;
 
 /* Designs the filter from rate_in to rate_out (up = rate_out / gcd); NULL when out of memory. */
 static struct filter *design(uint32_t rate_in, uint32_t rate_out, uint32_t up) {
@@ -146,12 +142,6 @@ static struct filter *acquire_filter(uint32_t rate_in, uint32_t rate_out, uint32
     pthread_mutex_lock(&filters_lock);
     struct filter *f = filters;
     while (f != NULL && (f->rate_in != rate_in || f->rate_out != rate_out)) f = f->next;
-    if (f == NULL && spare != NULL && spare->rate_in == rate_in && spare->rate_out == rate_out) {
-        f = spare;
-        spare = NULL;
-        f->next = filters;
-        filters = f;
-    }
     if (f == NULL) {
         f = design(rate_in, rate_out, up);
         if (f != NULL) {
@@ -171,8 +161,7 @@ static void release_filter(struct filter *f) {
         struct filter **link = &filters;
         while (*link != f) link = &(*link)->next;
         *link = f->next;
-        free(spare);
-        spare = f;
+        free(f);
     }
     pthread_mutex_unlock(&filters_lock);
 }

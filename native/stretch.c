@@ -49,27 +49,9 @@ struct sp_stretcher {
     const sp_stretch_api *api;
     RubberBandState state;
     uint32_t channels;
-    uint64_t to_drop; /* Rubber Band's output frames still to drop (its latency; a skip) */
-    bool ended;       /* the last chunk was fed */
+    uint64_t to_drop; /* output frames of latency still to drop */
     float *scratch;   /* channels x STRETCH_CHUNK: zeros to pad with, then dropped output */
     float *lanes[SP_MAX_CHANNELS];
-    /* R2 at another key: Rubber Band stretches only (pitch 1, by the pitch scale too) and this
-     * resampler shifts the pitch, at the same ratio and on the same side as R2's own would:
-     * before the stretch going up (shift_first), after it going down. In real-time mode
-     * Rubber Band resamples by a filter it interpolates sample by sample (so that the ratio
-     * may change), over half of R2's CPU at -2 (perf, the Scale soak); ours has its rows
-     * tabulated (2,049 of them between rates like 48000 and 53878, two rows blended per
-     * frame), and a stretcher never changes its ratios. At pitch 1 R2 sizes its hops as for a
-     * plain stretch (R2Stretcher::calculateSizes): its longer hop is 1/8 of its window where
-     * it lengthens and 1/6 where it shortens, where its own shift on the same side took 1/4.5
-     * (more overlap, more FFTs per frame): the sound is alike, not the same. */
-    sp_resampler *shift;
-    bool shift_first;
-    uint64_t skip;          /* output frames still to skip, after the shift */
-    float *shift_in;        /* channels x STRETCH_CHUNK, interleaved: the shift's input */
-    uint32_t pending, used; /* frames of shift_in not resampled yet, from frame `used` */
-    float *shift_out;       /* channels x STRETCH_CHUNK, interleaved */
-    float *dump;            /* channels x STRETCH_CHUNK: skipped output */
 };
 
 sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine, double speed,
@@ -86,25 +68,6 @@ sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine,
     stretcher->api = rb;
     stretcher->channels = channels;
     stretcher->scratch = calloc((size_t)channels * STRETCH_CHUNK, sizeof(float));
-    /* The shift's exact ratio is whole rates (within 0.02 cents): Rubber Band stretches by it
-     * too, so the length stays the song's ÷ speed. Past the resampler's rates (768 kHz up)
-     * Rubber Band shifts, as it does at the recorded key. */
-    const uint32_t shifted_rate = (uint32_t)lround(rate * pitch_scale);
-    if (engine == SP_STRETCH_FASTER && shifted_rate != rate &&
-        shifted_rate >= SP_MIN_SAMPLE_RATE && shifted_rate <= SP_MAX_SAMPLE_RATE) {
-        pitch_scale = (double)shifted_rate / rate;
-        stretcher->shift_first = shifted_rate > rate;
-        const size_t size = (size_t)channels * STRETCH_CHUNK * sizeof(float);
-        stretcher->shift_in = malloc(size);
-        stretcher->shift_out = malloc(size);
-        stretcher->dump = malloc(size);
-        if (stretcher->shift_in == NULL || stretcher->shift_out == NULL ||
-            stretcher->dump == NULL ||
-            sp_resampler_create(shifted_rate, rate, channels, &stretcher->shift) != SP_OK) {
-            sp_stretcher_free(stretcher);
-            return SP_ERROR_OUT_OF_MEMORY;
-        }
-    }
     /* Channels together keeps a stereo stem's image. A stretcher never changes its ratios
      * (a new key or tempo gets a new one, crossfaded), so R2 goes without "high consistency",
      * which costs it 9 dB of harmonic-to-rest on a steady tone (measured: -1.6 against 7.7 dB,
@@ -112,9 +75,7 @@ sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine,
     const int options = RB_PROCESS_REALTIME | RB_THREADING_NEVER | RB_CHANNELS_TOGETHER |
                         (engine == SP_STRETCH_FINER ? RB_ENGINE_FINER | RB_PITCH_HIGH_CONSISTENCY
                                                     : 0);
-    if (stretcher->scratch != NULL && stretcher->shift != NULL) {
-        stretcher->state = rb->create(rate, channels, options, pitch_scale / speed, 1.0);
-    } else if (stretcher->scratch != NULL) {
+    if (stretcher->scratch != NULL) {
         stretcher->state = rb->create(rate, channels, options, 1.0 / speed, pitch_scale);
     }
     if (stretcher->state == NULL) {
@@ -142,10 +103,6 @@ sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine,
 void sp_stretcher_free(sp_stretcher *stretcher) {
     if (stretcher == NULL) return;
     if (stretcher->state != NULL) stretcher->api->destroy(stretcher->state);
-    sp_resampler_free(stretcher->shift);
-    free(stretcher->shift_in);
-    free(stretcher->shift_out);
-    free(stretcher->dump);
     free(stretcher->scratch);
     free(stretcher);
 }
@@ -155,44 +112,11 @@ uint32_t sp_stretcher_chunk(const sp_stretcher *stretcher) {
     return STRETCH_CHUNK;
 }
 
-/* Resamples what is in the stretcher's lanes (n frames; none: the end) into Rubber Band's
- * input, all of the shift's last frames too at the end (`last`). */
-static void shift_then_stretch(sp_stretcher *stretcher, uint32_t n, bool last) {
-    const uint32_t channels = stretcher->channels;
-    for (uint32_t i = 0; i < n; i++) {
-        for (uint32_t c = 0; c < channels; c++) {
-            stretcher->shift_in[(size_t)i * channels + c] = stretcher->lanes[c][i];
-        }
-    }
-    uint64_t used = 0;
-    for (;;) {
-        if (used == n && last) sp_resampler_finish(stretcher->shift);
-        uint64_t in = n - used, made = STRETCH_CHUNK;
-        sp_resampler_process(stretcher->shift, stretcher->shift_in + used * channels, &in,
-                             stretcher->shift_out, &made);
-        used += in;
-        for (uint32_t i = 0; i < made; i++) {
-            for (uint32_t c = 0; c < channels; c++) {
-                stretcher->lanes[c][i] = stretcher->shift_out[(size_t)i * channels + c];
-            }
-        }
-        if (made > 0) {
-            stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes,
-                                    (unsigned)made, 0);
-        }
-        if (made == 0 && used == n && (!last || sp_resampler_finished(stretcher->shift))) break;
-    }
-    if (last) {
-        stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, 0, 1);
-    }
-}
-
 void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t frames,
                        bool last) {
 #ifdef SP_TEST_HOOKS
     atomic_fetch_add_explicit(&fed_frames, frames, memory_order_relaxed);
 #endif
-    if (last) stretcher->ended = true;
     /* A non-finite sample would poison every analysis frame it touches (about 1.8 s of R3
      * output); unstretched, the mixer loses just that sample. Feed a copy with it as 0. */
     for (uint32_t done = 0; done < frames || (done == 0 && last);) {
@@ -204,67 +128,13 @@ void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t
             }
         }
         done += n;
-        if (stretcher->shift_first) {
-            shift_then_stretch(stretcher, n, last && done == frames);
-        } else {
-            stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, n,
-                                    last && done == frames ? 1 : 0);
-        }
+        stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, n,
+                                last && done == frames ? 1 : 0);
         if (n == 0) break;
     }
 }
 
-void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) {
-    if (stretcher->shift != NULL && !stretcher->shift_first) {
-        stretcher->skip += frames;
-    } else {
-        stretcher->to_drop += frames;
-    }
-}
-
-/* Up to `frames` (at most STRETCH_CHUNK) frames of Rubber Band's output through the shift,
- * into out[c]: as many as its output so far gives, and the resampler's last ones once
- * Rubber Band has given its last. */
-static uint32_t shifted(sp_stretcher *stretcher, float *const *out, uint32_t frames) {
-    const sp_stretch_api *rb = stretcher->api;
-    const uint32_t channels = stretcher->channels;
-    uint32_t done = 0;
-    while (done < frames) {
-        if (stretcher->pending == 0 && !sp_resampler_finished(stretcher->shift)) {
-            uint64_t need = sp_resampler_required_input(stretcher->shift, frames - done);
-            if (need > STRETCH_CHUNK) need = STRETCH_CHUNK;
-            const int available = rb->available(stretcher->state);
-            if (available <= 0 && stretcher->ended) {
-                sp_resampler_finish(stretcher->shift); /* its last frames, then silence */
-            } else if (available > 0 && need > 0) {
-                const uint32_t n = (uint64_t)available < need ? (uint32_t)available
-                                                              : (uint32_t)need;
-                const uint32_t got = rb->retrieve(stretcher->state, stretcher->lanes, n);
-                for (uint32_t i = 0; i < got; i++) {
-                    for (uint32_t c = 0; c < channels; c++) {
-                        stretcher->shift_in[(size_t)i * channels + c] = stretcher->lanes[c][i];
-                    }
-                }
-                stretcher->pending = got;
-                stretcher->used = 0;
-            }
-        }
-        uint64_t in = stretcher->pending, made = frames - done;
-        sp_resampler_process(stretcher->shift,
-                             stretcher->shift_in + (size_t)stretcher->used * channels, &in,
-                             stretcher->shift_out, &made);
-        stretcher->pending -= (uint32_t)in;
-        stretcher->used += (uint32_t)in;
-        for (uint32_t i = 0; i < made; i++) {
-            for (uint32_t c = 0; c < channels; c++) {
-                out[c][done + i] = stretcher->shift_out[(size_t)i * channels + c];
-            }
-        }
-        done += (uint32_t)made;
-        if (made == 0 && in == 0) break; /* wants more input than Rubber Band has yet */
-    }
-    return done;
-}
+void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) { stretcher->to_drop += frames; }
 
 uint64_t sp_stretcher_drop(sp_stretcher *stretcher) {
     const sp_stretch_api *rb = stretcher->api;
@@ -276,29 +146,12 @@ uint64_t sp_stretcher_drop(sp_stretcher *stretcher) {
         if (n > STRETCH_CHUNK) n = STRETCH_CHUNK;
         stretcher->to_drop -= rb->retrieve(stretcher->state, stretcher->lanes, (unsigned)n);
     }
-    if (stretcher->shift == NULL || stretcher->shift_first || stretcher->to_drop > 0) {
-        return stretcher->to_drop;
-    }
-    float *dump[SP_MAX_CHANNELS];
-    for (uint32_t c = 0; c < stretcher->channels; c++) {
-        dump[c] = stretcher->dump + (size_t)c * STRETCH_CHUNK;
-    }
-    while (stretcher->skip > 0) {
-        const uint32_t n = stretcher->skip < STRETCH_CHUNK ? (uint32_t)stretcher->skip
-                                                           : STRETCH_CHUNK;
-        const uint32_t got = shifted(stretcher, dump, n);
-        stretcher->skip -= got;
-        if (got < n) break;
-    }
-    return stretcher->skip;
+    return stretcher->to_drop;
 }
 
 uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames) {
     const sp_stretch_api *rb = stretcher->api;
     if (sp_stretcher_drop(stretcher) > 0) return 0;
-    if (stretcher->shift != NULL && !stretcher->shift_first) {
-        return shifted(stretcher, out, frames < STRETCH_CHUNK ? frames : STRETCH_CHUNK);
-    }
     const int available = rb->available(stretcher->state);
     if (available <= 0) return 0;
     if ((uint32_t)available < frames) frames = (uint32_t)available;
