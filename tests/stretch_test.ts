@@ -126,7 +126,9 @@ Deno.test({
       });
       const cliRatio = harmonicToRest(cli, f1);
       const oursRatio = harmonicToRest(ours, f1);
-      console.log(`110 Hz at -3.5, R2: CLI ${cliRatio.toFixed(1)} dB, ours ${oursRatio.toFixed(1)} dB`);
+      console.log(
+        `110 Hz at -3.5, R2: CLI ${cliRatio.toFixed(1)} dB, ours ${oursRatio.toFixed(1)} dB`,
+      );
       assert.ok(oursRatio >= cliRatio - 3, `R2 ${oursRatio} dB vs the CLI's ${cliRatio} dB`);
     } finally {
       await Deno.remove(dir, { recursive: true });
