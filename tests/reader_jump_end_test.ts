@@ -27,30 +27,43 @@ const BAR = 2 * RATE; // 120 bpm, 4/4
  * reader's chunk (4096 frames). */
 const SLACK = RATE / 8;
 
+/** A song of one streamed stereo stem (noise from `seed`), 120 bpm, with one marker, written
+ * into `dir`. */
+async function writeSong(
+  dir: string,
+  seconds: number,
+  marker: { name: string; at: number },
+  seed: number,
+): Promise<string> {
+  const frames = seconds * RATE;
+  await Deno.writeFile(
+    join(dir, "pads.wav"),
+    encodeWav([lcgNoise(frames, seed), lcgNoise(frames, seed + 1)], RATE, "f32"),
+  );
+  await Deno.writeTextFile(
+    join(dir, "song.json"),
+    JSON.stringify({ title: "one", tempo: 120, markers: [marker], tracks: [{ file: "pads.wav" }] }),
+  );
+  return dir;
+}
+
+/** The player's one streamed stem. */
+function theStream(player: Player): Deno.PointerValue {
+  const { streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
+  const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+  assert.ok(stream, "a streamed stem");
+  return stream;
+}
+
 /** A 12 s song of one streamed stereo stem, the Verse at 8 s; a 4 s look-ahead. */
 async function withSong(run: (player: Player, stream: Deno.PointerValue) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-jump-end-" });
   const player = await offlinePlayer({ lookAheadSeconds: 4, readers: 1 }, "test");
   try {
-    const frames = 12 * RATE;
-    await Deno.writeFile(
-      join(dir, "pads.wav"),
-      encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-    );
-    await Deno.writeTextFile(
-      join(dir, "song.json"),
-      JSON.stringify({
-        title: "one",
-        tempo: 120,
-        markers: [{ name: "Verse", at: 8 }],
-        tracks: [{ file: "pads.wav" }],
-      }),
-    );
+    await writeSong(dir, 12, { name: "Verse", at: 8 }, 1);
     freezeReader(player, true); // nothing is read until the jump is armed
     await player.loadSong(dir);
-    const { streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
-    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
-    assert.ok(stream, "a streamed stem");
+    const stream = theStream(player);
     assert.equal(ringState(player.native, stream).to, 0, "the ring was read before playing");
     player.play();
     player.seek(0.5); // its ring asked for there: it holds, silent, until the reader goes on
@@ -106,22 +119,8 @@ Deno.test("reader: a cancelled jump's ring is filled past its frame again", asyn
 });
 
 /** A 6 s song of one streamed stereo stem with a Chorus at 3 s, written into `dir`. */
-async function shortSong(dir: string): Promise<string> {
-  const frames = 6 * RATE;
-  await Deno.writeFile(
-    join(dir, "pads.wav"),
-    encodeWav([lcgNoise(frames, 3), lcgNoise(frames, 4)], RATE, "f32"),
-  );
-  await Deno.writeTextFile(
-    join(dir, "song.json"),
-    JSON.stringify({
-      title: "short",
-      tempo: 120,
-      markers: [{ name: "Chorus", at: 3 }],
-      tracks: [{ file: "pads.wav" }],
-    }),
-  );
-  return dir;
+function shortSong(dir: string): Promise<string> {
+  return writeSong(dir, 6, { name: "Chorus", at: 3 }, 3);
 }
 
 /** Renders `script` (each step, then that many frames) on an offline player, the reader free. */
@@ -219,8 +218,7 @@ Deno.test("reader: a jump cancelled in the block before its frame: that block fi
   });
   try {
     await player.loadSong(dir);
-    const { streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
-    const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
+    const stream = theStream(player);
     player.play();
     player.render(1024);
     player.jump("Chorus", { at: "bar" }); // leaves at 2 s
