@@ -61,7 +61,18 @@ export function startDump(server: JackServer): Dump {
 export async function dumpPort(server: JackServer, port: string): Promise<Dump> {
   const dump = startDump(server);
   await waitForPort(server, "dump:input");
-  await server.connect(port, "dump:input");
+  // A port opened again right after its close may not be listed yet, or still be the old one
+  // on its way out (CI: "not a valid port"): wait for it, and try again for a second.
+  await waitForPort(server, port);
+  for (let attempt = 1;; attempt++) {
+    try {
+      await server.connect(port, "dump:input");
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await sleep(50);
+    }
+  }
   return dump;
 }
 
