@@ -29,6 +29,10 @@ struct sp_stream {
     uint64_t next;           /* the output frame the next read gives */
     bool input_done;
     bool cut_short;          /* the last read ended before the file's length; until a seek */
+    /* A seek failed or a read ended early (a file cut on disk): the decoder is opened again
+     * before the next seek. dr_flac, sought past a cut file's end and then back, crashed the
+     * reader in its read (CI, tests/streaming_test.ts's FLAC cut short on disk). */
+    bool reopen;
     uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
     sp_stretch_reader *stretch; /* at another key and tempo: reads go through it */
@@ -40,7 +44,13 @@ struct sp_stream {
  * (1 or 2 frames) late, and every frame after it plays shifted. (With SSND last, its clamp to
  * the file's size hides the error.) A seek from the first frame counts from SSND's data start
  * and is right, so an AIFF always seeks from there (two fseeks, no decoding). */
+static sp_result open_decoder(sp_stream *stream);
+
 static ma_result seek_decoder(sp_stream *stream, uint64_t frame) {
+    if (stream->reopen || !stream->open) {
+        if (open_decoder(stream) != SP_OK) return MA_ERROR;
+        stream->reopen = false;
+    }
     if ((stream->quirks & SP_QUIRK_AIFF) && frame > 0) {
         const ma_result result = ma_decoder_seek_to_pcm_frame(&stream->decoder, 0);
         if (result != MA_SUCCESS) return result;
@@ -175,7 +185,7 @@ const char *sp_stream_format(const sp_stream *stream) { return stream->format_na
 
 /* Reads up to `want` input frames; fewer only at the end. */
 static uint64_t read_input(sp_stream *stream, uint64_t want) {
-    if (stream->input_done) return 0;
+    if (stream->input_done || !stream->open) return 0; /* not opened again: read as ended */
     ma_uint64 got = 0;
     ma_decoder_read_pcm_frames(&stream->decoder, stream->in, want, &got);
     if (got < want) stream->input_done = true;
@@ -214,6 +224,7 @@ sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     stream->in_pos = stream->in_len = 0;
     if (stream->resampler == NULL) {
         if (seek_decoder(stream, frame) != MA_SUCCESS) {
+            stream->reopen = true;
             return SP_ERROR_DECODE;
         }
         stream->next = frame;
@@ -227,6 +238,7 @@ sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     const uint64_t start_period = period > periods_back ? period - periods_back : 0;
     sp_resampler_reset(stream->resampler);
     if (seek_decoder(stream, start_period * stream->down) != MA_SUCCESS) {
+        stream->reopen = true;
         return SP_ERROR_DECODE;
     }
     stream->next = start_period * stream->up;
@@ -246,7 +258,7 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
         got = resampled(stream, out, want);
     } else {
         got = 0;
-        while (got < want) {
+        while (got < want && stream->open) {
             ma_uint64 n = 0;
             ma_decoder_read_pcm_frames(&stream->decoder, out + (size_t)got * stream->channels,
                                        want - got, &n);
@@ -261,6 +273,7 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
      * Only what was read is given; the caller stops there rather than play made-up silence. */
     if (got < want && stream->frames - (stream->next + got) > SP_TRUNCATION_SLACK) {
         stream->cut_short = true;
+        stream->reopen = true;
         stream->next += got;
         return (uint32_t)got;
     }
