@@ -30,8 +30,9 @@ struct sp_stream {
     bool input_done;
     bool cut_short;          /* the last read ended before the file's length; until a seek */
     /* A seek failed or a read ended early (a file cut on disk): the decoder is opened again
-     * before the next seek. dr_flac, sought past a cut file's end and then back, crashed the
-     * reader in its read (CI, tests/streaming_test.ts's FLAC cut short on disk). */
+     * before the next seek, never trusted in the state the failure left. A reader crashed in
+     * dr_flac's read during tests/streaming_test.ts's FLAC cut short on disk (CI, twice on one
+     * machine; not reproduced on demand, so this is a guard, not a proven fix). */
     bool reopen;
     uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
