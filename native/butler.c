@@ -182,11 +182,10 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
                 sp_file_source_decode_next_head(source, chunk, first);
         if (*head) return true;
     }
+    if (to_jump) return worked;
     if (room > SP_DECODE_CHUNK) room = SP_DECODE_CHUNK;
-    if (!to_jump && until - ring->butler_write < room) {
-        room = (uint32_t)(until - ring->butler_write);
-    }
-    if (room == 0 || to_jump) return worked;
+    if (until - ring->butler_write < room) room = (uint32_t)(until - ring->butler_write);
+    if (room == 0) return worked;
     const uint32_t got = sp_stream_read(source->stream, chunk, room);
     if (got > 0) sp_ring_write(ring, chunk, got);
     if (sp_stream_cut_short(source->stream)) {
