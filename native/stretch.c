@@ -50,6 +50,8 @@ struct sp_stretcher {
     RubberBandState state;
     uint32_t channels;
     uint64_t to_drop; /* output frames of latency still to drop */
+    uint32_t tail;      /* frames of silence that may follow the song: half a second */
+    uint32_t tail_left; /* of them, not yet fed (0 until the song's last frame is fed) */
     float *scratch;   /* channels x STRETCH_CHUNK: zeros to pad with, then dropped output */
     float *lanes[SP_MAX_CHANNELS];
 };
@@ -67,6 +69,7 @@ sp_result sp_stretcher_create(uint32_t rate, uint32_t channels, uint32_t engine,
     SP_CHECK(stretcher != NULL, SP_ERROR_OUT_OF_MEMORY);
     stretcher->api = rb;
     stretcher->channels = channels;
+    stretcher->tail = rate / 2;
     stretcher->scratch = calloc((size_t)channels * STRETCH_CHUNK, sizeof(float));
     /* Channels together keeps a stereo stem's image. A stretcher never changes its ratios
      * (a new key or tempo gets a new one, crossfaded), so R2 goes without "high consistency",
@@ -119,7 +122,7 @@ void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t
 #endif
     /* A non-finite sample would poison every analysis frame it touches (about 1.8 s of R3
      * output); unstretched, the mixer loses just that sample. Feed a copy with it as 0. */
-    for (uint32_t done = 0; done < frames || (done == 0 && last);) {
+    for (uint32_t done = 0; done < frames;) {
         const uint32_t n = frames - done < STRETCH_CHUNK ? frames - done : STRETCH_CHUNK;
         for (uint32_t c = 0; c < stretcher->channels; c++) {
             for (uint32_t i = 0; i < n; i++) {
@@ -128,10 +131,30 @@ void sp_stretcher_feed(sp_stretcher *stretcher, const float *const *in, uint32_t
             }
         }
         done += n;
-        stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, n,
-                                last && done == frames ? 1 : 0);
-        if (n == 0) break;
+        stretcher->api->process(stretcher->state, (const float *const *)stretcher->lanes, n, 0);
     }
+    if (last) stretcher->tail_left = stretcher->tail;
+}
+
+/* Output ready now. Told the input had ended, Rubber Band gave up what it still held (R2 at +12
+ * lost the song's last 3,360 frames, at +12 and half speed 10,031; the rubberband CLI's
+ * --realtime loses as much): silence fed after the song, as long as output is wanted, pushes the
+ * song's last frames out. The callers stop at the song's length. */
+static int ready(sp_stretcher *stretcher) {
+    const sp_stretch_api *rb = stretcher->api;
+    int available = rb->available(stretcher->state);
+    while (available == 0 && stretcher->tail_left > 0) {
+        for (uint32_t c = 0; c < stretcher->channels; c++) {
+            memset(stretcher->lanes[c], 0, STRETCH_CHUNK * sizeof(float));
+        }
+        const uint32_t n = stretcher->tail_left < STRETCH_CHUNK ? stretcher->tail_left
+                                                                 : STRETCH_CHUNK;
+        stretcher->tail_left -= n;
+        rb->process(stretcher->state, (const float *const *)stretcher->lanes, n,
+                    stretcher->tail_left == 0);
+        available = rb->available(stretcher->state);
+    }
+    return available;
 }
 
 void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) { stretcher->to_drop += frames; }
@@ -139,7 +162,7 @@ void sp_stretcher_skip(sp_stretcher *stretcher, uint64_t frames) { stretcher->to
 uint64_t sp_stretcher_drop(sp_stretcher *stretcher) {
     const sp_stretch_api *rb = stretcher->api;
     while (stretcher->to_drop > 0) {
-        const int available = rb->available(stretcher->state);
+        const int available = ready(stretcher);
         if (available <= 0) break;
         uint64_t n = stretcher->to_drop < (uint64_t)available ? stretcher->to_drop
                                                                : (uint64_t)available;
@@ -152,7 +175,7 @@ uint64_t sp_stretcher_drop(sp_stretcher *stretcher) {
 uint32_t sp_stretcher_take(sp_stretcher *stretcher, float *const *out, uint32_t frames) {
     const sp_stretch_api *rb = stretcher->api;
     if (sp_stretcher_drop(stretcher) > 0) return 0;
-    const int available = rb->available(stretcher->state);
+    const int available = ready(stretcher);
     if (available <= 0) return 0;
     if ((uint32_t)available < frames) frames = (uint32_t)available;
     return rb->retrieve(stretcher->state, out, frames);

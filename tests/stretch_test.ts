@@ -355,3 +355,26 @@ Deno.test("stretch: without Rubber Band a key change is STRETCH_UNAVAILABLE nami
       new TextDecoder().decode(run.stderr),
   );
 });
+
+Deno.test("stretch: a song's last frames are heard at any key, tempo and engine, not padded with silence", async () => {
+  // Told the input had ended, Rubber Band gave up what it still held: the last 70 ms of a song
+  // at +12 (R2) came out silent, a ring-out cut short. The last 10 ms may fade, as a window does
+  // (the rubberband CLI's offline modes end so too).
+  const tone = harmonicTone(220, 2);
+  const rms = (x: Float32Array) => Math.sqrt(x.reduce((sum, v) => sum + v * v, 0) / x.length);
+  const silent: string[] = [];
+  for (const engine of ["faster", "finer"] as const) {
+    for (const [transpose, speed] of [[12, 1], [12, 0.5], [-12, 2], [-2, 0.9], [0, 1.1]]) {
+      const [out] = await stretchPlanar(native, [tone], RATE, { transpose, speed, engine });
+      const level = rms(middle(out, 0.5));
+      const tail = RATE / 100; // the last 10 ms, block by block
+      let quiet = 0;
+      for (let end = out.length - tail; end > out.length - RATE / 5; end -= tail) {
+        if (rms(out.subarray(end - tail, end)) < level / 4) quiet += tail;
+      }
+      console.log(`${engine} ${transpose} at ${speed}: ${quiet} frames quiet in the last 200 ms`);
+      if (quiet > 0) silent.push(`${engine} at ${transpose} and ${speed}: ${quiet} frames`);
+    }
+  }
+  assert.deepEqual(silent, [], "a silent end");
+});
