@@ -15,6 +15,9 @@
  * stayed streamed (memory). Printed: starved track-blocks, overruns, refused changes, the
  * readers' CPU. With `SOAK_STRICT=1` (a quiet machine) each of those must be 0.
  *
+ * `SOAK_HEAD_SECONDS` sets `streaming.headSeconds`; `SOAK_JUMP_AT=now` jumps at once, not at the
+ * bar (no stretcher kept ready at the head's end).
+ *
  * `SOAK_SECONDS=60 deno task soak` (CI) or the default 600 s. Needs sox (the stems) and
  * librubberband2.
  */
@@ -31,6 +34,8 @@ const STEMS = Number(Deno.env.get("SOAK_STRETCH_STEMS") ?? "24");
 const ENGINE = (Deno.env.get("SOAK_STRETCH_ENGINE") ?? "faster") as "finer" | "faster";
 /** Seconds resident after every marker (`streaming.headSeconds`; the player's default if unset). */
 const HEAD_SECONDS = Deno.env.get("SOAK_HEAD_SECONDS");
+/** "now": the jumps are not armed ahead, so no stretcher waits at the head's end. */
+const JUMP_AT = (Deno.env.get("SOAK_JUMP_AT") ?? "bar") as "bar" | "now";
 const SONG_SECONDS = 96;
 const BLOCK = 256;
 const JUMP_EVERY_MS = 8000;
@@ -129,7 +134,7 @@ Deno.test({
         } else if (now >= nextJump) {
           marker = (marker + 3) % 5; // M4, M2, M5, M3, M1 …: 8 s on from any stays in the song
           note(`before jump ${jumps + 1}`);
-          player.jump(`M${marker + 1}`, { at: "bar" });
+          player.jump(`M${marker + 1}`, { at: JUMP_AT });
           jumps++;
           nextJump += JUMP_EVERY_MS;
         }
