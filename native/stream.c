@@ -26,13 +26,15 @@ struct sp_stream {
     const char *format_name; /* the container, static */
     uint32_t quirks;         /* SP_QUIRK_* from the header check */
     uint64_t frames;         /* output length */
+    uint64_t in_frames;      /* the file's length, at its own rate */
     uint64_t next;           /* the output frame the next read gives */
     bool input_done;
     bool cut_short;          /* the last read ended before the file's length; until a seek */
-    /* A seek failed or a read ended early (a file cut on disk): the decoder is opened again
-     * before the next seek, never trusted in the state the failure left. A reader crashed in
-     * dr_flac's read during tests/streaming_test.ts's FLAC cut short on disk (CI, twice on one
-     * machine; not reproduced on demand, so this is a guard, not a proven fix). */
+    /* A seek failed or the decoder gave fewer frames than asked (its end, or a file cut on
+     * disk): it is opened again before the next seek, never trusted in the state that left.
+     * dr_flac seeks back inside the frame it stands in without decoding again, even a frame
+     * whose decode failed at a cut (a subframe's samples NULL): the reader crashed reading them
+     * (tests/stream_cut_sanitize_test.ts). */
     bool reopen;
     uint64_t in_pos, in_len; /* input read but not yet taken by the resampler */
     float *in;               /* STREAM_CHUNK frames, interleaved, at the file's rate */
@@ -157,6 +159,7 @@ sp_result sp_stream_open(const char *path, uint32_t rate, sp_stream **out_stream
     }
     stream->channels = channels;
     stream->source_rate = source_rate;
+    stream->in_frames = length;
     stream->format_name = name;
     if (source_rate != rate) {
         const uint32_t divisor = sp_gcd(source_rate, rate);
@@ -184,11 +187,24 @@ uint64_t sp_stream_frames(const sp_stream *stream) { return stream->frames; }
 uint32_t sp_stream_source_rate(const sp_stream *stream) { return stream->source_rate; }
 const char *sp_stream_format(const sp_stream *stream) { return stream->format_name; }
 
+/* Up to `want` frames from the decoder. Stopped short of the file's end (a cut or a failed
+ * decode, met by a read or by a seek's dropped frames), it is opened again before the next
+ * seek; stopped at the end it is kept (no reopen by path each time a song ends). */
+static uint64_t read_decoder(sp_stream *stream, float *out, uint64_t want) {
+    ma_uint64 got = 0, cursor = 0;
+    ma_decoder_read_pcm_frames(&stream->decoder, out, want, &got);
+    if (got < want &&
+        (ma_decoder_get_cursor_in_pcm_frames(&stream->decoder, &cursor) != MA_SUCCESS ||
+         cursor < stream->in_frames)) {
+        stream->reopen = true;
+    }
+    return got;
+}
+
 /* Reads up to `want` input frames; fewer only at the end. */
 static uint64_t read_input(sp_stream *stream, uint64_t want) {
     if (stream->input_done || !stream->open) return 0; /* not opened again: read as ended */
-    ma_uint64 got = 0;
-    ma_decoder_read_pcm_frames(&stream->decoder, stream->in, want, &got);
+    const uint64_t got = read_decoder(stream, stream->in, want);
     if (got < want) stream->input_done = true;
     return got;
 }
@@ -260,9 +276,8 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
     } else {
         got = 0;
         while (got < want && stream->open) {
-            ma_uint64 n = 0;
-            ma_decoder_read_pcm_frames(&stream->decoder, out + (size_t)got * stream->channels,
-                                       want - got, &n);
+            const uint64_t n =
+                read_decoder(stream, out + (size_t)got * stream->channels, want - got);
             if (n == 0) break;
             got += n;
         }
@@ -274,7 +289,6 @@ uint32_t sp_stream_read(sp_stream *stream, float *out, uint32_t want) {
      * Only what was read is given; the caller stops there rather than play made-up silence. */
     if (got < want && stream->frames - (stream->next + got) > SP_TRUNCATION_SLACK) {
         stream->cut_short = true;
-        stream->reopen = true;
         stream->next += got;
         return (uint32_t)got;
     }
