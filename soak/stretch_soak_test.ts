@@ -16,7 +16,8 @@
  * readers' CPU. With `SOAK_STRICT=1` (a quiet machine) each of those must be 0.
  *
  * `SOAK_HEAD_SECONDS` sets `streaming.headSeconds`; `SOAK_JUMP_AT=now` jumps at once, not at the
- * bar (no stretcher kept ready at the head's end).
+ * bar (no stretcher kept ready at the head's end); `SOAK_JUMP_EVERY` and `SOAK_CHANGE_EVERY` (s)
+ * space the jumps and the key changes.
  *
  * `SOAK_SECONDS=60 deno task soak` (CI) or the default 600 s. Needs sox (the stems) and
  * librubberband2.
@@ -38,12 +39,13 @@ const HEAD_SECONDS = Deno.env.get("SOAK_HEAD_SECONDS");
 const JUMP_AT = (Deno.env.get("SOAK_JUMP_AT") ?? "bar") as "bar" | "now";
 const SONG_SECONDS = 96;
 const BLOCK = 256;
-const JUMP_EVERY_MS = 8000;
-const CHANGE_EVERY_MS = 20000;
+const JUMP_EVERY_MS = 1000 * Number(Deno.env.get("SOAK_JUMP_EVERY") ?? "8");
+const CHANGE_EVERY_MS = 1000 * Number(Deno.env.get("SOAK_CHANGE_EVERY") ?? "20");
 const KEYS = [-2, -1];
 const SPEED = 0.9;
 const name = `key and tempo soak: ${SECONDS} s, ${STEMS} streamed stereo stems at ${SPEED} and ` +
-  `${KEYS[0]} (${ENGINE === "faster" ? "R2" : "R3"}), a jump every 8 s, a key change every 20 s`;
+  `${KEYS[0]} (${ENGINE === "faster" ? "R2" : "R3"}), a jump every ${JUMP_EVERY_MS / 1000} s, ` +
+  `a key change every ${CHANGE_EVERY_MS / 1000} s`;
 
 async function writeSong(dir: string): Promise<string> {
   // 6 distinct 24-bit WAV stems (what a DAW exports), linked over and over.
