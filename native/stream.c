@@ -73,6 +73,15 @@ static sp_result open_decoder(sp_stream *stream) {
     if (ma_decoder_init_file(stream->path, &config, &stream->decoder) != MA_SUCCESS) {
         return SP_ERROR_DECODE;
     }
+    /* Opened again after a cut, the file may be another by now (a stem exported again over
+     * it): at another rate its frames would play at the wrong speed and key. Not the song's. */
+    ma_uint32 channels = 0, rate = 0;
+    if (ma_data_source_get_data_format(stream->decoder.pBackend, NULL, &channels, &rate, NULL,
+                                       0) != MA_SUCCESS ||
+        rate != stream->source_rate || channels != stream->channels) {
+        ma_decoder_uninit(&stream->decoder);
+        return SP_ERROR_DECODE;
+    }
     stream->open = true;
     return SP_OK;
 }

@@ -4,6 +4,7 @@
  * sought or read into the cut and sought back a little, the stream reads the intact file's frames
  * bit for bit, and never a sample pointer dr_flac left NULL when the cut frame failed to decode
  * (a reader thread crashed on one, at 0x34d4, in tests/streaming_test.ts's FLAC cut short on disk).
+ * Cut and then replaced by a file at another rate, the decoder opened again is refused.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -51,6 +52,44 @@ async function writeFlac(dir: string, rate: number): Promise<string> {
               assert.fail(report);
           // Most cuts leave the frames sought back to whole: those are compared in full.
           assert.ok(Number(whole) > Number(rounds) / 2, report);
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+{
+  const name =
+    "streaming under ASan+UBSan: a FLAC cut on disk, then replaced by one at another rate, is not read at the song's rate";
+  Deno.test({
+    name,
+    ignore: ignoreWithout(SANITIZER_CC, name),
+    async fn() {
+      // A stem exported again over the loaded one (a cut while it is written, then another
+      // file): the decoder opened again before the next seek read the new file's frames as if
+      // at the song's rate, 440 Hz played as 479 Hz.
+      requireTool(SANITIZER_CC, name);
+      requireTool("flac", name);
+      const dir = await Deno.makeTempDir({ prefix: "stemplay-cut-" });
+      try {
+        const build = await buildHarness("address,undefined", [], "stream_cut_check");
+        for (const [song, other] of [[48000, 44100], [44100, 48000]]) {
+          const run = await runHarness(
+            build,
+            [await writeFlac(dir, song), await writeFlac(dir, other)],
+            {
+              ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+              UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+            },
+          );
+          const report = `${song} Hz replaced by ${other} Hz: exit ${run.code}\n${run.stdout}\n${
+            run.stderr.slice(0, 8000)
+          }`;
+          assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
+          assert.equal(run.code, 0, report);
+          assert.match(run.stdout, /stream cut: replaced, refused/, report);
         }
       } finally {
         await Deno.remove(dir, { recursive: true });

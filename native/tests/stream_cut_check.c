@@ -15,7 +15,13 @@
  * where the cut took them).
  *
  * Usage: stream_cut_check FLAC (at most 48000 Hz, 1 s or more). It writes FLAC.cut beside it.
- * Prints "stream cut: N rounds, M read whole, ok" (M: the seek back's frames all there). */
+ * Prints "stream cut: N rounds, M read whole, ok" (M: the seek back's frames all there).
+ *
+ * stream_cut_check FLAC OTHER (OTHER: the same format at another rate): FLAC cut on disk while
+ * it streams, read into the cut, then OTHER written in its place (a stem exported again over
+ * the loaded one). The decoder opened again before the next seek must not be taken for the
+ * song: at OTHER's rate its frames would play at the wrong speed and key. Prints "stream cut:
+ * replaced, refused" when the seek fails and nothing is read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +108,45 @@ static void check_back(sp_stream *stream, uint64_t frame, const float *expected,
     rounds++;
 }
 
+/* FLAC cut while it streams, then `other` (a file of `size` bytes) written over it. */
+static int check_replaced(const char *other_path) {
+    FILE *file = fopen(other_path, "rb");
+    if (file == NULL || fseek(file, 0, SEEK_END) != 0) return 2;
+    const size_t size = (size_t)ftell(file);
+    unsigned char *other = malloc(size);
+    rewind(file);
+    if (other == NULL || fread(other, 1, size, file) != size) return 2;
+    fclose(file);
+    sp_stream *stream = open_then_cut((long)intact_size / 3);
+    float chunk[1024 * SP_MAX_CHANNELS];
+    while (sp_stream_read(stream, chunk, 1024) == 1024) {}
+    if (!sp_stream_cut_short(stream)) fail("a read into the cut is not cut short", 0, 0);
+    file = fopen(cut_path, "wb");
+    if (file == NULL || fwrite(other, 1, size, file) != size) return 2;
+    fclose(file);
+    const sp_result sought = sp_stream_seek(stream, 1000);
+    const uint32_t got = sought == SP_OK ? sp_stream_read(stream, chunk, 1024) : 0;
+    sp_stream_free(stream);
+    unlink(cut_path);
+    free(other);
+    free(intact);
+    if (sought == SP_OK || got > 0) {
+        fprintf(stderr, "stream cut: the file replaced by one at another rate: seek %d, %u "
+                        "frames read from it as if at the song's rate\n", (int)sought, got);
+        return 3;
+    }
+    printf("stream cut: replaced, refused\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: stream_cut_check FLAC\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: stream_cut_check FLAC [OTHER]\n");
         return 2;
     }
     read_whole(argv[1]);
     snprintf(cut_path, sizeof cut_path, "%s.cut", argv[1]);
+    if (argc == 3) return check_replaced(argv[2]);
     sp_stream *probe = open_stream(argv[1]);
     source_rate = sp_stream_source_rate(probe);
     const uint32_t channels = sp_stream_channels(probe);
