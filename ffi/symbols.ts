@@ -242,6 +242,8 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /** int32_t sp_file_source_stretched(const sp_file_source *source) */
+  sp_file_source_stretched: { parameters: ["pointer"], result: "i32" },
   /** sp_result sp_pcm_stretch_progressive(sp_pcm *in, uint32_t rate, double speed,
    *  double pitch_scale, uint32_t engine, uint64_t start, sp_pcm **out_pcm) */
   sp_pcm_stretch_progressive: {

@@ -245,6 +245,8 @@ SP_API sp_result sp_file_stretch(const char *path, uint32_t rate, double speed,
  * Rubber Band. */
 SP_API sp_result sp_file_source_stretch(sp_file_source *source, uint32_t rate, double speed,
                                         double pitch_scale, uint32_t engine);
+/* 1 when `source` reads through a stretcher (sp_file_source_stretch), else 0. */
+SP_API int32_t sp_file_source_stretched(const sp_file_source *source);
 /* As sp_pcm_stretch from 0, but at once: a new pcm of the song's stretched length (silent),
  * rendered by a thread of its own while the engine may already play it, first from song frame
  * `start` (its output frame round(start / speed)) to the end, then the part before. It takes

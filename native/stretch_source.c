@@ -14,6 +14,10 @@ SP_API sp_result sp_file_source_stretch(sp_file_source *source, uint32_t rate, d
     return sp_stream_stretch(&source->stream, rate, speed, pitch_scale, engine);
 }
 
+SP_API int32_t sp_file_source_stretched(const sp_file_source *source) {
+    return source != NULL && sp_stream_stretched(source->stream) ? 1 : 0;
+}
+
 sp_result sp_file_source_seek(sp_file_source *source, uint64_t frame) {
     if (!sp_stream_stretched(source->stream)) return sp_stream_seek(source->stream, frame);
     const uint32_t count = atomic_load_explicit(&source->head_count, memory_order_acquire);

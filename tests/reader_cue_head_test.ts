@@ -45,7 +45,8 @@ Deno.test("reader: the head an armed jump lands in is stretched before the song'
   try {
     const song = await writeSong(dir);
     const player = await offlinePlayer(
-      { lookAheadSeconds: 0.05, stretchStems: 1, readers: 1 },
+      // 1 s heads (0.5 at another key by default): the half second heard below is all head.
+      { lookAheadSeconds: 0.05, stretchStems: 1, readers: 1, headSeconds: 1 },
       "test",
     );
     const freeze = (on: boolean) => freezeReader(player, on);

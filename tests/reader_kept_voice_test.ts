@@ -58,7 +58,11 @@ Deno.test("kept voice: the ring after an armed jump at the key goes on from a st
   const dir = await Deno.makeTempDir({ prefix: "stemplay-keptvoice-" });
   try {
     const song = await writeSong(dir);
-    const player = await offlinePlayer({ lookAheadSeconds: 0.05, stretchStems: 1 }, "test");
+    // 1 s heads (0.5 at another key by default): the arithmetic below counts a second.
+    const player = await offlinePlayer(
+      { lookAheadSeconds: 0.05, stretchStems: 1, headSeconds: 1 },
+      "test",
+    );
     try {
       await player.loadSong(song, KEY);
       player.play();

@@ -62,9 +62,11 @@ export async function decodeCueHeads(
 ): Promise<void> {
   const streams = decoded.flatMap((audio) => audio.stream ? [audio.stream] : []);
   if (!engine.streams || heads.length === 0 || streams.length === 0) return;
-  const frames = Math.max(engine.streams.settings.headFrames, least);
+  const { streams: streamed } = engine;
   try {
-    for (const stream of streams) addHeads(engine.native, stream, [...heads], frames);
+    for (const stream of streams) {
+      addHeads(engine.native, stream, [...heads], Math.max(streamed.headFramesOf(stream), least));
+    }
   } catch (error) {
     decoded.forEach((audio) => freeAudio(engine.native, audio));
     throw error;

@@ -53,7 +53,7 @@ export async function waitForStartHeads(
  * to half before they turn to heads: with the default look-ahead, more than a head.) */
 function ringHoldsStart(engine: Engine, stream: Deno.PointerValue, startFrame: number): boolean {
   const ring = ringState(engine.native, stream);
-  const head = engine.streams?.settings.headFrames ?? 0;
+  const head = engine.streams?.headFramesOf(stream) ?? 0;
   return ring.answered && !ring.failed && ring.from <= startFrame &&
     ring.to >= startFrame + head;
 }

@@ -21,7 +21,9 @@ export interface StreamingOptions {
    * the ring is a power of two of frames). Default: 2. */
   lookAheadSeconds?: number;
   /** Seconds kept resident after the start, every marker and every armed jump's target, per
-   * track ("heads"): a jump there plays at once while the ring refills behind it. Default: 1. */
+   * track ("heads"): a jump there plays at once while the ring refills behind it. Default: 1,
+   * and 0.5 for a stem streamed at another key (its heads are stretched, again after every key
+   * change: docs/key_tempo.md). Given, it is both. */
   headSeconds?: number;
   /** A song at another key or tempo is stretched by the reader thread as it streams when it has
    * at most this many stems, else decoded whole and rendered before it plays (slow to load,
@@ -36,6 +38,10 @@ export interface StreamingOptions {
 export const DEFAULT_LOOK_AHEAD_SECONDS = 2;
 /** The default head: 1 s resident after every marker, song start and armed jump target. */
 export const DEFAULT_HEAD_SECONDS = 1;
+/** The default head of a stem streamed at another key: the readers stretch each one, and a key
+ * change stretches them all again (the Scale soak starved 612 and 645 track-blocks with 1 s
+ * heads, 15 and 8 with 0.5 s: docs/key_tempo.md). */
+export const DEFAULT_STRETCHED_HEAD_SECONDS = 0.5;
 
 /** The look-ahead's range, in seconds (Player.open and stemplay.json check against it). */
 export const LOOK_AHEAD_SECONDS = { min: 0.05, max: 60 } as const;
@@ -48,6 +54,8 @@ export interface StreamingSettings {
   ringFrames: number;
   headSeconds: number;
   headFrames: number;
+  /** A head's frames for a stem streamed at another key. */
+  stretchedHeadFrames: number;
   /** The most stems of a song the reader stretches (stretch_stream.ts). */
   stretchStems: number;
   /** Reader threads (reader_pool.ts). */
@@ -95,6 +103,9 @@ export function streamingSettings(
     ringFrames: Math.ceil(seconds * sampleRate),
     headSeconds: head,
     headFrames: Math.ceil(head * sampleRate),
+    stretchedHeadFrames: Math.ceil(
+      (given.headSeconds ?? DEFAULT_STRETCHED_HEAD_SECONDS) * sampleRate,
+    ),
   };
 }
 
@@ -259,7 +270,14 @@ export class StreamedTracks {
   add(track: object, stream: Deno.PointerValue, group: number, file: string): void {
     this.#tracks.set(track, { stream, group, file });
     this.setlistHeads?.copyInto(file, stream);
-    addHeads(this.#native, stream, [0], this.settings.headFrames);
+    addHeads(this.#native, stream, [0], this.headFramesOf(stream));
+  }
+
+  /** A head's frames for `stream`: shorter at another key (stretchedHeadFrames). */
+  headFramesOf(stream: Deno.PointerValue): number {
+    return this.#native.sp_file_source_stretched(stream)
+      ? this.settings.stretchedHeadFrames
+      : this.settings.headFrames;
   }
 
   /** Forgets a track; `alive`: its source is not freed yet (then a cut-short file it had
@@ -299,9 +317,9 @@ export class StreamedTracks {
   /** Keeps heads at `frames` of every streamed track of `group` (markers, an armed jump's
    * target), each at least `length` frames long: a jump there then never waits for a ring. */
   preroll(group: number, frames: number[], length = 0): void {
-    const headFrames = Math.max(this.settings.headFrames, length);
     for (const { stream, group: own } of this.#tracks.values()) {
-      if (own === group) addHeads(this.#native, stream, frames, headFrames);
+      if (own !== group) continue;
+      addHeads(this.#native, stream, frames, Math.max(this.headFramesOf(stream), length));
     }
   }
 }
