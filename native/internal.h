@@ -85,7 +85,7 @@ bool sp_source_window(sp_source *source, uint64_t pos, uint32_t count, sp_window
 /* audio: whether frame pos can play now (memory: always; past the end: nothing to wait for).
  * A streamed source that lacks it asks its ring for it. */
 bool sp_source_ready(sp_source *source, uint64_t pos);
-/* audio: the first head of file that holds pos and is in `state` (SP_HEAD_*), or NULL */
+/* audio: the head of file that holds pos, is in `state` (SP_HEAD_*) and reaches furthest */
 const sp_head *sp_file_source_head_at(const sp_file_source *file, uint64_t pos, int32_t state);
 /* audio: whether the reader's last request for file's ring failed (its seek) */
 bool sp_file_source_request_failed(sp_file_source *file);

@@ -5,15 +5,19 @@
  * main voice steers its ring (rt/ring_rt.c). Control-side sources: source.c. */
 #include "internal.h"
 
-/* The first head that holds pos and is in `state` (SP_HEAD_*), or NULL. */
+/* The head that holds pos, is in `state` (SP_HEAD_*) and reaches furthest, or NULL. Heads
+ * overlap (a marker's, then a longer one for a short loop there): the first added could end
+ * inside the loop, and every pass would leave it for the ring again. */
 const sp_head *sp_file_source_head_at(const sp_file_source *file, uint64_t pos, int32_t state) {
     const uint32_t heads = atomic_load_explicit(&file->head_count, memory_order_acquire);
+    const sp_head *found = NULL;
     for (uint32_t h = 0; h < heads; h++) {
         const sp_head *head = &file->heads[h];
         if (pos < head->start || pos >= head->start + head->frames) continue;
-        if (atomic_load_explicit(&head->ready, memory_order_acquire) == state) return head;
+        if (found != NULL && head->start + head->frames <= found->start + found->frames) continue;
+        if (atomic_load_explicit(&head->ready, memory_order_acquire) == state) found = head;
     }
-    return NULL;
+    return found;
 }
 
 /* Audio side: frames from a resident head that holds pos; the head, or NULL. */

@@ -51,9 +51,9 @@ export interface PlayerOptions {
   /** Which build of the native library (tests and benchmarks only). */
   library?: LibraryVariant;
   /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
-   * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track), or decoded whole at
-   * load (`false`). See src/sources/streaming.ts and docs/formats.md, "Streaming". Default:
-   * streamed. */
+   * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track, 0.5 s heads at
+   * another key), or decoded whole at load (`false`). See src/sources/streaming.ts and
+   * docs/formats.md, "Streaming". Default: streamed. */
   streaming?: StreamingOptions | boolean;
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":
    * { outputs: [3, 4], protected: true } }` (that is the default). See src/engine/buses.ts. */

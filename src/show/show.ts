@@ -138,7 +138,7 @@ export class ShowFlow {
   /** Arms a cue (replacing the armed one) and returns its seq. */
   #arm(cue: Cue, repeat: boolean): number {
     const { native, pointer: engine } = this.#engine;
-    this.#engine.streams?.preroll(cue.group, [Math.max(0, cue.target)], 2 * cue.crossfade);
+    this.#engine.streams?.preroll(cue.group, [Math.max(0, cue.target)], this.#headFor(cue, repeat));
     unwrap(
       native,
       native.sp_transport_cue(
@@ -158,6 +158,17 @@ export class ShowFlow {
    * arming one does: a change of key asks for it on the song it prepares, before the switch. */
   keepCueTarget(group: number, target: number): void {
     this.#engine.streams?.preroll(group, [Math.max(0, target)], this.cueHeadFrames);
+  }
+
+  /** The least the head at a cue's target holds (frames): its two declick seams, and a loop
+   * (a repeating cue) that fits in a head at the recorded key whole, with the seams its jump
+   * back may come late by: it then vamps from memory, never leaving its head for the ring (at
+   * another key heads are shorter, and each pass would stretch the ring again, per stem). */
+  #headFor(cue: Cue, repeat: boolean): number {
+    const seams = 2 * cue.crossfade;
+    const loop = cue.at - cue.target + seams;
+    const head = this.#engine.streams?.settings.headFrames ?? 0;
+    return repeat && loop <= head ? loop : seams;
   }
 
   /** The least a head at a cue's target holds (frames): the cue's two declick seams. */
