@@ -25,9 +25,22 @@ async function writeFlac(dir: string, rate: number): Promise<string> {
   return flac;
 }
 
-{
-  const name =
-    "streaming under ASan+UBSan: a FLAC (resampled, and at 48 kHz) cut on disk mid-frame, sought or read into and sought back, reads its intact frames";
+/** Runs the harness on `files` under ASan and UBSan: fails on any report or a non-zero exit;
+ * returns what it printed, and the report to fail with. */
+async function runCut(files: string[], what: string): Promise<{ stdout: string; report: string }> {
+  const build = await buildHarness("address,undefined", [], "stream_cut_check");
+  const run = await runHarness(build, files, {
+    ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
+    UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+  });
+  const report = `${what}: exit ${run.code}\n${run.stdout}\n${run.stderr.slice(0, 8000)}`;
+  assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
+  assert.equal(run.code, 0, report);
+  return { stdout: run.stdout, report };
+}
+
+/** A test that needs the sanitizing compiler and flac, with a temporary folder. */
+function cutTest(name: string, fn: (dir: string) => Promise<void>): void {
   Deno.test({
     name,
     ignore: ignoreWithout(SANITIZER_CC, name),
@@ -36,23 +49,7 @@ async function writeFlac(dir: string, rate: number): Promise<string> {
       requireTool("flac", name);
       const dir = await Deno.makeTempDir({ prefix: "stemplay-cut-" });
       try {
-        const build = await buildHarness("address,undefined", [], "stream_cut_check");
-        for (const rate of [44100, 48000]) {
-          const run = await runHarness(build, [await writeFlac(dir, rate)], {
-            ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
-            UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
-          });
-          const report = `${rate} Hz: exit ${run.code}\n${run.stdout}\n${
-            run.stderr.slice(0, 8000)
-          }`;
-          assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
-          assert.equal(run.code, 0, report);
-          const [, rounds, whole] =
-            run.stdout.match(/stream cut: (\d+) rounds, (\d+) read whole, ok/) ??
-              assert.fail(report);
-          // Most cuts leave the frames sought back to whole: those are compared in full.
-          assert.ok(Number(whole) > Number(rounds) / 2, report);
-        }
+        await fn(dir);
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
@@ -60,40 +57,31 @@ async function writeFlac(dir: string, rate: number): Promise<string> {
   });
 }
 
-{
-  const name =
-    "streaming under ASan+UBSan: a FLAC cut on disk, then replaced by one at another rate, is not read at the song's rate";
-  Deno.test({
-    name,
-    ignore: ignoreWithout(SANITIZER_CC, name),
-    async fn() {
-      // A stem exported again over the loaded one (a cut while it is written, then another
-      // file): the decoder opened again before the next seek read the new file's frames as if
-      // at the song's rate, 440 Hz played as 479 Hz.
-      requireTool(SANITIZER_CC, name);
-      requireTool("flac", name);
-      const dir = await Deno.makeTempDir({ prefix: "stemplay-cut-" });
-      try {
-        const build = await buildHarness("address,undefined", [], "stream_cut_check");
-        for (const [song, other] of [[48000, 44100], [44100, 48000]]) {
-          const run = await runHarness(
-            build,
-            [await writeFlac(dir, song), await writeFlac(dir, other)],
-            {
-              ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
-              UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
-            },
-          );
-          const report = `${song} Hz replaced by ${other} Hz: exit ${run.code}\n${run.stdout}\n${
-            run.stderr.slice(0, 8000)
-          }`;
-          assert.doesNotMatch(run.stderr, /runtime error:|Sanitizer/, report);
-          assert.equal(run.code, 0, report);
-          assert.match(run.stdout, /stream cut: replaced, refused/, report);
-        }
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
-  });
-}
+cutTest(
+  "streaming under ASan+UBSan: a FLAC (resampled, and at 48 kHz) cut on disk mid-frame, sought or read into and sought back, reads its intact frames",
+  async (dir) => {
+    for (const rate of [44100, 48000]) {
+      const { stdout, report } = await runCut([await writeFlac(dir, rate)], `${rate} Hz`);
+      const [, rounds, whole] = stdout.match(/stream cut: (\d+) rounds, (\d+) read whole, ok/) ??
+        assert.fail(report);
+      // Most cuts leave the frames sought back to whole: those are compared in full.
+      assert.ok(Number(whole) > Number(rounds) / 2, report);
+    }
+  },
+);
+
+cutTest(
+  "streaming under ASan+UBSan: a FLAC cut on disk, then replaced by one at another rate, is not read at the song's rate",
+  async (dir) => {
+    // A stem exported again over the loaded one (a cut while it is written, then another
+    // file): the decoder opened again before the next seek read the new file's frames as if
+    // at the song's rate, 440 Hz played as 479 Hz.
+    for (const [song, other] of [[48000, 44100], [44100, 48000]]) {
+      const { stdout, report } = await runCut(
+        [await writeFlac(dir, song), await writeFlac(dir, other)],
+        `${song} Hz replaced by ${other} Hz`,
+      );
+      assert.match(stdout, /stream cut: replaced, refused/, report);
+    }
+  },
+);
