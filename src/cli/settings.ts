@@ -17,10 +17,10 @@
  * `streaming` is how file tracks reach the engine, as `Player.open({ streaming })`: streamed
  * from disk by the reader thread (the default, also `true`), with `lookAheadSeconds` (0.05 to
  * 60, default 2) decoded ahead of the playhead and `headSeconds` (0.05 to 30, default 1, or
- * 0.5 at another key) resident after the start, every marker and every armed jump's target; or
- * `false`, decoded whole at load. Per streamed track that holds channels × lookAheadSeconds ×
- * rate (rounded up to a power of two of frames) × 4 bytes for the ring, plus channels ×
- * headSeconds × rate × 4 bytes per head (docs/formats.md, "Streaming").
+ * 0.5 at another key or tempo) resident after the start, every marker and every armed jump's
+ * target; or `false`, decoded whole at load. Per streamed track that holds channels ×
+ * lookAheadSeconds × rate (rounded up to a power of two of frames) × 4 bytes for the ring, plus
+ * channels × headSeconds × rate × 4 bytes per head (docs/formats.md, "Streaming").
  *
  * docs/settings.md is the reference: every key with its type, default and an example.
  * Every key is optional. Unknown keys are errors (a typo must not be silently ignored on a

@@ -52,7 +52,7 @@ export interface PlayerOptions {
   library?: LibraryVariant;
   /** How file tracks reach the engine: streamed from disk by the reader thread (`true`, or
    * `{ lookAheadSeconds, headSeconds }`, defaults 2 s and 1 s per track, 0.5 s heads at
-   * another key), or decoded whole at load (`false`). See src/sources/streaming.ts and
+   * another key or tempo), or decoded whole at load (`false`). See src/sources/streaming.ts and
    * docs/formats.md, "Streaming". Default: streamed. */
   streaming?: StreamingOptions | boolean;
   /** The rig profile: bus names to outputs, e.g. `{ "FOH": { outputs: [1, 2] }, "in-ears":

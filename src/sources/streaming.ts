@@ -22,8 +22,8 @@ export interface StreamingOptions {
   lookAheadSeconds?: number;
   /** Seconds kept resident after the start, every marker and every armed jump's target, per
    * track ("heads"): a jump there plays at once while the ring refills behind it. Default: 1,
-   * and 0.5 for a stem streamed at another key (its heads are stretched, again after every key
-   * change: docs/key_tempo.md). Given, it is both. */
+   * and 0.5 for a stem streamed at another key or tempo (its heads are stretched, again after
+   * every key change: docs/key_tempo.md). Given, it is both. */
   headSeconds?: number;
   /** A song at another key or tempo is stretched by the reader thread as it streams when it has
    * at most this many stems, else decoded whole and rendered before it plays (slow to load,
