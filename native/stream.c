@@ -49,16 +49,21 @@ struct sp_stream {
  * and is right, so an AIFF always seeks from there (two fseeks, no decoding). */
 static sp_result open_decoder(sp_stream *stream);
 
-static ma_result seek_decoder(sp_stream *stream, uint64_t frame) {
-    if (stream->reopen || !stream->open) {
-        if (open_decoder(stream) != SP_OK) return MA_ERROR;
-        stream->reopen = false;
-    }
+static ma_result seek_opened(sp_stream *stream, uint64_t frame) {
+    if ((stream->reopen || !stream->open) && open_decoder(stream) != SP_OK) return MA_ERROR;
     if ((stream->quirks & SP_QUIRK_AIFF) && frame > 0) {
         const ma_result result = ma_decoder_seek_to_pcm_frame(&stream->decoder, 0);
         if (result != MA_SUCCESS) return result;
     }
     return ma_decoder_seek_to_pcm_frame(&stream->decoder, frame);
+}
+
+/* Seeks, opening the decoder again first when it must be (`reopen`); a failed seek leaves it
+ * to be opened again before the next one. */
+static ma_result seek_decoder(sp_stream *stream, uint64_t frame) {
+    const ma_result result = seek_opened(stream, frame);
+    stream->reopen = result != MA_SUCCESS;
+    return result;
 }
 
 void sp_negate_strided(float *dst, const float *src, uint32_t stride, uint64_t frames) {
@@ -249,10 +254,7 @@ sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     stream->cut_short = false;
     stream->in_pos = stream->in_len = 0;
     if (stream->resampler == NULL) {
-        if (seek_decoder(stream, frame) != MA_SUCCESS) {
-            stream->reopen = true;
-            return SP_ERROR_DECODE;
-        }
+        if (seek_decoder(stream, frame) != MA_SUCCESS) return SP_ERROR_DECODE;
         stream->next = frame;
         return SP_OK;
     }
@@ -264,7 +266,6 @@ sp_result sp_stream_seek(sp_stream *stream, uint64_t frame) {
     const uint64_t start_period = period > periods_back ? period - periods_back : 0;
     sp_resampler_reset(stream->resampler);
     if (seek_decoder(stream, start_period * stream->down) != MA_SUCCESS) {
-        stream->reopen = true;
         return SP_ERROR_DECODE;
     }
     stream->next = start_period * stream->up;

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Player } from "../mod.ts";
-import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { ringState } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
@@ -20,6 +19,7 @@ import {
   offlinePlayer,
 } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
+import { theStream } from "./support/reader_probe.ts";
 
 const RATE = OFFLINE_RATE;
 const BAR = 2 * RATE; // 120 bpm, 4/4
@@ -45,14 +45,6 @@ async function writeSong(
     JSON.stringify({ title: "one", tempo: 120, markers: [marker], tracks: [{ file: "pads.wav" }] }),
   );
   return dir;
-}
-
-/** The player's one streamed stem. */
-function theStream(player: Player): Deno.PointerValue {
-  const { streams } = (player as unknown as { parts: { engine: Engine } }).parts.engine;
-  const [stream] = Array.from({ length: 8 }, (_, group) => streams!.streamsOf(group)).flat();
-  assert.ok(stream, "a streamed stem");
-  return stream;
 }
 
 /** A 12 s song of one streamed stereo stem, the Verse at 8 s; a 4 s look-ahead. */

@@ -10,10 +10,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeWav } from "../src/sources/wav.ts";
 import { stretchFile } from "../src/sources/stretch.ts";
-import type { Player } from "../mod.ts";
 import { lcgNoise } from "./support/align.ts";
 import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
-import { sleep } from "./support/wait.ts";
+import { fed, readersIdle } from "./support/reader_probe.ts";
 
 const RATE = OFFLINE_RATE;
 const KEY = { transpose: 2, speed: 0.9 };
@@ -36,22 +35,6 @@ async function writeSong(dir: string): Promise<string> {
     }),
   );
   return dir;
-}
-
-/** Song frames every stretcher has been fed so far (the "test" library's counter). */
-function fed(player: Player): number {
-  const out = new BigUint64Array(1);
-  assert.equal(player.native.sp_test_stretch_fed(out), 0);
-  return Number(out[0]);
-}
-
-/** Waits until the readers have nothing left to stretch: the counter still for 300 ms. */
-async function readersIdle(player: Player): Promise<void> {
-  let last = -1;
-  for (let i = 0; i < 100 && fed(player) !== last; i++) {
-    last = fed(player);
-    await sleep(300);
-  }
 }
 
 Deno.test("kept voice: the ring after an armed jump at the key goes on from a stretcher kept at its head's end: no head's length stretched again, and seamless", async () => {

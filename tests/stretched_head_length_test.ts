@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Player } from "../mod.ts";
-import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { FILE_INFO } from "../src/native/native_constants.ts";
 import { lcgNoise } from "./support/align.ts";
 import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { theStream } from "./support/reader_probe.ts";
 
 const RATE = OFFLINE_RATE;
 
@@ -40,11 +40,8 @@ async function writeSong(dir: string, transpose: number): Promise<string> {
 
 /** Seconds of head per head of the one streamed stem (stereo float). */
 function headSeconds(player: Player, heads: number): number {
-  const engine = (player as unknown as { parts: { engine: Engine } }).parts.engine;
-  // The song loaded first is in the first group with a streamed track.
-  const stream = [0, 1, 2, 3].flatMap((group) => engine.streams!.streamsOf(group))[0];
   const info = new BigUint64Array(FILE_INFO.count);
-  engine.native.sp_file_source_info(stream, info);
+  player.native.sp_file_source_info(theStream(player), info);
   return Number(info[FILE_INFO.headBytes]) / (heads * 2 * 4 * RATE);
 }
 

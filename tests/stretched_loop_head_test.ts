@@ -8,11 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Player } from "../mod.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { lcgNoise } from "./support/align.ts";
 import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
-import { sleep } from "./support/wait.ts";
+import { fed, readersIdle } from "./support/reader_probe.ts";
 
 const RATE = OFFLINE_RATE;
 const LOOP = 0.75; // seconds: longer than a stretched head (0.5 s), shorter than a head (1 s)
@@ -35,22 +34,6 @@ async function writeSong(dir: string): Promise<string> {
     }),
   );
   return dir;
-}
-
-/** Song frames every stretcher has been fed so far (the "test" library's counter). */
-function fed(player: Player): number {
-  const out = new BigUint64Array(1);
-  assert.equal(player.native.sp_test_stretch_fed(out), 0);
-  return Number(out[0]);
-}
-
-/** Waits until the readers have nothing left to stretch: the counter still for 300 ms. */
-async function readersIdle(player: Player): Promise<void> {
-  let last = -1;
-  for (let i = 0; i < 100 && fed(player) !== last; i++) {
-    last = fed(player);
-    await sleep(300);
-  }
 }
 
 // At a marker (its own head there, added first, is a stretched head's length) and between;
