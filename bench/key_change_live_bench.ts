@@ -46,8 +46,13 @@ try {
     player.transpose = key;
     await player.keyTempoReady();
     times.push(performance.now() - start);
+    const atSwitch = player.health.starved;
     await new Promise((resolve) => setTimeout(resolve, 3000));
     starvedTotal += player.health.starved - before;
+    console.log(
+      `transpose ${key}: switched after ${times.at(-1)!.toFixed(0)} ms; starved track-blocks ` +
+        `${atSwitch - before} while it waited, ${player.health.starved - atSwitch} in the 3 s after`,
+    );
   }
   const sorted = [...times].sort((a, b) => a - b);
   console.log(

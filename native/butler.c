@@ -53,7 +53,10 @@ static uint64_t thread_cpu_ns(void) {
  * must not run dry meanwhile (a key change's new rings filling while the song playing has heads
  * still to stretch). The armed cue's head alone goes before a sounding ring that holds a
  * quarter or more: a jump to a head not ready holds silent, and after a key change the
- * readers, busy keeping every stem's ring above half, left it for seconds. */
+ * readers, busy keeping every stem's ring above half, left it for seconds. So do the rings a
+ * key change's switch waits for: the song playing holds at least a quarter of its look-ahead
+ * meanwhile, and at 24 stretched stems the readers, keeping both songs' rings above half, fell
+ * behind the playhead with the new ones (a change heard after 3 to 7 s). */
 static bool below(const sp_file_source *source, uint32_t quarters, uint64_t until) {
     const sp_ring *ring = &source->ring;
     uint32_t seq;
@@ -116,7 +119,7 @@ static bool sounding(sp_engine *engine, uint32_t group) {
 }
 
 /* The passes of a reader's scan, in order. */
-enum { PASS_LOW, PASS_CUE, PASS_PLAYING, PASS_RINGS, PASS_ALL };
+enum { PASS_LOW, PASS_CUE, PASS_SWITCH, PASS_PLAYING, PASS_RINGS, PASS_ALL };
 
 /* Whether a pass gives every track with work a turn (a chunk each), rather than stop at the
  * first (the cue's head) or at the first head. */
@@ -124,11 +127,15 @@ static bool sweeps(int pass) { return pass != PASS_CUE && pass != PASS_ALL; }
 
 /* Whether `slot`'s streamed track has work in `pass`: a sounding ring below a quarter, the
  * head to decode first pending (first_head: the armed cue's, or the one a switch waits for) or
- * the cue's stretcher to keep, a sounding ring below half, any ring below half, or anything. */
+ * the cue's stretcher to keep, a ring a switch waits for below half, a sounding ring below
+ * half, any ring below half, or anything. */
 static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
     const sp_file_source *file = slot->source.file;
     const uint64_t until = heard_until(engine, slot);
     if (pass == PASS_LOW) return sounding(engine, slot->group) && below(file, 1, until);
+    if (pass == PASS_SWITCH) {
+        return file->switch_waits && !sounding(engine, slot->group) && below(file, 4, until);
+    }
     if (pass == PASS_PLAYING) return sounding(engine, slot->group) && below(file, 2, until);
     if (pass == PASS_RINGS) return below(file, 2, until);
     if (pass == PASS_CUE) {
@@ -142,13 +149,14 @@ static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
 }
 
 /* One turn for one streamed track: a new position first, then a chunk if its ring is less
- * than half full (unless the turn is the cue's: `cue_turn`), else a head (frame `first` first:
+ * than half full (unless the turn is the cue's, `pass` PASS_CUE; a ring a switch waits for,
+ * PASS_SWITCH, until it is full: the switch waits for it, not for the heads), else a head (frame `first` first:
  * first_head; UINT64_MAX: none) or, at another key, the stretcher kept at the end of the armed
  * cue's head (frame `cue`), else a chunk if there is room. The ring is filled up to frame
  * `until` only (heard_until). Returns whether it did anything; *head: a head or a kept
  * stretcher (a long turn). */
 static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64_t cue,
-                    uint64_t until, bool cue_turn, bool *head) {
+                    uint64_t until, int pass, bool *head) {
     sp_ring *ring = &source->ring;
     bool worked = false;
     uint32_t seq;
@@ -174,7 +182,8 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
     uint32_t room = sp_ring_space(ring);
     const bool to_jump = ring->butler_write >= until; /* holds all heard before the jump */
     /* A ring at least half full can wait while a head is decoded (a quarter, for the cue's). */
-    if (cue_turn || room <= ring->capacity / 2 || to_jump ||
+    const bool cue_turn = pass == PASS_CUE, ring_first = pass == PASS_SWITCH && room > 0;
+    if (cue_turn || (room <= ring->capacity / 2 && !ring_first) || to_jump ||
         sp_stream_frames(source->stream) == ring->butler_write) {
         /* The cue's stretcher once its head is ready (right after its decode it is parked:
          * free), before the other heads: the jump may come at the next bar. */
@@ -228,7 +237,7 @@ static bool turn(sp_reader *reader, uint32_t s, int pass, bool *head) {
         source->busy = true;
         pthread_mutex_unlock(&butler->lock);
         const uint64_t until = heard_until(engine, slot);
-        worked = service(reader->chunk, file, first, cue, until, pass == PASS_CUE, head);
+        worked = service(reader->chunk, file, first, cue, until, pass, head);
         pthread_mutex_lock(&butler->lock);
         source->busy = false;
         pthread_cond_broadcast(&butler->idle);
@@ -253,9 +262,9 @@ static void *run(void *arg) {
             /* The first pass with work, then a new scan (below() says why this order): a
              * sounding ring (the playing song's, a crossfade tail's) below a quarter, each a
              * chunk a turn; the armed cue's head, one stem a scan (a jump to a head not decoded yet
-             * holds silent); the sounding rings below half; any ring below half (a song being
-             * prepared: a key change's, whose switch may wait, while a ring the audio side
-             * reads must not run dry); else the other turns (rings topped up, heads), once
+             * holds silent); the rings a key change's switch waits for, below half; the
+             * sounding rings below half; any ring below half (a song being prepared: the
+             * setlist's next, while a ring the audio side reads must not run dry); else the other turns (rings topped up, heads), once
              * round the tracks from where this reader left off, up to the first head. A head
              * is one long turn, and a pass of them, one per track, ran dry the rings it
              * passed; a top-up is a short one, and looking at every ring again after each

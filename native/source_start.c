@@ -15,6 +15,7 @@ SP_API sp_result sp_file_source_start_at(sp_file_source *source, uint64_t frame)
     ring->consumed = frame;
     atomic_store_explicit(&ring->read_frame, frame, memory_order_relaxed);
     atomic_store_explicit(&ring->request_frame, frame, memory_order_relaxed);
+    source->switch_waits = true;
     return SP_OK; /* attaching publishes it to the reader */
 }
 

@@ -97,6 +97,9 @@ struct sp_file_source {
     /* control -> butler: the frame + 1 of a head a switch waits for (0: none), decoded before
      * the file's other heads (sp_file_source_want_head) */
     _Atomic uint64_t wanted_head;
+    /* control -> butler, set before attach: a switch waits for this ring (a key change while
+     * playing, sp_file_source_start_at), so it goes before the sounding rings' top-up */
+    bool switch_waits;
 };
 
 #define SP_DECODE_CHUNK 4096u /* frames decoded at a time into a head or a ring */

@@ -118,19 +118,26 @@ Deno.test({
         seen = now;
       };
       const changing: Promise<void>[] = [];
+      const switched: string[] = []; // each change made: from the set to the switch
       while (performance.now() - start < SECONDS * 1000) {
         const now = performance.now();
         if (now >= nextChange) {
           note(`before change ${changes + 1}`);
           changes++;
           player.transpose = KEYS[changes % KEYS.length];
+          const asked = performance.now(), which = changes;
           // A change the readers cannot fill in time is refused (BUSY; the song plays on at
           // its key): counted, as starved blocks are, not a crash.
           changing.push(
-            player.keyTempoReady().catch((error) => {
-              if (!(error instanceof StemplayError && error.code === "BUSY")) throw error;
-              refused++;
-            }),
+            player.keyTempoReady().then(
+              () => {
+                switched.push(`change ${which}: ${(performance.now() - asked).toFixed(0)} ms`);
+              },
+              (error) => {
+                if (!(error instanceof StemplayError && error.code === "BUSY")) throw error;
+                refused++;
+              },
+            ),
           );
           nextChange += CHANGE_EVERY_MS;
         } else if (now >= nextJump) {
@@ -156,6 +163,7 @@ Deno.test({
           }% of one core)`,
       );
       console.log(`key and tempo soak: starved by event: ${log.join("; ")}`);
+      console.log(`key and tempo soak: to the switch: ${switched.join("; ") || "none made"}`);
       assert.equal(player.state, "playing");
       if (refused === 0) assert.equal(player.transpose, KEYS[changes % KEYS.length]);
       assert.equal(player.speed, SPEED);

@@ -268,3 +268,24 @@ Deno.test("reader priority: a stem whose ring failed keeps the cue's stretcher: 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reader priority: a key change's new rings, which the switch waits for, go before a playing ring that holds a quarter", async () => {
+  // While a change waits, the song playing has its look-ahead in its rings; topping them up
+  // before the new key's rings held the change for seconds at 24 stems (the readers, busy
+  // stretching both songs, fell behind the playhead twice before a third try started 1.5 s
+  // ahead).
+  await atAQuarter(async ({ player, held }) => {
+    player.transpose = 3;
+    for (let i = 0; i < 500 && allStreams(player).length < 2; i++) await sleep(10);
+    const [, changed] = allStreams(player);
+    assert.ok(changed, "the change prepared no streamed stem");
+    const { native } = engineOf(player);
+    const before = { playing: held().written, changed: ringState(native, changed).to };
+    await readerRound(player);
+    assert.ok(ringState(native, changed).to > before.changed, "the new key's ring waited");
+    assert.equal(held().written, before.playing, "the playing ring was topped up first");
+    freezeReader(player, false);
+    await player.keyTempoReady();
+    assert.equal(player.transpose, 3);
+  });
+});
