@@ -51,7 +51,9 @@ try {
     starvedTotal += player.health.starved - before;
     console.log(
       `transpose ${key}: switched after ${times.at(-1)!.toFixed(0)} ms; starved track-blocks ` +
-        `${atSwitch - before} while it waited, ${player.health.starved - atSwitch} in the 3 s after`,
+        `${atSwitch - before} while it waited, ${
+          player.health.starved - atSwitch
+        } in the 3 s after`,
     );
   }
   const sorted = [...times].sort((a, b) => a - b);
