@@ -10,7 +10,14 @@
 import type { DecodedAudio } from "../sources/audio.ts";
 import { addHeads, freeAudio, startStreamAt, wantHead } from "../sources/streaming.ts";
 import type { Engine } from "../engine/engine.ts";
-import { cueTargets, type Filling, fillMargin, START_EARLY_FRAMES, waitForFill } from "./retime.ts";
+import {
+  cueTargets,
+  type Filling,
+  fillMargin,
+  type FillWait,
+  START_EARLY_FRAMES,
+  waitForFill,
+} from "./retime.ts";
 import type { ShowFlow } from "../show/show.ts";
 import { markFillTimings } from "./key_change_breakdown.ts";
 
@@ -87,8 +94,8 @@ export function fillingOf(decoded: readonly DecodedAudio[]): Filling {
 
 /** Waits until `song` (prepared in `group`) holds the frames the switch lands on
  * (`waitForFill`; `ratio`: old speed ÷ new speed), and the heads the cues standing on `show`
- * will play from there, asked for here; false when it will not (another song became current,
- * or the playhead left what it was prepared for). */
+ * will play from there, asked for here: "ready", or how the wait ended without it (another
+ * song became current, or the playhead left what it was prepared for: `waitForFill`). */
 export async function readyToSwitch(
   engine: Engine,
   song: { group: number; filling?: Filling },
@@ -96,7 +103,7 @@ export async function readyToSwitch(
   ratio: number,
   playhead: () => number,
   overtaken: () => boolean,
-): Promise<boolean> {
+): Promise<FillWait> {
   const pending = song.filling ?? { pcms: [], rings: [] };
   const cues = () => {
     const targets = cueTargets(show, engine, ratio);
@@ -109,5 +116,5 @@ export async function readyToSwitch(
   };
   const filled = await waitForFill(engine, pending, ratio, playhead, overtaken, undefined, cues);
   if (filled === "ready") markFillTimings(engine.native, pending.pcms);
-  return filled === "ready";
+  return filled;
 }

@@ -70,18 +70,22 @@ export interface KeyTempoDeck {
   /** Makes `prepared` the current song, stopped at `startFrame`; frees the old one. */
   switchTo(prepared: PreparedAgain, startFrame: number): Promise<void>;
   /** Makes `prepared` the current song while playing: the callback moves to it at the same
-   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after.
-   * False, switching nothing, when another song became the current one while it waited, or
-   * when the playhead left the place it was prepared for (a seek or loop back, or past what
-   * its streamed stems' rings hold), or stands short of it (paused, stopped or ended while
-   * it waited): then it is prepared again. */
-  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<boolean>;
+   * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after:
+   * "switched". Else it switches nothing: "overtaken", another song became the current one
+   * while it waited; "moved", the operator moved the playhead away from the place it was
+   * prepared for (a seek or loop back, a jump); "missed", the playhead went on past what its
+   * streamed stems' rings hold (the reader fell behind), or stands short of it (paused,
+   * stopped or ended while it waited). Moved or missed, it is prepared again. */
+  retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<Retimed>;
   /** Frees a prepared song that will not play. */
   drop(prepared: PreparedAgain): Promise<void>;
   /** The callback's position in the current song's frames while a switch to it waits in the
    * command ring (the transport's position is still the old song's then); else undefined. */
   pendingPlayhead(): number | undefined;
 }
+
+/** How `retimeTo` ended (see there). */
+export type Retimed = "switched" | "overtaken" | "moved" | "missed";
 
 /** What a change reads of the transport, and who hears of a switch. */
 export interface KeyTempoTransport {
@@ -263,7 +267,9 @@ export class KeyTempoChange {
 
   /** Prepares and switches until the song plays at the value asked last. */
   async #run(): Promise<void> {
-    let missed = 0; // switches the playhead outran (see retimeTo), in a row
+    // Switches the playhead outran (see retimeTo), in a row; those the operator moved it away
+    // from (a jump fired while the change waited) are no reason to give it up so soon.
+    let missed = 0, moved = 0;
     for (;;) {
       const wanted = this.#wanted;
       const song = this.#deck.current;
@@ -308,23 +314,32 @@ export class KeyTempoChange {
       }
       carryLevels(this.#deck.tracks, prepared.tracks);
       if (this.#transport.playing && !this.#transport.ended) {
-        let switched: boolean;
+        let retimed: Retimed;
         try {
-          switched = await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
+          retimed = await this.#deck.retimeTo(prepared, from.speed, wanted.keyTempo.speed);
         } catch (error) {
           await this.#deck.drop(prepared);
           throw error;
         }
-        if (!switched) { // another song was loaded meanwhile: it plays at its own key
+        if (retimed !== "switched") { // another song loaded meanwhile plays at its own key
           await this.#deck.drop(prepared);
           // Paused, stopped or ended while it waited: made standing next, not a miss.
           const playing = this.#transport.playing && !this.#transport.ended;
-          if (this.#deck.current === song && playing && ++missed >= MAX_MISSED_SWITCHES) {
+          const mine = this.#deck.current === song && playing;
+          if (mine && retimed === "moved" && ++moved >= MAX_MOVED_SWITCHES) {
+            throw new StemplayError(
+              "BUSY",
+              `cannot change key or tempo: the playhead was moved away from the new key's ` +
+                `frames ${moved} times while they were prepared (a loop shorter than they take?); ` +
+                `the song plays on at its key: set it again`,
+            );
+          }
+          if (mine && retimed === "missed" && ++missed >= MAX_MISSED_SWITCHES) {
             throw new StemplayError(
               "BUSY",
               `cannot change key or tempo: the new key was not ready where the song plays, ` +
-                `${missed} times (a seek or loop back each time, or the reader too slow); the ` +
-                `song plays on at its key: set it again`,
+                `${missed} times (the readers fell behind the playhead: too many stems at ` +
+                `another key for this machine); the song plays on at its key: set it again`,
             );
           }
           continue; // else prepared again from where it plays now
@@ -348,6 +363,9 @@ export class KeyTempoChange {
  * a busy machine) is made again further ahead; after the last, the change gives up. */
 const STREAM_LEADS = [0.15, 0.5, 1.5];
 const MAX_MISSED_SWITCHES = STREAM_LEADS.length;
+/** Preparations the operator's jumps, seeks and loops back may undo before a change gives up:
+ * one a pass of a loop too short to ever hold the new key's first frames. */
+const MAX_MOVED_SWITCHES = 20;
 
 function same(a: KeyTempo, b: KeyTempo): boolean {
   return a.transpose === b.transpose && a.speed === b.speed;

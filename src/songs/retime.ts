@@ -108,15 +108,19 @@ export interface Filling {
   rings: readonly { stream: Deno.PointerValue; frames: number }[];
 }
 
+/** How a wait for a song prepared while playing ends (waitForFill). */
+export type FillWait = "ready" | "missed" | "moved" | "overtaken";
+
 /** Waits until every stem still being rendered, and every streamed stem's ring, holds the
  * frames from the playhead mapped into the new song (`playhead()`, the old song's frame, ×
  * `ratio`) on, for `FILL_MARGIN_SECONDS` (a ring: at most half of it); then the switch never
  * lands on frames not there yet. Stops waiting when `overtaken` (another song became the
- * current one). "ready" once they do; "missed" when they never will: the playhead went back
- * (a seek, a loop) or on past what a ring can hold (the reader fell behind), or stands
+ * current one). "ready" once they do; "moved" when the operator moved the playhead away from
+ * them (it went back: a seek, a loop; or on past what a ring holds after a cue fired: a
+ * jump); "missed" when it went on past them by itself (the reader fell behind), or stands
  * short of where the rings start (`standing`: the callback paused, stopped or ended; a lost
- * device still reads playing; an offline engine starts its rings at the playhead), and the
- * song must be prepared again from where it is now. While a loop vamps (`cues`: the cue
+ * device still reads playing; an offline engine starts its rings at the playhead). Either
+ * way the song must be prepared again from where it is now. While a loop vamps (`cues`: the cue
  * targets carried, in the new song's frames), every streamed stem must also hold the head at
  * the loop's start (or an armed jump's target), for the first loop back may come right after
  * the switch: decoded before the stems were attached (change_start.ts `decodeCueHeads`), or,
@@ -131,20 +135,23 @@ export async function waitForFill(
   overtaken: () => boolean = () => false,
   standing: () => boolean = () => !engine.offline && engine.readStatus().state !== "playing",
   cues: () => CueTargets = () => ({ heads: [] }),
-): Promise<"ready" | "missed" | "overtaken"> {
+): Promise<FillWait> {
   const margin = fillMargin(engine);
+  const fired = engine.readStatus().cueFired;
   let last = -Infinity;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
     const at = Math.round(playhead() * ratio);
     const targets = cues();
     // A seek or a loop back: prepared for another place, unless the vamp comes round again.
-    if (at < last && !vampsToRings(engine, filling, targets.loop, at, margin)) return "missed";
+    if (at < last && !vampsToRings(engine, filling, targets.loop, at, margin)) return "moved";
     last = at;
     const rings = filling.rings.map(({ stream, frames }) =>
       ringHolds(engine, stream, frames, at, margin)
     );
-    if (rings.includes("missed")) return "missed";
+    if (rings.includes("missed")) {
+      return engine.readStatus().cueFired === fired ? "missed" : "moved";
+    }
     const ready = rings.every((held) => held === "held") && filling.pcms.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));

@@ -33,7 +33,7 @@ import { stretchedMidi } from "./stretched_midi.ts";
 import { isNeutral } from "../model/key_tempo.ts";
 import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
-import type { KeyTempoDeck } from "./key_tempo_change.ts";
+import type { KeyTempoDeck, Retimed } from "./key_tempo_change.ts";
 import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from "./retime.ts";
 import { decodeCueHeads, fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
@@ -389,15 +389,16 @@ export class SongDeck {
   }
 
   /** Makes a prepared song at another key or tempo the playing one, while playing: the
-   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts). False
-   * (nothing switched) when another song became current, or the playhead left what it holds. */
-  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<boolean> {
+   * callback moves to it at the same musical place, crossfaded (src/songs/retime.ts):
+   * "switched", else (nothing switched) how the wait for it ended (`waitForFill`). */
+  async #retimeTo(song: SongInGroup, fromSpeed: number, toSpeed: number): Promise<Retimed> {
     const engine = this.#engine, group = this.#group, show = this.show;
     const overtaken = () => this.#group !== group; // a song loaded, or a setlist transition
     await waitOutCountIn(engine, () => show.countingIn, overtaken);
     const playhead = () => this.pendingPlayhead() ?? engine.readStatus().position;
     const ratio = fromSpeed / toSpeed;
-    if (!await readyToSwitch(engine, song, show, ratio, playhead, overtaken)) return false;
+    const filled = await readyToSwitch(engine, song, show, ratio, playhead, overtaken);
+    if (filled !== "ready") return filled;
     markKeyChange("filled");
     const cues = cuesToCarry(show, engine);
     const retired = retimeSwitch(engine, group, song.group, fromSpeed, toSpeed, playhead());
@@ -405,7 +406,7 @@ export class SongDeck {
     this.#retiring.push({ tracks: this.#tracks, ...retired });
     this.#makeCurrent(song);
     carryCues(show, cues, retired.ratio, engine.sampleRate);
-    return true;
+    return "switched";
   }
 
   /** The callback's position in the current song's frames while a switch to it at another

@@ -1,0 +1,76 @@
+/**
+ * A key change while playing waits for its new rings, started where the playhead is; a jump the
+ * operator fires meanwhile moves the playhead away from them, and the change is prepared again
+ * from there. Those are not the reader's misses (it falling behind the playhead), which after
+ * the third give the change up with BUSY: the Scale soak's change 4 s before a quantised jump
+ * was refused that way, or made only 7 s later. One paused reader; nothing timed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { encodeWav } from "../src/sources/wav.ts";
+import { lcgNoise } from "./support/align.ts";
+import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
+import { sleep } from "./support/wait.ts";
+
+const RATE = OFFLINE_RATE;
+
+Deno.test("key change: jumps fired while it waits prepare it again from there, and it is made", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-change-jump-" });
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+    "test",
+  );
+  try {
+    const frames = 12 * RATE;
+    await Deno.writeFile(
+      join(dir, "pads.wav"),
+      encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "song.json"),
+      JSON.stringify({
+        title: "jumps",
+        tempo: 120,
+        markers: [{ name: "Intro", at: 0 }],
+        tracks: [{ file: "pads.wav" }],
+      }),
+    );
+    await player.loadSong(dir, { transpose: 2, speed: 0.9 });
+    let prepared = 0;
+    player.addEventListener("songprepared", () => prepared++);
+    player.play();
+    player.render(RATE / 2);
+    freezeReader(player, true); // the change's rings stay empty: it waits
+    player.transpose = 3;
+    let failure: unknown, settled = false;
+    const made = player.keyTempoReady().catch((error) => failure = error).finally(() =>
+      settled = true
+    );
+    // Four jumps back to the top, each once the change waits on rings prepared where the
+    // playhead stood, a second after it.
+    for (let jump = 1; jump <= 4; jump++) {
+      const before = prepared;
+      for (let i = 0; i < 500 && prepared === before && !failure; i++) await sleep(10);
+      assert.equal(failure, undefined, `the change was given up before jump ${jump}`);
+      assert.ok(prepared > before, `the change was not prepared again before jump ${jump}`);
+      player.render(RATE);
+      await sleep(50); // its wait has read the playhead there
+      player.jump("Intro");
+      player.render(RATE / 8);
+    }
+    const before = prepared;
+    for (let i = 0; i < 500 && prepared === before && !failure; i++) await sleep(10);
+    freezeReader(player, false);
+    for (let i = 0; i < 500 && !settled; i++) {
+      player.render(RATE / 64);
+      await sleep(10);
+    }
+    await made;
+    assert.equal(failure, undefined, "the change was given up");
+    assert.equal(player.transpose, 3);
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
