@@ -6,9 +6,7 @@
  * was refused that way, or made only 7 s later. One paused reader; nothing timed.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
-import { lcgNoise } from "./support/align.ts";
+import { writeNoiseSong } from "./support/noise_song.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
 
@@ -21,20 +19,7 @@ Deno.test("key change: jumps fired while it waits prepare it again from there, a
     "test",
   );
   try {
-    const frames = 12 * RATE;
-    await Deno.writeFile(
-      join(dir, "pads.wav"),
-      encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-    );
-    await Deno.writeTextFile(
-      join(dir, "song.json"),
-      JSON.stringify({
-        title: "jumps",
-        tempo: 120,
-        markers: [{ name: "Intro", at: 0 }],
-        tracks: [{ file: "pads.wav" }],
-      }),
-    );
+    await writeNoiseSong(dir, 12, { title: "jumps", markers: [{ name: "Intro", at: 0 }] });
     await player.loadSong(dir, { transpose: 2, speed: 0.9 });
     let prepared = 0;
     player.addEventListener("songprepared", () => prepared++);

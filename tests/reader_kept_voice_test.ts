@@ -8,9 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
 import { stretchFile } from "../src/sources/stretch.ts";
-import { lcgNoise } from "./support/align.ts";
+import { writeNoiseSong } from "./support/noise_song.ts";
 import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { fed, readersIdle } from "./support/reader_probe.ts";
 
@@ -18,23 +17,12 @@ const RATE = OFFLINE_RATE;
 const KEY = { transpose: 2, speed: 0.9 };
 
 /** One stereo noise stem of 8 s at 120 bpm in 4/4 (a bar is 2 s of song), the Verse at 1 s. */
-async function writeSong(dir: string): Promise<string> {
-  const frames = 8 * RATE;
-  await Deno.writeFile(
-    join(dir, "pads.wav"),
-    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-  );
-  await Deno.writeTextFile(
-    join(dir, "song.json"),
-    JSON.stringify({
-      title: "kept voice",
-      tempo: 120,
-      timeSignature: [4, 4],
-      markers: [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 4 }],
-      tracks: [{ file: "pads.wav" }],
-    }),
-  );
-  return dir;
+function writeSong(dir: string): Promise<string> {
+  return writeNoiseSong(dir, 8, {
+    title: "kept voice",
+    timeSignature: [4, 4],
+    markers: [{ name: "Intro", at: 0 }, { name: "Verse", at: 1 }, { name: "Chorus", at: 4 }],
+  });
 }
 
 Deno.test("kept voice: the ring after an armed jump at the key goes on from a stretcher kept at its head's end: no head's length stretched again, and seamless", async () => {

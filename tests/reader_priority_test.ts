@@ -15,29 +15,17 @@ import type { Engine } from "../src/engine/engine.ts";
 import { encodeWav } from "../src/sources/wav.ts";
 import { headState, ringState, wantHead } from "../src/sources/streaming.ts";
 import { lcgNoise } from "./support/align.ts";
+import { writeNoiseSong } from "./support/noise_song.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
 
 const RATE = OFFLINE_RATE;
 
-async function writeSong(dir: string, name: string, seconds = 8): Promise<string> {
-  const song = join(dir, name);
-  await Deno.mkdir(song);
-  const frames = seconds * RATE;
-  await Deno.writeFile(
-    join(song, "pads.wav"),
-    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-  );
-  await Deno.writeTextFile(
-    join(song, "song.json"),
-    JSON.stringify({
-      title: name,
-      tempo: 120,
-      markers: [{ name: "Verse", at: 4 }],
-      tracks: [{ file: "pads.wav" }],
-    }),
-  );
-  return song;
+function writeSong(dir: string, name: string, seconds = 8): Promise<string> {
+  return writeNoiseSong(join(dir, name), seconds, {
+    title: name,
+    markers: [{ name: "Verse", at: 4 }],
+  });
 }
 
 function engineOf(player: Player): Engine {

@@ -8,34 +8,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Player } from "../mod.ts";
-import { encodeWav } from "../src/sources/wav.ts";
 import { FILE_INFO } from "../src/native/native_constants.ts";
-import { lcgNoise } from "./support/align.ts";
+import { writeNoiseSong } from "./support/noise_song.ts";
 import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { theStream } from "./support/reader_probe.ts";
 
 const RATE = OFFLINE_RATE;
 
 /** A one-stem stereo song of 8 s with a marker at 4 s, at `transpose`. */
-async function writeSong(dir: string, transpose: number): Promise<string> {
-  const song = join(dir, `song${transpose}`);
-  await Deno.mkdir(song);
-  const frames = 8 * RATE;
-  await Deno.writeFile(
-    join(song, "keys.wav"),
-    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-  );
-  await Deno.writeTextFile(
-    join(song, "song.json"),
-    JSON.stringify({
-      title: "heads",
-      tempo: 120,
-      transpose,
-      markers: [{ name: "late", at: 4 }],
-      tracks: [{ file: "keys.wav" }],
-    }),
-  );
-  return song;
+function writeSong(dir: string, transpose: number): Promise<string> {
+  const fields = { title: "heads", transpose, markers: [{ name: "late", at: 4 }] };
+  return writeNoiseSong(join(dir, `song${transpose}`), 8, fields, "keys.wav");
 }
 
 /** Seconds of head per head of the one streamed stem (stereo float). */

@@ -7,9 +7,7 @@
  * per stem. Real Rubber Band, offline engine; counts frames, nothing timed.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { encodeWav } from "../src/sources/wav.ts";
-import { lcgNoise } from "./support/align.ts";
+import { writeNoiseSong } from "./support/noise_song.ts";
 import { OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { fed, readersIdle } from "./support/reader_probe.ts";
 
@@ -18,22 +16,11 @@ const LOOP = 0.75; // seconds: longer than a stretched head (0.5 s), shorter tha
 const PASSES = 4;
 
 /** One stereo noise stem of 6 s, the Riff marker at 2 s. */
-async function writeSong(dir: string): Promise<string> {
-  const frames = 6 * RATE;
-  await Deno.writeFile(
-    join(dir, "pads.wav"),
-    encodeWav([lcgNoise(frames, 1), lcgNoise(frames, 2)], RATE, "f32"),
-  );
-  await Deno.writeTextFile(
-    join(dir, "song.json"),
-    JSON.stringify({
-      title: "short loop",
-      tempo: 120,
-      markers: [{ name: "Intro", at: 0 }, { name: "Riff", at: 2 }],
-      tracks: [{ file: "pads.wav" }],
-    }),
-  );
-  return dir;
+function writeSong(dir: string): Promise<string> {
+  return writeNoiseSong(dir, 6, {
+    title: "short loop",
+    markers: [{ name: "Intro", at: 0 }, { name: "Riff", at: 2 }],
+  });
 }
 
 // At a marker (its own head there, added first, is a stretched head's length) and between;
