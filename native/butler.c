@@ -127,7 +127,7 @@ static bool sweeps(int pass) { return pass != PASS_CUE && pass != PASS_ALL; }
 
 /* Whether `slot`'s streamed track has work in `pass`: a sounding ring below a quarter, the
  * head to decode first pending (first_head: the armed cue's, or the one a switch waits for) or
- * the cue's stretcher to keep, a ring a switch waits for below half, a sounding ring below
+ * the cue's stretcher to keep, a ring a switch waits for not full yet, a sounding ring below
  * half, any ring below half, or anything. */
 static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
     const sp_file_source *file = slot->source.file;
@@ -148,13 +148,13 @@ static bool wanted_in(int pass, sp_engine *engine, const sp_slot *slot) {
     return true;
 }
 
-/* One turn for one streamed track: a new position first, then a chunk if its ring is less
- * than half full (unless the turn is the cue's, `pass` PASS_CUE; a ring a switch waits for,
- * PASS_SWITCH, until it is full: the switch waits for it, not for the heads), else a head (frame `first` first:
- * first_head; UINT64_MAX: none) or, at another key, the stretcher kept at the end of the armed
- * cue's head (frame `cue`), else a chunk if there is room. The ring is filled up to frame
- * `until` only (heard_until). Returns whether it did anything; *head: a head or a kept
- * stretcher (a long turn). */
+/* One turn for one streamed track (in `pass`): a new position first, then a chunk if its
+ * ring is less than half full (unless the turn is the cue's, PASS_CUE; a ring a switch waits
+ * for, PASS_SWITCH, until it is full: the switch waits for it, not for heads), else a head
+ * (frame `first` first: first_head; UINT64_MAX: none) or, at another key, the stretcher kept
+ * at the end of the armed cue's head (frame `cue`), else a chunk if there is room. The ring is
+ * filled up to frame `until` only (heard_until). Returns whether it did anything; *head: a
+ * head or a kept stretcher (a long turn). */
 static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64_t cue,
                     uint64_t until, int pass, bool *head) {
     sp_ring *ring = &source->ring;
@@ -262,14 +262,14 @@ static void *run(void *arg) {
             /* The first pass with work, then a new scan (below() says why this order): a
              * sounding ring (the playing song's, a crossfade tail's) below a quarter, each a
              * chunk a turn; the armed cue's head, one stem a scan (a jump to a head not decoded yet
-             * holds silent); the rings a key change's switch waits for, below half; the
+             * holds silent); the rings a key change's switch waits for, until full; the
              * sounding rings below half; any ring below half (a song being prepared: the
-             * setlist's next, while a ring the audio side reads must not run dry); else the other turns (rings topped up, heads), once
-             * round the tracks from where this reader left off, up to the first head. A head
-             * is one long turn, and a pass of them, one per track, ran dry the rings it
-             * passed; a top-up is a short one, and looking at every ring again after each
-             * doubled the readers' CPU (24 streams at the recorded key: 45 ms a second against
-             * 25). */
+             * setlist's next, while a ring the audio side reads must not run dry); else the
+             * other turns (rings topped up, heads), once round the tracks from where this
+             * reader left off, up to the first head. A head is one long turn, and a pass of
+             * them, one per track, ran dry the rings it passed; a top-up is a short one, and
+             * looking at every ring again after each doubled the readers' CPU (24 streams at
+             * the recorded key: 45 ms a second against 25). */
             bool head = false;
             for (int pass = PASS_LOW; pass <= PASS_ALL && !worked; pass++) {
                 for (uint32_t i = 0; i < engine->capacity; i++) {

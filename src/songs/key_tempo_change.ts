@@ -321,7 +321,8 @@ export class KeyTempoChange {
           await this.#deck.drop(prepared);
           throw error;
         }
-        if (retimed !== "switched") { // another song loaded meanwhile plays at its own key
+        if (retimed !== "switched") {
+          // Overtaken: another song loaded meanwhile plays at its own key. Else prepared again.
           await this.#deck.drop(prepared);
           // Paused, stopped or ended while it waited: made standing next, not a miss.
           const playing = this.#transport.playing && !this.#transport.ended;
@@ -330,8 +331,8 @@ export class KeyTempoChange {
             throw new StemplayError(
               "BUSY",
               `cannot change key or tempo: the playhead was moved away from the new key's ` +
-                `frames ${moved} times while they were prepared (a loop shorter than they take?); ` +
-                `the song plays on at its key: set it again`,
+                `frames ${moved} times while they were prepared (a loop shorter than they ` +
+                `take?); the song plays on at its key: set it again`,
             );
           }
           if (mine && retimed === "missed" && ++missed >= MAX_MISSED_SWITCHES) {
