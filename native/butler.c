@@ -208,6 +208,16 @@ static bool service(float *chunk, sp_file_source *source, uint64_t first, uint64
     return worked || got > 0;
 }
 
+/* A ring a switch waited for is an ordinary one once its song sounds: switched to, it never
+ * goes first again (a song that has stopped sounding, its crossfade tail played, is not
+ * filled before the song playing while it waits to be freed). Under the readers' lock: only
+ * readers touch the flag once the source is attached. */
+static void forget_switch(sp_engine *engine, const sp_slot *slot) {
+    if (slot->source.file->switch_waits && sounding(engine, slot->group)) {
+        slot->source.file->switch_waits = false;
+    }
+}
+
 /* Slot s's turn for this reader: a deferred free, or file work when the slot is a streamed
  * track with work in `pass`. Returns whether it did anything; *head: a head was decoded. */
 static bool turn(sp_reader *reader, uint32_t s, int pass, bool *head) {
@@ -219,6 +229,7 @@ static bool turn(sp_reader *reader, uint32_t s, int pass, bool *head) {
     sp_source *source = &slot->source;
     int32_t handed = SP_HANDED_YES;
     *head = false;
+    if (!source->busy && source->kind == SP_SOURCE_STREAM) forget_switch(engine, slot);
     if (source->busy) {
         /* Another reader has it: its next turn is another thread's, or this one's on the next
          * scan. Not a free either, until that turn ends. */

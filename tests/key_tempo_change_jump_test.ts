@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { writeNoiseSong } from "./support/noise_song.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
+import type { SongDeck } from "../src/songs/song_deck.ts";
 
 const RATE = OFFLINE_RATE;
 
@@ -59,3 +60,45 @@ Deno.test("key change: jumps fired while it waits prepare it again from there, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// The operator skips ahead, past the second the new key's rings were started to hold, after
+// they were started and before the switch's wait looks (the wait began after the move).
+for (const move of ["seek", "jump"] as const) {
+  Deno.test(`key change: a ${move} forward past its rings is the operator's move, not a miss`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "stemplay-change-skip-" });
+    const player = await offlinePlayer(
+      { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+      "test",
+    );
+    try {
+      await writeNoiseSong(dir, 12, {
+        title: "skip",
+        markers: [{ name: "Intro", at: 0 }, { name: "Bridge", at: 6 }],
+      });
+      await player.loadSong(dir);
+      player.play();
+      player.render(RATE / 2);
+      const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
+        .keyTempoDeck();
+      const playhead = () => player.engineContext.readStatus().position;
+      const described = deck.current!.described!;
+      const prepared = await deck.prepare(
+        { ...described, transpose: 2 },
+        undefined,
+        playhead,
+        0.15,
+      );
+      if (move === "seek") player.seek(6);
+      else player.jump("Bridge");
+      player.render(RATE / 8);
+      assert.ok(player.position >= 6, `the ${move} moved the playhead`);
+      const retimed = await deck.retimeTo(prepared, 1, 1);
+      await deck.drop(prepared);
+      // "missed" counts toward the 3 that give the change up as the readers' failing (BUSY).
+      assert.equal(retimed, "moved");
+    } finally {
+      await player.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

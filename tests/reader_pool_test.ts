@@ -120,3 +120,41 @@ Deno.test("reader pool: a bad streaming.readers is refused, naming the key and t
   const streaming = parseSettings({ streaming: { readers: 8 } }, "stemplay.json").streaming;
   assert.deepEqual(streaming, { readers: 8 });
 });
+
+/** The song played from the top, changed to KEY while playing (its new rings go first among
+ * the readers' work, native/butler.c PASS_SWITCH), then on; returns the output. */
+async function renderChange(song: string, streaming: PlayerOptions["streaming"]) {
+  const player = await offlinePlayer(streaming);
+  try {
+    await player.loadSong(song);
+    player.play();
+    const parts = [player.render(RATE)];
+    player.transpose = KEY.transpose;
+    player.speed = KEY.speed;
+    await player.keyTempoReady();
+    parts.push(player.render(RATE * 2));
+    assert.equal(player.transpose, KEY.transpose);
+    return { out: joinParts(parts), readers: readerThreads(), starved: player.health.starved };
+  } finally {
+    await player.close();
+  }
+}
+
+Deno.test("reader pool: a key change while playing renders the same run to run and with 1, 2 and 3 readers", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-readerpool-" });
+  try {
+    const song = await writeNoiseSong(dir, 4, SECONDS);
+    const settings = { lookAheadSeconds: 0.25, stretchStems: 4 };
+    const one = await renderChange(song, { ...settings, readers: 1 });
+    assert.ok(one.out[0].some((x) => Math.abs(x) > 0.05), "the render is not silent");
+    assert.equal(one.starved, 0);
+    for (const readers of [1, 2, 3]) {
+      const again = await renderChange(song, { ...settings, readers });
+      assert.equal(again.readers, readers, "reader threads running");
+      assertIdentical(again.out, one.out, `${readers} readers, a change while playing`);
+      assert.equal(again.starved, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

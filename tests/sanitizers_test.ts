@@ -40,6 +40,9 @@ function assertClean(run: HarnessRun, reportMarker: string): void {
   // Heads added, asked for first and read while the readers serve them (a switch's wait).
   const wanted = Number(run.stdout.match(/(\d+) heads wanted/)?.[1] ?? 0);
   assert.ok(wanted > 0, `no heads wanted in the stress phase:\n${describe(run)}`);
+  // Rings started past their top while another song plays, as a key change's (start_at).
+  const later = Number(run.stdout.match(/(\d+) rings started later/)?.[1] ?? 0);
+  assert.ok(later > 0, `no ring started later in the stress phase:\n${describe(run)}`);
   // Key and tempo changes while playing, onto stems still being rendered (stretch_fill.c).
   assert.match(run.stdout, /harness: retimes done/, describe(run));
 }

@@ -97,6 +97,9 @@ export class Engine {
   streams?: StreamedTracks;
   /** The Rubber Band engine every stretch of this player uses (`Player.open({ keyTempo })`). */
   stretchEngine: StretchEngine = "finer";
+  /** Seeks asked of the callback (the transport's), counted: a key change's wait tells the
+   * operator's moves from the readers falling behind (src/songs/retime.ts `movesOf`). */
+  seeks = 0;
   #backendName = "";
   #deviceName = "";
   #closed = false;

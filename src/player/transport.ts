@@ -110,6 +110,7 @@ export class Transport {
     if (state === "ended") unwrap(native, native.sp_transport_pause(pointer), "seek");
     const clamped = Math.min(frame, this.#songs.durationFrames);
     unwrap(native, native.sp_transport_seek(pointer, BigInt(clamped)), "seek");
+    this.#engine.seeks++;
     // Playing, the transport is there a block later: nothing to remember for the next play.
     this.#requestedFrame = state === "playing" ? undefined : clamped;
   }

@@ -15,6 +15,7 @@ import {
   type Filling,
   fillMargin,
   type FillWait,
+  movesOf,
   START_EARLY_FRAMES,
   waitForFill,
 } from "./retime.ts";
@@ -26,7 +27,8 @@ import { markFillTimings } from "./key_change_breakdown.ts";
  * the new timeline runs at `speed`. While a loop vamps (`loop`, in the new timeline's frames)
  * a start past its end comes round into it, where the playhead will be, and one too near its
  * end to be seen there before it loops back goes to its start (`vampsToRings` in retime.ts).
- * Frees every stem and rethrows on failure. */
+ * Returns the operator's moves (retime.ts `movesOf`) as the playhead was read. Frees every
+ * stem and rethrows on failure. */
 export function startAtPlayhead(
   engine: Engine,
   decoded: readonly DecodedAudio[],
@@ -34,8 +36,10 @@ export function startAtPlayhead(
   speed: number,
   lead = 0,
   loop?: { start: number; end: number },
-): void {
+): number {
   const { native } = engine;
+  // Read first: a cue fired in between is counted as a move since (lenient), never missed.
+  const moves = movesOf(engine);
   const playhead = songFrame() / speed;
   // An offline engine's playhead stands still until it renders (and its render waits for
   // the reader): ahead of it, the switch would wait for ever.
@@ -51,6 +55,7 @@ export function startAtPlayhead(
     decoded.forEach((audio) => freeAudio(native, audio));
     throw error;
   }
+  return moves;
 }
 
 /** Decodes the heads the cues carried over will play from (`heads`: a loop's start, in the new
@@ -83,8 +88,9 @@ export async function decodeCueHeads(
 
 /** What the switch waits for: every stem's pcm (one still being rendered holds only part of
  * it) and every streamed stem's ring. */
-export function fillingOf(decoded: readonly DecodedAudio[]): Filling {
+export function fillingOf(decoded: readonly DecodedAudio[], moves?: number): Filling {
   return {
+    moves,
     pcms: decoded.flatMap((audio) => audio.pcm ? [audio.pcm] : []),
     rings: decoded.flatMap((audio) =>
       audio.stream ? [{ stream: audio.stream, frames: audio.frames }] : []

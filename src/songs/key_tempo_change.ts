@@ -73,7 +73,7 @@ export interface KeyTempoDeck {
    * musical place (position × fromSpeed ÷ toSpeed), crossfaded; frees the old one after:
    * "switched". Else it switches nothing: "overtaken", another song became the current one
    * while it waited; "moved", the operator moved the playhead away from the place it was
-   * prepared for (a seek or loop back, a jump); "missed", the playhead went on past what its
+   * prepared for (a seek, a loop back, a jump); "missed", the playhead went on past what its
    * streamed stems' rings hold (the reader fell behind), or stands short of it (paused,
    * stopped or ended while it waited). Moved or missed, it is prepared again. */
   retimeTo(prepared: PreparedAgain, fromSpeed: number, toSpeed: number): Promise<Retimed>;

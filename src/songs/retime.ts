@@ -106,6 +106,15 @@ export function fillMargin(engine: Engine): number {
 export interface Filling {
   pcms: readonly Deno.PointerValue[];
   rings: readonly { stream: Deno.PointerValue; frames: number }[];
+  /** The operator's moves (`movesOf`) when the rings were started at the playhead: with one
+   * since, a playhead past them was moved there, not outrun by the readers. */
+  moves?: number;
+}
+
+/** The operator's moves of the playhead so far: cues fired (a jump) and seeks. Each only
+ * grows, so the sum changes when either does. */
+export function movesOf(engine: Engine): number {
+  return engine.readStatus().cueFired + engine.seeks;
 }
 
 /** How a wait for a song prepared while playing ends (waitForFill). */
@@ -116,17 +125,18 @@ export type FillWait = "ready" | "missed" | "moved" | "overtaken";
  * `ratio`) on, for `FILL_MARGIN_SECONDS` (a ring: at most half of it); then the switch never
  * lands on frames not there yet. Stops waiting when `overtaken` (another song became the
  * current one). "ready" once they do; "moved" when the operator moved the playhead away from
- * them (it went back: a seek, a loop; or on past what a ring holds after a cue fired: a
- * jump); "missed" when it went on past them by itself (the reader fell behind), or stands
- * short of where the rings start (`standing`: the callback paused, stopped or ended; a lost
- * device still reads playing; an offline engine starts its rings at the playhead). Either
- * way the song must be prepared again from where it is now. While a loop vamps (`cues`: the cue
- * targets carried, in the new song's frames), every streamed stem must also hold the head at
- * the loop's start (or an armed jump's target), for the first loop back may come right after
- * the switch: decoded before the stems were attached (change_start.ts `decodeCueHeads`), or,
- * for a loop set since, asked of the reader by `cues`. A loop back while it waits is no miss
- * when the rings start within the loop (the playhead gets there again). Throws a render's
- * error, and "FILE" when the reader could not read a stem there. */
+ * them (it went back: a seek, a loop; or on past what a ring holds after a jump or a seek
+ * since the rings were started, `filling.moves`); "missed" when it went on past them by
+ * itself (the reader fell behind), or stands short of where the rings start (`standing`: the
+ * callback paused, stopped or ended; a lost device still reads playing; an offline engine
+ * starts its rings at the playhead). Either way the song must be prepared again from where it
+ * is now. While a loop vamps (`cues`: the cue targets carried, in the new song's frames),
+ * every streamed stem must also hold the head at the loop's start (or an armed jump's
+ * target), for the first loop back may come right after the switch: decoded before the stems
+ * were attached (change_start.ts `decodeCueHeads`), or, for a loop set since, asked of the
+ * reader by `cues`. A loop back while it waits is no miss when the rings start within the
+ * loop (the playhead gets there again). Throws a render's error, and "FILE" when the reader
+ * could not read a stem there. */
 export async function waitForFill(
   engine: Engine,
   filling: Filling,
@@ -137,7 +147,7 @@ export async function waitForFill(
   cues: () => CueTargets = () => ({ heads: [] }),
 ): Promise<FillWait> {
   const margin = fillMargin(engine);
-  const fired = engine.readStatus().cueFired;
+  const moves = filling.moves ?? movesOf(engine);
   let last = -Infinity;
   while (!overtaken()) {
     engine.assertOpen("change key or tempo");
@@ -150,7 +160,7 @@ export async function waitForFill(
       ringHolds(engine, stream, frames, at, margin)
     );
     if (rings.includes("missed")) {
-      return engine.readStatus().cueFired === fired ? "missed" : "moved";
+      return movesOf(engine) === moves ? "missed" : "moved";
     }
     const ready = rings.every((held) => held === "held") && filling.pcms.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);

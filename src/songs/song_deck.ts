@@ -278,13 +278,14 @@ export class SongDeck {
       { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
+    let moves: number | undefined; // the operator's when the rings start (retime.ts movesOf)
     if (progressiveFrom) {
       markKeyChange("launched");
       // The cues carried over at the switch (a vamp): their heads first, then the rings from
       // where the playhead is once those are done.
       const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
-      startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
+      moves = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
     } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
       await decodeStartHeads(engine, decoded, startFrame);
     }
@@ -341,7 +342,8 @@ export class SongDeck {
       throw error;
     }
     tracks.slice(decoded.length).forEach((track) => track.setPitch(GENERATED_PITCH));
-    return { group, tracks, info, filling: progressiveFrom ? fillingOf(decoded) : undefined };
+    const filling = progressiveFrom ? fillingOf(decoded, moves) : undefined;
+    return { group, tracks, info, filling };
   }
 
   /** Makes a prepared song the playing one, stopped at `startFrame`, then frees the old
