@@ -2,8 +2,8 @@
  * A key change while playing on the null device (its own thread, paced in real time), the
  * song streamed and stretched by the readers (issue 24): how long from the `transpose` set to
  * the switch (`keyTempoReady()`; heard 50 ms of crossfade later), and the track-blocks that
- * starved meanwhile, for a change every 3 s by default (the new song's marker heads are still being
- * stretched when the next comes). Printed, nothing asserted.
+ * starved meanwhile, for a change every 3 s by default (the new song's marker heads are still
+ * being stretched when the next comes). Printed, nothing asserted.
  *
  * Run: `deno run -A bench/key_change_live_bench.ts` (needs librubberband2). LIVE_BENCH_STEMS
  * (4), LIVE_BENCH_ENGINE (finer | faster), LIVE_BENCH_READERS (2), LIVE_BENCH_EVERY (3: the

@@ -267,8 +267,8 @@ export class KeyTempoChange {
 
   /** Prepares and switches until the song plays at the value asked last. */
   async #run(): Promise<void> {
-    // Switches the playhead outran (see retimeTo), in a row; those the operator moved it away
-    // from (a jump fired while the change waited) are no reason to give it up so soon.
+    // Preparations the playhead outran (see retimeTo) in this change; those the operator moved
+    // it away from (a jump fired while the change waited) are no reason to give it up so soon.
     let missed = 0, moved = 0;
     for (;;) {
       const wanted = this.#wanted;
