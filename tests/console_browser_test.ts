@@ -13,6 +13,7 @@ import {
   consoleTest,
   inkByColumn,
   login,
+  markerBox,
   openSong,
   RATE,
   readManifest,
@@ -86,18 +87,7 @@ consoleTest(
     const page = await newPage();
     await login(page, web);
     await openSong(page, "Way Maker");
-    // The marker row is drawn again when the waveforms arrive: a box read from a marker that
-    // was just replaced is null, so it is read again from the row as it stands.
-    let box: { x: number; y: number; width: number; height: number } | null = null;
-    for (let attempt = 0; attempt < 50 && !box; attempt++) {
-      const verse = await page.waitForFunction(() => {
-        const host = document.querySelector(".marker-row .lane")?.firstElementChild;
-        return host?.shadowRoot?.querySelector('[data-marker="1"]');
-      });
-      box = await verse.asElement()!.boundingBox();
-      if (!box) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.ok(box, "the Verse marker is never laid out");
+    const box = await markerBox(page, 1);
     const lane = await page.$eval(".marker-row .lane", (e) => {
       const r = e.getBoundingClientRect();
       return { left: r.left, width: r.width };

@@ -12,6 +12,7 @@ import {
   consoleTest,
   inkByColumn,
   login,
+  markerBox,
   openSong,
   RATE,
   readManifest,
@@ -126,11 +127,7 @@ consoleTest(
       return Number(e.dataset.frames) === 4 * 48000 /* 4 s */ && e.dataset.drawn === "true";
     });
     assert.equal((await shownWindow(page)).startFrame, 2 * RATE);
-    const verse = await page.waitForFunction(() => {
-      const host = document.querySelector(".marker-row .lane")?.firstElementChild;
-      return host?.shadowRoot?.querySelector('[data-marker="1"]');
-    });
-    const box = (await verse.asElement()!.boundingBox())!;
+    const box = await markerBox(page, 1);
     const width = await page.$eval(".marker-row .lane", (e) => e.getBoundingClientRect().width);
     const pxPerSecond = width / 4;
     // 1.3 s to the right of 2 s: 3.3 s in the song, which snaps to the bar line at 4 s (read

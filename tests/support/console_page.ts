@@ -113,6 +113,28 @@ export async function openSong(page: Page, title: string): Promise<void> {
 }
 
 /** Replaces a field's text as a user would, then leaves it (which commits the edit). */
+/**
+ * Where a marker's flag is on the page, read in the page in one step: the marker row is drawn
+ * again as waveforms arrive and as a zoomed window settles, so a handle found first can be
+ * replaced before its box is asked for (a null box, seen in CI).
+ */
+export async function markerBox(
+  page: Page,
+  index: number,
+): Promise<{ x: number; y: number; height: number }> {
+  const box = await page.waitForFunction(
+    (index: number) => {
+      const host = document.querySelector(".marker-row .lane")?.firstElementChild;
+      const flag = host?.shadowRoot?.querySelector(`[data-marker="${index}"]`);
+      const rect = flag?.isConnected ? flag.getBoundingClientRect() : undefined;
+      return rect && rect.width > 0 && { x: rect.x, y: rect.y, height: rect.height };
+    },
+    {},
+    index,
+  );
+  return await box.jsonValue() as { x: number; y: number; height: number };
+}
+
 export async function typeInto(page: Page, selector: string, text: string): Promise<void> {
   await page.$eval(selector, (e) => {
     e.value = "";
