@@ -115,6 +115,31 @@ consoleTest(
 );
 
 consoleTest(
+  "console: the page drawn again (a Tap's notice) keeps the marker flags a drag may be holding",
+  async ({ web, newPage }) => {
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Way Maker");
+    await markerBox(page, 1);
+    const flag = () => {
+      const host = document.querySelector(".marker-row .lane")?.firstElementChild;
+      return host?.shadowRoot?.querySelector('[data-marker="1"]');
+    };
+    // Let the lanes settle (their own redraws), then mark the flag the user would be dragging.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await page.evaluate(`(${flag})().dataset.held = "yes"`);
+    await page.click("button.tap"); // sets a notice: the editor is drawn again
+    await page.waitForFunction(() => document.body.textContent.includes("Tap again"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(
+      await page.evaluate(`(${flag})()?.dataset.held`),
+      "yes",
+      "the flag under the pointer was replaced: a drag in progress would be dropped",
+    );
+  },
+);
+
+consoleTest(
   "console: an invalid value shows its error beside the field and writes nothing",
   async ({ root, web, newPage }) => {
     const page = await newPage();

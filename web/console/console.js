@@ -466,8 +466,10 @@ function SongEditor({ id }) {
     return save(value);
   }, [doc, save]);
   const value = doc?.value;
-  const grid = gridOf(value);
-  const markers = value?.markers ?? [];
+  // Kept while the song is the same: a new grid or list would make the marker lane put its
+  // flags back, dropping a drag in progress whenever the editor is drawn again (a notice, a tap).
+  const grid = useMemo(() => gridOf(value), [value]);
+  const markers = useMemo(() => value?.markers ?? [], [value]);
   const moveMarker = useCallback((index, at) => {
     edit((v) => {
       v.markers[index].at = at;
