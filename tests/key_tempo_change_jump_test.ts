@@ -102,3 +102,42 @@ for (const move of ["seek", "jump"] as const) {
     }
   });
 }
+
+// Under overload the readers may not even start the new key's ring (the song playing takes
+// all their time): once the playhead is past all that ring could hold from where it was asked
+// to start, it is the readers' miss (prepared again further ahead, or given up after the
+// third), not a wait for ever. Under CI's load one change waited 29 s that way.
+Deno.test("key change: a ring the readers never started is missed once the playhead is past all it could hold", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-change-unanswered-" });
+  const player = await offlinePlayer(
+    { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+    "test",
+  );
+  try {
+    await writeNoiseSong(dir, 12, { title: "unanswered" });
+    await player.loadSong(dir);
+    player.play();
+    player.render(RATE / 2);
+    const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
+      .keyTempoDeck();
+    const playhead = () => player.engineContext.readStatus().position;
+    freezeReader(player, true); // the new ring is never started
+    const prepared = await deck.prepare(
+      { ...deck.current!.described!, transpose: 2 },
+      undefined,
+      playhead,
+      0,
+    );
+    player.render(RATE * 3); // past the 1 s it could hold (the song playing starves: frozen)
+    const waited = deck.retimeTo(prepared, 1, 1);
+    const retimed = await Promise.race([waited, sleep(5000).then(() => "still waiting")]);
+    freezeReader(player, false);
+    await waited;
+    await deck.drop(prepared);
+    assert.equal(retimed, "missed");
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -27,8 +27,8 @@ import { markFillTimings } from "./key_change_breakdown.ts";
  * the new timeline runs at `speed`. While a loop vamps (`loop`, in the new timeline's frames)
  * a start past its end comes round into it, where the playhead will be, and one too near its
  * end to be seen there before it loops back goes to its start (`vampsToRings` in retime.ts).
- * Returns the operator's moves (retime.ts `movesOf`) as the playhead was read. Frees every
- * stem and rethrows on failure. */
+ * Returns the operator's moves (retime.ts `movesOf`) as the playhead was read, and the frame
+ * the rings were asked to start at. Frees every stem and rethrows on failure. */
 export function startAtPlayhead(
   engine: Engine,
   decoded: readonly DecodedAudio[],
@@ -36,7 +36,7 @@ export function startAtPlayhead(
   speed: number,
   lead = 0,
   loop?: { start: number; end: number },
-): number {
+): { moves: number; start: number } {
   const { native } = engine;
   // Read first: a cue fired in between is counted as a move since (lenient), never missed.
   const moves = movesOf(engine);
@@ -55,7 +55,7 @@ export function startAtPlayhead(
     decoded.forEach((audio) => freeAudio(native, audio));
     throw error;
   }
-  return moves;
+  return { moves, start: at };
 }
 
 /** Decodes the heads the cues carried over will play from (`heads`: a loop's start, in the new
@@ -87,13 +87,16 @@ export async function decodeCueHeads(
 }
 
 /** What the switch waits for: every stem's pcm (one still being rendered holds only part of
- * it) and every streamed stem's ring. */
-export function fillingOf(decoded: readonly DecodedAudio[], moves?: number): Filling {
+ * it) and every streamed stem's ring (`started`: as startAtPlayhead left them). */
+export function fillingOf(
+  decoded: readonly DecodedAudio[],
+  started?: { moves: number; start: number },
+): Filling {
   return {
-    moves,
+    moves: started?.moves,
     pcms: decoded.flatMap((audio) => audio.pcm ? [audio.pcm] : []),
     rings: decoded.flatMap((audio) =>
-      audio.stream ? [{ stream: audio.stream, frames: audio.frames }] : []
+      audio.stream ? [{ stream: audio.stream, frames: audio.frames, start: started?.start }] : []
     ),
   };
 }

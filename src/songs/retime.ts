@@ -105,7 +105,7 @@ export function fillMargin(engine: Engine): number {
  * place, `frames` long). */
 export interface Filling {
   pcms: readonly Deno.PointerValue[];
-  rings: readonly { stream: Deno.PointerValue; frames: number }[];
+  rings: readonly { stream: Deno.PointerValue; frames: number; start?: number }[];
   /** The operator's moves (`movesOf`) when the rings were started at the playhead: with one
    * since, a playhead past them was moved there, not outrun by the readers. */
   moves?: number;
@@ -156,9 +156,7 @@ export async function waitForFill(
     // A seek or a loop back: prepared for another place, unless the vamp comes round again.
     if (at < last && !vampsToRings(engine, filling, targets.loop, at, margin)) return "moved";
     last = at;
-    const rings = filling.rings.map(({ stream, frames }) =>
-      ringHolds(engine, stream, frames, at, margin)
-    );
+    const rings = filling.rings.map((ring) => ringHolds(engine, ring, at, margin));
     if (rings.includes("missed")) {
       return movesOf(engine) === moves ? "missed" : "moved";
     }
@@ -219,16 +217,20 @@ function vampsToRings(
 }
 
 /** Whether a streamed stem's ring holds [at, at + margin) (or to its end), will, or never
- * will (see waitForFill). */
+ * will (see waitForFill). `start`: the frame it was asked to start at. */
 function ringHolds(
   engine: Engine,
-  stream: Deno.PointerValue,
-  frames: number,
+  { stream, frames, start }: Filling["rings"][number],
   at: number,
   margin: number,
 ): "held" | "filling" | "missed" {
   const ring = ringState(engine.native, stream);
-  if (!ring.answered) return "filling";
+  const until = Math.min(at + Math.min(margin, ring.capacity / 2), frames);
+  // Not started yet (the readers busy elsewhere): once the playhead is past all it could hold
+  // from where it was asked to start, it never will, whenever they come to it.
+  if (!ring.answered) {
+    return start !== undefined && until > start + ring.capacity ? "missed" : "filling";
+  }
   if (ring.failed) {
     throw new StemplayError(
       "FILE",
@@ -236,7 +238,6 @@ function ringHolds(
         "on at its key; check its files)",
     );
   }
-  const until = Math.min(at + Math.min(margin, ring.capacity / 2), frames);
   // The ring holds at most `capacity` frames from where its reader started: the playhead
   // went on past that before the reader got there.
   if (until > ring.from + ring.capacity) return "missed";

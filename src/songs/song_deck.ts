@@ -278,14 +278,14 @@ export class SongDeck {
       { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
-    let moves: number | undefined; // the operator's when the rings start (retime.ts movesOf)
+    let started: ReturnType<typeof startAtPlayhead> | undefined; // where, and the moves then
     if (progressiveFrom) {
       markKeyChange("launched");
       // The cues carried over at the switch (a vamp): their heads first, then the rings from
       // where the playhead is once those are done.
       const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
-      moves = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
+      started = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
     } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
       await decodeStartHeads(engine, decoded, startFrame);
     }
@@ -342,7 +342,7 @@ export class SongDeck {
       throw error;
     }
     tracks.slice(decoded.length).forEach((track) => track.setPitch(GENERATED_PITCH));
-    const filling = progressiveFrom ? fillingOf(decoded, moves) : undefined;
+    const filling = progressiveFrom ? fillingOf(decoded, started) : undefined;
     return { group, tracks, info, filling };
   }
 
