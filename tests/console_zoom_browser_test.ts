@@ -47,7 +47,10 @@ consoleTest(
     const windows: { url: string; body: Peaks }[] = [];
     page.on("response", async (response) => {
       if (!response.url().includes("/api/peaks") || !response.url().includes("start=")) return;
-      windows.push({ url: response.url(), body: await response.json() });
+      // The last zoom out's window may still be read as the test closes the page: its body is
+      // gone then (an uncaught rejection failed the file once), and nothing waits for it.
+      const body = await response.json().catch(() => undefined);
+      if (body) windows.push({ url: response.url(), body });
     });
     await login(page, web);
     await openSong(page, "Way Maker");
