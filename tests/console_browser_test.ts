@@ -115,6 +115,40 @@ consoleTest(
 );
 
 consoleTest(
+  "console: a marker drag the server cannot save puts the flag back where the file has it",
+  async ({ root, web, newPage }) => {
+    const page = await newPage();
+    await login(page, web);
+    await openSong(page, "Way Maker");
+    const before = await markerBox(page, 1);
+    // The save fails on the server for real: song.json is a folder now (EISDIR, even as root).
+    const file = join(root, "Way Maker", "song.json");
+    await Deno.rename(file, `${file}.kept`);
+    await Deno.mkdir(file);
+    try {
+      const width = await page.$eval(".marker-row .lane", (e) => e.getBoundingClientRect().width);
+      const y = before.y + before.height / 2;
+      await page.mouse.move(before.x + 1, y);
+      await page.mouse.down();
+      for (let step = 1; step <= 10; step++) {
+        await page.mouse.move(before.x + 1 + step * 0.26 * width / SECONDS, y);
+      }
+      await page.mouse.up();
+      await page.waitForFunction(() => document.body.textContent.includes("Not saved"));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const after = await markerBox(page, 1);
+      assert.ok(
+        Math.abs(after.x - before.x) < 2,
+        `the flag stays where it was dropped (${after.x} px), not at 2 s (${before.x} px)`,
+      );
+    } finally {
+      await Deno.remove(file);
+      await Deno.rename(`${file}.kept`, file);
+    }
+  },
+);
+
+consoleTest(
   "console: the page drawn again (a Tap's notice) keeps the marker flags a drag may be holding",
   async ({ web, newPage }) => {
     const page = await newPage();
@@ -125,8 +159,10 @@ consoleTest(
       const host = document.querySelector(".marker-row .lane")?.firstElementChild;
       return host?.shadowRoot?.querySelector('[data-marker="1"]');
     };
-    // Let the lanes settle (their own redraws), then mark the flag the user would be dragging.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Let the lane load (its flags are put back once then), then mark the flag the user would
+    // be dragging.
+    await page.waitForSelector('.marker-row .lane[data-ready="true"]');
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await page.evaluate(`(${flag})().dataset.held = "yes"`);
     await page.click("button.tap"); // sets a notice: the editor is drawn again
     await page.waitForFunction(() => document.body.textContent.includes("Tap again"));

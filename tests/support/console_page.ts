@@ -112,10 +112,9 @@ export async function openSong(page: Page, title: string): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.lanesMs !== undefined);
 }
 
-/** Replaces a field's text as a user would, then leaves it (which commits the edit). */
 /**
- * Where a marker's flag is on the page, read in the page in one step: the marker row is drawn
- * again as waveforms arrive and as a zoomed window settles, so a handle found first can be
+ * Where a marker's flag is on the page, read in the page in one step: the marker row puts its
+ * flags back as the lanes load and as a zoomed window settles, so a handle found first can be
  * replaced before its box is asked for (a null box, seen in CI).
  */
 export async function markerBox(
@@ -135,6 +134,7 @@ export async function markerBox(
   return await box.jsonValue() as { x: number; y: number; height: number };
 }
 
+/** Replaces a field's text as a user would, then leaves it (which commits the edit). */
 export async function typeInto(page: Page, selector: string, text: string): Promise<void> {
   await page.$eval(selector, (e) => {
     e.value = "";

@@ -295,7 +295,9 @@ function Lane(
       region.on("update-end", () => onMove(index, snapTime(offset + region.start, grid, snap)));
     });
   }, [markers, grid, snap, peaks, ready, locked, offset]);
-  return html`<div class="lane" role="img" aria-label=${label} ref=${box}></div>`;
+  // data-ready: its waveform loaded (the flags are put back once then), for the browser tests.
+  return html`<div class="lane" role="img" aria-label=${label} ref=${box}
+    data-ready=${ready > 0 ? "true" : "false"}></div>`;
 }
 
 /** The index of a stem's entry in song.json's tracks (matched by file, as both a listing and an
@@ -468,13 +470,17 @@ function SongEditor({ id }) {
   const value = doc?.value;
   // Kept while the song is the same: a new grid or list would make the marker lane put its
   // flags back, dropping a drag in progress whenever the editor is drawn again (a notice, a tap).
+  // A move not saved (refused, or the disk failed) leaves the song as it was: a new list then
+  // puts the dragged flag back where the file has it.
+  const [unsavedMoves, setUnsavedMoves] = useState(0);
   const grid = useMemo(() => gridOf(value), [value]);
-  const markers = useMemo(() => value?.markers ?? [], [value]);
-  const moveMarker = useCallback((index, at) => {
-    edit((v) => {
+  const markers = useMemo(() => [...(value?.markers ?? [])], [value, unsavedMoves]);
+  const moveMarker = useCallback(async (index, at) => {
+    const saved = await edit((v) => {
       v.markers[index].at = at;
       v.markers.sort((a, b) => a.at - b.at);
     });
+    if (!saved) setUnsavedMoves((n) => n + 1);
   }, [edit]);
   // The stem tempo detection listens to: the click if there is one (it is the most exact).
   const [detectFrom, setDetectFrom] = useState("");
