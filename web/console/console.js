@@ -296,8 +296,10 @@ function Lane(
     });
   }, [markers, grid, snap, peaks, ready, locked, offset]);
   // data-ready: its waveform loaded (the flags are put back once then), for the browser tests.
-  return html`<div class="lane" role="img" aria-label=${label} ref=${box}
-    data-ready=${ready > 0 ? "true" : "false"}></div>`;
+  return html`
+    <div class="lane" role="img" aria-label=${label} ref=${box}
+      data-ready=${ready > 0 ? "true" : "false"}></div>
+  `;
 }
 
 /** The index of a stem's entry in song.json's tracks (matched by file, as both a listing and an
