@@ -13,7 +13,7 @@ import { StemplayError } from "../errors.ts";
 import { unwrap } from "../native/native.ts";
 import type { Engine } from "../engine/engine.ts";
 import { fillState } from "../sources/stretch.ts";
-import { headState, ringState } from "../sources/streaming.ts";
+import { headState, type RingState, ringState } from "../sources/streaming.ts";
 import type { ShowFlow } from "../show/show.ts";
 
 /** How long the old key fades out under the new one: long enough to hide the seam (the two
@@ -156,7 +156,7 @@ export async function waitForFill(
     // A seek or a loop back: prepared for another place, unless the vamp comes round again.
     if (at < last && !vampsToRings(engine, filling, targets.loop, at, margin)) return "moved";
     last = at;
-    const rings = filling.rings.map((ring) => ringHolds(engine, ring, at, margin));
+    const rings = filling.rings.map((ring) => ringHolds(engine, ring, at, margin, targets.loop));
     if (rings.includes("missed")) {
       return movesOf(engine) === moves ? "missed" : "moved";
     }
@@ -209,28 +209,48 @@ function vampsToRings(
   at: number,
   margin: number,
 ): boolean {
+  return filling.rings.every((ring) =>
+    comesRound(loop, at, firstFrame(ringState(engine.native, ring.stream), ring.start), margin)
+  );
+}
+
+/** Where a ring begins: where its reader started it, or (not started yet) where it was asked
+ * to start. */
+function firstFrame(state: RingState, start: number | undefined): number {
+  return state.answered || start === undefined ? state.from : start;
+}
+
+/** Whether a playhead at `at` within the vamping `loop` comes round to a ring beginning at
+ * `first` on its next pass: the ring begins within the loop, `margin` before its end at the
+ * latest. */
+function comesRound(
+  loop: CueTargets["loop"],
+  at: number,
+  first: number,
+  margin: number,
+): boolean {
   if (!loop || at < loop.start || at >= loop.end) return false;
-  return filling.rings.every(({ stream }) => {
-    const { from } = ringState(engine.native, stream);
-    return from + START_EARLY_FRAMES >= loop.start && from < loop.end - margin;
-  });
+  return first + START_EARLY_FRAMES >= loop.start && first < loop.end - margin;
 }
 
 /** Whether a streamed stem's ring holds [at, at + margin) (or to its end), will, or never
- * will (see waitForFill). `start`: the frame it was asked to start at. */
+ * will (see waitForFill). `start`: the frame it was asked to start at; `loop`: the loop
+ * vamping, whose next pass may come round to a ring behind the playhead. */
 function ringHolds(
   engine: Engine,
   { stream, frames, start }: Filling["rings"][number],
   at: number,
   margin: number,
+  loop: CueTargets["loop"],
 ): "held" | "filling" | "missed" {
   const ring = ringState(engine.native, stream);
   const until = Math.min(at + Math.min(margin, ring.capacity / 2), frames);
-  // Not started yet (the readers busy elsewhere): once the playhead is past all it could hold
-  // from where it was asked to start, it never will, whenever they come to it.
-  if (!ring.answered) {
-    return start !== undefined && until > start + ring.capacity ? "missed" : "filling";
-  }
+  const first = firstFrame(ring, start);
+  // Past all it could hold from where it begins: never held, unless the vamp comes round.
+  const outrun = until > first + ring.capacity && !comesRound(loop, at, first, margin);
+  // Not started yet (the readers busy elsewhere): outrun, it never will be, whenever they come
+  // to it.
+  if (!ring.answered) return start !== undefined && outrun ? "missed" : "filling";
   if (ring.failed) {
     throw new StemplayError(
       "FILE",
@@ -240,7 +260,7 @@ function ringHolds(
   }
   // The ring holds at most `capacity` frames from where its reader started: the playhead
   // went on past that before the reader got there.
-  if (until > ring.from + ring.capacity) return "missed";
+  if (outrun) return "missed";
   // Started ahead of the playhead (change_start.ts): held once the playhead gets there.
   return ring.from <= at && until <= ring.to ? "held" : "filling";
 }
