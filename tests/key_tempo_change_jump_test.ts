@@ -10,8 +10,24 @@ import { writeNoiseSong } from "./support/noise_song.ts";
 import { freezeReader, OFFLINE_RATE, offlinePlayer } from "./support/offline_player.ts";
 import { sleep } from "./support/wait.ts";
 import type { SongDeck } from "../src/songs/song_deck.ts";
+import type { Player } from "../mod.ts";
 
 const RATE = OFFLINE_RATE;
+
+/** The current song prepared again at +2 (transpose) through the player's own key-change
+ * deck, its streamed rings started at the playhead (offline, whatever the lead). */
+async function prepareAtPlus2(player: Player) {
+  const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
+    .keyTempoDeck();
+  const playhead = () => player.engineContext.readStatus().position;
+  const prepared = await deck.prepare(
+    { ...deck.current!.described!, transpose: 2 },
+    undefined,
+    playhead,
+    0.15,
+  );
+  return { deck, prepared };
+}
 
 Deno.test("key change: jumps fired while it waits prepare it again from there, and it is made", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stemplay-change-jump-" });
@@ -78,16 +94,7 @@ for (const move of ["seek", "jump"] as const) {
       await player.loadSong(dir);
       player.play();
       player.render(RATE / 2);
-      const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
-        .keyTempoDeck();
-      const playhead = () => player.engineContext.readStatus().position;
-      const described = deck.current!.described!;
-      const prepared = await deck.prepare(
-        { ...described, transpose: 2 },
-        undefined,
-        playhead,
-        0.15,
-      );
+      const { deck, prepared } = await prepareAtPlus2(player);
       if (move === "seek") player.seek(6);
       else player.jump("Bridge");
       player.render(RATE / 8);
@@ -118,16 +125,8 @@ Deno.test("key change: a ring the readers never started is missed once the playh
     await player.loadSong(dir);
     player.play();
     player.render(RATE / 2);
-    const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
-      .keyTempoDeck();
-    const playhead = () => player.engineContext.readStatus().position;
     freezeReader(player, true); // the new ring is never started
-    const prepared = await deck.prepare(
-      { ...deck.current!.described!, transpose: 2 },
-      undefined,
-      playhead,
-      0,
-    );
+    const { deck, prepared } = await prepareAtPlus2(player);
     player.render(RATE * 3); // past the 1 s it could hold (the song playing starves: frozen)
     const waited = deck.retimeTo(prepared, 1, 1);
     const retimed = await Promise.race([waited, sleep(5000).then(() => "still waiting")]);
@@ -157,16 +156,8 @@ Deno.test("key change: a ring not started yet at a vamping loop's start waits fo
     player.play();
     player.loop(1, 5);
     player.render(Math.round(RATE * 4.95)); // 0.05 s before the loop's end
-    const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
-      .keyTempoDeck();
-    const playhead = () => player.engineContext.readStatus().position;
     freezeReader(player, true);
-    const prepared = await deck.prepare(
-      { ...deck.current!.described!, transpose: 2 },
-      undefined,
-      playhead,
-      0,
-    );
+    const { deck, prepared } = await prepareAtPlus2(player);
     const waited = deck.retimeTo(prepared, 1, 1);
     const first = await Promise.race([waited, sleep(300).then(() => "waiting")]);
     player.render(RATE / 10); // round to the loop's start
