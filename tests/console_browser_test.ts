@@ -11,6 +11,7 @@ import { encodeWav } from "../src/sources/wav.ts";
 import {
   BAR,
   consoleTest,
+  dragFlag,
   inkByColumn,
   login,
   markerBox,
@@ -94,16 +95,7 @@ consoleTest(
     });
     const pxPerSecond = lane.width / SECONDS;
     // From 2 s to about 4.6 s: the bar lines are at 4 and 6 s, so it lands on 4.
-    const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + 1, y);
-    await page.mouse.down();
-    for (let step = 1; step <= 10; step++) {
-      await page.mouse.move(
-        box.x + 1 + step * 0.26 * pxPerSecond,
-        y,
-      );
-    }
-    await page.mouse.up();
+    await dragFlag(page, box, 2.6 * pxPerSecond);
     await waitUntil(
       "song.json to change",
       async () => (await readManifest(root, "Way Maker")).markers[1].at !== 2,
@@ -127,13 +119,7 @@ consoleTest(
     await Deno.mkdir(file);
     try {
       const width = await page.$eval(".marker-row .lane", (e) => e.getBoundingClientRect().width);
-      const y = before.y + before.height / 2;
-      await page.mouse.move(before.x + 1, y);
-      await page.mouse.down();
-      for (let step = 1; step <= 10; step++) {
-        await page.mouse.move(before.x + 1 + step * 0.26 * width / SECONDS, y);
-      }
-      await page.mouse.up();
+      await dragFlag(page, before, 2.6 * width / SECONDS);
       await page.waitForFunction(() => document.body.textContent.includes("Not saved"));
       await new Promise((resolve) => setTimeout(resolve, 300));
       const after = await markerBox(page, 1);

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { Page } from "npm:puppeteer-core@25.16.0";
 import {
   consoleTest,
+  dragFlag,
   inkByColumn,
   login,
   markerBox,
@@ -135,13 +136,7 @@ consoleTest(
     const pxPerSecond = width / 4;
     // 1.3 s to the right of 2 s: 3.3 s in the song, which snaps to the bar line at 4 s (read
     // without the window's start, 1.3 s would snap back to 2 s and change nothing).
-    const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + 1, y);
-    await page.mouse.down();
-    for (let step = 1; step <= 10; step++) {
-      await page.mouse.move(box.x + 1 + step * 0.13 * pxPerSecond, y);
-    }
-    await page.mouse.up();
+    await dragFlag(page, box, 1.3 * pxPerSecond);
     await waitUntil(
       "song.json to change",
       async () => (await readManifest(root, "Way Maker")).markers[1].at !== 2,

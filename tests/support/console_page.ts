@@ -134,6 +134,20 @@ export async function markerBox(
   return await box.jsonValue() as { x: number; y: number; height: number };
 }
 
+/** Drags a marker's flag (`box`, from markerBox) `dx` pixels to the right, in ten steps as a
+ * hand moves, and lets go. */
+export async function dragFlag(
+  page: Page,
+  box: { x: number; y: number; height: number },
+  dx: number,
+): Promise<void> {
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + 1, y);
+  await page.mouse.down();
+  for (let step = 1; step <= 10; step++) await page.mouse.move(box.x + 1 + step * dx / 10, y);
+  await page.mouse.up();
+}
+
 /** Replaces a field's text as a user would, then leaves it (which commits the edit). */
 export async function typeInto(page: Page, selector: string, text: string): Promise<void> {
   await page.$eval(selector, (e) => {
