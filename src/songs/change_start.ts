@@ -22,6 +22,13 @@ import {
 import type { ShowFlow } from "../show/show.ts";
 import { markFillTimings } from "./key_change_breakdown.ts";
 
+/** Where startAtPlayhead asked the rings to start (the new timeline's frame), and the
+ * operator's moves (retime.ts `movesOf`) as it read the playhead. */
+export interface RingsStarted {
+  moves: number;
+  start: number;
+}
+
 /** Starts every streamed stem of `decoded` (not attached yet) `lead` seconds of the recording
  * past the playhead, mapped into the new timeline: `songFrame()` is the recording's frame,
  * the new timeline runs at `speed`. While a loop vamps (`loop`, in the new timeline's frames)
@@ -36,7 +43,7 @@ export function startAtPlayhead(
   speed: number,
   lead = 0,
   loop?: { start: number; end: number },
-): { moves: number; start: number } {
+): RingsStarted {
   const { native } = engine;
   // Read first: a cue fired in between is counted as a move since (lenient), never missed.
   const moves = movesOf(engine);
@@ -90,7 +97,7 @@ export async function decodeCueHeads(
  * it) and every streamed stem's ring (`started`: as startAtPlayhead left them). */
 export function fillingOf(
   decoded: readonly DecodedAudio[],
-  started?: { moves: number; start: number },
+  started?: RingsStarted,
 ): Filling {
   return {
     moves: started?.moves,

@@ -35,7 +35,13 @@ import type { PreparedSong, SetlistSongs } from "./setlist_runner.ts";
 import { prepareSpokenCues, SPOKEN_CUES_TRACK } from "./spoken_cue_track.ts";
 import type { KeyTempoDeck, Retimed } from "./key_tempo_change.ts";
 import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from "./retime.ts";
-import { decodeCueHeads, fillingOf, readyToSwitch, startAtPlayhead } from "./change_start.ts";
+import {
+  decodeCueHeads,
+  fillingOf,
+  readyToSwitch,
+  type RingsStarted,
+  startAtPlayhead,
+} from "./change_start.ts";
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
 import { decodeStartHeads, waitForStartHeads } from "./start_heads.ts";
@@ -278,7 +284,7 @@ export class SongDeck {
       { ...keyTempo, engine: engine.stretchEngine }, // the player's R3 or R2
       progressiveFrom,
     );
-    let started: ReturnType<typeof startAtPlayhead> | undefined; // where, and the moves then
+    let started: RingsStarted | undefined;
     if (progressiveFrom) {
       markKeyChange("launched");
       // The cues carried over at the switch (a vamp): their heads first, then the rings from
