@@ -436,3 +436,37 @@ uint64_t sp_butler_busy_ns(const sp_engine *engine) {
                ? 0
                : atomic_load_explicit(&engine->butler->busy_ns, memory_order_relaxed);
 }
+
+/* Whether the playing song's streamed track in `slot` holds less than `quarters` quarters of
+ * its ring ahead of the playhead, short of what it must hold (as below()), or still waits for
+ * its ring to be started somewhere: from the published atomics, on the control thread. */
+static bool ring_low(sp_engine *engine, const sp_slot *slot, uint32_t quarters) {
+    const sp_file_source *file = slot->source.file;
+    const sp_ring *ring = &file->ring;
+    if (ring->data == NULL) return false; /* heads only */
+    const uint32_t asked = atomic_load_explicit(&ring->request_seq, memory_order_acquire);
+    if (atomic_load_explicit(&ring->fill_seq, memory_order_acquire) != asked) return true;
+    if (atomic_load_explicit(&file->failed, memory_order_relaxed)) return false;
+    const uint64_t read = atomic_load_explicit(&ring->read_frame, memory_order_acquire);
+    const uint64_t written = atomic_load_explicit(&ring->write_frame, memory_order_acquire);
+    return written - read < ring->capacity / 4 * quarters &&
+           written != sp_stream_frames(file->stream) && written < heard_until(engine, slot);
+}
+
+SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint32_t *out_count) {
+    SP_CHECK(engine != NULL && quarters <= 4 && out_count != NULL, SP_ERROR_INVALID_ARGUMENT);
+    const uint32_t group = atomic_load_explicit(&engine->sounding_group, memory_order_relaxed);
+    uint32_t low = 0;
+    sp_butler_lock(engine); /* the slots' sources stay attached while they are looked at */
+    for (uint32_t i = 0; i < engine->capacity; i++) {
+        const sp_slot *slot = &engine->slots[i];
+        if (slot->lifecycle == SLOT_FREE || slot->source.kind != SP_SOURCE_STREAM ||
+            slot->group != group) {
+            continue;
+        }
+        if (ring_low(engine, slot, quarters)) low++;
+    }
+    sp_butler_unlock(engine);
+    *out_count = low;
+    return SP_OK;
+}

@@ -29,6 +29,22 @@ export interface RingsStarted {
   start: number;
 }
 
+/** How far ahead of the playhead (seconds heard) a change's rings start at the latest: when
+ * the playhead outran them twice, and when the readers are refilling the song playing. */
+export const FAR_LEAD_SECONDS = 1.5;
+
+/** Whether a streamed stem of the song playing holds less than half its look-ahead
+ * (`sp_engine_rings_low`: right after a jump or a seek, or a change just made). The readers
+ * fill those first (native/butler.c), so rings a change starts then are filled with what they
+ * leave: on this 2-core machine, at 24 R2 stems, 0.3 to 0.6 times real time, and a change set
+ * as a jump was armed was missed at 0.15 and 0.5 s ahead (made 4.4–9.7 s after it was set).
+ * False on an offline engine: its playhead waits for its render. */
+export function playingRingsLow(engine: Engine): boolean {
+  if (engine.offline || engine.closed) return false;
+  const low = new Uint32Array(1);
+  return engine.native.sp_engine_rings_low(engine.pointer, 2, low) === 0 && low[0] > 0;
+}
+
 /** Starts every streamed stem of `decoded` (not attached yet) `lead` seconds of the recording
  * past the playhead, mapped into the new timeline: `songFrame()` is the recording's frame,
  * the new timeline runs at `speed`. While a loop vamps (`loop`, in the new timeline's frames)

@@ -23,6 +23,7 @@ import {
 import type { SongDescription } from "./song_types.ts";
 import { keyTempoOf } from "./stretched_song.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
+import { FAR_LEAD_SECONDS } from "./change_start.ts";
 import {
   hasStem,
   pitchedDiffers,
@@ -362,7 +363,7 @@ export class KeyTempoChange {
  * stems: where the playhead will be once the reader has filled them, so the change is heard
  * then and not later. Each preparation the playhead outran (the reader slower than this, on
  * a busy machine) is made again further ahead; after the last, the change gives up. */
-const STREAM_LEADS = [0.15, 0.5, 1.5];
+const STREAM_LEADS = [0.15, 0.5, FAR_LEAD_SECONDS];
 const MAX_MISSED_SWITCHES = STREAM_LEADS.length;
 /** Preparations the operator's jumps, seeks and loops back may undo before a change gives up:
  * one a pass of a loop too short to ever hold the new key's first frames. */

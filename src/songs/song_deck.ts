@@ -37,7 +37,9 @@ import type { KeyTempoDeck, Retimed } from "./key_tempo_change.ts";
 import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from "./retime.ts";
 import {
   decodeCueHeads,
+  FAR_LEAD_SECONDS,
   fillingOf,
+  playingRingsLow,
   readyToSwitch,
   type RingsStarted,
   startAtPlayhead,
@@ -291,7 +293,10 @@ export class SongDeck {
       // where the playhead is once those are done.
       const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
-      started = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, lead, cues.loop);
+      // The readers refilling the song playing (after a jump) fill the new rings last.
+      const behind = playingRingsLow(engine);
+      const ahead = behind ? Math.max(lead, FAR_LEAD_SECONDS * this.timelineSpeed()) : lead;
+      started = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, ahead, cues.loop);
     } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
       await decodeStartHeads(engine, decoded, startFrame);
     }

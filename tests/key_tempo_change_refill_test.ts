@@ -1,0 +1,91 @@
+/**
+ * A key change set while the song playing refills its rings (right after a jump or a seek)
+ * starts its own rings far ahead of the playhead: the readers fill the song playing first
+ * (native/butler.c), so the new rings get what they leave. In the Scale trace (24 R2 stems, a
+ * change set as a jump to another marker was armed) every such change was missed at 0.15 and
+ * often at 0.5 s ahead, each miss seen about 3 s later, and made 4.4–9.7 s after it was set.
+ * Null device (the playhead moves by itself), one reader, paused for the jump; nothing timed
+ * is asserted.
+ */
+import assert from "node:assert/strict";
+import { Player } from "../mod.ts";
+import type { SongDeck } from "../src/songs/song_deck.ts";
+import type { Filling } from "../src/songs/retime.ts";
+import { writeNoiseSong } from "./support/noise_song.ts";
+import { freezeReader, OFFLINE_RATE } from "./support/offline_player.ts";
+import { sleep } from "./support/wait.ts";
+
+const RATE = OFFLINE_RATE;
+
+/** Streamed stems of the song playing holding less than half their look-ahead. */
+function ringsBelowHalf(player: Player): number {
+  const out = new Uint32Array(1);
+  assert.equal(player.native.sp_engine_rings_low(player.engine, 2, out), 0);
+  return out[0];
+}
+
+async function until(what: string, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) await sleep(10);
+  assert.ok(done(), what);
+}
+
+/** Prepares the song playing again at +2 through the player's key-change deck, as a change
+ * does at its first try (0.15 s ahead): how far ahead of the playhead its ring was started,
+ * at least (read before) and at most (read after), in seconds. */
+async function startedAhead(player: Player): Promise<{ least: number; most: number }> {
+  const deck = (player as unknown as { parts: { songs: SongDeck } }).parts.songs
+    .keyTempoDeck();
+  const playhead = () => player.engineContext.readStatus().position;
+  const before = playhead();
+  const prepared = await deck.prepare(
+    { ...deck.current!.described!, transpose: 2 },
+    undefined,
+    playhead,
+    0.15,
+  );
+  const after = playhead();
+  const { filling } = prepared as unknown as { filling: Filling };
+  const start = filling.rings[0].start!;
+  await deck.drop(prepared);
+  return { least: (start - after) / RATE, most: (start - before) / RATE };
+}
+
+Deno.test("key change: set as the song playing refills its rings, starts its own far ahead of the playhead", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stemplay-change-refill-" });
+  const player = await Player.open({
+    backend: "null",
+    sampleRate: RATE,
+    channels: 2,
+    library: "test",
+    streaming: { lookAheadSeconds: 1, readers: 1, stretchStems: 1 },
+  });
+  try {
+    await writeNoiseSong(dir, 20, {
+      title: "refill",
+      transpose: 1,
+      markers: [{ name: "Intro", at: 0 }, { name: "Bridge", at: 10 }],
+    });
+    await player.loadSong(dir);
+    player.play();
+    await until("the ring filled", () => player.position > 0.2 && ringsBelowHalf(player) === 0);
+    const held = await startedAhead(player);
+    console.log(`rings held: started ${held.least.toFixed(3)}–${held.most.toFixed(3)} s ahead`);
+    assert.ok(held.most < 0.5, `the ring held, yet the change started ${held.most} s ahead`);
+
+    freezeReader(player, true);
+    player.jump("Bridge"); // its head plays; its ring is asked to go on from the head's end
+    await until("the jump left the ring to be refilled", () => ringsBelowHalf(player) > 0);
+    const refilling = await startedAhead(player);
+    console.log(
+      `refilling: started ${refilling.least.toFixed(3)}–${refilling.most.toFixed(3)} s ahead`,
+    );
+    assert.ok(
+      refilling.least >= 1.4,
+      `the song playing refilling, the change started only ${refilling.least} s ahead`,
+    );
+  } finally {
+    freezeReader(player, false);
+    await player.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
