@@ -438,8 +438,9 @@ uint64_t sp_butler_busy_ns(const sp_engine *engine) {
 }
 
 /* Whether the playing song's streamed track in `slot` holds less than `quarters` quarters of
- * its ring ahead of the playhead, short of what it must hold (as below()), or still waits for
- * its ring to be started somewhere: from the published atomics, on the control thread. */
+ * its ring ahead of the playhead, short of what it must hold (as below()), or waits for its
+ * ring to be started somewhere: from the published atomics, on the control thread. A request
+ * made while the frames are read counts as waiting (its read_frame is not this fill's). */
 static bool ring_low(sp_engine *engine, const sp_slot *slot, uint32_t quarters) {
     const sp_file_source *file = slot->source.file;
     const sp_ring *ring = &file->ring;
@@ -449,14 +450,15 @@ static bool ring_low(sp_engine *engine, const sp_slot *slot, uint32_t quarters) 
     if (atomic_load_explicit(&file->failed, memory_order_relaxed)) return false;
     const uint64_t read = atomic_load_explicit(&ring->read_frame, memory_order_acquire);
     const uint64_t written = atomic_load_explicit(&ring->write_frame, memory_order_acquire);
-    return written - read < ring->capacity / 4 * quarters &&
+    if (atomic_load_explicit(&ring->request_seq, memory_order_acquire) != asked) return true;
+    return written < read + ring->capacity / 4 * quarters &&
            written != sp_stream_frames(file->stream) && written < heard_until(engine, slot);
 }
 
-SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint32_t *out_count) {
-    SP_CHECK(engine != NULL && quarters <= 4 && out_count != NULL, SP_ERROR_INVALID_ARGUMENT);
+SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint64_t *out) {
+    SP_CHECK(engine != NULL && quarters <= 4 && out != NULL, SP_ERROR_INVALID_ARGUMENT);
     const uint32_t group = atomic_load_explicit(&engine->sounding_group, memory_order_relaxed);
-    uint32_t low = 0;
+    uint64_t low = 0;
     sp_butler_lock(engine); /* the slots' sources stay attached while they are looked at */
     for (uint32_t i = 0; i < engine->capacity; i++) {
         const sp_slot *slot = &engine->slots[i];
@@ -467,6 +469,7 @@ SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint3
         if (ring_low(engine, slot, quarters)) low++;
     }
     sp_butler_unlock(engine);
-    *out_count = low;
+    out[0] = low;
+    out[1] = atomic_load_explicit(&engine->sounding_until, memory_order_relaxed);
     return SP_OK;
 }

@@ -33,16 +33,29 @@ export interface RingsStarted {
  * the playhead outran them twice, and when the readers are refilling the song playing. */
 export const FAR_LEAD_SECONDS = 1.5;
 
-/** Whether a streamed stem of the song playing holds less than half its look-ahead
- * (`sp_engine_rings_low`: right after a jump or a seek, or a change just made). The readers
- * fill those first (native/butler.c), so rings a change starts then are filled with what they
- * leave: on this 2-core machine, at 24 R2 stems, 0.3 to 0.6 times real time, and a change set
- * as a jump was armed was missed at 0.15 and 0.5 s ahead (made 4.4–9.7 s after it was set).
- * False on an offline engine: its playhead waits for its render. */
-export function playingRingsLow(engine: Engine): boolean {
-  if (engine.offline || engine.closed) return false;
-  const low = new Uint32Array(1);
-  return engine.native.sp_engine_rings_low(engine.pointer, 2, low) === 0 && low[0] > 0;
+/** How far before an armed cue that leaves the song playing a change's rings start at the
+ * latest (seconds heard): its crossfade and the reader's chunk, which end the song that much
+ * earlier than the cue (native/rt/show_rt.c `sp_show_heard_until`), and the switch's margin. */
+const BEFORE_CUE_SECONDS = 0.3;
+
+/** How far ahead of the playhead (seconds heard) a change's rings must start at least: 0, or
+ * FAR_LEAD_SECONDS while the readers are refilling the song playing (right after a jump or a
+ * seek, or a change just made: some streamed stem of it holds less than half its ring,
+ * `sp_engine_rings_low`; below a quarter it is filled before any other ring, and from half it
+ * gets there within a change's wait). The readers fill those first (native/butler.c), so rings a
+ * change starts then get what they leave: at 24 R2 stems on this 2-core machine 0.3 to 0.6
+ * times real time, and a change set as a jump was armed was outrun at 0.15 and at 0.5 s ahead
+ * (made 4.4–9.7 s after it was set). Never past an armed cue that leaves the song (a jump, a
+ * setlist's transition): the rings would wait where the playhead never goes. 0 on an offline
+ * engine: its playhead waits for its render. */
+export function farLead(engine: Engine): number {
+  if (engine.offline || engine.closed) return 0;
+  const out = new BigUint64Array(2);
+  const result = engine.native.sp_engine_rings_low(engine.pointer, 2, out);
+  if (result !== 0 || out[0] === 0n) return 0;
+  if (out[1] === 0n) return FAR_LEAD_SECONDS;
+  const toCue = (Number(out[1]) - engine.readStatus().position) / engine.sampleRate;
+  return Math.max(0, Math.min(FAR_LEAD_SECONDS, toCue - BEFORE_CUE_SECONDS));
 }
 
 /** Starts every streamed stem of `decoded` (not attached yet) `lead` seconds of the recording

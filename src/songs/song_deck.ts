@@ -37,9 +37,8 @@ import type { KeyTempoDeck, Retimed } from "./key_tempo_change.ts";
 import { carryCues, cuesToCarry, cueTargets, retimeSwitch, waitOutCountIn } from "./retime.ts";
 import {
   decodeCueHeads,
-  FAR_LEAD_SECONDS,
+  farLead,
   fillingOf,
-  playingRingsLow,
   readyToSwitch,
   type RingsStarted,
   startAtPlayhead,
@@ -294,8 +293,7 @@ export class SongDeck {
       const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
       // The readers refilling the song playing (after a jump) fill the new rings last.
-      const behind = playingRingsLow(engine);
-      const ahead = behind ? Math.max(lead, FAR_LEAD_SECONDS * this.timelineSpeed()) : lead;
+      const ahead = Math.max(lead, farLead(engine) * this.timelineSpeed());
       started = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, ahead, cues.loop);
     } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
       await decodeStartHeads(engine, decoded, startFrame);
