@@ -9,6 +9,9 @@
  * (4), LIVE_BENCH_ENGINE (finer | faster), LIVE_BENCH_READERS (2), LIVE_BENCH_EVERY (3: the
  * seconds from one switch to the next change; at 24 R2 stems 3 s keeps the readers busy from
  * one change to the next, so the figure is their throughput, not a settled change's latency).
+ * LIVE_BENCH_JUMP=1: each change is set as a jump to another marker is armed (at the next bar,
+ * about 2 s on): the change waits, the jump fires and the song playing refills its rings, and
+ * the change is prepared again from there (docs/key_tempo.md, "While the song playing refills").
  *
  * @module
  */
@@ -23,6 +26,7 @@ const ENGINE = (Deno.env.get("LIVE_BENCH_ENGINE") ?? "finer") as "finer" | "fast
 const READERS = Number(Deno.env.get("LIVE_BENCH_READERS") ?? 2);
 const EVERY_MS = 1000 * Number(Deno.env.get("LIVE_BENCH_EVERY") ?? 3);
 const KEYS = [-1, -2, -1, -3, -2, -1, 0, -1, -2];
+const JUMP = Deno.env.get("LIVE_BENCH_JUMP") === "1";
 
 const dir = await Deno.makeTempDir({ prefix: "stemplay-live-change-bench-" });
 try {
@@ -43,10 +47,11 @@ try {
   await new Promise((resolve) => setTimeout(resolve, EVERY_MS));
   const times: number[] = [];
   let starvedTotal = 0;
-  for (const key of KEYS) {
+  for (const [i, key] of KEYS.entries()) {
     const before = player.health.starved;
     const start = performance.now();
     player.transpose = key;
+    if (JUMP) player.jump(`M${(i + 1) % 3}`, { at: "bar" });
     await player.keyTempoReady();
     times.push(performance.now() - start);
     const atSwitch = player.health.starved;

@@ -18,16 +18,16 @@ import { sleep } from "./support/wait.ts";
 
 const RATE = OFFLINE_RATE;
 
-/** Streamed stems of the song playing holding less than half their look-ahead. */
-/** sp_engine_rings_low: the song playing's streamed stems holding less than half their ring,
- * and the frame past which an armed cue leaves the song (0: none). */
-function playingRings(player: Player): { belowHalf: number; leftAt: number } {
+/** sp_engine_rings_low: the song playing's streamed stems holding less than a quarter of their
+ * ring (or waiting for it to be started), and the frame past which an armed cue leaves the
+ * song (0: none). */
+function playingRings(player: Player): { low: number; leftAt: number } {
   const out = new BigUint64Array(2);
-  assert.equal(player.native.sp_engine_rings_low(player.engine, 2, out), 0);
-  return { belowHalf: Number(out[0]), leftAt: Number(out[1]) };
+  assert.equal(player.native.sp_engine_rings_low(player.engine, 1, out), 0);
+  return { low: Number(out[0]), leftAt: Number(out[1]) };
 }
 
-const ringsBelowHalf = (player: Player) => playingRings(player).belowHalf;
+const ringsLow = (player: Player) => playingRings(player).low;
 
 async function until(what: string, done: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !done(); i++) await sleep(10);
@@ -82,13 +82,13 @@ async function withRefillingSong(fn: (player: Player) => Promise<void>): Promise
     });
     await player.loadSong(dir);
     player.play();
-    await until("the ring filled", () => player.position > 0.2 && ringsBelowHalf(player) === 0);
+    await until("the ring filled", () => player.position > 0.2 && ringsLow(player) === 0);
     const held = await startedAhead(player);
     console.log(`rings held: started ${held.least.toFixed(3)}–${held.most.toFixed(3)} s ahead`);
     assert.ok(held.most < 0.5, `the ring held, yet the change started ${held.most} s ahead`);
     freezeReader(player, true);
     player.jump("Bridge"); // its head plays; its ring is asked to go on from the head's end
-    await until("the jump left the ring to be refilled", () => ringsBelowHalf(player) > 0);
+    await until("the jump left the ring to be refilled", () => ringsLow(player) > 0);
     await fn(player);
   } finally {
     freezeReader(player, false);

@@ -40,18 +40,18 @@ const BEFORE_CUE_SECONDS = 0.3;
 
 /** How far ahead of the playhead (seconds heard) a change's rings must start at least: 0, or
  * FAR_LEAD_SECONDS while the readers are refilling the song playing (right after a jump or a
- * seek, or a change just made: some streamed stem of it holds less than half its ring,
- * `sp_engine_rings_low`; below a quarter it is filled before any other ring, and from half it
- * gets there within a change's wait). The readers fill those first (native/butler.c), so rings a
- * change starts then get what they leave: at 24 R2 stems on this 2-core machine 0.3 to 0.6
- * times real time, and a change set as a jump was armed was outrun at 0.15 and at 0.5 s ahead
- * (made 4.4–9.7 s after it was set). Never past an armed cue that leaves the song (a jump, a
- * setlist's transition): the rings would wait where the playhead never goes. 0 on an offline
- * engine: its playhead waits for its render. */
+ * seek: some streamed stem of it holds less than a quarter of its ring, or waits for it to be
+ * started, `sp_engine_rings_low`). The readers fill those before a change's rings
+ * (native/butler.c), so rings a change starts then get what they leave: at 24 R2 stems on this
+ * 2-core machine 0.3 to 0.6 times real time, and a change set as a jump was armed was outrun at
+ * 0.15 and at 0.5 s ahead (made 4.4–9.7 s after it was set). Not from half a ring (the pass
+ * order; tried: a change 3 s after the one before then took 1.5 s, not 0.4). Never past an
+ * armed cue that leaves the song (a jump, a setlist's transition): the rings would wait where
+ * the playhead never goes. 0 on an offline engine: its playhead waits for its render. */
 export function farLead(engine: Engine): number {
   if (engine.offline || engine.closed) return 0;
   const out = new BigUint64Array(2);
-  const result = engine.native.sp_engine_rings_low(engine.pointer, 2, out);
+  const result = engine.native.sp_engine_rings_low(engine.pointer, 1, out);
   if (result !== 0 || out[0] === 0n) return 0;
   if (out[1] === 0n) return FAR_LEAD_SECONDS;
   const toCue = (Number(out[1]) - engine.readStatus().position) / engine.sampleRate;
