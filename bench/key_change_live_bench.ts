@@ -10,7 +10,7 @@
  * seconds from one switch to the next change; at 24 R2 stems 3 s keeps the readers busy from
  * one change to the next, so the figure is their throughput, not a settled change's latency).
  * LIVE_BENCH_JUMP=1: each change is set as a jump to another marker is armed (at the next bar,
- * about 2 s on): the change waits, the jump fires and the song playing refills its rings, and
+ * 0 to 2.2 s on): the change waits, the jump fires and the song playing refills its rings, and
  * the change is prepared again from there (docs/key_tempo.md, "While the song playing refills").
  *
  * @module

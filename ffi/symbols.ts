@@ -467,12 +467,12 @@ export const symbols = {
     ],
     result: "i32",
   },
-  /** sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint64_t *out) */
+  /** sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint32_t *out_count) */
   sp_engine_rings_low: {
     parameters: [
       "pointer", // sp_engine *engine
       "u32", // uint32_t quarters
-      "buffer", // uint64_t *out
+      "buffer", // uint32_t *out_count
     ],
     result: "i32",
   },

@@ -438,7 +438,7 @@ uint64_t sp_butler_busy_ns(const sp_engine *engine) {
 }
 
 /* Whether the playing song's streamed track in `slot` holds less than `quarters` quarters of
- * its ring ahead of the playhead, short of what it must hold (as below()), or waits for its
+ * its ring past where it is read, short of what it must hold (as below()), or waits for its
  * ring to be started somewhere: from the published atomics, on the control thread. A request
  * made while the frames are read counts as waiting (its read_frame is not this fill's). */
 static bool ring_low(sp_engine *engine, const sp_slot *slot, uint32_t quarters) {
@@ -455,10 +455,10 @@ static bool ring_low(sp_engine *engine, const sp_slot *slot, uint32_t quarters) 
            written != sp_stream_frames(file->stream) && written < heard_until(engine, slot);
 }
 
-SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint64_t *out) {
-    SP_CHECK(engine != NULL && quarters <= 4 && out != NULL, SP_ERROR_INVALID_ARGUMENT);
+SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint32_t *out_count) {
+    SP_CHECK(engine != NULL && quarters <= 4 && out_count != NULL, SP_ERROR_INVALID_ARGUMENT);
     const uint32_t group = atomic_load_explicit(&engine->sounding_group, memory_order_relaxed);
-    uint64_t low = 0;
+    uint32_t low = 0;
     sp_butler_lock(engine); /* the slots' sources stay attached while they are looked at */
     for (uint32_t i = 0; i < engine->capacity; i++) {
         const sp_slot *slot = &engine->slots[i];
@@ -469,7 +469,6 @@ SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint6
         if (ring_low(engine, slot, quarters)) low++;
     }
     sp_butler_unlock(engine);
-    out[0] = low;
-    out[1] = atomic_load_explicit(&engine->sounding_until, memory_order_relaxed);
+    *out_count = low;
     return SP_OK;
 }

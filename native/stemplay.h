@@ -360,13 +360,13 @@ SP_API sp_result sp_file_source_start_at(sp_file_source *source, uint64_t frame)
  * out[2] the end of what is written, out[3] its capacity in frames, out[4] 1 when the answer is
  * that the file could not be read there. SP_ERROR_INVALID_ARGUMENT: no ring. */
 SP_API sp_result sp_file_source_ring_state(const sp_file_source *source, uint64_t *out);
-/* out[0]: how many of the playing song's streamed tracks hold less than `quarters` (0 to 4)
- * quarters of their ring ahead of the playhead (short of their file's end or an armed cue that
- * leaves the song), or wait for their ring to be started somewhere (right after a jump or a
- * seek). The readers fill those first, so rings a key change starts then wait behind them
- * (src/songs/change_start.ts). A track whose file could not be read is not counted. out[1]:
- * the playing song's frame past which such a cue leaves it no longer heard, or 0: none armed. */
-SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint64_t *out);
+/* How many of the playing song's streamed tracks hold less than `quarters` (0 to 4) quarters of
+ * their ring past where it is read (short of their file's end or an armed cue that leaves the
+ * song), or wait for their ring to be started somewhere (right after a jump or a seek), as the
+ * readers judge it: those are filled before any other ring, so rings a key change starts then
+ * wait behind them (src/songs/change_start.ts). A track whose file could not be read is not
+ * counted. */
+SP_API sp_result sp_engine_rings_low(sp_engine *engine, uint32_t quarters, uint32_t *out_count);
 SP_API void sp_file_source_free(sp_file_source *source);
 
 /* ---- tracks ----------------------------------------------------------------------------- */

@@ -356,6 +356,16 @@ export class ShowFlow {
     return plan && { target: plan.target / rate, at: plan.when / rate };
   }
 
+  /** Where an armed cue takes the playhead out of the song playing (frames): the jump's, else
+   * (no loop vamping) the setlist's transition's; undefined when none is armed, or `status`
+   * shows the jump fired. */
+  leavesAt(status: EngineStatus): number | undefined {
+    if (this.#jumpSeq !== undefined) {
+      return status.cueFired === this.#jumpSeq ? undefined : this.#jumpPlan?.when;
+    }
+    return this.#loop || this.#countInTrack ? undefined : this.#standing?.at;
+  }
+
   /** A loop left at its end whose last pass is still playing (until the position leaves it),
    * in seconds. */
   get leavingLoop(): { start: number; end: number } | undefined {

@@ -34,8 +34,8 @@ export interface RingsStarted {
 export const FAR_LEAD_SECONDS = 1.5;
 
 /** How far before an armed cue that leaves the song playing a change's rings start at the
- * latest (seconds heard): its crossfade and the reader's chunk, which end the song that much
- * earlier than the cue (native/rt/show_rt.c `sp_show_heard_until`), and the switch's margin. */
+ * latest (seconds heard): the switch's margin (retime.ts `fillMargin`) and the poll and block
+ * that take it, before the playhead goes. */
 const BEFORE_CUE_SECONDS = 0.3;
 
 /** How far ahead of the playhead (seconds heard) a change's rings must start at least: 0, or
@@ -45,24 +45,26 @@ const BEFORE_CUE_SECONDS = 0.3;
  * (native/butler.c), so rings a change starts then get what they leave: at 24 R2 stems on this
  * 2-core machine 0.3 to 0.6 times real time, and a change set as a jump was armed was outrun at
  * 0.15 and at 0.5 s ahead (made 4.4–9.7 s after it was set). Not from half a ring (the pass
- * order; tried: a change 3 s after the one before then took 1.5 s, not 0.4). Never past an
- * armed cue that leaves the song (a jump, a setlist's transition): the rings would wait where
- * the playhead never goes. 0 on an offline engine: its playhead waits for its render. */
-export function farLead(engine: Engine): number {
+ * order; tried: a change 3 s after the one before then took 1.5 s, not 0.4). Never past
+ * `leavesAt`, the frame where an armed cue takes the playhead out of the song (ShowFlow
+ * `leavesAt`; `position` and it in the song playing's frames): the rings would wait where the
+ * playhead never goes. 0 on an offline engine: its playhead waits for its render. */
+export function farLead(engine: Engine, position: number, leavesAt?: number): number {
   if (engine.offline || engine.closed) return 0;
-  const out = new BigUint64Array(2);
-  const result = engine.native.sp_engine_rings_low(engine.pointer, 1, out);
-  if (result !== 0 || out[0] === 0n) return 0;
-  if (out[1] === 0n) return FAR_LEAD_SECONDS;
-  const toCue = (Number(out[1]) - engine.readStatus().position) / engine.sampleRate;
+  const low = new Uint32Array(1);
+  const result = engine.native.sp_engine_rings_low(engine.pointer, 1, low);
+  if (result !== 0 || low[0] === 0) return 0;
+  if (leavesAt === undefined) return FAR_LEAD_SECONDS;
+  const toCue = (leavesAt - position) / engine.sampleRate;
   return Math.max(0, Math.min(FAR_LEAD_SECONDS, toCue - BEFORE_CUE_SECONDS));
 }
 
 /** Starts every streamed stem of `decoded` (not attached yet) `lead` seconds of the recording
  * past the playhead, mapped into the new timeline: `songFrame()` is the recording's frame,
- * the new timeline runs at `speed`. While a loop vamps (`loop`, in the new timeline's frames)
- * a start past its end comes round into it, where the playhead will be, and one too near its
- * end to be seen there before it loops back goes to its start (`vampsToRings` in retime.ts).
+ * the new timeline runs at `speed`. While a loop is set (`loop`, in the new timeline's frames)
+ * that the playhead is in or comes to, a start past its end comes round into it, where the
+ * playhead will be, and one too near its end to be seen there before it loops back goes to its
+ * start (`vampsToRings` in retime.ts).
  * Returns the operator's moves (retime.ts `movesOf`) as the playhead was read, and the frame
  * the rings were asked to start at. Frees every stem and rethrows on failure. */
 export function startAtPlayhead(
@@ -80,7 +82,8 @@ export function startAtPlayhead(
   // An offline engine's playhead stands still until it renders (and its render waits for
   // the reader): ahead of it, the switch would wait for ever.
   let start = playhead + (engine.offline ? 0 : lead * engine.sampleRate / speed);
-  if (loop && playhead >= loop.start && playhead < loop.end) {
+  // A loop the playhead is in, or comes to (a start past it would never be reached).
+  if (loop && playhead < loop.end) {
     if (start >= loop.end) start = loop.start + (start - loop.start) % (loop.end - loop.start);
     if (start >= loop.end - fillMargin(engine)) start = loop.start;
   }

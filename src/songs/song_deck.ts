@@ -293,7 +293,9 @@ export class SongDeck {
       const cues = cueTargets(this.show, engine, this.timelineSpeed() / keyTempo.speed);
       await decodeCueHeads(engine, decoded, cues.heads, this.show.cueHeadFrames);
       // The readers refilling the song playing (after a jump) fill the new rings last.
-      const ahead = Math.max(lead, farLead(engine) * this.timelineSpeed());
+      const status = engine.readStatus();
+      const far = farLead(engine, status.position, this.show.leavesAt(status));
+      const ahead = Math.max(lead, far * this.timelineSpeed());
       started = startAtPlayhead(engine, decoded, progressiveFrom, keyTempo.speed, ahead, cues.loop);
     } else if (!isNeutral(keyTempo) && startFrame !== undefined) {
       await decodeStartHeads(engine, decoded, startFrame);
