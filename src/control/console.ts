@@ -17,7 +17,8 @@
  * - `GET /api/library`, `/api/song?id=`, `/api/peaks?id=&points=&start=&end=`,
  *   `/api/setlist?id=`, `/api/rig`;
  * - `POST /api/song`, `/api/setlist` `{ id, value, ifVersion }`: validated, written atomically,
- *   refused when stale (409) or when the song is the one playing (423);
+ *   refused when stale (409) or when the song is the one playing (423); a song read or saved
+ *   comes with `barBeats`, the seconds of its markers written in bars and beats;
  * - `POST /api/audition` `{ id, at }`: the song through the real player, from `at` seconds;
  *   `/api/loop` `{ id, section, name, at }` loops a marker's section (`section: null` leaves
  *   the loop), `/api/solo` `{ id, file, at }` solos one stem (`file: null` un-solos), both on
@@ -38,6 +39,7 @@ import { loadSetlist } from "../songs/setlist.ts";
 import { detectTempo } from "../sources/detect_tempo.ts";
 import { saveSong, songVersion } from "../songs/save_song.ts";
 import { loadSongDescription } from "../songs/song.ts";
+import { barBeatMarkerSeconds } from "../songs/manifest_markers.ts";
 import { insideLibrary, readLibrary } from "./console_library.ts";
 import { problemsOf, saveChecked, symlinkRefusal, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
@@ -332,7 +334,15 @@ class Console implements ConsoleServer {
         } catch (error) {
           return json({ ok: false, error: `song.json is not JSON: ${error}` }, 422);
         }
-        return json({ id: query.get("id"), version, value, playing: this.#lockOf(folder) });
+        // Markers in bars and beats with their seconds: the page draws and orders them so.
+        const barBeats = barBeatMarkerSeconds(value);
+        return json({
+          id: query.get("id"),
+          version,
+          value,
+          barBeats,
+          playing: this.#lockOf(folder),
+        });
       }
       // A folder of stems without song.json: a draft from the folder's files (guessed names
       // and buses); the first edit writes it.
@@ -434,7 +444,7 @@ class Console implements ConsoleServer {
           outputs: this.#player.channels,
           noFollow: true,
         });
-        return this.#saved({ ok: true, version });
+        return json({ ok: true, version, barBeats: barBeatMarkerSeconds(body.value) });
       } catch (error) {
         if (!(error instanceof StemplayError)) throw error;
         if (error.code === "STALE") {

@@ -10,7 +10,6 @@
 
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import type { TrackOptions } from "../engine/track.ts";
-import { parseTempo, type TempoSegment } from "../model/tempo.ts";
 import { atMostCeiling, GAIN_RANGE, gainInRange, MAX_GAIN, MAX_GAIN_DB } from "../engine/levels.ts";
 import { didYouMean } from "../util/did_you_mean.ts";
 import { isObject, KeyPathChecker, type Problem } from "../util/check.ts";
@@ -27,7 +26,7 @@ import {
 import { checkMarkerList } from "./manifest_markers.ts";
 import { checkMidiEvents, isMidiFile } from "./midi_events.ts";
 import { MIDI_FILE_EXTENSIONS } from "../sources/midi_track.ts";
-import { compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
+import { checkTempoFields, compoundTempoWarnings, withTempoUnit } from "./manifest_tempo.ts";
 import { INCLUDE_KEYS, includedTracks } from "./manifest_include.ts";
 import { checkKeyTempoFields, KEY_TEMPO_KEYS } from "./manifest_key_tempo.ts";
 import { checkSongSpokenCues } from "./song_spoken_cues.ts";
@@ -105,7 +104,7 @@ export async function validateManifest(
       ),
       Array.isArray(song.tracks) ? song.tracks : [],
     );
-  const tempo = withTempoUnit(check, song, checkTempo(check, song));
+  const tempo = withTempoUnit(check, song, checkTempoFields(check, song));
   const markers = song.markers === undefined ? [] : checkMarkerList(check, song.markers, tempo);
   const clickRoute = song.clickRoute === undefined
     ? undefined
@@ -145,24 +144,6 @@ export async function validateManifest(
   };
   if (warnings.length > 0) description.warnings = warnings;
   return { description, problems: [] };
-}
-
-/** The tempo map, or undefined after recording its first problem (the tempo checks stop at
- * the first, as later ones depend on it). */
-function checkTempo(
-  check: KeyPathChecker,
-  fields: Record<string, unknown>,
-): TempoSegment[] | undefined {
-  const stop = Symbol("tempo problem");
-  try {
-    return parseTempo(fields, (key, problem) => {
-      check.fail(key, problem);
-      throw stop;
-    });
-  } catch (error) {
-    if (error === stop) return undefined;
-    throw error;
-  }
 }
 
 function checkTrackList(

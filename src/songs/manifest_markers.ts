@@ -9,7 +9,8 @@
 import { barBeatSeconds, parseBarBeat } from "../model/bar_beat.ts";
 import type { Marker } from "../model/marker.ts";
 import type { TempoSegment } from "../model/tempo.ts";
-import { describe, type KeyPathChecker } from "../util/check.ts";
+import { describe, isObject, KeyPathChecker } from "../util/check.ts";
+import { checkTempoFields, withTempoUnit } from "./manifest_tempo.ts";
 
 const MARKER_KEYS = ["name", "at"];
 
@@ -49,6 +50,27 @@ export function checkMarkerList(
     previous = marker;
   }
   return markers.every((marker) => marker !== undefined) ? markers as Marker[] : undefined;
+}
+
+/**
+ * The seconds of every marker a song.json (as parsed, right or wrong) writes in bars and beats,
+ * by its text (`{ "3.3": 5 }`), on the file's own tempo map: for the console, which draws and
+ * orders markers by their seconds. One that names no beat on it, or any when the tempo is
+ * wrong or missing, is left out (loading the song says why).
+ */
+export function barBeatMarkerSeconds(json: unknown): Record<string, number> {
+  const seconds: Record<string, number> = {};
+  if (!isObject(json) || !Array.isArray(json.markers)) return seconds;
+  const check = new KeyPathChecker();
+  const tempo = withTempoUnit(check, json, checkTempoFields(check, json));
+  if (!tempo || !check.ok) return seconds;
+  for (const marker of json.markers) {
+    const text = isObject(marker) ? marker.at : undefined;
+    const position = typeof text === "string" ? parseBarBeat(text) : undefined;
+    const found = position && barBeatSeconds(tempo, position);
+    if (found && "seconds" in found) seconds[text as string] = found.seconds;
+  }
+  return seconds;
 }
 
 /** A marker's time: seconds, or `"bar.beat"` on the tempo map. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { TempoSegment } from "../model/tempo.ts";
+import { parseTempo, type TempoSegment } from "../model/tempo.ts";
 import { describe, type KeyPathChecker, type Problem } from "../util/check.ts";
 
 /** Each unit's length in whole notes. "beat" is the time signature's own unit. */
@@ -27,6 +27,25 @@ export const TEMPO_UNITS: readonly string[] = Object.keys(UNIT_LENGTH);
 /** Below this many eighths a minute, a compound x/8 tempo reads as a dotted-quarter tempo
  * (a 6/8 bar longer than 4.5 s; a felt beat under 27 bpm). */
 export const COMPOUND_SLOWEST_EIGHTHS = 80;
+
+/** A song.json's tempo map (`tempo`, `timeSignature`, `firstBeat`, `tempoMap`), or undefined
+ * after recording its first problem (the tempo checks stop at the first, as later ones depend
+ * on it). */
+export function checkTempoFields(
+  check: KeyPathChecker,
+  fields: Record<string, unknown>,
+): TempoSegment[] | undefined {
+  const stop = Symbol("tempo problem");
+  try {
+    return parseTempo(fields, (key, problem) => {
+      check.fail(key, problem);
+      throw stop;
+    });
+  } catch (error) {
+    if (error === stop) return undefined;
+    throw error;
+  }
+}
 
 /**
  * The tempo map with every tempo turned into the time signature's unit, as the grid counts,

@@ -64,6 +64,20 @@ function barBeat(t, grid) {
   return `${bar}.${beat}`;
 }
 
+/** A marker's seconds: `at`, or for one written in bars and beats ("3.3") the seconds the
+ * server found on the saved tempo map (`barBeats`); undefined when it found none. */
+function secondsOf(at, barBeats) {
+  return typeof at === "string" ? barBeats?.[at] : at;
+}
+
+/** Puts marker `index` (its `at` just set in seconds) in time order among the others, which
+ * keep theirs; one in bars and beats is placed by its seconds. */
+function placeInOrder(markers, index, barBeats) {
+  const [marker] = markers.splice(index, 1);
+  const later = markers.findIndex((other) => secondsOf(other.at, barBeats) > marker.at);
+  markers.splice(later === -1 ? markers.length : later, 0, marker);
+}
+
 function clone(value) {
   return JSON.parse(JSON.stringify(value));
 }
@@ -169,7 +183,12 @@ function useEditedFile(kind, id) {
   const load = useCallback(async (why) => {
     const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
     if (data.status !== 200) return setNotice(data.error ?? "cannot read it");
-    setDoc({ version: data.version, value: data.value, playing: data.playing });
+    setDoc({
+      version: data.version,
+      value: data.value,
+      barBeats: data.barBeats,
+      playing: data.playing,
+    });
     setErrors({});
     if (why) setNotice(why);
     else if (data.draft) {
@@ -190,7 +209,12 @@ function useEditedFile(kind, id) {
       const data = await api(`/api/${kind}?id=${encodeURIComponent(id)}`);
       if (data.status !== 200 || saving.current) return;
       if (data.version !== doc.version) {
-        setDoc({ version: data.version, value: data.value, playing: data.playing });
+        setDoc({
+          version: data.version,
+          value: data.value,
+          barBeats: data.barBeats,
+          playing: data.playing,
+        });
         setErrors({});
         setNotice("The file changed on disk: reloaded.");
       } else if ((data.playing ?? null) !== (doc.playing ?? null)) {
@@ -206,7 +230,7 @@ function useEditedFile(kind, id) {
       const data = await api(`/api/${kind}`, { id, value, ifVersion: doc.version ?? "" });
       if (data.status === 200) {
         if (!isUndo) undo.current.push(doc.value);
-        setDoc({ ...doc, version: data.version, value });
+        setDoc({ ...doc, version: data.version, value, barBeats: data.barBeats });
         setErrors({});
         setNotice("Saved.");
         return true;
@@ -279,8 +303,9 @@ function Lane(
     if (!regions) return;
     regions.clearRegions();
     markers.forEach((marker, index) => {
-      // The lane shows [offset, offset + duration): flags outside the window are not drawn.
-      if (marker.at < offset || marker.at > offset + duration) return;
+      // The lane shows [offset, offset + duration): flags outside the window are not drawn,
+      // nor one in bars and beats the tempo does not place.
+      if (!(marker.at >= offset && marker.at <= offset + duration)) return;
       const label = document.createElement("span");
       label.textContent = marker.name;
       label.style.cssText = "white-space: nowrap; padding: 0 0.3em; font-size: 0.85rem";
@@ -477,13 +502,19 @@ function SongEditor({ id }) {
   const [unsavedMoves, setUnsavedMoves] = useState(0);
   const grid = useMemo(() => gridOf(value), [value]);
   const markers = useMemo(() => [...(value?.markers ?? [])], [value, unsavedMoves]);
+  const barBeats = doc?.barBeats;
+  // The flags stand at seconds: a marker in bars and beats where the song's tempo puts it.
+  const flags = useMemo(
+    () => markers.map((marker) => ({ ...marker, at: secondsOf(marker.at, barBeats) })),
+    [markers, barBeats],
+  );
   const moveMarker = useCallback(async (index, at) => {
     const saved = await edit((v) => {
       v.markers[index].at = at;
-      v.markers.sort((a, b) => a.at - b.at);
+      placeInOrder(v.markers, index, barBeats);
     });
     if (!saved) setUnsavedMoves((n) => n + 1);
-  }, [edit]);
+  }, [edit, barBeats]);
   // The stem tempo detection listens to: the click if there is one (it is the most exact).
   const [detectFrom, setDetectFrom] = useState("");
   useEffect(() => {
@@ -519,9 +550,9 @@ function SongEditor({ id }) {
     edit((v) => {
       v.markers ??= [];
       v.markers.push({ name: `Marker ${v.markers.length + 1}`, at: snapTime(cursor, grid, snap) });
-      v.markers.sort((a, b) => a.at - b.at);
+      placeInOrder(v.markers, v.markers.length - 1, barBeats);
     });
-  }, [edit, cursor, grid, snap]);
+  }, [edit, cursor, grid, snap, barBeats]);
   useEffect(() => {
     const onKey = (event) => {
       if (event.target.tagName === "INPUT" && !(event.ctrlKey || event.metaKey)) return;
@@ -679,7 +710,7 @@ function SongEditor({ id }) {
             <div class="lane-row marker-row">
               <div class="track-controls"><strong>Markers</strong></div>
               <${Lane} label="Markers" peaks=${MARKER_PEAKS} duration=${duration}
-                offset=${offset} markers=${markers} grid=${grid} snap=${snap}
+                offset=${offset} markers=${flags} grid=${grid} snap=${snap}
                 onMove=${moveMarker} locked=${locked}/>
             </div>
             ${peaks.tracks.map((track, index) =>
@@ -722,7 +753,9 @@ function SongEditor({ id }) {
                     })}/>
                   <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].name`}/></td>
                 <td><input aria-label=${`Time of marker ${index + 1} in seconds`}
-                  value=${marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
+                  value=${typeof marker.at === "string" && flags[index].at !== undefined
+                    ? Math.round(flags[index].at * 1000) / 1000 // "3.3": its seconds
+                    : marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
                   disabled=${locked}
                   onChange=${(e) =>
                     edit((v) => {
@@ -730,7 +763,7 @@ function SongEditor({ id }) {
                       v.markers[index].at = Number.isFinite(n) ? n : e.target.value;
                     })}/>
                   <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].at`}/></td>
-                <td>${barBeat(marker.at, grid)}</td>
+                <td>${typeof marker.at === "string" ? marker.at : barBeat(marker.at, grid)}</td>
                 <td>${(() => {
                   // The section: from this marker to the next (or the song's end).
                   const looping = audition.loop !== undefined && audition.section === index;
