@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json, off the demo's path
+import type { Page } from "npm:puppeteer-core@25.16.0";
 import {
   consoleTest,
   dragFlag,
@@ -29,6 +31,13 @@ async function writeBarBeatMarkers(root: string): Promise<void> {
     { name: "Chorus", at: "3.3" },
   ];
   await Deno.writeTextFile(file, JSON.stringify(song, null, 2) + "\n");
+}
+
+/** Opens a song's editor that does not load (the player refuses the file, so no lanes are
+ * drawn: the page is where it gets fixed), up to its markers table. */
+async function openBrokenSong(page: Page, title: string): Promise<void> {
+  await page.click(`button[aria-label="Open ${title}"]`);
+  await page.waitForSelector("table.markers tbody tr");
 }
 
 consoleTest(
@@ -68,5 +77,47 @@ consoleTest(
       !(await page.evaluate(() => document.body.textContent.includes("Not saved"))),
       "the move is saved",
     );
+  },
+);
+
+consoleTest(
+  "console: a marker added to a file whose markers are out of order saves them in order",
+  async ({ root, web, newPage }) => {
+    // Edited by hand: the player refuses it ("comes before the marker above it").
+    const file = join(root, "Way Maker", "song.json");
+    const song = JSON.parse(await Deno.readTextFile(file));
+    song.markers = [{ name: "Chorus", at: "4.1" }, { name: "Verse", at: 2 }];
+    await Deno.writeTextFile(file, JSON.stringify(song, null, 2) + "\n");
+    const page = await newPage();
+    await login(page, web);
+    await openBrokenSong(page, "Way Maker");
+    await page.click("button.add-marker"); // at "Play from": 0 s
+    await waitUntil(
+      "song.json to change",
+      async () => (await readManifest(root, "Way Maker")).markers.length === 3,
+    );
+    assert.deepEqual((await readManifest(root, "Way Maker")).markers, [
+      { name: "Marker 3", at: 0 },
+      { name: "Verse", at: 2 },
+      { name: "Chorus", at: "4.1" },
+    ]);
+  },
+);
+
+consoleTest(
+  "console: a marker in bars and beats the tempo does not place shows no seconds",
+  async ({ root, web, newPage }) => {
+    const file = join(root, "Way Maker", "song.json");
+    const song = JSON.parse(await Deno.readTextFile(file));
+    song.markers = [{ name: "Intro", at: 0 }, { name: "Odd", at: "2.9" }]; // 4/4: no beat 9
+    await Deno.writeTextFile(file, JSON.stringify(song, null, 2) + "\n");
+    const page = await newPage();
+    await login(page, web);
+    await openBrokenSong(page, "Way Maker");
+    const row = await page.$$eval("table.markers tbody tr:nth-child(2) td", (cells) => {
+      const input = cells[1].querySelector("input");
+      return [input.value, input.placeholder, cells[2].textContent.trim()];
+    });
+    assert.deepEqual(row, ["", "not on the tempo", "2.9"]);
   },
 );

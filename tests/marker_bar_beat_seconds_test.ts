@@ -3,7 +3,9 @@
  * (`barBeatMarkerSeconds`): on the whole tempo map and its unit, as the player resolves them.
  */
 import assert from "node:assert/strict";
-import { barBeatMarkerSeconds } from "../src/songs/manifest_markers.ts";
+import { barBeatMarkerSeconds, checkMarkerList } from "../src/songs/manifest_markers.ts";
+import { parseTempo } from "../src/model/tempo.ts";
+import { KeyPathChecker, problemLine } from "../src/util/check.ts";
 
 Deno.test("bar.beat markers: seconds on a tempo map, past its first segment", () => {
   const song = {
@@ -38,4 +40,18 @@ Deno.test("bar.beat markers: none without a right tempo, none for a beat not on 
   assert.deepEqual(barBeatMarkerSeconds({ tempo: "fast", markers }), {});
   assert.deepEqual(barBeatMarkerSeconds({ tempo: 120, markers: "no" }), {});
   assert.deepEqual(barBeatMarkerSeconds(null), {});
+});
+
+Deno.test("bar.beat markers: a bar too far to count is not on the map, not an error", () => {
+  const far = (digits: number) => [{ name: "X", at: `1${"0".repeat(digits)}.1` }];
+  assert.deepEqual(barBeatMarkerSeconds({ tempo: 120, markers: far(308) }), {});
+  assert.deepEqual(barBeatMarkerSeconds({ tempo: 30, markers: far(307) }), {});
+  assert.deepEqual(barBeatMarkerSeconds({ tempo: 120, markers: far(20) }), {});
+  // As the player reads the file: a problem named at the marker, not a crash.
+  const check = new KeyPathChecker();
+  assert.equal(
+    checkMarkerList(check, far(308), parseTempo({ tempo: 120 }, assert.fail)),
+    undefined,
+  );
+  assert.match(problemLine(check.problems[0]), /markers\[1\]\.at.*not on the tempo map/);
 });

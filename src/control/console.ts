@@ -32,15 +32,14 @@
  */
 
 import http, { type IncomingMessage } from "node:http";
-import { relative } from "node:path";
 import { StemplayError } from "../errors.ts";
 import type { Player } from "../player/player.ts";
 import { loadSetlist } from "../songs/setlist.ts";
 import { detectTempo } from "../sources/detect_tempo.ts";
 import { saveSong, songVersion } from "../songs/save_song.ts";
-import { loadSongDescription } from "../songs/song.ts";
-import { barBeatMarkerSeconds } from "../songs/manifest_markers.ts";
 import { insideLibrary, readLibrary } from "./console_library.ts";
+import { BarBeatSeconds } from "./console_bar_beats.ts";
+import { songForPage } from "./console_song_file.ts";
 import { problemsOf, saveChecked, symlinkRefusal, versionOf } from "./console_save.ts";
 import { loadVendorFiles } from "./console_vendor.ts";
 import { HostCheck } from "./host_check.ts";
@@ -176,6 +175,7 @@ class Console implements ConsoleServer {
   #audition?: { folder?: string; group: number };
   /** An audition is loaded and its play is on its way (dispatched after the load). */
   #starting = false;
+  readonly #barBeats = new BarBeatSeconds();
   #closed?: Promise<void>;
 
   constructor(
@@ -325,41 +325,9 @@ class Console implements ConsoleServer {
           error: `no song ${JSON.stringify(query.get("id"))} in the library`,
         }, 404);
       }
-      if (version) {
-        // As it is on disk, even when it does not load: the page is where it gets fixed.
-        const text = await Deno.readTextFile(manifestPath);
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (error) {
-          return json({ ok: false, error: `song.json is not JSON: ${error}` }, 422);
-        }
-        // Markers in bars and beats with their seconds: the page draws and orders them so.
-        const barBeats = barBeatMarkerSeconds(value);
-        return json({
-          id: query.get("id"),
-          version,
-          value,
-          barBeats,
-          playing: this.#lockOf(folder),
-        });
-      }
-      // A folder of stems without song.json: a draft from the folder's files (guessed names
-      // and buses); the first edit writes it.
-      const song = await loadSongDescription(folder);
-      const tracks = song.tracks.map((track) => ({
-        file: relative(folder, track.file),
-        name: track.options.name,
-        ...(track.options.bus ? { bus: track.options.bus } : {}),
-        ...(track.pitched === false ? { pitched: false } : {}), // a drum or click: a guess
-      }));
-      return json({
-        id: query.get("id"),
-        version,
-        draft: true,
-        value: { title: song.title, tracks },
-        playing: this.#lockOf(folder),
-      });
+      const song = await songForPage(folder, manifestPath, version, this.#barBeats);
+      if ("error" in song) return json({ ok: false, error: song.error }, song.status);
+      return json({ id: query.get("id"), version, ...song, playing: this.#lockOf(folder) });
     }
     if (path === "/api/peaks") {
       const folder = await insideLibrary(this.library, query.get("id"));
@@ -444,7 +412,11 @@ class Console implements ConsoleServer {
           outputs: this.#player.channels,
           noFollow: true,
         });
-        return json({ ok: true, version, barBeats: barBeatMarkerSeconds(body.value) });
+        return json({
+          ok: true,
+          version,
+          barBeats: this.#barBeats.of(manifestPath, version, body.value),
+        });
       } catch (error) {
         if (!(error instanceof StemplayError)) throw error;
         if (error.code === "STALE") {

@@ -42,6 +42,10 @@ export function barBeatSeconds(
   if (segments.length === 0) {
     return { problem: "a position in bars and beats needs the song's tempo (tempo or tempoMap)" };
   }
+  // Past counting ("1000…0.1"): the sums below would overflow into a beat that is everywhere.
+  if (!Number.isSafeInteger(bar) || !Number.isSafeInteger(beat)) {
+    return { problem: `bar ${bar} is not on the tempo map` };
+  }
   let firstBar = 1;
   for (const [index, segment] of segments.entries()) {
     const perBar = segment.timeSignature[0];
@@ -68,7 +72,11 @@ export function barBeatSeconds(
             `tempo change at ${segments[index + 1].at} s`,
         };
       }
-      return { seconds: segment.at + k * secondsPerBeat };
+      const seconds = segment.at + k * secondsPerBeat;
+      if (seconds > Number.MAX_SAFE_INTEGER) {
+        return { problem: `bar ${bar} is not on the tempo map` };
+      }
+      return { seconds };
     }
     firstBar += bars;
   }

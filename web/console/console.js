@@ -65,16 +65,26 @@ function barBeat(t, grid) {
 }
 
 /** A marker's seconds: `at`, or for one written in bars and beats ("3.3") the seconds the
- * server found on the saved tempo map (`barBeats`); undefined when it found none. */
+ * server found on the saved tempo map (`barBeats`); undefined when there are none. */
 function secondsOf(at, barBeats) {
-  return typeof at === "string" ? barBeats?.[at] : at;
+  if (typeof at === "number") return at;
+  const found = typeof at === "string" && barBeats && Object.hasOwn(barBeats, at)
+    ? barBeats[at]
+    : undefined;
+  return typeof found === "number" ? found : undefined;
 }
 
-/** Puts marker `index` (its `at` just set in seconds) in time order among the others, which
- * keep theirs; one in bars and beats is placed by its seconds. */
+/** Puts the markers in time order after marker `index` was moved or added (its `at` in
+ * seconds); those in bars and beats by their seconds. While one has none (no tempo to place it:
+ * the save is refused anyway) only the moved one finds its place among the others. */
 function placeInOrder(markers, index, barBeats) {
+  const seconds = (marker) => secondsOf(marker.at, barBeats);
+  if (markers.every((marker) => seconds(marker) !== undefined)) {
+    markers.sort((a, b) => seconds(a) - seconds(b)); // stable: equal times keep their order
+    return;
+  }
   const [marker] = markers.splice(index, 1);
-  const later = markers.findIndex((other) => secondsOf(other.at, barBeats) > marker.at);
+  const later = markers.findIndex((other) => seconds(other) > marker.at);
   markers.splice(later === -1 ? markers.length : later, 0, marker);
 }
 
@@ -753,9 +763,14 @@ function SongEditor({ id }) {
                     })}/>
                   <${FieldError} errors=${errors} keyPath=${`markers[${index + 1}].name`}/></td>
                 <td><input aria-label=${`Time of marker ${index + 1} in seconds`}
-                  value=${typeof marker.at === "string" && flags[index].at !== undefined
-                    ? Math.round(flags[index].at * 1000) / 1000 // "3.3": its seconds
-                    : marker.at} inputmode="decimal" name=${`markers[${index + 1}].at`}
+                  value=${typeof marker.at !== "string"
+                    ? marker.at
+                    : flags[index].at === undefined
+                    ? "" // in bars and beats the tempo does not place: no seconds to show
+                    : Math.round(flags[index].at * 1000) / 1000} inputmode="decimal"
+                  placeholder=${typeof marker.at === "string"
+                    ? "not on the tempo"
+                    : ""} name=${`markers[${index + 1}].at`}
                   disabled=${locked}
                   onChange=${(e) =>
                     edit((v) => {
