@@ -12,6 +12,8 @@
  * LIVE_BENCH_JUMP=1: each change is set as a jump to another marker is armed (at the next bar,
  * 0 to 2.2 s on): the change waits, the jump fires and the song playing refills its rings, and
  * the change is prepared again from there (docs/key_tempo.md, "While the song playing refills").
+ * LIVE_BENCH_BLOCK: the engine's block in frames (the null device's default is 2048; a live rig
+ * runs 256 or 512).
  *
  * @module
  */
@@ -27,6 +29,10 @@ const READERS = Number(Deno.env.get("LIVE_BENCH_READERS") ?? 2);
 const EVERY_MS = 1000 * Number(Deno.env.get("LIVE_BENCH_EVERY") ?? 3);
 const KEYS = [-1, -2, -1, -3, -2, -1, 0, -1, -2];
 const JUMP = Deno.env.get("LIVE_BENCH_JUMP") === "1";
+/** The engine's block (the player's default, 2048 frames on the null device, unless set): the
+ * callback takes the switch, and publishes the playhead the change starts its rings from, once
+ * a block. */
+const BLOCK = Deno.env.get("LIVE_BENCH_BLOCK");
 
 const dir = await Deno.makeTempDir({ prefix: "stemplay-live-change-bench-" });
 try {
@@ -39,6 +45,7 @@ try {
   await using player = await Player.open({
     backend: "null",
     sampleRate: RATE,
+    ...(BLOCK ? { blockFrames: Number(BLOCK) } : {}),
     streaming: { stretchStems: 64, readers: READERS },
     keyTempo: { engine: ENGINE },
   });
@@ -71,7 +78,7 @@ try {
   }
   const sorted = [...times].sort((a, b) => a - b);
   console.log(
-    `${STEMS} stereo stems, ${ENGINE}, ${READERS} readers, a change every ${
+    `${STEMS} stereo stems, ${ENGINE}, ${READERS} readers, ${player.blockFrames}-frame blocks, a change every ${
       EVERY_MS / 1000
     } s: to the switch ` +
       `median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, worst ${
