@@ -27,6 +27,8 @@ import { markFillTimings } from "./key_change_breakdown.ts";
 export interface RingsStarted {
   moves: number;
   start: number;
+  /** performance.now() as they were asked to start. */
+  startedAt: number;
 }
 
 /** How far ahead of the playhead (seconds heard) a change's rings start at the latest: when
@@ -94,7 +96,7 @@ export function startAtPlayhead(
     decoded.forEach((audio) => freeAudio(native, audio));
     throw error;
   }
-  return { moves, start: at };
+  return { moves, start: at, startedAt: performance.now() };
 }
 
 /** Decodes the heads the cues carried over will play from (`heads`: a loop's start, in the new
@@ -133,6 +135,7 @@ export function fillingOf(
 ): Filling {
   return {
     moves: started?.moves,
+    startedAt: started?.startedAt,
     pcms: decoded.flatMap((audio) => audio.pcm ? [audio.pcm] : []),
     rings: decoded.flatMap((audio) =>
       audio.stream ? [{ stream: audio.stream, frames: audio.frames, start: started?.start }] : []

@@ -24,6 +24,7 @@ import type { SongDescription } from "./song_types.ts";
 import { keyTempoOf } from "./stretched_song.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
 import { FAR_LEAD_SECONDS } from "./change_start.ts";
+import { FIRST_LEAD_SECONDS } from "./change_lead.ts";
 import {
   hasStem,
   pitchedDiffers,
@@ -83,6 +84,9 @@ export interface KeyTempoDeck {
   /** The callback's position in the current song's frames while a switch to it waits in the
    * command ring (the transport's position is still the old song's then); else undefined. */
   pendingPlayhead(): number | undefined;
+  /** How far ahead of the playhead (seconds heard) a change's rings start on its first try
+   * (src/songs/change_lead.ts: learnt from the change before, FIRST_LEAD_SECONDS at most). */
+  readonly firstLead: number;
 }
 
 /** How `retimeTo` ended (see there). */
@@ -302,7 +306,7 @@ export class KeyTempoChange {
         target,
         song.setlistIndex,
         playing ? playhead : undefined,
-        STREAM_LEADS[missed] * from.speed,
+        (missed === 0 ? this.#deck.firstLead : STREAM_LEADS[missed]) * from.speed,
         playing ? undefined : standing(),
       );
       const now = this.#wanted;
@@ -361,9 +365,10 @@ export class KeyTempoChange {
 
 /** How far ahead of the playhead (seconds heard) a change while playing starts its streamed
  * stems: where the playhead will be once the reader has filled them, so the change is heard
- * then and not later. Each preparation the playhead outran (the reader slower than this, on
- * a busy machine) is made again further ahead; after the last, the change gives up. */
-const STREAM_LEADS = [0.15, 0.5, FAR_LEAD_SECONDS];
+ * then and not later. The first is learnt from the change before (the deck's `firstLead`,
+ * this at most). Each preparation the playhead outran (the reader slower than this, on a busy
+ * machine) is made again further ahead; after the last, the change gives up. */
+const STREAM_LEADS = [FIRST_LEAD_SECONDS, 0.5, FAR_LEAD_SECONDS];
 const MAX_MISSED_SWITCHES = STREAM_LEADS.length;
 /** Preparations the operator's jumps, seeks and loops back may undo before a change gives up:
  * one a pass of a loop too short to ever hold the new key's first frames. */

@@ -109,6 +109,11 @@ export interface Filling {
   /** The operator's moves (`movesOf`) when the rings were started at the playhead: with one
    * since, a playhead past them was moved there, not outrun by the readers. */
   moves?: number;
+  /** When the rings were started (performance.now()). */
+  startedAt?: number;
+  /** Set by `waitForFill`: when every ring first held the frames a switch needs from where it
+   * begins (the next change's lead learns from it: change_lead.ts). */
+  heldAt?: number;
 }
 
 /** The operator's moves of the playhead so far: cues fired (a jump) and seeks. Each only
@@ -160,6 +165,9 @@ export async function waitForFill(
     if (rings.includes("missed")) {
       return movesOf(engine) === moves ? "missed" : "moved";
     }
+    if (filling.heldAt === undefined && holdTheirStart(engine, filling, margin)) {
+      filling.heldAt = performance.now();
+    }
     const ready = rings.every((held) => held === "held") && filling.pcms.every((pcm) => {
       const { from, to } = fillState(engine.native, pcm);
       return from <= at && (at + margin <= to || to === fillEnd(engine, pcm));
@@ -170,6 +178,16 @@ export async function waitForFill(
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return "overtaken";
+}
+
+/** Whether every ring holds the frames a switch needs (`margin`, at most half the ring) from
+ * where it begins. */
+function holdTheirStart(engine: Engine, filling: Filling, margin: number): boolean {
+  return filling.rings.every(({ stream, start }) => {
+    const ring = ringState(engine.native, stream);
+    const first = firstFrame(ring, start);
+    return ring.answered && ring.to >= first + Math.min(margin, ring.capacity / 2);
+  });
 }
 
 /** Where the cues carried to the new song send the playhead, in its frames: the heads they

@@ -46,6 +46,7 @@ import {
 import type { SpokenCueOptions } from "../show/spoken_cue_options.ts";
 import { markKeyChange } from "./key_change_breakdown.ts";
 import { decodeStartHeads, waitForStartHeads } from "./start_heads.ts";
+import { ChangeLead } from "./change_lead.ts";
 
 /** What the player knows of the current song beyond its tracks. */
 export interface SongInfo {
@@ -122,6 +123,8 @@ export class SongDeck {
   #songMidi = new Map<number, SongMidi>();
   /** The speed each prepared song's timeline runs at (src/model/song_time.ts). */
   #songSpeeds = new Map<number, number>();
+  /** A key change's first lead, learnt from the one before (change_lead.ts). */
+  #changeLead = new ChangeLead();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
   /** Spoken cues for every song (stemplay.json's), under each song's own `spokenCues`. */
@@ -413,6 +416,10 @@ export class SongDeck {
     const filled = await readyToSwitch(engine, song, show, ratio, playhead, overtaken);
     if (filled !== "ready") return filled;
     markKeyChange("filled");
+    const { rings = [], startedAt, heldAt } = song.filling ?? {};
+    if (rings.length > 0 && startedAt !== undefined && heldAt !== undefined) {
+      this.#changeLead.filled((heldAt - startedAt) / 1000);
+    }
     const cues = cuesToCarry(show, engine);
     const retired = retimeSwitch(engine, group, song.group, fromSpeed, toSpeed, playhead());
     markKeyChange("switched");
@@ -549,6 +556,9 @@ export class SongDeck {
       retimeTo: (song, fromSpeed, toSpeed) =>
         this.#retimeTo(song as SongInGroup, fromSpeed, toSpeed),
       pendingPlayhead: () => this.pendingPlayhead(),
+      get firstLead() {
+        return deck.#changeLead.seconds(deck.#engine.blockFrames / deck.#engine.sampleRate);
+      },
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
         this.#forget((song as SongInGroup).group);
