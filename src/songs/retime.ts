@@ -181,12 +181,13 @@ export async function waitForFill(
 }
 
 /** Whether every ring holds the frames a switch needs (`margin`, at most half the ring) from
- * where it begins. */
+ * where it begins (or up to the song's end). */
 function holdTheirStart(engine: Engine, filling: Filling, margin: number): boolean {
-  return filling.rings.every(({ stream, start }) => {
+  return filling.rings.every(({ stream, start, frames }) => {
     const ring = ringState(engine.native, stream);
     const first = firstFrame(ring, start);
-    return ring.answered && ring.to >= first + Math.min(margin, ring.capacity / 2);
+    return ring.answered &&
+      ring.to >= Math.min(first + Math.min(margin, ring.capacity / 2), frames);
   });
 }
 

@@ -417,8 +417,10 @@ export class SongDeck {
     if (filled !== "ready") return filled;
     markKeyChange("filled");
     const { rings = [], startedAt, heldAt } = song.filling ?? {};
-    if (rings.length > 0 && startedAt !== undefined && heldAt !== undefined) {
-      this.#changeLead.filled((heldAt - startedAt) / 1000);
+    const described = song.info?.described;
+    const stretched = described !== undefined && !isNeutral(keyTempoOf(described));
+    if (stretched && rings.length > 0 && startedAt !== undefined && heldAt !== undefined) {
+      this.#changeLead.filled(song.info?.path, (heldAt - startedAt) / 1000);
     }
     const cues = cuesToCarry(show, engine);
     const retired = retimeSwitch(engine, group, song.group, fromSpeed, toSpeed, playhead());
@@ -557,7 +559,8 @@ export class SongDeck {
         this.#retimeTo(song as SongInGroup, fromSpeed, toSpeed),
       pendingPlayhead: () => this.pendingPlayhead(),
       get firstLead() {
-        return deck.#changeLead.seconds(deck.#engine.blockFrames / deck.#engine.sampleRate);
+        const block = deck.#engine.blockFrames / deck.#engine.sampleRate;
+        return deck.#changeLead.seconds(deck.#song?.path, block);
       },
       drop: async (song) => {
         await Promise.all(song.tracks.map((track) => this.#slots.drop(track)));
