@@ -85,7 +85,8 @@ export interface KeyTempoDeck {
    * command ring (the transport's position is still the old song's then); else undefined. */
   pendingPlayhead(): number | undefined;
   /** How far ahead of the playhead (seconds heard) a change's rings start on its first try
-   * (src/songs/change_lead.ts: learnt from the change before, FIRST_LEAD_SECONDS at most). */
+   * (src/songs/change_lead.ts: learnt from the song's changes before, FIRST_LEAD_SECONDS at
+   * most). */
   readonly firstLead: number;
 }
 
@@ -365,9 +366,9 @@ export class KeyTempoChange {
 
 /** How far ahead of the playhead (seconds heard) a change while playing starts its streamed
  * stems: where the playhead will be once the reader has filled them, so the change is heard
- * then and not later. The first is learnt from the change before (the deck's `firstLead`,
- * this at most). Each preparation the playhead outran (the reader slower than this, on a busy
- * machine) is made again further ahead; after the last, the change gives up. */
+ * then and not later. The first is learnt from the song's changes before (the deck's
+ * `firstLead`, this at most). Each preparation the playhead outran (the reader slower than
+ * this, on a busy machine) is made again further ahead; after the last, the change gives up. */
 const STREAM_LEADS = [FIRST_LEAD_SECONDS, 0.5, FAR_LEAD_SECONDS];
 const MAX_MISSED_SWITCHES = STREAM_LEADS.length;
 /** Preparations the operator's jumps, seeks and loops back may undo before a change gives up:
