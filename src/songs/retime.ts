@@ -180,14 +180,19 @@ export async function waitForFill(
   return "overtaken";
 }
 
+/** The frame a ring must hold up to for a switch at `from`: `margin` past it (at most half
+ * the ring), or the song's end (`frames`). */
+function switchNeeds(from: number, margin: number, ring: RingState, frames: number): number {
+  return Math.min(from + Math.min(margin, ring.capacity / 2), frames);
+}
+
 /** Whether every ring holds the frames a switch needs (`margin`, at most half the ring) from
  * where it begins (or up to the song's end). */
 function holdTheirStart(engine: Engine, filling: Filling, margin: number): boolean {
   return filling.rings.every(({ stream, start, frames }) => {
     const ring = ringState(engine.native, stream);
     const first = firstFrame(ring, start);
-    return ring.answered &&
-      ring.to >= Math.min(first + Math.min(margin, ring.capacity / 2), frames);
+    return ring.answered && ring.to >= switchNeeds(first, margin, ring, frames);
   });
 }
 
@@ -263,7 +268,7 @@ function ringHolds(
   loop: CueTargets["loop"],
 ): "held" | "filling" | "missed" {
   const ring = ringState(engine.native, stream);
-  const until = Math.min(at + Math.min(margin, ring.capacity / 2), frames);
+  const until = switchNeeds(at, margin, ring, frames);
   const first = firstFrame(ring, start);
   // Past all it could hold from where it begins: never held, unless the vamp comes round.
   const outrun = until > first + ring.capacity && !comesRound(loop, at, first, margin);

@@ -123,7 +123,7 @@ export class SongDeck {
   #songMidi = new Map<number, SongMidi>();
   /** The speed each prepared song's timeline runs at (src/model/song_time.ts). */
   #songSpeeds = new Map<number, number>();
-  /** A key change's first lead, learnt from the one before (change_lead.ts). */
+  /** A key change's first lead, learnt from the song's changes before (change_lead.ts). */
   #changeLead = new ChangeLead();
   /** Timecode out: every song prepared gets a generated timecode track. */
   #ltc?: LtcOptions;
