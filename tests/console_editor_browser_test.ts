@@ -101,6 +101,9 @@ consoleTest(
 
     await page.goto(`${web.url}#/setlist/sunday.json`);
     await page.waitForSelector(".entries li");
+    // The library's songs (the "Song to add" menu) arrive on their own: the list drawn again
+    // then puts every field back to the file's value, and keys typed before are lost.
+    await page.waitForFunction(() => document.querySelectorAll(".setlist option").length > 1);
     const setlist = join(root, "sunday.json");
     const entry = async () => JSON.parse(await Deno.readTextFile(setlist)).songs[1];
     await typeInto(page, 'input[name="songs[1].transpose"]', "-2");
